@@ -1,0 +1,57 @@
+"""Kaggle's digit-recognizer CSV: ``label,pixel0,...,pixel783`` (test.csv has no label)."""
+
+import pathlib
+
+import numpy as np
+
+from ..errors import DataFormatError, DatasetNotFoundError
+from .base import labels, pixels
+
+
+def _header(path):
+    """(has_header, has_label) from the first line of the file."""
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().strip().split(",")
+    if not first or first == [""]:
+        raise DataFormatError(f"{path}: the file is empty; expected a digit-recognizer CSV.")
+    has_header = not first[0].strip().lstrip("-").isdigit()
+    if has_header:
+        return True, first[0].strip().lower() == "label"
+    return False, len(first) == 785
+
+
+def load_digits_csv(path, *, raw=False):
+    """Read a digit-recognizer CSV (Kaggle's ``train.csv`` or ``test.csv``).
+
+    Rows are ``label,pixel0..pixel783`` (the label column is optional, as in
+    ``test.csv``); a header line is optional too.
+
+    Returns
+    -------
+    X : ndarray, shape (n_samples, 784)
+        float32 in [0, 1] (uint8 0..255 with ``raw=True``).
+    y : ndarray of int64, shape (n_samples,), or None when the file has no labels.
+
+    Raises
+    ------
+    DatasetNotFoundError if the file does not exist; DataFormatError if a row
+    has the wrong number of columns or a value outside 0..255.
+    """
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path to "
+                                   "Kaggle's digit-recognizer train.csv (label,pixel0..pixel783).")
+    has_header, has_label = _header(path)
+    try:
+        table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2)
+    except ValueError as exc:
+        raise DataFormatError(f"{path}: not a digit CSV of integers ({exc}).") from None
+    width = 784 + int(has_label)
+    if table.shape[1] != width or table.shape[0] == 0:
+        raise DataFormatError(f"{path}: expected {width} columns "
+                              f"({'label, ' if has_label else ''}784 pixels), got {table.shape[1]}.")
+    pix = table[:, int(has_label):]
+    if pix.min() < 0 or pix.max() > 255:
+        raise DataFormatError(f"{path}: pixel values must be 0..255, got {pix.min()}..{pix.max()}.")
+    y = labels(table[:, 0]) if has_label else None
+    return pixels(pix.astype(np.uint8), raw), y

@@ -1,0 +1,149 @@
+"""Find MNIST and Fashion-MNIST on disk, or download them once through pooch.
+
+Search order for the four IDX files (``.gz`` or not):
+
+1. the ``path`` argument (the CLI's ``--data-dir``), and ``path/<name>``;
+2. ``$NNSCRATCH_DATA/<name>`` and ``$NNSCRATCH_DATA``;
+3. the cache, ``~/.cache/nnscratch/<name>`` (``$XDG_CACHE_HOME`` is honoured);
+4. ``/usr/share/datasets/<name>``, where Debian's ``dataset-*`` packages install them.
+
+Otherwise the files are downloaded into the cache from the mirrors below (or
+``base_url``, or ``$NNSCRATCH_DATA_URL`` where ``{name}`` is replaced by the
+dataset name), each checked against its pinned SHA-256.  Set
+``NNSCRATCH_OFFLINE=1`` (or pass ``download=False``) to never download.
+"""
+
+import os
+import pathlib
+from dataclasses import dataclass
+
+from ..errors import DatasetNotFoundError
+from .base import DIGITS, Dataset, labels, pixels
+from .idx import read_idx_pair
+
+ROLES = ("train_images", "train_labels", "test_images", "test_labels")
+RETRIES = 2
+SYSTEM_DIR = pathlib.Path("/usr/share/datasets")
+
+
+@dataclass(frozen=True)
+class Source:
+    title: str
+    mirrors: tuple
+    sha256: dict  # file name -> SHA-256 of the .gz file
+    apt: str = ""
+    class_names: tuple = DIGITS
+
+    @property
+    def filenames(self):
+        return tuple(self.sha256)
+
+
+SOURCES = {
+    "mnist": Source(
+        "MNIST",
+        ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+         "https://storage.googleapis.com/cvdf-datasets/mnist/"),
+        {"train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+         "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+         "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+         "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}),
+    "fashion-mnist": Source(
+        "Fashion-MNIST",
+        ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+         "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
+        {"train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+         "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+         "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+         "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"},
+        apt="dataset-fashion-mnist",
+        class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")),
+}
+
+
+def cache_dir(name):
+    """``~/.cache/nnscratch/<name>`` (under ``$XDG_CACHE_HOME`` when set)."""
+    root = os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache"
+    return pathlib.Path(root) / "nnscratch" / name
+
+
+def search_dirs(name, path=None):
+    """The directories searched for dataset ``name``, in order."""
+    dirs = []
+    for base in (path, os.environ.get("NNSCRATCH_DATA")):
+        if base:
+            dirs += [pathlib.Path(base).expanduser(), pathlib.Path(base).expanduser() / name]
+    return dirs + [cache_dir(name), SYSTEM_DIR / name]
+
+
+def _variants(gz_name):
+    """Names a file goes by: ``x-idx3-ubyte.gz``, ``x-idx3-ubyte``, ``x.idx3-ubyte``."""
+    plain = gz_name[:-3]
+    return (gz_name, plain, plain.replace("-idx", ".idx"))
+
+
+def find_in(directory, source):
+    """The four files in ``directory`` (paths in ROLES order), or None if any is missing."""
+    found = []
+    for filename in source.filenames:
+        hits = [directory / v for v in _variants(filename) if (directory / v).is_file()]
+        if not hits:
+            return None
+        found.append(hits[0])
+    return found
+
+
+def locate(name, path=None, download=True, base_url=None):
+    """Paths of the four IDX files of ``name``, downloading them when needed."""
+    source = SOURCES[name]
+    dirs = search_dirs(name, path)
+    for directory in dirs:
+        files = find_in(directory, source)
+        if files:
+            return files
+    offline = os.environ.get("NNSCRATCH_OFFLINE", "") not in ("", "0")
+    problem = "downloading is off (NNSCRATCH_OFFLINE is set)" if offline else "downloading is off"
+    if download and not offline:
+        from .download import fetch_all
+        files, problem = fetch_all(name, source, cache_dir(name), base_url)
+        if files:
+            return files
+    raise _not_found(name, source, dirs, problem)
+
+
+def _not_found(name, source, dirs, problem):
+    looked = ", ".join(str(d) for d in dirs)
+    fix = f"`apt-get install {source.apt}`, or " if source.apt else ""
+    return DatasetNotFoundError(
+        f"{source.title} not found (looked in {looked}) and {problem}. "
+        f"Fix: {fix}put the four files ({', '.join(source.filenames)}) in a directory "
+        "and pass --data-dir DIR (or set NNSCRATCH_DATA).")
+
+
+def load_idx_dataset(name, path=None, *, raw=False, download=True, base_url=None):
+    """Load a four-file IDX dataset (``"mnist"`` or ``"fashion-mnist"``) as a Dataset."""
+    files = locate(name, path, download=download, base_url=base_url)
+    x_train, y_train = read_idx_pair(files[0], files[1])
+    x_test, y_test = read_idx_pair(files[2], files[3])
+    return Dataset(pixels(x_train, raw), labels(y_train), pixels(x_test, raw), labels(y_test),
+                   name=name, class_names=SOURCES[name].class_names)
+
+
+def load_mnist(path=None, *, raw=False, download=True, base_url=None):
+    """The full MNIST: 60,000 training and 10,000 test digits, 28x28.
+
+    See the module docstring for where the files are looked for. Returns a
+    Dataset of float32 images in [0, 1] with shape (n, 784) (uint8 with ``raw``).
+    Raises DatasetNotFoundError when the files are neither found nor downloadable.
+    """
+    return load_idx_dataset("mnist", path, raw=raw, download=download, base_url=base_url)
+
+
+def load_fashion_mnist(path=None, *, raw=False, download=True, base_url=None):
+    """Fashion-MNIST (Zalando, MIT): 60,000 + 10,000 28x28 clothing images, 10 classes.
+
+    Same search order and return value as :func:`load_mnist`; on Debian
+    ``apt-get install dataset-fashion-mnist`` provides the files offline.
+    """
+    return load_idx_dataset("fashion-mnist", path, raw=raw, download=download, base_url=base_url)

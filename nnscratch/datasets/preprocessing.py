@@ -1,0 +1,65 @@
+"""Host-side helpers: scaling, standardising, one-hot labels, a seeded split."""
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+
+
+def scale_to_unit(X):
+    """Scale to [0, 1]: uint8 images divide by 255, anything else by its min/max range."""
+    X = np.asarray(X)
+    if X.dtype == np.uint8:
+        return X.astype(np.float32) / np.float32(255.0)
+    X = X.astype(np.float32, copy=False)
+    low, high = X.min(), X.max()
+    return (X - low) / (high - low) if high > low else np.zeros_like(X)
+
+
+def standardize(X, mean=None, std=None):
+    """Zero mean and unit variance per feature.
+
+    Returns ``(Z, mean, std)``; pass the training set's ``mean`` and ``std`` to
+    transform validation and test data the same way. Constant features keep std 1.
+    """
+    X = np.asarray(X, dtype=np.float32)
+    mean = X.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float32)
+    if std is None:
+        std = X.std(axis=0)
+        std = np.where(std > 0, std, np.float32(1.0)).astype(np.float32)
+    return (X - mean) / std, mean, std
+
+
+def one_hot(y, n_classes=None, dtype=np.float32):
+    """Integer labels (n,) to a one-hot matrix (n, n_classes)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
+        raise DataError(f"one_hot expects a non-empty 1-D array of labels >= 0; "
+                        f"received shape {y.shape}, dtype {y.dtype}.")
+    n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
+    if y.max() >= n_classes:
+        raise DataError(f"label {int(y.max())} does not fit n_classes={n_classes}.")
+    out = np.zeros((y.size, n_classes), dtype=dtype)
+    out[np.arange(y.size), y] = 1
+    return out
+
+
+def train_val_split(X, y, val_fraction=0.1, seed=0, stratify=True):
+    """Split off a seeded validation set.
+
+    With ``stratify`` every class keeps (about) the same share in both parts.
+    Returns ``(X_train, y_train, X_val, y_val)``.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if not 0 < val_fraction < 1:
+        raise ConfigError(f"val_fraction must be between 0 and 1; received {val_fraction}.")
+    if len(X) != len(y):
+        raise DataError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
+    rng = np.random.default_rng(seed)
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and y.ndim == 1 else [np.arange(len(y))]
+    val = []
+    for members in groups:
+        n_val = int(round(len(members) * val_fraction))
+        val.append(rng.permutation(members)[:n_val])
+    is_val = np.zeros(len(y), dtype=bool)
+    is_val[np.concatenate(val)] = True
+    return X[~is_val], y[~is_val], X[is_val], y[is_val]
