@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# What CI runs: a fresh virtual environment, the README's test command, with
+# torch==2.13.0 added so the PyTorch tests run (a CPU build of exactly that
+# version is on these machines; any other version pulls CUDA packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${NNSCRATCH_CI_VENV:-.venv-ci}"
+rm -rf "$venv"
+python3 -m venv "$venv"
+# shellcheck disable=SC1091
+. "$venv/bin/activate"
+python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+
+# The README's test command, exactly:
+pip install -e ".[test]" && pytest

@@ -1,0 +1,24 @@
+"""nnscratch: a neural-network library built from scratch on the array API standard.
+
+The same forward, backward, loss and optimizer code runs on NumPy, CuPy,
+PyTorch and array-api-strict; pick one with ``backend=``, ``use_backend()``
+or ``$NNSCRATCH_BACKEND``.
+"""
+
+from .backend import Backend, available_backends, backend_of, get_backend, use_backend
+from .errors import NNScratchError
+from .init import Glorot, He, Normal, Uniform
+from .layers import Dense, Identity, LeakyReLU, Parameter, ReLU, Sigmoid, Softmax, Tanh
+from .losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
+from .network import Network
+from .optim import SGD, Adam, RMSProp, get_optimizer
+from .train import Callback, History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adam", "Backend", "BinaryCrossEntropy", "Callback", "CrossEntropy", "Dense", "Glorot", "He",
+    "History", "Identity", "LeakyReLU", "MeanSquaredError", "NNScratchError", "Network", "Normal",
+    "Parameter", "RMSProp", "ReLU", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
+    "available_backends", "backend_of", "get_backend", "get_optimizer", "use_backend",
+]

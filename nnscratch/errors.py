@@ -1,0 +1,52 @@
+"""The errors nnscratch raises for things a user can cause.
+
+Every message says what was expected, what was received, and how to fix it.
+Each class also derives from the built-in exception that fits, so code that
+catches ``ValueError`` or ``OSError`` keeps working.
+"""
+
+
+class NNScratchError(Exception):
+    """Base of every error nnscratch raises on purpose."""
+
+
+class ConfigError(NNScratchError, ValueError):
+    """An unknown name or an invalid option (activation, loss, lr, epochs...)."""
+
+
+class DataError(NNScratchError, ValueError):
+    """Inputs or targets that cannot be used: wrong shape, NaN, empty..."""
+
+
+class ShapeError(DataError):
+    """Arrays whose shapes do not fit the network or each other."""
+
+
+class BackendUnavailableError(NNScratchError, RuntimeError):
+    """A backend that is not installed or cannot run on this machine."""
+
+
+class BackendMismatchError(NNScratchError, TypeError):
+    """An array from another library or device than the model's."""
+
+
+class ModelFileError(NNScratchError, ValueError):
+    """A model or checkpoint file that is not a valid nnscratch file."""
+
+
+class DatasetNotFoundError(NNScratchError, FileNotFoundError):
+    """A dataset that is neither on disk nor downloadable."""
+
+
+class DataFormatError(NNScratchError, ValueError):
+    """A data file (IDX, CSV, image) whose contents are malformed."""
+
+
+class DivergenceError(NNScratchError, FloatingPointError):
+    """Training produced NaN or infinity."""
+
+
+def unknown_name(kind, name, choices):
+    """A ConfigError for an unknown ``name`` among ``choices``."""
+    options = ", ".join(sorted(choices))
+    return ConfigError(f"Unknown {kind} {name!r}; expected one of: {options}.")

@@ -1,0 +1,125 @@
+"""Losses: each returns the mean loss and its gradient together.
+
+``loss(out, y)`` takes the network output ``(n_samples, n_outputs)`` and
+float targets of the same shape (one-hot rows for classification) and
+returns ``(value, grad)``: a 0-d device array and dL/d(out). The scale
+``1 / n_samples`` is folded into the gradient, so the backward pass never
+divides again.
+
+Cross-entropy takes logits: a network ending in ``Softmax`` hands the loss
+the softmax's input and skips the softmax, so the gradient is the stable
+``(p - y) / n`` rather than the product of two Jacobians. Binary
+cross-entropy does the same with a final ``Sigmoid``.
+"""
+
+from array_api_compat import array_namespace
+
+from .errors import unknown_name
+from .layers import Identity, Sigmoid, Softmax
+
+
+class Loss:
+    """Base class: ``__call__(out, y) -> (value, grad)``.
+
+    ``fuses`` is the output activation this loss absorbs (its gradient is
+    taken with respect to that activation's input), or None.
+    ``accepts`` lists the output activations the loss makes sense after.
+    """
+
+    name = "?"
+    fuses = None
+    accepts = None
+
+    def __call__(self, out, y):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class MeanSquaredError(Loss):
+    """L = mean((out - y)**2) over samples and outputs; dL/dout = 2 (out - y) / (n k)."""
+
+    name = "mse"
+
+    def __call__(self, out, y):
+        xp = array_namespace(out)
+        diff = out - y
+        scale = 1.0 / (diff.shape[0] * diff.shape[1])
+        return xp.sum(diff * diff) * scale, diff * (2.0 * scale)
+
+
+class SumSquaredError(Loss):
+    """The seeds' cost L = 1/2 sum((out - y)**2) per sample, averaged over
+    samples: L = sum((out - y)**2) / (2 n); dL/dout = (out - y) / n."""
+
+    name = "sse"
+
+    def __call__(self, out, y):
+        xp = array_namespace(out)
+        diff = out - y
+        scale = 1.0 / diff.shape[0]
+        return xp.sum(diff * diff) * (0.5 * scale), diff * scale
+
+
+class CrossEntropy(Loss):
+    """Softmax cross-entropy on logits z:
+    L = mean over samples of -sum(y * log softmax(z)); dL/dz = (softmax(z) - y) / n."""
+
+    name = "cross_entropy"
+    fuses = Softmax
+    accepts = (Softmax, Identity)
+
+    def __call__(self, z, y):
+        xp = array_namespace(z)
+        shifted = z - xp.max(z, axis=1, keepdims=True)
+        e = xp.exp(shifted)
+        total = xp.sum(e, axis=1, keepdims=True)
+        scale = 1.0 / z.shape[0]
+        value = xp.sum(y * (xp.log(total) - shifted)) * scale
+        grad = e / total
+        grad -= y
+        grad *= scale
+        return value, grad
+
+
+class BinaryCrossEntropy(Loss):
+    """Sigmoid cross-entropy on logits z, averaged over all entries:
+    L = mean(max(z, 0) - z y + log(1 + exp(-|z|))); dL/dz = (sigmoid(z) - y) / (n k)."""
+
+    name = "binary_cross_entropy"
+    fuses = Sigmoid
+    accepts = (Sigmoid, Identity)
+
+    def __call__(self, z, y):
+        xp = array_namespace(z)
+        scale = 1.0 / (z.shape[0] * z.shape[1])
+        value = xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) * scale
+        grad = (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * scale
+        return value, grad
+
+
+LOSSES = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
+          "sse": SumSquaredError, "sum_squared_error": SumSquaredError,
+          "cross_entropy": CrossEntropy, "categorical_cross_entropy": CrossEntropy,
+          "binary_cross_entropy": BinaryCrossEntropy, "bce": BinaryCrossEntropy}
+
+
+def get_loss(spec):
+    """A loss from a name ("mse", "sse", "cross_entropy", "binary_cross_entropy") or a Loss."""
+    if isinstance(spec, Loss):
+        return spec
+    key = str(spec).lower().replace("-", "_").replace("crossentropy", "cross_entropy")
+    if key not in LOSSES:
+        raise unknown_name("loss", spec, LOSSES)
+    return LOSSES[key]()
+
+
+def default_loss(output_layer):
+    """The loss that fits a network's last layer: softmax -> cross-entropy,
+    sigmoid -> binary cross-entropy, anything else -> mean squared error."""
+    if isinstance(output_layer, Softmax):
+        return CrossEntropy()
+    if isinstance(output_layer, Sigmoid):
+        return BinaryCrossEntropy()
+    return MeanSquaredError()

@@ -1,0 +1,102 @@
+"""Model files: one ``.npz`` of arrays plus a JSON config inside it.
+
+No pickle anywhere: files are read with ``allow_pickle=False``, so opening a
+model cannot run code. Every write is atomic: a temporary file in the same
+directory, flushed and fsynced, then ``os.replace``; a crash while writing
+leaves the previous file intact.
+"""
+
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+from .errors import ModelFileError
+
+FORMAT = "nnscratch-model"
+FORMAT_VERSION = 1
+
+
+def atomic_write(path, write):
+    """Call ``write(fileobj)`` on a temporary file, then move it onto ``path``."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+    return path
+
+
+def atomic_write_text(path, text):
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _fsync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_arrays(path, header, arrays):
+    """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
+    payload = {"__header__": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
+    payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
+    return atomic_write(path, lambda f: np.savez_compressed(f, **payload))
+
+
+def load_arrays(path, kind=FORMAT):
+    """Read :func:`save_arrays` output: ``(header, {name: array})``, or a ModelFileError."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such model file: {path!r}.")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(bytes(data["__header__"]).decode("utf-8"))
+            arrays = {k[2:]: data[k] for k in data.files if k.startswith("a/")}
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
+                             "it may be truncated or another kind of file. Save the model again.") from None
+    if not isinstance(header, dict) or header.get("format") != kind:
+        raise ModelFileError(f"{path!r} is not an nnscratch {kind} file (format: {header.get('format') if isinstance(header, dict) else None!r}).")
+    if header.get("version", 0) > FORMAT_VERSION:
+        raise ModelFileError(f"{path!r} was written by a newer nnscratch (format version {header['version']}, "
+                             f"this one reads up to {FORMAT_VERSION}); upgrade nnscratch to load it.")
+    return header, arrays
+
+
+def save(net, path):
+    """Save ``net``'s config and weights to ``path`` (an ``.npz``)."""
+    header = {"format": FORMAT, "version": FORMAT_VERSION, "config": net.get_config()}
+    arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
+    return save_arrays(path, header, arrays)
+
+
+def load(cls, path, backend=None, dtype=None):
+    """Rebuild a network saved by :func:`save` on ``backend``."""
+    header, arrays = load_arrays(path)
+    try:
+        net = cls.from_config(header["config"], backend=backend, dtype=dtype)
+        weights = [arrays[p.name] for p in net.parameters()]
+        net.set_weights(weights)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{os.fspath(path)!r} has a config or arrays that do not match "
+                             f"({type(exc).__name__}: {exc}); the file is damaged.") from None
+    return net

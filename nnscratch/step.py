@@ -1,0 +1,62 @@
+"""The training step: forward, loss, backward and update for one batch.
+
+This is the hot path. It stays short and runs unchanged on every backend:
+no host reads, no namespace look-ups beyond the layers' own, no gradient
+for the input layer, the loss's ``1/n`` folded into the output delta.
+"""
+
+from array_api_compat import array_namespace
+
+from .errors import ConfigError
+
+
+class Step:
+    """Forward/backward/update for one network, loss and optimizer.
+
+    When the loss fuses with the output activation (cross-entropy after
+    Softmax, binary cross-entropy after Sigmoid) that activation is skipped
+    and the loss receives its input, the logits.
+    """
+
+    def __init__(self, net, loss=None, optimizer=None):
+        self.loss = net.resolve_loss(loss)
+        output = net.layers[-1]
+        if self.loss.accepts and not isinstance(output, self.loss.accepts):
+            allowed = " or ".join(cls.__name__ for cls in self.loss.accepts)
+            raise ConfigError(f"Loss {self.loss.name!r} needs a {allowed} output layer; the network ends "
+                              f"with {type(output).__name__}. Change the output activation or the loss.")
+        self.fused = self.loss.fuses is not None and isinstance(output, self.loss.fuses)
+        self.layers = net.layers[:-1] if self.fused else list(net.layers)
+        first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        self.backward_plan = [(layer, i > first) for i, layer in enumerate(self.layers) if i >= first][::-1]
+        self.params = net.parameters()
+        self.optimizer = optimizer
+        self.threshold = 0.0 if self.fused else 0.5
+
+    def forward(self, x, training=False):
+        """Outputs of the trained layers (logits when the loss is fused)."""
+        for layer in self.layers:
+            x = layer.forward(x, training)
+        return x
+
+    def gradients(self, x, Y):
+        """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
+        out = self.forward(x, training=True)
+        value, grad = self.loss(out, Y)
+        for layer, need_input_grad in self.backward_plan:
+            grad = layer.backward(grad, need_input_grad)
+        return value, out
+
+    def __call__(self, x, Y):
+        """One optimisation step; returns the batch's mean loss and outputs (on the device)."""
+        value, out = self.gradients(x, Y)
+        self.optimizer.step(self.params)
+        return value, out
+
+
+def predicted_labels(out, n_outputs, threshold=0.5):
+    """Classes from outputs: argmax over outputs, or ``out > threshold`` for one output."""
+    xp = array_namespace(out)
+    if n_outputs == 1:
+        return xp.astype(out[:, 0] > threshold, xp.int64)
+    return xp.argmax(out, axis=1)

@@ -1,0 +1,91 @@
+"""Tools for checking the math: finite-difference gradients and array comparison.
+
+Public, so that users who change a layer or a loss can check their work the
+way nnscratch's own tests do.
+"""
+
+import math
+
+import array_api_compat
+import numpy as np
+
+from . import validation
+from .backend import backend_of, get_backend
+from .step import Step
+
+
+def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
+    """Worst relative error between backprop and central finite differences.
+
+    The network is copied to float64 (on its own backend when it has float64,
+    else on NumPy). For each parameter, up to ``max_entries`` entries (a seeded
+    sample) are perturbed by ``+-eps``; the error of a parameter is
+    ``||num - ana|| / (||num|| + ||ana||)`` over those entries.
+    """
+    net64 = net.to(net.backend.with_dtype("float64") if net.backend.has_float64
+                   else get_backend("numpy", dtype="float64"))
+    X, y = (_to_host(a) for a in (X, y))
+    step = Step(net64, loss)
+    x = validation.as_inputs(net64, X)
+    Y = validation.as_targets(net64, y, step.loss, x.shape[0]).Y
+    step.gradients(x, Y)
+
+    def loss_at():
+        return float(step.loss(step.forward(x), Y)[0])
+
+    rng, worst = np.random.default_rng(0), 0.0
+    for p in step.params:
+        size = math.prod(p.value.shape)
+        flat = np.arange(size) if size <= max_entries else rng.choice(size, max_entries, replace=False)
+        entries = [np.unravel_index(i, tuple(p.value.shape)) for i in flat]
+        analytic = np.array([float(p.grad[tuple(int(j) for j in e)]) for e in entries])
+        numeric = np.array([_central_difference(p.value, tuple(int(j) for j in e), eps, loss_at) for e in entries])
+        scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+        worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale) if scale > 0 else 0.0)
+    return worst
+
+
+def _central_difference(value, index, eps, loss_at):
+    original = float(value[index])
+    value[index] = original + eps
+    plus = loss_at()
+    value[index] = original - eps
+    minus = loss_at()
+    value[index] = original
+    return (plus - minus) / (2 * eps)
+
+
+def _to_host(a):
+    return backend_of(a).to_numpy(a) if validation.is_device_array(a) else a
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central-difference gradient of the scalar function ``f`` at the host array ``x`` (float64)."""
+    x = np.array(x, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        original = x[index]
+        x[index] = original + eps
+        plus = f(x)
+        x[index] = original - eps
+        minus = f(x)
+        x[index] = original
+        grad[index] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def assert_close(actual, expected, rtol=None, atol=0.0, xp=None):
+    """Assert ``actual`` matches ``expected``, checking the namespace as well.
+
+    ``xp``: the namespace ``actual`` must belong to (when given). The default
+    ``rtol`` follows the dtype: 1e-5 for float32, 1e-10 for float64.
+    """
+    if xp is not None:
+        got = array_api_compat.array_namespace(actual)
+        assert got is xp, f"expected an array of {xp.__name__}, got one of {got.__name__}"
+    a = _to_host(actual)
+    b = _to_host(expected)
+    a, b = np.asarray(a), np.asarray(b)
+    if rtol is None:
+        rtol = 1e-5 if np.float32 in (a.dtype, b.dtype) else 1e-10
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)

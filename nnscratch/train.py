@@ -1,0 +1,213 @@
+"""Training: the epoch loop, evaluation, History and callbacks.
+
+Data moves to the device once per ``fit``. Inside an epoch nothing is read
+back: the loss and the number of correct predictions are summed on the
+device and read once, together, at the end of the epoch.
+"""
+
+import json
+import time
+
+from array_api_compat import array_namespace
+
+from . import validation
+from .optim import Adam, get_optimizer
+from .step import Step, predicted_labels
+
+
+class Callback:
+    """Hooks called on the host once per epoch (never inside the step).
+
+    Set ``network.stop_training = True`` in a hook to stop after this epoch.
+    """
+
+    def on_train_begin(self, network):
+        pass
+
+    def on_epoch_begin(self, epoch, network):
+        pass
+
+    def on_batch_end(self, batch, network):
+        """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
+
+    def on_epoch_end(self, epoch, logs, network):
+        pass
+
+    def on_train_end(self, network):
+        pass
+
+
+class History(Callback):
+    """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
+    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``."""
+
+    def __init__(self, history=None, epoch=None, params=None):
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.epoch = list(epoch or [])
+        self.params = dict(params or {})
+
+    def on_epoch_end(self, epoch, logs, network):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __repr__(self):
+        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
+        return f"History(epochs={len(self.epoch)}, last={last})"
+
+    def to_json(self, path=None):
+        """The history as JSON text; also written to ``path`` if given."""
+        text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
+        if path is not None:
+            from .serialize import atomic_write_text
+            atomic_write_text(path, text)
+        return text
+
+    @classmethod
+    def from_json(cls, source):
+        """Read :meth:`to_json` output from a path or a JSON string."""
+        text = source if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
+        data = json.loads(text)
+        return cls(data.get("history"), data.get("epoch"), data.get("params"))
+
+
+def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
+        shuffle=True, callbacks=None, verbose=False):
+    """Train ``net`` on ``(X, y)`` and return a :class:`History`.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_inputs), NumPy or the model's backend
+    y : integer labels (n_samples,) or targets (n_samples, n_outputs)
+    epochs : int
+    batch_size : int or None
+        1 is per-sample SGD (seed 000); None is full-batch gradient descent (seed 001).
+    loss : str or Loss, optional
+        Default from the output layer (softmax -> cross-entropy, sigmoid ->
+        binary cross-entropy, else mean squared error).
+    optimizer : str or Optimizer, optional
+        Default: the network's previous optimizer, else ``Adam(lr=1e-3)``.
+    validation_data : (X_val, y_val), optional
+    shuffle : bool
+        Reshuffle every epoch with the network's seeded host RNG.
+    callbacks : list of Callback
+    verbose : bool
+        Print one line per epoch.
+    """
+    epochs = validation.check_positive_int("epochs", epochs)
+    batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
+    net.optimizer = _resolve_optimizer(net, optimizer)
+    step = Step(net, loss, net.optimizer)
+    data = _prepare(net, step, X, y)
+    val = None if validation_data is None else _prepare(net, step, *validation_data, name="validation")
+    history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
+                              "optimizer": net.optimizer.get_config(), "backend": str(net.backend)})
+    callbacks = [history] + list(callbacks or [])
+    per_batch = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+    net.stop_training = False
+    for c in callbacks:
+        c.on_train_begin(net)
+    for epoch in range(epochs):
+        for c in callbacks:
+            c.on_epoch_begin(epoch, net)
+        start = time.perf_counter()
+        sums = _train_epoch(net, step, data, batch_size or data[0].shape[0], shuffle, per_batch)
+        if val is not None:
+            sums.update(_evaluate_sums(step, val, "val_"))
+        logs = _read_epoch(net, sums, data, val)
+        logs["seconds"] = time.perf_counter() - start
+        if verbose:
+            print(format_logs(epoch, epochs, logs), flush=True)
+        for c in callbacks:
+            c.on_epoch_end(epoch, logs, net)
+        if net.stop_training:
+            break
+    for c in callbacks:
+        c.on_train_end(net)
+    return history
+
+
+def _resolve_optimizer(net, optimizer):
+    if optimizer is None:
+        return net.optimizer or Adam()
+    return get_optimizer(optimizer)
+
+
+def _prepare(net, step, X, y, name="X"):
+    x = validation.as_inputs(net, X, name=name if name == "X" else "X_val")
+    targets = validation.as_targets(net, y, step.loss, x.shape[0], name="y" if name == "X" else "y_val")
+    return x, targets
+
+
+def _train_epoch(net, step, data, batch_size, shuffle, per_batch):
+    x, (Y, labels, mode) = data
+    xp, n = net.xp, x.shape[0]
+    order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
+    loss_sum = correct = 0.0
+    for batch, start in enumerate(range(0, n, batch_size)):
+        stop = min(start + batch_size, n)
+        if order is None:
+            xb, yb = x[start:stop, ...], Y[start:stop, ...]
+            lb = None if labels is None else labels[start:stop]
+        else:
+            idx = order[start:stop]
+            xb, yb = xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)
+            lb = None if labels is None else xp.take(labels, idx, axis=0)
+        value, out = step(xb, yb)
+        loss_sum = loss_sum + value * xb.shape[0]
+        if lb is not None:
+            correct = correct + xp.sum(xp.astype(predicted_labels(out, net.n_outputs, step.threshold) == lb, Y.dtype))
+        for c in per_batch:
+            c.on_batch_end(batch, net)
+    return {"loss": loss_sum, "accuracy": correct if mode else None}
+
+
+def _evaluate_sums(step, data, prefix="", batch_size=4096):
+    x, (Y, labels, mode) = data
+    xp, n = array_namespace(x), x.shape[0]
+    loss_sum = correct = 0.0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        out = step.forward(x[start:stop, ...])
+        value, _ = step.loss(out, Y[start:stop, ...])
+        loss_sum = loss_sum + value * out.shape[0]
+        if mode:
+            lb = labels[start:stop]
+            correct = correct + xp.sum(xp.astype(predicted_labels(out, Y.shape[1], step.threshold) == lb, Y.dtype))
+    return {prefix + "loss": loss_sum, prefix + "accuracy": correct if mode else None}
+
+
+def _read_epoch(net, sums, data, val):
+    """Read every per-epoch figure from the device in one transfer."""
+    keys = [k for k, v in sums.items() if v is not None]
+    xp = net.xp
+    values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
+                                            for k in keys]))
+    n, n_val = data[0].shape[0], (val[0].shape[0] if val is not None else 1)
+    return {k: float(v) / (n_val if k.startswith("val_") else n) for k, v in zip(keys, values)}
+
+
+def evaluate(net, X, y, loss=None, batch_size=4096):
+    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats."""
+    step = Step(net, loss)
+    data = _prepare(net, step, X, y)
+    return _read_epoch(net, _evaluate_sums(step, data, batch_size=batch_size), data, None)
+
+
+def compute_gradients(net, X, y, loss=None):
+    """Backprop one batch without updating: ``(loss_float, [grad per parameter])``."""
+    step = Step(net, loss)
+    x, targets = _prepare(net, step, X, y)
+    value, _ = step.gradients(x, targets.Y)
+    return float(value), [p.grad for p in step.params]
+
+
+def format_logs(epoch, epochs, logs):
+    """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s``."""
+    parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
+    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds"]
+    parts.append(f"{logs.get('seconds', 0.0):.2f} s")
+    return "  ".join(parts)

@@ -1,0 +1,79 @@
+"""Backprop agrees with central finite differences (float64) for every layer,
+activation and loss, on every backend."""
+
+import numpy as np
+import pytest
+
+from nnscratch import Dense, Network, ReLU, Softmax
+from nnscratch.layers import ACTIVATIONS, Identity, LeakyReLU, Sigmoid, Tanh
+from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
+from nnscratch.testing import numerical_gradient
+
+CASES = [  # (hidden, output, loss, n_outputs, targets)
+    ("relu", "softmax", CrossEntropy(), 3, "labels"),
+    ("tanh", "identity", CrossEntropy(), 3, "onehot"),
+    ("sigmoid", "sigmoid", BinaryCrossEntropy(), 1, "binary"),
+    ("leaky_relu", "identity", BinaryCrossEntropy(), 2, "multilabel"),
+    ("tanh", "softmax", MeanSquaredError(), 3, "onehot"),
+    ("leaky_relu", "sigmoid", SumSquaredError(), 2, "regression01"),
+    ("identity", "tanh", MeanSquaredError(), 2, "regression"),
+    ("relu", "identity", SumSquaredError(), 2, "regression"),
+]
+
+
+def make_targets(kind, rng, n, k):
+    return {"labels": lambda: rng.integers(0, k, n),
+            "onehot": lambda: np.eye(k)[rng.integers(0, k, n)],
+            "binary": lambda: rng.integers(0, 2, n),
+            "multilabel": lambda: rng.integers(0, 2, (n, k)).astype(float),
+            "regression01": lambda: rng.uniform(0, 1, (n, k)),
+            "regression": lambda: rng.normal(size=(n, k))}[kind]()
+
+
+@pytest.mark.parametrize("hidden,output,loss,k,kind", CASES, ids=[f"{c[0]}-{c[1]}-{c[2].name}" for c in CASES])
+def test_backprop_matches_finite_differences(any_backend, hidden, output, loss, k, kind, rng):
+    net = Network.from_sizes(4, 5, 4, k, hidden=hidden, output=output, seed=3, backend=any_backend)
+    X = rng.normal(size=(7, 4))
+    y = make_targets(kind, rng, 7, k)
+    assert net.check_gradients(X, y, loss=loss, max_entries=40) < 1e-6
+
+
+def test_check_gradients_catches_a_wrong_derivative(rng, monkeypatch):
+    """The checker is not vacuous: break ReLU's derivative and it reports it."""
+    net = Network.from_sizes(3, 6, 2, seed=0, dtype="float64")
+    monkeypatch.setattr(ReLU, "_df", lambda self, xp, x, y, dy: dy)
+    assert net.check_gradients(rng.normal(size=(5, 3)), rng.integers(0, 2, 5)) > 1e-2
+
+
+@pytest.mark.parametrize("name", sorted(set(ACTIVATIONS) - {"linear"}))
+def test_activation_backward_is_the_jacobian_product(name, rng):
+    """Each activation's backward against numerical_gradient of sum(f(x) * w)."""
+    from nnscratch.layers import get_activation
+
+    layer = get_activation(name)
+    x0, w = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    layer.forward(x0, training=True)
+    analytic = layer.backward(w)
+    numeric = numerical_gradient(lambda x: float(np.sum(layer.forward(x) * w)), x0)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_backward_before_forward_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="before forward"):
+        Dense(2, 3).backward(np.ones((1, 3)))
+    with pytest.raises(RuntimeError, match="before forward"):
+        Softmax().backward(np.ones((1, 3)))
+
+
+def test_fused_softmax_cross_entropy_gradient_is_p_minus_y_over_n(rng):
+    net = Network([Dense(3, 4), Softmax()], seed=0, dtype="float64")
+    X, y = rng.normal(size=(6, 3)), rng.integers(0, 4, 6)
+    _, grads = net.compute_gradients(X, y)
+    p = net.predict_proba(X)
+    delta = (p - np.eye(4)[y]) / 6
+    np.testing.assert_allclose(grads[0], X.T @ delta, rtol=1e-12)
+    np.testing.assert_allclose(grads[1], delta.sum(axis=0), rtol=1e-12, atol=1e-15)
+
+
+def test_identity_and_others_exported():
+    assert {Identity, LeakyReLU, Sigmoid, Tanh}
