@@ -60,3 +60,43 @@ def predicted_labels(out, n_outputs, threshold=0.5):
     if n_outputs == 1:
         return xp.astype(out[:, 0] > threshold, xp.int64)
     return xp.argmax(out, axis=1)
+
+
+def run_epoch(net, step, data, batch_size, shuffle, per_batch):
+    """Train one epoch; return the summed loss and correct count as device scalars."""
+    x, (Y, labels, mode) = data
+    xp, n = net.xp, x.shape[0]
+    order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
+    loss_sum = correct = 0.0
+    for batch, start in enumerate(range(0, n, batch_size)):
+        stop = min(start + batch_size, n)
+        if order is None:
+            xb, yb = x[start:stop, ...], Y[start:stop, ...]
+            lb = None if labels is None else labels[start:stop]
+        else:
+            idx = order[start:stop]
+            xb, yb = xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)
+            lb = None if labels is None else xp.take(labels, idx, axis=0)
+        value, out = step(xb, yb)
+        loss_sum = loss_sum + value * xb.shape[0]
+        if lb is not None:
+            correct = correct + xp.sum(xp.astype(predicted_labels(out, net.n_outputs, step.threshold) == lb, Y.dtype))
+        for c in per_batch:
+            c.on_batch_end(batch, net)
+    return {"loss": loss_sum, "accuracy": correct if mode else None}
+
+
+def evaluate_sums(step, data, prefix="", batch_size=4096):
+    """Summed loss and correct count over ``data`` without training, as device scalars."""
+    x, (Y, labels, mode) = data
+    xp, n = array_namespace(x), x.shape[0]
+    loss_sum = correct = 0.0
+    for start in range(0, n, batch_size):
+        stop = min(start + batch_size, n)
+        out = step.forward(x[start:stop, ...])
+        value, _ = step.loss(out, Y[start:stop, ...])
+        loss_sum = loss_sum + value * out.shape[0]
+        if mode:
+            lb = labels[start:stop]
+            correct = correct + xp.sum(xp.astype(predicted_labels(out, Y.shape[1], step.threshold) == lb, Y.dtype))
+    return {prefix + "loss": loss_sum, prefix + "accuracy": correct if mode else None}

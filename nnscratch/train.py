@@ -8,11 +8,9 @@ device and read once, together, at the end of the epoch.
 import json
 import time
 
-from array_api_compat import array_namespace
-
 from . import validation
 from .optim import Adam, get_optimizer
-from .step import Step, predicted_labels
+from .step import Step, evaluate_sums, run_epoch
 
 
 class Callback:
@@ -114,9 +112,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         for c in callbacks:
             c.on_epoch_begin(epoch, net)
         start = time.perf_counter()
-        sums = _train_epoch(net, step, data, batch_size or data[0].shape[0], shuffle, per_batch)
+        sums = run_epoch(net, step, data, batch_size or data[0].shape[0], shuffle, per_batch)
         if val is not None:
-            sums.update(_evaluate_sums(step, val, "val_"))
+            sums.update(evaluate_sums(step, val, "val_"))
         logs = _read_epoch(net, sums, data, val)
         logs["seconds"] = time.perf_counter() - start
         if verbose:
@@ -142,44 +140,6 @@ def _prepare(net, step, X, y, name="X"):
     return x, targets
 
 
-def _train_epoch(net, step, data, batch_size, shuffle, per_batch):
-    x, (Y, labels, mode) = data
-    xp, n = net.xp, x.shape[0]
-    order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
-    loss_sum = correct = 0.0
-    for batch, start in enumerate(range(0, n, batch_size)):
-        stop = min(start + batch_size, n)
-        if order is None:
-            xb, yb = x[start:stop, ...], Y[start:stop, ...]
-            lb = None if labels is None else labels[start:stop]
-        else:
-            idx = order[start:stop]
-            xb, yb = xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)
-            lb = None if labels is None else xp.take(labels, idx, axis=0)
-        value, out = step(xb, yb)
-        loss_sum = loss_sum + value * xb.shape[0]
-        if lb is not None:
-            correct = correct + xp.sum(xp.astype(predicted_labels(out, net.n_outputs, step.threshold) == lb, Y.dtype))
-        for c in per_batch:
-            c.on_batch_end(batch, net)
-    return {"loss": loss_sum, "accuracy": correct if mode else None}
-
-
-def _evaluate_sums(step, data, prefix="", batch_size=4096):
-    x, (Y, labels, mode) = data
-    xp, n = array_namespace(x), x.shape[0]
-    loss_sum = correct = 0.0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        out = step.forward(x[start:stop, ...])
-        value, _ = step.loss(out, Y[start:stop, ...])
-        loss_sum = loss_sum + value * out.shape[0]
-        if mode:
-            lb = labels[start:stop]
-            correct = correct + xp.sum(xp.astype(predicted_labels(out, Y.shape[1], step.threshold) == lb, Y.dtype))
-    return {prefix + "loss": loss_sum, prefix + "accuracy": correct if mode else None}
-
-
 def _read_epoch(net, sums, data, val):
     """Read every per-epoch figure from the device in one transfer."""
     keys = [k for k, v in sums.items() if v is not None]
@@ -194,7 +154,7 @@ def evaluate(net, X, y, loss=None, batch_size=4096):
     """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats."""
     step = Step(net, loss)
     data = _prepare(net, step, X, y)
-    return _read_epoch(net, _evaluate_sums(step, data, batch_size=batch_size), data, None)
+    return _read_epoch(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
 
 
 def compute_gradients(net, X, y, loss=None):
