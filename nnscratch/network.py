@@ -56,6 +56,7 @@ class Network:
             sizes = tuple(sizes[0])
         if len(sizes) < 2:
             raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
+        get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             last = i == len(sizes) - 2

@@ -127,7 +127,7 @@ class Adam(Optimizer):
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ConfigError(f"Adam {label} must be in [0, 1); got {beta}.")
-        _check("eps", eps, positive=True)
+        _check("eps", eps)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _new_state(self, p):
@@ -158,7 +158,7 @@ class RMSProp(Optimizer):
         super().__init__(lr, decay, weight_decay)
         if not 0 <= rho < 1:
             raise ConfigError(f"RMSProp rho must be in [0, 1); got {rho}.")
-        _check("eps", eps, positive=True)
+        _check("eps", eps)
         self.rho, self.eps = float(rho), float(eps)
 
     def _new_state(self, p):
