@@ -29,9 +29,15 @@ class Layer:
     """Base class. Subclasses implement ``forward`` and ``backward``."""
 
     params = ()
+    xp = None  # the backend's namespace, cached by build() so the hot path never looks it up
 
     def build(self, backend, rng, init, index):
-        """Create parameters on ``backend`` (layers without any do nothing)."""
+        """Create parameters on ``backend`` and remember its namespace."""
+        self.xp = backend.xp
+
+    def _xp(self, x):
+        """The namespace of ``x``: cached when built, looked up for a layer used on its own."""
+        return self.xp or array_namespace(x)
 
     def forward(self, x, training=False):
         raise NotImplementedError
@@ -73,6 +79,7 @@ class Dense(Layer):
         self.params, self._x = (), None
 
     def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
         w, b = (self.init or init)(rng, self.n_in, self.n_out)
         weight = backend.asarray(w, dtype=backend.dtype)
         bias = backend.xp.zeros(self.n_out, dtype=backend.dtype, device=backend.device) if b is None \
@@ -91,7 +98,7 @@ class Dense(Layer):
         """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T."""
         x = self._cached("_x")
         self.weight.grad = x.T @ dy
-        self.bias.grad = array_namespace(dy).sum(dy, axis=0)
+        self.bias.grad = self._xp(dy).sum(dy, axis=0)
         return dy @ self.weight.value.T if need_input_grad else None
 
     def get_config(self):
@@ -105,13 +112,13 @@ class Activation(Layer):
     """An elementwise (or row-wise) function with no parameters."""
 
     def forward(self, x, training=False):
-        y = self._f(array_namespace(x), x)
+        y = self._f(self._xp(x), x)
         if training:
             self._x, self._y = x, y
         return y
 
     def backward(self, dy, need_input_grad=True):
-        return self._df(array_namespace(dy), self._cached("_x"), self._y, dy)
+        return self._df(self._xp(dy), self._cached("_x"), self._y, dy)
 
 
 class Identity(Activation):
@@ -131,7 +138,7 @@ class ReLU(Activation):
         return xp.maximum(x, 0.0)
 
     def _df(self, xp, x, y, dy):
-        return xp.where(y > 0, dy, 0.0)
+        return dy * xp.astype(y > 0, dy.dtype)  # a multiply: NumPy's where() is ~10x slower here
 
 
 class LeakyReLU(Activation):
@@ -143,10 +150,10 @@ class LeakyReLU(Activation):
         self.alpha = float(alpha)
 
     def _f(self, xp, x):
-        return xp.where(x > 0, x, self.alpha * x)
+        return xp.maximum(x, self.alpha * x)  # equal to the where() form since alpha < 1
 
     def _df(self, xp, x, y, dy):
-        return xp.where(x > 0, dy, self.alpha * dy)
+        return dy * (xp.astype(x > 0, dy.dtype) * (1.0 - self.alpha) + self.alpha)
 
     def get_config(self):
         return {"type": "LeakyReLU", "alpha": self.alpha}

@@ -32,19 +32,23 @@ class Step:
         self.params = net.parameters()
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else 0.5
+        self.xp = net.xp
+        # Bound methods, looked up once: the step's Python is a few calls per layer.
+        self._forwards = [layer.forward for layer in self.layers]
+        self._backwards = [(layer.backward, need) for layer, need in self.backward_plan]
 
     def forward(self, x, training=False):
         """Outputs of the trained layers (logits when the loss is fused)."""
-        for layer in self.layers:
-            x = layer.forward(x, training)
+        for forward in self._forwards:
+            x = forward(x, training)
         return x
 
     def gradients(self, x, Y):
         """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
         out = self.forward(x, training=True)
         value, grad = self.loss(out, Y)
-        for layer, need_input_grad in self.backward_plan:
-            grad = layer.backward(grad, need_input_grad)
+        for backward, need_input_grad in self._backwards:
+            grad = backward(grad, need_input_grad)
         return value, out
 
     def __call__(self, x, Y):
@@ -54,36 +58,58 @@ class Step:
         return value, out
 
 
-def predicted_labels(out, n_outputs, threshold=0.5):
+def predicted_labels(out, n_outputs, threshold=0.5, xp=None):
     """Classes from outputs: argmax over outputs, or ``out > threshold`` for one output."""
-    xp = array_namespace(out)
+    xp = xp or array_namespace(out)
     if n_outputs == 1:
         return xp.astype(out[:, 0] > threshold, xp.int64)
     return xp.argmax(out, axis=1)
 
 
+def _batches(n, batch_size):
+    """``(start, stop)`` of every batch: the full ones, then the remainder."""
+    return [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+
 def run_epoch(net, step, data, batch_size, shuffle, per_batch):
-    """Train one epoch; return the summed loss and correct count as device scalars."""
+    """Train one epoch; return the summed loss and correct count as device scalars.
+
+    Per batch this gathers the (shuffled) rows, runs the step and keeps two
+    device arrays: the mean loss and the predicted classes. They are summed
+    and compared with the labels once, after the last batch.
+    """
     x, (Y, labels, mode) = data
-    xp, n = net.xp, x.shape[0]
+    xp, n = step.xp, x.shape[0]
     order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
-    loss_sum = correct = 0.0
-    for batch, start in enumerate(range(0, n, batch_size)):
-        stop = min(start + batch_size, n)
+    threshold, n_outputs = step.threshold, Y.shape[1]
+    losses, predictions = [], []
+    for batch, (start, stop) in enumerate(_batches(n, batch_size)):
         if order is None:
-            xb, yb = x[start:stop, ...], Y[start:stop, ...]
-            lb = None if labels is None else labels[start:stop]
+            value, out = step(x[start:stop, ...], Y[start:stop, ...])
         else:
             idx = order[start:stop]
-            xb, yb = xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)
-            lb = None if labels is None else xp.take(labels, idx, axis=0)
-        value, out = step(xb, yb)
-        loss_sum = loss_sum + value * xb.shape[0]
-        if lb is not None:
-            correct = correct + xp.sum(xp.astype(predicted_labels(out, net.n_outputs, step.threshold) == lb, Y.dtype))
+            value, out = step(xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0))
+        losses.append(value)
+        if mode:
+            predictions.append(predicted_labels(out, n_outputs, threshold, xp=xp))
         for c in per_batch:
             c.on_batch_end(batch, net)
-    return {"loss": loss_sum, "accuracy": correct if mode else None}
+    return {"loss": _loss_sum(xp, losses, n, batch_size),
+            "accuracy": _correct(xp, predictions, labels, order, Y.dtype) if mode else None}
+
+
+def _loss_sum(xp, losses, n, batch_size):
+    """Sum of per-sample losses from per-batch means: every batch but the last is full."""
+    last = n - (len(losses) - 1) * batch_size
+    head = xp.sum(xp.stack(losses[:-1])) * batch_size if len(losses) > 1 else 0.0
+    return head + losses[-1] * last
+
+
+def _correct(xp, predictions, labels, order, dtype):
+    """How many predictions, concatenated in batch order, match the (shuffled) labels."""
+    truth = labels if order is None else xp.take(labels, order, axis=0)
+    hits = xp.concat(predictions) == truth
+    return xp.sum(xp.astype(hits, dtype))
 
 
 def evaluate_sums(step, data, prefix="", batch_size=4096):
