@@ -5,6 +5,8 @@ Each class also derives from the built-in exception that fits, so code that
 catches ``ValueError`` or ``OSError`` keeps working.
 """
 
+import difflib
+
 
 class NNScratchError(Exception):
     """Base of every error nnscratch raises on purpose."""
@@ -34,6 +36,10 @@ class ModelFileError(NNScratchError, ValueError):
     """A model or checkpoint file that is not a valid nnscratch file."""
 
 
+class ModelNotFoundError(NNScratchError, FileNotFoundError):
+    """A model or checkpoint path that does not exist."""
+
+
 class DatasetNotFoundError(NNScratchError, FileNotFoundError):
     """A dataset that is neither on disk nor downloadable."""
 
@@ -47,6 +53,8 @@ class DivergenceError(NNScratchError, FloatingPointError):
 
 
 def unknown_name(kind, name, choices):
-    """A ConfigError for an unknown ``name`` among ``choices``."""
-    options = ", ".join(sorted(choices))
-    return ConfigError(f"Unknown {kind} {name!r}; expected one of: {options}.")
+    """A ConfigError for an unknown ``name`` among ``choices``, with a "did you mean"."""
+    options = ", ".join(sorted(str(c) for c in choices))
+    close = difflib.get_close_matches(str(name).lower(), [str(c) for c in choices], n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ConfigError(f"Unknown {kind} {name!r}; expected one of: {options}.{hint}")

@@ -13,7 +13,7 @@ import zipfile
 
 import numpy as np
 
-from .errors import ModelFileError
+from .errors import ModelFileError, ModelNotFoundError
 
 FORMAT = "nnscratch-model"
 FORMAT_VERSION = 1
@@ -55,31 +55,45 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
-def save_arrays(path, header, arrays):
+def save_arrays(path, header, arrays, compress=True):
     """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
     payload = {"__header__": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
     payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
-    return atomic_write(path, lambda f: np.savez_compressed(f, **payload))
+    savez = np.savez_compressed if compress else np.savez
+    return atomic_write(path, lambda f: savez(f, **payload))
 
 
 def load_arrays(path, kind=FORMAT):
     """Read :func:`save_arrays` output: ``(header, {name: array})``, or a ModelFileError."""
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such model file: {path!r}.")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            header = json.loads(bytes(data["__header__"]).decode("utf-8"))
-            arrays = {k[2:]: data[k] for k in data.files if k.startswith("a/")}
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError) as exc:
-        raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
-                             "it may be truncated or another kind of file. Save the model again.") from None
+        raise ModelNotFoundError(f"No such model file: {path!r}; check the path (the current directory is "
+                                 f"{os.getcwd()!r}).")
+    header, arrays = _read_npz(path)
     if not isinstance(header, dict) or header.get("format") != kind:
-        raise ModelFileError(f"{path!r} is not an nnscratch {kind} file (format: {header.get('format') if isinstance(header, dict) else None!r}).")
-    if header.get("version", 0) > FORMAT_VERSION:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise ModelFileError(f"{path!r} is not an nnscratch {kind} file (its format is {found!r}); pass a "
+                             f"file written by {'fit(checkpoint=...)' if 'checkpoint' in kind else 'Network.save'}.")
+    version = header.get("version", 0)
+    if not isinstance(version, int):
+        raise ModelFileError(f"{path!r} has a damaged header (version {version!r}); save the model again.")
+    if version > FORMAT_VERSION:
         raise ModelFileError(f"{path!r} was written by a newer nnscratch (format version {header['version']}, "
                              f"this one reads up to {FORMAT_VERSION}); upgrade nnscratch to load it.")
     return header, arrays
+
+
+def _read_npz(path):
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                raise ValueError("it does not start like an .npz (zip) archive")
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(bytes(data["__header__"]).decode("utf-8"))
+            return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError) as exc:
+        raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
+                             "it may be truncated or another kind of file. Save the model again.") from None
 
 
 def save(net, path):

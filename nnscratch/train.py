@@ -8,7 +8,10 @@ device and read once, together, at the end of the epoch.
 import json
 import time
 
-from . import validation
+from . import checkpoint as checkpoints
+from . import streaming, validation
+from .errors import DivergenceError
+from .guard import Guard, nonfinite_count, snapshot
 from .optim import Adam, get_optimizer
 from .step import Step, evaluate_sums, run_epoch
 
@@ -73,7 +76,8 @@ class History(Callback):
 
 
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
-        shuffle=True, callbacks=None, verbose=False):
+        shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
+        checkpoint_every=1, resume=None, stream=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
     Parameters
@@ -81,73 +85,155 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     X : array (n_samples, n_inputs), NumPy or the model's backend
     y : integer labels (n_samples,) or targets (n_samples, n_outputs)
     epochs : int
+        Total number of epochs (a resumed run continues up to this number).
     batch_size : int or None
         1 is per-sample SGD (seed 000); None is full-batch gradient descent (seed 001).
     loss : str or Loss, optional
         Default from the output layer (softmax -> cross-entropy, sigmoid ->
         binary cross-entropy, else mean squared error).
     optimizer : str or Optimizer, optional
-        Default: the network's previous optimizer, else ``Adam(lr=1e-3)``.
+        Default: the checkpoint's when resuming, the network's previous
+        optimizer, else ``Adam(lr=1e-3)``.
     validation_data : (X_val, y_val), optional
     shuffle : bool
         Reshuffle every epoch with the network's seeded host RNG.
     callbacks : list of Callback
     verbose : bool
         Print one line per epoch.
+    restore_best : bool
+        End with the weights of the epoch with the lowest ``val_loss`` (``loss``
+        without validation data).
+    checkpoint : path, optional
+        Write a checkpoint (weights, optimizer, RNG, history, epoch) there
+        every ``checkpoint_every`` epochs and at the end, atomically.
+    resume : path or True, optional
+        Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists.
+    stream : bool, optional
+        Keep the data in host memory and move one batch at a time. Default:
+        only when the data would not fit comfortably in the device's free memory.
+
+    Raises
+    ------
+    DivergenceError
+        When the loss or a weight becomes NaN or infinite; the model keeps the
+        last finite weights (checked once per epoch, on the device).
     """
     epochs = validation.check_positive_int("epochs", epochs)
     batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
-    net.optimizer = _resolve_optimizer(net, optimizer)
+    checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
+    if validation_data is not None:
+        validation_data = validation.check_pair("validation_data", validation_data)
+    source = checkpoints.resume_path(resume, checkpoint)
+    saved = checkpoints.load(source) if source is not None else None
+    net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
-    data = _prepare(net, step, X, y)
-    val = None if validation_data is None else _prepare(net, step, *validation_data, name="validation")
+    run = _Run(net, step, streaming.should_stream(net, X, y, validation_data, stream), verbose)
+    data = _prepare(net, step, X, y, host=run.streamed)
+    val = None if validation_data is None else _prepare(net, step, *validation_data, "validation", run.streamed)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
-                              "optimizer": net.optimizer.get_config(), "backend": str(net.backend)})
+                              "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
+                              "streamed": run.streamed})
     callbacks = [history] + list(callbacks or [])
-    per_batch = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
-    net.stop_training = False
-    for c in callbacks:
-        c.on_train_begin(net)
-    for epoch in range(epochs):
-        for c in callbacks:
-            c.on_epoch_begin(epoch, net)
-        start = time.perf_counter()
-        sums = run_epoch(net, step, data, batch_size or data[0].shape[0], shuffle, per_batch)
-        if val is not None:
-            sums.update(evaluate_sums(step, val, "val_"))
-        logs = _read_epoch(net, sums, data, val)
-        logs["seconds"] = time.perf_counter() - start
-        if verbose:
-            print(format_logs(epoch, epochs, logs), flush=True)
-        for c in callbacks:
-            c.on_epoch_end(epoch, logs, net)
-        if net.stop_training:
-            break
-    for c in callbacks:
-        c.on_train_end(net)
+    guard = Guard(net, "val_loss" if val is not None else "loss", restore_best)
+    first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
+    if saved is not None:
+        history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
+        guard.last = snapshot(net)
+    run.loop(data, val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
+             (checkpoint, checkpoint_every))
     return history
 
 
-def _resolve_optimizer(net, optimizer):
+class _Run:
+    """One call of :func:`fit`: the epoch loop and what it reads once per epoch."""
+
+    def __init__(self, net, step, streamed, verbose):
+        self.net, self.step, self.streamed, self.verbose = net, step, streamed, verbose
+        if streamed and verbose:
+            print(f"streaming batches from host memory ({net.backend} free memory: "
+                  f"{_megabytes(net.backend.memory_info())})", flush=True)
+
+    def epoch(self, data, val, batch_size, shuffle, per_batch):
+        """Train one epoch; return its figures (device scalars, nothing read yet)."""
+        net, step = self.net, self.step
+        size = batch_size or data[0].shape[0]
+        if self.streamed:
+            sums = streaming.run_epoch(net, step, data, size, shuffle, per_batch)
+            if val is not None:
+                sums.update(streaming.evaluate_sums(net, step, val, "val_"))
+        else:
+            sums = run_epoch(net, step, data, size, shuffle, per_batch)
+            if val is not None:
+                sums.update(evaluate_sums(step, val, "val_"))
+        return sums
+
+    def loop(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, history, guard, ckpt):
+        net = self.net
+        per_batch = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+        net.stop_training = False
+        for c in callbacks:
+            c.on_train_begin(net)
+        epoch = epoch_range.start - 1
+        for epoch in epoch_range:
+            for c in callbacks:
+                c.on_epoch_begin(epoch, net)
+            start = time.perf_counter()
+            sums = self.epoch(data, val, batch_size, shuffle, per_batch)
+            sums["nonfinite"] = nonfinite_count(net)
+            logs = _read_epoch(net, sums, data, val)
+            nonfinite = logs.pop("nonfinite")
+            logs["seconds"] = time.perf_counter() - start
+            if self.verbose:
+                print(format_logs(epoch, epochs, logs), flush=True)
+            try:
+                guard.check(epoch, epochs, {k: v for k, v in logs.items() if k != "seconds"}, nonfinite)
+            except DivergenceError as exc:
+                history.on_epoch_end(epoch, logs, net)
+                exc.history = history
+                raise
+            for c in callbacks:
+                c.on_epoch_end(epoch, logs, net)
+            last = net.stop_training or epoch == epochs - 1
+            if ckpt[0] is not None and ((epoch + 1) % ckpt[1] == 0 or last):
+                checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks)
+            if net.stop_training:
+                break
+        best = guard.finish()
+        if best is not None:
+            history.params["best_epoch"] = best
+        for c in callbacks:
+            c.on_train_end(net)
+
+
+def _megabytes(info):
+    return "unknown" if info is None else f"{info[0] / 2**20:.0f} MB"
+
+
+def _resolve_optimizer(net, optimizer, saved=None):
+    if saved is not None:
+        return checkpoints.optimizer_from(saved[0], optimizer)
     if optimizer is None:
         return net.optimizer or Adam()
     return get_optimizer(optimizer)
 
 
-def _prepare(net, step, X, y, name="X"):
-    x = validation.as_inputs(net, X, name=name if name == "X" else "X_val")
-    targets = validation.as_targets(net, y, step.loss, x.shape[0], name="y" if name == "X" else "y_val")
+def _prepare(net, step, X, y, name="X", host=False):
+    names = ("X", "y") if name == "X" else ("X_val", "y_val")
+    x = validation.as_inputs(net, X, name=names[0], host=host)
+    targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1], host=host)
     return x, targets
 
 
 def _read_epoch(net, sums, data, val):
-    """Read every per-epoch figure from the device in one transfer."""
+    """Read every per-epoch figure from the device in one transfer (sums of
+    per-sample figures become means; ``nonfinite`` stays a count)."""
     keys = [k for k, v in sums.items() if v is not None]
     xp = net.xp
     values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
                                             for k in keys]))
     n, n_val = data[0].shape[0], (val[0].shape[0] if val is not None else 1)
-    return {k: float(v) / (n_val if k.startswith("val_") else n) for k, v in zip(keys, values)}
+    scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
+    return {k: float(v) / scale[k] for k, v in zip(keys, values)}
 
 
 def evaluate(net, X, y, loss=None, batch_size=4096):

@@ -2,9 +2,11 @@
 
 Inputs arrive as host data (NumPy arrays, lists) or as arrays of the model's
 backend; they leave as device arrays of the model's dtype, or as one clear
-error from :mod:`nnscratch.errors`.
+error from :mod:`nnscratch.errors`. With ``host=True`` they are checked the
+same way but stay in host memory (for streaming data too large for the device).
 """
 
+import math
 from collections import namedtuple
 
 import array_api_compat
@@ -19,13 +21,27 @@ Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
 and ``mode``: "multiclass", "binary" or None (no accuracy, e.g. regression)."""
 
+HOST_XP = array_api_compat.array_namespace(np.zeros(1))
+
 
 def is_device_array(x):
     """True for an array of a non-NumPy library (it must match the model's backend)."""
     return array_api_compat.is_array_api_obj(x) and not isinstance(x, np.ndarray)
 
 
-def _to_device(net, data, name, dtype):
+def _to_host(data, name):
+    try:
+        host = np.asarray(data)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
+                        f"Pass a NumPy array of numbers.") from None
+    if host.dtype.kind not in "biuf":
+        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}. "
+                        f"Convert it first, e.g. {name}.astype('float32').")
+    return host
+
+
+def _to_device(net, data, name, dtype, host=False):
     backend = net.backend
     if is_device_array(data):
         source = backend_of(data)
@@ -35,23 +51,32 @@ def _to_device(net, data, name, dtype):
                 f"model.backend.asarray(nnscratch.backend_of({name}).to_numpy({name})), "
                 f"or pass NumPy data, which is moved for you.")
         return data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
-    try:
-        host = np.asarray(data)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a numeric array; could not convert it ({exc}).") from None
-    if host.dtype.kind not in "biuf":
-        raise DataError(f"{name} must hold numbers; got an array of dtype {host.dtype}.")
-    return backend.asarray(host, dtype=dtype)
+    data = _to_host(data, name)
+    return data if host else backend.asarray(data, dtype=dtype)
+
+
+def _namespace(net, host):
+    return (HOST_XP, np.dtype(net.backend.dtype_name)) if host else (net.xp, net.dtype)
 
 
 def _check_finite(xp, x, name):
     if xp.isdtype(x.dtype, "real floating") and not bool(xp.all(xp.isfinite(x))):
-        raise DataError(f"{name} contains NaN or infinity; clean or impute those values before training.")
+        raise DataError(f"{name} contains NaN or infinity (or values too large for the model's dtype); "
+                        "clean or impute those values before training.")
 
 
-def as_inputs(net, X, name="X"):
-    """``X`` as a device array ``(n_samples, n_inputs)`` of the model's dtype."""
-    x = _to_device(net, X, name, net.dtype)
+def _check_not_empty(x, name, what):
+    if x.ndim == 0 or math.prod(x.shape) == 0:
+        raise DataError(f"{name} is empty (shape {tuple(x.shape)}); expected {what} with at least one "
+                        "sample. Check that the data loaded correctly.")
+
+
+def as_inputs(net, X, name="X", host=False):
+    """``X`` as a device array ``(n_samples, n_inputs)`` of the model's dtype
+    (``host=True``: a checked host NumPy array of its own dtype)."""
+    xp, dtype = _namespace(net, host)
+    x = _to_device(net, X, name, dtype, host)
+    _check_not_empty(x, name, f"shape (n_samples, {net.n_inputs})")
     if x.ndim != 2:
         raise ShapeError(f"{name} must be 2-D (n_samples, {net.n_inputs}); got shape {tuple(x.shape)}. "
                          f"Reshape a single sample with X.reshape(1, -1) and images with X.reshape(len(X), -1).")
@@ -59,33 +84,34 @@ def as_inputs(net, X, name="X"):
         raise ShapeError(f"{name} has {x.shape[1]} features per sample but the network's input layer "
                          f"expects {net.n_inputs}; check the data or build the network with "
                          f"{x.shape[1]} inputs.")
-    if x.shape[0] == 0:
-        raise DataError(f"{name} is empty (0 samples); pass at least one sample.")
-    _check_finite(net.xp, x, name)
+    _check_finite(xp, x, name)
     return x
 
 
-def as_targets(net, y, loss, n_samples, name="y"):
+def as_targets(net, y, loss, n_samples, name="y", host=False):
     """``y`` (integer labels ``(n,)`` or targets ``(n, n_outputs)``) as :class:`Targets`."""
-    xp, k = net.xp, net.n_outputs
-    t = _to_device(net, y, name, None)
+    (xp, dtype), k = _namespace(net, host), net.n_outputs
+    t = _to_device(net, y, name, None, host)
     if t.shape[:1] != (n_samples,):
         raise ShapeError(f"X has {n_samples} samples but {name} has {t.shape[0] if t.ndim else 0}; "
                          "they must have one target per sample.")
     given_labels = t.ndim == 1 and (xp.isdtype(t.dtype, "integral") or xp.isdtype(t.dtype, "bool"))
     mode = _mode(net, loss, given_labels)
-    if given_labels and k > 1:
-        labels = _check_labels(xp, xp.astype(t, xp.int64), k, name)
-        Y = xp.astype(xp.reshape(labels, (-1, 1)) == xp.reshape(xp.arange(k, device=labels.device), (1, -1)),
-                      net.dtype)
-        return Targets(Y, labels, mode)
+    if given_labels and (k > 1 or _is_binary_classifier(net, loss)):
+        labels = _check_labels(xp, xp.astype(t, xp.int64), max(k, 2), name)
+        if k > 1:
+            Y = xp.astype(xp.reshape(labels, (-1, 1)) == xp.reshape(xp.arange(k, device=labels.device), (1, -1)),
+                          dtype)
+            return Targets(Y, labels, mode)
     if t.ndim == 1:
         t = xp.reshape(t, (-1, 1))
     if t.ndim != 2 or t.shape[1] != k:
         raise ShapeError(f"{name} has shape {tuple(t.shape)}; the network has {k} outputs, so pass integer "
                          f"class labels of shape ({n_samples},) or targets of shape ({n_samples}, {k}).")
-    Y = xp.astype(t, net.dtype)
+    Y = xp.astype(t, dtype)
     _check_finite(xp, Y, name)
+    if isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
+        _check_probabilities(xp, Y, loss, name)
     return Targets(Y, _labels_of(xp, Y, mode), mode)
 
 
@@ -96,6 +122,10 @@ def _mode(net, loss, given_labels):
     if k == 1 and (given_labels or isinstance(out, Sigmoid) or isinstance(loss, BinaryCrossEntropy)):
         return "binary"
     return None
+
+
+def _is_binary_classifier(net, loss):
+    return isinstance(net.layers[-1], Sigmoid) or isinstance(loss, BinaryCrossEntropy)
 
 
 def _labels_of(xp, Y, mode):
@@ -109,9 +139,18 @@ def _labels_of(xp, Y, mode):
 def _check_labels(xp, labels, k, name):
     low, high = int(xp.min(labels)), int(xp.max(labels))
     if low < 0 or high >= k:
-        raise DataError(f"{name} holds class labels from {low} to {high} but the output layer has {k} units "
-                        f"(labels 0..{k - 1}); build the network with {high + 1} outputs or fix the labels.")
+        outputs = "1 unit (labels 0 or 1)" if k == 2 else f"{k} units (labels 0..{k - 1})"
+        raise DataError(f"{name} holds class labels from {low} to {high} but the output layer has {outputs}; "
+                        f"build the network with {max(high + 1, 2)} outputs or fix the labels.")
     return labels
+
+
+def _check_probabilities(xp, Y, loss, name):
+    low, high = float(xp.min(Y)), float(xp.max(Y))
+    if low < 0 or high > 1:
+        raise DataError(f"{name} holds targets from {low:g} to {high:g} but the {loss.name} loss needs "
+                        "probabilities in [0, 1] (e.g. one-hot rows) or integer class labels; fix the "
+                        "targets, or use loss='mse' for regression.")
 
 
 def check_positive_int(name, value, allow_none=False):
@@ -119,14 +158,27 @@ def check_positive_int(name, value, allow_none=False):
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer; got {value!r}.")
+        extra = " (or None for the whole data set)" if allow_none else ""
+        raise ConfigError(f"{name} must be a positive integer{extra}; got {value!r}. "
+                          f"Pass e.g. {name}={32 if 'batch' in name else 10}.")
     return int(value)
+
+
+def check_pair(name, value):
+    """``value`` as an ``(X, y)`` pair, or a ConfigError naming ``name``."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        got = f"a {type(value).__name__}" + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else "")
+        raise ConfigError(f"{name} must be a pair (X_val, y_val); got {got}. "
+                          f"Pass {name}=(X_val, y_val).")
+    return value
 
 
 def check_weights(params, weights):
     """Every array in ``weights`` matches the shape of its parameter."""
     if len(weights) != len(params):
-        raise ShapeError(f"Expected {len(params)} weight arrays, got {len(weights)}.")
+        raise ShapeError(f"Expected {len(params)} weight arrays, got {len(weights)}; "
+                         "pass one array per network.parameters() entry.")
     for p, w in zip(params, weights):
         if tuple(np.shape(w)) != tuple(p.value.shape):
-            raise ShapeError(f"Weight {p.name} must have shape {tuple(p.value.shape)}; got {tuple(np.shape(w))}.")
+            raise ShapeError(f"Weight {p.name} must have shape {tuple(p.value.shape)}; got {tuple(np.shape(w))}. "
+                             "The weights come from a network of another architecture.")

@@ -1,0 +1,80 @@
+"""The divergence guard: keep the last finite weights, and optionally the best.
+
+Once per epoch the fit loop asks :func:`nonfinite_count` for a device scalar
+(how many parameter entries are NaN or infinite) and reads it together with
+the epoch's other figures, in one transfer. The guard keeps a device copy of
+the weights from the end of the last good epoch (one copy per epoch), so a
+diverged run can hand back finite weights.
+"""
+
+import math
+
+from .errors import DivergenceError
+
+
+def nonfinite_count(net):
+    """Number of NaN/inf parameter entries, as a device scalar (nothing is read)."""
+    xp = net.xp
+    total = 0
+    for p in net.parameters():
+        total = total + xp.sum(xp.astype(xp.logical_not(xp.isfinite(p.value)), net.dtype))
+    return total
+
+
+def snapshot(net):
+    """Device copies of every parameter, in :meth:`Network.parameters` order."""
+    return [net.xp.asarray(p.value, copy=True) for p in net.parameters()]
+
+
+def restore(net, weights):
+    """Put copies of ``weights`` (from :func:`snapshot`) back into ``net``."""
+    for p, w in zip(net.parameters(), weights):
+        p.value = net.xp.asarray(w, copy=True)
+
+
+class Guard:
+    """Tracks the last good and (with ``restore_best``) the best epoch's weights.
+
+    ``monitor`` is the logs key compared for "best" (lower is better).
+    """
+
+    def __init__(self, net, monitor="loss", restore_best=False):
+        self.net, self.monitor, self.restore_best = net, monitor, restore_best
+        self.last = snapshot(net)
+        self.best, self.best_epoch, self.best_value = None, None, math.inf
+
+    def check(self, epoch, epochs, logs, nonfinite):
+        """Raise :class:`DivergenceError` (after restoring the last good weights)
+        if the epoch went bad; otherwise remember its weights."""
+        bad = [k for k, v in logs.items() if not math.isfinite(v)]
+        if nonfinite or bad:
+            restore(self.net, self.last)
+            raise divergence_error(self.net, epoch, epochs, bad, int(nonfinite))
+        self.last = snapshot(self.net)
+        value = logs.get(self.monitor)
+        if self.restore_best and value is not None and value < self.best_value:
+            self.best, self.best_epoch, self.best_value = self.last, epoch, value
+
+    def finish(self):
+        """With ``restore_best``, put the best epoch's weights back; return its index."""
+        if self.restore_best and self.best is not None:
+            restore(self.net, self.best)
+            return self.best_epoch
+        return None
+
+
+def divergence_error(net, epoch, epochs, bad_logs, nonfinite):
+    """A DivergenceError naming the epoch, what went bad, and the fix."""
+    what = []
+    if bad_logs:
+        what.append(" and ".join(bad_logs) + " became NaN or infinite")
+    if nonfinite:
+        what.append(f"{nonfinite} weight(s) became NaN or infinite")
+    lr = getattr(getattr(net, "optimizer", None), "lr", None)
+    hint = f"a smaller learning rate (e.g. lr={lr / 10:g} instead of {lr:g})" if lr else "a smaller learning rate"
+    kept = f"the end of epoch {epoch}" if epoch > 0 else "before training"
+    err = DivergenceError(
+        f"Training diverged in epoch {epoch + 1}/{epochs}: {'; '.join(what)}. The model keeps the last "
+        f"finite weights (from {kept}). Try {hint}, or scale the inputs to about [0, 1].")
+    err.epoch = epoch
+    return err
