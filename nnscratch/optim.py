@@ -42,10 +42,27 @@ class Optimizer:
         """The learning rate of the next step."""
         return self.lr / (1.0 + self.decay * self.t)
 
-    def step(self, params):
-        """Update every parameter from its ``grad``, in place where the array allows."""
+    def foldable_lr(self):
+        """The next step's learning rate if the update is exactly ``w <- w - lr_t g``, else None.
+
+        The training step may then scale the loss gradient by it, so every
+        parameter gradient arrives as ``lr_t g`` and the update is a single
+        subtraction (``step(params, folded=True)``): plain SGD only.
+        """
+        return None
+
+    def step(self, params, folded=False):
+        """Update every parameter from its ``grad``, in place where the array allows.
+
+        ``folded=True`` means each ``grad`` already holds ``lr_t g`` (see
+        :meth:`foldable_lr`) and the update is ``w <- w - grad``.
+        """
         lr = self.current_lr
         self.t += 1
+        if folded:
+            for p in params:
+                p.value -= p.grad
+            return
         for p in params:
             g = p.grad
             if self.weight_decay:
@@ -96,6 +113,9 @@ class SGD(Optimizer):
         if nesterov and not momentum:
             raise ConfigError("Nesterov momentum needs momentum > 0; got momentum=0.")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def foldable_lr(self):
+        return None if self.momentum or self.weight_decay else self.current_lr
 
     def _new_state(self, p):
         return {"momentum": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
