@@ -1,0 +1,219 @@
+"""``nnscratch train``: train an MLP on a dataset, report each epoch, save the model."""
+
+import json
+import math
+import sys
+import time
+
+from .cli import add_backend_options, add_dataset_options, load_data
+
+# Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=12, batch_size=128, lr=1e-3, augment=2)
+DEFAULTS = {
+    "mnist-sample": IMAGE_DEFAULTS,
+    "mnist": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
+    "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
+    "csv": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
+    "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0),
+    "spirals": dict(hidden=(64, 64), epochs=300, batch_size=32, lr=0.01, augment=0),
+    "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
+    "blobs": dict(hidden=(16,), epochs=30, batch_size=32, lr=0.01, augment=0),
+}
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
+LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
+ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "train", help="train a network (default: an MLP on the shipped MNIST sample)",
+        description="Train a multi-layer perceptron and save it. With no options: 784-256-128-10 "
+        "ReLU, Adam, on the 8,000 shipped MNIST digits (plus distorted copies), tested on 2,000.")
+    add_dataset_options(p)
+    p.add_argument("--layers", metavar="SIZES", help="comma-separated layer sizes including input "
+                   "and output, e.g. 784,256,128,10 (default depends on --dataset)")
+    p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation")
+    p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int, help="0 means the full training set per step")
+    p.add_argument("--augment", type=int, metavar="N", help="add N randomly shifted/rotated/scaled "
+                   "copies of 28x28 training images (default 2 on mnist-sample, else 0)")
+    p.add_argument("--validation", type=float, default=0.1, metavar="FRACTION",
+                   help="share of the training set held out for validation (default 0.1; 0: none)")
+    add_backend_options(p)
+    p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
+    p.add_argument("--no-save", action="store_true", help="do not save the model")
+    p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
+    p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch")
+    p.add_argument("--resume", action="store_true", help="resume from --checkpoint if it exists")
+    p.add_argument("--quiet", action="store_true", help="print only the final result")
+    p.add_argument("--json", action="store_true", help="print one JSON line with the result")
+    p.set_defaults(func=run)
+
+
+def settings(args, data):
+    """Resolved hyper-parameters: the dataset's defaults overridden by the options."""
+    base = DEFAULTS.get(data.name, IMAGE_DEFAULTS)
+    if args.layers:
+        sizes = parse_layers(args.layers, data)
+    else:
+        sizes = (data.n_features, *base["hidden"], data.n_classes)
+    batch = base["batch_size"] if args.batch_size is None else (args.batch_size or None)
+    augment = base["augment"] if args.augment is None else args.augment
+    return dict(sizes=sizes, epochs=args.epochs or base["epochs"], batch_size=batch,
+                lr=args.lr or base["lr"], augment=augment)
+
+
+def parse_layers(text, data):
+    from .errors import ConfigError, ShapeError
+    try:
+        sizes = tuple(int(s) for s in text.replace(" ", "").split(","))
+    except ValueError:
+        raise ConfigError(f"--layers expects comma-separated integers like 784,256,128,10; "
+                          f"received {text!r}.") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ConfigError(f"--layers needs at least an input and an output size, all >= 1; received {text!r}.")
+    if sizes[0] != data.n_features or sizes[-1] not in (data.n_classes, 1 if data.n_classes == 2 else -1):
+        raise ShapeError(f"--layers {text}: {data.name} needs {data.n_features} inputs and "
+                         f"{data.n_classes} outputs, e.g. --layers {data.n_features},64,{data.n_classes}.")
+    return sizes
+
+
+def build_network(args, cfg):
+    from .network import Network
+    binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
+    return Network.from_sizes(*cfg["sizes"], hidden=args.activation,
+                              output="sigmoid" if binary else "softmax",
+                              seed=args.seed, backend=args.backend, dtype=args.dtype)
+
+
+def check_out(path):
+    """Refuse to replace a file that is not an nnscratch model (before training, not after)."""
+    import os
+
+    from .errors import ConfigError, ModelFileError
+    from .serialize import load_arrays
+    if not os.path.exists(path):
+        return
+    try:
+        load_arrays(path)
+    except (ModelFileError, OSError):
+        raise ConfigError(f"--out {path} exists and is not an nnscratch model; "
+                          "choose another --out or move that file away.") from None
+
+
+def split(args, data, cfg):
+    """Training and validation arrays (validation held out before augmenting)."""
+    from .datasets import train_val_split
+    from .datasets.augment import augment_images
+    X, y, val = data.X_train, data.y_train, None
+    if args.validation:
+        X, y, X_val, y_val = train_val_split(X, y, args.validation, seed=args.seed)
+        val = (X_val, y_val)
+    if cfg["augment"]:
+        X, y = augment_images(X, y, cfg["augment"], seed=args.seed)
+    return X, y, val
+
+
+def fit_options(args, cfg, val, callbacks):
+    from .errors import ConfigError
+    from .optim import get_optimizer
+    options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
+                   optimizer=get_optimizer(args.optimizer, lr=cfg["lr"]),
+                   validation_data=val, callbacks=callbacks)
+    if args.resume and not args.checkpoint:
+        raise ConfigError("--resume needs --checkpoint PATH (the file to resume from).")
+    if args.checkpoint:
+        options.update(checkpoint=args.checkpoint, **({"resume": True} if args.resume else {}))
+    return options
+
+
+def run(args):
+    from .train import Callback  # noqa: F401  (fail early if the core is missing)
+    data = load_data(args)
+    cfg = settings(args, data)
+    if not args.no_save:
+        check_out(args.out)
+    net = build_network(args, cfg)
+    X, y, val = split(args, data, cfg)
+    batches = math.ceil(len(X) / (cfg["batch_size"] or len(X)))
+    show = not (args.quiet or args.json)
+    if show:
+        print(describe(data, net, cfg, len(X), val), flush=True)
+    start = time.perf_counter()
+    history = net.fit(X, y, **fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)]))
+    seconds = time.perf_counter() - start
+    test = net.evaluate(data.X_test, data.y_test, loss=args.loss)
+    saved = None if args.no_save else net.save(args.out)
+    if args.history:
+        history.to_json(args.history)
+    report(args, data, net, cfg, history, test, seconds, saved)
+    return 0
+
+
+def describe(data, net, cfg, n_train, val):
+    sizes = "-".join(map(str, cfg["sizes"]))
+    extra = f" (with {cfg['augment']} distorted copies)" if cfg["augment"] else ""
+    held = f", {len(val[0])} held out for validation" if val else ""
+    return (f"training {sizes} on {data.name}: {n_train} images{extra}{held}; "
+            f"{cfg['epochs']} epochs, batch {cfg['batch_size'] or 'full'}, lr {cfg['lr']:g}, "
+            f"backend {net.backend}")
+
+
+def report(args, data, net, cfg, history, test, seconds, saved):
+    result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend),
+              "epochs": len(history.epoch), "seconds": round(seconds, 2),
+              "train_loss": history.history["loss"][-1],
+              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved}
+    if args.json:
+        print(json.dumps(result))
+        return
+    acc = test.get("accuracy")
+    score = f"test accuracy {acc:.2%}" if acc is not None else f"test loss {test['loss']:.4f}"
+    print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
+    if saved and not args.quiet:
+        print(f"model saved to {saved}; try `nnscratch evaluate {saved}`")
+
+
+def progress(n_batches, epochs, show):
+    """A Callback: a tqdm bar over each epoch's batches and one line per epoch."""
+    from .train import Callback
+
+    class Progress(Callback):
+        bar = None
+
+        def on_epoch_begin(self, epoch, network):
+            if show:
+                self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
+
+        def on_batch_end(self, batch, network):
+            if self.bar is not None:
+                self.bar.update(1)
+
+        def on_epoch_end(self, epoch, logs, network):
+            if self.bar is not None:
+                self.bar.close()
+            if show:
+                print(epoch_line(epoch, epochs, logs), flush=True)
+
+    return Progress()
+
+
+def _bar(total, desc):
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit="batch", leave=False, disable=None, file=sys.stderr)
+
+
+def epoch_line(epoch, epochs, logs):
+    """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``."""
+    parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
+    for key, value in logs.items():
+        if key != "seconds":
+            parts.append(f"{key} {value:.2%}" if key.endswith("accuracy") else f"{key} {value:.4f}")
+    parts.append(f"{logs.get('seconds', 0.0):.1f} s")
+    return "  ".join(parts)
