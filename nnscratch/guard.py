@@ -72,7 +72,7 @@ def divergence_error(net, epoch, epochs, bad_logs, nonfinite):
         what.append(f"{nonfinite} weight(s) became NaN or infinite")
     lr = getattr(getattr(net, "optimizer", None), "lr", None)
     hint = f"a smaller learning rate (e.g. lr={lr / 10:g} instead of {lr:g})" if lr else "a smaller learning rate"
-    kept = f"the end of epoch {epoch}" if epoch > 0 else "before training"
+    kept = f"the end of epoch {epoch}" if epoch > 0 else "the start of this run"
     err = DivergenceError(
         f"Training diverged in epoch {epoch + 1}/{epochs}: {'; '.join(what)}. The model keeps the last "
         f"finite weights (from {kept}). Try {hint}, or scale the inputs to about [0, 1].")

@@ -9,7 +9,9 @@ leaves the previous file intact.
 import json
 import os
 import tempfile
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -83,6 +85,11 @@ def load_arrays(path, kind=FORMAT):
     return header, arrays
 
 
+# What a damaged zip/npy/JSON can raise while being read (zip "encrypted" is a RuntimeError).
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, KeyError, EOFError,
+               NotImplementedError, RuntimeError)
+
+
 def _read_npz(path):
     try:
         with open(path, "rb") as f:
@@ -91,7 +98,7 @@ def _read_npz(path):
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["__header__"]).decode("utf-8"))
             return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError, UnicodeDecodeError) as exc:
+    except _UNREADABLE as exc:
         raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
                              "it may be truncated or another kind of file. Save the model again.") from None
 
