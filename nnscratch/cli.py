@@ -20,9 +20,11 @@ import argparse
 import importlib
 import sys
 
+from .errors import NNScratchError
+
 COMMANDS = ("nnscratch.cli_train", "nnscratch.cli_inspect", "nnscratch.cli")
 PLUGINS = ("nnscratch.viz_cli", "nnscratch.bench")
-USER_ERRORS = (OSError, ValueError, TypeError, RuntimeError, ImportError)
+USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
 
 
 class UsageError(Exception):

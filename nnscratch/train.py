@@ -5,8 +5,10 @@ back: the loss and the number of correct predictions are summed on the
 device and read once, together, at the end of the epoch.
 """
 
+import contextlib
 import json
 import time
+import warnings
 
 from . import checkpoint as checkpoints
 from . import streaming, validation
@@ -178,9 +180,10 @@ class _Run:
             for c in callbacks:
                 c.on_epoch_begin(epoch, net)
             start = time.perf_counter()
-            sums = self.epoch(data, val, batch_size, shuffle, per_batch)
-            sums["nonfinite"] = nonfinite_count(net)
-            logs = _read_epoch(net, sums, data, val)
+            with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
+                sums = self.epoch(data, val, batch_size, shuffle, per_batch)
+                sums["nonfinite"] = nonfinite_count(net)
+                logs = _read_epoch(net, sums, data, val)
             nonfinite = logs.pop("nonfinite")
             logs["seconds"] = time.perf_counter() - start
             if self.verbose:
@@ -203,6 +206,15 @@ class _Run:
             history.params["best_epoch"] = best
         for c in callbacks:
             c.on_train_end(net)
+
+
+@contextlib.contextmanager
+def _quiet_float_warnings():
+    """Silence NumPy's per-operation overflow/invalid warnings while an epoch runs."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered",
+                                RuntimeWarning)
+        yield
 
 
 def _megabytes(info):

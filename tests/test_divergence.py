@@ -106,3 +106,16 @@ def test_early_stopping_options():
         net.fit(X, y, epochs=1, callbacks=[EarlyStopping(monitor="val_recall")])
     with pytest.raises(nnscratch.errors.ConfigError, match="patience"):
         EarlyStopping(patience=0)
+
+
+def test_cli_prints_divergence_as_one_line_with_status_2(tmp_path, capsys, monkeypatch):
+    from nnscratch import cli
+    monkeypatch.chdir(tmp_path)
+    status = cli.main(["train", "--dataset", "spirals", "--optimizer", "sgd", "--lr", "1e4",
+                       "--epochs", "3", "--backend", "numpy"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "\n" not in err
+    assert err.startswith("error: Training diverged in epoch") and "smaller learning rate" in err
+    with pytest.raises(DivergenceError):
+        cli.main(["--debug", "train", "--dataset", "spirals", "--optimizer", "sgd", "--lr", "1e4",
+                  "--epochs", "3", "--backend", "numpy"])
