@@ -1,0 +1,127 @@
+"""Run the benchmark: contenders x batch sizes, timed alternately, plus the GEMM roofline."""
+
+import statistics
+
+import numpy as np
+
+from ..backend import get_backend
+from ..errors import BackendUnavailableError
+from . import device, roofline
+from .contenders import NNScratch, make_reference, reference_specs
+
+DEFAULTS = {"backends": ("numpy",), "hidden": (256, 128), "batch_sizes": (32, 128, 1024), "dtype": "float32",
+            "epochs": 3, "warmup": 1, "repeats": 3, "samples": 60000, "features": 784,
+            "dataset": "synthetic", "reference": False, "lr": 0.01, "seed": 0}
+
+
+def load_data(dataset, samples, features, seed=0):
+    """Host ``(X, y, n_classes)``: synthetic (learnable labels) or a named image dataset."""
+    if dataset == "synthetic":
+        rng = np.random.default_rng(seed)
+        X = rng.random((samples, features), dtype=np.float32)
+        y = np.argmax(X @ rng.standard_normal((features, 10)).astype(np.float32), axis=1)
+        return X, y, 10
+    from ..datasets import load_dataset
+    data = load_dataset(dataset, seed=seed)
+    n = min(samples or len(data.X_train), len(data.X_train))
+    return data.X_train[:n], data.y_train[:n], data.n_classes
+
+
+def plan(options):
+    """Contender specs ``(kind, label, spec)`` and the skipped ones ``{name: reason}``."""
+    specs, skipped = [], {}
+    wanted = [("nnscratch", f"nnscratch {b}", b) for b in options["backends"]]
+    if options["reference"]:
+        wanted += [("reference", label, spec) for label, spec in reference_specs(options["backends"])]
+    for kind, label, spec in wanted:
+        try:
+            get_backend(spec, dtype=options["dtype"])
+            specs.append((kind, label, spec))
+        except BackendUnavailableError as exc:
+            skipped[f"{label} {spec}" if kind == "reference" else spec] = str(exc)
+    return specs, skipped
+
+
+def _build(kind, label, spec, X, y, sizes, batch_size, options):
+    backend = get_backend(spec, dtype=options["dtype"])
+    if kind == "nnscratch":
+        return NNScratch(backend, X, y, sizes, batch_size, lr=options["lr"], seed=options["seed"], name=label)
+    if options["dtype"] != "float32":
+        raise BackendUnavailableError(f"{label} is written for float32 only.")
+    return make_reference(label, spec, X, y, sizes, batch_size, lr=options["lr"], seed=options["seed"])
+
+
+def time_round(contenders, epochs, warmup):
+    """Warm every contender up, then time ``epochs`` epochs each, alternating (rotating the order)."""
+    for c in contenders:
+        for _ in range(warmup):
+            c.epoch()
+    seconds = {c.name: [] for c in contenders}
+    for e in range(epochs):
+        shift = e % len(contenders)
+        for c in contenders[shift:] + contenders[:shift]:
+            seconds[c.name].append(c.epoch())
+    return seconds
+
+
+def run_batch_size(specs, skipped, X, y, sizes, batch_size, options):
+    """Rows for one batch size: every contender's epoch times and its backend's roofline."""
+    contenders = []
+    for kind, label, spec in specs:
+        try:
+            contenders.append(_build(kind, label, spec, X, y, sizes, batch_size, options))
+        except BackendUnavailableError as exc:
+            skipped[label] = str(exc)
+    seconds = time_round(contenders, options["epochs"], options["warmup"])
+    gemm = {}
+    for c in contenders:
+        if str(c.backend) not in gemm:
+            gemm[str(c.backend)] = roofline.time_epoch_gemms(c.backend, sizes, len(X), batch_size,
+                                                             options["repeats"], options["seed"])
+    flops = roofline.epoch_flops(sizes, len(X), batch_size)
+    return [_row(c, batch_size, seconds[c.name], gemm[str(c.backend)], flops, len(X)) for c in contenders]
+
+
+def _row(contender, batch_size, seconds, gemm, flops, n):
+    median, floor = statistics.median(seconds), min(gemm)
+    return {"name": contender.name, "backend": str(contender.backend), "batch_size": batch_size,
+            "median": median, "min": min(seconds), "max": max(seconds), "seconds": seconds,
+            "samples_per_s": n / median, "gemm": floor, "gemm_seconds": gemm,
+            "x_gemm": median / floor, "gflops": flops / median / 1e9, "gemm_gflops": flops / floor / 1e9}
+
+
+def run_bench(**overrides):
+    """Run the benchmark; return a JSON-ready dict (see :mod:`nnscratch.bench.report`)."""
+    options = {**DEFAULTS, **overrides}
+    X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"])
+    sizes = (X.shape[1], *options["hidden"], n_classes)
+    specs, skipped = plan(options)
+    _match_threads(specs)
+    rows = []
+    for batch_size in options["batch_sizes"]:
+        rows += run_batch_size(specs, skipped, X, y, sizes, batch_size, options)
+    _add_comparisons(rows)
+    backends = [get_backend(spec, dtype=options["dtype"]) for _, _, spec in specs]
+    devices = {str(b): device.device_info(b) for b in backends}
+    return {"options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
+            "sizes": list(sizes), "samples": len(X), "rows": rows, "skipped": skipped,
+            "devices": devices, "versions": device.versions()}
+
+
+def _match_threads(specs):
+    """PyTorch on the CPU uses as many threads as NumPy's BLAS, so the rows compare like with like."""
+    if any(spec.startswith("torch") for _, _, spec in specs):
+        import torch
+        torch.set_num_threads(device.blas_threads())
+
+
+def _add_comparisons(rows):
+    """Speedup against nnscratch on NumPy, and ratios against the references, per batch size."""
+    by = {(r["name"], r["batch_size"]): r["median"] for r in rows}
+    for r in rows:
+        for key, name in (("speedup_vs_numpy", "nnscratch numpy"),):
+            base = by.get((name, r["batch_size"]))
+            r[key] = base / r["median"] if base else None
+        for key, name in (("vs_numpy_reference", "numpy-reference"), ("vs_torch_reference", "torch-reference")):
+            base = by.get((name, r["batch_size"]))
+            r[key] = r["median"] / base if base else None

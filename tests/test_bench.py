@@ -1,0 +1,83 @@
+"""``nnscratch bench`` on tiny sizes: the table, the JSON and the plot have the promised
+structure. Nothing here asserts a timing."""
+
+import importlib.util
+import json
+
+import pytest
+
+from nnscratch.bench import headline, render, run_bench, table
+from nnscratch.bench.roofline import batch_rows, epoch_flops, gemm_shapes, step_flops
+from nnscratch.cli import main
+
+TINY = dict(hidden=(8,), batch_sizes=(16, 64), samples=200, features=12, epochs=2, warmup=1, repeats=1)
+# A backend that cannot run on a machine without a GPU; on a GPU machine, one that surely is absent.
+UNUSABLE = "torch:cuda:99" if importlib.util.find_spec("torch") else "torch"
+ROW_KEYS = {"name", "backend", "batch_size", "median", "min", "max", "seconds", "samples_per_s", "gemm",
+            "gemm_seconds", "x_gemm", "gflops", "speedup_vs_numpy", "vs_numpy_reference", "vs_torch_reference"}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_bench(backends=("numpy", "array_api_strict", UNUSABLE), reference=True, **TINY)
+
+
+def test_one_row_per_backend_and_batch_size(result):
+    names = [(r["name"], r["batch_size"]) for r in result["rows"]]
+    for batch in (16, 64):
+        assert ("nnscratch numpy", batch) in names
+        assert ("nnscratch array_api_strict", batch) in names
+        assert ("numpy-reference", batch) in names
+    for row in result["rows"]:
+        assert ROW_KEYS <= set(row)
+        assert len(row["seconds"]) == 2 and row["min"] <= row["median"] <= row["max"]
+        assert row["gemm"] > 0 and row["samples_per_s"] > 0
+
+
+def test_unusable_backends_are_listed_with_a_reason(result):
+    assert UNUSABLE in result["skipped"]
+    assert "torch" in result["skipped"][UNUSABLE].lower()
+    assert not any(r["backend"].startswith("torch:cuda") for r in result["rows"])
+
+
+def test_speedups_are_relative_to_numpy(result):
+    for row in result["rows"]:
+        if row["name"] == "nnscratch numpy":
+            assert row["speedup_vs_numpy"] == pytest.approx(1.0)
+            assert row["vs_numpy_reference"] is not None
+
+
+def test_table_json_and_headline(result, tmp_path):
+    text = render(result)
+    assert table(result).splitlines()[0].startswith("| contender")
+    assert "x GEMM" in text and "device numpy:" in text and f"skipped {UNUSABLE}" in text
+    assert "numpy" in result["versions"] and result["sizes"] == [12, 8, 10]
+    assert any(line.startswith("batch 16: nnscratch (NumPy)") for line in headline(result))
+    json.loads(json.dumps(result))
+
+
+def test_roofline_counts_the_step_products():
+    sizes = (784, 256, 128, 10)
+    assert len(gemm_shapes(sizes, 128)) == 3 + 3 + 2       # forward, weight grads, input grads but the first
+    forward = 2 * 128 * (784 * 256 + 256 * 128 + 128 * 10)
+    assert step_flops(sizes, 128) == 3 * forward - 2 * 128 * 784 * 256
+    assert batch_rows(300, 128) == [128, 128, 44]
+    assert epoch_flops(sizes, 300, 128) == 2 * step_flops(sizes, 128) + step_flops(sizes, 44)
+
+
+def test_command_line(tmp_path, capsys):
+    out_json, out_png = tmp_path / "bench.json", tmp_path / "bench.png"
+    status = main(["bench", "--backends", "numpy,array_api_strict:device1", "--layers", "8",
+                   "--batch-sizes", "32", "--samples", "100", "--features", "6", "--epochs", "1",
+                   "--repeats", "1", "--json", str(out_json), "--plot", str(out_png)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "nnscratch array_api_strict:device1" in printed and "GFLOP/s" in printed
+    data = json.loads(out_json.read_text())
+    assert {r["backend"] for r in data["rows"]} == {"numpy", "array_api_strict:device1"}
+    assert out_png.stat().st_size > 0
+
+
+def test_bad_batch_sizes_are_a_one_line_error(capsys):
+    assert main(["bench", "--batch-sizes", "32,abc"]) == 2
+    assert "32,abc" in capsys.readouterr().err
