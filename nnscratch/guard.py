@@ -1,7 +1,7 @@
 """The divergence guard: keep the last finite weights, and optionally the best.
 
-Once per epoch the fit loop asks :func:`nonfinite_count` for a device scalar
-(how many parameter entries are NaN or infinite) and reads it together with
+Once per epoch the fit loop asks :func:`nonfinite_flag` for a device scalar
+(0, or NaN when a parameter entry is NaN or infinite) and reads it together with
 the epoch's other figures, in one transfer. The guard keeps a device copy of
 the weights from the end of the last good epoch (one copy per epoch), so a
 diverged run can hand back finite weights.
@@ -12,12 +12,13 @@ import math
 from .errors import DivergenceError
 
 
-def nonfinite_count(net):
-    """Number of NaN/inf parameter entries, as a device scalar (nothing is read)."""
-    xp = net.xp
-    total = 0
+def nonfinite_flag(net):
+    """0 when every parameter entry is finite, NaN otherwise: a device scalar
+    (nothing is read). ``w * 0`` is 0 for finite entries and NaN for NaN/inf,
+    and a multiply-and-sum is ~15x cheaper than ``isfinite`` on PyTorch CPU."""
+    total = 0.0
     for p in net.parameters():
-        total = total + xp.sum(xp.astype(xp.logical_not(xp.isfinite(p.value)), net.dtype))
+        total = total + net.xp.sum(p.value * 0.0)
     return total
 
 
@@ -43,13 +44,14 @@ class Guard:
         self.last = snapshot(net)
         self.best, self.best_epoch, self.best_value = None, None, math.inf
 
-    def check(self, epoch, epochs, logs, nonfinite):
+    def check(self, epoch, epochs, logs, flag):
         """Raise :class:`DivergenceError` (after restoring the last good weights)
         if the epoch went bad; otherwise remember its weights."""
         bad = [k for k, v in logs.items() if not math.isfinite(v)]
-        if nonfinite or bad:
+        weights_bad = not math.isfinite(flag) or flag != 0
+        if weights_bad or bad:
             restore(self.net, self.last)
-            raise divergence_error(self.net, epoch, epochs, bad, int(nonfinite))
+            raise divergence_error(self.net, epoch, epochs, bad, weights_bad)
         self.last = snapshot(self.net)
         value = logs.get(self.monitor)
         if self.restore_best and value is not None and value < self.best_value:
@@ -63,13 +65,13 @@ class Guard:
         return None
 
 
-def divergence_error(net, epoch, epochs, bad_logs, nonfinite):
+def divergence_error(net, epoch, epochs, bad_logs, weights_bad):
     """A DivergenceError naming the epoch, what went bad, and the fix."""
     what = []
     if bad_logs:
         what.append(" and ".join(bad_logs) + " became NaN or infinite")
-    if nonfinite:
-        what.append(f"{nonfinite} weight(s) became NaN or infinite")
+    if weights_bad:
+        what.append("weights became NaN or infinite")
     lr = getattr(getattr(net, "optimizer", None), "lr", None)
     hint = f"a smaller learning rate (e.g. lr={lr / 10:g} instead of {lr:g})" if lr else "a smaller learning rate"
     kept = f"the end of epoch {epoch}" if epoch > 0 else "the start of this run"

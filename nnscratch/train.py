@@ -13,7 +13,7 @@ import warnings
 from . import checkpoint as checkpoints
 from . import streaming, validation
 from .errors import DivergenceError
-from .guard import Guard, nonfinite_count, snapshot
+from .guard import Guard, nonfinite_flag, snapshot
 from .optim import Adam, get_optimizer
 from .step import Step, evaluate_sums, run_epoch
 
@@ -182,7 +182,7 @@ class _Run:
             start = time.perf_counter()
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
                 sums = self.epoch(data, val, batch_size, shuffle, per_batch)
-                sums["nonfinite"] = nonfinite_count(net)
+                sums["nonfinite"] = nonfinite_flag(net)
                 logs = _read_epoch(net, sums, data, val)
             nonfinite = logs.pop("nonfinite")
             logs["seconds"] = time.perf_counter() - start
@@ -238,7 +238,7 @@ def _prepare(net, step, X, y, name="X", host=False):
 
 def _read_epoch(net, sums, data, val):
     """Read every per-epoch figure from the device in one transfer (sums of
-    per-sample figures become means; ``nonfinite`` stays a count)."""
+    per-sample figures become means; ``nonfinite`` is read as is)."""
     keys = [k for k, v in sums.items() if v is not None]
     xp = net.xp
     values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
