@@ -63,6 +63,7 @@ def test_divergence_keeps_weights_of_the_last_good_epoch():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_nonfinite_flag_is_a_device_scalar(backend):
     net = Network.from_sizes(3, 4, 2, seed=0, backend=backend)
     flag = nonfinite_flag(net)
