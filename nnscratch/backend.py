@@ -88,7 +88,9 @@ class Backend:
         return _ADAPTERS[self.name].asarray(self, x, dtype)
 
     def to_numpy(self, x):
-        """Copy a device array to a host NumPy array (this syncs a GPU)."""
+        """Copy a device array to a new host NumPy array (this syncs a GPU).
+
+        Always a copy, never a view: later in-place updates of ``x`` do not show."""
         return _ADAPTERS[self.name].to_numpy(self, x)
 
     def synchronize(self):
@@ -191,7 +193,7 @@ def _strict_asarray(b, x, dtype):
 
 
 def _strict_to_numpy(b, x):
-    return np.asarray(x.to_device(b._lib.Device("CPU_DEVICE")))
+    return np.array(x.to_device(b._lib.Device("CPU_DEVICE")), copy=True)
 
 
 def _torch_asarray(b, x, dtype):
@@ -245,7 +247,7 @@ _ADAPTERS = {
     "torch": _Adapter(
         device=_torch_device,
         asarray=_torch_asarray,
-        to_numpy=lambda b, x: x.detach().cpu().numpy(),
+        to_numpy=lambda b, x: np.array(x.detach().cpu().numpy(), copy=True),
         synchronize=_torch_sync,
         memory_info=_torch_memory,
         device_label=lambda b: str(b.device)),
