@@ -8,7 +8,7 @@ import time
 from .cli import add_backend_options, add_dataset_options, load_data
 
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
-IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=12, batch_size=128, lr=1e-3, augment=2)
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=12, batch_size=128, lr=1e-3, decay=0.0, augment=2)
 DEFAULTS = {
     "mnist-sample": IMAGE_DEFAULTS,
     "mnist": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
@@ -36,6 +36,8 @@ def register(subparsers):
     p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
+    p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
+                   "(default depends on --dataset)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, help="0 means the full training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="add N randomly shifted/rotated/scaled "
@@ -62,8 +64,9 @@ def settings(args, data):
         sizes = (data.n_features, *base["hidden"], data.n_classes)
     batch = base["batch_size"] if args.batch_size is None else (args.batch_size or None)
     augment = base["augment"] if args.augment is None else args.augment
+    decay = base.get("decay", 0.0) if args.decay is None else args.decay
     return dict(sizes=sizes, epochs=args.epochs or base["epochs"], batch_size=batch,
-                lr=args.lr or base["lr"], augment=augment)
+                lr=args.lr or base["lr"], decay=decay, augment=augment)
 
 
 def parse_layers(text, data):
@@ -121,7 +124,7 @@ def fit_options(args, cfg, val, callbacks):
     from .errors import ConfigError
     from .optim import get_optimizer
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
-                   optimizer=get_optimizer(args.optimizer, lr=cfg["lr"]),
+                   optimizer=get_optimizer(args.optimizer, lr=cfg["lr"], decay=cfg["decay"]),
                    validation_data=val, callbacks=callbacks)
     if args.resume and not args.checkpoint:
         raise ConfigError("--resume needs --checkpoint PATH (the file to resume from).")
@@ -166,6 +169,7 @@ def report(args, data, net, cfg, history, test, seconds, saved):
     result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend),
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
+              "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
               "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved}
     if args.json:
         print(json.dumps(result))

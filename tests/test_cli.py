@@ -1,0 +1,171 @@
+"""The ``nnscratch`` command, run in-process through ``cli.main([...])`` with tiny settings."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch.datasets import fetch
+
+TINY = ["--epochs", "2", "--validation", "0", "--backend", "numpy"]
+
+
+def run(capsys, *argv):
+    """``(exit status, stdout, stderr)`` of ``nnscratch argv...``."""
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def one_error_line(status, err, *fragments):
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+@pytest.fixture
+def spirals_model(tmp_path, capsys):
+    path = tmp_path / "spirals.npz"
+    status, out, _ = run(capsys, "train", "--dataset", "spirals", *TINY, "--out", path, "--json")
+    assert status == 0 and path.is_file()
+    return path
+
+
+def test_train_json_result_and_history(tmp_path, capsys):
+    path, hist = tmp_path / "m.npz", tmp_path / "h.json"
+    status, out, err = run(capsys, "train", "--dataset", "moons", "--epochs", "3", "--json",
+                           "--out", path, "--history", hist, "--backend", "numpy")
+    assert status == 0
+    result = json.loads(out)
+    assert result["dataset"] == "moons" and result["layers"] == [2, 32, 32, 2]
+    assert result["epochs"] == 3 and 0 <= result["test_accuracy"] <= 1
+    assert result["model"] == str(path) and path.is_file()
+    assert len(json.loads(hist.read_text())["history"]["loss"]) == 3
+
+
+def test_train_prints_one_line_per_epoch(tmp_path, capsys):
+    status, out, _ = run(capsys, "train", "--dataset", "xor", "--epochs", "4", "--no-save",
+                         "--validation", "0", "--layers", "2,8,2", "--activation", "tanh",
+                         "--optimizer", "momentum", "--lr", "0.1", "--batch-size", "0")
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("training 2-8-2 on xor")
+    assert [line.split()[1] for line in lines[1:5]] == ["1/4", "2/4", "3/4", "4/4"]
+    assert "accuracy" in lines[1] and lines[1].endswith(" s")
+    assert lines[-1].startswith("test accuracy")
+
+
+def test_train_on_mnist_sample_with_augmentation(tmp_path, capsys):
+    status, out, _ = run(capsys, "train", "--layers", "784,16,10", "--epochs", "1", "--augment", "1",
+                         "--validation", "0.05", "--quiet", "--out", tmp_path / "m.npz")
+    assert status == 0
+    assert out.startswith("test accuracy") and len(out.strip().splitlines()) == 1
+
+
+def test_evaluate_prints_scores_and_confusion_matrix(spirals_model, capsys):
+    status, out, _ = run(capsys, "evaluate", spirals_model, "--dataset", "spirals")
+    assert status == 0
+    assert "accuracy" in out and "precision" in out and "confusion matrix" in out
+    status, out, _ = run(capsys, "evaluate", spirals_model, "--dataset", "spirals", "--json")
+    result = json.loads(out)
+    assert np.array(result["confusion_matrix"]).sum() == result["samples"] == 75
+
+
+def test_predict_npy_and_csv(spirals_model, tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.array([[0.1, 0.2], [-0.5, 0.3]], dtype=np.float32))
+    (tmp_path / "x.csv").write_text("x,y\n0.1,0.2\n")
+    status, out, _ = run(capsys, "predict", spirals_model, tmp_path / "x.npy", tmp_path / "x.csv")
+    assert status == 0
+    lines = out.strip().splitlines()
+    assert lines[0].startswith(f"{tmp_path / 'x.npy'}[0]: ") and "probability" in lines[0]
+    assert lines[2].startswith(f"{tmp_path / 'x.csv'}: ")
+
+
+def test_predict_png_digit(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    model = tmp_path / "digits.npz"
+    assert run(capsys, "train", "--layers", "784,32,10", "--epochs", "1", "--augment", "0",
+               "--validation", "0", "--quiet", "--out", model)[0] == 0
+    picture = np.full((60, 40), 250, dtype=np.uint8)  # dark "1" on a light page
+    picture[10:50, 18:23] = 10
+    Image.fromarray(picture).save(tmp_path / "one.png")
+    status, out, _ = run(capsys, "predict", model, tmp_path / "one.png", "--json")
+    assert status == 0
+    assert json.loads(out)["class"] in range(10)
+    status, out, _ = run(capsys, "predict", model, tmp_path / "one.png")
+    assert "inverted (light background)" in out
+
+
+def test_info_lists_backends(capsys):
+    status, out, _ = run(capsys, "info")
+    assert status == 0
+    assert out.startswith("nnscratch ") and "numpy" in out and "usable" in out
+    assert "mnist-sample" in out
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["train", "--optimizer", "adamw"], ["invalid choice: 'adamw'"]),
+    (["train", "--dataset", "imagenet"], ["Unknown dataset 'imagenet'"]),
+    (["train", "--dataset", "spirals", "--layers", "784,10"], ["needs 2 inputs and 3 outputs"]),
+    (["train", "--epochs", "three"], ["invalid int value"]),
+    (["train", "--resume"], ["--resume needs --checkpoint"]),
+    (["evaluate", "missing.npz"], ["missing.npz does not exist"]),
+    (["train", "--dataset", "csv:nope.csv"], ["nope.csv does not exist"]),
+    (["frobnicate"], ["invalid choice"]),
+])
+def test_user_errors_are_one_line(argv, fragments, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, *argv)
+    one_error_line(status, err, *fragments)
+
+
+def test_model_that_does_not_fit_the_data(spirals_model, capsys):
+    status, _, err = run(capsys, "evaluate", spirals_model, "--dataset", "mnist-sample")
+    one_error_line(status, err, "expects 2 inputs", "784 features")
+
+
+def test_dataset_not_found_offline(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("NNSCRATCH_OFFLINE", "1")
+    monkeypatch.delenv("NNSCRATCH_DATA", raising=False)
+    monkeypatch.setattr(fetch, "SYSTEM_DIR", tmp_path / "system")
+    status, _, err = run(capsys, "train", "--dataset", "fashion-mnist", "--data-dir", tmp_path / "x")
+    one_error_line(status, err, "Fashion-MNIST not found", "apt-get install dataset-fashion-mnist")
+
+
+def test_out_that_is_not_a_model_is_never_replaced(tmp_path, capsys):
+    precious = tmp_path / "notes.npz"
+    precious.write_text("my notes")
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--out", precious)
+    one_error_line(status, err, "is not an nnscratch model")
+    assert precious.read_text() == "my notes"
+
+
+def test_debug_shows_the_traceback(capsys):
+    with pytest.raises(FileNotFoundError):
+        cli.main(["evaluate", "missing.npz", "--debug"])
+
+
+def test_plugins_register_subcommands(monkeypatch, capsys):
+    import sys
+    import types
+    plugin = types.ModuleType("nnscratch_test_plugin")
+
+    def register(subparsers):
+        p = subparsers.add_parser("hello")
+        p.set_defaults(func=lambda args: print("hi") or 0)
+    plugin.register = register
+    monkeypatch.setitem(sys.modules, "nnscratch_test_plugin", plugin)
+    monkeypatch.setattr(cli, "PLUGINS", cli.PLUGINS + ("nnscratch_test_plugin",))
+    assert run(capsys, "hello")[:2] == (0, "hi\n")
+
+
+def test_python_dash_m(tmp_path):
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "nnscratch", "--version"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("nnscratch ")
