@@ -33,6 +33,12 @@ class Loss:
     def __call__(self, out, y):
         raise NotImplementedError
 
+    def gradient(self, out, y, scale=1.0):
+        """``scale * dL/dout`` alone: the training step's path, which leaves the
+        value for once per epoch. Subclasses skip computing the value."""
+        grad = self(out, y)[1]
+        return grad if scale == 1.0 else grad * scale
+
     def __repr__(self):
         return f"{type(self).__name__}()"
 
@@ -48,6 +54,9 @@ class MeanSquaredError(Loss):
         scale = 1.0 / (diff.shape[0] * diff.shape[1])
         return xp.sum(diff * diff) * scale, diff * (2.0 * scale)
 
+    def gradient(self, out, y, scale=1.0):
+        return (out - y) * (2.0 * scale / (out.shape[0] * out.shape[1]))
+
 
 class SumSquaredError(Loss):
     """The seeds' cost L = 1/2 sum((out - y)**2) per sample, averaged over
@@ -60,6 +69,9 @@ class SumSquaredError(Loss):
         diff = out - y
         scale = 1.0 / diff.shape[0]
         return xp.sum(diff * diff) * (0.5 * scale), diff * scale
+
+    def gradient(self, out, y, scale=1.0):
+        return (out - y) * (scale / out.shape[0])
 
 
 class CrossEntropy(Loss):
@@ -82,6 +94,14 @@ class CrossEntropy(Loss):
         grad *= scale
         return value, grad
 
+    def gradient(self, z, y, scale=1.0):
+        xp = array_namespace(z)
+        e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
+        grad = e / xp.sum(e, axis=1, keepdims=True)
+        grad -= y
+        grad *= scale / z.shape[0]
+        return grad
+
 
 class BinaryCrossEntropy(Loss):
     """Sigmoid cross-entropy on logits z, averaged over all entries:
@@ -97,6 +117,10 @@ class BinaryCrossEntropy(Loss):
         value = xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) * scale
         grad = (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * scale
         return value, grad
+
+    def gradient(self, z, y, scale=1.0):
+        xp = array_namespace(z)
+        return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / (z.shape[0] * z.shape[1]))
 
 
 LOSSES = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

@@ -2,7 +2,11 @@
 
 This is the hot path. It stays short and runs unchanged on every backend:
 no host reads, no namespace look-ups beyond the layers' own, no gradient
-for the input layer, the loss's ``1/n`` folded into the output delta.
+for the input layer, the loss's ``1/n`` (and plain SGD's learning rate)
+folded into the output delta, and no per-batch bookkeeping: an epoch keeps
+each batch's outputs and takes the loss and accuracy from them once, at
+the end (the outputs are those of the weights the batch was trained from,
+so the figures are the same as summing per batch).
 """
 
 from array_api_compat import array_namespace
@@ -43,6 +47,16 @@ class Step:
             x = forward(x, training)
         return x
 
+    def train_batch(self, x, Y):
+        """One optimisation step without the loss value; returns the outputs (on the device)."""
+        out = self.forward(x, training=True)
+        lr = self.optimizer.foldable_lr()
+        grad = self.loss.gradient(out, Y, 1.0 if lr is None else lr)
+        for backward, need_input_grad in self._backwards:
+            grad = backward(grad, need_input_grad)
+        self.optimizer.step(self.params, folded=lr is not None)
+        return out
+
     def gradients(self, x, Y, scale=None):
         """Set every parameter's ``grad`` for batch ``(x, Y)`` (times ``scale`` if
         given); return ``(loss, out)``."""
@@ -82,55 +96,41 @@ def _batches(n, batch_size):
 def run_epoch(net, step, data, batch_size, shuffle, per_batch):
     """Train one epoch; return the summed loss and correct count as device scalars.
 
-    Per batch this gathers the (shuffled) rows, runs the step and keeps two
-    device arrays: the mean loss and the predicted classes. They are summed
-    and compared with the labels once, after the last batch.
+    Per batch: gather the (shuffled) rows, train, keep the outputs. After the
+    last batch the loss and accuracy come from all the outputs at once.
     """
     x, (Y, labels, mode) = data
     xp, n = step.xp, x.shape[0]
     order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
-    threshold, n_outputs = step.threshold, Y.shape[1]
-    losses, predictions = [], []
+    outs = []
     for batch, (start, stop) in enumerate(_batches(n, batch_size)):
         if order is None:
-            value, out = step(x[start:stop, ...], Y[start:stop, ...])
+            outs.append(step.train_batch(x[start:stop, ...], Y[start:stop, ...]))
         else:
             idx = order[start:stop]
-            value, out = step(xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0))
-        losses.append(value)
-        if mode:
-            predictions.append(predicted_labels(out, n_outputs, threshold, xp=xp))
+            outs.append(step.train_batch(xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)))
         for c in per_batch:
             c.on_batch_end(batch, net)
-    return {"loss": _loss_sum(xp, losses, n, batch_size),
-            "accuracy": _correct(xp, predictions, labels, order, Y.dtype) if mode else None}
+    out = outs[0] if len(outs) == 1 else xp.concat(outs)
+    if order is not None:
+        Y, labels = xp.take(Y, order, axis=0), None if labels is None else xp.take(labels, order, axis=0)
+    return _sums(step, out, Y, labels, mode)
 
 
-def _loss_sum(xp, losses, n, batch_size):
-    """Sum of per-sample losses from per-batch means: every batch but the last is full."""
-    last = n - (len(losses) - 1) * batch_size
-    head = xp.sum(xp.stack(losses[:-1])) * batch_size if len(losses) > 1 else 0.0
-    return head + losses[-1] * last
-
-
-def _correct(xp, predictions, labels, order, dtype):
-    """How many predictions, concatenated in batch order, match the (shuffled) labels."""
-    truth = labels if order is None else xp.take(labels, order, axis=0)
-    hits = xp.concat(predictions) == truth
-    return xp.sum(xp.astype(hits, dtype))
+def _sums(step, out, Y, labels, mode, prefix=""):
+    """Summed loss and (classification) correct count of outputs ``out`` against ``Y``/``labels``."""
+    xp = step.xp
+    value, _ = step.loss(out, Y)
+    correct = None
+    if mode:
+        hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
+        correct = xp.sum(xp.astype(hits, Y.dtype))
+    return {prefix + "loss": value * out.shape[0], prefix + "accuracy": correct}
 
 
 def evaluate_sums(step, data, prefix="", batch_size=4096):
     """Summed loss and correct count over ``data`` without training, as device scalars."""
     x, (Y, labels, mode) = data
-    xp, n = array_namespace(x), x.shape[0]
-    loss_sum = correct = 0.0
-    for start in range(0, n, batch_size):
-        stop = min(start + batch_size, n)
-        out = step.forward(x[start:stop, ...])
-        value, _ = step.loss(out, Y[start:stop, ...])
-        loss_sum = loss_sum + value * out.shape[0]
-        if mode:
-            lb = labels[start:stop]
-            correct = correct + xp.sum(xp.astype(predicted_labels(out, Y.shape[1], step.threshold) == lb, Y.dtype))
-    return {prefix + "loss": loss_sum, prefix + "accuracy": correct if mode else None}
+    outs = [step.forward(x[start:stop, ...]) for start, stop in _batches(x.shape[0], batch_size)]
+    out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
+    return _sums(step, out, Y, labels, mode, prefix)
