@@ -1,5 +1,7 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
+import sys
+
 from .report import plot, render, write_json
 from .runner import DEFAULTS, run_bench
 
@@ -46,7 +48,7 @@ def run(args):
                        hidden=_ints(args.layers), batch_sizes=_ints(args.batch_sizes), dtype=args.dtype,
                        epochs=args.epochs, warmup=args.warmup, repeats=args.repeats, samples=args.samples,
                        features=args.features, dataset=args.dataset, reference=args.reference,
-                       lr=args.lr, seed=args.seed)
+                       lr=args.lr, seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(render(result), flush=True)
     if args.json:
         write_json(result, args.json)

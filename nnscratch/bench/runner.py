@@ -90,8 +90,11 @@ def _row(contender, batch_size, seconds, gemm, flops, n):
             "x_gemm": median / floor, "gflops": flops / median / 1e9, "gemm_gflops": flops / floor / 1e9}
 
 
-def run_bench(**overrides):
-    """Run the benchmark; return a JSON-ready dict (see :mod:`nnscratch.bench.report`)."""
+def run_bench(log=None, **overrides):
+    """Run the benchmark; return a JSON-ready dict (see :mod:`nnscratch.bench.report`).
+
+    ``log`` (e.g. ``print``) receives one progress line per batch size.
+    """
     options = {**DEFAULTS, **overrides}
     X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"])
     sizes = (X.shape[1], *options["hidden"], n_classes)
@@ -99,6 +102,8 @@ def run_bench(**overrides):
     _match_threads(specs)
     rows = []
     for batch_size in options["batch_sizes"]:
+        if log:
+            log(f"batch {batch_size}: timing {', '.join(label for _, label, _ in specs)} ...")
         rows += run_batch_size(specs, skipped, X, y, sizes, batch_size, options)
     _add_comparisons(rows)
     backends = [get_backend(spec, dtype=options["dtype"]) for _, _, spec in specs]
