@@ -5,15 +5,17 @@ import math
 import sys
 import time
 
+import numpy as np
+
 from .cli import add_backend_options, add_dataset_options, load_data
 
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
-IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=12, batch_size=128, lr=1e-3, decay=0.0, augment=2)
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=12, batch_size=128, lr=1e-3, decay=5e-4, augment=2)
 DEFAULTS = {
     "mnist-sample": IMAGE_DEFAULTS,
-    "mnist": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
-    "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
-    "csv": dict(IMAGE_DEFAULTS, epochs=20, augment=0),
+    "mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
+    "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
+    "csv": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
     "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0),
     "spirals": dict(hidden=(64, 64), epochs=300, batch_size=32, lr=0.01, augment=0),
     "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
@@ -40,8 +42,8 @@ def register(subparsers):
                    "(default depends on --dataset)")
     p.add_argument("--epochs", type=int)
     p.add_argument("--batch-size", type=int, help="0 means the full training set per step")
-    p.add_argument("--augment", type=int, metavar="N", help="add N randomly shifted/rotated/scaled "
-                   "copies of 28x28 training images (default 2 on mnist-sample, else 0)")
+    p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
+                   "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, default=0.1, metavar="FRACTION",
                    help="share of the training set held out for validation (default 0.1; 0: none)")
     add_backend_options(p)
@@ -107,17 +109,42 @@ def check_out(path):
                           "choose another --out or move that file away.") from None
 
 
-def split(args, data, cfg):
-    """Training and validation arrays (validation held out before augmenting)."""
+def split(args, data):
+    """Training and validation arrays (the validation share is held out before augmenting)."""
     from .datasets import train_val_split
+    if not args.validation:
+        return data.X_train, data.y_train, None
+    X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, args.validation, seed=args.seed)
+    return X, y, (X_val, y_val)
+
+
+def train(net, X, y, cfg, options, seed):
+    """``net.fit`` once; with ``augment``, one epoch at a time on fresh distorted copies.
+
+    With a checkpoint the copies are drawn once, so a resumed run sees the same data.
+    """
     from .datasets.augment import augment_images
-    X, y, val = data.X_train, data.y_train, None
-    if args.validation:
-        X, y, X_val, y_val = train_val_split(X, y, args.validation, seed=args.seed)
-        val = (X_val, y_val)
-    if cfg["augment"]:
-        X, y = augment_images(X, y, cfg["augment"], seed=args.seed)
-    return X, y, val
+    copies, rng = cfg["augment"], np.random.default_rng(seed)
+    if not copies or options.get("checkpoint"):
+        if copies:
+            X, y = augment_images(X, y, copies, rng=rng)
+        return net.fit(X, y, **options)
+    history = None
+    for epoch in range(cfg["epochs"]):
+        Xe, ye = augment_images(X, y, copies, rng=rng)
+        first = {} if epoch == 0 else {"optimizer": None}
+        h = net.fit(Xe, ye, **dict(options, epochs=1, **first))
+        history = h if history is None else _merge(history, h, epoch)
+        if net.stop_training:
+            break
+    return history
+
+
+def _merge(history, more, epoch):
+    for key, values in more.history.items():
+        history.history.setdefault(key, []).extend(values)
+    history.epoch.append(epoch)
+    return history
 
 
 def fit_options(args, cfg, val, callbacks):
@@ -140,13 +167,15 @@ def run(args):
     if not args.no_save:
         check_out(args.out)
     net = build_network(args, cfg)
-    X, y, val = split(args, data, cfg)
-    batches = math.ceil(len(X) / (cfg["batch_size"] or len(X)))
+    X, y, val = split(args, data)
+    n_train = len(X) * (1 + cfg["augment"])
+    batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
     if show:
         print(describe(data, net, cfg, len(X), val), flush=True)
     start = time.perf_counter()
-    history = net.fit(X, y, **fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)]))
+    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)])
+    history = train(net, X, y, cfg, options, args.seed)
     seconds = time.perf_counter() - start
     test = net.evaluate(data.X_test, data.y_test, loss=args.loss)
     saved = None if args.no_save else net.save(args.out)
@@ -158,7 +187,7 @@ def run(args):
 
 def describe(data, net, cfg, n_train, val):
     sizes = "-".join(map(str, cfg["sizes"]))
-    extra = f" (with {cfg['augment']} distorted copies)" if cfg["augment"] else ""
+    extra = f" plus {cfg['augment']} distorted copies per epoch" if cfg["augment"] else ""
     held = f", {len(val[0])} held out for validation" if val else ""
     return (f"training {sizes} on {data.name}: {n_train} images{extra}{held}; "
             f"{cfg['epochs']} epochs, batch {cfg['batch_size'] or 'full'}, lr {cfg['lr']:g}, "
@@ -186,11 +215,11 @@ def progress(n_batches, epochs, show):
     from .train import Callback
 
     class Progress(Callback):
-        bar = None
+        bar, done = None, 0  # counts epochs itself: train() may call fit once per epoch
 
         def on_epoch_begin(self, epoch, network):
             if show:
-                self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
+                self.bar = _bar(n_batches, f"epoch {self.done + 1}/{epochs}")
 
         def on_batch_end(self, batch, network):
             if self.bar is not None:
@@ -200,7 +229,8 @@ def progress(n_batches, epochs, show):
             if self.bar is not None:
                 self.bar.close()
             if show:
-                print(epoch_line(epoch, epochs, logs), flush=True)
+                print(epoch_line(self.done, epochs, logs), flush=True)
+            self.done += 1
 
     return Progress()
 

@@ -38,12 +38,15 @@ def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12):
     return top + (bottom - top) * fy
 
 
-def augment_images(X, y, copies, seed=0):
-    """``X`` followed by ``copies`` distorted copies of it, and the matching labels."""
+def augment_images(X, y, copies, seed=0, rng=None):
+    """``X`` followed by ``copies`` distorted copies of it, and the matching labels.
+
+    Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``.
+    """
     if copies < 0 or X.shape[1] != 784:
         raise ConfigError(f"--augment works on 28x28 images (784 features) with copies >= 0; "
                           f"received {X.shape[1]} features and copies={copies}.")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed) if rng is None else rng
     X = np.asarray(X, dtype=np.float32)
     parts = [X] + [random_affine(X, rng) for _ in range(copies)]
     return np.concatenate(parts), np.tile(y, copies + 1)
