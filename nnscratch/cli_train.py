@@ -16,8 +16,8 @@ DEFAULTS = {
     "mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
     "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
     "csv": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0),
-    "spirals": dict(hidden=(64, 64), epochs=300, batch_size=32, lr=0.01, augment=0),
+    "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh"),
+    "spirals": dict(hidden=(64, 64), epochs=150, batch_size=32, lr=0.01, augment=0),
     "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
     "blobs": dict(hidden=(16,), epochs=30, batch_size=32, lr=0.01, augment=0),
 }
@@ -34,7 +34,7 @@ def register(subparsers):
     add_dataset_options(p)
     p.add_argument("--layers", metavar="SIZES", help="comma-separated layer sizes including input "
                    "and output, e.g. 784,256,128,10 (default depends on --dataset)")
-    p.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation")
+    p.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default relu; tanh on xor)")
     p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
@@ -67,8 +67,9 @@ def settings(args, data):
     batch = base["batch_size"] if args.batch_size is None else (args.batch_size or None)
     augment = base["augment"] if args.augment is None else args.augment
     decay = base.get("decay", 0.0) if args.decay is None else args.decay
-    return dict(sizes=sizes, epochs=args.epochs or base["epochs"], batch_size=batch,
-                lr=args.lr or base["lr"], decay=decay, augment=augment)
+    return dict(sizes=sizes, epochs=base["epochs"] if args.epochs is None else args.epochs,
+                batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment,
+                activation=args.activation or base.get("activation", "relu"))
 
 
 def parse_layers(text, data):
@@ -89,7 +90,7 @@ def parse_layers(text, data):
 def build_network(args, cfg):
     from .network import Network
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
-    return Network.from_sizes(*cfg["sizes"], hidden=args.activation,
+    return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"],
                               output="sigmoid" if binary else "softmax",
                               seed=args.seed, backend=args.backend, dtype=args.dtype)
 
@@ -112,9 +113,14 @@ def check_out(path):
 def split(args, data):
     """Training and validation arrays (the validation share is held out before augmenting)."""
     from .datasets import train_val_split
+    from .errors import ConfigError
+    if not 0 <= args.validation < 1:
+        raise ConfigError(f"--validation must be a fraction in [0, 1); received {args.validation}.")
     if not args.validation:
         return data.X_train, data.y_train, None
     X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, args.validation, seed=args.seed)
+    if len(X_val) == 0:  # too few samples (xor's four rows) to hold any out
+        return data.X_train, data.y_train, None
     return X, y, (X_val, y_val)
 
 
@@ -150,6 +156,8 @@ def _merge(history, more, epoch):
 def fit_options(args, cfg, val, callbacks):
     from .errors import ConfigError
     from .optim import get_optimizer
+    from .validation import check_positive_int
+    check_positive_int("--epochs", cfg["epochs"])
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
                    optimizer=get_optimizer(args.optimizer, lr=cfg["lr"], decay=cfg["decay"]),
                    validation_data=val, callbacks=callbacks)
@@ -171,10 +179,10 @@ def run(args):
     n_train = len(X) * (1 + cfg["augment"])
     batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
+    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)])
     if show:
         print(describe(data, net, cfg, len(X), val), flush=True)
     start = time.perf_counter()
-    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)])
     history = train(net, X, y, cfg, options, args.seed)
     seconds = time.perf_counter() - start
     test = net.evaluate(data.X_test, data.y_test, loss=args.loss)

@@ -71,7 +71,7 @@ def test_evaluate_prints_scores_and_confusion_matrix(spirals_model, capsys):
     assert "accuracy" in out and "precision" in out and "confusion matrix" in out
     status, out, _ = run(capsys, "evaluate", spirals_model, "--dataset", "spirals", "--json")
     result = json.loads(out)
-    assert np.array(result["confusion_matrix"]).sum() == result["samples"] == 75
+    assert np.array(result["confusion_matrix"]).sum() == result["samples"] == 225
 
 
 def test_predict_npy_and_csv(spirals_model, tmp_path, capsys):

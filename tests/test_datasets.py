@@ -318,7 +318,7 @@ def test_train_val_split_is_seeded_and_stratified():
 
 
 def test_load_dataset_by_name(tmp_path):
-    assert D.load_dataset("spirals").X_train.shape == (300, 2)
+    assert D.load_dataset("spirals").X_train.shape == (900, 2)
     assert D.load_dataset("xor").y_test.tolist() == [0, 1, 1, 0]
     rows = np.random.default_rng(0).integers(0, 256, (20, 785))
     rows[:, 0] = np.arange(20) % 10

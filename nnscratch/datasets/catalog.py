@@ -10,7 +10,7 @@ from .preprocessing import train_val_split
 
 NAMES = ("mnist-sample", "mnist", "fashion-mnist", "csv:PATH", "xor", "spirals", "moons", "blobs")
 GENERATED = {
-    "spirals": lambda seed: synthetic.spirals(125, 3, seed=seed),
+    "spirals": lambda seed: synthetic.spirals(375, 3, seed=seed),
     "moons": lambda seed: synthetic.moons(1250, noise=0.2, seed=seed),
     "blobs": lambda seed: synthetic.blobs(1250, centers=4, seed=seed),
 }
@@ -28,7 +28,7 @@ def load_dataset(spec="mnist-sample", data_dir=None, seed=0, download=True):
     files, see :mod:`nnscratch.datasets.fetch`), ``csv:PATH`` (a labelled
     digit-recognizer CSV, 20% held out as a stratified test set with ``seed``),
     ``xor`` (the truth table, trained and tested on the same 4 rows), and
-    ``spirals`` (3 x 125), ``moons`` (1,250), ``blobs`` (1,250, 4 centres),
+    ``spirals`` (3 x 375, noise 0.2), ``moons`` (1,250), ``blobs`` (1,250, 4 centres),
     generated with ``seed`` and split 80/20.
     """
     name = str(spec).strip()
