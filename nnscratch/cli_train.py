@@ -181,7 +181,7 @@ def run(args):
     show = not (args.quiet or args.json)
     options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)])
     if show:
-        print(describe(data, net, cfg, len(X), val), flush=True)
+        print(describe(args, data, net, cfg, len(X), val), flush=True)
     start = time.perf_counter()
     history = train(net, X, y, cfg, options, args.seed)
     seconds = time.perf_counter() - start
@@ -193,13 +193,13 @@ def run(args):
     return 0
 
 
-def describe(data, net, cfg, n_train, val):
+def describe(args, data, net, cfg, n_train, val):
     sizes = "-".join(map(str, cfg["sizes"]))
-    extra = f" plus {cfg['augment']} distorted copies per epoch" if cfg["augment"] else ""
-    held = f", {len(val[0])} held out for validation" if val else ""
-    return (f"training {sizes} on {data.name}: {n_train} images{extra}{held}; "
-            f"{cfg['epochs']} epochs, batch {cfg['batch_size'] or 'full'}, lr {cfg['lr']:g}, "
-            f"backend {net.backend}")
+    copies = cfg["augment"]
+    extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'} each epoch" if copies else ""
+    held = f", {len(val[0])} for validation" if val else ""
+    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {cfg['epochs']} "
+            f"epochs, batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
 
 
 def report(args, data, net, cfg, history, test, seconds, saved):

@@ -52,7 +52,7 @@ def test_train_prints_one_line_per_epoch(tmp_path, capsys):
                          "--optimizer", "momentum", "--lr", "0.1", "--batch-size", "0")
     assert status == 0
     lines = out.strip().splitlines()
-    assert lines[0].startswith("training 2-8-2 on xor")
+    assert lines[0].startswith("training 2-8-2 on xor (4 samples)")
     assert [line.split()[1] for line in lines[1:5]] == ["1/4", "2/4", "3/4", "4/4"]
     assert "accuracy" in lines[1] and lines[1].endswith(" s")
     assert lines[-1].startswith("test accuracy")
@@ -96,7 +96,7 @@ def test_predict_png_digit(tmp_path, capsys):
     assert status == 0
     assert json.loads(out)["class"] in range(10)
     status, out, _ = run(capsys, "predict", model, tmp_path / "one.png")
-    assert "inverted (light background)" in out
+    assert "inverted: light background" in out
 
 
 def test_info_lists_backends(capsys):

@@ -31,10 +31,10 @@ def load_digit_image(path, size=28, box=20):
             grey = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
     except (OSError, ValueError) as exc:
         raise DataFormatError(f"{path}: cannot read the image ({exc}).") from None
-    notes = [f"{grey.shape[1]}x{grey.shape[0]} grey"]
+    notes = [f"read {grey.shape[1]}x{grey.shape[0]} as grey"]
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if border.mean() > 0.5:
-        grey, notes = 1.0 - grey, notes + ["inverted (light background)"]
+        grey, notes = 1.0 - grey, notes + ["inverted: light background"]
     ink = np.argwhere(grey > 0.2)
     if len(ink) and grey.shape != (size, size):
         (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0) + 1
