@@ -147,8 +147,10 @@ def test_not_found_offline_says_where_and_how(isolated):
 # --- downloading through a local server ----------------------------------------
 
 @pytest.fixture
-def server(tmp_path):
+def server(tmp_path, monkeypatch):
     """An HTTP server on 127.0.0.1 serving tmp_path/www; yields its base URL."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     root = tmp_path / "www"
     root.mkdir()
     handler = functools.partial(QuietHandler, directory=str(root))
