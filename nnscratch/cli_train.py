@@ -36,12 +36,12 @@ def register(subparsers):
                    "and output, e.g. 784,256,128,10 (default depends on --dataset)")
     p.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default relu; tanh on xor)")
     p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
     p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
                    "(default depends on --dataset)")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int, help="0 means the full training set per step")
+    p.add_argument("--epochs", type=int, help="default depends on --dataset (12 on mnist-sample)")
+    p.add_argument("--batch-size", type=int, help="default 128 on images; 0: the whole training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
                    "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, default=0.1, metavar="FRACTION",
@@ -50,7 +50,8 @@ def register(subparsers):
     p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
     p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
-    p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch")
+    p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch (with --augment the "
+                   "distorted copies are then drawn once, so a resumed run sees the same data)")
     p.add_argument("--resume", action="store_true", help="resume from --checkpoint if it exists")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument("--json", action="store_true", help="print one JSON line with the result")
@@ -225,9 +226,10 @@ def progress(n_batches, epochs, show):
     from .train import Callback
 
     class Progress(Callback):
-        bar, done = None, 0  # counts epochs itself: train() may call fit once per epoch
+        bar, done = None, 0  # epochs shown so far: train() may call fit once per epoch
 
         def on_epoch_begin(self, epoch, network):
+            self.done = max(self.done, epoch)  # a resumed fit starts past 0
             if show:
                 self.bar = _bar(n_batches, f"epoch {self.done + 1}/{epochs}")
 

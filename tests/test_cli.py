@@ -169,3 +169,12 @@ def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "nnscratch", "--version"],
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("nnscratch ")
+
+
+def test_checkpoint_and_resume(tmp_path, capsys):
+    ckpt = tmp_path / "run.ckpt"
+    common = ["train", "--dataset", "spirals", "--no-save", "--checkpoint", ckpt, "--backend", "numpy"]
+    assert run(capsys, *common, "--epochs", "2")[0] == 0 and ckpt.is_file()
+    status, out, _ = run(capsys, *common, "--epochs", "4", "--resume")
+    assert status == 0
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["3/4", "4/4"]
