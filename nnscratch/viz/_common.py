@@ -1,0 +1,100 @@
+"""Shared plumbing for the plots: lazy matplotlib, figures, saving, host copies.
+
+Every picture is drawn on a :class:`matplotlib.figure.Figure` that is *not*
+registered with pyplot, so plotting never changes the user's matplotlib
+backend and never needs a display.  Only ``show=True`` goes through pyplot.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+DEFAULT_DPI = 100
+POSITIVE = "#2b6cb0"   # blue: positive weight
+NEGATIVE = "#d9480f"   # orange-red: negative weight
+UP = "#2f9e44"         # green: weight went up since the last frame
+DOWN = "#e03131"       # red: weight went down since the last frame
+
+
+def require_matplotlib():
+    """Import matplotlib or say how to install it."""
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise ImportError(
+            "nnscratch.viz needs matplotlib, which is not installed. "
+            "Install the plotting extra: pip install 'nnscratch[viz]'"
+        ) from exc
+    return matplotlib
+
+
+def new_figure(figsize=(8, 5), *, show=False, dpi=DEFAULT_DPI):
+    """A fresh Figure: a pyplot one when it will be shown, a headless one otherwise."""
+    require_matplotlib()
+    if show:
+        import matplotlib.pyplot as plt
+        return plt.figure(figsize=figsize, dpi=dpi)
+    from matplotlib.figure import Figure
+    return Figure(figsize=figsize, dpi=dpi)
+
+
+def finish(fig, path=None, *, show=False):
+    """Save ``fig`` to ``path`` (if given) at its own size, and show it if asked.
+
+    Returns the figure so notebooks can display it.
+    """
+    if path is not None:
+        path = os.fspath(path)
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fig.savefig(path, dpi=fig.dpi, facecolor="white")
+    if show:
+        import matplotlib.pyplot as plt
+        plt.show()
+    return fig
+
+
+def figure_to_rgb(fig):
+    """Render a figure to an ``(height, width, 3)`` uint8 array (one animation frame)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def to_host(array, network=None):
+    """A NumPy copy of ``array``, through the owning backend's ``to_numpy``."""
+    if network is not None:
+        return np.array(network.backend.to_numpy(array), copy=True)
+    if isinstance(array, np.ndarray):
+        return array
+    if isinstance(array, (list, tuple, int, float)):
+        return np.asarray(array)
+    from nnscratch import backend_of
+    return np.asarray(backend_of(array).to_numpy(array))
+
+
+def is_network(obj):
+    """True for an nnscratch Network (duck-typed, so viz needs no core import)."""
+    return hasattr(obj, "parameters") and hasattr(obj, "backend") and hasattr(obj, "layers")
+
+
+def dense_weights(network):
+    """Host copies of every Dense weight matrix, shape ``(n_in, n_out)`` each."""
+    return [to_host(p.value, network) for p in network.parameters()
+            if p.name.endswith("weight")]
+
+
+def activation_names(network):
+    """Name of the activation after each Dense layer (``"relu"``, ``"softmax"``...)."""
+    names, layers = [], list(network.layers)
+    for i, layer in enumerate(layers):
+        if type(layer).__name__ != "Dense":
+            continue
+        after = layers[i + 1] if i + 1 < len(layers) else None
+        names.append("linear" if after is None or type(after).__name__ == "Dense"
+                     else type(after).__name__.lower())
+    return names

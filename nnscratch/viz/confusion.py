@@ -1,0 +1,84 @@
+"""How a classifier errs: confusion matrix and the misclassified examples."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import finish, new_figure, to_host
+
+
+def confusion_matrix(y_true, y_pred, n_classes=None):
+    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as ``j``."""
+    y_true = to_host(y_true).astype(np.int64).reshape(-1)
+    y_pred = to_host(y_pred).astype(np.int64).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length; "
+                         f"received {y_true.shape[0]} and {y_pred.shape[0]}.")
+    n = n_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    cm = np.zeros((n, n), dtype=np.int64)
+    np.add.at(cm, (y_true, y_pred), 1)
+    return cm
+
+
+def _matrix(ax, fig, values, fmt, title, cmap, labels):
+    n = values.shape[0]
+    im = ax.imshow(values, cmap=cmap, vmin=0)
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    top = values.max() or 1
+    size = 9 if n <= 10 else 7 if n <= 15 else 0
+    for i in range(n if size else 0):
+        for j in range(n):
+            ax.text(j, i, fmt(values[i, j]), ha="center", va="center", fontsize=size,
+                    color="white" if values[i, j] > 0.55 * top else "black")
+    ax.set_xticks(range(n), labels)
+    ax.set_yticks(range(n), labels)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+
+
+def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
+                   figsize=(13, 5.6), show=False):
+    """Confusion matrix as counts (left) and row-normalised recall (right).
+
+    Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``.
+    """
+    cm = confusion_matrix(y_true, y_pred) if y_pred is not None else np.asarray(y_true)
+    rows = cm.sum(axis=1, keepdims=True)
+    norm = 100.0 * cm / np.maximum(rows, 1)
+    labels = labels or [str(i) for i in range(cm.shape[0])]
+    fig = new_figure(figsize, show=show)
+    ax1, ax2 = fig.subplots(1, 2)
+    _matrix(ax1, fig, cm, lambda v: f"{v:d}", "counts", "Blues", labels)
+    _matrix(ax2, fig, norm, lambda v: "" if v < 0.5 else f"{v:.0f}",
+            "row-normalised (% of each true class)", "Blues", labels)
+    acc = np.trace(cm) / max(cm.sum(), 1)
+    fig.suptitle(title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", fontsize=13)
+    fig.tight_layout()
+    return finish(fig, path, show=show)
+
+
+def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape=(28, 28),
+                       max_images=24, cols=8, title=None, show=False):
+    """The first ``max_images`` wrongly classified inputs, each titled predicted/true."""
+    X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
+    proba = None if proba is None else to_host(proba)
+    wrong = np.flatnonzero(y_true != y_pred)[:max_images]
+    cols = max(1, min(cols, len(wrong)))
+    rows = max(1, math.ceil(len(wrong) / cols))
+    fig = new_figure((1.5 * cols + 0.4, 1.75 * rows + 0.6), show=show)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
+    for ax in axes:
+        ax.axis("off")
+    for ax, i in zip(axes, wrong):
+        ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=max(1.0, X[i].max()))
+        conf = "" if proba is None else f" {100 * proba[i].max():.0f}%"
+        ax.set_title(f"pred {y_pred[i]}{conf}\ntrue {y_true[i]}", fontsize=9,
+                     color="#c92a2a")
+    if len(wrong) == 0:
+        axes[0].text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize=14)
+    fig.suptitle(title or f"{np.count_nonzero(y_true != y_pred)} of {len(y_true)} "
+                 "misclassified", fontsize=12)
+    fig.tight_layout()
+    return finish(fig, path, show=show)

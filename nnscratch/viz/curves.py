@@ -1,0 +1,101 @@
+"""Training curves: loss and accuracy per epoch, training and validation."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+
+from ._common import finish, new_figure
+
+_TRAIN = "#2b6cb0"
+_VAL = "#d9480f"
+
+
+def history_dict(history):
+    """The ``{"loss": [...], "accuracy": [...], ...}`` dict of a History, dict or JSON file."""
+    if isinstance(history, (str, os.PathLike)):
+        with open(history, encoding="utf-8") as fh:
+            history = json.load(fh)
+    if hasattr(history, "history"):
+        history = history.history
+    if isinstance(history, dict) and isinstance(history.get("history"), dict):
+        history = history["history"]
+    if not isinstance(history, dict):
+        raise TypeError(
+            f"plot_history expects a History, a dict of lists or a history.json path; "
+            f"received {type(history).__name__}.")
+    return {k: [float(v) for v in vals] for k, vals in history.items()
+            if isinstance(vals, (list, tuple)) and vals}
+
+
+def _panel(ax, hist, metric, x, references, logy):
+    ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=2, label="training")
+    if f"val_{metric}" in hist:
+        v = hist[f"val_{metric}"]
+        ax.plot(x(v), v, color=_VAL, lw=2, label="validation")
+    for value, label in references.get(metric, []):
+        ax.axhline(value, color="0.35", ls="--", lw=1.2)
+        ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"),
+                    xytext=(0, 4), textcoords="offset points", color="0.25", fontsize=9)
+    if metric == "accuracy":
+        ax.yaxis.set_major_formatter(lambda y, _: f"{100 * y:.0f}%")
+    elif logy and min(hist[metric]) > 0:
+        ax.set_yscale("log")
+    ax.set_title(metric.replace("_", " "))
+    ax.set_xlabel(x.label)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+
+
+class _XAxis:
+    def __init__(self, step, label):
+        self.step, self.label = step, label
+
+    def __call__(self, values):
+        return self.step * np.arange(1, len(values) + 1)
+
+
+def plot_history(history, path=None, *, metrics=None, references=None, title=None,
+                 logy=False, step=1, xlabel="epoch", figsize=None, show=False):
+    """Loss (and accuracy, if recorded) per epoch, training against validation.
+
+    Parameters
+    ----------
+    history : History, dict or path to a ``history.json``.
+    metrics : names to draw, default ``loss`` and ``accuracy`` when present.
+    references : ``{"accuracy": [(0.907, "write-up: 90.7%")]}`` dashed lines to beat.
+    step : the x value of the i-th record is ``step * i`` (e.g. 10 when recorded every 10 steps).
+    """
+    hist = history_dict(history)
+    metrics = metrics or [m for m in ("loss", "accuracy") if m in hist]
+    if not metrics:
+        raise ValueError(f"nothing to plot: the history holds {sorted(hist)}; "
+                         "expected 'loss' or 'accuracy'.")
+    fig = new_figure(figsize or (5.5 * len(metrics), 4.2), show=show)
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    for ax, metric in zip(axes, metrics):
+        _panel(ax, hist, metric, _XAxis(step, xlabel), references or {}, logy)
+    if title:
+        fig.suptitle(title, fontsize=13)
+    fig.tight_layout()
+    return finish(fig, path, show=show)
+
+
+def plot_losses(curves, path=None, *, title="training loss", logy=True, xlabel="epoch",
+                figsize=(7, 4.5), show=False):
+    """Several loss curves on one axis, e.g. ``{"SGD": [...], "Adam": [...]}``."""
+    fig = new_figure(figsize, show=show)
+    ax = fig.subplots()
+    for name, values in curves.items():
+        values = history_dict(values)["loss"] if not isinstance(values, (list, tuple, np.ndarray)) else values
+        ax.plot(np.arange(1, len(values) + 1), values, lw=2, label=name)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("loss")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return finish(fig, path, show=show)

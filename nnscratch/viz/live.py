@@ -1,0 +1,110 @@
+"""Live training view: the architecture redrawn as the network learns.
+
+Each connection is green where its weight went up since the previous frame and
+red where it went down; width shows how much it moved (relative to its layer).
+Weights are copied to the host once per frame, in ``on_epoch_end``, never
+inside the training step.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..train import Callback
+from ._anim import save_animation
+from ._common import DOWN, UP, dense_weights, new_figure
+from .architecture import draw_network, layer_names, pick_neurons
+
+
+class LiveArchitecture(Callback):
+    """Record the weights every ``every`` epochs; save a GIF/MP4 when training ends.
+
+    Parameters
+    ----------
+    path : where to write the animation (``.gif`` or ``.mp4``), or None.
+    every : record a frame every this many epochs.
+    show : also redraw a window after each recorded epoch (needs a display).
+    """
+
+    def __init__(self, path=None, *, every=1, max_neurons=12, fps=4, show=False, title=None):
+        if every < 1:
+            raise ValueError(f"every must be at least 1; received {every}.")
+        self.path, self.every, self.max_neurons = path, int(every), max_neurons
+        self.fps, self.show, self.title = fps, show, title
+        self.frames, self.losses, self.names = [], [], None
+        self._fig = self._picked = None
+
+    def on_train_begin(self, network):
+        self.frames = [(0, dense_weights(network))]
+        self.losses, self._logs = [], {}
+        self.names = layer_names(network, len(self.frames[0][1]) + 1)
+
+    def on_epoch_end(self, epoch, logs, network):
+        self.losses.append(float(logs.get("loss", np.nan)))
+        if (epoch + 1) % self.every == 0:
+            self.frames.append((epoch + 1, dense_weights(network)))
+            if self.show:
+                self._redraw()
+
+    def on_train_end(self, network):
+        if self.frames[-1][0] != len(self.losses):
+            self.frames.append((len(self.losses), dense_weights(network)))
+        if self.path is not None and len(self.frames) > 1:
+            self.save(self.path)
+
+    def save(self, path):
+        """Write the recorded frames as an animation; returns the path."""
+        return render_training(self.frames, self.losses, path, names=self.names,
+                               max_neurons=self.max_neurons, fps=self.fps, title=self.title)
+
+    def _redraw(self):
+        import matplotlib.pyplot as plt
+
+        if self._fig is None:
+            self._fig = new_figure((9, 6.5), show=True)
+            self._picked = pick_neurons(self.frames[0][1], self.max_neurons)
+        draw_frame(self._fig, self.frames, self.losses, len(self.frames) - 1,
+                   picked=self._picked, names=self.names, title=self.title)
+        plt.pause(0.001)
+
+
+def _loss_axis(ax, losses, upto):
+    x = np.arange(1, len(losses) + 1)
+    ax.plot(x, losses, color="0.8", lw=1.5)
+    ax.plot(x[:upto], losses[:upto], color="#2b6cb0", lw=2)
+    if upto:
+        ax.scatter([upto], [losses[upto - 1]], color="#2b6cb0", zorder=3)
+    finite = losses[np.isfinite(losses)]
+    if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 20:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.grid(alpha=0.3)
+
+
+def draw_frame(fig, frames, losses, k, *, picked, names=None, title=None):
+    """Draw frame ``k`` (k >= 1): the change of every weight since frame ``k - 1``."""
+    fig.clf()
+    top, bottom = fig.subplots(2, 1, gridspec_kw={"height_ratios": [4, 1]})
+    epoch, weights = frames[k]
+    delta = [w - w0 for w, w0 in zip(weights, frames[k - 1][1])]
+    draw_network(top, weights, delta, picked=picked, names=names, colors=(UP, DOWN))
+    loss = f", loss {losses[epoch - 1]:.4g}" if 0 < epoch <= len(losses) else ""
+    top.set_title(f"{title + ': ' if title else ''}epoch {epoch}{loss}\n"
+                  "green: weight went up since the last frame, red: went down", fontsize=11)
+    _loss_axis(bottom, np.asarray(losses, dtype=float), epoch)
+    fig.tight_layout()
+
+
+def render_training(frames, losses, path, *, names=None, max_neurons=12, fps=4, title=None):
+    """Animate recorded ``(epoch, [weights])`` frames into a GIF or MP4 at ``path``.
+
+    The drawn neurons are those whose weights moved most over the whole run.
+    """
+    if len(frames) < 2:
+        raise ValueError("need at least two recorded frames to show weight changes.")
+    total = [w - w0 for w, w0 in zip(frames[-1][1], frames[0][1])]
+    picked = pick_neurons(total, max_neurons)
+    fig = new_figure((9, 6.5))
+    return save_animation(fig, lambda k: draw_frame(fig, frames, losses, k + 1, picked=picked,
+                                                    names=names, title=title),
+                          len(frames) - 1, path, fps=fps)
