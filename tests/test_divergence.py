@@ -114,11 +114,11 @@ def test_early_stopping_options():
 def test_cli_prints_divergence_as_one_line_with_status_2(tmp_path, capsys, monkeypatch):
     from nnscratch import cli
     monkeypatch.chdir(tmp_path)
-    status = cli.main(["train", "--dataset", "spirals", "--optimizer", "sgd", "--lr", "1e4",
+    status = cli.main(["train", "--dataset", "spirals", "--activation", "relu", "--optimizer", "sgd", "--lr", "1e30",
                        "--epochs", "3", "--backend", "numpy"])
     err = capsys.readouterr().err.strip()
     assert status == 2 and "\n" not in err
     assert err.startswith("error: Training diverged in epoch") and "smaller learning rate" in err
     with pytest.raises(DivergenceError):
-        cli.main(["--debug", "train", "--dataset", "spirals", "--optimizer", "sgd", "--lr", "1e4",
+        cli.main(["--debug", "train", "--dataset", "spirals", "--activation", "relu", "--optimizer", "sgd", "--lr", "1e30",
                   "--epochs", "3", "--backend", "numpy"])
