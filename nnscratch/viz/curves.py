@@ -38,8 +38,11 @@ def _panel(ax, hist, metric, x, references, logy):
         ax.axhline(value, color="0.35", ls="--", lw=1.2)
         ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"),
                     xytext=(0, 4), textcoords="offset points", color="0.25", fontsize=9)
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if metric == "accuracy":
-        ax.yaxis.set_major_formatter(lambda y, _: f"{100 * y:.0f}%")
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
     elif logy and min(hist[metric]) > 0:
         ax.set_yscale("log")
     ax.set_title(metric.replace("_", " "))

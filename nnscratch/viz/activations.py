@@ -1,0 +1,110 @@
+"""Activation animation: an input, every hidden layer's activations, the output.
+
+One forward pass over the chosen inputs, copied to the host once; each frame
+then shows one input image beside the activations it causes (ReLU's switched-off
+neurons are dark) and the softmax vote for each class.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._anim import save_animation
+from ._common import activation_names, new_figure, to_host
+
+
+def guess_image_shape(n_features):
+    """``(h, w)`` for a square image input, else None."""
+    side = int(round(math.sqrt(n_features)))
+    return (side, side) if side * side == n_features and side > 2 else None
+
+
+def layer_activations(network, X):
+    """Host copies of each activation layer's output: ``[hidden..., output]``."""
+    outs = network.forward(X, return_all=True)
+    return [to_host(o, network) for layer, o in zip(network.layers, outs)
+            if type(layer).__name__ != "Dense"]
+
+
+def _as_grid(values):
+    """A tall grid for ``n`` activations (a column of neurons, folded)."""
+    n = values.shape[0]
+    cols = max(1, int(round(math.sqrt(n / 4))))
+    rows = math.ceil(n / cols)
+    grid = np.full(rows * cols, np.nan)
+    grid[:n] = values
+    return grid.reshape(cols, rows).T
+
+
+def _input_panel(ax, x, shape):
+    if shape:
+        ax.imshow(x.reshape(shape), cmap="gray_r", vmin=0, vmax=max(1.0, float(x.max())))
+        ax.set_xticks([]), ax.set_yticks([])
+    else:
+        ax.barh(np.arange(len(x)), x, color="0.4")
+        ax.invert_yaxis()
+    ax.set_title("input", fontsize=10)
+
+
+def _hidden_panel(ax, a, vmax, name, index):
+    ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+    ax.set_xticks([]), ax.set_yticks([])
+    on = np.count_nonzero(a > 0) / a.size
+    ax.set_title(f"hidden {index}\n{a.size} {name}\n{on:.0%} active", fontsize=9)
+
+
+def _output_panel(ax, p, pred, true, class_names):
+    colors = ["0.75"] * len(p)
+    colors[pred] = "#2f9e44" if true is None or pred == true else "#e03131"
+    ax.barh(np.arange(len(p)), p, color=colors)
+    ax.set_yticks(np.arange(len(p)), class_names)
+    ax.invert_yaxis()
+    for i, v in enumerate(p):
+        if v >= 0.01:
+            ax.text(min(v, 0.8) + 0.02, i, f"{v:.0%}", va="center", fontsize=8,
+                    color="white" if v > 0.82 else "0.2")
+    ax.set_xlim(0, 1)
+    ax.set_title("output (softmax)", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+
+
+class _Frames:
+    def __init__(self, fig, X, acts, names, y, shape, class_names):
+        self.fig, self.X, self.acts, self.names = fig, X, acts, names
+        self.y, self.shape, self.class_names = y, shape, class_names
+        self.vmax = [max(float(a.max()), 1e-6) for a in acts[:-1]]
+
+    def __call__(self, k):
+        fig, hidden, out = self.fig, self.acts[:-1], self.acts[-1][k]
+        fig.clf()
+        ratios = [3] + [1] * len(hidden) + [2.2]
+        axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
+        _input_panel(axes[0], self.X[k], self.shape)
+        for i, (ax, a) in enumerate(zip(axes[1:-1], hidden)):
+            _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1)
+        pred = int(np.argmax(out))
+        true = None if self.y is None else int(self.y[k])
+        _output_panel(axes[-1], out, pred, true, self.class_names)
+        truth = "" if true is None else f"true {self.class_names[true]}, "
+        fig.suptitle(f"{truth}predicted {self.class_names[pred]} ({out[pred]:.1%})", fontsize=12)
+        fig.tight_layout()
+
+
+def animate_activations(network, X, path=None, *, y=None, n_images=10, image_shape="auto",
+                        class_names=None, fps=1, figsize=(11, 4.6)):
+    """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
+
+    Returns the path, or the figure of the first input when ``path`` is None.
+    """
+    X = to_host(X)[:n_images]
+    y = None if y is None else to_host(y).reshape(-1)[:n_images]
+    acts = layer_activations(network, X)
+    shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
+    class_names = class_names or [str(c) for c in range(acts[-1].shape[1])]
+    fig = new_figure(figsize)
+    draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names)
+    if path is None:
+        draw(0)
+        return fig
+    return save_animation(fig, draw, len(X), path, fps=fps)

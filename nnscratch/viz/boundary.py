@@ -1,0 +1,57 @@
+"""Decision regions of a classifier on 2-D inputs."""
+from __future__ import annotations
+
+import numpy as np
+
+from ._common import finish, new_figure, to_host
+
+PALETTE = ["#2b6cb0", "#d9480f", "#2f9e44", "#9c36b5", "#f59f00", "#0c8599", "#c2255c"]
+
+
+def _grid(X, resolution, padding):
+    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    xs = np.linspace(lo[0], hi[0], resolution)
+    ys = np.linspace(lo[1], hi[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32), (lo, hi)
+
+
+def _region_image(proba, resolution):
+    """RGB picture: each point's class colour, paler where the model is unsure."""
+    from matplotlib.colors import to_rgb
+
+    if proba.shape[1] == 1:
+        proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
+    cls, conf = proba.argmax(axis=1), proba.max(axis=1)
+    k = proba.shape[1]
+    base = np.array([to_rgb(PALETTE[c % len(PALETTE)]) for c in range(k)])[cls]
+    strength = 0.15 + 0.4 * (conf - 1 / k) / (1 - 1 / k)
+    rgb = 1 - strength[:, None] * (1 - base)
+    return rgb.reshape(resolution, resolution, 3)
+
+
+def plot_decision_boundary(network, X, y, path=None, *, resolution=250, padding=0.3,
+                           title=None, figsize=(6.2, 5.6), show=False):
+    """Coloured regions of the predicted class over the plane, with the data on top.
+
+    Regions are paler where the predicted probability is low (near a boundary).
+    """
+    X, y = to_host(X), to_host(y).reshape(-1).astype(int)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"decision boundaries need 2-D inputs (n, 2); received shape {X.shape}.")
+    grid, (lo, hi) = _grid(X, resolution, padding)
+    proba = to_host(network.predict_proba(grid), network)
+    fig = new_figure(figsize, show=show)
+    ax = fig.subplots()
+    ax.imshow(_region_image(proba, resolution), origin="lower", aspect="auto",
+              extent=(lo[0], hi[0], lo[1], hi[1]), interpolation="bilinear")
+    colors = [PALETTE[c % len(PALETTE)] for c in y]
+    ax.scatter(X[:, 0], X[:, 1], c=colors, s=14, edgecolors="black", linewidths=0.4)
+    pred = to_host(network.predict(X), network).reshape(-1)
+    acc = float(np.mean(pred == y))
+    ax.set_title(title or f"decision regions: accuracy {acc:.1%} on {len(y)} points",
+                 fontsize=11)
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    fig.tight_layout()
+    return finish(fig, path, show=show)

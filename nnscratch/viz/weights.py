@@ -1,0 +1,39 @@
+"""First-layer weights of an image model, each hidden unit drawn as an image."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import dense_weights, finish, is_network, new_figure
+from .activations import guess_image_shape
+
+
+def plot_first_layer_weights(model, path=None, *, image_shape=None, max_units=64, cols=None,
+                             title=None, show=False):
+    """Each first-layer unit's incoming weights as an image (e.g. 28x28).
+
+    Blue is a positive weight (the pixel excites the unit), red a negative one;
+    each unit is scaled to its own largest magnitude.
+    """
+    W = dense_weights(model)[0] if is_network(model) else np.asarray(model)
+    shape = image_shape or guess_image_shape(W.shape[0])
+    if shape is None:
+        raise ValueError(f"cannot draw {W.shape[0]} inputs as an image; pass image_shape=(h, w).")
+    n = min(W.shape[1], max_units)
+    cols = cols or min(n, max(4, int(math.ceil(math.sqrt(n * 1.5)))))
+    rows = math.ceil(n / cols)
+    fig = new_figure((1.25 * cols + 0.3, 1.35 * rows + 0.7), show=show)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
+    for j, ax in enumerate(axes):
+        ax.axis("off")
+        if j < n:
+            w = W[:, j].reshape(shape)
+            lim = float(np.abs(w).max()) or 1.0
+            ax.imshow(w, cmap="RdBu", vmin=-lim, vmax=lim)
+            ax.set_title(str(j), fontsize=8, pad=2)
+    shown = f"{n} of {W.shape[1]}" if n < W.shape[1] else f"all {n}"
+    fig.suptitle(title or f"first-layer weights ({shown} units): blue excites, red inhibits",
+                 fontsize=11)
+    fig.tight_layout()
+    return finish(fig, path, show=show)
