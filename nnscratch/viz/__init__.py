@@ -19,12 +19,12 @@ from .activations import animate_activations, layer_activations
 from .architecture import plot_architecture
 from .boundary import plot_decision_boundary
 from .confusion import confusion_matrix, plot_confusion, plot_misclassified
-from .curves import plot_history, plot_losses
+from .curves import plot_curves, plot_history
 from .live import LiveArchitecture, render_training
 from .weights import plot_first_layer_weights
 
 __all__ = [
     "LiveArchitecture", "animate_activations", "confusion_matrix", "layer_activations",
     "plot_architecture", "plot_confusion", "plot_decision_boundary", "plot_first_layer_weights",
-    "plot_history", "plot_losses", "plot_misclassified", "render_training",
+    "plot_curves", "plot_history", "plot_misclassified", "render_training",
 ]

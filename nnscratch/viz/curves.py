@@ -29,26 +29,39 @@ def history_dict(history):
             if isinstance(vals, (list, tuple)) and vals}
 
 
+def _wide_range(values):
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    return len(v) > 0 and v.min() > 0 and v.max() / v.min() > 20
+
+
 def _panel(ax, hist, metric, x, references, logy):
-    ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=2, label="training")
+    lw = 2.0 if len(hist[metric]) < 300 else 1.0
+    ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=lw, label="training")
     if f"val_{metric}" in hist:
         v = hist[f"val_{metric}"]
-        ax.plot(x(v), v, color=_VAL, lw=2, label="validation")
+        ax.plot(x(v), v, color=_VAL, lw=lw, label="validation")
+    _decorate(ax, hist, metric, references, logy)
+    ax.set_title(metric.replace("_", " "))
+    ax.set_xlabel(x.label)
+    ax.legend(frameon=False)
+
+
+def _decorate(ax, hist, metric, references, logy):
+    """Reference lines, integer x ticks, percent or log y axis, grid."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     for value, label in references.get(metric, []):
         ax.axhline(value, color="0.35", ls="--", lw=1.2)
         ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"),
                     xytext=(0, 4), textcoords="offset points", color="0.25", fontsize=9)
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
-
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    if metric == "accuracy":
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-    elif logy and min(hist[metric]) > 0:
+    if metric.endswith("accuracy"):
+        span = np.ptp(hist[metric] + hist.get(f"val_{metric}", []))
+        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if span > 0.05 else 1))
+    elif logy and _wide_range(hist[metric]):
         ax.set_yscale("log")
-    ax.set_title(metric.replace("_", " "))
-    ax.set_xlabel(x.label)
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
 
 
 class _XAxis:
@@ -85,20 +98,25 @@ def plot_history(history, path=None, *, metrics=None, references=None, title=Non
     return finish(fig, path, show=show)
 
 
-def plot_losses(curves, path=None, *, title="training loss", logy=True, xlabel="epoch",
-                figsize=(7, 4.5), show=False):
-    """Several loss curves on one axis, e.g. ``{"SGD": [...], "Adam": [...]}``."""
+def plot_curves(curves, path=None, *, metric="loss", title=None, logy=True, step=1, start=1,
+                xlabel="epoch", references=None, figsize=(7.5, 4.6), show=False):
+    """Several runs' curves of one metric on one axis, e.g. ``{"SGD": h1, "Adam": h2}``.
+
+    Each value is a list of numbers or a History / dict / history.json (its ``metric``).
+    ``references`` is a list of ``(value, label)`` dashed lines; the i-th value of
+    a curve is drawn at x = ``start + step * i``.
+    """
+    curves = {name: v if isinstance(v, (list, tuple, np.ndarray)) else history_dict(v)[metric]
+              for name, v in curves.items()}
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
     for name, values in curves.items():
-        values = history_dict(values)["loss"] if not isinstance(values, (list, tuple, np.ndarray)) else values
-        ax.plot(np.arange(1, len(values) + 1), values, lw=2, label=name)
-    if logy:
-        ax.set_yscale("log")
+        ax.plot(start + step * np.arange(len(values)), values, lw=2, label=name)
+    hist = {metric: [x for v in curves.values() for x in v]}
+    _decorate(ax, hist, metric, {metric: references or []}, logy)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("loss")
-    ax.set_title(title)
-    ax.grid(alpha=0.3, which="both")
+    ax.set_ylabel(metric.replace("_", " "))
+    ax.set_title(title or metric.replace("_", " "))
     ax.legend(frameon=False)
     fig.tight_layout()
     return finish(fig, path, show=show)

@@ -1,0 +1,63 @@
+"""Seed 004, "Neural Networks from Scratch": a 3-4-5-1 sigmoid network learns XOR.
+
+The write-up trains on four samples whose third input is always 1 (its bias),
+with weights drawn from N(0, 1), the cost sum(0.5 * (y - p)**2) and full-batch
+gradient descent at learning rate 0.1 for 5,000 epochs, printing the cost every
+1,000 epochs.  The same recipe in nnscratch:
+
+    python examples/seed004_xor.py                 # NumPy (or $NNSCRATCH_BACKEND)
+    python examples/seed004_xor.py --backend torch
+"""
+import argparse
+
+import numpy as np
+
+import nnscratch as nn
+
+X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.float32)
+Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
+WRITE_UP = {0: 0.688239103472, 1000: 0.0192991528354, 2000: 0.00398719767284,
+            3000: 0.00202819194556, 4000: 0.00132494673741}
+
+
+class PrintCost(nn.Callback):
+    """Print the cost every ``every`` epochs, beside the write-up's figure."""
+
+    def __init__(self, every, n_samples):
+        self.every, self.n = every, n_samples
+
+    def on_epoch_end(self, epoch, logs, network):
+        if epoch % self.every == 0:
+            theirs = WRITE_UP.get(epoch)
+            ref = f"   (write-up: {theirs:.6f})" if theirs is not None else ""
+            print(f"cost at epoch {epoch:5d}: {logs['loss'] * self.n:.6f}{ref}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
+    parser.add_argument("--epochs", type=int, default=5000)
+    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--every", type=int, default=1000, help="print the cost every N epochs")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    net = nn.Network.from_sizes(3, 4, 5, 1, hidden="sigmoid", output="sigmoid",
+                                init=nn.Normal(1.0), seed=args.seed, backend=args.backend)
+    print(f"3-4-5-1 sigmoid network on {net.backend}, cost = sum 0.5 (y - p)^2, "
+          f"full-batch gradient descent, lr {args.lr}")
+    # nnscratch's "sse" is 1/2 sum (y - p)^2 *averaged* over the samples; the write-up
+    # sums over its 4 samples.  Same update: lr * 4 on the mean; same cost: mean * 4.
+    n = len(X)
+    net.fit(X, Y, epochs=args.epochs, batch_size=None, loss="sse",
+            optimizer=nn.SGD(lr=args.lr * n), shuffle=False, callbacks=[PrintCost(args.every, n)])
+    p = net.backend.to_numpy(net.predict_proba(X)).reshape(-1)
+    print("\n inputs    target  prediction")
+    for x, t, q in zip(X, Y[:, 0], p):
+        print(f" {x.astype(int)}   {int(t)}      {q:.4f}")
+    print(f"\nall four right: {bool(np.all((p > 0.5) == (Y[:, 0] > 0.5)))}")
+    return p
+
+
+if __name__ == "__main__":
+    main()
