@@ -61,10 +61,16 @@ def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
 
 def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape=(28, 28),
                        max_images=24, cols=8, title=None, show=False):
-    """The first ``max_images`` wrongly classified inputs, each titled predicted/true."""
+    """Up to ``max_images`` wrongly classified inputs, each titled predicted/true.
+
+    With ``proba`` (n, classes) the most confident mistakes come first.
+    """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
-    wrong = np.flatnonzero(y_true != y_pred)[:max_images]
+    wrong = np.flatnonzero(y_true != y_pred)
+    if proba is not None:  # the most confident mistakes first
+        wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]
+    wrong = wrong[:max_images]
     cols = max(1, min(cols, len(wrong)))
     rows = max(1, math.ceil(len(wrong) / cols))
     fig = new_figure((1.5 * cols + 0.4, 1.75 * rows + 0.6), show=show)
