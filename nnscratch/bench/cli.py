@@ -27,10 +27,10 @@ def register(subparsers):
                    "output sizes come from the data")
     p.add_argument("--batch-sizes", default="32,128,1024", help="comma-separated (default 32,128,1024)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="timed epochs per row (default 3)")
+    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="timed epochs per row (default 5)")
     p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="untimed epochs first (default 1)")
-    p.add_argument("--repeats", type=int, default=DEFAULTS["repeats"], help="GEMM roofline runs, best "
-                   "taken (default 3)")
+    p.add_argument("--repeats", type=int, default=DEFAULTS["repeats"], help="GEMM-only runs per turn, best "
+                   "taken (default 1)")
     p.add_argument("--samples", type=int, default=DEFAULTS["samples"], help="rows of data (default 60000)")
     p.add_argument("--features", type=int, default=DEFAULTS["features"], help="synthetic columns (default 784)")
     p.add_argument("--dataset", default="synthetic", help="synthetic (default), mnist-sample, mnist, fashion-mnist")

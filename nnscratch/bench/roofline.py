@@ -55,19 +55,31 @@ def _operands(backend, sizes, m, rng):
     return pairs
 
 
+class GemmEpoch:
+    """The products of one epoch on ``backend``, as a contender: :meth:`epoch` returns the
+    seconds of the best of ``repeats`` runs, so it can be timed alternately with training."""
+
+    def __init__(self, backend, sizes, n, batch_size, repeats=1, seed=0):
+        rng = np.random.default_rng(seed)
+        self.backend, self.name, self.repeats = backend, f"GEMM {backend}", repeats
+        self.rows = batch_rows(n, batch_size)
+        self.operands = {m: _operands(backend, sizes, m, rng) for m in set(self.rows)}
+
+    def _once(self):
+        self.backend.synchronize()
+        start = time.perf_counter()
+        for m in self.rows:
+            for a, b in self.operands[m]:
+                a @ b
+        self.backend.synchronize()
+        return time.perf_counter() - start
+
+    def epoch(self):
+        return min(self._once() for _ in range(self.repeats))
+
+
 def time_epoch_gemms(backend, sizes, n, batch_size, repeats=3, seed=0):
     """Seconds the epoch's products take alone, each of ``repeats`` runs (after one warm-up)."""
-    rng = np.random.default_rng(seed)
-    rows = batch_rows(n, batch_size)
-    operands = {m: _operands(backend, sizes, m, rng) for m in set(rows)}
-    times = []
-    for run in range(repeats + 1):
-        backend.synchronize()
-        start = time.perf_counter()
-        for m in rows:
-            for a, b in operands[m]:
-                a @ b
-        backend.synchronize()
-        if run:
-            times.append(time.perf_counter() - start)
-    return times
+    gemm = GemmEpoch(backend, sizes, n, batch_size, seed=seed)
+    gemm.epoch()
+    return [gemm.epoch() for _ in range(repeats)]

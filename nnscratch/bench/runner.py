@@ -1,4 +1,9 @@
-"""Run the benchmark: contenders x batch sizes, timed alternately, plus the GEMM roofline."""
+"""Run the benchmark: contenders x batch sizes, timed alternately with the GEMM roofline.
+
+Per batch size every contender and every backend's GEMM-only epoch run one
+untimed warm-up, then take turns (the order rotating) for the timed epochs,
+so slow phases of a noisy machine hit them all alike.
+"""
 
 import statistics
 
@@ -10,7 +15,7 @@ from . import device, roofline
 from .contenders import NNScratch, make_reference, reference_specs
 
 DEFAULTS = {"backends": ("numpy",), "hidden": (256, 128), "batch_sizes": (32, 128, 1024), "dtype": "float32",
-            "epochs": 3, "warmup": 1, "repeats": 3, "samples": 60000, "features": 784,
+            "epochs": 5, "warmup": 1, "repeats": 1, "samples": 60000, "features": 784,
             "dataset": "synthetic", "reference": False, "lr": 0.01, "seed": 0}
 
 
@@ -72,18 +77,19 @@ def run_batch_size(specs, skipped, X, y, sizes, batch_size, options):
             contenders.append(_build(kind, label, spec, X, y, sizes, batch_size, options))
         except BackendUnavailableError as exc:
             skipped[label] = str(exc)
-    seconds = time_round(contenders, options["epochs"], options["warmup"])
-    gemm = {}
+    gemms = {}
     for c in contenders:
-        if str(c.backend) not in gemm:
-            gemm[str(c.backend)] = roofline.time_epoch_gemms(c.backend, sizes, len(X), batch_size,
-                                                             options["repeats"], options["seed"])
+        if str(c.backend) not in gemms:
+            gemms[str(c.backend)] = roofline.GemmEpoch(c.backend, sizes, len(X), batch_size,
+                                                       options["repeats"], options["seed"])
+    seconds = time_round(contenders + list(gemms.values()), options["epochs"], options["warmup"])
     flops = roofline.epoch_flops(sizes, len(X), batch_size)
-    return [_row(c, batch_size, seconds[c.name], gemm[str(c.backend)], flops, len(X)) for c in contenders]
+    return [_row(c, batch_size, seconds[c.name], seconds[gemms[str(c.backend)].name], flops, len(X))
+            for c in contenders]
 
 
 def _row(contender, batch_size, seconds, gemm, flops, n):
-    median, floor = statistics.median(seconds), min(gemm)
+    median, floor = statistics.median(seconds), statistics.median(gemm)
     return {"name": contender.name, "backend": str(contender.backend), "batch_size": batch_size,
             "median": median, "min": min(seconds), "max": max(seconds), "seconds": seconds,
             "samples_per_s": n / median, "gemm": floor, "gemm_seconds": gemm,
