@@ -12,7 +12,7 @@ def _save_gif(images, path, fps):
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise ImportError("writing a GIF needs Pillow: pip install 'nnscratch[viz]'") from exc
-    frames = [Image.fromarray(im).convert("P", palette=Image.Palette.ADAPTIVE, colors=255)
+    frames = [Image.fromarray(im).convert("P", palette=Image.Palette.ADAPTIVE, colors=96)
               for im in images]
     duration = max(20, int(round(1000 / fps)))
     durations = [duration] * (len(frames) - 1) + [duration * 3]  # linger on the last frame

@@ -88,6 +88,9 @@ def dense_weights(network):
             if p.name.endswith("weight")]
 
 
+_PRETTY = {"LeakyReLU": "leaky relu", "ReLU": "relu", "Identity": "linear"}
+
+
 def activation_names(network):
     """Name of the activation after each Dense layer (``"relu"``, ``"softmax"``...)."""
     names, layers = [], list(network.layers)
@@ -96,5 +99,5 @@ def activation_names(network):
             continue
         after = layers[i + 1] if i + 1 < len(layers) else None
         names.append("linear" if after is None or type(after).__name__ == "Dense"
-                     else type(after).__name__.lower())
+                     else _PRETTY.get(type(after).__name__, type(after).__name__.lower()))
     return names

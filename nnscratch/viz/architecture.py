@@ -131,7 +131,7 @@ def plot_architecture(model, path=None, *, max_neurons=16, names=None, title=Non
     names = names or layer_names(model, n_layers)
     tallest = min(max_neurons + 1, max(max(w.shape) for w in weights))
     height = min(6.5, max(3.8, 2.2 + 0.26 * tallest))
-    fig = new_figure(figsize or (max(6.0, 1.9 * n_layers + 1.5), height), show=show)
+    fig = new_figure(figsize or (min(11.0, max(6.0, 1.5 * n_layers + 1.5)), height), show=show)
     ax = fig.subplots()
     draw_network(ax, weights, names=names, max_neurons=max_neurons)
     sizes = "-".join(str(s) for s in [weights[0].shape[0]] + [w.shape[1] for w in weights])

@@ -25,11 +25,12 @@ class LiveArchitecture(Callback):
     show : also redraw a window after each recorded epoch (needs a display).
     """
 
-    def __init__(self, path=None, *, every=1, max_neurons=12, fps=4, show=False, title=None):
+    def __init__(self, path=None, *, every=1, max_neurons=12, fps=4, show=False, title=None,
+                 dpi=72):
         if every < 1:
             raise ValueError(f"every must be at least 1; received {every}.")
         self.path, self.every, self.max_neurons = path, int(every), max_neurons
-        self.fps, self.show, self.title = fps, show, title
+        self.fps, self.show, self.title, self.dpi = fps, show, title, dpi
         self.frames, self.losses, self.names = [], [], None
         self._fig = self._picked = None
 
@@ -54,7 +55,8 @@ class LiveArchitecture(Callback):
     def save(self, path):
         """Write the recorded frames as an animation; returns the path."""
         return render_training(self.frames, self.losses, path, names=self.names,
-                               max_neurons=self.max_neurons, fps=self.fps, title=self.title)
+                               max_neurons=self.max_neurons, fps=self.fps, title=self.title,
+                               dpi=self.dpi)
 
     def _redraw(self):
         import matplotlib.pyplot as plt
@@ -95,7 +97,8 @@ def draw_frame(fig, frames, losses, k, *, picked, names=None, title=None):
     fig.tight_layout()
 
 
-def render_training(frames, losses, path, *, names=None, max_neurons=12, fps=4, title=None):
+def render_training(frames, losses, path, *, names=None, max_neurons=12, fps=4, title=None,
+                    dpi=72):
     """Animate recorded ``(epoch, [weights])`` frames into a GIF or MP4 at ``path``.
 
     The drawn neurons are those whose weights moved most over the whole run.
@@ -104,7 +107,7 @@ def render_training(frames, losses, path, *, names=None, max_neurons=12, fps=4, 
         raise ValueError("need at least two recorded frames to show weight changes.")
     total = [w - w0 for w, w0 in zip(frames[-1][1], frames[0][1])]
     picked = pick_neurons(total, max_neurons)
-    fig = new_figure((9, 6.5))
+    fig = new_figure((9, 6.5), dpi=dpi)
     return save_animation(fig, lambda k: draw_frame(fig, frames, losses, k + 1, picked=picked,
                                                     names=names, title=title),
                           len(frames) - 1, path, fps=fps)
