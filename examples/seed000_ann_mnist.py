@@ -29,8 +29,6 @@ def run(name, net, X, y, X_test, y_test, **fit):
 
 
 def pictures(net, seed_net, X_test, y_test, out):
-    import numpy as np
-
     from nnscratch.viz import (animate_activations, plot_confusion, plot_first_layer_weights,
                                plot_misclassified)
     pred = net.backend.to_numpy(net.predict(X_test))
@@ -54,14 +52,15 @@ def main(argv=None):
     parser.add_argument("--sgd-epochs", type=int, default=3, help="epochs of per-sample SGD")
     parser.add_argument("--lr", type=float, default=0.01, help="per-sample SGD learning rate")
     parser.add_argument("--epochs", type=int, default=10, help="epochs with the defaults")
-    parser.add_argument("--train", type=int, default=None, help="use only the first N digits")
+    parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.layers.split(",")]
     X, y, X_test, y_test = load_mnist_sample()
-    X, y = X[:args.train], y[:args.train]
+    keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted
+    X, y = X[keep], y[keep]
     print(f"{args.layers.replace(',', '-')} on {len(X):,} training / {len(X_test):,} test "
           f"digits, backend {nn.get_backend(args.backend)}")
 

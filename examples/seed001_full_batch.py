@@ -12,6 +12,8 @@ same 784-16-10 network with nnscratch's defaults (He init, Adam, minibatches):
 import argparse
 import os
 
+import numpy as np
+
 import nnscratch as nn
 from nnscratch.datasets import load_mnist_sample
 
@@ -38,14 +40,15 @@ def main(argv=None):
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
     parser.add_argument("--iterations", type=int, default=350)
     parser.add_argument("--lr", type=float, default=0.2)
-    parser.add_argument("--train", type=int, default=None, help="use only the first N digits")
+    parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
     parser.add_argument("--epochs", type=int, default=10, help="epochs for the defaults run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     X, y, X_test, y_test = load_mnist_sample()
-    X, y = X[:args.train], y[:args.train]
+    keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted
+    X, y = X[keep], y[keep]
 
     net = nn.Network.from_sizes(784, 16, 10, init=nn.Uniform(0.5), seed=args.seed,
                                 backend=args.backend)
