@@ -1,6 +1,7 @@
 """Download IDX files through pooch: pinned SHA-256, retries, a progress bar."""
 
 import os
+import pathlib
 import sys
 from urllib.parse import urlsplit
 
@@ -44,7 +45,7 @@ def fetch_all(name, source, target, base_url=None):
         except Exception as exc:  # network errors come from requests, hash errors as ValueError
             reasons.append(f"{urlsplit(base).netloc}: {_reason(exc)}")
             continue
-        return [fetch.pathlib.Path(p) for p in paths], None
+        return [pathlib.Path(p) for p in paths], None
     return None, "the download failed (" + "; ".join(reasons) + ")"
 
 
