@@ -77,6 +77,12 @@ def to_host(array, network=None):
     return np.asarray(backend_of(array).to_numpy(array))
 
 
+def guess_image_shape(n_features):
+    """``(h, w)`` for a square image input, else None."""
+    side = int(round(n_features ** 0.5))
+    return (side, side) if side * side == n_features and side > 2 else None
+
+
 def is_network(obj):
     """True for an nnscratch Network (duck-typed, so viz needs no core import)."""
     return hasattr(obj, "parameters") and hasattr(obj, "backend") and hasattr(obj, "layers")

@@ -11,13 +11,7 @@ import math
 import numpy as np
 
 from ._anim import save_animation
-from ._common import activation_names, new_figure, to_host
-
-
-def guess_image_shape(n_features):
-    """``(h, w)`` for a square image input, else None."""
-    side = int(round(math.sqrt(n_features)))
-    return (side, side) if side * side == n_features and side > 2 else None
+from ._common import activation_names, guess_image_shape, new_figure, to_host
 
 
 def layer_activations(network, X):

@@ -101,12 +101,12 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     return out
 
 
-def save_model_plots(outdir, net, data=None, history=None):
+def save_model_plots(outdir, net, data=None, history=None, n_images=10):
     """Every picture that fits this model and data into ``outdir``; returns the paths.
 
     This is what ``nnscratch train --plot DIR`` calls after training.
     """
-    from .activations import guess_image_shape
+    from ._common import guess_image_shape
 
     image = guess_image_shape(net.n_inputs) is not None
     wanted = ["architecture"] + (["weights"] if image else [])
@@ -121,5 +121,6 @@ def save_model_plots(outdir, net, data=None, history=None):
         plot_history(history, saved[-1])
     for what in wanted:
         suffix = ".gif" if what == "activations" else ".png"
-        saved.append(draw_one(what, os.path.join(outdir, what + suffix), net, data))
+        saved.append(draw_one(what, os.path.join(outdir, what + suffix), net, data,
+                              n_images=n_images))
     return saved

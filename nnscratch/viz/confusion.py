@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._common import finish, new_figure, to_host
+from ._common import finish, guess_image_shape, new_figure, to_host
 
 
 def confusion_matrix(y_true, y_pred, n_classes=None):
@@ -59,7 +59,7 @@ def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
     return finish(fig, path, show=show)
 
 
-def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape=(28, 28),
+def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape="auto",
                        max_images=24, cols=8, title=None, show=False):
     """Up to ``max_images`` wrongly classified inputs, each titled predicted/true.
 
@@ -67,6 +67,8 @@ def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape=
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
+    if image_shape == "auto":
+        image_shape = guess_image_shape(X.shape[1]) or (1, X.shape[1])
     wrong = np.flatnonzero(y_true != y_pred)
     if proba is not None:  # the most confident mistakes first
         wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]

@@ -5,8 +5,7 @@ import math
 
 import numpy as np
 
-from ._common import dense_weights, finish, is_network, new_figure
-from .activations import guess_image_shape
+from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure
 
 
 def plot_first_layer_weights(model, path=None, *, image_shape=None, max_units=64, cols=None,

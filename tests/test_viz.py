@@ -1,0 +1,183 @@
+"""Every picture renders headless to a valid, non-blank image of the expected size."""
+import argparse
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch.datasets import Dataset, moons
+
+pytest.importorskip("matplotlib")
+Image = pytest.importorskip("PIL.Image")
+
+from nnscratch import viz  # noqa: E402
+from nnscratch.viz.cli import register, save_model_plots  # noqa: E402
+
+
+def check_image(path, size=None, frames=None):
+    """Open ``path`` with Pillow: valid, of ``size`` (w, h), not one flat colour."""
+    assert os.path.getsize(path) > 0
+    with Image.open(path) as im:
+        im.verify()
+    with Image.open(path) as im:
+        if size is not None:
+            assert im.size == tuple(size)
+        n = getattr(im, "n_frames", 1)
+        if frames is not None:
+            assert n == frames
+        im.seek(n // 2)
+        pixels = np.asarray(im.convert("RGB"), dtype=float)
+    assert pixels.var() > 0, f"{path} is blank"
+    return n
+
+
+def fig_size(fig):
+    w, h = fig.get_size_inches() * fig.dpi
+    return int(round(w)), int(round(h))
+
+
+@pytest.fixture(scope="module")
+def images():
+    """A tiny 16-pixel 'image' problem: 4x4 inputs, 3 classes."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 60)
+    X = (rng.random((60, 16)) * 0.3).astype(np.float32)
+    X[np.arange(60), y * 5] += 1.0
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def tiny_net(images):
+    X, y = images
+    net = nn.Network.from_sizes(16, 12, 6, 3, seed=0, backend="numpy")
+    net.fit(X, y, epochs=5, batch_size=16)
+    return net
+
+
+def test_viz_import_does_not_import_matplotlib():
+    code = "import sys, nnscratch.viz, nnscratch.viz.cli; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_history_curves(tmp_path, tiny_net, images):
+    X, y = images
+    h = nn.Network.from_sizes(16, 8, 3, seed=0).fit(X, y, epochs=3, validation_data=(X, y))
+    fig = viz.plot_history(h, tmp_path / "curves.png", references={"accuracy": [(0.9, "ref")]})
+    check_image(tmp_path / "curves.png", (1100, 420))
+    h.to_json(tmp_path / "h.json")
+    fig2 = viz.plot_history(tmp_path / "h.json", tmp_path / "from_json.png")
+    check_image(tmp_path / "from_json.png", fig_size(fig2))
+    assert fig_size(fig) == fig_size(fig2)
+    viz.plot_curves({"a": [3, 2, 1], "b": h}, tmp_path / "multi.png")
+    check_image(tmp_path / "multi.png", (750, 460))
+
+
+def test_confusion_matrix_counts():
+    cm = viz.confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]))
+    assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]
+    with pytest.raises(ValueError, match="same length"):
+        viz.confusion_matrix(np.array([0, 1]), np.array([0]))
+
+
+def test_confusion_and_misclassified(tmp_path, tiny_net, images):
+    X, y = images
+    pred = tiny_net.backend.to_numpy(tiny_net.predict(X))
+    viz.plot_confusion(y, pred, tmp_path / "cm.png")
+    check_image(tmp_path / "cm.png", (1300, 560))
+    wrong = pred.copy()
+    wrong[:5] = (wrong[:5] + 1) % 3
+    fig = viz.plot_misclassified(X, y, wrong, tmp_path / "mis.png", image_shape=(4, 4),
+                                 proba=tiny_net.backend.to_numpy(tiny_net.predict_proba(X)))
+    check_image(tmp_path / "mis.png", fig_size(fig))
+
+
+def test_architecture_samples_large_layers(tmp_path, tiny_net):
+    fig = viz.plot_architecture(tiny_net, tmp_path / "arch.png", max_neurons=8)
+    check_image(tmp_path / "arch.png", fig_size(fig))
+    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "12\n(8 shown)" in texts and "16\n(8 shown)" in texts and "softmax" in texts
+    viz.plot_architecture([3, 4, 5, 1], tmp_path / "sizes.png")
+    check_image(tmp_path / "sizes.png")
+
+
+def test_first_layer_weights(tmp_path, tiny_net):
+    fig = viz.plot_first_layer_weights(tiny_net, tmp_path / "w.png")
+    check_image(tmp_path / "w.png", fig_size(fig))
+    with pytest.raises(ValueError, match="image_shape"):
+        viz.plot_first_layer_weights(np.ones((7, 3)))
+
+
+def test_activation_animation(tmp_path, tiny_net, images):
+    X, y = images
+    viz.animate_activations(tiny_net, X, tmp_path / "act.gif", y=y, n_images=3)
+    check_image(tmp_path / "act.gif", (1100, 460), frames=3)
+
+
+def test_decision_boundary(tmp_path):
+    X, y = moons(60, seed=0)
+    net = nn.Network.from_sizes(2, 8, 2, seed=0)
+    net.fit(X, y, epochs=3)
+    viz.plot_decision_boundary(net, X, y, tmp_path / "b.png", resolution=40)
+    check_image(tmp_path / "b.png", (620, 560))
+    with pytest.raises(ValueError, match="2-D inputs"):
+        viz.plot_decision_boundary(net, np.zeros((4, 3)), np.zeros(4), resolution=5)
+
+
+def test_live_architecture_records_weight_changes(tmp_path, backend, images):
+    X, y = images
+    net = nn.Network.from_sizes(16, 6, 3, seed=0, backend=backend)
+    live = viz.LiveArchitecture(tmp_path / "live.gif", every=2)
+    net.fit(X, y, epochs=5, batch_size=16, callbacks=[live])
+    assert [e for e, _ in live.frames] == [0, 2, 4, 5]
+    assert not np.array_equal(live.frames[0][1][0], live.frames[-1][1][0])
+    check_image(tmp_path / "live.gif", (648, 468), frames=3)
+
+
+def test_every_model_picture_on_each_backend(tmp_path, backend, images):
+    """`nnscratch train --plot DIR`'s pictures; arrays come back through to_numpy."""
+    X, y = images
+    data = Dataset(X, y, X[:12], y[:12], name="tiny")
+    net = nn.Network.from_sizes(16, 6, 3, seed=0, backend=backend)
+    history = net.fit(X, y, epochs=2)
+    saved = save_model_plots(tmp_path, net, data, history, n_images=2)
+    names = sorted(os.path.basename(p) for p in saved)
+    assert names == ["activations.gif", "architecture.png", "confusion.png", "curves.png",
+                     "misclassified.png", "weights.png"]
+    for path in saved:
+        check_image(path)
+
+
+def test_animation_extension_is_checked(tmp_path, tiny_net, images):
+    with pytest.raises(ValueError, match=".gif or .mp4"):
+        viz.animate_activations(tiny_net, images[0], tmp_path / "a.avi", n_images=1)
+
+
+def _plot(argv):
+    from nnscratch.cli import Parser
+    parser = Parser(prog="nnscratch")
+    register(parser.add_subparsers(dest="command", parser_class=Parser))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_plot_command(tmp_path, capsys):
+    X, y = moons(80, seed=0)
+    net = nn.Network.from_sizes(2, 8, 2, seed=0)
+    net.fit(X, y, epochs=2).to_json(tmp_path / "h.json")
+    net.save(tmp_path / "m.npz")
+    assert _plot(["plot", str(tmp_path / "h.json")]) == 0
+    check_image(tmp_path / "h_curves.png")
+    assert _plot(["plot", str(tmp_path / "m.npz"), "--what", "boundary",
+                  "--dataset", "moons"]) == 0
+    check_image(tmp_path / "m_boundary.png")
+    assert _plot(["plot", str(tmp_path / "m.npz"), "--what", "all", "--dataset", "moons",
+                  "--out", str(tmp_path / "all")]) == 0
+    assert sorted(os.listdir(tmp_path / "all")) == ["architecture.png", "boundary.png",
+                                                     "confusion.png"]
+    assert "saved" in capsys.readouterr().out
+    with pytest.raises(nn.errors.ConfigError, match="--dataset"):
+        _plot(["plot", str(tmp_path / "m.npz"), "--what", "confusion"])
