@@ -14,6 +14,8 @@ and the first-layer weights:
 import argparse
 import os
 
+import numpy as np
+
 import nnscratch as nn
 from nnscratch.datasets import load_mnist_sample
 
@@ -28,15 +30,15 @@ def run(name, net, X, y, X_test, y_test, **fit):
     return acc
 
 
-def pictures(net, seed_net, X_test, y_test, out):
+def pictures(net, seed_net, X_test, y_test, out, n_images=12):
     from nnscratch.viz import (animate_activations, plot_confusion, plot_first_layer_weights,
                                plot_misclassified)
     pred = net.backend.to_numpy(net.predict(X_test))
-    some = np.random.default_rng(0).permutation(len(X_test))[:12]  # the test set is sorted
+    some = np.random.default_rng(0).permutation(len(X_test))[:n_images]  # the test set is sorted
     plot_confusion(y_test, pred, os.path.join(out, "seed000_confusion.png"),
                    title=f"{'-'.join(map(str, net.sizes))} on {len(y_test):,} test digits")
     animate_activations(net, X_test[some], os.path.join(out, "seed000_activations.gif"),
-                        y=y_test[some], n_images=12)
+                        y=y_test[some], n_images=n_images)
     plot_misclassified(X_test, y_test, pred, os.path.join(out, "seed000_misclassified.png"),
                        proba=net.backend.to_numpy(net.predict_proba(X_test)))
     # The write-up's small U(-0.05, 0.05) start lets the learned strokes show.
@@ -55,6 +57,7 @@ def main(argv=None):
     parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
+    parser.add_argument("--images", type=int, default=12, help="digits in the animation")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.layers.split(",")]
@@ -72,7 +75,7 @@ def main(argv=None):
     b = run("nnscratch defaults (He init, Adam 1e-3, batch 32)", net, X, y, X_test, y_test,
             epochs=args.epochs, batch_size=32)
     if not args.no_plots:
-        pictures(net, seed, X_test, y_test, args.out)
+        pictures(net, seed, X_test, y_test, args.out, args.images)
     return {"seed_recipe": a, "defaults": b}
 
 
