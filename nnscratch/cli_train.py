@@ -50,6 +50,8 @@ def register(subparsers):
     p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
     p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
+    p.add_argument("--plot", metavar="DIR", help="also save pictures of the run in DIR (curves, "
+                   "confusion matrix, architecture ...; needs the viz extra)")
     p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch (with --augment the "
                    "distorted copies are then drawn once, so a resumed run sees the same data)")
     p.add_argument("--resume", action="store_true", help="resume from --checkpoint if it exists")
@@ -191,6 +193,11 @@ def run(args):
     if args.history:
         history.to_json(args.history)
     report(args, data, net, cfg, history, test, seconds, saved)
+    if args.plot:
+        from .viz.cli import save_model_plots
+        for picture in save_model_plots(args.plot, net, data, history):
+            if not (args.quiet or args.json):
+                print(f"saved {picture}")
     return 0
 
 

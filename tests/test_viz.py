@@ -181,3 +181,14 @@ def test_plot_command(tmp_path, capsys):
     assert "saved" in capsys.readouterr().out
     with pytest.raises(nn.errors.ConfigError, match="--dataset"):
         _plot(["plot", str(tmp_path / "m.npz"), "--what", "confusion"])
+
+
+def test_train_plot_option(tmp_path):
+    from nnscratch.cli import main
+    out = tmp_path / "pics"
+    assert main(["train", "--dataset", "moons", "--epochs", "2", "--no-save", "--quiet",
+                 "--backend", "numpy", "--plot", str(out)]) == 0
+    assert sorted(os.listdir(out)) == ["architecture.png", "boundary.png", "confusion.png",
+                                       "curves.png"]
+    for name in os.listdir(out):
+        check_image(out / name)
