@@ -14,7 +14,7 @@ from .network import Network
 from .optim import SGD, Adam, RMSProp, get_optimizer
 from .train import Callback, History
 from .callbacks import EarlyStopping
-from . import errors
+from . import datasets, errors
 
 __version__ = "0.1.0"
 
@@ -22,5 +22,5 @@ __all__ = [
     "Adam", "Backend", "BinaryCrossEntropy", "Callback", "CrossEntropy", "Dense", "EarlyStopping", "Glorot", "He",
     "History", "Identity", "LeakyReLU", "MeanSquaredError", "NNScratchError", "Network", "Normal",
     "Parameter", "RMSProp", "ReLU", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
-    "available_backends", "backend_of", "errors", "get_backend", "get_optimizer", "use_backend",
+    "available_backends", "backend_of", "datasets", "errors", "get_backend", "get_optimizer", "use_backend",
 ]
