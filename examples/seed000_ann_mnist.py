@@ -36,7 +36,8 @@ def pictures(net, seed_net, X_test, y_test, out, n_images=12):
     pred = net.backend.to_numpy(net.predict(X_test))
     some = np.random.default_rng(0).permutation(len(X_test))[:n_images]  # the test set is sorted
     plot_confusion(y_test, pred, os.path.join(out, "seed000_confusion.png"),
-                   title=f"{'-'.join(map(str, net.sizes))} on {len(y_test):,} test digits")
+                   title=f"{'-'.join(map(str, net.sizes))} with nnscratch's defaults, "
+                   f"{len(y_test):,} test digits")
     animate_activations(net, X_test[some], os.path.join(out, "seed000_activations.gif"),
                         y=y_test[some], n_images=n_images)
     plot_misclassified(X_test, y_test, pred, os.path.join(out, "seed000_misclassified.png"),

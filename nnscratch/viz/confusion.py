@@ -51,7 +51,7 @@ def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
     fig = new_figure(figsize, show=show)
     ax1, ax2 = fig.subplots(1, 2)
     _matrix(ax1, fig, cm, lambda v: f"{v:d}", "counts", "Blues", labels)
-    _matrix(ax2, fig, norm, lambda v: "" if v < 0.5 else f"{v:.0f}",
+    _matrix(ax2, fig, norm, lambda v: "" if v == 0 else "<1" if v < 1 else f"{v:.0f}",
             "row-normalised (% of each true class)", "Blues", labels)
     acc = np.trace(cm) / max(cm.sum(), 1)
     fig.suptitle(title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", fontsize=13)

@@ -36,7 +36,7 @@ class LiveArchitecture(Callback):
 
     def on_train_begin(self, network):
         self.frames = [(0, dense_weights(network))]
-        self.losses, self._logs = [], {}
+        self.losses = []
         self.names = layer_names(network, len(self.frames[0][1]) + 1)
 
     def on_epoch_end(self, epoch, logs, network):
