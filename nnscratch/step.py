@@ -93,28 +93,56 @@ def _batches(n, batch_size):
     return [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
 
 
-def run_epoch(net, step, data, batch_size, shuffle, per_batch):
-    """Train one epoch; return the summed loss and correct count as device scalars.
+class DeviceData:
+    """Training data resident on the device: ``x (n, n_inputs)`` and its Targets.
 
-    Per batch: gather the (shuffled) rows, train, keep the outputs. After the
+    A data source hands the epoch loop its batches. :class:`nnscratch.streaming.HostData`
+    is the other source: the same interface over host memory, moving one batch at a time.
+    """
+
+    def __init__(self, net, x, targets):
+        self.backend, self.xp, self.x, self.targets = net.backend, net.xp, x, targets
+        self.n, self.mode = x.shape[0], targets.mode
+
+    def permutation(self, rng):
+        """A shuffled order of the rows, drawn on the host and moved to the device."""
+        return self.backend.asarray(rng.permutation(self.n))
+
+    def batch(self, order, start, stop):
+        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled)."""
+        x, Y = self.x, self.targets.Y
+        if order is None:
+            return x[start:stop, ...], Y[start:stop, ...]
+        idx = order[start:stop]
+        return self.xp.take(x, idx, axis=0), self.xp.take(Y, idx, axis=0)
+
+    def inputs(self, start, stop):
+        return self.x[start:stop, ...]
+
+    def all_targets(self, order=None):
+        """``(Y, labels)`` of every row, in ``order`` if given."""
+        Y, labels = self.targets.Y, self.targets.labels
+        if order is None:
+            return Y, labels
+        take = self.xp.take
+        return take(Y, order, axis=0), None if labels is None else take(labels, order, axis=0)
+
+
+def run_epoch(net, step, data, batch_size, shuffle, per_batch):
+    """Train one epoch over ``data`` (a DeviceData or HostData); return the summed
+    loss and correct count as device scalars.
+
+    Per batch: fetch the (shuffled) rows, train, keep the outputs. After the
     last batch the loss and accuracy come from all the outputs at once.
     """
-    x, (Y, labels, mode) = data
-    xp, n = step.xp, x.shape[0]
-    order = net.backend.asarray(net.rng.permutation(n)) if shuffle else None
+    order = data.permutation(net.rng) if shuffle else None
     outs = []
-    for batch, (start, stop) in enumerate(_batches(n, batch_size)):
-        if order is None:
-            outs.append(step.train_batch(x[start:stop, ...], Y[start:stop, ...]))
-        else:
-            idx = order[start:stop]
-            outs.append(step.train_batch(xp.take(x, idx, axis=0), xp.take(Y, idx, axis=0)))
+    for batch, (start, stop) in enumerate(_batches(data.n, batch_size)):
+        outs.append(step.train_batch(*data.batch(order, start, stop)))
         for c in per_batch:
             c.on_batch_end(batch, net)
-    out = outs[0] if len(outs) == 1 else xp.concat(outs)
-    if order is not None:
-        Y, labels = xp.take(Y, order, axis=0), None if labels is None else xp.take(labels, order, axis=0)
-    return _sums(step, out, Y, labels, mode)
+    out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
+    return _sums(step, out, *data.all_targets(order), data.mode)
 
 
 def _sums(step, out, Y, labels, mode, prefix=""):
@@ -130,7 +158,6 @@ def _sums(step, out, Y, labels, mode, prefix=""):
 
 def evaluate_sums(step, data, prefix="", batch_size=4096):
     """Summed loss and correct count over ``data`` without training, as device scalars."""
-    x, (Y, labels, mode) = data
-    outs = [step.forward(x[start:stop, ...]) for start, stop in _batches(x.shape[0], batch_size)]
+    outs = [step.forward(data.inputs(start, stop)) for start, stop in _batches(data.n, batch_size)]
     out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
-    return _sums(step, out, Y, labels, mode, prefix)
+    return _sums(step, out, *data.all_targets(), data.mode, prefix)

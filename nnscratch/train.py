@@ -15,7 +15,7 @@ from . import streaming, validation
 from .errors import DivergenceError
 from .guard import Guard, nonfinite_flag, snapshot
 from .optim import Adam, get_optimizer
-from .step import Step, evaluate_sums, run_epoch
+from .step import DeviceData, Step, evaluate_sums, run_epoch
 
 
 class Callback:
@@ -157,16 +157,9 @@ class _Run:
 
     def epoch(self, data, val, batch_size, shuffle, per_batch):
         """Train one epoch; return its figures (device scalars, nothing read yet)."""
-        net, step = self.net, self.step
-        size = batch_size or data[0].shape[0]
-        if self.streamed:
-            sums = streaming.run_epoch(net, step, data, size, shuffle, per_batch)
-            if val is not None:
-                sums.update(streaming.evaluate_sums(net, step, val, "val_"))
-        else:
-            sums = run_epoch(net, step, data, size, shuffle, per_batch)
-            if val is not None:
-                sums.update(evaluate_sums(step, val, "val_"))
+        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch)
+        if val is not None:
+            sums.update(evaluate_sums(self.step, val, "val_"))
         return sums
 
     def loop(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, history, guard, ckpt):
@@ -233,7 +226,7 @@ def _prepare(net, step, X, y, name="X", host=False):
     names = ("X", "y") if name == "X" else ("X_val", "y_val")
     x = validation.as_inputs(net, X, name=names[0], host=host)
     targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1], host=host)
-    return x, targets
+    return (streaming.HostData if host else DeviceData)(net, x, targets)
 
 
 def _read_epoch(net, sums, data, val):
@@ -243,7 +236,7 @@ def _read_epoch(net, sums, data, val):
     xp = net.xp
     values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
                                             for k in keys]))
-    n, n_val = data[0].shape[0], (val[0].shape[0] if val is not None else 1)
+    n, n_val = data.n, (val.n if val is not None else 1)
     scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
     return {k: float(v) / scale[k] for k, v in zip(keys, values)}
 
@@ -258,7 +251,8 @@ def evaluate(net, X, y, loss=None, batch_size=4096):
 def compute_gradients(net, X, y, loss=None):
     """Backprop one batch without updating: ``(loss_float, [grad per parameter])``."""
     step = Step(net, loss)
-    x, targets = _prepare(net, step, X, y)
+    data = _prepare(net, step, X, y)
+    x, targets = data.x, data.targets
     value, _ = step.gradients(x, targets.Y)
     return float(value), [p.grad for p in step.params]
 

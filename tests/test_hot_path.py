@@ -7,7 +7,7 @@ import pytest
 
 from nnscratch import SGD, Network
 from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
-from nnscratch.step import Step, predicted_labels, run_epoch
+from nnscratch.step import DeviceData, Step, predicted_labels, run_epoch
 from nnscratch.testing import assert_close
 from nnscratch import validation  # noqa: I001
 
@@ -47,7 +47,7 @@ def test_epoch_sums_equal_per_batch_sums(backend, rng):
     twin = net.to(backend)
     step = Step(net, None, SGD(lr=0.1))
     data = validation.as_inputs(net, X), validation.as_targets(net, y, step.loss, len(X))
-    sums = run_epoch(net, step, data, 16, False, [])
+    sums = run_epoch(net, step, DeviceData(net, *data), 16, False, [])
     twin_step, loss_sum, correct = Step(twin, None, SGD(lr=0.1)), 0.0, 0
     for start in range(0, len(X), 16):
         stop = min(start + 16, len(X))
