@@ -8,8 +8,9 @@ that adds its parser and sets ``func`` (``args -> exit code``)::
         p.add_argument(...)
         p.set_defaults(func=run)
 
-Built-in commands are in :data:`COMMANDS`; optional ones in :data:`PLUGINS`
-are registered when their module imports (a missing module is skipped).
+Every module in :data:`COMMANDS` registers its subcommands with ``register``;
+modules that need optional packages (matplotlib, torch) import them only when
+their command runs, so every command is always listed.
 
 Errors a user can cause (bad option value, missing file, a dataset that cannot
 be found, a model that does not fit the data) print one line on stderr and
@@ -22,8 +23,7 @@ import sys
 
 from .errors import NNScratchError
 
-COMMANDS = ("nnscratch.cli_train", "nnscratch.cli_inspect", "nnscratch.cli")
-PLUGINS = ("nnscratch.viz_cli", "nnscratch.bench")
+COMMANDS = ("nnscratch.cli_train", "nnscratch.cli_inspect", "nnscratch.viz.cli", "nnscratch.bench", "nnscratch.cli")
 USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
 
 
@@ -47,13 +47,6 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
-    for name in PLUGINS:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if hasattr(module, "register"):
-            module.register(sub)
     return parser
 
 

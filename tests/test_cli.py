@@ -159,8 +159,15 @@ def test_plugins_register_subcommands(monkeypatch, capsys):
         p.set_defaults(func=lambda args: print("hi") or 0)
     plugin.register = register
     monkeypatch.setitem(sys.modules, "nnscratch_test_plugin", plugin)
-    monkeypatch.setattr(cli, "PLUGINS", cli.PLUGINS + ("nnscratch_test_plugin",))
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + ("nnscratch_test_plugin",))
     assert run(capsys, "hello")[:2] == (0, "hi\n")
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "info", "plot", "bench"])
+def test_every_command_is_listed(command, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([command, "--help"])
+    assert done.value.code == 0 and f"nnscratch {command}" in capsys.readouterr().out
 
 
 def test_python_dash_m(tmp_path):
