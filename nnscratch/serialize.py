@@ -27,6 +27,7 @@ def atomic_write(path, write):
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()
@@ -38,6 +39,16 @@ def atomic_write(path, write):
         raise
     _fsync_directory(directory)
     return path
+
+
+def _file_mode(path):
+    """The existing file's permissions, else what ``open()`` would give (0666 less the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def atomic_write_text(path, text):

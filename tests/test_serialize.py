@@ -61,3 +61,22 @@ def test_damaged_version_field(tmp_path):
     with pytest.raises(ModelFileError, match="damaged header"):
         Network.load(tmp_path / "m.npz")
     assert json.dumps(header)
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    """mkstemp creates 0600 files; a saved model must be readable like any file the user writes."""
+    import os
+    import stat
+
+    from nnscratch import Network
+
+    mask = os.umask(0o022)
+    try:
+        path = tmp_path / "m.npz"
+        Network.from_sizes(2, 3, 1, seed=0).save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o600)
+        Network.from_sizes(2, 3, 1, seed=0).save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    finally:
+        os.umask(mask)
