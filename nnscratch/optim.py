@@ -160,10 +160,13 @@ class Adam(Optimizer):
         m *= self.beta1
         m += (1.0 - self.beta1) * g
         v *= self.beta2
-        v += (1.0 - self.beta2) * (g * g)
-        step_size = lr / (1.0 - self.beta1 ** self.t)
-        denom = xp.sqrt(v) * (1.0 / math.sqrt(1.0 - self.beta2 ** self.t)) + self.eps
-        p.value -= step_size * (m / denom)
+        v += _scaled_square(g, 1.0 - self.beta2)
+        denom = xp.sqrt(v)  # fresh arrays below are scaled in place: 4 temporaries, not 8
+        denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** self.t)
+        denom += self.eps
+        step = m / denom
+        step *= lr / (1.0 - self.beta1 ** self.t)
+        p.value -= step
 
     def get_config(self):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
@@ -188,11 +191,22 @@ class RMSProp(Optimizer):
         xp = array_namespace(g)
         v = state["v"]
         v *= self.rho
-        v += (1.0 - self.rho) * (g * g)
-        p.value -= lr * (g / (xp.sqrt(v) + self.eps))
+        v += _scaled_square(g, 1.0 - self.rho)
+        denom = xp.sqrt(v)
+        denom += self.eps
+        step = g / denom
+        step *= lr
+        p.value -= step
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "eps": self.eps}
+
+
+def _scaled_square(g, scale):
+    """``scale * g**2`` with one temporary array (scaled in place)."""
+    square = g * g
+    square *= scale
+    return square
 
 
 def _check(label, value, positive=False):
