@@ -174,6 +174,10 @@ def _torch_device(lib, device):
         raise BackendUnavailableError(
             "PyTorch is installed but CUDA is not available (torch.cuda.is_available() is False). "
             "Install a CUDA build of torch, or use 'torch:cpu'.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= lib.cuda.device_count():
+        count = lib.cuda.device_count()
+        raise BackendUnavailableError(f"PyTorch sees {count} GPU(s); there is no cuda:{dev.index}. "
+                                      f"Use torch:cuda:0 .. torch:cuda:{count - 1}.")
     if dev.type == "cuda" and dev.index is None:
         dev = lib.device("cuda", lib.cuda.current_device())
     return dev, str(dev)

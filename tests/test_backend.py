@@ -101,3 +101,11 @@ def test_backend_of_identifies_library_and_device(backend):
     x = backend.asarray(np.ones((2, 2), dtype=np.float32))
     found = nnscratch.backend_of(x)
     assert (found.name, found.device_name) == (backend.name, backend.device_name)
+
+
+def test_torch_gpu_index_out_of_range_is_unavailable(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    with pytest.raises(BackendUnavailableError, match="sees 2 GPU.*no cuda:5.*torch:cuda:1"):
+        Backend("torch", "cuda:5")
