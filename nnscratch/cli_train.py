@@ -52,6 +52,9 @@ def register(subparsers):
     p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
     p.add_argument("--plot", metavar="DIR", help="also save pictures of the run in DIR (curves, "
                    "confusion matrix, architecture ...; needs the viz extra)")
+    p.add_argument("--live", metavar="PATH", help="also save the live training view (weights going up "
+                   "in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
+    p.add_argument("--show", action="store_true", help="show the live training view in a window")
     p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch (with --augment the "
                    "distorted copies are then drawn once, so a resumed run sees the same data)")
     p.add_argument("--resume", action="store_true", help="resume from --checkpoint if it exists")
@@ -182,7 +185,8 @@ def run(args):
     n_train = len(X) * (1 + cfg["augment"])
     batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
-    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)])
+    live = live_view(args)
+    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)] + ([live] if live else []))
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
     start = time.perf_counter()
@@ -193,12 +197,24 @@ def run(args):
     if args.history:
         history.to_json(args.history)
     report(args, data, net, cfg, history, test, seconds, saved)
+    if args.live:
+        saved_live = live.save(args.live)
+        if show:
+            print(f"saved {saved_live}")
     if args.plot:
         from .viz.cli import save_model_plots
         for picture in save_model_plots(args.plot, net, data, history):
             if not (args.quiet or args.json):
                 print(f"saved {picture}")
     return 0
+
+
+def live_view(args):
+    """The live architecture view as a Callback (saved after training), or None."""
+    if not (args.live or args.show):
+        return None
+    from .viz.live import LiveArchitecture
+    return LiveArchitecture(None, show=args.show, title="nnscratch train")
 
 
 def describe(args, data, net, cfg, n_train, val):

@@ -192,3 +192,20 @@ def test_train_plot_option(tmp_path):
                                        "curves.png"]
     for name in os.listdir(out):
         check_image(out / name)
+
+
+def test_train_live_option_records_every_epoch(tmp_path):
+    """`nnscratch train --live FILE`: one frame per epoch, also when training runs one fit() per epoch."""
+    from nnscratch.cli import main
+    out = tmp_path / "live.gif"
+    assert main(["train", "--dataset", "mnist-sample", "--layers", "784,8,10", "--epochs", "3", "--augment", "1",
+                 "--no-save", "--quiet", "--backend", "numpy", "--live", str(out)]) == 0
+    check_image(out, frames=3)
+
+
+def test_live_architecture_keeps_recording_across_fits(tiny_net, images):
+    X, y = images
+    live = viz.LiveArchitecture(None)
+    for _ in range(2):
+        tiny_net.fit(X, y, epochs=2, callbacks=[live])
+    assert [epoch for epoch, _ in live.frames] == [0, 1, 2, 3, 4] and len(live.losses) == 4

@@ -35,14 +35,15 @@ class LiveArchitecture(Callback):
         self._fig = self._picked = None
 
     def on_train_begin(self, network):
-        self.frames = [(0, dense_weights(network))]
-        self.losses = []
-        self.names = layer_names(network, len(self.frames[0][1]) + 1)
+        if not self.frames:  # a second fit() with the same callback keeps recording
+            self.frames = [(0, dense_weights(network))]
+            self.names = layer_names(network, len(self.frames[0][1]) + 1)
 
     def on_epoch_end(self, epoch, logs, network):
         self.losses.append(float(logs.get("loss", np.nan)))
-        if (epoch + 1) % self.every == 0:
-            self.frames.append((epoch + 1, dense_weights(network)))
+        seen = len(self.losses)  # epochs recorded, across fit() calls
+        if seen % self.every == 0:
+            self.frames.append((seen, dense_weights(network)))
             if self.show:
                 self._redraw()
 
