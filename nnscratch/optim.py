@@ -5,6 +5,11 @@ float, no device read), then calls one ``_update`` per parameter. Per-
 parameter state (momenta, moments) is created lazily on the parameter's own
 device with ``zeros_like``. The update rules follow PyTorch's, so a network
 trained here and in ``torch.optim`` with the same settings agrees step by step.
+
+Updates are written with in-place operators (``m *= b``), which NumPy, CuPy,
+PyTorch and array-api-strict perform in place; for arrays without in-place
+operators Python rebinds the name instead, and the state is stored back, so
+the functional form gives the same numbers.
 """
 
 import math
@@ -127,6 +132,7 @@ class SGD(Optimizer):
         buf = state["momentum"]
         buf *= self.momentum
         buf += g
+        state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
         p.value -= lr * (g + self.momentum * buf) if self.nesterov else lr * buf
 
     def get_config(self):
@@ -161,6 +167,7 @@ class Adam(Optimizer):
         m += (1.0 - self.beta1) * g
         v *= self.beta2
         v += _scaled_square(g, 1.0 - self.beta2)
+        state["m"], state["v"] = m, v  # no-op in place; the functional form rebinds
         denom = xp.sqrt(v)  # fresh arrays below are scaled in place: 4 temporaries, not 8
         denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** self.t)
         denom += self.eps
@@ -192,6 +199,7 @@ class RMSProp(Optimizer):
         v = state["v"]
         v *= self.rho
         v += _scaled_square(g, 1.0 - self.rho)
+        state["v"] = v  # no-op in place; the functional form rebinds
         denom = xp.sqrt(v)
         denom += self.eps
         step = g / denom
