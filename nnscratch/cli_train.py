@@ -175,7 +175,6 @@ def fit_options(args, cfg, val, callbacks):
 
 
 def run(args):
-    from .train import Callback  # noqa: F401  (fail early if the core is missing)
     data = load_data(args)
     cfg = settings(args, data)
     if not args.no_save:

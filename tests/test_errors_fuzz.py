@@ -4,7 +4,6 @@ anything else (no IndexError, no bare numpy/torch exception, no crash)."""
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

@@ -1,5 +1,4 @@
 """Every picture renders headless to a valid, non-blank image of the expected size."""
-import argparse
 import os
 import subprocess
 import sys

@@ -1,0 +1,179 @@
+"""Adapters: the few things each array library does differently.
+
+Everything else is the array API namespace ``xp``. Each adapter knows how to
+resolve a device, move host data to it and back, wait for it, report its free
+memory, and list the devices a library offers.
+"""
+
+import importlib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import BackendUnavailableError, ConfigError, unknown_name
+
+STRICT_DEVICES = ("CPU_DEVICE", "device1", "device2", "no_float64")
+
+def import_library(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        extra = {"cupy": "cuda12", "torch": "torch", "array_api_strict": "test"}.get(name, "")
+        raise BackendUnavailableError(
+            f"Backend {name!r} is not installed ({exc}); install it with "
+            f"pip install 'nnscratch[{extra}]' or choose backend='numpy'.") from None
+
+
+@dataclass(frozen=True)
+class _Adapter:
+    device: callable
+    asarray: callable
+    to_numpy: callable
+    synchronize: callable = lambda b: None
+    memory_info: callable = lambda b: None
+    has_float64: callable = lambda b: True
+    device_label: callable = lambda b: "CPU"
+
+
+def _numpy_device(lib, device):
+    if device not in (None, "cpu"):
+        raise ConfigError(f"NumPy runs on the CPU only; got device {device!r}. Use 'numpy' or 'numpy:cpu'.")
+    return "cpu", None
+
+
+def _cupy_device(lib, device):
+    index = 0 if device in (None, "", "cuda") else device
+    try:
+        index = int(str(index).removeprefix("cuda:"))
+        count = lib.cuda.runtime.getDeviceCount()
+    except ValueError:
+        raise ConfigError(f"CuPy devices are numbered; got {device!r}. Use e.g. 'cupy:0'.") from None
+    except Exception as exc:  # CUDARuntimeError and friends
+        raise BackendUnavailableError(_cuda_problem("CuPy", exc)) from None
+    if not 0 <= index < count:
+        raise BackendUnavailableError(f"CuPy sees {count} GPU(s); there is no device {index}. Use cupy:0 .. cupy:{count - 1}.")
+    return lib.cuda.Device(index), str(index)
+
+
+def _cuda_problem(library, exc):
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return (f"{library} is installed but no usable CUDA GPU was found ({first}). "
+            "Check the NVIDIA driver with nvidia-smi, or choose backend='numpy'.")
+
+
+def _torch_device(lib, device):
+    try:
+        dev = lib.device(device or "cpu")
+    except RuntimeError:
+        raise ConfigError(f"Unknown torch device {device!r}; expected e.g. 'cpu', 'cuda' or 'cuda:1'.") from None
+    if dev.type == "cuda" and not lib.cuda.is_available():
+        raise BackendUnavailableError(
+            "PyTorch is installed but CUDA is not available (torch.cuda.is_available() is False). "
+            "Install a CUDA build of torch, or use 'torch:cpu'.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= lib.cuda.device_count():
+        count = lib.cuda.device_count()
+        raise BackendUnavailableError(f"PyTorch sees {count} GPU(s); there is no cuda:{dev.index}. "
+                                      f"Use torch:cuda:0 .. torch:cuda:{count - 1}.")
+    if dev.type == "cuda" and dev.index is None:
+        dev = lib.device("cuda", lib.cuda.current_device())
+    return dev, str(dev)
+
+
+def _strict_device(lib, device):
+    name = device or "CPU_DEVICE"
+    if name not in STRICT_DEVICES:
+        raise unknown_name("array_api_strict device", name, STRICT_DEVICES)
+    return lib.Device(name), name
+
+
+def _strict_asarray(b, x, dtype):
+    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
+        return b._lib.asarray(x, dtype=dtype, device=b.device) if dtype else x
+    return b._lib.asarray(np.asarray(x), dtype=dtype, device=b.device)
+
+
+def _strict_to_numpy(b, x):
+    return np.array(x.to_device(b._lib.Device("CPU_DEVICE")), copy=True)
+
+
+def _torch_asarray(b, x, dtype):
+    if isinstance(x, b._lib.Tensor):
+        return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
+    return b._lib.as_tensor(np.asarray(x), dtype=dtype, device=b.device)
+
+
+def _torch_sync(b):
+    if b.device.type == "cuda":
+        b._lib.cuda.synchronize(b.device)
+
+
+def _torch_memory(b):
+    if b.device.type == "cuda":
+        return b._lib.cuda.mem_get_info(b.device)
+    return _host_memory()
+
+
+def _cupy_asarray(b, x, dtype):
+    with b.device:
+        return b._lib.asarray(x, dtype=dtype)
+
+
+def _cupy_memory(b):
+    with b.device:
+        return b._lib.cuda.runtime.memGetInfo()
+
+
+def _host_memory():
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        return os.sysconf("SC_AVPHYS_PAGES") * page, os.sysconf("SC_PHYS_PAGES") * page
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+ADAPTERS = {
+    "numpy": _Adapter(
+        device=_numpy_device,
+        asarray=lambda b, x, dtype: np.asarray(x, dtype=dtype),
+        to_numpy=lambda b, x: np.array(x, copy=True),
+        memory_info=lambda b: _host_memory()),
+    "cupy": _Adapter(
+        device=_cupy_device,
+        asarray=_cupy_asarray,
+        to_numpy=lambda b, x: b._lib.asnumpy(x),
+        synchronize=lambda b: b.device.synchronize(),
+        memory_info=_cupy_memory,
+        device_label=lambda b: f"CUDA device {b.device.id}"),
+    "torch": _Adapter(
+        device=_torch_device,
+        asarray=_torch_asarray,
+        to_numpy=lambda b, x: np.array(x.detach().cpu().numpy(), copy=True),
+        synchronize=_torch_sync,
+        memory_info=_torch_memory,
+        device_label=lambda b: str(b.device)),
+    "array_api_strict": _Adapter(
+        device=_strict_device,
+        asarray=_strict_asarray,
+        to_numpy=_strict_to_numpy,
+        has_float64=lambda b: b.device_name != "no_float64",
+        device_label=lambda b: b.device_name),
+}
+
+
+def _cupy_devices(lib):
+    _cupy_device(lib, None)
+    return [f"cupy:{i}" for i in range(lib.cuda.runtime.getDeviceCount())]
+
+
+def _torch_devices(lib):
+    cuda = [f"torch:cuda:{i}" for i in range(lib.cuda.device_count())] if lib.cuda.is_available() else []
+    return ["torch:cpu"] + cuda
+
+
+DEVICE_LISTS = {
+    "numpy": lambda lib: ["numpy"],
+    "cupy": _cupy_devices,
+    "torch": _torch_devices,
+    "array_api_strict": lambda lib: [f"array_api_strict:{d}" for d in STRICT_DEVICES],
+}
