@@ -1,10 +1,10 @@
 """Losses: each returns the mean loss and its gradient together.
 
-``loss(out, y)`` takes the network output ``(n_samples, n_outputs)`` and
-float targets of the same shape (one-hot rows for classification) and
-returns ``(value, grad)``: a 0-d device array and dL/d(out). The scale
-``1 / n_samples`` is folded into the gradient, so the backward pass never
-divides again.
+A loss takes the network output ``(n_samples, n_outputs)`` and float
+targets of the same shape (one-hot rows for classification). ``value``
+returns the mean loss (a 0-d device array), ``gradient`` dL/d(out) with the
+scale ``1 / n_samples`` folded in, so the backward pass never divides again;
+``loss(out, y)`` returns both.
 
 Cross-entropy takes logits: a network ending in ``Softmax`` hands the loss
 the softmax's input and skips the softmax, so the gradient is the stable
@@ -19,25 +19,30 @@ from .layers import Identity, Sigmoid, Softmax
 
 
 class Loss:
-    """Base class: ``__call__(out, y) -> (value, grad)``.
+    """Base class: ``value(out, y)`` (0-d) and ``gradient(out, y, scale)``.
 
     ``fuses`` is the output activation this loss absorbs (its gradient is
     taken with respect to that activation's input), or None.
     ``accepts`` lists the output activations the loss makes sense after.
+    The training step needs only ``gradient``; the value is computed once per
+    epoch from the kept outputs.
     """
 
     name = "?"
     fuses = None
     accepts = None
 
-    def __call__(self, out, y):
+    def value(self, out, y):
+        """The mean loss, a 0-d device array."""
         raise NotImplementedError
 
     def gradient(self, out, y, scale=1.0):
-        """``scale * dL/dout`` alone: the training step's path, which leaves the
-        value for once per epoch. Subclasses skip computing the value."""
-        grad = self(out, y)[1]
-        return grad if scale == 1.0 else grad * scale
+        """``scale * dL/dout``, with ``1/n`` already folded in."""
+        raise NotImplementedError
+
+    def __call__(self, out, y):
+        """``(value, gradient)`` together."""
+        return self.value(out, y), self.gradient(out, y)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -48,11 +53,9 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def __call__(self, out, y):
-        xp = array_namespace(out)
+    def value(self, out, y):
         diff = out - y
-        scale = 1.0 / (diff.shape[0] * diff.shape[1])
-        return xp.sum(diff * diff) * scale, diff * (2.0 * scale)
+        return array_namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
     def gradient(self, out, y, scale=1.0):
         return (out - y) * (2.0 * scale / (out.shape[0] * out.shape[1]))
@@ -64,11 +67,9 @@ class SumSquaredError(Loss):
 
     name = "sse"
 
-    def __call__(self, out, y):
-        xp = array_namespace(out)
+    def value(self, out, y):
         diff = out - y
-        scale = 1.0 / diff.shape[0]
-        return xp.sum(diff * diff) * (0.5 * scale), diff * scale
+        return array_namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
 
     def gradient(self, out, y, scale=1.0):
         return (out - y) * (scale / out.shape[0])
@@ -82,17 +83,11 @@ class CrossEntropy(Loss):
     fuses = Softmax
     accepts = (Softmax, Identity)
 
-    def __call__(self, z, y):
+    def value(self, z, y):
         xp = array_namespace(z)
         shifted = z - xp.max(z, axis=1, keepdims=True)
-        e = xp.exp(shifted)
-        total = xp.sum(e, axis=1, keepdims=True)
-        scale = 1.0 / z.shape[0]
-        value = xp.sum(y * (xp.log(total) - shifted)) * scale
-        grad = e / total
-        grad -= y
-        grad *= scale
-        return value, grad
+        log_total = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
+        return xp.sum(y * (log_total - shifted)) / z.shape[0]
 
     def gradient(self, z, y, scale=1.0):
         xp = array_namespace(z)
@@ -111,12 +106,9 @@ class BinaryCrossEntropy(Loss):
     fuses = Sigmoid
     accepts = (Sigmoid, Identity)
 
-    def __call__(self, z, y):
+    def value(self, z, y):
         xp = array_namespace(z)
-        scale = 1.0 / (z.shape[0] * z.shape[1])
-        value = xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) * scale
-        grad = (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * scale
-        return value, grad
+        return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) / (z.shape[0] * z.shape[1])
 
     def gradient(self, z, y, scale=1.0):
         xp = array_namespace(z)

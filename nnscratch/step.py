@@ -57,26 +57,12 @@ class Step:
         self.optimizer.step(self.params, folded=lr is not None)
         return out
 
-    def gradients(self, x, Y, scale=None):
-        """Set every parameter's ``grad`` for batch ``(x, Y)`` (times ``scale`` if
-        given); return ``(loss, out)``."""
+    def gradients(self, x, Y):
+        """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
         out = self.forward(x, training=True)
         value, grad = self.loss(out, Y)
-        if scale is not None:
-            grad = grad * scale  # one (n, k) multiply scales every gradient below
         for backward, need_input_grad in self._backwards:
             grad = backward(grad, need_input_grad)
-        return value, out
-
-    def __call__(self, x, Y):
-        """One optimisation step; returns the batch's mean loss and outputs (on the device).
-
-        With plain SGD the learning rate is folded into the output delta, so
-        afterwards each ``grad`` holds the applied update ``lr * dL/dw``.
-        """
-        lr = self.optimizer.foldable_lr()
-        value, out = self.gradients(x, Y, scale=lr)
-        self.optimizer.step(self.params, folded=lr is not None)
         return value, out
 
 
@@ -148,7 +134,7 @@ def run_epoch(net, step, data, batch_size, shuffle, per_batch):
 def _sums(step, out, Y, labels, mode, prefix=""):
     """Summed loss and (classification) correct count of outputs ``out`` against ``Y``/``labels``."""
     xp = step.xp
-    value, _ = step.loss(out, Y)
+    value = step.loss.value(out, Y)
     correct = None
     if mode:
         hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels

@@ -31,7 +31,7 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
     step.gradients(x, Y)
 
     def loss_at():
-        return float(step.loss(step.forward(x), Y)[0])
+        return float(step.loss.value(step.forward(x), Y))
 
     rng, worst = np.random.default_rng(0), 0.0
     for p in step.params:
