@@ -9,6 +9,7 @@ gradient descent at learning rate 0.1 for 5,000 epochs, printing the cost every
     python examples/seed004_xor.py --backend torch
 """
 import argparse
+import os
 
 import numpy as np
 
@@ -40,6 +41,9 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--every", type=int, default=1000, help="print the cost every N epochs")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "images"),
+                        help="directory for the cost picture")
+    parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
 
     net = nn.Network.from_sizes(3, 4, 5, 1, hidden="sigmoid", output="sigmoid",
@@ -49,14 +53,30 @@ def main(argv=None):
     # nnscratch's "sse" is 1/2 sum (y - p)^2 *averaged* over the samples; the write-up
     # sums over its 4 samples.  Same update: lr * 4 on the mean; same cost: mean * 4.
     n = len(X)
-    net.fit(X, Y, epochs=args.epochs, batch_size=None, loss="sse",
-            optimizer=nn.SGD(lr=args.lr * n), shuffle=False, callbacks=[PrintCost(args.every, n)])
+    history = net.fit(X, Y, epochs=args.epochs, batch_size=None, loss="sse",
+                      optimizer=nn.SGD(lr=args.lr * n), shuffle=False, callbacks=[PrintCost(args.every, n)])
     p = net.backend.to_numpy(net.predict_proba(X)).reshape(-1)
     print("\n inputs    target  prediction")
     for x, t, q in zip(X, Y[:, 0], p):
         print(f" {x.astype(int)}   {int(t)}      {q:.4f}")
     print(f"\nall four right: {bool(np.all((p > 0.5) == (Y[:, 0] > 0.5)))}")
+    if not args.no_plots:
+        plot_cost([loss * n for loss in history.history["loss"]], args.out)
     return p
+
+
+def plot_cost(costs, out):
+    """The cost per epoch (log scale), with the write-up's printed costs as points."""
+    from nnscratch.viz import plot_curves
+
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "seed004_xor_cost.png")
+    reference = [WRITE_UP[e] for e in sorted(WRITE_UP) if e < len(costs)]
+    plot_curves({"nnscratch": costs}, path, metric="cost", start=0, logy=True,
+                references=[(reference[-1], f"write-up at epoch {sorted(WRITE_UP)[len(reference) - 1]}: "
+                             f"{reference[-1]:.4f}")] if reference else None,
+                title="XOR, 3-4-5-1 sigmoid: cost sum 0.5 (y - p)^2 per epoch")
+    print(f"saved {path}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ PICTURES = {
         for k in ("training.gif", "architecture.png", "loss.png")],
     "seed003_spirals.py": [f"seed003_{n}{k}" for n in ("spirals", "moons")
                            for k in (".png", "_curves.png")],
+    "seed004_xor.py": ["seed004_xor_cost.png"],
 }
 
 
