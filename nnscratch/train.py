@@ -79,7 +79,7 @@ class History(Callback):
 
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
-        checkpoint_every=1, resume=None, stream=None):
+        checkpoint_every=1, resume=None, stream=None, augment=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
     Parameters
@@ -113,6 +113,12 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory.
+    augment : callable, optional
+        ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
+        start of every epoch with the network's seeded RNG (so a resumed run
+        draws what an uninterrupted one would), e.g. the images plus fresh
+        distorted copies (:func:`nnscratch.datasets.augment.augment_images`).
+        Each epoch's data is checked and moved to the device once.
 
     Raises
     ------
@@ -130,7 +136,11 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
     run = _Run(net, step, streaming.should_stream(net, X, y, validation_data, stream), verbose)
-    data = _prepare(net, step, X, y, host=run.streamed)
+    def prepare():
+        epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        return _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
+
+    run.prepare = None if augment is None else prepare
     val = None if validation_data is None else _prepare(net, step, *validation_data, "validation", run.streamed)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
                               "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
@@ -141,7 +151,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     if saved is not None:
         history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
         guard.last = snapshot(net)
-    run.loop(data, val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
+    run.loop(prepare(), val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
              (checkpoint, checkpoint_every))
     return history
 
@@ -151,6 +161,7 @@ class _Run:
 
     def __init__(self, net, step, streamed, verbose):
         self.net, self.step, self.streamed, self.verbose = net, step, streamed, verbose
+        self.prepare = None  # with fit(augment=...): makes each later epoch's data
         if streamed and verbose:
             print(f"streaming batches from host memory ({net.backend} free memory: "
                   f"{_megabytes(net.backend.memory_info())})", flush=True)
@@ -170,6 +181,8 @@ class _Run:
             c.on_train_begin(net)
         epoch = epoch_range.start - 1
         for epoch in epoch_range:
+            if self.prepare is not None and epoch != epoch_range.start:
+                data = self.prepare()  # this epoch's augmented data (the first epoch's came with the call)
             for c in callbacks:
                 c.on_epoch_begin(epoch, net)
             start = time.perf_counter()

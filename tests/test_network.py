@@ -167,3 +167,26 @@ def test_to_copies_between_backends_and_dtypes(backend):
     moved.parameters()[0].value += 1.0
     assert not np.allclose(net.get_weights()[0], moved.get_weights()[0])
     assert net.to(dtype="float64").backend.dtype_name == "float64"
+
+
+def test_augment_draws_fresh_data_each_epoch_and_resumes_exactly(tmp_path, rng):
+    X, y = blobs(rng)
+    calls = []
+
+    def jitter(X, y, r):
+        calls.append(len(X))
+        return X + r.normal(scale=0.3, size=X.shape).astype(np.float32), y
+
+    full = Network.from_sizes(4, 8, 3, seed=0)
+    full.fit(X, y, epochs=4, augment=jitter)
+    assert calls == [len(X)] * 4
+    plain = Network.from_sizes(4, 8, 3, seed=0)
+    plain.fit(X, y, epochs=4)
+    assert not np.allclose(plain.get_weights()[0], full.get_weights()[0])
+
+    ckpt = tmp_path / "run.ckpt"
+    Network.from_sizes(4, 8, 3, seed=0).fit(X, y, epochs=2, augment=jitter, checkpoint=ckpt)
+    resumed = Network.from_sizes(4, 8, 3, seed=0)
+    resumed.fit(X, y, epochs=4, augment=jitter, checkpoint=ckpt, resume=ckpt)
+    for a, b in zip(full.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
