@@ -226,12 +226,11 @@ def progress(n_batches, epochs, show):
     from .train import Callback
 
     class Progress(Callback):
-        bar, done = None, 0  # epochs shown so far: train() may call fit once per epoch
+        bar = None
 
         def on_epoch_begin(self, epoch, network):
-            self.done = max(self.done, epoch)  # a resumed fit starts past 0
             if show:
-                self.bar = _bar(n_batches, f"epoch {self.done + 1}/{epochs}")
+                self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
 
         def on_batch_end(self, batch, network):
             if self.bar is not None:
@@ -241,8 +240,7 @@ def progress(n_batches, epochs, show):
             if self.bar is not None:
                 self.bar.close()
             if show:
-                print(epoch_line(self.done, epochs, logs), flush=True)
-            self.done += 1
+                print(epoch_line(epoch, epochs, logs), flush=True)
 
     return Progress()
 
