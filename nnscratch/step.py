@@ -47,23 +47,26 @@ class Step:
             x = forward(x, training)
         return x
 
-    def train_batch(self, x, Y):
-        """One optimisation step without the loss value; returns the outputs (on the device)."""
+    def backward(self, x, Y, scale=1.0):
+        """Forward ``x``, then set every parameter's ``grad`` to ``scale * dL/dw``
+        for targets ``Y``; return the outputs (on the device)."""
         out = self.forward(x, training=True)
-        lr = self.optimizer.foldable_lr()
-        grad = self.loss.gradient(out, Y, 1.0 if lr is None else lr)
+        grad = self.loss.gradient(out, Y, scale)
         for backward, need_input_grad in self._backwards:
             grad = backward(grad, need_input_grad)
+        return out
+
+    def train_batch(self, x, Y):
+        """One optimisation step without the loss value; returns the outputs (on the device)."""
+        lr = self.optimizer.foldable_lr()
+        out = self.backward(x, Y, 1.0 if lr is None else lr)
         self.optimizer.step(self.params, folded=lr is not None)
         return out
 
     def gradients(self, x, Y):
         """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
-        out = self.forward(x, training=True)
-        value, grad = self.loss(out, Y)
-        for backward, need_input_grad in self._backwards:
-            grad = backward(grad, need_input_grad)
-        return value, out
+        out = self.backward(x, Y)
+        return self.loss.value(out, Y), out
 
 
 def predicted_labels(out, n_outputs, threshold=0.5, xp=None):
