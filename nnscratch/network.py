@@ -9,9 +9,11 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
     net = Network([Dense(784, 128), ReLU(), Dense(128, 10), Softmax()], seed=0)
 """
 
+import math
+
 from . import serialize, testing, train, validation
 from .backend import Backend, get_backend, host_rng, new_seed
-from .errors import ConfigError
+from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Layer, LeakyReLU, ReLU, get_activation, layer_from_config
 from .losses import default_loss, get_loss
@@ -34,10 +36,20 @@ class Network:
     backend : str or Backend, optional
         See :func:`nnscratch.get_backend`.
     dtype : {"float32", "float64"}, optional
+    input_shape : tuple of int, optional
+        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first
+        layer with a fixed input requires (``(n_in,)`` for a Dense).
+    metadata : dict, optional
+        JSON-able facts about the model (dataset name, class names, ...),
+        saved with it and restored by :meth:`load`.
     """
 
-    def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None):
+    def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None, input_shape=None,
+                 metadata=None):
         self.layers = _check_layers(layers)
+        self.input_shape = _input_shape(self.layers, input_shape)
+        self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
+        self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
         self.xp, self.dtype = self.backend.xp, self.backend.dtype
         self.seed = new_seed() if seed is None else seed
@@ -46,6 +58,8 @@ class Network:
         self.optimizer, self.stop_training = None, False
         for index, layer in enumerate(self.layers):
             layer.build(self.backend, self.rng, self._default_init(index), index)
+        if not self.parameters():
+            raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
 
     @classmethod
     def from_sizes(cls, *sizes, hidden="relu", output="softmax", **options):
@@ -81,11 +95,25 @@ class Network:
 
     @property
     def n_inputs(self):
-        return self.sizes[0]
+        """Features per sample: the product of :attr:`input_shape` (None if a size is open)."""
+        return None if None in self.input_shape else math.prod(self.input_shape)
 
     @property
     def n_outputs(self):
-        return self.sizes[-1]
+        return self.output_shape[-1]
+
+    def shape_after(self, input_shape, error=ShapeError):
+        """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
+        a mismatch raises ``error`` naming the layer and the fix."""
+        shape = tuple(input_shape)
+        for index, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except ShapeError as exc:
+                if error is ShapeError:
+                    raise
+                raise error(f"Layer sizes do not chain at layer {index}: {exc}") from None
+        return shape
 
     def parameters(self):
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
@@ -142,13 +170,16 @@ class Network:
 
     # ------------------------------------------------------------ persistence
     def get_config(self):
-        return {"layers": [layer.get_config() for layer in self.layers],
-                "seed": self.seed, "dtype": self.backend.dtype_name}
+        return {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
+                "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
+                "metadata": self.metadata}
 
     @classmethod
     def from_config(cls, config, backend=None, dtype=None):
         layers = [layer_from_config(c) for c in config["layers"]]
-        return cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"))
+        shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
+        return cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
+                   input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
 
     def get_weights(self):
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
@@ -168,7 +199,7 @@ class Network:
             target = backend
         else:
             target = get_backend(backend or self.backend).with_dtype(dtype or self.backend.dtype_name)
-        clone = Network.from_config(self.get_config(), backend=target, dtype=target.dtype_name)
+        clone = type(self).from_config(self.get_config(), backend=target, dtype=target.dtype_name)
         clone.set_weights(self.get_weights())
         clone.rng.bit_generator.state = self.rng.bit_generator.state
         return clone
@@ -188,11 +219,18 @@ def _check_layers(layers):
     if not layers or not all(isinstance(layer, Layer) for layer in layers):
         raise ConfigError("Network expects a non-empty list of layers such as "
                           "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()].")
-    dense = [layer for layer in layers if isinstance(layer, Dense)]
-    if not dense:
-        raise ConfigError("Network needs at least one Dense layer.")
-    for a, b in zip(dense[:-1], dense[1:]):
-        if a.n_out != b.n_in:
-            raise ConfigError(f"Layer sizes do not chain: Dense({a.n_in}, {a.n_out}) is followed by "
-                              f"Dense({b.n_in}, {b.n_out}); the second needs n_in={a.n_out}.")
     return layers
+
+
+def _input_shape(layers, given):
+    """The per-sample input shape: ``given``, else the first fixed ``Layer.input_shape``."""
+    if given is not None:
+        shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
+        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+            raise ConfigError(f"input_shape must be a tuple of positive integers such as (1, 28, 28) or (784,); "
+                              f"got {given!r}.")
+        return shape
+    for layer in layers:
+        if layer.input_shape is not None:
+            return tuple(layer.input_shape)
+    raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. Network(layers, input_shape=(784,)).")

@@ -72,20 +72,38 @@ def _check_not_empty(x, name, what):
 
 
 def as_inputs(net, X, name="X", host=False):
-    """``X`` as a device array ``(n_samples, n_inputs)`` of the model's dtype
+    """``X`` as a device array ``(n_samples, *net.input_shape)`` of the model's dtype
     (``host=True``: a checked host NumPy array of its own dtype)."""
     xp, dtype = _namespace(net, host)
     x = _to_device(net, X, name, dtype, host)
-    _check_not_empty(x, name, f"shape (n_samples, {net.n_inputs})")
-    if x.ndim != 2:
-        raise ShapeError(f"{name} must be 2-D (n_samples, {net.n_inputs}); got shape {tuple(x.shape)}. "
-                         f"Reshape a single sample with X.reshape(1, -1) and images with X.reshape(len(X), -1).")
-    if x.shape[1] != net.n_inputs:
-        raise ShapeError(f"{name} has {x.shape[1]} features per sample but the network's input layer "
-                         f"expects {net.n_inputs}; check the data or build the network with "
-                         f"{x.shape[1]} inputs.")
+    shape = net.input_shape
+    if len(shape) == 1:
+        _check_flat(x, name, shape[0])
+    else:
+        _check_shaped(net, x, name, shape)
     _check_finite(xp, x, name)
     return x
+
+
+def _check_flat(x, name, n_inputs):
+    _check_not_empty(x, name, f"shape (n_samples, {n_inputs})")
+    if x.ndim != 2:
+        raise ShapeError(f"{name} must be 2-D (n_samples, {n_inputs}); got shape {tuple(x.shape)}. "
+                         f"Reshape a single sample with X.reshape(1, -1) and images with X.reshape(len(X), -1).")
+    if x.shape[1] != n_inputs:
+        raise ShapeError(f"{name} has {x.shape[1]} features per sample but the network's input layer "
+                         f"expects {n_inputs}; check the data or build the network with "
+                         f"{x.shape[1]} inputs.")
+
+
+def _check_shaped(net, x, name, shape):
+    wanted = "(n_samples, " + ", ".join("?" if n is None else str(n) for n in shape) + ")"
+    _check_not_empty(x, name, f"shape {wanted}")
+    fits = x.ndim == len(shape) + 1 and all(n is None or n == m for n, m in zip(shape, x.shape[1:]))
+    if not fits:
+        raise ShapeError(f"{name} must have shape {wanted}; got {tuple(x.shape)}. "
+                         f"Reshape flat images with X.reshape(len(X), {', '.join(str(n or -1) for n in shape)}).")
+    net.shape_after(tuple(x.shape[1:]))
 
 
 def as_targets(net, y, loss, n_samples, name="y", host=False):

@@ -41,7 +41,7 @@ def test_per_network_and_per_layer_initialisers():
 
 
 def test_bad_construction_is_a_clear_error():
-    with pytest.raises(ConfigError, match="do not chain.*n_in=4"):
+    with pytest.raises(ConfigError, match=r"do not chain at layer 2.*Dense\(4, 2\)"):
         Network([Dense(3, 4), ReLU(), Dense(5, 2)])
     with pytest.raises(ConfigError, match="at least an input and an output"):
         Network.from_sizes(3)

@@ -1,0 +1,43 @@
+"""Layers, one module per family: ``base`` (Parameter, Layer), ``dense``, ``activations``.
+
+``layer_from_config`` rebuilds any registered layer from its ``get_config()``;
+``get_activation`` makes an activation from its name.
+"""
+
+from ..errors import unknown_name
+from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .base import Layer, Parameter
+from .dense import Dense
+
+ACTIVATIONS = {"identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
+               "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
+LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)}
+
+
+def register(cls):
+    """Make ``cls`` loadable by :func:`layer_from_config` (models save layers by class name)."""
+    LAYERS[cls.__name__] = cls
+    return cls
+
+
+def get_activation(spec):
+    """An activation layer from a name ("relu", "leaky_relu", ...) or a Layer."""
+    if isinstance(spec, Layer):
+        return spec
+    key = str(spec).lower().replace("-", "_").replace("leakyrelu", "leaky_relu")
+    if key not in ACTIVATIONS:
+        raise unknown_name("activation", spec, ACTIVATIONS)
+    return ACTIVATIONS[key]()
+
+
+def layer_from_config(config):
+    """Rebuild a layer from ``Layer.get_config()``."""
+    options = dict(config)
+    kind = options.pop("type", None)
+    if kind not in LAYERS:
+        raise unknown_name("layer type", kind, LAYERS)
+    return LAYERS[kind](**options)
+
+
+__all__ = ["ACTIVATIONS", "LAYERS", "Activation", "Dense", "Identity", "Layer", "LeakyReLU", "Parameter",
+           "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "layer_from_config", "register"]

@@ -1,0 +1,71 @@
+"""The layer contract: ``Parameter`` and the ``Layer`` base class.
+
+Each layer keeps its forward pass and its backward pass side by side. The
+forward pass caches what the backward pass needs; the backward pass sets the
+parameter gradients and returns the gradient with respect to its input.
+The namespace ``xp`` comes from the arrays themselves (or the backend the
+layer was built on), so the same code runs on every backend.
+
+Shapes are checked before any data flows: ``output_shape(shape)`` maps the
+per-sample input shape (no batch axis; ``None`` for a size not known yet) to
+the per-sample output shape, or raises a ShapeError that says how to fix
+the network.
+"""
+
+from array_api_compat import array_namespace
+
+
+class Parameter:
+    """A trainable array with its gradient: ``value`` and ``grad`` share shape."""
+
+    __slots__ = ("name", "value", "grad")
+
+    def __init__(self, name, value):
+        self.name, self.value, self.grad = name, value, None
+
+    def __repr__(self):
+        return f"Parameter({self.name!r}, shape={tuple(self.value.shape)})"
+
+
+class Layer:
+    """Base class. Subclasses implement ``forward`` and ``backward``.
+
+    ``input_shape`` is the per-sample shape the layer requires (``(n_in,)``
+    for Dense; ``None`` entries for sizes it accepts freely), or None when it
+    takes any shape (activations).
+    """
+
+    params = ()
+    xp = None  # the backend's namespace, cached by build() so the hot path never looks it up
+    input_shape = None
+
+    def build(self, backend, rng, init, index):
+        """Create parameters on ``backend`` and remember its namespace."""
+        self.xp = backend.xp
+
+    def output_shape(self, input_shape):
+        """Per-sample output shape for a per-sample ``input_shape``; default: unchanged."""
+        return tuple(input_shape)
+
+    def _xp(self, x):
+        """The namespace of ``x``: cached when built, looked up for a layer used on its own."""
+        return self.xp or array_namespace(x)
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, dy, need_input_grad=True):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"type": type(self).__name__}
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "type")
+        return f"{type(self).__name__}({options})"
+
+    def _cached(self, name):
+        value = getattr(self, name, None)
+        if value is None:
+            raise RuntimeError(f"{type(self).__name__}.backward() was called before forward(training=True).")
+        return value

@@ -1,0 +1,66 @@
+"""Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
+
+from ..errors import ConfigError, ShapeError
+from ..init import get_initializer
+from .base import Layer, Parameter
+
+
+class Dense(Layer):
+    """Fully connected layer: ``z = x @ W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Input and output sizes; ``W`` is ``(n_in, n_out)`` and ``b`` is ``(n_out,)``.
+    init : str, dict or Initializer, optional
+        Overrides the network's default for this layer.
+    """
+
+    def __init__(self, n_in, n_out, init=None):
+        for label, n in (("n_in", n_in), ("n_out", n_out)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ConfigError(f"Dense {label} must be a positive integer; got {n!r}.")
+        self.n_in, self.n_out = n_in, n_out
+        self.input_shape = (n_in,)
+        self.init = None if init is None else get_initializer(init)
+        self.params, self._x = (), None
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if shape != (self.n_in,) and None not in shape:
+            given = shape[0] if len(shape) == 1 else f"shape {shape}"
+            fix = f"use Dense({shape[0]}, {self.n_out})" if len(shape) == 1 else "put a Flatten() before it"
+            raise ShapeError(f"Dense({self.n_in}, {self.n_out}) expects {self.n_in} features per sample but "
+                             f"receives {given}; {fix}.")
+        return (self.n_out,)
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        w, b = (self.init or init)(rng, self.n_in, self.n_out)
+        weight = backend.asarray(w, dtype=backend.dtype)
+        bias = backend.xp.zeros(self.n_out, dtype=backend.dtype, device=backend.device) if b is None \
+            else backend.asarray(b, dtype=backend.dtype)
+        self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
+        self.params = (self.weight, self.bias)
+
+    def forward(self, x, training=False):
+        if training:
+            self._x = x
+        z = x @ self.weight.value
+        z += self.bias.value
+        return z
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T."""
+        x = self._cached("_x")
+        self.weight.grad = x.T @ dy
+        self.bias.grad = self._xp(dy).sum(dy, axis=0)
+        return dy @ self.weight.value.T if need_input_grad else None
+
+    def get_config(self):
+        config = {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out}
+        if self.init is not None and hasattr(self.init, "get_config"):
+            config["init"] = self.init.get_config()
+        return config
+
+
