@@ -52,6 +52,10 @@ class DivergenceError(NNScratchError, FloatingPointError):
     """Training produced NaN or infinity."""
 
 
+class DataWarning(UserWarning):
+    """Data that trains, but probably not as meant (unscaled integers, a tiny split...)."""
+
+
 def unknown_name(kind, name, choices):
     """A ConfigError for an unknown ``name`` among ``choices``, with a "did you mean"."""
     options = ", ".join(sorted(str(c) for c in choices))

@@ -10,14 +10,16 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
 """
 
 import math
+import weakref
 
 from . import serialize, testing, train, validation
 from .backend import Backend, get_backend, host_rng, new_seed
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
-from .layers import Dense, Layer, LeakyReLU, ReLU, get_activation, layer_from_config
-from .losses import default_loss, get_loss
+from .layers import Dense, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
+from .losses import LOSSES, CrossEntropy, default_loss, get_loss
 from .step import predicted_labels
+from .task import binary_threshold, check_loss_fits, check_task, derive_task
 
 
 class Network:
@@ -42,13 +44,26 @@ class Network:
     metadata : dict, optional
         JSON-able facts about the model (dataset name, class names, ...),
         saved with it and restored by :meth:`load`.
+
+    A layer object belongs to one network and appears in it once (it keeps its
+    own weights and cached inputs): a repeated or already-used layer is a
+    ConfigError. Copy a whole network with :meth:`to`.
+
+    Attributes
+    ----------
+    task : {"multiclass", "binary", "regression"}
+        What :meth:`predict` returns and whether accuracy is reported; see
+        :mod:`nnscratch.task`. Derived from the output layer until :meth:`fit`
+        fixes it from the loss it trains with; saved with the model.
     """
 
     def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None, input_shape=None,
                  metadata=None):
-        self.layers = _check_layers(layers)
+        self.layers = _check_layers(layers, self)
         self.input_shape = _input_shape(self.layers, input_shape)
         self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
+        _refuse_one_unit_softmax(self.layers, self.input_shape)
+        self._task, self._fit_loss = None, None
         self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
         self.xp, self.dtype = self.backend.xp, self.backend.dtype
@@ -60,16 +75,24 @@ class Network:
             layer.build(self.backend, self.rng, self._default_init(index), index)
         if not self.parameters():
             raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
+        owner = weakref.ref(self)
+        for layer in self.layers:
+            layer._network = owner
 
     @classmethod
-    def from_sizes(cls, *sizes, hidden="relu", output="softmax", **options):
+    def from_sizes(cls, *sizes, hidden="relu", output="auto", **options):
         """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
-        ``hidden`` after each but the last, ``output`` after the last
-        (``None`` or "identity" for raw outputs)."""
+        ``hidden`` after each but the last, ``output`` after the last.
+
+        ``output="auto"`` (default): Softmax over several outputs (multiclass),
+        Sigmoid on one output (binary classification); ``None`` or "identity"
+        for raw outputs (regression)."""
         if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
             sizes = tuple(sizes[0])
         if len(sizes) < 2:
             raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
+        if isinstance(output, str) and output.lower() == "auto":
+            output = "sigmoid" if sizes[-1] == 1 else "softmax"
         get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
@@ -138,24 +161,63 @@ class Network:
         return outputs if return_all else out
 
     def predict_proba(self, X):
-        """Output activations (class probabilities for a softmax/sigmoid network)."""
-        return self.forward(X)
+        """Output activations ``(n_samples, n_outputs)``: class probabilities for a
+        classifier (a softmax/sigmoid is applied to the logits of an Identity output
+        trained with cross-entropy), the values themselves for regression."""
+        out = self.forward(X)
+        if self.task == "regression" or not isinstance(self.layers[-1], Identity):
+            return out
+        squash = Softmax() if isinstance(self.resolve_loss(), CrossEntropy) else Sigmoid()
+        return squash.forward(out)
 
     def predict(self, X):
-        """Predicted classes: argmax of the outputs, or ``p > 0.5`` for one output."""
-        return predicted_labels(self.forward(X), self.n_outputs, threshold=0.5)
+        """What the task calls a prediction (see :attr:`task`).
+
+        Returns
+        -------
+        classification : int array ``(n_samples,)``
+            Class labels: argmax of the outputs; with one output, ``p > 0.5``
+            on a Sigmoid, ``logit > 0`` on an Identity output.
+        regression : array ``(n_samples, n_outputs)``
+            The output values.
+        """
+        out = self.forward(X)
+        if self.task == "regression":
+            return out
+        return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
 
     def evaluate(self, X, y, loss=None, batch_size=4096):
-        """Mean loss and (for classification) accuracy on ``(X, y)``, as floats."""
+        """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
+        The default loss is the one the last :meth:`fit` used."""
         return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
     def fit(self, X, y, **options):
-        """Train on ``(X, y)``; see :func:`nnscratch.train.fit` for the options."""
+        """Train on ``(X, y)``; see :func:`nnscratch.train.fit` for the options.
+
+        Fixes :attr:`task` from the output layer, the loss and the targets (integer
+        class labels on several outputs: "multiclass"). The data is never modified.
+        """
+        loss = self.resolve_loss(options.get("loss"))
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
+        self._fit_loss = options["loss"] = loss
+        validation.warn_small_batch(options.get("batch_size", 32), X)
         return train.fit(self, X, y, **options)
 
+    @property
+    def task(self):
+        """"multiclass", "binary" or "regression" (see :mod:`nnscratch.task`)."""
+        return self._task or derive_task(self.layers[-1], self.n_outputs, self.resolve_loss())
+
+    @task.setter
+    def task(self, value):
+        self._task = check_task(value)
+
     def resolve_loss(self, loss=None):
-        """The Loss to use: the given one, or the default for the output layer."""
-        return default_loss(self.layers[-1]) if loss is None else get_loss(loss)
+        """The Loss to use: the given one, else the one the last :meth:`fit` used, else
+        the default for the output layer. Cross-entropy on one output is refused."""
+        if loss is None:
+            loss = self._fit_loss or default_loss(self.layers[-1])
+        return check_loss_fits(get_loss(loss), self.n_outputs)
 
     # ------------------------------------------------------------ gradients
     def compute_gradients(self, X, y, loss=None):
@@ -170,27 +232,37 @@ class Network:
 
     # ------------------------------------------------------------ persistence
     def get_config(self):
-        return {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
-                "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
-                "metadata": self.metadata}
+        config = {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
+                  "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
+                  "metadata": self.metadata, "task": self.task}
+        if self._fit_loss is not None and LOSSES.get(self._fit_loss.name) is type(self._fit_loss):
+            config["loss"] = self._fit_loss.name
+        return config
 
     @classmethod
     def from_config(cls, config, backend=None, dtype=None):
         layers = [layer_from_config(c) for c in config["layers"]]
         shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
-        return cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
-                   input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
+        net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
+                  input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
+        if config.get("loss") is not None:
+            net._fit_loss = get_loss(config["loss"])
+        if config.get("task") is not None:  # older files have none: derived from the output layer
+            net.task = config["task"]
+        return net
 
     def get_weights(self):
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
         return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
     def set_weights(self, weights):
-        """Set every parameter from host arrays (shapes must match)."""
+        """Set every parameter from a copy of ``weights`` (host arrays, read-only or
+        memory-mapped ones too, or arrays of any backend; shapes must match).
+        The given arrays are never modified: training updates the copies."""
         params = self.parameters()
         validation.check_weights(params, weights)
         for p, w in zip(params, weights):
-            p.value = self.backend.asarray(w, dtype=self.dtype)
+            p.value = self.backend.asarray(validation.host_copy(w, self.backend.dtype_name), dtype=self.dtype)
 
     def to(self, backend=None, dtype=None):
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
@@ -214,12 +286,37 @@ class Network:
         return serialize.load(cls, path, backend=backend, dtype=dtype)
 
 
-def _check_layers(layers):
+def _check_layers(layers, network):
     layers = list(layers) if isinstance(layers, (list, tuple)) else None
     if not layers or not all(isinstance(layer, Layer) for layer in layers):
         raise ConfigError("Network expects a non-empty list of layers such as "
                           "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()].")
+    first = {}
+    for index, layer in enumerate(layers):
+        if id(layer) in first:
+            raise ConfigError(f"Layer {index} ({layer!r}) is the same object as layer {first[id(layer)]}; a layer "
+                              f"keeps its own weights and cached inputs, so it can appear only once. Create a "
+                              f"new one for each place, e.g. {type(layer).__name__}(...), or use copy.deepcopy(layer) "
+                              f"before it goes into a network.")
+        first[id(layer)] = index
+        owner = layer._network() if layer._network is not None else None
+        if owner is not None and owner is not network:
+            raise ConfigError(f"Layer {index} ({layer!r}) already belongs to another Network; building it again "
+                              f"would re-initialise that network's weights. Create new layers for this network, "
+                              f"or copy the whole network with net.to() / Network.from_config(net.get_config()).")
     return layers
+
+
+def _refuse_one_unit_softmax(layers, input_shape):
+    """A softmax over one unit is always 1: nothing could be learned through it."""
+    shape = tuple(input_shape)
+    for index, layer in enumerate(layers):
+        if isinstance(layer, Softmax) and shape == (1,):
+            raise ConfigError(f"Layer {index} is a Softmax over a single unit, whose output is always 1, so "
+                              f"nothing would be learned. For two classes end with one Sigmoid unit and "
+                              f"loss='binary_cross_entropy' (Network.from_sizes(..., 1) does this), or use "
+                              f"two output units with Softmax.")
+        shape = layer.output_shape(shape)
 
 
 def _input_shape(layers, given):

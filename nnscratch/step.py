@@ -12,6 +12,7 @@ so the figures are the same as summing per batch).
 from array_api_compat import array_namespace
 
 from .errors import ConfigError
+from .task import binary_threshold
 
 
 class Step:
@@ -35,7 +36,7 @@ class Step:
         self.backward_plan = [(layer, i > first) for i, layer in enumerate(self.layers) if i >= first][::-1]
         self.params = net.parameters()
         self.optimizer = optimizer
-        self.threshold = 0.0 if self.fused else 0.5
+        self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
         self.xp = net.xp
         # Bound methods, looked up once: the step's Python is a few calls per layer.
         self._forwards = [layer.forward for layer in self.layers]

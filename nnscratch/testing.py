@@ -4,45 +4,80 @@ Public, so that users who change a layer or a loss can check their work the
 way nnscratch's own tests do.
 """
 
+import contextlib
 import math
 
 import array_api_compat
 import numpy as np
 
 from . import validation
-from .backend import backend_of, get_backend
+from .backend import backend_of
 from .step import Step
 
 
 def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
     """Worst relative error between backprop and central finite differences.
 
-    The network is copied to float64 (on its own backend when it has float64,
-    else on NumPy). For each parameter, up to ``max_entries`` entries (a seeded
+    The network is checked as it is: the same layer objects, so a layer whose
+    backward is wrong, or state shared between layers, shows up. For the check
+    its parameters are swapped for float64 copies (on its own backend when it
+    has float64, else on the host with NumPy) and restored afterwards, gradients
+    included. For each parameter, up to ``max_entries`` entries (a seeded
     sample) are perturbed by ``+-eps``; the error of a parameter is
     ``||num - ana|| / (||num|| + ||ana||)`` over those entries.
     """
-    net64 = net.to(net.backend.with_dtype("float64") if net.backend.has_float64
-                   else get_backend("numpy", dtype="float64"))
     X, y = (_to_host(a) for a in (X, y))
-    step = Step(net64, loss)
-    x = validation.as_inputs(net64, X)
-    Y = validation.as_targets(net64, y, step.loss, x.shape[0]).Y
-    step.gradients(x, Y)
+    with _in_float64(net) as wide:
+        step = Step(net, loss)
+        x = validation.as_inputs(net, X)
+        Y = wide(validation.as_targets(net, y, step.loss, x.shape[0]).Y)
+        x = wide(x)
+        step.gradients(x, Y)
 
-    def loss_at():
-        return float(step.loss.value(step.forward(x), Y))
+        def loss_at():
+            return float(step.loss.value(step.forward(x), Y))
 
-    rng, worst = np.random.default_rng(0), 0.0
-    for p in step.params:
-        size = math.prod(p.value.shape)
-        flat = np.arange(size) if size <= max_entries else rng.choice(size, max_entries, replace=False)
-        entries = [np.unravel_index(i, tuple(p.value.shape)) for i in flat]
-        analytic = np.array([float(p.grad[tuple(int(j) for j in e)]) for e in entries])
-        numeric = np.array([_central_difference(p.value, tuple(int(j) for j in e), eps, loss_at) for e in entries])
-        scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
-        worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale) if scale > 0 else 0.0)
+        rng, worst = np.random.default_rng(0), 0.0
+        for p in step.params:
+            size = math.prod(p.value.shape)
+            flat = np.arange(size) if size <= max_entries else rng.choice(size, max_entries, replace=False)
+            entries = [tuple(int(j) for j in np.unravel_index(i, tuple(p.value.shape))) for i in flat]
+            analytic = np.array([float(p.grad[e]) for e in entries])
+            numeric = np.array([_central_difference(p.value, e, eps, loss_at) for e in entries])
+            scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+            worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale) if scale > 0 else 0.0)
     return worst
+
+
+@contextlib.contextmanager
+def _in_float64(net):
+    """Swap ``net``'s parameters for float64 copies; yield the function that widens an
+    array the same way. Without float64 on the device the layers run on host NumPy."""
+    params = net.parameters()
+    saved = [(p.value, p.grad) for p in params]
+    cached = [layer.__dict__.get("xp", _UNSET) for layer in net.layers]
+    if net.backend.has_float64:
+        xp = net.xp
+        wide = lambda a: xp.astype(a, xp.float64)  # noqa: E731
+    else:
+        wide = lambda a: np.asarray(net.backend.to_numpy(a), dtype=np.float64)  # noqa: E731
+        for layer in net.layers:
+            layer.xp = validation.HOST_XP
+    try:
+        for p in params:
+            p.value, p.grad = wide(p.value), None
+        yield wide
+    finally:
+        for p, (value, grad) in zip(params, saved):
+            p.value, p.grad = value, grad
+        for layer, xp in zip(net.layers, cached):
+            if xp is _UNSET:
+                layer.__dict__.pop("xp", None)
+            else:
+                layer.xp = xp
+
+
+_UNSET = object()
 
 
 def _central_difference(value, index, eps, loss_at):

@@ -7,21 +7,26 @@ same way but stay in host memory (for streaming data too large for the device).
 """
 
 import math
+import os
+import sys
+import warnings
 from collections import namedtuple
 
 import array_api_compat
 import numpy as np
 
 from .backend import backend_of
-from .errors import BackendMismatchError, ConfigError, DataError, ShapeError
-from .layers import Sigmoid, Softmax
+from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, ShapeError
+from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
+from .task import derive_task
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
 and ``mode``: "multiclass", "binary" or None (no accuracy, e.g. regression)."""
 
 HOST_XP = array_api_compat.array_namespace(np.zeros(1))
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def is_device_array(x):
@@ -41,7 +46,10 @@ def _to_host(data, name):
     return host
 
 
-def _to_device(net, data, name, dtype, host=False):
+def _to_device(net, data, name, dtype, host=False, inputs=False):
+    """``data`` on the model's backend (or checked on the host). The caller's array is
+    never written: nnscratch only reads its inputs, and read-only buffers are copied
+    where a library (torch) would otherwise share them."""
     backend = net.backend
     if is_device_array(data):
         source = backend_of(data)
@@ -50,9 +58,42 @@ def _to_device(net, data, name, dtype, host=False):
                 f"{name} is an array of {source} but the model lives on {backend}; move it with "
                 f"model.backend.asarray(nnscratch.backend_of({name}).to_numpy({name})), "
                 f"or pass NumPy data, which is moved for you.")
+        if getattr(data, "requires_grad", False):
+            data = data.detach()  # a torch tensor tracked by autograd: read its values only
+        if inputs:
+            _warn_unscaled_integers(backend.xp, data, name)
         return data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
     data = _to_host(data, name)
-    return data if host else backend.asarray(data, dtype=dtype)
+    if inputs:
+        _warn_unscaled_integers(HOST_XP, data, name)
+    if host:
+        return data
+    if dtype is None and data.dtype.kind == "f":
+        dtype = net.dtype  # float targets compute in the model's dtype (a device may lack float64)
+    if not data.flags.writeable and backend.name == "torch":
+        data = np.array(data)  # torch would share (and warn about) a read-only or memory-mapped buffer
+    return backend.asarray(data, dtype=dtype)
+
+
+def _warn_unscaled_integers(xp, x, name):
+    """Integer inputs beyond [-1, 1] (e.g. uint8 pixels 0..255) are used as they are, as
+    Keras and scikit-learn do; say once that they are probably unscaled."""
+    if not xp.isdtype(x.dtype, "integral") or math.prod(x.shape) == 0:
+        return
+    low, high = int(xp.min(x)), int(xp.max(x))
+    if max(abs(low), abs(high)) > 1:
+        warnings.warn(f"{name} holds integers ({x.dtype}, {low}..{high}) and nnscratch does not rescale "
+                      f"inputs; values this large make training unstable (a first loss in the hundreds). "
+                      f"Scale them first, e.g. {name} / 255.0 for 8-bit images, or "
+                      f"nnscratch.datasets.standardize({name}).", DataWarning, stacklevel=_user_stacklevel())
+
+
+def _user_stacklevel():
+    """The ``stacklevel`` that points a warning at the first caller outside nnscratch."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _namespace(net, host):
@@ -75,7 +116,7 @@ def as_inputs(net, X, name="X", host=False):
     """``X`` as a device array ``(n_samples, *net.input_shape)`` of the model's dtype
     (``host=True``: a checked host NumPy array of its own dtype)."""
     xp, dtype = _namespace(net, host)
-    x = _to_device(net, X, name, dtype, host)
+    x = _to_device(net, X, name, dtype, host, inputs=True)
     shape = net.input_shape
     if len(shape) == 1:
         _check_flat(x, name, shape[0])
@@ -134,12 +175,44 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
 
 
 def _mode(net, loss, given_labels):
-    out, k = net.layers[-1], net.n_outputs
-    if k > 1 and (given_labels or isinstance(out, Softmax) or isinstance(loss, CrossEntropy)):
-        return "multiclass"
-    if k == 1 and (given_labels or isinstance(out, Sigmoid) or isinstance(loss, BinaryCrossEntropy)):
-        return "binary"
-    return None
+    """The network's task ("multiclass", "binary"), or None for regression (no accuracy)."""
+    task = net._task or derive_task(net.layers[-1], net.n_outputs, loss, given_labels)
+    return None if task == "regression" else task
+
+
+def labels_given(y):
+    """True when ``y`` holds integer (or bool) class labels of shape ``(n,)``."""
+    if is_device_array(y):
+        xp = array_api_compat.array_namespace(y)
+        return y.ndim == 1 and (xp.isdtype(y.dtype, "integral") or xp.isdtype(y.dtype, "bool"))
+    try:
+        y = np.asarray(y)
+    except (TypeError, ValueError):
+        return False  # as_targets reports it
+    return y.ndim == 1 and y.dtype.kind in "biu"
+
+
+def host_copy(w, dtype):
+    """A new host NumPy array of ``dtype`` holding the values of ``w`` (any backend's array,
+    read-only, memory-mapped, or a torch tensor that requires grad); ``w`` is not touched."""
+    try:
+        if is_device_array(w):
+            return np.asarray(backend_of(w).to_numpy(w), dtype=dtype)
+        return np.array(w, dtype=dtype, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"Weights must be numeric arrays; could not convert a {type(w).__name__} ({exc}).") from None
+
+
+def warn_small_batch(batch_size, X):
+    """Say so when ``batch_size`` asks for more samples than the training set has."""
+    try:
+        n = int(X.shape[0]) if hasattr(X, "shape") else len(X)
+    except (TypeError, IndexError):
+        return  # fit's own checks report it
+    if isinstance(batch_size, int) and not isinstance(batch_size, bool) and 0 < n < batch_size:
+        warnings.warn(f"batch_size={batch_size} but the training set has only {n} sample{'s' * (n != 1)}, "
+                      f"so every epoch is one full-batch step. Pass batch_size=None to ask for that, "
+                      f"or use more data.", DataWarning, stacklevel=_user_stacklevel())
 
 
 def _is_binary_classifier(net, loss):

@@ -38,6 +38,7 @@ class Layer:
     params = ()
     xp = None  # the backend's namespace, cached by build() so the hot path never looks it up
     input_shape = None
+    _network = None  # a weak reference to the Network the layer was built into (one network per layer)
 
     def build(self, backend, rng, init, index):
         """Create parameters on ``backend`` and remember its namespace."""
