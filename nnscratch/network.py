@@ -200,7 +200,7 @@ class Network:
         loss = self.resolve_loss(options.get("loss"))
         self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
         self._fit_loss = options["loss"] = loss
-        validation.warn_small_batch(options.get("batch_size", 32), X)
+        validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
         return train.fit(self, X, y, **options)
 
     @property

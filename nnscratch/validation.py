@@ -77,15 +77,14 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
 
 def _warn_unscaled_integers(xp, x, name):
     """Integer inputs beyond [-1, 1] (e.g. uint8 pixels 0..255) are used as they are, as
-    Keras and scikit-learn do; say once that they are probably unscaled."""
+    Keras and scikit-learn do; warn once (per dtype and call site) that they look unscaled."""
     if not xp.isdtype(x.dtype, "integral") or math.prod(x.shape) == 0:
         return
-    low, high = int(xp.min(x)), int(xp.max(x))
-    if max(abs(low), abs(high)) > 1:
-        warnings.warn(f"{name} holds integers ({x.dtype}, {low}..{high}) and nnscratch does not rescale "
-                      f"inputs; values this large make training unstable (a first loss in the hundreds). "
-                      f"Scale them first, e.g. {name} / 255.0 for 8-bit images, or "
-                      f"nnscratch.datasets.standardize({name}).", DataWarning, stacklevel=_user_stacklevel())
+    if max(abs(int(xp.min(x))), abs(int(xp.max(x)))) > 1:
+        warnings.warn(f"The inputs hold integers ({x.dtype}) beyond [-1, 1], and nnscratch does not rescale "
+                      f"inputs: values this large make training unstable (a first loss in the hundreds). "
+                      f"Scale them first, e.g. X / 255.0 for 8-bit images (nnscratch.datasets loaders do), or "
+                      f"nnscratch.datasets.standardize(X).", DataWarning, stacklevel=_user_stacklevel())
 
 
 def _user_stacklevel():

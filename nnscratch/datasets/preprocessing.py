@@ -1,8 +1,10 @@
 """Host-side helpers: scaling, standardising, one-hot labels, a seeded split."""
 
+import warnings
+
 import numpy as np
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, DataWarning
 
 
 def scale_to_unit(X):
@@ -62,4 +64,16 @@ def train_val_split(X, y, val_fraction=0.1, seed=0, stratify=True):
         val.append(rng.permutation(members)[:n_val])
     is_val = np.zeros(len(y), dtype=bool)
     is_val[np.concatenate(val)] = True
+    _check_split_sizes(len(y), int(is_val.sum()), val_fraction)
     return X[~is_val], y[~is_val], X[is_val], y[is_val]
+
+
+def _check_split_sizes(n, n_val, val_fraction):
+    """No training rows is an error; no validation rows is said (Keras refuses both)."""
+    if n_val == n:
+        raise DataError(f"val_fraction={val_fraction} of {n} rows leaves no rows for training; "
+                        "use a smaller val_fraction or more data.")
+    if n_val == 0:
+        warnings.warn(f"val_fraction={val_fraction} of {n} rows (rounded per class) holds out no rows: the "
+                      "validation set is empty. Use a larger val_fraction or more data, or train without "
+                      "a validation set.", DataWarning, stacklevel=3)
