@@ -16,9 +16,10 @@ from . import serialize, testing, train, validation
 from .backend import Backend, get_backend, host_rng, new_seed
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
-from .layers import Dense, Identity, Layer, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
-from .losses import LOSSES, CrossEntropy, default_loss, get_loss
+from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
+from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
 from .step import predicted_labels
+from .layer_checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task
 
 
@@ -59,10 +60,10 @@ class Network:
 
     def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None, input_shape=None,
                  metadata=None):
-        self.layers = _check_layers(layers, self)
-        self.input_shape = _input_shape(self.layers, input_shape)
+        self.layers = check_layers(layers, self)
+        self.input_shape = input_shape_of(self.layers, input_shape)
         self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
-        _refuse_one_unit_softmax(self.layers, self.input_shape)
+        refuse_one_unit_softmax(self.layers, self.input_shape)
         self._task, self._fit_loss = None, None
         self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
@@ -162,13 +163,13 @@ class Network:
 
     def predict_proba(self, X):
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
-        classifier (a softmax/sigmoid is applied to the logits of an Identity output
-        trained with cross-entropy), the values themselves for regression."""
+        softmax/sigmoid output, or for an Identity output whose loss is (binary)
+        cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
         out = self.forward(X)
-        if self.task == "regression" or not isinstance(self.layers[-1], Identity):
+        loss = self.resolve_loss()
+        if not isinstance(self.layers[-1], Identity) or not isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
             return out
-        squash = Softmax() if isinstance(self.resolve_loss(), CrossEntropy) else Sigmoid()
-        return squash.forward(out)
+        return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
 
     def predict(self, X):
         """What the task calls a prediction (see :attr:`task`).
@@ -284,50 +285,3 @@ class Network:
     def load(cls, path, backend=None, dtype=None):
         """Read a file written by :meth:`save`, onto any backend."""
         return serialize.load(cls, path, backend=backend, dtype=dtype)
-
-
-def _check_layers(layers, network):
-    layers = list(layers) if isinstance(layers, (list, tuple)) else None
-    if not layers or not all(isinstance(layer, Layer) for layer in layers):
-        raise ConfigError("Network expects a non-empty list of layers such as "
-                          "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()].")
-    first = {}
-    for index, layer in enumerate(layers):
-        if id(layer) in first:
-            raise ConfigError(f"Layer {index} ({layer!r}) is the same object as layer {first[id(layer)]}; a layer "
-                              f"keeps its own weights and cached inputs, so it can appear only once. Create a "
-                              f"new one for each place, e.g. {type(layer).__name__}(...), or use copy.deepcopy(layer) "
-                              f"before it goes into a network.")
-        first[id(layer)] = index
-        owner = layer._network() if layer._network is not None else None
-        if owner is not None and owner is not network:
-            raise ConfigError(f"Layer {index} ({layer!r}) already belongs to another Network; building it again "
-                              f"would re-initialise that network's weights. Create new layers for this network, "
-                              f"or copy the whole network with net.to() / Network.from_config(net.get_config()).")
-    return layers
-
-
-def _refuse_one_unit_softmax(layers, input_shape):
-    """A softmax over one unit is always 1: nothing could be learned through it."""
-    shape = tuple(input_shape)
-    for index, layer in enumerate(layers):
-        if isinstance(layer, Softmax) and shape == (1,):
-            raise ConfigError(f"Layer {index} is a Softmax over a single unit, whose output is always 1, so "
-                              f"nothing would be learned. For two classes end with one Sigmoid unit and "
-                              f"loss='binary_cross_entropy' (Network.from_sizes(..., 1) does this), or use "
-                              f"two output units with Softmax.")
-        shape = layer.output_shape(shape)
-
-
-def _input_shape(layers, given):
-    """The per-sample input shape: ``given``, else the first fixed ``Layer.input_shape``."""
-    if given is not None:
-        shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
-        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
-            raise ConfigError(f"input_shape must be a tuple of positive integers such as (1, 28, 28) or (784,); "
-                              f"got {given!r}.")
-        return shape
-    for layer in layers:
-        if layer.input_shape is not None:
-            return tuple(layer.input_shape)
-    raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. Network(layers, input_shape=(784,)).")
