@@ -84,10 +84,10 @@ def _warn_unscaled_integers(xp, x, name):
         warnings.warn(f"The inputs hold integers ({x.dtype}) beyond [-1, 1], and nnscratch does not rescale "
                       f"inputs: values this large make training unstable (a first loss in the hundreds). "
                       f"Scale them first, e.g. X / 255.0 for 8-bit images (nnscratch.datasets loaders do), or "
-                      f"nnscratch.datasets.standardize(X).", DataWarning, stacklevel=_user_stacklevel())
+                      f"nnscratch.datasets.standardize(X).", DataWarning, stacklevel=user_stacklevel())
 
 
-def _user_stacklevel():
+def user_stacklevel():
     """The ``stacklevel`` that points a warning at the first caller outside nnscratch."""
     frame, level = sys._getframe(1), 1
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
@@ -211,7 +211,7 @@ def warn_small_batch(batch_size, X):
     if isinstance(batch_size, int) and not isinstance(batch_size, bool) and 0 < n < batch_size:
         warnings.warn(f"batch_size={batch_size} but the training set has only {n} sample{'s' * (n != 1)}, "
                       f"so every epoch is one full-batch step. Pass batch_size=None to ask for that, "
-                      f"or use more data.", DataWarning, stacklevel=_user_stacklevel())
+                      f"or use more data.", DataWarning, stacklevel=user_stacklevel())
 
 
 def _is_binary_classifier(net, loss):

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from ..errors import ConfigError, DataError, DataWarning
+from ..validation import user_stacklevel
 
 
 def scale_to_unit(X):
@@ -76,4 +77,4 @@ def _check_split_sizes(n, n_val, val_fraction):
     if n_val == 0:
         warnings.warn(f"val_fraction={val_fraction} of {n} rows (rounded per class) holds out no rows: the "
                       "validation set is empty. Use a larger val_fraction or more data, or train without "
-                      "a validation set.", DataWarning, stacklevel=3)
+                      "a validation set.", DataWarning, stacklevel=user_stacklevel())
