@@ -175,6 +175,12 @@ before = [t.detach().clone() for t in (lin.weight, out.weight)]
 net.set_weights([lin.weight.T, lin.bias, out.weight.T, out.bias])
 net.fit(X, (X[:, 0] > 0).astype(np.int64), epochs=2)
 assert all(torch.equal(a, b) for a, b in zip(before, (lin.weight, out.weight)))
+np.save(f"{d}/X.npy", X)
+X_map = np.load(f"{d}/X.npy", mmap_mode="r")  # memory-mapped data, and data tracked by autograd
+net.fit(X_map, (X[:, 0] > 0).astype(np.int64), epochs=1, validation_data=(X_map, (X[:, 0] > 0).astype(np.int64)))
+tracked = torch.tensor(X, requires_grad=True)
+net.fit(tracked, torch.tensor((X[:, 0] > 0).astype(np.int64)), epochs=1)
+assert net.predict(tracked).shape == (16,) and torch.equal(tracked.detach(), torch.tensor(X))
 print("ok")
 """
 
