@@ -196,7 +196,10 @@ class Network:
         """Train on ``(X, y)``; see :func:`nnscratch.train.fit` for the options.
 
         Fixes :attr:`task` from the output layer, the loss and the targets (integer
-        class labels on several outputs: "multiclass"). The data is never modified.
+        class labels on several outputs: "multiclass"); the loss defaults to the one the
+        previous ``fit`` used, else the output layer's. The data is never modified.
+        Integer inputs beyond [-1, 1] and a ``batch_size`` larger than the data warn
+        (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
         loss = self.resolve_loss(options.get("loss"))
         self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
