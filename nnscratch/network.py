@@ -11,8 +11,8 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
 
 import math
 
-from . import serialize, testing, train, validation
-from .backend import Backend, get_backend, host_rng, new_seed
+from . import serialize, streaming, testing, train, validation
+from .backend import Backend, get_backend, host_rng, new_seed, on_device
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Layer, LeakyReLU, ReLU, get_activation, layer_from_config
@@ -56,8 +56,9 @@ class Network:
         self.rng = host_rng(self.seed)
         self.init = None if init is None else get_initializer(init)
         self.optimizer, self.stop_training = None, False
-        for index, layer in enumerate(self.layers):
-            layer.build(self.backend, self.rng, self._default_init(index), index)
+        with self.backend.activate():
+            for index, layer in enumerate(self.layers):
+                layer.build(self.backend, self.rng, self._default_init(index), index)
         if not self.parameters():
             raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
 
@@ -124,23 +125,28 @@ class Network:
         return f"Network([{body}], backend={str(self.backend)!r}, dtype={self.backend.dtype_name!r})"
 
     # ------------------------------------------------------------ running
+    @on_device
     def forward(self, X, return_all=False):
-        """Run the network on ``X (n_samples, n_inputs)``.
+        """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
+        memory when ``X`` does not fit on the device).
 
         Returns the output activations, or with ``return_all=True`` the list
         of every layer's output: a Dense layer's is its pre-activation ``z``,
         an activation's is ``a`` (seed 000's ``z_vectors`` and activations).
         """
-        out, outputs = validation.as_inputs(self, X), []
-        for layer in self.layers:
-            out = layer.forward(out)
-            outputs.append(out)
-        return outputs if return_all else out
+        def run(out):
+            outputs = []
+            for layer in self.layers:
+                out = layer.forward(out)
+                outputs.append(out)
+            return outputs if return_all else out
+        return streaming.in_batches(self, X, run)
 
     def predict_proba(self, X):
         """Output activations (class probabilities for a softmax/sigmoid network)."""
         return self.forward(X)
 
+    @on_device
     def predict(self, X):
         """Predicted classes: argmax of the outputs, or ``p > 0.5`` for one output."""
         return predicted_labels(self.forward(X), self.n_outputs, threshold=0.5)
@@ -185,6 +191,7 @@ class Network:
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
         return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
+    @on_device
     def set_weights(self, weights):
         """Set every parameter from host arrays (shapes must match)."""
         params = self.parameters()

@@ -12,6 +12,7 @@ import warnings
 
 from . import checkpoint as checkpoints
 from . import streaming, validation
+from .backend import on_device
 from .errors import DivergenceError
 from .guard import Guard, nonfinite_flag, snapshot
 from .optim import Adam, get_optimizer
@@ -77,6 +78,7 @@ class History(Callback):
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
 
 
+@on_device
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
         checkpoint_every=1, resume=None, stream=None, augment=None):
@@ -135,7 +137,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     saved = checkpoints.load(source) if source is not None else None
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
-    run = _Run(net, step, streaming.should_stream(net, X, y, validation_data, stream), verbose)
+    streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
+    run = _Run(net, step, streamed, verbose)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
         return _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
@@ -254,19 +257,26 @@ def _read_epoch(net, sums, data, val):
     return {k: float(v) / scale[k] for k, v in zip(keys, values)}
 
 
+@on_device
 def evaluate(net, X, y, loss=None, batch_size=4096):
-    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats."""
+    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats
+    (batch by batch from host memory when ``X`` does not fit on the device)."""
     step = Step(net, loss)
-    data = _prepare(net, step, X, y)
+    data = _prepare(net, step, X, y, host=streaming.should_stream(net, X, y, training=False))
     return _read_epoch(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
 
 
+@on_device
 def compute_gradients(net, X, y, loss=None):
-    """Backprop one batch without updating: ``(loss_float, [grad per parameter])``."""
+    """Backprop one batch without updating: ``(loss_float, [grad per parameter])``
+    (accumulated batch by batch from host memory when ``X`` does not fit on the device)."""
     step = Step(net, loss)
-    data = _prepare(net, step, X, y)
-    x, targets = data.x, data.targets
-    value, _ = step.gradients(x, targets.Y)
+    host = streaming.should_stream(net, X, y, training=False)
+    data = _prepare(net, step, X, y, host=host)
+    if host:
+        value, grads = streaming.accumulate_gradients(step, data)
+        return float(value), grads
+    value, _ = step.gradients(data.x, data.targets.Y)
     return float(value), [p.grad for p in step.params]
 
 

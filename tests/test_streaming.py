@@ -37,8 +37,10 @@ def test_small_device_memory_streams_with_the_same_result(backend, monkeypatch, 
 def test_streaming_decision(monkeypatch):
     net = Network.from_sizes(6, 12, 3, seed=0, backend="numpy")
     X, y = _data()
-    need = streaming.data_bytes(net, X)
-    assert need == 150 * ((6 + 3) * 4 + 8)
+    need = streaming.training_bytes(net, X, batch_size=16)
+    # at least: X as sent (uint8) and in float32, one-hot targets, their shuffled copy, kept outputs twice
+    assert need >= 150 * (6 * (4 + 1) + 3 * 4 * 4)
+    assert streaming.training_bytes(net, X, (X, y), batch_size=16) >= need + 150 * 6 * 4
     monkeypatch.setattr(type(net.backend), "memory_info", lambda self: (need, 10 * need))
     assert streaming.should_stream(net, X, y)
     monkeypatch.setattr(type(net.backend), "memory_info", lambda self: (100 * need, 1000 * need))
