@@ -98,8 +98,13 @@ def _cupy_cuda_major():
 
 def _cuda_problem(library, exc):
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return (f"{library} is installed but no usable CUDA GPU was found ({first}). "
-            "Check the NVIDIA driver with nvidia-smi, or choose backend='numpy'.")
+    if "InsufficientDriver" in first or "driver version is insufficient" in first:
+        fix = (f"The NVIDIA driver is missing or older than {library}'s CUDA {_cupy_cuda_major()} runtime "
+               "needs: install or update it (nvidia-smi shows its version and the CUDA it supports), "
+               "or install the CuPy wheel for that CUDA (nnscratch[cuda12] or [cuda13])")
+    else:
+        fix = "Check the NVIDIA driver and the visible GPUs (nvidia-smi, CUDA_VISIBLE_DEVICES)"
+    return f"{library} is installed but no usable CUDA GPU was found ({first}). {fix}, or choose backend='numpy'."
 
 
 def _torch_device(lib, device):
