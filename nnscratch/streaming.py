@@ -176,7 +176,7 @@ class HostData:
         return Y, (validation._labels_of(self.xp, Y, self.mode) if self.mode else None)
 
 
-def in_batches(net, X, run, name="X", batch_size=INFERENCE_BATCH):
+def in_batches(net, X, run, name="X", batch_size=None):
     """``run(x)`` for device inputs ``x``: on all of ``X`` at once when it fits on the
     device, else batch by batch from host memory, the outputs (an array or a list
     of arrays) concatenated on the device."""
@@ -184,18 +184,19 @@ def in_batches(net, X, run, name="X", batch_size=INFERENCE_BATCH):
         return run(validation.as_inputs(net, X, name=name))
     x = validation.as_inputs(net, X, name=name, host=True)
     stager = net.backend.stager()
-    outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in _batches(x.shape[0], batch_size)]
+    rows = _batches(x.shape[0], batch_size or INFERENCE_BATCH)
+    outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
     concat = net.xp.concat
     if isinstance(outs[0], list):
         return [parts[0] if len(parts) == 1 else concat(list(parts)) for parts in zip(*outs)]
     return outs[0] if len(outs) == 1 else concat(outs)
 
 
-def accumulate_gradients(step, data, batch_size=INFERENCE_BATCH):
+def accumulate_gradients(step, data, batch_size=None):
     """``(loss, grads)`` over all of ``data`` (a HostData), batch by batch: each
     batch's mean loss and gradients weighted by its share of the rows."""
     total, grads = 0.0, None
-    for start, stop in _batches(data.n, batch_size):
+    for start, stop in _batches(data.n, batch_size or INFERENCE_BATCH):
         x, Y = data.batch(None, start, stop)
         value, _ = step.gradients(x, Y)
         weight = (stop - start) / data.n

@@ -180,10 +180,9 @@ def test_gpu_without_toolkit_fails_at_the_probe_and_says_what_to_install(monkeyp
     assert _cupy_device(_fake_cupy(None), "0")[1] == "0"  # a complete install passes the probe
 
 
-def test_the_real_cupy_wheel_on_a_machine_without_gpu(monkeypatch, fresh_backends):
+def test_the_real_cupy_wheel_on_a_machine_without_gpu(monkeypatch, fresh_backends, capsys):
     """cupy-cuda12x imports here, then fails at its first CUDA call: one clear error, auto -> NumPy."""
-    import subprocess
-    import sys
+    from nnscratch.cli import main
     cupy = pytest.importorskip("cupy")
     try:
         if cupy.cuda.runtime.getDeviceCount() > 0:
@@ -194,11 +193,10 @@ def test_the_real_cupy_wheel_on_a_machine_without_gpu(monkeypatch, fresh_backend
     with pytest.raises(BackendUnavailableError, match="no usable CUDA GPU.*(nvidia-smi|driver).*backend='numpy'"):
         nnscratch.get_backend("cupy")
     assert nnscratch.get_backend("auto").name == "numpy"
-    out = subprocess.run([sys.executable, "-m", "nnscratch", "info"], capture_output=True, text=True,
-                         env={k: v for k, v in __import__("os").environ.items() if k != "NNSCRATCH_BACKEND"})
-    assert out.returncode == 0
-    cupy_lines = out.stdout[out.stdout.index("  cupy"):out.stdout.index("  torch")]
-    assert "not usable" in cupy_lines and "no usable CUDA GPU" in cupy_lines and "Traceback" not in out.stderr
+    assert main(["info"]) == 0
+    out = capsys.readouterr()
+    cupy_lines = out.out[out.out.index("  cupy"):out.out.index("  torch")]
+    assert "not usable" in cupy_lines and "no usable CUDA GPU" in cupy_lines and "Traceback" not in out.err
 
 
 def test_torch_mps_and_unknown_torch_devices_are_one_clear_error():

@@ -79,3 +79,73 @@ def test_streamed_one_hot_and_regression_targets(backend):
     reg = Network.from_sizes(6, 4, 1, output=None, seed=0, backend=backend)
     history = reg.fit(X / 255.0, X[:, :1] / 255.0, epochs=2, stream=True)
     assert "accuracy" not in history.history
+
+
+# ------------------------------------------------------------ host traffic of a streamed epoch
+
+class _Counting:
+    """Wrap a backend's ``asarray``: record the rows of every host -> device transfer, and
+    the order of transfers and training steps."""
+
+    def __init__(self, net, monkeypatch):
+        self.rows, self.log = [], []
+        backend, original = net.backend, net.backend.asarray
+
+        def asarray(x, dtype=None):
+            self.rows.append(int(np.shape(x)[0]) if np.ndim(x) else 0)
+            self.log.append("put")
+            return original(x, dtype)
+        monkeypatch.setattr(backend, "asarray", asarray)
+        first, forward = net.layers[0], net.layers[0].forward
+
+        def logged(x, training=False):
+            if training:
+                self.log.append("step")
+            return forward(x, training)
+        monkeypatch.setattr(first, "forward", logged)
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_streaming_moves_one_input_and_one_target_array_per_batch(monkeypatch, shuffle):
+    X, y = _data(80)
+    net = Network.from_sizes(6, 12, 3, seed=0, backend="array_api_strict:device1")
+    counted = _Counting(net, monkeypatch)
+    history = net.fit(X, y, epochs=2, batch_size=16, shuffle=shuffle, validation_data=(X[:20], y[:20]),
+                      stream=True)
+    assert history.params["streamed"]
+    # per epoch: 5 training batches and 1 validation batch, each one inputs + one targets array; nothing else
+    assert len(counted.rows) == 2 * (2 * 5 + 2 * 1), counted.rows
+    assert sorted(set(counted.rows)) == [16, 20]
+    # one batch ahead: when batch k trains, batch k + 1 has already been sent
+    steps = [i for i, event in enumerate(counted.log) if event == "step"]
+    for k, at in enumerate(steps[:5]):
+        assert counted.log[:at].count("put") == 2 * min(k + 2, 5), (k, counted.log)
+
+
+def test_inference_goes_batch_by_batch_when_x_does_not_fit(monkeypatch):
+    X, y = _data(100)
+    X = X / 255.0
+    net = Network.from_sizes(6, 12, 3, seed=0, backend="array_api_strict:device1")
+    b = net.backend
+    whole = {"proba": b.to_numpy(net.predict_proba(X)), "labels": b.to_numpy(net.predict(X)),
+             "all": [b.to_numpy(a) for a in net.forward(X, return_all=True)], "eval": net.evaluate(X, y),
+             "grads": net.compute_gradients(X, y)}
+    counted = _Counting(net, monkeypatch)
+    net.forward(X)
+    assert counted.rows == [100]  # fits: all at once
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "4K")
+    monkeypatch.setattr(streaming, "INFERENCE_BATCH", 16)
+    counted.rows.clear()
+    np.testing.assert_allclose(b.to_numpy(net.predict_proba(X)), whole["proba"], rtol=1e-6)
+    np.testing.assert_array_equal(b.to_numpy(net.predict(X)), whole["labels"])
+    for got, want in zip(net.forward(X, return_all=True), whole["all"]):
+        np.testing.assert_allclose(b.to_numpy(got), want, rtol=1e-6)
+    assert counted.rows and max(counted.rows) <= 16
+    counted.rows.clear()
+    evaluated = net.evaluate(X, y, batch_size=16)
+    assert evaluated == pytest.approx(whole["eval"], rel=1e-6) and max(counted.rows) <= 16
+    counted.rows.clear()
+    loss, grads = net.compute_gradients(X, y)
+    assert loss == pytest.approx(whole["grads"][0], rel=1e-5) and max(counted.rows) <= 16
+    for got, want in zip(grads, whole["grads"][1]):
+        np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=1e-4, atol=1e-6)
