@@ -149,3 +149,39 @@ def test_inference_goes_batch_by_batch_when_x_does_not_fit(monkeypatch):
     assert loss == pytest.approx(whole["grads"][0], rel=1e-5) and max(counted.rows) <= 16
     for got, want in zip(grads, whole["grads"][1]):
         np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=1e-4, atol=1e-6)
+
+
+def test_pinned_staging_never_refills_a_buffer_before_its_copy_finished():
+    """A fake asynchronous copy reads the pinned buffer only when its event completes: if a
+    buffer were refilled too early, an earlier batch would arrive with later rows."""
+    from nnscratch.staging import Pinned, PinnedStager
+
+    class LateCopy:  # the device array of an asynchronous copy: the bytes land when the event completes
+        def __init__(self, view):
+            self.view, self.value = view, None
+
+        def synchronize(self):
+            if self.value is None:
+                self.value = self.view.copy()
+
+    class FakeStager(PinnedStager):
+        allocations = 0
+
+        def allocate(self, shape, dtype):
+            FakeStager.allocations += 1
+            return Pinned(np.empty(shape, dtype))
+
+        def copy(self, pinned, n):
+            late = LateCopy(pinned.host[:n])
+            return late, late
+
+    source = np.arange(50 * 3, dtype=np.float32).reshape(50, 3)
+    order = np.random.default_rng(0).permutation(50)
+    stager = FakeStager(backend=None)
+    batches = [(start, min(start + 8, 50)) for start in range(0, 50, 8)]
+    arrived = [stager.put(source, order[a:b]) for a, b in batches]
+    for late in arrived:
+        late.synchronize()
+    for late, (a, b) in zip(arrived, batches):
+        np.testing.assert_array_equal(late.value, source[order[a:b]])
+    assert FakeStager.allocations == 2  # two buffers, reused (the short last batch fits in one)
