@@ -3,10 +3,10 @@
 One :meth:`Stager.put` per batch and array is the only host -> device traffic
 of a streamed epoch. On a CUDA device the rows are gathered straight into one
 of two page-locked (pinned) host buffers and copied asynchronously
-(``non_blocking=True`` on torch, ``ndarray.set(..., stream=...)`` on CuPy), so
-the copy of the next batch overlaps the step on this one; before a buffer is
-refilled, the event recorded after its last copy is waited on (the copy, not
-the whole stream). Elsewhere (NumPy, torch on the CPU, array-api-strict) the
+(``non_blocking=True`` on torch, ``ndarray.set(..., stream=...)`` on CuPy) on a
+side stream, which the compute stream waits for through an event, so the copy
+of the next batch overlaps the step on this one; before a buffer is refilled,
+the host waits for the event of its last copy (that copy, not the whole device). Elsewhere (NumPy, torch on the CPU, array-api-strict) the
 gathered rows go through :meth:`Backend.asarray` once.
 """
 
@@ -89,7 +89,12 @@ class Pinned:
 
 
 class TorchStager(PinnedStager):
-    """torch on CUDA: ``pin_memory=True`` buffers, ``Tensor.to(device, non_blocking=True)``."""
+    """torch on CUDA: ``pin_memory=True`` buffers, copied with ``non_blocking=True`` on a
+    side stream that the compute stream waits for (an event, not a host sync)."""
+
+    def __init__(self, backend):
+        super().__init__(backend)
+        self._stream = backend._lib.cuda.Stream(device=backend.device)
 
     def allocate(self, shape, dtype):
         torch = self.backend._lib
@@ -97,15 +102,24 @@ class TorchStager(PinnedStager):
         return Pinned(tensor.numpy(), tensor)
 
     def copy(self, pinned, n):
-        torch = self.backend._lib
-        device = pinned.handle[:n].to(self.backend.device, non_blocking=True)
-        event = torch.cuda.Event()
-        event.record()
-        return device, event
+        torch, device = self.backend._lib, self.backend.device
+        host = pinned.handle[:n]
+        target = torch.empty(host.shape, dtype=host.dtype, device=device)  # allocated for the compute stream
+        with torch.cuda.stream(self._stream):
+            target.copy_(host, non_blocking=True)
+            event = torch.cuda.Event()
+            event.record(self._stream)
+        torch.cuda.current_stream(device).wait_event(event)
+        return target, event
 
 
 class CupyStager(PinnedStager):
-    """CuPy: ``cupyx.empty_pinned`` buffers, ``ndarray.set(host, stream=current stream)``."""
+    """CuPy: ``cupyx.empty_pinned`` buffers, copied with ``ndarray.set(host, stream=side)``
+    on a side stream that the current stream waits for."""
+
+    def __init__(self, backend):
+        super().__init__(backend)
+        self._stream = backend._lib.cuda.Stream(non_blocking=True)
 
     def allocate(self, shape, dtype):
         import cupyx
@@ -114,8 +128,9 @@ class CupyStager(PinnedStager):
     def copy(self, pinned, n):
         cupy = self.backend._lib
         host = pinned.host[:n]
-        device = cupy.empty(host.shape, dtype=host.dtype)
-        device.set(host, stream=cupy.cuda.get_current_stream())
-        event = cupy.cuda.Event()
-        event.record()
-        return device, event
+        target = cupy.empty(host.shape, dtype=host.dtype)  # allocated for the current stream
+        target.set(host, stream=self._stream)
+        event = cupy.cuda.Event(disable_timing=True)
+        event.record(self._stream)
+        cupy.cuda.get_current_stream().wait_event(event)
+        return target, event

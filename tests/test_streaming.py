@@ -185,3 +185,55 @@ def test_pinned_staging_never_refills_a_buffer_before_its_copy_finished():
     for late, (a, b) in zip(arrived, batches):
         np.testing.assert_array_equal(late.value, source[order[a:b]])
     assert FakeStager.allocations == 2  # two buffers, reused (the short last batch fits in one)
+
+
+def test_torch_cuda_staging_is_pinned_non_blocking_on_a_side_stream():
+    """A stand-in for torch's CUDA calls records how TorchStager copies a batch."""
+    import contextlib
+    import types
+    from nnscratch.staging import TorchStager
+
+    log, current = [], ["compute"]
+
+    class Tensor:
+        def __init__(self, array, device="cpu", pinned=False):
+            self.array, self.device, self.pinned = array, device, pinned
+            self.shape, self.dtype = array.shape, array.dtype
+
+        def numpy(self):
+            return self.array
+
+        def __getitem__(self, index):
+            return Tensor(self.array[index], self.device, self.pinned)
+
+        def copy_(self, source, non_blocking=False):
+            log.append(("copy", source.pinned, non_blocking, current[0], self.device))
+            self.array[...] = source.array
+
+    class Event:
+        def record(self, stream):
+            log.append(("record", stream))
+
+        def synchronize(self):
+            log.append(("host waits",))
+
+    @contextlib.contextmanager
+    def stream(s):
+        previous, current[0] = current[0], s
+        yield
+        current[0] = previous
+
+    cuda = types.SimpleNamespace(Stream=lambda device: "side", stream=stream, Event=Event,
+                                 current_stream=lambda device: types.SimpleNamespace(
+                                     wait_event=lambda e: log.append(("compute waits", current[0]))))
+    torch = types.SimpleNamespace(
+        cuda=cuda, from_numpy=lambda a: Tensor(a),
+        empty=lambda shape, dtype, pin_memory=False, device="cpu": Tensor(np.empty(shape, dtype), device, pin_memory))
+    stager = TorchStager(types.SimpleNamespace(_lib=torch, device="cuda:0"))
+    source = np.arange(12, dtype=np.float32).reshape(6, 2)
+    batches = [stager.put(source, rows) for rows in (slice(0, 4), np.array([5, 4]), slice(4, 6))]
+    np.testing.assert_array_equal(batches[1].array, source[[5, 4]])
+    copies = [entry for entry in log if entry[0] == "copy"]
+    assert copies == [("copy", True, True, "side", "cuda:0")] * 3  # pinned source, non_blocking, side stream
+    assert [e[0] for e in log[:3]] == ["copy", "record", "compute waits"]
+    assert log.count(("host waits",)) == 1  # only the third batch reuses a buffer, after its first copy
