@@ -2,8 +2,12 @@
 
 A :class:`Backend` owns the array namespace ``xp`` (array-api-compat's view of
 NumPy, CuPy, PyTorch or array-api-strict), the device, the default float
-dtype, and the only two doors between host and device: :meth:`Backend.asarray`
-(host -> device) and :meth:`Backend.to_numpy` (device -> host).
+dtype, and the doors between host and device: :meth:`Backend.asarray`
+(host -> device), :meth:`Backend.stager` (batches streamed from host memory)
+and :meth:`Backend.to_numpy` (device -> host). Everything nnscratch does on a
+backend runs inside :meth:`Backend.activate` (CuPy's ``cupy.cuda.Device(N)``,
+torch's ``torch.cuda.device``), entered by :func:`on_device` on the public
+entry points, so a model on ``cupy:1`` never creates an array on GPU 0.
 
 Choice, most specific first: an explicit ``backend=`` argument, a
 ``with use_backend(...)`` block, the ``NNSCRATCH_BACKEND`` environment
@@ -92,12 +96,25 @@ class Backend:
         Always a copy, never a view: later in-place updates of ``x`` do not show."""
         return ADAPTERS[self.name].to_numpy(self, x)
 
+    def activate(self):
+        """A context manager that makes this backend's device the current one
+        (CuPy ignores ``device=`` in creation functions and uses the current device)."""
+        return ADAPTERS[self.name].activate(self)
+
+    def stager(self):
+        """A host -> device door for streamed batches (pinned, asynchronous on CUDA);
+        see :mod:`nnscratch.staging`."""
+        from .staging import stager_for
+        return stager_for(self)
+
     def synchronize(self):
         """Wait until the device has finished the work queued so far."""
         ADAPTERS[self.name].synchronize(self)
 
     def memory_info(self):
-        """``(free_bytes, total_bytes)`` of the device, or None if unknown."""
+        """``(free_bytes, total_bytes)`` of the device, or None if unknown. Free
+        counts what the allocator caches but does not use (CuPy's memory pool,
+        torch's reserved-but-free memory) and, on the host, ``MemAvailable``."""
         return ADAPTERS[self.name].memory_info(self)
 
     def owns(self, x):
@@ -112,6 +129,16 @@ class Backend:
         """One human line: library, version, device."""
         version = getattr(self._lib, "__version__", "?")
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
+
+
+def on_device(function):
+    """Run ``function(obj, ...)`` inside ``obj.backend.activate()``, where ``obj`` is
+    a Network (or anything with a ``backend``): the one way nnscratch enters a device."""
+    @functools.wraps(function)
+    def wrapper(obj, *args, **kwargs):
+        with obj.backend.activate():
+            return function(obj, *args, **kwargs)
+    return wrapper
 
 
 # ---------------------------------------------------------------- selection

@@ -214,6 +214,8 @@ def report(args, data, net, cfg, history, test, seconds, saved):
         return
     acc = test.get("accuracy")
     score = f"test accuracy {acc:.2%}" if acc is not None else f"test loss {test['loss']:.4f}"
+    if history.timing() and not args.quiet:
+        print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
     if saved and not args.quiet:
         dataset = "" if args.dataset == "mnist-sample" else f" --dataset {args.dataset}"

@@ -12,8 +12,8 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
 import math
 import weakref
 
-from . import serialize, testing, train, validation
-from .backend import Backend, get_backend, host_rng, new_seed
+from . import serialize, streaming, testing, train, validation
+from .backend import Backend, get_backend, host_rng, new_seed, on_device
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
@@ -72,8 +72,9 @@ class Network:
         self.rng = host_rng(self.seed)
         self.init = None if init is None else get_initializer(init)
         self.optimizer, self.stop_training = None, False
-        for index, layer in enumerate(self.layers):
-            layer.build(self.backend, self.rng, self._default_init(index), index)
+        with self.backend.activate():
+            for index, layer in enumerate(self.layers):
+                layer.build(self.backend, self.rng, self._default_init(index), index)
         if not self.parameters():
             raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
         owner = weakref.ref(self)
@@ -148,18 +149,22 @@ class Network:
         return f"Network([{body}], backend={str(self.backend)!r}, dtype={self.backend.dtype_name!r})"
 
     # ------------------------------------------------------------ running
+    @on_device
     def forward(self, X, return_all=False):
-        """Run the network on ``X (n_samples, n_inputs)``.
+        """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
+        memory when ``X`` does not fit on the device).
 
         Returns the output activations, or with ``return_all=True`` the list
         of every layer's output: a Dense layer's is its pre-activation ``z``,
         an activation's is ``a`` (seed 000's ``z_vectors`` and activations).
         """
-        out, outputs = validation.as_inputs(self, X), []
-        for layer in self.layers:
-            out = layer.forward(out)
-            outputs.append(out)
-        return outputs if return_all else out
+        def run(out):
+            outputs = []
+            for layer in self.layers:
+                out = layer.forward(out)
+                outputs.append(out)
+            return outputs if return_all else out
+        return streaming.in_batches(self, X, run)
 
     def predict_proba(self, X):
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
@@ -171,6 +176,7 @@ class Network:
             return out
         return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
 
+    @on_device
     def predict(self, X):
         """What the task calls a prediction (see :attr:`task`).
 
@@ -259,6 +265,7 @@ class Network:
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
         return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
+    @on_device
     def set_weights(self, weights):
         """Set every parameter from a copy of ``weights`` (host arrays, read-only or
         memory-mapped ones too, or arrays of any backend; shapes must match).

@@ -54,6 +54,11 @@ def cpu_info():
             "blas": numpy_blas(), "threads": blas_threads()}
 
 
+def is_gpu(backend):
+    """True for a backend that computes on a GPU (CuPy, torch on CUDA or MPS)."""
+    return backend.name == "cupy" or (backend.name == "torch" and backend.device.type in ("cuda", "mps"))
+
+
 def device_info(backend):
     """The device a :class:`~nnscratch.Backend` computes on, as a dict with a ``label``."""
     info = _gpu_info(backend) or cpu_info()

@@ -10,7 +10,7 @@ import statistics
 import numpy as np
 
 from ..backend import get_backend
-from ..errors import BackendUnavailableError
+from ..errors import BackendUnavailableError, ConfigError
 from . import device, roofline
 from .contenders import NNScratch, make_reference, reference_specs
 
@@ -49,6 +49,11 @@ def plan(options):
 
 def _build(kind, label, spec, X, y, sizes, batch_size, options):
     backend = get_backend(spec, dtype=options["dtype"])
+    with backend.activate():
+        return _make_contender(kind, label, spec, backend, X, y, sizes, batch_size, options)
+
+
+def _make_contender(kind, label, spec, backend, X, y, sizes, batch_size, options):
     if kind == "nnscratch":
         return NNScratch(backend, X, y, sizes, batch_size, lr=options["lr"], seed=options["seed"], name=label)
     if options["dtype"] != "float32":
@@ -60,12 +65,14 @@ def time_round(contenders, epochs, warmup):
     """Warm every contender up, then time ``epochs`` epochs each, alternating (rotating the order)."""
     for c in contenders:
         for _ in range(warmup):
-            c.epoch()
+            with c.backend.activate():
+                c.epoch()
     seconds = {c.name: [] for c in contenders}
     for e in range(epochs):
         shift = e % len(contenders)
         for c in contenders[shift:] + contenders[:shift]:
-            seconds[c.name].append(c.epoch())
+            with c.backend.activate():
+                seconds[c.name].append(c.epoch())
     return seconds
 
 
@@ -80,8 +87,9 @@ def run_batch_size(specs, skipped, X, y, sizes, batch_size, options):
     gemms = {}
     for c in contenders:
         if str(c.backend) not in gemms:
-            gemms[str(c.backend)] = roofline.GemmEpoch(c.backend, sizes, len(X), batch_size,
-                                                       options["repeats"], options["seed"])
+            with c.backend.activate():
+                gemms[str(c.backend)] = roofline.GemmEpoch(c.backend, sizes, len(X), batch_size,
+                                                           options["repeats"], options["seed"])
     seconds = time_round(contenders + list(gemms.values()), options["epochs"], options["warmup"])
     flops = roofline.epoch_flops(sizes, len(X), batch_size)
     return [_row(c, batch_size, seconds[c.name], seconds[gemms[str(c.backend)].name], flops, len(X))
@@ -102,9 +110,11 @@ def run_bench(log=None, **overrides):
     ``log`` (e.g. ``print``) receives one progress line per batch size.
     """
     options = {**DEFAULTS, **overrides}
+    _check_counts(options)
     X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"])
     sizes = (X.shape[1], *options["hidden"], n_classes)
     specs, skipped = plan(options)
+    _check_warmup(specs, options)
     _match_threads(specs)
     rows = []
     for batch_size in options["batch_sizes"]:
@@ -117,6 +127,22 @@ def run_bench(log=None, **overrides):
     return {"options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
             "sizes": list(sizes), "samples": len(X), "rows": rows, "skipped": skipped,
             "devices": devices, "versions": device.versions()}
+
+
+def _check_counts(options):
+    for name, low in (("epochs", 1), ("warmup", 0), ("repeats", 1)):
+        value = options[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigError(f"--{name} must be an integer of at least {low}; got {value!r}. "
+                              f"Pass e.g. --{name} {max(low, DEFAULTS[name])}.")
+
+
+def _check_warmup(specs, options):
+    """A GPU's first epoch compiles kernels and starts cuBLAS: never time it as training."""
+    gpus = [spec for _, _, spec in specs if device.is_gpu(get_backend(spec, dtype=options["dtype"]))]
+    if gpus and options["warmup"] < 1:
+        raise ConfigError(f"--warmup {options['warmup']} on a GPU backend ({', '.join(gpus)}) would time kernel "
+                          "compilation and cuBLAS start-up as if they were training; use --warmup 1 or more.")
 
 
 def _match_threads(specs):

@@ -1,0 +1,103 @@
+"""The backend owns its device: everything runs inside ``Backend.activate()``.
+
+CuPy ignores ``device=`` in its creation functions and allocates on the
+*current* device; a model on ``cupy:1`` is only right if every call runs inside
+``cupy.cuda.Device(1)``. No GPU here, so array-api-strict plays CuPy: its
+creation functions are patched to ignore ``device=`` and use the device the
+strict backend's ``activate()`` made current (``CPU_DEVICE`` outside). A model on
+``device2`` then works only if nnscratch enters its device wherever it creates
+arrays, and array-api-strict refuses any operation mixing devices, so a stray
+array fails the test.
+"""
+
+import contextlib
+import dataclasses
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch import Network, adapters
+
+strict = pytest.importorskip("array_api_strict")
+CREATORS = ("asarray", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",
+            "zeros_like", "ones_like", "empty_like", "full_like")
+
+
+@pytest.fixture
+def cupy_like(monkeypatch):
+    """array-api-strict with CuPy's device semantics; returns the record of entered devices."""
+    current, entered = [strict.Device("CPU_DEVICE")], []
+
+    @contextlib.contextmanager
+    def activate(backend):
+        previous, current[0] = current[0], backend.device
+        entered.append(backend.device_name)
+        try:
+            yield
+        finally:
+            current[0] = previous
+
+    for name in CREATORS:
+        original = getattr(strict, name)
+
+        def create(*args, _original=original, **kwargs):
+            kwargs["device"] = current[0]  # like CuPy: the current device, whatever device= says
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(strict, name, create)
+    patched = dataclasses.replace(adapters.ADAPTERS["array_api_strict"], activate=activate)
+    monkeypatch.setitem(adapters.ADAPTERS, "array_api_strict", patched)
+    return entered
+
+
+def _data(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 4)).astype(np.float32)
+    return X, (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0.5)
+
+
+def _on(device, arrays):
+    return all(a.device == strict.Device(device) for a in arrays)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop"])
+def test_model_on_device2_never_touches_another_device(cupy_like, tmp_path, optimizer):
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, seed=0, backend="array_api_strict:device2")
+    assert _on("device2", [p.value for p in net.parameters()])
+    net.fit(X, y, epochs=2, batch_size=16, optimizer=optimizer, validation_data=(X[:20], y[:20]),
+            checkpoint=tmp_path / "run.ckpt")
+    assert _on("device2", [p.value for p in net.parameters()] + [p.grad for p in net.parameters()])
+    assert _on("device2", [a for state in net.optimizer.state_dict()["state"].values() for a in state.values()])
+    assert _on("device2", [net.predict(X), net.predict_proba(X)] + net.forward(X, return_all=True))
+    assert set(net.evaluate(X, y)) == {"loss", "accuracy"}
+    loss, grads = net.compute_gradients(X, y)
+    assert np.isfinite(loss) and _on("device2", grads)
+    net.save(tmp_path / "m.npz")
+    loaded = Network.load(tmp_path / "m.npz", backend="array_api_strict:device2")
+    assert _on("device2", [p.value for p in loaded.parameters()])
+    np.testing.assert_array_equal(loaded.backend.to_numpy(loaded.predict(X)), net.backend.to_numpy(net.predict(X)))
+    resumed = Network.from_sizes(4, 6, 3, seed=0, backend="array_api_strict:device2")
+    resumed.fit(X, y, epochs=3, batch_size=16, optimizer=optimizer, validation_data=(X[:20], y[:20]),
+                checkpoint=tmp_path / "run.ckpt", resume=True)
+    assert _on("device2", [p.value for p in resumed.parameters()])
+    assert set(cupy_like) == {"device2"}
+
+
+def test_streamed_fit_and_batched_inference_stay_on_the_device(cupy_like, monkeypatch):
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, seed=0, backend="array_api_strict:device2")
+    net.fit(X, y, epochs=2, batch_size=16, stream=True, validation_data=(X[:20], y[:20]))
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "1K")
+    assert _on("device2", [net.predict(X)] + net.compute_gradients(X, y)[1])
+    assert set(net.evaluate(X, y)) == {"loss", "accuracy"}
+
+
+def test_the_fake_catches_a_stray_array(cupy_like):
+    """Without the device context the fake puts new arrays on CPU_DEVICE, and mixing fails."""
+    backend = nnscratch.get_backend("array_api_strict:device2")
+    with backend.activate():
+        w = strict.ones(3)
+        assert (w + backend.asarray(np.ones(3, dtype=np.float32))).device == strict.Device("device2")
+    with pytest.raises(ValueError, match="different devices"):
+        w + strict.zeros(3, device=backend.device)
