@@ -177,3 +177,17 @@ DEVICE_LISTS = {
     "torch": _torch_devices,
     "array_api_strict": lambda lib: [f"array_api_strict:{d}" for d in STRICT_DEVICES],
 }
+
+
+def row_taker(backend):
+    """``take(x, idx)``: rows ``idx`` (non-negative, e.g. a permutation) of ``x`` along axis 0.
+
+    ``xp.take``, except on PyTorch, where array-api-compat's ``take`` adds three
+    operations per call (``lt``, ``add``, ``where``: three kernel launches on
+    CUDA) to map negative indices that a permutation never holds.
+    """
+    if backend.name == "torch":
+        index_select = backend._lib.index_select
+        return lambda x, idx: index_select(x, 0, idx)
+    take = backend.xp.take
+    return lambda x, idx: take(x, idx, axis=0)

@@ -17,6 +17,7 @@ from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Layer, LeakyReLU, ReLU, get_activation, layer_from_config
 from .losses import default_loss, get_loss
+from .params import ParameterBuffer
 from .step import predicted_labels
 
 
@@ -60,6 +61,8 @@ class Network:
             layer.build(self.backend, self.rng, self._default_init(index), index)
         if not self.parameters():
             raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
+        # Every parameter and gradient as a view into one flat array each (None where views cannot be).
+        self.parameter_buffer = ParameterBuffer.adopt(self.parameters())
 
     @classmethod
     def from_sizes(cls, *sizes, hidden="relu", output="softmax", **options):

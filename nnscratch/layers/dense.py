@@ -24,6 +24,7 @@ class Dense(Layer):
         self.input_shape = (n_in,)
         self.init = None if init is None else get_initializer(init)
         self.params, self._x = (), None
+        self._wT = self._wT_of = None  # W.T, a view: follows in-place updates of W at no cost
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -51,11 +52,20 @@ class Dense(Layer):
         return z
 
     def backward(self, dy, need_input_grad=True):
-        """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T."""
+        """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T.
+
+        The gradients go into the parameters' slots of the network's gradient buffer."""
         x = self._cached("_x")
         self.weight.grad = x.T @ dy
         self.bias.grad = self._xp(dy).sum(dy, axis=0)
-        return dy @ self.weight.value.T if need_input_grad else None
+        return dy @ self._weight_t() if need_input_grad else None
+
+    def _weight_t(self):
+        """``W.T``, made once per weight array (a transposed view is an operation of its own)."""
+        w = self.weight.value
+        if self._wT_of is not w:
+            self._wT, self._wT_of = w.T, w
+        return self._wT
 
     def get_config(self):
         config = {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out}
