@@ -267,7 +267,7 @@ def compute_gradients(net, X, y, loss=None):
     data = _prepare(net, step, X, y)
     x, targets = data.x, data.targets
     value, _ = step.gradients(x, targets.Y)
-    return float(value), [p.grad for p in step.params]
+    return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the buffer's views change next step
 
 
 def format_logs(epoch, epochs, logs):
