@@ -17,6 +17,7 @@ from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Layer, LeakyReLU, ReLU, get_activation, layer_from_config
 from .losses import default_loss, get_loss
+from .adapters import Kernels
 from .params import ParameterBuffer
 from .step import predicted_labels
 
@@ -62,7 +63,7 @@ class Network:
         if not self.parameters():
             raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
         # Every parameter and gradient as a view into one flat array each (None where views cannot be).
-        self.parameter_buffer = ParameterBuffer.adopt(self.parameters())
+        self.parameter_buffer = ParameterBuffer.adopt(self.parameters(), Kernels(self.backend))
 
     @classmethod
     def from_sizes(cls, *sizes, hidden="relu", output="softmax", **options):

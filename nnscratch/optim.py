@@ -142,14 +142,16 @@ class SGD(Optimizer):
         return {"momentum": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
 
     def _update(self, p, g, state, lr):
-        if not self.momentum:
+        if self.momentum:
+            buf = state["momentum"]
+            buf *= self.momentum
+            buf += g
+            state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
+            g = g + self.momentum * buf if self.nesterov else buf
+        if hasattr(p, "add_scaled"):
+            p.add_scaled(-lr, g)     # the buffer: one in-place pass, no temporary
+        else:
             p.value -= lr * g
-            return
-        buf = state["momentum"]
-        buf *= self.momentum
-        buf += g
-        state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
-        p.value -= lr * (g + self.momentum * buf) if self.nesterov else lr * buf
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}

@@ -38,8 +38,9 @@ class ParameterBuffer:
     buffer as one big parameter; assigning them copies into the buffer.
     """
 
-    def __init__(self, params):
+    def __init__(self, params, kernels=None):
         params = list(params)
+        self.kernels = kernels
         if not params:
             raise ConfigError("ParameterBuffer needs at least one Parameter.")
         first = params[0].value
@@ -62,11 +63,12 @@ class ParameterBuffer:
             p.bind(value, self.view(self.grads, start, shape))
 
     @classmethod
-    def adopt(cls, params):
+    def adopt(cls, params, kernels=None):
         """A buffer for ``params``, or None when their arrays cannot hold views
-        (no item assignment): the parameters then keep their own arrays."""
+        (no item assignment): the parameters then keep their own arrays.
+        ``kernels`` (:class:`nnscratch.adapters.Kernels`) gives :meth:`add_scaled` its in-place axpy."""
         try:
-            return cls(params)
+            return cls(params, kernels)
         except (TypeError, AttributeError, NotImplementedError):
             for p in params:
                 p.unbind()
@@ -89,6 +91,13 @@ class ParameterBuffer:
             if name in pieces:
                 self.view(flat, start, shape)[...] = pieces[name]
         return flat
+
+    def add_scaled(self, alpha, x):
+        """``values += alpha * x`` in one pass where the library allows (no temporary)."""
+        if self.kernels is None:
+            self.values += alpha * x
+        else:
+            self.kernels.axpy(alpha, x, self.values)
 
     @property
     def value(self):

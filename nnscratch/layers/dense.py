@@ -1,5 +1,6 @@
 """Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
 
+from ..adapters import Kernels
 from ..errors import ConfigError, ShapeError
 from ..init import get_initializer
 from .base import Layer, Parameter
@@ -43,6 +44,7 @@ class Dense(Layer):
             else backend.asarray(b, dtype=backend.dtype)
         self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
         self.params = (self.weight, self.bias)
+        self._kernels = Kernels(backend)
 
     def forward(self, x, training=False):
         if training:
@@ -55,9 +57,9 @@ class Dense(Layer):
         """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T.
 
         The gradients go into the parameters' slots of the network's gradient buffer."""
-        x = self._cached("_x")
-        self.weight.grad = x.T @ dy
-        self.bias.grad = self._xp(dy).sum(dy, axis=0)
+        x, k, w, b = self._cached("_x"), self._kernels, self.weight, self.bias
+        w.grad = k.matmul_into(x.T, dy, w.grad if w.bound else None)  # in the slot where the library can
+        b.grad = k.sum_rows_into(dy, b.grad if b.bound else None)
         return dy @ self._weight_t() if need_input_grad else None
 
     def _weight_t(self):
