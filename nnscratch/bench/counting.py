@@ -156,19 +156,6 @@ def count_step(backend, sizes=(784, 256, 128, 10), batch_size=128, optimizer="sg
             "by_op": {k: v for k, v in sorted(by_op.items(), key=lambda kv: -kv[1]) if v}}
 
 
-def count_table(backends, optimizers=("sgd", "adam"), **options):
-    """Rows ``{"backend", "optimizer", "ops", "transfers"}`` for every countable backend."""
-    rows = []
-    for spec in backends:
-        for name in optimizers:
-            with contextlib.suppress(Exception):
-                counted = count_step(spec, optimizer=name, **options)
-                if counted is not None:
-                    rows.append({"backend": str(spec), "optimizer": name, "ops": counted["ops"],
-                                 "transfers": counted["transfers"]})
-    return rows
-
-
 LAUNCH_US = (5.0, 10.0)  # typical CUDA kernel-launch cost per operation, microseconds
 
 
