@@ -18,6 +18,8 @@ from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
+from .adapters import Kernels
+from .params import ParameterBuffer
 from .step import predicted_labels
 from .layer_checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task
@@ -80,6 +82,8 @@ class Network:
         owner = weakref.ref(self)
         for layer in self.layers:
             layer._network = owner
+        # Every parameter and gradient as a view into one flat array each (None where views cannot be).
+        self.parameter_buffer = ParameterBuffer.adopt(self.parameters(), Kernels(self.backend))
 
     @classmethod
     def from_sizes(cls, *sizes, hidden="relu", output="auto", **options):

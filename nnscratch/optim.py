@@ -1,10 +1,18 @@
 """Optimizers: turn gradients into parameter updates, in place where possible.
 
 ``step(params)`` computes the step's learning rate on the host (a Python
-float, no device read), then calls one ``_update`` per parameter. Per-
-parameter state (momenta, moments) is created lazily on the parameter's own
-device with ``zeros_like``. The update rules follow PyTorch's, so a network
-trained here and in ``torch.optim`` with the same settings agrees step by step.
+float, no device read), then calls one ``_update`` per parameter holder: the
+network's :class:`~nnscratch.params.ParameterBuffer` (all parameters as one
+flat array, so a step is a handful of array operations in total), or each
+Parameter of a plain list. State (momenta, moments) is created lazily on the
+parameter's own device with ``zeros_like``. The update rules follow
+PyTorch's, so a network trained here and in ``torch.optim`` with the same
+settings agrees step by step.
+
+State belongs to the parameters it was made for: an optimizer stepped with
+other parameters (another network, another buffer) starts afresh there, with
+new moments and step count 0. Checkpoints store state per parameter name
+(``state_dict``), whatever the layout in memory.
 
 Updates are written with in-place operators (``m *= b``), which NumPy, CuPy,
 PyTorch and array-api-strict perform in place; for arrays without in-place
@@ -40,42 +48,46 @@ class Optimizer:
         _check("weight_decay", weight_decay)
         self.lr, self.decay, self.weight_decay = float(lr), float(decay), float(weight_decay)
         self.t = 0
-        self.state = {}
+        self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
+        self._owner = None    # the holders ``state`` and ``t`` belong to
+        self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
 
     @property
     def current_lr(self):
         """The learning rate of the next step."""
         return self.lr / (1.0 + self.decay * self.t)
 
-    def foldable_lr(self):
-        """The next step's learning rate if the update is exactly ``w <- w - lr_t g``, else None.
+    def step(self, params):
+        """Update every parameter from its ``grad`` (``dL/dw``, left unchanged), in place
+        where the array allows.
 
-        The training step may then scale the loss gradient by it, so every
-        parameter gradient arrives as ``lr_t g`` and the update is a single
-        subtraction (``step(params, folded=True)``): plain SGD only.
+        ``params`` is a ParameterBuffer (one update over the flat arrays) or a
+        list of Parameters (one update each). Other parameters than the last
+        call's start afresh (see the module docstring).
         """
-        return None
-
-    def step(self, params, folded=False):
-        """Update every parameter from its ``grad``, in place where the array allows.
-
-        ``folded=True`` means each ``grad`` already holds ``lr_t g`` (see
-        :meth:`foldable_lr`) and the update is ``w <- w - grad``.
-        """
+        holders = [params] if hasattr(params, "split") else list(params)
+        self._claim(holders)
         lr = self.current_lr
         self.t += 1
-        if folded:
-            for p in params:
-                p.value -= p.grad
-            return
-        for p in params:
-            g = p.grad
+        for h in holders:
+            g = h.grad
             if self.weight_decay:
-                g = g + self.weight_decay * p.value
-            state = self.state.get(p.name)
+                g = g + self.weight_decay * h.value
+            state = self.state.get(h.name)
             if state is None:
-                state = self.state[p.name] = self._new_state(p)
-            self._update(p, g, state, lr)
+                state = self.state[h.name] = self._new_state(h)
+            self._update(h, g, state, lr)
+
+    def _claim(self, holders):
+        """Tie the state to ``holders``: adopt loaded state, or start afresh for new ones."""
+        owner = self._owner
+        if owner is not None and len(owner) == len(holders) and all(a is b for a, b in zip(owner, holders)):
+            return
+        if owner is not None:  # another network's parameters: its moments and t do not apply here
+            self.t, self.state = 0, {}
+        self._owner, loaded, self._loaded = holders, self._loaded, None
+        if loaded:
+            self.state = {h.name: s for h in holders if (s := _gather(h, loaded))}
 
     def _new_state(self, p):
         return {}
@@ -87,15 +99,22 @@ class Optimizer:
         return {"name": self.name, "lr": self.lr, "decay": self.decay, "weight_decay": self.weight_decay}
 
     def state_dict(self):
-        """Step count and per-parameter state (device arrays), for checkpoints."""
-        return {"config": self.get_config(), "t": self.t,
-                "state": {name: dict(s) for name, s in self.state.items()}}
+        """Step count and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        if self._loaded is not None:
+            per_name = {name: dict(s) for name, s in self._loaded.items()}
+        else:
+            per_name = {}
+            for h in self._owner or ():
+                per_name.update(_scatter(h, self.state.get(h.name, {})))
+        return {"config": self.get_config(), "t": self.t, "state": per_name}
 
     def load_state_dict(self, state, asarray=None):
-        """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device."""
+        """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
+        The next :meth:`step` adopts the state for its parameters."""
         move = asarray or (lambda a: a)
         self.t = int(state["t"])
-        self.state = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self.state, self._owner = {}, None
 
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
@@ -119,21 +138,20 @@ class SGD(Optimizer):
             raise ConfigError("Nesterov momentum needs momentum > 0; got momentum=0.")
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
-    def foldable_lr(self):
-        return None if self.momentum or self.weight_decay else self.current_lr
-
     def _new_state(self, p):
         return {"momentum": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
 
     def _update(self, p, g, state, lr):
-        if not self.momentum:
+        if self.momentum:
+            buf = state["momentum"]
+            buf *= self.momentum
+            buf += g
+            state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
+            g = g + self.momentum * buf if self.nesterov else buf
+        if hasattr(p, "add_scaled"):
+            p.add_scaled(-lr, g)     # the buffer: one in-place pass, no temporary
+        else:
             p.value -= lr * g
-            return
-        buf = state["momentum"]
-        buf *= self.momentum
-        buf += g
-        state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
-        p.value -= lr * (g + self.momentum * buf) if self.nesterov else lr * buf
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -208,6 +226,27 @@ class RMSProp(Optimizer):
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "eps": self.eps}
+
+
+def _scatter(holder, state):
+    """``{parameter name: {slot: array}}`` of one holder's state (views of a buffer's flat state)."""
+    if not hasattr(holder, "split"):
+        return {holder.name: dict(state)} if state else {}
+    per_name = {}
+    for slot, flat in state.items():
+        for name, view in holder.split(flat).items():
+            per_name.setdefault(name, {})[slot] = view
+    return per_name
+
+
+def _gather(holder, loaded):
+    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros)."""
+    if not hasattr(holder, "split"):
+        return dict(loaded.get(holder.name, {}))
+    slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
+    zeros = array_namespace(holder.values).zeros_like(holder.values)
+    return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
+            for slot in slots}
 
 
 def _scaled_square(g, scale):

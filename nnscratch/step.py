@@ -2,8 +2,10 @@
 
 This is the hot path. It stays short and runs unchanged on every backend:
 no host reads, no namespace look-ups beyond the layers' own, no gradient
-for the input layer, the loss's ``1/n`` (and plain SGD's learning rate)
-folded into the output delta, and no per-batch bookkeeping: an epoch keeps
+for the input layer, the loss's ``1/n`` folded into the output delta, every
+gradient written into the network's flat gradient buffer and one optimizer
+update over all parameters at once (:mod:`nnscratch.params`), and no
+per-batch bookkeeping: an epoch keeps
 each batch's outputs and takes the loss and accuracy from them once, at
 the end (the outputs are those of the weights the batch was trained from,
 so the figures are the same as summing per batch).
@@ -11,6 +13,7 @@ so the figures are the same as summing per batch).
 
 from array_api_compat import array_namespace
 
+from .adapters import row_taker
 from .errors import ConfigError
 from .task import binary_threshold
 
@@ -35,6 +38,8 @@ class Step:
         first = next(i for i, layer in enumerate(self.layers) if layer.params)
         self.backward_plan = [(layer, i > first) for i, layer in enumerate(self.layers) if i >= first][::-1]
         self.params = net.parameters()
+        # The flat values/grads of every parameter (a data-parallel run all-reduces ``buffer.grads``).
+        self.buffer = net.parameter_buffer
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
         self.xp = net.xp
@@ -58,10 +63,10 @@ class Step:
         return out
 
     def train_batch(self, x, Y):
-        """One optimisation step without the loss value; returns the outputs (on the device)."""
-        lr = self.optimizer.foldable_lr()
-        out = self.backward(x, Y, 1.0 if lr is None else lr)
-        self.optimizer.step(self.params, folded=lr is not None)
+        """One optimisation step without the loss value; returns the outputs (on the device).
+        Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
+        out = self.backward(x, Y)
+        self.optimizer.step(self.params if self.buffer is None else self.buffer)
         return out
 
     def gradients(self, x, Y):
@@ -93,6 +98,8 @@ class DeviceData:
     def __init__(self, net, x, targets):
         self.backend, self.xp, self.x, self.targets = net.backend, net.xp, x, targets
         self.n, self.mode = x.shape[0], targets.mode
+        self.take = row_taker(net.backend)
+        self._split_of = self._split = self._size = None
 
     def permutation(self, rng):
         """A shuffled order of the rows, drawn on the host and moved to the device."""
@@ -103,8 +110,11 @@ class DeviceData:
         x, Y = self.x, self.targets.Y
         if order is None:
             return x[start:stop, ...], Y[start:stop, ...]
-        idx = order[start:stop]
-        return self.xp.take(x, idx, axis=0), self.xp.take(Y, idx, axis=0)
+        if self._split_of is not order:  # first batch of an epoch: cut ``order`` into batches at once
+            self._split_of, self._size = order, stop - start
+            self._split = _split(self.xp, order, stop - start)
+        idx = self._split[start // self._size]
+        return self.take(x, idx), self.take(Y, idx)
 
     def inputs(self, start, stop):
         return self.x[start:stop, ...]
@@ -114,8 +124,15 @@ class DeviceData:
         Y, labels = self.targets.Y, self.targets.labels
         if order is None:
             return Y, labels
-        take = self.xp.take
-        return take(Y, order, axis=0), None if labels is None else take(labels, order, axis=0)
+        return self.take(Y, order), None if labels is None else self.take(labels, order)
+
+
+def _split(xp, order, size):
+    """``order`` cut into consecutive pieces of ``size`` (the last one shorter): one
+    reshape and one unstack per epoch instead of one slice per batch."""
+    full = (order.shape[0] // size) * size
+    pieces = list(xp.unstack(xp.reshape(order[:full], (-1, size)))) if full else []
+    return pieces + ([order[full:]] if full < order.shape[0] else [])
 
 
 def run_epoch(net, step, data, batch_size, shuffle, per_batch):

@@ -300,7 +300,7 @@ def compute_gradients(net, X, y, loss=None):
         value, grads = streaming.accumulate_gradients(step, data)
         return float(value), grads
     value, _ = step.gradients(data.x, data.targets.Y)
-    return float(value), [p.grad for p in step.params]
+    return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the buffer's views change next step
 
 
 def format_logs(epoch, epochs, logs):

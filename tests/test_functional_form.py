@@ -57,3 +57,17 @@ def test_functional_updates_equal_in_place_updates(make, rng):
         theirs.step([functional])
     np.testing.assert_allclose(functional.value.a, in_place.value, rtol=1e-12)
     assert not np.allclose(in_place.value, w0)
+
+
+def test_parameters_without_item_assignment_keep_their_own_arrays():
+    """No views into a flat buffer are possible: the buffer steps aside and the
+    optimizers above update each parameter, with the same numbers."""
+    from nnscratch.params import ParameterBuffer
+
+    p = Parameter("w", Frozen(np.ones((2, 3))))
+    original = p.value
+    assert ParameterBuffer.adopt([p]) is None
+    assert not p.bound and p.value is original
+    p.grad = Frozen(np.ones((2, 3)))
+    SGD(lr=0.5).step([p])
+    np.testing.assert_allclose(p.value.a, 0.5)

@@ -100,3 +100,33 @@ def test_counting_wrapper_sees_every_door(counting):
     backend.synchronize()
     assert calls["asarray"] == 1 and calls["to_numpy"] == 1 and calls["__float__"] == 1
     assert calls["synchronize"] == 1 and isinstance(nnscratch.get_backend(backend), CountingBackend)
+
+
+# ---------------------------------------------------------------- PyTorch: the dispatcher sees every op
+OPTIMIZERS = {"sgd": lambda: SGD(lr=0.1), "momentum": lambda: SGD(lr=0.1, momentum=0.9),
+              "nesterov": lambda: SGD(lr=0.1, momentum=0.9, nesterov=True), "adam": lambda: Adam(lr=0.01),
+              "rmsprop": lambda: nnscratch.RMSProp(lr=0.01)}
+
+
+def _jitter(X, y, rng):
+    return X + rng.normal(0.0, 0.01, X.shape).astype(X.dtype), y
+
+
+def _torch_traffic(optimizer, batches, augment):
+    """Host-made tensors, host reads and device copies during one fit of ``batches`` batches on torch:cpu."""
+    from nnscratch.bench.counting import torch_counter
+
+    X, y = _data(8 * batches)
+    net = Network.from_sizes(5, 8, 3, seed=0, backend="torch:cpu")
+    with torch_counter() as counter:
+        net.fit(X, y, epochs=2, batch_size=8, optimizer=OPTIMIZERS[optimizer](),
+                validation_data=(X[:20], y[:20]), augment=_jitter if augment else None)
+    return dict(counter.transfers)
+
+
+@pytest.mark.parametrize("augment", [False, True], ids=["plain", "augment"])
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_torch_host_traffic_does_not_grow_with_batches(optimizer, augment):
+    pytest.importorskip("torch")
+    ten, twenty = _torch_traffic(optimizer, 10, augment), _torch_traffic(optimizer, 20, augment)
+    assert ten == twenty, (ten, twenty)

@@ -2,6 +2,8 @@
 
 import json
 
+from .counting import count_lines
+
 COLUMNS = (  # header, row key, format
     ("contender", "name", "{}"), ("batch", "batch_size", "{}"), ("median s", "median", "{:.3f}"),
     ("min s", "min", "{:.3f}"), ("max s", "max", "{:.3f}"), ("samples/s", "samples_per_s", "{:,.0f}"),
@@ -40,6 +42,7 @@ def context(result):
     lines += [f"device {spec}: {info['label']}" for spec, info in result["devices"].items()]
     lines.append("versions: " + ", ".join(f"{k} {v}" for k, v in result["versions"].items()))
     lines += [f"skipped {name}: {reason}" for name, reason in result["skipped"].items()]
+    lines += count_lines(result.get("counts") or {}, min(o["batch_sizes"]))
     return lines
 
 

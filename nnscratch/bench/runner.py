@@ -11,7 +11,7 @@ import numpy as np
 
 from ..backend import get_backend
 from ..errors import BackendUnavailableError, ConfigError
-from . import device, roofline
+from . import counting, device, roofline
 from .contenders import NNScratch, make_reference, reference_specs
 
 DEFAULTS = {"backends": ("numpy",), "hidden": (256, 128), "batch_sizes": (32, 128, 1024), "dtype": "float32",
@@ -124,9 +124,11 @@ def run_bench(log=None, **overrides):
     _add_comparisons(rows)
     backends = [get_backend(spec, dtype=options["dtype"]) for _, _, spec in specs]
     devices = {str(b): device.device_info(b) for b in backends}
+    counts = counting.bench_counts([spec for kind, _, spec in specs if kind == "nnscratch"], sizes,
+                                   min(options["batch_sizes"]), options["dtype"])
     return {"options": {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()},
             "sizes": list(sizes), "samples": len(X), "rows": rows, "skipped": skipped,
-            "devices": devices, "versions": device.versions()}
+            "devices": devices, "versions": device.versions(), "counts": counts}
 
 
 def _check_counts(options):

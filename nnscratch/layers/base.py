@@ -16,12 +16,46 @@ from array_api_compat import array_namespace
 
 
 class Parameter:
-    """A trainable array with its gradient: ``value`` and ``grad`` share shape."""
+    """A trainable array with its gradient: ``value`` and ``grad`` share shape.
 
-    __slots__ = ("name", "value", "grad")
+    In a network both are views into its :class:`~nnscratch.params.ParameterBuffer`
+    (``bound``); assigning ``value`` or ``grad`` then copies into the view, so the
+    buffer always holds the current weights and gradients.
+    """
+
+    __slots__ = ("name", "_value", "_grad", "bound")
 
     def __init__(self, name, value):
-        self.name, self.value, self.grad = name, value, None
+        self.name, self._value, self._grad, self.bound = name, value, None, False
+
+    @property
+    def value(self):
+        return self._value
+
+    @value.setter
+    def value(self, new):
+        if not self.bound:
+            self._value = new
+        elif new is not self._value:  # ``p.value -= d`` is in place: nothing to copy
+            self._value[...] = new
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, new):
+        if not self.bound:
+            self._grad = new
+        elif new is not None and new is not self._grad:  # a bound gradient keeps its slot
+            self._grad[...] = new
+
+    def bind(self, value, grad):
+        """Make ``value`` and ``grad`` these views (done by ParameterBuffer)."""
+        self._value, self._grad, self.bound = value, grad, True
+
+    def unbind(self):
+        self.bound = False
 
     def __repr__(self):
         return f"Parameter({self.name!r}, shape={tuple(self.value.shape)})"

@@ -1,5 +1,6 @@
 """Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
 
+from ..adapters import Kernels
 from ..errors import ConfigError, ShapeError
 from ..init import get_initializer
 from .base import Layer, Parameter
@@ -24,6 +25,7 @@ class Dense(Layer):
         self.input_shape = (n_in,)
         self.init = None if init is None else get_initializer(init)
         self.params, self._x = (), None
+        self._wT = self._wT_of = None  # W.T, a view: follows in-place updates of W at no cost
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -42,6 +44,7 @@ class Dense(Layer):
             else backend.asarray(b, dtype=backend.dtype)
         self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
         self.params = (self.weight, self.bias)
+        self._kernels = Kernels(backend)
 
     def forward(self, x, training=False):
         if training:
@@ -51,11 +54,20 @@ class Dense(Layer):
         return z
 
     def backward(self, dy, need_input_grad=True):
-        """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T."""
-        x = self._cached("_x")
-        self.weight.grad = x.T @ dy
-        self.bias.grad = self._xp(dy).sum(dy, axis=0)
-        return dy @ self.weight.value.T if need_input_grad else None
+        """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T.
+
+        The gradients go into the parameters' slots of the network's gradient buffer."""
+        x, k, w, b = self._cached("_x"), self._kernels, self.weight, self.bias
+        w.grad = k.matmul_into(x.T, dy, w.grad if w.bound else None)  # in the slot where the library can
+        b.grad = k.sum_rows_into(dy, b.grad if b.bound else None)
+        return dy @ self._weight_t() if need_input_grad else None
+
+    def _weight_t(self):
+        """``W.T``, made once per weight array (a transposed view is an operation of its own)."""
+        w = self.weight.value
+        if self._wT_of is not w:
+            self._wT, self._wT_of = w.T, w
+        return self._wT
 
     def get_config(self):
         config = {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out}
