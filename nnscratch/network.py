@@ -77,13 +77,13 @@ class Network:
         with self.backend.activate():
             for index, layer in enumerate(self.layers):
                 layer.build(self.backend, self.rng, self._default_init(index), index)
-        if not self.parameters():
-            raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
+            if not self.parameters():
+                raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
+            # Every parameter and gradient as a view into one flat array each (None where views cannot be).
+            self.parameter_buffer = ParameterBuffer.adopt(self.parameters(), Kernels(self.backend))
         owner = weakref.ref(self)
         for layer in self.layers:
             layer._network = owner
-        # Every parameter and gradient as a view into one flat array each (None where views cannot be).
-        self.parameter_buffer = ParameterBuffer.adopt(self.parameters(), Kernels(self.backend))
 
     @classmethod
     def from_sizes(cls, *sizes, hidden="relu", output="auto", **options):

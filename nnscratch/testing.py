@@ -20,13 +20,14 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
 
     The network is checked as it is: the same layer objects, so a layer whose
     backward is wrong, or state shared between layers, shows up. For the check
-    its parameters are swapped for float64 copies (on its own backend when it
-    has float64, else on the host with NumPy) and restored afterwards, gradients
-    included. For each parameter, up to ``max_entries`` entries (a seeded
+    its parameters are swapped for float64 copies and restored afterwards,
+    gradients included (a backend without float64 checks a float64 NumPy copy). For each parameter, up to ``max_entries`` entries (a seeded
     sample) are perturbed by ``+-eps``; the error of a parameter is
     ``||num - ana|| / (||num|| + ||ana||)`` over those entries.
     """
     X, y = (_to_host(a) for a in (X, y))
+    if not net.backend.has_float64:  # no float64 on that device: check a float64 host copy of it
+        net = net.to("numpy", dtype="float64")
     with _in_float64(net) as wide:
         step = Step(net, loss)
         x = validation.as_inputs(net, X)
@@ -51,33 +52,25 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
 
 @contextlib.contextmanager
 def _in_float64(net):
-    """Swap ``net``'s parameters for float64 copies; yield the function that widens an
-    array the same way. Without float64 on the device the layers run on host NumPy."""
+    """Swap ``net``'s parameters for float64 copies (unbound from the parameter
+    buffer for the check, bound again after); yield the function that widens an array."""
     params = net.parameters()
-    saved = [(p.value, p.grad) for p in params]
-    cached = [layer.__dict__.get("xp", _UNSET) for layer in net.layers]
-    if net.backend.has_float64:
-        xp = net.xp
-        wide = lambda a: xp.astype(a, xp.float64)  # noqa: E731
-    else:
-        wide = lambda a: np.asarray(net.backend.to_numpy(a), dtype=np.float64)  # noqa: E731
-        for layer in net.layers:
-            layer.xp = validation.HOST_XP
+    saved = [(p.value, p.grad, p.bound) for p in params]
+    xp = net.xp
+    wide = lambda a: xp.astype(a, xp.float64)  # noqa: E731
     try:
         for p in params:
+            p.unbind()
             p.value, p.grad = wide(p.value), None
         yield wide
     finally:
-        for p, (value, grad) in zip(params, saved):
-            p.value, p.grad = value, grad
-        for layer, xp in zip(net.layers, cached):
-            if xp is _UNSET:
-                layer.__dict__.pop("xp", None)
+        for p, (value, grad, bound) in zip(params, saved):
+            if bound:
+                p.bind(value, grad)
             else:
-                layer.xp = xp
+                p.value, p.grad = value, grad
 
 
-_UNSET = object()
 
 
 def _central_difference(value, index, eps, loss_at):
