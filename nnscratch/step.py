@@ -11,6 +11,7 @@ so the figures are the same as summing per batch).
 
 from array_api_compat import array_namespace
 
+from .clip import clip_gradients
 from .errors import ConfigError
 
 
@@ -60,6 +61,7 @@ class Step:
         """One optimisation step without the loss value; returns the outputs (on the device)."""
         lr = self.optimizer.foldable_lr()
         out = self.backward(x, Y, 1.0 if lr is None else lr)
+        clip_gradients(self.params, self.optimizer.clip_norm, lr)
         self.optimizer.step(self.params, folded=lr is not None)
         return out
 
