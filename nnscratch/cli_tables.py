@@ -61,8 +61,8 @@ def schedule_for(args, lr, decay, epochs, batches):
     from .schedules import get_schedule
     name = getattr(args, "schedule", None) or ("inverse_time" if decay else "constant")
     warmup = round(getattr(args, "warmup", 0.0) * batches)
-    if name == "constant" and not warmup:
-        return lr
+    if name in ("constant", "inverse_time") and not warmup:
+        return lr  # a plain rate (with --decay: the optimizer's own inverse-time shorthand)
     if decay and name != "inverse_time":
         raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}.")
     options = {"lr": lr, "warmup": warmup}

@@ -110,6 +110,12 @@ def target_index(names, target, header, path):
 
 
 def _features(path, names, data, columns):
+    try:  # the fast way; cell by cell only to say where a bad value is
+        X = np.array([[row[j] for j in columns] for _, row in data], dtype=np.float64)
+        if np.all(np.isfinite(X)):
+            return X
+    except ValueError:
+        pass
     X = np.empty((len(data), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data):
         for k, j in enumerate(columns):
