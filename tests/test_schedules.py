@@ -11,6 +11,9 @@ from nnscratch.errors import ConfigError
 from nnscratch.layers import Parameter
 from nnscratch.schedules import Constant, Cosine, Exponential, InverseTime, StepDecay, get_schedule
 
+pytest.importorskip("array_api_strict")
+from test_host_transfers import _calls_for, counting  # noqa: E402,F401  (the counting device1 backend)
+
 
 def rates(schedule, n):
     return [schedule(t) for t in range(n)]
@@ -123,3 +126,13 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
     assert resumed.optimizer.lr_scale == reference.optimizer.lr_scale
     assert resumed.optimizer.current_lr == reference.optimizer.current_lr
     assert plateau.reductions == ref_plateau.reductions and ref_plateau.reductions   # it did reduce
+
+
+
+def test_schedule_and_clipping_read_nothing_per_batch(counting):
+    """On array-api-strict's device1 (a stand-in GPU), counting every host door and implicit read:
+    transfers per fit do not grow with the number of batches."""
+    backend, calls = counting
+    optimizer = lambda: get_optimizer("momentum", lr=Cosine(0.1, total=48, warmup=4), clip_norm=0.5)  # noqa: E731
+    per_fit = {b: _calls_for(backend, calls, 2, b, optimizer()) for b in (96, 32, 4)}
+    assert per_fit[96] == per_fit[32] == per_fit[4], per_fit

@@ -158,7 +158,7 @@ def encode_target(values, task=None, where="the target", lines=None):
                 "fractional values" if not integral else f"{distinct} distinct values")
             return numbers.astype(np.float32), (), "regression", f"regression ({why})"
     if not numeric and task == "regression":
-        raise DataFormatError(f"{where} holds non-numbers (e.g. {values[0]!r}); regression needs numbers. "
+        raise DataFormatError(f"{where} holds non-numbers (e.g. {str(values[0])!r}); regression needs numbers. "
                               "Pass --task classification or choose another --target.")
     keys = numbers if numeric else values.astype(str)
     classes, y = np.unique(keys, return_inverse=True)
