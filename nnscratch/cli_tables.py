@@ -123,8 +123,18 @@ def prepare_training(data):
     return scaled, metadata
 
 
-def print_notes(data):
-    for note in getattr(data, "notes", ()):
+def print_notes(data, options=None):
+    """The table's notes (target, task, test split), the schedule and clipping, one indented line each."""
+    notes = list(getattr(data, "notes", ()))
+    opt = (options or {}).get("optimizer")
+    if opt is not None and opt.get_config()["lr"] != opt.lr:  # a schedule beyond lr and decay
+        notes.append(f"learning rate: {opt.schedule!r} (in steps)")
+    if opt is not None and opt.clip_norm is not None:
+        notes.append(f"gradients clipped to global norm {opt.clip_norm:g}")
+    for c in (options or {}).get("callbacks") or []:
+        if type(c).__name__ == "ReduceLROnPlateau":
+            notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
+    for note in notes:
         print(f"  {note}")
 
 

@@ -170,7 +170,7 @@ def run(args):
     options = cli_tables.training_options(args, cfg, options, batches)
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
-        cli_tables.print_notes(data)
+        cli_tables.print_notes(data, options)
     start = time.perf_counter()
     history = train(net, X, y, cfg, options)
     seconds = time.perf_counter() - start
