@@ -219,3 +219,15 @@ def test_pandas_if_installed():
     net = Network.from_sizes(4, 8, 3, seed=0)
     net.fit(frame, pd.Series(y), epochs=1, batch_size=16)
     assert net.backend.to_numpy(net.predict(frame)).shape == (60,)
+
+
+def test_metrics_on_every_backend_match_scikit_learn(backend):
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y, f = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
+    f[:, 1] = y[:, 1] * 0.9 + 0.1
+    dy, df = (backend.asarray(a, dtype=backend.dtype) for a in (y, f))
+    tol = dict(rel=1e-5 if backend.dtype_name == "float64" else 1e-4)
+    assert r2(dy, df) == pytest.approx(metrics.r2_score(y, f), **tol)
+    assert mae(dy, df) == pytest.approx(metrics.mean_absolute_error(y, f), **tol)
+    assert rmse(dy, df) == pytest.approx(np.sqrt(metrics.mean_squared_error(y, f)), **tol)
