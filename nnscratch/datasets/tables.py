@@ -26,7 +26,7 @@ MAX_CLASSES = 50
 TASKS = ("classification", "regression")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TableDataset(Dataset):
     """A :class:`Dataset` read from a table, with what the command line reports about it.
 
@@ -63,8 +63,8 @@ def read_rows(path):
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
                                    "(one row per sample, the target in one column).")
     with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = [(n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1)
-                if any(c.strip() for c in row)]
+        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
+        rows = [(n, row) for n, row in stripped if any(row)]
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
