@@ -13,6 +13,7 @@ rises linearly, ``lr_t = lr * (t + 1) / warmup``, then the schedule runs with
 """
 
 import math
+import numbers
 
 from .errors import ConfigError, unknown_name
 
@@ -167,8 +168,8 @@ def _number(label, value, positive=False):
 
 
 def _steps(label, value, allow_zero=False):
-    ok = isinstance(value, int) and not isinstance(value, bool) and value >= (0 if allow_zero else 1)
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= (0 if allow_zero else 1)
     if not ok:
         least = 0 if allow_zero else 1
         raise ConfigError(f"Invalid {label}: expected a whole number of steps >= {least}, got {value!r}.")
-    return value
+    return int(value)
