@@ -126,6 +126,14 @@ def test_interrupted_and_resumed_equals_uninterrupted(tmp_path):
     assert resumed.optimizer.lr_scale == reference.optimizer.lr_scale
     assert resumed.optimizer.current_lr == reference.optimizer.current_lr
     assert plateau.reductions == ref_plateau.reductions and ref_plateau.reductions   # it did reduce
+    # without an optimizer, fit rebuilds it (schedule and clip_norm included) from the checkpoint
+    again = Network.from_sizes(5, 16, 3, seed=7)
+    again.fit(X, y, epochs=6, batch_size=16, callbacks=[ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1,
+                                                                          min_delta=0.1)],
+              resume=tmp_path / "run.ckpt")
+    assert again.optimizer.schedule == reference.optimizer.schedule and again.optimizer.clip_norm == 0.5
+    for a, b in zip(reference.get_weights(), again.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 
