@@ -12,7 +12,7 @@ row (line of the file) and the column. Host-side: NumPy only.
 
 import csv
 import pathlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
