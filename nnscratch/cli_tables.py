@@ -143,7 +143,7 @@ def test_scores(net, data, test):
     if not is_regression(data):
         return test
     from .metrics import regression_scores
-    out = net.backend.to_numpy(net.predict_proba(data.X_test))
+    out = net.backend.to_numpy(net.forward(data.X_test))
     return {**test, **regression_scores(np.asarray(data.y_test, dtype=np.float64), out.astype(np.float64))}
 
 
@@ -172,7 +172,7 @@ def evaluate_table(args, net, data):
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = standardize_for(net, X)
     scores = net.evaluate(X, y)
-    out = net.backend.to_numpy(net.predict_proba(X)).astype(np.float64)
+    out = net.backend.to_numpy(net.forward(X)).astype(np.float64)
     scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
@@ -212,7 +212,7 @@ def predict_table(args, net):
     for path in args.inputs:
         X = np.load(path, allow_pickle=False).reshape(-1, net.n_inputs) if str(path).endswith(".npy") \
             else table_rows(path, net)
-        out = net.backend.to_numpy(net.predict_proba(standardize_for(net, X))).astype(np.float64)
+        out = net.backend.to_numpy(net.forward(standardize_for(net, X))).astype(np.float64)
         for i, row in enumerate(out):
             where = path if len(out) == 1 else f"{path}[{i}]"
             print(_prediction(where, row, meta.get("task"), names, args.json))
