@@ -14,6 +14,8 @@ from .network import Network
 from .optim import SGD, Adam, RMSProp, get_optimizer
 from .train import Callback, History
 from .callbacks import EarlyStopping
+from .callbacks import ReduceLROnPlateau
+from .schedules import Constant, Cosine, Exponential, InverseTime, StepDecay
 from . import datasets, errors
 
 __version__ = "0.1.0"
@@ -24,3 +26,4 @@ __all__ = [
     "Parameter", "RMSProp", "ReLU", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
     "available_backends", "backend_of", "datasets", "errors", "get_backend", "get_optimizer", "use_backend",
 ]
+__all__ += ["ReduceLROnPlateau", "Constant", "Cosine", "Exponential", "InverseTime", "StepDecay"]

@@ -72,3 +72,74 @@ class EarlyStopping(Callback):
     def __repr__(self):
         return (f"EarlyStopping(patience={self.patience}, monitor={self.monitor!r}, "
                 f"restore_best={self.restore_best})")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs without an improvement larger than ``min_delta``
+    the optimizer's ``lr_scale`` is multiplied by ``factor`` (never below
+    ``min_lr`` for the rate itself), then ``cooldown`` epochs pass before
+    counting again. Works with any schedule: it scales what the schedule gives.
+    The scale lives in the optimizer (saved in checkpoints), the counters here
+    (saved by :meth:`get_state`), so a resumed run reduces when an
+    uninterrupted one would.
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=0.0, cooldown=0, min_lr=0.0,
+                 verbose=False):
+        if not isinstance(factor, (int, float)) or not 0 < factor < 1:
+            raise ConfigError(f"ReduceLROnPlateau factor must be in (0, 1); got {factor!r}. Pass e.g. factor=0.5.")
+        for label, value in (("min_delta", min_delta), ("min_lr", min_lr)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"ReduceLROnPlateau {label} must be a non-negative number; got {value!r}.")
+        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
+            raise ConfigError(f"ReduceLROnPlateau cooldown must be a whole number of epochs >= 0; got {cooldown!r}.")
+        self.patience = check_positive_int("patience", patience)
+        self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
+        self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
+        self.sign = -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+        self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed = False
+
+    def on_train_begin(self, network):
+        if not self._resumed:
+            self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed = False
+
+    def on_epoch_end(self, epoch, logs, network):
+        key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
+        if key not in logs:
+            raise ConfigError(f"ReduceLROnPlateau monitors {self.monitor!r}, which this run does not report; "
+                              f"expected one of {sorted(k for k in logs if k != 'seconds')}.")
+        value = self.sign * logs[key]
+        if self.cooling:
+            self.cooling -= 1
+        if value < self.best - self.min_delta:
+            self.best, self.wait = value, 0
+        elif not self.cooling:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self._reduce(epoch, network.optimizer)
+
+    def _reduce(self, epoch, optimizer):
+        lr = optimizer.current_lr
+        new = max(lr * self.factor, self.min_lr)
+        if lr > 0 and new < lr:
+            optimizer.lr_scale *= new / lr
+            self.reductions.append(epoch)
+            if self.verbose:
+                print(f"epoch {epoch + 1}: {self.monitor} has not improved for {self.wait} epochs; "
+                      f"learning rate {lr:.3g} -> {new:.3g}", flush=True)
+        self.wait, self.cooling = 0, self.cooldown
+
+    def get_state(self):
+        return {"best": self.best, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
+
+    def set_state(self, state):
+        self.best, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
+        self.reductions = list(state["reductions"])
+        self._resumed = True
+
+    def __repr__(self):
+        return f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor}, patience={self.patience})"

@@ -1,9 +1,9 @@
 """Checkpoints: everything needed to continue a run exactly where it stopped.
 
 A checkpoint is one ``.npz`` (written atomically, read without pickle, see
-:mod:`nnscratch.serialize`) holding the weights, the optimizer state (step
-count, momenta, Adam moments), the host RNG state, the history, the epoch
-reached, and the best epoch's weights when ``restore_best`` is on. Arrays are
+:mod:`nnscratch.serialize`) holding the weights, the optimizer state (config
+with its learning-rate schedule, step count, lr scale, momenta, Adam moments),
+the host RNG state, the history, the epoch reached, and the best epoch's weights when ``restore_best`` is on. Arrays are
 stored as host NumPy, so a checkpoint from one backend resumes on another.
 """
 
@@ -22,7 +22,8 @@ def save(path, net, *, epoch, history, guard=None, callbacks=()):
     state = opt.state_dict()
     header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),
               "epoch": int(epoch), "backend": str(net.backend), "optimizer": state["config"],
-              "optimizer_t": state["t"], "rng": net.rng.bit_generator.state,
+              "optimizer_t": state["t"], "optimizer_lr_scale": state.get("lr_scale", 1.0),
+              "rng": net.rng.bit_generator.state,
               "history": {"history": history.history, "epoch": history.epoch, "params": history.params},
               "callbacks": {type(c).__name__: c.get_state() for c in callbacks if hasattr(c, "get_state")}}
     arrays = {f"w/{p.name}": to_numpy(p.value) for p in net.parameters()}
@@ -68,7 +69,8 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
                 name, slot = key[4:].rsplit("/", 1)
                 opt_state.setdefault(name, {})[slot] = value
         asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
-        net.optimizer.load_state_dict({"t": header["optimizer_t"], "state": opt_state}, asarray=asarray)
+        net.optimizer.load_state_dict({"t": header["optimizer_t"], "state": opt_state,
+                                       "lr_scale": header.get("optimizer_lr_scale", 1.0)}, asarray=asarray)
         net.rng.bit_generator.state = header["rng"]
         if guard is not None and "best" in header:
             guard.best = [asarray(arrays[f"best/{p.name}"]) for p in params]

@@ -102,16 +102,19 @@ def add_backend_options(parser):
 def add_dataset_options(parser, default="mnist-sample"):
     parser.add_argument("--dataset", default=default, metavar="NAME",
                         help="mnist-sample (shipped, default), mnist, fashion-mnist, csv:PATH, "
-                             "xor, spirals, moons, blobs")
+                             "npz:PATH, npy:X.npy,y.npy, xor, spirals, moons, blobs")
     parser.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
                         "IDX files (default: search $NNSCRATCH_DATA, ~/.cache/nnscratch, /usr/share/datasets)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    from .cli_tables import add_table_options
+    add_table_options(parser)
 
 
 def load_data(args):
     """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``)."""
+    from .cli_tables import table_options
     from .datasets import load_dataset
-    return load_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed)
+    return load_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed, **table_options(args))
 
 
 def fits(net, data, model_path):

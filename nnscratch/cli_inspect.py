@@ -5,6 +5,7 @@ import pathlib
 
 import numpy as np
 
+from . import cli_tables
 from .cli import add_backend_options, add_dataset_options, fits, load_data
 
 
@@ -49,7 +50,10 @@ def run_evaluate(args):
     net = load_model(args)
     data = load_data(args)
     fits(net, data, args.model)
+    if cli_tables.is_regression(data) or net.metadata.get("task") == "regression":
+        return cli_tables.evaluate_table(args, net, data)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    X = cli_tables.standardize_for(net, X)
     scores = net.evaluate(X, y)
     predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
@@ -97,6 +101,8 @@ def matrix_text(m):
 
 def run_predict(args):
     net = load_model(args)
+    if cli_tables.is_table_model(net):
+        return cli_tables.predict_table(args, net)
     names = class_names(args.classes)
     for path in args.inputs:
         X, notes = read_inputs(path, net.n_inputs)

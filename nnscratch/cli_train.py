@@ -5,6 +5,7 @@ import math
 import sys
 import time
 
+from . import cli_tables
 from .cli import add_backend_options, add_dataset_options, load_data
 
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
@@ -44,6 +45,7 @@ def register(subparsers):
                    "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, default=0.1, metavar="FRACTION",
                    help="share of the training set held out for validation (default 0.1; 0: none)")
+    cli_tables.add_schedule_options(p)
     add_backend_options(p)
     p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
@@ -62,7 +64,7 @@ def register(subparsers):
 
 def settings(args, data):
     """Resolved hyper-parameters: the dataset's defaults overridden by the options."""
-    base = DEFAULTS.get(data.name, IMAGE_DEFAULTS)
+    base = cli_tables.table_defaults(data, DEFAULTS.get(data.name, IMAGE_DEFAULTS))
     if args.layers:
         sizes = parse_layers(args.layers, data)
     else:
@@ -93,8 +95,8 @@ def parse_layers(text, data):
 def build_network(args, cfg):
     from .network import Network
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
-    return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"],
-                              output="sigmoid" if binary else "softmax",
+    output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"
+    return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,
                               seed=args.seed, backend=args.backend, dtype=args.dtype)
 
 
@@ -153,23 +155,26 @@ def fit_options(args, cfg, val, callbacks):
 
 
 def run(args):
-    data = load_data(args)
-    cfg = settings(args, data)
+    data, metadata = cli_tables.prepare_training(load_data(args))
+    cfg = dict(settings(args, data), regression=cli_tables.is_regression(data))
     if not args.no_save:
         check_out(args.out)
     net = build_network(args, cfg)
+    net.metadata.update(metadata)
     X, y, val = split(args, data)
     n_train = len(X) * (1 + cfg["augment"])
     batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
     live = live_view(args)
     options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)] + ([live] if live else []))
+    options = cli_tables.training_options(args, cfg, options, batches)
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
+        cli_tables.print_notes(data, options)
     start = time.perf_counter()
     history = train(net, X, y, cfg, options)
     seconds = time.perf_counter() - start
-    test = net.evaluate(data.X_test, data.y_test, loss=args.loss)
+    test = cli_tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
     saved = None if args.no_save else net.save(args.out)
     if args.history:
         history.to_json(args.history)
@@ -208,12 +213,12 @@ def report(args, data, net, cfg, history, test, seconds, saved):
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
               "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
-              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved}
+              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved,
+              **cli_tables.json_scores(test)}
     if args.json:
         print(json.dumps(result))
         return
-    acc = test.get("accuracy")
-    score = f"test accuracy {acc:.2%}" if acc is not None else f"test loss {test['loss']:.4f}"
+    score = cli_tables.score_text(test)
     if history.timing() and not args.quiet:
         print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")

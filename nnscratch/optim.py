@@ -24,6 +24,7 @@ import math
 
 from array_api_compat import array_namespace
 
+from . import schedules
 from .errors import ConfigError, unknown_name
 
 
@@ -32,21 +33,32 @@ class Optimizer:
 
     Parameters
     ----------
-    lr : float
-        Learning rate, > 0.
+    lr : float or Schedule
+        Learning rate, > 0, or a schedule of it (:mod:`nnscratch.schedules`,
+        e.g. ``Cosine(0.1, total=1000, warmup=100)``).
     decay : float
-        Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t.
+        Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t
+        (shorthand for ``lr=InverseTime(lr, decay)``).
     weight_decay : float
         L2 penalty: ``g <- g + weight_decay * w`` before the update.
+
+    Attributes
+    ----------
+    lr_scale : float
+        Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
+    clip_norm : float or None
+        Clip the gradients to this global norm before each step
+        (:func:`nnscratch.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
     """
 
     name = "?"
+    clip_norm = None
 
     def __init__(self, lr, decay=0.0, weight_decay=0.0):
-        _check("lr", lr, positive=True)
-        _check("decay", decay)
+        self.schedule = _schedule(lr, decay)
         _check("weight_decay", weight_decay)
-        self.lr, self.decay, self.weight_decay = float(lr), float(decay), float(weight_decay)
+        self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
+        self.lr_scale = 1.0
         self.t = 0
         self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
         self._owner = None    # the holders ``state`` and ``t`` belong to
@@ -54,8 +66,8 @@ class Optimizer:
 
     @property
     def current_lr(self):
-        """The learning rate of the next step."""
-        return self.lr / (1.0 + self.decay * self.t)
+        """The learning rate of the next step (a host float)."""
+        return self.lr_scale * self.schedule(self.t)
 
     def step(self, params):
         """Update every parameter from its ``grad`` (``dL/dw``, left unchanged), in place
@@ -96,17 +108,20 @@ class Optimizer:
         raise NotImplementedError
 
     def get_config(self):
-        return {"name": self.name, "lr": self.lr, "decay": self.decay, "weight_decay": self.weight_decay}
+        plain = self.schedule == _schedule(self.lr, self.decay)  # a number (and decay) says it all
+        lr = self.lr if plain else self.schedule.get_config()
+        config = {"name": self.name, "lr": lr, "decay": self.decay, "weight_decay": self.weight_decay}
+        return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
 
     def state_dict(self):
-        """Step count and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
         if self._loaded is not None:
             per_name = {name: dict(s) for name, s in self._loaded.items()}
         else:
             per_name = {}
             for h in self._owner or ():
                 per_name.update(_scatter(h, self.state.get(h.name, {})))
-        return {"config": self.get_config(), "t": self.t, "state": per_name}
+        return {"config": self.get_config(), "t": self.t, "lr_scale": self.lr_scale, "state": per_name}
 
     def load_state_dict(self, state, asarray=None):
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
@@ -115,6 +130,7 @@ class Optimizer:
         self.t = int(state["t"])
         self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
         self.state, self._owner = {}, None
+        self.lr_scale = float(state.get("lr_scale", 1.0))
 
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
@@ -256,6 +272,18 @@ def _scaled_square(g, scale):
     return square
 
 
+def _schedule(lr, decay):
+    """The Schedule behind ``lr`` and ``decay``: a number is Constant, or InverseTime with decay."""
+    if isinstance(lr, (schedules.Schedule, dict)):
+        if decay:
+            raise ConfigError(f"decay={decay} is the InverseTime schedule; with a schedule as lr pass "
+                              "decay=0 (or lr=InverseTime(lr, decay) alone).")
+        return schedules.get_schedule(lr)
+    _check("lr", lr, positive=True)
+    _check("decay", decay)
+    return schedules.InverseTime(lr, decay) if decay else schedules.Constant(lr)
+
+
 def _check(label, value, positive=False):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not ok or value < 0 or (positive and value == 0):
@@ -271,14 +299,20 @@ OPTIMIZERS = {"sgd": (SGD, {}), "momentum": (SGD, {"momentum": 0.9}),
 def get_optimizer(spec="adam", **options):
     """An optimizer from a name ("sgd", "momentum", "nesterov", "adam",
     "rmsprop") with keyword options, a config dict, or an Optimizer."""
-    if isinstance(spec, Optimizer):
-        return spec
     if isinstance(spec, dict):
         options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
         spec = spec.get("name")
-    key = str(spec).lower()
-    if key not in OPTIMIZERS:
-        raise unknown_name("optimizer", spec, OPTIMIZERS)
-    cls, defaults = OPTIMIZERS[key]
-    options = {k: v for k, v in options.items() if v is not None}
-    return cls(**{**defaults, **options})
+    clip_norm = options.pop("clip_norm", None)
+    if isinstance(spec, Optimizer):
+        optimizer = spec
+    else:
+        key = str(spec).lower()
+        if key not in OPTIMIZERS:
+            raise unknown_name("optimizer", spec, OPTIMIZERS)
+        cls, defaults = OPTIMIZERS[key]
+        options = {k: v for k, v in options.items() if v is not None}
+        optimizer = cls(**{**defaults, **options})
+    if clip_norm is not None:
+        _check("clip_norm", clip_norm, positive=True)
+        optimizer.clip_norm = float(clip_norm)
+    return optimizer

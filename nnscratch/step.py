@@ -14,6 +14,7 @@ so the figures are the same as summing per batch).
 from array_api_compat import array_namespace
 
 from .adapters import row_taker
+from .clip import clip_gradients
 from .errors import ConfigError
 from .task import binary_threshold
 
@@ -40,6 +41,7 @@ class Step:
         self.params = net.parameters()
         # The flat values/grads of every parameter (a data-parallel run all-reduces ``buffer.grads``).
         self.buffer = net.parameter_buffer
+        self.holders = self.params if self.buffer is None else [self.buffer]  # what the optimizer updates
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
         self.xp = net.xp
@@ -66,7 +68,8 @@ class Step:
         """One optimisation step without the loss value; returns the outputs (on the device).
         Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
         out = self.backward(x, Y)
-        self.optimizer.step(self.params if self.buffer is None else self.buffer)
+        clip_gradients(self.holders, self.optimizer.clip_norm)
+        self.optimizer.step(self.holders)
         return out
 
     def gradients(self, x, Y):

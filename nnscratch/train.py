@@ -100,8 +100,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
 
     Parameters
     ----------
-    X : array (n_samples, n_inputs), NumPy or the model's backend
-    y : integer labels (n_samples,) or targets (n_samples, n_outputs)
+    X : array (n_samples, n_inputs), NumPy or the model's backend, or anything
+        with ``__array__`` or ``to_numpy()`` (a pandas DataFrame)
+    y : integer labels (n_samples,) or targets (n_samples, n_outputs), likewise
     epochs : int
         Total number of epochs (a resumed run continues up to this number).
     batch_size : int or None

@@ -35,6 +35,8 @@ def is_device_array(x):
 
 
 def _to_host(data, name):
+    if hasattr(data, "to_numpy") and not hasattr(data, "__array__"):
+        data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
     try:
         host = np.asarray(data)
     except (TypeError, ValueError) as exc:

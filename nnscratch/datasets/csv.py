@@ -55,3 +55,15 @@ def load_digits_csv(path, *, raw=False):
         raise DataFormatError(f"{path}: pixel values must be 0..255, got {pix.min()}..{pix.max()}.")
     y = labels(table[:, 0]) if has_label else None
     return pixels(pix.astype(np.uint8), raw), y
+
+
+def digits_layout(path):
+    """"labelled" or "unlabelled" for a digit-recognizer CSV (785 or 784 columns of
+    label/pixels), else None (any other table)."""
+    with open(path, encoding="utf-8") as f:
+        first = [c.strip().lower() for c in f.readline().split(",")]
+    if len(first) == 785 and first[0] in ("label", *(str(d) for d in range(10))):
+        return "labelled"
+    if len(first) == 784 and first[0] == "pixel0":
+        return "unlabelled"
+    return None

@@ -49,7 +49,7 @@ def one_hot(y, n_classes=None, dtype=np.float32):
 def train_val_split(X, y, val_fraction=0.1, seed=0, stratify=True):
     """Split off a seeded validation set.
 
-    With ``stratify`` every class keeps (about) the same share in both parts.
+    With ``stratify`` every class (integer labels) keeps (about) the same share in both parts.
     Returns ``(X_train, y_train, X_val, y_val)``.
     """
     X, y = np.asarray(X), np.asarray(y)
@@ -58,7 +58,8 @@ def train_val_split(X, y, val_fraction=0.1, seed=0, stratify=True):
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if stratify and y.ndim == 1 else [np.arange(len(y))]
+    by_class = stratify and y.ndim == 1 and y.dtype.kind in "biu"  # float targets (regression): no strata
+    groups = [np.flatnonzero(y == c) for c in np.unique(y)] if by_class else [np.arange(len(y))]
     val = []
     for members in groups:
         n_val = int(round(len(members) * val_fraction))

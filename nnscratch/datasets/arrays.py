@@ -1,0 +1,98 @@
+"""Datasets from NumPy files: an ``.npz`` archive or a pair of ``.npy`` files.
+
+``.npz``: arrays ``X`` and ``y`` (a seeded test split is held out), or
+``X_train``, ``y_train``, ``X_test``, ``y_test``. ``.npy``: ``X.npy,y.npy``.
+Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.tables.encode_target`):
+string or few-valued integer targets are classes, fractional ones regression.
+Files are read without pickle.
+"""
+
+import pathlib
+
+import numpy as np
+
+from ..errors import DataFormatError, DatasetNotFoundError
+from .tables import encode_target, split_table
+
+PAIRS = (("X", "y"), ("X_train", "y_train", "X_test", "y_test"))
+
+
+def _load(path):
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"{path} does not exist; pass an .npz with arrays X, y (or X_train, "
+                                   "y_train, X_test, y_test) or two .npy files as npy:X.npy,y.npy.")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataFormatError(f"{path}: not a NumPy .npy/.npz file without pickled objects ({exc}).") from None
+
+
+def _features(path, name, X, n):
+    X = np.asarray(X)
+    if X.dtype.kind not in "biuf":
+        raise DataFormatError(f"{path}: {name} has dtype {X.dtype}; features must be numbers.")
+    X = X.reshape(len(X), -1) if X.ndim != 2 else X
+    if len(X) != n:
+        raise DataFormatError(f"{path}: {name} has {len(X)} rows but its targets {n}; they must match.")
+    bad = np.argwhere(~np.isfinite(X))
+    if len(bad):
+        row, col = bad[0]
+        raise DataFormatError(f"{path}: {name} row {row}, column {col} is {X[row, col]} (missing or infinite); "
+                              "fill in or drop those rows first.")
+    return X
+
+
+def _target(path, name, y):
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if len(y) == 0:
+        raise DataFormatError(f"{path}: {name} is empty; the file has no rows.")
+    return y
+
+
+def from_arrays(name, X, y, X_test=None, y_test=None, task=None, seed=0, test_fraction=0.2, path=None):
+    """A TableDataset from arrays (a test split is held out when none is given)."""
+    where = path or name
+    y = _target(where, "y", y)
+    X = _features(where, "X" if X_test is None else "X_train", X, len(y))
+    if X_test is not None:
+        y_test = _target(where, "y_test", y_test)
+        X_test = _features(where, "X_test", X_test, len(y_test))
+        if X_test.shape[1] != X.shape[1]:
+            raise DataFormatError(f"{where}: X_train has {X.shape[1]} features but X_test {X_test.shape[1]}.")
+    both = y if X_test is None else np.concatenate([y, y_test])
+    if both.ndim == 2:  # several regression targets
+        codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
+    else:
+        codes, class_names, task, note = encode_target(both, task, f"{where}: y")
+    info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note}
+    if X_test is not None:
+        return split_table(name, X, codes[:len(y)], class_names, task, info, X_test=X_test, y_test=codes[len(y):])
+    return split_table(name, X, codes, class_names, task, info, seed, test_fraction)
+
+
+def load_npz(path, task=None, seed=0, test_fraction=0.2):
+    """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test."""
+    with _load(path) as archive:
+        keys = set(archive.files)
+        for names in PAIRS[::-1]:
+            if set(names) <= keys:
+                arrays = [archive[k] for k in names]
+                break
+        else:
+            raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
+                                  "y_train, X_test and y_test.")
+    return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
+                       path=path)
+
+
+def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):
+    """A TableDataset from ``"X.npy,y.npy"``."""
+    parts = [p.strip() for p in str(spec).split(",")]
+    if len(parts) != 2:
+        raise DataFormatError(f"npy:{spec}: expected two files, features and targets, as npy:X.npy,y.npy.")
+    X, y = (_load(p) for p in parts)
+    return from_arrays(pathlib.Path(parts[0]).name, X, y, task=task, seed=seed, test_fraction=test_fraction,
+                       path=parts[0])

@@ -1,0 +1,232 @@
+"""Any table as a dataset: CSV files of numbers, ``.npz`` archives and ``.npy`` pairs.
+
+``load_table("iris.csv")`` finds the target column (``target=`` a name or an
+index; default: a column named label/target/class/y, else the last), reads
+the other columns as numeric features, decides the task (string or integer
+targets with few values: classification, their names kept as the class
+names; fractional values or more than :data:`MAX_CLASSES` distinct integers:
+regression) and holds out a seeded test split (stratified for classes) when
+the file has none. Every problem is one :class:`DataFormatError` naming the
+row (line of the file) and the column. Host-side: NumPy only.
+"""
+
+import csv
+import pathlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ConfigError, DataFormatError, DatasetNotFoundError
+from .base import Dataset
+from .preprocessing import train_val_split
+
+TARGET_NAMES = ("label", "target", "class", "y")
+MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
+MAX_CLASSES = 50
+TASKS = ("classification", "regression")
+
+
+@dataclass(frozen=True, repr=False)
+class TableDataset(Dataset):
+    """A :class:`Dataset` read from a table, with what the command line reports about it.
+
+    ``task`` is "classification" or "regression" (then ``y`` holds float
+    targets and ``n_classes`` is the number of target columns); ``standardize``:
+    features should be standardised on the training split (tables: yes).
+    """
+
+    task: str = "classification"
+    target_name: str = ""
+    feature_names: tuple = ()
+    notes: tuple = ()
+    standardize: bool = True
+
+    @property
+    def n_classes(self):
+        if self.task == "regression":
+            return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
+        return super().n_classes
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
+
+
+def read_rows(path):
+    """The non-blank rows of a CSV file as lists of stripped strings, with their line numbers."""
+    path = pathlib.Path(path)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
+                                   "(one row per sample, the target in one column).")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
+        rows = [(n, row) for n, row in stripped if any(row)]
+    if not rows:
+        raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
+    return rows
+
+
+def _split_header(path, rows):
+    """``(column names, data rows)``: the first row is a header when a cell of it is
+    not a number where the row below has one (or when no cell of it is a number)."""
+    first = rows[0][1]
+    below = rows[1][1] if len(rows) > 1 else []
+    words = [not _is_number(c) for c in first]
+    header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
+    names = tuple(first) if header else tuple(f"column {j}" for j in range(len(first)))
+    data = rows[1:] if header else rows
+    if not data:
+        raise DataFormatError(f"{path}: the file has a header ({', '.join(first)}) but no rows of data; "
+                              "add at least one row per class.")
+    for line, row in data:
+        if len(row) != len(names):
+            raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
+                                  f"({'header' if header else 'first row'}); every row needs one value per column.")
+    return names, data, header
+
+
+def target_index(names, target, header, path):
+    """The target column: ``target`` (a name or an index), else a TARGET_NAMES column, else the last."""
+    if target is None:
+        lowered = [n.lower() for n in names] if header else []
+        found = [j for j, n in enumerate(lowered) if n in TARGET_NAMES]
+        return found[0] if found else len(names) - 1
+    text = str(target).strip()
+    if text in names and header:
+        return names.index(text)
+    try:
+        index = int(text)
+    except ValueError:
+        raise ConfigError(f"--target {text!r}: {path} has no such column; expected a column name "
+                          f"({', '.join(names)}) or an index 0..{len(names) - 1}.") from None
+    if not -len(names) <= index < len(names):
+        raise ConfigError(f"--target {index}: {path} has {len(names)} columns (indices 0..{len(names) - 1} "
+                          "or -1 for the last).")
+    return index % len(names)
+
+
+def _features(path, names, data, columns):
+    try:  # the fast way; cell by cell only to say where a bad value is
+        X = np.array([[row[j] for j in columns] for _, row in data], dtype=np.float64)
+        if np.all(np.isfinite(X)):
+            return X
+    except ValueError:
+        pass
+    X = np.empty((len(data), len(columns)), dtype=np.float64)
+    for i, (line, row) in enumerate(data):
+        for k, j in enumerate(columns):
+            try:
+                X[i, k] = float(row[j])
+            except ValueError:
+                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature")) from None
+            if not np.isfinite(X[i, k]):
+                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature"))
+    return X
+
+
+def _bad_cell(path, line, name, value, role):
+    where = f"{path}, line {line}, column {name!r}"
+    if value.strip().lower() in MISSING:
+        return (f"{where}: missing value ({value!r}); {role} values must all be present. "
+                "Fill in or drop the rows with missing values first.")
+    if role == "feature":
+        return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
+                "as numbers (e.g. one column per category) or drop the column.")
+    return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
+
+
+def encode_target(values, task=None, where="the target", lines=None):
+    """``(y, class_names, task, note)`` from a column of target values (strings or numbers).
+
+    Classification: ``y`` int64 indices into the sorted distinct values, whose
+    text becomes the class names. Regression: ``y`` float32.
+    """
+    values = np.asarray(values)
+    if task not in (None, *TASKS):
+        raise ConfigError(f"Unknown task {task!r}; expected one of: {', '.join(TASKS)} (or none: decided "
+                          "from the target).")
+    numeric, numbers = _numeric(values)
+    if numeric and task != "classification":
+        integral = bool(np.all(numbers == np.round(numbers)))
+        distinct = len(np.unique(numbers))
+        if task == "regression" or not integral or distinct > MAX_CLASSES:
+            why = "as asked" if task == "regression" else (
+                "fractional values" if not integral else f"{distinct} distinct values")
+            return numbers.astype(np.float32), (), "regression", f"regression ({why})"
+    if not numeric and task == "regression":
+        raise DataFormatError(f"{where} holds non-numbers (e.g. {str(values[0])!r}); regression needs numbers. "
+                              "Pass --task classification or choose another --target.")
+    keys = numbers if numeric else values.astype(str)
+    classes, y = np.unique(keys, return_inverse=True)
+    if len(classes) < 2:
+        raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
+                              "least two. Choose another --target, or --task regression.")
+    names = tuple(_name(c) for c in classes)
+    return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes"
+
+
+def _numeric(values):
+    if values.dtype.kind in "biuf":
+        return True, values.astype(np.float64)
+    try:
+        return True, values.astype(np.float64)
+    except ValueError:
+        return False, None
+
+
+def _name(value):
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _target_column(path, names, data, j):
+    values = [row[j] for _, row in data]
+    for (line, row), value in zip(data, values):
+        if value.lower() in MISSING:
+            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): missing value "
+                                  f"({value!r}); every row needs a target. Drop the rows without one.")
+    return values
+
+
+def read_table(path, target=None, task=None):
+    """``(X float64 (n, d), y, class_names, task, info)`` from a CSV table.
+
+    ``info``: dict with target_name, feature_names, note (how the task was decided).
+    """
+    rows = read_rows(path)
+    names, data, header = _split_header(path, rows)
+    if len(names) < 2:
+        raise DataFormatError(f"{path}: one column only; a table needs the target and at least one feature.")
+    j = target_index(names, target, header, path)
+    values = _target_column(path, names, data, j)
+    columns = [k for k in range(len(names)) if k != j]
+    X = _features(path, names, data, columns)
+    y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)")
+    info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note}
+    return X, y, class_names, task, info
+
+
+def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, X_test=None, y_test=None):
+    """A TableDataset: the given test split, or a seeded one (stratified for classes) held out of ``X``."""
+    notes = [f"target {info['target_name']!r}: {info['note']}"]
+    if X_test is None:
+        X, y, X_test, y_test = train_val_split(X, y, test_fraction, seed=seed, stratify=task == "classification")
+        if len(X_test) == 0 or len(X) == 0:
+            raise DataFormatError(f"{name}: {len(X) + len(X_test)} rows are too few to hold out a test split; "
+                                  "add rows or provide a test split.")
+        strat = ", stratified" if task == "classification" else ""
+        notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
+    return TableDataset(X.astype(np.float32), y, X_test.astype(np.float32), y_test, name=name,
+                        class_names=class_names, task=task, target_name=info["target_name"],
+                        feature_names=info["feature_names"], notes=tuple(notes))
+
+
+def load_table(path, target=None, task=None, seed=0, test_fraction=0.2, name=None):
+    """Read a CSV table and hold out a test split: a :class:`TableDataset`."""
+    X, y, class_names, task, info = read_table(path, target, task)
+    return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)

@@ -1,0 +1,233 @@
+"""Tables: CSV/npz/npy datasets, class names, regression, standardisation, the CLI and Python inputs."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import Network, checkpoint, cli
+from nnscratch.datasets import load_dataset
+from nnscratch.datasets.tables import load_table
+from nnscratch.errors import ConfigError, DataFormatError, ShapeError
+from nnscratch.metrics import accuracy, mae, r2, rmse
+from nnscratch.preprocess import Standardizer
+
+SPECIES = ("setosa", "versicolor", "virginica")
+
+
+def flowers(n=60, seed=0):
+    """An iris-like table: 3 species, 4 features whose means differ by species."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    X = rng.normal(size=(n, 4)) * 0.3 + y[:, None] * np.array([1.0, -0.5, 2.0, 0.8]) + 5
+    return X, y
+
+
+def write_flowers(path, n=60, header=True, target_first=False):
+    X, y = flowers(n)
+    names = "sepal_length,sepal_width,petal_length,petal_width"
+    lines = [f"species,{names}" if target_first else f"{names},species"] if header else []
+    for x, label in zip(X, y):
+        cells = [f"{v:.3f}" for v in x]
+        cells = [SPECIES[label], *cells] if target_first else [*cells, SPECIES[label]]
+        lines.append(",".join(cells))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def write_regression(path, n=200):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(n, 3))
+    y = 3 * X[:, 0] - 2 * X[:, 1] + 0.5 * X[:, 2] ** 2 + 10 + rng.normal(size=n) * 0.1
+    path.write_text("a,b,c,value\n" + "".join(f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{t:.4f}\n" for r, t in zip(X, y)))
+    return path
+
+
+def test_csv_with_class_names_header_and_stratified_test_split(tmp_path):
+    data = load_dataset(f"csv:{write_flowers(tmp_path / 'iris.csv')}", seed=3)
+    assert data.class_names == SPECIES and data.task == "classification" and data.n_classes == 3
+    assert data.feature_names == ("sepal_length", "sepal_width", "petal_length", "petal_width")
+    assert np.bincount(data.y_test).tolist() == [4, 4, 4] and len(data.X_train) == 48
+    assert any("held out 12 rows (20%, seed 3, stratified)" in note for note in data.notes)
+    X, y = flowers()
+    row = np.flatnonzero(np.all(np.isclose(X, data.X_test[0], atol=1e-3), axis=1))[0]
+    assert SPECIES[y[row]] == data.class_names[data.y_test[0]]      # the names follow their rows
+
+
+def test_target_column_by_default_name_index_and_without_header(tmp_path):
+    first = load_table(write_flowers(tmp_path / "a.csv", target_first=True), target="species")
+    by_index = load_table(tmp_path / "a.csv", target=0)
+    np.testing.assert_array_equal(first.y_train, by_index.y_train)
+    assert first.class_names == SPECIES and first.n_features == 4
+    plain = load_table(write_flowers(tmp_path / "b.csv", header=False))     # no header: the last column
+    assert plain.class_names == SPECIES and plain.feature_names[0] == "column 0"
+    (tmp_path / "c.csv").write_text("label,x\n" + "".join(f"{i % 2},{i}\n" for i in range(10)))
+    assert load_table(tmp_path / "c.csv").feature_names == ("x",)            # "label" wins over "last"
+    with pytest.raises(ConfigError, match="no such column"):
+        load_table(tmp_path / "c.csv", target="species")
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("a,b,y\n1,2,0\n3,,1\n5,6,0\n", ["line 3", "column 'b'", "missing value"]),
+    ("a,b,y\n1,2,0\n3,x7,1\n5,6,0\n", ["line 3", "column 'b'", "'x7' is not a number"]),
+    ("a,b,y\n1,2,0\n3,4,NA\n5,6,0\n", ["line 3", "column 'y' (the target)", "missing value"]),
+    ("a,b,y\n1,2,cat\n3,4,cat\n", ["only one class", "'cat'"]),
+    ("a,b,y\n", ["no rows of data"]),
+    ("", ["empty"]),
+    ("a,b,y\n1,2,0\n3,4\n", ["line 3", "2 values but 3 columns"]),
+])
+def test_one_clear_error_per_problem(tmp_path, text, fragments):
+    (tmp_path / "bad.csv").write_text(text)
+    with pytest.raises(DataFormatError) as info:
+        load_dataset(f"csv:{tmp_path / 'bad.csv'}")
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_regression_is_detected_and_can_be_forced(tmp_path):
+    data = load_table(write_regression(tmp_path / "r.csv"))
+    assert data.task == "regression" and data.y_train.dtype == np.float32 and data.n_classes == 1
+    assert not any("stratified" in note for note in data.notes)
+    ints = tmp_path / "ints.csv"
+    ints.write_text("x,y\n" + "".join(f"{i},{i * 3}\n" for i in range(100)))     # 100 distinct integers
+    assert load_table(ints).task == "regression"
+    assert load_table(write_flowers(tmp_path / "f.csv"), task=None).task == "classification"
+    few = tmp_path / "few.csv"
+    few.write_text("x,y\n" + "".join(f"{i},{i % 4}\n" for i in range(40)))
+    assert load_table(few).task == "classification" and load_table(few, task="regression").task == "regression"
+
+
+def test_npz_and_npy_pairs(tmp_path):
+    X, y = flowers()
+    np.savez(tmp_path / "xy.npz", X=X, y=np.array(SPECIES)[y])
+    data = load_dataset(f"npz:{tmp_path / 'xy.npz'}")
+    assert data.class_names == SPECIES and len(data.X_train) + len(data.X_test) == 60
+    np.savez(tmp_path / "split.npz", X_train=X[:50], y_train=y[:50], X_test=X[50:], y_test=y[50:])
+    split = load_dataset(str(tmp_path / "split.npz"))
+    np.testing.assert_array_equal(split.y_test, y[50:]) and np.testing.assert_allclose(split.X_test, X[50:], rtol=1e-6)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "t.npy", X[:, 0] * 1.37)
+    pair = load_dataset(f"npy:{tmp_path / 'X.npy'},{tmp_path / 't.npy'}")
+    assert pair.task == "regression" and pair.n_features == 4
+    np.savez(tmp_path / "other.npz", A=X)
+    with pytest.raises(DataFormatError, match="expected X and y"):
+        load_dataset(f"npz:{tmp_path / 'other.npz'}")
+
+
+def test_standardizer_fits_train_applies_anywhere_and_never_modifies_input():
+    X = np.array([[1.0, 10.0, 5.0], [3.0, 30.0, 5.0]])
+    keep = X.copy()
+    scaler = Standardizer().fit(X)
+    np.testing.assert_allclose(scaler.transform(X), [[-1, -1, 0], [1, 1, 0]])
+    again = Standardizer.from_metadata({"standardize": json.loads(json.dumps(scaler.to_metadata()))})
+    np.testing.assert_allclose(again.transform([[2.0, 20.0, 7.0]]), [[0, 0, 2]])
+    np.testing.assert_array_equal(X, keep)
+    with pytest.raises(ShapeError, match="standardises 3 features"):
+        scaler.transform(np.ones((2, 4)))
+
+
+def test_metrics_by_hand():
+    y, f = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0, 6.0])
+    assert rmse(y, f) == pytest.approx(1.0) and mae(y, f) == pytest.approx(0.5)
+    assert r2(y, f) == pytest.approx(1 - 4 / 5.0) and r2(y, y) == 1.0
+    assert accuracy(np.array([0, 1, 2, 2]), np.array([0, 1, 1, 2])) == 0.75
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_cli_classification_table_saves_names_and_scaling(tmp_path, capsys):
+    csv, model = write_flowers(tmp_path / "iris.csv", n=90), tmp_path / "iris.npz"
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "30", "--out", model,
+                           "--backend", "numpy")
+    assert status == 0, err
+    assert "target 'species': 3 classes" in out and "held out 18 rows (20%, seed 0, stratified)" in out
+    net = Network.load(model)
+    assert net.metadata["class_names"] == list(SPECIES) and len(net.metadata["standardize"]["mean"]) == 4
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{csv}", "--json")
+    assert status == 0 and json.loads(out)["accuracy"] > 0.9          # well-separated species
+    status, out, _ = run(capsys, "predict", model, csv, "--json")      # the training file itself, by name
+    rows = [json.loads(line) for line in out.splitlines()]
+    X, y = flowers(90)
+    assert len(rows) == 90 and np.mean([r["name"] == SPECIES[t] for r, t in zip(rows, y)]) > 0.9
+
+
+def test_cli_regression_reports_rmse_mae_r2(tmp_path, capsys):
+    csv, model = write_regression(tmp_path / "r.csv"), tmp_path / "r.npz"
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "60", "--json", "--out", model,
+                           "--backend", "numpy")
+    assert status == 0, err
+    result = json.loads(out)
+    assert result["r2"] > 0.9 and result["rmse"] > 0 and result["mae"] <= result["rmse"]
+    assert result["layers"][-1] == 1 and Network.load(model).layers[-1].get_config()["type"] == "Identity"
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{csv}", "--json")
+    assert json.loads(out)["r2"] == pytest.approx(result["r2"], rel=1e-5)
+    (tmp_path / "q.csv").write_text("a,b,c\n1,0,0\n0,1,0\n")
+    status, out, _ = run(capsys, "predict", model, tmp_path / "q.csv", "--json")
+    values = [json.loads(line)["value"] for line in out.splitlines()]
+    assert values[0] - values[1] == pytest.approx(5.0, abs=1.0)         # 3a - 2b: 13 versus 8
+
+
+def test_cli_schedule_clip_and_plateau_flags_reach_the_optimizer(tmp_path, capsys):
+    csv, ckpt = write_flowers(tmp_path / "iris.csv"), tmp_path / "run.ckpt"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "4", "--batch-size", "16",
+                         "--schedule", "cosine", "--warmup", "1", "--clip-norm", "2", "--plateau", "1",
+                         "--no-save", "--checkpoint", ckpt, "--backend", "numpy")
+    assert status == 0, err
+    header, _ = checkpoint.load(ckpt)
+    lr = header["optimizer"]["lr"]
+    assert lr["name"] == "cosine" and lr["warmup"] == 3 and lr["total"] == 12 and header["optimizer"]["clip_norm"] == 2
+    assert "ReduceLROnPlateau" in header["callbacks"]
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--schedule", "step", "--decay", "0.1",
+                         "--no-save", "--backend", "numpy")
+    assert status == 2 and "inverse_time" in err
+
+
+class Frame:
+    """A duck-typed table: ``to_numpy()`` and nothing else."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def to_numpy(self):
+        return self.values
+
+
+class ArrayLike:
+    def __init__(self, values):
+        self.values = np.asarray(values)
+
+    def __array__(self, dtype=None, copy=None):
+        return self.values if dtype is None else self.values.astype(dtype)
+
+
+def test_fit_and_predict_take_to_numpy_and_array_objects():
+    X, y = flowers()
+    a, b = Network.from_sizes(4, 8, 3, seed=0), Network.from_sizes(4, 8, 3, seed=0)
+    a.fit(Frame(X), Frame(y), epochs=2, batch_size=16)
+    b.fit(ArrayLike(X), ArrayLike(y), epochs=2, batch_size=16)
+    np.testing.assert_array_equal(a.backend.to_numpy(a.predict(Frame(X))), b.backend.to_numpy(b.predict(X)))
+
+
+def test_pandas_if_installed():
+    pd = pytest.importorskip("pandas")
+    X, y = flowers()
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    net = Network.from_sizes(4, 8, 3, seed=0)
+    net.fit(frame, pd.Series(y), epochs=1, batch_size=16)
+    assert net.backend.to_numpy(net.predict(frame)).shape == (60,)
+
+
+def test_metrics_on_every_backend_match_scikit_learn(backend):
+    metrics = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    y, f = rng.normal(size=(50, 2)), rng.normal(size=(50, 2))
+    f[:, 1] = y[:, 1] * 0.9 + 0.1
+    dy, df = (backend.asarray(a, dtype=backend.dtype) for a in (y, f))
+    tol = dict(rel=1e-5 if backend.dtype_name == "float64" else 1e-4)
+    assert r2(dy, df) == pytest.approx(metrics.r2_score(y, f), **tol)
+    assert mae(dy, df) == pytest.approx(metrics.mean_absolute_error(y, f), **tol)
+    assert rmse(dy, df) == pytest.approx(np.sqrt(metrics.mean_squared_error(y, f)), **tol)
