@@ -40,7 +40,7 @@ def _same_start(ours, theirs, X, y):
 
 STEP_CASES = [("classifier", "multiclass", "sgd"), ("classifier", "multiclass", "adam"),
               ("classifier", "binary", "sgd"), ("classifier", "multilabel", "sgd"),
-              ("regressor", "one", "sgd"), ("regressor", "two", "adam")]
+              ("regressor", "one", "sgd"), ("regressor", "two", "adam"), ("regressor", "one", "invscaling")]
 
 
 @pytest.mark.parametrize("kind, target, solver", STEP_CASES, ids=["-".join(c) for c in STEP_CASES])
@@ -52,7 +52,9 @@ def test_one_epoch_matches_sklearn_from_the_same_weights(iris, kind, target, sol
          "one": X[:, 0] * 2 + 1, "two": X[:, :2] - X[:, 2:]}[target]
     X = X[:, 1:] if kind == "regressor" else X
     name = "MLPClassifier" if kind == "classifier" else "MLPRegressor"
+    solver, schedule = ("sgd", solver) if solver == "invscaling" else (solver, "constant")
     options = dict(hidden_layer_sizes=(7, 5), activation="tanh", solver=solver, alpha=0.01, batch_size=50,
+                   learning_rate=schedule, power_t=0.25,
                    shuffle=False, momentum=0.0, learning_rate_init=0.05, max_iter=1, warm_start=True,
                    random_state=0)
     with warnings.catch_warnings():
