@@ -90,6 +90,11 @@ class BaseMLP(BaseEstimator):
                              "refit with warm_start=False.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        self._train(X, Y, random_state, incremental)
+        return self
+
+    def _train(self, X, Y, random_state, incremental):
+        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""
         net = self._get_network()
         X_train, Y_train, score = self._split(net, X, Y, random_state)
         n = X_train.shape[0]
@@ -104,7 +109,6 @@ class BaseMLP(BaseEstimator):
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)
         self._store_weights(net)
-        return self
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
