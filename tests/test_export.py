@@ -31,8 +31,9 @@ def trained_mlp(hidden, output, n_out=3, dtype="float32"):
 # entry here once nnscratch.layers has Conv2D/MaxPool2D/Flatten, e.g.
 #   ("cnn", lambda: nn.Network([Conv2D(1, 4, 3), ReLU(), MaxPool2D(2), Flatten(), Dense(4*13*13, 10),
 #                               Softmax()], input_shape=(1, 28, 28), seed=0), (1, 28, 28)),
+OUTPUTS = ["softmax", "sigmoid", "identity"]
 CASES = [(f"mlp-{h}-{o}", (lambda h=h, o=o: trained_mlp(h, o, 1 if o == "sigmoid" else 3)), (6,))
-         for h in ACTIVATIONS for o in ("softmax", "sigmoid", "identity")]
+         for h, o in zip(ACTIVATIONS, OUTPUTS * 2)]  # every activation as hidden and as output layer
 CASES.append(("mlp-float64", lambda: trained_mlp("tanh", "softmax", dtype="float64"), (6,)))
 
 
