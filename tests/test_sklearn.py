@@ -155,3 +155,16 @@ def test_import_nnscratch_does_not_import_sklearn_or_ndonnx():
     code = "import sys, nnscratch; print(sorted({'sklearn', 'ndonnx', 'onnx'} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_same_signatures_as_sklearn_plus_backend():
+    import inspect
+
+    from sklearn import neural_network
+    for ours in (MLPClassifier, MLPRegressor):
+        theirs = inspect.signature(getattr(neural_network, ours.__name__)).parameters
+        mine = inspect.signature(ours).parameters
+        assert list(mine) == list(theirs) + ["backend"]
+        assert all(mine[k].default == theirs[k].default and mine[k].kind == theirs[k].kind for k in theirs)
+    with pytest.raises(ValueError, match="loss"):
+        MLPRegressor(loss="poisson").fit([[0.0], [1.0]], [0.0, 1.0])

@@ -5,6 +5,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets, type_of_target
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d, validate_data
 
@@ -105,7 +106,26 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = "Multi-layer perceptron regressor (squared error, identity output)." + _DOC.format(
-        name="MLPRegressor")
+        name="MLPRegressor") + """
+    loss : {"squared_error"}
+        As scikit-learn's first parameter; "poisson" is refused.
+    """
+
+    _parameter_constraints = {**BaseMLP._parameter_constraints, "loss": [StrOptions({"squared_error"})]}
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, backend=None):
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose, warm_start=warm_start,
+            momentum=momentum, nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
+        self.loss = loss
 
     def fit(self, X, y):
         """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
