@@ -135,6 +135,7 @@ def register(subparsers):
                               description="Show the nnscratch version, which array backends are "
                               "installed and usable (and why not), their devices, and the datasets found.")
     p.set_defaults(func=run_info)
+    _register_export(subparsers)
 
 
 def run_info(args):
@@ -170,3 +171,25 @@ def _print_data():
         if not found and source.apt:
             where += f" (or `apt-get install {source.apt}`)"
         print(f"  {name:<17}{where}")
+
+
+# ---------------------------------------------------------------- export
+
+def _register_export(subparsers):
+    p = subparsers.add_parser("export", help="write a model as ONNX (needs [onnx])",
+                              description="Write MODEL (.npz) as an ONNX file that onnxruntime runs with any "
+                              "batch size: the model's own forward pass traced on ndonnx arrays.")
+    p.add_argument("model", help="model file written by nnscratch (.npz)")
+    p.add_argument("output", help="ONNX file to write, e.g. model.onnx")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args):
+    from .export import to_onnx
+    from .network import Network
+    net = Network.load(args.model, backend="numpy")
+    to_onnx(net, args.output)
+    shape = ", ".join(str(n or "?") for n in net.input_shape)
+    print(f"wrote {args.output}: input 'input' (N, {shape}) {net.backend.dtype_name}, "
+          f"output 'output' (N, {net.n_outputs}); N is any batch size")
+    return 0

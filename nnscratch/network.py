@@ -295,6 +295,12 @@ class Network:
         """Write the config and weights to one ``.npz`` file, atomically."""
         return serialize.save(self, path)
 
+    def export_onnx(self, path=None, **options):
+        """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
+        :func:`nnscratch.export.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
+        from .export import to_onnx
+        return to_onnx(self, path, **options)
+
     @classmethod
     def load(cls, path, backend=None, dtype=None):
         """Read a file written by :meth:`save`, onto any backend."""

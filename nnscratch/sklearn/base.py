@@ -1,0 +1,207 @@
+"""What MLPClassifier and MLPRegressor share: scikit-learn's parameters, the
+nnscratch Network they train, one ``fit`` call per ``fit``, and pickling.
+
+The estimator keeps the trained :class:`nnscratch.Network` (on its backend) and
+host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
+host copies only; the network is rebuilt from them on first use, on the
+``backend`` the estimator names then.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..errors import ConfigError
+from ..init import Uniform
+from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
+from ..network import Network
+from ..optim import SGD, Adam
+from .training import SklearnRun, WeightPenalty
+
+ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
+_NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")
+
+
+class BaseMLP(BaseEstimator):
+    """Base for :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "backend": "no_validation",
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, backend=None):
+        self.hidden_layer_sizes, self.activation, self.solver = hidden_layer_sizes, activation, solver
+        self.alpha, self.batch_size, self.learning_rate = alpha, batch_size, learning_rate
+        self.learning_rate_init, self.power_t, self.max_iter = learning_rate_init, power_t, max_iter
+        self.shuffle, self.random_state, self.tol, self.verbose = shuffle, random_state, tol, verbose
+        self.warm_start, self.momentum, self.nesterovs_momentum = warm_start, momentum, nesterovs_momentum
+        self.early_stopping, self.validation_fraction = early_stopping, validation_fraction
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.n_iter_no_change, self.max_fun, self.backend = n_iter_no_change, max_fun, backend
+
+    # ------------------------------------------------------------ fitting
+    def _fit(self, X, y, incremental=False):
+        if self.solver == "lbfgs":
+            raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
+                              "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
+        self._validate_params()
+        sizes = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
+        elif Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; "
+                             "refit with warm_start=False.")
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        self._train(X, Y, random_state, incremental)
+        return self
+
+    def _train(self, X, Y, random_state, incremental):
+        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""
+        net = self._get_network()
+        X_train, Y_train, score = self._split(net, X, Y, random_state)
+        n = X_train.shape[0]
+        batch_size = self._batch_size(n)
+        if not incremental or getattr(self, "_optimizer", None) is None:
+            self._optimizer = self._new_optimizer(net, batch_size)
+        run = SklearnRun(self, n, -(-n // batch_size), self.alpha, score)
+        net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
+                loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        self.n_iter_ = run.epochs
+        if not incremental and not run.converged and run.epochs == self.max_iter:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
+                          "optimization hasn't converged yet.", ConvergenceWarning)
+        self._store_weights(net)
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return [int(s) for s in sizes]
+
+    def _initialize(self, Y, units, dtype, random_state):
+        """Fresh fitted state and a network with scikit-learn's initialisation:
+        weights and biases from U(-b, b), b = sqrt(f / (fan_in + fan_out)), f = 2
+        for logistic hidden units, else 6."""
+        self.n_outputs_, self.n_layers_, self.t_ = Y.shape[1], len(units), 0
+        self.out_activation_ = self._output_activation()
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        layers = []
+        for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
+            bound = float(np.sqrt(factor / (fan_in + fan_out)))
+            last = i == len(units) - 2
+            layers += [Dense(fan_in, fan_out, init=Uniform(bound, biases=True)),
+                       ACTIVATIONS[self.out_activation_ if last else self.activation]()]
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        self._set_network(Network(layers, seed=seed, backend=self.backend, dtype=np.dtype(dtype).name))
+        self._optimizer, self.loss_curve_, self._no_improvement_count = None, [], 0
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self.best_loss_ = None if self.early_stopping else np.inf
+
+    def _split(self, net, X, Y, random_state):
+        """``(X_train, Y_train, score)``: the early-stopping split as scikit-learn draws it, and
+        ``score(net)`` on the held-out part (None without early stopping)."""
+        if not self.early_stopping:
+            return X, Y, None
+        stratify = Y if self._stratify() else None
+        X_train, X_val, Y_train, Y_val = train_test_split(X, Y, random_state=random_state,
+                                                          test_size=self.validation_fraction, stratify=stratify)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
+                             "your dataset.")
+        x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
+        return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),
+                                                                 Y_val)
+
+    def _batch_size(self, n):
+        if self.batch_size == "auto":
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
+        return int(np.clip(self.batch_size, 1, n))
+
+    def _new_optimizer(self, net, batch_size):
+        if self.solver == "adam":
+            inner = Adam(lr=self.learning_rate_init, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon)
+        else:
+            inner = SGD(lr=self.learning_rate_init, momentum=self.momentum,
+                        nesterov=self.nesterovs_momentum and self.momentum > 0)
+        if not self.alpha:
+            return inner
+        return WeightPenalty(inner, self.alpha / batch_size, [layer.weight.name for layer in net.dense_layers])
+
+    # ------------------------------------------------------------ the network
+    def _set_network(self, net):
+        self._network, self._network_backend = net, self.backend
+
+    def _get_network(self):
+        """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` after unpickling
+        or when ``backend`` was changed since."""
+        net = getattr(self, "_network", None)
+        if net is not None and self._network_backend == self.backend:
+            return net
+        layers = []
+        for i, w in enumerate(self.coefs_):
+            last = i == len(self.coefs_) - 1
+            layers += [Dense(*w.shape), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
+        net = Network(layers, seed=0, backend=self.backend, dtype=self.coefs_[0].dtype.name)
+        net.set_weights([a for pair in zip(self.coefs_, self.intercepts_) for a in pair])
+        self._set_network(net)
+        self._optimizer = None
+        return net
+
+    def _store_weights(self, net):
+        weights = [np.array(w, copy=True) for w in net.get_weights()]
+        self.coefs_, self.intercepts_ = weights[0::2], weights[1::2]
+
+    def _forward(self, X):
+        """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        net = self._get_network()
+        return net.backend.to_numpy(net.predict_proba(X))
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        for key in _NOT_KEPT_IN_PICKLES:
+            state.pop(key, None)
+        return state

@@ -1,0 +1,160 @@
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's MLP estimators, trained by nnscratch."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import _check_partial_fit_first_call, check_classification_targets, type_of_target
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import unique_labels
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from .base import BaseMLP
+from .training import HalfSquaredError, SummedBinaryCrossEntropy
+
+_DOC = """
+
+    Same parameters, defaults and fitted attributes as scikit-learn's
+    ``sklearn.neural_network.{name}`` (``solver`` is "adam" or "sgd"; "lbfgs" is
+    refused; ``max_fun`` is accepted and unused), plus
+
+    backend : str or nnscratch.Backend, optional
+        Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
+        :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
+        in the dtype of ``X``: float32 data trains in float32, anything else in float64.
+
+    Differences from scikit-learn (the math of each step is nnscratch's):
+    the L2 gradient is ``alpha / batch_size * W`` on every batch (scikit-learn
+    divides by the size of the last, smaller batch); ``loss_`` adds the L2 term
+    from the epoch's final weights; Adam puts ``epsilon`` after the bias
+    correction of ``v`` and SGD momentum follows PyTorch's form (the same steps
+    at a constant learning rate); the random numbers differ, so results match
+    scikit-learn's in distribution, not digit for digit. ``sample_weight`` is
+    not supported. ``coefs_`` / ``intercepts_`` are host copies of the trained
+    weights; the network itself stays on its backend.
+    """
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    __doc__ = "Multi-layer perceptron classifier (binary, multiclass, multilabel)." + _DOC.format(
+        name="MLPClassifier")
+
+    def fit(self, X, y):
+        """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type."""
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
+        return self._fit(X, y, incremental=True)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, multi_output=True, dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and set(classes) != set(self.classes_):
+                raise ValueError("warm_start can only be used where `y` has the same classes as in the previous "
+                                 f"call to fit. Previously got {self.classes_}, `y` has {classes}")
+            if len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has {self.classes_}. "
+                                 f"'y' has {classes}.")
+        return X, self._label_binarizer.transform(y).astype(X.dtype)
+
+    def _output_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _loss(self):
+        return None if self.out_activation_ == "softmax" else SummedBinaryCrossEntropy()
+
+    def _stratify(self):
+        return self.n_outputs_ == 1
+
+    def _labels(self, out):
+        return self._label_binarizer.inverse_transform(out.ravel() if self.n_outputs_ == 1 else out)
+
+    def _score_outputs(self, out, Y):
+        return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out))
+
+    def predict(self, X):
+        """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel)."""
+        return self._labels(self._forward(X))
+
+    def predict_proba(self, X):
+        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
+        p = self._forward(X)
+        if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            return np.hstack([1.0 - p, p])
+        return p
+
+    def predict_log_proba(self, X):
+        """``log(predict_proba(X))``."""
+        return np.log(self.predict_proba(X))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    __doc__ = "Multi-layer perceptron regressor (squared error, identity output)." + _DOC.format(
+        name="MLPRegressor") + """
+    loss : {"squared_error"}
+        As scikit-learn's first parameter; "poisson" is refused.
+    """
+
+    _parameter_constraints = {**BaseMLP._parameter_constraints, "loss": [StrOptions({"squared_error"})]}
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, backend=None):
+        super().__init__(
+            hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
+            learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose, warm_start=warm_start,
+            momentum=momentum, nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
+        self.loss = loss
+
+    def fit(self, X, y):
+        """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X, y):
+        """One epoch over ``(X, y)``."""
+        return self._fit(X, y, incremental=True)
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=(np.float64, np.float32),
+                             reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, np.reshape(y, (y.shape[0], -1)).astype(X.dtype)
+
+    def _output_activation(self):
+        return "identity"
+
+    def _loss(self):
+        return HalfSquaredError()
+
+    def _stratify(self):
+        return False
+
+    def _score_outputs(self, out, Y):
+        return r2_score(Y, out)
+
+    def predict(self, X):
+        """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets."""
+        out = self._forward(X)
+        return out.ravel() if self.n_outputs_ == 1 else out

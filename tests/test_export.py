@@ -1,0 +1,101 @@
+"""ONNX export: onnxruntime runs the traced forward pass and agrees with predict_proba."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch.errors import ConfigError
+from nnscratch.layers import Activation
+
+pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
+
+from nnscratch.export import to_onnx  # noqa: E402
+
+ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity"]
+
+
+def trained_mlp(hidden, output, n_out=3, dtype="float32"):
+    """A small MLP moved away from its initial weights by a few steps of training."""
+    net = nn.Network.from_sizes(6, 12, 8, n_out, hidden=hidden, output=output, seed=3, dtype=dtype)
+    X = np.random.default_rng(0).normal(size=(64, 6))
+    y = X[:, :n_out] if output == "identity" else np.random.default_rng(1).integers(0, max(n_out, 2), 64)
+    net.fit(X, y, epochs=3, batch_size=16)
+    return net
+
+
+# Each case: (id, build() -> network, per-sample input shape). A CNN case is one more
+# entry here once nnscratch.layers has Conv2D/MaxPool2D/Flatten, e.g.
+#   ("cnn", lambda: nn.Network([Conv2D(1, 4, 3), ReLU(), MaxPool2D(2), Flatten(), Dense(4*13*13, 10),
+#                               Softmax()], input_shape=(1, 28, 28), seed=0), (1, 28, 28)),
+OUTPUTS = ["softmax", "sigmoid", "identity"]
+CASES = [(f"mlp-{h}-{o}", (lambda h=h, o=o: trained_mlp(h, o, 1 if o == "sigmoid" else 3)), (6,))
+         for h, o in zip(ACTIVATIONS, OUTPUTS * 2)]  # every activation as hidden and as output layer
+CASES.append(("mlp-float64", lambda: trained_mlp("tanh", "softmax", dtype="float64"), (6,)))
+
+
+def run_onnx(model, X):
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": X})[0]
+
+
+@pytest.mark.parametrize("build, shape", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_onnxruntime_matches_predict_proba(build, shape):
+    net = build()
+    model = to_onnx(net)
+    X = np.random.default_rng(7).normal(size=(37, *shape)).astype(net.backend.dtype_name)
+    for n in (1, 37):  # one model, any batch size
+        expected = net.backend.to_numpy(net.predict_proba(X[:n]))
+        got = run_onnx(model, X[:n])
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_the_batch_dimension_is_symbolic_and_metadata_is_kept():
+    net = nn.Network.from_sizes(4, 5, 2, seed=0, metadata={"classes": ["cat", "dog"]})
+    model = to_onnx(net)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert dims[0].dim_param and not dims[0].dim_value and dims[1].dim_value == 4
+    props = {p.key: p.value for p in model.metadata_props}
+    assert '"dog"' in props["nnscratch_metadata"] and props["nnscratch_version"] == nn.__version__
+
+
+def test_export_leaves_the_network_untouched_and_works_from_torch():
+    torch = pytest.importorskip("torch")
+    net = trained_mlp("relu", "softmax").to("torch:cpu")
+    before = [w.copy() for w in net.get_weights()]
+    X = np.random.default_rng(2).normal(size=(5, 6)).astype(np.float32)
+    np.testing.assert_allclose(run_onnx(net.export_onnx(), X), net.predict_proba(X).numpy(), rtol=1e-5, atol=1e-5)
+    assert all(np.array_equal(a, b) for a, b in zip(before, net.get_weights()))
+    assert all(isinstance(p.value, torch.Tensor) for p in net.parameters())
+
+
+class HostOnly(Activation):
+    """A layer whose forward reads a value back to the host: not traceable."""
+
+    def _f(self, xp, x):
+        return x / float(xp.max(xp.abs(x)))
+
+
+def test_a_layer_that_cannot_be_traced_is_named():
+    net = nn.Network([nn.Dense(3, 4), HostOnly(), nn.Dense(4, 2)], seed=0)
+    with pytest.raises(ConfigError, match=r"Layer 1 \(HostOnly\) cannot be exported to ONNX"):
+        to_onnx(net)
+
+
+def test_export_command(tmp_path):
+    net = trained_mlp("tanh", "softmax")
+    net.save(tmp_path / "model.npz")
+    out = subprocess.run([sys.executable, "-m", "nnscratch", "export", str(tmp_path / "model.npz"),
+                          str(tmp_path / "model.onnx")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "input 'input' (N, 6) float32" in out.stdout
+    session = ort.InferenceSession(str(tmp_path / "model.onnx"), providers=["CPUExecutionProvider"])
+    X = np.random.default_rng(3).normal(size=(9, 6)).astype(np.float32)
+    np.testing.assert_allclose(session.run(None, {"input": X})[0], net.predict_proba(X), rtol=1e-5, atol=1e-5)
+    missing = subprocess.run([sys.executable, "-m", "nnscratch", "export", str(tmp_path / "nope.npz"),
+                              str(tmp_path / "x.onnx")], capture_output=True, text=True)
+    assert missing.returncode == 2 and "nope.npz" in missing.stderr and not (tmp_path / "x.onnx").exists()
