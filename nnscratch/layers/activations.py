@@ -30,14 +30,14 @@ class Identity(Activation):
 class ReLU(Activation):
     """f(x) = max(x, 0); f'(x) = 1 where x > 0, else 0."""
 
-    _zero = 0.0  # a 0-d device array once built: a Python 0.0 becomes a host-made tensor per call on torch
+    zero = 0.0  # a 0-d device array once built: a Python 0.0 becomes a host-made tensor per call on torch
 
     def build(self, backend, rng, init, index):
         super().build(backend, rng, init, index)
-        self._zero = backend.xp.zeros((), dtype=backend.dtype, device=backend.device)
+        self.zero = backend.xp.zeros((), dtype=backend.dtype, device=backend.device)
 
     def _f(self, xp, x):
-        return xp.maximum(x, self._zero)
+        return xp.maximum(x, self.zero)
 
     def _df(self, xp, x, y, dy):
         return dy * xp.astype(y > 0, dy.dtype)  # a multiply: NumPy's where() is ~10x slower here

@@ -52,23 +52,24 @@ class WeightPenalty(Optimizer):
 
     @property
     def lr(self):
-        return self.inner.lr
+        """The inner optimizer's learning rate (its constant schedule times its ``lr_scale``)."""
+        return self.inner.lr * self.inner.lr_scale
 
     @lr.setter
     def lr(self, value):
-        self.inner.lr = value
+        self.inner.lr_scale = value / self.inner.lr
 
     @property
     def current_lr(self):
         return self.inner.current_lr
 
-    def foldable_lr(self):
-        return None
-
-    def step(self, params, folded=False):
-        for p in params:
-            if p.name in self.weight_names:
-                p.grad = p.grad + self.coef * p.value
+    def step(self, params):
+        """Add ``coef * W`` to the weights' gradients (``params``: Parameters or a
+        ParameterBuffer's ``[buffer]``), then let ``inner`` update."""
+        for holder in params:
+            for p in getattr(holder, "params", [holder]):
+                if p.name in self.weight_names:
+                    p.grad = p.grad + self.coef * p.value
         self.inner.step(params)
 
     def get_config(self):
