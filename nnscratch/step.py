@@ -60,8 +60,13 @@ class Step:
         """One optimisation step without the loss value; returns the outputs (on the device)."""
         lr = self.optimizer.foldable_lr()
         out = self.backward(x, Y, 1.0 if lr is None else lr)
+        self.reduce_gradients(self.params)
         self.optimizer.step(self.params, folded=lr is not None)
         return out
+
+    def reduce_gradients(self, params):
+        """Between backward and update: nothing in one process; a data-parallel run
+        replaces it with the sum over ranks (:meth:`nnscratch.distributed.DataParallel.reduce_gradients`)."""
 
     def gradients(self, x, Y):
         """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
