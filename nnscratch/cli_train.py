@@ -153,6 +153,10 @@ def fit_options(args, cfg, val, callbacks):
 
 
 def run(args):
+    from . import distributed
+    comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
+    if comm is not None:
+        distributed.command_line_rank(args, comm)
     data = load_data(args)
     cfg = settings(args, data)
     if not args.no_save:
@@ -164,6 +168,7 @@ def run(args):
     show = not (args.quiet or args.json)
     live = live_view(args)
     options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)] + ([live] if live else []))
+    options["comm"] = comm
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
     start = time.perf_counter()

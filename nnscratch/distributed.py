@@ -156,6 +156,20 @@ def local_device(spec, local_rank):
     return spec
 
 
+def command_line_rank(args, comm):
+    """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
+    (unless a device was named); on ranks other than 0, no output and no files."""
+    spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
+    if spec in (None, "auto"):
+        from .backend import get_backend
+        spec = "cupy" if get_backend(spec).name == "cupy" else spec
+    args.backend = local_device(spec, comm.local_rank)
+    if comm.rank != 0:
+        args.quiet, args.json, args.no_save, args.show = True, False, True, False
+        args.history = args.plot = args.live = None
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
+
+
 def shard(start, stop, rank, size):
     """Rows ``(a, b)`` of batch ``start:stop`` that ``rank`` of ``size`` trains on (contiguous,
     sizes differing by at most one, the larger ones first)."""

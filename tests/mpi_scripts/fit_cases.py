@@ -1,7 +1,7 @@
 """Train a set of small cases and save what they end with (run by tests/test_mpi.py).
 
-    python fit_cases.py OUT.npz                 # one process: the reference
-    mpiexec -n 3 python fit_cases.py OUT.npz    # data-parallel: must give the same
+    python fit_cases.py OUT.npz [CASE ...]               # one process: the reference
+    mpiexec -n 3 python fit_cases.py OUT.npz [CASE ...]  # data-parallel: must give the same
 
 Rank 0 writes ``OUT.npz``: per case the final weights, the loss history and the
 number of epochs run; and ``same/<case>``, 1 when every rank ended with
@@ -31,20 +31,20 @@ def jitter(X, y, rng):
 
 
 CASES = {
-    "sgd": dict(optimizer=nn.SGD(lr=0.1), batch_size=16),
-    "sgd_uneven": dict(optimizer=nn.SGD(lr=0.1), batch_size=10),  # last batch: 1 row
-    "momentum": dict(optimizer=nn.SGD(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3), batch_size=16),
-    "adam_val": dict(optimizer=nn.Adam(lr=0.01), batch_size=16, validation=True, restore_best=True),
-    "rmsprop": dict(optimizer=nn.RMSProp(lr=0.005, decay=1e-3), batch_size=32),
-    "augment": dict(optimizer=nn.Adam(lr=0.01), batch_size=16, augment=jitter),
-    "streamed": dict(optimizer=nn.Adam(lr=0.01), batch_size=16, stream=True, validation=True),
-    "full_batch_mse": dict(optimizer=nn.SGD(lr=0.5), batch_size=None, loss="mse"),
-    "early_stop": dict(optimizer=nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
+    "sgd": dict(optimizer=lambda: nn.SGD(lr=0.1), batch_size=16),
+    "sgd_uneven": dict(optimizer=lambda: nn.SGD(lr=0.1), batch_size=10),  # last batch: 1 row
+    "momentum": dict(optimizer=lambda: nn.SGD(lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3), batch_size=16),
+    "adam_val": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, validation=True, restore_best=True),
+    "rmsprop": dict(optimizer=lambda: nn.RMSProp(lr=0.005, decay=1e-3), batch_size=32),
+    "augment": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, augment=jitter),
+    "streamed": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, stream=True, validation=True),
+    "full_batch_mse": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=None, loss="mse"),
+    "early_stop": dict(optimizer=lambda: nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
 }
 
 
 def run_case(options, comm):
-    options = dict(options)
+    options = dict(options, optimizer=options["optimizer"]())  # a fresh optimizer every run
     X, y = data()
     val = data(seed=1, n=50) if options.pop("validation", False) else None
     callbacks = [EarlyStopping(patience=1)] if options.pop("early", False) else []
@@ -54,11 +54,11 @@ def run_case(options, comm):
     return net, history
 
 
-def main(out):
+def main(out, names=()):
     comm = distributed.from_environment()
     results = {}
-    for name, options in CASES.items():
-        net, history = run_case(options, comm)
+    for name in names or CASES:
+        net, history = run_case(CASES[name], comm)
         weights = np.concatenate([w.reshape(-1) for w in net.get_weights()])
         everyone = [weights] if comm is None else comm.allgather(weights)
         results[f"w/{name}"] = weights
@@ -69,4 +69,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2:])
