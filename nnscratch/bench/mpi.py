@@ -88,9 +88,9 @@ def render(result):
 def run(args):
     """``nnscratch bench --ranks N`` (the first of --batch-sizes; --repeats rounds, at least 2)."""
     from .cli import _ints
-    dataset = "fashion-mnist" if args.dataset == "synthetic" else args.dataset
+    dataset = args.dataset
     result = compare(args.ranks, dataset=dataset, hidden=_ints(args.layers), batch_size=_ints(args.batch_sizes)[0],
-                     epochs=args.epochs, rounds=max(2, args.repeats), samples=None, lr=args.lr, seed=args.seed,
+                     epochs=args.epochs, rounds=max(2, args.repeats), samples=args.samples, lr=args.lr, seed=args.seed,
                      log=lambda line: print(line, file=sys.stderr, flush=True))
     print(render(result), flush=True)
     if args.json:
@@ -117,7 +117,7 @@ def worker(argv=None):
 
     from .runner import load_data
     comm = distributed.from_environment()
-    X, y, classes = load_data(args.dataset, args.samples or None, 784, seed=args.seed)
+    X, y, classes = load_data(args.dataset, args.samples or 60000, 784, seed=args.seed)
     sizes = (X.shape[1], *map(int, args.hidden.split(",")), classes)
     net = nn.Network.from_sizes(*sizes, seed=args.seed, backend="numpy")
     marks = _Marks(comm)

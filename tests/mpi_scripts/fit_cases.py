@@ -38,7 +38,7 @@ CASES = {
     "rmsprop": dict(optimizer=lambda: nn.RMSProp(lr=0.005, decay=1e-3), batch_size=32),
     "augment": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, augment=jitter),
     "streamed": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, stream=True, validation=True),
-    "full_batch_mse": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=None, loss="mse"),
+    "full_batch_mse": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=None, loss="mse", shuffle=False),
     "early_stop": dict(optimizer=lambda: nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
 }
 
