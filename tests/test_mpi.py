@@ -184,3 +184,49 @@ def test_each_rank_takes_the_gpu_of_its_local_rank():
     assert distributed.local_device("torch:cuda", 3) == "torch:cuda:3"
     assert distributed.local_device("cupy:0", 1) == "cupy:0"  # a named device is kept
     assert distributed.local_device("numpy", 1) == "numpy"
+
+
+class TwinComm(distributed.MPIComm):
+    """Rank 0 of two whose twin returns the same gradients: the host path, without MPI."""
+
+    def __init__(self):
+        self.rank, self.size, self.local_rank, self.cuda_aware = 0, 2, 0, False
+        self.steps, self.seconds, self.wait_seconds = 0, 0.0, 0.0
+
+    def _allreduce(self, buffer):
+        buffer *= 2.0
+
+    def bcast(self, obj, root=0):
+        return obj
+
+    def allgather(self, obj):
+        return [obj, obj]
+
+
+def test_host_path_moves_the_gradient_buffer_once_each_way_per_step():
+    pytest.importorskip("array_api_strict")
+    from collections import Counter
+
+    from nnscratch.backend import Backend
+
+    class Counting(Backend):  # array-api-strict's device1 refuses any implicit host conversion
+        calls = Counter()
+
+        def asarray(self, x, dtype=None):
+            self.calls["asarray"] += 1
+            return super().asarray(x, dtype)
+
+        def to_numpy(self, x):
+            self.calls["to_numpy"] += 1
+            return super().to_numpy(x)
+
+    X, y = fit_cases.data(n=96)
+    counts = {}
+    for batch in (32, 4):  # 3 and 24 steps per epoch
+        net = nnscratch.Network.from_sizes(5, 8, 3, seed=0, backend=Counting("array_api_strict", "device1"))
+        Counting.calls.clear()
+        net.fit(X, y, epochs=2, batch_size=batch, optimizer=nnscratch.Adam(), comm=TwinComm())
+        counts[batch] = dict(Counting.calls)
+    extra_steps = 2 * (24 - 3)
+    assert counts[4]["to_numpy"] - counts[32]["to_numpy"] == extra_steps, counts
+    assert counts[4]["asarray"] - counts[32]["asarray"] == extra_steps, counts
