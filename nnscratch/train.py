@@ -188,7 +188,7 @@ class _Run:
         self.verbose = verbose and self.root
         self.shard = (lambda data: data) if parallel is None else parallel.shard
         self.prepare = None  # with fit(augment=...): makes each later epoch's data
-        if streamed and verbose:
+        if streamed and self.verbose:
             print(f"streaming batches from host memory ({net.backend} free memory: "
                   f"{_megabytes(net.backend.memory_info())})", flush=True)
 
