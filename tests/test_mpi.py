@@ -70,7 +70,8 @@ def _fit_cases(tmp_path, n, cases):
 
 @needs_mpi
 @pytest.mark.parametrize("n, cases", [
-    (2, ["sgd", "momentum", "adam_val", "rmsprop", "augment", "streamed", "full_batch_mse", "early_stop"]),
+    (2, ["sgd", "momentum", "adam_val", "rmsprop", "augment", "streamed", "full_batch_mse", "early_stop",
+         "diverge"]),
     (3, ["sgd_uneven", "adam_val"]),  # batches of 10 = 4+3+3 rows, the last of 1 (two ranks idle), validation 50
 ])
 def test_n_processes_train_the_one_process_model(tmp_path, n, cases):
@@ -120,6 +121,15 @@ def test_a_failing_rank_ends_the_whole_job_promptly():
     assert proc.returncode != 0
     assert "rank 1 failed on purpose in epoch 3" in err
     assert time.monotonic() - start < 30
+
+
+@needs_mpi
+def test_a_usage_error_on_one_rank_aborts_the_job(tmp_path):
+    args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
+    proc = subprocess.Popen([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--no-such-option"],
+                            env=_env(), cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, err = _finish(proc, status=2)  # rank 1 fails before any MPI call; it must still end rank 0
+    assert "[rank 1 of 2] nnscratch: unrecognized arguments: --no-such-option" in err, err
 
 
 @needs_mpi

@@ -47,6 +47,8 @@ def report_error(message, exc):
     rank, which would otherwise wait for this one forever.
     """
     comm = _active
+    if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
+        comm = from_environment()
     if comm is None or comm.size < 2:
         print(message, file=sys.stderr)
     elif getattr(exc, "collective", False):

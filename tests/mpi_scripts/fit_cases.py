@@ -39,6 +39,7 @@ CASES = {
     "augment": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, augment=jitter),
     "streamed": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, stream=True, validation=True),
     "full_batch_mse": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=None, loss="mse", shuffle=False),
+    "diverge": dict(optimizer=lambda: nn.SGD(lr=1e30), batch_size=16),  # DivergenceError, last finite weights
     "early_stop": dict(optimizer=lambda: nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
 }
 
@@ -49,8 +50,11 @@ def run_case(options, comm):
     val = data(seed=1, n=50) if options.pop("validation", False) else None
     callbacks = [EarlyStopping(patience=1)] if options.pop("early", False) else []
     net = nn.Network.from_sizes(5, 16, 3, seed=0)
-    history = net.fit(X, y, epochs=options.pop("epochs", 6), validation_data=val, callbacks=callbacks,
-                      comm=comm, **options)
+    try:
+        history = net.fit(X, y, epochs=options.pop("epochs", 6), validation_data=val, callbacks=callbacks,
+                          comm=comm, **options)
+    except nn.errors.DivergenceError as exc:  # raised on every rank in the same epoch
+        history = exc.history
     return net, history
 
 
