@@ -48,7 +48,10 @@ def report_error(message, exc):
     """
     comm = _active
     if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
-        comm = from_environment()
+        try:
+            comm = from_environment()
+        except ConfigError:  # no mpi4py: every rank fails alike, nobody waits
+            comm = None
     if comm is None or comm.size < 2:
         print(message, file=sys.stderr)
     elif getattr(exc, "collective", False):
