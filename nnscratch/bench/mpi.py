@@ -50,14 +50,15 @@ def _launch(ranks, threads, options):
 
 def compare(ranks, *, dataset="fashion-mnist", hidden=(256, 128), batch_size=128, epochs=3, rounds=3,
             samples=None, lr=0.01, seed=0, log=print):
-    """Alternate ``ranks`` processes x 1 thread with 1 process x ``ranks`` threads; return the runs."""
+    """Alternate ``ranks`` processes x 1 thread with 1 process x ``ranks`` threads (and, for
+    reference, 1 process x 1 thread); return the runs."""
     if mpiexec() is None:
         raise RuntimeError('bench --ranks needs mpiexec: pip install "nnscratch[mpi]".')
     options = dict(dataset=dataset, hidden=",".join(map(str, hidden)), batch_size=batch_size, epochs=epochs,
                    samples=samples or 0, lr=lr, seed=seed)
-    runs = {"parallel": [], "single": []}
+    runs = {"parallel": [], "single": [], "single_1thread": []}
     for turn in range(rounds):
-        order = [("parallel", ranks, 1), ("single", 1, ranks)]
+        order = [("parallel", ranks, 1), ("single", 1, ranks), ("single_1thread", 1, 1)]
         for name, n, threads in order if turn % 2 == 0 else order[::-1]:
             runs[name].append(_launch(n, threads, options))
             log(f"round {turn + 1}/{rounds}: {name} {runs[name][-1]['epoch_seconds']}")
@@ -67,8 +68,8 @@ def compare(ranks, *, dataset="fashion-mnist", hidden=(256, 128), batch_size=128
 def render(result):
     """The comparison as text: median seconds per epoch, the ratio, the all-reduce's share."""
     ranks = result["ranks"]
-    single = [s for run in result["runs"]["single"] for s in run["epoch_seconds"]]
-    parallel = [s for run in result["runs"]["parallel"] for s in run["epoch_seconds"]]
+    single, parallel, one = ([s for run in result["runs"][name] for s in run["epoch_seconds"]]
+                             for name in ("single", "parallel", "single_1thread"))
     first = result["runs"]["parallel"][0]
     reduce_ms = statistics.median(run["reduce_ms_per_step"] for run in result["runs"]["parallel"])
     mpi_ms = statistics.median(run["allreduce_ms_per_step"] for run in result["runs"]["parallel"])
@@ -77,6 +78,7 @@ def render(result):
     return "\n".join([
         f"{o['dataset']} {first['layers']}, global batch {o['batch_size']}, SGD, "
         f"{len(single)} timed epochs each (median, min-max)",
+        f"  1 process  x 1 BLAS thread  : {_spread(one)} s/epoch (for reference)",
         f"  1 process  x {ranks} BLAS threads: {_spread(single)} s/epoch",
         f"  {ranks} processes x 1 BLAS thread : {_spread(parallel)} s/epoch  "
         f"= {statistics.median(parallel) / statistics.median(single):.2f}x the one-process time",
