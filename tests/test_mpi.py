@@ -43,20 +43,27 @@ def _env():
     return env
 
 
+def _launch(command, **popen):
+    """Popen in a session of its own (a hung job is killed whole), output captured as text."""
+    return subprocess.Popen(command, env=_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, **popen)
+
+
 def _python(*args, n=None, **popen):
-    """``[mpiexec -n N] python ARGS`` as a Popen (stdout/stderr captured as text)."""
+    """``[mpiexec -n N] python ARGS``."""
     launcher = [] if n is None else [MPIEXEC, "-n", str(n)]
-    return subprocess.Popen([*launcher, sys.executable, *map(str, args)], env=_env(), text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    return _launch([*launcher, sys.executable, *map(str, args)], **popen)
 
 
 def _finish(proc, status=0):
+    """Wait (at most TIMEOUT) and check the exit status (None: any failure); ``(stdout, stderr)``."""
     try:
         out, err = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
-        proc.kill()
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
         pytest.fail(f"the MPI job did not end within {TIMEOUT} s (a hang)")
-    assert proc.returncode == status, err
+    assert proc.returncode != 0 if status is None else proc.returncode == status, err
     return out, err
 
 
@@ -103,9 +110,8 @@ def test_command_line_under_mpiexec_prints_and_saves_once(tmp_path, capsys):
 @needs_mpi
 def test_ranks_with_different_settings_are_refused(tmp_path):
     args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
-    proc = subprocess.Popen([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--batch-size", "64"],
-                            env=_env(), cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, err = _finish(proc, status=2)
+    _, err = _finish(_launch([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--batch-size", "64"], cwd=tmp_path),
+                     status=2)
     assert err.count("error:") == 1, err  # said once, by rank 0
     assert "same batch_size on every rank; rank 0 has 32 but rank 1 has 64" in err
 
@@ -113,13 +119,7 @@ def test_ranks_with_different_settings_are_refused(tmp_path):
 @needs_mpi
 def test_a_failing_rank_ends_the_whole_job_promptly():
     start = time.monotonic()
-    proc = _python(SCRIPTS / "fail_on_rank.py", n=2)
-    try:
-        _, err = proc.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        pytest.fail("rank 0 hung after rank 1 failed")
-    assert proc.returncode != 0
+    _, err = _finish(_python(SCRIPTS / "fail_on_rank.py", n=2), status=None)  # rank 0 would train for ever
     assert "rank 1 failed on purpose in epoch 3" in err
     assert time.monotonic() - start < 30
 
@@ -127,17 +127,15 @@ def test_a_failing_rank_ends_the_whole_job_promptly():
 @needs_mpi
 def test_a_usage_error_on_one_rank_aborts_the_job(tmp_path):
     args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
-    proc = subprocess.Popen([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--no-such-option"],
-                            env=_env(), cwd=tmp_path, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, err = _finish(proc, status=2)  # rank 1 fails before any MPI call; it must still end rank 0
+    _, err = _finish(_launch([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--no-such-option"], cwd=tmp_path),
+                     status=2)  # rank 1 fails before any MPI call; it must still end rank 0
     assert "[rank 1 of 2] nnscratch: unrecognized arguments: --no-such-option" in err, err
 
 
 @needs_mpi
 def test_sigkill_under_mpiexec_then_resume_matches_uninterrupted(tmp_path):
     ckpt = tmp_path / "run.ckpt"
-    killed = _python(SCRIPTS / "killable.py", ckpt, tmp_path / "killed.npz", "checkpoint", 0.15, n=2,
-                     start_new_session=True)
+    killed = _python(SCRIPTS / "killable.py", ckpt, tmp_path / "killed.npz", "checkpoint", 0.15, n=2)
     deadline = time.monotonic() + TIMEOUT
     while not ckpt.exists() and killed.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
