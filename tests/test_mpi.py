@@ -200,7 +200,8 @@ class TwinComm(distributed.MPIComm):
 
     def __init__(self):
         self.rank, self.size, self.local_rank, self.cuda_aware = 0, 2, 0, False
-        self.steps, self.seconds, self.wait_seconds = 0, 0.0, 0.0
+        self.steps, self.seconds, self.mpi_seconds, self.wait_seconds = 0, 0.0, 0.0, 0.0
+        self.measure_wait = False
 
     def _allreduce(self, buffer):
         buffer *= 2.0
