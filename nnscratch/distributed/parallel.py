@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..streaming import HostData
 
+
 def shard(start, stop, rank, size):
     """Rows ``(a, b)`` of batch ``start:stop`` that ``rank`` of ``size`` trains on (contiguous,
     sizes differing by at most one, the larger ones first)."""
