@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What CI runs: a fresh virtual environment, the README's test command, with
 # torch==2.13.0 added so the PyTorch tests run (a CPU build of exactly that
-# version is on these machines; any other version pulls CUDA packages).
+# version is on these machines; any other version pulls CUDA packages), and the
+# mpi extra's mpi4py + mpich so the MPI tests run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,10 @@ python3 -m venv "$venv"
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
 python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
+# The [mpi] extra's packages (keep in step with pyproject.toml), so tests/test_mpi.py
+# launches mpiexec instead of skipping; added like torch, since neither belongs in
+# the README's test command (both optional, both skipped cleanly without them).
+python -m pip install --quiet --disable-pip-version-check "mpi4py>=4" "mpich>=4"
 
 # The README's test command, exactly:
 pip install -e ".[test]" && pytest

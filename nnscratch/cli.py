@@ -68,7 +68,8 @@ def main(argv=None):
     except (UsageError, *USER_ERRORS) as exc:
         if debug:
             raise
-        print(one_line(exc), file=sys.stderr)
+        from .distributed import report_error
+        report_error(one_line(exc), exc)  # one line; under mpiexec also ends the other ranks
         return 2
 
 

@@ -155,6 +155,10 @@ def fit_options(args, cfg, val, callbacks):
 
 
 def run(args):
+    from . import distributed
+    comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
+    if comm is not None:
+        distributed.command_line_rank(args, comm)
     data, metadata = cli_tables.prepare_training(load_data(args))
     cfg = dict(settings(args, data), regression=cli_tables.is_regression(data))
     if not args.no_save:
@@ -168,6 +172,7 @@ def run(args):
     live = live_view(args)
     options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)] + ([live] if live else []))
     options = cli_tables.training_options(args, cfg, options, batches)
+    options["comm"] = comm
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
         cli_tables.print_notes(data, options)

@@ -58,7 +58,7 @@ class MeanSquaredError(Loss):
         return array_namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
     def gradient(self, out, y, scale=1.0):
-        return (out - y) * (2.0 * scale / (out.shape[0] * out.shape[1]))
+        return (out - y) * (2.0 * scale / max(out.shape[0] * out.shape[1], 1))
 
 
 class SumSquaredError(Loss):
@@ -72,7 +72,7 @@ class SumSquaredError(Loss):
         return array_namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
 
     def gradient(self, out, y, scale=1.0):
-        return (out - y) * (scale / out.shape[0])
+        return (out - y) * (scale / max(out.shape[0], 1))
 
 
 class CrossEntropy(Loss):
@@ -94,7 +94,7 @@ class CrossEntropy(Loss):
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
         grad = e / xp.sum(e, axis=1, keepdims=True)
         grad -= y
-        grad *= scale / z.shape[0]
+        grad *= scale / max(z.shape[0], 1)
         return grad
 
 
@@ -112,7 +112,7 @@ class BinaryCrossEntropy(Loss):
 
     def gradient(self, z, y, scale=1.0):
         xp = array_namespace(z)
-        return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / (z.shape[0] * z.shape[1]))
+        return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / max(z.shape[0] * z.shape[1], 1))
 
 
 LOSSES = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

@@ -68,9 +68,14 @@ class Step:
         """One optimisation step without the loss value; returns the outputs (on the device).
         Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
         out = self.backward(x, Y)
+        self.reduce_gradients(self.holders)
         clip_gradients(self.holders, self.optimizer.clip_norm)
         self.optimizer.step(self.holders)
         return out
+
+    def reduce_gradients(self, params):
+        """Between backward and update: nothing in one process; a data-parallel run
+        replaces it with the sum over ranks (:meth:`nnscratch.distributed.DataParallel.reduce_gradients`)."""
 
     def gradients(self, x, Y):
         """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""

@@ -12,7 +12,7 @@ import time
 import warnings
 
 from . import checkpoint as checkpoints
-from . import streaming, validation
+from . import distributed, streaming, validation
 from .backend import on_device
 from .errors import DivergenceError
 from .guard import Guard, nonfinite_flag, snapshot
@@ -95,7 +95,7 @@ class History(Callback):
 @on_device
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
-        checkpoint_every=1, resume=None, stream=None, augment=None):
+        checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
     Parameters
@@ -136,6 +136,12 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         draws what an uninterrupted one would), e.g. the images plus fresh
         distorted copies (:func:`nnscratch.datasets.augment.augment_images`).
         Each epoch's data is checked and moved to the device once.
+    comm : communicator, optional
+        Data-parallel training (:mod:`nnscratch.distributed`), e.g.
+        ``nnscratch.distributed.from_environment()`` under ``mpiexec``: every rank
+        trains its share of each global batch of ``batch_size`` rows and the
+        gradients are summed, giving the model one process would train. Only
+        rank 0 prints and writes the checkpoint.
 
     Raises
     ------
@@ -148,18 +154,23 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
     if validation_data is not None:
         validation_data = validation.check_pair("validation_data", validation_data)
-    source = checkpoints.resume_path(resume, checkpoint)
-    saved = checkpoints.load(source) if source is not None else None
+    source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
-    run = _Run(net, step, streamed, verbose)
+    dp = distributed.setup(comm, net, step, X, validation_data, dict(
+        epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
+        restore_best=restore_best))
+    run = _Run(net, step, streamed, verbose, dp)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
-        return _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
+        return run.shard(_prepare(net, step, epoch_X, epoch_y, host=run.streamed))
 
     run.prepare = None if augment is None else prepare
-    val = None if validation_data is None else _prepare(net, step, *validation_data, "validation", run.streamed)
+    val = None if validation_data is None else run.shard(
+        _prepare(net, step, *validation_data, "validation", run.streamed))
+    if dp is not None:
+        dp.broadcast_state(net)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
                               "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
                               "streamed": run.streamed})
@@ -174,13 +185,28 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     return history
 
 
+def _checkpoint_to_resume(resume, checkpoint, comm):
+    """``(path, (header, arrays))`` of the checkpoint to resume from, or ``(None, None)``;
+    in a parallel run rank 0 reads it and every rank receives it."""
+    def load():
+        source = checkpoints.resume_path(resume, checkpoint)
+        return source, (checkpoints.load(source) if source is not None else None)
+
+    if comm is None or comm.size < 2:
+        return load()
+    return distributed.from_root(comm, load)
+
+
 class _Run:
     """One call of :func:`fit`: the epoch loop and what it reads once per epoch."""
 
-    def __init__(self, net, step, streamed, verbose):
-        self.net, self.step, self.streamed, self.verbose = net, step, streamed, verbose
+    def __init__(self, net, step, streamed, verbose, parallel=None):
+        self.net, self.step, self.streamed, self.parallel = net, step, streamed, parallel
+        self.root = parallel is None or parallel.is_root  # only rank 0 prints and writes
+        self.verbose = verbose and self.root
+        self.shard = (lambda data: data) if parallel is None else parallel.shard
         self.prepare = None  # with fit(augment=...): makes each later epoch's data
-        if streamed and verbose:
+        if streamed and self.verbose:
             print(f"streaming batches from host memory ({net.backend} free memory: "
                   f"{_megabytes(net.backend.memory_info())})", flush=True)
 
@@ -207,7 +233,7 @@ class _Run:
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
                 sums = self.epoch(data, val, batch_size, shuffle, per_batch)
                 sums["nonfinite"] = nonfinite_flag(net)
-                logs = _read_epoch(net, sums, data, val)
+                logs = _read_epoch(net, sums, data, val, self.parallel)
             nonfinite = logs.pop("nonfinite")
             logs["seconds"] = time.perf_counter() - start
             _record_timing(history, epoch == epoch_range.start, logs["seconds"])
@@ -222,7 +248,7 @@ class _Run:
             for c in callbacks:
                 c.on_epoch_end(epoch, logs, net)
             last = net.stop_training or epoch == epochs - 1
-            if ckpt[0] is not None and ((epoch + 1) % ckpt[1] == 0 or last):
+            if ckpt[0] is not None and self.root and ((epoch + 1) % ckpt[1] == 0 or last):
                 checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks)
             if net.stop_training:
                 break
@@ -269,13 +295,16 @@ def _prepare(net, step, X, y, name="X", host=False):
     return (streaming.HostData if host else DeviceData)(net, x, targets)
 
 
-def _read_epoch(net, sums, data, val):
+def _read_epoch(net, sums, data, val, parallel=None):
     """Read every per-epoch figure from the device in one transfer (sums of
-    per-sample figures become means; ``nonfinite`` is read as is)."""
+    per-sample figures become means; ``nonfinite`` is read as is); in a
+    parallel run the sums are added over ranks first."""
     keys = [k for k, v in sums.items() if v is not None]
     xp = net.xp
     values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
                                             for k in keys]))
+    if parallel is not None:
+        values = parallel.sum_figures(values)
     n, n_val = data.n, (val.n if val is not None else 1)
     scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
     return {k: float(v) / scale[k] for k, v in zip(keys, values)}

@@ -40,10 +40,16 @@ def register(subparsers):
                    "torch_reference.py, alternating with nnscratch")
     p.add_argument("--json", metavar="FILE", help="write every raw timing as JSON")
     p.add_argument("--plot", metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
+    p.add_argument("--ranks", type=int, metavar="N", help="instead: N MPI processes x 1 BLAS thread against "
+                   "1 process x N threads, same global batch, alternating --repeats rounds; reports the "
+                   "all-reduce time per step (needs the mpi extra)")
     p.set_defaults(func=run)
 
 
 def run(args):
+    if args.ranks:
+        from . import mpi
+        return mpi.run(args)
     result = run_bench(backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
                        hidden=_ints(args.layers), batch_sizes=_ints(args.batch_sizes), dtype=args.dtype,
                        epochs=args.epochs, warmup=args.warmup, repeats=args.repeats, samples=args.samples,

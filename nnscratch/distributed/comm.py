@@ -1,0 +1,158 @@
+"""The communicator: MPI through mpi4py (imported only when a launcher started several
+processes), the local rank's GPU, and ending the whole job when one rank fails."""
+
+import os
+import sys
+import time
+
+from ..errors import ConfigError
+
+SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
+
+_active = None  # the communicator from_environment() made, for the command line's error path
+
+
+def launched_size(environ=None):
+    """Number of processes the MPI launcher started (1 outside MPI), from the environment alone."""
+    environ = os.environ if environ is None else environ
+    for name in SIZE_VARIABLES:
+        if str(environ.get(name, "")).isdigit():
+            return int(environ[name])
+    return 1
+
+
+def from_environment(cuda_aware=None):
+    """An :class:`MPIComm` over ``COMM_WORLD`` when launched by ``mpiexec`` with
+    more than one process, else None (and mpi4py stays unimported).
+
+    ``cuda_aware`` defaults to ``$NNSCRATCH_CUDA_AWARE_MPI == "1"``.
+    """
+    global _active
+    if launched_size() < 2:
+        return None
+    if cuda_aware is None:
+        cuda_aware = os.environ.get("NNSCRATCH_CUDA_AWARE_MPI") == "1"
+    _active = MPIComm(cuda_aware=cuda_aware)
+    if _active.size < 2:
+        return None
+    sys.excepthook = _abort_on_uncaught  # as `python -m mpi4py` does: one rank's crash ends the job
+    return _active
+
+
+def report_error(message, exc):
+    """Print a command-line error (one line on stderr); in a parallel run also end the job.
+
+    An error every rank raised together (``exc.collective``) prints once, from rank 0,
+    and every rank exits normally; any other error names its rank and aborts every
+    rank, which would otherwise wait for this one forever.
+    """
+    comm = _active
+    if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
+        try:
+            comm = from_environment()
+        except ConfigError:  # no mpi4py: every rank fails alike, nobody waits
+            comm = None
+    if comm is None or comm.size < 2:
+        print(message, file=sys.stderr)
+    elif getattr(exc, "collective", False):
+        if comm.rank == 0:
+            print(message, file=sys.stderr, flush=True)
+    else:
+        print(f"[rank {comm.rank} of {comm.size}] {message}", file=sys.stderr, flush=True)
+        comm.abort(2)
+
+
+def _abort_on_uncaught(kind, value, tb):
+    sys.__excepthook__(kind, value, tb)
+    sys.stderr.flush()
+    _active.abort(1)
+
+
+class MPIComm:
+    """The MPI communicator (mpi4py), with counters of the time spent summing gradients:
+    ``seconds`` (the whole sum: pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
+    ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
+    separates the time spent waiting for the slowest rank from the all-reduce itself.
+
+    Parameters
+    ----------
+    comm : mpi4py communicator, optional
+        Default ``MPI.COMM_WORLD``.
+    cuda_aware : bool
+        Pass device buffers to MPI directly (needs an MPI built with CUDA
+        support; untested here, no GPU). Default: through host memory.
+    """
+
+    def __init__(self, comm=None, cuda_aware=False):
+        try:
+            from mpi4py import MPI
+        except ImportError:
+            raise ConfigError('Data-parallel training needs mpi4py; install it with pip install '
+                              '"nnscratch[mpi]" (or pip install mpi4py against your cluster\'s MPI).') from None
+        self.MPI, self.comm, self.cuda_aware = MPI, comm or MPI.COMM_WORLD, bool(cuda_aware)
+        self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
+        local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
+        self.local_rank = local.Get_rank()
+        local.Free()
+        self.steps, self.seconds, self.mpi_seconds, self.wait_seconds = 0, 0.0, 0.0, 0.0
+        self.measure_wait = False
+
+    def sum_gradients(self, flat, backend, weight=1.0):
+        """``sum over ranks of weight * flat``, as a device array of ``backend``."""
+        start = time.perf_counter()
+        if self.cuda_aware and backend.name != "numpy":
+            flat = flat * weight
+            backend.synchronize()  # MPI reads the buffer outside the stream
+            self._allreduce(flat)
+        else:
+            host = flat if backend.name == "numpy" else backend.to_numpy(flat)  # concat made it fresh
+            if weight != 1.0:
+                host *= weight
+            self._allreduce(host)
+            flat = host if backend.name == "numpy" else backend.asarray(host)
+        self.steps += 1
+        self.seconds += time.perf_counter() - start
+        return flat
+
+    def _allreduce(self, buffer):
+        start = time.perf_counter()
+        if self.measure_wait:
+            self.comm.Barrier()
+            self.wait_seconds += time.perf_counter() - start
+        self.comm.Allreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM)
+        self.mpi_seconds += time.perf_counter() - start
+
+    def bcast(self, obj, root=0):
+        return self.comm.bcast(obj, root=root)
+
+    def allgather(self, obj):
+        return self.comm.allgather(obj)
+
+    def abort(self, code=1):
+        self.comm.Abort(code)
+
+    def __repr__(self):
+        return f"MPIComm(rank={self.rank}, size={self.size}, local_rank={self.local_rank}, cuda_aware={self.cuda_aware})"
+
+
+def local_device(spec, local_rank):
+    """The backend ``spec`` on the GPU of this local rank: ``cupy`` -> ``cupy:{r}``,
+    ``torch:cuda`` -> ``torch:cuda:{r}``; names with a device index, and CPU backends, unchanged."""
+    text = str(spec or "").strip()
+    if text == "cupy" or text == "torch:cuda":
+        return f"{text}:{local_rank}"
+    return spec
+
+
+def command_line_rank(args, comm):
+    """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
+    (unless a device was named); on ranks other than 0, no output and no files."""
+    spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
+    if spec in (None, "auto"):
+        from ..backend import get_backend
+        spec = "cupy" if get_backend(spec).name == "cupy" else spec
+    args.backend = local_device(spec, comm.local_rank)
+    if comm.rank != 0:
+        args.quiet, args.json, args.no_save, args.show = True, False, True, False
+        args.history = args.plot = args.live = None
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)

@@ -1,0 +1,187 @@
+"""What ``fit`` needs from a communicator: sharded global batches, the gradient sum,
+per-epoch figures summed over ranks, and the checks and broadcasts at the start."""
+
+import math
+import zlib
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..streaming import HostData
+
+
+def shard(start, stop, rank, size):
+    """Rows ``(a, b)`` of batch ``start:stop`` that ``rank`` of ``size`` trains on (contiguous,
+    sizes differing by at most one, the larger ones first)."""
+    base, extra = divmod(stop - start, size)
+    a = start + rank * base + min(rank, extra)
+    return a, a + base + (1 if rank < extra else 0)
+
+
+def from_root(comm, fn):
+    """``fn()`` run on rank 0 and broadcast: its result, or its error raised on every rank."""
+    result = None
+    if comm.rank == 0:
+        try:
+            result = (True, fn())
+        except Exception as exc:  # raised again below, on every rank
+            result = (False, exc)
+    ok, value = comm.bcast(result)
+    if not ok:
+        value.collective = True
+        raise value
+    return value
+
+
+class CollectiveError(ConfigError):
+    """An error every rank raises together (the command line prints it once, from rank 0)."""
+
+    collective = True
+
+
+def setup(comm, net, step, X, validation_data, settings):
+    """A :class:`DataParallel` for ``fit`` (None with no communicator or one process):
+    checks that every rank has the same settings, network and data, and installs the
+    gradient sum in ``step``."""
+    if comm is None or comm.size < 2:
+        return None
+    parallel = DataParallel(comm, net)
+    config = net.get_config()
+    parallel.check_same(dict(settings, seed=net.seed, network=config["layers"], dtype=config.get("dtype"),
+                             loss=step.loss.name, optimizer=net.optimizer.get_config(),
+                             data=_fingerprint(X, net.backend),
+                             validation=None if validation_data is None else
+                             [_fingerprint(a, net.backend) for a in validation_data]))
+    rows = _rows(X) if settings.get("batch_size") is None else min(settings["batch_size"], _rows(X))
+    val = None if validation_data is None else _rows(validation_data[0])
+    if rows < comm.size or (val is not None and val < comm.size):
+        raise CollectiveError(f"Data-parallel training over {comm.size} processes needs at least {comm.size} rows "
+                              f"per batch and in the validation data; got {rows} per batch"
+                              f"{'' if val is None else f' and {val} for validation'}. Use a larger batch_size "
+                              f"(or fewer processes).")
+    step.reduce_gradients = parallel.reduce_gradients
+    return parallel
+
+
+class DataParallel:
+    """What one ``fit`` call needs from the communicator: consistency checks and
+    broadcasts at the start, sharded data, the gradient sum (installed as
+    ``Step.reduce_gradients``) and the per-epoch figures summed over ranks."""
+
+    def __init__(self, comm, net):
+        self.comm, self.net, self.backend = comm, net, net.backend
+        self.is_root = comm.rank == 0
+        self.weight = 1.0  # this rank's share of the current batch, set by ShardedData.batch
+        self._layout = None
+
+    def check_same(self, settings):
+        """Refuse (on every rank alike) settings that differ between ranks."""
+        everyone = self.comm.allgather(settings)
+        for key, value in everyone[0].items():
+            odd = [r for r, s in enumerate(everyone) if s.get(key) != value]
+            if odd:
+                raise CollectiveError(
+                    f"Data-parallel training needs the same {key} on every rank; rank 0 has "
+                    f"{_short(value)} but rank {odd[0]} has {_short(everyone[odd[0]].get(key))}. Launch every "
+                    f"rank with the same options, data and seed.")
+
+    def from_root(self, fn):
+        return from_root(self.comm, fn)
+
+    def broadcast_state(self, net):
+        """Give every rank rank 0's weights, optimizer state and RNG state."""
+        state = self.from_root(lambda: _host_state(net))
+        if not self.is_root:
+            net.set_weights(state["weights"])
+            asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
+            net.optimizer.load_state_dict(state["optimizer"], asarray=asarray)
+            net.rng.bit_generator.state = state["rng"]
+
+    def shard(self, data):
+        return ShardedData(data, self)
+
+    def reduce_gradients(self, params):
+        """Replace every ``p.grad`` by the sum over ranks of ``weight * p.grad``:
+        one flat buffer, one all-reduce (the Step calls this between backward and update)."""
+        xp = self.net.xp
+        if self._layout is None:
+            self._layout = [(tuple(p.value.shape), math.prod(p.value.shape)) for p in params]
+        # ``[parameter_buffer]``: its gradients are one flat array already
+        flat = params[0].grad if len(params) == 1 else xp.concat([xp.reshape(p.grad, (-1,)) for p in params])
+        flat = self.comm.sum_gradients(flat, self.backend, self.weight)
+        offset = 0
+        for p, (shape, count) in zip(params, self._layout):
+            p.grad = xp.reshape(flat[offset:offset + count], shape)
+            offset += count
+
+    def sum_figures(self, values):
+        """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere."""
+        gathered = self.comm.allgather(np.asarray(values, dtype=np.float64))
+        return np.sum(np.stack(gathered), axis=0)
+
+
+class ShardedData:
+    """A data source (DeviceData or HostData) seen by one rank: the global batches,
+    of which this rank trains and evaluates only its shard.
+
+    ``n`` stays the global row count, so the epoch loop walks the global batches and
+    the per-epoch means divide the rank-summed figures by the global count.
+    """
+
+    def __init__(self, data, parallel):
+        self.data, self.parallel = data, parallel
+        self.n, self.mode = data.n, data.mode
+        self.rows = []  # this rank's (a, b) since the last all_targets(), in order
+
+    def permutation(self, rng):
+        return self.data.permutation(rng)
+
+    def _mine(self, start, stop):
+        a, b = shard(start, stop, self.parallel.comm.rank, self.parallel.comm.size)
+        self.rows.append((a, b))
+        return a, b
+
+    def batch(self, order, start, stop):
+        a, b = self._mine(start, stop)
+        self.parallel.weight = (b - a) / (stop - start)
+        return self.data.batch(order, a, b)
+
+    def inputs(self, start, stop):
+        return self.data.inputs(*self._mine(start, stop))
+
+    def all_targets(self, order=None):
+        """Targets of the rows this rank used since the last call, in the order it used them."""
+        idx = np.concatenate([np.arange(a, b) for a, b in self.rows])
+        self.rows = []
+        if isinstance(self.data, HostData) or isinstance(order, np.ndarray):
+            return self.data.all_targets(idx if order is None else order[idx])
+        local = self.data.backend.asarray(idx)
+        return self.data.all_targets(local if order is None else self.data.xp.take(order, local, axis=0))
+
+
+def _host_state(net):
+    to_numpy, opt = net.backend.to_numpy, net.optimizer
+    state = opt.state_dict()
+    return {"weights": [to_numpy(p.value) for p in net.parameters()], "rng": net.rng.bit_generator.state,
+            "optimizer": {"t": state["t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
+                                                     for name, slots in state["state"].items()}}}
+
+
+def _rows(a):
+    return int(a.shape[0]) if hasattr(a, "shape") else len(a)
+
+
+def _fingerprint(a, backend):
+    """Shape, dtype and a checksum of up to 64 evenly spaced rows (cheap for any size)."""
+    shape = tuple(int(s) for s in getattr(a, "shape", (len(a),)))
+    rows = a[:: max(1, shape[0] // 64)] if shape and shape[0] else a
+    try:
+        host = np.ascontiguousarray(rows if isinstance(rows, (np.ndarray, list)) else backend.to_numpy(rows))
+    except Exception:  # an array of another library: compare the shapes alone
+        return {"shape": shape}
+    return {"shape": shape, "dtype": str(host.dtype), "crc32": zlib.crc32(host.tobytes())}
+
+
+def _short(value, limit=120):
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

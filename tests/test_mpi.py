@@ -1,0 +1,242 @@
+"""Data-parallel training over MPI: N processes train the model one process trains.
+
+The MPI tests launch ``mpiexec -n 2`` (and ``-n 3`` for uneven shards) on the
+scripts in ``tests/mpi_scripts/`` with a timeout, and compare with the same
+scripts run as one process. They skip when mpi4py or mpiexec is missing
+(``pip install "nnscratch[mpi]"``).
+"""
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch import cli, distributed
+from nnscratch.checkpoint import load as load_checkpoint
+
+ROOT = Path(nnscratch.__file__).resolve().parent.parent  # the tree under test
+SCRIPTS = Path(__file__).parent / "mpi_scripts"
+MPIEXEC = next((str(p) for p in (Path(sys.executable).parent / "mpiexec", shutil.which("mpiexec") or "")
+                if str(p) and os.access(p, os.X_OK)), None)
+HAVE_MPI4PY = importlib.util.find_spec("mpi4py") is not None
+needs_mpi = pytest.mark.skipif(not (HAVE_MPI4PY and MPIEXEC),
+                               reason='needs mpi4py and mpiexec: pip install "nnscratch[mpi]"')
+TIMEOUT = 90
+sys.path.insert(0, str(SCRIPTS))  # the scripts also run in this process, as the one-process reference
+import fit_cases  # noqa: E402
+import killable  # noqa: E402
+
+
+def _env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "OMPI_", "MPI_", "PMIX_"))}
+    env.update(PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+               MPIR_CVAR_ENABLE_HEAVY_YIELD="1")  # MPICH: waiting ranks yield the core (3 ranks on 2 cores)
+    return env
+
+
+def _launch(command, **popen):
+    """Popen in a session of its own (a hung job is killed whole), output captured as text."""
+    return subprocess.Popen(command, env=_env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True, **popen)
+
+
+def _python(*args, n=None, **popen):
+    """``[mpiexec -n N] python ARGS``."""
+    launcher = [] if n is None else [MPIEXEC, "-n", str(n)]
+    return _launch([*launcher, sys.executable, *map(str, args)], **popen)
+
+
+def _finish(proc, status=0):
+    """Wait (at most TIMEOUT) and check the exit status (None: any failure); ``(stdout, stderr)``."""
+    try:
+        out, err = proc.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"the MPI job did not end within {TIMEOUT} s (a hang)")
+    assert proc.returncode != 0 if status is None else proc.returncode == status, err
+    return out, err
+
+
+def _fit_cases(tmp_path, n, cases):
+    """Run the cases under ``mpiexec -n n`` and as one process (in this one, meanwhile)."""
+    paths = tmp_path / "one.npz", tmp_path / f"n{n}.npz"
+    job = _python(SCRIPTS / "fit_cases.py", paths[1], *cases, n=n)
+    fit_cases.main(paths[0], cases)
+    _finish(job)
+    return [np.load(p) for p in paths]
+
+
+@needs_mpi
+@pytest.mark.parametrize("n, cases", [
+    (2, ["sgd", "momentum", "adam_val", "rmsprop", "augment", "streamed", "full_batch_mse", "early_stop",
+         "diverge"]),
+    (3, ["sgd_uneven", "adam_val"]),  # batches of 10 = 4+3+3 rows, the last of 1 (two ranks idle), validation 50
+])
+def test_n_processes_train_the_one_process_model(tmp_path, n, cases):
+    one, many = _fit_cases(tmp_path, n, cases)
+    for case in cases:
+        assert bool(many[f"same/{case}"]), f"{case}: the ranks ended with different weights"
+        assert len(many[f"loss/{case}"]) == len(one[f"loss/{case}"]), f"{case}: stopped at another epoch"
+        np.testing.assert_allclose(many[f"loss/{case}"], one[f"loss/{case}"], rtol=1e-5, err_msg=case)
+        assert np.max(np.abs(many[f"w/{case}"] - one[f"w/{case}"])) < 1e-5, case
+        assert np.max(np.abs(one[f"w/{case}"])) > 0.05  # trained weights, not a degenerate zero
+
+
+@needs_mpi
+def test_command_line_under_mpiexec_prints_and_saves_once(tmp_path, capsys):
+    common = ["train", "--dataset", "moons", "--epochs", "4", "--batch-size", "25", "--json"]
+    job = _python("-m", "nnscratch", *common, "--out", tmp_path / "two.npz", "--history", tmp_path / "h.json",
+                  n=2, cwd=tmp_path)
+    assert cli.main([*common, "--out", str(tmp_path / "one.npz")]) == 0
+    out, err = _finish(job)
+    lines = out.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["epochs"] == 4, out  # rank 0 alone printed
+    two, one = nnscratch.Network.load(tmp_path / "two.npz"), nnscratch.Network.load(tmp_path / "one.npz")
+    for a, b in zip(two.get_weights(), one.get_weights()):
+        assert np.max(np.abs(a - b)) < 1e-5
+    assert sorted(os.listdir(tmp_path)) == ["h.json", "one.npz", "two.npz"]
+
+
+@needs_mpi
+def test_ranks_with_different_settings_are_refused(tmp_path):
+    args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
+    _, err = _finish(_launch([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--batch-size", "64"], cwd=tmp_path),
+                     status=2)
+    assert err.count("error:") == 1, err  # said once, by rank 0
+    assert "same batch_size on every rank; rank 0 has 32 but rank 1 has 64" in err
+
+
+@needs_mpi
+def test_a_failing_rank_ends_the_whole_job_promptly():
+    start = time.monotonic()
+    _, err = _finish(_python(SCRIPTS / "fail_on_rank.py", n=2), status=None)  # rank 0 would train for ever
+    assert "rank 1 failed on purpose in epoch 3" in err
+    assert time.monotonic() - start < 30
+
+
+@needs_mpi
+def test_a_usage_error_on_one_rank_aborts_the_job(tmp_path):
+    args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
+    _, err = _finish(_launch([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--no-such-option"], cwd=tmp_path),
+                     status=2)  # rank 1 fails before any MPI call; it must still end rank 0
+    assert "[rank 1 of 2] nnscratch: unrecognized arguments: --no-such-option" in err, err
+
+
+@needs_mpi
+def test_sigkill_under_mpiexec_then_resume_matches_uninterrupted(tmp_path):
+    ckpt = tmp_path / "run.ckpt"
+    killed = _python(SCRIPTS / "killable.py", ckpt, tmp_path / "killed.npz", "checkpoint", 0.15, n=2)
+    deadline = time.monotonic() + TIMEOUT
+    while not ckpt.exists() and killed.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(0.2)  # into a later epoch
+    assert killed.poll() is None, killed.communicate()[1]
+    os.killpg(killed.pid, signal.SIGKILL)  # mpiexec and both ranks at once
+    killed.communicate()
+    reached = load_checkpoint(ckpt)[0]["epoch"]
+    assert 0 <= reached < 9 and not (tmp_path / "killed.npz").exists()
+    job = _python(SCRIPTS / "killable.py", ckpt, tmp_path / "resumed.npz", "resume", 0, n=2)
+    plain = killable.train(None, "plain")
+    _finish(job)
+    resumed = nnscratch.Network.load(tmp_path / "resumed.npz")
+    for a, b in zip(resumed.get_weights(), plain.get_weights()):
+        assert np.max(np.abs(a - b)) < 1e-5
+
+
+NO_MPI4PY = """
+import sys, numpy as np, nnscratch
+from nnscratch import cli, distributed
+assert distributed.from_environment() is None
+net = nnscratch.Network.from_sizes(3, 4, 2, seed=0)
+net.fit(np.eye(3, dtype=np.float32), [0, 1, 0], epochs=2, batch_size=2)
+assert cli.main(['train', '--dataset', 'xor', '--epochs', '2', '--no-save', '--quiet']) == 0
+assert 'mpi4py' not in sys.modules, 'mpi4py was imported'
+"""
+
+
+def test_one_process_never_imports_mpi4py(monkeypatch, capsys):
+    if "mpi4py" in sys.modules:  # something else in this process imported it: check in a fresh one
+        _finish(_python("-c", NO_MPI4PY))
+        return
+    for name in [k for k in os.environ if k.startswith(distributed.SIZE_VARIABLES)]:
+        monkeypatch.delenv(name)
+    exec(NO_MPI4PY, {})
+
+
+def test_launched_size_reads_the_launchers_variables():
+    assert distributed.launched_size({}) == 1
+    assert distributed.launched_size({"PMI_SIZE": "4"}) == 4
+    assert distributed.launched_size({"OMPI_COMM_WORLD_SIZE": "3"}) == 3
+
+
+@pytest.mark.parametrize("m, size", [(16, 3), (13, 3), (1, 3), (10, 4), (128, 2)])
+def test_shards_cover_the_batch_once_and_differ_by_at_most_one_row(m, size):
+    parts = [distributed.shard(100, 100 + m, rank, size) for rank in range(size)]
+    assert parts[0][0] == 100 and parts[-1][1] == 100 + m
+    assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))  # contiguous, in rank order
+    counts = [b - a for a, b in parts]
+    assert max(counts) - min(counts) <= 1 and sum(counts) == m
+
+
+def test_each_rank_takes_the_gpu_of_its_local_rank():
+    assert distributed.local_device("cupy", 1) == "cupy:1"
+    assert distributed.local_device("torch:cuda", 3) == "torch:cuda:3"
+    assert distributed.local_device("cupy:0", 1) == "cupy:0"  # a named device is kept
+    assert distributed.local_device("numpy", 1) == "numpy"
+
+
+class TwinComm(distributed.MPIComm):
+    """Rank 0 of two whose twin returns the same gradients: the host path, without MPI."""
+
+    def __init__(self):
+        self.rank, self.size, self.local_rank, self.cuda_aware = 0, 2, 0, False
+        self.steps, self.seconds, self.mpi_seconds, self.wait_seconds = 0, 0.0, 0.0, 0.0
+        self.measure_wait = False
+
+    def _allreduce(self, buffer):
+        buffer *= 2.0
+
+    def bcast(self, obj, root=0):
+        return obj
+
+    def allgather(self, obj):
+        return [obj, obj]
+
+
+def test_host_path_moves_the_gradient_buffer_once_each_way_per_step():
+    pytest.importorskip("array_api_strict")
+    from collections import Counter
+
+    from nnscratch.backend import Backend
+
+    class Counting(Backend):  # array-api-strict's device1 refuses any implicit host conversion
+        calls = Counter()
+
+        def asarray(self, x, dtype=None):
+            self.calls["asarray"] += 1
+            return super().asarray(x, dtype)
+
+        def to_numpy(self, x):
+            self.calls["to_numpy"] += 1
+            return super().to_numpy(x)
+
+    X, y = fit_cases.data(n=96)
+    counts = {}
+    for batch in (32, 4):  # 3 and 24 steps per epoch
+        net = nnscratch.Network.from_sizes(5, 8, 3, seed=0, backend=Counting("array_api_strict", "device1"))
+        Counting.calls.clear()
+        net.fit(X, y, epochs=2, batch_size=batch, optimizer=nnscratch.Adam(), comm=TwinComm())
+        counts[batch] = dict(Counting.calls)
+    extra_steps = 2 * (24 - 3)
+    assert counts[4]["to_numpy"] - counts[32]["to_numpy"] == extra_steps, counts
+    assert counts[4]["asarray"] - counts[32]["asarray"] == extra_steps, counts
