@@ -121,7 +121,9 @@ class DeviceData:
         if self._split_of is not order:  # first batch of an epoch: cut ``order`` into batches at once
             self._split_of, self._size = order, stop - start
             self._split = _split(self.xp, order, stop - start)
-        idx = self._split[start // self._size]
+        piece, offset = divmod(start, self._size)
+        idx = self._split[piece] if offset == 0 and self._split[piece].shape[0] == stop - start \
+            else order[start:stop]  # a slice the cut does not hold (a data-parallel shard)
         return self.take(x, idx), self.take(Y, idx)
 
     def inputs(self, start, stop):
