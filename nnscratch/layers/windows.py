@@ -1,0 +1,89 @@
+"""Sliding windows over images without ``as_strided``: slices, stack, reshape.
+
+``windows`` is im2col: every kernel offset ``(i, j)`` contributes one strided
+slice ``x[:, :, i::s, j::s]`` of the (padded) image (DeZero's
+``functions_conv.py`` does the same), stacked on a new axis. ``unwindows`` is
+its adjoint (col2im), which the array API cannot write as a scatter-add: the
+slices are spread back by interleaving zeros and summed. Padding concatenates
+zeros. Only slicing, ``stack``, ``concat``, ``reshape`` and ``permute_dims``:
+the same code runs on every backend, on any device.
+"""
+
+
+def pair(value, name, layer, minimum=1):
+    """``value`` (an int or a pair of ints) as a pair, or a ConfigError naming the layer."""
+    from ..errors import ConfigError
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items):
+        raise ConfigError(f"{layer} {name} must be an int >= {minimum} or a pair of them, e.g. {name}=3 "
+                          f"or {name}=(3, 5); got {value!r}.")
+    return items
+
+
+def out_size(size, kernel, stride, pad=0):
+    """Output length along one axis: ``(size + 2 pad - kernel) // stride + 1``."""
+    return (size + 2 * pad - kernel) // stride + 1
+
+
+def pad2d(x, top, bottom, left, right, xp):
+    """``x (N, C, H, W)`` with zero rows/columns added on each side (concatenated zeros)."""
+    n, c, h, w = x.shape
+    if top or bottom:
+        parts = [x]
+        if top:
+            parts.insert(0, xp.zeros((n, c, top, w), dtype=x.dtype, device=x.device))
+        if bottom:
+            parts.append(xp.zeros((n, c, bottom, w), dtype=x.dtype, device=x.device))
+        x, h = xp.concat(parts, axis=2), h + top + bottom
+    if left or right:
+        parts = [x]
+        if left:
+            parts.insert(0, xp.zeros((n, c, h, left), dtype=x.dtype, device=x.device))
+        if right:
+            parts.append(xp.zeros((n, c, h, right), dtype=x.dtype, device=x.device))
+        x = xp.concat(parts, axis=3)
+    return x
+
+
+def windows(x, kernel, stride, out, xp):
+    """im2col: ``x (N, C, H, W)`` -> ``(N, C, kh*kw, oh, ow)``; entry ``[n, c, i*kw + j, a, b]``
+    is ``x[n, c, sh*a + i, sw*b + j]``."""
+    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out
+    rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+    return xp.stack([x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)], axis=2)
+
+
+def dilate(d, stride, xp):
+    """``d (N, C, oh, ow)`` with ``s - 1`` zeros between neighbours along the last two axes."""
+    sh, sw = stride
+    n, c, oh, ow = d.shape
+    if sw > 1:
+        zero = xp.zeros_like(d)
+        d = xp.reshape(xp.stack([d] + [zero] * (sw - 1), axis=4), (n, c, oh, ow * sw))[..., :sw * (ow - 1) + 1]
+        ow = sw * (ow - 1) + 1
+    if sh > 1:
+        zero = xp.zeros_like(d)
+        d = xp.reshape(xp.stack([d] + [zero] * (sh - 1), axis=3), (n, c, oh * sh, ow))[:, :, :sh * (oh - 1) + 1, :]
+    return d
+
+
+def unwindows(d, kernel, stride, size, xp):
+    """col2im, the adjoint of :func:`windows`: ``d (N, C, kh*kw, oh, ow)`` -> ``(N, C, H, W)``,
+    each image pixel receiving the sum of the window entries that read it.
+
+    Non-overlapping windows (stride == kernel) interleave back by one permute and
+    reshape; otherwise each kernel offset's slice is dilated by the stride, padded
+    into place and summed.
+    """
+    (kh, kw), (sh, sw), (h, w) = kernel, stride, size
+    n, c, _, oh, ow = d.shape
+    if (kh, kw) == (sh, sw):
+        d = xp.permute_dims(xp.reshape(d, (n, c, kh, kw, oh, ow)), (0, 1, 4, 2, 5, 3))
+        return pad2d(xp.reshape(d, (n, c, oh * kh, ow * kw)), 0, h - oh * kh, 0, w - ow * kw, xp)
+    rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+    total = None
+    for k in range(kh * kw):
+        i, j = divmod(k, kw)
+        part = pad2d(dilate(d[:, :, k, :, :], stride, xp), i, h - i - rows, j, w - j - cols, xp)
+        total = part if total is None else total + part
+    return total
