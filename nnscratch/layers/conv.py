@@ -9,7 +9,7 @@ kernel (so backward needs no scatter-add either).
 from ..errors import ConfigError, ShapeError
 from ..init import He, get_initializer
 from .base import Layer, Parameter
-from .windows import dilate, out_size, pad2d, pair, windows
+from .windows import dilate, im2col, pad2d, pair
 
 
 class Conv2D(Layer):
@@ -79,18 +79,13 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         xp = self._xp(x)
-        n, c, h, w = x.shape
-        top, bottom, left, right = self.pads
-        oh = out_size(h + top + bottom, self.kernel_size[0], self.stride[0])
-        ow = out_size(w + left + right, self.kernel_size[1], self.stride[1])
-        x = pad2d(x, top, bottom, left, right, xp)
-        cols = xp.reshape(windows(x, self.kernel_size, self.stride, (oh, ow), xp), (n, -1, oh * ow))
+        cols, (oh, ow), width = im2col(x, self.kernel_size, self.stride, self.pads, xp)
         weight = self.weight.value
         z = xp.reshape(weight, (weight.shape[0], -1)) @ cols  # (O, C*K) @ (N, C*K, L) -> (N, O, L)
         z = z + xp.reshape(self.bias.value, (1, -1, 1))
         if training:
-            self._cols, self._size = cols, (h, w)
-        return xp.reshape(z, (n, weight.shape[0], oh, ow))
+            self._cols, self._size, self._width = cols, tuple(x.shape[2:]), width
+        return _crop_width(xp.reshape(z, (x.shape[0], weight.shape[0], oh, width)), ow)
 
     def backward(self, dy, need_input_grad=True):
         """dL/dW[o, (c,i,j)] = sum_n,l dy[n, o, l] cols[n, (c,i,j), l]; dL/db = sum of dy over (n, h, w);
@@ -98,7 +93,7 @@ class Conv2D(Layer):
         cols = self._cached("_cols")
         xp = self._xp(dy)
         n, o, oh, ow = dy.shape
-        dy2 = xp.reshape(dy, (n, o, oh * ow))
+        dy2 = xp.reshape(pad2d(dy, 0, 0, 0, self._width - ow, xp), (n, o, oh * self._width))  # zeros for junk
         weight = self.weight.value
         self.weight.grad = xp.reshape(xp.sum(dy2 @ xp.permute_dims(cols, (0, 2, 1)), axis=0), weight.shape)
         self.bias.grad = xp.sum(dy, axis=(0, 2, 3))
@@ -113,10 +108,10 @@ class Conv2D(Layer):
         extra_h = h + top + bottom - (sh * (oh - 1) + kh)
         extra_w = w + left + right - (sw * (ow - 1) + kw)
         d = _pad_or_crop(d, kh - 1 - top, kh - 1 + extra_h - bottom, kw - 1 - left, kw - 1 + extra_w - right, xp)
-        cols = xp.reshape(windows(d, self.kernel_size, (1, 1), (h, w), xp), (n, -1, h * w))
+        cols, _, width = im2col(d, self.kernel_size, (1, 1), (0, 0, 0, 0), xp)
         flipped = xp.permute_dims(xp.flip(self.weight.value, axis=(2, 3)), (1, 0, 2, 3))
-        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (N, O*K, H*W)
-        return xp.reshape(dx, (n, -1, h, w))
+        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (N, O*K, H*width)
+        return _crop_width(xp.reshape(dx, (n, -1, h, width)), w)
 
     def get_config(self):
         config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -133,6 +128,10 @@ def _pads(padding, kernel):
         (kh, kw) = kernel
         return ((kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2)
     return (padding[0], padding[0], padding[1], padding[1])
+
+
+def _crop_width(x, w):
+    return x if x.shape[3] == w else x[:, :, :, :w]
 
 
 def _pad_or_crop(x, top, bottom, left, right, xp):

@@ -53,6 +53,31 @@ def windows(x, kernel, stride, out, xp):
     return xp.stack([x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)], axis=2)
 
 
+def im2col(x, kernel, stride, pads, xp):
+    """``x (N, C, H, W)`` zero-padded by ``pads`` (top, bottom, left, right) as the matrix
+    ``(N, C*kh*kw, oh*width)`` for a convolution, with ``(oh, ow)`` and ``width``.
+
+    With stride 1 each kernel offset is one contiguous slice of the flattened padded
+    image (rows ``width`` = padded width long, so each output row carries
+    ``width - ow`` columns of junk that the caller drops): long contiguous copies
+    instead of ``kh*kw*oh`` short ones, several times faster on a CPU. One zero row
+    more at the bottom keeps the last slice inside the image. Otherwise ``width = ow``.
+    """
+    (kh, kw), (sh, sw) = kernel, stride
+    top, bottom, left, right = pads
+    n, c, h, w = x.shape
+    oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
+    if (sh, sw) != (1, 1):
+        x = pad2d(x, top, bottom, left, right, xp)
+        return xp.reshape(windows(x, kernel, stride, (oh, ow), xp), (n, c * kh * kw, oh * ow)), (oh, ow), ow
+    width = w + left + right
+    x = pad2d(x, top, bottom + (1 if kw > 1 else 0), left, right, xp)
+    flat = xp.reshape(x, (n, c, -1))
+    length = oh * width
+    cols = xp.stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], axis=2)
+    return xp.reshape(cols, (n, c * kh * kw, length)), (oh, ow), width
+
+
 def dilate(d, stride, xp):
     """``d (N, C, oh, ow)`` with ``s - 1`` zeros between neighbours along the last two axes."""
     sh, sw = stride
