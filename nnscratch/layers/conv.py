@@ -1,9 +1,12 @@
 """Conv2D: 2-D cross-correlation of ``(N, C, H, W)`` images, as PyTorch's ``nn.Conv2d``.
 
-Forward is im2col plus one (batched) matrix product; backward is two more
-products, the input gradient being the transposed convolution: the output
-gradient, spread out by the stride and padded, correlated with the flipped
-kernel (so backward needs no scatter-add either).
+Forward is im2col plus one matrix product; backward is two more products,
+the input gradient being the transposed convolution: the output gradient,
+spread out by the stride and padded, correlated with the flipped kernel (so
+backward needs no scatter-add either). The matrices are channel-major,
+``(C*kh*kw, N*H*W)``, so each product is one large GEMM; outputs are
+``(N, C, H, W)`` views of channel-major arrays, which the next Conv2D takes
+back without a copy.
 """
 
 from ..errors import ConfigError, ShapeError
@@ -79,39 +82,41 @@ class Conv2D(Layer):
 
     def forward(self, x, training=False):
         xp = self._xp(x)
-        cols, (oh, ow), width = im2col(x, self.kernel_size, self.stride, self.pads, xp)
-        weight = self.weight.value
-        z = xp.reshape(weight, (weight.shape[0], -1)) @ cols  # (O, C*K) @ (N, C*K, L) -> (N, O, L)
-        z = z + xp.reshape(self.bias.value, (1, -1, 1))
+        n, o = x.shape[0], self.out_channels
+        cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
+                                               self.pads, xp)
+        z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
+        z = z + xp.reshape(self.bias.value, (o, 1))
         if training:
-            self._cols, self._size, self._width = cols, tuple(x.shape[2:]), width
-        return _crop_width(xp.reshape(z, (x.shape[0], weight.shape[0], oh, width)), ow)
+            self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
+        return _to_nchw(z, n, (rows, width), (oh, ow), xp)
 
     def backward(self, dy, need_input_grad=True):
-        """dL/dW[o, (c,i,j)] = sum_n,l dy[n, o, l] cols[n, (c,i,j), l]; dL/db = sum of dy over (n, h, w);
-        dL/dx = dy dilated by the stride, padded by k - 1 - p, correlated with W flipped."""
+        """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
+        (n, a, b); dL/dx = dy dilated by the stride, padded by k - 1 - p, correlated with W flipped."""
         cols = self._cached("_cols")
         xp = self._xp(dy)
         n, o, oh, ow = dy.shape
-        dy2 = xp.reshape(pad2d(dy, 0, 0, 0, self._width - ow, xp), (n, o, oh * self._width))  # zeros for junk
-        weight = self.weight.value
-        self.weight.grad = xp.reshape(xp.sum(dy2 @ xp.permute_dims(cols, (0, 2, 1)), axis=0), weight.shape)
+        dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
+        rows, width = self._grid
+        dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns
+        self.weight.grad = xp.reshape(dy2 @ cols.T, self.weight.value.shape)
         self.bias.grad = xp.sum(dy, axis=(0, 2, 3))
-        return self._input_grad(dy, xp) if need_input_grad else None
+        return self._input_grad(dy_c, xp) if need_input_grad else None
 
-    def _input_grad(self, dy, xp):
+    def _input_grad(self, dy_c, xp):
         (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, self._size
         top, bottom, left, right = self.pads
-        n, o, oh, ow = dy.shape
-        d = dilate(dy, self.stride, xp)
+        o, n, oh, ow = dy_c.shape
+        d = dilate(dy_c, self.stride, xp)
         # Rows of the padded input past the last window (a stride that does not divide) get zeros.
         extra_h = h + top + bottom - (sh * (oh - 1) + kh)
         extra_w = w + left + right - (sw * (ow - 1) + kw)
-        d = _pad_or_crop(d, kh - 1 - top, kh - 1 + extra_h - bottom, kw - 1 - left, kw - 1 + extra_w - right, xp)
-        cols, _, width = im2col(d, self.kernel_size, (1, 1), (0, 0, 0, 0), xp)
+        pads = (kh - 1 - top, kh - 1 + extra_h - bottom, kw - 1 - left, kw - 1 + extra_w - right)
+        cols, _, grid = im2col(_crop(d, pads), self.kernel_size, (1, 1), tuple(max(0, p) for p in pads), xp)
         flipped = xp.permute_dims(xp.flip(self.weight.value, axis=(2, 3)), (1, 0, 2, 3))
-        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (N, O*K, H*width)
-        return _crop_width(xp.reshape(dx, (n, -1, h, width)), w)
+        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (O*K, N*rows*width)
+        return _to_nchw(dx, n, grid, (h, w), xp)
 
     def get_config(self):
         config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -130,12 +135,16 @@ def _pads(padding, kernel):
     return (padding[0], padding[0], padding[1], padding[1])
 
 
-def _crop_width(x, w):
-    return x if x.shape[3] == w else x[:, :, :, :w]
+def _to_nchw(z, n, grid, out, xp):
+    """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels."""
+    z = xp.reshape(z, (z.shape[0], n, *grid))
+    if tuple(grid) != tuple(out):
+        z = z[:, :, :out[0], :out[1]]
+    return xp.permute_dims(z, (1, 0, 2, 3))
 
 
-def _pad_or_crop(x, top, bottom, left, right, xp):
-    """Pad with zeros where an amount is positive, cut rows/columns where it is negative."""
+def _crop(x, pads):
+    """Cut rows/columns where a padding amount is negative."""
+    top, bottom, left, right = (max(0, -p) for p in pads)
     h, w = x.shape[2], x.shape[3]
-    x = x[:, :, max(0, -top):h - max(0, -bottom), max(0, -left):w - max(0, -right)]
-    return pad2d(x, max(0, top), max(0, bottom), max(0, left), max(0, right), xp)
+    return x[:, :, top:h - bottom, left:w - right]

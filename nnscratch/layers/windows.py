@@ -54,28 +54,32 @@ def windows(x, kernel, stride, out, xp):
 
 
 def im2col(x, kernel, stride, pads, xp):
-    """``x (N, C, H, W)`` zero-padded by ``pads`` (top, bottom, left, right) as the matrix
-    ``(N, C*kh*kw, oh*width)`` for a convolution, with ``(oh, ow)`` and ``width``.
+    """im2col in channel-major layout: ``x (C, N, H, W)`` zero-padded by ``pads`` (top,
+    bottom, left, right) as one matrix ``(C*kh*kw, N*rows*width)``, so a convolution is a
+    single large matrix product. Returns the matrix, ``(oh, ow)`` and ``(rows, width)``:
+    column ``n*rows*width + a*width + b`` is output pixel ``(a, b)`` of sample ``n``, valid
+    for ``a < oh, b < ow`` (the rest is junk the caller drops).
 
-    With stride 1 each kernel offset is one contiguous slice of the flattened padded
-    image (rows ``width`` = padded width long, so each output row carries
-    ``width - ow`` columns of junk that the caller drops): long contiguous copies
-    instead of ``kh*kw*oh`` short ones, several times faster on a CPU. One zero row
-    more at the bottom keeps the last slice inside the image. Otherwise ``width = ow``.
+    With stride 1 each kernel offset ``(i, j)`` is, per sample, one contiguous slice of
+    the flattened padded image, shifted by ``i*width + j`` (``width`` = the padded
+    width, so ``rows = oh`` and each row carries ``width - ow`` junk columns): long
+    contiguous copies instead of ``kh*kw*oh`` short ones. With another stride the
+    windows are gathered by strided slices, with no junk.
     """
     (kh, kw), (sh, sw) = kernel, stride
     top, bottom, left, right = pads
-    n, c, h, w = x.shape
+    c, n, h, w = x.shape
     oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
+    x = pad2d(x, top, bottom + (1 if (sh, sw) == (1, 1) and kw > 1 else 0), left, right, xp)
     if (sh, sw) != (1, 1):
-        x = pad2d(x, top, bottom, left, right, xp)
-        return xp.reshape(windows(x, kernel, stride, (oh, ow), xp), (n, c * kh * kw, oh * ow)), (oh, ow), ow
-    width = w + left + right
-    x = pad2d(x, top, bottom + (1 if kw > 1 else 0), left, right, xp)
-    flat = xp.reshape(x, (n, c, -1))
+        win = xp.stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                        for i in range(kh) for j in range(kw)], axis=1)  # (C, K, N, oh, ow)
+        return xp.reshape(win, (c * kh * kw, n * oh * ow)), (oh, ow), (oh, ow)
+    width = x.shape[3]  # (with stride 1, one zero row more at the bottom: the last offset reads kw - 1 past)
+    flat = xp.reshape(x, (c, n, x.shape[2] * width))
     length = oh * width
-    cols = xp.stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], axis=2)
-    return xp.reshape(cols, (n, c * kh * kw, length)), (oh, ow), width
+    cols = xp.stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], axis=1)
+    return xp.reshape(cols, (c * kh * kw, n * length)), (oh, ow), (oh, width)
 
 
 def dilate(d, stride, xp):
