@@ -1,7 +1,6 @@
 """Dropout: inverted dropout with masks drawn on the device from the network's seed."""
 
-import numpy as np
-
+from ..backend import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
 
@@ -58,7 +57,7 @@ class Dropout(Layer):
             self.mask = None if not training else 1.0
             return x
         if self._rng is None:  # used on its own, outside a Network
-            self._rng = np.random.default_rng()
+            self._rng = host_rng(new_seed())
         xp = self._xp(x)
         keys = [int(k) for k in self._rng.integers(0, 2 ** 32, size=2)]
         keep = keep_mask(xp, tuple(x.shape), keys, self.rate, device=x.device)
