@@ -4,6 +4,8 @@ and a 20-step training run of a small CNN to 1e-5."""
 import numpy as np
 import pytest
 
+import nnscratch
+
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax,
                        get_optimizer)
 from nnscratch.init import He
@@ -19,6 +21,13 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(params=["numpy", "array_api_strict:device1"], ids=["numpy", "strict-device1"])
+def two_backends(request):
+    """NumPy and strict device1 for the many per-option comparisons (the finite-difference checks
+    in test_layers_cnn_gradients.py cover every backend)."""
+    return nnscratch.get_backend(request.param)
 
 
 def f64(backend):
@@ -70,7 +79,8 @@ POOLS = [dict(kernel_size=2), dict(kernel_size=3, stride=2), dict(kernel_size=(2
 
 @pytest.mark.parametrize("kind", ["max", "avg"])
 @pytest.mark.parametrize("options", POOLS, ids=lambda o: "-".join(f"{k[0]}{v}" for k, v in o.items()))
-def test_pooling_matches_torch(backend, kind, options):
+def test_pooling_matches_torch(two_backends, kind, options):
+    backend = two_backends
     x = np.random.default_rng(3).normal(size=(2, 3, 9, 7))
     layer = (MaxPool2D if kind == "max" else AvgPool2D)(**options)
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
