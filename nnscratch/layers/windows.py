@@ -1,11 +1,10 @@
 """Sliding windows over images without ``as_strided``: slices, stack, reshape.
 
-``windows`` is im2col: every kernel offset ``(i, j)`` contributes one strided
-slice ``x[:, :, i::s, j::s]`` of the (padded) image (DeZero's
-``functions_conv.py`` does the same), stacked on a new axis. ``unwindows`` is
-its adjoint (col2im), which the array API cannot write as a scatter-add: the
-slices are spread back by interleaving zeros and summed. Padding concatenates
-zeros. Only slicing, ``stack``, ``concat``, ``reshape`` and ``permute_dims``:
+``im2col``: every kernel offset ``(i, j)`` contributes one slice of the
+(padded) image, ``x[:, :, i::s, j::s]`` (DeZero's ``functions_conv.py`` does the
+same), stacked on a new axis. ``unwindows`` is col2im, which the array API
+cannot write as a scatter-add: the slices are spread back by interleaving
+zeros and summed. Padding concatenates zeros. Only slicing, ``stack``, ``concat``, ``reshape`` and ``permute_dims``:
 the same code runs on every backend, on any device.
 """
 
@@ -43,14 +42,6 @@ def pad2d(x, top, bottom, left, right, xp):
             parts.append(xp.zeros((n, c, h, right), dtype=x.dtype, device=x.device))
         x = xp.concat(parts, axis=3)
     return x
-
-
-def windows(x, kernel, stride, out, xp):
-    """im2col: ``x (N, C, H, W)`` -> ``(N, C, kh*kw, oh, ow)``; entry ``[n, c, i*kw + j, a, b]``
-    is ``x[n, c, sh*a + i, sw*b + j]``."""
-    (kh, kw), (sh, sw), (oh, ow) = kernel, stride, out
-    rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
-    return xp.stack([x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)], axis=2)
 
 
 def im2col(x, kernel, stride, pads, xp):
@@ -97,18 +88,11 @@ def dilate(d, stride, xp):
 
 
 def unwindows(d, kernel, stride, size, xp):
-    """col2im, the adjoint of :func:`windows`: ``d (N, C, kh*kw, oh, ow)`` -> ``(N, C, H, W)``,
-    each image pixel receiving the sum of the window entries that read it.
-
-    Non-overlapping windows (stride == kernel) interleave back by one permute and
-    reshape; otherwise each kernel offset's slice is dilated by the stride, padded
-    into place and summed.
-    """
+    """col2im: ``d (N, C, kh*kw, oh, ow)``, entry ``[n, c, i*kw + j, a, b]`` belonging to pixel
+    ``(sh*a + i, sw*b + j)``, summed into an ``(N, C, H, W)`` image: each kernel offset's
+    slice is dilated by the stride, padded into place and added (no scatter-add)."""
     (kh, kw), (sh, sw), (h, w) = kernel, stride, size
-    n, c, _, oh, ow = d.shape
-    if (kh, kw) == (sh, sw):
-        d = xp.permute_dims(xp.reshape(d, (n, c, kh, kw, oh, ow)), (0, 1, 4, 2, 5, 3))
-        return pad2d(xp.reshape(d, (n, c, oh * kh, ow * kw)), 0, h - oh * kh, 0, w - ow * kw, xp)
+    oh, ow = d.shape[3], d.shape[4]
     rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
     total = None
     for k in range(kh * kw):
