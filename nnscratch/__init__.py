@@ -8,7 +8,8 @@ or ``$NNSCRATCH_BACKEND``.
 from .backend import Backend, available_backends, backend_of, get_backend, use_backend
 from .errors import NNScratchError
 from .init import Glorot, He, Normal, Uniform
-from .layers import Dense, Identity, Layer, LeakyReLU, Parameter, ReLU, Sigmoid, Softmax, Tanh
+from .layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Identity, Layer, LeakyReLU, MaxPool2D,
+                     Parameter, ReLU, Reshape, Sigmoid, Softmax, Tanh)
 from .losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
 from .network import Network
 from .optim import SGD, Adam, RMSProp, get_optimizer
@@ -21,9 +22,10 @@ from . import datasets, errors
 __version__ = "0.1.0"
 
 __all__ = [
-    "Adam", "Backend", "BinaryCrossEntropy", "Callback", "CrossEntropy", "Dense", "EarlyStopping", "Glorot", "He",
-    "History", "Identity", "Layer", "LeakyReLU", "MeanSquaredError", "NNScratchError", "Network", "Normal",
-    "Parameter", "RMSProp", "ReLU", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
+    "Adam", "AvgPool2D", "Backend", "BatchNorm", "BinaryCrossEntropy", "Callback", "Conv2D", "CrossEntropy", "Dense",
+    "Dropout", "EarlyStopping", "Flatten", "Glorot", "He", "History", "Identity", "Layer", "LeakyReLU", "MaxPool2D",
+    "MeanSquaredError", "NNScratchError", "Network", "Normal",
+    "Parameter", "RMSProp", "ReLU", "Reshape", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
     "available_backends", "backend_of", "datasets", "errors", "get_backend", "get_optimizer", "use_backend",
 ]
 __all__ += ["ReduceLROnPlateau", "Constant", "Cosine", "Exponential", "InverseTime", "StepDecay"]

@@ -27,6 +27,7 @@ def save(path, net, *, epoch, history, guard=None, callbacks=()):
               "history": {"history": history.history, "epoch": history.epoch, "params": history.params},
               "callbacks": {type(c).__name__: c.get_state() for c in callbacks if hasattr(c, "get_state")}}
     arrays = {f"w/{p.name}": to_numpy(p.value) for p in net.parameters()}
+    arrays.update({f"buf/{name}": value for name, value in net.get_buffers().items()})
     for name, slots in state["state"].items():
         arrays.update({f"opt/{name}/{key}": to_numpy(v) for key, v in slots.items()})
     if guard is not None and guard.best is not None:
@@ -63,6 +64,7 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
     params = net.parameters()
     try:
         net.set_weights([arrays[f"w/{p.name}"] for p in params])
+        net.set_buffers({key[4:]: value for key, value in arrays.items() if key.startswith("buf/")})
         opt_state = {}
         for key, value in arrays.items():
             if key.startswith("opt/"):

@@ -20,6 +20,8 @@ DEFAULTS = {
     "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
     "blobs": dict(hidden=(16,), epochs=30, batch_size=32, lr=0.01, augment=0),
 }
+# With a convolutional --model/--layers: fewer epochs (each costs more, and learns more).
+CNN_DEFAULTS = {"mnist-sample": dict(epochs=12, decay=5e-4), "mnist": dict(epochs=12), "fashion-mnist": dict(epochs=15)}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
 ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
@@ -31,8 +33,13 @@ def register(subparsers):
         description="Train a multi-layer perceptron and save it. With no options: 784-256-128-10 "
         "ReLU, Adam, on the 8,000 shipped MNIST digits (plus distorted copies), tested on 2,000.")
     add_dataset_options(p)
-    p.add_argument("--layers", metavar="SIZES", help="comma-separated layer sizes including input "
-                   "and output, e.g. 784,256,128,10 (default depends on --dataset)")
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="mlp (default) or cnn: a small "
+                   "convolutional network for image datasets (--layers " + _default_cnn() + ")")
+    p.add_argument("--layers", metavar="SPEC", help="comma-separated layer sizes including input and output, "
+                   "e.g. 784,256,128,10 (default depends on --dataset), or a layer spec: conv32x3p1 (32 "
+                   "filters, 3x3, padding 1; also conv16x3x5s2, psame), maxpool2, maxpool3s2, avgpool2, bn, "
+                   "dropout0.25, flatten, dense128, relu/tanh/sigmoid/leaky_relu/softmax, e.g. "
+                   "conv16x3p1,relu,maxpool2,dense10")
     p.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default relu; tanh on xor)")
     p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
@@ -65,16 +72,35 @@ def register(subparsers):
 def settings(args, data):
     """Resolved hyper-parameters: the dataset's defaults overridden by the options."""
     base = cli_tables.table_defaults(data, DEFAULTS.get(data.name, IMAGE_DEFAULTS))
-    if args.layers:
+    spec = _layer_spec(args, data)
+    if spec:
+        base = dict(base, **CNN_DEFAULTS.get(data.name, {}))
+        sizes = tuple(spec.split(","))
+    elif args.layers:
         sizes = parse_layers(args.layers, data)
     else:
         sizes = (data.n_features, *base["hidden"], data.n_classes)
     batch = base["batch_size"] if args.batch_size is None else (args.batch_size or None)
     augment = base["augment"] if args.augment is None else args.augment
     decay = base.get("decay", 0.0) if args.decay is None else args.decay
-    return dict(sizes=sizes, epochs=base["epochs"] if args.epochs is None else args.epochs,
+    return dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes, epochs=base["epochs"] if args.epochs is None else args.epochs,
                 batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment,
                 activation=args.activation or base.get("activation", "relu"))
+
+
+def _default_cnn():
+    from .models import default_cnn_spec
+    return default_cnn_spec(10)
+
+
+def _layer_spec(args, data):
+    """The layer spec (``--model cnn`` or a spec in ``--layers``), normalised; None for an MLP."""
+    from .models import default_cnn_spec, describe, is_layer_spec, layers_from_spec
+    if args.model == "cnn" and not args.layers:
+        return default_cnn_spec(data.n_classes)
+    if is_layer_spec(args.layers):
+        return describe(layers_from_spec(args.layers, data.n_features, data.n_classes))
+    return None
 
 
 def parse_layers(text, data):
@@ -94,6 +120,10 @@ def parse_layers(text, data):
 
 def build_network(args, cfg):
     from .network import Network
+    if cfg.get("spec"):
+        from .models import layers_from_spec
+        return Network(layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"]), seed=args.seed,
+                       backend=args.backend, dtype=args.dtype)
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
     output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"
     return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,

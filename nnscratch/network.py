@@ -279,6 +279,18 @@ class Network:
         for p, w in zip(params, weights):
             p.value = self.backend.asarray(validation.host_copy(w, self.backend.dtype_name), dtype=self.dtype)
 
+    def get_buffers(self):
+        """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
+        return {b.name: self.backend.to_numpy(b.value) for layer in self.layers for b in getattr(layer, "buffers", ())}
+
+    def set_buffers(self, arrays):
+        """Set the layers' buffers from ``{name: host array}``; names not given keep their values
+        (files written before a layer had buffers)."""
+        for b in (b for layer in self.layers for b in getattr(layer, "buffers", ())):
+            if b.name in arrays:
+                validation.check_weights([b], [arrays[b.name]])
+                b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)
+
     def to(self, backend=None, dtype=None):
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
         or a given Backend's own)."""
@@ -288,6 +300,7 @@ class Network:
             target = get_backend(backend or self.backend).with_dtype(dtype or self.backend.dtype_name)
         clone = type(self).from_config(self.get_config(), backend=target, dtype=target.dtype_name)
         clone.set_weights(self.get_weights())
+        clone.set_buffers(self.get_buffers())
         clone.rng.bit_generator.state = self.rng.bit_generator.state
         return clone
 

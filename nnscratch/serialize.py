@@ -118,6 +118,7 @@ def save(net, path):
     """Save ``net``'s config and weights to ``path`` (an ``.npz``)."""
     header = {"format": FORMAT, "version": FORMAT_VERSION, "config": net.get_config()}
     arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
+    arrays.update(net.get_buffers())  # BatchNorm running statistics
     return save_arrays(path, header, arrays)
 
 
@@ -128,6 +129,7 @@ def load(cls, path, backend=None, dtype=None):
         net = cls.from_config(header["config"], backend=backend, dtype=dtype)
         weights = [arrays[p.name] for p in net.parameters()]
         net.set_weights(weights)
+        net.set_buffers(arrays)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{os.fspath(path)!r} has a config or arrays that do not match "
                              f"({type(exc).__name__}: {exc}); the file is damaged.") from None

@@ -23,6 +23,9 @@ def register(subparsers):
                     "per epoch, samples/s, the matrix products' own time (roofline), GFLOP/s and the "
                     "device. Unusable backends are listed with the reason and skipped.")
     p.add_argument("--backends", default="numpy", help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda")
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
+                   "CNN (nnscratch train --model cnn) against PyTorch on the CPU, alternating, at the first "
+                   "--batch-sizes entry (default 128) on --samples images (default 10000)")
     p.add_argument("--layers", default="256,128", help="hidden layer sizes (default 256,128); the input and "
                    "output sizes come from the data")
     p.add_argument("--batch-sizes", default="32,128,1024", help="comma-separated (default 32,128,1024)")
@@ -50,6 +53,17 @@ def run(args):
     if args.ranks:
         from . import mpi
         return mpi.run(args)
+    if args.model == "cnn":
+        from .cnn import render_cnn, run_cnn_bench
+        sizes = _ints(args.batch_sizes) if args.batch_sizes != "32,128,1024" else (128,)
+        rows = run_cnn_bench(backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
+                             batch_size=sizes[0], samples=10000 if args.samples == DEFAULTS["samples"] else args.samples,
+                             dataset=args.dataset, epochs=args.epochs, warmup=args.warmup, lr=args.lr, seed=args.seed,
+                             log=lambda line: print(line, file=sys.stderr, flush=True))
+        print(render_cnn(rows), flush=True)
+        if args.json:
+            write_json({"cnn": rows}, args.json)
+        return 0
     result = run_bench(backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
                        hidden=_ints(args.layers), batch_sizes=_ints(args.batch_sizes), dtype=args.dtype,
                        epochs=args.epochs, warmup=args.warmup, repeats=args.repeats, samples=args.samples,

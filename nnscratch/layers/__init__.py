@@ -1,4 +1,6 @@
-"""Layers, one module per family: ``base`` (Parameter, Layer), ``dense``, ``activations``.
+"""Layers, one module per family: ``base`` (Parameter, Layer), ``dense``, ``activations``,
+``conv`` (Conv2D), ``pooling`` (MaxPool2D, AvgPool2D), ``shape`` (Flatten, Reshape),
+``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im.
 
 ``layer_from_config`` rebuilds any registered layer from its ``get_config()``;
 ``get_activation`` makes an activation from its name.
@@ -7,11 +9,17 @@
 from ..errors import unknown_name
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, Parameter
+from .conv import Conv2D
 from .dense import Dense
+from .dropout import Dropout
+from .normalization import BatchNorm
+from .pooling import AvgPool2D, MaxPool2D
+from .shape import Flatten, Reshape
 
 ACTIVATIONS = {"identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
                "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
-LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax)}
+LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
+                                        Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, Dropout, BatchNorm)}
 
 
 def register(cls):
@@ -39,5 +47,6 @@ def layer_from_config(config):
     return LAYERS[kind](**options)
 
 
-__all__ = ["ACTIVATIONS", "LAYERS", "Activation", "Dense", "Identity", "Layer", "LeakyReLU", "Parameter",
-           "ReLU", "Sigmoid", "Softmax", "Tanh", "get_activation", "layer_from_config", "register"]
+__all__ = ["ACTIVATIONS", "LAYERS", "Activation", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Flatten",
+           "Identity", "Layer", "LeakyReLU", "MaxPool2D", "Parameter", "ReLU", "Reshape", "Sigmoid", "Softmax",
+           "Tanh", "get_activation", "layer_from_config", "register"]

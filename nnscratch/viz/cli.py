@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 WHAT = ("architecture", "confusion", "weights", "activations", "misclassified", "boundary",
-        "all")
+        "filters", "features", "all")
 
 
 def register(subparsers):
@@ -53,7 +53,7 @@ def run(args):
         return 0
     suffix = ".gif" if args.what == "activations" else ".png"
     out = args.out or _default_out(args.path, args.what, suffix)
-    data = None if args.what in ("architecture", "weights") else _data(args, net)
+    data = None if args.what in ("architecture", "weights", "filters") else _data(args, net)
     print(f"saved {draw_one(args.what, out, net, data, n_images=args.images, show=args.show)}")
     return 0
 
@@ -83,7 +83,15 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     from . import (animate_activations, plot_architecture, plot_confusion,
                    plot_decision_boundary, plot_first_layer_weights, plot_misclassified)
 
-    if what == "architecture":
+    from .filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
+
+    if what == "architecture" and is_conv_model(net):
+        plot_layer_diagram(net, out, show=show)
+    elif what in ("weights", "filters") and is_conv_model(net):
+        plot_conv_filters(net, out, show=show)
+    elif what == "features":
+        plot_feature_maps(net, data.X_test[0], out, show=show)
+    elif what == "architecture":
         plot_architecture(net, out, show=show)
     elif what == "weights":
         plot_first_layer_weights(net, out, show=show)
@@ -108,11 +116,14 @@ def save_model_plots(outdir, net, data=None, history=None, n_images=10):
     """
     from ._common import guess_image_shape
 
+    from .filters import is_conv_model
+
     image = guess_image_shape(net.n_inputs) is not None
-    wanted = ["architecture"] + (["weights"] if image else [])
+    conv = is_conv_model(net)
+    wanted = ["architecture"] + (["filters"] if conv else ["weights"] if image else [])
     if data is not None:
         wanted += ["confusion"] if net.n_outputs > 1 else []
-        wanted += ["activations", "misclassified"] if image else []
+        wanted += (["features", "misclassified"] if conv else ["activations", "misclassified"] if image else [])
         wanted += ["boundary"] if net.n_inputs == 2 else []
     saved = []
     if history is not None:

@@ -1,0 +1,170 @@
+"""``nnscratch bench --model cnn``: an epoch of the default CNN against PyTorch on the CPU.
+
+Both train the same network (``nnscratch.models.DEFAULT_CNN``) with plain SGD
+on the same images, one epoch each in turn (the order alternating), with
+PyTorch on as many threads as NumPy's BLAS. Reported per contender: the
+median seconds per epoch, the ratio to PyTorch, GFLOP/s of the convolution
+and dense products, and the GEMM roofline: nnscratch's own matrix products
+of one epoch (the im2col shapes, padded-width junk included), timed alone.
+"""
+
+import statistics
+import time
+
+import numpy as np
+
+from ..backend import get_backend
+from ..models import default_cnn_spec, layers_from_spec
+from ..network import Network
+from ..optim import SGD
+from . import device
+from .runner import load_data
+
+
+def gemm_shapes(net, m):
+    """``(rows, inner, cols)`` of every product in one training step of ``net`` on ``m`` images."""
+    from ..layers import Conv2D, Dense
+    shapes, shape, first = [], net.input_shape, True
+    for layer in net.layers:
+        out = layer.output_shape(shape)
+        if isinstance(layer, Conv2D):
+            (kh, kw), k = layer.kernel_size, layer.kernel_size[0] * layer.kernel_size[1]
+            c, o = layer.in_channels, layer.out_channels
+            width = out[2] if layer.stride != (1, 1) else shape[2] + layer.pads[2] + layer.pads[3]
+            cols = m * out[1] * width
+            shapes += [(o, c * k, cols), (o, cols, c * k)]  # forward, weight gradient
+            if not first:
+                shapes.append((c, o * k, m * shape[1] * (shape[2] + kw - 1)))  # input gradient
+            first = False
+        elif isinstance(layer, Dense):
+            shapes += [(m, layer.n_in, layer.n_out), (layer.n_in, m, layer.n_out)]
+            if not first:
+                shapes.append((m, layer.n_out, layer.n_in))
+            first = False
+        shape = out
+    return shapes
+
+
+def roofline_epoch(backend, net, n, batch_size, repeats=3):
+    """Seconds of one epoch's products alone (best of ``repeats``), and their FLOPs."""
+    xp, dtype = backend.xp, backend.dtype
+    rng = np.random.default_rng(0)
+    batches = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    best, cache = float("inf"), {}
+    for m in set(batches):
+        cache[m] = [(backend.asarray(rng.random((r, i)), dtype=dtype), backend.asarray(rng.random((i, c)), dtype=dtype))
+                    for r, i, c in gemm_shapes(net, m)]
+    flops = sum(2 * r * i * c for m in batches for r, i, c in gemm_shapes(net, m))
+    for _ in range(repeats):
+        backend.synchronize()
+        start = time.perf_counter()
+        for m in batches:
+            for a, b in cache[m]:
+                a @ b
+        backend.synchronize()
+        best = min(best, time.perf_counter() - start)
+    return best, flops
+
+
+class TorchCNN:
+    """The same network in torch.nn, trained with torch.optim.SGD."""
+
+    def __init__(self, net, X, y, batch_size, lr, seed):
+        import torch
+        self.torch = torch
+        torch.manual_seed(seed)
+        layers = [_torch_layer(torch, layer) for layer in net.layers]
+        self.model = torch.nn.Sequential(*[t for t in layers if t is not None])
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=lr)
+        self.X, self.y, self.batch_size = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), batch_size
+        self.gen = np.random.default_rng(seed)
+
+    def epoch(self):
+        torch, F = self.torch, self.torch.nn.functional
+        start = time.perf_counter()
+        order = torch.from_numpy(self.gen.permutation(len(self.X)))
+        self.model.train()
+        for s in range(0, len(self.X), self.batch_size):
+            idx = order[s:s + self.batch_size]
+            self.opt.zero_grad()
+            F.cross_entropy(self.model(self.X[idx]), self.y[idx]).backward()
+            self.opt.step()
+        return time.perf_counter() - start
+
+
+def _torch_layer(torch, layer):
+    from ..layers import AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Reshape, Softmax
+    nn = torch.nn
+    if isinstance(layer, Reshape):
+        return nn.Unflatten(1, tuple(layer.shape))
+    if isinstance(layer, Conv2D):
+        pad = layer.padding if layer.padding == "same" else tuple(layer.padding)
+        return nn.Conv2d(layer.in_channels, layer.out_channels, tuple(layer.kernel_size), tuple(layer.stride), pad)
+    if isinstance(layer, (MaxPool2D, AvgPool2D)):
+        kind = nn.MaxPool2d if isinstance(layer, MaxPool2D) else nn.AvgPool2d
+        return kind(tuple(layer.kernel_size), tuple(layer.stride))
+    if isinstance(layer, Dense):
+        return nn.Linear(layer.n_in, layer.n_out)
+    if isinstance(layer, Dropout):
+        return nn.Dropout(layer.rate)
+    if isinstance(layer, BatchNorm):
+        return nn.BatchNorm2d(layer.n_features)
+    if isinstance(layer, Softmax):
+        return None  # fused into the loss on both sides
+    return {ReLU: nn.ReLU, Flatten: nn.Flatten}[type(layer)]()
+
+
+class OursCNN:
+    def __init__(self, backend, net, X, y, batch_size, lr):
+        self.net, self.batch_size, self.opt = net, batch_size, SGD(lr=lr)
+        self.X, self.y = backend.asarray(X, dtype=backend.dtype), backend.asarray(y)
+
+    def epoch(self):
+        history = self.net.fit(self.X, self.y, epochs=1, batch_size=self.batch_size, optimizer=self.opt)
+        return history.history["seconds"][-1]
+
+
+def run_cnn_bench(backends=("numpy",), batch_size=128, samples=10000, dataset="mnist-sample", epochs=3,
+                  warmup=1, lr=0.01, seed=0, log=print):
+    """Time nnscratch (each backend) and PyTorch CPU on the default CNN; returns result rows."""
+    X, y, n_classes = load_data(dataset, samples, 784, seed)
+    X, y = np.ascontiguousarray(X, dtype=np.float32), np.asarray(y)
+    spec = default_cnn_spec(n_classes)
+    contenders = {}
+    for name in backends:
+        backend = get_backend(name)
+        net = Network(layers_from_spec(spec, X.shape[1], n_classes), seed=seed, backend=backend)
+        contenders[f"nnscratch {backend}"] = (OursCNN(backend, net, X, y, batch_size, lr), backend, net)
+    import torch
+    torch.set_num_threads(device.blas_threads())
+    contenders["torch cpu"] = (TorchCNN(next(iter(contenders.values()))[2], X, y, batch_size, lr, seed), None, None)
+    times = {name: [] for name in contenders}
+    names = list(contenders)
+    for turn in range(warmup + epochs):
+        for name in (names if turn % 2 == 0 else names[::-1]):
+            seconds = contenders[name][0].epoch()
+            if turn >= warmup:
+                times[name].append(seconds)
+        log(f"round {turn + 1}/{warmup + epochs}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if v))
+    torch_median = statistics.median(times["torch cpu"])
+    rows = []
+    for name, (contender, backend, net) in contenders.items():
+        median = statistics.median(times[name])
+        row = {"name": name, "spec": spec, "batch_size": batch_size, "samples": len(X), "median": median,
+               "times": times[name], "vs_torch": median / torch_median}
+        if backend is not None:
+            gemm, flops = roofline_epoch(backend, net, len(X), batch_size)
+            row.update(gemm_seconds=gemm, gflops=flops / median / 1e9, gemm_gflops=flops / gemm / 1e9)
+        rows.append(row)
+    return rows
+
+
+def render_cnn(rows):
+    lines = [f"CNN {rows[0]['spec']}, batch {rows[0]['batch_size']}, {rows[0]['samples']} images, "
+             f"BLAS threads {device.blas_threads()}",
+             f"{'contender':<24}{'s/epoch':>9}{'vs torch':>10}{'GFLOP/s':>9}{'GEMM-only s':>13}{'GEMM GFLOP/s':>14}"]
+    for r in rows:
+        extra = (f"{r['gflops']:>9.1f}{r['gemm_seconds']:>13.2f}{r['gemm_gflops']:>14.1f}" if "gflops" in r
+                 else f"{'':>9}{'':>13}{'':>14}")
+        lines.append(f"{r['name']:<24}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
+    return "\n".join(lines)

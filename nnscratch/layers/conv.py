@@ -1,0 +1,150 @@
+"""Conv2D: 2-D cross-correlation of ``(N, C, H, W)`` images, as PyTorch's ``nn.Conv2d``.
+
+Forward is im2col plus one matrix product; backward is two more products,
+the input gradient being the transposed convolution: the output gradient,
+spread out by the stride and padded, correlated with the flipped kernel (so
+backward needs no scatter-add either). The matrices are channel-major,
+``(C*kh*kw, N*H*W)``, so each product is one large GEMM; outputs are
+``(N, C, H, W)`` views of channel-major arrays, which the next Conv2D takes
+back without a copy.
+"""
+
+from ..errors import ConfigError, ShapeError
+from ..init import He, get_initializer
+from .base import Layer, Parameter
+from .windows import dilate, im2col, pad2d, pair
+
+
+class Conv2D(Layer):
+    """``z[n, o] = b[o] + sum_c W[o, c] (*) x[n, c]`` (cross-correlation), with stride and zero padding.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+    kernel_size : int or (kh, kw)
+    stride : int or (sh, sw), default 1
+    padding : int, (ph, pw), "valid" (0) or "same"
+        Zeros added on each side; "same" (stride 1 only) keeps ``H x W`` (an even
+        kernel puts the extra row/column at the bottom/right, as PyTorch does).
+    init : initializer, optional
+        Default He normal over ``fan_in = in_channels * kh * kw``.
+
+    ``W`` is ``(out_channels, in_channels, kh, kw)``, ``b`` is ``(out_channels,)``.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init=None):
+        for label, n in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ConfigError(f"Conv2D {label} must be a positive integer; got {n!r}.")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
+        self.stride = pair(stride, "stride", "Conv2D")
+        padding = 0 if padding == "valid" else padding
+        self.padding = padding if padding == "same" else pair(padding, "padding", "Conv2D", minimum=0)
+        if padding == "same" and self.stride != (1, 1):
+            raise ConfigError(f"Conv2D padding='same' needs stride 1; got stride={stride!r}. "
+                              "Give the padding as numbers instead.")
+        self.pads = _pads(self.padding, self.kernel_size)  # (top, bottom, left, right)
+        self.input_shape = (in_channels, None, None)
+        self.init = None if init is None else get_initializer(init)
+        self.params, self._cols = (), None
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) != 3:
+            raise ShapeError(f"{self!r} expects images (channels, height, width) per sample but receives "
+                             f"shape {shape}; reshape the data to (n, {self.in_channels}, height, width) or "
+                             f"build the network with input_shape=({self.in_channels}, height, width).")
+        if shape[0] is not None and shape[0] != self.in_channels:
+            raise ShapeError(f"{self!r} expects {self.in_channels} input channels but receives {shape[0]}; "
+                             f"use Conv2D({shape[0]}, {self.out_channels}, ...).")
+        top, bottom, left, right = self.pads
+        sizes = []
+        for axis, n, k, s, p in ((1, shape[1], self.kernel_size[0], self.stride[0], top + bottom),
+                                 (2, shape[2], self.kernel_size[1], self.stride[1], left + right)):
+            if n is not None and n + p < k:
+                raise ShapeError(f"{self!r} receives images of {shape[1]}x{shape[2]} (padded {p} along "
+                                 f"{'height' if axis == 1 else 'width'}), smaller than its "
+                                 f"{self.kernel_size[0]}x{self.kernel_size[1]} kernel; use a smaller "
+                                 "kernel, more padding, or fewer pooling layers before it.")
+            sizes.append(None if n is None else (n + p - k) // s + 1)
+        return (self.out_channels, *sizes)
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        o, c, (kh, kw) = self.out_channels, self.in_channels, self.kernel_size
+        w, b = (self.init or init or He())(rng, c * kh * kw, o)
+        weight = backend.asarray(w.T.reshape(o, c, kh, kw), dtype=backend.dtype)
+        bias = backend.xp.zeros(o, dtype=backend.dtype, device=backend.device) if b is None \
+            else backend.asarray(b, dtype=backend.dtype)
+        self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
+        self.params = (self.weight, self.bias)
+
+    def forward(self, x, training=False):
+        xp = self._xp(x)
+        n, o = x.shape[0], self.out_channels
+        cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
+                                               self.pads, xp)
+        z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
+        z = z + xp.reshape(self.bias.value, (o, 1))
+        if training:
+            self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
+        return _to_nchw(z, n, (rows, width), (oh, ow), xp)
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
+        (n, a, b); dL/dx = dy dilated by the stride, padded by k - 1 - p, correlated with W flipped."""
+        cols = self._cached("_cols")
+        xp = self._xp(dy)
+        n, o, oh, ow = dy.shape
+        dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
+        rows, width = self._grid
+        dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns
+        self.weight.grad = xp.reshape(dy2 @ cols.T, self.weight.value.shape)
+        self.bias.grad = xp.sum(dy, axis=(0, 2, 3))
+        return self._input_grad(dy_c, xp) if need_input_grad else None
+
+    def _input_grad(self, dy_c, xp):
+        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, self._size
+        top, bottom, left, right = self.pads
+        o, n, oh, ow = dy_c.shape
+        d = dilate(dy_c, self.stride, xp)
+        # Rows of the padded input past the last window (a stride that does not divide) get zeros.
+        extra_h = h + top + bottom - (sh * (oh - 1) + kh)
+        extra_w = w + left + right - (sw * (ow - 1) + kw)
+        pads = (kh - 1 - top, kh - 1 + extra_h - bottom, kw - 1 - left, kw - 1 + extra_w - right)
+        cols, _, grid = im2col(_crop(d, pads), self.kernel_size, (1, 1), tuple(max(0, p) for p in pads), xp)
+        flipped = xp.permute_dims(xp.flip(self.weight.value, axis=(2, 3)), (1, 0, 2, 3))
+        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (O*K, N*rows*width)
+        return _to_nchw(dx, n, grid, (h, w), xp)
+
+    def get_config(self):
+        config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
+                  "kernel_size": list(self.kernel_size), "stride": list(self.stride),
+                  "padding": self.padding if self.padding == "same" else list(self.padding)}
+        if self.init is not None and hasattr(self.init, "get_config"):
+            config["init"] = self.init.get_config()
+        return config
+
+
+def _pads(padding, kernel):
+    """(top, bottom, left, right) zero rows/columns."""
+    if padding == "same":
+        (kh, kw) = kernel
+        return ((kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2, kw - 1 - (kw - 1) // 2)
+    return (padding[0], padding[0], padding[1], padding[1])
+
+
+def _to_nchw(z, n, grid, out, xp):
+    """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels."""
+    z = xp.reshape(z, (z.shape[0], n, *grid))
+    if tuple(grid) != tuple(out):
+        z = z[:, :, :out[0], :out[1]]
+    return xp.permute_dims(z, (1, 0, 2, 3))
+
+
+def _crop(x, pads):
+    """Cut rows/columns where a padding amount is negative."""
+    top, bottom, left, right = (max(0, -p) for p in pads)
+    h, w = x.shape[2], x.shape[3]
+    return x[:, :, top:h - bottom, left:w - right]

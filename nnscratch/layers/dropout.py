@@ -1,0 +1,72 @@
+"""Dropout: inverted dropout with masks drawn on the device from the network's seed."""
+
+from ..backend import host_rng, new_seed
+from ..errors import ConfigError
+from .base import Layer
+
+# A counter-based hash (Wellons' "lowbias32" finaliser, second multiplier from MurmurHash2)
+# over int64 arrays holding 32-bit values: multipliers below 2**31 keep every product
+# below 2**63, so int64 arithmetic never overflows and every backend gives the same bits.
+_M1, _M2, _MASK = 0x7FEB352D, 0x5BD1E995, 0xFFFFFFFF
+
+
+def _mix(h):
+    h = h ^ (h >> 16)
+    h = (h * _M1) & _MASK
+    h = h ^ (h >> 15)
+    h = (h * _M2) & _MASK
+    return h ^ (h >> 16)
+
+
+def keep_mask(xp, shape, keys, rate, device=None):
+    """Boolean mask of ``shape``, each entry kept with probability ``1 - rate``: the
+    hash of (element index, ``keys``) compared with ``rate * 2**32``."""
+    n = 1
+    for size in shape:
+        n *= size
+    index = xp.reshape(xp.arange(n, dtype=xp.int64, device=device), shape)
+    bits = _mix(_mix(index ^ keys[0]) ^ keys[1])
+    return bits >= int(rate * 2.0 ** 32)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training ``y = x * m / (1 - rate)`` with ``m ~ Bernoulli(1 - rate)``;
+    ``y = x`` in predict/evaluate, so nothing needs rescaling after training.
+
+    The masks are a hash of each element's index and two 32-bit keys drawn per
+    batch from the network's seeded host RNG. Drawing the keys is a host
+    computation, but they reach the device as scalar kernel arguments, not as
+    an array transfer: no host array crosses per batch, on a GPU too, while the
+    masks stay reproducible from the seed and resume exactly (the RNG state is
+    in checkpoints). ``mask`` holds the last training mask (scaled), for tests.
+    """
+
+    def __init__(self, rate=0.5):
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
+                              f"got {rate!r}.")
+        self.rate = float(rate)
+        self._rng, self.mask = None, None
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        self._rng = rng
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.mask = None if not training else 1.0
+            return x
+        if self._rng is None:  # used on its own, outside a Network
+            self._rng = host_rng(new_seed())
+        xp = self._xp(x)
+        keys = [int(k) for k in self._rng.integers(0, 2 ** 32, size=2)]
+        keep = keep_mask(xp, tuple(x.shape), keys, self.rate, device=x.device)
+        self.mask = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.rate))
+        return x * self.mask
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dx = dL/dy * m / (1 - rate), with the forward pass's mask."""
+        return dy * self._cached("mask")
+
+    def get_config(self):
+        return {"type": "Dropout", "rate": self.rate}

@@ -1,0 +1,113 @@
+"""Pooling: MaxPool2D and AvgPool2D over ``(N, C, H, W)``, as PyTorch's ``max_pool2d``/``avg_pool2d``.
+
+A window reduction is an elementwise reduction over the ``kh*kw`` strided
+views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
+through the adjoint (interleaving by reshape when windows tile the image,
+:func:`~nnscratch.layers.windows.unwindows` otherwise). Rows and columns
+past the last whole window are dropped, as PyTorch does (floor mode).
+"""
+
+from ..errors import ShapeError
+from .base import Layer
+from .windows import out_size, pad2d, pair, unwindows
+
+
+class _Pool2D(Layer):
+    """Shared shape logic; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size, stride=None):
+        name = type(self).__name__
+        self.kernel_size = pair(kernel_size, "kernel_size", name)
+        self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
+        self.input_shape = (None, None, None)
+        self._win = None
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if len(shape) != 3:
+            raise ShapeError(f"{self!r} expects images (channels, height, width) per sample but receives "
+                             f"shape {shape}; put it after a Conv2D, or reshape the data to (n, channels, "
+                             "height, width).")
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        if (shape[1] is not None and shape[1] < kh) or (shape[2] is not None and shape[2] < kw):
+            raise ShapeError(f"{self!r} receives {shape[1]}x{shape[2]} images, smaller than its {kh}x{kw} "
+                             "window; use a smaller window or fewer pooling layers.")
+        return (shape[0], *(None if n is None else out_size(n, k, s)
+                            for n, k, s in ((shape[1], kh, sh), (shape[2], kw, sw))))
+
+    def _slices(self, x):
+        """The ``kh*kw`` strided views ``x[:, :, i::sh, j::sw]`` (offset (i, j) of every window), each
+        ``(N, C, oh, ow)``: a pooling is an elementwise reduction over them, with no copy of ``x``."""
+        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, x.shape[2:]
+        oh, ow = out_size(h, kh, sh), out_size(w, kw, sw)
+        rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
+        self._size = (h, w)
+        return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
+
+    def _back(self, parts, xp):
+        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into an image.
+        Tiling windows (stride == kernel) interleave by stack and reshape; others sum shifted copies."""
+        (kh, kw), (h, w) = self.kernel_size, self._size
+        if self.kernel_size != self.stride:
+            return unwindows(xp.stack(parts, axis=2), self.kernel_size, self.stride, self._size, xp)
+        n, c, oh, ow = parts[0].shape
+        rows = [xp.reshape(xp.stack(parts[i * kw:(i + 1) * kw], axis=4), (n, c, oh, ow * kw)) for i in range(kh)]
+        image = xp.reshape(xp.stack(rows, axis=3), (n, c, oh * kh, ow * kw))
+        return pad2d(image, 0, h - oh * kh, 0, w - ow * kw, xp)
+
+    def get_config(self):
+        return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
+
+
+class MaxPool2D(_Pool2D):
+    """``y[n, c, a, b] = max`` over the window at ``(a, b)``.
+
+    Backward routes each output gradient to its window's maximum; ties go to
+    the first maximum in row-major window order (one winner, as PyTorch's CPU
+    kernel does), so the gradient sums to that of the output.
+    """
+
+    def forward(self, x, training=False):
+        xp = self._xp(x)
+        slices = self._slices(x)
+        y = slices[0]
+        for value in slices[1:]:
+            y = xp.maximum(y, value)
+        if training:
+            self._win, self._y = x, y
+        return y
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
+        x, y, xp = self._cached("_win"), self._y, self._xp(dy)
+        return self._back(self._route(self._slices(x), y, dy, xp), xp)
+
+    @staticmethod
+    def _route(candidates, y, dy, xp):
+        """``dy`` where each candidate is the first one equal to the maximum ``y``, else 0."""
+        parts, taken = [], None
+        for value in candidates:
+            hit = value == y
+            first = hit if taken is None else xp.logical_and(hit, xp.logical_not(taken))
+            taken = hit if taken is None else xp.logical_or(taken, hit)
+            parts.append(dy * xp.astype(first, dy.dtype))
+        return parts
+
+
+class AvgPool2D(_Pool2D):
+    """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
+
+    def forward(self, x, training=False):
+        slices = self._slices(x)
+        y = slices[0]
+        for value in slices[1:]:
+            y = y + value
+        if training:
+            self._win = True
+        return y * (1.0 / len(slices))
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
+        self._cached("_win")
+        k = self.kernel_size[0] * self.kernel_size[1]
+        return self._back([dy * (1.0 / k)] * k, self._xp(dy))

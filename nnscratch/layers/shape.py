@@ -1,0 +1,56 @@
+"""Shape layers: Flatten (images to feature vectors) and Reshape (the reverse)."""
+
+import math
+
+from ..errors import ConfigError, ShapeError
+from .base import Layer
+
+
+class Flatten(Layer):
+    """``(N, C, H, W) -> (N, C*H*W)`` in C order, as ``torch.flatten(x, 1)``; backward reshapes back."""
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        return (None,) if None in shape else (math.prod(shape),)
+
+    def forward(self, x, training=False):
+        if training:
+            self._shape = tuple(x.shape)
+        return self._xp(x).reshape(x, (x.shape[0], -1))
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dx is dL/dy with the input's shape."""
+        return self._xp(dy).reshape(dy, self._cached("_shape"))
+
+
+class Reshape(Layer):
+    """Per-sample reshape, e.g. ``Reshape((1, 28, 28))`` turns flat 784-pixel rows into
+    images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP)."""
+
+    def __init__(self, shape):
+        shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+            raise ConfigError(f"Reshape expects a per-sample shape of positive integers such as (1, 28, 28); "
+                              f"got {shape!r}.")
+        self.shape = shape
+        self.input_shape = (math.prod(shape),)
+
+    def output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if None not in shape and math.prod(shape) != math.prod(self.shape):
+            raise ShapeError(f"Reshape({self.shape}) needs {math.prod(self.shape)} values per sample but "
+                             f"receives shape {shape} ({math.prod(shape)} values); pick a shape with the "
+                             "same number of values.")
+        return self.shape
+
+    def forward(self, x, training=False):
+        if training:
+            self._in = tuple(x.shape)
+        return self._xp(x).reshape(x, (x.shape[0], *self.shape))
+
+    def backward(self, dy, need_input_grad=True):
+        """dL/dx is dL/dy with the input's shape."""
+        return self._xp(dy).reshape(dy, self._cached("_in"))
+
+    def get_config(self):
+        return {"type": "Reshape", "shape": list(self.shape)}

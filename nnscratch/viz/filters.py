@@ -1,0 +1,113 @@
+"""Convolutional models: first-layer filters, the feature maps of one image, and a layer diagram."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._common import finish, new_figure, to_host
+
+
+def is_conv_model(net):
+    """True when the network has a Conv2D layer."""
+    return any(type(layer).__name__ == "Conv2D" for layer in getattr(net, "layers", ()))
+
+
+def _conv_layers(net):
+    return [layer for layer in net.layers if type(layer).__name__ == "Conv2D"]
+
+
+def plot_conv_filters(net, path=None, *, max_filters=64, title=None, show=False):
+    """The first Conv2D's kernels, one small image per (filter, input channel); blue
+    positive, red negative, each filter scaled to its own largest magnitude."""
+    conv = _conv_layers(net)
+    if not conv:
+        raise ValueError("this model has no Conv2D layer; use plot_first_layer_weights for an MLP.")
+    W = to_host(conv[0].weight.value, net)  # (out, in, kh, kw)
+    tiles = [W[o, c] for o in range(W.shape[0]) for c in range(W.shape[1])][:max_filters]
+    cols = min(len(tiles), 8)
+    rows = math.ceil(len(tiles) / cols)
+    fig = new_figure((1.1 * cols + 0.3, 1.2 * rows + 0.7), show=show)
+    axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
+    for j, ax in enumerate(axes):
+        ax.axis("off")
+        if j < len(tiles):
+            lim = float(np.abs(tiles[j]).max()) or 1.0
+            ax.imshow(tiles[j], cmap="RdBu", vmin=-lim, vmax=lim, interpolation="nearest")
+            ax.set_title(str(j), fontsize=8, pad=2)
+    fig.suptitle(title or f"first-layer filters ({W.shape[0]} x {W.shape[2]}x{W.shape[3]}): blue excites, red inhibits",
+                 fontsize=10)
+    fig.tight_layout()
+    return finish(fig, path, show=show)
+
+
+def feature_maps(net, x):
+    """``[(layer name, (C, H, W) host array)]`` of every image-shaped layer output for one sample ``x``."""
+    out = net.backend.asarray(np.asarray(x, dtype=np.float32)[None], dtype=net.dtype)
+    maps = []
+    for index, layer in enumerate(net.layers):
+        out = layer.forward(out)
+        if out.ndim == 4 and type(layer).__name__ != "Reshape":
+            maps.append((f"{index}: {type(layer).__name__}", to_host(out, net)[0]))
+    return maps
+
+
+def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=False):
+    """The input image and, per row, the first ``max_channels`` channels of every conv/pool
+    (and activation) output for one sample ``x`` (flat or image-shaped)."""
+    maps = [m for m in feature_maps(net, x) if not m[0].endswith(("ReLU", "LeakyReLU", "BatchNorm", "Dropout"))]
+    if not maps:
+        raise ValueError("this model has no image-shaped layer outputs to draw; use a model with Conv2D.")
+    cols = 1 + min(max_channels, max(m.shape[0] for _, m in maps))
+    fig = new_figure((1.3 * cols + 0.5, 1.4 * len(maps) + 0.8), show=show)
+    axes = np.atleast_2d(fig.subplots(len(maps), cols))
+    image = np.asarray(x, dtype=np.float32).reshape(maps[0][1].shape[1:]) if np.size(x) == \
+        math.prod(maps[0][1].shape[1:]) else np.asarray(x).reshape(int(math.isqrt(np.size(x))), -1)
+    for r, (name, fmap) in enumerate(maps):
+        for c, ax in enumerate(axes[r]):
+            ax.axis("off")
+            if c == 0:
+                if r == 0:
+                    ax.imshow(image, cmap="gray_r")
+                    ax.set_title("input", fontsize=8)
+                else:
+                    ax.text(0.5, 0.5, name, ha="center", va="center", fontsize=8)
+            elif c - 1 < fmap.shape[0]:
+                ax.imshow(fmap[c - 1], cmap="viridis", interpolation="nearest")
+                ax.set_title(f"{name.split(': ')[1]} ch {c - 1}" if c == 1 else f"ch {c - 1}", fontsize=7)
+    fig.suptitle(title or "feature maps of one image, layer by layer (bright = strong response)", fontsize=10)
+    fig.tight_layout()
+    return finish(fig, path, show=show)
+
+
+def plot_layer_diagram(net, path=None, *, title=None, show=False):
+    """One box per layer with its output shape and parameter count, left to right (for CNNs,
+    whose layers are not columns of neurons)."""
+    shapes, shape = [], tuple(net.input_shape)
+    for layer in net.layers:
+        shape = layer.output_shape(shape)
+        shapes.append(shape)
+    fig = new_figure((max(8, 1.25 * len(net.layers) + 1.5), 3.2), show=show)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.axis("off")
+    colours = {"Conv2D": "#2b6cb0", "MaxPool2D": "#2f9e44", "AvgPool2D": "#2f9e44", "Dense": "#d9480f",
+               "BatchNorm": "#ae3ec9", "Dropout": "#868e96"}
+    for i, (layer, out) in enumerate(zip(net.layers, shapes)):
+        name = type(layer).__name__
+        params = sum(math.prod(p.value.shape) for p in layer.params)
+        ax.add_patch(_box(i, colours.get(name, "#adb5bd")))
+        ax.text(i + 0.4, 0.62, name, ha="center", va="center", fontsize=8, color="white", weight="bold")
+        ax.text(i + 0.4, 0.38, "x".join(str(n) for n in out), ha="center", va="center", fontsize=7, color="white")
+        if params:
+            ax.text(i + 0.4, 0.05, f"{params:,} params", ha="center", fontsize=6)
+    ax.set_xlim(-0.2, len(net.layers))
+    ax.set_ylim(-0.1, 1.1)
+    total = sum(math.prod(p.value.shape) for p in net.parameters())
+    ax.set_title(title or f"{len(net.layers)} layers, {total:,} parameters; boxes show each layer's output shape",
+                 fontsize=10)
+    return finish(fig, path, show=show)
+
+
+def _box(i, colour):
+    from matplotlib.patches import FancyBboxPatch
+    return FancyBboxPatch((i, 0.2), 0.8, 0.6, boxstyle="round,pad=0.02", facecolor=colour, edgecolor="none")
