@@ -28,7 +28,7 @@ def gemm_shapes(net, m):
     for layer in net.layers:
         out = layer.output_shape(shape)
         if isinstance(layer, Conv2D):
-            (kh, kw), k = layer.kernel_size, layer.kernel_size[0] * layer.kernel_size[1]
+            kw, k = layer.kernel_size[1], layer.kernel_size[0] * layer.kernel_size[1]
             c, o = layer.in_channels, layer.out_channels
             width = out[2] if layer.stride != (1, 1) else shape[2] + layer.pads[2] + layer.pads[3]
             cols = m * out[1] * width
@@ -47,7 +47,7 @@ def gemm_shapes(net, m):
 
 def roofline_epoch(backend, net, n, batch_size, repeats=3):
     """Seconds of one epoch's products alone (best of ``repeats``), and their FLOPs."""
-    xp, dtype = backend.xp, backend.dtype
+    dtype = backend.dtype
     rng = np.random.default_rng(0)
     batches = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     best, cache = float("inf"), {}
