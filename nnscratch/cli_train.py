@@ -8,13 +8,15 @@ import time
 from . import cli_checks
 from .cli import add_backend_options, add_dataset_options, load_data
 
-# Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
-IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=15, batch_size=128, lr=1e-3, decay=5e-4, augment=2)
+# Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies,
+# validation share.
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=1e-3, decay=5e-4, augment=0,
+                      validation=0.1)
 DEFAULTS = {
-    "mnist-sample": IMAGE_DEFAULTS,
-    "mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "csv": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
+    "mnist-sample": dict(IMAGE_DEFAULTS, augment=2, validation=0.05),
+    "mnist": dict(IMAGE_DEFAULTS, decay=0.0),
+    "fashion-mnist": IMAGE_DEFAULTS,
+    "csv": dict(IMAGE_DEFAULTS, decay=0.0),
     "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh",
                 validation=0.0),
     "spirals": dict(hidden=(64, 64), epochs=150, batch_size=32, lr=0.01, augment=0),
@@ -40,12 +42,13 @@ def register(subparsers):
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
     p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
                    "(default depends on --dataset)")
-    p.add_argument("--epochs", type=int, help="default depends on --dataset (15 on mnist-sample)")
+    p.add_argument("--epochs", type=int, help="default depends on --dataset (20 on mnist-sample)")
     p.add_argument("--batch-size", type=int, help="default 128 on images; 0: the whole training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
                    "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, metavar="FRACTION",
-                   help="share of the training set held out for validation (default 0.1; 0 on xor; 0: none)")
+                   help="share of the training set held out for validation (default 0.1; 0.05 on "
+                   "mnist-sample, 0 on xor; 0: none)")
     add_backend_options(p)
     p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz; "
                    "an existing model is never replaced without --force)")
