@@ -15,7 +15,7 @@ IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=1e-3, dec
 DEFAULTS = {
     "mnist-sample": dict(IMAGE_DEFAULTS, augment=2, validation=0.05),
     "mnist": dict(IMAGE_DEFAULTS, decay=0.0),
-    "fashion-mnist": dict(IMAGE_DEFAULTS, decay=0.0),
+    "fashion-mnist": IMAGE_DEFAULTS,
     "csv": dict(IMAGE_DEFAULTS, decay=0.0),
     "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh",
                 validation=0.0),
