@@ -228,7 +228,7 @@ def _interrupt(tmp_path, *extra):
     cmd = [sys.executable, "-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "100000",
            "--no-save", "--backend", "numpy", *map(str, extra)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env=env)
+                            env=env, preexec_fn=_default_sigint)
     lines = 0
     for line in proc.stdout:
         lines += line.startswith("epoch")
@@ -237,6 +237,13 @@ def _interrupt(tmp_path, *extra):
             break
     out, err = proc.communicate(timeout=60)
     return proc.returncode, err
+
+
+def _default_sigint():
+    """In the child: Ctrl-C raises KeyboardInterrupt even when the tests run in a background
+    job (which inherits SIGINT ignored, and Python then leaves it ignored)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_ctrl_c_says_where_the_checkpoint_is(tmp_path):
