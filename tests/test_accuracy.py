@@ -10,8 +10,9 @@ No threshold is a coin toss: floating-point rounding differs between BLAS kernel
 thread counts and CPUs, so each sits well below the lowest figure measured under
 ``OPENBLAS_CORETYPE=Haswell|SkylakeX|Zen|Prescott`` x ``OPENBLAS_NUM_THREADS=1|2``
 (the README's accuracy table has the spreads and the commands): the default run
-measured 97.00% to 97.80% over seeds 0-4 (seed 0, the one tested: 97.65-97.75%; threshold 96.5%), seed 001's net 91.75% and seed 000's 93.2% under every
-setting (thresholds: their write-ups' 89.7% and 90.7%).
+measured 97.00% to 97.80% over seeds 0-4 (seed 0, the one tested: 97.65-97.75%;
+threshold 96.5%); seed 001's net 91.75% and seed 000's 93.2% under every setting
+(thresholds: their write-ups' 89.7% and 90.7%).
 """
 
 import json
