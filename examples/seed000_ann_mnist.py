@@ -57,10 +57,14 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=10, help="epochs with the defaults")
     parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
+    parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
+                        "(default ./nnscratch-pictures; never the tracked examples/images/)")
+    parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
+                        "write them to examples/images/ (tracked files) instead of --out")
     parser.add_argument("--images", type=int, default=12, help="digits in the animation")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
+    args.out = os.path.join(HERE, "images") if args.readme else args.out
     sizes = [int(s) for s in args.layers.split(",")]
     X, y, X_test, y_test = load_mnist_sample()
     keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted

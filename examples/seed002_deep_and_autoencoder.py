@@ -66,9 +66,13 @@ def main(argv=None):
     parser.add_argument("--adam-lr", type=float, default=0.01)
     parser.add_argument("--frames", type=int, default=25, help="frames in each training GIF")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
+    parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
+                        "(default ./nnscratch-pictures; never the tracked examples/images/)")
+    parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
+                        "write them to examples/images/ (tracked files) instead of --out")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
+    args.out = os.path.join(HERE, "images") if args.readme else args.out
     print(f"sum-of-squares loss, {args.epochs} epochs, batch {args.batch_size}, "
           f"{nn.get_backend(args.backend)}")
     results = {}

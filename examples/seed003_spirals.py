@@ -39,9 +39,13 @@ def main(argv=None):
     parser.add_argument("--momentum", type=float, default=0.0,
                         help="the write-up uses none; 0.9 untangles the spirals much better")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=os.path.join(HERE, "images"), help="where pictures go")
+    parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
+                        "(default ./nnscratch-pictures; never the tracked examples/images/)")
+    parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
+                        "write them to examples/images/ (tracked files) instead of --out")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
+    args.out = os.path.join(HERE, "images") if args.readme else args.out
 
     sets = {"spirals": (*spirals(args.points, 3, seed=args.seed), 3),
             "moons": (*moons(2 * args.points, noise=0.1, seed=args.seed), 2)}

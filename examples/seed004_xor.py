@@ -20,6 +20,8 @@ Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
 WRITE_UP = {0: 0.688239103472, 1000: 0.0192991528354, 2000: 0.00398719767284,
             3000: 0.00202819194556, 4000: 0.00132494673741}
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
 
 class PrintCost(nn.Callback):
     """Print the cost every ``every`` epochs, beside the write-up's figure."""
@@ -41,10 +43,13 @@ def main(argv=None):
     parser.add_argument("--lr", type=float, default=0.1)
     parser.add_argument("--every", type=int, default=1000, help="print the cost every N epochs")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "images"),
-                        help="directory for the cost picture")
+    parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
+                        "(default ./nnscratch-pictures; never the tracked examples/images/)")
+    parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
+                        "write them to examples/images/ (tracked files) instead of --out")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
+    args.out = os.path.join(HERE, "images") if args.readme else args.out
 
     net = nn.Network.from_sizes(3, 4, 5, 1, hidden="sigmoid", output="sigmoid",
                                 init=nn.Normal(1.0), seed=args.seed, backend=args.backend)

@@ -100,15 +100,31 @@ def add_backend_options(parser):
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default float32)")
 
 
-def add_dataset_options(parser, default="mnist-sample"):
-    parser.add_argument("--dataset", default=default, metavar="NAME",
-                        help="mnist-sample (shipped, default), mnist, fashion-mnist, csv:PATH, "
-                             "npz:PATH, npy:X.npy,y.npy, xor, spirals, moons, blobs")
+def add_dataset_options(parser, default="mnist-sample", from_model=False):
+    """--dataset, --data-dir, --seed; with ``from_model`` both default to what the model remembers."""
+    which = ("the one the model was trained on (else mnist-sample)" if from_model
+             else "mnist-sample, shipped")
+    parser.add_argument("--dataset", default=None if from_model else default, metavar="NAME",
+                        help=f"mnist-sample, mnist, fashion-mnist, csv:PATH, xor, spirals, moons, "
+                             f"blobs (default: {which})")
     parser.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
                         "IDX files (default: search $NNSCRATCH_DATA, ~/.cache/nnscratch, /usr/share/datasets)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    from .cli_tables import add_table_options
-    add_table_options(parser)
+    parser.add_argument("--seed", type=int, default=None if from_model else 0,
+                        help="random seed (default: the model's training seed)" if from_model
+                        else "random seed (default 0)")
+
+
+def model_dataset(args, net):
+    """Fill ``args.dataset``/``args.seed`` left unset from ``net.metadata["dataset"]``
+    (what ``nnscratch train`` stored); models without it default to mnist-sample, seed 0."""
+    remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
+    if args.dataset is None:
+        args.dataset = remembered.get("spec", "mnist-sample")
+        if args.seed is None:
+            args.seed = remembered.get("seed", 0)
+    if args.seed is None:
+        args.seed = 0
+    return remembered
 
 
 def load_data(args):

@@ -6,7 +6,7 @@ import pathlib
 import numpy as np
 
 from . import cli_tables
-from .cli import add_backend_options, add_dataset_options, fits, load_data
+from .cli import add_backend_options, add_dataset_options, fits, load_data, model_dataset
 
 
 def register(subparsers):
@@ -14,7 +14,7 @@ def register(subparsers):
         "evaluate", help="loss, accuracy, per-class precision/recall and confusion matrix",
         description="Evaluate a saved model on a dataset's test split (or --split train).")
     p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
-    add_dataset_options(p)
+    add_dataset_options(p, from_model=True)
     p.add_argument("--split", choices=("test", "train"), default="test")
     p.add_argument("--json", action="store_true", help="print one JSON line")
     add_backend_options(p)
@@ -30,7 +30,7 @@ def register(subparsers):
     p.add_argument("model")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
-                   "e.g. fashion-mnist")
+                   "e.g. fashion-mnist (default: the class names the model remembers)")
     p.add_argument("--json", action="store_true", help="print one JSON line per input row")
     add_backend_options(p)
     p.set_defaults(func=run_predict)
@@ -48,6 +48,7 @@ def load_model(args):
 
 def run_evaluate(args):
     net = load_model(args)
+    model_dataset(args, net)
     data = load_data(args)
     fits(net, data, args.model)
     if cli_tables.is_regression(data) or net.metadata.get("task") == "regression":
@@ -103,7 +104,7 @@ def run_predict(args):
     net = load_model(args)
     if cli_tables.is_table_model(net):
         return cli_tables.predict_table(args, net)
-    names = class_names(args.classes)
+    names = class_names(args.classes, net)
     for path in args.inputs:
         X, notes = read_inputs(path, net.n_inputs)
         proba = net.backend.to_numpy(net.predict_proba(X))
@@ -128,9 +129,11 @@ def top_class(p):
     return int(np.argmax(p)), float(np.max(p))
 
 
-def class_names(dataset):
+def class_names(dataset, net=None):
+    """Names from ``--classes DATASET``, else those the model remembers, else none."""
     if not dataset:
-        return ()
+        remembered = ((getattr(net, "metadata", None) or {}).get("dataset") or {})
+        return tuple(remembered.get("class_names") or ())
     from .datasets.fetch import SOURCES
     if dataset not in SOURCES:
         from .errors import unknown_name

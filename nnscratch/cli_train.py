@@ -5,17 +5,20 @@ import math
 import sys
 import time
 
-from . import cli_tables
+from . import cli_checks, cli_tables
 from .cli import add_backend_options, add_dataset_options, load_data
 
-# Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies.
-IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=15, batch_size=128, lr=1e-3, decay=5e-4, augment=2)
+# Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies,
+# validation share.
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=1e-3, decay=5e-4, augment=0,
+                      validation=0.1)
 DEFAULTS = {
-    "mnist-sample": IMAGE_DEFAULTS,
-    "mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "fashion-mnist": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "csv": dict(IMAGE_DEFAULTS, epochs=20, decay=0.0, augment=0),
-    "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh"),
+    "mnist-sample": dict(IMAGE_DEFAULTS, augment=2, validation=0.05),
+    "mnist": dict(IMAGE_DEFAULTS, decay=0.0),
+    "fashion-mnist": IMAGE_DEFAULTS,
+    "csv": dict(IMAGE_DEFAULTS, decay=0.0),
+    "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh",
+                validation=0.0),
     "spirals": dict(hidden=(64, 64), epochs=150, batch_size=32, lr=0.01, augment=0),
     "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
     "blobs": dict(hidden=(16,), epochs=30, batch_size=32, lr=0.01, augment=0),
@@ -31,7 +34,8 @@ def register(subparsers):
     p = subparsers.add_parser(
         "train", help="train a network (default: an MLP on the shipped MNIST sample)",
         description="Train a multi-layer perceptron and save it. With no options: 784-256-128-10 "
-        "ReLU, Adam, on the 8,000 shipped MNIST digits (plus distorted copies), tested on 2,000.")
+        "ReLU, Adam, 20 epochs on 7,600 of the 8,000 shipped MNIST digits (400 held out for "
+        "validation) plus two distorted copies of each per epoch, tested on 2,000.")
     add_dataset_options(p)
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="mlp (default) or cnn: a small "
                    "convolutional network for image datasets (--layers " + _default_cnn() + ")")
@@ -46,15 +50,18 @@ def register(subparsers):
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
     p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
                    "(default depends on --dataset)")
-    p.add_argument("--epochs", type=int, help="default depends on --dataset (15 on mnist-sample)")
+    p.add_argument("--epochs", type=int, help="default depends on --dataset (20 on mnist-sample)")
     p.add_argument("--batch-size", type=int, help="default 128 on images; 0: the whole training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
                    "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
-    p.add_argument("--validation", type=float, default=0.1, metavar="FRACTION",
-                   help="share of the training set held out for validation (default 0.1; 0: none)")
+    p.add_argument("--validation", type=float, metavar="FRACTION",
+                   help="share of the training set held out for validation (default 0.1; 0.05 on "
+                   "mnist-sample, 0 on xor; 0: none)")
     cli_tables.add_schedule_options(p)
     add_backend_options(p)
-    p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz)")
+    p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz; "
+                   "an existing model is never replaced without --force)")
+    p.add_argument("--force", action="store_true", help="replace the model already at --out")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
     p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
     p.add_argument("--plot", metavar="DIR", help="also save pictures of the run in DIR (curves, "
@@ -63,7 +70,8 @@ def register(subparsers):
                    "in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
     p.add_argument("--show", action="store_true", help="show the live training view in a window")
     p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch")
-    p.add_argument("--resume", action="store_true", help="resume from --checkpoint if it exists")
+    p.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="resume from the "
+                   "checkpoint PATH (and keep checkpointing there); alone: from --checkpoint if it exists")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument("--json", action="store_true", help="print one JSON line with the result")
     p.set_defaults(func=run)
@@ -83,9 +91,10 @@ def settings(args, data):
     batch = base["batch_size"] if args.batch_size is None else (args.batch_size or None)
     augment = base["augment"] if args.augment is None else args.augment
     decay = base.get("decay", 0.0) if args.decay is None else args.decay
+    validation = base.get("validation", 0.1) if args.validation is None else args.validation
     return dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes, epochs=base["epochs"] if args.epochs is None else args.epochs,
                 batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment,
-                activation=args.activation or base.get("activation", "relu"))
+                activation=args.activation or base.get("activation", "relu"), validation=validation)
 
 
 def _default_cnn():
@@ -130,31 +139,28 @@ def build_network(args, cfg):
                               seed=args.seed, backend=args.backend, dtype=args.dtype)
 
 
-def check_out(path):
-    """Refuse to replace a file that is not an nnscratch model (before training, not after)."""
+def dataset_metadata(args, data, net):
+    """What a model file remembers of its data (``net.metadata["dataset"]``), so
+    ``evaluate``/``predict`` default to it: the --dataset spec, seed, input shape, class names."""
     import os
-
-    from .errors import ConfigError, ModelFileError
-    from .serialize import load_arrays
-    if not os.path.exists(path):
-        return
-    try:
-        load_arrays(path)
-    except (ModelFileError, OSError):
-        raise ConfigError(f"--out {path} exists and is not an nnscratch model; "
-                          "choose another --out or move that file away.") from None
+    spec = args.dataset
+    if spec.startswith("csv:"):
+        spec = "csv:" + os.path.abspath(spec[4:])
+    shape = net.input_shape or data.X_train.shape[1:]
+    return {"name": data.name, "spec": spec, "seed": args.seed,
+            "input_shape": [int(n) for n in shape], "class_names": list(data.class_names)}
 
 
-def split(args, data):
+def split(args, data, fraction):
     """Training and validation arrays (the validation share is held out before augmenting)."""
     from .datasets import train_val_split
     from .errors import ConfigError
-    if not 0 <= args.validation < 1:
-        raise ConfigError(f"--validation must be a fraction in [0, 1); received {args.validation}.")
-    if not args.validation:
+    if not 0 <= fraction < 1:
+        raise ConfigError(f"--validation must be a fraction in [0, 1); received {fraction}.")
+    if not fraction:
         return data.X_train, data.y_train, None
-    X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, args.validation, seed=args.seed)
-    if len(X_val) == 0:  # too few samples (xor's four rows) to hold any out
+    X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, fraction, seed=args.seed)
+    if len(X_val) == 0:  # too few samples to hold any out (run() says so)
         return data.X_train, data.y_train, None
     return X, y, (X_val, y_val)
 
@@ -170,17 +176,15 @@ def train(net, X, y, cfg, options):
 
 
 def fit_options(args, cfg, val, callbacks):
-    from .errors import ConfigError
     from .optim import get_optimizer
     from .validation import check_positive_int
     check_positive_int("--epochs", cfg["epochs"])
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
                    optimizer=get_optimizer(args.optimizer, lr=cfg["lr"], decay=cfg["decay"]),
                    validation_data=val, callbacks=callbacks)
-    if args.resume and not args.checkpoint:
-        raise ConfigError("--resume needs --checkpoint PATH (the file to resume from).")
-    if args.checkpoint:
-        options.update(checkpoint=args.checkpoint, **({"resume": True} if args.resume else {}))
+    source, checkpoint = cli_checks.resume_source(args)
+    if checkpoint:
+        options.update(checkpoint=checkpoint, **({"resume": source} if source else {}))
     return options
 
 
@@ -192,22 +196,33 @@ def run(args):
     data, metadata = cli_tables.prepare_training(load_data(args))
     cfg = dict(settings(args, data), regression=cli_tables.is_regression(data))
     if not args.no_save:
-        check_out(args.out)
+        cli_checks.check_out(args.out, args.force)
+    cli_checks.check_viz(args)
     net = build_network(args, cfg)
     net.metadata.update(metadata)
-    X, y, val = split(args, data)
+    net.metadata["dataset"] = dataset_metadata(args, data, net)
+    X, y, val = split(args, data, cfg["validation"])
     n_train = len(X) * (1 + cfg["augment"])
     batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
     live = live_view(args)
-    options = fit_options(args, cfg, val, [progress(batches, cfg["epochs"], show)] + ([live] if live else []))
+    bar = progress(batches, cfg["epochs"], show)
+    options = fit_options(args, cfg, val, [bar] + ([live] if live else []))
     options = cli_tables.training_options(args, cfg, options, batches)
     options["comm"] = comm
+    for note in cli_checks.small_data_notes(data, len(X), len(val[0]) if val else 0, cfg["validation"]):
+        print(f"note: {note}", file=sys.stderr)
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
         cli_tables.print_notes(data, options)
+    if options.get("resume") and show:
+        print(cli_checks.resume_note(options["resume"], cfg["epochs"]), flush=True)
     start = time.perf_counter()
-    history = train(net, X, y, cfg, options)
+    try:
+        history = train(net, X, y, cfg, options)
+    except KeyboardInterrupt:
+        print(cli_checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr)
+        return 130
     seconds = time.perf_counter() - start
     test = cli_tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
     saved = None if args.no_save else net.save(args.out)
@@ -258,9 +273,7 @@ def report(args, data, net, cfg, history, test, seconds, saved):
         print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
     if saved and not args.quiet:
-        dataset = "" if args.dataset == "mnist-sample" else f" --dataset {args.dataset}"
-        seed = f" --seed {args.seed}" if args.seed and data.name in ("csv", "spirals", "moons", "blobs") else ""
-        print(f"model saved to {saved}; try `nnscratch evaluate {saved}{dataset}{seed}`")
+        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {saved}`")
 
 
 def progress(n_batches, epochs, show):
@@ -269,8 +282,10 @@ def progress(n_batches, epochs, show):
 
     class Progress(Callback):
         bar = None
+        epoch = 0  # the epoch running (0-based), for the Ctrl-C message
 
         def on_epoch_begin(self, epoch, network):
+            self.epoch = epoch
             if show:
                 self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
 

@@ -81,3 +81,25 @@ def test_command_line(tmp_path, capsys):
 def test_bad_batch_sizes_are_a_one_line_error(capsys):
     assert main(["bench", "--batch-sizes", "32,abc"]) == 2
     assert "32,abc" in capsys.readouterr().err
+
+
+def test_reference_loops_ship_inside_the_package(tmp_path):
+    """``bench --reference`` after a plain install: the package alone, no benchmarks/ beside it."""
+    import os
+    import pathlib
+    import shutil
+    import subprocess
+    import sys
+
+    import nnscratch
+    site = tmp_path / "site"
+    shutil.copytree(pathlib.Path(nnscratch.__file__).parent, site / "nnscratch",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("import numpy as np; from nnscratch.bench.contenders import make_reference; "
+            "X = np.random.default_rng(0).random((64, 12), dtype=np.float32); y = np.arange(64) % 3; "
+            "r = make_reference('numpy-reference', 'numpy', X, y, (12, 8, 3), 16); "
+            "print(r.epoch() > 0)")
+    env = dict(os.environ, PYTHONPATH=str(site))
+    env.pop("NNSCRATCH_BENCHMARKS", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr

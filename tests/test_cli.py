@@ -111,7 +111,8 @@ def test_info_lists_backends(capsys):
     (["train", "--dataset", "imagenet"], ["Unknown dataset 'imagenet'"]),
     (["train", "--dataset", "spirals", "--layers", "784,10"], ["needs 2 inputs and 3 outputs"]),
     (["train", "--epochs", "three"], ["invalid int value"]),
-    (["train", "--resume"], ["--resume needs --checkpoint"]),
+    (["train", "--resume"], ["--resume needs a checkpoint", "--checkpoint PATH"]),
+    (["train", "--resume", "nope.ckpt"], ["--resume nope.ckpt: no such checkpoint"]),
     (["evaluate", "missing.npz"], ["missing.npz does not exist"]),
     (["train", "--dataset", "csv:nope.csv"], ["nope.csv does not exist"]),
     (["frobnicate"], ["invalid choice"]),
@@ -185,3 +186,129 @@ def test_checkpoint_and_resume(tmp_path, capsys):
     status, out, _ = run(capsys, *common, "--epochs", "4", "--resume")
     assert status == 0
     assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["3/4", "4/4"]
+
+
+# --- nothing lost, nothing misleading (issue 9) --------------------------------------
+
+def test_train_never_silently_replaces_a_model(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    xor = ["train", "--dataset", "xor", "--epochs", "3", "--quiet"]
+    assert run(capsys, *xor)[0] == 0  # the default --out model.npz
+    before = (tmp_path / "model.npz").read_bytes()
+    status, _, err = run(capsys, *xor, "--seed", "1")
+    one_error_line(status, err, "model.npz already holds a model", "--force", "--out")
+    assert (tmp_path / "model.npz").read_bytes() == before
+    assert run(capsys, *xor, "--seed", "1", "--force")[0] == 0
+    assert (tmp_path / "model.npz").read_bytes() != before
+
+
+def test_resume_from_a_path_and_from_a_finished_run(tmp_path, capsys):
+    ckpt = tmp_path / "run.ckpt"
+    common = ["train", "--dataset", "spirals", "--no-save", "--backend", "numpy"]
+    assert run(capsys, *common, "--epochs", "2", "--checkpoint", ckpt)[0] == 0
+    status, out, _ = run(capsys, *common, "--epochs", "4", "--resume", ckpt)
+    assert status == 0
+    assert f"resuming from epoch 3 of 4 ({ckpt})" in out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == ["3/4", "4/4"]
+    status, out, _ = run(capsys, *common, "--epochs", "4", "--resume", ckpt)  # kept checkpointing there
+    assert status == 0 and f"{ckpt} already finished 4 of 4 epochs" in out
+    assert not [line for line in out.splitlines() if line.startswith("epoch")]
+
+
+def _interrupt(tmp_path, *extra):
+    """Run ``nnscratch train`` in a subprocess, send SIGINT after its second epoch line."""
+    import os
+    import pathlib
+    import signal
+    import subprocess
+    import sys
+
+    import nnscratch
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(nnscratch.__file__).parents[1]))  # this tree's nnscratch
+    cmd = [sys.executable, "-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "100000",
+           "--no-save", "--backend", "numpy", *map(str, extra)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            env=env, preexec_fn=_default_sigint)
+    lines = 0
+    for line in proc.stdout:
+        lines += line.startswith("epoch")
+        if lines == 2:
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
+def _default_sigint():
+    """In the child: Ctrl-C raises KeyboardInterrupt even when the tests run in a background
+    job (which inherits SIGINT ignored, and Python then leaves it ignored)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_says_where_the_checkpoint_is(tmp_path):
+    import os
+    status, err = _interrupt(tmp_path, "--checkpoint", "run.ckpt")
+    assert status == 130, err
+    assert "the last checkpoint is run.ckpt" in err and "--resume run.ckpt" in err
+    assert os.path.exists(tmp_path / "run.ckpt")
+
+
+def test_ctrl_c_without_checkpoint_says_nothing_was_saved(tmp_path):
+    status, err = _interrupt(tmp_path)
+    assert status == 130, err
+    assert "nothing was saved" in err and "--checkpoint PATH" in err
+
+
+def test_show_without_a_display_fails_before_training(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("matplotlib")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--show", "--out", tmp_path / "m.npz")
+    one_error_line(status, err, "--show needs a display", "--live")
+    assert out == "" and not (tmp_path / "m.npz").exists()
+
+
+def test_pictures_without_matplotlib_fail_before_training(tmp_path, capsys, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--plot", tmp_path / "pics",
+                           "--out", tmp_path / "m.npz")
+    one_error_line(status, err, "--plot need matplotlib")
+    assert out == "" and not (tmp_path / "m.npz").exists()
+
+
+def test_model_remembers_its_dataset(tmp_path, capsys):
+    from nnscratch import Network
+    path = tmp_path / "s.npz"
+    assert run(capsys, "train", "--dataset", "spirals", "--seed", "3", *TINY, "--out", path)[0] == 0
+    remembered = Network.load(path).metadata["dataset"]
+    assert remembered == {"name": "spirals", "spec": "spirals", "seed": 3, "input_shape": [2],
+                          "class_names": []}
+    status, out, _ = run(capsys, "evaluate", path, "--json")  # no --dataset, no --seed
+    explicit = run(capsys, "evaluate", path, "--json", "--dataset", "spirals", "--seed", "3")[1]
+    assert status == 0 and json.loads(out) == json.loads(explicit)
+    assert json.loads(out)["dataset"] == "spirals"
+
+
+def test_predict_names_classes_the_model_remembers(tmp_path, capsys):
+    from nnscratch import Network
+    path = tmp_path / "x.npz"
+    assert run(capsys, "train", "--dataset", "xor", "--epochs", "2", "--quiet", "--out", path)[0] == 0
+    net = Network.load(path)
+    net.metadata["dataset"]["class_names"] = ["false", "true"]
+    net.save(path)
+    np.save(tmp_path / "x.npy", np.array([[0.0, 1.0]], dtype=np.float32))
+    status, out, _ = run(capsys, "predict", path, tmp_path / "x.npy", "--json")
+    assert status == 0 and json.loads(out)["name"] in ("false", "true")
+
+
+def test_tiny_csv_says_its_test_figure_means_little(tmp_path, capsys):
+    rows = [",".join([str(i % 2)] + [str((i * 37 + j) % 256) for j in range(784)]) for i in range(5)]
+    (tmp_path / "tiny.csv").write_text("\n".join(rows) + "\n")
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'tiny.csv'}", "--epochs", "1",
+                           "--augment", "0", "--no-save", "--backend", "numpy")
+    assert status == 0
+    assert "--validation 0.1 of 4 training samples holds out none" in err
+    assert "only 1 test sample in csv" in err

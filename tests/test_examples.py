@@ -40,16 +40,17 @@ def test_every_example_is_covered():
 
 @pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
 @pytest.mark.parametrize("script", sorted(TINY))
-def test_example_runs(script, backend, tmp_path, capsys):
+def test_example_runs(script, backend, tmp_path, capsys, monkeypatch):
     argv = list(TINY[script])
     if script == "cpu_vs_gpu.py":
         argv += ["--backends", backend]
     else:
         argv += ["--backend", backend]
     plots = backend == "numpy" and script in PICTURES
-    if plots:
+    if plots:  # no --out: the default folder, in the current directory, never examples/images/
         pytest.importorskip("matplotlib")
-        argv += ["--out", str(tmp_path)]
+        monkeypatch.chdir(tmp_path)
+        tracked = _readme_images()
     elif script in PICTURES:
         argv += ["--no-plots"]
     main = runpy.run_path(os.path.join(EXAMPLES, script), run_name="example")["main"]
@@ -59,7 +60,14 @@ def test_example_runs(script, backend, tmp_path, capsys):
     assert result is not None
     if plots:
         for name in PICTURES[script]:
-            assert os.path.getsize(tmp_path / name) > 0, name
+            assert os.path.getsize(tmp_path / "nnscratch-pictures" / name) > 0, name
+        assert _readme_images() == tracked  # running an example modifies no tracked file
+
+
+def _readme_images():
+    """{name: bytes} of the README's pictures in examples/images/."""
+    folder = os.path.join(EXAMPLES, "images")
+    return {n: open(os.path.join(folder, n), "rb").read() for n in sorted(os.listdir(folder))}
 
 
 def test_xor_example_learns():

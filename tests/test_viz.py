@@ -75,6 +75,21 @@ def test_history_curves(tmp_path, tiny_net, images):
     check_image(tmp_path / "multi.png", (750, 460))
 
 
+@pytest.mark.parametrize("accuracy", [
+    [0.88, 0.95, 0.975, 0.985],    # 2.5% ticks: 97.5% used to print as "98%"
+    [0.2, 0.6, 0.9, 0.99],
+    [0.971, 0.973, 0.9745, 0.975],
+])
+def test_accuracy_ticks_are_labelled_exactly(tmp_path, accuracy):
+    fig = viz.plot_history({"loss": [1.0, 0.5, 0.3, 0.2], "accuracy": accuracy}, tmp_path / "c.png")
+    ax = next(a for a in fig.axes if a.get_title() == "accuracy")
+    fig.canvas.draw()
+    labels = [(t.get_loc(), t.label1.get_text()) for t in ax.yaxis.get_major_ticks()]
+    assert len(labels) >= 3
+    for loc, text in labels:
+        assert text.endswith("%") and float(text[:-1]) == pytest.approx(100 * loc, abs=1e-6), labels
+
+
 def test_confusion_matrix_counts():
     cm = viz.confusion_matrix(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 0]))
     assert cm.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 1]]

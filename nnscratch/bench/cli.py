@@ -39,8 +39,8 @@ def register(subparsers):
     p.add_argument("--dataset", default="synthetic", help="synthetic (default), mnist-sample, mnist, fashion-mnist")
     p.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="SGD learning rate (default 0.01)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--reference", action="store_true", help="also time benchmarks/numpy_reference.py and "
-                   "torch_reference.py, alternating with nnscratch")
+    p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
+                   "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
     p.add_argument("--json", metavar="FILE", help="write every raw timing as JSON")
     p.add_argument("--plot", metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
     p.add_argument("--ranks", type=int, metavar="N", help="instead: N MPI processes x 1 BLAS thread against "

@@ -4,10 +4,8 @@ Each contender trains one epoch per :meth:`epoch` call and returns the
 seconds that epoch took, measured so that a GPU has finished its work.
 """
 
-import importlib.util
-import os
+import importlib
 import time
-from pathlib import Path
 
 from ..backend import get_backend
 from ..errors import BackendUnavailableError
@@ -46,23 +44,12 @@ class Reference:
         return time.perf_counter() - start
 
 
-def benchmarks_dir():
-    """``$NNSCRATCH_BENCHMARKS``, else ``benchmarks/`` next to the package (a source checkout)."""
-    return Path(os.environ.get("NNSCRATCH_BENCHMARKS") or Path(__file__).resolve().parents[2] / "benchmarks")
-
-
 def _load(module_name):
-    path = benchmarks_dir() / f"{module_name}.py"
-    if not path.is_file():
-        raise BackendUnavailableError(f"{path} not found: the reference loops ship in the source "
-                                      "checkout's benchmarks/ (or set NNSCRATCH_BENCHMARKS=DIR).")
-    spec = importlib.util.spec_from_file_location(f"nnscratch_bench_{module_name}", path)
-    module = importlib.util.module_from_spec(spec)
+    """A reference loop from :mod:`nnscratch.bench.reference` (shipped in the package)."""
     try:
-        spec.loader.exec_module(module)
+        return importlib.import_module(f"{__package__}.reference.{module_name}")
     except ImportError as exc:
-        raise BackendUnavailableError(f"{path.name} cannot run here: {exc}.") from None
-    return module
+        raise BackendUnavailableError(f"{module_name}.py cannot run here: {exc}.") from None
 
 
 def reference_specs(backends):

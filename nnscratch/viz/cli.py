@@ -27,7 +27,7 @@ def register(subparsers):
     p.add_argument("--images", type=int, default=10, metavar="N",
                    help="inputs in the activation animation (default 10)")
     p.add_argument("--show", action="store_true", help="also open a window")
-    add_dataset_options(p, default=None)
+    add_dataset_options(p, from_model=True)
     add_backend_options(p)
     p.set_defaults(func=run)
 
@@ -63,16 +63,16 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from ..cli import fits, load_data
+    from ..cli import fits, load_data, model_dataset
     from ..errors import ConfigError
 
-    if args.dataset is None:
+    if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
         if net.n_inputs != 784:
             if not required:
                 return None
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
-        args.dataset = "mnist-sample"
+    model_dataset(args, net)
     data = load_data(args)
     fits(net, data, args.path)
     return data

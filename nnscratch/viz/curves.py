@@ -35,6 +35,25 @@ def _wide_range(values):
     return len(v) > 0 and v.min() > 0 and v.max() / v.min() > 20
 
 
+def percent_formatter():
+    """A tick formatter for fractions as percent, with as many decimals as the ticks
+    need to be exact (0.975 is "97.5%", never "98%"; 0.9 is "90%")."""
+    from matplotlib.ticker import Formatter
+
+    class Percent(Formatter):
+        decimals = 0
+
+        def set_locs(self, locs):
+            super().set_locs(locs)
+            self.decimals = next((d for d in range(6) if all(
+                abs(round(100 * v, d) - 100 * v) < 1e-6 for v in locs)), 6)
+
+        def __call__(self, x, pos=None):
+            return f"{100 * x:.{self.decimals}f}%"
+
+    return Percent()
+
+
 def _panel(ax, hist, metric, x, references, logy):
     lw = 2.0 if len(hist[metric]) < 300 else 1.0
     ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=lw, label="training")
@@ -49,7 +68,7 @@ def _panel(ax, hist, metric, x, references, logy):
 
 def _decorate(ax, hist, metric, references, logy):
     """Reference lines, integer x ticks, percent or log y axis, grid."""
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import MaxNLocator
 
     for value, label in references.get(metric, []):
         ax.axhline(value, color="0.35", ls="--", lw=1.2)
@@ -57,8 +76,7 @@ def _decorate(ax, hist, metric, references, logy):
                     xytext=(0, 4), textcoords="offset points", color="0.25", fontsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     if metric.endswith("accuracy"):
-        span = np.ptp(hist[metric] + hist.get(f"val_{metric}", []))
-        ax.yaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0 if span > 0.05 else 1))
+        ax.yaxis.set_major_formatter(percent_formatter())
     elif logy and _wide_range(hist[metric]):
         ax.set_yscale("log")
     ax.grid(alpha=0.3)

@@ -9,7 +9,7 @@ no accuracy are computed: this is the floor, not a library.
 ``nnscratch bench --reference`` times it next to nnscratch (same data, same
 sizes, same batch order policy), alternating epochs. Run it alone with::
 
-    python benchmarks/numpy_reference.py --batch-size 128 --epochs 5
+    python -m nnscratch.bench.reference.numpy_reference --batch-size 128 --epochs 5
 """
 
 import argparse

@@ -8,7 +8,7 @@ is read back per batch (that would synchronise a GPU).
 ``nnscratch bench --reference`` times it next to nnscratch, alternating
 epochs. Run it alone with::
 
-    python benchmarks/torch_reference.py --batch-size 128 --epochs 5 --threads 2
+    python -m nnscratch.bench.reference.torch_reference --batch-size 128 --epochs 5 --threads 2
 """
 
 import argparse
