@@ -5,6 +5,9 @@ import pytest
 
 from nnscratch import Network, streaming
 
+# The data here are raw uint8 rows on purpose (host memory stays compact; batches convert on the way).
+pytestmark = pytest.mark.filterwarnings("ignore::nnscratch.errors.DataWarning")
+
 
 def _data(n=150):
     rng = np.random.default_rng(5)

@@ -26,22 +26,20 @@ def out_size(size, kernel, stride, pad=0):
 
 def pad2d(x, top, bottom, left, right, xp):
     """``x (N, C, H, W)`` with zero rows/columns added on each side (concatenated zeros)."""
-    n, c, h, w = x.shape
-    if top or bottom:
-        parts = [x]
-        if top:
-            parts.insert(0, xp.zeros((n, c, top, w), dtype=x.dtype, device=x.device))
-        if bottom:
-            parts.append(xp.zeros((n, c, bottom, w), dtype=x.dtype, device=x.device))
-        x, h = xp.concat(parts, axis=2), h + top + bottom
-    if left or right:
-        parts = [x]
-        if left:
-            parts.insert(0, xp.zeros((n, c, h, left), dtype=x.dtype, device=x.device))
-        if right:
-            parts.append(xp.zeros((n, c, h, right), dtype=x.dtype, device=x.device))
-        x = xp.concat(parts, axis=3)
-    return x
+    return _pad_axis(_pad_axis(x, top, bottom, 2, xp), left, right, 3, xp)
+
+
+def _pad_axis(x, before, after, axis, xp):
+    """``before``/``after`` zeros concatenated to ``x`` along ``axis``."""
+    if not (before or after):
+        return x
+
+    def zeros(n):
+        shape = list(x.shape)
+        shape[axis] = n
+        return xp.zeros(tuple(shape), dtype=x.dtype, device=x.device)
+    parts = ([zeros(before)] if before else []) + [x] + ([zeros(after)] if after else [])
+    return xp.concat(parts, axis=axis)
 
 
 def im2col(x, kernel, stride, pads, xp):
