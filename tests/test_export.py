@@ -27,14 +27,23 @@ def trained_mlp(hidden, output, n_out=3, dtype="float32"):
     return net
 
 
-# Each case: (id, build() -> network, per-sample input shape). A CNN case is one more
-# entry here once nnscratch.layers has Conv2D/MaxPool2D/Flatten, e.g.
-#   ("cnn", lambda: nn.Network([Conv2D(1, 4, 3), ReLU(), MaxPool2D(2), Flatten(), Dense(4*13*13, 10),
-#                               Softmax()], input_shape=(1, 28, 28), seed=0), (1, 28, 28)),
+def trained_cnn():
+    """A small CNN with every image layer (BatchNorm's running statistics and Dropout's
+    inference identity included), moved away from its initial weights."""
+    net = nn.Network([nn.Conv2D(1, 4, 3, padding=1), nn.BatchNorm(4), nn.ReLU(), nn.MaxPool2D(2),
+                      nn.Conv2D(4, 6, (3, 2), stride=2), nn.ReLU(), nn.AvgPool2D(2), nn.Flatten(),
+                      nn.Dropout(0.25), nn.Dense(6 * 1 * 1, 3), nn.Softmax()], input_shape=(1, 11, 10), seed=0)
+    X = np.random.default_rng(0).normal(size=(40, 1, 11, 10))
+    net.fit(X, np.random.default_rng(1).integers(0, 3, 40), epochs=2, batch_size=8)
+    return net
+
+
+# Each case: (id, build() -> network, per-sample input shape).
 OUTPUTS = ["softmax", "sigmoid", "identity"]
 CASES = [(f"mlp-{h}-{o}", (lambda h=h, o=o: trained_mlp(h, o, 1 if o == "sigmoid" else 3)), (6,))
          for h, o in zip(ACTIVATIONS, OUTPUTS * 2)]  # every activation as hidden and as output layer
 CASES.append(("mlp-float64", lambda: trained_mlp("tanh", "softmax", dtype="float64"), (6,)))
+CASES.append(("cnn", trained_cnn, (1, 11, 10)))
 
 
 def run_onnx(model, X):

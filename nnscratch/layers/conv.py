@@ -137,7 +137,7 @@ def _pads(padding, kernel):
 
 def _to_nchw(z, n, grid, out, xp):
     """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels."""
-    z = xp.reshape(z, (z.shape[0], n, *grid))
+    z = xp.reshape(z, (z.shape[0], -1, *grid))  # -1: N (free when traced for export)
     if tuple(grid) != tuple(out):
         z = z[:, :, :out[0], :out[1]]
     return xp.permute_dims(z, (1, 0, 2, 3))

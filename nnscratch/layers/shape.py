@@ -16,7 +16,7 @@ class Flatten(Layer):
     def forward(self, x, training=False):
         if training:
             self._shape = tuple(x.shape)
-        return self._xp(x).reshape(x, (x.shape[0], -1))
+        return self._xp(x).reshape(x, (-1, math.prod(x.shape[1:])))  # -1: N (free when traced)
 
     def backward(self, dy, need_input_grad=True):
         """dL/dx is dL/dy with the input's shape."""
@@ -46,7 +46,7 @@ class Reshape(Layer):
     def forward(self, x, training=False):
         if training:
             self._in = tuple(x.shape)
-        return self._xp(x).reshape(x, (x.shape[0], *self.shape))
+        return self._xp(x).reshape(x, (-1, *self.shape))
 
     def backward(self, dy, need_input_grad=True):
         """dL/dx is dL/dy with the input's shape."""

@@ -34,10 +34,14 @@ def _pad_axis(x, before, after, axis, xp):
     if not (before or after):
         return x
 
-    def zeros(n):
-        shape = list(x.shape)
-        shape[axis] = n
-        return xp.zeros(tuple(shape), dtype=x.dtype, device=x.device)
+    size = x.shape[axis]
+
+    def zeros(n):  # zeros_like of a slice of x: no shape spelled out, so a traced batch size stays free
+        if n > size:
+            return xp.concat([zeros(size)] * (n // size) + ([zeros(n % size)] if n % size else []), axis=axis)
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(0, n)
+        return xp.zeros_like(x[tuple(index)])
     parts = ([zeros(before)] if before else []) + [x] + ([zeros(after)] if after else [])
     return xp.concat(parts, axis=axis)
 
@@ -59,16 +63,19 @@ def im2col(x, kernel, stride, pads, xp):
     top, bottom, left, right = pads
     c, n, h, w = x.shape
     oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
-    x = pad2d(x, top, bottom + (1 if (sh, sw) == (1, 1) and kw > 1 else 0), left, right, xp)
+    extra = 1 if (sh, sw) == (1, 1) and kw > 1 else 0
+    x = pad2d(x, top, bottom + extra, left, right, xp)
     if (sh, sw) != (1, 1):
         win = xp.stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
                         for i in range(kh) for j in range(kw)], axis=1)  # (C, K, N, oh, ow)
-        return xp.reshape(win, (c * kh * kw, n * oh * ow)), (oh, ow), (oh, ow)
-    width = x.shape[3]  # (with stride 1, one zero row more at the bottom: the last offset reads kw - 1 past)
-    flat = xp.reshape(x, (c, n, x.shape[2] * width))
+        return xp.reshape(win, (c * kh * kw, -1)), (oh, ow), (oh, ow)  # -1: N (free when traced)
+    # (with stride 1, one zero row more at the bottom: the last offset reads kw - 1 past); sizes from
+    # the arithmetic, not x.shape, which a tracing library may no longer know after the padding
+    width = w + left + right
+    flat = xp.reshape(x, (c, -1, (h + top + bottom + extra) * width))
     length = oh * width
     cols = xp.stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], axis=1)
-    return xp.reshape(cols, (c * kh * kw, n * length)), (oh, ow), (oh, width)
+    return xp.reshape(cols, (c * kh * kw, -1)), (oh, ow), (oh, width)
 
 
 def dilate(d, stride, xp):
