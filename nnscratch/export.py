@@ -45,7 +45,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
     dims = ["N"] + [f"d{i}" if n is None else n for i, n in enumerate(net.input_shape, 1)]
     with _quick_constant_folding():
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, net.backend.dtype_name))
-        out = trace(net, x)
+        out = trace(net, _standardized(net, x, ndx))
         model = ndx.build({input_name: x}, {output_name: out})
     from . import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
@@ -55,6 +55,18 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()))
     return model
+
+
+def _standardized(net, x, ndx):
+    """``x`` scaled as the model's table data was in training (``net.metadata["standardize"]``,
+    see :mod:`nnscratch.preprocess`), so the ONNX model takes raw feature rows as ``predict`` does."""
+    from .preprocess import Standardizer
+    scaler = Standardizer.from_metadata(net.metadata)
+    if scaler is None:
+        return x
+    dtype = getattr(ndx, net.backend.dtype_name)
+    mean, std = (ndx.asarray(a.astype(net.backend.dtype_name)) for a in (scaler.mean, scaler.std))
+    return ndx.astype((x - mean) / std, dtype)
 
 
 def trace(net, x):

@@ -108,3 +108,16 @@ def test_export_command(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "nnscratch", "export", str(tmp_path / "nope.npz"),
                               str(tmp_path / "x.onnx")], capture_output=True, text=True)
     assert missing.returncode == 2 and "nope.npz" in missing.stderr and not (tmp_path / "x.onnx").exists()
+
+
+def test_a_table_model_exports_its_standardisation():
+    """A model trained on standardised table columns takes raw rows in ONNX, as in predict."""
+    from nnscratch.preprocess import KEY, Standardizer, standardize_for
+    rng = np.random.default_rng(4)
+    X = rng.normal(loc=[100.0, -5.0, 0.0], scale=[30.0, 2.0, 0.1], size=(50, 3))
+    scaler = Standardizer().fit(X)
+    net = nn.Network.from_sizes(3, 6, 2, seed=0, metadata={KEY: scaler.to_metadata()})
+    net.fit(scaler.transform(X), (X[:, 0] > 100).astype(np.int64), epochs=2, batch_size=10)
+    raw = X[:7].astype(np.float32)
+    expected = net.backend.to_numpy(net.predict_proba(standardize_for(net, raw)))
+    np.testing.assert_allclose(run_onnx(to_onnx(net), raw), expected, rtol=1e-5, atol=1e-5)
