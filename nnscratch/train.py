@@ -225,11 +225,11 @@ class _Run:
             c.on_train_begin(net)
         epoch = epoch_range.start - 1
         for epoch in epoch_range:
+            start = time.perf_counter()  # an epoch's time includes making its augmented data
             if self.prepare is not None and epoch != epoch_range.start:
                 data = self.prepare()  # this epoch's augmented data (the first epoch's came with the call)
             for c in callbacks:
                 c.on_epoch_begin(epoch, net)
-            start = time.perf_counter()
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
                 sums = self.epoch(data, val, batch_size, shuffle, per_batch)
                 sums["nonfinite"] = nonfinite_flag(net)
