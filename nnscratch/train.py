@@ -180,7 +180,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     if saved is not None:
         history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
         guard.last = snapshot(net)
-    run.loop(prepare(), val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
+    run.loop(None if augment is not None else prepare(), val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
              (checkpoint, checkpoint_every))
     return history
 
@@ -226,8 +226,8 @@ class _Run:
         epoch = epoch_range.start - 1
         for epoch in epoch_range:
             start = time.perf_counter()  # an epoch's time includes making its augmented data
-            if self.prepare is not None and epoch != epoch_range.start:
-                data = self.prepare()  # this epoch's augmented data (the first epoch's came with the call)
+            if self.prepare is not None:
+                data = self.prepare()  # this epoch's augmented data, drawn from the network's RNG
             for c in callbacks:
                 c.on_epoch_begin(epoch, net)
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
