@@ -18,7 +18,7 @@ from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
 from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
-from .adapters import Kernels
+from .kernels import Kernels
 from .params import ParameterBuffer
 from .step import predicted_labels
 from .layer_checks import check_layers, input_shape_of, refuse_one_unit_softmax

@@ -66,7 +66,7 @@ class ParameterBuffer:
     def adopt(cls, params, kernels=None):
         """A buffer for ``params``, or None when their arrays cannot hold views
         (no item assignment): the parameters then keep their own arrays.
-        ``kernels`` (:class:`nnscratch.adapters.Kernels`) gives :meth:`add_scaled` its in-place axpy."""
+        ``kernels`` (:class:`nnscratch.kernels.Kernels`) gives :meth:`add_scaled` its in-place axpy."""
         try:
             return cls(params, kernels)
         except (TypeError, AttributeError, NotImplementedError):

@@ -13,7 +13,7 @@ so the figures are the same as summing per batch).
 
 from array_api_compat import array_namespace
 
-from .adapters import row_taker
+from .kernels import row_taker
 from .clip import clip_gradients
 from .errors import ConfigError
 from .task import binary_threshold

@@ -1,6 +1,6 @@
 """Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
 
-from ..adapters import Kernels
+from ..kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from ..init import get_initializer
 from .base import Layer, Parameter
