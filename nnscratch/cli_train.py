@@ -23,7 +23,7 @@ DEFAULTS = {
 # With a convolutional --model/--layers: Adam at 2e-3 annealed to 0 by a cosine after half an epoch of
 # warm-up (unless --schedule or --decay is given), fewer epochs (each costs more, and learns more).
 CNN_RECIPE = dict(lr=2e-3, decay=0.0, schedule="cosine", warmup=0.5)
-CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=15), "mnist": dict(CNN_RECIPE, epochs=12),
+CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=20), "mnist": dict(CNN_RECIPE, epochs=12),
                 "fashion-mnist": dict(CNN_RECIPE, epochs=15)}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
