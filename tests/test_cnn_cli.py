@@ -83,3 +83,26 @@ def test_help_documents_the_grammar(capsys):
         cli.main(["train", "--help"])
     out = capsys.readouterr().out
     assert "--model {mlp,cnn}" in out and "maxpool2" in out and "dropout0.25" in out
+
+
+def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given():
+    from nnscratch.cli import build_parser
+    from nnscratch.cli_tables import schedule_for
+    from nnscratch.cli_train import settings, with_recipe_schedule
+    from nnscratch.schedules import Cosine, InverseTime
+    data = load_mnist_sample()
+
+    def schedule(*argv):
+        args = build_parser().parse_args(["train", *argv])
+        cfg = settings(args, data)
+        return schedule_for(with_recipe_schedule(args, cfg), cfg["lr"], cfg["decay"], cfg["epochs"], 100), cfg
+
+    rate, cfg = schedule("--model", "cnn")
+    assert isinstance(rate, Cosine) and rate.total == 2000 and rate.warmup == 50 and rate.min_lr == 0.0
+    assert rate(rate.total) == 0.0 and rate(rate.warmup) == rate.lr and cfg["decay"] == 0.0
+    assert schedule("--model", "cnn", "--warmup", "2", "--epochs", "4")[0].warmup == 200
+    rate_decay, cfg = schedule("--model", "cnn", "--decay", "1e-4")  # the optimizer's inverse-time decay
+    assert rate_decay == rate.lr and cfg["decay"] == 1e-4
+    assert isinstance(schedule("--model", "cnn", "--decay", "1e-4", "--warmup", "1")[0], InverseTime)
+    assert schedule("--model", "cnn", "--decay", "0")[0] == rate.lr  # a constant rate
+    assert schedule("--layers", "784,64,10")[0] == 1e-3  # MLPs keep theirs
