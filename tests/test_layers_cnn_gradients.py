@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from nnscratch import AvgPool2D, BatchNorm, Conv2D, Dropout, Flatten, MaxPool2D, Reshape
+from nnscratch.testing import numerical_gradient
 from nnscratch.init import He
 
 
@@ -57,18 +58,8 @@ def check_layer(layer, backend, x, reset=lambda: None, eps=1e-6):
 def numeric(f, x, eps, max_entries=20):
     """Central differences of ``f`` at up to ``max_entries`` entries of ``x`` (a seeded
     sample): ``(flat indices, values)``."""
-    x = np.array(x, dtype=np.float64)
-    picks = np.random.default_rng(9).permutation(x.size)[:max_entries]
-    values = []
-    for index in (np.unravel_index(i, x.shape) for i in picks):
-        original = x[index]
-        x[index] = original + eps
-        plus = f(x)
-        x[index] = original - eps
-        minus = f(x)
-        x[index] = original
-        values.append((plus - minus) / (2 * eps))
-    return picks, np.array(values)
+    picks = np.random.default_rng(9).permutation(np.size(x))[:max_entries]
+    return picks, numerical_gradient(f, x, eps, entries=picks)
 
 
 def compare(analytic, f, x, eps):
