@@ -9,23 +9,24 @@ from . import cli_checks, cli_tables
 from .cli import add_backend_options, add_dataset_options, load_data
 
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies,
-# validation share.
-IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=1e-3, decay=5e-4, augment=0,
-                      validation=0.1)
+# validation share. Images: Adam at 2e-3, annealed to 0 by a cosine after half an epoch of warm-up
+# (unless --schedule or --decay is given): over seeds and BLAS kernels it beat lr 1e-3 / (1 + 5e-4 t)
+# by 0.3-0.9% on the MNIST sample and 0.5% on Fashion-MNIST (README, "Accuracy, measured").
+IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=2e-3, decay=0.0, schedule="cosine",
+                      warmup=0.5, augment=0, validation=0.1)
 DEFAULTS = {
     "mnist-sample": dict(IMAGE_DEFAULTS, augment=2, validation=0.05),
-    "mnist": dict(IMAGE_DEFAULTS, decay=0.0),
+    "mnist": IMAGE_DEFAULTS,
     "fashion-mnist": IMAGE_DEFAULTS,
-    "csv": dict(IMAGE_DEFAULTS, decay=0.0),
+    "csv": dict(IMAGE_DEFAULTS, lr=1e-3, schedule=None, warmup=0.0),
     "xor": dict(hidden=(8,), epochs=500, batch_size=None, lr=0.05, augment=0, activation="tanh",
                 validation=0.0),
     "spirals": dict(hidden=(64, 64), epochs=150, batch_size=32, lr=0.01, augment=0),
     "moons": dict(hidden=(32, 32), epochs=100, batch_size=32, lr=0.01, augment=0),
     "blobs": dict(hidden=(16,), epochs=30, batch_size=32, lr=0.01, augment=0),
 }
-# With a convolutional --model/--layers: Adam at 2e-3 annealed to 0 by a cosine after half an epoch of
-# warm-up (unless --schedule or --decay is given), fewer epochs (each costs more, and learns more).
-CNN_RECIPE = dict(lr=2e-3, decay=0.0, schedule="cosine", warmup=0.5)
+# With a convolutional --model/--layers: the same recipe, fewer epochs on the larger sets (each costs more).
+CNN_RECIPE = {key: IMAGE_DEFAULTS[key] for key in ("lr", "decay", "schedule", "warmup")}
 CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=20), "mnist": dict(CNN_RECIPE, epochs=12),
                 "fashion-mnist": dict(CNN_RECIPE, epochs=15)}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
