@@ -5,7 +5,7 @@ import math
 import sys
 import time
 
-from . import cli_checks, cli_tables
+from . import cli_checks, cli_progress, cli_tables
 from .cli import add_backend_options, add_dataset_options, load_data
 
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies,
@@ -27,7 +27,7 @@ DEFAULTS = {
 }
 # With a convolutional --model/--layers: the same recipe, fewer epochs on the larger sets (each costs more).
 CNN_RECIPE = {key: IMAGE_DEFAULTS[key] for key in ("lr", "decay", "schedule", "warmup")}
-CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=20), "mnist": dict(CNN_RECIPE, epochs=12),
+CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=20, elastic=1.5), "mnist": dict(CNN_RECIPE, epochs=12),
                 "fashion-mnist": dict(CNN_RECIPE, epochs=15)}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -58,6 +58,8 @@ def register(subparsers):
     p.add_argument("--batch-size", type=int, help="default 128 on images; 0: the whole training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
                    "plus N freshly shifted/rotated/scaled copies (default 2 on mnist-sample, else 0)")
+    p.add_argument("--elastic", type=float, metavar="PIXELS", help="also bend each distorted copy by a "
+                   "smooth random warp of about PIXELS (default 1.5 for a CNN on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, metavar="FRACTION",
                    help="share of the training set held out for validation (default 0.1; 0.05 on "
                    "mnist-sample, 0 on xor; 0: none)")
@@ -96,8 +98,13 @@ def settings(args, data):
     augment = base["augment"] if args.augment is None else args.augment
     decay = base.get("decay", 0.0) if args.decay is None else args.decay
     validation = base.get("validation", 0.1) if args.validation is None else args.validation
+    elastic = base.get("elastic", 0.0) if args.elastic is None else args.elastic
+    if args.elastic and not augment:
+        from .errors import ConfigError
+        raise ConfigError(f"--elastic {args.elastic:g} bends the distorted copies, and there are none; "
+                          "add --augment N (N copies per epoch).")
     return dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes, epochs=base["epochs"] if args.epochs is None else args.epochs,
-                batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment,
+                batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment, elastic=elastic,
                 activation=args.activation or base.get("activation", "relu"), validation=validation,
                 schedule=base.get("schedule"), warmup=base.get("warmup", 0.0))
 
@@ -182,10 +189,10 @@ def split(args, data, fraction):
 def train(net, X, y, cfg, options):
     """``net.fit``; with ``augment``, every epoch sees the images plus fresh distorted copies
     (drawn from the network's seeded RNG, so a resumed run sees what an uninterrupted one would)."""
-    copies = cfg["augment"]
+    copies, elastic = cfg["augment"], cfg.get("elastic", 0.0)
     if copies:
         from .datasets.augment import augment_images
-        options = dict(options, augment=lambda X, y, rng: augment_images(X, y, copies, rng=rng))
+        options = dict(options, augment=lambda X, y, rng: augment_images(X, y, copies, rng=rng, elastic=elastic))
     return net.fit(X, y, **options)
 
 
@@ -220,7 +227,7 @@ def run(args):
     batches = math.ceil(n_train / (cfg["batch_size"] or n_train))
     show = not (args.quiet or args.json)
     live = live_view(args)
-    bar = progress(batches, cfg["epochs"], show)
+    bar = cli_progress.progress(batches, cfg["epochs"], show)
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []))
     options = cli_tables.training_options(with_recipe_schedule(args, cfg), cfg, options, batches)
     options["comm"] = comm
@@ -266,7 +273,8 @@ def live_view(args):
 def describe(args, data, net, cfg, n_train, val):
     sizes = "-".join(map(str, cfg["sizes"]))
     copies = cfg["augment"]
-    extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'} each epoch" if copies else ""
+    bent = f" (elastic {cfg['elastic']:g} px)" if cfg.get("elastic") else ""
+    extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""
     held = f", {len(val[0])} for validation" if val else ""
     return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {cfg['epochs']} "
             f"epochs, batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
@@ -288,47 +296,3 @@ def report(args, data, net, cfg, history, test, seconds, saved):
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
     if saved and not args.quiet:
         print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {saved}`")
-
-
-def progress(n_batches, epochs, show):
-    """A Callback: a tqdm bar over each epoch's batches and one line per epoch."""
-    from .train import Callback
-
-    class Progress(Callback):
-        bar = None
-        epoch = 0  # the epoch running (0-based), for the Ctrl-C message
-
-        def on_epoch_begin(self, epoch, network):
-            self.epoch = epoch
-            if show:
-                self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
-
-        def on_batch_end(self, batch, network):
-            if self.bar is not None:
-                self.bar.update(1)
-
-        def on_epoch_end(self, epoch, logs, network):
-            if self.bar is not None:
-                self.bar.close()
-            if show:
-                print(epoch_line(epoch, epochs, logs), flush=True)
-
-    return Progress()
-
-
-def _bar(total, desc):
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(total=total, desc=desc, unit="batch", leave=False, disable=None, file=sys.stderr)
-
-
-def epoch_line(epoch, epochs, logs):
-    """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``."""
-    parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
-    for key, value in logs.items():
-        if key != "seconds":
-            parts.append(f"{key} {value:.2%}" if key.endswith("accuracy") else f"{key} {value:.4f}")
-    parts.append(f"{logs.get('seconds', 0.0):.1f} s")
-    return "  ".join(parts)

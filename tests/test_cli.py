@@ -116,6 +116,8 @@ def test_info_lists_backends(capsys):
     (["evaluate", "missing.npz"], ["missing.npz does not exist"]),
     (["train", "--dataset", "csv:nope.csv"], ["nope.csv does not exist"]),
     (["frobnicate"], ["invalid choice"]),
+    (["train", "--elastic", "1", "--augment", "0"], ["--elastic 1 bends the distorted copies", "--augment N"]),
+    (["train", "--elastic", "9"], ["between 0 and 5", "received 9"]),
 ])
 def test_user_errors_are_one_line(argv, fragments, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -105,4 +105,6 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
     assert rate_decay == rate.lr and cfg["decay"] == 1e-4
     assert isinstance(schedule("--model", "cnn", "--decay", "1e-4", "--warmup", "1")[0], InverseTime)
     assert schedule("--model", "cnn", "--decay", "0")[0] == rate.lr  # a constant rate
-    assert schedule("--layers", "784,64,10")[0] == 1e-3  # MLPs keep theirs
+    mlp, cfg = schedule("--layers", "784,64,10")  # image MLPs share the recipe
+    assert isinstance(mlp, Cosine) and mlp.lr == 2e-3 and cfg["elastic"] == 0.0
+    assert schedule("--model", "cnn")[1]["elastic"] == 1.5

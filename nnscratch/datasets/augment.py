@@ -1,7 +1,9 @@
-"""Random affine distortions of 28x28 digits (host NumPy): more training data for free.
+"""Random distortions of 28x28 digits (host NumPy): more training data for free.
 
 Small shifts, rotations and scalings keep a digit's class; training on such
 copies is the "expanding the training data" of Nielsen's book (seed 000).
+An optional smooth random warp on top (``elastic``) bends strokes the way
+handwriting varies, after Simard et al.'s elastic distortions (2003).
 """
 
 import numpy as np
@@ -11,12 +13,28 @@ from ..errors import ConfigError
 _GRID = np.mgrid[0:28, 0:28].astype(np.float32).reshape(2, 1, 784) - np.float32(13.5)
 
 
-def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12):
+def _upsampler(points, size=28):
+    """``(size, points)``: linear interpolation from ``points`` evenly spaced control values."""
+    pos = np.linspace(0, points - 1, size)
+    low = np.minimum(pos.astype(int), points - 2)
+    matrix = np.zeros((size, points), np.float32)
+    matrix[np.arange(size), low] = 1 - (pos - low)
+    matrix[np.arange(size), low + 1] = pos - low
+    return matrix
+
+
+_UP = _upsampler(4)
+
+
+def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12, elastic=0.0):
     """Distort each (784,) image in ``X`` by a random affine map (bilinear sampling).
 
     Each image is shifted by up to ``shift`` pixels per axis, rotated by up to
     ``rotate`` degrees and scaled by a factor in ``1 +- scale``; pixels from
-    outside the frame are 0. ``X`` is float in [0, 1], shape (n, 784).
+    outside the frame are 0. With ``elastic`` > 0 every pixel is moved further
+    by a smooth random displacement: normal with standard deviation ``elastic``
+    pixels at a 4x4 grid of control points, interpolated linearly in between.
+    ``X`` is float in [0, 1], shape (n, 784).
     """
     n = len(X)
     theta = np.deg2rad(rng.uniform(-rotate, rotate, (n, 1))).astype(np.float32)
@@ -25,8 +43,13 @@ def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12):
     cos, sin = np.cos(theta) / zoom, np.sin(theta) / zoom
     dy, dx = _GRID[0] - ty, _GRID[1] - tx
     # source coordinates of every output pixel, +1 for a zero border around the image
-    sx = np.clip(cos * dx + sin * dy + 14.5, 0, 28.999)
-    sy = np.clip(-sin * dx + cos * dy + 14.5, 0, 28.999)
+    sx = cos * dx + sin * dy + 14.5
+    sy = -sin * dx + cos * dy + 14.5
+    if elastic:
+        coarse = rng.standard_normal((2, n, 4, 4), dtype=np.float32) * np.float32(elastic)
+        field = np.einsum("ia,knab,jb->knij", _UP, coarse, _UP, optimize=True).reshape(2, n, 784)
+        sx, sy = sx + field[0], sy + field[1]
+    sx, sy = np.clip(sx, 0, 28.999), np.clip(sy, 0, 28.999)
     x0, y0 = sx.astype(np.int32), sy.astype(np.int32)
     fx, fy = sx - x0.astype(np.float32), sy - y0.astype(np.float32)
     padded = np.zeros((n, 30, 30), np.float32)
@@ -38,15 +61,19 @@ def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12):
     return top + (bottom - top) * fy
 
 
-def augment_images(X, y, copies, seed=0, rng=None):
+def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
     """``X`` followed by ``copies`` distorted copies of it, and the matching labels.
 
-    Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``.
+    Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``;
+    ``elastic`` as in :func:`random_affine`.
     """
     if copies < 0 or X.shape[1] != 784:
         raise ConfigError(f"--augment works on 28x28 images (784 features) with copies >= 0; "
                           f"received {X.shape[1]} features and copies={copies}.")
+    if not 0 <= elastic <= 5:
+        raise ConfigError(f"--elastic is a displacement in pixels between 0 and 5 (1.5 bends strokes "
+                          f"visibly, digits stay legible); received {elastic}.")
     rng = np.random.default_rng(seed) if rng is None else rng
     X = np.asarray(X, dtype=np.float32)
-    parts = [X] + [random_affine(X, rng) for _ in range(copies)]
+    parts = [X] + [random_affine(X, rng, elastic=elastic) for _ in range(copies)]
     return np.concatenate(parts), np.tile(y, copies + 1)
