@@ -241,7 +241,8 @@ class Network:
 
     def check_gradients(self, X, y, loss=None, eps=1e-6, max_entries=64):
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
-        norms) between backprop and central finite differences in float64."""
+        norms) between backprop and central finite differences in float64, in
+        training mode (batch statistics, fixed dropout masks); the network is left as it was."""
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
     # ------------------------------------------------------------ persistence
