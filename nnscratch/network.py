@@ -148,6 +148,11 @@ class Network:
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
         return [p for layer in self.layers for p in layer.params]
 
+    def buffers(self):
+        """Every non-trained array the predictions depend on (BatchNorm's running statistics),
+        in layer order: "1.running_mean", "1.running_var", ..."""
+        return [b for layer in self.layers for b in getattr(layer, "buffers", ())]
+
     def __repr__(self):
         body = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{body}], backend={str(self.backend)!r}, dtype={self.backend.dtype_name!r})"
@@ -282,12 +287,12 @@ class Network:
 
     def get_buffers(self):
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
-        return {b.name: self.backend.to_numpy(b.value) for layer in self.layers for b in getattr(layer, "buffers", ())}
+        return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
 
     def set_buffers(self, arrays):
         """Set the layers' buffers from ``{name: host array}``; names not given keep their values
         (files written before a layer had buffers)."""
-        for b in (b for layer in self.layers for b in getattr(layer, "buffers", ())):
+        for b in self.buffers():
             if b.name in arrays:
                 validation.check_weights([b], [arrays[b.name]])
                 b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)

@@ -83,7 +83,7 @@ def _as_it_trains(net):
     training-mode forward pass draws the same dropout masks; afterwards the RNG and the
     buffers (BatchNorm's running statistics, which each such pass moves) are as before."""
     state = net.rng.bit_generator.state
-    buffers = [(b, net.xp.asarray(b.value, copy=True)) for layer in net.layers for b in getattr(layer, "buffers", ())]
+    buffers = [(b, net.xp.asarray(b.value, copy=True)) for b in net.buffers()]
 
     def replay():
         net.rng.bit_generator.state = state
