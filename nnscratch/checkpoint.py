@@ -13,6 +13,7 @@ import os
 from . import serialize
 from .errors import ModelFileError, ModelNotFoundError
 from .guard import saved_arrays
+from .summary import config_text
 from .optim import get_optimizer
 
 KIND = "nnscratch-checkpoint"
@@ -89,12 +90,11 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
 
 
 def _check_matches(net, path, header):
-    layers = header.get("config", {}).get("layers")
-    if layers != net.get_config()["layers"]:
-        sizes = [c.get("n_in", c.get("type")) for c in layers or [] if isinstance(c, dict) and "n_in" in c]
+    config = header.get("config", {})
+    if config.get("layers") != net.get_config()["layers"]:
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} was written for another network "
-                             f"(Dense inputs {sizes}, this one has sizes {net.sizes}); build the same "
-                             "network to resume, or start without resume=.")
+                             f"({config_text(config)}; this one is {config_text(net.get_config())}); build "
+                             "the same network to resume, or start without resume=.")
 
 
 def _restore_callbacks(header, callbacks):

@@ -263,7 +263,8 @@ def live_view(args):
 
 
 def describe(args, data, net, cfg, n_train, val):
-    sizes = "-".join(map(str, cfg["sizes"]))
+    from .summary import architecture
+    sizes = architecture(net)
     copies = cfg["augment"]
     extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'} each epoch" if copies else ""
     held = f", {len(val[0])} for validation" if val else ""

@@ -21,6 +21,7 @@ from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_
 from .kernels import Kernels
 from .params import ParameterBuffer
 from .step import predicted_labels
+from .summary import not_an_mlp, summary_text, unflat_layers
 from .layer_checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task
 
@@ -119,8 +120,32 @@ class Network:
 
     @property
     def sizes(self):
-        dense = self.dense_layers
-        return (dense[0].n_in,) + tuple(layer.n_out for layer in dense)
+        """An MLP's widths: inputs, then each Dense layer's outputs, e.g. ``(784, 128, 10)``.
+        A network whose layers work on images (convolution, pooling) has none: it raises a
+        ConfigError; see :attr:`output_shapes` and :meth:`summary`."""
+        unflat = unflat_layers(self)
+        if unflat:
+            raise not_an_mlp(unflat)
+        return (self.n_inputs,) + tuple(layer.n_out for layer in self.dense_layers)
+
+    @property
+    def is_mlp(self):
+        """True when every layer but Flatten/Reshape receives flat samples: then :attr:`sizes` describes it."""
+        return not unflat_layers(self)
+
+    @property
+    def output_shapes(self):
+        """Per-sample output shape of every layer, in order: no batch axis, None for a size
+        known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
+        shapes, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            shapes.append(shape)
+        return tuple(shapes)
+
+    def summary(self, print_fn=print):
+        """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
+        print_fn(summary_text(self))
 
     @property
     def n_inputs(self):

@@ -106,3 +106,15 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
     assert isinstance(schedule("--model", "cnn", "--decay", "1e-4", "--warmup", "1")[0], InverseTime)
     assert schedule("--model", "cnn", "--decay", "0")[0] == rate.lr  # a constant rate
     assert schedule("--layers", "784,64,10")[0] == 1e-3  # MLPs keep theirs
+
+
+def test_train_and_evaluate_lines_describe_a_cnn_by_its_layers(digits_csv, tmp_path, capsys):
+    model = tmp_path / "cnn.npz"
+    status, out, _ = run(capsys, "train", "--dataset", f"csv:{digits_csv}", "--model", "cnn", "--epochs", "1",
+                         "--validation", "0", "--backend", "numpy", "--out", model)
+    assert status == 0, out
+    layers = describe(layers_from_spec(default_cnn_spec(10), 784, 10))
+    line = f"{layers} (1x28x28 -> 10, 206,922 parameters)"  # 160 + 4,640 + 200,832 + 1,290
+    assert f"training {line} on csv" in out
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{digits_csv}")
+    assert status == 0 and out.splitlines()[0] == f"{model}: {line} on numpy"
