@@ -22,8 +22,8 @@ class EarlyStopping(Callback):
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
-        At the end, put back the weights of the best epoch (one device copy
-        each time the monitored figure improves).
+        At the end, put back the weights and running statistics of the best
+        epoch (one device copy each time the monitored figure improves).
     """
 
     def __init__(self, patience=5, monitor="val_loss", min_delta=0.0, restore_best=False):

@@ -3,14 +3,17 @@
 A checkpoint is one ``.npz`` (written atomically, read without pickle, see
 :mod:`nnscratch.serialize`) holding the weights, the optimizer state (config
 with its learning-rate schedule, step count, lr scale, momenta, Adam moments),
-the host RNG state, the history, the epoch reached, and the best epoch's weights when ``restore_best`` is on. Arrays are
-stored as host NumPy, so a checkpoint from one backend resumes on another.
+the host RNG state, the history, the epoch reached, and the best epoch's weights
+and running statistics when ``restore_best`` is on. Arrays are stored as host
+NumPy, so a checkpoint from one backend resumes on another.
 """
 
 import os
 
 from . import serialize
 from .errors import ModelFileError, ModelNotFoundError
+from .guard import saved_arrays
+from .summary import config_text
 from .optim import get_optimizer
 
 KIND = "nnscratch-checkpoint"
@@ -32,7 +35,7 @@ def save(path, net, *, epoch, history, guard=None, callbacks=()):
         arrays.update({f"opt/{name}/{key}": to_numpy(v) for key, v in slots.items()})
     if guard is not None and guard.best is not None:
         header["best"] = {"epoch": guard.best_epoch, "value": guard.best_value}
-        arrays.update({f"best/{p.name}": to_numpy(w) for p, w in zip(net.parameters(), guard.best)})
+        arrays.update({f"best/{p.name}": to_numpy(w) for p, w in zip(saved_arrays(net), guard.best)})
     return serialize.save_arrays(path, header, arrays, compress=False)
 
 
@@ -76,6 +79,8 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
         net.rng.bit_generator.state = header["rng"]
         if guard is not None and "best" in header:
             guard.best = [asarray(arrays[f"best/{p.name}"]) for p in params]
+            # checkpoints written before the best snapshot held buffers: the current running statistics
+            guard.best += [asarray(arrays.get(f"best/{b.name}", arrays[f"buf/{b.name}"])) for b in net.buffers()]
             guard.best_epoch, guard.best_value = header["best"]["epoch"], header["best"]["value"]
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} is damaged ({type(exc).__name__}: {exc}); "
@@ -85,12 +90,11 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
 
 
 def _check_matches(net, path, header):
-    layers = header.get("config", {}).get("layers")
-    if layers != net.get_config()["layers"]:
-        sizes = [c.get("n_in", c.get("type")) for c in layers or [] if isinstance(c, dict) and "n_in" in c]
+    config = header.get("config", {})
+    if config.get("layers") != net.get_config()["layers"]:
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} was written for another network "
-                             f"(Dense inputs {sizes}, this one has sizes {net.sizes}); build the same "
-                             "network to resume, or start without resume=.")
+                             f"({config_text(config)}; this one is {config_text(net.get_config())}); build "
+                             "the same network to resume, or start without resume=.")
 
 
 def _restore_callbacks(header, callbacks):

@@ -63,7 +63,8 @@ def run_evaluate(args):
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
                           "samples": len(y), **scores, "confusion_matrix": matrix.tolist()}))
         return 0
-    print(f"{args.model}: {'-'.join(map(str, net.sizes))} on {net.backend}")
+    from .summary import architecture
+    print(f"{args.model}: {architecture(net)} on {net.backend}")
     print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, "
           f"accuracy {scores['accuracy']:.2%}\n")
     names = data.class_names or tuple(str(i) for i in range(k))

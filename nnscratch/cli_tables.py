@@ -177,7 +177,8 @@ def evaluate_table(args, net, data):
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
                           **scores}))
         return 0
-    print(f"{args.model}: {'-'.join(map(str, net.sizes))} on {net.backend}")
+    from .summary import architecture
+    print(f"{args.model}: {architecture(net)} on {net.backend}")
     print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, RMSE "
           f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {scores['r2']:.3f}")
     return 0

@@ -271,7 +271,8 @@ def live_view(args):
 
 
 def describe(args, data, net, cfg, n_train, val):
-    sizes = "-".join(map(str, cfg["sizes"]))
+    from .summary import architecture
+    sizes = architecture(net)
     copies = cfg["augment"]
     bent = f" (elastic {cfg['elastic']:g} px)" if cfg.get("elastic") else ""
     extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""

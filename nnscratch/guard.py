@@ -3,8 +3,8 @@
 Once per epoch the fit loop asks :func:`nonfinite_flag` for a device scalar
 (0, or NaN when a parameter entry is NaN or infinite) and reads it together with
 the epoch's other figures, in one transfer. The guard keeps a device copy of
-the weights from the end of the last good epoch (one copy per epoch), so a
-diverged run can hand back finite weights.
+the weights (and running statistics) from the end of the last good epoch (one
+copy per epoch), so a diverged run can hand back finite weights.
 """
 
 import math
@@ -22,14 +22,20 @@ def nonfinite_flag(net):
     return total
 
 
+def saved_arrays(net):
+    """What a snapshot holds: every parameter, then every buffer (BatchNorm's running
+    statistics), so that a restored model predicts exactly as it did."""
+    return net.parameters() + net.buffers()
+
+
 def snapshot(net):
-    """Device copies of every parameter, in :meth:`Network.parameters` order."""
-    return [net.xp.asarray(p.value, copy=True) for p in net.parameters()]
+    """Device copies of :func:`saved_arrays`, in that order."""
+    return [net.xp.asarray(p.value, copy=True) for p in saved_arrays(net)]
 
 
 def restore(net, weights):
     """Put copies of ``weights`` (from :func:`snapshot`) back into ``net``."""
-    for p, w in zip(net.parameters(), weights):
+    for p, w in zip(saved_arrays(net), weights, strict=True):
         p.value = net.xp.asarray(w, copy=True)
 
 
@@ -58,7 +64,7 @@ class Guard:
             self.best, self.best_epoch, self.best_value = self.last, epoch, value
 
     def finish(self):
-        """With ``restore_best``, put the best epoch's weights back; return its index."""
+        """With ``restore_best``, put the best epoch's weights and running statistics back; return its index."""
         if self.restore_best and self.best is not None:
             restore(self.net, self.best)
             return self.best_epoch

@@ -21,6 +21,7 @@ from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_
 from .kernels import Kernels
 from .params import ParameterBuffer
 from .step import predicted_labels
+from .summary import not_an_mlp, summary_text, unflat_layers
 from .layer_checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task
 
@@ -119,8 +120,32 @@ class Network:
 
     @property
     def sizes(self):
-        dense = self.dense_layers
-        return (dense[0].n_in,) + tuple(layer.n_out for layer in dense)
+        """An MLP's widths: inputs, then each Dense layer's outputs, e.g. ``(784, 128, 10)``.
+        A network whose layers work on images (convolution, pooling) has none: it raises a
+        ConfigError; see :attr:`output_shapes` and :meth:`summary`."""
+        unflat = unflat_layers(self)
+        if unflat:
+            raise not_an_mlp(unflat)
+        return (self.n_inputs,) + tuple(layer.n_out for layer in self.dense_layers)
+
+    @property
+    def is_mlp(self):
+        """True when every layer but Flatten/Reshape receives flat samples: then :attr:`sizes` describes it."""
+        return not unflat_layers(self)
+
+    @property
+    def output_shapes(self):
+        """Per-sample output shape of every layer, in order: no batch axis, None for a size
+        known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
+        shapes, shape = [], self.input_shape
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            shapes.append(shape)
+        return tuple(shapes)
+
+    def summary(self, print_fn=print):
+        """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
+        print_fn(summary_text(self))
 
     @property
     def n_inputs(self):
@@ -147,6 +172,11 @@ class Network:
     def parameters(self):
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
         return [p for layer in self.layers for p in layer.params]
+
+    def buffers(self):
+        """Every non-trained array the predictions depend on (BatchNorm's running statistics),
+        in layer order: "1.running_mean", "1.running_var", ..."""
+        return [b for layer in self.layers for b in getattr(layer, "buffers", ())]
 
     def __repr__(self):
         body = ", ".join(repr(layer) for layer in self.layers)
@@ -241,7 +271,8 @@ class Network:
 
     def check_gradients(self, X, y, loss=None, eps=1e-6, max_entries=64):
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
-        norms) between backprop and central finite differences in float64."""
+        norms) between backprop and central finite differences in float64, in
+        training mode (batch statistics, fixed dropout masks); the network is left as it was."""
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
     # ------------------------------------------------------------ persistence
@@ -281,12 +312,12 @@ class Network:
 
     def get_buffers(self):
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
-        return {b.name: self.backend.to_numpy(b.value) for layer in self.layers for b in getattr(layer, "buffers", ())}
+        return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
 
     def set_buffers(self, arrays):
         """Set the layers' buffers from ``{name: host array}``; names not given keep their values
         (files written before a layer had buffers)."""
-        for b in (b for layer in self.layers for b in getattr(layer, "buffers", ())):
+        for b in self.buffers():
             if b.name in arrays:
                 validation.check_weights([b], [arrays[b.name]])
                 b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)

@@ -24,11 +24,16 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
     gradients included (a backend without float64 checks a float64 NumPy copy). For each parameter, up to ``max_entries`` entries (a seeded
     sample) are perturbed by ``+-eps``; the error of a parameter is
     ``||num - ana|| / (||num|| + ||ana||)`` over those entries.
+
+    The network is checked as it trains: every loss is a training-mode forward
+    pass (BatchNorm on the batch's statistics, Dropout with the same masks as
+    the backward pass), and the check leaves no trace: the host RNG and the
+    running statistics are as they were before.
     """
     X, y = (_to_host(a) for a in (X, y))
     if not net.backend.has_float64:  # no float64 on that device: check a float64 host copy of it
         net = net.to("numpy", dtype="float64")
-    with _in_float64(net) as wide:
+    with _in_float64(net) as wide, _as_it_trains(net) as replay:
         step = Step(net, loss)
         x = validation.as_inputs(net, X)
         Y = wide(validation.as_targets(net, y, step.loss, x.shape[0]).Y)
@@ -36,7 +41,8 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
         step.gradients(x, Y)
 
         def loss_at():
-            return float(step.loss.value(step.forward(x), Y))
+            replay()  # the dropout masks of the backward pass
+            return float(step.loss.value(step.forward(x, training=True), Y))
 
         rng, worst = np.random.default_rng(0), 0.0
         for p in step.params:
@@ -71,6 +77,23 @@ def _in_float64(net):
                 p.value, p.grad = value, grad
 
 
+@contextlib.contextmanager
+def _as_it_trains(net):
+    """Yield ``replay``, which puts the host RNG back where it is now, so that every
+    training-mode forward pass draws the same dropout masks; afterwards the RNG and the
+    buffers (BatchNorm's running statistics, which each such pass moves) are as before."""
+    state = net.rng.bit_generator.state
+    buffers = [(b, net.xp.asarray(b.value, copy=True)) for b in net.buffers()]
+
+    def replay():
+        net.rng.bit_generator.state = state
+
+    try:
+        yield replay
+    finally:
+        replay()
+        for b, value in buffers:
+            b.value = value
 
 
 def _central_difference(value, index, eps, loss_at):

@@ -47,8 +47,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     verbose : bool
         Print one line per epoch.
     restore_best : bool
-        End with the weights of the epoch with the lowest ``val_loss`` (``loss``
-        without validation data).
+        End with the weights (and BatchNorm running statistics) of the epoch with
+        the lowest ``val_loss`` (``loss`` without validation data).
     checkpoint : path, optional
         Write a checkpoint (weights, optimizer, RNG, history, epoch) there
         every ``checkpoint_every`` epochs and at the end, atomically.

@@ -114,6 +114,24 @@ def test_checkpoint_keeps_early_stopping_and_best_state(tmp_path):
     _assert_same_weights(reference, resumed)
 
 
+def test_a_resumed_run_restores_the_best_epochs_running_statistics(tmp_path):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] + 0.5 * rng.normal(size=120) > 0).astype(int)
+    kwargs = dict(validation_data=(X[80:], y[80:]), restore_best=True, batch_size=8, optimizer=nnscratch.SGD(lr=0.5))
+
+    def bn_net():
+        return Network([nnscratch.Dense(4, 32), nnscratch.BatchNorm(32), nnscratch.ReLU(), nnscratch.Dense(32, 2),
+                        nnscratch.Softmax()], seed=0)
+
+    bn_net().fit(X[:80], y[:80], epochs=4, checkpoint=tmp_path / "c.ckpt", **kwargs)
+    resumed = bn_net()
+    history = resumed.fit(X[:80], y[:80], epochs=10, resume=tmp_path / "c.ckpt", **kwargs)
+    best = history.params["best_epoch"]
+    assert best < 4  # the best snapshot came from the checkpoint
+    assert resumed.evaluate(X[80:], y[80:])["loss"] == pytest.approx(history["val_loss"][best], rel=1e-5)
+
+
 def test_a_crash_while_writing_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
     X, y = _data()
     path = tmp_path / "c.ckpt"

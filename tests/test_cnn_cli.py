@@ -7,7 +7,7 @@ import pytest
 
 from nnscratch import cli
 from nnscratch.datasets import load_mnist_sample
-from nnscratch.layers import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Reshape, Softmax
+from nnscratch.layers import BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Reshape, Softmax
 from nnscratch.models import default_cnn_spec, describe, is_layer_spec, layers_from_spec
 from nnscratch.errors import ConfigError, ShapeError
 
@@ -108,3 +108,15 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
     mlp, cfg = schedule("--layers", "784,64,10")  # image MLPs share the recipe
     assert isinstance(mlp, Cosine) and mlp.lr == 2e-3 and cfg["elastic"] == 0.0
     assert schedule("--model", "cnn")[1]["elastic"] == 1.5
+
+
+def test_train_and_evaluate_lines_describe_a_cnn_by_its_layers(digits_csv, tmp_path, capsys):
+    model = tmp_path / "cnn.npz"
+    status, out, _ = run(capsys, "train", "--dataset", f"csv:{digits_csv}", "--model", "cnn", "--epochs", "1",
+                         "--validation", "0", "--backend", "numpy", "--out", model)
+    assert status == 0, out
+    layers = describe(layers_from_spec(default_cnn_spec(10), 784, 10))
+    line = f"{layers} (1x28x28 -> 10, 206,922 parameters)"  # 160 + 4,640 + 200,832 + 1,290
+    assert f"training {line} on csv" in out
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{digits_csv}")
+    assert status == 0 and out.splitlines()[0] == f"{model}: {line} on numpy"

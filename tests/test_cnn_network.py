@@ -5,7 +5,7 @@ import pytest
 
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Reshape,
                        Softmax)
-from nnscratch.errors import ConfigError, ShapeError
+from nnscratch.errors import ConfigError, ModelFileError, ShapeError
 
 
 def cnn(backend="numpy", seed=0, **options):
@@ -151,3 +151,37 @@ def test_layer_configs_round_trip():
     clone = Network.from_config(net.get_config())
     assert [layer.get_config() for layer in clone.layers] == [layer.get_config() for layer in net.layers]
     assert repr(clone.layers[0]) == "Conv2D(in_channels=1, out_channels=2, kernel_size=[3, 2], stride=[2, 1], padding=[1, 0])"
+
+
+def test_sizes_describe_an_mlp_and_a_cnn_says_what_to_use_instead():
+    net = cnn()
+    assert net.output_shapes == ((4, 10, 10), (4, 10, 10), (4, 10, 10), (4, 5, 5), (4, 5, 5), (6, 2, 2), (6, 2, 2),
+                                 (24,), (3,), (3,))
+    assert not net.is_mlp
+    with pytest.raises(ConfigError, match=r"sizes lists an MLP's widths.*Conv2D.*net\.output_shapes.*summary\(\)"):
+        net.sizes
+    flat_images = Network([Flatten(), Dense(784, 16), ReLU(), BatchNorm(16), Dropout(0.2), Dense(16, 10), Softmax()],
+                          input_shape=(1, 28, 28))
+    assert flat_images.is_mlp and flat_images.sizes == (784, 16, 10)
+    assert Network([Conv2D(1, 2, 3), Flatten(), Dense(2 * 3 * 3, 2)], seed=0).output_shapes[0] == (2, None, None)
+
+
+def test_summary_lists_every_layer_with_its_output_shape_and_parameters():
+    lines = []
+    cnn().summary(print_fn=lines.append)
+    rows = "\n".join(lines).splitlines()
+    assert rows[0].split() == ["Layer", "Output", "shape", "Parameters"] and set(rows[1]) == {"-"}
+    assert rows[2].split() == ["input", "(1,", "10,", "10)"]
+    assert rows[3].split() == ["0", "Conv2D", "(4,", "10,", "10)", "40"]
+    assert rows[5].split() == ["2", "BatchNorm", "(4,", "10,", "10)", "8"]
+    assert rows[11].split() == ["8", "Dense", "(3,)", "75"]
+    assert rows[-1] == "345 parameters (+ 8 running statistics), float32 on numpy"
+
+
+def test_resuming_another_cnn_is_refused_with_both_architectures(tmp_path):
+    X, y = data(16)
+    cnn().fit(X, y, epochs=1, batch_size=16, checkpoint=tmp_path / "c.ckpt")
+    other = Network([Conv2D(1, 2, 3), ReLU(), Flatten(), Dense(2 * 8 * 8, 3), Softmax()], input_shape=(1, 10, 10))
+    with pytest.raises(ModelFileError, match=r"another network \(conv4x3p1,relu,bn,.* on inputs \(1, 10, 10\); "
+                                             r"this one is conv2x3,relu,flatten,dense3,softmax on inputs"):
+        other.fit(X, y, epochs=2, resume=tmp_path / "c.ckpt")

@@ -100,6 +100,32 @@ def test_early_stopping(backend):
     assert net.evaluate(Xv, yv)["loss"] == pytest.approx(history["val_loss"][stop.best_epoch], rel=1e-4)
 
 
+def _batchnorm_net(backend):
+    return Network([nnscratch.Dense(4, 32), nnscratch.BatchNorm(32), nnscratch.ReLU(), nnscratch.Dense(32, 2),
+                    nnscratch.Softmax()], seed=0, backend=backend)
+
+
+def test_restore_best_restores_batchnorm_running_statistics(backend):
+    """The restored model predicts as it did at the best epoch: weights and running statistics."""
+    X, y, Xv, yv = _classification()
+    net = _batchnorm_net(backend)
+    history = net.fit(X, y, epochs=25, batch_size=8, optimizer=nnscratch.SGD(lr=0.5),
+                      validation_data=(Xv, yv), restore_best=True)
+    best = history.params["best_epoch"]
+    assert best < len(history.epoch) - 1  # later epochs moved the statistics on
+    assert net.evaluate(Xv, yv)["loss"] == pytest.approx(history["val_loss"][best], rel=1e-5)
+
+
+def test_early_stopping_restores_batchnorm_running_statistics(backend):
+    X, y, Xv, yv = _classification()
+    stop = EarlyStopping(patience=3, restore_best=True)
+    net = _batchnorm_net(backend)
+    history = net.fit(X, y, epochs=200, batch_size=8, optimizer=nnscratch.SGD(lr=0.5),
+                      validation_data=(Xv, yv), callbacks=[stop])
+    assert stop.stopped_epoch - stop.best_epoch == 3
+    assert net.evaluate(Xv, yv)["loss"] == pytest.approx(history["val_loss"][stop.best_epoch], rel=1e-5)
+
+
 def test_early_stopping_options():
     X, y, _, _ = _classification()
     net = Network.from_sizes(4, 8, 2, seed=0, backend="numpy")

@@ -4,7 +4,7 @@ activation and loss, on every backend."""
 import numpy as np
 import pytest
 
-from nnscratch import Dense, Network, ReLU, Softmax
+from nnscratch import BatchNorm, Conv2D, Dense, Dropout, Flatten, Network, ReLU, Softmax
 from nnscratch.layers import ACTIVATIONS, Identity, LeakyReLU, Sigmoid, Tanh
 from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
 from nnscratch.testing import numerical_gradient
@@ -77,3 +77,51 @@ def test_fused_softmax_cross_entropy_gradient_is_p_minus_y_over_n(rng):
 
 def test_identity_and_others_exported():
     assert {Identity, LeakyReLU, Sigmoid, Tanh}
+
+
+def _with_batchnorm_and_dropout(kind, backend="numpy"):
+    """BN after ReLU: a bias right before BN has a zero gradient, and the relative error
+    of a zero gradient is rounding noise over rounding noise."""
+    if kind == "dense":
+        layers = [Dense(4, 6), ReLU(), BatchNorm(6), Dropout(0.3), Dense(6, 3), Softmax()]
+        shape = (4,)
+    else:
+        layers = [Conv2D(1, 2, 3), ReLU(), BatchNorm(2), Dropout(0.3), Flatten(), Dense(2 * 3 * 3, 3), Softmax()]
+        shape = (1, 5, 5)
+    return Network(layers, input_shape=shape, seed=2, backend=backend), shape
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_check_gradients_checks_batchnorm_and_dropout_as_they_train(any_backend, kind, rng):
+    """Finite differences of the training-mode loss (batch statistics, the same dropout masks
+    on every evaluation) against backprop; the check leaves no trace on the network."""
+    net, shape = _with_batchnorm_and_dropout(kind, any_backend)
+    X, y = rng.normal(size=(8, *shape)), rng.integers(0, 3, 8)
+    buffers, rng_state, weights = net.get_buffers(), net.rng.bit_generator.state, net.get_weights()
+    assert net.check_gradients(X, y) < 1e-6
+    after = net.get_buffers()
+    for name, value in buffers.items():
+        np.testing.assert_array_equal(after[name], value)
+        assert after[name].dtype == value.dtype
+    assert net.rng.bit_generator.state == rng_state
+    for before, now in zip(weights, net.get_weights()):
+        np.testing.assert_array_equal(before, now)
+
+
+def _statistics_taken_as_constants(right):
+    """BatchNorm's backward as if the batch mean and variance did not depend on x."""
+    def backward(self, dy, need_input_grad=True):
+        right(self, dy, need_input_grad)  # the parameter gradients are right
+        shape = (1, -1) if dy.ndim == 2 else (1, -1, 1, 1)
+        return self._inv * dy * self._xp(dy).reshape(self.gamma.value, shape)
+    return backward
+
+
+@pytest.mark.parametrize("broken", ["dropout without its mask", "batchnorm statistics as constants"])
+def test_check_gradients_catches_a_wrong_batchnorm_or_dropout_backward(broken, rng, monkeypatch):
+    if broken.startswith("dropout"):
+        monkeypatch.setattr(Dropout, "backward", lambda self, dy, need_input_grad=True: dy)
+    else:
+        monkeypatch.setattr(BatchNorm, "backward", _statistics_taken_as_constants(BatchNorm.backward))
+    net, shape = _with_batchnorm_and_dropout("dense")
+    assert net.check_gradients(rng.normal(size=(8, *shape)), rng.integers(0, 3, 8)) > 1e-2
