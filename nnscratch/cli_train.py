@@ -54,6 +54,8 @@ def register(subparsers):
     p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
     p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
                    "(default depends on --dataset)")
+    p.add_argument("--weight-decay", type=float, default=0.0, metavar="L2", help="L2 penalty: each "
+                   "gradient gains L2 * weight (default 0)")
     p.add_argument("--epochs", type=int, help="default depends on --dataset (20 on mnist-sample)")
     p.add_argument("--batch-size", type=int, help="default 128 on images; 0: the whole training set per step")
     p.add_argument("--augment", type=int, metavar="N", help="train each epoch on the 28x28 images "
@@ -201,7 +203,8 @@ def fit_options(args, cfg, val, callbacks):
     from .validation import check_positive_int
     check_positive_int("--epochs", cfg["epochs"])
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
-                   optimizer=get_optimizer(args.optimizer, lr=cfg["lr"], decay=cfg["decay"]),
+                   optimizer=get_optimizer(args.optimizer, lr=cfg["lr"], decay=cfg["decay"],
+                                           weight_decay=args.weight_decay),
                    validation_data=val, callbacks=callbacks)
     source, checkpoint = cli_checks.resume_source(args)
     if checkpoint:
