@@ -101,7 +101,7 @@ class Conv2D(Layer):
         rows, width = self._grid
         dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns
         self.weight.grad = xp.reshape(dy2 @ cols.T, self.weight.value.shape)
-        self.bias.grad = xp.sum(dy, axis=(0, 2, 3))
+        self.bias.grad = xp.sum(dy2, axis=1)  # the junk columns are zeros
         return self._input_grad(dy_c, xp) if need_input_grad else None
 
     def _input_grad(self, dy_c, xp):

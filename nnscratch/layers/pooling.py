@@ -84,14 +84,14 @@ class MaxPool2D(_Pool2D):
 
     @staticmethod
     def _route(candidates, y, dy, xp):
-        """``dy`` where each candidate is the first one equal to the maximum ``y``, else 0."""
-        parts, taken = [], None
-        for value in candidates:
-            hit = value == y
-            first = hit if taken is None else xp.logical_and(hit, xp.logical_not(taken))
-            taken = hit if taken is None else xp.logical_or(taken, hit)
-            parts.append(dy * xp.astype(first, dy.dtype))
-        return parts
+        """``dy`` where each candidate is the first one equal to the maximum ``y``, else 0: what is
+        not yet routed passes on to the next candidate (the last one takes the rest), 3 operations each."""
+        parts, rest = [], dy
+        for value in candidates[:-1]:
+            part = rest * xp.astype(value == y, dy.dtype)
+            parts.append(part)
+            rest = rest - part
+        return parts + [rest]
 
 
 class AvgPool2D(_Pool2D):
