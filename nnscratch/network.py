@@ -16,7 +16,7 @@ from . import serialize, streaming, testing, train, validation
 from .backend import Backend, get_backend, host_rng, new_seed, on_device
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
-from .layers import Dense, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
+from .layers import AvgPool2D, Dense, Identity, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
 from .kernels import Kernels
 from .params import ParameterBuffer
@@ -108,9 +108,11 @@ class Network:
         return cls(layers, **options)
 
     def _default_init(self, index):
+        """He for a layer whose outputs reach a ReLU (pooling in between does not count: max-pooling
+        and ReLU commute), else Glorot."""
         if self.init is not None:
             return self.init
-        following = self.layers[index + 1] if index + 1 < len(self.layers) else None
+        following = next((layer for layer in self.layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D))), None)
         return He() if isinstance(following, (ReLU, LeakyReLU)) else Glorot()
 
     # ------------------------------------------------------------ structure

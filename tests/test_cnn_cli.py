@@ -98,7 +98,7 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
         return schedule_for(with_recipe_schedule(args, cfg), cfg["lr"], cfg["decay"], cfg["epochs"], 100), cfg
 
     rate, cfg = schedule("--model", "cnn")
-    assert isinstance(rate, Cosine) and rate.total == 2000 and rate.warmup == 50 and rate.min_lr == 0.0
+    assert isinstance(rate, Cosine) and rate.total == 2500 and rate.warmup == 50 and rate.min_lr == 0.0
     assert rate(rate.total) == 0.0 and rate(rate.warmup) == rate.lr and cfg["decay"] == 0.0
     assert schedule("--model", "cnn", "--warmup", "2", "--epochs", "4")[0].warmup == 200
     rate_decay, cfg = schedule("--model", "cnn", "--decay", "1e-4")  # the optimizer's inverse-time decay
@@ -108,6 +108,7 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
     mlp, cfg = schedule("--layers", "784,64,10")  # image MLPs share the recipe
     assert isinstance(mlp, Cosine) and mlp.lr == 2e-3 and cfg["elastic"] == 0.0
     assert schedule("--model", "cnn")[1]["elastic"] == 1.5
+    assert "dropout0.1" in schedule("--model", "cnn")[1]["spec"]  # the sample's distorted copies regularise
 
 
 def test_train_and_evaluate_lines_describe_a_cnn_by_its_layers(digits_csv, tmp_path, capsys):

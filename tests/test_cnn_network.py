@@ -185,3 +185,18 @@ def test_resuming_another_cnn_is_refused_with_both_architectures(tmp_path):
     with pytest.raises(ModelFileError, match=r"another network \(conv4x3p1,relu,bn,.* on inputs \(1, 10, 10\); "
                                              r"this one is conv2x3,relu,flatten,dense3,softmax on inputs"):
         other.fit(X, y, epochs=2, resume=tmp_path / "c.ckpt")
+
+
+def test_pooling_before_relu_trains_exactly_as_relu_before_pooling():
+    """The default CNN pools before its ReLUs (a quarter of the ReLU work); max and ReLU commute, and
+    He initialisation looks past the pooling, so training is bit for bit the same as the usual order."""
+    X, y = data()
+
+    def trained(*middle):
+        net = Network([Conv2D(1, 4, 3, padding=1), *middle, Flatten(), Dense(4 * 5 * 5, 3), Softmax()],
+                      input_shape=(1, 10, 10), seed=5, backend="numpy", dtype="float64")
+        net.fit(X, y, epochs=3, batch_size=16)
+        return net.get_weights()
+
+    for a, b in zip(trained(ReLU(), MaxPool2D(2)), trained(MaxPool2D(2), ReLU())):
+        np.testing.assert_array_equal(a, b)
