@@ -40,7 +40,7 @@ def register(subparsers):
     p = subparsers.add_parser(
         "train", help="train a network (default: an MLP on the shipped MNIST sample)",
         description="Train a multi-layer perceptron and save it. With no options: 784-256-128-10 "
-        "ReLU, Adam, 20 epochs on 7,600 of the 8,000 shipped MNIST digits (400 held out for "
+        "ReLU, Adam, 20 epochs on 7,599 of the 8,000 shipped MNIST digits (401 held out for "
         "validation) plus two distorted copies of each per epoch, tested on 2,000.")
     add_dataset_options(p)
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="mlp (default) or cnn: a small "
