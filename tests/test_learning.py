@@ -37,7 +37,10 @@ def test_noisy_spiral_is_learned(backend):
 
 
 def test_sgd_with_decay_learns_spiral():
+    """Seed 003's recipe (lr 1, decay 1e-3, momentum 0.9, full batch). Its first few hundred epochs are
+    chaotic: after 300, seed 0 stood at 77.7-86.0% depending on the BLAS kernel; after 1,000 it is at
+    97.0-99.3% under Haswell/Prescott/SkylakeX kernels on 1 and 2 threads."""
     X, y = spiral(100, 3, noise=0.1, seed=1)
     net = Network.from_sizes(2, 64, 3, seed=0)
-    history = net.fit(X, y, epochs=300, batch_size=None, optimizer=SGD(lr=1.0, decay=1e-3, momentum=0.9))
-    assert history.history["accuracy"][-1] > 0.8 > history.history["accuracy"][0]
+    history = net.fit(X, y, epochs=1000, batch_size=None, optimizer=SGD(lr=1.0, decay=1e-3, momentum=0.9))
+    assert history.history["accuracy"][-1] > 0.9 > 0.5 > history.history["accuracy"][0]
