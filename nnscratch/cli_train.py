@@ -66,7 +66,7 @@ def register(subparsers):
                    "smooth random warp of about PIXELS (default 1.5 for a CNN on mnist-sample, else 0)")
     p.add_argument("--validation", type=float, metavar="FRACTION",
                    help="share of the training set held out for validation (default 0.1; 0.05 on "
-                   "mnist-sample, 0 on xor; 0: none)")
+                   "mnist-sample but 0 for a CNN there, 0 on xor; 0: none)")
     cli_tables.add_schedule_options(p)
     add_backend_options(p)
     p.add_argument("--out", default="model.npz", help="where to save the model (default model.npz; "
