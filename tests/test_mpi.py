@@ -215,28 +215,16 @@ class TwinComm(distributed.MPIComm):
 
 def test_host_path_moves_the_gradient_buffer_once_each_way_per_step():
     pytest.importorskip("array_api_strict")
-    from collections import Counter
-
-    from nnscratch.backend import Backend
-
-    class Counting(Backend):  # array-api-strict's device1 refuses any implicit host conversion
-        calls = Counter()
-
-        def asarray(self, x, dtype=None):
-            self.calls["asarray"] += 1
-            return super().asarray(x, dtype)
-
-        def to_numpy(self, x):
-            self.calls["to_numpy"] += 1
-            return super().to_numpy(x)
+    from test_host_transfers import CountingBackend  # device1 refuses any implicit host conversion
 
     X, y = fit_cases.data(n=96)
     counts = {}
     for batch in (32, 4):  # 3 and 24 steps per epoch
-        net = nnscratch.Network.from_sizes(5, 8, 3, seed=0, backend=Counting("array_api_strict", "device1"))
-        Counting.calls.clear()
+        backend = CountingBackend("array_api_strict", "device1")
+        net = nnscratch.Network.from_sizes(5, 8, 3, seed=0, backend=backend)
+        backend.calls.clear()
         net.fit(X, y, epochs=2, batch_size=batch, optimizer=nnscratch.Adam(), comm=TwinComm())
-        counts[batch] = dict(Counting.calls)
+        counts[batch] = dict(backend.calls)
     extra_steps = 2 * (24 - 3)
     assert counts[4]["to_numpy"] - counts[32]["to_numpy"] == extra_steps, counts
     assert counts[4]["asarray"] - counts[32]["asarray"] == extra_steps, counts
