@@ -107,8 +107,9 @@ def settings(args, data):
         from .errors import ConfigError
         raise ConfigError(f"--elastic {args.elastic:g} bends the distorted copies, and there are none; "
                           "add --augment N (N copies per epoch).")
-    return dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes, epochs=base["epochs"] if args.epochs is None else args.epochs,
-                batch_size=batch, lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment, elastic=elastic,
+    return dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes,
+                epochs=base["epochs"] if args.epochs is None else args.epochs, batch_size=batch,
+                lr=base["lr"] if args.lr is None else args.lr, decay=decay, augment=augment, elastic=elastic,
                 activation=args.activation or base.get("activation", "relu"), validation=validation,
                 schedule=base.get("schedule"), warmup=base.get("warmup", 0.0))
 

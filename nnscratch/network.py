@@ -16,7 +16,8 @@ from . import serialize, streaming, testing, train, validation
 from .backend import Backend, get_backend, host_rng, new_seed, on_device
 from .errors import ConfigError, ShapeError
 from .init import Glorot, He, get_initializer
-from .layers import AvgPool2D, Dense, Identity, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, get_activation, layer_from_config
+from .layers import (AvgPool2D, Dense, Identity, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, get_activation,
+                     layer_from_config)
 from .losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
 from .kernels import Kernels
 from .params import ParameterBuffer
@@ -112,7 +113,8 @@ class Network:
         and ReLU commute), else Glorot."""
         if self.init is not None:
             return self.init
-        following = next((layer for layer in self.layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D))), None)
+        after = (layer for layer in self.layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D)))
+        following = next(after, None)
         return He() if isinstance(following, (ReLU, LeakyReLU)) else Glorot()
 
     # ------------------------------------------------------------ structure
