@@ -28,13 +28,13 @@ def gemm_shapes(net, m):
     for layer in net.layers:
         out = layer.output_shape(shape)
         if isinstance(layer, Conv2D):
-            kw, k = layer.kernel_size[1], layer.kernel_size[0] * layer.kernel_size[1]
+            k = layer.kernel_size[0] * layer.kernel_size[1]
             c, o = layer.in_channels, layer.out_channels
             width = out[2] if layer.stride != (1, 1) else shape[2] + layer.pads[2] + layer.pads[3]
             cols = m * out[1] * width
             shapes += [(o, c * k, cols), (o, cols, c * k)]  # forward, weight gradient
             if not first:
-                shapes.append((c, o * k, m * shape[1] * (shape[2] + kw - 1)))  # input gradient
+                shapes.append((c * k, o, cols))  # input gradient, before col2im
             first = False
         elif isinstance(layer, Dense):
             shapes += [(m, layer.n_in, layer.n_out), (layer.n_in, m, layer.n_out)]

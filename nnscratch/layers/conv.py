@@ -1,18 +1,17 @@
 """Conv2D: 2-D cross-correlation of ``(N, C, H, W)`` images, as PyTorch's ``nn.Conv2d``.
 
 Forward is im2col plus one matrix product; backward is two more products,
-the input gradient being the transposed convolution: the output gradient,
-spread out by the stride and padded, correlated with the flipped kernel (so
-backward needs no scatter-add either). The matrices are channel-major,
-``(C*kh*kw, N*H*W)``, so each product is one large GEMM; outputs are
-``(N, C, H, W)`` views of channel-major arrays, which the next Conv2D takes
-back without a copy.
+the input gradient being im2col's adjoint (col2im) of ``W^T dy``: each
+window's share of the gradient added back onto the pixels it read. The
+matrices are channel-major, ``(C*kh*kw, N*H*W)``, so each product is one
+large GEMM; outputs are ``(N, C, H, W)`` views of channel-major arrays, which
+the next Conv2D takes back without a copy.
 """
 
 from ..errors import ConfigError, ShapeError
 from ..init import He, get_initializer
 from .base import Layer, Parameter
-from .windows import dilate, im2col, pad2d, pair
+from .windows import col2im, im2col, pad2d, pair
 
 
 class Conv2D(Layer):
@@ -93,30 +92,21 @@ class Conv2D(Layer):
 
     def backward(self, dy, need_input_grad=True):
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
-        (n, a, b); dL/dx = dy dilated by the stride, padded by k - 1 - p, correlated with W flipped."""
+        (n, a, b); dL/dx = col2im(W^T dy): each window's share of the gradient added back onto the
+        pixels it read."""
         cols = self._cached("_cols")
         xp = self._xp(dy)
         n, o, oh, ow = dy.shape
-        dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
         rows, width = self._grid
+        dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
         dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns
         self.weight.grad = xp.reshape(dy2 @ cols.T, self.weight.value.shape)
         self.bias.grad = xp.sum(dy2, axis=1)  # the junk columns are zeros
-        return self._input_grad(dy_c, xp) if need_input_grad else None
-
-    def _input_grad(self, dy_c, xp):
-        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, self._size
-        top, bottom, left, right = self.pads
-        o, n, oh, ow = dy_c.shape
-        d = dilate(dy_c, self.stride, xp)
-        # Rows of the padded input past the last window (a stride that does not divide) get zeros.
-        extra_h = h + top + bottom - (sh * (oh - 1) + kh)
-        extra_w = w + left + right - (sw * (ow - 1) + kw)
-        pads = (kh - 1 - top, kh - 1 + extra_h - bottom, kw - 1 - left, kw - 1 + extra_w - right)
-        cols, _, grid = im2col(_crop(d, pads), self.kernel_size, (1, 1), tuple(max(0, p) for p in pads), xp)
-        flipped = xp.permute_dims(xp.flip(self.weight.value, axis=(2, 3)), (1, 0, 2, 3))
-        dx = xp.reshape(flipped, (flipped.shape[0], -1)) @ cols  # (C, O*K) @ (O*K, N*rows*width)
-        return _to_nchw(dx, n, grid, (h, w), xp)
+        if not need_input_grad:
+            return None
+        dcols = xp.reshape(self.weight.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
+        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
+        return xp.permute_dims(dx, (1, 0, 2, 3))
 
     def get_config(self):
         config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -142,9 +132,3 @@ def _to_nchw(z, n, grid, out, xp):
         z = z[:, :, :out[0], :out[1]]
     return xp.permute_dims(z, (1, 0, 2, 3))
 
-
-def _crop(x, pads):
-    """Cut rows/columns where a padding amount is negative."""
-    top, bottom, left, right = (max(0, -p) for p in pads)
-    h, w = x.shape[2], x.shape[3]
-    return x[:, :, top:h - bottom, left:w - right]

@@ -2,8 +2,9 @@
 
 A window reduction is an elementwise reduction over the ``kh*kw`` strided
 views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
-through the adjoint (interleaving by reshape when windows tile the image,
-:func:`~nnscratch.layers.windows.unwindows` otherwise). Rows and columns
+through the adjoint (interleaving by reshape when windows tile the image;
+otherwise each view's share is added into its slice of a zero image,
+:func:`~nnscratch.layers.windows.unwindows`). Rows and columns
 past the last whole window are dropped, as PyTorch does (floor mode).
 """
 
@@ -46,10 +47,11 @@ class _Pool2D(Layer):
 
     def _back(self, parts, xp):
         """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into an image.
-        Tiling windows (stride == kernel) interleave by stack and reshape; others sum shifted copies."""
+        Tiling windows (stride == kernel) interleave by stack and reshape; others are added into
+        their slices of a zero image."""
         (kh, kw), (h, w) = self.kernel_size, self._size
         if self.kernel_size != self.stride:
-            return unwindows(xp.stack(parts, axis=2), self.kernel_size, self.stride, self._size, xp)
+            return unwindows(parts, self.kernel_size, self.stride, self._size, xp)
         n, c, oh, ow = parts[0].shape
         rows = [xp.reshape(xp.stack(parts[i * kw:(i + 1) * kw], axis=4), (n, c, oh, ow * kw)) for i in range(kh)]
         image = xp.reshape(xp.stack(rows, axis=3), (n, c, oh * kh, ow * kw))

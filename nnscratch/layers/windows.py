@@ -2,10 +2,12 @@
 
 ``im2col``: every kernel offset ``(i, j)`` contributes one slice of the
 (padded) image, ``x[:, :, i::s, j::s]`` (DeZero's ``functions_conv.py`` does the
-same), stacked on a new axis. ``unwindows`` is col2im, which the array API
-cannot write as a scatter-add: the slices are spread back by interleaving
-zeros and summed. Padding concatenates zeros. Only slicing, ``stack``, ``concat``, ``reshape`` and ``permute_dims``:
-the same code runs on every backend, on any device.
+same), stacked on a new axis. ``col2im``, its adjoint, adds each offset's block
+back into the slice it came from (``image[slice] += block``: the array API has
+no scatter-add, but one offset's slice never overlaps itself, so none is
+needed). Padding concatenates zeros. Only slicing, slice assignment, ``stack``,
+``concat``, ``reshape`` and ``permute_dims``: the same code runs on every
+backend, on any device.
 """
 
 
@@ -78,30 +80,45 @@ def im2col(x, kernel, stride, pads, xp):
     return xp.reshape(cols, (c * kh * kw, -1)), (oh, ow), (oh, width)
 
 
-def dilate(d, stride, xp):
-    """``d (N, C, oh, ow)`` with ``s - 1`` zeros between neighbours along the last two axes."""
-    sh, sw = stride
-    n, c, oh, ow = d.shape
-    if sw > 1:
-        zero = xp.zeros_like(d)
-        d = xp.reshape(xp.stack([d] + [zero] * (sw - 1), axis=4), (n, c, oh, ow * sw))[..., :sw * (ow - 1) + 1]
-        ow = sw * (ow - 1) + 1
-    if sh > 1:
-        zero = xp.zeros_like(d)
-        d = xp.reshape(xp.stack([d] + [zero] * (sh - 1), axis=3), (n, c, oh * sh, ow))[:, :, :sh * (oh - 1) + 1, :]
-    return d
+def col2im(cols, kernel, stride, pads, size, grid, xp):
+    """The adjoint of :func:`im2col`: ``cols (C*kh*kw, N*rows*width)`` (laid out as im2col's
+    matrix, ``grid = (rows, width)``) summed back into the ``(C, N, H, W)`` image of ``size``.
 
-
-def unwindows(d, kernel, stride, size, xp):
-    """col2im: ``d (N, C, kh*kw, oh, ow)``, entry ``[n, c, i*kw + j, a, b]`` belonging to pixel
-    ``(sh*a + i, sw*b + j)``, summed into an ``(N, C, H, W)`` image: each kernel offset's
-    slice is dilated by the stride, padded into place and added (no scatter-add)."""
+    Each kernel offset's block is added into the part of the padded image that im2col read it
+    from, then the padding is cut off. With stride 1 the parts are the flat runs shifted by
+    ``i*width + j`` (the junk columns of ``cols`` must be zeros); otherwise strided windows.
+    """
     (kh, kw), (sh, sw), (h, w) = kernel, stride, size
-    oh, ow = d.shape[3], d.shape[4]
-    rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
-    total = None
-    for k in range(kh * kw):
+    top, bottom, left, right = pads
+    rows, width = grid
+    c, k = cols.shape[0] // (kh * kw), kh * kw
+    blocks = xp.reshape(cols, (c, k, -1, rows * width))  # (C, K, N, rows*width)
+    if (sh, sw) != (1, 1):
+        parts = [xp.reshape(blocks[:, i, ...], (c, -1, rows, width)) for i in range(k)]
+        image = unwindows(parts, kernel, stride, (h + top + bottom, w + left + right), xp)
+        return image[:, :, top:top + h, left:left + w]
+    height = h + top + bottom + (1 if kw > 1 else 0)  # im2col's padded image, one extra zero row
+    image = xp.zeros((c, blocks.shape[2], height * width), dtype=cols.dtype, device=_device(cols))
+    for i in range(k):
+        shift = (i // kw) * width + i % kw
+        image[:, :, shift:shift + rows * width] += blocks[:, i, ...]
+    return xp.reshape(image, (c, -1, height, width))[:, :, top:top + h, left:left + w]
+
+
+def unwindows(parts, kernel, stride, size, xp):
+    """col2im for strided windows: ``parts[i*kw + j] (A, B, oh, ow)``, entry ``[.., a, b]``
+    belonging to pixel ``(sh*a + i, sw*b + j)``, summed into an ``(A, B, H, W)`` image of
+    ``size`` (zeros where no window reaches). Each offset's windows are one strided slice,
+    which never overlaps itself, so ``+=`` on it is exact (no scatter-add needed)."""
+    (kh, kw), (sh, sw), (h, w) = kernel, stride, size
+    a, b, oh, ow = parts[0].shape
+    image = xp.zeros((a, b, h, w), dtype=parts[0].dtype, device=_device(parts[0]))
+    for k, part in enumerate(parts):
         i, j = divmod(k, kw)
-        part = pad2d(dilate(d[:, :, k, :, :], stride, xp), i, h - i - rows, j, w - j - cols, xp)
-        total = part if total is None else total + part
-    return total
+        image[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += part
+    return image
+
+
+def _device(x):
+    from array_api_compat import device
+    return device(x)
