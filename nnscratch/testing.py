@@ -23,7 +23,11 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
     its parameters are swapped for float64 copies and restored afterwards,
     gradients included (a backend without float64 checks a float64 NumPy copy). For each parameter, up to ``max_entries`` entries (a seeded
     sample) are perturbed by ``+-eps``; the error of a parameter is
-    ``||num - ana|| / (||num|| + ||ana||)`` over those entries.
+    ``||num - ana|| / max(||num|| + ||ana||, floor)`` over those entries. The
+    floor, ``1e6 * sqrt(entries) * |loss| * 2.2e-16 / eps``, is a million times
+    the smallest gradient central differences resolve: a parameter whose true
+    gradient is exactly zero (a bias just before BatchNorm) reads as rounding
+    noise over that floor (about 1e-7), not as noise over noise (about 1).
 
     The network is checked as it trains: every loss is a training-mode forward
     pass (BatchNorm on the batch's statistics, Dropout with the same masks as
@@ -38,7 +42,7 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
         x = validation.as_inputs(net, X)
         Y = wide(validation.as_targets(net, y, step.loss, x.shape[0]).Y)
         x = wide(x)
-        step.gradients(x, Y)
+        resolution = np.finfo(np.float64).eps * max(abs(float(step.gradients(x, Y)[0])), 1.0) / eps
 
         def loss_at():
             replay()  # the dropout masks of the backward pass
@@ -51,8 +55,9 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
             entries = [tuple(int(j) for j in np.unravel_index(i, tuple(p.value.shape))) for i in flat]
             analytic = np.array([float(p.grad[e]) for e in entries])
             numeric = np.array([_central_difference(p.value, e, eps, loss_at) for e in entries])
-            scale = np.linalg.norm(numeric) + np.linalg.norm(analytic)
-            worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale) if scale > 0 else 0.0)
+            floor = 1e6 * resolution * math.sqrt(len(entries))
+            scale = max(np.linalg.norm(numeric) + np.linalg.norm(analytic), floor)
+            worst = max(worst, float(np.linalg.norm(numeric - analytic) / scale))
     return worst
 
 

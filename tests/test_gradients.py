@@ -80,8 +80,8 @@ def test_identity_and_others_exported():
 
 
 def _with_batchnorm_and_dropout(kind, backend="numpy"):
-    """BN after ReLU: a bias right before BN has a zero gradient, and the relative error
-    of a zero gradient is rounding noise over rounding noise."""
+    """BN after ReLU, so every parameter has a gradient to resolve (a bias right before BN has
+    none: see test_a_bias_just_before_batchnorm_is_checked_against_the_rounding_floor)."""
     if kind == "dense":
         layers = [Dense(4, 6), ReLU(), BatchNorm(6), Dropout(0.3), Dense(6, 3), Softmax()]
         shape = (4,)
@@ -125,3 +125,29 @@ def test_check_gradients_catches_a_wrong_batchnorm_or_dropout_backward(broken, r
         monkeypatch.setattr(BatchNorm, "backward", _statistics_taken_as_constants(BatchNorm.backward))
     net, shape = _with_batchnorm_and_dropout("dense")
     assert net.check_gradients(rng.normal(size=(8, *shape)), rng.integers(0, 3, 8)) > 1e-2
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_a_bias_just_before_batchnorm_is_checked_against_the_rounding_floor(kind, rng):
+    """Its true gradient is exactly zero (BatchNorm subtracts the batch mean): finite differences give
+    rounding noise, about 1e-10, which must read as a tiny error, not as noise over noise (about 1)."""
+    if kind == "dense":
+        layers, shape = [Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()], (4,)
+    else:
+        layers, shape = [Conv2D(1, 2, 3), BatchNorm(2), ReLU(), Flatten(), Dense(2 * 3 * 3, 3), Softmax()], (1, 5, 5)
+    net = Network(layers, input_shape=shape, seed=0, dtype="float64")
+    X, y = rng.normal(size=(8, *shape)), rng.integers(0, 3, 8)
+    assert net.check_gradients(X, y) < 1e-6
+
+
+def test_the_rounding_floor_does_not_hide_a_wrong_small_gradient(rng, monkeypatch):
+    """A bias gradient of 1e-4 that is 10% wrong still fails the check by far."""
+    net = Network([Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()], input_shape=(4,), seed=0,
+                  dtype="float64")
+    right = BatchNorm.backward
+
+    def off_by_a_little(self, dy, need_input_grad=True):
+        dx = right(self, dy, need_input_grad)
+        return dx + 1e-5  # the Dense bias below gets n * 1e-5 of gradient it should not have
+    monkeypatch.setattr(BatchNorm, "backward", off_by_a_little)
+    assert net.check_gradients(rng.normal(size=(8, 4)), rng.integers(0, 3, 8)) > 1e-3
