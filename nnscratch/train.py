@@ -59,13 +59,11 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory.
     augment : callable, optional
-        ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host for
-        every epoch with the network's seeded RNG (so a resumed run draws what
-        an uninterrupted one would), e.g. the images plus fresh distorted copies
-        (:func:`nnscratch.datasets.augment.augment_images`). From the second
-        epoch on it runs in a background thread while the previous epoch trains
-        (:mod:`nnscratch.prefetch`), with exactly the numbers of calling it in
-        order. Each epoch's data is checked and moved to the device once.
+        ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
+        start of every epoch with the network's seeded RNG (so a resumed run
+        draws what an uninterrupted one would), e.g. the images plus fresh
+        distorted copies (:func:`nnscratch.datasets.augment.augment_images`).
+        Each epoch's data is checked and moved to the device once.
     comm : communicator, optional
         Data-parallel training (:mod:`nnscratch.distributed`), e.g.
         ``nnscratch.distributed.from_environment()`` under ``mpiexec``: every rank
