@@ -145,17 +145,14 @@ def _split(xp, order, size):
     return pieces + ([order[full:]] if full < order.shape[0] else [])
 
 
-def run_epoch(net, step, data, batch_size, shuffle, per_batch, shuffled=None):
+def run_epoch(net, step, data, batch_size, shuffle, per_batch):
     """Train one epoch over ``data`` (a DeviceData or HostData); return the summed
-    loss and correct count as device scalars. ``shuffled()``, if given, is called
-    once the epoch's order is drawn (the last host RNG draw of the epoch).
+    loss and correct count as device scalars.
 
     Per batch: fetch the (shuffled) rows, train, keep the outputs. After the
     last batch the loss and accuracy come from all the outputs at once.
     """
     order = data.permutation(net.rng) if shuffle else None
-    if shuffled is not None:
-        shuffled()
     outs = []
     for batch, (start, stop) in enumerate(_batches(data.n, batch_size)):
         outs.append(step.train_batch(*data.batch(order, start, stop)))

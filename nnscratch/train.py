@@ -16,7 +16,6 @@ from .errors import DivergenceError
 from .history import Callback, History  # noqa: F401  (part of this module's API)
 from .guard import Guard, nonfinite_flag, snapshot
 from .optim import Adam, get_optimizer
-from .prefetch import Prefetch
 from .step import DeviceData, Step, evaluate_sums, run_epoch
 
 
@@ -90,13 +89,11 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
     run = _Run(net, step, streamed, verbose, dp)
-    def prepare(prefetched=None):
-        if prefetched is None:
-            prefetched = (X, y) if augment is None else augment(X, y, net.rng)
-        return run.shard(_prepare(net, step, *prefetched, host=run.streamed))
+    def prepare():
+        epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        return run.shard(_prepare(net, step, epoch_X, epoch_y, host=run.streamed))
 
     run.prepare = None if augment is None else prepare
-    run.prefetch = None if augment is None else Prefetch(augment, X, y, net.rng)
     val = None if validation_data is None else run.shard(
         _prepare(net, step, *validation_data, "validation", run.streamed))
     if dp is not None:
@@ -135,16 +132,14 @@ class _Run:
         self.root = parallel is None or parallel.is_root  # only rank 0 prints and writes
         self.verbose = verbose and self.root
         self.shard = (lambda data: data) if parallel is None else parallel.shard
-        self.prepare = self.prefetch = None  # with fit(augment=...): make each later epoch's data
+        self.prepare = None  # with fit(augment=...): makes each later epoch's data
         if streamed and self.verbose:
             print(f"streaming batches from host memory ({net.backend} free memory: "
                   f"{_megabytes(net.backend.memory_info())})", flush=True)
 
-    def epoch(self, data, val, batch_size, shuffle, per_batch, last=False):
-        """Train one epoch; return its figures (device scalars, nothing read yet). With
-        augmentation the next epoch's data is made meanwhile, once this epoch's shuffle is drawn."""
-        shuffled = None if self.prefetch is None or last else self.prefetch.start
-        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch, shuffled)
+    def epoch(self, data, val, batch_size, shuffle, per_batch):
+        """Train one epoch; return its figures (device scalars, nothing read yet)."""
+        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch)
         if val is not None:
             sums.update(evaluate_sums(self.step, val, "val_"))
         return sums
@@ -155,29 +150,15 @@ class _Run:
         net.stop_training = False
         for c in callbacks:
             c.on_train_begin(net)
-        try:
-            self._epochs(data, val, epoch_range, epochs, batch_size, shuffle, callbacks, per_batch, history,
-                         guard, ckpt)
-        finally:
-            if self.prefetch is not None:
-                self.prefetch.close()
-        best = guard.finish()
-        if best is not None:
-            history.params["best_epoch"] = best
-        for c in callbacks:
-            c.on_train_end(net)
-
-    def _epochs(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, per_batch, history,
-                guard, ckpt):
-        net = self.net
+        epoch = epoch_range.start - 1
         for epoch in epoch_range:
-            start = time.perf_counter()  # an epoch's time includes making (or waiting for) its augmented data
-            if self.prepare is not None:  # this epoch's augmented data, drawn from the network's RNG
-                data = self.prepare(self.prefetch.take())
+            start = time.perf_counter()  # an epoch's time includes making its augmented data
+            if self.prepare is not None:
+                data = self.prepare()  # this epoch's augmented data, drawn from the network's RNG
             for c in callbacks:
                 c.on_epoch_begin(epoch, net)
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
-                sums = self.epoch(data, val, batch_size, shuffle, per_batch, last=epoch == epochs - 1)
+                sums = self.epoch(data, val, batch_size, shuffle, per_batch)
                 sums["nonfinite"] = nonfinite_flag(net)
                 logs = _read_epoch(net, sums, data, val, self.parallel)
             nonfinite = logs.pop("nonfinite")
@@ -198,6 +179,11 @@ class _Run:
                 checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks)
             if net.stop_training:
                 break
+        best = guard.finish()
+        if best is not None:
+            history.params["best_epoch"] = best
+        for c in callbacks:
+            c.on_train_end(net)
 
 
 def _record_timing(history, first, seconds):
