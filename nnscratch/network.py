@@ -141,11 +141,7 @@ class Network:
     def output_shapes(self):
         """Per-sample output shape of every layer, in order: no batch axis, None for a size
         known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
-        shapes, shape = [], self.input_shape
-        for layer in self.layers:
-            shape = layer.output_shape(shape)
-            shapes.append(shape)
-        return tuple(shapes)
+        return tuple(self._shapes(self.input_shape))
 
     def summary(self, print_fn=print):
         """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
@@ -163,7 +159,11 @@ class Network:
     def shape_after(self, input_shape, error=ShapeError):
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
         a mismatch raises ``error`` naming the layer and the fix."""
-        shape = tuple(input_shape)
+        shapes = tuple(self._shapes(tuple(input_shape), error))
+        return shapes[-1] if shapes else tuple(input_shape)
+
+    def _shapes(self, shape, error=ShapeError):
+        """Each layer's per-sample output shape in turn, from input ``shape``."""
         for index, layer in enumerate(self.layers):
             try:
                 shape = layer.output_shape(shape)
@@ -171,7 +171,7 @@ class Network:
                 if error is ShapeError:
                     raise
                 raise error(f"Layer sizes do not chain at layer {index}: {exc}") from None
-        return shape
+            yield shape
 
     def parameters(self):
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
