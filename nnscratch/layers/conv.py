@@ -96,7 +96,7 @@ class Conv2D(Layer):
         pixels it read."""
         cols = self._cached("_cols")
         xp = self._xp(dy)
-        n, o, oh, ow = dy.shape
+        o, oh, ow = dy.shape[1:]
         rows, width = self._grid
         dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
         dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns

@@ -10,6 +10,8 @@ needed). Padding concatenates zeros. Only slicing, slice assignment, ``stack``,
 backend, on any device.
 """
 
+from array_api_compat import device
+
 
 def pair(value, name, layer, minimum=1):
     """``value`` (an int or a pair of ints) as a pair, or a ConfigError naming the layer."""
@@ -98,7 +100,7 @@ def col2im(cols, kernel, stride, pads, size, grid, xp):
         image = unwindows(parts, kernel, stride, (h + top + bottom, w + left + right), xp)
         return image[:, :, top:top + h, left:left + w]
     height = h + top + bottom + (1 if kw > 1 else 0)  # im2col's padded image, one extra zero row
-    image = xp.zeros((c, blocks.shape[2], height * width), dtype=cols.dtype, device=_device(cols))
+    image = xp.zeros((c, blocks.shape[2], height * width), dtype=cols.dtype, device=device(cols))
     for i in range(k):
         shift = (i // kw) * width + i % kw
         image[:, :, shift:shift + rows * width] += blocks[:, i, ...]
@@ -110,15 +112,10 @@ def unwindows(parts, kernel, stride, size, xp):
     belonging to pixel ``(sh*a + i, sw*b + j)``, summed into an ``(A, B, H, W)`` image of
     ``size`` (zeros where no window reaches). Each offset's windows are one strided slice,
     which never overlaps itself, so ``+=`` on it is exact (no scatter-add needed)."""
-    (kh, kw), (sh, sw), (h, w) = kernel, stride, size
+    kw, (sh, sw), (h, w) = kernel[1], stride, size
     a, b, oh, ow = parts[0].shape
-    image = xp.zeros((a, b, h, w), dtype=parts[0].dtype, device=_device(parts[0]))
+    image = xp.zeros((a, b, h, w), dtype=parts[0].dtype, device=device(parts[0]))
     for k, part in enumerate(parts):
         i, j = divmod(k, kw)
         image[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw] += part
     return image
-
-
-def _device(x):
-    from array_api_compat import device
-    return device(x)
