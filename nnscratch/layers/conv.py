@@ -85,7 +85,7 @@ class Conv2D(Layer):
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
                                                self.pads, xp)
         z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
-        z = z + xp.reshape(self.bias.value, (o, 1))
+        z += xp.reshape(self.bias.value, (o, 1))
         if training:
             self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
         return _to_nchw(z, n, (rows, width), (oh, ow), xp)
