@@ -28,9 +28,11 @@ DEFAULTS = {
 # With a convolutional --model/--layers: the same recipe, fewer epochs on the larger sets (each costs more).
 # On the MNIST sample the distorted copies are also bent (--elastic) and regularise enough that --model cnn
 # drops out 0.1, not 0.3; there and on Fashion-MNIST every training image trains (the cosine schedule needs
-# no held-out set). README, "Convolutional networks": each change measured on seeds 0-2.
+# no held-out set). On the sample Adam starts from 3e-3: from 2e-3 it fits its training data less well
+# (99.0-99.1% in the last epoch, against 99.15-99.3%) and tests 0.06% lower on average, 0.1% at the
+# worst seed; 5e-3 is past the best. README, "Convolutional networks": each change measured on seeds 0-2.
 CNN_RECIPE = {key: IMAGE_DEFAULTS[key] for key in ("lr", "decay", "schedule", "warmup")}
-CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, epochs=28, elastic=1.5, dropout=0.1, validation=0.0),
+CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, lr=3e-3, epochs=28, elastic=1.5, dropout=0.1, validation=0.0),
                 "mnist": dict(CNN_RECIPE, epochs=12), "fashion-mnist": dict(CNN_RECIPE, epochs=15, validation=0.0)}
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -54,7 +56,7 @@ def register(subparsers):
     p.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default relu; tanh on xor)")
     p.add_argument("--loss", choices=LOSSES, help="default: cross_entropy (softmax output)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="default adam")
-    p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset)")
+    p.add_argument("--lr", type=float, help="learning rate (default depends on --dataset and --model)")
     p.add_argument("--decay", type=float, help="learning-rate decay: lr / (1 + decay * step) "
                    "(default depends on --dataset)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="L2", help="L2 penalty: each "

@@ -99,6 +99,7 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
 
     rate, cfg = schedule("--model", "cnn")
     assert isinstance(rate, Cosine) and rate.total == 2800 and rate.warmup == 50 and rate.min_lr == 0.0
+    assert rate.lr == 3e-3 and schedule("--model", "cnn", "--lr", "1e-3")[0].lr == 1e-3
     assert rate(rate.total) == 0.0 and rate(rate.warmup) == rate.lr and cfg["decay"] == 0.0
     assert schedule("--model", "cnn", "--warmup", "2", "--epochs", "4")[0].warmup == 200
     rate_decay, cfg = schedule("--model", "cnn", "--decay", "1e-4")  # the optimizer's inverse-time decay
