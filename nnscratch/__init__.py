@@ -5,18 +5,18 @@ PyTorch and array-api-strict; pick one with ``backend=``, ``use_backend()``
 or ``$NNSCRATCH_BACKEND``.
 """
 
-from .backend import Backend, available_backends, backend_of, get_backend, use_backend
+from .backend.core import Backend, available_backends, backend_of, get_backend, use_backend
 from .errors import NNScratchError
-from .init import Glorot, He, Normal, Uniform
+from .layers.initializers import Glorot, He, Normal, Uniform
 from .layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Identity, Layer, LeakyReLU, MaxPool2D,
                      Parameter, ReLU, Reshape, Sigmoid, Softmax, Tanh)
 from .losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
-from .network import Network
-from .optim import SGD, Adam, RMSProp, get_optimizer
-from .train import Callback, History
-from .callbacks import EarlyStopping
-from .callbacks import ReduceLROnPlateau
-from .schedules import Constant, Cosine, Exponential, InverseTime, StepDecay
+from .models.network import Network
+from .optim.optimizers import SGD, Adam, RMSProp, get_optimizer
+from .training.history import Callback, History
+from .training.callbacks import EarlyStopping
+from .training.callbacks import ReduceLROnPlateau
+from .optim.schedules import Constant, Cosine, Exponential, InverseTime, StepDecay
 from . import datasets, errors
 
 __version__ = "0.1.0"

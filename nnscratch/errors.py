@@ -62,3 +62,8 @@ def unknown_name(kind, name, choices):
     close = difflib.get_close_matches(str(name).lower(), [str(c) for c in choices], n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return ConfigError(f"Unknown {kind} {name!r}; expected one of: {options}.{hint}")
+
+
+__all__ = ["BackendMismatchError", "BackendUnavailableError", "ConfigError", "DataError", "DataFormatError",
+           "DataWarning", "DatasetNotFoundError", "DivergenceError", "ModelFileError", "ModelNotFoundError",
+           "NNScratchError", "ShapeError"]

@@ -11,8 +11,8 @@ import array_api_compat
 import numpy as np
 
 from . import validation
-from .backend import backend_of
-from .step import Step
+from .backend.core import backend_of
+from .training.step import Step
 
 
 def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
@@ -149,3 +149,6 @@ def assert_close(actual, expected, rtol=None, atol=0.0, xp=None):
     if rtol is None:
         rtol = 1e-5 if np.float32 in (a.dtype, b.dtype) else 1e-10
     np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+__all__ = ["assert_close", "check_gradients", "numerical_gradient"]

@@ -15,18 +15,18 @@ from collections import namedtuple
 import array_api_compat
 import numpy as np
 
-from .backend import backend_of
+from .backend.core import backend_of
 from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, ShapeError
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
-from .task import derive_task
+from .models.task import derive_task
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
 and ``mode``: "multiclass", "binary" or None (no accuracy, e.g. regression)."""
 
 HOST_XP = array_api_compat.array_namespace(np.zeros(1))
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep  # the nnscratch folder
 
 
 def is_device_array(x):

@@ -19,7 +19,8 @@ import json
 
 import pytest
 
-from nnscratch import Network, cli
+from nnscratch import Network
+from nnscratch import cli
 from nnscratch.datasets import load_mnist_sample
 
 

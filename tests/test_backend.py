@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch.backend import Backend, parse
+from nnscratch.backend.core import Backend, parse
 from nnscratch.errors import BackendUnavailableError, ConfigError
 
 
@@ -116,7 +116,7 @@ def test_torch_gpu_index_out_of_range_is_unavailable(monkeypatch):
 @pytest.fixture
 def fresh_backends():
     """Backends are cached per name; these tests swap libraries underneath, so start and end clean."""
-    from nnscratch import backend as backend_module
+    from nnscratch.backend import core as backend_module
     backend_module._make.cache_clear()
     yield
     backend_module._make.cache_clear()
@@ -176,13 +176,13 @@ def test_gpu_without_toolkit_fails_at_the_probe_and_says_what_to_install(monkeyp
     assert nnscratch.get_backend("auto").name == "numpy"
     cupy_info = {i.name: i for i in nnscratch.available_backends()}["cupy"]
     assert not cupy_info.usable and "[ctk]" in cupy_info.reason
-    from nnscratch.adapters import _cupy_device
+    from nnscratch.backend.adapters import _cupy_device
     assert _cupy_device(_fake_cupy(None), "0")[1] == "0"  # a complete install passes the probe
 
 
 def test_the_real_cupy_wheel_on_a_machine_without_gpu(monkeypatch, fresh_backends, capsys):
     """cupy-cuda12x imports here, then fails at its first CUDA call: one clear error, auto -> NumPy."""
-    from nnscratch.cli import main
+    from nnscratch.cli.app import main
     cupy = pytest.importorskip("cupy")
     try:
         if cupy.cuda.runtime.getDeviceCount() > 0:
@@ -226,7 +226,7 @@ def test_torch_cuda_that_cannot_run_is_unavailable_not_a_raw_error(monkeypatch):
 # ------------------------------------------------------------ free memory, as the allocator sees it
 
 def test_host_memory_is_mem_available_not_mem_free(tmp_path):
-    from nnscratch.adapters import host_memory
+    from nnscratch.backend.adapters import host_memory
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemTotal:       16000000 kB\nMemFree:          500000 kB\nMemAvailable:    9000000 kB\n")
     assert host_memory(meminfo) == (9000000 * 1024, 16000000 * 1024)
@@ -236,7 +236,7 @@ def test_host_memory_is_mem_available_not_mem_free(tmp_path):
 def test_device_free_memory_counts_what_the_allocator_caches():
     """After a first fit the pool holds freed blocks: they are free for the next one."""
     import types
-    from nnscratch.adapters import ADAPTERS
+    from nnscratch.backend.adapters import ADAPTERS
 
     class Device:
         def __enter__(self):

@@ -8,7 +8,7 @@ import pytest
 
 from nnscratch.bench import headline, render, run_bench, table
 from nnscratch.bench.roofline import batch_rows, epoch_flops, gemm_shapes, step_flops
-from nnscratch.cli import main
+from nnscratch.cli.app import main
 
 TINY = dict(hidden=(8,), batch_sizes=(16, 64), samples=200, features=12, epochs=2, warmup=1, repeats=1)
 # A backend that cannot run on a machine without a GPU; on a GPU machine, one that surely is absent.

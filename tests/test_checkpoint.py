@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import EarlyStopping, Network, checkpoint
+from nnscratch import EarlyStopping, Network
+from nnscratch.saving import checkpoint
 from nnscratch.errors import ModelFileError, ModelNotFoundError
 
 
@@ -207,4 +208,4 @@ def test_loading_never_unpickles(tmp_path):
         np.savez(f, **arrays)
     with pytest.raises(ModelFileError, match="not a readable.*allow_pickle=False"):
         _net().fit(X, y, resume=tmp_path / "c.ckpt")
-    assert nnscratch.checkpoint.KIND == "nnscratch-checkpoint"
+    assert nnscratch.saving.checkpoint.KIND == "nnscratch-checkpoint"

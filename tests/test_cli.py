@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from nnscratch import cli
+import nnscratch.cli.app
 from nnscratch.datasets import fetch
 
 TINY = ["--epochs", "2", "--validation", "0", "--backend", "numpy"]
@@ -162,7 +163,7 @@ def test_plugins_register_subcommands(monkeypatch, capsys):
         p.set_defaults(func=lambda args: print("hi") or 0)
     plugin.register = register
     monkeypatch.setitem(sys.modules, "nnscratch_test_plugin", plugin)
-    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + ("nnscratch_test_plugin",))
+    monkeypatch.setattr(cli.app, "COMMANDS", cli.app.COMMANDS + ("nnscratch_test_plugin",))
     assert run(capsys, "hello")[:2] == (0, "hi\n")
 
 

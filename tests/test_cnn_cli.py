@@ -8,7 +8,7 @@ import pytest
 from nnscratch import cli
 from nnscratch.datasets import load_mnist_sample
 from nnscratch.layers import BatchNorm, Conv2D, Dense, Flatten, MaxPool2D, Reshape, Softmax
-from nnscratch.models import default_cnn_spec, describe, is_layer_spec, layers_from_spec
+from nnscratch.models.spec import default_cnn_spec, describe, is_layer_spec, layers_from_spec
 from nnscratch.errors import ConfigError, ShapeError
 
 
@@ -86,10 +86,10 @@ def test_help_documents_the_grammar(capsys):
 
 
 def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given():
-    from nnscratch.cli import build_parser
-    from nnscratch.cli_tables import schedule_for
-    from nnscratch.cli_train import settings, with_recipe_schedule
-    from nnscratch.schedules import Cosine, InverseTime
+    from nnscratch.cli.app import build_parser
+    from nnscratch.cli.tables import schedule_for
+    from nnscratch.cli.train import settings, with_recipe_schedule
+    from nnscratch.optim.schedules import Cosine, InverseTime
     data = load_mnist_sample()
 
     def schedule(*argv):

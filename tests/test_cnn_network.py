@@ -92,7 +92,7 @@ def test_save_load_keeps_running_statistics_across_backends(backend, tmp_path):
 
 
 def test_a_file_without_running_statistics_still_loads(tmp_path):
-    from nnscratch import serialize
+    from nnscratch.saving import serialize
     net = cnn()
     path = net.save(tmp_path / "cnn.npz")
     header, arrays = serialize.load_arrays(path)

@@ -8,7 +8,7 @@ import nnscratch
 
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Network, ReLU, Softmax,
                        get_optimizer)
-from nnscratch.init import He
+from nnscratch.layers.initializers import He
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (CI installs torch==2.13.0)")
 F = torch.nn.functional

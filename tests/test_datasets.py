@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnscratch import datasets as D
-from nnscratch.datasets import fetch
+from nnscratch.datasets import download, fetch
 from nnscratch.errors import (ConfigError, DataError, DataFormatError,
                               DatasetNotFoundError)
 
@@ -23,7 +23,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("NNSCRATCH_DATA_URL", raising=False)
     monkeypatch.setenv("NNSCRATCH_OFFLINE", "1")
     monkeypatch.setattr(fetch, "SYSTEM_DIR", tmp_path / "system")
-    monkeypatch.setattr(fetch, "RETRIES", 0)
+    monkeypatch.setattr(download, "RETRIES", 0)
     return tmp_path
 
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import Network, adapters
+from nnscratch import Network
+from nnscratch.backend import adapters
 
 strict = pytest.importorskip("array_api_strict")
 CREATORS = ("asarray", "zeros", "ones", "empty", "full", "arange", "linspace", "eye",

@@ -9,7 +9,7 @@ import pytest
 import nnscratch
 from nnscratch import EarlyStopping, Network
 from nnscratch.errors import DivergenceError
-from nnscratch.guard import nonfinite_flag
+from nnscratch.training.guard import nonfinite_flag
 
 
 def _regression(n=64, scale=100.0):

@@ -13,7 +13,7 @@ from nnscratch.layers import Activation
 pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
 ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
 
-from nnscratch.export import to_onnx  # noqa: E402
+from nnscratch.saving.onnx import to_onnx  # noqa: E402
 
 ACTIVATIONS = ["relu", "leaky_relu", "sigmoid", "tanh", "identity"]
 
@@ -112,7 +112,7 @@ def test_export_command(tmp_path):
 
 def test_a_table_model_exports_its_standardisation():
     """A model trained on standardised table columns takes raw rows in ONNX, as in predict."""
-    from nnscratch.preprocess import KEY, Standardizer, standardize_for
+    from nnscratch.saving.standardizer import KEY, Standardizer, standardize_for
     rng = np.random.default_rng(4)
     X = rng.normal(loc=[100.0, -5.0, 0.0], scale=[30.0, 2.0, 0.1], size=(50, 3))
     scaler = Standardizer().fit(X)

@@ -62,7 +62,7 @@ def test_functional_updates_equal_in_place_updates(make, rng):
 def test_parameters_without_item_assignment_keep_their_own_arrays():
     """No views into a flat buffer are possible: the buffer steps aside and the
     optimizers above update each parameter, with the same numbers."""
-    from nnscratch.params import ParameterBuffer
+    from nnscratch.models.params import ParameterBuffer
 
     p = Parameter("w", Frozen(np.ones((2, 3))))
     original = p.value

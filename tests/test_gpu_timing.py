@@ -8,7 +8,7 @@ import pytest
 from nnscratch import Network
 from nnscratch.bench import device
 from nnscratch.bench.runner import run_bench
-from nnscratch.cli import main
+from nnscratch.cli.app import main
 from nnscratch.errors import ConfigError
 
 SMALL = dict(samples=64, features=8, hidden=(4,), batch_sizes=(32,), epochs=1)

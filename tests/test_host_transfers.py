@@ -15,7 +15,7 @@ import pytest
 
 import nnscratch
 from nnscratch import SGD, Adam, Network
-from nnscratch.backend import Backend
+from nnscratch.backend.core import Backend
 
 pytest.importorskip("array_api_strict")
 IMPLICIT = ("__float__", "__bool__", "__int__", "__index__", "__array__", "to_device")

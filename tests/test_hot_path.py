@@ -8,7 +8,7 @@ import pytest
 
 from nnscratch import SGD, Network
 from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
-from nnscratch.step import DeviceData, Step, predicted_labels, run_epoch
+from nnscratch.training.step import DeviceData, Step, predicted_labels, run_epoch
 from nnscratch.testing import assert_close
 from nnscratch import validation  # noqa: I001
 

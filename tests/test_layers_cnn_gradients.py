@@ -10,7 +10,7 @@ import pytest
 
 from nnscratch import AvgPool2D, BatchNorm, Conv2D, Dropout, Flatten, MaxPool2D, Reshape
 from nnscratch.testing import numerical_gradient
-from nnscratch.init import He
+from nnscratch.layers.initializers import He
 
 
 def rel_error(a, b):

@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 
 import nnscratch
-from nnscratch import cli, distributed
-from nnscratch.checkpoint import load as load_checkpoint
+from nnscratch import cli
+from nnscratch import distributed
+from nnscratch.saving.checkpoint import load as load_checkpoint
 
 ROOT = Path(nnscratch.__file__).resolve().parent.parent  # the tree under test
 SCRIPTS = Path(__file__).parent / "mpi_scripts"

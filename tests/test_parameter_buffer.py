@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnscratch import SGD, Adam, Network, RMSProp
-from nnscratch.params import ParameterBuffer
+from nnscratch.models.params import ParameterBuffer
 from nnscratch.testing import assert_close
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from nnscratch import SGD, Adam, Network, ReduceLROnPlateau, get_optimizer
-from nnscratch.clip import clip_by_global_norm
+from nnscratch.optim.clip import clip_by_global_norm
 from nnscratch.errors import ConfigError
 from nnscratch.layers import Parameter
-from nnscratch.schedules import Constant, Cosine, Exponential, InverseTime, StepDecay, get_schedule
+from nnscratch.optim.schedules import Constant, Cosine, Exponential, InverseTime, StepDecay, get_schedule
 
 pytest.importorskip("array_api_strict")
 from test_host_transfers import _calls_for, counting  # noqa: E402,F401  (the counting device1 backend)

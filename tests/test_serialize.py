@@ -5,7 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from nnscratch import Network, serialize
+from nnscratch import Network
+from nnscratch.saving import serialize
 from nnscratch.errors import ModelFileError
 
 

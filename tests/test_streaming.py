@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnscratch import Network, streaming
+from nnscratch import Network
+from nnscratch.training import streaming
 
 # The data here are raw uint8 rows on purpose (host memory stays compact; batches convert on the way).
 pytestmark = pytest.mark.filterwarnings("ignore::nnscratch.errors.DataWarning")
@@ -157,7 +158,7 @@ def test_inference_goes_batch_by_batch_when_x_does_not_fit(monkeypatch):
 def test_pinned_staging_never_refills_a_buffer_before_its_copy_finished():
     """A fake asynchronous copy reads the pinned buffer only when its event completes: if a
     buffer were refilled too early, an earlier batch would arrive with later rows."""
-    from nnscratch.staging import Pinned, PinnedStager
+    from nnscratch.backend.staging import Pinned, PinnedStager
 
     class LateCopy:  # the device array of an asynchronous copy: the bytes land when the event completes
         def __init__(self, view):
@@ -194,7 +195,7 @@ def test_torch_cuda_staging_is_pinned_non_blocking_on_a_side_stream():
     """A stand-in for torch's CUDA calls records how TorchStager copies a batch."""
     import contextlib
     import types
-    from nnscratch.staging import TorchStager
+    from nnscratch.backend.staging import TorchStager
 
     log, current = [], ["compute"]
 

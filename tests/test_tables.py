@@ -5,12 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from nnscratch import Network, checkpoint, cli
+from nnscratch import Network
+from nnscratch.saving import checkpoint
+from nnscratch import cli
 from nnscratch.datasets import load_dataset
 from nnscratch.datasets.tables import load_table
 from nnscratch.errors import ConfigError, DataFormatError, ShapeError
 from nnscratch.metrics import accuracy, mae, r2, rmse
-from nnscratch.preprocess import Standardizer
+from nnscratch.saving.standardizer import Standardizer
 
 SPECIES = ("setosa", "versicolor", "virginica")
 

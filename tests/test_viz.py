@@ -13,7 +13,7 @@ pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")
 
 from nnscratch import viz  # noqa: E402
-from nnscratch.viz.cli import register, save_model_plots  # noqa: E402
+from nnscratch.cli.plot import register, save_model_plots  # noqa: E402
 
 
 def check_image(path, size=None, frames=None):
@@ -57,7 +57,7 @@ def tiny_net(images):
 
 
 def test_viz_import_does_not_import_matplotlib():
-    code = "import sys, nnscratch.viz, nnscratch.viz.cli; print('matplotlib' in sys.modules)"
+    code = "import sys, nnscratch.viz, nnscratch.cli.plot; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -171,7 +171,7 @@ def test_animation_extension_is_checked(tmp_path, tiny_net, images):
 
 
 def _plot(argv):
-    from nnscratch.cli import Parser
+    from nnscratch.cli.app import Parser
     parser = Parser(prog="nnscratch")
     register(parser.add_subparsers(dest="command", parser_class=Parser))
     args = parser.parse_args(argv)
@@ -198,7 +198,7 @@ def test_plot_command(tmp_path, capsys):
 
 
 def test_train_plot_option(tmp_path):
-    from nnscratch.cli import main
+    from nnscratch.cli.app import main
     out = tmp_path / "pics"
     assert main(["train", "--dataset", "moons", "--epochs", "2", "--no-save", "--quiet",
                  "--backend", "numpy", "--plot", str(out)]) == 0
@@ -210,7 +210,7 @@ def test_train_plot_option(tmp_path):
 
 def test_train_live_option_records_every_epoch(tmp_path):
     """`nnscratch train --live FILE`: one frame per epoch, also when training runs one fit() per epoch."""
-    from nnscratch.cli import main
+    from nnscratch.cli.app import main
     out = tmp_path / "live.gif"
     assert main(["train", "--dataset", "mnist-sample", "--layers", "784,8,10", "--epochs", "3", "--augment", "1",
                  "--no-save", "--quiet", "--backend", "numpy", "--live", str(out)]) == 0

@@ -10,8 +10,7 @@ nnscratch and the hand-written loops of ``benchmarks/``, ``runner`` alternates
 them, ``report`` prints, saves and plots.
 """
 
-from .cli import register
 from .report import headline, plot, render, table, write_json
 from .runner import run_bench
 
-__all__ = ["headline", "plot", "register", "render", "run_bench", "table", "write_json"]
+__all__ = ["headline", "plot", "render", "run_bench", "table", "write_json"]

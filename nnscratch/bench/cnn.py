@@ -1,6 +1,6 @@
 """``nnscratch bench --model cnn``: an epoch of the default CNN against PyTorch on the CPU.
 
-Both train the same network (``nnscratch.models.DEFAULT_CNN``) with plain SGD
+Both train the same network (``nnscratch.models.spec.DEFAULT_CNN``) with plain SGD
 on the same images, one epoch each in turn (the order alternating), with
 PyTorch on as many threads as NumPy's BLAS. Reported per contender: the
 median seconds per epoch, the ratio to PyTorch, GFLOP/s of the convolution
@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from ..backend import get_backend
-from ..models import default_cnn_spec, layers_from_spec
-from ..network import Network
-from ..optim import SGD
+from ..backend.core import get_backend
+from ..models.spec import default_cnn_spec, layers_from_spec
+from ..models.network import Network
+from ..optim.optimizers import SGD
 from . import device
 from .runner import load_data
 

@@ -7,10 +7,10 @@ seconds that epoch took, measured so that a GPU has finished its work.
 import importlib
 import time
 
-from ..backend import get_backend
+from ..backend.core import get_backend
 from ..errors import BackendUnavailableError
-from ..network import Network
-from ..optim import SGD
+from ..models.network import Network
+from ..optim.optimizers import SGD
 
 
 class NNScratch:

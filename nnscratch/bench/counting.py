@@ -132,9 +132,9 @@ def count_step(backend, sizes=(784, 256, 128, 10), batch_size=128, optimizer="sg
     Trains one epoch of ``batches`` and one of ``2 * batches`` (shuffled, fresh
     network and optimizer each) and divides the difference by ``batches``.
     """
-    from ..backend import get_backend
-    from ..network import Network
-    from ..optim import get_optimizer
+    from ..backend.core import get_backend
+    from ..models.network import Network
+    from ..optim.optimizers import get_optimizer
 
     backend = get_backend(backend)
     if counter_for(backend) is None:
@@ -162,7 +162,7 @@ LAUNCH_US = (5.0, 10.0)  # typical CUDA kernel-launch cost per operation, micros
 def bench_counts(specs, sizes, batch_size, dtype="float32", optimizers=("sgd", "adam"), batches=5):
     """``{spec: {"counted_on": spec, optimizer: {"ops", "transfers"}}}`` for ``nnscratch bench``:
     PyTorch counted by its dispatcher, the others on array-api-strict (the same code)."""
-    from ..backend import get_backend
+    from ..backend.core import get_backend
 
     counts, strict = {}, None
     for spec in specs:

@@ -21,7 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..train import Callback
+from ..training.history import Callback
 
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -87,20 +87,6 @@ def render(result):
         f"{wait_ms:.3f} ms, MPI_Allreduce {mpi_ms - wait_ms:.3f} ms, packing {reduce_ms - mpi_ms:.3f} ms"])
 
 
-def run(args):
-    """``nnscratch bench --ranks N`` (the first of --batch-sizes; --repeats rounds, at least 2)."""
-    from .cli import _ints
-    dataset = args.dataset
-    result = compare(args.ranks, dataset=dataset, hidden=_ints(args.layers), batch_size=_ints(args.batch_sizes)[0],
-                     epochs=args.epochs, rounds=max(2, args.repeats), samples=args.samples, lr=args.lr, seed=args.seed,
-                     log=lambda line: print(line, file=sys.stderr, flush=True))
-    print(render(result), flush=True)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump(result, f, indent=1)
-    return 0
-
-
 def _spread(values):
     return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
 
@@ -115,7 +101,7 @@ def worker(argv=None):
         p.add_argument(f"--{name}", type=kind, required=True)
     args = p.parse_args(argv)
     import nnscratch as nn
-    from nnscratch import distributed
+    from .. import distributed
 
     from .runner import load_data
     comm = distributed.from_environment()

@@ -9,7 +9,7 @@ import statistics
 
 import numpy as np
 
-from ..backend import get_backend
+from ..backend.core import get_backend
 from ..errors import BackendUnavailableError, ConfigError
 from . import counting, device, roofline
 from .contenders import NNScratch, make_reference, reference_specs

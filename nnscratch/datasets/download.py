@@ -5,6 +5,8 @@ import pathlib
 import sys
 from urllib.parse import urlsplit
 
+RETRIES = 2  # tries per mirror after the first
+
 
 def _progressbar():
     """tqdm's bar on an interactive stderr; nothing otherwise (or without tqdm)."""
@@ -33,13 +35,12 @@ def fetch_all(name, source, target, base_url=None):
         import pooch
     except ImportError:
         return None, "downloading needs pooch (`pip install pooch`)"
-    from . import fetch
 
     reasons = []
     for base in _bases(name, source, base_url):
         registry = {f: "sha256:" + h for f, h in source.sha256.items()}
         store = pooch.create(path=target, base_url=base, registry=registry,
-                             retry_if_failed=fetch.RETRIES)
+                             retry_if_failed=RETRIES)
         try:
             paths = [store.fetch(f, progressbar=_progressbar()) for f in source.filenames]
         except Exception as exc:  # network errors come from requests, hash errors as ValueError

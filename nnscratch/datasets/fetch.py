@@ -22,7 +22,6 @@ from .base import DIGITS, Dataset, labels, pixels
 from .idx import read_idx_pair
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
-RETRIES = 2
 SYSTEM_DIR = pathlib.Path("/usr/share/datasets")
 
 

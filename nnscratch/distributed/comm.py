@@ -158,7 +158,7 @@ def command_line_rank(args, comm):
     (unless a device was named); on ranks other than 0, no output and no files."""
     spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
     if spec in (None, "auto"):
-        from ..backend import get_backend
+        from ..backend.core import get_backend
         spec = "cupy" if get_backend(spec).name == "cupy" else spec
     args.backend = local_device(spec, comm.local_rank)
     if comm.rank != 0:

@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 
 from ..errors import ConfigError
-from ..streaming import HostData
+from ..training.streaming import HostData
 
 
 def shard(start, stop, rank, size):

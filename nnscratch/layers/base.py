@@ -18,7 +18,7 @@ from array_api_compat import array_namespace
 class Parameter:
     """A trainable array with its gradient: ``value`` and ``grad`` share shape.
 
-    In a network both are views into its :class:`~nnscratch.params.ParameterBuffer`
+    In a network both are views into its :class:`~nnscratch.models.params.ParameterBuffer`
     (``bound``); assigning ``value`` or ``grad`` then copies into the view, so the
     buffer always holds the current weights and gradients.
     """

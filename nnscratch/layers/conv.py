@@ -9,7 +9,7 @@ the next Conv2D takes back without a copy.
 """
 
 from ..errors import ConfigError, ShapeError
-from ..init import He, get_initializer
+from .initializers import He, get_initializer
 from .base import Layer, Parameter
 from .windows import col2im, im2col, pad2d, pair
 

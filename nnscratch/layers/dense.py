@@ -1,8 +1,8 @@
 """Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
 
-from ..kernels import Kernels
+from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from ..init import get_initializer
+from .initializers import get_initializer
 from .base import Layer, Parameter
 
 

@@ -1,6 +1,6 @@
 """Dropout: inverted dropout with masks drawn on the device from the network's seed."""
 
-from ..backend import host_rng, new_seed
+from ..backend.core import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
 

@@ -19,10 +19,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import ConfigError
-from ..init import Uniform
+from ..layers.initializers import Uniform
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
-from ..network import Network
-from ..optim import SGD, Adam
+from ..models.network import Network
+from ..optim.optimizers import SGD, Adam
 from .training import SklearnRun, WeightPenalty
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}

@@ -10,10 +10,10 @@
   on a validation score, and the ``invscaling`` / ``adaptive`` learning rates.
 """
 
-from ..guard import restore, snapshot
+from ..training.guard import restore, snapshot
 from ..losses import BinaryCrossEntropy, SumSquaredError
-from ..optim import Optimizer
-from ..train import Callback
+from ..optim.optimizers import Optimizer
+from ..training.history import Callback
 
 
 class HalfSquaredError(SumSquaredError):

@@ -73,7 +73,7 @@ def to_host(array, network=None):
         return array
     if isinstance(array, (list, tuple, int, float)):
         return np.asarray(array)
-    from nnscratch import backend_of
+    from .. import backend_of
     return np.asarray(backend_of(array).to_numpy(array))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..train import Callback
+from ..training.history import Callback
 from ._anim import save_animation
 from ._common import DOWN, UP, dense_weights, new_figure
 from .architecture import draw_network, layer_names, pick_neurons

@@ -14,7 +14,7 @@ import numpy as np
 
 import nnscratch as nn
 from nnscratch import distributed
-from nnscratch.callbacks import EarlyStopping
+from nnscratch.training.callbacks import EarlyStopping
 
 
 def data(seed=0, n=301, features=5, classes=3):

@@ -1,0 +1,263 @@
+"""Backends: which array library and device the math runs on.
+
+A :class:`Backend` owns the array namespace ``xp`` (array-api-compat's view of
+NumPy, CuPy, PyTorch or array-api-strict), the device, the default float
+dtype, and the doors between host and device: :meth:`Backend.asarray`
+(host -> device), :meth:`Backend.stager` (batches streamed from host memory)
+and :meth:`Backend.to_numpy` (device -> host). Everything nnscratch does on a
+backend runs inside :meth:`Backend.activate` (CuPy's ``cupy.cuda.Device(N)``,
+torch's ``torch.cuda.device``), entered by :func:`on_device` on the public
+entry points, so a model on ``cupy:1`` never creates an array on GPU 0.
+
+Choice, most specific first: an explicit ``backend=`` argument, a
+``with use_backend(...)`` block, the ``NNSCRATCH_BACKEND`` environment
+variable, then ``auto`` (CuPy when a CUDA GPU is usable, else NumPy).
+"""
+
+import contextlib
+import contextvars
+import functools
+import os
+from dataclasses import dataclass
+
+import array_api_compat
+import numpy as np
+
+from .adapters import ADAPTERS, DEVICE_LISTS, import_library
+from ..errors import BackendUnavailableError, ConfigError, unknown_name
+
+NAMES = ("numpy", "cupy", "torch", "array_api_strict")
+DTYPES = ("float32", "float64")
+_current = contextvars.ContextVar("nnscratch_backend", default=None)
+
+
+class Backend:
+    """One array library on one device with one default float dtype.
+
+    Parameters
+    ----------
+    name : {"numpy", "cupy", "torch", "array_api_strict"}
+    device : str or None
+        ``None`` for the library's default; ``"1"`` for ``cupy:1``,
+        ``"cuda"`` for ``torch:cuda``, ``"device1"`` for array-api-strict.
+    dtype : {"float32", "float64"}
+    """
+
+    def __init__(self, name, device=None, dtype="float32"):
+        if name not in NAMES:
+            raise unknown_name("backend", name, NAMES)
+        if dtype not in DTYPES:
+            raise unknown_name("dtype", dtype, DTYPES)
+        self.name = name
+        self._lib = import_library(name)
+        self.device, self.device_name = ADAPTERS[name].device(self._lib, device)
+        probe = ADAPTERS[name].asarray(self, np.zeros(1, dtype=np.float32), None)
+        self.xp = array_api_compat.array_namespace(probe)
+        self.dtype_name = dtype
+        if not ADAPTERS[name].has_float64(self) and dtype == "float64":
+            raise ConfigError(f"Backend {self} has no float64 support; use dtype='float32'.")
+        self.dtype = getattr(self.xp, dtype)
+
+    def __repr__(self):
+        return f"Backend({str(self)!r}, dtype={self.dtype_name!r})"
+
+    def __str__(self):
+        return self.name if self.device_name is None else f"{self.name}:{self.device_name}"
+
+    def __eq__(self, other):
+        return isinstance(other, Backend) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def _key(self):
+        return (self.name, self.device_name, self.dtype_name)
+
+    def with_dtype(self, dtype):
+        """The same library and device with another default float dtype."""
+        return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
+
+    @property
+    def has_float64(self):
+        return ADAPTERS[self.name].has_float64(self)
+
+    def asarray(self, x, dtype=None):
+        """Move ``x`` (host data or an array of this backend) to the device.
+
+        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype.
+        """
+        if isinstance(dtype, str):
+            dtype = getattr(self.xp, dtype)
+        return ADAPTERS[self.name].asarray(self, x, dtype)
+
+    def to_numpy(self, x):
+        """Copy a device array to a new host NumPy array (this syncs a GPU).
+
+        Always a copy, never a view: later in-place updates of ``x`` do not show."""
+        return ADAPTERS[self.name].to_numpy(self, x)
+
+    def activate(self):
+        """A context manager that makes this backend's device the current one
+        (CuPy ignores ``device=`` in creation functions and uses the current device)."""
+        return ADAPTERS[self.name].activate(self)
+
+    def stager(self):
+        """A host -> device door for streamed batches (pinned, asynchronous on CUDA);
+        see :mod:`nnscratch.backend.staging`."""
+        from .staging import stager_for
+        return stager_for(self)
+
+    def synchronize(self):
+        """Wait until the device has finished the work queued so far."""
+        ADAPTERS[self.name].synchronize(self)
+
+    def memory_info(self):
+        """``(free_bytes, total_bytes)`` of the device, or None if unknown. Free
+        counts what the allocator caches but does not use (CuPy's memory pool,
+        torch's reserved-but-free memory) and, on the host, ``MemAvailable``."""
+        return ADAPTERS[self.name].memory_info(self)
+
+    def owns(self, x):
+        """True when ``x`` is an array of this backend's library and device."""
+        try:
+            xp = array_api_compat.array_namespace(x)
+        except TypeError:
+            return False
+        return xp is self.xp and str(array_api_compat.device(x)) == str(self.device)
+
+    def describe(self):
+        """One human line: library, version, device."""
+        version = getattr(self._lib, "__version__", "?")
+        return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
+
+
+def on_device(function):
+    """Run ``function(obj, ...)`` inside ``obj.backend.activate()``, where ``obj`` is
+    a Network (or anything with a ``backend``): the one way nnscratch enters a device."""
+    @functools.wraps(function)
+    def wrapper(obj, *args, **kwargs):
+        with obj.backend.activate():
+            return function(obj, *args, **kwargs)
+    return wrapper
+
+
+# ---------------------------------------------------------------- selection
+
+def parse(spec):
+    """Split ``"torch:cuda:1"`` into ``("torch", "cuda:1")``."""
+    name, _, device = str(spec).strip().partition(":")
+    name = name.lower().replace("-", "_")
+    if name == "strict":
+        name = "array_api_strict"
+    return name, (device or None)
+
+
+@functools.lru_cache(maxsize=None)
+def _make(name, device, dtype):
+    if name == "auto":
+        return _auto(dtype)
+    return Backend(name, device, dtype)
+
+
+def _auto(dtype):
+    try:
+        return Backend("cupy", None, dtype)
+    except BackendUnavailableError:
+        return Backend("numpy", None, dtype)
+
+
+def get_backend(spec=None, *, dtype=None):
+    """Resolve a backend: ``spec`` > ``use_backend`` block > ``$NNSCRATCH_BACKEND`` > auto.
+
+    Parameters
+    ----------
+    spec : str, Backend or None
+        ``"numpy"``, ``"cupy:1"``, ``"torch:cuda"``, ``"array_api_strict:device1"``, ``"auto"``.
+    dtype : {"float32", "float64"} or None
+        Default float dtype; None keeps the chosen backend's (float32 unless set).
+    """
+    if spec is None:
+        spec = _current.get() or os.environ.get("NNSCRATCH_BACKEND") or "auto"
+    if isinstance(spec, Backend):
+        return spec.with_dtype(dtype)
+    if not isinstance(spec, str):
+        raise ConfigError(f"backend must be a name like 'numpy' or 'cupy:0', or a Backend; got {type(spec).__name__}.")
+    name, device = parse(spec)
+    if name not in NAMES + ("auto",):
+        raise unknown_name("backend", name, NAMES + ("auto",))
+    if dtype is not None and dtype not in DTYPES:
+        raise unknown_name("dtype", dtype, DTYPES)
+    return _make(name, device, dtype or "float32")
+
+
+@contextlib.contextmanager
+def use_backend(spec, *, dtype=None):
+    """Make ``spec`` the default backend inside a ``with`` block.
+
+    >>> with use_backend("numpy"):
+    ...     net = Network.from_sizes(2, 4, 1)
+    """
+    backend = get_backend(spec, dtype=dtype)
+    token = _current.set(backend)
+    try:
+        yield backend
+    finally:
+        _current.reset(token)
+
+
+def backend_of(x):
+    """The backend (library and device) an existing array lives on."""
+    try:
+        xp = array_api_compat.array_namespace(x)
+    except TypeError:
+        raise ConfigError(f"Expected an array, got {type(x).__name__}.") from None
+    for name in NAMES:
+        if getattr(array_api_compat, f"is_{name}_namespace")(xp):
+            device = array_api_compat.device(x)
+            suffix = {"numpy": "", "cupy": f":{getattr(device, 'id', '')}", "torch": f":{device}",
+                      "array_api_strict": f":{getattr(device, '_device', '')}"}[name]
+            return get_backend(name + suffix)
+    raise ConfigError(f"Arrays of {xp.__name__} are not supported; use NumPy, CuPy, PyTorch or array-api-strict.")
+
+
+# ---------------------------------------------------------------- discovery
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """What ``available_backends()`` reports for one library."""
+    name: str
+    installed: bool
+    usable: bool
+    devices: tuple = ()
+    version: str = ""
+    reason: str = ""
+
+
+def available_backends():
+    """Every known backend: installed or not, usable or not (and why), devices."""
+    return [_probe(name) for name in NAMES]
+
+
+def _probe(name):
+    try:
+        lib = import_library(name)
+    except BackendUnavailableError as exc:
+        return BackendInfo(name, False, False, reason=str(exc))
+    version = getattr(lib, "__version__", "")
+    try:
+        devices = DEVICE_LISTS[name](lib)
+    except BackendUnavailableError as exc:
+        return BackendInfo(name, True, False, version=version, reason=str(exc))
+    return BackendInfo(name, True, True, tuple(devices), version)
+
+
+# ---------------------------------------------------------------- randomness
+
+def host_rng(seed):
+    """The host random generator every draw comes from (weights, shuffling)."""
+    return np.random.default_rng(seed)
+
+
+def new_seed():
+    """A fresh seed for a network built without one (recorded, so runs can be repeated)."""
+    return int(np.random.SeedSequence().entropy % 2**32)

@@ -1,0 +1,10 @@
+"""The ``nnscratch`` command line: a leaf that parses, calls the library and prints.
+
+Nothing in the library imports it. ``app.main`` builds the parser from one module per
+command (``train``, ``inspect`` for evaluate/predict, ``info``, ``export``, ``plot``,
+``bench``); ``app`` holds ``main``; ``options``, ``tables``, ``checks`` and ``progress`` are shared pieces.
+"""
+
+from .app import main
+
+__all__ = ["main"]

@@ -1,0 +1,92 @@
+"""The ``nnscratch`` command: ``train``, ``evaluate``, ``predict``, ``info`` (and plug-ins).
+
+Every subcommand lives in a module with a ``register(subparsers)`` function
+that adds its parser and sets ``func`` (``args -> exit code``)::
+
+    def register(subparsers):
+        p = subparsers.add_parser("plot", help="...", description="...")
+        p.add_argument(...)
+        p.set_defaults(func=run)
+
+Every module in :data:`COMMANDS` registers its subcommands with ``register``;
+modules that need optional packages (matplotlib, torch) import them only when
+their command runs, so every command is always listed.
+
+Errors a user can cause (bad option value, missing file, a dataset that cannot
+be found, a model that does not fit the data) print one line on stderr and
+exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+import argparse
+import importlib
+import sys
+
+from ..errors import NNScratchError
+
+COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
+            "nnscratch.cli.plot", "nnscratch.cli.bench")
+USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
+
+
+class UsageError(Exception):
+    """A command-line mistake: printed as one line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (plus where to get help)."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def build_parser():
+    """The full parser with every registered subcommand."""
+    parser = Parser(prog="nnscratch", description="Train, evaluate and use small neural "
+                    "networks written from scratch (NumPy, CuPy, PyTorch, array-api-strict).")
+    parser.add_argument("--version", action="version", version=f"nnscratch {_version()}")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv=None):
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("nnscratch: interrupted", file=sys.stderr)
+        return 130
+    except (UsageError, *USER_ERRORS) as exc:
+        if debug:
+            raise
+        from ..distributed import report_error
+        report_error(one_line(exc), exc)  # one line; under mpiexec also ends the other ranks
+        return 2
+
+
+def one_line(exc):
+    """``error: <message>`` on one line; the exception type when it adds information."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, UsageError):
+        return text
+    if isinstance(exc, NNScratchError) or isinstance(exc, FileNotFoundError):
+        return f"error: {text}"
+    return f"error: {type(exc).__name__}: {text} (run with --debug for the traceback)"
+
+
+def _version():
+    try:
+        from .. import __version__
+        return __version__
+    except ImportError:
+        return "unknown"

@@ -1,0 +1,189 @@
+"""``nnscratch evaluate`` and ``nnscratch predict``: use a saved model."""
+
+import json
+import pathlib
+
+import numpy as np
+
+from . import tables
+from .options import add_backend_options, add_dataset_options, fits, load_data, model_dataset
+
+
+def register(subparsers):
+    p = subparsers.add_parser(
+        "evaluate", help="loss, accuracy, per-class precision/recall and confusion matrix",
+        description="Evaluate a saved model on a dataset's test split (or --split train).")
+    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
+    add_dataset_options(p, from_model=True)
+    p.add_argument("--split", choices=("test", "train"), default="test")
+    p.add_argument("--json", action="store_true", help="print one JSON line")
+    add_backend_options(p)
+    p.set_defaults(func=run_evaluate)
+
+    p = subparsers.add_parser(
+        "predict", help="classify images (PNG/JPEG), .npy arrays or CSV rows",
+        description="Print the predicted class and its probability for every input. Images are "
+        "made MNIST-like first: grey, inverted if the background is light, cropped to the ink and "
+        "centred in 28x28 (needs Pillow). A .npy holds one input or rows of inputs; a CSV holds "
+        "one input per row (a header line and a leading label column are skipped). Values above "
+        "1 are taken as 0..255 grey levels and divided by 255.")
+    p.add_argument("model")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
+    p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
+                   "e.g. fashion-mnist (default: the class names the model remembers)")
+    p.add_argument("--json", action="store_true", help="print one JSON line per input row")
+    add_backend_options(p)
+    p.set_defaults(func=run_predict)
+
+
+def load_model(args):
+    from ..models.network import Network
+    if not pathlib.Path(args.model).is_file():
+        raise FileNotFoundError(f"model file {args.model} does not exist; train one with "
+                                "`nnscratch train --out MODEL.npz`.")
+    return Network.load(args.model, backend=args.backend, dtype=args.dtype)
+
+
+# ---------------------------------------------------------------- evaluate
+
+def run_evaluate(args):
+    net = load_model(args)
+    model_dataset(args, net)
+    data = load_data(args)
+    fits(net, data, args.model)
+    if tables.is_regression(data) or net.metadata.get("task") == "regression":
+        return tables.evaluate_table(args, net, data)
+    X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    X = tables.standardize_for(net, X)
+    scores = net.evaluate(X, y)
+    predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
+    k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
+    matrix = confusion_matrix(y, predicted, k)
+    if args.json:
+        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
+                          "samples": len(y), **scores, "confusion_matrix": matrix.tolist()}))
+        return 0
+    from ..models.summary import architecture
+    print(f"{args.model}: {architecture(net)} on {net.backend}")
+    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, "
+          f"accuracy {scores['accuracy']:.2%}\n")
+    names = data.class_names or tuple(str(i) for i in range(k))
+    print(per_class_table(matrix, names))
+    print("\nconfusion matrix (rows: true class, columns: predicted class)")
+    print(matrix_text(matrix))
+    return 0
+
+
+def confusion_matrix(y_true, y_pred, k):
+    """``m[i, j]`` = number of samples of class i predicted as j."""
+    m = np.zeros((k, k), dtype=np.int64)
+    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return m
+
+
+def per_class_table(m, names):
+    predicted, actual = m.sum(axis=0), m.sum(axis=1)
+    width = max(5, *(len(n) for n in names))
+    lines = [f"{'class':<{width}}  precision  recall  support"]
+    for i, name in enumerate(names[:len(m)]):
+        precision = m[i, i] / predicted[i] if predicted[i] else float("nan")
+        recall = m[i, i] / actual[i] if actual[i] else float("nan")
+        lines.append(f"{name:<{width}}  {precision:>9.1%}  {recall:>6.1%}  {actual[i]:>7}")
+    return "\n".join(lines)
+
+
+def matrix_text(m):
+    width = max(4, len(str(m.max())) + 1)
+    lines = [" " * 4 + "".join(f"{j:>{width}}" for j in range(len(m)))]
+    lines += [f"{i:>3} " + "".join(f"{v:>{width}}" for v in row) for i, row in enumerate(m)]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- predict
+
+def run_predict(args):
+    net = load_model(args)
+    if tables.is_table_model(net):
+        return tables.predict_table(args, net)
+    names = class_names(args.classes, net)
+    for path in args.inputs:
+        X, notes = read_inputs(path, net.n_inputs)
+        proba = net.backend.to_numpy(net.predict_proba(X))
+        for i, p in enumerate(proba):
+            label, confidence = top_class(p)
+            where = path if len(proba) == 1 else f"{path}[{i}]"
+            name = names[label] if label < len(names) else str(label)
+            if args.json:
+                print(json.dumps({"input": where, "class": label, "name": name,
+                                  "probability": confidence}))
+            else:
+                print(f"{where}: {name} (probability {confidence:.3f})")
+        if notes and not args.json:
+            print(f"  ({'; '.join(notes)})")
+    return 0
+
+
+def top_class(p):
+    """(class, probability) from one row of outputs (one sigmoid output: p > 0.5)."""
+    if len(p) == 1:
+        return int(p[0] > 0.5), float(max(p[0], 1 - p[0]))
+    return int(np.argmax(p)), float(np.max(p))
+
+
+def class_names(dataset, net=None):
+    """Names from ``--classes DATASET``, else those the model remembers, else none."""
+    if not dataset:
+        remembered = ((getattr(net, "metadata", None) or {}).get("dataset") or {})
+        return tuple(remembered.get("class_names") or ())
+    from ..datasets.fetch import SOURCES
+    if dataset not in SOURCES:
+        from ..errors import unknown_name
+        raise unknown_name("--classes dataset", dataset, SOURCES)
+    return SOURCES[dataset].class_names
+
+
+def read_inputs(path, n_inputs):
+    """Rows of ``n_inputs`` float32 values from an image, .npy or .csv, and notes."""
+    from ..errors import DataFormatError, ShapeError
+    suffix = pathlib.Path(path).suffix.lower()
+    if not pathlib.Path(path).is_file():
+        raise FileNotFoundError(f"input file {path} does not exist.")
+    if suffix == ".npy":
+        X, notes = np.load(path, allow_pickle=False), []
+    elif suffix in (".csv", ".txt"):
+        X, notes = read_csv_rows(path, n_inputs), []
+    elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+        if n_inputs != 784:
+            raise ShapeError(f"{path}: images need a model with 784 (28x28) inputs; this one has {n_inputs}.")
+        from ..datasets.images import load_digit_image
+        X, notes = load_digit_image(path)
+    else:
+        raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; "
+                              "use .png/.jpg, .npy or .csv.")
+    return as_rows(path, X, n_inputs, notes)
+
+
+def as_rows(path, X, n_inputs, notes):
+    from ..errors import ShapeError
+    X = np.asarray(X, dtype=np.float32)
+    if X.size % n_inputs or X.size == 0:
+        raise ShapeError(f"{path}: {X.shape} values do not make rows of {n_inputs} inputs "
+                         "(the model's input size).")
+    X = X.reshape(-1, n_inputs)
+    if n_inputs == 784 and X.max() > 1.0:
+        X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
+    return X, notes
+
+
+def read_csv_rows(path, n_inputs):
+    from ..errors import DataFormatError
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().split(",")[0].strip()
+    skip = 0 if first.lstrip("-").replace(".", "", 1).isdigit() else 1
+    try:
+        X = np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float32, ndmin=2)
+    except ValueError as exc:
+        raise DataFormatError(f"{path}: not a CSV of numbers ({exc}).") from None
+    if X.shape[1] == n_inputs + 1:
+        X = X[:, 1:]
+    return X

@@ -1,0 +1,232 @@
+"""Command-line pieces for tables and learning-rate schedules, hooked into train/evaluate/predict.
+
+Tables (``--dataset csv:PATH``, ``npz:PATH``, ``npy:X.npy,y.npy``): ``--target``,
+``--task``, ``--test-fraction``; features standardised on the training split
+with the figures saved in the model's metadata (with the class names, the
+task, the feature and target names), so ``evaluate`` and ``predict`` scale
+raw rows the same way and print class names. Regression reports RMSE, MAE
+and R^2. Schedules: ``--schedule``, ``--warmup``, ``--step-size``,
+``--gamma``, ``--min-lr``, ``--clip-norm``, ``--plateau``.
+"""
+
+import dataclasses
+import json
+import math
+
+import numpy as np
+
+from ..saving.standardizer import standardize_for
+
+SCHEDULES = ("constant", "step", "exponential", "cosine", "inverse_time")
+
+
+def add_table_options(parser):
+    group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
+    group.add_argument("--target", metavar="NAME|INDEX", help="the target column (default: one named "
+                       "label/target/class/y, else the first of a 785-column digit CSV, else the last)")
+    group.add_argument("--task", choices=("classification", "regression"), help="default: regression for a "
+                       "target with fractional values or more than 50 distinct values, else classification")
+    group.add_argument("--test-fraction", type=float, default=0.2, metavar="F", help="share of a table held "
+                       "out (seeded, stratified for classes) as the test split when it has none (default 0.2)")
+
+
+def table_options(args):
+    """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags."""
+    from ..errors import ConfigError
+    fraction = getattr(args, "test_fraction", 0.2)
+    if not 0 < fraction < 1:
+        raise ConfigError(f"--test-fraction must be a fraction in (0, 1); received {fraction}.")
+    return {"target": getattr(args, "target", None), "task": getattr(args, "task", None), "test_fraction": fraction}
+
+
+def add_schedule_options(parser):
+    group = parser.add_argument_group("learning-rate schedule and clipping")
+    group.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule over the run "
+                       "(default constant; --decay alone is inverse_time: lr / (1 + decay * step))")
+    group.add_argument("--warmup", type=float, default=0.0, metavar="EPOCHS",
+                       help="linear warm-up over this many epochs (default 0)")
+    group.add_argument("--step-size", type=float, default=None, metavar="EPOCHS",
+                       help="step: multiply the rate by --gamma every EPOCHS (default: a third of the run)")
+    group.add_argument("--gamma", type=float, default=None, help="step/exponential: factor per --step-size "
+                       "epochs (step, default 0.1) or per epoch (exponential, default 0.9)")
+    group.add_argument("--min-lr", type=float, default=0.0, help="cosine: the final rate (default 0)")
+    group.add_argument("--clip-norm", type=float, metavar="MAX", help="clip the gradients to this global norm")
+    group.add_argument("--plateau", type=int, metavar="PATIENCE", help="halve the rate when the validation "
+                       "loss (training loss without validation) has not improved for PATIENCE epochs")
+
+
+def schedule_for(args, lr, decay, epochs, batches):
+    """The learning rate (a float) or Schedule the schedule flags ask for; epochs become steps."""
+    from ..errors import ConfigError
+    from ..optim.schedules import get_schedule
+    name = getattr(args, "schedule", None) or ("inverse_time" if decay else "constant")
+    warmup = round(getattr(args, "warmup", 0.0) * batches)
+    if name in ("constant", "inverse_time") and not warmup:
+        return lr  # a plain rate (with --decay: the optimizer's own inverse-time shorthand)
+    if decay and name != "inverse_time":
+        raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}.")
+    options = {"lr": lr, "warmup": warmup}
+    if name == "inverse_time":
+        options["decay"] = decay
+    elif name == "step":
+        step = args.step_size if args.step_size else max(epochs / 3, 1)
+        options.update(step_size=max(1, round(step * batches)), gamma=0.1 if args.gamma is None else args.gamma)
+    elif name == "exponential":
+        options.update(gamma=0.9 if args.gamma is None else args.gamma, every=batches)
+    elif name == "cosine":
+        options.update(total=epochs * batches, min_lr=args.min_lr)
+    return get_schedule(name, **options)
+
+
+def training_options(args, cfg, options, batches):
+    """``fit`` options with the optimizer built from the schedule flags, clipping and the plateau callback."""
+    from ..training.callbacks import ReduceLROnPlateau
+    from ..optim.optimizers import get_optimizer
+    lr = schedule_for(args, cfg["lr"], cfg["decay"], cfg["epochs"], batches)
+    decay = 0.0 if not isinstance(lr, float) else cfg["decay"]
+    opt = get_optimizer(args.optimizer, lr=lr, decay=decay, clip_norm=getattr(args, "clip_norm", None))
+    callbacks = list(options.get("callbacks") or [])
+    if getattr(args, "plateau", None):
+        monitor = "val_loss" if options.get("validation_data") is not None else "loss"
+        callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=args.plateau))
+    return dict(options, optimizer=opt, callbacks=callbacks)
+
+
+# ---------------------------------------------------------------- train
+
+def is_table(data):
+    return getattr(data, "standardize", False)
+
+
+def is_regression(data):
+    return getattr(data, "task", None) == "regression"
+
+
+def table_defaults(data, base):
+    """Defaults for a table: a small MLP, Adam at 3e-3, batches of 32, about 1,000 steps (20..300 epochs)."""
+    if not is_table(data):
+        return base
+    batches = math.ceil(len(data.X_train) / 32)
+    return dict(hidden=(64, 64), epochs=int(min(300, max(20, math.ceil(1000 / batches)))), batch_size=32,
+                lr=3e-3, decay=0.0, augment=0)
+
+
+def prepare_training(data):
+    """``(data with standardised features, metadata for the model)``; images pass through unchanged."""
+    if not is_table(data):
+        return data, {}
+    from ..saving.standardizer import Standardizer
+    scaler = Standardizer().fit(data.X_train)
+    scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train), X_test=scaler.transform(data.X_test))
+    metadata = {"task": data.task, "class_names": list(data.class_names), "target": data.target_name,
+                "features": list(data.feature_names), "standardize": scaler.to_metadata()}
+    return scaled, metadata
+
+
+def print_notes(data, options=None):
+    """The table's notes (target, task, test split), the schedule and clipping, one indented line each."""
+    notes = list(getattr(data, "notes", ()))
+    opt = (options or {}).get("optimizer")
+    if opt is not None and opt.get_config()["lr"] != opt.lr:  # a schedule beyond lr and decay
+        notes.append(f"learning rate: {opt.schedule!r} (in steps)")
+    if opt is not None and opt.clip_norm is not None:
+        notes.append(f"gradients clipped to global norm {opt.clip_norm:g}")
+    for c in (options or {}).get("callbacks") or []:
+        if type(c).__name__ == "ReduceLROnPlateau":
+            notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
+    for note in notes:
+        print(f"  {note}")
+
+
+def test_scores(net, data, test):
+    """``test`` plus rmse, mae and r2 for a regression (on the standardised test features)."""
+    if not is_regression(data):
+        return test
+    from ..metrics import regression_scores
+    out = net.backend.to_numpy(net.forward(data.X_test))
+    return {**test, **regression_scores(np.asarray(data.y_test, dtype=np.float64), out.astype(np.float64))}
+
+
+def score_text(test):
+    """The one-line test figure: accuracy, or RMSE/MAE/R^2 for a regression."""
+    if "r2" in test:
+        return f"test RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R^2 {test['r2']:.3f}"
+    acc = test.get("accuracy")
+    return f"test accuracy {acc:.2%}" if acc is not None else f"test loss {test['loss']:.4f}"
+
+
+def json_scores(test):
+    return {k: test[k] for k in ("rmse", "mae", "r2") if k in test}
+
+
+# ---------------------------------------------------------------- evaluate and predict
+
+def is_table_model(net):
+    return "standardize" in (getattr(net, "metadata", None) or {}) or net.metadata.get("task") == "regression"
+
+
+def evaluate_table(args, net, data):
+    """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2."""
+    from ..metrics import regression_scores
+    X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    X = standardize_for(net, X)
+    scores = net.evaluate(X, y)
+    out = net.backend.to_numpy(net.forward(X)).astype(np.float64)
+    scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
+    if args.json:
+        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
+                          **scores}))
+        return 0
+    from ..models.summary import architecture
+    print(f"{args.model}: {architecture(net)} on {net.backend}")
+    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, RMSE "
+          f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {scores['r2']:.3f}")
+    return 0
+
+
+def table_rows(path, net):
+    """Feature rows of a CSV for a table model: the model's feature columns by name when the
+    file has a header with them, else every column (the target column dropped if present)."""
+    from ..datasets.tables import _features, _split_header, read_rows
+    from ..errors import ShapeError
+    meta = net.metadata
+    names, data, header = _split_header(path, read_rows(path))
+    features, n = meta.get("features") or [], net.n_inputs
+    if header and features and set(features) <= set(names):
+        columns = [names.index(f) for f in features]
+    elif len(names) == n:
+        columns = list(range(n))
+    elif len(names) == n + 1 and header and meta.get("target") in names:
+        columns = [j for j in range(len(names)) if names[j] != meta["target"]]
+    else:
+        raise ShapeError(f"{path}: {len(names)} columns, but the model takes {n} features"
+                         f"{' (' + ', '.join(features) + ')' if features else ''}; pass rows of those columns.")
+    return _features(path, names, data, columns)
+
+
+def predict_table(args, net):
+    """``nnscratch predict`` for a table model: class names or regression values per row."""
+    meta = net.metadata
+    names = meta.get("class_names") or []
+    for path in args.inputs:
+        X = np.load(path, allow_pickle=False).reshape(-1, net.n_inputs) if str(path).endswith(".npy") \
+            else table_rows(path, net)
+        out = net.backend.to_numpy(net.forward(standardize_for(net, X))).astype(np.float64)
+        for i, row in enumerate(out):
+            where = path if len(out) == 1 else f"{path}[{i}]"
+            print(_prediction(where, row, meta.get("task"), names, args.json))
+    return 0
+
+
+def _prediction(where, row, task, names, as_json):
+    if task == "regression":
+        values = [float(v) for v in row]
+        if as_json:
+            return json.dumps({"input": where, "value": values[0] if len(values) == 1 else values})
+        return f"{where}: {', '.join(f'{v:.6g}' for v in values)}"
+    label = int(row[0] > 0.5) if len(row) == 1 else int(np.argmax(row))
+    p = float(max(row[0], 1 - row[0])) if len(row) == 1 else float(np.max(row))
+    name = names[label] if label < len(names) else str(label)
+    if as_json:
+        return json.dumps({"input": where, "class": label, "name": name, "probability": p})
+    return f"{where}: {name} (probability {p:.3f})"

@@ -1,0 +1,57 @@
+"""Checks on the layers a Network is built from, before anything is built.
+
+A layer object keeps its own weights and cached inputs, so it appears once in
+one network; a softmax over one unit is refused; the input shape comes from
+the caller or the first layer that fixes it.
+"""
+
+from ..errors import ConfigError
+from .activations import Softmax
+from .base import Layer
+
+
+def check_layers(layers, network):
+    layers = list(layers) if isinstance(layers, (list, tuple)) else None
+    if not layers or not all(isinstance(layer, Layer) for layer in layers):
+        raise ConfigError("Network expects a non-empty list of layers such as "
+                          "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()].")
+    first = {}
+    for index, layer in enumerate(layers):
+        if id(layer) in first:
+            raise ConfigError(f"Layer {index} ({layer!r}) is the same object as layer {first[id(layer)]}; a layer "
+                              f"keeps its own weights and cached inputs, so it can appear only once. Create a "
+                              f"new one for each place, e.g. {type(layer).__name__}(...), or use copy.deepcopy(layer) "
+                              f"before it goes into a network.")
+        first[id(layer)] = index
+        owner = layer._network() if layer._network is not None else None
+        if owner is not None and owner is not network:
+            raise ConfigError(f"Layer {index} ({layer!r}) already belongs to another Network; building it again "
+                              f"would re-initialise that network's weights. Create new layers for this network, "
+                              f"or copy the whole network with net.to() / Network.from_config(net.get_config()).")
+    return layers
+
+
+def refuse_one_unit_softmax(layers, input_shape):
+    """A softmax over one unit is always 1: nothing could be learned through it."""
+    shape = tuple(input_shape)
+    for index, layer in enumerate(layers):
+        if isinstance(layer, Softmax) and shape == (1,):
+            raise ConfigError(f"Layer {index} is a Softmax over a single unit, whose output is always 1, so "
+                              f"nothing would be learned. For two classes end with one Sigmoid unit and "
+                              f"loss='binary_cross_entropy' (Network.from_sizes(..., 1) does this), or use "
+                              f"two output units with Softmax.")
+        shape = layer.output_shape(shape)
+
+
+def input_shape_of(layers, given):
+    """The per-sample input shape: ``given``, else the first fixed ``Layer.input_shape``."""
+    if given is not None:
+        shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
+        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+            raise ConfigError(f"input_shape must be a tuple of positive integers such as (1, 28, 28) or (784,); "
+                              f"got {given!r}.")
+        return shape
+    for layer in layers:
+        if layer.input_shape is not None:
+            return tuple(layer.input_shape)
+    raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. Network(layers, input_shape=(784,)).")

@@ -1,0 +1,106 @@
+"""Weight initialisers, drawn on the host and moved to the device once.
+
+Every initialiser draws from a ``numpy.random.Generator`` seeded by the
+network, so the same seed gives the same starting weights on every backend.
+An initialiser is called as ``init(rng, n_in, n_out)`` and returns the
+weight matrix ``(n_in, n_out)`` as a float64 NumPy array and the bias vector
+``(n_out,)`` or None for zeros; the layer casts them to its dtype on its device.
+"""
+
+import math
+
+from ..errors import ConfigError, unknown_name
+
+
+class Initializer:
+    """Base: zero biases, weights from :meth:`weights`."""
+
+    name = "?"
+
+    def __call__(self, rng, n_in, n_out):
+        return self.weights(rng, n_in, n_out), None
+
+    def weights(self, rng, n_in, n_out):
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name}
+
+
+class Uniform(Initializer):
+    """``U(-limit, limit)`` for the weights, and for the biases too when
+    ``biases=True`` (seed 000 draws both from ``U(-0.05, 0.05)``)."""
+
+    name = "uniform"
+
+    def __init__(self, limit=0.05, biases=False):
+        if not limit > 0:
+            raise ConfigError(f"Uniform limit must be positive; got {limit}.")
+        self.limit, self.biases = float(limit), bool(biases)
+
+    def __call__(self, rng, n_in, n_out):
+        w = self.weights(rng, n_in, n_out)
+        b = rng.uniform(-self.limit, self.limit, size=n_out) if self.biases else None
+        return w, b
+
+    def weights(self, rng, n_in, n_out):
+        return rng.uniform(-self.limit, self.limit, size=(n_in, n_out))
+
+    def get_config(self):
+        return {"name": self.name, "limit": self.limit, "biases": self.biases}
+
+
+class Normal(Initializer):
+    """``N(0, std**2)``; ``std=1`` is seed 004's ``np.random.randn``."""
+
+    name = "normal"
+
+    def __init__(self, std=1.0):
+        if not std > 0:
+            raise ConfigError(f"Normal std must be positive; got {std}.")
+        self.std = float(std)
+
+    def weights(self, rng, n_in, n_out):
+        return rng.normal(0.0, self.std, size=(n_in, n_out))
+
+    def get_config(self):
+        return {"name": self.name, "std": self.std}
+
+
+class Glorot(Initializer):
+    """Glorot/Xavier uniform: ``U(-a, a)``, ``a = sqrt(6 / (n_in + n_out))``."""
+
+    name = "glorot"
+
+    def weights(self, rng, n_in, n_out):
+        limit = math.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-limit, limit, size=(n_in, n_out))
+
+
+class He(Initializer):
+    """He normal: ``N(0, 2 / n_in)``, for ReLU layers."""
+
+    name = "he"
+
+    def weights(self, rng, n_in, n_out):
+        return rng.normal(0.0, math.sqrt(2.0 / n_in), size=(n_in, n_out))
+
+
+INITIALIZERS = {"uniform": Uniform, "normal": Normal, "glorot": Glorot, "xavier": Glorot, "he": He}
+
+
+def get_initializer(spec):
+    """An initialiser from a name, a config dict, or an Initializer (returned as is)."""
+    if isinstance(spec, Initializer) or (callable(spec) and not isinstance(spec, (str, dict))):
+        return spec
+    if isinstance(spec, dict):
+        options = {k: v for k, v in spec.items() if k != "name"}
+        return _lookup(spec.get("name"))(**options)
+    return _lookup(spec)()
+
+
+def _lookup(name):
+    key = str(name).lower()
+    if key not in INITIALIZERS:
+        raise unknown_name("initializer", name, INITIALIZERS)
+    return INITIALIZERS[key]

@@ -1,0 +1,359 @@
+"""Network: a stack of layers on one backend, with forward, backward and training.
+
+Build one from layer sizes, like the seeds' ``ANN(*layers)``::
+
+    net = Network.from_sizes(784, 128, 64, 10, hidden="relu", output="softmax", seed=0)
+
+or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
+
+    net = Network([Dense(784, 128), ReLU(), Dense(128, 10), Softmax()], seed=0)
+"""
+
+import math
+import weakref
+
+from ..saving import serialize
+from ..training import streaming, loop as train
+from .. import testing
+from .. import validation
+from ..backend.core import Backend, get_backend, host_rng, new_seed, on_device
+from ..errors import ConfigError, ShapeError
+from ..layers.initializers import Glorot, He, get_initializer
+from ..layers import (AvgPool2D, Dense, Identity, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, get_activation,
+                      layer_from_config)
+from ..losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
+from ..backend.kernels import Kernels
+from .params import ParameterBuffer
+from ..training.step import predicted_labels
+from .summary import not_an_mlp, summary_text, unflat_layers
+from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
+from .task import binary_threshold, check_loss_fits, check_task, derive_task
+
+
+class Network:
+    """A feed-forward network: a stack of layers trained end to end (an MLP, a CNN, ...).
+
+    Parameters
+    ----------
+    layers : list of Layer
+        Layers applied in order: ``Dense``, activations, ``Conv2D``, pooling,
+        ``Flatten``/``Reshape``, ``BatchNorm``, ``Dropout``.
+    init : str, dict or Initializer, optional
+        Weight initialiser for every Dense layer that has none of its own.
+        Default: He for a Dense followed by ReLU/LeakyReLU, Glorot otherwise.
+    seed : int, optional
+        Seeds the host RNG that draws the initial weights and the shuffling
+        order: the same seed gives the same run on every backend.
+    backend : str or Backend, optional
+        See :func:`nnscratch.get_backend`.
+    dtype : {"float32", "float64"}, optional
+    input_shape : tuple of int, optional
+        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first
+        layer with a fixed input requires (``(n_in,)`` for a Dense).
+    metadata : dict, optional
+        JSON-able facts about the model (dataset name, class names, ...),
+        saved with it and restored by :meth:`load`.
+
+    A layer object belongs to one network and appears in it once (it keeps its
+    own weights and cached inputs): a repeated or already-used layer is a
+    ConfigError. Copy a whole network with :meth:`to`.
+
+    Attributes
+    ----------
+    task : {"multiclass", "binary", "regression"}
+        What :meth:`predict` returns and whether accuracy is reported; see
+        :mod:`nnscratch.models.task`. Derived from the output layer until :meth:`fit`
+        fixes it from the loss it trains with; saved with the model.
+    """
+
+    def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None, input_shape=None,
+                 metadata=None):
+        self.layers = check_layers(layers, self)
+        self.input_shape = input_shape_of(self.layers, input_shape)
+        self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
+        refuse_one_unit_softmax(self.layers, self.input_shape)
+        self._task, self._fit_loss = None, None
+        self.metadata = dict(metadata or {})
+        self.backend = get_backend(backend, dtype=dtype)
+        self.xp, self.dtype = self.backend.xp, self.backend.dtype
+        self.seed = new_seed() if seed is None else seed
+        self.rng = host_rng(self.seed)
+        self.init = None if init is None else get_initializer(init)
+        self.optimizer, self.stop_training = None, False
+        with self.backend.activate():
+            for index, layer in enumerate(self.layers):
+                layer.build(self.backend, self.rng, self._default_init(index), index)
+            if not self.parameters():
+                raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
+            # Every parameter and gradient as a view into one flat array each (None where views cannot be).
+            self.parameter_buffer = ParameterBuffer.adopt(self.parameters(), Kernels(self.backend))
+        owner = weakref.ref(self)
+        for layer in self.layers:
+            layer._network = owner
+
+    @classmethod
+    def from_sizes(cls, *sizes, hidden="relu", output="auto", **options):
+        """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
+        ``hidden`` after each but the last, ``output`` after the last.
+
+        ``output="auto"`` (default): Softmax over several outputs (multiclass),
+        Sigmoid on one output (binary classification); ``None`` or "identity"
+        for raw outputs (regression)."""
+        if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+            sizes = tuple(sizes[0])
+        if len(sizes) < 2:
+            raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
+        if isinstance(output, str) and output.lower() == "auto":
+            output = "sigmoid" if sizes[-1] == 1 else "softmax"
+        get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            last = i == len(sizes) - 2
+            layers += [Dense(n_in, n_out), get_activation((output or "identity") if last else hidden)]
+        return cls(layers, **options)
+
+    def _default_init(self, index):
+        """He for a layer whose outputs reach a ReLU (pooling in between does not count: max-pooling
+        and ReLU commute), else Glorot."""
+        if self.init is not None:
+            return self.init
+        after = (layer for layer in self.layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D)))
+        following = next(after, None)
+        return He() if isinstance(following, (ReLU, LeakyReLU)) else Glorot()
+
+    # ------------------------------------------------------------ structure
+    @property
+    def dense_layers(self):
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    @property
+    def sizes(self):
+        """An MLP's widths: inputs, then each Dense layer's outputs, e.g. ``(784, 128, 10)``.
+        A network whose layers work on images (convolution, pooling) has none: it raises a
+        ConfigError; see :attr:`output_shapes` and :meth:`summary`."""
+        unflat = unflat_layers(self)
+        if unflat:
+            raise not_an_mlp(unflat)
+        return (self.n_inputs,) + tuple(layer.n_out for layer in self.dense_layers)
+
+    @property
+    def is_mlp(self):
+        """True when every layer but Flatten/Reshape receives flat samples: then :attr:`sizes` describes it."""
+        return not unflat_layers(self)
+
+    @property
+    def output_shapes(self):
+        """Per-sample output shape of every layer, in order: no batch axis, None for a size
+        known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
+        return tuple(self._shapes(self.input_shape))
+
+    def summary(self, print_fn=print):
+        """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
+        print_fn(summary_text(self))
+
+    @property
+    def n_inputs(self):
+        """Features per sample: the product of :attr:`input_shape` (None if a size is open)."""
+        return None if None in self.input_shape else math.prod(self.input_shape)
+
+    @property
+    def n_outputs(self):
+        return self.output_shape[-1]
+
+    def shape_after(self, input_shape, error=ShapeError):
+        """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
+        a mismatch raises ``error`` naming the layer and the fix."""
+        shapes = tuple(self._shapes(tuple(input_shape), error))
+        return shapes[-1] if shapes else tuple(input_shape)
+
+    def _shapes(self, shape, error=ShapeError):
+        """Each layer's per-sample output shape in turn, from input ``shape``."""
+        for index, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape)
+            except ShapeError as exc:
+                if error is ShapeError:
+                    raise
+                raise error(f"Layer sizes do not chain at layer {index}: {exc}") from None
+            yield shape
+
+    def parameters(self):
+        """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
+        return [p for layer in self.layers for p in layer.params]
+
+    def buffers(self):
+        """Every non-trained array the predictions depend on (BatchNorm's running statistics),
+        in layer order: "1.running_mean", "1.running_var", ..."""
+        return [b for layer in self.layers for b in getattr(layer, "buffers", ())]
+
+    def __repr__(self):
+        body = ", ".join(repr(layer) for layer in self.layers)
+        return f"Network([{body}], backend={str(self.backend)!r}, dtype={self.backend.dtype_name!r})"
+
+    # ------------------------------------------------------------ running
+    @on_device
+    def forward(self, X, return_all=False):
+        """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
+        memory when ``X`` does not fit on the device).
+
+        Returns the output activations, or with ``return_all=True`` the list
+        of every layer's output: a Dense layer's is its pre-activation ``z``,
+        an activation's is ``a`` (seed 000's ``z_vectors`` and activations).
+        """
+        def run(out):
+            outputs = []
+            for layer in self.layers:
+                out = layer.forward(out)
+                outputs.append(out)
+            return outputs if return_all else out
+        return streaming.in_batches(self, X, run)
+
+    def predict_proba(self, X):
+        """Output activations ``(n_samples, n_outputs)``: class probabilities for a
+        softmax/sigmoid output, or for an Identity output whose loss is (binary)
+        cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
+        out = self.forward(X)
+        loss = self.resolve_loss()
+        if not isinstance(self.layers[-1], Identity) or not isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
+            return out
+        return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
+
+    @on_device
+    def predict(self, X):
+        """What the task calls a prediction (see :attr:`task`).
+
+        Returns
+        -------
+        classification : int array ``(n_samples,)``
+            Class labels: argmax of the outputs; with one output, ``p > 0.5``
+            on a Sigmoid, ``logit > 0`` on an Identity output.
+        regression : array ``(n_samples, n_outputs)``
+            The output values.
+        """
+        out = self.forward(X)
+        if self.task == "regression":
+            return out
+        return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
+
+    def evaluate(self, X, y, loss=None, batch_size=4096):
+        """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
+        The default loss is the one the last :meth:`fit` used."""
+        return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
+
+    def fit(self, X, y, **options):
+        """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
+
+        Fixes :attr:`task` from the output layer, the loss and the targets (integer
+        class labels on several outputs: "multiclass"); the loss defaults to the one the
+        previous ``fit`` used, else the output layer's. The data is never modified.
+        Integer inputs beyond [-1, 1] and a ``batch_size`` larger than the data warn
+        (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
+        """
+        loss = self.resolve_loss(options.get("loss"))
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
+        self._fit_loss = options["loss"] = loss
+        validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
+        return train.fit(self, X, y, **options)
+
+    @property
+    def task(self):
+        """"multiclass", "binary" or "regression" (see :mod:`nnscratch.models.task`)."""
+        return self._task or derive_task(self.layers[-1], self.n_outputs, self.resolve_loss())
+
+    @task.setter
+    def task(self, value):
+        self._task = check_task(value)
+
+    def resolve_loss(self, loss=None):
+        """The Loss to use: the given one, else the one the last :meth:`fit` used, else
+        the default for the output layer. Cross-entropy on one output is refused."""
+        if loss is None:
+            loss = self._fit_loss or default_loss(self.layers[-1])
+        return check_loss_fits(get_loss(loss), self.n_outputs)
+
+    # ------------------------------------------------------------ gradients
+    def compute_gradients(self, X, y, loss=None):
+        """Backpropagate one batch without updating: ``(loss, [grads])`` in
+        :meth:`parameters` order."""
+        return train.compute_gradients(self, X, y, loss=loss)
+
+    def check_gradients(self, X, y, loss=None, eps=1e-6, max_entries=64):
+        """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
+        norms) between backprop and central finite differences in float64, in
+        training mode (batch statistics, fixed dropout masks); the network is left as it was."""
+        return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
+
+    # ------------------------------------------------------------ persistence
+    def get_config(self):
+        config = {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
+                  "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
+                  "metadata": self.metadata, "task": self.task}
+        if self._fit_loss is not None and LOSSES.get(self._fit_loss.name) is type(self._fit_loss):
+            config["loss"] = self._fit_loss.name
+        return config
+
+    @classmethod
+    def from_config(cls, config, backend=None, dtype=None):
+        layers = [layer_from_config(c) for c in config["layers"]]
+        shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
+        net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
+                  input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
+        if config.get("loss") is not None:
+            net._fit_loss = get_loss(config["loss"])
+        if config.get("task") is not None:  # older files have none: derived from the output layer
+            net.task = config["task"]
+        return net
+
+    def get_weights(self):
+        """Host NumPy copies of every parameter, in :meth:`parameters` order."""
+        return [self.backend.to_numpy(p.value) for p in self.parameters()]
+
+    @on_device
+    def set_weights(self, weights):
+        """Set every parameter from a copy of ``weights`` (host arrays, read-only or
+        memory-mapped ones too, or arrays of any backend; shapes must match).
+        The given arrays are never modified: training updates the copies."""
+        params = self.parameters()
+        validation.check_weights(params, weights)
+        for p, w in zip(params, weights):
+            p.value = self.backend.asarray(validation.host_copy(w, self.backend.dtype_name), dtype=self.dtype)
+
+    def get_buffers(self):
+        """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
+        return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
+
+    def set_buffers(self, arrays):
+        """Set the layers' buffers from ``{name: host array}``; names not given keep their values
+        (files written before a layer had buffers)."""
+        for b in self.buffers():
+            if b.name in arrays:
+                validation.check_weights([b], [arrays[b.name]])
+                b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)
+
+    def to(self, backend=None, dtype=None):
+        """A copy of this network on another backend and/or dtype (default: this one's dtype,
+        or a given Backend's own)."""
+        if isinstance(backend, Backend) and dtype is None:
+            target = backend
+        else:
+            target = get_backend(backend or self.backend).with_dtype(dtype or self.backend.dtype_name)
+        clone = type(self).from_config(self.get_config(), backend=target, dtype=target.dtype_name)
+        clone.set_weights(self.get_weights())
+        clone.set_buffers(self.get_buffers())
+        clone.rng.bit_generator.state = self.rng.bit_generator.state
+        return clone
+
+    def save(self, path):
+        """Write the config and weights to one ``.npz`` file, atomically."""
+        return serialize.save(self, path)
+
+    def export_onnx(self, path=None, **options):
+        """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
+        :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
+        from ..saving.onnx import to_onnx
+        return to_onnx(self, path, **options)
+
+    @classmethod
+    def load(cls, path, backend=None, dtype=None):
+        """Read a file written by :meth:`save`, onto any backend."""
+        return serialize.load(cls, path, backend=backend, dtype=dtype)

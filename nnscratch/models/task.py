@@ -1,0 +1,58 @@
+"""What a network is for: "multiclass", "binary" or "regression".
+
+The task decides what ``predict`` returns (class labels or values), whether
+``fit`` and ``evaluate`` report an accuracy, and where a one-unit output is
+thresholded. It follows from the output layer and the loss:
+
+=====================================  ==============
+output layer / loss                     task
+=====================================  ==============
+Softmax, or cross-entropy               "multiclass"
+Sigmoid, or binary cross-entropy        "binary" (one output; several: "multiclass", one-vs-rest)
+anything else with mse / sse            "regression"
+integer labels (n,) on several outputs  "multiclass"
+=====================================  ==============
+
+``fit`` fixes it from the loss actually used; it is saved with the model
+(files written before it existed derive it from the output layer).
+"""
+
+from ..errors import ConfigError
+from ..layers import Sigmoid, Softmax
+from ..losses import BinaryCrossEntropy, CrossEntropy
+
+TASKS = ("multiclass", "binary", "regression")
+
+
+def derive_task(output_layer, n_outputs, loss, labels_given=False):
+    """The task of a network ending in ``output_layer`` (``n_outputs`` units) trained with
+    ``loss`` (a Loss); ``labels_given``: the targets are integer class labels ``(n,)``."""
+    if isinstance(output_layer, Softmax) or isinstance(loss, CrossEntropy):
+        return "multiclass"
+    if isinstance(output_layer, Sigmoid) or isinstance(loss, BinaryCrossEntropy):
+        return "binary" if n_outputs == 1 else "multiclass"
+    if labels_given and n_outputs > 1:
+        return "multiclass"
+    return "regression"
+
+
+def check_task(task):
+    """``task`` if it is one of :data:`TASKS`, else a ConfigError."""
+    if task not in TASKS:
+        raise ConfigError(f"task must be one of {', '.join(map(repr, TASKS))}; got {task!r}.")
+    return task
+
+
+def binary_threshold(output_layer):
+    """Where a one-unit binary output splits the classes: 0.5 on a Sigmoid's
+    probabilities, 0 on raw logits (an Identity output trained with binary cross-entropy)."""
+    return 0.5 if isinstance(output_layer, Sigmoid) else 0.0
+
+
+def check_loss_fits(loss, n_outputs):
+    """Refuse softmax cross-entropy on one output: it is 0 whatever the weights."""
+    if isinstance(loss, CrossEntropy) and n_outputs == 1:
+        raise ConfigError("Cross-entropy over a single output unit is always 0, so nothing would be learned. "
+                          "For two classes use one Sigmoid output with loss='binary_cross_entropy' "
+                          "(Network.from_sizes(..., 1) does this), or two outputs with Softmax.")
+    return loss

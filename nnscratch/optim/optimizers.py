@@ -1,0 +1,318 @@
+"""Optimizers: turn gradients into parameter updates, in place where possible.
+
+``step(params)`` computes the step's learning rate on the host (a Python
+float, no device read), then calls one ``_update`` per parameter holder: the
+network's :class:`~nnscratch.models.params.ParameterBuffer` (all parameters as one
+flat array, so a step is a handful of array operations in total), or each
+Parameter of a plain list. State (momenta, moments) is created lazily on the
+parameter's own device with ``zeros_like``. The update rules follow
+PyTorch's, so a network trained here and in ``torch.optim`` with the same
+settings agrees step by step.
+
+State belongs to the parameters it was made for: an optimizer stepped with
+other parameters (another network, another buffer) starts afresh there, with
+new moments and step count 0. Checkpoints store state per parameter name
+(``state_dict``), whatever the layout in memory.
+
+Updates are written with in-place operators (``m *= b``), which NumPy, CuPy,
+PyTorch and array-api-strict perform in place; for arrays without in-place
+operators Python rebinds the name instead, and the state is stored back, so
+the functional form gives the same numbers.
+"""
+
+import math
+
+from array_api_compat import array_namespace
+
+from . import schedules
+from ..errors import ConfigError, unknown_name
+
+
+class Optimizer:
+    """Base class.
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        Learning rate, > 0, or a schedule of it (:mod:`nnscratch.optim.schedules`,
+        e.g. ``Cosine(0.1, total=1000, warmup=100)``).
+    decay : float
+        Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t
+        (shorthand for ``lr=InverseTime(lr, decay)``).
+    weight_decay : float
+        L2 penalty: ``g <- g + weight_decay * w`` before the update.
+
+    Attributes
+    ----------
+    lr_scale : float
+        Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
+    clip_norm : float or None
+        Clip the gradients to this global norm before each step
+        (:func:`nnscratch.optim.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
+    """
+
+    name = "?"
+    clip_norm = None
+
+    def __init__(self, lr, decay=0.0, weight_decay=0.0):
+        self.schedule = _schedule(lr, decay)
+        _check("weight_decay", weight_decay)
+        self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
+        self.lr_scale = 1.0
+        self.t = 0
+        self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
+        self._owner = None    # the holders ``state`` and ``t`` belong to
+        self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
+
+    @property
+    def current_lr(self):
+        """The learning rate of the next step (a host float)."""
+        return self.lr_scale * self.schedule(self.t)
+
+    def step(self, params):
+        """Update every parameter from its ``grad`` (``dL/dw``, left unchanged), in place
+        where the array allows.
+
+        ``params`` is a ParameterBuffer (one update over the flat arrays) or a
+        list of Parameters (one update each). Other parameters than the last
+        call's start afresh (see the module docstring).
+        """
+        holders = [params] if hasattr(params, "split") else list(params)
+        self._claim(holders)
+        lr = self.current_lr
+        self.t += 1
+        for h in holders:
+            g = h.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * h.value
+            state = self.state.get(h.name)
+            if state is None:
+                state = self.state[h.name] = self._new_state(h)
+            self._update(h, g, state, lr)
+
+    def _claim(self, holders):
+        """Tie the state to ``holders``: adopt loaded state, or start afresh for new ones."""
+        owner = self._owner
+        if owner is not None and len(owner) == len(holders) and all(a is b for a, b in zip(owner, holders)):
+            return
+        if owner is not None:  # another network's parameters: its moments and t do not apply here
+            self.t, self.state = 0, {}
+        self._owner, loaded, self._loaded = holders, self._loaded, None
+        if loaded:
+            self.state = {h.name: s for h in holders if (s := _gather(h, loaded))}
+
+    def _new_state(self, p):
+        return {}
+
+    def _update(self, p, g, state, lr):
+        raise NotImplementedError
+
+    def get_config(self):
+        plain = self.schedule == _schedule(self.lr, self.decay)  # a number (and decay) says it all
+        lr = self.lr if plain else self.schedule.get_config()
+        config = {"name": self.name, "lr": lr, "decay": self.decay, "weight_decay": self.weight_decay}
+        return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
+
+    def state_dict(self):
+        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        if self._loaded is not None:
+            per_name = {name: dict(s) for name, s in self._loaded.items()}
+        else:
+            per_name = {}
+            for h in self._owner or ():
+                per_name.update(_scatter(h, self.state.get(h.name, {})))
+        return {"config": self.get_config(), "t": self.t, "lr_scale": self.lr_scale, "state": per_name}
+
+    def load_state_dict(self, state, asarray=None):
+        """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
+        The next :meth:`step` adopts the state for its parameters."""
+        move = asarray or (lambda a: a)
+        self.t = int(state["t"])
+        self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self.state, self._owner = {}, None
+        self.lr_scale = float(state.get("lr_scale", 1.0))
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({options})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional (Nesterov) momentum.
+
+    ``b <- momentum * b + g``; step ``d = g + momentum * b`` (Nesterov) or
+    ``d = b``; ``w <- w - lr_t * d``. With ``momentum=0``: ``w <- w - lr_t * g``.
+    """
+
+    name = "sgd"
+
+    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, decay=0.0, weight_decay=0.0):
+        super().__init__(lr, decay, weight_decay)
+        if not 0 <= momentum < 1:
+            raise ConfigError(f"SGD momentum must be in [0, 1); got {momentum}.")
+        if nesterov and not momentum:
+            raise ConfigError("Nesterov momentum needs momentum > 0; got momentum=0.")
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _new_state(self, p):
+        return {"momentum": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
+
+    def _update(self, p, g, state, lr):
+        if self.momentum:
+            buf = state["momentum"]
+            buf *= self.momentum
+            buf += g
+            state["momentum"] = buf  # a no-op in place; keeps the functional form (immutable arrays) right
+            g = g + self.momentum * buf if self.nesterov else buf
+        if hasattr(p, "add_scaled"):
+            p.add_scaled(-lr, g)     # the buffer: one in-place pass, no temporary
+        else:
+            p.value -= lr * g
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015).
+
+    ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g**2``;
+    ``w <- w - lr_t / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``.
+    """
+
+    name = "adam"
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0, weight_decay=0.0):
+        super().__init__(lr, decay, weight_decay)
+        for label, beta in (("beta1", beta1), ("beta2", beta2)):
+            if not 0 <= beta < 1:
+                raise ConfigError(f"Adam {label} must be in [0, 1); got {beta}.")
+        _check("eps", eps)
+        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+
+    def _new_state(self, p):
+        xp = array_namespace(p.value)
+        return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
+
+    def _update(self, p, g, state, lr):
+        xp = array_namespace(g)
+        m, v = state["m"], state["v"]
+        m *= self.beta1
+        m += (1.0 - self.beta1) * g
+        v *= self.beta2
+        v += _scaled_square(g, 1.0 - self.beta2)
+        state["m"], state["v"] = m, v  # no-op in place; the functional form rebinds
+        denom = xp.sqrt(v)  # fresh arrays below are scaled in place: 4 temporaries, not 8
+        denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** self.t)
+        denom += self.eps
+        step = m / denom
+        step *= lr / (1.0 - self.beta1 ** self.t)
+        p.value -= step
+
+    def get_config(self):
+        return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
+
+
+class RMSProp(Optimizer):
+    """RMSProp (Hinton): ``v <- rho v + (1 - rho) g**2``; ``w <- w - lr_t g / (sqrt(v) + eps)``."""
+
+    name = "rmsprop"
+
+    def __init__(self, lr=1e-3, rho=0.9, eps=1e-8, decay=0.0, weight_decay=0.0):
+        super().__init__(lr, decay, weight_decay)
+        if not 0 <= rho < 1:
+            raise ConfigError(f"RMSProp rho must be in [0, 1); got {rho}.")
+        _check("eps", eps)
+        self.rho, self.eps = float(rho), float(eps)
+
+    def _new_state(self, p):
+        return {"v": array_namespace(p.value).zeros_like(p.value)}
+
+    def _update(self, p, g, state, lr):
+        xp = array_namespace(g)
+        v = state["v"]
+        v *= self.rho
+        v += _scaled_square(g, 1.0 - self.rho)
+        state["v"] = v  # no-op in place; the functional form rebinds
+        denom = xp.sqrt(v)
+        denom += self.eps
+        step = g / denom
+        step *= lr
+        p.value -= step
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "eps": self.eps}
+
+
+def _scatter(holder, state):
+    """``{parameter name: {slot: array}}`` of one holder's state (views of a buffer's flat state)."""
+    if not hasattr(holder, "split"):
+        return {holder.name: dict(state)} if state else {}
+    per_name = {}
+    for slot, flat in state.items():
+        for name, view in holder.split(flat).items():
+            per_name.setdefault(name, {})[slot] = view
+    return per_name
+
+
+def _gather(holder, loaded):
+    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros)."""
+    if not hasattr(holder, "split"):
+        return dict(loaded.get(holder.name, {}))
+    slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
+    zeros = array_namespace(holder.values).zeros_like(holder.values)
+    return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
+            for slot in slots}
+
+
+def _scaled_square(g, scale):
+    """``scale * g**2`` with one temporary array (scaled in place)."""
+    square = g * g
+    square *= scale
+    return square
+
+
+def _schedule(lr, decay):
+    """The Schedule behind ``lr`` and ``decay``: a number is Constant, or InverseTime with decay."""
+    if isinstance(lr, (schedules.Schedule, dict)):
+        if decay:
+            raise ConfigError(f"decay={decay} is the InverseTime schedule; with a schedule as lr pass "
+                              "decay=0 (or lr=InverseTime(lr, decay) alone).")
+        return schedules.get_schedule(lr)
+    _check("lr", lr, positive=True)
+    _check("decay", decay)
+    return schedules.InverseTime(lr, decay) if decay else schedules.Constant(lr)
+
+
+def _check(label, value, positive=False):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):
+        bound = "a positive" if positive else "a non-negative"
+        raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")
+
+
+OPTIMIZERS = {"sgd": (SGD, {}), "momentum": (SGD, {"momentum": 0.9}),
+              "nesterov": (SGD, {"momentum": 0.9, "nesterov": True}),
+              "adam": (Adam, {}), "rmsprop": (RMSProp, {})}
+
+
+def get_optimizer(spec="adam", **options):
+    """An optimizer from a name ("sgd", "momentum", "nesterov", "adam",
+    "rmsprop") with keyword options, a config dict, or an Optimizer."""
+    if isinstance(spec, dict):
+        options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
+        spec = spec.get("name")
+    clip_norm = options.pop("clip_norm", None)
+    if isinstance(spec, Optimizer):
+        optimizer = spec
+    else:
+        key = str(spec).lower()
+        if key not in OPTIMIZERS:
+            raise unknown_name("optimizer", spec, OPTIMIZERS)
+        cls, defaults = OPTIMIZERS[key]
+        options = {k: v for k, v in options.items() if v is not None}
+        optimizer = cls(**{**defaults, **options})
+    if clip_norm is not None:
+        _check("clip_norm", clip_norm, positive=True)
+        optimizer.clip_norm = float(clip_norm)
+    return optimizer

@@ -1,0 +1,175 @@
+"""Learning-rate schedules: the learning rate as a function of the step count.
+
+A schedule is a small host object an optimizer takes in place of a number,
+``SGD(lr=Cosine(0.1, total=1000, warmup=100))``. The optimizer asks it for
+``schedule(t)`` once per step (a Python float: no device read), where ``t``
+is the number of steps already taken. A schedule holds no state besides its
+settings, so a checkpoint that keeps the optimizer's config and ``t`` resumes
+it exactly.
+
+Every schedule takes ``warmup``: during the first ``warmup`` steps the rate
+rises linearly, ``lr_t = lr * (t + 1) / warmup``, then the schedule runs with
+``t`` counted from the end of the warm-up.
+"""
+
+import math
+import numbers
+
+from ..errors import ConfigError, unknown_name
+
+
+class Schedule:
+    """Base class: ``schedule(t)`` is the learning rate of step ``t`` (0-based).
+
+    Parameters
+    ----------
+    lr : float
+        The peak (initial) learning rate, > 0.
+    warmup : int
+        Steps of linear warm-up before the schedule proper (default 0).
+    """
+
+    name = "?"
+
+    def __init__(self, lr, warmup=0):
+        self.lr = _number("lr", lr, positive=True)
+        self.warmup = _steps("warmup", warmup, allow_zero=True)
+
+    def __call__(self, t):
+        if t < self.warmup:
+            return self.lr * (t + 1) / self.warmup
+        return self.rate(t - self.warmup)
+
+    def rate(self, t):
+        """The learning rate ``t`` steps after the warm-up."""
+        raise NotImplementedError
+
+    def get_config(self):
+        return {"name": self.name, "lr": self.lr, "warmup": self.warmup}
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({options})"
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.get_config() == self.get_config()
+
+
+class Constant(Schedule):
+    """``lr_t = lr``."""
+
+    name = "constant"
+
+    def rate(self, t):
+        return self.lr
+
+
+class InverseTime(Schedule):
+    """Seed 003's decay: ``lr_t = lr / (1 + decay * t)`` (``Optimizer(decay=...)`` is this)."""
+
+    name = "inverse_time"
+
+    def __init__(self, lr, decay, warmup=0):
+        super().__init__(lr, warmup)
+        self.decay = _number("decay", decay)
+
+    def rate(self, t):
+        return self.lr / (1.0 + self.decay * t)
+
+    def get_config(self):
+        return {**super().get_config(), "decay": self.decay}
+
+
+class StepDecay(Schedule):
+    """``lr_t = lr * gamma ** floor(t / step_size)``: divided every ``step_size`` steps."""
+
+    name = "step"
+
+    def __init__(self, lr, step_size, gamma=0.1, warmup=0):
+        super().__init__(lr, warmup)
+        self.step_size = _steps("step_size", step_size)
+        self.gamma = _number("gamma", gamma, positive=True)
+
+    def rate(self, t):
+        return self.lr * self.gamma ** (t // self.step_size)
+
+    def get_config(self):
+        return {**super().get_config(), "step_size": self.step_size, "gamma": self.gamma}
+
+
+class Exponential(Schedule):
+    """``lr_t = lr * gamma ** (t / every)``: smooth decay by ``gamma`` every ``every`` steps."""
+
+    name = "exponential"
+
+    def __init__(self, lr, gamma, every=1, warmup=0):
+        super().__init__(lr, warmup)
+        self.gamma = _number("gamma", gamma, positive=True)
+        self.every = _steps("every", every)
+
+    def rate(self, t):
+        return self.lr * self.gamma ** (t / self.every)
+
+    def get_config(self):
+        return {**super().get_config(), "gamma": self.gamma, "every": self.every}
+
+
+class Cosine(Schedule):
+    """Cosine annealing after a linear warm-up, over ``total`` steps in all:
+
+    ``lr_t = min_lr + (lr - min_lr) * (1 + cos(pi * t / (total - warmup))) / 2``,
+    then ``min_lr`` once the ``total`` steps are done.
+    """
+
+    name = "cosine"
+
+    def __init__(self, lr, total, warmup=0, min_lr=0.0):
+        super().__init__(lr, warmup)
+        self.total = _steps("total", total)
+        if self.warmup >= self.total:
+            raise ConfigError(f"Cosine warmup must be shorter than total; got warmup={warmup}, total={total}. "
+                              "Lower the warm-up or raise total (the steps of the whole run).")
+        self.min_lr = _number("min_lr", min_lr)
+
+    def rate(self, t):
+        span = self.total - self.warmup
+        progress = min(t, span) / span
+        return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def get_config(self):
+        return {**super().get_config(), "total": self.total, "min_lr": self.min_lr}
+
+
+SCHEDULES = {cls.name: cls for cls in (Constant, InverseTime, StepDecay, Exponential, Cosine)}
+
+
+def get_schedule(spec, **options):
+    """A Schedule from a Schedule, a config dict (``{"name": "cosine", ...}``) or a name and options."""
+    if isinstance(spec, Schedule):
+        return spec
+    if isinstance(spec, dict):
+        options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
+        spec = spec.get("name")
+    if spec not in SCHEDULES:
+        raise unknown_name("learning-rate schedule", spec, SCHEDULES)
+    try:
+        return SCHEDULES[spec](**options)
+    except TypeError as exc:
+        raise ConfigError(f"Schedule {spec!r}: {exc}; see help(nnscratch.optim.schedules.{SCHEDULES[spec].__name__}).") \
+            from None
+
+
+def _number(label, value, positive=False):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):
+        bound = "a positive" if positive else "a non-negative"
+        raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")
+    return float(value)
+
+
+def _steps(label, value, allow_zero=False):
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= (0 if allow_zero else 1)
+    if not ok:
+        least = 0 if allow_zero else 1
+        raise ConfigError(f"Invalid {label}: expected a whole number of steps >= {least}, got {value!r}.")
+    return int(value)

@@ -1,0 +1,104 @@
+"""Checkpoints: everything needed to continue a run exactly where it stopped.
+
+A checkpoint is one ``.npz`` (written atomically, read without pickle, see
+:mod:`nnscratch.saving.serialize`) holding the weights, the optimizer state (config
+with its learning-rate schedule, step count, lr scale, momenta, Adam moments),
+the host RNG state, the history, the epoch reached, and the best epoch's weights
+and running statistics when ``restore_best`` is on. Arrays are stored as host
+NumPy, so a checkpoint from one backend resumes on another.
+"""
+
+import os
+
+from . import serialize
+from ..errors import ModelFileError, ModelNotFoundError
+from ..training.guard import saved_arrays
+from ..models.summary import config_text
+from ..optim.optimizers import get_optimizer
+
+KIND = "nnscratch-checkpoint"
+
+
+def save(path, net, *, epoch, history, guard=None, callbacks=()):
+    """Write a checkpoint of ``net`` after ``epoch`` (0-based) to ``path``, atomically."""
+    to_numpy, opt = net.backend.to_numpy, net.optimizer
+    state = opt.state_dict()
+    header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),
+              "epoch": int(epoch), "backend": str(net.backend), "optimizer": state["config"],
+              "optimizer_t": state["t"], "optimizer_lr_scale": state.get("lr_scale", 1.0),
+              "rng": net.rng.bit_generator.state,
+              "history": {"history": history.history, "epoch": history.epoch, "params": history.params},
+              "callbacks": {type(c).__name__: c.get_state() for c in callbacks if hasattr(c, "get_state")}}
+    arrays = {f"w/{p.name}": to_numpy(p.value) for p in net.parameters()}
+    arrays.update({f"buf/{name}": value for name, value in net.get_buffers().items()})
+    for name, slots in state["state"].items():
+        arrays.update({f"opt/{name}/{key}": to_numpy(v) for key, v in slots.items()})
+    if guard is not None and guard.best is not None:
+        header["best"] = {"epoch": guard.best_epoch, "value": guard.best_value}
+        arrays.update({f"best/{p.name}": to_numpy(w) for p, w in zip(saved_arrays(net), guard.best)})
+    return serialize.save_arrays(path, header, arrays, compress=False)
+
+
+def load(path):
+    """Read a checkpoint: ``(header, arrays)``, or a ModelFileError / ModelNotFoundError."""
+    if not os.path.exists(os.fspath(path)):
+        raise ModelNotFoundError(f"No checkpoint at {os.fspath(path)!r}; check the path, or start without "
+                                 "resume= (pass resume=True to resume only when the file exists).")
+    return serialize.load_arrays(path, kind=KIND)
+
+
+def resume_path(resume, checkpoint):
+    """The file to resume from: ``resume`` itself, or with ``resume=True`` the
+    ``checkpoint`` path if it exists yet (None: start fresh)."""
+    if resume is True:
+        return checkpoint if checkpoint is not None and os.path.exists(os.fspath(checkpoint)) else None
+    return resume or None
+
+
+def optimizer_from(header, optimizer):
+    """The optimizer to resume with: the one given, else the checkpoint's."""
+    return get_optimizer(header["optimizer"] if optimizer is None else optimizer)
+
+
+def restore(net, path, header, arrays, guard=None, callbacks=()):
+    """Load the checkpoint into ``net`` (weights, optimizer state, RNG), its
+    ``guard`` and ``callbacks``; return the first epoch still to run."""
+    _check_matches(net, path, header)
+    params = net.parameters()
+    try:
+        net.set_weights([arrays[f"w/{p.name}"] for p in params])
+        net.set_buffers({key[4:]: value for key, value in arrays.items() if key.startswith("buf/")})
+        opt_state = {}
+        for key, value in arrays.items():
+            if key.startswith("opt/"):
+                name, slot = key[4:].rsplit("/", 1)
+                opt_state.setdefault(name, {})[slot] = value
+        asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
+        net.optimizer.load_state_dict({"t": header["optimizer_t"], "state": opt_state,
+                                       "lr_scale": header.get("optimizer_lr_scale", 1.0)}, asarray=asarray)
+        net.rng.bit_generator.state = header["rng"]
+        if guard is not None and "best" in header:
+            guard.best = [asarray(arrays[f"best/{p.name}"]) for p in params]
+            # checkpoints written before the best snapshot held buffers: the current running statistics
+            guard.best += [asarray(arrays.get(f"best/{b.name}", arrays[f"buf/{b.name}"])) for b in net.buffers()]
+            guard.best_epoch, guard.best_value = header["best"]["epoch"], header["best"]["value"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"Checkpoint {os.fspath(path)!r} is damaged ({type(exc).__name__}: {exc}); "
+                             "start again without resume=.") from None
+    _restore_callbacks(header, callbacks)
+    return int(header["epoch"]) + 1
+
+
+def _check_matches(net, path, header):
+    config = header.get("config", {})
+    if config.get("layers") != net.get_config()["layers"]:
+        raise ModelFileError(f"Checkpoint {os.fspath(path)!r} was written for another network "
+                             f"({config_text(config)}; this one is {config_text(net.get_config())}); build "
+                             "the same network to resume, or start without resume=.")
+
+
+def _restore_callbacks(header, callbacks):
+    states = header.get("callbacks") or {}
+    for c in callbacks:
+        if hasattr(c, "set_state") and type(c).__name__ in states:
+            c.set_state(states[type(c).__name__])

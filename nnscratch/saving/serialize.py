@@ -1,0 +1,136 @@
+"""Model files: one ``.npz`` of arrays plus a JSON config inside it.
+
+No pickle anywhere: files are read with ``allow_pickle=False``, so opening a
+model cannot run code. Every write is atomic: a temporary file in the same
+directory, flushed and fsynced, then ``os.replace``; a crash while writing
+leaves the previous file intact.
+"""
+
+import json
+import os
+import tempfile
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+
+from ..errors import ModelFileError, ModelNotFoundError
+
+FORMAT = "nnscratch-model"
+FORMAT_VERSION = 1
+
+
+def atomic_write(path, write):
+    """Call ``write(fileobj)`` on a temporary file, then move it onto ``path``."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
+    try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    _fsync_directory(directory)
+    return path
+
+
+def _file_mode(path):
+    """The existing file's permissions, else what ``open()`` would give (0666 less the umask)."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def atomic_write_text(path, text):
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def _fsync_directory(directory):
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def save_arrays(path, header, arrays, compress=True):
+    """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
+    payload = {"__header__": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
+    payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
+    savez = np.savez_compressed if compress else np.savez
+    return atomic_write(path, lambda f: savez(f, **payload))
+
+
+def load_arrays(path, kind=FORMAT):
+    """Read :func:`save_arrays` output: ``(header, {name: array})``, or a ModelFileError."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise ModelNotFoundError(f"No such model file: {path!r}; check the path (the current directory is "
+                                 f"{os.getcwd()!r}).")
+    header, arrays = _read_npz(path)
+    if not isinstance(header, dict) or header.get("format") != kind:
+        found = header.get("format") if isinstance(header, dict) else None
+        raise ModelFileError(f"{path!r} is not an nnscratch {kind} file (its format is {found!r}); pass a "
+                             f"file written by {'fit(checkpoint=...)' if 'checkpoint' in kind else 'Network.save'}.")
+    version = header.get("version", 0)
+    if not isinstance(version, int):
+        raise ModelFileError(f"{path!r} has a damaged header (version {version!r}); save the model again.")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(f"{path!r} was written by a newer nnscratch (format version {header['version']}, "
+                             f"this one reads up to {FORMAT_VERSION}); upgrade nnscratch to load it.")
+    return header, arrays
+
+
+# What a damaged zip/npy/JSON can raise while being read (zip "encrypted" is a RuntimeError).
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError, KeyError, EOFError,
+               NotImplementedError, RuntimeError)
+
+
+def _read_npz(path):
+    try:
+        with open(path, "rb") as f:
+            if f.read(4) != b"PK\x03\x04":
+                raise ValueError("it does not start like an .npz (zip) archive")
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(bytes(data["__header__"]).decode("utf-8"))
+            return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
+    except _UNREADABLE as exc:
+        raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
+                             "it may be truncated or another kind of file. Save the model again.") from None
+
+
+def save(net, path):
+    """Save ``net``'s config and weights to ``path`` (an ``.npz``)."""
+    header = {"format": FORMAT, "version": FORMAT_VERSION, "config": net.get_config()}
+    arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
+    arrays.update(net.get_buffers())  # BatchNorm running statistics
+    return save_arrays(path, header, arrays)
+
+
+def load(cls, path, backend=None, dtype=None):
+    """Rebuild a network saved by :func:`save` on ``backend``."""
+    header, arrays = load_arrays(path)
+    try:
+        net = cls.from_config(header["config"], backend=backend, dtype=dtype)
+        weights = [arrays[p.name] for p in net.parameters()]
+        net.set_weights(weights)
+        net.set_buffers(arrays)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{os.fspath(path)!r} has a config or arrays that do not match "
+                             f"({type(exc).__name__}: {exc}); the file is damaged.") from None
+    return net

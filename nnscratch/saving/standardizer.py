@@ -1,0 +1,62 @@
+"""Feature standardisation for tables, fitted on the training split and kept with the model.
+
+``Standardizer.fit(X_train)`` learns each feature's mean and standard
+deviation; ``transform`` maps any later data the same way. The figures travel
+in the model's metadata (``net.metadata["standardize"] = {"mean": [...],
+"std": [...]}``), so ``nnscratch evaluate`` and ``predict`` scale raw rows
+exactly as training did. Images are not standardised: they keep their [0, 1]
+scaling. Host-side (NumPy), like the rest of the data edge.
+"""
+
+import numpy as np
+
+from ..errors import ModelFileError, ShapeError
+
+KEY = "standardize"
+
+
+class Standardizer:
+    """``z = (x - mean) / std`` per feature; a constant feature keeps std 1."""
+
+    def __init__(self, mean=None, std=None):
+        self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
+        self.std = None if std is None else np.asarray(std, dtype=np.float64)
+
+    def fit(self, X):
+        X = np.asarray(X, dtype=np.float64)
+        self.mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        self.std = np.where(std > 0, std, 1.0)
+        return self
+
+    def transform(self, X, dtype=np.float32):
+        """``(X - mean) / std`` as ``dtype``; ``X`` itself is not modified."""
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != len(self.mean):
+            raise ShapeError(f"The model standardises {len(self.mean)} features per row; got data of shape "
+                             f"{X.shape}. Pass rows with the training table's {len(self.mean)} feature columns.")
+        return ((X.astype(np.float64) - self.mean) / self.std).astype(dtype)
+
+    def fit_transform(self, X, dtype=np.float32):
+        return self.fit(X).transform(X, dtype)
+
+    def to_metadata(self):
+        return {"mean": self.mean.tolist(), "std": self.std.tolist()}
+
+    @classmethod
+    def from_metadata(cls, metadata):
+        """The Standardizer saved in a model's metadata, or None if it has none."""
+        entry = (metadata or {}).get(KEY)
+        if entry is None:
+            return None
+        try:
+            return cls(entry["mean"], entry["std"])
+        except (KeyError, TypeError, ValueError):
+            raise ModelFileError(f"The model's {KEY!r} metadata is damaged ({entry!r}); "
+                                 "train and save the model again.") from None
+
+
+def standardize_for(net, X):
+    """``X`` scaled as ``net`` was trained (its metadata's standardisation), or ``X`` unchanged."""
+    scaler = Standardizer.from_metadata(getattr(net, "metadata", None))
+    return X if scaler is None else scaler.transform(X)

@@ -1,0 +1,9 @@
+"""Training: the loop that turns data into weights.
+
+- ``loop``: ``fit`` and ``evaluate``, the epoch loop (data moves to the device once per ``fit``).
+- ``step``: one batch's forward, loss, backward and update: the hot path.
+- ``streaming``: data too large for the device, moved one batch at a time.
+- ``history``: :class:`Callback` and :class:`History`, the per-epoch hooks and record.
+- ``callbacks``: :class:`EarlyStopping` and :class:`ReduceLROnPlateau`.
+- ``guard``: the divergence guard that keeps the last finite weights.
+"""

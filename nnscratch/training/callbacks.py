@@ -1,0 +1,145 @@
+"""Ready-made callbacks. Each runs on the host once per epoch, from the
+figures the fit loop has already read; none reads the device itself."""
+
+import math
+
+from ..errors import ConfigError
+from .guard import restore, snapshot
+from .history import Callback
+from ..validation import check_positive_int
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    patience : int
+        Epochs without improvement to wait before stopping.
+    monitor : str
+        A logs key: "val_loss" (default; falls back to "loss" without
+        validation data), "loss", "val_accuracy", "accuracy".
+    min_delta : float
+        Smallest change that counts as an improvement.
+    restore_best : bool
+        At the end, put back the weights and running statistics of the best
+        epoch (one device copy each time the monitored figure improves).
+    """
+
+    def __init__(self, patience=5, monitor="val_loss", min_delta=0.0, restore_best=False):
+        self.patience = check_positive_int("patience", patience)
+        if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
+            raise ConfigError(f"min_delta must be a non-negative number; got {min_delta!r}.")
+        self.monitor, self.min_delta, self.restore_best = monitor, float(min_delta), restore_best
+        self.sign = -1.0 if "acc" in monitor else 1.0  # accuracy: higher is better
+        self._reset()
+
+    def _reset(self):
+        self.best, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
+
+    def on_train_begin(self, network):
+        if not getattr(self, "_resumed", False):
+            self._reset()
+        self._resumed = False
+
+    def on_epoch_end(self, epoch, logs, network):
+        key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
+        if key not in logs:
+            raise ConfigError(f"EarlyStopping monitors {self.monitor!r}, which this run does not report; "
+                              f"expected one of {sorted(k for k in logs if k != 'seconds')}.")
+        value = self.sign * logs[key]
+        if value < self.best - self.min_delta:
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self.weights = snapshot(network)
+        else:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self.stopped_epoch, network.stop_training = epoch, True
+
+    def on_train_end(self, network):
+        if self.restore_best and self.weights is not None:
+            restore(network, self.weights)
+
+    def get_state(self):
+        """JSON-able state for checkpoints (the best weights are not stored)."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+
+    def set_state(self, state):
+        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self._resumed = True
+
+    def __repr__(self):
+        return (f"EarlyStopping(patience={self.patience}, monitor={self.monitor!r}, "
+                f"restore_best={self.restore_best})")
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
+
+    After ``patience`` epochs without an improvement larger than ``min_delta``
+    the optimizer's ``lr_scale`` is multiplied by ``factor`` (never below
+    ``min_lr`` for the rate itself), then ``cooldown`` epochs pass before
+    counting again. Works with any schedule: it scales what the schedule gives.
+    The scale lives in the optimizer (saved in checkpoints), the counters here
+    (saved by :meth:`get_state`), so a resumed run reduces when an
+    uninterrupted one would.
+    """
+
+    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=0.0, cooldown=0, min_lr=0.0,
+                 verbose=False):
+        if not isinstance(factor, (int, float)) or not 0 < factor < 1:
+            raise ConfigError(f"ReduceLROnPlateau factor must be in (0, 1); got {factor!r}. Pass e.g. factor=0.5.")
+        for label, value in (("min_delta", min_delta), ("min_lr", min_lr)):
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ConfigError(f"ReduceLROnPlateau {label} must be a non-negative number; got {value!r}.")
+        if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
+            raise ConfigError(f"ReduceLROnPlateau cooldown must be a whole number of epochs >= 0; got {cooldown!r}.")
+        self.patience = check_positive_int("patience", patience)
+        self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
+        self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
+        self.sign = -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+        self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed = False
+
+    def on_train_begin(self, network):
+        if not self._resumed:
+            self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed = False
+
+    def on_epoch_end(self, epoch, logs, network):
+        key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
+        if key not in logs:
+            raise ConfigError(f"ReduceLROnPlateau monitors {self.monitor!r}, which this run does not report; "
+                              f"expected one of {sorted(k for k in logs if k != 'seconds')}.")
+        value = self.sign * logs[key]
+        if self.cooling:
+            self.cooling -= 1
+        if value < self.best - self.min_delta:
+            self.best, self.wait = value, 0
+        elif not self.cooling:
+            self.wait += 1
+            if self.wait >= self.patience:
+                self._reduce(epoch, network.optimizer)
+
+    def _reduce(self, epoch, optimizer):
+        lr = optimizer.current_lr
+        new = max(lr * self.factor, self.min_lr)
+        if lr > 0 and new < lr:
+            optimizer.lr_scale *= new / lr
+            self.reductions.append(epoch)
+            if self.verbose:
+                print(f"epoch {epoch + 1}: {self.monitor} has not improved for {self.wait} epochs; "
+                      f"learning rate {lr:.3g} -> {new:.3g}", flush=True)
+        self.wait, self.cooling = 0, self.cooldown
+
+    def get_state(self):
+        return {"best": self.best, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
+
+    def set_state(self, state):
+        self.best, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
+        self.reductions = list(state["reductions"])
+        self._resumed = True
+
+    def __repr__(self):
+        return f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor}, patience={self.patience})"

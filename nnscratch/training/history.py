@@ -1,0 +1,76 @@
+"""Callbacks and History: the hooks ``fit`` calls once per epoch, and the per-epoch record."""
+
+import json
+import statistics
+
+
+class Callback:
+    """Hooks called on the host once per epoch (never inside the step).
+
+    Set ``network.stop_training = True`` in a hook to stop after this epoch.
+    """
+
+    def on_train_begin(self, network):
+        pass
+
+    def on_epoch_begin(self, epoch, network):
+        pass
+
+    def on_batch_end(self, batch, network):
+        """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
+
+    def on_epoch_end(self, epoch, logs, network):
+        pass
+
+    def on_train_end(self, network):
+        pass
+
+
+class History(Callback):
+    """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
+    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``."""
+
+    def __init__(self, history=None, epoch=None, params=None):
+        self.history = {k: list(v) for k, v in (history or {}).items()}
+        self.epoch = list(epoch or [])
+        self.params = dict(params or {})
+
+    def on_epoch_end(self, epoch, logs, network):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __getitem__(self, key):
+        return self.history[key]
+
+    def __repr__(self):
+        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
+        return f"History(epochs={len(self.epoch)}, last={last})"
+
+    def timing(self):
+        """The first epoch of the last ``fit`` call apart from the steady state:
+        ``"first epoch 2.31 s (...), then 0.52 s per epoch (median of 14)"``. On a
+        GPU the first epoch also pays kernel compilation, cuBLAS start-up and the
+        allocator's first allocations; None before any epoch ran."""
+        first, rest = self.params.get("first_epoch_seconds"), self.params.get("steady_epoch_seconds")
+        if first is None:
+            return None
+        line = f"first epoch {first:.2f} s (includes start-up: kernel compilation, cuBLAS, first allocations)"
+        if rest:
+            line += f", then {statistics.median(rest):.2f} s per epoch (median of {len(rest)})"
+        return line
+
+    def to_json(self, path=None):
+        """The history as JSON text; also written to ``path`` if given."""
+        text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
+        if path is not None:
+            from ..saving.serialize import atomic_write_text
+            atomic_write_text(path, text)
+        return text
+
+    @classmethod
+    def from_json(cls, source):
+        """Read :meth:`to_json` output from a path or a JSON string."""
+        text = source if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
+        data = json.loads(text)
+        return cls(data.get("history"), data.get("epoch"), data.get("params"))

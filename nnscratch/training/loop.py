@@ -1,0 +1,270 @@
+"""Training: the epoch loop (``fit``) and evaluation.
+
+Data moves to the device once per ``fit``. Inside an epoch nothing is read
+back: the loss and the number of correct predictions are summed on the
+device and read once, together, at the end of the epoch.
+"""
+
+import contextlib
+import time
+import warnings
+
+from ..saving import checkpoint as checkpoints
+from .. import distributed
+from . import streaming
+from .. import validation
+from ..backend.core import on_device
+from ..errors import DivergenceError
+from .history import Callback, History
+from .guard import Guard, nonfinite_flag, snapshot
+from ..optim.optimizers import Adam, get_optimizer
+from .step import DeviceData, Step, evaluate_sums, run_epoch
+
+
+@on_device
+def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
+        shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
+        checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
+    """Train ``net`` on ``(X, y)`` and return a :class:`History`.
+
+    Parameters
+    ----------
+    X : array (n_samples, n_inputs), NumPy or the model's backend, or anything
+        with ``__array__`` or ``to_numpy()`` (a pandas DataFrame)
+    y : integer labels (n_samples,) or targets (n_samples, n_outputs), likewise
+    epochs : int
+        Total number of epochs (a resumed run continues up to this number).
+    batch_size : int or None
+        1 is per-sample SGD (seed 000); None is full-batch gradient descent (seed 001).
+    loss : str or Loss, optional
+        Default from the output layer (softmax -> cross-entropy, sigmoid ->
+        binary cross-entropy, else mean squared error).
+    optimizer : str or Optimizer, optional
+        Default: the checkpoint's when resuming, the network's previous
+        optimizer, else ``Adam(lr=1e-3)``.
+    validation_data : (X_val, y_val), optional
+    shuffle : bool
+        Reshuffle every epoch with the network's seeded host RNG.
+    callbacks : list of Callback
+    verbose : bool
+        Print one line per epoch.
+    restore_best : bool
+        End with the weights (and BatchNorm running statistics) of the epoch with
+        the lowest ``val_loss`` (``loss`` without validation data).
+    checkpoint : path, optional
+        Write a checkpoint (weights, optimizer, RNG, history, epoch) there
+        every ``checkpoint_every`` epochs and at the end, atomically.
+    resume : path or True, optional
+        Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists.
+    stream : bool, optional
+        Keep the data in host memory and move one batch at a time. Default:
+        only when the data would not fit comfortably in the device's free memory.
+    augment : callable, optional
+        ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
+        start of every epoch with the network's seeded RNG (so a resumed run
+        draws what an uninterrupted one would), e.g. the images plus fresh
+        distorted copies (:func:`nnscratch.datasets.augment.augment_images`).
+        Each epoch's data is checked and moved to the device once.
+    comm : communicator, optional
+        Data-parallel training (:mod:`nnscratch.distributed`), e.g.
+        ``nnscratch.distributed.from_environment()`` under ``mpiexec``: every rank
+        trains its share of each global batch of ``batch_size`` rows and the
+        gradients are summed, giving the model one process would train. Only
+        rank 0 prints and writes the checkpoint.
+
+    Raises
+    ------
+    DivergenceError
+        When the loss or a weight becomes NaN or infinite; the model keeps the
+        last finite weights (checked once per epoch, on the device).
+    """
+    epochs = validation.check_positive_int("epochs", epochs)
+    batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
+    checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
+    if validation_data is not None:
+        validation_data = validation.check_pair("validation_data", validation_data)
+    source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
+    net.optimizer = _resolve_optimizer(net, optimizer, saved)
+    step = Step(net, loss, net.optimizer)
+    streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
+    dp = distributed.setup(comm, net, step, X, validation_data, dict(
+        epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
+        restore_best=restore_best))
+    run = _Run(net, step, streamed, verbose, dp)
+    def prepare():
+        epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        return run.shard(_prepare(net, step, epoch_X, epoch_y, host=run.streamed))
+
+    run.prepare = None if augment is None else prepare
+    val = None if validation_data is None else run.shard(
+        _prepare(net, step, *validation_data, "validation", run.streamed))
+    if dp is not None:
+        dp.broadcast_state(net)
+    history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
+                              "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
+                              "streamed": run.streamed})
+    callbacks = [history] + list(callbacks or [])
+    guard = Guard(net, "val_loss" if val is not None else "loss", restore_best)
+    first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
+    if saved is not None:
+        history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
+        guard.last = snapshot(net)
+    run.loop(None if augment is not None else prepare(), val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
+             (checkpoint, checkpoint_every))
+    return history
+
+
+def _checkpoint_to_resume(resume, checkpoint, comm):
+    """``(path, (header, arrays))`` of the checkpoint to resume from, or ``(None, None)``;
+    in a parallel run rank 0 reads it and every rank receives it."""
+    def load():
+        source = checkpoints.resume_path(resume, checkpoint)
+        return source, (checkpoints.load(source) if source is not None else None)
+
+    if comm is None or comm.size < 2:
+        return load()
+    return distributed.from_root(comm, load)
+
+
+class _Run:
+    """One call of :func:`fit`: the epoch loop and what it reads once per epoch."""
+
+    def __init__(self, net, step, streamed, verbose, parallel=None):
+        self.net, self.step, self.streamed, self.parallel = net, step, streamed, parallel
+        self.root = parallel is None or parallel.is_root  # only rank 0 prints and writes
+        self.verbose = verbose and self.root
+        self.shard = (lambda data: data) if parallel is None else parallel.shard
+        self.prepare = None  # with fit(augment=...): makes each later epoch's data
+        if streamed and self.verbose:
+            print(f"streaming batches from host memory ({net.backend} free memory: "
+                  f"{_megabytes(net.backend.memory_info())})", flush=True)
+
+    def epoch(self, data, val, batch_size, shuffle, per_batch):
+        """Train one epoch; return its figures (device scalars, nothing read yet)."""
+        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch)
+        if val is not None:
+            sums.update(evaluate_sums(self.step, val, "val_"))
+        return sums
+
+    def loop(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, history, guard, ckpt):
+        net = self.net
+        per_batch = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+        net.stop_training = False
+        for c in callbacks:
+            c.on_train_begin(net)
+        epoch = epoch_range.start - 1
+        for epoch in epoch_range:
+            start = time.perf_counter()  # an epoch's time includes making its augmented data
+            if self.prepare is not None:
+                data = self.prepare()  # this epoch's augmented data, drawn from the network's RNG
+            for c in callbacks:
+                c.on_epoch_begin(epoch, net)
+            with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
+                sums = self.epoch(data, val, batch_size, shuffle, per_batch)
+                sums["nonfinite"] = nonfinite_flag(net)
+                logs = _read_epoch(net, sums, data, val, self.parallel)
+            nonfinite = logs.pop("nonfinite")
+            logs["seconds"] = time.perf_counter() - start
+            _record_timing(history, epoch == epoch_range.start, logs["seconds"])
+            if self.verbose:
+                print(format_logs(epoch, epochs, logs), flush=True)
+            try:
+                guard.check(epoch, epochs, {k: v for k, v in logs.items() if k != "seconds"}, nonfinite)
+            except DivergenceError as exc:
+                history.on_epoch_end(epoch, logs, net)
+                exc.history = history
+                raise
+            for c in callbacks:
+                c.on_epoch_end(epoch, logs, net)
+            last = net.stop_training or epoch == epochs - 1
+            if ckpt[0] is not None and self.root and ((epoch + 1) % ckpt[1] == 0 or last):
+                checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks)
+            if net.stop_training:
+                break
+        best = guard.finish()
+        if best is not None:
+            history.params["best_epoch"] = best
+        for c in callbacks:
+            c.on_train_end(net)
+
+
+def _record_timing(history, first, seconds):
+    """Keep this call's first (cold) epoch apart from the steady-state ones."""
+    if first:
+        history.params["first_epoch_seconds"], history.params["steady_epoch_seconds"] = seconds, []
+    else:
+        history.params["steady_epoch_seconds"].append(seconds)
+
+
+@contextlib.contextmanager
+def _quiet_float_warnings():
+    """Silence NumPy's per-operation overflow/invalid warnings while an epoch runs."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered",
+                                RuntimeWarning)
+        yield
+
+
+def _megabytes(info):
+    return "unknown" if info is None else f"{info[0] / 2**20:.0f} MB"
+
+
+def _resolve_optimizer(net, optimizer, saved=None):
+    if saved is not None:
+        return checkpoints.optimizer_from(saved[0], optimizer)
+    if optimizer is None:
+        return net.optimizer or Adam()
+    return get_optimizer(optimizer)
+
+
+def _prepare(net, step, X, y, name="X", host=False):
+    names = ("X", "y") if name == "X" else ("X_val", "y_val")
+    x = validation.as_inputs(net, X, name=names[0], host=host)
+    targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1], host=host)
+    return (streaming.HostData if host else DeviceData)(net, x, targets)
+
+
+def _read_epoch(net, sums, data, val, parallel=None):
+    """Read every per-epoch figure from the device in one transfer (sums of
+    per-sample figures become means; ``nonfinite`` is read as is); in a
+    parallel run the sums are added over ranks first."""
+    keys = [k for k, v in sums.items() if v is not None]
+    xp = net.xp
+    values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
+                                            for k in keys]))
+    if parallel is not None:
+        values = parallel.sum_figures(values)
+    n, n_val = data.n, (val.n if val is not None else 1)
+    scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
+    return {k: float(v) / scale[k] for k, v in zip(keys, values)}
+
+
+@on_device
+def evaluate(net, X, y, loss=None, batch_size=4096):
+    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats
+    (batch by batch from host memory when ``X`` does not fit on the device)."""
+    step = Step(net, loss)
+    data = _prepare(net, step, X, y, host=streaming.should_stream(net, X, y, training=False))
+    return _read_epoch(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
+
+
+@on_device
+def compute_gradients(net, X, y, loss=None):
+    """Backprop one batch without updating: ``(loss_float, [grad per parameter])``
+    (accumulated batch by batch from host memory when ``X`` does not fit on the device)."""
+    step = Step(net, loss)
+    host = streaming.should_stream(net, X, y, training=False)
+    data = _prepare(net, step, X, y, host=host)
+    if host:
+        value, grads = streaming.accumulate_gradients(step, data)
+        return float(value), grads
+    value, _ = step.gradients(data.x, data.targets.Y)
+    return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the buffer's views change next step
+
+
+def format_logs(epoch, epochs, logs):
+    """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s``."""
+    parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
+    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds"]
+    parts.append(f"{logs.get('seconds', 0.0):.2f} s")
+    return "  ".join(parts)

@@ -1,0 +1,180 @@
+"""The training step: forward, loss, backward and update for one batch.
+
+This is the hot path. It stays short and runs unchanged on every backend:
+no host reads, no namespace look-ups beyond the layers' own, no gradient
+for the input layer, the loss's ``1/n`` folded into the output delta, every
+gradient written into the network's flat gradient buffer and one optimizer
+update over all parameters at once (:mod:`nnscratch.models.params`), and no
+per-batch bookkeeping: an epoch keeps
+each batch's outputs and takes the loss and accuracy from them once, at
+the end (the outputs are those of the weights the batch was trained from,
+so the figures are the same as summing per batch).
+"""
+
+from array_api_compat import array_namespace
+
+from ..backend.kernels import row_taker
+from ..optim.clip import clip_gradients
+from ..errors import ConfigError
+from ..models.task import binary_threshold
+
+
+class Step:
+    """Forward/backward/update for one network, loss and optimizer.
+
+    When the loss fuses with the output activation (cross-entropy after
+    Softmax, binary cross-entropy after Sigmoid) that activation is skipped
+    and the loss receives its input, the logits.
+    """
+
+    def __init__(self, net, loss=None, optimizer=None):
+        self.loss = net.resolve_loss(loss)
+        output = net.layers[-1]
+        if self.loss.accepts and not isinstance(output, self.loss.accepts):
+            allowed = " or ".join(cls.__name__ for cls in self.loss.accepts)
+            raise ConfigError(f"Loss {self.loss.name!r} needs a {allowed} output layer; the network ends "
+                              f"with {type(output).__name__}. Change the output activation or the loss.")
+        self.fused = self.loss.fuses is not None and isinstance(output, self.loss.fuses)
+        self.layers = net.layers[:-1] if self.fused else list(net.layers)
+        first = next(i for i, layer in enumerate(self.layers) if layer.params)
+        self.backward_plan = [(layer, i > first) for i, layer in enumerate(self.layers) if i >= first][::-1]
+        self.params = net.parameters()
+        # The flat values/grads of every parameter (a data-parallel run all-reduces ``buffer.grads``).
+        self.buffer = net.parameter_buffer
+        self.holders = self.params if self.buffer is None else [self.buffer]  # what the optimizer updates
+        self.optimizer = optimizer
+        self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
+        self.xp = net.xp
+        # Bound methods, looked up once: the step's Python is a few calls per layer.
+        self._forwards = [layer.forward for layer in self.layers]
+        self._backwards = [(layer.backward, need) for layer, need in self.backward_plan]
+
+    def forward(self, x, training=False):
+        """Outputs of the trained layers (logits when the loss is fused)."""
+        for forward in self._forwards:
+            x = forward(x, training)
+        return x
+
+    def backward(self, x, Y, scale=1.0):
+        """Forward ``x``, then set every parameter's ``grad`` to ``scale * dL/dw``
+        for targets ``Y``; return the outputs (on the device)."""
+        out = self.forward(x, training=True)
+        grad = self.loss.gradient(out, Y, scale)
+        for backward, need_input_grad in self._backwards:
+            grad = backward(grad, need_input_grad)
+        return out
+
+    def train_batch(self, x, Y):
+        """One optimisation step without the loss value; returns the outputs (on the device).
+        Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
+        out = self.backward(x, Y)
+        self.reduce_gradients(self.holders)
+        clip_gradients(self.holders, self.optimizer.clip_norm)
+        self.optimizer.step(self.holders)
+        return out
+
+    def reduce_gradients(self, params):
+        """Between backward and update: nothing in one process; a data-parallel run
+        replaces it with the sum over ranks (:meth:`nnscratch.distributed.DataParallel.reduce_gradients`)."""
+
+    def gradients(self, x, Y):
+        """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
+        out = self.backward(x, Y)
+        return self.loss.value(out, Y), out
+
+
+def predicted_labels(out, n_outputs, threshold=0.5, xp=None):
+    """Classes from outputs: argmax over outputs, or ``out > threshold`` for one output."""
+    xp = xp or array_namespace(out)
+    if n_outputs == 1:
+        return xp.astype(out[:, 0] > threshold, xp.int64)
+    return xp.argmax(out, axis=1)
+
+
+def _batches(n, batch_size):
+    """``(start, stop)`` of every batch: the full ones, then the remainder."""
+    return [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+
+class DeviceData:
+    """Training data resident on the device: ``x (n, n_inputs)`` and its Targets.
+
+    A data source hands the epoch loop its batches. :class:`nnscratch.training.streaming.HostData`
+    is the other source: the same interface over host memory, moving one batch at a time.
+    """
+
+    def __init__(self, net, x, targets):
+        self.backend, self.xp, self.x, self.targets = net.backend, net.xp, x, targets
+        self.n, self.mode = x.shape[0], targets.mode
+        self.take = row_taker(net.backend)
+        self._split_of = self._split = self._size = None
+
+    def permutation(self, rng):
+        """A shuffled order of the rows, drawn on the host and moved to the device."""
+        return self.backend.asarray(rng.permutation(self.n))
+
+    def batch(self, order, start, stop):
+        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled)."""
+        x, Y = self.x, self.targets.Y
+        if order is None:
+            return x[start:stop, ...], Y[start:stop, ...]
+        if self._split_of is not order:  # first batch of an epoch: cut ``order`` into batches at once
+            self._split_of, self._size = order, stop - start
+            self._split = _split(self.xp, order, stop - start)
+        piece, offset = divmod(start, self._size)
+        idx = self._split[piece] if offset == 0 and self._split[piece].shape[0] == stop - start \
+            else order[start:stop]  # a slice the cut does not hold (a data-parallel shard)
+        return self.take(x, idx), self.take(Y, idx)
+
+    def inputs(self, start, stop):
+        return self.x[start:stop, ...]
+
+    def all_targets(self, order=None):
+        """``(Y, labels)`` of every row, in ``order`` if given."""
+        Y, labels = self.targets.Y, self.targets.labels
+        if order is None:
+            return Y, labels
+        return self.take(Y, order), None if labels is None else self.take(labels, order)
+
+
+def _split(xp, order, size):
+    """``order`` cut into consecutive pieces of ``size`` (the last one shorter): one
+    reshape and one unstack per epoch instead of one slice per batch."""
+    full = (order.shape[0] // size) * size
+    pieces = list(xp.unstack(xp.reshape(order[:full], (-1, size)))) if full else []
+    return pieces + ([order[full:]] if full < order.shape[0] else [])
+
+
+def run_epoch(net, step, data, batch_size, shuffle, per_batch):
+    """Train one epoch over ``data`` (a DeviceData or HostData); return the summed
+    loss and correct count as device scalars.
+
+    Per batch: fetch the (shuffled) rows, train, keep the outputs. After the
+    last batch the loss and accuracy come from all the outputs at once.
+    """
+    order = data.permutation(net.rng) if shuffle else None
+    outs = []
+    for batch, (start, stop) in enumerate(_batches(data.n, batch_size)):
+        outs.append(step.train_batch(*data.batch(order, start, stop)))
+        for c in per_batch:
+            c.on_batch_end(batch, net)
+    out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
+    return _sums(step, out, *data.all_targets(order), data.mode)
+
+
+def _sums(step, out, Y, labels, mode, prefix=""):
+    """Summed loss and (classification) correct count of outputs ``out`` against ``Y``/``labels``."""
+    xp = step.xp
+    value = step.loss.value(out, Y)
+    correct = None
+    if mode:
+        hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
+        correct = xp.sum(xp.astype(hits, Y.dtype))
+    return {prefix + "loss": value * out.shape[0], prefix + "accuracy": correct}
+
+
+def evaluate_sums(step, data, prefix="", batch_size=4096):
+    """Summed loss and correct count over ``data`` without training, as device scalars."""
+    outs = [step.forward(data.inputs(start, stop)) for start, stop in _batches(data.n, batch_size)]
+    out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
+    return _sums(step, out, *data.all_targets(), data.mode, prefix)

@@ -1,0 +1,208 @@
+"""Data too large for the device: keep it in host memory, move one batch at a time.
+
+:func:`should_stream` decides once per call (``fit``, ``evaluate``,
+``compute_gradients``, ``predict``) from what the call really allocates on the
+device (:func:`training_bytes`, :func:`inference_bytes`) against the free
+memory (``Backend.memory_info()``, which counts memory the allocator caches;
+``$NNSCRATCH_DEVICE_MEMORY`` sets a budget instead, e.g. ``512M``).
+
+:class:`HostData` feeds the same epoch loop (:func:`nnscratch.training.step.run_epoch`)
+as resident data, with the same shuffling order and arithmetic, so it gives the
+same result for the same seed. Per batch it moves exactly one array of inputs
+and one of targets (through :mod:`nnscratch.backend.staging`: pinned and asynchronous
+on CUDA), prepared one batch ahead; the epoch's figures come from the targets
+already on the device, so nothing else moves and nothing is read back per batch.
+"""
+
+import math
+import os
+
+from .. import validation
+from ..errors import ConfigError
+from ..validation import is_device_array
+
+#: Stream when a call would need more than this fraction of the free device memory.
+FRACTION = 0.8
+INFERENCE_BATCH = 4096
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def device_budget(backend):
+    """Free bytes on ``backend``'s device: ``$NNSCRATCH_DEVICE_MEMORY`` if set, else
+    ``backend.memory_info()[0]``; None when unknown (then nothing streams)."""
+    text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip().upper().removesuffix("B")
+    if text:
+        unit = text[-1] if text[-1] in _UNITS else ""
+        try:
+            return int(float(text.removesuffix(unit)) * _UNITS[unit])
+        except ValueError:
+            raise ConfigError(f"NNSCRATCH_DEVICE_MEMORY must be a size such as 512M or 2G; "
+                              f"got {os.environ['NNSCRATCH_DEVICE_MEMORY']!r}.") from None
+    info = backend.memory_info()
+    return None if info is None else info[0]
+
+
+def _rows(a):
+    shape = getattr(a, "shape", None)
+    if shape is None:
+        try:
+            return len(a)
+        except TypeError:
+            return 0
+    return shape[0] if len(shape) else 0
+
+
+def _features(net, X):
+    shape = getattr(X, "shape", None)
+    return math.prod(shape[1:]) if shape is not None and len(shape) > 1 else (net.n_inputs or 1)
+
+
+def _host_itemsize(X):
+    return getattr(getattr(X, "dtype", None), "itemsize", 8)
+
+
+def inference_bytes(net, X, with_targets=False, batch_size=INFERENCE_BATCH):
+    """Device bytes of a forward pass over all of ``X``: the inputs as sent and in the
+    model's dtype, the outputs and their concatenation, one batch of activations
+    (and with targets: float targets, labels, the boolean one-hot temporary)."""
+    s, n, k = _itemsize(net), _rows(X), net.n_outputs
+    total = n * _features(net, X) * (s + _host_itemsize(X)) + 2 * n * k * s
+    total += _activation_bytes(net, min(n, batch_size))
+    if with_targets:
+        total += n * (k * s + k + 2 * 8)
+    return total + parameter_bytes(net)
+
+
+def _activation_bytes(net, rows):
+    """One batch through the network: every layer's output, activation and gradient."""
+    widths = sum(p.value.shape[-1] for p in net.parameters() if len(p.value.shape) >= 2)
+    return 3 * rows * widths * _itemsize(net)
+
+
+def _itemsize(net):
+    return 8 if net.backend.dtype_name == "float64" else 4
+
+
+def parameter_bytes(net, copies=4):
+    """Parameters, gradients and up to two optimizer slots each."""
+    return copies * _itemsize(net) * sum(math.prod(p.value.shape) for p in net.parameters())
+
+
+def training_bytes(net, X, validation_data=None, batch_size=None):
+    """Device bytes ``fit`` allocates: the inputs (as sent and converted), one-hot
+    targets and labels, each epoch's shuffled targets and labels, the permutation,
+    the kept outputs and their concatenation, one batch of activations, the
+    parameters with gradients and optimizer state, and the validation data."""
+    s, n, k = _itemsize(net), _rows(X), net.n_outputs
+    total = n * _features(net, X) * (s + _host_itemsize(X))
+    total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
+    total += n * (k * s + 8 + 8)          # shuffled targets and labels, the permutation
+    total += 2 * n * k * s                # kept outputs, concatenated
+    total += _activation_bytes(net, min(n, batch_size or n))
+    if validation_data is not None:
+        total += inference_bytes(net, validation_data[0], with_targets=True) - parameter_bytes(net)
+    return total + parameter_bytes(net)
+
+
+def data_bytes(net, X, validation_data=None):
+    """Backwards-compatible name for :func:`training_bytes`."""
+    return training_bytes(net, X, validation_data)
+
+
+def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=None, training=True):
+    """True to keep the data in host memory: ``stream`` if given, else when the call
+    would take more than :data:`FRACTION` of the device's free memory. Data already
+    on the device never streams."""
+    arrays = [X, y] + list(validation_data or ())
+    if any(is_device_array(a) for a in arrays):
+        return False
+    if stream is not None:
+        return bool(stream)
+    free = device_budget(net.backend)
+    if free is None:
+        return False
+    need = training_bytes(net, X, validation_data, batch_size) if training \
+        else inference_bytes(net, X, with_targets=y is not None)
+    return need > FRACTION * free
+
+
+def _batches(n, batch_size):
+    return [(start, min(start + batch_size, n)) for start in range(0, n, batch_size)]
+
+
+class HostData:
+    """Training data kept in host memory (the same interface as
+    :class:`nnscratch.training.step.DeviceData`). Each batch's inputs and targets move to
+    the device as one array each, the next batch's move being started before this
+    batch is handed out; the targets handed out are kept (on the device) for the
+    epoch's figures, so :meth:`all_targets` moves nothing."""
+
+    def __init__(self, net, x, targets):
+        self.backend, self.xp, self.dtype, self.x, self.Y = net.backend, net.xp, net.dtype, x, targets.Y
+        self.n, self.mode = x.shape[0], targets.mode
+        self._stagers = (net.backend.stager(), net.backend.stager())
+        self._ahead, self._kept = None, []
+
+    def permutation(self, rng):
+        """A shuffled order of the rows, kept on the host (rows are gathered there)."""
+        return rng.permutation(self.n)
+
+    def batch(self, order, start, stop):
+        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled), on the device."""
+        if start == 0:
+            self._kept = []
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] is order and ahead[1] == (start, stop):
+            pair = ahead[2]
+        else:
+            pair = self._move(order, start, stop)
+        if stop < self.n:  # prepare the next batch now, so its copy overlaps this batch's step
+            following = (stop, min(stop + (stop - start), self.n))
+            self._ahead = (order, following, self._move(order, *following))
+        self._kept.append(pair[1])
+        return pair
+
+    def _move(self, order, start, stop):
+        rows = slice(start, stop) if order is None else order[start:stop]
+        return (self._stagers[0].put(self.x, rows, self.dtype), self._stagers[1].put(self.Y, rows, self.dtype))
+
+    def inputs(self, start, stop):
+        return self.batch(None, start, stop)[0]
+
+    def all_targets(self, order=None):
+        """``(Y, labels)`` of the rows handed out this epoch, in that order (already on the device)."""
+        kept, self._kept = self._kept, []
+        Y = kept[0] if len(kept) == 1 else self.xp.concat(kept)
+        return Y, (validation._labels_of(self.xp, Y, self.mode) if self.mode else None)
+
+
+def in_batches(net, X, run, name="X", batch_size=None):
+    """``run(x)`` for device inputs ``x``: on all of ``X`` at once when it fits on the
+    device, else batch by batch from host memory, the outputs (an array or a list
+    of arrays) concatenated on the device."""
+    if not should_stream(net, X, training=False):
+        return run(validation.as_inputs(net, X, name=name))
+    x = validation.as_inputs(net, X, name=name, host=True)
+    stager = net.backend.stager()
+    rows = _batches(x.shape[0], batch_size or INFERENCE_BATCH)
+    outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
+    concat = net.xp.concat
+    if isinstance(outs[0], list):
+        return [parts[0] if len(parts) == 1 else concat(list(parts)) for parts in zip(*outs)]
+    return outs[0] if len(outs) == 1 else concat(outs)
+
+
+def accumulate_gradients(step, data, batch_size=None):
+    """``(loss, grads)`` over all of ``data`` (a HostData), batch by batch: each
+    batch's mean loss and gradients weighted by its share of the rows."""
+    total, grads = 0.0, None
+    for start, stop in _batches(data.n, batch_size or INFERENCE_BATCH):
+        x, Y = data.batch(None, start, stop)
+        value, _ = step.gradients(x, Y)
+        weight = (stop - start) / data.n
+        total = total + weight * value
+        batch_grads = [weight * p.grad for p in step.params]
+        grads = batch_grads if grads is None else [g + b for g, b in zip(grads, batch_grads)]
+    for p, g in zip(step.params, grads):
+        p.grad = g
+    return total, grads
