@@ -12,10 +12,13 @@ the softmax's input and skips the softmax, so the gradient is the stable
 cross-entropy does the same with a final ``Sigmoid``.
 """
 
+from __future__ import annotations
+
 from array_api_compat import array_namespace
 
 from .errors import unknown_name
-from .layers import Identity, Sigmoid, Softmax
+from .layers import Identity, Layer, Sigmoid, Softmax
+from ._typing import Array
 
 
 class Loss:
@@ -29,18 +32,18 @@ class Loss:
     """
 
     name = "?"
-    fuses = None
-    accepts = None
+    fuses: type[Layer] | None = None
+    accepts: tuple[type[Layer], ...] | None = None
 
-    def value(self, out, y):
+    def value(self, out: Array, y: Array) -> Array:
         """The mean loss, a 0-d device array."""
         raise NotImplementedError
 
-    def gradient(self, out, y, scale=1.0):
+    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         """``scale * dL/dout``, with ``1/n`` already folded in."""
         raise NotImplementedError
 
-    def __call__(self, out, y):
+    def __call__(self, out: Array, y: Array) -> tuple[Array, Array]:
         """``(value, gradient)`` together."""
         return self.value(out, y), self.gradient(out, y)
 
@@ -53,11 +56,11 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def value(self, out, y):
+    def value(self, out: Array, y: Array) -> Array:
         diff = out - y
         return array_namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
-    def gradient(self, out, y, scale=1.0):
+    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         return (out - y) * (2.0 * scale / max(out.shape[0] * out.shape[1], 1))
 
 
@@ -67,11 +70,11 @@ class SumSquaredError(Loss):
 
     name = "sse"
 
-    def value(self, out, y):
+    def value(self, out: Array, y: Array) -> Array:
         diff = out - y
         return array_namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
 
-    def gradient(self, out, y, scale=1.0):
+    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         return (out - y) * (scale / max(out.shape[0], 1))
 
 
@@ -83,13 +86,13 @@ class CrossEntropy(Loss):
     fuses = Softmax
     accepts = (Softmax, Identity)
 
-    def value(self, z, y):
+    def value(self, z: Array, y: Array) -> Array:
         xp = array_namespace(z)
         shifted = z - xp.max(z, axis=1, keepdims=True)
         log_total = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
         return xp.sum(y * (log_total - shifted)) / z.shape[0]
 
-    def gradient(self, z, y, scale=1.0):
+    def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
         xp = array_namespace(z)
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
         grad = e / xp.sum(e, axis=1, keepdims=True)
@@ -106,11 +109,11 @@ class BinaryCrossEntropy(Loss):
     fuses = Sigmoid
     accepts = (Sigmoid, Identity)
 
-    def value(self, z, y):
+    def value(self, z: Array, y: Array) -> Array:
         xp = array_namespace(z)
         return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) / (z.shape[0] * z.shape[1])
 
-    def gradient(self, z, y, scale=1.0):
+    def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
         xp = array_namespace(z)
         return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / max(z.shape[0] * z.shape[1], 1))
 
@@ -121,7 +124,7 @@ LOSSES = {"mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,
           "binary_cross_entropy": BinaryCrossEntropy, "bce": BinaryCrossEntropy}
 
 
-def get_loss(spec):
+def get_loss(spec: str | Loss) -> Loss:
     """A loss from a name ("mse", "sse", "cross_entropy", "binary_cross_entropy") or a Loss."""
     if isinstance(spec, Loss):
         return spec
@@ -131,7 +134,7 @@ def get_loss(spec):
     return LOSSES[key]()
 
 
-def default_loss(output_layer):
+def default_loss(output_layer: Layer | None) -> Loss:
     """The loss that fits a network's last layer: softmax -> cross-entropy,
     sigmoid -> binary cross-entropy, anything else -> mean squared error."""
     if isinstance(output_layer, Softmax):

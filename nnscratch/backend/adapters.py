@@ -5,11 +5,15 @@ resolve (and probe) a device, enter its context, move host data to it and
 back, wait for it, report its free memory, and list the devices a library offers.
 """
 
+from __future__ import annotations
+
 import contextlib
 import importlib
 import importlib.metadata
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,14 +33,14 @@ def import_library(name):
 
 @dataclass(frozen=True)
 class _Adapter:
-    device: callable
-    asarray: callable
-    to_numpy: callable
-    synchronize: callable = lambda b: None
-    memory_info: callable = lambda b: None
-    has_float64: callable = lambda b: True
-    device_label: callable = lambda b: "CPU"
-    activate: callable = lambda b: contextlib.nullcontext()
+    device: Callable[..., Any]
+    asarray: Callable[..., Any]
+    to_numpy: Callable[..., Any]
+    synchronize: Callable[..., Any] = lambda b: None
+    memory_info: Callable[..., Any] = lambda b: None
+    has_float64: Callable[..., Any] = lambda b: True
+    device_label: Callable[..., Any] = lambda b: "CPU"
+    activate: Callable[..., Any] = lambda b: contextlib.nullcontext()
 
 
 def _numpy_device(lib, device):

@@ -14,21 +14,26 @@ Choice, most specific first: an explicit ``backend=`` argument, a
 variable, then ``auto`` (CuPy when a CUDA GPU is usable, else NumPy).
 """
 
+from __future__ import annotations
+
 import contextlib
 import contextvars
 import functools
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import array_api_compat
 import numpy as np
 
 from .adapters import ADAPTERS, DEVICE_LISTS, import_library
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
+from .._typing import Array, DType
 
 NAMES = ("numpy", "cupy", "torch", "array_api_strict")
 DTYPES = ("float32", "float64")
-_current = contextvars.ContextVar("nnscratch_backend", default=None)
+_current: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("nnscratch_backend", default=None)
 
 
 class Backend:
@@ -43,7 +48,7 @@ class Backend:
     dtype : {"float32", "float64"}
     """
 
-    def __init__(self, name, device=None, dtype="float32"):
+    def __init__(self, name: str, device: str | None = None, dtype: DType = "float32") -> None:
         if name not in NAMES:
             raise unknown_name("backend", name, NAMES)
         if dtype not in DTYPES:
@@ -73,15 +78,15 @@ class Backend:
     def _key(self):
         return (self.name, self.device_name, self.dtype_name)
 
-    def with_dtype(self, dtype):
+    def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype."""
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
 
     @property
-    def has_float64(self):
+    def has_float64(self) -> bool:
         return ADAPTERS[self.name].has_float64(self)
 
-    def asarray(self, x, dtype=None):
+    def asarray(self, x: Any, dtype: Any = None) -> Array:
         """Move ``x`` (host data or an array of this backend) to the device.
 
         ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype.
@@ -90,34 +95,34 @@ class Backend:
             dtype = getattr(self.xp, dtype)
         return ADAPTERS[self.name].asarray(self, x, dtype)
 
-    def to_numpy(self, x):
+    def to_numpy(self, x: Array) -> np.ndarray:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
 
         Always a copy, never a view: later in-place updates of ``x`` do not show."""
         return ADAPTERS[self.name].to_numpy(self, x)
 
-    def activate(self):
+    def activate(self) -> contextlib.AbstractContextManager[Any]:
         """A context manager that makes this backend's device the current one
         (CuPy ignores ``device=`` in creation functions and uses the current device)."""
         return ADAPTERS[self.name].activate(self)
 
-    def stager(self):
+    def stager(self) -> Any:
         """A host -> device door for streamed batches (pinned, asynchronous on CUDA);
         see :mod:`nnscratch.backend.staging`."""
         from .staging import stager_for
         return stager_for(self)
 
-    def synchronize(self):
+    def synchronize(self) -> None:
         """Wait until the device has finished the work queued so far."""
         ADAPTERS[self.name].synchronize(self)
 
-    def memory_info(self):
+    def memory_info(self) -> tuple[int, int] | None:
         """``(free_bytes, total_bytes)`` of the device, or None if unknown. Free
         counts what the allocator caches but does not use (CuPy's memory pool,
         torch's reserved-but-free memory) and, on the host, ``MemAvailable``."""
         return ADAPTERS[self.name].memory_info(self)
 
-    def owns(self, x):
+    def owns(self, x: Any) -> bool:
         """True when ``x`` is an array of this backend's library and device."""
         try:
             xp = array_api_compat.array_namespace(x)
@@ -125,7 +130,7 @@ class Backend:
             return False
         return xp is self.xp and str(array_api_compat.device(x)) == str(self.device)
 
-    def describe(self):
+    def describe(self) -> str:
         """One human line: library, version, device."""
         version = getattr(self._lib, "__version__", "?")
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
@@ -143,7 +148,7 @@ def on_device(function):
 
 # ---------------------------------------------------------------- selection
 
-def parse(spec):
+def parse(spec: str | Backend) -> tuple[str, str | None]:
     """Split ``"torch:cuda:1"`` into ``("torch", "cuda:1")``."""
     name, _, device = str(spec).strip().partition(":")
     name = name.lower().replace("-", "_")
@@ -166,7 +171,7 @@ def _auto(dtype):
         return Backend("numpy", None, dtype)
 
 
-def get_backend(spec=None, *, dtype=None):
+def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None) -> Backend:
     """Resolve a backend: ``spec`` > ``use_backend`` block > ``$NNSCRATCH_BACKEND`` > auto.
 
     Parameters
@@ -191,7 +196,7 @@ def get_backend(spec=None, *, dtype=None):
 
 
 @contextlib.contextmanager
-def use_backend(spec, *, dtype=None):
+def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[Backend]:
     """Make ``spec`` the default backend inside a ``with`` block.
 
     >>> with use_backend("numpy"):
@@ -205,7 +210,7 @@ def use_backend(spec, *, dtype=None):
         _current.reset(token)
 
 
-def backend_of(x):
+def backend_of(x: Array) -> Backend:
     """The backend (library and device) an existing array lives on."""
     try:
         xp = array_api_compat.array_namespace(x)
@@ -233,7 +238,7 @@ class BackendInfo:
     reason: str = ""
 
 
-def available_backends():
+def available_backends() -> list[BackendInfo]:
     """Every known backend: installed or not, usable or not (and why), devices."""
     return [_probe(name) for name in NAMES]
 
@@ -253,7 +258,7 @@ def _probe(name):
 
 # ---------------------------------------------------------------- randomness
 
-def host_rng(seed):
+def host_rng(seed: int | None) -> np.random.Generator:
     """The host random generator every draw comes from (weights, shuffling)."""
     return np.random.default_rng(seed)
 

@@ -4,16 +4,19 @@ Layout (big-endian): two zero bytes, a type code, the number of dimensions
 ``ndim``, then ``ndim`` uint32 sizes, then the values in C order.
 """
 
+from __future__ import annotations
+
 import gzip
 import math
 import pathlib
 import struct
+from typing import Any
 
 import numpy as np
 
 from ..errors import DataFormatError
 
-TYPES = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
+TYPES: dict[int, np.dtype[Any]] = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
          0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 CODES = {dt.newbyteorder("="): code for code, dt in TYPES.items()}
 

@@ -6,6 +6,10 @@
 ``get_activation`` makes an activation from its name.
 """
 
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
 from ..errors import unknown_name
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, Parameter
@@ -18,17 +22,20 @@ from .shape import Flatten, Reshape
 
 ACTIVATIONS = {"identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
                "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
-LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
+LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
                                         Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, Dropout, BatchNorm)}
 
 
-def register(cls):
+_L = TypeVar("_L", bound=type[Layer])
+
+
+def register(cls: _L) -> _L:
     """Make ``cls`` loadable by :func:`layer_from_config` (models save layers by class name)."""
     LAYERS[cls.__name__] = cls
     return cls
 
 
-def get_activation(spec):
+def get_activation(spec: str | Layer) -> Layer:
     """An activation layer from a name ("relu", "leaky_relu", ...) or a Layer."""
     if isinstance(spec, Layer):
         return spec
@@ -38,7 +45,7 @@ def get_activation(spec):
     return ACTIVATIONS[key]()
 
 
-def layer_from_config(config):
+def layer_from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer from ``Layer.get_config()``."""
     options = dict(config)
     kind = options.pop("type", None)

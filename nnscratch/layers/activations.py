@@ -1,19 +1,32 @@
 """Activations: elementwise (or row-wise) functions, each beside its derivative."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from ..errors import ConfigError
 from .base import Layer
+from .._typing import Array, Rng
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class Activation(Layer):
     """An elementwise (or row-wise) function with no parameters."""
 
-    def forward(self, x, training=False):
+    _f: Callable[..., Array]  # y = f(x), given (xp, x)
+    _df: Callable[..., Array]  # dL/dx, given (xp, x, y, dy)
+
+    def forward(self, x: Array, training: bool = False) -> Array:
         y = self._f(self._xp(x), x)
         if training:
             self._x, self._y = x, y
         return y
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         return self._df(self._xp(dy), self._cached("_x"), self._y, dy)
 
 
@@ -32,7 +45,7 @@ class ReLU(Activation):
 
     zero = 0.0  # a 0-d device array once built: a Python 0.0 becomes a host-made tensor per call on torch
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         self.zero = backend.xp.zeros((), dtype=backend.dtype, device=backend.device)
 
@@ -46,7 +59,7 @@ class ReLU(Activation):
 class LeakyReLU(Activation):
     """f(x) = x where x > 0, else alpha * x; f'(x) = 1 or alpha."""
 
-    def __init__(self, alpha=0.01):
+    def __init__(self, alpha: float = 0.01) -> None:
         if not 0 <= alpha < 1:
             raise ConfigError(f"LeakyReLU alpha must be in [0, 1); got {alpha}.")
         self.alpha = float(alpha)
@@ -57,7 +70,7 @@ class LeakyReLU(Activation):
     def _df(self, xp, x, y, dy):
         return dy * (xp.astype(x > 0, dy.dtype) * (1.0 - self.alpha) + self.alpha)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": "LeakyReLU", "alpha": self.alpha}
 
 

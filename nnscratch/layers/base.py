@@ -12,7 +12,18 @@ the per-sample output shape, or raises a ShapeError that says how to fix
 the network.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 from array_api_compat import array_namespace
+
+from .._typing import Array, Rng, Shape
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class Parameter:
@@ -24,37 +35,41 @@ class Parameter:
     """
 
     __slots__ = ("name", "_value", "_grad", "bound")
+    name: str
+    _value: Array
+    _grad: Any
+    bound: bool
 
-    def __init__(self, name, value):
+    def __init__(self, name: str, value: Array) -> None:
         self.name, self._value, self._grad, self.bound = name, value, None, False
 
     @property
-    def value(self):
+    def value(self) -> Array:
         return self._value
 
     @value.setter
-    def value(self, new):
+    def value(self, new: Array) -> None:
         if not self.bound:
             self._value = new
         elif new is not self._value:  # ``p.value -= d`` is in place: nothing to copy
             self._value[...] = new
 
     @property
-    def grad(self):
+    def grad(self) -> Array | None:
         return self._grad
 
     @grad.setter
-    def grad(self, new):
+    def grad(self, new: Array | None) -> None:
         if not self.bound:
             self._grad = new
         elif new is not None and new is not self._grad:  # a bound gradient keeps its slot
             self._grad[...] = new
 
-    def bind(self, value, grad):
+    def bind(self, value: Array, grad: Array) -> None:
         """Make ``value`` and ``grad`` these views (done by ParameterBuffer)."""
         self._value, self._grad, self.bound = value, grad, True
 
-    def unbind(self):
+    def unbind(self) -> None:
         self.bound = False
 
     def __repr__(self):
@@ -69,16 +84,16 @@ class Layer:
     takes any shape (activations).
     """
 
-    params = ()
-    xp = None  # the backend's namespace, cached by build() so the hot path never looks it up
-    input_shape = None
-    _network = None  # a weak reference to the Network the layer was built into (one network per layer)
+    params: Sequence[Parameter] = ()
+    xp: Any = None  # the backend's namespace, cached by build() so the hot path never looks it up
+    input_shape: Shape | None = None
+    _network: Any = None  # a weak reference to the Network the layer was built into (one network per layer)
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         """Create parameters on ``backend`` and remember its namespace."""
         self.xp = backend.xp
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         """Per-sample output shape for a per-sample ``input_shape``; default: unchanged."""
         return tuple(input_shape)
 
@@ -86,13 +101,13 @@ class Layer:
         """The namespace of ``x``: cached when built, looked up for a layer used on its own."""
         return self.xp or array_namespace(x)
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         raise NotImplementedError
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": type(self).__name__}
 
     def __repr__(self):

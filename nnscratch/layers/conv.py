@@ -8,10 +8,20 @@ large GEMM; outputs are ``(N, C, H, W)`` views of channel-major arrays, which
 the next Conv2D takes back without a copy.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from ..errors import ConfigError, ShapeError
 from .initializers import He, get_initializer
 from .base import Layer, Parameter
 from .windows import col2im, im2col, pad2d, pair
+from .._typing import Array, Rng, Shape
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class Conv2D(Layer):
@@ -31,7 +41,9 @@ class Conv2D(Layer):
     ``W`` is ``(out_channels, in_channels, kh, kw)``, ``b`` is ``(out_channels,)``.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, init=None):
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
+                 init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("in_channels", in_channels), ("out_channels", out_channels)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ConfigError(f"Conv2D {label} must be a positive integer; got {n!r}.")
@@ -48,7 +60,7 @@ class Conv2D(Layer):
         self.init = None if init is None else get_initializer(init)
         self.params, self._cols = (), None
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if len(shape) != 3:
             raise ShapeError(f"{self!r} expects images (channels, height, width) per sample but receives "
@@ -69,7 +81,7 @@ class Conv2D(Layer):
             sizes.append(None if n is None else (n + p - k) // s + 1)
         return (self.out_channels, *sizes)
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         o, c, (kh, kw) = self.out_channels, self.in_channels, self.kernel_size
         w, b = (self.init or init or He())(rng, c * kh * kw, o)
@@ -79,7 +91,7 @@ class Conv2D(Layer):
         self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
         self.params = (self.weight, self.bias)
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
         n, o = x.shape[0], self.out_channels
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
@@ -90,7 +102,7 @@ class Conv2D(Layer):
             self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
         return _to_nchw(z, n, (rows, width), (oh, ow), xp)
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
         (n, a, b); dL/dx = col2im(W^T dy): each window's share of the gradient added back onto the
         pixels it read."""
@@ -108,7 +120,7 @@ class Conv2D(Layer):
         dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
         return xp.permute_dims(dx, (1, 0, 2, 3))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
                   "kernel_size": list(self.kernel_size), "stride": list(self.stride),
                   "padding": self.padding if self.padding == "same" else list(self.padding)}

@@ -1,9 +1,19 @@
 """Dense (fully connected) layer: ``z = x @ W + b``, forward beside backward."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from .initializers import get_initializer
 from .base import Layer, Parameter
+from .._typing import Array, Rng, Shape
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class Dense(Layer):
@@ -17,7 +27,7 @@ class Dense(Layer):
         Overrides the network's default for this layer.
     """
 
-    def __init__(self, n_in, n_out, init=None):
+    def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ConfigError(f"Dense {label} must be a positive integer; got {n!r}.")
@@ -27,7 +37,7 @@ class Dense(Layer):
         self.params, self._x = (), None
         self._wT = self._wT_of = None  # W.T, a view: follows in-place updates of W at no cost
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if shape != (self.n_in,) and None not in shape:
             given = shape[0] if len(shape) == 1 else f"shape {shape}"
@@ -36,7 +46,7 @@ class Dense(Layer):
                              f"receives {given}; {fix}.")
         return (self.n_out,)
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         w, b = (self.init or init)(rng, self.n_in, self.n_out)
         weight = backend.asarray(w, dtype=backend.dtype)
@@ -46,14 +56,14 @@ class Dense(Layer):
         self.params = (self.weight, self.bias)
         self._kernels = Kernels(backend)
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         if training:
             self._x = x
         z = x @ self.weight.value
         z += self.bias.value
         return z
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T.
 
         The gradients go into the parameters' slots of the network's gradient buffer."""
@@ -69,7 +79,7 @@ class Dense(Layer):
             self._wT, self._wT_of = w.T, w
         return self._wT
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out}
         if self.init is not None and hasattr(self.init, "get_config"):
             config["init"] = self.init.get_config()

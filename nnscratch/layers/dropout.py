@@ -1,8 +1,17 @@
 """Dropout: inverted dropout with masks drawn on the device from the network's seed."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from ..backend.core import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
+from .._typing import Array, Rng
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 # A counter-based hash (Wellons' "lowbias32" finaliser, second multiplier from MurmurHash2)
 # over int64 arrays holding 32-bit values: multipliers below 2**31 keep every product
@@ -41,18 +50,21 @@ class Dropout(Layer):
     in checkpoints). ``mask`` holds the last training mask (scaled), for tests.
     """
 
-    def __init__(self, rate=0.5):
+    mask: Array | float | None
+    _rng: Rng | None
+
+    def __init__(self, rate: float = 0.5) -> None:
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
                               f"got {rate!r}.")
         self.rate = float(rate)
         self._rng, self.mask = None, None
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         self._rng = rng
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         if not training or self.rate == 0.0:
             self.mask = None if not training else 1.0
             return x
@@ -64,9 +76,9 @@ class Dropout(Layer):
         self.mask = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.rate))
         return x * self.mask
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx = dL/dy * m / (1 - rate), with the forward pass's mask."""
         return dy * self._cached("mask")
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": "Dropout", "rate": self.rate}

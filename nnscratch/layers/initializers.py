@@ -7,9 +7,14 @@ weight matrix ``(n_in, n_out)`` as a float64 NumPy array and the bias vector
 ``(n_out,)`` or None for zeros; the layer casts them to its dtype on its device.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import ConfigError, unknown_name
+from .._typing import Array, Rng
 
 
 class Initializer:
@@ -17,13 +22,13 @@ class Initializer:
 
     name = "?"
 
-    def __call__(self, rng, n_in, n_out):
+    def __call__(self, rng: Rng, n_in: int, n_out: int) -> tuple[Array, Array | None]:
         return self.weights(rng, n_in, n_out), None
 
-    def weights(self, rng, n_in, n_out):
+    def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
 
 
@@ -33,20 +38,20 @@ class Uniform(Initializer):
 
     name = "uniform"
 
-    def __init__(self, limit=0.05, biases=False):
+    def __init__(self, limit: float = 0.05, biases: bool = False) -> None:
         if not limit > 0:
             raise ConfigError(f"Uniform limit must be positive; got {limit}.")
         self.limit, self.biases = float(limit), bool(biases)
 
-    def __call__(self, rng, n_in, n_out):
+    def __call__(self, rng: Rng, n_in: int, n_out: int) -> tuple[Array, Array | None]:
         w = self.weights(rng, n_in, n_out)
         b = rng.uniform(-self.limit, self.limit, size=n_out) if self.biases else None
         return w, b
 
-    def weights(self, rng, n_in, n_out):
+    def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
         return rng.uniform(-self.limit, self.limit, size=(n_in, n_out))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "limit": self.limit, "biases": self.biases}
 
 
@@ -55,15 +60,15 @@ class Normal(Initializer):
 
     name = "normal"
 
-    def __init__(self, std=1.0):
+    def __init__(self, std: float = 1.0) -> None:
         if not std > 0:
             raise ConfigError(f"Normal std must be positive; got {std}.")
         self.std = float(std)
 
-    def weights(self, rng, n_in, n_out):
+    def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
         return rng.normal(0.0, self.std, size=(n_in, n_out))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "std": self.std}
 
 
@@ -72,7 +77,7 @@ class Glorot(Initializer):
 
     name = "glorot"
 
-    def weights(self, rng, n_in, n_out):
+    def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
         limit = math.sqrt(6.0 / (n_in + n_out))
         return rng.uniform(-limit, limit, size=(n_in, n_out))
 
@@ -82,14 +87,14 @@ class He(Initializer):
 
     name = "he"
 
-    def weights(self, rng, n_in, n_out):
+    def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
         return rng.normal(0.0, math.sqrt(2.0 / n_in), size=(n_in, n_out))
 
 
 INITIALIZERS = {"uniform": Uniform, "normal": Normal, "glorot": Glorot, "xavier": Glorot, "he": He}
 
 
-def get_initializer(spec):
+def get_initializer(spec: str | dict[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
     """An initialiser from a name, a config dict, or an Initializer (returned as is)."""
     if isinstance(spec, Initializer) or (callable(spec) and not isinstance(spec, (str, dict))):
         return spec

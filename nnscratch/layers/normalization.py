@@ -1,9 +1,18 @@
 """BatchNorm: batch normalisation over axis 1, as PyTorch's ``BatchNorm1d``/``BatchNorm2d``."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 import math
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer, Parameter
+from .._typing import Array, Rng, Shape
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class BatchNorm(Layer):
@@ -18,7 +27,9 @@ class BatchNorm(Layer):
     saved with the model and in checkpoints.
     """
 
-    def __init__(self, n_features, momentum=0.1, eps=1e-5):
+    buffers: Sequence[Parameter]
+
+    def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
             raise ConfigError(f"BatchNorm n_features must be a positive integer; got {n_features!r}.")
         if not 0 <= momentum <= 1 or not eps > 0:
@@ -27,7 +38,7 @@ class BatchNorm(Layer):
         self.n_features, self.momentum, self.eps = n_features, float(momentum), float(eps)
         self.params, self.buffers, self._xhat = (), (), None
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if len(shape) not in (1, 3) or shape[0] not in (None, self.n_features):
             raise ShapeError(f"{self!r} normalises {self.n_features} features (N, {self.n_features}) or "
@@ -35,7 +46,7 @@ class BatchNorm(Layer):
                              f"use BatchNorm({shape[0] if shape else '?'}).")
         return shape
 
-    def build(self, backend, rng, init, index):
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         xp, f = backend.xp, self.n_features
         full = lambda v: xp.full(f, v, dtype=backend.dtype, device=backend.device)  # noqa: E731
@@ -44,7 +55,7 @@ class BatchNorm(Layer):
         self.running_var = Parameter(f"{index}.running_var", full(1.0))
         self.params, self.buffers = (self.gamma, self.beta), (self.running_mean, self.running_var)
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
         axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
         if training:
@@ -65,7 +76,7 @@ class BatchNorm(Layer):
         self.running_mean.value = (1.0 - mom) * self.running_mean.value + mom * mean
         self.running_var.value = (1.0 - mom) * self.running_var.value + mom * unbiased
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """With xhat = (x - mean) * inv: dL/dgamma = sum(dy * xhat), dL/dbeta = sum(dy);
         dL/dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma (sums, means over the batch axes)."""
         xhat = self._cached("_xhat")
@@ -79,5 +90,5 @@ class BatchNorm(Layer):
         return self._inv * (g - xp.mean(g, axis=axes, keepdims=True)
                             - xhat * xp.mean(g * xhat, axis=axes, keepdims=True))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": "BatchNorm", "n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}

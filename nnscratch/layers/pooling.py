@@ -8,22 +8,29 @@ otherwise each view's share is added into its slice of a zero image,
 past the last whole window are dropped, as PyTorch does (floor mode).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 from ..errors import ShapeError
 from .base import Layer
 from .windows import out_size, pad2d, pair, unwindows
+from .._typing import Array, Shape
 
 
 class _Pool2D(Layer):
     """Shared shape logic; ``stride`` defaults to ``kernel_size``."""
 
-    def __init__(self, kernel_size, stride=None):
+    _win: Any  # what backward needs from forward (None before a training forward)
+
+    def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
         self.input_shape = (None, None, None)
         self._win = None
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if len(shape) != 3:
             raise ShapeError(f"{self!r} expects images (channels, height, width) per sample but receives "
@@ -57,7 +64,7 @@ class _Pool2D(Layer):
         image = xp.reshape(xp.stack(rows, axis=3), (n, c, oh * kh, ow * kw))
         return pad2d(image, 0, h - oh * kh, 0, w - ow * kw, xp)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
 
 
@@ -69,7 +76,7 @@ class MaxPool2D(_Pool2D):
     kernel does), so the gradient sums to that of the output.
     """
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
         slices = self._slices(x)
         y = slices[0]
@@ -79,7 +86,7 @@ class MaxPool2D(_Pool2D):
             self._win, self._y = x, y
         return y
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
         return self._back(self._route(self._slices(x), y, dy, xp), xp)
@@ -99,7 +106,7 @@ class MaxPool2D(_Pool2D):
 class AvgPool2D(_Pool2D):
     """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         slices = self._slices(x)
         y = slices[0]
         for value in slices[1:]:
@@ -108,7 +115,7 @@ class AvgPool2D(_Pool2D):
             self._win = True
         return y * (1.0 / len(slices))
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]

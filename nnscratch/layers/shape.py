@@ -1,24 +1,28 @@
 """Shape layers: Flatten (images to feature vectors) and Reshape (the reverse)."""
 
+from __future__ import annotations
+
+from typing import Any
 import math
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer
+from .._typing import Array, Shape
 
 
 class Flatten(Layer):
     """``(N, C, H, W) -> (N, C*H*W)`` in C order, as ``torch.flatten(x, 1)``; backward reshapes back."""
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         return (None,) if None in shape else (math.prod(shape),)
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         if training:
             self._shape = tuple(x.shape)
         return self._xp(x).reshape(x, (-1, math.prod(x.shape[1:])))  # -1: N (free when traced)
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx is dL/dy with the input's shape."""
         return self._xp(dy).reshape(dy, self._cached("_shape"))
 
@@ -27,7 +31,7 @@ class Reshape(Layer):
     """Per-sample reshape, e.g. ``Reshape((1, 28, 28))`` turns flat 784-pixel rows into
     images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP)."""
 
-    def __init__(self, shape):
+    def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
         if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
             raise ConfigError(f"Reshape expects a per-sample shape of positive integers such as (1, 28, 28); "
@@ -35,7 +39,7 @@ class Reshape(Layer):
         self.shape = shape
         self.input_shape = (math.prod(shape),)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
         if None not in shape and math.prod(shape) != math.prod(self.shape):
             raise ShapeError(f"Reshape({self.shape}) needs {math.prod(self.shape)} values per sample but "
@@ -43,14 +47,14 @@ class Reshape(Layer):
                              "same number of values.")
         return self.shape
 
-    def forward(self, x, training=False):
+    def forward(self, x: Array, training: bool = False) -> Array:
         if training:
             self._in = tuple(x.shape)
         return self._xp(x).reshape(x, (-1, *self.shape))
 
-    def backward(self, dy, need_input_grad=True):
+    def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx is dL/dy with the input's shape."""
         return self._xp(dy).reshape(dy, self._cached("_in"))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"type": "Reshape", "shape": list(self.shape)}

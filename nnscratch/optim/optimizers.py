@@ -20,12 +20,21 @@ operators Python rebinds the name instead, and the state is stored back, so
 the functional form gives the same numbers.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from array_api_compat import array_namespace
 
 from . import schedules
 from ..errors import ConfigError, unknown_name
+from .._typing import Array
+
+if TYPE_CHECKING:
+    from ..layers.base import Parameter
+    from ..models.params import ParameterBuffer
 
 
 class Optimizer:
@@ -52,9 +61,13 @@ class Optimizer:
     """
 
     name = "?"
-    clip_norm = None
+    clip_norm: float | None = None
+    state: dict[str, dict[str, Array]]
+    _owner: list[Any] | None
+    _loaded: dict[str, dict[str, Array]] | None
 
-    def __init__(self, lr, decay=0.0, weight_decay=0.0):
+    def __init__(self, lr: float | schedules.Schedule | dict[str, Any], decay: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
         self.schedule = _schedule(lr, decay)
         _check("weight_decay", weight_decay)
         self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
@@ -65,11 +78,11 @@ class Optimizer:
         self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
 
     @property
-    def current_lr(self):
+    def current_lr(self) -> float:
         """The learning rate of the next step (a host float)."""
         return self.lr_scale * self.schedule(self.t)
 
-    def step(self, params):
+    def step(self, params: ParameterBuffer | Iterable[Parameter]) -> None:
         """Update every parameter from its ``grad`` (``dL/dw``, left unchanged), in place
         where the array allows.
 
@@ -77,7 +90,7 @@ class Optimizer:
         list of Parameters (one update each). Other parameters than the last
         call's start afresh (see the module docstring).
         """
-        holders = [params] if hasattr(params, "split") else list(params)
+        holders: list[Any] = [params] if hasattr(params, "split") else list(params)
         self._claim(holders)
         lr = self.current_lr
         self.t += 1
@@ -107,13 +120,13 @@ class Optimizer:
     def _update(self, p, g, state, lr):
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         plain = self.schedule == _schedule(self.lr, self.decay)  # a number (and decay) says it all
         lr = self.lr if plain else self.schedule.get_config()
         config = {"name": self.name, "lr": lr, "decay": self.decay, "weight_decay": self.weight_decay}
         return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
         if self._loaded is not None:
             per_name = {name: dict(s) for name, s in self._loaded.items()}
@@ -123,7 +136,7 @@ class Optimizer:
                 per_name.update(_scatter(h, self.state.get(h.name, {})))
         return {"config": self.get_config(), "t": self.t, "lr_scale": self.lr_scale, "state": per_name}
 
-    def load_state_dict(self, state, asarray=None):
+    def load_state_dict(self, state: dict[str, Any], asarray: Callable[[Any], Array] | None = None) -> None:
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
         The next :meth:`step` adopts the state for its parameters."""
         move = asarray or (lambda a: a)
@@ -146,7 +159,8 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def __init__(self, lr=0.01, momentum=0.0, nesterov=False, decay=0.0, weight_decay=0.0):
+    def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
         if not 0 <= momentum < 1:
             raise ConfigError(f"SGD momentum must be in [0, 1); got {momentum}.")
@@ -169,7 +183,7 @@ class SGD(Optimizer):
         else:
             p.value -= lr * g
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
@@ -182,7 +196,8 @@ class Adam(Optimizer):
 
     name = "adam"
 
-    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, decay=0.0, weight_decay=0.0):
+    def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, beta1: float = 0.9,
+                 beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
@@ -209,7 +224,7 @@ class Adam(Optimizer):
         step *= lr / (1.0 - self.beta1 ** self.t)
         p.value -= step
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps}
 
 
@@ -218,7 +233,8 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
 
-    def __init__(self, lr=1e-3, rho=0.9, eps=1e-8, decay=0.0, weight_decay=0.0):
+    def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, rho: float = 0.9, eps: float = 1e-8,
+                 decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
         if not 0 <= rho < 1:
             raise ConfigError(f"RMSProp rho must be in [0, 1); got {rho}.")
@@ -240,7 +256,7 @@ class RMSProp(Optimizer):
         step *= lr
         p.value -= step
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "eps": self.eps}
 
 
@@ -296,12 +312,12 @@ OPTIMIZERS = {"sgd": (SGD, {}), "momentum": (SGD, {"momentum": 0.9}),
               "adam": (Adam, {}), "rmsprop": (RMSProp, {})}
 
 
-def get_optimizer(spec="adam", **options):
+def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: Any) -> Optimizer:
     """An optimizer from a name ("sgd", "momentum", "nesterov", "adam",
     "rmsprop") with keyword options, a config dict, or an Optimizer."""
     if isinstance(spec, dict):
         options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
-        spec = spec.get("name")
+        spec = spec.get("name")  # type: ignore[assignment]  # a config dict names its optimizer
     clip_norm = options.pop("clip_norm", None)
     if isinstance(spec, Optimizer):
         optimizer = spec

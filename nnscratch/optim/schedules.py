@@ -12,8 +12,11 @@ rises linearly, ``lr_t = lr * (t + 1) / warmup``, then the schedule runs with
 ``t`` counted from the end of the warm-up.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
+from typing import Any
 
 from ..errors import ConfigError, unknown_name
 
@@ -31,20 +34,20 @@ class Schedule:
 
     name = "?"
 
-    def __init__(self, lr, warmup=0):
+    def __init__(self, lr: float, warmup: int = 0) -> None:
         self.lr = _number("lr", lr, positive=True)
         self.warmup = _steps("warmup", warmup, allow_zero=True)
 
-    def __call__(self, t):
+    def __call__(self, t: int) -> float:
         if t < self.warmup:
             return self.lr * (t + 1) / self.warmup
         return self.rate(t - self.warmup)
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         """The learning rate ``t`` steps after the warm-up."""
         raise NotImplementedError
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "lr": self.lr, "warmup": self.warmup}
 
     def __repr__(self):
@@ -60,7 +63,7 @@ class Constant(Schedule):
 
     name = "constant"
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         return self.lr
 
 
@@ -69,14 +72,14 @@ class InverseTime(Schedule):
 
     name = "inverse_time"
 
-    def __init__(self, lr, decay, warmup=0):
+    def __init__(self, lr: float, decay: float, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.decay = _number("decay", decay)
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         return self.lr / (1.0 + self.decay * t)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "decay": self.decay}
 
 
@@ -85,15 +88,15 @@ class StepDecay(Schedule):
 
     name = "step"
 
-    def __init__(self, lr, step_size, gamma=0.1, warmup=0):
+    def __init__(self, lr: float, step_size: int, gamma: float = 0.1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.step_size = _steps("step_size", step_size)
         self.gamma = _number("gamma", gamma, positive=True)
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t // self.step_size)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "step_size": self.step_size, "gamma": self.gamma}
 
 
@@ -102,15 +105,15 @@ class Exponential(Schedule):
 
     name = "exponential"
 
-    def __init__(self, lr, gamma, every=1, warmup=0):
+    def __init__(self, lr: float, gamma: float, every: int = 1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.gamma = _number("gamma", gamma, positive=True)
         self.every = _steps("every", every)
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t / self.every)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gamma": self.gamma, "every": self.every}
 
 
@@ -123,7 +126,7 @@ class Cosine(Schedule):
 
     name = "cosine"
 
-    def __init__(self, lr, total, warmup=0, min_lr=0.0):
+    def __init__(self, lr: float, total: int, warmup: int = 0, min_lr: float = 0.0) -> None:
         super().__init__(lr, warmup)
         self.total = _steps("total", total)
         if self.warmup >= self.total:
@@ -131,25 +134,25 @@ class Cosine(Schedule):
                               "Lower the warm-up or raise total (the steps of the whole run).")
         self.min_lr = _number("min_lr", min_lr)
 
-    def rate(self, t):
+    def rate(self, t: int) -> float:
         span = self.total - self.warmup
         progress = min(t, span) / span
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "total": self.total, "min_lr": self.min_lr}
 
 
 SCHEDULES = {cls.name: cls for cls in (Constant, InverseTime, StepDecay, Exponential, Cosine)}
 
 
-def get_schedule(spec, **options):
+def get_schedule(spec: str | dict[str, Any] | Schedule, **options: Any) -> Schedule:
     """A Schedule from a Schedule, a config dict (``{"name": "cosine", ...}``) or a name and options."""
     if isinstance(spec, Schedule):
         return spec
     if isinstance(spec, dict):
         options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
-        spec = spec.get("name")
+        spec = spec.get("name")  # type: ignore[assignment]  # a config dict names its schedule
     if spec not in SCHEDULES:
         raise unknown_name("learning-rate schedule", spec, SCHEDULES)
     try:

@@ -1,12 +1,18 @@
 """Ready-made callbacks. Each runs on the host once per epoch, from the
 figures the fit loop has already read; none reads the device itself."""
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .guard import restore, snapshot
 from .history import Callback
 from ..validation import check_positive_int
+
+if TYPE_CHECKING:
+    from .. import Network  # the package: models.network imports the training loop, which imports this
 
 
 class EarlyStopping(Callback):
@@ -26,7 +32,8 @@ class EarlyStopping(Callback):
         epoch (one device copy each time the monitored figure improves).
     """
 
-    def __init__(self, patience=5, monitor="val_loss", min_delta=0.0, restore_best=False):
+    def __init__(self, patience: int = 5, monitor: str = "val_loss", min_delta: float = 0.0,
+                 restore_best: bool = False) -> None:
         self.patience = check_positive_int("patience", patience)
         if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
             raise ConfigError(f"min_delta must be a non-negative number; got {min_delta!r}.")
@@ -37,12 +44,12 @@ class EarlyStopping(Callback):
     def _reset(self):
         self.best, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
 
-    def on_train_begin(self, network):
+    def on_train_begin(self, network: Network) -> None:
         if not getattr(self, "_resumed", False):
             self._reset()
         self._resumed = False
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
         if key not in logs:
             raise ConfigError(f"EarlyStopping monitors {self.monitor!r}, which this run does not report; "
@@ -57,15 +64,15 @@ class EarlyStopping(Callback):
             if self.wait >= self.patience:
                 self.stopped_epoch, network.stop_training = epoch, True
 
-    def on_train_end(self, network):
+    def on_train_end(self, network: Network) -> None:
         if self.restore_best and self.weights is not None:
             restore(network, self.weights)
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         """JSON-able state for checkpoints (the best weights are not stored)."""
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
         self._resumed = True
 
@@ -86,8 +93,10 @@ class ReduceLROnPlateau(Callback):
     uninterrupted one would.
     """
 
-    def __init__(self, monitor="val_loss", factor=0.1, patience=10, min_delta=0.0, cooldown=0, min_lr=0.0,
-                 verbose=False):
+    reductions: list[int]  # the epochs at which the rate was lowered
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, min_delta: float = 0.0,
+                 cooldown: int = 0, min_lr: float = 0.0, verbose: bool = False) -> None:
         if not isinstance(factor, (int, float)) or not 0 < factor < 1:
             raise ConfigError(f"ReduceLROnPlateau factor must be in (0, 1); got {factor!r}. Pass e.g. factor=0.5.")
         for label, value in (("min_delta", min_delta), ("min_lr", min_lr)):
@@ -102,12 +111,12 @@ class ReduceLROnPlateau(Callback):
         self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 
-    def on_train_begin(self, network):
+    def on_train_begin(self, network: Network) -> None:
         if not self._resumed:
             self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
         if key not in logs:
             raise ConfigError(f"ReduceLROnPlateau monitors {self.monitor!r}, which this run does not report; "
@@ -133,10 +142,10 @@ class ReduceLROnPlateau(Callback):
                       f"learning rate {lr:.3g} -> {new:.3g}", flush=True)
         self.wait, self.cooling = 0, self.cooldown
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         return {"best": self.best, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> None:
         self.best, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
         self.reductions = list(state["reductions"])
         self._resumed = True

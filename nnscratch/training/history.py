@@ -1,7 +1,15 @@
 """Callbacks and History: the hooks ``fit`` calls once per epoch, and the per-epoch record."""
 
+from __future__ import annotations
+
 import json
 import statistics
+from typing import TYPE_CHECKING, Any
+
+from .._typing import PathLike
+
+if TYPE_CHECKING:
+    from .. import Network  # the package, not models.network: that module imports this one
 
 
 class Callback:
@@ -10,19 +18,19 @@ class Callback:
     Set ``network.stop_training = True`` in a hook to stop after this epoch.
     """
 
-    def on_train_begin(self, network):
+    def on_train_begin(self, network: Network) -> None:
         pass
 
-    def on_epoch_begin(self, epoch, network):
+    def on_epoch_begin(self, epoch: int, network: Network) -> None:
         pass
 
-    def on_batch_end(self, batch, network):
+    def on_batch_end(self, batch: int, network: Network) -> None:
         """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         pass
 
-    def on_train_end(self, network):
+    def on_train_end(self, network: Network) -> None:
         pass
 
 
@@ -30,12 +38,13 @@ class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
     ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``."""
 
-    def __init__(self, history=None, epoch=None, params=None):
+    def __init__(self, history: dict[str, list[float]] | None = None, epoch: list[int] | None = None,
+                 params: dict[str, Any] | None = None) -> None:
         self.history = {k: list(v) for k, v in (history or {}).items()}
         self.epoch = list(epoch or [])
         self.params = dict(params or {})
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
@@ -47,7 +56,7 @@ class History(Callback):
         last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
         return f"History(epochs={len(self.epoch)}, last={last})"
 
-    def timing(self):
+    def timing(self) -> str | None:
         """The first epoch of the last ``fit`` call apart from the steady state:
         ``"first epoch 2.31 s (...), then 0.52 s per epoch (median of 14)"``. On a
         GPU the first epoch also pays kernel compilation, cuBLAS start-up and the
@@ -60,7 +69,7 @@ class History(Callback):
             line += f", then {statistics.median(rest):.2f} s per epoch (median of {len(rest)})"
         return line
 
-    def to_json(self, path=None):
+    def to_json(self, path: PathLike | None = None) -> str:
         """The history as JSON text; also written to ``path`` if given."""
         text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
         if path is not None:
@@ -69,8 +78,8 @@ class History(Callback):
         return text
 
     @classmethod
-    def from_json(cls, source):
+    def from_json(cls, source: PathLike) -> History:
         """Read :meth:`to_json` output from a path or a JSON string."""
-        text = source if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
+        text = str(source) if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
         data = json.loads(text)
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
