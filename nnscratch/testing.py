@@ -4,8 +4,12 @@ Public, so that users who change a layer or a loss can check their work the
 way nnscratch's own tests do.
 """
 
+from __future__ import annotations
+
 import contextlib
 import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import array_api_compat
 import numpy as np
@@ -13,9 +17,15 @@ import numpy as np
 from . import validation
 from .backend.core import backend_of
 from .training.step import Step
+from ._typing import Array
+
+if TYPE_CHECKING:
+    from . import Network  # the package: models.network imports this module
+    from .losses import Loss
 
 
-def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
+def check_gradients(net: Network, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
+                    max_entries: int = 64) -> float:
     """Worst relative error between backprop and central finite differences.
 
     The network is checked as it is: the same layer objects, so a layer whose
@@ -115,7 +125,8 @@ def _to_host(a):
     return backend_of(a).to_numpy(a) if validation.is_device_array(a) else a
 
 
-def numerical_gradient(f, x, eps=1e-6, entries=None):
+def numerical_gradient(f: Callable[[np.ndarray], float], x: Array, eps: float = 1e-6,
+                       entries: Sequence[int] | None = None) -> np.ndarray:
     """Central-difference gradient of the scalar function ``f`` at the host array ``x`` (float64).
 
     ``entries`` (flat indices into ``x``): only those, as a 1-D array in that order."""
@@ -134,7 +145,8 @@ def numerical_gradient(f, x, eps=1e-6, entries=None):
     return values.reshape(x.shape) if entries is None else values
 
 
-def assert_close(actual, expected, rtol=None, atol=0.0, xp=None):
+def assert_close(actual: Array, expected: Array, rtol: float | None = None, atol: float = 0.0,
+                 xp: Any = None) -> None:
     """Assert ``actual`` matches ``expected``, checking the namespace as well.
 
     ``xp``: the namespace ``actual`` must belong to (when given). The default

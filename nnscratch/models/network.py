@@ -9,8 +9,12 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
     net = Network([Dense(784, 128), ReLU(), Dense(128, 10), Softmax()], seed=0)
 """
 
+from __future__ import annotations
+
 import math
 import weakref
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..saving import serialize
 from ..training import streaming, loop as train
@@ -28,6 +32,13 @@ from ..training.step import predicted_labels
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task
+from .._typing import Array, DType, PathLike, Shape
+
+if TYPE_CHECKING:
+    from ..layers.base import Layer, Parameter
+    from ..losses import Loss
+    from ..optim.optimizers import Optimizer
+    from ..training.history import History
 
 
 class Network:
@@ -66,8 +77,13 @@ class Network:
         fixes it from the loss it trains with; saved with the model.
     """
 
-    def __init__(self, layers, *, init=None, seed=None, backend=None, dtype=None, input_shape=None,
-                 metadata=None):
+    _task: str | None
+    _fit_loss: Loss | None
+    optimizer: Optimizer | None
+
+    def __init__(self, layers: Sequence[Layer], *, init: str | dict[str, Any] | Callable[..., Any] | None = None,
+                 seed: int | None = None, backend: str | Backend | None = None, dtype: DType | None = None,
+                 input_shape: Shape | None = None, metadata: dict[str, Any] | None = None) -> None:
         self.layers = check_layers(layers, self)
         self.input_shape = input_shape_of(self.layers, input_shape)
         self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
@@ -92,7 +108,8 @@ class Network:
             layer._network = owner
 
     @classmethod
-    def from_sizes(cls, *sizes, hidden="relu", output="auto", **options):
+    def from_sizes(cls, *sizes: int, hidden: str | Layer = "relu", output: str | Layer | None = "auto",
+                   **options: Any) -> Network:
         """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
         ``hidden`` after each but the last, ``output`` after the last.
 
@@ -123,11 +140,11 @@ class Network:
 
     # ------------------------------------------------------------ structure
     @property
-    def dense_layers(self):
+    def dense_layers(self) -> list[Dense]:
         return [layer for layer in self.layers if isinstance(layer, Dense)]
 
     @property
-    def sizes(self):
+    def sizes(self) -> tuple[int | None, ...]:
         """An MLP's widths: inputs, then each Dense layer's outputs, e.g. ``(784, 128, 10)``.
         A network whose layers work on images (convolution, pooling) has none: it raises a
         ConfigError; see :attr:`output_shapes` and :meth:`summary`."""
@@ -137,30 +154,30 @@ class Network:
         return (self.n_inputs,) + tuple(layer.n_out for layer in self.dense_layers)
 
     @property
-    def is_mlp(self):
+    def is_mlp(self) -> bool:
         """True when every layer but Flatten/Reshape receives flat samples: then :attr:`sizes` describes it."""
         return not unflat_layers(self)
 
     @property
-    def output_shapes(self):
+    def output_shapes(self) -> tuple[Shape, ...]:
         """Per-sample output shape of every layer, in order: no batch axis, None for a size
         known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
         return tuple(self._shapes(self.input_shape))
 
-    def summary(self, print_fn=print):
+    def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
         print_fn(summary_text(self))
 
     @property
-    def n_inputs(self):
+    def n_inputs(self) -> int | None:
         """Features per sample: the product of :attr:`input_shape` (None if a size is open)."""
         return None if None in self.input_shape else math.prod(self.input_shape)
 
     @property
-    def n_outputs(self):
+    def n_outputs(self) -> int:
         return self.output_shape[-1]
 
-    def shape_after(self, input_shape, error=ShapeError):
+    def shape_after(self, input_shape: Shape, error: type[Exception] = ShapeError) -> Shape:
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
         a mismatch raises ``error`` naming the layer and the fix."""
         shapes = tuple(self._shapes(tuple(input_shape), error))
@@ -177,11 +194,11 @@ class Network:
                 raise error(f"Layer sizes do not chain at layer {index}: {exc}") from None
             yield shape
 
-    def parameters(self):
+    def parameters(self) -> list[Parameter]:
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
         return [p for layer in self.layers for p in layer.params]
 
-    def buffers(self):
+    def buffers(self) -> list[Parameter]:
         """Every non-trained array the predictions depend on (BatchNorm's running statistics),
         in layer order: "1.running_mean", "1.running_var", ..."""
         return [b for layer in self.layers for b in getattr(layer, "buffers", ())]
@@ -192,7 +209,7 @@ class Network:
 
     # ------------------------------------------------------------ running
     @on_device
-    def forward(self, X, return_all=False):
+    def forward(self, X: Array, return_all: bool = False) -> Array | list[Array]:
         """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
         memory when ``X`` does not fit on the device).
 
@@ -208,7 +225,7 @@ class Network:
             return outputs if return_all else out
         return streaming.in_batches(self, X, run)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Array) -> Array:
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
         cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
@@ -219,7 +236,7 @@ class Network:
         return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
 
     @on_device
-    def predict(self, X):
+    def predict(self, X: Array) -> Array:
         """What the task calls a prediction (see :attr:`task`).
 
         Returns
@@ -235,12 +252,12 @@ class Network:
             return out
         return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
 
-    def evaluate(self, X, y, loss=None, batch_size=4096):
+    def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
         return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
-    def fit(self, X, y, **options):
+    def fit(self, X: Array, y: Array, **options: Any) -> History:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
 
         Fixes :attr:`task` from the output layer, the loss and the targets (integer
@@ -256,15 +273,15 @@ class Network:
         return train.fit(self, X, y, **options)
 
     @property
-    def task(self):
+    def task(self) -> str:
         """"multiclass", "binary" or "regression" (see :mod:`nnscratch.models.task`)."""
         return self._task or derive_task(self.layers[-1], self.n_outputs, self.resolve_loss())
 
     @task.setter
-    def task(self, value):
+    def task(self, value: str) -> None:
         self._task = check_task(value)
 
-    def resolve_loss(self, loss=None):
+    def resolve_loss(self, loss: str | Loss | None = None) -> Loss:
         """The Loss to use: the given one, else the one the last :meth:`fit` used, else
         the default for the output layer. Cross-entropy on one output is refused."""
         if loss is None:
@@ -272,19 +289,20 @@ class Network:
         return check_loss_fits(get_loss(loss), self.n_outputs)
 
     # ------------------------------------------------------------ gradients
-    def compute_gradients(self, X, y, loss=None):
+    def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
         """Backpropagate one batch without updating: ``(loss, [grads])`` in
         :meth:`parameters` order."""
         return train.compute_gradients(self, X, y, loss=loss)
 
-    def check_gradients(self, X, y, loss=None, eps=1e-6, max_entries=64):
+    def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
+                        max_entries: int = 64) -> float:
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
         norms) between backprop and central finite differences in float64, in
         training mode (batch statistics, fixed dropout masks); the network is left as it was."""
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
     # ------------------------------------------------------------ persistence
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
                   "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
                   "metadata": self.metadata, "task": self.task}
@@ -293,7 +311,8 @@ class Network:
         return config
 
     @classmethod
-    def from_config(cls, config, backend=None, dtype=None):
+    def from_config(cls, config: dict[str, Any], backend: str | Backend | None = None,
+                    dtype: DType | None = None) -> Network:
         layers = [layer_from_config(c) for c in config["layers"]]
         shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
         net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
@@ -304,12 +323,12 @@ class Network:
             net.task = config["task"]
         return net
 
-    def get_weights(self):
+    def get_weights(self) -> list[Array]:
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
         return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
     @on_device
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[Array]) -> None:
         """Set every parameter from a copy of ``weights`` (host arrays, read-only or
         memory-mapped ones too, or arrays of any backend; shapes must match).
         The given arrays are never modified: training updates the copies."""
@@ -318,11 +337,11 @@ class Network:
         for p, w in zip(params, weights):
             p.value = self.backend.asarray(validation.host_copy(w, self.backend.dtype_name), dtype=self.dtype)
 
-    def get_buffers(self):
+    def get_buffers(self) -> dict[str, Array]:
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
         return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
 
-    def set_buffers(self, arrays):
+    def set_buffers(self, arrays: Mapping[str, Array]) -> None:
         """Set the layers' buffers from ``{name: host array}``; names not given keep their values
         (files written before a layer had buffers)."""
         for b in self.buffers():
@@ -330,7 +349,7 @@ class Network:
                 validation.check_weights([b], [arrays[b.name]])
                 b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)
 
-    def to(self, backend=None, dtype=None):
+    def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
         or a given Backend's own)."""
         if isinstance(backend, Backend) and dtype is None:
@@ -343,17 +362,17 @@ class Network:
         clone.rng.bit_generator.state = self.rng.bit_generator.state
         return clone
 
-    def save(self, path):
+    def save(self, path: PathLike) -> str:
         """Write the config and weights to one ``.npz`` file, atomically."""
         return serialize.save(self, path)
 
-    def export_onnx(self, path=None, **options):
+    def export_onnx(self, path: PathLike | None = None, **options: Any) -> Any:
         """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
         :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
         from ..saving.onnx import to_onnx
         return to_onnx(self, path, **options)
 
     @classmethod
-    def load(cls, path, backend=None, dtype=None):
+    def load(cls, path: PathLike, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
         """Read a file written by :meth:`save`, onto any backend."""
         return serialize.load(cls, path, backend=backend, dtype=dtype)
