@@ -7,12 +7,19 @@ string or few-valued integer targets are classes, fractional ones regression.
 Files are read without pickle.
 """
 
+from __future__ import annotations
+
 import pathlib
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
 from .tables import encode_target, split_table
+from .._typing import Array, PathLike
+
+if TYPE_CHECKING:
+    from .tables import TableDataset
 
 PAIRS = (("X", "y"), ("X_train", "y_train", "X_test", "y_test"))
 
@@ -52,7 +59,9 @@ def _target(path, name, y):
     return y
 
 
-def from_arrays(name, X, y, X_test=None, y_test=None, task=None, seed=0, test_fraction=0.2, path=None):
+def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
+                y_test: Array | None = None, task: str | None = None, seed: int = 0, test_fraction: float = 0.2,
+                path: PathLike | None = None) -> TableDataset:
     """A TableDataset from arrays (a test split is held out when none is given)."""
     where = path or name
     y = _target(where, "y", y)
@@ -73,7 +82,7 @@ def from_arrays(name, X, y, X_test=None, y_test=None, task=None, seed=0, test_fr
     return split_table(name, X, codes, class_names, task, info, seed, test_fraction)
 
 
-def load_npz(path, task=None, seed=0, test_fraction=0.2):
+def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2) -> TableDataset:
     """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test."""
     with _load(path) as archive:
         keys = set(archive.files)
@@ -85,7 +94,7 @@ def load_npz(path, task=None, seed=0, test_fraction=0.2):
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
                                   "y_train, X_test and y_test.")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
-                       path=path)
+                       path=path)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
 
 
 def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):

@@ -1,5 +1,7 @@
 """The container every dataset loader returns, and the pixel conversion they share."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,11 +36,11 @@ class Dataset:
         return iter((self.X_train, self.y_train, self.X_test, self.y_test))
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return int(self.X_train.shape[1])
 
     @property
-    def n_classes(self):
+    def n_classes(self) -> int:
         return len(self.class_names) or int(max(self.y_train.max(), self.y_test.max())) + 1
 
     def __repr__(self):

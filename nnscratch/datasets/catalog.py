@@ -1,6 +1,9 @@
 """Datasets by name, as the ``--dataset`` option of the command line spells them."""
 
+from __future__ import annotations
+
 import pathlib
+from typing import Any
 
 from ..errors import DataFormatError, unknown_name
 from . import synthetic
@@ -9,6 +12,7 @@ from .csv import load_digits_csv
 from .fetch import load_idx_dataset
 from .mnist_sample import load_mnist_sample
 from .preprocessing import train_val_split
+from .._typing import PathLike
 
 NAMES = ("mnist-sample", "mnist", "fashion-mnist", "csv:PATH", "npz:PATH", "npy:X.npy,y.npy", "xor", "spirals",
          "moons", "blobs")
@@ -44,7 +48,8 @@ def _table(name, seed, target=None, task=None, test_fraction=0.2):
     return load_table(path, target, **options, name="csv")
 
 
-def load_dataset(spec="mnist-sample", data_dir=None, seed=0, download=True, **table_options):
+def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, seed: int = 0, download: bool = True,
+                 **table_options: Any) -> Dataset:
     """Load a dataset by name and return a :class:`Dataset` (host NumPy arrays).
 
     ``mnist-sample`` (shipped, 8,000/2,000), ``mnist`` and ``fashion-mnist`` (IDX

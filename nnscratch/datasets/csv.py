@@ -1,11 +1,14 @@
 """Kaggle's digit-recognizer CSV: ``label,pixel0,...,pixel783`` (test.csv has no label)."""
 
+from __future__ import annotations
+
 import pathlib
 
 import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
 from .base import labels, pixels
+from .._typing import PathLike
 
 
 def _header(path):
@@ -20,7 +23,7 @@ def _header(path):
     return False, len(first) == 785
 
 
-def load_digits_csv(path, *, raw=False):
+def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Read a digit-recognizer CSV (Kaggle's ``train.csv`` or ``test.csv``).
 
     Rows are ``label,pixel0..pixel783`` (the label column is optional, as in

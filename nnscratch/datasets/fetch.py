@@ -13,6 +13,8 @@ dataset name), each checked against its pinned SHA-256.  Set
 ``NNSCRATCH_OFFLINE=1`` (or pass ``download=False``) to never download.
 """
 
+from __future__ import annotations
+
 import os
 import pathlib
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from ..errors import DatasetNotFoundError
 from .base import DIGITS, Dataset, labels, pixels
 from .idx import read_idx_pair
+from .._typing import PathLike
 
 ROLES = ("train_images", "train_labels", "test_images", "test_labels")
 SYSTEM_DIR = pathlib.Path("/usr/share/datasets")
@@ -129,7 +132,8 @@ def load_idx_dataset(name, path=None, *, raw=False, download=True, base_url=None
                    name=name, class_names=SOURCES[name].class_names)
 
 
-def load_mnist(path=None, *, raw=False, download=True, base_url=None):
+def load_mnist(path: PathLike | None = None, *, raw: bool = False, download: bool = True,
+               base_url: str | None = None) -> Dataset:
     """The full MNIST: 60,000 training and 10,000 test digits, 28x28.
 
     See the module docstring for where the files are looked for. Returns a
@@ -139,7 +143,8 @@ def load_mnist(path=None, *, raw=False, download=True, base_url=None):
     return load_idx_dataset("mnist", path, raw=raw, download=download, base_url=base_url)
 
 
-def load_fashion_mnist(path=None, *, raw=False, download=True, base_url=None):
+def load_fashion_mnist(path: PathLike | None = None, *, raw: bool = False, download: bool = True,
+                       base_url: str | None = None) -> Dataset:
     """Fashion-MNIST (Zalando, MIT): 60,000 + 10,000 28x28 clothing images, 10 classes.
 
     Same search order and return value as :func:`load_mnist`; on Debian

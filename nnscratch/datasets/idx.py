@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataFormatError
+from .._typing import Array, PathLike
 
 TYPES: dict[int, np.dtype[Any]] = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
          0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
@@ -33,7 +34,7 @@ def _read_bytes(path):
                               "download the file again.") from None
 
 
-def read_idx(path, ndim=None):
+def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
     """Read an IDX file (``.gz`` or not) into a NumPy array.
 
     Parameters
@@ -67,7 +68,7 @@ def read_idx(path, ndim=None):
     return values.astype(dtype.newbyteorder("="))
 
 
-def write_idx(path, array):
+def write_idx(path: PathLike, array: Array) -> None:
     """Write ``array`` as an IDX file; gzip it when ``path`` ends in ``.gz``."""
     array = np.ascontiguousarray(array)
     code = CODES.get(array.dtype)

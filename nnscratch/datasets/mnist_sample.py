@@ -10,6 +10,8 @@ are the test set, the other 8,000 (663 to 927 per digit) the training set; both
 are shuffled once with a fixed seed, so any slice holds every digit.
 """
 
+from __future__ import annotations
+
 from importlib import resources
 
 import numpy as np
@@ -19,7 +21,7 @@ from .base import DIGITS, Dataset, labels, pixels
 FILENAME = "mnist_sample.npz"
 
 
-def load_mnist_sample(raw=False):
+def load_mnist_sample(raw: bool = False) -> Dataset:
     """Load the shipped MNIST sample as a fixed, stratified train/test split.
 
     Parameters

@@ -1,14 +1,21 @@
 """Host-side helpers: scaling, standardising, one-hot labels, a seeded split."""
 
+from __future__ import annotations
+
 import warnings
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ConfigError, DataError, DataWarning
 from ..validation import user_stacklevel
+from .._typing import Array
+
+if TYPE_CHECKING:
+    from numpy.typing import DTypeLike
 
 
-def scale_to_unit(X):
+def scale_to_unit(X: Array) -> np.ndarray:
     """Scale to [0, 1]: uint8 images divide by 255, anything else by its min/max range."""
     X = np.asarray(X)
     if X.dtype == np.uint8:
@@ -18,7 +25,8 @@ def scale_to_unit(X):
     return (X - low) / (high - low) if high > low else np.zeros_like(X)
 
 
-def standardize(X, mean=None, std=None):
+def standardize(X: Array, mean: Array | None = None,
+                std: Array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Zero mean and unit variance per feature.
 
     Returns ``(Z, mean, std)``; pass the training set's ``mean`` and ``std`` to
@@ -32,7 +40,7 @@ def standardize(X, mean=None, std=None):
     return (X - mean) / std, mean, std
 
 
-def one_hot(y, n_classes=None, dtype=np.float32):
+def one_hot(y: Array, n_classes: int | None = None, dtype: DTypeLike = np.float32) -> np.ndarray:
     """Integer labels (n,) to a one-hot matrix (n, n_classes)."""
     y = np.asarray(y)
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
@@ -46,7 +54,8 @@ def one_hot(y, n_classes=None, dtype=np.float32):
     return out
 
 
-def train_val_split(X, y, val_fraction=0.1, seed=0, stratify=True):
+def train_val_split(X: Array, y: Array, val_fraction: float = 0.1, seed: int | None = 0,
+                    stratify: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split off a seeded validation set.
 
     With ``stratify`` every class (integer labels) keeps (about) the same share in both parts.

@@ -4,9 +4,12 @@ Each returns ``(X, y)``: ``X`` float32 of shape (n_samples, 2) (or
 ``n_features``), ``y`` int64 class labels of shape (n_samples,).
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..errors import ConfigError
+from .._typing import Array
 
 
 def _check(n, what="n_samples", minimum=1):
@@ -19,7 +22,7 @@ def _out(X, y):
     return np.asarray(X, dtype=np.float32), np.asarray(y, dtype=np.int64)
 
 
-def xor(n_samples=4, noise=0.0, seed=0):
+def xor(n_samples: int = 4, noise: float = 0.0, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """The XOR problem: class ``a != b`` for inputs ``a, b`` in {0, 1}.
 
     ``xor()`` is the four-row truth table; with ``n_samples > 4`` corners are
@@ -33,7 +36,8 @@ def xor(n_samples=4, noise=0.0, seed=0):
     return _out(X + noise * rng.standard_normal(X.shape), y)
 
 
-def spirals(n_per_class=100, n_classes=3, noise=0.2, seed=0):
+def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
+            seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Interleaved spirals, one arm per class (the "spiral data" of nnfs / CS231n).
 
     Radius grows linearly from 0 to 1 along each arm; the angle gets Gaussian
@@ -50,7 +54,7 @@ def spirals(n_per_class=100, n_classes=3, noise=0.2, seed=0):
     return _out(np.concatenate(X), np.concatenate(y))
 
 
-def moons(n_samples=200, noise=0.1, seed=0):
+def moons(n_samples: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (class 0 on top, class 1 below), shuffled."""
     n = _check(n_samples, minimum=2)
     rng = np.random.default_rng(seed)
@@ -64,7 +68,8 @@ def moons(n_samples=200, noise=0.1, seed=0):
     return _out(X[order], y[order])
 
 
-def blobs(n_samples=300, centers=3, n_features=2, cluster_std=1.0, seed=0):
+def blobs(n_samples: int = 300, centers: int | Array = 3, n_features: int = 2, cluster_std: float = 1.0,
+          seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian blobs around ``centers`` (a count, drawn in [-10, 10], or an array)."""
     n = _check(n_samples)
     rng = np.random.default_rng(seed)

@@ -10,6 +10,8 @@ the file has none. Every problem is one :class:`DataFormatError` naming the
 row (line of the file) and the column. Host-side: NumPy only.
 """
 
+from __future__ import annotations
+
 import csv
 import pathlib
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ import numpy as np
 from ..errors import ConfigError, DataFormatError, DatasetNotFoundError
 from .base import Dataset
 from .preprocessing import train_val_split
+from .._typing import PathLike
 
 TARGET_NAMES = ("label", "target", "class", "y")
 MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
@@ -42,7 +45,7 @@ class TableDataset(Dataset):
     standardize: bool = True
 
     @property
-    def n_classes(self):
+    def n_classes(self) -> int:
         if self.task == "regression":
             return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
         return super().n_classes
@@ -226,7 +229,8 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
                         feature_names=info["feature_names"], notes=tuple(notes))
 
 
-def load_table(path, target=None, task=None, seed=0, test_fraction=0.2, name=None):
+def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
+               test_fraction: float = 0.2, name: str | None = None) -> TableDataset:
     """Read a CSV table and hold out a test split: a :class:`TableDataset`."""
     X, y, class_names, task, info = read_table(path, target, task)
     return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)
