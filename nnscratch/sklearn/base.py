@@ -7,8 +7,12 @@ host copies only; the network is rebuilt from them on first use, on the
 ``backend`` the estimator names then.
 """
 
+from __future__ import annotations
+
 import warnings
+from collections.abc import Sequence
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -24,6 +28,9 @@ from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
 from ..optim.optimizers import SGD, Adam
 from .training import SklearnRun, WeightPenalty
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
 _NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")
@@ -59,11 +66,14 @@ class BaseMLP(BaseEstimator):
         "backend": "no_validation",
     }
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
-                 batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, backend=None):
+    def __init__(self, hidden_layer_sizes: int | Sequence[int] = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001, power_t: float = 0.5,
+                 max_iter: int = 200, shuffle: bool = True, random_state: int | np.random.RandomState | None = None,
+                 tol: float = 1e-4, verbose: bool = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10,
+                 max_fun: int = 15000, backend: str | Backend | None = None) -> None:
         self.hidden_layer_sizes, self.activation, self.solver = hidden_layer_sizes, activation, solver
         self.alpha, self.batch_size, self.learning_rate = alpha, batch_size, learning_rate
         self.learning_rate_init, self.power_t, self.max_iter = learning_rate_init, power_t, max_iter

@@ -1,5 +1,10 @@
 """``MLPClassifier`` and ``MLPRegressor``: scikit-learn's MLP estimators, trained by nnscratch."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
@@ -11,6 +16,10 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from .base import BaseMLP
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
+from .._typing import Array
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
 
 _DOC = """
 
@@ -39,11 +48,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = "Multi-layer perceptron classifier (binary, multiclass, multilabel)." + _DOC.format(
         name="MLPClassifier")
 
-    def fit(self, X, y):
+    def fit(self, X: Array, y: Array) -> MLPClassifier:
         """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type."""
         return self._fit(X, y, incremental=False)
 
-    def partial_fit(self, X, y, classes=None):
+    def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
@@ -83,18 +92,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _score_outputs(self, out, Y):
         return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out))
 
-    def predict(self, X):
+    def predict(self, X: Array) -> np.ndarray:
         """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel)."""
         return self._labels(self._forward(X))
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Array) -> np.ndarray:
         """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
         p = self._forward(X)
         if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
             return np.hstack([1.0 - p, p])
         return p
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: Array) -> np.ndarray:
         """``log(predict_proba(X))``."""
         return np.log(self.predict_proba(X))
 
@@ -113,11 +122,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints = {**BaseMLP._parameter_constraints, "loss": [StrOptions({"squared_error"})]}
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
-                 max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False, warm_start=False,
-                 momentum=0.9, nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000, backend=None):
+    def __init__(self, loss: str = "squared_error", hidden_layer_sizes: int | Sequence[int] = (100,),
+                 activation: str = "relu", *, solver: str = "adam", alpha: float = 0.0001,
+                 batch_size: int | str = "auto", learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4, verbose: bool = False,
+                 warm_start: bool = False, momentum: float = 0.9, nesterovs_momentum: bool = True,
+                 early_stopping: bool = False, validation_fraction: float = 0.1, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10, max_fun: int = 15000,
+                 backend: str | Backend | None = None) -> None:
         super().__init__(
             hidden_layer_sizes, activation, solver=solver, alpha=alpha, batch_size=batch_size,
             learning_rate=learning_rate, learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
@@ -127,11 +140,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
         self.loss = loss
 
-    def fit(self, X, y):
+    def fit(self, X: Array, y: Array) -> MLPRegressor:
         """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
         return self._fit(X, y, incremental=False)
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
         """One epoch over ``(X, y)``."""
         return self._fit(X, y, incremental=True)
 
@@ -154,7 +167,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _score_outputs(self, out, Y):
         return r2_score(Y, out)
 
-    def predict(self, X):
+    def predict(self, X: Array) -> np.ndarray:
         """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets."""
         out = self._forward(X)
         return out.ravel() if self.n_outputs_ == 1 else out
