@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 import math
+from typing import Any
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer
