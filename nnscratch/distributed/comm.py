@@ -1,18 +1,28 @@
 """The communicator: MPI through mpi4py (imported only when a launcher started several
 processes), the local rank's GPU, and ending the whole job when one rank fails."""
 
+from __future__ import annotations
+
 import os
 import sys
 import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
+from .._typing import Array
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ..backend.core import Backend
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
 
-_active = None  # the communicator from_environment() made, for the command line's error path
+_active: MPIComm | None = None  # the communicator from_environment() made, for the command line's error path
 
 
-def launched_size(environ=None):
+def launched_size(environ: Mapping[str, str] | None = None) -> int:
     """Number of processes the MPI launcher started (1 outside MPI), from the environment alone."""
     environ = os.environ if environ is None else environ
     for name in SIZE_VARIABLES:
@@ -21,7 +31,7 @@ def launched_size(environ=None):
     return 1
 
 
-def from_environment(cuda_aware=None):
+def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     """An :class:`MPIComm` over ``COMM_WORLD`` when launched by ``mpiexec`` with
     more than one process, else None (and mpi4py stays unimported).
 
@@ -39,7 +49,7 @@ def from_environment(cuda_aware=None):
     return _active
 
 
-def report_error(message, exc):
+def report_error(message: str, exc: BaseException | None) -> None:
     """Print a command-line error (one line on stderr); in a parallel run also end the job.
 
     An error every rank raised together (``exc.collective``) prints once, from rank 0,
@@ -92,7 +102,7 @@ class MPIComm:
         support; untested here, no GPU). Default: through host memory.
     """
 
-    def __init__(self, comm=None, cuda_aware=False):
+    def __init__(self, comm: Any = None, cuda_aware: bool = False) -> None:
         try:
             from mpi4py import MPI
         except ImportError:
@@ -106,7 +116,7 @@ class MPIComm:
         self.steps, self.seconds, self.mpi_seconds, self.wait_seconds = 0, 0.0, 0.0, 0.0
         self.measure_wait = False
 
-    def sum_gradients(self, flat, backend, weight=1.0):
+    def sum_gradients(self, flat: Array, backend: Backend, weight: float = 1.0) -> Array:
         """``sum over ranks of weight * flat``, as a device array of ``backend``."""
         start = time.perf_counter()
         if self.cuda_aware and backend.name != "numpy":
@@ -131,20 +141,20 @@ class MPIComm:
         self.comm.Allreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM)
         self.mpi_seconds += time.perf_counter() - start
 
-    def bcast(self, obj, root=0):
+    def bcast(self, obj: Any, root: int = 0) -> Any:
         return self.comm.bcast(obj, root=root)
 
-    def allgather(self, obj):
+    def allgather(self, obj: Any) -> list[Any]:
         return self.comm.allgather(obj)
 
-    def abort(self, code=1):
+    def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)
 
     def __repr__(self):
         return f"MPIComm(rank={self.rank}, size={self.size}, local_rank={self.local_rank}, cuda_aware={self.cuda_aware})"
 
 
-def local_device(spec, local_rank):
+def local_device(spec: str | Backend | None, local_rank: int) -> str | Backend | None:
     """The backend ``spec`` on the GPU of this local rank: ``cupy`` -> ``cupy:{r}``,
     ``torch:cuda`` -> ``torch:cuda:{r}``; names with a device index, and CPU backends, unchanged."""
     text = str(spec or "").strip()
@@ -153,7 +163,7 @@ def local_device(spec, local_rank):
     return spec
 
 
-def command_line_rank(args, comm):
+def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
     """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
     (unless a device was named); on ranks other than 0, no output and no files."""
     spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")

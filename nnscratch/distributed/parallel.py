@@ -1,16 +1,26 @@
 """What ``fit`` needs from a communicator: sharded global batches, the gradient sum,
 per-epoch figures summed over ranks, and the checks and broadcasts at the start."""
 
+from __future__ import annotations
+
 import math
 import zlib
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..training.streaming import HostData
+from .._typing import Array, Rng
+
+if TYPE_CHECKING:
+    from ..models.network import Network
+    from ..training.step import Step
+    from .comm import MPIComm
 
 
-def shard(start, stop, rank, size):
+def shard(start: int, stop: int, rank: int, size: int) -> tuple[int, int]:
     """Rows ``(a, b)`` of batch ``start:stop`` that ``rank`` of ``size`` trains on (contiguous,
     sizes differing by at most one, the larger ones first)."""
     base, extra = divmod(stop - start, size)
@@ -18,7 +28,7 @@ def shard(start, stop, rank, size):
     return a, a + base + (1 if rank < extra else 0)
 
 
-def from_root(comm, fn):
+def from_root(comm: MPIComm, fn: Callable[[], Any]) -> Any:
     """``fn()`` run on rank 0 and broadcast: its result, or its error raised on every rank."""
     result = None
     if comm.rank == 0:
@@ -39,7 +49,8 @@ class CollectiveError(ConfigError):
     collective = True
 
 
-def setup(comm, net, step, X, validation_data, settings):
+def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_data: Sequence[Array] | None,
+          settings: dict[str, Any]) -> DataParallel | None:
     """A :class:`DataParallel` for ``fit`` (None with no communicator or one process):
     checks that every rank has the same settings, network and data, and installs the
     gradient sum in ``step``."""
@@ -48,7 +59,7 @@ def setup(comm, net, step, X, validation_data, settings):
     parallel = DataParallel(comm, net)
     config = net.get_config()
     parallel.check_same(dict(settings, seed=net.seed, network=config["layers"], dtype=config.get("dtype"),
-                             loss=step.loss.name, optimizer=net.optimizer.get_config(),
+                             loss=step.loss.name, optimizer=net.optimizer.get_config(),  # type: ignore[union-attr]
                              data=_fingerprint(X, net.backend),
                              validation=None if validation_data is None else
                              [_fingerprint(a, net.backend) for a in validation_data]))
@@ -59,7 +70,7 @@ def setup(comm, net, step, X, validation_data, settings):
                               f"per batch and in the validation data; got {rows} per batch"
                               f"{'' if val is None else f' and {val} for validation'}. Use a larger batch_size "
                               f"(or fewer processes).")
-    step.reduce_gradients = parallel.reduce_gradients
+    step.reduce_gradients = parallel.reduce_gradients  # type: ignore[method-assign]
     return parallel
 
 
@@ -68,13 +79,15 @@ class DataParallel:
     broadcasts at the start, sharded data, the gradient sum (installed as
     ``Step.reduce_gradients``) and the per-epoch figures summed over ranks."""
 
-    def __init__(self, comm, net):
+    _layout: list[tuple[tuple[int, ...], int]] | None
+
+    def __init__(self, comm: MPIComm, net: Network) -> None:
         self.comm, self.net, self.backend = comm, net, net.backend
         self.is_root = comm.rank == 0
         self.weight = 1.0  # this rank's share of the current batch, set by ShardedData.batch
         self._layout = None
 
-    def check_same(self, settings):
+    def check_same(self, settings: dict[str, Any]) -> None:
         """Refuse (on every rank alike) settings that differ between ranks."""
         everyone = self.comm.allgather(settings)
         for key, value in everyone[0].items():
@@ -85,22 +98,22 @@ class DataParallel:
                     f"{_short(value)} but rank {odd[0]} has {_short(everyone[odd[0]].get(key))}. Launch every "
                     f"rank with the same options, data and seed.")
 
-    def from_root(self, fn):
+    def from_root(self, fn: Callable[[], Any]) -> Any:
         return from_root(self.comm, fn)
 
-    def broadcast_state(self, net):
+    def broadcast_state(self, net: Network) -> None:
         """Give every rank rank 0's weights, optimizer state and RNG state."""
         state = self.from_root(lambda: _host_state(net))
         if not self.is_root:
             net.set_weights(state["weights"])
             asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
-            net.optimizer.load_state_dict(state["optimizer"], asarray=asarray)
+            net.optimizer.load_state_dict(state["optimizer"], asarray=asarray)  # type: ignore[union-attr]
             net.rng.bit_generator.state = state["rng"]
 
-    def shard(self, data):
+    def shard(self, data: Any) -> ShardedData:
         return ShardedData(data, self)
 
-    def reduce_gradients(self, params):
+    def reduce_gradients(self, params: Sequence[Any]) -> None:
         """Replace every ``p.grad`` by the sum over ranks of ``weight * p.grad``:
         one flat buffer, one all-reduce (the Step calls this between backward and update)."""
         xp = self.net.xp
@@ -114,7 +127,7 @@ class DataParallel:
             p.grad = xp.reshape(flat[offset:offset + count], shape)
             offset += count
 
-    def sum_figures(self, values):
+    def sum_figures(self, values: Array) -> np.ndarray:
         """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere."""
         gathered = self.comm.allgather(np.asarray(values, dtype=np.float64))
         return np.sum(np.stack(gathered), axis=0)
@@ -128,12 +141,14 @@ class ShardedData:
     the per-epoch means divide the rank-summed figures by the global count.
     """
 
-    def __init__(self, data, parallel):
+    rows: list[tuple[int, int]]
+
+    def __init__(self, data: Any, parallel: DataParallel) -> None:
         self.data, self.parallel = data, parallel
         self.n, self.mode = data.n, data.mode
         self.rows = []  # this rank's (a, b) since the last all_targets(), in order
 
-    def permutation(self, rng):
+    def permutation(self, rng: Rng) -> Array:
         return self.data.permutation(rng)
 
     def _mine(self, start, stop):
@@ -141,15 +156,15 @@ class ShardedData:
         self.rows.append((a, b))
         return a, b
 
-    def batch(self, order, start, stop):
+    def batch(self, order: Array | None, start: int, stop: int) -> Any:
         a, b = self._mine(start, stop)
         self.parallel.weight = (b - a) / (stop - start)
         return self.data.batch(order, a, b)
 
-    def inputs(self, start, stop):
+    def inputs(self, start: int, stop: int) -> Array:
         return self.data.inputs(*self._mine(start, stop))
 
-    def all_targets(self, order=None):
+    def all_targets(self, order: Array | None = None) -> Any:
         """Targets of the rows this rank used since the last call, in the order it used them."""
         idx = np.concatenate([np.arange(a, b) for a, b in self.rows])
         self.rows = []
