@@ -22,7 +22,8 @@ from .shape import Flatten, Reshape
 
 ACTIVATIONS = {"identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
                "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
-LAYERS: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
+LAYERS: dict[str, type[Layer]]
+LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
                                         Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, Dropout, BatchNorm)}
 
 
