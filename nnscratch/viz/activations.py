@@ -7,14 +7,22 @@ neurons are dark) and the softmax vote for each class.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._anim import save_animation
 from ._common import activation_names, guess_image_shape, new_figure, to_host
+from .._typing import Array, PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..models.network import Network
 
 
-def layer_activations(network, X):
+def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
     """Host copies of each activation layer's output: ``[hidden..., output]``."""
     outs = network.forward(X, return_all=True)
     return [to_host(o, network) for layer, o in zip(network.layers, outs)
@@ -85,8 +93,10 @@ class _Frames:
         fig.tight_layout()
 
 
-def animate_activations(network, X, path=None, *, y=None, n_images=10, image_shape="auto",
-                        class_names=None, fps=1, figsize=(11, 4.6)):
+def animate_activations(network: Network, X: Array, path: PathLike | None = None, *, y: Array | None = None,
+                        n_images: int = 10, image_shape: tuple[int, ...] | str | None = "auto",
+                        class_names: Sequence[str] | None = None, fps: float = 1,
+                        figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
     Returns the path, or the figure of the first input when ``path`` is None.

@@ -7,10 +7,19 @@ vertical ellipsis and the true size written underneath.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ._common import (NEGATIVE, POSITIVE, activation_names, dense_weights, finish,
                       is_network, new_figure)
+from .._typing import PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..models.network import Network
 
 
 def neuron_scores(weights):
@@ -119,8 +128,9 @@ def weights_of(model):
     return [np.asarray(w) for w in model]
 
 
-def plot_architecture(model, path=None, *, max_neurons=16, names=None, title=None,
-                      figsize=None, show=False):
+def plot_architecture(model: Network | Sequence[Any], path: PathLike | None = None, *, max_neurons: int = 16,
+                      names: Sequence[str] | None = None, title: str | None = None,
+                      figsize: tuple[float, float] | None = None, show: bool = False) -> Figure:
     """Diagram of a Network (or weight matrices, or layer sizes), coloured by weight sign.
 
     Blue links are positive weights, orange-red negative; thicker and more opaque

@@ -1,9 +1,17 @@
 """Decision regions of a classifier on 2-D inputs."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ._common import finish, new_figure, to_host
+from .._typing import Array, PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..models.network import Network
 
 PALETTE = ["#2b6cb0", "#d9480f", "#2f9e44", "#9c36b5", "#f59f00", "#0c8599", "#c2255c"]
 
@@ -30,8 +38,9 @@ def _region_image(proba, resolution):
     return rgb.reshape(resolution, resolution, 3)
 
 
-def plot_decision_boundary(network, X, y, path=None, *, resolution=250, padding=0.3,
-                           title=None, figsize=(6.2, 5.6), show=False):
+def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike | None = None, *,
+                           resolution: int = 250, padding: float = 0.3, title: str | None = None,
+                           figsize: tuple[float, float] = (6.2, 5.6), show: bool = False) -> Figure:
     """Coloured regions of the predicted class over the plane, with the data on top.
 
     Regions are paler where the predicted probability is low (near a boundary).

@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._common import finish, guess_image_shape, new_figure, to_host
+from .._typing import Array, PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
-def confusion_matrix(y_true, y_pred, n_classes=None):
+def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None) -> np.ndarray:
     """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as ``j``."""
     y_true = to_host(y_true).astype(np.int64).reshape(-1)
     y_pred = to_host(y_pred).astype(np.int64).reshape(-1)
@@ -38,8 +44,9 @@ def _matrix(ax, fig, values, fmt, title, cmap, labels):
     ax.set_title(title)
 
 
-def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
-                   figsize=(13, 5.6), show=False):
+def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | None = None, *,
+                   labels: Sequence[str] | None = None, title: str | None = None,
+                   figsize: tuple[float, float] = (13, 5.6), show: bool = False) -> Figure:
     """Confusion matrix as counts (left) and row-normalised recall (right).
 
     Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``.
@@ -59,8 +66,9 @@ def plot_confusion(y_true, y_pred=None, path=None, *, labels=None, title=None,
     return finish(fig, path, show=show)
 
 
-def plot_misclassified(X, y_true, y_pred, path=None, *, proba=None, image_shape="auto",
-                       max_images=24, cols=8, title=None, show=False):
+def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | None = None, *,
+                       proba: Array | None = None, image_shape: tuple[int, ...] | str | None = "auto",
+                       max_images: int = 24, cols: int = 8, title: str | None = None, show: bool = False) -> Figure:
     """Up to ``max_images`` wrongly classified inputs, each titled predicted/true.
 
     With ``proba`` (n, classes) the most confident mistakes come first.

@@ -3,10 +3,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._common import finish, new_figure
+from .._typing import PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..training.history import History
 
 _TRAIN = "#2b6cb0"
 _VAL = "#d9480f"
@@ -90,8 +98,11 @@ class _XAxis:
         return self.step * np.arange(1, len(values) + 1)
 
 
-def plot_history(history, path=None, *, metrics=None, references=None, title=None,
-                 logy=False, step=1, xlabel="epoch", figsize=None, show=False):
+def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | None = None, *,
+                 metrics: Sequence[str] | None = None,
+                 references: dict[str, Sequence[tuple[float, str]]] | None = None, title: str | None = None,
+                 logy: bool = False, step: float = 1, xlabel: str = "epoch",
+                 figsize: tuple[float, float] | None = None, show: bool = False) -> Figure:
     """Loss (and accuracy, if recorded) per epoch, training against validation.
 
     Parameters
@@ -116,8 +127,10 @@ def plot_history(history, path=None, *, metrics=None, references=None, title=Non
     return finish(fig, path, show=show)
 
 
-def plot_curves(curves, path=None, *, metric="loss", title=None, logy=True, step=1, start=1,
-                xlabel="epoch", references=None, figsize=(7.5, 4.6), show=False):
+def plot_curves(curves: dict[str, Any], path: PathLike | None = None, *, metric: str = "loss",
+                title: str | None = None, logy: bool = True, step: float = 1, start: float = 1,
+                xlabel: str = "epoch", references: Sequence[tuple[float, str]] | None = None,
+                figsize: tuple[float, float] = (7.5, 4.6), show: bool = False) -> Figure:
     """Several runs' curves of one metric on one axis, e.g. ``{"SGD": h1, "Adam": h2}``.
 
     Each value is a list of numbers or a History / dict / history.json (its ``metric``).

@@ -7,12 +7,19 @@ inside the training step.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..training.history import Callback
 from ._anim import save_animation
 from ._common import DOWN, UP, dense_weights, new_figure
 from .architecture import draw_network, layer_names, pick_neurons
+from .._typing import PathLike
+
+if TYPE_CHECKING:
+    from ..models.network import Network
 
 
 class LiveArchitecture(Callback):
@@ -25,8 +32,11 @@ class LiveArchitecture(Callback):
     show : also redraw a window after each recorded epoch (needs a display).
     """
 
-    def __init__(self, path=None, *, every=1, max_neurons=12, fps=4, show=False, title=None,
-                 dpi=72):
+    frames: list[tuple[int, list[np.ndarray]]]  # (epochs seen, each Dense layer's weights)
+    losses: list[float]
+
+    def __init__(self, path: PathLike | None = None, *, every: int = 1, max_neurons: int = 12, fps: float = 4,
+                 show: bool = False, title: str | None = None, dpi: int = 72) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1; received {every}.")
         self.path, self.every, self.max_neurons = path, int(every), max_neurons
@@ -34,12 +44,12 @@ class LiveArchitecture(Callback):
         self.frames, self.losses, self.names = [], [], None
         self._fig = self._picked = None
 
-    def on_train_begin(self, network):
+    def on_train_begin(self, network: Network) -> None:
         if not self.frames:  # a second fit() with the same callback keeps recording
             self.frames = [(0, dense_weights(network))]
             self.names = layer_names(network, len(self.frames[0][1]) + 1)
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         self.losses.append(float(logs.get("loss", np.nan)))
         seen = len(self.losses)  # epochs recorded, across fit() calls
         if seen % self.every == 0:
@@ -47,13 +57,13 @@ class LiveArchitecture(Callback):
             if self.show:
                 self._redraw()
 
-    def on_train_end(self, network):
+    def on_train_end(self, network: Network) -> None:
         if self.frames[-1][0] != len(self.losses):
             self.frames.append((len(self.losses), dense_weights(network)))
         if self.path is not None and len(self.frames) > 1:
             self.save(self.path)
 
-    def save(self, path):
+    def save(self, path: PathLike) -> str:
         """Write the recorded frames as an animation; returns the path."""
         return render_training(self.frames, self.losses, path, names=self.names,
                                max_neurons=self.max_neurons, fps=self.fps, title=self.title,
@@ -98,8 +108,9 @@ def draw_frame(fig, frames, losses, k, *, picked, names=None, title=None):
     fig.tight_layout()
 
 
-def render_training(frames, losses, path, *, names=None, max_neurons=12, fps=4, title=None,
-                    dpi=72):
+def render_training(frames: Sequence[tuple[int, Sequence[np.ndarray]]], losses: Sequence[float], path: PathLike, *,
+                    names: Sequence[str] | None = None, max_neurons: int = 12, fps: float = 4,
+                    title: str | None = None, dpi: int = 72) -> str:
     """Animate recorded ``(epoch, [weights])`` frames into a GIF or MP4 at ``path``.
 
     The drawn neurons are those whose weights moved most over the whole run.

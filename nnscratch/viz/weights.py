@@ -2,14 +2,22 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure
+from .._typing import Array, PathLike
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..models.network import Network
 
 
-def plot_first_layer_weights(model, path=None, *, image_shape=None, max_units=64, cols=None,
-                             title=None, show=False):
+def plot_first_layer_weights(model: Network | Array, path: PathLike | None = None, *,
+                             image_shape: tuple[int, int] | None = None, max_units: int = 64, cols: int | None = None,
+                             title: str | None = None, show: bool = False) -> Figure:
     """Each first-layer unit's incoming weights as an image (e.g. 28x28).
 
     Blue is a positive weight (the pixel excites the unit), red a negative one;
