@@ -233,7 +233,7 @@ class BackendInfo:
     name: str
     installed: bool
     usable: bool
-    devices: tuple = ()
+    devices: tuple[str, ...] = ()
     version: str = ""
     reason: str = ""
 

@@ -1,8 +1,12 @@
 """The benchmark's outputs: the text table, the headline, the JSON file and the plot."""
 
+from __future__ import annotations
+
 import json
+from typing import Any
 
 from .counting import count_lines
+from .._typing import PathLike
 
 COLUMNS = (  # header, row key, format
     ("contender", "name", "{}"), ("batch", "batch_size", "{}"), ("median s", "median", "{:.3f}"),
@@ -18,7 +22,7 @@ def _cell(row, key, fmt):
     return "-" if value is None else fmt.format(value)
 
 
-def table(result):
+def table(result: dict[str, Any]) -> str:
     """The rows as a fixed-width text table (Markdown-compatible)."""
     header = [h for h, _, _ in COLUMNS]
     cells = [[_cell(r, k, f) for _, k, f in COLUMNS] for r in result["rows"]]
@@ -46,7 +50,7 @@ def context(result):
     return lines
 
 
-def headline(result):
+def headline(result: dict[str, Any]) -> list[str]:
     """One line per batch size: nnscratch on NumPy against the hand-written loop and PyTorch."""
     lines = []
     for r in result["rows"]:
@@ -57,18 +61,18 @@ def headline(result):
     return lines
 
 
-def render(result):
+def render(result: dict[str, Any]) -> str:
     """Everything printed by ``nnscratch bench``."""
     return "\n".join([table(result), "", *context(result), *headline(result)])
 
 
-def write_json(result, path):
+def write_json(result: dict[str, Any], path: PathLike) -> None:
     """Every raw timing, for later comparison."""
     with open(path, "w", encoding="utf-8") as f:
         json.dump(result, f, indent=1)
 
 
-def plot(result, path):
+def plot(result: dict[str, Any], path: PathLike) -> PathLike:
     """Samples/s against batch size per contender, log axes; marks where a GPU overtakes the CPU."""
     try:
         from matplotlib.figure import Figure  # headless: no pyplot, no display needed

@@ -5,7 +5,11 @@ untimed warm-up, then take turns (the order rotating) for the timed epochs,
 so slow phases of a noisy machine hit them all alike.
 """
 
+from __future__ import annotations
+
 import statistics
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -104,7 +108,7 @@ def _row(contender, batch_size, seconds, gemm, flops, n):
             "x_gemm": median / floor, "gflops": flops / median / 1e9, "gemm_gflops": flops / floor / 1e9}
 
 
-def run_bench(log=None, **overrides):
+def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict[str, Any]:
     """Run the benchmark; return a JSON-ready dict (see :mod:`nnscratch.bench.report`).
 
     ``log`` (e.g. ``print``) receives one progress line per batch size.

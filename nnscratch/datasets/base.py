@@ -30,7 +30,7 @@ class Dataset:
     X_test: np.ndarray
     y_test: np.ndarray
     name: str = ""
-    class_names: tuple = field(default=())
+    class_names: tuple[str, ...] = field(default=())
 
     def __iter__(self):
         return iter((self.X_train, self.y_train, self.X_test, self.y_test))

@@ -40,8 +40,8 @@ class TableDataset(Dataset):
 
     task: str = "classification"
     target_name: str = ""
-    feature_names: tuple = ()
-    notes: tuple = ()
+    feature_names: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     standardize: bool = True
 
     @property
