@@ -84,7 +84,7 @@ def test_the_walk_finds_the_api():
                      "nnscratch.Network.__init__", "nnscratch.datasets.load_dataset",
                      "nnscratch.sklearn.MLPClassifier.predict_proba"):
         assert expected in labels
-    assert len(labels) > 300
+    assert len(labels) > 250  # 323 when written: every method of every public class
 
 
 def test_the_check_sees_a_missing_annotation():
