@@ -20,7 +20,7 @@ from .training.step import Step
 from ._typing import Array
 
 if TYPE_CHECKING:
-    from . import Network  # the package: models.network imports this module
+    from .models.network import Network
     from .losses import Loss
 
 

@@ -28,10 +28,21 @@ def modules():
     return found
 
 
+def type_checking_only(tree):
+    """The nodes inside ``if TYPE_CHECKING:`` blocks: seen by the type checker, never run."""
+    return {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
+            and getattr(node.test, "id", getattr(node.test, "attr", None)) == "TYPE_CHECKING"
+            for stmt in node.body for inner in ast.walk(stmt)}
+
+
 def imports(name, path, is_package, known):
-    """The nnscratch modules that ``name`` imports anywhere in its source."""
+    """The nnscratch modules that ``name`` imports anywhere in its source (lazy imports too)."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    tree = ast.parse(path.read_text())
+    skip = type_checking_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
         if isinstance(node, ast.ImportFrom):
             base = name.split(".") if is_package else name.split(".")[:-1]
             if node.level:

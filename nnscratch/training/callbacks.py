@@ -12,7 +12,7 @@ from .history import Callback
 from ..validation import check_positive_int
 
 if TYPE_CHECKING:
-    from .. import Network  # the package: models.network imports the training loop, which imports this
+    from ..models.network import Network
 
 
 class EarlyStopping(Callback):

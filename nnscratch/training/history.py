@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .._typing import PathLike
 
 if TYPE_CHECKING:
-    from .. import Network  # the package, not models.network: that module imports this one
+    from ..models.network import Network
 
 
 class Callback:
