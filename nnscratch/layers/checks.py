@@ -44,14 +44,22 @@ def refuse_one_unit_softmax(layers, input_shape):
 
 
 def input_shape_of(layers, given):
-    """The per-sample input shape: ``given``, else the first fixed ``Layer.input_shape``."""
-    if given is not None:
-        shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
-        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
-            raise ConfigError(f"input_shape must be a tuple of positive integers such as (1, 28, 28) or (784,); "
-                              f"got {given!r}.")
-        return shape
-    for layer in layers:
-        if layer.input_shape is not None:
-            return tuple(layer.input_shape)
-    raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. Network(layers, input_shape=(784,)).")
+    """The per-sample input shape: ``given`` (``None`` entries for sizes the data decides, as
+    Keras' ``shape=(1, None, None)``; those the first fixed ``Layer.input_shape`` knows are filled
+    in from it), else that layer's ``input_shape``."""
+    fixed = next((tuple(layer.input_shape) for layer in layers if layer.input_shape is not None), None)
+    if given is None:
+        if fixed is None:
+            raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. "
+                              "Network(layers, input_shape=(784,)).")
+        return fixed
+    shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
+    if not shape or not all(n is None or (isinstance(n, int) and not isinstance(n, bool) and n > 0) for n in shape):
+        raise ConfigError(f"input_shape must be a tuple of positive integers (None for a size the data "
+                          f"decides), such as (1, 28, 28), (1, None, None) or (784,); got {given!r}.")
+    if fixed is not None and len(fixed) == len(shape):
+        shape = tuple(f if n is None else n for n, f in zip(shape, fixed))
+    if len(shape) == 1 and shape[0] is None:
+        raise ConfigError("input_shape=(None,) leaves the number of features open and no layer fixes it; "
+                          "give it, e.g. input_shape=(784,).")
+    return shape

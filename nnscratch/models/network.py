@@ -213,10 +213,18 @@ class Network:
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
         cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
         out = self.forward(X)
+        link = self.probability_link()
+        return out if link is None else link.forward(out)
+
+    def probability_link(self):
+        """The layer :meth:`predict_proba` applies after the network's own outputs: Softmax
+        (Sigmoid) after an Identity output trained with (binary) cross-entropy, whose
+        outputs are logits; None when the outputs are already what it returns. ONNX export
+        puts it in the graph (:func:`nnscratch.saving.onnx.to_onnx`)."""
         loss = self.resolve_loss()
         if not isinstance(self.layers[-1], Identity) or not isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
-            return out
-        return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
+            return None
+        return Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()
 
     @on_device
     def predict(self, X):

@@ -34,7 +34,9 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         Where to write the ``.onnx`` file (atomically).
     input_name, output_name : str
         Names of the graph's input ``(N, *net.input_shape)`` (N: any batch size) and
-        output ``(N, *net.output_shape)``, both in the model's dtype.
+        output ``(N, *net.output_shape)``, both in the model's dtype. The output is
+        :meth:`Network.predict_proba`'s: probabilities for a classifier, its logits
+        included (an Identity output trained with cross-entropy gets the softmax).
 
     Returns
     -------
@@ -71,9 +73,11 @@ def _standardized(net, x, ndx):
 
 def trace(net, x):
     """Run ``net``'s layers on ``x`` (an array of another namespace, e.g. an ndonnx
-    input) with copies of their weights in that namespace; return the output.
-    The network itself is not touched."""
-    for index, layer in enumerate(net.layers):
+    input) with copies of their weights in that namespace; return what
+    :meth:`Network.predict_proba` returns (logits go through its Softmax/Sigmoid,
+    :meth:`Network.probability_link`). The network itself is not touched."""
+    link = net.probability_link()
+    for index, layer in enumerate(list(net.layers) + ([] if link is None else [link])):
         traced = _in_namespace_of(x, layer, net.backend)
         try:
             x = traced.forward(x)
