@@ -12,6 +12,7 @@ import numpy as np
 
 from . import validation
 from .backend.core import backend_of
+from .layers.checks import refuse_one_value_per_channel
 from .training.guard import left_as_it_was
 from .training.step import Step
 
@@ -41,6 +42,7 @@ def check_gradients(net, X, y, loss=None, eps=1e-6, max_entries=64):
     with left_as_it_was(net) as replay, _in_float64(net) as wide:
         step = Step(net, loss)
         x = validation.as_inputs(net, X)
+        refuse_one_value_per_channel(net.layers, x.shape[1:], x.shape[0])
         Y = wide(validation.as_targets(net, y, step.loss, x.shape[0]).Y)
         x = wide(x)
         resolution = np.finfo(np.float64).eps * max(abs(float(step.gradients(x, Y)[0])), 1.0) / eps

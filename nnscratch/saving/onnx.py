@@ -24,7 +24,7 @@ from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
 
 
-def to_onnx(net, path=None, *, input_name="input", output_name="output"):
+def to_onnx(net, path=None, *, input_name="input", output_name="output", input_shape=None):
     """Trace ``net``'s forward pass into an ONNX model; write it to ``path`` if given.
 
     Parameters
@@ -37,6 +37,10 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         output ``(N, *net.output_shape)``, both in the model's dtype. The output is
         :meth:`Network.predict_proba`'s: probabilities for a classifier, its logits
         included (an Identity output trained with cross-entropy gets the softmax).
+    input_shape : tuple of int, optional
+        The per-sample shape the graph takes, e.g. ``(1, 28, 28)``; needed when
+        ``net.input_shape`` leaves sizes open (``(1, None, None)``: a CNN built without
+        ``input_shape``), whose convolution and pooling windows the graph fixes.
 
     Returns
     -------
@@ -44,7 +48,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         The model; its ``metadata_props`` hold the nnscratch version and ``net.metadata``.
     """
     ndx, onnx = _import_ndonnx()
-    dims = ["N"] + [f"d{i}" if n is None else n for i, n in enumerate(net.input_shape, 1)]
+    dims = ["N"] + list(_sample_shape(net, input_shape))
     with _quick_constant_folding():
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, net.backend.dtype_name))
         out = trace(net, _standardized(net, x, ndx))
@@ -57,6 +61,26 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()))
     return model
+
+
+def _sample_shape(net, given):
+    """The per-sample input shape of the graph: ``given`` (checked against the network), else
+    ``net.input_shape``, which must then be complete."""
+    if given is None:
+        if None in net.input_shape:
+            example = ", ".join("28" if n is None else str(n) for n in net.input_shape)
+            raise ConfigError(f"The network takes inputs of per-sample shape {net.input_shape}, with sizes the "
+                              f"data decides, but an ONNX graph fixes them; pass the shape to export for, e.g. "
+                              f"to_onnx(net, input_shape=({example})).")
+        return tuple(net.input_shape)
+    shape = tuple(given)
+    fits = len(shape) == len(net.input_shape) and all(
+        isinstance(n, int) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
+    if not fits:
+        raise ConfigError(f"input_shape={given!r} does not fit the network's per-sample input shape "
+                          f"{net.input_shape}; give positive sizes, the fixed ones as they are.")
+    net.shape_after(shape, error=ConfigError)
+    return shape
 
 
 def _standardized(net, x, ndx):

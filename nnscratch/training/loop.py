@@ -15,6 +15,7 @@ from . import streaming
 from .. import validation
 from ..backend.core import on_device
 from ..errors import DivergenceError
+from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
 from .guard import Guard, left_as_it_was, nonfinite_flag, snapshot
 from ..optim.optimizers import Adam, get_optimizer
@@ -95,7 +96,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     run = _Run(net, step, streamed, verbose, dp)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
-        return run.shard(_prepare(net, step, epoch_X, epoch_y, host=run.streamed))
+        data = _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
+        refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
+        return run.shard(data)
 
     run.prepare = None if augment is None else prepare
     val = None if validation_data is None else run.shard(
@@ -263,6 +266,7 @@ def compute_gradients(net, X, y, loss=None):
     step = Step(net, loss)
     host = streaming.should_stream(net, X, y, training=False)
     data = _prepare(net, step, X, y, host=host)
+    refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n)
     with left_as_it_was(net):
         if host:
             value, grads = streaming.accumulate_gradients(step, data)
