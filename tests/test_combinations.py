@@ -15,8 +15,10 @@ the whole file runs in seconds. The data-parallel (MPI) half of the matrix is in
 
 import functools
 
+import hypothesis
 import numpy as np
 import pytest
+from hypothesis import strategies as st
 
 import nnscratch as nn
 from nnscratch import EarlyStopping, Network, ReduceLROnPlateau
@@ -250,8 +252,6 @@ def test_compute_and_check_gradients_leave_the_model_as_it_was(name):
 
 
 # ---------------------------------------------------------------- the layer-spec grammar
-hypothesis = pytest.importorskip("hypothesis")
-st = hypothesis.strategies
 
 
 def _hw(low, high):
@@ -295,6 +295,22 @@ def test_every_spec_survives_spec_model_spec_model(images, rest, end):
     assert a.get_config() == b.get_config()
     for u, v in zip(a.get_weights(), b.get_weights(), strict=True):
         np.testing.assert_array_equal(u, v)
+
+
+@hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+@hypothesis.given(images=st.lists(IMAGE_TOKENS, min_size=1, max_size=3), rest=st.lists(ANY_TOKENS, max_size=3))
+def test_every_network_the_grammar_builds_saves_and_loads_without_an_input_shape(images, rest, tmp_path_factory):
+    """Issue 20, item 1, over the grammar: the image layers take the images themselves (no Reshape,
+    no input_shape: sizes the data decides), the file loads and predicts the same."""
+    try:
+        layers = layers_from_spec(",".join(images + rest + ["dense3"]), 49, 3)[1:]  # without the Reshape
+        net = Network(layers, seed=0)
+    except (ConfigError, ShapeError):
+        return
+    assert None in net.input_shape
+    path = net.save(tmp_path_factory.mktemp("m") / "m.npz")
+    X = np.random.default_rng(0).normal(size=(2, 1, 7, 7))
+    np.testing.assert_array_equal(Network.load(path).predict_proba(X), net.predict_proba(X))
 
 
 def test_leaky_relu_and_a_2x3_window_survive_the_round_trip():

@@ -22,6 +22,7 @@ from array_api_compat import is_array_api_obj
 
 from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
+from ..models.task import probability_link
 
 
 def to_onnx(net, path=None, *, input_name="input", output_name="output", input_shape=None):
@@ -99,8 +100,8 @@ def trace(net, x):
     """Run ``net``'s layers on ``x`` (an array of another namespace, e.g. an ndonnx
     input) with copies of their weights in that namespace; return what
     :meth:`Network.predict_proba` returns (logits go through its Softmax/Sigmoid,
-    :meth:`Network.probability_link`). The network itself is not touched."""
-    link = net.probability_link()
+    :func:`nnscratch.models.task.probability_link`). The network itself is not touched."""
+    link = probability_link(net.layers[-1], net.resolve_loss())
     for index, layer in enumerate(list(net.layers) + ([] if link is None else [link])):
         traced = _in_namespace_of(x, layer, net.backend)
         try:
