@@ -16,6 +16,8 @@ import numpy as np
 
 from . import validation
 from .backend.core import backend_of
+from .layers.checks import refuse_one_value_per_channel
+from .training.guard import left_as_it_was
 from .training.step import Step
 from ._typing import Array
 
@@ -47,9 +49,10 @@ def check_gradients(net: Network, X: Array, y: Array, loss: str | Loss | None = 
     X, y = (_to_host(a) for a in (X, y))
     if not net.backend.has_float64:  # no float64 on that device: check a float64 host copy of it
         net = net.to("numpy", dtype="float64")
-    with _in_float64(net) as wide, _as_it_trains(net) as replay:
+    with left_as_it_was(net) as replay, _in_float64(net) as wide:
         step = Step(net, loss)
         x = validation.as_inputs(net, X)
+        refuse_one_value_per_channel(net.layers, x.shape[1:], x.shape[0])
         Y = wide(validation.as_targets(net, y, step.loss, x.shape[0]).Y)
         x = wide(x)
         resolution = np.finfo(np.float64).eps * max(abs(float(step.gradients(x, Y)[0])), 1.0) / eps
@@ -90,25 +93,6 @@ def _in_float64(net):
                 p.bind(value, grad)
             else:
                 p.value, p.grad = value, grad
-
-
-@contextlib.contextmanager
-def _as_it_trains(net):
-    """Yield ``replay``, which puts the host RNG back where it is now, so that every
-    training-mode forward pass draws the same dropout masks; afterwards the RNG and the
-    buffers (BatchNorm's running statistics, which each such pass moves) are as before."""
-    state = net.rng.bit_generator.state
-    buffers = [(b, net.xp.asarray(b.value, copy=True)) for b in net.buffers()]
-
-    def replay():
-        net.rng.bit_generator.state = state
-
-    try:
-        yield replay
-    finally:
-        replay()
-        for b, value in buffers:
-            b.value = value
 
 
 def _central_difference(value, index, eps, loss_at):

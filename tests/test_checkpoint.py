@@ -209,3 +209,67 @@ def test_loading_never_unpickles(tmp_path):
     with pytest.raises(ModelFileError, match="not a readable.*allow_pickle=False"):
         _net().fit(X, y, resume=tmp_path / "c.ckpt")
     assert nnscratch.saving.checkpoint.KIND == "nnscratch-checkpoint"
+
+
+class _Kill(nnscratch.Callback):
+    """Ends the process as SIGKILL would: at the start of epoch ``at`` (after the checkpoint of the
+    epoch before), or with ``at=None`` after the last checkpoint, before fit returns."""
+
+    def __init__(self, at=None):
+        self.at = at
+
+    def on_epoch_begin(self, epoch, network):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+    def on_train_end(self, network):
+        if self.at is None:
+            raise KeyboardInterrupt
+
+
+def _overfitting_run(net, callbacks, **options):
+    """Validation labels shifted by one class: val_loss is lowest at epoch 2 and rises after it."""
+    X, y = _data()
+    return net.fit(X, y, epochs=6, validation_data=(X[:24], (y[:24] + 1) % 3), callbacks=callbacks, **FIT, **options)
+
+
+def test_early_stopping_restores_the_best_weights_after_a_resume(tmp_path):
+    """Issue 20, item 6: killed after the best epoch and resumed, the run ended on the last
+    epoch's weights; the best weights now travel in the checkpoint."""
+    reference, stop_ref = _net(), EarlyStopping(patience=100, restore_best=True)
+    ref = _overfitting_run(reference, [stop_ref])
+    assert stop_ref.best_epoch == np.argmin(ref["val_loss"]) == 2
+    with pytest.raises(KeyboardInterrupt):
+        _overfitting_run(_net(), [EarlyStopping(patience=100, restore_best=True), _Kill(4)], checkpoint=tmp_path / "c")
+    resumed, stop = _net(), EarlyStopping(patience=100, restore_best=True)
+    _overfitting_run(resumed, [stop], resume=tmp_path / "c")
+    _assert_same_weights(reference, resumed, rtol=0, atol=0)
+    assert stop.get_state() == stop_ref.get_state()
+
+
+def test_a_run_stopped_early_and_resumed_trains_no_further(tmp_path):
+    """Killed after the checkpoint of the epoch EarlyStopping stopped at: the run was over."""
+    reference, stop_ref = _net(), EarlyStopping(patience=2, restore_best=True)
+    ref = _overfitting_run(reference, [stop_ref])
+    assert stop_ref.stopped_epoch == 4 and ref.epoch == [0, 1, 2, 3, 4]
+    with pytest.raises(KeyboardInterrupt):
+        _overfitting_run(_net(), [EarlyStopping(patience=2, restore_best=True), _Kill()], checkpoint=tmp_path / "c")
+    assert checkpoint.load(tmp_path / "c")[0]["stopped"] is True
+    resumed, stop = _net(), EarlyStopping(patience=2, restore_best=True)
+    history = _overfitting_run(resumed, [stop], resume=tmp_path / "c")
+    assert history.epoch == ref.epoch and stop.get_state() == stop_ref.get_state()
+    _assert_same_weights(reference, resumed, rtol=0, atol=0)
+
+
+def test_two_callbacks_of_one_class_keep_their_own_state(tmp_path):
+    def both():
+        return [EarlyStopping(patience=100, monitor="val_loss", restore_best=True),
+                EarlyStopping(patience=100, monitor="loss")]
+    reference = both()
+    _overfitting_run(_net(), reference)
+    with pytest.raises(KeyboardInterrupt):
+        _overfitting_run(_net(), both() + [_Kill(4)], checkpoint=tmp_path / "c")
+    resumed = both()
+    _overfitting_run(_net(), resumed, resume=tmp_path / "c")
+    assert [c.get_state() for c in resumed] == [c.get_state() for c in reference]
+    assert reference[0].best_epoch != reference[1].best_epoch

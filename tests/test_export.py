@@ -121,3 +121,38 @@ def test_a_table_model_exports_its_standardisation():
     raw = X[:7].astype(np.float32)
     expected = net.backend.to_numpy(net.predict_proba(standardize_for(net, raw)))
     np.testing.assert_allclose(run_onnx(to_onnx(net), raw), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("loss, n_out, link", [("cross_entropy", 3, "softmax"), ("binary_cross_entropy", 1, "sigmoid"),
+                                               ("mse", 2, None)])
+def test_a_logit_output_exports_what_predict_proba_gives(loss, n_out, link):
+    """Issue 20, item 7: an Identity output trained with cross-entropy exported its logits
+    (rows summing to anything); the graph now ends with predict_proba's softmax (sigmoid)."""
+    net = nn.Network.from_sizes(6, 8, n_out, output="identity", seed=1)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 6)).astype(np.float32)
+    y = X[:, :n_out] if link is None else rng.integers(0, max(n_out, 2), 40)
+    net.fit(X, y, loss=loss, epochs=2, batch_size=8)
+    got = run_onnx(to_onnx(net), X)
+    np.testing.assert_allclose(got, net.predict_proba(X), rtol=1e-5, atol=1e-6)
+    logits = net.forward(X)
+    if link == "softmax":
+        np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-5)
+    if link is not None:
+        assert np.abs(got - logits).max() > 0.1
+    else:
+        np.testing.assert_allclose(got, logits, rtol=1e-5, atol=1e-6)
+
+
+def test_a_network_of_open_input_sizes_exports_for_a_given_shape():
+    net = nn.Network([nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(), nn.Dense(2 * 3 * 4, 2),
+                      nn.Softmax()], seed=0)
+    with pytest.raises(ConfigError, match=r"sizes the data decides.*to_onnx\(net, input_shape=\(1, 28, 28\)\)"):
+        to_onnx(net)
+    with pytest.raises(ConfigError, match=r"input_shape=\(2, 6, 8\) does not fit"):
+        to_onnx(net, input_shape=(2, 6, 8))
+    with pytest.raises(ConfigError, match=r"receives 18; use Dense\(18, 2\)"):
+        to_onnx(net, input_shape=(1, 6, 6))
+    X = np.random.default_rng(0).normal(size=(5, 1, 6, 8)).astype(np.float32)
+    np.testing.assert_allclose(run_onnx(to_onnx(net, input_shape=(1, 6, 8)), X), net.predict_proba(X),
+                               rtol=1e-5, atol=1e-6)

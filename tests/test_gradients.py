@@ -151,3 +151,26 @@ def test_the_rounding_floor_does_not_hide_a_wrong_small_gradient(rng, monkeypatc
         return dx + 1e-5  # the Dense bias below gets n * 1e-5 of gradient it should not have
     monkeypatch.setattr(BatchNorm, "backward", off_by_a_little)
     assert net.check_gradients(rng.normal(size=(8, 4)), rng.integers(0, 3, 8)) > 1e-3
+
+
+@pytest.mark.parametrize("kind", ["dense", "conv"])
+def test_compute_gradients_leaves_the_model_as_it_was(backend, kind, rng):
+    """Issue 20, item 8: compute_gradients moved BatchNorm's running statistics (predict_proba
+    moved by 0.145) and advanced the RNG that draws dropout masks. It now runs in the same
+    left_as_it_was block as check_gradients."""
+    net, shape = _with_batchnorm_and_dropout(kind, backend)
+    X, y = rng.normal(size=(8, *shape)), rng.integers(0, 3, 8)
+    net.fit(X, y, epochs=1, batch_size=4)
+    grads_before = [backend.to_numpy(p.grad).copy() for p in net.parameters()]
+    buffers, state, proba = net.get_buffers(), net.rng.bit_generator.state, backend.to_numpy(net.predict_proba(X))
+    loss, grads = net.compute_gradients(X, y)
+    again, grads_again = net.compute_gradients(X, y)
+    assert again == loss  # the same dropout masks: the RNG was put back
+    for a, b in zip(grads, grads_again):
+        np.testing.assert_array_equal(backend.to_numpy(a), backend.to_numpy(b))
+    assert net.rng.bit_generator.state == state
+    for name, value in buffers.items():
+        np.testing.assert_array_equal(net.get_buffers()[name], value)
+    np.testing.assert_array_equal(backend.to_numpy(net.predict_proba(X)), proba)
+    for before, p in zip(grads_before, net.parameters()):
+        np.testing.assert_array_equal(backend.to_numpy(p.grad), before)

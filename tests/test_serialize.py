@@ -81,3 +81,44 @@ def test_saved_files_get_ordinary_permissions(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     finally:
         os.umask(mask)
+
+
+def _issue_cnn():
+    from nnscratch import BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU, Softmax
+    return Network([Conv2D(1, 3, 3, padding=1), BatchNorm(3), ReLU(), MaxPool2D(2), Flatten(), Dropout(0.2),
+                    Dense(48, 2), Softmax()], seed=0)
+
+
+def test_a_cnn_without_input_shape_saves_and_loads(tmp_path):
+    """Issue 20, item 1: its input shape (1, None, None) was refused on load, 'the file is damaged'."""
+    net = _issue_cnn()
+    X = np.random.default_rng(0).normal(size=(16, 1, 8, 8))
+    net.fit(X, np.arange(16) % 2, epochs=1, batch_size=8)
+    loaded = Network.load(net.save(tmp_path / "cnn.npz"))
+    assert loaded.input_shape == (1, None, None) and loaded.get_config() == net.get_config()
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+    np.testing.assert_array_equal(loaded.get_buffers()["1.running_var"], net.get_buffers()["1.running_var"])
+
+
+def test_a_file_saved_with_an_open_input_shape_loads(tmp_path):
+    """A file as the code before the fix wrote it: input_shape [1, null, null] in its JSON."""
+    net = _issue_cnn()
+    header = {"format": serialize.FORMAT, "version": 1, "config": dict(net.get_config(), input_shape=[1, None, None])}
+    arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
+    serialize.save_arrays(tmp_path / "old.npz", header, {**arrays, **net.get_buffers()})
+    loaded = Network.load(tmp_path / "old.npz")
+    X = np.random.default_rng(1).normal(size=(3, 1, 8, 9))  # 8x9 pools to 4x4, as 8x8 does
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))
+
+
+def test_input_shape_may_leave_sizes_open():
+    from nnscratch import Conv2D, Dense, Flatten, Softmax
+    from nnscratch.errors import ConfigError
+    layers = lambda: [Conv2D(1, 2, 3), Flatten(), Dense(8, 2), Softmax()]  # noqa: E731
+    assert Network(layers(), input_shape=(1, None, None)).input_shape == (1, None, None)
+    assert Network(layers(), input_shape=(None, 4, 4)).input_shape == (1, 4, 4)  # the Conv2D fixes the channels
+    assert Network([Dense(3, 2)], input_shape=(None,)).input_shape == (3,)
+    with pytest.raises(ConfigError, match=r"input_shape must be a tuple of positive integers \(None for a size"):
+        Network(layers(), input_shape=(1, 0, 4))
+    with pytest.raises(ConfigError, match=r"receives 2; use Conv2D\(2, 2"):
+        Network(layers(), input_shape=(2, None, None))

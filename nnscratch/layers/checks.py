@@ -2,12 +2,16 @@
 
 A layer object keeps its own weights and cached inputs, so it appears once in
 one network; a softmax over one unit is refused; the input shape comes from
-the caller or the first layer that fixes it.
+the caller or the first layer that fixes it. Before a training-mode pass, a
+BatchNorm that would see one value per channel is refused.
 """
 
-from ..errors import ConfigError
+import math
+
+from ..errors import ConfigError, DataError
 from .activations import Softmax
 from .base import Layer
+from .normalization import BatchNorm
 
 
 def check_layers(layers, network):
@@ -44,14 +48,51 @@ def refuse_one_unit_softmax(layers, input_shape):
 
 
 def input_shape_of(layers, given):
-    """The per-sample input shape: ``given``, else the first fixed ``Layer.input_shape``."""
-    if given is not None:
-        shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
-        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
-            raise ConfigError(f"input_shape must be a tuple of positive integers such as (1, 28, 28) or (784,); "
-                              f"got {given!r}.")
-        return shape
-    for layer in layers:
-        if layer.input_shape is not None:
-            return tuple(layer.input_shape)
-    raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. Network(layers, input_shape=(784,)).")
+    """The per-sample input shape: ``given`` (``None`` entries for sizes the data decides, as
+    Keras' ``shape=(1, None, None)``; those the first fixed ``Layer.input_shape`` knows are filled
+    in from it), else that layer's ``input_shape``."""
+    fixed = next((tuple(layer.input_shape) for layer in layers if layer.input_shape is not None), None)
+    if given is None:
+        if fixed is None:
+            raise ConfigError("No layer fixes the input size; pass input_shape=..., e.g. "
+                              "Network(layers, input_shape=(784,)).")
+        return fixed
+    shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
+    if not shape or not all(n is None or (isinstance(n, int) and not isinstance(n, bool) and n > 0) for n in shape):
+        raise ConfigError(f"input_shape must be a tuple of positive integers (None for a size the data "
+                          f"decides), such as (1, 28, 28), (1, None, None) or (784,); got {given!r}.")
+    if fixed is not None and len(fixed) == len(shape):
+        shape = tuple(f if n is None else n for n, f in zip(shape, fixed))
+    if len(shape) == 1 and shape[0] is None:
+        raise ConfigError("input_shape=(None,) leaves the number of features open and no layer fixes it; "
+                          "give it, e.g. input_shape=(784,).")
+    return shape
+
+
+def smallest_batch(n, batch_size):
+    """The fewest rows a batch of an epoch over ``n`` rows holds (the remainder, if any)."""
+    if batch_size is None or batch_size >= n:
+        return n
+    return n % batch_size or batch_size
+
+
+def refuse_one_value_per_channel(layers, sample_shape, rows, batch_size=None):
+    """A BatchNorm trained on a batch with one value per feature/channel normalises it to 0 and
+    pulls its running variance towards 0. Refused before training, as PyTorch does ("Expected
+    more than 1 value per channel when training"): ``rows`` samples of ``sample_shape`` in
+    batches of ``batch_size`` (None: one batch)."""
+    fewest = smallest_batch(rows, batch_size)
+    shape = tuple(sample_shape)
+    for index, layer in enumerate(layers):
+        if isinstance(layer, BatchNorm) and fewest * math.prod(shape[1:]) == 1:
+            if batch_size is None or batch_size >= rows:
+                where, fix = f"the data has {rows} sample", "pass at least 2 samples"
+            else:
+                better = next(b for b in range(batch_size + 1, rows + 1) if rows % b != 1)
+                where = (f"{rows} samples in batches of {batch_size} leave a last batch of 1 sample")
+                fix = f"pick a batch_size that leaves no batch of one sample (e.g. batch_size={better}), or drop a sample"
+            raise DataError(f"Layer {index} ({layer!r}) normalises each {'channel' if len(shape) > 1 else 'feature'} "
+                            f"over the batch, but {where}: one value per {'channel' if len(shape) > 1 else 'feature'}, "
+                            f"whose variance is 0 (PyTorch raises 'Expected more than 1 value per channel when "
+                            f"training'). {fix[0].upper() + fix[1:]}.")
+        shape = layer.output_shape(shape)

@@ -23,15 +23,14 @@ from .. import validation
 from ..backend.core import Backend, get_backend, host_rng, new_seed, on_device
 from ..errors import ConfigError, ShapeError
 from ..layers.initializers import Glorot, He, get_initializer
-from ..layers import (AvgPool2D, Dense, Identity, LeakyReLU, MaxPool2D, ReLU, Sigmoid, Softmax, get_activation,
-                      layer_from_config)
-from ..losses import LOSSES, BinaryCrossEntropy, CrossEntropy, default_loss, get_loss
+from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU, get_activation, layer_from_config
+from ..losses import LOSSES, default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
 from ..training.step import predicted_labels
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
-from .task import binary_threshold, check_loss_fits, check_task, derive_task
+from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
 from .._typing import Array, DType, PathLike, Shape
 
 if TYPE_CHECKING:
@@ -230,10 +229,8 @@ class Network:
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
         cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
         out = self.forward(X)
-        loss = self.resolve_loss()
-        if not isinstance(self.layers[-1], Identity) or not isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
-            return out
-        return (Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()).forward(out)
+        link = probability_link(self.layers[-1], self.resolve_loss())
+        return out if link is None else link.forward(out)
 
     @on_device
     def predict(self, X: Array) -> Array:

@@ -5,34 +5,44 @@ comma-separated tokens applied in order (sizes of inputs are inferred)::
 
     conv32x3p1      Conv2D, 32 filters, 3x3 kernel, padding 1
     conv16x3x5s2    16 filters, 3x5 kernel, stride 2 (pN: padding N, psame: keep the size)
-    maxpool2        MaxPool2D(2); maxpool3s2: 3x3 windows, stride 2
-    avgpool2        AvgPool2D(2)
+    conv8x3s2x1p1x0 stride 2 down, 1 across; padding 1 top/bottom, 0 left/right
+    maxpool2        MaxPool2D(2); maxpool3s2: 3x3 windows, stride 2; maxpool2x3: 2x3 windows
+    avgpool2        AvgPool2D(2) (same options as maxpool)
     bn              BatchNorm over the features/channels
     dropout0.25     Dropout(0.25)
     flatten         Flatten (added for you before a dense that follows images)
     dense128        Dense(.., 128)
-    relu tanh sigmoid leaky_relu softmax
+    relu tanh sigmoid softmax identity leaky_relu (leaky_relu0.2: slope 0.2 below zero)
 
 A spec ends with the output layer; ``softmax`` is appended when it ends
 without an activation. Image datasets (784 pixels per sample) are fed as
 ``(1, 28, 28)`` images through a leading ``Reshape`` layer, so a CNN takes the
 same flat rows as an MLP (and ``predict`` on a PNG works for both).
+
+:func:`describe` writes layers back in this grammar, so that a spec survives
+``spec -> layers -> describe -> layers`` unchanged; a layer the grammar cannot
+write (a BatchNorm with another momentum, a layer with its own initialiser)
+is written as its ``repr``, which the parser refuses rather than misreads.
 """
 
+import decimal
 import math
 import re
 
 from ..errors import ConfigError, ShapeError
-from ..layers import (ACTIVATIONS, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Reshape,
-                      get_activation)
+from ..layers import (ACTIVATIONS, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D,
+                      Reshape, get_activation)
 
 # Pooling before the ReLU: the same function and gradients as ReLU then pooling (max and ReLU commute,
 # and He initialisation looks past the pooling), with the ReLU on a quarter of the values.
 DEFAULT_CNN = "conv16x3p1,maxpool2,relu,conv32x3p1,maxpool2,relu,flatten,dense128,relu,dropout{dropout:g},dense{classes}"
 
-_CONV = re.compile(r"conv(\d+)x(\d+)(?:x(\d+))?(?:s(\d+))?(?:p(\d+|same))?")
-_POOL = re.compile(r"(max|avg)pool(\d+)(?:x(\d+))?(?:s(\d+))?")
-_SIMPLE = {"flatten": Flatten, "bn": None, "batchnorm": None}
+_PAIR = r"(\d+)(?:x(\d+))?"  # n, or h x w
+_CONV = re.compile(rf"conv(\d+)x{_PAIR}(?:s{_PAIR})?(?:p(?:{_PAIR}|(same)))?")
+_POOL = re.compile(rf"(max|avg)pool{_PAIR}(?:s{_PAIR})?")
+_DENSE = re.compile(r"dense(\d+)")
+_DROPOUT = re.compile(r"dropout(\d*\.?\d+)")
+_LEAKY = re.compile(r"leaky_relu(\d*\.?\d+)?")
 
 
 def is_layer_spec(text):
@@ -81,29 +91,40 @@ def layers_from_spec(text, n_features, n_classes):
 def _layers(token, shape, text):
     """The layer(s) for one token, given the per-sample ``shape`` arriving there."""
     if (m := _CONV.fullmatch(token)):
-        out, kh, kw, stride, pad = m.groups()
-        padding = "same" if pad == "same" else int(pad or 0)
-        return [Conv2D(shape[0], int(out), (int(kh), int(kw or kh)), stride=int(stride or 1), padding=padding)] \
+        out, kh, kw, sh, sw, ph, pw, same = m.groups()
+        padding = "same" if same else _pair(ph, pw, 0)
+        return [Conv2D(shape[0], int(out), _pair(kh, kw), stride=_pair(sh, sw, 1), padding=padding)] \
             if len(shape) == 3 else _needs_images(token, text)
     if (m := _POOL.fullmatch(token)):
-        kind, kh, kw, stride = m.groups()
-        kernel = (int(kh), int(kw or kh))
+        kind, kh, kw, sh, sw = m.groups()
         cls = MaxPool2D if kind == "max" else AvgPool2D
-        return [cls(kernel, None if stride is None else int(stride))] if len(shape) == 3 else _needs_images(token, text)
-    if (m := re.fullmatch(r"dense(\d+)", token)):
+        return [cls(_pair(kh, kw), None if sh is None else _pair(sh, sw))] if len(shape) == 3 \
+            else _needs_images(token, text)
+    if (m := _DENSE.fullmatch(token)):
         flat = [Flatten()] if len(shape) != 1 else []
         return flat + [Dense(math.prod(shape), int(m.group(1)))]
-    if (m := re.fullmatch(r"dropout(0?\.\d+|0)", token)):
+    if (m := _DROPOUT.fullmatch(token)):
         return [Dropout(float(m.group(1)))]
     if token in ("bn", "batchnorm"):
         return [BatchNorm(shape[0])]
     if token == "flatten":
         return [Flatten()]
-    if token.replace("-", "_") in ACTIVATIONS:
-        return [get_activation(token)]
+    name = token.replace("-", "_").replace("leakyrelu", "leaky_relu")  # the names get_activation takes
+    if (m := _LEAKY.fullmatch(name)):
+        return [LeakyReLU() if m.group(1) is None else LeakyReLU(float(m.group(1)))]
+    if name in ACTIVATIONS:
+        return [get_activation(name)]
     raise ConfigError(f"--layers: unknown layer {token!r} in {text!r}; use conv<filters>x<kernel>[s<stride>]"
                       "[p<pad>|psame], maxpool<k>[s<stride>], avgpool<k>, bn, dropout<rate>, flatten, "
-                      "dense<units>, or an activation (relu, tanh, sigmoid, leaky_relu, softmax).")
+                      "dense<units>, or an activation (relu, tanh, sigmoid, leaky_relu, softmax, identity); "
+                      "a kernel, stride or padding may be <h>x<w>.")
+
+
+def _pair(first, second, default=None):
+    """``(h, w)`` from the digits of ``<h>[x<w>]`` (``w`` defaults to ``h``); ``default`` when absent."""
+    if first is None:
+        return default if default is None else (default, default)
+    return (int(first), int(second or first))
 
 
 def _needs_images(token, text):
@@ -119,24 +140,53 @@ def _chain(layer, shape, token, text):
 
 
 def describe(layers):
-    """Short text of a layer list, e.g. ``conv16x3p1-relu-maxpool2-...`` (for messages)."""
-    return ",".join(_token(layer) for layer in layers if not isinstance(layer, Reshape))
+    """The layers in the spec grammar, e.g. ``conv16x3p1,relu,maxpool2,...,softmax``:
+    ``layers_from_spec(describe(layers), ...)`` builds the same layers again. A leading
+    ``Reshape`` to images is left out (the parser adds it); a layer the grammar cannot
+    write is given as its ``repr`` (the parser refuses it rather than build another layer)."""
+    layers = list(layers)
+    if layers and isinstance(layers[0], Reshape) and image_shape(layers[0].input_shape[0]) == layers[0].shape:
+        layers = layers[1:]
+    return ",".join(_token(layer) for layer in layers)
 
 
 def _token(layer):
+    """One layer's token, or its repr when the grammar has none for it (see :func:`describe`)."""
+    if getattr(layer, "init", None) is not None:
+        return repr(layer)
     if isinstance(layer, Conv2D):
-        (kh, kw), (s, _), pad = layer.kernel_size, layer.stride, layer.padding
-        kernel = f"{kh}" if kh == kw else f"{kh}x{kw}"
-        pad = "same" if pad == "same" else pad[0]
-        return f"conv{layer.out_channels}x{kernel}" + (f"s{s}" if s != 1 else "") + (f"p{pad}" if pad else "")
+        pad = "same" if layer.padding == "same" else _digits(layer.padding, (0, 0))
+        return (f"conv{layer.out_channels}x{_digits(layer.kernel_size)}" + _option("s", layer.stride, (1, 1))
+                + ("" if pad == "" else f"p{pad}"))
     if isinstance(layer, (MaxPool2D, AvgPool2D)):
         kind = "max" if isinstance(layer, MaxPool2D) else "avg"
-        s = layer.stride[0]
-        return f"{kind}pool{layer.kernel_size[0]}" + (f"s{s}" if s != layer.kernel_size[0] else "")
+        return f"{kind}pool{_digits(layer.kernel_size)}" + _option("s", layer.stride, layer.kernel_size)
     if isinstance(layer, Dense):
         return f"dense{layer.n_out}"
     if isinstance(layer, Dropout):
-        return f"dropout{layer.rate:g}"
-    if isinstance(layer, BatchNorm):
+        return f"dropout{_decimal(layer.rate)}"
+    if isinstance(layer, LeakyReLU):
+        return "leaky_relu" if layer.alpha == LeakyReLU().alpha else f"leaky_relu{_decimal(layer.alpha)}"
+    if type(layer) is BatchNorm and layer.get_config() == BatchNorm(layer.n_features).get_config():
         return "bn"
-    return type(layer).__name__.lower()
+    if type(layer) is Flatten:
+        return "flatten"
+    names = [name for name, cls in ACTIVATIONS.items() if type(layer) is cls and layer.get_config() == cls().get_config()]
+    return names[0] if names else repr(layer)
+
+
+def _digits(pair, default=None):
+    """``3`` for (3, 3), ``3x5`` for (3, 5); "" for ``default``."""
+    if tuple(pair) == default:
+        return ""
+    return f"{pair[0]}" if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def _option(letter, pair, default):
+    digits = _digits(pair, tuple(default))
+    return f"{letter}{digits}" if digits else ""
+
+
+def _decimal(value):
+    """``value`` in positional notation, as short as round-trips (1e-05 -> ``0.00001``)."""
+    return format(decimal.Decimal(repr(float(value))).normalize(), "f")

@@ -18,7 +18,7 @@ integer labels (n,) on several outputs  "multiclass"
 """
 
 from ..errors import ConfigError
-from ..layers import Sigmoid, Softmax
+from ..layers import Identity, Sigmoid, Softmax
 from ..losses import BinaryCrossEntropy, CrossEntropy
 
 TASKS = ("multiclass", "binary", "regression")
@@ -56,3 +56,12 @@ def check_loss_fits(loss, n_outputs):
                           "For two classes use one Sigmoid output with loss='binary_cross_entropy' "
                           "(Network.from_sizes(..., 1) does this), or two outputs with Softmax.")
     return loss
+
+
+def probability_link(output_layer, loss):
+    """The layer ``predict_proba`` applies after the network's own outputs: Softmax (Sigmoid)
+    after an Identity output trained with (binary) cross-entropy, whose outputs are logits;
+    None when the outputs already are what it returns. ONNX export puts it in the graph."""
+    if not isinstance(output_layer, Identity) or not isinstance(loss, (CrossEntropy, BinaryCrossEntropy)):
+        return None
+    return Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()

@@ -3,9 +3,12 @@
 A checkpoint is one ``.npz`` (written atomically, read without pickle, see
 :mod:`nnscratch.saving.serialize`) holding the weights, the optimizer state (config
 with its learning-rate schedule, step count, lr scale, momenta, Adam moments),
-the host RNG state, the history, the epoch reached, and the best epoch's weights
-and running statistics when ``restore_best`` is on. Arrays are stored as host
-NumPy, so a checkpoint from one backend resumes on another.
+the host RNG state, the history, the epoch reached, whether a callback stopped
+the run there, the best epoch's weights and running statistics when
+``restore_best`` is on, and every callback's state (:meth:`Callback.get_state`,
+with the arrays of :meth:`Callback.get_arrays`: EarlyStopping's best weights),
+so a resumed run ends exactly as an uninterrupted one. Arrays are stored as
+host NumPy, so a checkpoint from one backend resumes on another.
 """
 
 import os
@@ -19,8 +22,9 @@ from ..optim.optimizers import get_optimizer
 KIND = "nnscratch-checkpoint"
 
 
-def save(path, net, *, epoch, history, guard=None, callbacks=()):
-    """Write a checkpoint of ``net`` after ``epoch`` (0-based) to ``path``, atomically."""
+def save(path, net, *, epoch, history, guard=None, callbacks=(), stopped=False):
+    """Write a checkpoint of ``net`` after ``epoch`` (0-based) to ``path``, atomically;
+    ``stopped``: a callback ended the run after this epoch (a resume then trains no more)."""
     to_numpy, opt = net.backend.to_numpy, net.optimizer
     state = opt.state_dict()
     header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),
@@ -28,8 +32,11 @@ def save(path, net, *, epoch, history, guard=None, callbacks=()):
               "optimizer_t": state["t"], "optimizer_lr_scale": state.get("lr_scale", 1.0),
               "rng": net.rng.bit_generator.state,
               "history": {"history": history.history, "epoch": history.epoch, "params": history.params},
-              "callbacks": {type(c).__name__: c.get_state() for c in callbacks if hasattr(c, "get_state")}}
+              "callbacks": {key: c.get_state() for key, c in _keyed(callbacks, "get_state")},
+              "stopped": bool(stopped)}
     arrays = {f"w/{p.name}": to_numpy(p.value) for p in net.parameters()}
+    for key, c in _keyed(callbacks, "get_arrays"):
+        arrays.update({f"cb/{key}/{name}": to_numpy(a) for name, a in c.get_arrays(net).items()})
     arrays.update({f"buf/{name}": value for name, value in net.get_buffers().items()})
     for name, slots in state["state"].items():
         arrays.update({f"opt/{name}/{key}": to_numpy(v) for key, v in slots.items()})
@@ -82,10 +89,10 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
             # checkpoints written before the best snapshot held buffers: the current running statistics
             guard.best += [asarray(arrays.get(f"best/{b.name}", arrays[f"buf/{b.name}"])) for b in net.buffers()]
             guard.best_epoch, guard.best_value = header["best"]["epoch"], header["best"]["value"]
+        _restore_callbacks(net, header, arrays, callbacks, asarray)
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} is damaged ({type(exc).__name__}: {exc}); "
                              "start again without resume=.") from None
-    _restore_callbacks(header, callbacks)
     return int(header["epoch"]) + 1
 
 
@@ -97,8 +104,22 @@ def _check_matches(net, path, header):
                              "the same network to resume, or start without resume=.")
 
 
-def _restore_callbacks(header, callbacks):
-    states = header.get("callbacks") or {}
+def _keyed(callbacks, method):
+    """``(key, callback)`` for each callback with ``method``: its class name, with ``#2``, ``#3``
+    for a second and third of the same class (so two EarlyStopping callbacks keep their own state)."""
+    seen = {}
     for c in callbacks:
-        if hasattr(c, "set_state") and type(c).__name__ in states:
-            c.set_state(states[type(c).__name__])
+        name = type(c).__name__
+        seen[name] = seen.get(name, 0) + 1
+        if hasattr(c, method):
+            yield (name if seen[name] == 1 else f"{name}#{seen[name]}"), c
+
+
+def _restore_callbacks(net, header, arrays, callbacks, asarray):
+    states = header.get("callbacks") or {}
+    for key, c in _keyed(callbacks, "set_state"):
+        if key in states:
+            c.set_state(states[key])
+    for key, c in _keyed(callbacks, "set_arrays"):
+        prefix = f"cb/{key}/"
+        c.set_arrays({name[len(prefix):]: asarray(a) for name, a in arrays.items() if name.startswith(prefix)}, net)

@@ -22,9 +22,10 @@ from array_api_compat import is_array_api_obj
 
 from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
+from ..models.task import probability_link
 
 
-def to_onnx(net, path=None, *, input_name="input", output_name="output"):
+def to_onnx(net, path=None, *, input_name="input", output_name="output", input_shape=None):
     """Trace ``net``'s forward pass into an ONNX model; write it to ``path`` if given.
 
     Parameters
@@ -34,7 +35,13 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         Where to write the ``.onnx`` file (atomically).
     input_name, output_name : str
         Names of the graph's input ``(N, *net.input_shape)`` (N: any batch size) and
-        output ``(N, *net.output_shape)``, both in the model's dtype.
+        output ``(N, *net.output_shape)``, both in the model's dtype. The output is
+        :meth:`Network.predict_proba`'s: probabilities for a classifier, its logits
+        included (an Identity output trained with cross-entropy gets the softmax).
+    input_shape : tuple of int, optional
+        The per-sample shape the graph takes, e.g. ``(1, 28, 28)``; needed when
+        ``net.input_shape`` leaves sizes open (``(1, None, None)``: a CNN built without
+        ``input_shape``), whose convolution and pooling windows the graph fixes.
 
     Returns
     -------
@@ -42,7 +49,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         The model; its ``metadata_props`` hold the nnscratch version and ``net.metadata``.
     """
     ndx, onnx = _import_ndonnx()
-    dims = ["N"] + [f"d{i}" if n is None else n for i, n in enumerate(net.input_shape, 1)]
+    dims = ["N"] + list(_sample_shape(net, input_shape))
     with _quick_constant_folding():
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, net.backend.dtype_name))
         out = trace(net, _standardized(net, x, ndx))
@@ -55,6 +62,26 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output"):
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()))
     return model
+
+
+def _sample_shape(net, given):
+    """The per-sample input shape of the graph: ``given`` (checked against the network), else
+    ``net.input_shape``, which must then be complete."""
+    if given is None:
+        if None in net.input_shape:
+            example = ", ".join("28" if n is None else str(n) for n in net.input_shape)
+            raise ConfigError(f"The network takes inputs of per-sample shape {net.input_shape}, with sizes the "
+                              f"data decides, but an ONNX graph fixes them; pass the shape to export for, e.g. "
+                              f"to_onnx(net, input_shape=({example})).")
+        return tuple(net.input_shape)
+    shape = tuple(given)
+    fits = len(shape) == len(net.input_shape) and all(
+        isinstance(n, int) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
+    if not fits:
+        raise ConfigError(f"input_shape={given!r} does not fit the network's per-sample input shape "
+                          f"{net.input_shape}; give positive sizes, the fixed ones as they are.")
+    net.shape_after(shape, error=ConfigError)
+    return shape
 
 
 def _standardized(net, x, ndx):
@@ -71,9 +98,11 @@ def _standardized(net, x, ndx):
 
 def trace(net, x):
     """Run ``net``'s layers on ``x`` (an array of another namespace, e.g. an ndonnx
-    input) with copies of their weights in that namespace; return the output.
-    The network itself is not touched."""
-    for index, layer in enumerate(net.layers):
+    input) with copies of their weights in that namespace; return what
+    :meth:`Network.predict_proba` returns (logits go through its Softmax/Sigmoid,
+    :func:`nnscratch.models.task.probability_link`). The network itself is not touched."""
+    link = probability_link(net.layers[-1], net.resolve_loss())
+    for index, layer in enumerate(list(net.layers) + ([] if link is None else [link])):
         traced = _in_namespace_of(x, layer, net.backend)
         try:
             x = traced.forward(x)

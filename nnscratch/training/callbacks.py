@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from .guard import restore, snapshot
+from .guard import restore, saved_arrays, snapshot
 from .history import Callback
 from ..validation import check_positive_int
 
@@ -69,12 +69,25 @@ class EarlyStopping(Callback):
             restore(network, self.weights)
 
     def get_state(self) -> dict[str, Any]:
-        """JSON-able state for checkpoints (the best weights are not stored)."""
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait}
+        """JSON-able state for checkpoints (the best weights go in :meth:`get_arrays`)."""
+        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+                "stopped_epoch": self.stopped_epoch}
 
     def set_state(self, state: dict[str, Any]) -> None:
         self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self.stopped_epoch, self.weights = state.get("stopped_epoch"), None
         self._resumed = True
+
+    def get_arrays(self, network: Network) -> dict[str, Any]:
+        """The best epoch's weights and running statistics (with ``restore_best``), by name, for checkpoints."""
+        if self.weights is None:
+            return {}
+        return {p.name: w for p, w in zip(saved_arrays(network), self.weights, strict=True)}
+
+    def set_arrays(self, arrays: dict[str, Any], network: Network) -> None:
+        """Take back :meth:`get_arrays` (device arrays) from a checkpoint."""
+        if arrays:
+            self.weights = [arrays[p.name] for p in saved_arrays(network)]
 
     def __repr__(self):
         return (f"EarlyStopping(patience={self.patience}, monitor={self.monitor!r}, "

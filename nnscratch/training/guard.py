@@ -5,8 +5,14 @@ Once per epoch the fit loop asks :func:`nonfinite_flag` for a device scalar
 the epoch's other figures, in one transfer. The guard keeps a device copy of
 the weights (and running statistics) from the end of the last good epoch (one
 copy per epoch), so a diverged run can hand back finite weights.
+
+:func:`left_as_it_was` is the same idea for one computation: what a training-mode
+pass moves (the host RNG that draws dropout masks, BatchNorm's running
+statistics, the gradients) is put back afterwards, so ``compute_gradients`` and
+``check_gradients`` leave the model as they found it.
 """
 
+import contextlib
 import math
 
 from ..errors import DivergenceError
@@ -37,6 +43,30 @@ def restore(net, weights):
     """Put copies of ``weights`` (from :func:`snapshot`) back into ``net``."""
     for p, w in zip(saved_arrays(net), weights, strict=True):
         p.value = net.xp.asarray(w, copy=True)
+
+
+@contextlib.contextmanager
+def left_as_it_was(net):
+    """Run a block of training-mode passes on ``net`` and leave no trace of them.
+
+    Yields ``replay``, which puts the host RNG back where it was at the start, so that
+    every pass draws the same dropout masks. Afterwards the RNG, the buffers (BatchNorm's
+    running statistics, which each pass moves) and every parameter's gradient are as before."""
+    state = net.rng.bit_generator.state
+    buffers = [(b, net.xp.asarray(b.value, copy=True)) for b in net.buffers()]
+    grads = [(p, None if p.grad is None else net.xp.asarray(p.grad, copy=True)) for p in net.parameters()]
+
+    def replay():
+        net.rng.bit_generator.state = state
+
+    try:
+        yield replay
+    finally:
+        replay()
+        for b, value in buffers:
+            b.value = value
+        for p, grad in grads:
+            p.grad = grad
 
 
 class Guard:

@@ -16,6 +16,11 @@ class Callback:
     """Hooks called on the host once per epoch (never inside the step).
 
     Set ``network.stop_training = True`` in a hook to stop after this epoch.
+
+    A callback with state that must survive a resume defines ``get_state()`` (a
+    JSON-able dict) and ``set_state(state)``, and for arrays ``get_arrays(network)``
+    (``{name: array}``) and ``set_arrays(arrays, network)``: checkpoints keep them, so a
+    killed and resumed run ends as the uninterrupted one (see EarlyStopping).
     """
 
     def on_train_begin(self, network: Network) -> None:

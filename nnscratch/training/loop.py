@@ -15,8 +15,9 @@ from . import streaming
 from .. import validation
 from ..backend.core import on_device
 from ..errors import DivergenceError
+from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
-from .guard import Guard, nonfinite_flag, snapshot
+from .guard import Guard, left_as_it_was, nonfinite_flag, snapshot
 from ..optim.optimizers import Adam, get_optimizer
 from .step import DeviceData, Step, evaluate_sums, run_epoch
 
@@ -55,7 +56,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         Write a checkpoint (weights, optimizer, RNG, history, epoch) there
         every ``checkpoint_every`` epochs and at the end, atomically.
     resume : path or True, optional
-        Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists.
+        Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists. The
+        run ends as the uninterrupted one would: callbacks continue from their saved
+        state, and a run a callback stopped (EarlyStopping) trains no further epochs.
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory.
@@ -93,7 +96,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     run = _Run(net, step, streamed, verbose, dp)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
-        return run.shard(_prepare(net, step, epoch_X, epoch_y, host=run.streamed))
+        data = _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
+        refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
+        return run.shard(data)
 
     run.prepare = None if augment is None else prepare
     val = None if validation_data is None else run.shard(
@@ -109,8 +114,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     if saved is not None:
         history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
         guard.last = snapshot(net)
-    run.loop(None if augment is not None else prepare(), val, range(first, epochs), epochs, batch_size, shuffle, callbacks, history, guard,
-             (checkpoint, checkpoint_every))
+    stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
+    run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
+             callbacks, history, guard, (checkpoint, checkpoint_every))
     return history
 
 
@@ -178,7 +184,8 @@ class _Run:
                 c.on_epoch_end(epoch, logs, net)
             last = net.stop_training or epoch == epochs - 1
             if ckpt[0] is not None and self.root and ((epoch + 1) % ckpt[1] == 0 or last):
-                checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks)
+                checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks,
+                                 stopped=net.stop_training)
             if net.stop_training:
                 break
         best = guard.finish()
@@ -251,15 +258,21 @@ def evaluate(net, X, y, loss=None, batch_size=4096):
 @on_device
 def compute_gradients(net, X, y, loss=None):
     """Backprop one batch without updating: ``(loss_float, [grad per parameter])``
-    (accumulated batch by batch from host memory when ``X`` does not fit on the device)."""
+    (accumulated batch by batch from host memory when ``X`` does not fit on the device).
+
+    A training-mode pass (batch statistics, dropout), that leaves the model as it was:
+    running statistics, the RNG and the parameters' gradients are put back (see
+    :func:`nnscratch.training.guard.left_as_it_was`)."""
     step = Step(net, loss)
     host = streaming.should_stream(net, X, y, training=False)
     data = _prepare(net, step, X, y, host=host)
-    if host:
-        value, grads = streaming.accumulate_gradients(step, data)
-        return float(value), grads
-    value, _ = step.gradients(data.x, data.targets.Y)
-    return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the buffer's views change next step
+    refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n)
+    with left_as_it_was(net):
+        if host:
+            value, grads = streaming.accumulate_gradients(step, data)
+            return float(value), grads
+        value, _ = step.gradients(data.x, data.targets.Y)
+        return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the views are put back
 
 
 def format_logs(epoch, epochs, logs):
