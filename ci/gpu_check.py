@@ -2,49 +2,56 @@
 """The GPU run: one command that proves nnscratch's CuPy and ``torch:cuda`` paths on a real GPU.
 
 Made for a short slot on an air-gapped GPU node (about 15 minutes, no network): it installs
-nothing from the network and ends inside 8 minutes on one H100.
+nothing from the network, builds nothing, and ends inside 8 minutes on one H100.
 
-Before the slot, where the network is reachable (any OS; the wheels are for CPython 3.12 on
-manylinux x86_64, about 1 MB)::
+Before the slot, on any machine that reaches PyPI (the wheels are for CPython 3.12 on
+manylinux x86_64, about 1 MB together)::
 
-    bash ci/gpu-wheels.sh              # downloads the wheels nnscratch needs beyond the node's set into .whl/
-    bash ci/gpu-wheels.sh --dry-run    # only lists them and prints the pip command
+    bash ci/gpu-wheels.sh              # into .whl/: what nnscratch needs beyond the node's packages
+    bash ci/gpu-wheels.sh --dry-run    # only list them and print the pip command
 
-Copy the repository, ``.whl/`` included, to the node. On the node, from the repository root::
+Copy the repository, ``.whl/`` included, to the node. There, from the repository root::
 
-    bash ci/gpu-check.sh gpu-report    # PYTHON=/path/to/python3 picks the interpreter (default python3)
+    bash ci/gpu-check.sh gpu-report    # PYTHON=/path/to/python3.12 picks the interpreter (default python3)
 
-What it does, in order, each step appending to ``gpu-report/report.json`` and
-``gpu-report/summary.txt`` as soon as it ends (a run cut short still leaves its findings;
-every command's full output is in ``gpu-report/logs/``):
+It expects the node's Python to have numpy, pytest, CuPy and/or a CUDA build of torch (and, for
+the MPI step, mpi4py and mpiexec). In order, each step appending to ``gpu-report/report.json``
+and ``gpu-report/summary.txt`` as soon as it ends, so a run cut short still leaves its findings
+(every command's full output is in ``gpu-report/logs/``):
 
-1. setup: a throw-away environment that sees the node's packages plus ``.whl/``, installed
-   with ``pip install --no-index --no-deps --target``; nnscratch comes from this tree
-   (``PYTHONPATH``, no build step).
-2. info: ``nnscratch info``, then each GPU backend built (its probe runs an elementwise
-   kernel and a matrix product) and a 256x256 product compared with NumPy's.
-3. tests: the whole test suite with the ``backend`` fixtures on ``cupy`` and ``torch:cuda``
-   only (``NNSCRATCH_TEST_BACKENDS``; the CPU backends are skipped), on several processes
-   when pytest-xdist is there; per-test progress in ``tests-progress.jsonl``.
-4. train: ``nnscratch train`` (the default MLP, then ``--model cnn``), one epoch, seed 0, on
-   NumPy and on each GPU backend: the largest weight and loss differences against NumPy.
-5. bench: ``nnscratch bench`` NumPy vs CuPy vs torch:cuda at batch 32, 128 and 1024: seconds
-   per epoch, samples/s, operations and host transfers per step, and the launch-bound
-   estimate against the measured time per step.
-6. mpi: if ``mpiexec`` is there, two ranks on the one GPU train the MLP and are compared with
-   the one-process run.
-7. bench-cnn: ``nnscratch bench --model cnn`` on NumPy, CuPy and torch:cuda.
+1. setup (30 s): ``pip install --no-index --no-deps --target`` of ``.whl/`` into a throw-away
+   folder, on ``PYTHONPATH`` with this tree (no build step) and made the user site of a
+   throw-away ``PYTHONUSERBASE``, so that subprocesses which replace ``PYTHONPATH`` (the MPI
+   tests' ranks) still find the wheels.
+2. info (40 s): ``nnscratch info``, then each GPU backend built (its probe runs an elementwise
+   kernel and a matrix product) and a 256x256 product compared with NumPy's in float64.
+3. tests (160 s): the whole suite with the ``backend`` fixtures on ``cupy`` and ``torch:cuda``
+   only (``NNSCRATCH_TEST_BACKENDS``; the CPU backends are skipped; ``ci/gpu_pytest_plugin.py``
+   adds ``torch:cuda`` to tests/conftest.py's list), on up to 8 pytest-xdist processes; each
+   outcome lands in ``tests-progress.jsonl`` as it happens.
+4. train (100 s): ``nnscratch train`` for one epoch, seed 0, of the default MLP and of
+   ``--model cnn --augment 0`` on NumPy and on each GPU backend (``train/``): the largest weight
+   and loss differences against NumPy must stay within 1e-3 of the largest weight and loss.
+5. bench (55 s): ``nnscratch bench`` NumPy vs CuPy vs torch:cuda at batch 32, 128 and 1024
+   (``bench.json``, ``bench.png``): seconds per epoch, samples/s, operations and host transfers
+   per step, and the launch-bound estimate against the measured time per step.
+6. mpi (35 s): if ``mpiexec`` and mpi4py are there, two ranks on the one GPU train the MLP
+   (``mpi/``), compared with the one-process run.
+7. bench-cnn (30 s): ``nnscratch bench --model cnn`` on NumPy, CuPy and torch:cuda.
 
-Each step has a time budget (unused time passes to the next); a step that runs late is cut
-and says so. Exit status: 0 every step passed, 1 a step failed or was cut, 2 a usage error,
-3 no GPU here (nvidia-smi missing, failing or listing none): one line, nothing checked.
+A step may use what the steps before it left of their budgets; a step that runs late is cut
+(its processes stopped) and says so. Exit status: 0 every step passed (or was skipped), 1 a step
+failed or was cut, 2 a usage error, 3 no GPU here (nvidia-smi missing, failing or listing none,
+or ``CUDA_VISIBLE_DEVICES`` empty): one line, nothing checked, nothing written.
 
-``bash ci/gpu-check.sh --rehearse DIR`` runs the same pipeline on CPU backends (NumPy
-against ``torch:cpu``) with tiny settings and no GPU gate: what CI runs
-(``tests/test_gpu_check.py``) so this script cannot rot.
+Options: ``--backends cupy`` checks one backend; ``--budget-scale 1.5`` stretches every budget;
+``--force`` reuses a folder that holds a report. ``bash ci/gpu-check.sh --rehearse DIR`` runs the
+same pipeline with no GPU, on CPU stand-ins (NumPy against ``torch:cpu``) and tiny settings: what
+CI runs (``tests/test_gpu_check.py``), so this script cannot rot. Predictions for the first GPU
+run: benchmarks/README.md, "What the GPU run is expected to show".
 
-The script uses the standard library only and imports nnscratch in subprocesses (the
-``--worker`` modes), so it can say "no GPU" however broken the environment is.
+This script uses the standard library only (Python 3.10+) and imports nnscratch only in its
+subprocesses (the ``--worker`` modes), so it can say "no GPU" however broken the environment is.
 """
 
 from __future__ import annotations
@@ -132,6 +139,7 @@ MODES = {
     },
 }
 STEPS = ("setup", "info", "tests", "train", "bench", "mpi", "bench-cnn")
+FOCUS_TESTS = ("test_device.py", "test_host_transfers.py", "test_streaming.py")  # named in the summary
 LAUNCH_US = (5.0, 10.0)  # per kernel launch, as nnscratch.bench.counting assumes
 
 
@@ -144,7 +152,7 @@ def find_gpu():
         return [], "nvidia-smi not found"
     query = [smi, "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"]
     try:
-        done = subprocess.run(query, capture_output=True, text=True, timeout=30)
+        done = subprocess.run(query, capture_output=True, text=True, timeout=15)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return [], f"nvidia-smi did not answer: {exc}"
     if done.returncode != 0:
@@ -257,7 +265,7 @@ class Report:
     """``report.json`` (everything) and ``summary.txt`` (a few lines a step), rewritten after each step."""
 
     def __init__(self, outdir, header):
-        self.outdir, self.data = outdir, dict(header, result="running", steps=[])
+        self.outdir, self.start, self.data = outdir, time.monotonic(), dict(header, result="running", steps=[])
         self.write()
 
     def add(self, step_result):
@@ -267,12 +275,11 @@ class Report:
     def finish(self, status):
         self.data["result"] = "pass" if status == PASSED else "fail"
         self.data["exit_status"] = status
-        self.data["seconds"] = round(time.monotonic() - self.data.pop("_start", time.monotonic()), 1)
+        self.data["seconds"] = round(time.monotonic() - self.start, 1)
         self.write()
 
     def write(self):
-        data = {k: v for k, v in self.data.items() if not k.startswith("_")}
-        atomic_write(self.outdir / "report.json", json.dumps(data, indent=1) + "\n")
+        atomic_write(self.outdir / "report.json", json.dumps(self.data, indent=1) + "\n")
         atomic_write(self.outdir / "summary.txt", self.summary())
 
     def summary(self):
@@ -320,13 +327,12 @@ def make_site(work, step):
     throw-away ``PYTHONUSERBASE`` (an environment variable, so subprocesses inherit it), which also
     keeps the real user site (a ``.pth`` file adds it back). Returns ``(site_dir, env_additions)``."""
     base = work / "userbase"
-    probe = ("import json, site, sys; print(json.dumps([site.ENABLE_USER_SITE, site.getusersitepackages(), "
-             "sys.version_info[:2] >= (3, 10)]))")
+    probe = "import json, site; print(json.dumps([site.ENABLE_USER_SITE, site.getusersitepackages()]))"
     real = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                                      timeout=60, check=True).stdout)
     env = dict(os.environ, PYTHONUSERBASE=str(base))
     enabled, site = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                                              env=env, timeout=60, check=True).stdout)[:2]
+                                              env=env, timeout=60, check=True).stdout)
     site = Path(site)
     site.mkdir(parents=True, exist_ok=True)
     if not enabled:
@@ -369,9 +375,8 @@ class Check:
 
     def run(self):
         self.logs.mkdir(parents=True, exist_ok=True)
-        start = time.monotonic()
         report = Report(self.outdir, {
-            "tool": "ci/gpu_check.py", "mode": self.mode_name, "_start": start,
+            "tool": "ci/gpu_check.py", "mode": self.mode_name,
             "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "host": f"{platform.node()}, {platform.platform()}, Python {platform.python_version()}, "
                     f"{os.cpu_count()} CPUs", "gpus": self.gpus, "backends": list(self.backends),
@@ -380,13 +385,14 @@ class Check:
         status, allotted, step = PASSED, 0.0, None
         try:
             for name in STEPS:
-                allotted += self.budgets[name]
-                step = Step(name, start + allotted, self.budgets[name], self.logs, self.env)
+                allotted += self.budgets[name]  # a step may use what the steps before it left unused
+                step = Step(name, report.start + allotted, self.budgets[name], self.logs, self.env)
                 self._run_step(step)
                 report.add(step.result())
                 status = status if step.status in ("pass", "skipped") else FAILED
                 if name == "setup" and step.status != "pass":
                     break
+                step = None
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM at the end of the slot (see main)
             if step is not None:
                 step.status = "cut"
@@ -526,6 +532,10 @@ class Check:
         for t in tests["outcomes"].values():
             counts[t["outcome"]] = counts.get(t["outcome"], 0) + 1
         step.note("outcomes: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "none recorded"))
+        for module in FOCUS_TESTS:
+            mine = [t for name, t in tests["outcomes"].items() if name.startswith(f"tests/{module}::")]
+            step.note(f"{module}: " + (", ".join(f"{sum(t['outcome'] == k for t in mine)} {k}" for k in
+                                                 sorted({t["outcome"] for t in mine})) or "did not run"))
         for spec in self.backends:
             mine = [t for t in tests["outcomes"].values() if t.get("backend") == spec]
             ran = sum(t["outcome"] == "passed" for t in mine)
@@ -599,8 +609,9 @@ class Check:
 
     def step_bench(self, step):
         path = self.outdir / "bench.json"
-        rc, out = step.run([self.python, "-m", "nnscratch", "bench", "--backends", ",".join((REFERENCE, *self.backends)),
-                            *self.mode["bench"], "--json", path, "--plot", self.outdir / "bench.png"], "bench")
+        backends = ",".join((REFERENCE, *self.backends))
+        rc, out = step.run([self.python, "-m", "nnscratch", "bench", "--backends", backends, *self.mode["bench"],
+                            "--json", path, "--plot", self.outdir / "bench.png"], "bench")
         if rc != 0 or not path.exists():
             step.fail(f"nnscratch bench exited {rc}: {last_line(out)}")
             return
@@ -619,12 +630,15 @@ class Check:
         if mpiexec is None or not self.have.get("mpi4py"):
             step.skip("skipped: " + ("no mpiexec on PATH" if mpiexec is None else "mpi4py cannot be imported"))
             return
-        step.env = dict(self.env, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-        code = ("from nnscratch.distributed import from_environment; c = from_environment(); "
-                "print('rank', c.rank if c else 0, 'of', c.size if c else 1, flush=True)")
-        rc, out = step.run([mpiexec, "-n", "2", self.python, "-c", code], "ranks")
-        seen = sorted(re.findall(r"^rank (\d+) of (\d+)$", out, re.M))
-        if rc != 0 or seen != [("0", "2"), ("1", "2")]:
+        step.env = dict(self.env, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",  # Open MPI as root,
+                        OMPI_MCA_rmaps_base_oversubscribe="1")  # and in a one-task allocation; MPICH ignores them
+        marks = self.work / "ranks"
+        marks.mkdir()
+        code = ("import pathlib, sys; from nnscratch.distributed import from_environment; c = from_environment(); "
+                "(pathlib.Path(sys.argv[1]) / f'rank {c.rank if c else 0} of {c.size if c else 1}').touch()")
+        rc, out = step.run([mpiexec, "-n", "2", self.python, "-c", code, marks], "ranks")
+        seen = sorted(p.name for p in marks.iterdir())  # a file each: ranks' output may interleave
+        if rc != 0 or seen != ["rank 0 of 2", "rank 1 of 2"]:
             step.fail(f"mpiexec -n 2 did not start one job of two ranks (saw {seen or last_line(out)}): mpi4py and "
                       "mpiexec may come from different MPI libraries")
             return
@@ -645,8 +659,9 @@ class Check:
 
     def step_bench_cnn(self, step):
         path = self.outdir / "bench-cnn.json"
-        rc, out = step.run([self.python, "-m", "nnscratch", "bench", "--backends",
-                            ",".join((REFERENCE, *self.backends)), *self.mode["bench_cnn"], "--json", path], "bench-cnn")
+        backends = ",".join((REFERENCE, *self.backends))
+        rc, out = step.run([self.python, "-m", "nnscratch", "bench", "--backends", backends, *self.mode["bench_cnn"],
+                            "--json", path], "bench-cnn")
         if rc != 0 or not path.exists():
             step.fail(f"nnscratch bench --model cnn exited {rc}: {last_line(out)}")
             return
@@ -806,7 +821,8 @@ def worker_compare(ref_npz, ref_json, npz, history):
     where = max(diffs, key=diffs.get)
     losses = [json.loads(Path(p).read_text())["history"] for p in (ref_json, history)]
     keys = [k for k in losses[0] if "loss" in k and k in losses[1]]
-    loss_diffs = {f"{k}[{i}]": (abs(x - y), abs(x)) for k in keys for i, (x, y) in enumerate(zip(losses[0][k], losses[1][k]))}
+    loss_diffs = {f"{k}[{i}]": (abs(x - y), abs(x))
+                  for k in keys for i, (x, y) in enumerate(zip(losses[0][k], losses[1][k]))}
     worst = max(loss_diffs, key=lambda k: loss_diffs[k][0]) if loss_diffs else "-"
     loss_max, loss_scale = loss_diffs.get(worst, (0.0, 1.0))
     print(json.dumps({"weights": {"max": diffs[where], "where": where, "scale": scale,

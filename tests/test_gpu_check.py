@@ -67,7 +67,8 @@ def test_without_a_gpu_it_says_so_in_one_line_and_exits_3(tmp_path, case):
         bin_dir.mkdir()
         extra["PATH"] = str(bin_dir)  # nothing on PATH: no nvidia-smi (bash and Python are named in full)
     elif case == "failing":
-        _fake_smi(bin_dir, "echo \"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\"; exit 9")
+        _fake_smi(bin_dir, "echo \"NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\"; "
+                           "exit 9")
     elif case == "empty":
         _fake_smi(bin_dir, "exit 0")
     else:
