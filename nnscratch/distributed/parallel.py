@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..training.streaming import HostData
+from .sync import ShardContext
 
 
 def shard(start, stop, rank, size):
@@ -60,6 +61,7 @@ def setup(comm, net, step, X, validation_data, settings):
                               f"{'' if val is None else f' and {val} for validation'}. Use a larger batch_size "
                               f"(or fewer processes).")
     step.reduce_gradients = parallel.reduce_gradients
+    step.training = parallel.context  # what BatchNorm and Dropout need of the global batch
     return parallel
 
 
@@ -72,6 +74,7 @@ class DataParallel:
         self.comm, self.net, self.backend = comm, net, net.backend
         self.is_root = comm.rank == 0
         self.weight = 1.0  # this rank's share of the current batch, set by ShardedData.batch
+        self.context = ShardContext(self)  # the layers' ``training`` flag: row offset, synchronised statistics
         self._layout = None
 
     def check_same(self, settings):
@@ -89,10 +92,12 @@ class DataParallel:
         return from_root(self.comm, fn)
 
     def broadcast_state(self, net):
-        """Give every rank rank 0's weights, optimizer state and RNG state."""
+        """Give every rank rank 0's weights, buffers (BatchNorm's running statistics),
+        optimizer state and RNG state."""
         state = self.from_root(lambda: _host_state(net))
         if not self.is_root:
             net.set_weights(state["weights"])
+            net.set_buffers(state["buffers"])
             asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
             net.optimizer.load_state_dict(state["optimizer"], asarray=asarray)
             net.rng.bit_generator.state = state["rng"]
@@ -143,7 +148,8 @@ class ShardedData:
 
     def batch(self, order, start, stop):
         a, b = self._mine(start, stop)
-        self.parallel.weight = (b - a) / (stop - start)
+        self.parallel.weight = self.parallel.context.weight = (b - a) / (stop - start)
+        self.parallel.context.row_offset = a - start
         return self.data.batch(order, a, b)
 
     def inputs(self, start, stop):
@@ -162,7 +168,8 @@ class ShardedData:
 def _host_state(net):
     to_numpy, opt = net.backend.to_numpy, net.optimizer
     state = opt.state_dict()
-    return {"weights": [to_numpy(p.value) for p in net.parameters()], "rng": net.rng.bit_generator.state,
+    return {"weights": [to_numpy(p.value) for p in net.parameters()], "buffers": net.get_buffers(),
+            "rng": net.rng.bit_generator.state,
             "optimizer": {"t": state["t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
                                                      for name, slots in state["state"].items()}}}
 
