@@ -36,6 +36,13 @@ def images(seed=0, n=ROWS):
     return X, (X[:, 0, :3].sum(axis=(1, 2)) > 0).astype(int) + (X[:, 0, :, :3].sum(axis=(1, 2)) > 0)
 
 
+def mnist(rows=2000):
+    """The README's data-parallel example, on its first ``rows`` training images."""
+    from nnscratch.datasets import load_mnist_sample
+    data = load_mnist_sample()
+    return data.X_train[:rows].astype(np.float64), data.y_train[:rows]
+
+
 def cnn():
     return [Conv2D(1, 3, 3, padding=1), BatchNorm(3), ReLU(), MaxPool2D(2), Dropout(0.2), Flatten(),
             Dense(27, 3), Softmax()]
@@ -65,6 +72,11 @@ CASES = {
                                     Dense(18, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
     "full_batch": dict(layers=lambda: [Dense(6, 8), BatchNorm(8), Tanh(), Dropout(0.3), Dense(8, 3), Softmax()],
                        optimizer=lambda: nn.SGD(lr=0.5), batch_size=None),
+    # The README's example (784-256-128-10, default Adam, batch 128, 10 epochs): float32 runs drift
+    # apart (rounding amplified by training); in float64 N ranks agree with one process to ~1e-14.
+    "readme": dict(network=lambda: nn.Network.from_sizes(784, 256, 128, 10, seed=0, backend="numpy",
+                                                         dtype="float64"),
+                   data=mnist, optimizer=lambda: None, epochs=10, batch_size=128, ranks=(2,)),
     "resume": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), epochs=4, resume=True),
 }
 
@@ -81,6 +93,8 @@ class Interrupt(nn.Callback):
 
 
 def build(case):
+    if "network" in case:
+        return case["network"]()
     return nn.Network(case["layers"](), seed=3, backend="numpy", dtype="float64")
 
 
