@@ -117,3 +117,19 @@ def test_a_shard_context_is_a_true_training_flag():
         a, b = (nn.Network([nn.Dense(4, 4), make()], seed=0, backend="numpy", dtype="float64").layers[1]
                 for _ in range(2))
         np.testing.assert_array_equal(a.forward(x, training=True), b.forward(x, training=context))
+
+
+def test_synchronised_layers_run_on_every_backend(backend):
+    """The collectives of BatchNorm and Dropout on each backend (host copies in, device arrays
+    out, on array-api-strict's device1 too), with a stand-in rank 0 whose twin holds the same shard."""
+    from test_mpi import TwinComm
+
+    X, y = matrix_cases.images(n=20)
+    results = []
+    for where in ("numpy", backend):
+        net = nn.Network(matrix_cases.cnn(), seed=3, backend=where, dtype="float64")
+        net.fit(X, y, epochs=2, batch_size=8, optimizer=nn.SGD(lr=0.1, momentum=0.9), comm=TwinComm())
+        results.append(np.concatenate([w.reshape(-1) for w in net.get_weights()]
+                                      + [b.reshape(-1) for b in net.get_buffers().values()]))
+    np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-12)
+    assert np.max(np.abs(results[0])) > 0.1
