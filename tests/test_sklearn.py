@@ -137,6 +137,38 @@ def test_each_activation_and_float32_match_sklearn(iris, activation):
             pair[1].coefs_[0], pair[0].coefs_[0], atol=atol)
 
 
+ONE_AT_A_TIME = [
+    dict(shuffle=False), dict(momentum=0.0), dict(nesterovs_momentum=False),
+    dict(momentum=0.5, nesterovs_momentum=False, learning_rate="invscaling", power_t=0.7),
+    dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-4), dict(early_stopping=True, validation_fraction=0.3),
+    dict(tol=0.0, n_iter_no_change=1), dict(batch_size=1, max_iter=2), dict(batch_size=1000),
+    dict(hidden_layer_sizes=(3, 4, 5), activation="logistic"), dict(learning_rate="adaptive", tol=0.5),
+    dict(random_state="RandomState"), dict(random_state=None), dict(verbose=True, learning_rate="adaptive", tol=0.5),
+    dict(verbose=True, early_stopping=True),
+]
+
+
+@pytest.mark.parametrize("change", ONE_AT_A_TIME, ids=[",".join(f"{k}={v}" for k, v in c.items()) for c in ONE_AT_A_TIME])
+def test_each_hyperparameter_matches_sklearn(iris, change, capsys):
+    X, y = iris
+    options = {**dict(hidden_layer_sizes=(6,), solver="sgd", batch_size=32, learning_rate_init=0.05, max_iter=8,
+                      n_iter_no_change=2, random_state=3), **change}
+    if options["random_state"] == "RandomState":  # each estimator draws from its own, equally seeded
+        pair = _pair("classifier", **dict(options, random_state=np.random.RandomState(5)))
+        pair[1].set_params(random_state=np.random.RandomState(5))
+    else:
+        pair = _pair("classifier", **options)
+    printed = []
+    for est in pair:
+        np.random.seed(11)  # random_state=None: both draw from NumPy's global RandomState
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        printed.append((capsys.readouterr().out, sorted(str(w.message) for w in caught)))
+    assert_same_model(*pair)
+    assert printed[1] == printed[0]  # the same verbose lines and warnings
+
+
 def test_partial_fit_after_a_pickle_keeps_the_optimizer_state(iris):
     """Issue 20, item 10: as scikit-learn's own, a pickled estimator continues its Adam moments."""
     X, y = iris

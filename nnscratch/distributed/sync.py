@@ -46,7 +46,8 @@ class ShardContext:
         """Global per-channel ``(mean, var, total_count)`` from this rank's ``count`` (a Python
         int), ``mean`` and ``m2 = sum((x - mean)**2)`` (device vectors): the biased variance of
         the global batch, ``sum_r (m2_r + count_r (mean_r - mean)**2) / total``, a two-pass
-        formula (no cancellation), as device vectors in the dtype of ``mean``."""
+        formula (no cancellation), as device vectors in the dtype of ``mean``: one copy to the host
+        and one back."""
         backend, xp = self.parallel.backend, self.parallel.net.xp
         local = backend.to_numpy(xp.concat([mean, m2])).astype(np.float64)
         everyone = self.parallel.comm.allgather((int(count), local))
@@ -54,9 +55,8 @@ class ShardContext:
         f = local.shape[0] // 2
         global_mean = sum(c * v[:f] for c, v in everyone) / max(total, 1)
         m2_sum = sum(v[f:] + c * (v[:f] - global_mean) ** 2 for c, v in everyone)
-        var = m2_sum / max(total, 1)
-        put = lambda a: backend.asarray(a, dtype=mean.dtype)  # noqa: E731
-        return put(global_mean), put(var), total
+        both = backend.asarray(np.concatenate([global_mean, m2_sum / max(total, 1)]), dtype=mean.dtype)
+        return both[:f], both[f:], total
 
     def weighted_sum(self, vector):
         """``sum over ranks of weight_r * vector_r`` (a device vector, same dtype), added in rank order."""

@@ -75,7 +75,7 @@ class SklearnRun(Callback):
         est.t_ += self.n
         self.epochs += 1
         if est.verbose:
-            print(f"Iteration {len(est.loss_curve_)}, loss = {est.loss_:.8f}")
+            print(f"Iteration {self.epochs}, loss = {est.loss_:.8f}")  # counted within this fit, as scikit-learn
         self._update_no_improvement(network)
         if est.solver == "sgd" and est.learning_rate == "invscaling":
             opt.learning_rate = est.learning_rate_init / (est.t_ + 1) ** est.power_t
