@@ -29,49 +29,192 @@ def iris():
     return StandardScaler().fit_transform(X), y
 
 
-def _same_start(ours, theirs, X, y):
-    """``ours`` (already fitted once) with ``theirs``' weights, through a pickle round trip
-    (the network is rebuilt from ``coefs_`` / ``intercepts_``)."""
-    ours = pickle.loads(pickle.dumps(ours))
-    ours.coefs_ = [w.copy() for w in theirs.coefs_]
-    ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
-    return ours
+def _targets(X, y, target):
+    return {"multiclass": y, "binary": y == 1, "multilabel": np.stack([y == 1, X[:, 0] > 0], axis=1),
+            "one": X[:, 0] * 2 + 1, "two": X[:, :2] - X[:, 2:]}[target]
 
 
-STEP_CASES = [("classifier", "multiclass", "sgd"), ("classifier", "multiclass", "adam"),
-              ("classifier", "binary", "sgd"), ("classifier", "multilabel", "sgd"),
-              ("regressor", "one", "sgd"), ("regressor", "two", "adam"), ("regressor", "one", "invscaling")]
-
-
-@pytest.mark.parametrize("kind, target, solver", STEP_CASES, ids=["-".join(c) for c in STEP_CASES])
-def test_one_epoch_matches_sklearn_from_the_same_weights(iris, kind, target, solver):
-    """Losses, gradients, L2 and the update rule agree with scikit-learn's MLP step for step."""
+def _pair(kind, **options):
+    """``(scikit-learn's estimator, nnscratch's)`` of ``kind`` with the same ``options``."""
     from sklearn import neural_network
-    X, y = iris
-    y = {"multiclass": y, "binary": y == 1, "multilabel": np.stack([y == 1, X[:, 0] > 0], axis=1),
-         "one": X[:, 0] * 2 + 1, "two": X[:, :2] - X[:, 2:]}[target]
-    X = X[:, 1:] if kind == "regressor" else X
+
+    import nnscratch.sklearn
     name = "MLPClassifier" if kind == "classifier" else "MLPRegressor"
-    solver, schedule = ("sgd", solver) if solver == "invscaling" else (solver, "constant")
-    options = dict(hidden_layer_sizes=(7, 5), activation="tanh", solver=solver, alpha=0.01, batch_size=50,
-                   learning_rate=schedule, power_t=0.25,
-                   shuffle=False, momentum=0.0, learning_rate_init=0.05, max_iter=1, warm_start=True,
-                   random_state=0)
+    return getattr(neural_network, name)(**options), getattr(nnscratch.sklearn, name)(**options)
+
+
+def _call(estimators, method, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        theirs = getattr(neural_network, name)(**options).fit(X, y)
-        ours = _same_start(getattr(__import__("nnscratch.sklearn").sklearn, name)(**options).fit(X, y), theirs, X, y)
-        before = theirs.loss_curve_[-1]
-        for est in (theirs, ours):
-            est.set_params(max_iter=3).fit(X, y)
-    # Adam: scikit-learn adds epsilon before the bias correction of v, nnscratch (like PyTorch) after it,
-    # which moves each of the 9 steps of 0.05 by ~1e-6 where gradients are tiny.
-    atol = 2e-5 if solver == "adam" else 1e-8
+        return [getattr(est, method)(*args, **kwargs) for est in estimators]
+
+
+def assert_same_model(theirs, ours, atol=1e-10):
+    """Weights, loss curve and every piece of fitted state scikit-learn keeps, alike."""
     for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=atol)
-    assert ours.n_iter_ == theirs.n_iter_ == 3 and len(ours.loss_curve_) == 4
-    np.testing.assert_allclose(ours.loss_curve_[1:], theirs.loss_curve_[1:], rtol=2e-3)  # L2 term: end-of-epoch weights
-    assert ours.loss_curve_[1] != pytest.approx(before)
+        np.testing.assert_allclose(a, b, rtol=0, atol=atol)
+    assert (ours.n_iter_, ours.t_, len(ours.loss_curve_)) == (theirs.n_iter_, theirs.t_, len(theirs.loss_curve_))
+    np.testing.assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-10)
+    assert ours._no_improvement_count == theirs._no_improvement_count
+    if theirs.early_stopping:
+        np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_, atol=1e-12)
+        assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+        assert ours.best_loss_ is None and theirs.best_loss_ is None
+    else:
+        assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-10)
+    assert ours._optimizer.learning_rate == pytest.approx(
+        theirs._optimizer.learning_rate if theirs.solver == "sgd" else theirs.learning_rate_init, rel=1e-12)
+
+
+MATRIX = [(solver, schedule, alpha, early) for solver in ("sgd", "adam")
+          for schedule in ("constant", "invscaling", "adaptive") for alpha in (0.0, 0.01) for early in (False, True)]
+
+
+@pytest.mark.parametrize("solver, schedule, alpha, early", MATRIX,
+                         ids=[f"{s}-{r}-alpha{a}-{'early' if e else 'loss'}" for s, r, a, e in MATRIX])
+def test_fit_warm_start_partial_fit_and_pickle_match_sklearn(iris, solver, schedule, alpha, early):
+    """Side by side with sklearn.neural_network from the same random_state: fit (with its
+    stopping rules), a warm-started fit, partial_fit and partial_fit after a pickle round
+    trip give scikit-learn's model, to rounding."""
+    order = np.random.default_rng(0).permutation(150)  # every class in each part given to partial_fit
+    X, y = iris[0][order], iris[1][order]
+    options = dict(hidden_layer_sizes=(6,), solver=solver, learning_rate=schedule, alpha=alpha,
+                   early_stopping=early, batch_size=40, learning_rate_init=0.1 if solver == "sgd" else 0.02,
+                   max_iter=12, tol=0.02, n_iter_no_change=2, random_state=0)
+    pair = _pair("classifier", **options)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    for est in pair:
+        est.set_params(warm_start=True, max_iter=5)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    if early:
+        for est in pair:
+            with pytest.raises(ValueError, match="early_stopping"):
+                est.partial_fit(X, y)
+        return
+    _call(pair, "partial_fit", X[:70], y[:70])
+    assert_same_model(*pair)
+    copies = [pickle.loads(pickle.dumps(est)) for est in pair]
+    _call([*pair, *copies], "partial_fit", X[70:], y[70:])
+    assert_same_model(*pair)
+    assert_same_model(*copies)
+    for a, b in zip(copies[1].coefs_ + copies[1].intercepts_, pair[1].coefs_ + pair[1].intercepts_):
+        np.testing.assert_array_equal(a, b)  # the pickle lost nothing
+
+
+TARGETS = [("classifier", "binary", "sgd"), ("classifier", "multilabel", "adam"), ("regressor", "one", "sgd"),
+           ("regressor", "two", "adam")]
+
+
+@pytest.mark.parametrize("kind, target, solver", TARGETS, ids=["-".join(c) for c in TARGETS])
+@pytest.mark.parametrize("early", [False, True], ids=["loss", "early"])
+def test_every_target_type_matches_sklearn(iris, kind, target, solver, early):
+    X, y = iris
+    y = _targets(X, y, target)
+    X = X[:, 1:] if kind == "regressor" else X
+    options = dict(hidden_layer_sizes=(7, 5), activation="tanh", solver=solver, alpha=0.01, batch_size=50,
+                   learning_rate="invscaling", power_t=0.25, learning_rate_init=0.05, max_iter=10,
+                   early_stopping=early, n_iter_no_change=3, random_state=1)
+    pair = _pair(kind, **options)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    np.testing.assert_allclose(pair[1].predict(X), pair[0].predict(X), atol=1e-10)
+    if kind == "classifier":
+        np.testing.assert_allclose(pair[1].predict_proba(X), pair[0].predict_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize("activation", ["identity", "logistic", "tanh", "relu"])
+def test_each_activation_and_float32_match_sklearn(iris, activation):
+    X, y = iris
+    for dtype, atol in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        pair = _pair("classifier", hidden_layer_sizes=(5,), activation=activation, max_iter=6, random_state=2,
+                     learning_rate_init=0.01)
+        _call(pair, "fit", X.astype(dtype), y)
+        assert pair[1].coefs_[0].dtype == pair[0].coefs_[0].dtype == dtype
+        assert_same_model(*pair, atol=atol) if dtype == np.float64 else np.testing.assert_allclose(
+            pair[1].coefs_[0], pair[0].coefs_[0], atol=atol)
+
+
+ONE_AT_A_TIME = [
+    dict(shuffle=False), dict(momentum=0.0), dict(nesterovs_momentum=False),
+    dict(momentum=0.5, nesterovs_momentum=False, learning_rate="invscaling", power_t=0.7),
+    dict(solver="adam", beta_1=0.5, beta_2=0.9, epsilon=1e-4), dict(early_stopping=True, validation_fraction=0.3),
+    dict(tol=0.0, n_iter_no_change=1), dict(batch_size=1, max_iter=2), dict(batch_size=1000),
+    dict(hidden_layer_sizes=(3, 4, 5), activation="logistic"), dict(learning_rate="adaptive", tol=0.5),
+    dict(random_state="RandomState"), dict(random_state=None), dict(verbose=True, learning_rate="adaptive", tol=0.5),
+    dict(verbose=True, early_stopping=True),
+]
+
+
+@pytest.mark.parametrize("change", ONE_AT_A_TIME, ids=[",".join(f"{k}={v}" for k, v in c.items()) for c in ONE_AT_A_TIME])
+def test_each_hyperparameter_matches_sklearn(iris, change, capsys):
+    X, y = iris
+    options = {**dict(hidden_layer_sizes=(6,), solver="sgd", batch_size=32, learning_rate_init=0.05, max_iter=8,
+                      n_iter_no_change=2, random_state=3), **change}
+    if options["random_state"] == "RandomState":  # each estimator draws from its own, equally seeded
+        pair = _pair("classifier", **dict(options, random_state=np.random.RandomState(5)))
+        pair[1].set_params(random_state=np.random.RandomState(5))
+    else:
+        pair = _pair("classifier", **options)
+    printed = []
+    for est in pair:
+        np.random.seed(11)  # random_state=None: both draw from NumPy's global RandomState
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est.fit(X, y)
+        printed.append((capsys.readouterr().out, sorted(str(w.message) for w in caught)))
+    assert_same_model(*pair)
+    assert printed[1] == printed[0]  # the same verbose lines and warnings
+
+
+def test_partial_fit_after_a_pickle_keeps_the_optimizer_state(iris):
+    """Issue 20, item 10: as scikit-learn's own, a pickled estimator continues its Adam moments."""
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(8,), random_state=0)
+    clf.partial_fit(X[:75], y[:75], classes=[0, 1, 2])
+    kept = dict(clf.__dict__)
+    copy = pickle.loads(pickle.dumps(clf))
+    assert clf.__dict__.keys() == kept.keys() and all(clf.__dict__[k] is v for k, v in kept.items())  # untouched
+    assert "_network" not in copy.__dict__ and "_optimizer" not in copy.__dict__
+    for est in (clf, copy):
+        est.partial_fit(X[75:], y[75:])
+    for a, b in zip(copy.coefs_ + copy.intercepts_, clf.coefs_ + clf.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert copy._optimizer.t == clf._optimizer.t == 2
+
+
+def test_another_backend_continues_with_the_optimizer_state(iris):
+    pytest.importorskip("array_api_strict")
+    X, y = iris
+    clf, copy = (MLPClassifier(hidden_layer_sizes=(8,), batch_size=50, random_state=0, learning_rate_init=0.1)
+                 .partial_fit(X, y, classes=[0, 1, 2]) for _ in range(2))
+    copy.set_params(backend="array_api_strict")
+    for est in (clf, copy):
+        est.partial_fit(X, y)
+    assert str(copy._network.backend).startswith("array_api_strict")
+    for a, b in zip(copy.coefs_ + copy.intercepts_, clf.coefs_ + clf.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_grid_search_on_digits_selects_and_scores_as_sklearn():
+    """The issue's model selection (digits, StandardScaler + MLPClassifier, hidden (32,) or (64,),
+    cv=3), shortened to max_iter=20 for speed: nnscratch's scores are scikit-learn's."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_digits(return_X_y=True)
+    searches = []
+    for est in _pair("classifier", max_iter=20, random_state=0):
+        search = GridSearchCV(make_pipeline(StandardScaler(), est),
+                              {"mlpclassifier__hidden_layer_sizes": [(32,), (64,)]}, cv=3)
+        searches.append(_call([search], "fit", X, y)[0])
+    theirs, ours = searches
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(ours.cv_results_["mean_test_score"], theirs.cv_results_["mean_test_score"],
+                               atol=0.005)
 
 
 def test_string_labels_pipeline_grid_search_and_cross_val_score(iris):

@@ -7,6 +7,10 @@ differ by at most one row; the last short batch may leave a rank with none).
 Every step each rank backpropagates its shard, scales its gradients by its
 share of the batch (``rows / batch``), and one all-reduce of one flat buffer
 sums them: the gradient of the whole batch, the same as one process computes.
+BatchNorm and Dropout see the global batch through the step's ``training`` flag, a
+:class:`~nnscratch.distributed.sync.ShardContext`: BatchNorm normalises with the
+statistics of the global batch (synchronised, as PyTorch's ``SyncBatchNorm``) and
+Dropout keys its masks by the row's index in the global batch.
 
 Launched outside MPI, or with one process, none of this runs and mpi4py is
 never imported (:func:`from_environment` reads the launcher's variables first).

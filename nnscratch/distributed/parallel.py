@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..training.streaming import HostData
 from .._typing import Array, Rng
+from .sync import ShardContext
 
 if TYPE_CHECKING:
     from ..models.network import Network
@@ -71,6 +72,7 @@ def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_d
                               f"{'' if val is None else f' and {val} for validation'}. Use a larger batch_size "
                               f"(or fewer processes).")
     step.reduce_gradients = parallel.reduce_gradients  # type: ignore[method-assign]
+    step.training = parallel.context  # what BatchNorm and Dropout need of the global batch
     return parallel
 
 
@@ -85,6 +87,7 @@ class DataParallel:
         self.comm, self.net, self.backend = comm, net, net.backend
         self.is_root = comm.rank == 0
         self.weight = 1.0  # this rank's share of the current batch, set by ShardedData.batch
+        self.context = ShardContext(self)  # the layers' ``training`` flag: row offset, synchronised statistics
         self._layout = None
 
     def check_same(self, settings: dict[str, Any]) -> None:
@@ -102,10 +105,12 @@ class DataParallel:
         return from_root(self.comm, fn)
 
     def broadcast_state(self, net: Network) -> None:
-        """Give every rank rank 0's weights, optimizer state and RNG state."""
+        """Give every rank rank 0's weights, buffers (BatchNorm's running statistics),
+        optimizer state and RNG state."""
         state = self.from_root(lambda: _host_state(net))
         if not self.is_root:
             net.set_weights(state["weights"])
+            net.set_buffers(state["buffers"])
             asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
             net.optimizer.load_state_dict(state["optimizer"], asarray=asarray)  # type: ignore[union-attr]
             net.rng.bit_generator.state = state["rng"]
@@ -158,7 +163,8 @@ class ShardedData:
 
     def batch(self, order: Array | None, start: int, stop: int) -> Any:
         a, b = self._mine(start, stop)
-        self.parallel.weight = (b - a) / (stop - start)
+        self.parallel.weight = self.parallel.context.weight = (b - a) / (stop - start)
+        self.parallel.context.row_offset = a - start
         return self.data.batch(order, a, b)
 
     def inputs(self, start: int, stop: int) -> Array:
@@ -177,7 +183,8 @@ class ShardedData:
 def _host_state(net):
     to_numpy, opt = net.backend.to_numpy, net.optimizer
     state = opt.state_dict()
-    return {"weights": [to_numpy(p.value) for p in net.parameters()], "rng": net.rng.bit_generator.state,
+    return {"weights": [to_numpy(p.value) for p in net.parameters()], "buffers": net.get_buffers(),
+            "rng": net.rng.bit_generator.state,
             "optimizer": {"t": state["t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
                                                      for name, slots in state["state"].items()}}}
 

@@ -27,13 +27,16 @@ def _mix(h):
     return h ^ (h >> 16)
 
 
-def keep_mask(xp, shape, keys, rate, device=None):
+def keep_mask(xp, shape, keys, rate, device=None, first_row=0):
     """Boolean mask of ``shape``, each entry kept with probability ``1 - rate``: the
-    hash of (element index, ``keys``) compared with ``rate * 2**32``."""
+    hash of (element index, ``keys``) compared with ``rate * 2**32``. The element
+    index counts from row ``first_row`` (rows ``first_row:first_row + shape[0]``
+    of a larger batch get exactly that batch's mask for those rows)."""
     n = 1
     for size in shape:
         n *= size
-    index = xp.reshape(xp.arange(n, dtype=xp.int64, device=device), shape)
+    start = first_row * (n // shape[0]) if shape[0] else 0
+    index = xp.reshape(xp.arange(start, start + n, dtype=xp.int64, device=device), shape)
     bits = _mix(_mix(index ^ keys[0]) ^ keys[1])
     return bits >= int(rate * 2.0 ** 32)
 
@@ -48,6 +51,11 @@ class Dropout(Layer):
     an array transfer: no host array crosses per batch, on a GPU too, while the
     masks stay reproducible from the seed and resume exactly (the RNG state is
     in checkpoints). ``mask`` holds the last training mask (scaled), for tests.
+
+    The index is the element's index in the global batch: in a data-parallel step
+    (``training`` is a :class:`~nnscratch.distributed.sync.ShardContext`) a rank's
+    rows start at ``training.row_offset``, so N ranks draw exactly the masks one
+    process draws.
     """
 
     mask: Array | float | None
@@ -72,7 +80,8 @@ class Dropout(Layer):
             self._rng = host_rng(new_seed())
         xp = self._xp(x)
         keys = [int(k) for k in self._rng.integers(0, 2 ** 32, size=2)]
-        keep = keep_mask(xp, tuple(x.shape), keys, self.rate, device=x.device)
+        keep = keep_mask(xp, tuple(x.shape), keys, self.rate, device=x.device,
+                         first_row=getattr(training, "row_offset", 0))
         self.mask = xp.astype(keep, x.dtype) * (1.0 / (1.0 - self.rate))
         return x * self.mask
 

@@ -25,9 +25,15 @@ class BatchNorm(Layer):
     variance, ``var * m / (m - 1)``, as PyTorch does). In predict/evaluate the
     running statistics. They are not trained: they live in :attr:`buffers`,
     saved with the model and in checkpoints.
+
+    In a data-parallel step (``training`` is a
+    :class:`~nnscratch.distributed.sync.ShardContext`) the statistics are those of
+    the global batch, gathered from every rank (a synchronised BatchNorm, as
+    PyTorch's ``SyncBatchNorm``): N ranks train the model one process trains.
     """
 
     buffers: Sequence[Parameter]
+    _sync: Any  # a data-parallel step's ShardContext while it trains, else None
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         if isinstance(n_features, bool) or not isinstance(n_features, int) or n_features < 1:
@@ -36,7 +42,7 @@ class BatchNorm(Layer):
             raise ConfigError(f"BatchNorm needs 0 <= momentum <= 1 and eps > 0; got momentum={momentum!r}, "
                               f"eps={eps!r}.")
         self.n_features, self.momentum, self.eps = n_features, float(momentum), float(eps)
-        self.params, self.buffers, self._xhat = (), (), None
+        self.params, self.buffers, self._xhat, self._sync = (), (), None, None
 
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
@@ -58,18 +64,35 @@ class BatchNorm(Layer):
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
         axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
-        if training:
+        if not training:
+            mean, var = xp.reshape(self.running_mean.value, shape), xp.reshape(self.running_var.value, shape)
+            xhat = (x - mean) / xp.sqrt(var + self.eps)
+            return xp.reshape(self.gamma.value, shape) * xhat + xp.reshape(self.beta.value, shape)
+        count = math.prod(x.shape) // x.shape[1]  # values per channel (0 in an empty shard)
+        self._sync = training if hasattr(training, "moments") else None  # a data-parallel step's ShardContext
+        if self._sync is None:
             mean = xp.mean(x, axis=axes, keepdims=True)
             xc = x - mean
             var = xp.mean(xc * xc, axis=axes, keepdims=True)
-            inv = 1.0 / xp.sqrt(var + self.eps)
-            self._xhat, self._inv, self._axes = xc * inv, inv, axes
-            self._update_running(xp, xp.reshape(mean, (-1,)), xp.reshape(var, (-1,)), math.prod(x.shape) // x.shape[1])
-            xhat = self._xhat
         else:
-            mean, var = xp.reshape(self.running_mean.value, shape), xp.reshape(self.running_var.value, shape)
-            xhat = (x - mean) / xp.sqrt(var + self.eps)
-        return xp.reshape(self.gamma.value, shape) * xhat + xp.reshape(self.beta.value, shape)
+            mean, var, count = self._global_moments(xp, x, axes, shape, count)
+            xc = x - mean
+        inv = 1.0 / xp.sqrt(var + self.eps)
+        self._xhat, self._inv, self._axes = xc * inv, inv, axes
+        self._update_running(xp, xp.reshape(mean, (-1,)), xp.reshape(var, (-1,)), count)
+        return xp.reshape(self.gamma.value, shape) * self._xhat + xp.reshape(self.beta.value, shape)
+
+    def _global_moments(self, xp, x, axes, shape, count):
+        """Mean and biased variance (shaped to broadcast) of the global batch, and its count per
+        channel: this shard's count, mean and sum of squared deviations, combined over ranks."""
+        if count:
+            local = xp.mean(x, axis=axes, keepdims=True)
+            xc = x - local
+            local, m2 = xp.reshape(local, (-1,)), xp.sum(xc * xc, axis=axes)
+        else:  # a rank with no rows of this batch still takes part in the collective
+            local = m2 = xp.zeros(self.n_features, dtype=x.dtype, device=x.device)
+        mean, var, total = self._sync.moments(count, local, m2)
+        return xp.reshape(mean, shape), xp.reshape(var, shape), total
 
     def _update_running(self, xp, mean, var, m):
         mom, unbiased = self.momentum, var * (m / (m - 1) if m > 1 else 1.0)
@@ -78,7 +101,11 @@ class BatchNorm(Layer):
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """With xhat = (x - mean) * inv: dL/dgamma = sum(dy * xhat), dL/dbeta = sum(dy);
-        dL/dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma (sums, means over the batch axes)."""
+        dL/dx = inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * gamma (sums, means over the batch axes).
+
+        Data-parallel (synchronised): the means are over the global batch, ``gamma *
+        sum_r weight_r (dL/dbeta_r, dL/dgamma_r) / count`` (``weight_r``: rank r's share of the
+        batch, its loss gradient being the mean over its own ``count`` rows)."""
         xhat = self._cached("_xhat")
         xp, axes = self._xp(dy), self._axes
         shape = (1, -1) if dy.ndim == 2 else (1, -1, 1, 1)
@@ -86,9 +113,15 @@ class BatchNorm(Layer):
         self.beta.grad = xp.sum(dy, axis=axes)
         if not need_input_grad:
             return None
-        g = dy * xp.reshape(self.gamma.value, shape)
-        return self._inv * (g - xp.mean(g, axis=axes, keepdims=True)
-                            - xhat * xp.mean(g * xhat, axis=axes, keepdims=True))
+        gamma = xp.reshape(self.gamma.value, shape)
+        g = dy * gamma
+        if self._sync is None:
+            return self._inv * (g - xp.mean(g, axis=axes, keepdims=True)
+                                - xhat * xp.mean(g * xhat, axis=axes, keepdims=True))
+        f = self.n_features
+        sums = self._sync.weighted_sum(xp.concat([self.beta.grad, self.gamma.grad]))
+        scale = gamma / max(math.prod(dy.shape) // f, 1)  # this shard's count per channel
+        return self._inv * (g - scale * xp.reshape(sums[:f], shape) - xhat * (scale * xp.reshape(sums[f:], shape)))
 
     def get_config(self) -> dict[str, Any]:
         return {"type": "BatchNorm", "n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}

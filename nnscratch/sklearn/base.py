@@ -3,8 +3,15 @@ nnscratch Network they train, one ``fit`` call per ``fit``, and pickling.
 
 The estimator keeps the trained :class:`nnscratch.Network` (on its backend) and
 host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
-host copies only; the network is rebuilt from them on first use, on the
-``backend`` the estimator names then.
+host copies and the optimizer's state (moments, velocities, step count, rate),
+so ``partial_fit`` continues after a round trip exactly as before it; the network
+is rebuilt from them on first use, on the ``backend`` the estimator names then.
+
+Random numbers are drawn as scikit-learn draws them, from ``random_state``: the
+initial weights (``uniform(-b, b)`` per layer, weights then biases), the
+early-stopping split and each epoch's shuffle; with scikit-learn's update rules
+(:mod:`nnscratch.sklearn.optimizers`) an estimator trains scikit-learn's model,
+to rounding.
 """
 
 from __future__ import annotations
@@ -23,17 +30,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import ConfigError
-from ..layers.initializers import Uniform
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
-from ..optim.optimizers import SGD, Adam
-from .training import SklearnRun, WeightPenalty
+from .optimizers import SklearnAdam, SklearnSGD
+from .training import SklearnRun, SklearnShuffle
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
-_NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")
+_NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")  # kept as host copies instead
 
 
 class BaseMLP(BaseEstimator):
@@ -110,10 +116,15 @@ class BaseMLP(BaseEstimator):
         n = X_train.shape[0]
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = self._new_optimizer(net, batch_size)
-        run = SklearnRun(self, n, -(-n // batch_size), self.alpha, score)
-        net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
-                loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+            self._optimizer = self._new_optimizer(net)
+        self._optimizer.batch_rows = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+        run = SklearnRun(self, n, score)
+        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n)  # scikit-learn's order, epoch by epoch
+        try:
+            net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
+                    loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        finally:
+            net.rng = own_rng
         self.n_iter_ = run.epochs
         if not incremental and not run.converged and run.epochs == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
@@ -128,20 +139,25 @@ class BaseMLP(BaseEstimator):
         return [int(s) for s in sizes]
 
     def _initialize(self, Y, units, dtype, random_state):
-        """Fresh fitted state and a network with scikit-learn's initialisation:
-        weights and biases from U(-b, b), b = sqrt(f / (fan_in + fan_out)), f = 2
-        for logistic hidden units, else 6."""
+        """Fresh fitted state and a network with scikit-learn's initialisation, drawn as
+        scikit-learn draws it: per layer ``random_state.uniform(-b, b)`` for the weights
+        (n_in, n_out), then the biases, b = sqrt(f / (fan_in + fan_out)), f = 2 for logistic
+        hidden units, else 6."""
         self.n_outputs_, self.n_layers_, self.t_ = Y.shape[1], len(units), 0
         self.out_activation_ = self._output_activation()
         factor = 2.0 if self.activation == "logistic" else 6.0
-        layers = []
+        layers, weights = [], []
         for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
-            bound = float(np.sqrt(factor / (fan_in + fan_out)))
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            weights += [random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False),
+                        random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False)]
             last = i == len(units) - 2
-            layers += [Dense(fan_in, fan_out, init=Uniform(bound, biases=True)),
-                       ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
-        self._set_network(Network(layers, seed=seed, backend=self.backend, dtype=np.dtype(dtype).name))
+            layers += [Dense(fan_in, fan_out), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
+        net = Network(layers, seed=0, backend=self.backend, dtype=np.dtype(dtype).name)
+        net.set_weights(weights)
+        self._set_network(net)
+        self._store_weights(net)
+        self._best_coefs, self._best_intercepts = list(self.coefs_), list(self.intercepts_)
         self._optimizer, self.loss_curve_, self._no_improvement_count = None, [], 0
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
@@ -169,26 +185,25 @@ class BaseMLP(BaseEstimator):
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going to be clipped")
         return int(np.clip(self.batch_size, 1, n))
 
-    def _new_optimizer(self, net, batch_size):
+    def _new_optimizer(self, net):
+        """scikit-learn's optimizer for ``solver``, with its L2 penalty on the weights."""
+        weights = [layer.weight.name for layer in net.dense_layers]
         if self.solver == "adam":
-            inner = Adam(lr=self.learning_rate_init, beta1=self.beta_1, beta2=self.beta_2, eps=self.epsilon)
-        else:
-            inner = SGD(lr=self.learning_rate_init, momentum=self.momentum,
-                        nesterov=self.nesterovs_momentum and self.momentum > 0)
-        if not self.alpha:
-            return inner
-        return WeightPenalty(inner, self.alpha / batch_size, [layer.weight.name for layer in net.dense_layers])
+            return SklearnAdam(self.learning_rate_init, self.alpha, weights, self.beta_1, self.beta_2, self.epsilon)
+        return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum)
 
     # ------------------------------------------------------------ the network
     def _set_network(self, net):
         self._network, self._network_backend = net, self.backend
 
     def _get_network(self):
-        """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` after unpickling
-        or when ``backend`` was changed since."""
+        """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
+        from its host copy) after unpickling or when ``backend`` was changed since."""
         net = getattr(self, "_network", None)
         if net is not None and self._network_backend == self.backend:
             return net
+        saved = self._optimizer_on_host(net)
+        self.__dict__.pop("_optimizer_state", None)
         layers = []
         for i, w in enumerate(self.coefs_):
             last = i == len(self.coefs_) - 1
@@ -197,7 +212,17 @@ class BaseMLP(BaseEstimator):
         net.set_weights([a for pair in zip(self.coefs_, self.intercepts_) for a in pair])
         self._set_network(net)
         self._optimizer = None
+        if saved is not None:
+            self._optimizer = self._new_optimizer(net)
+            self._optimizer.load_host_state(saved, lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
+
+    def _optimizer_on_host(self, net=None):
+        """The optimizer's state as host arrays (what a pickle keeps), or None."""
+        if getattr(self, "_optimizer", None) is not None:
+            net = net or self._network
+            return self._optimizer.host_state(net.backend.to_numpy)
+        return getattr(self, "_optimizer_state", None)
 
     def _store_weights(self, net):
         weights = [np.array(w, copy=True) for w in net.get_weights()]
@@ -211,7 +236,9 @@ class BaseMLP(BaseEstimator):
         return net.backend.to_numpy(net.predict_proba(X))
 
     def __getstate__(self):
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself: never change it
+        if getattr(self, "_optimizer", None) is not None:
+            state["_optimizer_state"] = self._optimizer_on_host()
         for key in _NOT_KEPT_IN_PICKLES:
             state.pop(key, None)
         return state

@@ -32,15 +32,15 @@ _DOC = """
         :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
         in the dtype of ``X``: float32 data trains in float32, anything else in float64.
 
-    Differences from scikit-learn (the math of each step is nnscratch's):
-    the L2 gradient is ``alpha / batch_size * W`` on every batch (scikit-learn
-    divides by the size of the last, smaller batch); ``loss_`` adds the L2 term
-    from the epoch's final weights; Adam puts ``epsilon`` after the bias
-    correction of ``v`` and SGD momentum follows PyTorch's form (the same steps
-    at a constant learning rate); the random numbers differ, so results match
-    scikit-learn's in distribution, not digit for digit. ``sample_weight`` is
-    not supported. ``coefs_`` / ``intercepts_`` are host copies of the trained
-    weights; the network itself stays on its backend.
+    The same random numbers (initial weights, early-stopping split, each epoch's
+    shuffle, all drawn from ``random_state`` as scikit-learn draws them) and the
+    same update rules (SGD and Adam as scikit-learn writes them, the L2 gradient
+    ``alpha / n_batch * W`` per batch, ``loss_`` with the penalty of each batch's
+    weights): from the same ``random_state`` the estimator trains scikit-learn's
+    model, to rounding (``tests/test_sklearn.py`` checks 1e-10 after whole fits).
+    A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
+    continues exactly as without one. Differences: ``sample_weight`` is not supported; ``coefs_`` / ``intercepts_``
+    are host copies of the trained weights, the network itself stays on its backend.
     """
 
 
@@ -165,7 +165,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return False
 
     def _score_outputs(self, out, Y):
-        return r2_score(Y, out)
+        return r2_score(Y, out) if np.isfinite(out).all() else np.nan  # scikit-learn: NaN for non-finite predictions
 
     def predict(self, X: Array) -> np.ndarray:
         """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets."""

@@ -45,6 +45,9 @@ class Step:
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
         self.xp = net.xp
+        # The layers' ``training`` flag in backward; a data-parallel run puts a ShardContext here
+        # (:mod:`nnscratch.distributed.sync`: the row offset and statistics of the global batch).
+        self.training = True
         # Bound methods, looked up once: the step's Python is a few calls per layer.
         self._forwards = [layer.forward for layer in self.layers]
         self._backwards = [(layer.backward, need) for layer, need in self.backward_plan]
@@ -58,7 +61,7 @@ class Step:
     def backward(self, x, Y, scale=1.0):
         """Forward ``x``, then set every parameter's ``grad`` to ``scale * dL/dw``
         for targets ``Y``; return the outputs (on the device)."""
-        out = self.forward(x, training=True)
+        out = self.forward(x, training=self.training)
         grad = self.loss.gradient(out, Y, scale)
         for backward, need_input_grad in self._backwards:
             grad = backward(grad, need_input_grad)
@@ -122,8 +125,9 @@ class DeviceData:
             self._split_of, self._size = order, stop - start
             self._split = _split(self.xp, order, stop - start)
         piece, offset = divmod(start, self._size)
-        idx = self._split[piece] if offset == 0 and self._split[piece].shape[0] == stop - start \
-            else order[start:stop]  # a slice the cut does not hold (a data-parallel shard)
+        cut = self._split[piece] if offset == 0 and piece < len(self._split) else None
+        idx = cut if cut is not None and cut.shape[0] == stop - start \
+            else order[start:stop]  # a slice the cut does not hold (a data-parallel shard, an idle rank)
         return self.take(x, idx), self.take(Y, idx)
 
     def inputs(self, start, stop):

@@ -1,0 +1,122 @@
+"""scikit-learn's stochastic optimizers and L2 penalty, on nnscratch's parameter holders.
+
+The update rules of ``sklearn/neural_network/_stochastic_optimizers.py``, so that a
+fit from the same weights and the same shuffles takes scikit-learn's steps:
+
+- SGD: ``v <- momentum * v - lr * g``; ``w <- w + v``, or with Nesterov momentum
+  ``w <- w + momentum * v - lr * g``. (nnscratch's SGD, PyTorch's form, takes the same
+  steps at a constant rate but not once ``invscaling`` or ``adaptive`` changes it: the
+  velocity here keeps the rates it was built with.)
+- Adam: ``lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)``; ``w <- w - lr_t * m / (sqrt(v) + eps)``
+  (``eps`` before the bias correction of ``v``; nnscratch's Adam, like PyTorch's, adds it after).
+- L2: ``g <- g + alpha / n_batch * W`` for the weights (not the biases), ``n_batch`` the rows
+  of this batch (the last batch of an epoch may be smaller); the penalty's share of the
+  loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes.
+
+``learning_rate`` is the current rate, a host float, as scikit-learn's optimizers keep it.
+"""
+
+import math
+
+from array_api_compat import array_namespace
+
+from ..optim.optimizers import Optimizer
+
+
+class SklearnOptimizer(Optimizer):
+    """Base: the L2 penalty per batch, and ``learning_rate`` as the step's rate.
+
+    ``batch_rows`` (the rows of each batch of an epoch) is set by every fit;
+    :meth:`start_epoch` starts counting batches and summing ``||W||^2`` again.
+    """
+
+    def __init__(self, learning_rate_init, alpha=0.0, weight_names=()):
+        super().__init__(learning_rate_init)
+        self.learning_rate, self.alpha = float(learning_rate_init), float(alpha)
+        self.weight_names = frozenset(weight_names)
+        self.batch_rows, self.batch, self.squared_norm = [1], 0, 0.0
+
+    @property
+    def current_lr(self):
+        return self.learning_rate
+
+    def start_epoch(self):
+        self.batch, self.squared_norm = 0, 0.0
+
+    def step(self, params):
+        """Add ``alpha / n_batch * W`` to the weights' gradients (``params``: Parameters or a
+        ParameterBuffer's ``[buffer]``), then update as scikit-learn does."""
+        if self.alpha:
+            coef = self.alpha / self.batch_rows[min(self.batch, len(self.batch_rows) - 1)]
+            for holder in params:
+                for p in getattr(holder, "params", [holder]):
+                    if p.name in self.weight_names:
+                        self.squared_norm = self.squared_norm + array_namespace(p.value).sum(p.value * p.value)
+                        p.grad = p.grad + coef * p.value
+        self.batch += 1
+        super().step(params)
+
+    def host_state(self, to_numpy):
+        """Everything needed to continue (pickles): step count, rate and per-parameter state, on the host."""
+        state = self.state_dict()
+        return {"t": state["t"], "learning_rate": self.learning_rate,
+                "state": {name: {k: to_numpy(v) for k, v in slots.items()} for name, slots in state["state"].items()}}
+
+    def load_host_state(self, saved, asarray):
+        self.load_state_dict({"t": saved["t"], "state": saved["state"]}, asarray=asarray)
+        self.learning_rate = saved["learning_rate"]
+
+
+class SklearnSGD(SklearnOptimizer):
+    """scikit-learn's ``SGDOptimizer`` (see the module docstring)."""
+
+    name = "sgd"
+
+    def __init__(self, learning_rate_init, alpha=0.0, weight_names=(), momentum=0.9, nesterov=True):
+        super().__init__(learning_rate_init, alpha, weight_names)
+        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+
+    def _new_state(self, p):
+        return {"velocity": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
+
+    def _update(self, p, g, state, lr):
+        if not self.momentum:
+            p.value -= lr * g
+            return
+        v = state["velocity"]
+        v *= self.momentum
+        v -= lr * g
+        state["velocity"] = v  # a no-op in place; keeps the functional form right
+        p.value += (self.momentum * v - lr * g) if self.nesterov else v
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov, "alpha": self.alpha}
+
+
+class SklearnAdam(SklearnOptimizer):
+    """scikit-learn's ``AdamOptimizer`` (see the module docstring)."""
+
+    name = "adam"
+
+    def __init__(self, learning_rate_init, alpha=0.0, weight_names=(), beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate_init, alpha, weight_names)
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+
+    def _new_state(self, p):
+        xp = array_namespace(p.value)
+        return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
+
+    def _update(self, p, g, state, lr):
+        xp = array_namespace(g)
+        m, v = state["m"], state["v"]
+        m *= self.beta_1
+        m += (1 - self.beta_1) * g
+        v *= self.beta_2
+        v += (1 - self.beta_2) * (g * g)
+        state["m"], state["v"] = m, v
+        lr_t = lr * math.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+        p.value -= lr_t * m / (xp.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "alpha": self.alpha}

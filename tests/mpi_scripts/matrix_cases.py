@@ -1,0 +1,159 @@
+"""Every layer type in small float64 networks, trained by one process or by N ranks
+(run by tests/test_mpi_matrix.py; one launch runs every case):
+
+    python matrix_cases.py OUT.npz TMPDIR [CASE ...]               # one process: the reference
+    mpiexec -n 3 python matrix_cases.py OUT.npz TMPDIR [CASE ...]  # data-parallel: must give the same
+
+Rank 0 writes ``OUT.npz``: per case the final weights and buffers (BatchNorm's running
+statistics) as one vector, the loss history, and ``same/<case>``: 1 when every rank
+ended with bit-identical weights and buffers. The ``resume`` case is interrupted
+after two epochs under MPI and resumed from its checkpoint (in TMPDIR); one process
+trains it straight through.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+import nnscratch as nn
+from nnscratch import distributed
+from nnscratch.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Identity, LeakyReLU,
+                              MaxPool2D, ReLU, Reshape, Sigmoid, Softmax, Tanh)
+
+ROWS = 42  # batches of 8: shards of 4+4 (2 ranks) or 3+3+2 (3 ranks); the last batch of 2 rows leaves a rank idle (3 ranks)
+
+
+def flat(seed=0, n=ROWS, outputs=3):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 6))
+    return X, np.argmax(X @ rng.standard_normal((6, outputs)), axis=1)
+
+
+def images(seed=0, n=ROWS):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 1, 6, 6))
+    return X, (X[:, 0, :3].sum(axis=(1, 2)) > 0).astype(int) + (X[:, 0, :, :3].sum(axis=(1, 2)) > 0)
+
+
+def mnist(rows=2000):
+    """The README's data-parallel example, on its first ``rows`` training images."""
+    from nnscratch.datasets import load_mnist_sample
+    data = load_mnist_sample()
+    return data.X_train[:rows].astype(np.float64), data.y_train[:rows]
+
+
+def cnn():
+    return [Conv2D(1, 3, 3, padding=1), BatchNorm(3), ReLU(), MaxPool2D(2), Dropout(0.2), Flatten(),
+            Dense(27, 3), Softmax()]
+
+
+CASES = {
+    "activations": dict(layers=lambda: [Dense(6, 8), ReLU(), Dense(8, 8), LeakyReLU(0.1), Dense(8, 8), Tanh(),
+                                        Dense(8, 8), Sigmoid(), Dense(8, 8), Identity(), Dense(8, 3), Softmax()],
+                        optimizer=lambda: nn.Adam(lr=0.01)),
+    "binary": dict(layers=lambda: [Dense(6, 5), Tanh(), Dense(5, 1), Sigmoid()],
+                   data=lambda: (flat()[0], flat()[1] == 1), optimizer=lambda: nn.SGD(lr=0.3)),
+    "regression": dict(layers=lambda: [Dense(6, 5), ReLU(), Dropout(0.25), Dense(5, 2), Identity()],
+                       data=lambda: (flat()[0], flat()[0][:, :2] * 2 - 1), loss="mse",
+                       optimizer=lambda: nn.RMSProp(lr=0.01)),
+    "batchnorm_dense": dict(layers=lambda: [Dense(6, 8), BatchNorm(8, momentum=0.3), ReLU(), Dense(8, 3),
+                                            Softmax()],
+                            optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=True, restore_best=True),
+    "dropout_dense": dict(layers=lambda: [Dense(6, 8), ReLU(), Dropout(0.3), Dense(8, 8), Tanh(), Dropout(0.5),
+                                          Dense(8, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
+    "cnn_max": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01)),
+    "cnn_max_streamed": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), stream=True,
+                             validation=True),
+    "cnn_avg": dict(layers=lambda: [Conv2D(1, 2, 3, stride=1), Tanh(), AvgPool2D(2), Flatten(), Dense(8, 3),
+                                    Softmax()], data=images, optimizer=lambda: nn.SGD(lr=0.2, momentum=0.5)),
+    "reshape": dict(layers=lambda: [Dense(6, 16), ReLU(), Reshape((1, 4, 4)), Conv2D(1, 2, 3, padding=1),
+                                    BatchNorm(2), Sigmoid(), MaxPool2D(2, stride=1), Flatten(), Dropout(0.1),
+                                    Dense(18, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
+    "full_batch": dict(layers=lambda: [Dense(6, 8), BatchNorm(8), Tanh(), Dropout(0.3), Dense(8, 3), Softmax()],
+                       optimizer=lambda: nn.SGD(lr=0.5), batch_size=None),
+    # The README's example (784-256-128-10, default Adam, batch 128, 10 epochs): float32 runs drift
+    # apart (rounding amplified by training); in float64 N ranks agree with one process to ~1e-14.
+    "readme": dict(network=lambda: nn.Network.from_sizes(784, 256, 128, 10, seed=0, backend="numpy",
+                                                         dtype="float64"),
+                   data=mnist, optimizer=lambda: None, epochs=10, batch_size=128, ranks=(2,)),
+    "resume": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), epochs=4, resume=True),
+}
+
+
+class Interrupt(nn.Callback):
+    """Stop the run at the start of epoch ``at`` (as a kill would), after the checkpoint of the one before."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_epoch_begin(self, epoch, network):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def build(case):
+    if "network" in case:
+        return case["network"]()
+    return nn.Network(case["layers"](), seed=3, backend="numpy", dtype="float64")
+
+
+def run_case(name, comm, tmp):
+    case = CASES[name]
+    X, y = case.get("data", flat)()
+    val = None
+    if case.get("validation"):
+        X_val, y_val = case.get("data", flat)(seed=1, n=12)
+        val = (X_val, y_val)
+    options = dict(epochs=case.get("epochs", 3), batch_size=case.get("batch_size", 8), loss=case.get("loss"),
+                   validation_data=val, restore_best=case.get("restore_best", False), stream=case.get("stream"),
+                   comm=comm)
+    net = build(case)
+    if case.get("resume") and comm is not None:
+        ckpt = os.path.join(tmp, f"{name}-{comm.size}.ckpt")
+        try:
+            net.fit(X, y, optimizer=case["optimizer"](), checkpoint=ckpt, callbacks=[Interrupt(2)], **options)
+        except KeyboardInterrupt:
+            pass
+        net = build(case)  # a fresh process would start from scratch, then resume
+        history = net.fit(X, y, checkpoint=ckpt, resume=ckpt, **options)
+    else:
+        history = net.fit(X, y, optimizer=case["optimizer"](), **options)
+    return net, history
+
+
+def _zero_gradient_entries(net):
+    """True for the entries of ``state`` whose true gradient is zero: the bias of a layer
+    followed by a BatchNorm (normalising removes it), and that BatchNorm's running mean (which
+    carries it). Their gradient is rounding noise (~1e-17), which Adam and RMSProp divide by
+    ``eps`` (1e-8): they move by ~lr * 1e-9 a step, differently in one process and in N ranks."""
+    fed = {layer.bias.name for layer, after in zip(net.layers, net.layers[1:])
+           if isinstance(after, BatchNorm) and getattr(layer, "bias", None) is not None}
+    fed |= {f"{i}.running_mean" for i, layer in enumerate(net.layers) if isinstance(layer, BatchNorm)}
+    names = [p.name for p in net.parameters()] + list(net.get_buffers())
+    sizes = [w.size for w in net.get_weights()] + [b.size for b in net.get_buffers().values()]
+    return np.concatenate([np.full(size, name in fed) for name, size in zip(names, sizes)])
+
+
+def main(out, tmp, names=()):
+    comm = distributed.from_environment()
+    results = {}
+    for name in names or CASES:
+        try:
+            net, history = run_case(name, comm, tmp)
+        except nn.errors.DivergenceError as exc:  # raised by every rank together: report it, go on
+            results[f"error/{name}"] = np.asarray(str(exc))
+            continue
+        state = np.concatenate([w.reshape(-1) for w in net.get_weights()]
+                               + [b.reshape(-1) for b in net.get_buffers().values()])
+        everyone = [state] if comm is None else comm.allgather(state)
+        results[f"w/{name}"] = state
+        results[f"loss/{name}"] = np.asarray(history.history["loss"])
+        results[f"same/{name}"] = np.asarray(all(np.array_equal(s, state) for s in everyone))
+        results[f"noise/{name}"] = _zero_gradient_entries(net)
+    if comm is None or comm.rank == 0:
+        np.savez(out, **results)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], sys.argv[3:])
