@@ -75,7 +75,7 @@ def test_train_a_spec_then_evaluate_and_predict_a_png(digits_csv, tmp_path, caps
 
 def test_model_cnn_on_data_that_are_not_images_is_one_line(capsys):
     status, _, err = run(capsys, "train", "--dataset", "spirals", "--model", "cnn", "--epochs", "1")
-    assert status == 2 and len(err.strip().splitlines()) == 1 and "need images" in err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "--model cnn needs images" in err
 
 
 def test_help_documents_the_grammar(capsys):

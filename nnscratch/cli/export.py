@@ -19,7 +19,7 @@ def run_export(args):
     from ..models.network import Network
     from ..saving.onnx import to_onnx
     folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
-                            inputs=[("the MODEL", args.model)])
+                            inputs=[("MODEL", args.model)])
     net = Network.load(args.model, backend="numpy")
     outputs.make_folders(folders)
     to_onnx(net, args.output)

@@ -101,28 +101,24 @@ def check_layers_syntax(text):
         raise ConfigError(f"--layers {text}: an empty piece between commas; e.g. --layers 784,256,10.")
 
 
+LAYER_WORDS = ("conv", "maxpool", "avgpool", "bn", "dropout", "flatten", "dense", "relu", "leaky", "tanh", "sigmoid",
+               "softmax")
+
+
 def _sizes_mixed_with_layers(text):
     """A ConfigError naming the piece when --layers mixes sizes (784) with layers or a typo (abc)."""
     pieces = [p.strip() for p in text.split(",")]
     sizes = [p for p in pieces if p.isdigit()]
     if not sizes:
         return
-    others = [p for p in pieces if not p.isdigit()]
-    if all(_looks_numeric(p) for p in others) or pieces[0].isdigit() and len(sizes) > 1:
-        bad = ", ".join(repr(p) for p in others)
-        raise ConfigError(f"--layers {text}: {bad} {'is' if len(others) == 1 else 'are'} not a layer size; sizes "
-                          "are whole numbers >= 1 such as 784,256,128,10.")
-    raise ConfigError(f"--layers {text}: {', '.join(map(repr, sizes))} {'is a size' if len(sizes) == 1 else 'are sizes'}"
-                      f" but {others[0]!r} is a layer; give sizes only (784,256,10) or a layer spec only "
-                      "(dense256,relu,dense10: the input size comes from the data).")
-
-
-def _looks_numeric(piece):
-    try:
-        float(piece)
-    except ValueError:
-        return not piece.isalpha() or len(piece) < 3
-    return True
+    layers = [p for p in pieces if p.lower().startswith(LAYER_WORDS)]
+    if layers:
+        raise ConfigError(f"--layers {text}: {', '.join(map(repr, sizes))} {'is a size' if len(sizes) == 1 else 'are sizes'}"
+                          f" but {layers[0]!r} is a layer; give sizes only (784,256,10) or a layer spec only "
+                          "(dense256,relu,dense10: the input size comes from the data).")
+    bad = [p for p in pieces if not p.isdigit()]
+    raise ConfigError(f"--layers {text}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a layer "
+                      "size; sizes are whole numbers >= 1 such as 784,256,128,10.")
 
 
 def parse_layers(text, data):
@@ -163,7 +159,8 @@ def dataset_metadata(args, data, net):
     remembered = {"name": data.name, "spec": spec, "seed": args.seed,
                   "input_shape": [int(n) for n in shape], "class_names": list(data.class_names)}
     if tables.is_table(data):
-        remembered.update(target=data.target_name, task=data.task, test_fraction=args.test_fraction)
+        remembered.update(target=data.target_name, task=data.task,
+                          test_fraction=tables.table_options(args)["test_fraction"])
     return remembered
 
 
