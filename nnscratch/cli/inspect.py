@@ -54,6 +54,11 @@ def run_evaluate(args):
     model_dataset(args, net)
     data = load_data(args)
     fits(net, data, args.model)
+    trained_task = net.metadata.get("task")
+    if trained_task and tables.is_table(data) and data.task != trained_task:
+        from ..errors import ConfigError
+        raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
+                          f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
     warning = differs(net, data, args.model, given) if given is not None else None
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
