@@ -125,9 +125,10 @@ def _quiet_numbers(text):
     return re.sub(r'"seconds": [0-9.e-]+', '"seconds": _', text)
 
 
-def fingerprint(capsys, argv, setup=None, name="run"):
+def fingerprint(capsys, argv, setup, folder):
     """Everything a run does that a user can see: exit status, output, and the files it leaves."""
-    folder = os.path.abspath(name)
+    folder = str(folder)
+    home = os.getcwd()
     os.makedirs(folder)
     os.chdir(folder)
     try:
@@ -137,7 +138,7 @@ def fingerprint(capsys, argv, setup=None, name="run"):
         status, out, err = run(capsys, *argv)
         after = {f: _digest(f) for f in _files()}
     finally:
-        os.chdir(os.path.dirname(folder))
+        os.chdir(home)
     out, err = (_quiet_numbers(text).replace(folder, "<the run's folder>") for text in (out, err))
     return status, out, err, {f: d for f, d in after.items() if before.get(f) != d}
 
@@ -195,7 +196,8 @@ TABLE = ["--dataset", "csv:table.csv", "--epochs", "2", "--backend", "numpy"]
 DIGITS = ["--dataset", "csv:digits.csv", "--layers", "784,8,10", "--epochs", "1", "--backend", "numpy"]
 SCHEDULE = [*SPIRALS, "--schedule"]
 
-# option: (base arguments, the option changed from its default, setup run in the folder first)
+# option: (base arguments, the option changed from its default, setup run in the folder first[, the changed
+# run's exit status when it is an error that shows the option was read; else 0])
 TRAIN = {
     "--dataset": (SPIRALS, ["--dataset", "moons"], None),
     "--data-dir": (["--dataset", "mnist", "--layers", "784,8,10", "--epochs", "1", "--data-dir", "a"],
@@ -233,7 +235,7 @@ TRAIN = {
     "--history": (SPIRALS, ["--history", "h.json"], None),
     "--plot": (SPIRALS, ["--plot", "pics"], None),
     "--live": (SPIRALS, ["--live", "live.gif"], None),
-    "--show": (SPIRALS, ["--show"], None),
+    "--show": (SPIRALS, ["--show"], None, 2),  # no display here: refused before training
     "--checkpoint": (SPIRALS, ["--checkpoint", "run.ckpt"], None),
     "--resume": (SPIRALS + ["--checkpoint", "run.ckpt", "--epochs", "3", "--force", "--out", "m.npz"], ["--resume"],
                  _prior("train", *SPIRALS, "--no-save", "--quiet", "--checkpoint", "run.ckpt")),
@@ -252,7 +254,7 @@ EVALUATE = {
     "--seed": (["m.npz", "--json"], ["--seed", "3"], MODEL),
     "--target": (["m.npz", "--json", "--dataset", "csv:table.csv"], ["--target", "x1"], TABLE_MODEL),
     "--task": (["m.npz", "--json", "--dataset", "csv:table.csv", "--target", "kind"], ["--task", "regression"],
-               steps(write_table, _prior("train", *TABLE, "--target", "kind", "--quiet", "--out", "m.npz"))),
+               steps(write_table, _prior("train", *TABLE, "--target", "kind", "--quiet", "--out", "m.npz")), 2),
     "--test-fraction": (["m.npz", "--json"], ["--test-fraction", "0.5"], TABLE_MODEL),
     "--split": (["m.npz", "--json"], ["--split", "train"], MODEL),
     "--json": (["m.npz"], ["--json"], MODEL),
@@ -268,7 +270,7 @@ PREDICT = {
     "--classes": (["m.npz", "one.npy"], ["--classes", "fashion-mnist"], DIGIT),
     "--json": (["m.npz", "x.npy"], ["--json"], steps(MODEL, POINTS)),
     # the same math on every backend gives the same answers: the option shows by naming one that is not there
-    "--backend": (["m.npz", "x.npy", "--json"], ["--backend", "nosuchbackend"], steps(MODEL, POINTS)),
+    "--backend": (["m.npz", "x.npy", "--json"], ["--backend", "nosuchbackend"], steps(MODEL, POINTS), 2),
     "--dtype": (["m.npz", "x.npy", "--json"], ["--dtype", "float64"], steps(MODEL, POINTS)),
 }
 CASES = {"train": TRAIN, "evaluate": EVALUATE, "predict": PREDICT}
@@ -300,7 +302,7 @@ def _positional(command, option, base, changed):
 
 
 @pytest.mark.parametrize("command, option", [(c, o) for c in sorted(CASES) for o in sorted(CASES[c])])
-def test_every_option_changes_the_run(command, option, capsys, monkeypatch):
+def test_every_option_changes_the_run(command, option, capsys, monkeypatch, tmp_path):
     if option in ("--plot", "--live"):
         pytest.importorskip("matplotlib")
     if option == "--show":
@@ -308,12 +310,13 @@ def test_every_option_changes_the_run(command, option, capsys, monkeypatch):
         monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
         monkeypatch.setattr("sys.platform", "linux")
     monkeypatch.setenv("NNSCRATCH_OFFLINE", "1")
-    base, changed, setup = CASES[command][option]
-    default = fingerprint(capsys, [command, *base], setup, "default")
+    base, changed, setup, *status = CASES[command][option]
+    default = fingerprint(capsys, [command, *base], setup, tmp_path / "default")
     assert default[0] == 0 or option == "--force", default
-    again = fingerprint(capsys, [command, *base], setup, "again")
+    again = fingerprint(capsys, [command, *base], setup, tmp_path / "again")
     assert again == default, "the run itself is not deterministic; the comparison would prove nothing"
-    other = fingerprint(capsys, [command, *_positional(command, option, base, changed)], setup, "changed")
+    other = fingerprint(capsys, [command, *_positional(command, option, base, changed)], setup, tmp_path / "changed")
+    assert other[0] == (status[0] if status else 0), other
     assert other != default, f"{command} {' '.join(changed)} ran exactly as without it"
 
 
