@@ -253,3 +253,40 @@ def test_transparency_is_read_as_the_background():
 def test_a_mistake_names_the_piece_that_is_wrong(argv, fragments, capsys):
     line = one_line(*run(capsys, "train", *argv, "--epochs", "1", "--no-save")[::2], *fragments)
     assert "Unknown dataset" not in line and "unknown layer '784'" not in line
+
+
+# ---------------------------------------------------------------- beyond the list: options a run would ignore
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["train", "--dataset", "spirals", "--step-size", "2"], ["--step-size applies to --schedule step", "constant"]),
+    (["train", "--dataset", "spirals", "--schedule", "cosine", "--gamma", "0.5"], ["--gamma applies to --schedule"]),
+    (["train", "--dataset", "spirals", "--min-lr", "0.001"], ["--min-lr applies to --schedule cosine"]),
+    (["train", "--model", "cnn", "--activation", "tanh"], ["--activation tanh sets the hidden layers of an MLP"]),
+    (["bench", "--model", "cnn", "--layers", "8", "--dtype", "float64"],
+     ["--layers, --dtype do not apply to --model cnn"]),
+    (["bench", "--ranks", "2", "--reference"], ["--reference does not apply to --ranks"]),
+    (["bench", "--ranks", "2", "--warmup", "3"], ["--warmup does not apply to --ranks"]),
+])
+def test_an_option_the_run_would_ignore_is_refused(argv, fragments, capsys):
+    one_line(*run(capsys, *argv, "--epochs", "1", *(["--no-save"] if argv[0] == "train" else []))[::2], *fragments)
+
+
+def test_target_on_arrays_and_classes_on_a_table_model_are_refused(tmp_path, capsys):
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    np.savez(tmp_path / "xy.npz", X=X, y=y)
+    one_line(*run(capsys, "train", "--dataset", f"npz:{tmp_path / 'xy.npz'}", "--target", "1", "--no-save")[::2],
+             "--target picks a column of a CSV table")
+    assert run(capsys, "train", "--dataset", f"npz:{tmp_path / 'xy.npz'}", "--epochs", "1", "--out", "t.npz",
+               "--quiet", "--backend", "numpy")[0] == 0
+    np.save("row.npy", X[:1])
+    one_line(*run(capsys, "predict", "t.npz", "row.npy", "--classes", "mnist")[::2], "--classes mnist names image")
+
+
+def test_plot_refuses_options_a_history_does_not_use_and_knows_a_history_by_its_content(capsys):
+    pytest.importorskip("matplotlib")
+    assert run(capsys, "train", "--dataset", "xor", "--epochs", "2", "--no-save", "--quiet", "--history", "h.txt",
+               "--backend", "numpy")[0] == 0
+    one_line(*run(capsys, "plot", "h.txt", "--what", "confusion")[::2], "h.txt is a training history",
+             "--what")
+    status, out, _ = run(capsys, "plot", "h.txt", "--out", "curves.png")
+    assert status == 0 and os.path.getsize("curves.png") > 0

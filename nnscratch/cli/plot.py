@@ -45,7 +45,7 @@ def run(args):
     from ..viz._common import require_matplotlib
 
     require_matplotlib()
-    if args.path.lower().endswith(".json"):
+    if args.path.lower().endswith(".json") or outputs.KINDS["history"][1](args.path):  # any name --history wrote
         _refuse_model_options(args)
         from ..viz.curves import plot_history
         out = args.out or _default_out(args.path, "curves", ".png")

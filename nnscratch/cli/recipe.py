@@ -113,9 +113,10 @@ def _sizes_mixed_with_layers(text):
         return
     layers = [p for p in pieces if p.lower().startswith(LAYER_WORDS)]
     if layers:
-        raise ConfigError(f"--layers {text}: {', '.join(map(repr, sizes))} {'is a size' if len(sizes) == 1 else 'are sizes'}"
-                          f" but {layers[0]!r} is a layer; give sizes only (784,256,10) or a layer spec only "
-                          "(dense256,relu,dense10: the input size comes from the data).")
+        what = "is a size" if len(sizes) == 1 else "are sizes"
+        raise ConfigError(f"--layers {text}: {', '.join(map(repr, sizes))} {what} but {layers[0]!r} is a layer; give "
+                          "sizes only (784,256,10) or a layer spec only (dense256,relu,dense10: the input size comes "
+                          "from the data).")
     bad = [p for p in pieces if not p.isdigit()]
     raise ConfigError(f"--layers {text}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a layer "
                       "size; sizes are whole numbers >= 1 such as 784,256,128,10.")

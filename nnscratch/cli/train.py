@@ -139,7 +139,7 @@ def run(args):
     options["comm"] = comm
     folders += checks.picture_outputs(args, net, data)
     outputs.make_folders(folders, say=root)
-    for note in checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0):
+    for note in checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0) if root else ():
         print(f"warning: {note}", file=sys.stderr)
     if show:
         print(describe(args, data, net, cfg, len(X), val), flush=True)
@@ -157,8 +157,8 @@ def run(args):
     saved = None if args.no_save else net.save(args.out)
     if args.history:
         history.to_json(args.history)
-    warnings = checks.health_notes(args, data, cfg, history, test) if root else []
-    report(args, data, net, cfg, history, test, seconds, saved, warnings)
+    health = checks.health_notes(args, data, cfg, history, test) if root else []
+    report(args, data, net, cfg, history, test, seconds, saved, health)
     if args.live:
         saved_live = live.save(args.live)
         if show:
