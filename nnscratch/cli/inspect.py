@@ -19,7 +19,7 @@ def register(subparsers):
     tables.add_table_options(p, from_model=True)
     p.add_argument("--split", choices=("test", "train"), default="test", help="default %(default)s")
     p.add_argument("--json", action="store_true", help="print one JSON line")
-    add_backend_options(p)
+    add_backend_options(p, from_model=True)
     p.set_defaults(func=run_evaluate)
 
     p = subparsers.add_parser(
@@ -34,7 +34,7 @@ def register(subparsers):
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
     p.add_argument("--json", action="store_true", help="print one JSON line per input row")
-    add_backend_options(p)
+    add_backend_options(p, from_model=True)
     p.set_defaults(func=run_predict)
 
 

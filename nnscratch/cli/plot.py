@@ -37,7 +37,7 @@ def register(subparsers):
     p.add_argument("--show", action="store_true", help="also open a window")
     add_dataset_options(p, from_model=True)
     add_table_options(p, from_model=True)
-    add_backend_options(p)
+    add_backend_options(p, from_model=True)
     p.set_defaults(func=run)
 
 
@@ -88,6 +88,7 @@ def _prepare(planned, args):
 def _refuse_model_options(args):
     """A history draws the training curves; options about a model or its data have nothing to do."""
     given = [flag for flag, on in (("--what", args.what != "architecture"), ("--images", args.images is not None),
+                                   ("--backend", args.backend is not None), ("--dtype", args.dtype is not None),
                                    *_data_flags(args)) if on]
     if given:
         raise ConfigError(f"{args.path} is a training history: it draws the curves, and {', '.join(given)} "
