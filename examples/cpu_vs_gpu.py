@@ -9,6 +9,7 @@ to float32 rounding and only the time should differ.
 """
 import argparse
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -20,6 +21,23 @@ from nnscratch.datasets import load_mnist_sample
 def usable_backends():
     """Names of the backends that work here (``cupy`` only with a usable GPU)."""
     return [info.name for info in nn.available_backends() if info.usable]
+
+
+def runnable(specs):
+    """The backends of ``specs`` that run here; each other one is skipped with its reason (as
+    ``nnscratch info`` gives it), and none left is one clear line."""
+    kept = []
+    for spec in specs:
+        try:
+            nn.get_backend(spec)
+            kept.append(spec)
+        except nn.errors.BackendUnavailableError as exc:
+            print(f"skipping {spec}: {' '.join(str(exc).split())}")
+    if not kept:
+        print(f"cpu_vs_gpu.py: none of {','.join(specs)} can run here; `nnscratch info` lists the usable "
+              "backends (e.g. --backends numpy).", file=sys.stderr)
+        raise SystemExit(2)
+    return kept
 
 
 def run(spec, sizes, data, args):
@@ -51,6 +69,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     specs = (args.backends or args.backend or "").split(",") if (args.backends or args.backend) \
         else usable_backends()
+    specs = runnable([s.strip() for s in specs if s.strip()])
     sizes = [int(s) for s in args.layers.split(",")]
     X, y, X_test, y_test = load_mnist_sample()
     keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted

@@ -111,14 +111,14 @@ def test_info_lists_backends(capsys):
     (["train", "--optimizer", "adamw"], ["invalid choice: 'adamw'"]),
     (["train", "--dataset", "imagenet"], ["Unknown dataset 'imagenet'"]),
     (["train", "--dataset", "spirals", "--layers", "784,10"], ["needs 2 inputs and 3 outputs"]),
-    (["train", "--epochs", "three"], ["invalid int value"]),
+    (["train", "--epochs", "three"], ["argument --epochs: expected a whole number", "received 'three'"]),
     (["train", "--resume"], ["--resume needs a checkpoint", "--checkpoint PATH"]),
     (["train", "--resume", "nope.ckpt"], ["--resume nope.ckpt: no such checkpoint"]),
     (["evaluate", "missing.npz"], ["missing.npz does not exist"]),
     (["train", "--dataset", "csv:nope.csv"], ["nope.csv does not exist"]),
     (["frobnicate"], ["invalid choice"]),
     (["train", "--elastic", "1", "--augment", "0"], ["--elastic 1 bends the distorted copies", "--augment N"]),
-    (["train", "--elastic", "9"], ["between 0 and 5", "received 9"]),
+    (["train", "--elastic", "9"], ["argument --elastic", "in [0, 5]", "received '9'"]),
 ])
 def test_user_errors_are_one_line(argv, fragments, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -199,7 +199,7 @@ def test_train_never_silently_replaces_a_model(tmp_path, capsys, monkeypatch):
     assert run(capsys, *xor)[0] == 0  # the default --out model.npz
     before = (tmp_path / "model.npz").read_bytes()
     status, _, err = run(capsys, *xor, "--seed", "1")
-    one_error_line(status, err, "model.npz already holds a model", "--force", "--out")
+    one_error_line(status, err, "model.npz already holds an nnscratch model", "--force", "--out")
     assert (tmp_path / "model.npz").read_bytes() == before
     assert run(capsys, *xor, "--seed", "1", "--force")[0] == 0
     assert (tmp_path / "model.npz").read_bytes() != before

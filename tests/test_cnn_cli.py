@@ -75,7 +75,7 @@ def test_train_a_spec_then_evaluate_and_predict_a_png(digits_csv, tmp_path, caps
 
 def test_model_cnn_on_data_that_are_not_images_is_one_line(capsys):
     status, _, err = run(capsys, "train", "--dataset", "spirals", "--model", "cnn", "--epochs", "1")
-    assert status == 2 and len(err.strip().splitlines()) == 1 and "need images" in err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "--model cnn needs images" in err
 
 
 def test_help_documents_the_grammar(capsys):
@@ -102,6 +102,7 @@ def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given(
     assert rate.lr == 3e-3 and schedule("--model", "cnn", "--lr", "1e-3")[0].lr == 1e-3
     assert rate(rate.total) == 0.0 and rate(rate.warmup) == rate.lr and cfg["decay"] == 0.0
     assert schedule("--model", "cnn", "--warmup", "2", "--epochs", "4")[0].warmup == 200
+    assert schedule("--model", "cnn", "--warmup", "0")[0].warmup == 0  # an explicit 0 is kept, not the recipe's
     rate_decay, cfg = schedule("--model", "cnn", "--decay", "1e-4")  # the optimizer's inverse-time decay
     assert rate_decay == rate.lr and cfg["decay"] == 1e-4
     assert isinstance(schedule("--model", "cnn", "--decay", "1e-4", "--warmup", "1")[0], InverseTime)

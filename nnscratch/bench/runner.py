@@ -36,9 +36,27 @@ def load_data(dataset, samples, features, seed=0):
     return data.X_train[:n], data.y_train[:n], data.n_classes
 
 
+def usable(backends, dtype="float32"):
+    """``(the backends that run here, {backend: why not} for the others)``; a BackendUnavailableError
+    saying why each was skipped when none is left."""
+    specs, skipped = [], {}
+    for spec in backends:
+        try:
+            get_backend(spec, dtype=dtype)
+            specs.append(spec)
+        except BackendUnavailableError as exc:
+            skipped[spec] = " ".join(str(exc).split())
+    if not specs:
+        reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
+        raise BackendUnavailableError(f"none of --backends {','.join(backends)} can run here ({reasons}); "
+                                      "`nnscratch info` lists the usable ones, e.g. --backends numpy.")
+    return specs, skipped
+
+
 def plan(options):
     """Contender specs ``(kind, label, spec)`` and the skipped ones ``{name: reason}``."""
     specs, skipped = [], {}
+    usable(options["backends"], options["dtype"])  # refuses when no backend asked for can run
     wanted = [("nnscratch", f"nnscratch {b}", b) for b in options["backends"]]
     if options["reference"]:
         wanted += [("reference", label, spec) for label, spec in reference_specs(options["backends"])]
@@ -67,6 +85,9 @@ def _make_contender(kind, label, spec, backend, X, y, sizes, batch_size, options
 
 def time_round(contenders, epochs, warmup):
     """Warm every contender up, then time ``epochs`` epochs each, alternating (rotating the order)."""
+    if not contenders:
+        raise BackendUnavailableError("no contender could be built here; `nnscratch info` lists the usable "
+                                      "backends, e.g. --backends numpy.")
     for c in contenders:
         for _ in range(warmup):
             with c.backend.activate():
@@ -115,10 +136,13 @@ def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict
     """
     options = {**DEFAULTS, **overrides}
     _check_counts(options)
+    specs, skipped = plan(options)
+    if log:
+        for name, reason in skipped.items():
+            log(f"skipping {name}: {reason}")
+    _check_warmup(specs, options)
     X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"])
     sizes = (X.shape[1], *options["hidden"], n_classes)
-    specs, skipped = plan(options)
-    _check_warmup(specs, options)
     _match_threads(specs)
     rows = []
     for batch_size in options["batch_sizes"]:

@@ -14,12 +14,15 @@ their command runs, so every command is always listed.
 
 Errors a user can cause (bad option value, missing file, a dataset that cannot
 be found, a model that does not fit the data) print one line on stderr and
-exit with status 2; ``--debug`` shows the traceback instead.
+exit with status 2; ``--debug`` shows the traceback instead. Warnings print as
+one plain ``warning: ...`` line each, once.
 """
 
 import argparse
+import contextlib
 import importlib
 import sys
+import warnings
 
 from ..errors import NNScratchError
 
@@ -62,7 +65,8 @@ def main(argv=None):
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
-        return int(args.func(args) or 0)
+        with plain_warnings():
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("nnscratch: interrupted", file=sys.stderr)
         return 130
@@ -72,6 +76,25 @@ def main(argv=None):
         from ..distributed import report_error
         report_error(one_line(exc), exc)  # one line; under mpiexec also ends the other ranks
         return 2
+
+
+@contextlib.contextmanager
+def plain_warnings():
+    """Every warning raised while a command runs becomes one ``warning: ...`` line on stderr, once
+    (no Python warning format, no source line); deprecation notices meant for developers stay silent."""
+    said = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = " ".join(str(message).split())
+        if text not in said:
+            said.add(text)
+            print(f"warning: {text}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        warnings.showwarning = show
+        yield
 
 
 def one_line(exc):

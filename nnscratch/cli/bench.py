@@ -1,9 +1,11 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
+import os
 import sys
 
+from . import outputs, values
 from ..bench.report import plot, render, write_json
-from ..bench.runner import DEFAULTS, run_bench
+from ..bench.runner import DEFAULTS, run_bench, usable
 
 
 def _ints(text):
@@ -16,58 +18,108 @@ def _ints(text):
     return values
 
 
+CNN_BATCH, CNN_SAMPLES = 128, 10000  # --model cnn's defaults for --batch-sizes and --samples
+MLP_ONLY = (("--layers", "layers"), ("--dtype", "dtype"), ("--repeats", "repeats"), ("--features", "features"),
+            ("--reference", "reference"), ("--plot", "plot"))
+
+
 def register(subparsers):
     p = subparsers.add_parser(
         "bench", help="time training per backend and batch size against the GEMM roofline",
         description="Train an MLP for a few epochs on every backend and batch size, and print seconds "
                     "per epoch, samples/s, the matrix products' own time (roofline), GFLOP/s and the "
-                    "device. Unusable backends are listed with the reason and skipped.")
-    p.add_argument("--backends", default="numpy", help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda")
+                    "device. Unusable backends are listed with the reason and skipped; none usable is an "
+                    "error. --json and --plot are checked before the timing starts: an existing file of "
+                    "their kind is replaced only with --force, any other file never.")
+    p.add_argument("--backends", default=",".join(DEFAULTS["backends"]),
+                   help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda (default %(default)s)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
                    "CNN (nnscratch train --model cnn) against PyTorch on the CPU, alternating, at the first "
-                   "--batch-sizes entry (default 128) on --samples images (default 10000)")
-    p.add_argument("--layers", default="256,128", help="hidden layer sizes (default 256,128); the input and "
-                   "output sizes come from the data")
-    p.add_argument("--batch-sizes", default="32,128,1024", help="comma-separated (default 32,128,1024)")
-    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="timed epochs per row (default 5)")
-    p.add_argument("--warmup", type=int, default=DEFAULTS["warmup"], help="untimed epochs first (default 1)")
-    p.add_argument("--repeats", type=int, default=DEFAULTS["repeats"], help="GEMM-only runs per turn, best "
-                   "taken (default 1)")
-    p.add_argument("--samples", type=int, default=DEFAULTS["samples"], help="rows of data (default 60000)")
-    p.add_argument("--features", type=int, default=DEFAULTS["features"], help="synthetic columns (default 784)")
-    p.add_argument("--dataset", default="synthetic", help="synthetic (default), mnist-sample, mnist, fashion-mnist")
-    p.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="SGD learning rate (default 0.01)")
-    p.add_argument("--seed", type=int, default=0)
+                   f"--batch-sizes entry (default {CNN_BATCH}) on --samples images (default {CNN_SAMPLES:,})")
+    p.add_argument("--layers", default=None, help="hidden layer sizes (default "
+                   f"{','.join(map(str, DEFAULTS['hidden']))}); the input and output sizes come from the data")
+    p.add_argument("--batch-sizes", default=None, help="comma-separated (default "
+                   f"{','.join(map(str, DEFAULTS['batch_sizes']))})")
+    p.add_argument("--dtype", choices=("float32", "float64"), default=None,
+                   help=f"default {DEFAULTS['dtype']}")
+    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="timed epochs per row (default %(default)s)")
+    p.add_argument("--warmup", type=int, default=None, help=f"untimed epochs first (default {DEFAULTS['warmup']})")
+    p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken (default "
+                   f"{DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
+    p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
+                   f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn)")
+    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="synthetic columns (default "
+                   f"{DEFAULTS['features']})")
+    p.add_argument("--dataset", default=DEFAULTS["dataset"], help="synthetic (default), mnist-sample, mnist, "
+                   "fashion-mnist")
+    p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
+    p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
                    "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
     p.add_argument("--json", metavar="FILE", help="write every raw timing as JSON")
     p.add_argument("--plot", metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
-    p.add_argument("--ranks", type=int, metavar="N", help="instead: N MPI processes x 1 BLAS thread against "
-                   "1 process x N threads, same global batch, alternating --repeats rounds; reports the "
+    p.add_argument("--force", action="store_true", help="replace the results or picture already at --json or "
+                   "--plot (never a file of another kind)")
+    p.add_argument("--ranks", type=values.whole(2), metavar="N", help="instead: N MPI processes x 1 BLAS thread "
+                   "against 1 process x N threads, same global batch, alternating --repeats rounds; reports the "
                    "all-reduce time per step (needs the mpi extra)")
     p.set_defaults(func=run)
 
 
+def _check(args):
+    """Options the chosen mode does not read are refused; the output files are checked; folders made."""
+    from ..errors import ConfigError
+    mode = "--ranks" if args.ranks else "--model cnn" if args.model == "cnn" else None
+    if mode:
+        unused = [flag for flag, key in MLP_ONLY if getattr(args, key) not in (None, False)
+                  and not (mode == "--ranks" and key in ("layers", "repeats"))]
+        unused += ["--backends"] if mode == "--ranks" and args.backends != ",".join(DEFAULTS["backends"]) else []
+        unused += ["--warmup"] if mode == "--ranks" and args.warmup is not None else []
+        unused += ["--model cnn"] if mode == "--ranks" and args.model == "cnn" else []
+        if unused:
+            one = len(unused) == 1
+            raise ConfigError(f"{', '.join(unused)} {'does' if one else 'do'} not apply to {mode}; drop "
+                              f"{'it' if one else 'them'}.")
+    if args.plot:
+        if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
+            raise ConfigError(f"--plot {args.plot}: the picture is a .png, .svg or .pdf file (e.g. --plot bench.png).")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise ConfigError("--plot needs matplotlib, which is not installed; `pip install nnscratch[viz]`, "
+                              "or drop --plot.") from None
+    outputs.prepare([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")],
+                    args.force)
+
+
+def _backends(args):
+    return tuple(b.strip() for b in args.backends.split(",") if b.strip())
+
+
 def run(args):
+    _check(args)
+    log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if args.ranks:
         return run_ranks(args)
     if args.model == "cnn":
         from ..bench.cnn import render_cnn, run_cnn_bench
-        sizes = _ints(args.batch_sizes) if args.batch_sizes != "32,128,1024" else (128,)
-        rows = run_cnn_bench(backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
-                             batch_size=sizes[0], samples=10000 if args.samples == DEFAULTS["samples"] else args.samples,
-                             dataset=args.dataset, epochs=args.epochs, warmup=args.warmup, lr=args.lr, seed=args.seed,
-                             log=lambda line: print(line, file=sys.stderr, flush=True))
+        backends, skipped = usable(_backends(args))
+        for name, reason in skipped.items():
+            log(f"skipping {name}: {reason}")
+        sizes = _ints(args.batch_sizes) if args.batch_sizes else (CNN_BATCH,)
+        rows = run_cnn_bench(backends=tuple(backends), batch_size=sizes[0], samples=args.samples or CNN_SAMPLES,
+                             dataset=args.dataset, epochs=args.epochs, warmup=_warmup(args), lr=args.lr,
+                             seed=args.seed, log=log)
         print(render_cnn(rows), flush=True)
         if args.json:
-            write_json({"cnn": rows}, args.json)
+            write_json({"cnn": rows, "skipped": skipped}, args.json)
         return 0
-    result = run_bench(backends=tuple(b.strip() for b in args.backends.split(",") if b.strip()),
-                       hidden=_ints(args.layers), batch_sizes=_ints(args.batch_sizes), dtype=args.dtype,
-                       epochs=args.epochs, warmup=args.warmup, repeats=args.repeats, samples=args.samples,
-                       features=args.features, dataset=args.dataset, reference=args.reference,
-                       lr=args.lr, seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
+    result = run_bench(backends=_backends(args), hidden=_ints(args.layers or _text(DEFAULTS["hidden"])),
+                       batch_sizes=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"])),
+                       dtype=args.dtype or DEFAULTS["dtype"], epochs=args.epochs, warmup=_warmup(args),
+                       repeats=DEFAULTS["repeats"] if args.repeats is None else args.repeats,
+                       samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
+                       dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
     print(render(result), flush=True)
     if args.json:
         write_json(result, args.json)
@@ -76,13 +128,22 @@ def run(args):
     return 0
 
 
+def _warmup(args):
+    return DEFAULTS["warmup"] if args.warmup is None else args.warmup
+
+
+def _text(numbers):
+    return ",".join(map(str, numbers))
+
+
 def run_ranks(args):
     """``nnscratch bench --ranks N`` (the first of --batch-sizes; --repeats rounds, at least 2)."""
     from ..bench import mpi
-    result = mpi.compare(args.ranks, dataset=args.dataset, hidden=_ints(args.layers),
-                         batch_size=_ints(args.batch_sizes)[0], epochs=args.epochs, rounds=max(2, args.repeats),
-                         samples=args.samples, lr=args.lr, seed=args.seed,
-                         log=lambda line: print(line, file=sys.stderr, flush=True))
+    repeats = DEFAULTS["repeats"] if args.repeats is None else args.repeats
+    result = mpi.compare(args.ranks, dataset=args.dataset, hidden=_ints(args.layers or _text(DEFAULTS["hidden"])),
+                         batch_size=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"]))[0], epochs=args.epochs,
+                         rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
+                         seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(mpi.render(result), flush=True)
     if args.json:
         write_json(result, args.json)

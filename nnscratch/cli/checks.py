@@ -1,34 +1,66 @@
 """What ``nnscratch train`` checks and says around training, so nothing is lost or misleading.
 
-- :func:`check_out`: never replace an existing file unless ``--force`` (and never a
-  file that is not an nnscratch model, even then);
+- :func:`check_train_options`: options that contradict each other;
+- :func:`train_outputs`, :func:`picture_outputs`: every file the run writes, checked
+  before training (:mod:`nnscratch.cli.outputs`);
 - :func:`check_viz`: ``--plot``/``--live``/``--show`` find matplotlib (and a display)
   before training starts, not after;
 - :func:`resume_source` / :func:`resume_note`: ``--resume [PATH]`` and the
   ``resuming from epoch N of M (PATH)`` line;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue;
-- :func:`small_data_notes`: too few rows to hold out or to measure with.
+- :func:`small_data_notes`: too few rows to hold out, to fill a batch or to measure with;
+- :func:`health_notes`: a run that ended near chance or whose loss exploded.
 """
 
+import math
 import os
 import sys
 
-from ..errors import ConfigError, ModelFileError
+from . import outputs
+from ..errors import ConfigError
 
 
-def check_out(path, force=False):
-    """Refuse (before training) to replace ``path`` unless ``force``; refuse a non-model file always."""
-    from ..saving.serialize import load_arrays
-    if not os.path.exists(path):
-        return
-    try:
-        load_arrays(path)
-    except (ModelFileError, OSError):
-        raise ConfigError(f"--out {path} exists and is not an nnscratch model; "
-                          "choose another --out or move that file away.") from None
-    if not force:
-        raise ConfigError(f"--out {path} already holds a model; pass --force to replace it, "
-                          "or choose another --out PATH (e.g. --out model2.npz).")
+def check_train_options(args):
+    """Options that contradict each other, refused before anything runs."""
+    if args.no_save and args.out:
+        raise ConfigError(f"--no-save and --out {args.out} contradict each other; drop one.")
+    if args.layers:
+        from .recipe import check_layers_syntax
+        check_layers_syntax(args.layers)
+
+
+def train_outputs(args):
+    """Check every file ``nnscratch train`` will write (see :mod:`nnscratch.cli.outputs`) and the
+    checkpoint it resumes from; return the folders to create."""
+    source, checkpoint = resume_source(args)
+    if source is not None and not outputs.KINDS["checkpoint"][1](source):
+        raise ConfigError(f"--resume {source} is not an nnscratch checkpoint; give the file a run wrote with "
+                          "--checkpoint PATH.")
+    planned = [outputs.Output("--out", None if args.no_save else args.out, "model"),
+               outputs.Output("--checkpoint", checkpoint, "checkpoint", own=_same_file(checkpoint, source)),
+               outputs.Output("--history", args.history, "history"),
+               outputs.Output("--live", args.live, "picture"),
+               outputs.Output("--plot", args.plot, "picture", folder=True)]
+    from ..datasets.catalog import file_kind
+    kind, path = file_kind(str(args.dataset))
+    inputs = [("--dataset", p) for p in (path.split(",") if kind else ())]
+    if source is not None and not _same_file(checkpoint, source):
+        inputs.append(("--resume", source))
+    return outputs.check(planned, args.force, inputs)
+
+
+def picture_outputs(args, net, data):
+    """Check the pictures ``--plot DIR`` will write for this network and data; return folders to create."""
+    if not args.plot:
+        return []
+    from .plot import planned_pictures
+    planned = [outputs.Output("--plot", os.path.join(args.plot, name), "picture")
+               for name in planned_pictures(net, data, history=True)]
+    return outputs.check(planned, args.force)
+
+
+def _same_file(a, b):
+    return a is not None and b is not None and os.path.realpath(a) == os.path.realpath(b)
 
 
 def check_viz(args):
@@ -103,15 +135,51 @@ def interrupted(checkpoint, epoch, epochs):
             "to be able to resume an interrupted run.")
 
 
-def small_data_notes(data, n_train, n_val, fraction):
-    """Warnings (one line each) when the data is too small for what the run reports."""
+def small_data_notes(args, data, cfg, n_train, n_val):
+    """Warnings (one line each, in the options' words) when the data are too small for the run."""
     notes = []
+    fraction, batch = cfg["validation"], cfg["batch_size"]
     if fraction and not n_val:
         notes.append(f"--validation {fraction:g} of {n_train} training samples holds out none; "
                      "training without validation (use more data, or --validation 0 to silence this)")
+    if batch and n_train < batch:
+        given = "" if args.batch_size else " (the default here)"
+        notes.append(f"--batch-size {batch}{given} is more than the {n_train} training samples: every epoch is one "
+                     "step over all of them (--batch-size 0 asks for that)")
     n_test = len(data.y_test)
     if data.name != "xor" and n_test < 100:
         notes.append(f"only {n_test} test sample{'s' if n_test != 1 else ''} in {data.name}: one sample "
                      f"moves the test accuracy by {1 / n_test:.0%}, so it says little; use more data "
                      "(a few hundred test rows at least)")
+    return notes
+
+
+def health_notes(args, data, cfg, history, test):
+    """Warnings when the run ended near chance or its training loss exploded, with the usual causes."""
+    import numpy as np
+    notes, losses = [], history.history.get("loss") or []
+    lr = f"--lr {cfg['lr']:g}"
+    guessing = math.log(max(cfg["n_classes"], 2)) if args.loss in (None, "cross_entropy") and "r2" not in test \
+        else math.inf  # the cross-entropy of a uniform guess
+    if losses and (not math.isfinite(losses[-1]) or losses[-1] > 3 * guessing
+                   or len(losses) > 1 and losses[-1] > 2 * max(losses[0], 1e-12)):
+        grew = f"grew from {losses[0]:.4g} to" if len(losses) > 1 and losses[-1] > losses[0] else "ended at"
+        worse = f", far above the {guessing:.2f} of a uniform guess" if losses[-1] > 3 * guessing else ""
+        notes.append(f"the training loss {grew} {losses[-1]:.4g}{worse}: it exploded. The learning rate is "
+                     f"probably too high ({lr}; try one ten times smaller)")
+    if "r2" in test:
+        if test["r2"] < 0.05:
+            notes.append(f"R^2 {test['r2']:.3f}: the model explains almost none of the target. Usual causes: a "
+                         f"learning rate too high or too low ({lr}), too few --epochs ({cfg['epochs']}), or "
+                         "features that do not predict the target")
+        return notes
+    accuracy = test.get("accuracy")
+    if accuracy is None or len(data.y_test) == 0:
+        return notes
+    chance = float(np.max(np.bincount(np.asarray(data.y_test, dtype=np.int64).reshape(-1)))) / len(data.y_test)
+    if accuracy <= chance + 0.1 * (1 - chance) and accuracy < 1:
+        where = "below" if accuracy < chance - 0.05 else "near"
+        notes.append(f"test accuracy {accuracy:.2%} is {where} chance (always answering the most common class "
+                     f"scores {chance:.2%}). Usual causes: a learning rate too high or too low ({lr}), too few "
+                     f"--epochs ({cfg['epochs']}), or inputs that do not predict the labels")
     return notes

@@ -2,11 +2,12 @@
 
 import json
 import pathlib
+import sys
 
 import numpy as np
 
 from . import tables
-from .options import add_backend_options, add_dataset_options, fits, load_data, model_dataset
+from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
 
 
 def register(subparsers):
@@ -15,9 +16,10 @@ def register(subparsers):
         description="Evaluate a saved model on a dataset's test split (or --split train).")
     p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
     add_dataset_options(p, from_model=True)
-    p.add_argument("--split", choices=("test", "train"), default="test")
+    tables.add_table_options(p, from_model=True)
+    p.add_argument("--split", choices=("test", "train"), default="test", help="default %(default)s")
     p.add_argument("--json", action="store_true", help="print one JSON line")
-    add_backend_options(p)
+    add_backend_options(p, from_model=True)
     p.set_defaults(func=run_evaluate)
 
     p = subparsers.add_parser(
@@ -32,7 +34,7 @@ def register(subparsers):
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
     p.add_argument("--json", action="store_true", help="print one JSON line per input row")
-    add_backend_options(p)
+    add_backend_options(p, from_model=True)
     p.set_defaults(func=run_predict)
 
 
@@ -48,9 +50,18 @@ def load_model(args):
 
 def run_evaluate(args):
     net = load_model(args)
+    given = args.dataset
     model_dataset(args, net)
     data = load_data(args)
     fits(net, data, args.model)
+    trained_task = net.metadata.get("task")
+    if trained_task and tables.is_table(data) and data.task != trained_task:
+        from ..errors import ConfigError
+        raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
+                          f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
+    warning = differs(net, data, args.model, given) if given is not None else None
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     if tables.is_regression(data) or net.metadata.get("task") == "regression":
         return tables.evaluate_table(args, net, data)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
@@ -61,7 +72,8 @@ def run_evaluate(args):
     matrix = confusion_matrix(y, predicted, k)
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
-                          "samples": len(y), **scores, "confusion_matrix": matrix.tolist()}))
+                          "samples": len(y), **scores, "confusion_matrix": matrix.tolist(),
+                          **({"warning": warning} if warning else {})}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
@@ -104,18 +116,25 @@ def matrix_text(m):
 def run_predict(args):
     net = load_model(args)
     if tables.is_table_model(net):
+        if args.classes:
+            from ..errors import ConfigError
+            raise ConfigError(f"--classes {args.classes} names image classes; {args.model} is a table model that "
+                              "names its own classes: drop --classes.")
         return tables.predict_table(args, net)
     names = class_names(args.classes, net)
     for path in args.inputs:
-        X, notes = read_inputs(path, net.n_inputs)
+        X, notes, problems = read_inputs(path, net.n_inputs)
+        warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
         proba = net.backend.to_numpy(net.predict_proba(X))
         for i, p in enumerate(proba):
             label, confidence = top_class(p)
             where = path if len(proba) == 1 else f"{path}[{i}]"
             name = names[label] if label < len(names) else str(label)
             if args.json:
-                print(json.dumps({"input": where, "class": label, "name": name,
-                                  "probability": confidence}))
+                print(json.dumps({"input": where, "class": label, "name": name, "probability": confidence,
+                                  **({"warning": warning} if warning else {})}))
             else:
                 print(f"{where}: {name} (probability {confidence:.3f})")
         if notes and not args.json:
@@ -132,43 +151,59 @@ def top_class(p):
 
 def class_names(dataset, net=None):
     """Names from ``--classes DATASET``, else those the model remembers, else none."""
+    remembered = tuple(((getattr(net, "metadata", None) or {}).get("dataset") or {}).get("class_names") or ())
     if not dataset:
-        remembered = ((getattr(net, "metadata", None) or {}).get("dataset") or {})
-        return tuple(remembered.get("class_names") or ())
+        return remembered
     from ..datasets.fetch import SOURCES
     if dataset not in SOURCES:
         from ..errors import unknown_name
         raise unknown_name("--classes dataset", dataset, SOURCES)
-    return SOURCES[dataset].class_names
+    names = SOURCES[dataset].class_names
+    if remembered and tuple(names) != remembered:
+        print(f"warning: --classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was "
+              f"trained on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned",
+              file=sys.stderr)
+    return names
 
 
 def read_inputs(path, n_inputs):
-    """Rows of ``n_inputs`` float32 values from an image, .npy or .csv, and notes."""
+    """``(rows of n_inputs float32 values, notes, problems)`` from an image, .npy or .csv file."""
     from ..errors import DataFormatError, ShapeError
     suffix = pathlib.Path(path).suffix.lower()
+    if pathlib.Path(path).is_dir():
+        raise DataFormatError(f"input {path} is a folder; pass image, .npy or .csv files (e.g. {path}/*.png).")
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist.")
+    problems = []
     if suffix == ".npy":
-        X, notes = np.load(path, allow_pickle=False), []
+        try:
+            X, notes = np.load(path, allow_pickle=False), []
+        except (ValueError, OSError, EOFError) as exc:
+            raise DataFormatError(f"{path}: not a readable .npy array of numbers ({exc}).") from None
     elif suffix in (".csv", ".txt"):
         X, notes = read_csv_rows(path, n_inputs), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
         if n_inputs != 784:
             raise ShapeError(f"{path}: images need a model with 784 (28x28) inputs; this one has {n_inputs}.")
-        from ..datasets.images import load_digit_image
-        X, notes = load_digit_image(path)
+        from ..datasets.images import read_digit_image
+        X, notes, problems = read_digit_image(path)
     else:
         raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; "
                               "use .png/.jpg, .npy or .csv.")
-    return as_rows(path, X, n_inputs, notes)
+    return (*as_rows(path, X, n_inputs, notes), problems)
 
 
 def as_rows(path, X, n_inputs, notes):
-    from ..errors import ShapeError
-    X = np.asarray(X, dtype=np.float32)
+    from ..errors import DataFormatError, ShapeError
+    try:
+        X = np.asarray(X, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers.") from None
     if X.size % n_inputs or X.size == 0:
         raise ShapeError(f"{path}: {X.shape} values do not make rows of {n_inputs} inputs "
                          "(the model's input size).")
+    if not np.all(np.isfinite(X)):
+        raise DataFormatError(f"{path}: holds NaN or infinite values; every input must be a finite number.")
     X = X.reshape(-1, n_inputs)
     if n_inputs == 784 and X.max() > 1.0:
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]

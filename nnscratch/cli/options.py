@@ -1,43 +1,101 @@
 """Options and helpers that several commands share: backend, dataset, loading data, model fit checks."""
 
-def add_backend_options(parser):
+from . import values
+
+BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own labels and test split
+
+
+def add_backend_options(parser, from_model=False):
+    """--backend, --dtype; with ``from_model`` (a saved model is loaded) --dtype defaults to the model's."""
     parser.add_argument("--backend", metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
                         "array_api_strict ... (default: $NNSCRATCH_BACKEND, else cupy if usable, else numpy)")
-    parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default float32)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default: "
+                        + ("the model's own)" if from_model else "float32)"))
 
 
 def add_dataset_options(parser, default="mnist-sample", from_model=False):
     """--dataset, --data-dir, --seed; with ``from_model`` both default to what the model remembers."""
     which = ("the one the model was trained on (else mnist-sample)" if from_model
              else "mnist-sample, shipped")
+    from ..datasets.catalog import NAMES
     parser.add_argument("--dataset", default=None if from_model else default, metavar="NAME",
-                        help=f"mnist-sample, mnist, fashion-mnist, csv:PATH, xor, spirals, moons, "
-                             f"blobs (default: {which})")
+                        help=f"{', '.join(NAMES)} (default: {which})")
     parser.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
                         "IDX files (default: search $NNSCRATCH_DATA, ~/.cache/nnscratch, /usr/share/datasets)")
-    parser.add_argument("--seed", type=int, default=None if from_model else 0,
+    parser.add_argument("--seed", type=values.SEED, default=None if from_model else 0,
                         help="random seed (default: the model's training seed)" if from_model
                         else "random seed (default 0)")
 
 
 def model_dataset(args, net):
-    """Fill ``args.dataset``/``args.seed`` left unset from ``net.metadata["dataset"]``
-    (what ``nnscratch train`` stored); models without it default to mnist-sample, seed 0."""
+    """Fill ``args.dataset``/``args.seed`` (and for a table ``--target``, ``--task``, ``--test-fraction``)
+    left unset from ``net.metadata["dataset"]`` (what ``nnscratch train`` stored); models without it
+    default to mnist-sample, seed 0."""
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
     if args.dataset is None:
         args.dataset = remembered.get("spec", "mnist-sample")
         if args.seed is None:
             args.seed = remembered.get("seed", 0)
+        for key in ("target", "task", "test_fraction"):
+            if getattr(args, key, None) is None and remembered.get(key) is not None:
+                setattr(args, key, remembered[key])
     if args.seed is None:
         args.seed = 0
     return remembered
 
 
 def load_data(args):
-    """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``)."""
-    from .tables import table_options
+    """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``, the table options); an option
+    that does not apply to that dataset is refused, never ignored."""
+    from .tables import is_table, table_options
     from ..datasets import load_dataset
-    return load_dataset(args.dataset, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+    from ..datasets.catalog import file_kind
+    from ..errors import ConfigError
+    name = str(args.dataset).strip()
+    if getattr(args, "data_dir", None) and name not in ("mnist", "fashion-mnist"):
+        raise ConfigError(f"--data-dir {args.data_dir} says where the mnist and fashion-mnist files are; "
+                          f"{name} does not read it: drop --data-dir.")
+    given = [flag for flag, key in (("--target", "target"), ("--task", "task")) if getattr(args, key, None) is not None]
+    if name in BUILTIN and (given or getattr(args, "test_fraction", None) is not None):
+        flags = " and ".join(given + (["--test-fraction"] if getattr(args, "test_fraction", None) is not None else []))
+        raise ConfigError(f"{flags}: {name} comes with its own labels and test split; {flags} apply to tables "
+                          "(csv:PATH, npz:PATH, npy:X.npy,y.npy) and --test-fraction also to spirals, moons, blobs.")
+    data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+    if given and not is_table(data):
+        raise ConfigError(f"{' and '.join(given)} choose the target of a table; {name} has its own labels: drop "
+                          f"{' and '.join(given)}.")
+    if getattr(args, "target", None) is not None and file_kind(name)[0] in ("npz", "npy"):
+        raise ConfigError(f"--target picks a column of a CSV table; {name} holds X and y arrays: drop --target.")
+    if (is_table(data) and getattr(args, "test_fraction", None) is not None
+            and not any(note.startswith("held out") for note in data.notes)):
+        raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
+                          "--test-fraction.")
+    return data
+
+
+def differs(net, data, model_path, spec):
+    """A warning (or None) when ``data`` (``--dataset spec``) is not what the model at ``model_path``
+    was trained on: other class names, other table features, or (without names) another dataset."""
+    remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
+    if not remembered:
+        return None
+    trained, names = remembered.get("name"), tuple(remembered.get("class_names") or ())
+    features = tuple(net.metadata.get("features") or ())
+    if features and tuple(getattr(data, "feature_names", ()) or ()) not in ((), features):
+        why = f"its features are {_few(features)}, these data's {_few(data.feature_names)}"
+    elif names and data.class_names and tuple(data.class_names) != names:
+        why = f"its classes are {_few(names)}, these data's {_few(data.class_names)}"
+    elif not (names and data.class_names) and trained != data.name:
+        why = "the data differ"
+    else:
+        return None
+    return (f"{model_path} was trained on {remembered.get('spec') or trained}, not {spec} ({why}); what follows "
+            "describes the model on data it never learned (leave out --dataset to use its own).")
+
+
+def _few(names):
+    names = list(names)
+    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
 
 
 def fits(net, data, model_path):

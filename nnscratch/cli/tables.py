@@ -15,44 +15,55 @@ import math
 
 import numpy as np
 
+from . import values
+from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
+from ..datasets.tables import MAX_CLASSES, TARGET_NAMES, TASKS
 from ..saving.standardizer import standardize_for
+
+from ..datasets.catalog import TEST_FRACTION
+STEP_GAMMA, EXPONENTIAL_GAMMA = 0.1, 0.9  # --gamma's defaults
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "inverse_time")
 
 
-def add_table_options(parser):
+def add_table_options(parser, from_model=False):
+    """--target, --task, --test-fraction; with ``from_model`` (evaluate, plot) they default to what
+    the model remembers of its table."""
+    remembered = " (default: what the model was trained with, else " if from_model else " (default: "
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
-    group.add_argument("--target", metavar="NAME|INDEX", help="the target column (default: one named "
-                       "label/target/class/y, else the first of a 785-column digit CSV, else the last)")
-    group.add_argument("--task", choices=("classification", "regression"), help="default: regression for a "
-                       "target with fractional values or more than 50 distinct values, else classification")
-    group.add_argument("--test-fraction", type=float, default=0.2, metavar="F", help="share of a table held "
-                       "out (seeded, stratified for classes) as the test split when it has none (default 0.2)")
+    group.add_argument("--target", metavar="NAME|INDEX", help="the target column" + remembered + "a column "
+                       "named " + "/".join(TARGET_NAMES) + ", else the last)")
+    group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
+                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification)")
+    group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
+                       help="share held out (seeded, stratified for classes) as the test split of data that come "
+                       f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
 
 
 def table_options(args):
     """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags."""
-    from ..errors import ConfigError
-    fraction = getattr(args, "test_fraction", 0.2)
-    if not 0 < fraction < 1:
-        raise ConfigError(f"--test-fraction must be a fraction in (0, 1); received {fraction}.")
-    return {"target": getattr(args, "target", None), "task": getattr(args, "task", None), "test_fraction": fraction}
+    fraction = getattr(args, "test_fraction", None)
+    return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
+            "test_fraction": TEST_FRACTION if fraction is None else fraction}
 
 
-def add_schedule_options(parser):
+def add_schedule_options(parser, schedule="default: constant", warmup="default: 0"):
     group = parser.add_argument_group("learning-rate schedule and clipping")
-    group.add_argument("--schedule", choices=SCHEDULES, help="learning-rate schedule over the run "
-                       "(default constant; --decay alone is inverse_time: lr / (1 + decay * step))")
-    group.add_argument("--warmup", type=float, default=0.0, metavar="EPOCHS",
-                       help="linear warm-up over this many epochs (default 0)")
-    group.add_argument("--step-size", type=float, default=None, metavar="EPOCHS",
+    group.add_argument("--schedule", choices=SCHEDULES, help=f"learning-rate schedule over the run ({schedule}; "
+                       "--decay alone: inverse_time, lr / (1 + decay * step))")
+    group.add_argument("--warmup", type=values.NONNEGATIVE, default=None, metavar="EPOCHS",
+                       help=f"linear warm-up over this many epochs ({warmup}; with --schedule or --decay: 0)")
+    group.add_argument("--step-size", type=values.POSITIVE, default=None, metavar="EPOCHS",
                        help="step: multiply the rate by --gamma every EPOCHS (default: a third of the run)")
-    group.add_argument("--gamma", type=float, default=None, help="step/exponential: factor per --step-size "
-                       "epochs (step, default 0.1) or per epoch (exponential, default 0.9)")
-    group.add_argument("--min-lr", type=float, default=0.0, help="cosine: the final rate (default 0)")
-    group.add_argument("--clip-norm", type=float, metavar="MAX", help="clip the gradients to this global norm")
-    group.add_argument("--plateau", type=int, metavar="PATIENCE", help="halve the rate when the validation "
-                       "loss (training loss without validation) has not improved for PATIENCE epochs")
+    group.add_argument("--gamma", type=values.POSITIVE, default=None, help="step/exponential: factor per "
+                       f"--step-size epochs (step, default {STEP_GAMMA:g}) or per epoch (exponential, default "
+                       f"{EXPONENTIAL_GAMMA:g})")
+    group.add_argument("--min-lr", type=values.NONNEGATIVE, default=0.0, help="cosine: the final rate "
+                       "(default %(default)g)")
+    group.add_argument("--clip-norm", type=values.POSITIVE, metavar="MAX", help="clip the gradients to this "
+                       "global norm")
+    group.add_argument("--plateau", type=values.POSITIVE_INT, metavar="PATIENCE", help="halve the rate when the "
+                       "validation loss (training loss without validation) has not improved for PATIENCE epochs")
 
 
 def schedule_for(args, lr, decay, epochs, batches):
@@ -60,7 +71,8 @@ def schedule_for(args, lr, decay, epochs, batches):
     from ..errors import ConfigError
     from ..optim.schedules import get_schedule
     name = getattr(args, "schedule", None) or ("inverse_time" if decay else "constant")
-    warmup = round(getattr(args, "warmup", 0.0) * batches)
+    warmup = round((getattr(args, "warmup", None) or 0.0) * batches)
+    _check_schedule_flags(args, name)
     if name in ("constant", "inverse_time") and not warmup:
         return lr  # a plain rate (with --decay: the optimizer's own inverse-time shorthand)
     if decay and name != "inverse_time":
@@ -70,21 +82,34 @@ def schedule_for(args, lr, decay, epochs, batches):
         options["decay"] = decay
     elif name == "step":
         step = args.step_size if args.step_size else max(epochs / 3, 1)
-        options.update(step_size=max(1, round(step * batches)), gamma=0.1 if args.gamma is None else args.gamma)
+        options.update(step_size=max(1, round(step * batches)), gamma=STEP_GAMMA if args.gamma is None else args.gamma)
     elif name == "exponential":
-        options.update(gamma=0.9 if args.gamma is None else args.gamma, every=batches)
+        options.update(gamma=EXPONENTIAL_GAMMA if args.gamma is None else args.gamma, every=batches)
     elif name == "cosine":
         options.update(total=epochs * batches, min_lr=args.min_lr)
     return get_schedule(name, **options)
 
 
+def _check_schedule_flags(args, name):
+    """A schedule flag the chosen schedule does not read is refused, not ignored."""
+    for flag, key, default, users in (("--step-size", "step_size", None, ("step",)),
+                                      ("--gamma", "gamma", None, ("step", "exponential")),
+                                      ("--min-lr", "min_lr", 0.0, ("cosine",))):
+        if getattr(args, key, default) not in (default, None) and name not in users:
+            from ..errors import ConfigError
+            raise ConfigError(f"{flag} applies to --schedule {' or '.join(users)}, and this run's schedule is {name}; "
+                              f"add --schedule {users[0]} or drop {flag}.")
+
+
 def training_options(args, cfg, options, batches):
-    """``fit`` options with the optimizer built from the schedule flags, clipping and the plateau callback."""
+    """``fit`` options with the one optimizer (--optimizer with the schedule flags, --decay,
+    --weight-decay and --clip-norm) and the plateau callback."""
     from ..training.callbacks import ReduceLROnPlateau
     from ..optim.optimizers import get_optimizer
     lr = schedule_for(args, cfg["lr"], cfg["decay"], cfg["epochs"], batches)
     decay = 0.0 if not isinstance(lr, float) else cfg["decay"]
-    opt = get_optimizer(args.optimizer, lr=lr, decay=decay, clip_norm=getattr(args, "clip_norm", None))
+    opt = get_optimizer(args.optimizer, lr=lr, decay=decay, weight_decay=getattr(args, "weight_decay", 0.0),
+                        clip_norm=getattr(args, "clip_norm", None))
     callbacks = list(options.get("callbacks") or [])
     if getattr(args, "plateau", None):
         monitor = "val_loss" if options.get("validation_data") is not None else "loss"
@@ -103,12 +128,13 @@ def is_regression(data):
 
 
 def table_defaults(data, base):
-    """Defaults for a table: a small MLP, Adam at 3e-3, batches of 32, about 1,000 steps (20..300 epochs)."""
+    """Defaults for a table: TABLE_DEFAULTS (a small MLP, Adam at 3e-3, batches of 32) for about
+    TABLE_STEPS steps (TABLE_EPOCHS: 20..300 epochs)."""
     if not is_table(data):
         return base
-    batches = math.ceil(len(data.X_train) / 32)
-    return dict(hidden=(64, 64), epochs=int(min(300, max(20, math.ceil(1000 / batches)))), batch_size=32,
-                lr=3e-3, decay=0.0, augment=0)
+    batches = math.ceil(len(data.X_train) / TABLE_DEFAULTS["batch_size"])
+    low, high = TABLE_EPOCHS
+    return dict(TABLE_DEFAULTS, epochs=int(min(high, max(low, math.ceil(TABLE_STEPS / batches)))))
 
 
 def prepare_training(data):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pathlib
 from typing import Any
 
-from ..errors import DataFormatError, unknown_name
+from ..errors import DataFormatError, DatasetNotFoundError, unknown_name
 from . import synthetic
 from .base import Dataset, DIGITS
 from .csv import load_digits_csv
@@ -14,6 +14,7 @@ from .mnist_sample import load_mnist_sample
 from .preprocessing import train_val_split
 from .._typing import PathLike
 
+TEST_FRACTION = 0.2  # held out as the test split of data that come without one
 NAMES = ("mnist-sample", "mnist", "fashion-mnist", "csv:PATH", "npz:PATH", "npy:X.npy,y.npy", "xor", "spirals",
          "moons", "blobs")
 GENERATED = {
@@ -23,22 +24,38 @@ GENERATED = {
 }
 
 
-def _split(name, X, y, seed, class_names=()):
-    X_train, y_train, X_test, y_test = train_val_split(X, y, val_fraction=0.2, seed=seed)
+def _split(name, X, y, seed, class_names=(), test_fraction=None):
+    fraction = TEST_FRACTION if test_fraction is None else test_fraction
+    X_train, y_train, X_test, y_test = train_val_split(X, y, val_fraction=fraction, seed=seed)
     return Dataset(X_train, y_train, X_test, y_test, name=name, class_names=class_names)
 
 
-def _table(name, seed, target=None, task=None, test_fraction=0.2):
+def file_kind(name):
+    """``(kind, path)`` for a dataset read from a file (csv:/npz:/npy: or a path ending in .csv/.npz/.npy),
+    else ``(None, None)``."""
+    kind, sep, path = name.partition(":")
+    if sep and kind in ("csv", "npz", "npy"):
+        return kind, path
+    suffix = pathlib.Path(name).suffix[1:].lower()
+    return (suffix, name) if suffix in ("csv", "npz", "npy") else (None, None)
+
+
+def _table(name, seed, target=None, task=None, test_fraction=None):
     """A TableDataset for csv:/npz:/npy: specs and .csv/.npz paths (digit CSVs excepted), else None."""
     from .arrays import load_npy_pair, load_npz
     from .csv import digits_layout
     from .tables import load_table
-    kind, _, path = name.partition(":")
-    if kind not in ("csv", "npz", "npy"):
-        kind, path = pathlib.Path(name).suffix[1:].lower(), name
-        if kind not in ("csv", "npz") or not pathlib.Path(path).is_file():
-            return None
-    options = dict(task=task, seed=seed, test_fraction=test_fraction)
+    kind, path = file_kind(name)
+    if kind is None:
+        return None
+    if kind == "npy" and ":" not in name:
+        raise DataFormatError(f"{name}: an .npy pair is named npy:X.npy,y.npy (features, then targets).")
+    if not all(pathlib.Path(p).is_file() for p in path.split(",")):
+        missing = next(p for p in path.split(",") if not pathlib.Path(p).is_file())
+        what = "is a folder" if pathlib.Path(missing).is_dir() else "does not exist"
+        raise DatasetNotFoundError(f"{kind} file {missing} {what} (the current folder is {pathlib.Path.cwd()}); "
+                                   f"name an existing file, e.g. {kind}:data/table.{kind}.")
+    options = dict(task=task, seed=seed, test_fraction=TEST_FRACTION if test_fraction is None else test_fraction)
     if kind == "npz":
         return load_npz(path, **options)
     if kind == "npy":
@@ -76,10 +93,10 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
         if y is None:
             raise DataFormatError(f"{name[4:]} has no label column; training and evaluation "
                                   "need Kaggle's train.csv (label,pixel0..pixel783).")
-        return _split("csv", X, y, seed, DIGITS)
+        return _split("csv", X, y, seed, DIGITS, table_options.get("test_fraction"))
     if name == "xor":
         X, y = synthetic.xor()
         return Dataset(X, y, X, y, name="xor", class_names=("0", "1"))
     if name in GENERATED:
-        return _split(name, *GENERATED[name](seed), seed)
+        return _split(name, *GENERATED[name](seed), seed, test_fraction=table_options.get("test_fraction"))
     raise unknown_name("dataset", name, NAMES)

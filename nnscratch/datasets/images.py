@@ -6,6 +6,8 @@ inverted when the background is light, cropped to the ink, resized so the
 longer side is 20 pixels, and pasted in the middle of a black 28x28 frame.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ..errors import DataFormatError
@@ -24,14 +26,47 @@ def load_digit_image(path, size=28, box=20):
     """Read an image file as float32 pixels in [0, 1], shape (size*size,).
 
     Returns ``(pixels, notes)``; ``notes`` lists what was done (for the user).
+    :func:`read_digit_image` also says why an image cannot be a digit.
+    """
+    image = read_digit_image(path, size, box)
+    return image.pixels, image.notes
+
+
+class DigitImage(NamedTuple):
+    """``problems`` says why the image cannot hold a digit (blank, too small, fully transparent);
+    a prediction for such an image means nothing."""
+
+    pixels: np.ndarray
+    notes: list
+    problems: list
+
+
+MIN_SIDE = 8       # pixels: a smaller image cannot show a digit's strokes
+MIN_CONTRAST = 0.1  # the range of grey levels below which an image is one flat tone
+
+
+def read_digit_image(path, size=28, box=20):
+    """:func:`load_digit_image` with what makes the image unfit: a :class:`DigitImage`.
+
+    Transparency is read as the background: transparent pixels take the tone opposite
+    to the opaque ones (black ink on a transparent page is black ink on white paper).
     """
     Image = _pillow()
     try:
         with Image.open(path) as img:
-            grey = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+            grey, alpha = _grey_and_alpha(img)
     except (OSError, ValueError) as exc:
         raise DataFormatError(f"{path}: cannot read the image ({exc}).") from None
-    notes = [f"read {grey.shape[1]}x{grey.shape[0]} as grey"]
+    notes, problems = [f"read {grey.shape[1]}x{grey.shape[0]} as grey"], []
+    if alpha is not None:
+        grey, note = _on_paper(grey, alpha)
+        notes.append(note)
+        if alpha.max() < MIN_CONTRAST:
+            problems.append("it is fully transparent")
+    if min(grey.shape) < MIN_SIDE:
+        problems.append(f"it is only {grey.shape[1]}x{grey.shape[0]} pixels, too small to show a digit")
+    if float(grey.max() - grey.min()) < MIN_CONTRAST and not problems:
+        problems.append("it is blank (one flat grey level, no strokes)")
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
     if border.mean() > 0.5:
         grey, notes = 1.0 - grey, notes + ["inverted: light background"]
@@ -40,11 +75,31 @@ def load_digit_image(path, size=28, box=20):
         (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0) + 1
         grey = grey[top:bottom, left:right]
         notes.append(f"cropped to the ink and centred in {size}x{size}")
-        return _fit(Image, grey, size, box), notes
+        return DigitImage(_fit(Image, grey, size, box), notes, problems)
     if grey.shape != (size, size):
         notes.append(f"resized to {size}x{size}")
-        return _resize(Image, grey, size, size).reshape(-1), notes
-    return grey.reshape(-1), notes
+        return DigitImage(_resize(Image, grey, size, size).reshape(-1), notes, problems)
+    return DigitImage(grey.reshape(-1), notes, problems)
+
+
+def _grey_and_alpha(img):
+    """Grey levels in [0, 1] and the opacity (None for an image without transparency)."""
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info) \
+        or (img.mode in ("RGB", "L") and "transparency" in img.info)
+    if not has_alpha:
+        return np.asarray(img.convert("L"), dtype=np.float32) / 255.0, None
+    la = np.asarray(img.convert("RGBA").convert("LA"), dtype=np.float32) / 255.0
+    alpha = la[..., 1]
+    return la[..., 0], (alpha if alpha.min() < 1.0 else None)
+
+
+def _on_paper(grey, alpha):
+    """Composite ``grey`` over paper of the tone opposite to its opaque pixels' mean tone."""
+    weight = float(alpha.sum())
+    ink = float((grey * alpha).sum() / weight) if weight > 0 else 0.0
+    paper = 1.0 if ink < 0.5 else 0.0
+    note = f"transparent background read as {'white' if paper else 'black'}"
+    return alpha * grey + (1.0 - alpha) * paper, note
 
 
 def _resize(Image, grey, width, height):

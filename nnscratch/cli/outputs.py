@@ -1,0 +1,190 @@
+"""Every file a command writes, checked before any work starts (what git, pip or rsync would do).
+
+For each output (``--out``, ``--checkpoint``, ``--history``, ``--plot``, ``--live``,
+export's OUTPUT, plot's ``--out``, bench's ``--json``/``--plot``):
+
+- a file that is not what the option writes (a CSV where a history goes, a model
+  where an ONNX file goes) is never replaced, not even with ``--force``;
+- a file of the kind the option writes is replaced only with ``--force``;
+- a folder where a file goes (or a file where a folder goes) is refused;
+- two options naming one file, or an output naming an input, are refused;
+- a missing folder is created (and said, on stderr) once every check has passed,
+  before the work starts; one that cannot be created (a file in the way, no
+  permission) is refused.
+
+Every refusal is one line that names the option and the fix.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+
+from ..errors import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """``option`` (as the user typed it) writes ``path``, a file of ``kind`` (a key of :data:`KINDS`);
+    ``folder``: the path is a folder of such files; ``own``: the file is this run's own (a checkpoint
+    being resumed) and may be rewritten without ``--force``."""
+
+    option: str
+    path: str
+    kind: str
+    folder: bool = False
+    own: bool = False
+
+
+def _read(path, n=64):
+    try:
+        with open(path, "rb") as f:
+            return f.read(n)
+    except OSError:
+        return b""
+
+
+def _is_nnscratch(path, kind):
+    from ..saving.serialize import load_arrays
+    try:
+        load_arrays(path, kind=kind)
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _json(path):
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _is_picture(path):
+    head = _read(path)
+    return (head.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"<?xml", b"<svg"))
+            or head[4:8] == b"ftyp" or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
+
+
+def _is_onnx(path):
+    try:
+        import onnx
+    except ImportError:
+        return _read(path, 1) == b"\x08"  # an ONNX ModelProto opens with its ir_version field
+    try:
+        model = onnx.load_model(path, load_external_data=False)
+    except Exception:  # protobuf's DecodeError and friends: not an ONNX file
+        return False
+    return bool(model.graph.node) or bool(model.graph.output)
+
+
+KINDS = {  # kind: (what it is called, how it is recognised, an example file name)
+    "model": ("an nnscratch model", lambda p: _is_nnscratch(p, "nnscratch-model"), "model.npz"),
+    "checkpoint": ("an nnscratch checkpoint", lambda p: _is_nnscratch(p, "nnscratch-checkpoint"), "run.ckpt"),
+    "history": ("a training history", lambda p: "history" in (_json(p) or {}), "history.json"),
+    "picture": ("a picture", _is_picture, "picture.png"),
+    "onnx": ("an ONNX model", _is_onnx, "model.onnx"),
+    "bench": ("benchmark results", lambda p: bool({"rows", "cnn", "runs"} & set(_json(p) or {})),
+              "bench.json"),
+}
+
+
+def check(outputs, force=False, inputs=()):
+    """Raise a ConfigError for the first output that must not be written; return the folders to create.
+
+    ``inputs``: ``(option, path)`` pairs the command reads (an output must not name one of them).
+    """
+    outputs = [o for o in outputs if o.path]
+    _distinct(outputs, [(option, path) for option, path in inputs if path])
+    folders = {}
+    for out in outputs:
+        folder = _check_folder(out) if out.folder else _check_file(out, force)
+        if folder:
+            folders.setdefault(folder[0], folder[1])
+    return list(folders.items())
+
+
+def make_folders(folders, say=True):
+    """Create ``folders`` (``(folder, option)`` pairs, with their parents); say so on stderr, one line each."""
+    for folder, option in dict(folders).items():
+        os.makedirs(folder, exist_ok=True)
+        if say:
+            shown = os.path.relpath(folder)
+            shown = folder if shown.startswith(os.pardir) else shown
+            print(f"note: created folder {shown}{os.sep} for {option}", file=sys.stderr)
+
+
+def prepare(outputs, force=False, inputs=(), say=True):
+    """:func:`check`, then :func:`make_folders`: what a command calls before its work starts."""
+    make_folders(check(outputs, force, inputs), say)
+
+
+def _distinct(outputs, inputs):
+    seen = {}
+    for option, path in inputs:
+        seen.setdefault(_same(path), ("input", option))
+    for out in outputs:
+        key = _same(out.path)
+        if key in seen:
+            role, other = seen[key]
+            if role == "input":
+                raise ConfigError(f"{out.option} {out.path} is also the input {other}, which this command reads; "
+                                  f"write to another file, e.g. {out.option} {_example(out)}.")
+            raise ConfigError(f"{other} and {out.option} both name {out.path}; give each its own file.")
+        seen[key] = ("output", out.option)
+
+
+def _same(path):
+    return os.path.normcase(os.path.realpath(os.fspath(path)))
+
+
+def _example(out):
+    return os.path.join(os.path.dirname(os.fspath(out.path)), KINDS[out.kind][2])
+
+
+def _check_file(out, force):
+    name, recognise, _ = KINDS[out.kind]
+    path = os.fspath(out.path)
+    if os.path.isdir(path):
+        raise ConfigError(f"{out.option} {path} is a folder; give a file path, e.g. {out.option} "
+                          f"{os.path.join(path, KINDS[out.kind][2])}.")
+    if os.path.lexists(path):
+        if not recognise(path):
+            raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
+                              f"never replaced, not even with --force: choose another {_another(out)} or move "
+                              "that file away.")
+        if not (force or out.own) and out.kind == "checkpoint":
+            raise ConfigError(f"{out.option} {path} already holds {name}; pass --resume to continue that run, "
+                              f"--force to start over and replace it, or choose another {_another(out)}.")
+        if not (force or out.own):
+            raise ConfigError(f"{out.option} {path} already holds {name}; pass --force to replace it, or "
+                              f"choose another {_another(out)}.")
+    return _creatable(out, os.path.dirname(os.path.abspath(path)))
+
+
+def _another(out):
+    return f"{out.option} PATH" if out.option.startswith("--") else out.option
+
+
+def _check_folder(out):
+    path = os.fspath(out.path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise ConfigError(f"{out.option} {path} is a file, not a folder; {out.option} names a folder for the "
+                          f"files it writes (e.g. {out.option} pictures{os.sep}).")
+    return _creatable(out, os.path.abspath(path))
+
+
+def _creatable(out, folder):
+    """None when ``folder`` exists and is writable; ``(folder, option)`` when it can be created; else refuse."""
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise ConfigError(f"{out.option} {out.path}: {existing} is a file, so the folder {folder} cannot be "
+                          f"created; choose another {out.option}.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{out.option} {out.path}: cannot write in {existing} (permission denied); choose a "
+                          f"folder you can write to.")
+    return None if existing == folder else (folder, out.option)

@@ -1,0 +1,180 @@
+"""What ``nnscratch train`` will train: the options resolved against the dataset's defaults.
+
+:func:`settings` reads :mod:`nnscratch.cli.defaults` (what ``--help`` prints) and the
+options; every combination that would be silently ignored is refused here, in one
+line naming the options, before any training starts.
+"""
+
+import argparse
+import os
+
+from . import tables
+from .defaults import CNN_DEFAULTS, DEFAULTS, IMAGE_DEFAULTS, value
+from ..errors import ConfigError, ShapeError
+
+
+def settings(args, data):
+    """Resolved hyper-parameters: the dataset's defaults overridden by the options."""
+    spec = layer_spec(args, data)
+    base = tables.table_defaults(data, DEFAULTS.get(data.name, IMAGE_DEFAULTS))
+    if spec:
+        base = dict(base, **CNN_DEFAULTS.get(data.name, {}))
+        sizes = tuple(spec.split(","))
+    elif args.layers:
+        sizes = parse_layers(args.layers, data)
+    else:
+        sizes = (data.n_features, *base["hidden"], data.n_classes)
+
+    def pick(key, given):
+        return value(base, key) if given is None else given
+    augment = pick("augment", args.augment)
+    cfg = dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes,
+               epochs=pick("epochs", args.epochs), lr=pick("lr", args.lr), decay=pick("decay", args.decay),
+               batch_size=value(base, "batch_size") if args.batch_size is None else (args.batch_size or None),
+               augment=augment, elastic=pick("elastic", args.elastic), validation=pick("validation", args.validation),
+               activation=pick("activation", args.activation))
+    cfg.update(schedule(args, base))
+    _check_images(args, data, cfg)
+    return cfg
+
+
+def schedule(args, base):
+    """``schedule`` and ``warmup`` (epochs): --schedule/--warmup as given; with neither --schedule nor
+    --decay, the dataset's recipe (images: cosine after half an epoch of warm-up)."""
+    given = getattr(args, "warmup", None)
+    if getattr(args, "schedule", None) or args.decay is not None:
+        return {"schedule": getattr(args, "schedule", None), "warmup": given or 0.0}
+    return {"schedule": value(base, "schedule"), "warmup": value(base, "warmup") if given is None else given}
+
+
+def with_recipe_schedule(args, cfg):
+    """``args`` with the resolved schedule and warm-up (what :func:`tables.schedule_for` reads);
+    ``args`` itself is not changed."""
+    return argparse.Namespace(**dict(vars(args), schedule=cfg["schedule"], warmup=cfg["warmup"]))
+
+
+def _check_images(args, data, cfg):
+    if args.elastic and not cfg["augment"]:
+        raise ConfigError(f"--elastic {args.elastic:g} bends the distorted copies, and there are none; "
+                          "add --augment N (N copies per epoch).")
+    if cfg["augment"] and data.n_features != 784:
+        raise ConfigError(f"--augment {cfg['augment']} distorts 28x28 images (784 features), and {data.name} has "
+                          f"{data.n_features} feature{'s' * (data.n_features != 1)}; drop --augment.")
+    if args.activation and cfg["spec"]:
+        raise ConfigError(f"--activation {args.activation} sets the hidden layers of an MLP; a layer spec names "
+                          f"its own activations (e.g. --layers conv16x3p1,{args.activation},maxpool2,dense10).")
+
+
+def default_cnn_help():
+    from ..models.spec import default_cnn_spec
+    return (default_cnn_spec(10, CNN_DEFAULTS["mnist-sample"]["dropout"]) +
+            f"; dropout{value({}, 'dropout'):g} on other datasets")
+
+
+def layer_spec(args, data):
+    """The layer spec (``--model cnn`` or a spec in ``--layers``), normalised; None for an MLP."""
+    from ..models.spec import default_cnn_spec, describe, is_layer_spec, layers_from_spec
+    if args.model == "cnn" and not args.layers:
+        dropout = CNN_DEFAULTS.get(data.name, {}).get("dropout", value({}, "dropout"))
+        spec = default_cnn_spec(data.n_classes, dropout)
+        try:
+            layers_from_spec(spec, data.n_features, data.n_classes)
+        except ShapeError:
+            raise ShapeError(f"--model cnn needs images (28x28, 784 features per sample) and {data.name} has "
+                             f"{data.n_features} feature{'s' * (data.n_features != 1)}; use --model mlp.") from None
+        return spec
+    if not is_layer_spec(args.layers):
+        if args.model == "cnn" and args.layers:
+            raise ConfigError(f"--model cnn and --layers {args.layers} (the sizes of an MLP) disagree; drop one, "
+                              "or give --layers a layer spec such as conv16x3p1,relu,maxpool2,dense10.")
+        return None
+    _sizes_mixed_with_layers(args.layers)
+    return describe(layers_from_spec(args.layers, data.n_features, data.n_classes))
+
+
+def check_layers_syntax(text):
+    """What can be said of --layers without the data: a piece that is neither a size nor a layer."""
+    from ..models.spec import is_layer_spec
+    if is_layer_spec(text):
+        _sizes_mixed_with_layers(text)
+    elif any(not p.strip() for p in text.split(",")):
+        raise ConfigError(f"--layers {text}: an empty piece between commas; e.g. --layers 784,256,10.")
+
+
+LAYER_WORDS = ("conv", "maxpool", "avgpool", "bn", "dropout", "flatten", "dense", "relu", "leaky", "tanh", "sigmoid",
+               "softmax")
+
+
+def _sizes_mixed_with_layers(text):
+    """A ConfigError naming the piece when --layers mixes sizes (784) with layers or a typo (abc)."""
+    pieces = [p.strip() for p in text.split(",")]
+    sizes = [p for p in pieces if p.isdigit()]
+    if not sizes:
+        return
+    layers = [p for p in pieces if p.lower().startswith(LAYER_WORDS)]
+    if layers:
+        what = "is a size" if len(sizes) == 1 else "are sizes"
+        raise ConfigError(f"--layers {text}: {', '.join(map(repr, sizes))} {what} but {layers[0]!r} is a layer; give "
+                          "sizes only (784,256,10) or a layer spec only (dense256,relu,dense10: the input size comes "
+                          "from the data).")
+    bad = [p for p in pieces if not p.isdigit()]
+    raise ConfigError(f"--layers {text}: {', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not a layer "
+                      "size; sizes are whole numbers >= 1 such as 784,256,128,10.")
+
+
+def parse_layers(text, data):
+    sizes = tuple(int(s) for s in text.replace(" ", "").split(","))
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ConfigError(f"--layers needs at least an input and an output size, all >= 1; received {text!r}.")
+    if sizes[0] != data.n_features or sizes[-1] not in (data.n_classes, 1 if data.n_classes == 2 else -1):
+        raise ShapeError(f"--layers {text}: {data.name} needs {data.n_features} inputs and "
+                         f"{data.n_classes} outputs, e.g. --layers {data.n_features},64,{data.n_classes}.")
+    return sizes
+
+
+def build_network(args, cfg):
+    from ..models.network import Network
+    if cfg.get("spec"):
+        from ..models.spec import layers_from_spec
+        return Network(layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"]), seed=args.seed,
+                       backend=args.backend, dtype=args.dtype)
+    binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
+    output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"
+    return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,
+                              seed=args.seed, backend=args.backend, dtype=args.dtype)
+
+
+def dataset_metadata(args, data, net):
+    """What a model file remembers of its data (``net.metadata["dataset"]``), so ``evaluate``/``predict``
+    default to it: the --dataset spec (a file as an absolute path), seed, input shape, class names, and
+    for a table the --target, --task and --test-fraction that drew its test split."""
+    spec = args.dataset
+    kind, sep, path = spec.partition(":")
+    if sep and kind in ("csv", "npz"):
+        spec = f"{kind}:{os.path.abspath(path)}"
+    elif sep and kind == "npy":
+        spec = "npy:" + ",".join(os.path.abspath(p) for p in path.split(","))
+    elif os.path.isfile(spec):
+        spec = os.path.abspath(spec)
+    shape = net.input_shape or data.X_train.shape[1:]
+    remembered = {"name": data.name, "spec": spec, "seed": args.seed,
+                  "input_shape": [int(n) for n in shape], "class_names": list(data.class_names)}
+    if tables.is_table(data):
+        remembered.update(target=data.target_name, task=data.task,
+                          test_fraction=tables.table_options(args)["test_fraction"])
+    return remembered
+
+
+def split(args, data, fraction):
+    """Training and validation arrays (the validation share is held out before augmenting)."""
+    import warnings
+    from ..datasets import train_val_split
+    from ..errors import DataWarning
+    if not fraction:
+        return data.X_train, data.y_train, None
+    with warnings.catch_warnings():  # an empty hold-out is said by checks.small_data_notes, in the options' words
+        warnings.simplefilter("ignore", DataWarning)
+        X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, fraction, seed=args.seed)
+    if len(X_val) == 0:
+        return data.X_train, data.y_train, None
+    return X, y, (X_val, y_val)

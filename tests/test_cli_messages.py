@@ -1,0 +1,292 @@
+"""Crashes become one clear line, warnings one plain line, nonsense is flagged (issue 21, items 4-10)."""
+
+import importlib.util
+import json
+import os
+import runpy
+
+import numpy as np
+import pytest
+
+import nnscratch
+from nnscratch import cli
+from nnscratch.errors import BackendUnavailableError
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def one_line(status, err, *fragments):
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+def _unusable():
+    """Backends that cannot run on this machine (no GPU here, or none of these)."""
+    specs = ["cupy", "torch:cuda"] if importlib.util.find_spec("torch") else ["cupy", "torch"]
+    bad = []
+    for spec in specs + ["torch:cuda:99"]:
+        try:
+            nnscratch.get_backend(spec)
+        except BackendUnavailableError:
+            bad.append(spec)
+    if not bad:
+        pytest.skip("every GPU backend is usable here")
+    return bad
+
+
+# ---------------------------------------------------------------- item 4: bench without a GPU
+
+TINY_BENCH = ["--samples", "64", "--features", "4", "--layers", "4", "--batch-sizes", "32", "--epochs", "1"]
+
+
+def test_bench_with_only_unusable_backends_is_one_line(capsys):
+    for spec in _unusable():
+        line = one_line(*run(capsys, "bench", "--backends", spec, *TINY_BENCH)[::2], f"none of --backends {spec}",
+                        "nnscratch info")
+        assert "ZeroDivision" not in line
+    with pytest.raises(BackendUnavailableError, match="none of --backends"):
+        nnscratch.bench.run_bench(backends=tuple(_unusable()), hidden=(4,), batch_sizes=(32,), samples=64, features=4,
+                                  epochs=1)
+
+
+def test_bench_skips_an_unusable_backend_with_its_reason(capsys):
+    spec = _unusable()[0]
+    status, out, err = run(capsys, "bench", "--backends", f"numpy,{spec}", *TINY_BENCH)
+    assert status == 0 and "nnscratch numpy" in out
+    assert f"skipping {spec}: " in err and f"skipped {spec}: " in out
+
+
+def test_cnn_bench_with_only_unusable_backends_is_one_line(capsys):
+    spec = _unusable()[0]
+    one_line(*run(capsys, "bench", "--model", "cnn", "--backends", spec)[::2], f"none of --backends {spec}")
+
+
+def test_cpu_vs_gpu_example_skips_unusable_backends(capsys):
+    spec = _unusable()[0]
+    main = runpy.run_path(os.path.join(EXAMPLES, "cpu_vs_gpu.py"), run_name="example")["main"]
+    rows = main(["--backends", f"numpy,{spec}", "--epochs", "1", "--train", "200", "--layers", "784,8,10"])
+    out = capsys.readouterr().out
+    assert [r["backend"] for r in rows] == ["numpy"] and f"skipping {spec}: " in out
+    with pytest.raises(SystemExit) as done:
+        main(["--backends", spec, "--epochs", "1", "--train", "200"])
+    err = capsys.readouterr().err
+    assert done.value.code == 2 and len(err.strip().splitlines()) == 1 and "none of" in err
+
+
+# ---------------------------------------------------------------- item 5: each option checked as itself
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--batch-size", "-5"], ["train", "--epochs", "0"], ["train", "--lr", "0"], ["train", "--lr", "nan"],
+    ["train", "--decay", "-1"], ["train", "--weight-decay", "-1"], ["train", "--augment", "-1"],
+    ["train", "--elastic", "-1"], ["train", "--validation", "1"], ["train", "--warmup", "-1"],
+    ["train", "--step-size", "0"], ["train", "--gamma", "0"], ["train", "--min-lr", "-1"],
+    ["train", "--clip-norm", "0"], ["train", "--plateau", "0"], ["train", "--seed", "-1"],
+    ["train", "--test-fraction", "0"], ["train", "--test-fraction", "1"], ["evaluate", "m.npz", "--seed", "-1"],
+    ["evaluate", "m.npz", "--test-fraction", "inf"], ["plot", "m.npz", "--images", "0"],
+    ["bench", "--samples", "0"], ["bench", "--ranks", "1"], ["bench", "--lr", "-1"],
+])
+def test_each_option_is_checked_as_itself_first(argv, capsys):
+    option, value = argv[-2], argv[-1]
+    line = one_line(*run(capsys, *argv)[::2], f"argument {option}:", f"received '{value}'")
+    others = [word for word in line.split() if word.startswith("--") and word.rstrip(":") != option]
+    assert others == ["--help`)"], line  # names no other option (e.g. no warm-up for --batch-size)
+
+
+# ---------------------------------------------------------------- item 6: warnings
+
+def tiny_digits_csv(path, rows=5):
+    lines = [",".join([str(i % 2)] + [str((i * 37 + j) % 256) for j in range(784)]) for i in range(rows)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_each_warning_is_one_plain_line_once_in_the_commands_words(tmp_path, capsys):
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{tiny_digits_csv(tmp_path / 'tiny.csv')}",
+                           "--epochs", "1", "--augment", "0", "--no-save", "--backend", "numpy")
+    assert status == 0
+    lines = err.strip().splitlines()
+    assert all(line.startswith("warning: ") for line in lines), err
+    assert len(lines) == len(set(lines))
+    for api in ("DataWarning", "val_fraction", "batch_size=", "warnings.warn", "sys.exit", "<frozen", ".py:"):
+        assert api not in err, api
+    holds_none = [line for line in lines if "holds out none" in line or "holds out no rows" in line]
+    batch = [line for line in lines if "training samples: every epoch is one step" in line or "full-batch" in line]
+    assert len(holds_none) == 1 and "--validation 0.1" in holds_none[0]
+    assert len(batch) == 1 and "--batch-size 128" in batch[0]
+
+
+def test_any_warning_while_a_command_runs_is_one_plain_line(monkeypatch, capsys):
+    import sys
+    import types
+    import warnings
+    plugin = types.ModuleType("nnscratch_warning_plugin")
+
+    def register(subparsers):
+        def warn_twice(args):
+            for _ in range(2):
+                warnings.warn("the data look odd", UserWarning)
+            warnings.warn("an old API", DeprecationWarning)  # meant for developers, not for the command line
+            return 0
+        subparsers.add_parser("warner").set_defaults(func=warn_twice)
+    plugin.register = register
+    monkeypatch.setitem(sys.modules, "nnscratch_warning_plugin", plugin)
+    monkeypatch.setattr(cli.app, "COMMANDS", cli.app.COMMANDS + ("nnscratch_warning_plugin",))
+    status, _, err = run(capsys, "warner")
+    assert status == 0 and err == "warning: the data look odd\n"
+
+
+# ---------------------------------------------------------------- item 7: other data than the model's
+
+@pytest.fixture
+def digit_files(tmp_path):
+    """Tiny IDX files (MNIST-sample digits) where --data-dir finds mnist and fashion-mnist."""
+    from nnscratch.datasets import load_mnist_sample, write_idx
+    data = load_mnist_sample(raw=True)
+    for name in ("mnist", "fashion-mnist"):
+        folder = tmp_path / "data" / name
+        folder.mkdir(parents=True)
+        write_idx(folder / "train-images-idx3-ubyte", data.X_train[:200].reshape(-1, 28, 28))
+        write_idx(folder / "train-labels-idx1-ubyte", data.y_train[:200].astype(np.uint8))
+        write_idx(folder / "t10k-images-idx3-ubyte", data.X_test[:100].reshape(-1, 28, 28))
+        write_idx(folder / "t10k-labels-idx1-ubyte", data.y_test[:100].astype(np.uint8))
+    return tmp_path / "data"
+
+
+def test_evaluating_on_other_data_than_the_model_learned_says_so(digit_files, capsys):
+    assert run(capsys, "train", "--layers", "784,8,10", "--epochs", "1", "--augment", "0", "--quiet",
+               "--out", "digits.npz", "--backend", "numpy")[0] == 0
+    status, out, err = run(capsys, "evaluate", "digits.npz", "--dataset", "fashion-mnist", "--data-dir", digit_files)
+    assert status == 0 and "accuracy" in out
+    assert err.startswith("warning: digits.npz was trained on mnist-sample, not fashion-mnist")
+    assert "T-shirt/top" in err and len(err.strip().splitlines()) == 1
+    status, out, err = run(capsys, "evaluate", "digits.npz", "--dataset", "fashion-mnist", "--data-dir", digit_files,
+                           "--json")
+    assert "was trained on mnist-sample" in json.loads(out)["warning"]
+    status, out, err = run(capsys, "evaluate", "digits.npz", "--dataset", "mnist", "--data-dir", digit_files)
+    assert status == 0 and err == ""  # digits are digits
+    assert run(capsys, "evaluate", "digits.npz")[2] == ""  # its own data
+
+
+# ---------------------------------------------------------------- item 8: a run that went nowhere
+
+def test_a_run_near_chance_or_with_an_exploded_loss_says_so(capsys):
+    status, out, err = run(capsys, "train", "--dataset", "spirals", "--lr", "100", "--epochs", "3", "--no-save",
+                           "--backend", "numpy", "--json")
+    assert status == 0
+    result = json.loads(out)
+    assert any("exploded" in w and "--lr 100" in w for w in result["warnings"])
+    assert any("chance" in w and "--epochs" in w for w in result["warnings"])
+    assert [line[len("warning: "):] for line in err.strip().splitlines()] == result["warnings"]
+    status, out, err = run(capsys, "train", "--dataset", "blobs", "--no-save", "--backend", "numpy", "--json")
+    assert status == 0 and json.loads(out)["test_accuracy"] > 0.9
+    assert "warnings" not in json.loads(out) and err == ""
+
+
+# ---------------------------------------------------------------- item 9: images that cannot be a digit
+
+@pytest.fixture
+def digit_model(capsys):
+    assert run(capsys, "train", "--layers", "784,8,10", "--epochs", "1", "--augment", "0", "--quiet", "--out",
+               "digits.npz", "--backend", "numpy")[0] == 0
+    return "digits.npz"
+
+
+def _one(Image, mode, paper, ink):
+    picture = Image.new(mode, (40, 60), paper)
+    for x in range(18, 23):
+        for y in range(10, 50):
+            picture.putpixel((x, y), ink)
+    return picture
+
+
+def test_blank_tiny_and_transparent_images_are_flagged(digit_model, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("L", (40, 60), 255).save("blank.png")
+    Image.new("L", (1, 1), 0).save("dot.png")
+    Image.new("RGBA", (40, 60), (0, 0, 0, 0)).save("clear.png")
+    _one(Image, "L", 255, 0).save("one.png")
+    for name, why in (("blank.png", "blank"), ("dot.png", "1x1 pixels"), ("clear.png", "fully transparent")):
+        status, out, err = run(capsys, "predict", digit_model, name)
+        assert status == 0 and out.startswith(f"{name}: ")
+        assert err.startswith(f"warning: {name} cannot be a digit") and why in err, err
+        status, out, _ = run(capsys, "predict", digit_model, name, "--json")
+        assert why in json.loads(out)["warning"]
+    status, out, err = run(capsys, "predict", digit_model, "one.png")
+    assert status == 0 and err == ""
+
+
+def test_transparency_is_read_as_the_background():
+    Image = pytest.importorskip("PIL.Image")
+    from nnscratch.datasets.images import load_digit_image
+    _one(Image, "L", 255, 0).save("paper.png")                      # black ink on white paper
+    _one(Image, "RGBA", (0, 0, 0, 0), (0, 0, 0, 255)).save("glass.png")  # black ink on a transparent page
+    _one(Image, "RGBA", (255, 255, 255, 0), (255, 255, 255, 255)).save("white.png")  # white ink, transparent
+    paper, notes = load_digit_image("paper.png")
+    assert paper.max() > 0.9  # the stroke is there
+    for name in ("glass.png", "white.png"):
+        pixels, notes = load_digit_image(name)
+        np.testing.assert_allclose(pixels, paper, atol=0.02, err_msg=name)
+        assert any("transparent background read as" in note for note in notes)
+
+
+# ---------------------------------------------------------------- item 10: name the piece that is wrong
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["--layers", "784,abc,10"], ["--layers 784,abc,10", "'abc' is not a layer size"]),
+    (["--layers", "784,25.5,10"], ["'25.5' is not a layer size"]),
+    (["--layers", "784,dense10"], ["'784' is a size but 'dense10' is a layer"]),
+    (["--dataset", "nothere.csv"], ["nothere.csv does not exist"]),
+    (["--dataset", "npz:nothere.npz"], ["nothere.npz does not exist"]),
+    (["--model", "cnn", "--layers", "784,64,10"], ["--model cnn and --layers 784,64,10", "disagree"]),
+    (["--dataset", "xor", "--model", "cnn"], ["--model cnn needs images", "xor has 2 features"]),
+    (["--dataset", "spirals", "--augment", "1"], ["--augment 1 distorts 28x28 images", "spirals has 2 features"]),
+])
+def test_a_mistake_names_the_piece_that_is_wrong(argv, fragments, capsys):
+    line = one_line(*run(capsys, "train", *argv, "--epochs", "1", "--no-save")[::2], *fragments)
+    assert "Unknown dataset" not in line and "unknown layer '784'" not in line
+
+
+# ---------------------------------------------------------------- beyond the list: options a run would ignore
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["train", "--dataset", "spirals", "--step-size", "2"], ["--step-size applies to --schedule step", "constant"]),
+    (["train", "--dataset", "spirals", "--schedule", "cosine", "--gamma", "0.5"], ["--gamma applies to --schedule"]),
+    (["train", "--dataset", "spirals", "--min-lr", "0.001"], ["--min-lr applies to --schedule cosine"]),
+    (["train", "--model", "cnn", "--activation", "tanh"], ["--activation tanh sets the hidden layers of an MLP"]),
+    (["bench", "--model", "cnn", "--layers", "8", "--dtype", "float64"],
+     ["--layers, --dtype do not apply to --model cnn"]),
+    (["bench", "--ranks", "2", "--reference"], ["--reference does not apply to --ranks"]),
+    (["bench", "--ranks", "2", "--warmup", "3"], ["--warmup does not apply to --ranks"]),
+])
+def test_an_option_the_run_would_ignore_is_refused(argv, fragments, capsys):
+    one_line(*run(capsys, *argv, "--epochs", "1", *(["--no-save"] if argv[0] == "train" else []))[::2], *fragments)
+
+
+def test_target_on_arrays_and_classes_on_a_table_model_are_refused(tmp_path, capsys):
+    X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
+    np.savez(tmp_path / "xy.npz", X=X, y=y)
+    one_line(*run(capsys, "train", "--dataset", f"npz:{tmp_path / 'xy.npz'}", "--target", "1", "--no-save")[::2],
+             "--target picks a column of a CSV table")
+    assert run(capsys, "train", "--dataset", f"npz:{tmp_path / 'xy.npz'}", "--epochs", "1", "--out", "t.npz",
+               "--quiet", "--backend", "numpy")[0] == 0
+    np.save("row.npy", X[:1])
+    one_line(*run(capsys, "predict", "t.npz", "row.npy", "--classes", "mnist")[::2], "--classes mnist names image")
+
+
+def test_plot_refuses_options_a_history_does_not_use_and_knows_a_history_by_its_content(capsys):
+    pytest.importorskip("matplotlib")
+    assert run(capsys, "train", "--dataset", "xor", "--epochs", "2", "--no-save", "--quiet", "--history", "h.txt",
+               "--backend", "numpy")[0] == 0
+    one_line(*run(capsys, "plot", "h.txt", "--what", "confusion")[::2], "h.txt is a training history",
+             "--what")
+    status, out, _ = run(capsys, "plot", "h.txt", "--out", "curves.png")
+    assert status == 0 and os.path.getsize("curves.png") > 0
