@@ -27,6 +27,7 @@ BACKENDS = [
     ("array_api_strict", "array_api_strict"),
     ("array_api_strict:device1", "strict-device1"),
     ("torch:cpu", "torch"),
+    ("torch:cuda", "torch-cuda"),
     ("cupy", "cupy"),
 ]
 FLOAT64_FREE = ("array_api_strict:no_float64", "strict-no_float64")

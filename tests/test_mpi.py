@@ -190,10 +190,16 @@ def test_shards_cover_the_batch_once_and_differ_by_at_most_one_row(m, size):
 
 
 def test_each_rank_takes_the_gpu_of_its_local_rank():
-    assert distributed.local_device("cupy", 1) == "cupy:1"
-    assert distributed.local_device("torch:cuda", 3) == "torch:cuda:3"
+    assert distributed.local_device("cupy", 1, count=2) == "cupy:1"
+    assert distributed.local_device("torch:cuda", 3, count=4) == "torch:cuda:3"
     assert distributed.local_device("cupy:0", 1) == "cupy:0"  # a named device is kept
     assert distributed.local_device("numpy", 1) == "numpy"
+
+
+def test_more_ranks_than_gpus_share_them_in_turn():
+    assert distributed.local_device("cupy", 1, count=1) == "cupy:0"  # two ranks on a one-GPU node
+    assert distributed.local_device("torch:cuda", 3, count=2) == "torch:cuda:1"
+    assert distributed.local_device("cupy", 2, count=4) == "cupy:2"
 
 
 class TwinComm(distributed.MPIComm):

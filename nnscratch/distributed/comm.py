@@ -154,13 +154,28 @@ class MPIComm:
         return f"MPIComm(rank={self.rank}, size={self.size}, local_rank={self.local_rank}, cuda_aware={self.cuda_aware})"
 
 
-def local_device(spec: str | Backend | None, local_rank: int) -> str | Backend | None:
+def local_device(spec: str | Backend | None, local_rank: int, count: int | None = None) -> str | Backend | None:
     """The backend ``spec`` on the GPU of this local rank: ``cupy`` -> ``cupy:{r}``,
-    ``torch:cuda`` -> ``torch:cuda:{r}``; names with a device index, and CPU backends, unchanged."""
+    ``torch:cuda`` -> ``torch:cuda:{r}``, with ``r`` the local rank modulo the node's ``count``
+    GPUs (asked of the library when not given), so more ranks than GPUs share them in turn;
+    names with a device index, and CPU backends, unchanged."""
     text = str(spec or "").strip()
     if text == "cupy" or text == "torch:cuda":
-        return f"{text}:{local_rank}"
+        count = _gpu_count(text) if count is None else count
+        return f"{text}:{local_rank % count if count else local_rank}"
     return spec
+
+
+def _gpu_count(name: str) -> int:
+    """How many GPUs CuPy or PyTorch sees (0 when it cannot tell: the backend then says why)."""
+    try:
+        if name == "cupy":
+            import cupy
+            return int(cupy.cuda.runtime.getDeviceCount())
+        import torch
+        return int(torch.cuda.device_count())
+    except Exception:  # not installed, no driver: selecting the backend reports the reason
+        return 0
 
 
 def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
