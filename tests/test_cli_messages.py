@@ -290,3 +290,39 @@ def test_plot_refuses_options_a_history_does_not_use_and_knows_a_history_by_its_
              "--what")
     status, out, _ = run(capsys, "plot", "h.txt", "--out", "curves.png")
     assert status == 0 and os.path.getsize("curves.png") > 0
+
+
+def test_resume_note_says_a_stopped_run_trains_no_further(tmp_path):
+    import numpy as np
+
+    import nnscratch as nn
+    from nnscratch.cli.checks import resume_note
+    X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+
+    class StopAfterFirst(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            network.stop_training = True
+    stopper = StopAfterFirst()
+    ckpt = tmp_path / "run.ckpt"
+    nn.Network.from_sizes(3, 4, 2, seed=0).fit(X, y, epochs=5, checkpoint=str(ckpt), callbacks=[stopper])
+    note = resume_note(str(ckpt), 5)
+    assert "stopped early" in note and "trains no further" in note
+
+
+def test_export_of_a_model_with_open_image_size_asks_for_input_shape(tmp_path, capsys):
+    pytest.importorskip("ndonnx")
+    import numpy as np
+
+    import nnscratch as nn
+    from nnscratch import cli
+    net = nn.Network([nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Dense(2 * 6 * 6, 2), nn.Softmax()],
+                     seed=0)
+    X = np.random.default_rng(0).random((4, 1, 6, 6)).astype(np.float32)
+    net.fit(X, [0, 1, 0, 1], epochs=1, batch_size=2)
+    net.save(tmp_path / "m.npz")
+    assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx")]) == 2
+    assert "--input-shape 1,28,28" in capsys.readouterr().err
+    assert not (tmp_path / "m.onnx").exists()
+    assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx"), "--input-shape", "1,6,6"]) == 0
+    assert (tmp_path / "m.onnx").stat().st_size > 0

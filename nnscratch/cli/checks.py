@@ -109,15 +109,19 @@ def resume_source(args):
 
 
 def checkpoint_epochs(path):
-    """Epochs completed in the checkpoint at ``path``."""
+    """Epochs completed in the checkpoint at ``path``, and whether a callback stopped the run there."""
     from ..saving import checkpoint
     header, _ = checkpoint.load(path)
-    return int(header["epoch"]) + 1
+    return int(header["epoch"]) + 1, bool(header.get("stopped"))
 
 
 def resume_note(path, epochs):
     """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means."""
-    done = checkpoint_epochs(path)
+    done, stopped = checkpoint_epochs(path)
+    if stopped:
+        return (f"{path} was stopped early by a callback after epoch {done}: "
+                f"resuming trains no further, as the uninterrupted run would not; start a new run "
+                f"without --resume to train again")
     if done >= epochs:
         return (f"{path} already finished {done} of {epochs} epochs: nothing left to train "
                 f"(pass --epochs larger than {done} to train further)")
@@ -128,7 +132,7 @@ def interrupted(checkpoint, epoch, epochs):
     """The message for Ctrl-C during training (``epoch``: 0-based epoch running)."""
     where = f"interrupted during epoch {epoch + 1} of {epochs}"
     if checkpoint and os.path.exists(checkpoint):
-        done = checkpoint_epochs(checkpoint)
+        done, _ = checkpoint_epochs(checkpoint)
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
                 f"To continue, run the same command with --resume {checkpoint}")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "

@@ -1,5 +1,7 @@
 """``nnscratch export``: write a saved model as ONNX."""
 
+from ..errors import ConfigError
+
 
 def register(subparsers):
     """Add ``nnscratch export``."""
@@ -11,6 +13,8 @@ def register(subparsers):
     p.add_argument("model", help="model file written by nnscratch (.npz)")
     p.add_argument("output", help="ONNX file to write, e.g. model.onnx")
     p.add_argument("--force", action="store_true", help="replace the ONNX file already at OUTPUT")
+    p.add_argument("--input-shape", metavar="C,H,W", help="per-sample input shape, for a model built "
+                   "without one (its image size left open); default: the model's own")
     p.set_defaults(func=run_export)
 
 
@@ -22,8 +26,26 @@ def run_export(args):
                             inputs=[("MODEL", args.model)])
     net = Network.load(args.model, backend="numpy")
     outputs.make_folders(folders)
-    to_onnx(net, args.output)
-    shape = ", ".join(str(n or "?") for n in net.input_shape)
+    input_shape = _shape(args.input_shape)
+    if input_shape is None and None in tuple(net.input_shape or ()):
+        open_shape = ", ".join(str(n or "?") for n in net.input_shape)
+        raise ConfigError(f"{args.model} takes images of any size (per-sample shape ({open_shape})), but an "
+                          f"ONNX graph fixes it; pass the size to export for, e.g. --input-shape 1,28,28.")
+    to_onnx(net, args.output, input_shape=input_shape)
+    shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
     print(f"wrote {args.output}: input 'input' (N, {shape}) {net.backend.dtype_name}, "
           f"output 'output' (N, {net.n_outputs}); N is any batch size")
     return 0
+
+
+def _shape(text):
+    """``"1,28,28"`` -> ``(1, 28, 28)``; None stays None."""
+    if text is None:
+        return None
+    try:
+        shape = tuple(int(n) for n in text.replace("x", ",").split(","))
+    except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise ConfigError(f"--input-shape expects positive whole numbers such as 1,28,28; got {text!r}.")
+    return shape

@@ -158,7 +158,7 @@ def dataset_metadata(args, data, net):
         spec = os.path.abspath(spec)
     shape = net.input_shape or data.X_train.shape[1:]
     remembered = {"name": data.name, "spec": spec, "seed": args.seed,
-                  "input_shape": [int(n) for n in shape], "class_names": list(data.class_names)}
+                  "input_shape": [None if n is None else int(n) for n in shape], "class_names": list(data.class_names)}
     if tables.is_table(data):
         remembered.update(target=data.target_name, task=data.task,
                           test_fraction=tables.table_options(args)["test_fraction"])
