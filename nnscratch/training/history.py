@@ -11,19 +11,19 @@ class Callback:
     """
 
     def on_train_begin(self, network):
-        pass
+        """Called once when ``fit`` starts (also when it resumes from a checkpoint)."""
 
     def on_epoch_begin(self, epoch, network):
-        pass
+        """Called before each epoch; ``epoch`` counts from 0."""
 
     def on_batch_end(self, batch, network):
         """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
 
     def on_epoch_end(self, epoch, logs, network):
-        pass
+        """Called after each epoch (from 0) with ``logs``: ``{"loss": ..., "accuracy": ..., "seconds": ...}``, host floats."""
 
     def on_train_end(self, network):
-        pass
+        """Called once when ``fit`` ends (also after early stopping)."""
 
 
 class History(Callback):
