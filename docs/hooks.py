@@ -5,7 +5,8 @@
 * ``<!-- cli-reference -->`` becomes ``nnscratch --help`` and ``nnscratch COMMAND --help``
   for every command the real parser registers.
 * The pictures in ``examples/images/`` are published as ``images/NAME`` (the README shows
-  the same files), so the docs do not keep copies that could go stale.
+  the same files) and ``benchmarks/latest.png`` as ``images/bench_latest.png``, so the docs
+  keep no copies that could go stale.
 
 ``mkdocs.yml`` names this file under ``hooks:``; ``tests/test_docs.py`` uses the same
 functions.
@@ -93,10 +94,17 @@ def on_page_markdown(markdown, page, config, files):
     return expand(markdown)
 
 
+def pictures():
+    """``{published name: file}``: the examples' pictures and the latest benchmark plot."""
+    found = {f"images/{p.name}": p for p in sorted(IMAGES.iterdir()) if p.suffix in (".png", ".gif", ".svg")}
+    bench = ROOT / "benchmarks" / "latest.png"
+    if bench.exists():
+        found["images/bench_latest.png"] = bench
+    return found
+
+
 def on_files(files, config):
     from mkdocs.structure.files import File
-    for picture in sorted(IMAGES.iterdir()):
-        if picture.suffix in (".png", ".gif", ".jpg", ".svg"):
-            files.append(File(f"images/{picture.name}", str(IMAGES.parent), config["site_dir"],
-                              config["use_directory_urls"]))
+    for name, path in pictures().items():
+        files.append(File.generated(config, name, abs_src_path=str(path)))
     return files

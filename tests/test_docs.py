@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import SkipTest
 
@@ -141,7 +142,7 @@ def _run_shell(example):
     env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
     # the interpreter running the tests comes first, so `python` and `nnscratch` are this environment's
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env["PATH"] = _path()
     try:
         done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", example.parsed], cwd=example.namespace["__tmp__"],
                               env=env, capture_output=True, text=True, timeout=SHELL_TIMEOUT)
@@ -151,6 +152,12 @@ def _run_shell(example):
         raise AssertionError(f"{example.path}, line {example.line}: the block exited {done.returncode}\n"
                              f"--- block\n{example.parsed}--- stdout (end)\n{done.stdout[-3000:]}\n"
                              f"--- stderr (end)\n{done.stderr[-3000:]}")
+
+
+def _path():
+    """``$PATH`` with the running interpreter's folder first: ``python``, ``nnscratch`` and
+    ``mpiexec`` (the mpich wheel's) are this environment's."""
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def _page_folder(tmp_path):
@@ -168,18 +175,23 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     folder = _page_folder(tmp_path)
     monkeypatch.chdir(folder)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    document.namespace.update(__tmp__=str(folder), __name__="__docs__")
+    # what a skip condition may ask: <!-- skip: next if(not available("torch"), reason="...") -->
+    document.namespace.update(__tmp__=str(folder), __name__="__docs__", on_path=lambda name: shutil.which(name, path=_path()),
+                              available=lambda *names: all(importlib.util.find_spec(n) for n in names))
     before = set(os.listdir(ROOT))
-    ran, skipped = 0, []
+    ran, skipped = [], []
     for example in document.examples():
+        start = time.perf_counter()
         try:
             example.evaluate()  # a code block, or a skip directive (parsed as a tuple)
         except SkipTest as reason:
-            skipped.append(f"line {example.line}: {reason}")
+            skipped.append(f"line {example.line}: skipped: {reason}")
         else:
-            ran += isinstance(example.parsed, str)
+            if isinstance(example.parsed, str):
+                ran.append(f"line {example.line}: ran in {time.perf_counter() - start:.1f} s")
     assert set(os.listdir(ROOT)) == before, "a block wrote into the repository"
-    print(f"{page.name}: {ran} blocks ran, {len(skipped)} skipped" + "".join(f"\n  {s}" for s in skipped))
+    print(f"\n{page.relative_to(ROOT)}: {len(ran)} blocks ran, {len(skipped)} skipped"
+          + "".join(f"\n  {s}" for s in ran + skipped))
 
 
 # -- the site -----------------------------------------------------------------------------------
