@@ -12,6 +12,7 @@
 The sybil and mkdocs tests need the ``docs`` extra (``pip install -e ".[docs]"``) and skip
 cleanly without it; CI installs it (ci/test.sh).
 """
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -32,7 +33,7 @@ PAGE_IDS = [p.relative_to(ROOT).as_posix() for p in PAGES]
 REFERENCED = ("nnscratch", "nnscratch.datasets", "nnscratch.sklearn", "nnscratch.distributed",
               "nnscratch.testing", "nnscratch.errors")
 RUN = {"python", "bash"}                           # executed
-SHOWN = {"text", "toml", "yaml", "json", "csv", ""}  # shown only (output, configuration)
+SHOWN = {"text", "toml", "yaml", "json", "csv"}  # shown only (output, configuration)
 # Options the docs describe that land with another issue's change (the command line's,
 # issue 21); once the parser has them this set may be emptied.
 PENDING_OPTIONS = {"train": {"--target", "--task", "--test-fraction"}}
@@ -217,6 +218,7 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
 
 # -- the command lines the docs show exist ----------------------------------------------------
 
+@functools.lru_cache(maxsize=None)
 def _hooks():
     """docs/hooks.py, the module mkdocs runs (it lists the commands and quotes the code)."""
     spec = importlib.util.spec_from_file_location("nnscratch_docs_hooks", ROOT / "docs" / "hooks.py")
@@ -225,6 +227,7 @@ def _hooks():
     return module
 
 
+@functools.lru_cache(maxsize=None)
 def _parser_options():
     """``{command: {--option, ...}}`` of the real parser."""
     _, subs = _hooks().commands()
@@ -233,7 +236,7 @@ def _parser_options():
 
 def _mentions(text):
     """``(line, command, options)`` of every ``nnscratch COMMAND ...`` in a code block or inline code."""
-    code = [(line + i, row) for line, info, body in fences(text) if info.split()[:1] in (["bash"], [])
+    code = [(line + i, row) for line, info, body in fences(text) if info == "bash"
             for i, row in enumerate(body.split("\n"), 1)]
     code += [(text[:m.start()].count("\n") + 1, m.group(1)) for m in re.finditer(r"`([^`\n]*nnscratch [^`\n]*)`", text)]
     for line, row in code:
