@@ -122,6 +122,10 @@ def test_blocks_are_run_or_plainly_shown(page):
         assert language in RUN | SHOWN, f"{page.name}:{line}: block language {info!r}; use one of {sorted(RUN | SHOWN)}"
         if language in RUN:
             assert info == language, f"{page.name}:{line}: an executed block takes no options ({info!r})"
+    skipped_lines = {text[:m.end()].count("\n") + 2 for m in SKIP.finditer(text) if m.group("action") == "next"}
+    for line, info, body in fences(text):
+        if info == "bash" and re.search(r"\bpip install\b", body):
+            assert line in skipped_lines, f"{page.name}:{line}: a block that installs packages must be skipped"
     for m in SKIP.finditer(text):
         line = text[:m.start()].count("\n") + 1
         assert m.group("action") in ("next", "start", "end"), f"{page.name}:{line}: skip: {m.group('action')}?"
