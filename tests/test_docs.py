@@ -181,7 +181,8 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(folder)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     # what a skip condition may ask: <!-- skip: next if(not available("torch"), reason="...") -->
-    document.namespace.update(__tmp__=str(folder), __name__="__docs__", on_path=lambda name: shutil.which(name, path=_path()),
+    document.namespace.update(__tmp__=str(folder), __name__="__docs__",
+                              on_path=lambda name: shutil.which(name, path=_path()),
                               available=lambda *names: all(importlib.util.find_spec(n) for n in names))
     before = set(os.listdir(ROOT))
     ran, skipped = [], []

@@ -20,7 +20,8 @@ class Callback:
         """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
 
     def on_epoch_end(self, epoch, logs, network):
-        """Called after each epoch (from 0) with ``logs``: ``{"loss": ..., "accuracy": ..., "seconds": ...}``, host floats."""
+        """Called after each epoch (from 0) with ``logs``, host floats:
+        ``{"loss": ..., "accuracy": ..., "seconds": ...}``."""
 
     def on_train_end(self, network):
         """Called once when ``fit`` ends (also after early stopping)."""
