@@ -2,6 +2,8 @@
 
 * ``<!-- source: nnscratch.layers.dense.Dense.backward -->`` on a line of its own
   becomes a code block with that object's current source and where it lives.
+* ``<!-- skip: next "reason" -->`` (a block the docs tests do not run) becomes a small note
+  saying so, so a reader knows which blocks need a GPU or minutes of training.
 * ``<!-- cli-reference -->`` becomes ``nnscratch --help`` and ``nnscratch COMMAND --help``
   for every command the real parser registers.
 * The pictures in ``examples/images/`` are published as ``images/NAME`` (the README shows
@@ -13,6 +15,7 @@ functions.
 """
 
 import contextlib
+import html
 import importlib
 import inspect
 import os
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "examples" / "images"
 SOURCE = re.compile(r"^<!-- source: (?P<name>[\w.]+) -->[ \t]*$", re.MULTILINE)
 CLI = re.compile(r"^<!-- cli-reference -->[ \t]*$", re.MULTILINE)
+SKIP = re.compile(r'^<!-- skip: next (?:"(?P<plain>[^"]*)"|if\(.*reason="(?P<when>[^"]*)"\)) -->[ \t]*$', re.MULTILINE)
 HELP_WIDTH = "88"
 
 
@@ -84,9 +88,17 @@ def _columns(width):
             os.environ["COLUMNS"] = old
 
 
+def skip_note(match):
+    """A visible note for a block the docs tests skip, with their reason (``tests/test_docs.py``)."""
+    reason = html.escape(match.group("plain") or match.group("when"))
+    when = " where it is missing" if match.group("when") else ""
+    return f'<p class="skip-note">Not run when the docs are tested{when}: {reason}.</p>'
+
+
 def expand(markdown):
-    """The page with every ``source:`` and ``cli-reference`` marker replaced."""
+    """The page with every ``source:``, ``cli-reference`` and ``skip:`` marker replaced."""
     markdown = SOURCE.sub(lambda m: source_block(m.group("name")), markdown)
+    markdown = SKIP.sub(skip_note, markdown)
     return CLI.sub(lambda m: cli_reference(), markdown)
 
 
