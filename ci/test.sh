@@ -17,5 +17,10 @@ python -m pip install --quiet --disable-pip-version-check "torch==2.13.0"
 # the README's test command (both optional, both skipped cleanly without them).
 python -m pip install --quiet --disable-pip-version-check "mpi4py>=4" "mpich>=4"
 
+# The docs extra (mkdocs, Material, mkdocstrings, sybil), so tests/test_docs.py runs every
+# code block of README.md and docs/ and builds the site with `mkdocs build --strict`
+# instead of skipping (the README's user commands do not need it).
+python -m pip install --quiet --disable-pip-version-check -e ".[docs]"
+
 # The README's test command, exactly:
 pip install -e ".[test]" && pytest

@@ -17,6 +17,7 @@ from .._typing import PathLike
 TEST_FRACTION = 0.2  # held out as the test split of data that come without one
 NAMES = ("mnist-sample", "mnist", "fashion-mnist", "csv:PATH", "npz:PATH", "npy:X.npy,y.npy", "xor", "spirals",
          "moons", "blobs")
+"""The data set names :func:`load_dataset` and ``nnscratch train --dataset`` accept (``PATH``: a file of yours)."""
 GENERATED = {
     "spirals": lambda seed: synthetic.spirals(375, 3, seed=seed),
     "moons": lambda seed: synthetic.moons(1250, noise=0.2, seed=seed),

@@ -102,12 +102,18 @@ class Layer:
         return self.xp or array_namespace(x)
 
     def forward(self, x: Array, training: bool = False) -> Array:
+        """The layer's output for a batch ``x``; with ``training=True`` also cache what
+        :meth:`backward` needs (and use batch statistics, dropout masks)."""
         raise NotImplementedError
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
+        """Given ``dy = dL/d(output)``, set each parameter's ``grad`` to ``dL/dw`` and return
+        ``dL/dx`` (or None when ``need_input_grad`` is False). Raises RuntimeError before a
+        ``forward(x, training=True)``."""
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:
+        """A JSON-able dict that rebuilds the layer (``{"type": name, **arguments}``), saved with the model."""
         return {"type": type(self).__name__}
 
     def __repr__(self):

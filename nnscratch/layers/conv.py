@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class Conv2D(Layer):
     """``z[n, o] = b[o] + sum_c W[o, c] (*) x[n, c]`` (cross-correlation), with stride and zero padding.
 
+    ``W`` is ``(out_channels, in_channels, kh, kw)``, ``b`` is ``(out_channels,)``.
+
     Parameters
     ----------
     in_channels, out_channels : int
@@ -37,8 +39,6 @@ class Conv2D(Layer):
         kernel puts the extra row/column at the bottom/right, as PyTorch does).
     init : initializer, optional
         Default He normal over ``fan_in = in_channels * kh * kw``.
-
-    ``W`` is ``(out_channels, in_channels, kh, kw)``, ``b`` is ``(out_channels,)``.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],

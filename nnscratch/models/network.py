@@ -64,6 +64,8 @@ class Network:
         JSON-able facts about the model (dataset name, class names, ...),
         saved with it and restored by :meth:`load`.
 
+    Notes
+    -----
     A layer object belongs to one network and appears in it once (it keeps its
     own weights and cached inputs): a repeated or already-used layer is a
     ConfigError. Copy a whole network with :meth:`to`.

@@ -24,19 +24,20 @@ class Callback:
     """
 
     def on_train_begin(self, network: Network) -> None:
-        pass
+        """Called once when ``fit`` starts (also when it resumes from a checkpoint)."""
 
     def on_epoch_begin(self, epoch: int, network: Network) -> None:
-        pass
+        """Called before each epoch; ``epoch`` counts from 0."""
 
     def on_batch_end(self, batch: int, network: Network) -> None:
         """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        pass
+        """Called after each epoch (from 0) with ``logs``, host floats:
+        ``{"loss": ..., "accuracy": ..., "seconds": ...}``."""
 
     def on_train_end(self, network: Network) -> None:
-        pass
+        """Called once when ``fit`` ends (also after early stopping)."""
 
 
 class History(Callback):
