@@ -326,3 +326,11 @@ def test_export_of_a_model_with_open_image_size_asks_for_input_shape(tmp_path, c
     assert not (tmp_path / "m.onnx").exists()
     assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx"), "--input-shape", "1,6,6"]) == 0
     assert (tmp_path / "m.onnx").stat().st_size > 0
+
+
+def test_output_piped_into_head_ends_quietly():
+    import subprocess
+    import sys
+    done = subprocess.run(f"{sys.executable} -m nnscratch info | head -1", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.startswith("nnscratch ") and done.stderr == "", done.stderr

@@ -34,9 +34,6 @@ REFERENCED = ("nnscratch", "nnscratch.datasets", "nnscratch.sklearn", "nnscratch
               "nnscratch.testing", "nnscratch.errors")
 RUN = {"python", "bash"}                           # executed
 SHOWN = {"text", "toml", "yaml", "json", "csv"}  # shown only (output, configuration)
-# Options the docs describe that land with another issue's change (the command line's,
-# issue 21); once the parser has them this set may be emptied.
-PENDING_OPTIONS = {"train": {"--target", "--task", "--test-fraction"}}
 SHELL_TIMEOUT = 600
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)(?P<info>[^\n`]*)$", re.MULTILINE)
 SKIP = re.compile(r"<!--\s*skip:\s*(?P<action>\w+)(?P<reason>[^>]*?)\s*-->")
@@ -260,6 +257,6 @@ def test_documented_commands_and_options_exist(page):
             wrong.append(f"line {line}: nnscratch {command} (commands: {', '.join(options)})")
             continue
         for option in given:
-            if option not in options[command] and option not in PENDING_OPTIONS.get(command, ()):
+            if option not in options[command]:
                 wrong.append(f"line {line}: nnscratch {command} {option}")
     assert not wrong, f"{page.name} mentions what the command line does not accept:\n  " + "\n  ".join(wrong)

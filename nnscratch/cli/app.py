@@ -21,6 +21,7 @@ one plain ``warning: ...`` line each, once.
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 import warnings
 
@@ -70,6 +71,9 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("nnscratch: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        return 0
     except (UsageError, *USER_ERRORS) as exc:
         if debug:
             raise
