@@ -25,6 +25,7 @@ from nnscratch import EarlyStopping, Network, ReduceLROnPlateau
 from nnscratch.errors import ConfigError, DataError, ShapeError
 from nnscratch.models.spec import describe, layers_from_spec
 from nnscratch.optim.schedules import Cosine
+from test_checkpoint import _Kill as Kill  # noqa: E402  (stops the process as a SIGKILL would)
 
 N, BATCH = 12, 5  # 3 steps per epoch, the last one shorter (2 rows)
 
@@ -144,20 +145,6 @@ def test_fit_on_every_backend_trains_the_numpy_model(name, backend):
 
 
 # ---------------------------------------------------------------- kill + resume
-class Kill(nn.Callback):
-    """Stops the process as a SIGKILL would, at the start of epoch ``at`` (after the checkpoint of
-    the epoch before it), or at the very end (``at=None``: after the last checkpoint)."""
-
-    def __init__(self, at):
-        self.at = at
-
-    def on_epoch_begin(self, epoch, network):
-        if epoch == self.at:
-            raise KeyboardInterrupt
-
-    def on_train_end(self, network):
-        if self.at is None:
-            raise KeyboardInterrupt
 
 
 def callbacks(stop_early):
