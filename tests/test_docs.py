@@ -242,7 +242,7 @@ def _mentions(text):
             for i, row in enumerate(body.split("\n"), 1)]
     code += [(text[:m.start()].count("\n") + 1, m.group(1)) for m in re.finditer(r"`([^`\n]*nnscratch [^`\n]*)`", text)]
     for line, row in code:
-        if "import nnscratch" in row:
+        if "import nnscratch" in row or row.lstrip().startswith("from nnscratch"):  # Python in a heredoc
             continue
         for m in re.finditer(r"(?:^|\s)nnscratch ([a-z]+)([^#|;&`]*)", row):
             yield line, m.group(1), re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
