@@ -65,7 +65,7 @@ def test_train_csv_with_target_end_to_end(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["--target", "label"], "mnist-sample comes with its own labels"),
-    (["--dataset", "spirals", "--task", "regression"], "--task choose the target of a table"),
+    (["--dataset", "spirals", "--task", "regression"], "--task: spirals has its own labels"),
     (["--dataset", "xor", "--test-fraction", "0.5"], "xor comes with its own labels and test split"),
     (["--dataset", "spirals", "--data-dir", "."], "--data-dir . says where the mnist"),
 ])

@@ -200,3 +200,11 @@ def test_pooling_before_relu_trains_exactly_as_relu_before_pooling():
 
     for a, b in zip(trained(ReLU(), MaxPool2D(2)), trained(MaxPool2D(2), ReLU())):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_output_size_that_depends_on_an_open_image_size_is_one_clear_error():
+    net = Network([Conv2D(1, 4, 3, padding=1), ReLU(), MaxPool2D(2), Conv2D(4, 10, 1), AvgPool2D(14), Flatten(),
+                   Softmax()], input_shape=(1, None, None), seed=0)
+    X = np.random.default_rng(0).random((8, 1, 28, 28)).astype(np.float32)
+    with pytest.raises(ShapeError, match=r"number of outputs depends on the input size.*input_shape=\(1, 28, 28\)"):
+        net.fit(X, np.arange(8) % 10, epochs=1, batch_size=4)

@@ -58,12 +58,13 @@ def load_data(args):
     given = [flag for flag, key in (("--target", "target"), ("--task", "task")) if getattr(args, key, None) is not None]
     if name in BUILTIN and (given or getattr(args, "test_fraction", None) is not None):
         flags = " and ".join(given + (["--test-fraction"] if getattr(args, "test_fraction", None) is not None else []))
-        raise ConfigError(f"{flags}: {name} comes with its own labels and test split; {flags} apply to tables "
-                          "(csv:PATH, npz:PATH, npy:X.npy,y.npy) and --test-fraction also to spirals, moons, blobs.")
+        raise ConfigError(f"{flags}: {name} comes with its own labels and test split. These options are for "
+                          "tables (csv:PATH, npz:PATH, npy:X.npy,y.npy); --test-fraction also works for spirals, "
+                          f"moons and blobs. Drop {flags}.")
     data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
     if given and not is_table(data):
-        raise ConfigError(f"{' and '.join(given)} choose the target of a table; {name} has its own labels: drop "
-                          f"{' and '.join(given)}.")
+        raise ConfigError(f"{' and '.join(given)}: {name} has its own labels (these options pick a table's "
+                          f"target); drop {' and '.join(given)}.")
     if getattr(args, "target", None) is not None and file_kind(name)[0] in ("npz", "npy"):
         raise ConfigError(f"--target picks a column of a CSV table; {name} holds X and y arrays: drop --target.")
     if (is_table(data) and getattr(args, "test_fraction", None) is not None

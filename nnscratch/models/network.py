@@ -176,7 +176,14 @@ class Network:
 
     @property
     def n_outputs(self) -> int:
-        return self.output_shape[-1]
+        """Outputs per sample (the last axis of :attr:`output_shape`)."""
+        n = self.output_shape[-1]
+        if n is None:
+            raise ShapeError(f"The network's number of outputs depends on the input size, which is open "
+                             f"(input_shape {tuple(self.input_shape)}, output {tuple(self.output_shape)}): a "
+                             f"classifier needs a fixed count. Pass input_shape=(1, 28, 28) (the size of your "
+                             f"images), or end with layers whose size does not depend on it.")
+        return n
 
     def shape_after(self, input_shape: Shape, error: type[Exception] = ShapeError) -> Shape:
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
