@@ -334,3 +334,18 @@ def test_output_piped_into_head_ends_quietly():
     done = subprocess.run(f"{sys.executable} -m nnscratch info | head -1", shell=True, capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.startswith("nnscratch ") and done.stderr == "", done.stderr
+
+
+def test_predict_on_a_text_file_without_numbers_is_one_line_in_our_words(tmp_path, capsys):
+    import numpy as np
+
+    import nnscratch as nn
+    from nnscratch import cli
+    nn.Network.from_sizes(4, 3, 2, seed=0).save(tmp_path / "m.npz")
+    (tmp_path / "notes.txt").write_text("hello\n")
+    assert cli.main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "notes.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no rows of numbers" in err and "loadtxt" not in err
+    np.savetxt(tmp_path / "short.csv", [[1.0, 2.0]], delimiter=",")
+    assert cli.main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "short.csv")]) == 2
+    assert "give 4 values per sample" in capsys.readouterr().err

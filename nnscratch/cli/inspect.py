@@ -3,6 +3,7 @@
 import json
 import pathlib
 import sys
+import warnings
 
 import numpy as np
 
@@ -200,8 +201,8 @@ def as_rows(path, X, n_inputs, notes):
     except (TypeError, ValueError):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers.") from None
     if X.size % n_inputs or X.size == 0:
-        raise ShapeError(f"{path}: {X.shape} values do not make rows of {n_inputs} inputs "
-                         "(the model's input size).")
+        raise ShapeError(f"{path}: {X.size} values (shape {X.shape}) do not make rows of {n_inputs} inputs, "
+                         f"the model's input size; give {n_inputs} values per sample.")
     if not np.all(np.isfinite(X)):
         raise DataFormatError(f"{path}: holds NaN or infinite values; every input must be a finite number.")
     X = X.reshape(-1, n_inputs)
@@ -214,11 +215,24 @@ def read_csv_rows(path, n_inputs):
     from ..errors import DataFormatError
     with open(path, encoding="utf-8") as f:
         first = f.readline().split(",")[0].strip()
-    skip = 0 if first.lstrip("-").replace(".", "", 1).isdigit() else 1
+    skip = 0 if _is_number(first) else 1  # a header line names its columns
     try:
-        X = np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float32, ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numpy's "input contained no data": said below in our words
+            X = np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float32, ndmin=2)
     except ValueError as exc:
         raise DataFormatError(f"{path}: not a CSV of numbers ({exc}).") from None
+    if X.size == 0:
+        raise DataFormatError(f"{path}: no rows of numbers (a header line alone, or empty); give one row of "
+                              f"{n_inputs} comma-separated inputs per sample.")
     if X.shape[1] == n_inputs + 1:
         X = X[:, 1:]
     return X
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -70,7 +70,7 @@ class History(Callback):
         first, rest = self.params.get("first_epoch_seconds"), self.params.get("steady_epoch_seconds")
         if first is None:
             return None
-        line = f"first epoch {first:.2f} s (includes start-up: kernel compilation, cuBLAS, first allocations)"
+        line = f"first epoch {first:.2f} s (includes start-up: first allocations; on a GPU also kernel compilation)"
         if rest:
             line += f", then {statistics.median(rest):.2f} s per epoch (median of {len(rest)})"
         return line
