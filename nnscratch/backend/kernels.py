@@ -29,6 +29,8 @@ class Kernels:
     write into ``out`` (a gradient's slot of the parameter buffer) where the
     library has ``out=`` (NumPy, CuPy, PyTorch), and otherwise return a new
     array that the caller copies in; ``out=None`` always returns a new array.
+    ``matmul_to(a, b, out)`` and ``sum_to(a, axis, out)`` always leave the result
+    in ``out`` (copying it in where the library has no ``out=``).
     ``axpy(alpha, x, y)`` does ``y += alpha * x`` in place and returns ``y``
     (PyTorch: one ``add_``; NumPy/CuPy: through a reused scratch array, no
     temporary per call). Same numbers either way.
@@ -54,6 +56,22 @@ class Kernels:
         if out is None or self._sum is None:
             return self.xp.sum(a, axis=0)
         return self._sum(a, **{self._axis: 0}, out=out)
+
+    def matmul_to(self, a, b, out):
+        """``out[...] = a @ b``, with no temporary where the library has ``out=``."""
+        if self._matmul is None:
+            out[...] = a @ b
+        else:
+            self._matmul(a, b, out=out)
+        return out
+
+    def sum_to(self, a, axis, out):
+        """``out[...] = sum(a, axis=axis)``, with no temporary where the library has ``out=``."""
+        if self._sum is None:
+            out[...] = self.xp.sum(a, axis=axis)
+        else:
+            self._sum(a, **{self._axis: axis}, out=out)
+        return out
 
     def axpy(self, alpha, x, y):
         if self._torch:

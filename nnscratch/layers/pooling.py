@@ -2,15 +2,15 @@
 
 A window reduction is an elementwise reduction over the ``kh*kw`` strided
 views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
-through the adjoint (interleaving by reshape when windows tile the image;
-otherwise each view's share is added into its slice of a zero image,
-:func:`~nnscratch.layers.windows.unwindows`). Rows and columns
+through the adjoint: each view's share assigned (windows that tile the image)
+or added (overlapping windows) into its slice of a zero image,
+:func:`~nnscratch.layers.windows.unwindows`. Rows and columns
 past the last whole window are dropped, as PyTorch does (floor mode).
 """
 
 from ..errors import ShapeError
 from .base import Layer
-from .windows import out_size, pad2d, pair, unwindows
+from .windows import out_size, pair, unwindows, zeros
 
 
 class _Pool2D(Layer):
@@ -46,16 +46,13 @@ class _Pool2D(Layer):
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
 
     def _back(self, parts, xp):
-        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into an image.
-        Tiling windows (stride == kernel) interleave by stack and reshape; others are added into
-        their slices of a zero image."""
-        (kh, kw), (h, w) = self.kernel_size, self._size
-        if self.kernel_size != self.stride:
-            return unwindows(parts, self.kernel_size, self.stride, self._size, xp)
-        n, c, oh, ow = parts[0].shape
-        rows = [xp.reshape(xp.stack(parts[i * kw:(i + 1) * kw], axis=4), (n, c, oh, ow * kw)) for i in range(kh)]
-        image = xp.reshape(xp.stack(rows, axis=3), (n, c, oh * kh, ow * kw))
-        return pad2d(image, 0, h - oh * kh, 0, w - ow * kw, xp)
+        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into a zero image,
+        each into its strided slice (assigned where windows tile, added where they overlap). The image
+        is channel-major, ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is,
+        so the Conv2D before it reads it without a transpose."""
+        n, c = parts[0].shape[:2]
+        image = xp.permute_dims(zeros(parts[0], (c, n, *self._size), xp), (1, 0, 2, 3))
+        return unwindows(image, parts, self.kernel_size, self.stride, xp)
 
     def get_config(self):
         return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
