@@ -45,14 +45,15 @@ class _Pool2D(Layer):
         self._size = (h, w)
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
 
-    def _back(self, parts, xp):
-        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into a zero image,
-        each into its strided slice (assigned where windows tile, added where they overlap). The image
-        is channel-major, ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is,
+    def _back(self, parts, dy, xp):
+        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` (each shaped as ``dy``;
+        an iterable, each written as soon as it is made) back into a zero image, each into its
+        strided slice (assigned where windows tile, added where they overlap). The image is
+        channel-major, ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is,
         so the Conv2D before it reads it without a transpose."""
-        n, c = parts[0].shape[:2]
-        image = xp.permute_dims(zeros(parts[0], (c, n, *self._size), xp), (1, 0, 2, 3))
-        return unwindows(image, parts, self.kernel_size, self.stride, xp)
+        n, c = dy.shape[:2]
+        image = xp.permute_dims(zeros(dy, (c, n, *self._size), xp), (1, 0, 2, 3))
+        return unwindows(image, parts, self.kernel_size, self.stride, xp, dy.shape[2:])
 
     def get_config(self):
         return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
@@ -79,18 +80,19 @@ class MaxPool2D(_Pool2D):
     def backward(self, dy, need_input_grad=True):
         """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
-        return self._back(self._route(self._slices(x), y, dy, xp), xp)
+        return self._back(self._route(self._slices(x), y, dy, xp), dy, xp)
 
     @staticmethod
     def _route(candidates, y, dy, xp):
         """``dy`` where each candidate is the first one equal to the maximum ``y``, else 0: what is
-        not yet routed passes on to the next candidate (the last one takes the rest), 3 operations each."""
-        parts, rest = [], dy
+        not yet routed passes on to the next candidate (the last one takes the rest), 4 operations
+        each. A generator: each piece is written into the image before the next is made."""
+        rest = dy
         for value in candidates[:-1]:
             part = rest * xp.astype(value == y, dy.dtype)
-            parts.append(part)
+            yield part
             rest = rest - part
-        return parts + [rest]
+        yield rest
 
 
 class AvgPool2D(_Pool2D):
@@ -109,4 +111,4 @@ class AvgPool2D(_Pool2D):
         """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]
-        return self._back([dy * (1.0 / k)] * k, self._xp(dy))
+        return self._back([dy * (1.0 / k)] * k, dy, self._xp(dy))

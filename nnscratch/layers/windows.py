@@ -108,14 +108,15 @@ def col2im(cols, kernel, stride, pads, size, grid, xp):
     return xp.reshape(image, (c, -1, height, width))[:, :, top:top + h, left:left + w]
 
 
-def unwindows(image, parts, kernel, stride, xp):
-    """col2im for strided windows: ``parts[i*kw + j] (A, B, oh, ow)``, entry ``[.., a, b]``
+def unwindows(image, parts, kernel, stride, xp, grid=None):
+    """col2im for strided windows: ``parts[i*kw + j] (A, B, oh, ow)`` (``grid = (oh, ow)``, or
+    read from the first part; ``parts`` may be a generator), entry ``[.., a, b]``
     belonging to pixel ``(sh*a + i, sw*b + j)``, summed into ``image`` (``(A, B, H, W)``
     zeros), which is returned. Each offset's windows are one strided slice, which never
     overlaps itself, so ``+=`` on it is exact (no scatter-add needed); where windows do not
     overlap at all (stride >= kernel) each slice is assigned instead (no read of ``image``)."""
     (kh, kw), (sh, sw) = kernel, stride
-    oh, ow = parts[0].shape[2:]
+    oh, ow = grid or parts[0].shape[2:]
     tiles = sh >= kh and sw >= kw
     for k, part in enumerate(parts):
         i, j = divmod(k, kw)
