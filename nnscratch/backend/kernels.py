@@ -31,9 +31,11 @@ class Kernels:
     array that the caller copies in; ``out=None`` always returns a new array.
     ``matmul_to(a, b, out)`` and ``sum_to(a, axis, out)`` always leave the result
     in ``out`` (copying it in where the library has no ``out=``).
-    ``axpy(alpha, x, y)`` does ``y += alpha * x`` in place and returns ``y``
-    (PyTorch: one ``add_``; NumPy/CuPy: through a reused scratch array, no
-    temporary per call). Same numbers either way.
+    ``axpy(alpha, x, y)`` does ``y += alpha * x`` in place and returns ``y``:
+    PyTorch one ``add_``; NumPy the BLAS ``?axpy`` it is linked with (one pass
+    over the arrays, as ``add_``), else, like CuPy, a multiply into a reused
+    scratch array and an in-place add. Same numbers either way, up to the
+    rounding of one fused multiply-add.
     """
 
     def __init__(self, backend):
@@ -44,8 +46,12 @@ class Kernels:
             self._axis = "dim" if backend.name == "torch" else "axis"
         else:
             self._matmul = self._sum = None
+        if backend.name == "numpy":  # the ufunc's own reduce: sum() without its Python wrapper
+            self._sum = lambda a, axis, out: lib.add.reduce(a, axis=axis, out=out)
         self._torch = backend.name == "torch"
         self._inplace = backend.name in ("numpy", "cupy")
+        self._blas = _blas_axpy(backend.dtype_name) if backend.name == "numpy" else None
+        self._pointers = (None, None, None)
 
     def matmul_into(self, a, b, out=None):
         if out is None or self._matmul is None:
@@ -79,9 +85,59 @@ class Kernels:
         if not self._inplace:
             y += alpha * x  # rebinds for arrays without in-place operators
             return y
+        if self._blas is not None:
+            addresses = self._addresses(x, y)
+            if addresses is not None:
+                self._blas(x.size, alpha, *addresses)
+                return y
         key = (tuple(x.shape), x.dtype)
         scratch = self._scratch.get(key)
         if scratch is None:
             scratch = self._scratch[key] = self._lib.empty_like(x)
         self._lib.multiply(x, alpha, out=scratch)
         return self._lib.add(y, scratch, out=y)
+
+    def _addresses(self, x, y):
+        """Data addresses of ``x`` and ``y`` for the BLAS (None unless both are contiguous 1-D arrays
+        of one dtype and size), kept for the last pair: the same buffers every step."""
+        last_x, last_y, addresses = self._pointers
+        if x is not last_x or y is not last_y:
+            fits = x.ndim == y.ndim == 1 and x.flags.c_contiguous and y.flags.c_contiguous \
+                and x.dtype == y.dtype and x.size == y.size
+            addresses = (x.ctypes.data, y.ctypes.data) if fits else None
+            self._pointers = (x, y, addresses)
+        return addresses
+
+
+_AXPY = {}  # dtype name -> BLAS ?axpy as a Python callable (n, alpha, x address, y address), or None
+
+
+def _blas_axpy(dtype_name):
+    """``f(n, alpha, x_address, y_address)``: ``y += alpha * x`` by the ?axpy of the BLAS NumPy
+    loaded (found through threadpoolctl), or None where it cannot be found."""
+    if dtype_name not in _AXPY:
+        _AXPY[dtype_name] = _find_axpy(dtype_name)
+    return _AXPY[dtype_name]
+
+
+def _find_axpy(dtype_name):
+    import ctypes
+
+    from .threads import blas_info
+    letter = {"float32": "s", "float64": "d"}.get(dtype_name)
+    try:
+        info = blas_info() if letter else None
+        library = ctypes.CDLL(info["filepath"]) if info else None
+    except (OSError, KeyError, TypeError):
+        return None
+    if library is None:
+        return None
+    real = ctypes.c_float if letter == "s" else ctypes.c_double
+    for prefix in ("scipy_", ""):  # NumPy's wheels: scipy-openblas (ILP64, suffix 64_); else plain CBLAS
+        for suffix, integer in (("64_", ctypes.c_int64), ("", ctypes.c_int)):
+            function = getattr(library, f"{prefix}cblas_{letter}axpy{suffix}", None)
+            if function is not None:
+                function.restype = None
+                function.argtypes = [integer, real, ctypes.c_void_p, integer, ctypes.c_void_p, integer]
+                return lambda n, alpha, x, y, f=function: f(n, alpha, x, 1, y, 1)
+    return None

@@ -62,6 +62,7 @@ class Optimizer:
         self.t = 0
         self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
         self._owner = None    # the holders ``state`` and ``t`` belong to
+        self._given = None    # the object the last step() received, whose holders are ``_owner``
         self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
 
     @property
@@ -77,8 +78,12 @@ class Optimizer:
         list of Parameters (one update each). Other parameters than the last
         call's start afresh (see the module docstring).
         """
-        holders = [params] if hasattr(params, "split") else list(params)
-        self._claim(holders)
+        if params is self._given:  # the same buffer or tuple as the last step (the training loop's own)
+            holders = self._owner
+        else:
+            holders = [params] if hasattr(params, "split") else list(params)
+            self._claim(holders)
+            self._given = None if isinstance(params, list) else params  # a list may change in place
         lr = self.current_lr
         self.t += 1
         for h in holders:
@@ -129,7 +134,7 @@ class Optimizer:
         move = asarray or (lambda a: a)
         self.t = int(state["t"])
         self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
-        self.state, self._owner = {}, None
+        self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))
 
     def __repr__(self):
