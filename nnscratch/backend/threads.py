@@ -100,8 +100,7 @@ def choose(environ=None, cores=None, idle=None):
     if local > 1:
         return share, f"{local} processes share this node's {cores} cores"
     if idle is not None and idle < cores - 0.5:
-        busy = cores - max(1, int(idle + 0.5))
-        return max(1, int(idle + 0.5)), f"{busy} of {cores} cores busy with other work at start"
+        return max(1, int(idle + 0.5)), f"{max(idle, 0.0):.1f} of {cores} cores idle at start"
     return cores, f"{cores} cores"
 
 

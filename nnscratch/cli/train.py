@@ -220,6 +220,7 @@ def fit_options(args, cfg, val, callbacks):
 
 def run(args):
     from .. import distributed
+    from ..backend import threads
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
         distributed.command_line_rank(args, comm)
@@ -229,6 +230,7 @@ def run(args):
         checks.check_out(args.out, args.force)
     checks.check_viz(args)
     net = build_network(args, cfg)
+    blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
     net.metadata.update(metadata)
     net.metadata["dataset"] = dataset_metadata(args, data, net)
     X, y, val = split(args, data, cfg["validation"])
@@ -243,7 +245,7 @@ def run(args):
     for note in checks.small_data_notes(data, len(X), len(val[0]) if val else 0, cfg["validation"]):
         print(f"note: {note}", file=sys.stderr)
     if show:
-        print(describe(args, data, net, cfg, len(X), val), flush=True)
+        print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(data, options)
     if options.get("resume") and show:
         print(checks.resume_note(options["resume"], cfg["epochs"]), flush=True)
