@@ -3,9 +3,17 @@
 The math is one array-API code path; this module is where it reaches past the
 standard for speed, in one place: ``row_taker`` (a row gather without
 array-api-compat's index fix-ups) and :class:`Kernels` (``out=`` matrix products
-and sums into a gradient's slot, an in-place axpy). Each has an array-API
-fallback that gives the same numbers.
+and sums into a gradient's slot, an in-place axpy, and on NumPy the convolution's
+copies and elementwise work split over threads). Each has an array-API fallback
+that gives the same numbers.
 """
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from . import threads
+
+PARALLEL_MIN = 1 << 16  # elements below which splitting work over threads costs more than it saves
 
 
 def row_taker(backend):
@@ -52,6 +60,54 @@ class Kernels:
         self._inplace = backend.name in ("numpy", "cupy")
         self._blas = _blas_axpy(backend.dtype_name) if backend.name == "numpy" else None
         self._pointers = (None, None, None)
+        self._numpy = backend.name == "numpy"  # NumPy releases the GIL in its loops: threads help
+
+    # -- work split over threads (NumPy releases the GIL in its loops) ----------------------------
+    def pieces(self, like, sizes=None):
+        """Index pairs (slices of the first two axes, ``sizes``, default ``like``'s) that threads can
+        work on at once, or None to do the work in one call: None unless ``like`` is a NumPy array of
+        at least ``PARALLEL_MIN`` elements and :func:`nnscratch.backend.threads.workers` is above 1.
+        The pieces run along the longer of the two axes; no piece reads what another writes, so the
+        numbers are the same either way."""
+        if not self._numpy or type(like) is not self._lib.ndarray or like.size < PARALLEL_MIN:
+            return None
+        sizes = like.shape[:2] if sizes is None else sizes
+        axis = 0 if sizes[0] >= sizes[1] else 1
+        workers = min(threads.workers(), sizes[axis])
+        if workers < 2:
+            return None
+        bounds = [sizes[axis] * i // workers for i in range(workers + 1)]
+        return [(slice(a, b), slice(None)) if axis == 0 else (slice(None), slice(a, b))
+                for a, b in zip(bounds[:-1], bounds[1:])]
+
+    @staticmethod
+    def run(tasks):
+        """Run ``tasks`` (callables) at once: the first in this thread, the others in a thread pool."""
+        _run(tasks)
+
+    def gather(self, make, sizes, pieces):
+        """One channel-major NumPy array (``(C, N, ...)`` memory seen as ``(N, C, ...)``; ``sizes`` its
+        first two axes) from ``make(index)`` of every piece, made at once."""
+        out, lock = [None], threading.Lock()
+
+        def one(index):
+            made = make(index)
+            with lock:
+                if out[0] is None:
+                    full = self._lib.empty((sizes[1], sizes[0]) + tuple(made.shape[2:]), dtype=made.dtype)
+                    out[0] = self._lib.moveaxis(full, 0, 1)
+            out[0][index] = made
+        _run([lambda index=index: one(index) for index in pieces])
+        return out[0]
+
+    def stack(self, arrays, axis, pieces):
+        """``numpy.stack(arrays, axis)`` written by ``pieces`` (of the arrays' first two axes) at once."""
+        first = arrays[0]
+        out = self._lib.empty(first.shape[:axis] + (len(arrays),) + first.shape[axis:], dtype=first.dtype)
+        place = (lambda index: index[:axis] + (slice(None),) + index[axis:]) if axis < 2 else (lambda index: index)
+        _run([lambda index=index: self._lib.stack([a[index] for a in arrays], axis=axis, out=out[place(index)])
+              for index in pieces])
+        return out
 
     def matmul_into(self, a, b, out=None):
         if out is None or self._matmul is None:
@@ -107,6 +163,21 @@ class Kernels:
             addresses = (x.ctypes.data, y.ctypes.data) if fits else None
             self._pointers = (x, y, addresses)
         return addresses
+
+
+_ALL = (slice(None), slice(None))
+_POOL = {"executor": None, "size": 0}
+
+
+def _run(tasks):
+    """Run ``tasks`` (callables) at once: the first in this thread, the others in the pool."""
+    if _POOL["size"] < len(tasks) - 1:
+        _POOL["executor"] = ThreadPoolExecutor(max_workers=len(tasks) - 1, thread_name_prefix="nnscratch")
+        _POOL["size"] = len(tasks) - 1
+    futures = [_POOL["executor"].submit(task) for task in tasks[1:]]
+    tasks[0]()
+    for future in futures:
+        future.result()
 
 
 _AXPY = {}  # dtype name -> BLAS ?axpy as a Python callable (n, alpha, x address, y address), or None

@@ -29,6 +29,7 @@ USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE",
                         "LOCAL_WORLD_SIZE")
 
+_workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
 _applied = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
 
 
@@ -119,12 +120,22 @@ def configure(environ=None, measure=True):
 
 
 def set_threads(n):
-    """Run ``n`` BLAS threads from now on (and ``n`` PyTorch threads where PyTorch is loaded)."""
+    """Run ``n`` BLAS threads from now on (and ``n`` PyTorch threads where PyTorch is loaded, and ``n``
+    threads for nnscratch's own copies and elementwise work on NumPy, :func:`workers`)."""
+    _workers[0] = max(1, int(n))
     limiter = _threadpoolctl()
     if limiter is not None:
         limiter.threadpool_limits(limits=n, user_api="blas")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+
+
+def workers():
+    """Threads for nnscratch's own work on NumPy (the convolution's copies and elementwise steps): as
+    many as the BLAS runs (set by :func:`set_threads`; until then the BLAS's own count, read once)."""
+    if _workers[0] is None:
+        _workers[0] = max(1, blas_threads())
+    return _workers[0]
 
 
 def blas_threads():

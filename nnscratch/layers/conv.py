@@ -47,7 +47,7 @@ class Conv2D(Layer):
         self.pads = _pads(self.padding, self.kernel_size)  # (top, bottom, left, right)
         self.input_shape = (in_channels, None, None)
         self.init = None if init is None else get_initializer(init)
-        self.params, self._cols = (), None
+        self.params, self._cols, self._kernels = (), None, None
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -85,7 +85,7 @@ class Conv2D(Layer):
         xp = self._xp(x)
         n, o = x.shape[0], self.out_channels
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
-                                               self.pads, xp)
+                                               self.pads, xp, self._kernels)
         z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
         z += xp.reshape(self.bias.value, (o, 1))
         if training:
@@ -100,7 +100,7 @@ class Conv2D(Layer):
         xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
         o, oh, ow = dy.shape[1:]
         rows, width = self._grid
-        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp)  # zero junk columns
+        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp, k)  # zero junk columns
         dy2 = xp.reshape(dy_c, (o, -1))
         if w.bound:  # in the network's gradient buffer: written in place (the junk columns of dy2 are 0)
             k.matmul_to(dy2, cols.T, xp.reshape(w.grad, (o, -1)))
@@ -110,7 +110,7 @@ class Conv2D(Layer):
         if not need_input_grad:
             return None
         dcols = xp.reshape(w.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
-        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
+        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp, k)
         return xp.permute_dims(dx, (1, 0, 2, 3))
 
     def get_config(self):

@@ -10,7 +10,8 @@ past the last whole window are dropped, as PyTorch does (floor mode).
 
 from ..errors import ShapeError
 from .base import Layer
-from .windows import out_size, pair, unwindows, zeros
+from ..backend.kernels import Kernels
+from .windows import gather, out_size, pair, part, split, unwindows, zeros
 
 
 class _Pool2D(Layer):
@@ -21,7 +22,11 @@ class _Pool2D(Layer):
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
         self.input_shape = (None, None, None)
-        self._win = None
+        self._win, self._kernels = None, None
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        self._kernels = Kernels(backend)  # on NumPy: the work split over threads
 
     def output_shape(self, input_shape):
         shape = tuple(input_shape)
@@ -45,15 +50,25 @@ class _Pool2D(Layer):
         self._size = (h, w)
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
 
-    def _back(self, parts, dy, xp):
-        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` (each shaped as ``dy``;
-        an iterable, each written as soon as it is made) back into a zero image, each into its
-        strided slice (assigned where windows tile, added where they overlap). The image is
-        channel-major, ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is,
-        so the Conv2D before it reads it without a transpose."""
+    def _reduce(self, x, combine):
+        """``combine(views)`` of the ``kh*kw`` window views of ``x`` (on NumPy by pieces at once)."""
+        slices = self._slices(x)
+        return gather(self._kernels, lambda index: combine([part(v, index) for v in slices]), x)
+
+    def _back(self, pieces, dy, xp):
+        """The adjoint of :meth:`_slices`: ``pieces(index)`` gives the gradient pieces ``parts[i*kw + j]``
+        of one piece of the batch and channels (each shaped as ``dy[index]``; an iterable, each
+        written as soon as it is made), added back into a zero image, each into its strided slice
+        (assigned where windows tile, added where they overlap). The image is channel-major,
+        ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is, so the Conv2D
+        before it reads it without a transpose."""
         n, c = dy.shape[:2]
         image = xp.permute_dims(zeros(dy, (c, n, *self._size), xp), (1, 0, 2, 3))
-        return unwindows(image, parts, self.kernel_size, self.stride, xp, dy.shape[2:])
+
+        def fill(index):
+            unwindows(part(image, index), pieces(index), self.kernel_size, self.stride, xp, dy.shape[2:])
+        split(self._kernels, fill, (n, c), image)
+        return image
 
     def get_config(self):
         return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
@@ -69,10 +84,13 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x, training=False):
         xp = self._xp(x)
-        slices = self._slices(x)
-        y = slices[0]
-        for value in slices[1:]:
-            y = xp.maximum(y, value)
+
+        def maximum(views):
+            y = views[0]
+            for value in views[1:]:
+                y = xp.maximum(y, value)
+            return y
+        y = self._reduce(x, maximum)
         if training:
             self._win, self._y = x, y
         return y
@@ -80,7 +98,9 @@ class MaxPool2D(_Pool2D):
     def backward(self, dy, need_input_grad=True):
         """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
-        return self._back(self._route(self._slices(x), y, dy, xp), dy, xp)
+        slices = self._slices(x)
+        return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
+                                                    part(dy, index), xp), dy, xp)
 
     @staticmethod
     def _route(candidates, y, dy, xp):
@@ -99,16 +119,18 @@ class AvgPool2D(_Pool2D):
     """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
 
     def forward(self, x, training=False):
-        slices = self._slices(x)
-        y = slices[0]
-        for value in slices[1:]:
-            y = y + value
+        def mean(views):
+            y = views[0]
+            for value in views[1:]:
+                y = y + value
+            return y * (1.0 / len(views))
+        y = self._reduce(x, mean)
         if training:
             self._win = True
-        return y * (1.0 / len(slices))
+        return y
 
     def backward(self, dy, need_input_grad=True):
         """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]
-        return self._back([dy * (1.0 / k)] * k, dy, self._xp(dy))
+        return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, self._xp(dy))

@@ -12,6 +12,8 @@ backend, on any device.
 
 from array_api_compat import device
 
+EVERYTHING = (slice(None), slice(None))  # the index of a whole array's first two axes
+
 
 def pair(value, name, layer, minimum=1):
     """``value`` (an int or a pair of ints) as a pair, or a ConfigError naming the layer."""
@@ -39,18 +41,50 @@ def zeros(x, shape, xp):
     return xp.zeros_like(x[index]) + xp.zeros(known, dtype=x.dtype, device=device(x))
 
 
-def pad2d(x, top, bottom, left, right, xp):
+def pad2d(x, top, bottom, left, right, xp, kernels=None):
     """``x (A, B, H, W)`` with zero rows/columns added on each side: one zero image and one
-    slice assignment (two operations, one pass over ``x``)."""
+    slice assignment (two operations, one pass over ``x``; on NumPy split over threads by
+    ``kernels``, :meth:`nnscratch.backend.kernels.Kernels.split`)."""
     if not (top or bottom or left or right):
         return x
     a, b, h, w = x.shape
     image = zeros(x, (a, b, h + top + bottom, w + left + right), xp)
-    image[:, :, top:top + h, left:left + w] = x
+
+    def fill(index):
+        image[index + (slice(top, top + h), slice(left, left + w))] = part(x, index)
+    split(kernels, fill, (a, b), x)
     return image
 
 
-def im2col(x, kernel, stride, pads, xp):
+def part(x, index):
+    """``x[index]`` for a piece of the first two axes; ``x`` itself for all of them (no operation)."""
+    return x if index == EVERYTHING else x[index]
+
+
+def split(kernels, fill, sizes, like):
+    """``fill(index)`` for pieces of the first two axes (``sizes``) at once where ``kernels`` can
+    (:meth:`nnscratch.backend.kernels.Kernels.pieces`: NumPy, several threads), else ``fill(EVERYTHING)``."""
+    pieces = None if kernels is None else kernels.pieces(like, sizes)
+    if pieces is None:
+        fill(EVERYTHING)
+    else:
+        kernels.run([lambda index=index: fill(index) for index in pieces])
+
+
+def gather(kernels, make, like):
+    """``make(index)`` over the first two axes of ``like``: ``make(EVERYTHING)``, or the pieces
+    made at once and copied into one array."""
+    pieces = None if kernels is None else kernels.pieces(like)
+    return make(EVERYTHING) if pieces is None else kernels.gather(make, like.shape[:2], pieces)
+
+
+def stack(arrays, axis, xp, kernels=None):
+    """``xp.stack(arrays, axis)``, on NumPy written by several threads at once where ``kernels`` can."""
+    pieces = None if kernels is None else kernels.pieces(arrays[0])
+    return xp.stack(arrays, axis=axis) if pieces is None else kernels.stack(arrays, axis, pieces)
+
+
+def im2col(x, kernel, stride, pads, xp, kernels=None):
     """im2col in channel-major layout: ``x (C, N, H, W)`` zero-padded by ``pads`` (top,
     bottom, left, right) as one matrix ``(C*kh*kw, N*rows*width)``, so a convolution is a
     single large matrix product. Returns the matrix, ``(oh, ow)`` and ``(rows, width)``:
@@ -68,21 +102,22 @@ def im2col(x, kernel, stride, pads, xp):
     c, n, h, w = x.shape
     oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
     extra = 1 if (sh, sw) == (1, 1) and kw > 1 else 0
-    x = pad2d(x, top, bottom + extra, left, right, xp)
+    x = pad2d(x, top, bottom + extra, left, right, xp, kernels)
     if (sh, sw) != (1, 1):
-        win = xp.stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-                        for i in range(kh) for j in range(kw)], axis=1)  # (C, K, N, oh, ow)
+        win = stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                     for i in range(kh) for j in range(kw)], 1, xp, kernels)  # (C, K, N, oh, ow)
         return xp.reshape(win, (c * kh * kw, -1)), (oh, ow), (oh, ow)  # -1: N (free when traced)
     # (with stride 1, one zero row more at the bottom: the last offset reads kw - 1 past); sizes from
     # the arithmetic, not x.shape, which a tracing library may no longer know after the padding
     width = w + left + right
     flat = xp.reshape(x, (c, -1, (h + top + bottom + extra) * width))
     length = oh * width
-    cols = xp.stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], axis=1)
+    cols = stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], 1, xp,
+                 kernels)
     return xp.reshape(cols, (c * kh * kw, -1)), (oh, ow), (oh, width)
 
 
-def col2im(cols, kernel, stride, pads, size, grid, xp):
+def col2im(cols, kernel, stride, pads, size, grid, xp, kernels=None):
     """The adjoint of :func:`im2col`: ``cols (C*kh*kw, N*rows*width)`` (laid out as im2col's
     matrix, ``grid = (rows, width)``) summed back into the ``(C, N, H, W)`` image of ``size``.
 
@@ -102,9 +137,13 @@ def col2im(cols, kernel, stride, pads, size, grid, xp):
         return image[:, :, top:top + h, left:left + w]
     height = h + top + bottom + (1 if kw > 1 else 0)  # im2col's padded image, one extra zero row
     image = zeros(cols, (c, blocks.shape[2], height * width), xp)
-    for i in range(k):
-        shift = (i // kw) * width + i % kw
-        image[:, :, shift:shift + rows * width] += blocks[:, i, ...]
+
+    def fill(index):
+        (pc, pn), target = index, part(image, index)
+        for i in range(k):
+            shift = (i // kw) * width + i % kw
+            target[:, :, shift:shift + rows * width] += blocks[pc, i, pn, ...]
+    split(kernels, fill, (c, blocks.shape[2]), image)
     return xp.reshape(image, (c, -1, height, width))[:, :, top:top + h, left:left + w]
 
 
