@@ -3,6 +3,8 @@
     python benchmarks/profile_cnn.py                  # one thread, batch 128: CPU time (robust on a busy machine)
     python benchmarks/profile_cnn.py --threads 2      # wall time with 2 BLAS/PyTorch threads (needs a quiet machine)
     python benchmarks/profile_cnn.py --pyinstrument   # also the pyinstrument call tree of 20 steps
+    python benchmarks/profile_cnn.py --threads 2 --split-ab 7   # epochs with the copies and elementwise
+        # work split over the threads, against the same with it in one thread (BLAS on 2 threads both)
 
 Per layer: forward and backward of nnscratch's layer (on NumPy) and of the same torch.nn module
 (autograd), on 128 MNIST-sample digits, the minimum over ``--repeats`` runs. With one thread the
@@ -27,9 +29,19 @@ def main():
     parser.add_argument("--batch", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--split-ab", type=int, metavar="ROUNDS", help="only time ROUNDS alternating pairs of "
+                        "epochs (2,048 digits): nnscratch's own work split over --threads threads, then not")
     args = parser.parse_args()
-    from nnscratch.backend import threads
-    threads.set_threads(args.threads)
+    if args.split_ab:
+        return _split_ab(args.threads, args.split_ab)
+    try:
+        from nnscratch.backend.threads import set_threads
+    except ImportError:  # nnscratch before issue 23 (to profile it too)
+        from threadpoolctl import threadpool_limits
+
+        def set_threads(n):
+            threadpool_limits(limits=n, user_api="blas")
+    set_threads(args.threads)
     import torch
     torch.set_num_threads(args.threads)
     clock = time.process_time if args.threads == 1 else time.perf_counter
@@ -50,6 +62,31 @@ def main():
         print(f"  {key:<78}{min(values) * 1e3:>6.2f}")
     if args.pyinstrument:
         _pyinstrument(net, x)
+
+
+def _split_ab(n_threads, rounds):
+    """Median epoch seconds with nnscratch's copies and elementwise work on ``n_threads`` threads and
+    on one (the BLAS on ``n_threads`` both), alternating, and their ratio."""
+    import statistics
+
+    from nnscratch.backend import threads
+    from nnscratch.bench.cnn import OursCNN
+    from nnscratch.backend.core import get_backend
+    net, _ = _network_and_batch(1)
+    from nnscratch.datasets import load_dataset
+    data = load_dataset("mnist-sample", seed=0)
+    ours = OursCNN(get_backend("numpy"), net, data.X_train[:2048], data.y_train[:2048], 128, 0.01)
+    threads.set_threads(n_threads)
+    times = {n_threads: [], 1: []}
+    for turn in range(rounds + 1):
+        for workers in ((n_threads, 1) if turn % 2 == 0 else (1, n_threads)):
+            threads._workers[0] = workers
+            seconds = ours.epoch()
+            if turn:
+                times[workers].append(seconds)
+    split, single = (statistics.median(times[k]) for k in (n_threads, 1))
+    print(f"BLAS {n_threads} threads; own work on {n_threads} threads: {split:.3f} s/epoch, on one: {single:.3f} "
+          f"s/epoch; ratio {split / single:.2f} (median of {rounds})")
 
 
 def _network_and_batch(batch):
@@ -84,8 +121,9 @@ def _layer_times(net, x, repeats, clock):
 def _torch_layer_times(net, x, repeats, clock):
     """The same per layer for the torch.nn twin: each module alone, on its input, backward of ones."""
     import torch
-    from nnscratch.bench.cnn import torch_model
-    model, times = torch_model(net), []
+    from nnscratch.bench import cnn
+    model = torch.nn.Sequential(*[t for t in (cnn._torch_layer(torch, layer) for layer in net.layers) if t is not None])
+    times = []
     h = torch.from_numpy(x)
     for module in model:
         h = h.detach().requires_grad_(True)
@@ -121,7 +159,9 @@ class _timing_calls:
                    (pooling.MaxPool2D, "forward", "MaxPool2D forward (3 maximum)"),
                    (pooling._Pool2D, "_back", "MaxPool2D backward: route and write into the image")]
         for owner, name, label in targets:
-            original = getattr(owner, name)
+            original = getattr(owner, name, None)
+            if original is None:  # older code without it
+                continue
             self.undo.append((owner, name, original))
             setattr(owner, name, self._timed(original, label))
         return self
@@ -133,7 +173,7 @@ class _timing_calls:
         def timed(*args, **kwargs):
             start = clock()
             result = function(*args, **kwargs)
-            shape = next((tuple(a.shape) for a in args if hasattr(a, "shape")), ())
+            shape = next((tuple(a.shape) for a in args if isinstance(getattr(a, "shape", None), tuple)), ())
             ops[f"{label}, on {shape}"].append(clock() - start)
             return result
         return timed
