@@ -43,8 +43,8 @@ def test_small_arrays_and_other_libraries_stay_in_one_call(monkeypatch):
     from nnscratch.backend.core import get_backend
     k = kernels.Kernels(get_backend("numpy"))
     assert k.pieces(np.zeros((4, 4))) is None                          # below PARALLEL_MIN
-    pieces = k.pieces(np.zeros((2, 128, 16, 16)))
+    pieces = k.pieces(np.zeros((2, 128, 32, 32)))
     assert [p[1] for p in pieces] == [slice(0, 32), slice(32, 64), slice(64, 96), slice(96, 128)]
     strict = pytest.importorskip("array_api_strict")
     ks = kernels.Kernels(get_backend("array_api_strict"))
-    assert ks.pieces(strict.zeros((2, 128, 16, 16))) is None
+    assert ks.pieces(strict.zeros((2, 128, 32, 32))) is None

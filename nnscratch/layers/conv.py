@@ -100,7 +100,7 @@ class Conv2D(Layer):
         xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
         o, oh, ow = dy.shape[1:]
         rows, width = self._grid
-        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp, k)  # zero junk columns
+        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp)  # zero junk columns
         dy2 = xp.reshape(dy_c, (o, -1))
         if w.bound:  # in the network's gradient buffer: written in place (the junk columns of dy2 are 0)
             k.matmul_to(dy2, cols.T, xp.reshape(w.grad, (o, -1)))
@@ -110,7 +110,7 @@ class Conv2D(Layer):
         if not need_input_grad:
             return None
         dcols = xp.reshape(w.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
-        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp, k)
+        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
         return xp.permute_dims(dx, (1, 0, 2, 3))
 
     def get_config(self):

@@ -41,18 +41,14 @@ def zeros(x, shape, xp):
     return xp.zeros_like(x[index]) + xp.zeros(known, dtype=x.dtype, device=device(x))
 
 
-def pad2d(x, top, bottom, left, right, xp, kernels=None):
+def pad2d(x, top, bottom, left, right, xp):
     """``x (A, B, H, W)`` with zero rows/columns added on each side: one zero image and one
-    slice assignment (two operations, one pass over ``x``; on NumPy split over threads by
-    ``kernels``, :meth:`nnscratch.backend.kernels.Kernels.split`)."""
+    slice assignment (two operations, one pass over ``x``)."""
     if not (top or bottom or left or right):
         return x
     a, b, h, w = x.shape
     image = zeros(x, (a, b, h + top + bottom, w + left + right), xp)
-
-    def fill(index):
-        image[index + (slice(top, top + h), slice(left, left + w))] = part(x, index)
-    split(kernels, fill, (a, b), x)
+    image[:, :, top:top + h, left:left + w] = x
     return image
 
 
@@ -102,7 +98,7 @@ def im2col(x, kernel, stride, pads, xp, kernels=None):
     c, n, h, w = x.shape
     oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
     extra = 1 if (sh, sw) == (1, 1) and kw > 1 else 0
-    x = pad2d(x, top, bottom + extra, left, right, xp, kernels)
+    x = pad2d(x, top, bottom + extra, left, right, xp)
     if (sh, sw) != (1, 1):
         win = stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
                      for i in range(kh) for j in range(kw)], 1, xp, kernels)  # (C, K, N, oh, ow)
@@ -117,7 +113,7 @@ def im2col(x, kernel, stride, pads, xp, kernels=None):
     return xp.reshape(cols, (c * kh * kw, -1)), (oh, ow), (oh, width)
 
 
-def col2im(cols, kernel, stride, pads, size, grid, xp, kernels=None):
+def col2im(cols, kernel, stride, pads, size, grid, xp):
     """The adjoint of :func:`im2col`: ``cols (C*kh*kw, N*rows*width)`` (laid out as im2col's
     matrix, ``grid = (rows, width)``) summed back into the ``(C, N, H, W)`` image of ``size``.
 
@@ -137,13 +133,9 @@ def col2im(cols, kernel, stride, pads, size, grid, xp, kernels=None):
         return image[:, :, top:top + h, left:left + w]
     height = h + top + bottom + (1 if kw > 1 else 0)  # im2col's padded image, one extra zero row
     image = zeros(cols, (c, blocks.shape[2], height * width), xp)
-
-    def fill(index):
-        (pc, pn), target = index, part(image, index)
-        for i in range(k):
-            shift = (i // kw) * width + i % kw
-            target[:, :, shift:shift + rows * width] += blocks[pc, i, pn, ...]
-    split(kernels, fill, (c, blocks.shape[2]), image)
+    for i in range(k):
+        shift = (i // kw) * width + i % kw
+        image[:, :, shift:shift + rows * width] += blocks[:, i, ...]
     return xp.reshape(image, (c, -1, height, width))[:, :, top:top + h, left:left + w]
 
 
