@@ -60,6 +60,8 @@ def test_configure_limits_numpys_blas_and_says_so(monkeypatch, restore_blas):
 
 def test_configure_leaves_a_user_setting_alone(monkeypatch, restore_blas):
     threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("MPI_LOCALNRANKS", "1")
     assert threads.configure().endswith("; OMP_NUM_THREADS=1)")
