@@ -5,6 +5,8 @@
     python benchmarks/profile_cnn.py --pyinstrument   # also the pyinstrument call tree of 20 steps
     python benchmarks/profile_cnn.py --threads 2 --split-ab 7   # epochs with the copies and elementwise
         # work split over the threads, against the same with it in one thread (BLAS on 2 threads both)
+    python benchmarks/profile_cnn.py --threads 2 --steps 3      # one training step, median of 12, for BLAS on
+        # 1 and 2 threads x own work on 1 and 2, and PyTorch on 1 and 2, alternating, 3 rounds
 
 Per layer: forward and backward of nnscratch's layer (on NumPy) and of the same torch.nn module
 (autograd), on 128 MNIST-sample digits, the minimum over ``--repeats`` runs. With one thread the
@@ -31,7 +33,10 @@ def main():
     parser.add_argument("--pyinstrument", action="store_true")
     parser.add_argument("--split-ab", type=int, metavar="ROUNDS", help="only time ROUNDS alternating pairs of "
                         "epochs (2,048 digits): nnscratch's own work split over --threads threads, then not")
+    parser.add_argument("--steps", type=int, metavar="ROUNDS", help="only time single steps (see above)")
     args = parser.parse_args()
+    if args.steps:
+        return _steps(args.threads, args.steps, args.batch)
     if args.split_ab:
         return _split_ab(args.threads, args.split_ab)
     try:
@@ -87,6 +92,51 @@ def _split_ab(n_threads, rounds):
     split, single = (statistics.median(times[k]) for k in (n_threads, 1))
     print(f"BLAS {n_threads} threads; own work on {n_threads} threads: {split:.3f} s/epoch, on one: {single:.3f} "
           f"s/epoch; ratio {split / single:.2f} (median of {rounds})")
+
+
+def _steps(n_threads, rounds, batch, reps=12):
+    """Median wall ms of one training step: nnscratch for BLAS threads x own-work threads in
+    {1, n} x {1, n}, and PyTorch on 1 and n threads, every round in turn."""
+    import torch
+
+    from nnscratch.backend import threads
+    from nnscratch.bench.cnn import torch_model
+    from nnscratch.optim.optimizers import SGD
+    from nnscratch.training.step import Step
+    net, x = _network_and_batch(batch)
+    labels = np.arange(len(x)) % 10
+    step, Y = Step(net, None, SGD(lr=0.01)), np.eye(10, dtype=np.float32)[labels]
+    model = torch_model(net)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(labels)
+
+    def torch_step():
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(tx), ty).backward()
+        opt.step()
+
+    def median(run):
+        run()
+        times = []
+        for _ in range(reps):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return float(np.median(times)) * 1e3
+
+    configs = [(b, w) for b in (1, n_threads) for w in (1, n_threads)]
+    for turn in range(rounds):
+        ours = {}
+        for blas, workers in (configs if turn % 2 == 0 else configs[::-1]):
+            threads.set_threads(blas)
+            threads._workers[0] = workers
+            ours[(blas, workers)] = median(lambda: step.train_batch(x, Y))
+        theirs = {}
+        for n in (1, n_threads):
+            torch.set_num_threads(n)
+            theirs[n] = median(torch_step)
+        print(" | ".join(f"BLAS {b} own {w}: {ours[(b, w)]:.1f}" for b, w in configs) + " | "
+              + " ".join(f"torch {n}: {theirs[n]:.1f}" for n in theirs) + " ms", flush=True)
 
 
 def _network_and_batch(batch):
