@@ -103,3 +103,23 @@ def test_reference_loops_ship_inside_the_package(tmp_path):
     env.pop("NNSCRATCH_BENCHMARKS", None)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
+
+
+def test_cnn_bench_times_every_core_and_one_thread_and_counts_operations():
+    """``bench --model cnn``: both thread settings in one run, each contender's rows, and the
+    operations per step of nnscratch's code beside a plain PyTorch loop's."""
+    pytest.importorskip("torch")
+    from nnscratch.bench.cnn import render_cnn, run_cnn_bench
+    rows = run_cnn_bench(batch_size=16, samples=32, epochs=1, warmup=0, dataset="mnist-sample",
+                         settings={"2 threads": 2, "1 thread": 1}, log=lambda line: None)
+    assert [(r["setting"], r["name"]) for r in rows] == [(s, n) for s in ("2 threads", "1 thread")
+                                                        for n in ("nnscratch numpy", "torch cpu")]
+    assert all(r["median"] > 0 and r["vs_torch"] > 0 for r in rows)
+    counts = rows[0]["ops_per_step"]
+    assert set(counts) == {"nnscratch on torch:cpu", "nnscratch on array_api_strict", "plain PyTorch loop"}
+    ours, plain = counts["nnscratch on torch:cpu"], counts["plain PyTorch loop"]
+    assert 0 < ours["launches"] < ours["ops"] and 0 < plain["launches"] < plain["ops"]
+    text = render_cnn(rows)
+    assert "2 threads (BLAS and PyTorch):" in text and "1 thread (BLAS and PyTorch):" in text
+    assert "plain PyTorch loop" in text and "launches" in text
+    json.loads(json.dumps(rows))

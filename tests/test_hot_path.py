@@ -82,3 +82,37 @@ def test_operations_per_step_stay_within_budget(spec, optimizer, ceiling):
         pytest.skip(str(exc))
     assert counted["ops"] <= ceiling, counted["by_op"]
     assert counted["transfers"] == 0, counted
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_numpys_axpy_is_one_blas_call_with_the_two_pass_numbers(dtype, monkeypatch):
+    """Plain SGD's update on NumPy: the BLAS ?axpy NumPy is linked with (one pass, as PyTorch's
+    ``add_``), the same numbers as the multiply-and-add fallback to one rounding."""
+    from nnscratch.backend import kernels
+    from nnscratch.backend.core import get_backend
+    k = kernels.Kernels(get_backend("numpy", dtype=dtype))
+    if k._blas is None:
+        pytest.skip("no BLAS ?axpy found for NumPy here (the two-pass fallback runs)")
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=1000).astype(dtype), rng.normal(size=1000).astype(dtype)
+    calls = []
+    blas = k._blas
+    monkeypatch.setattr(k, "_blas", lambda *args: (calls.append(args), blas(*args)))
+    fused, twice = y.copy(), y.copy()
+    assert k.axpy(-0.3, x, fused) is fused and len(calls) == 1
+    np.add(twice, np.multiply(x, -0.3), out=twice)
+    np.testing.assert_allclose(fused, twice, rtol=4 * np.finfo(dtype).eps, atol=4 * np.finfo(dtype).eps)
+    k.axpy(-0.3, x[::2], fused[::2])  # not contiguous: the fallback, still in place
+    assert len(calls) == 1
+
+
+def test_the_optimizer_follows_a_new_tuple_of_holders(backend, rng):
+    """The step reuses the holders of its last call only for the same buffer or tuple: another
+    network's parameters start afresh, and a list is looked at every time."""
+    net, X, y = _net_and_data(backend, rng)
+    other = net.to(backend)
+    opt = SGD(lr=0.1, momentum=0.9)
+    net.fit(X, y, epochs=1, batch_size=16, optimizer=opt)
+    assert opt.t > 0 and opt._owner == [net.parameter_buffer]
+    other.fit(X, y, epochs=1, batch_size=16, optimizer=opt)
+    assert opt._owner == [other.parameter_buffer] and opt.t == -(-len(X) // 16)

@@ -1,21 +1,28 @@
 """``nnscratch bench --model cnn``: an epoch of the default CNN against PyTorch on the CPU.
 
 Both train the same network (``nnscratch.models.spec.DEFAULT_CNN``) with plain SGD
-on the same images, one epoch each in turn (the order alternating), with
-PyTorch on as many threads as NumPy's BLAS. Reported per contender: the
-median seconds per epoch, the ratio to PyTorch, GFLOP/s of the convolution
-and dense products, and the GEMM roofline: nnscratch's own matrix products
-of one epoch (the im2col shapes, padded-width junk included), timed alone.
+on the same images, one epoch each in turn (the order alternating), in two
+settings timed in the same run: every usable core (NumPy's BLAS and PyTorch on
+that many threads) and one thread each (``nnscratch.backend.threads.set_threads``:
+threadpoolctl for the BLAS, ``torch.set_num_threads`` for PyTorch). Reported per
+setting and contender: the median seconds per epoch, the ratio to PyTorch,
+GFLOP/s of the convolution and dense products, and the GEMM roofline (nnscratch's
+own matrix products of one epoch, the im2col shapes with their junk columns,
+timed alone); and per contender the array operations of one training step
+(:mod:`nnscratch.bench.counting`): kernel launches on a GPU, where PyTorch's
+views launch nothing.
 """
 
+import contextlib
 import statistics
 import time
 
 import numpy as np
 
+from ..backend import threads
 from ..backend.core import get_backend
-from ..models.spec import default_cnn_spec, layers_from_spec
 from ..models.network import Network
+from ..models.spec import default_cnn_spec, layers_from_spec
 from ..optim.optimizers import SGD
 from . import device
 from .runner import load_data
@@ -73,16 +80,15 @@ class TorchCNN:
         import torch
         self.torch = torch
         torch.manual_seed(seed)
-        layers = [_torch_layer(torch, layer) for layer in net.layers]
-        self.model = torch.nn.Sequential(*[t for t in layers if t is not None])
+        self.model = torch_model(net)
         self.opt = torch.optim.SGD(self.model.parameters(), lr=lr)
         self.X, self.y, self.batch_size = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64)), batch_size
         self.gen = np.random.default_rng(seed)
 
     def epoch(self):
-        torch, F = self.torch, self.torch.nn.functional
+        F = self.torch.nn.functional
         start = time.perf_counter()
-        order = torch.from_numpy(self.gen.permutation(len(self.X)))
+        order = self.torch.from_numpy(self.gen.permutation(len(self.X)))
         self.model.train()
         for s in range(0, len(self.X), self.batch_size):
             idx = order[s:s + self.batch_size]
@@ -90,6 +96,13 @@ class TorchCNN:
             F.cross_entropy(self.model(self.X[idx]), self.y[idx]).backward()
             self.opt.step()
         return time.perf_counter() - start
+
+
+def torch_model(net):
+    """``net``'s layers as a ``torch.nn.Sequential`` (fresh torch initialisation; softmax left to the loss)."""
+    import torch
+    layers = [_torch_layer(torch, layer) for layer in net.layers]
+    return torch.nn.Sequential(*[t for t in layers if t is not None])
 
 
 def _torch_layer(torch, layer):
@@ -124,47 +137,100 @@ class OursCNN:
         return history.history["seconds"][-1]
 
 
+def thread_settings(cores=None):
+    """``{label: threads}`` timed by the bench: every usable core, and one thread each."""
+    cores = threads.usable_cores() if cores is None else cores
+    return {f"{cores} threads": cores, "1 thread": 1} if cores > 1 else {"1 thread": 1}
+
+
 def run_cnn_bench(backends=("numpy",), batch_size=128, samples=10000, dataset="mnist-sample", epochs=3,
-                  warmup=1, lr=0.01, seed=0, log=print):
-    """Time nnscratch (each backend) and PyTorch CPU on the default CNN; returns result rows."""
+                  warmup=1, lr=0.01, seed=0, log=print, spec=None, settings=None, count=True):
+    """Time nnscratch (each backend) and PyTorch CPU on the default CNN (or layer ``spec``) in each
+    thread setting (default :func:`thread_settings`); returns result rows, one per setting and contender,
+    each with the operations per step (``count=False``: not counted)."""
     X, y, n_classes = load_data(dataset, samples, 784, seed)
     X, y = np.ascontiguousarray(X, dtype=np.float32), np.asarray(y)
-    spec = default_cnn_spec(n_classes)
+    spec = spec or default_cnn_spec(n_classes)
     contenders = {}
     for name in backends:
         backend = get_backend(name)
         net = Network(layers_from_spec(spec, X.shape[1], n_classes), seed=seed, backend=backend)
         contenders[f"nnscratch {backend}"] = (OursCNN(backend, net, X, y, batch_size, lr), backend, net)
-    import torch
-    torch.set_num_threads(device.blas_threads())
-    contenders["torch cpu"] = (TorchCNN(next(iter(contenders.values()))[2], X, y, batch_size, lr, seed), None, None)
-    times = {name: [] for name in contenders}
-    names = list(contenders)
+    first_net = next(iter(contenders.values()))[2]
+    contenders["torch cpu"] = (TorchCNN(first_net, X, y, batch_size, lr, seed), None, first_net)
+    counts = count_operations(first_net, spec, X.shape[1], n_classes, batch_size) if count else {}
+    rows = []
+    for label, n_threads in (settings or thread_settings()).items():
+        threads.set_threads(n_threads)
+        times = _alternate(contenders, warmup, epochs, lambda line: log(f"{label}: {line}"))
+        rows += _rows(contenders, times, counts, dict(spec=spec, batch_size=batch_size, samples=len(X),
+                                                      threads=n_threads, setting=label))
+    return rows
+
+
+def _alternate(contenders, warmup, epochs, log):
+    """``{name: [seconds]}``: every contender one epoch per round, the order reversed every other round."""
+    times, names = {name: [] for name in contenders}, list(contenders)
     for turn in range(warmup + epochs):
         for name in (names if turn % 2 == 0 else names[::-1]):
             seconds = contenders[name][0].epoch()
             if turn >= warmup:
                 times[name].append(seconds)
-        log(f"round {turn + 1}/{warmup + epochs}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if v))
+        done = ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items() if v) if turn >= warmup else "warm-up"
+        log(f"round {turn + 1}/{warmup + epochs}: {done}")
+    return times
+
+
+def _rows(contenders, times, counts, common):
     torch_median = statistics.median(times["torch cpu"])
     rows = []
     for name, (contender, backend, net) in contenders.items():
         median = statistics.median(times[name])
-        row = {"name": name, "spec": spec, "batch_size": batch_size, "samples": len(X), "median": median,
-               "times": times[name], "vs_torch": median / torch_median}
+        row = {"name": name, **common, "median": median, "times": times[name], "vs_torch": median / torch_median,
+               "ops_per_step": counts}
         if backend is not None:
-            gemm, flops = roofline_epoch(backend, net, len(X), batch_size)
+            gemm, flops = roofline_epoch(backend, net, common["samples"], common["batch_size"])
             row.update(gemm_seconds=gemm, gflops=flops / median / 1e9, gemm_gflops=flops / gemm / 1e9)
         rows.append(row)
     return rows
 
 
+def count_operations(net, spec, n_features, n_classes, batch_size):
+    """Array operations per training step (and, on PyTorch, kernel launches: operations less views):
+    nnscratch's code counted on PyTorch's dispatcher and on array-api-strict (NumPy runs the same code),
+    and the plain PyTorch loop on the dispatcher. ``{label: {"ops", "launches"}}``; what cannot be counted
+    here is left out."""
+    from .counting import count_step, count_torch_loop
+    jobs = {"nnscratch on torch:cpu": lambda: count_step("torch:cpu", (n_features, n_classes), batch_size,
+                                                         "sgd", batches=2, spec=spec),
+            "nnscratch on array_api_strict": lambda: count_step("array_api_strict", (n_features, n_classes),
+                                                                batch_size, "sgd", batches=2, spec=spec),
+            "plain PyTorch loop": lambda: count_torch_loop(torch_model(net), batch_size, n_features, n_classes)}
+    counts = {}
+    for label, job in jobs.items():
+        with contextlib.suppress(Exception):
+            got = job()
+            counts[label] = {"ops": got["ops"], "launches": got["launches"]}
+    return counts
+
+
 def render_cnn(rows):
-    lines = [f"CNN {rows[0]['spec']}, batch {rows[0]['batch_size']}, {rows[0]['samples']} images, "
-             f"BLAS threads {device.blas_threads()}",
-             f"{'contender':<24}{'s/epoch':>9}{'vs torch':>10}{'GFLOP/s':>9}{'GEMM-only s':>13}{'GEMM GFLOP/s':>14}"]
-    for r in rows:
-        extra = (f"{r['gflops']:>9.1f}{r['gemm_seconds']:>13.2f}{r['gemm_gflops']:>14.1f}" if "gflops" in r
-                 else f"{'':>9}{'':>13}{'':>14}")
-        lines.append(f"{r['name']:<24}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
+    """The bench's report: one table per thread setting, then the operations per step."""
+    first = rows[0]
+    lines = [f"CNN {first['spec']}, batch {first['batch_size']}, {first['samples']} images, plain SGD; "
+             f"{device.cpu_model()}, {device.numpy_blas()}; epochs alternating, median"]
+    for setting in dict.fromkeys(r["setting"] for r in rows):
+        lines += ["", f"{setting} (BLAS and PyTorch):",
+                  f"{'contender':<24}{'s/epoch':>9}{'vs torch':>10}{'GFLOP/s':>9}{'GEMM-only s':>13}{'GEMM GFLOP/s':>14}"]
+        for r in (r for r in rows if r["setting"] == setting):
+            extra = (f"{r['gflops']:>9.1f}{r['gemm_seconds']:>13.2f}{r['gemm_gflops']:>14.1f}" if "gflops" in r
+                     else "")
+            lines.append(f"{r['name']:<24}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
+    counted = first.get("ops_per_step") or {}
+    if counted:
+        lines += ["", f"operations per training step, batch {first['batch_size']} (NumPy runs the code counted on "
+                      "array_api_strict; on PyTorch, launches = operations less views, one GPU kernel each):"]
+        for name, c in counted.items():
+            launches = f", {c['launches']:.0f} launches" if "torch" in name.lower() else ""
+            lines.append(f"  {name:<31}{c['ops']:>5.0f} operations{launches}")
     return "\n".join(lines)

@@ -124,35 +124,73 @@ def counter_for(backend):
     return None
 
 
-def count_step(backend, sizes=(784, 256, 128, 10), batch_size=128, optimizer="sgd", batches=10, seed=0):
+# aten operations that only make a view (no kernel launch on a GPU)
+TORCH_VIEWS = frozenset(("slice", "view", "permute", "select", "_unsafe_view", "t", "transpose", "expand",
+                         "as_strided", "unsqueeze", "squeeze", "alias", "reshape", "unflatten", "flatten",
+                         "detach", "_reshape_alias", "unbind", "split", "chunk", "unfold", "narrow"))
+
+
+def count_step(backend, sizes=(784, 256, 128, 10), batch_size=128, optimizer="sgd", batches=10, seed=0,
+               spec=None):
     """Array operations and host transfers per extra training batch on ``backend``
-    (a Backend or spec): ``{"ops": float, "transfers": float, "by_op": {name: float}}``,
+    (a Backend or spec): ``{"ops": float, "launches": float, "transfers": float, "by_op": {name: float}}``
+    (``launches``: the PyTorch operations that are not views; on array-api-strict every operation),
     or None when the backend has no counter (NumPy and CuPy: count array-api-strict).
 
-    Trains one epoch of ``batches`` and one of ``2 * batches`` (shuffled, fresh
-    network and optimizer each) and divides the difference by ``batches``.
+    The network is the MLP of ``sizes``, or the layer spec ``spec`` (e.g. the default CNN) on
+    ``sizes[0]`` inputs and ``sizes[-1]`` classes. Trains one epoch of ``batches`` and one of
+    ``2 * batches`` (shuffled, fresh network and optimizer each) and divides the difference by ``batches``.
     """
     from ..backend.core import get_backend
     from ..models.network import Network
+    from ..models.spec import layers_from_spec
     from ..optim.optimizers import get_optimizer
 
     backend = get_backend(backend)
     if counter_for(backend) is None:
         return None
+
+    def train(X, y, counter):
+        net = Network.from_sizes(*sizes, seed=seed, backend=backend) if spec is None else \
+            Network(layers_from_spec(spec, sizes[0], sizes[-1]), seed=seed, backend=backend)
+        x, labels = backend.asarray(X, dtype=backend.dtype), backend.asarray(y)
+        with counter:
+            net.fit(x, labels, epochs=1, batch_size=batch_size, optimizer=get_optimizer(optimizer))
+    return _per_extra_batch(lambda: counter_for(backend), train, sizes, batch_size, batches, seed,
+                            views=TORCH_VIEWS if backend.name == "torch" else ())
+
+
+def count_torch_loop(model, batch_size=128, n_features=784, n_classes=10, batches=4, seed=0, lr=0.01):
+    """The same figures for a plain PyTorch loop: ``model`` (a ``torch.nn.Module`` on the CPU,
+    taking ``(n, n_features)`` rows) trained with ``torch.optim.SGD`` and ``cross_entropy``."""
+    import torch
+
+    def train(X, y, counter):
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        X, y = torch.from_numpy(X), torch.from_numpy(y)
+        with counter:
+            for s in range(0, len(X), batch_size):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(X[s:s + batch_size]), y[s:s + batch_size]).backward()
+                opt.step()
+    return _per_extra_batch(torch_counter, train, (n_features, n_classes), batch_size, batches, seed, TORCH_VIEWS)
+
+
+def _per_extra_batch(make_counter, train, sizes, batch_size, batches, seed, views=()):
+    """Run ``train(X, y, counter)`` on ``batches`` and ``2 * batches`` batches; the difference per batch."""
     counts = []
     for k in (batches, 2 * batches):
         rng = np.random.default_rng(seed)
         X = rng.standard_normal((k * batch_size, sizes[0])).astype(np.float32)
         y = rng.integers(0, sizes[-1], k * batch_size)
-        net = Network.from_sizes(*sizes, seed=seed, backend=backend)
-        x, labels = backend.asarray(X, dtype=backend.dtype), backend.asarray(y)
-        with counter_for(backend) as counter:
-            net.fit(x, labels, epochs=1, batch_size=batch_size, optimizer=get_optimizer(optimizer))
+        counter = make_counter()
+        train(X, y, counter)
         counts.append(counter)
     small, large = counts
     by_op = {k: (large.ops[k] - small.ops[k]) / batches for k in set(large.ops) | set(small.ops)}
     transfers = sum(large.transfers.values()) - sum(small.transfers.values())
-    return {"ops": sum(by_op.values()), "transfers": transfers / batches,
+    return {"ops": sum(by_op.values()), "launches": sum(v for k, v in by_op.items() if k not in views),
+            "transfers": transfers / batches,
             "by_op": {k: v for k, v in sorted(by_op.items(), key=lambda kv: -kv[1]) if v}}
 
 

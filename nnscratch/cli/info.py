@@ -17,7 +17,8 @@ def run_info(args):
     import numpy
 
     from ..backend.core import available_backends, get_backend
-    print(f"nnscratch {_version()} (Python {platform.python_version()}, NumPy {numpy.__version__})")
+    from ..backend.threads import configure
+    print(f"nnscratch {_version()} (Python {platform.python_version()}, NumPy {numpy.__version__}); {configure()}")
     print("backends:")
     for b in available_backends():
         state = "usable" if b.usable else ("installed, not usable" if b.installed else "not installed")

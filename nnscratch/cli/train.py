@@ -116,6 +116,7 @@ def fit_options(args, cfg, val, callbacks, batches):
 
 def run(args):
     from .. import distributed
+    from ..backend import threads
     checks.check_train_options(args)
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
@@ -128,6 +129,7 @@ def run(args):
     data, metadata = tables.prepare_training(load_data(args))
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
     net = recipe.build_network(args, cfg)
+    blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
     X, y, val = recipe.split(args, data, cfg["validation"])
@@ -142,7 +144,7 @@ def run(args):
     for note in checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0) if root else ():
         print(f"warning: {note}", file=sys.stderr)
     if show:
-        print(describe(args, data, net, cfg, len(X), val), flush=True)
+        print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(data, options)
     if options.get("resume") and show:
         print(checks.resume_note(options["resume"], cfg["epochs"]), flush=True)

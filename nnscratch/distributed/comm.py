@@ -35,7 +35,9 @@ def launched_size(environ: Mapping[str, str] | None = None) -> int:
 
 def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     """An :class:`MPIComm` over ``COMM_WORLD`` when launched by ``mpiexec`` with
-    more than one process, else None (and mpi4py stays unimported).
+    more than one process, else None (and mpi4py stays unimported). Each rank then
+    limits its BLAS threads to its share of the node's cores (as ``torchrun`` sets
+    ``OMP_NUM_THREADS=1``), unless ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` are set.
 
     ``cuda_aware`` defaults to ``$NNSCRATCH_CUDA_AWARE_MPI == "1"``.
     """
@@ -48,6 +50,8 @@ def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     if _active.size < 2:
         return None
     sys.excepthook = _abort_on_uncaught  # as `python -m mpi4py` does: one rank's crash ends the job
+    from ..backend import threads
+    threads.configure(measure=False)  # each rank its share of the node's cores, unless the user set the threads
     return _active
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from .initializers import He, get_initializer
 from .base import Layer, Parameter
@@ -41,6 +42,8 @@ class Conv2D(Layer):
         Default He normal over ``fan_in = in_channels * kh * kw``.
     """
 
+    _kernels: Any  # the backend's Kernels once built (None before)
+
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
                  init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
@@ -58,7 +61,7 @@ class Conv2D(Layer):
         self.pads = _pads(self.padding, self.kernel_size)  # (top, bottom, left, right)
         self.input_shape = (in_channels, None, None)
         self.init = None if init is None else get_initializer(init)
-        self.params, self._cols = (), None
+        self.params, self._cols, self._kernels = (), None, None
 
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
@@ -90,12 +93,13 @@ class Conv2D(Layer):
             else backend.asarray(b, dtype=backend.dtype)
         self.weight, self.bias = Parameter(f"{index}.weight", weight), Parameter(f"{index}.bias", bias)
         self.params = (self.weight, self.bias)
+        self._kernels = Kernels(backend)
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
         n, o = x.shape[0], self.out_channels
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
-                                               self.pads, xp)
+                                               self.pads, xp, self._kernels)
         z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
         z += xp.reshape(self.bias.value, (o, 1))
         if training:
@@ -105,18 +109,21 @@ class Conv2D(Layer):
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
         (n, a, b); dL/dx = col2im(W^T dy): each window's share of the gradient added back onto the
-        pixels it read."""
+        pixels it read. The parameter gradients go straight into their slots of the gradient buffer."""
         cols = self._cached("_cols")
-        xp = self._xp(dy)
+        xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
         o, oh, ow = dy.shape[1:]
         rows, width = self._grid
-        dy_c = xp.permute_dims(dy, (1, 0, 2, 3))
-        dy2 = xp.reshape(pad2d(dy_c, 0, rows - oh, 0, width - ow, xp), (o, -1))  # zeros on the junk columns
-        self.weight.grad = xp.reshape(dy2 @ cols.T, self.weight.value.shape)
-        self.bias.grad = xp.sum(dy2, axis=1)  # the junk columns are zeros
+        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp)  # zero junk columns
+        dy2 = xp.reshape(dy_c, (o, -1))
+        if w.bound:  # in the network's gradient buffer: written in place (the junk columns of dy2 are 0)
+            k.matmul_to(dy2, cols.T, xp.reshape(w.grad, (o, -1)))
+            k.sum_to(dy2, 1, b.grad)
+        else:
+            w.grad, b.grad = xp.reshape(dy2 @ cols.T, w.value.shape), xp.sum(dy2, axis=1)
         if not need_input_grad:
             return None
-        dcols = xp.reshape(self.weight.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
+        dcols = xp.reshape(w.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
         dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
         return xp.permute_dims(dx, (1, 0, 2, 3))
 

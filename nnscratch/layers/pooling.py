@@ -2,33 +2,43 @@
 
 A window reduction is an elementwise reduction over the ``kh*kw`` strided
 views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
-through the adjoint (interleaving by reshape when windows tile the image;
-otherwise each view's share is added into its slice of a zero image,
-:func:`~nnscratch.layers.windows.unwindows`). Rows and columns
+through the adjoint: each view's share assigned (windows that tile the image)
+or added (overlapping windows) into its slice of a zero image,
+:func:`~nnscratch.layers.windows.unwindows`. Rows and columns
 past the last whole window are dropped, as PyTorch does (floor mode).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ShapeError
 from .base import Layer
-from .windows import out_size, pad2d, pair, unwindows
-from .._typing import Array, Shape
+from ..backend.kernels import Kernels
+from .windows import gather, out_size, pair, part, split, unwindows, zeros
+from .._typing import Array, Rng, Shape
+
+if TYPE_CHECKING:
+    from ..backend.core import Backend
+    from .initializers import Initializer
 
 
 class _Pool2D(Layer):
     """Shared shape logic; ``stride`` defaults to ``kernel_size``."""
 
     _win: Any  # what backward needs from forward (None before a training forward)
+    _kernels: Any  # the backend's Kernels once built (None before)
 
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
         self.stride = self.kernel_size if stride is None else pair(stride, "stride", name)
         self.input_shape = (None, None, None)
-        self._win = None
+        self._win, self._kernels = None, None
+
+    def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
+        super().build(backend, rng, init, index)
+        self._kernels = Kernels(backend)  # on NumPy: the work split over threads
 
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
@@ -52,17 +62,25 @@ class _Pool2D(Layer):
         self._size = (h, w)
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
 
-    def _back(self, parts, xp):
-        """The adjoint of :meth:`_slices`: gradient pieces ``parts[i*kw + j]`` back into an image.
-        Tiling windows (stride == kernel) interleave by stack and reshape; others are added into
-        their slices of a zero image."""
-        (kh, kw), (h, w) = self.kernel_size, self._size
-        if self.kernel_size != self.stride:
-            return unwindows(parts, self.kernel_size, self.stride, self._size, xp)
-        n, c, oh, ow = parts[0].shape
-        rows = [xp.reshape(xp.stack(parts[i * kw:(i + 1) * kw], axis=4), (n, c, oh, ow * kw)) for i in range(kh)]
-        image = xp.reshape(xp.stack(rows, axis=3), (n, c, oh * kh, ow * kw))
-        return pad2d(image, 0, h - oh * kh, 0, w - ow * kw, xp)
+    def _reduce(self, x, combine):
+        """``combine(views)`` of the ``kh*kw`` window views of ``x`` (on NumPy by pieces at once)."""
+        slices = self._slices(x)
+        return gather(self._kernels, lambda index: combine([part(v, index) for v in slices]), x)
+
+    def _back(self, pieces, dy, xp):
+        """The adjoint of :meth:`_slices`: ``pieces(index)`` gives the gradient pieces ``parts[i*kw + j]``
+        of one piece of the batch and channels (each shaped as ``dy[index]``; an iterable, each
+        written as soon as it is made), added back into a zero image, each into its strided slice
+        (assigned where windows tile, added where they overlap). The image is channel-major,
+        ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is, so the Conv2D
+        before it reads it without a transpose."""
+        n, c = dy.shape[:2]
+        image = xp.permute_dims(zeros(dy, (c, n, *self._size), xp), (1, 0, 2, 3))
+
+        def fill(index):
+            unwindows(part(image, index), pieces(index), self.kernel_size, self.stride, xp, dy.shape[2:])
+        split(self._kernels, fill, (n, c), image)
+        return image
 
     def get_config(self) -> dict[str, Any]:
         return {"type": type(self).__name__, "kernel_size": list(self.kernel_size), "stride": list(self.stride)}
@@ -78,10 +96,13 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
-        slices = self._slices(x)
-        y = slices[0]
-        for value in slices[1:]:
-            y = xp.maximum(y, value)
+
+        def maximum(views):
+            y = views[0]
+            for value in views[1:]:
+                y = xp.maximum(y, value)
+            return y
+        y = self._reduce(x, maximum)
         if training:
             self._win, self._y = x, y
         return y
@@ -89,34 +110,39 @@ class MaxPool2D(_Pool2D):
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
-        return self._back(self._route(self._slices(x), y, dy, xp), xp)
+        slices = self._slices(x)
+        return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
+                                                    part(dy, index), xp), dy, xp)
 
     @staticmethod
     def _route(candidates, y, dy, xp):
         """``dy`` where each candidate is the first one equal to the maximum ``y``, else 0: what is
-        not yet routed passes on to the next candidate (the last one takes the rest), 3 operations each."""
-        parts, rest = [], dy
+        not yet routed passes on to the next candidate (the last one takes the rest), 4 operations
+        each. A generator: each piece is written into the image before the next is made."""
+        rest = dy
         for value in candidates[:-1]:
             part = rest * xp.astype(value == y, dy.dtype)
-            parts.append(part)
+            yield part
             rest = rest - part
-        return parts + [rest]
+        yield rest
 
 
 class AvgPool2D(_Pool2D):
     """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        slices = self._slices(x)
-        y = slices[0]
-        for value in slices[1:]:
-            y = y + value
+        def mean(views):
+            y = views[0]
+            for value in views[1:]:
+                y = y + value
+            return y * (1.0 / len(views))
+        y = self._reduce(x, mean)
         if training:
             self._win = True
-        return y * (1.0 / len(slices))
+        return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]
-        return self._back([dy * (1.0 / k)] * k, self._xp(dy))
+        return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, self._xp(dy))

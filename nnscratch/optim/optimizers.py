@@ -65,6 +65,7 @@ class Optimizer:
     state: dict[str, dict[str, Array]]
     _owner: list[Any] | None
     _loaded: dict[str, dict[str, Array]] | None
+    _given: Any  # the object the last step() received (a buffer or tuple), or None
 
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any], decay: float = 0.0,
                  weight_decay: float = 0.0) -> None:
@@ -75,6 +76,7 @@ class Optimizer:
         self.t = 0
         self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
         self._owner = None    # the holders ``state`` and ``t`` belong to
+        self._given = None    # the object the last step() received, whose holders are ``_owner``
         self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
 
     @property
@@ -90,8 +92,13 @@ class Optimizer:
         list of Parameters (one update each). Other parameters than the last
         call's start afresh (see the module docstring).
         """
-        holders: list[Any] = [params] if hasattr(params, "split") else list(params)
-        self._claim(holders)
+        holders: list[Any]
+        if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
+            holders = self._owner
+        else:
+            holders = [params] if hasattr(params, "split") else list(params)
+            self._claim(holders)
+            self._given = None if isinstance(params, list) else params  # a list may change in place
         lr = self.current_lr
         self.t += 1
         for h in holders:
@@ -142,7 +149,7 @@ class Optimizer:
         move = asarray or (lambda a: a)
         self.t = int(state["t"])
         self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
-        self.state, self._owner = {}, None
+        self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))
 
     def __repr__(self):

@@ -41,7 +41,7 @@ class Step:
         self.params = net.parameters()
         # The flat values/grads of every parameter (a data-parallel run all-reduces ``buffer.grads``).
         self.buffer = net.parameter_buffer
-        self.holders = self.params if self.buffer is None else [self.buffer]  # what the optimizer updates
+        self.holders = tuple(self.params) if self.buffer is None else (self.buffer,)  # what the optimizer updates
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
         self.xp = net.xp
@@ -72,7 +72,8 @@ class Step:
         Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
         out = self.backward(x, Y)
         self.reduce_gradients(self.holders)
-        clip_gradients(self.holders, self.optimizer.clip_norm)
+        if self.optimizer.clip_norm is not None:
+            clip_gradients(self.holders, self.optimizer.clip_norm)
         self.optimizer.step(self.holders)
         return out
 

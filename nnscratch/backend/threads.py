@@ -1,0 +1,177 @@
+"""How many threads the BLAS runs: one policy, applied once per process.
+
+NumPy's BLAS (OpenBLAS, MKL, ...) and PyTorch start one thread per core. That
+is right for one process on an idle machine and wrong in two cases:
+
+* several processes per node (``mpiexec -n 4``): each would start a thread per
+  core, four times more threads than cores. Each process takes its share,
+  ``cores // processes on this node``, at least 1 (``torchrun`` sets
+  ``OMP_NUM_THREADS=1`` for the same reason);
+* cores that other programs keep busy: a matrix product split over threads
+  waits for its slowest thread, and a descheduled one (or OpenBLAS's threads
+  busy-waiting beside the work) makes epochs many times slower. The process
+  takes the cores that were idle when it started (sampled from ``/proc/stat``
+  for a tenth of a second; all usable cores where that cannot be read).
+
+The user's ``OPENBLAS_NUM_THREADS``, ``OMP_NUM_THREADS``, ``MKL_NUM_THREADS``
+always win: nothing is changed then. :func:`configure` applies the policy
+(through ``threadpoolctl``, and ``torch.set_num_threads`` where PyTorch is
+loaded); :func:`describe` says what runs, for ``nnscratch info`` and the first
+training line.
+"""
+
+import os
+import sys
+import time
+from typing import Any
+
+USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Processes on this node, as launchers tell them: MPICH and Intel MPI (hydra), Open MPI, MVAPICH2, torchrun.
+LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE",
+                        "LOCAL_WORLD_SIZE")
+
+_workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
+_applied: dict[str, Any] = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
+
+
+def usable_cores():
+    """Cores this process may run on (its CPU affinity), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def user_setting(environ=None):
+    """``(name, value)`` of the first thread variable the user set to a positive number, else None."""
+    environ = os.environ if environ is None else environ
+    for name in USER_VARIABLES:
+        value = str(environ.get(name, "")).strip()
+        if value.isdigit() and int(value) > 0:
+            return name, int(value)
+    return None
+
+
+def local_processes(environ=None):
+    """Processes a launcher started on this node (1 when none says so)."""
+    environ = os.environ if environ is None else environ
+    for name in LOCAL_SIZE_VARIABLES:
+        value = str(environ.get(name, "")).strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return 1
+
+
+def idle_cores(interval=0.1):
+    """Idle cores among this process's usable ones over ``interval`` seconds (a float), from
+    ``/proc/stat``; None where it cannot be read (not Linux)."""
+    try:
+        cpus = {f"cpu{i}" for i in os.sched_getaffinity(0)}
+        before = _idle_jiffies(cpus)
+        time.sleep(interval)
+        after = _idle_jiffies(cpus)
+    except (OSError, AttributeError, ValueError, IndexError):
+        return None
+    spent = sum(after[1]) - sum(before[1])
+    return None if spent <= 0 else len(cpus) * (after[0] - before[0]) / spent
+
+
+def _idle_jiffies(cpus):
+    """(idle + iowait jiffies, [all jiffies]) summed over the ``cpus`` lines of /proc/stat."""
+    idle, total = 0, []
+    with open("/proc/stat", encoding="ascii") as f:
+        for line in f:
+            name, *fields = line.split()
+            if name in cpus:
+                ticks = [int(v) for v in fields[:8]]
+                idle += ticks[3] + ticks[4]
+                total.append(sum(ticks))
+    return idle, total
+
+
+def choose(environ=None, cores=None, idle=None):
+    """``(threads, reason)`` under the policy above; ``threads`` is None where the user set them.
+
+    ``cores``: usable cores (default: this process's); ``idle``: idle cores measured (None: unknown)."""
+    environ = os.environ if environ is None else environ
+    cores = usable_cores() if cores is None else cores
+    user = user_setting(environ)
+    if user is not None:
+        return None, f"{user[0]}={user[1]}"
+    share, local = max(1, cores // local_processes(environ)), local_processes(environ)
+    if local > 1:
+        return share, f"{local} processes share this node's {cores} cores"
+    if idle is not None and idle < cores - 0.5:
+        return max(1, int(idle + 0.5)), f"{max(idle, 0.0):.1f} of {cores} cores idle at start"
+    return cores, f"{cores} cores"
+
+
+def configure(environ=None, measure=True):
+    """Apply the policy to NumPy's BLAS (and PyTorch's threads where it is loaded); return
+    :func:`describe`. Called once by the command line before training."""
+    environ = os.environ if environ is None else environ
+    cores = usable_cores()
+    idle = idle_cores() if measure and cores > 1 and user_setting(environ) is None \
+        and local_processes(environ) == 1 else None
+    threads, reason = choose(environ, cores, idle)
+    if threads is not None:
+        set_threads(threads)
+    _applied.update(threads=threads if threads is not None else blas_threads(), reason=reason)
+    return describe()
+
+
+def set_threads(n):
+    """Run ``n`` BLAS threads from now on (and ``n`` PyTorch threads where PyTorch is loaded, and ``n``
+    threads for nnscratch's own copies and elementwise work on NumPy, :func:`workers`)."""
+    _workers[0] = max(1, int(n))
+    limiter = _threadpoolctl()
+    if limiter is not None:
+        limiter.threadpool_limits(limits=n, user_api="blas")
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+
+
+def workers():
+    """Threads for nnscratch's own work on NumPy (the convolution's copies and elementwise steps): as
+    many as the BLAS runs (set by :func:`set_threads`; until then the BLAS's own count, read once)."""
+    if _workers[0] is None:
+        _workers[0] = max(1, blas_threads())
+    return _workers[0]
+
+
+def blas_threads():
+    """Threads NumPy's BLAS runs now (from threadpoolctl; else the environment, else all cores)."""
+    info = blas_info()
+    if info is not None:
+        return info["num_threads"]
+    user = user_setting()
+    return user[1] if user else usable_cores()
+
+
+def blas_info():
+    """threadpoolctl's record of the BLAS NumPy loaded (``filepath``, ``internal_api``,
+    ``num_threads``, ``version``...), or None without threadpoolctl or a BLAS it knows."""
+    limiter = _threadpoolctl()
+    if limiter is None:
+        return None
+    import numpy  # noqa: F401  (threadpoolctl lists only libraries already loaded)
+    found = [lib for lib in limiter.threadpool_info() if lib.get("user_api") == "blas"]
+    return next((lib for lib in found if "numpy" in lib.get("filepath", "")), found[0] if found else None)
+
+
+def describe():
+    """One line: how many BLAS threads run and why, e.g. ``BLAS threads: 1 (openblas 0.3.31;
+    1 of 2 cores busy with other work at start)``."""
+    info = blas_info()
+    threads = info["num_threads"] if info else _applied.get("threads", blas_threads())
+    library = f"{info['internal_api']} {info.get('version') or ''}".strip() if info else "BLAS"
+    reason = _applied.get("reason") or choose(idle=None)[1]
+    return f"BLAS threads: {threads} ({library}; {reason})"
+
+
+def _threadpoolctl():
+    try:
+        import threadpoolctl
+    except ImportError:
+        return None
+    return threadpoolctl

@@ -1,0 +1,100 @@
+"""BLAS threads (nnscratch/backend/threads.py): the user's setting wins, processes that share a node
+share its cores, busy cores are left alone, and the command line says how many threads run."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import nnscratch
+from nnscratch.backend import threads
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+ROOT = Path(nnscratch.__file__).resolve().parent.parent
+MPIEXEC = next((str(p) for p in (Path(sys.executable).parent / "mpiexec", shutil.which("mpiexec") or "")
+                if str(p) and os.access(p, os.X_OK)), None)
+
+
+@pytest.fixture
+def restore_blas():
+    """Put NumPy's BLAS threads back as they were after the test."""
+    before = threadpoolctl.threadpool_info()
+    yield
+    for lib in before:
+        if lib["user_api"] == "blas":
+            threadpoolctl.threadpool_limits(limits=lib["num_threads"], user_api="blas")
+
+
+@pytest.mark.parametrize("environ, cores, idle, expected", [
+    ({}, 8, None, 8),                                       # a quiet machine, or one that cannot be read
+    ({}, 8, 7.9, 8),
+    ({}, 2, 1.1, 1),                                        # another program keeps one core busy
+    ({}, 4, 0.0, 1),                                        # never fewer than one
+    ({"MPI_LOCALNRANKS": "2"}, 8, None, 4),                 # mpiexec (MPICH): each rank its share
+    ({"OMPI_COMM_WORLD_LOCAL_SIZE": "3"}, 8, 8.0, 2),       # Open MPI
+    ({"LOCAL_WORLD_SIZE": "16"}, 8, None, 1),               # torchrun, more processes than cores
+])
+def test_the_policy_picks_each_process_its_cores(environ, cores, idle, expected):
+    threads_, reason = threads.choose(environ, cores, idle)
+    assert threads_ == expected, reason
+    assert reason
+
+
+@pytest.mark.parametrize("name", threads.USER_VARIABLES)
+def test_the_users_setting_wins(name):
+    environ = {name: "3", "MPI_LOCALNRANKS": "2"}
+    assert threads.choose(environ, cores=8, idle=0.0) == (None, f"{name}=3")
+
+
+def test_configure_limits_numpys_blas_and_says_so(monkeypatch, restore_blas):
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MPI_LOCALNRANKS", str(threads.usable_cores() * 4))  # more ranks than cores: 1 each
+    line = threads.configure()
+    assert threads.blas_threads() == 1
+    assert line.startswith("BLAS threads: 1 (") and "processes share this node's" in line
+
+
+def test_configure_leaves_a_user_setting_alone(monkeypatch, restore_blas):
+    threadpoolctl.threadpool_limits(limits=1, user_api="blas")
+    for name in threads.USER_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    monkeypatch.setenv("MPI_LOCALNRANKS", "1")
+    assert threads.configure().endswith("; OMP_NUM_THREADS=1)")
+
+
+def test_idle_cores_reads_a_number_within_the_usable_cores():
+    idle = threads.idle_cores(interval=0.02)
+    if idle is None:
+        pytest.skip("/proc/stat cannot be read here")
+    assert -0.01 <= idle <= threads.usable_cores() + 0.01
+
+
+def _run(command, env_extra, timeout=120):
+    env = {k: v for k, v in os.environ.items() if k not in threads.USER_VARIABLES}
+    env.update(PYTHONPATH=str(ROOT), **env_extra)
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
+
+
+def test_the_first_training_line_says_how_many_blas_threads_run():
+    done = _run([sys.executable, "-m", "nnscratch", "train", "--dataset", "xor", "--epochs", "2", "--no-save"],
+                {"OPENBLAS_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stderr
+    first = done.stdout.splitlines()[0]
+    assert first.startswith("training ") and "; BLAS threads: 1 (" in first
+    assert first.endswith("; OPENBLAS_NUM_THREADS=1)")
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason='needs mpiexec: pip install "nnscratch[mpi]"')
+def test_each_rank_under_mpiexec_limits_itself():
+    code = ("from nnscratch.backend import threads; print(threads.configure(), flush=True)")
+    done = _run([MPIEXEC, "-n", "2", sys.executable, "-c", code], {})
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("BLAS threads")]
+    share = max(1, threads.usable_cores() // 2)
+    assert len(lines) == 2 and all(line.startswith(f"BLAS threads: {share} (") for line in lines), lines
+    assert all("2 processes share this node's" in line for line in lines)
