@@ -99,6 +99,7 @@ WHEELS = (
     ("array-api-compat==1.16.0", "nnscratch: every array operation goes through it"),
     ("array-api-strict==2.6.1", "tests (the stand-in device); bench counts NumPy/CuPy operations on it"),
     ("pooch==1.9.0", "nnscratch: dataset downloads (the tests serve files locally)"),
+    ("threadpoolctl==3.8.0", "nnscratch: the BLAS-thread policy (scikit-learn brings it too)"),
     ("platformdirs==4.14.9", "pooch"),
     ("requests==2.34.2", "pooch (not in the node's list)"),
     ("charset-normalizer==3.5.3", "requests"),
