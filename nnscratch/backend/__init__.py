@@ -4,4 +4,5 @@
 - ``adapters``: the few things each array library (NumPy, CuPy, PyTorch, array-api-strict) does differently.
 - ``kernels``: the hot path's few in-place writes the array API cannot express.
 - ``staging``: moving streamed batches from host memory to the device.
+- ``threads``: how many BLAS threads run (the user's variables win; ranks on a node share its cores).
 """
