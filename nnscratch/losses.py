@@ -14,8 +14,8 @@ cross-entropy does the same with a final ``Sigmoid``.
 
 from __future__ import annotations
 
-from array_api_compat import array_namespace
 
+from .backend.core import namespace
 from .errors import unknown_name
 from .layers import Identity, Layer, Sigmoid, Softmax
 from ._typing import Array
@@ -58,7 +58,7 @@ class MeanSquaredError(Loss):
 
     def value(self, out: Array, y: Array) -> Array:
         diff = out - y
-        return array_namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
+        return namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
     def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         return (out - y) * (2.0 * scale / max(out.shape[0] * out.shape[1], 1))
@@ -72,7 +72,7 @@ class SumSquaredError(Loss):
 
     def value(self, out: Array, y: Array) -> Array:
         diff = out - y
-        return array_namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
+        return namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
 
     def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         return (out - y) * (scale / max(out.shape[0], 1))
@@ -87,13 +87,13 @@ class CrossEntropy(Loss):
     accepts = (Softmax, Identity)
 
     def value(self, z: Array, y: Array) -> Array:
-        xp = array_namespace(z)
+        xp = namespace(z)
         shifted = z - xp.max(z, axis=1, keepdims=True)
         log_total = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
         return xp.sum(y * (log_total - shifted)) / z.shape[0]
 
     def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
-        xp = array_namespace(z)
+        xp = namespace(z)
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
         grad = e / xp.sum(e, axis=1, keepdims=True)
         grad -= y
@@ -110,11 +110,11 @@ class BinaryCrossEntropy(Loss):
     accepts = (Sigmoid, Identity)
 
     def value(self, z: Array, y: Array) -> Array:
-        xp = array_namespace(z)
+        xp = namespace(z)
         return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) / (z.shape[0] * z.shape[1])
 
     def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
-        xp = array_namespace(z)
+        xp = namespace(z)
         return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / max(z.shape[0] * z.shape[1], 1))
 
 

@@ -225,6 +225,18 @@ def backend_of(x: Array) -> Backend:
     raise ConfigError(f"Arrays of {xp.__name__} are not supported; use NumPy, CuPy, PyTorch or array-api-strict.")
 
 
+
+_NAMESPACES: dict[type, Any] = {}
+
+
+def namespace(x: Array) -> Any:
+    """``array_namespace(x)``, looked up once per array type: the hot path (a loss's gradient, an
+    optimizer's update) asks every step, and array-api-compat's lookup costs a few microseconds."""
+    xp = _NAMESPACES.get(type(x))
+    if xp is None:
+        xp = _NAMESPACES[type(x)] = array_api_compat.array_namespace(x)
+    return xp
+
 # ---------------------------------------------------------------- discovery
 
 @dataclass(frozen=True)

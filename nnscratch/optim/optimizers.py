@@ -26,9 +26,9 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from array_api_compat import array_namespace
 
 from . import schedules
+from ..backend.core import namespace
 from ..errors import ConfigError, unknown_name
 from .._typing import Array
 
@@ -176,7 +176,7 @@ class SGD(Optimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _new_state(self, p):
-        return {"momentum": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
+        return {"momentum": namespace(p.value).zeros_like(p.value)} if self.momentum else {}
 
     def _update(self, p, g, state, lr):
         if self.momentum:
@@ -213,11 +213,11 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _new_state(self, p):
-        xp = array_namespace(p.value)
+        xp = namespace(p.value)
         return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
 
     def _update(self, p, g, state, lr):
-        xp = array_namespace(g)
+        xp = namespace(g)
         m, v = state["m"], state["v"]
         m *= self.beta1
         m += (1.0 - self.beta1) * g
@@ -249,10 +249,10 @@ class RMSProp(Optimizer):
         self.rho, self.eps = float(rho), float(eps)
 
     def _new_state(self, p):
-        return {"v": array_namespace(p.value).zeros_like(p.value)}
+        return {"v": namespace(p.value).zeros_like(p.value)}
 
     def _update(self, p, g, state, lr):
-        xp = array_namespace(g)
+        xp = namespace(g)
         v = state["v"]
         v *= self.rho
         v += _scaled_square(g, 1.0 - self.rho)
@@ -283,7 +283,7 @@ def _gather(holder, loaded):
     if not hasattr(holder, "split"):
         return dict(loaded.get(holder.name, {}))
     slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
-    zeros = array_namespace(holder.values).zeros_like(holder.values)
+    zeros = namespace(holder.values).zeros_like(holder.values)
     return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
             for slot in slots}
 
