@@ -1,6 +1,6 @@
 """The cost as the work grows: epoch time against batch size and width (MLP) and channels (CNN).
 
-    python benchmarks/cost_table.py --json benchmarks/cost_table.json     # about 15 minutes on 2 quiet cores
+    python benchmarks/cost_table.py --json benchmarks/cost_table.json     # about 10 minutes on 2 quiet cores
     python benchmarks/cost_table.py --quick                               # a smoke run, a minute
 
 Three tables, each timed alternating with the yardsticks in one run (``nnscratch bench``'s
