@@ -263,6 +263,34 @@ def test_ctrl_c_without_checkpoint_says_nothing_was_saved(tmp_path):
     assert "nothing was saved" in err and "--checkpoint PATH" in err
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the swallowed one, on purpose
+def test_ctrl_c_inside_a_finaliser_still_stops_training():
+    """A KeyboardInterrupt raised in a ``__del__`` (tqdm's, as an old bar goes) is printed as
+    "Exception ignored" and dropped by Python; the bar raises it again at the end of the batch."""
+    import gc
+    import os
+    import signal
+
+    from nnscratch.cli import progress
+
+    class Finaliser:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the finaliser runs
+
+    bar = progress.progress(10, 1, show=False)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with progress.ctrl_c(bar):
+            Finaliser()  # goes at once: the interrupt is swallowed as "Exception ignored"
+            gc.collect()
+            bar.on_epoch_begin(0, None)
+            with pytest.raises(KeyboardInterrupt):
+                bar.on_batch_end(0, None)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_show_without_a_display_fails_before_training(tmp_path, capsys, monkeypatch):
     pytest.importorskip("matplotlib")
     monkeypatch.delenv("DISPLAY", raising=False)

@@ -1,6 +1,9 @@
 """What ``nnscratch train`` shows while it runs: a progress bar per epoch and one line per epoch."""
 
+import contextlib
+import signal
 import sys
+import threading
 
 
 def progress(n_batches, epochs, show):
@@ -10,6 +13,7 @@ def progress(n_batches, epochs, show):
     class Progress(Callback):
         bar = None
         epoch = 0  # the epoch running (0-based), for the Ctrl-C message
+        pressed = False  # Ctrl-C seen by :func:`ctrl_c`'s handler: raised again at the end of the batch
 
         def on_epoch_begin(self, epoch, network):
             self.epoch = epoch
@@ -17,16 +21,43 @@ def progress(n_batches, epochs, show):
                 self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
 
         def on_batch_end(self, batch, network):
+            if self.pressed:
+                raise KeyboardInterrupt
             if self.bar is not None:
                 self.bar.update(1)
 
         def on_epoch_end(self, epoch, logs, network):
+            if self.pressed:
+                raise KeyboardInterrupt
             if self.bar is not None:
                 self.bar.close()
             if show:
                 print(epoch_line(epoch, epochs, logs), flush=True)
 
     return Progress()
+
+
+@contextlib.contextmanager
+def ctrl_c(bar):
+    """Ctrl-C stops training even when it lands in a finaliser: Python runs ``__del__`` methods
+    (tqdm's, for one) whenever an object goes, and a KeyboardInterrupt raised inside one is printed
+    as "Exception ignored" and dropped, so training carried on. The handler remembers the key and
+    ``bar`` (:func:`progress`) raises it again at the end of the batch. Left alone where Ctrl-C is
+    not Python's to handle (ignored in a background job, or another handler installed)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+
+    def pressed(signum, frame):
+        bar.pressed = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, pressed)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _bar(total, desc):

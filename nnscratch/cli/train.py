@@ -150,7 +150,8 @@ def run(args):
         print(checks.resume_note(options["resume"], cfg["epochs"]), flush=True)
     start = time.perf_counter()
     try:
-        history = train(net, X, y, cfg, options)
+        with progress.ctrl_c(bar):
+            history = train(net, X, y, cfg, options)
     except KeyboardInterrupt:
         print(checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr)
         return 130
