@@ -14,7 +14,6 @@ cross-entropy does the same with a final ``Sigmoid``.
 
 from __future__ import annotations
 
-
 from .backend.core import namespace
 from .errors import unknown_name
 from .layers import Identity, Layer, Sigmoid, Softmax

@@ -225,7 +225,6 @@ def backend_of(x: Array) -> Backend:
     raise ConfigError(f"Arrays of {xp.__name__} are not supported; use NumPy, CuPy, PyTorch or array-api-strict.")
 
 
-
 _NAMESPACES: dict[type, Any] = {}
 
 
@@ -236,6 +235,7 @@ def namespace(x: Array) -> Any:
     if xp is None:
         xp = _NAMESPACES[type(x)] = array_api_compat.array_namespace(x)
     return xp
+
 
 # ---------------------------------------------------------------- discovery
 

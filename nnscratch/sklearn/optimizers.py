@@ -18,8 +18,7 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
 
 import math
 
-from array_api_compat import array_namespace
-
+from ..backend.core import namespace
 from ..optim.optimizers import Optimizer
 
 
@@ -51,7 +50,7 @@ class SklearnOptimizer(Optimizer):
             for holder in params:
                 for p in getattr(holder, "params", [holder]):
                     if p.name in self.weight_names:
-                        self.squared_norm = self.squared_norm + array_namespace(p.value).sum(p.value * p.value)
+                        self.squared_norm = self.squared_norm + namespace(p.value).sum(p.value * p.value)
                         p.grad = p.grad + coef * p.value
         self.batch += 1
         super().step(params)
@@ -77,7 +76,7 @@ class SklearnSGD(SklearnOptimizer):
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
 
     def _new_state(self, p):
-        return {"velocity": array_namespace(p.value).zeros_like(p.value)} if self.momentum else {}
+        return {"velocity": namespace(p.value).zeros_like(p.value)} if self.momentum else {}
 
     def _update(self, p, g, state, lr):
         if not self.momentum:
@@ -103,11 +102,11 @@ class SklearnAdam(SklearnOptimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def _new_state(self, p):
-        xp = array_namespace(p.value)
+        xp = namespace(p.value)
         return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
 
     def _update(self, p, g, state, lr):
-        xp = array_namespace(g)
+        xp = namespace(g)
         m, v = state["m"], state["v"]
         m *= self.beta_1
         m += (1 - self.beta_1) * g
