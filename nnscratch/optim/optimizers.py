@@ -26,7 +26,6 @@ import math
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-
 from . import schedules
 from ..backend.core import namespace
 from ..errors import ConfigError, unknown_name
@@ -213,17 +212,11 @@ class Adam(Optimizer):
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _new_state(self, p):
-        xp = namespace(p.value)
-        return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
+        return adam_state(p)
 
     def _update(self, p, g, state, lr):
         xp = namespace(g)
-        m, v = state["m"], state["v"]
-        m *= self.beta1
-        m += (1.0 - self.beta1) * g
-        v *= self.beta2
-        v += _scaled_square(g, 1.0 - self.beta2)
-        state["m"], state["v"] = m, v  # no-op in place; the functional form rebinds
+        m, v = adam_moments(g, state, self.beta1, self.beta2)
         denom = xp.sqrt(v)  # fresh arrays below are scaled in place: 4 temporaries, not 8
         denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** self.t)
         denom += self.eps
@@ -286,6 +279,25 @@ def _gather(holder, loaded):
     zeros = namespace(holder.values).zeros_like(holder.values)
     return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
             for slot in slots}
+
+
+def adam_state(p: Parameter | ParameterBuffer) -> dict[str, Array]:
+    """Adam's first and second moments of ``p``, zeros on its device."""
+    xp = namespace(p.value)
+    return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
+
+
+def adam_moments(g: Array, state: dict[str, Array], beta1: float, beta2: float) -> tuple[Array, Array]:
+    """Adam's moments updated in place, ``m <- b1 m + (1 - b1) g`` and ``v <- b2 v + (1 - b2) g**2``
+    (stored back into ``state`` for arrays without in-place operators); returns ``(m, v)``.
+    :class:`Adam` and scikit-learn's Adam (:mod:`nnscratch.sklearn.optimizers`) differ only after this."""
+    m, v = state["m"], state["v"]
+    m *= beta1
+    m += (1.0 - beta1) * g
+    v *= beta2
+    v += _scaled_square(g, 1.0 - beta2)
+    state["m"], state["v"] = m, v  # no-op in place; the functional form rebinds
+    return m, v
 
 
 def _scaled_square(g, scale):

@@ -19,7 +19,7 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
 import math
 
 from ..backend.core import namespace
-from ..optim.optimizers import Optimizer
+from ..optim.optimizers import Optimizer, adam_moments, adam_state
 
 
 class SklearnOptimizer(Optimizer):
@@ -102,17 +102,11 @@ class SklearnAdam(SklearnOptimizer):
         self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
 
     def _new_state(self, p):
-        xp = namespace(p.value)
-        return {"m": xp.zeros_like(p.value), "v": xp.zeros_like(p.value)}
+        return adam_state(p)
 
     def _update(self, p, g, state, lr):
+        m, v = adam_moments(g, state, self.beta_1, self.beta_2)
         xp = namespace(g)
-        m, v = state["m"], state["v"]
-        m *= self.beta_1
-        m += (1 - self.beta_1) * g
-        v *= self.beta_2
-        v += (1 - self.beta_2) * (g * g)
-        state["m"], state["v"] = m, v
         lr_t = lr * math.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
         p.value -= lr_t * m / (xp.sqrt(v) + self.epsilon)
 
