@@ -92,6 +92,17 @@ def test_maxpool_ties_route_to_one_winner(backend):
     ours_and_theirs(MaxPool2D(2), f64(backend), x, lambda t: F.max_pool2d(t, 2))
 
 
+@pytest.mark.parametrize("options", POOLS + [dict(kernel_size=(2, 3))],
+                         ids=lambda o: "-".join(f"{k[0]}{v}" for k, v in o.items()))
+@pytest.mark.parametrize("size", [(8, 6), (9, 7)], ids=["tiled", "cut"])
+def test_maxpool_partial_ties_route_as_torch(two_backends, options, size):
+    """Values from {0, 1, 2}: windows with two- and three-way ties beside clear winners, on images the
+    windows tile exactly (one select writes the whole gradient) and on ones with rows and columns left over."""
+    x = np.random.default_rng(5).integers(0, 3, size=(2, 3, *size)).astype(float)
+    ours_and_theirs(MaxPool2D(**options), f64(two_backends), x,
+                    lambda t: F.max_pool2d(t, options["kernel_size"], options.get("stride")))
+
+
 @pytest.mark.parametrize("shape", [(8, 3), (4, 3, 5, 2)], ids=["NF", "NCHW"])
 def test_batchnorm_matches_torch_in_training_and_eval(backend, shape):
     backend = f64(backend)

@@ -3,7 +3,8 @@
 A window reduction is an elementwise reduction over the ``kh*kw`` strided
 views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
 through the adjoint: each view's share assigned (windows that tile the image)
-or added (overlapping windows) into its slice of a zero image,
+or added (overlapping windows) into its slice of a zero image (an unfilled one
+where the windows cover every pixel once, as 2x2 windows on even sizes do),
 :func:`~nnscratch.layers.windows.unwindows`. Rows and columns
 past the last whole window are dropped, as PyTorch does (floor mode).
 """
@@ -11,6 +12,8 @@ past the last whole window are dropped, as PyTorch does (floor mode).
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+
+from array_api_compat import device
 
 from ..errors import ShapeError
 from .base import Layer
@@ -74,8 +77,13 @@ class _Pool2D(Layer):
         (assigned where windows tile, added where they overlap). The image is channel-major,
         ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is, so the Conv2D
         before it reads it without a transpose."""
-        n, c = dy.shape[:2]
-        image = xp.permute_dims(zeros(dy, (c, n, *self._size), xp), (1, 0, 2, 3))
+        n, c, oh, ow = dy.shape
+        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, self._size
+        if (sh, sw) == (kh, kw) and (h, w) == (oh * kh, ow * kw):  # windows tile it: every pixel is written
+            image = xp.empty((c, n, h, w), dtype=dy.dtype, device=device(dy))
+        else:
+            image = zeros(dy, (c, n, h, w), xp)
+        image = xp.permute_dims(image, (1, 0, 2, 3))
 
         def fill(index):
             unwindows(part(image, index), pieces(index), self.kernel_size, self.stride, xp, dy.shape[2:])
