@@ -100,7 +100,8 @@ def test_maxpool_ties_route_to_one_winner(backend):
 @pytest.mark.parametrize("size", [(8, 6), (9, 7)], ids=["tiled", "cut"])
 def test_maxpool_partial_ties_route_as_torch(two_backends, options, size):
     """Values from {0, 1, 2}: windows with two- and three-way ties beside clear winners, on images the
-    windows tile exactly (one select writes the whole gradient) and on ones with rows and columns left over."""
+    windows tile exactly (every pixel of the gradient image written once, no zero fill) and on ones with rows
+    and columns left over."""
     x = np.random.default_rng(5).integers(0, 3, size=(2, 3, *size)).astype(float)
     ours_and_theirs(MaxPool2D(**options), f64(two_backends), x,
                     lambda t: F.max_pool2d(t, options["kernel_size"], options.get("stride")))

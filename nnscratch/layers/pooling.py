@@ -86,7 +86,7 @@ class _Pool2D(Layer):
         image = xp.permute_dims(image, (1, 0, 2, 3))
 
         def fill(index):
-            unwindows(part(image, index), pieces(index), self.kernel_size, self.stride, xp, dy.shape[2:])
+            unwindows(part(image, index), pieces(index), (kh, kw), (sh, sw), xp, (oh, ow))
         split(self._kernels, fill, (n, c), image)
         return image
 
