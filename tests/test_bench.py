@@ -122,4 +122,11 @@ def test_cnn_bench_times_every_core_and_one_thread_and_counts_operations():
     text = render_cnn(rows)
     assert "2 threads (BLAS and PyTorch):" in text and "1 thread (BLAS and PyTorch):" in text
     assert "plain PyTorch loop" in text and "launches" in text
+    median = {(r["threads"], r["name"]): r["median"] for r in rows}
+    ratio = {r["threads"]: r["vs_torch"] for r in rows if r["name"] == "nnscratch numpy"}
+    assert (f"from 1 thread to 2, an epoch goes faster by: nnscratch numpy "
+            f"{median[1, 'nnscratch numpy'] / median[2, 'nnscratch numpy']:.2f}x, torch cpu "
+            f"{median[1, 'torch cpu'] / median[2, 'torch cpu']:.2f}x") in text
+    verdict = "better" if ratio[2] < ratio[1] else "worse" if ratio[2] > ratio[1] else "no different"
+    assert f"{ratio[1]:.2f}x on 1 thread, {ratio[2]:.2f}x on 2: {verdict} with more cores" in text
     json.loads(json.dumps(rows))

@@ -226,6 +226,7 @@ def render_cnn(rows):
             extra = (f"{r['gflops']:>9.1f}{r['gemm_seconds']:>13.2f}{r['gemm_gflops']:>14.1f}" if "gflops" in r
                      else "")
             lines.append(f"{r['name']:<24}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
+    lines += _scaling(rows)
     counted = first.get("ops_per_step") or {}
     if counted:
         lines += ["", f"operations per training step, batch {first['batch_size']} (NumPy runs the code counted on "
@@ -234,3 +235,21 @@ def render_cnn(rows):
             launches = f", {c['launches']:.0f} launches" if "torch" in name.lower() else ""
             lines.append(f"  {name:<31}{c['ops']:>5.0f} operations{launches}")
     return "\n".join(lines)
+
+
+def _scaling(rows):
+    """What the cores buy: each contender's epoch from one thread to the most timed, and whether
+    nnscratch's ratio to PyTorch improves with them (the bench's goal) or worsens."""
+    counts = sorted({r["threads"] for r in rows})
+    if len(counts) < 2 or counts[0] != 1:
+        return []
+    most, by = counts[-1], {(r["threads"], r["name"]): r for r in rows}
+    names = list(dict.fromkeys(r["name"] for r in rows))
+    gains = ", ".join(f"{n} {by[1, n]['median'] / by[most, n]['median']:.2f}x" for n in names)
+    lines = ["", f"from 1 thread to {most}, an epoch goes faster by: {gains}"]
+    for name in names[:-1]:  # PyTorch is last
+        one, many = by[1, name]["vs_torch"], by[most, name]["vs_torch"]
+        verdict = "better" if many < one else "worse" if many > one else "no different"
+        lines.append(f"  {name} against PyTorch: {one:.2f}x on 1 thread, {many:.2f}x on {most}: "
+                     f"{verdict} with more cores")
+    return lines
