@@ -247,7 +247,7 @@ def _scaling(rows):
     names = list(dict.fromkeys(r["name"] for r in rows))
     gains = ", ".join(f"{n} {by[1, n]['median'] / by[most, n]['median']:.2f}x" for n in names)
     lines = ["", f"from 1 thread to {most}, an epoch goes faster by: {gains}"]
-    for name in names[:-1]:  # PyTorch is last
+    for name in (n for n in names if n != "torch cpu"):
         one, many = by[1, name]["vs_torch"], by[most, name]["vs_torch"]
         verdict = "better" if many < one else "worse" if many > one else "no different"
         lines.append(f"  {name} against PyTorch: {one:.2f}x on 1 thread, {many:.2f}x on {most}: "
