@@ -5,6 +5,11 @@ PyTorch and array-api-strict; pick one with ``backend=``, ``use_backend()``
 or ``$NNSCRATCH_BACKEND``.
 """
 
+from .backend import threads as _threads
+
+_threads.shorten_spin()  # before anything below loads NumPy's OpenBLAS (backend/threads.py says why)
+del _threads
+
 from .backend.core import Backend, available_backends, backend_of, get_backend, use_backend
 from .errors import NNScratchError
 from .layers.initializers import Glorot, He, Normal, Uniform

@@ -76,7 +76,7 @@ def test_idle_cores_reads_a_number_within_the_usable_cores():
 
 
 def _run(command, env_extra, timeout=120):
-    env = {k: v for k, v in os.environ.items() if k not in threads.USER_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in (*threads.USER_VARIABLES, threads.SPIN_VARIABLE)}
     env.update(PYTHONPATH=str(ROOT), **env_extra)
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
@@ -102,3 +102,36 @@ def test_each_rank_under_mpiexec_limits_itself():
     counts = re.findall(r"BLAS threads: (\d+) \(", done.stdout)
     assert counts == [str(share)] * 2, done.stdout
     assert done.stdout.count("2 processes share this node's") == 2, done.stdout
+
+
+@pytest.mark.parametrize("environ, loaded, after, state", [
+    ({}, False, str(threads.SPIN), {"set": True, "late": False}),  # imported first: OpenBLAS will read it
+    ({"OPENBLAS_THREAD_TIMEOUT": "25"}, False, "25", {"set": False, "late": False}),  # the user's value wins
+    ({"OPENBLAS_THREAD_TIMEOUT": "25"}, True, "25", {"set": False, "late": False}),
+    ({}, True, None, {"set": False, "late": True}),                # NumPy came first: too late, nothing set
+])
+def test_openblas_spin_is_shortened_only_where_it_takes_effect(environ, loaded, after, state):
+    assert threads.shorten_spin(environ, loaded=loaded) == state
+    assert environ.get(threads.SPIN_VARIABLE) == after
+
+
+@pytest.mark.parametrize("first, expected", [
+    ("import nnscratch", "18 spin 2^18 ticks (OPENBLAS_THREAD_TIMEOUT=18, nnscratch's default)"),
+    ("import numpy, nnscratch", "None spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was loaded before"),
+])
+def test_importing_nnscratch_first_shortens_the_spin_and_info_says_so(first, expected):
+    code = (f"{first}, os; from nnscratch.backend import threads; "
+            "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'), (threads.describe_spin() or '').split(': ', 1)[-1])")
+    done = _run([sys.executable, "-c", code], {})
+    assert done.returncode == 0, done.stderr
+    if threads.blas_info() is None or threads.blas_info().get("internal_api") != "openblas":
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    assert done.stdout.startswith(expected), done.stdout
+
+
+def test_info_says_how_long_openblas_threads_spin():
+    done = _run([sys.executable, "-m", "nnscratch", "info"], {"OPENBLAS_THREAD_TIMEOUT": "20"})
+    assert done.returncode == 0, done.stderr
+    if threads.blas_info() is None or threads.blas_info().get("internal_api") != "openblas":
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    assert "OpenBLAS idle threads: spin 2^20 ticks (OPENBLAS_THREAD_TIMEOUT=20, from the environment)" in done.stdout

@@ -18,6 +18,16 @@ always win: nothing is changed then. :func:`configure` applies the policy
 (through ``threadpoolctl``, and ``torch.set_num_threads`` where PyTorch is
 loaded); :func:`describe` says what runs, for ``nnscratch info`` and the first
 training line.
+
+OpenBLAS's idle threads busy-wait 2**28 clock ticks (about 0.1 s) after each
+product before they sleep. Between products a training step does copies and
+elementwise work, split over the same cores by nnscratch's own threads: the
+spinning thread took half a core from them (a split im2col copy right after a
+product ran 1.7x slower). :func:`shorten_spin`, called when nnscratch is
+imported, sets ``OPENBLAS_THREAD_TIMEOUT=18`` (2**18 ticks, about 0.1 ms: long
+enough to bridge the gaps between an MLP step's products) unless the user set
+it; it is read once, when NumPy loads OpenBLAS, so it takes effect only where
+nnscratch is imported before NumPy (the command line always is).
 """
 
 import os
@@ -30,6 +40,8 @@ USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE",
                         "LOCAL_WORLD_SIZE")
 
+SPIN_VARIABLE, SPIN = "OPENBLAS_THREAD_TIMEOUT", 18  # OpenBLAS reads it as log2 of the clock ticks
+_spin: dict[str, Any] = {}  # what shorten_spin() found: {"set": bool, "late": bool}
 _workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
 _applied: dict[str, Any] = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
 
@@ -157,6 +169,36 @@ def blas_info():
     import numpy  # noqa: F401  (threadpoolctl lists only libraries already loaded)
     found = [lib for lib in limiter.threadpool_info() if lib.get("user_api") == "blas"]
     return next((lib for lib in found if "numpy" in lib.get("filepath", "")), found[0] if found else None)
+
+
+def shorten_spin(environ=None, loaded=None):
+    """Set ``OPENBLAS_THREAD_TIMEOUT`` to :data:`SPIN` unless the user set it or NumPy (``loaded``:
+    default, whether it is imported) has loaded its BLAS already, when it would come too late.
+    Returns ``{"set": nnscratch set it, "late": NumPy came first and nothing was set}``."""
+    environ = os.environ if environ is None else environ
+    loaded = "numpy" in sys.modules if loaded is None else loaded
+    ours = SPIN_VARIABLE not in environ and not loaded
+    if ours:
+        environ[SPIN_VARIABLE] = str(SPIN)
+    state = dict(set=ours, late=loaded and SPIN_VARIABLE not in environ)
+    if environ is os.environ:  # this process's own: describe_spin() reports it
+        _spin.update(state)
+    return state
+
+
+def describe_spin():
+    """One line for ``nnscratch info``: how long OpenBLAS's idle threads spin and who chose it;
+    None where NumPy's BLAS is not OpenBLAS."""
+    info = blas_info()
+    if info is None or info.get("internal_api") != "openblas":
+        return None
+    if _spin.get("late"):
+        return ("OpenBLAS idle threads: spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was "
+                f"loaded before nnscratch; set {SPIN_VARIABLE}={SPIN} before starting Python to shorten it)")
+    value = str(os.environ.get(SPIN_VARIABLE, "")).strip()
+    exponent = min(max(int(value), 4), 30) if value.isdigit() and int(value) > 0 else 28
+    who = "nnscratch's default" if _spin.get("set") else "from the environment" if value else "OpenBLAS's default"
+    return f"OpenBLAS idle threads: spin 2^{exponent} ticks ({SPIN_VARIABLE}={value or 'unset'}, {who})"
 
 
 def describe():

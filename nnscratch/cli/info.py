@@ -17,8 +17,11 @@ def run_info(args):
     import numpy
 
     from ..backend.core import available_backends, get_backend
-    from ..backend.threads import configure
+    from ..backend.threads import configure, describe_spin
     print(f"nnscratch {_version()} (Python {platform.python_version()}, NumPy {numpy.__version__}); {configure()}")
+    spin = describe_spin()
+    if spin:
+        print(spin)
     print("backends:")
     for b in available_backends():
         state = "usable" if b.usable else ("installed, not usable" if b.installed else "not installed")
