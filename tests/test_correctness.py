@@ -105,6 +105,20 @@ def test_task_is_saved_and_older_files_derive_it(tmp_path):
 
 
 # 4. one layer object, one place in one network; check_gradients checks the live network
+@pytest.mark.parametrize("layers, says", [
+    ([784, 128, 10], r"layers, not layer sizes; got \[784, 128, 10\]\. Build it from sizes with "
+                     r"Network\.from_sizes\(784, 128, 10\)"),
+    ([], r"non-empty list of layers such as \[Dense.*\]; got an empty list\.$"),
+    (Dense(4, 2), r"got one layer, Dense\(n_in=4, n_out=2\); put it in a list: \[Dense\(n_in=4, n_out=2\)\]\.$"),
+    ([Dense(4, 2), "relu"], r"got str 'relu' at position 1\.$"),
+    ("784,128,10", r"got str '784,128,10'\.$"),
+])
+def test_what_is_not_a_list_of_layers_is_refused_in_one_line(layers, says):
+    with pytest.raises(ConfigError, match=says) as caught:
+        Network(layers)
+    assert "\n" not in str(caught.value)
+
+
 def test_a_layer_used_twice_is_refused():
     act = Tanh()
     with pytest.raises(ConfigError, match=r"Layer 3 \(Tanh\(\)\) is the same object as layer 1.*deepcopy"):

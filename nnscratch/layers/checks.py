@@ -14,11 +14,26 @@ from .base import Layer
 from .normalization import BatchNorm
 
 
+EXAMPLE = "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()]"
+
+
 def check_layers(layers, network):
-    layers = list(layers) if isinstance(layers, (list, tuple)) else None
-    if not layers or not all(isinstance(layer, Layer) for layer in layers):
-        raise ConfigError("Network expects a non-empty list of layers such as "
-                          "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()].")
+    items = list(layers) if isinstance(layers, (list, tuple)) else None
+    if items and all(isinstance(n, int) and not isinstance(n, bool) for n in items):
+        raise ConfigError(f"Network expects layers, not layer sizes; got {items!r}. Build it from sizes with "
+                          f"Network.from_sizes({', '.join(map(str, items))}), or pass layers such as {EXAMPLE}.")
+    if not items or not all(isinstance(layer, Layer) for layer in items):
+        if isinstance(layers, Layer):
+            got = f"one layer, {layers!r}; put it in a list: [{layers!r}]"
+        elif items is None:
+            got = f"{type(layers).__name__} {layers!r}"[:120]
+        elif not items:
+            got = "an empty list"
+        else:
+            index, item = next((i, x) for i, x in enumerate(items) if not isinstance(x, Layer))
+            got = f"{type(item).__name__} {item!r} at position {index}"[:120]
+        raise ConfigError(f"Network expects a non-empty list of layers such as {EXAMPLE}; got {got}.")
+    layers = items
     first = {}
     for index, layer in enumerate(layers):
         if id(layer) in first:
