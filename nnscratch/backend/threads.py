@@ -24,7 +24,7 @@ product before they sleep. Between products a training step does copies and
 elementwise work, split over the same cores by nnscratch's own threads: the
 spinning thread took half a core from them (a split im2col copy right after a
 product ran 1.7x slower). :func:`shorten_spin`, called when nnscratch is
-imported, sets ``OPENBLAS_THREAD_TIMEOUT=18`` (2**18 ticks, about 0.1 ms: long
+imported, sets ``OPENBLAS_THREAD_TIMEOUT=20`` (2**20 ticks, about 0.4 ms: long
 enough to bridge the gaps between an MLP step's products) unless the user set
 it; it is read once, when NumPy loads OpenBLAS, so it takes effect only where
 nnscratch is imported before NumPy (the command line always is).
@@ -40,7 +40,7 @@ USER_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE",
                         "LOCAL_WORLD_SIZE")
 
-SPIN_VARIABLE, SPIN = "OPENBLAS_THREAD_TIMEOUT", 18  # OpenBLAS reads it as log2 of the clock ticks
+SPIN_VARIABLE, SPIN = "OPENBLAS_THREAD_TIMEOUT", 20  # OpenBLAS reads it as log2 of the clock ticks
 _spin: dict[str, Any] = {}  # what shorten_spin() found: {"set": bool, "late": bool}
 _workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
 _applied: dict[str, Any] = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
