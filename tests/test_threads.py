@@ -115,6 +115,12 @@ def test_openblas_spin_is_shortened_only_where_it_takes_effect(environ, loaded, 
     assert environ.get(threads.SPIN_VARIABLE) == after
 
 
+def _needs_openblas():
+    info = threads.blas_info()
+    if info is None or info.get("internal_api") != "openblas":
+        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+
+
 @pytest.mark.parametrize("first, expected", [
     ("import nnscratch", "20 spin 2^20 ticks (OPENBLAS_THREAD_TIMEOUT=20, nnscratch's default)"),
     ("import numpy, nnscratch", "None spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was loaded before"),
@@ -124,14 +130,12 @@ def test_importing_nnscratch_first_shortens_the_spin_and_info_says_so(first, exp
             "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'), (threads.describe_spin() or '').split(': ', 1)[-1])")
     done = _run([sys.executable, "-c", code], {})
     assert done.returncode == 0, done.stderr
-    if threads.blas_info() is None or threads.blas_info().get("internal_api") != "openblas":
-        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    _needs_openblas()
     assert done.stdout.startswith(expected), done.stdout
 
 
 def test_info_says_how_long_openblas_threads_spin():
     done = _run([sys.executable, "-m", "nnscratch", "info"], {"OPENBLAS_THREAD_TIMEOUT": "22"})
     assert done.returncode == 0, done.stderr
-    if threads.blas_info() is None or threads.blas_info().get("internal_api") != "openblas":
-        pytest.skip("NumPy's BLAS is not OpenBLAS here")
+    _needs_openblas()
     assert "OpenBLAS idle threads: spin 2^22 ticks (OPENBLAS_THREAD_TIMEOUT=22, from the environment)" in done.stdout
