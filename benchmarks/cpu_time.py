@@ -13,6 +13,7 @@ which times the wall clock and, for the CNN, every core too.
 import argparse
 import time
 
+import nnscratch  # noqa: F401  (first: it shortens OpenBLAS's idle spin before NumPy loads it)
 import numpy as np
 
 

@@ -22,6 +22,7 @@ import collections
 import functools
 import time
 
+import nnscratch  # noqa: F401  (first: it shortens OpenBLAS's idle spin before NumPy loads it)
 import numpy as np
 
 
