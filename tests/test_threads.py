@@ -121,17 +121,31 @@ def _needs_openblas():
         pytest.skip("NumPy's BLAS is not OpenBLAS here")
 
 
-@pytest.mark.parametrize("first, expected", [
-    ("import nnscratch", "20 spin 2^20 ticks (OPENBLAS_THREAD_TIMEOUT=20, nnscratch's default)"),
-    ("import numpy, nnscratch", "None spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was loaded before"),
+@pytest.mark.parametrize("first, expected, workers", [
+    ("import nnscratch", "20 spin 2^20 ticks (OPENBLAS_THREAD_TIMEOUT=20, nnscratch's default)", "2"),
+    ("import numpy, nnscratch", "None spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was loaded before", "1"),
 ])
-def test_importing_nnscratch_first_shortens_the_spin_and_info_says_so(first, expected):
-    code = (f"{first}, os; from nnscratch.backend import threads; "
-            "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'), (threads.describe_spin() or '').split(': ', 1)[-1])")
+def test_importing_nnscratch_first_shortens_the_spin_and_info_says_so(first, expected, workers):
+    code = (f"{first}, os; from nnscratch.backend import threads; threads.set_threads(2); "
+            "print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'), (threads.describe_spin() or '').split(': ', 1)[-1]); "
+            "print('own threads', threads.workers())")
     done = _run([sys.executable, "-c", code], {})
     assert done.returncode == 0, done.stderr
     _needs_openblas()
     assert done.stdout.startswith(expected), done.stdout
+    # with OpenBLAS's long spin, nnscratch's copies run in one thread beside the BLAS's two (and info says so)
+    assert done.stdout.rstrip().endswith(f"own threads {workers}"), done.stdout
+    assert ("copies run in one thread" in done.stdout) == (workers == "1"), done.stdout
+
+
+@pytest.mark.parametrize("exponent, expected", [(None, 4), (threads.SPIN - 2, 4), (threads.SPIN, 4),
+                                                (threads.SPIN + 1, 1), (28, 1)])
+def test_own_threads_follow_the_blas_unless_its_threads_spin_long(exponent, expected, monkeypatch):
+    monkeypatch.setattr(threads, "spin_exponent", lambda: exponent)  # None: not OpenBLAS
+    assert threads.own_threads(4) == expected
+    monkeypatch.setattr(threads, "_workers", [None])
+    monkeypatch.setattr(threads, "blas_threads", lambda: 4)
+    assert threads.workers() == expected
 
 
 def test_info_says_how_long_openblas_threads_spin():

@@ -27,7 +27,8 @@ product ran 1.7x slower). :func:`shorten_spin`, called when nnscratch is
 imported, sets ``OPENBLAS_THREAD_TIMEOUT=20`` (2**20 ticks, about 0.4 ms: long
 enough to bridge the gaps between an MLP step's products) unless the user set
 it; it is read once, when NumPy loads OpenBLAS, so it takes effect only where
-nnscratch is imported before NumPy (the command line always is).
+nnscratch is imported before NumPy (the command line always is). Where the spin
+stays long, :func:`own_threads` keeps nnscratch's own work in one thread.
 """
 
 import os
@@ -133,9 +134,9 @@ def configure(environ=None, measure=True):
 
 
 def set_threads(n):
-    """Run ``n`` BLAS threads from now on (and ``n`` PyTorch threads where PyTorch is loaded, and ``n``
+    """Run ``n`` BLAS threads from now on (and ``n`` PyTorch threads where PyTorch is loaded, and
     threads for nnscratch's own copies and elementwise work on NumPy, :func:`workers`)."""
-    _workers[0] = max(1, int(n))
+    _workers[0] = own_threads(n)
     limiter = _threadpoolctl()
     if limiter is not None:
         limiter.threadpool_limits(limits=n, user_api="blas")
@@ -144,11 +145,20 @@ def set_threads(n):
 
 
 def workers():
-    """Threads for nnscratch's own work on NumPy (the convolution's copies and elementwise steps): as
-    many as the BLAS runs (set by :func:`set_threads`; until then the BLAS's own count, read once)."""
+    """Threads for nnscratch's own work on NumPy (the convolution's copies and elementwise steps):
+    :func:`own_threads` of the BLAS's (set by :func:`set_threads`; until then its own count, read once)."""
     if _workers[0] is None:
-        _workers[0] = max(1, blas_threads())
+        _workers[0] = own_threads(blas_threads())
     return _workers[0]
+
+
+def own_threads(n):
+    """Threads for nnscratch's own work beside ``n`` BLAS threads: ``n``, but 1 where OpenBLAS's idle
+    threads spin longer than :data:`SPIN` (NumPy loaded before nnscratch, or the user's longer value):
+    there the spinning threads hold the cores the pieces would run on, and splitting made CNN epochs
+    7-13% slower than one thread doing the copies (2^20: 6-13% faster; benchmarks/README.md)."""
+    exponent = spin_exponent()
+    return 1 if exponent is not None and exponent > SPIN else max(1, int(n))
 
 
 def blas_threads():
@@ -189,16 +199,26 @@ def shorten_spin(environ=None, loaded=None):
 def describe_spin():
     """One line for ``nnscratch info``: how long OpenBLAS's idle threads spin and who chose it;
     None where NumPy's BLAS is not OpenBLAS."""
+    exponent = spin_exponent()
+    if exponent is None:
+        return None
+    alone = "; nnscratch's copies run in one thread beside them" if exponent > SPIN else ""
+    if _spin.get("late"):
+        return (f"OpenBLAS idle threads: spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was "
+                f"loaded before nnscratch; set {SPIN_VARIABLE}={SPIN} before starting Python to shorten it){alone}")
+    value = str(os.environ.get(SPIN_VARIABLE, "")).strip()
+    who = "nnscratch's default" if _spin.get("set") else "from the environment" if value else "OpenBLAS's default"
+    return f"OpenBLAS idle threads: spin 2^{exponent} ticks ({SPIN_VARIABLE}={value or 'unset'}, {who}){alone}"
+
+
+def spin_exponent():
+    """log2 of the clock ticks OpenBLAS's idle threads busy-wait (its default 28, clamped to 4-30 as it
+    does), or None where NumPy's BLAS is not OpenBLAS."""
     info = blas_info()
     if info is None or info.get("internal_api") != "openblas":
         return None
-    if _spin.get("late"):
-        return ("OpenBLAS idle threads: spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was "
-                f"loaded before nnscratch; set {SPIN_VARIABLE}={SPIN} before starting Python to shorten it)")
     value = str(os.environ.get(SPIN_VARIABLE, "")).strip()
-    exponent = min(max(int(value), 4), 30) if value.isdigit() and int(value) > 0 else 28
-    who = "nnscratch's default" if _spin.get("set") else "from the environment" if value else "OpenBLAS's default"
-    return f"OpenBLAS idle threads: spin 2^{exponent} ticks ({SPIN_VARIABLE}={value or 'unset'}, {who})"
+    return 28 if _spin.get("late") or not (value.isdigit() and int(value) > 0) else min(max(int(value), 4), 30)
 
 
 def describe():
