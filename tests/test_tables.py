@@ -173,6 +173,31 @@ def test_cli_regression_reports_rmse_mae_r2(tmp_path, capsys):
     assert values[0] - values[1] == pytest.approx(5.0, abs=1.0)         # 3a - 2b: 13 versus 8
 
 
+def test_cli_layer_spec_on_tables_ends_as_the_sizes_would(tmp_path, capsys):
+    """A --layers spec on a regression table ends with an identity over the targets; on two classes one
+    unit ends with a sigmoid (as sizes 3,16,1 do); a wrong width names the data's targets or classes."""
+    reg, two = write_regression(tmp_path / "r.csv"), tmp_path / "two.csv"
+    X, y = flowers(90)
+    two.write_text("a,b,c,d,label\n" + "".join(",".join(f"{v:.4f}" for v in r) + f",{int(t == 0)}\n"
+                                                 for r, t in zip(X, y)))
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{reg}", "--layers", "dense16,relu,dense1",
+                           "--epochs", "60", "--json", "--out", tmp_path / "r.npz", "--backend", "numpy")
+    assert status == 0, err
+    assert json.loads(out)["r2"] > 0.5          # 0.73 measured; a constant guess gives 0
+    assert Network.load(tmp_path / "r.npz").layers[-1].get_config()["type"] == "Identity"
+    for spec in ("dense8,relu,dense1", "dense8,relu,dense1,sigmoid", "dense8,relu,dense2"):
+        status, out, err = run(capsys, "train", "--dataset", f"csv:{two}", "--layers", spec, "--epochs", "100",
+                               "--json", "--out", tmp_path / "two.npz", "--force", "--backend", "numpy")
+        assert status == 0, err
+        assert json.loads(out)["test_accuracy"] > 0.9, spec
+        last = Network.load(tmp_path / "two.npz").layers[-1].get_config()["type"]
+        assert last == ("Softmax" if spec.endswith("dense2") else "Sigmoid"), spec
+    for dataset, spec, said in ((reg, "dense16,relu,dense8", "8 outputs but the data has 1 target; end the spec "
+                                 "with dense1"), (two, "dense8,relu,dense3", "3 outputs but the data has 2 classes")):
+        status, _, err = run(capsys, "train", "--dataset", f"csv:{dataset}", "--layers", spec, "--no-save")
+        assert status == 2 and said in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_cli_schedule_clip_and_plateau_flags_reach_the_optimizer(tmp_path, capsys):
     csv, ckpt = write_flowers(tmp_path / "iris.csv"), tmp_path / "run.ckpt"
     status, _, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "4", "--batch-size", "16",

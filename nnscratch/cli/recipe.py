@@ -89,7 +89,7 @@ def layer_spec(args, data):
                               "or give --layers a layer spec such as conv16x3p1,relu,maxpool2,dense10.")
         return None
     _sizes_mixed_with_layers(args.layers)
-    return describe(layers_from_spec(args.layers, data.n_features, data.n_classes))
+    return describe(layers_from_spec(args.layers, data.n_features, data.n_classes, tables.is_regression(data)))
 
 
 def check_layers_syntax(text):
@@ -136,7 +136,8 @@ def build_network(args, cfg):
     from ..models.network import Network
     if cfg.get("spec"):
         from ..models.spec import layers_from_spec
-        return Network(layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"]), seed=args.seed,
+        layers = layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"], cfg.get("regression", False))
+        return Network(layers, seed=args.seed,
                        backend=args.backend, dtype=args.dtype)
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
     output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"

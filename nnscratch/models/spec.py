@@ -62,9 +62,11 @@ def default_cnn_spec(n_classes, dropout=0.3):
     return DEFAULT_CNN.format(classes=n_classes, dropout=dropout)
 
 
-def layers_from_spec(text, n_features, n_classes):
+def layers_from_spec(text, n_features, n_classes, regression=False):
     """Layers for spec ``text`` on data of ``n_features`` per sample and ``n_classes`` classes
-    (starting with a ``Reshape`` to images when the spec has image layers)."""
+    (``regression``: target columns), starting with a ``Reshape`` to images when the spec has image
+    layers. Without an activation at the end, a spec ends with a softmax; for a regression, with
+    an identity; for two classes, one unit ends with a sigmoid (as sizes ``4,16,1`` do)."""
     tokens = [t.strip().lower() for t in text.split(",") if t.strip()]
     if not tokens:
         raise ConfigError(f"--layers is empty; give a spec such as {default_cnn_spec(n_classes)!r}.")
@@ -80,11 +82,13 @@ def layers_from_spec(text, n_features, n_classes):
         for layer in _layers(token, shape, text):
             shape = _chain(layer, shape, token, text)
             layers.append(layer)
+    binary = not regression and n_classes == 2 and shape == (1,)
     if type(layers[-1]).__name__.lower() not in {cls.__name__.lower() for cls in ACTIVATIONS.values()}:
-        layers.append(get_activation("softmax"))
-    if shape != (n_classes,):
-        raise ShapeError(f"--layers {text}: the network ends with {shape} outputs but the data has {n_classes} "
-                         f"classes; end the spec with dense{n_classes}.")
+        layers.append(get_activation("identity" if regression else "sigmoid" if binary else "softmax"))
+    if shape != (n_classes,) and not binary:
+        what = f"target{'s' * (n_classes != 1)}" if regression else f"class{'es' * (n_classes != 1)}"
+        raise ShapeError(f"--layers {text}: the network ends with {shape[0] if len(shape) == 1 else shape} "
+                         f"outputs but the data has {n_classes} {what}; end the spec with dense{n_classes}.")
     return layers
 
 
