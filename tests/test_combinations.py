@@ -187,6 +187,25 @@ def test_killed_and_resumed_ends_as_the_uninterrupted_run(name, kill_at, tmp_pat
         assert ours.get_state() == theirs.get_state()
 
 
+# ---------------------------------------------------------------- moved mid-run with to()
+@pytest.mark.parametrize("name", NETWORKS)
+def test_moved_to_another_backend_mid_run_ends_as_the_unmoved_run(name, backend):
+    """``to()`` carries the optimizer and its state (momentum, the schedule's step): a ``fit`` after
+    the move continues the same run."""
+    def fit(net, epochs, optimizer=None):
+        return net.fit(*data(name), epochs=epochs, batch_size=BATCH, optimizer=optimizer, **options)
+    make = lambda: nn.get_optimizer("momentum", lr=Cosine(0.05, total=12, warmup=3), clip_norm=0.5)  # noqa: E731
+    reference, options = named(name)
+    fit(reference, 4, make())
+    moved, _ = named(name)
+    fit(moved, 2, make())
+    moved = moved.to(backend)
+    assert moved.optimizer is not None and moved.optimizer.t == 6
+    fit(moved, 2)
+    assert moved.optimizer.t == reference.optimizer.t
+    assert_same_state(state(moved), state(reference), exact=False)
+
+
 # ---------------------------------------------------------------- save, load elsewhere
 @pytest.mark.parametrize("name", NETWORKS)
 def test_saved_then_loaded_on_another_backend_predicts_the_same(name, backend, tmp_path):

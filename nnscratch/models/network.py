@@ -27,6 +27,7 @@ from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU, get_activatio
 from ..losses import LOSSES, default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
+from ..optim.optimizers import get_optimizer
 from ..training.step import predicted_labels
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
@@ -357,7 +358,8 @@ class Network:
 
     def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
-        or a given Backend's own)."""
+        or a given Backend's own): weights, running statistics, random state and the optimizer
+        with its state (moments, step count), so a ``fit`` there continues the same run."""
         if isinstance(backend, Backend) and dtype is None:
             target = backend
         else:
@@ -366,6 +368,11 @@ class Network:
         clone.set_weights(self.get_weights())
         clone.set_buffers(self.get_buffers())
         clone.rng.bit_generator.state = self.rng.bit_generator.state
+        if self.optimizer is not None:
+            state, host = self.optimizer.state_dict(), self.backend.to_numpy
+            clone.optimizer = get_optimizer(state["config"])
+            state["state"] = {name: {k: host(v) for k, v in slots.items()} for name, slots in state["state"].items()}
+            clone.optimizer.load_state_dict(state, asarray=lambda a: target.asarray(a, dtype=target.dtype))
         return clone
 
     def save(self, path: PathLike) -> str:
