@@ -139,7 +139,8 @@ def test_importing_nnscratch_first_shortens_the_spin_and_info_says_so(first, exp
 
 
 @pytest.mark.parametrize("exponent, expected", [(None, 4), (threads.SPIN - 2, 4), (threads.SPIN, 4),
-                                                (threads.SPIN + 1, 1), (28, 1)])
+                                                (threads.SPLIT_MAX_SPIN, 4), (threads.SPLIT_MAX_SPIN + 1, 1),
+                                                (28, 1)])
 def test_own_threads_follow_the_blas_unless_its_threads_spin_long(exponent, expected, monkeypatch):
     monkeypatch.setattr(threads, "spin_exponent", lambda: exponent)  # None: not OpenBLAS
     assert threads.own_threads(4) == expected
@@ -152,4 +153,8 @@ def test_info_says_how_long_openblas_threads_spin():
     done = _run([sys.executable, "-m", "nnscratch", "info"], {"OPENBLAS_THREAD_TIMEOUT": "22"})
     assert done.returncode == 0, done.stderr
     _needs_openblas()
-    assert "OpenBLAS idle threads: spin 2^22 ticks (OPENBLAS_THREAD_TIMEOUT=22, from the environment)" in done.stdout
+    assert "OpenBLAS idle threads: spin 2^22 ticks (OPENBLAS_THREAD_TIMEOUT=22, from the environment)\n" \
+        in done.stdout
+    done = _run([sys.executable, "-m", "nnscratch", "info"], {"OPENBLAS_THREAD_TIMEOUT": "24"})
+    assert "spin 2^24 ticks (OPENBLAS_THREAD_TIMEOUT=24, from the environment); nnscratch's copies run in one " \
+        "thread beside them\n" in done.stdout

@@ -42,6 +42,7 @@ LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_CO
                         "LOCAL_WORLD_SIZE")
 
 SPIN_VARIABLE, SPIN = "OPENBLAS_THREAD_TIMEOUT", 20  # OpenBLAS reads it as log2 of the clock ticks
+SPLIT_MAX_SPIN = 22  # with a longer spin nnscratch's own work stays in one thread (own_threads says why)
 _spin: dict[str, Any] = {}  # what shorten_spin() found: {"set": bool, "late": bool}
 _workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
 _applied: dict[str, Any] = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
@@ -154,11 +155,12 @@ def workers():
 
 def own_threads(n):
     """Threads for nnscratch's own work beside ``n`` BLAS threads: ``n``, but 1 where OpenBLAS's idle
-    threads spin longer than :data:`SPIN` (NumPy loaded before nnscratch, or the user's longer value):
-    there the spinning threads hold the cores the pieces would run on, and splitting made CNN epochs
-    7-13% slower than one thread doing the copies (2^20: 6-13% faster; benchmarks/README.md)."""
+    threads spin longer than 2^:data:`SPLIT_MAX_SPIN` ticks (NumPy loaded before nnscratch: 2^28, or
+    the user's longer value): there the spinning threads hold the cores the pieces would run on. CNN
+    epochs split against not, 2 cores: 2^20 0.85-0.94x, 2^22 0.96-0.98x, 2^24 1.09-1.16x, 2^28
+    1.06-1.13x (benchmarks/README.md)."""
     exponent = spin_exponent()
-    return 1 if exponent is not None and exponent > SPIN else max(1, int(n))
+    return 1 if exponent is not None and exponent > SPLIT_MAX_SPIN else max(1, int(n))
 
 
 def blas_threads():
@@ -202,7 +204,7 @@ def describe_spin():
     exponent = spin_exponent()
     if exponent is None:
         return None
-    alone = "; nnscratch's copies run in one thread beside them" if exponent > SPIN else ""
+    alone = "; nnscratch's copies run in one thread beside them" if exponent > SPLIT_MAX_SPIN else ""
     if _spin.get("late"):
         return (f"OpenBLAS idle threads: spin 2^28 ticks (about 0.1 s; OpenBLAS's default: NumPy was "
                 f"loaded before nnscratch; set {SPIN_VARIABLE}={SPIN} before starting Python to shorten it){alone}")
