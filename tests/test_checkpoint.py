@@ -99,7 +99,7 @@ def test_resume_with_another_network_or_a_model_file(tmp_path):
     with pytest.raises(ModelFileError, match="another network.*build the same network"):
         other.fit(X, y, resume=tmp_path / "c.ckpt")
     _net().save(tmp_path / "model.npz")
-    with pytest.raises(ModelFileError, match="not an nnscratch nnscratch-checkpoint file.*fit\\(checkpoint="):
+    with pytest.raises(ModelFileError, match="not an nnscratch checkpoint file.*fit\\(checkpoint="):
         _net().fit(X, y, resume=tmp_path / "model.npz")
 
 

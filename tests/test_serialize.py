@@ -7,7 +7,7 @@ import pytest
 
 from nnscratch import Network
 from nnscratch.saving import serialize
-from nnscratch.errors import ModelFileError
+from nnscratch.errors import ConfigError, ModelFileError
 
 
 def test_round_trip_on_every_backend(backend, tmp_path):
@@ -122,3 +122,43 @@ def test_input_shape_may_leave_sizes_open():
         Network(layers(), input_shape=(1, 0, 4))
     with pytest.raises(ConfigError, match=r"receives 2; use Conv2D\(2, 2"):
         Network(layers(), input_shape=(2, None, None))
+
+
+def test_saving_from_python_never_replaces_a_file_it_did_not_write(tmp_path):
+    """Network.save, fit(checkpoint=), History.to_json and export_onnx replace only their own kind of
+    file (saving twice is fine); a file of the user's, a folder or a missing folder is one clear error,
+    before any training."""
+    net = Network.from_sizes(3, 4, 2, seed=0, backend="numpy")
+    X, y = np.zeros((4, 3), dtype=np.float32), np.array([0, 1, 0, 1])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my own notes")
+    np.savez(tmp_path / "mine.npz", a=np.arange(3))
+    (tmp_path / "folder").mkdir()
+    history = net.fit(X, y, epochs=1)
+    writers = {"an nnscratch model": net.save, "a training history": history.to_json,
+               "an nnscratch checkpoint": lambda p: net.fit(X, y, epochs=1, checkpoint=p)}
+    for number, (name, write) in enumerate(writers.items()):
+        for theirs in (notes, tmp_path / "mine.npz"):
+            before = theirs.read_bytes()
+            with pytest.raises(ConfigError, match=f"exists and is not {name}; nnscratch never replaces a file"):
+                write(theirs)
+            assert theirs.read_bytes() == before
+        with pytest.raises(ConfigError, match="is a folder; give a file path"):
+            write(tmp_path / "folder")
+        with pytest.raises(ConfigError, match="the folder .* does not exist; create it first"):
+            write(tmp_path / "nowhere" / "file")
+        own = tmp_path / f"own-{number}"
+        write(own)
+        write(own)  # its own kind: replaced, as Network.save always did
+    assert net.fit(X, y, epochs=1, checkpoint=tmp_path / "fresh.ckpt").epoch == [0]
+    assert not list(tmp_path.glob(".tmp-*"))  # no temporary file left behind
+    pytest.importorskip("ndonnx")
+    with pytest.raises(ConfigError, match="exists and is not an ONNX model"):
+        net.export_onnx(notes)
+    assert notes.read_text() == "my own notes"
+
+
+def test_an_unknown_backend_is_not_blamed_on_the_file(tmp_path):
+    path = Network.from_sizes(3, 2, seed=0, backend="numpy").save(tmp_path / "m.npz")
+    with pytest.raises(ConfigError, match="Unknown backend 'nope'; expected one of"):
+        Network.load(path, backend="nope")

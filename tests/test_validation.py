@@ -215,9 +215,11 @@ def _rewrite_header(path, change):
 def test_model_file_of_another_kind_or_newer_version(net, tmp_path):
     path = net.save(tmp_path / "m.npz")
     _rewrite_header(path, lambda h: h.update(format="somebody-else"))
-    with raises(E.ModelFileError, "not an nnscratch nnscratch-model file", "somebody-else", "Network.save"):
+    with raises(E.ModelFileError, "not an nnscratch model file", "somebody-else", "Network.save"):
         Network.load(path)
-    path = net.save(tmp_path / "m.npz")
+    with raises(E.ConfigError, "exists and is not an nnscratch model", "never replaces"):
+        net.save(path)  # a file of another program's is never replaced
+    path = net.save(tmp_path / "m2.npz")
     _rewrite_header(path, lambda h: h.update(version=99))
     with raises(E.ModelFileError, "newer nnscratch", "version 99", "upgrade"):
         Network.load(path)

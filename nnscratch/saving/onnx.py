@@ -60,7 +60,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
                                         "nnscratch_metadata": json.dumps(net.metadata)})
     if path is not None:
         from .serialize import atomic_write
-        atomic_write(path, lambda f: f.write(model.SerializeToString()))
+        atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
 
 

@@ -16,14 +16,20 @@ import zlib
 import numpy as np
 
 from ..errors import ModelFileError, ModelNotFoundError
+from .kinds import refuse_foreign
+from ..backend.core import get_backend
 
 FORMAT = "nnscratch-model"
 FORMAT_VERSION = 1
 
 
-def atomic_write(path, write):
-    """Call ``write(fileobj)`` on a temporary file, then move it onto ``path``."""
+def atomic_write(path, write, kind=None):
+    """Call ``write(fileobj)`` on a temporary file, then move it onto ``path``; with ``kind`` (a key of
+    :data:`nnscratch.saving.kinds.KINDS`), only where ``path`` can take such a file
+    (:func:`~nnscratch.saving.kinds.refuse_foreign`: a file of another kind is never replaced)."""
     path = os.fspath(path)
+    if kind is not None:
+        refuse_foreign(path, kind)
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
     try:
@@ -51,8 +57,8 @@ def _file_mode(path):
         return 0o666 & ~mask
 
 
-def atomic_write_text(path, text):
-    return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+def atomic_write_text(path, text, kind=None):
+    return atomic_write(path, lambda f: f.write(text.encode("utf-8")), kind)
 
 
 def _fsync_directory(directory):
@@ -73,7 +79,7 @@ def save_arrays(path, header, arrays, compress=True):
     payload = {"__header__": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
     payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
     savez = np.savez_compressed if compress else np.savez
-    return atomic_write(path, lambda f: savez(f, **payload))
+    return atomic_write(path, lambda f: savez(f, **payload), header["format"].removeprefix("nnscratch-"))
 
 
 def load_arrays(path, kind=FORMAT):
@@ -85,7 +91,8 @@ def load_arrays(path, kind=FORMAT):
     header, arrays = _read_npz(path)
     if not isinstance(header, dict) or header.get("format") != kind:
         found = header.get("format") if isinstance(header, dict) else None
-        raise ModelFileError(f"{path!r} is not an nnscratch {kind} file (its format is {found!r}); pass a "
+        raise ModelFileError(f"{path!r} is not an nnscratch {kind.removeprefix('nnscratch-')} file (its format is "
+                             f"{found!r}); pass a "
                              f"file written by {'fit(checkpoint=...)' if 'checkpoint' in kind else 'Network.save'}.")
     version = header.get("version", 0)
     if not isinstance(version, int):
@@ -124,6 +131,8 @@ def save(net, path):
 
 def load(cls, path, backend=None, dtype=None):
     """Rebuild a network saved by :func:`save` on ``backend``."""
+    if isinstance(backend, str):
+        get_backend(backend)  # an unknown or missing backend is the caller's mistake, not the file's
     header, arrays = load_arrays(path)
     try:
         net = cls.from_config(header["config"], backend=backend, dtype=dtype)

@@ -80,7 +80,7 @@ class History(Callback):
         text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
         if path is not None:
             from ..saving.serialize import atomic_write_text
-            atomic_write_text(path, text)
+            atomic_write_text(path, text, "history")
         return text
 
     @classmethod

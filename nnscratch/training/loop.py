@@ -10,6 +10,7 @@ import time
 import warnings
 
 from ..saving import checkpoint as checkpoints
+from ..saving.kinds import refuse_foreign
 from .. import distributed
 from . import streaming
 from .. import validation
@@ -86,6 +87,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
     if validation_data is not None:
         validation_data = validation.check_pair("validation_data", validation_data)
+    if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
+        refuse_foreign(checkpoint, "checkpoint")
     source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
