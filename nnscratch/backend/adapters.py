@@ -25,10 +25,11 @@ def import_library(name):
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        extra = {"cupy": "cuda12", "torch": "torch", "array_api_strict": "test"}.get(name, "")
+        command = {"cupy": "pip install 'nnscratch[cuda12]'", "torch": "pip install 'nnscratch[torch]'",
+                   "array_api_strict": "pip install array-api-strict"}.get(name, f"pip install {name}")
         raise BackendUnavailableError(
-            f"Backend {name!r} is not installed ({exc}); install it with "
-            f"pip install 'nnscratch[{extra}]' or choose backend='numpy'.") from None
+            f"Backend {name!r} is not installed ({exc}); install it with {command} or choose backend='numpy'.") \
+            from None
 
 
 @dataclass(frozen=True)
