@@ -155,10 +155,14 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
     if t.shape[:1] != (n_samples,):
         raise ShapeError(f"X has {n_samples} samples but {name} has {t.shape[0] if t.ndim else 0}; "
                          "they must have one target per sample.")
+    shape = tuple(t.shape)
     given_labels = t.ndim == 1 and (xp.isdtype(t.dtype, "integral") or xp.isdtype(t.dtype, "bool"))
+    if t.ndim == 1 and k > 1 and not given_labels and xp.isdtype(t.dtype, "real floating") \
+            and bool(xp.all(t == xp.round(t))):  # whole numbers as floats (np.loadtxt's labels): labels
+        t, given_labels = xp.astype(t, xp.int64), True
     mode = _mode(net, loss, given_labels)
     if given_labels and (k > 1 or _is_binary_classifier(net, loss)):
-        labels = _check_labels(xp, xp.astype(t, xp.int64), max(k, 2), name)
+        labels = _check_labels(xp, xp.astype(t, xp.int64), k, name)
         if k > 1:
             Y = xp.astype(xp.reshape(labels, (-1, 1)) == xp.reshape(xp.arange(k, device=labels.device), (1, -1)),
                           dtype)
@@ -166,7 +170,8 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
     if t.ndim == 1:
         t = xp.reshape(t, (-1, 1))
     if t.ndim != 2 or t.shape[1] != k:
-        raise ShapeError(f"{name} has shape {tuple(t.shape)}; the network has {k} outputs, so pass integer "
+        held = " of fractional values" if len(shape) == 1 and xp.isdtype(t.dtype, "real floating") else ""
+        raise ShapeError(f"{name} has shape {shape}{held}; the network has {k} outputs, so pass integer "
                          f"class labels of shape ({n_samples},) or targets of shape ({n_samples}, {k}).")
     Y = xp.astype(t, dtype)
     _check_finite(xp, Y, name)
@@ -228,12 +233,16 @@ def _labels_of(xp, Y, mode):
     return None
 
 
-def _check_labels(xp, labels, k, name):
+def _check_labels(xp, labels, units, name):
+    """``labels`` when each is a class of an output of ``units`` units (one unit: a sigmoid's 0 or 1)."""
     low, high = int(xp.min(labels)), int(xp.max(labels))
-    if low < 0 or high >= k:
-        outputs = "1 unit (labels 0 or 1)" if k == 2 else f"{k} units (labels 0..{k - 1})"
+    if low < 0:
+        raise DataError(f"{name} holds class labels from {low} to {high}; class labels count from 0: map them "
+                        f"to 0..{high - low} (e.g. {name} - {name}.min()).")
+    if high >= max(units, 2):
+        outputs = "1 unit (labels 0 or 1)" if units == 1 else f"{units} units (labels 0..{units - 1})"
         raise DataError(f"{name} holds class labels from {low} to {high} but the output layer has {outputs}; "
-                        f"build the network with {max(high + 1, 2)} outputs or fix the labels.")
+                        f"build the network with {high + 1} outputs or fix the labels.")
     return labels
 
 

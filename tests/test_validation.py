@@ -51,8 +51,11 @@ def test_features_do_not_match_input_layer(net, data):
 def test_labels_out_of_range(net, data):
     with raises(E.DataError, "labels from 5 to 7", "3 units", "8 outputs"):
         net.fit(data[0], data[1] + 5)
-    with raises(E.DataError, "-1", "fix the labels"):
+    with raises(E.DataError, "-1", "count from 0", "map them to 0..2", "y - y.min()"):
         net.evaluate(data[0], data[1] - 1)
+    two = Network.from_sizes(4, 2, seed=0, backend="numpy")  # two softmax units, not one sigmoid unit
+    with raises(E.DataError, "labels from 5 to", "2 units (labels 0..1)", "outputs or fix the labels"):
+        two.fit(data[0], data[1] % 2 + 5)
 
 
 def test_labels_of_the_wrong_kind_for_the_loss(data):
@@ -62,8 +65,13 @@ def test_labels_of_the_wrong_kind_for_the_loss(data):
     softmax = Network.from_sizes(4, 3, seed=0, backend="numpy")
     with raises(E.DataError, "cross_entropy", "[0, 1]", "loss='mse'"):
         softmax.fit(data[0], np.full((12, 3), 5.0))
-    with raises(E.ShapeError, "3 outputs", "integer class labels"):
-        softmax.fit(data[0], data[1].astype(float))
+    with raises(E.ShapeError, "shape (12,) of fractional values", "3 outputs", "integer class labels"):
+        softmax.fit(data[0], data[1] + 0.5)
+    # whole numbers held as floats (what np.loadtxt gives) are class labels, as integers are
+    as_floats = Network.from_sizes(4, 3, seed=0, backend="numpy")
+    as_floats.fit(data[0], data[1].astype(float), epochs=2)
+    softmax.fit(data[0], data[1], epochs=2)
+    np.testing.assert_array_equal(as_floats.get_weights()[0], softmax.get_weights()[0])
     with raises(E.DataError, "must hold numbers", "astype"):
         softmax.fit(data[0], np.array(["cat"] * 12))
     with raises(E.ConfigError, "needs a Sigmoid or Identity output", "Change the output activation"):
