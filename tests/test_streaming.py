@@ -155,6 +155,30 @@ def test_inference_goes_batch_by_batch_when_x_does_not_fit(monkeypatch):
         np.testing.assert_allclose(b.to_numpy(got), b.to_numpy(want), rtol=1e-4, atol=1e-6)
 
 
+def test_streamed_gradients_of_a_network_with_dropout_are_the_one_pass_gradients(backend, monkeypatch):
+    """Every piece draws the whole batch's Dropout keys and masks its own rows of it; BatchNorm,
+    which normalises each piece by itself, is said in one warning."""
+    from nnscratch import BatchNorm, Dense, Dropout, ReLU, Softmax
+    from nnscratch.errors import DataWarning
+    X, y = _data(100)
+    X = X / 255.0
+
+    def gradients(middle, stream):
+        net = Network([Dense(6, 8), middle, ReLU(), Dense(8, 3), Softmax()], seed=0, backend=backend,
+                      dtype="float64")
+        monkeypatch.setattr(streaming, "should_stream", lambda *a, **k: stream)
+        monkeypatch.setattr(streaming, "INFERENCE_BATCH", 16)
+        loss, grads = net.compute_gradients(X, y)
+        return loss, [net.backend.to_numpy(g) for g in grads]
+
+    whole, pieces = gradients(Dropout(0.5), False), gradients(Dropout(0.5), True)
+    assert pieces[0] == pytest.approx(whole[0], rel=1e-12)
+    for got, want in zip(pieces[1], whole[1]):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)
+    with pytest.warns(DataWarning, match="BatchNorm normalises each piece with its own statistics"):
+        gradients(BatchNorm(8), True)
+
+
 def test_pinned_staging_never_refills_a_buffer_before_its_copy_finished():
     """A fake asynchronous copy reads the pinned buffer only when its event completes: if a
     buffer were refilled too early, an earlier batch would arrive with later rows."""

@@ -15,7 +15,7 @@ from .. import distributed
 from . import streaming
 from .. import validation
 from ..backend.core import on_device
-from ..errors import DivergenceError
+from ..errors import DataWarning, DivergenceError
 from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
 from .guard import Guard, left_as_it_was, nonfinite_flag, snapshot
@@ -272,7 +272,12 @@ def compute_gradients(net, X, y, loss=None):
     refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n)
     with left_as_it_was(net):
         if host:
-            value, grads = streaming.accumulate_gradients(step, data)
+            if any(type(layer).__name__ == "BatchNorm" for layer in net.layers):
+                warnings.warn(f"compute_gradients streams these {data.n} rows from host memory in pieces (they "
+                              "do not fit the device), and BatchNorm normalises each piece with its own "
+                              "statistics, not the whole batch's; pass fewer rows for the one-pass value.",
+                              DataWarning, stacklevel=validation.user_stacklevel())
+            value, grads = streaming.accumulate_gradients(step, data, rng=net.rng)
             return float(value), grads
         value, _ = step.gradients(data.x, data.targets.Y)
         return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the views are put back

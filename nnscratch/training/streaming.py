@@ -192,17 +192,36 @@ def in_batches(net, X, run, name="X", batch_size=None):
     return outs[0] if len(outs) == 1 else concat(outs)
 
 
-def accumulate_gradients(step, data, batch_size=None):
+class _Rows:
+    """The ``training`` flag (true) of one piece of a pass over more rows: Dropout keys its masks by
+    the row's index in the whole batch, counted from ``row_offset``."""
+
+    def __init__(self, row_offset):
+        self.row_offset = row_offset
+
+    def __bool__(self):
+        return True
+
+
+def accumulate_gradients(step, data, batch_size=None, rng=None):
     """``(loss, grads)`` over all of ``data`` (a HostData), batch by batch: each
-    batch's mean loss and gradients weighted by its share of the rows."""
+    batch's mean loss and gradients weighted by its share of the rows. With the
+    network's ``rng``, every piece draws the whole batch's Dropout keys and masks its
+    own rows of it, so Dropout is as in one pass; BatchNorm normalises each piece
+    with its own statistics (one pass would use the whole batch's)."""
     total, grads = 0.0, None
+    keys = None if rng is None else rng.bit_generator.state
     for start, stop in _batches(data.n, batch_size or INFERENCE_BATCH):
         x, Y = data.batch(None, start, stop)
+        if keys is not None:
+            rng.bit_generator.state = keys
+        step.training = _Rows(start)
         value, _ = step.gradients(x, Y)
         weight = (stop - start) / data.n
         total = total + weight * value
         batch_grads = [weight * p.grad for p in step.params]
         grads = batch_grads if grads is None else [g + b for g, b in zip(grads, batch_grads)]
+    step.training = True
     for p, g in zip(step.params, grads):
         p.grad = g
     return total, grads
