@@ -223,3 +223,10 @@ def test_live_architecture_keeps_recording_across_fits(tiny_net, images):
     for _ in range(2):
         tiny_net.fit(X, y, epochs=2, callbacks=[live])
     assert [epoch for epoch, _ in live.frames] == [0, 1, 2, 3, 4] and len(live.losses) == 4
+
+
+def test_activation_animation_of_a_binary_classifier(tmp_path):
+    X, y = moons(40, seed=0)
+    net = nn.Network.from_sizes(2, 4, 1, seed=0)
+    viz.animate_activations(net, X, tmp_path / "b.gif", y=y, n_images=2)
+    check_image(tmp_path / "b.gif", frames=2)
