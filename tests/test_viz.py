@@ -223,3 +223,110 @@ def test_live_architecture_keeps_recording_across_fits(tiny_net, images):
     for _ in range(2):
         tiny_net.fit(X, y, epochs=2, callbacks=[live])
     assert [epoch for epoch, _ in live.frames] == [0, 1, 2, 3, 4] and len(live.losses) == 4
+
+
+def _main(capsys, *argv):
+    """``nnscratch ARGV``: (exit status, stdout, the one stderr line)."""
+    from nnscratch.cli.app import main
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1 and lines[0].startswith("error: "), err
+    return out, lines[0]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Saved models of every kind: MLP and CNN on 4x4 images, a regression and a classification table."""
+    from nnscratch.cli.app import main
+    from nnscratch.models.spec import layers_from_spec
+    folder = tmp_path_factory.mktemp("models")
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 3))
+    for name, target in (("reg", X @ [1.5, 2.0, -0.7]), ("tab", (X[:, 0] > 0.5).astype(int))):
+        rows = [f"{a:.3f},{b:.3f},{c:.3f},{t}" for (a, b, c), t in zip(X, target)]
+        (folder / f"{name}.csv").write_text("a,b,c,target\n" + "\n".join(rows) + "\n")
+        assert main(["train", "--dataset", f"csv:{folder / name}.csv", "--epochs", "1", "--quiet",
+                     "--backend", "numpy", "--out", str(folder / f"{name}.npz")]) == 0
+    nn.Network.from_sizes(16, 6, 3, seed=0).save(folder / "mlp.npz")
+    nn.Network(layers_from_spec("conv2x3,dense3", 16, 3), seed=0).save(folder / "cnn.npz")
+    return folder
+
+
+@pytest.mark.parametrize("model, what, fragments", [
+    ("mlp", "filters", ["--what filters draws a convolutional model's", "mlp.npz is an MLP (16-6-3)",
+                        "use --what weights"]),
+    ("mlp", "features", ["--what features draws a convolutional model's", "use --what activations"]),
+    ("mlp", "boundary", ["--what boundary draws class regions over 2 inputs", "mlp.npz takes 16"]),
+    ("cnn", "activations", ["--what activations animates an MLP's layers", "use --what features"]),
+    ("tab", "weights", ["--what weights draws", "as an image", "tab.npz takes 3 inputs",
+                        "use --what architecture"]),
+    ("tab", "misclassified", ["--what misclassified draws the wrongly classified images", "tab.npz takes 3",
+                              "use --what confusion"]),
+    *[("reg", what, [f"--what {what} needs a classification model", "reg.npz is a regression model"])
+      for what in ("confusion", "misclassified", "activations", "boundary")],
+])
+def test_plot_refuses_a_picture_the_model_cannot_have_before_loading_data(tmp_path, capsys, monkeypatch, models,
+                                                                          model, what, fragments):
+    def no_data(args):
+        raise AssertionError("the data was loaded before the model was checked")
+
+    monkeypatch.setattr("nnscratch.cli.options.load_data", no_data)
+    out, line = _main(capsys, "plot", models / f"{model}.npz", "--what", what, "--out", tmp_path / "p" / "x.png")
+    for fragment in fragments:
+        assert fragment in line
+    assert out == "" and not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("name, text, extra, fragments", [
+    ("h.json", None, ["--out", "curves.txt"], ["--out curves.txt: a picture is saved as a .png, .svg, .pdf",
+                                              "received .txt", "--out curves.png"]),
+    ("other.json", '{"a": 1}', [], ["other.json is not a training history", "`nnscratch train --history"]),
+    ("list.json", "[1, 2]", [], ["list.json is not a training history"]),
+    ("broken.json", "{bad", [], ["broken.json is not valid JSON", "`nnscratch train --history"]),
+    ("missing.json", None, [], ["missing.json: no such file", "the current directory is"]),
+    ("h.json", None, ["--show"], ["--show needs a display", "drop --show"]),
+])
+def test_plot_of_a_history_refuses_in_one_line(tmp_path, capsys, monkeypatch, name, text, extra, fragments):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("nnscratch.cli.checks.has_display", lambda: False)
+    nn.training.history.History({"loss": [1.0, 0.5]}).to_json("h.json")
+    if text is not None:
+        (tmp_path / name).write_text(text)
+    out, line = _main(capsys, "plot", name, *extra)
+    for fragment in fragments:
+        assert fragment in line
+    assert out == "" and sorted(os.listdir(tmp_path)) == sorted({"h.json", name} - {"missing.json"})
+
+
+def test_plot_activations_out_must_be_an_animation(tmp_path, capsys, models):
+    _, line = _main(capsys, "plot", models / "mlp.npz", "--what", "activations", "--out", tmp_path / "a.png")
+    assert "--out" in line and "the animation is saved as a .gif or .mp4 file; received .png" in line
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--dataset", "spirals"], "--dataset chooses data that --what weights does not use; drop it."),
+    (["--dataset", "spirals", "--seed", "1", "--task", "regression"],
+     "--dataset, --seed and --task choose data that --what weights does not use; drop them."),
+])
+def test_plot_names_the_data_options_a_model_picture_does_not_use(tmp_path, capsys, models, flags, said):
+    _, line = _main(capsys, "plot", models / "mlp.npz", "--what", "weights", *flags, "--out", tmp_path / "w.png")
+    assert line.endswith(said), line
+
+
+def test_every_model_picture_fits_the_model():
+    """`--what all` (and `train --plot`) draw what fits: no class pictures of a regression, a confusion
+    matrix of a one-output binary classifier too."""
+    from nnscratch.cli.plot import planned_pictures
+    X, y = moons(40, seed=0)
+    data = Dataset(X, y, X[:10], y[:10], name="moons")
+    assert planned_pictures(nn.Network.from_sizes(2, 4, 1, output=None), data) == ["architecture.png"]
+    assert planned_pictures(nn.Network.from_sizes(2, 4, 1), data) == ["architecture.png", "confusion.png",
+                                                                       "boundary.png"]
+
+
+def test_activation_animation_of_a_binary_classifier(tmp_path):
+    X, y = moons(40, seed=0)
+    net = nn.Network.from_sizes(2, 4, 1, seed=0)
+    viz.animate_activations(net, X, tmp_path / "b.gif", y=y, n_images=2)
+    check_image(tmp_path / "b.gif", frames=2)

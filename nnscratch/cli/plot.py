@@ -5,6 +5,7 @@ until a picture is drawn, so the command line starts fast without it.
 """
 from __future__ import annotations
 
+import json
 import os
 
 from . import outputs
@@ -13,6 +14,8 @@ from ..errors import ConfigError
 IMAGES = 10  # inputs in the activation animation
 WHAT = ("architecture", "confusion", "weights", "activations", "misclassified", "boundary",
         "filters", "features", "all")
+STILL = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")  # what --out saves a picture as
+MOVING = (".gif", ".mp4")  # ... and the activation animation
 
 
 def register(subparsers):
@@ -47,12 +50,15 @@ def run(args):
     require_matplotlib()
     if args.path.lower().endswith(".json") or outputs.KINDS["history"][1](args.path):  # any name --history wrote
         _refuse_model_options(args)
+        _check_show(args)
+        history = _history(args.path)
         from ..viz.curves import plot_history
         out = args.out or _default_out(args.path, "curves", ".png")
-        _prepare([outputs.Output("--out", out, "picture")], args)
-        plot_history(args.path, out, title=os.path.basename(args.path), show=args.show)
+        outputs.make_folders(_check_outputs([outputs.Output("--out", out, "picture")], args, STILL))
+        plot_history(history, out, title=os.path.basename(args.path), show=args.show)
         print(f"saved {out}")
         return 0
+    _check_show(args)
     from ..models.network import Network
 
     net = Network.load(args.path, backend=args.backend, dtype=args.dtype)
@@ -65,24 +71,73 @@ def run(args):
         planned = [outputs.Output("--out", outdir, "picture", folder=True)]
         planned += [outputs.Output("--out", os.path.join(outdir, name), "picture")
                     for name in planned_pictures(net, data)]
-        _prepare(planned, args)
+        outputs.make_folders(_check_outputs(planned, args))
         for saved in save_model_plots(outdir, net, data, n_images=args.images or IMAGES):
             print(f"saved {saved}")
         return 0
+    reason = unfit(args.what, net, os.path.basename(args.path))
+    if reason:
+        raise ConfigError(reason)
     suffix = ".gif" if args.what == "activations" else ".png"
     out = args.out or _default_out(args.path, args.what, suffix)
-    if args.what in ("architecture", "weights", "filters"):
+    alone = args.what in ("architecture", "weights", "filters")
+    if alone:
         _refuse_data_options(args)
-        data = None
-    else:
-        data = _data(args, net)
-    _prepare([outputs.Output("--out", out, "picture")], args)
+    folders = _check_outputs([outputs.Output("--out", out, "picture")], args,
+                             MOVING if args.what == "activations" else STILL)
+    data = None if alone else _data(args, net)
+    outputs.make_folders(folders)
     print(f"saved {draw_one(args.what, out, net, data, n_images=args.images or IMAGES, show=args.show)}")
     return 0
 
 
-def _prepare(planned, args):
-    outputs.prepare(planned, args.force, inputs=[("PATH", args.path)])
+def _check_show(args):
+    """``--show`` opens one still picture in a window: refused where it cannot (as ``train --show`` is)."""
+    from .checks import has_display
+
+    if args.show and args.what in ("all", "activations"):
+        raise ConfigError(f"--show opens one picture in a window; --what {args.what} saves "
+                          f"{'an animation' if args.what == 'activations' else 'several pictures to a folder'}, "
+                          "which it cannot show: drop --show and open the saved file.")
+    if args.show and not has_display():
+        raise ConfigError("--show needs a display to open a window and none was found (DISPLAY and "
+                          "WAYLAND_DISPLAY are not set); drop --show: the picture is saved to --out all the same.")
+
+
+def _check_outputs(planned, args, suffixes=None):
+    """Refuse what must not be written (:func:`outputs.check`), then an ``--out`` file whose extension is not
+    among ``suffixes`` (a still picture's ``STILL`` or the animation's ``MOVING``); return the folders to create."""
+    folders = outputs.check(planned, args.force, inputs=[("PATH", args.path)])
+    out = planned[0].path
+    if suffixes and os.path.splitext(out)[1].lower() not in suffixes:
+        names = [s for s in suffixes if s != ".jpeg"]
+        drawn = "the animation" if suffixes == MOVING else "a picture"
+        raise ConfigError(f"--out {out}: {drawn} is saved as a {', '.join(names[:-1])} or {names[-1]} file; "
+                          f"received {os.path.splitext(out)[1] or 'no extension'} "
+                          f"(e.g. --out {os.path.splitext(out)[0]}{suffixes[0]}).")
+    return folders
+
+
+def _history(path):
+    """The dict of a history.json, or a ConfigError saying what ``path`` is instead."""
+    from ..viz.curves import history_dict
+
+    fix = "give the history.json that `nnscratch train --history PATH` wrote"
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such file (the current directory is {os.getcwd()}); {fix}.")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ConfigError(f"{path} is not valid JSON ({exc}); {fix}.") from None
+    try:
+        curves = history_dict(data) if isinstance(data, dict) else {}
+    except (TypeError, ValueError):  # values that are not numbers
+        curves = {}
+    if not {"loss", "accuracy"} & set(curves):
+        raise ConfigError(f"{path} is not a training history: it holds no loss or accuracy per epoch "
+                          f"(expected {{\"history\": {{\"loss\": [...], ...}}}}); {fix}.")
+    return data
 
 
 def _refuse_model_options(args):
@@ -98,8 +153,10 @@ def _refuse_model_options(args):
 def _refuse_data_options(args):
     given = [flag for flag, on in _data_flags(args) if on]
     if given:
-        raise ConfigError(f"--what {args.what} draws the model alone; {', '.join(given)} choose data it does not "
-                          "use: drop them.")
+        flags = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 1 else given)
+        raise ConfigError(f"--what {args.what} draws the model alone; {flags} "
+                          f"{'choose' if len(given) > 1 else 'chooses'} data that --what {args.what} does not use; "
+                          f"drop {'them' if len(given) > 1 else 'it'}.")
 
 
 def _data_flags(args):
@@ -128,6 +185,44 @@ def _data(args, net, required=True):
     return data
 
 
+def unfit(what, net, name="this model"):
+    """Why picture ``what`` does not fit ``net`` (the one-line refusal), or None when it does."""
+    from ..viz.filters import is_conv_model
+
+    conv, image, classifier = is_conv_model(net), _takes_images(net), net.task != "regression"
+    kind = ("a convolutional model" if conv else f"an MLP ({'-'.join(map(str, net.sizes))})" if net.is_mlp
+            else "a model without Conv2D layers")
+    if what in ("filters", "features") and not conv:
+        drawn = "first-layer filters" if what == "filters" else "feature maps of one image"
+        other = ("weights" if image else "architecture") if what == "filters" else \
+            ("activations" if classifier else "architecture")
+        return f"--what {what} draws a convolutional model's {drawn}; {name} is {kind}: use --what {other}."
+    if what == "weights" and not image:
+        return (f"--what weights draws each first-layer unit's weights as an image; {name} takes {net.n_inputs} "
+                "inputs, not an image: use --what architecture (its links are coloured by weight).")
+    if what in ("confusion", "misclassified", "activations", "boundary") and not classifier:
+        return (f"--what {what} needs a classification model; {name} is a regression model (it predicts "
+                "values, not classes): use --what architecture.")
+    if what == "misclassified" and not image:
+        return (f"--what misclassified draws the wrongly classified images; {name} takes {net.n_inputs} "
+                "inputs, not an image: use --what confusion.")
+    if what == "activations" and conv:
+        return f"--what activations animates an MLP's layers; {name} is {kind}: use --what features."
+    if what == "boundary" and net.n_inputs != 2:
+        return (f"--what boundary draws class regions over 2 inputs; {name} takes {net.n_inputs}: "
+                "use --what confusion.")
+    return None
+
+
+def _takes_images(net):
+    """A convolutional model, or an MLP on square images (never a table model)."""
+    from .tables import is_table_model
+    from ..viz._common import guess_image_shape
+    from ..viz.filters import is_conv_model
+
+    return is_conv_model(net) or (guess_image_shape(net.n_inputs) is not None and not is_table_model(net))
+
+
 def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
     from ..viz import (animate_activations, plot_architecture, plot_confusion, plot_decision_boundary,
@@ -137,14 +232,12 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
     if what == "architecture" and is_conv_model(net):
         plot_layer_diagram(net, out, show=show)
-    elif what in ("weights", "filters") and is_conv_model(net):
-        plot_conv_filters(net, out, show=show)
+    elif what in ("weights", "filters"):
+        (plot_conv_filters if is_conv_model(net) else plot_first_layer_weights)(net, out, show=show)
     elif what == "features":
         plot_feature_maps(net, data.X_test[0], out, show=show)
     elif what == "architecture":
         plot_architecture(net, out, show=show)
-    elif what == "weights":
-        plot_first_layer_weights(net, out, show=show)
     elif what == "activations":
         animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images)
     elif what == "boundary":
@@ -160,17 +253,15 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
 
 def planned_pictures(net, data=None, history=False):
-    """The file names :func:`save_model_plots` writes for this model and data (and a history)."""
-    from ..viz._common import guess_image_shape
+    """The file names :func:`save_model_plots` writes for this model and data (and a history):
+    every picture that fits (:func:`unfit`), less the activation animation of a model on non-images."""
     from ..viz.filters import is_conv_model
 
-    image = guess_image_shape(net.n_inputs) is not None
     conv = is_conv_model(net)
-    wanted = ["architecture"] + (["filters"] if conv else ["weights"] if image else [])
+    wanted = ["architecture", "filters" if conv else "weights"]
     if data is not None:
-        wanted += ["confusion"] if net.n_outputs > 1 else []
-        wanted += (["features", "misclassified"] if conv else ["activations", "misclassified"] if image else [])
-        wanted += ["boundary"] if net.n_inputs == 2 else []
+        wanted += ["confusion", "features" if conv else "activations", "misclassified", "boundary"]
+    wanted = [w for w in wanted if unfit(w, net) is None and (w != "activations" or _takes_images(net))]
     return (["curves.png"] if history else []) + [w + (".gif" if w == "activations" else ".png") for w in wanted]
 
 

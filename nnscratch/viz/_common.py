@@ -77,6 +77,13 @@ def to_host(array, network=None):
     return np.asarray(backend_of(array).to_numpy(array))
 
 
+def class_proba(network, X):
+    """Host copy of ``network.predict_proba(X)`` with a column per class: a one-unit
+    (binary) output ``p`` becomes ``[1 - p, p]``."""
+    proba = to_host(network.predict_proba(X), network)
+    return np.column_stack([1 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
+
+
 def guess_image_shape(n_features):
     """``(h, w)`` for a square image input, else None."""
     side = int(round(n_features ** 0.5))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._anim import save_animation
-from ._common import activation_names, guess_image_shape, new_figure, to_host
+from ._common import activation_names, class_proba, guess_image_shape, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -104,6 +104,7 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     X = to_host(X)[:n_images]
     y = None if y is None else to_host(y).reshape(-1)[:n_images]
     acts = layer_activations(network, X)
+    acts[-1] = class_proba(network, X)  # the vote, also of a binary or logit output
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
     class_names = class_names or [str(c) for c in range(acts[-1].shape[1])]
     fig = new_figure(figsize)

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import finish, new_figure, to_host
+from ._common import class_proba, finish, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -28,8 +28,6 @@ def _region_image(proba, resolution):
     """RGB picture: each point's class colour, paler where the model is unsure."""
     from matplotlib.colors import to_rgb
 
-    if proba.shape[1] == 1:
-        proba = np.column_stack([1 - proba[:, 0], proba[:, 0]])
     cls, conf = proba.argmax(axis=1), proba.max(axis=1)
     k = proba.shape[1]
     base = np.array([to_rgb(PALETTE[c % len(PALETTE)]) for c in range(k)])[cls]
@@ -49,7 +47,7 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision boundaries need 2-D inputs (n, 2); received shape {X.shape}.")
     grid, (lo, hi) = _grid(X, resolution, padding)
-    proba = to_host(network.predict_proba(grid), network)
+    proba = class_proba(network, grid)
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
     ax.imshow(_region_image(proba, resolution), origin="lower", aspect="auto",
