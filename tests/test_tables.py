@@ -258,3 +258,75 @@ def test_metrics_on_every_backend_match_scikit_learn(backend):
     assert r2(dy, df) == pytest.approx(metrics.r2_score(y, f), **tol)
     assert mae(dy, df) == pytest.approx(metrics.mean_absolute_error(y, f), **tol)
     assert rmse(dy, df) == pytest.approx(np.sqrt(metrics.mean_squared_error(y, f)), **tol)
+
+
+def test_a_file_of_the_wrong_kind_says_what_it_is_not(tmp_path):
+    np.savez(tmp_path / "mine.npz", X=np.ones((4, 2)), y=np.arange(4) % 2)
+    with pytest.raises(DataFormatError, match="mine.npz is not a text CSV .*for NumPy arrays use npz:PATH"):
+        load_table(tmp_path / "mine.npz")
+    (tmp_path / "notes.txt").write_text("a,b\n1,2\n")
+    np.save(tmp_path / "y.npy", np.arange(4) % 2)
+    for spec, said in ((f"npz:{tmp_path / 'notes.txt'}", "notes.txt: not a readable .npz archive (it holds text"),
+                       (f"npy:{tmp_path / 'notes.txt'},{tmp_path / 'y.npy'}", "notes.txt: not a readable .npy array"),
+                       (f"npz:{tmp_path / 'y.npy'}", "y.npy: not a readable .npz archive (it is a NumPy .npy array)"),
+                       (f"npy:{tmp_path / 'mine.npz'},{tmp_path / 'y.npy'}", "(it is a NumPy .npz archive)")):
+        with pytest.raises(DataFormatError) as info:
+            load_dataset(spec)
+        assert said in str(info.value) and "pickle" not in str(info.value), str(info.value)
+
+
+def test_classes_of_one_row_each_are_refused_in_one_line(tmp_path, capsys):
+    csv = tmp_path / "reg.csv"
+    rng = np.random.default_rng(0)
+    csv.write_text("a,price\n" + "".join(f"{v:.4f},{3 * v + 0.5:.4f}\n" for v in rng.normal(size=300)))
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--task", "classification", "--no-save")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "column 'price' (the target) has 300 distinct fractional values, one class per row" in err
+    assert "use --task regression" in err and "val_fraction" not in err
+    (tmp_path / "tiny.csv").write_text("a,label\n1,0\n2,1\n3,0\n4,1\n")
+    for fraction, said in (("0.9", "a 0.9 test split of 4 rows leaves none for training"),
+                           ("0.1", "a 0.1 test split of 4 rows holds none")):
+        status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'tiny.csv'}", "--test-fraction",
+                             fraction, "--no-save")
+        assert status == 2 and len(err.strip().splitlines()) == 1 and said in err and "val_fraction" not in err, err
+
+
+def flowers_model(tmp_path, capsys):
+    csv, model = write_flowers(tmp_path / "iris.csv", n=90), tmp_path / "iris.npz"
+    assert run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "2", "--out", model, "--quiet",
+               "--backend", "numpy")[0] == 0
+    return csv, model
+
+
+def test_evaluate_on_another_target_of_the_models_table_is_refused(tmp_path, capsys):
+    _, model = flowers_model(tmp_path, capsys)
+    status, _, err = run(capsys, "evaluate", model, "--target", "sepal_width")   # fractional: "one class per row"
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "--target sepal_width" in err and "trained on target 'species'" in err and "val_fraction" not in err
+
+
+def test_evaluate_warns_when_its_test_split_holds_training_rows(tmp_path, capsys):
+    csv, model = flowers_model(tmp_path, capsys)
+    for flags in (["--seed", "5"], ["--test-fraction", "0.5"], ["--dataset", f"csv:{csv}", "--seed", "1"]):
+        status, out, err = run(capsys, "evaluate", model, "--json", *flags)
+        lines = err.strip().splitlines()
+        assert status == 0 and len(lines) == 1 and lines[0].startswith("warning: this test split"), (flags, err)
+        assert "rows the model trained on" in err and "--seed 0 --test-fraction 0.2" in err
+        assert json.loads(out)["warning"] == lines[0][len("warning: "):]
+    for flags in ([], ["--test-fraction", "0.1"]):  # its own test split, or a part of it: no warning
+        status, _, err = run(capsys, "evaluate", model, *flags)
+        assert status == 0 and err == "", (flags, err)
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--schedule", "cosine", "--min-lr", "1"], "--min-lr 1 must be below --lr 0.01"),
+    (["--schedule", "exponential", "--gamma", "2"], "--gamma 2 multiplies the learning rate by 2 every epoch, so it "
+                                                    "grows"),
+    (["--schedule", "step", "--gamma", "1"], "so it never falls; a decay needs 0 < --gamma < 1"),
+    (["--schedule", "cosine", "--warmup", "10"], "--warmup 10 epochs must be shorter than --epochs 2"),
+])
+def test_schedule_flags_that_cannot_decay_are_refused_in_the_commands_words(capsys, flags, said):
+    status, _, err = run(capsys, "train", "--dataset", "spirals", "--epochs", "2", *flags, "--no-save",
+                         "--backend", "numpy")
+    assert status == 2 and len(err.strip().splitlines()) == 1 and said in err, err
+    assert "Cosine" not in err and "total=" not in err

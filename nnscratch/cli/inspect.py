@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from . import tables
-from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
+from .options import _few, add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
 
 
 def register(subparsers):
@@ -28,8 +28,10 @@ def register(subparsers):
         description="Print the predicted class and its probability for every input. Images are "
         "made MNIST-like first: grey, inverted if the background is light, cropped to the ink and "
         "centred in 28x28 (needs Pillow). A .npy holds one input or rows of inputs; a CSV holds "
-        "one input per row (a header line and a leading label column are skipped). Values above "
-        "1 are taken as 0..255 grey levels and divided by 255.")
+        "one input per row (a header line and a leading label column are skipped; a table model takes the "
+        "columns its header names as the model's features, in any order, or without a header every column in "
+        "order). An array's last axis holds one input (an image model's also 28x28). Values above 1 are taken, "
+        "for image models, as 0..255 grey levels and divided by 255.")
     p.add_argument("model")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
@@ -52,6 +54,7 @@ def load_model(args):
 def run_evaluate(args):
     net = load_model(args)
     given = args.dataset
+    check_target(args, net, given)
     model_dataset(args, net)
     data = load_data(args)
     fits(net, data, args.model)
@@ -60,11 +63,11 @@ def run_evaluate(args):
         from ..errors import ConfigError
         raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
                           f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
-    warning = differs(net, data, args.model, given) if given is not None else None
+    warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     if tables.is_regression(data) or net.metadata.get("task") == "regression":
-        return tables.evaluate_table(args, net, data)
+        return tables.evaluate_table(args, net, data, warning)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = tables.standardize_for(net, X)
     scores = net.evaluate(X, y)
@@ -85,6 +88,43 @@ def run_evaluate(args):
     print("\nconfusion matrix (rows: true class, columns: predicted class)")
     print(matrix_text(matrix))
     return 0
+
+
+def check_target(args, net, given):
+    """``evaluate`` of a model on its own CSV table (``given``: --dataset, None) by another --target is
+    refused: the model's outputs are the target it was trained on."""
+    from ..datasets.catalog import file_kind
+    from ..errors import ConfigError
+    trained, spec = net.metadata.get("target"), (net.metadata.get("dataset") or {}).get("spec", "")
+    same = (trained, trained.removeprefix("column ")) if trained else ()  # a table without header: "column 3"
+    if given is None and trained and args.target is not None and str(args.target) not in same \
+            and file_kind(spec)[0] == "csv":
+        raise ConfigError(f"--target {args.target}: {args.model} was trained on target {trained!r} of its table "
+                          "and predicts that column; drop --target to evaluate it on its own target.")
+
+
+def split_differs(args, net, data):
+    """A warning (or None) when ``evaluate``'s test split of the model's own table, drawn with another
+    --seed or --test-fraction than training's, holds rows the model trained on."""
+    from .recipe import dataset_metadata
+    from ..datasets import load_dataset
+    then = net.metadata.get("dataset") or {}
+    if args.split != "test" or not tables.is_table(data) or "seed" not in then \
+            or not any(note.startswith("held out") for note in data.notes):
+        return None
+    now = dataset_metadata(args, data, net)
+    if now["spec"] != then.get("spec") or all(now[k] == then.get(k, now[k]) for k in ("seed", "test_fraction")):
+        return None
+    options = dict(tables.table_options(args), test_fraction=then.get("test_fraction", now["test_fraction"]))
+    trained = {row.tobytes() for row in load_dataset(args.dataset, seed=then["seed"], **options).X_train}
+    seen = sum(row.tobytes() in trained for row in data.X_test)
+    if not seen:
+        return None
+    return (f"this test split (seed {now['seed']}, test fraction {now['test_fraction']:g}) is not the one "
+            f"{args.model} was trained beside (seed {then['seed']}, test fraction {options['test_fraction']:g}): "
+            f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
+            f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
+            "its own test split.")
 
 
 def confusion_matrix(y_true, y_pred, k):
@@ -121,10 +161,12 @@ def run_predict(args):
             from ..errors import ConfigError
             raise ConfigError(f"--classes {args.classes} names image classes; {args.model} is a table model that "
                               "names its own classes: drop --classes.")
-        return tables.predict_table(args, net)
+        for path in args.inputs:
+            tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
+        return 0
     names = class_names(args.classes, net)
     for path in args.inputs:
-        X, notes, problems = read_inputs(path, net.n_inputs)
+        X, notes, problems = read_inputs(path, net, args.model)
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
@@ -167,46 +209,57 @@ def class_names(dataset, net=None):
     return names
 
 
-def read_inputs(path, n_inputs):
-    """``(rows of n_inputs float32 values, notes, problems)`` from an image, .npy or .csv file."""
+def read_inputs(path, net, model="the model"):
+    """``(rows of net.n_inputs float32 values, notes, problems)`` from an image, .npy or .csv file; a
+    table model (``model``: its file) reads a CSV's columns by the feature names it remembers."""
     from ..errors import DataFormatError, ShapeError
     suffix = pathlib.Path(path).suffix.lower()
+    n_inputs, table = net.n_inputs, tables.is_table_model(net)
     if pathlib.Path(path).is_dir():
         raise DataFormatError(f"input {path} is a folder; pass image, .npy or .csv files (e.g. {path}/*.png).")
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist.")
     problems = []
     if suffix == ".npy":
-        try:
-            X, notes = np.load(path, allow_pickle=False), []
-        except (ValueError, OSError, EOFError) as exc:
-            raise DataFormatError(f"{path}: not a readable .npy array of numbers ({exc}).") from None
+        from ..datasets.arrays import load_array
+        X, notes = load_array(path, "npy"), []
     elif suffix in (".csv", ".txt"):
-        X, notes = read_csv_rows(path, n_inputs), []
+        X, notes = (tables.table_rows(path, net, model) if table else read_csv_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
-        if n_inputs != 784:
-            raise ShapeError(f"{path}: images need a model with 784 (28x28) inputs; this one has {n_inputs}.")
+        if table or n_inputs != 784:
+            takes = f"{n_inputs} features ({_few(net.metadata.get('features') or ())}) of a table" if table \
+                else f"{n_inputs} inputs"
+            raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
+                             f"{model} takes {takes}: pass it .npy or .csv rows of those.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
     else:
         raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; "
                               "use .png/.jpg, .npy or .csv.")
-    return (*as_rows(path, X, n_inputs, notes), problems)
+    return (*as_rows(path, X, net, notes, table, model), problems)
 
 
-def as_rows(path, X, n_inputs, notes):
+def as_rows(path, X, net, notes, table=False, model="the model"):
+    """``X`` as rows of ``net.n_inputs`` float32 values: its last axis must be the input size (an image
+    model also takes arrays ending in 28x28 or its input shape); 0..255 grey levels of an image model
+    are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     try:
         X = np.asarray(X, dtype=np.float32)
     except (TypeError, ValueError):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers.") from None
-    if X.size % n_inputs or X.size == 0:
-        raise ShapeError(f"{path}: {X.size} values (shape {X.shape}) do not make rows of {n_inputs} inputs, "
-                         f"the model's input size; give {n_inputs} values per sample.")
+    n_inputs = net.n_inputs
+    shapes = [(n_inputs,)] if table else list(dict.fromkeys(
+        [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ())]))
+    if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
+        allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
+        raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "
+                         f"{'features' if table else 'inputs'} per sample, along the array's last axis; give "
+                         f"{n_inputs} values per sample: shape {allowed}.")
     if not np.all(np.isfinite(X)):
         raise DataFormatError(f"{path}: holds NaN or infinite values; every input must be a finite number.")
     X = X.reshape(-1, n_inputs)
-    if n_inputs == 784 and X.max() > 1.0:
+    if not table and n_inputs == 784 and X.max() > 1.0:
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
     return X, notes
 

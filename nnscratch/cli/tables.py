@@ -72,7 +72,10 @@ def schedule_for(args, lr, decay, epochs, batches):
     from ..optim.schedules import get_schedule
     name = getattr(args, "schedule", None) or ("inverse_time" if decay else "constant")
     warmup = round((getattr(args, "warmup", None) or 0.0) * batches)
-    _check_schedule_flags(args, name)
+    _check_schedule_flags(args, name, lr)
+    if name == "cosine" and warmup >= epochs * batches:
+        raise ConfigError(f"--warmup {args.warmup:g} epochs must be shorter than --epochs {epochs}: cosine warms up, "
+                          "then anneals over the rest of the run; lower --warmup or raise --epochs.")
     if name in ("constant", "inverse_time") and not warmup:
         return lr  # a plain rate (with --decay: the optimizer's own inverse-time shorthand)
     if decay and name != "inverse_time":
@@ -90,15 +93,26 @@ def schedule_for(args, lr, decay, epochs, batches):
     return get_schedule(name, **options)
 
 
-def _check_schedule_flags(args, name):
-    """A schedule flag the chosen schedule does not read is refused, not ignored."""
+def _check_schedule_flags(args, name, lr):
+    """A schedule flag the chosen schedule does not read is refused, not ignored; so is a "decay" that
+    does not lower the rate (--gamma 1 or more, --min-lr at or above --lr)."""
+    from ..errors import ConfigError
     for flag, key, default, users in (("--step-size", "step_size", None, ("step",)),
                                       ("--gamma", "gamma", None, ("step", "exponential")),
                                       ("--min-lr", "min_lr", 0.0, ("cosine",))):
         if getattr(args, key, default) not in (default, None) and name not in users:
-            from ..errors import ConfigError
             raise ConfigError(f"{flag} applies to --schedule {' or '.join(users)}, and this run's schedule is {name}; "
                               f"add --schedule {users[0]} or drop {flag}.")
+    gamma, min_lr = getattr(args, "gamma", None), getattr(args, "min_lr", 0.0) or 0.0
+    if gamma is not None and gamma >= 1:
+        every = "every epoch" if name == "exponential" else "every --step-size epochs"
+        raise ConfigError(f"--gamma {gamma:g} multiplies the learning rate by {gamma:g} {every}, so it "
+                          f"{'never falls' if gamma == 1 else 'grows'}; a decay needs 0 < --gamma < 1 (e.g. "
+                          f"{EXPONENTIAL_GAMMA if name == 'exponential' else STEP_GAMMA:g}), or use --schedule "
+                          "constant.")
+    if name == "cosine" and min_lr >= lr:
+        raise ConfigError(f"--min-lr {min_lr:g} must be below --lr {lr:g}: cosine anneals from --lr down to --min-lr; "
+                          "lower --min-lr (default 0) or raise --lr.")
 
 
 def training_options(args, cfg, options, batches):
@@ -191,7 +205,7 @@ def is_table_model(net):
     return "standardize" in (getattr(net, "metadata", None) or {}) or net.metadata.get("task") == "regression"
 
 
-def evaluate_table(args, net, data):
+def evaluate_table(args, net, data, warning=None):
     """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2."""
     from ..metrics import regression_scores
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
@@ -201,7 +215,7 @@ def evaluate_table(args, net, data):
     scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
-                          **scores}))
+                          **scores, **({"warning": warning} if warning else {})}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
@@ -210,38 +224,45 @@ def evaluate_table(args, net, data):
     return 0
 
 
-def table_rows(path, net):
-    """Feature rows of a CSV for a table model: the model's feature columns by name when the
-    file has a header with them, else every column (the target column dropped if present)."""
+def table_rows(path, net, model="the model"):
+    """Feature rows of a CSV for a table model (``model``: its file): the model's feature columns by
+    name when the file has a header (any order, other columns such as the target ignored), else
+    every column by position."""
     from ..datasets.tables import _features, _split_header, read_rows
     from ..errors import ShapeError
-    meta = net.metadata
     names, data, header = _split_header(path, read_rows(path))
-    features, n = meta.get("features") or [], net.n_inputs
-    if header and features and set(features) <= set(names):
+    features, n = net.metadata.get("features") or [], net.n_inputs
+    if header and features:
+        missing = [f for f in features if f not in names]
+        if missing:
+            raise ShapeError(f"{path}: its header names the columns {_all(names)}, but {model} takes the features "
+                             f"{_all(features)} (missing: {_all(missing)}); name those columns in the header (any "
+                             f"order; others such as the target are skipped), or remove the header line to pass "
+                             f"the {n} features by position.")
         columns = [names.index(f) for f in features]
     elif len(names) == n:
         columns = list(range(n))
-    elif len(names) == n + 1 and header and meta.get("target") in names:
-        columns = [j for j in range(len(names)) if names[j] != meta["target"]]
+    elif len(names) == n + 1 and header and net.metadata.get("target") in names:
+        columns = [j for j in range(len(names)) if names[j] != net.metadata["target"]]
     else:
-        raise ShapeError(f"{path}: {len(names)} columns, but the model takes {n} features"
-                         f"{' (' + ', '.join(features) + ')' if features else ''}; pass rows of those columns.")
+        raise ShapeError(f"{path}: {len(names)} columns, but {model} takes {n} features"
+                         f"{' (' + _all(features) + ')' if features else ''}; pass rows of those columns.")
     return _features(path, names, data, columns)
 
 
-def predict_table(args, net):
-    """``nnscratch predict`` for a table model: class names or regression values per row."""
+def _all(names, most=8):
+    """Column names for a message: all of them, or the first ``most`` and "..." (options._few: 3)."""
+    names = [str(n) for n in names]
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
+
+
+def print_predictions(args, net, path, X):
+    """``nnscratch predict`` for a table model: class names or regression values per row of ``X``."""
     meta = net.metadata
-    names = meta.get("class_names") or []
-    for path in args.inputs:
-        X = np.load(path, allow_pickle=False).reshape(-1, net.n_inputs) if str(path).endswith(".npy") \
-            else table_rows(path, net)
-        out = net.backend.to_numpy(net.forward(standardize_for(net, X))).astype(np.float64)
-        for i, row in enumerate(out):
-            where = path if len(out) == 1 else f"{path}[{i}]"
-            print(_prediction(where, row, meta.get("task"), names, args.json))
-    return 0
+    out = net.backend.to_numpy(net.forward(standardize_for(net, X))).astype(np.float64)
+    for i, row in enumerate(out):
+        where = path if len(out) == 1 else f"{path}[{i}]"
+        print(_prediction(where, row, meta.get("task"), meta.get("class_names") or [], args.json))
 
 
 def _prediction(where, row, task, names, as_json):

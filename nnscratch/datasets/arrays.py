@@ -10,6 +10,7 @@ Files are read without pickle.
 from __future__ import annotations
 
 import pathlib
+import zipfile
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,15 +25,47 @@ if TYPE_CHECKING:
 PAIRS = (("X", "y"), ("X_train", "y_train", "X_test", "y_test"))
 
 
-def _load(path):
+MAGIC = {"npz": b"PK\x03\x04", "npy": b"\x93NUMPY"}  # how a zip archive (savez) and an .npy (save) begin
+NOUN = {"npz": ".npz archive", "npy": ".npy array"}
+WRITE = {"npz": "write one with numpy.savez(PATH, X=X, y=y)", "npy": "write one with numpy.save(PATH, array)"}
+
+
+def load_array(path, kind="npy"):
+    """The array (``kind`` "npy") or archive ("npz") in ``path``, read without pickle; a file that
+    is not one is a :class:`DataFormatError` saying what it is instead."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise DatasetNotFoundError(f"{path} does not exist; pass an .npz with arrays X, y (or X_train, "
                                    "y_train, X_test, y_test) or two .npy files as npy:X.npy,y.npy.")
+    with open(path, "rb") as f:
+        start = f.read(len(MAGIC["npy"]))
+    if not start.startswith(MAGIC[kind]):
+        other = next((k for k, magic in MAGIC.items() if start.startswith(magic)), None)
+        what = (f"it is a NumPy {NOUN[other]}" if other else "it is empty" if not start else
+                "it holds text; a CSV table is read as csv:PATH" if _is_text(path) else
+                f"it does not begin as a NumPy {NOUN[kind]} does")
+        raise DataFormatError(f"{path}: not a readable {NOUN[kind]} ({what}); {WRITE[kind]}.")
     try:
         return np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise DataFormatError(f"{path}: not a NumPy .npy/.npz file without pickled objects ({exc}).") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise _unreadable(path, kind, exc) from None
+
+
+def _unreadable(path, kind, exc):
+    if "pickle" in str(exc):
+        return DataFormatError(f"{path} holds Python objects (an object array), which are read only with pickle; "
+                               "save the values as an array of numbers (or strings for targets).")
+    return DataFormatError(f"{path}: a damaged NumPy .{kind} file ({exc}); write it again.")
+
+
+def _is_text(path):
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a character cut by the 4096th byte is still text
+        return exc.start > len(head) - 4 and b"\0" not in head
+    return b"\0" not in head
 
 
 def _features(path, name, X, n):
@@ -84,11 +117,14 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
 
 def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2) -> TableDataset:
     """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test."""
-    with _load(path) as archive:
+    with load_array(path, "npz") as archive:
         keys = set(archive.files)
         for names in PAIRS[::-1]:
             if set(names) <= keys:
-                arrays = [archive[k] for k in names]
+                try:
+                    arrays = [archive[k] for k in names]
+                except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise _unreadable(path, "npz", exc) from None
                 break
         else:
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
@@ -102,6 +138,6 @@ def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):
     parts = [p.strip() for p in str(spec).split(",")]
     if len(parts) != 2:
         raise DataFormatError(f"npy:{spec}: expected two files, features and targets, as npy:X.npy,y.npy.")
-    X, y = (_load(p) for p in parts)
+    X, y = (load_array(p, "npy") for p in parts)
     return from_arrays(pathlib.Path(parts[0]).name, X, y, task=task, seed=seed, test_fraction=test_fraction,
                        path=parts[0])

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import csv
 import pathlib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError, DataFormatError, DatasetNotFoundError
+from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning
 from .base import Dataset
 from .preprocessing import train_val_split
 from .._typing import PathLike
@@ -65,9 +66,13 @@ def read_rows(path):
     if not path.is_file():
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
                                    "(one row per sample, the target in one column).")
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
-        rows = [(n, row) for n, row in stripped if any(row)]
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
+            rows = [(n, row) for n, row in stripped if any(row)]
+    except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
+        raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
+                              "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
@@ -168,8 +173,18 @@ def encode_target(values, task=None, where="the target", lines=None):
     if len(classes) < 2:
         raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
                               "least two. Choose another --target, or --task regression.")
+    if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
+        raise DataFormatError(_one_class_per_row(where, len(classes), len(keys), numeric, numbers))
     names = tuple(_name(c) for c in classes)
     return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes"
+
+
+def _one_class_per_row(where, distinct, n, numeric, numbers):
+    """Classes of one row each (an ID or a measured value taken as classes) cannot be learnt or split."""
+    kind = "fractional " if numeric and np.any(numbers != np.round(numbers)) else ""
+    rows = "one class per row" if distinct == n else f"{n} rows, fewer than two per class"
+    fix = "use --task regression" if numeric else "choose another --target (this one looks like a name or an ID)"
+    return f"{where} has {distinct} distinct {kind}values, {rows}; classification needs several rows per class: {fix}."
 
 
 def _numeric(values):
@@ -218,10 +233,18 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
     """A TableDataset: the given test split, or a seeded one (stratified for classes) held out of ``X``."""
     notes = [f"target {info['target_name']!r}: {info['note']}"]
     if X_test is None:
-        X, y, X_test, y_test = train_val_split(X, y, test_fraction, seed=seed, stratify=task == "classification")
+        with warnings.catch_warnings():  # an empty split is refused here, in the table's words
+            warnings.simplefilter("ignore", DataWarning)
+            try:
+                X, y, X_test, y_test = train_val_split(X, y, test_fraction, seed=seed,
+                                                       stratify=task == "classification")
+            except DataError:  # the test split takes every row (X and y always match here)
+                raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X)} rows leaves none for "
+                                      "training; lower --test-fraction or add rows.") from None
         if len(X_test) == 0 or len(X) == 0:
-            raise DataFormatError(f"{name}: {len(X) + len(X_test)} rows are too few to hold out a test split; "
-                                  "add rows or provide a test split.")
+            per_class = f" ({len(class_names)} classes: no class has enough rows for one)" if class_names else ""
+            raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
+                                  f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float32), y, X_test.astype(np.float32), y_test, name=name,

@@ -1,0 +1,99 @@
+"""``nnscratch predict``: one reader and one set of checks for every input, table models and image models alike."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import Network, cli
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def one_line(status, err, *fragments):
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1, err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+    return lines[0]
+
+
+RAW = ("Traceback", "ValueError", "UnicodeDecodeError", "allow_pickle", "Errno", "before training", "reshape")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """tab.npz: a table model on columns a, b, c (target label); npym.npz: one on X.npy's 4 columns x0..x3;
+    digits.npz: an (untrained) 784-input image model."""
+    folder = tmp_path_factory.mktemp("models")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    (folder / "tab.csv").write_text("a,b,c,label\n" + "".join(
+        f"{r[0]:.4f},{r[1]:.4f},{r[2]:.4f},{int(r[0] + r[1] > 0)}\n" for r in X))
+    np.save(folder / "X.npy", rng.normal(size=(100, 4)))
+    np.save(folder / "y.npy", np.arange(100) % 2)
+    for spec, name in ((f"csv:{folder / 'tab.csv'}", "tab.npz"), (f"npy:{folder / 'X.npy'},{folder / 'y.npy'}",
+                                                                 "npym.npz")):
+        assert cli.main(["train", "--dataset", spec, "--epochs", "2", "--quiet", "--backend", "numpy",
+                         "--out", str(folder / name)]) == 0
+    Network.from_sizes(784, 8, 10, seed=0).save(folder / "digits.npz")
+    return folder
+
+
+def test_an_array_is_refused_unless_its_last_axis_is_the_input_size(models, capsys):
+    rng = np.random.default_rng(1)
+    np.save("three.npy", rng.random((3, 784)))           # 2352 values: a multiple of 3 and of 784
+    np.save("pairs.npy", rng.random((392, 2)))           # 784 values
+    one_line(*run(capsys, "predict", models / "tab.npz", "three.npy")[::2],
+             "shape (3, 784)", "takes 3 features per sample", "shape (n, 3)")
+    one_line(*run(capsys, "predict", models / "digits.npz", "pairs.npy")[::2],
+             "shape (392, 2)", "784 inputs", "(n, 784) or (n, 28, 28)")
+    np.save("images.npy", rng.random((2, 28, 28)))
+    np.save("image.npy", rng.random((28, 28)))
+    np.save("rows.npy", rng.random((3, 3)))
+    status, out, err = run(capsys, "predict", models / "digits.npz", "images.npy", "image.npy", "three.npy")
+    assert status == 0 and err == "" and len(out.strip().splitlines()) == 2 + 1 + 3
+    status, out, err = run(capsys, "predict", models / "tab.npz", "rows.npy")
+    assert status == 0 and err == "" and len(out.strip().splitlines()) == 3
+
+
+def test_a_header_that_does_not_name_the_models_features_is_refused(models, capsys):
+    one_line(*run(capsys, "predict", models / "npym.npz", models / "tab.csv")[::2],
+             "the columns a, b, c, label", "takes the features x0, x1, x2, x3", "remove the header line")
+    (models / "other.csv").write_text("x,y,z\n1,2,3\n4,5,6\n")
+    one_line(*run(capsys, "predict", models / "tab.npz", models / "other.csv")[::2],
+             "the columns x, y, z", "takes the features a, b, c", "missing: a, b, c")
+    rows = [line.split(",") for line in (models / "tab.csv").read_text().splitlines()]
+    open("shuffled.csv", "w").write("".join(f"{r[3]},{r[2]},{r[0]},{r[1]}\n" for r in rows))  # label first, c, a, b
+    open("plain.csv", "w").write("".join(",".join(r[:3]) + "\n" for r in rows[1:]))           # no header
+    outputs = [run(capsys, "predict", models / "tab.npz", name, "--json")[1] for name in
+               (models / "tab.csv", "shuffled.csv", "plain.csv")]
+    probabilities = [[json.loads(line)["probability"] for line in out.splitlines()] for out in outputs]
+    assert len(probabilities[0]) == 100 and probabilities[0] == probabilities[1] == probabilities[2]
+
+
+@pytest.mark.parametrize("name, content, fragments", [
+    ("digit.png", b"\x89PNG\r\n\x1a\n\x00\x00", ["images need a model with 784 inputs", "tab.npz takes 3 features"]),
+    ("wide.npy", np.ones((50, 4)), ["shape (50, 4)", "give 3 values per sample"]),
+    ("words.npy", np.array([["a", "b", "c"]]), ["holds <U1 values, not numbers"]),
+    ("fake.npy", b"hello\n", ["fake.npy: not a readable .npy array", "numpy.save"]),
+    ("nan.npy", np.array([[1.0, np.nan, 2.0]]), ["NaN", "every input must be a finite number"]),
+    ("missing.npy", None, ["input file missing.npy does not exist"]),
+    ("folder", "dir", ["input folder is a folder"]),
+    ("binary.csv", b"\x95\xff\x00abc", ["binary.csv is not a text CSV"]),
+])
+def test_a_table_model_checks_its_inputs_as_image_models_do(models, capsys, name, content, fragments):
+    import pathlib
+    if isinstance(content, bytes):
+        pathlib.Path(name).write_bytes(content)
+    elif isinstance(content, np.ndarray):
+        np.save(name, content)
+    elif content == "dir":
+        pathlib.Path(name).mkdir()
+    model = models / "tab.npz"
+    line = one_line(*run(capsys, "predict", model, name)[::2], *fragments)
+    assert not any(raw in line for raw in RAW), line
