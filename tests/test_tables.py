@@ -264,6 +264,8 @@ def test_a_file_of_the_wrong_kind_says_what_it_is_not(tmp_path):
     np.savez(tmp_path / "mine.npz", X=np.ones((4, 2)), y=np.arange(4) % 2)
     with pytest.raises(DataFormatError, match="mine.npz is not a text CSV .*for NumPy arrays use npz:PATH"):
         load_table(tmp_path / "mine.npz")
+    with pytest.raises(DataFormatError, match="mine.npz is not a text CSV"):   # as --dataset csv:PATH reads it
+        load_dataset(f"csv:{tmp_path / 'mine.npz'}")
     (tmp_path / "notes.txt").write_text("a,b\n1,2\n")
     np.save(tmp_path / "y.npy", np.arange(4) % 2)
     for spec, said in ((f"npz:{tmp_path / 'notes.txt'}", "notes.txt: not a readable .npz archive (it holds text"),

@@ -63,7 +63,7 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
 def digits_layout(path):
     """"labelled" or "unlabelled" for a digit-recognizer CSV (785 or 784 columns of
     label/pixels), else None (any other table)."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8", errors="replace") as f:  # not text at all: the table reader says so
         first = [c.strip().lower() for c in f.readline().split(",")]
     if len(first) == 785 and first[0] in ("label", *(str(d) for d in range(10))):
         return "labelled"
