@@ -204,8 +204,8 @@ def describe(args, data, net, cfg, n_train, val):
     extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""
     held = f", {len(val[0])} for validation" if val else ""
     epochs = cfg["epochs"]
-    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {epochs} "
-            f"epoch{'s' * (epochs != 1)}, batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
+    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {epochs} epoch{'s' * (epochs != 1)}, "
+            f"batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
 
 
 def report(args, data, net, cfg, history, test, seconds, saved, warnings=()):
