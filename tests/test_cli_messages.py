@@ -349,3 +349,69 @@ def test_predict_on_a_text_file_without_numbers_is_one_line_in_our_words(tmp_pat
     np.savetxt(tmp_path / "short.csv", [[1.0, 2.0]], delimiter=",")
     assert cli.main(["predict", str(tmp_path / "m.npz"), str(tmp_path / "short.csv")]) == 2
     assert "give 4 values per sample" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- nnscratch train: what it says
+
+def _warnings(err):
+    lines = err.strip().splitlines()
+    assert all(line.startswith("warning: ") for line in lines), err
+    return [line[len("warning: "):] for line in lines]
+
+
+def write_regression(path, whole=False, rows=200):
+    """Features a, b, c and a target 'price' (fractional, or whole numbers with many values)."""
+    X = np.random.default_rng(0).normal(size=(rows, 3))
+    price = X @ [1.5, -2.0, 0.5] * (40 if whole else 1)
+    fmt = "{:.0f}" if whole else "{:.4f}"
+    lines = [f"{a:.4f},{b:.4f},{c:.4f},{fmt.format(p)}" for (a, b, c), p in zip(X, price)]
+    path.write_text("a,b,c,price\n" + "\n".join(lines) + "\n")
+    return path
+
+
+def test_train_json_carries_every_warning_it_printed(tmp_path, capsys):
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--batch-size", "100", "--no-save",
+                           "--backend", "numpy", "--json")
+    assert status == 0 and any("--batch-size 100 is more than the 4 training samples" in w for w in _warnings(err))
+    assert json.loads(out)["warnings"] == _warnings(err)
+    table = write_regression(tmp_path / "reg.csv")
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--epochs", "2", "--no-save", "--backend",
+                           "numpy", "--json")
+    assert status == 0 and any(w.startswith("only 40 test samples") for w in _warnings(err))
+    assert "accuracy" not in _warnings(err)[0]  # a regression has no test accuracy
+    assert json.loads(out)["warnings"] == _warnings(err)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "binary_cross_entropy"])
+def test_a_loss_for_classes_on_a_regression_target_is_refused_before_training(loss, tmp_path, capsys):
+    table = write_regression(tmp_path / "reg.csv")
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--loss", loss, "--epochs", "2", "--no-save")
+    line = one_line(status, err, f"error: --loss {loss} needs classes; target 'price' is a regression: use --loss mse")
+    assert out == "" and "--task classification" not in line  # fractional values cannot be classes
+    table = write_regression(tmp_path / "whole.csv", whole=True)
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--loss", loss, "--epochs", "2", "--no-save")
+    one_line(status, err, "use --loss mse (or --task classification")
+
+
+def test_resuming_with_other_training_options_says_which(capsys):
+    common = ["train", "--dataset", "spirals", "--backend", "numpy", "--no-save"]
+    assert run(capsys, *common, "--epochs", "2", "--checkpoint", "run.ckpt", "--quiet")[0] == 0
+    status, out, err = run(capsys, *common, "--epochs", "2", "--resume", "run.ckpt", "--lr", "0.5", "--json")
+    notes = [w for w in _warnings(err) if w.startswith("--resume run.ckpt")]
+    assert status == 0 and notes == ["--resume run.ckpt: --lr 0.5 differs from the run it continues (--lr 0.01); "
+                                     "nothing is left to train, so it changes nothing"]
+    assert notes[0] in json.loads(out)["warnings"]
+    status, out, err = run(capsys, *common, "--epochs", "3", "--resume", "run.ckpt", "--optimizer", "sgd",
+                           "--batch-size", "16", "--checkpoint", "sgd.ckpt")
+    assert status == 0 and "--optimizer sgd, --batch-size 16 differ from the run it continues (--optimizer adam, " \
+        "--batch-size 32); the epochs left train with them" in err
+    status, out, err = run(capsys, *common, "--epochs", "4", "--resume", "run.ckpt")  # the same options: nothing said
+    assert status == 0 and "--resume" not in err
+
+
+def test_train_and_usage_errors_say_it_in_the_usual_words(capsys):
+    status, out, _ = run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend", "numpy")
+    assert status == 0 and ": 1 epoch, batch full" in out.splitlines()[0]
+    one_line(*run(capsys, "info", "extra")[::2], "error: unrecognized arguments: extra (see `nnscratch info --help`)")
+    one_line(*run(capsys, "train", "--epochs", "x")[::2], "error: argument --epochs:", "`nnscratch train --help`")
+    one_line(*run(capsys, "frobnicate")[::2], "error: argument COMMAND: invalid choice: 'frobnicate'")

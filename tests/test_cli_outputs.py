@@ -216,3 +216,31 @@ def test_predict_reads_only_files(model, capsys):
         f.write(b"not an array")
     status, _, err = run(capsys, "predict", model, "broken.npy")
     assert status == 2 and "broken.npy: not a readable .npy array" in err
+
+
+# ---------------------------------------------------------------- nnscratch train, checked before training
+
+def test_live_mp4_without_ffmpeg_is_refused_before_training(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    monkeypatch.setitem(matplotlib.rcParams, "animation.ffmpeg_path", "ffmpeg")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))  # no ffmpeg, whatever this machine has
+    refused(*run(capsys, *XOR, "--out", "m.npz", "--live", "runs/live.mp4"), "--live runs/live.mp4",
+            "needs the ffmpeg program", "--live runs/live.gif")
+    assert not os.path.exists("m.npz") and not os.path.exists("runs")
+
+
+SPIRALS_RUN = ["train", "--dataset", "spirals", "--epochs", "4", "--backend", "numpy", "--no-save"]
+
+
+def test_resuming_a_checkpoint_of_another_run_is_refused_before_anything(capsys):
+    assert run(capsys, *SPIRALS_RUN, "--checkpoint", "run.ckpt", "--quiet")[0] == 0
+    before = snapshot("run.ckpt")
+    refused(*run(capsys, *SPIRALS_RUN, "--dataset", "moons", "--resume", "run.ckpt"),
+            "--resume run.ckpt holds a 2-64-64-3 network trained on spirals", "builds 2-32-32-2 for moons",
+            "(--dataset spirals)", "without --resume")
+    refused(*run(capsys, *SPIRALS_RUN, "--layers", "2,16,3", "--resume", "run.ckpt"),
+            "holds a 2-64-64-3 network", "builds 2-16-3 for spirals", "the same --layers")
+    refused(*run(capsys, *SPIRALS_RUN, "--epochs", "1", "--resume", "run.ckpt"),
+            "the checkpoint already ran 4 epochs, more than --epochs 1", "--epochs 4")
+    assert snapshot("run.ckpt") == before

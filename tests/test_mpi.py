@@ -130,7 +130,22 @@ def test_a_usage_error_on_one_rank_aborts_the_job(tmp_path):
     args = [sys.executable, "-m", "nnscratch", "train", "--dataset", "blobs", "--epochs", "2", "--no-save"]
     _, err = _finish(_launch([MPIEXEC, "-n", "1", *args, ":", "-n", "1", *args, "--no-such-option"], cwd=tmp_path),
                      status=2)  # rank 1 fails before any MPI call; it must still end rank 0
-    assert "[rank 1 of 2] nnscratch: unrecognized arguments: --no-such-option" in err, err
+    assert "[rank 1 of 2] error: unrecognized arguments: --no-such-option (see `nnscratch train --help`)" in err, err
+
+
+@needs_mpi
+def test_ctrl_c_under_mpiexec_is_said_once_and_ends_every_rank(tmp_path):
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "100000", "--no-save", "--backend", "numpy",
+            "--checkpoint", "run.ckpt"]
+    job = _python(*args, n=2, cwd=tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    epochs = 0
+    for line in job.stdout:
+        epochs += line.startswith("epoch")
+        if epochs == 2:
+            break
+    job.send_signal(signal.SIGINT)  # to mpiexec, as Ctrl-C in a terminal: the ranks have process groups of their own
+    _, err = _finish(job, status=130)  # no rank left waiting for another
+    assert err.count("interrupted during epoch") == 1 and "--resume run.ckpt" in err, err
 
 
 @needs_mpi

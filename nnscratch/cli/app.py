@@ -40,7 +40,18 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class CommandParser(Parser):
+    """A subcommand's parser: arguments it does not know are its own error (`nnscratch info --help`),
+    not the top-level parser's."""
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extra = super().parse_known_args(args, namespace)
+        if extra:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return namespace, extra
 
 
 def build_parser():
@@ -49,7 +60,7 @@ def build_parser():
                     "networks written from scratch (NumPy, CuPy, PyTorch, array-api-strict).")
     parser.add_argument("--version", action="version", version=f"nnscratch {_version()}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
     return parser
@@ -101,12 +112,28 @@ def plain_warnings():
         yield
 
 
+@contextlib.contextmanager
+def recorded_warnings():
+    """The list of every warning shown inside (each text once, as :func:`plain_warnings` prints it),
+    for a command that also reports them (``train --json``)."""
+    said = []
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message, *rest, **options):
+            text = " ".join(str(message).split())
+            if text not in said:
+                said.append(text)
+            shown(message, *rest, **options)
+
+        warnings.showwarning = show
+        yield said
+
+
 def one_line(exc):
     """``error: <message>`` on one line; the exception type when it adds information."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, UsageError):
-        return text
-    if isinstance(exc, NNScratchError) or isinstance(exc, FileNotFoundError):
+    if isinstance(exc, (UsageError, NNScratchError, FileNotFoundError)):
         return f"error: {text}"
     return f"error: {type(exc).__name__}: {text} (run with --debug for the traceback)"
 

@@ -5,16 +5,20 @@
   before training (:mod:`nnscratch.cli.outputs`);
 - :func:`check_viz`: ``--plot``/``--live``/``--show`` find matplotlib (and a display)
   before training starts, not after;
+- :func:`check_loss`: a --loss the target cannot take (classes asked of a regression);
 - :func:`resume_source` / :func:`resume_note`: ``--resume [PATH]`` and the
-  ``resuming from epoch N of M (PATH)`` line;
+  ``resuming from epoch N of M (PATH)`` line; :func:`resume_notes`: a checkpoint of another
+  network or dataset, or of more epochs than --epochs, refused; other options, said;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue;
 - :func:`small_data_notes`: too few rows to hold out, to fill a batch or to measure with;
-- :func:`health_notes`: a run that ended near chance or whose loss exploded.
+- :func:`health_notes`: a run that ended near chance or whose loss exploded;
+- :func:`warn`: each note as one ``warning:`` line (and in ``train --json``'s ``"warnings"``).
 """
 
 import math
 import os
 import sys
+import warnings
 
 from . import outputs
 from ..errors import ConfigError
@@ -76,6 +80,12 @@ def check_viz(args):
                           "`pip install nnscratch[viz]`, or train without them.") from None
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
+    if args.live and args.live.lower().endswith(".mp4"):
+        from ..viz.live import can_write_mp4
+        if not can_write_mp4():
+            raise ConfigError(f"--live {args.live}: writing an MP4 needs the ffmpeg program, which was not "
+                              "found (e.g. apt-get install ffmpeg); or save a GIF: --live "
+                              f"{os.path.splitext(args.live)[0]}.gif.")
     if args.show and not has_display():
         raise ConfigError("--show needs a display to open a window and none was found "
                           "(DISPLAY and WAYLAND_DISPLAY are not set); save the view with "
@@ -106,6 +116,92 @@ def resume_source(args):
         raise ConfigError(f"--resume {args.resume}: no such checkpoint; give the file a run wrote "
                           "with --checkpoint PATH.")
     return args.resume, args.checkpoint or args.resume
+
+
+def check_loss(args, data):
+    """ConfigError now when --loss asks for classes and the table's target is a regression."""
+    if args.loss not in ("cross_entropy", "binary_cross_entropy") or getattr(data, "task", None) != "regression":
+        return
+    import numpy as np
+    target = f"target {data.target_name!r}" if getattr(data, "target_name", None) is not None else data.name
+    whole = bool(np.all(np.mod(np.asarray(data.y_train, dtype=float), 1) == 0))
+    task = " (or --task classification, to learn its values as classes)" if whole else ""
+    raise ConfigError(f"--loss {args.loss} needs classes; {target} is a regression: use --loss mse{task}.")
+
+
+def resume_notes(args, source, net, cfg, optimizer):
+    """Refuse to resume ``source`` with another network or dataset, or with fewer --epochs than it ran;
+    return a warning when other training options than the checkpoint's run had are given (they are
+    the ones used: the checkpoint keeps the weights, optimizer state, RNG and history)."""
+    if source is None:
+        return []
+    from ..saving import checkpoint
+    header, _ = checkpoint.load(source)
+    config = header.get("config") or {}
+    _same_network(source, config, net)
+    done, stopped = int(header["epoch"]) + 1, bool(header.get("stopped"))
+    if done > cfg["epochs"]:
+        given = "" if args.epochs else " (the default here)"
+        raise ConfigError(f"--resume {source}: the checkpoint already ran {done} epochs, more than --epochs "
+                          f"{cfg['epochs']}{given}; pass --epochs {done} to keep it as it is, or more to train "
+                          "further.")
+    params = (header.get("history") or {}).get("params") or {}
+    seed = ((config.get("metadata") or {}).get("dataset") or {}).get("seed", args.seed)
+    theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed)
+    mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed)
+    changed = [flag for flag in mine if mine[flag] != theirs[flag]
+               and not (flag in ("--gamma", "--min-lr") and mine["--schedule"] != theirs["--schedule"])]
+    if not changed:
+        return []
+    one = len(changed) == 1
+    tail = (f"nothing is left to train, so {'it changes' if one else 'they change'} nothing" if stopped
+            or done == cfg["epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run will "
+            "not end as that one would have (give its values to continue it exactly)")
+    return [f"--resume {source}: {_words(mine, changed)} {'differs' if one else 'differ'} from the run it "
+            f"continues ({_words(theirs, changed)}); {tail}"]
+
+
+def _same_network(source, config, net):
+    """ConfigError when the checkpoint was written for another network or dataset than this run's."""
+    spec = ((config.get("metadata") or {}).get("dataset") or {}).get("spec")
+    mine = net.metadata["dataset"]["spec"]
+    other_data = spec is not None and spec != mine
+    if not other_data and config.get("layers") == net.get_config()["layers"]:
+        return
+    from ..models.summary import architecture
+    hint = f"--dataset {spec}" if other_data else "the same --layers and --model"
+    trained = f" trained on {spec}" if spec else ""
+    raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
+                      f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
+                      "without --resume.")
+
+
+def _architecture(config):
+    from ..models.network import Network
+    from ..models.summary import architecture, config_text
+    try:
+        return architecture(Network.from_config(config, backend="numpy"))
+    except Exception:  # a config this version cannot build: its layers as written
+        return config_text(config)
+
+
+def _run_options(optimizer, batch_size, loss, seed):
+    """A run's training options as the command line names them (an optimizer config, as a checkpoint keeps)."""
+    lr = optimizer["lr"]
+    schedule = lr if isinstance(lr, dict) else {}
+    return {"--optimizer": optimizer["name"], "--lr": schedule.get("lr", lr),
+            "--schedule": schedule.get("name") or ("inverse_time" if optimizer.get("decay") else "constant"),
+            "--decay": schedule.get("decay", optimizer.get("decay") or 0.0),
+            "--weight-decay": optimizer.get("weight_decay") or 0.0, "--clip-norm": optimizer.get("clip_norm"),
+            "--gamma": schedule.get("gamma"), "--min-lr": schedule.get("min_lr", 0.0), "--batch-size": batch_size or 0,
+            "--loss": loss, "--seed": seed}
+
+
+def _words(options, flags):
+    shown = [f"no {flag}" if options[flag] is None else
+             f"{flag} {options[flag]:g}" if isinstance(options[flag], float) else f"{flag} {options[flag]}"
+             for flag in flags]
+    return ", ".join(shown)
 
 
 def checkpoint_epochs(path):
@@ -152,10 +248,17 @@ def small_data_notes(args, data, cfg, n_train, n_val):
                      "step over all of them (--batch-size 0 asks for that)")
     n_test = len(data.y_test)
     if data.name != "xor" and n_test < 100:
-        notes.append(f"only {n_test} test sample{'s' if n_test != 1 else ''} in {data.name}: one sample "
-                     f"moves the test accuracy by {1 / n_test:.0%}, so it says little; use more data "
-                     "(a few hundred test rows at least)")
+        moves = ("scores measured on so few rows say little" if cfg.get("regression") else
+                 f"one sample moves the test accuracy by {1 / n_test:.0%}, so it says little")
+        notes.append(f"only {n_test} test sample{'s' if n_test != 1 else ''} in {data.name}: {moves}; use more "
+                     "data (a few hundred test rows at least)")
     return notes
+
+
+def warn(notes):
+    """Each note as one ``warning: ...`` line (the command line's warnings, :mod:`nnscratch.cli.app`)."""
+    for note in notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
 
 
 def health_notes(args, data, cfg, history, test):

@@ -38,12 +38,13 @@ def progress(n_batches, epochs, show):
 
 
 @contextlib.contextmanager
-def ctrl_c(bar):
+def ctrl_c(bar, handle=True):
     """Ctrl-C stops training even when it lands in a finaliser: Python runs ``__del__`` methods
     (tqdm's, for one) whenever an object goes, and a KeyboardInterrupt raised inside one is printed
     as "Exception ignored" and dropped, so training carried on. The handler remembers the key and
     ``bar`` (:func:`progress`) raises it again at the end of the batch. Left alone where Ctrl-C is
-    not Python's to handle (ignored in a background job, or another handler installed)."""
+    not Python's to handle (ignored in a background job, or another handler installed).
+    ``handle=False`` (ranks other than 0 under mpiexec): Ctrl-C is ignored, rank 0 ends the job."""
     if threading.current_thread() is not threading.main_thread() or \
             signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
@@ -53,7 +54,7 @@ def ctrl_c(bar):
         bar.pressed = True
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, pressed)
+    previous = signal.signal(signal.SIGINT, pressed if handle else signal.SIG_IGN)
     try:
         yield
     finally:

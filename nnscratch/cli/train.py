@@ -10,6 +10,7 @@ import sys
 import time
 
 from . import checks, outputs, progress, recipe, tables, values
+from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .options import add_backend_options, add_dataset_options, load_data
 
@@ -115,6 +116,12 @@ def fit_options(args, cfg, val, callbacks, batches):
 
 
 def run(args):
+    """``nnscratch train``; every warning it shows is also kept for ``--json``."""
+    with recorded_warnings() as said:
+        return _run(args, said)
+
+
+def _run(args, said):
     from .. import distributed
     from ..backend import threads
     checks.check_train_options(args)
@@ -126,7 +133,9 @@ def run(args):
         args.out = args.out or DEFAULT_OUT
     checks.check_viz(args)
     folders = checks.train_outputs(args)  # every file the run writes, before the data are read
-    data, metadata = tables.prepare_training(load_data(args))
+    data = load_data(args)
+    checks.check_loss(args, data)
+    data, metadata = tables.prepare_training(data)
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
     net = recipe.build_network(args, cfg)
     blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
@@ -139,10 +148,11 @@ def run(args):
     bar = progress.progress(batches, cfg["epochs"], show)
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []), batches)
     options["comm"] = comm
+    notes = checks.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
     folders += checks.picture_outputs(args, net, data)
     outputs.make_folders(folders, say=root)
-    for note in checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0) if root else ():
-        print(f"warning: {note}", file=sys.stderr)
+    if root:
+        checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0))
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(data, options)
@@ -150,18 +160,22 @@ def run(args):
         print(checks.resume_note(options["resume"], cfg["epochs"]), flush=True)
     start = time.perf_counter()
     try:
-        with progress.ctrl_c(bar):
+        with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
             history = train(net, X, y, cfg, options)
     except KeyboardInterrupt:
-        print(checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr)
+        print(checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
+        if comm is not None:  # the other ranks wait for this one in a collective: end them too
+            from ..distributed.comm import _abort
+            _abort(comm, 130)
         return 130
     seconds = time.perf_counter() - start
     test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
     saved = None if args.no_save else net.save(args.out)
     if args.history:
         history.to_json(args.history)
-    health = checks.health_notes(args, data, cfg, history, test) if root else []
-    report(args, data, net, cfg, history, test, seconds, saved, health)
+    if root:
+        checks.warn(checks.health_notes(args, data, cfg, history, test))
+    report(args, data, net, cfg, history, test, seconds, saved, said)
     if args.live:
         saved_live = live.save(args.live)
         if show:
@@ -189,19 +203,19 @@ def describe(args, data, net, cfg, n_train, val):
     bent = f" (elastic {cfg['elastic']:g} px)" if cfg.get("elastic") else ""
     extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""
     held = f", {len(val[0])} for validation" if val else ""
-    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {cfg['epochs']} "
-            f"epochs, batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
+    epochs = cfg["epochs"]
+    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {epochs} epoch{'s' * (epochs != 1)}, "
+            f"batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
 
 
 def report(args, data, net, cfg, history, test, seconds, saved, warnings=()):
+    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went."""
     result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend),
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
               "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
               "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved,
               **tables.json_scores(test), **({"warnings": list(warnings)} if warnings else {})}
-    for warning in warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
         return
