@@ -289,7 +289,7 @@ def test_plot_refuses_a_picture_the_model_cannot_have_before_loading_data(tmp_pa
 ])
 def test_plot_of_a_history_refuses_in_one_line(tmp_path, capsys, monkeypatch, name, text, extra, fragments):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("nnscratch.cli.checks.has_display", lambda: False)
+    monkeypatch.setattr("nnscratch.viz._common.has_display", lambda: False)
     nn.training.history.History({"loss": [1.0, 0.5]}).to_json("h.json")
     if text is not None:
         (tmp_path / name).write_text(text)

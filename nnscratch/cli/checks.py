@@ -17,7 +17,6 @@
 
 import math
 import os
-import sys
 import warnings
 
 from . import outputs
@@ -81,22 +80,16 @@ def check_viz(args):
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
     if args.live and args.live.lower().endswith(".mp4"):
-        from ..viz.live import can_write_mp4
+        from ..viz._anim import can_write_mp4
         if not can_write_mp4():
             raise ConfigError(f"--live {args.live}: writing an MP4 needs the ffmpeg program, which was not "
                               "found (e.g. apt-get install ffmpeg); or save a GIF: --live "
                               f"{os.path.splitext(args.live)[0]}.gif.")
+    from ..viz._common import has_display
     if args.show and not has_display():
         raise ConfigError("--show needs a display to open a window and none was found "
                           "(DISPLAY and WAYLAND_DISPLAY are not set); save the view with "
                           "--live run.gif instead.")
-
-
-def has_display():
-    """True where a matplotlib window can open: Windows, macOS, or a set DISPLAY/WAYLAND_DISPLAY."""
-    if sys.platform in ("win32", "darwin"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def resume_source(args):

@@ -12,15 +12,16 @@ export's OUTPUT, plot's ``--out``, bench's ``--json``/``--plot``):
   before the work starts; one that cannot be created (a file in the way, no
   permission) is refused.
 
-Every refusal is one line that names the option and the fix.
+Every refusal is one line that names the option and the fix. What a file is comes from
+:mod:`nnscratch.saving.kinds`, the rule the Python API keeps too.
 """
 
 import dataclasses
-import json
 import os
 import sys
 
 from ..errors import ConfigError
+from ..saving.kinds import KINDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,61 +35,6 @@ class Output:
     kind: str
     folder: bool = False
     own: bool = False
-
-
-def _read(path, n=64):
-    try:
-        with open(path, "rb") as f:
-            return f.read(n)
-    except OSError:
-        return b""
-
-
-def _is_nnscratch(path, kind):
-    from ..saving.serialize import load_arrays
-    try:
-        load_arrays(path, kind=kind)
-    except (ValueError, OSError):
-        return False
-    return True
-
-
-def _json(path):
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _is_picture(path):
-    head = _read(path)
-    return (head.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"<?xml", b"<svg"))
-            or head[4:8] == b"ftyp" or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
-
-
-def _is_onnx(path):
-    try:
-        import onnx
-    except ImportError:
-        return _read(path, 1) == b"\x08"  # an ONNX ModelProto opens with its ir_version field
-    try:
-        model = onnx.load_model(path, load_external_data=False)
-    except Exception:  # protobuf's DecodeError and friends: not an ONNX file
-        return False
-    return bool(model.graph.node) or bool(model.graph.output)
-
-
-KINDS = {  # kind: (what it is called, how it is recognised, an example file name)
-    "model": ("an nnscratch model", lambda p: _is_nnscratch(p, "nnscratch-model"), "model.npz"),
-    "checkpoint": ("an nnscratch checkpoint", lambda p: _is_nnscratch(p, "nnscratch-checkpoint"), "run.ckpt"),
-    "history": ("a training history", lambda p: "history" in (_json(p) or {}), "history.json"),
-    "picture": ("a picture", _is_picture, "picture.png"),
-    "onnx": ("an ONNX model", _is_onnx, "model.onnx"),
-    "bench": ("benchmark results", lambda p: bool({"rows", "cnn", "runs"} & set(_json(p) or {})),
-              "bench.json"),
-}
 
 
 def check(outputs, force=False, inputs=()):

@@ -93,7 +93,7 @@ def run(args):
 
 def _check_show(args):
     """``--show`` opens one still picture in a window: refused where it cannot (as ``train --show`` is)."""
-    from .checks import has_display
+    from ..viz._common import has_display
 
     if args.show and args.what in ("all", "activations"):
         raise ConfigError(f"--show opens one picture in a window; --what {args.what} saves "

@@ -20,10 +20,18 @@ def _save_gif(images, path, fps):
                    loop=0, optimize=False, disposal=1)
 
 
+def can_write_mp4() -> bool:
+    """Whether an ``.mp4`` can be written here: matplotlib finds the ffmpeg program (the command
+    line asks before a run rather than after it)."""
+    from matplotlib.animation import FFMpegWriter
+
+    return FFMpegWriter.isAvailable() or shutil.which("ffmpeg") is not None
+
+
 def _save_mp4(fig, draw, n_frames, path, fps):
     from matplotlib.animation import FFMpegWriter
 
-    if not FFMpegWriter.isAvailable() and shutil.which("ffmpeg") is None:
+    if not can_write_mp4():
         raise RuntimeError("writing an MP4 needs the ffmpeg program (e.g. apt-get install "
                            "ffmpeg); or save a .gif instead.")
     writer = FFMpegWriter(fps=fps)

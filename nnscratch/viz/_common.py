@@ -7,6 +7,7 @@ backend and never needs a display.  Only ``show=True`` goes through pyplot.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -63,6 +64,13 @@ def figure_to_rgb(fig):
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def has_display():
+    """True where a matplotlib window can open: Windows, macOS, or a set DISPLAY/WAYLAND_DISPLAY."""
+    if sys.platform in ("win32", "darwin"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def to_host(array, network=None):

@@ -80,16 +80,6 @@ class LiveArchitecture(Callback):
         plt.pause(0.001)
 
 
-def can_write_mp4() -> bool:
-    """Whether an ``.mp4`` can be written here: matplotlib finds the ffmpeg program (as
-    :func:`nnscratch.viz._anim.save_animation` asks), checked before a run rather than after it."""
-    import shutil
-
-    from matplotlib.animation import FFMpegWriter
-
-    return FFMpegWriter.isAvailable() or shutil.which("ffmpeg") is not None
-
-
 def _loss_axis(ax, losses, upto):
     x = np.arange(1, len(losses) + 1)
     ax.plot(x, losses, color="0.8", lw=1.5)
