@@ -47,6 +47,9 @@ def test_spec_grammar():
     ("conv8x30", ShapeError, "smaller than its 30x30 kernel"),
     ("dense32,maxpool2,dense10", ShapeError, "put convolution and pooling layers before flatten/dense"),
     ("conv8x3,swish,dense10", ConfigError, "unknown layer 'swish'"),
+    ("dense0,relu,dense10", ConfigError, "--layers dense0,relu,dense10: dense0: Dense n_out must be"),
+    ("conv8x3s0,dense10", ConfigError, "--layers conv8x3s0,dense10: conv8x3s0: Conv2D stride"),
+    ("dropout1.5,dense10", ConfigError, "dropout1.5: Dropout rate must be a number in"),
 ])
 def test_spec_mistakes_say_how_to_fix_them(spec, error, fragment):
     with pytest.raises(error, match=fragment):

@@ -79,7 +79,11 @@ def layers_from_spec(text, n_features, n_classes, regression=False):
         layers.append(Reshape(image))
         shape = image
     for token in tokens:
-        for layer in _layers(token, shape, text):
+        try:
+            made = _layers(token, shape, text)
+        except ConfigError as exc:  # a layer's own check, in the layer's words: say which piece it is
+            raise exc if str(exc).startswith("--layers") else ConfigError(f"--layers {text}: {token}: {exc}") from None
+        for layer in made:
             shape = _chain(layer, shape, token, text)
             layers.append(layer)
     binary = not regression and n_classes == 2 and shape == (1,)
