@@ -113,6 +113,7 @@ def _listed(output):
 def _pyproject_dependencies():
     text = (ROOT / "pyproject.toml").read_text()
     block = re.search(r"^dependencies = \[(.*?)\]", text, re.S | re.M).group(1)
+    block = re.sub(r"#[^\n]*", "", block)  # comments beside the requirements
     return {gpu_check.normalise(re.split(r"[<>=!~ \[;]", d.strip().strip('",'))[0])
             for d in block.split(",") if d.strip().strip('"')}
 
