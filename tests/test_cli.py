@@ -306,8 +306,13 @@ def test_pictures_without_matplotlib_fail_before_training(tmp_path, capsys, monk
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
     status, out, err = run(capsys, "train", "--dataset", "xor", "--plot", tmp_path / "pics",
                            "--out", tmp_path / "m.npz")
-    one_error_line(status, err, "--plot need matplotlib")
+    one_error_line(status, err, "--plot needs matplotlib", "or train without it")
     assert out == "" and not (tmp_path / "m.npz").exists()
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--plot", tmp_path / "pics", "--live",
+                           tmp_path / "l.gif", "--no-save")
+    one_error_line(status, err, "--plot and --live need matplotlib", "or train without them")
+    status, out, err = run(capsys, "plot", tmp_path / "m.npz")  # plot itself: a missing package, one plain line
+    assert status == 2 and err.startswith("error: ") and "ImportError" not in err and "--debug" not in err
 
 
 def test_model_remembers_its_dataset(tmp_path, capsys):

@@ -133,7 +133,7 @@ def recorded_warnings():
 def one_line(exc):
     """``error: <message>`` on one line; the exception type when it adds information."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, (UsageError, NNScratchError, FileNotFoundError)):
+    if isinstance(exc, (UsageError, NNScratchError, FileNotFoundError, ImportError)):  # ImportError: a missing package
         return f"error: {text}"
     return f"error: {type(exc).__name__}: {text} (run with --debug for the traceback)"
 
