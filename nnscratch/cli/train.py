@@ -165,8 +165,8 @@ def _run(args, said):
     except KeyboardInterrupt:
         print(checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
         if comm is not None:  # the other ranks wait for this one in a collective: end them too
-            from ..distributed.comm import _abort
-            _abort(comm, 130)
+            from ..distributed.comm import abort
+            abort(comm, 130)
         return 130
     seconds = time.perf_counter() - start
     test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))

@@ -75,16 +75,16 @@ def report_error(message: str, exc: BaseException | None) -> None:
             print(message, file=sys.stderr, flush=True)
     else:
         print(f"[rank {comm.rank} of {comm.size}] {message}", file=sys.stderr, flush=True)
-        _abort(comm, 2)
+        abort(comm, 2)
 
 
 def _abort_on_uncaught(kind, value, tb):
     sys.__excepthook__(kind, value, tb)
     sys.stderr.flush()
-    _abort(_active, 1)
+    abort(_active, 1)
 
 
-def _abort(comm, code):
+def abort(comm, code):
     """End every rank, after a moment for the launcher to pass on what this rank just printed
     (MPICH's mpiexec drops output still in transit when a rank aborts: the message was lost
     once in about six runs of the whole suite, on a loaded machine)."""
