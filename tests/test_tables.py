@@ -157,6 +157,44 @@ def test_cli_classification_table_saves_names_and_scaling(tmp_path, capsys):
     assert len(rows) == 90 and np.mean([r["name"] == SPECIES[t] for r, t in zip(rows, y)]) > 0.9
 
 
+def test_a_table_model_is_scored_and_drawn_on_rows_as_it_learned_them(tmp_path, capsys, monkeypatch):
+    """evaluate of a reordered copy of the table reads its columns by name; plot's pictures see the rows
+    standardised as in training (the confusion matrix agrees with evaluate's)."""
+    csv, model = write_flowers(tmp_path / "iris.csv", n=90), tmp_path / "iris.npz"
+    assert run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "30", "--out", model, "--backend", "numpy",
+               "--quiet")[0] == 0
+    status, out, _ = run(capsys, "evaluate", model, "--json")
+    own = json.loads(out)
+    lines = csv.read_text().splitlines()
+    order = [2, 0, 3, 1, 4]
+    reordered = tmp_path / "reordered.csv"
+    reordered.write_text("\n".join(",".join(line.split(",")[i] for i in order) for line in lines) + "\n")
+    status, out, err = run(capsys, "evaluate", model, "--dataset", f"csv:{reordered}", "--json")
+    assert status == 0, err
+    assert json.loads(out)["confusion_matrix"] == own["confusion_matrix"] and "warning" not in err
+    drawn = {}
+    monkeypatch.setattr("nnscratch.viz.plot_confusion", lambda y, pred, out, **kw: drawn.update(y=y, pred=pred))
+    assert run(capsys, "plot", model, "--what", "confusion", "--out", tmp_path / "c.png")[0] == 0
+    matrix = np.zeros((3, 3), dtype=int)
+    np.add.at(matrix, (np.asarray(drawn["y"]), np.asarray(drawn["pred"])), 1)
+    assert matrix.tolist() == own["confusion_matrix"]
+
+
+def test_models_of_npy_and_npz_arrays_evaluate_without_options(tmp_path, capsys):
+    X, y = flowers(60)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    np.savez(tmp_path / "split.npz", X_train=X[:45], y_train=y[:45], X_test=X[45:], y_test=y[45:])
+    for spec in (f"npy:{tmp_path / 'X.npy'},{tmp_path / 'y.npy'}", f"npz:{tmp_path / 'split.npz'}"):
+        status, out, err = run(capsys, "train", "--dataset", spec, "--epochs", "10", "--out", tmp_path / "m.npz",
+                               "--force", "--json", "--backend", "numpy")
+        assert status == 0, err
+        trained = json.loads(out)["test_accuracy"]
+        status, out, err = run(capsys, "evaluate", tmp_path / "m.npz", "--json")
+        assert status == 0, err
+        assert json.loads(out)["accuracy"] == pytest.approx(trained)
+
+
 def test_cli_regression_reports_rmse_mae_r2(tmp_path, capsys):
     csv, model = write_regression(tmp_path / "r.csv"), tmp_path / "r.npz"
     status, out, err = run(capsys, "train", "--dataset", f"csv:{csv}", "--epochs", "60", "--json", "--out", model,

@@ -56,7 +56,7 @@ def run_evaluate(args):
     given = args.dataset
     check_target(args, net, given)
     model_dataset(args, net)
-    data = load_data(args)
+    data = tables.in_model_order(net, load_data(args))
     fits(net, data, args.model)
     trained_task = net.metadata.get("task")
     if trained_task and tables.is_table(data) and data.task != trained_task:
@@ -66,10 +66,10 @@ def run_evaluate(args):
     warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    data = tables.as_the_model_sees(net, data)
     if tables.is_regression(data) or net.metadata.get("task") == "regression":
         return tables.evaluate_table(args, net, data, warning)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
-    X = tables.standardize_for(net, X)
     scores = net.evaluate(X, y)
     predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)

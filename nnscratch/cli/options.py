@@ -31,14 +31,20 @@ def model_dataset(args, net):
     """Fill ``args.dataset``/``args.seed`` (and for a table ``--target``, ``--task``, ``--test-fraction``)
     left unset from ``net.metadata["dataset"]`` (what ``nnscratch train`` stored); models without it
     default to mnist-sample, seed 0."""
+    from ..datasets.catalog import file_kind
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
-    if args.dataset is None:
+    own = args.dataset is None
+    if own:
         args.dataset = remembered.get("spec", "mnist-sample")
         if args.seed is None:
             args.seed = remembered.get("seed", 0)
-        for key in ("target", "task", "test_fraction"):
-            if getattr(args, key, None) is None and remembered.get(key) is not None:
-                setattr(args, key, remembered[key])
+    csv = file_kind(str(args.dataset))[0] == "csv" and file_kind(str(remembered.get("spec", "")))[0] == "csv"
+    # the model's own table: all it remembers; another CSV: its target and task (--target names a CSV's column)
+    for key in ("target", "task", "test_fraction") if own else ("target", "task") if csv else ():
+        if getattr(args, key, None) is None and remembered.get(key) is not None \
+                and (key != "target" or csv):
+            setattr(args, key, remembered[key])
+            args.from_model = getattr(args, "from_model", ()) + (key,)  # not the user's: never refused
     if args.seed is None:
         args.seed = 0
     return remembered
@@ -68,6 +74,7 @@ def load_data(args):
     if getattr(args, "target", None) is not None and file_kind(name)[0] in ("npz", "npy"):
         raise ConfigError(f"--target picks a column of a CSV table; {name} holds X and y arrays: drop --target.")
     if (is_table(data) and getattr(args, "test_fraction", None) is not None
+            and "test_fraction" not in getattr(args, "from_model", ())
             and not any(note.startswith("held out") for note in data.notes)):
         raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
                           "--test-fraction.")

@@ -179,10 +179,11 @@ def _data(args, net, required=True):
                 return None
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
+    from . import tables
     model_dataset(args, net)
-    data = load_data(args)
+    data = tables.in_model_order(net, load_data(args))
     fits(net, data, args.path)
-    return data
+    return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on
 
 
 def unfit(what, net, name="this model"):

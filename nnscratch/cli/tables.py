@@ -163,6 +163,24 @@ def prepare_training(data):
     return scaled, metadata
 
 
+def in_model_order(net, data):
+    """``data`` with its feature columns in the order the model learned them, where the table names the
+    same features in another order (``evaluate``/``plot --dataset`` of a reordered CSV); else ``data``."""
+    features, names = list(net.metadata.get("features") or ()), list(getattr(data, "feature_names", ()) or ())
+    if not features or names == features or sorted(names) != sorted(features):
+        return data
+    order = [names.index(f) for f in features]
+    return dataclasses.replace(data, X_train=data.X_train[:, order], X_test=data.X_test[:, order],
+                               feature_names=tuple(features))
+
+
+def as_the_model_sees(net, data):
+    """``data``'s features scaled as the model's training table was (its metadata), for pictures and scores."""
+    if not is_table_model(net):
+        return data
+    return dataclasses.replace(data, X_train=standardize_for(net, data.X_train), X_test=standardize_for(net, data.X_test))
+
+
 def print_notes(data, options=None):
     """The table's notes (target, task, test split), the schedule and clipping, one indented line each."""
     notes = list(getattr(data, "notes", ()))
@@ -209,7 +227,6 @@ def evaluate_table(args, net, data, warning=None):
     """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2."""
     from ..metrics import regression_scores
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
-    X = standardize_for(net, X)
     scores = net.evaluate(X, y)
     out = net.backend.to_numpy(net.forward(X)).astype(np.float64)
     scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
