@@ -126,3 +126,12 @@ def test_train_and_evaluate_lines_describe_a_cnn_by_its_layers(digits_csv, tmp_p
     assert f"training {line} on csv" in out
     status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{digits_csv}")
     assert status == 0 and out.splitlines()[0] == f"{model}: {line} on numpy"
+
+
+def test_the_live_view_of_a_convolutional_network_is_refused_before_training(digits_csv, tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{digits_csv}", "--layers", "conv4x3,relu,dense10",
+                           "--epochs", "1", "--live", tmp_path / "live.gif", "--out", tmp_path / "m.npz")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "--live draws a dense network's neurons" in err and "--plot DIR draws its filters" in err
+    assert out == "" and not list(tmp_path.glob("*.npz")) and not (tmp_path / "live.gif").exists()

@@ -53,7 +53,14 @@ def train_outputs(args):
 
 
 def picture_outputs(args, net, data):
-    """Check the pictures ``--plot DIR`` will write for this network and data; return folders to create."""
+    """Check the pictures ``--plot DIR`` will write for this network and data (and that the live view of
+    ``--live``/``--show`` can draw it); return folders to create."""
+    from ..viz.filters import is_conv_model
+    flags = [flag for flag, on in (("--live", args.live), ("--show", args.show)) if on]
+    if flags and is_conv_model(net):
+        raise ConfigError(f"{' and '.join(flags)} draw{'' if len(flags) > 1 else 's'} a dense network's neurons and "
+                          "weights as they learn, and this is a convolutional network; drop "
+                          f"{' and '.join(flags)}: --plot DIR draws its filters and feature maps after training.")
     if not args.plot:
         return []
     from .plot import planned_pictures
