@@ -407,6 +407,12 @@ def test_resuming_with_other_training_options_says_which(capsys):
         "--batch-size 32); the epochs left train with them" in err
     status, out, err = run(capsys, *common, "--epochs", "4", "--resume", "run.ckpt")  # the same options: nothing said
     assert status == 0 and "--resume" not in err
+    # a cosine schedule spans the run: a resume with more --epochs stretches it, and says so
+    cosine = common + ["--schedule", "cosine"]
+    assert run(capsys, *cosine, "--epochs", "2", "--checkpoint", "cos.ckpt", "--quiet")[0] == 0
+    status, out, err = run(capsys, *cosine, "--epochs", "3", "--resume", "cos.ckpt")
+    assert status == 0 and "--resume cos.ckpt: --epochs 3 differs from the run it continues (--epochs 2); its " \
+        "schedule is stretched to the new length" in err
 
 
 def test_train_and_usage_errors_say_it_in_the_usual_words(capsys):

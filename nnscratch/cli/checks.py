@@ -148,16 +148,19 @@ def resume_notes(args, source, net, cfg, optimizer):
                           "further.")
     params = (header.get("history") or {}).get("params") or {}
     seed = ((config.get("metadata") or {}).get("dataset") or {}).get("seed", args.seed)
-    theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed)
-    mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed)
+    theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
+    mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
+                        cfg["epochs"])
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
                and not (flag in ("--gamma", "--min-lr") and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
         return []
     one = len(changed) == 1
     tail = (f"nothing is left to train, so {'it changes' if one else 'they change'} nothing" if stopped
-            or done == cfg["epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run will "
-            "not end as that one would have (give its values to continue it exactly)")
+            or done == cfg["epochs"] else "its schedule is stretched to the new length, so the run does not end as "
+            f"one run of --epochs {cfg['epochs']} would (a constant or step schedule extends exactly)"
+            if changed == ["--epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run "
+            "will not end as that one would have (give its values to continue it exactly)")
     return [f"--resume {source}: {_words(mine, changed)} {'differs' if one else 'differ'} from the run it "
             f"continues ({_words(theirs, changed)}); {tail}"]
 
@@ -186,11 +189,13 @@ def _architecture(config):
         return config_text(config)
 
 
-def _run_options(optimizer, batch_size, loss, seed):
-    """A run's training options as the command line names them (an optimizer config, as a checkpoint keeps)."""
+def _run_options(optimizer, batch_size, loss, seed, epochs):
+    """A run's training options as the command line names them (an optimizer config, as a checkpoint keeps);
+    ``--epochs`` only where the schedule spans the run (cosine: its length is part of every step's rate)."""
     lr = optimizer["lr"]
     schedule = lr if isinstance(lr, dict) else {}
-    return {"--optimizer": optimizer["name"], "--lr": schedule.get("lr", lr),
+    return {"--epochs": epochs if "total" in schedule else None, "--optimizer": optimizer["name"],
+            "--lr": schedule.get("lr", lr),
             "--schedule": schedule.get("name") or ("inverse_time" if optimizer.get("decay") else "constant"),
             "--decay": schedule.get("decay", optimizer.get("decay") or 0.0),
             "--weight-decay": optimizer.get("weight_decay") or 0.0, "--clip-norm": optimizer.get("clip_norm"),
