@@ -199,7 +199,7 @@ def test_model_file_truncated(net, tmp_path):
 def test_not_an_nnscratch_file(tmp_path):
     text = tmp_path / "notes.npz"
     text.write_text("hello")
-    with raises(E.ModelFileError, "not a readable nnscratch file"):
+    with raises(E.ModelFileError, "is not an nnscratch file: it is not an .npz archive", "Network.save"):
         Network.load(text)
     plain = tmp_path / "plain.npz"
     np.savez(plain, x=np.ones(3))
@@ -207,7 +207,7 @@ def test_not_an_nnscratch_file(tmp_path):
         Network.load(plain)
     npy = tmp_path / "array.npy"
     np.save(npy, np.ones(3))
-    with raises(E.ModelFileError, "not a readable"):
+    with raises(E.ModelFileError, "not an .npz archive"):
         Network.load(npy)
 
 

@@ -1,6 +1,7 @@
 """``nnscratch evaluate`` and ``nnscratch predict``: use a saved model."""
 
 import json
+import os
 import pathlib
 import sys
 import warnings
@@ -218,7 +219,8 @@ def read_inputs(path, net, model="the model"):
     if pathlib.Path(path).is_dir():
         raise DataFormatError(f"input {path} is a folder; pass image, .npy or .csv files (e.g. {path}/*.png).")
     if not pathlib.Path(path).is_file():
-        raise FileNotFoundError(f"input file {path} does not exist.")
+        raise FileNotFoundError(f"input file {path} does not exist (the current directory is {os.getcwd()}); "
+                                "check the path.")
     problems = []
     if suffix == ".npy":
         from ..datasets.arrays import load_array
@@ -247,7 +249,8 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     try:
         X = np.asarray(X, dtype=np.float32)
     except (TypeError, ValueError):
-        raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers.") from None
+        raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers; save the inputs as "
+                              "numbers (numpy.save(PATH, X.astype('float32'))).") from None
     n_inputs = net.n_inputs
     shapes = [(n_inputs,)] if table else list(dict.fromkeys(
         [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ())]))

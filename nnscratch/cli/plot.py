@@ -146,8 +146,9 @@ def _refuse_model_options(args):
                                    ("--backend", args.backend is not None), ("--dtype", args.dtype is not None),
                                    *_data_flags(args)) if on]
     if given:
+        many = len(given) > 1
         raise ConfigError(f"{args.path} is a training history: it draws the curves, and {', '.join(given)} "
-                          "apply to a model (.npz); drop them.")
+                          f"appl{'y' if many else 'ies'} to a model (.npz); drop {'them' if many else 'it'}.")
 
 
 def _refuse_data_options(args):

@@ -82,17 +82,23 @@ def layers_from_spec(text, n_features, n_classes, regression=False):
         try:
             made = _layers(token, shape, text)
         except ConfigError as exc:  # a layer's own check, in the layer's words: say which piece it is
-            raise exc if str(exc).startswith("--layers") else ConfigError(f"--layers {text}: {token}: {exc}") from None
+            where = f"--layers {text}" + (f": {token}" if token != text.strip().lower() else "")
+            raise exc if str(exc).startswith("--layers") else ConfigError(f"{where}: {exc}") from None
         for layer in made:
             shape = _chain(layer, shape, token, text)
             layers.append(layer)
     binary = not regression and n_classes == 2 and shape == (1,)
+    if regression and type(layers[-1]).__name__ in ("Softmax", "Sigmoid"):
+        raise ConfigError(f"--layers {text}: a regression predicts the target's values, and a "
+                          f"{type(layers[-1]).__name__.lower()} output squeezes them into (0, 1); end the spec "
+                          f"with dense{n_classes} (an identity output is added).")
     if type(layers[-1]).__name__.lower() not in {cls.__name__.lower() for cls in ACTIVATIONS.values()}:
         layers.append(get_activation("identity" if regression else "sigmoid" if binary else "softmax"))
     if shape != (n_classes,) and not binary:
         what = f"target{'s' * (n_classes != 1)}" if regression else f"class{'es' * (n_classes != 1)}"
-        raise ShapeError(f"--layers {text}: the network ends with {shape[0] if len(shape) == 1 else shape} "
-                         f"outputs but the data has {n_classes} {what}; end the spec with dense{n_classes}.")
+        ends = f"{shape[0]} output{'s' * (shape[0] != 1)}" if len(shape) == 1 else f"outputs of shape {shape}"
+        raise ShapeError(f"--layers {text}: the network ends with {ends} but the data has {n_classes} {what}; "
+                         f"end the spec with dense{n_classes}.")
     return layers
 
 

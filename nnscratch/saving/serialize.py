@@ -111,8 +111,14 @@ _UNREADABLE = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError
 def _read_npz(path):
     try:
         with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                raise ValueError("it does not start like an .npz (zip) archive")
+            zipped = f.read(4) == b"PK\x03\x04"
+    except OSError:
+        zipped = True  # unreadable: said below
+    if not zipped:
+        raise ModelFileError(f"{path!r} is not an nnscratch file: it is not an .npz archive at all; pass a model "
+                             "that Network.save or nnscratch train --out wrote (or a checkpoint of "
+                             "fit(checkpoint=...) or --checkpoint).")
+    try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["__header__"]).decode("utf-8"))
             return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
