@@ -66,6 +66,8 @@ def test_export_creates_its_folder_and_replaces_an_onnx_file_only_with_force(mod
     refused(*run(capsys, "export", model, "onnx/m.onnx"), "already holds an ONNX model", "--force")
     assert run(capsys, "export", model, "onnx/m.onnx", "--force")[0] == 0
     refused(*run(capsys, "export", model, "onnx"), "OUTPUT onnx is a folder", "onnx/model.onnx")
+    refused(*run(capsys, "export", model, "m.txt"), "OUTPUT m.txt: an ONNX model is written to a .onnx file", "m.onnx")
+    assert not os.path.exists("m.txt")
 
 
 # ---------------------------------------------------------------- item 2: --history, --plot

@@ -1,5 +1,7 @@
 """``nnscratch export``: write a saved model as ONNX."""
 
+import os
+
 from ..errors import ConfigError
 
 
@@ -24,6 +26,9 @@ def run_export(args):
     from ..saving.onnx import to_onnx
     folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
                             inputs=[("MODEL", args.model)])
+    if not str(args.output).lower().endswith(".onnx"):
+        raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
+                          f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
     net = Network.load(args.model, backend="numpy")
     outputs.make_folders(folders)
     input_shape = _shape(args.input_shape)
