@@ -87,7 +87,7 @@ def run_evaluate(args):
     names = data.class_names or tuple(str(i) for i in range(k))
     print(per_class_table(matrix, names))
     print("\nconfusion matrix (rows: true class, columns: predicted class)")
-    print(matrix_text(matrix))
+    print(matrix_text(matrix, names))
     return 0
 
 
@@ -146,10 +146,12 @@ def per_class_table(m, names):
     return "\n".join(lines)
 
 
-def matrix_text(m):
-    width = max(4, len(str(m.max())) + 1)
-    lines = [" " * 4 + "".join(f"{j:>{width}}" for j in range(len(m)))]
-    lines += [f"{i:>3} " + "".join(f"{v:>{width}}" for v in row) for i, row in enumerate(m)]
+def matrix_text(m, names=None):
+    """The confusion matrix as text, rows and columns labelled with the class names (default 0..k-1)."""
+    names = [str(n) for n in (names or range(len(m)))]
+    width, left = max(4, len(str(m.max())) + 1, max(map(len, names)) + 1), max(3, max(map(len, names)))
+    lines = [" " * (left + 1) + "".join(f"{n:>{width}}" for n in names)]
+    lines += [f"{n:>{left}} " + "".join(f"{v:>{width}}" for v in row) for n, row in zip(names, m)]
     return "\n".join(lines)
 
 
