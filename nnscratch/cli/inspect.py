@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from . import tables
-from .options import _few, add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
+from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
 
 
 def register(subparsers):
@@ -231,7 +231,7 @@ def read_inputs(path, net, model="the model"):
         X, notes = (tables.table_rows(path, net, model) if table else read_csv_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
         if table or n_inputs != 784:
-            takes = f"{n_inputs} features ({_few(net.metadata.get('features') or ())}) of a table" if table \
+            takes = f"{n_inputs} features ({tables.few(net.metadata.get('features') or (), 3)}) of a table" if table \
                 else f"{n_inputs} inputs"
             raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
                              f"{model} takes {takes}: pass it .npy or .csv rows of those.")

@@ -84,15 +84,16 @@ def load_data(args):
 def differs(net, data, model_path, spec):
     """A warning (or None) when ``data`` (``--dataset spec``) is not what the model at ``model_path``
     was trained on: other class names, other table features, or (without names) another dataset."""
+    from .tables import few
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
     if not remembered:
         return None
     trained, names = remembered.get("name"), tuple(remembered.get("class_names") or ())
     features = tuple(net.metadata.get("features") or ())
     if features and tuple(getattr(data, "feature_names", ()) or ()) not in ((), features):
-        why = f"its features are {_few(features)}, these data's {_few(data.feature_names)}"
+        why = f"its features are {few(features, 3)}, these data's {few(data.feature_names, 3)}"
     elif names and data.class_names and tuple(data.class_names) != names:
-        why = f"its classes are {_few(names)}, these data's {_few(data.class_names)}"
+        why = f"its classes are {few(names, 3)}, these data's {few(data.class_names, 3)}"
     elif not (names and data.class_names) and trained != data.name:
         why = "the data differ"
     else:
@@ -101,9 +102,7 @@ def differs(net, data, model_path, spec):
             "describes the model on data it never learned (leave out --dataset to use its own).")
 
 
-def _few(names):
-    names = list(names)
-    return ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+
 
 
 def fits(net, data, model_path):

@@ -255,8 +255,8 @@ def table_rows(path, net, model="the model"):
     if header and features:
         missing = [f for f in features if f not in names]
         if missing:
-            raise ShapeError(f"{path}: its header names the columns {_all(names)}, but {model} takes the features "
-                             f"{_all(features)} (missing: {_all(missing)}); name those columns in the header (any "
+            raise ShapeError(f"{path}: its header names the columns {few(names)}, but {model} takes the features "
+                             f"{few(features)} (missing: {few(missing)}); name those columns in the header (any "
                              f"order; others such as the target are skipped), or remove the header line to pass "
                              f"the {n} features by position.")
         columns = [names.index(f) for f in features]
@@ -266,12 +266,12 @@ def table_rows(path, net, model="the model"):
         columns = [j for j in range(len(names)) if names[j] != net.metadata["target"]]
     else:
         raise ShapeError(f"{path}: {len(names)} columns, but {model} takes {n} features"
-                         f"{' (' + _all(features) + ')' if features else ''}; pass rows of those columns.")
+                         f"{' (' + few(features) + ')' if features else ''}; pass rows of those columns.")
     return _features(path, names, data, columns)
 
 
-def _all(names, most=8):
-    """Column names for a message: all of them, or the first ``most`` and "..." (options._few: 3)."""
+def few(names, most=8):
+    """Names for a message: all of them, or the first ``most`` and "..."."""
     names = [str(n) for n in names]
     return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
 
