@@ -144,3 +144,33 @@ def test_schedule_and_clipping_read_nothing_per_batch(counting):
     optimizer = lambda: get_optimizer("momentum", lr=Cosine(0.1, total=48, warmup=4), clip_norm=0.5)  # noqa: E731
     per_fit = {b: _calls_for(backend, calls, 2, b, optimizer()) for b in (96, 32, 4)}
     assert per_fit[96] == per_fit[32] == per_fit[4], per_fit
+
+
+@pytest.mark.parametrize("schedule, words", [
+    (Cosine(0.003, total=3580, warmup=90), "linear warm-up to 0.003 over 90 steps, then cosine down to 0 over "
+                                           "the remaining 3490 steps"),
+    (Cosine(0.1, total=100, min_lr=0.01), "cosine from 0.1 down to 0.01 over 100 steps"),
+    (StepDecay(0.1, step_size=1, gamma=0.5), "0.1, multiplied by 0.5 every 1 step"),
+    (Exponential(0.1, gamma=0.9, every=50, warmup=3), "linear warm-up to 0.1 over 3 steps, then multiplied by 0.9 "
+                                                      "every 50 steps, a little each step"),
+    (InverseTime(0.1, decay=1e-3), "0.1 / (1 + 0.001 x step)"),
+    (Constant(0.1, warmup=5), "linear warm-up to 0.1 over 5 steps, then constant"),
+])
+def test_describe_says_the_schedule_in_words(schedule, words):
+    """What the training header prints: the warm-up's length and what follows it, counted in steps."""
+    assert schedule.describe() == words
+
+
+def test_training_header_describes_the_cosine_after_its_warm_up(tmp_path):
+    """The header counts the cosine's own steps after the warm-up, not the run's total."""
+    from nnscratch.cli import main
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["train", "--dataset", "moons", "--epochs", "4", "--batch-size", "50", "--schedule", "cosine",
+              "--warmup", "1", "--no-save"])
+    line = next(line for line in out.getvalue().splitlines() if "learning rate" in line)
+    batches = int(line.split("over ")[1].split(" step")[0])
+    assert line.strip() == (f"learning rate: linear warm-up to 0.01 over {batches} steps, then cosine down to 0 "
+                            f"over the remaining {3 * batches} steps")

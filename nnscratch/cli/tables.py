@@ -186,10 +186,7 @@ def print_notes(data, options=None):
     notes = list(getattr(data, "notes", ()))
     opt = (options or {}).get("optimizer")
     if opt is not None and opt.get_config()["lr"] != opt.lr:  # a schedule beyond lr and decay
-        c = opt.schedule.get_config()
-        warm = f", after {c['warmup']} steps of linear warm-up" if c.get("warmup") else ""
-        notes.append(f"learning rate: cosine from {c['lr']:g} down to {c['min_lr']:g} over {c['total']} steps{warm}"
-                     if c["name"] == "cosine" else f"learning rate: {opt.schedule!r} (in steps)")
+        notes.append(f"learning rate: {opt.schedule.describe()}")
     if opt is not None and opt.clip_norm is not None:
         notes.append(f"gradients clipped to global norm {opt.clip_norm:g}")
     for c in (options or {}).get("callbacks") or []:

@@ -47,6 +47,17 @@ class Schedule:
         """The learning rate ``t`` steps after the warm-up."""
         raise NotImplementedError
 
+    def describe(self) -> str:
+        """The schedule in words, e.g. ``linear warm-up to 0.003 over 90 steps, then cosine down to 0
+        over the remaining 3490 steps``."""
+        if not self.warmup:
+            return self._words(first=True)
+        return f"linear warm-up to {self.lr:g} over {_count(self.warmup)}, then {self._words(first=False)}"
+
+    def _words(self, first: bool) -> str:
+        """What follows the warm-up, in words (``first``: no warm-up before it)."""
+        raise NotImplementedError
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "lr": self.lr, "warmup": self.warmup}
 
@@ -66,6 +77,9 @@ class Constant(Schedule):
     def rate(self, t: int) -> float:
         return self.lr
 
+    def _words(self, first):
+        return f"{self.lr:g}, constant" if first else "constant"
+
 
 class InverseTime(Schedule):
     """Seed 003's decay: ``lr_t = lr / (1 + decay * t)`` (``Optimizer(decay=...)`` is this)."""
@@ -78,6 +92,10 @@ class InverseTime(Schedule):
 
     def rate(self, t: int) -> float:
         return self.lr / (1.0 + self.decay * t)
+
+    def _words(self, first):
+        return f"{self.lr:g} / (1 + {self.decay:g} x step)" if first else \
+            f"{self.lr:g} / (1 + {self.decay:g} x steps after it)"
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "decay": self.decay}
@@ -96,6 +114,9 @@ class StepDecay(Schedule):
     def rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t // self.step_size)
 
+    def _words(self, first):
+        return f"{self.lr:g}, " * first + f"multiplied by {self.gamma:g} every {_count(self.step_size)}"
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "step_size": self.step_size, "gamma": self.gamma}
 
@@ -112,6 +133,9 @@ class Exponential(Schedule):
 
     def rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t / self.every)
+
+    def _words(self, first):
+        return f"{self.lr:g}, " * first + f"multiplied by {self.gamma:g} every {_count(self.every)}, a little each step"
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "gamma": self.gamma, "every": self.every}
@@ -139,6 +163,11 @@ class Cosine(Schedule):
         progress = min(t, span) / span
         return self.min_lr + (self.lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
+    def _words(self, first):
+        span = _count(self.total - self.warmup)
+        return f"cosine from {self.lr:g} down to {self.min_lr:g} over {span}" if first else \
+            f"cosine down to {self.min_lr:g} over the remaining {span}"
+
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "total": self.total, "min_lr": self.min_lr}
 
@@ -160,6 +189,10 @@ def get_schedule(spec: str | dict[str, Any] | Schedule, **options: Any) -> Sched
     except TypeError as exc:
         raise ConfigError(f"Schedule {spec!r}: {exc}; see help(nnscratch.optim.schedules.{SCHEDULES[spec].__name__}).") \
             from None
+
+
+def _count(steps):
+    return f"{steps} step" + "s" * (steps != 1)
 
 
 def _number(label, value, positive=False):
