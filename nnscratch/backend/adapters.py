@@ -19,6 +19,8 @@ import numpy as np
 
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
 
+USE_NUMPY = "use the numpy backend (backend='numpy' in Python, --backend numpy on the command line)"
+
 STRICT_DEVICES = ("CPU_DEVICE", "device1", "device2", "no_float64")
 
 def import_library(name):
@@ -28,7 +30,7 @@ def import_library(name):
         command = {"cupy": "pip install 'nnscratch[cuda12]'", "torch": "pip install 'nnscratch[torch]'",
                    "array_api_strict": "pip install array-api-strict"}.get(name, f"pip install {name}")
         raise BackendUnavailableError(
-            f"Backend {name!r} is not installed ({exc}); install it with {command} or choose backend='numpy'.") \
+            f"Backend {name!r} is not installed ({exc}); install it with {command} or {USE_NUMPY}.") \
             from None
 
 
@@ -87,7 +89,7 @@ def _cuda_toolkit_problem(exc):
     return (f"CuPy sees a GPU but cannot run on it: a CUDA toolkit library is missing ({first}). "
             f"Install the toolkit libraries as wheels with pip install 'nnscratch[cuda{cuda}]' "
             f"(it brings cupy-cuda{cuda}x[ctk]), or the CUDA Toolkit {cuda} system-wide; "
-            "or choose backend='numpy'.")
+            f"or {USE_NUMPY}.")
 
 
 def _cupy_cuda_major():
@@ -109,7 +111,7 @@ def _cuda_problem(library, exc):
                "or install the CuPy wheel for that CUDA (nnscratch[cuda12] or [cuda13])")
     else:
         fix = "Check the NVIDIA driver and the visible GPUs (nvidia-smi, CUDA_VISIBLE_DEVICES)"
-    return f"{library} is installed but no usable CUDA GPU was found ({first}). {fix}, or choose backend='numpy'."
+    return f"{library} is installed but no usable CUDA GPU was found ({first}). {fix}, or {USE_NUMPY}."
 
 
 def _torch_device(lib, device):
