@@ -5,7 +5,7 @@ with weights drawn from N(0, 1), the cost sum(0.5 * (y - p)**2) and full-batch
 gradient descent at learning rate 0.1 for 5,000 epochs, printing the cost every
 1,000 epochs.  The same recipe in nnscratch:
 
-    python examples/seed004_xor.py                 # NumPy (or $NNSCRATCH_BACKEND)
+    python examples/seed004_xor.py                 # $NNSCRATCH_BACKEND, else a usable GPU, else NumPy
     python examples/seed004_xor.py --backend torch
 """
 import argparse

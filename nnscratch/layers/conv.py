@@ -38,8 +38,9 @@ class Conv2D(Layer):
     padding : int, (ph, pw), "valid" (0) or "same"
         Zeros added on each side; "same" (stride 1 only) keeps ``H x W`` (an even
         kernel puts the extra row/column at the bottom/right, as PyTorch does).
-    init : initializer, optional
-        Default He normal over ``fan_in = in_channels * kh * kw``.
+    init : str, dict or Initializer, optional
+        Overrides the network's default for this layer (He before a ReLU, else
+        Glorot), with ``fan_in = in_channels * kh * kw`` and ``fan_out = out_channels``.
     """
 
     _kernels: Any  # the backend's Kernels once built (None before)

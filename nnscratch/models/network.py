@@ -50,8 +50,9 @@ class Network:
         Layers applied in order: ``Dense``, activations, ``Conv2D``, pooling,
         ``Flatten``/``Reshape``, ``BatchNorm``, ``Dropout``.
     init : str, dict or Initializer, optional
-        Weight initialiser for every Dense layer that has none of its own.
-        Default: He for a Dense followed by ReLU/LeakyReLU, Glorot otherwise.
+        Weight initialiser for every Dense and Conv2D layer that has none of its own.
+        Default: He for a layer followed by ReLU/LeakyReLU (pooling in between
+        included), Glorot otherwise.
     seed : int, optional
         Seeds the host RNG that draws the initial weights and the shuffling
         order: the same seed gives the same run on every backend.
