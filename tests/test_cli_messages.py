@@ -413,6 +413,10 @@ def test_resuming_with_other_training_options_says_which(capsys):
     status, out, err = run(capsys, *cosine, "--epochs", "3", "--resume", "cos.ckpt")
     assert status == 0 and "--resume cos.ckpt: --epochs 3 differs from the run it continues (--epochs 2); its " \
         "schedule is stretched to the new length" in err
+    # another schedule is the difference to name; the run's length is part of the cosine only
+    status, out, err = run(capsys, *common, "--epochs", "5", "--resume", "cos.ckpt")
+    assert status == 0 and "--resume cos.ckpt: --schedule constant differs from the run it continues (--schedule " \
+        "cosine); the epochs left train with it" in err
 
 
 def test_train_and_usage_errors_say_it_in_the_usual_words(capsys):

@@ -152,7 +152,7 @@ def resume_notes(args, source, net, cfg, optimizer):
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
-               and not (flag in ("--gamma", "--min-lr") and mine["--schedule"] != theirs["--schedule"])]
+               and not (flag in ("--gamma", "--min-lr", "--epochs") and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
         return []
     one = len(changed) == 1
