@@ -408,3 +408,19 @@ def test_batches_of_one_class_train_and_are_scored(name):
     assert np.isfinite(scores["loss"][0]) and 0 <= scores["accuracy"][0] <= 1
     assert net.evaluate(X, only)["accuracy"] == pytest.approx(np.mean(net.predict(X) == 0))
 
+
+def test_a_network_of_convolutions_only_runs_and_exports(monkeypatch):
+    """No Dense at the end, no input_shape: the output size follows the images' (a feature
+    extractor). forward and predict_proba ran into 'a classifier needs a fixed count', and so
+    did export for a given input shape; on a device too small for the data it runs in pieces."""
+    net = Network([nn.Conv2D(1, 2, (3, 2), stride=2, padding=1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten()], seed=0)
+    X = np.random.default_rng(0).normal(size=(5, 1, 9, 8)).astype(np.float32)
+    out = net.forward(X)
+    assert out.shape == (5, 2 * 2 * 2)
+    np.testing.assert_array_equal(net.predict_proba(X), out)
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "1K")
+    np.testing.assert_array_equal(net.forward(X), out)
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    from test_export import run_onnx
+    np.testing.assert_allclose(run_onnx(net.export_onnx(input_shape=(1, 9, 8)), X), out, rtol=1e-5, atol=1e-6)

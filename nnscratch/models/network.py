@@ -293,7 +293,7 @@ class Network:
         the default for the output layer. Cross-entropy on one output is refused."""
         if loss is None:
             loss = self._fit_loss or default_loss(self.layers[-1])
-        return check_loss_fits(get_loss(loss), self.n_outputs)
+        return check_loss_fits(get_loss(loss), self.output_shape[-1])  # None: open (no classifier)
 
     # ------------------------------------------------------------ gradients
     def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
