@@ -144,7 +144,8 @@ def numpy_run(name):
 
 # ---------------------------------------------------------------- fit on every backend
 @pytest.mark.parametrize("name", NETWORKS)
-def test_fit_on_every_backend_trains_the_numpy_model(name, backend):
+def test_fit_on_every_backend_trains_the_numpy_model(name, any_backend):  # array-api-strict's no_float64 device too
+    backend = any_backend
     net, options = named(name, backend)
     history = net.fit(*data(name), epochs=2, batch_size=BATCH, **options)
     losses, weights, buffers = numpy_run(name)
@@ -153,6 +154,26 @@ def test_fit_on_every_backend_trains_the_numpy_model(name, backend):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     for key, value in buffers.items():
         np.testing.assert_allclose(net.get_buffers()[key], value, rtol=1e-4, atol=1e-5)
+
+
+@functools.lru_cache(maxsize=None)
+def numpy_run_float64(name):
+    net = Network(NETWORKS[name][0]()[0], seed=0, backend="numpy", dtype="float64")
+    net.fit(*data(name), epochs=2, batch_size=BATCH, optimizer=nn.SGD(lr=0.1, momentum=0.9), **NETWORKS[name][0]()[1])
+    return net.get_weights(), net.get_buffers()
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_fit_in_float64_on_every_backend_is_the_numpy_model_to_rounding(name, backend):
+    """In float64 the backends differ only by the order of their sums: the same model to ~1e-15."""
+    layers, options = NETWORKS[name][0]()
+    net = Network(layers, seed=0, backend=nn.get_backend(backend, dtype="float64"))
+    net.fit(*data(name), epochs=2, batch_size=BATCH, optimizer=nn.SGD(lr=0.1, momentum=0.9), **options)
+    weights, buffers = numpy_run_float64(name)
+    assert net.get_weights()[0].dtype == np.float64
+    for a, b in zip(net.get_weights() + list(net.get_buffers().values()), weights + list(buffers.values()),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
 # ---------------------------------------------------------------- kill + resume
@@ -200,7 +221,8 @@ def test_killed_and_resumed_ends_as_the_uninterrupted_run(name, kill_at, tmp_pat
 
 # ---------------------------------------------------------------- moved mid-run with to()
 @pytest.mark.parametrize("name", NETWORKS)
-def test_moved_to_another_backend_mid_run_ends_as_the_unmoved_run(name, backend):
+def test_moved_to_another_backend_mid_run_ends_as_the_unmoved_run(name, any_backend):  # array-api-strict's no_float64 device too
+    backend = any_backend
     """``to()`` carries the optimizer and its state (momentum, the schedule's step): a ``fit`` after
     the move continues the same run."""
     def fit(net, epochs, optimizer=None):
@@ -219,7 +241,8 @@ def test_moved_to_another_backend_mid_run_ends_as_the_unmoved_run(name, backend)
 
 # ---------------------------------------------------------------- save, load elsewhere
 @pytest.mark.parametrize("name", NETWORKS)
-def test_saved_then_loaded_on_another_backend_predicts_the_same(name, backend, tmp_path):
+def test_saved_then_loaded_on_another_backend_predicts_the_same(name, any_backend, tmp_path):  # array-api-strict's no_float64 device too
+    backend = any_backend
     net, options = named(name)
     X, y = data(name)
     net.fit(X, y, epochs=1, batch_size=BATCH, **options)
