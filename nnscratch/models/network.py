@@ -268,16 +268,20 @@ class Network:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
 
         Fixes :attr:`task` from the output layer, the loss and the targets (integer
-        class labels on several outputs: "multiclass"); the loss defaults to the one the
-        previous ``fit`` used, else the output layer's. The data is never modified.
-        Integer inputs beyond [-1, 1] and a ``batch_size`` larger than the data warn
-        (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
+        class labels on several outputs: "multiclass"); the loss defaults to the checkpoint's
+        when resuming, else the one the previous ``fit`` used, else the output layer's. The
+        data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
+        the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
-        loss = self.resolve_loss(options.get("loss"))
-        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
-        self._fit_loss = options["loss"] = loss
         validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
         return train.fit(self, X, y, **options)
+
+    def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
+        """The Loss a fit on targets ``y`` trains with (:meth:`resolve_loss`), kept with the task it fixes."""
+        loss = self.resolve_loss(loss)
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
+        self._fit_loss = loss
+        return loss
 
     @property
     def task(self) -> str:
