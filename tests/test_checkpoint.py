@@ -273,3 +273,21 @@ def test_two_callbacks_of_one_class_keep_their_own_state(tmp_path):
     _overfitting_run(_net(), resumed, resume=tmp_path / "c")
     assert [c.get_state() for c in resumed] == [c.get_state() for c in reference]
     assert reference[0].best_epoch != reference[1].best_epoch
+
+
+@pytest.mark.parametrize("loss, n_out", [("cross_entropy", 3), ("binary_cross_entropy", 1), ("sse", 3)])
+def test_a_resumed_run_keeps_the_checkpoints_loss(tmp_path, loss, n_out):
+    """The checkpoint brings the loss as it brings the optimizer: resumed without ``loss=``, logits
+    trained with cross-entropy went on with mean squared error (the one-output model becoming a
+    regression whose predict gave values, not labels)."""
+    X, y = _data()
+    y = y if n_out == 3 else (y > 0).astype(int)
+    net = lambda: Network.from_sizes(5, 8, n_out, output="identity", seed=0)  # noqa: E731
+    reference = net()
+    reference.fit(X, y, epochs=4, loss=loss, **FIT)
+    net().fit(X, y, epochs=2, loss=loss, checkpoint=tmp_path / "c.ckpt", **FIT)
+    resumed = net()
+    history = resumed.fit(X, y, epochs=4, resume=tmp_path / "c.ckpt", batch_size=16)
+    assert history.params["loss"] == loss and resumed.task == reference.task
+    _assert_same_weights(reference, resumed, rtol=0, atol=0)
+    np.testing.assert_array_equal(resumed.predict(X), reference.predict(X))

@@ -162,3 +162,16 @@ def test_an_unknown_backend_is_not_blamed_on_the_file(tmp_path):
     path = Network.from_sizes(3, 2, seed=0, backend="numpy").save(tmp_path / "m.npz")
     with pytest.raises(ConfigError, match="Unknown backend 'nope'; expected one of"):
         Network.load(path, backend="nope")
+
+
+def test_a_float64_model_on_a_backend_without_float64_is_not_called_damaged(tmp_path):
+    """The file is fine, the backend lacks float64: say so and how to load it (as float32)."""
+    net = Network.from_sizes(3, 4, 2, seed=0, dtype="float64")
+    path = net.save(tmp_path / "m.npz")
+    for dtype in (None, "float64"):
+        with pytest.raises(ConfigError, match="no float64.*dtype='float32'") as info:
+            Network.load(path, backend="array_api_strict:no_float64", dtype=dtype)
+        assert "damaged" not in str(info.value)
+    loaded = Network.load(path, backend="array_api_strict:no_float64", dtype="float32")
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    np.testing.assert_allclose(loaded.backend.to_numpy(loaded.predict_proba(X)), net.predict_proba(X), rtol=1e-5)

@@ -269,16 +269,20 @@ class Network:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
 
         Fixes :attr:`task` from the output layer, the loss and the targets (integer
-        class labels on several outputs: "multiclass"); the loss defaults to the one the
-        previous ``fit`` used, else the output layer's. The data is never modified.
-        Integer inputs beyond [-1, 1] and a ``batch_size`` larger than the data warn
-        (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
+        class labels on several outputs: "multiclass"); the loss defaults to the checkpoint's
+        when resuming, else the one the previous ``fit`` used, else the output layer's. The
+        data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
+        the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
-        loss = self.resolve_loss(options.get("loss"))
-        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
-        self._fit_loss = options["loss"] = loss
         validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
         return train.fit(self, X, y, **options)
+
+    def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
+        """The Loss a fit on targets ``y`` trains with (:meth:`resolve_loss`), kept with the task it fixes."""
+        loss = self.resolve_loss(loss)
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
+        self._fit_loss = loss
+        return loss
 
     @property
     def task(self) -> str:
@@ -294,7 +298,7 @@ class Network:
         the default for the output layer. Cross-entropy on one output is refused."""
         if loss is None:
             loss = self._fit_loss or default_loss(self.layers[-1])
-        return check_loss_fits(get_loss(loss), self.n_outputs)
+        return check_loss_fits(get_loss(loss), self.output_shape[-1])  # None: open (no classifier)
 
     # ------------------------------------------------------------ gradients
     def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:

@@ -15,7 +15,7 @@ import zlib
 
 import numpy as np
 
-from ..errors import ModelFileError, ModelNotFoundError
+from ..errors import ConfigError, ModelFileError, ModelNotFoundError
 from .kinds import refuse_foreign
 from ..backend.core import get_backend
 
@@ -137,9 +137,10 @@ def save(net, path):
 
 def load(cls, path, backend=None, dtype=None):
     """Rebuild a network saved by :func:`save` on ``backend``."""
-    if isinstance(backend, str):
-        get_backend(backend)  # an unknown or missing backend is the caller's mistake, not the file's
+    if isinstance(backend, str) or dtype is not None:
+        get_backend(backend, dtype=dtype)  # an unknown or missing backend (or dtype) is the caller's mistake
     header, arrays = load_arrays(path)
+    _refuse_missing_dtype(path, header, backend, dtype)
     try:
         net = cls.from_config(header["config"], backend=backend, dtype=dtype)
         weights = [arrays[p.name] for p in net.parameters()]
@@ -149,3 +150,14 @@ def load(cls, path, backend=None, dtype=None):
         raise ModelFileError(f"{os.fspath(path)!r} has a config or arrays that do not match "
                              f"({type(exc).__name__}: {exc}); the file is damaged.") from None
     return net
+
+
+def _refuse_missing_dtype(path, header, backend, dtype):
+    """A float64 file loaded onto a backend without float64 is the caller's choice of backend,
+    said as such, not blamed on the file."""
+    config = header.get("config")
+    if dtype is None and isinstance(config, dict) and config.get("dtype") == "float64":
+        target = get_backend(backend)
+        if not target.has_float64:
+            raise ConfigError(f"{os.fspath(path)!r} holds a float64 model, but backend {target} has no float64; "
+                              f"load it as float32: Network.load(path, backend={str(target)!r}, dtype='float32').")

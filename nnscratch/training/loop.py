@@ -39,8 +39,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     batch_size : int or None
         1 is per-sample SGD (seed 000); None is full-batch gradient descent (seed 001).
     loss : str or Loss, optional
-        Default from the output layer (softmax -> cross-entropy, sigmoid ->
-        binary cross-entropy, else mean squared error).
+        Default: the checkpoint's when resuming, the network's previous loss, else
+        from the output layer (softmax -> cross-entropy, sigmoid -> binary
+        cross-entropy, else mean squared error).
     optimizer : str or Optimizer, optional
         Default: the checkpoint's when resuming, the network's previous
         optimizer, else ``Adam(lr=1e-3)``.
@@ -90,6 +91,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
+    if loss is None and saved is not None:
+        loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
+    loss = net._fix_loss(loss, y)
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
     step = Step(net, loss, net.optimizer)
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)

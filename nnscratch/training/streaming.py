@@ -18,7 +18,7 @@ import math
 import os
 
 from .. import validation
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from ..validation import is_device_array
 
 #: Stream when a call would need more than this fraction of the free device memory.
@@ -65,12 +65,25 @@ def inference_bytes(net, X, with_targets=False, batch_size=INFERENCE_BATCH):
     """Device bytes of a forward pass over all of ``X``: the inputs as sent and in the
     model's dtype, the outputs and their concatenation, one batch of activations
     (and with targets: float targets, labels, the boolean one-hot temporary)."""
-    s, n, k = _itemsize(net), _rows(X), net.n_outputs
+    s, n, k = _itemsize(net), _rows(X), _outputs(net, X)
     total = n * _features(net, X) * (s + _host_itemsize(X)) + 2 * n * k * s
     total += _activation_bytes(net, min(n, batch_size))
     if with_targets:
         total += n * (k * s + k + 2 * 8)
     return total + parameter_bytes(net)
+
+
+def _outputs(net, X):
+    """Output values per sample: those of ``X``'s shape where the network's output size is open
+    (a network of convolutions only), else :attr:`~nnscratch.Network.n_outputs`."""
+    if None not in net.output_shape:
+        return net.n_outputs
+    shape = getattr(X, "shape", None)
+    try:
+        out = net.shape_after(tuple(shape[1:])) if shape is not None and len(shape) > 1 else ()
+    except ShapeError:  # X does not fit: said when it reaches the layers
+        out = ()
+    return math.prod(out) if out and None not in out else _features(net, X)
 
 
 def _activation_bytes(net, rows):

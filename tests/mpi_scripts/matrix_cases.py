@@ -18,6 +18,7 @@ import numpy as np
 
 import nnscratch as nn
 from nnscratch import distributed
+from nnscratch.optim.schedules import Cosine
 from nnscratch.layers import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Identity, LeakyReLU,
                               MaxPool2D, ReLU, Reshape, Sigmoid, Softmax, Tanh)
 
@@ -30,9 +31,9 @@ def flat(seed=0, n=ROWS, outputs=3):
     return X, np.argmax(X @ rng.standard_normal((6, outputs)), axis=1)
 
 
-def images(seed=0, n=ROWS):
+def images(seed=0, n=ROWS, size=6):
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, 1, 6, 6))
+    X = rng.standard_normal((n, 1, size, size))
     return X, (X[:, 0, :3].sum(axis=(1, 2)) > 0).astype(int) + (X[:, 0, :, :3].sum(axis=(1, 2)) > 0)
 
 
@@ -67,6 +68,16 @@ CASES = {
                              validation=True),
     "cnn_avg": dict(layers=lambda: [Conv2D(1, 2, 3, stride=1), Tanh(), AvgPool2D(2), Flatten(), Dense(8, 3),
                                     Softmax()], data=images, optimizer=lambda: nn.SGD(lr=0.2, momentum=0.5)),
+    # A 3x2 kernel at stride 2 with padding, an even kernel with 'same' padding, overlapping max-pooling
+    # on odd sizes, a non-square average pool whose stride is not its window; a warm-up cosine
+    # schedule, clipping (of the summed gradient) and a plateau callback, interrupted and resumed.
+    "cnn_strided": dict(layers=lambda: [Conv2D(1, 2, (3, 2), stride=2, padding=1), LeakyReLU(0.1),
+                                        Conv2D(2, 3, (2, 3), padding="same"), Tanh(), BatchNorm(3),
+                                        MaxPool2D(3, stride=2), AvgPool2D((2, 1), stride=(1, 2)), Flatten(),
+                                        Dropout(0.2), Dense(3, 3), Softmax()],
+                        data=lambda seed=0, n=ROWS: images(seed, n, size=9), validation=True, epochs=4, resume=True,
+                        optimizer=lambda: nn.get_optimizer("momentum", lr=Cosine(0.2, total=12, warmup=3), clip_norm=0.5),
+                        callbacks=lambda: [nn.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]),
     "reshape": dict(layers=lambda: [Dense(6, 16), ReLU(), Reshape((1, 4, 4)), Conv2D(1, 2, 3, padding=1),
                                     BatchNorm(2), Sigmoid(), MaxPool2D(2, stride=1), Flatten(), Dropout(0.1),
                                     Dense(18, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
@@ -107,12 +118,13 @@ def run_case(name, comm, tmp):
         val = (X_val, y_val)
     options = dict(epochs=case.get("epochs", 3), batch_size=case.get("batch_size", 8), loss=case.get("loss"),
                    validation_data=val, restore_best=case.get("restore_best", False), stream=case.get("stream"),
-                   comm=comm)
+                   comm=comm, callbacks=case.get("callbacks", list)())
     net = build(case)
     if case.get("resume") and comm is not None:
         ckpt = os.path.join(tmp, f"{name}-{comm.size}.ckpt")
         try:
-            net.fit(X, y, optimizer=case["optimizer"](), checkpoint=ckpt, callbacks=[Interrupt(2)], **options)
+            net.fit(X, y, optimizer=case["optimizer"](), checkpoint=ckpt,
+                    **dict(options, callbacks=options["callbacks"] + [Interrupt(2)]))
         except KeyboardInterrupt:
             pass
         net = build(case)  # a fresh process would start from scratch, then resume
