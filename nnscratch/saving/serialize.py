@@ -160,4 +160,5 @@ def _refuse_missing_dtype(path, header, backend, dtype):
         target = get_backend(backend)
         if not target.has_float64:
             raise ConfigError(f"{os.fspath(path)!r} holds a float64 model, but backend {target} has no float64; "
-                              f"load it as float32: Network.load(path, backend={str(target)!r}, dtype='float32').")
+                              f"load it as float32: Network.load(path, backend={str(target)!r}, dtype='float32') in Python, "
+                              "--dtype float32 on the command line.")
