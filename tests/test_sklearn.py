@@ -311,3 +311,21 @@ def test_same_signatures_as_sklearn_plus_backend():
         assert all(mine[k].default == theirs[k].default and mine[k].kind == theirs[k].kind for k in theirs)
     with pytest.raises(ValueError, match="loss"):
         MLPRegressor(loss="poisson").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_a_backend_object_clones_pickles_and_cross_validates(iris):
+    """backend= takes an nnscratch.Backend: clone, pickle and cross_val_score (which clone it) work."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    import nnscratch
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0, backend=nnscratch.get_backend("numpy"))
+    assert clone(clf).backend == clf.backend
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert cross_val_score(clf, X, y, cv=2).shape == (2,)
+        clf.fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    assert copy.backend == clf.backend
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
