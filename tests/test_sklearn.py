@@ -329,3 +329,13 @@ def test_a_backend_object_clones_pickles_and_cross_validates(iris):
     copy = pickle.loads(pickle.dumps(clf))
     assert copy.backend == clf.backend
     np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+
+
+def test_alpha_changed_between_partial_fits_applies_as_in_sklearn(iris):
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), learning_rate_init=0.05, random_state=0)
+    _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(alpha=1.0)
+    _call(pair, "partial_fit", X, y)
+    assert_same_model(*pair)

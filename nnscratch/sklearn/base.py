@@ -117,6 +117,7 @@ class BaseMLP(BaseEstimator):
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:
             self._optimizer = self._new_optimizer(net)
+        self._optimizer.alpha = float(self.alpha)  # scikit-learn's backprop reads alpha at every call
         self._optimizer.batch_rows = [min(batch_size, n - start) for start in range(0, n, batch_size)]
         run = SklearnRun(self, n, score)
         own_rng, net.rng = net.rng, SklearnShuffle(random_state, n)  # scikit-learn's order, epoch by epoch
