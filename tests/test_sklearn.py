@@ -64,7 +64,8 @@ def assert_same_model(theirs, ours, atol=1e-10):
     else:
         assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-10)
     assert ours._optimizer.learning_rate == pytest.approx(
-        theirs._optimizer.learning_rate if theirs.solver == "sgd" else theirs.learning_rate_init, rel=1e-12)
+        theirs._optimizer.learning_rate if hasattr(theirs._optimizer, "momentum") else theirs.learning_rate_init,
+        rel=1e-12)  # SGD's rate, or Adam's learning_rate_init (its learning_rate is the bias-corrected step)
 
 
 MATRIX = [(solver, schedule, alpha, early) for solver in ("sgd", "adam")
@@ -339,3 +340,19 @@ def test_alpha_changed_between_partial_fits_applies_as_in_sklearn(iris):
         est.set_params(alpha=1.0)
     _call(pair, "partial_fit", X, y)
     assert_same_model(*pair)
+
+
+@pytest.mark.parametrize("first, change", [("adam", dict(beta_1=0.5, epsilon=1e-3)), ("sgd", dict(momentum=0.2)),
+                                           ("sgd", dict(nesterovs_momentum=False)), ("adam", dict(solver="sgd"))])
+def test_a_pickle_keeps_the_optimizer_its_parameters_built(iris, first, change):
+    """As scikit-learn's pickled optimizer: parameters set between partial_fit calls leave the
+    optimizer as it was built, with or without a pickle round trip in between."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), solver=first, learning_rate_init=0.05, random_state=0)
+    _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(**change)
+    copies = [pickle.loads(pickle.dumps(est)) for est in pair]
+    _call([*pair, *copies], "partial_fit", X, y)
+    assert_same_model(*pair)
+    assert_same_model(*copies)

@@ -3,8 +3,9 @@ nnscratch Network they train, one ``fit`` call per ``fit``, and pickling.
 
 The estimator keeps the trained :class:`nnscratch.Network` (on its backend) and
 host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
-host copies and the optimizer's state (moments, velocities, step count, rate),
-so ``partial_fit`` continues after a round trip exactly as before it; the network
+host copies and the optimizer (its solver and settings, moments, velocities, step
+count, rate), so ``partial_fit`` continues after a round trip exactly as before it,
+also where the parameters were set anew in between; the network
 is rebuilt from them on first use, on the ``backend`` the estimator names then.
 
 Random numbers are drawn as scikit-learn draws them, from ``random_state``: the
@@ -32,7 +33,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..errors import ConfigError
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
-from .optimizers import SklearnAdam, SklearnSGD
+from .optimizers import SklearnAdam, SklearnSGD, optimizer_from_host
 from .training import SklearnRun, SklearnShuffle
 
 if TYPE_CHECKING:
@@ -212,10 +213,8 @@ class BaseMLP(BaseEstimator):
         net = Network(layers, seed=0, backend=self.backend, dtype=self.coefs_[0].dtype.name)
         net.set_weights([a for pair in zip(self.coefs_, self.intercepts_) for a in pair])
         self._set_network(net)
-        self._optimizer = None
-        if saved is not None:
-            self._optimizer = self._new_optimizer(net)
-            self._optimizer.load_host_state(saved, lambda a: net.backend.asarray(a, dtype=net.dtype))
+        self._optimizer = None if saved is None else optimizer_from_host(
+            saved, [layer.weight.name for layer in net.dense_layers], lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
 
     def _optimizer_on_host(self, net=None):
