@@ -356,3 +356,17 @@ def test_a_pickle_keeps_the_optimizer_its_parameters_built(iris, first, change):
     _call([*pair, *copies], "partial_fit", X, y)
     assert_same_model(*pair)
     assert_same_model(*copies)
+
+
+def test_activation_set_after_fit_applies_as_in_sklearn(iris):
+    """scikit-learn's forward pass reads ``activation`` at each call: predictions, a warm-started
+    fit and a pickle round trip all use the one set last."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), max_iter=5, random_state=0, warm_start=True)
+    _call(pair, "fit", X, y)
+    for est in pair:
+        est.set_params(activation="tanh")
+    np.testing.assert_allclose(pair[1].predict_proba(X), pair[0].predict_proba(X), atol=1e-12)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(pair[1])).predict_proba(X), pair[1].predict_proba(X))

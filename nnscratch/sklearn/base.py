@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from ..backend.core import Backend
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
-_NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")  # kept as host copies instead
+_NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_optimizer")  # kept as host copies instead
 
 
 class BaseMLP(BaseEstimator):
@@ -196,13 +196,14 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------ the network
     def _set_network(self, net):
-        self._network, self._network_backend = net, self.backend
+        self._network, self._network_built_for = net, (self.backend, self.activation)
 
     def _get_network(self):
         """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
-        from its host copy) after unpickling or when ``backend`` was changed since."""
+        from its host copy) after unpickling or when ``backend`` or ``activation`` was set
+        since (scikit-learn's forward pass reads ``activation`` at every call)."""
         net = getattr(self, "_network", None)
-        if net is not None and self._network_backend == self.backend:
+        if net is not None and self._network_built_for == (self.backend, self.activation):
             return net
         saved = self._optimizer_on_host(net)
         self.__dict__.pop("_optimizer_state", None)
