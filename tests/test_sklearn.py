@@ -370,3 +370,11 @@ def test_activation_set_after_fit_applies_as_in_sklearn(iris):
     _call(pair, "fit", X, y)
     assert_same_model(*pair)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(pair[1])).predict_proba(X), pair[1].predict_proba(X))
+
+
+def test_sparse_input_is_refused_with_the_fix(iris):
+    """A documented difference from scikit-learn's MLP: sparse X is refused, the message says how to densify."""
+    from scipy import sparse
+    X, y = iris
+    with pytest.raises(TypeError, match="toarray"):
+        MLPClassifier(max_iter=1).fit(sparse.csr_matrix(X), y)
