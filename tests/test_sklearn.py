@@ -378,3 +378,16 @@ def test_sparse_input_is_refused_with_the_fix(iris):
     X, y = iris
     with pytest.raises(TypeError, match="toarray"):
         MLPClassifier(max_iter=1).fit(sparse.csr_matrix(X), y)
+
+
+def test_divergence_is_scikit_learns_value_error_naming_learning_rate_init(iris):
+    """As scikit-learn's MLP: a ValueError (still nnscratch's DivergenceError) that names the
+    estimator's own parameter; coefs_ are the last finite weights the network keeps."""
+    from nnscratch.errors import DivergenceError
+    X, y = iris
+    reg = MLPRegressor(solver="sgd", learning_rate_init=1e10, max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match=r"non-finite parameter weights.*learning_rate_init=1e\+10") as caught:
+        reg.fit(X, y * 1e100)
+    assert isinstance(caught.value, DivergenceError)
+    assert all(np.isfinite(w).all() for w in reg.coefs_ + reg.intercepts_)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))

@@ -30,7 +30,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DivergenceError
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
 from .optimizers import SklearnAdam, SklearnSGD, optimizer_from_host
@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
 _NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_optimizer")  # kept as host copies instead
+
+
+class NonFiniteWeightsError(DivergenceError, ValueError):
+    """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
 
 
 class BaseMLP(BaseEstimator):
@@ -125,6 +129,13 @@ class BaseMLP(BaseEstimator):
         try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
                     loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        except DivergenceError as exc:
+            self._store_weights(net)  # the last finite weights, which the network keeps
+            raise NonFiniteWeightsError(
+                f"Solver produced non-finite parameter weights in epoch {exc.epoch + 1}; the estimator keeps the "
+                "last finite ones. The input data may contain large values and need to be preprocessed (e.g. "
+                f"StandardScaler), or learning_rate_init={self.learning_rate_init:g} is too large (try "
+                f"{self.learning_rate_init / 10:g}).") from exc
         finally:
             net.rng = own_rng
         self.n_iter_ = run.epochs
