@@ -391,3 +391,14 @@ def test_divergence_is_scikit_learns_value_error_naming_learning_rate_init(iris)
     assert isinstance(caught.value, DivergenceError)
     assert all(np.isfinite(w).all() for w in reg.coefs_ + reg.intercepts_)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
+
+
+def test_partial_fit_with_another_number_of_outputs_says_how_to_fix(iris):
+    X, _ = iris
+    reg = MLPRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(X[:, :2], X[:, 2:])
+    with pytest.raises(ValueError, match=r"y has 1 outputs but the fitted model has 2; pass y with 2 outputs, "
+                                         r"or start a new model with fit \(not partial_fit\)"):
+        reg.partial_fit(X[:, :2], X[:, 2])
+    reg.set_params(warm_start=True, max_iter=1)
+    with pytest.raises(ValueError, match="with fit with warm_start=False"):
+        reg.fit(X[:, :2], X[:, 2])

@@ -107,8 +107,9 @@ class BaseMLP(BaseEstimator):
         if first_pass:
             self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
         elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; "
-                             "refit with warm_start=False.")
+            how = "fit (not partial_fit)" if incremental else "fit with warm_start=False"
+            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
+                             f"{self.n_outputs_} outputs, or start a new model with {how}.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         self._train(X, Y, random_state, incremental)
