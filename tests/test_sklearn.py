@@ -64,7 +64,8 @@ def assert_same_model(theirs, ours, atol=1e-10):
     else:
         assert ours.best_loss_ == pytest.approx(theirs.best_loss_, rel=1e-10)
     assert ours._optimizer.learning_rate == pytest.approx(
-        theirs._optimizer.learning_rate if theirs.solver == "sgd" else theirs.learning_rate_init, rel=1e-12)
+        theirs._optimizer.learning_rate if hasattr(theirs._optimizer, "momentum") else theirs.learning_rate_init,
+        rel=1e-12)  # SGD's rate, or Adam's learning_rate_init (its learning_rate is the bias-corrected step)
 
 
 MATRIX = [(solver, schedule, alpha, early) for solver in ("sgd", "adam")
@@ -311,3 +312,93 @@ def test_same_signatures_as_sklearn_plus_backend():
         assert all(mine[k].default == theirs[k].default and mine[k].kind == theirs[k].kind for k in theirs)
     with pytest.raises(ValueError, match="loss"):
         MLPRegressor(loss="poisson").fit([[0.0], [1.0]], [0.0, 1.0])
+
+
+def test_a_backend_object_clones_pickles_and_cross_validates(iris):
+    """backend= takes an nnscratch.Backend: clone, pickle and cross_val_score (which clone it) work."""
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    import nnscratch
+    X, y = iris
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3, random_state=0, backend=nnscratch.get_backend("numpy"))
+    assert clone(clf).backend == clf.backend
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert cross_val_score(clf, X, y, cv=2).shape == (2,)
+        clf.fit(X, y)
+    copy = pickle.loads(pickle.dumps(clf))
+    assert copy.backend == clf.backend
+    np.testing.assert_array_equal(copy.predict_proba(X), clf.predict_proba(X))
+
+
+def test_alpha_changed_between_partial_fits_applies_as_in_sklearn(iris):
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), learning_rate_init=0.05, random_state=0)
+    _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(alpha=1.0)
+    _call(pair, "partial_fit", X, y)
+    assert_same_model(*pair)
+
+
+@pytest.mark.parametrize("first, change", [("adam", dict(beta_1=0.5, epsilon=1e-3)), ("sgd", dict(momentum=0.2)),
+                                           ("sgd", dict(nesterovs_momentum=False)), ("adam", dict(solver="sgd"))])
+def test_a_pickle_keeps_the_optimizer_its_parameters_built(iris, first, change):
+    """As scikit-learn's pickled optimizer: parameters set between partial_fit calls leave the
+    optimizer as it was built, with or without a pickle round trip in between."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), solver=first, learning_rate_init=0.05, random_state=0)
+    _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(**change)
+    copies = [pickle.loads(pickle.dumps(est)) for est in pair]
+    _call([*pair, *copies], "partial_fit", X, y)
+    assert_same_model(*pair)
+    assert_same_model(*copies)
+
+
+def test_activation_set_after_fit_applies_as_in_sklearn(iris):
+    """scikit-learn's forward pass reads ``activation`` at each call: predictions, a warm-started
+    fit and a pickle round trip all use the one set last."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), max_iter=5, random_state=0, warm_start=True)
+    _call(pair, "fit", X, y)
+    for est in pair:
+        est.set_params(activation="tanh")
+    np.testing.assert_allclose(pair[1].predict_proba(X), pair[0].predict_proba(X), atol=1e-12)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(pair[1])).predict_proba(X), pair[1].predict_proba(X))
+
+
+def test_sparse_input_is_refused_with_the_fix(iris):
+    """A documented difference from scikit-learn's MLP: sparse X is refused, the message says how to densify."""
+    from scipy import sparse
+    X, y = iris
+    with pytest.raises(TypeError, match="toarray"):
+        MLPClassifier(max_iter=1).fit(sparse.csr_matrix(X), y)
+
+
+def test_divergence_is_scikit_learns_value_error_naming_learning_rate_init(iris):
+    """As scikit-learn's MLP: a ValueError (still nnscratch's DivergenceError) that names the
+    estimator's own parameter; coefs_ are the last finite weights the network keeps."""
+    from nnscratch.errors import DivergenceError
+    X, y = iris
+    reg = MLPRegressor(solver="sgd", learning_rate_init=1e10, max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match=r"non-finite parameter weights.*learning_rate_init=1e\+10") as caught:
+        reg.fit(X, y * 1e100)
+    assert isinstance(caught.value, DivergenceError)
+    assert all(np.isfinite(w).all() for w in reg.coefs_ + reg.intercepts_)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(reg)).predict(X), reg.predict(X))
+
+
+def test_partial_fit_with_another_number_of_outputs_says_how_to_fix(iris):
+    X, _ = iris
+    reg = MLPRegressor(hidden_layer_sizes=(4,), random_state=0).partial_fit(X[:, :2], X[:, 2:])
+    with pytest.raises(ValueError, match=r"y has 1 outputs but the fitted model has 2; pass y with 2 outputs, "
+                                         r"or start a new model with fit \(not partial_fit\)"):
+        reg.partial_fit(X[:, :2], X[:, 2])
+    reg.set_params(warm_start=True, max_iter=1)
+    with pytest.raises(ValueError, match="with fit with warm_start=False"):
+        reg.fit(X[:, :2], X[:, 2])

@@ -78,6 +78,9 @@ class Backend:
     def _key(self):
         return (self.name, self.device_name, self.dtype_name)
 
+    def __reduce__(self):  # pickles and copies (clone, joblib) by name, device and dtype, not its modules
+        return Backend, self._key()
+
     def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype."""
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)

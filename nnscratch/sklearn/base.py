@@ -3,8 +3,9 @@ nnscratch Network they train, one ``fit`` call per ``fit``, and pickling.
 
 The estimator keeps the trained :class:`nnscratch.Network` (on its backend) and
 host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
-host copies and the optimizer's state (moments, velocities, step count, rate),
-so ``partial_fit`` continues after a round trip exactly as before it; the network
+host copies and the optimizer (its solver and settings, moments, velocities, step
+count, rate), so ``partial_fit`` continues after a round trip exactly as before it,
+also where the parameters were set anew in between; the network
 is rebuilt from them on first use, on the ``backend`` the estimator names then.
 
 Random numbers are drawn as scikit-learn draws them, from ``random_state``: the
@@ -29,17 +30,21 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DivergenceError
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
-from .optimizers import SklearnAdam, SklearnSGD
+from .optimizers import SklearnAdam, SklearnSGD, optimizer_from_host
 from .training import SklearnRun, SklearnShuffle
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
-_NOT_KEPT_IN_PICKLES = ("_network", "_network_backend", "_optimizer")  # kept as host copies instead
+_NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_optimizer")  # kept as host copies instead
+
+
+class NonFiniteWeightsError(DivergenceError, ValueError):
+    """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
 
 
 class BaseMLP(BaseEstimator):
@@ -102,8 +107,9 @@ class BaseMLP(BaseEstimator):
         if first_pass:
             self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
         elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; "
-                             "refit with warm_start=False.")
+            how = "fit (not partial_fit)" if incremental else "fit with warm_start=False"
+            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
+                             f"{self.n_outputs_} outputs, or start a new model with {how}.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         self._train(X, Y, random_state, incremental)
@@ -117,12 +123,20 @@ class BaseMLP(BaseEstimator):
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:
             self._optimizer = self._new_optimizer(net)
+        self._optimizer.alpha = float(self.alpha)  # scikit-learn's backprop reads alpha at every call
         self._optimizer.batch_rows = [min(batch_size, n - start) for start in range(0, n, batch_size)]
         run = SklearnRun(self, n, score)
         own_rng, net.rng = net.rng, SklearnShuffle(random_state, n)  # scikit-learn's order, epoch by epoch
         try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
                     loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        except DivergenceError as exc:
+            self._store_weights(net)  # the last finite weights, which the network keeps
+            raise NonFiniteWeightsError(
+                f"Solver produced non-finite parameter weights in epoch {exc.epoch + 1}; the estimator keeps the "
+                "last finite ones. The input data may contain large values and need to be preprocessed (e.g. "
+                f"StandardScaler), or learning_rate_init={self.learning_rate_init:g} is too large (try "
+                f"{self.learning_rate_init / 10:g}).") from exc
         finally:
             net.rng = own_rng
         self.n_iter_ = run.epochs
@@ -194,13 +208,14 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------ the network
     def _set_network(self, net):
-        self._network, self._network_backend = net, self.backend
+        self._network, self._network_built_for = net, (self.backend, self.activation)
 
     def _get_network(self):
         """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
-        from its host copy) after unpickling or when ``backend`` was changed since."""
+        from its host copy) after unpickling or when ``backend`` or ``activation`` was set
+        since (scikit-learn's forward pass reads ``activation`` at every call)."""
         net = getattr(self, "_network", None)
-        if net is not None and self._network_backend == self.backend:
+        if net is not None and self._network_built_for == (self.backend, self.activation):
             return net
         saved = self._optimizer_on_host(net)
         self.__dict__.pop("_optimizer_state", None)
@@ -211,10 +226,8 @@ class BaseMLP(BaseEstimator):
         net = Network(layers, seed=0, backend=self.backend, dtype=self.coefs_[0].dtype.name)
         net.set_weights([a for pair in zip(self.coefs_, self.intercepts_) for a in pair])
         self._set_network(net)
-        self._optimizer = None
-        if saved is not None:
-            self._optimizer = self._new_optimizer(net)
-            self._optimizer.load_host_state(saved, lambda a: net.backend.asarray(a, dtype=net.dtype))
+        self._optimizer = None if saved is None else optimizer_from_host(
+            saved, [layer.weight.name for layer in net.dense_layers], lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
 
     def _optimizer_on_host(self, net=None):

@@ -39,8 +39,9 @@ _DOC = """
     weights): from the same ``random_state`` the estimator trains scikit-learn's
     model, to rounding (``tests/test_sklearn.py`` checks 1e-10 after whole fits).
     A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
-    continues exactly as without one. Differences: ``sample_weight`` is not supported; ``coefs_`` / ``intercepts_``
-    are host copies of the trained weights, the network itself stays on its backend.
+    continues exactly as without one. Differences: ``sample_weight`` is not supported;
+    sparse ``X`` is refused (pass ``X.toarray()``); ``coefs_`` / ``intercepts_`` are host
+    copies of the trained weights, the network itself stays on its backend.
     """
 
 

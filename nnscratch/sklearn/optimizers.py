@@ -55,15 +55,25 @@ class SklearnOptimizer(Optimizer):
         self.batch += 1
         super().step(params)
 
+    def settings(self):
+        """The keyword arguments that build this optimizer again (but ``weight_names``)."""
+        return {"learning_rate_init": self.lr, "alpha": self.alpha}
+
     def host_state(self, to_numpy):
-        """Everything needed to continue (pickles): step count, rate and per-parameter state, on the host."""
+        """Everything needed to continue (pickles): the solver and its settings, step count,
+        rate and per-parameter state, on the host."""
         state = self.state_dict()
-        return {"t": state["t"], "learning_rate": self.learning_rate,
+        return {"solver": self.name, "settings": self.settings(), "t": state["t"], "learning_rate": self.learning_rate,
                 "state": {name: {k: to_numpy(v) for k, v in slots.items()} for name, slots in state["state"].items()}}
 
-    def load_host_state(self, saved, asarray):
-        self.load_state_dict({"t": saved["t"], "state": saved["state"]}, asarray=asarray)
-        self.learning_rate = saved["learning_rate"]
+
+def optimizer_from_host(saved, weight_names, asarray):
+    """The optimizer :meth:`SklearnOptimizer.host_state` kept, its state moved by ``asarray``:
+    the solver and settings it was built with, as scikit-learn's pickled optimizer keeps them."""
+    optimizer = SOLVERS[saved["solver"]](weight_names=weight_names, **saved["settings"])
+    optimizer.load_state_dict({"t": saved["t"], "state": saved["state"]}, asarray=asarray)
+    optimizer.learning_rate = saved["learning_rate"]
+    return optimizer
 
 
 class SklearnSGD(SklearnOptimizer):
@@ -88,6 +98,9 @@ class SklearnSGD(SklearnOptimizer):
         state["velocity"] = v  # a no-op in place; keeps the functional form right
         p.value += (self.momentum * v - lr * g) if self.nesterov else v
 
+    def settings(self):
+        return {**super().settings(), "momentum": self.momentum, "nesterov": self.nesterov}
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov, "alpha": self.alpha}
 
@@ -110,6 +123,12 @@ class SklearnAdam(SklearnOptimizer):
         lr_t = lr * math.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
         p.value -= lr_t * m / (xp.sqrt(v) + self.epsilon)
 
+    def settings(self):
+        return {**super().settings(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
                 "alpha": self.alpha}
+
+
+SOLVERS = {"sgd": SklearnSGD, "adam": SklearnAdam}
