@@ -84,3 +84,19 @@ def test_a_table_model_checks_its_inputs_as_image_models_do(models, capsys, name
     model = models / "tab.npz"
     line = one_line(*run(capsys, "predict", model, name)[::2], *fragments)
     assert not any(raw in line for raw in RAW), line
+
+
+def test_a_header_naming_two_columns_alike_predicts_from_each_column(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 2))
+    rows = [f"{a:.4f},{b:.4f}" for a, b in X]
+    (tmp_path / "dup.csv").write_text("x,x,label\n" + "".join(f"{r},{int(a > b)}\n" for r, (a, b) in zip(rows, X)))
+    (tmp_path / "rows.csv").write_text("".join(f"{r}\n" for r in rows))      # the same rows by position
+    assert cli.main(["train", "--dataset", f"csv:{tmp_path / 'dup.csv'}", "--epochs", "2", "--quiet",
+                     "--backend", "numpy", "--out", str(tmp_path / "dup.npz")]) == 0
+    capsys.readouterr()
+    assert Network.load(tmp_path / "dup.npz").metadata["features"] == ["x", "x.1"]
+    by_name, by_position = (run(capsys, "predict", tmp_path / "dup.npz", tmp_path / name, "--json")[1]
+                            for name in ("dup.csv", "rows.csv"))
+    assert [json.loads(line)["probability"] for line in by_name.splitlines()] == \
+        [json.loads(line)["probability"] for line in by_position.splitlines()]

@@ -85,7 +85,7 @@ def _split_header(path, rows):
     below = rows[1][1] if len(rows) > 1 else []
     words = [not _is_number(c) for c in first]
     header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
-    names = tuple(first) if header else tuple(f"column {j}" for j in range(len(first)))
+    names = _unique(first) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
         raise DataFormatError(f"{path}: the file has a header ({', '.join(first)}) but no rows of data; "
@@ -95,6 +95,21 @@ def _split_header(path, rows):
             raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
+
+
+def _unique(names):
+    """Header names made distinct as pandas does (a second ``x`` becomes ``x.1``), so that a column is
+    found by its name (``--target``, ``predict``'s features) and never mistaken for its namesake."""
+    seen, out = set(names), []
+    for name in names:
+        if name in out:
+            k = 1
+            while f"{name}.{k}" in seen:
+                k += 1
+            name = f"{name}.{k}"
+            seen.add(name)
+        out.append(name)
+    return tuple(out)
 
 
 def target_index(names, target, header, path):
