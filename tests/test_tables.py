@@ -77,6 +77,7 @@ def test_target_column_by_default_name_index_and_without_header(tmp_path):
     ("a,b,y\n", ["no rows of data"]),
     ("", ["empty"]),
     ("a,b,y\n1,2,0\n3,4\n", ["line 3", "2 values but 3 columns"]),
+    ("a;b;y\n1;2;0\n3,5;4;1\n", ["line 3", "column 'a'", "'3,5' is not a number (a decimal comma", "1.5"]),
 ])
 def test_one_clear_error_per_problem(tmp_path, text, fragments):
     (tmp_path / "bad.csv").write_text(text)
@@ -84,6 +85,16 @@ def test_one_clear_error_per_problem(tmp_path, text, fragments):
         load_dataset(f"csv:{tmp_path / 'bad.csv'}")
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_tab_and_semicolon_separated_tables_read_as_the_comma_separated_one(tmp_path, separator):
+    write_flowers(tmp_path / "iris.csv")
+    text = (tmp_path / "iris.csv").read_text()
+    (tmp_path / "other.csv").write_bytes(("\ufeff" + text.replace(",", separator)).replace("\n", "\r\n").encode())
+    commas, other = load_table(tmp_path / "iris.csv"), load_table(tmp_path / "other.csv")
+    assert other.feature_names == commas.feature_names and other.class_names == SPECIES
+    np.testing.assert_array_equal(other.X_train, commas.X_train)
 
 
 def test_regression_is_detected_and_can_be_forced(tmp_path):

@@ -13,6 +13,7 @@ row (line of the file) and the column. Host-side: NumPy only.
 from __future__ import annotations
 
 import csv
+import io
 import pathlib
 import warnings
 from dataclasses import dataclass
@@ -68,14 +69,23 @@ def read_rows(path):
                                    "(one row per sample, the target in one column).")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
-            rows = [(n, row) for n, row in stripped if any(row)]
+            text = f.read()
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
+        rows = [(n, row) for n, row in stripped if any(row)]
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
+
+
+def separator(text):
+    """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
+    decimal mark) when the first non-blank line holds more of those than commas."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
 def _split_header(path, rows):
@@ -156,6 +166,9 @@ def _bad_cell(path, line, name, value, role):
     if value.strip().lower() in MISSING:
         return (f"{where}: missing value ({value!r}); {role} values must all be present. "
                 "Fill in or drop the rows with missing values first.")
+    if role == "feature" and _is_number(value.replace(",", ".")):
+        return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
+                "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
     if role == "feature":
         return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
                 "as numbers (e.g. one column per category) or drop the column.")
