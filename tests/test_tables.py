@@ -110,6 +110,18 @@ def test_regression_is_detected_and_can_be_forced(tmp_path):
     assert load_table(few).task == "classification" and load_table(few, task="regression").task == "regression"
 
 
+def test_file_datasets_under_home_with_spaces_and_commas_in_their_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))                     # no shell expands the ~ of csv:~/...
+    (tmp_path / "my data").mkdir()
+    write_flowers(tmp_path / "my data" / "iris, v2.csv")
+    X, y = flowers()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    for spec in ("csv:~/my data/iris, v2.csv", "~/my data/iris, v2.csv", "npy:~/X.npy, ~/y.npy"):
+        data = load_dataset(spec)
+        assert data.n_classes == 3 and len(data.X_train) + len(data.X_test) == 60, spec
+
+
 def test_npz_and_npy_pairs(tmp_path):
     X, y = flowers()
     np.savez(tmp_path / "xy.npz", X=X, y=np.array(SPECIES)[y])
