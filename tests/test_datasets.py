@@ -362,5 +362,8 @@ def test_load_dataset_by_name(tmp_path):
     write_csv(tmp_path / "train.csv", rows)
     data = D.load_dataset(f"csv:{tmp_path / 'train.csv'}")
     assert len(data.X_train) + len(data.X_test) == 20
+    plain = D.load_dataset(str(tmp_path / "train.csv"))              # a path ending in .csv, as for any table
+    np.testing.assert_array_equal(plain.X_train, data.X_train)
+    assert plain.class_names == DIGITS
     with pytest.raises(ConfigError, match="Unknown dataset 'nope'"):
         D.load_dataset("nope")

@@ -97,10 +97,11 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
     table = _table(name, seed, **table_options)
     if table is not None:
         return table
-    if name.startswith("csv:"):
-        X, y = load_digits_csv(file_kind(name)[1])
+    kind, path = file_kind(name)
+    if kind == "csv":  # a digit CSV, as csv:PATH or as PATH
+        X, y = load_digits_csv(path)
         if y is None:
-            raise DataFormatError(f"{name[4:]} has no label column; training and evaluation "
+            raise DataFormatError(f"{path} has no label column; training and evaluation "
                                   "need Kaggle's train.csv (label,pixel0..pixel783).")
         return _split("csv", X, y, seed, DIGITS, table_options.get("test_fraction"))
     if name == "xor":
