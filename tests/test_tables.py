@@ -135,8 +135,18 @@ def test_npz_and_npy_pairs(tmp_path):
     pair = load_dataset(f"npy:{tmp_path / 'X.npy'},{tmp_path / 't.npy'}")
     assert pair.task == "regression" and pair.n_features == 4
     np.savez(tmp_path / "other.npz", A=X)
-    with pytest.raises(DataFormatError, match="expected X and y"):
+    with pytest.raises(DataFormatError, match="expected X and y.*numpy.savez"):
         load_dataset(f"npz:{tmp_path / 'other.npz'}")
+
+
+def test_an_npz_with_keras_lower_case_names_reads_as_with_capitals(tmp_path):
+    X, y = flowers()
+    np.savez(tmp_path / "keras.npz", x_train=X[:45], y_train=y[:45], x_test=X[45:], y_test=y[45:])
+    np.savez(tmp_path / "xy.npz", x=X, y=y)
+    split = load_dataset(f"npz:{tmp_path / 'keras.npz'}")
+    np.testing.assert_allclose(split.X_test, X[45:], rtol=1e-6)
+    assert split.y_test.tolist() == y[45:].tolist()
+    assert len(load_dataset(f"npz:{tmp_path / 'xy.npz'}").X_test) == 12
 
 
 def test_standardizer_fits_train_applies_anywhere_and_never_modifies_input():

@@ -1,7 +1,7 @@
 """Datasets from NumPy files: an ``.npz`` archive or a pair of ``.npy`` files.
 
 ``.npz``: arrays ``X`` and ``y`` (a seeded test split is held out), or
-``X_train``, ``y_train``, ``X_test``, ``y_test``. ``.npy``: ``X.npy,y.npy``.
+``X_train``, ``y_train``, ``X_test``, ``y_test`` (in any case: Keras' ``x_train``). ``.npy``: ``X.npy,y.npy``.
 Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.tables.encode_target`):
 string or few-valued integer targets are classes, fractional ones regression.
 Files are read without pickle.
@@ -120,17 +120,28 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
     with load_array(path, "npz") as archive:
         keys = set(archive.files)
         for names in PAIRS[::-1]:
-            if set(names) <= keys:
+            found = _keys(keys, names)
+            if found:
                 try:
-                    arrays = [archive[k] for k in names]
+                    arrays = [archive[k] for k in found]
                 except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
                     raise _unreadable(path, "npz", exc) from None
                 break
         else:
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
-                                  "y_train, X_test and y_test.")
+                                  "y_train, X_test and y_test: save them by those names, as in "
+                                  "numpy.savez(PATH, X=X, y=y).")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
                        path=path)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
+
+
+def _keys(keys, names):
+    """The archive's keys for ``names``: the same, else the same but for case (Keras' ``x_train``), else None."""
+    lower = {}
+    for key in sorted(keys):
+        lower.setdefault(key.lower(), key)
+    found = [name if name in keys else lower.get(name.lower()) for name in names]
+    return found if all(found) else None
 
 
 def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):
