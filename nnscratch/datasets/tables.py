@@ -175,6 +175,22 @@ def _bad_cell(path, line, name, value, role):
     return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
 
 
+def input_rows(path, n_inputs):
+    """Rows of numbers from a CSV for a model that knows no column names (``predict`` of an image or
+    generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
+    label/target/class/y is skipped, else the first (Kaggle's digit CSVs)."""
+    rows = read_rows(path)
+    if len(rows) == 1 and not all(_is_number(c) for c in rows[0][1]):
+        raise DataFormatError(f"{path}: no rows of numbers (a header line alone); give one row of {n_inputs} "
+                              "comma-separated inputs per sample.")
+    names, data, header = _split_header(path, rows)
+    columns = list(range(len(names)))
+    if len(names) == n_inputs + 1:
+        named = [j for j in columns if header and names[j].lower() in TARGET_NAMES]
+        columns.remove(named[0] if named else 0)
+    return _features(path, names, data, columns)
+
+
 def encode_target(values, task=None, where="the target", lines=None):
     """``(y, class_names, task, note)`` from a column of target values (strings or numbers).
 
