@@ -139,6 +139,19 @@ def test_npz_and_npy_pairs(tmp_path):
         load_dataset(f"npz:{tmp_path / 'other.npz'}")
 
 
+def test_one_hot_targets_are_classes_and_other_rows_of_targets_no_classes(tmp_path):
+    X, y = flowers()
+    np.savez(tmp_path / "onehot.npz", X=X, y=np.eye(3)[y])
+    np.savez(tmp_path / "labels.npz", X=X, y=y)
+    onehot, labels = load_dataset(f"npz:{tmp_path / 'onehot.npz'}"), load_dataset(f"npz:{tmp_path / 'labels.npz'}")
+    assert onehot.task == "classification" and onehot.class_names == labels.class_names == ("0", "1", "2")
+    np.testing.assert_array_equal(onehot.y_test, labels.y_test)
+    assert load_dataset(f"npz:{tmp_path / 'onehot.npz'}", task="regression").n_classes == 3   # three targets
+    np.savez(tmp_path / "two.npz", X=X, y=X[:, :2])
+    with pytest.raises(DataFormatError, match=r"shape \(60, 2\), several targets per sample, and is not one-hot"):
+        load_dataset(f"npz:{tmp_path / 'two.npz'}", task="classification")
+
+
 def test_an_npz_with_keras_lower_case_names_reads_as_with_capitals(tmp_path):
     X, y = flowers()
     np.savez(tmp_path / "keras.npz", x_train=X[:45], y_train=y[:45], x_test=X[45:], y_test=y[45:])
