@@ -391,6 +391,16 @@ def test_evaluate_on_another_target_of_the_models_table_is_refused(tmp_path, cap
     assert "--target sepal_width" in err and "trained on target 'species'" in err and "val_fraction" not in err
 
 
+def test_evaluate_on_a_table_without_the_models_target_column_says_the_target_is_the_models(tmp_path, capsys):
+    csv, model = flowers_model(tmp_path, capsys)
+    (tmp_path / "plain.csv").write_text("".join(csv.read_text().splitlines(keepends=True)[1:]))   # no header
+    status, _, err = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'plain.csv'}")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "no such column" in err and "is the model's" in err and "pass --target NAME|INDEX" in err
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'plain.csv'}", "--target", "-1")
+    assert status == 0 and "accuracy" in out
+
+
 def test_evaluate_warns_when_its_test_split_holds_training_rows(tmp_path, capsys):
     csv, model = flowers_model(tmp_path, capsys)
     for flags in (["--seed", "5"], ["--test-fraction", "0.5"], ["--dataset", f"csv:{csv}", "--seed", "1"]):
