@@ -77,6 +77,7 @@ def test_target_column_by_default_name_index_and_without_header(tmp_path):
     ("a,b,y\n", ["no rows of data"]),
     ("", ["empty"]),
     ("a,b,y\n1,2,0\n3,4\n", ["line 3", "2 values but 3 columns"]),
+    ("a,y\n1e39,0\n2,1\n3,0\n4,1\n5,0\n6,1\n", ["feature 'a' holds 1e+39, beyond float32's", "rescale"]),
     ("a;b;y\n1;2;0\n3,5;4;1\n", ["line 3", "column 'a'", "'3,5' is not a number (a decimal comma", "1.5"]),
 ])
 def test_one_clear_error_per_problem(tmp_path, text, fragments):
