@@ -11,6 +11,7 @@ import pytest
 
 from nnscratch import datasets as D
 from nnscratch.datasets import download, fetch
+from nnscratch.datasets.base import DIGITS
 from nnscratch.errors import (ConfigError, DataError, DataFormatError,
                               DatasetNotFoundError)
 
@@ -250,6 +251,20 @@ def test_csv_with_labels(tmp_path, header):
     np.testing.assert_allclose(X * 255, rows[:, 1:], atol=1e-4)
 
 
+@pytest.mark.parametrize("header", [True, False])
+def test_a_digit_csv_saved_with_a_byte_order_mark_reads_as_without(tmp_path, header):
+    rows = np.random.default_rng(0).integers(0, 256, (10, 785))
+    rows[:, 0] = np.arange(10) % 2
+    write_csv(tmp_path / "train.csv", rows, header=header)
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + (tmp_path / "train.csv").read_bytes())   # Excel's UTF-8
+    X, y = D.load_digits_csv(tmp_path / "bom.csv")
+    assert y.tolist() == rows[:, 0].tolist()
+    np.testing.assert_allclose(X * 255, rows[:, 1:], atol=1e-4)
+    data = D.load_dataset(f"csv:{tmp_path / 'bom.csv'}")
+    assert data.class_names == D.load_dataset(f"csv:{tmp_path / 'train.csv'}").class_names == DIGITS
+    assert data.X_train.max() <= 1.0                                           # pixels, not a standardised table
+
+
 def test_csv_without_labels(tmp_path):
     rows = np.random.default_rng(0).integers(0, 256, (3, 784))
     write_csv(tmp_path / "test.csv", rows, label=False)
@@ -347,5 +362,8 @@ def test_load_dataset_by_name(tmp_path):
     write_csv(tmp_path / "train.csv", rows)
     data = D.load_dataset(f"csv:{tmp_path / 'train.csv'}")
     assert len(data.X_train) + len(data.X_test) == 20
+    plain = D.load_dataset(str(tmp_path / "train.csv"))              # a path ending in .csv, as for any table
+    np.testing.assert_array_equal(plain.X_train, data.X_train)
+    assert plain.class_names == DIGITS
     with pytest.raises(ConfigError, match="Unknown dataset 'nope'"):
         D.load_dataset("nope")

@@ -84,3 +84,39 @@ def test_a_table_model_checks_its_inputs_as_image_models_do(models, capsys, name
     model = models / "tab.npz"
     line = one_line(*run(capsys, "predict", model, name)[::2], *fragments)
     assert not any(raw in line for raw in RAW), line
+
+
+def test_a_header_naming_two_columns_alike_predicts_from_each_column(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(60, 2))
+    rows = [f"{a:.4f},{b:.4f}" for a, b in X]
+    (tmp_path / "dup.csv").write_text("x,x,label\n" + "".join(f"{r},{int(a > b)}\n" for r, (a, b) in zip(rows, X)))
+    (tmp_path / "rows.csv").write_text("".join(f"{r}\n" for r in rows))      # the same rows by position
+    assert cli.main(["train", "--dataset", f"csv:{tmp_path / 'dup.csv'}", "--epochs", "2", "--quiet",
+                     "--backend", "numpy", "--out", str(tmp_path / "dup.npz")]) == 0
+    capsys.readouterr()
+    assert Network.load(tmp_path / "dup.npz").metadata["features"] == ["x", "x.1"]
+    by_name, by_position = (run(capsys, "predict", tmp_path / "dup.npz", tmp_path / name, "--json")[1]
+                            for name in ("dup.csv", "rows.csv"))
+    assert [json.loads(line)["probability"] for line in by_name.splitlines()] == \
+        [json.loads(line)["probability"] for line in by_position.splitlines()]
+
+
+def test_an_image_or_generated_data_model_reads_csv_rows_as_a_table_model_does(tmp_path, capsys):
+    Network.from_sizes(2, 8, 2, seed=0).save(tmp_path / "two.npz")
+    rows = ["0.5,-1", "1,2", "-3,0.25"]
+    variants = {"plain.csv": "\n".join(rows) + "\n",
+                "bom.csv": "\ufeff" + "\r\n".join(rows) + "\r\n",                   # Excel: no row lost
+                "label_last.csv": "a,b,label\n" + "".join(f"{r},1\n" for r in rows),   # the named column skipped
+                "label_first.csv": "".join(f"1,{r}\n" for r in rows),                  # the leading one skipped
+                "semicolons.csv": "a;b\n" + "".join(r.replace(",", ";") + "\n" for r in rows)}
+    outputs = {}
+    for name, text in variants.items():
+        (tmp_path / name).write_bytes(text.encode())
+        status, out, err = run(capsys, "predict", tmp_path / "two.npz", tmp_path / name, "--json")
+        assert status == 0 and err == "", (name, err)
+        outputs[name] = [json.loads(line)["probability"] for line in out.splitlines()]
+    assert len(outputs["plain.csv"]) == 3 and all(o == outputs["plain.csv"] for o in outputs.values()), outputs
+    (tmp_path / "latin1.csv").write_bytes("x,y\n\xe9,1\n".encode("latin-1"))
+    line = one_line(*run(capsys, "predict", tmp_path / "two.npz", tmp_path / "latin1.csv")[::2], "not a text CSV")
+    assert not any(raw in line for raw in RAW), line

@@ -77,6 +77,8 @@ def test_target_column_by_default_name_index_and_without_header(tmp_path):
     ("a,b,y\n", ["no rows of data"]),
     ("", ["empty"]),
     ("a,b,y\n1,2,0\n3,4\n", ["line 3", "2 values but 3 columns"]),
+    ("a,y\n1e39,0\n2,1\n3,0\n4,1\n5,0\n6,1\n", ["feature 'a' holds 1e+39, beyond float32's", "rescale"]),
+    ("a;b;y\n1;2;0\n3,5;4;1\n", ["line 3", "column 'a'", "'3,5' is not a number (a decimal comma", "1.5"]),
 ])
 def test_one_clear_error_per_problem(tmp_path, text, fragments):
     (tmp_path / "bad.csv").write_text(text)
@@ -84,6 +86,16 @@ def test_one_clear_error_per_problem(tmp_path, text, fragments):
         load_dataset(f"csv:{tmp_path / 'bad.csv'}")
     for fragment in fragments:
         assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("separator", ["\t", ";"])
+def test_tab_and_semicolon_separated_tables_read_as_the_comma_separated_one(tmp_path, separator):
+    write_flowers(tmp_path / "iris.csv")
+    text = (tmp_path / "iris.csv").read_text()
+    (tmp_path / "other.csv").write_bytes(("\ufeff" + text.replace(",", separator)).replace("\n", "\r\n").encode())
+    commas, other = load_table(tmp_path / "iris.csv"), load_table(tmp_path / "other.csv")
+    assert other.feature_names == commas.feature_names and other.class_names == SPECIES
+    np.testing.assert_array_equal(other.X_train, commas.X_train)
 
 
 def test_regression_is_detected_and_can_be_forced(tmp_path):
@@ -99,6 +111,18 @@ def test_regression_is_detected_and_can_be_forced(tmp_path):
     assert load_table(few).task == "classification" and load_table(few, task="regression").task == "regression"
 
 
+def test_file_datasets_under_home_with_spaces_and_commas_in_their_names(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))                     # no shell expands the ~ of csv:~/...
+    (tmp_path / "my data").mkdir()
+    write_flowers(tmp_path / "my data" / "iris, v2.csv")
+    X, y = flowers()
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    for spec in ("csv:~/my data/iris, v2.csv", "~/my data/iris, v2.csv", "npy:~/X.npy, ~/y.npy"):
+        data = load_dataset(spec)
+        assert data.n_classes == 3 and len(data.X_train) + len(data.X_test) == 60, spec
+
+
 def test_npz_and_npy_pairs(tmp_path):
     X, y = flowers()
     np.savez(tmp_path / "xy.npz", X=X, y=np.array(SPECIES)[y])
@@ -112,8 +136,31 @@ def test_npz_and_npy_pairs(tmp_path):
     pair = load_dataset(f"npy:{tmp_path / 'X.npy'},{tmp_path / 't.npy'}")
     assert pair.task == "regression" and pair.n_features == 4
     np.savez(tmp_path / "other.npz", A=X)
-    with pytest.raises(DataFormatError, match="expected X and y"):
+    with pytest.raises(DataFormatError, match="expected X and y.*numpy.savez"):
         load_dataset(f"npz:{tmp_path / 'other.npz'}")
+
+
+def test_one_hot_targets_are_classes_and_other_rows_of_targets_no_classes(tmp_path):
+    X, y = flowers()
+    np.savez(tmp_path / "onehot.npz", X=X, y=np.eye(3)[y])
+    np.savez(tmp_path / "labels.npz", X=X, y=y)
+    onehot, labels = load_dataset(f"npz:{tmp_path / 'onehot.npz'}"), load_dataset(f"npz:{tmp_path / 'labels.npz'}")
+    assert onehot.task == "classification" and onehot.class_names == labels.class_names == ("0", "1", "2")
+    np.testing.assert_array_equal(onehot.y_test, labels.y_test)
+    assert load_dataset(f"npz:{tmp_path / 'onehot.npz'}", task="regression").n_classes == 3   # three targets
+    np.savez(tmp_path / "two.npz", X=X, y=X[:, :2])
+    with pytest.raises(DataFormatError, match=r"shape \(60, 2\), several targets per sample, and is not one-hot"):
+        load_dataset(f"npz:{tmp_path / 'two.npz'}", task="classification")
+
+
+def test_an_npz_with_keras_lower_case_names_reads_as_with_capitals(tmp_path):
+    X, y = flowers()
+    np.savez(tmp_path / "keras.npz", x_train=X[:45], y_train=y[:45], x_test=X[45:], y_test=y[45:])
+    np.savez(tmp_path / "xy.npz", x=X, y=y)
+    split = load_dataset(f"npz:{tmp_path / 'keras.npz'}")
+    np.testing.assert_allclose(split.X_test, X[45:], rtol=1e-6)
+    assert split.y_test.tolist() == y[45:].tolist()
+    assert len(load_dataset(f"npz:{tmp_path / 'xy.npz'}").X_test) == 12
 
 
 def test_standardizer_fits_train_applies_anywhere_and_never_modifies_input():
@@ -343,6 +390,16 @@ def test_evaluate_on_another_target_of_the_models_table_is_refused(tmp_path, cap
     status, _, err = run(capsys, "evaluate", model, "--target", "sepal_width")   # fractional: "one class per row"
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "--target sepal_width" in err and "trained on target 'species'" in err and "val_fraction" not in err
+
+
+def test_evaluate_on_a_table_without_the_models_target_column_says_the_target_is_the_models(tmp_path, capsys):
+    csv, model = flowers_model(tmp_path, capsys)
+    (tmp_path / "plain.csv").write_text("".join(csv.read_text().splitlines(keepends=True)[1:]))   # no header
+    status, _, err = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'plain.csv'}")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "no such column" in err and "is the model's" in err and "pass --target NAME|INDEX" in err
+    status, out, _ = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'plain.csv'}", "--target", "-1")
+    assert status == 0 and "accuracy" in out
 
 
 def test_evaluate_warns_when_its_test_split_holds_training_rows(tmp_path, capsys):

@@ -4,7 +4,6 @@ import json
 import os
 import pathlib
 import sys
-import warnings
 
 import numpy as np
 
@@ -29,7 +28,8 @@ def register(subparsers):
         description="Print the predicted class and its probability for every input. Images are "
         "made MNIST-like first: grey, inverted if the background is light, cropped to the ink and "
         "centred in 28x28 (needs Pillow). A .npy holds one input or rows of inputs; a CSV holds "
-        "one input per row (a header line and a leading label column are skipped; a table model takes the "
+        "one input per row (a header line and a label column, the one the header names label/target/class/y, "
+        "else the leading one, are skipped; a table model takes the "
         "columns its header names as the model's features, in any order, or without a header every column in "
         "order). An array's last axis holds one input (an image model's also 28x28). Values above 1 are taken, "
         "for image models, as 0..255 grey levels and divided by 255.")
@@ -228,7 +228,8 @@ def read_inputs(path, net, model="the model"):
         from ..datasets.arrays import load_array
         X, notes = load_array(path, "npy"), []
     elif suffix in (".csv", ".txt"):
-        X, notes = (tables.table_rows(path, net, model) if table else read_csv_rows(path, n_inputs)), []
+        from ..datasets.tables import input_rows
+        X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
         if table or n_inputs != 784:
             takes = f"{n_inputs} features ({tables.few(net.metadata.get('features') or (), 3)}) of a table" if table \
@@ -267,30 +268,3 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     if not table and n_inputs == 784 and X.max() > 1.0:
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
     return X, notes
-
-
-def read_csv_rows(path, n_inputs):
-    from ..errors import DataFormatError
-    with open(path, encoding="utf-8") as f:
-        first = f.readline().split(",")[0].strip()
-    skip = 0 if _is_number(first) else 1  # a header line names its columns
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # numpy's "input contained no data": said below in our words
-            X = np.loadtxt(path, delimiter=",", skiprows=skip, dtype=np.float32, ndmin=2)
-    except ValueError as exc:
-        raise DataFormatError(f"{path}: not a CSV of numbers ({exc}).") from None
-    if X.size == 0:
-        raise DataFormatError(f"{path}: no rows of numbers (a header line alone, or empty); give one row of "
-                              f"{n_inputs} comma-separated inputs per sample.")
-    if X.shape[1] == n_inputs + 1:
-        X = X[:, 1:]
-    return X
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

@@ -67,7 +67,13 @@ def load_data(args):
         raise ConfigError(f"{flags}: {name} comes with its own labels and test split. These options are for "
                           "tables (csv:PATH, npz:PATH, npy:X.npy,y.npy); --test-fraction also works for spirals, "
                           f"moons and blobs. Drop {flags}.")
-    data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+    try:
+        data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+    except ConfigError as exc:  # a target the user did not type: say whose it is
+        if "target" not in getattr(args, "from_model", ()) or not str(exc).startswith("--target"):
+            raise
+        raise ConfigError(f"{exc} (--target {args.target!r} is the model's: the column it was trained to predict; "
+                          "pass --target NAME|INDEX to name this table's target column.)") from None
     if given and not is_table(data):
         raise ConfigError(f"{' and '.join(given)}: {name} has its own labels (these options pick a table's "
                           f"target); drop {' and '.join(given)}.")

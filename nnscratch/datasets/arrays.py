@@ -1,9 +1,10 @@
 """Datasets from NumPy files: an ``.npz`` archive or a pair of ``.npy`` files.
 
 ``.npz``: arrays ``X`` and ``y`` (a seeded test split is held out), or
-``X_train``, ``y_train``, ``X_test``, ``y_test``. ``.npy``: ``X.npy,y.npy``.
+``X_train``, ``y_train``, ``X_test``, ``y_test`` (in any case: Keras' ``x_train``). ``.npy``: ``X.npy,y.npy``.
 Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.tables.encode_target`):
-string or few-valued integer targets are classes, fractional ones regression.
+string or few-valued integer targets are classes, fractional ones regression; one-hot
+rows (Keras' ``to_categorical``) are classes, other rows of targets a regression.
 Files are read without pickle.
 """
 
@@ -83,12 +84,20 @@ def _features(path, name, X, n):
     return X
 
 
-def _target(path, name, y):
+def _target(path, name, y, task=None):
+    """``y`` as one column of targets, or (regression) one row of them per sample; one-hot rows (Keras'
+    ``to_categorical``) become the class indices, unless ``task`` is "regression"."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if len(y) == 0:
         raise DataFormatError(f"{path}: {name} is empty; the file has no rows.")
+    if y.ndim == 2 and task != "regression" and y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all() \
+            and (y.sum(axis=1) == 1).all():
+        return y.argmax(axis=1)
+    if y.ndim == 2 and task == "classification":
+        raise DataFormatError(f"{path}: {name} has shape {y.shape}, several targets per sample, and is not one-hot; "
+                              "classification needs one class per sample: pass labels of shape (n,) or one-hot rows.")
     return y
 
 
@@ -97,10 +106,10 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
                 path: PathLike | None = None) -> TableDataset:
     """A TableDataset from arrays (a test split is held out when none is given)."""
     where = path or name
-    y = _target(where, "y", y)
+    y = _target(where, "y", y, task)
     X = _features(where, "X" if X_test is None else "X_train", X, len(y))
     if X_test is not None:
-        y_test = _target(where, "y_test", y_test)
+        y_test = _target(where, "y_test", y_test, task)
         X_test = _features(where, "X_test", X_test, len(y_test))
         if X_test.shape[1] != X.shape[1]:
             raise DataFormatError(f"{where}: X_train has {X.shape[1]} features but X_test {X_test.shape[1]}.")
@@ -120,17 +129,28 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
     with load_array(path, "npz") as archive:
         keys = set(archive.files)
         for names in PAIRS[::-1]:
-            if set(names) <= keys:
+            found = _keys(keys, names)
+            if found:
                 try:
-                    arrays = [archive[k] for k in names]
+                    arrays = [archive[k] for k in found]
                 except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
                     raise _unreadable(path, "npz", exc) from None
                 break
         else:
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
-                                  "y_train, X_test and y_test.")
+                                  "y_train, X_test and y_test: save them by those names, as in "
+                                  "numpy.savez(PATH, X=X, y=y).")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
                        path=path)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
+
+
+def _keys(keys, names):
+    """The archive's keys for ``names``: the same, else the same but for case (Keras' ``x_train``), else None."""
+    lower = {}
+    for key in sorted(keys):
+        lower.setdefault(key.lower(), key)
+    found = [name if name in keys else lower.get(name.lower()) for name in names]
+    return found if all(found) else None
 
 
 def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):

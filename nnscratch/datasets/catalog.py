@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 from typing import Any
 
@@ -33,12 +34,19 @@ def _split(name, X, y, seed, class_names=(), test_fraction=None):
 
 def file_kind(name):
     """``(kind, path)`` for a dataset read from a file (csv:/npz:/npy: or a path ending in .csv/.npz/.npy),
-    else ``(None, None)``."""
+    else ``(None, None)``. ``path`` is as the shell would have made it: ``~`` expanded (no shell does so
+    after ``csv:``), and the two files of an npy pair stripped of the spaces around their comma."""
     kind, sep, path = name.partition(":")
-    if sep and kind in ("csv", "npz", "npy"):
-        return kind, path
-    suffix = pathlib.Path(name).suffix[1:].lower()
-    return (suffix, name) if suffix in ("csv", "npz", "npy") else (None, None)
+    if not (sep and kind in ("csv", "npz", "npy")):
+        kind, path = pathlib.Path(name).suffix[1:].lower(), name
+        if kind not in ("csv", "npz", "npy"):
+            return None, None
+    return kind, ",".join(os.path.expanduser(p.strip()) for p in _parts(kind, path))
+
+
+def _parts(kind, path):
+    """The files of a file dataset's path: two for an npy pair, else one (whose name may hold a comma)."""
+    return path.split(",") if kind == "npy" else [path]
 
 
 def _table(name, seed, target=None, task=None, test_fraction=None):
@@ -51,8 +59,8 @@ def _table(name, seed, target=None, task=None, test_fraction=None):
         return None
     if kind == "npy" and ":" not in name:
         raise DataFormatError(f"{name}: an .npy pair is named npy:X.npy,y.npy (features, then targets).")
-    if not all(pathlib.Path(p).is_file() for p in path.split(",")):
-        missing = next(p for p in path.split(",") if not pathlib.Path(p).is_file())
+    if not all(pathlib.Path(p).is_file() for p in _parts(kind, path)):
+        missing = next(p for p in _parts(kind, path) if not pathlib.Path(p).is_file())
         what = "is a folder" if pathlib.Path(missing).is_dir() else "does not exist"
         raise DatasetNotFoundError(f"{kind} file {missing} {what} (the current folder is {pathlib.Path.cwd()}); "
                                    f"name an existing file, e.g. {kind}:data/table.{kind}.")
@@ -89,10 +97,11 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
     table = _table(name, seed, **table_options)
     if table is not None:
         return table
-    if name.startswith("csv:"):
-        X, y = load_digits_csv(name[4:])
+    kind, path = file_kind(name)
+    if kind == "csv":  # a digit CSV, as csv:PATH or as PATH
+        X, y = load_digits_csv(path)
         if y is None:
-            raise DataFormatError(f"{name[4:]} has no label column; training and evaluation "
+            raise DataFormatError(f"{path} has no label column; training and evaluation "
                                   "need Kaggle's train.csv (label,pixel0..pixel783).")
         return _split("csv", X, y, seed, DIGITS, table_options.get("test_fraction"))
     if name == "xor":

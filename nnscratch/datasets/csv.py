@@ -13,7 +13,7 @@ from .._typing import PathLike
 
 def _header(path):
     """(has_header, has_label) from the first line of the file."""
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # "-sig": a byte-order mark (Excel's UTF-8) is no text
         first = f.readline().strip().split(",")
     if not first or first == [""]:
         raise DataFormatError(f"{path}: the file is empty; expected a digit-recognizer CSV.")
@@ -46,7 +46,8 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
                                    "Kaggle's digit-recognizer train.csv (label,pixel0..pixel783).")
     has_header, has_label = _header(path)
     try:
-        table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2)
+        table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2,
+                           encoding="utf-8-sig")
     except ValueError as exc:
         raise DataFormatError(f"{path}: not a digit CSV of integers ({exc}).") from None
     width = 784 + int(has_label)
@@ -63,7 +64,7 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
 def digits_layout(path):
     """"labelled" or "unlabelled" for a digit-recognizer CSV (785 or 784 columns of
     label/pixels), else None (any other table)."""
-    with open(path, encoding="utf-8", errors="replace") as f:  # not text at all: the table reader says so
+    with open(path, encoding="utf-8-sig", errors="replace") as f:  # not text at all: the table reader says so
         first = [c.strip().lower() for c in f.readline().split(",")]
     if len(first) == 785 and first[0] in ("label", *(str(d) for d in range(10))):
         return "labelled"

@@ -13,6 +13,7 @@ row (line of the file) and the column. Host-side: NumPy only.
 from __future__ import annotations
 
 import csv
+import io
 import pathlib
 import warnings
 from dataclasses import dataclass
@@ -68,14 +69,23 @@ def read_rows(path):
                                    "(one row per sample, the target in one column).")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
-            stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(f), 1))
-            rows = [(n, row) for n, row in stripped if any(row)]
+            text = f.read()
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
+        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
+        rows = [(n, row) for n, row in stripped if any(row)]
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
+
+
+def separator(text):
+    """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
+    decimal mark) when the first non-blank line holds more of those than commas."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
 def _split_header(path, rows):
@@ -85,7 +95,7 @@ def _split_header(path, rows):
     below = rows[1][1] if len(rows) > 1 else []
     words = [not _is_number(c) for c in first]
     header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
-    names = tuple(first) if header else tuple(f"column {j}" for j in range(len(first)))
+    names = _unique(first) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
         raise DataFormatError(f"{path}: the file has a header ({', '.join(first)}) but no rows of data; "
@@ -95,6 +105,21 @@ def _split_header(path, rows):
             raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
+
+
+def _unique(names):
+    """Header names made distinct as pandas does (a second ``x`` becomes ``x.1``), so that a column is
+    found by its name (``--target``, ``predict``'s features) and never mistaken for its namesake."""
+    seen, out = set(names), []
+    for name in names:
+        if name in out:
+            k = 1
+            while f"{name}.{k}" in seen:
+                k += 1
+            name = f"{name}.{k}"
+            seen.add(name)
+        out.append(name)
+    return tuple(out)
 
 
 def target_index(names, target, header, path):
@@ -141,10 +166,29 @@ def _bad_cell(path, line, name, value, role):
     if value.strip().lower() in MISSING:
         return (f"{where}: missing value ({value!r}); {role} values must all be present. "
                 "Fill in or drop the rows with missing values first.")
+    if role == "feature" and _is_number(value.replace(",", ".")):
+        return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
+                "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
     if role == "feature":
         return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
                 "as numbers (e.g. one column per category) or drop the column.")
     return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
+
+
+def input_rows(path, n_inputs):
+    """Rows of numbers from a CSV for a model that knows no column names (``predict`` of an image or
+    generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
+    label/target/class/y is skipped, else the first (Kaggle's digit CSVs)."""
+    rows = read_rows(path)
+    if len(rows) == 1 and not all(_is_number(c) for c in rows[0][1]):
+        raise DataFormatError(f"{path}: no rows of numbers (a header line alone); give one row of {n_inputs} "
+                              "comma-separated inputs per sample.")
+    names, data, header = _split_header(path, rows)
+    columns = list(range(len(names)))
+    if len(names) == n_inputs + 1:
+        named = [j for j in columns if header and names[j].lower() in TARGET_NAMES]
+        columns.remove(named[0] if named else 0)
+    return _features(path, names, data, columns)
 
 
 def encode_target(values, task=None, where="the target", lines=None):
@@ -247,9 +291,21 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
                                   f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
+    _check_float32(name, info["feature_names"], X, X_test)
     return TableDataset(X.astype(np.float32), y, X_test.astype(np.float32), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes))
+
+
+def _check_float32(name, feature_names, *arrays):
+    """Features are float32: a value beyond its range (about 3.4e38) would become infinite."""
+    largest = np.max([np.abs(a).max(axis=0) for a in arrays], axis=0)
+    too_big = np.flatnonzero(largest > np.finfo(np.float32).max)
+    if len(too_big):
+        j = too_big[0]
+        raise DataFormatError(f"{name}: feature {feature_names[j]!r} holds {largest[j]:.3g}, beyond float32's "
+                              f"largest value ({np.finfo(np.float32).max:.3g}); rescale that column (e.g. divide "
+                              "it by a power of ten) first.")
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
