@@ -175,6 +175,27 @@ def test_standardizer_fits_train_applies_anywhere_and_never_modifies_input():
         scaler.transform(np.ones((2, 4)))
 
 
+def test_a_large_column_with_a_small_spread_keeps_its_values_through_loading_and_scaling(tmp_path, capsys):
+    """Timestamps in milliseconds (1.7e12 +- 1e5): float32 holds them to 131,072, so the table stays float64
+    until it is standardised, and training sees the rows as predict does (both in float64)."""
+    from nnscratch.datasets import standardize
+    rng = np.random.default_rng(0)
+    stamps = 1.7e12 + rng.integers(0, 100_000, 200).astype(np.float64)
+    label = (stamps > np.median(stamps)).astype(int)
+    path = tmp_path / "times.csv"
+    path.write_text("stamp,late\n" + "".join(f"{s:.0f},{c}\n" for s, c in zip(stamps, label)))
+    data = load_dataset(f"csv:{path}")
+    rows = np.concatenate([data.X_train, data.X_test])[:, 0]
+    assert len(np.unique(rows)) == len(np.unique(stamps))               # float32 kept 1 or 2 values
+    z, mean, std = standardize(data.X_train)
+    assert z.dtype == np.float32 and len(np.unique(z)) == len(np.unique(data.X_train))
+    np.testing.assert_allclose(z, Standardizer().fit(data.X_train).transform(data.X_train), atol=1e-6)
+    np.testing.assert_allclose(standardize(data.X_test, mean, std)[0],
+                               Standardizer().fit(data.X_train).transform(data.X_test), atol=1e-6)
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{path}", "--no-save", "--json")
+    assert status == 0 and json.loads(out)["test_accuracy"] > 0.9, err   # 50% when the column was float32
+
+
 def test_metrics_by_hand():
     y, f = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0, 6.0])
     assert rmse(y, f) == pytest.approx(1.0) and mae(y, f) == pytest.approx(0.5)

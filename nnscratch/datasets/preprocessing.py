@@ -29,15 +29,17 @@ def standardize(X: Array, mean: Array | None = None,
                 std: Array | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Zero mean and unit variance per feature.
 
-    Returns ``(Z, mean, std)``; pass the training set's ``mean`` and ``std`` to
-    transform validation and test data the same way. Constant features keep std 1.
+    Returns ``(Z, mean, std)``: ``Z`` float32, ``mean`` and ``std`` float64 (computed
+    in float64, so a column such as 1.7e12 +- 1e5 keeps its spread); pass the training
+    set's ``mean`` and ``std`` to transform validation and test data the same way.
+    Constant features keep std 1.
     """
-    X = np.asarray(X, dtype=np.float32)
-    mean = X.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float32)
+    X = np.asarray(X, dtype=np.float64)  # float64 until scaled: 1.7e12 +- 1e5 keeps its spread
+    mean = X.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float64)
     if std is None:
         std = X.std(axis=0)
-        std = np.where(std > 0, std, np.float32(1.0)).astype(np.float32)
-    return (X - mean) / std, mean, std
+        std = np.where(std > 0, std, 1.0)
+    return ((X - mean) / std).astype(np.float32), mean, np.asarray(std, dtype=np.float64)
 
 
 def one_hot(y: Array, n_classes: int | None = None, dtype: DTypeLike = np.float32) -> np.ndarray:

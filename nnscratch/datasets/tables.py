@@ -37,7 +37,8 @@ class TableDataset(Dataset):
 
     ``task`` is "classification" or "regression" (then ``y`` holds float
     targets and ``n_classes`` is the number of target columns); ``standardize``:
-    features should be standardised on the training split (tables: yes).
+    features should be standardised on the training split (tables: yes). The
+    features stay float64, as read, until they are standardised.
     """
 
     task: str = "classification"
@@ -292,7 +293,7 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
         strat = ", stratified" if task == "classification" else ""
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     _check_float32(name, info["feature_names"], X, X_test)
-    return TableDataset(X.astype(np.float32), y, X_test.astype(np.float32), y_test, name=name,
+    return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes))
 
