@@ -43,8 +43,11 @@ def _to_host(data, name):
         raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
                         f"Pass a NumPy array of numbers.") from None
     if host.dtype.kind not in "biuf":
-        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}. "
-                        f"Convert it first, e.g. {name}.astype('float32').")
+        text = host.dtype.kind in "USO"
+        fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
+               "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
+            else f"convert it first, e.g. {name}.astype('float32')"
+        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
     return host
 
 
