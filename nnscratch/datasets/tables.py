@@ -292,21 +292,9 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
                                   f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
-    _check_float32(name, info["feature_names"], X, X_test)
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes))
-
-
-def _check_float32(name, feature_names, *arrays):
-    """Features are float32: a value beyond its range (about 3.4e38) would become infinite."""
-    largest = np.max([np.abs(a).max(axis=0) for a in arrays], axis=0)
-    too_big = np.flatnonzero(largest > np.finfo(np.float32).max)
-    if len(too_big):
-        j = too_big[0]
-        raise DataFormatError(f"{name}: feature {feature_names[j]!r} holds {largest[j]:.3g}, beyond float32's "
-                              f"largest value ({np.finfo(np.float32).max:.3g}); rescale that column (e.g. divide "
-                              "it by a power of ten) first.")
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
