@@ -245,12 +245,12 @@ def read_inputs(path, net, model="the model"):
 
 
 def as_rows(path, X, net, notes, table=False, model="the model"):
-    """``X`` as rows of ``net.n_inputs`` float32 values: its last axis must be the input size (an image
-    model also takes arrays ending in 28x28 or its input shape); 0..255 grey levels of an image model
-    are divided by 255."""
+    """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
+    until they are standardised): its last axis must be the input size (an image model also takes arrays
+    ending in 28x28 or its input shape); 0..255 grey levels of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     try:
-        X = np.asarray(X, dtype=np.float32)
+        X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers; save the inputs as "
                               "numbers (numpy.save(PATH, X.astype('float32'))).") from None
