@@ -197,6 +197,34 @@ def test_plot_command(tmp_path, capsys):
         _plot(["plot", str(tmp_path / "m.npz"), "--what", "confusion"])
 
 
+def test_a_table_models_boundary_is_drawn_on_the_tables_own_axes(tmp_path, monkeypatch):
+    """A CSV model sees standardised columns; its class regions were drawn over those (axes -1.5..1.5 for
+    heights of 10..180 cm), unlabelled and without saying which colour is which class."""
+    from nnscratch.cli.app import main
+    rng = np.random.default_rng(0)
+    kind = rng.integers(0, 2, 200)
+    height, weight = np.array([30.0, 150.0])[kind] + rng.normal(0, 10, 200), np.array([5.0, 500.0])[kind]
+    (tmp_path / "animals.csv").write_text("height_cm,weight_kg,animal\n" + "".join(
+        f"{h:.2f},{w + rng.normal(0, 3):.2f},{'cat horse'.split()[k]}\n" for h, w, k in zip(height, weight, kind)))
+    model = str(tmp_path / "a.npz")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 'animals.csv'}", "--epochs", "5", "--out", model,
+                 "--quiet"]) == 0
+    drawn = []
+    monkeypatch.setattr(viz, "plot_decision_boundary",
+                        lambda *a, **k: drawn.append(viz.boundary.plot_decision_boundary(*a, **k)))
+    assert _plot(["plot", model, "--what", "boundary"]) == 0
+    ax = drawn[0].axes[0]
+    assert ax.get_xlim()[0] < 25 and ax.get_xlim()[1] > 150 and ax.get_ylim()[1] > 450
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("height_cm", "weight_kg")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cat", "horse"]
+    net = nn.Network.load(model)
+    data = nn.datasets.load_dataset(f"csv:{tmp_path / 'animals.csv'}")
+    from nnscratch.saving.standardizer import standardize_for
+    accuracy = float(np.mean(net.backend.to_numpy(net.predict(standardize_for(net, data.X_test))) == data.y_test))
+    assert f"accuracy {accuracy:.1%}" in ax.get_title()
+    check_image(tmp_path / "a_boundary.png")
+
+
 def test_train_plot_option(tmp_path):
     from nnscratch.cli.app import main
     out = tmp_path / "pics"

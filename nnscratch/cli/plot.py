@@ -227,8 +227,7 @@ def _takes_images(net):
 
 def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
-    from ..viz import (animate_activations, plot_architecture, plot_confusion, plot_decision_boundary,
-                       plot_first_layer_weights, plot_misclassified)
+    from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
 
     from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
 
@@ -243,7 +242,7 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "activations":
         animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images)
     elif what == "boundary":
-        plot_decision_boundary(net, data.X_test, data.y_test, out, show=show)
+        _boundary(net, data, out, show)
     else:
         pred = net.backend.to_numpy(net.predict(data.X_test))
         if what == "confusion":
@@ -252,6 +251,20 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
         else:
             plot_misclassified(data.X_test, data.y_test, pred, out, show=show)
     return out
+
+
+def _boundary(net, data, out, show):
+    """The class regions of a 2-input classifier; a table model's on the table's own axes (its rows
+    as read, standardised for the network), named after its columns and classes."""
+    from ..saving.standardizer import Standardizer
+    from ..viz import plot_decision_boundary
+
+    X, scaler = data.X_test, Standardizer.from_metadata(net.metadata)
+    if scaler is not None:  # data holds the rows as the model sees them: undo the scaling for the axes
+        X = scaler.mean + X.astype("float64") * scaler.std
+    plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
+                           feature_names=getattr(data, "feature_names", None) or None,
+                           class_names=list(data.class_names) or None, show=show)
 
 
 def planned_pictures(net, data=None, history=False):
