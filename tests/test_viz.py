@@ -109,6 +109,31 @@ def test_confusion_and_misclassified(tmp_path, tiny_net, images):
     check_image(tmp_path / "mis.png", fig_size(fig))
 
 
+def test_model_pictures_name_the_classes_and_features_the_data_names(tmp_path, tiny_net, images, monkeypatch):
+    """The misclassified images were titled 'pred 2 / true 0' and the activation animation 'true 0' with
+    outputs 0, 1, 2 (and fractional feature ticks) where the data names its classes, as the confusion
+    matrix does."""
+    from nnscratch.cli.plot import draw_one
+    X, y = images
+    names = ("cat", "dog", "owl")
+    data = Dataset(X, y, X, (y + 1) % 3, name="pets", class_names=names)  # every test label wrong: all drawn
+    figures = []
+    monkeypatch.setattr(viz, "plot_misclassified",
+                        lambda *a, **k: figures.append(viz.confusion.plot_misclassified(*a, **k)))
+    draw_one("misclassified", tmp_path / "mis.png", tiny_net, data)
+    titles = [ax.get_title() for ax in figures[0].axes if ax.get_title()]
+    pred = tiny_net.backend.to_numpy(tiny_net.predict(X))
+    assert titles[0] == f"pred {names[pred[0]]}\ntrue {names[(y[0] + 1) % 3]}"
+    monkeypatch.setattr(viz, "animate_activations",
+                        lambda *a, **k: figures.append(viz.activations.animate_activations(*a[:2], **k)))
+    draw_one("activations", tmp_path / "act.gif", tiny_net, data)
+    output = figures[1].axes[-1]
+    assert [t.get_text() for t in output.get_yticklabels()] == list(names)
+    assert figures[1]._suptitle.get_text().startswith(f"true {names[(y[0] + 1) % 3]}, predicted {names[pred[0]]}")
+    fig = viz.activations.animate_activations(tiny_net, X, feature_names=[f"f{i}" for i in range(16)], image_shape=None)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [f"f{i}" for i in range(16)]
+
+
 def test_architecture_samples_large_layers(tmp_path, tiny_net):
     fig = viz.plot_architecture(tiny_net, tmp_path / "arch.png", max_neurons=8)
     check_image(tmp_path / "arch.png", fig_size(fig))

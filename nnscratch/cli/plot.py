@@ -231,6 +231,7 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
     from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
 
+    names = None if data is None else list(data.class_names) or None
     if what == "architecture" and is_conv_model(net):
         plot_layer_diagram(net, out, show=show)
     elif what in ("weights", "filters"):
@@ -240,16 +241,16 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "architecture":
         plot_architecture(net, out, show=show)
     elif what == "activations":
-        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images)
+        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
+                            feature_names=getattr(data, "feature_names", None) or None)
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
         pred = net.backend.to_numpy(net.predict(data.X_test))
         if what == "confusion":
-            plot_confusion(data.y_test, pred, out, labels=list(data.class_names) or None,
-                           title=f"{data.name} test set", show=show)
+            plot_confusion(data.y_test, pred, out, labels=names, title=f"{data.name} test set", show=show)
         else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, show=show)
+            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show)
     return out
 
 
