@@ -134,6 +134,18 @@ def test_model_pictures_name_the_classes_and_features_the_data_names(tmp_path, t
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [f"f{i}" for i in range(16)]
 
 
+def test_the_commands_confusion_matrix_keeps_its_accuracy_in_the_title(tmp_path, tiny_net, images, monkeypatch):
+    """plot --what confusion titled the picture '<data> test set' alone, dropping the accuracy that
+    plot_confusion's own title gives."""
+    from nnscratch.cli.plot import draw_one
+    X, y = images
+    figures = []
+    monkeypatch.setattr(viz, "plot_confusion", lambda *a, **k: figures.append(viz.confusion.plot_confusion(*a, **k)))
+    draw_one("confusion", tmp_path / "cm.png", tiny_net, Dataset(X, y, X[:20], y[:20], name="pets"))
+    accuracy = np.mean(tiny_net.backend.to_numpy(tiny_net.predict(X[:20])) == y[:20])
+    assert figures[0]._suptitle.get_text() == f"pets test set: accuracy {100 * accuracy:.1f}% on 20 samples"
+
+
 def test_architecture_samples_large_layers(tmp_path, tiny_net):
     fig = viz.plot_architecture(tiny_net, tmp_path / "arch.png", max_neurons=8)
     check_image(tmp_path / "arch.png", fig_size(fig))

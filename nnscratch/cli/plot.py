@@ -231,6 +231,8 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
     from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
 
+    import numpy as np
+
     names = None if data is None else list(data.class_names) or None
     if what == "architecture" and is_conv_model(net):
         plot_layer_diagram(net, out, show=show)
@@ -248,7 +250,9 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     else:
         pred = net.backend.to_numpy(net.predict(data.X_test))
         if what == "confusion":
-            plot_confusion(data.y_test, pred, out, labels=names, title=f"{data.name} test set", show=show)
+            acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
+            plot_confusion(data.y_test, pred, out, labels=names, show=show,
+                           title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
         else:
             plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show)
     return out
