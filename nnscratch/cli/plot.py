@@ -171,11 +171,11 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import fits, load_data, model_dataset
+    from .options import fits, load_data, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
-        if net.n_inputs != 784:
+        if sample_shape(net, 784) is None:  # not a digit model: which data is unknown
             if not required:
                 return None
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
@@ -233,13 +233,15 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
     import numpy as np
 
+    from .options import model_rows
+
     names = None if data is None else list(data.class_names) or None
     if what == "architecture" and is_conv_model(net):
         plot_layer_diagram(net, out, show=show)
     elif what in ("weights", "filters"):
         (plot_conv_filters if is_conv_model(net) else plot_first_layer_weights)(net, out, show=show)
     elif what == "features":
-        plot_feature_maps(net, data.X_test[0], out, show=show)
+        plot_feature_maps(net, model_rows(net, data.X_test[:1])[0], out, show=show)
     elif what == "architecture":
         plot_architecture(net, out, show=show)
     elif what == "activations":
@@ -248,7 +250,7 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
-        pred = net.backend.to_numpy(net.predict(data.X_test))
+        pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
         if what == "confusion":
             acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
             plot_confusion(data.y_test, pred, out, labels=names, show=show,
