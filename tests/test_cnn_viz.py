@@ -53,3 +53,13 @@ def test_a_cnn_built_without_a_reshape_layer_is_drawn_and_evaluated_on_flat_digi
     assert cli.main(["plot", str(tmp_path / "m.npz"), "--what", "confusion", "--dataset", "moons"]) == 2
     assert f"expects {'784 inputs' if input_shape else 'images of shape (1, ?, ?)'} but moons has 2" in \
         capsys.readouterr().err
+
+
+def test_the_layer_diagram_of_open_image_sizes_marks_them_with_a_question_mark():
+    """A CNN built without input_shape drew its output shapes as '4xNonexNone'."""
+    from nnscratch import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+    from nnscratch.viz.filters import plot_layer_diagram
+    net = Network([Conv2D(1, 4, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(4 * 7 * 7, 10), Softmax()],
+                  seed=0)
+    texts = [t.get_text() for t in plot_layer_diagram(net).axes[0].texts]
+    assert "4x?x?" in texts and "?" in texts and not any("None" in t for t in texts)
