@@ -188,6 +188,16 @@ def test_live_architecture_records_weight_changes(tmp_path, backend, images):
     check_image(tmp_path / "live.gif", (648, 468), frames=3)
 
 
+def test_the_live_loss_axis_counts_whole_epochs():
+    """Three epochs were ticked 1.00, 1.25, 1.50 ... on the live animation's loss axis."""
+    from nnscratch.viz.live import draw_frame
+    frames = [(e, [np.full((3, 2), float(e))]) for e in range(4)]
+    fig = viz._common.new_figure((9, 6.5))
+    draw_frame(fig, frames, [1.0, 0.7, 0.6], 3, picked=[np.arange(3), np.arange(2)])
+    ticks = [t for t in fig.axes[1].get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
 def test_every_model_picture_on_each_backend(tmp_path, backend, images):
     """`nnscratch train --plot DIR`'s pictures; arrays come back through to_numpy."""
     X, y = images
