@@ -1,5 +1,6 @@
 """ONNX export: onnxruntime runs the traced forward pass and agrees with predict_proba."""
 
+import json
 import subprocess
 import sys
 
@@ -118,9 +119,31 @@ def test_a_table_model_exports_its_standardisation():
     scaler = Standardizer().fit(X)
     net = nn.Network.from_sizes(3, 6, 2, seed=0, metadata={KEY: scaler.to_metadata()})
     net.fit(scaler.transform(X), (X[:, 0] > 100).astype(np.int64), epochs=2, batch_size=10)
-    raw = X[:7].astype(np.float32)
+    raw = X[:7]  # float64 rows, as the table reader gives them
     expected = net.backend.to_numpy(net.predict_proba(standardize_for(net, raw)))
     np.testing.assert_allclose(run_onnx(to_onnx(net), raw), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_a_table_column_of_large_values_keeps_its_spread_in_onnx_as_in_predict(tmp_path, capsys):
+    """Timestamps in milliseconds (1.7e12 +- 1e5): float32 holds them to 131,072, so a float32 graph input
+    turned every row into one or two values (50% accuracy); the graph takes float64 rows, as predict reads
+    them, and both agree with the labels."""
+    from nnscratch import cli
+    rng = np.random.default_rng(0)
+    stamps = 1.7e12 + rng.integers(0, 100_000, 200).astype(np.float64)
+    label = (stamps > np.median(stamps)).astype(int)
+    path = tmp_path / "times.csv"
+    path.write_text("stamp,late\n" + "".join(f"{s:.0f},{c}\n" for s, c in zip(stamps, label)))
+    model, onnx_file = str(tmp_path / "t.npz"), str(tmp_path / "t.onnx")
+    assert cli.main(["train", "--dataset", f"csv:{path}", "--out", model, "--quiet"]) == 0
+    assert cli.main(["export", model, onnx_file]) == 0
+    out = capsys.readouterr().out
+    assert "(N, 1) float64" in out and "raw feature values in the columns stamp" in out
+    session = ort.InferenceSession(onnx_file, providers=["CPUExecutionProvider"])
+    assert (session.run(None, {"input": stamps[:, None]})[0].argmax(axis=1) == label).mean() > 0.9
+    assert cli.main(["predict", model, str(path), "--json"]) == 0
+    predicted = [json.loads(line)["class"] for line in capsys.readouterr().out.splitlines()]
+    assert (np.array(predicted) == label).mean() > 0.9
 
 
 @pytest.mark.parametrize("loss, n_out, link", [("cross_entropy", 3, "softmax"), ("binary_cross_entropy", 1, "sigmoid"),

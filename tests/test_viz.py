@@ -109,6 +109,43 @@ def test_confusion_and_misclassified(tmp_path, tiny_net, images):
     check_image(tmp_path / "mis.png", fig_size(fig))
 
 
+def test_model_pictures_name_the_classes_and_features_the_data_names(tmp_path, tiny_net, images, monkeypatch):
+    """The misclassified images were titled 'pred 2 / true 0' and the activation animation 'true 0' with
+    outputs 0, 1, 2 (and fractional feature ticks) where the data names its classes, as the confusion
+    matrix does."""
+    from nnscratch.cli.plot import draw_one
+    X, y = images
+    names = ("cat", "dog", "owl")
+    data = Dataset(X, y, X, (y + 1) % 3, name="pets", class_names=names)  # every test label wrong: all drawn
+    figures = []
+    monkeypatch.setattr(viz, "plot_misclassified",
+                        lambda *a, **k: figures.append(viz.confusion.plot_misclassified(*a, **k)))
+    draw_one("misclassified", tmp_path / "mis.png", tiny_net, data)
+    titles = [ax.get_title() for ax in figures[0].axes if ax.get_title()]
+    pred = tiny_net.backend.to_numpy(tiny_net.predict(X))
+    assert titles[0] == f"pred {names[pred[0]]}\ntrue {names[(y[0] + 1) % 3]}"
+    monkeypatch.setattr(viz, "animate_activations",
+                        lambda *a, **k: figures.append(viz.activations.animate_activations(*a[:2], **k)))
+    draw_one("activations", tmp_path / "act.gif", tiny_net, data)
+    output = figures[1].axes[-1]
+    assert [t.get_text() for t in output.get_yticklabels()] == list(names)
+    assert figures[1]._suptitle.get_text().startswith(f"true {names[(y[0] + 1) % 3]}, predicted {names[pred[0]]}")
+    fig = viz.activations.animate_activations(tiny_net, X, feature_names=[f"f{i}" for i in range(16)], image_shape=None)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == [f"f{i}" for i in range(16)]
+
+
+def test_the_commands_confusion_matrix_keeps_its_accuracy_in_the_title(tmp_path, tiny_net, images, monkeypatch):
+    """plot --what confusion titled the picture '<data> test set' alone, dropping the accuracy that
+    plot_confusion's own title gives."""
+    from nnscratch.cli.plot import draw_one
+    X, y = images
+    figures = []
+    monkeypatch.setattr(viz, "plot_confusion", lambda *a, **k: figures.append(viz.confusion.plot_confusion(*a, **k)))
+    draw_one("confusion", tmp_path / "cm.png", tiny_net, Dataset(X, y, X[:20], y[:20], name="pets"))
+    accuracy = np.mean(tiny_net.backend.to_numpy(tiny_net.predict(X[:20])) == y[:20])
+    assert figures[0]._suptitle.get_text() == f"pets test set: accuracy {100 * accuracy:.1f}% on 20 samples"
+
+
 def test_architecture_samples_large_layers(tmp_path, tiny_net):
     fig = viz.plot_architecture(tiny_net, tmp_path / "arch.png", max_neurons=8)
     check_image(tmp_path / "arch.png", fig_size(fig))
@@ -149,6 +186,16 @@ def test_live_architecture_records_weight_changes(tmp_path, backend, images):
     assert [e for e, _ in live.frames] == [0, 2, 4, 5]
     assert not np.array_equal(live.frames[0][1][0], live.frames[-1][1][0])
     check_image(tmp_path / "live.gif", (648, 468), frames=3)
+
+
+def test_the_live_loss_axis_counts_whole_epochs():
+    """Three epochs were ticked 1.00, 1.25, 1.50 ... on the live animation's loss axis."""
+    from nnscratch.viz.live import draw_frame
+    frames = [(e, [np.full((3, 2), float(e))]) for e in range(4)]
+    fig = viz._common.new_figure((9, 6.5))
+    draw_frame(fig, frames, [1.0, 0.7, 0.6], 3, picked=[np.arange(3), np.arange(2)])
+    ticks = [t for t in fig.axes[1].get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
 
 
 def test_every_model_picture_on_each_backend(tmp_path, backend, images):
@@ -195,6 +242,34 @@ def test_plot_command(tmp_path, capsys):
     assert "saved" in capsys.readouterr().out
     with pytest.raises(nn.errors.ConfigError, match="--dataset"):
         _plot(["plot", str(tmp_path / "m.npz"), "--what", "confusion"])
+
+
+def test_a_table_models_boundary_is_drawn_on_the_tables_own_axes(tmp_path, monkeypatch):
+    """A CSV model sees standardised columns; its class regions were drawn over those (axes -1.5..1.5 for
+    heights of 10..180 cm), unlabelled and without saying which colour is which class."""
+    from nnscratch.cli.app import main
+    rng = np.random.default_rng(0)
+    kind = rng.integers(0, 2, 200)
+    height, weight = np.array([30.0, 150.0])[kind] + rng.normal(0, 10, 200), np.array([5.0, 500.0])[kind]
+    (tmp_path / "animals.csv").write_text("height_cm,weight_kg,animal\n" + "".join(
+        f"{h:.2f},{w + rng.normal(0, 3):.2f},{'cat horse'.split()[k]}\n" for h, w, k in zip(height, weight, kind)))
+    model = str(tmp_path / "a.npz")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 'animals.csv'}", "--epochs", "5", "--out", model,
+                 "--quiet"]) == 0
+    drawn = []
+    monkeypatch.setattr(viz, "plot_decision_boundary",
+                        lambda *a, **k: drawn.append(viz.boundary.plot_decision_boundary(*a, **k)))
+    assert _plot(["plot", model, "--what", "boundary"]) == 0
+    ax = drawn[0].axes[0]
+    assert ax.get_xlim()[0] < 25 and ax.get_xlim()[1] > 150 and ax.get_ylim()[1] > 450
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("height_cm", "weight_kg")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cat", "horse"]
+    net = nn.Network.load(model)
+    data = nn.datasets.load_dataset(f"csv:{tmp_path / 'animals.csv'}")
+    from nnscratch.saving.standardizer import standardize_for
+    accuracy = float(np.mean(net.backend.to_numpy(net.predict(standardize_for(net, data.X_test))) == data.y_test))
+    assert f"accuracy {accuracy:.1%}" in ax.get_title()
+    check_image(tmp_path / "a_boundary.png")
 
 
 def test_train_plot_option(tmp_path):

@@ -23,7 +23,8 @@ def register(subparsers):
 def run_export(args):
     from . import outputs
     from ..models.network import Network
-    from ..saving.onnx import to_onnx
+    from ..saving.onnx import input_dtype, to_onnx
+    from ..saving.standardizer import Standardizer
     folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
                             inputs=[("MODEL", args.model)])
     if not str(args.output).lower().endswith(".onnx"):
@@ -38,8 +39,13 @@ def run_export(args):
                           f"ONNX graph fixes it; pass the size to export for, e.g. --input-shape 1,28,28.")
     to_onnx(net, args.output, input_shape=input_shape)
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
-    print(f"wrote {args.output}: input 'input' (N, {shape}) {net.backend.dtype_name}, "
+    print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
           f"output 'output' (N, {net.n_outputs}); N is any batch size")
+    if Standardizer.from_metadata(net.metadata) is not None:
+        from .tables import few
+        features = net.metadata.get("features")
+        print(f"  input rows are raw feature values{' in the columns ' + few(features, 12) if features else ''} "
+              "(the graph standardises them as training did)")
     return 0
 
 

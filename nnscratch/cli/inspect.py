@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from . import tables
-from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset
+from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset, model_rows
 
 
 def register(subparsers):
@@ -71,6 +71,7 @@ def run_evaluate(args):
     if tables.is_regression(data) or net.metadata.get("task") == "regression":
         return tables.evaluate_table(args, net, data, warning)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
+    X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
     scores = net.evaluate(X, y)
     predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
@@ -173,7 +174,7 @@ def run_predict(args):
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        proba = net.backend.to_numpy(net.predict_proba(X))
+        proba = net.backend.to_numpy(net.predict_proba(model_rows(net, X)))
         for i, p in enumerate(proba):
             label, confidence = top_class(p)
             where = path if len(proba) == 1 else f"{path}[{i}]"
@@ -245,9 +246,9 @@ def read_inputs(path, net, model="the model"):
 
 
 def as_rows(path, X, net, notes, table=False, model="the model"):
-    """``X`` as rows of ``net.n_inputs`` values, float32 (a table model's float64, standardised later as in
-    training): its last axis must be the input size (an image model also takes arrays ending in 28x28 or
-    its input shape); 0..255 grey levels of an image model are divided by 255."""
+    """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
+    until they are standardised): its last axis must be the input size (an image model also takes arrays
+    ending in 28x28 or its input shape); 0..255 grey levels of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)

@@ -112,11 +112,34 @@ def differs(net, data, model_path, spec):
 
 
 def fits(net, data, model_path):
-    """Raise a ShapeError unless ``net`` takes ``data``'s inputs and classes."""
+    """Raise a ShapeError unless ``net`` takes ``data``'s inputs (as rows, or as images: :func:`model_rows`)
+    and classes."""
     from ..errors import ShapeError
-    if net.n_inputs != data.n_features:
-        raise ShapeError(f"{model_path} expects {net.n_inputs} inputs but {data.name} has "
+    if sample_shape(net, data.n_features) is None:
+        takes = (f"{net.n_inputs} inputs" if net.n_inputs else
+                 f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
+        raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
     if net.n_outputs > 1 and net.n_outputs < data.n_classes:
         raise ShapeError(f"{model_path} has {net.n_outputs} outputs but {data.name} has "
                          f"{data.n_classes} classes; use the dataset the model was trained on.")
+
+
+def sample_shape(net, n_features):
+    """The per-sample shape ``net`` takes for rows of ``n_features`` values: its input shape, where an
+    open image size (``(1, None, None)``) is filled in as a square; None where such rows do not fit."""
+    import math
+    shape = tuple(net.input_shape or (n_features,))
+    known, unknown = math.prod(n for n in shape if n is not None), shape.count(None)
+    rest = n_features // known if known and n_features % known == 0 else 0
+    side = round(rest ** (1 / unknown)) if unknown and rest else None
+    if (side ** unknown if unknown else known) != (rest if unknown else n_features):
+        return None
+    return tuple(side if n is None else n for n in shape)
+
+
+def model_rows(net, X):
+    """Flat rows ``X`` (n, features), as data sets hold images, in the shape ``net`` takes them: a CNN
+    built with ``input_shape=(1, 28, 28)`` (or open sizes) and no Reshape layer takes (n, 1, 28, 28)."""
+    shape = sample_shape(net, X.shape[1]) if X.ndim == 2 else None
+    return X if shape is None or len(shape) < 2 else X.reshape(len(X), *shape)

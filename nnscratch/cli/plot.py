@@ -171,11 +171,11 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import fits, load_data, model_dataset
+    from .options import fits, load_data, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
-        if net.n_inputs != 784:
+        if sample_shape(net, 784) is None:  # not a digit model: which data is unknown
             if not required:
                 return None
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
@@ -227,31 +227,51 @@ def _takes_images(net):
 
 def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
-    from ..viz import (animate_activations, plot_architecture, plot_confusion, plot_decision_boundary,
-                       plot_first_layer_weights, plot_misclassified)
+    from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
 
     from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
 
+    import numpy as np
+
+    from .options import model_rows
+
+    names = None if data is None else list(data.class_names) or None
     if what == "architecture" and is_conv_model(net):
         plot_layer_diagram(net, out, show=show)
     elif what in ("weights", "filters"):
         (plot_conv_filters if is_conv_model(net) else plot_first_layer_weights)(net, out, show=show)
     elif what == "features":
-        plot_feature_maps(net, data.X_test[0], out, show=show)
+        plot_feature_maps(net, model_rows(net, data.X_test[:1])[0], out, show=show)
     elif what == "architecture":
         plot_architecture(net, out, show=show)
     elif what == "activations":
-        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images)
+        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
+                            feature_names=getattr(data, "feature_names", None) or None)
     elif what == "boundary":
-        plot_decision_boundary(net, data.X_test, data.y_test, out, show=show)
+        _boundary(net, data, out, show)
     else:
-        pred = net.backend.to_numpy(net.predict(data.X_test))
+        pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
         if what == "confusion":
-            plot_confusion(data.y_test, pred, out, labels=list(data.class_names) or None,
-                           title=f"{data.name} test set", show=show)
+            acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
+            plot_confusion(data.y_test, pred, out, labels=names, show=show,
+                           title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
         else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, show=show)
+            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show)
     return out
+
+
+def _boundary(net, data, out, show):
+    """The class regions of a 2-input classifier; a table model's on the table's own axes (its rows
+    as read, standardised for the network), named after its columns and classes."""
+    from ..saving.standardizer import Standardizer
+    from ..viz import plot_decision_boundary
+
+    X, scaler = data.X_test, Standardizer.from_metadata(net.metadata)
+    if scaler is not None:  # data holds the rows as the model sees them: undo the scaling for the axes
+        X = scaler.mean + X.astype("float64") * scaler.std
+    plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
+                           feature_names=getattr(data, "feature_names", None) or None,
+                           class_names=list(data.class_names) or None, show=show)
 
 
 def planned_pictures(net, data=None, history=False):

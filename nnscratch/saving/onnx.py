@@ -35,7 +35,9 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         Where to write the ``.onnx`` file (atomically).
     input_name, output_name : str
         Names of the graph's input ``(N, *net.input_shape)`` (N: any batch size) and
-        output ``(N, *net.output_shape)``, both in the model's dtype. The output is
+        output ``(N, *net.output_shape)``, both in the model's dtype, except that a table
+        model (standardised features) takes raw float64 rows: a column such as 1.7e12 +- 1e5
+        keeps its spread only in float64, as ``nnscratch predict`` reads it. The output is
         :meth:`Network.predict_proba`'s: probabilities for a classifier, its logits
         included (an Identity output trained with cross-entropy gets the softmax).
     input_shape : tuple of int, optional
@@ -51,7 +53,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     ndx, onnx = _import_ndonnx()
     dims = ["N"] + list(_sample_shape(net, input_shape))
     with _quick_constant_folding():
-        x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, net.backend.dtype_name))
+        x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, input_dtype(net)))
         out = trace(net, _standardized(net, x, ndx))
         model = ndx.build({input_name: x}, {output_name: out})
     from .. import __version__
@@ -84,16 +86,23 @@ def _sample_shape(net, given):
     return shape
 
 
+def input_dtype(net):
+    """The dtype name of the graph's input: float64 for a table model (raw rows, scaled in the graph in
+    float64 as :class:`~nnscratch.saving.standardizer.Standardizer` does), else the model's own."""
+    from .standardizer import Standardizer
+    return "float64" if Standardizer.from_metadata(net.metadata) is not None else net.backend.dtype_name
+
+
 def _standardized(net, x, ndx):
-    """``x`` scaled as the model's table data was in training (``net.metadata["standardize"]``,
-    see :mod:`nnscratch.saving.standardizer`), so the ONNX model takes raw feature rows as ``predict`` does."""
+    """``x`` (float64 raw rows) scaled as the model's table data was in training (``net.metadata["standardize"]``,
+    see :mod:`nnscratch.saving.standardizer`) and cast to the model's dtype, so the ONNX model takes raw
+    feature rows as ``predict`` does."""
     from .standardizer import Standardizer
     scaler = Standardizer.from_metadata(net.metadata)
     if scaler is None:
         return x
-    dtype = getattr(ndx, net.backend.dtype_name)
-    mean, std = (ndx.asarray(a.astype(net.backend.dtype_name)) for a in (scaler.mean, scaler.std))
-    return ndx.astype((x - mean) / std, dtype)
+    mean, std = (ndx.asarray(a) for a in (scaler.mean, scaler.std))  # float64, as the Standardizer computes
+    return ndx.astype((x - mean) / std, getattr(ndx, net.backend.dtype_name))
 
 
 def trace(net, x):

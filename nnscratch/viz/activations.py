@@ -39,12 +39,18 @@ def _as_grid(values):
     return grid.reshape(cols, rows).T
 
 
-def _input_panel(ax, x, shape):
+def _input_panel(ax, x, shape, feature_names=None):
     if shape:
         ax.imshow(x.reshape(shape), cmap="gray_r", vmin=0, vmax=max(1.0, float(x.max())))
         ax.set_xticks([]), ax.set_yticks([])
-    else:
+    else:  # one bar per feature, named where the names fit
+        from matplotlib.ticker import MaxNLocator
+
         ax.barh(np.arange(len(x)), x, color="0.4")
+        if len(x) <= 25:
+            ax.set_yticks(np.arange(len(x)), feature_names or [str(i) for i in range(len(x))], fontsize=8)
+        else:
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.invert_yaxis()
     ax.set_title("input", fontsize=10)
 
@@ -72,9 +78,9 @@ def _output_panel(ax, p, pred, true, class_names):
 
 
 class _Frames:
-    def __init__(self, fig, X, acts, names, y, shape, class_names):
+    def __init__(self, fig, X, acts, names, y, shape, class_names, feature_names=None):
         self.fig, self.X, self.acts, self.names = fig, X, acts, names
-        self.y, self.shape, self.class_names = y, shape, class_names
+        self.y, self.shape, self.class_names, self.feature_names = y, shape, class_names, feature_names
         self.vmax = [max(float(a.max()), 1e-6) for a in acts[:-1]]
 
     def __call__(self, k):
@@ -82,7 +88,7 @@ class _Frames:
         fig.clf()
         ratios = [3] + [1] * len(hidden) + [2.2]
         axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
-        _input_panel(axes[0], self.X[k], self.shape)
+        _input_panel(axes[0], self.X[k], self.shape, self.feature_names)
         for i, (ax, a) in enumerate(zip(axes[1:-1], hidden)):
             _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1)
         pred = int(np.argmax(out))
@@ -95,10 +101,11 @@ class _Frames:
 
 def animate_activations(network: Network, X: Array, path: PathLike | None = None, *, y: Array | None = None,
                         n_images: int = 10, image_shape: tuple[int, ...] | str | None = "auto",
-                        class_names: Sequence[str] | None = None, fps: float = 1,
-                        figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
+                        class_names: Sequence[str] | None = None, feature_names: Sequence[str] | None = None,
+                        fps: float = 1, figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
+    ``class_names`` name the outputs; ``feature_names`` the bars of an input that is not an image.
     Returns the path, or the figure of the first input when ``path`` is None.
     """
     X = to_host(X)[:n_images]
@@ -108,7 +115,7 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
     class_names = class_names or [str(c) for c in range(acts[-1].shape[1])]
     fig = new_figure(figsize)
-    draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names)
+    draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names, feature_names)
     if path is None:
         draw(0)
         return fig

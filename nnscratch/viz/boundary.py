@@ -1,6 +1,7 @@
 """Decision regions of a classifier on 2-D inputs."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +18,11 @@ PALETTE = ["#2b6cb0", "#d9480f", "#2f9e44", "#9c36b5", "#f59f00", "#0c8599", "#c
 
 
 def _grid(X, resolution, padding):
-    lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
+    """A resolution x resolution grid over ``X``'s range, widened by ``padding`` of that range per axis
+    (so raw table columns, whatever their units, get the same margin as standardised ones)."""
+    span = X.max(axis=0) - X.min(axis=0)
+    margin = padding * np.where(span > 0, span, 1.0)
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
     xs = np.linspace(lo[0], hi[0], resolution)
     ys = np.linspace(lo[1], hi[1], resolution)
     gx, gy = np.meshgrid(xs, ys)
@@ -36,29 +41,48 @@ def _region_image(proba, resolution):
     return rgb.reshape(resolution, resolution, 3)
 
 
+def _legend(ax, names):
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", markersize=7, markerfacecolor=PALETTE[c % len(PALETTE)],
+                      markeredgecolor="black", markeredgewidth=0.4, label=str(name)) for c, name in enumerate(names)]
+    ax.legend(handles=handles, title="class", fontsize=8, title_fontsize=8, loc="best", framealpha=0.85)
+
+
 def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike | None = None, *,
-                           resolution: int = 250, padding: float = 0.3, title: str | None = None,
+                           transform: Callable[[np.ndarray], Array] | None = None,
+                           feature_names: Sequence[str] | None = None, class_names: Sequence[str] | None = None,
+                           resolution: int = 250, padding: float = 0.1, title: str | None = None,
                            figsize: tuple[float, float] = (6.2, 5.6), show: bool = False) -> Figure:
     """Coloured regions of the predicted class over the plane, with the data on top.
 
     Regions are paler where the predicted probability is low (near a boundary).
+    ``transform`` maps rows of ``X`` to what the network takes (e.g. a table model's
+    standardisation, :func:`~nnscratch.saving.standardizer.standardize_for`), so the axes
+    show ``X`` as given; ``feature_names`` label the axes and ``class_names`` the legend.
+    ``padding`` is the margin around the data, a fraction of its range on each axis.
     """
     X, y = to_host(X), to_host(y).reshape(-1).astype(int)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision boundaries need 2-D inputs (n, 2); received shape {X.shape}.")
+    seen = transform or (lambda rows: rows)
     grid, (lo, hi) = _grid(X, resolution, padding)
-    proba = class_proba(network, grid)
+    proba = class_proba(network, seen(grid))
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
     ax.imshow(_region_image(proba, resolution), origin="lower", aspect="auto",
               extent=(lo[0], hi[0], lo[1], hi[1]), interpolation="bilinear")
     colors = [PALETTE[c % len(PALETTE)] for c in y]
     ax.scatter(X[:, 0], X[:, 1], c=colors, s=14, edgecolors="black", linewidths=0.4)
-    pred = to_host(network.predict(X), network).reshape(-1)
+    pred = to_host(network.predict(seen(X)), network).reshape(-1)
     acc = float(np.mean(pred == y))
     ax.set_title(title or f"decision regions: accuracy {acc:.1%} on {len(y)} points",
                  fontsize=11)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    if feature_names is not None:
+        ax.set_xlabel(feature_names[0])
+        ax.set_ylabel(feature_names[1])
+    _legend(ax, class_names or [str(c) for c in range(proba.shape[1])])
     fig.tight_layout()
     return finish(fig, path, show=show)

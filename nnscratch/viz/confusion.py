@@ -68,10 +68,10 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
 
 def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | None = None, *,
                        proba: Array | None = None, image_shape: tuple[int, ...] | str | None = "auto",
-                       max_images: int = 24, cols: int = 8, title: str | None = None, show: bool = False) -> Figure:
-    """Up to ``max_images`` wrongly classified inputs, each titled predicted/true.
-
-    With ``proba`` (n, classes) the most confident mistakes come first.
+                       class_names: Sequence[str] | None = None, max_images: int = 24, cols: int = 8,
+                       title: str | None = None, show: bool = False) -> Figure:
+    """Up to ``max_images`` wrongly classified inputs, each titled predicted/true (by ``class_names``
+    where given). With ``proba`` (n, classes) the most confident mistakes come first.
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
@@ -90,7 +90,8 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     for ax, i in zip(axes, wrong):
         ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=max(1.0, X[i].max()))
         conf = "" if proba is None else f" {100 * proba[i].max():.0f}%"
-        ax.set_title(f"pred {y_pred[i]}{conf}\ntrue {y_true[i]}", fontsize=9,
+        name = (lambda c: class_names[int(c)]) if class_names else (lambda c: c)
+        ax.set_title(f"pred {name(y_pred[i])}{conf}\ntrue {name(y_true[i])}", fontsize=9,
                      color="#c92a2a")
     if len(wrong) == 0:
         axes[0].text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize=14)

@@ -97,7 +97,8 @@ def plot_layer_diagram(net, path=None, *, title=None, show=False):
         params = sum(math.prod(p.value.shape) for p in layer.params)
         ax.add_patch(_box(i, colours.get(name, "#adb5bd")))
         ax.text(i + 0.4, 0.62, name, ha="center", va="center", fontsize=8, color="white", weight="bold")
-        ax.text(i + 0.4, 0.38, "x".join(str(n) for n in out), ha="center", va="center", fontsize=7, color="white")
+        size = "x".join("?" if n is None else str(n) for n in out)  # ?: a size the input image decides
+        ax.text(i + 0.4, 0.38, size, ha="center", va="center", fontsize=7, color="white")
         if params:
             ax.text(i + 0.4, 0.05, f"{params:,} params", ha="center", fontsize=6)
     ax.set_xlim(-0.2, len(net.layers))

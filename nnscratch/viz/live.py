@@ -89,6 +89,9 @@ def _loss_axis(ax, losses, upto):
     finite = losses[np.isfinite(losses)]
     if len(finite) and finite.min() > 0 and finite.max() / finite.min() > 20:
         ax.set_yscale("log")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs, never 1.25
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.grid(alpha=0.3)
