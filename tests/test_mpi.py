@@ -118,6 +118,25 @@ def test_ranks_with_different_settings_are_refused(tmp_path):
 
 
 @needs_mpi
+@pytest.mark.parametrize("mistake", [["--no-such-option"], ["--dataset", "csv:missing.csv"], ["--epochs", "0"],
+                                     ["--lr", "1e8", "--optimizer", "sgd"]])  # the last diverges while training
+def test_an_error_every_rank_meets_is_said_once_as_one_process_says_it(tmp_path, mistake):
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "2", "--no-save", "--quiet", *mistake]
+    _, alone = _finish(_python(*args, cwd=tmp_path), status=2)
+    _, err = _finish(_python(*args, n=2, cwd=tmp_path), status=2)  # every rank exits normally: no MPI_Abort
+    assert err == alone and alone.count("error:") == 1, err
+
+
+@needs_mpi
+def test_an_error_of_the_rank_that_writes_is_said_once(tmp_path):
+    (tmp_path / "model.npz").write_bytes(b"not a model")
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "1"]
+    _, err = _finish(_python(*args, n=3, cwd=tmp_path), status=2)  # rank 0 alone checks what it will write
+    assert err.count("error:") == 1 and err.startswith("error: --out model.npz exists and is not"), err
+    assert (tmp_path / "model.npz").read_bytes() == b"not a model"
+
+
+@needs_mpi
 def test_a_failing_rank_ends_the_whole_job_promptly():
     start = time.monotonic()
     _, err = _finish(_python(SCRIPTS / "fail_on_rank.py", n=2), status=None)  # rank 0 would train for ever
