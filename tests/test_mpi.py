@@ -223,6 +223,17 @@ def test_shards_cover_the_batch_once_and_differ_by_at_most_one_row(m, size):
     assert max(counts) - min(counts) <= 1 and sum(counts) == m
 
 
+@pytest.mark.parametrize("n, batch_size, val, expected", [
+    (4, None, None, "needs at least 5 training rows (one per process); got 4. Use at most 4 processes"),
+    (4, 2, None, "needs at least 5 training rows"),  # more processes than rows: no batch size helps
+    (100, 1, None, "got batch_size=1. Use a batch_size (--batch-size) of at least 5, or at most 1 process."),
+    (100, 32, 3, "needs at least 5 validation rows (one per process); got 3. Hold out more rows"),
+])
+def test_too_few_rows_for_the_processes_says_what_to_change(n, batch_size, val, expected):
+    assert expected in distributed.parallel.too_few_rows(5, n, batch_size, val)
+    assert distributed.parallel.too_few_rows(5, 5, None, 5) is None  # one row each is enough
+
+
 def test_each_rank_takes_the_gpu_of_its_local_rank():
     assert distributed.local_device("cupy", 1, count=2) == "cupy:1"
     assert distributed.local_device("torch:cuda", 3, count=4) == "torch:cuda:3"
