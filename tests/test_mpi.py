@@ -188,6 +188,18 @@ def test_sigkill_under_mpiexec_then_resume_matches_uninterrupted(tmp_path):
         assert np.max(np.abs(a - b)) < 1e-5
 
 
+@needs_mpi
+@pytest.mark.parametrize("options, expected", [
+    (["--dataset", "no-such-data"], "the 2-process run failed: Unknown dataset 'no-such-data'; expected one of"),
+    (["--batch-sizes", "1"], "got --batch-sizes 1. Use a batch size of at least 2."),  # before any launch
+])
+def test_bench_ranks_says_why_a_run_cannot_start_in_one_line(options, expected, capsys, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    assert cli.main(["bench", "--ranks", "2", "--epochs", "1", *options]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err, err
+
+
 NO_MPI4PY = """
 import sys, numpy as np, nnscratch
 from nnscratch import cli, distributed
