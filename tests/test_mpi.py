@@ -128,11 +128,13 @@ def test_an_error_every_rank_meets_is_said_once_as_one_process_says_it(tmp_path,
 
 
 @needs_mpi
-def test_an_error_of_the_rank_that_writes_is_said_once(tmp_path):
+@pytest.mark.parametrize("options, expected", [([], "error: --out model.npz exists and is not"),
+                                               (["--live", "run.txt"], "error: --live saves a .gif or .mp4")])
+def test_an_error_of_the_rank_that_writes_is_said_once(tmp_path, options, expected):
     (tmp_path / "model.npz").write_bytes(b"not a model")
-    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "1"]
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "1", *options]
     _, err = _finish(_python(*args, n=3, cwd=tmp_path), status=2)  # rank 0 alone checks what it will write
-    assert err.count("error:") == 1 and err.startswith("error: --out model.npz exists and is not"), err
+    assert err.count("error:") == 1 and err.startswith(expected), err
     assert (tmp_path / "model.npz").read_bytes() == b"not a model"
 
 

@@ -131,7 +131,7 @@ def _run(args, said):
     root = comm is None or comm.rank == 0
     if not args.no_save:
         args.out = args.out or DEFAULT_OUT
-    checks.check_viz(args)
+    on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
     data = load_data(args)
     checks.check_loss(args, data)
