@@ -139,6 +139,16 @@ def test_an_error_of_the_rank_that_writes_is_said_once(tmp_path, options, expect
 
 
 @needs_mpi
+def test_a_command_that_runs_whole_on_each_rank_fails_on_one_without_waiting_for_the_others(tmp_path):
+    nnscratch.Network.from_sizes(2, 4, 2, seed=0).save(tmp_path / "m.npz")
+    args = [sys.executable, "-m", "nnscratch", "evaluate"]
+    job = _launch([MPIEXEC, "-n", "1", *args, "m.npz", "--dataset", "moons", ":", "-n", "1", *args, "missing.npz"],
+                  cwd=tmp_path)  # rank 0 ends well without ever joining MPI; rank 1 must not wait for it
+    _, err = _finish(job, status=2)
+    assert err.count("error:") == 1 and "model file missing.npz does not exist" in err, err
+
+
+@needs_mpi
 def test_a_failing_rank_ends_the_whole_job_promptly():
     start = time.monotonic()
     _, err = _finish(_python(SCRIPTS / "fail_on_rank.py", n=2), status=None)  # rank 0 would train for ever
