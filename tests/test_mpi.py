@@ -80,7 +80,7 @@ def _fit_cases(tmp_path, n, cases):
 @needs_mpi
 @pytest.mark.parametrize("n, cases", [
     (2, ["sgd", "momentum", "adam_val", "rmsprop", "augment", "streamed", "full_batch_mse", "early_stop",
-         "diverge"]),
+         "diverge", "one_rank_stops"]),
     (3, ["sgd_uneven", "adam_val"]),  # batches of 10 = 4+3+3 rows, the last of 1 (two ranks idle), validation 50
 ])
 def test_n_processes_train_the_one_process_model(tmp_path, n, cases):

@@ -145,6 +145,10 @@ class DataParallel:
             p.grad = xp.reshape(flat[offset:offset + count], shape)
             offset += count
 
+    def any_rank(self, flag: bool) -> bool:
+        """Whether ``flag`` is true on any rank (the same answer everywhere)."""
+        return any(self.comm.allgather(bool(flag)))
+
     def sum_figures(self, values: Array) -> np.ndarray:
         """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere."""
         gathered = self.comm.allgather(np.asarray(values, dtype=np.float64))
