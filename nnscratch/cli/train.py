@@ -150,8 +150,8 @@ def _run(args, said):
     options["comm"] = comm
     notes = checks.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
     folders += on_root(comm, checks.picture_outputs, args, net, data)
-    outputs.make_folders(folders, say=root)
-    if root:
+    if root:  # the rank that writes every file
+        outputs.make_folders(folders)
         checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0))
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
