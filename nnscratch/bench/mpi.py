@@ -153,12 +153,12 @@ class _Marks(Callback):
 
 def main(argv=None):
     """:func:`worker`; an error it can explain is one line on stderr (said once over the ranks), status 2."""
-    from ..cli.app import USER_ERRORS, one_line
+    from ..errors import NNScratchError
     try:
         worker(argv)
-    except USER_ERRORS as exc:
+    except (NNScratchError, OSError) as exc:  # a dataset not found, too few rows for the ranks, ...
         from ..distributed import report_error
-        report_error(one_line(exc), exc)
+        report_error(f"error: {' '.join(str(exc).split())}", exc)
         return 2
     return 0
 
