@@ -80,7 +80,7 @@ def _fit_cases(tmp_path, n, cases):
 @needs_mpi
 @pytest.mark.parametrize("n, cases", [
     (2, ["sgd", "momentum", "adam_val", "rmsprop", "augment", "streamed", "full_batch_mse", "early_stop",
-         "diverge"]),
+         "diverge", "one_rank_stops"]),
     (3, ["sgd_uneven", "adam_val"]),  # batches of 10 = 4+3+3 rows, the last of 1 (two ranks idle), validation 50
 ])
 def test_n_processes_train_the_one_process_model(tmp_path, n, cases):
@@ -115,6 +115,37 @@ def test_ranks_with_different_settings_are_refused(tmp_path):
                      status=2)
     assert err.count("error:") == 1, err  # said once, by rank 0
     assert "same batch_size on every rank; rank 0 has 32 but rank 1 has 64" in err
+
+
+@needs_mpi
+@pytest.mark.parametrize("mistake", [["--no-such-option"], ["--dataset", "csv:missing.csv"], ["--epochs", "0"],
+                                     ["--lr", "1e8", "--optimizer", "sgd"]])  # the last diverges while training
+def test_an_error_every_rank_meets_is_said_once_as_one_process_says_it(tmp_path, mistake):
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "2", "--no-save", "--quiet", *mistake]
+    _, alone = _finish(_python(*args, cwd=tmp_path), status=2)
+    _, err = _finish(_python(*args, n=2, cwd=tmp_path), status=2)  # every rank exits normally: no MPI_Abort
+    assert err == alone and alone.count("error:") == 1, err
+
+
+@needs_mpi
+@pytest.mark.parametrize("options, expected", [([], "error: --out model.npz exists and is not"),
+                                               (["--live", "run.txt"], "error: --live saves a .gif or .mp4")])
+def test_an_error_of_the_rank_that_writes_is_said_once(tmp_path, options, expected):
+    (tmp_path / "model.npz").write_bytes(b"not a model")
+    args = ["-m", "nnscratch", "train", "--dataset", "moons", "--epochs", "1", *options]
+    _, err = _finish(_python(*args, n=3, cwd=tmp_path), status=2)  # rank 0 alone checks what it will write
+    assert err.count("error:") == 1 and err.startswith(expected), err
+    assert (tmp_path / "model.npz").read_bytes() == b"not a model"
+
+
+@needs_mpi
+def test_a_command_that_runs_whole_on_each_rank_fails_on_one_without_waiting_for_the_others(tmp_path):
+    nnscratch.Network.from_sizes(2, 4, 2, seed=0).save(tmp_path / "m.npz")
+    args = [sys.executable, "-m", "nnscratch", "evaluate"]
+    job = _launch([MPIEXEC, "-n", "1", *args, "m.npz", "--dataset", "moons", ":", "-n", "1", *args, "missing.npz"],
+                  cwd=tmp_path)  # rank 0 ends well without ever joining MPI; rank 1 must not wait for it
+    _, err = _finish(job, status=2)
+    assert err.count("error:") == 1 and "model file missing.npz does not exist" in err, err
 
 
 @needs_mpi
@@ -169,6 +200,18 @@ def test_sigkill_under_mpiexec_then_resume_matches_uninterrupted(tmp_path):
         assert np.max(np.abs(a - b)) < 1e-5
 
 
+@needs_mpi
+@pytest.mark.parametrize("options, expected", [
+    (["--dataset", "no-such-data"], "the 2-process run failed: Unknown dataset 'no-such-data'; expected one of"),
+    (["--batch-sizes", "1"], "got --batch-sizes 1. Use a batch size of at least 2."),  # before any launch
+])
+def test_bench_ranks_says_why_a_run_cannot_start_in_one_line(options, expected, capsys, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    assert cli.main(["bench", "--ranks", "2", "--epochs", "1", *options]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and expected in err and "Traceback" not in err, err
+
+
 NO_MPI4PY = """
 import sys, numpy as np, nnscratch
 from nnscratch import cli, distributed
@@ -202,6 +245,17 @@ def test_shards_cover_the_batch_once_and_differ_by_at_most_one_row(m, size):
     assert all(a[1] == b[0] for a, b in zip(parts, parts[1:]))  # contiguous, in rank order
     counts = [b - a for a, b in parts]
     assert max(counts) - min(counts) <= 1 and sum(counts) == m
+
+
+@pytest.mark.parametrize("n, batch_size, val, expected", [
+    (4, None, None, "needs at least 5 training rows (one per process); got 4. Use at most 4 processes"),
+    (4, 2, None, "needs at least 5 training rows"),  # more processes than rows: no batch size helps
+    (100, 1, None, "got batch_size=1. Use a batch_size (--batch-size) of at least 5, or at most 1 process."),
+    (100, 32, 3, "needs at least 5 validation rows (one per process); got 3. Hold out more rows"),
+])
+def test_too_few_rows_for_the_processes_says_what_to_change(n, batch_size, val, expected):
+    assert expected in distributed.parallel.too_few_rows(5, n, batch_size, val)
+    assert distributed.parallel.too_few_rows(5, 5, None, 5) is None  # one row each is enough
 
 
 def test_each_rank_takes_the_gpu_of_its_local_rank():

@@ -42,6 +42,10 @@ def _launch(ranks, threads, options):
     env = dict(os.environ, **{name: str(threads) for name in THREAD_VARIABLES})
     done = subprocess.run(_worker_command(ranks, options), env=env, capture_output=True, text=True, timeout=3600)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    said = [line for line in done.stderr.splitlines() if line.startswith(("error: ", "[rank"))]
+    if done.returncode != 0 and said:  # the worker's own one-line error (a dataset not found, ...)
+        from ..errors import ConfigError
+        raise ConfigError(f"bench --ranks: the {ranks}-process run failed: {said[-1].split('error: ', 1)[-1]}")
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"the {ranks}-process benchmark failed (exit {done.returncode}): "
                            f"{done.stderr.strip()[-800:]}")
@@ -54,6 +58,10 @@ def compare(ranks, *, dataset="fashion-mnist", hidden=(256, 128), batch_size=128
     reference, 1 process x 1 thread); return the runs."""
     if mpiexec() is None:
         raise RuntimeError('bench --ranks needs mpiexec: pip install "nnscratch[mpi]".')
+    if batch_size < ranks:
+        from ..errors import ConfigError
+        raise ConfigError(f"--ranks {ranks} shares each batch among {ranks} processes, one row each at least; got "
+                          f"--batch-sizes {batch_size}. Use a batch size of at least {ranks}.")
     options = dict(dataset=dataset, hidden=",".join(map(str, hidden)), batch_size=batch_size, epochs=epochs,
                    samples=samples or 0, lr=lr, seed=seed)
     runs = {"parallel": [], "single": [], "single_1thread": []}
@@ -143,5 +151,17 @@ class _Marks(Callback):
             self.counters = _counters(self.comm)
 
 
+def main(argv=None):
+    """:func:`worker`; an error it can explain is one line on stderr (said once over the ranks), status 2."""
+    from ..errors import NNScratchError
+    try:
+        worker(argv)
+    except (NNScratchError, OSError) as exc:  # a dataset not found, too few rows for the ranks, ...
+        from ..distributed import report_error
+        report_error(f"error: {' '.join(str(exc).split())}", exc)
+        return 2
+    return 0
+
+
 if __name__ == "__main__":
-    worker()
+    sys.exit(main())

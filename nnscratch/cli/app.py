@@ -89,7 +89,7 @@ def main(argv=None):
         if debug:
             raise
         from ..distributed import report_error
-        report_error(one_line(exc), exc)  # one line; under mpiexec also ends the other ranks
+        report_error(one_line(exc), exc, parallel=argv[:1] == ["train"])  # under mpiexec, train ends every rank
         return 2
 
 

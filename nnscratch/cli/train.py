@@ -131,8 +131,8 @@ def _run(args, said):
     root = comm is None or comm.rank == 0
     if not args.no_save:
         args.out = args.out or DEFAULT_OUT
-    checks.check_viz(args)
-    folders = checks.train_outputs(args)  # every file the run writes, before the data are read
+    on_root(comm, checks.check_viz, args)
+    folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
     data = load_data(args)
     checks.check_loss(args, data)
     data, metadata = tables.prepare_training(data)
@@ -149,9 +149,9 @@ def _run(args, said):
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []), batches)
     options["comm"] = comm
     notes = checks.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
-    folders += checks.picture_outputs(args, net, data)
-    outputs.make_folders(folders, say=root)
-    if root:
+    folders += on_root(comm, checks.picture_outputs, args, net, data)
+    if root:  # the rank that writes every file
+        outputs.make_folders(folders)
         checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0))
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
@@ -186,6 +186,15 @@ def _run(args, said):
             if show:
                 print(f"saved {picture}")
     return 0
+
+
+def on_root(comm, check, *args):
+    """``check(*args)``; under mpiexec on rank 0 alone (the rank that writes the files), its error
+    raised on every rank, so it is said once."""
+    if comm is None:
+        return check(*args)
+    from ..distributed import from_root
+    return from_root(comm, lambda: check(*args))
 
 
 def live_view(args):

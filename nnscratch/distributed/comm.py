@@ -55,27 +55,91 @@ def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     return _active
 
 
-def report_error(message: str, exc: BaseException | None) -> None:
+def report_error(message: str, exc: BaseException | None, parallel: bool = True) -> None:
     """Print a command-line error (one line on stderr); in a parallel run also end the job.
 
+    ``parallel=False``: the command runs whole in each process and never joins MPI
+    (``nnscratch evaluate`` under ``mpiexec``); the error is printed, as in one process
+    (joining MPI here would wait forever for ranks that have ended).
     An error every rank raised together (``exc.collective``) prints once, from rank 0,
-    and every rank exits normally; any other error names its rank and aborts every
-    rank, which would otherwise wait for this one forever.
+    and every rank exits normally. Any other error is first offered to rank 0
+    (:func:`_every_rank_failed`): when every rank failed (a bad option, a missing file)
+    rank 0 prints each distinct message once and every rank exits normally; otherwise
+    the message names its rank and the job is aborted, as the others would wait for
+    this rank forever.
     """
     comm = _active
-    if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
+    if comm is None and parallel and launched_size() > 1:  # failed before training set MPI up: the others wait in it
         try:
             comm = from_environment()
         except ConfigError:  # no mpi4py: every rank fails alike, nobody waits
             comm = None
     if comm is None or comm.size < 2:
-        print(message, file=sys.stderr)
+        _say(message)
     elif getattr(exc, "collective", False):
         if comm.rank == 0:
-            print(message, file=sys.stderr, flush=True)
-    else:
-        print(f"[rank {comm.rank} of {comm.size}] {message}", file=sys.stderr, flush=True)
+            _say(message)
+    elif not _every_rank_failed(comm, message):
         abort(comm, 2)
+
+
+ERROR_TAG = 7177  # the tag of report_error's messages (nnscratch sends no other point-to-point ones)
+ROOT_WAIT, RANK_WAIT = 3.0, 5.0  # seconds rank 0 waits for the others' errors, and they for its verdict
+
+
+def _every_rank_failed(comm: MPIComm, message: str) -> bool:
+    """Whether every rank reached a command-line error (then rank 0 has printed them, each distinct
+    message once); if not, this rank's message has been printed with its rank, and the job must end.
+
+    Each other rank sends its message to rank 0 and waits up to ``RANK_WAIT`` s for the answer;
+    rank 0 collects them for up to ``ROOT_WAIT`` s. Point-to-point messages only: a rank that is
+    still working, inside a collective, is never drawn into a mismatched one."""
+    mpi, MPI = comm.comm, comm.MPI
+    if comm.rank != 0:
+        request = mpi.isend(message, dest=0, tag=ERROR_TAG)
+        if _within(RANK_WAIT, lambda: mpi.iprobe(source=0, tag=ERROR_TAG)):
+            mpi.recv(source=0, tag=ERROR_TAG)
+            request.wait()
+            return True
+        _say(f"[rank {comm.rank} of {comm.size}] {message}")
+        return False
+    messages = {0: message}
+
+    def everyone_said():
+        status = MPI.Status()
+        while mpi.iprobe(source=MPI.ANY_SOURCE, tag=ERROR_TAG, status=status):
+            messages[status.Get_source()] = mpi.recv(source=status.Get_source(), tag=ERROR_TAG)
+        return len(messages) == comm.size
+
+    everyone = _within(ROOT_WAIT, everyone_said)
+    said: dict[str, list[int]] = {}
+    for rank in sorted(messages):
+        said.setdefault(messages[rank], []).append(rank)
+    for text, ranks in said.items():
+        if everyone and len(said) == 1:
+            _say(text)  # every rank failed alike: said as one process says it
+        else:
+            _say(f"[rank{'s' * (len(ranks) > 1)} {', '.join(map(str, ranks))} of {comm.size}] {text}")
+    if everyone:
+        for rank in range(1, comm.size):
+            mpi.send(True, dest=rank, tag=ERROR_TAG)
+    return everyone
+
+
+def _within(seconds: float, done: Any) -> bool:
+    """Poll ``done()`` until it is true (True) or ``seconds`` have passed (False)."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _say(line: str) -> None:
+    """``line`` on stderr in one write (print's two would let another rank's line in between)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _abort_on_uncaught(kind, value, tb):

@@ -64,16 +64,29 @@ def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_d
                              data=_fingerprint(X, net.backend),
                              validation=None if validation_data is None else
                              [_fingerprint(a, net.backend) for a in validation_data]))
-    rows = _rows(X) if settings.get("batch_size") is None else min(settings["batch_size"], _rows(X))
-    val = None if validation_data is None else _rows(validation_data[0])
-    if rows < comm.size or (val is not None and val < comm.size):
-        raise CollectiveError(f"Data-parallel training over {comm.size} processes needs at least {comm.size} rows "
-                              f"per batch and in the validation data; got {rows} per batch"
-                              f"{'' if val is None else f' and {val} for validation'}. Use a larger batch_size "
-                              f"(or fewer processes).")
+    problem = too_few_rows(comm.size, _rows(X), settings.get("batch_size"),
+                           None if validation_data is None else _rows(validation_data[0]))
+    if problem:
+        raise CollectiveError(problem)
     step.reduce_gradients = parallel.reduce_gradients  # type: ignore[method-assign]
     step.training = parallel.context  # what BatchNorm and Dropout need of the global batch
     return parallel
+
+
+def too_few_rows(size: int, n: int, batch_size: int | None, val: int | None = None) -> str | None:
+    """Why ``size`` processes cannot share batches of ``batch_size`` of ``n`` training rows (and
+    ``val`` validation rows) one row each at least, with what to change; None when they can."""
+    start = f"Data-parallel training over {size} processes needs at least {size} "
+    fewer = lambda k: f"at most {k} process{'es' * (k != 1)}"  # noqa: E731
+    if n < size:
+        return f"{start}training rows (one per process); got {n}. Use {fewer(n)}, or more data."
+    if batch_size is not None and batch_size < size:
+        return (f"{start}rows per batch (one per process); got batch_size={batch_size}. Use a batch_size "
+                f"(--batch-size) of at least {size}, or {fewer(batch_size)}.")
+    if val is not None and val < size:
+        return (f"{start}validation rows (one per process); got {val}. Hold out more rows for validation "
+                f"(--validation), or use {fewer(val)}.")
+    return None
 
 
 class DataParallel:
@@ -131,6 +144,10 @@ class DataParallel:
         for p, (shape, count) in zip(params, self._layout):
             p.grad = xp.reshape(flat[offset:offset + count], shape)
             offset += count
+
+    def any_rank(self, flag: bool) -> bool:
+        """Whether ``flag`` is true on any rank (the same answer everywhere)."""
+        return any(self.comm.allgather(bool(flag)))
 
     def sum_figures(self, values: Array) -> np.ndarray:
         """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere."""

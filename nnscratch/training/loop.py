@@ -189,6 +189,8 @@ class _Run:
                 raise
             for c in callbacks:
                 c.on_epoch_end(epoch, logs, net)
+            if self.parallel is not None:  # a callback of one rank (a time budget) stops every rank
+                net.stop_training = self.parallel.any_rank(net.stop_training)
             last = net.stop_training or epoch == epochs - 1
             if ckpt[0] is not None and self.root and ((epoch + 1) % ckpt[1] == 0 or last):
                 checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks,

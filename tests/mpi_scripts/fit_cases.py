@@ -41,7 +41,19 @@ CASES = {
     "full_batch_mse": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=None, loss="mse", shuffle=False),
     "diverge": dict(optimizer=lambda: nn.SGD(lr=1e30), batch_size=16),  # DivergenceError, last finite weights
     "early_stop": dict(optimizer=lambda: nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
+    "one_rank_stops": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, stop_on_last_rank=True),
 }
+
+
+class StopOnLastRank(nn.Callback):
+    """Stops training after the second epoch on the last rank alone (as a per-process time budget may)."""
+
+    def __init__(self, comm):
+        self.last = comm is None or comm.rank == comm.size - 1
+
+    def on_epoch_end(self, epoch, logs, network):
+        if self.last and epoch == 1:
+            network.stop_training = True
 
 
 def run_case(options, comm):
@@ -49,6 +61,7 @@ def run_case(options, comm):
     X, y = data()
     val = data(seed=1, n=50) if options.pop("validation", False) else None
     callbacks = [EarlyStopping(patience=1)] if options.pop("early", False) else []
+    callbacks += [StopOnLastRank(comm)] if options.pop("stop_on_last_rank", False) else []
     net = nn.Network.from_sizes(5, 16, 3, seed=0)
     try:
         history = net.fit(X, y, epochs=options.pop("epochs", 6), validation_data=val, callbacks=callbacks,
