@@ -76,10 +76,14 @@ def schedule_for(args, lr, decay, epochs, batches):
     if name == "cosine" and warmup >= epochs * batches:
         raise ConfigError(f"--warmup {args.warmup:g} epochs must be shorter than --epochs {epochs}: cosine warms up, "
                           "then anneals over the rest of the run; lower --warmup or raise --epochs.")
+    if decay and name != "inverse_time":
+        raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}: "
+                          f"drop --decay or --schedule {name}.")
+    if name == "inverse_time" and not decay:
+        raise ConfigError("--schedule inverse_time lowers the rate as lr / (1 + decay * step) and --decay is 0, "
+                          "which keeps it constant; add --decay D (e.g. --decay 0.001).")
     if name in ("constant", "inverse_time") and not warmup:
         return lr  # a plain rate (with --decay: the optimizer's own inverse-time shorthand)
-    if decay and name != "inverse_time":
-        raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}.")
     options = {"lr": lr, "warmup": warmup}
     if name == "inverse_time":
         options["decay"] = decay
