@@ -274,6 +274,20 @@ def test_an_option_the_run_would_ignore_is_refused(argv, fragments, capsys):
     one_line(*run(capsys, *argv, "--epochs", "1", *(["--no-save"] if argv[0] == "train" else []))[::2], *fragments)
 
 
+@pytest.mark.parametrize("layers, loss, fragments", [
+    ("2,8,1", "cross_entropy", ["--loss cross_entropy needs one output per class", "--loss binary_cross_entropy"]),
+    ("dense8,relu,dense1", "cross_entropy", ["--layers dense8,relu,dense1 ends with one output"]),
+    ("dense8,relu,dense2", "binary_cross_entropy", ["needs a sigmoid output", "ends with a softmax"]),
+    ("dense8,relu,dense2,tanh", "cross_entropy", ["needs a softmax output", "ends with a tanh"]),
+])
+def test_a_loss_the_output_layer_cannot_take_is_refused_before_training(layers, loss, fragments, capsys):
+    status, out, err = run(capsys, "train", "--dataset", "moons", "--layers", layers, "--loss", loss,
+                           "--epochs", "1", "--no-save")
+    one_line(status, err, *fragments)
+    assert "training" not in out  # refused before the run starts, in the options' words
+    assert "Network.from_sizes" not in err
+
+
 def test_target_on_arrays_and_classes_on_a_table_model_are_refused(tmp_path, capsys):
     X, y = np.random.default_rng(0).normal(size=(40, 3)), np.arange(40) % 2
     np.savez(tmp_path / "xy.npz", X=X, y=y)

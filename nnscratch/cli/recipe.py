@@ -137,12 +137,29 @@ def build_network(args, cfg):
     if cfg.get("spec"):
         from ..models.spec import layers_from_spec
         layers = layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"], cfg.get("regression", False))
-        return Network(layers, seed=args.seed,
-                       backend=args.backend, dtype=args.dtype)
+        return _check_loss_output(args, Network(layers, seed=args.seed, backend=args.backend, dtype=args.dtype))
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
     output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"
-    return Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,
-                              seed=args.seed, backend=args.backend, dtype=args.dtype)
+    return _check_loss_output(args, Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,
+                                                       seed=args.seed, backend=args.backend, dtype=args.dtype))
+
+
+def _check_loss_output(args, net):
+    """``net``, or a ConfigError in the options' words when --loss cannot train its output layer
+    (before the run starts, not from ``fit``)."""
+    if args.loss is None:
+        return net
+    layers = f"--layers {args.layers}" if args.layers else f"--model {args.model}"
+    if args.loss == "cross_entropy" and net.n_outputs == 1:
+        raise ConfigError(f"--loss cross_entropy needs one output per class, and {layers} ends with one output "
+                          "(two classes as one sigmoid); use --loss binary_cross_entropy, or end it with 2 outputs.")
+    accepts = net.resolve_loss(args.loss).accepts
+    if accepts and not isinstance(net.layers[-1], accepts):
+        wanted, other = ("sigmoid", "cross_entropy") if args.loss == "binary_cross_entropy" else ("softmax", "mse")
+        raise ConfigError(f"--loss {args.loss} needs a {wanted} output, and {layers} ends with a "
+                          f"{type(net.layers[-1]).__name__.lower()}; use --loss {other}, or end --layers with "
+                          f"{wanted} (e.g. dense64,relu,dense2,{wanted}).")
+    return net
 
 
 def dataset_metadata(args, data, net):
