@@ -249,6 +249,7 @@ def test_transparency_is_read_as_the_background():
     (["--model", "cnn", "--layers", "784,64,10"], ["--model cnn and --layers 784,64,10", "disagree"]),
     (["--dataset", "xor", "--model", "cnn"], ["--model cnn needs images", "xor has 2 features"]),
     (["--dataset", "spirals", "--augment", "1"], ["--augment 1 distorts 28x28 images", "spirals has 2 features"]),
+    (["--dataset", "spirals", "--elastic", "1"], ["--elastic 1 distorts 28x28 images", "drop --elastic"]),
 ])
 def test_a_mistake_names_the_piece_that_is_wrong(argv, fragments, capsys):
     line = one_line(*run(capsys, "train", *argv, "--epochs", "1", "--no-save")[::2], *fragments)

@@ -54,12 +54,14 @@ def with_recipe_schedule(args, cfg):
 
 
 def _check_images(args, data, cfg):
+    given = [f"{flag} {v:g}" for flag, v in (("--augment", cfg["augment"]), ("--elastic", args.elastic)) if v]
+    if given and data.n_features != 784:
+        raise ConfigError(f"{' and '.join(given)} distort{'s' * (len(given) == 1)} 28x28 images (784 features), and "
+                          f"{data.name} has {data.n_features} feature{'s' * (data.n_features != 1)}; "
+                          f"drop {' and '.join(g.split()[0] for g in given)}.")
     if args.elastic and not cfg["augment"]:
         raise ConfigError(f"--elastic {args.elastic:g} bends the distorted copies, and there are none; "
                           "add --augment N (N copies per epoch).")
-    if cfg["augment"] and data.n_features != 784:
-        raise ConfigError(f"--augment {cfg['augment']} distorts 28x28 images (784 features), and {data.name} has "
-                          f"{data.n_features} feature{'s' * (data.n_features != 1)}; drop --augment.")
     if args.activation and cfg["spec"]:
         raise ConfigError(f"--activation {args.activation} sets the hidden layers of an MLP; a layer spec names "
                           f"its own activations (e.g. --layers conv16x3p1,{args.activation},maxpool2,dense10).")
