@@ -247,6 +247,7 @@ def test_transparency_is_read_as_the_background():
     (["--dataset", "nothere.csv"], ["nothere.csv does not exist"]),
     (["--dataset", "npz:nothere.npz"], ["nothere.npz does not exist"]),
     (["--model", "cnn", "--layers", "784,64,10"], ["--model cnn and --layers 784,64,10", "disagree"]),
+    (["--model", "mlp", "--layers", "conv4x3p1,relu,dense10"], ["--model mlp and --layers conv4x3p1", "disagree"]),
     (["--dataset", "xor", "--model", "cnn"], ["--model cnn needs images", "xor has 2 features"]),
     (["--dataset", "spirals", "--augment", "1"], ["--augment 1 distorts 28x28 images", "spirals has 2 features"]),
     (["--dataset", "spirals", "--elastic", "1"], ["--elastic 1 distorts 28x28 images", "drop --elastic"]),

@@ -91,6 +91,10 @@ def layer_spec(args, data):
                               "or give --layers a layer spec such as conv16x3p1,relu,maxpool2,dense10.")
         return None
     _sizes_mixed_with_layers(args.layers)
+    if args.model == "mlp" and any(p.strip().lower().startswith(("conv", "maxpool", "avgpool"))
+                                   for p in args.layers.split(",")):
+        raise ConfigError(f"--model mlp and --layers {args.layers} (a convolutional network) disagree; drop "
+                          "--model mlp, or give --layers dense layers only (e.g. dense128,relu,dense10).")
     return describe(layers_from_spec(args.layers, data.n_features, data.n_classes, tables.is_regression(data)))
 
 
@@ -151,7 +155,7 @@ def _check_loss_output(args, net):
     (before the run starts, not from ``fit``)."""
     if args.loss is None:
         return net
-    layers = f"--layers {args.layers}" if args.layers else f"--model {args.model}"
+    layers = f"--layers {args.layers}" if args.layers else f"--model {args.model or 'mlp'}"
     if args.loss == "cross_entropy" and net.n_outputs == 1:
         raise ConfigError(f"--loss cross_entropy needs one output per class, and {layers} ends with one output "
                           "(two classes as one sigmoid); use --loss binary_cross_entropy, or end it with 2 outputs.")

@@ -35,7 +35,7 @@ def register(subparsers):
         "npy:X.npy,y.npy; 'with a CNN' applies to --model cnn and a layer spec in --layers.")
     add_dataset_options(p)
     tables.add_table_options(p)
-    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="mlp (default) or cnn: a small "
+    p.add_argument("--model", choices=("mlp", "cnn"), default=None, help="mlp (default) or cnn: a small "
                    "convolutional network for image datasets (--layers " + recipe.default_cnn_help() + ")")
     p.add_argument("--layers", metavar="SPEC", help="comma-separated layer sizes including input and output, "
                    "e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
