@@ -449,6 +449,9 @@ def test_evaluate_warns_when_its_test_split_holds_training_rows(tmp_path, capsys
                                                     "grows"),
     (["--schedule", "step", "--gamma", "1"], "so it never falls; a decay needs 0 < --gamma < 1"),
     (["--schedule", "cosine", "--warmup", "10"], "--warmup 10 epochs must be shorter than --epochs 2"),
+    (["--warmup", "3"], "--warmup 3 epochs is longer than the run (--epochs 2): the rate would rise for the whole "
+                        "run and never reach --lr"),
+    (["--schedule", "step", "--warmup", "2.5"], "--warmup 2.5 epochs is longer than the run"),
 ])
 def test_schedule_flags_that_cannot_decay_are_refused_in_the_commands_words(capsys, flags, said):
     status, _, err = run(capsys, "train", "--dataset", "spirals", "--epochs", "2", *flags, "--no-save",

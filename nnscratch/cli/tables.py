@@ -76,6 +76,9 @@ def schedule_for(args, lr, decay, epochs, batches):
     if name == "cosine" and warmup >= epochs * batches:
         raise ConfigError(f"--warmup {args.warmup:g} epochs must be shorter than --epochs {epochs}: cosine warms up, "
                           "then anneals over the rest of the run; lower --warmup or raise --epochs.")
+    if warmup > epochs * batches:
+        raise ConfigError(f"--warmup {args.warmup:g} epochs is longer than the run (--epochs {epochs}): the rate would "
+                          f"rise for the whole run and never reach --lr {lr:g}; lower --warmup or raise --epochs.")
     if decay and name != "inverse_time":
         raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}: "
                           f"drop --decay or --schedule {name}.")
