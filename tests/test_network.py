@@ -53,6 +53,21 @@ def test_bad_construction_is_a_clear_error():
         Network.from_sizes(3, 2, init="orthogonal")
 
 
+
+def test_numpy_scalars_build_layers_and_optimizers_that_save(tmp_path):
+    """Sizes and rates computed with NumPy (np.prod(shape), an array of sizes) are accepted and
+    kept as plain numbers, so the model's config is JSON and the file saves."""
+    i = np.int64
+    net = Network([nnscratch.Reshape((i(1), i(4), i(4))), nnscratch.Conv2D(i(1), i(2), i(3), padding=i(1)),
+                   nnscratch.BatchNorm(i(2)), nnscratch.MaxPool2D(i(2)), nnscratch.Dropout(np.float32(0.25)),
+                   nnscratch.Flatten(), Dense(np.prod((2, 2, 2)), i(3)), Softmax()], input_shape=(i(16),), seed=0)
+    X = np.random.default_rng(0).normal(size=(12, 16)).astype(np.float32)
+    net.fit(X, np.arange(12) % 3, epochs=1, optimizer=nnscratch.SGD(lr=np.float32(0.1)))
+    assert Network.load(net.save(tmp_path / "m.npz")).get_config()["layers"] == net.get_config()["layers"]
+    assert Network.from_sizes(*np.array([4, 8, 3]), seed=0).sizes == (4, 8, 3)
+    assert type(net.layers[1].kernel_size[0]) is int and type(net.optimizer.lr) is float
+
+
 def test_same_seed_same_initial_weights_on_every_backend(backend):
     ref = Network.from_sizes(5, 7, 3, seed=42, backend="numpy").get_weights()
     got = Network.from_sizes(5, 7, 3, seed=42, backend=backend).get_weights()
