@@ -68,6 +68,18 @@ def test_numpy_scalars_build_layers_and_optimizers_that_save(tmp_path):
     assert type(net.layers[1].kernel_size[0]) is int and type(net.optimizer.lr) is float
 
 
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_a_bad_seed_is_a_clear_error(seed):
+    with pytest.raises(ConfigError, match=r"seed must be a non-negative integer.*got"):
+        Network.from_sizes(3, 2, seed=seed)
+
+
+def test_a_numpy_seed_is_kept_as_a_plain_int_and_saves(tmp_path):
+    net = Network.from_sizes(3, 2, seed=np.int64(7))
+    assert type(net.seed) is int and Network.load(net.save(tmp_path / "m.npz")).seed == 7
+    assert all((a == b).all() for a, b in zip(net.get_weights(), Network.from_sizes(3, 2, seed=7).get_weights()))
+
+
 def test_same_seed_same_initial_weights_on_every_backend(backend):
     ref = Network.from_sizes(5, 7, 3, seed=42, backend="numpy").get_weights()
     got = Network.from_sizes(5, 7, 3, seed=42, backend=backend).get_weights()

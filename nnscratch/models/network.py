@@ -20,7 +20,7 @@ from ..saving import serialize
 from ..training import streaming, loop as train
 from .. import testing
 from .. import validation
-from ..backend.core import Backend, get_backend, host_rng, new_seed, on_device
+from ..backend.core import Backend, get_backend, host_rng, on_device
 from ..errors import ConfigError, ShapeError
 from ..layers.initializers import Glorot, He, get_initializer
 from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU, get_activation, layer_from_config
@@ -95,7 +95,7 @@ class Network:
         self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
         self.xp, self.dtype = self.backend.xp, self.backend.dtype
-        self.seed = new_seed() if seed is None else seed
+        self.seed = validation.check_seed(seed)
         self.rng = host_rng(self.seed)
         self.init = None if init is None else get_initializer(init)
         self.optimizer, self.stop_training = None, False
