@@ -279,6 +279,21 @@ def check_seed(seed):
     return int(seed)  # a NumPy integer as a plain int, so the model's config saves as JSON
 
 
+def check_callbacks(callbacks):
+    """``callbacks`` as a list of Callback instances (one alone is put in a list), or a ConfigError."""
+    from .training.history import Callback
+    if callbacks is None or isinstance(callbacks, Callback):
+        return [] if callbacks is None else [callbacks]
+    items = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+    for c in items:
+        if not isinstance(c, Callback):
+            fix = (f"pass an instance, {c.__name__}()" if isinstance(c, type) and issubclass(c, Callback) else
+                   "subclass nnscratch.Callback and override its hooks (on_epoch_end, ...)")
+            raise ConfigError(f"callbacks must be a list of Callback objects such as [nn.EarlyStopping(patience=5)]; "
+                              f"got {c!r:.80}; {fix}.")
+    return items
+
+
 def check_pair(name, value):
     """``value`` as an ``(X, y)`` pair, or a ConfigError naming ``name``."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:

@@ -153,6 +153,18 @@ def test_callbacks_run_per_epoch_and_can_stop(rng):
     assert len(cb.seen) == 2 and cb.seen == [round(v, 6) for v in history.history["loss"]]
 
 
+
+def test_one_callback_alone_is_taken_and_a_wrong_one_is_a_clear_error(rng):
+    X, y = blobs(rng, n=30)
+    net = Network.from_sizes(4, 8, 3, seed=0)
+    stop = nnscratch.EarlyStopping(patience=1, monitor="accuracy", min_delta=1.0)  # never improves enough
+    assert net.fit(X, y, epochs=10, callbacks=stop).epoch == [0, 1]  # as Keras: not only in a list
+    for wrong, fix in ((nnscratch.EarlyStopping, r"pass an instance, EarlyStopping\(\)"),
+                       (lambda *args: None, "subclass nnscratch.Callback"), ("early", "subclass")):
+        with pytest.raises(ConfigError, match=rf"callbacks must be a list of Callback objects.*got .*; {fix}"):
+            net.fit(X, y, epochs=1, callbacks=[wrong])
+
+
 def test_training_continues_with_the_same_optimizer(rng):
     X, y = blobs(rng)
     net = Network.from_sizes(4, 8, 3, seed=0)

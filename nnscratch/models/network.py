@@ -275,6 +275,8 @@ class Network:
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
         validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
+        if "callbacks" in options:
+            options["callbacks"] = validation.check_callbacks(options["callbacks"])
         return train.fit(self, X, y, **options)
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
