@@ -118,6 +118,13 @@ def test_predict_evaluate_and_device_inputs(backend, rng):
     assert backend.to_numpy(net.predict_proba(X)).shape == (len(X), 3)
 
 
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5, None])
+def test_evaluate_refuses_a_bad_batch_size_in_one_line(batch_size, rng):
+    X, y = blobs(rng, n=20)
+    with pytest.raises(ConfigError, match=r"batch_size must be a positive integer.*got"):
+        Network.from_sizes(4, 8, 3, seed=0).evaluate(X, y, batch_size=batch_size)
+
+
 def test_full_batch_and_per_sample_training(rng):
     X, y = blobs(rng, n=40)
     full = Network.from_sizes(4, 8, 3, seed=0).fit(X, y, epochs=3, batch_size=None, optimizer="sgd")

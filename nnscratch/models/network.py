@@ -263,6 +263,7 @@ class Network:
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
+        batch_size = validation.check_positive_int("batch_size", batch_size)
         return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
     def fit(self, X: Array, y: Array, **options: Any) -> History:
