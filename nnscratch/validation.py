@@ -7,6 +7,7 @@ same way but stay in host memory (for streaming data too large for the device).
 """
 
 import math
+import numbers
 import os
 import sys
 import warnings
@@ -15,7 +16,7 @@ from collections import namedtuple
 import array_api_compat
 import numpy as np
 
-from .backend.core import backend_of
+from .backend.core import backend_of, new_seed
 from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, ShapeError
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
@@ -266,6 +267,31 @@ def check_positive_int(name, value, allow_none=False):
         raise ConfigError(f"{name} must be a positive integer{extra}; got {value!r}. "
                           f"Pass e.g. {name}={32 if 'batch' in name else 10}.")
     return int(value)
+
+
+def check_seed(seed):
+    """``seed`` as a non-negative int (a fresh one for None), or a ConfigError."""
+    if seed is None:
+        return new_seed()
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, e.g. seed=0 (or None for a fresh one); "
+                          f"got {seed!r}.")
+    return int(seed)  # a NumPy integer as a plain int, so the model's config saves as JSON
+
+
+def check_callbacks(callbacks):
+    """``callbacks`` as a list of Callback instances (one alone is put in a list), or a ConfigError."""
+    from .training.history import Callback
+    if callbacks is None or isinstance(callbacks, Callback):
+        return [] if callbacks is None else [callbacks]
+    items = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+    for c in items:
+        if not isinstance(c, Callback):
+            fix = (f"pass an instance, {c.__name__}()" if isinstance(c, type) and issubclass(c, Callback) else
+                   "subclass nnscratch.Callback and override its hooks (on_epoch_end, ...)")
+            raise ConfigError(f"callbacks must be a list of Callback objects such as [nn.EarlyStopping(patience=5)]; "
+                              f"got {c!r:.80}; {fix}.")
+    return items
 
 
 def check_pair(name, value):

@@ -53,6 +53,33 @@ def test_bad_construction_is_a_clear_error():
         Network.from_sizes(3, 2, init="orthogonal")
 
 
+
+def test_numpy_scalars_build_layers_and_optimizers_that_save(tmp_path):
+    """Sizes and rates computed with NumPy (np.prod(shape), an array of sizes) are accepted and
+    kept as plain numbers, so the model's config is JSON and the file saves."""
+    i = np.int64
+    net = Network([nnscratch.Reshape((i(1), i(4), i(4))), nnscratch.Conv2D(i(1), i(2), i(3), padding=i(1)),
+                   nnscratch.BatchNorm(i(2)), nnscratch.MaxPool2D(i(2)), nnscratch.Dropout(np.float32(0.25)),
+                   nnscratch.Flatten(), Dense(np.prod((2, 2, 2)), i(3)), Softmax()], input_shape=(i(16),), seed=0)
+    X = np.random.default_rng(0).normal(size=(12, 16)).astype(np.float32)
+    net.fit(X, np.arange(12) % 3, epochs=1, optimizer=nnscratch.SGD(lr=np.float32(0.1)))
+    assert Network.load(net.save(tmp_path / "m.npz")).get_config()["layers"] == net.get_config()["layers"]
+    assert Network.from_sizes(*np.array([4, 8, 3]), seed=0).sizes == (4, 8, 3)
+    assert type(net.layers[1].kernel_size[0]) is int and type(net.optimizer.lr) is float
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_a_bad_seed_is_a_clear_error(seed):
+    with pytest.raises(ConfigError, match=r"seed must be a non-negative integer.*got"):
+        Network.from_sizes(3, 2, seed=seed)
+
+
+def test_a_numpy_seed_is_kept_as_a_plain_int_and_saves(tmp_path):
+    net = Network.from_sizes(3, 2, seed=np.int64(7))
+    assert type(net.seed) is int and Network.load(net.save(tmp_path / "m.npz")).seed == 7
+    assert all((a == b).all() for a, b in zip(net.get_weights(), Network.from_sizes(3, 2, seed=7).get_weights()))
+
+
 def test_same_seed_same_initial_weights_on_every_backend(backend):
     ref = Network.from_sizes(5, 7, 3, seed=42, backend="numpy").get_weights()
     got = Network.from_sizes(5, 7, 3, seed=42, backend=backend).get_weights()
@@ -91,6 +118,13 @@ def test_predict_evaluate_and_device_inputs(backend, rng):
     assert backend.to_numpy(net.predict_proba(X)).shape == (len(X), 3)
 
 
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5, None])
+def test_evaluate_refuses_a_bad_batch_size_in_one_line(batch_size, rng):
+    X, y = blobs(rng, n=20)
+    with pytest.raises(ConfigError, match=r"batch_size must be a positive integer.*got"):
+        Network.from_sizes(4, 8, 3, seed=0).evaluate(X, y, batch_size=batch_size)
+
+
 def test_full_batch_and_per_sample_training(rng):
     X, y = blobs(rng, n=40)
     full = Network.from_sizes(4, 8, 3, seed=0).fit(X, y, epochs=3, batch_size=None, optimizer="sgd")
@@ -124,6 +158,18 @@ def test_callbacks_run_per_epoch_and_can_stop(rng):
     cb = StopAtTwo()
     history = Network.from_sizes(4, 8, 3, seed=0).fit(X, y, epochs=10, callbacks=[cb])
     assert len(cb.seen) == 2 and cb.seen == [round(v, 6) for v in history.history["loss"]]
+
+
+
+def test_one_callback_alone_is_taken_and_a_wrong_one_is_a_clear_error(rng):
+    X, y = blobs(rng, n=30)
+    net = Network.from_sizes(4, 8, 3, seed=0)
+    stop = nnscratch.EarlyStopping(patience=1, monitor="accuracy", min_delta=1.0)  # never improves enough
+    assert net.fit(X, y, epochs=10, callbacks=stop).epoch == [0, 1]  # as Keras: not only in a list
+    for wrong, fix in ((nnscratch.EarlyStopping, r"pass an instance, EarlyStopping\(\)"),
+                       (lambda *args: None, "subclass nnscratch.Callback"), ("early", "subclass")):
+        with pytest.raises(ConfigError, match=rf"callbacks must be a list of Callback objects.*got .*; {fix}"):
+            net.fit(X, y, epochs=1, callbacks=[wrong])
 
 
 def test_training_continues_with_the_same_optimizer(rng):

@@ -106,6 +106,18 @@ def test_reduce_lr_on_plateau_scales_the_rate():
     assert cb.reductions == [3, 5] and Net.optimizer.current_lr == pytest.approx(0.03)    # 0.1 -> 0.05 -> 0.03 (min_lr)
 
 
+def test_reduce_lr_on_plateau_says_the_figure_it_watched(capsys):
+    """Without validation data "val_loss" falls back to "loss": the message names what was watched."""
+    class Net:
+        optimizer = SGD(lr=0.1)
+
+    cb = ReduceLROnPlateau(factor=0.5, patience=1, verbose=True)  # monitor="val_loss"
+    cb.on_train_begin(Net)
+    for epoch, loss in enumerate([1.0, 1.0]):
+        cb.on_epoch_end(epoch, {"loss": loss}, Net)
+    assert capsys.readouterr().out == "epoch 2: loss has not improved for 1 epoch; learning rate 0.1 -> 0.05\n"
+
+
 def _fit(net, X, y, epochs, **options):
     opt = get_optimizer("momentum", lr=Cosine(0.2, total=36, warmup=6), clip_norm=0.5)
     plateau = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=0.1)

@@ -10,6 +10,7 @@ the next Conv2D takes back without a copy.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -49,9 +50,9 @@ class Conv2D(Layer):
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
                  init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy ints too
                 raise ConfigError(f"Conv2D {label} must be a positive integer; got {n!r}.")
-        self.in_channels, self.out_channels = in_channels, out_channels
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
         padding = 0 if padding == "valid" else padding

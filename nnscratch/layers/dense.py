@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +30,9 @@ class Dense(Layer):
 
     def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy ints too
                 raise ConfigError(f"Dense {label} must be a positive integer; got {n!r}.")
-        self.n_in, self.n_out = n_in, n_out
+        self.n_in, self.n_out = n_in, n_out = int(n_in), int(n_out)
         self.input_shape = (n_in,)
         self.init = None if init is None else get_initializer(init)
         self.params, self._x = (), None

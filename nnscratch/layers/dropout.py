@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 from ..backend.core import host_rng, new_seed
@@ -62,7 +63,7 @@ class Dropout(Layer):
     _rng: Rng | None
 
     def __init__(self, rate: float = 0.5) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
                               f"got {rate!r}.")
         self.rate = float(rate)

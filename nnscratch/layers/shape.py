@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from ..errors import ConfigError, ShapeError
@@ -33,10 +34,10 @@ class Reshape(Layer):
 
     def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
-        if not shape or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
+        if not shape or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in shape):
             raise ConfigError(f"Reshape expects a per-sample shape of positive integers such as (1, 28, 28); "
                               f"got {shape!r}.")
-        self.shape = shape
+        self.shape = shape = tuple(int(n) for n in shape)
         self.input_shape = (math.prod(shape),)
 
     def output_shape(self, input_shape: Shape) -> Shape:

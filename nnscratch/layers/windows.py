@@ -10,6 +10,8 @@ needed). Padding assigns the image into a zero one. Only slicing, slice assignme
 backend, on any device.
 """
 
+import numbers
+
 from array_api_compat import device
 
 EVERYTHING = (slice(None), slice(None))  # the index of a whole array's first two axes
@@ -19,10 +21,11 @@ def pair(value, name, layer, minimum=1):
     """``value`` (an int or a pair of ints) as a pair, or a ConfigError naming the layer."""
     from ..errors import ConfigError
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in items):
+    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
+                                  for v in items):  # NumPy ints too
         raise ConfigError(f"{layer} {name} must be an int >= {minimum} or a pair of them, e.g. {name}=3 "
                           f"or {name}=(3, 5); got {value!r}.")
-    return items
+    return tuple(int(v) for v in items)
 
 
 def out_size(size, kernel, stride, pad=0):

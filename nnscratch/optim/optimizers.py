@@ -23,6 +23,7 @@ the functional form gives the same numbers.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -320,7 +321,7 @@ def _schedule(lr, decay):
 
 
 def _check(label, value, positive=False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)  # NumPy too
     if not ok or value < 0 or (positive and value == 0):
         bound = "a positive" if positive else "a non-negative"
         raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")

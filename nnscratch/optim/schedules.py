@@ -196,7 +196,7 @@ def _count(steps):
 
 
 def _number(label, value, positive=False):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)  # NumPy too
     if not ok or value < 0 or (positive and value == 0):
         bound = "a positive" if positive else "a non-negative"
         raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")

@@ -142,16 +142,16 @@ class ReduceLROnPlateau(Callback):
         elif not self.cooling:
             self.wait += 1
             if self.wait >= self.patience:
-                self._reduce(epoch, network.optimizer)
+                self._reduce(epoch, network.optimizer, key)
 
-    def _reduce(self, epoch, optimizer):
+    def _reduce(self, epoch, optimizer, key):
         lr = optimizer.current_lr
         new = max(lr * self.factor, self.min_lr)
         if lr > 0 and new < lr:
             optimizer.lr_scale *= new / lr
             self.reductions.append(epoch)
             if self.verbose:
-                print(f"epoch {epoch + 1}: {self.monitor} has not improved for {self.wait} epochs; "
+                print(f"epoch {epoch + 1}: {key} has not improved for {self.wait} epoch{'s' * (self.wait != 1)}; "
                       f"learning rate {lr:.3g} -> {new:.3g}", flush=True)
         self.wait, self.cooling = 0, self.cooldown
 
