@@ -175,3 +175,15 @@ def test_a_float64_model_on_a_backend_without_float64_is_not_called_damaged(tmp_
     loaded = Network.load(path, backend="array_api_strict:no_float64", dtype="float32")
     X = np.random.default_rng(0).normal(size=(4, 3))
     np.testing.assert_allclose(loaded.backend.to_numpy(loaded.predict_proba(X)), net.predict_proba(X), rtol=1e-5)
+
+
+def test_metadata_with_numpy_values_saves_and_other_objects_are_one_clear_error(tmp_path):
+    """NumPy numbers and arrays in ``metadata`` (``np.unique(y)``) save as JSON numbers and lists; any other
+    object is refused before a file is written, naming it, instead of a bare TypeError from json."""
+    net = Network.from_sizes(2, 3, 2, seed=0, metadata={"classes": np.unique(np.array([2, 1, 2])), "n": np.int64(3)})
+    net.save(tmp_path / "m.npz")
+    assert Network.load(tmp_path / "m.npz").metadata == {"classes": [1, 2], "n": 3}
+    odd = Network.from_sizes(2, 3, 2, seed=0, metadata={"when": object()})
+    with pytest.raises(ConfigError, match="must be JSON values.*object <object"):
+        odd.save(tmp_path / "odd.npz")
+    assert not (tmp_path / "odd.npz").exists()

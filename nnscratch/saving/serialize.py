@@ -76,10 +76,22 @@ def _fsync_directory(directory):
 
 def save_arrays(path, header, arrays, compress=True):
     """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
-    payload = {"__header__": np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)}
+    try:
+        text = json.dumps(header, default=_json_value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Cannot save {os.fspath(path)!r}: the model's settings must be JSON values (numbers, text, "
+                          f"lists, dicts) and {exc}; give Network(metadata=...) only such values.") from None
+    payload = {"__header__": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
     savez = np.savez_compressed if compress else np.savez
     return atomic_write(path, lambda f: savez(f, **payload), header["format"].removeprefix("nnscratch-"))
+
+
+def _json_value(value):
+    """NumPy numbers and arrays (e.g. ``metadata={"classes": np.unique(y)}``) as JSON numbers and lists."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} {value!r} is not one")
 
 
 def load_arrays(path, kind=FORMAT):
