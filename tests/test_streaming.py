@@ -57,6 +57,17 @@ def test_streaming_decision(monkeypatch):
     assert not streaming.should_stream(strict, device_X, y, stream=True)  # already on the device
 
 
+@pytest.mark.parametrize("text", ["abc", "0", "-5", "inf", "nan", "-1G"])
+def test_a_device_memory_setting_that_is_not_a_positive_size_is_one_config_error(monkeypatch, text):
+    from nnscratch.errors import ConfigError
+    net = Network.from_sizes(6, 12, 3, seed=0, backend="numpy")
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", text)
+    with pytest.raises(ConfigError, match=f"positive size such as 512M.*got '{text}'"):
+        streaming.device_budget(net.backend)
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "1.5GB")
+    assert streaming.device_budget(net.backend) == 3 * 2**29
+
+
 def test_streamed_data_is_validated_on_the_host(monkeypatch):
     X, y = _data()
     net = Network.from_sizes(6, 12, 3, seed=0, backend="numpy")

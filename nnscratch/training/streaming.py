@@ -34,10 +34,13 @@ def device_budget(backend):
     if text:
         unit = text[-1] if text[-1] in _UNITS else ""
         try:
-            return int(float(text.removesuffix(unit)) * _UNITS[unit])
+            size = float(text.removesuffix(unit)) * _UNITS[unit]
         except ValueError:
-            raise ConfigError(f"NNSCRATCH_DEVICE_MEMORY must be a size such as 512M or 2G; "
-                              f"got {os.environ['NNSCRATCH_DEVICE_MEMORY']!r}.") from None
+            size = math.nan
+        if not size >= 1 or math.isinf(size):
+            raise ConfigError(f"NNSCRATCH_DEVICE_MEMORY must be a positive size such as 512M or 2G; "
+                              f"got {os.environ['NNSCRATCH_DEVICE_MEMORY']!r}.")
+        return int(size)
     info = backend.memory_info()
     return None if info is None else info[0]
 
