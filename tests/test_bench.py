@@ -83,6 +83,33 @@ def test_bad_batch_sizes_are_a_one_line_error(capsys):
     assert "32,abc" in capsys.readouterr().err
 
 
+def test_bad_layers_and_batch_sizes_name_the_option_in_one_line(capsys):
+    assert main(["bench", "--batch-sizes", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: --batch-sizes takes") and "ValueError" not in err and "--debug" not in err
+    assert main(["bench", "--layers", "8,x"]) == 2
+    assert capsys.readouterr().err.strip().startswith("error: --layers takes")
+
+
+def test_a_backend_named_twice_is_timed_once(capsys):
+    """Two contenders of one name shared one list of times: each row's median mixed both."""
+    tiny = {**TINY, "batch_sizes": (64,)}
+    got = run_bench(backends=("numpy", "array_api_strict", "numpy"), **tiny)
+    assert [r["name"] for r in got["rows"]] == ["nnscratch numpy", "nnscratch array_api_strict"]
+    assert all(len(r["seconds"]) == tiny["epochs"] for r in got["rows"])
+    assert main(["bench", "--backends", " , ", "--samples", "50"]) == 2
+    assert "--backends names no backend" in capsys.readouterr().err
+
+
+def test_references_refused_by_the_dtype_are_not_timed_nor_reported(capsys):
+    got = run_bench(backends=("numpy",), reference=True, dtype="float64", **{**TINY, "batch_sizes": (64,)},
+                    log=print)
+    assert [r["name"] for r in got["rows"]] == ["nnscratch numpy"]
+    assert set(got["skipped"]) == {"numpy-reference", "torch-reference"}
+    assert set(got["devices"]) == {"numpy"}
+    assert "timing nnscratch numpy ..." in capsys.readouterr().out
+
+
 def test_reference_loops_ship_inside_the_package(tmp_path):
     """``bench --reference`` after a plain install: the package alone, no benchmarks/ beside it."""
     import os

@@ -37,15 +37,25 @@ def load_data(dataset, samples, features, seed=0):
 
 
 def usable(backends, dtype="float32"):
-    """``(the backends that run here, {backend: why not} for the others)``; a BackendUnavailableError
+    """``(the backends that run here, {backend: why not} for the others)``, each backend once (a second
+    name for one already listed, e.g. ``torch`` after ``torch:cpu``, is skipped); a BackendUnavailableError
     saying why each was skipped when none is left."""
-    specs, skipped = [], {}
+    if not backends:
+        raise ConfigError("--backends names no backend; pass e.g. --backends numpy (`nnscratch info` lists "
+                          "the usable ones).")
+    specs, skipped, seen = [], {}, {}
     for spec in backends:
         try:
-            get_backend(spec, dtype=dtype)
-            specs.append(spec)
+            name = str(get_backend(spec, dtype=dtype))
         except BackendUnavailableError as exc:
             skipped[spec] = " ".join(str(exc).split())
+            continue
+        if name in seen:
+            skipped[spec] = "named twice in --backends, timed once" if spec == seen[name] else \
+                f"the same backend as {seen[name]}, timed once"
+        else:
+            seen[name] = spec
+            specs.append(spec)
     if not specs:
         reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
         raise BackendUnavailableError(f"none of --backends {','.join(backends)} can run here ({reasons}); "
@@ -55,17 +65,17 @@ def usable(backends, dtype="float32"):
 
 def plan(options):
     """Contender specs ``(kind, label, spec)`` and the skipped ones ``{name: reason}``."""
-    specs, skipped = [], {}
-    usable(options["backends"], options["dtype"])  # refuses when no backend asked for can run
-    wanted = [("nnscratch", f"nnscratch {b}", b) for b in options["backends"]]
-    if options["reference"]:
-        wanted += [("reference", label, spec) for label, spec in reference_specs(options["backends"])]
-    for kind, label, spec in wanted:
+    backends, skipped = usable(options["backends"], options["dtype"])  # refuses when none can run
+    specs = [("nnscratch", f"nnscratch {b}", b) for b in backends]
+    for label, spec in reference_specs(options["backends"]) if options["reference"] else ():
+        if options["dtype"] != "float32":
+            skipped[label] = f"{label} is written for float32 only."
+            continue
         try:
             get_backend(spec, dtype=options["dtype"])
-            specs.append((kind, label, spec))
+            specs.append(("reference", label, spec))
         except BackendUnavailableError as exc:
-            skipped[f"{label} {spec}" if kind == "reference" else spec] = str(exc)
+            skipped[f"{label} {spec}"] = str(exc)
     return specs, skipped
 
 

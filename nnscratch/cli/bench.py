@@ -8,13 +8,14 @@ from ..bench.report import plot, render, write_json
 from ..bench.runner import DEFAULTS, run_bench, usable
 
 
-def _ints(text):
+def _ints(text, flag="--batch-sizes"):
+    from ..errors import ConfigError
     try:
         values = tuple(int(v) for v in str(text).replace("-", ",").split(",") if v.strip())
     except ValueError:
-        raise ValueError(f"expected comma-separated positive integers such as 32,128; got {text!r}") from None
+        values = ()
     if not values or min(values) < 1:
-        raise ValueError(f"expected comma-separated positive integers such as 32,128; got {text!r}")
+        raise ConfigError(f"{flag} takes comma-separated positive integers such as 32,128; got {text!r}.")
     return values
 
 
@@ -114,7 +115,8 @@ def run(args):
         if args.json:
             write_json({"cnn": rows, "skipped": skipped}, args.json)
         return 0
-    result = run_bench(backends=_backends(args), hidden=_ints(args.layers or _text(DEFAULTS["hidden"])),
+    hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
+    result = run_bench(backends=_backends(args), hidden=hidden,
                        batch_sizes=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"])),
                        dtype=args.dtype or DEFAULTS["dtype"], epochs=args.epochs, warmup=_warmup(args),
                        repeats=DEFAULTS["repeats"] if args.repeats is None else args.repeats,
@@ -140,7 +142,8 @@ def run_ranks(args):
     """``nnscratch bench --ranks N`` (the first of --batch-sizes; --repeats rounds, at least 2)."""
     from ..bench import mpi
     repeats = DEFAULTS["repeats"] if args.repeats is None else args.repeats
-    result = mpi.compare(args.ranks, dataset=args.dataset, hidden=_ints(args.layers or _text(DEFAULTS["hidden"])),
+    hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
+    result = mpi.compare(args.ranks, dataset=args.dataset, hidden=hidden,
                          batch_size=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"]))[0], epochs=args.epochs,
                          rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
                          seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
