@@ -219,13 +219,15 @@ def render_cnn(rows):
     first = rows[0]
     lines = [f"CNN {first['spec']}, batch {first['batch_size']}, {first['samples']} images, plain SGD; "
              f"{device.cpu_model()}, {device.numpy_blas()}; epochs alternating, median"]
+    width = max(24, *(len(r["name"]) + 2 for r in rows))  # the contender column fits the longest name
     for setting in dict.fromkeys(r["setting"] for r in rows):
         lines += ["", f"{setting} (BLAS and PyTorch):",
-                  f"{'contender':<24}{'s/epoch':>9}{'vs torch':>10}{'GFLOP/s':>9}{'GEMM-only s':>13}{'GEMM GFLOP/s':>14}"]
+                  f"{'contender':<{width}}{'s/epoch':>9}{'vs torch':>10}{'GFLOP/s':>9}{'GEMM-only s':>13}"
+                  f"{'GEMM GFLOP/s':>14}"]
         for r in (r for r in rows if r["setting"] == setting):
             extra = (f"{r['gflops']:>9.1f}{r['gemm_seconds']:>13.2f}{r['gemm_gflops']:>14.1f}" if "gflops" in r
                      else "")
-            lines.append(f"{r['name']:<24}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
+            lines.append(f"{r['name']:<{width}}{r['median']:>9.2f}{r['vs_torch']:>9.2f}x{extra}")
     lines += _scaling(rows)
     counted = first.get("ops_per_step") or {}
     if counted:
