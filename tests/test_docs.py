@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 PAGE_IDS = [p.relative_to(ROOT).as_posix() for p in PAGES]
 REFERENCED = ("nnscratch", "nnscratch.datasets", "nnscratch.sklearn", "nnscratch.distributed",
-              "nnscratch.testing", "nnscratch.errors")
+              "nnscratch.testing", "nnscratch.errors", "nnscratch.viz")
 RUN = {"python", "bash"}                           # executed
 SHOWN = {"text", "toml", "yaml", "json", "csv"}  # shown only (output, configuration)
 SHELL_TIMEOUT = 600
@@ -212,10 +212,17 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
     html = "\n".join(p.read_text() for p in (site / "reference").rglob("*.html"))
     missing = [f"{m}.{n}" for m, names in public_names().items() for n in names if f'id="{m}.{n}"' not in html]
     assert not missing, f"the built reference shows no entry for: {missing}"
+    # ``x`` left in the text is numpydoc the parser did not take, e.g. prose after "name :" (read as a type).
+    raw = sorted({m.group(0) for m in re.finditer(r"[^<>\n]{0,40}``[^<>\n]{0,40}", re.sub(r"(?s)<pre.*?</pre>", "", html))})
+    assert not raw, f"the built reference shows raw numpydoc (put the description on the next line): {raw}"
     cli = (site / "guides" / "cli" / "index.html").read_text()
     for name in _hooks().commands()[1]:
         assert f"nnscratch {name} --help" in cli, f"the command-line reference lacks {name}"
     assert "katex" in (site / "tutorials" / "xor" / "index.html").read_text()
+    # Python-Markdown does not split a table row on a | inside backticks, so a \| there is shown as is.
+    escaped = [f"{p.relative_to(site)}: {c}" for p in site.rglob("*.html")
+               for c in re.findall(r"<code>([^<]*\\\|[^<]*)</code>", p.read_text())]
+    assert not escaped, f"inline code shows a backslash before |: write a plain | inside backticks: {escaped}"
 
 
 # -- the command lines the docs show exist ----------------------------------------------------

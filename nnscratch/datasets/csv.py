@@ -33,12 +33,15 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
     -------
     X : ndarray, shape (n_samples, 784)
         float32 in [0, 1] (uint8 0..255 with ``raw=True``).
-    y : ndarray of int64, shape (n_samples,), or None when the file has no labels.
+    y : ndarray of int64, shape (n_samples,), or None
+        None when the file has no labels.
 
     Raises
     ------
-    DatasetNotFoundError if the file does not exist; DataFormatError if a row
-    has the wrong number of columns or a value outside 0..255.
+    DatasetNotFoundError
+        If the file does not exist.
+    DataFormatError
+        If a row has the wrong number of columns or a value outside 0..255.
     """
     path = pathlib.Path(path)
     if not path.is_file():

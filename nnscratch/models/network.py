@@ -249,10 +249,10 @@ class Network:
 
         Returns
         -------
-        classification : int array ``(n_samples,)``
+        classification : int array of shape (n_samples,)
             Class labels: argmax of the outputs; with one output, ``p > 0.5``
             on a Sigmoid, ``logit > 0`` on an Identity output.
-        regression : array ``(n_samples, n_outputs)``
+        regression : array of shape (n_samples, n_outputs)
             The output values.
         """
         out = self.forward(X)

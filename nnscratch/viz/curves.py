@@ -107,10 +107,14 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
 
     Parameters
     ----------
-    history : History, dict or path to a ``history.json``.
-    metrics : names to draw, default ``loss`` and ``accuracy`` when present.
-    references : ``{"accuracy": [(0.907, "write-up: 90.7%")]}`` dashed lines to beat.
-    step : the x value of the i-th record is ``step * i`` (e.g. 10 when recorded every 10 steps).
+    history
+        A History, a dict or the path to a ``history.json``.
+    metrics
+        Names to draw; default ``loss`` and ``accuracy`` when present.
+    references
+        Dashed lines to beat, e.g. ``{"accuracy": [(0.907, "write-up: 90.7%")]}``.
+    step
+        The x value of the i-th record is ``step * i`` (e.g. 10 when recorded every 10 steps).
     """
     hist = history_dict(history)
     metrics = metrics or [m for m in ("loss", "accuracy") if m in hist]

@@ -27,9 +27,12 @@ class LiveArchitecture(Callback):
 
     Parameters
     ----------
-    path : where to write the animation (``.gif`` or ``.mp4``), or None.
-    every : record a frame every this many epochs.
-    show : also redraw a window after each recorded epoch (needs a display).
+    path
+        Where to write the animation (``.gif`` or ``.mp4``), or None.
+    every
+        Record a frame every this many epochs.
+    show
+        Also redraw a window after each recorded epoch (needs a display).
     """
 
     frames: list[tuple[int, list[np.ndarray]]]  # (epochs seen, each Dense layer's weights)
