@@ -63,10 +63,11 @@ class Dropout(Layer):
     _rng: Rng | None
 
     def __init__(self, rate: float = 0.5) -> None:
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        value: Any = rate  # checked as any number (NumPy's too), not narrowed by the annotation
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
                               f"got {rate!r}.")
-        self.rate = float(rate)
+        self.rate = float(value)
         self._rng, self.mask = None, None
 
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
