@@ -71,6 +71,7 @@ def test_a_header_that_does_not_name_the_models_features_is_refused(models, caps
     ("nan.npy", np.array([[1.0, np.nan, 2.0]]), ["NaN", "every input must be a finite number"]),
     ("missing.npy", None, ["input file missing.npy does not exist"]),
     ("folder", "dir", ["input folder is a folder"]),
+    ("/dev/null", None, ["input /dev/null is not a regular file"]),
     ("binary.csv", b"\x95\xff\x00abc", ["binary.csv is not a text CSV"]),
 ])
 def test_a_table_model_checks_its_inputs_as_image_models_do(models, capsys, name, content, fragments):

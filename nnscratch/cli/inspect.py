@@ -221,6 +221,9 @@ def read_inputs(path, net, model="the model"):
     n_inputs, table = net.n_inputs, tables.is_table_model(net)
     if pathlib.Path(path).is_dir():
         raise DataFormatError(f"input {path} is a folder; pass image, .npy or .csv files (e.g. {path}/*.png).")
+    if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():
+        raise DataFormatError(f"input {path} is not a regular file (a device or a pipe); pass image, .npy or .csv "
+                              "files.")
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist (the current directory is {os.getcwd()}); "
                                 "check the path.")

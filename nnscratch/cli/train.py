@@ -219,7 +219,9 @@ def describe(args, data, net, cfg, n_train, val):
 
 def report(args, data, net, cfg, history, test, seconds, saved, warnings=()):
     """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went."""
-    result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend),
+    config = net.get_config()
+    result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend), "dtype": config["dtype"],
+              "loss": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
               "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
