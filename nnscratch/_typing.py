@@ -1,9 +1,12 @@
-"""The few type aliases the public annotations share (light typing, no generics).
+"""The few type aliases the public annotations share (light typing, no generics), and the two
+checks every argument validation uses for "an int" and "a number" (NumPy's scalars included).
 
 An array is whatever array the selected backend holds (NumPy, CuPy, torch,
 array-api-strict), so it is ``Any`` to the type checker; the name says intent.
 """
 
+import math
+import numbers
 import os
 from typing import Any, Literal
 
@@ -23,3 +26,13 @@ Rng = Any
 
 PathLike = str | os.PathLike[str]
 """A file path: a string or a ``pathlib.Path``."""
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a whole number, Python's or NumPy's (``np.int64(784)``), and not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value: Any) -> bool:
+    """Whether ``value`` is a finite real number, Python's or NumPy's (``np.float32(0.25)``), and not a bool."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)

@@ -7,7 +7,6 @@ same way but stay in host memory (for streaming data too large for the device).
 """
 
 import math
-import numbers
 import os
 import sys
 import warnings
@@ -21,6 +20,7 @@ from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, S
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
 from .models.task import derive_task
+from ._typing import is_int
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
@@ -273,7 +273,7 @@ def check_seed(seed):
     """``seed`` as a non-negative int (a fresh one for None), or a ConfigError."""
     if seed is None:
         return new_seed()
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, e.g. seed=0 (or None for a fresh one); "
                           f"got {seed!r}.")
     return int(seed)  # a NumPy integer as a plain int, so the model's config saves as JSON

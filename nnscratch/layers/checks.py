@@ -7,12 +7,12 @@ BatchNorm that would see one value per channel is refused.
 """
 
 import math
-import numbers
 
 from ..errors import ConfigError, DataError
 from .activations import Softmax
 from .base import Layer
 from .normalization import BatchNorm
+from .._typing import is_int
 
 
 EXAMPLE = "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()]"
@@ -20,7 +20,7 @@ EXAMPLE = "[Dense(784, 128), ReLU(), Dense(128, 10), Softmax()]"
 
 def check_layers(layers, network):
     items = list(layers) if isinstance(layers, (list, tuple)) else None
-    if items and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in items):
+    if items and all(is_int(n) for n in items):
         raise ConfigError(f"Network expects layers, not layer sizes; got {items!r}. Build it from sizes with "
                           f"Network.from_sizes({', '.join(map(str, items))}), or pass layers such as {EXAMPLE}.")
     if not items or not all(isinstance(layer, Layer) for layer in items):
@@ -74,8 +74,7 @@ def input_shape_of(layers, given):
                               "Network(layers, input_shape=(784,)).")
         return fixed
     shape = tuple(given) if isinstance(given, (list, tuple)) else (given,)
-    if not shape or not all(n is None or (isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0)
-                            for n in shape):  # NumPy ints too
+    if not shape or not all(n is None or (is_int(n) and n > 0) for n in shape):
         raise ConfigError(f"input_shape must be a tuple of positive integers (None for a size the data "
                           f"decides), such as (1, 28, 28), (1, None, None) or (784,); got {given!r}.")
     shape = tuple(None if n is None else int(n) for n in shape)

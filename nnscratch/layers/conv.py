@@ -10,7 +10,6 @@ the next Conv2D takes back without a copy.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from ..errors import ConfigError, ShapeError
 from .initializers import He, get_initializer
 from .base import Layer, Parameter
 from .windows import col2im, im2col, pad2d, pair
-from .._typing import Array, Rng, Shape
+from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -50,7 +49,7 @@ class Conv2D(Layer):
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
                  init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy ints too
+            if not is_int(n) or n < 1:
                 raise ConfigError(f"Conv2D {label} must be a positive integer; got {n!r}.")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")

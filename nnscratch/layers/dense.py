@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +9,7 @@ from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from .initializers import get_initializer
 from .base import Layer, Parameter
-from .._typing import Array, Rng, Shape
+from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -30,7 +29,7 @@ class Dense(Layer):
 
     def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:  # NumPy ints too
+            if not is_int(n) or n < 1:
                 raise ConfigError(f"Dense {label} must be a positive integer; got {n!r}.")
         self.n_in, self.n_out = n_in, n_out = int(n_in), int(n_out)
         self.input_shape = (n_in,)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
 from typing import TYPE_CHECKING, Any
 
 from ..backend.core import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
-from .._typing import Array, Rng
+from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -63,11 +62,10 @@ class Dropout(Layer):
     _rng: Rng | None
 
     def __init__(self, rate: float = 0.5) -> None:
-        value: Any = rate  # checked as any number (NumPy's too), not narrowed by the annotation
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) < 1:
+        if not is_real(rate) or not 0 <= rate < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
                               f"got {rate!r}.")
-        self.rate = float(value)
+        self.rate = float(rate)
         self._rng, self.mask = None, None
 
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 import math
-import numbers
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer, Parameter
-from .._typing import Array, Rng, Shape
+from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -37,13 +36,12 @@ class BatchNorm(Layer):
     _sync: Any  # a data-parallel step's ShardContext while it trains, else None
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
-        count: Any = n_features  # checked as any integer (NumPy's too), not narrowed by the annotation
-        if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+        if not is_int(n_features) or n_features < 1:
             raise ConfigError(f"BatchNorm n_features must be a positive integer; got {n_features!r}.")
         if not 0 <= momentum <= 1 or not eps > 0:
             raise ConfigError(f"BatchNorm needs 0 <= momentum <= 1 and eps > 0; got momentum={momentum!r}, "
                               f"eps={eps!r}.")
-        self.n_features, self.momentum, self.eps = int(count), float(momentum), float(eps)
+        self.n_features, self.momentum, self.eps = int(n_features), float(momentum), float(eps)
         self.params, self.buffers, self._xhat, self._sync = (), (), None, None
 
     def output_shape(self, input_shape: Shape) -> Shape:

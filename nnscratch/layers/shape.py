@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer
-from .._typing import Array, Shape
+from .._typing import Array, Shape, is_int
 
 
 class Flatten(Layer):
@@ -34,7 +33,7 @@ class Reshape(Layer):
 
     def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
-        if not shape or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n > 0 for n in shape):
+        if not shape or not all(is_int(n) and n > 0 for n in shape):
             raise ConfigError(f"Reshape expects a per-sample shape of positive integers such as (1, 28, 28); "
                               f"got {shape!r}.")
         self.shape = shape = tuple(int(n) for n in shape)

@@ -10,9 +10,9 @@ needed). Padding assigns the image into a zero one. Only slicing, slice assignme
 backend, on any device.
 """
 
-import numbers
 
 from array_api_compat import device
+from .._typing import is_int
 
 EVERYTHING = (slice(None), slice(None))  # the index of a whole array's first two axes
 
@@ -21,8 +21,7 @@ def pair(value, name, layer, minimum=1):
     """``value`` (an int or a pair of ints) as a pair, or a ConfigError naming the layer."""
     from ..errors import ConfigError
     items = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= minimum
-                                  for v in items):  # NumPy ints too
+    if len(items) != 2 or not all(is_int(v) and v >= minimum for v in items):
         raise ConfigError(f"{layer} {name} must be an int >= {minimum} or a pair of them, e.g. {name}=3 "
                           f"or {name}=(3, 5); got {value!r}.")
     return tuple(int(v) for v in items)

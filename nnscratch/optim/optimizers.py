@@ -23,7 +23,6 @@ the functional form gives the same numbers.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from . import schedules
 from ..backend.core import namespace
 from ..errors import ConfigError, unknown_name
 from .._typing import Array
+from .schedules import check_number
 
 if TYPE_CHECKING:
     from ..layers.base import Parameter
@@ -70,7 +70,7 @@ class Optimizer:
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any], decay: float = 0.0,
                  weight_decay: float = 0.0) -> None:
         self.schedule = _schedule(lr, decay)
-        _check("weight_decay", weight_decay)
+        check_number("weight_decay", weight_decay)
         self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
         self.lr_scale = 1.0
         self.t = 0
@@ -209,7 +209,7 @@ class Adam(Optimizer):
         for label, beta in (("beta1", beta1), ("beta2", beta2)):
             if not 0 <= beta < 1:
                 raise ConfigError(f"Adam {label} must be in [0, 1); got {beta}.")
-        _check("eps", eps)
+        check_number("eps", eps)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
 
     def _new_state(self, p):
@@ -239,7 +239,7 @@ class RMSProp(Optimizer):
         super().__init__(lr, decay, weight_decay)
         if not 0 <= rho < 1:
             raise ConfigError(f"RMSProp rho must be in [0, 1); got {rho}.")
-        _check("eps", eps)
+        check_number("eps", eps)
         self.rho, self.eps = float(rho), float(eps)
 
     def _new_state(self, p):
@@ -315,16 +315,9 @@ def _schedule(lr, decay):
             raise ConfigError(f"decay={decay} is the InverseTime schedule; with a schedule as lr pass "
                               "decay=0 (or lr=InverseTime(lr, decay) alone).")
         return schedules.get_schedule(lr)
-    _check("lr", lr, positive=True)
-    _check("decay", decay)
+    check_number("lr", lr, positive=True)
+    check_number("decay", decay)
     return schedules.InverseTime(lr, decay) if decay else schedules.Constant(lr)
-
-
-def _check(label, value, positive=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)  # NumPy too
-    if not ok or value < 0 or (positive and value == 0):
-        bound = "a positive" if positive else "a non-negative"
-        raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")
 
 
 OPTIMIZERS = {"sgd": (SGD, {}), "momentum": (SGD, {"momentum": 0.9}),
@@ -349,6 +342,6 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
         options = {k: v for k, v in options.items() if v is not None}
         optimizer = cls(**{**defaults, **options})
     if clip_norm is not None:
-        _check("clip_norm", clip_norm, positive=True)
+        check_number("clip_norm", clip_norm, positive=True)
         optimizer.clip_norm = float(clip_norm)
     return optimizer

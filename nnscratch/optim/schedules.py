@@ -15,10 +15,10 @@ rises linearly, ``lr_t = lr * (t + 1) / warmup``, then the schedule runs with
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from ..errors import ConfigError, unknown_name
+from .._typing import is_int, is_real
 
 
 class Schedule:
@@ -35,7 +35,7 @@ class Schedule:
     name = "?"
 
     def __init__(self, lr: float, warmup: int = 0) -> None:
-        self.lr = _number("lr", lr, positive=True)
+        self.lr = check_number("lr", lr, positive=True)
         self.warmup = _steps("warmup", warmup, allow_zero=True)
 
     def __call__(self, t: int) -> float:
@@ -88,7 +88,7 @@ class InverseTime(Schedule):
 
     def __init__(self, lr: float, decay: float, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
-        self.decay = _number("decay", decay)
+        self.decay = check_number("decay", decay)
 
     def rate(self, t: int) -> float:
         return self.lr / (1.0 + self.decay * t)
@@ -109,7 +109,7 @@ class StepDecay(Schedule):
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.step_size = _steps("step_size", step_size)
-        self.gamma = _number("gamma", gamma, positive=True)
+        self.gamma = check_number("gamma", gamma, positive=True)
 
     def rate(self, t: int) -> float:
         return self.lr * self.gamma ** (t // self.step_size)
@@ -128,7 +128,7 @@ class Exponential(Schedule):
 
     def __init__(self, lr: float, gamma: float, every: int = 1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
-        self.gamma = _number("gamma", gamma, positive=True)
+        self.gamma = check_number("gamma", gamma, positive=True)
         self.every = _steps("every", every)
 
     def rate(self, t: int) -> float:
@@ -156,7 +156,7 @@ class Cosine(Schedule):
         if self.warmup >= self.total:
             raise ConfigError(f"Cosine warmup must be shorter than total; got warmup={warmup}, total={total}. "
                               "Lower the warm-up or raise total (the steps of the whole run).")
-        self.min_lr = _number("min_lr", min_lr)
+        self.min_lr = check_number("min_lr", min_lr)
 
     def rate(self, t: int) -> float:
         span = self.total - self.warmup
@@ -195,16 +195,16 @@ def _count(steps):
     return f"{steps} step" + "s" * (steps != 1)
 
 
-def _number(label, value, positive=False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)  # NumPy too
-    if not ok or value < 0 or (positive and value == 0):
+def check_number(label, value, positive=False):
+    """``value`` as a float, or a ConfigError unless it is a finite number >= 0 (> 0 if ``positive``)."""
+    if not is_real(value) or value < 0 or (positive and value == 0):
         bound = "a positive" if positive else "a non-negative"
         raise ConfigError(f"Invalid {label}: expected {bound} finite number, got {value!r}.")
     return float(value)
 
 
 def _steps(label, value, allow_zero=False):
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= (0 if allow_zero else 1)
+    ok = is_int(value) and value >= (0 if allow_zero else 1)
     if not ok:
         least = 0 if allow_zero else 1
         raise ConfigError(f"Invalid {label}: expected a whole number of steps >= {least}, got {value!r}.")
