@@ -213,6 +213,7 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
     site = tmp_path / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    env.pop("NNSCRATCH_SITE_URL", None)  # the site as built without a site_url (mkdocs.yml)
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
@@ -227,6 +228,15 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
     for name in _hooks().commands()[1]:
         assert f"nnscratch {name} --help" in cli, f"the command-line reference lacks {name}"
     assert "katex" in (site / "tutorials" / "xor" / "index.html").read_text()
+    # With no site_url, the 404 page's links and assets are relative to it (docs/hooks.py), so they
+    # resolve opened from files or under a sub-path; MkDocs's default '/assets/...' needs the server's root.
+    notfound = (site / "404.html").read_text()
+    links = re.findall(r'(?:href|src)="([^"#]+)"', notfound)
+    assert not [u for u in links if u.startswith("/")], "404.html links from the server's root: " \
+        + ", ".join(sorted({u for u in links if u.startswith("/")})[:5])
+    local = [u for u in links if "://" not in u]
+    broken = [u for u in local if not ((site / u).is_file() or (site / u / "index.html").is_file())]
+    assert local and not broken, f"404.html links to what the site does not have: {broken}"
     # Python-Markdown does not split a table row on a | inside backticks, so a \| there is shown as is.
     escaped = [f"{p.relative_to(site)}: {c}" for p in site.rglob("*.html")
                for c in re.findall(r"<code>([^<]*\\\|[^<]*)</code>", p.read_text())]
