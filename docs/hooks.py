@@ -9,6 +9,8 @@
 * The pictures in ``examples/images/`` are published as ``images/NAME`` (the README shows
   the same files) and ``benchmarks/latest.png`` as ``images/bench_latest.png``, so the docs
   keep no copies that could go stale.
+* Without a ``site_url``, the 404 page links relative to itself, so it keeps its styles and
+  links when the site is opened from files or served under a sub-path.
 
 ``mkdocs.yml`` names this file under ``hooks:``; ``tests/test_docs.py`` uses the same
 functions.
@@ -120,3 +122,17 @@ def on_files(files, config):
     for name, path in pictures().items():
         files.append(File.generated(config, name, abs_src_path=str(path)))
     return files
+
+
+def on_template_context(context, template_name, config):
+    """The 404 page links relative to itself when ``site_url`` is not set.
+
+    MkDocs writes the 404 page's links from the server's root (``/assets/...``), since a server
+    shows it for a missing page at any depth; without ``site_url`` it assumes the site *is* the
+    server's root, and the page loses its styles and links when the site is opened from files or
+    served under a sub-path (``/nnscratch/``). Relative links (``./assets/...``) work in both,
+    for the page itself and for a missing page one level down; with ``site_url`` set, MkDocs's
+    links from that address work at any depth, and are kept."""
+    if template_name == "404.html" and not config.site_url:
+        context["base_url"] = "."
+    return context

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 PAGE_IDS = [p.relative_to(ROOT).as_posix() for p in PAGES]
 REFERENCED = ("nnscratch", "nnscratch.datasets", "nnscratch.sklearn", "nnscratch.distributed",
-              "nnscratch.testing", "nnscratch.errors", "nnscratch.viz")
+              "nnscratch.testing", "nnscratch.errors", "nnscratch.viz", "nnscratch.layers", "nnscratch.bench")
 RUN = {"python", "bash"}                           # executed
 SHOWN = {"text", "toml", "yaml", "json", "csv"}  # shown only (output, configuration)
 SHELL_TIMEOUT = 600
@@ -48,6 +48,13 @@ def public_names():
             if module.strip() in REFERENCED:
                 names[module.strip()] = listed.split()
     return names
+
+
+def documented_as(module, name):
+    """The names under which ``module.name`` may be documented: itself, or ``nnscratch.name`` when
+    the package exports the same object (``nnscratch.layers.Dense`` is ``nnscratch.Dense``)."""
+    obj, top = getattr(importlib.import_module(module), name), importlib.import_module("nnscratch")
+    return {f"{module}.{name}"} | ({f"nnscratch.{name}"} if getattr(top, name, None) is obj else set())
 
 
 def fences(text):
@@ -103,7 +110,7 @@ def _attribute_docstring(value, name, module):
 def test_reference_lists_every_public_name():
     text = "\n".join(p.read_text() for p in (ROOT / "docs" / "reference").glob("*.md"))
     shown = set(re.findall(r"^::: ([\w.]+)", text, re.MULTILINE))
-    missing = [f"{m}.{n}" for m, names in public_names().items() for n in names if f"{m}.{n}" not in shown]
+    missing = [f"{m}.{n}" for m, names in public_names().items() for n in names if not documented_as(m, n) & shown]
     assert not missing, f"public names missing from docs/reference/*.md (add a '::: NAME' line): {missing}"
 
 
@@ -206,11 +213,13 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
     site = tmp_path / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p))
+    env.pop("NNSCRATCH_SITE_URL", None)  # the site as built without a site_url (mkdocs.yml)
     done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"mkdocs build --strict failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
     html = "\n".join(p.read_text() for p in (site / "reference").rglob("*.html"))
-    missing = [f"{m}.{n}" for m, names in public_names().items() for n in names if f'id="{m}.{n}"' not in html]
+    missing = [f"{m}.{n}" for m, names in public_names().items() for n in names
+               if not any(f'id="{name}"' in html for name in documented_as(m, n))]
     assert not missing, f"the built reference shows no entry for: {missing}"
     # ``x`` left in the text is numpydoc the parser did not take, e.g. prose after "name :" (read as a type).
     raw = sorted({m.group(0) for m in re.finditer(r"[^<>\n]{0,40}``[^<>\n]{0,40}", re.sub(r"(?s)<pre.*?</pre>", "", html))})
@@ -219,6 +228,15 @@ def test_site_builds_strict_and_shows_every_public_name(tmp_path):
     for name in _hooks().commands()[1]:
         assert f"nnscratch {name} --help" in cli, f"the command-line reference lacks {name}"
     assert "katex" in (site / "tutorials" / "xor" / "index.html").read_text()
+    # With no site_url, the 404 page's links and assets are relative to it (docs/hooks.py), so they
+    # resolve opened from files or under a sub-path; MkDocs's default '/assets/...' needs the server's root.
+    notfound = (site / "404.html").read_text()
+    links = re.findall(r'(?:href|src)="([^"#]+)"', notfound)
+    assert not [u for u in links if u.startswith("/")], "404.html links from the server's root: " \
+        + ", ".join(sorted({u for u in links if u.startswith("/")})[:5])
+    local = [u for u in links if "://" not in u]
+    broken = [u for u in local if not ((site / u).is_file() or (site / u / "index.html").is_file())]
+    assert local and not broken, f"404.html links to what the site does not have: {broken}"
     # Python-Markdown does not split a table row on a | inside backticks, so a \| there is shown as is.
     escaped = [f"{p.relative_to(site)}: {c}" for p in site.rglob("*.html")
                for c in re.findall(r"<code>([^<]*\\\|[^<]*)</code>", p.read_text())]

@@ -5,9 +5,15 @@ the epoch comes to the time its matrix products take alone (the GEMM roofline).
 >>> result = run_bench(backends=("numpy", "torch:cpu"), batch_sizes=(128,), reference=True)
 >>> print(render(result))
 
-``device`` says what ran, ``roofline`` times the products, ``contenders`` wraps
-nnscratch and the hand-written loops of ``benchmarks/``, ``runner`` alternates
-them, ``report`` prints, saves and plots.
+``run_bench`` takes the options of ``nnscratch bench`` as keywords (``backends``, ``hidden``,
+``batch_sizes``, ``dtype``, ``epochs``, ``warmup``, ``repeats``, ``samples``, ``features``,
+``dataset``, ``reference``, ``lr``, ``seed``) and returns a JSON-ready dict; ``render``,
+``table`` and ``headline`` print it, ``write_json`` and ``plot`` save it.
+
+Inside: ``device`` says what ran, ``roofline`` times the products, ``contenders`` wraps
+nnscratch and the hand-written loops of ``reference/`` (NumPy and PyTorch), ``runner``
+alternates them, ``counting`` counts the array operations of a training step, ``report``
+prints, saves and plots; ``cnn`` is ``--model cnn`` and ``mpi`` is ``--ranks``.
 """
 
 from .report import headline, plot, render, table, write_json

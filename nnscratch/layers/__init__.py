@@ -2,8 +2,12 @@
 ``conv`` (Conv2D), ``pooling`` (MaxPool2D, AvgPool2D), ``shape`` (Flatten, Reshape),
 ``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im.
 
-``layer_from_config`` rebuilds any registered layer from its ``get_config()``;
-``get_activation`` makes an activation from its name.
+Two registries turn names into layers. :data:`ACTIVATIONS` maps the activation names that
+``get_activation`` and ``Network.from_sizes(hidden=..., output=...)`` take to their classes; :data:`LAYERS` maps class names to classes, so ``layer_from_config`` can rebuild any
+registered layer from its ``get_config()`` (that is how ``Network.load`` reads a model file).
+A layer class of your own is loadable once it is passed to ``register``.
+The command line's ``--layers`` grammar (``conv16x3p1,maxpool2,relu,dense10``) lives in
+``nnscratch.models.spec``.
 """
 
 from __future__ import annotations
@@ -22,22 +26,32 @@ from .shape import Flatten, Reshape
 
 ACTIVATIONS = {"identity": Identity, "linear": Identity, "relu": ReLU, "leaky_relu": LeakyReLU,
                "sigmoid": Sigmoid, "tanh": Tanh, "softmax": Softmax}
+"""Activation name -> class, for :func:`get_activation` (which also takes ``leaky-relu`` and
+``LeakyReLU``); ``linear`` is another name for ``identity``."""
 LAYERS: dict[str, type[Layer]]
 LAYERS = {cls.__name__: cls for cls in (Dense, Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax,
                                         Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, Dropout, BatchNorm)}
+"""Class name -> layer class: the types :func:`layer_from_config` (and so ``Network.load``) can
+rebuild. :func:`register` adds one."""
 
 
 _L = TypeVar("_L", bound=type[Layer])
 
 
 def register(cls: _L) -> _L:
-    """Make ``cls`` loadable by :func:`layer_from_config` (models save layers by class name)."""
+    """Make ``cls`` loadable by :func:`layer_from_config` (models save layers by class name).
+
+    Adds ``LAYERS[cls.__name__] = cls`` and returns ``cls``, so it works as a class decorator.
+    Without it, loading a saved model that holds the layer fails with "Unknown layer type".
+    """
     LAYERS[cls.__name__] = cls
     return cls
 
 
 def get_activation(spec: str | Layer) -> Layer:
-    """An activation layer from a name ("relu", "leaky_relu", ...) or a Layer."""
+    """An activation layer from a name in :data:`ACTIVATIONS` ("relu", "leaky_relu", ...;
+    case, ``-`` or ``_`` do not matter), or the Layer itself when given one. Raises ConfigError
+    for an unknown name."""
     if isinstance(spec, Layer):
         return spec
     key = str(spec).lower().replace("-", "_").replace("leakyrelu", "leaky_relu")
@@ -47,7 +61,8 @@ def get_activation(spec: str | Layer) -> Layer:
 
 
 def layer_from_config(config: dict[str, Any]) -> Layer:
-    """Rebuild a layer from ``Layer.get_config()``."""
+    """Rebuild a layer from ``Layer.get_config()``: ``{"type": class name, **arguments}``, the
+    type looked up in :data:`LAYERS`. Raises ConfigError for a type not registered there."""
     options = dict(config)
     kind = options.pop("type", None)
     if kind not in LAYERS:
