@@ -33,7 +33,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     ----------
     X : array (n_samples, n_inputs), NumPy or the model's backend, or anything
         with ``__array__`` or ``to_numpy()`` (a pandas DataFrame)
-    y : integer labels (n_samples,) or targets (n_samples, n_outputs), likewise
+    y : integer labels (n_samples,) or (n_samples, 1), or targets (n_samples, n_outputs), likewise
     epochs : int
         Total number of epochs (a resumed run continues up to this number).
     batch_size : int or None
@@ -47,7 +47,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         optimizer, else ``Adam(lr=1e-3)``.
     validation_data : (X_val, y_val), optional
     shuffle : bool
-        Reshuffle every epoch with the network's seeded host RNG.
+        Reshuffle the rows every epoch with the network's seeded host RNG (True or
+        False only: there is no Keras-style "batch" mode).
     callbacks : list of Callback
     verbose : bool
         Print one line per epoch.
@@ -86,6 +87,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     epochs = validation.check_positive_int("epochs", epochs)
     batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
     checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
+    shuffle = validation.check_shuffle(shuffle)
     if validation_data is not None:
         validation_data = validation.check_pair("validation_data", validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
