@@ -20,7 +20,7 @@ from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, S
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
 from .models.task import derive_task
-from ._typing import is_int
+from ._typing import is_int, is_real
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
@@ -326,6 +326,42 @@ def check_pair(name, value):
         raise ConfigError(f"{name} must be a pair (X_val, y_val); got {got}. "
                           f"Pass {name}=(X_val, y_val).")
     return value
+
+
+def hold_out(X, y, fraction, validation_data=None):
+    """``(X, y, validation_data)`` with the last ``fraction`` of the rows held out, as Keras's
+    ``fit(validation_split=...)`` does: the first ``floor(n * (1 - fraction))`` rows train, the
+    rest validate, before any shuffling (shuffle ordered data first). Slices: nothing is copied."""
+    if fraction is None:
+        return X, y, validation_data
+    if validation_data is not None:
+        raise ConfigError("Pass validation_data=(X_val, y_val) or validation_split=, not both; "
+                          "validation_split holds out the last rows of X and y.")
+    if not is_real(fraction) or not 0 < fraction < 1:
+        raise ConfigError(f"validation_split must be a fraction strictly between 0 and 1, e.g. 0.1; got {fraction!r}.")
+    n, m = _rows(X, "X"), _rows(y, "y")
+    if n != m:
+        raise ShapeError(f"X has {n} samples but y has {m}; they must have one target per sample.")
+    split = math.floor(n * (1.0 - fraction))
+    if split in (0, n):
+        raise DataError(f"validation_split={fraction} of {n} rows leaves {split} for training and {n - split} for "
+                        "validation; each needs at least one: use more data or another fraction.")
+    return _rows_of(X, 0, split), _rows_of(y, 0, split), (_rows_of(X, split, n), _rows_of(y, split, n))
+
+
+def _rows_of(a, start, stop):
+    """Rows ``start:stop`` of ``a``: a view of an array of any library (the array API asks for the
+    trailing ``...``), the rows at those positions of a pandas table, a slice of a list."""
+    if is_device_array(a) or isinstance(a, np.ndarray):
+        return a[start:stop, ...]
+    return a.iloc[start:stop] if hasattr(a, "iloc") else a[start:stop]
+
+
+def _rows(a, name):
+    try:
+        return int(a.shape[0]) if getattr(a, "shape", None) else len(a)
+    except (TypeError, IndexError):
+        raise DataError(f"{name} must be an array with one row per sample; got a {type(a).__name__}.") from None
 
 
 def check_weights(params, weights):

@@ -20,6 +20,7 @@ from ..saving import serialize
 from ..training import streaming, loop as train
 from .. import testing
 from .. import validation
+from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
 from ..errors import ConfigError, ShapeError
 from ..layers.initializers import Glorot, He, get_initializer
@@ -84,6 +85,7 @@ class Network:
     _fit_loss: Loss | None
     optimizer: Optimizer | None
 
+    @keywords("Network")
     def __init__(self, layers: Sequence[Layer], *, init: str | dict[str, Any] | Callable[..., Any] | None = None,
                  seed: int | None = None, backend: str | Backend | None = None, dtype: DType | None = None,
                  input_shape: Shape | None = None, metadata: dict[str, Any] | None = None) -> None:
@@ -243,6 +245,7 @@ class Network:
         link = probability_link(self.layers[-1], self.resolve_loss())
         return out if link is None else link.forward(out)
 
+    @keywords("predict")
     @on_device
     def predict(self, X: Array) -> Array:
         """What the task calls a prediction (see :attr:`task`).
@@ -260,6 +263,7 @@ class Network:
             return out
         return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
 
+    @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import schedules
+from .._keywords import keywords
 from ..backend.core import namespace
 from ..errors import ConfigError, unknown_name
 from .._typing import Array
@@ -166,6 +167,7 @@ class SGD(Optimizer):
 
     name = "sgd"
 
+    @keywords("SGD")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
@@ -203,6 +205,7 @@ class Adam(Optimizer):
 
     name = "adam"
 
+    @keywords("Adam")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, beta1: float = 0.9,
                  beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
@@ -234,6 +237,7 @@ class RMSProp(Optimizer):
 
     name = "rmsprop"
 
+    @keywords("RMSProp")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, rho: float = 0.9, eps: float = 1e-8,
                  decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
