@@ -20,7 +20,7 @@ from .errors import BackendMismatchError, ConfigError, DataError, DataWarning, S
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
 from .models.task import derive_task
-from ._typing import is_int
+from ._typing import is_int, is_real
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
@@ -153,13 +153,15 @@ def _check_shaped(net, x, name, shape):
 
 
 def as_targets(net, y, loss, n_samples, name="y", host=False):
-    """``y`` (integer labels ``(n,)`` or targets ``(n, n_outputs)``) as :class:`Targets`."""
+    """``y`` (integer labels ``(n,)`` or ``(n, 1)``, or targets ``(n, n_outputs)``) as :class:`Targets`."""
     (xp, dtype), k = _namespace(net, host), net.n_outputs
     t = _to_device(net, y, name, None, host)
     if t.shape[:1] != (n_samples,):
         raise ShapeError(f"X has {n_samples} samples but {name} has {t.shape[0] if t.ndim else 0}; "
                          "they must have one target per sample.")
     shape = tuple(t.shape)
+    if _label_column(xp, t, k, _is_binary_classifier(net, loss)):
+        t = xp.reshape(t, (-1,))  # a column of class labels (Keras takes it too); a view, never written
     given_labels = t.ndim == 1 and (xp.isdtype(t.dtype, "integral") or xp.isdtype(t.dtype, "bool"))
     if t.ndim == 1 and k > 1 and not given_labels and xp.isdtype(t.dtype, "real floating") \
             and bool(xp.all(t == xp.round(t))):  # whole numbers as floats (np.loadtxt's labels): labels
@@ -174,7 +176,8 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
     if t.ndim == 1:
         t = xp.reshape(t, (-1, 1))
     if t.ndim != 2 or t.shape[1] != k:
-        held = " of fractional values" if len(shape) == 1 and xp.isdtype(t.dtype, "real floating") else ""
+        one = len(shape) == 1 or shape[1:] == (1,)
+        held = " of fractional values" if one and xp.isdtype(t.dtype, "real floating") else ""
         raise ShapeError(f"{name} has shape {shape}{held}; the network has {k} outputs, so pass integer "
                          f"class labels of shape ({n_samples},) or targets of shape ({n_samples}, {k}).")
     Y = xp.astype(t, dtype)
@@ -190,16 +193,28 @@ def _mode(net, loss, given_labels):
     return None if task == "regression" else task
 
 
+def _label_column(xp, t, k, binary):
+    """True for a column ``(n, 1)`` that :func:`as_targets` reads as labels ``(n,)``: any column on
+    ``k > 1`` outputs (it cannot be their targets), an integer (or bool) one on a one-unit
+    ``binary`` classifier. A float column on one output stays what it was: targets (regression,
+    or a sigmoid's probabilities)."""
+    if t.ndim != 2 or t.shape[1] != 1:
+        return False
+    return k > 1 or (binary and (xp.isdtype(t.dtype, "integral") or xp.isdtype(t.dtype, "bool")))
+
+
 def labels_given(y):
-    """True when ``y`` holds integer (or bool) class labels of shape ``(n,)``."""
+    """True when ``y`` holds integer (or bool) class labels: shape ``(n,)``, or a column ``(n, 1)``."""
     if is_device_array(y):
         xp = array_api_compat.array_namespace(y)
-        return y.ndim == 1 and (xp.isdtype(y.dtype, "integral") or xp.isdtype(y.dtype, "bool"))
-    try:
-        y = np.asarray(y)
-    except (TypeError, ValueError):
-        return False  # as_targets reports it
-    return y.ndim == 1 and y.dtype.kind in "biu"
+        integral = xp.isdtype(y.dtype, "integral") or xp.isdtype(y.dtype, "bool")
+    else:
+        try:
+            y = np.asarray(y)
+        except (TypeError, ValueError):
+            return False  # as_targets reports it
+        integral = y.dtype.kind in "biu"
+    return integral and (y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1))
 
 
 def host_copy(w, dtype):
@@ -269,6 +284,16 @@ def check_positive_int(name, value, allow_none=False):
     return int(value)
 
 
+def check_shuffle(shuffle):
+    """``shuffle`` as a bool (NumPy's included), or a ConfigError: any other value (Keras's "batch",
+    a 0/1, a string) would otherwise be taken as true."""
+    if not isinstance(shuffle, (bool, np.bool_)):
+        batch = " (nnscratch has no Keras-style 'batch' mode: it shuffles whole rows)" if isinstance(shuffle, str) else ""
+        raise ConfigError(f"shuffle must be True or False; got {shuffle!r}{batch}; pass shuffle=True to reshuffle "
+                          f"the rows every epoch, or shuffle=False to keep their order.")
+    return bool(shuffle)
+
+
 def check_seed(seed):
     """``seed`` as a non-negative int (a fresh one for None), or a ConfigError."""
     if seed is None:
@@ -301,6 +326,42 @@ def check_pair(name, value):
         raise ConfigError(f"{name} must be a pair (X_val, y_val); got {got}. "
                           f"Pass {name}=(X_val, y_val).")
     return value
+
+
+def hold_out(X, y, fraction, validation_data=None):
+    """``(X, y, validation_data)`` with the last ``fraction`` of the rows held out, as Keras's
+    ``fit(validation_split=...)`` does: the first ``floor(n * (1 - fraction))`` rows train, the
+    rest validate, before any shuffling (shuffle ordered data first). Slices: nothing is copied."""
+    if fraction is None:
+        return X, y, validation_data
+    if validation_data is not None:
+        raise ConfigError("Pass validation_data=(X_val, y_val) or validation_split=, not both; "
+                          "validation_split holds out the last rows of X and y.")
+    if not is_real(fraction) or not 0 < fraction < 1:
+        raise ConfigError(f"validation_split must be a fraction strictly between 0 and 1, e.g. 0.1; got {fraction!r}.")
+    n, m = _rows(X, "X"), _rows(y, "y")
+    if n != m:
+        raise ShapeError(f"X has {n} samples but y has {m}; they must have one target per sample.")
+    split = math.floor(n * (1.0 - fraction))
+    if split in (0, n):
+        raise DataError(f"validation_split={fraction} of {n} rows leaves {split} for training and {n - split} for "
+                        "validation; each needs at least one: use more data or another fraction.")
+    return _rows_of(X, 0, split), _rows_of(y, 0, split), (_rows_of(X, split, n), _rows_of(y, split, n))
+
+
+def _rows_of(a, start, stop):
+    """Rows ``start:stop`` of ``a``: a view of an array of any library (the array API asks for the
+    trailing ``...``), the rows at those positions of a pandas table, a slice of a list."""
+    if is_device_array(a) or isinstance(a, np.ndarray):
+        return a[start:stop, ...]
+    return a.iloc[start:stop] if hasattr(a, "iloc") else a[start:stop]
+
+
+def _rows(a, name):
+    try:
+        return int(a.shape[0]) if getattr(a, "shape", None) else len(a)
+    except (TypeError, IndexError):
+        raise DataError(f"{name} must be an array with one row per sample; got a {type(a).__name__}.") from None
 
 
 def check_weights(params, weights):

@@ -20,15 +20,17 @@ from ..saving import serialize
 from ..training import streaming, loop as train
 from .. import testing
 from .. import validation
+from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
 from ..errors import ConfigError, ShapeError
 from ..layers.initializers import Glorot, He, get_initializer
-from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU, get_activation, layer_from_config
-from ..losses import LOSSES, default_loss, get_loss
+from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU
+from ..losses import default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
-from ..optim.optimizers import get_optimizer
+from . import state
 from ..training.step import predicted_labels
+from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
@@ -84,6 +86,7 @@ class Network:
     _fit_loss: Loss | None
     optimizer: Optimizer | None
 
+    @keywords("Network")
     def __init__(self, layers: Sequence[Layer], *, init: str | dict[str, Any] | Callable[..., Any] | None = None,
                  seed: int | None = None, backend: str | Backend | None = None, dtype: DType | None = None,
                  input_shape: Shape | None = None, metadata: dict[str, Any] | None = None) -> None:
@@ -119,18 +122,7 @@ class Network:
         ``output="auto"`` (default): Softmax over several outputs (multiclass),
         Sigmoid on one output (binary classification); ``None`` or "identity"
         for raw outputs (regression)."""
-        if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
-            sizes = tuple(sizes[0])
-        if len(sizes) < 2:
-            raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
-        if isinstance(output, str) and output.lower() == "auto":
-            output = "sigmoid" if sizes[-1] == 1 else "softmax"
-        get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
-        layers = []
-        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-            last = i == len(sizes) - 2
-            layers += [Dense(n_in, n_out), get_activation((output or "identity") if last else hidden)]
-        return cls(layers, **options)
+        return cls(mlp_layers(sizes, hidden, output), **options)
 
     def _default_init(self, index):
         """He for a layer whose outputs reach a ReLU (pooling in between does not count: max-pooling
@@ -243,6 +235,7 @@ class Network:
         link = probability_link(self.layers[-1], self.resolve_loss())
         return out if link is None else link.forward(out)
 
+    @keywords("predict")
     @on_device
     def predict(self, X: Array) -> Array:
         """What the task calls a prediction (see :attr:`task`).
@@ -260,6 +253,7 @@ class Network:
             return out
         return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
 
+    @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
@@ -316,27 +310,16 @@ class Network:
         training mode (batch statistics, fixed dropout masks); the network is left as it was."""
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
-    # ------------------------------------------------------------ persistence
+    # ------------------------------------------------------------ persistence (see nnscratch.models.state)
     def get_config(self) -> dict[str, Any]:
-        config = {"layers": [layer.get_config() for layer in self.layers], "seed": self.seed,
-                  "dtype": self.backend.dtype_name, "input_shape": list(self.input_shape),
-                  "metadata": self.metadata, "task": self.task}
-        if self._fit_loss is not None and LOSSES.get(self._fit_loss.name) is type(self._fit_loss):
-            config["loss"] = self._fit_loss.name
-        return config
+        """JSON-able description: layers, seed, dtype, input shape, metadata, task (and a built-in loss)."""
+        return state.get_config(self)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], backend: str | Backend | None = None,
                     dtype: DType | None = None) -> Network:
-        layers = [layer_from_config(c) for c in config["layers"]]
-        shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
-        net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
-                  input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
-        if config.get("loss") is not None:
-            net._fit_loss = get_loss(config["loss"])
-        if config.get("task") is not None:  # older files have none: derived from the output layer
-            net.task = config["task"]
-        return net
+        """A new network (fresh weights) built from :meth:`get_config`'s description."""
+        return state.from_config(cls, config, backend=backend, dtype=dtype)
 
     def get_weights(self) -> list[Array]:
         """Host NumPy copies of every parameter, in :meth:`parameters` order."""
@@ -347,10 +330,7 @@ class Network:
         """Set every parameter from a copy of ``weights`` (host arrays, read-only or
         memory-mapped ones too, or arrays of any backend; shapes must match).
         The given arrays are never modified: training updates the copies."""
-        params = self.parameters()
-        validation.check_weights(params, weights)
-        for p, w in zip(params, weights):
-            p.value = self.backend.asarray(validation.host_copy(w, self.backend.dtype_name), dtype=self.dtype)
+        state.set_weights(self, weights)
 
     def get_buffers(self) -> dict[str, Array]:
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
@@ -359,29 +339,13 @@ class Network:
     def set_buffers(self, arrays: Mapping[str, Array]) -> None:
         """Set the layers' buffers from ``{name: host array}``; names not given keep their values
         (files written before a layer had buffers)."""
-        for b in self.buffers():
-            if b.name in arrays:
-                validation.check_weights([b], [arrays[b.name]])
-                b.value = self.backend.asarray(arrays[b.name], dtype=self.dtype)
+        state.set_buffers(self, arrays)
 
     def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
         or a given Backend's own): weights, running statistics, random state and the optimizer
         with its state (moments, step count), so a ``fit`` there continues the same run."""
-        if isinstance(backend, Backend) and dtype is None:
-            target = backend
-        else:
-            target = get_backend(backend or self.backend).with_dtype(dtype or self.backend.dtype_name)
-        clone = type(self).from_config(self.get_config(), backend=target, dtype=target.dtype_name)
-        clone.set_weights(self.get_weights())
-        clone.set_buffers(self.get_buffers())
-        clone.rng.bit_generator.state = self.rng.bit_generator.state
-        if self.optimizer is not None:
-            state, host = self.optimizer.state_dict(), self.backend.to_numpy
-            clone.optimizer = get_optimizer(state["config"])
-            state["state"] = {name: {k: host(v) for k, v in slots.items()} for name, slots in state["state"].items()}
-            clone.optimizer.load_state_dict(state, asarray=lambda a: target.asarray(a, dtype=target.dtype))
-        return clone
+        return state.copy_to(self, backend, dtype)
 
     def save(self, path: PathLike) -> str:
         """Write the config and weights to one ``.npz`` file, atomically."""

@@ -56,6 +56,24 @@ def image_shape(n_features):
     return (1, side, side) if side * side == n_features and side >= 4 else None
 
 
+def mlp_layers(sizes, hidden="relu", output="auto"):
+    """The layers of ``Network.from_sizes(*sizes)``: Dense layers between consecutive sizes,
+    ``hidden`` after each but the last, ``output`` after the last ("auto": Sigmoid on one
+    output, else Softmax; None: "identity"). ``sizes`` may also be one list of them."""
+    if len(sizes) == 1 and isinstance(sizes[0], (list, tuple)):
+        sizes = tuple(sizes[0])
+    if len(sizes) < 2:
+        raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
+    if isinstance(output, str) and output.lower() == "auto":
+        output = "sigmoid" if sizes[-1] == 1 else "softmax"
+    get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
+    layers = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = i == len(sizes) - 2
+        layers += [Dense(n_in, n_out), get_activation((output or "identity") if last else hidden)]
+    return layers
+
+
 def default_cnn_spec(n_classes, dropout=0.3):
     """The default CNN for ``n_classes``; ``dropout`` before the output layer (0.1 where
     distorted copies already regularise, as on the MNIST sample)."""

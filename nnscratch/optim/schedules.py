@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 from ..errors import ConfigError, unknown_name
+from .._keywords import KeywordError, keywords
 from .._typing import is_int, is_real
 
 
@@ -34,6 +35,7 @@ class Schedule:
 
     name = "?"
 
+    @keywords("Schedule")
     def __init__(self, lr: float, warmup: int = 0) -> None:
         self.lr = check_number("lr", lr, positive=True)
         self.warmup = _steps("warmup", warmup, allow_zero=True)
@@ -86,6 +88,7 @@ class InverseTime(Schedule):
 
     name = "inverse_time"
 
+    @keywords("InverseTime")
     def __init__(self, lr: float, decay: float, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.decay = check_number("decay", decay)
@@ -106,6 +109,7 @@ class StepDecay(Schedule):
 
     name = "step"
 
+    @keywords("Schedule")
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.step_size = _steps("step_size", step_size)
@@ -126,6 +130,7 @@ class Exponential(Schedule):
 
     name = "exponential"
 
+    @keywords("Exponential")
     def __init__(self, lr: float, gamma: float, every: int = 1, warmup: int = 0) -> None:
         super().__init__(lr, warmup)
         self.gamma = check_number("gamma", gamma, positive=True)
@@ -150,6 +155,7 @@ class Cosine(Schedule):
 
     name = "cosine"
 
+    @keywords("Cosine")
     def __init__(self, lr: float, total: int, warmup: int = 0, min_lr: float = 0.0) -> None:
         super().__init__(lr, warmup)
         self.total = _steps("total", total)
@@ -186,6 +192,8 @@ def get_schedule(spec: str | dict[str, Any] | Schedule, **options: Any) -> Sched
         raise unknown_name("learning-rate schedule", spec, SCHEDULES)
     try:
         return SCHEDULES[spec](**options)
+    except KeywordError:
+        raise  # already says what to write instead
     except TypeError as exc:
         raise ConfigError(f"Schedule {spec!r}: {exc}; see help(nnscratch.optim.schedules.{SCHEDULES[spec].__name__}).") \
             from None

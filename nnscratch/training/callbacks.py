@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from .._keywords import keywords
 from ..errors import ConfigError
 from .guard import restore, saved_arrays, snapshot
 from .history import Callback
@@ -32,6 +33,7 @@ class EarlyStopping(Callback):
         epoch (one device copy each time the monitored figure improves).
     """
 
+    @keywords("EarlyStopping")
     def __init__(self, patience: int = 5, monitor: str = "val_loss", min_delta: float = 0.0,
                  restore_best: bool = False) -> None:
         self.patience = check_positive_int("patience", patience)
@@ -108,6 +110,7 @@ class ReduceLROnPlateau(Callback):
 
     reductions: list[int]  # the epochs at which the rate was lowered
 
+    @keywords("ReduceLROnPlateau")
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, min_delta: float = 0.0,
                  cooldown: int = 0, min_lr: float = 0.0, verbose: bool = False) -> None:
         if not isinstance(factor, (int, float)) or not 0 < factor < 1:

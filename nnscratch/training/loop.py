@@ -14,6 +14,7 @@ from ..saving.kinds import refuse_foreign
 from .. import distributed
 from . import streaming
 from .. import validation
+from .._keywords import keywords
 from ..backend.core import on_device
 from ..errors import DataWarning, DivergenceError
 from ..layers.checks import refuse_one_value_per_channel
@@ -23,9 +24,10 @@ from ..optim.optimizers import Adam, get_optimizer
 from .step import DeviceData, Step, evaluate_sums, run_epoch
 
 
+@keywords("fit")
 @on_device
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
-        shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
+        validation_split=None, shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
         checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
@@ -33,7 +35,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     ----------
     X : array (n_samples, n_inputs), NumPy or the model's backend, or anything
         with ``__array__`` or ``to_numpy()`` (a pandas DataFrame)
-    y : integer labels (n_samples,) or targets (n_samples, n_outputs), likewise
+    y : integer labels (n_samples,) or (n_samples, 1), or targets (n_samples, n_outputs), likewise
     epochs : int
         Total number of epochs (a resumed run continues up to this number).
     batch_size : int or None
@@ -46,8 +48,12 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         Default: the checkpoint's when resuming, the network's previous
         optimizer, else ``Adam(lr=1e-3)``.
     validation_data : (X_val, y_val), optional
+    validation_split : float, optional
+        Hold out the last fraction of the rows of ``X`` and ``y`` as validation data
+        instead, as Keras does: before shuffling, so shuffle ordered data first.
     shuffle : bool
-        Reshuffle every epoch with the network's seeded host RNG.
+        Reshuffle the rows every epoch with the network's seeded host RNG (True or
+        False only: there is no Keras-style "batch" mode).
     callbacks : list of Callback
     verbose : bool
         Print one line per epoch.
@@ -86,8 +92,10 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     epochs = validation.check_positive_int("epochs", epochs)
     batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
     checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
+    shuffle = validation.check_shuffle(shuffle)
     if validation_data is not None:
         validation_data = validation.check_pair("validation_data", validation_data)
+    X, y, validation_data = validation.hold_out(X, y, validation_split, validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = _checkpoint_to_resume(resume, checkpoint, comm)

@@ -1,0 +1,183 @@
+"""The optimizer base class: the learning rate, the state and checkpoints; each rule
+(:mod:`nnscratch.optim.optimizers`) adds one ``_update``.
+
+``step(params)`` computes the step's learning rate on the host (a Python
+float, no device read), then calls one ``_update`` per parameter holder: the
+network's :class:`~nnscratch.models.params.ParameterBuffer` (all parameters as one
+flat array, so a step is a handful of array operations in total), or each
+Parameter of a plain list. State (momenta, moments) is created lazily on the
+parameter's own device with ``zeros_like``.
+
+State belongs to the parameters it was made for: an optimizer stepped with
+other parameters (another network, another buffer) starts afresh there, with
+new moments and step count 0. Checkpoints store state per parameter name
+(``state_dict``), whatever the layout in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from . import schedules
+from ..backend.core import namespace
+from ..errors import ConfigError
+from .._typing import Array
+from .schedules import check_number
+
+if TYPE_CHECKING:
+    from ..layers.base import Parameter
+    from ..models.params import ParameterBuffer
+
+
+class Optimizer:
+    """Base class.
+
+    Parameters
+    ----------
+    lr : float or Schedule
+        Learning rate, > 0, or a schedule of it (:mod:`nnscratch.optim.schedules`,
+        e.g. ``Cosine(0.1, total=1000, warmup=100)``).
+    decay : float
+        Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t
+        (shorthand for ``lr=InverseTime(lr, decay)``).
+    weight_decay : float
+        L2 penalty: ``g <- g + weight_decay * w`` before the update.
+
+    Attributes
+    ----------
+    lr_scale : float
+        Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
+    clip_norm : float or None
+        Clip the gradients to this global norm before each step
+        (:func:`nnscratch.optim.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
+    """
+
+    name = "?"
+    clip_norm: float | None = None
+    state: dict[str, dict[str, Array]]
+    _owner: list[Any] | None
+    _loaded: dict[str, dict[str, Array]] | None
+    _given: Any  # the object the last step() received (a buffer or tuple), or None
+
+    def __init__(self, lr: float | schedules.Schedule | dict[str, Any], decay: float = 0.0,
+                 weight_decay: float = 0.0) -> None:
+        self.schedule = _schedule(lr, decay)
+        check_number("weight_decay", weight_decay)
+        self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
+        self.lr_scale = 1.0
+        self.t = 0
+        self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
+        self._owner = None    # the holders ``state`` and ``t`` belong to
+        self._given = None    # the object the last step() received, whose holders are ``_owner``
+        self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
+
+    @property
+    def current_lr(self) -> float:
+        """The learning rate of the next step (a host float)."""
+        return self.lr_scale * self.schedule(self.t)
+
+    def step(self, params: ParameterBuffer | Iterable[Parameter]) -> None:
+        """Update every parameter from its ``grad`` (``dL/dw``, left unchanged), in place
+        where the array allows.
+
+        ``params`` is a ParameterBuffer (one update over the flat arrays) or a
+        list of Parameters (one update each). Other parameters than the last
+        call's start afresh (see the module docstring).
+        """
+        holders: list[Any]
+        if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
+            holders = self._owner
+        else:
+            holders = [params] if hasattr(params, "split") else list(params)
+            self._claim(holders)
+            self._given = None if isinstance(params, list) else params  # a list may change in place
+        lr = self.current_lr
+        self.t += 1
+        for h in holders:
+            g = h.grad
+            if self.weight_decay:
+                g = g + self.weight_decay * h.value
+            state = self.state.get(h.name)
+            if state is None:
+                state = self.state[h.name] = self._new_state(h)
+            self._update(h, g, state, lr)
+
+    def _claim(self, holders):
+        """Tie the state to ``holders``: adopt loaded state, or start afresh for new ones."""
+        owner = self._owner
+        if owner is not None and len(owner) == len(holders) and all(a is b for a, b in zip(owner, holders)):
+            return
+        if owner is not None:  # another network's parameters: its moments and t do not apply here
+            self.t, self.state = 0, {}
+        self._owner, loaded, self._loaded = holders, self._loaded, None
+        if loaded:
+            self.state = {h.name: s for h in holders if (s := _gather(h, loaded))}
+
+    def _new_state(self, p):
+        return {}
+
+    def _update(self, p, g, state, lr):
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        plain = self.schedule == _schedule(self.lr, self.decay)  # a number (and decay) says it all
+        lr = self.lr if plain else self.schedule.get_config()
+        config = {"name": self.name, "lr": lr, "decay": self.decay, "weight_decay": self.weight_decay}
+        return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        if self._loaded is not None:
+            per_name = {name: dict(s) for name, s in self._loaded.items()}
+        else:
+            per_name = {}
+            for h in self._owner or ():
+                per_name.update(_scatter(h, self.state.get(h.name, {})))
+        return {"config": self.get_config(), "t": self.t, "lr_scale": self.lr_scale, "state": per_name}
+
+    def load_state_dict(self, state: dict[str, Any], asarray: Callable[[Any], Array] | None = None) -> None:
+        """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
+        The next :meth:`step` adopts the state for its parameters."""
+        move = asarray or (lambda a: a)
+        self.t = int(state["t"])
+        self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self.state, self._owner, self._given = {}, None, None
+        self.lr_scale = float(state.get("lr_scale", 1.0))
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({options})"
+
+
+def _scatter(holder, state):
+    """``{parameter name: {slot: array}}`` of one holder's state (views of a buffer's flat state)."""
+    if not hasattr(holder, "split"):
+        return {holder.name: dict(state)} if state else {}
+    per_name = {}
+    for slot, flat in state.items():
+        for name, view in holder.split(flat).items():
+            per_name.setdefault(name, {})[slot] = view
+    return per_name
+
+
+def _gather(holder, loaded):
+    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros)."""
+    if not hasattr(holder, "split"):
+        return dict(loaded.get(holder.name, {}))
+    slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
+    zeros = namespace(holder.values).zeros_like(holder.values)
+    return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
+            for slot in slots}
+
+
+def _schedule(lr, decay):
+    """The Schedule behind ``lr`` and ``decay``: a number is Constant, or InverseTime with decay."""
+    if isinstance(lr, (schedules.Schedule, dict)):
+        if decay:
+            raise ConfigError(f"decay={decay} is the InverseTime schedule; with a schedule as lr pass "
+                              "decay=0 (or lr=InverseTime(lr, decay) alone).")
+        return schedules.get_schedule(lr)
+    check_number("lr", lr, positive=True)
+    check_number("decay", decay)
+    return schedules.InverseTime(lr, decay) if decay else schedules.Constant(lr)
