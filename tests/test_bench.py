@@ -157,3 +157,9 @@ def test_cnn_bench_times_every_core_and_one_thread_and_counts_operations():
     verdict = "better" if ratio[2] < ratio[1] else "worse" if ratio[2] > ratio[1] else "no different"
     assert f"{ratio[1]:.2f}x on 1 thread, {ratio[2]:.2f}x on 2: {verdict} with more cores" in text
     json.loads(json.dumps(rows))
+
+
+def test_a_misspelt_option_is_refused_not_ignored():
+    """``run_bench(batch_size=128)`` used to run with the default batch sizes."""
+    with pytest.raises(TypeError, match="did you mean batch_sizes="):
+        run_bench(batch_size=128)

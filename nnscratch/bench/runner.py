@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..backend.core import get_backend
+from .._keywords import KeywordError, unknown_keyword
 from ..errors import BackendUnavailableError, ConfigError
 from . import counting, device, roofline
 from .contenders import NNScratch, make_reference, reference_specs
@@ -144,6 +145,9 @@ def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict
 
     ``log`` (e.g. ``print``) receives one progress line per batch size.
     """
+    unknown = [key for key in overrides if key not in DEFAULTS]
+    if unknown:  # a typo such as batch_size= would otherwise run with the defaults
+        raise KeywordError(unknown_keyword("run_bench", unknown[0], list(DEFAULTS), {}))
     options = {**DEFAULTS, **overrides}
     _check_counts(options)
     specs, skipped = plan(options)
