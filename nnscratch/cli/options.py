@@ -143,3 +143,34 @@ def model_rows(net, X):
     built with ``input_shape=(1, 28, 28)`` (or open sizes) and no Reshape layer takes (n, 1, 28, 28)."""
     shape = sample_shape(net, X.shape[1]) if X.ndim == 2 else None
     return X if shape is None or len(shape) < 2 else X.reshape(len(X), *shape)
+
+
+def accepts(net, shape):
+    """True when ``net`` takes samples of per-sample ``shape``: its fixed sizes as they are, its open
+    ones (``None``) any size its layers chain on to a fixed output."""
+    from ..errors import NNScratchError
+    own = tuple(net.input_shape or ())
+    if len(shape) != len(own) or any(m not in (None, n) for n, m in zip(shape, own)):
+        return False
+    try:
+        return None not in net.shape_after(tuple(shape))
+    except NNScratchError:
+        return False
+
+
+def example_shape(net, largest=512):
+    """A per-sample shape ``net`` takes: its own where fixed, else the first square image size
+    (28x28 tried first, then 1x1 up to ``largest``) its open sizes accept; None if none does."""
+    own = tuple(net.input_shape or ())
+    if None not in own:
+        return own
+    for side in (28, *range(1, largest + 1)):
+        shape = tuple(side if n is None else n for n in own)
+        if accepts(net, shape):
+            return shape
+    return None
+
+
+def shape_text(shape, batch="n"):
+    """``(n, 1, 28, 28)`` (``batch`` first unless None), ``?`` for an open size."""
+    return "(" + ", ".join(([batch] if batch else []) + [str(n or "?") for n in shape]) + ")"
