@@ -172,5 +172,6 @@ def example_shape(net, largest=512):
 
 
 def shape_text(shape, batch="n"):
-    """``(n, 1, 28, 28)`` (``batch`` first unless None), ``?`` for an open size."""
-    return "(" + ", ".join(([batch] if batch else []) + [str(n or "?") for n in shape]) + ")"
+    """``(n, 1, 28, 28)`` (``batch`` first unless None; ``(784,)`` alone), ``?`` for an open size."""
+    sizes = ([batch] if batch else []) + [str(n or "?") for n in shape]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
