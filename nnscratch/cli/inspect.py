@@ -8,8 +8,9 @@ import sys
 import numpy as np
 
 from . import tables
+from .memory import warn_budget
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
-                      model_dataset, model_rows, sample_shape, shape_text)
+                      model_dataset, model_rows, open_images, shape_text)
 
 
 def register(subparsers):
@@ -74,6 +75,7 @@ def run_evaluate(args):
         return tables.evaluate_table(args, net, data, warning)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
+    warn_budget(net, X, None, training=False, option=None)  # evaluate's batches: INFERENCE_BATCH rows
     scores = net.evaluate(X, y)
     predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
@@ -253,7 +255,7 @@ def read_inputs(path, net, model="the model"):
 def as_rows(path, X, net, notes, table=False, model="the model"):
     """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
     until they are standardised): its last axis must be the input size (an image model also takes arrays
-    ending in 28x28 or its input shape; one with open image sizes: :func:`open_images`); 0..255 grey levels
+    ending in 28x28 or its input shape; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
     of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     try:
@@ -279,21 +281,3 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
     return X, notes
 
-
-def open_images(path, X, net, model):
-    """``X`` as ``(n, C, H, W)`` images for ``net``, whose input shape ``(C, None, None)`` leaves the size open:
-    its trailing axes are one image (C, H, W), or (H, W) with one channel, or flat square images."""
-    from ..errors import ShapeError
-    own = tuple(net.input_shape)
-    tried = [X.shape[-len(own):] if X.ndim >= len(own) else None,
-             (1, *X.shape[-2:]) if own[0] == 1 and X.ndim >= 2 else None,
-             sample_shape(net, X.shape[-1]) if 0 < X.ndim <= 2 else None]
-    for shape in tried:
-        if X.size and shape and accepts(net, tuple(shape)):
-            return X.reshape(-1, *shape)
-    example = example_shape(net)
-    sizes = f"a size its layers take, e.g. {shape_text(example)}" if example else "a size its layers take"
-    one = " or (n, H, W)" if own[0] == 1 else ""
-    raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes images of shape "
-                     f"(n, {', '.join(str(n or d) for n, d in zip(own, 'CHW'[-len(own):]))}){one} of {sizes}; "
-                     "save images of that size.")

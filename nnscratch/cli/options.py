@@ -175,3 +175,22 @@ def shape_text(shape, batch="n"):
     """``(n, 1, 28, 28)`` (``batch`` first unless None; ``(784,)`` alone), ``?`` for an open size."""
     sizes = ([batch] if batch else []) + [str(n or "?") for n in shape]
     return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
+def open_images(path, X, net, model):
+    """``X`` as ``(n, C, H, W)`` images for ``net``, whose input shape ``(C, None, None)`` leaves the size open:
+    its trailing axes are one image (C, H, W), or (H, W) with one channel, or flat square images."""
+    from ..errors import ShapeError
+    own = tuple(net.input_shape)
+    tried = [X.shape[-len(own):] if X.ndim >= len(own) else None,
+             (1, *X.shape[-2:]) if own[0] == 1 and X.ndim >= 2 else None,
+             sample_shape(net, X.shape[-1]) if 0 < X.ndim <= 2 else None]
+    for shape in tried:
+        if X.size and shape and accepts(net, tuple(shape)):
+            return X.reshape(-1, *shape)
+    example = example_shape(net)
+    sizes = f"a size its layers take, e.g. {shape_text(example)}" if example else "a size its layers take"
+    one = " or (n, H, W)" if own[0] == 1 else ""
+    raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes images of shape "
+                     f"(n, {', '.join(str(n or d) for n, d in zip(own, 'CHW'[-len(own):]))}){one} of {sizes}; "
+                     "save images of that size.")
