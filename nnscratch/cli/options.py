@@ -50,9 +50,10 @@ def model_dataset(args, net):
     return remembered
 
 
-def load_data(args):
+def load_data(args, comm=None):
     """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``, the table options); an option
-    that does not apply to that dataset is refused, never ignored."""
+    that does not apply to that dataset is refused, never ignored. Under ``mpiexec`` (``comm``) rank 0
+    downloads MNIST/Fashion-MNIST first: :func:`fetch_first`."""
     from .tables import is_table, table_options
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
@@ -67,6 +68,8 @@ def load_data(args):
         raise ConfigError(f"{flags}: {name} comes with its own labels and test split. These options are for "
                           "tables (csv:PATH, npz:PATH, npy:X.npy,y.npy); --test-fraction also works for spirals, "
                           f"moons and blobs. Drop {flags}.")
+    if comm is not None and name in ("mnist", "fashion-mnist"):
+        fetch_first(comm, name, args.data_dir)
     try:
         data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
     except ConfigError as exc:  # a target the user did not type: say whose it is
@@ -85,6 +88,15 @@ def load_data(args):
         raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
                           "--test-fraction.")
     return data
+
+
+def fetch_first(comm, name, data_dir):
+    """Rank 0 finds or downloads the IDX files of ``name`` while the other ranks wait (asleep), so they
+    are downloaded once and the others then read them from the cache; rank 0's failure (offline, no
+    mirror) is raised on every rank, and said once."""
+    from ..datasets.fetch import locate
+    from ..distributed import from_root
+    from_root(comm, lambda: locate(name, data_dir), poll=0.05)
 
 
 def differs(net, data, model_path, spec):

@@ -134,7 +134,7 @@ def _run(args, said):
         args.out = args.out or DEFAULT_OUT
     on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
-    data = load_data(args)
+    data = load_data(args, comm)
     checks.check_loss(args, data)
     data, metadata = tables.prepare_training(data)
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
