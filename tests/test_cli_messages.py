@@ -341,10 +341,34 @@ def test_export_of_a_model_with_open_image_size_asks_for_input_shape(tmp_path, c
     net.fit(X, [0, 1, 0, 1], epochs=1, batch_size=2)
     net.save(tmp_path / "m.npz")
     assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx")]) == 2
-    assert "--input-shape 1,28,28" in capsys.readouterr().err
+    assert "e.g. --input-shape 1,6,6" in capsys.readouterr().err   # the one size its Dense takes
     assert not (tmp_path / "m.onnx").exists()
     assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx"), "--input-shape", "1,6,6"]) == 0
     assert (tmp_path / "m.onnx").stat().st_size > 0
+
+
+@pytest.mark.parametrize("model, shape, fragments", [
+    ("open", "3,6,6", ["--input-shape 3,6,6:", "per-sample shape (1, ?, ?)", "e.g. --input-shape 1,6,6"]),
+    ("open", "1,6", ["--input-shape 1,6:", "3 sizes", "e.g. --input-shape 1,6,6"]),
+    ("open", "1,8,8", ["--input-shape 1,8,8:", "do not fit", "Dense(72, 2) expects 72 features per sample but "
+                       "receives 128", "e.g. --input-shape 1,6,6"]),
+    ("open", "1,x", ["--input-shape expects positive whole numbers", "e.g. --input-shape 1,6,6"]),
+    ("open", "0,6,6", ["--input-shape expects positive whole numbers", "e.g. --input-shape 1,6,6"]),
+    ("mlp", "1,28,28", ["--input-shape 1,28,28:", "fixed per-sample shape (5,)", "drop --input-shape"]),
+])
+def test_export_input_shape_errors_name_the_option_and_a_shape_that_works(tmp_path, capsys, model, shape, fragments):
+    """The command line's --input-shape is checked on its side: its messages name the option (not to_onnx's
+    input_shape=) and give an --input-shape the model takes; a refused export creates no folder."""
+    pytest.importorskip("ndonnx")
+    import nnscratch as nn
+    from nnscratch import cli
+    net = nn.Network([nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Dense(2 * 6 * 6, 2), nn.Softmax()],
+                     seed=0) if model == "open" else nn.Network.from_sizes(5, 3, seed=0)
+    net.save(tmp_path / "m.npz")
+    assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "new" / "m.onnx"), "--input-shape", shape]) == 2
+    line = one_line(2, capsys.readouterr().err, *fragments)
+    assert "input_shape=" not in line and "None" not in line, line
+    assert not (tmp_path / "new").exists()
 
 
 def test_output_piped_into_head_ends_quietly():

@@ -304,3 +304,35 @@ def test_host_path_moves_the_gradient_buffer_once_each_way_per_step():
     extra_steps = 2 * (24 - 3)
     assert counts[4]["to_numpy"] - counts[32]["to_numpy"] == extra_steps, counts
     assert counts[4]["asarray"] - counts[32]["asarray"] == extra_steps, counts
+
+
+def _fake_download(tmp_path, monkeypatch, mode, n=2):
+    """``nnscratch train --dataset mnist`` under ``mpiexec -n n`` on an empty cache, the download faked
+    (tests/mpi_scripts/fake_download.py); ``(stdout, stderr, ranks that downloaded)``."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in ("NNSCRATCH_DATA", "NNSCRATCH_OFFLINE", "NNSCRATCH_DATA_URL"):
+        monkeypatch.delenv(name, raising=False)
+    calls = tmp_path / "calls.txt"
+    calls.touch()
+    args = ["train", "--dataset", "mnist", "--epochs", "1", "--batch-size", "20", "--augment", "0",
+            "--validation", "0", "--backend", "numpy", "--json", "--out", tmp_path / "m.npz"]
+    out, err = _finish(_python(SCRIPTS / "fake_download.py", calls, mode, *args, n=n, cwd=tmp_path),
+                       status=0 if mode == "ok" else 2)
+    return out, err, calls.read_text().split()
+
+
+@needs_mpi
+def test_under_mpiexec_rank_0_downloads_mnist_once_and_the_others_read_the_cache(tmp_path, monkeypatch):
+    out, err, downloaded = _fake_download(tmp_path, monkeypatch, "ok")
+    assert downloaded == ["0"], (downloaded, err)  # not once per rank
+    assert len(out.splitlines()) == 1 and json.loads(out)["dataset"] == "mnist", out
+    assert len(list((tmp_path / "cache" / "nnscratch" / "mnist").iterdir())) == 4
+
+
+@needs_mpi
+def test_under_mpiexec_a_failed_download_on_rank_0_ends_every_rank_with_one_message(tmp_path, monkeypatch):
+    start = time.monotonic()
+    _, err, downloaded = _fake_download(tmp_path, monkeypatch, "fail")
+    assert downloaded == ["0"], (downloaded, err)  # the others did not try again
+    assert err.count("error:") == 1 and err.startswith("error: MNIST not found") and "no connection" in err, err
+    assert time.monotonic() - start < 30  # every rank ended, none waited for the others

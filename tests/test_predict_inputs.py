@@ -121,3 +121,28 @@ def test_an_image_or_generated_data_model_reads_csv_rows_as_a_table_model_does(t
     (tmp_path / "latin1.csv").write_bytes("x,y\n\xe9,1\n".encode("latin-1"))
     line = one_line(*run(capsys, "predict", tmp_path / "two.npz", tmp_path / "latin1.csv")[::2], "not a text CSV")
     assert not any(raw in line for raw in RAW), line
+
+
+def test_a_cnn_with_open_image_sizes_predicts_images_of_a_size_it_takes(tmp_path, capsys):
+    """Built from Conv2D/pooling layers without input_shape, the model's input is (1, None, None): predict
+    reads an array's trailing axes as images of a size its layers take, and names that size otherwise."""
+    from nnscratch import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Softmax
+    net = Network([Conv2D(1, 2, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(2 * 4 * 4, 3), Softmax()])
+    assert net.input_shape == (1, None, None)
+    net.save(tmp_path / "open.npz")
+    images = np.random.default_rng(3).random((2, 1, 8, 8)).astype(np.float32)
+    expected = net.predict_proba(images).max(axis=1)
+    for name, array in (("nchw.npy", images), ("nhw.npy", images[:, 0]), ("flat.npy", images.reshape(2, 64)),
+                        ("grey.npy", images * 255)):
+        np.save(tmp_path / name, array)
+        status, out, err = run(capsys, "predict", tmp_path / "open.npz", tmp_path / name, "--json")
+        assert status == 0 and err == "", (name, err)
+        assert np.allclose([json.loads(line)["probability"] for line in out.splitlines()], expected, atol=1e-5)
+    np.save(tmp_path / "one.npy", images[0, 0])
+    np.save(tmp_path / "nine.npy", np.zeros((9, 9)))   # 9x9 pools to 4x4 as well
+    status, out, err = run(capsys, "predict", tmp_path / "open.npz", tmp_path / "one.npy", tmp_path / "nine.npy")
+    assert status == 0 and err == "" and len(out.strip().splitlines()) == 2, err
+    np.save(tmp_path / "small.npy", np.zeros((2, 6, 6)))
+    line = one_line(*run(capsys, "predict", tmp_path / "open.npz", tmp_path / "small.npy")[::2],
+                    "shape (2, 6, 6)", "takes images of shape (n, 1, H, W) or (n, H, W)", "e.g. (n, 1, 8, 8)")
+    assert "None" not in line and not any(raw in line for raw in RAW), line

@@ -2,7 +2,7 @@
 
 import os
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NNScratchError
 
 
 def register(subparsers):
@@ -31,12 +31,8 @@ def run_export(args):
         raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
     net = Network.load(args.model, backend="numpy")
+    input_shape = check_shape(args.input_shape, net, args.model)
     outputs.make_folders(folders)
-    input_shape = _shape(args.input_shape)
-    if input_shape is None and None in tuple(net.input_shape or ()):
-        open_shape = ", ".join(str(n or "?") for n in net.input_shape)
-        raise ConfigError(f"{args.model} takes images of any size (per-sample shape ({open_shape})), but an "
-                          f"ONNX graph fixes it; pass the size to export for, e.g. --input-shape 1,28,28.")
     to_onnx(net, args.output, input_shape=input_shape)
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
@@ -49,14 +45,37 @@ def run_export(args):
     return 0
 
 
-def _shape(text):
-    """``"1,28,28"`` -> ``(1, 28, 28)``; None stays None."""
+def check_shape(text, net, model):
+    """``--input-shape`` (``"1,28,28"``) as the per-sample shape to export ``net`` for (None: the model's own),
+    refused in one line naming the option and a shape the model takes, where it does not fit."""
+    from .options import accepts, example_shape, shape_text
+    own, example = tuple(net.input_shape), example_shape(net)
+    valid = f"e.g. --input-shape {','.join(map(str, example))}" if example else \
+        "a size its layers take (none up to 512x512 does)"
     if text is None:
+        if None in own:
+            raise ConfigError(f"{model} takes images of any size (per-sample shape {shape_text(own, None)}), but "
+                              f"an ONNX graph fixes it; pass the size to export for, {valid}.")
         return None
     try:
         shape = tuple(int(n) for n in text.replace("x", ",").split(","))
     except ValueError:
         shape = ()
     if not shape or min(shape) < 1:
-        raise ConfigError(f"--input-shape expects positive whole numbers such as 1,28,28; got {text!r}.")
+        raise ConfigError(f"--input-shape expects positive whole numbers separated by commas; got {text!r}: "
+                          f"{valid}.")
+    if None not in own and shape != own:
+        raise ConfigError(f"--input-shape {text}: {model} takes the fixed per-sample shape {shape_text(own, None)}; "
+                          f"drop --input-shape (or pass --input-shape {','.join(map(str, own))}).")
+    if len(shape) != len(own) or any(m not in (None, n) for n, m in zip(shape, own)):
+        raise ConfigError(f"--input-shape {text}: {model} takes the per-sample shape {shape_text(own, None)} "
+                          f"({len(own)} sizes, the fixed ones as they are); {valid}.")
+    if not accepts(net, shape):
+        try:
+            net.shape_after(shape)
+            why = "its output size would stay open"
+        except NNScratchError as exc:
+            why = str(exc).split(";")[0].removeprefix("Layer sizes do not chain at ")
+        raise ConfigError(f"--input-shape {text}: images of that size do not fit {model}'s layers ({why}); pass a "
+                          f"size they take, {valid}.")
     return shape

@@ -8,7 +8,9 @@ import sys
 import numpy as np
 
 from . import tables
-from .options import add_backend_options, add_dataset_options, differs, fits, load_data, model_dataset, model_rows
+from .memory import warn_budget
+from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
+                      model_dataset, model_rows, open_images, shape_text)
 
 
 def register(subparsers):
@@ -31,8 +33,9 @@ def register(subparsers):
         "one input per row (a header line and a label column, the one the header names label/target/class/y, "
         "else the leading one, are skipped; a table model takes the "
         "columns its header names as the model's features, in any order, or without a header every column in "
-        "order). An array's last axis holds one input (an image model's also 28x28). Values above 1 are taken, "
-        "for image models, as 0..255 grey levels and divided by 255.")
+        "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
+        "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
+        "are taken, for image models, as 0..255 grey levels and divided by 255.")
     p.add_argument("model")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
@@ -72,6 +75,7 @@ def run_evaluate(args):
         return tables.evaluate_table(args, net, data, warning)
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
+    warn_budget(net, X, None, training=False, option=None)  # evaluate's batches: INFERENCE_BATCH rows
     scores = net.evaluate(X, y)
     predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
@@ -235,9 +239,9 @@ def read_inputs(path, net, model="the model"):
         from ..datasets.tables import input_rows
         X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
-        if table or n_inputs != 784:
+        if table or not (n_inputs == 784 or n_inputs is None and accepts(net, (1, 28, 28))):
             takes = f"{n_inputs} features ({tables.few(net.metadata.get('features') or (), 3)}) of a table" if table \
-                else f"{n_inputs} inputs"
+                else f"{n_inputs} inputs" if n_inputs else f"images of shape {shape_text(example_shape(net) or ())}"
             raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
                              f"{model} takes {takes}: pass it .npy or .csv rows of those.")
         from ..datasets.images import read_digit_image
@@ -251,7 +255,8 @@ def read_inputs(path, net, model="the model"):
 def as_rows(path, X, net, notes, table=False, model="the model"):
     """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
     until they are standardised): its last axis must be the input size (an image model also takes arrays
-    ending in 28x28 or its input shape); 0..255 grey levels of an image model are divided by 255."""
+    ending in 28x28 or its input shape; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
+    of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
@@ -259,16 +264,20 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers; save the inputs as "
                               "numbers (numpy.save(PATH, X.astype('float32'))).") from None
     n_inputs = net.n_inputs
-    shapes = [(n_inputs,)] if table else list(dict.fromkeys(
-        [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ())]))
-    if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
-        allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
-        raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "
-                         f"{'features' if table else 'inputs'} per sample, along the array's last axis; give "
-                         f"{n_inputs} values per sample: shape {allowed}.")
+    if n_inputs is None and not table:  # a CNN built with open image sizes
+        X = open_images(path, X, net, model)
+    else:
+        shapes = [(n_inputs,)] if table else list(dict.fromkeys(
+            [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ())]))
+        if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
+            allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
+            raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "
+                             f"{'features' if table else 'inputs'} per sample, along the array's last axis; give "
+                             f"{n_inputs} values per sample: shape {allowed}.")
+        X = X.reshape(-1, n_inputs)
     if not np.all(np.isfinite(X)):
         raise DataFormatError(f"{path}: holds NaN or infinite values; every input must be a finite number.")
-    X = X.reshape(-1, n_inputs)
-    if not table and n_inputs == 784 and X.max() > 1.0:
+    if not table and n_inputs in (784, None) and X.max() > 1.0:
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
     return X, notes
+

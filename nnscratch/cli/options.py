@@ -50,9 +50,10 @@ def model_dataset(args, net):
     return remembered
 
 
-def load_data(args):
+def load_data(args, comm=None):
     """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``, the table options); an option
-    that does not apply to that dataset is refused, never ignored."""
+    that does not apply to that dataset is refused, never ignored. Under ``mpiexec`` (``comm``) rank 0
+    downloads MNIST/Fashion-MNIST first: :func:`fetch_first`."""
     from .tables import is_table, table_options
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
@@ -67,6 +68,8 @@ def load_data(args):
         raise ConfigError(f"{flags}: {name} comes with its own labels and test split. These options are for "
                           "tables (csv:PATH, npz:PATH, npy:X.npy,y.npy); --test-fraction also works for spirals, "
                           f"moons and blobs. Drop {flags}.")
+    if comm is not None and name in ("mnist", "fashion-mnist"):
+        fetch_first(comm, name, args.data_dir)
     try:
         data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
     except ConfigError as exc:  # a target the user did not type: say whose it is
@@ -85,6 +88,15 @@ def load_data(args):
         raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
                           "--test-fraction.")
     return data
+
+
+def fetch_first(comm, name, data_dir):
+    """Rank 0 finds or downloads the IDX files of ``name`` while the other ranks wait (asleep), so they
+    are downloaded once and the others then read them from the cache; rank 0's failure (offline, no
+    mirror) is raised on every rank, and said once."""
+    from ..datasets.fetch import locate
+    from ..distributed import from_root
+    from_root(comm, lambda: locate(name, data_dir), poll=0.05)
 
 
 def differs(net, data, model_path, spec):
@@ -143,3 +155,54 @@ def model_rows(net, X):
     built with ``input_shape=(1, 28, 28)`` (or open sizes) and no Reshape layer takes (n, 1, 28, 28)."""
     shape = sample_shape(net, X.shape[1]) if X.ndim == 2 else None
     return X if shape is None or len(shape) < 2 else X.reshape(len(X), *shape)
+
+
+def accepts(net, shape):
+    """True when ``net`` takes samples of per-sample ``shape``: its fixed sizes as they are, its open
+    ones (``None``) any size its layers chain on to a fixed output."""
+    from ..errors import NNScratchError
+    own = tuple(net.input_shape or ())
+    if len(shape) != len(own) or any(m not in (None, n) for n, m in zip(shape, own)):
+        return False
+    try:
+        return None not in net.shape_after(tuple(shape))
+    except NNScratchError:
+        return False
+
+
+def example_shape(net, largest=512):
+    """A per-sample shape ``net`` takes: its own where fixed, else the first square image size
+    (28x28 tried first, then 1x1 up to ``largest``) its open sizes accept; None if none does."""
+    own = tuple(net.input_shape or ())
+    if None not in own:
+        return own
+    for side in (28, *range(1, largest + 1)):
+        shape = tuple(side if n is None else n for n in own)
+        if accepts(net, shape):
+            return shape
+    return None
+
+
+def shape_text(shape, batch="n"):
+    """``(n, 1, 28, 28)`` (``batch`` first unless None; ``(784,)`` alone), ``?`` for an open size."""
+    sizes = ([batch] if batch else []) + [str(n or "?") for n in shape]
+    return "(" + ", ".join(sizes) + ("," if len(sizes) == 1 else "") + ")"
+
+
+def open_images(path, X, net, model):
+    """``X`` as ``(n, C, H, W)`` images for ``net``, whose input shape ``(C, None, None)`` leaves the size open:
+    its trailing axes are one image (C, H, W), or (H, W) with one channel, or flat square images."""
+    from ..errors import ShapeError
+    own = tuple(net.input_shape)
+    tried = [X.shape[-len(own):] if X.ndim >= len(own) else None,
+             (1, *X.shape[-2:]) if own[0] == 1 and X.ndim >= 2 else None,
+             sample_shape(net, X.shape[-1]) if 0 < X.ndim <= 2 else None]
+    for shape in tried:
+        if X.size and shape and accepts(net, tuple(shape)):
+            return X.reshape(-1, *shape)
+    example = example_shape(net)
+    sizes = f"a size its layers take, e.g. {shape_text(example)}" if example else "a size its layers take"
+    one = " or (n, H, W)" if own[0] == 1 else ""
+    raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes images of shape "
+                     f"(n, {', '.join(str(n or d) for n, d in zip(own, 'CHW'[-len(own):]))}){one} of {sizes}; "
+                     "save images of that size.")

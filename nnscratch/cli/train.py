@@ -12,6 +12,7 @@ import time
 from . import checks, outputs, progress, recipe, tables, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
+from .memory import budget_note
 from .options import add_backend_options, add_dataset_options, load_data
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
@@ -133,7 +134,7 @@ def _run(args, said):
         args.out = args.out or DEFAULT_OUT
     on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
-    data = load_data(args)
+    data = load_data(args, comm)
     checks.check_loss(args, data)
     data, metadata = tables.prepare_training(data)
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
@@ -152,7 +153,8 @@ def _run(args, said):
     folders += on_root(comm, checks.picture_outputs, args, net, data)
     if root:  # the rank that writes every file
         outputs.make_folders(folders)
-        checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0))
+        checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0)
+                    + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(data, options)

@@ -214,6 +214,17 @@ class MPIComm:
     def bcast(self, obj: Any, root: int = 0) -> Any:
         return self.comm.bcast(obj, root=root)
 
+    def barrier(self, poll: float | None = None) -> None:
+        """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
+        core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
+        barrier with blocking ones only), which without ``poll`` waits as MPI does."""
+        request = self.comm.Ibarrier()
+        if poll is None:
+            request.Wait()
+            return
+        while not request.Test():
+            time.sleep(poll)
+
     def allgather(self, obj: Any) -> list[Any]:
         return self.comm.allgather(obj)
 

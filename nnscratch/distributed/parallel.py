@@ -29,14 +29,20 @@ def shard(start: int, stop: int, rank: int, size: int) -> tuple[int, int]:
     return a, a + base + (1 if rank < extra else 0)
 
 
-def from_root(comm: MPIComm, fn: Callable[[], Any]) -> Any:
-    """``fn()`` run on rank 0 and broadcast: its result, or its error raised on every rank."""
+def from_root(comm: MPIComm, fn: Callable[[], Any], poll: float | None = None) -> Any:
+    """``fn()`` run on rank 0 and broadcast: its result, or its error raised on every rank.
+
+    ``poll``: seconds between the other ranks' looks at whether rank 0 is done, for an ``fn`` that
+    may take long (a download): they sleep meanwhile (``comm.barrier(poll)``) instead of spinning
+    in the broadcast, as MPI implementations wait."""
     result = None
     if comm.rank == 0:
         try:
             result = (True, fn())
         except Exception as exc:  # raised again below, on every rank
             result = (False, exc)
+    if poll is not None and hasattr(comm, "barrier"):
+        comm.barrier(poll=poll if comm.rank else None)
     ok, value = comm.bcast(result)
     if not ok:
         value.collective = True
