@@ -146,3 +146,27 @@ def test_a_cnn_with_open_image_sizes_predicts_images_of_a_size_it_takes(tmp_path
     line = one_line(*run(capsys, "predict", tmp_path / "open.npz", tmp_path / "small.npy")[::2],
                     "shape (2, 6, 6)", "takes images of shape (n, 1, H, W) or (n, H, W)", "e.g. (n, 1, 8, 8)")
     assert "None" not in line and not any(raw in line for raw in RAW), line
+
+
+def test_the_figure_beside_a_class_is_called_a_probability_only_where_it_is_one(models, capsys, tmp_path):
+    """An identity output trained with mse gives scores (1.37 was printed as a 'probability'); the class is
+    always Network.predict's, and a softmax model's figure is the probability of that class."""
+    import nnscratch as nn
+    rng = np.random.default_rng(2)
+    X, y = rng.random((64, 784)).astype(np.float32), np.arange(64) % 10
+    scores = Network([nn.Dense(784, 10), nn.Identity()], seed=0)
+    scores.fit(X, y, epochs=1, loss="mse", verbose=False)
+    scores.save(tmp_path / "scores.npz")
+    np.save(tmp_path / "x.npy", X[:5])
+    for name, net, word in (("scores.npz", scores, "output"), ("digits.npz", Network.load(models / "digits.npz"),
+                                                                 "probability")):
+        status, out, err = run(capsys, "predict", (tmp_path if name == "scores.npz" else models) / name,
+                               tmp_path / "x.npy", "--json")
+        assert status == 0, err
+        rows = [json.loads(line) for line in out.strip().splitlines()]
+        assert [r["class"] for r in rows] == net.predict(X[:5]).tolist()
+        expected = net.predict_proba(X[:5])[np.arange(5), net.predict(X[:5])]
+        assert all(word in r and "probability" not in r or word == "probability" for r in rows)
+        np.testing.assert_allclose([r[word] for r in rows], expected, rtol=1e-6)
+    status, out, _ = run(capsys, "predict", tmp_path / "scores.npz", tmp_path / "x.npy")
+    assert status == 0 and "(output " in out and "probability" not in out

@@ -9,6 +9,7 @@ import numpy as np
 
 from . import tables
 from .memory import warn_budget
+from .predictions import print_classes
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
                       model_dataset, model_rows, open_images, shape_text)
 
@@ -178,26 +179,10 @@ def run_predict(args):
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        proba = net.backend.to_numpy(net.predict_proba(model_rows(net, X)))
-        for i, p in enumerate(proba):
-            label, confidence = top_class(p)
-            where = path if len(proba) == 1 else f"{path}[{i}]"
-            name = names[label] if label < len(names) else str(label)
-            if args.json:
-                print(json.dumps({"input": where, "class": label, "name": name, "probability": confidence,
-                                  **({"warning": warning} if warning else {})}))
-            else:
-                print(f"{where}: {name} (probability {confidence:.3f})")
+        print_classes(net, model_rows(net, X), path, names, args.json, warning)
         if notes and not args.json:
             print(f"  ({'; '.join(notes)})")
     return 0
-
-
-def top_class(p):
-    """(class, probability) from one row of outputs (one sigmoid output: p > 0.5)."""
-    if len(p) == 1:
-        return int(p[0] > 0.5), float(max(p[0], 1 - p[0]))
-    return int(np.argmax(p)), float(np.max(p))
 
 
 def class_names(dataset, net=None):

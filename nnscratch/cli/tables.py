@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from . import values
+from .predictions import print_classes
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
 from ..datasets.tables import MAX_CLASSES, TARGET_NAMES, TASKS
 from ..saving.standardizer import standardize_for
@@ -282,22 +283,14 @@ def few(names, most=8):
 
 def print_predictions(args, net, path, X):
     """``nnscratch predict`` for a table model: class names or regression values per row of ``X``."""
-    meta = net.metadata
-    out = net.backend.to_numpy(net.forward(standardize_for(net, X))).astype(np.float64)
+    meta, rows = net.metadata, standardize_for(net, X)
+    if meta.get("task") != "regression":
+        return print_classes(net, rows, path, meta.get("class_names") or [], args.json)
+    out = net.backend.to_numpy(net.forward(rows)).astype(np.float64)
     for i, row in enumerate(out):
         where = path if len(out) == 1 else f"{path}[{i}]"
-        print(_prediction(where, row, meta.get("task"), meta.get("class_names") or [], args.json))
-
-
-def _prediction(where, row, task, names, as_json):
-    if task == "regression":
         values = [float(v) for v in row]
-        if as_json:
-            return json.dumps({"input": where, "value": values[0] if len(values) == 1 else values})
-        return f"{where}: {', '.join(f'{v:.6g}' for v in values)}"
-    label = int(row[0] > 0.5) if len(row) == 1 else int(np.argmax(row))
-    p = float(max(row[0], 1 - row[0])) if len(row) == 1 else float(np.max(row))
-    name = names[label] if label < len(names) else str(label)
-    if as_json:
-        return json.dumps({"input": where, "class": label, "name": name, "probability": p})
-    return f"{where}: {name} (probability {p:.3f})"
+        if args.json:
+            print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values}))
+        else:
+            print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")

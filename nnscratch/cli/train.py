@@ -41,7 +41,8 @@ def register(subparsers):
     p.add_argument("--layers", metavar="SPEC", help="comma-separated layer sizes including input and output, "
                    "e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
                    "conv16x3x5s2, psame), maxpool2, maxpool3s2, avgpool2, bn, dropout0.25, flatten, dense128, "
-                   "relu/tanh/sigmoid/leaky_relu/softmax, e.g. conv16x3p1,relu,maxpool2,dense10 (hidden sizes "
+                   "relu/tanh/sigmoid/leaky_relu/softmax/identity (every token: docs/reference/layers.md), e.g. "
+                   "conv16x3p1,relu,maxpool2,dense10 (hidden sizes "
                    f"{default_text('hidden')})")
     p.add_argument("--activation", choices=ACTIVATIONS, help=f"hidden activation of an MLP "
                    f"({default_text('activation')})")

@@ -1,4 +1,4 @@
-"""Callbacks and History: the hooks ``fit`` calls once per epoch, and the per-epoch record."""
+"""Callbacks and History: the hooks ``fit`` calls (per epoch, and per batch on request), and the per-epoch record."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class Callback:
-    """Hooks called on the host once per epoch (never inside the step).
+    """Hooks ``fit`` calls on the host: at its start, around each epoch, and after each batch for
+    a callback that overrides :meth:`on_batch_end` (never inside the step's math).
 
     Set ``network.stop_training = True`` in a hook to stop after this epoch.
 

@@ -1,0 +1,46 @@
+"""``nnscratch predict``'s figures: each row's class and how sure the network is of it.
+
+The class is :meth:`~nnscratch.Network.predict`'s (its task and one-unit threshold), so the command
+line and Python never disagree. Beside it goes the class's probability where the network's outputs
+are probabilities (a softmax or sigmoid output, or logits trained with cross-entropy); an identity
+output trained with mse gives scores, not probabilities, and its figure is called an output.
+"""
+
+import json
+
+import numpy as np
+
+from ..layers import Sigmoid, Softmax
+from ..models.task import probability_link
+
+
+def gives_probabilities(net):
+    """Whether ``net.predict_proba`` returns probabilities rather than raw outputs."""
+    output = net.layers[-1]
+    return isinstance(output, (Softmax, Sigmoid)) or probability_link(output, net.resolve_loss()) is not None
+
+
+def class_rows(net, X):
+    """``(labels, figures, word)``: each row's class, the figure beside it and what that figure is
+    ("probability" or "output")."""
+    labels = np.asarray(net.backend.to_numpy(net.predict(X))).astype(np.int64)
+    out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64)
+    word = "probability" if gives_probabilities(net) else "output"
+    if out.shape[1] == 1:  # one unit: the figure of the class it says
+        figures = np.where(labels == 1, out[:, 0], 1 - out[:, 0]) if word == "probability" else out[:, 0]
+    else:
+        figures = out[np.arange(len(out)), labels]
+    return labels, figures, word
+
+
+def print_classes(net, X, path, names, as_json, warning=None):
+    """One line per row of ``X`` (read from ``path``): ``path[i]: name (probability 0.987)``, or JSON."""
+    labels, figures, word = class_rows(net, X)
+    for i, (label, figure) in enumerate(zip(labels.tolist(), figures.tolist())):
+        where = path if len(labels) == 1 else f"{path}[{i}]"
+        name = names[label] if label < len(names) else str(label)
+        if as_json:
+            print(json.dumps({"input": where, "class": label, "name": name, word: figure,
+                              **({"warning": warning} if warning else {})}))
+        else:
+            print(f"{where}: {name} ({word} {figure:.3f})")
