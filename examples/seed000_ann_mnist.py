@@ -81,6 +81,7 @@ def main(argv=None):
             epochs=args.epochs, batch_size=32)
     if not args.no_plots:
         pictures(net, seed, X_test, y_test, args.out, args.images)
+        print(f"saved the confusion matrix, activations, misclassified digits and weights in {args.out}/")
     return {"seed_recipe": a, "defaults": b}
 
 

@@ -77,6 +77,7 @@ def main(argv=None):
                     os.path.join(args.out, "seed001_accuracy.png"), metric="accuracy", step=10, start=0,
                     xlabel="full-batch gradient-descent step", references=[(0.897, "write-up: 89.7%")],
                     title="784-16-10, full-batch GD at lr 0.2: training accuracy every 10 steps")
+        print(f"saved {os.path.join(args.out, 'seed001_accuracy.png')}")
     return {"seed_recipe_train": history.history["accuracy"][-1], "seed_recipe_test": seed_test,
             "defaults_test": default_test}
 

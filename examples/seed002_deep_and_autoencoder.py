@@ -86,6 +86,8 @@ def main(argv=None):
                               "(blue +, red -)")
             plot_curves(losses, os.path.join(args.out, f"seed002_{name}_loss.png"),
                         title=f"{name}: sum-of-squares loss per epoch")
+    if not args.no_plots:
+        print(f"saved each network's training animation, architecture and loss curves in {args.out}/")
     return results
 
 

@@ -62,6 +62,8 @@ def main(argv=None):
                                    title=f"{name}: Dense-ReLU-Dense-Softmax, SGD with decay")
             plot_history(history, os.path.join(args.out, f"seed003_{name}_curves.png"),
                          title=f"{name}: training", logy=True)
+    if not args.no_plots:
+        print(f"saved the decision boundaries and training curves in {args.out}/")
     return results
 
 

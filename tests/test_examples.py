@@ -59,6 +59,7 @@ def test_example_runs(script, backend, tmp_path, capsys, monkeypatch):
     assert backend in out
     assert result is not None
     if plots:
+        assert "saved" in out and "nnscratch-pictures" in out  # it says where its pictures went
         for name in PICTURES[script]:
             assert os.path.getsize(tmp_path / "nnscratch-pictures" / name) > 0, name
         assert _readme_images() == tracked  # running an example modifies no tracked file

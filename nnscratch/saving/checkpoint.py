@@ -2,7 +2,8 @@
 
 A checkpoint is one ``.npz`` (written atomically, read without pickle, see
 :mod:`nnscratch.saving.serialize`) holding the weights, the optimizer state (config
-with its learning-rate schedule, step count, lr scale, momenta, Adam moments),
+with its learning-rate schedule, step count, lr scale, momenta, Adam moments: a resume
+with an optimizer of another kind keeps the step count and scale, and starts its own moments),
 the host RNG state, the history, the epoch reached, whether a callback stopped
 the run there, the best epoch's weights and running statistics when
 ``restore_best`` is on, and every callback's state (:meth:`Callback.get_state`,
@@ -12,6 +13,9 @@ host NumPy, so a checkpoint from one backend resumes on another.
 """
 
 import os
+from types import SimpleNamespace
+
+import numpy as np
 
 from . import serialize
 from ..errors import ModelFileError, ModelNotFoundError
@@ -75,9 +79,9 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
     try:
         net.set_weights([arrays[f"w/{p.name}"] for p in params])
         net.set_buffers({key[4:]: value for key, value in arrays.items() if key.startswith("buf/")})
-        opt_state = {}
+        opt_state, same_kind = {}, _same_kind(net.optimizer, header["optimizer"])
         for key, value in arrays.items():
-            if key.startswith("opt/"):
+            if key.startswith("opt/") and same_kind:
                 name, slot = key[4:].rsplit("/", 1)
                 opt_state.setdefault(name, {})[slot] = value
         asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
@@ -94,6 +98,20 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} is damaged ({type(exc).__name__}: {exc}); "
                              "start again without resume=.") from None
     return int(header["epoch"]) + 1
+
+
+def _same_kind(optimizer, saved_config):
+    """Whether ``optimizer`` keeps the state the checkpoint's optimizer kept (same class, same slots:
+    SGD with momentum has a buffer, plain SGD none). Another kind (resuming an Adam run with
+    ``optimizer="momentum"``) starts its own state from zeros, as a new optimizer does in PyTorch
+    and Keras; the step count and the plateau's lr scale carry on."""
+    saved = get_optimizer(saved_config)
+    return type(saved) is type(optimizer) and _slots(saved) == _slots(optimizer)
+
+
+def _slots(optimizer):
+    """The names of the state ``optimizer`` keeps per parameter ("momentum"; "m" and "v"; ...)."""
+    return set(optimizer._new_state(SimpleNamespace(value=np.zeros(1))))
 
 
 def _check_matches(net, path, header):

@@ -47,8 +47,12 @@ def _json(path):
 
 
 def _is_picture(path):
+    """PNG, GIF, JPEG, PDF, SVG (.svgz too), PostScript/EPS, TIFF, MP4, WebP: what matplotlib and
+    Pillow write (matplotlib's headerless .raw/.rgba cannot be told from any other file)."""
     head = _read(path)
-    return (head.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"<?xml", b"<svg"))
+    return (head.startswith((b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"%PDF", b"<?xml", b"<svg", b"%!PS",
+                             b"II*\x00", b"MM\x00*"))
+            or (head.startswith(b"\x1f\x8b") and path.lower().endswith(".svgz"))
             or head[4:8] == b"ftyp" or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"))
 
 

@@ -6,7 +6,9 @@ host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
 host copies and the optimizer (its solver and settings, moments, velocities, step
 count, rate), so ``partial_fit`` continues after a round trip exactly as before it,
 also where the parameters were set anew in between; the network
-is rebuilt from them on first use, on the ``backend`` the estimator names then.
+is rebuilt from them on first use, on the ``backend`` the estimator names then (and
+whenever ``coefs_`` / ``intercepts_`` were set or edited since: scikit-learn reads them
+at every call).
 
 Random numbers are drawn as scikit-learn draws them, from ``random_state``: the
 initial weights (``uniform(-b, b)`` per layer, weights then biases), the
@@ -40,7 +42,7 @@ if TYPE_CHECKING:
     from ..backend.core import Backend
 
 ACTIVATIONS = {"identity": Identity, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU, "softmax": Softmax}
-_NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_optimizer")  # kept as host copies instead
+_NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_network_weights", "_optimizer")  # host copies instead
 
 
 class NonFiniteWeightsError(DivergenceError, ValueError):
@@ -144,6 +146,8 @@ class BaseMLP(BaseEstimator):
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)
         self._store_weights(net)
+        if self.early_stopping or run.live_best:  # scikit-learn's ``coefs_ = _best_coefs``: one list from now on
+            self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -212,10 +216,11 @@ class BaseMLP(BaseEstimator):
 
     def _get_network(self):
         """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
-        from its host copy) after unpickling or when ``backend`` or ``activation`` was set
-        since (scikit-learn's forward pass reads ``activation`` at every call)."""
+        from its host copy) after unpickling, when ``backend`` or ``activation`` was set
+        since, or when ``coefs_`` / ``intercepts_`` were set or edited in place since
+        (scikit-learn's forward pass and its next warm-started fit read all three at every call)."""
         net = getattr(self, "_network", None)
-        if net is not None and self._network_built_for == (self.backend, self.activation):
+        if net is not None and self._network_built_for == (self.backend, self.activation) and self._holds_coefs():
             return net
         saved = self._optimizer_on_host(net)
         self.__dict__.pop("_optimizer_state", None)
@@ -224,8 +229,9 @@ class BaseMLP(BaseEstimator):
             last = i == len(self.coefs_) - 1
             layers += [Dense(*w.shape), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
         net = Network(layers, seed=0, backend=self.backend, dtype=self.coefs_[0].dtype.name)
-        net.set_weights([a for pair in zip(self.coefs_, self.intercepts_) for a in pair])
+        net.set_weights(self._given_weights())
         self._set_network(net)
+        self._network_weights = [np.array(a, copy=True) for a in self._given_weights()]
         self._optimizer = None if saved is None else optimizer_from_host(
             saved, [layer.weight.name for layer in net.dense_layers], lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
@@ -238,8 +244,19 @@ class BaseMLP(BaseEstimator):
         return getattr(self, "_optimizer_state", None)
 
     def _store_weights(self, net):
-        weights = [np.array(w, copy=True) for w in net.get_weights()]
+        self._network_weights = net.get_weights()  # host copies: what the network holds
+        weights = [np.array(w, copy=True) for w in self._network_weights]
         self.coefs_, self.intercepts_ = weights[0::2], weights[1::2]
+
+    def _given_weights(self):
+        """``coefs_`` and ``intercepts_`` as they are now, in the network's order (W0, b0, W1, ...)."""
+        return [a for pair in zip(self.coefs_, self.intercepts_) for a in pair]
+
+    def _holds_coefs(self):
+        """Whether the network still holds ``coefs_`` / ``intercepts_`` (none set or edited since)."""
+        held, given = getattr(self, "_network_weights", None), self._given_weights()
+        return held is not None and len(held) == len(given) and all(
+            np.shape(a) == b.shape and np.array_equal(a, b, equal_nan=True) for a, b in zip(given, held))
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""

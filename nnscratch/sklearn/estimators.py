@@ -41,7 +41,8 @@ _DOC = """
     A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
     continues exactly as without one. Differences: ``sample_weight`` is not supported;
     sparse ``X`` is refused (pass ``X.toarray()``); ``coefs_`` / ``intercepts_`` are host
-    copies of the trained weights, the network itself stays on its backend.
+    copies of the trained weights, the network itself stays on its backend (weights set or
+    edited there are the model's from the next call on, as in scikit-learn).
     """
 
 

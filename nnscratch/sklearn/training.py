@@ -59,11 +59,19 @@ class SklearnRun(Callback):
     ``validation_scores_``, ``best_validation_score_``, ``_best_coefs``,
     ``_best_intercepts``, ``t_`` and ``_no_improvement_count`` as scikit-learn's MLP
     keeps them. ``score(net)`` returns the validation score (early stopping) or is None.
+
+    As in scikit-learn, a fit with early stopping ends with ``coefs_`` and ``_best_coefs`` one
+    list: a later warm-started fit that never beats ``best_validation_score_`` ends on its last
+    epoch's weights, not on the earlier fit's best (scikit-learn's steps update the arrays both
+    names hold); see :meth:`BaseMLP._train <nnscratch.sklearn.base.BaseMLP._train>`.
     """
 
     def __init__(self, estimator, n_samples, score=None):
         self.est, self.n, self.score = estimator, n_samples, score
         self.epochs, self.converged = 0, False
+        # After a fit with early stopping scikit-learn's coefs_ *are* its best weights (one list, and its
+        # steps update the arrays in place): until a better validation score, the "best" are the live ones.
+        self.live_best = estimator.coefs_ is estimator._best_coefs
 
     def on_epoch_begin(self, epoch, network):
         network.optimizer.start_epoch()
@@ -94,6 +102,7 @@ class SklearnRun(Callback):
                 weights = net.get_weights()
                 est.best_validation_score_ = value
                 est._best_coefs, est._best_intercepts = weights[0::2], weights[1::2]
+                self.live_best = False
         else:
             improved = not est.loss_curve_[-1] > est.best_loss_ - est.tol
             est.best_loss_ = min(est.best_loss_, est.loss_curve_[-1])
@@ -115,6 +124,6 @@ class SklearnRun(Callback):
         self.converged = net.stop_training = True
 
     def on_train_end(self, network):
-        if self.score is not None:  # scikit-learn ends on the best validation epoch's weights (of any fit)
-            est = self.est
+        if self.score is not None and not self.live_best:  # scikit-learn ends on the best validation epoch's
+            est = self.est                                   # weights (of any fit)
             network.set_weights([a for pair in zip(est._best_coefs, est._best_intercepts) for a in pair])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from ._common import figure_to_rgb
+from ._common import figure_to_rgb, picture_path
 
 
 def _save_gif(images, path, fps):
@@ -46,10 +46,7 @@ def save_animation(fig, draw, n_frames, path, *, fps=2):
 
     ``.gif`` is written with Pillow, ``.mp4`` with ffmpeg.  Returns the path.
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
+    path = picture_path(path)
     ext = os.path.splitext(path)[1].lower()
     if ext == ".mp4":
         _save_mp4(fig, draw, n_frames, path, fps)

@@ -46,15 +46,25 @@ def finish(fig, path=None, *, show=False):
     Returns the figure so notebooks can display it.
     """
     if path is not None:
-        path = os.fspath(path)
-        folder = os.path.dirname(path)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
+        path = picture_path(path)
         fig.savefig(path, dpi=fig.dpi, facecolor="white")
     if show:
         import matplotlib.pyplot as plt
         plt.show()
     return fig
+
+
+def picture_path(path):
+    """``path`` as a string, its folder created; a ConfigError where a file there is not a
+    picture (nnscratch never replaces a file it did not write, see :mod:`nnscratch.saving.kinds`)."""
+    from ..saving.kinds import refuse_foreign
+
+    path = os.fspath(path)
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    refuse_foreign(path, "picture")
+    return path
 
 
 def figure_to_rgb(fig):
