@@ -9,6 +9,7 @@ what happens when a run is resumed with another kind of optimizer than the one i
 written with. Tiny shapes: the whole file runs in a few seconds.
 """
 
+import warnings
 import numpy as np
 import pytest
 
@@ -112,8 +113,6 @@ def test_resuming_with_another_kind_of_optimizer_starts_its_own_state(saved, giv
     reference.fit(*SMALL, epochs=2, batch_size=8, optimizer=saved)
     steps = reference.optimizer.t
     assert resumed.optimizer.t == 2 * steps  # the schedule's step count carries on
-    if given == "adam":  # its bias correction counts t: see the xfail below
-        return
     reference.fit(*SMALL, epochs=2, batch_size=8, optimizer=nn.get_optimizer(given, lr=0.05))
     for a, b in zip(resumed.get_weights(), reference.get_weights(), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -134,11 +133,6 @@ def test_resuming_with_the_same_kind_keeps_the_moments(optimizer, tmp_path):
                          for p, slots in state.items() for slot, v in slots.items())
 
 
-@pytest.mark.xfail(strict=True, reason="nnscratch/optim/optimizers.py (not this branch's file): Adam's bias "
-                   "correction counts the optimizer's steps t, which a resume with another kind of optimizer "
-                   "carries on for the schedule; Adam's fresh zero moments then get no correction and its "
-                   "first steps are ~3x (up to ~6x) lr instead of lr. Fix: Adam counts its own steps since its "
-                   "moments started (a 'step' kept with m and v, as torch.optim.Adam's state['step']).")
 def test_adam_started_on_a_resumed_sgd_run_takes_a_first_step_of_lr(tmp_path):
     path = tmp_path / "run.ckpt"
     _small().fit(*SMALL, epochs=100, batch_size=1, optimizer="sgd", checkpoint=path)  # 2,000 steps
@@ -172,12 +166,30 @@ def test_cli_resume_without_repeating_the_optimizer_trains_on_with_a_warning(cap
     assert checkpoint.load("run.ckpt")[0]["epoch"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="nnscratch/cli/checks.py (not this branch's file): _run_options names a "
-                   "checkpoint's optimizer by its config name, 'sgd' for --optimizer sgd, momentum and nesterov "
-                   "alike, so dropping or adding momentum on resume is not warned about (and a momentum run is "
-                   "called '--optimizer sgd'). Fix: name it as the command line does (momentum > 0: 'momentum', "
-                   "with nesterov: 'nesterov').")
 def test_cli_resume_of_a_momentum_run_with_plain_sgd_says_so(capsys):
     assert _cli(capsys, *COMMON, "--epochs", "1", "--optimizer", "momentum", "--checkpoint", "run.ckpt")[0] == 0
     status, out, err = _cli(capsys, *COMMON, "--epochs", "2", "--resume", "run.ckpt", "--optimizer", "sgd")
     assert status == 0 and "--optimizer sgd differs from the run it continues (--optimizer momentum)" in err
+
+
+def test_cli_resume_writing_to_another_existing_checkpoint_names_the_resume(capsys):
+    """``--resume a.ckpt --checkpoint b.ckpt`` with b.ckpt there said "pass --resume", which was given."""
+    for name in ("a.ckpt", "b.ckpt"):
+        assert _cli(capsys, *COMMON, "--epochs", "1", "--checkpoint", name)[0] == 0
+    before = open("b.ckpt", "rb").read()
+    status, out, err = _cli(capsys, *COMMON, "--epochs", "2", "--resume", "a.ckpt", "--checkpoint", "b.ckpt")
+    assert status != 0 and "pass --resume" not in err and len(err.strip().splitlines()) == 1
+    assert "another run than --resume a.ckpt" in err and "leave --checkpoint out" in err and "--force" in err
+    assert open("b.ckpt", "rb").read() == before
+
+
+def test_resuming_a_run_longer_than_epochs_warns_that_nothing_trains(tmp_path):
+    """fit(epochs=1, resume=<2 epochs>) trains nothing, as Keras; it says so (it was silent)."""
+    path = tmp_path / "run.ckpt"
+    _small().fit(*SMALL, epochs=2, batch_size=8, checkpoint=path)
+    resumed = _small(seed=3)
+    with pytest.warns(UserWarning, match=r"fit\(epochs=1\) resumes .* trained 2 epochs.*epochs above 2"):
+        resumed.fit(*SMALL, epochs=1, batch_size=8, resume=path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _small(seed=3).fit(*SMALL, epochs=2, batch_size=8, resume=path)  # a finished run resumed: nothing to say

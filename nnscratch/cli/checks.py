@@ -40,7 +40,8 @@ def train_outputs(args):
         raise ConfigError(f"--resume {source} is not an nnscratch checkpoint; give the file a run wrote with "
                           "--checkpoint PATH.")
     planned = [outputs.Output("--out", None if args.no_save else args.out, "model"),
-               outputs.Output("--checkpoint", checkpoint, "checkpoint", own=_same_file(checkpoint, source)),
+               outputs.Output("--checkpoint", checkpoint, "checkpoint", own=_same_file(checkpoint, source),
+                              resuming=source),
                outputs.Output("--history", args.history, "history"),
                outputs.Output("--live", args.live, "picture"),
                outputs.Output("--plot", args.plot, "picture", folder=True)]
@@ -194,13 +195,23 @@ def _run_options(optimizer, batch_size, loss, seed, epochs):
     ``--epochs`` only where the schedule spans the run (cosine: its length is part of every step's rate)."""
     lr = optimizer["lr"]
     schedule = lr if isinstance(lr, dict) else {}
-    return {"--epochs": epochs if "total" in schedule else None, "--optimizer": optimizer["name"],
+    return {"--epochs": epochs if "total" in schedule else None, "--optimizer": _optimizer_name(optimizer),
             "--lr": schedule.get("lr", lr),
             "--schedule": schedule.get("name") or ("inverse_time" if optimizer.get("decay") else "constant"),
             "--decay": schedule.get("decay", optimizer.get("decay") or 0.0),
             "--weight-decay": optimizer.get("weight_decay") or 0.0, "--clip-norm": optimizer.get("clip_norm"),
             "--gamma": schedule.get("gamma"), "--min-lr": schedule.get("min_lr", 0.0), "--batch-size": batch_size or 0,
             "--loss": loss, "--seed": seed}
+
+
+def _optimizer_name(config):
+    """``--optimizer`` as the command line names it: SGD with momentum is "momentum" (or "nesterov"), and
+    another momentum than the command line's 0.9 says so."""
+    name, momentum = config["name"], config.get("momentum") or 0.0
+    if name != "sgd" or not momentum:
+        return name
+    kind = "nesterov" if config.get("nesterov") else "momentum"
+    return kind if momentum == 0.9 else f"{kind} (momentum {momentum:g})"
 
 
 def _words(options, flags):

@@ -28,13 +28,15 @@ from ..saving.kinds import KINDS
 class Output:
     """``option`` (as the user typed it) writes ``path``, a file of ``kind`` (a key of :data:`KINDS`);
     ``folder``: the path is a folder of such files; ``own``: the file is this run's own (a checkpoint
-    being resumed) and may be rewritten without ``--force``."""
+    being resumed) and may be rewritten without ``--force``; ``resuming``: the checkpoint this run resumes
+    when it writes its own checkpoints elsewhere."""
 
     option: str
     path: str
     kind: str
     folder: bool = False
     own: bool = False
+    resuming: str | None = None
 
 
 def check(outputs, force=False, inputs=()):
@@ -101,6 +103,10 @@ def _check_file(out, force):
             raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
                               f"never replaced, not even with --force: choose another {_another(out)} or move "
                               "that file away.")
+        if not (force or out.own) and out.resuming:
+            raise ConfigError(f"{out.option} {path} already holds {name} of another run than --resume "
+                              f"{out.resuming}; leave {out.option} out to keep writing to {out.resuming}, pass --force "
+                              f"to replace {path}, or choose another {_another(out)}.")
         if not (force or out.own) and out.kind == "checkpoint":
             raise ConfigError(f"{out.option} {path} already holds {name}; pass --resume to continue that run, "
                               f"--force to start over and replace it, or choose another {_another(out)}.")

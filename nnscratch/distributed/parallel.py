@@ -208,7 +208,7 @@ def _host_state(net):
     state = opt.state_dict()
     return {"weights": [to_numpy(p.value) for p in net.parameters()], "buffers": net.get_buffers(),
             "rng": net.rng.bit_generator.state,
-            "optimizer": {"t": state["t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
+            "optimizer": {"t": state["t"], "state_t": state["state_t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
                                                      for name, slots in state["state"].items()}}}
 
 

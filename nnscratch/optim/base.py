@@ -67,6 +67,7 @@ class Optimizer:
         self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
         self.lr_scale = 1.0
         self.t = 0
+        self.state_t = 0      # t when the per-parameter state began (Adam's bias correction counts from it)
         self.state = {}       # holder name ("buffer" or a parameter's name) -> {slot: array}
         self._owner = None    # the holders ``state`` and ``t`` belong to
         self._given = None    # the object the last step() received, whose holders are ``_owner``
@@ -93,6 +94,8 @@ class Optimizer:
             self._claim(holders)
             self._given = None if isinstance(params, list) else params  # a list may change in place
         lr = self.current_lr
+        if not self.state:  # moments start now (a fresh run, or a resume with another kind of optimizer)
+            self.state_t = self.t
         self.t += 1
         for h in holders:
             g = h.grad
@@ -134,13 +137,14 @@ class Optimizer:
             per_name = {}
             for h in self._owner or ():
                 per_name.update(_scatter(h, self.state.get(h.name, {})))
-        return {"config": self.get_config(), "t": self.t, "lr_scale": self.lr_scale, "state": per_name}
+        return {"config": self.get_config(), "t": self.t, "state_t": self.state_t, "lr_scale": self.lr_scale,
+                "state": per_name}
 
     def load_state_dict(self, state: dict[str, Any], asarray: Callable[[Any], Array] | None = None) -> None:
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
         The next :meth:`step` adopts the state for its parameters."""
         move = asarray or (lambda a: a)
-        self.t = int(state["t"])
+        self.t, self.state_t = int(state["t"]), int(state.get("state_t", 0))
         self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
         self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))

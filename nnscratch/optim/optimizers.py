@@ -69,7 +69,8 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015).
 
     ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g**2``;
-    ``w <- w - lr_t / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``.
+    ``w <- w - lr_t / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``, ``t`` counting the steps
+    since the moments started (a resume with another kind of optimizer starts them afresh).
     """
 
     name = "adam"
@@ -90,11 +91,12 @@ class Adam(Optimizer):
     def _update(self, p, g, state, lr):
         xp = namespace(g)
         m, v = adam_moments(g, state, self.beta1, self.beta2)
+        t = self.t - self.state_t  # steps since the moments started, as torch.optim.Adam's state["step"]
         denom = xp.sqrt(v)  # fresh arrays below are scaled in place: 4 temporaries, not 8
-        denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** self.t)
+        denom *= 1.0 / math.sqrt(1.0 - self.beta2 ** t)
         denom += self.eps
         step = m / denom
-        step *= lr / (1.0 - self.beta1 ** self.t)
+        step *= lr / (1.0 - self.beta1 ** t)
         p.value -= step
 
     def get_config(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def save(path, net, *, epoch, history, guard=None, callbacks=(), stopped=False):
     state = opt.state_dict()
     header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),
               "epoch": int(epoch), "backend": str(net.backend), "optimizer": state["config"],
-              "optimizer_t": state["t"], "optimizer_lr_scale": state.get("lr_scale", 1.0),
+              "optimizer_t": state["t"], "optimizer_state_t": state["state_t"], "optimizer_lr_scale": state.get("lr_scale", 1.0),
               "rng": net.rng.bit_generator.state,
               "history": {"history": history.history, "epoch": history.epoch, "params": history.params},
               "callbacks": {key: c.get_state() for key, c in _keyed(callbacks, "get_state")},
@@ -85,7 +85,8 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
                 name, slot = key[4:].rsplit("/", 1)
                 opt_state.setdefault(name, {})[slot] = value
         asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
-        net.optimizer.load_state_dict({"t": header["optimizer_t"], "state": opt_state,
+        net.optimizer.load_state_dict({"t": header["optimizer_t"], "state_t": header.get("optimizer_state_t", 0),
+                                       "state": opt_state,
                                        "lr_scale": header.get("optimizer_lr_scale", 1.0)}, asarray=asarray)
         net.rng.bit_generator.state = header["rng"]
         if guard is not None and "best" in header:

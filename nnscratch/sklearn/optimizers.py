@@ -63,7 +63,8 @@ class SklearnOptimizer(Optimizer):
         """Everything needed to continue (pickles): the solver and its settings, step count,
         rate and per-parameter state, on the host."""
         state = self.state_dict()
-        return {"solver": self.name, "settings": self.settings(), "t": state["t"], "learning_rate": self.learning_rate,
+        return {"solver": self.name, "settings": self.settings(), "t": state["t"], "state_t": state["state_t"],
+                "learning_rate": self.learning_rate,
                 "state": {name: {k: to_numpy(v) for k, v in slots.items()} for name, slots in state["state"].items()}}
 
 
@@ -71,7 +72,8 @@ def optimizer_from_host(saved, weight_names, asarray):
     """The optimizer :meth:`SklearnOptimizer.host_state` kept, its state moved by ``asarray``:
     the solver and settings it was built with, as scikit-learn's pickled optimizer keeps them."""
     optimizer = SOLVERS[saved["solver"]](weight_names=weight_names, **saved["settings"])
-    optimizer.load_state_dict({"t": saved["t"], "state": saved["state"]}, asarray=asarray)
+    optimizer.load_state_dict({"t": saved["t"], "state_t": saved.get("state_t", 0), "state": saved["state"]},
+                              asarray=asarray)
     optimizer.learning_rate = saved["learning_rate"]
     return optimizer
 
@@ -120,7 +122,8 @@ class SklearnAdam(SklearnOptimizer):
     def _update(self, p, g, state, lr):
         m, v = adam_moments(g, state, self.beta_1, self.beta_2)
         xp = namespace(g)
-        lr_t = lr * math.sqrt(1 - self.beta_2 ** self.t) / (1 - self.beta_1 ** self.t)
+        t = self.t - self.state_t  # steps since the moments started
+        lr_t = lr * math.sqrt(1 - self.beta_2 ** t) / (1 - self.beta_1 ** t)
         p.value -= lr_t * m / (xp.sqrt(v) + self.epsilon)
 
     def settings(self):

@@ -129,6 +129,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     if saved is not None:
         history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
         guard.last = snapshot(net)
+    if first > epochs:  # as Keras, nothing is trained (the command line refuses this)
+        warnings.warn(f"fit(epochs={epochs}) resumes {source}, which has trained {first} epochs: nothing is trained "
+                      f"and the network keeps those {first}; pass epochs above {first} to train on.", stacklevel=3)
     stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
     run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
              callbacks, history, guard, (checkpoint, checkpoint_every))
