@@ -20,6 +20,7 @@ from ..saving import serialize
 from ..training import streaming, loop as train
 from .. import testing
 from .. import validation
+from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
 from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
 from ..errors import ConfigError, ShapeError
@@ -98,7 +99,7 @@ class Network:
         self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
         self.xp, self.dtype = self.backend.xp, self.backend.dtype
-        self.seed = validation.check_seed(seed)
+        self.seed = check_seed(seed)
         self.rng = host_rng(self.seed)
         self.init = None if init is None else get_initializer(init)
         self.optimizer, self.stop_training = None, False
@@ -257,7 +258,7 @@ class Network:
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
-        batch_size = validation.check_positive_int("batch_size", batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
         return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
     def fit(self, X: Array, y: Array, **options: Any) -> History:
@@ -269,9 +270,9 @@ class Network:
         data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
-        validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
+        warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
         if "callbacks" in options:
-            options["callbacks"] = validation.check_callbacks(options["callbacks"])
+            options["callbacks"] = check_callbacks(options["callbacks"])
         return train.fit(self, X, y, **options)
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:

@@ -14,6 +14,7 @@ from ..saving.kinds import refuse_foreign
 from .. import distributed
 from . import streaming
 from .. import validation
+from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
 from ..backend.core import on_device
 from ..errors import DataWarning, DivergenceError
@@ -89,13 +90,13 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         When the loss or a weight becomes NaN or infinite; the model keeps the
         last finite weights (checked once per epoch, on the device).
     """
-    epochs = validation.check_positive_int("epochs", epochs)
-    batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
-    checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
-    shuffle = validation.check_shuffle(shuffle)
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
+    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
+    shuffle = check_shuffle(shuffle)
     if validation_data is not None:
-        validation_data = validation.check_pair("validation_data", validation_data)
-    X, y, validation_data = validation.hold_out(X, y, validation_split, validation_data)
+        validation_data = check_pair("validation_data", validation_data)
+    X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
