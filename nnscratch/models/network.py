@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..saving import serialize
-from ..training import streaming, loop as train
+from ..training import evaluation, streaming, loop as train
 from .. import testing
 from .. import validation
 from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
@@ -259,7 +259,7 @@ class Network:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
         batch_size = check_positive_int("batch_size", batch_size)
-        return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
+        return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
     def fit(self, X: Array, y: Array, **options: Any) -> History:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
@@ -302,7 +302,7 @@ class Network:
     def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
         """Backpropagate one batch without updating: ``(loss, [grads])`` in
         :meth:`parameters` order."""
-        return train.compute_gradients(self, X, y, loss=loss)
+        return evaluation.compute_gradients(self, X, y, loss=loss)
 
     def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
                         max_entries: int = 64) -> float:
