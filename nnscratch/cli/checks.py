@@ -63,7 +63,7 @@ def picture_outputs(args, net, data):
                           f"{' and '.join(flags)}: --plot DIR draws its filters and feature maps after training.")
     if not args.plot:
         return []
-    from .plot import planned_pictures
+    from .pictures import planned_pictures
     planned = [outputs.Output("--plot", os.path.join(args.plot, name), "picture")
                for name in planned_pictures(net, data, history=True)]
     return outputs.check(planned, args.force)

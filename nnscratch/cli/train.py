@@ -184,7 +184,7 @@ def _run(args, said):
         if show:
             print(f"saved {saved_live}")
     if args.plot:
-        from .plot import save_model_plots
+        from .pictures import save_model_plots
         for picture in save_model_plots(args.plot, net, data, history):
             if show:
                 print(f"saved {picture}")
