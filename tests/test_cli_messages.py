@@ -315,7 +315,7 @@ def test_resume_note_says_a_stopped_run_trains_no_further(tmp_path):
     import numpy as np
 
     import nnscratch as nn
-    from nnscratch.cli.checks import resume_note
+    from nnscratch.cli.resuming import resume_note
     X = np.random.default_rng(0).normal(size=(40, 3)).astype(np.float32)
     y = (X[:, 0] > 0).astype(int)
 

@@ -9,7 +9,7 @@ pytest.importorskip("matplotlib")
 
 from nnscratch import Network  # noqa: E402
 from nnscratch.models.spec import layers_from_spec  # noqa: E402
-from nnscratch.cli.plot import save_model_plots  # noqa: E402
+from nnscratch.cli.pictures import save_model_plots  # noqa: E402
 from nnscratch.viz.filters import feature_maps  # noqa: E402
 
 

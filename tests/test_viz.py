@@ -13,7 +13,8 @@ pytest.importorskip("matplotlib")
 Image = pytest.importorskip("PIL.Image")
 
 from nnscratch import viz  # noqa: E402
-from nnscratch.cli.plot import register, save_model_plots  # noqa: E402
+from nnscratch.cli.pictures import save_model_plots  # noqa: E402
+from nnscratch.cli.plot import register  # noqa: E402
 
 
 def check_image(path, size=None, frames=None):
@@ -113,7 +114,7 @@ def test_model_pictures_name_the_classes_and_features_the_data_names(tmp_path, t
     """The misclassified images were titled 'pred 2 / true 0' and the activation animation 'true 0' with
     outputs 0, 1, 2 (and fractional feature ticks) where the data names its classes, as the confusion
     matrix does."""
-    from nnscratch.cli.plot import draw_one
+    from nnscratch.cli.pictures import draw_one
     X, y = images
     names = ("cat", "dog", "owl")
     data = Dataset(X, y, X, (y + 1) % 3, name="pets", class_names=names)  # every test label wrong: all drawn
@@ -137,7 +138,7 @@ def test_model_pictures_name_the_classes_and_features_the_data_names(tmp_path, t
 def test_the_commands_confusion_matrix_keeps_its_accuracy_in_the_title(tmp_path, tiny_net, images, monkeypatch):
     """plot --what confusion titled the picture '<data> test set' alone, dropping the accuracy that
     plot_confusion's own title gives."""
-    from nnscratch.cli.plot import draw_one
+    from nnscratch.cli.pictures import draw_one
     X, y = images
     figures = []
     monkeypatch.setattr(viz, "plot_confusion", lambda *a, **k: figures.append(viz.confusion.plot_confusion(*a, **k)))
@@ -392,7 +393,7 @@ def test_plot_names_the_data_options_a_model_picture_does_not_use(tmp_path, caps
 def test_every_model_picture_fits_the_model():
     """`--what all` (and `train --plot`) draw what fits: no class pictures of a regression, a confusion
     matrix of a one-output binary classifier too."""
-    from nnscratch.cli.plot import planned_pictures
+    from nnscratch.cli.pictures import planned_pictures
     X, y = moons(40, seed=0)
     data = Dataset(X, y, X[:10], y[:10], name="moons")
     assert planned_pictures(nn.Network.from_sizes(2, 4, 1, output=None), data) == ["architecture.png"]

@@ -1,7 +1,8 @@
 """``nnscratch plot``: pictures of a saved run (history.json) or model (model.npz).
 
 ``register(subparsers)`` adds the subcommand; nothing here imports matplotlib
-until a picture is drawn, so the command line starts fast without it.
+until a picture is drawn, so the command line starts fast without it. Which
+pictures fit a model, and drawing them, is :mod:`nnscratch.cli.pictures`.
 """
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import json
 import os
 
 from . import outputs
+from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
 from ..errors import ConfigError
 
-IMAGES = 10  # inputs in the activation animation
 WHAT = ("architecture", "confusion", "weights", "activations", "misclassified", "boundary",
         "filters", "features", "all")
 STILL = (".png", ".svg", ".pdf", ".jpg", ".jpeg", ".webp")  # what --out saves a picture as
@@ -185,119 +186,3 @@ def _data(args, net, required=True):
     data = tables.in_model_order(net, load_data(args))
     fits(net, data, args.path)
     return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on
-
-
-def unfit(what, net, name="this model"):
-    """Why picture ``what`` does not fit ``net`` (the one-line refusal), or None when it does."""
-    from ..viz.filters import is_conv_model
-
-    conv, image, classifier = is_conv_model(net), _takes_images(net), net.task != "regression"
-    kind = ("a convolutional model" if conv else f"an MLP ({'-'.join(map(str, net.sizes))})" if net.is_mlp
-            else "a model without Conv2D layers")
-    if what in ("filters", "features") and not conv:
-        drawn = "first-layer filters" if what == "filters" else "feature maps of one image"
-        other = ("weights" if image else "architecture") if what == "filters" else \
-            ("activations" if classifier else "architecture")
-        return f"--what {what} draws a convolutional model's {drawn}; {name} is {kind}: use --what {other}."
-    if what == "weights" and not image:
-        return (f"--what weights draws each first-layer unit's weights as an image; {name} takes {net.n_inputs} "
-                "inputs, not an image: use --what architecture (its links are coloured by weight).")
-    if what in ("confusion", "misclassified", "activations", "boundary") and not classifier:
-        return (f"--what {what} needs a classification model; {name} is a regression model (it predicts "
-                "values, not classes): use --what architecture.")
-    if what == "misclassified" and not image:
-        return (f"--what misclassified draws the wrongly classified images; {name} takes {net.n_inputs} "
-                "inputs, not an image: use --what confusion.")
-    if what == "activations" and conv:
-        return f"--what activations animates an MLP's layers; {name} is {kind}: use --what features."
-    if what == "boundary" and net.n_inputs != 2:
-        return (f"--what boundary draws class regions over 2 inputs; {name} takes {net.n_inputs}: "
-                "use --what confusion.")
-    return None
-
-
-def _takes_images(net):
-    """A convolutional model, or an MLP on square images (never a table model)."""
-    from .tables import is_table_model
-    from ..viz._common import guess_image_shape
-    from ..viz.filters import is_conv_model
-
-    return is_conv_model(net) or (guess_image_shape(net.n_inputs) is not None and not is_table_model(net))
-
-
-def draw_one(what, out, net, data=None, *, n_images=10, show=False):
-    """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
-    from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
-
-    from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
-
-    import numpy as np
-
-    from .options import model_rows
-
-    names = None if data is None else list(data.class_names) or None
-    if what == "architecture" and is_conv_model(net):
-        plot_layer_diagram(net, out, show=show)
-    elif what in ("weights", "filters"):
-        (plot_conv_filters if is_conv_model(net) else plot_first_layer_weights)(net, out, show=show)
-    elif what == "features":
-        plot_feature_maps(net, model_rows(net, data.X_test[:1])[0], out, show=show)
-    elif what == "architecture":
-        plot_architecture(net, out, show=show)
-    elif what == "activations":
-        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
-                            feature_names=getattr(data, "feature_names", None) or None)
-    elif what == "boundary":
-        _boundary(net, data, out, show)
-    else:
-        pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
-        if what == "confusion":
-            acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
-            plot_confusion(data.y_test, pred, out, labels=names, show=show,
-                           title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
-        else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show)
-    return out
-
-
-def _boundary(net, data, out, show):
-    """The class regions of a 2-input classifier; a table model's on the table's own axes (its rows
-    as read, standardised for the network), named after its columns and classes."""
-    from ..saving.standardizer import Standardizer
-    from ..viz import plot_decision_boundary
-
-    X, scaler = data.X_test, Standardizer.from_metadata(net.metadata)
-    if scaler is not None:  # data holds the rows as the model sees them: undo the scaling for the axes
-        X = scaler.mean + X.astype("float64") * scaler.std
-    plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
-                           feature_names=getattr(data, "feature_names", None) or None,
-                           class_names=list(data.class_names) or None, show=show)
-
-
-def planned_pictures(net, data=None, history=False):
-    """The file names :func:`save_model_plots` writes for this model and data (and a history):
-    every picture that fits (:func:`unfit`), less the activation animation of a model on non-images."""
-    from ..viz.filters import is_conv_model
-
-    conv = is_conv_model(net)
-    wanted = ["architecture", "filters" if conv else "weights"]
-    if data is not None:
-        wanted += ["confusion", "features" if conv else "activations", "misclassified", "boundary"]
-    wanted = [w for w in wanted if unfit(w, net) is None and (w != "activations" or _takes_images(net))]
-    return (["curves.png"] if history else []) + [w + (".gif" if w == "activations" else ".png") for w in wanted]
-
-
-def save_model_plots(outdir, net, data=None, history=None, n_images=IMAGES):
-    """Every picture that fits this model and data into ``outdir``; returns the paths.
-
-    This is what ``nnscratch train --plot DIR`` calls after training.
-    """
-    saved = []
-    for name in planned_pictures(net, data, history is not None):
-        saved.append(os.path.join(outdir, name))
-        if name == "curves.png":
-            from ..viz.curves import plot_history
-            plot_history(history, saved[-1])
-        else:
-            draw_one(os.path.splitext(name)[0], saved[-1], net, data, n_images=n_images)
-    return saved

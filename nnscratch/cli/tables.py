@@ -18,7 +18,8 @@ import numpy as np
 from . import values
 from .predictions import print_classes
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
-from ..datasets.tables import MAX_CLASSES, TARGET_NAMES, TASKS
+from ..datasets.tables import TARGET_NAMES
+from ..datasets.targets import MAX_CLASSES, TASKS
 from ..saving.standardizer import standardize_for
 
 from ..datasets.catalog import TEST_FRACTION

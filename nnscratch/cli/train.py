@@ -9,7 +9,7 @@ import math
 import sys
 import time
 
-from . import checks, outputs, progress, recipe, tables, values
+from . import checks, outputs, progress, recipe, resuming, tables, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note
@@ -111,7 +111,7 @@ def fit_options(args, cfg, val, callbacks, batches):
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
                    validation_data=val, callbacks=callbacks)
     options = tables.training_options(recipe.with_recipe_schedule(args, cfg), cfg, options, batches)
-    source, checkpoint = checks.resume_source(args)
+    source, checkpoint = resuming.resume_source(args)
     if checkpoint:
         options.update(checkpoint=checkpoint, **({"resume": source} if source else {}))
     return options
@@ -150,7 +150,7 @@ def _run(args, said):
     bar = progress.progress(batches, cfg["epochs"], show)
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []), batches)
     options["comm"] = comm
-    notes = checks.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
+    notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
     folders += on_root(comm, checks.picture_outputs, args, net, data)
     if root:  # the rank that writes every file
         outputs.make_folders(folders)
@@ -160,13 +160,13 @@ def _run(args, said):
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(data, options)
     if options.get("resume") and show:
-        print(checks.resume_note(options["resume"], cfg["epochs"]), flush=True)
+        print(resuming.resume_note(options["resume"], cfg["epochs"]), flush=True)
     start = time.perf_counter()
     try:
         with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
             history = train(net, X, y, cfg, options)
     except KeyboardInterrupt:
-        print(checks.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
+        print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
         if comm is not None:  # the other ranks wait for this one in a collective: end them too
             from ..distributed.comm import abort
             abort(comm, 130)
@@ -184,7 +184,7 @@ def _run(args, said):
         if show:
             print(f"saved {saved_live}")
     if args.plot:
-        from .plot import save_model_plots
+        from .pictures import save_model_plots
         for picture in save_model_plots(args.plot, net, data, history):
             if show:
                 print(f"saved {picture}")

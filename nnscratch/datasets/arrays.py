@@ -2,7 +2,7 @@
 
 ``.npz``: arrays ``X`` and ``y`` (a seeded test split is held out), or
 ``X_train``, ``y_train``, ``X_test``, ``y_test`` (in any case: Keras' ``x_train``). ``.npy``: ``X.npy,y.npy``.
-Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.tables.encode_target`):
+Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.targets.encode_target`):
 string or few-valued integer targets are classes, fractional ones regression; one-hot
 rows (Keras' ``to_categorical``) are classes, other rows of targets a regression.
 Files are read without pickle.
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
-from .tables import encode_target, split_table
+from .tables import split_table
+from .targets import encode_target
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:

@@ -4,10 +4,11 @@
 index; default: a column named label/target/class/y, else the last), reads
 the other columns as numeric features, decides the task (string or integer
 targets with few values: classification, their names kept as the class
-names; fractional values or more than :data:`MAX_CLASSES` distinct integers:
-regression) and holds out a seeded test split (stratified for classes) when
-the file has none. Every problem is one :class:`DataFormatError` naming the
-row (line of the file) and the column. Host-side: NumPy only.
+names; fractional values or many distinct integers: regression, see
+:mod:`nnscratch.datasets.targets`) and holds out a seeded test split
+(stratified for classes) when the file has none. Every problem is one
+:class:`DataFormatError` naming the row (line of the file) and the column.
+Host-side: NumPy only.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ import numpy as np
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning
 from .base import Dataset
 from .preprocessing import train_val_split
+from .targets import encode_target
 from .._typing import PathLike
 
 TARGET_NAMES = ("label", "target", "class", "y")
 MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
-MAX_CLASSES = 50
-TASKS = ("classification", "regression")
 
 
 @dataclass(frozen=True, repr=False)
@@ -190,61 +190,6 @@ def input_rows(path, n_inputs):
         named = [j for j in columns if header and names[j].lower() in TARGET_NAMES]
         columns.remove(named[0] if named else 0)
     return _features(path, names, data, columns)
-
-
-def encode_target(values, task=None, where="the target", lines=None):
-    """``(y, class_names, task, note)`` from a column of target values (strings or numbers).
-
-    Classification: ``y`` int64 indices into the sorted distinct values, whose
-    text becomes the class names. Regression: ``y`` float32.
-    """
-    values = np.asarray(values)
-    if task not in (None, *TASKS):
-        raise ConfigError(f"Unknown task {task!r}; expected one of: {', '.join(TASKS)} (or none: decided "
-                          "from the target).")
-    numeric, numbers = _numeric(values)
-    if numeric and task != "classification":
-        integral = bool(np.all(numbers == np.round(numbers)))
-        distinct = len(np.unique(numbers))
-        if task == "regression" or not integral or distinct > MAX_CLASSES:
-            why = "as asked" if task == "regression" else (
-                "fractional values" if not integral else f"{distinct} distinct values")
-            return numbers.astype(np.float32), (), "regression", f"regression ({why})"
-    if not numeric and task == "regression":
-        raise DataFormatError(f"{where} holds non-numbers (e.g. {str(values[0])!r}); regression needs numbers. "
-                              "Pass --task classification or choose another --target.")
-    keys = numbers if numeric else values.astype(str)
-    classes, y = np.unique(keys, return_inverse=True)
-    if len(classes) < 2:
-        raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
-                              "least two. Choose another --target, or --task regression.")
-    if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
-        raise DataFormatError(_one_class_per_row(where, len(classes), len(keys), numeric, numbers))
-    names = tuple(_name(c) for c in classes)
-    return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes"
-
-
-def _one_class_per_row(where, distinct, n, numeric, numbers):
-    """Classes of one row each (an ID or a measured value taken as classes) cannot be learnt or split."""
-    kind = "fractional " if numeric and np.any(numbers != np.round(numbers)) else ""
-    rows = "one class per row" if distinct == n else f"{n} rows, fewer than two per class"
-    fix = "use --task regression" if numeric else "choose another --target (this one looks like a name or an ID)"
-    return f"{where} has {distinct} distinct {kind}values, {rows}; classification needs several rows per class: {fix}."
-
-
-def _numeric(values):
-    if values.dtype.kind in "biuf":
-        return True, values.astype(np.float64)
-    try:
-        return True, values.astype(np.float64)
-    except ValueError:
-        return False, None
-
-
-def _name(value):
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _target_column(path, names, data, j):

@@ -5,16 +5,22 @@ network, so the same seed gives the same starting weights on every backend.
 An initialiser is called as ``init(rng, n_in, n_out)`` and returns the
 weight matrix ``(n_in, n_out)`` as a float64 NumPy array and the bias vector
 ``(n_out,)`` or None for zeros; the layer casts them to its dtype on its device.
+A layer given none gets :func:`default_initializer`'s: He before a ReLU, else Glorot.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, unknown_name
+from .activations import LeakyReLU, ReLU
+from .pooling import AvgPool2D, MaxPool2D
 from .._typing import Array, Rng
+
+if TYPE_CHECKING:
+    from .base import Layer
 
 
 class Initializer:
@@ -109,3 +115,11 @@ def _lookup(name):
     if key not in INITIALIZERS:
         raise unknown_name("initializer", name, INITIALIZERS)
     return INITIALIZERS[key]
+
+
+def default_initializer(layers: Sequence[Layer], index: int) -> Initializer:
+    """He for the layer at ``index`` of ``layers`` when its outputs reach a ReLU or LeakyReLU (pooling
+    in between does not count: max-pooling and ReLU commute), else Glorot."""
+    after = (layer for layer in layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D)))
+    following = next(after, None)
+    return He() if isinstance(following, (ReLU, LeakyReLU)) else Glorot()

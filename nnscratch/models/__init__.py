@@ -4,6 +4,7 @@
 - ``state``: a network as data: its config, weights and running statistics, and copies of it.
 - ``spec``: ready-made networks (an MLP from sizes) and the command line's layer-spec grammar.
 - ``summary``: the table of ``Network.summary`` and one-line descriptions.
+- ``shapes``: per-sample shapes through the layers (``output_shapes``, ``shape_after``, ``n_outputs``).
 - ``task``: multiclass, binary or regression, derived from the output layer and loss.
 - ``params``: one contiguous buffer for all parameters and one for their gradients.
 """

@@ -17,18 +17,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..saving import serialize
-from ..training import streaming, loop as train
+from ..training import evaluation, streaming, loop as train
 from .. import testing
 from .. import validation
+from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
 from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
 from ..errors import ConfigError, ShapeError
-from ..layers.initializers import Glorot, He, get_initializer
-from ..layers import AvgPool2D, Dense, LeakyReLU, MaxPool2D, ReLU
+from ..layers.initializers import default_initializer, get_initializer
+from ..layers import Dense
 from ..losses import default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
-from . import state
+from . import shapes, state
 from ..training.step import predicted_labels
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
@@ -98,13 +99,14 @@ class Network:
         self.metadata = dict(metadata or {})
         self.backend = get_backend(backend, dtype=dtype)
         self.xp, self.dtype = self.backend.xp, self.backend.dtype
-        self.seed = validation.check_seed(seed)
+        self.seed = check_seed(seed)
         self.rng = host_rng(self.seed)
         self.init = None if init is None else get_initializer(init)
         self.optimizer, self.stop_training = None, False
         with self.backend.activate():
             for index, layer in enumerate(self.layers):
-                layer.build(self.backend, self.rng, self._default_init(index), index)
+                layer_init = self.init if self.init is not None else default_initializer(self.layers, index)
+                layer.build(self.backend, self.rng, layer_init, index)
             if not self.parameters():
                 raise ConfigError("Network needs at least one layer with parameters, such as Dense.")
             # Every parameter and gradient as a view into one flat array each (None where views cannot be).
@@ -123,15 +125,6 @@ class Network:
         Sigmoid on one output (binary classification); ``None`` or "identity"
         for raw outputs (regression)."""
         return cls(mlp_layers(sizes, hidden, output), **options)
-
-    def _default_init(self, index):
-        """He for a layer whose outputs reach a ReLU (pooling in between does not count: max-pooling
-        and ReLU commute), else Glorot."""
-        if self.init is not None:
-            return self.init
-        after = (layer for layer in self.layers[index + 1:] if not isinstance(layer, (MaxPool2D, AvgPool2D)))
-        following = next(after, None)
-        return He() if isinstance(following, (ReLU, LeakyReLU)) else Glorot()
 
     # ------------------------------------------------------------ structure
     @property
@@ -157,7 +150,7 @@ class Network:
     def output_shapes(self) -> tuple[Shape, ...]:
         """Per-sample output shape of every layer, in order: no batch axis, None for a size
         known only when data arrives (the "Output Shape" column of Keras' ``model.summary()``)."""
-        return tuple(self._shapes(self.input_shape))
+        return tuple(shapes.layer_shapes(self.layers, self.input_shape))
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
@@ -171,30 +164,12 @@ class Network:
     @property
     def n_outputs(self) -> int:
         """Outputs per sample (the last axis of :attr:`output_shape`)."""
-        n = self.output_shape[-1]
-        if n is None:
-            raise ShapeError(f"The network's number of outputs depends on the input size, which is open "
-                             f"(input_shape {tuple(self.input_shape)}, output {tuple(self.output_shape)}): a "
-                             f"classifier needs a fixed count. Pass input_shape=(1, 28, 28) (the size of your "
-                             f"images), or end with layers whose size does not depend on it.")
-        return n
+        return shapes.n_outputs(self.input_shape, self.output_shape)
 
     def shape_after(self, input_shape: Shape, error: type[Exception] = ShapeError) -> Shape:
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
         a mismatch raises ``error`` naming the layer and the fix."""
-        shapes = tuple(self._shapes(tuple(input_shape), error))
-        return shapes[-1] if shapes else tuple(input_shape)
-
-    def _shapes(self, shape, error=ShapeError):
-        """Each layer's per-sample output shape in turn, from input ``shape``."""
-        for index, layer in enumerate(self.layers):
-            try:
-                shape = layer.output_shape(shape)
-            except ShapeError as exc:
-                if error is ShapeError:
-                    raise
-                raise error(f"Layer sizes do not chain at layer {index}: {exc}") from None
-            yield shape
+        return shapes.shape_after(self.layers, input_shape, error)
 
     def parameters(self) -> list[Parameter]:
         """Every trainable Parameter, in layer order: "0.weight", "0.bias", "2.weight", ..."""
@@ -257,8 +232,8 @@ class Network:
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
         The default loss is the one the last :meth:`fit` used."""
-        batch_size = validation.check_positive_int("batch_size", batch_size)
-        return train.evaluate(self, X, y, loss=loss, batch_size=batch_size)
+        batch_size = check_positive_int("batch_size", batch_size)
+        return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
     def fit(self, X: Array, y: Array, **options: Any) -> History:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
@@ -269,9 +244,9 @@ class Network:
         data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
-        validation.warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
+        warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
         if "callbacks" in options:
-            options["callbacks"] = validation.check_callbacks(options["callbacks"])
+            options["callbacks"] = check_callbacks(options["callbacks"])
         return train.fit(self, X, y, **options)
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
@@ -301,7 +276,7 @@ class Network:
     def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
         """Backpropagate one batch without updating: ``(loss, [grads])`` in
         :meth:`parameters` order."""
-        return train.compute_gradients(self, X, y, loss=loss)
+        return evaluation.compute_gradients(self, X, y, loss=loss)
 
     def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
                         max_entries: int = 64) -> float:

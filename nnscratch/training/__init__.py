@@ -1,6 +1,7 @@
 """Training: the loop that turns data into weights.
 
-- ``loop``: ``fit`` and ``evaluate``, the epoch loop (data moves to the device once per ``fit``).
+- ``loop``: ``fit``, the epoch loop (data moves to the device once per ``fit``).
+- ``evaluation``: ``evaluate`` and ``compute_gradients``, a pass over data that trains nothing.
 - ``step``: one batch's forward, loss, backward and update: the hot path.
 - ``streaming``: data too large for the device, moved one batch at a time.
 - ``history``: :class:`Callback` and :class:`History`, the per-epoch hooks and record.

@@ -10,7 +10,7 @@ from .._keywords import keywords
 from ..errors import ConfigError
 from .guard import restore, saved_arrays, snapshot
 from .history import Callback
-from ..validation import check_positive_int
+from ..options import check_positive_int
 
 if TYPE_CHECKING:
     from ..models.network import Network

@@ -1,8 +1,9 @@
-"""Training: the epoch loop (``fit``) and evaluation.
+"""Training: the epoch loop (``fit``).
 
 Data moves to the device once per ``fit``. Inside an epoch nothing is read
 back: the loss and the number of correct predictions are summed on the
-device and read once, together, at the end of the epoch.
+device and read once, together, at the end of the epoch. A pass that trains
+nothing (``evaluate``, ``compute_gradients``) is :mod:`nnscratch.training.evaluation`.
 """
 
 import contextlib
@@ -13,15 +14,16 @@ from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
 from .. import distributed
 from . import streaming
-from .. import validation
+from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
 from ..backend.core import on_device
-from ..errors import DataWarning, DivergenceError
+from ..errors import DivergenceError
 from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
-from .guard import Guard, left_as_it_was, nonfinite_flag, snapshot
+from .evaluation import checked_data, read_figures
+from .guard import Guard, nonfinite_flag, snapshot
 from ..optim.optimizers import Adam, get_optimizer
-from .step import DeviceData, Step, evaluate_sums, run_epoch
+from .step import Step, evaluate_sums, run_epoch
 
 
 @keywords("fit")
@@ -89,13 +91,13 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         When the loss or a weight becomes NaN or infinite; the model keeps the
         last finite weights (checked once per epoch, on the device).
     """
-    epochs = validation.check_positive_int("epochs", epochs)
-    batch_size = validation.check_positive_int("batch_size", batch_size, allow_none=True)
-    checkpoint_every = validation.check_positive_int("checkpoint_every", checkpoint_every)
-    shuffle = validation.check_shuffle(shuffle)
+    epochs = check_positive_int("epochs", epochs)
+    batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
+    checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
+    shuffle = check_shuffle(shuffle)
     if validation_data is not None:
-        validation_data = validation.check_pair("validation_data", validation_data)
-    X, y, validation_data = validation.hold_out(X, y, validation_split, validation_data)
+        validation_data = check_pair("validation_data", validation_data)
+    X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
@@ -111,13 +113,13 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     run = _Run(net, step, streamed, verbose, dp)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
-        data = _prepare(net, step, epoch_X, epoch_y, host=run.streamed)
+        data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
         return run.shard(data)
 
     run.prepare = None if augment is None else prepare
     val = None if validation_data is None else run.shard(
-        _prepare(net, step, *validation_data, "validation", run.streamed))
+        checked_data(net, step, *validation_data, "validation", run.streamed))
     if dp is not None:
         dp.broadcast_state(net)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
@@ -186,7 +188,7 @@ class _Run:
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
                 sums = self.epoch(data, val, batch_size, shuffle, per_batch)
                 sums["nonfinite"] = nonfinite_flag(net)
-                logs = _read_epoch(net, sums, data, val, self.parallel)
+                logs = read_figures(net, sums, data, val, self.parallel)
             nonfinite = logs.pop("nonfinite")
             logs["seconds"] = time.perf_counter() - start
             _record_timing(history, epoch == epoch_range.start, logs["seconds"])
@@ -242,62 +244,6 @@ def _resolve_optimizer(net, optimizer, saved=None):
     if optimizer is None:
         return net.optimizer or Adam()
     return get_optimizer(optimizer)
-
-
-def _prepare(net, step, X, y, name="X", host=False):
-    names = ("X", "y") if name == "X" else ("X_val", "y_val")
-    x = validation.as_inputs(net, X, name=names[0], host=host)
-    targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1], host=host)
-    return (streaming.HostData if host else DeviceData)(net, x, targets)
-
-
-def _read_epoch(net, sums, data, val, parallel=None):
-    """Read every per-epoch figure from the device in one transfer (sums of
-    per-sample figures become means; ``nonfinite`` is read as is); in a
-    parallel run the sums are added over ranks first."""
-    keys = [k for k, v in sums.items() if v is not None]
-    xp = net.xp
-    values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
-                                            for k in keys]))
-    if parallel is not None:
-        values = parallel.sum_figures(values)
-    n, n_val = data.n, (val.n if val is not None else 1)
-    scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
-    return {k: float(v) / scale[k] for k, v in zip(keys, values)}
-
-
-@on_device
-def evaluate(net, X, y, loss=None, batch_size=4096):
-    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats
-    (batch by batch from host memory when ``X`` does not fit on the device)."""
-    step = Step(net, loss)
-    data = _prepare(net, step, X, y, host=streaming.should_stream(net, X, y, training=False))
-    return _read_epoch(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
-
-
-@on_device
-def compute_gradients(net, X, y, loss=None):
-    """Backprop one batch without updating: ``(loss_float, [grad per parameter])``
-    (accumulated batch by batch from host memory when ``X`` does not fit on the device).
-
-    A training-mode pass (batch statistics, dropout), that leaves the model as it was:
-    running statistics, the RNG and the parameters' gradients are put back (see
-    :func:`nnscratch.training.guard.left_as_it_was`)."""
-    step = Step(net, loss)
-    host = streaming.should_stream(net, X, y, training=False)
-    data = _prepare(net, step, X, y, host=host)
-    refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n)
-    with left_as_it_was(net):
-        if host:
-            if any(type(layer).__name__ == "BatchNorm" for layer in net.layers):
-                warnings.warn(f"compute_gradients streams these {data.n} rows from host memory in pieces (they "
-                              "do not fit the device), and BatchNorm normalises each piece with its own "
-                              "statistics, not the whole batch's; pass fewer rows for the one-pass value.",
-                              DataWarning, stacklevel=validation.user_stacklevel())
-            value, grads = streaming.accumulate_gradients(step, data, rng=net.rng)
-            return float(value), grads
-        value, _ = step.gradients(data.x, data.targets.Y)
-        return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the views are put back
 
 
 def format_logs(epoch, epochs, logs):

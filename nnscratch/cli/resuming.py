@@ -1,0 +1,153 @@
+"""What ``nnscratch train --resume`` checks and says, and what an interrupted run leaves.
+
+- :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
+  resume from and the one to write;
+- :func:`resume_notes`: a checkpoint of another network or dataset, or of more epochs than
+  --epochs, refused; other training options than the checkpoint's run had, said;
+- :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
+  checkpoint means;
+- :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
+"""
+
+import os
+
+from ..errors import ConfigError
+
+
+def resume_source(args):
+    """(the checkpoint to resume from or None, the checkpoint to write or None).
+
+    ``--resume PATH`` resumes from PATH (and keeps checkpointing there unless
+    ``--checkpoint`` says elsewhere); ``--resume`` alone resumes from
+    ``--checkpoint`` when that file exists (a fresh start otherwise)."""
+    if args.resume is None:
+        return None, args.checkpoint
+    if args.resume is True:
+        if not args.checkpoint:
+            raise ConfigError("--resume needs a checkpoint: --resume PATH, or --checkpoint PATH "
+                              "(the file to resume from and keep writing).")
+        return (args.checkpoint if os.path.exists(args.checkpoint) else None), args.checkpoint
+    if not os.path.exists(args.resume):
+        raise ConfigError(f"--resume {args.resume}: no such checkpoint; give the file a run wrote "
+                          "with --checkpoint PATH.")
+    return args.resume, args.checkpoint or args.resume
+
+def resume_notes(args, source, net, cfg, optimizer):
+    """Refuse to resume ``source`` with another network or dataset, or with fewer --epochs than it ran;
+    return a warning when other training options than the checkpoint's run had are given (they are
+    the ones used: the checkpoint keeps the weights, optimizer state, RNG and history)."""
+    if source is None:
+        return []
+    from ..saving import checkpoint
+    header, _ = checkpoint.load(source)
+    config = header.get("config") or {}
+    _same_network(source, config, net)
+    done, stopped = int(header["epoch"]) + 1, bool(header.get("stopped"))
+    if done > cfg["epochs"]:
+        given = "" if args.epochs else " (the default here)"
+        raise ConfigError(f"--resume {source}: the checkpoint already ran {done} epochs, more than --epochs "
+                          f"{cfg['epochs']}{given}; pass --epochs {done} to keep it as it is, or more to train "
+                          "further.")
+    params = (header.get("history") or {}).get("params") or {}
+    seed = ((config.get("metadata") or {}).get("dataset") or {}).get("seed", args.seed)
+    theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
+    mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
+                        cfg["epochs"])
+    changed = [flag for flag in mine if mine[flag] != theirs[flag]
+               and not (flag in ("--gamma", "--min-lr", "--epochs") and mine["--schedule"] != theirs["--schedule"])]
+    if not changed:
+        return []
+    one = len(changed) == 1
+    tail = (f"nothing is left to train, so {'it changes' if one else 'they change'} nothing" if stopped
+            or done == cfg["epochs"] else "its schedule is stretched to the new length, so the run does not end as "
+            f"one run of --epochs {cfg['epochs']} would (a constant or step schedule extends exactly)"
+            if changed == ["--epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run "
+            "will not end as that one would have (give its values to continue it exactly)")
+    return [f"--resume {source}: {_words(mine, changed)} {'differs' if one else 'differ'} from the run it "
+            f"continues ({_words(theirs, changed)}); {tail}"]
+
+
+def _same_network(source, config, net):
+    """ConfigError when the checkpoint was written for another network or dataset than this run's."""
+    spec = ((config.get("metadata") or {}).get("dataset") or {}).get("spec")
+    mine = net.metadata["dataset"]["spec"]
+    other_data = spec is not None and spec != mine
+    if not other_data and config.get("layers") == net.get_config()["layers"]:
+        return
+    from ..models.summary import architecture
+    hint = f"--dataset {spec}" if other_data else "the same --layers and --model"
+    trained = f" trained on {spec}" if spec else ""
+    raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
+                      f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
+                      "without --resume.")
+
+
+def _architecture(config):
+    from ..models.network import Network
+    from ..models.summary import architecture, config_text
+    try:
+        return architecture(Network.from_config(config, backend="numpy"))
+    except Exception:  # a config this version cannot build: its layers as written
+        return config_text(config)
+
+
+def _run_options(optimizer, batch_size, loss, seed, epochs):
+    """A run's training options as the command line names them (an optimizer config, as a checkpoint keeps);
+    ``--epochs`` only where the schedule spans the run (cosine: its length is part of every step's rate)."""
+    lr = optimizer["lr"]
+    schedule = lr if isinstance(lr, dict) else {}
+    return {"--epochs": epochs if "total" in schedule else None, "--optimizer": _optimizer_name(optimizer),
+            "--lr": schedule.get("lr", lr),
+            "--schedule": schedule.get("name") or ("inverse_time" if optimizer.get("decay") else "constant"),
+            "--decay": schedule.get("decay", optimizer.get("decay") or 0.0),
+            "--weight-decay": optimizer.get("weight_decay") or 0.0, "--clip-norm": optimizer.get("clip_norm"),
+            "--gamma": schedule.get("gamma"), "--min-lr": schedule.get("min_lr", 0.0), "--batch-size": batch_size or 0,
+            "--loss": loss, "--seed": seed}
+
+
+def _optimizer_name(config):
+    """``--optimizer`` as the command line names it: SGD with momentum is "momentum" (or "nesterov"), and
+    another momentum than the command line's 0.9 says so."""
+    name, momentum = config["name"], config.get("momentum") or 0.0
+    if name != "sgd" or not momentum:
+        return name
+    kind = "nesterov" if config.get("nesterov") else "momentum"
+    return kind if momentum == 0.9 else f"{kind} (momentum {momentum:g})"
+
+
+def _words(options, flags):
+    shown = [f"no {flag}" if options[flag] is None else
+             f"{flag} {options[flag]:g}" if isinstance(options[flag], float) else f"{flag} {options[flag]}"
+             for flag in flags]
+    return ", ".join(shown)
+
+
+def checkpoint_epochs(path):
+    """Epochs completed in the checkpoint at ``path``, and whether a callback stopped the run there."""
+    from ..saving import checkpoint
+    header, _ = checkpoint.load(path)
+    return int(header["epoch"]) + 1, bool(header.get("stopped"))
+
+
+def resume_note(path, epochs):
+    """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means."""
+    done, stopped = checkpoint_epochs(path)
+    if stopped:
+        return (f"{path} was stopped early by a callback after epoch {done}: "
+                f"resuming trains no further, as the uninterrupted run would not; start a new run "
+                f"without --resume to train again")
+    if done >= epochs:
+        return (f"{path} already finished {done} of {epochs} epochs: nothing left to train "
+                f"(pass --epochs larger than {done} to train further)")
+    return f"resuming from epoch {done + 1} of {epochs} ({path})"
+
+
+def interrupted(checkpoint, epoch, epochs):
+    """The message for Ctrl-C during training (``epoch``: 0-based epoch running)."""
+    where = f"interrupted during epoch {epoch + 1} of {epochs}"
+    if checkpoint and os.path.exists(checkpoint):
+        done, _ = checkpoint_epochs(checkpoint)
+        return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
+                f"To continue, run the same command with --resume {checkpoint}")
+    return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
+            "to be able to resume an interrupted run.")
