@@ -41,3 +41,61 @@ def test_predict_prints_a_regression_models_values(tmp_path, capsys):
         assert out.splitlines()[0].startswith(f"{tmp_path / 'x.npy'}[0]: ")
     one_line(*run(capsys, "predict", tmp_path / "r1.npz", tmp_path / "x.npy", "--classes", "mnist")[::2],
              "--classes mnist", "regression model", "drop --classes")
+
+
+# ---------------------------------------------------------------- resume with optimizers and schedules of one's own
+class _NotedAdam(nn.Adam):
+    """A user's Adam with an option of its own, saved in its config."""
+
+    def __init__(self, lr=1e-3, note="run", **options):
+        super().__init__(lr, **options)
+        self.note = note
+
+    def get_config(self):
+        return {**super().get_config(), "note": self.note}
+
+
+class _NamedAdam(nn.Adam):
+    name = "named_adam"
+
+
+class _Halving(nn.optim.schedules.Schedule):
+    name = "halving"
+
+    def rate(self, t):
+        return self.lr / 2 ** t
+
+
+@pytest.mark.parametrize("make", [lambda: _NotedAdam(lr=0.01, note="b"), lambda: _NamedAdam(lr=0.01),
+                                  lambda: nn.SGD(lr=_Halving(0.1), momentum=0.9)],
+                         ids=["option", "name", "schedule"])
+def test_a_resumed_optimizer_of_ones_own_ends_as_the_uninterrupted_run(data, tmp_path, make):
+    """Resuming with a subclass of Adam lost its moments (its class is not the one the checkpoint's config
+    rebuilds), and one with its own name, option or schedule was a 'damaged' checkpoint."""
+    X, y = data
+    whole = Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
+    whole.fit(X, y, epochs=4, batch_size=8, optimizer=make())
+    Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=2, batch_size=8, optimizer=make(),
+                                                             checkpoint=tmp_path / "run.ckpt")
+    resumed = Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
+    resumed.fit(X, y, epochs=4, batch_size=8, optimizer=make(), checkpoint=tmp_path / "run.ckpt", resume=True)
+    for a, b in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_checkpoint_without_adams_state_t_resumes_bit_for_bit(data, tmp_path):
+    """Checkpoints written before Adam counted its bias correction from when its moments started have
+    no optimizer_state_t: the moments started at step 0."""
+    from nnscratch.saving import serialize
+    X, y = data
+    whole = Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
+    whole.fit(X, y, epochs=4, batch_size=8, optimizer=nn.Adam(lr=0.01))
+    Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=2, batch_size=8, optimizer=nn.Adam(lr=0.01),
+                                                             checkpoint=tmp_path / "old.ckpt")
+    header, arrays = serialize.load_arrays(tmp_path / "old.ckpt", kind="nnscratch-checkpoint")
+    del header["optimizer_state_t"]
+    serialize.save_arrays(tmp_path / "old.ckpt", header, arrays, compress=False)
+    resumed = Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
+    resumed.fit(X, y, epochs=4, batch_size=8, checkpoint=tmp_path / "old.ckpt", resume=True)
+    for a, b in zip(resumed.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(a, b)
