@@ -11,6 +11,7 @@ import pytest
 import nnscratch as nn
 from nnscratch import Network
 from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
+from test_mpi import _fit_cases, needs_mpi  # noqa: E402  (mpiexec -n 2 on tests/mpi_scripts/fit_cases.py)
 
 
 @pytest.fixture
@@ -99,3 +100,14 @@ def test_a_checkpoint_without_adams_state_t_resumes_bit_for_bit(data, tmp_path):
     resumed.fit(X, y, epochs=4, batch_size=8, checkpoint=tmp_path / "old.ckpt", resume=True)
     for a, b in zip(resumed.get_weights(), whole.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ---------------------------------------------------------------- MPI
+@needs_mpi
+def test_a_second_parallel_fit_keeps_the_rate_the_plateau_lowered_on_every_rank(tmp_path):
+    """The start-of-fit broadcast gave the other ranks rank 0's optimizer state without its lr scale:
+    after ReduceLROnPlateau lowered the rate, a second fit stepped at the full rate on ranks 1.. and the
+    ranks' weights parted."""
+    one, many = _fit_cases(tmp_path, 2, ["plateau_refit"])
+    assert bool(many["same/plateau_refit"]), "the ranks ended with different weights"
+    assert np.max(np.abs(many["w/plateau_refit"] - one["w/plateau_refit"])) < 1e-5
