@@ -111,3 +111,30 @@ def test_a_second_parallel_fit_keeps_the_rate_the_plateau_lowered_on_every_rank(
     one, many = _fit_cases(tmp_path, 2, ["plateau_refit"])
     assert bool(many["same/plateau_refit"]), "the ranks ended with different weights"
     assert np.max(np.abs(many["w/plateau_refit"] - one["w/plateau_refit"])) < 1e-5
+
+
+# ---------------------------------------------------------------- model files holding a layer of one's own
+def test_a_model_with_an_unregistered_layer_class_names_the_class_and_register(tmp_path, capsys):
+    """The file is fine; the program has not registered the class ('... the file is damaged' was said)."""
+    from nnscratch.errors import ModelFileError
+    from nnscratch.layers import LAYERS, ReLU, register
+
+    class Doubled(ReLU):
+        pass
+
+    Network([nn.Dense(3, 4), Doubled(), nn.Dense(4, 2), nn.Softmax()], seed=0).save(tmp_path / "own.npz")
+    with pytest.raises(ModelFileError) as info:
+        Network.load(tmp_path / "own.npz")
+    message = str(info.value)
+    assert "\n" not in message and "damaged" not in message
+    assert "'Doubled'" in message and "nnscratch.layers.register(Doubled)" in message
+    np.save(tmp_path / "x.npy", np.ones((1, 3), np.float32))
+    line = one_line(*run(capsys, "predict", tmp_path / "own.npz", tmp_path / "x.npy")[::2], "'Doubled'", "register")
+    assert "damaged" not in line
+    with pytest.raises(nn.errors.ConfigError, match="nnscratch.layers.register"):
+        nn.layers.layer_from_config({"type": "Doubled"})
+    try:
+        register(Doubled)
+        assert isinstance(Network.load(tmp_path / "own.npz").layers[1], Doubled)
+    finally:
+        del LAYERS["Doubled"]
