@@ -178,3 +178,19 @@ def test_a_model_with_an_unregistered_layer_class_names_the_class_and_register(t
         assert isinstance(Network.load(tmp_path / "own.npz").layers[1], Doubled)
     finally:
         del LAYERS["Doubled"]
+
+
+# ---------------------------------------------------------------- what the hints promise, the callbacks do
+def test_early_stopping_takes_r2_as_improving_upwards_as_its_mode_hint_says(data):
+    """EarlyStopping(mode=...) answers that r2 improves upwards (as ReduceLROnPlateau takes it), but
+    EarlyStopping took a rising val_r2 for a worsening one and stopped."""
+    class RisingR2(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            logs["val_r2"] = 0.1 * epoch  # better every epoch
+
+    with pytest.raises(nn.errors.ConfigError, match="r2 improve upwards"):
+        nn.EarlyStopping(mode="max")
+    X, y = data
+    stop = nn.EarlyStopping(patience=1, monitor="val_r2")
+    history = Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=4, callbacks=[RisingR2(), stop])
+    assert len(history.history["loss"]) == 4 and stop.stopped_epoch is None and stop.best_epoch == 3
