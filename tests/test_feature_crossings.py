@@ -194,3 +194,28 @@ def test_early_stopping_takes_r2_as_improving_upwards_as_its_mode_hint_says(data
     stop = nn.EarlyStopping(patience=1, monitor="val_r2")
     history = Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=4, callbacks=[RisingR2(), stop])
     assert len(history.history["loss"]) == 4 and stop.stopped_epoch is None and stop.best_epoch == 3
+
+
+class _Scaled(nn.Dense):
+    """A Dense of one's own: its outputs doubled (forward only; enough to tell it from a Dense)."""
+
+    def forward(self, x, training=False):
+        return 2.0 * super().forward(x, training)
+
+
+def test_a_subclass_of_a_built_in_layer_is_saved_under_its_own_name(tmp_path):
+    """Dense, Conv2D, Dropout, BatchNorm and LeakyReLU wrote their own class names into the config, so a
+    subclass was saved as the built-in and loaded as it without a word: other predictions."""
+    from nnscratch.errors import ModelFileError
+    from nnscratch.layers import LAYERS, register
+    net = Network([_Scaled(3, 2), nn.Softmax()], seed=0)
+    net.save(tmp_path / "scaled.npz")
+    with pytest.raises(ModelFileError, match="'_Scaled'"):
+        Network.load(tmp_path / "scaled.npz")
+    try:
+        register(_Scaled)
+        X = np.random.default_rng(0).random((4, 3)).astype(np.float32)
+        np.testing.assert_array_equal(Network.load(tmp_path / "scaled.npz").predict_proba(X), net.predict_proba(X))
+    finally:
+        del LAYERS["_Scaled"]
+
