@@ -219,3 +219,24 @@ def test_a_subclass_of_a_built_in_layer_is_saved_under_its_own_name(tmp_path):
     finally:
         del LAYERS["_Scaled"]
 
+
+def test_to_copies_layers_and_optimizers_of_ones_own_without_registering(data):
+    """Network.to rebuilt the copy from the registries: 'Unknown layer type' for a layer class of one's own,
+    'Unknown optimizer' for an optimizer subclass with its own name, and a plain Adam for one without."""
+    from nnscratch.layers import ReLU
+
+    class Doubled(ReLU):
+        pass
+
+    X, y = data
+    for optimizer in (_NamedAdam(lr=0.01), _NotedAdam(lr=0.01, note="b")):
+        net = Network([nn.Dense(4, 8), Doubled(), _Scaled(8, 3), nn.Softmax()], seed=0, backend="numpy")
+        net.fit(X, y, epochs=1, batch_size=8, optimizer=optimizer)
+        copy = net.to("numpy", dtype="float64")
+        assert [type(layer) for layer in copy.layers] == [type(layer) for layer in net.layers]
+        assert type(copy.optimizer) is type(optimizer) and copy.optimizer is not optimizer
+        assert copy.optimizer.get_config() == optimizer.get_config() and copy.optimizer.t == optimizer.t
+        net.fit(X, y, epochs=2, batch_size=8)
+        copy.fit(X, y, epochs=2, batch_size=8)
+        for a, b in zip(copy.get_weights(), net.get_weights()):
+            np.testing.assert_allclose(a, b, atol=1e-5)
