@@ -240,3 +240,18 @@ def test_to_copies_layers_and_optimizers_of_ones_own_without_registering(data):
         copy.fit(X, y, epochs=2, batch_size=8)
         for a, b in zip(copy.get_weights(), net.get_weights()):
             np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.parametrize("make", [lambda: _NotedAdam(lr=0.01, note="b"), lambda: _NamedAdam(lr=0.01)],
+                         ids=["option", "name"])
+def test_resuming_an_optimizer_of_ones_own_without_passing_it_asks_for_it(data, tmp_path, make):
+    """Left out on resume, the checkpoint's optimizer is rebuilt from its config: one of the user's own said
+    "Unknown optimizer 'named_adam'" or "Adam() got an unexpected keyword argument 'note'"."""
+    X, y = data
+    Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=1, optimizer=make(),
+                                                             checkpoint=tmp_path / "run.ckpt")
+    with pytest.raises(nn.errors.ConfigError) as info:
+        Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, epochs=2, checkpoint=tmp_path / "run.ckpt",
+                                                                 resume=True)
+    message = str(info.value)
+    assert "\n" not in message and "one of your own" in message and "optimizer=YourOptimizer(...)" in message

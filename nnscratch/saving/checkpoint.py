@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import serialize
-from ..errors import ModelFileError, ModelNotFoundError
+from ..errors import ConfigError, ModelFileError, ModelNotFoundError
 from ..training.guard import saved_arrays
 from ..models.summary import config_text
 from ..optim.optimizers import get_optimizer
@@ -67,8 +67,18 @@ def resume_path(resume, checkpoint):
 
 
 def optimizer_from(header, optimizer):
-    """The optimizer to resume with: the one given, else the checkpoint's."""
-    return get_optimizer(header["optimizer"] if optimizer is None else optimizer)
+    """The optimizer to resume with: the one given, else the checkpoint's (one of the user's own,
+    which cannot be rebuilt from its config, is asked for)."""
+    if optimizer is not None:
+        return get_optimizer(optimizer)
+    try:
+        return get_optimizer(header["optimizer"])
+    except (ConfigError, TypeError) as exc:  # an unknown name, or options of its own (a KeywordError is both)
+        config = header["optimizer"]
+        name = config.get("name") if isinstance(config, dict) else config
+        raise ConfigError(f"The checkpoint's optimizer {name!r} is one of your own, which nnscratch cannot "
+                          f"rebuild from its saved settings ({exc}); pass it again to resume: "
+                          f"fit(..., resume=..., optimizer=YourOptimizer(...)).") from None
 
 
 def restore(net, path, header, arrays, guard=None, callbacks=()):
