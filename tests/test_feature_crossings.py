@@ -255,3 +255,15 @@ def test_resuming_an_optimizer_of_ones_own_without_passing_it_asks_for_it(data, 
                                                                  resume=True)
     message = str(info.value)
     assert "\n" not in message and "one of your own" in message and "optimizer=YourOptimizer(...)" in message
+
+
+# ---------------------------------------------------------------- label columns (n, 1) in the metrics
+def test_accuracy_takes_a_label_column_and_refuses_labels_of_another_length():
+    """accuracy(y (3,), pred (1,)) broadcast to 1/3 without a word; one-hot rows against labels were NumPy's
+    'operands could not be broadcast'."""
+    from nnscratch import metrics
+    y = np.array([0, 1, 2])
+    assert metrics.accuracy(y.reshape(-1, 1), np.array([0, 1, 1])) == pytest.approx(2 / 3)
+    for true, predicted in ((y, np.array([1])), (np.eye(3), y)):
+        with pytest.raises(nn.errors.ShapeError, match="one predicted label per true label"):
+            metrics.accuracy(true, predicted)
