@@ -23,9 +23,13 @@ def _pair(y_true, y_pred):
 
 
 def accuracy(y_true, y_pred):
-    """Share of labels predicted exactly, in [0, 1]."""
+    """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
     xp = array_namespace(y_true, y_pred)
-    return float(xp.mean(xp.astype(xp.reshape(y_true, (-1,)) == xp.reshape(y_pred, (-1,)), xp.float64)))
+    labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
+    if labels.shape != predicted.shape:
+        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
+                         "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
+    return float(xp.mean(xp.astype(labels == predicted, xp.float64)))
 
 
 def rmse(y_true, y_pred):

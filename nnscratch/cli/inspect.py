@@ -9,7 +9,7 @@ import numpy as np
 
 from . import tables
 from .memory import warn_budget
-from .predictions import print_classes
+from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
                       model_dataset, model_rows, open_images, shape_text)
 
@@ -28,7 +28,8 @@ def register(subparsers):
 
     p = subparsers.add_parser(
         "predict", help="classify images (PNG/JPEG), .npy arrays or CSV rows",
-        description="Print the predicted class and its probability for every input. Images are "
+        description="Print the predicted class and its probability for every input (the output beside "
+        "it where the outputs are not probabilities; a regression model's values). Images are "
         "made MNIST-like first: grey, inverted if the background is light, cropped to the ink and "
         "centred in 28x28 (needs Pillow). A .npy holds one input or rows of inputs; a CSV holds "
         "one input per row (a header line and a label column, the one the header names label/target/class/y, "
@@ -173,13 +174,17 @@ def run_predict(args):
         for path in args.inputs:
             tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
         return 0
+    if args.classes and net.task == "regression":
+        from ..errors import ConfigError
+        raise ConfigError(f"--classes {args.classes} names classes; {args.model} is a regression model, whose "
+                          "predictions are values: drop --classes.")
     names = class_names(args.classes, net)
     for path in args.inputs:
         X, notes, problems = read_inputs(path, net, args.model)
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        print_classes(net, model_rows(net, X), path, names, args.json, warning)
+        print_predictions(net, model_rows(net, X), path, names, args.json, warning)
         if notes and not args.json:
             print(f"  ({'; '.join(notes)})")
     return 0

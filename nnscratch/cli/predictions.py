@@ -1,9 +1,12 @@
-"""``nnscratch predict``'s figures: each row's class and how sure the network is of it.
+"""``nnscratch predict``'s figures: each row's class and how sure the network is of it, or a
+regression model's values.
 
 The class is :meth:`~nnscratch.Network.predict`'s (its task and one-unit threshold), so the command
 line and Python never disagree. Beside it goes the class's probability where the network's outputs
 are probabilities (a softmax or sigmoid output, or logits trained with cross-entropy); an identity
-output trained with mse gives scores, not probabilities, and its figure is called an output.
+output trained with mse gives scores, not probabilities, and its figure is called an output. A
+network whose task is regression has no class: its output values are printed, image and table
+models alike.
 """
 
 import json
@@ -31,6 +34,27 @@ def class_rows(net, X):
     else:
         figures = out[np.arange(len(out)), labels]
     return labels, figures, word
+
+
+def print_predictions(net, X, path, names, as_json, warning=None):
+    """One line per row of ``X`` (read from ``path``): its class (:func:`print_classes`), or a
+    regression model's values (:func:`print_values`)."""
+    if net.task == "regression":
+        return print_values(net, X, path, as_json, warning)
+    return print_classes(net, X, path, names, as_json, warning)
+
+
+def print_values(net, X, path, as_json, warning=None):
+    """``path[i]: 0.25, 1.5`` per row of ``X``: a regression model's outputs, or JSON with ``value``."""
+    out = np.asarray(net.backend.to_numpy(net.predict(X)), dtype=np.float64).reshape(len(X), -1)
+    for i, row in enumerate(out):
+        where = path if len(out) == 1 else f"{path}[{i}]"
+        values = [float(v) for v in row]
+        if as_json:
+            print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values,
+                              **({"warning": warning} if warning else {})}))
+        else:
+            print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
 
 
 def print_classes(net, X, path, names, as_json, warning=None):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import values
-from .predictions import print_classes
+from . import predictions
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
 from ..datasets.tables import TARGET_NAMES
 from ..datasets.targets import MAX_CLASSES, TASKS
@@ -284,14 +284,5 @@ def few(names, most=8):
 
 def print_predictions(args, net, path, X):
     """``nnscratch predict`` for a table model: class names or regression values per row of ``X``."""
-    meta, rows = net.metadata, standardize_for(net, X)
-    if meta.get("task") != "regression":
-        return print_classes(net, rows, path, meta.get("class_names") or [], args.json)
-    out = net.backend.to_numpy(net.forward(rows)).astype(np.float64)
-    for i, row in enumerate(out):
-        where = path if len(out) == 1 else f"{path}[{i}]"
-        values = [float(v) for v in row]
-        if args.json:
-            print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values}))
-        else:
-            print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
+    return predictions.print_predictions(net, standardize_for(net, X), path, net.metadata.get("class_names") or [],
+                                         args.json)

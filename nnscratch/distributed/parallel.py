@@ -125,7 +125,7 @@ class DataParallel:
 
     def broadcast_state(self, net: Network) -> None:
         """Give every rank rank 0's weights, buffers (BatchNorm's running statistics),
-        optimizer state and RNG state."""
+        optimizer state (the step counts, the lr scale ReduceLROnPlateau lowers, the moments) and RNG state."""
         state = self.from_root(lambda: _host_state(net))
         if not self.is_root:
             net.set_weights(state["weights"])
@@ -208,8 +208,9 @@ def _host_state(net):
     state = opt.state_dict()
     return {"weights": [to_numpy(p.value) for p in net.parameters()], "buffers": net.get_buffers(),
             "rng": net.rng.bit_generator.state,
-            "optimizer": {"t": state["t"], "state_t": state["state_t"], "state": {name: {k: to_numpy(v) for k, v in slots.items()}
-                                                     for name, slots in state["state"].items()}}}
+            "optimizer": {"t": state["t"], "state_t": state["state_t"], "lr_scale": state["lr_scale"],
+                          "state": {name: {k: to_numpy(v) for k, v in slots.items()}
+                                    for name, slots in state["state"].items()}}}
 
 
 def _rows(a):

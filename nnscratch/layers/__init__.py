@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from ..errors import unknown_name
+from ..errors import ConfigError, unknown_name
 from .activations import Activation, Identity, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .base import Layer, Parameter
 from .conv import Conv2D
@@ -42,7 +42,7 @@ def register(cls: _L) -> _L:
     """Make ``cls`` loadable by :func:`layer_from_config` (models save layers by class name).
 
     Adds ``LAYERS[cls.__name__] = cls`` and returns ``cls``, so it works as a class decorator.
-    Without it, loading a saved model that holds the layer fails with "Unknown layer type".
+    Without it, loading a saved model that holds the layer fails with a ModelFileError naming the class.
     """
     LAYERS[cls.__name__] = cls
     return cls
@@ -66,7 +66,8 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
     options = dict(config)
     kind = options.pop("type", None)
     if kind not in LAYERS:
-        raise unknown_name("layer type", kind, LAYERS)
+        raise ConfigError(f"{unknown_name('layer type', kind, LAYERS)} A layer class of your own is rebuilt once "
+                          "passed to nnscratch.layers.register.")
     return LAYERS[kind](**options)
 
 

@@ -71,7 +71,7 @@ class LeakyReLU(Activation):
         return dy * (xp.astype(x > 0, dy.dtype) * (1.0 - self.alpha) + self.alpha)
 
     def get_config(self) -> dict[str, Any]:
-        return {"type": "LeakyReLU", "alpha": self.alpha}
+        return {"type": type(self).__name__, "alpha": self.alpha}
 
 
 class Sigmoid(Activation):

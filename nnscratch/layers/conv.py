@@ -129,7 +129,7 @@ class Conv2D(Layer):
         return xp.permute_dims(dx, (1, 0, 2, 3))
 
     def get_config(self) -> dict[str, Any]:
-        config = {"type": "Conv2D", "in_channels": self.in_channels, "out_channels": self.out_channels,
+        config = {"type": type(self).__name__, "in_channels": self.in_channels, "out_channels": self.out_channels,
                   "kernel_size": list(self.kernel_size), "stride": list(self.stride),
                   "padding": self.padding if self.padding == "same" else list(self.padding)}
         if self.init is not None and hasattr(self.init, "get_config"):

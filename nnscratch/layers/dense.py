@@ -80,7 +80,7 @@ class Dense(Layer):
         return self._wT
 
     def get_config(self) -> dict[str, Any]:
-        config = {"type": "Dense", "n_in": self.n_in, "n_out": self.n_out}
+        config = {"type": type(self).__name__, "n_in": self.n_in, "n_out": self.n_out}
         if self.init is not None and hasattr(self.init, "get_config"):
             config["init"] = self.init.get_config()
         return config

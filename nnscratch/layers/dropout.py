@@ -90,4 +90,4 @@ class Dropout(Layer):
         return dy * self._cached("mask")
 
     def get_config(self) -> dict[str, Any]:
-        return {"type": "Dropout", "rate": self.rate}
+        return {"type": type(self).__name__, "rate": self.rate}

@@ -124,4 +124,4 @@ class BatchNorm(Layer):
         return self._inv * (g - scale * xp.reshape(sums[:f], shape) - xhat * (scale * xp.reshape(sums[f:], shape)))
 
     def get_config(self) -> dict[str, Any]:
-        return {"type": "BatchNorm", "n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}
+        return {"type": type(self).__name__, "n_features": self.n_features, "momentum": self.momentum, "eps": self.eps}

@@ -7,6 +7,7 @@ and data-parallel training build on them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,10 +15,11 @@ from .. import validation
 from ..backend.core import Backend, get_backend
 from ..layers import layer_from_config
 from ..losses import LOSSES, get_loss
-from ..optim.optimizers import get_optimizer
 from .._typing import Array, DType
 
 if TYPE_CHECKING:
+    from ..layers.base import Layer
+    from ..optim.base import Optimizer
     from .network import Network
 
 
@@ -33,9 +35,11 @@ def get_config(net: Network) -> dict[str, Any]:
 
 
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
-                dtype: DType | None = None) -> Network:
-    """A new ``cls`` (fresh weights) built from :func:`get_config`'s description."""
-    layers = [layer_from_config(c) for c in config["layers"]]
+                dtype: DType | None = None, layers: list[Layer] | None = None) -> Network:
+    """A new ``cls`` (fresh weights) built from :func:`get_config`'s description (``layers``: new
+    layers already built from it)."""
+    if layers is None:
+        layers = [layer_from_config(c) for c in config["layers"]]
     shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
     net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
               input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
@@ -69,13 +73,27 @@ def copy_to(net: Network, backend: str | Backend | None = None, dtype: DType | N
         target = backend
     else:
         target = get_backend(backend or net.backend).with_dtype(dtype or net.backend.dtype_name)
-    clone = type(net).from_config(net.get_config(), backend=target, dtype=target.dtype_name)
+    clone = from_config(type(net), net.get_config(), backend=target, dtype=target.dtype_name,
+                        layers=[_new_layer(layer) for layer in net.layers])
     clone.set_weights(net.get_weights())
     clone.set_buffers(net.get_buffers())
     clone.rng.bit_generator.state = net.rng.bit_generator.state
     if net.optimizer is not None:
         state, host = net.optimizer.state_dict(), net.backend.to_numpy
-        clone.optimizer = get_optimizer(state["config"])
+        clone.optimizer = _new_optimizer(net.optimizer)
         state["state"] = {name: {k: host(v) for k, v in slots.items()} for name, slots in state["state"].items()}
         clone.optimizer.load_state_dict(state, asarray=lambda a: target.asarray(a, dtype=target.dtype))
     return clone
+
+
+def _new_layer(layer: Layer) -> Layer:
+    """A new layer of ``layer``'s own class and config: a class of one's own needs no registering to be copied."""
+    return type(layer)(**{k: v for k, v in layer.get_config().items() if k != "type"})
+
+
+def _new_optimizer(optimizer: Optimizer) -> Optimizer:
+    """An optimizer of ``optimizer``'s own class and settings (a subclass of one's own stays one), without
+    its state, which :meth:`Optimizer.load_state_dict` then gives it."""
+    new = copy.copy(optimizer)
+    new.state, new._owner, new._given, new._loaded = {}, None, None, None
+    return new

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import serialize
-from ..errors import ModelFileError, ModelNotFoundError
+from ..errors import ConfigError, ModelFileError, ModelNotFoundError
 from ..training.guard import saved_arrays
 from ..models.summary import config_text
 from ..optim.optimizers import get_optimizer
@@ -67,8 +67,18 @@ def resume_path(resume, checkpoint):
 
 
 def optimizer_from(header, optimizer):
-    """The optimizer to resume with: the one given, else the checkpoint's."""
-    return get_optimizer(header["optimizer"] if optimizer is None else optimizer)
+    """The optimizer to resume with: the one given, else the checkpoint's (one of the user's own,
+    which cannot be rebuilt from its config, is asked for)."""
+    if optimizer is not None:
+        return get_optimizer(optimizer)
+    try:
+        return get_optimizer(header["optimizer"])
+    except (ConfigError, TypeError) as exc:  # an unknown name, or options of its own (a KeywordError is both)
+        config = header["optimizer"]
+        name = config.get("name") if isinstance(config, dict) else config
+        raise ConfigError(f"The checkpoint's optimizer {name!r} is one of your own, which nnscratch cannot "
+                          f"rebuild from its saved settings ({exc}); pass it again to resume: "
+                          f"fit(..., resume=..., optimizer=YourOptimizer(...)).") from None
 
 
 def restore(net, path, header, arrays, guard=None, callbacks=()):
@@ -79,11 +89,13 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
     try:
         net.set_weights([arrays[f"w/{p.name}"] for p in params])
         net.set_buffers({key[4:]: value for key, value in arrays.items() if key.startswith("buf/")})
-        opt_state, same_kind = {}, _same_kind(net.optimizer, header["optimizer"])
+        opt_state = {}
         for key, value in arrays.items():
-            if key.startswith("opt/") and same_kind:
+            if key.startswith("opt/"):
                 name, slot = key[4:].rsplit("/", 1)
                 opt_state.setdefault(name, {})[slot] = value
+        if not _same_kind(net.optimizer, header["optimizer"], opt_state):
+            opt_state = {}
         asarray = lambda a: net.backend.asarray(a, dtype=net.dtype)  # noqa: E731
         net.optimizer.load_state_dict({"t": header["optimizer_t"], "state_t": header.get("optimizer_state_t", 0),
                                        "state": opt_state,
@@ -101,13 +113,15 @@ def restore(net, path, header, arrays, guard=None, callbacks=()):
     return int(header["epoch"]) + 1
 
 
-def _same_kind(optimizer, saved_config):
-    """Whether ``optimizer`` keeps the state the checkpoint's optimizer kept (same class, same slots:
-    SGD with momentum has a buffer, plain SGD none). Another kind (resuming an Adam run with
-    ``optimizer="momentum"``) starts its own state from zeros, as a new optimizer does in PyTorch
-    and Keras; the step count and the plateau's lr scale carry on."""
-    saved = get_optimizer(saved_config)
-    return type(saved) is type(optimizer) and _slots(saved) == _slots(optimizer)
+def _same_kind(optimizer, saved_config, saved_state):
+    """Whether ``optimizer`` keeps the state the checkpoint's optimizer kept: the same name and the same
+    slots per parameter (SGD with momentum has a buffer, plain SGD none). Another kind (resuming an Adam
+    run with ``optimizer="momentum"``) starts its own state from zeros, as a new optimizer does in PyTorch
+    and Keras; the step count and the plateau's lr scale carry on. The saved optimizer is not rebuilt, so
+    a subclass of one's own (with its own name, options or schedule) resumes its moments as the class
+    it extends does."""
+    saved_slots = {slot for slots in saved_state.values() for slot in slots}
+    return saved_config.get("name") == optimizer.name and saved_slots == _slots(optimizer)
 
 
 def _slots(optimizer):

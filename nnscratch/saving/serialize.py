@@ -153,6 +153,7 @@ def load(cls, path, backend=None, dtype=None):
         get_backend(backend, dtype=dtype)  # an unknown or missing backend (or dtype) is the caller's mistake
     header, arrays = load_arrays(path)
     _refuse_missing_dtype(path, header, backend, dtype)
+    _refuse_unregistered(path, header)
     try:
         net = cls.from_config(header["config"], backend=backend, dtype=dtype)
         weights = [arrays[p.name] for p in net.parameters()]
@@ -162,6 +163,21 @@ def load(cls, path, backend=None, dtype=None):
         raise ModelFileError(f"{os.fspath(path)!r} has a config or arrays that do not match "
                              f"({type(exc).__name__}: {exc}); the file is damaged.") from None
     return net
+
+
+def _refuse_unregistered(path, header):
+    """A layer class of one's own that this program has not registered is said as such (naming the
+    class and :func:`~nnscratch.layers.register`), not blamed on the file, which is fine."""
+    from ..layers import LAYERS
+    config = header.get("config")
+    layers = config.get("layers") if isinstance(config, dict) else None
+    kinds = [c.get("type") for c in layers if isinstance(c, dict)] if isinstance(layers, list) else []
+    missing = next((k for k in kinds if isinstance(k, str) and k and k not in LAYERS), None)
+    if missing is not None:
+        raise ModelFileError(f"{os.fspath(path)!r} holds a layer of class {missing!r}, which this program has not "
+                             f"registered: import or define the class, then nnscratch.layers.register({missing}) "
+                             f"(or @register above its definition) before loading; the command line loads "
+                             f"nnscratch's own layers only.")
 
 
 def _refuse_missing_dtype(path, header, backend, dtype):

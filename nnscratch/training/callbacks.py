@@ -16,6 +16,11 @@ if TYPE_CHECKING:
     from ..models.network import Network
 
 
+def _sign(monitor: str) -> float:
+    """-1 for a figure that improves upwards (accuracy, R^2), so that lower ``sign * value`` is better."""
+    return -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
@@ -25,7 +30,8 @@ class EarlyStopping(Callback):
         Epochs without improvement to wait before stopping.
     monitor : str
         A logs key: "val_loss" (default; falls back to "loss" without
-        validation data), "loss", "val_accuracy", "accuracy".
+        validation data), "loss", "val_accuracy", "accuracy". Figures named
+        *acc* and r2 improve upwards, the others downwards.
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
@@ -40,7 +46,7 @@ class EarlyStopping(Callback):
         if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
             raise ConfigError(f"min_delta must be a non-negative number; got {min_delta!r}.")
         self.monitor, self.min_delta, self.restore_best = monitor, float(min_delta), restore_best
-        self.sign = -1.0 if "acc" in monitor else 1.0  # accuracy: higher is better
+        self.sign = _sign(monitor)
         self._reset()
 
     def _reset(self):
@@ -123,7 +129,7 @@ class ReduceLROnPlateau(Callback):
         self.patience = check_positive_int("patience", patience)
         self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
         self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
-        self.sign = -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+        self.sign = _sign(monitor)
         self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 

@@ -14,7 +14,7 @@ import numpy as np
 
 import nnscratch as nn
 from nnscratch import distributed
-from nnscratch.training.callbacks import EarlyStopping
+from nnscratch.training.callbacks import EarlyStopping, ReduceLROnPlateau
 
 
 def data(seed=0, n=301, features=5, classes=3):
@@ -42,6 +42,8 @@ CASES = {
     "diverge": dict(optimizer=lambda: nn.SGD(lr=1e30), batch_size=16),  # DivergenceError, last finite weights
     "early_stop": dict(optimizer=lambda: nn.SGD(lr=2.0), batch_size=16, validation=True, early=True, epochs=30),
     "one_rank_stops": dict(optimizer=lambda: nn.Adam(lr=0.01), batch_size=16, stop_on_last_rank=True),
+    # a second fit continues with the rate ReduceLROnPlateau lowered in the first (on every rank)
+    "plateau_refit": dict(optimizer=lambda: nn.SGD(lr=0.5), batch_size=16, epochs=3, plateau=True, refit=2),
 }
 
 
@@ -62,12 +64,17 @@ def run_case(options, comm):
     val = data(seed=1, n=50) if options.pop("validation", False) else None
     callbacks = [EarlyStopping(patience=1)] if options.pop("early", False) else []
     callbacks += [StopOnLastRank(comm)] if options.pop("stop_on_last_rank", False) else []
+    callbacks += [ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5, min_delta=10.0)] \
+        if options.pop("plateau", False) else []
+    refit = options.pop("refit", 0)
     net = nn.Network.from_sizes(5, 16, 3, seed=0)
     try:
         history = net.fit(X, y, epochs=options.pop("epochs", 6), validation_data=val, callbacks=callbacks,
                           comm=comm, **options)
     except nn.errors.DivergenceError as exc:  # raised on every rank in the same epoch
         history = exc.history
+    if refit:
+        history = net.fit(X, y, epochs=refit, batch_size=options["batch_size"], comm=comm)
     return net, history
 
 
