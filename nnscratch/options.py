@@ -77,13 +77,14 @@ def hold_out(X, y, fraction, validation_data=None):
     """``(X, y, validation_data)`` with the last ``fraction`` of the rows held out, as Keras's
     ``fit(validation_split=...)`` does: the first ``floor(n * (1 - fraction))`` rows train, the
     rest validate, before any shuffling (shuffle ordered data first). Slices: nothing is copied."""
-    if fraction is None:
+    if fraction is None or (is_real(fraction) and fraction == 0):  # Keras's default, 0.0: nothing held out
         return X, y, validation_data
     if validation_data is not None:
         raise ConfigError("Pass validation_data=(X_val, y_val) or validation_split=, not both; "
                           "validation_split holds out the last rows of X and y.")
     if not is_real(fraction) or not 0 < fraction < 1:
-        raise ConfigError(f"validation_split must be a fraction strictly between 0 and 1, e.g. 0.1; got {fraction!r}.")
+        raise ConfigError(f"validation_split must be a fraction from 0 (none held out) to below 1, e.g. 0.1; "
+                          f"got {fraction!r}.")
     n, m = _rows(X, "X"), _rows(y, "y")
     if n != m:
         raise ShapeError(f"X has {n} samples but y has {m}; they must have one target per sample.")
@@ -109,12 +110,15 @@ def _rows(a, name):
         raise DataError(f"{name} must be an array with one row per sample; got a {type(a).__name__}.") from None
 
 
-def warn_small_batch(batch_size, X):
-    """Say so when ``batch_size`` asks for more samples than the training set has."""
+def warn_small_batch(batch_size, X, validation_split=None):
+    """Say so when ``batch_size`` asks for more samples than the training set has (what
+    ``validation_split`` leaves of ``X``)."""
     try:
         n = int(X.shape[0]) if hasattr(X, "shape") else len(X)
     except (TypeError, IndexError):
         return  # fit's own checks report it
+    if is_real(validation_split) and 0 < validation_split < 1:
+        n = math.floor(n * (1.0 - validation_split))
     if isinstance(batch_size, int) and not isinstance(batch_size, bool) and 0 < n < batch_size:
         warnings.warn(f"batch_size={batch_size} but the training set has only {n} sample{'s' * (n != 1)}, "
                       f"so every epoch is one full-batch step. Pass batch_size=None to ask for that, "

@@ -53,18 +53,25 @@ def _to_host(data, name):
     return host
 
 
+def check_library(net, data, name):
+    """BackendMismatchError when ``data`` is an array of another library or device than the model's."""
+    if not is_device_array(data):
+        return
+    source, backend = backend_of(data), net.backend
+    if (source.name, source.device_name) != (backend.name, backend.device_name):
+        raise BackendMismatchError(
+            f"{name} is an array of {source} but the model lives on {backend}; move it with "
+            f"model.backend.asarray(nnscratch.backend_of({name}).to_numpy({name})), "
+            f"or pass NumPy data, which is moved for you.")
+
+
 def _to_device(net, data, name, dtype, host=False, inputs=False):
     """``data`` on the model's backend (or checked on the host). The caller's array is
     never written: nnscratch only reads its inputs, and read-only buffers are copied
     where a library (torch) would otherwise share them."""
     backend = net.backend
     if is_device_array(data):
-        source = backend_of(data)
-        if (source.name, source.device_name) != (backend.name, backend.device_name):
-            raise BackendMismatchError(
-                f"{name} is an array of {source} but the model lives on {backend}; move it with "
-                f"model.backend.asarray(nnscratch.backend_of({name}).to_numpy({name})), "
-                f"or pass NumPy data, which is moved for you.")
+        check_library(net, data, name)
         if getattr(data, "requires_grad", False):
             data = data.detach()  # a torch tensor tracked by autograd: read its values only
         if inputs:

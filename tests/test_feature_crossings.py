@@ -26,11 +26,6 @@ def data():
 
 
 # ---------------------------------------------------------------- fit(validation_split=...) with the rest
-@pytest.mark.xfail(strict=True, reason="validation.hold_out refuses validation_split=0 and 0.0, which is Keras's "
-                   "default (fit(validation_split=0.0): no rows held out), so fit(validation_split=args.split) with "
-                   "split 0 fails. Fix (nnscratch/validation.py, being split elsewhere): return (X, y, "
-                   "validation_data) unchanged when fraction == 0, and drop 0 from the refused values in "
-                   "tests/test_keras_habits.py::test_validation_split_refuses_what_it_cannot_do")
 def test_validation_split_zero_holds_nothing_out_as_keras_default(data):
     X, y = data
     run = lambda **split: figures(Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(  # noqa: E731
@@ -38,20 +33,12 @@ def test_validation_split_zero_holds_nothing_out_as_keras_default(data):
     assert run(validation_split=0.0) == run() == run(validation_split=0)
 
 
-@pytest.mark.xfail(strict=True, reason="Network.fit (nnscratch/models/network.py, being split elsewhere) compares "
-                   "batch_size with all of X before validation_split holds rows out, so a batch larger than the "
-                   "rows that train is not said. Fix: call validation.warn_small_batch in training/loop.py fit, "
-                   "after validation.hold_out, on the X that trains (and drop the call in Network.fit)")
 def test_a_batch_larger_than_the_rows_validation_split_leaves_warns(data):
     X, y = data  # floor(40 * 0.75) = 30 rows train
     with pytest.warns(nn.errors.DataWarning, match="only 30 samples"):
         Network.from_sizes(4, 8, 3, seed=0, backend="numpy").fit(X, y, batch_size=35, validation_split=0.25)
 
 
-@pytest.mark.xfail(strict=True, reason="with validation_split the held-out rows are checked first and the error "
-                   "names y_val/X_val, which the caller never passed. Fix (nnscratch/training/loop.py, being split "
-                   "elsewhere): check X and y (validation.as_inputs/as_targets) before validation.hold_out, or name "
-                   "the held-out rows 'y (its last validation_split rows)'")
 def test_validation_split_names_the_array_the_caller_passed(data):
     torch = pytest.importorskip("torch")
     X, y = data

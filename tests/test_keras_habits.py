@@ -167,8 +167,8 @@ def test_validation_split_refuses_what_it_cannot_do(data):
     net = nn.Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
     with raises(E.ConfigError, "validation_data=(X_val, y_val) or validation_split=, not both"):
         net.fit(X, y, validation_split=0.2, validation_data=(X, y))
-    for bad in (0, 1.0, -0.1, "0.1", float("nan")):
-        with raises(E.ConfigError, "validation_split must be a fraction strictly between 0 and 1"):
+    for bad in (1.0, -0.1, "0.1", float("nan")):  # 0, Keras's default, holds nothing out
+        with raises(E.ConfigError, "validation_split must be a fraction from 0 (none held out) to below 1"):
             net.fit(X, y, validation_split=bad)
     assert "val_loss" in net.fit(X, y, validation_split=0.01).history  # floor(24 * 0.99) = 23: one row validates
     with raises(E.DataError, "leaves 0 for training and 1"):

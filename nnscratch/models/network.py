@@ -244,7 +244,7 @@ class Network:
         data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
         """
-        warn_small_batch(options.get("batch_size"), X)  # only a size the caller asked for
+        warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
         if "callbacks" in options:
             options["callbacks"] = check_callbacks(options["callbacks"])
         return train.fit(self, X, y, **options)

@@ -12,7 +12,7 @@ import warnings
 
 from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
-from .. import distributed
+from .. import distributed, validation
 from . import streaming
 from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
@@ -97,6 +97,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     shuffle = check_shuffle(shuffle)
     if validation_data is not None:
         validation_data = check_pair("validation_data", validation_data)
+    if validation_split:  # the rows held out are the caller's X and y: name those in an error
+        for data, name in ((X, "X"), (y, "y")):
+            validation.check_library(net, data, name)
     X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
