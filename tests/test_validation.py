@@ -23,7 +23,7 @@ def data():
 
 
 def raises(cls, *words):
-    """``pytest.raises`` that also checks every word appears in the message."""
+    """``pytest.raises(cls)`` whose message holds every word (case-insensitive) on one line, an NNScratchError."""
     class _Check:
         def __enter__(self):
             self.ctx = pytest.raises(cls)
@@ -33,6 +33,7 @@ def raises(cls, *words):
         def __exit__(self, *exc):
             handled = self.ctx.__exit__(*exc)
             message = str(self.info.value)
+            assert "\n" not in message, message
             for word in words:
                 assert word.lower() in message.lower(), f"{word!r} not in {message!r}"
             assert isinstance(self.info.value, E.NNScratchError)
