@@ -176,3 +176,23 @@ def test_a_pickle_of_a_backend_missing_here_says_so_in_one_line():
     out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True, env=env).stdout
     line = out.decode().strip()
     assert line.startswith("unavailable: Backend 'torch' is not installed") and "\n" not in line
+
+
+class _Snapshots(nn.Callback):
+    """Keeps ``copy.deepcopy(network)`` after every epoch, the way one keeps the best model in a loop."""
+
+    def __init__(self):
+        self.copies = []
+
+    def on_epoch_end(self, epoch, logs, network):
+        self.copies.append(copy.deepcopy(network))
+
+
+def test_snapshots_taken_while_training_leave_the_run_as_it_was():
+    X, y = _data(_mlp("numpy"))
+    plain, watched, snapshots = _mlp("numpy"), _mlp("numpy"), _Snapshots()
+    assert _fit(plain, X, y) == watched.fit(X, y, epochs=2, batch_size=8, augment=_jitter,
+                                            callbacks=[snapshots]).history["loss"]
+    _assert_same_state(watched, plain)
+    _assert_same_state(snapshots.copies[-1], plain)
+    assert [c.optimizer.t for c in snapshots.copies] == [3, 6]
