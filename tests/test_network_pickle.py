@@ -196,3 +196,17 @@ def test_snapshots_taken_while_training_leave_the_run_as_it_was():
     _assert_same_state(watched, plain)
     _assert_same_state(snapshots.copies[-1], plain)
     assert [c.optimizer.t for c in snapshots.copies] == [3, 6]
+
+
+class Square(Dense):
+    """A subclass whose ``__init__`` differs from its parent's and whose get_config does not say so."""
+
+    def __init__(self, n):
+        super().__init__(n, n)
+
+
+def test_a_layer_its_config_cannot_rebuild_is_named_in_one_line():
+    net = nn.Network([Square(3), Dense(3, 2)], seed=0, backend="numpy")
+    with pytest.raises(nn.errors.ConfigError, match=r"^Cannot copy layer Square: .*get_config\(\)") as info:
+        copy.deepcopy(net)
+    assert "\n" not in str(info.value)
