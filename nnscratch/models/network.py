@@ -318,9 +318,14 @@ class Network:
 
     def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
         """A copy of this network on another backend and/or dtype (default: this one's dtype,
-        or a given Backend's own): weights, running statistics, random state and the optimizer
-        with its state (moments, step count), so a ``fit`` there continues the same run."""
+        or a given Backend's own): weights, running statistics, random state, the task and loss of
+        the last fit, and the optimizer with its state (moments, step count), so a ``fit`` there
+        continues the same run."""
         return state.copy_to(self, backend, dtype)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """``pickle`` and ``copy.deepcopy`` (see :func:`nnscratch.models.state.reduce`)."""
+        return state.reduce(self)
 
     def save(self, path: PathLike) -> str:
         """Write the config and weights to one ``.npz`` file, atomically."""

@@ -1,7 +1,8 @@
 """A network as data: its config, its weights and running statistics, and copies of it.
 
 What :meth:`Network.get_config`, :meth:`Network.from_config`, :meth:`Network.set_weights`,
-:meth:`Network.set_buffers` and :meth:`Network.to` do; saving (:mod:`nnscratch.saving`)
+:meth:`Network.set_buffers` and :meth:`Network.to` do, and what ``pickle`` and ``copy.deepcopy``
+carry (:func:`snapshot`, :func:`rebuild`); saving (:mod:`nnscratch.saving`)
 and data-parallel training build on them.
 """
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import validation
 from ..backend.core import Backend, get_backend
+from ..errors import ConfigError
 from ..layers import layer_from_config
 from ..losses import LOSSES, get_loss
 from .._typing import Array, DType
@@ -35,14 +37,15 @@ def get_config(net: Network) -> dict[str, Any]:
 
 
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
-                dtype: DType | None = None, layers: list[Layer] | None = None) -> Network:
+                dtype: DType | None = None, layers: list[Layer] | None = None, init: Any = None) -> Network:
     """A new ``cls`` (fresh weights) built from :func:`get_config`'s description (``layers``: new
-    layers already built from it)."""
+    layers already built from it; ``init``: the network's initialiser, which the description leaves out)."""
     if layers is None:
         layers = [layer_from_config(c) for c in config["layers"]]
     shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
+    given = {} if init is None else {"init": init}
     net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
-              input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"))
+              input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"), **given)
     if config.get("loss") is not None:
         net._fit_loss = get_loss(config["loss"])
     if config.get("task") is not None:  # older files have none: derived from the output layer
@@ -68,27 +71,68 @@ def set_buffers(net: Network, arrays: Mapping[str, Array]) -> None:
 
 def copy_to(net: Network, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
     """A copy of ``net`` on another backend and/or dtype: weights, running statistics, random
-    state and the optimizer with its state (moments, step count)."""
+    state, the task and loss of the last fit, and the optimizer with its state (moments, step count)."""
     if isinstance(backend, Backend) and dtype is None:
         target = backend
     else:
         target = get_backend(backend or net.backend).with_dtype(dtype or net.backend.dtype_name)
-    clone = from_config(type(net), net.get_config(), backend=target, dtype=target.dtype_name,
-                        layers=[_new_layer(layer) for layer in net.layers])
-    clone.set_weights(net.get_weights())
-    clone.set_buffers(net.get_buffers())
-    clone.rng.bit_generator.state = net.rng.bit_generator.state
+    return rebuild(snapshot(net), target)
+
+
+def snapshot(net: Network) -> dict[str, Any]:
+    """What a copy of ``net`` is made of, on the host (no array of a backend, no module): its class,
+    config, initialiser, layer classes with their settings, weights, buffers, RNG state, task, loss of
+    the last fit, and the optimizer (without state) with its :meth:`~Optimizer.state_dict` as host arrays.
+    :func:`rebuild` makes the network again; ``pickle`` and ``copy.deepcopy`` carry it between the two."""
+    layers = [(type(layer), {k: v for k, v in layer.get_config().items() if k != "type"}) for layer in net.layers]
+    saved = {"class": type(net), "config": net.get_config(), "init": net.init, "layers": layers,
+             "weights": net.get_weights(), "buffers": net.get_buffers(), "rng": net.rng.bit_generator.state,
+             "task": net._task, "fit_loss": net._fit_loss, "optimizer": None}
     if net.optimizer is not None:
         state, host = net.optimizer.state_dict(), net.backend.to_numpy
-        clone.optimizer = _new_optimizer(net.optimizer)
         state["state"] = {name: {k: host(v) for k, v in slots.items()} for name, slots in state["state"].items()}
-        clone.optimizer.load_state_dict(state, asarray=lambda a: target.asarray(a, dtype=target.dtype))
+        saved["optimizer"] = (_new_optimizer(net.optimizer), state)
+    return saved
+
+
+# What rebuild() makes anew; every other attribute of a Network (stop_training, one's own) is copied as it is.
+_REBUILT = frozenset({"layers", "input_shape", "output_shape", "_task", "_fit_loss", "metadata", "backend", "xp",
+                      "dtype", "seed", "rng", "init", "optimizer", "parameter_buffer"})
+
+
+def reduce(net: Network) -> tuple[Any, ...]:
+    """``net.__reduce__()``, for ``pickle`` and ``copy.deepcopy``: :func:`rebuild` of its :func:`snapshot` on
+    its backend (which pickles by name, device and dtype), then its other attributes as they are. Torch
+    tensors pickle as host arrays and go back to the device named; an unavailable backend is a
+    BackendUnavailableError."""
+    rest = {k: v for k, v in vars(net).items() if k not in _REBUILT}
+    return rebuild, (snapshot(net), net.backend), rest
+
+
+def rebuild(saved: dict[str, Any], backend: Backend) -> Network:
+    """The network :func:`snapshot` describes, on ``backend`` (its dtype too): the same model, whose
+    ``fit`` continues the run exactly as the original's would."""
+    layers = [_new_layer(kind, options) for kind, options in saved["layers"]]
+    clone = from_config(saved["class"], saved["config"], backend=backend, dtype=backend.dtype_name, layers=layers,
+                        init=saved["init"])
+    clone._task, clone._fit_loss = saved["task"], saved["fit_loss"]
+    clone.set_weights(saved["weights"])
+    clone.set_buffers(saved["buffers"])
+    clone.rng.bit_generator.state = saved["rng"]
+    if saved["optimizer"] is not None:
+        clone.optimizer, state = saved["optimizer"]
+        clone.optimizer.load_state_dict(state, asarray=lambda a: backend.asarray(a, dtype=backend.dtype))
     return clone
 
 
-def _new_layer(layer: Layer) -> Layer:
-    """A new layer of ``layer``'s own class and config: a class of one's own needs no registering to be copied."""
-    return type(layer)(**{k: v for k, v in layer.get_config().items() if k != "type"})
+def _new_layer(kind: type[Layer], options: dict[str, Any]) -> Layer:
+    """A new layer of class ``kind`` with the settings its ``get_config`` gave: a class of one's own needs
+    no registering to be copied, only a ``get_config`` that returns its ``__init__`` arguments."""
+    try:
+        return kind(**options)
+    except TypeError as exc:
+        raise ConfigError(f"Cannot copy layer {kind.__name__}: {kind.__name__}(**get_config()) fails ({exc}); give "
+                          f"{kind.__name__} a get_config() that returns its __init__ arguments with 'type'.") from None
 
 
 def _new_optimizer(optimizer: Optimizer) -> Optimizer:
