@@ -11,6 +11,8 @@ import sys
 
 import numpy as np
 
+from ..errors import ConfigError
+
 DEFAULT_DPI = 100
 POSITIVE = "#2b6cb0"   # blue: positive weight
 NEGATIVE = "#d9480f"   # orange-red: negative weight
@@ -65,6 +67,35 @@ def picture_path(path):
         os.makedirs(folder, exist_ok=True)
     refuse_foreign(path, "picture")
     return path
+
+
+def check_picture_paths(paths, *, parser=None):
+    """Check, before any training, that a picture can be written at each of ``paths``: matplotlib
+    is installed, no file there is other than a picture, no folder on the way is a file. A
+    ConfigError (ImportError without matplotlib) otherwise; given an ``argparse`` ``parser`` (a
+    script's), one line on stderr and exit status 2 instead of a traceback."""
+    try:
+        require_matplotlib()
+        for path in map(os.fspath, paths):
+            _check_picture_path(path)
+    except (ImportError, ConfigError) as exc:
+        if parser is None:
+            raise
+        parser.exit(2, f"{parser.prog}: {' '.join(str(exc).split())}\n")
+
+
+def _check_picture_path(path):
+    from ..saving.kinds import refuse_foreign
+
+    folder = os.path.dirname(os.path.abspath(path))
+    above = folder
+    while not os.path.lexists(above):  # the nearest part of the path that exists
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise ConfigError(f"Cannot write {path!r}: {above!r} is a file, not a folder; choose another "
+                          "folder for the pictures (e.g. --out nnscratch-pictures) or move that file away.")
+    if above == folder:
+        refuse_foreign(path, "picture")
 
 
 def figure_to_rgb(fig):
