@@ -42,11 +42,17 @@ def test_an_unknown_option_far_from_any_suggests_nothing(capsys):
 
 @pytest.mark.parametrize("argv, meant", [
     (["trian"], "'train'"), (["evalute", "model.npz"], "'evaluate'"),
-    (["train", "--dtype", "float61"], "'float64'"), (["plot", "model.npz", "--what", "archtecture"], "'architecture'")])
+    (["train", "--dtype", "flaot32"], "'float32'"), (["plot", "model.npz", "--what", "archtecture"], "'architecture'")])
 def test_a_misspelt_command_or_choice_names_the_one_meant(argv, meant, capsys):
     """argparse listed the choices of `nnscratch trian` but did not say which one was meant."""
     status, _, err = run(capsys, *argv)
     one_line(status, err, "invalid choice", f"did you mean {meant}?")
+
+
+def test_another_number_is_not_taken_for_a_typo(capsys):
+    """--dtype float16 is a dtype nnscratch does not train in, not a misspelt float64."""
+    status, _, err = run(capsys, "train", "--dtype", "float16")
+    assert "did you mean" not in one_line(status, err, "invalid choice: 'float16'", "'float32', 'float64'")
 
 
 def test_plot_draws_a_model_saved_under_a_json_name(tmp_path, capsys):

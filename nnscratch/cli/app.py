@@ -23,6 +23,7 @@ import contextlib
 import difflib
 import importlib
 import os
+import re
 import sys
 import warnings
 
@@ -71,6 +72,8 @@ HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "-
 def _did_you_mean(word, candidates, quote=False):
     """``; did you mean X?`` for the candidate closest to ``word``, or ``""`` where none is close."""
     close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if close and re.sub(r"\d", "", close[0]) == re.sub(r"\d", "", word):  # float16: another value, not a typo
+        return ""
     return "" if not close else f"; did you mean {close[0]!r}?" if quote else f"; did you mean {close[0]}?"
 
 
