@@ -79,6 +79,7 @@ def test_an_example_refuses_a_file_in_its_pictures_place_before_training(script,
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert FIRST_PICTURE[script] in err and "is not a picture" in err and "choose another path" in err
+    assert "--out DIR draws them elsewhere, --no-plots draws none" in err
     assert mine.read_text() == "not a picture: the user's own file"
     assert os.listdir(tmp_path / "nnscratch-pictures") == [FIRST_PICTURE[script]]
 

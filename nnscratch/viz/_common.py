@@ -81,7 +81,11 @@ def check_picture_paths(paths, *, parser=None):
     except (ImportError, ConfigError) as exc:
         if parser is None:
             raise
-        parser.exit(2, f"{parser.prog}: {' '.join(str(exc).split())}\n")
+        known = {o for action in parser._actions for o in action.option_strings}
+        ways = [way for flag, way in (("--out", "--out DIR draws them elsewhere"),
+                                      ("--no-plots", "--no-plots draws none")) if flag in known]
+        hint = f" ({', '.join(ways)})" if ways else ""
+        parser.exit(2, f"{parser.prog}: {' '.join(str(exc).split()).rstrip('.')}{hint}.\n")
 
 
 def _check_picture_path(path):
