@@ -77,3 +77,18 @@ def test_ctrl_c_while_the_checkpoint_is_written_says_that_epoch_is_done(tmp_path
     said = resuming.interrupted(str(ckpt), 7, 20)
     assert said.startswith("interrupted after epoch 8 of 20;") and "(8 of 20 epochs done)" in said
     assert resuming.interrupted(str(ckpt), 8, 20).startswith("interrupted during epoch 9 of 20;")
+
+
+@pytest.mark.parametrize("argv, use", [
+    (["evaluate", "table.csv"], "(nnscratch evaluate MODEL.npz --dataset csv:table.csv)"),
+    (["predict", "digit.png", "table.csv"], "(nnscratch predict MODEL.npz digit.png)"),
+    (["evaluate", "digit.png"], "(nnscratch evaluate MODEL.npz --dataset NAME)")])
+def test_data_given_where_the_model_goes_is_called_data(argv, use, capsys, tmp_path, monkeypatch):
+    """`nnscratch evaluate table.csv` said "'table.csv' is not an nnscratch file: it is not an .npz archive"
+    without the usage the newcomer was after."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "table.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
+    (tmp_path / "digit.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    status, _, err = run(capsys, *argv)
+    one_line(status, err, f"{argv[1]} is data, not a model: {argv[0]} takes the model file first {use}")
+    assert sorted(os.listdir(tmp_path)) == ["digit.png", "table.csv"]
