@@ -6,11 +6,14 @@ backend and never needs a display.  Only ``show=True`` goes through pyplot.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from collections.abc import Iterable
 
 import numpy as np
 
+from .._typing import PathLike
 from ..errors import ConfigError
 
 DEFAULT_DPI = 100
@@ -69,15 +72,15 @@ def picture_path(path):
     return path
 
 
-def check_picture_paths(paths, *, parser=None):
+def check_picture_paths(paths: Iterable[PathLike], *, parser: argparse.ArgumentParser | None = None) -> None:
     """Check, before any training, that a picture can be written at each of ``paths``: matplotlib
     is installed, no file there is other than a picture, no folder on the way is a file. A
     ConfigError (ImportError without matplotlib) otherwise; given an ``argparse`` ``parser`` (a
     script's), one line on stderr and exit status 2 instead of a traceback."""
     try:
         require_matplotlib()
-        for path in map(os.fspath, paths):
-            _check_picture_path(path)
+        for path in paths:
+            _check_picture_path(os.fspath(path))
     except (ImportError, ConfigError) as exc:
         if parser is None:
             raise
