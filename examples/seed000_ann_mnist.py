@@ -20,6 +20,8 @@ import nnscratch as nn
 from nnscratch.datasets import load_mnist_sample
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+PICTURES = ("seed000_confusion.png", "seed000_activations.gif", "seed000_misclassified.png",
+            "seed000_weights.png")
 
 
 def run(name, net, X, y, X_test, y_test, **fit):
@@ -65,6 +67,9 @@ def main(argv=None):
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
+    if not args.no_plots:  # before training: a file in the way is said now, not after
+        from nnscratch.viz import check_picture_paths
+        check_picture_paths([os.path.join(args.out, name) for name in PICTURES], parser=parser)
     sizes = [int(s) for s in args.layers.split(",")]
     X, y, X_test, y_test = load_mnist_sample()
     keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted

@@ -50,6 +50,10 @@ def main(argv=None):
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
+    picture = os.path.join(args.out, "seed001_accuracy.png")
+    if not args.no_plots:  # before training: a file in the way is said now, not after
+        from nnscratch.viz import check_picture_paths
+        check_picture_paths([picture], parser=parser)
     X, y, X_test, y_test = load_mnist_sample()
     keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted
     X, y = X[keep], y[keep]
@@ -74,10 +78,10 @@ def main(argv=None):
         from nnscratch.viz import plot_curves
         plot_curves({f"nnscratch, {len(X):,} shipped MNIST digits": accs,
                      "write-up, 42,000 Kaggle digits": WRITE_UP},
-                    os.path.join(args.out, "seed001_accuracy.png"), metric="accuracy", step=10, start=0,
+                    picture, metric="accuracy", step=10, start=0,
                     xlabel="full-batch gradient-descent step", references=[(0.897, "write-up: 89.7%")],
                     title="784-16-10, full-batch GD at lr 0.2: training accuracy every 10 steps")
-        print(f"saved {os.path.join(args.out, 'seed001_accuracy.png')}")
+        print(f"saved {picture}")
     return {"seed_recipe_train": history.history["accuracy"][-1], "seed_recipe_test": seed_test,
             "defaults_test": default_test}
 

@@ -73,6 +73,11 @@ def main(argv=None):
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
+    if not args.no_plots:  # before training: a file in the way is said now, not after
+        from nnscratch.viz import check_picture_paths
+        check_picture_paths([os.path.join(args.out, f"seed002_{name}_{kind}")
+                             for name in ("deep", "autoencoder")
+                             for kind in ("training.gif", "architecture.png", "loss.png")], parser=parser)
     print(f"sum-of-squares loss, {args.epochs} epochs, batch {args.batch_size}, "
           f"{nn.get_backend(args.backend)}")
     results = {}

@@ -46,6 +46,10 @@ def main(argv=None):
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
+    if not args.no_plots:  # before training: a file in the way is said now, not after
+        from nnscratch.viz import check_picture_paths
+        check_picture_paths([os.path.join(args.out, f"seed003_{name}{kind}") for name in ("spirals", "moons")
+                             for kind in (".png", "_curves.png")], parser=parser)
 
     sets = {"spirals": (*spirals(args.points, 3, seed=args.seed), 3),
             "moons": (*moons(2 * args.points, noise=0.1, seed=args.seed), 2)}

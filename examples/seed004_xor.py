@@ -50,6 +50,9 @@ def main(argv=None):
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
+    if not args.no_plots:  # before training: a file in the way is said now, not after
+        from nnscratch.viz import check_picture_paths
+        check_picture_paths([os.path.join(args.out, "seed004_xor_cost.png")], parser=parser)
 
     net = nn.Network.from_sizes(3, 4, 5, 1, hidden="sigmoid", output="sigmoid",
                                 init=nn.Normal(1.0), seed=args.seed, backend=args.backend)

@@ -52,13 +52,60 @@ def test_every_picture_format_matplotlib_writes_is_replaced_by_the_next_plot(ext
     assert path.stat().st_size > 0
 
 
-def test_the_xor_example_run_where_a_file_has_its_pictures_name_keeps_it(tmp_path, monkeypatch, capsys):
+FIRST_PICTURE = {"seed000_ann_mnist.py": "seed000_confusion.png", "seed001_full_batch.py": "seed001_accuracy.png",
+                 "seed002_deep_and_autoencoder.py": "seed002_autoencoder_loss.png",
+                 "seed003_spirals.py": "seed003_moons_curves.png", "seed004_xor.py": "seed004_xor_cost.png"}
+
+
+def _example_main(script, monkeypatch):
+    """The example's main, with training made to fail loudly: the checks must come before it."""
+    def no_training(*args, **kwargs):
+        raise AssertionError("trained before checking where its pictures go")
+    monkeypatch.setattr(nn.Network, "fit", no_training)
+    return runpy.run_path(os.path.join(EXAMPLES, script), run_name="example")["main"]
+
+
+@pytest.mark.parametrize("script", sorted(FIRST_PICTURE))
+def test_an_example_refuses_a_file_in_its_pictures_place_before_training(script, tmp_path, monkeypatch,
+                                                                          capsys):
+    """The example trained for minutes, then ended in a ConfigError traceback at its first picture."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "nnscratch-pictures").mkdir()
-    mine = tmp_path / "nnscratch-pictures" / "seed004_xor_cost.png"
+    mine = tmp_path / "nnscratch-pictures" / FIRST_PICTURE[script]
     mine.write_text("not a picture: the user's own file")
-    main = runpy.run_path(os.path.join(EXAMPLES, "seed004_xor.py"), run_name="example")["main"]
-    with pytest.raises(ConfigError, match="is not a picture"):
-        main(["--backend", "numpy", "--epochs", "20", "--every", "10"])
+    with pytest.raises(SystemExit) as stop:
+        _example_main(script, monkeypatch)(["--backend", "numpy"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert FIRST_PICTURE[script] in err and "is not a picture" in err and "choose another path" in err
+    assert "--out DIR draws them elsewhere, --no-plots draws none" in err
     assert mine.read_text() == "not a picture: the user's own file"
-    assert sorted(os.listdir(tmp_path / "nnscratch-pictures")) == ["seed004_xor_cost.png"]
+    assert os.listdir(tmp_path / "nnscratch-pictures") == [FIRST_PICTURE[script]]
+
+
+def test_an_example_whose_out_folder_is_a_file_says_so_before_training(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(SystemExit) as stop:
+        _example_main("seed003_spirals.py", monkeypatch)(["--backend", "numpy", "--out", "notes.txt/pics"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert "'notes.txt' is a file, not a folder" in err or "notes.txt' is a file, not a folder" in err
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_no_plots_skips_the_picture_check(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nnscratch-pictures").write_text("a file where the folder would go")
+    main = runpy.run_path(os.path.join(EXAMPLES, "seed004_xor.py"), run_name="example")["main"]
+    main(["--backend", "numpy", "--epochs", "5", "--every", "5", "--no-plots"])
+
+
+def test_check_picture_paths_raises_for_the_library_and_allows_missing_folders(tmp_path):
+    from nnscratch.viz import check_picture_paths
+    check_picture_paths([tmp_path / "new" / "deeper" / "a.png"])
+    (tmp_path / "a.png").write_text("text")
+    with pytest.raises(ConfigError, match="is not a picture"):
+        check_picture_paths([tmp_path / "b.png", tmp_path / "a.png"])
+    assert not (tmp_path / "new").exists()

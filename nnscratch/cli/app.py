@@ -20,8 +20,10 @@ one plain ``warning: ...`` line each, once.
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import os
+import re
 import sys
 import warnings
 
@@ -40,7 +42,39 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        raise UsageError(f"{message}{self._close_choice(message)} (see `{self.prog} --help`)")
+
+    def _close_choice(self, message):
+        """``; did you mean 'train'?`` for ``invalid choice: 'trian'``, or nothing."""
+        if "invalid choice: " not in message:
+            return ""
+        named, given = message.split(": invalid choice: ", 1)
+        given = given.split(" (", 1)[0].strip("'\"")
+        choices = [str(c) for action in self._actions if action.choices
+                   and named == f"argument {argparse._get_action_name(action)}" for c in action.choices]
+        return _did_you_mean(given, choices, quote=True)
+
+    def _close_option(self, extra):
+        """``; did you mean --batch-size?`` for the first unknown option of ``extra`` near a known one."""
+        known = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+        for token in extra:
+            if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
+                plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
+                plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
+                return f"; did you mean {plain}?" if plain in known else _did_you_mean(plain, known)
+        return ""
+
+
+HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "--batch-size",
+          "--batch": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs"}
+
+
+def _did_you_mean(word, candidates, quote=False):
+    """``; did you mean X?`` for the candidate closest to ``word``, or ``""`` where none is close."""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    if close and re.sub(r"\d", "", close[0]) == re.sub(r"\d", "", word):  # float16: another value, not a typo
+        return ""
+    return "" if not close else f"; did you mean {close[0]!r}?" if quote else f"; did you mean {close[0]}?"
 
 
 class CommandParser(Parser):
@@ -50,7 +84,7 @@ class CommandParser(Parser):
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
         if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}")
+            self.error(f"unrecognized arguments: {' '.join(extra)}{self._close_option(extra)}")
         return namespace, extra
 
 

@@ -52,7 +52,23 @@ def load_model(args):
     if not pathlib.Path(args.model).is_file():
         raise FileNotFoundError(f"model file {args.model} does not exist; train one with "
                                 "`nnscratch train --out MODEL.npz`.")
+    _refuse_data_as_model(args)
     return Network.load(args.model, backend=args.backend, dtype=args.dtype)
+
+
+def _refuse_data_as_model(args):
+    """`nnscratch evaluate data.csv` / `predict digit.png`: data given where the model goes, said as such."""
+    from ..errors import ConfigError
+    from ..saving.kinds import npz_header
+    suffix = pathlib.Path(args.model).suffix.lower()
+    if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
+        return
+    if args.command == "evaluate":
+        use = f"nnscratch evaluate MODEL.npz --dataset {'csv:' + args.model if suffix == '.csv' else 'NAME'}"
+    else:
+        use = f"nnscratch predict MODEL.npz {args.model}"
+    raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
+                      "`nnscratch train --out MODEL.npz` writes one.")
 
 
 # ---------------------------------------------------------------- evaluate

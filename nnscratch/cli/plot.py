@@ -49,7 +49,7 @@ def run(args):
     from ..viz._common import require_matplotlib
 
     require_matplotlib()
-    if args.path.lower().endswith(".json") or outputs.KINDS["history"][1](args.path):  # any name --history wrote
+    if outputs.KINDS["history"][1](args.path) or (args.path.lower().endswith(".json") and not _is_model(args.path)):
         _refuse_model_options(args)
         _check_show(args)
         history = _history(args.path)
@@ -117,6 +117,12 @@ def _check_outputs(planned, args, suffixes=None):
                           f"received {os.path.splitext(out)[1] or 'no extension'} "
                           f"(e.g. --out {os.path.splitext(out)[0]}{suffixes[0]}).")
     return folders
+
+
+def _is_model(path):
+    """A model or checkpoint, whatever its name (`train --out history.json` writes a model there)."""
+    from ..saving.kinds import is_kind
+    return is_kind(path, "model") or is_kind(path, "checkpoint")
 
 
 def _history(path):

@@ -147,6 +147,8 @@ def interrupted(checkpoint, epoch, epochs):
     where = f"interrupted during epoch {epoch + 1} of {epochs}"
     if checkpoint and os.path.exists(checkpoint):
         done, _ = checkpoint_epochs(checkpoint)
+        if done > epoch:  # Ctrl-C while the epoch's checkpoint was being written: that epoch is done
+            where = f"interrupted after epoch {done} of {epochs}"
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
                 f"To continue, run the same command with --resume {checkpoint}")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "

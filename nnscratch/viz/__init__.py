@@ -13,8 +13,10 @@ are read through the network backend's ``to_numpy``, never inside training.
 - :func:`animate_activations` -- an input, each hidden layer, the softmax vote.
 - :func:`plot_first_layer_weights` -- first-layer weights as 28x28 images.
 - :func:`plot_decision_boundary` -- class regions of a 2-D classifier.
+- :func:`check_picture_paths` -- before training: can a picture be written at each path?
 """
 
+from ._common import check_picture_paths
 from .activations import animate_activations, layer_activations
 from .architecture import plot_architecture
 from .boundary import plot_decision_boundary
@@ -24,7 +26,7 @@ from .live import LiveArchitecture, render_training
 from .weights import plot_first_layer_weights
 
 __all__ = [
-    "LiveArchitecture", "animate_activations", "confusion_matrix", "layer_activations",
+    "LiveArchitecture", "animate_activations", "check_picture_paths", "confusion_matrix", "layer_activations",
     "plot_architecture", "plot_confusion", "plot_decision_boundary", "plot_first_layer_weights",
     "plot_curves", "plot_history", "plot_misclassified", "render_training",
 ]

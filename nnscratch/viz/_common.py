@@ -6,10 +6,15 @@ backend and never needs a display.  Only ``show=True`` goes through pyplot.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
+from collections.abc import Iterable
 
 import numpy as np
+
+from .._typing import PathLike
+from ..errors import ConfigError
 
 DEFAULT_DPI = 100
 POSITIVE = "#2b6cb0"   # blue: positive weight
@@ -65,6 +70,39 @@ def picture_path(path):
         os.makedirs(folder, exist_ok=True)
     refuse_foreign(path, "picture")
     return path
+
+
+def check_picture_paths(paths: Iterable[PathLike], *, parser: argparse.ArgumentParser | None = None) -> None:
+    """Check, before any training, that a picture can be written at each of ``paths``: matplotlib
+    is installed, no file there is other than a picture, no folder on the way is a file. A
+    ConfigError (ImportError without matplotlib) otherwise; given an ``argparse`` ``parser`` (a
+    script's), one line on stderr and exit status 2 instead of a traceback."""
+    try:
+        require_matplotlib()
+        for path in paths:
+            _check_picture_path(os.fspath(path))
+    except (ImportError, ConfigError) as exc:
+        if parser is None:
+            raise
+        known = {o for action in parser._actions for o in action.option_strings}
+        ways = [way for flag, way in (("--out", "--out DIR draws them elsewhere"),
+                                      ("--no-plots", "--no-plots draws none")) if flag in known]
+        hint = f" ({', '.join(ways)})" if ways else ""
+        parser.exit(2, f"{parser.prog}: {' '.join(str(exc).split()).rstrip('.')}{hint}.\n")
+
+
+def _check_picture_path(path):
+    from ..saving.kinds import refuse_foreign
+
+    folder = os.path.dirname(os.path.abspath(path))
+    above = folder
+    while not os.path.lexists(above):  # the nearest part of the path that exists
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise ConfigError(f"Cannot write {path!r}: {above!r} is a file, not a folder; choose another "
+                          "folder for the pictures (e.g. --out nnscratch-pictures) or move that file away.")
+    if above == folder:
+        refuse_foreign(path, "picture")
 
 
 def figure_to_rgb(fig):
