@@ -92,3 +92,20 @@ def test_data_given_where_the_model_goes_is_called_data(argv, use, capsys, tmp_p
     status, _, err = run(capsys, *argv)
     one_line(status, err, f"{argv[1]} is data, not a model: {argv[0]} takes the model file first {use}")
     assert sorted(os.listdir(tmp_path)) == ["digit.png", "table.csv"]
+
+
+@pytest.mark.parametrize("layers, said", [("conv16x3p1,maxpol2,dense10", "did you mean maxpool2?"),
+                                          ("dense", "dense needs its numbers: e.g. dense128"),
+                                          ("conv16x3p1,conv", "conv needs its numbers"),
+                                          ("dense10,sofmax", "did you mean softmax?"),
+                                          ("dropot0.2", "did you mean dropout0.2?")])
+def test_a_misspelt_layer_names_the_one_meant(layers, said, capsys):
+    status, out, err = run(capsys, "train", "--layers", layers, "--epochs", "1", "--no-save")
+    assert status != 0 and said in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_misspelt_target_column_names_the_one_meant(capsys, tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(30)))
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--target", "lable",
+                           "--no-save")
+    assert status != 0 and "did you mean 'label'?" in err and len(err.strip().splitlines()) == 1

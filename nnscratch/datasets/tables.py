@@ -14,6 +14,7 @@ Host-side: NumPy only.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import pathlib
 import warnings
@@ -135,7 +136,9 @@ def target_index(names, target, header, path):
     try:
         index = int(text)
     except ValueError:
-        raise ConfigError(f"--target {text!r}: {path} has no such column; expected a column name "
+        close = difflib.get_close_matches(text, names, n=1) if header else []
+        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ConfigError(f"--target {text!r}: {path} has no such column{meant}; expected a column name "
                           f"({', '.join(names)}) or an index 0..{len(names) - 1}.") from None
     if not -len(names) <= index < len(names):
         raise ConfigError(f"--target {index}: {path} has {len(names)} columns (indices 0..{len(names) - 1} "

@@ -26,6 +26,7 @@ is written as its ``repr``, which the parser refuses rather than misreads.
 """
 
 import decimal
+import difflib
 import math
 import re
 
@@ -146,10 +147,25 @@ def _layers(token, shape, text):
         return [LeakyReLU() if m.group(1) is None else LeakyReLU(float(m.group(1)))]
     if name in ACTIVATIONS:
         return [get_activation(name)]
-    raise ConfigError(f"--layers: unknown layer {token!r} in {text!r}; use conv<filters>x<kernel>[s<stride>]"
-                      "[p<pad>|psame], maxpool<k>[s<stride>], avgpool<k>, bn, dropout<rate>, flatten, "
+    raise ConfigError(f"--layers: unknown layer {token!r} in {text!r}{_meant(token)}; use "
+                      "conv<filters>x<kernel>[s<stride>][p<pad>|psame], maxpool<k>[s<stride>], avgpool<k>, bn, dropout<rate>, flatten, "
                       "dense<units>, or an activation (relu, tanh, sigmoid, leaky_relu, softmax, identity); "
                       "a kernel, stride or padding may be <h>x<w>.")
+
+
+_EXAMPLES = {"conv": "conv16x3p1", "maxpool": "maxpool2", "avgpool": "avgpool2", "dense": "dense128",
+             "dropout": "dropout0.3"}
+
+
+def _meant(token):
+    """``" (conv needs its numbers: e.g. conv16x3p1)"``, ``" (did you mean maxpool2?)"``, or ``""``."""
+    if token in _EXAMPLES:
+        return f" ({token} needs its numbers: e.g. {_EXAMPLES[token]})"
+    letters = token.rstrip("0123456789.sxp")
+    close = difflib.get_close_matches(letters, [*_EXAMPLES, "bn", "batchnorm", "flatten", *ACTIVATIONS], n=1)
+    if not close or close[0] == letters:
+        return ""
+    return f" (did you mean {close[0] + token[len(letters):] if close[0] in _EXAMPLES else close[0]}?)"
 
 
 def _pair(first, second, default=None):
