@@ -2,26 +2,11 @@
 
 import os
 
-import numpy as np
 import pytest
 
 import nnscratch as nn
-from nnscratch import cli
 from nnscratch.cli import resuming
-
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def one_line(status, err, *fragments):
-    lines = err.strip().splitlines()
-    assert status == 2 and len(lines) == 1, err
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
+from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
 
 
 @pytest.mark.parametrize("typed, meant", [
