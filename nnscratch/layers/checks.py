@@ -47,7 +47,8 @@ def check_layers(layers, network):
         if owner is not None and owner is not network:
             raise ConfigError(f"Layer {index} ({layer!r}) already belongs to another Network; building it again "
                               f"would re-initialise that network's weights. Create new layers for this network, "
-                              f"or copy the whole network with net.to() / Network.from_config(net.get_config()).")
+                              f"or copy the whole network, weights and all, with copy.deepcopy(net) (or its "
+                              f"architecture alone with Network.from_config(net.get_config())).")
     return layers
 
 
