@@ -10,13 +10,12 @@ a ``TypeError``.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from .errors import ConfigError
+from .errors import ConfigError, closest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,7 +103,7 @@ def unknown_keyword(label: str, unknown: str, options: list[str], hints: dict[st
     start = f"{label}() got an unexpected keyword argument {unknown!r}"
     if unknown in hints:
         return f"{start}: {hints[unknown]}."
-    close = difflib.get_close_matches(unknown, options, n=1, cutoff=0.6)
+    close = closest(unknown, options)
     if close:
-        return f"{start}; did you mean {close[0]}=?"
+        return f"{start}; did you mean {close}=?"
     return f"{start}; its options are: {', '.join(options)}."

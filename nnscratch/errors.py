@@ -56,11 +56,18 @@ class DataWarning(UserWarning):
     """Data that trains, but probably not as meant (unscaled integers, a tiny split...)."""
 
 
+def closest(word, candidates):
+    """The candidate closest to a mistyped ``word`` (difflib, ratio 0.6 or more), or None: every
+    "did you mean" of the library and the command line asks this."""
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def unknown_name(kind, name, choices):
     """A ConfigError for an unknown ``name`` among ``choices``, with a "did you mean"."""
     options = ", ".join(sorted(str(c) for c in choices))
-    close = difflib.get_close_matches(str(name).lower(), [str(c) for c in choices], n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+    close = closest(str(name).lower(), choices)
+    hint = f" Did you mean {close!r}?" if close else ""
     return ConfigError(f"Unknown {kind} {name!r}; expected one of: {options}.{hint}")
 
 

@@ -20,14 +20,13 @@ one plain ``warning: ...`` line each, once.
 
 import argparse
 import contextlib
-import difflib
 import importlib
 import os
 import re
 import sys
 import warnings
 
-from ..errors import NNScratchError
+from ..errors import NNScratchError, closest
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
@@ -71,10 +70,10 @@ HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "-
 
 def _did_you_mean(word, candidates, quote=False):
     """``; did you mean X?`` for the candidate closest to ``word``, or ``""`` where none is close."""
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    if close and re.sub(r"\d", "", close[0]) == re.sub(r"\d", "", word):  # float16: another value, not a typo
+    close = closest(word, candidates)
+    if close is None or re.sub(r"\d", "", close) == re.sub(r"\d", "", word):  # float16: another value, not a typo
         return ""
-    return "" if not close else f"; did you mean {close[0]!r}?" if quote else f"; did you mean {close[0]}?"
+    return f"; did you mean {close!r}?" if quote else f"; did you mean {close}?"
 
 
 class CommandParser(Parser):

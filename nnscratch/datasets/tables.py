@@ -14,7 +14,6 @@ Host-side: NumPy only.
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import pathlib
 import warnings
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning
+from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
 from .preprocessing import train_val_split
 from .targets import encode_target
@@ -136,8 +135,8 @@ def target_index(names, target, header, path):
     try:
         index = int(text)
     except ValueError:
-        close = difflib.get_close_matches(text, names, n=1) if header else []
-        meant = f" (did you mean {close[0]!r}?)" if close else ""
+        close = closest(text, names) if header else None
+        meant = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"--target {text!r}: {path} has no such column{meant}; expected a column name "
                           f"({', '.join(names)}) or an index 0..{len(names) - 1}.") from None
     if not -len(names) <= index < len(names):

@@ -26,11 +26,10 @@ is written as its ``repr``, which the parser refuses rather than misreads.
 """
 
 import decimal
-import difflib
 import math
 import re
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, ShapeError, closest
 from ..layers import (ACTIVATIONS, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D,
                       Reshape, get_activation)
 
@@ -148,7 +147,8 @@ def _layers(token, shape, text):
     if name in ACTIVATIONS:
         return [get_activation(name)]
     raise ConfigError(f"--layers: unknown layer {token!r} in {text!r}{_meant(token)}; use "
-                      "conv<filters>x<kernel>[s<stride>][p<pad>|psame], maxpool<k>[s<stride>], avgpool<k>, bn, dropout<rate>, flatten, "
+                      "conv<filters>x<kernel>[s<stride>][p<pad>|psame], maxpool<k>[s<stride>], avgpool<k>, bn, "
+                      "dropout<rate>, flatten, "
                       "dense<units>, or an activation (relu, tanh, sigmoid, leaky_relu, softmax, identity); "
                       "a kernel, stride or padding may be <h>x<w>.")
 
@@ -162,10 +162,10 @@ def _meant(token):
     if token in _EXAMPLES:
         return f" ({token} needs its numbers: e.g. {_EXAMPLES[token]})"
     letters = token.rstrip("0123456789.sxp")
-    close = difflib.get_close_matches(letters, [*_EXAMPLES, "bn", "batchnorm", "flatten", *ACTIVATIONS], n=1)
-    if not close or close[0] == letters:
+    close = closest(letters, [*_EXAMPLES, "bn", "batchnorm", "flatten", *ACTIVATIONS])
+    if close is None or close == letters:
         return ""
-    return f" (did you mean {close[0] + token[len(letters):] if close[0] in _EXAMPLES else close[0]}?)"
+    return f" (did you mean {close + token[len(letters):] if close in _EXAMPLES else close}?)"
 
 
 def _pair(first, second, default=None):
