@@ -42,3 +42,29 @@ def test_elastic_copies_keep_their_labels_and_reject_a_warp_out_of_range():
     assert not np.allclose(Xa[10:20], augment_images(X, y, 1, seed=3)[0][10:])
     with pytest.raises(ConfigError, match="between 0 and 5"):
         augment_images(X, y, 1, elastic=-1)
+
+
+@pytest.mark.parametrize("elastic", [0.0, 1.5])
+def test_images_distorted_a_chunk_at_a_time_are_those_of_one_pass(monkeypatch, elastic):
+    """The random numbers are drawn for all images before any is distorted, so the chunk size
+    (one chunk of all 70, or chunks of 256, or of 16 with a short last one) changes no number."""
+    from nnscratch.datasets import augment
+    X = np.random.default_rng(0).random((70, 784), dtype=np.float32)
+    results = []
+    for chunk in (70, 256, 16):
+        monkeypatch.setattr(augment, "CHUNK", chunk)
+        results.append(random_affine(X, np.random.default_rng(5), elastic=elastic))
+    np.testing.assert_array_equal(results[0], results[1])
+    np.testing.assert_array_equal(results[0], results[2])
+    assert not np.array_equal(results[0], X)
+
+
+def test_distorted_copies_are_written_into_the_array_given():
+    X = np.random.default_rng(0).random((20, 784), dtype=np.float32)
+    out = np.full((20, 784), np.nan, np.float32)
+    returned = random_affine(X, np.random.default_rng(2), elastic=1.5, out=out)
+    assert returned is out and np.isfinite(out).all()
+    np.testing.assert_array_equal(out, random_affine(X, np.random.default_rng(2), elastic=1.5))
+    # augment_images lays the copies after the originals, each drawn in turn from the one generator
+    Xa, _ = augment_images(X, np.arange(20), 2, rng=np.random.default_rng(2), elastic=1.5)
+    np.testing.assert_array_equal(Xa[20:40], out)
