@@ -163,8 +163,10 @@ class HostData:
         """A shuffled order of the rows, kept on the host (rows are gathered there)."""
         return rng.permutation(self.n)
 
-    def batch(self, order, start, stop):
-        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled), on the device."""
+    def batch(self, order, start, stop, following=None):
+        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled), on the device.
+        ``following``: the rows ``(a, b)`` the next call asks for, whose copy starts now (default: the next
+        ``stop - start`` rows; a data-parallel rank names its shard of the next batch)."""
         if start == 0:
             self._kept = []
         ahead, self._ahead = self._ahead, None
@@ -172,8 +174,8 @@ class HostData:
             pair = ahead[2]
         else:
             pair = self._move(order, start, stop)
-        if stop < self.n:  # prepare the next batch now, so its copy overlaps this batch's step
-            following = (stop, min(stop + (stop - start), self.n))
+        following = following or (stop, min(stop + (stop - start), self.n))
+        if following[0] < following[1]:  # prepare the next batch now, so its copy overlaps this batch's step
             self._ahead = (order, following, self._move(order, *following))
         self._kept.append(pair[1])
         return pair
@@ -182,8 +184,8 @@ class HostData:
         rows = slice(start, stop) if order is None else order[start:stop]
         return (self._stagers[0].put(self.x, rows, self.dtype), self._stagers[1].put(self.Y, rows, self.dtype))
 
-    def inputs(self, start, stop):
-        return self.batch(None, start, stop)[0]
+    def inputs(self, start, stop, following=None):
+        return self.batch(None, start, stop, following)[0]
 
     def all_targets(self, order=None):
         """``(Y, labels)`` of the rows handed out this epoch, in that order (already on the device)."""
