@@ -39,3 +39,28 @@ def test_a_streamed_rank_copies_its_own_rows_once_per_batch(monkeypatch, shuffle
     assert len(moved) == 2 * 4, moved  # 4 global batches: one copy of inputs and one of targets each
     if not shuffle:  # rank 0's shards: the first 8 rows of every batch of 16
         assert moved == [(a, a + 8) for a in (0, 16, 32, 48) for _ in range(2)], moved
+
+
+def _jitter(X, y, rng):
+    """The rows and two noisy copies, drawn from the network's RNG."""
+    noisy = [X + 0.05 * rng.standard_normal(X.shape).astype(np.float32) for _ in range(2)]
+    return np.concatenate([X, *noisy]), np.concatenate([y, y, y])
+
+
+def test_augmented_rows_that_do_not_fit_stream_though_the_original_rows_fit(monkeypatch):
+    """The placement counts each epoch's data: three times the rows here, too many for the budget."""
+    X, y = _data(200)
+    probe = Network.from_sizes(5, 8, 3, seed=0)
+    fits = streaming.training_bytes(probe, X, batch_size=16)
+    grown = streaming.training_bytes(probe, *_jitter(X, y, np.random.default_rng(0))[:1], batch_size=16)
+    budget = (fits + grown) / 2 / streaming.FRACTION  # X fits, its augmented epoch does not
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", str(int(budget)))
+    assert not streaming.should_stream(probe, X, y, batch_size=16)
+    results = []
+    for stream in (None, False):
+        net = Network.from_sizes(5, 8, 3, seed=0)
+        history = net.fit(X, y, epochs=2, batch_size=16, augment=_jitter, stream=stream)
+        results.append((history.params["streamed"], net.get_weights()))
+    assert results[0][0] and not results[1][0]
+    for a, b in zip(results[0][1], results[1][1]):
+        np.testing.assert_array_equal(a, b)

@@ -71,7 +71,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         state, and a run a callback stopped (EarlyStopping) trains no further epochs.
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
-        only when the data would not fit comfortably in the device's free memory.
+        only when the data would not fit comfortably in the device's free memory
+        (with ``augment``: from the first epoch whose augmented data would not).
     augment : callable, optional
         ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
         start of every epoch with the network's seeded RNG (so a resumed run
@@ -116,6 +117,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     run = _Run(net, step, streamed, verbose, dp)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        if augment is not None and stream is None and not run.streamed \
+                and streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, batch_size):
+            run.stream_from_now(history)  # the augmented rows do not fit where X alone did
         data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
         return run.shard(data)
@@ -164,9 +168,18 @@ class _Run:
         self.verbose = verbose and self.root
         self.shard = (lambda data: data) if parallel is None else parallel.shard
         self.prepare = None  # with fit(augment=...): makes each later epoch's data
-        if streamed and self.verbose:
-            print(f"streaming batches from host memory ({net.backend} free memory: "
-                  f"{_megabytes(net.backend.memory_info())})", flush=True)
+        if streamed:
+            self._say_streaming()
+
+    def _say_streaming(self):
+        if self.verbose:
+            print(f"streaming batches from host memory ({self.net.backend} free memory: "
+                  f"{_megabytes(self.net.backend.memory_info())})", flush=True)
+
+    def stream_from_now(self, history):
+        """Keep each epoch's data in host memory from now on (an augmented epoch that does not fit)."""
+        self.streamed = history.params["streamed"] = True
+        self._say_streaming()
 
     def epoch(self, data, val, batch_size, shuffle, per_batch):
         """Train one epoch; return its figures (device scalars, nothing read yet)."""
