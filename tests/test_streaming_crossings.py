@@ -64,3 +64,24 @@ def test_augmented_rows_that_do_not_fit_stream_though_the_original_rows_fit(monk
     assert results[0][0] and not results[1][0]
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("budget, said", [("2K", True), ("1G", False), (None, False)])
+def test_fit_says_once_when_the_memory_budget_holds_less_than_one_batch(monkeypatch, budget, said):
+    """As the command line does, in its words, naming fit's batch_size; the run trains as streamed runs do."""
+    if budget:
+        monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", budget)
+    else:
+        monkeypatch.delenv("NNSCRATCH_DEVICE_MEMORY", raising=False)
+    X, y = _data()
+    net = Network.from_sizes(5, 8, 3, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = net.fit(X, y, epochs=2, batch_size=16, stream=True)
+    notes = [str(w.message) for w in caught if "holds less than one batch" in str(w.message)]
+    assert history.params["streamed"] and len(notes) == (1 if said else 0), notes
+    if said:
+        assert notes[0].startswith(f"NNSCRATCH_DEVICE_MEMORY={budget} holds less than one batch (a training step "
+                                   "on 16 samples needs about ") and "\n" not in notes[0]
+        assert notes[0].endswith("or lower batch_size") and "copied to the device on its own" in notes[0]
+        assert [w.filename for w in caught if str(w.message) == notes[0]] == [__file__]  # the caller's line

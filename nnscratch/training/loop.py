@@ -115,6 +115,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
     run = _Run(net, step, streamed, verbose, dp)
+    if run.streamed and run.root:  # a budget below one batch: said once, in the command line's words
+        streaming.warn_budget(net, X, batch_size)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
         if augment is not None and stream is None and not run.streamed \

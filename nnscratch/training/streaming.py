@@ -16,6 +16,7 @@ already on the device, so nothing else moves and nothing is read back per batch.
 
 import math
 import os
+import warnings
 
 from .. import validation
 from ..errors import ConfigError, ShapeError
@@ -140,6 +141,46 @@ def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=
     need = training_bytes(net, X, validation_data, batch_size) if training \
         else inference_bytes(net, X, with_targets=y is not None)
     return need > FRACTION * free
+
+
+def budget_note(net, X, batch_size, training=True, option="batch_size"):
+    """A one-line note (or None) when ``$NNSCRATCH_DEVICE_MEMORY`` holds less than one batch of ``X``
+    (``batch_size`` rows; None: all of them for ``fit`` (``training``), else ``evaluate``'s and ``predict``'s
+    batch of :data:`INFERENCE_BATCH` rows): every batch is then copied on its own, over the budget.
+    ``option`` names the setting that lowers the batch (the command line's ``--batch-size``)."""
+    text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip()
+    if not text or _rows(X) == 0:
+        return None
+    budget = device_budget(net.backend)
+    if batch_size is None and not training:
+        batch_size = INFERENCE_BATCH
+    rows = min(batch_size or _rows(X), _rows(X))
+    one = X[:rows]
+    need = training_bytes(net, one, batch_size=rows) if training else inference_bytes(net, one)
+    if budget is None or need <= FRACTION * budget:
+        return None
+    small_model = parameter_bytes(net) <= FRACTION * budget  # then fewer rows may fit
+    lower = f" or lower {option}" if option and rows > 1 and small_model else ""
+    work = "a training step" if training else "a forward pass"
+    return (f"NNSCRATCH_DEVICE_MEMORY={text} holds less than one batch ({work} on {rows} samples needs about "
+            f"{size(need)} on the device, parameters included), so every batch is copied to the device on its own "
+            f"and the run uses more than the budget; raise it above {size(need / FRACTION)}{lower}")
+
+
+def warn_budget(*args, **options):
+    """:func:`budget_note` as a warning (pointed at the caller's line), if there is one."""
+    note = budget_note(*args, **options)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=validation.user_stacklevel())
+
+
+def size(n):
+    """``n`` bytes as ``1.5 MiB``."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB")
+    k = 0
+    while n >= 1024 and k < len(units) - 1:
+        n, k = n / 1024, k + 1
+    return f"{n:.0f} bytes" if k == 0 else f"{n:.1f} {units[k]}"
 
 
 def _batches(n, batch_size):
