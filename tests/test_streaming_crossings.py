@@ -85,3 +85,19 @@ def test_fit_says_once_when_the_memory_budget_holds_less_than_one_batch(monkeypa
                                    "on 16 samples needs about ") and "\n" not in notes[0]
         assert notes[0].endswith("or lower batch_size") and "copied to the device on its own" in notes[0]
         assert [w.filename for w in caught if str(w.message) == notes[0]] == [__file__]  # the caller's line
+
+
+def test_training_rows_stream_when_the_validation_data_is_already_on_the_device():
+    """fit(stream=True) keeps X on the host though X_val, y_val are device arrays (they stay there)."""
+    pytest.importorskip("array_api_strict")
+    X, y = _data(80)
+    results = []
+    for on_device in (True, False):
+        net = Network.from_sizes(5, 8, 3, seed=0, backend="array_api_strict:device1")
+        val = (net.backend.asarray(X[:20]), net.backend.asarray(y[:20])) if on_device else (X[:20], y[:20])
+        history = net.fit(X, y, epochs=2, batch_size=16, stream=True, validation_data=val)
+        results.append((history.params["streamed"], history.history["val_loss"], net.get_weights()))
+    assert results[0][0] and results[1][0]
+    assert results[0][1] == results[1][1]
+    for a, b in zip(results[0][2], results[1][2]):
+        np.testing.assert_array_equal(a, b)

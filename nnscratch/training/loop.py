@@ -13,6 +13,7 @@ import warnings
 from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
 from .. import distributed, validation
+from ..validation import is_device_array
 from . import streaming
 from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
@@ -127,8 +128,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         return run.shard(data)
 
     run.prepare = None if augment is None else prepare
-    val = None if validation_data is None else run.shard(
-        checked_data(net, step, *validation_data, "validation", run.streamed))
+    val = None if validation_data is None else run.shard(checked_data(  # validation data on the device stays there
+        net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data))))
     if dp is not None:
         dp.broadcast_state(net)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,

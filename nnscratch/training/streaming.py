@@ -129,10 +129,11 @@ def data_bytes(net, X, validation_data=None):
 def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=None, training=True):
     """True to keep the data in host memory: ``stream`` if given, else when the call
     would take more than :data:`FRACTION` of the device's free memory. Data already
-    on the device never streams."""
-    arrays = [X, y] + list(validation_data or ())
-    if any(is_device_array(a) for a in arrays):
+    on the device never streams (validation data there stays there: ``X`` may still stream)."""
+    if is_device_array(X) or is_device_array(y):
         return False
+    if any(is_device_array(a) for a in validation_data or ()):
+        validation_data = None  # already on the device: it takes no more room there
     if stream is not None:
         return bool(stream)
     free = device_budget(net.backend)
