@@ -73,7 +73,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory
-        (with ``augment``: from the first epoch whose augmented data would not).
+        (with ``augment``: the first epoch's augmented data).
     augment : callable, optional
         ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
         start of every epoch with the network's seeded RNG (so a resumed run
@@ -120,14 +120,16 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         streaming.warn_budget(net, X, batch_size)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
-        if augment is not None and stream is None and not run.streamed \
-                and streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, batch_size):
-            run.stream_from_now(history)  # the augmented rows do not fit where X alone did
+        if run.place_augmented:  # once, on the first epoch's data (later, the last epoch's is still held)
+            run.place_augmented = False
+            if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, batch_size):
+                run.stream_from_now(history)  # the augmented rows do not fit where X alone did
         data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
         return run.shard(data)
 
     run.prepare = None if augment is None else prepare
+    run.place_augmented = augment is not None and stream is None and not run.streamed
     val = None if validation_data is None else run.shard(checked_data(  # validation data on the device stays there
         net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data))))
     if dp is not None:
@@ -171,6 +173,7 @@ class _Run:
         self.verbose = verbose and self.root
         self.shard = (lambda data: data) if parallel is None else parallel.shard
         self.prepare = None  # with fit(augment=...): makes each later epoch's data
+        self.place_augmented = False  # with fit(augment=...) and no ``stream``: decide on the first epoch's data
         if streamed:
             self._say_streaming()
 
