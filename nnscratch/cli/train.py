@@ -102,6 +102,7 @@ def train(net, X, y, cfg, options):
         options = dict(options, augment=lambda X, y, rng: augment_images(X, y, copies, rng=rng, elastic=elastic))
     with warnings.catch_warnings():  # said before training by checks.small_data_notes, in the options' words
         warnings.filterwarnings("ignore", message="batch_size=", category=DataWarning)
+        warnings.filterwarnings("ignore", message="NNSCRATCH_DEVICE_MEMORY=")  # said before, naming --batch-size
         return net.fit(X, y, **options)
 
 

@@ -188,10 +188,19 @@ class ShardedData:
         a, b = self._mine(start, stop)
         self.parallel.weight = self.parallel.context.weight = (b - a) / (stop - start)
         self.parallel.context.row_offset = a - start
+        if isinstance(self.data, HostData):  # the copy it starts ahead: this rank's rows of the next batch
+            return self.data.batch(order, a, b, self._next(start, stop))
         return self.data.batch(order, a, b)
 
     def inputs(self, start: int, stop: int) -> Array:
-        return self.data.inputs(*self._mine(start, stop))
+        a, b = self._mine(start, stop)
+        if isinstance(self.data, HostData):
+            return self.data.inputs(a, b, following=self._next(start, stop))
+        return self.data.inputs(a, b)
+
+    def _next(self, start: int, stop: int) -> tuple[int, int]:
+        """This rank's rows of the global batch after ``start:stop`` (none after the last)."""
+        return shard(stop, min(stop + (stop - start), self.n), self.parallel.comm.rank, self.parallel.comm.size)
 
     def all_targets(self, order: Array | None = None) -> Any:
         """Targets of the rows this rank used since the last call, in the order it used them."""

@@ -13,6 +13,7 @@ import warnings
 from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
 from .. import distributed, validation
+from ..validation import is_device_array
 from . import streaming
 from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
@@ -71,7 +72,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         state, and a run a callback stopped (EarlyStopping) trains no further epochs.
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
-        only when the data would not fit comfortably in the device's free memory.
+        only when the data would not fit comfortably in the device's free memory
+        (with ``augment``: the first epoch's augmented data).
     augment : callable, optional
         ``augment(X, y, rng) -> (X_epoch, y_epoch)``, called on the host at the
         start of every epoch with the network's seeded RNG (so a resumed run
@@ -114,15 +116,22 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
     run = _Run(net, step, streamed, verbose, dp)
+    if run.streamed and run.root:  # a budget below one batch: said once, in the command line's words
+        streaming.warn_budget(net, X, batch_size)
     def prepare():
         epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        if run.place_augmented:  # once, on the first epoch's data (later, the last epoch's is still held)
+            run.place_augmented = False
+            if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, batch_size):
+                run.stream_from_now(history)  # the augmented rows do not fit where X alone did
         data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
         return run.shard(data)
 
     run.prepare = None if augment is None else prepare
-    val = None if validation_data is None else run.shard(
-        checked_data(net, step, *validation_data, "validation", run.streamed))
+    run.place_augmented = augment is not None and stream is None and not run.streamed
+    val = None if validation_data is None else run.shard(checked_data(  # validation data on the device stays there
+        net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data))))
     if dp is not None:
         dp.broadcast_state(net)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
@@ -164,9 +173,19 @@ class _Run:
         self.verbose = verbose and self.root
         self.shard = (lambda data: data) if parallel is None else parallel.shard
         self.prepare = None  # with fit(augment=...): makes each later epoch's data
-        if streamed and self.verbose:
-            print(f"streaming batches from host memory ({net.backend} free memory: "
-                  f"{_megabytes(net.backend.memory_info())})", flush=True)
+        self.place_augmented = False  # with fit(augment=...) and no ``stream``: decide on the first epoch's data
+        if streamed:
+            self._say_streaming()
+
+    def _say_streaming(self):
+        if self.verbose:
+            print(f"streaming batches from host memory ({self.net.backend} free memory: "
+                  f"{_megabytes(self.net.backend.memory_info())})", flush=True)
+
+    def stream_from_now(self, history):
+        """Keep each epoch's data in host memory from now on (an augmented epoch that does not fit)."""
+        self.streamed = history.params["streamed"] = True
+        self._say_streaming()
 
     def epoch(self, data, val, batch_size, shuffle, per_batch):
         """Train one epoch; return its figures (device scalars, nothing read yet)."""

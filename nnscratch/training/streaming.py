@@ -16,6 +16,7 @@ already on the device, so nothing else moves and nothing is read back per batch.
 
 import math
 import os
+import warnings
 
 from .. import validation
 from ..errors import ConfigError, ShapeError
@@ -128,10 +129,11 @@ def data_bytes(net, X, validation_data=None):
 def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=None, training=True):
     """True to keep the data in host memory: ``stream`` if given, else when the call
     would take more than :data:`FRACTION` of the device's free memory. Data already
-    on the device never streams."""
-    arrays = [X, y] + list(validation_data or ())
-    if any(is_device_array(a) for a in arrays):
+    on the device never streams (validation data there stays there: ``X`` may still stream)."""
+    if is_device_array(X) or is_device_array(y):
         return False
+    if any(is_device_array(a) for a in validation_data or ()):
+        validation_data = None  # already on the device: it takes no more room there
     if stream is not None:
         return bool(stream)
     free = device_budget(net.backend)
@@ -140,6 +142,46 @@ def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=
     need = training_bytes(net, X, validation_data, batch_size) if training \
         else inference_bytes(net, X, with_targets=y is not None)
     return need > FRACTION * free
+
+
+def budget_note(net, X, batch_size, training=True, option="batch_size"):
+    """A one-line note (or None) when ``$NNSCRATCH_DEVICE_MEMORY`` holds less than one batch of ``X``
+    (``batch_size`` rows; None: all of them for ``fit`` (``training``), else ``evaluate``'s and ``predict``'s
+    batch of :data:`INFERENCE_BATCH` rows): every batch is then copied on its own, over the budget.
+    ``option`` names the setting that lowers the batch (the command line's ``--batch-size``)."""
+    text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip()
+    if not text or _rows(X) == 0:
+        return None
+    budget = device_budget(net.backend)
+    if batch_size is None and not training:
+        batch_size = INFERENCE_BATCH
+    rows = min(batch_size or _rows(X), _rows(X))
+    one = X[:rows]
+    need = training_bytes(net, one, batch_size=rows) if training else inference_bytes(net, one)
+    if budget is None or need <= FRACTION * budget:
+        return None
+    small_model = parameter_bytes(net) <= FRACTION * budget  # then fewer rows may fit
+    lower = f" or lower {option}" if option and rows > 1 and small_model else ""
+    work = "a training step" if training else "a forward pass"
+    return (f"NNSCRATCH_DEVICE_MEMORY={text} holds less than one batch ({work} on {rows} samples needs about "
+            f"{size(need)} on the device, parameters included), so every batch is copied to the device on its own "
+            f"and the run uses more than the budget; raise it above {size(need / FRACTION)}{lower}")
+
+
+def warn_budget(*args, **options):
+    """:func:`budget_note` as a warning (pointed at the caller's line), if there is one."""
+    note = budget_note(*args, **options)
+    if note:
+        warnings.warn(note, UserWarning, stacklevel=validation.user_stacklevel())
+
+
+def size(n):
+    """``n`` bytes as ``1.5 MiB``."""
+    units = ("bytes", "KiB", "MiB", "GiB", "TiB")
+    k = 0
+    while n >= 1024 and k < len(units) - 1:
+        n, k = n / 1024, k + 1
+    return f"{n:.0f} bytes" if k == 0 else f"{n:.1f} {units[k]}"
 
 
 def _batches(n, batch_size):
@@ -163,8 +205,10 @@ class HostData:
         """A shuffled order of the rows, kept on the host (rows are gathered there)."""
         return rng.permutation(self.n)
 
-    def batch(self, order, start, stop):
-        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled), on the device."""
+    def batch(self, order, start, stop, following=None):
+        """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled), on the device.
+        ``following``: the rows ``(a, b)`` the next call asks for, whose copy starts now (default: the next
+        ``stop - start`` rows; a data-parallel rank names its shard of the next batch)."""
         if start == 0:
             self._kept = []
         ahead, self._ahead = self._ahead, None
@@ -172,8 +216,8 @@ class HostData:
             pair = ahead[2]
         else:
             pair = self._move(order, start, stop)
-        if stop < self.n:  # prepare the next batch now, so its copy overlaps this batch's step
-            following = (stop, min(stop + (stop - start), self.n))
+        following = following or (stop, min(stop + (stop - start), self.n))
+        if following[0] < following[1]:  # prepare the next batch now, so its copy overlaps this batch's step
             self._ahead = (order, following, self._move(order, *following))
         self._kept.append(pair[1])
         return pair
@@ -182,8 +226,8 @@ class HostData:
         rows = slice(start, stop) if order is None else order[start:stop]
         return (self._stagers[0].put(self.x, rows, self.dtype), self._stagers[1].put(self.Y, rows, self.dtype))
 
-    def inputs(self, start, stop):
-        return self.batch(None, start, stop)[0]
+    def inputs(self, start, stop, following=None):
+        return self.batch(None, start, stop, following)[0]
 
     def all_targets(self, order=None):
         """``(Y, labels)`` of the rows handed out this epoch, in that order (already on the device)."""
