@@ -1,0 +1,83 @@
+"""CNNs of the shapes PyTorch and Keras users build (colour images, non-square images, channels
+last by mistake) through the command line and the other features: train, evaluate, predict,
+export, plot."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch.datasets import from_arrays
+from nnscratch.errors import DataFormatError
+from nnscratch.models.spec import describe, layers_from_spec
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def images(tmp_path, shape, name="X", n=40, seed=0):
+    """``n`` images of per-sample ``shape`` whose class is the brightest third of the image
+    (columns), saved as ``name.npy`` beside labels ``y.npy``; returns the npy: spec."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, *shape)).astype(np.float32)
+    y = rng.integers(0, 3, n)
+    np.save(tmp_path / f"{name}.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    return f"npy:{tmp_path / f'{name}.npy'},{tmp_path / 'y.npy'}"
+
+
+@pytest.mark.parametrize("shape, spec, summary", [
+    ((3, 8, 8), "conv4x3p1,relu,maxpool2,dense3", "3x8x8 -> 3"),
+    ((6, 10), "conv4x2psame,avgpool2,bn,relu,dropout0.2,dense3", "1x6x10 -> 3"),
+    ((2, 5, 9), "conv3x1,conv4x3s2,relu,dense3", "2x5x9 -> 3"),
+], ids=["rgb", "non-square", "1x1-stride2"])
+def test_image_arrays_train_evaluate_and_predict_from_the_command_line(tmp_path, capsys, shape, spec, summary):
+    """An (n, C, H, W) or (n, H, W) .npy trains a layer spec as those images (it was refused: not a
+    square image), and the model evaluates and predicts the images as they are or flattened."""
+    data, model = images(tmp_path, shape), tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", "--dataset", data, "--layers", spec, "--epochs", "1", "--out", model)
+    assert status == 0, err
+    assert summary in out
+    status, out, err = run(capsys, "evaluate", model)
+    assert status == 0 and summary in out, err
+    X = np.load(tmp_path / "X.npy")[:4]
+    np.save(tmp_path / "flat.npy", X.reshape(4, -1))
+    status, images_out, err = run(capsys, "predict", model, tmp_path / "X.npy", "--json")
+    assert status == 0, err
+    status, flat_out, err = run(capsys, "predict", model, tmp_path / "flat.npy", "--json")
+    assert status == 0, err
+    as_images = [json.loads(line)["probability"] for line in images_out.splitlines()[:4]]
+    assert as_images == [json.loads(line)["probability"] for line in flat_out.splitlines()]
+
+
+def test_a_spec_on_image_arrays_is_written_back_and_builds_the_same_layers():
+    layers = layers_from_spec("conv4x3,relu,maxpool2,dense3", 3 * 7 * 10, 3, image=(3, 7, 10))
+    assert layers[0].shape == (3, 7, 10) and layers[1].in_channels == 3
+    text = describe(layers)
+    assert text == "conv4x3,relu,maxpool2,flatten,dense3,softmax"
+    again = layers_from_spec(text, 3 * 7 * 10, 3, image=(3, 7, 10))
+    assert [layer.get_config() for layer in again] == [layer.get_config() for layer in layers]
+
+
+def test_image_arrays_remember_their_shape_and_a_test_split_laid_out_otherwise_is_refused():
+    X = np.zeros((6, 3, 4, 5))
+    assert from_arrays("a", X, np.arange(6) % 2, test_fraction=0.5).image_shape == (3, 4, 5)
+    assert from_arrays("a", X[:, 0], np.arange(6) % 2, test_fraction=0.5).image_shape == (1, 4, 5)
+    assert from_arrays("a", X.reshape(6, -1), np.arange(6) % 2, test_fraction=0.5).image_shape is None
+    with pytest.raises(DataFormatError, match=r"X_train holds samples of shape \(3, 4, 5\) but X_test \(4, 5, 3\)"):
+        from_arrays("a", X, np.arange(6) % 2, np.zeros((2, 4, 5, 3)), np.arange(2))
+
+
+def test_feature_maps_of_colour_and_non_square_images(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    for shape, spec in (((3, 8, 8), "conv4x3p1,maxpool2,dense3"), ((6, 10), "conv4x3,relu,dense3")):
+        data, model = images(tmp_path, shape), tmp_path / "m.npz"
+        assert run(capsys, "train", "--dataset", data, "--layers", spec, "--epochs", "1", "--out", model,
+                   "--force")[0] == 0
+        status, out, err = run(capsys, "plot", model, "--what", "features", "--out", tmp_path / "f.png", "--force")
+        assert status == 0, err
+        assert (tmp_path / "f.png").stat().st_size > 0
