@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from nnscratch import cli
+from nnscratch import Conv2D, Dense, Flatten, MaxPool2D, Network, ReLU, Softmax, cli
 from nnscratch.datasets import from_arrays
-from nnscratch.errors import DataFormatError
+from nnscratch.errors import DataFormatError, ShapeError
 from nnscratch.models.spec import describe, layers_from_spec
 
 
@@ -81,3 +81,38 @@ def test_feature_maps_of_colour_and_non_square_images(tmp_path, capsys):
         status, out, err = run(capsys, "plot", model, "--what", "features", "--out", tmp_path / "f.png", "--force")
         assert status == 0, err
         assert (tmp_path / "f.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("given, fix", [
+    ((2, 6, 10, 3), r"The images are channels-last \(N, H, W, C\), as Keras and TensorFlow keep them; move the channels first "
+                    r"with X\.transpose\(0, 3, 1, 2\)\."),
+    ((2, 180), r"Reshape flat images with X\.reshape\(len\(X\), 3, 6, 10\)\."),
+    ((2, 3, 10, 6), r"The network takes \(N, C, H, W\) images, as PyTorch does, of 3 channels and 6x10 pixels; give images of "
+                    r"that shape"),
+    ((2, 1, 6, 10), r"The network takes .* of 3 channels and 6x10 pixels"),
+], ids=["channels-last", "flat", "transposed", "one-channel"])
+def test_images_of_another_shape_are_one_line_with_the_fix_that_fits(given, fix):
+    """Channels-last images were told to X.reshape(len(X), 3, 6, 10), which scrambles their pixels."""
+    net = Network([Conv2D(3, 2, 3), Flatten(), Dense(2 * 4 * 8, 3), Softmax()], input_shape=(3, 6, 10))
+    with pytest.raises(ShapeError, match=r"X must have shape \(n_samples, 3, 6, 10\); got .*\. " + fix) as info:
+        net.predict(np.zeros(given, np.float32))
+    assert "\n" not in str(info.value)
+
+
+def test_one_channel_images_without_their_axis_are_told_to_add_it():
+    net = Network([Conv2D(1, 2, 3), Flatten(), Dense(2 * 4 * 8, 3), Softmax()], input_shape=(1, 6, 10))
+    with pytest.raises(ShapeError, match=r"got \(2, 6, 10\)\. Add the channel axis .* with X\[:, None\]\."):
+        net.predict(np.zeros((2, 6, 10), np.float32))
+
+
+def test_open_size_images_the_layers_do_not_take_name_a_size_they_do():
+    """A network built without input_shape takes images of any size, until a Dense fixes it: the message
+    said only 'use Dense(64, 3)' (the fix when building, not for a trained model) and gave sizes as -1, -1."""
+    net = Network([Conv2D(3, 4, 3), ReLU(), MaxPool2D(2), Flatten(), Dense(36, 3), Softmax()])
+    with pytest.raises(ShapeError, match=r"X: images of shape \(3, 10, 10\) do not fit the network: Dense\(36, 3\) "
+                                         r"expects 36 .*; use Dense\(64, 3\), or give images of 8x8 as its layers "
+                                         r"take\.$"):
+        net.predict(np.zeros((2, 3, 10, 10), np.float32))
+    assert net.predict(np.zeros((2, 3, 9, 9), np.float32)).shape == (2,)
+    with pytest.raises(ShapeError, match=r"got \(2, 9, 9, 3\)\. The images are channels-last"):
+        net.predict(np.zeros((2, 9, 9, 3), np.float32))
