@@ -116,3 +116,22 @@ def test_open_size_images_the_layers_do_not_take_name_a_size_they_do():
     assert net.predict(np.zeros((2, 3, 9, 9), np.float32)).shape == (2,)
     with pytest.raises(ShapeError, match=r"got \(2, 9, 9, 3\)\. The images are channels-last"):
         net.predict(np.zeros((2, 9, 9, 3), np.float32))
+
+
+def test_keras_channels_last_arrays(tmp_path, capsys):
+    """Keras' MNIST layout (n, 28, 28, 1) is one-channel images as before; channels-last colour images are
+    refused for a CNN with the transpose that fixes them (their flat rows, an MLP's features, stay as they
+    were), and a CNN trained channels-first predicts them moved to (C, H, W)."""
+    X = np.zeros((6, 8, 10, 1))
+    assert from_arrays("a", X, np.arange(6) % 2, test_fraction=0.5).image_shape == (1, 8, 10)
+    assert from_arrays("a", np.zeros((6, 8, 10, 3)), np.arange(6) % 2, test_fraction=0.5).image_shape is None
+    last = images(tmp_path, (8, 8, 3), name="last")
+    status, out, err = run(capsys, "train", "--dataset", last, "--layers", "conv2x3,dense3", "--no-save")
+    assert status == 2 and "channels-last images: X.transpose(0, 3, 1, 2)" in err and err.count("\n") == 1
+    first, model = tmp_path / "first.npy", tmp_path / "m.npz"
+    np.save(first, np.moveaxis(np.load(tmp_path / "last.npy"), -1, 1))
+    assert run(capsys, "train", "--dataset", f"npy:{first},{tmp_path / 'y.npy'}", "--layers", "conv2x3,dense3",
+               "--epochs", "1", "--out", model)[0] == 0
+    outs = [run(capsys, "predict", model, path, "--json") for path in (first, tmp_path / "last.npy")]
+    assert outs[0][0] == outs[1][0] == 0, outs[1][2]
+    assert outs[0][1] == outs[1][1].replace("last.npy", "first.npy")

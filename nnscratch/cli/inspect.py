@@ -276,6 +276,8 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     else:
         first = tuple(getattr(net.layers[0], "shape", ())) if isinstance(net.layers[0], Reshape) else ()
         images = [first, *([first[1:]] if first[:1] == (1,) else [])] if len(first) == 3 else []  # a spec's CNN
+        if images and X.ndim == 4 and X.shape[1:] == (*first[1:], first[0]) != first:  # Keras' (n, H, W, C)
+            X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
             [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
         if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):

@@ -132,9 +132,13 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
 
 
 def _image_shape(shape):
-    """The per-sample ``(C, H, W)`` of images ``(n, C, H, W)`` or ``(n, H, W)`` (one channel), else None."""
+    """The per-sample ``(C, H, W)`` of images ``(n, C, H, W)``, ``(n, H, W)`` or ``(n, H, W, 1)`` (one
+    channel: Keras' MNIST), else None. Channels-last colour images ``(n, H, W, 3)`` are not read as images:
+    their flat rows (what an MLP is trained on) are not those of ``(C, H, W)``."""
+    if len(shape) == 4 and shape[3] == 1 and shape[1] > 4:
+        return (1, int(shape[1]), int(shape[2]))
     if len(shape) == 4:
-        return tuple(int(n) for n in shape[1:])
+        return None if shape[3] in (3, 4) and shape[1] > 4 else tuple(int(n) for n in shape[1:])
     return (1, int(shape[1]), int(shape[2])) if len(shape) == 3 else None
 
 

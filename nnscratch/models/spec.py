@@ -95,7 +95,8 @@ def layers_from_spec(text, n_features, n_classes, regression=False, image=None):
         if image is None:
             raise ShapeError(f"--layers {text}: convolution and pooling need images, but the data has "
                              f"{n_features} features per sample (not a square image); use dense layers, or "
-                             "save the images as an (n, C, H, W) or (n, H, W) array (npy:X.npy,y.npy).")
+                             "save the images as an (n, C, H, W) or (n, H, W) array (npy:X.npy,y.npy; channels-last "
+                             "images: X.transpose(0, 3, 1, 2)).")
         layers.append(Reshape(image))
         shape = image
     for token in tokens:
