@@ -135,3 +135,15 @@ def test_keras_channels_last_arrays(tmp_path, capsys):
     outs = [run(capsys, "predict", model, path, "--json") for path in (first, tmp_path / "last.npy")]
     assert outs[0][0] == outs[1][0] == 0, outs[1][2]
     assert outs[0][1] == outs[1][1].replace("last.npy", "first.npy")
+
+
+def test_the_default_cnn_trains_on_colour_images_of_another_size(tmp_path, capsys):
+    """--model cnn on an (n, 3, 12, 20) array (it was refused: 'needs images (28x28)'); images too small for
+    its two poolings are one line naming their size."""
+    status, out, err = run(capsys, "train", "--dataset", images(tmp_path, (3, 12, 20), n=24), "--model", "cnn",
+                           "--epochs", "1", "--no-save")
+    assert status == 0, err
+    assert "conv16x3p1,maxpool2,relu,conv32x3p1,maxpool2,relu,flatten,dense128" in out and "(3x12x20 -> 3" in out
+    status, out, err = run(capsys, "train", "--dataset", images(tmp_path, (3, 3, 9), n=24), "--model", "cnn",
+                           "--no-save")
+    assert status == 2 and "has 3x9 images, too small for its two 2x2 poolings; use --model mlp." in err

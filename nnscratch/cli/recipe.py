@@ -81,10 +81,13 @@ def layer_spec(args, data):
         dropout = CNN_DEFAULTS.get(data.name, {}).get("dropout", value({}, "dropout"))
         spec = default_cnn_spec(data.n_classes, dropout)
         try:
-            layers_from_spec(spec, data.n_features, data.n_classes)
+            layers_from_spec(spec, data.n_features, data.n_classes, image=getattr(data, "image_shape", None))
         except ShapeError:
-            raise ShapeError(f"--model cnn needs images (28x28, 784 features per sample) and {data.name} has "
-                             f"{data.n_features} feature{'s' * (data.n_features != 1)}; use --model mlp.") from None
+            shape = getattr(data, "image_shape", None)
+            has = f"{shape[1]}x{shape[2]} images, too small for its two 2x2 poolings" if shape else \
+                f"{data.n_features} feature{'s' * (data.n_features != 1)}"
+            raise ShapeError(f"--model cnn needs images (28x28, 784 features per sample, or an (n, C, H, W) array of "
+                             f"4x4 or more) and {data.name} has {has}; use --model mlp.") from None
         return spec
     if not is_layer_spec(args.layers):
         if args.model == "cnn" and args.layers:
