@@ -147,3 +147,9 @@ def test_the_default_cnn_trains_on_colour_images_of_another_size(tmp_path, capsy
     status, out, err = run(capsys, "train", "--dataset", images(tmp_path, (3, 3, 9), n=24), "--model", "cnn",
                            "--no-save")
     assert status == 2 and "has 3x9 images, too small for its two 2x2 poolings; use --model mlp." in err
+
+
+def test_an_open_size_network_without_a_fixed_output_is_told_an_input_shape_with_its_channels():
+    net = Network([Conv2D(3, 4, 3, stride=2), ReLU(), Conv2D(4, 3, 1)])
+    with pytest.raises(ShapeError, match=r"Pass input_shape=\(3, 28, 28\)"):
+        net.n_outputs
