@@ -153,3 +153,21 @@ def test_an_open_size_network_without_a_fixed_output_is_told_an_input_shape_with
     net = Network([Conv2D(3, 4, 3, stride=2), ReLU(), Conv2D(4, 3, 1)])
     with pytest.raises(ShapeError, match=r"Pass input_shape=\(3, 28, 28\)"):
         net.n_outputs
+
+
+def test_misclassified_colour_and_non_square_images_are_drawn_as_images(tmp_path, capsys, monkeypatch):
+    """plot --what misclassified drew a CNN's colour or non-square images as 1-pixel-high strips
+    (a square was guessed from the row length, else (1, n)); (C, H, W) images drew nothing."""
+    pytest.importorskip("matplotlib")
+    from nnscratch import viz
+    X = np.random.default_rng(0).random((4, 3 * 5 * 7))
+    fig = viz.plot_misclassified(X, np.zeros(4), np.ones(4), image_shape=(3, 5, 7))
+    assert fig.axes[0].images[0].get_array().shape == (5, 7, 3)
+    fig = viz.plot_misclassified(X[:, :35], np.zeros(4), np.ones(4), image_shape=(1, 5, 7))
+    assert fig.axes[0].images[0].get_array().shape == (5, 7)
+    shapes = []
+    monkeypatch.setattr(viz, "plot_misclassified", lambda *a, **k: shapes.append(k["image_shape"]))
+    data, model = images(tmp_path, (3, 5, 7)), tmp_path / "m.npz"
+    assert run(capsys, "train", "--dataset", data, "--layers", "conv2x3,dense3", "--epochs", "1", "--out", model)[0] == 0
+    assert run(capsys, "plot", model, "--what", "misclassified", "--out", tmp_path / "m.png")[0] == 0
+    assert shapes == [(3, 5, 7)]
