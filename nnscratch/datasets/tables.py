@@ -39,8 +39,9 @@ class TableDataset(Dataset):
     targets and ``n_classes`` is the number of target columns); ``standardize``:
     features should be standardised on the training split (tables: yes). The
     features stay float64, as read, until they are standardised. ``image_shape``:
-    the per-sample ``(C, H, W)`` of arrays read as images (``(n, C, H, W)`` or
-    ``(n, H, W)``), whose rows are those images flattened; None for a table.
+    the per-sample ``(C, H, W)`` of arrays read as images (``(n, C, H, W)``,
+    ``(n, H, W)`` or ``(n, H, W, 1)``), whose rows are those images flattened;
+    None for a table (and for channels-last colour images, kept in their order).
     """
 
     task: str = "classification"

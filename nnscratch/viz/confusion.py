@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import finish, guess_image_shape, new_figure, to_host
+from ._common import colour_picture, finish, guess_image_shape, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -108,7 +108,6 @@ def _picture(x, image_shape):
     colours of a 3-channel ``(C, H, W)`` image scaled to [0, 1]."""
     image = np.asarray(x).reshape(image_shape)
     if image.ndim == 3 and image.shape[0] == 3:
-        low, high = float(image.min()), float(image.max())
-        return np.moveaxis((image - low) / ((high - low) or 1.0), 0, -1), {}
+        return colour_picture(image), {}
     image = image[0] if image.ndim == 3 else image
     return image, {"cmap": "gray_r", "vmin": 0, "vmax": max(1.0, float(image.max()))}

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._common import finish, new_figure, to_host
+from ._common import colour_picture, finish, new_figure, to_host
 
 
 def is_conv_model(net):
@@ -90,10 +90,7 @@ def _input_image(net, x):
     elif x.ndim == 1:  # a flat square image of open size
         x = x.reshape(1, math.isqrt(x.size), -1)
     x = x.reshape((1, *x.shape)) if x.ndim == 2 else x
-    if x.shape[0] != 3:
-        return x[0], "gray_r"
-    low, high = float(x.min()), float(x.max())
-    return np.moveaxis((x - low) / ((high - low) or 1.0), 0, -1), None
+    return (colour_picture(x), None) if x.shape[0] == 3 else (x[0], "gray_r")
 
 
 def plot_layer_diagram(net, path=None, *, title=None, show=False):
