@@ -59,7 +59,7 @@ def ours_and_theirs(layer, backend, x, theirs, params=()):
 
 CONVS = [dict(kernel_size=3, padding=1), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)),
          dict(kernel_size=(2, 4), padding="same"), dict(kernel_size=3, stride=3, padding=2),
-         dict(kernel_size=(1, 3), stride=2)]
+         dict(kernel_size=(1, 3), stride=2), dict(kernel_size=1), dict(kernel_size=4, stride=2, padding=1)]
 
 
 @pytest.mark.parametrize("options", CONVS, ids=lambda o: "-".join(f"{k[0]}{v}" for k, v in o.items()))

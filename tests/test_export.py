@@ -39,12 +39,24 @@ def trained_cnn():
     return net
 
 
+def trained_colour_cnn():
+    """Colour, non-square images: an even kernel with 'same' padding, a 1x1 convolution, overlapping
+    pooling that leaves odd sizes, and a convolution straight into the dense layer."""
+    net = nn.Network([nn.Conv2D(3, 4, 2, padding="same"), nn.ReLU(), nn.MaxPool2D(3, 2), nn.Conv2D(4, 2, 1),
+                      nn.BatchNorm(2), nn.Tanh(), nn.Flatten(), nn.Dense(2 * 3 * 5, 3), nn.Softmax()],
+                     input_shape=(3, 7, 11), seed=0)
+    X = np.random.default_rng(0).normal(size=(24, 3, 7, 11))
+    net.fit(X, np.random.default_rng(1).integers(0, 3, 24), epochs=2, batch_size=8)
+    return net
+
+
 # Each case: (id, build() -> network, per-sample input shape).
 OUTPUTS = ["softmax", "sigmoid", "identity"]
 CASES = [(f"mlp-{h}-{o}", (lambda h=h, o=o: trained_mlp(h, o, 1 if o == "sigmoid" else 3)), (6,))
          for h, o in zip(ACTIVATIONS, OUTPUTS * 2)]  # every activation as hidden and as output layer
 CASES.append(("mlp-float64", lambda: trained_mlp("tanh", "softmax", dtype="float64"), (6,)))
 CASES.append(("cnn", trained_cnn, (1, 11, 10)))
+CASES.append(("cnn-colour", trained_colour_cnn, (3, 7, 11)))
 
 
 def run_onnx(model, X):

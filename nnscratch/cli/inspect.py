@@ -261,9 +261,10 @@ def read_inputs(path, net, model="the model"):
 def as_rows(path, X, net, notes, table=False, model="the model"):
     """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
     until they are standardised): its last axis must be the input size (an image model also takes arrays
-    ending in 28x28 or its input shape; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
+    ending in 28x28, its input shape or the images its first ``Reshape`` makes; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
     of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
+    from ..layers import Reshape
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):
@@ -273,8 +274,12 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     if n_inputs is None and not table:  # a CNN built with open image sizes
         X = open_images(path, X, net, model)
     else:
-        shapes = [(n_inputs,)] if table else list(dict.fromkeys(
-            [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ())]))
+        first = tuple(getattr(net.layers[0], "shape", ())) if isinstance(net.layers[0], Reshape) else ()
+        images = [first, *([first[1:]] if first[:1] == (1,) else [])] if len(first) == 3 else []  # a spec's CNN
+        if images and X.ndim == 4 and X.shape[1:] == (*first[1:], first[0]) != first:  # Keras' (n, H, W, C)
+            X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
+        shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
+            [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
         if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
             allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
             raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "

@@ -81,8 +81,16 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
             plot_confusion(data.y_test, pred, out, labels=names, show=show,
                            title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
         else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show)
+            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show,
+                               image_shape=_image_shape(net))
     return out
+
+
+def _image_shape(net):
+    """The ``(C, H, W)`` of a CNN's images (its first ``Reshape``'s, or its input shape), else "auto"."""
+    first = net.layers[0]
+    shape = tuple(first.shape) if type(first).__name__ == "Reshape" else tuple(net.input_shape)
+    return shape if len(shape) == 3 and None not in shape else "auto"
 
 
 def _boundary(net, data, out, show):

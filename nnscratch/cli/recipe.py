@@ -29,6 +29,7 @@ def settings(args, data):
         return value(base, key) if given is None else given
     augment = pick("augment", args.augment)
     cfg = dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes,
+               image_shape=getattr(data, "image_shape", None),
                epochs=pick("epochs", args.epochs), lr=pick("lr", args.lr), decay=pick("decay", args.decay),
                batch_size=value(base, "batch_size") if args.batch_size is None else (args.batch_size or None),
                augment=augment, elastic=pick("elastic", args.elastic), validation=pick("validation", args.validation),
@@ -80,10 +81,13 @@ def layer_spec(args, data):
         dropout = CNN_DEFAULTS.get(data.name, {}).get("dropout", value({}, "dropout"))
         spec = default_cnn_spec(data.n_classes, dropout)
         try:
-            layers_from_spec(spec, data.n_features, data.n_classes)
+            layers_from_spec(spec, data.n_features, data.n_classes, image=getattr(data, "image_shape", None))
         except ShapeError:
-            raise ShapeError(f"--model cnn needs images (28x28, 784 features per sample) and {data.name} has "
-                             f"{data.n_features} feature{'s' * (data.n_features != 1)}; use --model mlp.") from None
+            shape = getattr(data, "image_shape", None)
+            has = f"{shape[1]}x{shape[2]} images, too small for its two 2x2 poolings" if shape else \
+                f"{data.n_features} feature{'s' * (data.n_features != 1)}"
+            raise ShapeError(f"--model cnn needs images (28x28, 784 features per sample, or an (n, C, H, W) array of "
+                             f"4x4 or more) and {data.name} has {has}; use --model mlp.") from None
         return spec
     if not is_layer_spec(args.layers):
         if args.model == "cnn" and args.layers:
@@ -95,7 +99,8 @@ def layer_spec(args, data):
                                    for p in args.layers.split(",")):
         raise ConfigError(f"--model mlp and --layers {args.layers} (a convolutional network) disagree; drop "
                           "--model mlp, or give --layers dense layers only (e.g. dense128,relu,dense10).")
-    return describe(layers_from_spec(args.layers, data.n_features, data.n_classes, tables.is_regression(data)))
+    return describe(layers_from_spec(args.layers, data.n_features, data.n_classes, tables.is_regression(data),
+                                     image=getattr(data, "image_shape", None)))
 
 
 def check_layers_syntax(text):
@@ -142,7 +147,8 @@ def build_network(args, cfg):
     from ..models.network import Network
     if cfg.get("spec"):
         from ..models.spec import layers_from_spec
-        layers = layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"], cfg.get("regression", False))
+        layers = layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"], cfg.get("regression", False),
+                                  image=cfg.get("image_shape"))
         return _check_loss_output(args, Network(layers, seed=args.seed, backend=args.backend, dtype=args.dtype))
     binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
     output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"

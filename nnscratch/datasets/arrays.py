@@ -107,9 +107,14 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
                 path: PathLike | None = None) -> TableDataset:
     """A TableDataset from arrays (a test split is held out when none is given)."""
     where = path or name
+    X_given = np.shape(X)
     y = _target(where, "y", y, task)
     X = _features(where, "X" if X_test is None else "X_train", X, len(y))
     if X_test is not None:
+        test_given = np.shape(X_test)
+        if min(len(X_given), len(test_given)) > 2 and X_given[1:] != test_given[1:]:  # images laid out otherwise
+            raise DataFormatError(f"{where}: X_train holds samples of shape {X_given[1:]} but X_test "
+                                  f"{test_given[1:]}; save both in the same layout, e.g. (n, C, H, W).")
         y_test = _target(where, "y_test", y_test, task)
         X_test = _features(where, "X_test", X_test, len(y_test))
         if X_test.shape[1] != X.shape[1]:
@@ -119,10 +124,22 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
     else:
         codes, class_names, task, note = encode_target(both, task, f"{where}: y")
-    info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note}
+    info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note,
+            "image_shape": _image_shape(X_given)}
     if X_test is not None:
         return split_table(name, X, codes[:len(y)], class_names, task, info, X_test=X_test, y_test=codes[len(y):])
     return split_table(name, X, codes, class_names, task, info, seed, test_fraction)
+
+
+def _image_shape(shape):
+    """The per-sample ``(C, H, W)`` of images ``(n, C, H, W)``, ``(n, H, W)`` or ``(n, H, W, 1)`` (one
+    channel: Keras' MNIST), else None. Channels-last colour images ``(n, H, W, 3)`` are not read as images:
+    their flat rows (what an MLP is trained on) are not those of ``(C, H, W)``."""
+    if len(shape) == 4 and shape[3] == 1 and shape[1] > 4:
+        return (1, int(shape[1]), int(shape[2]))
+    if len(shape) == 4:
+        return None if shape[3] in (3, 4) and shape[1] > 4 else tuple(int(n) for n in shape[1:])
+    return (1, int(shape[1]), int(shape[2])) if len(shape) == 3 else None
 
 
 def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2) -> TableDataset:

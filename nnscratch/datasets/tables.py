@@ -38,7 +38,10 @@ class TableDataset(Dataset):
     ``task`` is "classification" or "regression" (then ``y`` holds float
     targets and ``n_classes`` is the number of target columns); ``standardize``:
     features should be standardised on the training split (tables: yes). The
-    features stay float64, as read, until they are standardised.
+    features stay float64, as read, until they are standardised. ``image_shape``:
+    the per-sample ``(C, H, W)`` of arrays read as images (``(n, C, H, W)``,
+    ``(n, H, W)`` or ``(n, H, W, 1)``), whose rows are those images flattened;
+    None for a table (and for channels-last colour images, kept in their order).
     """
 
     task: str = "classification"
@@ -46,6 +49,7 @@ class TableDataset(Dataset):
     feature_names: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     standardize: bool = True
+    image_shape: tuple[int, ...] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -241,7 +245,7 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
-                        feature_names=info["feature_names"], notes=tuple(notes))
+                        feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"))
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,

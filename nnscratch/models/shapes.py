@@ -35,6 +35,11 @@ def n_outputs(input_shape, output_shape):
     if n is None:
         raise ShapeError(f"The network's number of outputs depends on the input size, which is open "
                          f"(input_shape {tuple(input_shape)}, output {tuple(output_shape)}): a "
-                         f"classifier needs a fixed count. Pass input_shape=(1, 28, 28) (the size of your "
-                         f"images), or end with layers whose size does not depend on it.")
+                         f"classifier needs a fixed count. Pass input_shape={_example(input_shape)} (the size of "
+                         f"your images), or end with layers whose size does not depend on it.")
     return n
+
+
+def _example(input_shape):
+    """``input_shape`` with its open sizes as 28: ``(3, None, None)`` -> ``(3, 28, 28)``."""
+    return tuple(28 if n is None else n for n in input_shape)

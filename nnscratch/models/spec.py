@@ -80,20 +80,23 @@ def default_cnn_spec(n_classes, dropout=0.3):
     return DEFAULT_CNN.format(classes=n_classes, dropout=dropout)
 
 
-def layers_from_spec(text, n_features, n_classes, regression=False):
+def layers_from_spec(text, n_features, n_classes, regression=False, image=None):
     """Layers for spec ``text`` on data of ``n_features`` per sample and ``n_classes`` classes
     (``regression``: target columns), starting with a ``Reshape`` to images when the spec has image
-    layers. Without an activation at the end, a spec ends with a softmax; for a regression, with
-    an identity; for two classes, one unit ends with a sigmoid (as sizes ``4,16,1`` do)."""
+    layers: to ``image`` (the data's ``(C, H, W)``, e.g. from an ``(n, C, H, W)`` array) when given,
+    else to a square of one channel. Without an activation at the end, a spec ends with a softmax; for a
+    regression, with an identity; for two classes, one unit ends with a sigmoid (as sizes ``4,16,1`` do)."""
     tokens = [t.strip().lower() for t in text.split(",") if t.strip()]
     if not tokens:
         raise ConfigError(f"--layers is empty; give a spec such as {default_cnn_spec(n_classes)!r}.")
     layers, shape = [], (n_features,)
     if any(_CONV.fullmatch(t) or _POOL.fullmatch(t) for t in tokens):
-        image = image_shape(n_features)
+        image = tuple(image) if image is not None and math.prod(image) == n_features else image_shape(n_features)
         if image is None:
             raise ShapeError(f"--layers {text}: convolution and pooling need images, but the data has "
-                             f"{n_features} features per sample (not a square image); use dense layers.")
+                             f"{n_features} features per sample (not a square image); use dense layers, or "
+                             "save the images as an (n, C, H, W) or (n, H, W) array (npy:X.npy,y.npy; channels-last "
+                             "images: X.transpose(0, 3, 1, 2)).")
         layers.append(Reshape(image))
         shape = image
     for token in tokens:
@@ -189,13 +192,18 @@ def _chain(layer, shape, token, text):
 
 def describe(layers):
     """The layers in the spec grammar, e.g. ``conv16x3p1,relu,maxpool2,...,softmax``:
-    ``layers_from_spec(describe(layers), ...)`` builds the same layers again. A leading
-    ``Reshape`` to images is left out (the parser adds it); a layer the grammar cannot
+    ``layers_from_spec(describe(layers), ...)`` builds the same layers again (given the same
+    ``image``). A leading ``Reshape`` to images is left out (the parser adds it); a layer the grammar cannot
     write is given as its ``repr`` (the parser refuses it rather than build another layer)."""
     layers = list(layers)
-    if layers and isinstance(layers[0], Reshape) and image_shape(layers[0].input_shape[0]) == layers[0].shape:
+    if layers and _to_images(layers[0]):
         layers = layers[1:]
     return ",".join(_token(layer) for layer in layers)
+
+
+def _to_images(layer):
+    """Whether ``layer`` is the ``Reshape`` of flat rows to ``(C, H, W)`` images that the parser adds."""
+    return isinstance(layer, Reshape) and len(layer.shape) == 3
 
 
 def _token(layer):

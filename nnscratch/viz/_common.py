@@ -146,6 +146,13 @@ def guess_image_shape(n_features):
     return (side, side) if side * side == n_features and side > 2 else None
 
 
+def colour_picture(image):
+    """A ``(3, H, W)`` image as ``(H, W, 3)`` colours scaled to [0, 1] for ``imshow``."""
+    image = np.asarray(image, dtype=np.float64)
+    low, high = float(image.min()), float(image.max())
+    return np.moveaxis((image - low) / ((high - low) or 1.0), 0, -1)
+
+
 def is_network(obj):
     """True for an nnscratch Network (duck-typed, so viz needs no core import)."""
     return hasattr(obj, "parameters") and hasattr(obj, "backend") and hasattr(obj, "layers")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import finish, guess_image_shape, new_figure, to_host
+from ._common import colour_picture, finish, guess_image_shape, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                        title: str | None = None, show: bool = False) -> Figure:
     """Up to ``max_images`` wrongly classified inputs, each titled predicted/true (by ``class_names``
     where given). With ``proba`` (n, classes) the most confident mistakes come first.
+    ``image_shape``: ``(h, w)`` or ``(C, H, W)`` (three channels drawn in colour, others by their first).
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
@@ -88,7 +89,8 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     for ax in axes:
         ax.axis("off")
     for ax, i in zip(axes, wrong):
-        ax.imshow(X[i].reshape(image_shape), cmap="gray_r", vmin=0, vmax=max(1.0, X[i].max()))
+        picture, options = _picture(X[i], image_shape)
+        ax.imshow(picture, **options)
         conf = "" if proba is None else f" {100 * proba[i].max():.0f}%"
         name = (lambda c: class_names[int(c)]) if class_names else (lambda c: c)
         ax.set_title(f"pred {name(y_pred[i])}{conf}\ntrue {name(y_true[i])}", fontsize=9,
@@ -99,3 +101,13 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                  "misclassified", fontsize=12)
     fig.tight_layout()
     return finish(fig, path, show=show)
+
+
+def _picture(x, image_shape):
+    """``(picture, imshow options)`` of one flat input: grey levels of ``(h, w)`` or one channel, or the
+    colours of a 3-channel ``(C, H, W)`` image scaled to [0, 1]."""
+    image = np.asarray(x).reshape(image_shape)
+    if image.ndim == 3 and image.shape[0] == 3:
+        return colour_picture(image), {}
+    image = image[0] if image.ndim == 3 else image
+    return image, {"cmap": "gray_r", "vmin": 0, "vmax": max(1.0, float(image.max()))}

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._common import finish, new_figure, to_host
+from ._common import colour_picture, finish, new_figure, to_host
 
 
 def is_conv_model(net):
@@ -61,14 +61,13 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
     cols = 1 + min(max_channels, max(m.shape[0] for _, m in maps))
     fig = new_figure((1.3 * cols + 0.5, 1.4 * len(maps) + 0.8), show=show)
     axes = np.atleast_2d(fig.subplots(len(maps), cols))
-    image = np.asarray(x, dtype=np.float32).reshape(maps[0][1].shape[1:]) if np.size(x) == \
-        math.prod(maps[0][1].shape[1:]) else np.asarray(x).reshape(int(math.isqrt(np.size(x))), -1)
+    image, cmap = _input_image(net, x)
     for r, (name, fmap) in enumerate(maps):
         for c, ax in enumerate(axes[r]):
             ax.axis("off")
             if c == 0:
                 if r == 0:
-                    ax.imshow(image, cmap="gray_r")
+                    ax.imshow(image, cmap=cmap)
                     ax.set_title("input", fontsize=8)
                 else:
                     ax.text(0.5, 0.5, name, ha="center", va="center", fontsize=8)
@@ -78,6 +77,20 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
     fig.suptitle(title or "feature maps of one image, layer by layer (bright = strong response)", fontsize=10)
     fig.tight_layout()
     return finish(fig, path, show=show)
+
+
+def _input_image(net, x):
+    """``(picture, colour map)`` of one input sample ``x`` (flat or ``(C, H, W)``) as the network sees
+    it: the images its first ``Reshape`` makes or its input shape; three channels as colour."""
+    x = np.asarray(x, dtype=np.float32)
+    first = net.layers[0]
+    shape = tuple(first.shape) if type(first).__name__ == "Reshape" else tuple(net.input_shape)
+    if len(shape) == 3 and None not in shape and x.size == math.prod(shape):
+        x = x.reshape(shape)
+    elif x.ndim == 1:  # a flat square image of open size
+        x = x.reshape(1, math.isqrt(x.size), -1)
+    x = x.reshape((1, *x.shape)) if x.ndim == 2 else x
+    return (colour_picture(x), None) if x.shape[0] == 3 else (x[0], "gray_r")
 
 
 def plot_layer_diagram(net, path=None, *, title=None, show=False):

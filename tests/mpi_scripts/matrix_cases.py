@@ -37,6 +37,13 @@ def images(seed=0, n=ROWS, size=6):
     return X, (X[:, 0, :3].sum(axis=(1, 2)) > 0).astype(int) + (X[:, 0, :, :3].sum(axis=(1, 2)) > 0)
 
 
+def colour(seed=0, n=ROWS):
+    """Non-square colour images ``(n, 3, 5, 7)``, labelled by the brightness of two channels."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3, 5, 7))
+    return X, (X[:, 0].sum(axis=(1, 2)) > 0).astype(int) + (X[:, 2, :, :3].sum(axis=(1, 2)) > 0)
+
+
 def mnist(rows=2000):
     """The README's data-parallel example, on its first ``rows`` training images."""
     from nnscratch.datasets import load_mnist_sample
@@ -78,6 +85,10 @@ CASES = {
                         data=lambda seed=0, n=ROWS: images(seed, n, size=9), validation=True, epochs=4, resume=True,
                         optimizer=lambda: nn.get_optimizer("momentum", lr=Cosine(0.2, total=12, warmup=3), clip_norm=0.5),
                         callbacks=lambda: [nn.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1)]),
+    # Colour, non-square images: a 1x1 convolution, a strided one straight into the dense layer (no pooling).
+    "cnn_colour": dict(layers=lambda: [Conv2D(3, 4, 1), ReLU(), Conv2D(4, 2, (2, 3), stride=2), BatchNorm(2), Tanh(),
+                                       Flatten(), Dense(2 * 2 * 3, 3), Softmax()],
+                       data=colour, optimizer=lambda: nn.SGD(lr=0.2, momentum=0.5)),
     "reshape": dict(layers=lambda: [Dense(6, 16), ReLU(), Reshape((1, 4, 4)), Conv2D(1, 2, 3, padding=1),
                                     BatchNorm(2), Sigmoid(), MaxPool2D(2, stride=1), Flatten(), Dropout(0.1),
                                     Dense(18, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
