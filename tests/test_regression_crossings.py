@@ -1,0 +1,69 @@
+"""Regression met with the other features: a table's target in any units, resume, several targets, predict."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch.saving.standardizer import standardize_for
+from nnscratch import Network
+
+
+def table(path, scale=1.0, offset=0.0, n=240):
+    """Three features and a smooth target ``offset + scale * f(x)``, written to a CSV."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 3))
+    y = offset + scale * (X @ [1.0, 0.5, -0.7] + 0.3 * np.sin(2 * X[:, 0]))
+    path.write_text("a,b,c,y\n" + "".join(f"{r[0]:.17g},{r[1]:.17g},{r[2]:.17g},{t:.17g}\n" for r, t in zip(X, y)))
+    return path
+
+
+def train(capsys, csv, *extra):
+    status = cli.main(["train", "--dataset", f"csv:{csv}", "--layers", "3,16,1", "--epochs", "15", "--json",
+                       "--backend", "numpy", *map(str, extra)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    return json.loads(out.splitlines()[-1])
+
+
+@pytest.mark.parametrize("scale, offset", [(1e5, 2e5), (1e-4, 1e-3), (30.0, -500.0)])
+def test_a_targets_units_do_not_change_what_is_learnt(tmp_path, capsys, scale, offset):
+    """Prices in dollars, lengths in km, negative values: the target is learnt in standard units, so the R^2
+    is the one of the same table in unit scale, and the saved model's outputs are in the target's own units."""
+    unit = train(capsys, table(tmp_path / "unit.csv"), "--no-save")
+    csv, model = table(tmp_path / "scaled.csv", scale, offset), tmp_path / "m.npz"
+    scaled = train(capsys, csv, "--out", model)
+    assert unit["r2"] > 0.8 and scaled["r2"] == pytest.approx(unit["r2"], abs=1e-3)
+    assert scaled["rmse"] == pytest.approx(unit["rmse"] * abs(scale), rel=1e-2)
+    net = Network.load(model)
+    rows = np.loadtxt(csv, delimiter=",", skiprows=1)
+    predicted = np.asarray(net.predict(standardize_for(net, rows[:, :3]))).reshape(-1)
+    residual, spread = np.sum((predicted - rows[:, 3]) ** 2), np.sum((rows[:, 3] - rows[:, 3].mean()) ** 2)
+    assert 1 - residual / spread > 0.7                  # predicted in the target's units: its offset and scale
+    assert cli.main(["evaluate", str(model)]) == 0               # its loss in figures that show it, 1e-09 too
+    loss = float(capsys.readouterr().out.split("loss ")[1].split(",")[0])
+    assert loss == pytest.approx(scaled["test_loss"], rel=1e-3)
+
+
+def test_a_resumed_regression_ends_as_an_uninterrupted_one(tmp_path, capsys):
+    """The checkpoint holds standard units; the resumed run folds the scale back once, at its end."""
+    csv = table(tmp_path / "t.csv", 1e3, 5e3)
+    whole = train(capsys, csv, "--no-save")
+    train(capsys, csv, "--epochs", "6", "--checkpoint", tmp_path / "ck.npz", "--no-save")
+    resumed = train(capsys, csv, "--resume", tmp_path / "ck.npz", "--out", tmp_path / "r.npz")
+    assert resumed["r2"] == pytest.approx(whole["r2"], abs=1e-6)
+    assert resumed["test_loss"] == pytest.approx(whole["test_loss"], rel=1e-5)
+
+
+def test_targets_of_different_scales_are_each_learnt(tmp_path, capsys):
+    """Two target columns, one near 0 and one near 1000 with a spread of 50: both are learnt."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 3))
+    Y = np.c_[X @ [1.0, 2.0, 3.0], 1000 - 50 * X[:, 0]]
+    np.savez(tmp_path / "two.npz", X=X, y=Y)
+    status = cli.main(["train", "--dataset", f"npz:{tmp_path / 'two.npz'}", "--layers", "3,16,2", "--epochs", "15",
+                       "--json", "--backend", "numpy", "--no-save"])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert json.loads(out)["r2"] > 0.9           # the mean of the two columns' R^2
