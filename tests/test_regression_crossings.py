@@ -8,6 +8,7 @@ import pytest
 from nnscratch import cli
 from nnscratch.saving.standardizer import standardize_for
 from nnscratch import Network
+from nnscratch.datasets import load_table
 
 
 def table(path, scale=1.0, offset=0.0, n=240):
@@ -67,3 +68,16 @@ def test_targets_of_different_scales_are_each_learnt(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert status == 0, err
     assert json.loads(out)["r2"] > 0.9           # the mean of the two columns' R^2
+
+
+def test_whole_number_targets_taken_as_classes_say_how_to_regress(tmp_path):
+    """Counts 0..13 are classes by the 50-distinct rule; the note says so and names --task regression."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(150, 2))
+    counts = np.clip(np.round(6 + 3 * X[:, 0]), 0, 13).astype(int)
+    path = tmp_path / "counts.csv"
+    path.write_text("a,b,count\n" + "".join(f"{r[0]:.6f},{r[1]:.6f},{c}\n" for r, c in zip(X, counts)))
+    guessed = load_table(path)
+    assert guessed.task == "classification"
+    assert any("classes" in note and "--task regression" in note for note in guessed.notes)
+    assert load_table(path, task="regression").task == "regression"
