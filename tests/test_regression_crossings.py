@@ -9,6 +9,7 @@ from nnscratch import cli
 from nnscratch.saving.standardizer import standardize_for
 from nnscratch import Network
 from nnscratch.datasets import load_table
+from nnscratch.errors import DataFormatError
 
 
 def table(path, scale=1.0, offset=0.0, n=240):
@@ -81,3 +82,16 @@ def test_whole_number_targets_taken_as_classes_say_how_to_regress(tmp_path):
     assert guessed.task == "classification"
     assert any("classes" in note and "--task regression" in note for note in guessed.notes)
     assert load_table(path, task="regression").task == "regression"
+
+
+@pytest.mark.parametrize("column", ["a", "y"])
+def test_an_infinite_cell_is_named_by_line_and_column(tmp_path, column):
+    """'inf' reads as a float but is no value to learn from: one line naming where it is, as a missing one."""
+    rows = [[0.5 * i, 1.0 - 0.1 * i, 2.5 * i] for i in range(20)]
+    rows[3][0 if column == "a" else 2] = "-inf"
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,y\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    with pytest.raises(DataFormatError) as caught:
+        load_table(path, task="regression")
+    message = str(caught.value)
+    assert f"line 5, column '{column}'" in message and "not a finite number" in message and "\n" not in message
