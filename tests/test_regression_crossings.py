@@ -95,3 +95,17 @@ def test_an_infinite_cell_is_named_by_line_and_column(tmp_path, column):
         load_table(path, task="regression")
     message = str(caught.value)
     assert f"line 5, column '{column}'" in message and "not a finite number" in message and "\n" not in message
+
+
+def test_a_float64_table_model_sees_float64_rows(tmp_path, capsys):
+    """--dtype float64: the standardised rows stay float64 in train, evaluate and predict, as in the ONNX graph."""
+    csv, model = table(tmp_path / "t.csv", 1e3, 5e3), tmp_path / "m.npz"
+    train(capsys, csv, "--dtype", "float64", "--epochs", "3", "--out", model)
+    net = Network.load(model)
+    rows = np.loadtxt(csv, delimiter=",", skiprows=1)[:5, :3]
+    scale = net.metadata["standardize"]
+    exact = np.asarray(net.predict((rows - scale["mean"]) / np.asarray(scale["std"]))).reshape(-1)
+    assert standardize_for(net, rows).dtype == np.float64
+    assert cli.main(["predict", str(model), str(csv), "--json"]) == 0
+    printed = [json.loads(line)["value"] for line in capsys.readouterr().out.splitlines()[:5]]
+    assert np.allclose(printed, exact, rtol=1e-12, atol=0)

@@ -170,7 +170,8 @@ def prepare_training(data):
         return data, {}
     from ..saving.standardizer import Standardizer
     scaler = Standardizer().fit(data.X_train)
-    scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train), X_test=scaler.transform(data.X_test))
+    scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train, np.float64),  # the network casts
+                                 X_test=scaler.transform(data.X_test, np.float64))     # them to its dtype
     metadata = {"task": data.task, "class_names": list(data.class_names), "target": data.target_name,
                 "features": list(data.feature_names), "standardize": scaler.to_metadata()}
     return scaled, metadata
