@@ -109,3 +109,21 @@ def test_a_float64_table_model_sees_float64_rows(tmp_path, capsys):
     assert cli.main(["predict", str(model), str(csv), "--json"]) == 0
     printed = [json.loads(line)["value"] for line in capsys.readouterr().out.splitlines()[:5]]
     assert np.allclose(printed, exact, rtol=1e-12, atol=0)
+
+
+def test_a_regression_model_on_data_with_other_targets_says_so(tmp_path, capsys):
+    """A one-target model evaluated on two target columns (and the reverse): the outputs and targets counted,
+    not 'pass integer class labels'."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 3))
+    np.savez(tmp_path / "one.npz", X=X, y=X @ [1.0, 2.0, 3.0] + 0.5)
+    np.savez(tmp_path / "two.npz", X=X, y=np.c_[X[:, 0], X[:, 1] - 1.5])
+    for trained, other, words in (("one", "two", "1 output but two.npz has 2 target columns"),
+                                  ("two", "one", "2 outputs but one.npz has 1 target column")):
+        assert cli.main(["train", "--dataset", f"npz:{tmp_path / trained}.npz", "--epochs", "1", "--quiet",
+                         "--out", str(tmp_path / f"{trained}_model.npz")]) == 0
+        capsys.readouterr()
+        assert cli.main(["evaluate", str(tmp_path / f"{trained}_model.npz"), "--dataset",
+                         f"npz:{tmp_path / other}.npz"]) != 0
+        error = capsys.readouterr().err.strip().splitlines()[-1]
+        assert words in error and "class labels" not in error
