@@ -132,6 +132,10 @@ def fits(net, data, model_path):
                  f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
         raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
+    if getattr(data, "task", None) == "regression" and net.n_outputs != data.n_classes:
+        raise ShapeError(f"{model_path} has {net.n_outputs} output{'s' * (net.n_outputs != 1)} but {data.name} has "
+                         f"{data.n_classes} target column{'s' * (data.n_classes != 1)}; use the dataset the model "
+                         "was trained on.")
     if net.n_outputs > 1 and net.n_outputs < data.n_classes:
         raise ShapeError(f"{model_path} has {net.n_outputs} outputs but {data.name} has "
                          f"{data.n_classes} classes; use the dataset the model was trained on.")

@@ -139,7 +139,8 @@ def parse_layers(text, data):
         raise ConfigError(f"--layers needs at least an input and an output size, all >= 1; received {text!r}.")
     if sizes[0] != data.n_features or sizes[-1] not in (data.n_classes, 1 if data.n_classes == 2 else -1):
         raise ShapeError(f"--layers {text}: {data.name} needs {data.n_features} inputs and "
-                         f"{data.n_classes} outputs, e.g. --layers {data.n_features},64,{data.n_classes}.")
+                         f"{data.n_classes} output{'s' * (data.n_classes != 1)}, e.g. --layers "
+                         f"{data.n_features},64,{data.n_classes}.")
     return sizes
 
 

@@ -126,8 +126,10 @@ def _check_schedule_flags(args, name, lr):
 
 def training_options(args, cfg, options, batches):
     """``fit`` options with the one optimizer (--optimizer with the schedule flags, --decay,
-    --weight-decay and --clip-norm) and the plateau callback."""
-    from ..training.callbacks import ReduceLROnPlateau
+    --weight-decay and --clip-norm), the plateau callback and, for a regression with validation data, the
+    weights of the epoch with the lowest val_loss kept (a regression's val_loss is the MSE its test scores
+    report; its target is learnt in standard units, see :mod:`nnscratch.cli.target_scale`)."""
+    from ..training.callbacks import EarlyStopping, ReduceLROnPlateau
     from ..optim.optimizers import get_optimizer
     lr = schedule_for(args, cfg["lr"], cfg["decay"], cfg["epochs"], batches)
     decay = 0.0 if not isinstance(lr, float) else cfg["decay"]
@@ -137,6 +139,8 @@ def training_options(args, cfg, options, batches):
     if getattr(args, "plateau", None):
         monitor = "val_loss" if options.get("validation_data") is not None else "loss"
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=args.plateau))
+    if cfg.get("regression") and options.get("validation_data") is not None:
+        callbacks.append(EarlyStopping(monitor="val_loss", patience=cfg["epochs"], restore_best=True))
     return dict(options, optimizer=opt, callbacks=callbacks)
 
 
@@ -166,7 +170,8 @@ def prepare_training(data):
         return data, {}
     from ..saving.standardizer import Standardizer
     scaler = Standardizer().fit(data.X_train)
-    scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train), X_test=scaler.transform(data.X_test))
+    scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train, np.float64),  # the network casts
+                                 X_test=scaler.transform(data.X_test, np.float64))     # them to its dtype
     metadata = {"task": data.task, "class_names": list(data.class_names), "target": data.target_name,
                 "features": list(data.feature_names), "standardize": scaler.to_metadata()}
     return scaled, metadata
@@ -201,6 +206,8 @@ def print_notes(data, options=None):
     for c in (options or {}).get("callbacks") or []:
         if type(c).__name__ == "ReduceLROnPlateau":
             notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
+        if type(c).__name__ == "EarlyStopping" and c.restore_best:
+            notes.append(f"the weights of the epoch with the lowest {c.monitor} are the ones kept")
     for note in notes:
         print(f"  {note}")
 
@@ -245,7 +252,7 @@ def evaluate_table(args, net, data, warning=None):
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, RMSE "
+    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4g}, RMSE "
           f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {scores['r2']:.3f}")
     return 0
 

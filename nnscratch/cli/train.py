@@ -9,7 +9,7 @@ import math
 import sys
 import time
 
-from . import checks, outputs, progress, recipe, resuming, tables, values
+from . import checks, outputs, progress, recipe, resuming, tables, target_scale, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note
@@ -144,7 +144,9 @@ def _run(args, said):
     blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
-    X, y, val = recipe.split(args, data, cfg["validation"])
+    scale = target_scale.fit(data, net)  # a regression learns its target in standard units
+    learnt = target_scale.standardized(data, scale)
+    X, y, val = recipe.split(args, learnt, cfg["validation"])
     batches = math.ceil(len(X) * (1 + cfg["augment"]) / (cfg["batch_size"] or len(X) * (1 + cfg["augment"])))
     show = not (args.quiet or args.json)
     live = live_view(args)
@@ -159,7 +161,7 @@ def _run(args, said):
                     + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
-        tables.print_notes(data, options)
+        tables.print_notes(learnt, options)
     if options.get("resume") and show:
         print(resuming.resume_note(options["resume"], cfg["epochs"]), flush=True)
     start = time.perf_counter()
@@ -173,6 +175,7 @@ def _run(args, said):
             abort(comm, 130)
         return 130
     seconds = time.perf_counter() - start
+    target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
     test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
     saved = None if args.no_save else net.save(args.out)
     if args.history:

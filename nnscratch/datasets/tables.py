@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import pathlib
 import warnings
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ def _is_number(text):
     except ValueError:
         return False
     return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
+
+
+def _is_infinite(text):
+    """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
+    try:
+        return math.isinf(float(text))
+    except ValueError:
+        return False
 
 
 def read_rows(path):
@@ -173,6 +182,8 @@ def _bad_cell(path, line, name, value, role):
     if value.strip().lower() in MISSING:
         return (f"{where}: missing value ({value!r}); {role} values must all be present. "
                 "Fill in or drop the rows with missing values first.")
+    if _is_infinite(value):
+        return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
     if role == "feature" and _is_number(value.replace(",", ".")):
         return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
                 "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
@@ -204,6 +215,9 @@ def _target_column(path, names, data, j):
         if value.lower() in MISSING:
             raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): missing value "
                                   f"({value!r}); every row needs a target. Drop the rows without one.")
+        if _is_infinite(value):
+            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): {value!r} is not a "
+                                  "finite number; fix the value or drop the row.")
     return values
 
 

@@ -47,7 +47,9 @@ def encode_target(values, task=None, where="the target", lines=None):
     if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
         raise DataFormatError(_one_class_per_row(where, len(classes), len(keys), numeric, numbers))
     names = tuple(_name(c) for c in classes)
-    return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes"
+    why = f" (whole numbers, {MAX_CLASSES} distinct or fewer: --task regression if they are counts or amounts)" \
+        if numeric and task is None and len(names) > 2 else ""
+    return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes{why}"
 
 
 def _one_class_per_row(where, distinct, n, numeric, numbers):

@@ -57,6 +57,8 @@ class Standardizer:
 
 
 def standardize_for(net, X):
-    """``X`` scaled as ``net`` was trained (its metadata's standardisation), or ``X`` unchanged."""
+    """``X`` scaled as ``net`` was trained (its metadata's standardisation) in the network's own dtype
+    (a float64 model sees float64 rows, as its ONNX graph does), or ``X`` unchanged."""
     scaler = Standardizer.from_metadata(getattr(net, "metadata", None))
-    return X if scaler is None else scaler.transform(X)
+    backend = getattr(net, "backend", None)
+    return X if scaler is None else scaler.transform(X, getattr(backend, "dtype_name", None) or np.float32)
