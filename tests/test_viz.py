@@ -243,6 +243,10 @@ def test_plot_command(tmp_path, capsys):
     assert "saved" in capsys.readouterr().out
     with pytest.raises(nn.errors.ConfigError, match="--dataset"):
         _plot(["plot", str(tmp_path / "m.npz"), "--what", "confusion"])
+    # a picture's name for --what all is refused (it made a folder called all.png), naming a folder to give
+    with pytest.raises(nn.errors.ConfigError, match=r"names one picture file\. Give a folder \(e\.g\. --out .*all_plots\)"):
+        _plot(["plot", str(tmp_path / "m.npz"), "--what", "all", "--dataset", "moons", "--out", str(tmp_path / "all.png")])
+    assert not os.path.exists(tmp_path / "all.png")
 
 
 def test_a_table_models_boundary_is_drawn_on_the_tables_own_axes(tmp_path, monkeypatch):

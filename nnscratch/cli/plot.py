@@ -69,6 +69,10 @@ def run(args):
     if args.what == "all":
         data = _data(args, net, required=False)
         outdir = args.out or os.path.splitext(args.path)[0] + "_plots"
+        if os.path.splitext(outdir)[1].lower() in STILL + MOVING and not os.path.isdir(outdir):
+            raise ConfigError(f"--what all saves every picture that fits into a folder; --out {outdir} names one "
+                              f"picture file. Give a folder (e.g. --out {os.path.splitext(outdir)[0]}_plots), or "
+                              "--what NAME for one picture.")
         planned = [outputs.Output("--out", outdir, "picture", folder=True)]
         planned += [outputs.Output("--out", os.path.join(outdir, name), "picture")
                     for name in planned_pictures(net, data)]
