@@ -41,6 +41,8 @@ def _to_host(data, name):
         data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
     try:
         host = np.asarray(data)
+        if host.dtype == object and (numbers := _nullable_dtype(data)) is not None:
+            host = _nullable_to_numpy(data, numbers)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
                         f"Pass a NumPy array of numbers.") from None
@@ -51,6 +53,27 @@ def _to_host(data, name):
             else f"convert it first, e.g. {name}.astype('float32')"
         raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
     return host
+
+
+def _nullable_dtype(table):
+    """The NumPy dtype of a table whose columns are numbers, pandas' nullable ones (Int64, Float32,
+    boolean) among them, which ``np.asarray`` makes objects of; else None."""
+    dtypes = getattr(table, "dtypes", None)
+    if dtypes is None or not hasattr(table, "to_numpy"):
+        return None
+    numpy = [getattr(d, "numpy_dtype", d) for d in dtypes]
+    if not numpy or not all(isinstance(d, np.dtype) and d.kind in "biuf" for d in numpy):
+        return None
+    return np.result_type(*numpy)
+
+
+def _nullable_to_numpy(table, dtype):
+    """``table`` as a NumPy array of ``dtype``; missing values (pd.NA) become NaN in float64,
+    which the finite check then refuses with its own message."""
+    try:
+        return table.to_numpy(dtype=dtype)
+    except (TypeError, ValueError):  # pd.NA has no integer or float32 value
+        return table.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def check_library(net, data, name):
