@@ -1,6 +1,8 @@
 """Where the array backends meet the rest of nnscratch: data of one library given to a model of
 another, a model trained on one backend and used on another."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -40,3 +42,27 @@ def test_pandas_missing_values_are_one_clear_error():
             net.predict(frame)
     with pytest.raises(DataError, match="X must hold numbers"):
         net.predict(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))
+
+
+def test_sklearn_float64_data_trains_in_float32_on_a_device_without_float64():
+    """scikit-learn's data is float64; on a device without it (torch:mps; here array-api-strict's
+    no_float64) the estimator computes in float32, as scikit-learn's array API support does,
+    instead of asking for a dtype= it does not take. Also after set_params(backend=...)."""
+    pytest.importorskip("sklearn")
+    from nnscratch.sklearn import MLPClassifier, MLPRegressor
+    X, y = _spirals(48)
+    X64 = X.astype(np.float64)
+    options = dict(hidden_layer_sizes=(6,), max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter reached
+        ref = MLPClassifier(**options).fit(X, y)  # float32 data on the host
+        clf = MLPClassifier(**options, backend="array_api_strict:no_float64").fit(X64, y)
+        reg = MLPRegressor(**options, backend="array_api_strict:no_float64").fit(X64, X64[:, 0])
+        moved = MLPClassifier(**options, backend="numpy").fit(X64, y)
+    assert clf.coefs_[0].dtype == np.float32
+    np.testing.assert_array_equal(clf.predict_proba(X64), ref.predict_proba(X))
+    assert reg.predict(X64).shape == (48,)
+    expected = moved.predict_proba(X64)
+    moved.set_params(backend="array_api_strict:no_float64")
+    np.testing.assert_allclose(moved.predict_proba(X64), expected, rtol=1e-5, atol=1e-6)
+    assert moved.partial_fit(X64, y).coefs_[0].dtype == np.float32
