@@ -66,3 +66,33 @@ def test_sklearn_float64_data_trains_in_float32_on_a_device_without_float64():
     moved.set_params(backend="array_api_strict:no_float64")
     np.testing.assert_allclose(moved.predict_proba(X64), expected, rtol=1e-5, atol=1e-6)
     assert moved.partial_fit(X64, y).coefs_[0].dtype == np.float32
+
+
+def test_cli_resume_keeps_the_checkpoint_dtype_on_another_backend(tmp_path, capsys):
+    """`train --dtype float64 --checkpoint C`, then `train --resume C` on another backend without
+    --dtype goes on in float64 (as evaluate/predict/plot keep a model's dtype) and ends where the
+    uninterrupted run ends; a backend without float64 goes on in float32; --dtype given wins."""
+    from nnscratch import cli
+    common = ["train", "--dataset", "spirals", "--layers", "2,8,3", "--validation", "0", "--quiet"]
+
+    def train(*argv):
+        assert cli.main([*common, *map(str, argv)]) == 0, capsys.readouterr().err
+        return nn.Network.load(argv[argv.index("--out") + 1])
+
+    whole = train("--epochs", "4", "--dtype", "float64", "--backend", "numpy", "--out", tmp_path / "whole.npz")
+    assert cli.main([*common, "--epochs", "2", "--dtype", "float64", "--backend", "numpy", "--no-save",
+                     "--checkpoint", str(tmp_path / "half.ckpt")]) == 0
+    for backend, out, dtype in (("array_api_strict", "strict.npz", "float64"),
+                                ("array_api_strict:no_float64", "no64.npz", "float32")):
+        ckpt = tmp_path / f"{out}.ckpt"
+        ckpt.write_bytes((tmp_path / "half.ckpt").read_bytes())
+        resumed = train("--epochs", "4", "--resume", ckpt, "--backend", backend, "--out", tmp_path / out)
+        assert resumed.backend.dtype_name == dtype
+        for a, b in zip(whole.get_weights(), resumed.get_weights()):
+            np.testing.assert_allclose(b, a, rtol=1e-12 if dtype == "float64" else 1e-4, atol=1e-12 if dtype ==
+                                       "float64" else 1e-5)
+    ckpt = tmp_path / "f32.ckpt"
+    ckpt.write_bytes((tmp_path / "half.ckpt").read_bytes())
+    given = train("--epochs", "4", "--resume", ckpt, "--dtype", "float32", "--backend", "numpy",
+                  "--out", tmp_path / "f32.npz")
+    assert given.backend.dtype_name == "float32"
