@@ -96,3 +96,11 @@ def test_cli_resume_keeps_the_checkpoint_dtype_on_another_backend(tmp_path, caps
     given = train("--epochs", "4", "--resume", ckpt, "--dtype", "float32", "--backend", "numpy",
                   "--out", tmp_path / "f32.npz")
     assert given.backend.dtype_name == "float32"
+
+
+def test_cli_float64_on_a_backend_without_it_says_the_option(capsys):
+    from nnscratch import cli
+    status = cli.main(["train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend",
+                       "array_api_strict:no_float64", "--dtype", "float64"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and len(err.splitlines()) == 1 and "--dtype float32" in err, err
