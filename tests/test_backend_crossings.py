@@ -104,3 +104,14 @@ def test_cli_float64_on_a_backend_without_it_says_the_option(capsys):
                        "array_api_strict:no_float64", "--dtype", "float64"])
     err = capsys.readouterr().err.strip()
     assert status == 2 and len(err.splitlines()) == 1 and "--dtype float32" in err, err
+
+
+def test_a_copy_on_another_backend_shares_no_metadata(backend):
+    """``to()`` (and get_config / from_config) copy the metadata: editing the copy's class names or
+    dataset facts leaves the original's as they were."""
+    metadata = {"classes": ["a", "b", "c"], "dataset": {"name": "spirals"}}
+    net = nn.Network.from_sizes(2, 4, 3, seed=0, backend="numpy", metadata=metadata)
+    for copy in (net.to(backend), nn.Network.from_config(net.get_config(), backend=backend)):
+        copy.metadata["classes"].append("d")
+        copy.metadata["dataset"]["name"] = "changed"
+        assert net.metadata == metadata == {"classes": ["a", "b", "c"], "dataset": {"name": "spirals"}}

@@ -30,7 +30,7 @@ def get_config(net: Network) -> dict[str, Any]:
     and the loss of the last ``fit`` when it is a built-in one."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
-              "metadata": net.metadata, "task": net.task}
+              "metadata": copy.deepcopy(net.metadata), "task": net.task}  # a copy: no list or dict shared
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
