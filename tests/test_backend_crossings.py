@@ -115,3 +115,22 @@ def test_a_copy_on_another_backend_shares_no_metadata(backend):
         copy.metadata["classes"].append("d")
         copy.metadata["dataset"]["name"] = "changed"
         assert net.metadata == metadata == {"classes": ["a", "b", "c"], "dataset": {"name": "spirals"}}
+
+
+def test_set_buffers_takes_arrays_of_any_backend_as_set_weights_does(backend):
+    """``set_buffers`` copies its arrays as ``set_weights`` does: a device array that refuses host
+    conversion (array-api-strict's device1, as CuPy's), a torch tensor that requires grad."""
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = _spirals()
+    layers = lambda: [Dense(2, 4), BatchNorm(4), ReLU(), Dense(4, 3), Softmax()]  # noqa: E731
+    source = nn.Network(layers(), seed=0, backend="array_api_strict:device1")
+    source.fit(X, y, epochs=1, batch_size=16)
+    target = nn.Network(layers(), seed=1, backend=backend)
+    target.set_weights([p.value for p in source.parameters()])
+    target.set_buffers({b.name: b.value for b in source.buffers()})
+    for name, value in source.get_buffers().items():
+        np.testing.assert_array_equal(target.get_buffers()[name], value)
+    torch = pytest.importorskip("torch")
+    tracked = {b.name: torch.ones(4, requires_grad=True) for b in source.buffers()}
+    target.set_buffers(tracked)
+    assert all((v == 1).all() for v in target.get_buffers().values())

@@ -102,3 +102,22 @@ def test_the_fake_catches_a_stray_array(cupy_like):
         assert (w + backend.asarray(np.ones(3, dtype=np.float32))).device == strict.Device("device2")
     with pytest.raises(ValueError, match="different devices"):
         w + strict.zeros(3, device=backend.device)
+
+
+def test_running_statistics_go_to_the_device_of_the_copy(cupy_like, tmp_path):
+    """BatchNorm's running statistics land on the model's device: after ``to()``, ``load`` and
+    ``set_buffers`` (which ran outside the device's context, so ``to('cupy:1')`` left them on GPU 0)."""
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = _data()
+    layers = lambda: [Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()]  # noqa: E731
+    net = Network(layers(), seed=0, backend="numpy")
+    net.fit(X, y, epochs=1, batch_size=16)
+    net.save(tmp_path / "m.npz")
+    other = Network(layers(), seed=0, backend="array_api_strict:device2")
+    other.set_weights(net.get_weights())
+    other.set_buffers(net.get_buffers())
+    for copy in (net.to("array_api_strict:device2"), other,
+                 Network.load(tmp_path / "m.npz", backend="array_api_strict:device2")):
+        assert _on("device2", [b.value for b in copy.buffers()] + [p.value for p in copy.parameters()])
+        np.testing.assert_allclose(copy.backend.to_numpy(copy.predict_proba(X)),
+                                   net.backend.to_numpy(net.predict_proba(X)), rtol=1e-5, atol=1e-6)

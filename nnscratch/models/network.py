@@ -311,9 +311,10 @@ class Network:
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
         return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
 
+    @on_device
     def set_buffers(self, arrays: Mapping[str, Array]) -> None:
-        """Set the layers' buffers from ``{name: host array}``; names not given keep their values
-        (files written before a layer had buffers)."""
+        """Set the layers' buffers from copies of ``{name: array}`` (host arrays, or arrays of any backend
+        as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers)."""
         state.set_buffers(self, arrays)
 
     def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:

@@ -62,11 +62,12 @@ def set_weights(net: Network, weights: Sequence[Array]) -> None:
 
 
 def set_buffers(net: Network, arrays: Mapping[str, Array]) -> None:
-    """Set ``net``'s buffers from ``{name: host array}``; names not given keep their values."""
+    """Set ``net``'s buffers from copies of ``{name: array}`` (host arrays or arrays of any backend, as
+    :func:`set_weights` takes); names not given keep their values."""
     for b in net.buffers():
         if b.name in arrays:
             validation.check_weights([b], [arrays[b.name]])
-            b.value = net.backend.asarray(arrays[b.name], dtype=net.dtype)
+            b.value = net.backend.asarray(validation.host_copy(arrays[b.name], net.backend.dtype_name), dtype=net.dtype)
 
 
 def copy_to(net: Network, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
