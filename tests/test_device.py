@@ -121,3 +121,38 @@ def test_running_statistics_go_to_the_device_of_the_copy(cupy_like, tmp_path):
         assert _on("device2", [b.value for b in copy.buffers()] + [p.value for p in copy.parameters()])
         np.testing.assert_allclose(copy.backend.to_numpy(copy.predict_proba(X)),
                                    net.backend.to_numpy(net.predict_proba(X)), rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_goes_to_the_device_of_the_copy(cupy_like):
+    """``to()`` and a pickle move Adam's moments inside the device's context: on ``cupy:1`` they were
+    made on the current GPU, and the next step mixed devices."""
+    import pickle
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, seed=0, backend="numpy")
+    net.fit(X, y, epochs=1, batch_size=16, optimizer="adam")
+    moved = net.to("array_api_strict:device2")
+    moved.fit(X, y, epochs=1, batch_size=16)
+    again = pickle.loads(pickle.dumps(moved))
+    again.fit(X, y, epochs=1, batch_size=16)
+    for copy in (moved, again):
+        assert _on("device2", [a for s in copy.optimizer.state_dict()["state"].values() for a in s.values()])
+    assert set(cupy_like) == {"device2"}
+
+
+def test_sklearn_estimators_stay_on_their_device(cupy_like):
+    """The early-stopping split and the optimizer state after a pickle go to the estimator's device."""
+    import pickle
+    import warnings
+    pytest.importorskip("sklearn")
+    from nnscratch.sklearn import MLPClassifier
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter reached
+        stopped = MLPClassifier((5,), max_iter=3, early_stopping=True, random_state=0,
+                                backend="array_api_strict:device2").fit(X, y)
+        assert len(stopped.validation_scores_) == stopped.n_iter_
+        again = pickle.loads(pickle.dumps(MLPClassifier((5,), max_iter=3, random_state=0,
+                                                        backend="array_api_strict:device2").fit(X, y)))
+        again.partial_fit(X, y)
+    assert _on("device2", [p.value for p in again._network.parameters()])
+    assert set(cupy_like) == {"device2"}

@@ -122,7 +122,8 @@ def rebuild(saved: dict[str, Any], backend: Backend) -> Network:
     clone.rng.bit_generator.state = saved["rng"]
     if saved["optimizer"] is not None:
         clone.optimizer, state = saved["optimizer"]
-        clone.optimizer.load_state_dict(state, asarray=lambda a: backend.asarray(a, dtype=backend.dtype))
+        with backend.activate():  # the moments on the copy's device (CuPy allocates on the current one)
+            clone.optimizer.load_state_dict(state, asarray=lambda a: backend.asarray(a, dtype=backend.dtype))
     return clone
 
 

@@ -195,7 +195,8 @@ class BaseMLP(BaseEstimator):
         if X_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
                              "your dataset.")
-        x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
+        with net.backend.activate():
+            x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
         return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),
                                                                  Y_val)
 
@@ -235,8 +236,10 @@ class BaseMLP(BaseEstimator):
         net.set_weights(self._given_weights())
         self._set_network(net)
         self._network_weights = [np.array(a, copy=True) for a in self._given_weights()]
-        self._optimizer = None if saved is None else optimizer_from_host(
-            saved, [layer.weight.name for layer in net.dense_layers], lambda a: net.backend.asarray(a, dtype=net.dtype))
+        with net.backend.activate():  # its state on the network's device
+            self._optimizer = None if saved is None else optimizer_from_host(
+                saved, [layer.weight.name for layer in net.dense_layers],
+                lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
 
     def _compute_dtype(self, dtype):
