@@ -156,3 +156,19 @@ def test_sklearn_estimators_stay_on_their_device(cupy_like):
         again.partial_fit(X, y)
     assert _on("device2", [p.value for p in again._network.parameters()])
     assert set(cupy_like) == {"device2"}
+
+
+def test_predict_proba_applies_its_softmax_on_the_device(cupy_like, monkeypatch):
+    """An Identity output trained with cross-entropy: predict_proba's softmax of the logits runs in the
+    device's context too (CuPy runs a kernel on the current GPU, not the one holding the logits)."""
+    from nnscratch.layers import Softmax
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, output="identity", seed=0, backend="array_api_strict:device2")
+    net.fit(X, y, epochs=1, batch_size=16, loss="cross_entropy")
+    current = []
+    forward = Softmax.forward
+    monkeypatch.setattr(Softmax, "forward", lambda self, x: current.append(strict.asarray(0.0).device)
+                        or forward(self, x))
+    probabilities = net.backend.to_numpy(net.predict_proba(X))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    assert current == [strict.Device("device2")]  # the fake creates arrays on the current device

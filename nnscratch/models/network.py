@@ -202,6 +202,7 @@ class Network:
             return outputs if return_all else out
         return streaming.in_batches(self, X, run)
 
+    @on_device
     def predict_proba(self, X: Array) -> Array:
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
