@@ -172,3 +172,14 @@ def test_predict_proba_applies_its_softmax_on_the_device(cupy_like, monkeypatch)
     probabilities = net.backend.to_numpy(net.predict_proba(X))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
     assert current == [strict.Device("device2")]  # the fake creates arrays on the current device
+
+
+def test_feature_maps_are_drawn_on_the_device(cupy_like):
+    """``nnscratch plot --what features`` runs the layers on the model's device, not the current one."""
+    from nnscratch.layers import Conv2D, Dense, Flatten, ReLU, Softmax
+    from nnscratch.viz.filters import feature_maps
+    net = Network([Conv2D(1, 2, 3, padding=1), ReLU(), Flatten(), Dense(2 * 6 * 6, 3), Softmax()],
+                  input_shape=(1, 6, 6), seed=0, backend="array_api_strict:device2")
+    x = np.random.default_rng(0).random((1, 6, 6)).astype(np.float32)
+    assert [m.shape for _, m in feature_maps(net, x)] == [(2, 6, 6), (2, 6, 6)]
+    assert set(cupy_like) == {"device2"}
