@@ -183,3 +183,12 @@ def test_feature_maps_are_drawn_on_the_device(cupy_like):
     x = np.random.default_rng(0).random((1, 6, 6)).astype(np.float32)
     assert [m.shape for _, m in feature_maps(net, x)] == [(2, 6, 6), (2, 6, 6)]
     assert set(cupy_like) == {"device2"}
+
+
+def test_check_gradients_runs_on_the_device(cupy_like):
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = _data()
+    net = Network([Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()], seed=0,
+                  backend="array_api_strict:device2", dtype="float64")
+    assert net.check_gradients(X[:8], y[:8]) < 1e-4
+    assert set(cupy_like) == {"device2"}

@@ -279,6 +279,7 @@ class Network:
         :meth:`parameters` order."""
         return evaluation.compute_gradients(self, X, y, loss=loss)
 
+    @on_device
     def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
                         max_entries: int = 64) -> float:
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
