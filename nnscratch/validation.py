@@ -61,6 +61,8 @@ def _nullable_dtype(table):
     dtypes = getattr(table, "dtypes", None)
     if dtypes is None or not hasattr(table, "to_numpy"):
         return None
+    if not hasattr(dtypes, "__iter__"):  # a Series: one dtype
+        dtypes = [dtypes]
     numpy = [getattr(d, "numpy_dtype", d) for d in dtypes]
     if not numpy or not all(isinstance(d, np.dtype) and d.kind in "biuf" for d in numpy):
         return None

@@ -40,6 +40,8 @@ def test_pandas_missing_values_are_one_clear_error():
         frame.iloc[1, 1] = pd.NA
         with pytest.raises(DataError, match="X contains NaN"):
             net.predict(frame)
+    with pytest.raises(DataError, match="X contains NaN"):
+        net.predict(pd.DataFrame({"a": [1.0, 2.0], "b": [0.0, 1.0]}).assign(b=pd.Series([True, None], dtype="boolean")))
     with pytest.raises(DataError, match="X must hold numbers"):
         net.predict(pd.DataFrame({"a": ["x", "y"], "b": [1.0, 2.0]}))
 

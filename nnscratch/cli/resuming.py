@@ -33,6 +33,7 @@ def resume_source(args):
                           "with --checkpoint PATH.")
     return args.resume, args.checkpoint or args.resume
 
+
 def resume_dtype(args):
     """``--dtype`` of this run: as given, else the checkpoint's when resuming (a float64 run goes on in
     float64, as evaluate, predict and plot keep a model's dtype), but float32 on a backend without float64."""
