@@ -210,6 +210,8 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
         t = xp.reshape(t, (-1, 1))
     if t.ndim != 2 or t.shape[1] != k:
         one = len(shape) == 1 or shape[1:] == (1,)
+        if xp.isdtype(t.dtype, "real floating"):
+            _check_finite(xp, t, name)  # a missing label (NaN, pandas' NA) is not a fractional one
         held = " of fractional values" if one and xp.isdtype(t.dtype, "real floating") else ""
         raise ShapeError(f"{name} has shape {shape}{held}; the network has {k} outputs, so pass integer "
                          f"class labels of shape ({n_samples},) or targets of shape ({n_samples}, {k}).")

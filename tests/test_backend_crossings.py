@@ -136,3 +136,15 @@ def test_set_buffers_takes_arrays_of_any_backend_as_set_weights_does(backend):
     tracked = {b.name: torch.ones(4, requires_grad=True) for b in source.buffers()}
     target.set_buffers(tracked)
     assert all((v == 1).all() for v in target.get_buffers().values())
+
+
+def test_a_missing_class_label_is_the_nan_error_on_every_backend(backend):
+    """A NaN among class labels (a pandas Int64 column with NA) says so, not 'fractional values'."""
+    pd = pytest.importorskip("pandas")
+    X, y = _spirals(8)
+    net = nn.Network.from_sizes(2, 4, 3, seed=0, backend=backend)
+    labels = pd.Series(y, dtype="Int64")
+    labels.iloc[2] = pd.NA
+    for given in (labels, np.where(np.arange(8) == 2, np.nan, y)):
+        with pytest.raises(DataError, match="y contains NaN"):
+            net.fit(X, given, epochs=1)
