@@ -41,6 +41,8 @@ def _to_host(data, name):
         data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
     try:
         host = np.asarray(data)
+        if host.dtype == object and (numbers := _nullable_dtype(data)) is not None:
+            host = _nullable_to_numpy(data, numbers)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
                         f"Pass a NumPy array of numbers.") from None
@@ -51,6 +53,29 @@ def _to_host(data, name):
             else f"convert it first, e.g. {name}.astype('float32')"
         raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
     return host
+
+
+def _nullable_dtype(table):
+    """The NumPy dtype of a table whose columns are numbers, pandas' nullable ones (Int64, Float32,
+    boolean) among them, which ``np.asarray`` makes objects of; else None."""
+    dtypes = getattr(table, "dtypes", None)
+    if dtypes is None or not hasattr(table, "to_numpy"):
+        return None
+    if not hasattr(dtypes, "__iter__"):  # a Series: one dtype
+        dtypes = [dtypes]
+    numpy = [getattr(d, "numpy_dtype", d) for d in dtypes]
+    if not numpy or not all(isinstance(d, np.dtype) and d.kind in "biuf" for d in numpy):
+        return None
+    return np.result_type(*numpy)
+
+
+def _nullable_to_numpy(table, dtype):
+    """``table`` as a NumPy array of ``dtype``; missing values (pd.NA) become NaN in float64,
+    which the finite check then refuses with its own message."""
+    try:
+        return table.to_numpy(dtype=dtype)
+    except (TypeError, ValueError):  # pd.NA has no integer or float32 value
+        return table.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def check_library(net, data, name):
@@ -217,6 +242,8 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
         t = xp.reshape(t, (-1, 1))
     if t.ndim != 2 or t.shape[1] != k:
         one = len(shape) == 1 or shape[1:] == (1,)
+        if xp.isdtype(t.dtype, "real floating"):
+            _check_finite(xp, t, name)  # a missing label (NaN, pandas' NA) is not a fractional one
         held = " of fractional values" if one and xp.isdtype(t.dtype, "real floating") else ""
         raise ShapeError(f"{name} has shape {shape}{held}; the network has {k} outputs, so pass integer "
                          f"class labels of shape ({n_samples},) or targets of shape ({n_samples}, {k}).")

@@ -102,3 +102,93 @@ def test_the_fake_catches_a_stray_array(cupy_like):
         assert (w + backend.asarray(np.ones(3, dtype=np.float32))).device == strict.Device("device2")
     with pytest.raises(ValueError, match="different devices"):
         w + strict.zeros(3, device=backend.device)
+
+
+def test_running_statistics_go_to_the_device_of_the_copy(cupy_like, tmp_path):
+    """BatchNorm's running statistics land on the model's device: after ``to()``, ``load`` and
+    ``set_buffers`` (which ran outside the device's context, so ``to('cupy:1')`` left them on GPU 0)."""
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = _data()
+    layers = lambda: [Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()]  # noqa: E731
+    net = Network(layers(), seed=0, backend="numpy")
+    net.fit(X, y, epochs=1, batch_size=16)
+    net.save(tmp_path / "m.npz")
+    other = Network(layers(), seed=0, backend="array_api_strict:device2")
+    other.set_weights(net.get_weights())
+    other.set_buffers(net.get_buffers())
+    for copy in (net.to("array_api_strict:device2"), other,
+                 Network.load(tmp_path / "m.npz", backend="array_api_strict:device2")):
+        assert _on("device2", [b.value for b in copy.buffers()] + [p.value for p in copy.parameters()])
+        np.testing.assert_allclose(copy.backend.to_numpy(copy.predict_proba(X)),
+                                   net.backend.to_numpy(net.predict_proba(X)), rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_goes_to_the_device_of_the_copy(cupy_like):
+    """``to()`` and a pickle move Adam's moments inside the device's context: on ``cupy:1`` they were
+    made on the current GPU, and the next step mixed devices."""
+    import pickle
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, seed=0, backend="numpy")
+    net.fit(X, y, epochs=1, batch_size=16, optimizer="adam")
+    moved = net.to("array_api_strict:device2")
+    moved.fit(X, y, epochs=1, batch_size=16)
+    again = pickle.loads(pickle.dumps(moved))
+    again.fit(X, y, epochs=1, batch_size=16)
+    for copy in (moved, again):
+        assert _on("device2", [a for s in copy.optimizer.state_dict()["state"].values() for a in s.values()])
+    assert set(cupy_like) == {"device2"}
+
+
+def test_sklearn_estimators_stay_on_their_device(cupy_like):
+    """The early-stopping split and the optimizer state after a pickle go to the estimator's device."""
+    import pickle
+    import warnings
+    pytest.importorskip("sklearn")
+    from nnscratch.sklearn import MLPClassifier
+    X, y = _data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # max_iter reached
+        stopped = MLPClassifier((5,), max_iter=3, early_stopping=True, random_state=0,
+                                backend="array_api_strict:device2").fit(X, y)
+        assert len(stopped.validation_scores_) == stopped.n_iter_
+        again = pickle.loads(pickle.dumps(MLPClassifier((5,), max_iter=3, random_state=0,
+                                                        backend="array_api_strict:device2").fit(X, y)))
+        again.partial_fit(X, y)
+    assert _on("device2", [p.value for p in again._network.parameters()])
+    assert set(cupy_like) == {"device2"}
+
+
+def test_predict_proba_applies_its_softmax_on_the_device(cupy_like, monkeypatch):
+    """An Identity output trained with cross-entropy: predict_proba's softmax of the logits runs in the
+    device's context too (CuPy runs a kernel on the current GPU, not the one holding the logits)."""
+    from nnscratch.layers import Softmax
+    X, y = _data()
+    net = Network.from_sizes(4, 6, 3, output="identity", seed=0, backend="array_api_strict:device2")
+    net.fit(X, y, epochs=1, batch_size=16, loss="cross_entropy")
+    current = []
+    forward = Softmax.forward
+    monkeypatch.setattr(Softmax, "forward", lambda self, x: current.append(strict.asarray(0.0).device)
+                        or forward(self, x))
+    probabilities = net.backend.to_numpy(net.predict_proba(X))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, rtol=1e-5)
+    assert current == [strict.Device("device2")]  # the fake creates arrays on the current device
+
+
+def test_feature_maps_are_drawn_on_the_device(cupy_like):
+    """``nnscratch plot --what features`` runs the layers on the model's device, not the current one."""
+    from nnscratch.layers import Conv2D, Dense, Flatten, ReLU, Softmax
+    from nnscratch.viz.filters import feature_maps
+    net = Network([Conv2D(1, 2, 3, padding=1), ReLU(), Flatten(), Dense(2 * 6 * 6, 3), Softmax()],
+                  input_shape=(1, 6, 6), seed=0, backend="array_api_strict:device2")
+    x = np.random.default_rng(0).random((1, 6, 6)).astype(np.float32)
+    assert [m.shape for _, m in feature_maps(net, x)] == [(2, 6, 6), (2, 6, 6)]
+    assert set(cupy_like) == {"device2"}
+
+
+def test_check_gradients_runs_on_the_device(cupy_like):
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = _data()
+    net = Network([Dense(4, 6), BatchNorm(6), ReLU(), Dense(6, 3), Softmax()], seed=0,
+                  backend="array_api_strict:device2", dtype="float64")
+    assert net.check_gradients(X[:8], y[:8]) < 1e-4
+    assert set(cupy_like) == {"device2"}

@@ -410,3 +410,17 @@ def test_activation_animation_of_a_binary_classifier(tmp_path):
     net = nn.Network.from_sizes(2, 4, 1, seed=0)
     viz.animate_activations(net, X, tmp_path / "b.gif", y=y, n_images=2)
     check_image(tmp_path / "b.gif", frames=2)
+
+
+def test_an_mlp_with_batchnorm_is_drawn_by_its_dense_weights(tmp_path):
+    """BatchNorm's scale is a parameter named "weight" too: the architecture, the live view and the
+    first-layer weights draw the Dense matrices alone (the 1-D scale made an IndexError traceback)."""
+    from nnscratch.layers import BatchNorm, Dense, ReLU, Softmax
+    X, y = moons(n_samples=64, seed=0)
+    net = nn.Network([Dense(2, 6), BatchNorm(6), ReLU(), Dense(6, 2), Softmax()], seed=0, backend="numpy")
+    live = viz.LiveArchitecture()
+    net.fit(X, y, epochs=2, batch_size=16, callbacks=[live])
+    viz.plot_architecture(net, tmp_path / "a.png")
+    check_image(tmp_path / "a.png")
+    assert [w.shape for w in live.frames[-1][1]] == [(2, 6), (6, 2)]
+    assert viz.plot_first_layer_weights(net, image_shape=(1, 2)) is not None

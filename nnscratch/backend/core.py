@@ -60,7 +60,8 @@ class Backend:
         self.xp = array_api_compat.array_namespace(probe)
         self.dtype_name = dtype
         if not ADAPTERS[name].has_float64(self) and dtype == "float64":
-            raise ConfigError(f"Backend {self} has no float64 support; use dtype='float32'.")
+            raise ConfigError(f"Backend {self} has no float64 support; use dtype='float32' in Python, "
+                              "--dtype float32 on the command line.")
         self.dtype = getattr(self.xp, dtype)
 
     def __repr__(self):

@@ -10,7 +10,7 @@ def add_backend_options(parser, from_model=False):
     parser.add_argument("--backend", metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
                         "array_api_strict ... (default: $NNSCRATCH_BACKEND, else cupy if usable, else numpy)")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default: "
-                        + ("the model's own)" if from_model else "float32)"))
+                        + ("the model's own)" if from_model else "float32; with --resume, the checkpoint's)"))
 
 
 def add_dataset_options(parser, default="mnist-sample", from_model=False):

@@ -2,6 +2,7 @@
 
 - :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
   resume from and the one to write;
+- :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset, or of more epochs than
   --epochs, refused; other training options than the checkpoint's run had, said;
 - :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
@@ -31,6 +32,20 @@ def resume_source(args):
         raise ConfigError(f"--resume {args.resume}: no such checkpoint; give the file a run wrote "
                           "with --checkpoint PATH.")
     return args.resume, args.checkpoint or args.resume
+
+
+def resume_dtype(args):
+    """``--dtype`` of this run: as given, else the checkpoint's when resuming (a float64 run goes on in
+    float64, as evaluate, predict and plot keep a model's dtype), but float32 on a backend without float64."""
+    source, _ = resume_source(args)
+    if args.dtype is not None or source is None:
+        return args.dtype
+    from ..backend.core import get_backend
+    from ..saving import checkpoint
+    header, _ = checkpoint.load(source)
+    dtype = (header.get("config") or {}).get("dtype")
+    return None if dtype == "float64" and not get_backend(args.backend).has_float64 else dtype
+
 
 def resume_notes(args, source, net, cfg, optimizer):
     """Refuse to resume ``source`` with another network or dataset, or with fewer --epochs than it ran;

@@ -140,6 +140,7 @@ def _run(args, said):
     checks.check_loss(args, data)
     data, metadata = tables.prepare_training(data)
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
+    args.dtype = resuming.resume_dtype(args)
     net = recipe.build_network(args, cfg)
     blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
     net.metadata.update(metadata)

@@ -202,6 +202,7 @@ class Network:
             return outputs if return_all else out
         return streaming.in_batches(self, X, run)
 
+    @on_device
     def predict_proba(self, X: Array) -> Array:
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
@@ -278,6 +279,7 @@ class Network:
         :meth:`parameters` order."""
         return evaluation.compute_gradients(self, X, y, loss=loss)
 
+    @on_device
     def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
                         max_entries: int = 64) -> float:
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
@@ -311,9 +313,10 @@ class Network:
         """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
         return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
 
+    @on_device
     def set_buffers(self, arrays: Mapping[str, Array]) -> None:
-        """Set the layers' buffers from ``{name: host array}``; names not given keep their values
-        (files written before a layer had buffers)."""
+        """Set the layers' buffers from copies of ``{name: array}`` (host arrays, or arrays of any backend
+        as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers)."""
         state.set_buffers(self, arrays)
 
     def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:

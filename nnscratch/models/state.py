@@ -30,7 +30,7 @@ def get_config(net: Network) -> dict[str, Any]:
     and the loss of the last ``fit`` when it is a built-in one."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
-              "metadata": net.metadata, "task": net.task}
+              "metadata": copy.deepcopy(net.metadata), "task": net.task}  # a copy: no list or dict shared
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
@@ -62,11 +62,12 @@ def set_weights(net: Network, weights: Sequence[Array]) -> None:
 
 
 def set_buffers(net: Network, arrays: Mapping[str, Array]) -> None:
-    """Set ``net``'s buffers from ``{name: host array}``; names not given keep their values."""
+    """Set ``net``'s buffers from copies of ``{name: array}`` (host arrays or arrays of any backend, as
+    :func:`set_weights` takes); names not given keep their values."""
     for b in net.buffers():
         if b.name in arrays:
             validation.check_weights([b], [arrays[b.name]])
-            b.value = net.backend.asarray(arrays[b.name], dtype=net.dtype)
+            b.value = net.backend.asarray(validation.host_copy(arrays[b.name], net.backend.dtype_name), dtype=net.dtype)
 
 
 def copy_to(net: Network, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
@@ -121,7 +122,8 @@ def rebuild(saved: dict[str, Any], backend: Backend) -> Network:
     clone.rng.bit_generator.state = saved["rng"]
     if saved["optimizer"] is not None:
         clone.optimizer, state = saved["optimizer"]
-        clone.optimizer.load_state_dict(state, asarray=lambda a: backend.asarray(a, dtype=backend.dtype))
+        with backend.activate():  # the moments on the copy's device (CuPy allocates on the current one)
+            clone.optimizer.load_state_dict(state, asarray=lambda a: backend.asarray(a, dtype=backend.dtype))
     return clone
 
 

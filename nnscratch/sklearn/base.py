@@ -32,6 +32,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
@@ -105,6 +106,8 @@ class BaseMLP(BaseEstimator):
         sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
+            X, Y = X.astype(np.float32), Y.astype(np.float32)
         random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
@@ -192,7 +195,8 @@ class BaseMLP(BaseEstimator):
         if X_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
                              "your dataset.")
-        x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
+        with net.backend.activate():
+            x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
         return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),
                                                                  Y_val)
 
@@ -228,13 +232,22 @@ class BaseMLP(BaseEstimator):
         for i, w in enumerate(self.coefs_):
             last = i == len(self.coefs_) - 1
             layers += [Dense(*w.shape), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        net = Network(layers, seed=0, backend=self.backend, dtype=self.coefs_[0].dtype.name)
+        net = Network(layers, seed=0, backend=self.backend, dtype=self._compute_dtype(self.coefs_[0].dtype).name)
         net.set_weights(self._given_weights())
         self._set_network(net)
         self._network_weights = [np.array(a, copy=True) for a in self._given_weights()]
-        self._optimizer = None if saved is None else optimizer_from_host(
-            saved, [layer.weight.name for layer in net.dense_layers], lambda a: net.backend.asarray(a, dtype=net.dtype))
+        with net.backend.activate():  # its state on the network's device
+            self._optimizer = None if saved is None else optimizer_from_host(
+                saved, [layer.weight.name for layer in net.dense_layers],
+                lambda a: net.backend.asarray(a, dtype=net.dtype))
         return net
+
+    def _compute_dtype(self, dtype):
+        """The dtype the network computes in for data (or weights) of ``dtype``: that one, but float32
+        on a device without float64 (torch:mps, ...), as scikit-learn's array API support does."""
+        if np.dtype(dtype) == np.float64 and not get_backend(self.backend).has_float64:
+            return np.dtype(np.float32)
+        return np.dtype(dtype)
 
     def _optimizer_on_host(self, net=None):
         """The optimizer's state as host arrays (what a pickle keeps), or None."""

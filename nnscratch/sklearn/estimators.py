@@ -30,7 +30,8 @@ _DOC = """
     backend : str or nnscratch.Backend, optional
         Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
         :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
-        in the dtype of ``X``: float32 data trains in float32, anything else in float64.
+        in the dtype of ``X``: float32 data trains in float32, anything else in float64
+        (in float32 on a device without float64, such as ``torch:mps``).
 
     The same random numbers (initial weights, early-stopping split, each epoch's
     shuffle, all drawn from ``random_state`` as scikit-learn draws them) and the

@@ -159,9 +159,9 @@ def is_network(obj):
 
 
 def dense_weights(network):
-    """Host copies of every Dense weight matrix, shape ``(n_in, n_out)`` each."""
-    return [to_host(p.value, network) for p in network.parameters()
-            if p.name.endswith("weight")]
+    """Host copies of every Dense weight matrix, shape ``(n_in, n_out)`` each (not BatchNorm's
+    scale, whose parameter is named "weight" too)."""
+    return [to_host(layer.weight.value, network) for layer in network.dense_layers]
 
 
 _PRETTY = {"LeakyReLU": "leaky relu", "ReLU": "relu", "Identity": "linear"}

@@ -43,12 +43,13 @@ def plot_conv_filters(net, path=None, *, max_filters=64, title=None, show=False)
 
 def feature_maps(net, x):
     """``[(layer name, (C, H, W) host array)]`` of every image-shaped layer output for one sample ``x``."""
-    out = net.backend.asarray(np.asarray(x, dtype=np.float32)[None], dtype=net.dtype)
     maps = []
-    for index, layer in enumerate(net.layers):
-        out = layer.forward(out)
-        if out.ndim == 4 and type(layer).__name__ != "Reshape":
-            maps.append((f"{index}: {type(layer).__name__}", to_host(out, net)[0]))
+    with net.backend.activate():  # the model's device (CuPy allocates on the current one)
+        out = net.backend.asarray(np.asarray(x, dtype=np.float32)[None], dtype=net.dtype)
+        for index, layer in enumerate(net.layers):
+            out = layer.forward(out)
+            if out.ndim == 4 and type(layer).__name__ != "Reshape":
+                maps.append((f"{index}: {type(layer).__name__}", to_host(out, net)[0]))
     return maps
 
 
