@@ -19,6 +19,7 @@ import numpy as np
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
+from .host_arrays import to_host
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
 from .models.task import derive_task
@@ -34,48 +35,6 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep  # the nnscratch 
 def is_device_array(x):
     """True for an array of a non-NumPy library (it must match the model's backend)."""
     return array_api_compat.is_array_api_obj(x) and not isinstance(x, np.ndarray)
-
-
-def _to_host(data, name):
-    if hasattr(data, "to_numpy") and not hasattr(data, "__array__"):
-        data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
-    try:
-        host = np.asarray(data)
-        if host.dtype == object and (numbers := _nullable_dtype(data)) is not None:
-            host = _nullable_to_numpy(data, numbers)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
-                        f"Pass a NumPy array of numbers.") from None
-    if host.dtype.kind not in "biuf":
-        text = host.dtype.kind in "USO"
-        fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
-               "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
-            else f"convert it first, e.g. {name}.astype('float32')"
-        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
-    return host
-
-
-def _nullable_dtype(table):
-    """The NumPy dtype of a table whose columns are numbers, pandas' nullable ones (Int64, Float32,
-    boolean) among them, which ``np.asarray`` makes objects of; else None."""
-    dtypes = getattr(table, "dtypes", None)
-    if dtypes is None or not hasattr(table, "to_numpy"):
-        return None
-    if not hasattr(dtypes, "__iter__"):  # a Series: one dtype
-        dtypes = [dtypes]
-    numpy = [getattr(d, "numpy_dtype", d) for d in dtypes]
-    if not numpy or not all(isinstance(d, np.dtype) and d.kind in "biuf" for d in numpy):
-        return None
-    return np.result_type(*numpy)
-
-
-def _nullable_to_numpy(table, dtype):
-    """``table`` as a NumPy array of ``dtype``; missing values (pd.NA) become NaN in float64,
-    which the finite check then refuses with its own message."""
-    try:
-        return table.to_numpy(dtype=dtype)
-    except (TypeError, ValueError):  # pd.NA has no integer or float32 value
-        return table.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def check_library(net, data, name):
@@ -102,7 +61,7 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
         if inputs:
             _warn_unscaled_integers(backend.xp, data, name)
         return data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
-    data = _to_host(data, name)
+    data = to_host(data, name)
     if inputs:
         _warn_unscaled_integers(HOST_XP, data, name)
     if host:

@@ -1,0 +1,51 @@
+"""User data read into NumPy: arrays, lists and tables (pandas or polars, with no dependency on
+either; pandas' nullable columns too), or one clear error for data that holds no numbers.
+The host side of :mod:`nnscratch.validation`'s checks."""
+
+import numpy as np
+
+from .errors import DataError
+
+
+def to_host(data, name):
+    """``data`` (an array, a list, a pandas or polars table) as a NumPy array of numbers, or one
+    DataError naming ``name`` and the fix."""
+    if hasattr(data, "to_numpy") and not hasattr(data, "__array__"):
+        data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
+    try:
+        host = np.asarray(data)
+        if host.dtype == object and (numbers := _nullable_dtype(data)) is not None:
+            host = _nullable_to_numpy(data, numbers)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
+                        f"Pass a NumPy array of numbers.") from None
+    if host.dtype.kind not in "biuf":
+        text = host.dtype.kind in "USO"
+        fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
+               "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
+            else f"convert it first, e.g. {name}.astype('float32')"
+        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
+    return host
+
+
+def _nullable_dtype(table):
+    """The NumPy dtype of a table whose columns are numbers, pandas' nullable ones (Int64, Float32,
+    boolean) among them, which ``np.asarray`` makes objects of; else None."""
+    dtypes = getattr(table, "dtypes", None)
+    if dtypes is None or not hasattr(table, "to_numpy"):
+        return None
+    if not hasattr(dtypes, "__iter__"):  # a Series: one dtype
+        dtypes = [dtypes]
+    numpy = [getattr(d, "numpy_dtype", d) for d in dtypes]
+    if not numpy or not all(isinstance(d, np.dtype) and d.kind in "biuf" for d in numpy):
+        return None
+    return np.result_type(*numpy)
+
+
+def _nullable_to_numpy(table, dtype):
+    """``table`` as a NumPy array of ``dtype``; missing values (pd.NA) become NaN in float64,
+    which the finite check then refuses with its own message."""
+    try:
+        return table.to_numpy(dtype=dtype)
+    except (TypeError, ValueError):  # pd.NA has no integer or float32 value
+        return table.to_numpy(dtype=np.float64, na_value=np.nan)
