@@ -129,7 +129,7 @@ def training_options(args, cfg, options, batches):
     --weight-decay and --clip-norm), the plateau callback and, for a regression with validation data, the
     weights of the epoch with the lowest val_loss kept (a regression's val_loss is the MSE its test scores
     report; its target is learnt in standard units, see :mod:`nnscratch.cli.target_scale`)."""
-    from ..training.callbacks import EarlyStopping, ReduceLROnPlateau
+    from ..training.callbacks import ReduceLROnPlateau
     from ..optim.optimizers import get_optimizer
     lr = schedule_for(args, cfg["lr"], cfg["decay"], cfg["epochs"], batches)
     decay = 0.0 if not isinstance(lr, float) else cfg["decay"]
@@ -140,7 +140,7 @@ def training_options(args, cfg, options, batches):
         monitor = "val_loss" if options.get("validation_data") is not None else "loss"
         callbacks.append(ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=args.plateau))
     if cfg.get("regression") and options.get("validation_data") is not None:
-        callbacks.append(EarlyStopping(monitor="val_loss", patience=cfg["epochs"], restore_best=True))
+        options = dict(options, restore_best=True)  # fit's own: the lowest val_loss epoch's weights at the end
     return dict(options, optimizer=opt, callbacks=callbacks)
 
 
@@ -206,8 +206,8 @@ def print_notes(data, options=None):
     for c in (options or {}).get("callbacks") or []:
         if type(c).__name__ == "ReduceLROnPlateau":
             notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
-        if type(c).__name__ == "EarlyStopping" and c.restore_best:
-            notes.append(f"the weights of the epoch with the lowest {c.monitor} are the ones kept")
+    if (options or {}).get("restore_best"):
+        notes.append("the weights of the epoch with the lowest val_loss are the ones kept")
     for note in notes:
         print(f"  {note}")
 
