@@ -264,7 +264,7 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     ending in 28x28, its input shape or the images its first ``Reshape`` makes; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
     of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
-    from ..layers import Reshape
+    from ..models.spec import leading_images
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):
@@ -274,8 +274,8 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     if n_inputs is None and not table:  # a CNN built with open image sizes
         X = open_images(path, X, net, model)
     else:
-        first = tuple(getattr(net.layers[0], "shape", ())) if isinstance(net.layers[0], Reshape) else ()
-        images = [first, *([first[1:]] if first[:1] == (1,) else [])] if len(first) == 3 else []  # a spec's CNN
+        first = leading_images(net.layers) or ()
+        images = [first, *([first[1:]] if first[:1] == (1,) else [])] if first else []  # a spec's CNN
         if images and X.ndim == 4 and X.shape[1:] == (*first[1:], first[0]) != first:  # Keras' (n, H, W, C)
             X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(

@@ -88,8 +88,8 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
 def _image_shape(net):
     """The ``(C, H, W)`` of a CNN's images (its first ``Reshape``'s, or its input shape), else "auto"."""
-    first = net.layers[0]
-    shape = tuple(first.shape) if type(first).__name__ == "Reshape" else tuple(net.input_shape)
+    from ..models.spec import leading_images
+    shape = leading_images(net.layers) or tuple(net.input_shape)
     return shape if len(shape) == 3 and None not in shape else "auto"
 
 

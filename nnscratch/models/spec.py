@@ -196,14 +196,15 @@ def describe(layers):
     ``image``). A leading ``Reshape`` to images is left out (the parser adds it); a layer the grammar cannot
     write is given as its ``repr`` (the parser refuses it rather than build another layer)."""
     layers = list(layers)
-    if layers and _to_images(layers[0]):
+    if leading_images(layers):
         layers = layers[1:]
     return ",".join(_token(layer) for layer in layers)
 
 
-def _to_images(layer):
-    """Whether ``layer`` is the ``Reshape`` of flat rows to ``(C, H, W)`` images that the parser adds."""
-    return isinstance(layer, Reshape) and len(layer.shape) == 3
+def leading_images(layers):
+    """The ``(C, H, W)`` of the ``Reshape`` of flat rows to images that the parser puts first, or None."""
+    first = layers[0] if layers else None
+    return tuple(first.shape) if isinstance(first, Reshape) and len(first.shape) == 3 else None
 
 
 def _token(layer):
