@@ -6,8 +6,6 @@ budget below one batch cannot be kept. The command line says so before the work 
 in the library's words (:func:`nnscratch.training.streaming.budget_note`) with its own option.
 """
 
-import warnings
-
 from ..training import streaming
 
 
@@ -16,8 +14,6 @@ def budget_note(net, X, batch_size, training=True, option="--batch-size"):
     return streaming.budget_note(net, X, batch_size, training=training, option=option)
 
 
-def warn_budget(*args, **options):
-    """:func:`budget_note` as a ``warning: ...`` line, if there is one."""
-    note = budget_note(*args, **options)
-    if note:
-        warnings.warn(note, UserWarning, stacklevel=2)
+def warn_budget(net, X, batch_size, training=True, option="--batch-size"):
+    """:func:`budget_note` as a ``warning: ...`` line, if there is one (the library's warning)."""
+    streaming.warn_budget(net, X, batch_size, training=training, option=option)
