@@ -31,6 +31,7 @@ nnscratch is imported before NumPy (the command line always is). Where the spin
 stays long, :func:`own_threads` keeps nnscratch's own work in one thread.
 """
 
+import contextlib
 import os
 import sys
 import time
@@ -143,6 +144,20 @@ def set_threads(n):
         limiter.threadpool_limits(limits=n, user_api="blas")
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(n)
+
+
+@contextlib.contextmanager
+def limited(n):
+    """While entered: ``n`` BLAS threads and ``n`` threads for nnscratch's own work, then what ran before
+    (a training step that splits its batches over threads itself runs each piece in one)."""
+    saved = _workers[0]
+    _workers[0] = max(1, int(n))
+    limiter = _threadpoolctl()
+    try:
+        with limiter.threadpool_limits(limits=n, user_api="blas") if limiter else contextlib.nullcontext():
+            yield
+    finally:
+        _workers[0] = saved
 
 
 def workers():

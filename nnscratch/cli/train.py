@@ -127,6 +127,7 @@ def run(args):
 def _run(args, said):
     from .. import distributed
     from ..backend import threads
+    from ..training import threaded
     checks.check_train_options(args)
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
@@ -143,6 +144,7 @@ def _run(args, said):
     args.dtype = resuming.resume_dtype(args)
     net = recipe.build_network(args, cfg)
     blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
+    blas = "; ".join(filter(None, [blas, threaded.describe(net, comm)]))  # a CNN's batches split over the cores
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
     scale = target_scale.fit(data, net)  # a regression learns its target in standard units

@@ -24,7 +24,8 @@ from .history import Callback, History
 from .evaluation import checked_data, read_figures
 from .guard import Guard, nonfinite_flag, snapshot
 from ..optim.optimizers import Adam, get_optimizer
-from .step import Step, evaluate_sums, run_epoch
+from .step import evaluate_sums, run_epoch
+from .threaded import make_step
 
 
 @keywords("fit")
@@ -110,7 +111,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
     loss = net._fix_loss(loss, y)
     net.optimizer = _resolve_optimizer(net, optimizer, saved)
-    step = Step(net, loss, net.optimizer)
+    step = make_step(net, loss, net.optimizer, comm)  # a convolutional network's batches split over the cores
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
     dp = distributed.setup(comm, net, step, X, validation_data, dict(
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
@@ -147,8 +148,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         warnings.warn(f"fit(epochs={epochs}) resumes {source}, which has trained {first} epochs: nothing is trained "
                       f"and the network keeps those {first}; pass epochs above {first} to train on.", stacklevel=3)
     stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
-    run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
-             callbacks, history, guard, (checkpoint, checkpoint_every))
+    with step.cores():
+        run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
+                 callbacks, history, guard, (checkpoint, checkpoint_every))
     return history
 
 

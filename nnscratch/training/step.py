@@ -11,6 +11,8 @@ the end (the outputs are those of the weights the batch was trained from,
 so the figures are the same as summing per batch).
 """
 
+import contextlib
+
 from array_api_compat import array_namespace
 
 from ..backend.kernels import row_taker
@@ -28,6 +30,7 @@ class Step:
     """
 
     def __init__(self, net, loss=None, optimizer=None):
+        self.net = net
         self.loss = net.resolve_loss(loss)
         output = net.layers[-1]
         if self.loss.accepts and not isinstance(output, self.loss.accepts):
@@ -51,6 +54,11 @@ class Step:
         # Bound methods, looked up once: the step's Python is a few calls per layer.
         self._forwards = [layer.forward for layer in self.layers]
         self._backwards = [(layer.backward, need) for layer, need in self.backward_plan]
+
+    def cores(self):
+        """A context ``fit`` enters around its epochs: nothing here; a step that splits each
+        batch over threads (:class:`nnscratch.training.threaded.ThreadedStep`) takes the cores in it."""
+        return contextlib.nullcontext()
 
     def forward(self, x, training=False):
         """Outputs of the trained layers (logits when the loss is fused)."""
