@@ -2,8 +2,9 @@
 
 Both train the same network (``nnscratch.models.spec.DEFAULT_CNN``) with plain SGD
 on the same images, one epoch each in turn (the order alternating), in two
-settings timed in the same run: every usable core (NumPy's BLAS and PyTorch on
-that many threads) and one thread each (``nnscratch.backend.threads.set_threads``:
+settings timed in the same run: every usable core (PyTorch on that many threads;
+nnscratch's ``fit`` splits each batch over that many threads, one BLAS thread
+each, :mod:`nnscratch.training.threaded`) and one thread each (``nnscratch.backend.threads.set_threads``:
 threadpoolctl for the BLAS, ``torch.set_num_threads`` for PyTorch). Reported per
 setting and contender: the median seconds per epoch, the ratio to PyTorch,
 GFLOP/s of the convolution and dense products, and the GEMM roofline (nnscratch's
