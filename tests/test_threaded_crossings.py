@@ -168,3 +168,30 @@ def test_a_diverged_fit_keeps_its_last_finite_weights_and_the_next_fit_trains_fr
         return state(net)
 
     assert_close(*split_and_alone(run, monkeypatch))
+
+
+def test_limits_taken_at_once_by_two_threads_leave_the_threads_as_they_were(two_threads, monkeypatch):
+    """Two fits that split, in two threads (a search over settings run in a thread pool), take the
+    cores at about the same time: the second to enter saw the first's one thread, and must not put
+    it back when it leaves last (every later fit would run nnscratch's own copies in one thread)."""
+    monkeypatch.setattr(threads, "spin_exponent", lambda: threads.SPIN)  # own_threads(2) is 2
+    threads.set_threads(2)
+    first_in, first_out = threading.Event(), threading.Event()
+    second_in, seen = threading.Event(), []
+
+    def first():
+        with threads.limited(1):
+            first_in.set()
+            second_in.wait(30)
+        first_out.set()
+
+    other = threading.Thread(target=first)
+    other.start()
+    first_in.wait(30)
+    with threads.limited(1):  # the second, in this thread
+        second_in.set()
+        first_out.wait(30)
+        seen.append(threads.workers())  # still one each: this fit's shards still run
+    other.join(30)
+    assert seen == [1]
+    assert threads.blas_threads() == 2 and threads.workers() == 2
