@@ -34,6 +34,7 @@ stays long, :func:`own_threads` keeps nnscratch's own work in one thread.
 import contextlib
 import os
 import sys
+import threading
 import time
 from typing import Any
 
@@ -46,6 +47,8 @@ SPIN_VARIABLE, SPIN = "OPENBLAS_THREAD_TIMEOUT", 20  # OpenBLAS reads it as log2
 SPLIT_MAX_SPIN = 22  # with a longer spin nnscratch's own work stays in one thread (own_threads says why)
 _spin: dict[str, Any] = {}  # what shorten_spin() found: {"set": bool, "late": bool}
 _workers = [None]  # threads for nnscratch's own NumPy work; None: not read yet
+_limits: dict[str, Any] = {"entered": 0}  # limited(): how many are entered, and what ran before the first
+_limits_lock = threading.Lock()
 _applied: dict[str, Any] = {}  # what configure() chose: {"threads": n, "reason": text}; kept so describe() can say it
 
 
@@ -149,15 +152,27 @@ def set_threads(n):
 @contextlib.contextmanager
 def limited(n):
     """While entered: ``n`` BLAS threads and ``n`` threads for nnscratch's own work, then what ran before
-    (a training step that splits its batches over threads itself runs each piece in one)."""
-    saved = _workers[0]
-    _workers[0] = max(1, int(n))
+    (a training step that splits its batches over threads itself runs each piece in one). Entered from
+    several threads at once (fits in threads of one's own), what ran before the first is put back when
+    the last leaves, not when the first does."""
     limiter = _threadpoolctl()
+    with _limits_lock:
+        if not _limits["entered"]:
+            _limits["saved"] = _workers[0]
+            _limits["blas"] = limiter.threadpool_limits(limits=n, user_api="blas") if limiter else None
+        elif limiter:
+            limiter.threadpool_limits(limits=n, user_api="blas")  # set now; the first one's restores
+        _limits["entered"] += 1
+        _workers[0] = max(1, int(n))
     try:
-        with limiter.threadpool_limits(limits=n, user_api="blas") if limiter else contextlib.nullcontext():
-            yield
+        yield
     finally:
-        _workers[0] = saved
+        with _limits_lock:
+            _limits["entered"] -= 1
+            if not _limits["entered"]:
+                _workers[0] = _limits["saved"]
+                if _limits["blas"] is not None:
+                    _limits["blas"].restore_original_limits()
 
 
 def workers():

@@ -30,14 +30,15 @@ epoch took 1.3-1.9x longer split).
 
 from __future__ import annotations
 
-import copy
 import threading
 
 from ..backend import threads
 from ..backend.kernels import Kernels
 from ..distributed.parallel import shard
 from ..distributed.sync import ShardContext
+from ..errors import ConfigError
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
+from ..models import state
 from .step import Step
 
 SPLIT_LAYERS = (Conv2D, MaxPool2D, AvgPool2D)
@@ -69,9 +70,12 @@ def describe(net, comm=None):
 
 
 def make_step(net, loss=None, optimizer=None, comm=None):
-    """The Step ``fit`` trains ``net`` with: a :class:`ThreadedStep` where :func:`thread_count` is above 1."""
+    """The Step ``fit`` trains ``net`` with: a :class:`ThreadedStep` where :func:`thread_count` is above 1
+    and the network can be copied for the other threads (a layer of one's own whose ``get_config`` does
+    not rebuild it cannot: such a network trains in one thread, as it would without the split)."""
     count = thread_count(net, comm)
-    return Step(net, loss, optimizer) if count < 2 else ThreadedStep(net, loss, optimizer, count)
+    replicas = _replicas(net, count - 1)
+    return ThreadedStep(net, loss, optimizer, replicas) if replicas else Step(net, loss, optimizer)
 
 
 class ThreadedStep(Step):
@@ -81,10 +85,13 @@ class ThreadedStep(Step):
     own copies run in one thread each: the shards' threads take the cores instead.
     """
 
-    def __init__(self, net, loss, optimizer, count):
+    def __init__(self, net, loss, optimizer, replicas):
         super().__init__(net, loss, optimizer)
-        shards = [Step(net, self.loss, None)] + [Step(_replica(net), self.loss, None) for _ in range(count - 1)]
-        self.shards = shards
+        self.shards = [Step(net, self.loss, None)] + [Step(replica, self.loss, None) for replica in replicas]
+        # The layers' settings (what get_config names: Dropout's rate, ...), which a callback may change mid-fit.
+        self._settings = [[(mine, theirs, name) for mine, theirs in zip(net.layers, replica.layers)
+                           for name in mine.get_config() if name != "type" and name in vars(mine)]
+                          for replica in replicas]
         self._groups = {}
 
     def cores(self):
@@ -120,13 +127,16 @@ class ThreadedStep(Step):
         return self.xp.concat(outs)
 
     def _follow(self, count):
-        """Start every replica from the network's RNG state (Dropout's masks) and running statistics."""
-        state = self.net.rng.bit_generator.state
+        """Start every replica from the network's RNG state (Dropout's masks), running statistics and
+        layer settings."""
+        rng = self.net.rng.bit_generator.state
         ours = self.net.buffers()
-        for s in self.shards[1:count]:
-            s.net.rng.bit_generator.state = state
+        for s, settings in zip(self.shards[1:count], self._settings):
+            s.net.rng.bit_generator.state = rng
             for theirs, mine in zip(s.net.buffers(), ours):
                 theirs.value = mine.value
+            for mine, theirs, name in settings:
+                setattr(theirs, name, getattr(mine, name))
 
     def _group(self, count):
         if count not in self._groups:
@@ -134,14 +144,22 @@ class ThreadedStep(Step):
         return self._groups[count]
 
 
-def _replica(net):
-    """A copy of ``net`` whose parameters' values are ``net``'s own arrays (shared, updated by its
-    optimizer) and whose gradients are its own."""
-    replica = copy.deepcopy(net)
-    replica.optimizer = None
-    for mine, theirs in zip(replica.parameters(), net.parameters()):
-        mine.bind(theirs.value, mine.grad)
-    return replica
+def _replicas(net, n):
+    """``n`` copies of ``net`` whose parameters' values are ``net``'s own arrays (shared, updated by its
+    optimizer) and whose gradients are their own; [] where a layer cannot be rebuilt from its
+    ``get_config``. A copy is the model alone (its layers, weights, buffers, RNG), rebuilt as ``pickle``
+    rebuilds it, without the optimizer or the attributes a user gave the network (which may not copy)."""
+    if n < 1:
+        return []
+    saved = dict(state.snapshot(net), optimizer=None)
+    try:
+        replicas = [state.rebuild(saved, net.backend) for _ in range(n)]
+    except ConfigError:
+        return []
+    for replica in replicas:
+        for mine, theirs in zip(replica.parameters(), net.parameters()):
+            mine.bind(theirs.value, mine.grad)
+    return replicas
 
 
 class _Group:
