@@ -79,7 +79,8 @@ def make_step(net, loss=None, optimizer=None, comm=None):
 
 
 class ThreadedStep(Step):
-    """A Step whose forward and backward run each batch in ``count`` shards at once, one per thread.
+    """A Step whose forward and backward run each batch in shards at once, one per thread (shard 0 on
+    the network itself, the others on ``replicas``).
 
     While :meth:`cores` is entered (``fit`` enters it around its epochs) the BLAS and nnscratch's
     own copies run in one thread each: the shards' threads take the cores instead.
