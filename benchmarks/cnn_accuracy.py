@@ -24,6 +24,7 @@ SETTINGS = {"haswell": {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": 
             "prescott": {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1"},
             "own": {}}
 VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+OWN_ONLY = ("OPENBLAS_L2_SIZE",)  # also unset for "own": some machines set it beside a forced kernel
 
 
 def main():
@@ -45,7 +46,8 @@ def main():
 
 def run(setting, seed, extra):
     """(test accuracy, wall seconds) of one ``nnscratch train --model cnn --seed``."""
-    env = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    dropped = VARIABLES + (OWN_ONLY if setting == "own" else ())
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(SETTINGS[setting])
     command = [sys.executable, "-m", "nnscratch", "train", "--model", "cnn", "--seed", str(seed), "--no-save",
                "--json", *extra]

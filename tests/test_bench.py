@@ -163,3 +163,17 @@ def test_a_misspelt_option_is_refused_not_ignored():
     """``run_bench(batch_size=128)`` used to run with the default batch sizes."""
     with pytest.raises(TypeError, match="did you mean batch_sizes="):
         run_bench(batch_size=128)
+
+
+def test_the_device_line_says_which_blas_kernels_ran_and_who_chose_them(monkeypatch):
+    """A forced OPENBLAS_CORETYPE (some machines set one for old OpenBLAS builds) can halve the
+    products' speed; the bench names it, and OpenBLAS's own choice without it."""
+    from nnscratch.backend import threads
+    from nnscratch.bench import device
+    monkeypatch.setattr(threads, "blas_info", lambda: {"internal_api": "openblas", "architecture": "Haswell"})
+    assert device.blas_kernels({"OPENBLAS_CORETYPE": "Haswell"}) == "Haswell kernels (OPENBLAS_CORETYPE=Haswell)"
+    assert device.blas_kernels({}) == "Haswell kernels"
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    assert device.numpy_blas().endswith(", Haswell kernels")
+    monkeypatch.setattr(threads, "blas_info", lambda: None)  # MKL, Accelerate: no kernel name to give
+    assert device.blas_kernels({}) is None

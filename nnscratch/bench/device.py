@@ -40,12 +40,27 @@ def blas_threads():
 
 
 def numpy_blas():
-    """NumPy's BLAS library and version, e.g. ``"scipy-openblas 0.3.31"``."""
+    """NumPy's BLAS library, version and kernels, e.g. ``"scipy-openblas 0.3.31, SkylakeX kernels"``."""
     try:
         blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+        name = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
     except Exception:  # show_config's layout differs across NumPy versions
-        return "unknown BLAS"
+        name = "unknown BLAS"
+    kernels = blas_kernels()
+    return f"{name}, {kernels}" if kernels else name
+
+
+def blas_kernels(environ=None):
+    """Which kernels OpenBLAS runs, and who chose them: ``"Haswell kernels (OPENBLAS_CORETYPE=Haswell)"``
+    where the environment forces them (some machines do, for older OpenBLAS builds; it can halve the
+    products' speed on a newer CPU), ``"SkylakeX kernels"`` where OpenBLAS chose; None where unknown."""
+    from ..backend.threads import blas_info
+    environ = os.environ if environ is None else environ
+    architecture = (blas_info() or {}).get("architecture")
+    if not architecture:
+        return None
+    forced = str(environ.get("OPENBLAS_CORETYPE", "")).strip()
+    return f"{architecture} kernels" + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
 
 
 def cpu_info():
