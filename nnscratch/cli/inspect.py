@@ -8,7 +8,7 @@ import sys
 import numpy as np
 
 from . import tables
-from .memory import warn_budget
+from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
                       model_dataset, model_rows, open_images, shape_text)
@@ -94,8 +94,9 @@ def run_evaluate(args):
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
     warn_budget(net, X, None, training=False, option=None)  # evaluate's batches: INFERENCE_BATCH rows
-    scores = net.evaluate(X, y)
-    predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
+    with said_before():  # in the command line's words just above (no batch size to lower here)
+        scores = net.evaluate(X, y)
+        predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
     matrix = confusion_matrix(y, predicted, k)
     if args.json:

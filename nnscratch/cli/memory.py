@@ -6,6 +6,9 @@ budget below one batch cannot be kept. The command line says so before the work 
 in the library's words (:func:`nnscratch.training.streaming.budget_note`) with its own option.
 """
 
+import contextlib
+import warnings
+
 from ..training import streaming
 
 
@@ -17,3 +20,12 @@ def budget_note(net, X, batch_size, training=True, option="--batch-size"):
 def warn_budget(net, X, batch_size, training=True, option="--batch-size"):
     """:func:`budget_note` as a ``warning: ...`` line, if there is one (the library's warning)."""
     streaming.warn_budget(net, X, batch_size, training=training, option=option)
+
+
+@contextlib.contextmanager
+def said_before():
+    """The library's own budget warning (``fit``, ``evaluate``, ``predict``) silenced inside: the command
+    line said its note before the work started, naming its own options."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="NNSCRATCH_DEVICE_MEMORY=")
+        yield

@@ -12,7 +12,7 @@ import time
 from . import checks, outputs, progress, recipe, resuming, tables, target_scale, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
-from .memory import budget_note
+from .memory import budget_note, said_before
 from .options import add_backend_options, add_dataset_options, load_data
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
@@ -179,7 +179,8 @@ def _run(args, said):
         return 130
     seconds = time.perf_counter() - start
     target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
-    test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
+    with said_before():  # the one budget note came before training
+        test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
     saved = None if args.no_save else net.save(args.out)
     if args.history:
         history.to_json(args.history)

@@ -18,10 +18,12 @@ from .step import DeviceData, Step, evaluate_sums
 
 def checked_data(net, step, X, y, name="X", host=False):
     """``(X, y)`` (or the validation pair, ``name="validation"``) checked and moved to the device
-    once (``host=True``: checked, kept in host memory for streaming)."""
+    once (``host=True``: checked, kept in host memory for streaming; a ``y`` already on the device
+    stays there, and each batch takes its rows of it)."""
     names = ("X", "y") if name == "X" else ("X_val", "y_val")
     x = validation.as_inputs(net, X, name=names[0], host=host)
-    targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1], host=host)
+    targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1],
+                                    host=host and not validation.is_device_array(y))
     return (streaming.HostData if host else DeviceData)(net, x, targets)
 
 
@@ -45,7 +47,10 @@ def evaluate(net, X, y, loss=None, batch_size=4096):
     """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats
     (batch by batch from host memory when ``X`` does not fit on the device)."""
     step = Step(net, loss)
-    data = checked_data(net, step, X, y, host=streaming.should_stream(net, X, y, training=False))
+    host = streaming.should_stream(net, X, y, training=False)
+    data = checked_data(net, step, X, y, host=host)
+    if host:  # a budget below one batch: said once, as fit says it
+        streaming.warn_budget(net, data.x, batch_size, training=False)
     return read_figures(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
 
 

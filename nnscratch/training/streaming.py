@@ -10,8 +10,12 @@ memory (``Backend.memory_info()``, which counts memory the allocator caches;
 as resident data, with the same shuffling order and arithmetic, so it gives the
 same result for the same seed. Per batch it moves exactly one array of inputs
 and one of targets (through :mod:`nnscratch.backend.staging`: pinned and asynchronous
-on CUDA), prepared one batch ahead; the epoch's figures come from the targets
-already on the device, so nothing else moves and nothing is read back per batch.
+on CUDA; where ``y`` is already on the device, its row numbers instead), prepared one
+batch ahead; the epoch's figures come from the targets already on the device, so
+nothing else moves and nothing is read back per batch.
+
+A budget that holds less than one batch cannot be kept: ``fit``, ``evaluate``,
+``predict`` and ``predict_proba`` say so once per call (:func:`warn_budget`).
 """
 
 import math
@@ -19,6 +23,7 @@ import os
 import warnings
 
 from .. import validation
+from ..backend.kernels import row_taker
 from ..errors import ConfigError, ShapeError
 from ..validation import is_device_array
 
@@ -129,8 +134,13 @@ def data_bytes(net, X, validation_data=None):
 def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=None, training=True):
     """True to keep the data in host memory: ``stream`` if given, else when the call
     would take more than :data:`FRACTION` of the device's free memory. Data already
-    on the device never streams (validation data there stays there: ``X`` may still stream)."""
-    if is_device_array(X) or is_device_array(y):
+    on the device never streams: targets ``y`` or validation data there stay there and
+    ``X`` may still stream; an ``X`` there cannot, and ``stream=True`` then warns so."""
+    if is_device_array(X):
+        if stream:
+            warnings.warn(f"stream=True keeps nothing in host memory: X is already an array of {net.backend}, "
+                          "so it trains from there; pass X as a NumPy array to stream it batch by batch.",
+                          UserWarning, stacklevel=validation.user_stacklevel())
         return False
     if any(is_device_array(a) for a in validation_data or ()):
         validation_data = None  # already on the device: it takes no more room there
@@ -199,6 +209,7 @@ class HostData:
         self.backend, self.xp, self.dtype, self.x, self.Y = net.backend, net.xp, net.dtype, x, targets.Y
         self.n, self.mode = x.shape[0], targets.mode
         self._stagers = (net.backend.stager(), net.backend.stager())
+        self._take = row_taker(net.backend)
         self._ahead, self._kept = None, []
 
     def permutation(self, rng):
@@ -224,7 +235,13 @@ class HostData:
 
     def _move(self, order, start, stop):
         rows = slice(start, stop) if order is None else order[start:stop]
-        return (self._stagers[0].put(self.x, rows, self.dtype), self._stagers[1].put(self.Y, rows, self.dtype))
+        return self._stagers[0].put(self.x, rows, self.dtype), self._targets(rows)
+
+    def _targets(self, rows):
+        """The targets of ``rows``: staged from the host, or taken where a device ``y`` left them."""
+        if not is_device_array(self.Y):
+            return self._stagers[1].put(self.Y, rows, self.dtype)
+        return self.Y[rows, ...] if isinstance(rows, slice) else self._take(self.Y, self.backend.asarray(rows))
 
     def inputs(self, start, stop, following=None):
         return self.batch(None, start, stop, following)[0]
@@ -243,6 +260,7 @@ def in_batches(net, X, run, name="X", batch_size=None):
     if not should_stream(net, X, training=False):
         return run(validation.as_inputs(net, X, name=name))
     x = validation.as_inputs(net, X, name=name, host=True)
+    warn_budget(net, x, batch_size, training=False, option=None)  # predict's batch is not the caller's to set
     stager = net.backend.stager()
     rows = _batches(x.shape[0], batch_size or INFERENCE_BATCH)
     outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
