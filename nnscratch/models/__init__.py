@@ -1,6 +1,7 @@
 """Models: the :class:`Network` and what describes or checks one.
 
 - ``network``: :class:`Network`, a stack of layers on one backend (forward, backward, fit, save).
+- ``persistence``: ``Network``'s methods that keep and copy it (config, weights, ``to``, pickle, files).
 - ``state``: a network as data: its config, weights and running statistics, and copies of it.
 - ``spec``: ready-made networks (an MLP from sizes) and the command line's layer-spec grammar.
 - ``summary``: the table of ``Network.summary`` and one-line descriptions.

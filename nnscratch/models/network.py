@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..saving import serialize
 from ..training import evaluation, streaming, loop as train
 from .. import testing
 from .. import validation
@@ -29,13 +28,13 @@ from ..layers import Dense
 from ..losses import default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
-from . import shapes, state
+from . import persistence, shapes
 from ..training.step import predicted_labels
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
 from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
-from .._typing import Array, DType, PathLike, Shape
+from .._typing import Array, DType, Shape
 
 if TYPE_CHECKING:
     from ..layers.base import Layer, Parameter
@@ -287,60 +286,15 @@ class Network:
         training mode (batch statistics, fixed dropout masks); the network is left as it was."""
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
-    # ------------------------------------------------------------ persistence (see nnscratch.models.state)
-    def get_config(self) -> dict[str, Any]:
-        """JSON-able description: layers, seed, dtype, input shape, metadata, task (and a built-in loss)."""
-        return state.get_config(self)
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any], backend: str | Backend | None = None,
-                    dtype: DType | None = None) -> Network:
-        """A new network (fresh weights) built from :meth:`get_config`'s description."""
-        return state.from_config(cls, config, backend=backend, dtype=dtype)
-
-    def get_weights(self) -> list[Array]:
-        """Host NumPy copies of every parameter, in :meth:`parameters` order."""
-        return [self.backend.to_numpy(p.value) for p in self.parameters()]
-
-    @on_device
-    def set_weights(self, weights: Sequence[Array]) -> None:
-        """Set every parameter from a copy of ``weights`` (host arrays, read-only or
-        memory-mapped ones too, or arrays of any backend; shapes must match).
-        The given arrays are never modified: training updates the copies."""
-        state.set_weights(self, weights)
-
-    def get_buffers(self) -> dict[str, Array]:
-        """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
-        return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
-
-    @on_device
-    def set_buffers(self, arrays: Mapping[str, Array]) -> None:
-        """Set the layers' buffers from copies of ``{name: array}`` (host arrays, or arrays of any backend
-        as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers)."""
-        state.set_buffers(self, arrays)
-
-    def to(self, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
-        """A copy of this network on another backend and/or dtype (default: this one's dtype,
-        or a given Backend's own): weights, running statistics, random state, the task and loss of
-        the last fit, and the optimizer with its state (moments, step count), so a ``fit`` there
-        continues the same run."""
-        return state.copy_to(self, backend, dtype)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        """``pickle`` and ``copy.deepcopy`` (see :func:`nnscratch.models.state.reduce`)."""
-        return state.reduce(self)
-
-    def save(self, path: PathLike) -> str:
-        """Write the config and weights to one ``.npz`` file, atomically."""
-        return serialize.save(self, path)
-
-    def export_onnx(self, path: PathLike | None = None, **options: Any) -> Any:
-        """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
-        :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
-        from ..saving.onnx import to_onnx
-        return to_onnx(self, path, **options)
-
-    @classmethod
-    def load(cls, path: PathLike, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
-        """Read a file written by :meth:`save`, onto any backend."""
-        return serialize.load(cls, path, backend=backend, dtype=dtype)
+    # ------------------------------------------------------------ keeping and copying (nnscratch.models.persistence)
+    get_config = persistence.get_config
+    from_config = classmethod(persistence.from_config)
+    get_weights = persistence.get_weights
+    set_weights = persistence.set_weights
+    get_buffers = persistence.get_buffers
+    set_buffers = persistence.set_buffers
+    to = persistence.to
+    __reduce__ = persistence.reduce
+    save = persistence.save
+    export_onnx = persistence.export_onnx
+    load = classmethod(persistence.load)

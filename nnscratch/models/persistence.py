@@ -1,0 +1,89 @@
+"""A :class:`~nnscratch.models.network.Network`'s methods for keeping and copying it.
+
+Config, weights and running statistics in and out, a copy on another backend, ``pickle``,
+and files (``.npz``, ONNX): every method that treats a network as data rather than running it.
+Each is written here once as a function of the network and is a method of ``Network`` by
+assignment in its class body (``get_config = persistence.get_config``), so the class reads
+as what it does and its API is unchanged. The work itself is :mod:`nnscratch.models.state`'s
+and :mod:`nnscratch.saving`'s; these are the documented entry points.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..saving import serialize
+from ..backend.core import Backend, on_device
+from . import state
+from .._typing import Array, DType, PathLike
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+def get_config(self: Network) -> dict[str, Any]:
+    """JSON-able description: layers, seed, dtype, input shape, metadata, task (and a built-in loss)."""
+    return state.get_config(self)
+
+
+def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
+                dtype: DType | None = None) -> Network:
+    """A new network (fresh weights) built from :meth:`get_config`'s description."""
+    return state.from_config(cls, config, backend=backend, dtype=dtype)
+
+
+def get_weights(self: Network) -> list[Array]:
+    """Host NumPy copies of every parameter, in :meth:`parameters` order."""
+    return [self.backend.to_numpy(p.value) for p in self.parameters()]
+
+
+@on_device
+def set_weights(self: Network, weights: Sequence[Array]) -> None:
+    """Set every parameter from a copy of ``weights`` (host arrays, read-only or
+    memory-mapped ones too, or arrays of any backend; shapes must match).
+    The given arrays are never modified: training updates the copies."""
+    state.set_weights(self, weights)
+
+
+def get_buffers(self: Network) -> dict[str, Array]:
+    """Host copies of the layers' non-trained state (BatchNorm's running statistics), by name."""
+    return {b.name: self.backend.to_numpy(b.value) for b in self.buffers()}
+
+
+@on_device
+def set_buffers(self: Network, arrays: Mapping[str, Array]) -> None:
+    """Set the layers' buffers from copies of ``{name: array}`` (host arrays, or arrays of any backend
+    as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers)."""
+    state.set_buffers(self, arrays)
+
+
+def to(self: Network, backend: str | Backend | None = None, dtype: DType | None = None) -> Network:
+    """A copy of this network on another backend and/or dtype (default: this one's dtype,
+    or a given Backend's own): weights, running statistics, random state, the task and loss of
+    the last fit, and the optimizer with its state (moments, step count), so a ``fit`` there
+    continues the same run."""
+    return state.copy_to(self, backend, dtype)
+
+
+def reduce(self: Network) -> tuple[Any, ...]:
+    """``pickle`` and ``copy.deepcopy`` (see :func:`nnscratch.models.state.reduce`)."""
+    return state.reduce(self)
+
+
+def save(self: Network, path: PathLike) -> str:
+    """Write the config and weights to one ``.npz`` file, atomically."""
+    return serialize.save(self, path)
+
+
+def export_onnx(self: Network, path: PathLike | None = None, **options: Any) -> Any:
+    """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
+    :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
+    from ..saving.onnx import to_onnx
+    return to_onnx(self, path, **options)
+
+
+def load(cls: type[Network], path: PathLike, backend: str | Backend | None = None,
+         dtype: DType | None = None) -> Network:
+    """Read a file written by :meth:`save`, onto any backend."""
+    return serialize.load(cls, path, backend=backend, dtype=dtype)
