@@ -121,7 +121,7 @@ def test_channels_last_images_are_refused_for_a_channels_first_cnn(tmp_path, cap
     colour_images(tmp_path)
     model, y = tmp_path / "cnn.npz", tmp_path / "y.npy"
     assert run(capsys, "train", "--dataset", f"npy:{tmp_path / 'X.npy'},{y}", "--layers",
-               "conv4x3p1,relu,maxpool2,dense2", "--epochs", "1", "--out", model, "--checkpoint", tmp_path / "run.ckpt")[0] == 0
+               "conv4x3p1,relu,maxpool2,dense2", "--epochs", "1", "--out", model)[0] == 0
     fix = "numpy.save(PATH, X.transpose(0, 3, 1, 2))"
     for dataset in (f"npy:{tmp_path / 'last.npy'},{y}", f"npz:{tmp_path / 'last.npz'}"):
         one_line(*run(capsys, "evaluate", model, "--dataset", dataset)[::2], "channels-last images (n, 8, 8, 3)",
