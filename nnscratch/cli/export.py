@@ -35,8 +35,9 @@ def run_export(args):
     outputs.make_folders(folders)
     to_onnx(net, args.output, input_shape=input_shape)
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
+    out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
-          f"output 'output' (N, {net.n_outputs}); N is any batch size")
+          f"output 'output' (N, {out}); N is any batch size")
     if Standardizer.from_metadata(net.metadata) is not None:
         from .tables import few
         features = net.metadata.get("features")

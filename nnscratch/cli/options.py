@@ -127,6 +127,7 @@ def fits(net, data, model_path):
     """Raise a ShapeError unless ``net`` takes ``data``'s inputs (as rows, or as images: :func:`model_rows`)
     and classes."""
     from ..errors import ShapeError
+    refuse_channels_last(net, data, model_path)
     if sample_shape(net, data.n_features) is None:
         takes = (f"{net.n_inputs} inputs" if net.n_inputs else
                  f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
@@ -139,6 +140,26 @@ def fits(net, data, model_path):
     if net.n_outputs > 1 and net.n_outputs < data.n_classes:
         raise ShapeError(f"{model_path} has {net.n_outputs} outputs but {data.name} has "
                          f"{data.n_classes} classes; use the dataset the model was trained on.")
+
+
+def refuse_channels_last(net, data, model):
+    """A ShapeError where ``data`` came from an array of channels-last colour images ``(n, H, W, C)`` (Keras'
+    layout; :mod:`nnscratch.datasets.arrays` keeps their rows in that order) and ``net`` takes images
+    ``(C, H, W)`` of another layout: flattened, both are rows of H*W*C values, so the rows would fit and
+    the network would read scrambled pixels. One-channel images (``(n, 28, 28)``, ``(n, 28, 28, 1)``), flat
+    rows and a network without image layers (an MLP learns the rows in their own order) pass."""
+    from ..errors import ShapeError
+    from ..models.spec import leading_images
+    given = getattr(data, "array_shape", None)
+    if given is None or len(given) != 3 or getattr(data, "image_shape", None) is not None:
+        return  # not channels-last colour images (the reader reads any other 3-D sample as (C, H, W))
+    takes = leading_images(net.layers) or tuple(net.input_shape or ())
+    if len(takes) != 3 or all(n in (None, m) for n, m in zip(takes, given)):
+        return
+    h, w, c = given
+    raise ShapeError(f"{data.name} holds channels-last images (n, {h}, {w}, {c}), as Keras keeps them, but {model} "
+                     f"takes channels-first images {shape_text(takes)}, so it would read their pixels scrambled; "
+                     f"save them channels-first: numpy.save(PATH, X.transpose(0, 3, 1, 2)).")
 
 
 def sample_shape(net, n_features):

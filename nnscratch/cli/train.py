@@ -13,7 +13,7 @@ from . import checks, outputs, progress, recipe, resuming, tables, target_scale,
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
-from .options import add_backend_options, add_dataset_options, load_data
+from .options import add_backend_options, add_dataset_options, load_data, refuse_channels_last
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -143,6 +143,7 @@ def _run(args, said):
     cfg = dict(recipe.settings(args, data), regression=tables.is_regression(data))
     args.dtype = resuming.resume_dtype(args)
     net = recipe.build_network(args, cfg)
+    refuse_channels_last(net, data, f"--layers {args.layers}" if args.layers else f"--model {args.model}")
     blas = threads.configure()  # each process's BLAS threads (nnscratch/backend/threads.py), said below
     blas = "; ".join(filter(None, [blas, threaded.describe(net, comm)]))  # a CNN's batches split over the cores
     net.metadata.update(metadata)

@@ -125,7 +125,7 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
     else:
         codes, class_names, task, note = encode_target(both, task, f"{where}: y")
     info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note,
-            "image_shape": _image_shape(X_given)}
+            "image_shape": _image_shape(X_given), "array_shape": tuple(int(n) for n in X_given[1:]) or None}
     if X_test is not None:
         return split_table(name, X, codes[:len(y)], class_names, task, info, X_test=X_test, y_test=codes[len(y):])
     return split_table(name, X, codes, class_names, task, info, seed, test_fraction)

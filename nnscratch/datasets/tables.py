@@ -42,7 +42,9 @@ class TableDataset(Dataset):
     features stay float64, as read, until they are standardised. ``image_shape``:
     the per-sample ``(C, H, W)`` of arrays read as images (``(n, C, H, W)``,
     ``(n, H, W)`` or ``(n, H, W, 1)``), whose rows are those images flattened;
-    None for a table (and for channels-last colour images, kept in their order).
+    None for a table (and for channels-last colour images, kept in their order). ``array_shape``: the
+    per-sample shape of the array the file held, before its rows were flattened (``(32, 32, 3)`` for
+    channels-last colour images, which the command line refuses for a channels-first model); None for a table.
     """
 
     task: str = "classification"
@@ -51,6 +53,7 @@ class TableDataset(Dataset):
     notes: tuple[str, ...] = ()
     standardize: bool = True
     image_shape: tuple[int, ...] | None = None
+    array_shape: tuple[int, ...] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -259,7 +262,8 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
         notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
-                        feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"))
+                        feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"),
+                        array_shape=info.get("array_shape"))
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,

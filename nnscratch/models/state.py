@@ -30,10 +30,20 @@ def get_config(net: Network) -> dict[str, Any]:
     and the loss of the last ``fit`` when it is a built-in one."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
-              "metadata": copy.deepcopy(net.metadata), "task": net.task}  # a copy: no list or dict shared
+              "metadata": copy.deepcopy(net.metadata), "task": _saved_task(net)}  # a copy: no list or dict shared
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
+
+
+def _saved_task(net: Network) -> str | None:
+    """The task a config records: the one ``fit`` fixed, else the one the output layer gives. None where
+    neither is fixed yet because the output count is open (a network of convolutions only, on images of
+    any size: its task may hang on that count, one Sigmoid output or several); the loaded network then
+    derives it as this one does, once its output count is known."""
+    if net._task is None and net.output_shape[-1] is None:
+        return None
+    return net.task
 
 
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
