@@ -15,25 +15,12 @@ import pickle
 import numpy as np
 import pytest
 
-from nnscratch import BatchNorm, Conv2D, Network, ReLU, Sigmoid, cli
+from nnscratch import BatchNorm, Conv2D, Network, ReLU, Sigmoid
 from nnscratch.errors import ConfigError
 from nnscratch.optim.optimizers import Adam
 from nnscratch.saving import checkpoint
 from nnscratch.training.history import History
-
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def one_line(status, err, *fragments):
-    lines = err.strip().splitlines()
-    assert status == 2 and len(lines) == 1, err
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]
+from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-line errors)
 
 
 def fully_convolutional(*end):
