@@ -117,6 +117,8 @@ class BaseMLP(BaseEstimator):
                              f"{self.n_outputs_} outputs, or start a new model with {how}.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
+            self._start_stopping_rule()
         self._train(X, Y, random_state, incremental)
         return self
 
@@ -179,7 +181,14 @@ class BaseMLP(BaseEstimator):
         self._set_network(net)
         self._store_weights(net)
         self._best_coefs, self._best_intercepts = list(self.coefs_), list(self.intercepts_)
-        self._optimizer, self.loss_curve_, self._no_improvement_count = None, [], 0
+        self._optimizer, self.loss_curve_ = None, []
+        self._start_stopping_rule()
+
+    def _start_stopping_rule(self):
+        """The bookkeeping of the stopping rule ``early_stopping`` names, started afresh: at
+        initialisation, and where a warm-started fit or ``partial_fit`` follows a fit with the
+        other setting (scikit-learn's MLP fails there, on ``None.append`` or ``None - tol``)."""
+        self._no_improvement_count = 0
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
         self.best_loss_ = None if self.early_stopping else np.inf
