@@ -68,3 +68,46 @@ def test_partial_fit_after_a_fit_with_early_stopping(Estimator):
     est.partial_fit(X, y)
     _assert_stopping_state(est, 2)
     assert est.n_iter_ == 1 and len(est.loss_curve_) == 6
+
+
+@pytest.mark.parametrize("early", [False, True], ids=["loss", "early"])
+def test_ctrl_c_keeps_the_model_trained_so_far_as_sklearn(monkeypatch, early):
+    """scikit-learn's MLP catches KeyboardInterrupt: it warns "Training interrupted by user.",
+    keeps the epochs done (the best one with early stopping) and returns. nnscratch let it
+    through with ``n_iter_`` unset, ``coefs_`` the initial weights and, with early stopping, the
+    network left on its last epoch. A Ctrl-C at the end of epoch 3 must give scikit-learn's
+    model after max_iter=3."""
+    from sklearn.neural_network import MLPClassifier as Theirs
+
+    from nnscratch.sklearn import training
+    X, y = _data()
+    end_of_epoch = training.SklearnRun.on_epoch_end
+
+    def interrupted(run, epoch, logs, network):
+        end_of_epoch(run, epoch, logs, network)
+        if run.epochs == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(training.SklearnRun, "on_epoch_end", interrupted)
+    options = dict(hidden_layer_sizes=(6,), early_stopping=early, learning_rate_init=0.05, random_state=0)
+    ours = MLPClassifier(max_iter=10, **options)
+    try:
+        with pytest.warns(UserWarning, match="Training interrupted by user"):
+            ours.fit(X, y)
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt went through fit")
+    theirs = _quiet(Theirs(max_iter=3, **options).fit, X, y)
+    assert ours.n_iter_ == theirs.n_iter_ == 3 and len(ours.loss_curve_) == 3
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=0, atol=1e-12)
+
+
+def test_n_iter_is_set_when_training_diverges():
+    """A fit that ends in the non-finite-weights ValueError keeps a usable model (its last
+    finite weights); ``n_iter_`` was left unset (AttributeError) though ``loss_curve_`` was not."""
+    X, y = _data()
+    reg = MLPRegressor(hidden_layer_sizes=(4,), solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        reg.fit(X, y * 1e3)
+    assert reg.n_iter_ == len(reg.loss_curve_)

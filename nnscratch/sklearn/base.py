@@ -137,6 +137,9 @@ class BaseMLP(BaseEstimator):
         try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
                     loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        except KeyboardInterrupt:  # as scikit-learn: Ctrl-C ends training and keeps the model (the best, if early)
+            warnings.warn("Training interrupted by user.")
+            run.on_train_end(net)
         except DivergenceError as exc:
             self._store_weights(net)  # the last finite weights, which the network keeps
             raise NonFiniteWeightsError(
@@ -145,8 +148,7 @@ class BaseMLP(BaseEstimator):
                 f"StandardScaler), or learning_rate_init={self.learning_rate_init:g} is too large (try "
                 f"{self.learning_rate_init / 10:g}).") from exc
         finally:
-            net.rng = own_rng
-        self.n_iter_ = run.epochs
+            net.rng, self.n_iter_ = own_rng, run.epochs
         if not incremental and not run.converged and run.epochs == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)
