@@ -111,3 +111,30 @@ def test_n_iter_is_set_when_training_diverges():
     with pytest.raises(ValueError, match="non-finite parameter weights"):
         reg.fit(X, y * 1e3)
     assert reg.n_iter_ == len(reg.loss_curve_)
+
+
+def test_a_pipelines_sparse_step_is_refused_with_a_fix_that_works_there():
+    """ColumnTransformer + OneHotEncoder on a DataFrame (mixed columns) hands the MLP a sparse
+    matrix. The refusal said "Use '.toarray()'", which a Pipeline gives no place for; it names
+    the Pipeline's fix too, and that fix gives scikit-learn's model (fed the sparse matrix)."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.neural_network import MLPClassifier as Theirs
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"city": rng.choice(list("abcdefghij"), 120), "shop": rng.choice(list("klmnopqrst"), 120),
+                       "x": rng.normal(size=120)})
+    y = np.where((df.city < "e") ^ (df.x > 0), "yes", "no")
+
+    def pipe(estimator, **onehot):
+        columns = make_column_transformer((OneHotEncoder(**onehot), ["city", "shop"]), (StandardScaler(), ["x"]))
+        return make_pipeline(columns, estimator)
+
+    options = dict(hidden_layer_sizes=(8,), max_iter=10, learning_rate_init=0.05, random_state=0)
+    with pytest.raises(TypeError, match=r"scipy\.sparse .*OneHotEncoder\(sparse_output=False\)"):
+        pipe(MLPClassifier(**options)).fit(df, y)
+    theirs = _quiet(pipe(Theirs(**options)).fit, df, y)
+    ours = _quiet(pipe(MLPClassifier(**options), sparse_output=False).fit, df, y)
+    np.testing.assert_allclose(ours.predict_proba(df), theirs.predict_proba(df), rtol=0, atol=1e-10)
+    assert list(ours.predict(df)) == list(theirs.predict(df))

@@ -25,6 +25,7 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -48,6 +49,15 @@ _NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_network_weights", "_
 
 class NonFiniteWeightsError(DivergenceError, ValueError):
     """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
+
+
+def refuse_sparse(estimator, X):
+    """scipy.sparse ``X`` (the network trains on dense arrays): one line with the fixes, also the
+    one for a Pipeline, whose sparse step (OneHotEncoder, ColumnTransformer) the user cannot ``.toarray()``."""
+    if sparse.issparse(X):
+        raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
+                        f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
+                        "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
 class BaseMLP(BaseEstimator):
@@ -105,6 +115,7 @@ class BaseMLP(BaseEstimator):
         self._validate_params()
         sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        refuse_sparse(self, X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
             X, Y = X.astype(np.float32), Y.astype(np.float32)
@@ -285,6 +296,7 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
         check_is_fitted(self)
+        refuse_sparse(self, X)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))
