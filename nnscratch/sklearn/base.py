@@ -25,6 +25,7 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -48,6 +49,15 @@ _NOT_KEPT_IN_PICKLES = ("_network", "_network_built_for", "_network_weights", "_
 
 class NonFiniteWeightsError(DivergenceError, ValueError):
     """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
+
+
+def refuse_sparse(estimator, X):
+    """scipy.sparse ``X`` (the network trains on dense arrays): one line with the fixes, also the
+    one for a Pipeline, whose sparse step (OneHotEncoder, ColumnTransformer) the user cannot ``.toarray()``."""
+    if sparse.issparse(X):
+        raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
+                        f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
+                        "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
 class BaseMLP(BaseEstimator):
@@ -105,6 +115,7 @@ class BaseMLP(BaseEstimator):
         self._validate_params()
         sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        refuse_sparse(self, X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
             X, Y = X.astype(np.float32), Y.astype(np.float32)
@@ -117,6 +128,8 @@ class BaseMLP(BaseEstimator):
                              f"{self.n_outputs_} outputs, or start a new model with {how}.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
+            self._start_stopping_rule()
         self._train(X, Y, random_state, incremental)
         return self
 
@@ -135,6 +148,9 @@ class BaseMLP(BaseEstimator):
         try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
                     loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+        except KeyboardInterrupt:  # as scikit-learn: Ctrl-C ends training and keeps the model (the best, if early)
+            warnings.warn("Training interrupted by user.")
+            run.on_train_end(net)
         except DivergenceError as exc:
             self._store_weights(net)  # the last finite weights, which the network keeps
             raise NonFiniteWeightsError(
@@ -143,8 +159,7 @@ class BaseMLP(BaseEstimator):
                 f"StandardScaler), or learning_rate_init={self.learning_rate_init:g} is too large (try "
                 f"{self.learning_rate_init / 10:g}).") from exc
         finally:
-            net.rng = own_rng
-        self.n_iter_ = run.epochs
+            net.rng, self.n_iter_ = own_rng, run.epochs
         if not incremental and not run.converged and run.epochs == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)
@@ -179,7 +194,14 @@ class BaseMLP(BaseEstimator):
         self._set_network(net)
         self._store_weights(net)
         self._best_coefs, self._best_intercepts = list(self.coefs_), list(self.intercepts_)
-        self._optimizer, self.loss_curve_, self._no_improvement_count = None, [], 0
+        self._optimizer, self.loss_curve_ = None, []
+        self._start_stopping_rule()
+
+    def _start_stopping_rule(self):
+        """The bookkeeping of the stopping rule ``early_stopping`` names, started afresh: at
+        initialisation, and where a warm-started fit or ``partial_fit`` follows a fit with the
+        other setting (scikit-learn's MLP fails there, on ``None.append`` or ``None - tol``)."""
+        self._no_improvement_count = 0
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
         self.best_loss_ = None if self.early_stopping else np.inf
@@ -274,6 +296,7 @@ class BaseMLP(BaseEstimator):
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
         check_is_fitted(self)
+        refuse_sparse(self, X)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))

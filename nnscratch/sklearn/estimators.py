@@ -41,7 +41,8 @@ _DOC = """
     model, to rounding (``tests/test_sklearn.py`` checks 1e-10 after whole fits).
     A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
     continues exactly as without one. Differences: ``sample_weight`` is not supported;
-    sparse ``X`` is refused (pass ``X.toarray()``); ``coefs_`` / ``intercepts_`` are host
+    sparse ``X`` is refused (pass ``X.toarray()``; in a Pipeline, ``OneHotEncoder(sparse_output=False)``
+    or ``ColumnTransformer(sparse_threshold=0)``); ``coefs_`` / ``intercepts_`` are host
     copies of the trained weights, the network itself stays on its backend (weights set or
     edited there are the model's from the next call on, as in scikit-learn).
     """
