@@ -1,0 +1,37 @@
+"""Where ONNX export meets the rest of nnscratch: layer options, model metadata, the command line's files.
+
+``tests/test_export.py`` checks the export of each layer and activation against ``predict_proba``;
+here are the crossings that once failed: each test names what a user saw before the fix.
+"""
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch.errors import ConfigError
+
+pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
+
+
+def run_onnx(model, X):
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": X})[0]
+
+
+@pytest.mark.parametrize("layers, shape", [
+    (lambda: [nn.Conv2D(3, 1, 3)], (3, 5, 7)),  # a one-channel map as the output
+    (lambda: [nn.Conv2D(3, 2, 3, padding=1), nn.ReLU(), nn.Conv2D(2, 1, 1), nn.Flatten(), nn.Dense(35, 2),
+              nn.Softmax()], (3, 5, 7)),  # a 1x1 bottleneck to one channel
+    (lambda: [nn.Conv2D(1, 1, (3, 2), stride=2, padding=1), nn.Sigmoid(), nn.MaxPool2D(2), nn.Flatten(),
+              nn.Dense(4, 1), nn.Sigmoid()], (1, 9, 8)),  # strided, one channel in and out
+], ids=["output", "bottleneck", "strided"])
+def test_a_convolution_with_one_output_channel_exports(layers, shape):
+    """Conv2D(C, 1, ...) read its channel count back from the traced array, which ndonnx cannot know after
+    adding a bias of shape (1, 1): 'Layer 0 (Conv2D) cannot be exported to ONNX ... TypeError: int() argument
+    must be ... not NoneType'. The layer gives the count it knows."""
+    net = nn.Network(layers(), input_shape=shape, seed=0)
+    X = np.random.default_rng(0).normal(size=(9, *shape)).astype(np.float32)
+    model = net.export_onnx()
+    for n in (1, 9):
+        np.testing.assert_allclose(run_onnx(model, X[:n]), net.predict_proba(X[:n]), rtol=1e-5, atol=1e-6)
