@@ -35,3 +35,20 @@ def test_a_convolution_with_one_output_channel_exports(layers, shape):
     model = net.export_onnx()
     for n in (1, 9):
         np.testing.assert_allclose(run_onnx(model, X[:n]), net.predict_proba(X[:n]), rtol=1e-5, atol=1e-6)
+
+
+def test_metadata_with_numpy_values_is_exported_as_save_keeps_it(tmp_path):
+    """``Network(metadata={"classes": np.unique(y)})`` saves (its values as JSON numbers and lists) but its
+    export stopped with 'TypeError: Object of type ndarray is not JSON serializable'; it now keeps what
+    save keeps, and metadata JSON cannot hold is one ConfigError, as in save."""
+    import json
+    y = np.array([3, 1, 3, 7])
+    net = nn.Network.from_sizes(2, 3, 3, seed=0, metadata={"classes": np.unique(y), "rate": np.float32(0.5)})
+    props = {p.key: p.value for p in net.export_onnx().metadata_props}
+    net.save(tmp_path / "m.npz")
+    assert json.loads(props["nnscratch_metadata"]) == nn.Network.load(tmp_path / "m.npz").metadata \
+        == {"classes": [1, 3, 7], "rate": 0.5}
+    odd = nn.Network.from_sizes(2, 3, 3, seed=0, metadata={"when": object()})
+    with pytest.raises(ConfigError, match="metadata must be JSON values"):
+        odd.export_onnx(tmp_path / "odd.onnx")
+    assert not (tmp_path / "odd.onnx").exists()
