@@ -52,3 +52,21 @@ def test_metadata_with_numpy_values_is_exported_as_save_keeps_it(tmp_path):
     with pytest.raises(ConfigError, match="metadata must be JSON values"):
         odd.export_onnx(tmp_path / "odd.onnx")
     assert not (tmp_path / "odd.onnx").exists()
+
+
+def test_an_output_the_system_will_not_write_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    """Where the folder passes the permission check but writing fails (root in /sys, a sticky /tmp, a full
+    disk) export said 'error: PermissionError: [Errno 13] Permission denied: '/sys/.tmp-aku1rkg_x.onnx' (run
+    with --debug ...)': a temporary file the user never named. It now names OUTPUT and the fix."""
+    from nnscratch import cli
+    from nnscratch.saving import serialize
+    nn.Network.from_sizes(3, 4, 2, seed=0).save(tmp_path / "m.npz")
+
+    def refuse(*args, dir=None, **options):
+        raise PermissionError(13, "Permission denied", f"{dir}/.tmp-x1y2z3m.onnx")
+
+    monkeypatch.setattr(serialize.tempfile, "mkstemp", refuse)
+    out = str(tmp_path / "m.onnx")
+    assert cli.main(["export", str(tmp_path / "m.npz"), out]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: OUTPUT {out}: cannot write it (Permission denied); choose a folder you can write to."

@@ -33,7 +33,11 @@ def run_export(args):
     net = Network.load(args.model, backend="numpy")
     input_shape = check_shape(args.input_shape, net, args.model)
     outputs.make_folders(folders)
-    to_onnx(net, args.output, input_shape=input_shape)
+    try:
+        to_onnx(net, args.output, input_shape=input_shape)
+    except OSError as exc:  # a folder access() calls writable that is not (/sys as root, a full disk, a sticky /tmp)
+        raise ConfigError(f"OUTPUT {args.output}: cannot write it ({exc.strerror or exc}); choose a folder you can "
+                          "write to.") from None
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
     out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
