@@ -70,3 +70,27 @@ def test_an_output_the_system_will_not_write_is_one_line_naming_it(tmp_path, mon
     assert cli.main(["export", str(tmp_path / "m.npz"), out]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"error: OUTPUT {out}: cannot write it (Permission denied); choose a folder you can write to."
+
+
+def test_the_export_of_an_image_model_says_its_pixels_are_0_to_1(tmp_path, capsys):
+    """nnscratch predict divides 0..255 grey levels by 255 before an image model sees them; the graph does not,
+    and export said nothing of it (while it says how a table model's rows are taken): 0..255 pixels fed to
+    onnxruntime gave confident wrong classes. It now says so, and the advice gives predict's answer."""
+    from nnscratch import cli
+    from nnscratch.datasets import load_mnist_sample
+    data = load_mnist_sample()
+    net = nn.Network([nn.Reshape((1, 28, 28)), nn.Conv2D(1, 2, 3, stride=2), nn.ReLU(), nn.Flatten(),
+                      nn.Dense(2 * 13 * 13, 10), nn.Softmax()], input_shape=(784,), seed=0)
+    net.fit(data.X_train[:256], data.y_train[:256], epochs=1, batch_size=64)
+    net.save(tmp_path / "digits.npz")
+    pixels = np.round(data.X_test[:20] * 255)  # a PNG's grey levels
+    np.save(tmp_path / "digits.npy", pixels)
+    assert cli.main(["export", str(tmp_path / "digits.npz"), str(tmp_path / "digits.onnx")]) == 0
+    said = capsys.readouterr().out
+    assert "grey levels from 0 to 1" in said and "divide 0..255 pixels by 255 first" in said
+    session = ort.InferenceSession(str(tmp_path / "digits.onnx"), providers=["CPUExecutionProvider"])
+    p = session.run(None, {"input": (pixels / 255).astype(np.float32)})[0]
+    assert cli.main(["predict", str(tmp_path / "digits.npz"), str(tmp_path / "digits.npy"), "--json"]) == 0
+    import json
+    predicted = [json.loads(line)["class"] for line in capsys.readouterr().out.splitlines()]
+    assert predicted == p.argmax(axis=1).tolist()

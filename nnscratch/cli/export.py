@@ -47,6 +47,9 @@ def run_export(args):
         features = net.metadata.get("features")
         print(f"  input rows are raw feature values{' in the columns ' + few(features, 12) if features else ''} "
               "(the graph standardises them as training did)")
+    elif net.n_inputs in (784, None):  # an image model: nnscratch predict divides 0..255 grey levels by 255
+        print("  input images are grey levels from 0 to 1, as nnscratch predict hands them to the model: divide "
+              "0..255 pixels by 255 first (the graph does not)")
     return 0
 
 
