@@ -94,3 +94,16 @@ def test_the_export_of_an_image_model_says_its_pixels_are_0_to_1(tmp_path, capsy
     import json
     predicted = [json.loads(line)["class"] for line in capsys.readouterr().out.splitlines()]
     assert predicted == p.argmax(axis=1).tolist()
+
+
+def test_an_export_without_ndonnx_creates_no_folder(tmp_path, monkeypatch, capsys):
+    """Without the onnx extra, 'nnscratch export m.npz out/m.onnx' said 'note: created folder out/' and then
+    that ndonnx is missing, leaving the empty folder behind; the graph is now traced before any folder is made."""
+    import sys
+    from nnscratch import cli
+    nn.Network.from_sizes(3, 4, 2, seed=0).save(tmp_path / "m.npz")
+    monkeypatch.setitem(sys.modules, "ndonnx", None)  # import ndonnx raises ImportError
+    assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "out" / "m.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert "pip install 'nnscratch[onnx]'" in err and "created folder" not in err
+    assert not (tmp_path / "out").exists()

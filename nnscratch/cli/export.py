@@ -24,6 +24,7 @@ def run_export(args):
     from . import outputs
     from ..models.network import Network
     from ..saving.onnx import input_dtype, to_onnx
+    from ..saving.serialize import atomic_write
     from ..saving.standardizer import Standardizer
     folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
                             inputs=[("MODEL", args.model)])
@@ -32,9 +33,10 @@ def run_export(args):
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
     net = Network.load(args.model, backend="numpy")
     input_shape = check_shape(args.input_shape, net, args.model)
+    model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
     outputs.make_folders(folders)
     try:
-        to_onnx(net, args.output, input_shape=input_shape)
+        atomic_write(args.output, lambda f: f.write(model.SerializeToString()), "onnx")
     except OSError as exc:  # a folder access() calls writable that is not (/sys as root, a full disk, a sticky /tmp)
         raise ConfigError(f"OUTPUT {args.output}: cannot write it ({exc.strerror or exc}); choose a folder you can "
                           "write to.") from None
