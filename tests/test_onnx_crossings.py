@@ -107,3 +107,16 @@ def test_an_export_without_ndonnx_creates_no_folder(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert "pip install 'nnscratch[onnx]'" in err and "created folder" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_input_shape_takes_numpy_integers_as_network_does_and_refuses_a_bool():
+    """Network(input_shape=(np.int64(1), 6, 8)) is taken, but export_onnx(input_shape=(np.int64(1), 6, 8))
+    said it 'does not fit the network's per-sample input shape (1, None, None)', and (True, 6, 8) stopped
+    in ndonnx with a TypeError. NumPy's integers are sizes; a bool is refused in one line."""
+    net = nn.Network([nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Dense(2 * 6 * 8, 2), nn.Softmax()],
+                     seed=0)
+    X = np.random.default_rng(0).normal(size=(4, 1, 6, 8)).astype(np.float32)
+    model = net.export_onnx(input_shape=tuple(np.array([1, 6, 8])))
+    np.testing.assert_allclose(run_onnx(model, X), net.predict_proba(X), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match=r"input_shape=\(True, 6, 8\) does not fit"):
+        net.export_onnx(input_shape=(True, 6, 8))

@@ -23,6 +23,7 @@ from array_api_compat import is_array_api_obj
 from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
 from ..models.task import probability_link
+from .._typing import is_int
 
 
 def to_onnx(net, path=None, *, input_name="input", output_name="output", input_shape=None):
@@ -90,10 +91,11 @@ def _sample_shape(net, given):
         return tuple(net.input_shape)
     shape = tuple(given)
     fits = len(shape) == len(net.input_shape) and all(
-        isinstance(n, int) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
+        is_int(n) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
     if not fits:
         raise ConfigError(f"input_shape={given!r} does not fit the network's per-sample input shape "
                           f"{net.input_shape}; give positive sizes, the fixed ones as they are.")
+    shape = tuple(int(n) for n in shape)  # NumPy's integers (tuple(np.array(...))) too, as Network takes them
     net.shape_after(shape, error=ConfigError)
     return shape
 
