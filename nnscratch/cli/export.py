@@ -24,6 +24,7 @@ def run_export(args):
     from . import outputs
     from ..models.network import Network
     from ..saving.onnx import input_dtype, to_onnx
+    from ..saving.serialize import atomic_write
     from ..saving.standardizer import Standardizer
     folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
                             inputs=[("MODEL", args.model)])
@@ -32,8 +33,13 @@ def run_export(args):
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
     net = Network.load(args.model, backend="numpy")
     input_shape = check_shape(args.input_shape, net, args.model)
+    model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
     outputs.make_folders(folders)
-    to_onnx(net, args.output, input_shape=input_shape)
+    try:
+        atomic_write(args.output, lambda f: f.write(model.SerializeToString()), "onnx")
+    except OSError as exc:  # a folder access() calls writable that is not (/sys as root, a full disk, a sticky /tmp)
+        raise ConfigError(f"OUTPUT {args.output}: cannot write it ({exc.strerror or exc}); choose a folder you can "
+                          "write to.") from None
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
     out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
@@ -43,6 +49,9 @@ def run_export(args):
         features = net.metadata.get("features")
         print(f"  input rows are raw feature values{' in the columns ' + few(features, 12) if features else ''} "
               "(the graph standardises them as training did)")
+    elif net.n_inputs in (784, None):  # an image model: nnscratch predict divides 0..255 grey levels by 255
+        print("  input images are grey levels from 0 to 1, as nnscratch predict hands them to the model: divide "
+              "0..255 pixels by 255 first (the graph does not)")
     return 0
 
 

@@ -98,14 +98,14 @@ class Conv2D(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
-        n, o = x.shape[0], self.out_channels
+        o = self.out_channels
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
                                                self.pads, xp, self._kernels)
         z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
         z += xp.reshape(self.bias.value, (o, 1))
         if training:
             self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
-        return _to_nchw(z, n, (rows, width), (oh, ow), xp)
+        return _to_nchw(z, o, (rows, width), (oh, ow), xp)
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
@@ -145,9 +145,11 @@ def _pads(padding, kernel):
     return (padding[0], padding[0], padding[1], padding[1])
 
 
-def _to_nchw(z, n, grid, out, xp):
-    """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels."""
-    z = xp.reshape(z, (z.shape[0], -1, *grid))  # -1: N (free when traced for export)
+def _to_nchw(z, channels, grid, out, xp):
+    """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels. ``channels`` is C, given
+    rather than read from ``z.shape``: a tracing library may not know it (ndonnx cannot tell, for one output
+    channel, whether the bias's broadcast kept the size 1)."""
+    z = xp.reshape(z, (channels, -1, *grid))  # -1: N (free when traced for export)
     if tuple(grid) != tuple(out):
         z = z[:, :, :out[0], :out[1]]
     return xp.permute_dims(z, (1, 0, 2, 3))

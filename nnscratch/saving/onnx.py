@@ -23,6 +23,7 @@ from array_api_compat import is_array_api_obj
 from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
 from ..models.task import probability_link
+from .._typing import is_int
 
 
 def to_onnx(net, path=None, *, input_name="input", output_name="output", input_shape=None):
@@ -51,6 +52,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         The model; its ``metadata_props`` hold the nnscratch version and ``net.metadata``.
     """
     ndx, onnx = _import_ndonnx()
+    metadata = _metadata_json(net)
     dims = ["N"] + list(_sample_shape(net, input_shape))
     with _quick_constant_folding():
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, input_dtype(net)))
@@ -59,11 +61,22 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
     onnx.helper.set_model_props(model, {"nnscratch_version": __version__,
-                                        "nnscratch_metadata": json.dumps(net.metadata)})
+                                        "nnscratch_metadata": metadata})
     if path is not None:
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
+
+
+def _metadata_json(net):
+    """``net.metadata`` as the JSON text the graph keeps, NumPy values as numbers and lists (as
+    :meth:`Network.save` writes them); a value JSON cannot hold is refused in one line."""
+    from .serialize import _json_value
+    try:
+        return json.dumps(net.metadata, default=_json_value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"Cannot export to ONNX: the model's metadata must be JSON values (numbers, text, lists, "
+                          f"dicts) and {exc}; give Network(metadata=...) only such values.") from None
 
 
 def _sample_shape(net, given):
@@ -78,10 +91,11 @@ def _sample_shape(net, given):
         return tuple(net.input_shape)
     shape = tuple(given)
     fits = len(shape) == len(net.input_shape) and all(
-        isinstance(n, int) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
+        is_int(n) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
     if not fits:
         raise ConfigError(f"input_shape={given!r} does not fit the network's per-sample input shape "
                           f"{net.input_shape}; give positive sizes, the fixed ones as they are.")
+    shape = tuple(int(n) for n in shape)  # NumPy's integers (tuple(np.array(...))) too, as Network takes them
     net.shape_after(shape, error=ConfigError)
     return shape
 
