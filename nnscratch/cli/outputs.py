@@ -10,15 +10,24 @@ export's OUTPUT, plot's ``--out``, bench's ``--json``/``--plot``):
 - two options naming one file, or an output naming an input, are refused;
 - a missing folder is created (and said, on stderr) once every check has passed,
   before the work starts; one that cannot be created (a file in the way, no
-  permission) is refused.
+  permission) is refused;
+- an existing folder is tried by creating (and removing) a temporary file there, so a
+  folder the system will not write in (``/sys`` or ``/proc`` as root, a read-only disk)
+  and a name too long for it are refused before the work, not after it.
+
+A write the system refuses once the work is done (a full disk, a folder removed meanwhile)
+is said by :func:`writing` in one line naming the option; the file that was there is kept.
 
 Every refusal is one line that names the option and the fix. What a file is comes from
 :mod:`nnscratch.saving.kinds`, the rule the Python API keeps too.
 """
 
+import contextlib
 import dataclasses
+import errno
 import os
 import sys
+import tempfile
 
 from ..errors import ConfigError
 from ..saving.kinds import KINDS
@@ -57,7 +66,11 @@ def check(outputs, force=False, inputs=()):
 def make_folders(folders, say=True):
     """Create ``folders`` (``(folder, option)`` pairs, with their parents); say so on stderr, one line each."""
     for folder, option in dict(folders).items():
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as exc:  # what access() allowed and the system refuses (/sys as root)
+            raise ConfigError(f"{option}: cannot create the folder {folder} ({exc.strerror or exc}); choose a "
+                              "folder you can write to.") from None
         if say:
             shown = os.path.relpath(folder)
             shown = folder if shown.startswith(os.pardir) else shown
@@ -67,6 +80,33 @@ def make_folders(folders, say=True):
 def prepare(outputs, force=False, inputs=(), say=True):
     """:func:`check`, then :func:`make_folders`: what a command calls before its work starts."""
     make_folders(check(outputs, force, inputs), say)
+
+
+@contextlib.contextmanager
+def writing(outputs):
+    """Inside, an OSError in writing the file of one of ``outputs`` (a full disk, a folder removed
+    during the work) is one line naming its option, not the system's message about a path.
+    ``outputs``: a list of :class:`Output`, or a function returning it (paths a command settles as it runs)."""
+    try:
+        yield
+    except OSError as exc:
+        out = _written(exc.filename, outputs() if callable(outputs) else outputs)
+        if out is None:
+            raise
+        path = os.fspath(exc.filename) if out.folder else out.path
+        fix = ("free some space there or choose another folder" if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+               else "choose a folder you can write to")
+        kept = (f"; the checkpoint written before is kept: pass --resume {path} to continue from it"
+                if out.kind == "checkpoint" and KINDS["checkpoint"][1](path) else "")
+        raise ConfigError(f"{out.option} {path}: cannot write it ({exc.strerror or exc}); {fix}{kept}.") from None
+
+
+def _written(filename, outputs):
+    """The output that ``filename`` is (or, for a folder output, lies in), or None."""
+    if filename is None or not isinstance(filename, (str, bytes, os.PathLike)):
+        return None
+    key, folder = _same(filename), _same(os.path.dirname(os.path.abspath(os.fspath(filename))))
+    return next((o for o in outputs if o.path and _same(o.path) in ((folder,) if o.folder else (key,))), None)
 
 
 def _distinct(outputs, inputs):
@@ -113,7 +153,7 @@ def _check_file(out, force):
         if not (force or out.own):
             raise ConfigError(f"{out.option} {path} already holds {name}; pass --force to replace it, or "
                               f"choose another {_another(out)}.")
-    return _creatable(out, os.path.dirname(os.path.abspath(path)))
+    return _creatable(out, os.path.dirname(os.path.abspath(path)), os.path.basename(path))
 
 
 def _another(out):
@@ -128,8 +168,9 @@ def _check_folder(out):
     return _creatable(out, os.path.abspath(path))
 
 
-def _creatable(out, folder):
-    """None when ``folder`` exists and is writable; ``(folder, option)`` when it can be created; else refuse."""
+def _creatable(out, folder, name=None):
+    """None when ``folder`` exists and a file ``name`` can be written there; ``(folder, option)`` when it
+    can be created; else refuse."""
     existing = folder
     while not os.path.exists(existing):
         existing = os.path.dirname(existing)
@@ -139,4 +180,32 @@ def _creatable(out, folder):
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ConfigError(f"{out.option} {out.path}: cannot write in {existing} (permission denied); choose a "
                           f"folder you can write to.")
+    if name is not None:
+        _fits(out, existing, name)
+    if existing == folder:
+        _try_writing(out, folder, name or "picture.png")
     return None if existing == folder else (folder, out.option)
+
+
+def _fits(out, folder, name):
+    """Refuse a file name longer than the file system takes (255 bytes on most)."""
+    try:
+        longest = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # Windows has no pathconf
+        longest = 255
+    if len(os.fsencode(name)) > longest:
+        raise ConfigError(f"{out.option} {out.path}: the file name is {len(os.fsencode(name))} bytes long and "
+                          f"{folder} takes at most {longest}; choose a shorter name.")
+
+
+def _try_writing(out, folder, name):
+    """Create and remove a temporary file in ``folder`` as the writers do (they write one, then rename
+    it); refuse where the system will not, whatever access() said."""
+    from ..saving.serialize import TEMPORARY
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name[-200:], dir=folder)
+    except OSError as exc:
+        raise ConfigError(f"{out.option} {out.path}: cannot write in {folder} ({exc.strerror or exc}); choose a "
+                          "folder you can write to.") from None
+    os.close(fd)
+    os.unlink(tmp)

@@ -120,8 +120,18 @@ def fit_options(args, cfg, val, callbacks, batches):
 
 def run(args):
     """``nnscratch train``; every warning it shows is also kept for ``--json``."""
-    with recorded_warnings() as said:
+    with recorded_warnings() as said, outputs.writing(lambda: written(args)):
         return _run(args, said)
+
+
+def written(args):
+    """Every file the run writes (for :func:`outputs.writing`: a write refused after training is one line
+    naming its option)."""
+    checkpoint = args.checkpoint or (args.resume if isinstance(args.resume, str) else None)
+    return [outputs.Output("--out", None if args.no_save else args.out, "model"),
+            outputs.Output("--checkpoint", checkpoint, "checkpoint"),
+            outputs.Output("--history", args.history, "history"), outputs.Output("--live", args.live, "picture"),
+            outputs.Output("--plot", args.plot, "picture", folder=True)]
 
 
 def _run(args, said):

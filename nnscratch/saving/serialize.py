@@ -26,25 +26,34 @@ FORMAT_VERSION = 1
 def atomic_write(path, write, kind=None):
     """Call ``write(fileobj)`` on a temporary file, then move it onto ``path``; with ``kind`` (a key of
     :data:`nnscratch.saving.kinds.KINDS`), only where ``path`` can take such a file
-    (:func:`~nnscratch.saving.kinds.refuse_foreign`: a file of another kind is never replaced)."""
+    (:func:`~nnscratch.saving.kinds.refuse_foreign`: a file of another kind is never replaced).
+
+    A write the system refuses (no permission, a full disk, a name too long) removes the temporary
+    file and raises the same kind of OSError naming ``path``, never the hidden temporary file."""
     path = os.fspath(path)
     if kind is not None:
         refuse_foreign(path, kind)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.basename(path), dir=directory)
+    tmp = None
     try:
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(path)[-200:], dir=directory)
         with os.fdopen(fd, "wb") as f:
+            os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
             write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), path) from None
         raise
     _fsync_directory(directory)
     return path
+
+
+TEMPORARY = ".tmp-"  # what a temporary file's name starts with (the tail of the file's own name follows)
 
 
 def _file_mode(path):
