@@ -56,15 +56,15 @@ def test_a_folder_the_system_refuses_is_said_before_training(capsys, monkeypatch
     trained = []
     monkeypatch.setattr(nn.Network, "fit", lambda *a, **k: trained.append(1))
     line = one_error_line(capsys, *XOR, option, os.path.join("locked", name))
-    assert line == (f"error: {option} {os.path.join('locked', name)}: cannot write in "
-                    f"{os.path.abspath('locked')} (Permission denied); choose a folder you can write to.")
+    assert line == (f"error: {option} {os.path.join('locked', name)}: cannot write it (Permission denied); "
+                    "choose a folder you can write to.")
     assert trained == []
 
 
 @pytest.mark.skipif(not os.path.isdir("/sys/kernel") or os.geteuid() != 0, reason="needs root and /sys")
 def test_sys_as_root_is_refused_before_training(capsys):
     line = one_error_line(capsys, *XOR, "--out", "/sys/m.npz")
-    assert line.startswith("error: --out /sys/m.npz: cannot write in /sys (")
+    assert line.startswith("error: --out /sys/m.npz: cannot write it (")
 
 
 def test_a_name_too_long_is_said_before_training_and_a_long_one_that_fits_is_written(capsys):

@@ -205,7 +205,7 @@ def _try_writing(out, folder, name):
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name[-200:], dir=folder)
     except OSError as exc:
-        raise ConfigError(f"{out.option} {out.path}: cannot write in {folder} ({exc.strerror or exc}); choose a "
-                          "folder you can write to.") from None
+        raise ConfigError(f"{out.option} {out.path}: cannot write it ({exc.strerror or exc}); choose a folder you "
+                          "can write to.") from None
     os.close(fd)
     os.unlink(tmp)
