@@ -139,3 +139,17 @@ def test_a_folder_removed_during_training_is_one_line(capsys, monkeypatch):
     line = one_error_line(capsys, *XOR, "--no-save", "--history", "out/h.json")
     assert "out/h.json" in line and "does not exist" in line
     assert no_temporary_files()
+
+
+def test_a_picture_is_written_whole_or_not_at_all(capsys, monkeypatch):
+    """Before: pictures were written in place (savefig, Pillow), so a full disk left a truncated
+    curves.png where the last run's was, and the error named no option. Now they go through the
+    same atomic write: the old picture stays and the line names --plot."""
+    pytest.importorskip("matplotlib")
+    assert cli.main([*XOR, "--no-save", "--plot", "pics"]) == 0
+    capsys.readouterr()
+    before = open("pics/curves.png", "rb").read()
+    full_disk_on(monkeypatch, "curves.png")
+    line = one_error_line(capsys, *XOR, "--no-save", "--plot", "pics", "--force")
+    assert line.startswith(f"error: --plot {os.path.join('pics', 'curves.png')}: cannot write it (No space left")
+    assert open("pics/curves.png", "rb").read() == before and no_temporary_files("pics")

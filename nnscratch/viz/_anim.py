@@ -16,8 +16,10 @@ def _save_gif(images, path, fps):
               for im in images]
     duration = max(20, int(round(1000 / fps)))
     durations = [duration] * (len(frames) - 1) + [duration * 3]  # linger on the last frame
-    frames[0].save(path, save_all=True, append_images=frames[1:], duration=durations,
-                   loop=0, optimize=False, disposal=1)
+    from ..saving.serialize import atomic_write
+
+    atomic_write(path, lambda f: frames[0].save(f, format="GIF", save_all=True, append_images=frames[1:],
+                                                duration=durations, loop=0, optimize=False, disposal=1))
 
 
 def can_write_mp4() -> bool:

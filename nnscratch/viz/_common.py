@@ -51,8 +51,11 @@ def finish(fig, path=None, *, show=False):
     Returns the figure so notebooks can display it.
     """
     if path is not None:
+        from ..saving.serialize import atomic_write
+
         path = picture_path(path)
-        fig.savefig(path, dpi=fig.dpi, facecolor="white")
+        kind = os.path.splitext(path)[1][1:].lower() or None  # what matplotlib would read from the name
+        atomic_write(path, lambda f: fig.savefig(f, format=kind, dpi=fig.dpi, facecolor="white"))  # all or nothing
     if show:
         import matplotlib.pyplot as plt
         plt.show()
