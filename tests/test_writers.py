@@ -153,3 +153,14 @@ def test_a_picture_is_written_whole_or_not_at_all(capsys, monkeypatch):
     line = one_error_line(capsys, *XOR, "--no-save", "--plot", "pics", "--force")
     assert line.startswith(f"error: --plot {os.path.join('pics', 'curves.png')}: cannot write it (No space left")
     assert open("pics/curves.png", "rb").read() == before and no_temporary_files("pics")
+
+
+def test_bench_results_are_written_whole_or_not_at_all(monkeypatch):
+    """Before: write_json opened --json in place, so a full disk truncated the results of an earlier run."""
+    from nnscratch.bench.report import write_json
+    write_json({"rows": [1, 2]}, "bench.json")
+    before = open("bench.json", "rb").read()
+    full_disk_on(monkeypatch, "bench.json")
+    with pytest.raises(OSError, match="No space left"):
+        write_json({"rows": [3] * 1000}, "bench.json")
+    assert open("bench.json", "rb").read() == before and no_temporary_files()

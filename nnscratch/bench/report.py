@@ -68,8 +68,8 @@ def render(result: dict[str, Any]) -> str:
 
 def write_json(result: dict[str, Any], path: PathLike) -> None:
     """Every raw timing, for later comparison."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=1)
+    from ..saving.serialize import atomic_write_text
+    atomic_write_text(path, json.dumps(result, indent=1), "bench")  # all or nothing: a full disk keeps the old file
 
 
 def plot(result: dict[str, Any], path: PathLike) -> PathLike:
@@ -90,7 +90,8 @@ def plot(result: dict[str, Any], path: PathLike) -> PathLike:
            title=f"nnscratch bench, network {'-'.join(map(str, result['sizes']))}")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    from ..saving.serialize import atomic_write
+    atomic_write(path, lambda f: fig.savefig(f, format=str(path).rsplit(".", 1)[-1].lower(), dpi=120))
     return path
 
 

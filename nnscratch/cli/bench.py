@@ -99,6 +99,11 @@ def _backends(args):
 
 def run(args):
     _check(args)
+    with outputs.writing([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]):
+        return _run(args)
+
+
+def _run(args):
     log = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     if args.ranks:
         return run_ranks(args)
