@@ -1,0 +1,81 @@
+"""The tables users have: dialects, encodings, wide files, and a table model meeting another file of its table."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch.datasets import load_dataset
+from nnscratch.errors import DataFormatError
+
+LEVELS = ("low", "mid", "high")
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def write_levels(path, rows, seed=0, keep=None, columns=("a", "b", "label")):
+    """Two features and a three-level target cut from the first; ``keep``: which levels to write."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 2))
+    y = np.digitize(X[:, 0], [-0.4, 0.4])
+    cells = {"a": lambda x, t: f"{x[0]:.4f}", "b": lambda x, t: f"{x[1]:.4f}", "label": lambda x, t: LEVELS[t],
+             "z": lambda x, t: "9"}
+    lines = [",".join(columns)] + [",".join(cells[c](x, t) for c in columns)
+                                   for x, t in zip(X, y) if keep is None or LEVELS[t] in keep]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def levels_model(tmp_path, capsys):
+    model = tmp_path / "levels.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{write_levels(tmp_path / 'train.csv', 150)}",
+                         "--epochs", "60", "--out", model, "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    return model
+
+
+def evaluate(capsys, model, csv):
+    status, out, err = run(capsys, "evaluate", model, "--dataset", f"csv:{csv}", "--split", "train", "--json")
+    return status, (json.loads(out) if status == 0 else None), err
+
+
+def test_evaluate_on_a_file_holding_some_of_the_classes_numbers_them_as_the_model_does(tmp_path, capsys,
+                                                                                        levels_model):
+    """A new file with only 'high' and 'mid' rows: its labels are the model's indices of those names (they
+    were 0 and 1 of its own sorted names, so 'mid' rows were scored as 'low'), as on the file with all three."""
+    every = write_levels(tmp_path / "every.csv", 200, seed=1)
+    some = write_levels(tmp_path / "some.csv", 200, seed=1, keep=("mid", "high"))
+    status, all_three, err = evaluate(capsys, levels_model, every)
+    assert status == 0 and all_three["accuracy"] > 0.8, err
+    status, two, err = evaluate(capsys, levels_model, some)
+    assert status == 0 and "warning" not in err, err
+    assert two["accuracy"] > 0.8                                     # 0.56 when 'mid' was read as index 1
+    assert sum(two["confusion_matrix"][1]) == 0                      # no row is 'low' (index 1 of high, low, mid)
+
+
+def test_evaluate_on_a_file_with_a_class_the_model_never_learned_says_so(tmp_path, capsys, levels_model):
+    other = tmp_path / "other.csv"
+    other.write_text(write_levels(tmp_path / "x.csv", 200, seed=1).read_text().replace(",mid\n", ",unseen\n"))
+    status, _, err = evaluate(capsys, levels_model, other)
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "class unseen, which the model never learned (its classes: high, low, mid)" in err
+
+
+def test_evaluate_reads_the_models_features_by_name_among_extra_columns(tmp_path, capsys, levels_model):
+    plain = write_levels(tmp_path / "plain.csv", 200, seed=1)
+    extra = write_levels(tmp_path / "extra.csv", 200, seed=1, columns=("z", "b", "label", "a"))
+    status, own, err = evaluate(capsys, levels_model, plain)
+    assert status == 0, err
+    status, with_extra, err = evaluate(capsys, levels_model, extra)     # was: "expects 2 inputs but ... 3 features"
+    assert status == 0, err
+    assert with_extra["confusion_matrix"] == own["confusion_matrix"]
+    lacking = write_levels(tmp_path / "lacking.csv", 200, seed=1, columns=("z", "a", "label"))
+    status, _, err = evaluate(capsys, levels_model, lacking)
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "lack the model's feature b (it takes a, b; they have z, a)" in err
