@@ -79,3 +79,18 @@ def test_evaluate_reads_the_models_features_by_name_among_extra_columns(tmp_path
     status, _, err = evaluate(capsys, levels_model, lacking)
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "lack the model's feature b (it takes a, b; they have z, a)" in err
+
+
+def test_a_tsv_file_trains_evaluates_and_predicts_by_its_name(tmp_path, capsys, monkeypatch):
+    """``--dataset data.tsv`` was an "Unknown dataset" and ``predict MODEL data.tsv`` an "unknown input type",
+    though the reader takes tab-separated cells (``csv:data.tsv`` worked)."""
+    monkeypatch.chdir(tmp_path)
+    text = write_levels(tmp_path / "levels.csv", 100).read_text().replace(",", "\t")
+    (tmp_path / "levels.tsv").write_text(text)
+    assert load_dataset("levels.tsv").feature_names == ("a", "b")
+    status, _, err = run(capsys, "train", "--dataset", "levels.tsv", "--epochs", "2", "--out", "m.npz", "--quiet",
+                         "--backend", "numpy")
+    assert status == 0, err
+    status, out, err = run(capsys, "predict", "m.npz", "levels.tsv", "--json")
+    assert status == 0 and len(out.splitlines()) == 100, err
+    assert {json.loads(line)["name"] for line in out.splitlines()} <= set(LEVELS)
