@@ -94,3 +94,50 @@ def test_a_tsv_file_trains_evaluates_and_predicts_by_its_name(tmp_path, capsys, 
     status, out, err = run(capsys, "predict", "m.npz", "levels.tsv", "--json")
     assert status == 0 and len(out.splitlines()) == 100, err
     assert {json.loads(line)["name"] for line in out.splitlines()} <= set(LEVELS)
+
+
+def flowers_text(n=30):
+    return "größe,höhe,species\n" + "".join(f"{i * 0.5},{(i * 7) % 5},{('café', 'thé')[i % 2]}\n" for i in range(n))
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "cp1252", "utf-16"])
+def test_latin1_windows_and_utf16_exports_read_as_the_utf8_file(tmp_path, encoding):
+    """Spreadsheets' non-UTF-8 exports were "not a text CSV ... for NumPy arrays use npz:PATH"."""
+    text = flowers_text()
+    (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "other.csv").write_bytes(text.replace("\n", "\r\n").encode(encoding))   # utf-16: with its BOM
+    utf8, other = load_dataset(f"csv:{tmp_path / 'utf8.csv'}"), load_dataset(f"csv:{tmp_path / 'other.csv'}")
+    assert other.feature_names == ("größe", "höhe") and other.class_names == ("café", "thé")
+    np.testing.assert_array_equal(other.X_train, utf8.X_train)
+    np.testing.assert_array_equal(other.y_test, utf8.y_test)
+
+
+def test_a_binary_file_is_still_no_text_csv(tmp_path):
+    np.savez(tmp_path / "arrays.npz", X=np.ones((4, 2)))
+    with pytest.raises(DataFormatError, match="arrays.npz is not a text CSV"):
+        load_dataset(f"csv:{tmp_path / 'arrays.npz'}")
+
+
+def test_comment_lines_are_skipped_and_a_hash_header_kept(tmp_path):
+    """A '# exported by ...' line above the header made the file 'one column only' (its separator was guessed
+    from that line); one among the rows was 'line 7: 1 values but 3 columns'."""
+    rows = [f"{i * 0.5};{(i * 7) % 5};{i % 2}" for i in range(30)]
+    (tmp_path / "c.csv").write_text("# exported by a tool, v2\n\na;b;label\n" + "\n".join(rows[:10]) +
+                                    "\n# batch two\n" + "\n".join(rows[10:]) + "\n")
+    data = load_dataset(f"csv:{tmp_path / 'c.csv'}")
+    assert data.feature_names == ("a", "b") and len(data.X_train) + len(data.X_test) == 30
+    (tmp_path / "h.csv").write_text("#,x,label\n" + "".join(f"{i},{i % 5},{i % 2}\n" for i in range(30)))
+    assert load_dataset(f"csv:{tmp_path / 'h.csv'}").feature_names == ("#", "x")   # a column named '#'
+
+
+def test_a_thousand_column_table_names_its_columns_in_one_short_line(tmp_path):
+    header = ",".join(f"f{j}" for j in range(1000)) + ",label\n"
+    (tmp_path / "wide.csv").write_text(header + "".join(",".join(["1"] * 1000) + f",{i % 2}\n" for i in range(10)))
+    (tmp_path / "empty.csv").write_text(header)
+    data = load_dataset(f"csv:{tmp_path / 'wide.csv'}")
+    assert data.n_features == 1000 and data.target_name == "label"
+    for spec, options in ((f"csv:{tmp_path / 'wide.csv'}", {"target": "price"}), (f"csv:{tmp_path / 'empty.csv'}", {})):
+        with pytest.raises(Exception) as caught:
+            load_dataset(spec, **options)
+        message = str(caught.value)
+        assert len(message) < 300 and "f0, f1" in message and "..., label" in message, message[:400]
