@@ -179,14 +179,17 @@ def prepare_training(data):
 
 def in_model_order(net, data):
     """``data`` as the model learned its table: the feature columns it was trained on, found by name and put
-    in its order (``evaluate``/``plot --dataset`` of a CSV with its columns reordered, or with extra ones),
+    in its order (``evaluate``/``plot --dataset`` of a CSV with its columns reordered, or with extra ones;
+    as many columns, some of other names, stay in their order: another --target of the table),
     and class labels numbered as the model's class names (a table whose target holds only some of the
     model's classes numbers them among its own). Data without the model's names pass unchanged."""
     from ..errors import DataFormatError
     features, names = list(net.metadata.get("features") or ()), list(getattr(data, "feature_names", ()) or ())
     if features and names != features and any(f in names for f in features):
         missing = [f for f in features if f not in names]
-        if missing:
+        if missing and len(names) == len(features):  # by position, with differs' warning (another --target)
+            return _in_model_classes(net, data)
+        if missing:  # fits would say "expects 3 inputs but csv has 2 features"
             raise DataFormatError(f"These data lack the model's feature{'s' * (len(missing) > 1)} {few(missing)} (it "
                                   f"takes {few(features)}; they have {few(names)}); name those columns in the header.")
         order = [names.index(f) for f in features]

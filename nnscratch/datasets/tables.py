@@ -13,7 +13,6 @@ Host-side: NumPy only.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import math
@@ -86,14 +85,15 @@ def read_rows(path):
     if not path.is_file():
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
                                    "(one row per sample, the target in one column).")
-    text = _text(path)
     try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            text = f.read()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
         stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
         rows = _without_comments([(n, row) for n, row in stripped if any(row)])
-    except csv.Error:  # a quote left open to the end of the file, or the like
-        raise DataFormatError(f"{path} is not a readable CSV table (its quotes do not pair up); save it as CSV "
-                              "text, one row per line.") from None
+    except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
+        raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
+                              "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
@@ -105,24 +105,6 @@ def _without_comments(rows):
     ``# a,b,y`` has the table's cells, and stays its header."""
     width = next((len(row) for _, row in rows if not row[0].startswith("#")), None)
     return [(n, row) for n, row in rows if width is None or not row[0].startswith("#") or len(row) == width]
-
-
-def _text(path):
-    """The file's text: UTF-8 (a byte-order mark skipped), UTF-16 with its byte-order mark (Excel's "Unicode
-    text"), else Windows-1252/Latin-1 (older spreadsheets' exports: "café" as one byte per letter). Bytes
-    that are no text (NUL bytes: an .npz, a picture) are one error."""
-    data = pathlib.Path(path).read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", errors="replace")
-    if b"\0" in data:
-        raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not text); for NumPy arrays use "
-                              "npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    return data.decode("latin-1")  # every byte a letter: what cp1252 leaves undefined (0x81, 0x8d...)
 
 
 def separator(text):
