@@ -242,7 +242,7 @@ def read_inputs(path, net, model="the model"):
     if suffix == ".npy":
         from ..datasets.arrays import load_array
         X, notes = load_array(path, "npy"), []
-    elif suffix in (".csv", ".txt"):
+    elif suffix in (".csv", ".tsv", ".txt"):
         from ..datasets.tables import input_rows
         X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):

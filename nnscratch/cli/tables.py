@@ -178,14 +178,40 @@ def prepare_training(data):
 
 
 def in_model_order(net, data):
-    """``data`` with its feature columns in the order the model learned them, where the table names the
-    same features in another order (``evaluate``/``plot --dataset`` of a reordered CSV); else ``data``."""
+    """``data`` as the model learned its table: the feature columns it was trained on, found by name and put
+    in its order (``evaluate``/``plot --dataset`` of a CSV with its columns reordered, or with extra ones;
+    as many columns, some of other names, stay in their order: another --target of the table),
+    and class labels numbered as the model's class names (a table whose target holds only some of the
+    model's classes numbers them among its own). Data without the model's names pass unchanged."""
+    from ..errors import DataFormatError
     features, names = list(net.metadata.get("features") or ()), list(getattr(data, "feature_names", ()) or ())
-    if not features or names == features or sorted(names) != sorted(features):
+    if features and names != features and any(f in names for f in features):
+        missing = [f for f in features if f not in names]
+        if missing and len(names) == len(features):  # by position, with differs' warning (another --target)
+            return _in_model_classes(net, data)
+        if missing:  # fits would say "expects 3 inputs but csv has 2 features"
+            raise DataFormatError(f"These data lack the model's feature{'s' * (len(missing) > 1)} {few(missing)} (it "
+                                  f"takes {few(features)}; they have {few(names)}); name those columns in the header.")
+        order = [names.index(f) for f in features]
+        data = dataclasses.replace(data, X_train=data.X_train[:, order], X_test=data.X_test[:, order],
+                                   feature_names=tuple(features))
+    return _in_model_classes(net, data)
+
+
+def _in_model_classes(net, data):
+    """``data`` with its labels numbered as the model's class names, where both have names and differ."""
+    from ..errors import DataFormatError
+    trained, own = list(net.metadata.get("class_names") or ()), list(getattr(data, "class_names", ()) or ())
+    if not trained or not own or own == trained or getattr(data, "task", None) != "classification":
         return data
-    order = [names.index(f) for f in features]
-    return dataclasses.replace(data, X_train=data.X_train[:, order], X_test=data.X_test[:, order],
-                               feature_names=tuple(features))
+    unknown = [c for c in own if c not in trained]
+    if unknown:
+        raise DataFormatError(f"The target of these data holds the class{'es' * (len(unknown) > 1)} {few(unknown)}, "
+                              f"which the model never learned (its classes: {few(trained)}); evaluate it on rows "
+                              "of those classes.")
+    index = np.array([trained.index(c) for c in own], dtype=np.int64)
+    return dataclasses.replace(data, y_train=index[np.asarray(data.y_train)], y_test=index[np.asarray(data.y_test)],
+                               class_names=tuple(trained))
 
 
 def as_the_model_sees(net, data):

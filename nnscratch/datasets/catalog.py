@@ -33,12 +33,13 @@ def _split(name, X, y, seed, class_names=(), test_fraction=None):
 
 
 def file_kind(name):
-    """``(kind, path)`` for a dataset read from a file (csv:/npz:/npy: or a path ending in .csv/.npz/.npy),
-    else ``(None, None)``. ``path`` is as the shell would have made it: ``~`` expanded (no shell does so
+    """``(kind, path)`` for a dataset read from a file (csv:/npz:/npy: or a path ending in .csv/.npz/.npy;
+    .tsv is a csv kind: the table reader finds its tabs), else ``(None, None)``. ``path`` is as the shell would have made it: ``~`` expanded (no shell does so
     after ``csv:``), and the two files of an npy pair stripped of the spaces around their comma."""
     kind, sep, path = name.partition(":")
     if not (sep and kind in ("csv", "npz", "npy")):
         kind, path = pathlib.Path(name).suffix[1:].lower(), name
+        kind = "csv" if kind == "tsv" else kind
         if kind not in ("csv", "npz", "npy"):
             return None, None
     return kind, ",".join(os.path.expanduser(p.strip()) for p in _parts(kind, path))

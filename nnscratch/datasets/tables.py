@@ -79,7 +79,8 @@ def _is_infinite(text):
 
 
 def read_rows(path):
-    """The non-blank rows of a CSV file as lists of stripped strings, with their line numbers."""
+    """The non-blank rows of a CSV file as lists of stripped strings, with their line numbers (comment
+    lines left out: :func:`_without_comments`)."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
@@ -89,7 +90,7 @@ def read_rows(path):
             text = f.read()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
         stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
-        rows = [(n, row) for n, row in stripped if any(row)]
+        rows = _without_comments([(n, row) for n, row in stripped if any(row)])
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
@@ -98,10 +99,19 @@ def read_rows(path):
     return rows
 
 
+def _without_comments(rows):
+    """``rows`` less comment lines: those starting with ``#`` whose cells are not as many as the table's (the
+    first row not starting with ``#``). A header ``#,Name,...`` (a column of row numbers) or numpy.savetxt's
+    ``# a,b,y`` has the table's cells, and stays its header."""
+    width = next((len(row) for _, row in rows if not row[0].startswith("#")), None)
+    return [(n, row) for n, row in rows if width is None or not row[0].startswith("#") or len(row) == width]
+
+
 def separator(text):
     """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
-    decimal mark) when the first non-blank line holds more of those than commas."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    decimal mark) when the first non-blank line (not a ``#`` comment) holds more of those than commas."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
@@ -115,7 +125,7 @@ def _split_header(path, rows):
     names = _unique(first) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
-        raise DataFormatError(f"{path}: the file has a header ({', '.join(first)}) but no rows of data; "
+        raise DataFormatError(f"{path}: the file has a header ({_few(first)}) but no rows of data; "
                               "add at least one row per class.")
     for line, row in data:
         if len(row) != len(names):
@@ -139,6 +149,12 @@ def _unique(names):
     return tuple(out)
 
 
+def _few(names, most=12):
+    """Column names for a one-line message: all of them, or the first ``most``, "..." and the last."""
+    names = list(names)
+    return ", ".join(names if len(names) <= most + 1 else [*names[:most], "...", names[-1]])
+
+
 def target_index(names, target, header, path):
     """The target column: ``target`` (a name or an index), else a TARGET_NAMES column, else the last."""
     if target is None:
@@ -154,7 +170,7 @@ def target_index(names, target, header, path):
         close = closest(text, names) if header else None
         meant = f" (did you mean {close!r}?)" if close else ""
         raise ConfigError(f"--target {text!r}: {path} has no such column{meant}; expected a column name "
-                          f"({', '.join(names)}) or an index 0..{len(names) - 1}.") from None
+                          f"({_few(names)}) or an index 0..{len(names) - 1}.") from None
     if not -len(names) <= index < len(names):
         raise ConfigError(f"--target {index}: {path} has {len(names)} columns (indices 0..{len(names) - 1} "
                           "or -1 for the last).")
