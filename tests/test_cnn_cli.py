@@ -90,7 +90,7 @@ def test_help_documents_the_grammar(capsys):
 
 def test_model_cnn_recipe_anneals_by_cosine_unless_a_schedule_or_decay_is_given():
     from nnscratch.cli.app import build_parser
-    from nnscratch.cli.tables import schedule_for
+    from nnscratch.cli.schedules import schedule_for
     from nnscratch.cli.train import settings, with_recipe_schedule
     from nnscratch.optim.schedules import Cosine, InverseTime
     data = load_mnist_sample()

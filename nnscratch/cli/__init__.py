@@ -3,7 +3,7 @@
 Nothing in the library imports it. ``app.main`` builds the parser from one module per
 command (``train``, ``inspect`` for evaluate/predict, ``info``, ``export``, ``plot``,
 ``bench``); ``app`` holds ``main``; ``options``, ``values``, ``defaults``, ``recipe``, ``outputs``,
-``tables``, ``checks``, ``resuming``, ``pictures`` and ``progress`` are shared pieces.
+``tables``, ``schedules``, ``checks``, ``resuming``, ``pictures`` and ``progress`` are shared pieces.
 """
 
 from .app import main

@@ -49,7 +49,7 @@ def schedule(args, base):
 
 
 def with_recipe_schedule(args, cfg):
-    """``args`` with the resolved schedule and warm-up (what :func:`tables.schedule_for` reads);
+    """``args`` with the resolved schedule and warm-up (what :func:`schedules.schedule_for` reads);
     ``args`` itself is not changed."""
     return argparse.Namespace(**dict(vars(args), schedule=cfg["schedule"], warmup=cfg["warmup"]))
 

@@ -9,7 +9,7 @@ import math
 import sys
 import time
 
-from . import checks, outputs, progress, recipe, resuming, tables, target_scale, values
+from . import checks, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
@@ -64,7 +64,7 @@ def register(subparsers):
                    f"({default_text('elastic')})")
     p.add_argument("--validation", type=values.FRACTION, metavar="FRACTION", help="share of the training set "
                    f"held out for validation, 0: none ({default_text('validation')})")
-    tables.add_schedule_options(p, schedule=default_text("schedule"), warmup=default_text("warmup"))
+    schedules.add_schedule_options(p, schedule=default_text("schedule"), warmup=default_text("warmup"))
     add_backend_options(p)
     p.add_argument("--out", metavar="PATH", help=f"where to save the model (default {DEFAULT_OUT}); a missing "
                    "folder is created")
@@ -111,7 +111,7 @@ def fit_options(args, cfg, val, callbacks, batches):
     callbacks (progress, live view, plateau) and the checkpoint to write and resume from."""
     options = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], loss=args.loss,
                    validation_data=val, callbacks=callbacks)
-    options = tables.training_options(recipe.with_recipe_schedule(args, cfg), cfg, options, batches)
+    options = schedules.training_options(recipe.with_recipe_schedule(args, cfg), cfg, options, batches)
     source, checkpoint = resuming.resume_source(args)
     if checkpoint:
         options.update(checkpoint=checkpoint, **({"resume": source} if source else {}))
