@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nnscratch import Network
-from nnscratch.training import streaming
+from nnscratch.training import memory, streaming
 
 # The data here are raw uint8 rows on purpose (host memory stays compact; batches convert on the way).
 pytestmark = pytest.mark.filterwarnings("ignore::nnscratch.errors.DataWarning")
@@ -41,10 +41,10 @@ def test_small_device_memory_streams_with_the_same_result(backend, monkeypatch, 
 def test_streaming_decision(monkeypatch):
     net = Network.from_sizes(6, 12, 3, seed=0, backend="numpy")
     X, y = _data()
-    need = streaming.training_bytes(net, X, batch_size=16)
+    need = memory.training_bytes(net, X, batch_size=16)
     # at least: X as sent (uint8) and in float32, one-hot targets, their shuffled copy, kept outputs twice
     assert need >= 150 * (6 * (4 + 1) + 3 * 4 * 4)
-    assert streaming.training_bytes(net, X, (X, y), batch_size=16) >= need + 150 * 6 * 4
+    assert memory.training_bytes(net, X, (X, y), batch_size=16) >= need + 150 * 6 * 4
     monkeypatch.setattr(type(net.backend), "memory_info", lambda self: (need, 10 * need))
     assert streaming.should_stream(net, X, y)
     monkeypatch.setattr(type(net.backend), "memory_info", lambda self: (100 * need, 1000 * need))
@@ -63,9 +63,9 @@ def test_a_device_memory_setting_that_is_not_a_positive_size_is_one_config_error
     net = Network.from_sizes(6, 12, 3, seed=0, backend="numpy")
     monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", text)
     with pytest.raises(ConfigError, match=f"positive size such as 512M.*got '{text}'"):
-        streaming.device_budget(net.backend)
+        memory.device_budget(net.backend)
     monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "1.5GB")
-    assert streaming.device_budget(net.backend) == 3 * 2**29
+    assert memory.device_budget(net.backend) == 3 * 2**29
 
 
 def test_streamed_data_is_validated_on_the_host(monkeypatch):

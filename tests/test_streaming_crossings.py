@@ -7,7 +7,7 @@ import pytest
 
 from nnscratch import Network
 from nnscratch.backend.staging import Stager
-from nnscratch.training import streaming
+from nnscratch.training import memory, streaming
 
 
 def _data(n=64, features=5):
@@ -51,8 +51,8 @@ def test_augmented_rows_that_do_not_fit_stream_though_the_original_rows_fit(monk
     """The placement counts each epoch's data: three times the rows here, too many for the budget."""
     X, y = _data(200)
     probe = Network.from_sizes(5, 8, 3, seed=0)
-    fits = streaming.training_bytes(probe, X, batch_size=16)
-    grown = streaming.training_bytes(probe, *_jitter(X, y, np.random.default_rng(0))[:1], batch_size=16)
+    fits = memory.training_bytes(probe, X, batch_size=16)
+    grown = memory.training_bytes(probe, *_jitter(X, y, np.random.default_rng(0))[:1], batch_size=16)
     budget = (fits + grown) / 2 / streaming.FRACTION  # X fits, its augmented epoch does not
     monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", str(int(budget)))
     assert not streaming.should_stream(probe, X, y, batch_size=16)

@@ -2,9 +2,9 @@
 
 :func:`should_stream` decides once per call (``fit``, ``evaluate``,
 ``compute_gradients``, ``predict``) from what the call really allocates on the
-device (:func:`training_bytes`, :func:`inference_bytes`) against the free
-memory (``Backend.memory_info()``, which counts memory the allocator caches;
-``$NNSCRATCH_DEVICE_MEMORY`` sets a budget instead, e.g. ``512M``).
+device against the free memory (or ``$NNSCRATCH_DEVICE_MEMORY``, a budget such
+as ``512M``), both counted in :mod:`nnscratch.training.memory`; their names
+(:func:`training_bytes`, :func:`device_budget`, ...) are importable from here too.
 
 :class:`HostData` feeds the same epoch loop (:func:`nnscratch.training.step.run_epoch`)
 as resident data, with the same shuffling order and arithmetic, so it gives the
@@ -18,117 +18,18 @@ A budget that holds less than one batch cannot be kept: ``fit``, ``evaluate``,
 ``predict`` and ``predict_proba`` say so once per call (:func:`warn_budget`).
 """
 
-import math
 import os
 import warnings
 
 from .. import validation
 from ..backend.kernels import row_taker
-from ..errors import ConfigError, ShapeError
 from ..validation import is_device_array
+from .memory import (INFERENCE_BATCH, device_budget, inference_bytes, parameter_bytes, row_count, size,
+                     training_bytes)
+from .memory import data_bytes  # noqa: F401  the older name, importable from here as before
 
 #: Stream when a call would need more than this fraction of the free device memory.
 FRACTION = 0.8
-INFERENCE_BATCH = 4096
-_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
-
-
-def device_budget(backend):
-    """Free bytes on ``backend``'s device: ``$NNSCRATCH_DEVICE_MEMORY`` if set, else
-    ``backend.memory_info()[0]``; None when unknown (then nothing streams)."""
-    text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip().upper().removesuffix("B")
-    if text:
-        unit = text[-1] if text[-1] in _UNITS else ""
-        try:
-            size = float(text.removesuffix(unit)) * _UNITS[unit]
-        except ValueError:
-            size = math.nan
-        if not size >= 1 or math.isinf(size):
-            raise ConfigError(f"NNSCRATCH_DEVICE_MEMORY must be a positive size such as 512M or 2G; "
-                              f"got {os.environ['NNSCRATCH_DEVICE_MEMORY']!r}.")
-        return int(size)
-    info = backend.memory_info()
-    return None if info is None else info[0]
-
-
-def _rows(a):
-    shape = getattr(a, "shape", None)
-    if shape is None:
-        try:
-            return len(a)
-        except TypeError:
-            return 0
-    return shape[0] if len(shape) else 0
-
-
-def _features(net, X):
-    shape = getattr(X, "shape", None)
-    return math.prod(shape[1:]) if shape is not None and len(shape) > 1 else (net.n_inputs or 1)
-
-
-def _host_itemsize(X):
-    return getattr(getattr(X, "dtype", None), "itemsize", 8)
-
-
-def inference_bytes(net, X, with_targets=False, batch_size=INFERENCE_BATCH):
-    """Device bytes of a forward pass over all of ``X``: the inputs as sent and in the
-    model's dtype, the outputs and their concatenation, one batch of activations
-    (and with targets: float targets, labels, the boolean one-hot temporary)."""
-    s, n, k = _itemsize(net), _rows(X), _outputs(net, X)
-    total = n * _features(net, X) * (s + _host_itemsize(X)) + 2 * n * k * s
-    total += _activation_bytes(net, min(n, batch_size))
-    if with_targets:
-        total += n * (k * s + k + 2 * 8)
-    return total + parameter_bytes(net)
-
-
-def _outputs(net, X):
-    """Output values per sample: those of ``X``'s shape where the network's output size is open
-    (a network of convolutions only), else :attr:`~nnscratch.Network.n_outputs`."""
-    if None not in net.output_shape:
-        return net.n_outputs
-    shape = getattr(X, "shape", None)
-    try:
-        out = net.shape_after(tuple(shape[1:])) if shape is not None and len(shape) > 1 else ()
-    except ShapeError:  # X does not fit: said when it reaches the layers
-        out = ()
-    return math.prod(out) if out and None not in out else _features(net, X)
-
-
-def _activation_bytes(net, rows):
-    """One batch through the network: every layer's output, activation and gradient."""
-    widths = sum(p.value.shape[-1] for p in net.parameters() if len(p.value.shape) >= 2)
-    return 3 * rows * widths * _itemsize(net)
-
-
-def _itemsize(net):
-    return 8 if net.backend.dtype_name == "float64" else 4
-
-
-def parameter_bytes(net, copies=4):
-    """Parameters, gradients and up to two optimizer slots each."""
-    return copies * _itemsize(net) * sum(math.prod(p.value.shape) for p in net.parameters())
-
-
-def training_bytes(net, X, validation_data=None, batch_size=None):
-    """Device bytes ``fit`` allocates: the inputs (as sent and converted), one-hot
-    targets and labels, each epoch's shuffled targets and labels, the permutation,
-    the kept outputs and their concatenation, one batch of activations, the
-    parameters with gradients and optimizer state, and the validation data."""
-    s, n, k = _itemsize(net), _rows(X), net.n_outputs
-    total = n * _features(net, X) * (s + _host_itemsize(X))
-    total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
-    total += n * (k * s + 8 + 8)          # shuffled targets and labels, the permutation
-    total += 2 * n * k * s                # kept outputs, concatenated
-    total += _activation_bytes(net, min(n, batch_size or n))
-    if validation_data is not None:
-        total += inference_bytes(net, validation_data[0], with_targets=True) - parameter_bytes(net)
-    return total + parameter_bytes(net)
-
-
-def data_bytes(net, X, validation_data=None):
-    """Backwards-compatible name for :func:`training_bytes`."""
-    return training_bytes(net, X, validation_data)
 
 
 def should_stream(net, X, y=None, validation_data=None, stream=None, batch_size=None, training=True):
@@ -160,12 +61,12 @@ def budget_note(net, X, batch_size, training=True, option="batch_size"):
     batch of :data:`INFERENCE_BATCH` rows): every batch is then copied on its own, over the budget.
     ``option`` names the setting that lowers the batch (the command line's ``--batch-size``)."""
     text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip()
-    if not text or _rows(X) == 0:
+    if not text or row_count(X) == 0:
         return None
     budget = device_budget(net.backend)
     if batch_size is None and not training:
         batch_size = INFERENCE_BATCH
-    rows = min(batch_size or _rows(X), _rows(X))
+    rows = min(batch_size or row_count(X), row_count(X))
     one = X[:rows]
     need = training_bytes(net, one, batch_size=rows) if training else inference_bytes(net, one)
     if budget is None or need <= FRACTION * budget:
@@ -183,15 +84,6 @@ def warn_budget(*args, **options):
     note = budget_note(*args, **options)
     if note:
         warnings.warn(note, UserWarning, stacklevel=validation.user_stacklevel())
-
-
-def size(n):
-    """``n`` bytes as ``1.5 MiB``."""
-    units = ("bytes", "KiB", "MiB", "GiB", "TiB")
-    k = 0
-    while n >= 1024 and k < len(units) - 1:
-        n, k = n / 1024, k + 1
-    return f"{n:.0f} bytes" if k == 0 else f"{n:.1f} {units[k]}"
 
 
 def _batches(n, batch_size):
