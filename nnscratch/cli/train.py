@@ -192,31 +192,47 @@ def _run(args, said):
     target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
     with said_before():  # the one budget note came before training
         test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
-    saved = None if args.no_save else net.save(args.out)
-    if args.history:
-        history.to_json(args.history)
+    saved = on_root(comm, lambda: save_model(args, net, history))
     if root:
         checks.warn(checks.health_notes(args, data, cfg, history, test))
     report(args, data, net, cfg, history, test, seconds, saved, said)
-    if args.live:
-        saved_live = live.save(args.live)
-        if show:
-            print(f"saved {saved_live}")
-    if args.plot:
-        from .pictures import save_model_plots
-        for picture in save_model_plots(args.plot, net, data, history):
-            if show:
-                print(f"saved {picture}")
+    on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
     return 0
 
 
-def on_root(comm, check, *args):
+def save_model(args, net, history):
+    """Write ``--out`` and ``--history``; the model's path (None with ``--no-save``). A write the system
+    refuses is one line naming its option (:func:`outputs.writing`), raised here so that under mpiexec
+    :func:`on_root` raises it on every rank: said once, every rank ending as one process does."""
+    with outputs.writing(lambda: written(args)):
+        saved = None if args.no_save else net.save(args.out)
+        if args.history:
+            history.to_json(args.history)
+    return saved
+
+
+def save_pictures(args, live, net, data, history, show):
+    """Write ``--live`` and ``--plot`` (saying each file unless quiet), refused writes as in :func:`save_model`."""
+    with outputs.writing(lambda: written(args)):
+        if args.live:
+            saved_live = live.save(args.live)
+            if show:
+                print(f"saved {saved_live}")
+        if args.plot:
+            from .pictures import save_model_plots
+            for picture in save_model_plots(args.plot, net, data, history):
+                if show:
+                    print(f"saved {picture}")
+
+
+def on_root(comm, check, *args, poll=None):
     """``check(*args)``; under mpiexec on rank 0 alone (the rank that writes the files), its error
-    raised on every rank, so it is said once."""
+    raised on every rank, so it is said once. ``poll``: seconds between the other ranks' looks at
+    whether rank 0 is done, for work that may take long (pictures); they sleep meanwhile."""
     if comm is None:
         return check(*args)
     from ..distributed import from_root
-    return from_root(comm, lambda: check(*args))
+    return from_root(comm, lambda: check(*args), poll=poll)
 
 
 def live_view(args):
