@@ -98,7 +98,10 @@ def writing(outputs):
                else "choose a folder you can write to")
         kept = (f"; the checkpoint written before is kept: pass --resume {path} to continue from it"
                 if out.kind == "checkpoint" and KINDS["checkpoint"][1](path) else "")
-        raise ConfigError(f"{out.option} {path}: cannot write it ({exc.strerror or exc}); {fix}{kept}.") from None
+        error = ConfigError(f"{out.option} {path}: cannot write it ({exc.strerror or exc}); {fix}{kept}.")
+        if getattr(exc, "collective", False):  # raised on every rank together (a checkpoint under mpiexec)
+            error.collective = True  # said once, by rank 0 (distributed.report_error)
+        raise error from None
 
 
 def _written(filename, outputs):

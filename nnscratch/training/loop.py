@@ -86,7 +86,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         ``nnscratch.distributed.from_environment()`` under ``mpiexec``: every rank
         trains its share of each global batch of ``batch_size`` rows and the
         gradients are summed, giving the model one process would train. Only
-        rank 0 prints and writes the checkpoint.
+        rank 0 prints and writes the checkpoint; a write it refuses (a full
+        disk) is raised on every rank, as one process raises it.
 
     Raises
     ------
@@ -229,9 +230,8 @@ class _Run:
             if self.parallel is not None:  # a callback of one rank (a time budget) stops every rank
                 net.stop_training = self.parallel.any_rank(net.stop_training)
             last = net.stop_training or epoch == epochs - 1
-            if ckpt[0] is not None and self.root and ((epoch + 1) % ckpt[1] == 0 or last):
-                checkpoints.save(ckpt[0], net, epoch=epoch, history=history, guard=guard, callbacks=callbacks,
-                                 stopped=net.stop_training)
+            if ckpt[0] is not None and ((epoch + 1) % ckpt[1] == 0 or last):
+                self.save_checkpoint(ckpt[0], epoch, history, guard, callbacks)
             if net.stop_training:
                 break
         best = guard.finish()
@@ -239,6 +239,21 @@ class _Run:
             history.params["best_epoch"] = best
         for c in callbacks:
             c.on_train_end(net)
+
+    def save_checkpoint(self, path, epoch, history, guard, callbacks):
+        """Write the checkpoint after ``epoch``. In a parallel run rank 0 alone writes it and every
+        rank waits for the outcome (:func:`~nnscratch.distributed.from_root`): a write the system
+        refuses (a full disk) is raised on every rank together, marked ``collective``, so the command
+        line says it once and every rank ends as one process does, none left waiting in the next
+        all-reduce. One process writes it directly, at no extra cost."""
+        def save():
+            return checkpoints.save(path, self.net, epoch=epoch, history=history, guard=guard,
+                                    callbacks=callbacks, stopped=self.net.stop_training)
+
+        if self.parallel is None:
+            save()
+        else:
+            self.parallel.from_root(save)
 
 
 def _record_timing(history, first, seconds):
