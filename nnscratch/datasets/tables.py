@@ -62,9 +62,17 @@ class TableDataset(Dataset):
         return super().n_classes
 
 
+def _float(text):
+    """``float(text)``, less Python's digit grouping: ``float("2021_03")`` is 202103.0, but pandas (and a
+    spreadsheet) keep a cell with an underscore as text, an ID or a code, so it is no number here either."""
+    if "_" in text:
+        raise ValueError(f"{text!r} holds an underscore")
+    return float(text)
+
+
 def _is_number(text):
     try:
-        float(text)
+        _float(text)
     except ValueError:
         return False
     return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
@@ -73,7 +81,7 @@ def _is_number(text):
 def _is_infinite(text):
     """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
     try:
-        return math.isinf(float(text))
+        return math.isinf(_float(text))
     except ValueError:
         return False
 
@@ -178,17 +186,19 @@ def target_index(names, target, header, path):
 
 
 def _features(path, names, data, columns):
-    try:  # the fast way; cell by cell only to say where a bad value is
-        X = np.array([[row[j] for j in columns] for _, row in data], dtype=np.float64)
-        if np.all(np.isfinite(X)):
-            return X
+    cells = [[row[j] for j in columns] for _, row in data]
+    try:  # the fast way (NumPy reads 1_000 as Python does: cells with "_" go cell by cell, to be refused)
+        if not any("_" in cell for line in cells for cell in line):
+            X = np.array(cells, dtype=np.float64)
+            if np.all(np.isfinite(X)):
+                return X
     except ValueError:
         pass
     X = np.empty((len(data), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data):
         for k, j in enumerate(columns):
             try:
-                X[i, k] = float(row[j])
+                X[i, k] = _float(row[j])
             except ValueError:
                 raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature")) from None
             if not np.isfinite(X[i, k]):

@@ -61,8 +61,12 @@ def _one_class_per_row(where, distinct, n, numeric, numbers):
 
 
 def _numeric(values):
+    """``(True, float64 values)`` for a column of numbers, else ``(False, None)``: text, which includes
+    cells with an underscore (``2021_03``: a code, as pandas reads it, though ``float()`` takes it)."""
     if values.dtype.kind in "biuf":
         return True, values.astype(np.float64)
+    if any("_" in str(v) for v in values.ravel()):
+        return False, None
     try:
         return True, values.astype(np.float64)
     except ValueError:
