@@ -189,7 +189,7 @@ def table_rows(path, net, model="the model"):
     every column by position."""
     from ..datasets.tables import _features, _split_header, read_rows
     from ..errors import ShapeError
-    names, data, header = _split_header(path, read_rows(path))
+    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict")
     features, n = net.metadata.get("features") or [], net.n_inputs
     if header and features:
         missing = [f for f in features if f not in names]

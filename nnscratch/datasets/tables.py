@@ -123,23 +123,29 @@ def separator(text):
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
-def _split_header(path, rows):
-    """``(column names, data rows)``: the first row is a header when a cell of it is
-    not a number where the row below has one (or when no cell of it is a number)."""
+def _split_header(path, rows, needed="add at least one row per class"):
+    """``(column names, data rows, header)``: the first row is a header when a cell of it is
+    not a number where the row below has one (or when no cell of it is a number). ``needed``: what
+    a header without rows below is told to add (training's words by default)."""
     first = rows[0][1]
     below = rows[1][1] if len(rows) > 1 else []
     words = [not _is_number(c) for c in first]
     header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
-    names = _unique(first) if header else tuple(f"column {j}" for j in range(len(first)))
+    names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
-        raise DataFormatError(f"{path}: the file has a header ({_few(first)}) but no rows of data; "
-                              "add at least one row per class.")
+        raise DataFormatError(f"{path}: the file has a header ({_few(names)}) but no rows of data; {needed}.")
     for line, row in data:
         if len(row) != len(names):
             raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
+
+
+def _named(cells):
+    """Header cells with the empty ones named as pandas names them, ``Unnamed: N`` (N: the column's
+    0-based index; the first column of ``DataFrame.to_csv``'s index), so messages and --target can say them."""
+    return [cell or f"Unnamed: {j}" for j, cell in enumerate(cells)]
 
 
 def _unique(names):
