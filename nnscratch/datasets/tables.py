@@ -256,10 +256,11 @@ def _target_column(path, names, data, j):
     return values
 
 
-def read_table(path, target=None, task=None):
+def read_table(path, target=None, task=None, one_class=False):
     """``(X float64 (n, d), y, class_names, task, info)`` from a CSV table.
 
-    ``info``: dict with target_name, feature_names, note (how the task was decided).
+    ``info``: dict with target_name, feature_names, note (how the task was decided). ``one_class``:
+    a target of one class is read, not refused (rows to evaluate a classifier on).
     """
     rows = read_rows(path)
     names, data, header = _split_header(path, rows)
@@ -269,7 +270,8 @@ def read_table(path, target=None, task=None):
     values = _target_column(path, names, data, j)
     columns = [k for k in range(len(names)) if k != j]
     X = _features(path, names, data, columns)
-    y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)")
+    y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
+                                               one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note}
     return X, y, class_names, task, info
 
@@ -299,7 +301,8 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
-               test_fraction: float = 0.2, name: str | None = None) -> TableDataset:
-    """Read a CSV table and hold out a test split: a :class:`TableDataset`."""
-    X, y, class_names, task, info = read_table(path, target, task)
+               test_fraction: float = 0.2, name: str | None = None, one_class: bool = False) -> TableDataset:
+    """Read a CSV table and hold out a test split: a :class:`TableDataset`. ``one_class=True`` reads a
+    target of a single class (rows to evaluate a trained classifier on), which training refuses."""
+    X, y, class_names, task, info = read_table(path, target, task, one_class)
     return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)
