@@ -27,6 +27,7 @@ def add_table_options(parser, from_model=False):
     """--target, --task, --test-fraction; with ``from_model`` (evaluate, plot) they default to what
     the model remembers of its table."""
     remembered = " (default: what the model was trained with, else " if from_model else " (default: "
+    parser.set_defaults(one_class=from_model)  # a trained model's rows may be of one class; training's not
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
     group.add_argument("--target", metavar="NAME|INDEX", help="the target column" + remembered + "a column "
                        "named " + "/".join(TARGET_NAMES) + ", else the last)")
@@ -38,10 +39,12 @@ def add_table_options(parser, from_model=False):
 
 
 def table_options(args):
-    """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags."""
+    """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags; ``one_class``
+    for evaluate and plot (a CSV of one class is rows to score a model on, which knows its classes)."""
     fraction = getattr(args, "test_fraction", None)
     return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
-            "test_fraction": TEST_FRACTION if fraction is None else fraction}
+            "test_fraction": TEST_FRACTION if fraction is None else fraction,
+            "one_class": getattr(args, "one_class", False)}
 
 
 # ---------------------------------------------------------------- train
@@ -189,7 +192,7 @@ def table_rows(path, net, model="the model"):
     every column by position."""
     from ..datasets.tables import _features, _split_header, read_rows
     from ..errors import ShapeError
-    names, data, header = _split_header(path, read_rows(path))
+    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict")
     features, n = net.metadata.get("features") or [], net.n_inputs
     if header and features:
         missing = [f for f in features if f not in names]

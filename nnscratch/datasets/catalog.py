@@ -50,8 +50,9 @@ def _parts(kind, path):
     return path.split(",") if kind == "npy" else [path]
 
 
-def _table(name, seed, target=None, task=None, test_fraction=None):
-    """A TableDataset for csv:/npz:/npy: specs and .csv/.npz paths (digit CSVs excepted), else None."""
+def _table(name, seed, target=None, task=None, test_fraction=None, one_class=False):
+    """A TableDataset for csv:/npz:/npy: specs and .csv/.npz paths (digit CSVs excepted), else None.
+    ``one_class``: a CSV whose target is one class is read (to evaluate a model on), not refused."""
     from .arrays import load_npy_pair, load_npz
     from .csv import digits_layout
     from .tables import load_table
@@ -72,7 +73,7 @@ def _table(name, seed, target=None, task=None, test_fraction=None):
         return load_npy_pair(path, **options)
     if pathlib.Path(path).is_file() and target in (None, "label", "0", 0) and digits_layout(path) and task is None:
         return None  # Kaggle's digit recognizer: pixels scaled to [0, 1], below
-    return load_table(path, target, **options, name="csv")
+    return load_table(path, target, **options, name="csv", one_class=one_class)
 
 
 def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, seed: int = 0, download: bool = True,

@@ -62,9 +62,17 @@ class TableDataset(Dataset):
         return super().n_classes
 
 
+def _float(text):
+    """``float(text)``, less Python's digit grouping: ``float("2021_03")`` is 202103.0, but pandas (and a
+    spreadsheet) keep a cell with an underscore as text, an ID or a code, so it is no number here either."""
+    if "_" in text:
+        raise ValueError(f"{text!r} holds an underscore")
+    return float(text)
+
+
 def _is_number(text):
     try:
-        float(text)
+        _float(text)
     except ValueError:
         return False
     return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
@@ -73,7 +81,7 @@ def _is_number(text):
 def _is_infinite(text):
     """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
     try:
-        return math.isinf(float(text))
+        return math.isinf(_float(text))
     except ValueError:
         return False
 
@@ -115,23 +123,29 @@ def separator(text):
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
-def _split_header(path, rows):
-    """``(column names, data rows)``: the first row is a header when a cell of it is
-    not a number where the row below has one (or when no cell of it is a number)."""
+def _split_header(path, rows, needed="add at least one row per class"):
+    """``(column names, data rows, header)``: the first row is a header when a cell of it is
+    not a number where the row below has one (or when no cell of it is a number). ``needed``: what
+    a header without rows below is told to add (training's words by default)."""
     first = rows[0][1]
     below = rows[1][1] if len(rows) > 1 else []
     words = [not _is_number(c) for c in first]
     header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
-    names = _unique(first) if header else tuple(f"column {j}" for j in range(len(first)))
+    names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
-        raise DataFormatError(f"{path}: the file has a header ({_few(first)}) but no rows of data; "
-                              "add at least one row per class.")
+        raise DataFormatError(f"{path}: the file has a header ({_few(names)}) but no rows of data; {needed}.")
     for line, row in data:
         if len(row) != len(names):
             raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
+
+
+def _named(cells):
+    """Header cells with the empty ones named as pandas names them, ``Unnamed: N`` (N: the column's
+    0-based index; the first column of ``DataFrame.to_csv``'s index), so messages and --target can say them."""
+    return [cell or f"Unnamed: {j}" for j, cell in enumerate(cells)]
 
 
 def _unique(names):
@@ -178,17 +192,19 @@ def target_index(names, target, header, path):
 
 
 def _features(path, names, data, columns):
-    try:  # the fast way; cell by cell only to say where a bad value is
-        X = np.array([[row[j] for j in columns] for _, row in data], dtype=np.float64)
-        if np.all(np.isfinite(X)):
-            return X
+    cells = [[row[j] for j in columns] for _, row in data]
+    try:  # the fast way (NumPy reads 1_000 as Python does: cells with "_" go cell by cell, to be refused)
+        if not any("_" in cell for line in cells for cell in line):
+            X = np.array(cells, dtype=np.float64)
+            if np.all(np.isfinite(X)):
+                return X
     except ValueError:
         pass
     X = np.empty((len(data), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data):
         for k, j in enumerate(columns):
             try:
-                X[i, k] = float(row[j])
+                X[i, k] = _float(row[j])
             except ValueError:
                 raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature")) from None
             if not np.isfinite(X[i, k]):
@@ -240,10 +256,11 @@ def _target_column(path, names, data, j):
     return values
 
 
-def read_table(path, target=None, task=None):
+def read_table(path, target=None, task=None, one_class=False):
     """``(X float64 (n, d), y, class_names, task, info)`` from a CSV table.
 
-    ``info``: dict with target_name, feature_names, note (how the task was decided).
+    ``info``: dict with target_name, feature_names, note (how the task was decided). ``one_class``:
+    a target of one class is read, not refused (rows to evaluate a classifier on).
     """
     rows = read_rows(path)
     names, data, header = _split_header(path, rows)
@@ -253,7 +270,8 @@ def read_table(path, target=None, task=None):
     values = _target_column(path, names, data, j)
     columns = [k for k in range(len(names)) if k != j]
     X = _features(path, names, data, columns)
-    y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)")
+    y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
+                                               one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note}
     return X, y, class_names, task, info
 
@@ -283,7 +301,8 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
-               test_fraction: float = 0.2, name: str | None = None) -> TableDataset:
-    """Read a CSV table and hold out a test split: a :class:`TableDataset`."""
-    X, y, class_names, task, info = read_table(path, target, task)
+               test_fraction: float = 0.2, name: str | None = None, one_class: bool = False) -> TableDataset:
+    """Read a CSV table and hold out a test split: a :class:`TableDataset`. ``one_class=True`` reads a
+    target of a single class (rows to evaluate a trained classifier on), which training refuses."""
+    X, y, class_names, task, info = read_table(path, target, task, one_class)
     return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)

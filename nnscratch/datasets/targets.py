@@ -4,7 +4,9 @@ String targets, and integer ones with at most :data:`MAX_CLASSES` distinct value
 classes (``y``: int64 indices into the sorted distinct values, whose text becomes the
 class names); fractional values or more distinct integers are a regression (``y``
 float32). ``task=`` overrides the choice; what cannot be learnt (one class, one class
-per row, text as a regression) is one :class:`~nnscratch.errors.DataFormatError`.
+per row, text as a regression) is one :class:`~nnscratch.errors.DataFormatError`. Rows to
+score a trained classifier on may all be of one class (``one_class=True``): the model knows
+its other classes.
 Host-side: NumPy only.
 """
 
@@ -18,11 +20,12 @@ MAX_CLASSES = 50
 TASKS = ("classification", "regression")
 
 
-def encode_target(values, task=None, where="the target", lines=None):
+def encode_target(values, task=None, where="the target", lines=None, one_class=False):
     """``(y, class_names, task, note)`` from a column of target values (strings or numbers).
 
     Classification: ``y`` int64 indices into the sorted distinct values, whose
-    text becomes the class names. Regression: ``y`` float32.
+    text becomes the class names. Regression: ``y`` float32. ``one_class``: a target
+    of a single class is read (rows to evaluate a trained classifier on), not refused.
     """
     values = np.asarray(values)
     if task not in (None, *TASKS):
@@ -41,7 +44,7 @@ def encode_target(values, task=None, where="the target", lines=None):
                               "Pass --task classification or choose another --target.")
     keys = numbers if numeric else values.astype(str)
     classes, y = np.unique(keys, return_inverse=True)
-    if len(classes) < 2:
+    if len(classes) < 2 and not one_class:
         raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
                               "least two. Choose another --target, or --task regression.")
     if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
@@ -61,8 +64,12 @@ def _one_class_per_row(where, distinct, n, numeric, numbers):
 
 
 def _numeric(values):
+    """``(True, float64 values)`` for a column of numbers, else ``(False, None)``: text, which includes
+    cells with an underscore (``2021_03``: a code, as pandas reads it, though ``float()`` takes it)."""
     if values.dtype.kind in "biuf":
         return True, values.astype(np.float64)
+    if any("_" in str(v) for v in values.ravel()):
+        return False, None
     try:
         return True, values.astype(np.float64)
     except ValueError:

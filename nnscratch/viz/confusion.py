@@ -49,9 +49,11 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
                    figsize: tuple[float, float] = (13, 5.6), show: bool = False) -> Figure:
     """Confusion matrix as counts (left) and row-normalised recall (right).
 
-    Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``.
+    Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``. With ``labels`` the
+    matrix has a row and a column per label, also for classes that none of the samples are or got.
     """
-    cm = confusion_matrix(y_true, y_pred) if y_pred is not None else np.asarray(y_true)
+    n = len(labels) if labels else None  # rows of one class, of a model that knows three: 3 x 3
+    cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else np.asarray(y_true)
     rows = cm.sum(axis=1, keepdims=True)
     norm = 100.0 * cm / np.maximum(rows, 1)
     labels = labels or [str(i) for i in range(cm.shape[0])]
