@@ -7,37 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nnscratch import cli
 from nnscratch.datasets import load_table
 from nnscratch.errors import DataFormatError
-
-LEVELS = ("low", "mid", "high")
-
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def write_levels(path, rows, seed=0, keep=None):
-    """Two features and a three-level target cut from the first; ``keep``: which levels to write."""
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(rows, 2))
-    y = np.digitize(X[:, 0], [-0.4, 0.4])
-    lines = ["a,b,label"] + [f"{x[0]:.4f},{x[1]:.4f},{LEVELS[t]}" for x, t in zip(X, y)
-                             if keep is None or LEVELS[t] in keep]
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-@pytest.fixture
-def levels_model(tmp_path, capsys):
-    model = tmp_path / "levels.npz"
-    status, _, err = run(capsys, "train", "--dataset", f"csv:{write_levels(tmp_path / 'train.csv', 150)}",
-                         "--epochs", "60", "--out", model, "--quiet", "--backend", "numpy")
-    assert status == 0, err
-    return model
+from test_table_files import levels_model, run, write_levels  # noqa: F401  (a fixture)
 
 
 def test_a_classifier_is_evaluated_and_drawn_on_rows_of_one_class_but_never_trained_on_them(tmp_path, capsys,
