@@ -56,11 +56,12 @@ def thread_count(net, comm=None):
     idle cores) for a network with a convolution or pooling layer, outside MPI."""
     if comm is not None and getattr(comm, "size", 1) > 1:
         return 1  # each rank is one process already
-    if net.backend.name != "numpy" or net.parameter_buffer is None or threads.blas_info() is None:
-        return 1  # no BLAS whose threads can be limited: splitting would run threads on threads
-    if not any(isinstance(layer, SPLIT_LAYERS) for layer in net.layers):
+    if net.backend.name != "numpy" or net.parameter_buffer is None:
         return 1
-    return max(1, int(threads.blas_threads()))
+    if not any(isinstance(layer, SPLIT_LAYERS) for layer in net.layers):
+        return 1  # first: an MLP's fit (a partial_fit per batch) reads no thread pools
+    info = threads.blas_info()
+    return 1 if info is None else max(1, int(info["num_threads"]))  # no BLAS whose threads can be limited: 1
 
 
 def describe(net, comm=None):
