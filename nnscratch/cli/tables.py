@@ -190,7 +190,8 @@ def table_rows(path, net, model="the model"):
     """Feature rows of a CSV for a table model (``model``: its file): the model's feature columns by
     name when the file has a header (any order, other columns such as the target ignored), else
     every column by position."""
-    from ..datasets.tables import _features, _split_header, read_rows
+    from ..datasets.cells import _features
+    from ..datasets.tables import _split_header, read_rows
     from ..errors import ShapeError
     names, data, header = _split_header(path, read_rows(path), "add at least one row to predict")
     features, n = net.metadata.get("features") or [], net.n_inputs

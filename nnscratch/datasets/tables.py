@@ -7,15 +7,14 @@ targets with few values: classification, their names kept as the class
 names; fractional values or many distinct integers: regression, see
 :mod:`nnscratch.datasets.targets`) and holds out a seeded test split
 (stratified for classes) when the file has none. Every problem is one
-:class:`DataFormatError` naming the row (line of the file) and the column.
-Host-side: NumPy only.
+:class:`DataFormatError` naming the row (line of the file) and the column
+(how a cell reads as a number: :mod:`nnscratch.datasets.cells`). Host-side: NumPy only.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import pathlib
 import warnings
 from dataclasses import dataclass
@@ -24,12 +23,12 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
+from .cells import MISSING, _features, _is_infinite, _is_number
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
 
 TARGET_NAMES = ("label", "target", "class", "y")
-MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
 
 
 @dataclass(frozen=True, repr=False)
@@ -60,30 +59,6 @@ class TableDataset(Dataset):
         if self.task == "regression":
             return 1 if self.y_train.ndim == 1 else int(self.y_train.shape[1])
         return super().n_classes
-
-
-def _float(text):
-    """``float(text)``, less Python's digit grouping: ``float("2021_03")`` is 202103.0, but pandas (and a
-    spreadsheet) keep a cell with an underscore as text, an ID or a code, so it is no number here either."""
-    if "_" in text:
-        raise ValueError(f"{text!r} holds an underscore")
-    return float(text)
-
-
-def _is_number(text):
-    try:
-        _float(text)
-    except ValueError:
-        return False
-    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
-
-
-def _is_infinite(text):
-    """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
-    try:
-        return math.isinf(_float(text))
-    except ValueError:
-        return False
 
 
 def read_rows(path):
@@ -189,43 +164,6 @@ def target_index(names, target, header, path):
         raise ConfigError(f"--target {index}: {path} has {len(names)} columns (indices 0..{len(names) - 1} "
                           "or -1 for the last).")
     return index % len(names)
-
-
-def _features(path, names, data, columns):
-    cells = [[row[j] for j in columns] for _, row in data]
-    try:  # the fast way (NumPy reads 1_000 as Python does: cells with "_" go cell by cell, to be refused)
-        if not any("_" in cell for line in cells for cell in line):
-            X = np.array(cells, dtype=np.float64)
-            if np.all(np.isfinite(X)):
-                return X
-    except ValueError:
-        pass
-    X = np.empty((len(data), len(columns)), dtype=np.float64)
-    for i, (line, row) in enumerate(data):
-        for k, j in enumerate(columns):
-            try:
-                X[i, k] = _float(row[j])
-            except ValueError:
-                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature")) from None
-            if not np.isfinite(X[i, k]):
-                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature"))
-    return X
-
-
-def _bad_cell(path, line, name, value, role):
-    where = f"{path}, line {line}, column {name!r}"
-    if value.strip().lower() in MISSING:
-        return (f"{where}: missing value ({value!r}); {role} values must all be present. "
-                "Fill in or drop the rows with missing values first.")
-    if _is_infinite(value):
-        return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
-    if role == "feature" and _is_number(value.replace(",", ".")):
-        return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
-                "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
-    if role == "feature":
-        return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
-                "as numbers (e.g. one column per category) or drop the column.")
-    return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
 
 
 def input_rows(path, n_inputs):

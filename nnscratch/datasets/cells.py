@@ -1,0 +1,81 @@
+"""A CSV cell read as a number, as pandas reads it, and the one line that says why one is not.
+
+A cell is a number when Python's ``float`` reads it and it holds no underscore (``2021_03`` is a code,
+text to pandas and to a spreadsheet); ``nan`` and ``inf`` read as floats but are no values to learn from.
+:func:`_features` turns the feature columns of a table's rows into a float64 array, and every cell it
+refuses is named by its line and column, with what to do about it (:func:`_bad_cell`): a missing value,
+an infinite one, a decimal comma, or a word where a number belongs. Host-side: NumPy only.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import DataFormatError
+
+MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
+
+
+def _float(text):
+    """``float(text)``, less Python's digit grouping: ``float("2021_03")`` is 202103.0, but pandas (and a
+    spreadsheet) keep a cell with an underscore as text, an ID or a code, so it is no number here either."""
+    if "_" in text:
+        raise ValueError(f"{text!r} holds an underscore")
+    return float(text)
+
+
+def _is_number(text):
+    try:
+        _float(text)
+    except ValueError:
+        return False
+    return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
+
+
+def _is_infinite(text):
+    """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
+    try:
+        return math.isinf(_float(text))
+    except ValueError:
+        return False
+
+
+def _features(path, names, data, columns):
+    """The cells of ``columns`` of ``data`` (``(line, row)`` pairs) as a float64 ``(n, len(columns))`` array;
+    the first cell that is no finite number is one :class:`DataFormatError` naming its line and column."""
+    cells = [[row[j] for j in columns] for _, row in data]
+    try:  # the fast way (NumPy reads 1_000 as Python does: cells with "_" go cell by cell, to be refused)
+        if not any("_" in cell for line in cells for cell in line):
+            X = np.array(cells, dtype=np.float64)
+            if np.all(np.isfinite(X)):
+                return X
+    except ValueError:
+        pass
+    X = np.empty((len(data), len(columns)), dtype=np.float64)
+    for i, (line, row) in enumerate(data):
+        for k, j in enumerate(columns):
+            try:
+                X[i, k] = _float(row[j])
+            except ValueError:
+                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature")) from None
+            if not np.isfinite(X[i, k]):
+                raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature"))
+    return X
+
+
+def _bad_cell(path, line, name, value, role):
+    where = f"{path}, line {line}, column {name!r}"
+    if value.strip().lower() in MISSING:
+        return (f"{where}: missing value ({value!r}); {role} values must all be present. "
+                "Fill in or drop the rows with missing values first.")
+    if _is_infinite(value):
+        return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
+    if role == "feature" and _is_number(value.replace(",", ".")):
+        return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
+                "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
+    if role == "feature":
+        return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
+                "as numbers (e.g. one column per category) or drop the column.")
+    return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
