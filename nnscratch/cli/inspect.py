@@ -160,13 +160,17 @@ def confusion_matrix(y_true, y_pred, k):
 
 
 def per_class_table(m, names):
+    """Precision, recall, support per class of confusion matrix ``m``; a ratio of nothing (ill-defined: scikit-learn
+    says 0.0 and warns) shows ``-``: precision of a class never predicted, recall of one with no samples."""
     predicted, actual = m.sum(axis=0), m.sum(axis=1)
     width = max(5, *(len(n) for n in names))
     lines = [f"{'class':<{width}}  precision  recall  support"]
     for i, name in enumerate(names[:len(m)]):
-        precision = m[i, i] / predicted[i] if predicted[i] else float("nan")
-        recall = m[i, i] / actual[i] if actual[i] else float("nan")
-        lines.append(f"{name:<{width}}  {precision:>9.1%}  {recall:>6.1%}  {actual[i]:>7}")
+        precision = f"{m[i, i] / predicted[i]:.1%}" if predicted[i] else "-"
+        recall = f"{m[i, i] / actual[i]:.1%}" if actual[i] else "-"
+        lines.append(f"{name:<{width}}  {precision:>9}  {recall:>6}  {actual[i]:>7}")
+    if not (predicted[:len(names)].all() and actual[:len(names)].all()):
+        lines.append("(-: no sample was predicted as that class (precision) or belongs to it (recall))")
     return "\n".join(lines)
 
 
