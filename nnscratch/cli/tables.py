@@ -39,8 +39,8 @@ def add_table_options(parser, from_model=False):
 
 
 def table_options(args):
-    """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags; ``one_class``
-    for evaluate and plot (a CSV of one class is rows to score a model on, which knows its classes)."""
+    """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags; ``one_class`` for
+    evaluate and plot (a CSV or array file of one class is rows to score a model on, which knows its classes)."""
     fraction = getattr(args, "test_fraction", None)
     return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
             "test_fraction": TEST_FRACTION if fraction is None else fraction,

@@ -104,8 +104,9 @@ def _target(path, name, y, task=None):
 
 def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
                 y_test: Array | None = None, task: str | None = None, seed: int = 0, test_fraction: float = 0.2,
-                path: PathLike | None = None) -> TableDataset:
-    """A TableDataset from arrays (a test split is held out when none is given)."""
+                path: PathLike | None = None, one_class: bool = False) -> TableDataset:
+    """A TableDataset from arrays (a test split is held out when none is given). ``one_class=True`` reads
+    labels of a single class (rows to evaluate a trained classifier on), which training refuses."""
     where = path or name
     X_given = np.shape(X)
     y = _target(where, "y", y, task)
@@ -123,7 +124,7 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
     if both.ndim == 2:  # several regression targets
         codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
     else:
-        codes, class_names, task, note = encode_target(both, task, f"{where}: y")
+        codes, class_names, task, note = encode_target(both, task, f"{where}: y", one_class=one_class)
     info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note,
             "image_shape": _image_shape(X_given), "array_shape": tuple(int(n) for n in X_given[1:]) or None}
     if X_test is not None:
@@ -142,8 +143,10 @@ def _image_shape(shape):
     return (1, int(shape[1]), int(shape[2])) if len(shape) == 3 else None
 
 
-def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2) -> TableDataset:
-    """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test."""
+def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2,
+             one_class: bool = False) -> TableDataset:
+    """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test (``one_class``: as
+    :func:`from_arrays`)."""
     with load_array(path, "npz") as archive:
         keys = set(archive.files)
         for names in PAIRS[::-1]:
@@ -159,7 +162,7 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
                                   "y_train, X_test and y_test: save them by those names, as in "
                                   "numpy.savez(PATH, X=X, y=y).")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
-                       path=path)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
+                       path=path, one_class=one_class)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
 
 
 def _keys(keys, names):
@@ -171,11 +174,11 @@ def _keys(keys, names):
     return found if all(found) else None
 
 
-def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2):
-    """A TableDataset from ``"X.npy,y.npy"``."""
+def load_npy_pair(spec, task=None, seed=0, test_fraction=0.2, one_class=False):
+    """A TableDataset from ``"X.npy,y.npy"`` (``one_class``: as :func:`from_arrays`)."""
     parts = [p.strip() for p in str(spec).split(",")]
     if len(parts) != 2:
         raise DataFormatError(f"npy:{spec}: expected two files, features and targets, as npy:X.npy,y.npy.")
     X, y = (load_array(p, "npy") for p in parts)
     return from_arrays(pathlib.Path(parts[0]).name, X, y, task=task, seed=seed, test_fraction=test_fraction,
-                       path=parts[0])
+                       path=parts[0], one_class=one_class)

@@ -52,7 +52,8 @@ def _parts(kind, path):
 
 def _table(name, seed, target=None, task=None, test_fraction=None, one_class=False):
     """A TableDataset for csv:/npz:/npy: specs and .csv/.npz paths (digit CSVs excepted), else None.
-    ``one_class``: a CSV whose target is one class is read (to evaluate a model on), not refused."""
+    ``one_class``: a target (CSV column or array of labels) of one class is read (to evaluate a model on),
+    not refused."""
     from .arrays import load_npy_pair, load_npz
     from .csv import digits_layout
     from .tables import load_table
@@ -68,9 +69,9 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
                                    f"name an existing file, e.g. {kind}:data/table.{kind}.")
     options = dict(task=task, seed=seed, test_fraction=TEST_FRACTION if test_fraction is None else test_fraction)
     if kind == "npz":
-        return load_npz(path, **options)
+        return load_npz(path, **options, one_class=one_class)
     if kind == "npy":
-        return load_npy_pair(path, **options)
+        return load_npy_pair(path, **options, one_class=one_class)
     if pathlib.Path(path).is_file() and target in (None, "label", "0", 0) and digits_layout(path) and task is None:
         return None  # Kaggle's digit recognizer: pixels scaled to [0, 1], below
     return load_table(path, target, **options, name="csv", one_class=one_class)
