@@ -115,7 +115,7 @@ class ThreadedStep(Step):
         grads = self.buffer.grads  # shard 0 wrote the network's own; add the others', weighted by their rows
         grads *= scale * (bounds[0][1] - bounds[0][0]) / n
         for s, (a, b) in zip(self.shards[1:count], bounds[1:]):
-            grads += (scale * (b - a) / n) * s.buffer.grads
+            self.buffer.kernels.axpy(scale * (b - a) / n, s.buffer.grads, grads)  # in place, no temporary
         return self.xp.concat(outs)
 
     def forward(self, x, training=False):
