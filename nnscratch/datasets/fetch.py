@@ -19,7 +19,7 @@ import os
 import pathlib
 from dataclasses import dataclass
 
-from ..errors import DatasetNotFoundError
+from ..errors import DataFormatError, DatasetNotFoundError
 from .base import DIGITS, Dataset, labels, pixels
 from .idx import read_idx_pair
 from .._typing import PathLike
@@ -97,8 +97,10 @@ def find_in(directory, source):
 
 
 def locate(name, path=None, download=True, base_url=None):
-    """Paths of the four IDX files of ``name``, downloading them when needed."""
+    """Paths of the four IDX files of ``name``, downloading them when needed. A data folder the user
+    named (``path``, ``$NNSCRATCH_DATA``) that is not a folder is an error, not skipped in silence."""
     source = SOURCES[name]
+    _check_given_folders(source, path)
     dirs = search_dirs(name, path)
     for directory in dirs:
         files = find_in(directory, source)
@@ -114,22 +116,70 @@ def locate(name, path=None, download=True, base_url=None):
     raise _not_found(name, source, dirs, problem)
 
 
+def _check_given_folders(source, path):
+    """Refuse ``path`` (``--data-dir``) or ``$NNSCRATCH_DATA`` when it is missing or a file."""
+    given = ((path, "--data-dir", "pass --data-dir", "drop it"),
+             (os.environ.get("NNSCRATCH_DATA"), "NNSCRATCH_DATA", "set NNSCRATCH_DATA to", "unset it"))
+    for base, what, name_it, drop_it in given:
+        folder = pathlib.Path(base).expanduser() if base else None
+        if folder is None or folder.is_dir():
+            continue
+        state = "is a file, not a folder" if folder.exists() else "does not exist"
+        apt = f" (`apt-get install {source.apt}`)" if source.apt else ""
+        raise DatasetNotFoundError(f"{source.title} not found: the data folder {folder} ({what}) {state}. Fix: "
+                                   f"{name_it} the folder that holds the four IDX files ({', '.join(source.filenames)}), "
+                                   f"or {drop_it} to use the cache, {SYSTEM_DIR}{apt} or a download.")
+
+
+def _how_to_get(source):
+    """How to get the files: apt (where Debian packages them), a mirror, the folder options."""
+    apt = f"`apt-get install {source.apt}`, or " if source.apt else ""
+    return (f"{apt}download the four files ({', '.join(source.filenames)}) from {source.mirrors[0]} into a "
+            "folder and pass --data-dir DIR (or set NNSCRATCH_DATA=DIR; NNSCRATCH_DATA_URL names another mirror).")
+
+
 def _not_found(name, source, dirs, problem):
     looked = ", ".join(str(d) for d in dirs)
-    fix = f"`apt-get install {source.apt}`, or " if source.apt else ""
-    return DatasetNotFoundError(
-        f"{source.title} not found (looked in {looked}) and {problem}. "
-        f"Fix: {fix}put the four files ({', '.join(source.filenames)}) in a directory "
-        "and pass --data-dir DIR (or set NNSCRATCH_DATA).")
+    return DatasetNotFoundError(f"{source.title} not found (looked in {looked}) and {problem}. "
+                                f"Fix: {_how_to_get(source)}")
 
 
 def load_idx_dataset(name, path=None, *, raw=False, download=True, base_url=None):
-    """Load a four-file IDX dataset (``"mnist"`` or ``"fashion-mnist"``) as a Dataset."""
+    """Load a four-file IDX dataset (``"mnist"`` or ``"fashion-mnist"``) as a Dataset; a damaged
+    file is a DataFormatError that says how to get a good copy."""
+    source = SOURCES[name]
     files = locate(name, path, download=download, base_url=base_url)
-    x_train, y_train = read_idx_pair(files[0], files[1])
-    x_test, y_test = read_idx_pair(files[2], files[3])
+    try:
+        x_train, y_train = read_idx_pair(files[0], files[1])
+        x_test, y_test = read_idx_pair(files[2], files[3])
+        _check_contents(source, files, x_train, y_train, x_test, y_test)
+    except DataFormatError as exc:
+        raise DataFormatError(f"{exc} Fix: {_replace_hint(name, source, files[0].parent)}") from None
     return Dataset(pixels(x_train, raw), labels(y_train), pixels(x_test, raw), labels(y_test),
-                   name=name, class_names=SOURCES[name].class_names)
+                   name=name, class_names=source.class_names)
+
+
+def _check_contents(source, files, x_train, y_train, x_test, y_test):
+    """Images in both splits, of one size, and labels that name one of the dataset's classes."""
+    n_classes = len(source.class_names)
+    for images, labels_path, x, y in ((files[0], files[1], x_train, y_train), (files[2], files[3], x_test, y_test)):
+        if len(x) == 0:
+            raise DataFormatError(f"{images} holds no images.")
+        if y.max() >= n_classes:
+            raise DataFormatError(f"{labels_path} holds the label {int(y.max())}, but {source.title}'s labels are "
+                                  f"0 to {n_classes - 1}; the file is damaged or of another dataset.")
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise DataFormatError(f"{files[0]} holds {'x'.join(map(str, x_train.shape[1:]))} images but {files[2]} "
+                              f"{'x'.join(map(str, x_test.shape[1:]))}; the files are of different datasets.")
+
+
+def _replace_hint(name, source, folder):
+    """How to replace a damaged file in ``folder``: the cache is downloaded again, a system copy reinstalled."""
+    if folder == cache_dir(name):
+        return f"delete the folder {folder}; nnscratch downloads the files again when next used."
+    if folder.parent == SYSTEM_DIR and source.apt:
+        return f"`apt-get install --reinstall {source.apt}`."
+    return f"replace the files in {folder} with good copies from {source.mirrors[0]}."
 
 
 def load_mnist(path: PathLike | None = None, *, raw: bool = False, download: bool = True,

@@ -30,8 +30,7 @@ def _read_bytes(path):
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError) as exc:
-        raise DataFormatError(f"{path}: the gzip data is damaged ({exc}); "
-                              "download the file again.") from None
+        raise DataFormatError(f"{path}: the gzip data is damaged ({exc}); it is truncated or corrupt.") from None
 
 
 def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
@@ -58,7 +57,7 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
         raise DataFormatError(f"{path}: expected an IDX file with {ndim} dimensions, got {dims}.")
     header = 4 + 4 * dims
     if len(data) < header:
-        raise DataFormatError(f"{path}: truncated IDX header ({len(data)} bytes).")
+        raise DataFormatError(f"{path}: truncated IDX header ({len(data)} bytes); it is truncated or corrupt.")
     shape = struct.unpack(f">{dims}I", data[4:header])
     expected = header + math.prod(shape) * dtype.itemsize
     if len(data) != expected:
