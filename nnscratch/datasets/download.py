@@ -1,8 +1,14 @@
-"""Download IDX files through pooch: pinned SHA-256, retries, a progress bar."""
+"""Download IDX files through pooch: pinned SHA-256, retries, a progress bar.
+
+Downloads are atomic: pooch writes each file under a temporary name in the cache folder
+and renames it only once its SHA-256 matches, so an interrupted download (Ctrl-C, a lost
+connection) leaves no file that a later run would read.
+"""
 
 import os
 import pathlib
 import sys
+import tempfile
 from urllib.parse import urlsplit
 
 RETRIES = 2  # tries per mirror after the first
@@ -36,6 +42,9 @@ def fetch_all(name, source, target, base_url=None):
     except ImportError:
         return None, "downloading needs pooch (`pip install pooch`)"
 
+    unusable = _unwritable(target) or next(filter(None, map(_not_a_url, _bases(name, source, base_url))), None)
+    if unusable:
+        return None, unusable
     reasons = []
     for base in _bases(name, source, base_url):
         registry = {f: "sha256:" + h for f, h in source.sha256.items()}
@@ -48,6 +57,26 @@ def fetch_all(name, source, target, base_url=None):
             continue
         return [pathlib.Path(p) for p in paths], None
     return None, "the download failed (" + "; ".join(reasons) + ")"
+
+
+def _unwritable(target):
+    """Why files cannot be saved in the cache folder ``target`` (a phrase), or None when they can."""
+    try:
+        pathlib.Path(target).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=target):
+            pass
+    except OSError as exc:
+        return (f"the cache folder {target} cannot be written ({exc.strerror or exc}); point XDG_CACHE_HOME at a "
+                "writable folder")
+    return None
+
+
+def _not_a_url(base):
+    """Why ``base`` cannot be downloaded from (a phrase), or None for an http(s) or ftp URL."""
+    if urlsplit(base).scheme in ("http", "https", "ftp"):
+        return None
+    return (f"the download URL {base.rstrip('/')!r} (NNSCRATCH_DATA_URL or base_url) is not an http://, https:// "
+            "or ftp:// URL; a folder of the files is named by --data-dir or NNSCRATCH_DATA")
 
 
 def _reason(exc):
