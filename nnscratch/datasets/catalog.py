@@ -62,6 +62,9 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
         return None
     if kind == "npy" and ":" not in name:
         raise DataFormatError(f"{name}: an .npy pair is named npy:X.npy,y.npy (features, then targets).")
+    if not all(_parts(kind, path)):
+        example = "npy:X.npy,y.npy (features, then targets)" if kind == "npy" else f"{kind}:data/table.{kind}"
+        raise DataFormatError(f"dataset {name!r} names no file; name one, e.g. {example}.")
     if not all(pathlib.Path(p).is_file() for p in _parts(kind, path)):
         missing = next(p for p in _parts(kind, path) if not pathlib.Path(p).is_file())
         what = "is a folder" if pathlib.Path(missing).is_dir() else "does not exist"
@@ -112,4 +115,14 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
         return Dataset(X, y, X, y, name="xor", class_names=("0", "1"))
     if name in GENERATED:
         return _split(name, *GENERATED[name](seed), seed, test_fraction=table_options.get("test_fraction"))
+    if name and pathlib.Path(name).expanduser().is_dir():
+        raise _a_folder(name)
     raise unknown_name("dataset", name, NAMES)
+
+
+def _a_folder(name):
+    """A dataset named by a folder: which files it may hold, and how to name them."""
+    return DataFormatError(f"dataset {name!r} is a folder; name a file (csv:PATH, npz:PATH, npy:X.npy,y.npy) or one of "
+                           f"{', '.join(n for n in NAMES if ':' not in n)}. For the IDX files of MNIST or Fashion-MNIST "
+                           f"in it: --dataset mnist --data-dir {name} (folders of images are not read: save them as an "
+                           ".npz of X and y).")
