@@ -1,0 +1,206 @@
+"""Finding, downloading and reading MNIST-like datasets as a user meets it: folders that are not
+there, damaged files, an unwritable cache, a bad mirror URL, an interrupted download, and
+--dataset names that name no file. Small files in tmp_path; nothing is downloaded from the network."""
+
+import functools
+import hashlib
+import http.server
+import threading
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch import datasets as D
+from nnscratch.datasets import download, fetch
+from nnscratch.errors import DataFormatError, DatasetNotFoundError
+
+FILES = fetch.SOURCES["mnist"].filenames
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """No real cache, data directory, system datasets or network."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    for name in ("NNSCRATCH_DATA", "NNSCRATCH_DATA_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NNSCRATCH_OFFLINE", "1")
+    monkeypatch.setattr(fetch, "SYSTEM_DIR", tmp_path / "system")
+    monkeypatch.setattr(download, "RETRIES", 0)
+    return tmp_path
+
+
+def write_set(directory, train_labels=None, test_shape=(5, 28, 28)):
+    """Four small gzipped IDX files with the MNIST names."""
+    directory.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    arrays = (rng.integers(0, 256, (12, 28, 28), dtype=np.uint8),
+              rng.integers(0, 10, 12, dtype=np.uint8) if train_labels is None else np.asarray(train_labels, np.uint8),
+              rng.integers(0, 256, test_shape, dtype=np.uint8), rng.integers(0, 10, test_shape[0], dtype=np.uint8))
+    for filename, array in zip(FILES, arrays):
+        D.write_idx(directory / filename, array)
+
+
+def one_line(message, *parts):
+    assert "\n" not in message and "Traceback" not in message
+    for part in parts:
+        assert part in message, message
+
+
+# --- folders the user named ------------------------------------------------------
+
+def test_a_data_dir_that_does_not_exist_is_said_not_passed_over(isolated):
+    write_set(isolated / "system" / "mnist")  # found there, were the missing folder skipped
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist(isolated / "typo")
+    one_line(str(info.value), "typo", "(--data-dir) does not exist", "t10k-labels-idx1-ubyte.gz")
+
+
+def test_nnscratch_data_naming_a_file_is_said(isolated, monkeypatch):
+    (isolated / "notes.txt").write_text("not a folder")
+    monkeypatch.setenv("NNSCRATCH_DATA", str(isolated / "notes.txt"))
+    write_set(isolated / "cache" / "nnscratch" / "mnist")
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist()
+    one_line(str(info.value), "notes.txt (NNSCRATCH_DATA) is a file, not a folder", "unset it")
+
+
+def test_cli_says_a_missing_data_dir_in_one_line(isolated, capsys):
+    status = cli.main(["train", "--dataset", "fashion-mnist", "--data-dir", str(isolated / "nowhere"), "--no-save"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err.count("\n") == 0
+    one_line(err, "nowhere (--data-dir) does not exist", "apt-get install dataset-fashion-mnist")
+
+
+def test_not_found_says_where_to_download_from(isolated):
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist()
+    one_line(str(info.value), "NNSCRATCH_OFFLINE", fetch.SOURCES["mnist"].mirrors[0], "NNSCRATCH_DATA_URL",
+             "--data-dir")
+
+
+# --- damaged files ---------------------------------------------------------------
+
+def test_a_damaged_cached_file_says_to_delete_the_cache(isolated):
+    cache = isolated / "cache" / "nnscratch" / "mnist"
+    write_set(cache)
+    data = (cache / FILES[0]).read_bytes()
+    (cache / FILES[0]).write_bytes(data[:len(data) // 2])
+    with pytest.raises(DataFormatError) as info:
+        D.load_mnist()
+    one_line(str(info.value), FILES[0], "truncated or corrupt", f"delete the folder {cache}")
+
+
+def test_a_damaged_file_of_the_user_says_to_replace_it(isolated):
+    write_set(isolated / "d")
+    (isolated / "d" / FILES[3]).write_bytes(b"\0\0\x08\x01\0\0\0\x05\1\2")  # 2 of 5 labels
+    with pytest.raises(DataFormatError) as info:
+        D.load_mnist(isolated / "d")
+    one_line(str(info.value), FILES[3], "truncated or corrupt", "replace the files in", "ossci-datasets")
+
+
+def test_a_system_copy_is_reinstalled(isolated):
+    folder = isolated / "system" / "fashion-mnist"
+    write_set(folder)
+    (folder / FILES[1]).write_bytes(b"garbage")
+    with pytest.raises(DataFormatError) as info:
+        D.load_fashion_mnist()
+    one_line(str(info.value), "not an IDX file", "apt-get install --reinstall dataset-fashion-mnist")
+
+
+def test_labels_beyond_the_classes_are_refused_at_loading(isolated):
+    write_set(isolated / "d", train_labels=[0] * 11 + [200])
+    with pytest.raises(DataFormatError) as info:
+        D.load_mnist(isolated / "d")
+    one_line(str(info.value), FILES[1], "label 200", "0 to 9")
+
+
+def test_train_and_test_images_of_other_sizes_are_refused(isolated):
+    write_set(isolated / "d", test_shape=(5, 32, 32))
+    with pytest.raises(DataFormatError) as info:
+        D.load_mnist(isolated / "d")
+    one_line(str(info.value), "28x28", "32x32", "different datasets")
+
+
+def test_no_images_is_refused(isolated):
+    write_set(isolated / "d", test_shape=(0, 28, 28))
+    with pytest.raises(DataFormatError, match="holds no images"):
+        D.load_mnist(isolated / "d")
+
+
+# --- downloading -----------------------------------------------------------------
+
+def test_an_unwritable_cache_is_said_not_blamed_on_the_mirror(isolated, monkeypatch):
+    (isolated / "file").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(isolated / "file"))
+    monkeypatch.delenv("NNSCRATCH_OFFLINE")
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist(base_url="http://127.0.0.1:9/")
+    one_line(str(info.value), "the cache folder", "cannot be written", "XDG_CACHE_HOME")
+    assert "127.0.0.1" not in str(info.value)
+
+
+def test_a_data_url_that_is_not_a_url_is_said(isolated, monkeypatch):
+    monkeypatch.delenv("NNSCRATCH_OFFLINE")
+    monkeypatch.setenv("NNSCRATCH_DATA_URL", "data/mnist")
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist()
+    one_line(str(info.value), "'data/mnist' (NNSCRATCH_DATA_URL or base_url) is not an http://", "NNSCRATCH_DATA")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """An HTTP server on 127.0.0.1 serving tmp_path/www (small MNIST files whose SHA-256 are pinned)."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    root = tmp_path / "www"
+    write_set(root)
+    sha = {f: hashlib.sha256((root / f).read_bytes()).hexdigest() for f in FILES}
+    monkeypatch.setitem(fetch.SOURCES, "mnist", fetch.Source("MNIST", ("http://127.0.0.1:9/",), sha))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_an_interrupted_download_leaves_nothing_a_later_run_reads(isolated, server, monkeypatch):
+    import pooch
+    real = pooch.HTTPDownloader.__call__
+
+    def half_then_ctrl_c(self, url, output_file, pooch_, check_only=False):
+        real(self, url, output_file, pooch_)
+        data = open(output_file, "rb").read()
+        open(output_file, "wb").write(data[:len(data) // 2])
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("NNSCRATCH_OFFLINE")
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", half_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        D.load_mnist(base_url=server)
+    cache = isolated / "cache" / "nnscratch" / "mnist"
+    assert not [p for p in cache.iterdir() if p.is_file()]
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", real)
+    assert len(D.load_mnist(base_url=server).X_train) == 12
+
+
+# --- names that name no file -------------------------------------------------------
+
+@pytest.mark.parametrize("spec", ["npz:", "csv:", "npy:,"])
+def test_a_file_kind_without_a_path_is_said(isolated, spec):
+    with pytest.raises(DataFormatError) as info:
+        D.load_dataset(spec)
+    one_line(str(info.value), f"dataset {spec!r} names no file")
+
+
+def test_a_folder_as_the_dataset_says_what_to_pass(isolated, monkeypatch):
+    write_set(isolated / "digits")
+    monkeypatch.chdir(isolated)
+    with pytest.raises(DataFormatError) as info:
+        D.load_dataset("digits")
+    one_line(str(info.value), "'digits' is a folder", "--dataset mnist --data-dir digits")
