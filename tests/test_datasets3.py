@@ -204,3 +204,18 @@ def test_a_folder_as_the_dataset_says_what_to_pass(isolated, monkeypatch):
     with pytest.raises(DataFormatError) as info:
         D.load_dataset("digits")
     one_line(str(info.value), "'digits' is a folder", "--dataset mnist --data-dir digits")
+
+
+# --- arrays of the wrong shape ----------------------------------------------------
+
+@pytest.mark.parametrize("X, y, words", [
+    (np.float64(3.0), np.arange(6) % 2, "X is a single value, shape ()"),
+    (np.ones((6, 2)), np.int64(1), "y has shape ()"),
+    (np.ones((6, 2)), np.zeros((6, 2, 2)), "y has shape (6, 2, 2)"),
+    (np.ones((6, 2)), np.array([0.0, 1.0, np.nan, 1.0, 0.0, 1.0]), "y row 2 is nan (missing or infinite)"),
+])
+def test_arrays_of_no_sample_axis_or_missing_targets_are_one_line(tmp_path, X, y, words):
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    with pytest.raises(DataFormatError) as info:
+        D.load_dataset(f"npz:{tmp_path / 'data.npz'}")
+    one_line(str(info.value), "data.npz", words)

@@ -72,6 +72,9 @@ def _is_text(path):
 
 def _features(path, name, X, n):
     X = np.asarray(X)
+    if X.ndim == 0:
+        raise DataFormatError(f"{path}: {name} is a single value, shape (); features are one row per sample, "
+                              "shape (n_samples, n_features) (or images (n, H, W)).")
     if X.dtype.kind not in "biuf":
         raise DataFormatError(f"{path}: {name} has dtype {X.dtype}; features must be numbers.")
     X = X.reshape(len(X), -1) if X.ndim != 2 else X
@@ -91,8 +94,15 @@ def _target(path, name, y, task=None):
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
+    if y.ndim not in (1, 2):
+        raise DataFormatError(f"{path}: {name} has shape {y.shape}; targets are one per sample, shape (n,), "
+                              "or one row per sample, (n, k): one-hot classes or k regression targets.")
     if len(y) == 0:
         raise DataFormatError(f"{path}: {name} is empty; the file has no rows.")
+    missing = np.argwhere(~np.isfinite(y)) if y.dtype.kind == "f" else ()
+    if len(missing):
+        raise DataFormatError(f"{path}: {name} row {missing[0][0]} is {y[tuple(missing[0])]} (missing or infinite); "
+                              "drop or fill in those rows first.")
     if y.ndim == 2 and task != "regression" and y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all() \
             and (y.sum(axis=1) == 1).all():
         return y.argmax(axis=1)
