@@ -219,3 +219,9 @@ def test_arrays_of_no_sample_axis_or_missing_targets_are_one_line(tmp_path, X, y
     with pytest.raises(DataFormatError) as info:
         D.load_dataset(f"npz:{tmp_path / 'data.npz'}")
     one_line(str(info.value), "data.npz", words)
+
+
+@pytest.mark.parametrize("setting", ["false", "No", "off", "0"])
+def test_nnscratch_offline_false_leaves_downloading_on(isolated, server, monkeypatch, setting):
+    monkeypatch.setenv("NNSCRATCH_OFFLINE", setting)
+    assert len(D.load_mnist(base_url=server).X_train) == 12

@@ -10,7 +10,8 @@ Search order for the four IDX files (``.gz`` or not):
 Otherwise the files are downloaded into the cache from the mirrors below (or
 ``base_url``, or ``$NNSCRATCH_DATA_URL`` where ``{name}`` is replaced by the
 dataset name), each checked against its pinned SHA-256.  Set
-``NNSCRATCH_OFFLINE=1`` (or pass ``download=False``) to never download.
+``NNSCRATCH_OFFLINE=1`` (or pass ``download=False``) to never download (``0``, ``false``, ``no``
+and ``off`` leave downloading on).
 """
 
 from __future__ import annotations
@@ -106,8 +107,10 @@ def locate(name, path=None, download=True, base_url=None):
         files = find_in(directory, source)
         if files:
             return files
-    offline = os.environ.get("NNSCRATCH_OFFLINE", "") not in ("", "0")
-    problem = "downloading is off (NNSCRATCH_OFFLINE is set)" if offline else "downloading is off"
+    setting = os.environ.get("NNSCRATCH_OFFLINE", "").strip()
+    offline = setting.lower() not in ("", "0", "false", "no", "off")
+    problem = (f"downloading is off (NNSCRATCH_OFFLINE={setting}; unset it to download)" if offline else
+               "downloading is off (download=False)")
     if download and not offline:
         from .download import fetch_all
         files, problem = fetch_all(name, source, cache_dir(name), base_url)
