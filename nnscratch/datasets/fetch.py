@@ -3,7 +3,7 @@
 Search order for the four IDX files (``.gz`` or not):
 
 1. the ``path`` argument (the CLI's ``--data-dir``), and ``path/<name>``;
-2. ``$NNSCRATCH_DATA/<name>`` and ``$NNSCRATCH_DATA``;
+2. ``$NNSCRATCH_DATA/<name>`` and ``$NNSCRATCH_DATA`` (either of these two, when given, must be a folder);
 3. the cache, ``~/.cache/nnscratch/<name>`` (``$XDG_CACHE_HOME`` is honoured);
 4. ``/usr/share/datasets/<name>``, where Debian's ``dataset-*`` packages install them.
 
@@ -191,7 +191,8 @@ def load_mnist(path: PathLike | None = None, *, raw: bool = False, download: boo
 
     See the module docstring for where the files are looked for. Returns a
     Dataset of float32 images in [0, 1] with shape (n, 784) (uint8 with ``raw``).
-    Raises DatasetNotFoundError when the files are neither found nor downloadable.
+    Raises DatasetNotFoundError when the files are neither found nor downloadable, and
+    DataFormatError (naming the file and how to replace it) when one is damaged.
     """
     return load_idx_dataset("mnist", path, raw=raw, download=download, base_url=base_url)
 
