@@ -225,3 +225,18 @@ def test_arrays_of_no_sample_axis_or_missing_targets_are_one_line(tmp_path, X, y
 def test_nnscratch_offline_false_leaves_downloading_on(isolated, server, monkeypatch, setting):
     monkeypatch.setenv("NNSCRATCH_OFFLINE", setting)
     assert len(D.load_mnist(base_url=server).X_train) == 12
+
+
+# --- the Python API names what is missing as the command line does ---------------
+
+def test_read_idx_of_a_missing_file_or_a_folder_is_dataset_not_found(tmp_path):
+    for path, words in ((tmp_path / "none.gz", "does not exist"), (tmp_path, "is a folder")):
+        with pytest.raises(DatasetNotFoundError) as info:
+            D.read_idx(path)
+        one_line(str(info.value), str(path), words)
+
+
+def test_load_npz_of_a_folder_says_it_is_a_folder(tmp_path):
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_npz(tmp_path)
+    one_line(str(info.value), f"{tmp_path} is a folder")

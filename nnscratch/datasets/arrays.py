@@ -37,8 +37,9 @@ def load_array(path, kind="npy"):
     is not one is a :class:`DataFormatError` saying what it is instead."""
     path = pathlib.Path(path)
     if not path.is_file():
-        raise DatasetNotFoundError(f"{path} does not exist; pass an .npz with arrays X, y (or X_train, "
-                                   "y_train, X_test, y_test) or two .npy files as npy:X.npy,y.npy.")
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise DatasetNotFoundError(f"{path} {what}; pass an .npz with arrays X, y (or X_train, y_train, X_test, "
+                                   "y_test) or two .npy files as npy:X.npy,y.npy.")
     with open(path, "rb") as f:
         start = f.read(len(MAGIC["npy"]))
     if not start.startswith(MAGIC[kind]):

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataFormatError
+from ..errors import DataFormatError, DatasetNotFoundError
 from .._typing import Array, PathLike
 
 TYPES: dict[int, np.dtype[Any]] = {0x08: np.dtype("u1"), 0x09: np.dtype("i1"), 0x0B: np.dtype(">i2"),
@@ -24,7 +24,11 @@ CODES = {dt.newbyteorder("="): code for code, dt in TYPES.items()}
 
 def _read_bytes(path):
     """The file's bytes, gunzipped when the file starts with the gzip magic."""
-    raw = pathlib.Path(path).read_bytes()
+    path = pathlib.Path(path)
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise DatasetNotFoundError(f"IDX file {path} {what}; name a file such as train-images-idx3-ubyte.gz.")
+    raw = path.read_bytes()
     if raw[:2] != b"\x1f\x8b":
         return raw
     try:
