@@ -240,3 +240,11 @@ def test_load_npz_of_a_folder_says_it_is_a_folder(tmp_path):
     with pytest.raises(DatasetNotFoundError) as info:
         D.load_npz(tmp_path)
     one_line(str(info.value), f"{tmp_path} is a folder")
+
+
+def test_a_folder_with_some_of_the_files_says_which_are_missing(isolated):
+    write_set(isolated / "d")
+    (isolated / "d" / FILES[3]).unlink()
+    with pytest.raises(DatasetNotFoundError) as info:
+        D.load_mnist(isolated / "d")
+    one_line(str(info.value), f"{isolated / 'd'} lacks {FILES[3]})")

@@ -122,7 +122,8 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
 
 def _a_folder(name):
     """A dataset named by a folder: which files it may hold, and how to name them."""
+    named = ", ".join(n for n in NAMES if ":" not in n)
     return DataFormatError(f"dataset {name!r} is a folder; name a file (csv:PATH, npz:PATH, npy:X.npy,y.npy) or one of "
-                           f"{', '.join(n for n in NAMES if ':' not in n)}. For the IDX files of MNIST or Fashion-MNIST "
+                           f"{named}. For the IDX files of MNIST or Fashion-MNIST "
                            f"in it: --dataset mnist --data-dir {name} (folders of images are not read: save them as an "
                            ".npz of X and y).")

@@ -86,15 +86,24 @@ def _variants(gz_name):
     return (gz_name, plain, plain.replace("-idx", ".idx"))
 
 
+def _file_in(directory, filename):
+    """The path of ``filename`` (under any of its names) in ``directory``, or None."""
+    return next((directory / v for v in _variants(filename) if (directory / v).is_file()), None)
+
+
 def find_in(directory, source):
     """The four files in ``directory`` (paths in ROLES order), or None if any is missing."""
-    found = []
-    for filename in source.filenames:
-        hits = [directory / v for v in _variants(filename) if (directory / v).is_file()]
-        if not hits:
-            return None
-        found.append(hits[0])
-    return found
+    found = [_file_in(directory, filename) for filename in source.filenames]
+    return None if None in found else found
+
+
+def _incomplete(dirs, source):
+    """`` (DIR holds only ...)`` for the first folder that holds some of the files but not all, else ""."""
+    for directory in dirs:
+        missing = [f for f in source.filenames if _file_in(directory, f) is None]
+        if 0 < len(missing) < len(source.filenames):
+            return f" ({directory} lacks {', '.join(missing)})"
+    return ""
 
 
 def locate(name, path=None, download=True, base_url=None):
@@ -129,8 +138,9 @@ def _check_given_folders(source, path):
             continue
         state = "is a file, not a folder" if folder.exists() else "does not exist"
         apt = f" (`apt-get install {source.apt}`)" if source.apt else ""
+        files = ", ".join(source.filenames)
         raise DatasetNotFoundError(f"{source.title} not found: the data folder {folder} ({what}) {state}. Fix: "
-                                   f"{name_it} the folder that holds the four IDX files ({', '.join(source.filenames)}), "
+                                   f"{name_it} the folder that holds the four IDX files ({files}), "
                                    f"or {drop_it} to use the cache, {SYSTEM_DIR}{apt} or a download.")
 
 
@@ -142,7 +152,7 @@ def _how_to_get(source):
 
 
 def _not_found(name, source, dirs, problem):
-    looked = ", ".join(str(d) for d in dirs)
+    looked = ", ".join(str(d) for d in dirs) + _incomplete(dirs, source)
     return DatasetNotFoundError(f"{source.title} not found (looked in {looked}) and {problem}. "
                                 f"Fix: {_how_to_get(source)}")
 
