@@ -98,11 +98,11 @@ def find_in(directory, source):
 
 
 def _incomplete(dirs, source):
-    """`` (DIR holds only ...)`` for the first folder that holds some of the files but not all, else ""."""
+    """``; DIR lacks FILES`` for the first folder that holds some of the files but not all, else ""."""
     for directory in dirs:
         missing = [f for f in source.filenames if _file_in(directory, f) is None]
         if 0 < len(missing) < len(source.filenames):
-            return f" ({directory} lacks {', '.join(missing)})"
+            return f"; {directory} lacks {', '.join(missing)}"
     return ""
 
 
