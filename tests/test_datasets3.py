@@ -248,3 +248,11 @@ def test_a_folder_with_some_of_the_files_says_which_are_missing(isolated):
     with pytest.raises(DatasetNotFoundError) as info:
         D.load_mnist(isolated / "d")
     one_line(str(info.value), f"{isolated / 'd'} lacks {FILES[3]})")
+
+
+def test_one_hot_reads_whole_float_labels_and_a_column_of_labels():
+    expected = [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+    np.testing.assert_array_equal(D.one_hot(np.array([1.0, 2.0, 0.0])), expected)
+    np.testing.assert_array_equal(D.one_hot(np.array([[1], [2], [0]])), expected)
+    with pytest.raises(ValueError, match="whole-number labels"):
+        D.one_hot(np.array([0.5, 1.0]))

@@ -43,10 +43,16 @@ def standardize(X: Array, mean: Array | None = None,
 
 
 def one_hot(y: Array, n_classes: int | None = None, dtype: DTypeLike = np.float32) -> np.ndarray:
-    """Integer labels (n,) to a one-hot matrix (n, n_classes)."""
+    """Integer labels (n,) to a one-hot matrix (n, n_classes).
+
+    Labels saved as whole floats (``1.0``) or as one column ``(n, 1)`` are read as the integers they hold.
+    """
     y = np.asarray(y)
+    y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+    whole = y.dtype.kind == "f" and y.size > 0 and bool(np.all(np.isfinite(y) & (y == np.round(y))))
+    y = y.astype(np.int64) if whole else y
     if y.ndim != 1 or y.size == 0 or not np.issubdtype(y.dtype, np.integer) or y.min() < 0:
-        raise DataError(f"one_hot expects a non-empty 1-D array of labels >= 0; "
+        raise DataError(f"one_hot expects a non-empty 1-D array of whole-number labels >= 0; "
                         f"received shape {y.shape}, dtype {y.dtype}.")
     n_classes = int(y.max()) + 1 if n_classes is None else int(n_classes)
     if y.max() >= n_classes:
