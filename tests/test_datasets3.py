@@ -256,3 +256,10 @@ def test_one_hot_reads_whole_float_labels_and_a_column_of_labels():
     np.testing.assert_array_equal(D.one_hot(np.array([[1], [2], [0]])), expected)
     with pytest.raises(ValueError, match="whole-number labels"):
         D.one_hot(np.array([0.5, 1.0]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_train_val_split_stratifies_string_labels(seed):
+    y = np.array(["cat"] * 95 + ["dog"] * 5)
+    *_, y_val = D.train_val_split(np.arange(100)[:, None], y, 0.2, seed=seed)
+    assert len(y_val) == 20 and (y_val == "dog").sum() == 1

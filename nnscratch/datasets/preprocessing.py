@@ -66,7 +66,7 @@ def train_val_split(X: Array, y: Array, val_fraction: float = 0.1, seed: int | N
                     stratify: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split off a seeded validation set.
 
-    With ``stratify`` every class (integer labels) keeps (about) the same share in both parts.
+    With ``stratify`` every class (integer or string labels) keeps (about) the same share in both parts.
     Returns ``(X_train, y_train, X_val, y_val)``.
     """
     X, y = np.asarray(X), np.asarray(y)
@@ -75,7 +75,7 @@ def train_val_split(X: Array, y: Array, val_fraction: float = 0.1, seed: int | N
     if len(X) != len(y):
         raise DataError(f"X has {len(X)} rows but y has {len(y)}; they must match.")
     rng = np.random.default_rng(seed)
-    by_class = stratify and y.ndim == 1 and y.dtype.kind in "biu"  # float targets (regression): no strata
+    by_class = stratify and y.ndim == 1 and y.dtype.kind in "biuUS"  # float targets (regression): no strata
     groups = [np.flatnonzero(y == c) for c in np.unique(y)] if by_class else [np.arange(len(y))]
     val = []
     for members in groups:
