@@ -263,3 +263,13 @@ def test_train_val_split_stratifies_string_labels(seed):
     y = np.array(["cat"] * 95 + ["dog"] * 5)
     *_, y_val = D.train_val_split(np.arange(100)[:, None], y, 0.2, seed=seed)
     assert len(y_val) == 20 and (y_val == "dog").sum() == 1
+
+
+def test_a_failing_download_is_said_once_not_per_retry(isolated, server, monkeypatch, tmp_path, capfd):
+    (tmp_path / "www" / FILES[3]).unlink()
+    monkeypatch.setattr(download, "RETRIES", 1)
+    monkeypatch.setattr("time.sleep", lambda seconds: None)  # pooch waits between tries
+    monkeypatch.delenv("NNSCRATCH_OFFLINE")
+    with pytest.raises(DatasetNotFoundError, match="HTTP 404"):
+        D.load_mnist(base_url=server)
+    assert "Will attempt the download again" not in capfd.readouterr().err

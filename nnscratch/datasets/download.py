@@ -5,6 +5,7 @@ and renames it only once its SHA-256 matches, so an interrupted download (Ctrl-C
 connection) leaves no file that a later run would read.
 """
 
+import logging
 import os
 import pathlib
 import sys
@@ -45,6 +46,24 @@ def fetch_all(name, source, target, base_url=None):
     unusable = _unwritable(target) or next(filter(None, map(_not_a_url, _bases(name, source, base_url))), None)
     if unusable:
         return None, unusable
+    quiet = _NoRetryNotes()
+    pooch.get_logger().addFilter(quiet)
+    try:
+        return _from_mirrors(pooch, name, source, target, base_url)
+    finally:
+        pooch.get_logger().removeFilter(quiet)
+
+
+class _NoRetryNotes(logging.Filter):
+    """Drops pooch's "Failed to download ... Will attempt the download again" lines: a failure that lasts is
+    said once, in the error; pooch's "Downloading file ..." lines stay."""
+
+    def filter(self, record):
+        return not str(record.msg).startswith("Failed to download")
+
+
+def _from_mirrors(pooch, name, source, target, base_url):
+    """``(paths, None)`` from the first mirror that serves all the files, else ``(None, reason)``."""
     reasons = []
     for base in _bases(name, source, base_url):
         registry = {f: "sha256:" + h for f, h in source.sha256.items()}
