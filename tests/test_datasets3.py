@@ -273,3 +273,20 @@ def test_a_failing_download_is_said_once_not_per_retry(isolated, server, monkeyp
     with pytest.raises(DatasetNotFoundError, match="HTTP 404"):
         D.load_mnist(base_url=server)
     assert "Will attempt the download again" not in capfd.readouterr().err
+
+
+# --- images of more than 8 bits ----------------------------------------------------
+
+@pytest.mark.parametrize("deep", ["16-bit png", "float tiff"])
+def test_a_16_bit_or_float_image_reads_as_its_8_bit_copy(tmp_path, deep):
+    Image = pytest.importorskip("PIL.Image")
+    from nnscratch.datasets.images import load_digit_image
+    digit = D.load_mnist_sample(raw=True).X_test[0].reshape(28, 28)
+    Image.fromarray(digit).save(tmp_path / "digit.png")
+    if deep == "16-bit png":
+        Image.fromarray(digit.astype(np.uint16) * 257).save(tmp_path / "deep.png")
+    else:
+        Image.fromarray(digit.astype(np.float32) / 255).save(tmp_path / "deep.tiff")
+    plain, _ = load_digit_image(tmp_path / "digit.png")
+    pixels, _ = load_digit_image(next(tmp_path.glob("deep.*")))
+    np.testing.assert_allclose(pixels, plain, atol=1e-6)

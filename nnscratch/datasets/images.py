@@ -84,6 +84,8 @@ def read_digit_image(path, size=28, box=20):
 
 def _grey_and_alpha(img):
     """Grey levels in [0, 1] and the opacity (None for an image without transparency)."""
+    if img.mode in DEEP_MODES:
+        return _deep_grey(img), None
     has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info) \
         or (img.mode in ("RGB", "L") and "transparency" in img.info)
     if not has_alpha:
@@ -91,6 +93,18 @@ def _grey_and_alpha(img):
     la = np.asarray(img.convert("RGBA").convert("LA"), dtype=np.float32) / 255.0
     alpha = la[..., 1]
     return la[..., 0], (alpha if alpha.min() < 1.0 else None)
+
+
+DEEP_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")  # 16-bit, 32-bit integer and float grey levels
+
+
+def _deep_grey(img):
+    """Grey levels of a 16-bit, 32-bit or float image in [0, 1] (``convert("L")`` would clip them at 255):
+    16-bit images over 65535; others over the largest range their values fit (1, 255 or 65535)."""
+    values = np.asarray(img, dtype=np.float64)
+    top = float(values.max(initial=0.0))
+    full = 65535.0 if img.mode.startswith("I;16") else next(r for r in (1.0, 255.0, 65535.0, max(top, 1.0)) if top <= r)
+    return np.clip(values / full, 0.0, 1.0).astype(np.float32)
 
 
 def _on_paper(grey, alpha):
