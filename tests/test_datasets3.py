@@ -290,3 +290,16 @@ def test_a_16_bit_or_float_image_reads_as_its_8_bit_copy(tmp_path, deep):
     plain, _ = load_digit_image(tmp_path / "digit.png")
     pixels, _ = load_digit_image(next(tmp_path.glob("deep.*")))
     np.testing.assert_allclose(pixels, plain, atol=1e-6)
+
+
+def test_the_files_of_the_other_dataset_are_refused(isolated, monkeypatch):
+    """MNIST and Fashion-MNIST share file names: a folder of Fashion-MNIST set as $NNSCRATCH_DATA is found
+    for --dataset mnist too, and must not be trained on as digits."""
+    write_set(isolated / "clothes", train_labels=[9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 0, 9])  # as Fashion-MNIST's begin
+    monkeypatch.setenv("NNSCRATCH_DATA", str(isolated / "clothes"))
+    assert D.load_fashion_mnist().class_names[9] == "Ankle boot"
+    with pytest.raises(DataFormatError) as info:
+        D.load_mnist()
+    one_line(str(info.value), "holds Fashion-MNIST, not MNIST", "--dataset fashion-mnist")
+    write_set(isolated / "d")  # labels of no published set: read as asked
+    assert len(D.load_mnist(isolated / "d").X_train) == 12

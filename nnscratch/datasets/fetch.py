@@ -36,6 +36,7 @@ class Source:
     sha256: dict  # file name -> SHA-256 of the .gz file
     apt: str = ""
     class_names: tuple = DIGITS
+    first_labels: tuple = ()  # the first training labels of the published files: which dataset a folder holds
 
     @property
     def filenames(self):
@@ -50,7 +51,8 @@ SOURCES = {
         {"train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
          "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
          "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-         "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"}),
+         "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"},
+        first_labels=(5, 0, 4, 1, 9, 2, 1, 3, 1, 4)),
     "fashion-mnist": Source(
         "Fashion-MNIST",
         ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
@@ -61,7 +63,8 @@ SOURCES = {
          "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"},
         apt="dataset-fashion-mnist",
         class_names=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")),
+                     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        first_labels=(9, 0, 0, 3, 0, 2, 7, 2, 5, 5)),
 }
 
 
@@ -168,6 +171,7 @@ def load_idx_dataset(name, path=None, *, raw=False, download=True, base_url=None
         _check_contents(source, files, x_train, y_train, x_test, y_test)
     except DataFormatError as exc:
         raise DataFormatError(f"{exc} Fix: {_replace_hint(name, source, files[0].parent)}") from None
+    _check_which(name, files, y_train)
     return Dataset(pixels(x_train, raw), labels(y_train), pixels(x_test, raw), labels(y_test),
                    name=name, class_names=source.class_names)
 
@@ -184,6 +188,19 @@ def _check_contents(source, files, x_train, y_train, x_test, y_test):
     if x_train.shape[1:] != x_test.shape[1:]:
         raise DataFormatError(f"{files[0]} holds {'x'.join(map(str, x_train.shape[1:]))} images but {files[2]} "
                               f"{'x'.join(map(str, x_test.shape[1:]))}; the files are of different datasets.")
+
+
+def _check_which(name, files, y_train):
+    """Refuse the files of another dataset (MNIST and Fashion-MNIST share file names, so a folder of one,
+    as $NNSCRATCH_DATA, is found for both), told by the first training labels of the published files."""
+    first = tuple(int(v) for v in y_train[:10])
+    other = next((k for k, s in SOURCES.items() if k != name and s.first_labels and first == s.first_labels), None)
+    if other is None or first == SOURCES[name].first_labels:
+        return
+    this, that = SOURCES[name].title, SOURCES[other].title
+    raise DataFormatError(f"{files[1].parent} holds {that}, not {this} (its training labels begin as {that}'s do). "
+                          f"Fix: --dataset {other}, or keep each data set in a folder of its name (DIR/{name}, "
+                          f"DIR/{other}) and pass --data-dir DIR (or set NNSCRATCH_DATA=DIR).")
 
 
 def _replace_hint(name, source, folder):
