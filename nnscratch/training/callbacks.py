@@ -46,9 +46,9 @@ class EarlyStopping(Callback):
     patience : int
         Epochs without improvement to wait before stopping.
     monitor : str
-        A logs key: "val_loss" (default; falls back to "loss" without
-        validation data), "loss", "val_accuracy", "accuracy". Figures named
-        *acc* and r2 improve upwards, the others downwards.
+        A logs key: "val_loss" (default), "loss", "val_accuracy", "accuracy". Without
+        validation data a ``val_`` figure falls back to its training twin ("val_loss" to
+        "loss"). Figures named *acc* and r2 improve upwards, the others downwards.
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
