@@ -138,6 +138,7 @@ def divergence_error(net, epoch, epochs, bad_logs, weights_bad):
     kept = f"the end of epoch {epoch}" if epoch > 0 else "the start of this run"
     err = DivergenceError(
         f"Training diverged in epoch {epoch + 1}/{epochs}: {'; '.join(what)}. The model keeps the last "
-        f"finite weights, and its optimizer the state it had then (from {kept}). Try {hint}, or scale the inputs to about [0, 1].")
+        f"finite weights, and its optimizer the state it had then (from {kept}). Try {hint}, or scale the "
+        "inputs to about [0, 1].")
     err.epoch = epoch
     return err
