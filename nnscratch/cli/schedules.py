@@ -22,7 +22,8 @@ def add_schedule_options(parser, schedule="default: constant", warmup="default: 
     group.add_argument("--warmup", type=values.NONNEGATIVE, default=None, metavar="EPOCHS",
                        help=f"linear warm-up over this many epochs ({warmup}; with --schedule or --decay: 0)")
     group.add_argument("--step-size", type=values.POSITIVE, default=None, metavar="EPOCHS",
-                       help="step: multiply the rate by --gamma every EPOCHS (default: a third of the run)")
+                       help="step: multiply the rate by --gamma every EPOCHS (default: a third of --epochs, so "
+                       "a --resume with more --epochs steps more slowly unless it is given)")
     group.add_argument("--gamma", type=values.POSITIVE, default=None, help="step/exponential: factor per "
                        f"--step-size epochs (step, default {STEP_GAMMA:g}) or per epoch (exponential, default "
                        f"{EXPONENTIAL_GAMMA:g})")

@@ -46,6 +46,10 @@ class Optimizer:
 
     Attributes
     ----------
+    lr : float
+        The (peak) learning rate. Setting it (a callback between epochs) makes the schedule
+        start from the new rate from the next step: a constant rate becomes it, a cosine or step
+        schedule keeps its shape scaled to the new peak; checkpoints keep it.
     lr_scale : float
         Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
     clip_norm : float or None
@@ -54,7 +58,6 @@ class Optimizer:
     """
 
     name = "?"
-    clip_norm: float | None = None
     state: dict[str, dict[str, Array]]
     _owner: list[Any] | None
     _loaded: dict[str, dict[str, Array]] | None
@@ -64,7 +67,7 @@ class Optimizer:
                  weight_decay: float = 0.0) -> None:
         self.schedule = _schedule(lr, decay)
         check_number("weight_decay", weight_decay)
-        self.lr, self.decay, self.weight_decay = self.schedule.lr, float(decay), float(weight_decay)
+        self.decay, self.weight_decay = float(decay), float(weight_decay)
         self.lr_scale = 1.0
         self.t = 0
         self.state_t = 0      # t when the per-parameter state began (Adam's bias correction counts from it)
@@ -72,6 +75,26 @@ class Optimizer:
         self._owner = None    # the holders ``state`` and ``t`` belong to
         self._given = None    # the object the last step() received, whose holders are ``_owner``
         self._loaded = None   # per-parameter state from load_state_dict, adopted by the next step
+
+    @property
+    def lr(self) -> float:
+        """The schedule's (peak) learning rate; see the class docstring for setting it."""
+        return self.schedule.lr
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        options = {k: v for k, v in self.schedule.get_config().items() if k != "name"}
+        self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
+
+    @property
+    def clip_norm(self) -> float | None:
+        """The global norm gradients are clipped to before each step, or None (no clipping)."""
+        return self.__dict__.get("_clip_norm", self.__dict__.get("clip_norm"))  # or as pickled before it was checked
+
+    @clip_norm.setter
+    def clip_norm(self, value: float | None) -> None:
+        # 0 would stop training and a negative norm turn every step uphill: refused, as get_optimizer refuses them
+        self._clip_norm = None if value is None else check_number("clip_norm", value, positive=True)
 
     @property
     def current_lr(self) -> float:
@@ -149,9 +172,28 @@ class Optimizer:
         self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))
 
+    def snapshot(self, copy: Callable[[Array], Array]) -> dict[str, Any]:
+        """What steps change (the step count and the moments, copied by ``copy``; not the settings, nor the
+        ``lr_scale`` callbacks set), for :meth:`restore`: the divergence guard keeps the last good one."""
+        return {"t": self.t, "state_t": self.state_t, "owner": self._owner,
+                "given": self._given, "state": _copied(self.state, copy), "loaded": _copied(self._loaded, copy)}
+
+    def restore(self, point: dict[str, Any], copy: Callable[[Array], Array]) -> None:
+        """Go back to :meth:`snapshot`'s ``point`` (its arrays copied again by ``copy``)."""
+        self.t, self.state_t = point["t"], point["state_t"]
+        self._owner, self._given = point["owner"], point["given"]
+        self.state, self._loaded = _copied(point["state"], copy) or {}, _copied(point["loaded"], copy)
+
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({options})"
+
+
+def _copied(per_name, copy):
+    """``{name: {slot: copy(array)}}`` of ``per_name`` (None stays None)."""
+    if per_name is None:
+        return None
+    return {name: {slot: copy(a) for slot, a in slots.items()} for name, slots in per_name.items()}
 
 
 def _scatter(holder, state):

@@ -18,7 +18,7 @@ from . import schedules
 from .._keywords import keywords
 from ..backend.core import namespace
 from ..errors import ConfigError, unknown_name
-from .._typing import Array
+from .._typing import Array, is_real
 from .base import Optimizer  # the base class, importable from here as before
 from .schedules import check_number
 
@@ -40,11 +40,10 @@ class SGD(Optimizer):
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
-        if not 0 <= momentum < 1:
-            raise ConfigError(f"SGD momentum must be in [0, 1); got {momentum}.")
+        momentum = _below_one("SGD", "momentum", momentum, 0.9)
         if nesterov and not momentum:
             raise ConfigError("Nesterov momentum needs momentum > 0; got momentum=0.")
-        self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.momentum, self.nesterov = momentum, bool(nesterov)
 
     def _new_state(self, p):
         return {"momentum": namespace(p.value).zeros_like(p.value)} if self.momentum else {}
@@ -79,11 +78,8 @@ class Adam(Optimizer):
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, beta1: float = 0.9,
                  beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
-        for label, beta in (("beta1", beta1), ("beta2", beta2)):
-            if not 0 <= beta < 1:
-                raise ConfigError(f"Adam {label} must be in [0, 1); got {beta}.")
-        check_number("eps", eps)
-        self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        beta1, beta2 = _below_one("Adam", "beta1", beta1, 0.9), _below_one("Adam", "beta2", beta2, 0.999)
+        self.beta1, self.beta2, self.eps = beta1, beta2, check_number("eps", eps)
 
     def _new_state(self, p):
         return adam_state(p)
@@ -112,10 +108,7 @@ class RMSProp(Optimizer):
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, rho: float = 0.9, eps: float = 1e-8,
                  decay: float = 0.0, weight_decay: float = 0.0) -> None:
         super().__init__(lr, decay, weight_decay)
-        if not 0 <= rho < 1:
-            raise ConfigError(f"RMSProp rho must be in [0, 1); got {rho}.")
-        check_number("eps", eps)
-        self.rho, self.eps = float(rho), float(eps)
+        self.rho, self.eps = _below_one("RMSProp", "rho", rho, 0.9), check_number("eps", eps)
 
     def _new_state(self, p):
         return {"v": namespace(p.value).zeros_like(p.value)}
@@ -155,6 +148,13 @@ def adam_moments(g: Array, state: dict[str, Array], beta1: float, beta2: float) 
     return m, v
 
 
+def _below_one(owner, label, value, example):
+    """``value`` as a float, or a ConfigError unless it is a number in [0, 1)."""
+    if not is_real(value) or not 0 <= value < 1:
+        raise ConfigError(f"{owner} {label} must be a number in [0, 1); got {value!r}. Pass e.g. {label}={example}.")
+    return float(value)
+
+
 def _scaled_square(g, scale):
     """``scale * g**2`` with one temporary array (scaled in place)."""
     square = g * g
@@ -175,6 +175,11 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
         spec = spec.get("name")  # type: ignore[assignment]  # a config dict names its optimizer
     clip_norm = options.pop("clip_norm", None)
     if isinstance(spec, Optimizer):
+        given = {k: v for k, v in options.items() if v is not None}
+        if given:  # an optimizer is built already: options for it would be dropped unseen
+            raise ConfigError(f"get_optimizer({spec!r}) takes no options besides clip_norm, as the optimizer is "
+                              f"built already; got {', '.join(f'{k}={v!r}' for k, v in given.items())}. Build it "
+                              "with them, or pass its name: get_optimizer('adam', lr=...).")
         optimizer = spec
     else:
         key = str(spec).lower()
@@ -184,6 +189,5 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
         options = {k: v for k, v in options.items() if v is not None}
         optimizer = cls(**{**defaults, **options})
     if clip_norm is not None:
-        check_number("clip_norm", clip_norm, positive=True)
-        optimizer.clip_norm = float(clip_norm)
+        optimizer.clip_norm = clip_norm  # checked: a positive finite number
     return optimizer

@@ -163,6 +163,9 @@ class Cosine(Schedule):
             raise ConfigError(f"Cosine warmup must be shorter than total; got warmup={warmup}, total={total}. "
                               "Lower the warm-up or raise total (the steps of the whole run).")
         self.min_lr = check_number("min_lr", min_lr)
+        if self.min_lr > self.lr:
+            raise ConfigError(f"Cosine min_lr must not exceed lr: it anneals from lr down to min_lr; got lr={lr!r}, "
+                              f"min_lr={min_lr!r}. Lower min_lr (default 0) or raise lr.")
 
     def rate(self, t: int) -> float:
         span = self.total - self.warmup
@@ -188,6 +191,9 @@ def get_schedule(spec: str | dict[str, Any] | Schedule, **options: Any) -> Sched
     if isinstance(spec, dict):
         options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
         spec = spec.get("name")  # type: ignore[assignment]  # a config dict names its schedule
+    if not isinstance(spec, str):  # a config without its "name", or neither a name nor a config
+        raise ConfigError(f"A learning-rate schedule is a Schedule, a name ({', '.join(SCHEDULES)}) or a config dict "
+                          f"with its 'name'; got {spec!r}" + (f" from {options!r}" if options else "") + ".")
     if spec not in SCHEDULES:
         raise unknown_name("learning-rate schedule", spec, SCHEDULES)
     try:

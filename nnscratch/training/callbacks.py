@@ -7,7 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .._keywords import keywords
-from ..errors import ConfigError
+from ..errors import ConfigError, closest
 from .guard import restore, saved_arrays, snapshot
 from .history import Callback
 from ..options import check_positive_int
@@ -16,9 +16,26 @@ if TYPE_CHECKING:
     from ..models.network import Network
 
 
-def _sign(monitor: str) -> float:
-    """-1 for a figure that improves upwards (accuracy, R^2), so that lower ``sign * value`` is better."""
+def _sign(owner: str, monitor: str) -> float:
+    """-1 for a figure that improves upwards (accuracy, R^2), so that lower ``sign * value`` is better;
+    a ConfigError for a ``monitor`` that is not a logs key's name."""
+    if not isinstance(monitor, str) or not monitor:
+        raise ConfigError(f"{owner} monitor must name a logs key such as 'val_loss', 'loss' or 'val_accuracy'; "
+                          f"got {monitor!r}.")
     return -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+
+
+def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
+    """The logs key ``monitor`` reads: itself, else without ``val_`` (no validation data), else a
+    ConfigError that names the keys this run reports."""
+    key = monitor if monitor in logs else monitor.removeprefix("val_")
+    if key not in logs:
+        keys = sorted(k for k in logs if k != "seconds")
+        close = closest(monitor, keys)
+        hint = f"monitor={close!r}" if close else "monitor= one of them"
+        raise ConfigError(f"{owner} monitors {monitor!r}, which this run does not report; expected one of "
+                          f"{keys}: pass {hint}.")
+    return key
 
 
 class EarlyStopping(Callback):
@@ -29,9 +46,9 @@ class EarlyStopping(Callback):
     patience : int
         Epochs without improvement to wait before stopping.
     monitor : str
-        A logs key: "val_loss" (default; falls back to "loss" without
-        validation data), "loss", "val_accuracy", "accuracy". Figures named
-        *acc* and r2 improve upwards, the others downwards.
+        A logs key: "val_loss" (default), "loss", "val_accuracy", "accuracy". Without
+        validation data a ``val_`` figure falls back to its training twin ("val_loss" to
+        "loss"). Figures named *acc* and r2 improve upwards, the others downwards.
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
@@ -46,7 +63,7 @@ class EarlyStopping(Callback):
         if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
             raise ConfigError(f"min_delta must be a non-negative number; got {min_delta!r}.")
         self.monitor, self.min_delta, self.restore_best = monitor, float(min_delta), restore_best
-        self.sign = _sign(monitor)
+        self.sign = _sign("EarlyStopping", monitor)
         self._reset()
 
     def _reset(self):
@@ -58,10 +75,7 @@ class EarlyStopping(Callback):
         self._resumed = False
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
-        if key not in logs:
-            raise ConfigError(f"EarlyStopping monitors {self.monitor!r}, which this run does not report; "
-                              f"expected one of {sorted(k for k in logs if k != 'seconds')}.")
+        key = _monitored("EarlyStopping", self.monitor, logs)
         value = self.sign * logs[key]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
@@ -129,7 +143,7 @@ class ReduceLROnPlateau(Callback):
         self.patience = check_positive_int("patience", patience)
         self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
         self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
-        self.sign = _sign(monitor)
+        self.sign = _sign("ReduceLROnPlateau", monitor)
         self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 
@@ -139,10 +153,7 @@ class ReduceLROnPlateau(Callback):
         self._resumed = False
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = self.monitor if self.monitor in logs else self.monitor.removeprefix("val_")
-        if key not in logs:
-            raise ConfigError(f"ReduceLROnPlateau monitors {self.monitor!r}, which this run does not report; "
-                              f"expected one of {sorted(k for k in logs if k != 'seconds')}.")
+        key = _monitored("ReduceLROnPlateau", self.monitor, logs)
         value = self.sign * logs[key]
         if self.cooling:
             self.cooling -= 1

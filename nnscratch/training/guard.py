@@ -3,8 +3,11 @@
 Once per epoch the fit loop asks :func:`nonfinite_flag` for a device scalar
 (0, or NaN when a parameter entry is NaN or infinite) and reads it together with
 the epoch's other figures, in one transfer. The guard keeps a device copy of
-the weights (and running statistics) from the end of the last good epoch (one
-copy per epoch), so a diverged run can hand back finite weights.
+the weights (and running statistics) and of the optimizer's state (step count,
+moments) from the end of the last good epoch (one copy per epoch), so
+a diverged run hands back finite weights and an optimizer that can go on from
+them: a later ``fit`` of the same network (with a smaller ``lr``) does not start
+from NaN momenta, nor from a schedule advanced by the epoch that diverged.
 
 :func:`left_as_it_was` is the same idea for one computation: what a training-mode
 pass moves (the host RNG that draws dropout masks, BatchNorm's running
@@ -80,13 +83,35 @@ class Guard:
         self.last = snapshot(net)
         self.best, self.best_epoch, self.best_value = None, None, math.inf
 
+    @property
+    def last(self):
+        """The last good point's weights (:func:`snapshot`). Setting them marks this moment as the
+        last good point: the optimizer's state is copied with them (``fit`` sets them again after
+        loading a checkpoint, so a resumed run goes back to the checkpoint's optimizer state)."""
+        return self._last
+
+    @last.setter
+    def last(self, weights):
+        optimizer = getattr(self.net, "optimizer", None)
+        self._last = weights
+        self._optimizer = None if optimizer is None else optimizer.snapshot(self._copy)
+
+    def _copy(self, a):
+        return self.net.xp.asarray(a, copy=True)
+
+    def _go_back(self):
+        """Put the last good point back: weights, running statistics and the optimizer's state."""
+        restore(self.net, self.last)
+        if self._optimizer is not None:
+            self.net.optimizer.restore(self._optimizer, self._copy)
+
     def check(self, epoch, epochs, logs, flag):
         """Raise :class:`DivergenceError` (after restoring the last good weights)
         if the epoch went bad; otherwise remember its weights."""
         bad = [k for k, v in logs.items() if not math.isfinite(v)]
         weights_bad = not math.isfinite(flag) or flag != 0
         if weights_bad or bad:
-            restore(self.net, self.last)
+            self._go_back()
             raise divergence_error(self.net, epoch, epochs, bad, weights_bad)
         self.last = snapshot(self.net)
         value = logs.get(self.monitor)
@@ -113,6 +138,7 @@ def divergence_error(net, epoch, epochs, bad_logs, weights_bad):
     kept = f"the end of epoch {epoch}" if epoch > 0 else "the start of this run"
     err = DivergenceError(
         f"Training diverged in epoch {epoch + 1}/{epochs}: {'; '.join(what)}. The model keeps the last "
-        f"finite weights (from {kept}). Try {hint}, or scale the inputs to about [0, 1].")
+        f"finite weights, and its optimizer the state it had then (from {kept}). Try {hint}, or scale the "
+        "inputs to about [0, 1].")
     err.epoch = epoch
     return err
