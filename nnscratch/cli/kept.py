@@ -1,0 +1,77 @@
+"""The work is not lost with a file the system refuses to write after it (a full disk, a folder removed).
+
+``nnscratch train`` can run for hours; the model it trained lives only in memory until ``--out`` is
+written. Where that write is refused, :func:`save_all` writes the model (or the history, or the
+animation) into a new ``nnscratch-kept-*`` folder in the current folder, else in the system's temporary
+one, and the one error line says what failed, where the work went and how to move or use it::
+
+    error: --out full/m.npz: cannot write it (No space left on device); the trained model is kept in
+    nnscratch-kept-a1b2/m.npz instead: free some space there or choose another folder, then mv
+    nnscratch-kept-a1b2/m.npz full/m.npz, or use it where it is: nnscratch evaluate nnscratch-kept-a1b2/m.npz.
+
+The command still ends with exit status 2: what was asked for was not done.
+"""
+
+import os
+import shlex
+import tempfile
+
+from .outputs import _same, _shown, _written, fix, refused
+
+WHAT = {"model": "the trained model", "history": "the history", "picture": "the animation"}
+KEPT = "nnscratch-kept-"  # the folder a refused output is kept in starts with this
+
+
+def save_all(jobs):
+    """``save(out.path)`` for each ``(out, save)`` of ``jobs`` (:class:`~nnscratch.cli.outputs.Output`,
+    function); the results, None for one refused. Where the system refuses one, the others are still
+    written, the refused one is kept elsewhere (:func:`keep`), and then one ConfigError says so."""
+    results, failed = [], []
+    for out, save in jobs:
+        try:
+            results.append(save(out.path))
+        except OSError as exc:
+            if _written(exc.filename, [out]) is None:  # not the write of out.path: the caller's to say
+                raise
+            failed.append((out, exc, keep(out, save)))
+            results.append(None)
+    if failed:
+        out, exc, _ = failed[0]
+        raise refused(out, exc, "; ".join(said(o, where, fix(exc)) for o, _, where in failed))
+    return results
+
+
+def keep(out, save):
+    """``save`` into a new ``nnscratch-kept-*`` folder in the current folder, else in the system's
+    temporary one (never in the folder that refused it): the path written, or the ``(folder, reason)``
+    of each refusal."""
+    refused_in = _same(os.path.dirname(os.path.abspath(out.path)))
+    tried = []
+    for base in dict.fromkeys([os.getcwd(), tempfile.gettempdir()]):
+        if _same(base) == refused_in:
+            continue
+        folder = None
+        try:
+            folder = tempfile.mkdtemp(prefix=KEPT, dir=base)
+            kept = os.path.join(folder, os.path.basename(out.path))
+            save(kept)
+            return kept
+        except OSError as exc:
+            if folder:
+                os.rmdir(folder)  # the write removed its temporary file
+            tried.append((base, exc.strerror or str(exc)))
+    return tried
+
+
+def said(out, where, fixed):
+    """What became of ``out``'s work, refused at ``out.path``: kept at ``where`` (a path), or lost
+    (``where``: the refusals of :func:`keep`); ``fixed``: what to do about the refusal."""
+    what = WHAT.get(out.kind, f"the file of {out.option}")
+    if isinstance(where, str):
+        shown = shlex.quote(_shown(where))
+        use = f", or use it where it is: nnscratch evaluate {shown}" if out.kind == "model" else ""
+        return f"{what} is kept in {shown} instead: {fixed}, then mv {shown} {shlex.quote(out.path)}{use}"
+    failed = ", ".join(f"in {_shown(base)} ({reason})" for base, reason in where) or \
+        "(the current and the temporary folder are the folder refused)"
+    lost = "; --checkpoint PATH keeps each epoch's state on disk as it trains" if out.kind == "model" else ""
+    return f"{fixed}; keeping {what} elsewhere failed too, {failed}: it is lost{lost}"
