@@ -90,7 +90,7 @@ def test_a_full_disk_at_out_keeps_the_trained_model_in_the_current_folder(capsys
                     f"or use it where it is: nnscratch evaluate {kept}.")
     assert same_weights(kept, "reference.npz") and os.listdir("full") == []
     capsys.readouterr()
-    assert cli.main(["evaluate", kept, "--dataset", "xor", "--backend", "numpy"]) == 0  # as the line says
+    assert cli.main(["evaluate", kept]) == 0  # as the line says
     monkeypatch.setattr(serialize.os, "replace", real)  # space again: the move the line says
     os.replace(kept, "full/m.npz")
     assert same_weights("full/m.npz", "reference.npz")
@@ -131,10 +131,13 @@ def test_a_refused_model_and_history_are_both_kept_and_said(capsys, monkeypatch)
     os.mkdir("full")
     full_disk_in(monkeypatch, "full")
     line = error_line(capsys, *XOR, "--out", "full/m.npz", "--history", "full/h.json")
-    assert line.startswith("error: --out full/m.npz: cannot write it (No space left on device); the trained model "
-                           "is kept in "), line
-    assert nn.Network.load(kept_path(line)).n_inputs == 2
-    assert nn.History.from_json(kept_path(line, "the history")).epoch == [0, 1, 2]
+    kept = kept_path(line)
+    history = os.path.join(os.path.dirname(kept), "h.json")  # one folder keeps both
+    assert line == (f"error: --out full/m.npz: cannot write it (No space left on device); the trained model is kept "
+                    f"in {kept} instead: free some space there or choose another folder, then mv {kept} full/m.npz, "
+                    f"or use it where it is: nnscratch evaluate {kept}; the history is kept in {history} too: mv "
+                    f"{history} full/h.json.")
+    assert nn.Network.load(kept).n_inputs == 2 and nn.History.from_json(history).epoch == [0, 1, 2]
 
 
 def test_the_score_is_still_reported_when_the_model_is_kept(capsys, monkeypatch):
@@ -261,3 +264,33 @@ def test_a_created_folder_holding_a_checkpoint_stays(capsys, monkeypatch):
     monkeypatch.setattr(nn.Network, "fit", fit)
     assert cli.main([*XOR, "--checkpoint", "runs/r.ckpt", "--out", "models/m.npz"]) == 2
     assert os.listdir("runs") == ["r.ckpt"] and not os.path.exists("models")
+
+
+# under mpiexec: rank 0 alone writes, and keeps, the model; the line is said once
+
+FULL_DISK = """
+import errno, os, sys
+from nnscratch import cli
+from nnscratch.saving import serialize
+real, full = os.replace, os.path.join(os.path.realpath("full"), "")
+def replace(src, dst, *args, **options):
+    if os.path.realpath(os.fspath(dst)).startswith(full):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(src, dst, *args, **options)
+serialize.os.replace = replace
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def test_under_mpiexec_rank_0_keeps_the_model_and_says_it_once(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_mpi import HAVE_MPI4PY, MPIEXEC, _finish, _python
+    if not (HAVE_MPI4PY and MPIEXEC):
+        pytest.skip('needs mpi4py and mpiexec: pip install "nnscratch[mpi]"')
+    (tmp_path / "full").mkdir()
+    _, err = _finish(_python("-c", FULL_DISK, *XOR, "--out", "full/m.npz", n=2, cwd=tmp_path), status=2)
+    lines = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and lines[0].startswith("error: --out full/m.npz: cannot write it (No space left on "
+                                                   "device); the trained model is kept in nnscratch-kept-"), err
+    kept = [p for p in tmp_path.glob("nnscratch-kept-*/m.npz")]
+    assert len(kept) == 1 and nn.Network.load(kept[0]).n_inputs == 2  # one rank wrote it

@@ -12,6 +12,7 @@ one, and the one error line says what failed, where the work went and how to mov
 The command still ends with exit status 2: what was asked for was not done.
 """
 
+import contextlib
 import os
 import shlex
 import tempfile
@@ -25,53 +26,57 @@ KEPT = "nnscratch-kept-"  # the folder a refused output is kept in starts with t
 def save_all(jobs):
     """``save(out.path)`` for each ``(out, save)`` of ``jobs`` (:class:`~nnscratch.cli.outputs.Output`,
     function); the results, None for one refused. Where the system refuses one, the others are still
-    written, the refused one is kept elsewhere (:func:`keep`), and then one ConfigError says so."""
-    results, failed = [], []
+    written, the refused ones are kept elsewhere (:func:`keep`, in one folder), and then one ConfigError
+    says so."""
+    results, failed, folders = [], [], {}
     for out, save in jobs:
         try:
             results.append(save(out.path))
         except OSError as exc:
             if _written(exc.filename, [out]) is None:  # not the write of out.path: the caller's to say
                 raise
-            failed.append((out, exc, keep(out, save)))
+            failed.append((out, exc, keep(out, save, folders)))
             results.append(None)
     if failed:
-        out, exc, _ = failed[0]
-        raise refused(out, exc, "; ".join(said(o, where, fix(exc)) for o, _, where in failed))
+        first, reason, _ = failed[0]
+        raise refused(first, reason, "; ".join(said(out, where, None if n else fix(reason))
+                                               for n, (out, _, where) in enumerate(failed)))
     return results
 
 
-def keep(out, save):
+def keep(out, save, folders):
     """``save`` into a new ``nnscratch-kept-*`` folder in the current folder, else in the system's
     temporary one (never in the folder that refused it): the path written, or the ``(folder, reason)``
-    of each refusal."""
+    of each refusal. ``folders``: the kept folder made in each place so far, for the next to share."""
     refused_in = _same(os.path.dirname(os.path.abspath(out.path)))
     tried = []
     for base in dict.fromkeys([os.getcwd(), tempfile.gettempdir()]):
         if _same(base) == refused_in:
             continue
-        folder = None
         try:
-            folder = tempfile.mkdtemp(prefix=KEPT, dir=base)
-            kept = os.path.join(folder, os.path.basename(out.path))
+            if base not in folders:
+                folders[base] = tempfile.mkdtemp(prefix=KEPT, dir=base)
+            kept = os.path.join(folders[base], os.path.basename(out.path))
             save(kept)
             return kept
         except OSError as exc:
-            if folder:
-                os.rmdir(folder)  # the write removed its temporary file
+            if base in folders:
+                with contextlib.suppress(OSError):  # the write removed its temporary file; another may be kept there
+                    os.rmdir(folders.pop(base))
             tried.append((base, exc.strerror or str(exc)))
     return tried
 
 
 def said(out, where, fixed):
     """What became of ``out``'s work, refused at ``out.path``: kept at ``where`` (a path), or lost
-    (``where``: the refusals of :func:`keep`); ``fixed``: what to do about the refusal."""
+    (``where``: the refusals of :func:`keep`); ``fixed``: what to do about the refusal (None: said before)."""
     what = WHAT.get(out.kind, f"the file of {out.option}")
     if isinstance(where, str):
         shown = shlex.quote(_shown(where))
         use = f", or use it where it is: nnscratch evaluate {shown}" if out.kind == "model" else ""
-        return f"{what} is kept in {shown} instead: {fixed}, then mv {shown} {shlex.quote(out.path)}{use}"
+        move = f"instead: {fixed}, then mv" if fixed else "too: mv"
+        return f"{what} is kept in {shown} {move} {shown} {shlex.quote(out.path)}{use}"
     failed = ", ".join(f"in {_shown(base)} ({reason})" for base, reason in where) or \
         "(the current and the temporary folder are the folder refused)"
     lost = "; --checkpoint PATH keeps each epoch's state on disk as it trains" if out.kind == "model" else ""
-    return f"{fixed}; keeping {what} elsewhere failed too, {failed}: it is lost{lost}"
+    return f"{fixed + '; ' if fixed else ''}keeping {what} elsewhere failed too, {failed}: it is lost{lost}"
