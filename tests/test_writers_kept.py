@@ -294,3 +294,26 @@ def test_under_mpiexec_rank_0_keeps_the_model_and_says_it_once(tmp_path):
                                                    "device); the trained model is kept in nnscratch-kept-"), err
     kept = [p for p in tmp_path.glob("nnscratch-kept-*/m.npz")]
     assert len(kept) == 1 and nn.Network.load(kept[0]).n_inputs == 2  # one rank wrote it
+
+
+@pytest.mark.parametrize("in_the_way,reason", [
+    (lambda: os.rmdir("out"), "the folder out does not exist any more"),
+    (lambda: Path("out/m.npz").write_text("my notes\n"), "a file that is not an nnscratch model has taken its place"),
+    (lambda: os.mkdir("out/m.npz"), "a folder has taken its place")])
+def test_a_model_whose_place_was_taken_during_training_is_kept(capsys, monkeypatch, in_the_way, reason):
+    """Before: 'error: Cannot write 'out/m.npz': the folder '/.../out' does not exist; create it first
+    (os.makedirs) or choose another path.' (or 'exists and is not an nnscratch model'), the model lost."""
+    os.mkdir("out")
+    real = nn.Network.fit
+
+    def fit(self, *args, **options):
+        history = real(self, *args, **options)
+        in_the_way()
+        return history
+
+    monkeypatch.setattr(nn.Network, "fit", fit)
+    line = error_line(capsys, *XOR, "--out", "out/m.npz")
+    assert line.startswith(f"error: --out out/m.npz: cannot write it ({reason}); the trained model is kept in "), line
+    assert nn.Network.load(kept_path(line)).n_inputs == 2
+    if os.path.isfile("out/m.npz"):
+        assert open("out/m.npz").read() == "my notes\n"  # never replaced

@@ -13,10 +13,13 @@ The command still ends with exit status 2: what was asked for was not done.
 """
 
 import contextlib
+import errno
 import os
 import shlex
 import tempfile
 
+from ..errors import ConfigError
+from ..saving.kinds import KINDS, is_kind
 from .outputs import _same, _shown, _written, fix, refused
 
 WHAT = {"model": "the trained model", "history": "the history", "picture": "the animation"}
@@ -32,10 +35,11 @@ def save_all(jobs):
     for out, save in jobs:
         try:
             results.append(save(out.path))
-        except OSError as exc:
-            if _written(exc.filename, [out]) is None:  # not the write of out.path: the caller's to say
+        except (OSError, ConfigError) as exc:
+            reason = _in_the_way(out) if isinstance(exc, ConfigError) else exc
+            if reason is None or _written(reason.filename, [out]) is None:  # not the write of out.path
                 raise
-            failed.append((out, exc, keep(out, save, folders)))
+            failed.append((out, reason, keep(out, save, folders)))
             results.append(None)
     if failed:
         first, reason, _ = failed[0]
@@ -65,6 +69,19 @@ def keep(out, save, folders):
                     os.rmdir(folders.pop(base))
             tried.append((base, exc.strerror or str(exc)))
     return tried
+
+
+def _in_the_way(out):
+    """Why ``out.path`` cannot take its file now, as the OSError to say (a writer refuses each case with a
+    ConfigError, :func:`~nnscratch.saving.kinds.refuse_foreign`), or None where it can."""
+    path, folder = out.path, os.path.dirname(os.path.abspath(out.path))
+    if not os.path.isdir(folder):
+        return OSError(errno.ENOENT, f"the folder {_shown(folder)} does not exist any more", path)
+    if os.path.isdir(path):
+        return OSError(errno.EISDIR, "a folder has taken its place", path)
+    if os.path.lexists(path) and not is_kind(path, out.kind):
+        return OSError(errno.EEXIST, f"a file that is not {KINDS[out.kind][0]} has taken its place", path)
+    return None
 
 
 def said(out, where, fixed):

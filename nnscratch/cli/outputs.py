@@ -157,8 +157,9 @@ def refused(out, exc, instead=None):
 
 def fix(exc):
     """What to do about a write the system refused with ``exc``."""
-    return ("free some space there or choose another folder" if exc.errno in (errno.ENOSPC, errno.EDQUOT)
-            else "choose a folder you can write to")
+    return {errno.ENOSPC: "free some space there or choose another folder", errno.EEXIST: "move what is there away",
+            errno.EDQUOT: "free some space there or choose another folder", errno.EISDIR: "move what is there away",
+            }.get(exc.errno, "choose a folder you can write to")
 
 
 def _written(filename, outputs):
