@@ -317,3 +317,18 @@ def test_a_model_whose_place_was_taken_during_training_is_kept(capsys, monkeypat
     assert nn.Network.load(kept_path(line)).n_inputs == 2
     if os.path.isfile("out/m.npz"):
         assert open("out/m.npz").read() == "my notes\n"  # never replaced
+
+
+def test_the_animation_is_still_written_and_a_created_folder_stays_for_the_move(capsys, monkeypatch):
+    """Before: a refused --out ended the run there: no --live, no --plot; now both are written (or kept),
+    and the folder created for --out stays, as the line says to move the model there."""
+    pytest.importorskip("matplotlib")
+    os.mkdir("full")
+    full_disk_in(monkeypatch, "full")
+    line = error_line(capsys, *XOR, "--out", "full/new/m.npz", "--live", "full/run.gif", "--plot", "pics")
+    kept = kept_path(line)
+    assert line.startswith("error: --out full/new/m.npz: cannot write it (No space left on device); the trained "
+                           f"model is kept in {kept} instead: ")
+    assert f" --live full/run.gif: cannot write it (No space left on device); the animation is kept in " in line
+    assert os.listdir("full/new") == [] and os.path.isfile("pics/curves.png")
+    assert open(kept_path(line, "the animation"), "rb").read(6) == b"GIF89a"

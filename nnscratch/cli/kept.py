@@ -9,7 +9,8 @@ one, and the one error line says what failed, where the work went and how to mov
     nnscratch-kept-a1b2/m.npz instead: free some space there or choose another folder, then mv
     nnscratch-kept-a1b2/m.npz full/m.npz, or use it where it is: nnscratch evaluate nnscratch-kept-a1b2/m.npz.
 
-The command still ends with exit status 2: what was asked for was not done.
+The command still ends with exit status 2: what was asked for was not done. The writes after a refused
+one are still tried (:class:`Later`): a refused ``--out`` does not cost the ``--live`` animation.
 """
 
 import contextlib
@@ -20,7 +21,7 @@ import tempfile
 
 from ..errors import ConfigError
 from ..saving.kinds import KINDS, is_kind
-from .outputs import _same, _shown, _written, fix, refused
+from .outputs import _same, _shown, _written, fix, refused, spare
 
 WHAT = {"model": "the trained model", "history": "the history", "picture": "the animation"}
 KEPT = "nnscratch-kept-"  # the folder a refused output is kept in starts with this
@@ -48,6 +49,29 @@ def save_all(jobs):
     return results
 
 
+class Later:
+    """``with later:`` around each write: a ConfigError (a refused write, its work kept) is held until
+    :meth:`done`, so that the writes after it are still tried; every one held is said in one error."""
+
+    error = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if exc is None or not isinstance(exc, Exception) or (self.error is None and not isinstance(exc, ConfigError)):
+            return False  # Ctrl-C, or a failure with nothing held: raised as it is
+        said = f"{self.error} {exc}" if self.error is not None else str(exc)
+        collective = getattr(self.error, "collective", False) or getattr(exc, "collective", False)
+        self.error = ConfigError(said)
+        self.error.collective = collective  # said once under mpiexec
+        return True
+
+    def done(self):
+        if self.error is not None:
+            raise self.error
+
+
 def keep(out, save, folders):
     """``save`` into a new ``nnscratch-kept-*`` folder in the current folder, else in the system's
     temporary one (never in the folder that refused it): the path written, or the ``(folder, reason)``
@@ -62,6 +86,7 @@ def keep(out, save, folders):
                 folders[base] = tempfile.mkdtemp(prefix=KEPT, dir=base)
             kept = os.path.join(folders[base], os.path.basename(out.path))
             save(kept)
+            spare(out.path)  # the folder it is to be moved to stays, created or not
             return kept
         except OSError as exc:
             if base in folders:

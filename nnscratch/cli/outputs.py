@@ -105,8 +105,17 @@ def _missing(folder):
 
 def _remove_empty(folders):
     for folder in reversed(folders):  # the innermost first; one holding anything stays, and so do those above it
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)
+        if not any(os.path.join(spared, "").startswith(os.path.join(folder, "")) for spared in _SPARED):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+_SPARED: set = set()  # folders that stay, empty or not: where a kept file is to be moved
+
+
+def spare(path):
+    """Keep the folder of ``path`` (and those above it) when :func:`tidy` ends."""
+    _SPARED.add(os.path.dirname(os.path.abspath(path)))
 
 
 @contextlib.contextmanager
@@ -121,6 +130,7 @@ def tidy():
         made = _MADE[start:]
         del _MADE[start:]
         _remove_empty(made)
+        _SPARED.clear()
 
 
 def prepare(outputs, force=False, inputs=(), say=True):

@@ -193,17 +193,15 @@ def _run(args, said):
     target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
     with said_before():  # the one budget note came before training
         test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
-    from ..errors import ConfigError
-    try:
-        saved, refused = on_root(comm, lambda: save_model(args, net, history)), None
-    except ConfigError as exc:  # the model kept elsewhere: said after the result
-        saved, refused = None, exc
+    later, saved = kept.Later(), None  # a refused write is said after the result and the other writes
+    with later:
+        saved = on_root(comm, lambda: save_model(args, net, history))
     if root:
         checks.warn(checks.health_notes(args, data, cfg, history, test))
     report(args, data, net, cfg, history, test, seconds, saved, said)
-    if refused is not None:  # no pictures drawn on a disk that refused the model
-        raise refused
-    on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
+    with later:
+        on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
+    later.done()
     return 0
 
 
@@ -219,17 +217,21 @@ def save_model(args, net, history):
 
 
 def save_pictures(args, live, net, data, history, show):
-    """Write ``--live`` and ``--plot`` (saying each file unless quiet), refused writes as in :func:`save_model`."""
-    with outputs.writing(lambda: written(args)):
+    """Write ``--live`` and ``--plot`` (saying each file unless quiet), refused writes as in :func:`save_model`,
+    the one after the other refused."""
+    later = kept.Later()
+    with later, outputs.writing(lambda: written(args)):
         if args.live:
             saved_live, = kept.save_all([(outputs.Output("--live", args.live, "picture"), live.save)])
             if show:
                 print(f"saved {saved_live}")
+    with later, outputs.writing(lambda: written(args)):
         if args.plot:
             from .pictures import save_model_plots
             for picture in save_model_plots(args.plot, net, data, history):
                 if show:
                     print(f"saved {picture}")
+    later.done()
 
 
 def on_root(comm, check, *args, poll=None):
