@@ -108,8 +108,8 @@ def test_a_full_disk_after_training_is_one_line_and_keeps_the_old_model(capsys, 
     before = open("m.npz", "rb").read()
     full_disk_on(monkeypatch, "m.npz")
     line = one_error_line(capsys, *XOR, "--out", "m.npz", "--force")
-    assert line == ("error: --out m.npz: cannot write it (No space left on device); free some space there or "
-                    "choose another folder.")
+    assert line.startswith("error: --out m.npz: cannot write it (No space left on device); free some space there or "
+                           "choose another folder")  # and where the model was kept: tests/test_writers_kept.py
     assert open("m.npz", "rb").read() == before and no_temporary_files()
 
 

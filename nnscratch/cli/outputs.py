@@ -11,12 +11,16 @@ export's OUTPUT, plot's ``--out``, bench's ``--json``/``--plot``):
 - a missing folder is created (and said, on stderr) once every check has passed,
   before the work starts; one that cannot be created (a file in the way, no
   permission) is refused;
-- an existing folder is tried by creating (and removing) a temporary file there, so a
-  folder the system will not write in (``/sys`` or ``/proc`` as root, a read-only disk)
-  and a name too long for it are refused before the work, not after it.
+- every folder, existing or just created, is tried by creating (and removing) a temporary
+  file there, so a folder the system will not write in (``/sys`` or ``/proc`` as root, a
+  read-only disk) and a name too long for it are refused before the work, not after it;
+- inside :func:`tidy`, a folder the command created is removed again if it is still empty
+  when the command ends (it failed or was interrupted first); a folder that was there is never.
 
 A write the system refuses once the work is done (a full disk, a folder removed meanwhile)
 is said by :func:`writing` in one line naming the option; the file that was there is kept.
+What the work made (a trained model, its history, the animation) is not lost with it: see
+:mod:`nnscratch.cli.kept`.
 
 Every refusal is one line that names the option and the fix. What a file is comes from
 :mod:`nnscratch.saving.kinds`, the rule the Python API keeps too.
@@ -64,17 +68,69 @@ def check(outputs, force=False, inputs=()):
 
 
 def make_folders(folders, say=True):
-    """Create ``folders`` (``(folder, option)`` pairs, with their parents); say so on stderr, one line each."""
-    for folder, option in dict(folders).items():
-        try:
-            os.makedirs(folder, exist_ok=True)
-        except OSError as exc:  # what access() allowed and the system refuses (/sys as root)
-            raise ConfigError(f"{option}: cannot create the folder {folder} ({exc.strerror or exc}); choose a "
-                              "folder you can write to.") from None
-        if say:
-            shown = os.path.relpath(folder)
-            shown = folder if shown.startswith(os.pardir) else shown
-            print(f"note: created folder {shown}{os.sep} for {option}", file=sys.stderr)
+    """Create ``folders`` (``(folder, option)`` pairs, with their parents) and try writing in each; say so on
+    stderr, one line each. A folder refused here is removed again, and so, at the end of :func:`tidy`, is one
+    still empty."""
+    made = []
+    try:
+        for folder, option in dict(folders).items():
+            missing = _missing(folder)
+            try:
+                os.makedirs(folder, exist_ok=True)
+            except OSError as exc:  # what access() allowed and the system refuses (/sys as root)
+                raise ConfigError(f"{option}: cannot create the folder {folder} ({exc.strerror or exc}); choose a "
+                                  "folder you can write to.") from None
+            finally:
+                made += [path for path in missing if os.path.isdir(path)]
+            _try_writing(f"{option}: cannot write in the folder {_shown(folder)}{os.sep} created for it", folder)
+            if say:
+                print(f"note: created folder {_shown(folder)}{os.sep} for {option}", file=sys.stderr)
+    except ConfigError:
+        _remove_empty(made)
+        raise
+    _MADE.extend(made)
+
+
+_MADE: list = []  # the folders make_folders created in this process, parents first (for tidy)
+
+
+def _missing(folder):
+    """``folder`` and each missing folder above it, the outermost first."""
+    missing = []
+    while folder and not os.path.exists(folder) and folder != os.path.dirname(folder):
+        missing.insert(0, folder)
+        folder = os.path.dirname(folder)
+    return missing
+
+
+def _remove_empty(folders):
+    for folder in reversed(folders):  # the innermost first; one holding anything stays, and so do those above it
+        if not any(os.path.join(spared, "").startswith(os.path.join(folder, "")) for spared in _SPARED):
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+
+
+_SPARED: set = set()  # folders that stay, empty or not: where a kept file is to be moved
+
+
+def spare(path):
+    """Keep the folder of ``path`` (and those above it) when :func:`tidy` ends."""
+    _SPARED.add(os.path.dirname(os.path.abspath(path)))
+
+
+@contextlib.contextmanager
+def tidy():
+    """Inside, the folders :func:`make_folders` creates are removed when it ends while they are empty (the
+    command failed or was interrupted before writing in them): no empty ``runs/`` is left behind. A folder
+    that was there before is never removed, nor one holding anything."""
+    start = len(_MADE)
+    try:
+        yield
+    finally:
+        made = _MADE[start:]
+        del _MADE[start:]
+        _remove_empty(made)
+        _SPARED.clear()
 
 
 def prepare(outputs, force=False, inputs=(), say=True):
@@ -93,15 +149,27 @@ def writing(outputs):
         out = _written(exc.filename, outputs() if callable(outputs) else outputs)
         if out is None:
             raise
-        path = os.fspath(exc.filename) if out.folder else out.path
-        fix = ("free some space there or choose another folder" if exc.errno in (errno.ENOSPC, errno.EDQUOT)
-               else "choose a folder you can write to")
-        kept = (f"; the checkpoint written before is kept: pass --resume {path} to continue from it"
-                if out.kind == "checkpoint" and KINDS["checkpoint"][1](path) else "")
-        error = ConfigError(f"{out.option} {path}: cannot write it ({exc.strerror or exc}); {fix}{kept}.")
-        if getattr(exc, "collective", False):  # raised on every rank together (a checkpoint under mpiexec)
-            error.collective = True  # said once, by rank 0 (distributed.report_error)
-        raise error from None
+        raise refused(out, exc) from None
+
+
+def refused(out, exc, instead=None):
+    """The ConfigError saying that the system refused ``exc`` in writing ``out``; ``instead``: what became
+    of the work (:func:`nnscratch.cli.kept.save_all`), said in place of the fix."""
+    path = os.fspath(exc.filename) if out.folder else out.path
+    said = [instead or fix(exc)]
+    if out.kind == "checkpoint" and KINDS["checkpoint"][1](path):
+        said.append(f"the checkpoint written before is kept: pass --resume {path} to continue from it")
+    error = ConfigError(f"{out.option} {path}: cannot write it ({exc.strerror or exc}); {'; '.join(said)}.")
+    if getattr(exc, "collective", False):  # raised on every rank together (a checkpoint under mpiexec)
+        error.collective = True  # said once, by rank 0 (distributed.report_error)
+    return error
+
+
+def fix(exc):
+    """What to do about a write the system refused with ``exc``."""
+    return {errno.ENOSPC: "free some space there or choose another folder", errno.EEXIST: "move what is there away",
+            errno.EDQUOT: "free some space there or choose another folder", errno.EISDIR: "move what is there away",
+            }.get(exc.errno, "choose a folder you can write to")
 
 
 def _written(filename, outputs):
@@ -125,6 +193,12 @@ def _distinct(outputs, inputs):
                                   f"write to another file, e.g. {out.option} {_example(out)}.")
             raise ConfigError(f"{other} and {out.option} both name {out.path}; give each its own file.")
         seen[key] = ("output", out.option)
+
+
+def _shown(path):
+    """``path`` relative to the current folder where it lies below it, else as it is."""
+    shown = os.path.relpath(path)
+    return path if shown.startswith(os.pardir) else shown
 
 
 def _same(path):
@@ -186,7 +260,7 @@ def _creatable(out, folder, name=None):
     if name is not None:
         _fits(out, existing, name)
     if existing == folder:
-        _try_writing(out, folder, name or "picture.png")
+        _try_writing(f"{out.option} {out.path}: cannot write it", folder, name or "picture.png")
     return None if existing == folder else (folder, out.option)
 
 
@@ -201,14 +275,13 @@ def _fits(out, folder, name):
                           f"{folder} takes at most {longest}; choose a shorter name.")
 
 
-def _try_writing(out, folder, name):
+def _try_writing(refusal, folder, name="picture.png"):
     """Create and remove a temporary file in ``folder`` as the writers do (they write one, then rename
-    it); refuse where the system will not, whatever access() said."""
+    it); where the system will not, whatever access() said, refuse: ``refusal`` and the system's reason."""
     from ..saving.serialize import TEMPORARY
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name[-200:], dir=folder)
     except OSError as exc:
-        raise ConfigError(f"{out.option} {out.path}: cannot write it ({exc.strerror or exc}); choose a folder you "
-                          "can write to.") from None
+        raise ConfigError(f"{refusal} ({exc.strerror or exc}); choose a folder you can write to.") from None
     os.close(fd)
     os.unlink(tmp)

@@ -9,7 +9,7 @@ import math
 import sys
 import time
 
-from . import checks, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
+from . import checks, kept, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
 from .app import recorded_warnings
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
@@ -119,8 +119,9 @@ def fit_options(args, cfg, val, callbacks, batches):
 
 
 def run(args):
-    """``nnscratch train``; every warning it shows is also kept for ``--json``."""
-    with recorded_warnings() as said, outputs.writing(lambda: written(args)):
+    """``nnscratch train``; every warning it shows is also kept for ``--json``; a folder it created and
+    did not write in (it failed or was interrupted first) is removed again."""
+    with recorded_warnings() as said, outputs.tidy(), outputs.writing(lambda: written(args)):
         return _run(args, said)
 
 
@@ -192,37 +193,45 @@ def _run(args, said):
     target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
     with said_before():  # the one budget note came before training
         test = tables.test_scores(net, data, net.evaluate(data.X_test, data.y_test, loss=args.loss))
-    saved = on_root(comm, lambda: save_model(args, net, history))
+    later, saved = kept.Later(), None  # a refused write is said after the result and the other writes
+    with later:
+        saved = on_root(comm, lambda: save_model(args, net, history))
     if root:
         checks.warn(checks.health_notes(args, data, cfg, history, test))
     report(args, data, net, cfg, history, test, seconds, saved, said)
-    on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
+    with later:
+        on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
+    later.done()
     return 0
 
 
 def save_model(args, net, history):
     """Write ``--out`` and ``--history``; the model's path (None with ``--no-save``). A write the system
-    refuses is one line naming its option (:func:`outputs.writing`), raised here so that under mpiexec
-    :func:`on_root` raises it on every rank: said once, every rank ending as one process does."""
+    refuses is kept elsewhere and said in one line (:func:`kept.save_all`), raised here so that under
+    mpiexec :func:`on_root` raises it on every rank: said once, every rank ending as one process does."""
+    jobs = [(outputs.Output("--out", args.out, "model"), net.save)] if not args.no_save else []
+    jobs += [(outputs.Output("--history", args.history, "history"), history.to_json)] if args.history else []
     with outputs.writing(lambda: written(args)):
-        saved = None if args.no_save else net.save(args.out)
-        if args.history:
-            history.to_json(args.history)
-    return saved
+        results = kept.save_all(jobs)
+    return None if args.no_save else results[0]
 
 
 def save_pictures(args, live, net, data, history, show):
-    """Write ``--live`` and ``--plot`` (saying each file unless quiet), refused writes as in :func:`save_model`."""
-    with outputs.writing(lambda: written(args)):
+    """Write ``--live`` and ``--plot`` (saying each file unless quiet), refused writes as in :func:`save_model`,
+    the one after the other refused."""
+    later = kept.Later()
+    with later, outputs.writing(lambda: written(args)):
         if args.live:
-            saved_live = live.save(args.live)
+            saved_live, = kept.save_all([(outputs.Output("--live", args.live, "picture"), live.save)])
             if show:
                 print(f"saved {saved_live}")
+    with later, outputs.writing(lambda: written(args)):
         if args.plot:
             from .pictures import save_model_plots
             for picture in save_model_plots(args.plot, net, data, history):
                 if show:
                     print(f"saved {picture}")
+    later.done()
 
 
 def on_root(comm, check, *args, poll=None):

@@ -1,8 +1,17 @@
-"""Writing animations: GIF through Pillow, MP4 through matplotlib's ffmpeg writer."""
+"""Writing animations: GIF through Pillow, MP4 through matplotlib's ffmpeg writer.
+
+Both are written whole or not at all, as every file nnscratch writes: the GIF through
+:func:`~nnscratch.saving.serialize.atomic_write`; the MP4, which ffmpeg writes by name, to a
+temporary file in the same folder that is renamed over the target once ffmpeg succeeded and
+removed when it failed, so a failed encode never leaves a cut-off movie where the last one was.
+"""
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import subprocess
+import tempfile
 
 from ._common import figure_to_rgb, picture_path
 
@@ -36,11 +45,30 @@ def _save_mp4(fig, draw, n_frames, path, fps):
     if not can_write_mp4():
         raise RuntimeError("writing an MP4 needs the ffmpeg program (e.g. apt-get install "
                            "ffmpeg); or save a .gif instead.")
-    writer = FFMpegWriter(fps=fps)
-    with writer.saving(fig, os.fspath(path), dpi=fig.dpi):
-        for k in range(n_frames):
-            draw(k)
-            writer.grab_frame(facecolor="white")
+    from ..saving.serialize import TEMPORARY, _file_mode
+
+    path, tmp = os.fspath(path), None
+    try:  # the temporary name ends as the file's does: ffmpeg picks the format from it
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(path)[-200:],
+                                   dir=os.path.dirname(os.path.abspath(path)))
+        os.close(fd)
+        os.chmod(tmp, _file_mode(path))
+        writer = FFMpegWriter(fps=fps)
+        with writer.saving(fig, tmp, dpi=fig.dpi):
+            for k in range(n_frames):
+                draw(k)
+                writer.grab_frame(facecolor="white")
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(exc, subprocess.CalledProcessError):  # ffmpeg said why on stderr: its last line
+            said = (exc.stderr or "").strip().splitlines()[-1:] or [f"exit status {exc.returncode}"]
+            full = "No space left on device" in said[0]
+            raise OSError(errno.ENOSPC if full else errno.EIO, f"ffmpeg failed: {said[0]}", path) from None
+        if isinstance(exc, OSError) and exc.errno is not None:  # named as the file, not the temporary one
+            raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), path) from None
+        raise
 
 
 def save_animation(fig, draw, n_frames, path, *, fps=2):
