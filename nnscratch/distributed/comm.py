@@ -143,9 +143,15 @@ def _say(line: str) -> None:
 
 
 def _abort_on_uncaught(kind, value, tb):
-    sys.__excepthook__(kind, value, tb)
-    sys.stderr.flush()
-    abort(_active, 1)
+    """An error raised on one rank ends the job (the others would wait for it for ever); one every rank
+    raised together (``collective``: :func:`~nnscratch.distributed.from_root`, a callback's error) is
+    printed once, by rank 0, and every rank ends as one process does, without ``MPI_Abort``."""
+    together = getattr(value, "collective", False) and _active is not None
+    if not together or _active.rank == 0:
+        sys.__excepthook__(kind, value, tb)
+        sys.stderr.flush()
+    if not together:
+        abort(_active, 1)
 
 
 def abort(comm, code):
