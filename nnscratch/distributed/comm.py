@@ -33,6 +33,11 @@ def launched_size(environ: Mapping[str, str] | None = None) -> int:
     return 1
 
 
+def active_size() -> int:
+    """The number of processes of the job :func:`from_environment` joined (1 before, or outside MPI)."""
+    return 1 if _active is None else _active.size
+
+
 def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     """An :class:`MPIComm` over ``COMM_WORLD`` when launched by ``mpiexec`` with
     more than one process, else None (and mpi4py stays unimported). Each rank then
