@@ -12,6 +12,7 @@ Launched as tests/test_mpi.py launches its jobs (skipped without mpi4py or mpiex
 
 import inspect
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -112,3 +113,36 @@ def test_the_memory_budget_note_counts_one_processs_share_of_a_batch(tmp_path, m
     err = _budget(tmp_path, monkeypatch, "1K", n=2)
     assert err.count("\n") == 1 and f"a training step on 32 samples needs about {memory.size(half)}" in err, err
     assert err.rstrip().endswith("(each of the 2 processes trains on up to 32 of each batch's 64 rows)"), err
+
+
+@needs_mpi
+def test_ctrl_c_under_mpiexec_n3_is_one_line_and_a_batchnorm_dropout_cnn_resumes_bit_for_bit(tmp_path):
+    """Ctrl-C (SIGINT to mpiexec) during a 3-rank run of a CNN with BatchNorm and Dropout (batches of 16:
+    shares of 6, 5 and 5 rows): one line, no MPI_Abort line after it (before: MPICH's 'Abort(130) on node 0
+    ...'), and the checkpoint it leaves resumes to the very weights of the uninterrupted 3-rank run."""
+    rng = np.random.default_rng(4)
+    np.save(tmp_path / "X.npy", rng.standard_normal((90, 1, 8, 8)).astype(np.float32))
+    np.save(tmp_path / "y.npy", np.arange(90) % 2)
+    args = ["-m", "nnscratch", "train", "--dataset", "npy:X.npy,y.npy", "--layers",
+            "conv4x3p1,bn,relu,maxpool2,dropout0.25,dense2", "--epochs", "40", "--batch-size", "16",
+            "--backend", "numpy"]
+    job = _python(*args, "--checkpoint", "run.ckpt", "--out", "resumed.npz", n=3, cwd=tmp_path,
+                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    epochs = 0
+    for line in job.stdout:
+        epochs += line.startswith("epoch")
+        if epochs == 2:
+            break
+    job.send_signal(signal.SIGINT)  # as Ctrl-C in a terminal
+    _, err = _finish(job, status=130)
+    said = err.splitlines()  # the test set's size is warned about before training (a small data set)
+    assert said[-1].startswith("interrupted during epoch ") and err.count("interrupted") == 1, err
+    assert said[:-1] == [line for line in said if line.startswith("warning: only 18 test samples")], err
+    assert "--resume run.ckpt" in err and not (tmp_path / "resumed.npz").exists()
+    _finish(_python(*args, "--resume", "run.ckpt", "--out", "resumed.npz", "--quiet", n=3, cwd=tmp_path))
+    _finish(_python(*args, "--out", "straight.npz", "--quiet", n=3, cwd=tmp_path))
+    import nnscratch
+    resumed, straight = (nnscratch.Network.load(tmp_path / name) for name in ("resumed.npz", "straight.npz"))
+    for a, b in zip(resumed.get_weights() + list(resumed.get_buffers().values()),
+                    straight.get_weights() + list(straight.get_buffers().values())):
+        assert np.array_equal(a, b)

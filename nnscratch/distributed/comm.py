@@ -162,9 +162,17 @@ def _abort_on_uncaught(kind, value, tb):
 def abort(comm, code):
     """End every rank, after a moment for the launcher to pass on what this rank just printed
     (MPICH's mpiexec drops output still in transit when a rank aborts: the message was lost
-    once in about six runs of the whole suite, on a loaded machine)."""
-    import time
+    once in about six runs of the whole suite, on a loaded machine). This rank has said why;
+    MPI's own line about the abort (MPICH: ``Abort(130) on node 0 ...: application called
+    MPI_Abort(...)``) would only repeat it in MPI's words, so its stderr goes to the null device first."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or file: nothing more to pass on there
+            pass
     time.sleep(0.5)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
     comm.abort(code)
 
 
