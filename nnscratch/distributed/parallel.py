@@ -36,7 +36,8 @@ def from_root(comm: MPIComm, fn: Callable[[], Any], poll: float | None = None) -
     ``poll``: seconds between the other ranks' looks at whether rank 0 is done, for an ``fn`` that
     may take long (a download): they sleep meanwhile (``comm.barrier(poll)``) instead of spinning
     in the broadcast, as MPI implementations wait."""
-    result = failure = None
+    result: Any = None
+    failure: Exception | None = None
     if comm.rank == 0:
         try:
             result = fn()
@@ -46,8 +47,8 @@ def from_root(comm: MPIComm, fn: Callable[[], Any], poll: float | None = None) -
         comm.barrier(poll=poll if comm.rank else None)
     ok, value = comm.bcast((True, result) if failure is None else (False, portable(failure)))
     if not ok:
-        error = failure if comm.rank == 0 else value  # rank 0 raises its own, with its traceback
-        error.collective = True
+        error: BaseException = failure if failure is not None else value  # rank 0 raises its own, with its traceback
+        error.collective = True  # type: ignore[attr-defined]
         raise error
     return result if comm.rank == 0 else value
 
