@@ -50,7 +50,8 @@ def raise_together(comm: MPIComm, failure: BaseException | None) -> None:
         error = failure
     else:
         error, text = everyone[rank]
-        error.add_note(f"(raised on rank {rank} of {comm.size}; there:\n{text.rstrip()})")
+        if hasattr(error, "add_note"):  # Python 3.11+: the traceback prints it
+            error.add_note(f"(raised on rank {rank} of {comm.size}; there:\n{text.rstrip()})")
     error.collective = True  # type: ignore[attr-defined]
     raise error
 
