@@ -4,17 +4,27 @@ The library streams data that does not fit the budget batch by batch
 (:mod:`nnscratch.training.streaming`); one batch is the least it moves at a time, so a
 budget below one batch cannot be kept. The command line says so before the work starts,
 in the library's words (:func:`nnscratch.training.streaming.budget_note`) with its own option.
+Under ``mpiexec`` a process trains on its share of each batch (:func:`nnscratch.training.memory.batch_rows`):
+the note is about that share, and says so.
 """
 
 import contextlib
 import warnings
 
-from ..training import streaming
+from ..training import memory, streaming
 
 
 def budget_note(net, X, batch_size, training=True, option="--batch-size"):
-    """:func:`nnscratch.training.streaming.budget_note`, naming the command line's ``option``."""
-    return streaming.budget_note(net, X, batch_size, training=training, option=option)
+    """:func:`nnscratch.training.streaming.budget_note`, naming the command line's ``option``; for training
+    under ``mpiexec``, about one process's share of a batch."""
+    processes, n = memory.processes(), memory.row_count(X)
+    if not training or processes < 2 or n == 0:
+        return streaming.budget_note(net, X, batch_size, training=training, option=option)
+    share = memory.batch_rows(batch_size, n)
+    with memory.one_process():  # one step of this process: its share of the batch, counted once
+        note = streaming.budget_note(net, X, share, training=training, option=option)
+    batch = min(batch_size or n, n)
+    return note and f"{note} (each of the {processes} processes trains on up to {share} of each batch's {batch} rows)"
 
 
 def warn_budget(net, X, batch_size, training=True, option="--batch-size"):

@@ -33,6 +33,11 @@ def launched_size(environ: Mapping[str, str] | None = None) -> int:
     return 1
 
 
+def active_size() -> int:
+    """The number of processes of the job :func:`from_environment` joined (1 before, or outside MPI)."""
+    return 1 if _active is None else _active.size
+
+
 def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     """An :class:`MPIComm` over ``COMM_WORLD`` when launched by ``mpiexec`` with
     more than one process, else None (and mpi4py stays unimported). Each rank then
@@ -143,17 +148,31 @@ def _say(line: str) -> None:
 
 
 def _abort_on_uncaught(kind, value, tb):
-    sys.__excepthook__(kind, value, tb)
-    sys.stderr.flush()
-    abort(_active, 1)
+    """An error raised on one rank ends the job (the others would wait for it for ever); one every rank
+    raised together (``collective``: :func:`~nnscratch.distributed.from_root`, a callback's error) is
+    printed once, by rank 0, and every rank ends as one process does, without ``MPI_Abort``."""
+    together = getattr(value, "collective", False) and _active is not None
+    if not together or _active.rank == 0:
+        sys.__excepthook__(kind, value, tb)
+        sys.stderr.flush()
+    if not together:
+        abort(_active, 1)
 
 
 def abort(comm, code):
     """End every rank, after a moment for the launcher to pass on what this rank just printed
     (MPICH's mpiexec drops output still in transit when a rank aborts: the message was lost
-    once in about six runs of the whole suite, on a loaded machine)."""
-    import time
+    once in about six runs of the whole suite, on a loaded machine). This rank has said why;
+    MPI's own line about the abort (MPICH: ``Abort(130) on node 0 ...: application called
+    MPI_Abort(...)``) would only repeat it in MPI's words, so its stderr goes to the null device first."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or file: nothing more to pass on there
+            pass
     time.sleep(0.5)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
     comm.abort(code)
 
 

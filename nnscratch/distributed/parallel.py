@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..training.streaming import HostData
 from .._typing import Array, Rng
+from .hooks import Together, portable, together
 from .sync import ShardContext
 
 if TYPE_CHECKING:
@@ -35,19 +36,21 @@ def from_root(comm: MPIComm, fn: Callable[[], Any], poll: float | None = None) -
     ``poll``: seconds between the other ranks' looks at whether rank 0 is done, for an ``fn`` that
     may take long (a download): they sleep meanwhile (``comm.barrier(poll)``) instead of spinning
     in the broadcast, as MPI implementations wait."""
-    result = None
+    result: Any = None
+    failure: Exception | None = None
     if comm.rank == 0:
         try:
-            result = (True, fn())
+            result = fn()
         except Exception as exc:  # raised again below, on every rank
-            result = (False, exc)
+            failure = exc
     if poll is not None and hasattr(comm, "barrier"):
         comm.barrier(poll=poll if comm.rank else None)
-    ok, value = comm.bcast(result)
+    ok, value = comm.bcast((True, result) if failure is None else (False, portable(failure)))
     if not ok:
-        value.collective = True
-        raise value
-    return value
+        error: BaseException = failure if failure is not None else value  # rank 0 raises its own, with its traceback
+        error.collective = True  # type: ignore[attr-defined]
+        raise error
+    return result if comm.rank == 0 else value
 
 
 class CollectiveError(ConfigError):
@@ -150,6 +153,11 @@ class DataParallel:
         for p, (shape, count) in zip(params, self._layout):
             p.grad = xp.reshape(flat[offset:offset + count], shape)
             offset += count
+
+    def together(self, callbacks: Sequence[Any]) -> Together:
+        """The one callback through which ``fit`` calls ``callbacks`` on this rank: an error one rank's
+        callback raises is raised on every rank (:mod:`nnscratch.distributed.hooks`)."""
+        return together(list(callbacks), self.comm)
 
     def any_rank(self, flag: bool) -> bool:
         """Whether ``flag`` is true on any rank (the same answer everywhere)."""

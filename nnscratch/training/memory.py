@@ -8,10 +8,16 @@ deciding anything: :func:`device_budget` reads the free memory
 forward pass (``evaluate``, ``compute_gradients``, ``predict``) really allocate
 there, parameters included (:func:`parameter_bytes`); :func:`size` writes a
 byte count for a message.
+
+Under ``mpiexec`` (data-parallel training, :mod:`nnscratch.distributed`) each process
+holds the whole data set but trains on its share of each batch: :func:`batch_rows`
+counts that share, the rows one process's step holds at a time.
 """
 
+import contextlib
 import math
 import os
+from contextvars import ContextVar
 
 from ..errors import ConfigError, ShapeError
 
@@ -82,6 +88,34 @@ def _outputs(net, X):
     return math.prod(out) if out and None not in out else _features(net, X)
 
 
+_ALONE: ContextVar[bool] = ContextVar("nnscratch_memory_alone", default=False)
+
+
+def processes():
+    """How many processes share each training batch: the size of the data-parallel job this process
+    joined (:func:`nnscratch.distributed.from_environment`), 1 outside one or inside :func:`one_process`."""
+    from ..distributed.comm import active_size
+    return 1 if _ALONE.get() else active_size()
+
+
+@contextlib.contextmanager
+def one_process():
+    """Inside, the arithmetic counts the rows it is given as one process's own (a share already)."""
+    token = _ALONE.set(True)
+    try:
+        yield
+    finally:
+        _ALONE.reset(token)
+
+
+def batch_rows(batch_size, n):
+    """The most rows of one batch of ``batch_size`` (None: all ``n``) that one process trains on
+    at a time: the whole batch, or under ``mpiexec`` the largest share of it
+    (:func:`nnscratch.distributed.shard`: the shares differ by at most one row)."""
+    rows = min(batch_size or n, n)
+    return -(-rows // processes())
+
+
 def _activation_bytes(net, rows):
     """One batch through the network: every layer's output, activation and gradient."""
     widths = sum(p.value.shape[-1] for p in net.parameters() if len(p.value.shape) >= 2)
@@ -100,14 +134,15 @@ def parameter_bytes(net, copies=4):
 def training_bytes(net, X, validation_data=None, batch_size=None):
     """Device bytes ``fit`` allocates: the inputs (as sent and converted), one-hot
     targets and labels, each epoch's shuffled targets and labels, the permutation,
-    the kept outputs and their concatenation, one batch of activations, the
-    parameters with gradients and optimizer state, and the validation data."""
+    the kept outputs and their concatenation, one batch of activations (this process's
+    share, :func:`batch_rows`), the parameters with gradients and optimizer state, and
+    the validation data."""
     s, n, k = _itemsize(net), row_count(X), net.n_outputs
     total = n * _features(net, X) * (s + _host_itemsize(X))
     total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
     total += n * (k * s + 8 + 8)          # shuffled targets and labels, the permutation
     total += 2 * n * k * s                # kept outputs, concatenated
-    total += _activation_bytes(net, min(n, batch_size or n))
+    total += _activation_bytes(net, batch_rows(batch_size, n))
     if validation_data is not None:
         total += inference_bytes(net, validation_data[0], with_targets=True) - parameter_bytes(net)
     return total + parameter_bytes(net)
