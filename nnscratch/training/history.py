@@ -35,7 +35,8 @@ class Callback:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         """Called after each epoch (from 0) with ``logs``, host floats:
-        ``{"loss": ..., "accuracy": ..., "seconds": ...}``."""
+        ``{"loss": ..., "accuracy": ..., "seconds": ...}`` (a regression: ``"r2"`` and ``"mae"``
+        instead of ``"accuracy"``; with validation data also the ``val_`` figures)."""
 
     def on_train_end(self, network: Network) -> None:
         """Called once when ``fit`` ends (also after early stopping)."""
@@ -43,7 +44,9 @@ class Callback:
 
 class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
-    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``."""
+    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
+    ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
+    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns."""
 
     def __init__(self, history: dict[str, list[float]] | None = None, epoch: list[int] | None = None,
                  params: dict[str, Any] | None = None) -> None:
