@@ -297,3 +297,19 @@ def test_ranks_together_log_the_one_process_figures(tmp_path, n, stream):
     assert sorted(one.files) == ["loss", "mae", "r2", "val_loss", "val_mae", "val_r2"]
     for key in one.files:
         np.testing.assert_allclose(many[key], one[key], rtol=1e-5, err_msg=key)
+
+
+def test_a_figure_new_to_a_resumed_history_lines_up_with_its_epochs(tmp_path, monkeypatch):
+    """A checkpoint written before fit logged r2 and mae holds a history without them: resumed, their lists
+    start with NaN for the epochs before, so every list has one entry per epoch."""
+    from nnscratch.saving import checkpoint
+    X, y = data()
+    ckpt = tmp_path / "old.ckpt"
+    regressor().fit(X, y, epochs=2, batch_size=16, checkpoint=ckpt)
+    header, arrays = checkpoint.load(ckpt)
+    for key in ("r2", "mae"):
+        del header["history"]["history"][key]
+    monkeypatch.setattr(checkpoint, "load", lambda path: (header, arrays))  # the older file, as read
+    history = regressor().fit(X, y, epochs=4, batch_size=16, resume=ckpt)
+    assert history.epoch == [0, 1, 2, 3] and all(len(v) == 4 for v in history.history.values())
+    assert np.isnan(history["r2"][:2]).all() and np.isfinite(history["r2"][2:]).all()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
@@ -55,9 +56,12 @@ class History(Callback):
         self.params = dict(params or {})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
+        """Append ``logs``; a figure new to this history (a regression's ``r2`` after a resume from a
+        checkpoint written before nnscratch logged it) starts with NaN for the epochs before, so that
+        every list lines up with :attr:`epoch` (``pandas.DataFrame(history.history)`` needs that)."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(value)
 
     def __getitem__(self, key):
         return self.history[key]
