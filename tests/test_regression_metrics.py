@@ -84,11 +84,11 @@ def test_fit_logs_r2_and_mae_as_it_logs_accuracy():
     assert list(history.history) == ["loss", "r2", "mae", "val_loss", "val_r2", "val_mae", "seconds"]
     r2, mae = scores(y, host(net, net.predict(X)))
     assert history["r2"] == pytest.approx([r2] * 2, rel=1e-5) and history["mae"] == pytest.approx([mae] * 2, rel=1e-5)
-    net.fit(X, y, epochs=3, batch_size=16, optimizer=nn.Adam(lr=0.01), validation_data=(X_val, y_val))
+    trained = net.fit(X, y, epochs=3, batch_size=16, optimizer=nn.Adam(lr=0.01), validation_data=(X_val, y_val))
     val_r2, val_mae = scores(y_val, host(net, net.predict(X_val)))
-    assert net.fit(X, y, epochs=1, batch_size=16, optimizer=nn.SGD(lr=1e-30),
-                   validation_data=(X_val, y_val))["val_r2"][-1] == pytest.approx(val_r2, rel=1e-5)
-    assert "accuracy" not in history.history
+    assert trained["val_r2"][-1] == pytest.approx(val_r2, rel=1e-5)
+    assert trained["val_mae"][-1] == pytest.approx(val_mae, rel=1e-5)
+    assert len(set(trained["val_r2"])) == 3  # the weights moved
 
 
 def test_full_batch_training_figures_are_those_of_the_weights_the_step_started_from():
