@@ -1,10 +1,13 @@
 """Scores of predictions against targets: accuracy, RMSE, MAE and R^2.
 
 Written against the array API (``xp`` from the inputs), so they score device
-arrays where they are; each returns a Python float (one read).
+arrays where they are; each returns a Python float (one read). MAE and R^2 are
+also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
+``evaluate`` score a regression with them over batches and data-parallel ranks,
+and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, device
 
 from .errors import ShapeError
 
@@ -39,24 +42,71 @@ def rmse(y_true, y_pred):
 
 
 def mae(y_true, y_pred):
-    """Mean absolute error ``mean(|y - f|)``."""
+    """Mean absolute error ``mean(|y - f|)`` over every target: scikit-learn's
+    ``mean_absolute_error`` ("uniform_average" over target columns of equal length)."""
     xp, y, f = _pair(y_true, y_pred)
-    return float(xp.mean(xp.abs(y - f)))
+    return float(absolute_error_sum(y, f) / y.shape[0])
 
 
 def r2(y_true, y_pred):
-    """Coefficient of determination ``1 - sum((y - f)**2) / sum((y - mean(y))**2)``,
-    averaged over the target columns (scikit-learn's ``r2_score``, "uniform_average").
-    A constant target column scores 1 if predicted exactly, else 0."""
+    """Coefficient of determination ``1 - sum((y - f)**2) / sum((y - mean(y))**2)`` per target
+    column, averaged over the columns: scikit-learn's ``r2_score`` (``multioutput="uniform_average"``).
+
+    A constant target column (variance 0) follows scikit-learn's ``force_finite=True``
+    convention: it scores 1.0 if predicted exactly, else 0.0 (never NaN or -inf). So does a
+    single sample, where scikit-learn returns NaN with a warning.
+    """
     xp, y, f = _pair(y_true, y_pred)
-    residual = xp.sum((y - f) ** 2, axis=0)
-    total = xp.sum((y - xp.mean(y, axis=0)) ** 2, axis=0)
-    ones = xp.ones_like(total)
-    safe = xp.where(total > 0, total, ones)
-    score = xp.where(total > 0, 1.0 - residual / safe, xp.where(residual == 0, ones, xp.zeros_like(total)))
-    return float(xp.mean(score))
+    rows = xp.asarray([y.shape[0]], dtype=y.dtype, device=device(y))
+    return float(r2_from_sums(*combine_r2_sums(rows, xp.expand_dims(r2_sums(y, f), axis=0))))
 
 
 def regression_scores(y_true, y_pred):
     """``{"rmse", "mae", "r2"}`` of predictions ``y_pred`` against ``y_true``."""
     return {"rmse": rmse(y_true, y_pred), "mae": mae(y_true, y_pred), "r2": r2(y_true, y_pred)}
+
+
+# ---------------------------------------------------------------- the same scores from sums over pieces
+# ``fit`` and ``evaluate`` score each piece of rows where it is (one epoch's outputs on one
+# data-parallel rank) and add the pieces up afterwards: these are the sums that add up.
+
+def absolute_error_sum(y, f):
+    """``sum over rows of mean over columns of |y - f|`` (a device scalar) for ``y``, ``f`` of shape
+    ``(n, k)``: added over pieces and divided by the rows, the mean absolute error."""
+    xp = array_namespace(y, f)
+    return xp.sum(xp.abs(y - f)) / y.shape[1]
+
+
+def r2_sums(y, f):
+    """What R^2 over many pieces of rows needs from one piece ``y``, ``f`` of shape ``(n, k)``: a
+    device array ``(4, k)`` of, per target column, ``sum((y - f)**2)``, the origin ``o`` (the piece's
+    first target row; 0 for no rows), ``sum(y - o)`` and ``sum((y - o)**2)``. Sums about a row of the
+    data, not about 0, keep ``sum((y - mean(y))**2)`` accurate in float32 when the mean is far from 0
+    (targets of 2000 +- 1), and make it exactly 0 for a constant column."""
+    xp = array_namespace(y, f)
+    origin = y[0, :] if y.shape[0] else xp.zeros((y.shape[1],), dtype=y.dtype, device=device(y))
+    d = y - origin
+    return xp.stack([xp.sum((y - f) ** 2, axis=0), origin, xp.sum(d, axis=0), xp.sum(d * d, axis=0)])
+
+
+def combine_r2_sums(rows, sums):
+    """``(sse, sst)`` per target column of the rows of several pieces, from their ``rows`` ``(m,)``
+    and :func:`r2_sums` stacked ``(m, 4, k)`` (the first piece has rows): each piece's sums moved to
+    the first piece's origin, added, then ``sst = S2 - S1**2 / n``. In the sums' namespace and dtype
+    (``fit`` combines them on the host in float64)."""
+    xp = array_namespace(rows, sums)
+    n = xp.reshape(rows, (-1, 1))
+    sse, origin, s1, s2 = (sums[:, i, :] for i in range(4))
+    shift = origin - origin[:1, :]  # 0 where the pieces share their origin (a constant column: exactly)
+    s1, s2 = s1 + n * shift, s2 + 2.0 * shift * s1 + n * shift * shift
+    total_1 = xp.sum(s1, axis=0)
+    return xp.sum(sse, axis=0), xp.sum(s2, axis=0) - total_1 * total_1 / xp.sum(rows)
+
+
+def r2_from_sums(sse, sst):
+    """R^2 averaged over the target columns from their ``sse`` and ``sst`` (a 0-d array): ``1 - sse / sst``,
+    and for a column with ``sst <= 0`` (constant) 1.0 if ``sse == 0`` else 0.0, as scikit-learn's ``r2_score``."""
+    xp = array_namespace(sse, sst)
+    ones, varies = xp.ones_like(sst), sst > 0
+    constant = xp.where(sse == 0, ones, xp.zeros_like(sst))
+    return xp.mean(xp.where(varies, 1.0 - sse / xp.where(varies, sst, ones), constant))

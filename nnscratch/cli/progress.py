@@ -69,11 +69,18 @@ def _bar(total, desc):
     return tqdm(total=total, desc=desc, unit="batch", leave=False, disable=None, file=sys.stderr)
 
 
+LABELS = {"r2": "R^2", "mae": "MAE"}
+"""How the epoch line names a regression's figures (as the test line does: ``test RMSE ..., MAE ..., R^2 ...``)."""
+
+
 def epoch_line(epoch, epochs, logs):
-    """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``."""
+    """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``; a regression shows
+    R^2 and MAE where a classification shows accuracy: ``loss 0.1234  R^2 0.9312  MAE 0.2104  val_loss ...``."""
     parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
     for key, value in logs.items():
         if key != "seconds":
-            parts.append(f"{key} {value:.2%}" if key.endswith("accuracy") else f"{key} {value:.4f}")
+            prefix, name = ("val_", key[4:]) if key.startswith("val_") else ("", key)
+            parts.append(f"{key} {value:.2%}" if key.endswith("accuracy")
+                         else f"{prefix}{LABELS.get(name, name)} {value:.4f}")
     parts.append(f"{logs.get('seconds', 0.0):.1f} s")
     return "  ".join(parts)

@@ -7,13 +7,15 @@ back from the device in one transfer.
 
 import warnings
 
+from array_api_compat import array_namespace
+
 from . import streaming
-from .. import validation
+from .. import metrics, validation
 from ..backend.core import on_device
 from ..errors import DataWarning
 from ..layers.checks import refuse_one_value_per_channel
 from .guard import left_as_it_was
-from .step import DeviceData, Step, evaluate_sums
+from .step import DeviceData, PieceSums, Step, evaluate_sums
 
 
 def checked_data(net, step, X, y, name="X", host=False):
@@ -27,31 +29,60 @@ def checked_data(net, step, X, y, name="X", host=False):
     return (streaming.HostData if host else DeviceData)(net, x, targets)
 
 
-def read_figures(net, sums, data, val, parallel=None):
-    """Read every per-epoch figure from the device in one transfer (sums of
-    per-sample figures become means; ``nonfinite`` is read as is); in a
-    parallel run the sums are added over ranks first."""
-    keys = [k for k, v in sums.items() if v is not None]
+def read_figures(net, sums, data, val, parallel=None, rmse=False):
+    """Read every per-epoch figure from the device in one transfer and make it a float: sums of
+    per-sample figures become means, ``nonfinite`` is read as is, and a regression's R^2 comes from
+    the sums of its pieces (:class:`~nnscratch.training.step.PieceSums`) in float64. In a parallel run
+    the figures are added over ranks first, each rank's R^2 sums in a slot of its own (the ranks'
+    origins differ). ``rmse``: also ``rmse`` (``val_rmse``) after the others, as ``evaluate`` returns."""
+    figures = {k: v for k, v in sums.items() if v is not None}
     xp = net.xp
-    values = net.backend.to_numpy(xp.stack([xp.asarray(sums[k], dtype=net.dtype, device=net.backend.device)
-                                            for k in keys]))
-    if parallel is not None:
-        values = parallel.sum_figures(values)
-    n, n_val = data.n, (val.n if val is not None else 1)
-    scale = {k: (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n) for k in keys}
-    return {k: float(v) / scale[k] for k, v in zip(keys, values)}
+    device = [xp.reshape(xp.asarray(v.sums if isinstance(v, PieceSums) else v, dtype=net.dtype,
+                                    device=net.backend.device), (-1,)) for v in figures.values()]
+    host = net.backend.to_numpy(xp.concat(device))
+    hp = array_namespace(host)
+    rank, size = (0, 1) if parallel is None else (parallel.comm.rank, parallel.comm.size)
+    values, at = [], 0
+    for v, a in zip(figures.values(), device):
+        part, at = hp.astype(host[at:at + a.shape[0]], hp.float64), at + a.shape[0]
+        values.append(part if not isinstance(v, PieceSums) else _slot(hp, v.rows, part, rank, size))
+    total = hp.concat(values) if parallel is None else hp.asarray(parallel.sum_figures(hp.concat(values)))
+    n, n_val, errors, at = data.n, (val.n if val is not None else 1), {}, 0
+    for k, part in zip(list(figures), values):
+        value, at = total[at:at + part.shape[0]], at + part.shape[0]
+        if isinstance(figures[k], PieceSums):
+            figures[k], errors[k.replace("r2", "rmse")] = _regression(hp, hp.reshape(value, (size, -1)))
+        else:
+            figures[k] = float(value[0]) / (n_val if k.startswith("val_") else 1 if k == "nonfinite" else n)
+    return {**figures, **errors} if rmse else figures
+
+
+def _slot(hp, rows, sums, rank, size):
+    """``[rows, sums]`` in slot ``rank`` of ``size`` slots, zeros in the others': added over the ranks,
+    every rank's own piece."""
+    width = sums.shape[0] + 1
+    return hp.concat([hp.zeros(rank * width, dtype=hp.float64), hp.asarray([float(rows)], dtype=hp.float64), sums,
+                      hp.zeros((size - rank - 1) * width, dtype=hp.float64)])
+
+
+def _regression(hp, slots):
+    """``(R^2, RMSE)`` from the ranks' ``slots`` ``(ranks, 1 + 4 k)`` of ``[rows, sums]``."""
+    slots = slots[slots[:, 0] > 0, ...]  # ranks that saw rows: the first one's origin is the common one
+    rows = slots[:, 0]
+    sse, sst = metrics.combine_r2_sums(rows, hp.reshape(slots[:, 1:], (slots.shape[0], 4, -1)))
+    return float(metrics.r2_from_sums(sse, sst)), float(hp.sqrt(hp.sum(sse) / (hp.sum(rows) * sse.shape[0])))
 
 
 @on_device
 def evaluate(net, X, y, loss=None, batch_size=4096):
-    """Mean loss and accuracy (classification) of ``net`` on ``(X, y)``, as floats
-    (batch by batch from host memory when ``X`` does not fit on the device)."""
+    """Mean loss and accuracy (classification), or R^2, MAE and RMSE (regression), of ``net``
+    on ``(X, y)``, as floats (batch by batch from host memory when ``X`` does not fit on the device)."""
     step = Step(net, loss)
     host = streaming.should_stream(net, X, y, training=False)
     data = checked_data(net, step, X, y, host=host)
     if host:  # a budget below one batch: said once, as fit says it
         streaming.warn_budget(net, data.x, batch_size, training=False)
-    return read_figures(net, evaluate_sums(step, data, batch_size=batch_size), data, None)
+    return read_figures(net, evaluate_sums(step, data, batch_size=batch_size), data, None, rmse=True)
 
 
 @on_device

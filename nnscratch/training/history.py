@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,8 @@ class Callback:
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         """Called after each epoch (from 0) with ``logs``, host floats:
-        ``{"loss": ..., "accuracy": ..., "seconds": ...}``."""
+        ``{"loss": ..., "accuracy": ..., "seconds": ...}`` (a regression: ``"r2"`` and ``"mae"``
+        instead of ``"accuracy"``; with validation data also the ``val_`` figures)."""
 
     def on_train_end(self, network: Network) -> None:
         """Called once when ``fit`` ends (also after early stopping)."""
@@ -43,7 +45,9 @@ class Callback:
 
 class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
-    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``."""
+    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
+    ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
+    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns."""
 
     def __init__(self, history: dict[str, list[float]] | None = None, epoch: list[int] | None = None,
                  params: dict[str, Any] | None = None) -> None:
@@ -52,9 +56,12 @@ class History(Callback):
         self.params = dict(params or {})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
+        """Append ``logs``; a figure new to this history (a regression's ``r2`` after a resume from a
+        checkpoint written before nnscratch logged it) starts with NaN for the epochs before, so that
+        every list lines up with :attr:`epoch` (``pandas.DataFrame(history.history)`` needs that)."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(value)
 
     def __getitem__(self, key):
         return self.history[key]

@@ -1,8 +1,9 @@
 """Training: the epoch loop (``fit``).
 
 Data moves to the device once per ``fit``. Inside an epoch nothing is read
-back: the loss and the number of correct predictions are summed on the
-device and read once, together, at the end of the epoch. A pass that trains
+back: the loss and the number of correct predictions (a regression: the
+sums R^2 and MAE are made of) are summed on the device and read once,
+together, at the end of the epoch. A pass that trains
 nothing (``evaluate``, ``compute_gradients``) is :mod:`nnscratch.training.evaluation`.
 """
 
@@ -34,6 +35,10 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         validation_split=None, shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
         checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
+
+    Each epoch logs ``loss`` and ``accuracy``, or for a regression ``r2`` and ``mae``
+    (:func:`nnscratch.metrics.r2`, :func:`~nnscratch.metrics.mae`), of the outputs each batch
+    was trained from; with validation data also ``val_`` ones, of the epoch's final weights.
 
     Parameters
     ----------
@@ -286,7 +291,7 @@ def _resolve_optimizer(net, optimizer, saved=None):
 
 
 def format_logs(epoch, epochs, logs):
-    """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s``."""
+    """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s`` (a regression: ``r2 0.9312  mae ...``)."""
     parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
     parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds"]
     parts.append(f"{logs.get('seconds', 0.0):.2f} s")

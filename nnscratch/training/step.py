@@ -6,18 +6,20 @@ for the input layer, the loss's ``1/n`` folded into the output delta, every
 gradient written into the network's flat gradient buffer and one optimizer
 update over all parameters at once (:mod:`nnscratch.models.params`), and no
 per-batch bookkeeping: an epoch keeps
-each batch's outputs and takes the loss and accuracy from them once, at
-the end (the outputs are those of the weights the batch was trained from,
+each batch's outputs and takes the loss and accuracy (a regression: R^2
+and MAE) from them once, at the end (the outputs are those of the weights the batch was trained from,
 so the figures are the same as summing per batch).
 """
 
 import contextlib
+from typing import Any, NamedTuple
 
 from array_api_compat import array_namespace
 
 from ..backend.kernels import row_taker
 from ..optim.clip import clip_gradients
 from ..errors import ConfigError
+from ..metrics import absolute_error_sum, r2_sums
 from ..models.task import binary_threshold
 
 
@@ -159,11 +161,12 @@ def _split(xp, order, size):
 
 
 def run_epoch(net, step, data, batch_size, shuffle, per_batch):
-    """Train one epoch over ``data`` (a DeviceData or HostData); return the summed
-    loss and correct count as device scalars.
+    """Train one epoch over ``data`` (a DeviceData or HostData); return its figures
+    on the device: the summed loss and correct count (classification) or R^2 and
+    absolute-error sums (regression), see :func:`_sums`.
 
     Per batch: fetch the (shuffled) rows, train, keep the outputs. After the
-    last batch the loss and accuracy come from all the outputs at once.
+    last batch the loss and accuracy (R^2, MAE) come from all the outputs at once.
     """
     order = data.permutation(net.rng) if shuffle else None
     outs = []
@@ -175,19 +178,29 @@ def run_epoch(net, step, data, batch_size, shuffle, per_batch):
     return _sums(step, out, *data.all_targets(order), data.mode)
 
 
+class PieceSums(NamedTuple):
+    """The R^2 figure of one piece of rows: ``rows`` (a Python int) and the device sums of
+    :func:`nnscratch.metrics.r2_sums`; :func:`nnscratch.training.evaluation.read_figures`
+    adds the pieces of every data-parallel rank up on the host."""
+
+    rows: int
+    sums: Any
+
+
 def _sums(step, out, Y, labels, mode, prefix=""):
-    """Summed loss and (classification) correct count of outputs ``out`` against ``Y``/``labels``."""
+    """Device figures of outputs ``out`` against ``Y``/``labels``: the summed loss, and the correct
+    count (classification) or the sums of R^2 and of the absolute error (regression)."""
     xp = step.xp
     value = step.loss.value(out, Y)
-    correct = None
-    if mode:
-        hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
-        correct = xp.sum(xp.astype(hits, Y.dtype))
-    return {prefix + "loss": value * out.shape[0], prefix + "accuracy": correct}
+    if not mode:
+        return {prefix + "loss": value * out.shape[0], prefix + "r2": PieceSums(out.shape[0], r2_sums(Y, out)),
+                prefix + "mae": absolute_error_sum(Y, out)}
+    hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
+    return {prefix + "loss": value * out.shape[0], prefix + "accuracy": xp.sum(xp.astype(hits, Y.dtype))}
 
 
 def evaluate_sums(step, data, prefix="", batch_size=4096):
-    """Summed loss and correct count over ``data`` without training, as device scalars."""
+    """The figures of :func:`_sums` over ``data`` without training, on the device."""
     outs = [step.forward(data.inputs(start, stop)) for start, stop in _batches(data.n, batch_size)]
     out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
     return _sums(step, out, *data.all_targets(), data.mode, prefix)
