@@ -88,7 +88,7 @@ def test_regression_predicts_values_and_reports_no_accuracy(rng):
     assert pred.shape == (40, 1) and pred.dtype == np.float64
     np.testing.assert_array_equal(pred, net.forward(X))
     logs = net.evaluate(X, y)
-    assert set(logs) == {"loss"}
+    assert set(logs) == {"loss", "r2", "mae", "rmse"}
     assert "accuracy" not in net.fit(X, y, loss="sse", epochs=1).history
 
 

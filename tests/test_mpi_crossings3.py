@@ -10,7 +10,6 @@ mistake is one clear line, printed once, and every rank ends promptly.
 Launched as tests/test_mpi.py launches its jobs (skipped without mpi4py or mpiexec).
 """
 
-import inspect
 import json
 import signal
 import sys
@@ -23,17 +22,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from test_mpi import SCRIPTS, _finish, _python, needs_mpi  # noqa: E402
 
 import callback_fails  # noqa: E402  (tests/mpi_scripts, on the path test_mpi set)
-from nnscratch.training import loop  # noqa: E402
 
-# fit must call its callbacks through ``DataParallel.together`` under MPI (nnscratch/training/loop.py,
-# _Run.loop) for the first three tests; until it does they would hang or abort, so they wait for it.
-needs_loop_change = pytest.mark.skipif(".together(" not in inspect.getsource(loop._Run.loop), reason=(
-    "fit does not yet call its callbacks through DataParallel.together under MPI (nnscratch/training/loop.py)"))
 CASES = ["epoch_end_rank0", "batch_end_rank1", "odd_rank1", "every_rank", "early", "save_every_rank"]
 
 
 @needs_mpi
-@needs_loop_change
 def test_a_callback_that_raises_on_one_rank_raises_on_every_rank(tmp_path, monkeypatch):
     """Before: the other rank waited for ever in the next collective (fit(comm=...) never returned)."""
     _finish(_python(SCRIPTS / "callback_fails.py", "r", *CASES, n=2, cwd=tmp_path))
@@ -60,7 +53,6 @@ def test_a_callback_that_raises_on_one_rank_raises_on_every_rank(tmp_path, monke
 
 
 @needs_mpi
-@needs_loop_change
 def test_an_uncaught_error_of_one_ranks_callback_is_one_traceback_without_mpi_abort(tmp_path):
     _, err = _finish(_python(SCRIPTS / "callback_fails.py", "u", "uncaught", n=2, cwd=tmp_path), status=1)
     assert err.count("Traceback (most recent call last)") == 1, err
@@ -80,7 +72,6 @@ sys.exit(cli.main(sys.argv[1:]))
 
 
 @needs_mpi
-@needs_loop_change
 def test_the_command_line_says_an_error_of_rank_0s_callback_once(tmp_path):
     """Before: '[rank 0 of 2] error: ...' after a 3 s wait for rank 1 (stuck in a collective), then MPI_Abort."""
     args = ["-c", RANK_0_FAILS, "train", "--dataset", "xor", "--epochs", "3", "--no-save", "--backend", "numpy"]

@@ -46,8 +46,8 @@ def standardized(data, scale):
     mean, std = scale
     y = ((np.asarray(data.y_train, dtype=np.float64) - mean) / std).astype(np.asarray(data.y_train).dtype)
     figures = f"mean {float(mean):.4g}, std {float(std):.4g}" if np.ndim(mean) == 0 else "each column's mean and std"
-    note = (f"target standardised for training ({figures}): the epoch losses are in standard units, "
-            "the test scores and the saved model's outputs in the target's own")
+    note = (f"target standardised for training ({figures}): the epoch losses and MAEs are in standard units "
+            "(R^2 has none), the test scores and the saved model's outputs in the target's own")
     return dataclasses.replace(data, y_train=y, notes=(*data.notes, note))
 
 

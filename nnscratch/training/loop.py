@@ -204,16 +204,18 @@ class _Run:
 
     def loop(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, history, guard, ckpt):
         net = self.net
-        per_batch = [c for c in callbacks if type(c).on_batch_end is not Callback.on_batch_end]
+        # under MPI one callback that raises an error of one rank's callbacks on every rank
+        hooks = callbacks if self.parallel is None else [self.parallel.together(callbacks)]
+        per_batch = [c for c in hooks if type(c).on_batch_end is not Callback.on_batch_end]
         net.stop_training = False
-        for c in callbacks:
+        for c in hooks:
             c.on_train_begin(net)
         epoch = epoch_range.start - 1
         for epoch in epoch_range:
             start = time.perf_counter()  # an epoch's time includes making its augmented data
             if self.prepare is not None:
                 data = self.prepare()  # this epoch's augmented data, drawn from the network's RNG
-            for c in callbacks:
+            for c in hooks:
                 c.on_epoch_begin(epoch, net)
             with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
                 sums = self.epoch(data, val, batch_size, shuffle, per_batch)
@@ -230,7 +232,7 @@ class _Run:
                 history.on_epoch_end(epoch, logs, net)
                 exc.history = history
                 raise
-            for c in callbacks:
+            for c in hooks:
                 c.on_epoch_end(epoch, logs, net)
             if self.parallel is not None:  # a callback of one rank (a time budget) stops every rank
                 net.stop_training = self.parallel.any_rank(net.stop_training)
@@ -242,7 +244,7 @@ class _Run:
         best = guard.finish()
         if best is not None:
             history.params["best_epoch"] = best
-        for c in callbacks:
+        for c in hooks:
             c.on_train_end(net)
 
     def save_checkpoint(self, path, epoch, history, guard, callbacks):
