@@ -468,3 +468,25 @@ def test_train_and_usage_errors_say_it_in_the_usual_words(capsys):
     one_line(*run(capsys, "info", "extra")[::2], "error: unrecognized arguments: extra (see `nnscratch info --help`)")
     one_line(*run(capsys, "train", "--epochs", "x")[::2], "error: argument --epochs:", "`nnscratch train --help`")
     one_line(*run(capsys, "frobnicate")[::2], "error: argument COMMAND: invalid choice: 'frobnicate'")
+
+
+def test_resuming_with_another_warmup_or_step_length_says_so(capsys):
+    """A resume that changes --warmup, or a step schedule whose default step (a third of --epochs) grows with
+    more --epochs, trains on at other rates than the run it continues: said, as other options are."""
+    common = ["train", "--dataset", "spirals", "--backend", "numpy", "--no-save"]
+    step = common + ["--schedule", "step"]
+    assert run(capsys, *step, "--epochs", "3", "--checkpoint", "step.ckpt", "--quiet")[0] == 0
+    status, out, err = run(capsys, *step, "--epochs", "6", "--step-size", "1", "--resume", "step.ckpt")
+    assert status == 0 and "--resume" not in err  # --step-size 1 (epoch) is the step it ran with: exact
+    status, out, err = run(capsys, *step, "--epochs", "9", "--resume", "step.ckpt")  # the resume wrote 6 epochs
+    assert status == 0 and "--resume step.ckpt: --step-size 3 differs from the run it continues " \
+        "(--step-size 1); the epochs left train with it" in err
+    cosine = common + ["--schedule", "cosine"]
+    assert run(capsys, *cosine, "--epochs", "3", "--checkpoint", "cos.ckpt", "--quiet")[0] == 0
+    status, out, err = run(capsys, *cosine, "--epochs", "3", "--warmup", "1", "--resume", "cos.ckpt")
+    assert status == 0 and "--resume cos.ckpt: --warmup 1 differs from the run it continues (--warmup 0); " \
+        "nothing is left to train" in err
+    status, out, err = run(capsys, *cosine, "--epochs", "3", "--warmup", "1", "--batch-size", "16", "--resume",
+                           "cos.ckpt")  # steps of another length: said in steps
+    assert status == 0 and "--batch-size 16, --warmup of 51 steps differ from the run it continues (--batch-size " \
+        "32, --warmup of 0 steps)" in err

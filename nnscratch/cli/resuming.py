@@ -47,10 +47,11 @@ def resume_dtype(args):
     return None if dtype == "float64" and not get_backend(args.backend).has_float64 else dtype
 
 
-def resume_notes(args, source, net, cfg, optimizer):
+def resume_notes(args, source, net, cfg, optimizer, batches=None):
     """Refuse to resume ``source`` with another network or dataset, or with fewer --epochs than it ran;
     return a warning when other training options than the checkpoint's run had are given (they are
-    the ones used: the checkpoint keeps the weights, optimizer state, RNG and history)."""
+    the ones used: the checkpoint keeps the weights, optimizer state, RNG and history). ``batches``: steps per
+    epoch, to say --warmup and --step-size (kept in steps) in epochs."""
     if source is None:
         return []
     from ..saving import checkpoint
@@ -69,17 +70,19 @@ def resume_notes(args, source, net, cfg, optimizer):
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
-               and not (flag in ("--gamma", "--min-lr", "--epochs") and mine["--schedule"] != theirs["--schedule"])]
+               and not (flag in _OF_THE_SCHEDULE and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
         return []
     one = len(changed) == 1
     tail = (f"nothing is left to train, so {'it changes' if one else 'they change'} nothing" if stopped
             or done == cfg["epochs"] else "its schedule is stretched to the new length, so the run does not end as "
-            f"one run of --epochs {cfg['epochs']} would (a constant or step schedule extends exactly)"
+            f"one run of --epochs {cfg['epochs']} would (a constant, exponential or inverse_time schedule, and step "
+            "with --step-size, extends exactly)"
             if changed == ["--epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run "
             "will not end as that one would have (give its values to continue it exactly)")
-    return [f"--resume {source}: {_words(mine, changed)} {'differs' if one else 'differ'} from the run it "
-            f"continues ({_words(theirs, changed)}); {tail}"]
+    per_epoch = None if "--batch-size" in changed else batches  # steps of the same length in both runs
+    return [f"--resume {source}: {_words(mine, changed, per_epoch)} {'differs' if one else 'differ'} from the run "
+            f"it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
 
 
 def _same_network(source, config, net):
@@ -106,6 +109,11 @@ def _architecture(config):
         return config_text(config)
 
 
+_IN_STEPS = ("--warmup", "--step-size")
+_OF_THE_SCHEDULE = ("--gamma", "--min-lr", "--epochs", "--warmup", "--step-size")
+"""Options that belong to one schedule: not compared when the schedule itself changed (that is said)."""
+
+
 def _run_options(optimizer, batch_size, loss, seed, epochs):
     """A run's training options as the command line names them (an optimizer config, as a checkpoint keeps);
     ``--epochs`` only where the schedule spans the run (cosine: its length is part of every step's rate)."""
@@ -117,7 +125,8 @@ def _run_options(optimizer, batch_size, loss, seed, epochs):
             "--decay": schedule.get("decay", optimizer.get("decay") or 0.0),
             "--weight-decay": optimizer.get("weight_decay") or 0.0, "--clip-norm": optimizer.get("clip_norm"),
             "--gamma": schedule.get("gamma"), "--min-lr": schedule.get("min_lr", 0.0), "--batch-size": batch_size or 0,
-            "--loss": loss, "--seed": seed}
+            "--loss": loss, "--seed": seed,
+            "--warmup": schedule.get("warmup") or 0, "--step-size": schedule.get("step_size")}  # both in steps
 
 
 def _optimizer_name(config):
@@ -130,8 +139,12 @@ def _optimizer_name(config):
     return kind if momentum == 0.9 else f"{kind} (momentum {momentum:g})"
 
 
-def _words(options, flags):
+def _words(options, flags, per_epoch=None):
+    """``--lr 0.5, --warmup 1``: ``flags`` with their values in ``options``; --warmup and --step-size (steps)
+    in epochs of ``per_epoch`` steps where given, else as steps."""
     shown = [f"no {flag}" if options[flag] is None else
+             f"{flag} {options[flag] / per_epoch:.3g}" if flag in _IN_STEPS and per_epoch else
+             f"{flag} of {options[flag]} steps" if flag in _IN_STEPS else
              f"{flag} {options[flag]:g}" if isinstance(options[flag], float) else f"{flag} {options[flag]}"
              for flag in flags]
     return ", ".join(shown)

@@ -168,7 +168,7 @@ def _run(args, said):
     bar = progress.progress(batches, cfg["epochs"], show)
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []), batches)
     options["comm"] = comm
-    notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"])
+    notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"], batches)
     folders += on_root(comm, checks.picture_outputs, args, net, data)
     if root:  # the rank that writes every file
         outputs.make_folders(folders)
