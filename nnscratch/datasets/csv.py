@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
 from .base import labels, pixels
+from .cells import _is_text
 from .._typing import PathLike
 
 
@@ -17,7 +18,7 @@ def _header(path):
         first = f.readline().strip().split(",")
     if not first or first == [""]:
         raise DataFormatError(f"{path}: the file is empty; expected a digit-recognizer CSV.")
-    has_header = not first[0].strip().lstrip("-").isdigit()
+    has_header = any(_is_text(cell) for cell in first)  # a missing first label ("",1,...) is no header
     if has_header:
         return True, first[0].strip().lower() == "label"
     return False, len(first) == 785

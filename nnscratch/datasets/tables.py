@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _is_number
+from .cells import MISSING, _features, _is_infinite, _is_number, _is_text
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -98,14 +98,25 @@ def separator(text):
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
+def is_header(first, below=()):
+    """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
+    some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
+    are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
+    column, such as the class names, holds text in every row, the first included). The header pandas writes
+    for a frame of unnamed columns (``,0,1,2``: its index, then the column numbers) is one as well."""
+    if len(first) > 1 and first[0] == "" and list(first[1:]) == [str(j) for j in range(len(first) - 1)]:
+        return True  # pandas' DataFrame(X).to_csv(): an unnamed index, then the columns 0, 1, ...
+    text = [_is_text(c) for c in first]
+    filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
+    return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
+                                             for j, t in enumerate(text)))
+
+
 def _split_header(path, rows, needed="add at least one row per class"):
-    """``(column names, data rows, header)``: the first row is a header when a cell of it is
-    not a number where the row below has one (or when no cell of it is a number). ``needed``: what
-    a header without rows below is told to add (training's words by default)."""
+    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
+    call. ``needed``: what a header without rows below is told to add (training's words by default)."""
     first = rows[0][1]
-    below = rows[1][1] if len(rows) > 1 else []
-    words = [not _is_number(c) for c in first]
-    header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
+    header = is_header(first, rows[1][1] if len(rows) > 1 else [])
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
@@ -171,7 +182,7 @@ def input_rows(path, n_inputs):
     generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
     label/target/class/y is skipped, else the first (Kaggle's digit CSVs)."""
     rows = read_rows(path)
-    if len(rows) == 1 and not all(_is_number(c) for c in rows[0][1]):
+    if len(rows) == 1 and is_header(rows[0][1]):
         raise DataFormatError(f"{path}: no rows of numbers (a header line alone); give one row of {n_inputs} "
                               "comma-separated inputs per sample.")
     names, data, header = _split_header(path, rows)
