@@ -162,7 +162,7 @@ def target_index(names, target, header, path):
         found = [j for j, n in enumerate(lowered) if n in TARGET_NAMES]
         return found[0] if found else len(names) - 1
     text = str(target).strip()
-    if text in names and header:
+    if text in names:  # a header's name, or "column 3" of a file without one (what its model remembers)
         return names.index(text)
     try:
         index = int(text)

@@ -1,0 +1,98 @@
+"""Tables meeting the rest: a header told from a first row of data with a missing cell, the model of a
+header-less file scored on such a file again, and the messages a user gets on the way."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+from nnscratch.datasets import load_digits_csv, load_table
+from nnscratch.datasets.tables import is_header
+from nnscratch.errors import DataFormatError
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def numbers(path, rows=60, seed=0, blank=None, header=None):
+    """A table of three features and a 0/1 target, without a header unless ``header`` (its line); ``blank``:
+    ``(row, column)`` of a cell left empty (a missing value)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(rows, 3))
+    cells = [[f"{v:.4f}" for v in x] + [str(int(x[0] > 0))] for x in X]
+    if blank is not None:
+        cells[blank[0]][blank[1]] = ""
+    path.write_text("".join(line + "\n" for line in [header] * bool(header) + [",".join(c) for c in cells]))
+    return path
+
+
+@pytest.mark.parametrize("first, below, header", [
+    (["1.5", "", "3", "1"], ["2", "4", "5", "0"], False),      # a missing value: a row of data
+    (["1.5", "NA", "3", "1"], ["2", "4", "5", "0"], False),    # pandas' marker of one
+    (["", "", ""], ["1", "2", "3"], False),                    # every cell missing
+    (["a", "", "label"], ["1", "2", "x"], True),               # a header with a column unnamed
+    (["", "a", "b"], ["0", "1", "2"], True),                   # DataFrame.to_csv's unnamed index
+    (["", "0", "1", "2"], ["0", "1.5", "2", "3"], True),       # ... over columns named 0, 1, 2
+    (["5.1", "3.5", "setosa"], ["4.9", "3.0", "setosa"], False),  # a text column holds text in every row
+    (["x", "y"], [], True),                                    # a header alone
+    (["1", "", "3"], [], False),                               # one row of data
+])
+def test_a_header_is_a_row_with_text_where_empty_cells_are_no_text(first, below, header):
+    assert is_header(first, below) is header
+
+
+def test_a_first_row_with_a_missing_value_is_data_and_said_by_its_line(tmp_path):
+    """It was read as a header ('column names' 0.1264, Unnamed: 1, ...): the row was lost, training ran."""
+    path = numbers(tmp_path / "t.csv", blank=(0, 1))
+    with pytest.raises(DataFormatError, match=r"t\.csv, line 1, column 'column 1': missing value \(''\)"):
+        load_table(path)
+    whole = numbers(tmp_path / "whole.csv")
+    data = load_table(whole)
+    assert data.target_name == "column 3" and len(data.X_train) + len(data.X_test) == 60
+
+
+def test_missing_values_are_one_line_in_train_evaluate_and_predict(tmp_path, capsys):
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{numbers(tmp_path / 'ok.csv')}", "--epochs", "2",
+                         "--out", model, "--quiet")
+    assert status == 0, err
+    first = numbers(tmp_path / "first.csv", seed=1, blank=(0, 2))
+    later = numbers(tmp_path / "later.csv", seed=1, blank=(4, 0))
+    for argv, line, column in [(("train", "--dataset", f"csv:{first}", "--no-save"), 1, 2),
+                               (("train", "--dataset", f"csv:{later}", "--no-save"), 5, 0),
+                               (("evaluate", model, "--dataset", f"csv:{first}"), 1, 2),
+                               (("predict", model, first), 1, 2)]:
+        status, _, err = run(capsys, *argv)
+        assert status == 2 and err.count("\n") == 1, (argv, err)
+        assert f"line {line}, column 'column {column}': missing value" in err, err
+
+
+def test_the_model_of_a_file_without_a_header_is_evaluated_on_another(tmp_path, capsys):
+    """It remembers its target as 'column 3', which was refused as 'no such column' on every such file,
+    though the message listed 'column 3' among them; predict leaves that column out, as of a header's target."""
+    model = tmp_path / "m.npz"
+    assert run(capsys, "train", "--dataset", f"csv:{numbers(tmp_path / 'a.csv')}", "--epochs", "2", "--out", model,
+               "--quiet")[0] == 0
+    status, out, err = run(capsys, "evaluate", model, "--dataset", f"csv:{numbers(tmp_path / 'b.csv', seed=2)}",
+                           "--json")
+    assert status == 0, err
+    assert json.loads(out)["samples"] == 12                      # the 20% test split of its 60 rows
+    status, out, err = run(capsys, "predict", model, tmp_path / "b.csv")  # its target column left out, by position
+    assert status == 0 and len(out.splitlines()) == 60, err      # was "4 columns, but m.npz takes 3 features"
+    assert load_table(numbers(tmp_path / "c.csv"), target="column 1").target_name == "column 1"
+
+
+def test_a_digit_csv_whose_first_label_is_missing_is_no_header(tmp_path):
+    """A first row ',0,0,...' was taken for a header: skipped, and 785 columns refused as 'expected 784'."""
+    row = ",".join(["3"] + ["0"] * 784)
+    path = tmp_path / "digits.csv"
+    path.write_text("," + row.split(",", 1)[1] + "\n" + row + "\n")
+    with pytest.raises(DataFormatError, match="not a digit CSV of integers"):
+        load_digits_csv(path)
+    path.write_text("label," + ",".join(f"pixel{j}" for j in range(784)) + "\n" + row + "\n")
+    X, y = load_digits_csv(path)
+    assert X.shape == (1, 784) and y.tolist() == [3]
