@@ -1,0 +1,74 @@
+"""A network of convolutions only on the command line: image-shaped targets (an image-to-image regression)
+and a convolution whose outputs are the classes; both end with a Flatten (the rows a loss compares)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import Network, cli
+from nnscratch.errors import DataFormatError, ShapeError
+from nnscratch.layers import Flatten, Identity, Softmax
+from nnscratch.models.spec import describe, layers_from_spec
+
+SPEC = "conv8x3p1,relu,conv1x3p1"
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def shifted_images(tmp_path, flat=False, n=120):
+    """Images (n, 1, 8, 8) and targets: each image shifted one pixel right, doubled; as (n, 1, 8, 8) or rows."""
+    X = np.random.default_rng(0).normal(size=(n, 1, 8, 8)).astype(np.float32)
+    Y = 2 * np.roll(X, 1, axis=3)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Y.npy", Y.reshape(n, -1) if flat else Y)
+    return f"npy:{tmp_path / 'X.npy'},{tmp_path / 'Y.npy'}", X
+
+
+def test_a_spec_of_convolutions_ends_with_a_flatten_of_as_many_values_as_targets():
+    layers = layers_from_spec(SPEC, 64, 64, regression=True, image=(1, 8, 8))
+    assert isinstance(layers[-2], Flatten) and isinstance(layers[-1], Identity)
+    assert describe(layers) == SPEC + ",flatten,identity"
+    assert describe(layers_from_spec(describe(layers), 64, 64, regression=True, image=(1, 8, 8))) == describe(layers)
+    classes = layers_from_spec("conv8x3p1,relu,conv3x4,softmax", 16, 3, image=(1, 4, 4))
+    assert [type(layer) for layer in classes[-2:]] == [Flatten, Softmax]  # the softmax over the row of 3
+    assert Network(classes).output_shape == (3,)
+    with pytest.raises(ShapeError, match=r"outputs of shape \(2, 8, 8\) \(128 values\) but the data has 64 targets; "
+                                         r"end the spec with dense64, or with layers whose outputs hold 64 values"):
+        layers_from_spec("conv8x3p1,relu,conv2x3p1", 64, 64, regression=True, image=(1, 8, 8))
+
+
+@pytest.mark.parametrize("flat", [False, True], ids=["targets (n, 1, 8, 8)", "targets (n, 64)"])
+def test_an_image_to_image_regression_trains_saves_evaluates_and_predicts(tmp_path, capsys, flat):
+    """It was refused: 'the network ends with outputs of shape (1, 8, 8) but the data has 1 target' for
+    (n, 1, 8, 8) targets (read as one target), '... 64 targets; end the spec with dense64' for their rows."""
+    dataset, X = shifted_images(tmp_path, flat)
+    model = tmp_path / "m.npz"
+    status, out, err = run(capsys, "train", "--dataset", dataset, "--layers", SPEC, "--epochs", "30", "--out", model)
+    assert status == 0, err
+    assert "(1x8x8 -> 64, 153 parameters)" in out and "64 targets" in out
+    status, out, err = run(capsys, "evaluate", model, "--json")
+    assert status == 0, err
+    scores = json.loads(out)
+    assert scores["r2"] > 0.5                                           # the shift is learnt
+    net = Network.load(model)
+    assert net.output_shape == (64,)
+    np.save(tmp_path / "few.npy", X[:3])
+    status, out, err = run(capsys, "predict", model, tmp_path / "few.npy", "--json")
+    assert status == 0, err
+    rows = [json.loads(line)["value"] for line in out.splitlines()]
+    assert np.shape(rows) == (3, 64)                                    # each image's values, as Y.reshape(n, -1)
+
+
+def test_image_shaped_targets_are_no_classes(tmp_path):
+    from nnscratch.datasets.arrays import load_npy_pair
+    X = np.zeros((10, 1, 4, 4))
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "Y.npy", np.ones((10, 1, 4, 4), dtype=np.int64))
+    with pytest.raises(DataFormatError, match=r"shape \(10, 1, 4, 4\), several values per sample; .* for classes "
+                                              r"pass one label per sample"):
+        load_npy_pair(f"{tmp_path / 'X.npy'},{tmp_path / 'Y.npy'}", task="classification")
