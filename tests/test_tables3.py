@@ -40,6 +40,7 @@ def numbers(path, rows=60, seed=0, blank=None, header=None):
     (["5.1", "3.5", "setosa"], ["4.9", "3.0", "setosa"], False),  # a text column holds text in every row
     (["x", "y"], [], True),                                    # a header alone
     (["1", "", "3"], [], False),                               # one row of data
+    (["1.5", "inf", "3"], ["2", "4", "5"], False),             # an infinite value is refused as data, not a name
 ])
 def test_a_header_is_a_row_with_text_where_empty_cells_are_no_text(first, below, header):
     assert is_header(first, below) is header
@@ -96,3 +97,18 @@ def test_a_digit_csv_whose_first_label_is_missing_is_no_header(tmp_path):
     path.write_text("label," + ",".join(f"pixel{j}" for j in range(784)) + "\n" + row + "\n")
     X, y = load_digits_csv(path)
     assert X.shape == (1, 784) and y.tolist() == [3]
+
+
+def test_a_table_too_small_to_split_is_named_by_its_file(tmp_path, capsys):
+    """A file of one row was told to raise --test-fraction (which leaves nothing to train on) and was named
+    'csv', not its file; a split of one row said 'held out 1 rows'."""
+    one = tmp_path / "one.csv"
+    one.write_text("a,b,y\n1,2,3.5\n")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{one}", "--no-save")
+    assert status == 2 and err.count("\n") == 1
+    assert f"{one}: one row of data cannot be split into training and test rows; add rows" in err
+    two = tmp_path / "two.csv"
+    two.write_text("a,b,y\n1,2,3.5\n2,3,4.5\n")
+    assert f"{two}: a 0.2 test split of 2 rows holds none" in run(capsys, "train", "--dataset", f"csv:{two}")[2]
+    data = load_table(two, test_fraction=0.5)
+    assert "held out 1 row (50%, seed 0) as the test split" in data.notes

@@ -221,28 +221,31 @@ def read_table(path, target=None, task=None, one_class=False):
     X = _features(path, names, data, columns)
     y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
                                                one_class=one_class)
-    info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note}
+    info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}
     return X, y, class_names, task, info
 
 
 def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, X_test=None, y_test=None):
     """A TableDataset: the given test split, or a seeded one (stratified for classes) held out of ``X``."""
-    notes = [f"target {info['target_name']!r}: {info['note']}"]
+    notes, where = [f"target {info['target_name']!r}: {info['note']}"], info.get("path", name)
     if X_test is None:
+        if len(X) < 2:
+            raise DataFormatError(f"{where}: one row of data cannot be split into training and test rows; add rows "
+                                  "(a few hundred, for test scores that say something).")
         with warnings.catch_warnings():  # an empty split is refused here, in the table's words
             warnings.simplefilter("ignore", DataWarning)
             try:
                 X, y, X_test, y_test = train_val_split(X, y, test_fraction, seed=seed,
                                                        stratify=task == "classification")
             except DataError:  # the test split takes every row (X and y always match here)
-                raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X)} rows leaves none for "
+                raise DataFormatError(f"{where}: a {test_fraction:g} test split of {len(X)} rows leaves none for "
                                       "training; lower --test-fraction or add rows.") from None
         if len(X_test) == 0 or len(X) == 0:
             per_class = f" ({len(class_names)} classes: no class has enough rows for one)" if class_names else ""
-            raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
+            raise DataFormatError(f"{where}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
                                   f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
-        notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
+        notes.append(f"held out {len(X_test)} row{'s' * (len(X_test) != 1)} ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"),
