@@ -112,3 +112,11 @@ def test_a_table_too_small_to_split_is_named_by_its_file(tmp_path, capsys):
     assert f"{two}: a 0.2 test split of 2 rows holds none" in run(capsys, "train", "--dataset", f"csv:{two}")[2]
     data = load_table(two, test_fraction=0.5)
     assert "held out 1 row (50%, seed 0) as the test split" in data.notes
+
+
+def test_a_cell_is_named_by_the_line_of_the_file_it_is_on(tmp_path):
+    """A quoted cell holding a line break made the rows after it be named one line too early."""
+    path = tmp_path / "notes.csv"
+    path.write_bytes(b'a,b,label\r\n1,2,"two\r\nlines"\r\n\r\n3,4,x\r\n5,,y\r\n')
+    with pytest.raises(DataFormatError, match=r"notes\.csv, line 6, column 'b': missing value"):
+        load_table(path)

@@ -72,14 +72,22 @@ def read_rows(path):
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
-        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
-        rows = _without_comments([(n, row) for n, row in stripped if any(row)])
+        rows = _without_comments([(n, row) for n, row in _numbered(reader) if any(row)])
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
+
+
+def _numbered(reader):
+    """``(line, stripped cells)`` of each row of a ``csv.reader``: the line of the file it starts on (a quoted
+    cell may hold line breaks, so rows and lines are not counted alike)."""
+    end = 0
+    for row in reader:
+        yield end + 1, [c.strip() for c in row]
+        end = reader.line_num
 
 
 def _without_comments(rows):
