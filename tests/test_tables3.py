@@ -37,6 +37,11 @@ def numbers(path, rows=60, seed=0, blank=None, header=None):
     (["a", "", "label"], ["1", "2", "x"], True),               # a header with a column unnamed
     (["", "a", "b"], ["0", "1", "2"], True),                   # DataFrame.to_csv's unnamed index
     (["", "0", "1", "2"], ["0", "1.5", "2", "3"], True),       # ... over columns named 0, 1, 2
+    (["", "0", "1", "label"], ["0", "1.5", "2", "cat"], True),  # ... and a named one, the target
+    (["0", "1", "2", "label"], ["1.5", "2", "3", "cat"], True),  # DataFrame(X).assign(label=y), index=False
+    (["0", "1", "2", "3"], ["1.5", "2", "3", "4"], True),      # DataFrame(column_stack([X, y])), index=False
+    (["0", "1", "cat"], ["1.5", "2", "dog"], False),           # two numbers: a row of data as likely
+    (["", "0", "cat"], ["1.5", "2", "dog"], False),            # a missing cell, not pandas' index over row 0
     (["5.1", "3.5", "setosa"], ["4.9", "3.0", "setosa"], False),  # a text column holds text in every row
     (["x", "y"], [], True),                                    # a header alone
     (["1", "", "3"], [], False),                               # one row of data
@@ -120,3 +125,19 @@ def test_a_cell_is_named_by_the_line_of_the_file_it_is_on(tmp_path):
     path.write_bytes(b'a,b,label\r\n1,2,"two\r\nlines"\r\n\r\n3,4,x\r\n5,,y\r\n')
     with pytest.raises(DataFormatError, match=r"notes\.csv, line 6, column 'b': missing value"):
         load_table(path)
+
+
+def test_pandas_frames_of_unnamed_columns_keep_their_header(tmp_path):
+    """DataFrame(X).assign(label=y).to_csv(index=False) writes '0,1,2,label': it was read as a row of data,
+    a class named 'label' among the targets; with its index (',0,1,2,label') it read as a missing value."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    rows = [f"{a:.4f},{b:.4f},{c:.4f},{'cat' if a > 0 else 'dog'}" for a, b, c in X]
+    plain, indexed = tmp_path / "plain.csv", tmp_path / "indexed.csv"
+    plain.write_text("0,1,2,label\n" + "".join(f"{row}\n" for row in rows))
+    indexed.write_text(",0,1,2,label\n" + "".join(f"{k},{row}\n" for k, row in enumerate(rows)))
+    data = load_table(plain)
+    assert data.class_names == ("cat", "dog") and data.feature_names == ("0", "1", "2")
+    assert len(data.X_train) + len(data.X_test) == 40
+    data = load_table(indexed)
+    assert data.target_name == "label" and data.feature_names == ("Unnamed: 0", "0", "1", "2")

@@ -110,14 +110,24 @@ def is_header(first, below=()):
     """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
     some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
     are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
-    column, such as the class names, holds text in every row, the first included). The header pandas writes
-    for a frame of unnamed columns (``,0,1,2``: its index, then the column numbers) is one as well."""
-    if len(first) > 1 and first[0] == "" and list(first[1:]) == [str(j) for j in range(len(first) - 1)]:
-        return True  # pandas' DataFrame(X).to_csv(): an unnamed index, then the columns 0, 1, ...
+    column, such as the class names, holds text in every row, the first included); or it is the header pandas
+    writes for a frame of unnamed columns (:func:`_numbered_columns`)."""
+    if _numbered_columns(first, below):
+        return True
     text = [_is_text(c) for c in first]
     filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
     return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
                                              for j, t in enumerate(text)))
+
+
+def _numbered_columns(first, below):
+    """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
+    after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
+    unnamed index over a row numbered 0 (``,0,1,label`` over ``0,...``), at least one; then only text."""
+    index = len(first) > 1 and first[0] == "" and below[:1] == ["0"]
+    cells = list(first[1:] if index else first)
+    count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
+    return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
 
 
 def _split_header(path, rows, needed="add at least one row per class"):
