@@ -72,3 +72,19 @@ def test_image_shaped_targets_are_no_classes(tmp_path):
     with pytest.raises(DataFormatError, match=r"shape \(10, 1, 4, 4\), several values per sample; .* for classes "
                                               r"pass one label per sample"):
         load_npy_pair(f"{tmp_path / 'X.npy'},{tmp_path / 'Y.npy'}", task="classification")
+
+
+def test_its_onnx_export_gives_the_same_rows(tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    pytest.importorskip("ndonnx")
+    from nnscratch.saving.standardizer import standardize_for
+    dataset, X = shifted_images(tmp_path, n=40)
+    model, onnx = tmp_path / "m.npz", tmp_path / "m.onnx"
+    assert run(capsys, "train", "--dataset", dataset, "--layers", SPEC, "--epochs", "2", "--out", model)[0] == 0
+    status, out, err = run(capsys, "export", model, onnx)
+    assert status == 0 and "output 'output' (N, 64)" in out, err
+    rows = X[:5].reshape(5, -1).astype(np.float64)
+    session = ort.InferenceSession(str(onnx))
+    got = session.run(None, {session.get_inputs()[0].name: rows})[0]
+    net = Network.load(model)
+    np.testing.assert_allclose(got, net.forward(standardize_for(net, rows)), rtol=1e-4, atol=1e-5)
