@@ -93,11 +93,12 @@ def test_the_model_of_a_file_without_a_header_is_evaluated_on_another(tmp_path, 
 
 
 def test_a_digit_csv_whose_first_label_is_missing_is_no_header(tmp_path):
-    """A first row ',0,0,...' was taken for a header: skipped, and 785 columns refused as 'expected 784'."""
+    """A first row ',0,0,...' was taken for a header: skipped, and 785 columns refused as 'expected 784'; its
+    missing label is named by its line and column."""
     row = ",".join(["3"] + ["0"] * 784)
     path = tmp_path / "digits.csv"
     path.write_text("," + row.split(",", 1)[1] + "\n" + row + "\n")
-    with pytest.raises(DataFormatError, match="not a digit CSV of integers"):
+    with pytest.raises(DataFormatError, match=r"digits\.csv, line 1, column 'label': missing value \(''\); label "):
         load_digits_csv(path)
     path.write_text("label," + ",".join(f"pixel{j}" for j in range(784)) + "\n" + row + "\n")
     X, y = load_digits_csv(path)
@@ -141,3 +142,20 @@ def test_pandas_frames_of_unnamed_columns_keep_their_header(tmp_path):
     assert len(data.X_train) + len(data.X_test) == 40
     data = load_table(indexed)
     assert data.target_name == "label" and data.feature_names == ("Unnamed: 0", "0", "1", "2")
+
+
+def test_a_digit_csv_names_its_bad_cell_by_line_and_pixel(tmp_path, capsys):
+    """NumPy's words were passed on: "could not convert string '' to int64 at row 5, column 4" (rows from 0
+    past the header, columns from 1), for the cell on line 7 in column pixel2."""
+    rows = ["label," + ",".join(f"pixel{j}" for j in range(784))] + [",".join([str(i % 10)] + ["0"] * 784)
+                                                                        for i in range(30)]
+    cells = rows[6].split(",")
+    cells[3] = ""
+    path = tmp_path / "digits.csv"
+    path.write_text("\n".join(rows[:6] + [",".join(cells)] + rows[7:]) + "\n")
+    with pytest.raises(DataFormatError, match=r"digits\.csv, line 7, column 'pixel2': missing value \(''\)"):
+        load_digits_csv(path)
+    cells[3] = "0.5"
+    path.write_text("\n".join(rows[:6] + [",".join(cells)] + rows[7:]) + "\n")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{path}", "--no-save")
+    assert status == 2 and "line 7, column 'pixel2': '0.5' is not a whole number; not a digit CSV" in err
