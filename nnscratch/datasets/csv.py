@@ -54,8 +54,8 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
         table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2,
                            encoding="utf-8-sig")
     except ValueError as exc:
-        raise DataFormatError(_bad_row(path, has_header, has_label) or f"{path}: not a digit CSV of integers ({exc}).") \
-            from None
+        bad = _bad_row(path, has_header, has_label)
+        raise DataFormatError(bad or f"{path}: not a digit CSV of integers ({exc}).") from None
     width = 784 + int(has_label)
     if table.shape[1] != width or table.shape[0] == 0:
         raise DataFormatError(f"{path}: expected {width} columns "

@@ -263,7 +263,8 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
             raise DataFormatError(f"{where}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
                                   f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
-        notes.append(f"held out {len(X_test)} row{'s' * (len(X_test) != 1)} ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
+        rows = f"{len(X_test)} row{'s' * (len(X_test) != 1)}"
+        notes.append(f"held out {rows} ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"),
