@@ -38,6 +38,7 @@ def numbers(path, rows=60, seed=0, blank=None, header=None):
     (["", "a", "b"], ["0", "1", "2"], True),                   # DataFrame.to_csv's unnamed index
     (["", "0", "1", "2"], ["0", "1.5", "2", "3"], True),       # ... over columns named 0, 1, 2
     (["", "0", "1", "label"], ["0", "1.5", "2", "cat"], True),  # ... and a named one, the target
+    (["", "0", "1", "2"], ["17", "1.5", "2", "3"], True),      # ... of a filtered frame (its index from 17)
     (["0", "1", "2", "label"], ["1.5", "2", "3", "cat"], True),  # DataFrame(X).assign(label=y), index=False
     (["0", "1", "2", "3"], ["1.5", "2", "3", "4"], True),      # DataFrame(column_stack([X, y])), index=False
     (["0", "1", "cat"], ["1.5", "2", "dog"], False),           # two numbers: a row of data as likely

@@ -123,8 +123,9 @@ def is_header(first, below=()):
 def _numbered_columns(first, below):
     """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
     after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
-    unnamed index over a row numbered 0 (``,0,1,label`` over ``0,...``), at least one; then only text."""
-    index = len(first) > 1 and first[0] == "" and below[:1] == ["0"]
+    unnamed index over the rows' numbers (``,0,1,label`` over ``0,...``: any whole number, as in a filtered
+    frame's), at least one; then only text."""
+    index = len(first) > 1 and first[0] == "" and len(below) > 0 and below[0].isdigit()
     cells = list(first[1:] if index else first)
     count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
     return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
