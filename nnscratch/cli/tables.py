@@ -189,7 +189,7 @@ def evaluate_table(args, net, data, warning=None):
 def table_rows(path, net, model="the model"):
     """Feature rows of a CSV for a table model (``model``: its file): the model's feature columns by
     name when the file has a header (any order, other columns such as the target ignored), else
-    every column by position."""
+    every column by position (less the target's, of a model trained on a file without a header)."""
     from ..datasets.cells import _features
     from ..datasets.tables import _split_header, read_rows
     from ..errors import ShapeError
@@ -205,7 +205,7 @@ def table_rows(path, net, model="the model"):
         columns = [names.index(f) for f in features]
     elif len(names) == n:
         columns = list(range(n))
-    elif len(names) == n + 1 and header and net.metadata.get("target") in names:
+    elif len(names) == n + 1 and net.metadata.get("target") in names:  # a header's, or "column 3" of none
         columns = [j for j in range(len(names)) if names[j] != net.metadata["target"]]
     else:
         raise ShapeError(f"{path}: {len(names)} columns, but {model} takes {n} features"

@@ -34,6 +34,18 @@ def _is_number(text):
     return text.strip().lower() not in ("nan", "inf", "-inf", "+inf", "infinity")
 
 
+def _is_text(text):
+    """Whether a cell is text (a word, a name): not a number, not infinite or nan, and not empty or a
+    missing-value marker (:data:`MISSING`), which a row of numbers may hold as well as a header."""
+    if text.strip().lower() in MISSING:
+        return False
+    try:
+        _float(text)
+    except ValueError:
+        return True
+    return False
+
+
 def _is_infinite(text):
     """Whether ``text`` reads as an infinite float (inf, -Infinity): a number, but not one to learn from."""
     try:

@@ -8,6 +8,8 @@ import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
 from .base import labels, pixels
+from .cells import MISSING, _bad_cell, _is_text
+from .tables import read_rows
 from .._typing import PathLike
 
 
@@ -17,7 +19,7 @@ def _header(path):
         first = f.readline().strip().split(",")
     if not first or first == [""]:
         raise DataFormatError(f"{path}: the file is empty; expected a digit-recognizer CSV.")
-    has_header = not first[0].strip().lstrip("-").isdigit()
+    has_header = any(_is_text(cell) for cell in first)  # a missing first label ("",1,...) is no header
     if has_header:
         return True, first[0].strip().lower() == "label"
     return False, len(first) == 785
@@ -52,7 +54,8 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
         table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2,
                            encoding="utf-8-sig")
     except ValueError as exc:
-        raise DataFormatError(f"{path}: not a digit CSV of integers ({exc}).") from None
+        bad = _bad_row(path, has_header, has_label)
+        raise DataFormatError(bad or f"{path}: not a digit CSV of integers ({exc}).") from None
     width = 784 + int(has_label)
     if table.shape[1] != width or table.shape[0] == 0:
         raise DataFormatError(f"{path}: expected {width} columns "
@@ -62,6 +65,22 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
         raise DataFormatError(f"{path}: pixel values must be 0..255, got {pix.min()}..{pix.max()}.")
     y = labels(table[:, 0]) if has_label else None
     return pixels(pix.astype(np.uint8), raw), y
+
+
+def _bad_row(path, has_header, has_label):
+    """The first cell that is no whole number, or row of another width, named by its line and column (NumPy's
+    message counts rows from 0 past the header and columns from 1); None when none is found."""
+    names = ["label"] * has_label + [f"pixel{j}" for j in range(784)]
+    for line, row in read_rows(path)[int(has_header):]:
+        if len(row) != len(names):
+            return f"{path}, line {line}: {len(row)} values but {len(names)} columns; every row needs one per column."
+        for name, cell in zip(names, row):
+            if cell.strip().lower() in MISSING:
+                return _bad_cell(path, line, name, cell, "label" if name == "label" else "pixel")
+            if not cell.lstrip("-").isdigit():
+                return (f"{path}, line {line}, column {name!r}: {cell!r} is not a whole number; not a digit CSV "
+                        "(a label, then 784 pixels of 0..255).")
+    return None
 
 
 def digits_layout(path):

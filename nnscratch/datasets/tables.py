@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _is_number
+from .cells import MISSING, _features, _is_infinite, _is_number, _is_text
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -72,14 +72,22 @@ def read_rows(path):
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
-        stripped = ((n, [c.strip() for c in row]) for n, row in enumerate(reader, 1))
-        rows = _without_comments([(n, row) for n, row in stripped if any(row)])
+        rows = _without_comments([(n, row) for n, row in _numbered(reader) if any(row)])
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
     return rows
+
+
+def _numbered(reader):
+    """``(line, stripped cells)`` of each row of a ``csv.reader``: the line of the file it starts on (a quoted
+    cell may hold line breaks, so rows and lines are not counted alike)."""
+    end = 0
+    for row in reader:
+        yield end + 1, [c.strip() for c in row]
+        end = reader.line_num
 
 
 def _without_comments(rows):
@@ -98,14 +106,36 @@ def separator(text):
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
 
 
+def is_header(first, below=()):
+    """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
+    some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
+    are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
+    column, such as the class names, holds text in every row, the first included); or it is the header pandas
+    writes for a frame of unnamed columns (:func:`_numbered_columns`)."""
+    if _numbered_columns(first, below):
+        return True
+    text = [_is_text(c) for c in first]
+    filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
+    return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
+                                             for j, t in enumerate(text)))
+
+
+def _numbered_columns(first, below):
+    """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
+    after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
+    unnamed index over the rows' numbers (``,0,1,label`` over ``0,...``: any whole number, as in a filtered
+    frame's), at least one; then only text."""
+    index = len(first) > 1 and first[0] == "" and len(below) > 0 and below[0].isdigit()
+    cells = list(first[1:] if index else first)
+    count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
+    return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
+
+
 def _split_header(path, rows, needed="add at least one row per class"):
-    """``(column names, data rows, header)``: the first row is a header when a cell of it is
-    not a number where the row below has one (or when no cell of it is a number). ``needed``: what
-    a header without rows below is told to add (training's words by default)."""
+    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
+    call. ``needed``: what a header without rows below is told to add (training's words by default)."""
     first = rows[0][1]
-    below = rows[1][1] if len(rows) > 1 else []
-    words = [not _is_number(c) for c in first]
-    header = all(words) or any(w and j < len(below) and _is_number(below[j]) for j, w in enumerate(words))
+    header = is_header(first, rows[1][1] if len(rows) > 1 else [])
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
@@ -151,7 +181,7 @@ def target_index(names, target, header, path):
         found = [j for j, n in enumerate(lowered) if n in TARGET_NAMES]
         return found[0] if found else len(names) - 1
     text = str(target).strip()
-    if text in names and header:
+    if text in names:  # a header's name, or "column 3" of a file without one (what its model remembers)
         return names.index(text)
     try:
         index = int(text)
@@ -171,7 +201,7 @@ def input_rows(path, n_inputs):
     generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
     label/target/class/y is skipped, else the first (Kaggle's digit CSVs)."""
     rows = read_rows(path)
-    if len(rows) == 1 and not all(_is_number(c) for c in rows[0][1]):
+    if len(rows) == 1 and is_header(rows[0][1]):
         raise DataFormatError(f"{path}: no rows of numbers (a header line alone); give one row of {n_inputs} "
                               "comma-separated inputs per sample.")
     names, data, header = _split_header(path, rows)
@@ -210,28 +240,32 @@ def read_table(path, target=None, task=None, one_class=False):
     X = _features(path, names, data, columns)
     y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
                                                one_class=one_class)
-    info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note}
+    info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}
     return X, y, class_names, task, info
 
 
 def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, X_test=None, y_test=None):
     """A TableDataset: the given test split, or a seeded one (stratified for classes) held out of ``X``."""
-    notes = [f"target {info['target_name']!r}: {info['note']}"]
+    notes, where = [f"target {info['target_name']!r}: {info['note']}"], info.get("path", name)
     if X_test is None:
+        if len(X) < 2:
+            raise DataFormatError(f"{where}: one row of data cannot be split into training and test rows; add rows "
+                                  "(a few hundred, for test scores that say something).")
         with warnings.catch_warnings():  # an empty split is refused here, in the table's words
             warnings.simplefilter("ignore", DataWarning)
             try:
                 X, y, X_test, y_test = train_val_split(X, y, test_fraction, seed=seed,
                                                        stratify=task == "classification")
             except DataError:  # the test split takes every row (X and y always match here)
-                raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X)} rows leaves none for "
+                raise DataFormatError(f"{where}: a {test_fraction:g} test split of {len(X)} rows leaves none for "
                                       "training; lower --test-fraction or add rows.") from None
         if len(X_test) == 0 or len(X) == 0:
             per_class = f" ({len(class_names)} classes: no class has enough rows for one)" if class_names else ""
-            raise DataFormatError(f"{name}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
+            raise DataFormatError(f"{where}: a {test_fraction:g} test split of {len(X) + len(X_test)} rows holds "
                                   f"none{per_class}; raise --test-fraction, add rows or provide a test split.")
         strat = ", stratified" if task == "classification" else ""
-        notes.append(f"held out {len(X_test)} rows ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
+        rows = f"{len(X_test)} row{'s' * (len(X_test) != 1)}"
+        notes.append(f"held out {rows} ({test_fraction:.0%}, seed {seed}{strat}) as the test split")
     return TableDataset(X.astype(np.float64), y, X_test.astype(np.float64), y_test, name=name,
                         class_names=class_names, task=task, target_name=info["target_name"],
                         feature_names=info["feature_names"], notes=tuple(notes), image_shape=info.get("image_shape"),

@@ -31,6 +31,8 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
     if task not in (None, *TASKS):
         raise ConfigError(f"Unknown task {task!r}; expected one of: {', '.join(TASKS)} (or none: decided "
                           "from the target).")
+    if values.ndim > 1:
+        return _rows_of_targets(values, task, where)
     numeric, numbers = _numeric(values)
     if numeric and task != "classification":
         integral = bool(np.all(numbers == np.round(numbers)))
@@ -53,6 +55,19 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
     why = f" (whole numbers, {MAX_CLASSES} distinct or fewer: --task regression if they are counts or amounts)" \
         if numeric and task is None and len(names) > 2 else ""
     return y.astype(np.int64).reshape(-1), names, "classification", f"{len(names)} classes{why}"
+
+
+def _rows_of_targets(values, task, where):
+    """Several numbers per sample (an image each, ``(n, C, H, W)``): a regression on each sample's values,
+    flattened to one row of targets as its features are (a network's outputs are rows of values)."""
+    numeric, numbers = _numeric(values)
+    if not numeric or task == "classification":
+        got = "non-numbers" if not numeric else "several values per sample"
+        raise DataFormatError(f"{where} has shape {values.shape}, {got}; a target of that shape is a regression on "
+                              "numbers (each sample's values learnt as one row); for classes pass one label per "
+                              "sample, shape (n,).")
+    rows = numbers.reshape(len(numbers), -1).astype(np.float32)
+    return rows, (), "regression", f"{rows.shape[1]} targets (each sample's {values.shape[1:]} values, in rows)"
 
 
 def _one_class_per_row(where, distinct, n, numeric, numbers):

@@ -10,7 +10,8 @@ comma-separated tokens applied in order (sizes of inputs are inferred)::
     avgpool2        AvgPool2D(2) (same options as maxpool)
     bn              BatchNorm over the features/channels
     dropout0.25     Dropout(0.25)
-    flatten         Flatten (added for you before a dense that follows images)
+    flatten         Flatten (added for you before a dense that follows images, and after the last
+                    images when they hold one value per target or class)
     dense128        Dense(.., 128)
     relu tanh sigmoid softmax identity leaky_relu (leaky_relu0.2: slope 0.2 below zero)
 
@@ -85,7 +86,9 @@ def layers_from_spec(text, n_features, n_classes, regression=False, image=None):
     (``regression``: target columns), starting with a ``Reshape`` to images when the spec has image
     layers: to ``image`` (the data's ``(C, H, W)``, e.g. from an ``(n, C, H, W)`` array) when given,
     else to a square of one channel. Without an activation at the end, a spec ends with a softmax; for a
-    regression, with an identity; for two classes, one unit ends with a sigmoid (as sizes ``4,16,1`` do)."""
+    regression, with an identity; for two classes, one unit ends with a sigmoid (as sizes ``4,16,1`` do). A spec
+    whose last layers keep images (``conv8x3p1,relu,conv1x3p1``: an image to image regression) ends with a
+    ``Flatten`` when those images hold one value per target (or class): the rows of values a loss compares."""
     tokens = [t.strip().lower() for t in text.split(",") if t.strip()]
     if not tokens:
         raise ConfigError(f"--layers is empty; give a spec such as {default_cnn_spec(n_classes)!r}.")
@@ -108,6 +111,10 @@ def layers_from_spec(text, n_features, n_classes, regression=False, image=None):
         for layer in made:
             shape = _chain(layer, shape, token, text)
             layers.append(layer)
+    one = not regression and n_classes == 2 and math.prod(shape) == 1  # a sigmoid's one unit for two classes
+    if len(shape) > 1 and (math.prod(shape) == n_classes or one):  # convolutions to the end: their values, in rows
+        layers.insert(_past_last_layer(layers), Flatten())  # before the output activation (a softmax takes rows)
+        shape = (math.prod(shape),)
     binary = not regression and n_classes == 2 and shape == (1,)
     if regression and type(layers[-1]).__name__ in ("Softmax", "Sigmoid"):
         raise ConfigError(f"--layers {text}: a regression predicts the target's values, and a "
@@ -117,10 +124,18 @@ def layers_from_spec(text, n_features, n_classes, regression=False, image=None):
         layers.append(get_activation("identity" if regression else "sigmoid" if binary else "softmax"))
     if shape != (n_classes,) and not binary:
         what = f"target{'s' * (n_classes != 1)}" if regression else f"class{'es' * (n_classes != 1)}"
-        ends = f"{shape[0]} output{'s' * (shape[0] != 1)}" if len(shape) == 1 else f"outputs of shape {shape}"
+        ends = f"{shape[0]} output{'s' * (shape[0] != 1)}" if len(shape) == 1 else \
+            f"outputs of shape {shape} ({math.prod(shape)} value{'s' * (math.prod(shape) != 1)})"
+        or_so = f", or with layers whose outputs hold {n_classes} values (flattened)" if len(shape) > 1 else ""
         raise ShapeError(f"--layers {text}: the network ends with {ends} but the data has {n_classes} {what}; "
-                         f"end the spec with dense{n_classes}.")
+                         f"end the spec with dense{n_classes}{or_so}.")
     return layers
+
+
+def _past_last_layer(layers):
+    """The index just past the last layer that is not an activation (the output's activations follow it)."""
+    activations = tuple(ACTIVATIONS.values())
+    return next(i + 1 for i in range(len(layers) - 1, -1, -1) if not isinstance(layers[i], activations))
 
 
 def _layers(token, shape, text):
