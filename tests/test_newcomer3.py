@@ -1,0 +1,123 @@
+"""A newcomer's mistakes, third round: options given to the wrong command, and files that are not a model."""
+
+import json
+import os
+
+import pytest
+
+import nnscratch as nn
+from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
+
+
+# ---------------------------------------------------------------- an option of another command
+
+@pytest.mark.parametrize("argv, said", [
+    (["train", "--split", "test"], "--split is an option of `nnscratch evaluate`, not of `nnscratch train`"),
+    (["predict", "m.npz", "x.png", "--dataset", "xor"], "--dataset is an option of `nnscratch train`, "
+     "`nnscratch evaluate`, `nnscratch plot` and `nnscratch bench`, not of `nnscratch predict`"),
+    (["evaluate", "m.npz", "--epochs", "3"], "--epochs is an option of `nnscratch train` and `nnscratch bench`"),
+    (["train", "--what", "all"], "--what is an option of `nnscratch plot`, not of `nnscratch train`")])
+def test_an_option_of_another_command_names_that_command(argv, said, capsys):
+    """It guessed a typo instead: `train --split` "did you mean --plot?", `predict --dataset` "did you mean
+    --dtype?", `evaluate --epochs` nothing."""
+    status, _, err = run(capsys, *argv)
+    line = one_line(status, err, "unrecognized arguments", said)
+    assert "did you mean" not in line
+
+
+def test_a_short_option_is_not_taken_for_a_typo(capsys):
+    """`train -e 3` said "did you mean --seed?"; nnscratch has no short options but -h."""
+    status, _, err = run(capsys, "train", "-e", "3")
+    assert "did you mean" not in one_line(status, err, "unrecognized arguments: -e 3")
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--epochs", "3", "train", "--dataset", "xor"],
+     "--epochs goes after the command: `nnscratch train --epochs 3 --dataset xor`"),
+    (["--what", "all", "plot", "m.npz"], "`nnscratch plot --what all m.npz`"),
+    (["--epochs", "3"], "--epochs is an option of `nnscratch train` and `nnscratch bench`; name the command first, "
+     "e.g. `nnscratch train --epochs 3`"),
+    (["--epochs", "3", "predict", "m.npz", "x.png"], "not of `nnscratch predict`")])
+def test_an_option_before_the_command_shows_the_order(argv, said, capsys):
+    """`nnscratch --epochs 3 train` said "argument COMMAND: invalid choice: '3'"."""
+    status, _, err = run(capsys, *argv)
+    assert "invalid choice" not in one_line(status, err, said)
+
+
+def test_an_option_no_command_takes_keeps_argparse_words(capsys):
+    status, _, err = run(capsys, "--zzz", "3")
+    one_line(status, err, "invalid choice: '3'")
+
+
+# ---------------------------------------------------------------- a file that is not a model
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A folder holding a model, a checkpoint of a finished run and its history, made by the command line."""
+    folder = tmp_path_factory.mktemp("run")
+    status = nn.cli.main(["train", "--dataset", "xor", "--epochs", "2", "--quiet", "--out", str(folder / "m.npz"),
+                          "--checkpoint", str(folder / "run.ckpt"), "--history", str(folder / "h.json")])
+    assert status == 0
+    return folder
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["predict", "x.npy"], ["export", "x.onnx"]])
+def test_a_folder_given_as_the_model_is_called_a_folder(command, files, capsys, tmp_path, monkeypatch):
+    """`evaluate FOLDER` said "model file FOLDER does not exist"; `export FOLDER` "is not a readable nnscratch
+    file (IsADirectoryError ...) ... Save the model again"."""
+    monkeypatch.chdir(tmp_path)
+    argv = [command[0], str(files), *command[1:]]
+    line = one_line(*run(capsys, *argv)[::2], f"model {files} is a folder; pass the model file itself, e.g. "
+                    f"{files / 'm.npz'}")
+    assert "does not exist" not in line and "Save the model again" not in line
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["predict", "x.npy"], ["export", "x.onnx"]])
+def test_a_checkpoint_given_as_the_model_says_how_to_get_the_model(command, files, capsys, tmp_path, monkeypatch):
+    """It said "pass a file written by Network.save": Python's words, and nothing on the checkpoint."""
+    monkeypatch.chdir(tmp_path)
+    ckpt = files / "run.ckpt"
+    line = one_line(*run(capsys, command[0], str(ckpt), *command[1:])[::2],
+                    f"{ckpt} is a checkpoint of `nnscratch train --checkpoint`, not a model",
+                    f"--resume {ckpt}", "--out")
+    assert "Network.save" not in line
+
+
+def test_a_history_given_as_the_model_says_plot_draws_it(files, capsys):
+    """It said "not an .npz archive at all; pass a model ... (or a checkpoint ...)", which evaluate refuses."""
+    history = files / "h.json"
+    assert "history" in json.loads(history.read_text())
+    line = one_line(*run(capsys, "evaluate", str(history))[::2], f"{history} is a training history",
+                    f"`nnscratch plot {history}` draws it")
+    assert "checkpoint" not in line
+
+
+def test_a_missing_model_still_says_how_to_make_one(files, capsys):
+    for command in (["evaluate"], ["export", str(files / "x.onnx")]):
+        one_line(*run(capsys, command[0], str(files / "nothere.npz"), *command[1:])[::2],
+                 "does not exist", "nnscratch train --out MODEL.npz")
+    assert not (files / "x.onnx").exists()
+
+
+# ---------------------------------------------------------------- what --help and a missing extra say
+
+def test_a_missing_plotting_extra_names_a_command_every_shell_runs(capsys, monkeypatch, tmp_path):
+    """It said `pip install nnscratch[viz]`, which zsh reads as a glob ("no matches found"); the other
+    commands' messages quote it."""
+    import sys
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the viz extra were not installed
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--plot", "pics", "--no-save")
+    one_line(status, err, "--plot needs matplotlib", "pip install 'nnscratch[viz]'")
+    assert os.listdir(tmp_path) == []
+
+
+def test_every_argument_of_every_command_says_what_it_is(capsys):
+    """`nnscratch predict --help` listed its first argument, the model, with no word on what it is."""
+    import argparse
+    parser = nn.cli.app.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, command in commands.items():
+        bare = [a.dest for a in command._actions if not a.help]
+        assert bare == [], f"nnscratch {name} --help: {bare} without help"
