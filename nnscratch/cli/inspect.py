@@ -11,7 +11,7 @@ from . import tables
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
-                      model_dataset, model_rows, open_images, shape_text)
+                      model_dataset, model_rows, open_images, read_model, shape_text)
 
 
 def register(subparsers):
@@ -38,7 +38,7 @@ def register(subparsers):
         "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
         "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
         "are taken, for image models, as 0..255 grey levels and divided by 255.")
-    p.add_argument("model")
+    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
@@ -48,12 +48,9 @@ def register(subparsers):
 
 
 def load_model(args):
-    from ..models.network import Network
-    if not pathlib.Path(args.model).is_file():
-        raise FileNotFoundError(f"model file {args.model} does not exist; train one with "
-                                "`nnscratch train --out MODEL.npz`.")
-    _refuse_data_as_model(args)
-    return Network.load(args.model, backend=args.backend, dtype=args.dtype)
+    if pathlib.Path(args.model).is_file():
+        _refuse_data_as_model(args)
+    return read_model(args.model, backend=args.backend, dtype=args.dtype)
 
 
 def _refuse_data_as_model(args):

@@ -120,7 +120,29 @@ def differs(net, data, model_path, spec):
             "describes the model on data it never learned (leave out --dataset to use its own).")
 
 
-
+def read_model(path, backend=None, dtype=None):
+    """The network saved at ``path`` (:meth:`Network.load`); a file that is no model, said in the command
+    line's words: missing, a folder, a checkpoint (``train --checkpoint``) or a history (``train --history``)."""
+    import pathlib
+    from ..errors import ConfigError
+    from ..models.network import Network
+    from ..saving.kinds import KINDS
+    where = pathlib.Path(path)
+    if where.is_dir():
+        inside = sorted(where.glob("*.npz"))
+        raise ConfigError(f"model {path} is a folder; pass the model file itself, e.g. "
+                          f"{inside[0] if inside else where / 'model.npz'}.")
+    if not where.exists():
+        raise FileNotFoundError(f"model file {path} does not exist; train one with "
+                                "`nnscratch train --out MODEL.npz`.")
+    if KINDS["checkpoint"][1](str(path)):
+        raise ConfigError(f"{path} is a checkpoint of `nnscratch train --checkpoint`, not a model; the same train "
+                          f"command with --resume {path} finishes that run and saves its model at --out "
+                          "(default model.npz).")
+    if KINDS["history"][1](str(path)):
+        raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
+                          f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
+    return Network.load(path, backend=backend, dtype=dtype)
 
 
 def fits(net, data, model_path):
