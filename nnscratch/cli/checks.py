@@ -84,7 +84,7 @@ def check_viz(args):
     except ImportError:
         many = len(wanted) > 1
         raise ConfigError(f"{' and '.join(wanted)} need{'' if many else 's'} matplotlib, which is not installed; "
-                          f"`pip install nnscratch[viz]`, or train without {'them' if many else 'it'}.") from None
+                          f"pip install 'nnscratch[viz]', or train without {'them' if many else 'it'}.") from None
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
     if args.live and args.live.lower().endswith(".mp4"):
