@@ -121,3 +121,25 @@ def test_every_argument_of_every_command_says_what_it_is(capsys):
     for name, command in commands.items():
         bare = [a.dest for a in command._actions if not a.help]
         assert bare == [], f"nnscratch {name} --help: {bare} without help"
+
+
+@pytest.mark.parametrize("shape", [(0, 2), (0, 784), (0,), (3, 0)])
+def test_predict_on_an_array_without_inputs_says_it_is_empty(shape, files, capsys, tmp_path):
+    """An empty (0, 2) array for a 2-input model said "an array of shape (0, 2), but m.npz takes 2 inputs per
+    sample ...; give 2 values per sample: shape (n, 2)", which it already has."""
+    import numpy as np
+    path = tmp_path / "empty.npy"
+    np.save(path, np.zeros(shape, dtype=np.float32))
+    line = one_line(*run(capsys, "predict", str(files / "m.npz"), str(path))[::2],
+                    f"{path}: holds no inputs (an array of shape {shape})", "at least one sample")
+    assert "values per sample" not in line
+
+
+def test_the_tutorials_say_which_extra_draws_their_pictures():
+    """After the README's `pip install .`, tutorial 1's `python examples/seed004_xor.py` stops on "needs
+    matplotlib": the tutorials named neither the viz extra nor --no-plots as the way to run without it."""
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "tutorials")
+    with open(os.path.join(docs, "index.md"), encoding="utf-8") as f:
+        text = " ".join(f.read().split())
+    assert 'need the `viz` extra (matplotlib and Pillow: `pip install ".[viz]"`)' in text
+    assert "`--no-plots` runs it without pictures" in text

@@ -272,6 +272,9 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     except (TypeError, ValueError):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers; save the inputs as "
                               "numbers (numpy.save(PATH, X.astype('float32'))).") from None
+    if X.size == 0:  # (0, 3) fits a 3-feature model's shape: say what is missing, not the shape
+        raise DataFormatError(f"{path}: holds no inputs (an array of shape {X.shape}); save at least one sample "
+                              "in it.")
     n_inputs = net.n_inputs
     if n_inputs is None and not table:  # a CNN built with open image sizes
         X = open_images(path, X, net, model)
@@ -282,7 +285,7 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
             X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
             [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
-        if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
+        if not any(s and X.shape[-len(s):] == s for s in shapes):
             allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
             raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "
                              f"{'features' if table else 'inputs'} per sample, along the array's last axis; give "
