@@ -143,3 +143,13 @@ def test_the_tutorials_say_which_extra_draws_their_pictures():
         text = " ".join(f.read().split())
     assert 'need the `viz` extra (matplotlib and Pillow: `pip install ".[viz]"`)' in text
     assert "`--no-plots` runs it without pictures" in text
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["predict", "x.npy"]])
+def test_a_mistyped_backend_variable_is_not_called_a_damaged_model(command, files, capsys, monkeypatch):
+    """NNSCRATCH_BACKEND=nump: `evaluate m.npz` said "'m.npz' has a config or arrays that do not match
+    (ConfigError: Unknown backend 'nump' ...); the file is damaged"."""
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "nump")
+    line = one_line(*run(capsys, command[0], str(files / "m.npz"), *command[1:])[::2],
+                    "$NNSCRATCH_BACKEND=nump: Unknown backend 'nump'", "Did you mean 'numpy'?")
+    assert "damaged" not in line

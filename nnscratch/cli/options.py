@@ -142,7 +142,24 @@ def read_model(path, backend=None, dtype=None):
     if KINDS["history"][1](str(path)):
         raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
                           f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
+    check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     return Network.load(path, backend=backend, dtype=dtype)
+
+
+def check_backend(spec):
+    """Raise the error of a --backend ``spec`` (None: ``$NNSCRATCH_BACKEND``, else auto) that names no usable
+    backend, naming the environment variable where the mistake is in it."""
+    import os
+    from ..backend.core import get_backend
+    from ..errors import ConfigError, NNScratchError
+    try:
+        get_backend(spec)
+    except NNScratchError as exc:
+        env = os.environ.get("NNSCRATCH_BACKEND")
+        if spec is not None or not env:
+            raise
+        raise ConfigError(f"$NNSCRATCH_BACKEND={env}: {exc} Set it to a usable backend, unset it, or pass "
+                          "--backend.") from None
 
 
 def fits(net, data, model_path):
