@@ -153,3 +153,13 @@ def test_a_mistyped_backend_variable_is_not_called_a_damaged_model(command, file
     line = one_line(*run(capsys, command[0], str(files / "m.npz"), *command[1:])[::2],
                     "$NNSCRATCH_BACKEND=nump: Unknown backend 'nump'", "Did you mean 'numpy'?")
     assert "damaged" not in line
+
+
+@pytest.mark.parametrize("argv, usage", [
+    (["predict", "digit.png"], "nnscratch predict [options] model INPUT [INPUT ...]"),
+    (["export", "m.onnx"], "nnscratch export [options] model output")])
+def test_a_missing_argument_shows_the_order_of_the_arguments(argv, usage, capsys):
+    """`nnscratch predict digit.png` (the model forgotten) said only "the following arguments are required:
+    INPUT", as if the image were the model."""
+    status, _, err = run(capsys, *argv)
+    one_line(status, err, "the following arguments are required", f"; usage: {usage} (see")

@@ -41,7 +41,16 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{message}{self._close_choice(message)} (see `{self.prog} --help`)")
+        raise UsageError(f"{message}{self._close_choice(message)}{self._order(message)} (see `{self.prog} --help`)")
+
+    def _order(self, message):
+        """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
+        `nnscratch predict digit.png` shows the model goes first; or nothing."""
+        if not message.startswith("the following arguments are required"):
+            return ""
+        formatter = self._get_formatter()
+        return f"; usage: {self.prog} [options] " + " ".join(
+            formatter._format_args(a, a.dest) for a in self._get_positional_actions())
 
     def _close_choice(self, message):
         """``; did you mean 'train'?`` for ``invalid choice: 'trian'``, or nothing."""
