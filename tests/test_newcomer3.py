@@ -163,3 +163,17 @@ def test_a_missing_argument_shows_the_order_of_the_arguments(argv, usage, capsys
     INPUT", as if the image were the model."""
     status, _, err = run(capsys, *argv)
     one_line(status, err, "the following arguments are required", f"; usage: {usage} (see")
+
+
+def test_a_numpy_archive_of_data_given_as_the_model_is_called_data(files, capsys, tmp_path):
+    """`evaluate data.npz` (numpy.savez(X=..., y=...)) said "is not a readable nnscratch file (KeyError: '__header__
+    is not a file in the archive') ... Save the model again"; `predict m.npz data.npz` named no way out."""
+    import numpy as np
+    data = tmp_path / "data.npz"
+    np.savez(data, X=np.zeros((4, 2), np.float32), y=np.array([0, 1, 1, 0]))
+    for command in (["evaluate", str(data)], ["export", str(data), str(tmp_path / "x.onnx")]):
+        line = one_line(*run(capsys, *command)[::2], f"{data} is a NumPy archive of data (arrays X, y), not an "
+                        "nnscratch model", f"--dataset npz:{data}")
+        assert "Save the model again" not in line
+    one_line(*run(capsys, "predict", str(files / "m.npz"), str(data))[::2], "unknown input type .npz",
+             "numpy.save('X.npy', X)")

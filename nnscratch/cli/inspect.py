@@ -254,9 +254,9 @@ def read_inputs(path, net, model="the model"):
                              f"{model} takes {takes}: pass it .npy or .csv rows of those.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
-    else:
-        raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; "
-                              "use .png/.jpg, .npy or .csv.")
+    else:  # a .npz: an archive of named arrays (or a model), where predict reads one array per file
+        npz = " (a .npz holds many arrays: save the inputs alone, numpy.save('X.npy', X))" if suffix == ".npz" else ""
+        raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; use .png/.jpg, .npy or .csv{npz}.")
     return (*as_rows(path, X, net, notes, table, model), problems)
 
 

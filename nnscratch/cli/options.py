@@ -142,8 +142,26 @@ def read_model(path, backend=None, dtype=None):
     if KINDS["history"][1](str(path)):
         raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
                           f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
+    arrays = numpy_arrays(path)
+    if arrays:
+        raise ConfigError(f"{path} is a NumPy archive of data (arrays {', '.join(arrays[:4])}), not an nnscratch "
+                          f"model; train one on it with `nnscratch train --dataset npz:{path}`, or score a model on "
+                          f"it with `nnscratch evaluate MODEL.npz --dataset npz:{path}`.")
     check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     return Network.load(path, backend=backend, dtype=dtype)
+
+
+def numpy_arrays(path):
+    """The array names of a NumPy ``.npz`` that is no nnscratch file (``numpy.savez(path, X=..., y=...)``);
+    an empty list for anything else (an nnscratch model or checkpoint, a damaged archive, another file)."""
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n.removesuffix(".npy") for n in archive.namelist()]
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return []
+    return names if names and all(n.endswith(".npy") for n in archive.namelist()) and "__header__" not in names \
+        else []
 
 
 def check_backend(spec):
