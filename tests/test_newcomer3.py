@@ -177,3 +177,12 @@ def test_a_numpy_archive_of_data_given_as_the_model_is_called_data(files, capsys
         assert "Save the model again" not in line
     one_line(*run(capsys, "predict", str(files / "m.npz"), str(data))[::2], "unknown input type .npz",
              "numpy.save('X.npy', X)")
+
+
+def test_layer_sizes_copied_as_train_prints_them_are_given_with_commas(capsys, tmp_path, monkeypatch):
+    """train prints "training 784-256-128-10 on mnist-sample"; `--layers 784-256-10` said "unknown layer
+    '784-256-10'" and listed the whole layer grammar."""
+    monkeypatch.chdir(tmp_path)
+    status, _, err = run(capsys, "train", "--dataset", "xor", "--layers", "2-8-2", "--no-save")
+    line = one_line(status, err, "--layers 2-8-2: sizes are separated by commas: --layers 2,8,2.")
+    assert "unknown layer" not in line and os.listdir(tmp_path) == []

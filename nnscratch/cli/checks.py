@@ -26,6 +26,9 @@ def check_train_options(args):
     """Options that contradict each other, refused before anything runs."""
     if args.no_save and args.out:
         raise ConfigError(f"--no-save and --out {args.out} contradict each other; drop one.")
+    if args.layers and "-" in args.layers and all(p.strip().isdigit() for p in args.layers.split("-")):  # as train prints
+        raise ConfigError(f"--layers {args.layers}: sizes are separated by commas: --layers "
+                          f"{','.join(p.strip() for p in args.layers.split('-'))}.")
     if args.layers:
         from .recipe import check_layers_syntax
         check_layers_syntax(args.layers)
