@@ -122,11 +122,11 @@ def differs(net, data, model_path, spec):
 
 def read_model(path, backend=None, dtype=None):
     """The network saved at ``path`` (:meth:`Network.load`); a file that is no model, said in the command
-    line's words: missing, a folder, a checkpoint (``train --checkpoint``) or a history (``train --history``)."""
+    line's words: missing, a folder, a checkpoint, a training history or a NumPy archive of data."""
     import pathlib
     from ..errors import ConfigError
     from ..models.network import Network
-    from ..saving.kinds import KINDS
+    from ..saving.kinds import KINDS, npz_header
     where = pathlib.Path(path)
     if where.is_dir():
         inside = sorted(where.glob("*.npz"))
@@ -135,18 +135,18 @@ def read_model(path, backend=None, dtype=None):
     if not where.exists():
         raise FileNotFoundError(f"model file {path} does not exist; train one with "
                                 "`nnscratch train --out MODEL.npz`.")
-    if KINDS["checkpoint"][1](str(path)):
+    header, arrays = npz_header(str(path)), numpy_arrays(path)
+    if (header or {}).get("format") == "nnscratch-checkpoint":
         raise ConfigError(f"{path} is a checkpoint of `nnscratch train --checkpoint`, not a model; the same train "
                           f"command with --resume {path} finishes that run and saves its model at --out "
                           "(default model.npz).")
-    if KINDS["history"][1](str(path)):
-        raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
-                          f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
-    arrays = numpy_arrays(path)
     if arrays:
         raise ConfigError(f"{path} is a NumPy archive of data (arrays {', '.join(arrays[:4])}), not an nnscratch "
                           f"model; train one on it with `nnscratch train --dataset npz:{path}`, or score a model on "
                           f"it with `nnscratch evaluate MODEL.npz --dataset npz:{path}`.")
+    if header is None and KINDS["history"][1](str(path)):
+        raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
+                          f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
     check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     return Network.load(path, backend=backend, dtype=dtype)
 
@@ -157,11 +157,11 @@ def numpy_arrays(path):
     import zipfile
     try:
         with zipfile.ZipFile(path) as archive:
-            names = [n.removesuffix(".npy") for n in archive.namelist()]
+            members = archive.namelist()
     except (OSError, zipfile.BadZipFile, ValueError):
         return []
-    return names if names and all(n.endswith(".npy") for n in archive.namelist()) and "__header__" not in names \
-        else []
+    names = [m.removesuffix(".npy") for m in members]
+    return names if members and all(m.endswith(".npy") for m in members) and "__header__" not in names else []
 
 
 def check_backend(spec):
