@@ -186,3 +186,15 @@ def test_layer_sizes_copied_as_train_prints_them_are_given_with_commas(capsys, t
     status, _, err = run(capsys, "train", "--dataset", "xor", "--layers", "2-8-2", "--no-save")
     line = one_line(status, err, "--layers 2-8-2: sizes are separated by commas: --layers 2,8,2.")
     assert "unknown layer" not in line and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["predict", "x.npy"], ["export", "x.onnx"]])
+def test_a_text_file_given_as_the_model_offers_no_checkpoint(command, capsys, tmp_path, monkeypatch):
+    """`evaluate notes.txt` said "pass a model ... (or a checkpoint of fit(checkpoint=...) or --checkpoint)";
+    given a checkpoint, these commands refuse it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("my own notes\n")
+    line = one_line(*run(capsys, command[0], "notes.txt", *command[1:])[::2],
+                    "notes.txt is not an nnscratch model: it is not an .npz archive at all", "nnscratch train --out")
+    assert "checkpoint" not in line
+    assert sorted(os.listdir(tmp_path)) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "my own notes\n"

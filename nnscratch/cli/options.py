@@ -124,6 +124,7 @@ def read_model(path, backend=None, dtype=None):
     """The network saved at ``path`` (:meth:`Network.load`); a file that is no model, said in the command
     line's words: missing, a folder, a checkpoint, a training history or a NumPy archive of data."""
     import pathlib
+    import zipfile
     from ..errors import ConfigError
     from ..models.network import Network
     from ..saving.kinds import KINDS, npz_header
@@ -147,6 +148,9 @@ def read_model(path, backend=None, dtype=None):
     if header is None and KINDS["history"][1](str(path)):
         raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
                           f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
+    if header is None and not zipfile.is_zipfile(path):  # the library's words add "or a checkpoint", refused here
+        raise ConfigError(f"{path} is not an nnscratch model: it is not an .npz archive at all; pass the model file "
+                          "that `nnscratch train --out` (or Network.save) wrote.")
     check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     return Network.load(path, backend=backend, dtype=dtype)
 
