@@ -198,3 +198,18 @@ def test_a_text_file_given_as_the_model_offers_no_checkpoint(command, capsys, tm
                     "notes.txt is not an nnscratch model: it is not an .npz archive at all", "nnscratch train --out")
     assert "checkpoint" not in line
     assert sorted(os.listdir(tmp_path)) == ["notes.txt"] and (tmp_path / "notes.txt").read_text() == "my own notes\n"
+
+
+def test_classes_for_a_regression_table_model_says_it_predicts_values(capsys, tmp_path):
+    """`predict price.npz rows.csv --classes mnist` said the table model "names its own classes"; it has none."""
+    import numpy as np
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 2))
+    rows = "".join(f"{a:.3f},{b:.3f},{2 * a - b:.3f}\n" for a, b in X)
+    (tmp_path / "r.csv").write_text("a,b,price\n" + rows)
+    (tmp_path / "new.csv").write_text("a,b\n0.1,0.2\n")
+    assert run(capsys, "train", "--dataset", f"csv:{tmp_path / 'r.csv'}", "--epochs", "1", "--quiet",
+               "--out", str(tmp_path / "r.npz"))[0] == 0
+    line = one_line(*run(capsys, "predict", str(tmp_path / "r.npz"), str(tmp_path / "new.csv"), "--classes",
+                         "mnist")[::2], "is a regression model, whose predictions are values: drop --classes")
+    assert "its own classes" not in line

@@ -184,6 +184,10 @@ def matrix_text(m, names=None):
 
 def run_predict(args):
     net = load_model(args)
+    if args.classes and net.task == "regression":  # first: a regression table model names no classes either
+        from ..errors import ConfigError
+        raise ConfigError(f"--classes {args.classes} names classes; {args.model} is a regression model, whose "
+                          "predictions are values: drop --classes.")
     if tables.is_table_model(net):
         if args.classes:
             from ..errors import ConfigError
@@ -192,10 +196,6 @@ def run_predict(args):
         for path in args.inputs:
             tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
         return 0
-    if args.classes and net.task == "regression":
-        from ..errors import ConfigError
-        raise ConfigError(f"--classes {args.classes} names classes; {args.model} is a regression model, whose "
-                          "predictions are values: drop --classes.")
     names = class_names(args.classes, net)
     for path in args.inputs:
         X, notes, problems = read_inputs(path, net, args.model)
