@@ -41,7 +41,16 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{message}{self._close_choice(message)} (see `{self.prog} --help`)")
+        raise UsageError(f"{message}{self._close_choice(message)}{self._order(message)} (see `{self.prog} --help`)")
+
+    def _order(self, message):
+        """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
+        `nnscratch predict digit.png` shows the model goes first; or nothing."""
+        if not message.startswith("the following arguments are required"):
+            return ""
+        formatter = self._get_formatter()
+        return f"; usage: {self.prog} [options] " + " ".join(
+            formatter._format_args(a, a.dest) for a in self._get_positional_actions())
 
     def _close_choice(self, message):
         """``; did you mean 'train'?`` for ``invalid choice: 'trian'``, or nothing."""
@@ -60,8 +69,20 @@ class Parser(argparse.ArgumentParser):
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
-                return f"; did you mean {plain}?" if plain in known else _did_you_mean(plain, known)
+                if plain in known:
+                    return f"; did you mean {plain}?"
+                owners = self.owners(plain)  # `train --split test`: evaluate's option, not a typo of --plot
+                if owners:
+                    return f"; {plain} is an option of {owners}, not of `{self.prog}`"
+                short = len(token) == 2  # -e: no guess (there are no short options but -h)
+                return "" if short else _did_you_mean(plain, known)
         return ""
+
+    def owners(self, option):
+        """The other commands that take ``option``, as ```nnscratch evaluate` and `nnscratch plot```."""
+        names = [f"`{p.prog}`" for p in getattr(self, "commands", {}).values()
+                 if p is not self and option in p._option_string_actions]
+        return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
 
 
 HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "--batch-size",
@@ -96,7 +117,29 @@ def build_parser():
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMANDS:
         importlib.import_module(name).register(sub)
+    for command in (parser, *sub.choices.values()):
+        command.commands = sub.choices  # so a mistake can name the command an option belongs to
     return parser
+
+
+def _option_before_command(parser, argv):
+    """`nnscratch --epochs 3 train`: a command's option typed before the command (argparse took the
+    ``3`` for the command's name); a UsageError that shows the order, or nothing."""
+    option = argv[0].split("=", 1)[0] if argv else ""
+    if not option.startswith("--") or option in parser._option_string_actions:
+        return
+    command = next((a for a in argv if a in parser.commands), None)
+    if command is not None and option in parser.commands[command]._option_string_actions:
+        rest = " ".join(a for a in argv if a is not command)
+        raise UsageError(f"{option} goes after the command: `nnscratch {command} {rest}` "
+                         f"(see `nnscratch {command} --help`)")
+    owners = parser.owners(option)
+    if owners and command is not None:
+        raise UsageError(f"{option} is an option of {owners}, not of `nnscratch {command}` "
+                         f"(see `nnscratch {command} --help`)")
+    if owners:
+        raise UsageError(f"{option} is an option of {owners}; name the command first, e.g. "
+                         f"`{owners.split('`')[1]} {' '.join(argv)}`")
 
 
 def main(argv=None):
@@ -106,6 +149,7 @@ def main(argv=None):
     argv = [a for a in argv if a != "--debug"]
     try:
         parser = build_parser()
+        _option_before_command(parser, argv)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

@@ -26,6 +26,9 @@ def check_train_options(args):
     """Options that contradict each other, refused before anything runs."""
     if args.no_save and args.out:
         raise ConfigError(f"--no-save and --out {args.out} contradict each other; drop one.")
+    if args.layers and "-" in args.layers and all(p.strip().isdigit() for p in args.layers.split("-")):  # as train prints
+        raise ConfigError(f"--layers {args.layers}: sizes are separated by commas: --layers "
+                          f"{','.join(p.strip() for p in args.layers.split('-'))}.")
     if args.layers:
         from .recipe import check_layers_syntax
         check_layers_syntax(args.layers)
@@ -84,7 +87,7 @@ def check_viz(args):
     except ImportError:
         many = len(wanted) > 1
         raise ConfigError(f"{' and '.join(wanted)} need{'' if many else 's'} matplotlib, which is not installed; "
-                          f"`pip install nnscratch[viz]`, or train without {'them' if many else 'it'}.") from None
+                          f"pip install 'nnscratch[viz]', or train without {'them' if many else 'it'}.") from None
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
     if args.live and args.live.lower().endswith(".mp4"):

@@ -22,7 +22,7 @@ def register(subparsers):
 
 def run_export(args):
     from . import outputs
-    from ..models.network import Network
+    from .options import read_model
     from ..saving.onnx import input_dtype, to_onnx
     from ..saving.serialize import atomic_write
     from ..saving.standardizer import Standardizer
@@ -31,7 +31,7 @@ def run_export(args):
     if not str(args.output).lower().endswith(".onnx"):
         raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
-    net = Network.load(args.model, backend="numpy")
+    net = read_model(args.model, backend="numpy")
     input_shape = check_shape(args.input_shape, net, args.model)
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
     outputs.make_folders(folders)

@@ -11,7 +11,7 @@ from . import tables
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
-                      model_dataset, model_rows, open_images, shape_text)
+                      model_dataset, model_rows, open_images, read_model, shape_text)
 
 
 def register(subparsers):
@@ -38,7 +38,7 @@ def register(subparsers):
         "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
         "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
         "are taken, for image models, as 0..255 grey levels and divided by 255.")
-    p.add_argument("model")
+    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
@@ -48,12 +48,9 @@ def register(subparsers):
 
 
 def load_model(args):
-    from ..models.network import Network
-    if not pathlib.Path(args.model).is_file():
-        raise FileNotFoundError(f"model file {args.model} does not exist; train one with "
-                                "`nnscratch train --out MODEL.npz`.")
-    _refuse_data_as_model(args)
-    return Network.load(args.model, backend=args.backend, dtype=args.dtype)
+    if pathlib.Path(args.model).is_file():
+        _refuse_data_as_model(args)
+    return read_model(args.model, backend=args.backend, dtype=args.dtype)
 
 
 def _refuse_data_as_model(args):
@@ -187,6 +184,10 @@ def matrix_text(m, names=None):
 
 def run_predict(args):
     net = load_model(args)
+    if args.classes and net.task == "regression":  # first: a regression table model names no classes either
+        from ..errors import ConfigError
+        raise ConfigError(f"--classes {args.classes} names classes; {args.model} is a regression model, whose "
+                          "predictions are values: drop --classes.")
     if tables.is_table_model(net):
         if args.classes:
             from ..errors import ConfigError
@@ -195,10 +196,6 @@ def run_predict(args):
         for path in args.inputs:
             tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
         return 0
-    if args.classes and net.task == "regression":
-        from ..errors import ConfigError
-        raise ConfigError(f"--classes {args.classes} names classes; {args.model} is a regression model, whose "
-                          "predictions are values: drop --classes.")
     names = class_names(args.classes, net)
     for path in args.inputs:
         X, notes, problems = read_inputs(path, net, args.model)
@@ -257,9 +254,9 @@ def read_inputs(path, net, model="the model"):
                              f"{model} takes {takes}: pass it .npy or .csv rows of those.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
-    else:
-        raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; "
-                              "use .png/.jpg, .npy or .csv.")
+    else:  # a .npz: an archive of named arrays (or a model), where predict reads one array per file
+        npz = " (a .npz holds many arrays: save the inputs alone, numpy.save('X.npy', X))" if suffix == ".npz" else ""
+        raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; use .png/.jpg, .npy or .csv{npz}.")
     return (*as_rows(path, X, net, notes, table, model), problems)
 
 
@@ -275,6 +272,9 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     except (TypeError, ValueError):
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, not numbers; save the inputs as "
                               "numbers (numpy.save(PATH, X.astype('float32'))).") from None
+    if X.size == 0:  # (0, 3) fits a 3-feature model's shape: say what is missing, not the shape
+        raise DataFormatError(f"{path}: holds no inputs (an array of shape {X.shape}); save at least one sample "
+                              "in it.")
     n_inputs = net.n_inputs
     if n_inputs is None and not table:  # a CNN built with open image sizes
         X = open_images(path, X, net, model)
@@ -285,7 +285,7 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
             X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
             [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
-        if X.size == 0 or not any(s and X.shape[-len(s):] == s for s in shapes):
+        if not any(s and X.shape[-len(s):] == s for s in shapes):
             allowed = " or ".join(f"(n, {', '.join(map(str, s))})" for s in shapes if s)
             raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes {n_inputs} "
                              f"{'features' if table else 'inputs'} per sample, along the array's last axis; give "
