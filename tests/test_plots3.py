@@ -54,3 +54,95 @@ def test_long_or_many_class_names_stay_readable():
     assert {t.get_rotation() for t in small.axes[0].get_xticklabels()} == {0}
     many = viz.plot_confusion(rng.integers(0, 30, 600), rng.integers(0, 30, 600))
     assert many.get_size_inches()[1] >= 30 * 0.25 + 1.5  # a quarter inch a row, and the titles
+
+
+@pytest.fixture(scope="module")
+def conv_net():
+    """A convolutional network of any image size (no Reshape, no input_shape), 4x4 images, 3 classes."""
+    return nn.Network([nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(),
+                       nn.Dense(8, 3), nn.Softmax()], seed=0, backend="numpy")
+
+
+def test_a_conv_networks_architecture_and_weights_are_its_layers_and_filters(conv_net):
+    """plot_architecture drew a CNN as 'network 8-3', its Dense layer alone, and plot_first_layer_weights
+    the Dense layer's weights over the flattened feature maps as if they were pixels."""
+    arch = viz.plot_architecture(conv_net)
+    assert {"Conv2D", "MaxPool2D", "Flatten", "Dense"} <= set(texts(arch))
+    assert "network 8-3" not in " ".join(texts(arch))
+    weights = viz.plot_first_layer_weights(conv_net, max_units=1)
+    assert weights._suptitle.get_text().startswith("first-layer filters (2 x 3x3)")
+    assert len([ax for ax in weights.axes if ax.images]) == 1
+    with pytest.raises(ValueError, match="drop names"):
+        viz.plot_architecture(conv_net, names=["in", "out"])
+
+
+def test_names_of_the_wrong_length_are_one_clear_error():
+    """IndexError: list index out of range."""
+    with pytest.raises(ValueError, match="3 for this network; received 2"):
+        viz.plot_architecture(nn.Network.from_sizes(2, 4, 2, seed=0), names=["in", "hidden"])
+
+
+def test_the_feature_maps_of_a_flat_image_on_an_open_size_network(conv_net):
+    """A flat 16-pixel image (as a CSV row or predict's .npy gives it) failed: "axes don't match array"."""
+    x = np.linspace(0, 1, 16, dtype=np.float32)
+    maps = dict(viz.filters.feature_maps(conv_net, x))
+    assert maps["0: Conv2D"].shape == (2, 4, 4)
+    fig = viz.filters.plot_feature_maps(conv_net, x)
+    assert fig.axes[0].images[0].get_array().shape == (4, 4)
+
+
+def test_pictures_of_classes_refuse_a_conv_network_or_a_regression(conv_net):
+    """animate_activations crashed on a CNN ("could not broadcast input array"), and it and
+    plot_decision_boundary drew a regression's values as class votes."""
+    x = np.zeros((2, 1, 4, 4), dtype=np.float32)
+    with pytest.raises(ValueError, match="Conv2D layers.*plot_feature_maps"):
+        viz.animate_activations(conv_net, x)
+    regression = nn.Network.from_sizes(2, 4, 1, output="identity", seed=0)
+    assert regression.task == "regression"
+    X = np.zeros((3, 2), dtype=np.float32)
+    for draw in (lambda: viz.animate_activations(regression, X),
+                 lambda: viz.plot_decision_boundary(regression, X, np.zeros(3))):
+        with pytest.raises(ValueError, match="needs a classifier; this network is a regression"):
+            draw()
+    with pytest.raises(ValueError, match=r"2 inputs; this network takes \(3,\)"):
+        viz.plot_decision_boundary(nn.Network.from_sizes(3, 4, 2, seed=0), X, np.zeros(3))
+
+
+def test_a_dense_network_with_batchnorm_and_dropout_animates_and_names_its_layers():
+    """train --plot of dense64,bn,relu,dropout0.2,... ended in 'IndexError: list index out of range'
+    after training (a panel for each BatchNorm, ReLU and Dropout), and the architecture called the
+    first hidden layer 'batchnorm'."""
+    net = nn.Network([nn.Dense(4, 6), nn.BatchNorm(6), nn.ReLU(), nn.Dropout(0.2), nn.Dense(6, 3), nn.Softmax()],
+                     seed=0, backend="numpy")
+    X = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    acts = viz.layer_activations(net, X)
+    assert [a.shape for a in acts] == [(5, 6), (5, 3)]
+    assert (acts[0] >= 0).all()  # after the ReLU
+    fig = viz.animate_activations(net, X, image_shape=None)
+    assert fig.axes[1].get_title().startswith("hidden 1\n6 batchnorm+relu\n")
+    assert "6\nbatchnorm+relu" in texts(viz.plot_architecture(net))
+
+
+def test_a_sigmoid_output_is_not_called_softmax():
+    """The activation animation titled a one-unit sigmoid network's output 'output (softmax)'."""
+    net = nn.Network.from_sizes(2, 4, 1, seed=0)  # two classes: one sigmoid unit
+    X = np.zeros((2, 2), dtype=np.float32)
+    assert viz.animate_activations(net, X).axes[-1].get_title() == "output (sigmoid)"
+    assert viz.animate_activations(nn.Network.from_sizes(2, 4, 3, seed=0), X).axes[-1].get_title() == \
+        "output (softmax)"
+
+
+def test_a_metric_the_history_lacks_is_one_clear_error():
+    """plot_history(metrics=["rmse"]) and plot_curves(metric="accuracy") of a regression's history
+    raised KeyError: 'rmse'."""
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}
+    with pytest.raises(ValueError, match=r"no 'rmse' per epoch; it holds \['loss', 'val_loss'\]"):
+        viz.plot_history(history, metrics=["rmse"])
+    with pytest.raises(ValueError, match="no 'accuracy' per epoch"):
+        viz.plot_curves({"run": history}, metric="accuracy")
+
+
+def test_plot_boundary_of_an_open_size_model_says_what_it_takes(conv_net):
+    """'open.npz takes None: use --what confusion.'"""
+    from nnscratch.cli.pictures import unfit
+    assert "takes images of any size (1x?x?)" in unfit("boundary", conv_net, "open.npz")

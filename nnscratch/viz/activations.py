@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._anim import save_animation
-from ._common import activation_names, class_proba, guess_image_shape, new_figure, to_host
+from ._common import activation_names, class_proba, dense_blocks, guess_image_shape, new_figure, require_classifier, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 
 
 def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
-    """Host copies of each activation layer's output: ``[hidden..., output]``."""
+    """Host copies of each Dense layer's activations, after its activation (and BatchNorm, Dropout):
+    ``[hidden..., output]``, one per Dense layer."""
     outs = network.forward(X, return_all=True)
-    return [to_host(o, network) for layer, o in zip(network.layers, outs)
-            if type(layer).__name__ != "Dense"]
+    return [to_host(outs[last], network) for _, last in dense_blocks(network)]
 
 
 def _as_grid(values):
@@ -62,7 +62,7 @@ def _hidden_panel(ax, a, vmax, name, index):
     ax.set_title(f"hidden {index}\n{a.size} {name}\n{on:.0%} active", fontsize=9)
 
 
-def _output_panel(ax, p, pred, true, class_names):
+def _output_panel(ax, p, pred, true, class_names, activation):
     colors = ["0.75"] * len(p)
     colors[pred] = "#2f9e44" if true is None or pred == true else "#e03131"
     ax.barh(np.arange(len(p)), p, color=colors)
@@ -73,7 +73,7 @@ def _output_panel(ax, p, pred, true, class_names):
             ax.text(min(v, 0.8) + 0.02, i, f"{v:.0%}", va="center", fontsize=8,
                     color="white" if v > 0.82 else "0.2")
     ax.set_xlim(0, 1)
-    ax.set_title("output (softmax)", fontsize=10)
+    ax.set_title(f"output ({activation})", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -93,7 +93,8 @@ class _Frames:
             _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1)
         pred = int(np.argmax(out))
         true = None if self.y is None else int(self.y[k])
-        _output_panel(axes[-1], out, pred, true, self.class_names)
+        vote = "sigmoid" if self.names[-1] == "sigmoid" else "softmax"  # predict_proba's, also of logits
+        _output_panel(axes[-1], out, pred, true, self.class_names, vote)
         truth = "" if true is None else f"true {self.class_names[true]}, "
         fig.suptitle(f"{truth}predicted {self.class_names[pred]} ({out[pred]:.1%})", fontsize=12)
         fig.tight_layout()
@@ -106,8 +107,16 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
     ``class_names`` name the outputs; ``feature_names`` the bars of an input that is not an image.
-    Returns the path, or the figure of the first input when ``path`` is None.
+    Returns the path, or the figure of the first input when ``path`` is None. A network of dense
+    layers that classifies: a convolutional one's layers are images
+    (:func:`nnscratch.viz.filters.plot_feature_maps` draws them), a regression casts no vote.
     """
+    from .filters import is_conv_model
+
+    if is_conv_model(network):
+        raise ValueError("animate_activations draws a dense network's neurons; this network has Conv2D layers, "
+                         "whose outputs are images: use nnscratch.viz.filters.plot_feature_maps(network, x).")
+    require_classifier(network, "animate_activations", "plot_architecture")
     X = to_host(X)[:n_images]
     y = None if y is None else to_host(y).reshape(-1)[:n_images]
     acts = layer_activations(network, X)

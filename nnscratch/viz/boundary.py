@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import class_proba, finish, new_figure, to_host
+from ._common import class_proba, finish, new_figure, require_classifier, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -62,6 +62,10 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     show ``X`` as given; ``feature_names`` label the axes and ``class_names`` the legend.
     ``padding`` is the margin around the data, a fraction of its range on each axis.
     """
+    require_classifier(network, "plot_decision_boundary", "plot_architecture")
+    if getattr(network, "n_inputs", 2) != 2:
+        raise ValueError(f"decision boundaries are drawn over a network's 2 inputs; this network takes "
+                         f"{network.input_shape}: train one on 2 features (or use plot_confusion).")
     X, y = to_host(X), to_host(y).reshape(-1).astype(int)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision boundaries need 2-D inputs (n, 2); received shape {X.shape}.")
