@@ -146,3 +146,16 @@ def test_plot_boundary_of_an_open_size_model_says_what_it_takes(conv_net):
     """'open.npz takes None: use --what confusion.'"""
     from nnscratch.cli.pictures import unfit
     assert "takes images of any size (1x?x?)" in unfit("boundary", conv_net, "open.npz")
+
+
+def test_plot_on_another_dataset_warns_as_evaluate_does(tmp_path, capsys):
+    """`plot moons.npz --what confusion --dataset xor` drew the matrix with no word that the model never
+    learned these data (evaluate warns)."""
+    from nnscratch.cli.app import main
+    model = str(tmp_path / "moons.npz")
+    assert main(["train", "--dataset", "moons", "--epochs", "1", "--out", model, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["plot", model, "--what", "confusion", "--out", str(tmp_path / "own.png")]) == 0
+    assert "warning" not in capsys.readouterr().err
+    assert main(["plot", model, "--what", "confusion", "--dataset", "xor", "--out", str(tmp_path / "o.png")]) == 0
+    assert "was trained on moons, not xor" in capsys.readouterr().err

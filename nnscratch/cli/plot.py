@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from . import outputs
 from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
@@ -182,7 +183,7 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import fits, load_data, model_dataset, sample_shape
+    from .options import differs, fits, load_data, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
@@ -192,7 +193,11 @@ def _data(args, net, required=True):
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
     from . import tables
+    given = args.dataset
     model_dataset(args, net)
     data = tables.in_model_order(net, load_data(args))
     fits(net, data, args.path)
+    warning = differs(net, data, args.path, given) if given is not None else None
+    if warning:  # as evaluate says it: the picture is of the model on data it never learned
+        print(f"warning: {warning}", file=sys.stderr)
     return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on
