@@ -159,3 +159,16 @@ def test_plot_on_another_dataset_warns_as_evaluate_does(tmp_path, capsys):
     assert "warning" not in capsys.readouterr().err
     assert main(["plot", model, "--what", "confusion", "--dataset", "xor", "--out", str(tmp_path / "o.png")]) == 0
     assert "was trained on moons, not xor" in capsys.readouterr().err
+
+
+def test_plot_all_refuses_images_where_it_draws_no_animation(tmp_path, capsys):
+    """`plot iris.npz --what all --images 5` (a table, a regression, a CNN) drew every picture and ignored
+    --images without a word."""
+    from nnscratch.cli.app import main
+    model = str(tmp_path / "moons.npz")
+    assert main(["train", "--dataset", "moons", "--epochs", "1", "--out", model, "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["plot", model, "--what", "all", "--images", "5", "--out", str(tmp_path / "all")]) == 2
+    err = capsys.readouterr().err
+    assert "--what all draws none of moons.npz: its inputs are not images" in err and "drop --images" in err
+    assert not (tmp_path / "all").exists()

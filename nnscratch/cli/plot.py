@@ -74,9 +74,16 @@ def run(args):
             raise ConfigError(f"--what all saves every picture that fits into a folder; --out {outdir} names one "
                               f"picture file. Give a folder (e.g. --out {os.path.splitext(outdir)[0]}_plots), or "
                               "--what NAME for one picture.")
+        names = planned_pictures(net, data)
+        if args.images is not None and "activations.gif" not in names:
+            from ..viz.filters import is_conv_model
+            why = ("it is convolutional (--what features draws it)" if is_conv_model(net) else
+                   "it is a regression" if net.task == "regression" else "no --dataset names its data"
+                   if data is None else "its inputs are not images (--what activations draws them alone)")
+            raise ConfigError(f"--images sets the inputs of the activation animation, and --what all draws none "
+                              f"of {os.path.basename(args.path)}: {why}; drop --images.")
         planned = [outputs.Output("--out", outdir, "picture", folder=True)]
-        planned += [outputs.Output("--out", os.path.join(outdir, name), "picture")
-                    for name in planned_pictures(net, data)]
+        planned += [outputs.Output("--out", os.path.join(outdir, name), "picture") for name in names]
         outputs.make_folders(_check_outputs(planned, args))
         for saved in save_model_plots(outdir, net, data, n_images=args.images or IMAGES):
             print(f"saved {saved}")
