@@ -172,3 +172,16 @@ def test_plot_all_refuses_images_where_it_draws_no_animation(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--what all draws none of moons.npz: its inputs are not images" in err and "drop --images" in err
     assert not (tmp_path / "all").exists()
+
+
+def test_a_colour_convs_filters_are_numbered_by_filter_and_channel():
+    """6 filters over 3 colour channels were 18 tiles numbered 0 to 17 under a title saying 6 filters,
+    each channel scaled on its own."""
+    net = nn.Network([nn.Conv2D(3, 6, 3), nn.Flatten(), nn.Dense(6 * 4 * 4, 2), nn.Softmax()],
+                     input_shape=(3, 6, 6), seed=0)
+    fig = viz.plot_first_layer_weights(net)
+    drawn = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in drawn[:4]] == ["0:R", "0:G", "0:B", "1:R"] and drawn[-1].get_title() == "5:B"
+    assert "6 x 3 channels x 3x3" in fig._suptitle.get_text()
+    weights = net.layers[0].weight.value
+    assert drawn[1].images[0].get_clim()[1] == pytest.approx(float(np.abs(weights[0]).max()))  # the filter's scale

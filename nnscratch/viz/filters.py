@@ -18,24 +18,29 @@ def _conv_layers(net):
 
 
 def plot_conv_filters(net, path=None, *, max_filters=64, cols=None, title=None, show=False):
-    """The first Conv2D's kernels, one small image per (filter, input channel), ``cols`` (default
-    up to 8) a row; blue positive, red negative, each filter scaled to its own largest magnitude."""
+    """The first Conv2D's kernels, one small image per (filter, input channel), titled ``filter`` (or
+    ``filter:channel``, R/G/B for colour) and ``cols`` (default up to 8, whole filters) a row; blue
+    positive, red negative, each filter scaled to its own largest magnitude."""
     conv = _conv_layers(net)
     if not conv:
         raise ValueError("this model has no Conv2D layer; use plot_first_layer_weights for an MLP.")
     W = to_host(conv[0].weight.value, net)  # (out, in, kh, kw)
-    tiles = [W[o, c] for o in range(W.shape[0]) for c in range(W.shape[1])][:max_filters]
-    cols = min(len(tiles), cols or 8)
+    channels = W.shape[1]
+    names = ("RGB" if channels == 3 else [str(c) for c in range(channels)]) if channels > 1 else [""]
+    tiles = [(f"{o}:{names[c]}" if channels > 1 else str(o), W[o, c], float(np.abs(W[o]).max()) or 1.0)
+             for o in range(W.shape[0]) for c in range(channels)][:max_filters]
+    cols = min(len(tiles), cols or (channels * max(1, 8 // channels)))
     rows = math.ceil(len(tiles) / cols)
     fig = new_figure((1.1 * cols + 0.3, 1.2 * rows + 0.7), show=show)
     axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
     for j, ax in enumerate(axes):
         ax.axis("off")
         if j < len(tiles):
-            lim = float(np.abs(tiles[j]).max()) or 1.0
-            ax.imshow(tiles[j], cmap="RdBu", vmin=-lim, vmax=lim, interpolation="nearest")
-            ax.set_title(str(j), fontsize=8, pad=2)
-    fig.suptitle(title or f"first-layer filters ({W.shape[0]} x {W.shape[2]}x{W.shape[3]}): blue excites, red inhibits",
+            name, tile, lim = tiles[j]
+            ax.imshow(tile, cmap="RdBu", vmin=-lim, vmax=lim, interpolation="nearest")
+            ax.set_title(name, fontsize=8, pad=2)
+    of = f"{W.shape[0]} x {channels} channels x" if channels > 1 else f"{W.shape[0]} x"
+    fig.suptitle(title or f"first-layer filters ({of} {W.shape[2]}x{W.shape[3]}): blue excites, red inhibits",
                  fontsize=10)
     fig.tight_layout()
     return finish(fig, path, show=show)
