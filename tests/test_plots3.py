@@ -185,3 +185,14 @@ def test_a_colour_convs_filters_are_numbered_by_filter_and_channel():
     assert "6 x 3 channels x 3x3" in fig._suptitle.get_text()
     weights = net.layers[0].weight.value
     assert drawn[1].images[0].get_clim()[1] == pytest.approx(float(np.abs(weights[0]).max()))  # the filter's scale
+
+
+def test_the_misclassified_title_says_how_many_are_shown():
+    """'40 of 40 misclassified' over 24 pictures: the other 16 were not mentioned."""
+    X = np.random.default_rng(0).random((40, 16))
+    y = np.zeros(40, dtype=int)
+    fig = viz.plot_misclassified(X, y, np.ones(40, dtype=int))
+    assert fig._suptitle.get_text() == "40 of 40 misclassified (the first 24 shown)"
+    assert len([ax for ax in fig.axes if ax.images]) == 24
+    fig = viz.plot_misclassified(X[:3], y[:3], np.ones(3, dtype=int))
+    assert fig._suptitle.get_text() == "3 of 3 misclassified"

@@ -130,8 +130,10 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                      color="#c92a2a")
     if len(wrong) == 0:
         axes[0].text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize=14)
-    fig.suptitle(title or f"{np.count_nonzero(y_true != y_pred)} of {len(y_true)} "
-                 "misclassified", fontsize=12)
+    n_wrong = np.count_nonzero(y_true != y_pred)
+    shown = "" if len(wrong) == n_wrong else \
+        f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
+    fig.suptitle(title or f"{n_wrong} of {len(y_true)} misclassified{shown}", fontsize=12)
     fig.tight_layout()
     return finish(fig, path, show=show)
 
