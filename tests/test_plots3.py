@@ -196,3 +196,8 @@ def test_the_misclassified_title_says_how_many_are_shown():
     assert len([ax for ax in fig.axes if ax.images]) == 24
     fig = viz.plot_misclassified(X[:3], y[:3], np.ones(3, dtype=int))
     assert fig._suptitle.get_text() == "3 of 3 misclassified"
+
+
+def test_the_layer_diagram_says_what_the_network_takes(conv_net):
+    """An open-size CNN's diagram began at its first Conv2D's output (2x?x?): what it takes was nowhere."""
+    assert "input 1x?x?;" in viz.plot_architecture(conv_net).axes[0].get_title()

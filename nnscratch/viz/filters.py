@@ -136,8 +136,9 @@ def plot_layer_diagram(net, path=None, *, title=None, figsize=None, show=False):
     ax.set_xlim(-0.2, len(net.layers))
     ax.set_ylim(-0.1, 1.1)
     total = sum(math.prod(p.value.shape) for p in net.parameters())
-    ax.set_title(title or f"{len(net.layers)} layers, {total:,} parameters; boxes show each layer's output shape",
-                 fontsize=10)
+    given = "x".join("?" if n is None else str(n) for n in net.input_shape)  # the first box is the first output
+    ax.set_title(title or f"{len(net.layers)} layers, {total:,} parameters, input {given}; boxes show each "
+                 "layer's output shape", fontsize=10)
     return finish(fig, path, show=show)
 
 
