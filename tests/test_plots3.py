@@ -201,3 +201,19 @@ def test_the_misclassified_title_says_how_many_are_shown():
 def test_the_layer_diagram_says_what_the_network_takes(conv_net):
     """An open-size CNN's diagram began at its first Conv2D's output (2x?x?): what it takes was nowhere."""
     assert "input 1x?x?;" in viz.plot_architecture(conv_net).axes[0].get_title()
+
+
+def test_tanh_and_sigmoid_activations_are_not_drawn_as_relus():
+    """A tanh unit at -0.99 was drawn black, as a ReLU switched off, and counted inactive; a sigmoid layer
+    was always '100% active'."""
+    X = np.array([[1.0, -1.0], [-1.0, 1.0]], dtype=np.float32)
+    tanh = nn.Network.from_sizes(2, 8, 2, hidden="tanh", seed=0)
+    panel = viz.animate_activations(tanh, X).axes[1]
+    low, high = panel.images[0].get_clim()
+    assert low == -high and panel.images[0].get_cmap().name == "RdBu_r"
+    assert panel.get_title().endswith("positive") and panel.get_title().split("\n")[1] == "8 tanh"
+    sigmoid = nn.Network.from_sizes(2, 8, 2, hidden="sigmoid", seed=0)
+    assert viz.animate_activations(sigmoid, X).axes[1].get_title().endswith("above 0.5")
+    relu = nn.Network.from_sizes(2, 8, 2, seed=0)
+    panel = viz.animate_activations(relu, X).axes[1]
+    assert panel.get_title().endswith("active") and panel.images[0].get_clim()[0] == 0

@@ -55,11 +55,18 @@ def _input_panel(ax, x, shape, feature_names=None):
     ax.set_title("input", fontsize=10)
 
 
-def _hidden_panel(ax, a, vmax, name, index):
-    ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+def _hidden_panel(ax, a, vmax, name, index, signed):
+    """One layer's activations: dark where a ReLU is off; a layer with negative values (tanh) on a
+    scale centred at 0 (-1 responds as strongly as +1), and a sigmoid's counted above its middle."""
+    if signed:
+        ax.imshow(_as_grid(a), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+        share = f"{np.count_nonzero(a > 0) / a.size:.0%} positive"
+    else:
+        ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+        middle = 0.5 if name.endswith("sigmoid") else 0
+        share = f"{np.count_nonzero(a > middle) / a.size:.0%} {'above 0.5' if middle else 'active'}"
     ax.set_xticks([]), ax.set_yticks([])
-    on = np.count_nonzero(a > 0) / a.size
-    ax.set_title(f"hidden {index}\n{a.size} {name}\n{on:.0%} active", fontsize=9)
+    ax.set_title(f"hidden {index}\n{a.size} {name}\n{share}", fontsize=9)
 
 
 def _output_panel(ax, p, pred, true, class_names, activation):
@@ -81,7 +88,8 @@ class _Frames:
     def __init__(self, fig, X, acts, names, y, shape, class_names, feature_names=None):
         self.fig, self.X, self.acts, self.names = fig, X, acts, names
         self.y, self.shape, self.class_names, self.feature_names = y, shape, class_names, feature_names
-        self.vmax = [max(float(a.max()), 1e-6) for a in acts[:-1]]
+        self.vmax = [max(float(np.abs(a).max()), 1e-6) for a in acts[:-1]]
+        self.signed = [bool((a < 0).any()) for a in acts[:-1]]
 
     def __call__(self, k):
         fig, hidden, out = self.fig, self.acts[:-1], self.acts[-1][k]
@@ -90,7 +98,7 @@ class _Frames:
         axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
         _input_panel(axes[0], self.X[k], self.shape, self.feature_names)
         for i, (ax, a) in enumerate(zip(axes[1:-1], hidden)):
-            _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1)
+            _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1, self.signed[i])
         pred = int(np.argmax(out))
         true = None if self.y is None else int(self.y[k])
         vote = "sigmoid" if self.names[-1] == "sigmoid" else "softmax"  # predict_proba's, also of logits
