@@ -217,3 +217,17 @@ def test_tanh_and_sigmoid_activations_are_not_drawn_as_relus():
     relu = nn.Network.from_sizes(2, 8, 2, seed=0)
     panel = viz.animate_activations(relu, X).axes[1]
     assert panel.get_title().endswith("active") and panel.images[0].get_clim()[0] == 0
+
+
+def test_the_boundary_grid_keeps_raw_columns_of_large_values_apart():
+    """The grid was float32: over a table column of timestamps (1.7e9 s, a spread of hours) its 100
+    columns fell on a few dozen distinct values, 128 s apart, before the model's standardisation."""
+    seen = []
+    net = nn.Network.from_sizes(2, 4, 2, seed=0)
+    X = np.column_stack([1.7e9 + np.linspace(-5000, 5000, 20), np.linspace(0, 1, 20)])
+
+    def standardise(rows):
+        seen.append(rows)
+        return (rows - X.mean(axis=0)) / X.std(axis=0)
+    viz.plot_decision_boundary(net, X, np.arange(20) % 2, transform=standardise, resolution=100)
+    assert len(np.unique(seen[0][:, 0])) == 100

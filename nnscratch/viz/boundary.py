@@ -26,7 +26,7 @@ def _grid(X, resolution, padding):
     xs = np.linspace(lo[0], hi[0], resolution)
     ys = np.linspace(lo[1], hi[1], resolution)
     gx, gy = np.meshgrid(xs, ys)
-    return np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32), (lo, hi)
+    return np.column_stack([gx.ravel(), gy.ravel()]), (lo, hi)  # float64: raw columns such as 1.7e9 s
 
 
 def _region_image(proba, resolution):
