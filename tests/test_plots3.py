@@ -231,3 +231,15 @@ def test_the_boundary_grid_keeps_raw_columns_of_large_values_apart():
         return (rows - X.mean(axis=0)) / X.std(axis=0)
     viz.plot_decision_boundary(net, X, np.arange(20) % 2, transform=standardise, resolution=100)
     assert len(np.unique(seen[0][:, 0])) == 100
+
+
+@pytest.mark.parametrize("k", [3, 10, 20, 25])
+def test_every_class_has_its_own_colour_in_the_decision_regions(k):
+    """Past seven classes the palette wrapped: class 7 was drawn in class 0's blue, 8 in 1's orange."""
+    X = np.random.default_rng(0).normal(size=(k, 2)).astype(np.float32)
+    net = nn.Network.from_sizes(2, 4, k, seed=0)
+    fig = viz.plot_decision_boundary(net, X, np.arange(k), resolution=20)
+    from matplotlib.colors import to_hex
+    legend = {to_hex(h.get_markerfacecolor()) for h in fig.axes[0].get_legend().legend_handles}
+    points = {to_hex(c) for c in fig.axes[0].collections[0].get_facecolors()}
+    assert len(legend) == k and points == legend

@@ -17,6 +17,21 @@ if TYPE_CHECKING:
 PALETTE = ["#2b6cb0", "#d9480f", "#2f9e44", "#9c36b5", "#f59f00", "#0c8599", "#c2255c"]
 
 
+def class_colours(k):
+    """A distinct colour for each of ``k`` classes: the house palette up to 7, then matplotlib's tab10,
+    tab20 (its dark shades first) and evenly spaced hues: never two classes in one colour."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
+
+    if k <= len(PALETTE):
+        return [to_rgb(c) for c in PALETTE[:k]]
+    if k <= 10:
+        return [colormaps["tab10"].colors[c] for c in range(k)]
+    if k <= 20:
+        return [colormaps["tab20"].colors[c] for c in [*range(0, 20, 2), *range(1, 20, 2)][:k]]
+    return [tuple(colormaps["hsv"](c / k)[:3]) for c in range(k)]
+
+
 def _grid(X, resolution, padding):
     """A resolution x resolution grid over ``X``'s range, widened by ``padding`` of that range per axis
     (so raw table columns, whatever their units, get the same margin as standardised ones)."""
@@ -29,22 +44,20 @@ def _grid(X, resolution, padding):
     return np.column_stack([gx.ravel(), gy.ravel()]), (lo, hi)  # float64: raw columns such as 1.7e9 s
 
 
-def _region_image(proba, resolution):
+def _region_image(proba, resolution, colours):
     """RGB picture: each point's class colour, paler where the model is unsure."""
-    from matplotlib.colors import to_rgb
-
     cls, conf = proba.argmax(axis=1), proba.max(axis=1)
     k = proba.shape[1]
-    base = np.array([to_rgb(PALETTE[c % len(PALETTE)]) for c in range(k)])[cls]
+    base = np.array(colours)[cls]
     strength = 0.15 + 0.4 * (conf - 1 / k) / (1 - 1 / k)
     rgb = 1 - strength[:, None] * (1 - base)
     return rgb.reshape(resolution, resolution, 3)
 
 
-def _legend(ax, names):
+def _legend(ax, names, colours):
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], ls="", marker="o", markersize=7, markerfacecolor=PALETTE[c % len(PALETTE)],
+    handles = [Line2D([], [], ls="", marker="o", markersize=7, markerfacecolor=colours[c],
                       markeredgecolor="black", markeredgewidth=0.4, label=str(name)) for c, name in enumerate(names)]
     ax.legend(handles=handles, title="class", fontsize=8, title_fontsize=8, loc="best", framealpha=0.85)
 
@@ -74,10 +87,10 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     proba = class_proba(network, seen(grid))
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
-    ax.imshow(_region_image(proba, resolution), origin="lower", aspect="auto",
+    colours = class_colours(max(proba.shape[1], int(y.max(initial=0)) + 1))
+    ax.imshow(_region_image(proba, resolution, colours), origin="lower", aspect="auto",
               extent=(lo[0], hi[0], lo[1], hi[1]), interpolation="bilinear")
-    colors = [PALETTE[c % len(PALETTE)] for c in y]
-    ax.scatter(X[:, 0], X[:, 1], c=colors, s=14, edgecolors="black", linewidths=0.4)
+    ax.scatter(X[:, 0], X[:, 1], c=np.array(colours)[y], s=14, edgecolors="black", linewidths=0.4)
     pred = to_host(network.predict(seen(X)), network).reshape(-1)
     acc = float(np.mean(pred == y))
     ax.set_title(title or f"decision regions: accuracy {acc:.1%} on {len(y)} points",
@@ -87,6 +100,6 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     if feature_names is not None:
         ax.set_xlabel(feature_names[0])
         ax.set_ylabel(feature_names[1])
-    _legend(ax, class_names or [str(c) for c in range(proba.shape[1])])
+    _legend(ax, class_names or [str(c) for c in range(proba.shape[1])], colours)
     fig.tight_layout()
     return finish(fig, path, show=show)
