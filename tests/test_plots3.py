@@ -243,3 +243,23 @@ def test_every_class_has_its_own_colour_in_the_decision_regions(k):
     legend = {to_hex(h.get_markerfacecolor()) for h in fig.axes[0].get_legend().legend_handles}
     points = {to_hex(c) for c in fig.axes[0].collections[0].get_facecolors()}
     assert len(legend) == k and points == legend
+
+
+def test_plot_activations_of_a_table_of_nine_columns_draws_bars_not_a_3x3_image(tmp_path, monkeypatch):
+    """`plot t9.npz --what activations` of a 9-column CSV drew its standardised row as a 3x3 image."""
+    import csv
+
+    from nnscratch.cli.app import main
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 9))
+    with open(tmp_path / "t9.csv", "w", newline="") as f:
+        csv.writer(f).writerows([[f"f{i}" for i in range(9)] + ["label"]] +
+                                [[*row, int(row[0] > 0)] for row in X])
+    model = str(tmp_path / "t9.npz")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 't9.csv'}", "--epochs", "2", "--out", model, "--quiet"]) == 0
+    figures = []
+    monkeypatch.setattr(viz, "animate_activations",
+                        lambda *a, **k: figures.append(viz.activations.animate_activations(*a[:2], **k)))
+    assert main(["plot", model, "--what", "activations", "--out", str(tmp_path / "a.gif")]) == 0
+    panel = figures[0].axes[0]
+    assert not panel.images and [t.get_text() for t in panel.get_yticklabels()] == [f"f{i}" for i in range(9)]

@@ -76,7 +76,8 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
         plot_architecture(net, out, show=show)
     elif what == "activations":
         animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
-                            feature_names=getattr(data, "feature_names", None) or None)
+                            feature_names=getattr(data, "feature_names", None) or None,
+                            image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
