@@ -70,7 +70,7 @@ def test_a_conv_networks_architecture_and_weights_are_its_layers_and_filters(con
     assert {"Conv2D", "MaxPool2D", "Flatten", "Dense"} <= set(texts(arch))
     assert "network 8-3" not in " ".join(texts(arch))
     weights = viz.plot_first_layer_weights(conv_net, max_units=1)
-    assert weights._suptitle.get_text().startswith("first-layer filters (2 x 3x3)")
+    assert weights._suptitle.get_text().startswith("first-layer filters (2 x 3x3, the first 1 shown)")
     assert len([ax for ax in weights.axes if ax.images]) == 1
     with pytest.raises(ValueError, match="drop names"):
         viz.plot_architecture(conv_net, names=["in", "out"])
@@ -263,3 +263,14 @@ def test_plot_activations_of_a_table_of_nine_columns_draws_bars_not_a_3x3_image(
     assert main(["plot", model, "--what", "activations", "--out", str(tmp_path / "a.gif")]) == 0
     panel = figures[0].axes[0]
     assert not panel.images and [t.get_text() for t in panel.get_yticklabels()] == [f"f{i}" for i in range(9)]
+
+
+def test_filters_past_the_budget_are_cut_at_a_whole_filter_and_said():
+    """32 colour filters (96 images) were cut at image 64: filter 21's red channel alone, and the title
+    said nothing of the 11 filters left out."""
+    net = nn.Network([nn.Conv2D(3, 32, 3), nn.Flatten(), nn.Dense(32 * 4 * 4, 2), nn.Softmax()],
+                     input_shape=(3, 6, 6), seed=0)
+    fig = viz.plot_first_layer_weights(net)
+    drawn = [ax.get_title() for ax in fig.axes if ax.images]
+    assert len(drawn) == 63 and drawn[-1] == "20:B"
+    assert "32 x 3 channels x 3x3, the first 21 shown" in fig._suptitle.get_text()

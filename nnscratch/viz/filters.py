@@ -20,15 +20,17 @@ def _conv_layers(net):
 def plot_conv_filters(net, path=None, *, max_filters=64, cols=None, title=None, show=False):
     """The first Conv2D's kernels, one small image per (filter, input channel), titled ``filter`` (or
     ``filter:channel``, R/G/B for colour) and ``cols`` (default up to 8, whole filters) a row; blue
-    positive, red negative, each filter scaled to its own largest magnitude."""
+    positive, red negative, each filter scaled to its own largest magnitude. At most ``max_filters``
+    images, of whole filters (the title says how many of them are shown)."""
     conv = _conv_layers(net)
     if not conv:
         raise ValueError("this model has no Conv2D layer; use plot_first_layer_weights for an MLP.")
     W = to_host(conv[0].weight.value, net)  # (out, in, kh, kw)
     channels = W.shape[1]
     names = ("RGB" if channels == 3 else [str(c) for c in range(channels)]) if channels > 1 else [""]
+    shown = min(W.shape[0], max(1, max_filters // channels))
     tiles = [(f"{o}:{names[c]}" if channels > 1 else str(o), W[o, c], float(np.abs(W[o]).max()) or 1.0)
-             for o in range(W.shape[0]) for c in range(channels)][:max_filters]
+             for o in range(shown) for c in range(channels)]
     cols = min(len(tiles), cols or (channels * max(1, 8 // channels)))
     rows = math.ceil(len(tiles) / cols)
     fig = new_figure((1.1 * cols + 0.3, 1.2 * rows + 0.7), show=show)
@@ -40,7 +42,8 @@ def plot_conv_filters(net, path=None, *, max_filters=64, cols=None, title=None, 
             ax.imshow(tile, cmap="RdBu", vmin=-lim, vmax=lim, interpolation="nearest")
             ax.set_title(name, fontsize=8, pad=2)
     of = f"{W.shape[0]} x {channels} channels x" if channels > 1 else f"{W.shape[0]} x"
-    fig.suptitle(title or f"first-layer filters ({of} {W.shape[2]}x{W.shape[3]}): blue excites, red inhibits",
+    some = f", the first {shown} shown" if shown < W.shape[0] else ""
+    fig.suptitle(title or f"first-layer filters ({of} {W.shape[2]}x{W.shape[3]}{some}): blue excites, red inhibits",
                  fontsize=10)
     fig.tight_layout()
     return finish(fig, path, show=show)
