@@ -7,6 +7,7 @@ import nnscratch as nn
 pytest.importorskip("matplotlib")
 
 from nnscratch import viz  # noqa: E402
+from nnscratch.viz.filters import feature_maps, plot_feature_maps  # noqa: E402
 
 
 def texts(fig):
@@ -85,9 +86,9 @@ def test_names_of_the_wrong_length_are_one_clear_error():
 def test_the_feature_maps_of_a_flat_image_on_an_open_size_network(conv_net):
     """A flat 16-pixel image (as a CSV row or predict's .npy gives it) failed: "axes don't match array"."""
     x = np.linspace(0, 1, 16, dtype=np.float32)
-    maps = dict(viz.filters.feature_maps(conv_net, x))
+    maps = dict(feature_maps(conv_net, x))
     assert maps["0: Conv2D"].shape == (2, 4, 4)
-    fig = viz.filters.plot_feature_maps(conv_net, x)
+    fig = plot_feature_maps(conv_net, x)
     assert fig.axes[0].images[0].get_array().shape == (4, 4)
 
 
@@ -274,3 +275,10 @@ def test_filters_past_the_budget_are_cut_at_a_whole_filter_and_said():
     drawn = [ax.get_title() for ax in fig.axes if ax.images]
     assert len(drawn) == 63 and drawn[-1] == "20:B"
     assert "32 x 3 channels x 3x3, the first 21 shown" in fig._suptitle.get_text()
+
+
+def test_the_feature_maps_title_says_when_channels_are_left_out(conv_net):
+    """A layer of 32 channels was drawn as its first 8 with no word of the other 24."""
+    x = np.zeros(16, dtype=np.float32)
+    assert "the first 1 channels of each layer, of up to 2" in plot_feature_maps(conv_net, x, max_channels=1)._suptitle.get_text()
+    assert "first" not in plot_feature_maps(conv_net, x)._suptitle.get_text()

@@ -84,7 +84,9 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
             elif c - 1 < fmap.shape[0]:
                 ax.imshow(fmap[c - 1], cmap="viridis", interpolation="nearest")
                 ax.set_title(f"{name.split(': ')[1]} ch {c - 1}" if c == 1 else f"ch {c - 1}", fontsize=7)
-    fig.suptitle(title or "feature maps of one image, layer by layer (bright = strong response)", fontsize=10)
+    widest = max(m.shape[0] for _, m in maps)
+    some = f"; the first {cols - 1} channels of each layer, of up to {widest}" if widest > cols - 1 else ""
+    fig.suptitle(title or f"feature maps of one image, layer by layer (bright = strong response{some})", fontsize=10)
     fig.tight_layout()
     return finish(fig, path, show=show)
 
