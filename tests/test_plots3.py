@@ -282,3 +282,17 @@ def test_the_feature_maps_title_says_when_channels_are_left_out(conv_net):
     x = np.zeros(16, dtype=np.float32)
     assert "the first 1 channels of each layer, of up to 2" in plot_feature_maps(conv_net, x, max_channels=1)._suptitle.get_text()
     assert "first" not in plot_feature_maps(conv_net, x)._suptitle.get_text()
+
+
+def test_too_few_class_names_are_one_clear_error():
+    """plot_misclassified raised IndexError, animate_activations matplotlib's 'The number of FixedLocator
+    locations (3) ... does not match the number of labels (2)', and plot_decision_boundary left class 2 out
+    of its legend without a word."""
+    X = np.random.default_rng(0).random((6, 16))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    for draw in (lambda: viz.plot_misclassified(X, y, np.roll(y, 1), class_names=["a", "b"]),
+                 lambda: viz.animate_activations(nn.Network.from_sizes(16, 4, 3, seed=0), X, class_names=["a", "b"]),
+                 lambda: viz.plot_decision_boundary(nn.Network.from_sizes(2, 4, 3, seed=0), X[:, :2], y,
+                                                    class_names=["a", "b"], resolution=10)):
+        with pytest.raises(ValueError, match=r"names 2 classes \(a, b\), and there are 3"):
+            draw()

@@ -151,6 +151,13 @@ def require_classifier(network, picture, instead):
                          f"not classes): use {instead}.")
 
 
+def check_class_names(class_names, n_classes):
+    """A ValueError unless ``class_names`` (if given) names each of ``n_classes`` classes."""
+    if class_names is not None and len(class_names) < n_classes:
+        raise ValueError(f"class_names names {len(class_names)} classes ({', '.join(map(str, class_names))}), and "
+                         f"there are {n_classes} (labels 0 to {n_classes - 1}): give one name per class.")
+
+
 def guess_image_shape(n_features):
     """``(h, w)`` for a square image input, else None."""
     side = int(round(n_features ** 0.5))

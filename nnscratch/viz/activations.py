@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._anim import save_animation
-from ._common import activation_names, class_proba, dense_blocks, guess_image_shape, new_figure, require_classifier, to_host
+from ._common import (activation_names, check_class_names, class_proba, dense_blocks, guess_image_shape, new_figure,
+                      require_classifier, to_host)
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -130,7 +131,9 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     acts = layer_activations(network, X)
     acts[-1] = class_proba(network, X)  # the vote, also of a binary or logit output
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
-    class_names = class_names or [str(c) for c in range(acts[-1].shape[1])]
+    n_classes = max(acts[-1].shape[1], 0 if y is None else int(y.max(initial=0)) + 1)
+    check_class_names(class_names, n_classes)
+    class_names = class_names or [str(c) for c in range(n_classes)]
     fig = new_figure(figsize)
     draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names, feature_names)
     if path is None:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import class_proba, finish, new_figure, require_classifier, to_host
+from ._common import check_class_names, class_proba, finish, new_figure, require_classifier, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -87,7 +87,9 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     proba = class_proba(network, seen(grid))
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
-    colours = class_colours(max(proba.shape[1], int(y.max(initial=0)) + 1))
+    n_classes = max(proba.shape[1], int(y.max(initial=0)) + 1)
+    check_class_names(class_names, n_classes)
+    colours = class_colours(n_classes)
     ax.imshow(_region_image(proba, resolution, colours), origin="lower", aspect="auto",
               extent=(lo[0], hi[0], lo[1], hi[1]), interpolation="bilinear")
     ax.scatter(X[:, 0], X[:, 1], c=np.array(colours)[y], s=14, edgecolors="black", linewidths=0.4)
@@ -100,6 +102,6 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     if feature_names is not None:
         ax.set_xlabel(feature_names[0])
         ax.set_ylabel(feature_names[1])
-    _legend(ax, class_names or [str(c) for c in range(proba.shape[1])], colours)
+    _legend(ax, class_names or [str(c) for c in range(n_classes)], colours)
     fig.tight_layout()
     return finish(fig, path, show=show)

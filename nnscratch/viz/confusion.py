@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import colour_picture, finish, guess_image_shape, new_figure, to_host
+from ._common import check_class_names, colour_picture, finish, guess_image_shape, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
+    if class_names:
+        check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
     if image_shape == "auto":
         image_shape = guess_image_shape(X.shape[1]) or (1, X.shape[1])
     wrong = np.flatnonzero(y_true != y_pred)
