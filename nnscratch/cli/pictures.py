@@ -36,9 +36,16 @@ def unfit(what, net, name="this model"):
     if what == "activations" and conv:
         return f"--what activations animates an MLP's layers; {name} is {kind}: use --what features."
     if what == "boundary" and net.n_inputs != 2:
-        return (f"--what boundary draws class regions over 2 inputs; {name} takes {net.n_inputs}: "
+        return (f"--what boundary draws class regions over 2 inputs; {name} takes {_inputs(net)}: "
                 "use --what confusion.")
     return None
+
+
+def _inputs(net):
+    """What ``net`` takes, in words: ``784`` or ``images of any size (1x?x?)``."""
+    if net.n_inputs is not None:
+        return str(net.n_inputs)
+    return f"images of any size ({'x'.join('?' if n is None else str(n) for n in net.input_shape)})"
 
 
 def _takes_images(net):
@@ -54,24 +61,23 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
     from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
 
-    from ..viz.filters import is_conv_model, plot_conv_filters, plot_feature_maps, plot_layer_diagram
+    from ..viz.filters import plot_feature_maps
 
     import numpy as np
 
     from .options import model_rows
 
     names = None if data is None else list(data.class_names) or None
-    if what == "architecture" and is_conv_model(net):
-        plot_layer_diagram(net, out, show=show)
-    elif what in ("weights", "filters"):
-        (plot_conv_filters if is_conv_model(net) else plot_first_layer_weights)(net, out, show=show)
+    if what in ("weights", "filters"):  # a convolutional model's first layer is its filters
+        plot_first_layer_weights(net, out, show=show)
     elif what == "features":
         plot_feature_maps(net, model_rows(net, data.X_test[:1])[0], out, show=show)
-    elif what == "architecture":
+    elif what == "architecture":  # a convolutional model's as a diagram of its layers
         plot_architecture(net, out, show=show)
     elif what == "activations":
         animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
-                            feature_names=getattr(data, "feature_names", None) or None)
+                            feature_names=getattr(data, "feature_names", None) or None,
+                            image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:

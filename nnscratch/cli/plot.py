@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 from . import outputs
 from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
@@ -73,9 +74,16 @@ def run(args):
             raise ConfigError(f"--what all saves every picture that fits into a folder; --out {outdir} names one "
                               f"picture file. Give a folder (e.g. --out {os.path.splitext(outdir)[0]}_plots), or "
                               "--what NAME for one picture.")
+        names = planned_pictures(net, data)
+        if args.images is not None and "activations.gif" not in names:
+            from ..viz.filters import is_conv_model
+            why = ("it is convolutional (--what features draws it)" if is_conv_model(net) else
+                   "it is a regression" if net.task == "regression" else "no --dataset names its data"
+                   if data is None else "its inputs are not images (--what activations draws them alone)")
+            raise ConfigError(f"--images sets the inputs of the activation animation, and --what all draws none "
+                              f"of {os.path.basename(args.path)}: {why}; drop --images.")
         planned = [outputs.Output("--out", outdir, "picture", folder=True)]
-        planned += [outputs.Output("--out", os.path.join(outdir, name), "picture")
-                    for name in planned_pictures(net, data)]
+        planned += [outputs.Output("--out", os.path.join(outdir, name), "picture") for name in names]
         outputs.make_folders(_check_outputs(planned, args))
         for saved in save_model_plots(outdir, net, data, n_images=args.images or IMAGES):
             print(f"saved {saved}")
@@ -182,7 +190,7 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import fits, load_data, model_dataset, sample_shape
+    from .options import differs, fits, load_data, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
@@ -192,7 +200,11 @@ def _data(args, net, required=True):
             raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
     from . import tables
+    given = args.dataset
     model_dataset(args, net)
     data = tables.in_model_order(net, load_data(args))
     fits(net, data, args.path)
+    warning = differs(net, data, args.path, given) if given is not None else None
+    if warning:  # as evaluate says it: the picture is of the model on data it never learned
+        print(f"warning: {warning}", file=sys.stderr)
     return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on

@@ -8,10 +8,10 @@ are read through the network backend's ``to_numpy``, never inside training.
 - :func:`plot_history` -- loss and accuracy per epoch, training and validation.
 - :func:`plot_confusion` / :func:`confusion_matrix` -- counts and row-normalised.
 - :func:`plot_misclassified` -- wrongly classified inputs, predicted vs true.
-- :func:`plot_architecture` -- neurons in columns, links coloured by weight sign.
+- :func:`plot_architecture` -- neurons in columns, links coloured by weight sign (a CNN: a box per layer).
 - :class:`LiveArchitecture` -- a Callback that animates weight changes (GIF/MP4).
 - :func:`animate_activations` -- an input, each hidden layer, the softmax vote.
-- :func:`plot_first_layer_weights` -- first-layer weights as 28x28 images.
+- :func:`plot_first_layer_weights` -- first-layer weights as 28x28 images (a CNN: its filters).
 - :func:`plot_decision_boundary` -- class regions of a 2-D classifier.
 - :func:`check_picture_paths` -- before training: can a picture be written at each path?
 """

@@ -143,6 +143,21 @@ def class_proba(network, X):
     return np.column_stack([1 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
 
 
+def require_classifier(network, picture, instead):
+    """A ValueError where ``network`` predicts values, not classes: ``picture`` would draw a regression's
+    outputs as class votes. ``instead`` names a picture that fits it."""
+    if getattr(network, "task", None) == "regression":
+        raise ValueError(f"{picture} needs a classifier; this network is a regression (it predicts values, "
+                         f"not classes): use {instead}.")
+
+
+def check_class_names(class_names, n_classes):
+    """A ValueError unless ``class_names`` (if given) names each of ``n_classes`` classes."""
+    if class_names is not None and len(class_names) < n_classes:
+        raise ValueError(f"class_names names {len(class_names)} classes ({', '.join(map(str, class_names))}), and "
+                         f"there are {n_classes} (labels 0 to {n_classes - 1}): give one name per class.")
+
+
 def guess_image_shape(n_features):
     """``(h, w)`` for a square image input, else None."""
     side = int(round(n_features ** 0.5))
@@ -170,13 +185,20 @@ def dense_weights(network):
 _PRETTY = {"LeakyReLU": "leaky relu", "ReLU": "relu", "Identity": "linear"}
 
 
+def dense_blocks(network):
+    """``(first, last)`` layer indices of each Dense layer's block: the Dense and what follows it up to
+    the next Dense (its BatchNorm, activation, Dropout); the block's output is layer ``last``'s."""
+    layers = list(network.layers)
+    starts = [i for i, layer in enumerate(layers) if type(layer).__name__ == "Dense"]
+    return [(a, b - 1) for a, b in zip(starts, starts[1:] + [len(layers)])]
+
+
 def activation_names(network):
-    """Name of the activation after each Dense layer (``"relu"``, ``"softmax"``...)."""
-    names, layers = [], list(network.layers)
-    for i, layer in enumerate(layers):
-        if type(layer).__name__ != "Dense":
-            continue
-        after = layers[i + 1] if i + 1 < len(layers) else None
-        names.append("linear" if after is None or type(after).__name__ == "Dense"
-                     else _PRETTY.get(type(after).__name__, type(after).__name__.lower()))
+    """Name of what follows each Dense layer (``"relu"``, ``"softmax"``, ``"batchnorm+relu"``;
+    ``"linear"`` for nothing), its Dropout left out: it does nothing to a trained network's output."""
+    layers, names = list(network.layers), []
+    for first, last in dense_blocks(network):
+        after = [type(layer).__name__ for layer in layers[first + 1:last + 1]]
+        after = [_PRETTY.get(name, name.lower()) for name in after if name != "Dropout"]
+        names.append("+".join(after) or "linear")
     return names

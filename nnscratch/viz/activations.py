@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._anim import save_animation
-from ._common import activation_names, class_proba, guess_image_shape, new_figure, to_host
+from ._common import (activation_names, check_class_names, class_proba, dense_blocks, guess_image_shape, new_figure,
+                      require_classifier, to_host)
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
 
 
 def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
-    """Host copies of each activation layer's output: ``[hidden..., output]``."""
+    """Host copies of each Dense layer's activations, after its activation (and BatchNorm, Dropout):
+    ``[hidden..., output]``, one per Dense layer."""
     outs = network.forward(X, return_all=True)
-    return [to_host(o, network) for layer, o in zip(network.layers, outs)
-            if type(layer).__name__ != "Dense"]
+    return [to_host(outs[last], network) for _, last in dense_blocks(network)]
 
 
 def _as_grid(values):
@@ -55,14 +56,21 @@ def _input_panel(ax, x, shape, feature_names=None):
     ax.set_title("input", fontsize=10)
 
 
-def _hidden_panel(ax, a, vmax, name, index):
-    ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+def _hidden_panel(ax, a, vmax, name, index, signed):
+    """One layer's activations: dark where a ReLU is off; a layer with negative values (tanh) on a
+    scale centred at 0 (-1 responds as strongly as +1), and a sigmoid's counted above its middle."""
+    if signed:
+        ax.imshow(_as_grid(a), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+        share = f"{np.count_nonzero(a > 0) / a.size:.0%} positive"
+    else:
+        ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+        middle = 0.5 if name.endswith("sigmoid") else 0
+        share = f"{np.count_nonzero(a > middle) / a.size:.0%} {'above 0.5' if middle else 'active'}"
     ax.set_xticks([]), ax.set_yticks([])
-    on = np.count_nonzero(a > 0) / a.size
-    ax.set_title(f"hidden {index}\n{a.size} {name}\n{on:.0%} active", fontsize=9)
+    ax.set_title(f"hidden {index}\n{a.size} {name}\n{share}", fontsize=9)
 
 
-def _output_panel(ax, p, pred, true, class_names):
+def _output_panel(ax, p, pred, true, class_names, activation):
     colors = ["0.75"] * len(p)
     colors[pred] = "#2f9e44" if true is None or pred == true else "#e03131"
     ax.barh(np.arange(len(p)), p, color=colors)
@@ -73,7 +81,7 @@ def _output_panel(ax, p, pred, true, class_names):
             ax.text(min(v, 0.8) + 0.02, i, f"{v:.0%}", va="center", fontsize=8,
                     color="white" if v > 0.82 else "0.2")
     ax.set_xlim(0, 1)
-    ax.set_title("output (softmax)", fontsize=10)
+    ax.set_title(f"output ({activation})", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -81,7 +89,8 @@ class _Frames:
     def __init__(self, fig, X, acts, names, y, shape, class_names, feature_names=None):
         self.fig, self.X, self.acts, self.names = fig, X, acts, names
         self.y, self.shape, self.class_names, self.feature_names = y, shape, class_names, feature_names
-        self.vmax = [max(float(a.max()), 1e-6) for a in acts[:-1]]
+        self.vmax = [max(float(np.abs(a).max()), 1e-6) for a in acts[:-1]]
+        self.signed = [bool((a < 0).any()) for a in acts[:-1]]
 
     def __call__(self, k):
         fig, hidden, out = self.fig, self.acts[:-1], self.acts[-1][k]
@@ -90,10 +99,11 @@ class _Frames:
         axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
         _input_panel(axes[0], self.X[k], self.shape, self.feature_names)
         for i, (ax, a) in enumerate(zip(axes[1:-1], hidden)):
-            _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1)
+            _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1, self.signed[i])
         pred = int(np.argmax(out))
         true = None if self.y is None else int(self.y[k])
-        _output_panel(axes[-1], out, pred, true, self.class_names)
+        vote = "sigmoid" if self.names[-1] == "sigmoid" else "softmax"  # predict_proba's, also of logits
+        _output_panel(axes[-1], out, pred, true, self.class_names, vote)
         truth = "" if true is None else f"true {self.class_names[true]}, "
         fig.suptitle(f"{truth}predicted {self.class_names[pred]} ({out[pred]:.1%})", fontsize=12)
         fig.tight_layout()
@@ -106,14 +116,24 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
     ``class_names`` name the outputs; ``feature_names`` the bars of an input that is not an image.
-    Returns the path, or the figure of the first input when ``path`` is None.
+    Returns the path, or the figure of the first input when ``path`` is None. A network of dense
+    layers that classifies: a convolutional one's layers are images
+    (:func:`nnscratch.viz.filters.plot_feature_maps` draws them), a regression casts no vote.
     """
+    from .filters import is_conv_model
+
+    if is_conv_model(network):
+        raise ValueError("animate_activations draws a dense network's neurons; this network has Conv2D layers, "
+                         "whose outputs are images: use nnscratch.viz.filters.plot_feature_maps(network, x).")
+    require_classifier(network, "animate_activations", "plot_architecture")
     X = to_host(X)[:n_images]
     y = None if y is None else to_host(y).reshape(-1)[:n_images]
     acts = layer_activations(network, X)
     acts[-1] = class_proba(network, X)  # the vote, also of a binary or logit output
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
-    class_names = class_names or [str(c) for c in range(acts[-1].shape[1])]
+    n_classes = max(acts[-1].shape[1], 0 if y is None else int(y.max(initial=0)) + 1)
+    check_class_names(class_names, n_classes)
+    class_names = class_names or [str(c) for c in range(n_classes)]
     fig = new_figure(figsize)
     draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names, feature_names)
     if path is None:

@@ -134,9 +134,21 @@ def plot_architecture(model: Network | Sequence[Any], path: PathLike | None = No
     """Diagram of a Network (or weight matrices, or layer sizes), coloured by weight sign.
 
     Blue links are positive weights, orange-red negative; thicker and more opaque
-    means larger in magnitude relative to the rest of that layer.
+    means larger in magnitude relative to the rest of that layer. A convolutional Network is drawn
+    as :func:`nnscratch.viz.filters.plot_layer_diagram` draws it: one box per layer and its output
+    shape (its layers are not columns of neurons, so ``max_neurons`` and ``names`` do not apply).
     """
+    from .filters import is_conv_model, plot_layer_diagram
+
+    if is_network(model) and is_conv_model(model):
+        if names is not None:
+            raise ValueError("names label columns of neurons, and this network has Conv2D layers, drawn as one "
+                             "box per layer named by its type; drop names.")
+        return plot_layer_diagram(model, path, title=title, figsize=figsize, show=show)
     weights = weights_of(model)
+    if names is not None and len(names) != len(weights) + 1:
+        raise ValueError(f"names label each column of neurons, input to output: {len(weights) + 1} for this "
+                         f"network; received {len(names)} ({list(names)}).")
     n_layers = len(weights) + 1
     names = names or layer_names(model, n_layers)
     tallest = min(max_neurons + 1, max(max(w.shape) for w in weights))

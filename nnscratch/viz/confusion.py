@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import colour_picture, finish, guess_image_shape, new_figure, to_host
+from ._common import check_class_names, colour_picture, finish, guess_image_shape, new_figure, to_host
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -15,16 +15,43 @@ if TYPE_CHECKING:
 
 
 def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None) -> np.ndarray:
-    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as ``j``."""
-    y_true = to_host(y_true).astype(np.int64).reshape(-1)
-    y_pred = to_host(y_pred).astype(np.int64).reshape(-1)
+    """Counts ``cm[i, j]`` of samples of true class ``i`` predicted as ``j``.
+
+    The labels are class indices ``0 .. n_classes - 1``; anything else (a regression's values, a
+    negative or fractional number, a class past ``n_classes``) is a ValueError, never a wrong count.
+    """
+    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length; "
                          f"received {y_true.shape[0]} and {y_pred.shape[0]}.")
-    n = n_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    top = int(max(y_true.max(initial=0), y_pred.max(initial=0)))
+    n = n_classes or top + 1
+    if top >= n:
+        raise ValueError(f"a confusion matrix of {n} classes (labels 0 to {n - 1}) received label {top}; "
+                         "give a label (a name) for every class, or leave them out.")
     cm = np.zeros((n, n), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
+
+
+def _class_indices(labels, name):
+    """``labels`` as a flat int64 array of class indices, or a ValueError saying what they are instead."""
+    values = to_host(labels)
+    if values.ndim == 2 and values.shape[1] > 1:
+        raise ValueError(f"a confusion matrix counts one class index per sample; {name} has shape {values.shape} "
+                         "(a probability or one-hot row per sample): pass its argmax(axis=1), or network.predict.")
+    values = values.reshape(-1)
+    if values.dtype.kind not in "iub":
+        wrong = values if values.dtype.kind != "f" else values[~(np.isfinite(values) & (values == np.round(values)))]
+        if wrong.size:
+            raise ValueError(f"a confusion matrix counts class indices (0, 1, 2 ...); {name} holds {wrong[0]}, "
+                             "not a class: pass the predicted classes (network.predict), not probabilities "
+                             "or a regression's values.")
+    values = values.astype(np.int64)
+    if values.size and values.min() < 0:
+        raise ValueError(f"a confusion matrix counts class indices (0, 1, 2 ...); {name} holds {values.min()}: "
+                         "map the labels to 0 .. n_classes - 1 first.")
+    return values
 
 
 def _matrix(ax, fig, values, fmt, title, cmap, labels):
@@ -37,8 +64,10 @@ def _matrix(ax, fig, values, fmt, title, cmap, labels):
         for j in range(n):
             ax.text(j, i, fmt(values[i, j]), ha="center", va="center", fontsize=size,
                     color="white" if values[i, j] > 0.55 * top else "black")
-    ax.set_xticks(range(n), labels)
-    ax.set_yticks(range(n), labels)
+    crowded = n > 20 or n * max(len(str(name)) for name in labels) > 40  # labels that would run together
+    ax.set_xticks(range(n), labels, rotation=45 if crowded else 0, ha="right" if crowded else "center",
+                  rotation_mode="anchor", fontsize=None if n <= 20 else 8)
+    ax.set_yticks(range(n), labels, fontsize=None if n <= 20 else 8)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
     ax.set_title(title)
@@ -46,21 +75,23 @@ def _matrix(ax, fig, values, fmt, title, cmap, labels):
 
 def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | None = None, *,
                    labels: Sequence[str] | None = None, title: str | None = None,
-                   figsize: tuple[float, float] = (13, 5.6), show: bool = False) -> Figure:
+                   figsize: tuple[float, float] | None = None, show: bool = False) -> Figure:
     """Confusion matrix as counts (left) and row-normalised recall (right).
 
     Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``. With ``labels`` the
     matrix has a row and a column per label, also for classes that none of the samples are or got.
+    ``figsize`` defaults to 13 x 5.6 inches, larger for more than 18 classes.
     """
     n = len(labels) if labels else None  # rows of one class, of a model that knows three: 3 x 3
     cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else np.asarray(y_true)
     rows = cm.sum(axis=1, keepdims=True)
     norm = 100.0 * cm / np.maximum(rows, 1)
     labels = labels or [str(i) for i in range(cm.shape[0])]
-    fig = new_figure(figsize, show=show)
+    grow = max(1.0, cm.shape[0] / 18)  # a cell stays at least a quarter inch, room for its tick label
+    fig = new_figure(figsize or (13 * grow, 5.6 * grow), show=show)
     ax1, ax2 = fig.subplots(1, 2)
     _matrix(ax1, fig, cm, lambda v: f"{v:d}", "counts", "Blues", labels)
-    _matrix(ax2, fig, norm, lambda v: "" if v == 0 else "<1" if v < 1 else f"{v:.0f}",
+    _matrix(ax2, fig, norm, lambda v: "" if v == 0 else "<1" if v < 1 else ">99" if 99 < v < 100 else f"{v:.0f}",
             "row-normalised (% of each true class)", "Blues", labels)
     acc = np.trace(cm) / max(cm.sum(), 1)
     fig.suptitle(title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", fontsize=13)
@@ -78,6 +109,8 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else to_host(proba)
+    if class_names:
+        check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
     if image_shape == "auto":
         image_shape = guess_image_shape(X.shape[1]) or (1, X.shape[1])
     wrong = np.flatnonzero(y_true != y_pred)
@@ -99,8 +132,10 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                      color="#c92a2a")
     if len(wrong) == 0:
         axes[0].text(0.5, 0.5, "no mistakes", ha="center", va="center", fontsize=14)
-    fig.suptitle(title or f"{np.count_nonzero(y_true != y_pred)} of {len(y_true)} "
-                 "misclassified", fontsize=12)
+    n_wrong = np.count_nonzero(y_true != y_pred)
+    shown = "" if len(wrong) == n_wrong else \
+        f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
+    fig.suptitle(title or f"{n_wrong} of {len(y_true)} misclassified{shown}", fontsize=12)
     fig.tight_layout()
     return finish(fig, path, show=show)
 

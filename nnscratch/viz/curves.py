@@ -37,6 +37,14 @@ def history_dict(history):
             if isinstance(vals, (list, tuple)) and vals}
 
 
+def _recorded(hist, metric):
+    """``hist[metric]``, or a ValueError naming what the history holds instead of a KeyError."""
+    if metric not in hist:
+        raise ValueError(f"the history holds no {metric!r} per epoch; it holds {sorted(hist)}: "
+                         "pass one of those as the metric.")
+    return hist[metric]
+
+
 def _wide_range(values):
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
@@ -121,6 +129,8 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
     if not metrics:
         raise ValueError(f"nothing to plot: the history holds {sorted(hist)}; "
                          "expected 'loss' or 'accuracy'.")
+    for metric in metrics:
+        _recorded(hist, metric)
     fig = new_figure(figsize or (5.5 * len(metrics), 4.2), show=show)
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics):
@@ -141,7 +151,7 @@ def plot_curves(curves: dict[str, Any], path: PathLike | None = None, *, metric:
     ``references`` is a list of ``(value, label)`` dashed lines; the i-th value of
     a curve is drawn at x = ``start + step * i``.
     """
-    curves = {name: v if isinstance(v, (list, tuple, np.ndarray)) else history_dict(v)[metric]
+    curves = {name: v if isinstance(v, (list, tuple, np.ndarray)) else _recorded(history_dict(v), metric)
               for name, v in curves.items()}
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()

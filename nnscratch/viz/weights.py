@@ -21,8 +21,17 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
     """Each first-layer unit's incoming weights as an image (e.g. 28x28).
 
     Blue is a positive weight (the pixel excites the unit), red a negative one;
-    each unit is scaled to its own largest magnitude.
+    each unit is scaled to its own largest magnitude. A convolutional Network's first layer is its
+    filters: they are drawn as :func:`nnscratch.viz.filters.plot_conv_filters` draws them (``max_units``
+    of them), never its first Dense layer's weights over the feature maps.
     """
+    from .filters import is_conv_model, plot_conv_filters
+
+    if is_network(model) and is_conv_model(model):
+        if image_shape is not None:
+            raise ValueError(f"image_shape={image_shape} shapes a dense layer's weights, and this network's first "
+                             "layer is a Conv2D, whose filters have their own shape; drop image_shape.")
+        return plot_conv_filters(model, path, max_filters=max_units, cols=cols, title=title, show=show)
     W = dense_weights(model)[0] if is_network(model) else np.asarray(model)
     shape = image_shape or guess_image_shape(W.shape[0])
     if shape is None:
