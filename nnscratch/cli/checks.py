@@ -67,6 +67,12 @@ def picture_outputs(args, net, data):
     if not args.plot:
         return []
     from .pictures import planned_pictures
+    from .plot import MOVING, STILL
+    stem, suffix = os.path.splitext(args.plot)
+    if suffix.lower() in STILL + MOVING and not os.path.isdir(args.plot):  # it became a folder of that name
+        raise ConfigError(f"--plot {args.plot}: --plot takes a folder for every picture of the run, and "
+                          f"{args.plot} names a picture file; give a folder (e.g. --plot {stem}), or draw one "
+                          f"picture after training with `nnscratch plot MODEL --what NAME --out {args.plot}`.")
     planned = [outputs.Output("--plot", os.path.join(args.plot, name), "picture")
                for name in planned_pictures(net, data, history=True)]
     return outputs.check(planned, args.force)

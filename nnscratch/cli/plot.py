@@ -47,6 +47,14 @@ def register(subparsers):
 
 
 def run(args):
+    """Draw what ``args`` ask; a refused write (a full disk) is one line naming --out, and a folder made for
+    --out is removed again if the command ends before writing in it."""
+    planned = []  # the outputs, once settled: an OSError in writing one of them is said in their words
+    with outputs.tidy(), outputs.writing(lambda: planned):
+        return _run(args, planned)
+
+
+def _run(args, planned):
     from ..viz._common import require_matplotlib
 
     require_matplotlib()
@@ -56,14 +64,15 @@ def run(args):
         history = _history(args.path)
         from ..viz.curves import plot_history
         out = args.out or _default_out(args.path, "curves", ".png")
-        outputs.make_folders(_check_outputs([outputs.Output("--out", out, "picture")], args, STILL))
+        planned.append(outputs.Output("--out", out, "picture"))
+        outputs.make_folders(_check_outputs(planned, args, STILL))
         plot_history(history, out, title=os.path.basename(args.path), show=args.show)
         print(f"saved {out}")
         return 0
     _check_show(args)
-    from ..models.network import Network
+    from .options import read_model
 
-    net = Network.load(args.path, backend=args.backend, dtype=args.dtype)
+    net = read_model(args.path, backend=args.backend, dtype=args.dtype)
     if args.images is not None and args.what not in ("activations", "all"):
         raise ConfigError(f"--images sets the inputs of the activation animation; --what {args.what} draws none "
                           "(use --what activations, or drop --images).")
@@ -82,7 +91,7 @@ def run(args):
                    if data is None else "its inputs are not images (--what activations draws them alone)")
             raise ConfigError(f"--images sets the inputs of the activation animation, and --what all draws none "
                               f"of {os.path.basename(args.path)}: {why}; drop --images.")
-        planned = [outputs.Output("--out", outdir, "picture", folder=True)]
+        planned.append(outputs.Output("--out", outdir, "picture", folder=True))
         planned += [outputs.Output("--out", os.path.join(outdir, name), "picture") for name in names]
         outputs.make_folders(_check_outputs(planned, args))
         for saved in save_model_plots(outdir, net, data, n_images=args.images or IMAGES):
@@ -96,8 +105,8 @@ def run(args):
     alone = args.what in ("architecture", "weights", "filters")
     if alone:
         _refuse_data_options(args)
-    folders = _check_outputs([outputs.Output("--out", out, "picture")], args,
-                             MOVING if args.what == "activations" else STILL)
+    planned.append(outputs.Output("--out", out, "picture"))
+    folders = _check_outputs(planned, args, MOVING if args.what == "activations" else STILL)
     data = None if alone else _data(args, net)
     outputs.make_folders(folders)
     print(f"saved {draw_one(args.what, out, net, data, n_images=args.images or IMAGES, show=args.show)}")
