@@ -90,14 +90,17 @@ def _features(path, name, X, n):
 
 
 def _target(path, name, y, task=None):
-    """``y`` as one column of targets, or (regression) one row of them per sample; one-hot rows (Keras'
-    ``to_categorical``) become the class indices, unless ``task`` is "regression"."""
+    """``y`` as one column of targets, or (regression) one row of them per sample, or an image per sample
+    ``(n, C, H, W)`` (an image-to-image regression: :func:`~nnscratch.datasets.targets.encode_target` reads
+    its rows); one-hot rows (Keras' ``to_categorical``) become the class indices, unless ``task`` is
+    "regression"."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
-    if y.ndim not in (1, 2):
+    if y.ndim not in (1, 2, 4):
         raise DataFormatError(f"{path}: {name} has shape {y.shape}; targets are one per sample, shape (n,), "
-                              "or one row per sample, (n, k): one-hot classes or k regression targets.")
+                              "or one row per sample, (n, k): one-hot classes or k regression targets, or an "
+                              "image per sample, (n, C, H, W).")
     if len(y) == 0:
         raise DataFormatError(f"{path}: {name} is empty; the file has no rows.")
     missing = np.argwhere(~np.isfinite(y)) if y.dtype.kind == "f" else ()
