@@ -44,7 +44,19 @@ def _print_data():
     print("  mnist-sample     shipped (8,000 train / 2,000 test)")
     for name, source in fetch.SOURCES.items():
         found = next((d for d in fetch.search_dirs(name) if fetch.find_in(d, source)), None)
-        where = f"found in {found}" if found else "not found; downloads on first use"
+        where = f"found in {found}" if found else f"not found; {_when_missing(name)}"
         if not found and source.apt:
             where += f" (or `apt-get install {source.apt}`)"
         print(f"  {name:<17}{where}")
+
+
+def _when_missing(name):
+    """What a run needing ``name`` does when its files are not found: download them, or (``$NNSCRATCH_OFFLINE``
+    set, as :func:`nnscratch.datasets.fetch.locate` reads it) stop and say where to put them."""
+    import os
+    from ..datasets import fetch
+    setting = os.environ.get("NNSCRATCH_OFFLINE", "").strip()
+    if setting.lower() in ("", "0", "false", "no", "off"):
+        return "downloads on first use"
+    return (f"not downloaded (NNSCRATCH_OFFLINE={setting}): put its files in {fetch.cache_dir(name)} or "
+            "pass --data-dir, or unset NNSCRATCH_OFFLINE")

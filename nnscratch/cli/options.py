@@ -30,9 +30,11 @@ def add_dataset_options(parser, default="mnist-sample", from_model=False):
 def model_dataset(args, net):
     """Fill ``args.dataset``/``args.seed`` (and for a table ``--target``, ``--task``, ``--test-fraction``)
     left unset from ``net.metadata["dataset"]`` (what ``nnscratch train`` stored); models without it
-    default to mnist-sample, seed 0."""
+    default to mnist-sample, seed 0. ``args.features``: a table model's feature names, the only columns
+    :func:`load_data` reads of a CSV besides its target (a notes column, or one with gaps, is not the model's)."""
     from ..datasets.catalog import file_kind
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
+    args.features = tuple(net.metadata.get("features") or ()) or None
     own = args.dataset is None
     if own:
         args.dataset = remembered.get("spec", "mnist-sample")
@@ -101,12 +103,17 @@ def fetch_first(comm, name, data_dir):
 
 def differs(net, data, model_path, spec):
     """A warning (or None) when ``data`` (``--dataset spec``) is not what the model at ``model_path``
-    was trained on: other class names, other table features, or (without names) another dataset."""
+    was trained on: other class names, other table features, or (without names) another dataset. CSV tables
+    are named by their files (``iris.csv``), which say nothing of their columns: one CSV and another with the
+    model's features and classes are not called other data (their columns and classes are compared)."""
     from .tables import few
+    from ..datasets.catalog import file_kind
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
     if not remembered:
         return None
     trained, names = remembered.get("name"), tuple(remembered.get("class_names") or ())
+    if file_kind(str(remembered.get("spec", "")))[0] == "csv" == file_kind(str(spec))[0]:
+        trained = data.name  # not compared (every CSV was named "csv" before tables were named by their files)
     features = tuple(net.metadata.get("features") or ())
     if features and tuple(getattr(data, "feature_names", ()) or ()) not in ((), features):
         why = f"its features are {few(features, 3)}, these data's {few(data.feature_names, 3)}"

@@ -57,14 +57,29 @@ def print_values(net, X, path, as_json, warning=None):
             print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
 
 
+def json_labels(names):
+    """The class names as JSON gives them: the user's labels in their own type. A target of numbers (every
+    name reads as one, as the table reader decided: :func:`~nnscratch.datasets.targets.encode_target`)
+    gives numbers, ``2`` or ``0.5``; text stays text (``"setosa"``, ``"true"``, a column mixing ``1`` and
+    ``a``). ``"class"`` beside it is the model's index of that class (0, 1, ...)."""
+    from ..datasets.targets import _numeric
+    numeric, numbers = _numeric(np.asarray(list(names), dtype=str)) if len(names) else (False, None)
+    if not numeric or not np.all(np.isfinite(numbers)):
+        return list(names)
+    return [int(v) if v.is_integer() else v for v in numbers.tolist()]
+
+
 def print_classes(net, X, path, names, as_json, warning=None):
-    """One line per row of ``X`` (read from ``path``): ``path[i]: name (probability 0.987)``, or JSON."""
+    """One line per row of ``X`` (read from ``path``): ``path[i]: name (probability 0.987)``, or JSON with
+    ``class`` (the model's index), ``name`` (the label: :func:`json_labels`) and the figure."""
     labels, figures, word = class_rows(net, X)
+    values = json_labels(names)
     for i, (label, figure) in enumerate(zip(labels.tolist(), figures.tolist())):
         where = path if len(labels) == 1 else f"{path}[{i}]"
         name = names[label] if label < len(names) else str(label)
         if as_json:
-            print(json.dumps({"input": where, "class": label, "name": name, word: figure,
+            print(json.dumps({"input": where, "class": label, "name": values[label] if label < len(values) else label,
+                              word: figure,
                               **({"warning": warning} if warning else {})}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")

@@ -3,8 +3,8 @@
 - :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
   resume from and the one to write;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
-- :func:`resume_notes`: a checkpoint of another network or dataset, or of more epochs than
-  --epochs, refused; other training options than the checkpoint's run had, said;
+- :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
+  --test-fraction), or of more epochs than --epochs, refused; other training options than the checkpoint's run had, said;
 - :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
   checkpoint means;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
@@ -57,6 +57,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     from ..saving import checkpoint
     header, _ = checkpoint.load(source)
     config = header.get("config") or {}
+    _same_table(source, config, net)  # first: another target or task also builds another network
     _same_network(source, config, net)
     done, stopped = int(header["epoch"]) + 1, bool(header.get("stopped"))
     if done > cfg["epochs"]:
@@ -97,6 +98,27 @@ def _same_network(source, config, net):
     trained = f" trained on {spec}" if spec else ""
     raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
                       f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
+                      "without --resume.")
+
+
+_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"))
+
+
+def _same_table(source, config, net):
+    """ConfigError when the checkpoint's table was read with another --target, --task or --test-fraction than
+    this run's (another target is another problem; another test fraction draws another split, whose test rows
+    the checkpoint's weights trained on, and another target scale). Checkpoints that did not keep them pass."""
+    theirs = (config.get("metadata") or {}).get("dataset") or {}
+    mine = net.metadata["dataset"]
+    if theirs.get("spec") != mine.get("spec"):
+        return  # another file: _same_network says so
+    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)]
+    if not changed:
+        return
+    then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
+    raise ConfigError(f"--resume {source}: its run read {theirs.get('name') or 'its table'} with "
+                      f"{_words(then, changed)}, and this command with {_words(now, changed)}; resume with the "
+                      f"checkpoint run's values ({_words(then, changed).replace(',', '')}), or start a new run "
                       "without --resume.")
 
 

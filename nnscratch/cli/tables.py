@@ -40,11 +40,13 @@ def add_table_options(parser, from_model=False):
 
 def table_options(args):
     """Keyword options for :func:`nnscratch.datasets.load_dataset` from the table flags; ``one_class`` for
-    evaluate and plot (a CSV or array file of one class is rows to score a model on, which knows its classes)."""
+    evaluate and plot (a CSV or array file of one class is rows to score a model on, which knows its classes);
+    ``features``: the model's feature names (``args.features``, set by
+    :func:`~nnscratch.cli.options.model_dataset`), so that evaluate and plot read only the columns it uses."""
     fraction = getattr(args, "test_fraction", None)
     return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
             "test_fraction": TEST_FRACTION if fraction is None else fraction,
-            "one_class": getattr(args, "one_class", False)}
+            "one_class": getattr(args, "one_class", False), "features": getattr(args, "features", None)}
 
 
 # ---------------------------------------------------------------- train
@@ -125,8 +127,12 @@ def as_the_model_sees(net, data):
 
 
 def print_notes(data, options=None):
-    """The table's notes (target, task, test split), the schedule and clipping, one indented line each."""
+    """The table's notes (target, task, test split, the features' scaling), the schedule and clipping, one
+    indented line each."""
     notes = list(getattr(data, "notes", ()))
+    if is_table(data):  # prepare_training's scaling, said once
+        notes.append("features standardised on the training split (each column to mean 0, standard deviation 1; "
+                     "the model keeps the figures, so evaluate and predict scale their rows alike)")
     opt = (options or {}).get("optimizer")
     if opt is not None and opt.get_config()["lr"] != opt.lr:  # a schedule beyond lr and decay
         notes.append(f"learning rate: {opt.schedule.describe()}")

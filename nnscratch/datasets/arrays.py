@@ -90,14 +90,17 @@ def _features(path, name, X, n):
 
 
 def _target(path, name, y, task=None):
-    """``y`` as one column of targets, or (regression) one row of them per sample; one-hot rows (Keras'
-    ``to_categorical``) become the class indices, unless ``task`` is "regression"."""
+    """``y`` as one column of targets, or (regression) one row of them per sample, or an image per sample
+    ``(n, C, H, W)`` (an image-to-image regression: :func:`~nnscratch.datasets.targets.encode_target` reads
+    its rows); one-hot rows (Keras' ``to_categorical``) become the class indices, unless ``task`` is
+    "regression"."""
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
-    if y.ndim not in (1, 2):
+    if y.ndim not in (1, 2, 4):
         raise DataFormatError(f"{path}: {name} has shape {y.shape}; targets are one per sample, shape (n,), "
-                              "or one row per sample, (n, k): one-hot classes or k regression targets.")
+                              "or one row per sample, (n, k): one-hot classes or k regression targets, or an "
+                              "image per sample, (n, C, H, W).")
     if len(y) == 0:
         raise DataFormatError(f"{path}: {name} is empty; the file has no rows.")
     missing = np.argwhere(~np.isfinite(y)) if y.dtype.kind == "f" else ()
@@ -169,11 +172,25 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
                     raise _unreadable(path, "npz", exc) from None
                 break
         else:
+            if "__header__" in keys:
+                raise _nnscratch_file(path)
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
                                   "y_train, X_test and y_test: save them by those names, as in "
                                   "numpy.savez(PATH, X=X, y=y).")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
                        path=path, one_class=one_class)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
+
+
+def _nnscratch_file(path):
+    """A model or checkpoint that nnscratch wrote, given as data: what it is and how to use it."""
+    from ..saving.kinds import npz_header
+    if (npz_header(str(path)) or {}).get("format") == "nnscratch-checkpoint":
+        return DataFormatError(f"{path} is a checkpoint written by `nnscratch train --checkpoint`, not data; resume "
+                               f"its run with --resume {path}, then score the model it saves with `nnscratch evaluate "
+                               "MODEL.npz --dataset DATA`.")
+    return DataFormatError(f"{path} is a model file written by nnscratch, not data; score it with `nnscratch evaluate "
+                           f"{path} --dataset DATA` (DATA: a table or arrays, e.g. csv:table.csv), or leave out "
+                           "--dataset to use the data it was trained on.")
 
 
 def _keys(keys, names):

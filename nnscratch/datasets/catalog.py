@@ -50,10 +50,11 @@ def _parts(kind, path):
     return path.split(",") if kind == "npy" else [path]
 
 
-def _table(name, seed, target=None, task=None, test_fraction=None, one_class=False):
+def _table(name, seed, target=None, task=None, test_fraction=None, one_class=False, features=None):
     """A TableDataset for csv:/npz:/npy: specs and .csv/.npz paths (digit CSVs excepted), else None.
     ``one_class``: a target (CSV column or array of labels) of one class is read (to evaluate a model on),
-    not refused."""
+    not refused. ``features``: a trained model's feature names, the only columns of a CSV read besides
+    its target where it has them all (:func:`~nnscratch.datasets.tables.read_table`)."""
     from .arrays import load_npy_pair, load_npz
     from .csv import digits_layout
     from .tables import load_table
@@ -77,7 +78,15 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
         return load_npy_pair(path, **options, one_class=one_class)
     if pathlib.Path(path).is_file() and target in (None, "label", "0", 0) and digits_layout(path) and task is None:
         return None  # Kaggle's digit recognizer: pixels scaled to [0, 1], below
-    return load_table(path, target, **options, name="csv", one_class=one_class)
+    return load_table(path, target, **options, name=table_name(path), one_class=one_class, features=features)
+
+
+def table_name(path):
+    """A table's name in messages and in its model's metadata: the file's base name (``iris.csv``), or
+    ``csv:NAME`` where that is a name of this catalog (a file called ``mnist`` is not MNIST: their
+    defaults differ)."""
+    base = pathlib.Path(path).name
+    return f"csv:{base}" if base in GENERATED or base in NAMES or base == "csv" else base
 
 
 def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, seed: int = 0, download: bool = True,

@@ -224,11 +224,14 @@ def _target_column(path, names, data, j):
     return values
 
 
-def read_table(path, target=None, task=None, one_class=False):
+def read_table(path, target=None, task=None, one_class=False, features=None):
     """``(X float64 (n, d), y, class_names, task, info)`` from a CSV table.
 
     ``info``: dict with target_name, feature_names, note (how the task was decided). ``one_class``:
-    a target of one class is read, not refused (rows to evaluate a classifier on).
+    a target of one class is read, not refused (rows to evaluate a classifier on). ``features``: the
+    column names a trained model takes; where the table has them all (and the target is none of them) only
+    those are read, in that order, so a column the model never used (notes, gaps) is skipped, as
+    ``predict`` skips it. Otherwise (and for training) every other column is a feature.
     """
     rows = read_rows(path)
     names, data, header = _split_header(path, rows)
@@ -236,12 +239,20 @@ def read_table(path, target=None, task=None, one_class=False):
         raise DataFormatError(f"{path}: one column only; a table needs the target and at least one feature.")
     j = target_index(names, target, header, path)
     values = _target_column(path, names, data, j)
-    columns = [k for k in range(len(names)) if k != j]
+    columns = _columns(names, j, features)
     X = _features(path, names, data, columns)
     y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
                                                one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}
     return X, y, class_names, task, info
+
+
+def _columns(names, j, features=None):
+    """The feature columns: ``features`` by name where all are among ``names`` and none is the target ``j``,
+    else every column but the target."""
+    if features and all(f in names for f in features) and names[j] not in features:
+        return [names.index(f) for f in features]
+    return [k for k in range(len(names)) if k != j]
 
 
 def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, X_test=None, y_test=None):
@@ -273,8 +284,11 @@ def split_table(name, X, y, class_names, task, info, seed=0, test_fraction=0.2, 
 
 
 def load_table(path: PathLike, target: str | int | None = None, task: str | None = None, seed: int = 0,
-               test_fraction: float = 0.2, name: str | None = None, one_class: bool = False) -> TableDataset:
+               test_fraction: float = 0.2, name: str | None = None, one_class: bool = False,
+               features: tuple[str, ...] | None = None) -> TableDataset:
     """Read a CSV table and hold out a test split: a :class:`TableDataset`. ``one_class=True`` reads a
-    target of a single class (rows to evaluate a trained classifier on), which training refuses."""
-    X, y, class_names, task, info = read_table(path, target, task, one_class)
+    target of a single class (rows to evaluate a trained classifier on), which training refuses.
+    ``features``: a trained model's feature names, the only columns read besides the target where the
+    table has them all (:func:`read_table`)."""
+    X, y, class_names, task, info = read_table(path, target, task, one_class, features)
     return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)
