@@ -53,10 +53,9 @@ def _print_data():
 def _when_missing(name):
     """What a run needing ``name`` does when its files are not found: download them, or (``$NNSCRATCH_OFFLINE``
     set, as :func:`nnscratch.datasets.fetch.locate` reads it) stop and say where to put them."""
-    import os
     from ..datasets import fetch
-    setting = os.environ.get("NNSCRATCH_OFFLINE", "").strip()
-    if setting.lower() in ("", "0", "false", "no", "off"):
+    setting = fetch.offline_setting()
+    if setting is None:
         return "downloads on first use"
     return (f"not downloaded (NNSCRATCH_OFFLINE={setting}): put its files in {fetch.cache_dir(name)} or "
             "pass --data-dir, or unset NNSCRATCH_OFFLINE")

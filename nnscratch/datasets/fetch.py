@@ -109,6 +109,12 @@ def _incomplete(dirs, source):
     return ""
 
 
+def offline_setting():
+    """``$NNSCRATCH_OFFLINE`` where it turns downloading off, else None (unset, empty, 0, false, no, off)."""
+    setting = os.environ.get("NNSCRATCH_OFFLINE", "").strip()
+    return None if setting.lower() in ("", "0", "false", "no", "off") else setting
+
+
 def locate(name, path=None, download=True, base_url=None):
     """Paths of the four IDX files of ``name``, downloading them when needed. A data folder the user
     named (``path``, ``$NNSCRATCH_DATA``) that is not a folder is an error, not skipped in silence."""
@@ -119,8 +125,8 @@ def locate(name, path=None, download=True, base_url=None):
         files = find_in(directory, source)
         if files:
             return files
-    setting = os.environ.get("NNSCRATCH_OFFLINE", "").strip()
-    offline = setting.lower() not in ("", "0", "false", "no", "off")
+    setting = offline_setting()
+    offline = setting is not None
     problem = (f"downloading is off (NNSCRATCH_OFFLINE={setting}; unset it to download)" if offline else
                "downloading is off (download=False)")
     if download and not offline:
