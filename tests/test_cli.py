@@ -322,7 +322,7 @@ def test_model_remembers_its_dataset(tmp_path, capsys):
     assert run(capsys, "train", "--dataset", "spirals", "--seed", "3", *TINY, "--out", path)[0] == 0
     remembered = Network.load(path).metadata["dataset"]
     assert remembered == {"name": "spirals", "spec": "spirals", "seed": 3, "input_shape": [2],
-                          "class_names": []}
+                          "class_names": [], "test_fraction": 0.2}  # the split it drew
     status, out, _ = run(capsys, "evaluate", path, "--json")  # no --dataset, no --seed
     explicit = run(capsys, "evaluate", path, "--json", "--dataset", "spirals", "--seed", "3")[1]
     assert status == 0 and json.loads(out) == json.loads(explicit)

@@ -9,6 +9,7 @@ import argparse
 import os
 
 from . import tables
+from ..datasets.catalog import GENERATED
 from .defaults import CNN_DEFAULTS, DEFAULTS, IMAGE_DEFAULTS, value
 from ..errors import ConfigError, ShapeError
 
@@ -178,7 +179,8 @@ def _check_loss_output(args, net):
 def dataset_metadata(args, data, net):
     """What a model file remembers of its data (``net.metadata["dataset"]``), so ``evaluate``/``predict``
     default to it: the --dataset spec (a file as an absolute path), seed, input shape, class names, and
-    for a table the --target, --task and --test-fraction that drew its test split."""
+    for a table the --target, --task and --test-fraction that drew its test split (the test fraction also
+    for the generated sets and a digit CSV, which draw theirs)."""
     spec = args.dataset
     kind, sep, path = spec.partition(":")
     if sep and kind in ("csv", "npz"):
@@ -190,9 +192,11 @@ def dataset_metadata(args, data, net):
     shape = net.input_shape or data.X_train.shape[1:]
     remembered = {"name": data.name, "spec": spec, "seed": args.seed,
                   "input_shape": [None if n is None else int(n) for n in shape], "class_names": list(data.class_names)}
+    fraction = tables.table_options(args)["test_fraction"]
     if tables.is_table(data):
-        remembered.update(target=data.target_name, task=data.task,
-                          test_fraction=tables.table_options(args)["test_fraction"])
+        remembered.update(target=data.target_name, task=data.task, test_fraction=fraction)
+    elif spec in GENERATED or kind == "csv":  # spirals, moons, blobs and a digit CSV draw their test split too
+        remembered["test_fraction"] = fraction
     return remembered
 
 
