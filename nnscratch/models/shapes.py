@@ -7,9 +7,15 @@ chain; :func:`n_outputs` counts the output values per sample, refused while a si
 :func:`refuse_unflat_output` is what ``fit`` and ``evaluate`` say to an output that is not a row.
 """
 
+from __future__ import annotations
+
 import math
+from typing import TYPE_CHECKING
 
 from ..errors import ShapeError
+
+if TYPE_CHECKING:
+    from .network import Network
 
 
 def layer_shapes(layers, shape, error=ShapeError):
@@ -43,12 +49,12 @@ def n_outputs(input_shape, output_shape):
     return math.prod(output_shape)
 
 
-def n_inputs_of(net):
+def n_inputs_of(net: Network) -> int | None:
     """Features per sample: the product of :attr:`input_shape` (None if a size is open); ``Network.n_inputs``."""
     return None if None in net.input_shape else math.prod(net.input_shape)
 
 
-def n_outputs_of(net):
+def n_outputs_of(net: Network) -> int:
     """Output values per sample: the product of :attr:`output_shape` (``fit`` takes rows of that many targets;
     a network ending in images needs a ``Flatten`` for that); ``Network.n_outputs``."""
     return n_outputs(net.input_shape, net.output_shape)
