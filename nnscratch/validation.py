@@ -22,6 +22,7 @@ from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
 from .host_arrays import to_host
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
+from .models.shapes import refuse_unflat_output
 from .models.task import derive_task
 
 Targets = namedtuple("Targets", "Y labels mode")
@@ -178,6 +179,7 @@ def _shape_fix(got, shape):
 
 def as_targets(net, y, loss, n_samples, name="y", host=False):
     """``y`` (integer labels ``(n,)`` or ``(n, 1)``, or targets ``(n, n_outputs)``) as :class:`Targets`."""
+    refuse_unflat_output(net.output_shape)
     (xp, dtype), k = _namespace(net, host), net.n_outputs
     t = _to_device(net, y, name, None, host)
     if t.shape[:1] != (n_samples,):

@@ -192,11 +192,25 @@ def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None
     if not isinstance(spec, str):
         raise ConfigError(f"backend must be a name like 'numpy' or 'cupy:0', or a Backend; got {type(spec).__name__}.")
     name, device = parse(spec)
+    if name in _GPU_WORDS:
+        raise _gpu_names(spec, device)
     if name not in NAMES + ("auto",):
         raise unknown_name("backend", name, NAMES + ("auto",))
     if dtype is not None and dtype not in DTYPES:
         raise unknown_name("dtype", dtype, DTYPES)
     return _make(name, device, dtype or "float32")
+
+
+_GPU_WORDS = ("gpu", "cuda", "nvidia")  # what one says for a GPU; a backend is named by its array library
+
+
+def _gpu_names(spec, device):
+    """The ConfigError for ``gpu``/``cuda`` (``cuda:1``): the backend names that run on a GPU and what each needs."""
+    n = f":{device}" if device else ""
+    return ConfigError(f"Unknown backend {str(spec)!r}: a backend is named by its array library; on an NVIDIA GPU use "
+                       f"'cupy{n}' (CuPy: pip install 'nnscratch[cuda12]') or 'torch:cuda{n}' (a CUDA build of "
+                       f"PyTorch), and 'auto' picks CuPy where a GPU is usable; the others are numpy and "
+                       f"array_api_strict (CPU).")
 
 
 @contextlib.contextmanager

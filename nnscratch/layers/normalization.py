@@ -30,6 +30,13 @@ class BatchNorm(Layer):
     :class:`~nnscratch.distributed.sync.ShardContext`) the statistics are those of
     the global batch, gathered from every rank (a synchronised BatchNorm, as
     PyTorch's ``SyncBatchNorm``): N ranks train the model one process trains.
+
+    The bias of a Dense or Conv2D right before a BatchNorm has no effect: the batch mean takes it
+    away, so its gradient ``sum(dL/dx)`` is zero but for float rounding (about 1e-8 in float32; no
+    float arithmetic makes such a sum exactly 0). SGD leaves it near 0; Adam divides each gradient by
+    its own size, so it moves on that noise by up to ``lr`` a step (about 0.005 after 40 float32 steps)
+    and differs between backends and rank counts, with no effect on the training loss (predict sees
+    it only through the running mean, which follows it).
     """
 
     buffers: Sequence[Parameter]

@@ -11,7 +11,6 @@ or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -72,7 +71,9 @@ class Network:
     -----
     A layer object belongs to one network and appears in it once (it keeps its
     own weights and cached inputs): a repeated or already-used layer is a
-    ConfigError. Copy a whole network with :meth:`to`.
+    ConfigError. ``copy.copy(net)`` and ``copy.deepcopy(net)`` are both whole, independent
+    copies (weights, optimizer state, RNG), safe from a callback while it trains; unlike
+    PyTorch's ``copy.copy`` of a Module, nothing is shared. :meth:`to` copies it to another backend.
 
     Attributes
     ----------
@@ -155,15 +156,8 @@ class Network:
         """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
         print_fn(summary_text(self))
 
-    @property
-    def n_inputs(self) -> int | None:
-        """Features per sample: the product of :attr:`input_shape` (None if a size is open)."""
-        return None if None in self.input_shape else math.prod(self.input_shape)
-
-    @property
-    def n_outputs(self) -> int:
-        """Outputs per sample (the last axis of :attr:`output_shape`)."""
-        return shapes.n_outputs(self.input_shape, self.output_shape)
+    n_inputs = property(shapes.n_inputs_of)    # features per sample
+    n_outputs = property(shapes.n_outputs_of)  # output values per sample
 
     def shape_after(self, input_shape: Shape, error: type[Exception] = ShapeError) -> Shape:
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;

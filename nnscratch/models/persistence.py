@@ -85,5 +85,10 @@ def export_onnx(self: Network, path: PathLike | None = None, **options: Any) -> 
 
 def load(cls: type[Network], path: PathLike, backend: str | Backend | None = None,
          dtype: DType | None = None) -> Network:
-    """Read a file written by :meth:`save`, onto any backend."""
+    """Read a file written by :meth:`save`, onto any backend: a name (``"torch"``), a Backend, or None for the
+    selected one (``use_backend``, ``$NNSCRATCH_BACKEND``). The model keeps the dtype it was saved in
+    whichever form names the backend (a Backend's own dtype does not cast it; :meth:`to` does); ``dtype=``
+    casts it. A float64 model on a backend without float64 (array-api-strict's ``no_float64`` device) is
+    a ConfigError that says ``dtype='float32'``; a file written by ``fit(checkpoint=...)`` is refused with
+    how to get its model."""
     return serialize.load(cls, path, backend=backend, dtype=dtype)

@@ -24,14 +24,19 @@ def summary_text(net):
 
 def architecture(net):
     """One line: an MLP's sizes (``784-128-10``); any other network's layers in the ``--layers``
-    grammar with the shape they receive, the outputs and the parameter count,
-    ``conv16x3p1,relu,...,softmax (1x28x28 -> 10, 206,922 parameters)``."""
+    grammar with the shape they receive, the outputs (their shape where they are not a row) and the
+    parameter count, ``conv16x3p1,relu,...,softmax (1x28x28 -> 10, 206,922 parameters)``."""
     if net.is_mlp:
         return "-".join(map(str, net.sizes))
     shapes = (net.input_shape,) + net.output_shapes
     first = next(i for i, layer in enumerate(net.layers) if not isinstance(layer, Reshape))  # past a leading Reshape
-    received = "x".join("?" if n is None else str(n) for n in shapes[first])
-    return f"{describe(net.layers)} ({received} -> {net.n_outputs}, {_count(net.parameters()):,} parameters)"
+    received, out = (_sizes(shape) for shape in (shapes[first], net.output_shape))
+    return f"{describe(net.layers)} ({received} -> {out}, {_count(net.parameters()):,} parameters)"
+
+
+def _sizes(shape):
+    """``1x28x28`` for a per-sample shape (``?`` where open)."""
+    return "x".join("?" if n is None else str(n) for n in shape)
 
 
 def unflat_layers(net):

@@ -109,9 +109,11 @@ def load_arrays(path, kind=FORMAT):
     if not os.path.exists(path):
         raise ModelNotFoundError(f"No such model file: {path!r}; check the path (the current directory is "
                                  f"{os.getcwd()!r}).")
-    header, arrays = _read_npz(path)
+    header, arrays = _read_npz(path, kind)
     if not isinstance(header, dict) or header.get("format") != kind:
         found = header.get("format") if isinstance(header, dict) else None
+        if kind == FORMAT and found == CHECKPOINT:
+            raise ModelFileError(_checkpoint_not_model(path, header))
         raise ModelFileError(f"{path!r} is not an nnscratch {kind.removeprefix('nnscratch-')} file (its format is "
                              f"{found!r}); pass a "
                              f"file written by {'fit(checkpoint=...)' if 'checkpoint' in kind else 'Network.save'}.")
@@ -129,16 +131,30 @@ _UNREADABLE = (zipfile.BadZipFile, zlib.error, struct.error, OSError, ValueError
                NotImplementedError, RuntimeError)
 
 
-def _read_npz(path):
+CHECKPOINT = "nnscratch-checkpoint"  # the format of :mod:`nnscratch.saving.checkpoint`'s files
+_WRITERS = {FORMAT: "a model that Network.save or nnscratch train --out wrote",
+            CHECKPOINT: "a checkpoint that fit(checkpoint=...) or nnscratch train --checkpoint wrote"}
+
+
+def _checkpoint_not_model(path, header):
+    """What loading a checkpoint as a model says: how to get the model out of it."""
+    epochs = header.get("epoch")
+    reached = f"epochs={epochs + 1}" if isinstance(epochs, int) else "the epochs it reached"
+    return (f"{path!r} is a training checkpoint, not a model: Network.load reads files of Network.save. To get its "
+            f"model, build the same network and call net.fit(X, y, {reached}, resume={path!r}) (it restores the "
+            f"weights and trains no further), then net.save('model.npz'); or run `nnscratch train` with the run's "
+            f"options and --resume {path} --out model.npz.")
+
+
+def _read_npz(path, kind=FORMAT):
     try:
         with open(path, "rb") as f:
             zipped = f.read(4) == b"PK\x03\x04"
     except OSError:
         zipped = True  # unreadable: said below
     if not zipped:
-        raise ModelFileError(f"{path!r} is not an nnscratch file: it is not an .npz archive at all; pass a model "
-                             "that Network.save or nnscratch train --out wrote (or a checkpoint of "
-                             "fit(checkpoint=...) or --checkpoint).")
+        raise ModelFileError(f"{path!r} is not an nnscratch file: it is not an .npz archive at all; pass "
+                             f"{_WRITERS.get(kind, _WRITERS[FORMAT])}.")
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["__header__"]).decode("utf-8"))
@@ -157,14 +173,15 @@ def save(net, path):
 
 
 def load(cls, path, backend=None, dtype=None):
-    """Rebuild a network saved by :func:`save` on ``backend``."""
-    if isinstance(backend, str) or dtype is not None:
-        get_backend(backend, dtype=dtype)  # an unknown or missing backend (or dtype) is the caller's mistake
+    """Rebuild a network saved by :func:`save` on ``backend`` (a name or a Backend; None: the selected one,
+    ``$NNSCRATCH_BACKEND`` included), in the file's dtype unless ``dtype`` is given: a Backend's own dtype
+    does not cast the model, as a name does not (see :meth:`nnscratch.Network.load`)."""
+    target = get_backend(backend, dtype=dtype)  # an unknown or missing backend (or dtype) is the caller's mistake
     header, arrays = load_arrays(path)
-    _refuse_missing_dtype(path, header, backend, dtype)
+    _refuse_missing_dtype(path, header, target, dtype)
     _refuse_unregistered(path, header)
     try:
-        net = cls.from_config(header["config"], backend=backend, dtype=dtype)
+        net = cls.from_config(header["config"], backend=target, dtype=dtype)
         weights = [arrays[p.name] for p in net.parameters()]
         net.set_weights(weights)
         net.set_buffers(arrays)

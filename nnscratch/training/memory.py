@@ -76,8 +76,8 @@ def inference_bytes(net, X, with_targets=False, batch_size=INFERENCE_BATCH):
 
 
 def _outputs(net, X):
-    """Output values per sample: those of ``X``'s shape where the network's output size is open
-    (a network of convolutions only), else :attr:`~nnscratch.Network.n_outputs`."""
+    """Output values per sample (all of them: ``(8, 28, 28)`` is 6272): those of ``X``'s shape where the
+    network's output size is open (a network of convolutions only), else :attr:`~nnscratch.Network.n_outputs`."""
     if None not in net.output_shape:
         return net.n_outputs
     shape = getattr(X, "shape", None)
@@ -137,7 +137,7 @@ def training_bytes(net, X, validation_data=None, batch_size=None):
     the kept outputs and their concatenation, one batch of activations (this process's
     share, :func:`batch_rows`), the parameters with gradients and optimizer state, and
     the validation data."""
-    s, n, k = _itemsize(net), row_count(X), net.n_outputs
+    s, n, k = _itemsize(net), row_count(X), _outputs(net, X)
     total = n * _features(net, X) * (s + _host_itemsize(X))
     total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
     total += n * (k * s + 8 + 8)          # shuffled targets and labels, the permutation
