@@ -81,7 +81,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     resume : path or True, optional
         Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists. The
         run ends as the uninterrupted one would: callbacks continue from their saved
-        state, and a run a callback stopped (EarlyStopping) trains no further epochs.
+        state, and a run a callback stopped (EarlyStopping) trains no further epochs. Without
+        ``optimizer``, a cosine schedule that spanned the checkpoint's run is stretched over
+        ``epochs``, as ``nnscratch train --resume`` stretches it (said in one warning).
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory
