@@ -142,7 +142,8 @@ def test_a_warmup_longer_than_the_run_is_refused_before_anything_changes():
                        "warmup (it counts optimizer steps, one per batch) or raise epochs."), message
     assert net.optimizer is None and all((a == b).all() for a, b in zip(net.get_weights(), before))
     net.fit(*_data(), epochs=2, batch_size=16, optimizer=nn.SGD(lr=Constant(0.1, warmup=6)))  # ends on the last step
-    net.fit(*_data(), epochs=1, batch_size=16, optimizer=nn.SGD(lr=Constant(0.1, warmup=7)), augment=lambda X, y, r: (X, y))
+    same = lambda X, y, rng: (X, y)  # noqa: E731  augmented epochs: their steps are not known beforehand
+    net.fit(*_data(), epochs=1, batch_size=16, optimizer=nn.SGD(lr=Constant(0.1, warmup=7)), augment=same)
 
 
 # ---------------------------------------------------------------- both best-epoch restores

@@ -43,9 +43,9 @@ def stretched(header, epochs, batches, source):
     end, total = taken + (epochs - done) * batches, lr["total"]  # the steps taken when this run ends
     if before and before != epochs and total == before * batches:
         stretch = epochs * batches
-        said = (f"a run of {before} epochs whose cosine schedule spans its {total} steps: the schedule is stretched to "
-                f"the {stretch} steps of {epochs} epochs (as nnscratch train --resume does), so the rate at the resumed "
-                f"step is read off the longer curve and the run does not end as one run of {epochs} epochs would")
+        said = (f"a run of {before} epochs whose cosine schedule spans its {total} steps: the schedule is stretched "
+                f"to the {stretch} steps of {epochs} epochs (as nnscratch train --resume does), so the rate at the "
+                f"resumed step is read off the longer curve and the run does not end as one run of {epochs} epochs would")
         header = dict(header, optimizer=dict(config, lr=dict(lr, total=stretch)))
     elif total < end:
         said = (f"whose cosine schedule ends after {total} steps, {end - total} steps before this run does: "
