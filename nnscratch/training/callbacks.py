@@ -54,6 +54,8 @@ class EarlyStopping(Callback):
     restore_best : bool
         At the end, put back the weights and running statistics of the best
         epoch (one device copy each time the monitored figure improves).
+
+    ``monitor`` may name a figure a callback earlier in ``fit``'s list adds to ``logs``.
     """
 
     @keywords("EarlyStopping")
@@ -87,8 +89,11 @@ class EarlyStopping(Callback):
                 self.stopped_epoch, network.stop_training = epoch, True
 
     def on_train_end(self, network: Network) -> None:
+        """With ``restore_best``, put the best epoch's weights back, after ``fit(restore_best=True)``
+        put back its own: these are kept, and ``params["best_epoch"]`` (the History's) says so."""
         if self.restore_best and self.weights is not None:
             restore(network, self.weights)
+            self.params["best_epoch"] = self.best_epoch
 
     def get_state(self) -> dict[str, Any]:
         """JSON-able state for checkpoints (the best weights go in :meth:`get_arrays`)."""
@@ -125,7 +130,8 @@ class ReduceLROnPlateau(Callback):
     counting again. Works with any schedule: it scales what the schedule gives.
     The scale lives in the optimizer (saved in checkpoints), the counters here
     (saved by :meth:`get_state`), so a resumed run reduces when an
-    uninterrupted one would.
+    uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
+    once, from rank 0: :attr:`~nnscratch.training.history.Callback.is_root`).
     """
 
     reductions: list[int]  # the epochs at which the rate was lowered
@@ -170,7 +176,7 @@ class ReduceLROnPlateau(Callback):
         if lr > 0 and new < lr:
             optimizer.lr_scale *= new / lr
             self.reductions.append(epoch)
-            if self.verbose:
+            if self.verbose and self.is_root:  # under mpiexec every rank reduces alike; rank 0 says it
                 print(f"epoch {epoch + 1}: {key} has not improved for {self.wait} epoch{'s' * (self.wait != 1)}; "
                       f"learning rate {lr:.3g} -> {new:.3g}", flush=True)
         self.wait, self.cooling = 0, self.cooldown

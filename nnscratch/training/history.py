@@ -23,7 +23,33 @@ class Callback:
     JSON-able dict) and ``set_state(state)``, and for arrays ``get_arrays(network)``
     (``{name: array}``) and ``set_arrays(arrays, network)``: checkpoints keep them, so a
     killed and resumed run ends as the uninterrupted one (see EarlyStopping).
+
+    ``fit`` calls the callbacks in the order given, then its :class:`History`, as Keras does: a
+    callback may add a figure to ``logs`` in ``on_epoch_end`` (``logs["f1"] = ...``); History
+    records it, and the callbacks after it in the list (EarlyStopping, ReduceLROnPlateau) may
+    monitor it. Before ``on_train_begin`` each callback receives the run's :attr:`params`.
     """
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The run's settings, as Keras's ``Callback.params``: the dict of :attr:`History.params`
+        (``epochs``, ``batch_size``, ``loss``, ...), with ``rank`` (0 outside ``mpiexec``) and
+        ``processes`` (the data-parallel job's size). Empty outside ``fit``."""
+        return self.__dict__.setdefault("_params", {})
+
+    @params.setter
+    def params(self, params: dict[str, Any]) -> None:
+        self._params = params
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        """Called by ``fit`` before ``on_train_begin`` (Keras's name)."""
+        self.params = params
+
+    @property
+    def is_root(self) -> bool:
+        """Whether this process speaks for the run: True outside ``mpiexec``, and on rank 0 alone
+        of a data-parallel ``fit`` (every rank calls its callbacks; print only where this is True)."""
+        return self.params.get("rank", 0) == 0
 
     def on_train_begin(self, network: Network) -> None:
         """Called once when ``fit`` starts (also when it resumes from a checkpoint)."""
@@ -56,12 +82,17 @@ class History(Callback):
         self.params = dict(params or {})
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        """Append ``logs``; a figure new to this history (a regression's ``r2`` after a resume from a
-        checkpoint written before nnscratch logged it) starts with NaN for the epochs before, so that
-        every list lines up with :attr:`epoch` (``pandas.DataFrame(history.history)`` needs that)."""
+        """Append ``logs``, what the callbacks before it added included. Every list lines up with
+        :attr:`epoch` (``pandas.DataFrame(history.history)`` needs that): a figure new to this history
+        (one a callback logs from some epoch on, or a regression's ``r2`` after a resume from a checkpoint
+        written before nnscratch logged it) starts with NaN for the epochs before, and one missing
+        from ``logs`` this epoch is NaN there."""
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(value)
+        for values in self.history.values():
+            if len(values) < len(self.epoch):
+                values.append(math.nan)
 
     def __getitem__(self, key):
         return self.history[key]

@@ -13,6 +13,9 @@ import warnings
 
 from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
+from .resume import checkpoint_to_resume, continue_history, resolve_optimizer
+from .memory import row_count
+from .schedule_span import batches_per_epoch, refuse_long_warmup
 from .. import distributed, validation
 from ..validation import is_device_array
 from . import streaming
@@ -24,7 +27,6 @@ from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
 from .evaluation import checked_data, read_figures
 from .guard import Guard, nonfinite_flag, snapshot
-from ..optim.optimizers import Adam, get_optimizer
 from .step import evaluate_sums, run_epoch
 from .threaded import make_step
 
@@ -64,18 +66,24 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         Reshuffle the rows every epoch with the network's seeded host RNG (True or
         False only: there is no Keras-style "batch" mode).
     callbacks : list of Callback
+        Called in this order, then the History (as Keras): a figure a callback adds to ``logs``
+        is recorded, and the callbacks after it may monitor it (see :class:`Callback`).
     verbose : bool
         Print one line per epoch.
     restore_best : bool
         End with the weights (and BatchNorm running statistics) of the epoch with
-        the lowest ``val_loss`` (``loss`` without validation data).
+        the lowest ``val_loss`` (``loss`` without validation data), put back before the callbacks'
+        ``on_train_end``: an ``EarlyStopping(restore_best=True)`` then puts back its own best epoch's.
+        ``history.params["best_epoch"]`` names the epoch whose weights the network ends with.
     checkpoint : path, optional
         Write a checkpoint (weights, optimizer, RNG, history, epoch) there
         every ``checkpoint_every`` epochs and at the end, atomically.
     resume : path or True, optional
         Continue from a checkpoint; ``True``: from ``checkpoint`` if it exists. The
         run ends as the uninterrupted one would: callbacks continue from their saved
-        state, and a run a callback stopped (EarlyStopping) trains no further epochs.
+        state, and a run a callback stopped (EarlyStopping) trains no further epochs. Without
+        ``optimizer``, a cosine schedule that spanned the checkpoint's run is stretched over
+        ``epochs``, as ``nnscratch train --resume`` stretches it (said in one warning).
     stream : bool, optional
         Keep the data in host memory and move one batch at a time. Default:
         only when the data would not fit comfortably in the device's free memory
@@ -112,11 +120,14 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
-    source, saved = _checkpoint_to_resume(resume, checkpoint, comm)
+    source, saved = checkpoint_to_resume(resume, checkpoint, comm)
     if loss is None and saved is not None:
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
     loss = net._fix_loss(loss, y)
-    net.optimizer = _resolve_optimizer(net, optimizer, saved)
+    batches = None if augment is not None else batches_per_epoch(row_count(X), batch_size)  # None: not known yet
+    optimizer = resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
+    refuse_long_warmup(optimizer, saved and saved[0], epochs, batches)
+    net.optimizer = optimizer
     step = make_step(net, loss, net.optimizer, comm)  # a convolutional network's batches split over the cores
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
     dp = distributed.setup(comm, net, step, X, validation_data, dict(
@@ -143,33 +154,19 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         dp.broadcast_state(net)
     history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
                               "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
-                              "streamed": run.streamed})
-    callbacks = [history] + list(callbacks or [])
+                              "streamed": run.streamed, "rank": 0 if dp is None else dp.comm.rank,
+                              "processes": 1 if dp is None else dp.comm.size})
+    callbacks = list(callbacks or []) + [history]  # last, as Keras: it records what the callbacks add to logs
     guard = Guard(net, "val_loss" if val is not None else "loss", restore_best)
     first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
     if saved is not None:
-        history.history, history.epoch = saved[0]["history"]["history"], saved[0]["history"]["epoch"]
+        continue_history(history, saved[0], first, epochs, source, comm)
         guard.last = snapshot(net)
-    if first > epochs:  # as Keras, nothing is trained (the command line refuses this)
-        warnings.warn(f"fit(epochs={epochs}) resumes {source}, which has trained {first} epochs: nothing is trained "
-                      f"and the network keeps those {first}; pass epochs above {first} to train on.", stacklevel=3)
     stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
     with step.cores():
         run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
                  callbacks, history, guard, (checkpoint, checkpoint_every))
     return history
-
-
-def _checkpoint_to_resume(resume, checkpoint, comm):
-    """``(path, (header, arrays))`` of the checkpoint to resume from, or ``(None, None)``;
-    in a parallel run rank 0 reads it and every rank receives it."""
-    def load():
-        source = checkpoints.resume_path(resume, checkpoint)
-        return source, (checkpoints.load(source) if source is not None else None)
-
-    if comm is None or comm.size < 2:
-        return load()
-    return distributed.from_root(comm, load)
 
 
 class _Run:
@@ -208,6 +205,8 @@ class _Run:
         hooks = callbacks if self.parallel is None else [self.parallel.together(callbacks)]
         per_batch = [c for c in hooks if type(c).on_batch_end is not Callback.on_batch_end]
         net.stop_training = False
+        for c in callbacks:  # the run's settings, as Keras: is_root tells rank 0 (which alone prints) apart
+            c.set_params(history.params)
         for c in hooks:
             c.on_train_begin(net)
         epoch = epoch_range.start - 1
@@ -282,14 +281,6 @@ def _quiet_float_warnings():
 
 def _megabytes(info):
     return "unknown" if info is None else f"{info[0] / 2**20:.0f} MB"
-
-
-def _resolve_optimizer(net, optimizer, saved=None):
-    if saved is not None:
-        return checkpoints.optimizer_from(saved[0], optimizer)
-    if optimizer is None:
-        return net.optimizer or Adam()
-    return get_optimizer(optimizer)
 
 
 def format_logs(epoch, epochs, logs):

@@ -24,8 +24,8 @@ import warnings
 from .. import validation
 from ..backend.kernels import row_taker
 from ..validation import is_device_array
-from .memory import (INFERENCE_BATCH, device_budget, inference_bytes, parameter_bytes, row_count, size,
-                     training_bytes)
+from .memory import (INFERENCE_BATCH, batch_rows, device_budget, inference_bytes, one_process, parameter_bytes,
+                     processes, row_count, size, training_bytes)
 from .memory import data_bytes  # noqa: F401  the older name, importable from here as before
 
 #: Stream when a call would need more than this fraction of the free device memory.
@@ -59,6 +59,8 @@ def budget_note(net, X, batch_size, training=True, option="batch_size"):
     """A one-line note (or None) when ``$NNSCRATCH_DEVICE_MEMORY`` holds less than one batch of ``X``
     (``batch_size`` rows; None: all of them for ``fit`` (``training``), else ``evaluate``'s and ``predict``'s
     batch of :data:`INFERENCE_BATCH` rows): every batch is then copied on its own, over the budget.
+    Under ``mpiexec`` a training step holds this process's share of the batch
+    (:func:`~nnscratch.training.memory.batch_rows`): the note counts that share, and says so.
     ``option`` names the setting that lowers the batch (the command line's ``--batch-size``)."""
     text = os.environ.get("NNSCRATCH_DEVICE_MEMORY", "").strip()
     if not text or row_count(X) == 0:
@@ -66,17 +68,21 @@ def budget_note(net, X, batch_size, training=True, option="batch_size"):
     budget = device_budget(net.backend)
     if batch_size is None and not training:
         batch_size = INFERENCE_BATCH
-    rows = min(batch_size or row_count(X), row_count(X))
-    one = X[:rows]
-    need = training_bytes(net, one, batch_size=rows) if training else inference_bytes(net, one)
+    n = row_count(X)
+    batch, share = min(batch_size or n, n), (batch_rows(batch_size, n) if training else None)
+    rows = share or batch
+    with one_process():  # a training step of this process: its share of the batch, counted once
+        need = training_bytes(net, X[:rows], batch_size=rows) if training else inference_bytes(net, X[:rows])
     if budget is None or need <= FRACTION * budget:
         return None
+    shared = f" (each of the {processes()} processes trains on up to {rows} of each batch's {batch} rows)" \
+        if training and rows < batch else ""
     small_model = parameter_bytes(net) <= FRACTION * budget  # then fewer rows may fit
     lower = f" or lower {option}" if option and rows > 1 and small_model else ""
     work = "a training step" if training else "a forward pass"
     return (f"NNSCRATCH_DEVICE_MEMORY={text} holds less than one batch ({work} on {rows} samples needs about "
             f"{size(need)} on the device, parameters included), so every batch is copied to the device on its own "
-            f"and the run uses more than the budget; raise it above {size(need / FRACTION)}{lower}")
+            f"and the run uses more than the budget; raise it above {size(need / FRACTION)}{lower}{shared}")
 
 
 def warn_budget(*args, **options):
