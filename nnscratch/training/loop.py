@@ -15,7 +15,7 @@ from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
 from .resume import checkpoint_to_resume, continue_history, resolve_optimizer
 from .memory import row_count
-from .schedule_span import batches_per_epoch, refuse_long_warmup
+from .schedule_span import batches_per_epoch, warn_long_warmup
 from .. import distributed, validation
 from ..validation import is_device_array
 from . import streaming
@@ -126,7 +126,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     loss = net._fix_loss(loss, y)
     batches = None if augment is not None else batches_per_epoch(row_count(X), batch_size)  # None: not known yet
     optimizer = resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
-    refuse_long_warmup(optimizer, saved and saved[0], epochs, batches)
+    warn_long_warmup(optimizer, saved and saved[0], epochs, batches)
     net.optimizer = optimizer
     step = make_step(net, loss, net.optimizer, comm)  # a convolutional network's batches split over the cores
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)

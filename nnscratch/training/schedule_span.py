@@ -10,14 +10,14 @@ is ``epochs`` times the batches of an epoch. Two things depend on both, and ``fi
   its cosine from ``--epochs``). Without it the epochs beyond the old ``total`` would all train
   at ``min_lr`` (0 by default). One warning says the run then does not end as one run of that
   length would;
-- :func:`refuse_long_warmup`: a warm-up longer than the run is refused, as the command line
-  refuses ``--warmup`` longer than ``--epochs``: the rate would rise for the whole run.
+- :func:`warn_long_warmup`: a warm-up longer than the run is said in one warning (the command line
+  refuses ``--warmup`` longer than ``--epochs``): the rate would rise for the whole run. Not refused:
+  a loop of one-epoch ``fit`` calls sharing one optimizer may warm up over several of them.
 """
 
 import math
 import warnings
 
-from ..errors import ConfigError
 from ..validation import user_stacklevel
 
 
@@ -58,8 +58,8 @@ def stretched(header, epochs, batches, source):
     return header
 
 
-def refuse_long_warmup(optimizer, header, epochs, batches):
-    """A ConfigError when ``optimizer``'s warm-up does not end within the steps this ``fit`` call
+def warn_long_warmup(optimizer, header, epochs, batches):
+    """A warning when ``optimizer``'s warm-up does not end within the steps this ``fit`` call
     trains: ``epochs`` (from the checkpoint ``header``'s when resuming) of ``batches`` steps, counted
     from the steps the optimizer has taken. ``batches`` None (augmented epochs, whose rows are not
     known yet): nothing is checked."""
@@ -70,7 +70,8 @@ def refuse_long_warmup(optimizer, header, epochs, batches):
     left = 0 if header and header.get("stopped") else max(epochs - first, 0)
     if left and warmup > taken + left * batches:
         after = f" after the {taken} it has taken" if taken else ""
-        raise ConfigError(f"The learning-rate schedule warms up over {warmup} steps, longer than this run "
-                          f"({left * batches} steps{after}: {left} epochs of {batches} batches), so the rate would "
-                          f"rise for the whole run and never reach lr={optimizer.lr:g}; lower warmup (it counts "
-                          "optimizer steps, one per batch) or raise epochs.")
+        warnings.warn(f"The learning-rate schedule warms up over {warmup} steps, longer than this run "
+                      f"({left * batches} steps{after}: {left} epochs of {batches} batches), so the rate rises "
+                      f"for the whole run and does not reach lr={optimizer.lr:g}; lower warmup (it counts "
+                      "optimizer steps, one per batch) or raise epochs, unless a later fit goes on with this "
+                      "optimizer.", UserWarning, stacklevel=user_stacklevel())
