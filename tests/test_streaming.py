@@ -276,3 +276,13 @@ def test_torch_cuda_staging_is_pinned_non_blocking_on_a_side_stream():
     assert copies == [("copy", True, True, "side", "cuda:0")] * 3  # pinned source, non_blocking, side stream
     assert [e[0] for e in log[:3]] == ["copy", "record", "compute waits"]
     assert log.count(("host waits",)) == 1  # only the third batch reuses a buffer, after its first copy
+
+
+def test_training_counts_the_divergence_guards_copies_of_the_parameters():
+    """fit keeps the parameters, their gradients and two optimizer slots, and the divergence guard the last
+    good epoch's weights and slots beside them: 7 copies (before: 4 counted, so a large model that fitted the
+    budget on paper did not on the device)."""
+    net = Network.from_sizes(1000, 1000, 2, seed=0, backend="numpy", dtype="float32")
+    weights = 4 * sum(p.value.size for p in net.parameters())
+    X = np.zeros((2, 1000), dtype=np.float32)
+    assert 7 * weights <= memory.training_bytes(net, X, batch_size=2) < 7 * weights + 100_000

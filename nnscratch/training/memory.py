@@ -126,6 +126,11 @@ def _itemsize(net):
     return 8 if net.backend.dtype_name == "float64" else 4
 
 
+GUARD_COPIES = 3
+"""The divergence guard's copies beside them (:mod:`nnscratch.training.guard`): the last good epoch's
+weights and up to two optimizer slots (Adam's moments)."""
+
+
 def parameter_bytes(net, copies=4):
     """Parameters, gradients and up to two optimizer slots each."""
     return copies * _itemsize(net) * sum(math.prod(p.value.shape) for p in net.parameters())
@@ -135,8 +140,8 @@ def training_bytes(net, X, validation_data=None, batch_size=None):
     """Device bytes ``fit`` allocates: the inputs (as sent and converted), one-hot
     targets and labels, each epoch's shuffled targets and labels, the permutation,
     the kept outputs and their concatenation, one batch of activations (this process's
-    share, :func:`batch_rows`), the parameters with gradients and optimizer state, and
-    the validation data."""
+    share, :func:`batch_rows`), the parameters with gradients and optimizer state, the divergence
+    guard's copy of them (:data:`GUARD_COPIES`), and the validation data."""
     s, n, k = _itemsize(net), row_count(X), _outputs(net, X)
     total = n * _features(net, X) * (s + _host_itemsize(X))
     total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
@@ -145,7 +150,7 @@ def training_bytes(net, X, validation_data=None, batch_size=None):
     total += _activation_bytes(net, batch_rows(batch_size, n))
     if validation_data is not None:
         total += inference_bytes(net, validation_data[0], with_targets=True) - parameter_bytes(net)
-    return total + parameter_bytes(net)
+    return total + parameter_bytes(net) + parameter_bytes(net, copies=GUARD_COPIES)
 
 
 def data_bytes(net, X, validation_data=None):
