@@ -3,7 +3,7 @@
 import os
 import sys
 
-from . import outputs, values
+from . import kept, outputs, values
 from ..bench.report import plot, render, write_json
 from ..bench.runner import DEFAULTS, run_bench, usable
 
@@ -89,8 +89,12 @@ def _check(args):
         except ImportError:
             raise ConfigError("--plot needs matplotlib, which is not installed; `pip install nnscratch[viz]`, "
                               "or drop --plot.") from None
-    outputs.prepare([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")],
-                    args.force)
+    outputs.prepare(written(args), args.force)
+
+
+def written(args):
+    """The files bench writes: ``--json`` and ``--plot``."""
+    return [outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]
 
 
 def _backends(args):
@@ -98,9 +102,22 @@ def _backends(args):
 
 
 def run(args):
-    _check(args)
-    with outputs.writing([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]):
-        return _run(args)
+    """``nnscratch bench``; a folder it created and did not write in (it failed or was interrupted first)
+    is removed again, and timings the system refuses to write are kept elsewhere (:mod:`.kept`), as
+    ``nnscratch train`` keeps its model."""
+    with outputs.tidy():
+        _check(args)
+        with outputs.writing(written(args)):
+            return _run(args)
+
+
+def save(args, result, picture=False):
+    """Write ``result`` to ``--json`` (and, with ``picture``, plot it to ``--plot``); a file the system
+    refuses is kept in an ``nnscratch-kept-*`` folder and said in one error line."""
+    jobs = [(out, job) for out, job in zip(written(args), (lambda path: write_json(result, path),
+                                                          lambda path: plot(result, path)))
+            if out.path and (picture or out.option == "--json")]
+    kept.save_all(jobs)
 
 
 def _run(args):
@@ -117,8 +134,7 @@ def _run(args):
                              dataset=args.dataset, epochs=args.epochs, warmup=_warmup(args), lr=args.lr,
                              seed=args.seed, log=log)
         print(render_cnn(rows), flush=True)
-        if args.json:
-            write_json({"cnn": rows, "skipped": skipped}, args.json)
+        save(args, {"cnn": rows, "skipped": skipped})
         return 0
     hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
     result = run_bench(backends=_backends(args), hidden=hidden,
@@ -128,10 +144,7 @@ def _run(args):
                        samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
                        dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
     print(render(result), flush=True)
-    if args.json:
-        write_json(result, args.json)
-    if args.plot:
-        plot(result, args.plot)
+    save(args, result, picture=True)
     return 0
 
 
@@ -153,6 +166,5 @@ def run_ranks(args):
                          rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
                          seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(mpi.render(result), flush=True)
-    if args.json:
-        write_json(result, args.json)
+    save(args, result)
     return 0
