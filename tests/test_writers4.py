@@ -43,7 +43,9 @@ def systmp(monkeypatch, tmp_path_factory):
 
 
 def env():
-    return dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1")
+    """The tree under test; stdout buffered as a user's is (PYTHONUNBUFFERED hid the noise at exit)."""
+    return {**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "PYTHONPATH": str(ROOT),
+            "OPENBLAS_NUM_THREADS": "1"}
 
 
 # 1. export
@@ -125,19 +127,20 @@ def test_ctrl_c_while_the_pictures_are_drawn_still_says_where_the_model_is(capsy
 
 # 5. a reader that goes away
 
-def closed_reader(*argv):
-    """Run ``python -m nnscratch ARGV`` with stdout a pipe whose reader has gone before the first line
-    (as `| head -0`, or quitting `less` at once); its exit status and stderr."""
+def closed_reader(*argv, both=False):
+    """Run ``python -m nnscratch ARGV`` with stdout (``both``: and stderr) a pipe whose reader has gone
+    before the first line (as `| head -0`, or quitting `less` at once); its exit status and stderr."""
     proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *map(str, argv)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env())
+                            stderr=subprocess.STDOUT if both else subprocess.PIPE, text=True, env=env())
     proc.stdout.close()
-    err = proc.stderr.read()
+    err = "" if both else proc.stderr.read()
     return proc.wait(timeout=120), err
 
 
-def test_train_piped_into_a_reader_that_is_gone_still_trains_and_writes_the_model():
+@pytest.mark.parametrize("both", [False, True], ids=["stdout", "stdout-and-stderr"])
+def test_train_piped_into_a_reader_that_is_gone_still_trains_and_writes_the_model(both):
     """Before: exit status 0 at the first line printed, and no model written."""
-    status, err = closed_reader(*XOR[:-3], "--out", "m.npz", "--history", "h.json")
+    status, err = closed_reader(*XOR[:-3], "--out", "m.npz", "--history", "h.json", both=both)
     assert status == 0 and "Traceback" not in err and "Exception ignored" not in err, err
     assert nn.Network.load("m.npz").n_inputs == 2 and nn.History.from_json("h.json").epoch == [0, 1, 2]
 

@@ -21,12 +21,12 @@ one plain ``warning: ...`` line each, once.
 import argparse
 import contextlib
 import importlib
-import os
 import re
 import sys
 import warnings
 
 from ..errors import NNScratchError, closest
+from .streams import GO_ON, carry_on, launched_rank, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
@@ -147,7 +147,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
-    with one_rank_speaks(argv[0] if argv else None, debug):
+    command = argv[0] if argv else None
+    with one_rank_speaks(command, debug), carry_on(command in GO_ON):  # where the output goes: streams.py
         return _main(argv, debug)
 
 
@@ -159,16 +160,18 @@ def _main(argv, debug):
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
-        with plain_warnings(), carry_on(args.command in GO_ON):
+        with plain_warnings():
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
         return status
     except KeyboardInterrupt as exc:
-        held = getattr(exc, "held", None)  # a refused write whose work was kept, said before the interruption
-        print(*([one_line(held)] if held is not None else []), "nnscratch: interrupted", sep="\n", file=sys.stderr)
+        held = getattr(exc, "held", None)  # a refused write whose work was kept: said first (by rank 0 alone
+        if held is not None and not (getattr(held, "collective", False) and launched_rank()):  # if every rank has it)
+            print(one_line(held), file=sys.stderr)
+        print("nnscratch: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
-        _to_null(sys.stdout)
+        to_null(sys.stdout)
         return 0
     except (UsageError, *USER_ERRORS) as exc:
         if debug:
@@ -176,85 +179,6 @@ def _main(argv, debug):
         from ..distributed import report_error
         report_error(one_line(exc), exc, parallel=argv[:1] == ["train"])  # under mpiexec, train ends every rank
         return 2
-
-
-GO_ON = ("train", "bench")  # commands whose work outlasts a reader of their output gone (`| head`, quitting `less`)
-ONE_RANK = ("evaluate", "predict", "info")  # commands run whole on each rank under mpiexec that rank 0 alone says
-RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")  # as SIZE_VARIABLES
-
-
-def _to_null(stream):
-    """Point ``stream``'s file (stdout) at the null device: what is still buffered, and all that follows,
-    goes nowhere, so neither the next write nor the flush at exit meets the closed pipe again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # no file of its own (a test's capture)
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, stream.fileno())
-        os.close(null)
-
-
-class _GoingOn:
-    """``sys.stdout`` for a command whose work must finish when the reader is gone: a broken pipe
-    (`nnscratch train | head -3`, quitting `less`) turns stdout to the null device and the command
-    goes on quietly; it trains and writes the model as without the pipe."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def write(self, text):
-        try:
-            return self.stream.write(text)
-        except BrokenPipeError:
-            _to_null(self.stream)
-            return len(text)
-
-    def flush(self):
-        try:
-            self.stream.flush()
-        except BrokenPipeError:
-            _to_null(self.stream)
-            self.stream.flush()  # what was buffered, now to the null device
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-
-@contextlib.contextmanager
-def carry_on(going_on=True):
-    """Inside, with ``going_on``, stdout survives its reader (:class:`_GoingOn`)."""
-    if not going_on:
-        yield
-        return
-    stdout = sys.stdout
-    sys.stdout = _GoingOn(stdout)
-    try:
-        yield
-    finally:
-        if sys.stdout.__class__ is _GoingOn:
-            sys.stdout = stdout
-
-
-def launched_rank(environ=None):
-    """This process's rank under an MPI launcher (0 outside one), from the environment alone (no mpi4py)."""
-    environ = os.environ if environ is None else environ
-    return next((int(environ[name]) for name in RANK_VARIABLES if str(environ.get(name, "")).isdigit()), 0)
-
-
-@contextlib.contextmanager
-def one_rank_speaks(command, debug=False):
-    """Under ``mpiexec -n N``, a command of :data:`ONE_RANK` runs whole on every rank (by design: no rank
-    waits for another); the ranks other than 0 print nothing (output, warnings and the error line go to
-    the null device; ``--debug``'s traceback still shows), so the user reads it once. Each rank's exit
-    status is its own: an error still ends every rank that meets it with status 2."""
-    if command not in ONE_RANK or launched_rank() == 0:
-        yield
-        return
-    streams = sys.stdout, sys.stderr
-    with open(os.devnull, "w") as null:
-        sys.stdout, sys.stderr = null, (streams[1] if debug else null)
-        try:
-            yield
-        finally:
-            sys.stdout, sys.stderr = streams
 
 
 @contextlib.contextmanager

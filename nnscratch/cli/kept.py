@@ -72,7 +72,7 @@ class Later:
 
     def __exit__(self, kind, exc, traceback):
         if isinstance(exc, KeyboardInterrupt) and self.error is not None:
-            exc.held = self.error  # type: ignore[attr-defined]
+            exc.held = self.error
         if exc is None or not isinstance(exc, Exception) or (self.error is None and not isinstance(exc, ConfigError)):
             return False  # Ctrl-C, or a failure with nothing held: raised as it is
         said = f"{self.error} {exc}" if self.error is not None else str(exc)
