@@ -125,6 +125,25 @@ def test_ctrl_c_while_the_pictures_are_drawn_still_says_where_the_model_is(capsy
     assert err[1] == "nnscratch: interrupted" and nn.Network.load(kept_path(err[0])).n_inputs == 2
 
 
+def test_ctrl_c_while_the_pictures_are_drawn_says_every_file_kept_before(capsys, monkeypatch):
+    """--out and --live both refused and kept, then Ctrl-C in --plot: both said, in the order refused."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("PIL")
+    from nnscratch.cli import pictures
+
+    def pressed(*args, **options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pictures, "save_model_plots", pressed)
+    os.mkdir("full")
+    full_disk_in(monkeypatch, "full")
+    assert cli.main([*XOR, "--out", "full/m.npz", "--live", "full/run.gif", "--plot", "pics"]) == 130
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith(("warning: ", "note: "))]
+    assert len(err) == 2 and err[1] == "nnscratch: interrupted", err
+    assert err[0].index("--out full/m.npz") < err[0].index("--live full/run.gif")
+    assert open(kept_path(err[0], "the animation"), "rb").read(6) == b"GIF89a"
+
+
 # 5. a reader that goes away
 
 def closed_reader(*argv, both=False):

@@ -72,20 +72,25 @@ class Later:
 
     def __exit__(self, kind, exc, traceback):
         if isinstance(exc, KeyboardInterrupt) and self.error is not None:
-            exc.held = self.error
+            exc.held = joined(self.error, getattr(exc, "held", None))  # (an inner Later's first, said after)
         if exc is None or not isinstance(exc, Exception) or (self.error is None and not isinstance(exc, ConfigError)):
             return False  # Ctrl-C, or a failure with nothing held: raised as it is
-        said = f"{self.error} {exc}" if self.error is not None else str(exc)
-        collective = getattr(self.error, "collective", False) or getattr(exc, "collective", False)
-        held = {**kept(self.error), **kept(exc)}
-        self.error = ConfigError(said)
-        self.error.collective = collective  # said once under mpiexec
-        self.error.kept = held
+        self.error = joined(self.error, exc)
         return True
 
     def done(self):
         if self.error is not None:
             raise self.error
+
+
+def joined(first, then):
+    """One ConfigError saying ``first``, then ``then`` (either may be None): said once under mpiexec where
+    either is (``collective``), naming every file either kept."""
+    said = [error for error in (first, then) if error is not None]
+    error = ConfigError(" ".join(map(str, said)))
+    error.collective = any(getattr(one, "collective", False) for one in said)
+    error.kept = {option: path for one in said for option, path in kept(one).items()}
+    return error
 
 
 def keep(out, save, folders):
