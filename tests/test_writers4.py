@@ -172,6 +172,13 @@ def test_train_piped_into_head_writes_the_model():
     assert nn.Network.load("m.npz").n_inputs == 2
 
 
+def test_bench_piped_into_a_reader_that_is_gone_still_writes_its_timings():
+    """Before: the table printed first met the closed pipe: exit 0, and no --json written."""
+    status, err = closed_reader(*TINY_BENCH, "--json", "b.json")
+    assert status == 0 and "Traceback" not in err, err
+    assert [row["backend"] for row in json.load(open("b.json"))["rows"]] == ["numpy"]
+
+
 @pytest.mark.parametrize("command", [["info"], ["evaluate", "m.npz", "--dataset", "xor"],
                                      ["predict", "m.npz", "rows.csv"], ["predict", "m.npz", "rows.csv", "--json"]])
 def test_a_quick_command_ends_quietly_when_its_reader_is_gone(command):

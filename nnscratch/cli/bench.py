@@ -31,7 +31,8 @@ def register(subparsers):
                     "per epoch, samples/s, the matrix products' own time (roofline), GFLOP/s and the "
                     "device. Unusable backends are listed with the reason and skipped; none usable is an "
                     "error. --json and --plot are checked before the timing starts: an existing file of "
-                    "their kind is replaced only with --force, any other file never.")
+                    "their kind is replaced only with --force, any other file never; one the system refuses at "
+                    "the end (a full disk) is kept in a new nnscratch-kept-* folder, as the error says.")
     p.add_argument("--backends", default=",".join(DEFAULTS["backends"]),
                    help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda (default %(default)s)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
