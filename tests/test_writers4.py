@@ -230,3 +230,38 @@ def test_ctrl_c_during_training_leaves_no_folder_it_created():
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and re.search(r"interrupted during epoch \d+", err), err
     assert os.listdir(".") == [] and leftovers(".") == []
+
+
+CTRL_C_WHILE_DRAWING = """
+import errno, os, sys, time
+from nnscratch import cli
+from nnscratch.cli import pictures
+real = os.replace
+def replace(src, dst, *args, **options):  # full/ is a full disk
+    if os.path.basename(os.path.dirname(os.path.abspath(os.fspath(dst)))) == "full":
+        raise OSError(errno.ENOSPC, "No space left on device")
+    return real(src, dst, *args, **options)
+os.replace = replace
+def drawing(*args, **options):  # rank 0 draws for a minute: long enough for Ctrl-C
+    sys.stderr.write("drawing\\n")
+    sys.stderr.flush()
+    time.sleep(60)
+    return []
+pictures.save_model_plots = drawing
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@needs_mpi
+def test_under_mpiexec_ctrl_c_while_drawing_says_once_where_the_model_is(tmp_path):
+    pytest.importorskip("matplotlib")
+    (tmp_path / "full").mkdir()
+    job = _python("-c", CTRL_C_WHILE_DRAWING, *XOR, "--out", "full/m.npz", "--plot", "pics", n=2, cwd=tmp_path,
+                  preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    for line in job.stderr:
+        if line == "drawing\n":
+            break
+    job.send_signal(signal.SIGINT)  # to mpiexec, as Ctrl-C in a terminal
+    _, err = _finish(job, status=130)
+    assert err.count("error: --out full/m.npz: cannot write it") == 1 and err.count("interrupted") == 1, err
+    assert nn.Network.load(tmp_path / kept_path(err)).n_inputs == 2

@@ -165,10 +165,10 @@ def _main(argv, debug):
         sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
         return status
     except KeyboardInterrupt as exc:
-        held = getattr(exc, "held", None)  # a refused write whose work was kept: said first (by rank 0 alone
-        if held is not None and not (getattr(held, "collective", False) and launched_rank()):  # if every rank has it)
-            print(one_line(held), file=sys.stderr)
-        print("nnscratch: interrupted", file=sys.stderr)
+        if launched_rank() == 0:  # under mpiexec Ctrl-C reaches every rank: rank 0 says it, once
+            held = getattr(exc, "held", None)  # a refused write whose work was kept: said first
+            print(*([one_line(held)] if held is not None else []), "nnscratch: interrupted", sep="\n",
+                  file=sys.stderr)
         return 130
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)
