@@ -80,8 +80,8 @@ def test_bench_timings_refused_by_a_full_disk_are_kept(capsys, monkeypatch):
     assert cli.main([*TINY_BENCH, "--json", "full/b.json"]) == 2
     line, = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
     kept = kept_path(line, "the file of timings")
-    assert line == (f"error: --json full/b.json: cannot write it (No space left on device); the file of timings is kept in "
-                    f"{kept} instead: free some space there or choose another folder, then mv {kept} full/b.json.")
+    assert line == (f"error: --json full/b.json: cannot write it (No space left on device); the file of timings is "
+                    f"kept in {kept} instead: free some space there or choose another folder, then mv {kept} full/b.json.")
     assert [row["backend"] for row in json.load(open(kept))["rows"]] == ["numpy"] and os.listdir("full") == []
 
 

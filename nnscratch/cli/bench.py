@@ -112,13 +112,11 @@ def run(args):
             return _run(args)
 
 
-def save(args, result, picture=False):
-    """Write ``result`` to ``--json`` (and, with ``picture``, plot it to ``--plot``); a file the system
-    refuses is kept in an ``nnscratch-kept-*`` folder and said in one error line."""
-    jobs = [(out, job) for out, job in zip(written(args), (lambda path: write_json(result, path),
-                                                          lambda path: plot(result, path)))
-            if out.path and (picture or out.option == "--json")]
-    kept.save_all(jobs)
+def save(args, result):
+    """Write ``result`` to ``--json`` and plot it to ``--plot`` (an MLP run's: the other modes refuse
+    --plot); a file the system refuses is kept in an ``nnscratch-kept-*`` folder, said in one error line."""
+    writers = (lambda path: write_json(result, path), lambda path: plot(result, path))
+    kept.save_all([(out, write) for out, write in zip(written(args), writers) if out.path])
 
 
 def _run(args):
@@ -145,7 +143,7 @@ def _run(args):
                        samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
                        dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
     print(render(result), flush=True)
-    save(args, result, picture=True)
+    save(args, result)
     return 0
 
 

@@ -24,8 +24,8 @@ from ..errors import ConfigError
 from ..saving.kinds import KINDS, is_kind
 from .outputs import _same, _shown, _written, fix, refused, spare
 
-WHAT = {"model": "the trained model", "history": "the history", "bench": "the file of timings", "--live": "the animation",
-        "--plot": "the plot"}  # what a refused output held, by its kind, else by its option (picture files)
+WHAT = {"model": "the trained model", "history": "the history", "bench": "the file of timings",
+        "--live": "the animation", "--plot": "the plot"}  # by the output's kind, else its option (pictures)
 KEPT = "nnscratch-kept-"  # the folder a refused output is kept in starts with this
 
 
@@ -72,7 +72,7 @@ class Later:
 
     def __exit__(self, kind, exc, traceback):
         if isinstance(exc, KeyboardInterrupt) and self.error is not None:
-            exc.held = joined(self.error, getattr(exc, "held", None))  # (an inner Later's first, said after)
+            exc.held = joined(self.error, getattr(exc, "held", None))  # an inner Later's refusal came after
         if exc is None or not isinstance(exc, Exception) or (self.error is None and not isinstance(exc, ConfigError)):
             return False  # Ctrl-C, or a failure with nothing held: raised as it is
         self.error = joined(self.error, exc)

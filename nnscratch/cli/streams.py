@@ -3,8 +3,8 @@
 - ``nnscratch train | head -3`` (or quitting ``less``): the reader has gone, but a training run is
   the user's work. :func:`carry_on` turns a broken stdout or stderr to the null device and the
   command goes on quietly: it trains and writes the model as without the pipe (:data:`GO_ON`).
-  A quick command (``evaluate``, ``predict``, ``info``) ends at once with status 0, as ``git log |
-  head`` does, without a traceback or Python's "Exception ignored" at exit (``app.main``).
+  A quick command (``evaluate``, ``predict``, ``info``) ends at once with status 0 (the reader has
+  all it wanted), without a traceback or Python's "Exception ignored" at exit (``app.main``).
 - Under ``mpiexec -n N``, the commands of :data:`ONE_RANK` run whole on every rank (no rank waits for
   another); :func:`one_rank_speaks` leaves rank 0 alone to print, so the user reads it once.
 """
@@ -15,7 +15,7 @@ import sys
 
 GO_ON = ("train", "bench")  # commands whose work outlasts a reader of their output gone (`| head`, quitting `less`)
 ONE_RANK = ("evaluate", "predict", "info")  # commands run whole on each rank under mpiexec that rank 0 alone says
-RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")  # as distributed.SIZE_VARIABLES
+RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")  # cf. SIZE_VARIABLES
 
 
 def to_null(stream):
