@@ -21,12 +21,12 @@ one plain ``warning: ...`` line each, once.
 import argparse
 import contextlib
 import importlib
-import os
 import re
 import sys
 import warnings
 
 from ..errors import NNScratchError, closest
+from .streams import GO_ON, carry_on, launched_rank, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
@@ -147,6 +147,12 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
+    command = argv[0] if argv else None
+    with one_rank_speaks(command, debug), carry_on(command in GO_ON):  # where the output goes: streams.py
+        return _main(argv, debug)
+
+
+def _main(argv, debug):
     try:
         parser = build_parser()
         _option_before_command(parser, argv)
@@ -155,12 +161,17 @@ def main(argv=None):
             parser.print_help()
             return 2
         with plain_warnings():
-            return int(args.func(args) or 0)
-    except KeyboardInterrupt:
-        print("nnscratch: interrupted", file=sys.stderr)
+            status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
+        return status
+    except KeyboardInterrupt as exc:
+        if launched_rank() == 0:  # under mpiexec Ctrl-C reaches every rank: rank 0 says it, once
+            held = getattr(exc, "held", None)  # a refused write whose work was kept: said first
+            print(*([one_line(held)] if held is not None else []), "nnscratch: interrupted", sep="\n",
+                  file=sys.stderr)
         return 130
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        to_null(sys.stdout)
         return 0
     except (UsageError, *USER_ERRORS) as exc:
         if debug:

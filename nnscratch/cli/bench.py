@@ -3,7 +3,7 @@
 import os
 import sys
 
-from . import outputs, values
+from . import kept, outputs, values
 from ..bench.report import plot, render, write_json
 from ..bench.runner import DEFAULTS, run_bench, usable
 
@@ -31,7 +31,8 @@ def register(subparsers):
                     "per epoch, samples/s, the matrix products' own time (roofline), GFLOP/s and the "
                     "device. Unusable backends are listed with the reason and skipped; none usable is an "
                     "error. --json and --plot are checked before the timing starts: an existing file of "
-                    "their kind is replaced only with --force, any other file never.")
+                    "their kind is replaced only with --force, any other file never; one the system refuses at "
+                    "the end (a full disk) is kept in a new nnscratch-kept-* folder, as the error says.")
     p.add_argument("--backends", default=",".join(DEFAULTS["backends"]),
                    help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda (default %(default)s)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
@@ -89,8 +90,12 @@ def _check(args):
         except ImportError:
             raise ConfigError("--plot needs matplotlib, which is not installed; `pip install nnscratch[viz]`, "
                               "or drop --plot.") from None
-    outputs.prepare([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")],
-                    args.force)
+    outputs.prepare(written(args), args.force)
+
+
+def written(args):
+    """The files bench writes: ``--json`` and ``--plot``."""
+    return [outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]
 
 
 def _backends(args):
@@ -98,9 +103,20 @@ def _backends(args):
 
 
 def run(args):
-    _check(args)
-    with outputs.writing([outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]):
-        return _run(args)
+    """``nnscratch bench``; a folder it created and did not write in (it failed or was interrupted first)
+    is removed again, and timings the system refuses to write are kept elsewhere (:mod:`.kept`), as
+    ``nnscratch train`` keeps its model."""
+    with outputs.tidy():
+        _check(args)
+        with outputs.writing(written(args)):
+            return _run(args)
+
+
+def save(args, result):
+    """Write ``result`` to ``--json`` and plot it to ``--plot`` (an MLP run's: the other modes refuse
+    --plot); a file the system refuses is kept in an ``nnscratch-kept-*`` folder, said in one error line."""
+    writers = (lambda path: write_json(result, path), lambda path: plot(result, path))
+    kept.save_all([(out, write) for out, write in zip(written(args), writers) if out.path])
 
 
 def _run(args):
@@ -117,8 +133,7 @@ def _run(args):
                              dataset=args.dataset, epochs=args.epochs, warmup=_warmup(args), lr=args.lr,
                              seed=args.seed, log=log)
         print(render_cnn(rows), flush=True)
-        if args.json:
-            write_json({"cnn": rows, "skipped": skipped}, args.json)
+        save(args, {"cnn": rows, "skipped": skipped})
         return 0
     hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
     result = run_bench(backends=_backends(args), hidden=hidden,
@@ -128,10 +143,7 @@ def _run(args):
                        samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
                        dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
     print(render(result), flush=True)
-    if args.json:
-        write_json(result, args.json)
-    if args.plot:
-        plot(result, args.plot)
+    save(args, result)
     return 0
 
 
@@ -153,6 +165,5 @@ def run_ranks(args):
                          rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
                          seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(mpi.render(result), flush=True)
-    if args.json:
-        write_json(result, args.json)
+    save(args, result)
     return 0

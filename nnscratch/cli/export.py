@@ -26,20 +26,17 @@ def run_export(args):
     from ..saving.onnx import input_dtype, to_onnx
     from ..saving.serialize import atomic_write
     from ..saving.standardizer import Standardizer
-    folders = outputs.check([outputs.Output("OUTPUT", args.output, "onnx")], args.force,
-                            inputs=[("MODEL", args.model)])
+    written = [outputs.Output("OUTPUT", args.output, "onnx")]
+    folders = outputs.check(written, args.force, inputs=[("MODEL", args.model)])
     if not str(args.output).lower().endswith(".onnx"):
         raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
     net = read_model(args.model, backend="numpy")
     input_shape = check_shape(args.input_shape, net, args.model)
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
-    outputs.make_folders(folders)
-    try:
+    with outputs.tidy(), outputs.writing(written):  # a refused write: one line saying why; no folder left empty
+        outputs.make_folders(folders)
         atomic_write(args.output, lambda f: f.write(model.SerializeToString()), "onnx")
-    except OSError as exc:  # a folder access() calls writable that is not (/sys as root, a full disk, a sticky /tmp)
-        raise ConfigError(f"OUTPUT {args.output}: cannot write it ({exc.strerror or exc}); choose a folder you can "
-                          "write to.") from None
     shape = ", ".join(str(n or "?") for n in (input_shape or net.input_shape))
     out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "

@@ -10,7 +10,8 @@ one, and the one error line says what failed, where the work went and how to mov
     nnscratch-kept-a1b2/m.npz full/m.npz, or use it where it is: nnscratch evaluate nnscratch-kept-a1b2/m.npz.
 
 The command still ends with exit status 2: what was asked for was not done. The writes after a refused
-one are still tried (:class:`Later`): a refused ``--out`` does not cost the ``--live`` animation.
+one are still tried (:class:`Later`): a refused ``--out`` does not cost the ``--live`` animation. The
+error names every file kept (:func:`kept`, for ``train --json``); Ctrl-C after a refusal still says it.
 """
 
 import contextlib
@@ -23,7 +24,8 @@ from ..errors import ConfigError
 from ..saving.kinds import KINDS, is_kind
 from .outputs import _same, _shown, _written, fix, refused, spare
 
-WHAT = {"model": "the trained model", "history": "the history", "picture": "the animation"}
+WHAT = {"model": "the trained model", "history": "the history", "bench": "the file of timings",
+        "--live": "the animation", "--plot": "the plot"}  # by the output's kind, else its option (pictures)
 KEPT = "nnscratch-kept-"  # the folder a refused output is kept in starts with this
 
 
@@ -44,14 +46,24 @@ def save_all(jobs):
             results.append(None)
     if failed:
         first, reason, _ = failed[0]
-        raise refused(first, reason, "; ".join(said(out, where, None if n else fix(reason))
-                                               for n, (out, _, where) in enumerate(failed)))
+        error = refused(first, reason, "; ".join(said(out, where, None if n else fix(reason))
+                                                 for n, (out, _, where) in enumerate(failed)))
+        error.kept = {out.option: _shown(where) for out, _, where in failed if isinstance(where, str)}
+        raise error
     return results
+
+
+def kept(error):
+    """``{option: path}`` of every output ``error`` (raised by :func:`save_all`, or held by :class:`Later`)
+    says was kept elsewhere; empty for None or any other error."""
+    return dict(getattr(error, "kept", None) or {})
 
 
 class Later:
     """``with later:`` around each write: a ConfigError (a refused write, its work kept) is held until
-    :meth:`done`, so that the writes after it are still tried; every one held is said in one error."""
+    :meth:`done`, so that the writes after it are still tried; every one held is said in one error.
+    Ctrl-C inside, with an error held, carries it (``held``) for the command line to say before
+    "interrupted": the user still learns where the kept work is."""
 
     error = None
 
@@ -59,17 +71,26 @@ class Later:
         return self
 
     def __exit__(self, kind, exc, traceback):
+        if isinstance(exc, KeyboardInterrupt) and self.error is not None:
+            exc.held = joined(self.error, getattr(exc, "held", None))  # an inner Later's refusal came after
         if exc is None or not isinstance(exc, Exception) or (self.error is None and not isinstance(exc, ConfigError)):
             return False  # Ctrl-C, or a failure with nothing held: raised as it is
-        said = f"{self.error} {exc}" if self.error is not None else str(exc)
-        collective = getattr(self.error, "collective", False) or getattr(exc, "collective", False)
-        self.error = ConfigError(said)
-        self.error.collective = collective  # said once under mpiexec
+        self.error = joined(self.error, exc)
         return True
 
     def done(self):
         if self.error is not None:
             raise self.error
+
+
+def joined(first, then):
+    """One ConfigError saying ``first``, then ``then`` (either may be None): said once under mpiexec where
+    either is (``collective``), naming every file either kept."""
+    said = [error for error in (first, then) if error is not None]
+    error = ConfigError(" ".join(map(str, said)))
+    error.collective = any(getattr(one, "collective", False) for one in said)
+    error.kept = {option: path for one in said for option, path in kept(one).items()}
+    return error
 
 
 def keep(out, save, folders):
@@ -112,7 +133,7 @@ def _in_the_way(out):
 def said(out, where, fixed):
     """What became of ``out``'s work, refused at ``out.path``: kept at ``where`` (a path), or lost
     (``where``: the refusals of :func:`keep`); ``fixed``: what to do about the refusal (None: said before)."""
-    what = WHAT.get(out.kind, f"the file of {out.option}")
+    what = WHAT.get(out.kind) or WHAT.get(out.option, f"the file of {out.option}")
     if isinstance(where, str):
         shown = shlex.quote(_shown(where))
         use = f", or use it where it is: nnscratch evaluate {shown}" if out.kind == "model" else ""

@@ -198,7 +198,7 @@ def _run(args, said):
         saved = on_root(comm, lambda: save_model(args, net, history))
     if root:
         checks.warn(checks.health_notes(args, data, cfg, history, test))
-    report(args, data, net, cfg, history, test, seconds, saved, said)
+    report(args, data, net, cfg, history, test, seconds, saved, said, kept.kept(later.error))
     with later:
         on_root(comm, lambda: save_pictures(args, live, net, data, history, show), poll=0.05)
     later.done()
@@ -264,15 +264,19 @@ def describe(args, data, net, cfg, n_train, val):
             f"batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
 
 
-def report(args, data, net, cfg, history, test, seconds, saved, warnings=()):
-    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went."""
+def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kept_files=None):
+    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went;
+    ``kept_files``: ``{option: path}`` of the outputs a refused write kept elsewhere (the JSON's ``"model"``
+    is then where the model is, and ``"kept"`` says so)."""
+    kept_files = kept_files or {}
     config = net.get_config()
     result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend), "dtype": config["dtype"],
               "loss": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
               "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
-              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"), "model": saved,
+              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"),
+              "model": saved or kept_files.get("--out"), **({"kept": kept_files} if kept_files else {}),
               **tables.json_scores(test), **({"warnings": list(warnings)} if warnings else {})}
     if args.json:
         print(json.dumps(result))
