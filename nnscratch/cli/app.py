@@ -25,8 +25,9 @@ import re
 import sys
 import warnings
 
+from ..distributed.comm import launched_rank
 from ..errors import NNScratchError, closest
-from .streams import GO_ON, carry_on, launched_rank, one_rank_speaks, to_null
+from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")

@@ -15,7 +15,6 @@ import sys
 
 GO_ON = ("train", "bench")  # commands whose work outlasts a reader of their output gone (`| head`, quitting `less`)
 ONE_RANK = ("evaluate", "predict", "info")  # commands run whole on each rank under mpiexec that rank 0 alone says
-RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")  # cf. SIZE_VARIABLES
 
 
 def to_null(stream):
@@ -71,18 +70,13 @@ def carry_on(going_on=True):
         sys.stderr = streams[1] if isinstance(sys.stderr, _GoingOn) else sys.stderr
 
 
-def launched_rank(environ=None):
-    """This process's rank under an MPI launcher (0 outside one), from the environment alone (no mpi4py)."""
-    environ = os.environ if environ is None else environ
-    return next((int(environ[name]) for name in RANK_VARIABLES if str(environ.get(name, "")).isdigit()), 0)
-
-
 @contextlib.contextmanager
 def one_rank_speaks(command, debug=False):
     """Under ``mpiexec -n N``, a command of :data:`ONE_RANK` runs whole on every rank (by design: no rank
     waits for another); the ranks other than 0 print nothing (output, warnings and the error line go to
     the null device; ``--debug``'s traceback still shows), so the user reads it once. Each rank's exit
     status is its own: an error still ends every rank that meets it with status 2."""
+    from ..distributed.comm import launched_rank
     if command not in ONE_RANK or launched_rank() == 0:
         yield
         return

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..backend.core import Backend
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
+RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")
 """The environment variables in which MPI launchers (MPICH, Open MPI, MVAPICH, PMIx) give the number of
 processes; :func:`launched_size` reads them, so a single process never imports mpi4py."""
 
@@ -31,6 +32,12 @@ def launched_size(environ: Mapping[str, str] | None = None) -> int:
         if str(environ.get(name, "")).isdigit():
             return int(environ[name])
     return 1
+
+
+def launched_rank(environ: Mapping[str, str] | None = None) -> int:
+    """This process's rank under an MPI launcher (0 outside one), from the environment alone (no mpi4py)."""
+    environ = os.environ if environ is None else environ
+    return next((int(environ[name]) for name in RANK_VARIABLES if str(environ.get(name, "")).isdigit()), 0)
 
 
 def active_size() -> int:
