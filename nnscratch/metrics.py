@@ -7,6 +7,8 @@ also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
+import math
+
 from array_api_compat import array_namespace, device
 
 from .errors import ShapeError
@@ -21,8 +23,14 @@ def _pair(y_true, y_pred):
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; "
                          "pass one prediction per target.")
-    dtype = y_pred.dtype if xp.isdtype(y_pred.dtype, "real floating") else xp.float64
+    dtype = y_pred.dtype if xp.isdtype(y_pred.dtype, "real floating") else _widest_float(xp, y_pred)
     return xp, xp.astype(y_true, dtype), xp.astype(y_pred, dtype)
+
+
+def _widest_float(xp, x):
+    """float64, or float32 on a device without it (array-api-strict's ``no_float64``, as Apple's MPS)."""
+    floats = xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
+    return floats.get("float64", xp.float32)
 
 
 def accuracy(y_true, y_pred):
@@ -32,7 +40,8 @@ def accuracy(y_true, y_pred):
     if labels.shape != predicted.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
                          "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
-    return float(xp.mean(xp.astype(labels == predicted, xp.float64)))
+    n = labels.shape[0]  # an integer count of hits, exact on any device (no float64 needed); no labels: NaN
+    return int(xp.count_nonzero(labels == predicted)) / n if n else math.nan
 
 
 def rmse(y_true, y_pred):
