@@ -66,7 +66,7 @@ def r2(y_true, y_pred):
     single sample, where scikit-learn returns NaN with a warning.
     """
     xp, y, f = _pair(y_true, y_pred)
-    rows = xp.asarray([y.shape[0]], dtype=y.dtype, device=device(y))
+    rows = xp.full((1,), y.shape[0], dtype=y.dtype, device=device(y))  # made on the device: no host copy
     return float(r2_from_sums(*combine_r2_sums(rows, xp.expand_dims(r2_sums(y, f), axis=0))))
 
 

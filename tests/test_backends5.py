@@ -28,3 +28,16 @@ def test_scores_of_integer_labels_and_targets_on_any_device(any_backend):
     assert metrics.accuracy(y, f) == 0.75
     assert metrics.mae(y, f) == 0.25 and metrics.rmse(y, f) == 0.5
     assert math.isclose(metrics.r2(y, f), 0.8, rel_tol=1e-6)
+
+
+def test_r2_makes_no_tensor_from_host_data():
+    """``metrics.r2`` of device tensors reads its one float and sends nothing to the device (it made
+    its row count from a Python list: a host-to-device copy on a GPU)."""
+    torch = pytest.importorskip("torch")
+    from nnscratch.bench.counting import torch_counter
+
+    y = torch.linspace(0.0, 1.0, 12, dtype=torch.float64).reshape(6, 2)
+    for score in (metrics.r2, metrics.mae, metrics.rmse):
+        with torch_counter() as counter:
+            score(y, y * 0.9)
+        assert dict(counter.transfers) == {"_local_scalar_dense": 1}, (score.__name__, counter.transfers)
