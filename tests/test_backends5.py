@@ -41,3 +41,28 @@ def test_r2_makes_no_tensor_from_host_data():
         with torch_counter() as counter:
             score(y, y * 0.9)
         assert dict(counter.transfers) == {"_local_scalar_dense": 1}, (score.__name__, counter.transfers)
+
+
+# ---------------------------------------------------------------- a figure a callback adds to logs
+class _WeightNorm(Callback):
+    """Adds a figure computed where the weights are: a device scalar (a NumPy scalar on NumPy)."""
+
+    def on_epoch_end(self, epoch, logs, network):
+        w = network.parameters()[0].value
+        logs["weight_norm"] = network.xp.sum(w * w)
+
+
+def test_a_device_scalar_a_callback_logs_is_recorded_as_a_float(backend, tmp_path):
+    """History records what a callback adds to logs as a Python float, as fit's own figures: before,
+    it kept the device scalar, so a checkpoint refused to save ('... give Network(metadata=...) only
+    such values') and to_json raised TypeError (NumPy's float32 too)."""
+    X, y = _regression()
+    net = Network.from_sizes(5, 8, 2, seed=0, backend=backend, output=None)
+    history = net.fit(X, y, epochs=2, batch_size=32, callbacks=[_WeightNorm()], checkpoint=tmp_path / "run.ckpt")
+    assert all(type(v) is float and v > 0 for v in history["weight_norm"])
+    w = net.backend.to_numpy(net.parameters()[0].value).astype(np.float64)
+    assert history["weight_norm"][-1] == pytest.approx(float(np.sum(w * w)), rel=1e-5)
+    assert '"weight_norm"' in history.to_json()
+    resumed = Network.from_sizes(5, 8, 2, seed=0, backend=backend, output=None)
+    again = resumed.fit(X, y, epochs=3, batch_size=32, callbacks=[_WeightNorm()], resume=tmp_path / "run.ckpt")
+    assert again["weight_norm"][:2] == history["weight_norm"] and len(again["weight_norm"]) == 3
