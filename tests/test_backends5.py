@@ -12,6 +12,8 @@ from nnscratch.errors import DivergenceError
 from nnscratch.optim.schedules import Cosine
 from nnscratch.training.history import Callback
 
+from test_host_transfers import counting  # noqa: F401  (the counting device1 backend)
+
 
 def _regression(n=96, seed=0):
     rng = np.random.default_rng(seed)
@@ -66,3 +68,66 @@ def test_a_device_scalar_a_callback_logs_is_recorded_as_a_float(backend, tmp_pat
     resumed = Network.from_sizes(5, 8, 2, seed=0, backend=backend, output=None)
     again = resumed.fit(X, y, epochs=3, batch_size=32, callbacks=[_WeightNorm()], resume=tmp_path / "run.ckpt")
     assert again["weight_norm"][:2] == history["weight_norm"] and len(again["weight_norm"]) == 3
+
+
+# ---------------------------------------------------------------- what was checked and found right
+def _reads(backend, calls, y, epochs, batch_size):
+    """Every host door and implicit read of one fit, counted."""
+    X = _regression()[0]
+    net = Network.from_sizes(5, 8, 2, seed=0, backend=backend, output=None if y.ndim == 2 else "auto")
+    calls.clear()
+    net.fit(X, y, epochs=epochs, batch_size=batch_size, optimizer=Adam(lr=0.01), validation_data=(X[:20], y[:20]))
+    return dict(calls)
+
+
+def test_a_regression_reads_per_epoch_what_a_classification_does(counting):  # noqa: F811
+    """On device1 (a stand-in GPU, every host door counted): a regression's R^2 and MAE sums come back
+    in the epoch's one transfer; per fit nothing grows with the batches."""
+    backend, calls = counting
+    X, y = _regression()
+    labels = (X[:, 0] > 0).astype(np.int64)
+    per_fit = [_reads(backend, calls, y, 2, b) for b in (96, 32, 4)]
+    assert per_fit[0] == per_fit[1] == per_fit[2], per_fit
+    for targets in (y, labels):
+        one, three = _reads(backend, calls, targets, 1, 8), _reads(backend, calls, targets, 3, 8)
+        per_epoch = {k: (three.get(k, 0) - one.get(k, 0)) / 2 for k in set(one) | set(three)}
+        per_epoch = {k: v for k, v in per_epoch.items() if v}
+        assert per_epoch == {"asarray": 1, "to_numpy": 1, "to_device": 1, "__array__": 1}, per_epoch
+
+
+@pytest.mark.parametrize("name", ["torch:cpu", "array_api_strict:device1"])
+def test_a_diverged_fit_leaves_the_optimizer_on_the_parameters_device(name):
+    """The guard's copy of Adam's moments goes back where the weights are, finite, and training goes on."""
+    pytest.importorskip(name.split(":")[0])
+    X, y = _regression()
+    net = Network.from_sizes(5, 8, 2, seed=0, backend=name, output=None)
+    net.fit(X, y, epochs=1, batch_size=16, optimizer=Adam(lr=0.01))
+    with pytest.raises(DivergenceError):
+        net.fit(X, y * 1e25, epochs=2, batch_size=16)
+    assert net.optimizer.t == 6
+    where = str(net.parameters()[0].value.device)
+    for slot in net.optimizer.state["buffer"].values():
+        assert str(slot.device) == where and np.isfinite(net.backend.to_numpy(slot)).all()
+    assert np.isfinite(net.fit(X, y, epochs=1, batch_size=16)["loss"]).all()
+
+
+class _Halve(Callback):
+    def __init__(self):
+        self.rates = []
+
+    def on_batch_end(self, batch, network):
+        self.rates.append(network.optimizer.current_lr)
+
+    def on_epoch_end(self, epoch, logs, network):
+        network.optimizer.lr = network.optimizer.lr / 2
+
+
+@pytest.mark.parametrize("name", ["torch:cpu", "array_api_strict:device1"])
+def test_a_callback_sets_lr_on_a_device(name):
+    pytest.importorskip(name.split(":")[0])
+    X, y = _regression()
+    net = Network.from_sizes(5, 8, 2, seed=0, backend=name, output=None)
+    halve = _Halve()
+    net.fit(X, y, epochs=2, batch_size=48, optimizer=SGD(lr=Cosine(0.1, total=4)), callbacks=[halve])
+    schedule = Cosine(0.1, total=4)
+    assert halve.rates == pytest.approx([schedule(1), schedule(2), schedule(3) / 2, schedule(4) / 2], rel=1e-12)
