@@ -1,7 +1,8 @@
 """Scores of predictions against targets: accuracy, RMSE, MAE and R^2.
 
 Written against the array API (``xp`` from the inputs), so they score device
-arrays where they are; each returns a Python float (one read). MAE and R^2 are
+arrays where they are (NumPy targets beside a device's predictions are moved to
+that device); each returns a Python float (one read). MAE and R^2 are
 also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 ``evaluate`` score a regression with them over batches and data-parallel ranks,
 and :func:`r2` itself is the one-piece case, so there is one formula.
@@ -9,13 +10,36 @@ and :func:`r2` itself is the one-piece case, so there is one formula.
 
 import math
 
-from array_api_compat import array_namespace, device
+from array_api_compat import array_namespace, device, is_numpy_array
 
-from .errors import ShapeError
+from .backend.core import backend_of
+from .errors import BackendMismatchError, ShapeError
+
+
+def _together(y_true, y_pred):
+    """``(xp, y_true, y_pred)`` on one device: NumPy data beside a device array is moved to it, as
+    ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in
+    their float dtype: a device without float64 takes it); arrays of two devices are refused."""
+    host = is_numpy_array(y_true), is_numpy_array(y_pred)
+    if host[0] != host[1]:
+        like = y_pred if host[0] else y_true
+        backend = backend_of(like)
+        y_true, y_pred = (backend.asarray(a, dtype=like.dtype if _floats(a, like) else None) if on_host else a
+                          for a, on_host in zip((y_true, y_pred), host))
+    elif not host[0] and str(backend_of(y_true)) != str(backend_of(y_pred)):
+        raise BackendMismatchError(f"y_true is an array of {backend_of(y_true)} but y_pred of {backend_of(y_pred)}; "
+                                   "score arrays of one device: move one with nnscratch.backend_of(y_pred).asarray("
+                                   "nnscratch.backend_of(y_true).to_numpy(y_true)), or pass NumPy data.")
+    return array_namespace(y_true, y_pred), y_true, y_pred
+
+
+def _floats(a, b):
+    """Whether both arrays hold real floats."""
+    return all(array_namespace(x).isdtype(x.dtype, "real floating") for x in (a, b))
 
 
 def _pair(y_true, y_pred):
-    xp = array_namespace(y_true, y_pred)
+    xp, y_true, y_pred = _together(y_true, y_pred)
     if y_true.ndim == 1:
         y_true = xp.reshape(y_true, (-1, 1))
     if y_pred.ndim == 1:
@@ -35,7 +59,7 @@ def _widest_float(xp, x):
 
 def accuracy(y_true, y_pred):
     """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
-    xp = array_namespace(y_true, y_pred)
+    xp, y_true, y_pred = _together(y_true, y_pred)
     labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
     if labels.shape != predicted.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "

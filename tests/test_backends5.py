@@ -32,6 +32,32 @@ def test_scores_of_integer_labels_and_targets_on_any_device(any_backend):
     assert math.isclose(metrics.r2(y, f), 0.8, rel_tol=1e-6)
 
 
+
+def test_scores_of_numpy_targets_against_a_models_device_predictions(any_backend):
+    """``r2(y_test, model.predict(X_test))``: predict answers on the model's device, and NumPy targets
+    beside it are moved there, as fit moves them (it was a TypeError listing two module paths)."""
+    X, y = _regression(24)
+    net = Network.from_sizes(5, 4, 2, seed=0, backend=any_backend, output=None)
+    predicted = net.predict(X)
+    on_host = net.backend.to_numpy(predicted)
+    for name in ("r2", "mae", "rmse"):
+        score = getattr(metrics, name)
+        assert score(y, predicted) == pytest.approx(score(y, on_host), rel=1e-6)
+        assert score(predicted, y) == pytest.approx(score(on_host, y), rel=1e-6)
+    labels = np.arange(24) % 2
+    assert metrics.accuracy(labels, net.backend.asarray(labels)) == 1.0
+
+
+def test_scores_of_arrays_on_two_devices_say_how_to_bring_them_together():
+    pytest.importorskip("array_api_strict")
+    from nnscratch import get_backend
+    from nnscratch.errors import BackendMismatchError
+    one, two = get_backend("array_api_strict:device1"), get_backend("array_api_strict:device2")
+    y = np.linspace(0.0, 1.0, 6, dtype=np.float32)
+    with pytest.raises(BackendMismatchError, match=r"y_true .*device1 but y_pred .*device2.*backend_of"):
+        metrics.r2(one.asarray(y), two.asarray(y))
+
+
 def test_r2_makes_no_tensor_from_host_data():
     """``metrics.r2`` of device tensors reads its one float and sends nothing to the device (it made
     its row count from a Python list: a host-to-device copy on a GPU)."""
