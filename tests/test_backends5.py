@@ -157,3 +157,26 @@ def test_a_callback_sets_lr_on_a_device(name):
     net.fit(X, y, epochs=2, batch_size=48, optimizer=SGD(lr=Cosine(0.1, total=4)), callbacks=[halve])
     schedule = Cosine(0.1, total=4)
     assert halve.rates == pytest.approx([schedule(1), schedule(2), schedule(3) / 2, schedule(4) / 2], rel=1e-12)
+
+
+def test_the_guard_lets_the_last_good_copies_go_before_it_makes_new_ones():
+    """At each epoch's end the guard replaces its copy of the weights and of Adam's two moments (3 copies of
+    the parameters, as fit's memory estimate counts them); it made the new copies while holding the old
+    ones, 6 copies at once on the device."""
+    import tracemalloc
+
+    from nnscratch.training.guard import Guard
+
+    X, y = _regression(64)
+    net = Network.from_sizes(5, 400, 400, 2, seed=0, output=None)
+    net.fit(X, y, epochs=1, batch_size=64, optimizer=Adam(lr=1e-3))
+    parameters = sum(p.value.nbytes for p in net.parameters())
+    tracemalloc.start()  # before the guard's first copies, so that letting them go counts
+    try:
+        guard = Guard(net)
+        before = tracemalloc.get_traced_memory()[0]
+        guard.check(0, 2, {"loss": 1.0}, 0.0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak - before < parameters, (peak - before) / parameters
