@@ -1,6 +1,7 @@
-"""The training path's newer parts on every backend: the scores of metrics.py on a device
-without float64, a regression's figures read per fit as a classification's are, the divergence
-guard's optimizer state on the parameters' device, and ``optimizer.lr`` set from a callback."""
+"""The training path's newer parts on every backend: the scores of metrics.py on a device without
+float64 and beside NumPy targets, a figure a callback logs as a device scalar, a regression's figures
+read per fit as a classification's are, the divergence guard's optimizer state on the parameters'
+device and its copies in memory, and ``optimizer.lr`` set from a callback."""
 
 import math
 
@@ -30,7 +31,6 @@ def test_scores_of_integer_labels_and_targets_on_any_device(any_backend):
     assert metrics.accuracy(y, f) == 0.75
     assert metrics.mae(y, f) == 0.25 and metrics.rmse(y, f) == 0.5
     assert math.isclose(metrics.r2(y, f), 0.8, rel_tol=1e-6)
-
 
 
 def test_scores_of_numpy_targets_against_a_models_device_predictions(any_backend):
