@@ -1,19 +1,45 @@
 """Scores of predictions against targets: accuracy, RMSE, MAE and R^2.
 
 Written against the array API (``xp`` from the inputs), so they score device
-arrays where they are; each returns a Python float (one read). MAE and R^2 are
+arrays where they are (NumPy targets beside a device's predictions are moved to
+that device); each returns a Python float (one read). MAE and R^2 are
 also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 ``evaluate`` score a regression with them over batches and data-parallel ranks,
 and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
-from array_api_compat import array_namespace, device
+import math
 
-from .errors import ShapeError
+from array_api_compat import array_namespace, device, is_numpy_array
+
+from .backend.core import backend_of
+from .errors import BackendMismatchError, ShapeError
+
+
+def _together(y_true, y_pred):
+    """``(xp, y_true, y_pred)`` on one device: NumPy data beside a device array is moved to it, as
+    ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in
+    their float dtype: a device without float64 takes it); arrays of two devices are refused."""
+    host = is_numpy_array(y_true), is_numpy_array(y_pred)
+    if host[0] != host[1]:
+        like = y_pred if host[0] else y_true
+        backend = backend_of(like)
+        y_true, y_pred = (backend.asarray(a, dtype=like.dtype if _floats(a, like) else None) if on_host else a
+                          for a, on_host in zip((y_true, y_pred), host))
+    elif not host[0] and str(backend_of(y_true)) != str(backend_of(y_pred)):
+        raise BackendMismatchError(f"y_true is an array of {backend_of(y_true)} but y_pred of {backend_of(y_pred)}; "
+                                   "score arrays of one device: move one with nnscratch.backend_of(y_pred).asarray("
+                                   "nnscratch.backend_of(y_true).to_numpy(y_true)), or pass NumPy data.")
+    return array_namespace(y_true, y_pred), y_true, y_pred
+
+
+def _floats(a, b):
+    """Whether both arrays hold real floats."""
+    return all(array_namespace(x).isdtype(x.dtype, "real floating") for x in (a, b))
 
 
 def _pair(y_true, y_pred):
-    xp = array_namespace(y_true, y_pred)
+    xp, y_true, y_pred = _together(y_true, y_pred)
     if y_true.ndim == 1:
         y_true = xp.reshape(y_true, (-1, 1))
     if y_pred.ndim == 1:
@@ -21,18 +47,25 @@ def _pair(y_true, y_pred):
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; "
                          "pass one prediction per target.")
-    dtype = y_pred.dtype if xp.isdtype(y_pred.dtype, "real floating") else xp.float64
+    dtype = y_pred.dtype if xp.isdtype(y_pred.dtype, "real floating") else _widest_float(xp, y_pred)
     return xp, xp.astype(y_true, dtype), xp.astype(y_pred, dtype)
+
+
+def _widest_float(xp, x):
+    """float64, or float32 on a device without it (array-api-strict's ``no_float64``, as Apple's MPS)."""
+    floats = xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
+    return floats.get("float64", xp.float32)
 
 
 def accuracy(y_true, y_pred):
     """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
-    xp = array_namespace(y_true, y_pred)
+    xp, y_true, y_pred = _together(y_true, y_pred)
     labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
     if labels.shape != predicted.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
                          "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
-    return float(xp.mean(xp.astype(labels == predicted, xp.float64)))
+    n = labels.shape[0]  # an integer count of hits, exact on any device (no float64 needed); no labels: NaN
+    return int(xp.count_nonzero(labels == predicted)) / n if n else math.nan
 
 
 def rmse(y_true, y_pred):
@@ -57,7 +90,7 @@ def r2(y_true, y_pred):
     single sample, where scikit-learn returns NaN with a warning.
     """
     xp, y, f = _pair(y_true, y_pred)
-    rows = xp.asarray([y.shape[0]], dtype=y.dtype, device=device(y))
+    rows = xp.full((1,), y.shape[0], dtype=y.dtype, device=device(y))  # made on the device: no host copy
     return float(r2_from_sums(*combine_r2_sums(rows, xp.expand_dims(r2_sums(y, f), axis=0))))
 
 

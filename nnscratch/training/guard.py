@@ -113,6 +113,7 @@ class Guard:
         if weights_bad or bad:
             self._go_back()
             raise divergence_error(self.net, epoch, epochs, bad, weights_bad)
+        self._last = self._optimizer = None  # the old copies go before the new ones are made (3, not 6, at once)
         self.last = snapshot(self.net)
         value = logs.get(self.monitor)
         if self.restore_best and value is not None and value < self.best_value:

@@ -7,6 +7,8 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from array_api_compat import is_array_api_obj
+
 from .._typing import PathLike
 
 if TYPE_CHECKING:
@@ -86,10 +88,11 @@ class History(Callback):
         :attr:`epoch` (``pandas.DataFrame(history.history)`` needs that): a figure new to this history
         (one a callback logs from some epoch on, or a regression's ``r2`` after a resume from a checkpoint
         written before nnscratch logged it) starts with NaN for the epochs before, and one missing
-        from ``logs`` this epoch is NaN there."""
+        from ``logs`` this epoch is NaN there. A figure a callback logs as an array scalar (computed on
+        the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(value)
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(_figure(value))
         for values in self.history.values():
             if len(values) < len(self.epoch):
                 values.append(math.nan)
@@ -128,3 +131,10 @@ class History(Callback):
         text = str(source) if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
         data = json.loads(text)
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
+
+
+def _figure(value):
+    """``value`` as History keeps it: an array scalar (NumPy's, a device's) as a Python float, which
+    JSON and checkpoints take; Python numbers and anything else as given."""
+    return float(value) if is_array_api_obj(value) else value
+
