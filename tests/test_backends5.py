@@ -96,6 +96,18 @@ def test_a_device_scalar_a_callback_logs_is_recorded_as_a_float(backend, tmp_pat
     assert again["weight_norm"][:2] == history["weight_norm"] and len(again["weight_norm"]) == 3
 
 
+@pytest.mark.parametrize("kind", ["EarlyStopping", "ReduceLROnPlateau"])
+def test_a_callback_monitoring_a_device_scalar_checkpoints(backend, kind, tmp_path):
+    """Before: EarlyStopping and ReduceLROnPlateau kept the monitored device scalar as their best value,
+    so the checkpoint that holds their state refused to save."""
+    import nnscratch as nn
+    X, y = _regression()
+    net = Network.from_sizes(5, 8, 2, seed=0, backend=backend, output=None)
+    watch = getattr(nn, kind)(monitor="weight_norm", patience=5)
+    net.fit(X, y, epochs=2, batch_size=32, callbacks=[_WeightNorm(), watch], checkpoint=tmp_path / "run.ckpt")
+    assert (tmp_path / "run.ckpt").exists() and type(watch.best) is float
+
+
 # ---------------------------------------------------------------- what was checked and found right
 def _reads(backend, calls, y, epochs, batch_size):
     """Every host door and implicit read of one fit, counted."""

@@ -78,7 +78,7 @@ class EarlyStopping(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         key = _monitored("EarlyStopping", self.monitor, logs)
-        value = self.sign * logs[key]
+        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
@@ -160,7 +160,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         key = _monitored("ReduceLROnPlateau", self.monitor, logs)
-        value = self.sign * logs[key]
+        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
         if self.cooling:
             self.cooling -= 1
         if value < self.best - self.min_delta:
