@@ -236,3 +236,16 @@ def test_a_monitor_the_run_does_not_report_names_the_closest_key():
     for callback in (nn.EarlyStopping(monitor="val_acuracy"), nn.ReduceLROnPlateau(monitor="val_acuracy")):
         with pytest.raises(ConfigError, match=r"expected one of \['accuracy', 'loss'\]: pass monitor='accuracy'"):
             net.fit(X, y, epochs=2, callbacks=[callback])
+
+
+def test_setting_lr_scales_a_cosines_floor_with_it():
+    """A callback that halves the rate again and again took it below a cosine's min_lr, and the next
+    epoch stopped on 'min_lr must not exceed lr'; the whole curve now scales, its floor too."""
+    from nnscratch.optim.schedules import Cosine
+    opt = nn.SGD(lr=Cosine(0.1, total=10, min_lr=0.01))
+    opt.t = 4
+    before = opt.current_lr
+    for _ in range(5):
+        opt.lr = opt.lr / 2
+    assert opt.schedule.min_lr == pytest.approx(0.01 / 32) and opt.lr == pytest.approx(0.1 / 32)
+    assert opt.current_lr == pytest.approx(before / 32)

@@ -49,7 +49,7 @@ class Optimizer:
     lr : float
         The (peak) learning rate. Setting it (a callback between epochs) makes the schedule
         start from the new rate from the next step: a constant rate becomes it, a cosine or step
-        schedule keeps its shape scaled to the new peak; checkpoints keep it.
+        schedule keeps its shape scaled to the new peak (a cosine's min_lr too); checkpoints keep it.
     lr_scale : float
         Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
     clip_norm : float or None
@@ -84,6 +84,8 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         options = {k: v for k, v in self.schedule.get_config().items() if k != "name"}
+        if options.get("min_lr") and isinstance(value, (int, float)) and value > 0:  # the whole curve scaled
+            options["min_lr"] *= value / options["lr"]  # (a rate halved below min_lr is no error)
         self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
 
     @property
