@@ -60,3 +60,98 @@ def test_a_diverged_fit_without_early_stopping_still_raises_and_a_fresh_fit_star
         warnings.simplefilter("ignore", ConvergenceWarning)
         reference.fit(X, y)
     np.testing.assert_allclose(est.coefs_[0], reference.coefs_[0], rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------------------------ ONNX
+def _onnx():
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    return pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install onnxruntime)")
+
+
+def _runs_as_predict(model, net, X, rows=None):
+    """onnxruntime on ``model`` gives ``net.predict_proba`` at batch sizes 1 and 7 (float32 tolerance);
+    ``rows``: what the graph takes instead of ``X`` (a table model's raw rows)."""
+    session = _onnx().InferenceSession(model.SerializeToString())
+    for n in (1, 7):
+        given = X[:n] if rows is None else rows[:n]
+        out = session.run(None, {"input": given})[0]
+        expected = np.asarray(net.predict_proba(X[:n]))
+        assert out.shape == expected.shape
+        np.testing.assert_allclose(out, expected, rtol=2e-5, atol=2e-5 * float(np.abs(expected).max()))
+
+
+def _graph_dims(value_info):
+    return [d.dim_param or d.dim_value for d in value_info.type.tensor_type.shape.dim]
+
+
+def test_the_graph_declares_its_output_shape_with_the_inputs_batch_dimension():
+    """A one-column regression's graph said its output was (?, ?): ndonnx's shape inference dropped the 1
+    and no output dimension was the input's N. Declared now, and onnx's strict shape inference agrees."""
+    _onnx()
+    import onnx
+    import nnscratch as nn
+    from nnscratch.saving.onnx import to_onnx
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    for output, units, y in (("identity", 1, X @ np.float32([1, 2, 3]) + 100), ("sigmoid", 1, X[:, 0] > 0),
+                             ("softmax", 3, np.arange(40) % 3)):
+        net = nn.Network.from_sizes(3, 8, units, hidden="relu", output=output, seed=0, dtype="float32")
+        net.fit(X, y, epochs=2, batch_size=8)
+        model = to_onnx(net)
+        assert _graph_dims(model.graph.output[0]) == ["N", units] and _graph_dims(model.graph.input[0]) == ["N", 3]
+        onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True)
+        _runs_as_predict(model, net, X)
+
+
+def _python_model(kind):
+    import nnscratch as nn
+    rng = np.random.default_rng(1)
+    if kind == "image-to-image":  # convolutions to the end, flattened: targets (n, 1, 8, 8) given as rows
+        X = rng.random((20, 1, 8, 8)).astype(np.float32)
+        net = nn.Network([nn.Conv2D(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2D(4, 1, 3, padding=1), nn.Flatten()],
+                         input_shape=(1, 8, 8), seed=0, dtype="float32")
+        history = net.fit(X, (5000 + 2000 * X).reshape(20, -1), epochs=2, batch_size=8, loss="mse")
+        assert "r2" in history.history and "mae" in history.history  # a regression, scored as one
+        return net, X
+    X = rng.normal(size=(30, 5)).astype(np.float32)
+    net = nn.Network([nn.Dense(5, 8), nn.BatchNorm(8), nn.ReLU(), nn.Dropout(0.3), nn.Dense(8, 1), nn.Sigmoid()],
+                     seed=0, dtype="float32")
+    net.fit(X, X[:, 0] > 0, epochs=2, batch_size=8)
+    return net, X
+
+
+@pytest.mark.parametrize("kind", ["image-to-image", "batchnorm-dropout-sigmoid"])
+def test_models_of_todays_kinds_export_as_they_predict(kind):
+    _onnx()
+    from nnscratch.saving.onnx import to_onnx
+    net, X = _python_model(kind)
+    model = to_onnx(net)
+    assert _graph_dims(model.graph.output[0]) == ["N", *net.output_shape]
+    _runs_as_predict(model, net, X)
+
+
+def test_the_cli_image_to_image_spec_exports_in_the_targets_units(tmp_path, capsys):
+    """``--layers conv8x3p1,relu,conv1x3p1`` on (n, 1, H, W) targets: the spec ends with flatten,identity,
+    the targets' scale is folded into the last convolution, and the graph gives predict's values."""
+    _onnx()
+    import nnscratch as nn
+    from nnscratch import cli
+    from nnscratch.saving.onnx import to_onnx
+    from nnscratch.saving.standardizer import standardize_for
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 1, 6, 6)).astype(np.float32)
+    np.save(tmp_path / "X.npy", X)
+    np.save(tmp_path / "y.npy", (5000 + 2000 * np.roll(X, 1, axis=3)).astype(np.float32))
+    model = tmp_path / "m.npz"
+    assert cli.main(["train", "--dataset", f"npy:{tmp_path / 'X.npy'},{tmp_path / 'y.npy'}", "--layers",
+                     "conv8x3p1,relu,conv1x3p1", "--epochs", "2", "--out", str(model), "--quiet"]) == 0
+    assert cli.main(["export", str(model), str(tmp_path / "m.onnx")]) == 0
+    assert "output 'output' (N, 36)" in capsys.readouterr().out
+    net = nn.Network.load(model)
+    rows = X.reshape(40, -1).astype(np.float64)  # the graph standardises raw rows as predict does
+    assert float(np.abs(np.asarray(net.predict(standardize_for(net, rows[:7])))).mean()) > 1000  # target units
+    session = _onnx().InferenceSession(str(tmp_path / "m.onnx"))
+    for n in (1, 7):
+        expected = np.asarray(net.predict(standardize_for(net, rows[:n])))
+        np.testing.assert_allclose(session.run(None, {"input": rows[:n]})[0], expected, rtol=1e-5)
+    assert _graph_dims(to_onnx(net).graph.output[0]) == ["N", 36]

@@ -58,6 +58,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, input_dtype(net)))
         out = trace(net, _standardized(net, x, ndx))
         model = ndx.build({input_name: x}, {output_name: out})
+    _declare_shape(model.graph.output[0], dims[:1] + list(net.shape_after(tuple(dims[1:]))))
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
     onnx.helper.set_model_props(model, {"nnscratch_version": __version__,
@@ -66,6 +67,20 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
+
+
+def _declare_shape(value_info, dims):
+    """Write ``dims`` (``"N"``, then sizes) as the graph's declared shape of ``value_info``: ndonnx's shape
+    inference leaves some out (a one-column output was ``(?, ?)``), and a tool reading the signature should
+    see the output ``(N, *net.output_shape)`` that shares the input's batch dimension."""
+    shape = value_info.type.tensor_type.shape
+    del shape.dim[:]
+    for size in dims:
+        dim = shape.dim.add()
+        if isinstance(size, str):
+            dim.dim_param = size
+        else:
+            dim.dim_value = int(size)
 
 
 def _metadata_json(net):
