@@ -155,3 +155,41 @@ def test_the_cli_image_to_image_spec_exports_in_the_targets_units(tmp_path, caps
         expected = np.asarray(net.predict(standardize_for(net, rows[:n])))
         np.testing.assert_allclose(session.run(None, {"input": rows[:n]})[0], expected, rtol=1e-5)
     assert _graph_dims(to_onnx(net).graph.output[0]) == ["N", 36]
+
+
+def _custom_network(forward):
+    import nnscratch as nn
+    from nnscratch.layers import Layer
+
+    class Custom(Layer):
+        def forward(self, x, training=False):
+            return forward(x)
+
+        def backward(self, grad):
+            return grad
+    return nn.Network([nn.Dense(3, 2), Custom()], seed=0, dtype="float32")
+
+
+def test_a_layer_that_changes_the_shape_unannounced_keeps_the_traced_output_shape():
+    """A custom layer that adds columns without an ``output_shape``: the network believes (2,), the graph
+    computes 4 columns; the declared shape stays the traced one, so onnxruntime runs without a mismatch."""
+    _onnx()
+    from array_api_compat import array_namespace
+    from nnscratch.saving.onnx import to_onnx
+    net = _custom_network(lambda x: array_namespace(x).concat([x, x], axis=1))
+    model = to_onnx(net)
+    assert _graph_dims(model.graph.output[0])[1] == 4
+    out = _onnx().InferenceSession(model.SerializeToString()).run(None, {"input": np.ones((7, 3), np.float32)})[0]
+    assert out.shape == (7, 4)
+
+
+def test_a_layer_that_cannot_be_traced_is_refused_in_one_line():
+    """onnx's shape-inference error spans lines; the refusal quoted it whole (the CLI printed a second line)."""
+    _onnx()
+    from array_api_compat import array_namespace
+    from nnscratch.errors import ConfigError
+    from nnscratch.saving.onnx import to_onnx
+    net = _custom_network(lambda x: x @ array_namespace(x).ones((5, 5), dtype=x.dtype))
+    with pytest.raises(ConfigError, match="Layer 1 \\(Custom\\) cannot be exported to ONNX") as caught:
+        to_onnx(net)
+    assert "\n" not in str(caught.value) and "MatMul" in str(caught.value)
