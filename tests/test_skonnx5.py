@@ -193,3 +193,31 @@ def test_a_layer_that_cannot_be_traced_is_refused_in_one_line():
     with pytest.raises(ConfigError, match="Layer 1 \\(Custom\\) cannot be exported to ONNX") as caught:
         to_onnx(net)
     assert "\n" not in str(caught.value) and "MatMul" in str(caught.value)
+
+
+def test_a_diverged_partial_fit_keeps_the_state_before_it_and_says_how_to_go_on_at_a_smaller_rate():
+    """partial_fit keeps its first call's optimizer (as scikit-learn's), so 'try learning_rate_init=0.001'
+    changed nothing there; and 'in epoch 1' was said of any call. The weights and the optimizer's velocity
+    and step count are those from before the call; the advice given works."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X[:, 0]
+    est = MLPRegressor(hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=0.01, random_state=0)
+    for _ in range(3):
+        est.partial_fit(X, y)
+    before = [a.copy() for a in est.coefs_ + est.intercepts_]
+    state = {k: {s: a.copy() for s, a in slots.items()} for k, slots in est._optimizer.state.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's overflow, on the way to the refusal
+        with pytest.raises(ValueError, match="in this partial_fit call") as caught:
+            est.partial_fit(X, y * 1e300)
+    message = str(caught.value)
+    assert "\n" not in message and "set_params(warm_start=True, learning_rate_init=0.001).fit(X, y)" in message
+    assert all(np.array_equal(a, b) for a, b in zip(est.coefs_ + est.intercepts_, before))
+    assert est._optimizer.t == 3 and len(est.loss_curve_) == 3 and est.t_ == 180
+    assert all(np.array_equal(est._optimizer.state[k][s], a) for k, slots in state.items() for s, a in slots.items())
+    est.set_params(warm_start=True, learning_rate_init=0.001)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert est._optimizer.learning_rate == 0.001 and all(np.isfinite(a).all() for a in est.coefs_)

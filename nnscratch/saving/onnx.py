@@ -151,8 +151,8 @@ def trace(net, x):
         except Exception as exc:  # any failure here means: this layer's forward is not portable
             raise ConfigError(
                 f"Layer {index} ({type(layer).__name__}) cannot be exported to ONNX: its forward pass failed "
-                f"on ndonnx arrays ({type(exc).__name__}: {_one_line(exc)}). Write that forward with array-API functions "
-                f"only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
+                f"on ndonnx arrays ({type(exc).__name__}: {_one_line(exc)}). Write that forward with array-API "
+                "functions only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
             ) from exc
     return x
 
