@@ -159,7 +159,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         validation epoch's weights, as scikit-learn's does (its later NaN scores never beat the best, and
         ``coefs_ = _best_coefs`` at the end), with a ConvergenceWarning; otherwise the estimator keeps the
         last finite weights (scikit-learn keeps NaN ones) and raises :class:`NonFiniteWeightsError`.
-        ``partial_fit`` keeps the optimizer of its first call (as scikit-learn's): a smaller
+        ``partial_fit`` keeps the optimizer it has (as scikit-learn's): a smaller
         ``learning_rate_init`` takes effect at a ``fit``, which the message says."""
         data = "The input data may contain large values and need to be preprocessed (e.g. StandardScaler), or "
         if incremental:
@@ -168,7 +168,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise NonFiniteWeightsError(
                 "Solver produced non-finite parameter weights in this partial_fit call; the estimator keeps the "
                 f"weights and optimizer state it had before it. {data}its learning rate {rate:g} is too large: "
-                "partial_fit goes on with the optimizer of its first call, so continue from these weights with "
+                "partial_fit goes on with the optimizer it has (a new rate applies from a fit), so continue with "
                 f"set_params(warm_start=True, learning_rate_init={rate / 10:g}).fit(X, y).") from exc
         rate = self.learning_rate_init
         fix = f"{data}learning_rate_init={rate:g} is too large (try {rate / 10:g})."
