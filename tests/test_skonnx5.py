@@ -132,7 +132,9 @@ def test_models_of_todays_kinds_export_as_they_predict(kind):
 
 def test_the_cli_image_to_image_spec_exports_in_the_targets_units(tmp_path, capsys):
     """``--layers conv8x3p1,relu,conv1x3p1`` on (n, 1, H, W) targets: the spec ends with flatten,identity,
-    the targets' scale is folded into the last convolution, and the graph gives predict's values."""
+    the targets' scale is folded into the last convolution, and the graph gives predict's values. export
+    said its input rows were 'raw feature values in the columns x0, x1, ...' (names the user never gave);
+    it says they are the images flattened."""
     _onnx()
     import nnscratch as nn
     from nnscratch import cli
@@ -146,7 +148,9 @@ def test_the_cli_image_to_image_spec_exports_in_the_targets_units(tmp_path, caps
     assert cli.main(["train", "--dataset", f"npy:{tmp_path / 'X.npy'},{tmp_path / 'y.npy'}", "--layers",
                      "conv8x3p1,relu,conv1x3p1", "--epochs", "2", "--out", str(model), "--quiet"]) == 0
     assert cli.main(["export", str(model), str(tmp_path / "m.onnx")]) == 0
-    assert "output 'output' (N, 36)" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "output 'output' (N, 36)" in said
+    assert "raw values of 1x6x6 images, each flattened" in said and "columns x0" not in said  # not a table's
     net = nn.Network.load(model)
     rows = X.reshape(40, -1).astype(np.float64)  # the graph standardises raw rows as predict does
     assert float(np.abs(np.asarray(net.predict(standardize_for(net, rows[:7])))).mean()) > 1000  # target units
