@@ -41,7 +41,12 @@ def run_export(args):
     out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
           f"output 'output' (N, {out}); N is any batch size")
-    if Standardizer.from_metadata(net.metadata) is not None:
+    first = net.layers[0] if net.layers else None
+    if Standardizer.from_metadata(net.metadata) is not None and type(first).__name__ == "Reshape":
+        images = "x".join(map(str, first.shape))  # images of an .npy/.npz, standardised as a table's columns
+        print(f"  input rows are the raw values of {images} images, each flattened in (C, H, W) order "
+              "(X.reshape(len(X), -1) of images (n, C, H, W)); the graph standardises them as training did")
+    elif Standardizer.from_metadata(net.metadata) is not None:
         from .tables import few
         features = net.metadata.get("features")
         print(f"  input rows are raw feature values{' in the columns ' + few(features, 12) if features else ''} "

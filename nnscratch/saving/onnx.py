@@ -58,6 +58,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         x = ndx.argument(shape=tuple(dims), dtype=getattr(ndx, input_dtype(net)))
         out = trace(net, _standardized(net, x, ndx))
         model = ndx.build({input_name: x}, {output_name: out})
+    _declare_shape(model.graph.output[0], out.shape, dims[:1] + list(net.shape_after(tuple(dims[1:]))))
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
     onnx.helper.set_model_props(model, {"nnscratch_version": __version__,
@@ -66,6 +67,24 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
+
+
+def _declare_shape(value_info, traced, dims):
+    """Write ``dims`` (``"N"``, then the network's output shape) as the graph's declared shape of
+    ``value_info``: ndonnx's shape inference leaves sizes out (a one-column output was ``(?, ?)``), and a
+    tool reading the signature should see ``(N, *net.output_shape)`` on the input's batch dimension. Left
+    as traced where the sizes ndonnx knows (``traced``, None where unknown) disagree (a custom layer
+    that changes the shape without saying so in ``output_shape``)."""
+    if len(traced) != len(dims) or any(t is not None and t != d for t, d in zip(traced[1:], dims[1:])):
+        return
+    shape = value_info.type.tensor_type.shape
+    del shape.dim[:]
+    for size in dims:
+        dim = shape.dim.add()
+        if isinstance(size, str):
+            dim.dim_param = size
+        else:
+            dim.dim_value = int(size)
 
 
 def _metadata_json(net):
@@ -132,10 +151,16 @@ def trace(net, x):
         except Exception as exc:  # any failure here means: this layer's forward is not portable
             raise ConfigError(
                 f"Layer {index} ({type(layer).__name__}) cannot be exported to ONNX: its forward pass failed "
-                f"on ndonnx arrays ({type(exc).__name__}: {exc}). Write that forward with array-API functions "
-                f"only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
+                f"on ndonnx arrays ({type(exc).__name__}: {_one_line(exc)}). Write that forward with array-API "
+                "functions only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
             ) from exc
     return x
+
+
+def _one_line(exc, limit=300):
+    """``exc``'s text on one line, cut at ``limit`` characters (onnx's shape-inference errors span lines)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _in_namespace_of(x, layer, backend):

@@ -144,12 +144,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             warnings.warn("Training interrupted by user.")
             run.on_train_end(net)
         except DivergenceError as exc:
-            self._store_weights(net)  # the last finite weights, which the network keeps
-            raise NonFiniteWeightsError(
-                f"Solver produced non-finite parameter weights in epoch {exc.epoch + 1}; the estimator keeps the "
-                "last finite ones. The input data may contain large values and need to be preprocessed (e.g. "
-                f"StandardScaler), or learning_rate_init={self.learning_rate_init:g} is too large (try "
-                f"{self.learning_rate_init / 10:g}).") from exc
+            self._diverged(net, run, exc, incremental)
         finally:
             net.rng, self.n_iter_ = own_rng, run.epochs
         if not incremental and not run.converged and run.epochs == self.max_iter:
@@ -158,6 +153,35 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self._store_weights(net)
         if self.early_stopping or run.live_best:  # scikit-learn's ``coefs_ = _best_coefs``: one list from now on
             self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
+
+    def _diverged(self, net, run, exc, incremental):
+        """An epoch that made the weights NaN or infinite. With early stopping the fit ends on the best
+        validation epoch's weights, as scikit-learn's does (its later NaN scores never beat the best, and
+        ``coefs_ = _best_coefs`` at the end), with a ConvergenceWarning; otherwise the estimator keeps the
+        last finite weights (scikit-learn keeps NaN ones) and raises :class:`NonFiniteWeightsError`.
+        ``partial_fit`` keeps the optimizer it has (as scikit-learn's): a smaller
+        ``learning_rate_init`` takes effect at a ``fit``, which the message says."""
+        data = "The input data may contain large values and need to be preprocessed (e.g. StandardScaler), or "
+        if incremental:
+            self._store_weights(net)  # the call's first weights, which the network went back to
+            rate = self._optimizer.learning_rate
+            raise NonFiniteWeightsError(
+                "Solver produced non-finite parameter weights in this partial_fit call; the estimator keeps the "
+                f"weights and optimizer state it had before it. {data}its learning rate {rate:g} is too large: "
+                "partial_fit goes on with the optimizer it has (a new rate applies from a fit), so continue with "
+                f"set_params(warm_start=True, learning_rate_init={rate / 10:g}).fit(X, y).") from exc
+        rate = self.learning_rate_init
+        fix = f"{data}learning_rate_init={rate:g} is too large (try {rate / 10:g})."
+        if self.early_stopping and not run.live_best:
+            run.on_train_end(net)
+            warnings.warn(f"Solver produced non-finite parameter weights in epoch {exc.epoch + 1}; training stopped "
+                          "there and, as early stopping does, the estimator keeps the weights of the best validation "
+                          f"score ({self.best_validation_score_:g}). {fix}", ConvergenceWarning, stacklevel=5)
+            run.converged = True  # ended by the rule above, not by max_iter
+            return
+        self._store_weights(net)  # the last finite weights, which the network keeps
+        raise NonFiniteWeightsError(f"Solver produced non-finite parameter weights in epoch {exc.epoch + 1}; the "
+                                    f"estimator keeps the last finite ones. {fix}") from exc
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes

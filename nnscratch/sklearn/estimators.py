@@ -44,7 +44,10 @@ _DOC = """
     sparse ``X`` is refused (pass ``X.toarray()``; in a Pipeline, ``OneHotEncoder(sparse_output=False)``
     or ``ColumnTransformer(sparse_threshold=0)``); ``coefs_`` / ``intercepts_`` are host
     copies of the trained weights, the network itself stays on its backend (weights set or
-    edited there are the model's from the next call on, as in scikit-learn).
+    edited there are the model's from the next call on, as in scikit-learn). Weights that become NaN
+    or infinite raise a ValueError and keep the last finite ones (scikit-learn keeps the NaN ones); with
+    ``early_stopping`` the fit ends on the best validation epoch's weights with a ConvergenceWarning, the
+    model scikit-learn's ends on.
     """
 
 
