@@ -332,3 +332,15 @@ def test_the_animation_is_still_written_and_a_created_folder_stays_for_the_move(
     assert f" --live full/run.gif: cannot write it (No space left on device); the animation is kept in " in line
     assert os.listdir("full/new") == [] and os.path.isfile("pics/curves.png")
     assert open(kept_path(line, "the animation"), "rb").read(6) == b"GIF89a"
+
+
+@pytest.mark.parametrize("option", ["--out", "--history", "--checkpoint"])
+def test_an_output_path_ending_in_a_separator_is_refused_before_training(option, capsys, monkeypatch, systmp):
+    """Before: --out newdir/ (no such folder yet) trained, then failed naming a kept folder in the system's
+    temporary one ("'/tmp/nnscratch-kept-x/' is a folder"): the model was lost and an empty
+    nnscratch-kept-* folder stayed behind, at every run."""
+    trained = []
+    monkeypatch.setattr(nn.Network, "fit", lambda *a, **k: trained.append(1))
+    line = error_line(capsys, *XOR, option, "newdir/")
+    assert line.startswith(f"error: {option} newdir/ names a folder; give a file path, e.g. {option} newdir/"), line
+    assert trained == [] and os.listdir(".") == [] and leftovers(systmp) == []

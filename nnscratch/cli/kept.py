@@ -109,10 +109,12 @@ def keep(out, save, folders):
             save(kept)
             spare(out.path)  # the folder it is to be moved to stays, created or not
             return kept
-        except OSError as exc:
+        except Exception as exc:
             if base in folders:
                 with contextlib.suppress(OSError):  # the write removed its temporary file; another may be kept there
                     os.rmdir(folders.pop(base))
+            if not isinstance(exc, OSError):
+                raise  # no folder of nnscratch's is left behind by a write that cannot be done anywhere
             tried.append((base, exc.strerror or str(exc)))
     return tried
 

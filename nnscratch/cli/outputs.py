@@ -212,9 +212,9 @@ def _example(out):
 def _check_file(out, force):
     name, recognise, _ = KINDS[out.kind]
     path = os.fspath(out.path)
-    if os.path.isdir(path):
-        raise ConfigError(f"{out.option} {path} is a folder; give a file path, e.g. {out.option} "
-                          f"{os.path.join(path, KINDS[out.kind][2])}.")
+    if os.path.isdir(path) or path.endswith((os.sep, "/")):  # newdir/: a folder, even before it exists
+        raise ConfigError(f"{out.option} {path} {'is' if os.path.isdir(path) else 'names'} a folder; give a file "
+                          f"path, e.g. {out.option} {os.path.join(path, KINDS[out.kind][2])}.")
     if os.path.lexists(path):
         if not recognise(path):
             raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
