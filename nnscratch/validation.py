@@ -178,7 +178,8 @@ def _shape_fix(got, shape):
 
 
 def as_targets(net, y, loss, n_samples, name="y", host=False):
-    """``y`` (integer labels ``(n,)`` or ``(n, 1)``, or targets ``(n, n_outputs)``) as :class:`Targets`."""
+    """``y`` (integer labels ``(n,)`` or ``(n, 1)``, targets ``(n, n_outputs)``, or targets of any per-sample
+    shape of ``n_outputs`` values, e.g. ``(n, C, H, W)`` before a Flatten, as its rows) as :class:`Targets`."""
     refuse_unflat_output(net.output_shape)
     (xp, dtype), k = _namespace(net, host), net.n_outputs
     t = _to_device(net, y, name, None, host)
@@ -199,8 +200,8 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
             Y = xp.astype(xp.reshape(labels, (-1, 1)) == xp.reshape(xp.arange(k, device=labels.device), (1, -1)),
                           dtype)
             return Targets(Y, labels, mode)
-    if t.ndim == 1:
-        t = xp.reshape(t, (-1, 1))
+    if t.ndim == 1 or (t.ndim > 2 and math.prod(t.shape[1:]) == k):
+        t = xp.reshape(t, (n_samples, -1))  # a column, or rows in a Flatten's (C, H, W) order
     if t.ndim != 2 or t.shape[1] != k:
         one = len(shape) == 1 or shape[1:] == (1,)
         if xp.isdtype(t.dtype, "real floating"):

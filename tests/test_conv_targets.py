@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+import nnscratch as nn
 from nnscratch import Network, cli
 from nnscratch.errors import DataFormatError, ShapeError
 from nnscratch.layers import Flatten, Identity, Softmax
@@ -116,3 +117,16 @@ def test_image_targets_far_from_unit_scale_are_learnt_in_standard_units(tmp_path
     status, out, err = run(capsys, "train", "--dataset", dataset, "--layers", SPEC, "--epochs", "30", "--json")
     assert status == 0, err
     assert json.loads(out.splitlines()[-1])["r2"] > 0.5
+
+
+def test_fit_takes_image_targets_of_a_network_ending_in_flatten_as_its_rows():
+    """Before: fit refused y of shape (n, 1, H, W) for a network of convolutions ending in Flatten ('pass
+    integer class labels of shape (n,)'), where the command line trains on such targets."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.random((20, 1, 6, 6)).astype(np.float32), rng.random((20, 1, 6, 6)).astype(np.float32)
+    nets = [nn.Network([nn.Conv2D(1, 4, 3, padding=1), nn.ReLU(), nn.Conv2D(4, 1, 3, padding=1), nn.Flatten()],
+                       seed=0, input_shape=(1, 6, 6)) for _ in range(2)]
+    images = nets[0].fit(X, Y, loss="mse", epochs=2, batch_size=8)
+    rows = nets[1].fit(X, Y.reshape(20, -1), loss="mse", epochs=2, batch_size=8)
+    assert images["loss"] == rows["loss"] and images["r2"] == rows["r2"]
+    assert nets[0].evaluate(X, Y) == nets[1].evaluate(X, Y.reshape(20, -1))
