@@ -231,3 +231,8 @@ def test_under_mpiexec_callbacks_print_once_and_the_budget_note_counts_a_share(t
     assert out.count("NNSCRATCH_DEVICE_MEMORY") == 1, out
     assert f"a training step on 32 samples needs about {memory.size(half)}" in out, out
     assert "(each of the 2 processes trains on up to 32 of each batch's 64 rows)" in out, out
+
+
+def test_the_warmup_warning_counts_one_epoch_in_the_singular():
+    with pytest.warns(UserWarning, match=r"\(3 steps: 1 epoch of 3 batches\)"):
+        _net().fit(*_data(), epochs=1, batch_size=16, optimizer=nn.SGD(lr=Constant(0.1, warmup=7)))

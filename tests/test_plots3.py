@@ -296,3 +296,12 @@ def test_too_few_class_names_are_one_clear_error():
                                                     class_names=["a", "b"], resolution=10)):
         with pytest.raises(ValueError, match=r"names 2 classes \(a, b\), and there are 3"):
             draw()
+
+
+def test_a_regressions_history_draws_its_r2_beside_the_loss():
+    """Before: plot_history (and `nnscratch plot history.json`) of a regression drew the loss alone; fit now
+    logs R^2 and MAE for a regression, and the default picture shows R^2 where a classifier's shows accuracy."""
+    fig = viz.plot_history({"loss": [1.0, 0.5], "r2": [0.2, 0.6], "mae": [0.9, 0.5], "val_loss": [1.1, 0.6],
+                            "val_r2": [0.1, 0.5], "val_mae": [1.0, 0.6]})
+    titles = [ax.get_title() or ax.get_ylabel() for ax in fig.axes]
+    assert len(fig.axes) == 2 and any("r2" in t.lower() or "r^2" in t.lower() for t in titles), titles

@@ -17,7 +17,7 @@ def _pillow():
     try:
         from PIL import Image
     except ImportError:
-        raise ImportError("reading PNG/JPEG needs Pillow: `pip install nnscratch[image]` "
+        raise ImportError("reading PNG/JPEG needs Pillow: `pip install 'nnscratch[image]'` "
                           "(or `pip install pillow`), or pass a .npy or .csv instead.") from None
     return Image
 

@@ -55,6 +55,8 @@ class EarlyStopping(Callback):
         At the end, put back the weights and running statistics of the best
         epoch (one device copy each time the monitored figure improves).
 
+    Notes
+    -----
     ``monitor`` may name a figure a callback earlier in ``fit``'s list adds to ``logs``.
     """
 

@@ -71,7 +71,7 @@ def warn_long_warmup(optimizer, header, epochs, batches):
     if left and warmup > taken + left * batches:
         after = f" after the {taken} it has taken" if taken else ""
         warnings.warn(f"The learning-rate schedule warms up over {warmup} steps, longer than this run "
-                      f"({left * batches} steps{after}: {left} epochs of {batches} batches), so the rate rises "
+                      f"({left * batches} steps{after}: {left} epoch{'s' if left != 1 else ''} of {batches} batch{'es' if batches != 1 else ''}), so the rate rises "
                       f"for the whole run and does not reach lr={optimizer.lr:g}; lower warmup (it counts "
                       "optimizer steps, one per batch) or raise epochs, unless a later fit goes on with this "
                       "optimizer.", UserWarning, stacklevel=user_stacklevel())

@@ -111,21 +111,21 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
                  references: dict[str, Sequence[tuple[float, str]]] | None = None, title: str | None = None,
                  logy: bool = False, step: float = 1, xlabel: str = "epoch",
                  figsize: tuple[float, float] | None = None, show: bool = False) -> Figure:
-    """Loss (and accuracy, if recorded) per epoch, training against validation.
+    """Loss (and accuracy, or a regression's R^2, if recorded) per epoch, training against validation.
 
     Parameters
     ----------
     history
         A History, a dict or the path to a ``history.json``.
     metrics
-        Names to draw; default ``loss`` and ``accuracy`` when present.
+        Names to draw; default ``loss`` and ``accuracy`` (a regression: ``r2``) when present.
     references
         Dashed lines to beat, e.g. ``{"accuracy": [(0.907, "write-up: 90.7%")]}``.
     step
         The x value of the i-th record is ``step * i`` (e.g. 10 when recorded every 10 steps).
     """
     hist = history_dict(history)
-    metrics = metrics or [m for m in ("loss", "accuracy") if m in hist]
+    metrics = metrics or [m for m in ("loss", "accuracy", "r2") if m in hist]
     if not metrics:
         raise ValueError(f"nothing to plot: the history holds {sorted(hist)}; "
                          "expected 'loss' or 'accuracy'.")
