@@ -226,7 +226,7 @@ def test_under_mpiexec_callbacks_print_once_and_the_budget_note_counts_a_share(t
     out = _mpi_fit(tmp_path, monkeypatch, fits_half, n=2)
     assert "NNSCRATCH_DEVICE_MEMORY" not in out, out  # before: the note about 64 samples, from rank 0
     assert out.count("learning rate 0.001 -> 0.0005") == 1 and out.count("has not improved") == 2, out
-    assert sorted(out.split("\n")).count("root") == 1 and out.count("not root") == 1, out
+    assert out.count("root") == 2 and out.count("not root") == 1, out  # the ranks' lines may interleave
     out = _mpi_fit(tmp_path, monkeypatch, "1K", n=2)
     assert out.count("NNSCRATCH_DEVICE_MEMORY") == 1, out
     assert f"a training step on 32 samples needs about {memory.size(half)}" in out, out
