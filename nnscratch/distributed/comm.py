@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from ..backend.core import Backend
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
-RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")
 """The environment variables in which MPI launchers (MPICH, Open MPI, MVAPICH, PMIx) give the number of
 processes; :func:`launched_size` reads them, so a single process never imports mpi4py."""
+RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK", "PMIX_RANK")  # and the rank
 
 _active: MPIComm | None = None  # the communicator from_environment() made, for the command line's error path
 
