@@ -82,6 +82,9 @@ def _check(args):
             one = len(unused) == 1
             raise ConfigError(f"{', '.join(unused)} {'does' if one else 'do'} not apply to {mode}; drop "
                               f"{'it' if one else 'them'}.")
+    if args.features is not None and args.dataset != "synthetic" and not mode:
+        raise ConfigError(f"--features sets the columns of the synthetic data; --dataset {args.dataset} has its "
+                          "own: drop --features.")
     if args.plot:
         if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
             raise ConfigError(f"--plot {args.plot}: the picture is a .png, .svg or .pdf file (e.g. --plot bench.png).")

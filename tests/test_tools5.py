@@ -1,0 +1,78 @@
+"""``nnscratch bench``'s options and ``nnscratch predict``'s messages, as a user meets them. Nothing here
+times anything: every bench command below is refused before its first epoch."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from nnscratch.cli.app import main
+
+
+def _one_line(capsys):
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("flag, value", [("--epochs", "0"), ("--warmup", "-1")])
+def test_the_cnn_bench_refuses_a_bad_count_before_its_warm_up(flag, value, capsys):
+    """--model cnn ran its warm-up epoch, then failed with 'StatisticsError: no median for empty data'."""
+    assert main(["bench", "--model", "cnn", flag, value]) == 2
+    err = _one_line(capsys)
+    assert f"{flag} must be an integer" in err and "StatisticsError" not in err
+    assert "warm-up" not in capsys.readouterr().out
+
+
+def test_the_cnn_bench_without_pytorch_says_so(monkeypatch, capsys):
+    """Without torch it said 'error: No module named 'torch'' (here: 'import of torch halted'), after
+    loading the data and building the networks."""
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch raises ImportError
+    assert main(["bench", "--model", "cnn", "--samples", "64", "--epochs", "1"]) == 2
+    err = _one_line(capsys)
+    assert "PyTorch is not installed" in err and "nnscratch[torch]" in err
+
+
+def test_the_cnn_bench_on_data_that_are_not_images_names_its_own_options(capsys):
+    """--dataset moons was refused in --layers' words ('--layers conv16x3p1,...: use dense layers'),
+    an option --model cnn does not take."""
+    pytest.importorskip("torch")
+    assert main(["bench", "--model", "cnn", "--dataset", "moons", "--epochs", "1"]) == 2
+    err = _one_line(capsys)
+    assert "--dataset moons has 2 features" in err and "--layers" not in err and "mnist-sample" in err
+
+
+def test_features_with_a_named_dataset_is_refused_not_ignored(capsys):
+    """--features 10 --dataset mnist-sample timed 784 columns without a word."""
+    assert main(["bench", "--features", "10", "--dataset", "mnist-sample"]) == 2
+    assert "--features sets the columns of the synthetic data" in _one_line(capsys)
+
+
+def test_more_samples_than_the_dataset_holds_is_said():
+    """--samples 100000 --dataset mnist-sample timed the 8,000 digits it has, silently."""
+    from nnscratch.bench.runner import load_data
+    notes = []
+    X, _, _ = load_data("mnist-sample", 100_000, 784, log=notes.append)
+    assert notes == [f"mnist-sample has {len(X):,} training samples, fewer than --samples 100,000: "
+                     f"timing all {len(X):,}"]
+    load_data("mnist-sample", 100, 784, log=notes.append)
+    assert len(notes) == 1  # fewer asked than there are: nothing to say
+
+
+def test_predict_a_picture_with_an_image_regression_model_names_its_images(tmp_path, monkeypatch, capsys):
+    """A conv-only model trained on (n, 1, 8, 8) arrays (npy:X.npy,Y.npy) was said to take '64 features
+    (x0, x1, x2, ...) of a table'."""
+    pytest.importorskip("PIL")
+    from PIL import Image
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    X = rng.random((60, 1, 8, 8)).astype(np.float32)
+    np.save("X.npy", X)
+    np.save("Y.npy", 2 * X)
+    assert main(["train", "--quiet", "--epochs", "1", "--dataset", "npy:X.npy,Y.npy", "--task", "regression",
+                 "--layers", "conv4x3p1,relu,conv1x3p1", "--out", "img.npz"]) == 0
+    Image.fromarray(np.full((28, 28), 255, dtype=np.uint8)).save("digit.png")
+    capsys.readouterr()
+    assert main(["predict", "img.npz", "digit.png"]) == 2
+    err = _one_line(capsys)
+    assert "img.npz takes images of shape (n, 1, 8, 8): pass it a .npy array" in err and "table" not in err
