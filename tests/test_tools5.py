@@ -76,3 +76,16 @@ def test_predict_a_picture_with_an_image_regression_model_names_its_images(tmp_p
     assert main(["predict", "img.npz", "digit.png"]) == 2
     err = _one_line(capsys)
     assert "img.npz takes images of shape (n, 1, 8, 8): pass it a .npy array" in err and "table" not in err
+
+
+@pytest.mark.parametrize("flag, text", [("--batch-sizes", "-5"), ("--batch-sizes", "32,-64"), ("--layers", "8,-16")])
+def test_a_minus_sign_is_refused_not_read_as_a_dash(flag, text, capsys):
+    """'-' also separates sizes (256-128), so --batch-sizes -5 timed batch 5 and 32,-64 timed 32 and 64.
+    (--epochs 0 would refuse the run next: nothing is timed either way.)"""
+    assert main(["bench", flag, text, "--epochs", "0"]) == 2
+    assert _one_line(capsys).startswith(f"error: {flag} takes comma-separated positive integers")
+
+
+def test_sizes_separated_by_dashes_still_read():
+    from nnscratch.cli.bench import _ints
+    assert _ints("256-128", "--layers") == (256, 128) and _ints("32, 128,") == (32, 128)

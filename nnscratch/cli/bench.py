@@ -1,6 +1,7 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
 import os
+import re
 import sys
 
 from . import kept, outputs, values
@@ -9,12 +10,14 @@ from ..bench.runner import DEFAULTS, run_bench, usable
 
 
 def _ints(text, flag="--batch-sizes"):
+    """Positive integers separated by commas (or dashes, as in 256-128); a minus sign is refused, never
+    read as a dash (``-5`` was batch size 5)."""
     from ..errors import ConfigError
     try:
-        values = tuple(int(v) for v in str(text).replace("-", ",").split(",") if v.strip())
+        values = tuple(int(v) for v in re.split(r"[,-]", str(text)) if v.strip())
     except ValueError:
         values = ()
-    if not values or min(values) < 1:
+    if not values or min(values) < 1 or re.search(r"(^|[,-])\s*-", str(text)):
         raise ConfigError(f"{flag} takes comma-separated positive integers such as 32,128; got {text!r}.")
     return values
 
