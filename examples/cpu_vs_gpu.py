@@ -25,7 +25,7 @@ def usable_backends():
 
 def runnable(specs):
     """The backends of ``specs`` that run here; each other one is skipped with its reason (as
-    ``nnscratch info`` gives it), and none left is one clear line."""
+    ``nnscratch info`` gives it), and none left is one clear line, as is a name no backend has (a typo)."""
     kept = []
     for spec in specs:
         try:
@@ -33,6 +33,9 @@ def runnable(specs):
             kept.append(spec)
         except nn.errors.BackendUnavailableError as exc:
             print(f"skipping {spec}: {' '.join(str(exc).split())}")
+        except nn.errors.ConfigError as exc:  # not a backend at all: said, not skipped
+            print(f"cpu_vs_gpu.py: --backends {spec}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     if not kept:
         print(f"cpu_vs_gpu.py: none of {','.join(specs)} can run here; `nnscratch info` lists the usable "
               "backends (e.g. --backends numpy).", file=sys.stderr)

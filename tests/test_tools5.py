@@ -89,3 +89,40 @@ def test_a_minus_sign_is_refused_not_read_as_a_dash(flag, text, capsys):
 def test_sizes_separated_by_dashes_still_read():
     from nnscratch.cli.bench import _ints
     assert _ints("256-128", "--layers") == (256, 128) and _ints("32, 128,") == (32, 128)
+
+
+# ---------------------------------------------------------------- the examples
+
+EXAMPLES = __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "examples")
+NO_PLOTS = {  # the scripts that draw, each with tiny settings and --no-plots
+    "seed000_ann_mnist.py": ["--layers", "784,8,10", "--train", "100", "--sgd-epochs", "1", "--epochs", "1"],
+    "seed001_full_batch.py": ["--iterations", "2", "--train", "100", "--epochs", "1"],
+    "seed002_deep_and_autoencoder.py": ["--epochs", "1", "--samples", "32"],
+    "seed003_spirals.py": ["--epochs", "2", "--points", "10"],
+    "seed004_xor.py": ["--epochs", "2", "--every", "1"],
+}
+
+
+def _example(script):
+    import os
+    import runpy
+    return runpy.run_path(os.path.join(EXAMPLES, script), run_name="example")["main"]
+
+
+@pytest.mark.parametrize("script", sorted(NO_PLOTS))
+def test_every_drawing_example_runs_without_matplotlib_with_no_plots(script, monkeypatch, tmp_path, capsys):
+    """As the tutorials say: without the viz extra, --no-plots runs the example and draws nothing."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if matplotlib were not installed
+    assert _example(script)([*NO_PLOTS[script], "--backend", "numpy", "--no-plots"]) is not None
+    assert "numpy" in capsys.readouterr().out and not list(tmp_path.iterdir())  # nothing written
+
+
+def test_cpu_vs_gpu_says_a_misspelt_backend_in_one_line(capsys):
+    """--backends numpy,nmupy ended in a traceback (ConfigError: Unknown backend 'nmupy'), though the
+    script promises one clear line."""
+    with pytest.raises(SystemExit) as done:
+        _example("cpu_vs_gpu.py")(["--backends", "numpy,nmupy", "--epochs", "1", "--train", "50"])
+    err = capsys.readouterr().err.strip()
+    assert done.value.code == 2 and "\n" not in err and "--backends nmupy: Unknown backend 'nmupy'" in err
+    assert "did you mean" in err.lower() or "numpy" in err
