@@ -126,3 +126,21 @@ def test_cpu_vs_gpu_says_a_misspelt_backend_in_one_line(capsys):
     err = capsys.readouterr().err.strip()
     assert done.value.code == 2 and "\n" not in err and "--backends nmupy: Unknown backend 'nmupy'" in err
     assert "did you mean" in err.lower() or "numpy" in err
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("seed004_xor.py", ["--every", "0"]),  # ZeroDivisionError after training
+    ("seed002_deep_and_autoencoder.py", ["--frames", "0"]),  # ZeroDivisionError
+    ("seed000_ann_mnist.py", ["--train", "-7990"]),  # trained on 10 digits, silently
+    ("seed000_ann_mnist.py", ["--images", "0"]),  # "X is empty" after both trainings
+    ("seed003_spirals.py", ["--momentum", "1.5"]), ("seed001_full_batch.py", ["--lr", "0"]),
+    ("cpu_vs_gpu.py", ["--batch-size", "0"]), ("seed004_xor.py", ["--seed", "-1"]),
+    *[(script, ["--epochs", "0"]) for script in ("cpu_vs_gpu.py", *sorted(NO_PLOTS))],
+])
+def test_an_example_refuses_a_bad_number_as_the_command_line_does(script, argv, capsys):
+    """Each numeric option is checked as it is parsed (the CLI's own types), never later as a traceback."""
+    with pytest.raises(SystemExit) as done:
+        _example(script)([*argv, "--backend" if script != "cpu_vs_gpu.py" else "--backends", "numpy"])
+    out, err = capsys.readouterr()
+    assert done.value.code == 2 and not out
+    assert f"error: argument {argv[0]}: expected " in err and f"received {argv[1]!r}" in err, err
