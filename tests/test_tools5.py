@@ -144,3 +144,17 @@ def test_an_example_refuses_a_bad_number_as_the_command_line_does(script, argv, 
     out, err = capsys.readouterr()
     assert done.value.code == 2 and not out
     assert f"error: argument {argv[0]}: expected " in err and f"received {argv[1]!r}" in err, err
+
+
+def test_evaluate_a_classifier_with_task_regression_names_the_task(tmp_path, monkeypatch, capsys):
+    """It said 'tcls.npz has 2 outputs but cls.csv has 1 target column; use the dataset the model was
+    trained on', of the very table the model was trained on."""
+    monkeypatch.chdir(tmp_path)
+    X = np.random.default_rng(0).standard_normal((80, 3))
+    rows = [",".join(f"{v:.4f}" for v in r) + f",{int(r[0] > 0)}" for r in X]
+    (tmp_path / "cls.csv").write_text("a,b,c,label\n" + "\n".join(rows) + "\n")
+    assert main(["train", "--quiet", "--epochs", "1", "--dataset", "csv:cls.csv", "--out", "cls.npz"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "cls.npz", "--task", "regression"]) == 2
+    err = _one_line(capsys)
+    assert "cls.npz was trained for classification" in err and "--task classification" in err

@@ -77,12 +77,12 @@ def run_evaluate(args):
     check_target(args, net, given)
     model_dataset(args, net)
     data = tables.in_model_order(net, load_data(args))
-    fits(net, data, args.model)
-    trained_task = net.metadata.get("task")
+    trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
     if trained_task and tables.is_table(data) and data.task != trained_task:
         from ..errors import ConfigError
         raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
                           f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
+    fits(net, data, args.model)
     warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
