@@ -158,3 +158,12 @@ def test_evaluate_a_classifier_with_task_regression_names_the_task(tmp_path, mon
     assert main(["evaluate", "cls.npz", "--task", "regression"]) == 2
     err = _one_line(capsys)
     assert "cls.npz was trained for classification" in err and "--task classification" in err
+
+
+def test_bench_ranks_refuses_zero_epochs_before_launching(monkeypatch, capsys):
+    """--ranks 2 --epochs 0 launched every round's processes, each timing nothing."""
+    from nnscratch.bench import mpi
+    monkeypatch.setattr(mpi, "_launch", lambda *a: pytest.fail("launched a run of 0 timed epochs"))
+    monkeypatch.setattr(mpi, "mpiexec", lambda: "mpiexec")
+    assert main(["bench", "--ranks", "2", "--epochs", "0"]) == 2
+    assert "--epochs must be an integer of at least 1; got 0" in _one_line(capsys)
