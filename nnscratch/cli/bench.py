@@ -52,9 +52,9 @@ def register(subparsers):
     p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken (default "
                    f"{DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
     p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
-                   f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn)")
-    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="synthetic columns (default "
-                   f"{DEFAULTS['features']})")
+                   f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
+    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="columns of the synthetic data "
+                   f"(default {DEFAULTS['features']}); a named --dataset has its own")
     p.add_argument("--dataset", default=DEFAULTS["dataset"], help="synthetic (default), mnist-sample, mnist, "
                    "fashion-mnist")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
