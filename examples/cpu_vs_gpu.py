@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 import nnscratch as nn
+from nnscratch.cli.values import POSITIVE_INT, SEED
 from nnscratch.datasets import load_mnist_sample
 
 
@@ -25,7 +26,7 @@ def usable_backends():
 
 def runnable(specs):
     """The backends of ``specs`` that run here; each other one is skipped with its reason (as
-    ``nnscratch info`` gives it), and none left is one clear line."""
+    ``nnscratch info`` gives it), and none left is one clear line, as is a name no backend has (a typo)."""
     kept = []
     for spec in specs:
         try:
@@ -33,6 +34,9 @@ def runnable(specs):
             kept.append(spec)
         except nn.errors.BackendUnavailableError as exc:
             print(f"skipping {spec}: {' '.join(str(exc).split())}")
+        except nn.errors.ConfigError as exc:  # not a backend at all: said, not skipped
+            print(f"cpu_vs_gpu.py: --backends {spec}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     if not kept:
         print(f"cpu_vs_gpu.py: none of {','.join(specs)} can run here; `nnscratch info` lists the usable "
               "backends (e.g. --backends numpy).", file=sys.stderr)
@@ -62,10 +66,10 @@ def main(argv=None):
     parser.add_argument("--backends", help="comma-separated (default: every usable backend)")
     parser.add_argument("--backend", help="just this one backend (same as --backends X)")
     parser.add_argument("--layers", default="784,256,128,10")
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=3)
+    parser.add_argument("--batch-size", type=POSITIVE_INT, default=128)
+    parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
+    parser.add_argument("--seed", type=SEED, default=0)
     args = parser.parse_args(argv)
     specs = (args.backends or args.backend or "").split(",") if (args.backends or args.backend) \
         else usable_backends()

@@ -17,6 +17,7 @@ import os
 import numpy as np
 
 import nnscratch as nn
+from nnscratch.cli.values import POSITIVE_INT, RATE, SEED
 from nnscratch.datasets import load_mnist_sample
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,16 +55,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
     parser.add_argument("--layers", default="784,128,64,10", help="layer sizes")
-    parser.add_argument("--sgd-epochs", type=int, default=3, help="epochs of per-sample SGD")
-    parser.add_argument("--lr", type=float, default=0.01, help="per-sample SGD learning rate")
-    parser.add_argument("--epochs", type=int, default=10, help="epochs with the defaults")
-    parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sgd-epochs", type=POSITIVE_INT, default=3, help="epochs of per-sample SGD")
+    parser.add_argument("--lr", type=RATE, default=0.01, help="per-sample SGD learning rate")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10, help="epochs with the defaults")
+    parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--images", type=int, default=12, help="digits in the animation")
+    parser.add_argument("--images", type=POSITIVE_INT, default=12, help="digits in the animation")
     parser.add_argument("--no-plots", action="store_true")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out

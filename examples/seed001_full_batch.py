@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 import nnscratch as nn
+from nnscratch.cli.values import POSITIVE_INT, RATE, SEED
 from nnscratch.datasets import load_mnist_sample
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,11 +39,11 @@ class EveryTen(nn.Callback):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--iterations", type=int, default=350)
-    parser.add_argument("--lr", type=float, default=0.2)
-    parser.add_argument("--train", type=int, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--epochs", type=int, default=10, help="epochs for the defaults run")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--iterations", type=POSITIVE_INT, default=350)
+    parser.add_argument("--lr", type=RATE, default=0.2)
+    parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10, help="epochs for the defaults run")
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "

@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 import nnscratch as nn
+from nnscratch.cli.values import POSITIVE_INT, RATE, SEED
 from nnscratch.datasets import blobs, moons
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -59,13 +60,13 @@ def train(name, sizes, X, Y, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=int, default=200)
-    parser.add_argument("--samples", type=int, default=500)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--sgd-lr", type=float, default=1.0)
-    parser.add_argument("--adam-lr", type=float, default=0.01)
-    parser.add_argument("--frames", type=int, default=25, help="frames in each training GIF")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=200)
+    parser.add_argument("--samples", type=POSITIVE_INT, default=500)
+    parser.add_argument("--batch-size", type=POSITIVE_INT, default=32)
+    parser.add_argument("--sgd-lr", type=RATE, default=1.0)
+    parser.add_argument("--adam-lr", type=RATE, default=0.01)
+    parser.add_argument("--frames", type=POSITIVE_INT, default=25, help="frames in each training GIF")
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "

@@ -11,6 +11,7 @@ import argparse
 import os
 
 import nnscratch as nn
+from nnscratch.cli.values import FRACTION, NONNEGATIVE, POSITIVE_INT, RATE, SEED
 from nnscratch.datasets import moons, spirals
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,14 +32,14 @@ def train(name, X, y, n_classes, args):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=int, default=10000)
-    parser.add_argument("--points", type=int, default=100, help="points per spiral arm")
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1.0)
-    parser.add_argument("--decay", type=float, default=1e-3)
-    parser.add_argument("--momentum", type=float, default=0.0,
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10000)
+    parser.add_argument("--points", type=POSITIVE_INT, default=100, help="points per spiral arm")
+    parser.add_argument("--hidden", type=POSITIVE_INT, default=64)
+    parser.add_argument("--lr", type=RATE, default=1.0)
+    parser.add_argument("--decay", type=NONNEGATIVE, default=1e-3)
+    parser.add_argument("--momentum", type=FRACTION, default=0.0,
                         help="the write-up uses none; 0.9 untangles the spirals much better")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "

@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 import nnscratch as nn
+from nnscratch.cli.values import POSITIVE_INT, RATE, SEED
 
 X = np.array([[0, 0, 1], [1, 1, 1], [1, 0, 1], [0, 1, 1]], dtype=np.float32)
 Y = np.array([[0], [1], [1], [0]], dtype=np.float32)
@@ -39,10 +40,10 @@ class PrintCost(nn.Callback):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=int, default=5000)
-    parser.add_argument("--lr", type=float, default=0.1)
-    parser.add_argument("--every", type=int, default=1000, help="print the cost every N epochs")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=5000)
+    parser.add_argument("--lr", type=RATE, default=0.1)
+    parser.add_argument("--every", type=POSITIVE_INT, default=1000, help="print the cost every N epochs")
+    parser.add_argument("--seed", type=SEED, default=1)
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "

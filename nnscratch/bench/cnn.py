@@ -26,7 +26,7 @@ from ..models.network import Network
 from ..models.spec import default_cnn_spec, layers_from_spec
 from ..optim.optimizers import SGD
 from . import device
-from .runner import load_data
+from .runner import check_counts, load_data
 
 
 def gemm_shapes(net, m):
@@ -149,9 +149,14 @@ def run_cnn_bench(backends=("numpy",), batch_size=128, samples=10000, dataset="m
     """Time nnscratch (each backend) and PyTorch CPU on the default CNN (or layer ``spec``) in each
     thread setting (default :func:`thread_settings`); returns result rows, one per setting and contender,
     each with the operations per step (``count=False``: not counted)."""
-    X, y, n_classes = load_data(dataset, samples, 784, seed)
+    check_counts(epochs=epochs, warmup=warmup)
+    _need_torch()
+    notes = []  # said once the data are known to be images
+    X, y, n_classes = load_data(dataset, samples, 784, seed, notes.append)
     X, y = np.ascontiguousarray(X, dtype=np.float32), np.asarray(y)
-    spec = spec or default_cnn_spec(n_classes)
+    spec = _images(spec or default_cnn_spec(n_classes), dataset, X, n_classes)
+    for note in notes:
+        log(note)
     contenders = {}
     for name in backends:
         backend = get_backend(name)
@@ -167,6 +172,30 @@ def run_cnn_bench(backends=("numpy",), batch_size=128, samples=10000, dataset="m
         rows += _rows(contenders, times, counts, dict(spec=spec, batch_size=batch_size, samples=len(X),
                                                       threads=n_threads, setting=label))
     return rows
+
+
+def _need_torch():
+    """The CNN bench times nnscratch against PyTorch: without PyTorch, one line saying so."""
+    from ..errors import BackendUnavailableError
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise BackendUnavailableError("--model cnn times nnscratch against PyTorch on the CPU, and PyTorch is not "
+                                      "installed: pip install 'nnscratch[torch]', or drop --model cnn to time the "
+                                      "MLP.") from None
+
+
+def _images(spec, dataset, X, n_classes):
+    """``spec``, once its layers are known to take ``X``'s rows (square images): a dataset of other rows
+    (moons, a table) is said in the bench's words, not in ``--layers``' (which --model cnn does not take)."""
+    from ..errors import ShapeError
+    try:
+        layers_from_spec(spec, X.shape[1], n_classes)
+    except ShapeError:
+        raise ShapeError(f"--model cnn trains a CNN on images, but --dataset {dataset} has {X.shape[1]} features "
+                         "per sample, not a square image; use --dataset synthetic, mnist-sample, mnist or "
+                         "fashion-mnist, or drop --model cnn to time the MLP.") from None
+    return spec
 
 
 def _alternate(contenders, warmup, epochs, log):

@@ -56,6 +56,8 @@ def compare(ranks, *, dataset="fashion-mnist", hidden=(256, 128), batch_size=128
             samples=None, lr=0.01, seed=0, log=print):
     """Alternate ``ranks`` processes x 1 thread with 1 process x ``ranks`` threads (and, for
     reference, 1 process x 1 thread); return the runs."""
+    from .runner import check_counts
+    check_counts(epochs=epochs)  # before any launch: 0 timed epochs left nothing to take the median of
     if mpiexec() is None:
         raise RuntimeError('bench --ranks needs mpiexec: pip install "nnscratch[mpi]".')
     if batch_size < ranks:

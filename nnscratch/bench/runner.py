@@ -24,8 +24,9 @@ DEFAULTS = {"backends": ("numpy",), "hidden": (256, 128), "batch_sizes": (32, 12
             "dataset": "synthetic", "reference": False, "lr": 0.01, "seed": 0}
 
 
-def load_data(dataset, samples, features, seed=0):
-    """Host ``(X, y, n_classes)``: synthetic (learnable labels) or a named image dataset."""
+def load_data(dataset, samples, features, seed=0, log=None):
+    """Host ``(X, y, n_classes)``: synthetic (learnable labels) or a named image dataset, whose first
+    ``samples`` training rows are taken (all of them where it has fewer, said to ``log``)."""
     if dataset == "synthetic":
         rng = np.random.default_rng(seed)
         X = rng.random((samples, features), dtype=np.float32)
@@ -34,6 +35,8 @@ def load_data(dataset, samples, features, seed=0):
     from ..datasets import load_dataset
     data = load_dataset(dataset, seed=seed)
     n = min(samples or len(data.X_train), len(data.X_train))
+    if log and samples and samples > n:
+        log(f"{dataset} has {n:,} training samples, fewer than --samples {samples:,}: timing all {n:,}")
     return data.X_train[:n], data.y_train[:n], data.n_classes
 
 
@@ -155,7 +158,7 @@ def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict
         for name, reason in skipped.items():
             log(f"skipping {name}: {reason}")
     _check_warmup(specs, options)
-    X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"])
+    X, y, n_classes = load_data(options["dataset"], options["samples"], options["features"], options["seed"], log)
     sizes = (X.shape[1], *options["hidden"], n_classes)
     _match_threads(specs)
     rows = []
@@ -173,9 +176,18 @@ def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict
             "devices": devices, "versions": device.versions(), "counts": counts}
 
 
+COUNTS = {"epochs": 1, "warmup": 0, "repeats": 1}  # the least of each
+
+
 def _check_counts(options):
-    for name, low in (("epochs", 1), ("warmup", 0), ("repeats", 1)):
-        value = options[name]
+    check_counts(**{name: options[name] for name in COUNTS})
+
+
+def check_counts(**counts):
+    """``epochs``, ``warmup``, ``repeats``: whole numbers of at least :data:`COUNTS`' (a ConfigError
+    naming the option otherwise), checked before anything is timed."""
+    for name, value in counts.items():
+        low = COUNTS[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigError(f"--{name} must be an integer of at least {low}; got {value!r}. "
                               f"Pass e.g. --{name} {max(low, DEFAULTS[name])}.")

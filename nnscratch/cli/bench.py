@@ -1,6 +1,7 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
 import os
+import re
 import sys
 
 from . import kept, outputs, values
@@ -9,12 +10,14 @@ from ..bench.runner import DEFAULTS, run_bench, usable
 
 
 def _ints(text, flag="--batch-sizes"):
+    """Positive integers separated by commas (or dashes, as in 256-128); a minus sign is refused, never
+    read as a dash (``-5`` was batch size 5)."""
     from ..errors import ConfigError
     try:
-        values = tuple(int(v) for v in str(text).replace("-", ",").split(",") if v.strip())
+        values = tuple(int(v) for v in re.split(r"[,-]", str(text)) if v.strip())
     except ValueError:
         values = ()
-    if not values or min(values) < 1:
+    if not values or min(values) < 1 or re.search(r"(^|[,-])\s*-", str(text)):
         raise ConfigError(f"{flag} takes comma-separated positive integers such as 32,128; got {text!r}.")
     return values
 
@@ -49,9 +52,9 @@ def register(subparsers):
     p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken (default "
                    f"{DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
     p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
-                   f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn)")
-    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="synthetic columns (default "
-                   f"{DEFAULTS['features']})")
+                   f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
+    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="columns of the synthetic data "
+                   f"(default {DEFAULTS['features']}); a named --dataset has its own")
     p.add_argument("--dataset", default=DEFAULTS["dataset"], help="synthetic (default), mnist-sample, mnist, "
                    "fashion-mnist")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
@@ -82,6 +85,9 @@ def _check(args):
             one = len(unused) == 1
             raise ConfigError(f"{', '.join(unused)} {'does' if one else 'do'} not apply to {mode}; drop "
                               f"{'it' if one else 'them'}.")
+    if args.features is not None and args.dataset != "synthetic" and not mode:
+        raise ConfigError(f"--features sets the columns of the synthetic data; --dataset {args.dataset} has its "
+                          "own: drop --features.")
     if args.plot:
         if os.path.splitext(args.plot)[1].lower() not in (".png", ".svg", ".pdf"):
             raise ConfigError(f"--plot {args.plot}: the picture is a .png, .svg or .pdf file (e.g. --plot bench.png).")

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 
 from . import tables
+from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
@@ -76,12 +77,12 @@ def run_evaluate(args):
     check_target(args, net, given)
     model_dataset(args, net)
     data = tables.in_model_order(net, load_data(args))
-    fits(net, data, args.model)
-    trained_task = net.metadata.get("task")
+    trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
     if trained_task and tables.is_table(data) and data.task != trained_task:
         from ..errors import ConfigError
         raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
                           f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
+    fits(net, data, args.model)
     warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
@@ -147,37 +148,6 @@ def split_differs(args, net, data):
             f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
             f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
             "its own test split.")
-
-
-def confusion_matrix(y_true, y_pred, k):
-    """``m[i, j]`` = number of samples of class i predicted as j."""
-    m = np.zeros((k, k), dtype=np.int64)
-    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
-    return m
-
-
-def per_class_table(m, names):
-    """Precision, recall, support per class of confusion matrix ``m``; a ratio of nothing (ill-defined: scikit-learn
-    says 0.0 and warns) shows ``-``: precision of a class never predicted, recall of one with no samples."""
-    predicted, actual = m.sum(axis=0), m.sum(axis=1)
-    width = max(5, *(len(n) for n in names))
-    lines = [f"{'class':<{width}}  precision  recall  support"]
-    for i, name in enumerate(names[:len(m)]):
-        precision = f"{m[i, i] / predicted[i]:.1%}" if predicted[i] else "-"
-        recall = f"{m[i, i] / actual[i]:.1%}" if actual[i] else "-"
-        lines.append(f"{name:<{width}}  {precision:>9}  {recall:>6}  {actual[i]:>7}")
-    if not (predicted[:len(names)].all() and actual[:len(names)].all()):
-        lines.append("(-: no sample was predicted as that class (precision) or belongs to it (recall))")
-    return "\n".join(lines)
-
-
-def matrix_text(m, names=None):
-    """The confusion matrix as text, rows and columns labelled with the class names (default 0..k-1)."""
-    names = [str(n) for n in (names or range(len(m)))]
-    width, left = max(4, len(str(m.max())) + 1, max(map(len, names)) + 1), max(3, max(map(len, names)))
-    lines = [" " * (left + 1) + "".join(f"{n:>{width}}" for n in names)]
-    lines += [f"{n:>{left}} " + "".join(f"{v:>{width}}" for v in row) for n, row in zip(names, m)]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- predict
@@ -248,16 +218,25 @@ def read_inputs(path, net, model="the model"):
         X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
     elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
         if table or not (n_inputs == 784 or n_inputs is None and accepts(net, (1, 28, 28))):
-            takes = f"{n_inputs} features ({tables.few(net.metadata.get('features') or (), 3)}) of a table" if table \
-                else f"{n_inputs} inputs" if n_inputs else f"images of shape {shape_text(example_shape(net) or ())}"
             raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
-                             f"{model} takes {takes}: pass it .npy or .csv rows of those.")
+                             f"{model} takes {_takes(net, n_inputs, table)}.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
     else:  # a .npz: an archive of named arrays (or a model), where predict reads one array per file
         npz = " (a .npz holds many arrays: save the inputs alone, numpy.save('X.npy', X))" if suffix == ".npz" else ""
         raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; use .png/.jpg, .npy or .csv{npz}.")
     return (*as_rows(path, X, net, notes, table, model), problems)
+
+
+def _takes(net, n_inputs, table):
+    """What ``net`` takes instead of a digit picture, and how to give it: a CNN's images (also one trained on
+    an (n, C, H, W) array, a table to the command line) as an array, a table's features or inputs as rows."""
+    from ..models.spec import leading_images
+    images = example_shape(net) if n_inputs is None else leading_images(net.layers)
+    if images or n_inputs is None:
+        return f"images of shape {shape_text(images or ())}: pass it a .npy array of those"
+    names = f" ({tables.few(net.metadata.get('features') or (), 3)}) of a table" if table else ""
+    return f"{n_inputs} {'features' if table else 'inputs'}{names}: pass it .npy or .csv rows of those"
 
 
 def as_rows(path, X, net, notes, table=False, model="the model"):

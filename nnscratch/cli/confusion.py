@@ -1,0 +1,34 @@
+"""The confusion matrix of ``nnscratch evaluate``: counted, and as text (per-class table, labelled grid)."""
+
+import numpy as np
+
+
+def confusion_matrix(y_true, y_pred, k):
+    """``m[i, j]`` = number of samples of class i predicted as j."""
+    m = np.zeros((k, k), dtype=np.int64)
+    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return m
+
+
+def per_class_table(m, names):
+    """Precision, recall, support per class of confusion matrix ``m``; a ratio of nothing (ill-defined: scikit-learn
+    says 0.0 and warns) shows ``-``: precision of a class never predicted, recall of one with no samples."""
+    predicted, actual = m.sum(axis=0), m.sum(axis=1)
+    width = max(5, *(len(n) for n in names))
+    lines = [f"{'class':<{width}}  precision  recall  support"]
+    for i, name in enumerate(names[:len(m)]):
+        precision = f"{m[i, i] / predicted[i]:.1%}" if predicted[i] else "-"
+        recall = f"{m[i, i] / actual[i]:.1%}" if actual[i] else "-"
+        lines.append(f"{name:<{width}}  {precision:>9}  {recall:>6}  {actual[i]:>7}")
+    if not (predicted[:len(names)].all() and actual[:len(names)].all()):
+        lines.append("(-: no sample was predicted as that class (precision) or belongs to it (recall))")
+    return "\n".join(lines)
+
+
+def matrix_text(m, names=None):
+    """The confusion matrix as text, rows and columns labelled with the class names (default 0..k-1)."""
+    names = [str(n) for n in (names or range(len(m)))]
+    width, left = max(4, len(str(m.max())) + 1, max(map(len, names)) + 1), max(3, max(map(len, names)))
+    lines = [" " * (left + 1) + "".join(f"{n:>{width}}" for n in names)]
+    lines += [f"{n:>{left}} " + "".join(f"{v:>{width}}" for v in row) for n, row in zip(names, m)]
+    return "\n".join(lines)
