@@ -94,7 +94,7 @@ def _check(args):
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise ConfigError("--plot needs matplotlib, which is not installed; `pip install nnscratch[viz]`, "
+            raise ConfigError("--plot needs matplotlib, which is not installed; `pip install 'nnscratch[viz]'`, "
                               "or drop --plot.") from None
     outputs.prepare(written(args), args.force)
 
