@@ -659,6 +659,9 @@ class Check:
     # -------------------------------------------------------------- 7. bench-cnn
 
     def step_bench_cnn(self, step):
+        if not self.have.get("torch"):  # the CNN bench times nnscratch against PyTorch's own loop
+            step.skip("skipped: torch cannot be imported (nnscratch bench --model cnn times against PyTorch)")
+            return
         path = self.outdir / "bench-cnn.json"
         backends = ",".join((REFERENCE, *self.backends))
         rc, out = step.run([self.python, "-m", "nnscratch", "bench", "--backends", backends, *self.mode["bench_cnn"],
