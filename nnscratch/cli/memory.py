@@ -11,20 +11,13 @@ the note is about that share, and says so.
 import contextlib
 import warnings
 
-from ..training import memory, streaming
+from ..training import streaming
 
 
 def budget_note(net, X, batch_size, training=True, option="--batch-size"):
-    """:func:`nnscratch.training.streaming.budget_note`, naming the command line's ``option``; for training
-    under ``mpiexec``, about one process's share of a batch."""
-    processes, n = memory.processes(), memory.row_count(X)
-    if not training or processes < 2 or n == 0:
-        return streaming.budget_note(net, X, batch_size, training=training, option=option)
-    share = memory.batch_rows(batch_size, n)
-    with memory.one_process():  # one step of this process: its share of the batch, counted once
-        note = streaming.budget_note(net, X, share, training=training, option=option)
-    batch = min(batch_size or n, n)
-    return note and f"{note} (each of the {processes} processes trains on up to {share} of each batch's {batch} rows)"
+    """:func:`nnscratch.training.streaming.budget_note`, naming the command line's ``option`` (under
+    ``mpiexec`` it counts one process's share of a batch, and says so)."""
+    return streaming.budget_note(net, X, batch_size, training=training, option=option)
 
 
 def warn_budget(net, X, batch_size, training=True, option="--batch-size"):
