@@ -80,20 +80,17 @@ class Guard:
 
     def __init__(self, net, monitor="loss", restore_best=False):
         self.net, self.monitor, self.restore_best = net, monitor, restore_best
-        self.last = snapshot(net)
+        self.remember()
         self.best, self.best_epoch, self.best_value = None, None, math.inf
 
-    @property
-    def last(self):
-        """The last good point's weights (:func:`snapshot`). Setting them marks this moment as the
-        last good point: the optimizer's state is copied with them (``fit`` sets them again after
-        loading a checkpoint, so a resumed run goes back to the checkpoint's optimizer state)."""
-        return self._last
-
-    @last.setter
-    def last(self, weights):
+    def remember(self):
+        """Mark this moment as the last good point: copies of the weights (:func:`snapshot`) in
+        ``last``, and of the optimizer's state beside them. ``fit`` calls it again after loading a
+        checkpoint, so a resumed run that diverges goes back to the checkpoint's optimizer state.
+        The old copies are dropped before the new ones are made (3 copies at once, not 6)."""
+        self.last = self._optimizer = None
         optimizer = getattr(self.net, "optimizer", None)
-        self._last = weights
+        self.last = snapshot(self.net)
         self._optimizer = None if optimizer is None else optimizer.snapshot(self._copy)
 
     def _copy(self, a):
@@ -113,8 +110,7 @@ class Guard:
         if weights_bad or bad:
             self._go_back()
             raise divergence_error(self.net, epoch, epochs, bad, weights_bad)
-        self._last = self._optimizer = None  # the old copies go before the new ones are made (3, not 6, at once)
-        self.last = snapshot(self.net)
+        self.remember()
         value = logs.get(self.monitor)
         if self.restore_best and value is not None and value < self.best_value:
             self.best, self.best_epoch, self.best_value = self.last, epoch, value

@@ -26,7 +26,7 @@ from ..errors import DivergenceError
 from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
 from .evaluation import checked_data, read_figures
-from .guard import Guard, nonfinite_flag, snapshot
+from .guard import Guard, nonfinite_flag
 from .step import evaluate_sums, run_epoch
 from .threaded import make_step
 
@@ -161,7 +161,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
     if saved is not None:
         continue_history(history, saved[0], first, epochs, source, comm)
-        guard.last = snapshot(net)
+        guard.remember()
     stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
     with step.cores():
         run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
