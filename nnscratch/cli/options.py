@@ -193,7 +193,8 @@ def check_backend(spec):
 
 def fits(net, data, model_path):
     """Raise a ShapeError unless ``net`` takes ``data``'s inputs (as rows, or as images: :func:`model_rows`)
-    and classes."""
+    and its outputs answer their targets (:func:`~nnscratch.cli.target_fit.refuse_other_targets`)."""
+    from .target_fit import refuse_other_targets
     from ..errors import ShapeError
     refuse_channels_last(net, data, model_path)
     if sample_shape(net, data.n_features) is None:
@@ -201,13 +202,7 @@ def fits(net, data, model_path):
                  f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
         raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
-    if getattr(data, "task", None) == "regression" and net.n_outputs != data.n_classes:
-        raise ShapeError(f"{model_path} has {net.n_outputs} output{'s' * (net.n_outputs != 1)} but {data.name} has "
-                         f"{data.n_classes} target column{'s' * (data.n_classes != 1)}; use the dataset the model "
-                         "was trained on.")
-    if net.n_outputs > 1 and net.n_outputs < data.n_classes:
-        raise ShapeError(f"{model_path} has {net.n_outputs} outputs but {data.name} has "
-                         f"{data.n_classes} classes; use the dataset the model was trained on.")
+    refuse_other_targets(net, data, model_path)
 
 
 def refuse_channels_last(net, data, model):
