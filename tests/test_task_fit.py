@@ -103,7 +103,8 @@ def test_regression_and_classification_do_not_score_each_other(tmp_path, capsys)
              "--task regression")
     one_line(*run(capsys, "evaluate", saved(tmp_path, "classes.npz", 2, 4, 3), "--dataset",
                   three_class_data(tmp_path, regression=True))[::2],
-             "classes.npz is a multiclass classifier (3 outputs: classes) but d3r.npz's targets are values")
+             "classes.npz is a multiclass classifier (3 outputs) but d3r.npz's targets are values",
+             "evaluate it on class labels")
     status, out, err = run(capsys, "evaluate", values, "--dataset", three_class_data(tmp_path, regression=True))
     assert status == 0 and "R^2" in out, err
 

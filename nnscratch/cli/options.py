@@ -191,9 +191,10 @@ def check_backend(spec):
                           "--backend.") from None
 
 
-def fits(net, data, model_path):
+def fits(net, data, model_path, targets=True):
     """Raise a ShapeError unless ``net`` takes ``data``'s inputs (as rows, or as images: :func:`model_rows`)
-    and its outputs answer their targets (:func:`~nnscratch.cli.target_fit.refuse_other_targets`)."""
+    and, with ``targets`` (False: pictures of its inputs alone), its outputs answer their targets
+    (:func:`~nnscratch.cli.target_fit.refuse_other_targets`)."""
     from .target_fit import refuse_other_targets
     from ..errors import ShapeError
     refuse_channels_last(net, data, model_path)
@@ -202,7 +203,8 @@ def fits(net, data, model_path):
                  f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
         raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
-    refuse_other_targets(net, data, model_path)
+    if targets:
+        refuse_other_targets(net, data, model_path)
 
 
 def refuse_channels_last(net, data, model):

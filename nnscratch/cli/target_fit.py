@@ -35,9 +35,9 @@ def refuse_other_targets(net, data, model):
                          f"{'s' * (k != 1)} per sample (npz:PATH or npy:X.npy,Y.npy with Y of shape (n, {k}), "
                          "or a table with --task regression).")
     if task != "regression" and values:
-        raise ShapeError(f"{model} is a {task} classifier ({outputs}: classes) but {name}'s targets are values "
-                         f"(regression, {m} target column{'s' * (m != 1)}); evaluate it on class labels (a table "
-                         "read with --task classification, or the data it was trained on).")
+        raise ShapeError(f"{model} is a {task} classifier ({outputs}) but {name}'s targets are values (regression, "
+                         f"{m} target column{'s' * (m != 1)}); evaluate it on class labels (--task classification for "
+                         "a table of them, or the data it was trained on).")
     if values and k != m:
         raise ShapeError(f"{model} has {outputs} but {name} has {m} target column{'s' * (m != 1)}; use the "
                          "dataset the model was trained on.")
