@@ -140,3 +140,17 @@ def test_a_network_of_open_output_size_predicts_its_values(tmp_path, capsys, end
     np.testing.assert_allclose(values, net.forward(images).reshape(20, -1), rtol=1e-5, atol=1e-6)
     one_line(*run(capsys, "evaluate", path, "--dataset", f"npy:{tmp_path / 'x.npy'},{tmp_path / 'x.npy'}")[::2],
              "fcn.npz ends in outputs of shape (1, ?, ?)", "`nnscratch predict` gives its outputs")
+
+
+def test_an_open_size_cnn_on_images_its_layers_do_not_take_is_refused_in_the_command_lines_words(tmp_path, capsys):
+    """It said 'Dense(392, 10) expects 392 features per sample but receives 8; use Dense(8, 10)', a change to a
+    saved model's layers, of 4x4 images fed to a CNN whose Dense takes what 28x28 images give."""
+    from nnscratch import Dense, Flatten, MaxPool2D, Softmax
+    net = Network([Conv2D(1, 2, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(2 * 14 * 14, 10), Softmax()],
+                  seed=0, backend="numpy")
+    path = net.save(tmp_path / "cnn.npz")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "small.npz", X=rng.random((50, 16)).astype(np.float32), y=np.arange(50) % 10)
+    one_line(*run(capsys, "evaluate", path, "--dataset", f"npz:{tmp_path / 'small.npz'}")[::2],
+             "cnn.npz expects images of shape (1, ?, ?) of a size its layers take, e.g. (1, 28, 28) but small.npz "
+             "has 16 features")

@@ -198,9 +198,11 @@ def fits(net, data, model_path, targets=True):
     from .target_fit import refuse_other_targets
     from ..errors import ShapeError
     refuse_channels_last(net, data, model_path)
-    if sample_shape(net, data.n_features) is None:
-        takes = (f"{net.n_inputs} inputs" if net.n_inputs else
-                 f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
+    shape = sample_shape(net, data.n_features)
+    if shape is None or net.n_inputs is None and not accepts(net, shape):  # open sizes: one its layers take
+        example = example_shape(net) if net.n_inputs is None else None
+        takes = (f"{net.n_inputs} inputs" if net.n_inputs else f"images of shape {shape_text(net.input_shape, None)}"
+                 + (f" of a size its layers take, e.g. {shape_text(example, None)}" if example else ""))
         raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
     if targets:
