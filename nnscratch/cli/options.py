@@ -191,23 +191,22 @@ def check_backend(spec):
                           "--backend.") from None
 
 
-def fits(net, data, model_path):
+def fits(net, data, model_path, targets=True):
     """Raise a ShapeError unless ``net`` takes ``data``'s inputs (as rows, or as images: :func:`model_rows`)
-    and classes."""
+    and, with ``targets`` (False: pictures of its inputs alone), its outputs answer their targets
+    (:func:`~nnscratch.cli.target_fit.refuse_other_targets`)."""
+    from .target_fit import refuse_other_targets
     from ..errors import ShapeError
     refuse_channels_last(net, data, model_path)
-    if sample_shape(net, data.n_features) is None:
-        takes = (f"{net.n_inputs} inputs" if net.n_inputs else
-                 f"images of shape ({', '.join(str(n or '?') for n in net.input_shape)})")
+    shape = sample_shape(net, data.n_features)
+    if shape is None or net.n_inputs is None and not accepts(net, shape):  # open sizes: one its layers take
+        example = example_shape(net) if net.n_inputs is None else None
+        takes = (f"{net.n_inputs} inputs" if net.n_inputs else f"images of shape {shape_text(net.input_shape, None)}"
+                 + (f" of a size its layers take, e.g. {shape_text(example, None)}" if example else ""))
         raise ShapeError(f"{model_path} expects {takes} but {data.name} has "
                          f"{data.n_features} features; use the dataset the model was trained on.")
-    if getattr(data, "task", None) == "regression" and net.n_outputs != data.n_classes:
-        raise ShapeError(f"{model_path} has {net.n_outputs} output{'s' * (net.n_outputs != 1)} but {data.name} has "
-                         f"{data.n_classes} target column{'s' * (data.n_classes != 1)}; use the dataset the model "
-                         "was trained on.")
-    if net.n_outputs > 1 and net.n_outputs < data.n_classes:
-        raise ShapeError(f"{model_path} has {net.n_outputs} outputs but {data.name} has "
-                         f"{data.n_classes} classes; use the dataset the model was trained on.")
+    if targets:
+        refuse_other_targets(net, data, model_path)
 
 
 def refuse_channels_last(net, data, model):

@@ -6,7 +6,13 @@ line and Python never disagree. Beside it goes the class's probability where the
 are probabilities (a softmax or sigmoid output, or logits trained with cross-entropy); an identity
 output trained with mse gives scores, not probabilities, and its figure is called an output. A
 network whose task is regression has no class: its output values are printed, image and table
-models alike.
+models alike, and so are those of a network whose output size follows its input's (convolutions to
+the end, an image out per image in), which has no class count.
+
+With ``--json`` each row's ``"class"`` is the model's index (0, 1, ...) and ``"name"`` the label in
+its own type, as scikit-learn's ``classes_`` keeps it: a number where every class name reads as one
+(MNIST's digits, a table's 0/1 column: ``7``), text otherwise (Fashion-MNIST's ``"Sneaker"``). One
+model's names are all of one type (:func:`json_labels`).
 """
 
 import json
@@ -39,14 +45,15 @@ def class_rows(net, X):
 def print_predictions(net, X, path, names, as_json, warning=None):
     """One line per row of ``X`` (read from ``path``): its class (:func:`print_classes`), or a
     regression model's values (:func:`print_values`)."""
-    if net.task == "regression":
+    if None in net.output_shape or net.task == "regression":  # the first: no task without an output count
         return print_values(net, X, path, as_json, warning)
     return print_classes(net, X, path, names, as_json, warning)
 
 
 def print_values(net, X, path, as_json, warning=None):
-    """``path[i]: 0.25, 1.5`` per row of ``X``: a regression model's outputs, or JSON with ``value``."""
-    out = np.asarray(net.backend.to_numpy(net.predict(X)), dtype=np.float64).reshape(len(X), -1)
+    """``path[i]: 0.25, 1.5`` per row of ``X``: a regression model's outputs (what ``Network.predict``
+    returns for it: the forward pass), or JSON with ``value``; images out are given as rows."""
+    out = np.asarray(net.backend.to_numpy(net.forward(X)), dtype=np.float64).reshape(len(X), -1)
     for i, row in enumerate(out):
         where = path if len(out) == 1 else f"{path}[{i}]"
         values = [float(v) for v in row]
@@ -74,12 +81,13 @@ def print_classes(net, X, path, names, as_json, warning=None):
     ``class`` (the model's index), ``name`` (the label: :func:`json_labels`) and the figure."""
     labels, figures, word = class_rows(net, X)
     values = json_labels(names)
+    text = any(isinstance(v, str) for v in values)  # a class beyond the names keeps their type: "3" beside "cat"
     for i, (label, figure) in enumerate(zip(labels.tolist(), figures.tolist())):
         where = path if len(labels) == 1 else f"{path}[{i}]"
         name = names[label] if label < len(names) else str(label)
         if as_json:
-            print(json.dumps({"input": where, "class": label, "name": values[label] if label < len(values) else label,
-                              word: figure,
+            value = values[label] if label < len(values) else name if text else label
+            print(json.dumps({"input": where, "class": label, "name": value, word: figure,
                               **({"warning": warning} if warning else {})}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")

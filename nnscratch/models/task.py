@@ -4,14 +4,20 @@ The task decides what ``predict`` returns (class labels or values), whether
 ``fit`` and ``evaluate`` report an accuracy, and where a one-unit output is
 thresholded. It follows from the output layer and the loss:
 
-=====================================  ==============
-output layer / loss                     task
-=====================================  ==============
-Softmax, or cross-entropy               "multiclass"
-Sigmoid, or binary cross-entropy        "binary" (one output; several: "multiclass", one-vs-rest)
-anything else with mse / sse            "regression"
-integer labels (n,) on several outputs  "multiclass"
-=====================================  ==============
+=======================================  ==============
+output layer / loss                       task
+=======================================  ==============
+Softmax, or cross-entropy                 "multiclass"
+binary cross-entropy                      "binary" (one output; several: "multiclass", one-vs-rest)
+Sigmoid with mse / sse, one output        "binary" (0/1 targets, as seed 002's deep net)
+Sigmoid with mse / sse, several outputs   "regression" (an autoencoder's reconstructions in (0, 1))
+anything else with mse / sse              "regression"
+integer labels (n,) on several outputs    "multiclass"
+=======================================  ==============
+
+A Sigmoid squashes values into (0, 1); only its loss says they are class probabilities. Several
+sigmoid units trained with squared error on rows of values are what Keras and PyTorch users call a
+reconstruction (784-32-784 on images): ``predict`` returns the values, ``evaluate`` r2 and errors.
 
 ``fit`` fixes it from the loss actually used; it is saved with the model
 (files written before it existed derive it from the output layer).
@@ -29,8 +35,10 @@ def derive_task(output_layer, n_outputs, loss, labels_given=False):
     ``loss`` (a Loss); ``labels_given``: the targets are integer class labels ``(n,)``."""
     if isinstance(output_layer, Softmax) or isinstance(loss, CrossEntropy):
         return "multiclass"
-    if isinstance(output_layer, Sigmoid) or isinstance(loss, BinaryCrossEntropy):
+    if isinstance(loss, BinaryCrossEntropy):
         return "binary" if n_outputs == 1 else "multiclass"
+    if isinstance(output_layer, Sigmoid) and n_outputs == 1:
+        return "binary"
     if labels_given and n_outputs > 1:
         return "multiclass"
     return "regression"
