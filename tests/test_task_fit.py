@@ -154,3 +154,28 @@ def test_an_open_size_cnn_on_images_its_layers_do_not_take_is_refused_in_the_com
     one_line(*run(capsys, "evaluate", path, "--dataset", f"npz:{tmp_path / 'small.npz'}")[::2],
              "cnn.npz expects images of shape (1, ?, ?) of a size its layers take, e.g. (1, 28, 28) but small.npz "
              "has 16 features")
+
+
+def test_sigmoids_trained_with_squared_error_on_one_hot_rows_stay_a_classifier():
+    """Nielsen's 784-30-10 sigmoid network with the quadratic cost learns one-hot rows: a classifier
+    (accuracy logged, classes predicted); the same outputs on rows of other values are a regression."""
+    rng = np.random.default_rng(0)
+    X = rng.random((120, 6))
+    labels = (X[:, 0] > 0.5).astype(int) + (X[:, 1] > 0.5)
+    net = Network.from_sizes(6, 8, 3, output="sigmoid", seed=0)
+    history = net.fit(X, np.eye(3)[labels], epochs=2, loss="mse", batch_size=30, verbose=0)
+    assert net.task == "multiclass" and "accuracy" in history.history
+    assert net.predict(X[:4]).shape == (4,)
+    soft = np.eye(3)[labels] * 0.9 + 0.05  # smoothed rows: values, not one 1 and zeros
+    other = Network.from_sizes(6, 8, 3, output="sigmoid", seed=0)
+    other.fit(X, soft, epochs=1, loss="mse", verbose=0)
+    assert other.task == "regression" and other.predict(X[:4]).shape == (4, 3)
+
+
+def test_a_network_of_open_output_size_predicts_in_python():
+    """Convolutions to the end: the output size follows the image's, and predict gives the values."""
+    net = Network([Conv2D(1, 2, 3, padding=1), ReLU(), Conv2D(2, 1, 3, padding=1)], seed=0)
+    images = np.random.default_rng(1).random((3, 1, 6, 5))
+    assert net.task == "regression"
+    out = net.predict(images)
+    assert out.shape == (3, 1, 6, 5) and np.allclose(out, net.forward(images))

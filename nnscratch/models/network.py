@@ -32,7 +32,7 @@ from ..training.step import predicted_labels
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
-from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
+from .task import binary_threshold, check_loss_fits, check_task, derive_task, one_hot_rows, probability_link
 from .._typing import Array, DType, Shape
 
 if TYPE_CHECKING:
@@ -246,13 +246,15 @@ class Network:
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
         """The Loss a fit on targets ``y`` trains with (:meth:`resolve_loss`), kept with the task it fixes."""
         loss = self.resolve_loss(loss)
-        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y))
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y), one_hot_rows(y))
         self._fit_loss = loss
         return loss
 
     @property
     def task(self) -> str:
         """"multiclass", "binary" or "regression" (see :mod:`nnscratch.models.task`)."""
+        if self._task is None and None in self.output_shape:  # open size (convolutions to the end): values
+            return "regression"
         return self._task or derive_task(self.layers[-1], self.n_outputs, self.resolve_loss())
 
     @task.setter
