@@ -71,8 +71,8 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     """Print a command-line error (one line on stderr); in a parallel run also end the job.
 
     ``parallel=False``: the command runs whole in each process and never joins MPI
-    (``nnscratch evaluate`` under ``mpiexec``); the error is printed, as in one process
-    (joining MPI here would wait forever for ranks that have ended).
+    (``nnscratch evaluate`` under ``mpiexec``; joining MPI here would wait forever for ranks
+    that have ended): every rank meets the same error, and rank 0 alone prints it, once.
     An error every rank raised together (``exc.collective``) prints once, from rank 0,
     and every rank exits normally. Any other error is first offered to rank 0
     (:func:`_every_rank_failed`): when every rank failed (a bad option, a missing file)
@@ -81,7 +81,11 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     this rank forever.
     """
     comm = _active
-    if comm is None and parallel and launched_size() > 1:  # failed before training set MPI up: the others wait in it
+    if comm is None and not parallel:
+        if launched_rank() == 0:
+            _say(message)
+        return
+    if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
         try:
             comm = from_environment()
         except ConfigError:  # no mpi4py: every rank fails alike, nobody waits
