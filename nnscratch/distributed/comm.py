@@ -70,21 +70,17 @@ def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
 def report_error(message: str, exc: BaseException | None, parallel: bool = True) -> None:
     """Print a command-line error (one line on stderr); in a parallel run also end the job.
 
-    ``parallel=False``: the command runs whole in each process and never joins MPI
-    (``nnscratch evaluate`` under ``mpiexec``; joining MPI here would wait forever for ranks
-    that have ended): every rank meets the same error, and rank 0 alone prints it, once.
-    An error every rank raised together (``exc.collective``) prints once, from rank 0,
-    and every rank exits normally. Any other error is first offered to rank 0
-    (:func:`_every_rank_failed`): when every rank failed (a bad option, a missing file)
-    rank 0 prints each distinct message once and every rank exits normally; otherwise
-    the message names its rank and the job is aborted, as the others would wait for
-    this rank forever.
+    ``parallel=False``: the command runs whole in each process and never joins MPI (``nnscratch
+    evaluate`` under ``mpiexec``; joining would wait forever for ranks that have ended): every rank
+    meets the same error, and rank 0 alone prints it, once. An error every rank raised together
+    (``exc.collective``) prints once, from rank 0, and every rank exits normally. Any other error is
+    first offered to rank 0 (:func:`_every_rank_failed`): when every rank failed (a bad option, a
+    missing file) rank 0 prints each distinct message once and every rank exits normally; otherwise
+    the message names its rank and the job is aborted, as the others would wait for it forever.
     """
     comm = _active
     if comm is None and not parallel:
-        if launched_rank() == 0:
-            _say(message)
-        return
+        return _say(message) if launched_rank() == 0 else None
     if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
         try:
             comm = from_environment()
