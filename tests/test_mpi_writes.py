@@ -70,3 +70,11 @@ def test_bench_under_mpiexec_is_refused_once_and_every_rank_ends_with_2(tmp_path
 def test_a_usage_error_of_a_command_run_on_each_rank_is_said_once(tmp_path):
     out, err = _nnscratch("export", "m.npz", "m.onnx", "--bogus", cwd=tmp_path, status=2)
     assert err.strip() == "error: unrecognized arguments: --bogus (see `nnscratch export --help`)", err
+
+
+@needs_mpi
+def test_ctrl_c_reaches_a_rank_waiting_in_the_gradient_sum(tmp_path):
+    """The Python API, Ctrl-C caught on every rank: before, rank 0 waited in MPI's Allreduce for ever
+    (a signal is seen by Python only between calls), and the job hung."""
+    out, err = _finish(_python(Path(__file__).parent / "mpi_scripts" / "ctrl_c_caught.py", n=2, cwd=tmp_path))
+    assert sorted(out.splitlines()) == ["rank 0 caught Ctrl-C", "rank 1 caught Ctrl-C"], (out, err)

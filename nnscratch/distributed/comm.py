@@ -183,6 +183,13 @@ def abort(comm, code):
     comm.abort(code)
 
 
+def _wait(request: Any, poll: float = 0) -> None:
+    """Wait for a nonblocking MPI ``request`` in Python, where Ctrl-C is seen: a rank inside MPI's blocking
+    Allreduce never saw it, and waited for ever for a rank that the signal had taken out of ``fit``."""
+    while not request.Test():
+        time.sleep(poll)
+
+
 class MPIComm:
     """The MPI communicator (mpi4py), with counters of the time spent summing gradients:
     ``seconds`` (the whole sum: pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
@@ -194,8 +201,8 @@ class MPIComm:
     comm : mpi4py communicator, optional
         Default ``MPI.COMM_WORLD``.
     cuda_aware : bool
-        Pass device buffers to MPI directly (needs an MPI built with CUDA
-        support; untested here, no GPU). Default: through host memory.
+        Pass device buffers to MPI directly (needs an MPI built with CUDA support; untested here,
+        no GPU). Default: through host memory.
     """
 
     def __init__(self, comm: Any = None, cuda_aware: bool = False) -> None:
@@ -234,7 +241,7 @@ class MPIComm:
         if self.measure_wait:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
-        self.comm.Allreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM)
+        _wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM))
         self.mpi_seconds += time.perf_counter() - start
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
@@ -243,13 +250,8 @@ class MPIComm:
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
         core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
-        barrier with blocking ones only), which without ``poll`` waits as MPI does."""
-        request = self.comm.Ibarrier()
-        if poll is None:
-            request.Wait()
-            return
-        while not request.Test():
-            time.sleep(poll)
+        barrier with blocking ones only), waited for as the gradient sum is (:func:`_wait`)."""
+        _wait(self.comm.Ibarrier(), poll or 0)
 
     def allgather(self, obj: Any) -> list[Any]:
         return self.comm.allgather(obj)
