@@ -73,8 +73,10 @@ def test_a_usage_error_of_a_command_run_on_each_rank_is_said_once(tmp_path):
 
 
 @needs_mpi
-def test_ctrl_c_reaches_a_rank_waiting_in_the_gradient_sum(tmp_path):
-    """The Python API, Ctrl-C caught on every rank: before, rank 0 waited in MPI's Allreduce for ever
-    (a signal is seen by Python only between calls), and the job hung."""
-    out, err = _finish(_python(Path(__file__).parent / "mpi_scripts" / "ctrl_c_caught.py", n=2, cwd=tmp_path))
+@pytest.mark.parametrize("where", ["batch", "epoch"])
+def test_ctrl_c_reaches_a_rank_waiting_for_the_others(where, tmp_path):
+    """The Python API, Ctrl-C caught on every rank: before, rank 0 waited for ever in MPI's Allreduce
+    (the gradient sum) or in mpi4py's allgather (the end of an epoch), where Python never sees a signal."""
+    script = Path(__file__).parent / "mpi_scripts" / "ctrl_c_caught.py"
+    out, err = _finish(_python(script, where, n=2, cwd=tmp_path))
     assert sorted(out.splitlines()) == ["rank 0 caught Ctrl-C", "rank 1 caught Ctrl-C"], (out, err)

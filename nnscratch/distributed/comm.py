@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .._typing import Array
+from . import waiting
 
 if TYPE_CHECKING:
     import argparse
@@ -183,16 +184,10 @@ def abort(comm, code):
     comm.abort(code)
 
 
-def _wait(request: Any, poll: float = 0) -> None:
-    """Wait for a nonblocking MPI ``request`` in Python, where Ctrl-C is seen: a rank inside MPI's blocking
-    Allreduce never saw it, and waited for ever for a rank that the signal had taken out of ``fit``."""
-    while not request.Test():
-        time.sleep(poll)
-
-
 class MPIComm:
-    """The MPI communicator (mpi4py), with counters of the time spent summing gradients:
-    ``seconds`` (the whole sum: pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
+    """The MPI communicator (mpi4py), every collective waited for in Python (:mod:`.waiting`: Ctrl-C is
+    seen there), with counters of the time spent summing gradients: ``seconds`` (the whole sum:
+    pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
     ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
     separates the time spent waiting for the slowest rank from the all-reduce itself.
 
@@ -241,20 +236,20 @@ class MPIComm:
         if self.measure_wait:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
-        _wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM))
+        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM))
         self.mpi_seconds += time.perf_counter() - start
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
-        return self.comm.bcast(obj, root=root)
+        return waiting.bcast(self.comm, obj, root)
 
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
         core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
-        barrier with blocking ones only), waited for as the gradient sum is (:func:`_wait`)."""
-        _wait(self.comm.Ibarrier(), poll or 0)
+        barrier with blocking ones only), waited for in Python as every collective (:mod:`.waiting`)."""
+        waiting.wait(self.comm.Ibarrier(), poll or 0.0)
 
     def allgather(self, obj: Any) -> list[Any]:
-        return self.comm.allgather(obj)
+        return waiting.allgather(self.comm, obj)
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)
