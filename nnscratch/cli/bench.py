@@ -7,6 +7,7 @@ import sys
 from . import kept, outputs, values
 from ..bench.report import plot, render, write_json
 from ..bench.runner import DEFAULTS, run_bench, usable
+from ..distributed.comm import launched_size
 
 
 def _ints(text, flag="--batch-sizes"):
@@ -111,11 +112,23 @@ def _backends(args):
 def run(args):
     """``nnscratch bench``; a folder it created and did not write in (it failed or was interrupted first)
     is removed again, and timings the system refuses to write are kept elsewhere (:mod:`.kept`), as
-    ``nnscratch train`` keeps its model."""
+    ``nnscratch train`` keeps its model. Under ``mpiexec`` it is refused on every rank (:func:`_alone`)."""
+    _alone()
     with outputs.tidy():
         _check(args)
         with outputs.writing(written(args)):
             return _run(args)
+
+
+def _alone():
+    """Refuse ``mpiexec -n N nnscratch bench``: N benchmarks would time each other on shared cores (and
+    race for --json); said once, by rank 0 (:func:`~nnscratch.distributed.report_error`), every rank ends with 2."""
+    from ..errors import ConfigError
+    size = launched_size()
+    if size > 1:
+        raise ConfigError(f"nnscratch bench times one process, and mpiexec started {size}: each would time its "
+                          "training on cores the others use. Run it without mpiexec, or time N MPI ranks against "
+                          "one process with `nnscratch bench --ranks N` (it starts mpiexec itself).")
 
 
 def save(args, result):

@@ -1,7 +1,11 @@
-"""``nnscratch export``: write a saved model as ONNX."""
+"""``nnscratch export``: write a saved model as ONNX.
+
+Under ``mpiexec -n N`` rank 0 alone exports (one file, one report, its exit status the job's); the other
+ranks have nothing to do and end at once, as ``nnscratch train``'s leave the writing to rank 0."""
 
 import os
 
+from ..distributed.comm import launched_rank
 from ..errors import ConfigError, NNScratchError
 
 
@@ -21,6 +25,8 @@ def register(subparsers):
 
 
 def run_export(args):
+    if launched_rank() != 0:  # under mpiexec: rank 0 writes the file, once (two writers would race)
+        return 0
     from . import outputs
     from .options import read_model
     from ..saving.onnx import input_dtype, to_onnx

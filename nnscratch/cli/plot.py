@@ -2,7 +2,8 @@
 
 ``register(subparsers)`` adds the subcommand; nothing here imports matplotlib
 until a picture is drawn, so the command line starts fast without it. Which
-pictures fit a model, and drawing them, is :mod:`nnscratch.cli.pictures`.
+pictures fit a model, and drawing them, is :mod:`nnscratch.cli.pictures`. Under ``mpiexec -n N``
+rank 0 alone draws (one file, one report, its exit status the job's); the other ranks end at once.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import os
 import sys
 
 from . import outputs
+from ..distributed.comm import launched_rank
 from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
 from ..errors import ConfigError
 
@@ -49,6 +51,8 @@ def register(subparsers):
 def run(args):
     """Draw what ``args`` ask; a refused write (a full disk) is one line naming --out, and a folder made for
     --out is removed again if the command ends before writing in it."""
+    if launched_rank() != 0:  # under mpiexec: rank 0 draws each picture, once (two writers would race)
+        return 0
     planned = []  # the outputs, once settled: an OSError in writing one of them is said in their words
     with outputs.tidy(), outputs.writing(lambda: planned):
         return _run(args, planned)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .._typing import Array
+from . import waiting
 
 if TYPE_CHECKING:
     import argparse
@@ -70,18 +71,18 @@ def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
 def report_error(message: str, exc: BaseException | None, parallel: bool = True) -> None:
     """Print a command-line error (one line on stderr); in a parallel run also end the job.
 
-    ``parallel=False``: the command runs whole in each process and never joins MPI
-    (``nnscratch evaluate`` under ``mpiexec``); the error is printed, as in one process
-    (joining MPI here would wait forever for ranks that have ended).
-    An error every rank raised together (``exc.collective``) prints once, from rank 0,
-    and every rank exits normally. Any other error is first offered to rank 0
-    (:func:`_every_rank_failed`): when every rank failed (a bad option, a missing file)
-    rank 0 prints each distinct message once and every rank exits normally; otherwise
-    the message names its rank and the job is aborted, as the others would wait for
-    this rank forever.
+    ``parallel=False``: the command runs whole in each process and never joins MPI (``nnscratch
+    evaluate`` under ``mpiexec``; joining would wait forever for ranks that have ended): every rank
+    meets the same error, and rank 0 alone prints it, once. An error every rank raised together
+    (``exc.collective``) prints once, from rank 0, and every rank exits normally. Any other error is
+    first offered to rank 0 (:func:`_every_rank_failed`): when every rank failed (a bad option, a
+    missing file) rank 0 prints each distinct message once and every rank exits normally; otherwise
+    the message names its rank and the job is aborted, as the others would wait for it forever.
     """
     comm = _active
-    if comm is None and parallel and launched_size() > 1:  # failed before training set MPI up: the others wait in it
+    if comm is None and not parallel:
+        return _say(message) if launched_rank() == 0 else None
+    if comm is None and launched_size() > 1:  # failed before training set MPI up: the others wait in it
         try:
             comm = from_environment()
         except ConfigError:  # no mpi4py: every rank fails alike, nobody waits
@@ -184,8 +185,9 @@ def abort(comm, code):
 
 
 class MPIComm:
-    """The MPI communicator (mpi4py), with counters of the time spent summing gradients:
-    ``seconds`` (the whole sum: pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
+    """The MPI communicator (mpi4py), every collective waited for in Python (:mod:`.waiting`: Ctrl-C is
+    seen there), with counters of the time spent summing gradients: ``seconds`` (the whole sum:
+    pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
     ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
     separates the time spent waiting for the slowest rank from the all-reduce itself.
 
@@ -194,8 +196,8 @@ class MPIComm:
     comm : mpi4py communicator, optional
         Default ``MPI.COMM_WORLD``.
     cuda_aware : bool
-        Pass device buffers to MPI directly (needs an MPI built with CUDA
-        support; untested here, no GPU). Default: through host memory.
+        Pass device buffers to MPI directly (needs an MPI built with CUDA support; untested here,
+        no GPU). Default: through host memory.
     """
 
     def __init__(self, comm: Any = None, cuda_aware: bool = False) -> None:
@@ -234,25 +236,20 @@ class MPIComm:
         if self.measure_wait:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
-        self.comm.Allreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM)
+        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM))
         self.mpi_seconds += time.perf_counter() - start
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
-        return self.comm.bcast(obj, root=root)
+        return waiting.bcast(self.comm, obj, root)
 
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
         core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
-        barrier with blocking ones only), which without ``poll`` waits as MPI does."""
-        request = self.comm.Ibarrier()
-        if poll is None:
-            request.Wait()
-            return
-        while not request.Test():
-            time.sleep(poll)
+        barrier with blocking ones only), waited for in Python as every collective (:mod:`.waiting`)."""
+        waiting.wait(self.comm.Ibarrier(), poll or 0.0)
 
     def allgather(self, obj: Any) -> list[Any]:
-        return self.comm.allgather(obj)
+        return waiting.allgather(self.comm, obj)
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

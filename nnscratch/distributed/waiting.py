@@ -1,0 +1,49 @@
+"""Waiting for the other ranks in Python, where a signal is seen.
+
+A Python signal handler runs between calls: a rank inside one of MPI's blocking collectives
+(``Allreduce``, mpi4py's ``allgather`` and ``bcast``) never sees Ctrl-C. Under ``mpiexec``, Ctrl-C
+reaches every rank wherever it is; with the Python API and the ``KeyboardInterrupt`` caught, a rank
+that met it outside MPI left ``fit``, and one that met it inside waited there for the other for ever.
+So :class:`~nnscratch.distributed.comm.MPIComm` starts each collective as a nonblocking one and
+:func:`wait` polls it (``Test``, then ``time.sleep(poll)``, which also lets the other threads run).
+The objects are pickled as mpi4py pickles them: their sizes first, then the bytes.
+
+MPI matches a nonblocking collective with nonblocking ones only: every rank must call these (every
+collective of nnscratch's goes through ``MPIComm``).
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from typing import Any
+
+import numpy as np
+
+
+def wait(request: Any, poll: float = 0.0) -> None:
+    """Wait for a nonblocking MPI ``request``, sleeping ``poll`` seconds between looks."""
+    while not request.Test():
+        time.sleep(poll)
+
+
+def allgather(comm: Any, obj: Any) -> list[Any]:
+    """Every rank's ``obj``, in rank order, over the mpi4py communicator ``comm``."""
+    mine = np.frombuffer(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), dtype=np.uint8)
+    sizes = np.zeros(comm.Get_size(), dtype=np.int64)
+    wait(comm.Iallgather(np.array([mine.size], dtype=np.int64), sizes))
+    everyone = np.empty(int(sizes.sum()), dtype=np.uint8)
+    wait(comm.Iallgatherv(mine, [everyone, sizes]))
+    ends = np.cumsum(sizes)
+    return [pickle.loads(everyone[end - size:end].tobytes()) for size, end in zip(sizes, ends)]
+
+
+def bcast(comm: Any, obj: Any, root: int = 0) -> Any:
+    """``obj`` of rank ``root`` on every rank (the object itself on ``root``, as mpi4py's ``bcast``)."""
+    at_root = comm.Get_rank() == root
+    data = np.frombuffer(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL), dtype=np.uint8) if at_root else None
+    size = np.array([0 if data is None else data.size], dtype=np.int64)
+    wait(comm.Ibcast(size, root=root))
+    buffer = data.copy() if data is not None else np.empty(int(size[0]), dtype=np.uint8)
+    wait(comm.Ibcast(buffer, root=root))
+    return obj if at_root else pickle.loads(buffer.tobytes())

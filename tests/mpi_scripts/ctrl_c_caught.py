@@ -1,0 +1,48 @@
+"""Ctrl-C during the Python API's data-parallel ``fit``, caught by the user's code on every rank.
+
+``python ctrl_c_caught.py WHERE``: rank 1 stops in a callback (1 s, so that rank 0 is surely waiting for
+it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's hooks),
+then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C. Each rank catches the KeyboardInterrupt
+and prints ``rank R caught Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never saw the
+signal and waited for ever."""
+
+import os
+import signal
+import sys
+import time
+
+import numpy as np
+
+import nnscratch as nn
+from nnscratch import distributed
+from nnscratch.training.history import Callback
+
+comm = distributed.from_environment()
+pids = comm.allgather(os.getpid())
+
+
+def stop():
+    time.sleep(1.0)
+    os.kill(pids[0], signal.SIGINT)
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1.0)  # the signal is raised here, in Python
+
+
+class CtrlC(Callback):
+    def on_batch_end(self, batch, network):
+        if comm.rank == 1 and batch == 3 and sys.argv[1] == "batch":
+            stop()
+
+    def on_epoch_end(self, epoch, logs, network):
+        if comm.rank == 1 and sys.argv[1] == "epoch":
+            stop()
+
+
+rng = np.random.default_rng(0)
+X = rng.random((256, 4)).astype(np.float32)
+y = (X[:, 0] > 0.5).astype(int)
+net = nn.Network.from_sizes(4, 8, 2, seed=0)
+try:
+    net.fit(X, y, epochs=3, batch_size=16, callbacks=[CtrlC()], comm=comm, verbose=False)
+except KeyboardInterrupt:
+    print(f"rank {comm.rank} caught Ctrl-C", flush=True)
