@@ -73,6 +73,14 @@ def test_a_usage_error_of_a_command_run_on_each_rank_is_said_once(tmp_path):
 
 
 @needs_mpi
+def test_help_and_version_are_said_once(tmp_path):
+    out, _ = _nnscratch("--version", cwd=tmp_path, status=0)
+    assert out.count("nnscratch ") == 1, out
+    out, _ = _nnscratch("train", "--help", cwd=tmp_path, status=0)
+    assert out.count("usage:") == 1, out
+
+
+@needs_mpi
 @pytest.mark.parametrize("where", ["batch", "epoch"])
 def test_ctrl_c_reaches_a_rank_waiting_for_the_others(where, tmp_path):
     """The Python API, Ctrl-C caught on every rank: before, rank 0 waited for ever in MPI's Allreduce

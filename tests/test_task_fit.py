@@ -61,6 +61,9 @@ def test_an_autoencoder_on_the_command_line(tmp_path, capsys):
     # it remembers no data: evaluate's default, mnist-sample, holds class labels (was: an IndexError traceback)
     one_line(*run(capsys, "evaluate", path)[::2], "ae.npz is a regression model (784 outputs: values, not classes)",
              "mnist-sample holds class labels (10 classes)", "Y of shape (n, 784)")
+    # plot draws pictures of its inputs on the digits: their labels are not its targets
+    status, out, err = run(capsys, "plot", path, "--what", "all", "--out", tmp_path / "pictures")
+    assert status == 0 and "architecture.png" in out and "error" not in err, err
 
 
 # 2. a model on data whose targets it does not answer

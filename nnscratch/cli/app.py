@@ -149,7 +149,7 @@ def main(argv=None):
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     command = argv[0] if argv else None
-    with one_rank_speaks(command, debug), carry_on(command in GO_ON):  # where the output goes: streams.py
+    with one_rank_speaks(command, debug, argv), carry_on(command in GO_ON):  # where the output goes: streams.py
         return _main(argv, debug)
 
 

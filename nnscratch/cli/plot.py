@@ -216,7 +216,7 @@ def _data(args, net, required=True):
     given = args.dataset
     model_dataset(args, net)
     data = tables.in_model_order(net, load_data(args))
-    fits(net, data, args.path)
+    fits(net, data, args.path, targets=net.task != "regression")  # an autoencoder: pictures of its inputs
     warning = differs(net, data, args.path, given) if given is not None else None
     if warning:  # as evaluate says it: the picture is of the model on data it never learned
         print(f"warning: {warning}", file=sys.stderr)

@@ -15,6 +15,7 @@ import sys
 
 GO_ON = ("train", "bench")  # commands whose work outlasts a reader of their output gone (`| head`, quitting `less`)
 ONE_RANK = ("evaluate", "predict", "info")  # commands run whole on each rank under mpiexec that rank 0 alone says
+HELP = {"-h", "--help", "--version"}  # printed and done before any rank joins MPI: rank 0 alone says them too
 
 
 def to_null(stream):
@@ -71,13 +72,13 @@ def carry_on(going_on=True):
 
 
 @contextlib.contextmanager
-def one_rank_speaks(command, debug=False):
+def one_rank_speaks(command, debug=False, argv=()):
     """Under ``mpiexec -n N``, a command of :data:`ONE_RANK` runs whole on every rank (by design: no rank
-    waits for another); the ranks other than 0 print nothing (output, warnings and the error line go to
+    waits for another), as do ``--help`` and ``--version`` anywhere in ``argv``; the ranks other than 0 print nothing (output, warnings and the error line go to
     the null device; ``--debug``'s traceback still shows), so the user reads it once. Each rank's exit
     status is its own: an error still ends every rank that meets it with status 2."""
     from ..distributed.comm import launched_rank
-    if command not in ONE_RANK or launched_rank() == 0:
+    if command not in ONE_RANK and not HELP.intersection(argv) or launched_rank() == 0:
         yield
         return
     streams = sys.stdout, sys.stderr
