@@ -1,4 +1,5 @@
-"""A CSV cell read as a number, as pandas reads it, and the one line that says why one is not.
+"""A CSV cell read as a number, as pandas reads it, the one line that says why one is not, and a first row
+of text cells read as a header (:func:`is_header`, :func:`_names_classes`).
 
 A cell is a number when Python's ``float`` reads it and it holds no underscore (``2021_03`` is a code,
 text to pandas and to a spreadsheet); ``nan`` and ``inf`` read as floats but are no values to learn from.
@@ -91,3 +92,40 @@ def _bad_cell(path, line, name, value, role):
         return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
                 "as numbers (e.g. one column per category) or drop the column.")
     return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
+
+
+def is_header(first, below=()):
+    """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
+    some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
+    are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
+    column, such as the class names, holds text in every row, the first included); or it is the header pandas
+    writes for a frame of unnamed columns (:func:`_numbered_columns`)."""
+    if _numbered_columns(first, below):
+        return True
+    text = [_is_text(c) for c in first]
+    filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
+    return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
+                                             for j, t in enumerate(text)))
+
+
+def _numbered_columns(first, below):
+    """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
+    after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
+    unnamed index over the rows' numbers (``,0,1,label`` over ``0,...``: any whole number, as in a filtered
+    frame's), at least one; then only text."""
+    index = len(first) > 1 and first[0] == "" and len(below) > 0 and below[0].isdigit()
+    cells = list(first[1:] if index else first)
+    count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
+    return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
+
+
+def _names_classes(first, rows):
+    """Whether row ``first`` names a column of classes: a text cell of it that no row below holds, over a column
+    of text that repeats its values (each class on several rows), as a header of numbers (years, wavelengths,
+    pandas' ``0,1,species``) over ``species`` is. A first row of data holds one of its classes (UCI's iris.data)."""
+    for j, cell in enumerate(first):
+        below = [row[j] for _, row in rows if j < len(row)]
+        if _is_text(cell) and below and cell not in below and all(map(_is_text, below)) \
+                and len(set(below)) < len(below):
+            return True
+    return False

@@ -8,7 +8,8 @@ names; fractional values or many distinct integers: regression, see
 :mod:`nnscratch.datasets.targets`) and holds out a seeded test split
 (stratified for classes) when the file has none. Every problem is one
 :class:`DataFormatError` naming the row (line of the file) and the column
-(how a cell reads as a number: :mod:`nnscratch.datasets.cells`). Host-side: NumPy only.
+(how a cell reads as a number, and which first row is a header: :mod:`nnscratch.datasets.cells`).
+Host-side: NumPy only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _is_number, _is_text
+from .cells import MISSING, _features, _is_infinite, _names_classes, is_header
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -72,7 +73,7 @@ def read_rows(path):
         with open(path, newline="", encoding="utf-8-sig") as f:
             text = f.read()
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
-        rows = _without_comments([(n, row) for n, row in _numbered(reader) if any(row)])
+        rows = _without_trailing_commas(_without_comments([(n, row) for n, row in _numbered(reader) if any(row)]))
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
@@ -98,51 +99,42 @@ def _without_comments(rows):
     return [(n, row) for n, row in rows if width is None or not row[0].startswith("#") or len(row) == width]
 
 
+def _without_trailing_commas(rows):
+    """``rows`` less a last cell that is empty in every row of the most cells: the column a comma at the end
+    of each line makes (Excel's, R's ``write.csv`` of a last empty column), in the header or not, is no column.
+    A last cell missing in some rows only is a missing value, said as one."""
+    while rows:
+        width = max(len(row) for _, row in rows)
+        widest = [row for _, row in rows if len(row) == width]
+        if width < 2 or any(row[-1] for row in widest):
+            return rows
+        rows = [(n, row[:-1] if len(row) == width else row) for n, row in rows]
+    return rows
+
+
 def separator(text):
     """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
-    decimal mark) when the first non-blank line (not a ``#`` comment) holds more of those than commas."""
+    decimal mark) when the first non-blank line (not a ``#`` comment) holds more of those than commas,
+    counted outside quoted cells (a name ``"price; net"`` holds no separator)."""
     lines = [line for line in text.splitlines() if line.strip()]
     first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
-    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
-
-
-def is_header(first, below=()):
-    """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
-    some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
-    are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
-    column, such as the class names, holds text in every row, the first included); or it is the header pandas
-    writes for a frame of unnamed columns (:func:`_numbered_columns`)."""
-    if _numbered_columns(first, below):
-        return True
-    text = [_is_text(c) for c in first]
-    filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
-    return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
-                                             for j, t in enumerate(text)))
-
-
-def _numbered_columns(first, below):
-    """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
-    after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
-    unnamed index over the rows' numbers (``,0,1,label`` over ``0,...``: any whole number, as in a filtered
-    frame's), at least one; then only text."""
-    index = len(first) > 1 and first[0] == "" and len(below) > 0 and below[0].isdigit()
-    cells = list(first[1:] if index else first)
-    count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
-    return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
+    first = "".join(first.split('"')[::2])  # the text between quotes: every other piece
+    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
 
 
 def _split_header(path, rows, needed="add at least one row per class"):
     """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
     call. ``needed``: what a header without rows below is told to add (training's words by default)."""
     first = rows[0][1]
-    header = is_header(first, rows[1][1] if len(rows) > 1 else [])
+    header = is_header(first, rows[1][1] if len(rows) > 1 else []) or _names_classes(first, rows[1:])
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
         raise DataFormatError(f"{path}: the file has a header ({_few(names)}) but no rows of data; {needed}.")
     for line, row in data:
         if len(row) != len(names):
-            raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
+            values = f"{len(row)} value{'s' * (len(row) != 1)}"
+            raise DataFormatError(f"{path}, line {line}: {values} but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
 
@@ -236,7 +228,7 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
     rows = read_rows(path)
     names, data, header = _split_header(path, rows)
     if len(names) < 2:
-        raise DataFormatError(f"{path}: one column only; a table needs the target and at least one feature.")
+        raise DataFormatError(_one_column(path, rows[0]))
     j = target_index(names, target, header, path)
     values = _target_column(path, names, data, j)
     columns = _columns(names, j, features)
@@ -245,6 +237,20 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
                                                one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}
     return X, y, class_names, task, info
+
+
+def _one_column(path, first):
+    """What a table of one column is told: cells separated by spaces (numpy.savetxt's default) are not read."""
+    line, (cell,) = first
+    if len(cell.split()) > 1:
+        return (f"{path}, line {line}: one column only ({_short(cell)!r} is one cell: cells are separated by "
+                "commas, tabs or semicolons, not spaces); save the table with commas, e.g. "
+                "numpy.savetxt(path, table, delimiter=',').")
+    return f"{path}: one column only; a table needs the target and at least one feature."
+
+
+def _short(text, most=40):
+    return text if len(text) <= most else text[:most] + "..."
 
 
 def _columns(names, j, features=None):

@@ -1,0 +1,125 @@
+"""Tables as users bring them: trailing commas, a header of numbers over a column of class names, a header
+whose quoted names hold another separator, space-separated files, and predict agreeing with evaluate."""
+
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import Network, cli
+from nnscratch.datasets.tables import load_table, separator
+from nnscratch.errors import DataFormatError
+from nnscratch.saving.standardizer import standardize_for
+
+SPECIES = ("setosa", "versicolor", "virginica")
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def species_rows(n=60, seed=0):
+    """Rows ``x0,x1,species`` (as text) of a table whose species shift both features."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 3
+    X = rng.normal(size=(n, 2)) * 0.3 + y[:, None]
+    return [f"{x[0]:.4f},{x[1]:.4f},{SPECIES[c]}" for x, c in zip(X, y)]
+
+
+@pytest.mark.parametrize("header, rows", [
+    ("a,b,species,", [r + "," for r in species_rows()]),     # every line ends in a comma (Excel's, R's)
+    ("a,b,species", [r + "," for r in species_rows()]),      # the rows' lines only
+    ("a,b,species,,", [r + ",," for r in species_rows()]),   # two of them
+])
+def test_trailing_commas_are_no_column(tmp_path, header, rows):
+    (tmp_path / "t.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "plain.csv").write_text("\n".join(["a,b,species", *species_rows()]) + "\n")
+    data, plain = load_table(tmp_path / "t.csv"), load_table(tmp_path / "plain.csv")
+    assert data.feature_names == ("a", "b") and data.target_name == "species" and data.class_names == SPECIES
+    np.testing.assert_array_equal(data.X_train, plain.X_train)
+
+
+def test_a_last_cell_missing_in_some_rows_only_is_still_a_missing_target(tmp_path):
+    rows = species_rows()
+    rows[3] = rows[3].rsplit(",", 1)[0] + ","
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
+    with pytest.raises(DataFormatError, match=r"line 5, column 'species' \(the target\): missing value"):
+        load_table(tmp_path / "t.csv")
+
+
+def test_a_model_of_a_file_with_trailing_commas_predicts_rows_written_so(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species,", *(r + "," for r in species_rows())]) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "2",
+                         "--out", model, "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    (tmp_path / "rows.csv").write_text("a,b,\n0.1,0.2,\n2.0,2.1,\n")
+    status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
+    assert status == 0, err
+    assert [json.loads(line)["name"] in SPECIES for line in out.splitlines()] == [True, True]
+
+
+def test_a_header_of_numbers_over_a_column_of_class_names_is_the_header(tmp_path):
+    (tmp_path / "years.csv").write_text("\n".join(["1990,2000,species", *species_rows()]) + "\n")
+    data = load_table(tmp_path / "years.csv")
+    assert data.feature_names == ("1990", "2000") and data.target_name == "species"
+    assert data.class_names == SPECIES                  # no class "species" of one row
+    assert len(data.X_train) + len(data.X_test) == 60
+
+
+def test_a_file_without_a_header_keeps_its_first_row(tmp_path):
+    (tmp_path / "plain.csv").write_text("\n".join(species_rows()) + "\n")   # like UCI's iris.data
+    data = load_table(tmp_path / "plain.csv")
+    assert data.feature_names == ("column 0", "column 1") and data.class_names == SPECIES
+    assert len(data.X_train) + len(data.X_test) == 60
+
+
+@pytest.mark.parametrize("first, sep", [
+    ('a,"b;c;d",y', ","),        # a quoted name holding semicolons: still commas
+    ('"x,1";"x,2";"y,3"', ";"),  # semicolon-separated, names holding commas
+    ("a;b;y", ";"), ("a\tb\ty", "\t"), ("1,5;2,5;0", ";"),
+])
+def test_the_separator_is_counted_outside_quoted_cells(first, sep):
+    assert separator(first + "\n1,2,3\n") == sep
+
+
+def test_a_header_with_quoted_semicolons_reads_as_a_comma_table(tmp_path):
+    (tmp_path / "q.csv").write_text("\n".join(['a,"b;x;y",species', *species_rows()]) + "\n")
+    data = load_table(tmp_path / "q.csv")
+    assert data.feature_names == ("a", "b;x;y") and data.class_names == SPECIES
+
+
+def test_a_space_separated_file_is_refused_saying_which_separators_are_read(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    np.savetxt(tmp_path / "s.csv", np.c_[rng.normal(size=(20, 2)), np.arange(20) % 2])  # savetxt's default: spaces
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 's.csv'}", "--epochs", "1", "--no-save")
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    for fragment in ("line 1", "spaces", "commas, tabs or semicolons", "delimiter=','"):
+        assert fragment in err
+
+
+def test_a_row_of_one_value_says_one_value(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b,y\n1,2,0\n3\n")
+    with pytest.raises(DataFormatError, match="line 3: 1 value but 3 columns"):
+        load_table(tmp_path / "t.csv")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_predict_on_the_raw_test_rows_gives_the_classes_evaluate_scores(tmp_path, capsys, dtype):
+    """The standardisation saved with the model is applied alike by evaluate and by predict (columns reordered)."""
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *species_rows(90)]) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "5", "--out", model,
+                         "--quiet", "--backend", "numpy", "--dtype", dtype)
+    assert status == 0, err
+    status, out, err = run(capsys, "evaluate", model, "--json")
+    assert status == 0, err
+    net, data = Network.load(model), load_table(tmp_path / "t.csv")
+    scores = net.backend.to_numpy(net.forward(standardize_for(net, data.X_test)))
+    assert json.loads(out)["accuracy"] == pytest.approx(np.mean(np.argmax(scores, axis=1) == data.y_test))
+    (tmp_path / "rows.csv").write_text("b,a\n" + "".join(f"{b!r},{a!r}\n" for a, b in data.X_test.tolist()))
+    status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
+    assert status == 0, err
+    assert [json.loads(line)["class"] for line in out.splitlines()] == np.argmax(scores, axis=1).tolist()
