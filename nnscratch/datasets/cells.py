@@ -124,8 +124,7 @@ def _names_classes(first, rows):
     of text that repeats its values (each class on several rows), as a header of numbers (years, wavelengths,
     pandas' ``0,1,species``) over ``species`` is. A first row of data holds one of its classes (UCI's iris.data)."""
     for j, cell in enumerate(first):
-        below = [row[j] for _, row in rows if j < len(row)]
-        if _is_text(cell) and below and cell not in below and all(map(_is_text, below)) \
-                and len(set(below)) < len(below):
+        below = [row[j] for _, row in rows if j < len(row)] if _is_text(cell) else []
+        if below and cell not in below and all(map(_is_text, below)) and len(set(below)) < len(below):
             return True
     return False
