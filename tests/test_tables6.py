@@ -123,3 +123,26 @@ def test_predict_on_the_raw_test_rows_gives_the_classes_evaluate_scores(tmp_path
     status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
     assert status == 0, err
     assert [json.loads(line)["class"] for line in out.splitlines()] == np.argmax(scores, axis=1).tolist()
+
+
+@pytest.mark.parametrize("value", [0.1, 2.675, 7.7])
+def test_a_constant_column_keeps_std_1_though_its_mean_rounds(value):
+    """0.1 sixty times has a float64 standard deviation of 4e-17, not 0: a column is constant when its values
+    are all equal, else a row off by 1e-7 would be scaled to 1e9."""
+    from nnscratch.datasets import standardize
+    X = np.c_[np.linspace(0, 1, 60), np.full(60, value)]
+    Z, mean, std = standardize(X)
+    assert std[1] == 1.0 and np.all(np.abs(Z[:, 1]) < 1e-6)
+    assert np.all(np.abs(standardize(np.array([[0.5, value + 1e-7]]), mean, std)[0]) < 1)
+
+
+def test_a_model_of_a_table_with_a_constant_column_predicts_rows_off_by_a_little_alike(tmp_path, capsys):
+    rows = [r.replace(",", ",0.1,", 1) for r in species_rows()]           # a, version 0.1, b, species
+    (tmp_path / "t.csv").write_text("\n".join(["a,version,b,species", *rows]) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "5", "--out", model,
+                         "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    net = Network.load(model)
+    assert net.metadata["standardize"]["std"][1] == 1.0
+    assert np.all(np.abs(standardize_for(net, np.array([[0.5, 0.1000001, 0.5], [0.5, 0.2, 0.5]]))) < 2)

@@ -73,8 +73,9 @@ def prepare_training(data):
     """``(data with standardised features, metadata for the model)``; images pass through unchanged."""
     if not is_table(data):
         return data, {}
+    from ..datasets.preprocessing import mean_std
     from ..saving.standardizer import Standardizer
-    scaler = Standardizer().fit(data.X_train)
+    scaler = Standardizer(*mean_std(data.X_train))  # a constant column keeps std 1
     scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train, np.float64),  # the network casts
                                  X_test=scaler.transform(data.X_test, np.float64))     # them to its dtype
     metadata = {"task": data.task, "class_names": list(data.class_names), "target": data.target_name,
