@@ -146,3 +146,18 @@ def test_a_model_of_a_table_with_a_constant_column_predicts_rows_off_by_a_little
     net = Network.load(model)
     assert net.metadata["standardize"]["std"][1] == 1.0
     assert np.all(np.abs(standardize_for(net, np.array([[0.5, 0.1000001, 0.5], [0.5, 0.2, 0.5]]))) < 2)
+
+
+def test_predict_reads_a_header_of_the_models_numeric_feature_names_as_its_header(tmp_path, capsys):
+    (tmp_path / "years.csv").write_text("\n".join(["1990,2000,species", *species_rows()]) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'years.csv'}", "--epochs", "2",
+                         "--out", model, "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    (tmp_path / "rows.csv").write_text("2000,1990\n0.1,2.0\n")
+    (tmp_path / "same.csv").write_text("1990,2000\n2.0,0.1\n")
+    status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", tmp_path / "same.csv", "--json")
+    assert status == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["input"] for r in rows] == [str(tmp_path / "rows.csv"), str(tmp_path / "same.csv")]  # one row each
+    assert rows[0]["probability"] == rows[1]["probability"]      # the columns found by name, not by place

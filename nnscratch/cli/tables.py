@@ -200,8 +200,8 @@ def table_rows(path, net, model="the model"):
     from ..datasets.cells import _features
     from ..datasets.tables import _split_header, read_rows
     from ..errors import ShapeError
-    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict")
     features, n = net.metadata.get("features") or [], net.n_inputs
+    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict", features)
     if header and features:
         missing = [f for f in features if f not in names]
         if missing:

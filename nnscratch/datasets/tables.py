@@ -122,11 +122,13 @@ def separator(text):
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
 
 
-def _split_header(path, rows, needed="add at least one row per class"):
+def _split_header(path, rows, needed="add at least one row per class", known=()):
     """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
-    call. ``needed``: what a header without rows below is told to add (training's words by default)."""
+    call, or a first row holding every name of ``known`` (a trained model's features: ``1990,2000`` is its
+    header, not a row of numbers). ``needed``: what a header without rows below is told to add."""
     first = rows[0][1]
-    header = is_header(first, rows[1][1] if len(rows) > 1 else []) or _names_classes(first, rows[1:])
+    header = (is_header(first, rows[1][1] if len(rows) > 1 else []) or _names_classes(first, rows[1:])
+              or bool(known) and set(known) <= set(first))
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
@@ -243,14 +245,11 @@ def _one_column(path, first):
     """What a table of one column is told: cells separated by spaces (numpy.savetxt's default) are not read."""
     line, (cell,) = first
     if len(cell.split()) > 1:
-        return (f"{path}, line {line}: one column only ({_short(cell)!r} is one cell: cells are separated by "
+        cell = cell if len(cell) <= 40 else cell[:40] + "..."
+        return (f"{path}, line {line}: one column only ({cell!r} is one cell: cells are separated by "
                 "commas, tabs or semicolons, not spaces); save the table with commas, e.g. "
                 "numpy.savetxt(path, table, delimiter=',').")
     return f"{path}: one column only; a table needs the target and at least one feature."
-
-
-def _short(text, most=40):
-    return text if len(text) <= most else text[:most] + "..."
 
 
 def _columns(names, j, features=None):
