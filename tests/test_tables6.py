@@ -161,3 +161,30 @@ def test_predict_reads_a_header_of_the_models_numeric_feature_names_as_its_heade
     rows = [json.loads(line) for line in out.splitlines()]
     assert [r["input"] for r in rows] == [str(tmp_path / "rows.csv"), str(tmp_path / "same.csv")]  # one row each
     assert rows[0]["probability"] == rows[1]["probability"]      # the columns found by name, not by place
+
+
+def test_excels_unicode_text_utf16_with_tabs_reads_as_the_comma_table(tmp_path):
+    lines = ["a,b,species", *species_rows()]
+    (tmp_path / "plain.csv").write_text("\n".join(lines) + "\n")
+    text = "\r\n".join(line.replace(",", "\t") for line in lines) + "\r\n"
+    (tmp_path / "excel.txt").write_bytes(text.encode("utf-16"))
+    data, plain = load_table(tmp_path / "excel.txt"), load_table(tmp_path / "plain.csv")
+    assert data.feature_names == ("a", "b") and data.class_names == SPECIES
+    np.testing.assert_array_equal(data.X_train, plain.X_train)
+
+
+def test_a_file_in_another_encoding_is_still_refused_in_one_line(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("\n".join(["größe,b,species", *species_rows()]).encode("latin-1"))
+    with pytest.raises(DataFormatError, match="not UTF-8 text.*save text tables as UTF-8"):
+        load_table(tmp_path / "latin.csv")
+
+
+def test_evaluate_on_a_header_alone_asks_for_rows_to_score(tmp_path, capsys):
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *species_rows()]) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "1", "--out", model,
+                         "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    (tmp_path / "h.csv").write_text("a,b,species\n")
+    status, _, err = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'h.csv'}")
+    assert status == 2 and "no rows of data; add rows to score the model on" in err and "per class" not in err

@@ -70,8 +70,8 @@ def read_rows(path):
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
                                    "(one row per sample, the target in one column).")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            text = f.read()
+        data = path.read_bytes()  # UTF-8 (a byte-order mark is no text), or UTF-16 with one: Excel's "Unicode Text"
+        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
         rows = _without_trailing_commas(_without_comments([(n, row) for n, row in _numbered(reader) if any(row)]))
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
@@ -228,7 +228,8 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
     ``predict`` skips it. Otherwise (and for training) every other column is a feature.
     """
     rows = read_rows(path)
-    names, data, header = _split_header(path, rows)
+    needed = ("add rows to score the model on",) if one_class else ()  # evaluate's words, else training's
+    names, data, header = _split_header(path, rows, *needed, known=features or ())
     if len(names) < 2:
         raise DataFormatError(_one_column(path, rows[0]))
     j = target_index(names, target, header, path)
