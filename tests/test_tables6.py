@@ -188,3 +188,16 @@ def test_evaluate_on_a_header_alone_asks_for_rows_to_score(tmp_path, capsys):
     (tmp_path / "h.csv").write_text("a,b,species\n")
     status, _, err = run(capsys, "evaluate", model, "--dataset", f"csv:{tmp_path / 'h.csv'}")
     assert status == 2 and "no rows of data; add rows to score the model on" in err and "per class" not in err
+
+
+def test_a_model_of_a_file_without_a_header_predicts_its_rows_with_their_classes(tmp_path, capsys):
+    """The model knows its columns ("column 0", ...): a first row whose class no row below repeats is data."""
+    (tmp_path / "plain.csv").write_text("\n".join(species_rows()) + "\n")
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'plain.csv'}", "--epochs", "2",
+                         "--out", model, "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    (tmp_path / "rows.csv").write_text("0.1,0.2,setosa\n1.1,1.0,versicolor\n1.2,0.9,versicolor\n")
+    status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
+    assert status == 0, err
+    assert len(out.splitlines()) == 3

@@ -123,12 +123,12 @@ def separator(text):
 
 
 def _split_header(path, rows, needed="add at least one row per class", known=()):
-    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
-    call, or a first row holding every name of ``known`` (a trained model's features: ``1990,2000`` is its
-    header, not a row of numbers). ``needed``: what a header without rows below is told to add."""
+    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s call, else
+    with ``known`` (a trained model's features) whether it holds every one of them (``1990,2000`` is its header,
+    not a row of numbers), else :func:`_names_classes`'. ``needed``: what a header without rows is told to add."""
     first = rows[0][1]
-    header = (is_header(first, rows[1][1] if len(rows) > 1 else []) or _names_classes(first, rows[1:])
-              or bool(known) and set(known) <= set(first))
+    header = is_header(first, rows[1][1] if len(rows) > 1 else []) or (
+        set(known) <= set(first) if known else _names_classes(first, rows[1:]))
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
