@@ -201,3 +201,19 @@ def test_a_model_of_a_file_without_a_header_predicts_its_rows_with_their_classes
     status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
     assert status == 0, err
     assert len(out.splitlines()) == 3
+
+
+@pytest.mark.parametrize("value, task", [("0.1", None), ("5", "regression"), ("2.5", "regression")])
+def test_a_target_of_one_value_is_refused_as_a_regression_too(tmp_path, value, task):
+    rows = [r.rsplit(",", 1)[0] + "," + value for r in species_rows()]
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,y", *rows]) + "\n")
+    with pytest.raises(DataFormatError, match=rf"column 'y' \(the target\) holds one value \({value}\) in every row"):
+        load_table(tmp_path / "t.csv", task=task)
+    assert load_table(tmp_path / "t.csv", task=task, one_class=True).task == "regression"  # rows to score on
+
+
+@pytest.mark.parametrize("label", ["setosa", "3"])
+def test_a_file_of_one_row_is_told_to_add_rows_not_classes(tmp_path, capsys, label):
+    (tmp_path / "one.csv").write_text(f"a,b,y\n1,2,{label}\n")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'one.csv'}", "--no-save")
+    assert status == 2 and "one row of data cannot be split" in err and "class" not in err

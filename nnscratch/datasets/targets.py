@@ -4,9 +4,9 @@ String targets, and integer ones with at most :data:`MAX_CLASSES` distinct value
 classes (``y``: int64 indices into the sorted distinct values, whose text becomes the
 class names); fractional values or more distinct integers are a regression (``y``
 float32). ``task=`` overrides the choice; what cannot be learnt (one class, one class
-per row, text as a regression) is one :class:`~nnscratch.errors.DataFormatError`. Rows to
-score a trained classifier on may all be of one class (``one_class=True``): the model knows
-its other classes.
+per row, one value as a regression, text as a regression) is one
+:class:`~nnscratch.errors.DataFormatError`. Rows to score a trained model on may all be of one
+class or hold one value (``one_class=True``): the model knows its other classes.
 Host-side: NumPy only.
 """
 
@@ -38,6 +38,9 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
         integral = bool(np.all(numbers == np.round(numbers)))
         distinct = len(np.unique(numbers))
         if task == "regression" or not integral or distinct > MAX_CLASSES:
+            if distinct == 1 and len(numbers) > 1 and not one_class:  # one row: "add rows" says it
+                raise DataFormatError(f"{where} holds one value ({_name(numbers.flat[0])}) in every row; a regression "
+                                      "needs targets that vary. Choose another --target.")
             why = "as asked" if task == "regression" else (
                 "fractional values" if not integral else f"{distinct} distinct values")
             return numbers.astype(np.float32), (), "regression", f"regression ({why})"
@@ -46,7 +49,7 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
                               "Pass --task classification or choose another --target.")
     keys = numbers if numeric else values.astype(str)
     classes, y = np.unique(keys, return_inverse=True)
-    if len(classes) < 2 and not one_class:
+    if len(classes) < 2 and len(keys) > 1 and not one_class:
         raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
                               "least two. Choose another --target, or --task regression.")
     if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
