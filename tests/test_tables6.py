@@ -217,3 +217,17 @@ def test_a_file_of_one_row_is_told_to_add_rows_not_classes(tmp_path, capsys, lab
     (tmp_path / "one.csv").write_text(f"a,b,y\n1,2,{label}\n")
     status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'one.csv'}", "--no-save")
     assert status == 2 and "one row of data cannot be split" in err and "class" not in err
+
+
+@pytest.mark.parametrize("marker", ["#N/A", "<NA>", "-nan", "#DIV/0!", "#VALUE!", "1.#QNAN"])
+@pytest.mark.parametrize("column, role", [(1, "'b'"), (2, r"'species' \(the target\)")])
+def test_pandas_and_excels_missing_value_markers_are_missing_values(tmp_path, marker, column, role):
+    """pandas reads #N/A, <NA>, -nan ... as missing, Excel writes #DIV/0! for a formula of no value: a target
+    cell holding one was a class of its own, a feature cell "a decimal comma" or "a category"."""
+    rows = species_rows()
+    cells = rows[4].split(",")
+    cells[column] = marker
+    rows[4] = ",".join(cells)
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
+    with pytest.raises(DataFormatError, match=rf"line 6, column {role}: missing value \({marker!r}\)".replace(".", r"\.")):
+        load_table(tmp_path / "t.csv")

@@ -16,7 +16,10 @@ import numpy as np
 
 from ..errors import DataFormatError
 
-MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-")
+MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-",
+           "#n/a", "#n/a n/a", "#na", "<na>", "-nan", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan",  # pandas' too
+           "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#null!")  # Excel's: a formula that gave no value
+"""Cells that hold no value (compared lower-cased): pandas' default ``na_values`` and Excel's error values."""
 
 
 def _float(text):
