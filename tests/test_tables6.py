@@ -231,3 +231,16 @@ def test_pandas_and_excels_missing_value_markers_are_missing_values(tmp_path, ma
     (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
     with pytest.raises(DataFormatError, match=rf"line 6, column {role}: missing value \({marker!r}\)".replace(".", r"\.")):
         load_table(tmp_path / "t.csv")
+
+
+@pytest.mark.parametrize("cell, said", [
+    ("1 000", "a thousands separator"), ("1\u00a0000,5", "a thousands separator"),
+    ("5%", "it holds a unit sign"), ("$100", "it holds a unit sign"), ("12 €", "it holds a unit sign"),
+    ("red", "Encode categories as numbers"),
+])
+def test_a_feature_cell_that_is_almost_a_number_says_what_to_remove(tmp_path, cell, said):
+    rows = species_rows()
+    rows[2] = f'"{cell}",' + rows[2].split(",", 1)[1]
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
+    with pytest.raises(DataFormatError, match=rf"line 4, column 'a': .* is not a number.*{said}"):
+        load_table(tmp_path / "t.csv")

@@ -88,9 +88,13 @@ def _bad_cell(path, line, name, value, role):
                 "Fill in or drop the rows with missing values first.")
     if _is_infinite(value):
         return f"{where}: {value!r} is not a finite number; fix the value or drop the row."
-    if role == "feature" and _is_number(value.replace(",", ".")):
+    bare = "".join(value.split()).replace(",", ".")  # "1 000,5" (a space, or a no-break one, between thousands)
+    if role == "feature" and _is_number(bare):
         return (f"{where}: {value!r} is not a number (a decimal comma, or a thousands separator); write "
                 "numbers with a decimal point and no separators (1.5, 1500), e.g. export the table so.")
+    if role == "feature" and _is_number(bare.strip("%$€£¥")):
+        return (f"{where}: {value!r} is not a number (it holds a unit sign); write the bare number (5 for 5%, "
+                "100 for $100), e.g. format the column as a plain number before exporting.")
     if role == "feature":
         return (f"{where}: {value!r} is not a number; feature columns must be numeric. Encode categories "
                 "as numbers (e.g. one column per category) or drop the column.")
