@@ -35,9 +35,10 @@ def standardize(X: Array, mean: Array | None = None,
     Constant features keep std 1.
     """
     X = np.asarray(X, dtype=np.float64)  # float64 until scaled: 1.7e12 +- 1e5 keeps its spread
-    fitted_mean, fitted_std = mean_std(X) if mean is None or std is None else (None, None)
-    mean = fitted_mean if mean is None else np.asarray(mean, dtype=np.float64)
-    std = fitted_std if std is None else np.asarray(std, dtype=np.float64)
+    if mean is None or std is None:  # the training set's figures (given ones win)
+        fitted = mean_std(X)
+        mean, std = fitted[0] if mean is None else mean, fitted[1] if std is None else std
+    mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
     return ((X - mean) / std).astype(np.float32), mean, std
 
 
