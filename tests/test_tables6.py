@@ -229,7 +229,8 @@ def test_pandas_and_excels_missing_value_markers_are_missing_values(tmp_path, ma
     cells[column] = marker
     rows[4] = ",".join(cells)
     (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
-    with pytest.raises(DataFormatError, match=rf"line 6, column {role}: missing value \({marker!r}\)".replace(".", r"\.")):
+    said = rf"line 6, column {role}: missing value \({marker!r}\)".replace(".", r"\.")
+    with pytest.raises(DataFormatError, match=said):
         load_table(tmp_path / "t.csv")
 
 
@@ -244,3 +245,22 @@ def test_a_feature_cell_that_is_almost_a_number_says_what_to_remove(tmp_path, ce
     (tmp_path / "t.csv").write_text("\n".join(["a,b,species", *rows]) + "\n")
     with pytest.raises(DataFormatError, match=rf"line 4, column 'a': .* is not a number.*{said}"):
         load_table(tmp_path / "t.csv")
+
+
+@pytest.mark.parametrize("sep", [";", ",", "\t"])
+def test_excels_sep_line_names_the_separator(tmp_path, sep):
+    lines = ["a,b,species", *species_rows()]
+    (tmp_path / "plain.csv").write_text("\n".join(lines) + "\n")
+    text = f"sep={sep}\r\n" + "\r\n".join(line.replace(",", sep) for line in lines) + "\r\n"
+    (tmp_path / "excel.csv").write_text(text)
+    data, plain = load_table(tmp_path / "excel.csv"), load_table(tmp_path / "plain.csv")
+    assert data.feature_names == ("a", "b") and data.class_names == SPECIES
+    np.testing.assert_array_equal(data.X_train, plain.X_train)
+
+
+def test_a_header_repeated_below_says_the_files_were_joined(tmp_path, capsys):
+    lines = ["a,b,species", *species_rows()]
+    (tmp_path / "joined.csv").write_text("\n".join(lines[:20] + lines) + "\n")      # cat a.csv b.csv > joined.csv
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'joined.csv'}", "--no-save")
+    assert status == 2 and len(err.strip().splitlines()) == 1
+    assert "line 21 repeats the header" in err and "Remove that line" in err

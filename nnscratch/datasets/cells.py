@@ -1,5 +1,6 @@
 """A CSV cell read as a number, as pandas reads it, the one line that says why one is not, and a first row
-of text cells read as a header (:func:`is_header`, :func:`_names_classes`).
+of text cells read as a header (:func:`is_header`, :func:`_names_classes`) whose names are made as pandas
+makes them (:func:`_named`, :func:`_unique`).
 
 A cell is a number when Python's ``float`` reads it and it holds no underscore (``2021_03`` is a code,
 text to pandas and to a spreadsheet); ``nan`` and ``inf`` read as floats but are no values to learn from.
@@ -135,3 +136,24 @@ def _names_classes(first, rows):
         if below and cell not in below and all(map(_is_text, below)) and len(set(below)) < len(below):
             return True
     return False
+
+
+def _named(cells):
+    """Header cells with the empty ones named as pandas names them, ``Unnamed: N`` (N: the column's
+    0-based index; the first column of ``DataFrame.to_csv``'s index), so messages and --target can say them."""
+    return [cell or f"Unnamed: {j}" for j, cell in enumerate(cells)]
+
+
+def _unique(names):
+    """Header names made distinct as pandas does (a second ``x`` becomes ``x.1``), so that a column is
+    found by its name (``--target``, ``predict``'s features) and never mistaken for its namesake."""
+    seen, out = set(names), []
+    for name in names:
+        if name in out:
+            k = 1
+            while f"{name}.{k}" in seen:
+                k += 1
+            name = f"{name}.{k}"
+            seen.add(name)
+        out.append(name)
+    return tuple(out)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _names_classes, is_header
+from .cells import MISSING, _features, _is_infinite, _named, _names_classes, _unique, is_header
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -73,7 +73,8 @@ def read_rows(path):
         data = path.read_bytes()  # UTF-8 (a byte-order mark is no text), or UTF-16 with one: Excel's "Unicode Text"
         text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
-        rows = _without_trailing_commas(_without_comments([(n, row) for n, row in _numbered(reader) if any(row)]))
+        rows = [(n, row) for n, row in _numbered(reader) if any(row) and not (n == 1 and row[0] == "sep=")]
+        rows = _without_trailing_commas(_without_comments(rows))
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
@@ -113,11 +114,14 @@ def _without_trailing_commas(rows):
 
 
 def separator(text):
-    """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
-    decimal mark) when the first non-blank line (not a ``#`` comment) holds more of those than commas,
-    counted outside quoted cells (a name ``"price; net"`` holds no separator)."""
+    """The cell separator: the one a first line ``sep=;`` names (Excel writes it; :func:`read_rows` skips it),
+    else the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the decimal mark) when the
+    first non-blank line (not a ``#`` comment) holds more of those than commas, counted outside quoted cells
+    (a name ``"price; net"`` holds no separator)."""
     lines = [line for line in text.splitlines() if line.strip()]
     first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
+    if text.startswith("sep=") and text[4:5] in ("\t", ";", ","):  # Excel's line naming it ("sep=;")
+        return text[4]
     first = "".join(first.split('"')[::2])  # the text between quotes: every other piece
     return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
 
@@ -133,33 +137,16 @@ def _split_header(path, rows, needed="add at least one row per class", known=())
     data = rows[1:] if header else rows
     if not data:
         raise DataFormatError(f"{path}: the file has a header ({_few(names)}) but no rows of data; {needed}.")
+    again = next((line for line, row in data if header and row == first), None)
+    if again is not None:  # cat a.csv b.csv > all.csv
+        raise DataFormatError(f"{path}, line {again} repeats the header ({_few(names)}): files joined with their "
+                              "headers? Remove that line (the first header is the table's).")
     for line, row in data:
         if len(row) != len(names):
             values = f"{len(row)} value{'s' * (len(row) != 1)}"
             raise DataFormatError(f"{path}, line {line}: {values} but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
-
-
-def _named(cells):
-    """Header cells with the empty ones named as pandas names them, ``Unnamed: N`` (N: the column's
-    0-based index; the first column of ``DataFrame.to_csv``'s index), so messages and --target can say them."""
-    return [cell or f"Unnamed: {j}" for j, cell in enumerate(cells)]
-
-
-def _unique(names):
-    """Header names made distinct as pandas does (a second ``x`` becomes ``x.1``), so that a column is
-    found by its name (``--target``, ``predict``'s features) and never mistaken for its namesake."""
-    seen, out = set(names), []
-    for name in names:
-        if name in out:
-            k = 1
-            while f"{name}.{k}" in seen:
-                k += 1
-            name = f"{name}.{k}"
-            seen.add(name)
-        out.append(name)
-    return tuple(out)
 
 
 def _few(names, most=12):
