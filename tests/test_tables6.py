@@ -80,6 +80,7 @@ def test_a_file_without_a_header_keeps_its_first_row(tmp_path):
     ('a,"b;c;d",y', ","),        # a quoted name holding semicolons: still commas
     ('"x,1";"x,2";"y,3"', ";"),  # semicolon-separated, names holding commas
     ("a;b;y", ";"), ("a\tb\ty", "\t"), ("1,5;2,5;0", ";"),
+    ('size 5",b,y', ","), ('a "x" b,c,y', ","),   # a quote that opens no quoted cell
 ])
 def test_the_separator_is_counted_outside_quoted_cells(first, sep):
     assert separator(first + "\n1,2,3\n") == sep

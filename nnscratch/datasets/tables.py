@@ -122,8 +122,9 @@ def separator(text):
     first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
     if text.startswith("sep=") and text[4:5] in ("\t", ";", ","):  # Excel's line naming it ("sep=;")
         return text[4]
-    first = "".join(first.split('"')[::2])  # the text between quotes: every other piece
-    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
+    unquoted = "".join(first.split('"')[::2])  # the text outside quotes: every other piece
+    line = unquoted if any(sep in unquoted for sep in "\t;,") else first  # an inch mark (5") quotes nothing
+    return max(("\t", ";", ","), key=line.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
 
 
 def _split_header(path, rows, needed="add at least one row per class", known=()):
