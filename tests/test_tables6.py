@@ -265,3 +265,17 @@ def test_a_header_repeated_below_says_the_files_were_joined(tmp_path, capsys):
     status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'joined.csv'}", "--no-save")
     assert status == 2 and len(err.strip().splitlines()) == 1
     assert "line 21 repeats the header" in err and "Remove that line" in err
+
+
+@pytest.mark.parametrize("header, target", [("x,y,label", "label"), ("y,x,class", "class"), ("Y,x,Target", "Target"),
+                                            ("x1,y,x2", "y"), ("a,b,c", "c")])
+def test_the_target_by_name_follows_the_order_label_target_class_y(tmp_path, header, target):
+    rows = [f"{x:.3f},{z:.3f},{int(x * z > 0)}" for x, z in np.random.default_rng(0).normal(size=(40, 2))]
+    (tmp_path / "t.csv").write_text("\n".join([header, *rows]) + "\n")
+    assert load_table(tmp_path / "t.csv").target_name == target
+
+
+def test_a_model_without_column_names_skips_the_label_not_y_of_x_y_label(tmp_path):
+    from nnscratch.datasets.tables import input_rows
+    (tmp_path / "p.csv").write_text("x,y,label\n0.5,-0.25,1\n")
+    np.testing.assert_array_equal(input_rows(tmp_path / "p.csv", 2), [[0.5, -0.25]])

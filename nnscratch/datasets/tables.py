@@ -159,9 +159,8 @@ def _few(names, most=12):
 def target_index(names, target, header, path):
     """The target column: ``target`` (a name or an index), else a TARGET_NAMES column, else the last."""
     if target is None:
-        lowered = [n.lower() for n in names] if header else []
-        found = [j for j, n in enumerate(lowered) if n in TARGET_NAMES]
-        return found[0] if found else len(names) - 1
+        found = _named_target(names) if header else None
+        return len(names) - 1 if found is None else found
     text = str(target).strip()
     if text in names:  # a header's name, or "column 3" of a file without one (what its model remembers)
         return names.index(text)
@@ -178,6 +177,13 @@ def target_index(names, target, header, path):
     return index % len(names)
 
 
+def _named_target(names):
+    """The column named as a target (any case), in TARGET_NAMES' order of preference, or None: in ``x,y,label``
+    the target is ``label``, and ``y`` a coordinate."""
+    lowered = [n.lower() for n in names]
+    return next((lowered.index(t) for t in TARGET_NAMES if t in lowered), None)
+
+
 def input_rows(path, n_inputs):
     """Rows of numbers from a CSV for a model that knows no column names (``predict`` of an image or
     generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
@@ -189,8 +195,8 @@ def input_rows(path, n_inputs):
     names, data, header = _split_header(path, rows)
     columns = list(range(len(names)))
     if len(names) == n_inputs + 1:
-        named = [j for j in columns if header and names[j].lower() in TARGET_NAMES]
-        columns.remove(named[0] if named else 0)
+        named = _named_target(names) if header else None
+        columns.remove(0 if named is None else named)
     return _features(path, names, data, columns)
 
 
