@@ -279,3 +279,13 @@ def test_a_model_without_column_names_skips_the_label_not_y_of_x_y_label(tmp_pat
     from nnscratch.datasets.tables import input_rows
     (tmp_path / "p.csv").write_text("x,y,label\n0.5,-0.25,1\n")
     np.testing.assert_array_equal(input_rows(tmp_path / "p.csv", 2), [[0.5, -0.25]])
+
+
+@pytest.mark.parametrize("title", ["Iris measurements 2024", "Iris measurements, 2024"])
+def test_a_title_line_above_the_table_is_said_as_one(tmp_path, title):
+    lines = ["a,b,species", *species_rows()]
+    (tmp_path / "t.csv").write_text("\n".join([title, *lines]) + "\n")
+    with pytest.raises(DataFormatError, match=r"line 1: \d cells? above rows of 3: a title line\? Remove it or start"):
+        load_table(tmp_path / "t.csv")
+    (tmp_path / "t.csv").write_text("\n".join(["# " + title, *lines]) + "\n")       # as the message says
+    assert load_table(tmp_path / "t.csv").class_names == SPECIES

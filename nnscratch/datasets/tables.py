@@ -116,22 +116,27 @@ def _without_trailing_commas(rows):
 def separator(text):
     """The cell separator: the one a first line ``sep=;`` names (Excel writes it; :func:`read_rows` skips it),
     else the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the decimal mark) when the
-    first non-blank line (not a ``#`` comment) holds more of those than commas, counted outside quoted cells
-    (a name ``"price; net"`` holds no separator)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
+    first line holding any (not a ``#`` comment, nor a title above the table) holds more of those than commas,
+    counted outside quoted cells (a name ``"price; net"`` holds no separator)."""
     if text.startswith("sep=") and text[4:5] in ("\t", ";", ","):  # Excel's line naming it ("sep=;")
         return text[4]
-    unquoted = "".join(first.split('"')[::2])  # the text outside quotes: every other piece
-    line = unquoted if any(sep in unquoted for sep in "\t;,") else first  # an inch mark (5") quotes nothing
-    return max(("\t", ";", ","), key=line.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
+    for first in (line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")):
+        unquoted = "".join(first.split('"')[::2])  # the text outside quotes: every other piece
+        line = unquoted if any(sep in unquoted for sep in "\t;,") else first  # an inch mark (5") quotes nothing
+        if any(sep in line for sep in "\t;,"):
+            return max(("\t", ";", ","), key=line.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
+    return ","
 
 
 def _split_header(path, rows, needed="add at least one row per class", known=()):
     """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s call, else
     with ``known`` (a trained model's features) whether it holds every one of them (``1990,2000`` is its header,
     not a row of numbers), else :func:`_names_classes`'. ``needed``: what a header without rows is told to add."""
-    first = rows[0][1]
+    first, widths = rows[0][1], {len(row) for _, row in rows[1:]}
+    if len(widths) == 1 and len(first) < min(widths):  # "Iris data, 2024" above the table
+        raise DataFormatError(f"{path}, line {rows[0][0]}: {len(first)} cell{'s' * (len(first) > 1)} above rows of "
+                              f"{min(widths)}: a title line? Remove it or start it with # (a comment); a header "
+                              "names every column.")
     header = is_header(first, rows[1][1] if len(rows) > 1 else []) or (
         set(known) <= set(first) if known else _names_classes(first, rows[1:]))
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
