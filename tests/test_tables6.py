@@ -289,3 +289,16 @@ def test_a_title_line_above_the_table_is_said_as_one(tmp_path, title):
         load_table(tmp_path / "t.csv")
     (tmp_path / "t.csv").write_text("\n".join(["# " + title, *lines]) + "\n")       # as the message says
     assert load_table(tmp_path / "t.csv").class_names == SPECIES
+
+
+def test_a_digit_csv_with_a_comma_ending_each_row_reads_as_without(tmp_path):
+    from nnscratch.datasets import load_digits_csv
+    rng = np.random.default_rng(0)
+    header = "label," + ",".join(f"pixel{j}" for j in range(784))
+    rows = [f"{i % 10}," + ",".join(map(str, rng.integers(0, 256, 784))) for i in range(5)]
+    (tmp_path / "plain.csv").write_text("\n".join([header, *rows]) + "\n")
+    (tmp_path / "commas.csv").write_text("\n".join([header, *(r + "," for r in rows)]) + "\n")
+    X, y = load_digits_csv(tmp_path / "commas.csv")
+    X0, y0 = load_digits_csv(tmp_path / "plain.csv")
+    np.testing.assert_array_equal(X, X0)
+    np.testing.assert_array_equal(y, y0)
