@@ -302,3 +302,13 @@ def test_a_digit_csv_with_a_comma_ending_each_row_reads_as_without(tmp_path):
     X0, y0 = load_digits_csv(tmp_path / "plain.csv")
     np.testing.assert_array_equal(X, X0)
     np.testing.assert_array_equal(y, y0)
+
+
+def test_a_regression_target_holding_text_names_the_text_and_a_fix_for_the_command(tmp_path):
+    rows = [f"{x:.3f},{x * 3 + 1:.3f}" for x in np.random.default_rng(0).normal(size=30)]
+    rows[4] = rows[4].split(",")[0] + ",high"
+    (tmp_path / "t.csv").write_text("\n".join(["a,price", *rows]) + "\n")
+    with pytest.raises(DataFormatError, match=r"holds non-numbers \(e.g. 'high'\).*--task classification"):
+        load_table(tmp_path / "t.csv", task="regression")
+    with pytest.raises(DataFormatError, match=r"\(e.g. 'high'\).*fix or drop the rows that hold text"):
+        load_table(tmp_path / "t.csv", task="regression", one_class=True)      # evaluate of a regression model

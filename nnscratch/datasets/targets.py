@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DataFormatError
+from .cells import _is_number
 
 MAX_CLASSES = 50
 TASKS = ("classification", "regression")
@@ -45,8 +46,10 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
                 "fractional values" if not integral else f"{distinct} distinct values")
             return numbers.astype(np.float32), (), "regression", f"regression ({why})"
     if not numeric and task == "regression":
-        raise DataFormatError(f"{where} holds non-numbers (e.g. {str(values[0])!r}); regression needs numbers. "
-                              "Pass --task classification or choose another --target.")
+        text = next((str(v) for v in values.ravel() if not _is_number(str(v))), str(values.flat[0]))
+        fix = ("fix or drop the rows that hold text (the model is a regression)" if one_class else
+               "Pass --task classification or choose another --target")
+        raise DataFormatError(f"{where} holds non-numbers (e.g. {text!r}); regression needs numbers: {fix}.")
     keys = numbers if numeric else values.astype(str)
     classes, y = np.unique(keys, return_inverse=True)
     if len(classes) < 2 and len(keys) > 1 and not one_class:
