@@ -312,3 +312,19 @@ def test_a_regression_target_holding_text_names_the_text_and_a_fix_for_the_comma
         load_table(tmp_path / "t.csv", task="regression")
     with pytest.raises(DataFormatError, match=r"\(e.g. 'high'\).*fix or drop the rows that hold text"):
         load_table(tmp_path / "t.csv", task="regression", one_class=True)      # evaluate of a regression model
+
+
+def test_a_target_column_empty_in_every_row_asks_for_the_target_by_name(tmp_path, capsys):
+    rows = [r + "," for r in species_rows()]
+    (tmp_path / "t.csv").write_text("\n".join(["a,b,species,notes", *rows]) + "\n")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--no-save")
+    assert status == 2 and "column 'notes' (the target) is empty in every row; name the target with --target" in err
+    data = load_table(tmp_path / "t.csv", target="species", features=("a", "b"))
+    assert data.class_names == SPECIES
+
+
+def test_a_feature_column_empty_in_every_row_is_told_to_be_dropped(tmp_path, capsys):
+    rows = [r.replace(",", ",,", 1) for r in species_rows()]                     # a, notes (empty), b, species
+    (tmp_path / "t.csv").write_text("\n".join(["a,notes,b,species", *rows]) + "\n")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--no-save")
+    assert status == 2 and "column 'notes' is empty in every row; drop that column" in err

@@ -1,4 +1,5 @@
-"""A CSV cell read as a number, as pandas reads it, the one line that says why one is not, and a first row
+"""A CSV cell read as a number, as pandas reads it, the one line that says why one is not (a feature's or the
+target's: :func:`_features`, :func:`_target_column`), and a first row
 of text cells read as a header (:func:`is_header`, :func:`_names_classes`) whose names are made as pandas
 makes them (:func:`_named`, :func:`_unique`).
 
@@ -70,6 +71,10 @@ def _features(path, names, data, columns):
                 return X
     except ValueError:
         pass
+    empty = next((j for j in columns if all(row[j].lower() in MISSING for _, row in data)), None)
+    if empty is not None:  # a column of notes left empty: no row to fill in or drop
+        raise DataFormatError(f"{path}: column {names[empty]!r} is empty in every row; drop that column (or name "
+                              "the model's features: evaluate and predict read only those).")
     X = np.empty((len(data), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data):
         for k, j in enumerate(columns):
@@ -80,6 +85,21 @@ def _features(path, names, data, columns):
             if not np.isfinite(X[i, k]):
                 raise DataFormatError(_bad_cell(path, line, names[j], row[j], "feature"))
     return X
+
+
+def _target_column(path, names, data, j):
+    values = [row[j] for _, row in data]
+    if all(value.lower() in MISSING for value in values):  # a column of notes left empty, or no target at all
+        raise DataFormatError(f"{path}: column {names[j]!r} (the target) is empty in every row; name the target "
+                              f"with --target NAME|INDEX (columns: {_few(names)}).")
+    for (line, row), value in zip(data, values):
+        if value.lower() in MISSING:
+            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): missing value "
+                                  f"({value!r}); every row needs a target. Drop the rows without one.")
+        if _is_infinite(value):
+            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): {value!r} is not a "
+                                  "finite number; fix the value or drop the row.")
+    return values
 
 
 def _bad_cell(path, line, name, value, role):
@@ -157,3 +177,9 @@ def _unique(names):
             seen.add(name)
         out.append(name)
     return tuple(out)
+
+
+def _few(names, most=12):
+    """Column names for a one-line message: all of them, or the first ``most``, "..." and the last."""
+    names = list(names)
+    return ", ".join(names if len(names) <= most + 1 else [*names[:most], "...", names[-1]])

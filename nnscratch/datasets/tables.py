@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _named, _names_classes, _unique, is_header
+from .cells import _features, _few, _named, _names_classes, _target_column, _unique, is_header
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -155,12 +155,6 @@ def _split_header(path, rows, needed="add at least one row per class", known=())
     return names, data, header
 
 
-def _few(names, most=12):
-    """Column names for a one-line message: all of them, or the first ``most``, "..." and the last."""
-    names = list(names)
-    return ", ".join(names if len(names) <= most + 1 else [*names[:most], "...", names[-1]])
-
-
 def target_index(names, target, header, path):
     """The target column: ``target`` (a name or an index), else a TARGET_NAMES column, else the last."""
     if target is None:
@@ -203,18 +197,6 @@ def input_rows(path, n_inputs):
         named = _named_target(names) if header else None
         columns.remove(0 if named is None else named)
     return _features(path, names, data, columns)
-
-
-def _target_column(path, names, data, j):
-    values = [row[j] for _, row in data]
-    for (line, row), value in zip(data, values):
-        if value.lower() in MISSING:
-            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): missing value "
-                                  f"({value!r}); every row needs a target. Drop the rows without one.")
-        if _is_infinite(value):
-            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): {value!r} is not a "
-                                  "finite number; fix the value or drop the row.")
-    return values
 
 
 def read_table(path, target=None, task=None, one_class=False, features=None):
