@@ -1,7 +1,7 @@
-"""A CSV cell read as a number, as pandas reads it, the one line that says why one is not (a feature's or the
-target's: :func:`_features`, :func:`_target_column`), and a first row
-of text cells read as a header (:func:`is_header`, :func:`_names_classes`) whose names are made as pandas
-makes them (:func:`_named`, :func:`_unique`).
+"""A CSV cell read as a number, as pandas reads it, the one line that says why one is not (a feature's or
+the target's: :func:`_features`, :func:`_target_column`), and a first row of text cells read as a header
+(:func:`is_header`, :func:`_names_classes`) whose names are made as pandas makes them (:func:`_named`,
+:func:`_unique`).
 
 A cell is a number when Python's ``float`` reads it and it holds no underscore (``2021_03`` is a code,
 text to pandas and to a spreadsheet); ``nan`` and ``inf`` read as floats but are no values to learn from.
@@ -73,8 +73,8 @@ def _features(path, names, data, columns):
         pass
     empty = next((j for j in columns if all(row[j].lower() in MISSING for _, row in data)), None)
     if empty is not None:  # a column of notes left empty: no row to fill in or drop
-        raise DataFormatError(f"{path}: column {names[empty]!r} is empty in every row; drop that column (or name "
-                              "the model's features: evaluate and predict read only those).")
+        raise DataFormatError(f"{path}: column {names[empty]!r} is empty in every row; drop that column, or fill "
+                              "it in.")
     X = np.empty((len(data), len(columns)), dtype=np.float64)
     for i, (line, row) in enumerate(data):
         for k, j in enumerate(columns):
