@@ -328,3 +328,9 @@ def test_a_feature_column_empty_in_every_row_is_told_to_be_dropped(tmp_path, cap
     (tmp_path / "t.csv").write_text("\n".join(["a,notes,b,species", *rows]) + "\n")
     status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--no-save")
     assert status == 2 and "column 'notes' is empty in every row; drop that column" in err
+
+
+def test_a_bar_separated_file_is_refused_saying_which_separators_are_read(tmp_path):
+    (tmp_path / "t.csv").write_text("\n".join(["a|b|species", *(r.replace(",", "|") for r in species_rows())]) + "\n")
+    with pytest.raises(DataFormatError, match="line 1: one column only .* commas, tabs or semicolons, not bars"):
+        load_table(tmp_path / "t.csv")

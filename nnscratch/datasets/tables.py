@@ -224,12 +224,14 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
 
 
 def _one_column(path, first):
-    """What a table of one column is told: cells separated by spaces (numpy.savetxt's default) are not read."""
+    """What a table of one column is told: cells separated by spaces (numpy.savetxt's default) or by bars
+    (``a|b|y``) are not read."""
     line, (cell,) = first
-    if len(cell.split()) > 1:
+    other = next((name for sep, name in ((" ", "spaces"), ("|", "bars")) if sep in cell), None)
+    if other:
         cell = cell if len(cell) <= 40 else cell[:40] + "..."
         return (f"{path}, line {line}: one column only ({cell!r} is one cell: cells are separated by "
-                "commas, tabs or semicolons, not spaces); save the table with commas, e.g. "
+                f"commas, tabs or semicolons, not {other}); save the table with commas, e.g. "
                 "numpy.savetxt(path, table, delimiter=',').")
     return f"{path}: one column only; a table needs the target and at least one feature."
 
