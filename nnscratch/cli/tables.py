@@ -73,8 +73,9 @@ def prepare_training(data):
     """``(data with standardised features, metadata for the model)``; images pass through unchanged."""
     if not is_table(data):
         return data, {}
+    from ..datasets.preprocessing import mean_std
     from ..saving.standardizer import Standardizer
-    scaler = Standardizer().fit(data.X_train)
+    scaler = Standardizer(*mean_std(data.X_train))  # a constant column keeps std 1
     scaled = dataclasses.replace(data, X_train=scaler.transform(data.X_train, np.float64),  # the network casts
                                  X_test=scaler.transform(data.X_test, np.float64))     # them to its dtype
     metadata = {"task": data.task, "class_names": list(data.class_names), "target": data.target_name,
@@ -199,8 +200,8 @@ def table_rows(path, net, model="the model"):
     from ..datasets.cells import _features
     from ..datasets.tables import _split_header, read_rows
     from ..errors import ShapeError
-    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict")
     features, n = net.metadata.get("features") or [], net.n_inputs
+    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict", features)
     if header and features:
         missing = [f for f in features if f not in names]
         if missing:

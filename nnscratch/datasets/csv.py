@@ -53,9 +53,14 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
     try:
         table = np.loadtxt(path, delimiter=",", skiprows=int(has_header), dtype=np.int64, ndmin=2,
                            encoding="utf-8-sig")
-    except ValueError as exc:
+    except ValueError as exc:  # a bad cell, or what only the table reader reads (a comma ending each line, quotes)
         bad = _bad_row(path, has_header, has_label)
-        raise DataFormatError(bad or f"{path}: not a digit CSV of integers ({exc}).") from None
+        if bad:
+            raise DataFormatError(bad) from None
+        try:
+            table = np.array([row for _, row in read_rows(path)[int(has_header):]], dtype=np.int64, ndmin=2)
+        except ValueError:
+            raise DataFormatError(f"{path}: not a digit CSV of integers ({exc}).") from None
     width = 784 + int(has_label)
     if table.shape[1] != width or table.shape[0] == 0:
         raise DataFormatError(f"{path}: expected {width} columns "

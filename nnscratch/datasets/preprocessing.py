@@ -35,11 +35,22 @@ def standardize(X: Array, mean: Array | None = None,
     Constant features keep std 1.
     """
     X = np.asarray(X, dtype=np.float64)  # float64 until scaled: 1.7e12 +- 1e5 keeps its spread
-    mean = X.mean(axis=0) if mean is None else np.asarray(mean, dtype=np.float64)
-    if std is None:
-        std = X.std(axis=0)
-        std = np.where(std > 0, std, 1.0)
-    return ((X - mean) / std).astype(np.float32), mean, np.asarray(std, dtype=np.float64)
+    if mean is None or std is None:  # the training set's figures (given ones win)
+        fitted = mean_std(X)
+        mean, std = fitted[0] if mean is None else mean, fitted[1] if std is None else std
+    mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+    return ((X - mean) / std).astype(np.float32), mean, std
+
+
+def mean_std(X: Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each feature's float64 mean and standard deviation, the figures :func:`standardize` scales by.
+
+    A constant feature (all its values equal) keeps std 1: the float64 standard deviation of a column of
+    0.1 is 1.4e-17, not 0, and dividing by it would send a later row of 0.1000001 to 1e10.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    constant = np.all(X == X[:1], axis=0)
+    return X.mean(axis=0), np.where(constant, 1.0, X.std(axis=0))
 
 
 def one_hot(y: Array, n_classes: int | None = None, dtype: DTypeLike = np.float32) -> np.ndarray:

@@ -8,7 +8,8 @@ names; fractional values or many distinct integers: regression, see
 :mod:`nnscratch.datasets.targets`) and holds out a seeded test split
 (stratified for classes) when the file has none. Every problem is one
 :class:`DataFormatError` naming the row (line of the file) and the column
-(how a cell reads as a number: :mod:`nnscratch.datasets.cells`). Host-side: NumPy only.
+(how a cell reads as a number, and which first row is a header: :mod:`nnscratch.datasets.cells`).
+Host-side: NumPy only.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import MISSING, _features, _is_infinite, _is_number, _is_text
+from .cells import _features, _few, _named, _names_classes, _target_column, _unique, is_header
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -69,10 +70,11 @@ def read_rows(path):
         raise DatasetNotFoundError(f"CSV file {path} does not exist; pass the path of a table of numbers "
                                    "(one row per sample, the target in one column).")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            text = f.read()
+        data = path.read_bytes()  # UTF-8 (a byte-order mark is no text), or UTF-16 with one: Excel's "Unicode Text"
+        text = data.decode("utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig")
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator(text))
-        rows = _without_comments([(n, row) for n, row in _numbered(reader) if any(row)])
+        rows = [(n, row) for n, row in _numbered(reader) if any(row) and not (n == 1 and row[0] == "sep=")]
+        rows = _without_trailing_commas(_without_comments(rows))
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
         raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
@@ -98,88 +100,66 @@ def _without_comments(rows):
     return [(n, row) for n, row in rows if width is None or not row[0].startswith("#") or len(row) == width]
 
 
+def _without_trailing_commas(rows):
+    """``rows`` less a last cell that is empty in every row of the most cells: the column a comma at the end
+    of each line makes (Excel's, R's ``write.csv`` of a last empty column), in the header or not, is no column.
+    A last cell missing in some rows only is a missing value, said as one."""
+    while rows:
+        width = max(len(row) for _, row in rows)
+        widest = [row for _, row in rows if len(row) == width]
+        if width < 2 or any(row[-1] for row in widest):
+            return rows
+        rows = [(n, row[:-1] if len(row) == width else row) for n, row in rows]
+    return rows
+
+
 def separator(text):
-    """The cell separator: the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the
-    decimal mark) when the first non-blank line (not a ``#`` comment) holds more of those than commas."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    first = next((line for line in lines if not line.lstrip().startswith("#")), lines[0] if lines else "")
-    return max(("\t", ";", ","), key=first.count)  # a tie goes to the earlier: "1,5;2,5" is two cells
+    """The cell separator: the one a first line ``sep=;`` names (Excel writes it; :func:`read_rows` skips it),
+    else the comma, or a tab or semicolon (spreadsheets' CSVs where the comma is the decimal mark) when the
+    first line holding any (not a ``#`` comment, nor a title above the table) holds more of those than commas,
+    counted outside quoted cells (a name ``"price; net"`` holds no separator)."""
+    if text.startswith("sep=") and text[4:5] in ("\t", ";", ","):  # Excel's line naming it ("sep=;")
+        return text[4]
+    for first in (line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")):
+        unquoted = "".join(first.split('"')[::2])  # the text outside quotes: every other piece
+        line = unquoted if any(sep in unquoted for sep in "\t;,") else first  # an inch mark (5") quotes nothing
+        if any(sep in line for sep in "\t;,"):
+            return max(("\t", ";", ","), key=line.count)  # a tie goes to the earlier: "1,5;2,5;0" is three cells
+    return ","
 
 
-def is_header(first, below=()):
-    """Whether row ``first`` (its cells) is a header, given the row ``below`` it (none: a file of one row):
-    some cell of it is text (:func:`~nnscratch.datasets.cells._is_text`: empty cells and missing-value markers
-    are not), and either every cell that is not empty is text, or a text cell has a number below it (a text
-    column, such as the class names, holds text in every row, the first included); or it is the header pandas
-    writes for a frame of unnamed columns (:func:`_numbered_columns`)."""
-    if _numbered_columns(first, below):
-        return True
-    text = [_is_text(c) for c in first]
-    filled = [t for t, c in zip(text, first) if c.strip().lower() not in MISSING]
-    return any(text) and (all(filled) or any(t and j < len(below) and _is_number(below[j])
-                                             for j, t in enumerate(text)))
-
-
-def _numbered_columns(first, below):
-    """Whether ``first`` is pandas' header of ``DataFrame(X)`` (columns 0, 1, ...) with named columns added
-    after them (``0,1,2,label``), as ``to_csv`` writes it: at least three numbers 0, 1, 2, ..., or, after an
-    unnamed index over the rows' numbers (``,0,1,label`` over ``0,...``: any whole number, as in a filtered
-    frame's), at least one; then only text."""
-    index = len(first) > 1 and first[0] == "" and len(below) > 0 and below[0].isdigit()
-    cells = list(first[1:] if index else first)
-    count = next((j for j, cell in enumerate(cells) if cell != str(j)), len(cells))
-    return count >= (1 if index else 3) and all(_is_text(cell) for cell in cells[count:])
-
-
-def _split_header(path, rows, needed="add at least one row per class"):
-    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s
-    call. ``needed``: what a header without rows below is told to add (training's words by default)."""
-    first = rows[0][1]
-    header = is_header(first, rows[1][1] if len(rows) > 1 else [])
+def _split_header(path, rows, needed="add at least one row per class", known=()):
+    """``(column names, data rows, header)``: whether the first row is a header is :func:`is_header`'s call, else
+    with ``known`` (a trained model's features) whether it holds every one of them (``1990,2000`` is its header,
+    not a row of numbers), else :func:`_names_classes`'. ``needed``: what a header without rows is told to add."""
+    first, widths = rows[0][1], {len(row) for _, row in rows[1:]}
+    if len(widths) == 1 and len(first) < min(widths):  # "Iris data, 2024" above the table
+        raise DataFormatError(f"{path}, line {rows[0][0]}: {len(first)} cell{'s' * (len(first) > 1)} above rows of "
+                              f"{min(widths)}: a title line? Remove it or start it with # (a comment); a header "
+                              "names every column.")
+    header = is_header(first, rows[1][1] if len(rows) > 1 else []) or (
+        set(known) <= set(first) if known else _names_classes(first, rows[1:]))
     names = _unique(_named(first)) if header else tuple(f"column {j}" for j in range(len(first)))
     data = rows[1:] if header else rows
     if not data:
         raise DataFormatError(f"{path}: the file has a header ({_few(names)}) but no rows of data; {needed}.")
+    again = next((line for line, row in data if header and row == first), None)
+    if again is not None:  # cat a.csv b.csv > all.csv
+        raise DataFormatError(f"{path}, line {again} repeats the header ({_few(names)}): files joined with their "
+                              "headers? Remove that line (the first header is the table's).")
     for line, row in data:
         if len(row) != len(names):
-            raise DataFormatError(f"{path}, line {line}: {len(row)} values but {len(names)} columns "
+            values = f"{len(row)} value{'s' * (len(row) != 1)}"
+            raise DataFormatError(f"{path}, line {line}: {values} but {len(names)} columns "
                                   f"({'header' if header else 'first row'}); every row needs one value per column.")
     return names, data, header
-
-
-def _named(cells):
-    """Header cells with the empty ones named as pandas names them, ``Unnamed: N`` (N: the column's
-    0-based index; the first column of ``DataFrame.to_csv``'s index), so messages and --target can say them."""
-    return [cell or f"Unnamed: {j}" for j, cell in enumerate(cells)]
-
-
-def _unique(names):
-    """Header names made distinct as pandas does (a second ``x`` becomes ``x.1``), so that a column is
-    found by its name (``--target``, ``predict``'s features) and never mistaken for its namesake."""
-    seen, out = set(names), []
-    for name in names:
-        if name in out:
-            k = 1
-            while f"{name}.{k}" in seen:
-                k += 1
-            name = f"{name}.{k}"
-            seen.add(name)
-        out.append(name)
-    return tuple(out)
-
-
-def _few(names, most=12):
-    """Column names for a one-line message: all of them, or the first ``most``, "..." and the last."""
-    names = list(names)
-    return ", ".join(names if len(names) <= most + 1 else [*names[:most], "...", names[-1]])
 
 
 def target_index(names, target, header, path):
     """The target column: ``target`` (a name or an index), else a TARGET_NAMES column, else the last."""
     if target is None:
-        lowered = [n.lower() for n in names] if header else []
-        found = [j for j, n in enumerate(lowered) if n in TARGET_NAMES]
-        return found[0] if found else len(names) - 1
+        found = _named_target(names) if header else None
+        return len(names) - 1 if found is None else found
     text = str(target).strip()
     if text in names:  # a header's name, or "column 3" of a file without one (what its model remembers)
         return names.index(text)
@@ -196,6 +176,13 @@ def target_index(names, target, header, path):
     return index % len(names)
 
 
+def _named_target(names):
+    """The column named as a target (any case), in TARGET_NAMES' order of preference, or None: in ``x,y,label``
+    the target is ``label``, and ``y`` a coordinate."""
+    lowered = [n.lower() for n in names]
+    return next((lowered.index(t) for t in TARGET_NAMES if t in lowered), None)
+
+
 def input_rows(path, n_inputs):
     """Rows of numbers from a CSV for a model that knows no column names (``predict`` of an image or
     generated-data model): a header is optional; of ``n_inputs + 1`` columns, the one the header names
@@ -207,21 +194,9 @@ def input_rows(path, n_inputs):
     names, data, header = _split_header(path, rows)
     columns = list(range(len(names)))
     if len(names) == n_inputs + 1:
-        named = [j for j in columns if header and names[j].lower() in TARGET_NAMES]
-        columns.remove(named[0] if named else 0)
+        named = _named_target(names) if header else None
+        columns.remove(0 if named is None else named)
     return _features(path, names, data, columns)
-
-
-def _target_column(path, names, data, j):
-    values = [row[j] for _, row in data]
-    for (line, row), value in zip(data, values):
-        if value.lower() in MISSING:
-            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): missing value "
-                                  f"({value!r}); every row needs a target. Drop the rows without one.")
-        if _is_infinite(value):
-            raise DataFormatError(f"{path}, line {line}, column {names[j]!r} (the target): {value!r} is not a "
-                                  "finite number; fix the value or drop the row.")
-    return values
 
 
 def read_table(path, target=None, task=None, one_class=False, features=None):
@@ -234,9 +209,10 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
     ``predict`` skips it. Otherwise (and for training) every other column is a feature.
     """
     rows = read_rows(path)
-    names, data, header = _split_header(path, rows)
+    needed = ("add rows to score the model on",) if one_class else ()  # evaluate's words, else training's
+    names, data, header = _split_header(path, rows, *needed, known=features or ())
     if len(names) < 2:
-        raise DataFormatError(f"{path}: one column only; a table needs the target and at least one feature.")
+        raise DataFormatError(_one_column(path, rows[0]))
     j = target_index(names, target, header, path)
     values = _target_column(path, names, data, j)
     columns = _columns(names, j, features)
@@ -245,6 +221,19 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
                                                one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}
     return X, y, class_names, task, info
+
+
+def _one_column(path, first):
+    """What a table of one column is told: cells separated by spaces (numpy.savetxt's default) or by bars
+    (``a|b|y``) are not read."""
+    line, (cell,) = first
+    other = next((name for sep, name in ((" ", "spaces"), ("|", "bars")) if sep in cell), None)
+    if other:
+        cell = cell if len(cell) <= 40 else cell[:40] + "..."
+        return (f"{path}, line {line}: one column only ({cell!r} is one cell: cells are separated by "
+                f"commas, tabs or semicolons, not {other}); save the table with commas, e.g. "
+                "numpy.savetxt(path, table, delimiter=',').")
+    return f"{path}: one column only; a table needs the target and at least one feature."
 
 
 def _columns(names, j, features=None):

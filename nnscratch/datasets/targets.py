@@ -4,9 +4,9 @@ String targets, and integer ones with at most :data:`MAX_CLASSES` distinct value
 classes (``y``: int64 indices into the sorted distinct values, whose text becomes the
 class names); fractional values or more distinct integers are a regression (``y``
 float32). ``task=`` overrides the choice; what cannot be learnt (one class, one class
-per row, text as a regression) is one :class:`~nnscratch.errors.DataFormatError`. Rows to
-score a trained classifier on may all be of one class (``one_class=True``): the model knows
-its other classes.
+per row, one value as a regression, text as a regression) is one
+:class:`~nnscratch.errors.DataFormatError`. Rows to score a trained model on may all be of one
+class or hold one value (``one_class=True``): the model knows its other classes.
 Host-side: NumPy only.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError, DataFormatError
+from .cells import _is_number
 
 MAX_CLASSES = 50
 TASKS = ("classification", "regression")
@@ -38,15 +39,20 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
         integral = bool(np.all(numbers == np.round(numbers)))
         distinct = len(np.unique(numbers))
         if task == "regression" or not integral or distinct > MAX_CLASSES:
+            if distinct == 1 and len(numbers) > 1 and not one_class:  # one row: "add rows" says it
+                raise DataFormatError(f"{where} holds one value ({_name(numbers.flat[0])}) in every row; a regression "
+                                      "needs targets that vary. Choose another --target.")
             why = "as asked" if task == "regression" else (
                 "fractional values" if not integral else f"{distinct} distinct values")
             return numbers.astype(np.float32), (), "regression", f"regression ({why})"
     if not numeric and task == "regression":
-        raise DataFormatError(f"{where} holds non-numbers (e.g. {str(values[0])!r}); regression needs numbers. "
-                              "Pass --task classification or choose another --target.")
+        text = next((str(v) for v in values.ravel() if not _is_number(str(v))), str(values.flat[0]))
+        fix = ("fix or drop the rows that hold text (the model is a regression)" if one_class else
+               "Pass --task classification or choose another --target")
+        raise DataFormatError(f"{where} holds non-numbers (e.g. {text!r}); regression needs numbers: {fix}.")
     keys = numbers if numeric else values.astype(str)
     classes, y = np.unique(keys, return_inverse=True)
-    if len(classes) < 2 and not one_class:
+    if len(classes) < 2 and len(keys) > 1 and not one_class:
         raise DataFormatError(f"{where} has only one class ({_name(classes[0])!r}); classification needs at "
                               "least two. Choose another --target, or --task regression.")
     if len(classes) > MAX_CLASSES and 2 * len(classes) > len(keys):
