@@ -250,7 +250,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         weights = [layer.weight.name for layer in net.dense_layers]
         if self.solver == "adam":
             return SklearnAdam(self.learning_rate_init, self.alpha, weights, self.beta_1, self.beta_2, self.epsilon)
-        return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum)
+        return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum,
+                          self.learning_rate, self.power_t)
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""

@@ -1,0 +1,88 @@
+"""nnscratch.sklearn as a scikit-learn user meets it: settings changed between ``partial_fit``
+calls, side by side with scikit-learn's MLP, and the messages for data that does not fit the model.
+
+``tests/test_sklearn.py`` checks the optimizer's own settings (betas, momentum, solver) kept
+across partial_fit calls; here are the learning-rate schedule's settings, which scikit-learn's
+SGD optimizer also keeps from when it was built.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn", reason="scikit-learn is not installed (pip install 'nnscratch[sklearn]')")
+
+from test_sklearn import _call, _pair, assert_same_model  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def iris():
+    from sklearn.datasets import load_iris
+    from sklearn.preprocessing import StandardScaler
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+STOPS_EACH_EPOCH = dict(tol=10.0, n_iter_no_change=1)  # the no-improvement rule fires at every epoch
+
+SCHEDULE_CHANGES = [
+    (dict(solver="sgd", learning_rate="invscaling"), dict(learning_rate_init=0.5)),
+    (dict(solver="sgd", learning_rate="invscaling"), dict(power_t=0.1)),
+    (dict(solver="sgd"), dict(learning_rate="invscaling")),
+    (dict(solver="adam"), dict(solver="sgd", learning_rate="invscaling")),
+    (dict(solver="sgd", **STOPS_EACH_EPOCH), dict(learning_rate="adaptive")),
+    (dict(solver="sgd", learning_rate="adaptive", **STOPS_EACH_EPOCH), dict(learning_rate="constant")),
+    (dict(solver="adam", **STOPS_EACH_EPOCH), dict(solver="sgd", learning_rate="adaptive")),
+]
+
+
+@pytest.mark.parametrize("first, change", SCHEDULE_CHANGES, ids=lambda d: ",".join(f"{k}={v}" for k, v in d.items()))
+def test_partial_fit_keeps_the_schedule_its_optimizer_was_built_with(iris, first, change):
+    """scikit-learn's optimizer holds ``learning_rate`` (its ``lr_schedule``), ``power_t`` and
+    ``learning_rate_init``: set between partial_fit calls they change nothing until the next
+    fit, with or without a pickle round trip in between."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), learning_rate_init=0.05, random_state=0, **first)
+    for _ in range(2):
+        _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(**change)
+    copy = pickle.loads(pickle.dumps(pair[1]))
+    for _ in range(3):
+        _call([*pair, copy], "partial_fit", X, y)
+    for ours in (pair[1], copy):
+        for a, b in zip(ours.coefs_ + ours.intercepts_, pair[0].coefs_ + pair[0].intercepts_):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)
+        assert ours._optimizer.learning_rate == pytest.approx(
+            getattr(pair[0]._optimizer, "learning_rate" if first["solver"] == "sgd" else "learning_rate_init"))
+
+
+def test_a_fit_after_partial_fit_builds_the_schedule_from_the_parameters(iris):
+    """A fit (warm or not) builds a new optimizer, as scikit-learn's: the changed schedule applies there."""
+    X, y = iris
+    pair = _pair("classifier", hidden_layer_sizes=(6,), solver="sgd", learning_rate_init=0.05, random_state=0,
+                 warm_start=True, max_iter=4)
+    _call(pair, "partial_fit", X, y, classes=[0, 1, 2])
+    for est in pair:
+        est.set_params(learning_rate="invscaling", power_t=0.3)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+
+
+def test_a_pickle_from_before_the_optimizer_kept_its_schedule_continues_on_the_estimators(iris):
+    """Pickles written before SGD's optimizer kept ``lr_schedule`` / ``power_t`` have none:
+    partial_fit goes on with the estimator's, as it did when they were written."""
+    from nnscratch.sklearn import MLPClassifier
+    X, y = iris
+    est = MLPClassifier(hidden_layer_sizes=(6,), solver="sgd", learning_rate="invscaling", power_t=0.2,
+                        learning_rate_init=0.05, random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    state = pickle.loads(pickle.dumps(est)).__getstate__()
+    for key in ("lr_schedule", "power_t"):
+        del state["_optimizer_state"]["settings"][key]
+    old = MLPClassifier.__new__(MLPClassifier)
+    old.__setstate__(state)
+    for model in (est, old):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(old.coefs_[0], est.coefs_[0])
+    assert old._optimizer.learning_rate == est._optimizer.learning_rate == pytest.approx(0.05 / 301 ** 0.2)
