@@ -7,6 +7,7 @@ SGD optimizer also keeps from when it was built.
 """
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -86,3 +87,24 @@ def test_a_pickle_from_before_the_optimizer_kept_its_schedule_continues_on_the_e
         model.partial_fit(X, y)
     np.testing.assert_array_equal(old.coefs_[0], est.coefs_[0])
     assert old._optimizer.learning_rate == est._optimizer.learning_rate == pytest.approx(0.05 / 301 ** 0.2)
+
+
+@pytest.mark.parametrize("call, fix", [
+    ("predict", "fit the model again on these columns"), ("score", "fit the model again on these columns"),
+    ("partial_fit", r"start a new model with fit \(not partial_fit\)"),
+    ("fit", "start a new model with fit with warm_start=False")])
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_x_with_other_columns_is_one_line_with_expected_received_and_the_fix(iris, kind, call, fix):
+    """scikit-learn's message (which its own checks match) and, on the same line, how to fix it."""
+    from nnscratch.sklearn import MLPClassifier, MLPRegressor
+    X, y = iris
+    Estimator = MLPClassifier if kind == "classifier" else MLPRegressor
+    est = Estimator(hidden_layer_sizes=(4,), random_state=0, warm_start=True).partial_fit(X, y, **(
+        {"classes": [0, 1, 2]} if kind == "classifier" else {}))
+    args = (X[:, :3],) if call == "predict" else (X[:, :3], y)
+    with pytest.raises(ValueError) as caught:
+        getattr(est, call)(*args)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"X has 3 features, but {Estimator.__name__} is expecting 4 features as input. ")
+    assert "Pass X with the 4 columns the model was fitted on" in message and re.search(fix, message)

@@ -52,6 +52,11 @@ def refuse_sparse(estimator, X):
                         "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
+def _new_model(incremental):
+    """How to start over where the data does not fit a model that a fit goes on from."""
+    return f"start a new model with {'fit (not partial_fit)' if incremental else 'fit with warm_start=False'}"
+
+
 class BaseMLP(KeptNetwork, BaseEstimator):
     """Base for :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
 
@@ -115,9 +120,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         if first_pass:
             self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
         elif Y.shape[1] != self.n_outputs_:
-            how = "fit (not partial_fit)" if incremental else "fit with warm_start=False"
             raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
-                             f"{self.n_outputs_} outputs, or start a new model with {how}.")
+                             f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
@@ -253,10 +257,23 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum,
                           self.learning_rate, self.power_t)
 
+    def _validated(self, *Xy, reset, incremental=None, **options):
+        """``validate_data(self, *Xy, ...)`` in float64 or float32; X with another number of columns
+        than the model's is scikit-learn's message (which its checks match) with the fix on the same
+        line. ``incremental`` (None where nothing trains) picks the fix."""
+        try:
+            return validate_data(self, *Xy, reset=reset, dtype=(np.float64, np.float32), **options)
+        except ValueError as exc:
+            n = getattr(self, "n_features_in_", None)
+            if reset or f"is expecting {n} features as input" not in str(exc):
+                raise
+            how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
+            raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
+
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
         check_is_fitted(self)
         refuse_sparse(self, X)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._validated(X, reset=False)
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))
