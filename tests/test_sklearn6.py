@@ -108,3 +108,27 @@ def test_x_with_other_columns_is_one_line_with_expected_received_and_the_fix(iri
     assert "\n" not in message
     assert message.startswith(f"X has 3 features, but {Estimator.__name__} is expecting 4 features as input. ")
     assert "Pass X with the 4 columns the model was fitted on" in message and re.search(fix, message)
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+@pytest.mark.parametrize("options", [dict(n_iter_no_change=np.inf, tol=10.0), dict(solver="sgd", momentum=1.0),
+                                     dict(validation_fraction=0.0)], ids=["no-change-inf", "momentum-1", "fraction-0"])
+def test_every_value_scikit_learn_accepts_trains_its_model(iris, kind, options):
+    """scikit-learn's constraints: n_iter_no_change=np.inf (train all max_iter epochs), momentum=1
+    and validation_fraction=0 without early stopping are valid there, and give its model here."""
+    X, y = iris
+    pair = _pair(kind, hidden_layer_sizes=(5,), max_iter=6, learning_rate_init=0.01, random_state=0, **options)
+    _call(pair, "fit", X, y)
+    assert_same_model(*pair)
+    assert pair[1].n_iter_ == 6 or "n_iter_no_change" not in options
+
+
+def test_early_stopping_without_validation_rows_says_how_to_fix(iris):
+    from nnscratch.sklearn import MLPClassifier
+    X, y = iris
+    est = MLPClassifier(early_stopping=True, validation_fraction=0.0)
+    with pytest.raises(ValueError, match=r"early_stopping=True holds out validation_fraction of the rows, got "
+                                         r"validation_fraction=0\.0; set it between 0 and 1 \(e\.g\. 0\.1\), or "
+                                         r"early_stopping=False\.$"):
+        est.fit(X, y)
+    assert not hasattr(est, "coefs_")

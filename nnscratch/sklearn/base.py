@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import ConfigError, DivergenceError
@@ -75,14 +75,14 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "backend": "no_validation",
     }
@@ -93,7 +93,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                  max_iter: int = 200, shuffle: bool = True, random_state: int | np.random.RandomState | None = None,
                  tol: float = 1e-4, verbose: bool = False, warm_start: bool = False, momentum: float = 0.9,
                  nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
                  max_fun: int = 15000, backend: str | Backend | None = None) -> None:
         self.hidden_layer_sizes, self.activation, self.solver = hidden_layer_sizes, activation, solver
         self.alpha, self.batch_size, self.learning_rate = alpha, batch_size, learning_rate
@@ -110,6 +110,10 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
                               "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
         self._validate_params()
+        if self.early_stopping and not self.validation_fraction:
+            raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
+                             f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
+                             "or early_stopping=False.")
         sizes = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         refuse_sparse(self, X)

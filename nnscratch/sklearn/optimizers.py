@@ -6,9 +6,9 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
 - SGD: ``v <- momentum * v - lr * g``; ``w <- w + v``, or with Nesterov momentum
   ``w <- w + momentum * v - lr * g``; the rate follows the optimizer's own ``lr_schedule``
   (``invscaling``: ``lr = learning_rate_init / (t + 1)**power_t`` after each epoch, t the
-  samples seen; ``adaptive``: divided by 5 where the no-improvement rule fires). (nnscratch's SGD, PyTorch's form, takes the same
-  steps at a constant rate but not once ``invscaling`` or ``adaptive`` changes it: the
-  velocity here keeps the rates it was built with.)
+  samples seen; ``adaptive``: divided by 5 where the no-improvement rule fires).
+  (nnscratch's SGD, PyTorch's form, takes the same steps at a constant rate but not once
+  ``invscaling`` or ``adaptive`` changes it: the velocity here keeps the rates it was built with.)
 - Adam: ``lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)``; ``w <- w - lr_t * m / (sqrt(v) + eps)``
   (``eps`` before the bias correction of ``v``; nnscratch's Adam, like PyTorch's, adds it after).
 - L2: ``g <- g + alpha / n_batch * W`` for the weights (not the biases), ``n_batch`` the rows
