@@ -132,3 +132,20 @@ def test_early_stopping_without_validation_rows_says_how_to_fix(iris):
                                          r"early_stopping=False\.$"):
         est.fit(X, y)
     assert not hasattr(est, "coefs_")
+
+
+@pytest.mark.parametrize("kind", ["classifier", "regressor"])
+def test_partial_fit_with_early_stopping_is_refused_before_it_touches_the_estimator(iris, kind):
+    """scikit-learn's words, with the fix on the same line; a fresh estimator stays unfitted
+    (scikit-learn's is left with classes_ and random weights, and predicts with them)."""
+    from sklearn.exceptions import NotFittedError
+
+    from nnscratch.sklearn import MLPClassifier, MLPRegressor
+    X, y = iris
+    est = (MLPClassifier if kind == "classifier" else MLPRegressor)(early_stopping=True)
+    with pytest.raises(ValueError, match=r"^partial_fit does not support early_stopping=True .*; "
+                                         r"set_params\(early_stopping=False\) before partial_fit, or use fit\.$"):
+        est.partial_fit(X, y, **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
+    assert not [name for name in vars(est) if name.endswith("_") and not name.startswith("_")]
+    with pytest.raises(NotFittedError):
+        est.predict(X)

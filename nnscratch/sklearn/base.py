@@ -126,12 +126,19 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         elif Y.shape[1] != self.n_outputs_:
             raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
                              f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
         if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
             self._start_stopping_rule()
         self._train(X, Y, random_state, incremental)
         return self
+
+    def _refuse_early_stopping(self):
+        """partial_fit's first step, before it touches the estimator (scikit-learn's leaves classes_
+        and fresh weights behind): one epoch has no held-out rows to stop on."""
+        self._validate_params()
+        if self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True (it trains one epoch on the rows "
+                             "it is given, none held out); set_params(early_stopping=False) before partial_fit, "
+                             "or use fit.")
 
     def _train(self, X, Y, random_state, incremental):
         """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""
