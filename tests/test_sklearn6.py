@@ -134,18 +134,27 @@ def test_early_stopping_without_validation_rows_says_how_to_fix(iris):
     assert not hasattr(est, "coefs_")
 
 
+REFUSED = [(dict(early_stopping=True), None, r"^partial_fit does not support early_stopping=True .*; "
+                                         r"set_params\(early_stopping=False\) before partial_fit, or use fit\.$"),
+           (dict(solver="lbfgs"), None, r"solver='lbfgs' is not available.*use solver='adam'"),
+           (dict(hidden_layer_sizes=(4, 0)), None, r"hidden_layer_sizes must be > 0"),
+           ({}, "sparse", r"pass X\.toarray\(\)")]
+
+
+@pytest.mark.parametrize("options, data, match", REFUSED, ids=["early-stopping", "lbfgs", "no-units", "sparse"])
 @pytest.mark.parametrize("kind", ["classifier", "regressor"])
-def test_partial_fit_with_early_stopping_is_refused_before_it_touches_the_estimator(iris, kind):
-    """scikit-learn's words, with the fix on the same line; a fresh estimator stays unfitted
-    (scikit-learn's is left with classes_ and random weights, and predicts with them)."""
+def test_a_refused_partial_fit_leaves_the_estimator_untouched(iris, kind, options, data, match):
+    """Refused with the fix on the same line (early stopping: scikit-learn's words), before anything
+    is set: scikit-learn's MLP is left with classes_ and random weights there, and predicts with them."""
+    from scipy import sparse
     from sklearn.exceptions import NotFittedError
 
     from nnscratch.sklearn import MLPClassifier, MLPRegressor
     X, y = iris
-    est = (MLPClassifier if kind == "classifier" else MLPRegressor)(early_stopping=True)
-    with pytest.raises(ValueError, match=r"^partial_fit does not support early_stopping=True .*; "
-                                         r"set_params\(early_stopping=False\) before partial_fit, or use fit\.$"):
-        est.partial_fit(X, y, **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
+    est = (MLPClassifier if kind == "classifier" else MLPRegressor)(**options)
+    with pytest.raises((ValueError, TypeError), match=match):
+        est.partial_fit(sparse.csr_matrix(X) if data == "sparse" else X, y,
+                        **({"classes": [0, 1, 2]} if kind == "classifier" else {}))
     assert not [name for name in vars(est) if name.endswith("_") and not name.startswith("_")]
     with pytest.raises(NotFittedError):
         est.predict(X)

@@ -105,18 +105,12 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self.n_iter_no_change, self.max_fun, self.backend = n_iter_no_change, max_fun, backend
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, incremental=False):
-        if self.solver == "lbfgs":
-            raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
-                              "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
-        self._validate_params()
-        if self.early_stopping and not self.validation_fraction:
-            raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
-                             f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
-                             "or early_stopping=False.")
+    def _fit(self, X, y, incremental=False, classes=None):
+        self._refuse(X, incremental)
         sizes = self._hidden_sizes()
+        if incremental:
+            self._start_partial_fit(y, classes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        refuse_sparse(self, X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
             X, Y = X.astype(np.float32), Y.astype(np.float32)
@@ -131,14 +125,26 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self._train(X, Y, random_state, incremental)
         return self
 
-    def _refuse_early_stopping(self):
-        """partial_fit's first step, before it touches the estimator (scikit-learn's leaves classes_
-        and fresh weights behind): one epoch has no held-out rows to stop on."""
+    def _refuse(self, X, incremental):
+        """What fit and partial_fit refuse before they touch the estimator (scikit-learn's partial_fit
+        leaves classes_ and fresh weights behind there): the parameters, and sparse ``X``
+        (``hidden_layer_sizes``: :meth:`_hidden_sizes`, next)."""
+        if self.solver == "lbfgs":
+            raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
+                              "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
         self._validate_params()
-        if self.early_stopping:
+        if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True (it trains one epoch on the rows "
                              "it is given, none held out); set_params(early_stopping=False) before partial_fit, "
                              "or use fit.")
+        if self.early_stopping and not self.validation_fraction:
+            raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
+                             f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
+                             "or early_stopping=False.")
+        refuse_sparse(self, X)
+
+    def _start_partial_fit(self, y, classes):
+        """A partial_fit call past :meth:`_refuse`: a classifier's first one fixes its classes."""
 
     def _train(self, X, Y, random_state, incremental):
         """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""

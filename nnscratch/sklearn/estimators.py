@@ -61,11 +61,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
-        self._refuse_early_stopping()
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def _start_partial_fit(self, y, classes):
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
-        return self._fit(X, y, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated(X, y, multi_output=True, reset=reset, incremental=incremental)
@@ -154,7 +155,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
         """One epoch over ``(X, y)``."""
-        self._refuse_early_stopping()
         return self._fit(X, y, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
