@@ -158,3 +158,20 @@ def test_a_refused_partial_fit_leaves_the_estimator_untouched(iris, kind, option
     assert not [name for name in vars(est) if name.endswith("_") and not name.startswith("_")]
     with pytest.raises(NotFittedError):
         est.predict(X)
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_a_backend_that_cannot_be_used_is_refused_before_the_estimator_looks_fitted(iris, call):
+    """The backend's own one-line error comes first: no n_features_in_ / classes_ left behind for
+    predict to mistake for a fitted model (it raised AttributeError: no coefs_)."""
+    from sklearn.exceptions import NotFittedError
+
+    from nnscratch.errors import ConfigError
+    from nnscratch.sklearn import MLPClassifier
+    X, y = iris
+    est = MLPClassifier(backend="nmupy")
+    with pytest.raises(ConfigError, match="Unknown backend 'nmupy'.*Did you mean 'numpy'"):
+        getattr(est, call)(X, y, **({"classes": [0, 1, 2]} if call == "partial_fit" else {}))
+    assert not [name for name in vars(est) if name.endswith("_") and not name.startswith("_")]
+    with pytest.raises(NotFittedError):
+        est.set_params(backend="numpy").predict(X)

@@ -28,6 +28,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
@@ -127,8 +128,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
 
     def _refuse(self, X, incremental):
         """What fit and partial_fit refuse before they touch the estimator (scikit-learn's partial_fit
-        leaves classes_ and fresh weights behind there): the parameters, and sparse ``X``
-        (``hidden_layer_sizes``: :meth:`_hidden_sizes`, next)."""
+        leaves classes_ and fresh weights behind there): the parameters, a backend that cannot be
+        used here, and sparse ``X`` (``hidden_layer_sizes``: :meth:`_hidden_sizes`, next)."""
         if self.solver == "lbfgs":
             raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
                               "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
@@ -141,6 +142,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
                              f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
                              "or early_stopping=False.")
+        get_backend(self.backend)  # its own one-line error: unknown, not installed, no GPU
         refuse_sparse(self, X)
 
     def _start_partial_fit(self, y, classes):
