@@ -175,3 +175,17 @@ def test_a_backend_that_cannot_be_used_is_refused_before_the_estimator_looks_fit
     assert not [name for name in vars(est) if name.endswith("_") and not name.startswith("_")]
     with pytest.raises(NotFittedError):
         est.set_params(backend="numpy").predict(X)
+
+
+def test_after_a_fit_refused_on_its_labels_predict_says_not_fitted(iris):
+    """validate_data sets n_features_in_ before the labels are refused (as in scikit-learn, whose
+    predict then fails on a missing attribute): predict is the NotFittedError that says to fit."""
+    from sklearn.exceptions import NotFittedError
+
+    from nnscratch.sklearn import MLPClassifier
+    X, _ = iris
+    est = MLPClassifier()
+    with pytest.raises(ValueError, match="Unknown label type"):
+        est.fit(X, X[:, 0])
+    with pytest.raises(NotFittedError, match="Call 'fit'"):
+        est.predict(X)

@@ -291,7 +291,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
-        check_is_fitted(self)
+        check_is_fitted(self, "coefs_")  # not n_features_in_ alone: a fit refused on its y sets it
         refuse_sparse(self, X)
         X = self._validated(X, reset=False)
         net = self._get_network()
