@@ -189,3 +189,14 @@ def test_after_a_fit_refused_on_its_labels_predict_says_not_fitted(iris):
         est.fit(X, X[:, 0])
     with pytest.raises(NotFittedError, match="Call 'fit'"):
         est.predict(X)
+
+
+@pytest.mark.parametrize("sizes", [(10.0,), (8, 2.5), ("10",), (True,), (0,)])
+def test_hidden_layer_sizes_that_are_not_counts_of_units_say_so(iris, sizes):
+    """scikit-learn's words for 0 and negatives; floats, strings and booleans (a float said
+    "must be > 0", and True built a layer of one unit) are refused with what to pass."""
+    from nnscratch.sklearn import MLPClassifier
+    X, y = iris
+    with pytest.raises(ValueError, match=r"^hidden_layer_sizes must be > 0, got \[.*\]; pass whole numbers of "
+                                         r"units per hidden layer, e\.g\. hidden_layer_sizes=\(100,\)\.$"):
+        MLPClassifier(hidden_layer_sizes=sizes).fit(X, y)

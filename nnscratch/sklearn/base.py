@@ -209,8 +209,9 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}; pass whole numbers of units per hidden "
+                             "layer, e.g. hidden_layer_sizes=(100,).")
         return [int(s) for s in sizes]
 
     def _initialize(self, Y, units, dtype, random_state):
