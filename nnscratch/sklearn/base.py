@@ -25,9 +25,10 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
@@ -52,6 +53,11 @@ def refuse_sparse(estimator, X):
                         "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
+def _new_model(incremental):
+    """How to start over where the data does not fit a model that a fit goes on from."""
+    return f"start a new model with {'fit (not partial_fit)' if incremental else 'fit with warm_start=False'}"
+
+
 class BaseMLP(KeptNetwork, BaseEstimator):
     """Base for :class:`MLPClassifier` and :class:`MLPRegressor` (see their docstrings)."""
 
@@ -70,14 +76,14 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "backend": "no_validation",
     }
@@ -88,7 +94,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                  max_iter: int = 200, shuffle: bool = True, random_state: int | np.random.RandomState | None = None,
                  tol: float = 1e-4, verbose: bool = False, warm_start: bool = False, momentum: float = 0.9,
                  nesterovs_momentum: bool = True, early_stopping: bool = False, validation_fraction: float = 0.1,
-                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int = 10,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
                  max_fun: int = 15000, backend: str | Backend | None = None) -> None:
         self.hidden_layer_sizes, self.activation, self.solver = hidden_layer_sizes, activation, solver
         self.alpha, self.batch_size, self.learning_rate = alpha, batch_size, learning_rate
@@ -100,14 +106,12 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self.n_iter_no_change, self.max_fun, self.backend = n_iter_no_change, max_fun, backend
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, incremental=False):
-        if self.solver == "lbfgs":
-            raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
-                              "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
-        self._validate_params()
+    def _fit(self, X, y, incremental=False, classes=None):
+        self._refuse(X, incremental)
         sizes = self._hidden_sizes()
+        if incremental:
+            self._start_partial_fit(y, classes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        refuse_sparse(self, X)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
         if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
             X, Y = X.astype(np.float32), Y.astype(np.float32)
@@ -115,15 +119,34 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         if first_pass:
             self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
         elif Y.shape[1] != self.n_outputs_:
-            how = "fit (not partial_fit)" if incremental else "fit with warm_start=False"
             raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
-                             f"{self.n_outputs_} outputs, or start a new model with {how}.")
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True")
+                             f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
         if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
             self._start_stopping_rule()
         self._train(X, Y, random_state, incremental)
         return self
+
+    def _refuse(self, X, incremental):
+        """What fit and partial_fit refuse before they touch the estimator (scikit-learn's partial_fit
+        leaves classes_ and fresh weights behind there): the parameters, a backend that cannot be
+        used here, and sparse ``X`` (``hidden_layer_sizes``: :meth:`_hidden_sizes`, next)."""
+        if self.solver == "lbfgs":
+            raise ConfigError("solver='lbfgs' is not available in nnscratch's MLP (it trains with minibatch "
+                              "steps on any backend); use solver='adam' (the default) or solver='sgd'.")
+        self._validate_params()
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True (it trains one epoch on the rows "
+                             "it is given, none held out); set_params(early_stopping=False) before partial_fit, "
+                             "or use fit.")
+        if self.early_stopping and not self.validation_fraction:
+            raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
+                             f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
+                             "or early_stopping=False.")
+        get_backend(self.backend)  # its own one-line error: unknown, not installed, no GPU
+        refuse_sparse(self, X)
+
+    def _start_partial_fit(self, y, classes):
+        """A partial_fit call past :meth:`_refuse`: a classifier's first one fixes its classes."""
 
     def _train(self, X, Y, random_state, incremental):
         """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""
@@ -186,8 +209,9 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
-        if not all(isinstance(s, Integral) and s > 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        if not all(isinstance(s, Integral) and not isinstance(s, bool) and s > 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}; pass whole numbers of units per hidden "
+                             "layer, e.g. hidden_layer_sizes=(100,).")
         return [int(s) for s in sizes]
 
     def _initialize(self, Y, units, dtype, random_state):
@@ -250,12 +274,26 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         weights = [layer.weight.name for layer in net.dense_layers]
         if self.solver == "adam":
             return SklearnAdam(self.learning_rate_init, self.alpha, weights, self.beta_1, self.beta_2, self.epsilon)
-        return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum)
+        return SklearnSGD(self.learning_rate_init, self.alpha, weights, self.momentum, self.nesterovs_momentum,
+                          self.learning_rate, self.power_t)
+
+    def _validated(self, *Xy, reset, incremental=None, **options):
+        """``validate_data(self, *Xy, ...)`` in float64 or float32; X with another number of columns
+        than the model's is scikit-learn's message (which its checks match) with the fix on the same
+        line. ``incremental`` (None where nothing trains) picks the fix."""
+        try:
+            return validate_data(self, *Xy, reset=reset, dtype=(np.float64, np.float32), **options)
+        except ValueError as exc:
+            n = getattr(self, "n_features_in_", None)
+            if reset or f"is expecting {n} features as input" not in str(exc):
+                raise
+            how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
+            raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
-        check_is_fitted(self)
+        check_is_fitted(self, "coefs_")  # not n_features_in_ alone: a fit refused on its y sets it
         refuse_sparse(self, X)
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        X = self._validated(X, reset=False)
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))

@@ -51,7 +51,8 @@ class KeptNetwork:
         with net.backend.activate():  # its state on the network's device
             self._optimizer = None if saved is None else optimizer_from_host(
                 saved, [layer.weight.name for layer in net.dense_layers],
-                lambda a: net.backend.asarray(a, dtype=net.dtype))
+                lambda a: net.backend.asarray(a, dtype=net.dtype),
+                schedule={"lr_schedule": self.learning_rate, "power_t": self.power_t})
         return net
 
     def _compute_dtype(self, dtype):

@@ -4,9 +4,11 @@ The update rules of ``sklearn/neural_network/_stochastic_optimizers.py``, so tha
 fit from the same weights and the same shuffles takes scikit-learn's steps:
 
 - SGD: ``v <- momentum * v - lr * g``; ``w <- w + v``, or with Nesterov momentum
-  ``w <- w + momentum * v - lr * g``. (nnscratch's SGD, PyTorch's form, takes the same
-  steps at a constant rate but not once ``invscaling`` or ``adaptive`` changes it: the
-  velocity here keeps the rates it was built with.)
+  ``w <- w + momentum * v - lr * g``; the rate follows the optimizer's own ``lr_schedule``
+  (``invscaling``: ``lr = learning_rate_init / (t + 1)**power_t`` after each epoch, t the
+  samples seen; ``adaptive``: divided by 5 where the no-improvement rule fires).
+  (nnscratch's SGD, PyTorch's form, takes the same steps at a constant rate but not once
+  ``invscaling`` or ``adaptive`` changes it: the velocity here keeps the rates it was built with.)
 - Adam: ``lr_t = lr * sqrt(1 - b2**t) / (1 - b1**t)``; ``w <- w - lr_t * m / (sqrt(v) + eps)``
   (``eps`` before the bias correction of ``v``; nnscratch's Adam, like PyTorch's, adds it after).
 - L2: ``g <- g + alpha / n_batch * W`` for the weights (not the biases), ``n_batch`` the rows
@@ -14,6 +16,8 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
   loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes.
 
 ``learning_rate`` is the current rate, a host float, as scikit-learn's optimizers keep it.
+Like scikit-learn's, an optimizer keeps the settings it was built with: parameters set on
+the estimator between ``partial_fit`` calls apply from the next ``fit``.
 """
 
 import math
@@ -55,6 +59,14 @@ class SklearnOptimizer(Optimizer):
         self.batch += 1
         super().step(params)
 
+    def iteration_ends(self, time_step):
+        """The end of an epoch, ``time_step`` samples seen in all: the rate stays (SGD's ``invscaling`` sets it)."""
+
+    def trigger_stopping(self):
+        """The no-improvement rule fired: ``(stop, note)``, whether training stops and the end of
+        the verbose line; only SGD's ``adaptive`` schedule goes on, at a smaller rate."""
+        return True, " Stopping."
+
     def settings(self):
         """The keyword arguments that build this optimizer again (but ``weight_names``)."""
         return {"learning_rate_init": self.lr, "alpha": self.alpha}
@@ -68,10 +80,15 @@ class SklearnOptimizer(Optimizer):
                 "state": {name: {k: to_numpy(v) for k, v in slots.items()} for name, slots in state["state"].items()}}
 
 
-def optimizer_from_host(saved, weight_names, asarray):
+def optimizer_from_host(saved, weight_names, asarray, schedule=None):
     """The optimizer :meth:`SklearnOptimizer.host_state` kept, its state moved by ``asarray``:
-    the solver and settings it was built with, as scikit-learn's pickled optimizer keeps them."""
-    optimizer = SOLVERS[saved["solver"]](weight_names=weight_names, **saved["settings"])
+    the solver and settings it was built with, as scikit-learn's pickled optimizer keeps them.
+    ``schedule`` (SGD's ``lr_schedule`` and ``power_t``) stands in where a pickle from before
+    the optimizer kept them has none: the estimator's, which that version read at each epoch."""
+    settings = saved["settings"]
+    if saved["solver"] == "sgd":
+        settings = {**(schedule or {}), **settings}
+    optimizer = SOLVERS[saved["solver"]](weight_names=weight_names, **settings)
     optimizer.load_state_dict({"t": saved["t"], "state_t": saved.get("state_t", 0), "state": saved["state"]},
                               asarray=asarray)
     optimizer.learning_rate = saved["learning_rate"]
@@ -83,9 +100,11 @@ class SklearnSGD(SklearnOptimizer):
 
     name = "sgd"
 
-    def __init__(self, learning_rate_init, alpha=0.0, weight_names=(), momentum=0.9, nesterov=True):
+    def __init__(self, learning_rate_init, alpha=0.0, weight_names=(), momentum=0.9, nesterov=True,
+                 lr_schedule="constant", power_t=0.5):
         super().__init__(learning_rate_init, alpha, weight_names)
         self.momentum, self.nesterov = float(momentum), bool(nesterov)
+        self.lr_schedule, self.power_t = lr_schedule, float(power_t)
 
     def _new_state(self, p):
         return {"velocity": namespace(p.value).zeros_like(p.value)} if self.momentum else {}
@@ -100,8 +119,21 @@ class SklearnSGD(SklearnOptimizer):
         state["velocity"] = v  # a no-op in place; keeps the functional form right
         p.value += (self.momentum * v - lr * g) if self.nesterov else v
 
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.lr / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self):
+        if self.lr_schedule != "adaptive":
+            return True, " Stopping."
+        if self.learning_rate <= 1e-6:
+            return True, " Learning rate too small. Stopping."
+        self.learning_rate /= 5.0
+        return False, f" Setting learning rate to {self.learning_rate:f}"
+
     def settings(self):
-        return {**super().settings(), "momentum": self.momentum, "nesterov": self.nesterov}
+        return {**super().settings(), "momentum": self.momentum, "nesterov": self.nesterov,
+                "lr_schedule": self.lr_schedule, "power_t": self.power_t}
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov, "alpha": self.alpha}

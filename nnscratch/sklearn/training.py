@@ -85,8 +85,7 @@ class SklearnRun(Callback):
         if est.verbose:
             print(f"Iteration {self.epochs}, loss = {est.loss_:.8f}")  # counted within this fit, as scikit-learn
         self._update_no_improvement(network)
-        if est.solver == "sgd" and est.learning_rate == "invscaling":
-            opt.learning_rate = est.learning_rate_init / (est.t_ + 1) ** est.power_t
+        opt.iteration_ends(est.t_)  # the optimizer's own schedule, as scikit-learn's
         if est._no_improvement_count > est.n_iter_no_change:
             self._trigger_stopping(network)
 
@@ -109,19 +108,16 @@ class SklearnRun(Callback):
         est._no_improvement_count = 0 if improved else est._no_improvement_count + 1
 
     def _trigger_stopping(self, net):
-        est, opt = self.est, net.optimizer
+        est = self.est
         what = "Validation score" if self.score is not None else "Training loss"
-        message = f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change} consecutive epochs."
-        adaptive = est.solver == "sgd" and est.learning_rate == "adaptive"
-        if adaptive and opt.learning_rate > 1e-6:
-            opt.learning_rate /= 5.0
-            est._no_improvement_count = 0
-            if est.verbose:
-                print(f"{message} Setting learning rate to {opt.learning_rate:f}")
-            return
+        stop, note = net.optimizer.trigger_stopping()  # SGD's adaptive schedule goes on at a fifth of the rate
         if est.verbose:
-            print(f"{message}{' Learning rate too small.' if adaptive else ''} Stopping.")
-        self.converged = net.stop_training = True
+            print(f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change} consecutive "
+                  f"epochs.{note}")
+        if stop:
+            self.converged = net.stop_training = True
+        else:
+            est._no_improvement_count = 0
 
     def on_train_end(self, network):
         if self.score is not None and not self.live_best:  # scikit-learn ends on the best validation epoch's
