@@ -181,7 +181,10 @@ def _strict_to_numpy(b, x):
 def _torch_asarray(b, x, dtype):
     if isinstance(x, b._lib.Tensor):
         return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
-    return b._lib.as_tensor(np.asarray(x), dtype=dtype, device=b.device)
+    x = np.asarray(x)
+    if any(step < 0 for step in x.strides):  # X[::-1]: torch takes no negative strides
+        x = x.copy()
+    return b._lib.as_tensor(x, dtype=dtype, device=b.device)
 
 
 def _torch_sync(b):

@@ -1,0 +1,25 @@
+"""Where features meet, found in the eleventh session: each test failed before its fix."""
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+
+
+def test_torch_takes_arrays_read_backwards():
+    """``X[::-1]`` (negative strides) on the torch backend: fit, predict and the scikit-learn
+    estimator used to stop with torch's "At least one stride ... is negative"."""
+    pytest.importorskip("torch")
+    from nnscratch.sklearn import MLPClassifier
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    net = nn.Network.from_sizes(3, 4, 2, seed=0, backend="torch")
+    twin = nn.Network.from_sizes(3, 4, 2, seed=0, backend="torch")
+    net.fit(X[::-1], y[::-1], epochs=2, batch_size=8, shuffle=False, verbose=0)
+    twin.fit(X[::-1].copy(), y[::-1].copy(), epochs=2, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(np.asarray(net.predict(X[::-2])), np.asarray(twin.predict(X[::-2].copy())))
+    model = MLPClassifier(backend="torch", max_iter=2, random_state=0)
+    with pytest.warns(Warning):  # not converged in 2 iterations
+        model.fit(X[::-1], y[::-1])
+    assert model.predict(X[::-3]).shape == (14,)
