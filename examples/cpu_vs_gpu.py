@@ -78,7 +78,7 @@ def main(argv=None):
     X, y, X_test, y_test = load_mnist_sample()
     keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted
     data = (X[keep], y[keep], X_test, y_test)
-    print(f"{args.layers.replace(',', '-')} on {len(data[0]):,} digits, {args.epochs} epochs, "
+    print(f"{args.layers.replace(',', '-')} on {len(data[0]):,} digits, {args.epochs} epoch{'s' * (args.epochs != 1)}, "
           f"batch {args.batch_size}, seed {args.seed}\n")
     print(f"{'backend':28s} {'s/epoch':>8s} {'total s':>8s} {'loss ep1':>9s} {'final loss':>10s} "
           f"{'test acc':>8s}")

@@ -74,7 +74,7 @@ def main(argv=None):
     default.fit(X, y, epochs=args.epochs, batch_size=32)
     default_test = default.evaluate(X_test, y_test)["accuracy"]
     print(f"same 784-16-10 with nnscratch's defaults (He init, Adam 1e-3, batch 32, "
-          f"{args.epochs} epochs): test accuracy {default_test:.1%}")
+          f"{args.epochs} epoch{'s' * (args.epochs != 1)}): test accuracy {default_test:.1%}")
     if not args.no_plots:
         from nnscratch.viz import plot_curves
         plot_curves({f"nnscratch, {len(X):,} shipped MNIST digits": accs,

