@@ -79,7 +79,9 @@ class SumSquaredError(Loss):
 
 class CrossEntropy(Loss):
     """Softmax cross-entropy on logits z:
-    L = mean over samples of -sum(y * log softmax(z)); dL/dz = (softmax(z) - y) / n."""
+    L = mean over samples of -sum(y * log softmax(z)); dL/dz = (softmax(z) * sum(y) - y) / n,
+    the familiar ``(p - y) / n`` for rows that sum to 1 (one-hot, probabilities). Rows that do not
+    (multi-hot, all-zero) get the gradient of the same L, as PyTorch's ``cross_entropy`` gives them."""
 
     name = "cross_entropy"
     fuses = Softmax
@@ -94,7 +96,7 @@ class CrossEntropy(Loss):
     def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
         xp = namespace(z)
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
-        grad = e / xp.sum(e, axis=1, keepdims=True)
+        grad = e * (xp.sum(y, axis=1, keepdims=True) / xp.sum(e, axis=1, keepdims=True))
         grad -= y
         grad *= scale / max(z.shape[0], 1)
         return grad

@@ -1,0 +1,159 @@
+"""Where shapes and backends meet the math: losses on targets that are not one-hot rows, losses and metrics
+given the wrong kind of targets or no rows, and edge cases of the layers (non-square images and kernels,
+strides that do not divide, 1x1 kernels, a batch of one, extreme logits) against PyTorch autograd (float64)."""
+
+import numpy as np
+import pytest
+
+from nnscratch import AvgPool2D, Conv2D, MaxPool2D, Network
+from nnscratch.errors import DataError, ShapeError
+from nnscratch.layers.initializers import He
+from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
+from nnscratch import metrics
+
+torch = pytest.importorskip("torch", reason="PyTorch is not installed (CI installs torch==2.13.0)")
+F = torch.nn.functional
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def f64(backend):
+    if not backend.has_float64:
+        pytest.skip(f"{backend} has no float64")
+    return backend.with_dtype("float64")
+
+
+def close(backend, ours, theirs):
+    np.testing.assert_allclose(backend.to_numpy(ours), theirs, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------- cross-entropy on rows that do not sum to 1
+
+NOT_ONE_HOT = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0], [0.5, 0.5, 0.5], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5]])
+
+
+def test_cross_entropy_gradient_is_that_of_its_value_when_rows_do_not_sum_to_1(backend):
+    """Multi-hot rows, an all-zero row, rows summing to 1.5: L = -sum(y log softmax(z)) / n, whose gradient is
+    (softmax(z) sum(y) - y) / n, as PyTorch's cross_entropy with probability targets. The gradient was
+    (softmax(z) - y) / n, right only for rows summing to 1 (0.1 off here)."""
+    backend = f64(backend)
+    z = np.random.default_rng(0).normal(size=NOT_ONE_HOT.shape) * 3
+    tz = torch.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(tz, torch.from_numpy(NOT_ONE_HOT))
+    loss.backward()
+    ours = CrossEntropy()(backend.asarray(z), backend.asarray(NOT_ONE_HOT))
+    close(backend, ours[0], loss.item())
+    close(backend, ours[1], tz.grad.numpy())
+
+
+def test_training_a_softmax_on_multi_hot_targets_follows_the_gradient_of_its_loss():
+    net = Network.from_sizes(4, 5, 3, output="softmax", seed=1, dtype="float64")
+    X = np.random.default_rng(2).normal(size=(5, 4))
+    assert net.check_gradients(X, NOT_ONE_HOT) < 1e-6
+
+
+# ---------------------------------------------------------------- extreme logits
+
+def test_cross_entropy_and_bce_at_extreme_logits_match_torch(backend):
+    """Logits of +-1e4 (and 1e300): finite loss and gradient, equal to PyTorch's, on every backend."""
+    backend = f64(backend)
+    z = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e300, 0.0, -1e4], [0.5, -0.5, 1e4]])
+    labels = np.array([1, 0, 2, 1])
+    tz = torch.tensor(z, requires_grad=True)
+    loss = F.cross_entropy(tz, torch.from_numpy(labels))
+    loss.backward()
+    value, grad = CrossEntropy()(backend.asarray(z), backend.asarray(np.eye(3)[labels]))
+    close(backend, value, loss.item())
+    close(backend, grad, tz.grad.numpy())
+    y = (np.eye(3)[labels] + np.eye(3)[[0, 0, 1, 2]]).clip(0, 1)
+    tz = torch.tensor(z[:, :2], requires_grad=True)  # 1e300 would overflow z * y in both: two columns
+    loss = F.binary_cross_entropy_with_logits(tz, torch.from_numpy(y[:, :2]))
+    loss.backward()
+    value, grad = BinaryCrossEntropy()(backend.asarray(z[:, :2]), backend.asarray(y[:, :2]))
+    close(backend, value, loss.item())
+    close(backend, grad, tz.grad.numpy())
+
+
+# ---------------------------------------------------------------- the wrong kind of targets, no rows
+
+@pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy(), MeanSquaredError(), SumSquaredError()],
+                         ids=lambda loss: loss.name)
+@pytest.mark.parametrize("n", [3, 4], ids=["n=k", "n!=k"])
+def test_a_loss_given_integer_labels_says_to_make_them_one_hot(backend, loss, n):
+    """Labels (n,) beside outputs (n, 3) broadcast: silently the wrong loss where n == 3, NumPy's 'operands
+    could not be broadcast' otherwise. Now one line that names the shapes and the fix."""
+    out = backend.asarray(np.random.default_rng(0).normal(size=(n, 3)))
+    labels = backend.asarray(np.arange(n) % 3)
+    for call in (loss.value, loss.gradient, loss):
+        with pytest.raises(ShapeError, match=r"targets of shape \(%d, 3\).*got shape \(%d,\).*one_hot" % (n, n)):
+            call(out, labels)
+
+
+@pytest.mark.parametrize("score", [metrics.accuracy, metrics.rmse, metrics.mae, metrics.r2],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("shape", [(0,), (0, 2)])
+def test_a_metric_of_no_samples_is_a_clear_error(backend, score, shape):
+    """Was NaN (with NumPy's 'Mean of empty slice' warning) for accuracy, RMSE and MAE, and R^2 = 1.0, as
+    if a perfect fit; scikit-learn refuses empty input."""
+    empty = backend.asarray(np.zeros(shape))
+    for y_true, y_pred in ((np.zeros(shape), np.zeros(shape)), (empty, empty)):
+        with pytest.raises(DataError, match="no samples"):
+            score(y_true, y_pred)
+
+
+# ---------------------------------------------------------------- layers against torch: edge cases
+
+def run_against_torch(layer, backend, x, theirs, params=()):
+    layer.build(backend, np.random.default_rng(0), He(), 0)
+    for p, value in zip(layer.params, params):
+        p.value = backend.asarray(value)
+    y = layer.forward(backend.asarray(x), training=True)
+    R = np.random.default_rng(1).normal(size=tuple(y.shape))
+    dx = layer.backward(backend.asarray(R))
+    tx = torch.tensor(x, requires_grad=True)
+    tparams = [torch.tensor(v, requires_grad=True) for v in params]
+    ty = theirs(tx, *tparams)
+    (ty * torch.from_numpy(R)).sum().backward()
+    close(backend, y, ty.detach().numpy())
+    close(backend, dx, tx.grad.numpy())
+    for p, t in zip(layer.params, tparams):
+        close(backend, p.grad, t.grad.numpy())
+
+
+CONVS = [  # (image, kernel, stride, padding, (batch, in, out))
+    ((7, 11), (2, 3), (3, 2), (1, 2), (1, 1, 1)),  # sizes the strides do not divide, batch and channels of one
+    ((1, 9), (1, 4), (1, 1), "same", (2, 5, 3)),  # one row, an even kernel under "same"
+    ((10, 3), (4, 2), (1, 1), "same", (1, 6, 2)),  # even kernels both ways: the extra zeros bottom/right
+    ((5, 5), (1, 1), (2, 3), 0, (2, 9, 4)),  # a strided 1x1 convolution
+    ((6, 4), (5, 1), (4, 4), (2, 0), (3, 2, 2)),  # stride past the kernel: pixels no window reads
+]
+
+
+@pytest.mark.parametrize("image,kernel,stride,padding,sizes", CONVS)
+def test_conv2d_edge_cases_match_torch(backend, image, kernel, stride, padding, sizes):
+    backend = f64(backend)
+    (n, c, o), rng = sizes, np.random.default_rng(2)
+    x, w, b = rng.normal(size=(n, c, *image)), rng.normal(size=(o, c, *kernel)), rng.normal(size=o)
+    run_against_torch(Conv2D(c, o, kernel, stride=stride, padding=padding), backend, x,
+                      lambda t, tw, tb: F.conv2d(t, tw, tb, stride=stride, padding=padding), (w, b))
+
+
+POOLS = [((7, 11), (2, 3), (3, 2)), ((1, 9), (1, 3), None), ((5, 5), (2, 2), (1, 4)), ((3, 8), (3, 2), (3, 3))]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("image,kernel,stride", POOLS)
+def test_pooling_edge_cases_match_torch(backend, kind, image, kernel, stride):
+    """Windows that do not divide the image (floor mode: PyTorch's ceil_mode=False drops the rest), stride
+    other than the window, one row, one sample and one channel; values rounded so max windows hold ties."""
+    backend = f64(backend)
+    x = np.round(np.random.default_rng(3).normal(size=(1, 1, *image)) * 2)
+    layer = (MaxPool2D if kind == "max" else AvgPool2D)(kernel, stride)
+    pool = F.max_pool2d if kind == "max" else F.avg_pool2d
+    run_against_torch(layer, backend, x, lambda t: pool(t, kernel, stride if stride is not None else kernel))
