@@ -5,8 +5,9 @@ extreme logits, and edge cases of the layers (non-square images and kernels, str
 import numpy as np
 import pytest
 
-from nnscratch import AvgPool2D, Conv2D, MaxPool2D
-from nnscratch.errors import DataError, ShapeError
+from nnscratch import AvgPool2D, BatchNorm, Conv2D, MaxPool2D
+from nnscratch.errors import ConfigError, DataError, ShapeError
+from nnscratch.layers import LeakyReLU
 from nnscratch.layers.initializers import He
 from nnscratch.losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquaredError
 from nnscratch import metrics
@@ -132,3 +133,20 @@ def test_pooling_edge_cases_match_torch(backend, kind, image, kernel, stride):
     layer = (MaxPool2D if kind == "max" else AvgPool2D)(kernel, stride)
     pool = F.max_pool2d if kind == "max" else F.avg_pool2d
     run_against_torch(layer, backend, x, lambda t: pool(t, kernel, stride if stride is not None else kernel))
+
+
+# ---------------------------------------------------------------- options that are not numbers
+
+@pytest.mark.parametrize("make,words", [
+    (lambda: BatchNorm(3, momentum=None), r"momentum=None.*cumulative.*momentum=0\.1"),
+    (lambda: BatchNorm(3, momentum="0.1"), r"momentum.*got momentum='0\.1'"),
+    (lambda: BatchNorm(3, eps=float("inf")), r"eps.*got .*eps=inf"),
+    (lambda: BatchNorm(3, eps=None), r"eps.*got .*eps=None"),
+    (lambda: LeakyReLU(None), r"alpha.*got None"),
+    (lambda: LeakyReLU("0.1"), r"alpha.*got '0\.1'"),
+], ids=["bn-momentum-None", "bn-momentum-str", "bn-eps-inf", "bn-eps-None", "leaky-None", "leaky-str"])
+def test_a_layer_option_that_is_not_a_number_is_one_config_error(make, words):
+    """BatchNorm(momentum=None), PyTorch's cumulative average, and LeakyReLU(alpha='0.1') raised TypeError:
+    "'<=' not supported between instances of 'int' and 'NoneType'"; eps=inf was taken (every output beta)."""
+    with pytest.raises(ConfigError, match=words):
+        make()

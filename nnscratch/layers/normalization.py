@@ -8,7 +8,7 @@ import math
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer, Parameter
-from .._typing import Array, Rng, Shape, is_int
+from .._typing import Array, Rng, Shape, is_int, is_real
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -45,9 +45,12 @@ class BatchNorm(Layer):
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         if not is_int(n_features) or n_features < 1:
             raise ConfigError(f"BatchNorm n_features must be a positive integer; got {n_features!r}.")
-        if not 0 <= momentum <= 1 or not eps > 0:
-            raise ConfigError(f"BatchNorm needs 0 <= momentum <= 1 and eps > 0; got momentum={momentum!r}, "
-                              f"eps={eps!r}.")
+        if momentum is None:
+            raise ConfigError("BatchNorm momentum=None (PyTorch's cumulative average of the batch statistics) is "
+                              "not supported; give a number in [0, 1], e.g. momentum=0.1 (PyTorch's default).")
+        if not (is_real(momentum) and 0 <= momentum <= 1) or not (is_real(eps) and eps > 0):
+            raise ConfigError(f"BatchNorm needs numbers 0 <= momentum <= 1 and eps > 0 (finite); got "
+                              f"momentum={momentum!r}, eps={eps!r}.")
         self.n_features, self.momentum, self.eps = int(n_features), float(momentum), float(eps)
         self.params, self.buffers, self._xhat, self._sync = (), (), None, None
 
