@@ -5,7 +5,7 @@ extreme logits, and edge cases of the layers (non-square images and kernels, str
 import numpy as np
 import pytest
 
-from nnscratch import AvgPool2D, BatchNorm, Conv2D, MaxPool2D
+from nnscratch import AvgPool2D, BatchNorm, Conv2D, Dense, MaxPool2D, Normal, Uniform
 from nnscratch.errors import ConfigError, DataError, ShapeError
 from nnscratch.layers import LeakyReLU
 from nnscratch.layers.initializers import He
@@ -150,3 +150,17 @@ def test_a_layer_option_that_is_not_a_number_is_one_config_error(make, words):
     "'<=' not supported between instances of 'int' and 'NoneType'"; eps=inf was taken (every output beta)."""
     with pytest.raises(ConfigError, match=words):
         make()
+
+
+@pytest.mark.parametrize("spec,words", [
+    (lambda: Uniform(None), r"Uniform limit must be a positive number.*got None"),
+    (lambda: Uniform(float("inf")), r"Uniform limit.*got inf"),
+    (lambda: Normal("1"), r"Normal std must be a positive number.*got '1'"),
+    (lambda: Normal(float("inf")), r"Normal std.*got inf"),
+    (lambda: Dense(2, 3, init={"name": "uniform", "limt": 0.1}), r"uniform initializer takes limit, biases; got limt"),
+], ids=["uniform-None", "uniform-inf", "normal-str", "normal-inf", "misspelt-option"])
+def test_an_initializer_option_that_is_not_a_number_or_not_its_own_is_one_config_error(spec, words):
+    """Uniform(None) and Normal('1') raised TypeError "'>' not supported", Uniform(inf) NumPy's OverflowError,
+    Normal(inf) gave infinite weights, and a misspelt option in an init dict "unexpected keyword argument"."""
+    with pytest.raises(ConfigError, match=words):
+        spec()
