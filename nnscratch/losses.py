@@ -50,14 +50,15 @@ class Loss:
         raise NotImplementedError
 
     def _targets(self, out, y):
-        """``y``, of ``out``'s shape; anything else would broadcast into a wrong loss (labels ``(n,)``
-        beside ``n`` outputs each) or fail deep in the array library."""
+        """``y``, of ``out``'s shape, in ``out``'s dtype (integer or bool one-hot rows as floats: no
+        operation where they are already, as ``fit`` makes them). Another shape would broadcast into
+        a wrong loss (labels ``(n,)`` beside ``n`` outputs each) or fail deep in the array library."""
         if tuple(y.shape) != tuple(out.shape):
             raise ShapeError(f"{self!r} expects targets of shape {tuple(out.shape)}, the outputs' shape (one-hot "
                              f"rows for class labels); got shape {tuple(y.shape)}. Make labels one-hot rows with "
                              f"nnscratch.datasets.one_hot(labels, {out.shape[-1]}), or train with Network.fit, "
                              "which takes labels as they are.")
-        return y
+        return y if y.dtype == out.dtype else namespace(out).astype(y, out.dtype)
 
     def __call__(self, out: Array, y: Array) -> tuple[Array, Array]:
         """``(value, gradient)`` together."""

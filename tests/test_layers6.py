@@ -164,3 +164,19 @@ def test_an_initializer_option_that_is_not_a_number_or_not_its_own_is_one_config
     Normal(inf) gave infinite weights, and a misspelt option in an init dict "unexpected keyword argument"."""
     with pytest.raises(ConfigError, match=words):
         spec()
+
+
+@pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy(), MeanSquaredError(), SumSquaredError()],
+                         ids=lambda loss: loss.name)
+@pytest.mark.parametrize("kind", ["int64", "bool"])
+def test_integer_or_bool_one_hot_targets_score_as_float_ones_in_the_outputs_dtype(backend, loss, kind):
+    """One-hot rows of int64 or bool beside float32 outputs: array-api-strict refused to promote them
+    ('cannot be type promoted together'), torch refused bool ('Subtraction ... with a bool tensor'), and
+    NumPy promoted int64 to a float64 loss and gradient. Now every backend scores them as float rows."""
+    out = backend.asarray(np.random.default_rng(0).normal(size=(4, 3)), dtype="float32")
+    rows = np.eye(3)[[0, 1, 2, 0]]
+    value, grad = loss(out, backend.asarray(rows.astype(kind)))
+    want_value, want_grad = loss(out, backend.asarray(rows, dtype="float32"))
+    assert value.dtype == grad.dtype == out.dtype
+    np.testing.assert_array_equal(backend.to_numpy(value), backend.to_numpy(want_value))
+    np.testing.assert_array_equal(backend.to_numpy(grad), backend.to_numpy(want_grad))
