@@ -65,6 +65,9 @@ def accuracy(y_true, y_pred):
     if labels.shape != predicted.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
                          "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
+    if labels.dtype != predicted.dtype:  # int beside float or bool: array-api-strict compares neither pair
+        dtype = _widest_float(xp, labels)  # exact for labels below 2**24 (float32) or 2**53
+        labels, predicted = xp.astype(labels, dtype), xp.astype(predicted, dtype)
     # an integer count of hits, exact on any device (no float64 needed)
     return int(xp.count_nonzero(labels == predicted)) / labels.shape[0]
 

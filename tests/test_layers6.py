@@ -180,3 +180,14 @@ def test_integer_or_bool_one_hot_targets_score_as_float_ones_in_the_outputs_dtyp
     assert value.dtype == grad.dtype == out.dtype
     np.testing.assert_array_equal(backend.to_numpy(value), backend.to_numpy(want_value))
     np.testing.assert_array_equal(backend.to_numpy(grad), backend.to_numpy(want_grad))
+
+
+@pytest.mark.parametrize("pair", ["int-float", "float-int", "bool-int", "int32-int64"])
+def test_accuracy_compares_labels_of_two_dtypes_on_every_backend(any_backend, pair):
+    """Integer labels beside whole-number float predictions (or bool beside int): array-api-strict raised
+    TypeError 'int64 and float64 cannot be type promoted together' from inside accuracy."""
+    labels, predicted = np.array([0, 1, 1, 0, 1]), np.array([0, 1, 0, 0, 0])
+    kinds = {"int-float": ("int64", "float32"), "float-int": ("float32", "int64"), "bool-int": ("bool", "int64"),
+             "int32-int64": ("int32", "int64")}[pair]
+    for y_true in (labels.astype(kinds[0]), any_backend.asarray(labels.astype(kinds[0]))):
+        assert metrics.accuracy(y_true, any_backend.asarray(predicted.astype(kinds[1]))) == 0.6
