@@ -2,6 +2,8 @@
 extreme logits, and edge cases of the layers (non-square images and kernels, strides that do not divide,
 1x1 kernels, one sample, one channel) against PyTorch autograd (float64)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -208,3 +210,17 @@ def test_a_layer_used_on_its_own_refuses_images_it_cannot_take(backend, layer, s
     for training in (False, True):
         with pytest.raises(ShapeError, match=words):
             layer.forward(backend.asarray(np.ones(shape)), training=training)
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (1, 3, 1, 1)], ids=["NF", "NCHW"])
+def test_batchnorm_on_its_own_refuses_one_value_per_channel_in_training(backend, shape):
+    """A Network refuses such a batch before training; the layer on its own normalised every value to 0
+    (output beta) and pulled its running variance towards 0, where PyTorch raises 'Expected more than 1 value
+    per channel when training'. Predict mode, and one sample of several pixels, stay as PyTorch has them."""
+    layer = BatchNorm(3)
+    layer.build(backend, np.random.default_rng(0), He(), 0)
+    with pytest.raises(DataError, match=r"one value per channel.*\(shape %s\).*at least 2" % re.escape(str(shape))):
+        layer.forward(backend.asarray(np.ones(shape)), training=True)
+    np.testing.assert_array_equal(backend.to_numpy(layer.running_var.value), np.ones(3))
+    assert layer.forward(backend.asarray(np.ones(shape))).shape == shape
+    assert layer.forward(backend.asarray(np.ones((1, 3, 2, 1))), training=True).shape == (1, 3, 2, 1)

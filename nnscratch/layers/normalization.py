@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 import math
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from .base import Layer, Parameter
 from .._typing import Array, Rng, Shape, is_int, is_real
 
@@ -80,6 +80,10 @@ class BatchNorm(Layer):
             return xp.reshape(self.gamma.value, shape) * xhat + xp.reshape(self.beta.value, shape)
         count = math.prod(x.shape) // x.shape[1]  # values per channel (0 in an empty shard)
         self._sync = training if hasattr(training, "moments") else None  # a data-parallel step's ShardContext
+        if self._sync is None and count == 1:  # on its own: a Network refuses it before training
+            raise DataError(f"{self!r} in training sees one value per channel (shape {tuple(x.shape)}), whose "
+                            "variance is 0; as PyTorch ('Expected more than 1 value per channel when training'), "
+                            "pass at least 2 samples, or use it in predict mode (training=False).")
         if self._sync is None:
             mean = xp.mean(x, axis=axes, keepdims=True)
             xc = x - mean
