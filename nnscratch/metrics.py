@@ -62,9 +62,10 @@ def accuracy(y_true, y_pred):
     """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
     xp, y_true, y_pred = _together(y_true, y_pred)
     labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
-    if labels.shape != predicted.shape:
-        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
-                         "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
+    if labels.shape != predicted.shape or not all(a.ndim == 1 or a.shape[1:] == (1,) for a in (y_true, y_pred)):
+        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}; accuracy takes "
+                         "class labels: pass one predicted label per true label, both of shape (n,) or (n, 1) "
+                         "(one-hot rows or probabilities: their argmax, y.argmax(axis=1)).")
     if labels.dtype != predicted.dtype:  # int beside float or bool: array-api-strict compares neither pair
         dtype = _widest_float(xp, labels)  # exact for labels below 2**24 (float32) or 2**53
         labels, predicted = xp.astype(labels, dtype), xp.astype(predicted, dtype)

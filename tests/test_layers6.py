@@ -224,3 +224,12 @@ def test_batchnorm_on_its_own_refuses_one_value_per_channel_in_training(backend,
     np.testing.assert_array_equal(backend.to_numpy(layer.running_var.value), np.ones(3))
     assert layer.forward(backend.asarray(np.ones(shape))).shape == shape
     assert layer.forward(backend.asarray(np.ones((1, 3, 2, 1))), training=True).shape == (1, 3, 2, 1)
+
+
+def test_accuracy_of_one_hot_rows_on_both_sides_is_refused_with_the_argmax_fix(backend):
+    """Both (n, k): flattened and compared entry by entry, every prediction wrong scored 1/3 (the zeros
+    agree) and probabilities against one-hot rows 2/3. Now the ShapeError that names the fix."""
+    one_hot = np.eye(3)[[0, 1, 2]]
+    for y_pred in (np.eye(3)[[1, 2, 0]], one_hot * 0.9):
+        with pytest.raises(ShapeError, match=r"\(3, 3\).*takes class labels.*argmax"):
+            metrics.accuracy(one_hot, backend.asarray(y_pred))
