@@ -41,6 +41,9 @@ def _floats(a, b):
 
 def _pair(y_true, y_pred):
     xp, y_true, y_pred = _together(y_true, y_pred)
+    if y_true.ndim > 2 or y_pred.ndim > 2:
+        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}; regression "
+                         "scores take targets of shape (n,) or (n, k): reshape both to (n, -1).")
     if y_true.ndim == 1:
         y_true = xp.reshape(y_true, (-1, 1))
     if y_pred.ndim == 1:

@@ -233,3 +233,11 @@ def test_accuracy_of_one_hot_rows_on_both_sides_is_refused_with_the_argmax_fix(b
     for y_pred in (np.eye(3)[[1, 2, 0]], one_hot * 0.9):
         with pytest.raises(ShapeError, match=r"\(3, 3\).*takes class labels.*argmax"):
             metrics.accuracy(one_hot, backend.asarray(y_pred))
+
+
+@pytest.mark.parametrize("score", [metrics.rmse, metrics.mae, metrics.r2], ids=lambda f: f.__name__)
+def test_a_regression_score_of_arrays_of_more_than_two_axes_is_refused(backend, score):
+    """(n, 2, 2) against (n, 2, 2): MAE divided the sum by 2 columns where each row holds 4 values (2.0 for
+    errors of 1). Now a ShapeError that says to reshape, as scikit-learn refuses them."""
+    with pytest.raises(ShapeError, match=r"\(2, 2, 2\).*\(n,\) or \(n, k\).*reshape"):
+        score(np.zeros((2, 2, 2)), backend.asarray(np.ones((2, 2, 2))))
