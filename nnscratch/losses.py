@@ -53,6 +53,9 @@ class Loss:
         """``y``, of ``out``'s shape, in ``out``'s dtype (integer or bool one-hot rows as floats: no
         operation where they are already, as ``fit`` makes them). Another shape would broadcast into
         a wrong loss (labels ``(n,)`` beside ``n`` outputs each) or fail deep in the array library."""
+        if out.ndim != 2:
+            raise ShapeError(f"{self!r} expects outputs of shape (n_samples, n_outputs); got shape {tuple(out.shape)}. "
+                             "Reshape outputs and targets of one value per sample to (-1, 1).")
         if tuple(y.shape) != tuple(out.shape):
             raise ShapeError(f"{self!r} expects targets of shape {tuple(out.shape)}, the outputs' shape (one-hot "
                              f"rows for class labels); got shape {tuple(y.shape)}. Make labels one-hot rows with "

@@ -241,3 +241,13 @@ def test_a_regression_score_of_arrays_of_more_than_two_axes_is_refused(backend, 
     errors of 1). Now a ShapeError that says to reshape, as scikit-learn refuses them."""
     with pytest.raises(ShapeError, match=r"\(2, 2, 2\).*\(n,\) or \(n, k\).*reshape"):
         score(np.zeros((2, 2, 2)), backend.asarray(np.ones((2, 2, 2))))
+
+
+@pytest.mark.parametrize("loss", [CrossEntropy(), BinaryCrossEntropy(), MeanSquaredError(), SumSquaredError()],
+                         ids=lambda loss: loss.name)
+def test_a_loss_of_one_dimensional_outputs_says_to_make_them_a_column(backend, loss):
+    """Outputs and targets (n,): IndexError 'tuple index out of range' or NumPy's AxisError from inside."""
+    out = backend.asarray(np.array([0.5, -1.0, 2.0]))
+    for call in (loss.value, loss.gradient):
+        with pytest.raises(ShapeError, match=r"\(n_samples, n_outputs\).*got shape \(3,\).*\(-1, 1\)"):
+            call(out, out)
