@@ -73,6 +73,8 @@ class BatchNorm(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
+        if x.ndim not in (2, 4) or x.shape[1] != self.n_features:  # on its own (a Network checks first)
+            self.output_shape(tuple(x.shape[1:]))
         axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
         if not training:
             mean, var = xp.reshape(self.running_mean.value, shape), xp.reshape(self.running_var.value, shape)
