@@ -204,13 +204,17 @@ def test_accuracy_compares_labels_of_two_dtypes_on_every_backend(any_backend, pa
     (lambda: Dense(4, 2), (3, 1, 2, 4), r"expects 4 features.*receives shape \(1, 2, 4\); put a Flatten"),
     (lambda: BatchNorm(3), (2, 1, 4, 4), r"normalises 3 features.*receives per-sample shape \(1, 4, 4\)"),
     (lambda: BatchNorm(3), (2, 3, 4), r"normalises 3 features.*receives per-sample shape \(3, 4\)"),
-], ids=["maxpool", "avgpool", "conv-size", "conv-channels", "dense-width", "dense-images", "bn-channels", "bn-3d"])
+    (lambda: MaxPool2D(2), (1, 4, 4), r"expects images \(channels, height, width\) per sample"),
+    (lambda: Conv2D(1, 2, 3), (1, 4, 4), r"expects images \(channels, height, width\) per sample"),
+], ids=["maxpool", "avgpool", "conv-size", "conv-channels", "dense-width", "dense-images", "bn-channels", "bn-3d",
+        "maxpool-no-batch", "conv-no-batch"])
 def test_a_layer_used_on_its_own_refuses_images_it_cannot_take(backend, layer, shape, words):
     """Outside a Network (which checks shapes first) pooling returned an empty array where PyTorch raises
     'Output size is too small', Conv2D failed inside im2col ('cannot reshape array of size 0') or in the
     matrix product, and Dense failed in it ('mismatch in its core dimension') or, given images whose last
-    axis is n_in, multiplied each row of each image; BatchNorm(3) broadcast one channel to three. Now the ShapeError a Network gives, in training and
-    in predict mode."""
+    axis is n_in, multiplied each row of each image; BatchNorm(3) broadcast one channel to three; pooling
+    without a batch axis failed to unpack its shape. Now the ShapeError a Network gives, in training and in
+    predict mode."""
     layer = layer()
     layer.build(backend, np.random.default_rng(0), He(), 0)
     for training in (False, True):
