@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from nnscratch import AvgPool2D, BatchNorm, Conv2D, Dense, MaxPool2D, Normal, Uniform
+from nnscratch import AvgPool2D, BatchNorm, Conv2D, Dense, MaxPool2D, Normal, Reshape, Uniform
 from nnscratch.errors import ConfigError, DataError, ShapeError
 from nnscratch.layers import LeakyReLU
 from nnscratch.layers.initializers import He
@@ -206,14 +206,15 @@ def test_accuracy_compares_labels_of_two_dtypes_on_every_backend(any_backend, pa
     (lambda: BatchNorm(3), (2, 3, 4), r"normalises 3 features.*receives per-sample shape \(3, 4\)"),
     (lambda: MaxPool2D(2), (1, 4, 4), r"expects images \(channels, height, width\) per sample"),
     (lambda: Conv2D(1, 2, 3), (1, 4, 4), r"expects images \(channels, height, width\) per sample"),
+    (lambda: Reshape((1, 2, 2)), (3, 8), r"needs 4 values per sample but receives shape \(8,\)"),
 ], ids=["maxpool", "avgpool", "conv-size", "conv-channels", "dense-width", "dense-images", "bn-channels", "bn-3d",
-        "maxpool-no-batch", "conv-no-batch"])
+        "maxpool-no-batch", "conv-no-batch", "reshape"])
 def test_a_layer_used_on_its_own_refuses_images_it_cannot_take(backend, layer, shape, words):
     """Outside a Network (which checks shapes first) pooling returned an empty array where PyTorch raises
     'Output size is too small', Conv2D failed inside im2col ('cannot reshape array of size 0') or in the
     matrix product, and Dense failed in it ('mismatch in its core dimension') or, given images whose last
     axis is n_in, multiplied each row of each image; BatchNorm(3) broadcast one channel to three; pooling
-    without a batch axis failed to unpack its shape. Now the ShapeError a Network gives, in training and in
+    without a batch axis failed to unpack its shape; Reshape((1, 2, 2)) made 6 samples of 3. Now the ShapeError a Network gives, in training and in
     predict mode."""
     layer = layer()
     layer.build(backend, np.random.default_rng(0), He(), 0)
