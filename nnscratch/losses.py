@@ -15,13 +15,14 @@ cross-entropy does the same with a final ``Sigmoid``.
 from __future__ import annotations
 
 from .backend.core import namespace
-from .errors import unknown_name
+from .errors import ShapeError, unknown_name
 from .layers import Identity, Layer, Sigmoid, Softmax
 from ._typing import Array
 
 
 class Loss:
-    """Base class: ``value(out, y)`` (0-d) and ``gradient(out, y, scale)``.
+    """Base class: ``value(out, y)`` (0-d) and ``gradient(out, y, scale)``, which check that the
+    targets have the outputs' shape and hand them to a subclass's ``_value`` and ``_gradient``.
 
     ``fuses`` is the output activation this loss absorbs (its gradient is
     taken with respect to that activation's input), or None.
@@ -36,11 +37,31 @@ class Loss:
 
     def value(self, out: Array, y: Array) -> Array:
         """The mean loss, a 0-d device array."""
-        raise NotImplementedError
+        return self._value(out, self._targets(out, y))
 
     def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
         """``scale * dL/dout``, with ``1/n`` already folded in."""
+        return self._gradient(out, self._targets(out, y), scale)
+
+    def _value(self, out: Array, y: Array) -> Array:
         raise NotImplementedError
+
+    def _gradient(self, out: Array, y: Array, scale: float) -> Array:
+        raise NotImplementedError
+
+    def _targets(self, out, y):
+        """``y``, of ``out``'s shape, in ``out``'s dtype (integer or bool one-hot rows as floats: no
+        operation where they are already, as ``fit`` makes them). Another shape would broadcast into
+        a wrong loss (labels ``(n,)`` beside ``n`` outputs each) or fail deep in the array library."""
+        if out.ndim != 2:
+            raise ShapeError(f"{self!r} expects outputs of shape (n_samples, n_outputs); got shape {tuple(out.shape)}. "
+                             "Reshape outputs and targets of one value per sample to (-1, 1).")
+        if tuple(y.shape) != tuple(out.shape):
+            raise ShapeError(f"{self!r} expects targets of shape {tuple(out.shape)}, the outputs' shape (one-hot "
+                             f"rows for class labels); got shape {tuple(y.shape)}. Make labels one-hot rows with "
+                             f"nnscratch.datasets.one_hot(labels, {out.shape[-1]}), or train with Network.fit, "
+                             "which takes labels as they are.")
+        return y if y.dtype == out.dtype else namespace(out).astype(y, out.dtype)
 
     def __call__(self, out: Array, y: Array) -> tuple[Array, Array]:
         """``(value, gradient)`` together."""
@@ -55,11 +76,11 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def value(self, out: Array, y: Array) -> Array:
+    def _value(self, out: Array, y: Array) -> Array:
         diff = out - y
         return namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
-    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
+    def _gradient(self, out: Array, y: Array, scale: float) -> Array:
         return (out - y) * (2.0 * scale / max(out.shape[0] * out.shape[1], 1))
 
 
@@ -69,29 +90,34 @@ class SumSquaredError(Loss):
 
     name = "sse"
 
-    def value(self, out: Array, y: Array) -> Array:
+    def _value(self, out: Array, y: Array) -> Array:
         diff = out - y
         return namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
 
-    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
+    def _gradient(self, out: Array, y: Array, scale: float) -> Array:
         return (out - y) * (scale / max(out.shape[0], 1))
 
 
 class CrossEntropy(Loss):
     """Softmax cross-entropy on logits z:
-    L = mean over samples of -sum(y * log softmax(z)); dL/dz = (softmax(z) - y) / n."""
+    L = mean over samples of -sum(y * log softmax(z)); dL/dz = (softmax(z) - y) / n.
+
+    The gradient of L is ``(softmax(z) * sum(y) - y) / n``: ``(p - y) / n`` holds for target rows
+    that sum to 1 (one-hot rows, probabilities), which this loss needs. The general form would cost
+    the training step two more array operations per batch; multi-hot rows call for sigmoid outputs
+    with binary cross-entropy instead."""
 
     name = "cross_entropy"
     fuses = Softmax
     accepts = (Softmax, Identity)
 
-    def value(self, z: Array, y: Array) -> Array:
+    def _value(self, z: Array, y: Array) -> Array:
         xp = namespace(z)
         shifted = z - xp.max(z, axis=1, keepdims=True)
         log_total = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
         return xp.sum(y * (log_total - shifted)) / z.shape[0]
 
-    def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
+    def _gradient(self, z: Array, y: Array, scale: float) -> Array:
         xp = namespace(z)
         e = xp.exp(z - xp.max(z, axis=1, keepdims=True))
         grad = e / xp.sum(e, axis=1, keepdims=True)
@@ -108,11 +134,11 @@ class BinaryCrossEntropy(Loss):
     fuses = Sigmoid
     accepts = (Sigmoid, Identity)
 
-    def value(self, z: Array, y: Array) -> Array:
+    def _value(self, z: Array, y: Array) -> Array:
         xp = namespace(z)
         return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) / (z.shape[0] * z.shape[1])
 
-    def gradient(self, z: Array, y: Array, scale: float = 1.0) -> Array:
+    def _gradient(self, z: Array, y: Array, scale: float) -> Array:
         xp = namespace(z)
         return (0.5 * (xp.tanh(0.5 * z) + 1.0) - y) * (scale / max(z.shape[0] * z.shape[1], 1))
 

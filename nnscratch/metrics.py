@@ -8,12 +8,10 @@ also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
-import math
-
 from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
-from .errors import BackendMismatchError, ShapeError
+from .errors import BackendMismatchError, DataError, ShapeError
 
 
 def _together(y_true, y_pred):
@@ -30,6 +28,9 @@ def _together(y_true, y_pred):
         raise BackendMismatchError(f"y_true is an array of {backend_of(y_true)} but y_pred of {backend_of(y_pred)}; "
                                    "score arrays of one device: move one with nnscratch.backend_of(y_pred).asarray("
                                    "nnscratch.backend_of(y_true).to_numpy(y_true)), or pass NumPy data.")
+    if 0 in y_true.shape or 0 in y_pred.shape:  # no score of nothing: NaN, or an R^2 of 1.0 as if a perfect fit
+        raise DataError(f"y_true (shape {tuple(y_true.shape)}) and y_pred (shape {tuple(y_pred.shape)}) hold no "
+                        "samples to score; pass at least one target and its prediction (as scikit-learn's metrics).")
     return array_namespace(y_true, y_pred), y_true, y_pred
 
 
@@ -40,6 +41,9 @@ def _floats(a, b):
 
 def _pair(y_true, y_pred):
     xp, y_true, y_pred = _together(y_true, y_pred)
+    if y_true.ndim > 2 or y_pred.ndim > 2:
+        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}; regression "
+                         "scores take targets of shape (n,) or (n, k): reshape both to (n, -1).")
     if y_true.ndim == 1:
         y_true = xp.reshape(y_true, (-1, 1))
     if y_pred.ndim == 1:
@@ -61,11 +65,15 @@ def accuracy(y_true, y_pred):
     """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
     xp, y_true, y_pred = _together(y_true, y_pred)
     labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
-    if labels.shape != predicted.shape:
-        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; pass one "
-                         "predicted label per true label, both of shape (n,) or (n, 1) (one-hot rows: their argmax).")
-    n = labels.shape[0]  # an integer count of hits, exact on any device (no float64 needed); no labels: NaN
-    return int(xp.count_nonzero(labels == predicted)) / n if n else math.nan
+    if labels.shape != predicted.shape or not all(a.ndim == 1 or a.shape[1:] == (1,) for a in (y_true, y_pred)):
+        raise ShapeError(f"y_true has shape {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}; accuracy takes "
+                         "class labels: pass one predicted label per true label, both of shape (n,) or (n, 1) "
+                         "(one-hot rows or probabilities: their argmax, y.argmax(axis=1)).")
+    if labels.dtype != predicted.dtype:  # int beside float or bool: array-api-strict compares neither pair
+        dtype = _widest_float(xp, labels)  # exact for labels below 2**24 (float32) or 2**53
+        labels, predicted = xp.astype(labels, dtype), xp.astype(predicted, dtype)
+    # an integer count of hits, exact on any device (no float64 needed)
+    return int(xp.count_nonzero(labels == predicted)) / labels.shape[0]
 
 
 def rmse(y_true, y_pred):

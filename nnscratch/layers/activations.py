@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .base import Layer
-from .._typing import Array, Rng
+from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -60,8 +60,8 @@ class LeakyReLU(Activation):
     """f(x) = x where x > 0, else alpha * x; f'(x) = 1 or alpha."""
 
     def __init__(self, alpha: float = 0.01) -> None:
-        if not 0 <= alpha < 1:
-            raise ConfigError(f"LeakyReLU alpha must be in [0, 1); got {alpha}.")
+        if not (is_real(alpha) and 0 <= alpha < 1):
+            raise ConfigError(f"LeakyReLU alpha must be a number in [0, 1), e.g. alpha=0.01; got {alpha!r}.")
         self.alpha = float(alpha)
 
     def _f(self, xp, x):

@@ -97,8 +97,11 @@ class Conv2D(Layer):
         self._kernels = Kernels(backend)
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        xp = self._xp(x)
-        o = self.out_channels
+        xp, o = self._xp(x), self.out_channels
+        (top, bottom, left, right), (kh, kw) = self.pads, self.kernel_size
+        if x.ndim != 4 or x.shape[1] != self.in_channels or x.shape[2] + top + bottom < kh \
+                or x.shape[3] + left + right < kw:  # a layer used on its own (a Network checks first)
+            self.output_shape(tuple(x.shape[1:]))  # its ShapeError
         cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
                                                self.pads, xp, self._kernels)
         z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)

@@ -57,6 +57,8 @@ class Dense(Layer):
         self._kernels = Kernels(backend)
 
     def forward(self, x: Array, training: bool = False) -> Array:
+        if x.ndim != 2 or x.shape[1] != self.n_in:  # a layer used on its own (a Network checks first)
+            self.output_shape(tuple(x.shape[1:]))
         if training:
             self._x = x
         z = x @ self.weight.value

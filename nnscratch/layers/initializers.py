@@ -10,6 +10,7 @@ A layer given none gets :func:`default_initializer`'s: He before a ReLU, else Gl
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ConfigError, unknown_name
 from .activations import LeakyReLU, ReLU
 from .pooling import AvgPool2D, MaxPool2D
-from .._typing import Array, Rng
+from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
     from .base import Layer
@@ -45,8 +46,8 @@ class Uniform(Initializer):
     name = "uniform"
 
     def __init__(self, limit: float = 0.05, biases: bool = False) -> None:
-        if not limit > 0:
-            raise ConfigError(f"Uniform limit must be positive; got {limit}.")
+        if not (is_real(limit) and limit > 0):
+            raise ConfigError(f"Uniform limit must be a positive number, e.g. limit=0.05; got {limit!r}.")
         self.limit, self.biases = float(limit), bool(biases)
 
     def __call__(self, rng: Rng, n_in: int, n_out: int) -> tuple[Array, Array | None]:
@@ -67,8 +68,8 @@ class Normal(Initializer):
     name = "normal"
 
     def __init__(self, std: float = 1.0) -> None:
-        if not std > 0:
-            raise ConfigError(f"Normal std must be positive; got {std}.")
+        if not (is_real(std) and std > 0):
+            raise ConfigError(f"Normal std must be a positive number, e.g. std=0.01; got {std!r}.")
         self.std = float(std)
 
     def weights(self, rng: Rng, n_in: int, n_out: int) -> Array:
@@ -106,7 +107,13 @@ def get_initializer(spec: str | dict[str, Any] | Callable[..., Any]) -> Callable
         return spec
     if isinstance(spec, dict):
         options = {k: v for k, v in spec.items() if k != "name"}
-        return _lookup(spec.get("name"))(**options)
+        cls = _lookup(spec.get("name"))
+        takes = list(inspect.signature(cls).parameters)
+        unknown = sorted(set(options) - set(takes))
+        if unknown:
+            raise ConfigError(f"The {cls.name} initializer takes {', '.join(takes) or 'no options'}; got "
+                              f"{', '.join(map(str, unknown))} in {spec!r}.")
+        return cls(**options)
     return _lookup(spec)()
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 import math
 
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from .base import Layer, Parameter
-from .._typing import Array, Rng, Shape, is_int
+from .._typing import Array, Rng, Shape, is_int, is_real
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -45,9 +45,12 @@ class BatchNorm(Layer):
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         if not is_int(n_features) or n_features < 1:
             raise ConfigError(f"BatchNorm n_features must be a positive integer; got {n_features!r}.")
-        if not 0 <= momentum <= 1 or not eps > 0:
-            raise ConfigError(f"BatchNorm needs 0 <= momentum <= 1 and eps > 0; got momentum={momentum!r}, "
-                              f"eps={eps!r}.")
+        if momentum is None:
+            raise ConfigError("BatchNorm momentum=None (PyTorch's cumulative average of the batch statistics) is "
+                              "not supported; give a number in [0, 1], e.g. momentum=0.1 (PyTorch's default).")
+        if not (is_real(momentum) and 0 <= momentum <= 1) or not (is_real(eps) and eps > 0):
+            raise ConfigError(f"BatchNorm needs numbers 0 <= momentum <= 1 and eps > 0 (finite); got "
+                              f"momentum={momentum!r}, eps={eps!r}.")
         self.n_features, self.momentum, self.eps = int(n_features), float(momentum), float(eps)
         self.params, self.buffers, self._xhat, self._sync = (), (), None, None
 
@@ -70,6 +73,8 @@ class BatchNorm(Layer):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
+        if x.ndim not in (2, 4) or x.shape[1] != self.n_features:  # on its own (a Network checks first)
+            self.output_shape(tuple(x.shape[1:]))
         axes, shape = ((0,), (1, -1)) if x.ndim == 2 else ((0, 2, 3), (1, -1, 1, 1))
         if not training:
             mean, var = xp.reshape(self.running_mean.value, shape), xp.reshape(self.running_var.value, shape)
@@ -77,6 +82,10 @@ class BatchNorm(Layer):
             return xp.reshape(self.gamma.value, shape) * xhat + xp.reshape(self.beta.value, shape)
         count = math.prod(x.shape) // x.shape[1]  # values per channel (0 in an empty shard)
         self._sync = training if hasattr(training, "moments") else None  # a data-parallel step's ShardContext
+        if self._sync is None and count == 1:  # on its own: a Network refuses it before training
+            raise DataError(f"{self!r} in training sees one value per channel (shape {tuple(x.shape)}), whose "
+                            "variance is 0; as PyTorch ('Expected more than 1 value per channel when training'), "
+                            "pass at least 2 samples, or use it in predict mode (training=False).")
         if self._sync is None:
             mean = xp.mean(x, axis=axes, keepdims=True)
             xc = x - mean

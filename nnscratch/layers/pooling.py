@@ -59,8 +59,12 @@ class _Pool2D(Layer):
     def _slices(self, x):
         """The ``kh*kw`` strided views ``x[:, :, i::sh, j::sw]`` (offset (i, j) of every window), each
         ``(N, C, oh, ow)``: a pooling is an elementwise reduction over them, with no copy of ``x``."""
+        if x.ndim != 4:  # a layer used on its own (a Network checks shapes first): its ShapeError
+            self.output_shape(tuple(x.shape[1:]))
         (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, x.shape[2:]
         oh, ow = out_size(h, kh, sh), out_size(w, kw, sw)
+        if oh < 1 or ow < 1:
+            self.output_shape(tuple(x.shape[1:]))
         rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
         self._size = (h, w)
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]

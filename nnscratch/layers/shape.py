@@ -48,6 +48,8 @@ class Reshape(Layer):
         return self.shape
 
     def forward(self, x: Array, training: bool = False) -> Array:
+        if math.prod(x.shape[1:]) != math.prod(self.shape):  # on its own (a Network checks first): its ShapeError
+            self.output_shape(tuple(x.shape[1:]))
         if training:
             self._in = tuple(x.shape)
         return self._xp(x).reshape(x, (-1, *self.shape))
