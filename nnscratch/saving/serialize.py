@@ -29,20 +29,24 @@ def atomic_write(path, write, kind=None):
     (:func:`~nnscratch.saving.kinds.refuse_foreign`: a file of another kind is never replaced).
 
     A write the system refuses (no permission, a full disk, a name too long) removes the temporary
-    file and raises the same kind of OSError naming ``path``, never the hidden temporary file."""
+    file and raises the same kind of OSError naming ``path``, never the hidden temporary file.
+
+    A symbolic link at ``path`` (``latest.npz -> runs/run7.npz``) stays: the file it names is replaced,
+    as ``open(path, "wb")`` and ``numpy.save`` would write it, with the temporary file beside that one."""
     path = os.fspath(path)
     if kind is not None:
         refuse_foreign(path, kind)
-    directory = os.path.dirname(os.path.abspath(path))
+    real = os.path.realpath(path)  # ``path`` itself where it is no link
+    directory = os.path.dirname(real)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(path)[-200:], dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(real)[-200:], dir=directory)
         with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
+            os.chmod(tmp, _file_mode(real))  # mkstemp makes 0600; a saved model is an ordinary file
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException as exc:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
@@ -109,6 +113,10 @@ def load_arrays(path, kind=FORMAT):
     if not os.path.exists(path):
         raise ModelNotFoundError(f"No such model file: {path!r}; check the path (the current directory is "
                                  f"{os.getcwd()!r}).")
+    if os.path.isdir(path):
+        example = "run.ckpt" if kind == CHECKPOINT else "model.npz"
+        raise ModelFileError(f"{path!r} is a folder; pass the {kind.removeprefix('nnscratch-')} file itself, e.g. "
+                             f"{os.path.join(path, example)!r}.")
     header, arrays = _read_npz(path, kind)
     if not isinstance(header, dict) or header.get("format") != kind:
         found = header.get("format") if isinstance(header, dict) else None
