@@ -78,3 +78,51 @@ def test_a_folder_given_as_the_file_to_read_is_said_as_a_folder(read, tmp_path):
         read(tmp_path / "runs")
     message = str(info.value)
     assert "\n" not in message and "is a folder" in message and "truncated" not in message, message
+
+
+# ---------------------------------------------------------------- what JSON cannot hold, named where it is
+
+class _Scaled(nn.layers.base.Layer):
+    """A layer of one's own whose setting is no JSON value (``get_config`` returns it as it is)."""
+
+    def __init__(self, k=2.0):
+        self.k = k
+
+    def forward(self, x, training=False):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+    def get_config(self):
+        return {"type": "_Scaled", "k": self.k}
+
+
+def test_a_layer_setting_json_cannot_hold_names_the_layer_not_the_metadata(tmp_path):
+    net = Network([nn.Dense(3, 4), _Scaled(k=object()), nn.Dense(4, 2)], seed=0)
+    with pytest.raises(ConfigError) as info:
+        net.save(tmp_path / "m.npz")
+    message = str(info.value)
+    assert "\n" not in message and "layer 1 (_Scaled)" in message and "_Scaled.get_config()" in message, message
+    assert "metadata" not in message, message
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_callback_state_json_cannot_hold_names_the_callback(tmp_path):
+    class Counter(nn.Callback):
+        def get_state(self):
+            return {"seen": {1, 2}}  # a set: no JSON value
+
+        def set_state(self, state):
+            pass
+
+    with pytest.raises(ConfigError) as info:
+        _net(0).fit(X, Y, epochs=1, batch_size=4, checkpoint=tmp_path / "run.ckpt", callbacks=[Counter()])
+    message = str(info.value)
+    assert "\n" not in message and "Counter.get_state()" in message and "metadata" not in message, message
+
+
+def test_metadata_json_cannot_hold_is_still_said_as_metadata(tmp_path):
+    net = Network([nn.Dense(3, 2)], seed=0, metadata={"owner": {"name": object()}})
+    with pytest.raises(ConfigError, match=r"metadata\['owner'\]\['name'\].*Network\(metadata=...\)"):
+        net.save(tmp_path / "m.npz")
