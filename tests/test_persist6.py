@@ -126,3 +126,25 @@ def test_metadata_json_cannot_hold_is_still_said_as_metadata(tmp_path):
     net = Network([nn.Dense(3, 2)], seed=0, metadata={"owner": {"name": object()}})
     with pytest.raises(ConfigError, match=r"metadata\['owner'\]\['name'\].*Network\(metadata=...\)"):
         net.save(tmp_path / "m.npz")
+
+
+# ---------------------------------------------------------------- a file that is not what is read
+
+def test_a_damaged_checkpoint_says_how_to_go_on_not_to_save_a_model(tmp_path):
+    path = tmp_path / "run.ckpt"
+    _net(0).fit(X, Y, epochs=1, batch_size=4, checkpoint=path)
+    path.write_bytes(path.read_bytes()[:-40])  # cut short
+    with pytest.raises(ModelFileError) as info:
+        _net(0).fit(X, Y, epochs=2, batch_size=4, resume=path)
+    message = str(info.value)
+    assert "\n" not in message and "truncated" in message and "resume=" in message, message
+    assert "Save the model again" not in message, message
+
+
+def test_an_onnx_file_given_to_load_is_said_as_the_export_it_is(tmp_path):
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    path = _net(0).export_onnx(tmp_path / "m.onnx") and tmp_path / "m.onnx"
+    with pytest.raises(ModelFileError) as info:
+        Network.load(path)
+    message = str(info.value)
+    assert "\n" not in message and "is an ONNX model" in message and ".npz" in message, message

@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 
 from ..errors import ConfigError, ModelFileError, ModelNotFoundError
-from .kinds import refuse_foreign
+from .kinds import is_kind, refuse_foreign
 from ..backend.core import get_backend
 
 FORMAT = "nnscratch-model"
@@ -199,16 +199,22 @@ def _read_npz(path, kind=FORMAT):
             zipped = f.read(4) == b"PK\x03\x04"
     except OSError:
         zipped = True  # unreadable: said below
+    if not zipped and is_kind(path, "onnx"):
+        raise ModelFileError(f"{path!r} is an ONNX model (what export_onnx and `nnscratch export` write), which "
+                             f"onnxruntime runs; nnscratch reads back only the .npz it was exported from: pass "
+                             f"{_WRITERS.get(kind, _WRITERS[FORMAT])}.")
     if not zipped:
         raise ModelFileError(f"{path!r} is not an nnscratch file: it is not an .npz archive at all; pass "
                              f"{_WRITERS.get(kind, _WRITERS[FORMAT])}.")
+    again = "resume from another checkpoint, or start again without resume=" if kind == CHECKPOINT else \
+        "save the model again"
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["__header__"]).decode("utf-8"))
             return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
     except _UNREADABLE as exc:
         raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
-                             "it may be truncated or another kind of file. Save the model again.") from None
+                             f"it may be truncated or another kind of file: {again}.") from None
 
 
 def save(net, path):
