@@ -148,3 +148,15 @@ def test_an_onnx_file_given_to_load_is_said_as_the_export_it_is(tmp_path):
         Network.load(path)
     message = str(info.value)
     assert "\n" not in message and "is an ONNX model" in message and ".npz" in message, message
+
+
+def test_a_checkpoint_loaded_as_a_model_names_a_command_that_runs_as_pasted(tmp_path):
+    import shlex
+    path = tmp_path / "my runs" / "run 1.ckpt"
+    path.parent.mkdir()
+    _net(0).fit(X, Y, epochs=1, batch_size=4, checkpoint=path)
+    with pytest.raises(ModelFileError) as info:
+        Network.load(path)
+    command = str(info.value).split("`")[1]  # the `nnscratch train ... --resume PATH ...` it suggests
+    argv = shlex.split(command)
+    assert argv[argv.index("--resume") + 1] == str(path), command

@@ -8,6 +8,7 @@ leaves the previous file intact.
 
 import json
 import os
+import shlex
 import tempfile
 import struct
 import zipfile
@@ -189,8 +190,8 @@ def _checkpoint_not_model(path, header):
     reached = f"epochs={epochs + 1}" if isinstance(epochs, int) else "the epochs it reached"
     return (f"{path!r} is a training checkpoint, not a model: Network.load reads files of Network.save. To get its "
             f"model, build the same network and call net.fit(X, y, {reached}, resume={path!r}) (it restores the "
-            f"weights and trains no further), then net.save('model.npz'); or run `nnscratch train` with the run's "
-            f"options and --resume {path} --out model.npz.")
+            f"weights and trains no further), then net.save('model.npz'); or run "
+            f"`nnscratch train --resume {shlex.quote(path)} --out model.npz` with the run's other options.")
 
 
 def _read_npz(path, kind=FORMAT):
