@@ -160,3 +160,19 @@ def test_a_checkpoint_loaded_as_a_model_names_a_command_that_runs_as_pasted(tmp_
     command = str(info.value).split("`")[1]  # the `nnscratch train ... --resume PATH ...` it suggests
     argv = shlex.split(command)
     assert argv[argv.index("--resume") + 1] == str(path), command
+
+
+# ---------------------------------------------------------------- names the system takes
+
+def test_a_long_unicode_name_the_system_takes_is_saved(tmp_path):
+    """A name of 244 bytes in UTF-8 (80 characters) is a valid file name; the temporary file beside it
+    (its tail after a prefix) was over the 255-byte limit, so the save failed with "File name too long"."""
+    name = "模" * 80 + ".npz"
+    try:
+        (tmp_path / name).write_bytes(b"")
+        (tmp_path / name).unlink()
+    except OSError:
+        pytest.skip("this file system does not take a 244-byte name")
+    net = _net(3)
+    net.save(tmp_path / name)
+    assert _same(_weights_of(tmp_path / name), net.get_weights()) and os.listdir(tmp_path) == [name]
