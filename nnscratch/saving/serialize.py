@@ -41,7 +41,7 @@ def atomic_write(path, write, kind=None):
     directory = os.path.dirname(real)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=_tail(os.path.basename(real)), dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name_tail(os.path.basename(real)), dir=directory)
         with os.fdopen(fd, "wb") as f:
             os.chmod(tmp, _file_mode(real))  # mkstemp makes 0600; a saved model is an ordinary file
             write(f)
@@ -61,7 +61,7 @@ def atomic_write(path, write, kind=None):
 TEMPORARY = ".tmp-"  # what a temporary file's name starts with (the tail of the file's own name follows)
 
 
-def _tail(name, limit=200):
+def name_tail(name, limit=200):
     """The end of ``name`` that takes at most ``limit`` bytes on disk: a temporary file's name (the prefix,
     8 random characters, this tail) stays within the 255 bytes a file name may take, in any script."""
     while len(os.fsencode(name)) > limit:
