@@ -176,3 +176,27 @@ def test_a_long_unicode_name_the_system_takes_is_saved(tmp_path):
     net = _net(3)
     net.save(tmp_path / name)
     assert _same(_weights_of(tmp_path / name), net.get_weights()) and os.listdir(tmp_path) == [name]
+
+
+# ---------------------------------------------------------------- resuming
+
+def test_a_layer_initialiser_given_once_does_not_refuse_the_resume(tmp_path):
+    """The checkpoint brings every weight, so the initialiser of the resumed network's layers does not
+    matter (a network-wide ``init=`` was never compared); it refused as "written for another network"."""
+    def layers(init):
+        return [nn.Dense(3, 4, init=init), nn.ReLU(), nn.Dense(4, 2), nn.Softmax()]
+
+    whole = Network(layers("he"), seed=0)
+    whole.fit(X, Y, epochs=2, batch_size=4)
+    Network(layers("he"), seed=0).fit(X, Y, epochs=1, batch_size=4, checkpoint=tmp_path / "run.ckpt")
+    resumed = Network(layers(None), seed=7)
+    resumed.fit(X, Y, epochs=2, batch_size=4, resume=tmp_path / "run.ckpt")
+    assert _same(resumed.get_weights(), whole.get_weights())
+
+
+def test_a_resume_into_another_architecture_is_still_refused(tmp_path):
+    Network([nn.Dense(3, 4), nn.ReLU(), nn.Dense(4, 2), nn.Softmax()], seed=0).fit(
+        X, Y, epochs=1, batch_size=4, checkpoint=tmp_path / "run.ckpt")
+    with pytest.raises(ModelFileError, match="written for another network"):
+        Network([nn.Dense(3, 4), nn.Tanh(), nn.Dense(4, 2), nn.Softmax()], seed=0).fit(
+            X, Y, epochs=2, batch_size=4, resume=tmp_path / "run.ckpt")
