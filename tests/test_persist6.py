@@ -200,3 +200,28 @@ def test_a_resume_into_another_architecture_is_still_refused(tmp_path):
     with pytest.raises(ModelFileError, match="written for another network"):
         Network([nn.Dense(3, 4), nn.Tanh(), nn.Dense(4, 2), nn.Softmax()], seed=0).fit(
             X, Y, epochs=2, batch_size=4, resume=tmp_path / "run.ckpt")
+
+
+# ---------------------------------------------------------------- layers of one's own
+
+def test_a_registered_layer_its_config_cannot_rebuild_is_said_as_its_get_config(tmp_path):
+    class Gain(nn.layers.base.Layer):
+        def __init__(self, k):  # get_config (the base's) leaves k out
+            self.k = k
+
+        def forward(self, x, training=False):
+            return x * self.k
+
+        def backward(self, grad):
+            return grad * self.k
+
+    nn.layers.register(Gain)
+    try:
+        Network([nn.Dense(3, 4), Gain(2.0), nn.Dense(4, 2)], seed=0).save(tmp_path / "m.npz")
+        with pytest.raises(ModelFileError) as info:
+            Network.load(tmp_path / "m.npz")
+    finally:
+        del nn.layers.LAYERS["Gain"]
+    message = str(info.value)
+    assert "\n" not in message and "damaged" not in message, message
+    assert "layer 1" in message and "Gain.get_config()" in message and "k" in message, message

@@ -255,17 +255,34 @@ def load(cls, path, backend=None, dtype=None):
 
 def _refuse_unregistered(path, header):
     """A layer class of one's own that this program has not registered is said as such (naming the
-    class and :func:`~nnscratch.layers.register`), not blamed on the file, which is fine."""
+    class and :func:`~nnscratch.layers.register`), not blamed on the file, which is fine; so is one whose
+    saved settings do not rebuild it (its ``get_config`` leaves out an ``__init__`` argument)."""
     from ..layers import LAYERS
     config = header.get("config")
     layers = config.get("layers") if isinstance(config, dict) else None
-    kinds = [c.get("type") for c in layers if isinstance(c, dict)] if isinstance(layers, list) else []
-    missing = next((k for k in kinds if isinstance(k, str) and k and k not in LAYERS), None)
-    if missing is not None:
-        raise ModelFileError(f"{os.fspath(path)!r} holds a layer of class {missing!r}, which this program has not "
-                             f"registered: import or define the class, then nnscratch.layers.register({missing}) "
-                             f"(or @register above its definition) before loading; the command line loads "
-                             f"nnscratch's own layers only.")
+    for index, c in enumerate(layers if isinstance(layers, list) else []):
+        kind = c.get("type") if isinstance(c, dict) else None
+        if not isinstance(kind, str) or not kind:
+            continue
+        if kind not in LAYERS:
+            raise ModelFileError(f"{os.fspath(path)!r} holds a layer of class {kind!r}, which this program has not "
+                                 f"registered: import or define the class, then nnscratch.layers.register({kind}) "
+                                 f"(or @register above its definition) before loading; the command line loads "
+                                 f"nnscratch's own layers only.")
+        if not LAYERS[kind].__module__.startswith("nnscratch."):
+            _refuse_unbuildable(path, index, LAYERS[kind], {k: v for k, v in c.items() if k != "type"})
+
+
+def _refuse_unbuildable(path, index, kind, options):
+    """A layer class of one's own that its saved settings ``options`` do not rebuild, said as its
+    ``get_config``'s doing (the file holds what that returned)."""
+    try:
+        kind(**options)
+    except Exception as exc:
+        name = kind.__name__
+        raise ModelFileError(f"{os.fspath(path)!r} holds layer {index} of your class {name}, which its saved settings "
+                             f"{options} do not rebuild ({type(exc).__name__}: {exc}); make {name}.get_config() "
+                             f"return its __init__ arguments with 'type', then save the model again.") from None
 
 
 def _refuse_missing_dtype(path, header, backend, dtype):
