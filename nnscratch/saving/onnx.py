@@ -90,9 +90,9 @@ def _declare_shape(value_info, traced, dims):
 def _metadata_json(net):
     """``net.metadata`` as the JSON text the graph keeps, NumPy values as numbers and lists (as
     :meth:`Network.save` writes them); a value JSON cannot hold is refused in one line."""
-    from .serialize import _json_value
+    from .jsonvalues import json_value
     try:
-        return json.dumps(net.metadata, default=_json_value)
+        return json.dumps(net.metadata, default=json_value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Cannot export to ONNX: the model's metadata must be JSON values (numbers, text, lists, "
                           f"dicts) and {exc}; give Network(metadata=...) only such values.") from None

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import ConfigError, ModelFileError, ModelNotFoundError
 from .kinds import is_kind, refuse_foreign
+from .jsonvalues import json_value, not_json
 from ..backend.core import get_backend
 
 FORMAT = "nnscratch-model"
@@ -99,60 +100,13 @@ def _fsync_directory(directory):
 def save_arrays(path, header, arrays, compress=True):
     """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
     try:
-        text = json.dumps(header, default=_json_value)
+        text = json.dumps(header, default=json_value)
     except (TypeError, ValueError):
-        raise ConfigError(f"Cannot save {os.fspath(path)!r}: {_not_json(header)}") from None
+        raise ConfigError(f"Cannot save {os.fspath(path)!r}: {not_json(header)}") from None
     payload = {"__header__": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
     savez = np.savez_compressed if compress else np.savez
     return atomic_write(path, lambda f: savez(f, **payload), header["format"].removeprefix("nnscratch-"))
-
-
-def _json_value(value):
-    """NumPy numbers and arrays (e.g. ``metadata={"classes": np.unique(y)}``) as JSON numbers and lists."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} {value!r} is not one")
-
-
-def _not_json(header):
-    """Where in ``header`` the first value JSON cannot hold is, and whose code to change: a layer's
-    ``get_config``, a callback's ``get_state``, or ``Network(metadata=...)``."""
-    where, value = _first_not_json(header) or ((), header)
-    said, json_values = f"{type(value).__name__} {value!r}"[:200], "must be JSON values (numbers, text, lists, dicts)"
-    keys = lambda start: "".join(f"[{k!r}]" for k in where[start:])  # noqa: E731
-    if where[:2] == ("config", "metadata"):
-        return (f"the model's metadata {json_values} and metadata{keys(2)} is {said}; give Network(metadata=...) "
-                "only such values.")
-    if where[:2] == ("config", "layers") and len(where) > 2:
-        kind = header["config"]["layers"][where[2]].get("type", "?")
-        return (f"a layer's settings {json_values} and layer {where[2]} ({kind}) has {keys(3) or 'itself'} = "
-                f"{said}; make {kind}.get_config() return only such values.")
-    if where[:1] == ("callbacks",) and len(where) > 1:
-        return (f"a callback's state {json_values} and callback {where[1]} keeps {keys(2) or 'itself'} = {said}; "
-                f"make {str(where[1]).split('#')[0]}.get_state() return only such values.")
-    return f"its header {json_values} and {keys(0) or 'the header'} is {said}."
-
-
-def _first_not_json(value, where=(), seen=()):
-    """``(key path, value)`` of the first value in ``value`` JSON cannot hold (a NumPy one it can), a key
-    included, or a container inside itself; None where every one fits."""
-    if isinstance(value, (dict, list, tuple)):
-        if id(value) in seen:
-            return where, value
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if not (key is None or isinstance(key, (str, int, float, bool))):
-                return where + (key,), key  # a dict key JSON cannot hold (a tuple)
-            found = _first_not_json(item, where + (key,), seen + (id(value),))
-            if found is not None:
-                return found
-        return None
-    try:
-        json.dumps(value, default=_json_value)
-    except (TypeError, ValueError):
-        return where, value
-    return None
 
 
 def load_arrays(path, kind=FORMAT):
