@@ -225,3 +225,24 @@ def test_a_registered_layer_its_config_cannot_rebuild_is_said_as_its_get_config(
     message = str(info.value)
     assert "\n" not in message and "damaged" not in message, message
     assert "layer 1" in message and "Gain.get_config()" in message and "k" in message, message
+
+
+# ---------------------------------------------------------------- the command line on a model saved from Python
+
+@pytest.mark.parametrize("metadata", [{"dataset": "iris"}, {"target": 3}, {"features": "abc"}, {"dataset": ["x"]}],
+                         ids=["dataset-text", "target-number", "features-text", "dataset-list"])
+def test_metadata_of_ones_own_under_a_key_the_command_line_keeps_is_no_traceback(metadata, tmp_path, capsys):
+    """``Network(metadata={"dataset": "iris"})`` is the user's to write; `nnscratch train` keeps a dict
+    there. predict and evaluate stopped with AttributeError ('str' object has no attribute 'get')."""
+    from nnscratch import cli
+    model = Network([nn.Dense(4, 3), nn.Softmax()], seed=0, metadata=metadata).save(tmp_path / "m.npz")
+    np.save(tmp_path / "x.npy", np.zeros((2, 4), np.float32))
+    status = cli.main(["predict", model, str(tmp_path / "x.npy")])
+    out, err = capsys.readouterr()
+    assert status == 0 and out.count("x.npy[") == 2, err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("warning: ") and "metadata" in err, err
+    status = cli.main(["evaluate", model, "--dataset", "blobs"])
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert status == 2 and lines[-1].startswith("error: ") and "Traceback" not in err, err
+    assert "expects 4 inputs" in lines[-1], err
