@@ -246,3 +246,10 @@ def test_metadata_of_ones_own_under_a_key_the_command_line_keeps_is_no_traceback
     lines = err.strip().splitlines()
     assert status == 2 and lines[-1].startswith("error: ") and "Traceback" not in err, err
     assert "expects 4 inputs" in lines[-1], err
+
+
+def test_a_path_ending_in_a_separator_names_a_folder_and_writes_nothing(tmp_path):
+    with pytest.raises((ConfigError, OSError)) as info:
+        _net(0).save(str(tmp_path / "m.npz") + os.sep)
+    assert "folder" in str(info.value) or "directory" in str(info.value).lower(), str(info.value)
+    assert os.listdir(tmp_path) == []

@@ -38,7 +38,7 @@ def atomic_write(path, write, kind=None):
     path = os.fspath(path)
     if kind is not None:
         refuse_foreign(path, kind)
-    real = os.path.realpath(path)  # ``path`` itself where it is no link
+    real = path if path.endswith(("/", os.sep)) else os.path.realpath(path)  # "m.npz/" stays a folder's name
     directory = os.path.dirname(real)
     tmp = None
     try:
