@@ -253,3 +253,29 @@ def test_a_path_ending_in_a_separator_names_a_folder_and_writes_nothing(tmp_path
         _net(0).save(str(tmp_path / "m.npz") + os.sep)
     assert "folder" in str(info.value) or "directory" in str(info.value).lower(), str(info.value)
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- ONNX export options
+
+@pytest.mark.parametrize("options, words", [
+    ({"input_name": "x", "output_name": "x"}, "input_name and output_name"),
+    ({"input_name": ""}, "input_name"),
+    ({"output_name": None}, "output_name"),
+    ({"input_shape": 2.5}, "input_shape=2.5"),
+], ids=["same-names", "empty-name", "no-name", "float-shape"])
+def test_export_options_a_graph_cannot_take_are_one_config_error(options, words):
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    with pytest.raises(ConfigError) as info:
+        _net(0).export_onnx(**options)
+    assert "\n" not in str(info.value) and words in str(info.value), str(info.value)
+
+
+def test_export_takes_an_integer_input_shape_as_network_does():
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    net = _net(0)
+    model = net.export_onnx(input_shape=3)  # Network(input_shape=3) is (3,)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for n in (1, 3):
+        got = session.run(None, {"input": X[:n]})[0]
+        np.testing.assert_allclose(got, net.predict_proba(X[:n]), rtol=1e-5, atol=1e-6)
