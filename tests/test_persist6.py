@@ -279,3 +279,38 @@ def test_export_takes_an_integer_input_shape_as_network_does():
     for n in (1, 3):
         got = session.run(None, {"input": X[:n]})[0]
         np.testing.assert_allclose(got, net.predict_proba(X[:n]), rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- parameters a file keeps by name
+
+class _Shift(nn.layers.base.Layer):
+    """A layer of one's own whose parameter is named without the layer's index: two of them collide."""
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        self.b = nn.layers.Parameter("b", backend.asarray(rng.normal(size=4), dtype=backend.dtype))
+        self.params = (self.b,)
+
+    def forward(self, x, training=False):
+        return x + self.b.value
+
+    def backward(self, grad, need_input_grad=True):
+        self.b.grad = self.xp.sum(grad, axis=0)
+        return grad
+
+
+def test_two_parameters_of_one_name_are_refused_not_saved_as_one(tmp_path):
+    """A file keeps each array by its parameter's name: the second 'b' replaced the first, and the
+    loaded model predicted other values, silently."""
+    nn.layers.register(_Shift)
+    try:
+        net = Network([nn.Dense(3, 4), _Shift(), nn.ReLU(), _Shift(), nn.Dense(4, 2)], seed=0)
+        with pytest.raises(ConfigError) as info:
+            net.save(tmp_path / "m.npz")
+        with pytest.raises(ConfigError):
+            net.fit(X, Y, epochs=1, batch_size=4, checkpoint=tmp_path / "run.ckpt")
+    finally:
+        del nn.layers.LAYERS["_Shift"]
+    message = str(info.value)
+    assert "\n" not in message and "'b'" in message and "layers 1" in message and "3" in message, message
+    assert os.listdir(tmp_path) == []

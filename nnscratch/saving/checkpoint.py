@@ -29,6 +29,7 @@ KIND = "nnscratch-checkpoint"
 def save(path, net, *, epoch, history, guard=None, callbacks=(), stopped=False):
     """Write a checkpoint of ``net`` after ``epoch`` (0-based) to ``path``, atomically;
     ``stopped``: a callback ended the run after this epoch (a resume then trains no more)."""
+    serialize.check_names(net, path)
     to_numpy, opt = net.backend.to_numpy, net.optimizer
     state = opt.state_dict()
     header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),

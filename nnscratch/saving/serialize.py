@@ -180,8 +180,24 @@ def _read_npz(path, kind=FORMAT):
                              f"it may be truncated or another kind of file: {again}.") from None
 
 
+def check_names(net, path):
+    """A ConfigError where two of ``net``'s parameters or buffers share a name: a file keeps each array by
+    its name, so one would replace the other (and the loaded model predict other values). One parameter
+    in two layers (tied weights) is one array: fine."""
+    seen = {}
+    for index, layer in enumerate(net.layers):
+        for p in [*layer.params, *getattr(layer, "buffers", ())]:
+            first, other = seen.setdefault(p.name, (index, p))
+            if other is not p:
+                raise ConfigError(f"Cannot save {os.fspath(path)!r}: layers {first} and {index} "
+                                  f"({type(layer).__name__}) both name a parameter {p.name!r}, and a file keeps each "
+                                  f"by its name; name it after the index build() receives, e.g. "
+                                  f"Parameter(f\"{{index}}.{p.name}\", ...).")
+
+
 def save(net, path):
     """Save ``net``'s config and weights to ``path`` (an ``.npz``)."""
+    check_names(net, path)
     header = {"format": FORMAT, "version": FORMAT_VERSION, "config": net.get_config()}
     arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
     arrays.update(net.get_buffers())  # BatchNorm running statistics
