@@ -314,3 +314,78 @@ def test_two_parameters_of_one_name_are_refused_not_saved_as_one(tmp_path):
     message = str(info.value)
     assert "\n" not in message and "'b'" in message and "layers 1" in message and "3" in message, message
     assert os.listdir(tmp_path) == []
+
+
+# ---------------------------------------------------------------- the round trip, bit for bit, per backend and dtype
+
+def _every_layer():
+    """Every layer kind: a strided, padded, non-square convolution, both pools, BatchNorm on channels and
+    on features, Dropout, Flatten, Reshape and every activation."""
+    return [nn.Reshape((1, 7, 6)), nn.Conv2D(1, 2, (3, 2), stride=(2, 1), padding=1), nn.BatchNorm(2), nn.LeakyReLU(0.2),
+            nn.MaxPool2D((2, 1)), nn.AvgPool2D(1), nn.Flatten(), nn.Dropout(0.3), nn.Dense(28, 5), nn.BatchNorm(5),
+            nn.Tanh(), nn.Dense(5, 4), nn.Sigmoid(), nn.Dense(4, 4), nn.ReLU(), nn.Dense(4, 3), nn.Identity()]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_saved_and_loaded_on_its_backend_is_the_same_model_bit_for_bit(any_backend, dtype, tmp_path):
+    if dtype == "float64" and not any_backend.has_float64:
+        pytest.skip(f"{any_backend} has no float64")
+    rng = np.random.default_rng(1)
+    data, labels = rng.normal(size=(8, 42)).astype(dtype), rng.integers(0, 3, 8)
+    net = Network(_every_layer(), seed=0, backend=any_backend, dtype=dtype)
+    net.fit(data, labels, epochs=1, batch_size=4, loss="cross_entropy", optimizer="adam")
+    loaded = Network.load(net.save(tmp_path / "m.npz"), backend=any_backend)
+    assert loaded.backend.dtype_name == dtype and loaded.get_config() == net.get_config()
+    want, got = (m.backend.to_numpy(m.predict_proba(data)) for m in (net, loaded))
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, want)
+    for key, value in net.get_buffers().items():
+        np.testing.assert_array_equal(loaded.get_buffers()[key], value)
+
+
+class _Killed(nn.Callback):
+    """Stops the run at the start of epoch ``at``, as a killed process would (after that checkpoint)."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_epoch_begin(self, epoch, network):
+        if epoch == self.at:
+            raise KeyboardInterrupt
+
+
+def test_a_run_killed_and_resumed_on_its_backend_ends_as_the_whole_run_bit_for_bit(any_backend, tmp_path):
+    from nnscratch.optim.schedules import Cosine
+    rng = np.random.default_rng(2)
+    data, labels = rng.normal(size=(10, 42)).astype(np.float32), rng.integers(0, 3, 10)
+
+    def run(*, seed=0, **options):
+        net = Network(_every_layer(), seed=seed, backend=any_backend)
+        net.fit(data, labels, epochs=3, batch_size=4, loss="cross_entropy",
+                optimizer=nn.get_optimizer("adam", lr=Cosine(0.01, 9)), **options)
+        return net
+
+    whole = run()
+    with pytest.raises(KeyboardInterrupt):
+        run(checkpoint=tmp_path / "run.ckpt", callbacks=[_Killed(2)])
+    resumed = run(seed=5, resume=tmp_path / "run.ckpt")
+    assert _same(resumed.get_weights(), whole.get_weights())
+    for key, value in whole.get_buffers().items():
+        np.testing.assert_array_equal(resumed.get_buffers()[key], value)
+    assert (resumed.optimizer.t, resumed.optimizer.current_lr) == (whole.optimizer.t, whole.optimizer.current_lr)
+    assert resumed.rng.bit_generator.state == whole.rng.bit_generator.state
+
+
+@pytest.mark.parametrize("dtype, tolerance", [("float32", 1e-5), ("float64", 1e-12)])
+def test_the_onnx_graph_of_every_layer_is_predict_proba_at_batches_of_1_and_3(dtype, tolerance):
+    pytest.importorskip("ndonnx", reason="ndonnx is not installed (pip install 'nnscratch[onnx]')")
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is not installed")
+    rng = np.random.default_rng(3)
+    data, labels = rng.normal(size=(8, 42)).astype(dtype), rng.integers(0, 3, 8)
+    net = Network(_every_layer(), seed=0, dtype=dtype)
+    net.fit(data, labels, epochs=1, batch_size=4, loss="cross_entropy")
+    session = ort.InferenceSession(net.export_onnx().SerializeToString(), providers=["CPUExecutionProvider"])
+    for n in (1, 3):
+        got = session.run(None, {"input": data[:n]})[0]
+        assert got.dtype == np.dtype(dtype) and got.shape == (n, 3)
+        np.testing.assert_allclose(got, net.predict_proba(data[:n]), rtol=tolerance, atol=tolerance / 10)
