@@ -389,3 +389,25 @@ def test_the_onnx_graph_of_every_layer_is_predict_proba_at_batches_of_1_and_3(dt
         got = session.run(None, {"input": data[:n]})[0]
         assert got.dtype == np.dtype(dtype) and got.shape == (n, 3)
         np.testing.assert_allclose(got, net.predict_proba(data[:n]), rtol=tolerance, atol=tolerance / 10)
+
+
+# ---------------------------------------------------------------- a table model's standardisation, as the file holds it
+
+@pytest.mark.parametrize("entry", [{"mean": [0, 0, 0], "std": [1, 2]}, {"mean": [0, 0, 0], "std": [1, 0, 1]},
+                                   {"mean": [0, 0, 0], "std": [1, -1, 1]}, {"mean": [0, None, 0], "std": [1, 1, 1]},
+                                   {"mean": [[0, 0, 0]], "std": [[1, 1, 1]]}],
+                         ids=["lengths", "zero-std", "negative-std", "no-number", "2-d"])
+def test_a_damaged_standardisation_is_said_as_such_not_blamed_on_the_rows(entry, tmp_path, capsys):
+    """A std of another length was a broadcasting ValueError (and a multi-line ONNX error on export),
+    a zero std 'X contains NaN ... clean or impute' about the user's rows, a negative one no error."""
+    from nnscratch import cli
+    from nnscratch.saving.standardizer import Standardizer
+    with pytest.raises(ModelFileError, match="'standardize' metadata is damaged"):
+        Standardizer.from_metadata({"standardize": entry})
+    net = Network([nn.Dense(3, 3), nn.Softmax()], seed=0,
+                  metadata={"standardize": entry, "features": ["a", "b", "c"], "task": "classification"})
+    model = net.save(tmp_path / "m.npz")
+    (tmp_path / "rows.csv").write_text("a,b,c\n1,2,3\n")
+    status = cli.main(["predict", model, str(tmp_path / "rows.csv")])
+    err = capsys.readouterr().err
+    assert status == 2 and err.strip().splitlines() == [err.strip()] and "damaged" in err, err
