@@ -29,6 +29,7 @@ KIND = "nnscratch-checkpoint"
 def save(path, net, *, epoch, history, guard=None, callbacks=(), stopped=False):
     """Write a checkpoint of ``net`` after ``epoch`` (0-based) to ``path``, atomically;
     ``stopped``: a callback ended the run after this epoch (a resume then trains no more)."""
+    serialize.check_names(net, path)
     to_numpy, opt = net.backend.to_numpy, net.optimizer
     state = opt.state_dict()
     header = {"format": KIND, "version": serialize.FORMAT_VERSION, "config": net.get_config(),
@@ -131,10 +132,18 @@ def _slots(optimizer):
 
 def _check_matches(net, path, header):
     config = header.get("config", {})
-    if config.get("layers") != net.get_config()["layers"]:
+    if _architecture(config.get("layers")) != _architecture(net.get_config()["layers"]):
         raise ModelFileError(f"Checkpoint {os.fspath(path)!r} was written for another network "
                              f"({config_text(config)}; this one is {config_text(net.get_config())}); build "
                              "the same network to resume, or start without resume=.")
+
+
+def _architecture(layers):
+    """The layers' configs without their initialisers: the checkpoint brings every weight, so a layer's
+    ``init=`` does not change a resumed run (as the network's own ``init=``, which no config holds)."""
+    if not isinstance(layers, list):
+        return layers
+    return [{k: v for k, v in c.items() if k != "init"} if isinstance(c, dict) else c for c in layers]
 
 
 def _keyed(callbacks, method):

@@ -92,8 +92,9 @@ def refuse_foreign(path, kind):
     """A ConfigError unless ``path`` can take a file of ``kind``: a file there must be of that kind
     (it is never replaced otherwise), a folder there or a missing folder above it is refused."""
     path, (name, _, example) = os.fspath(path), KINDS[kind]
-    if os.path.isdir(path):
-        raise ConfigError(f"{path!r} is a folder; give a file path, e.g. {os.path.join(path, example)!r}.")
+    if os.path.isdir(path) or path.endswith(("/", os.sep)):  # "new/": a folder, even before it exists
+        raise ConfigError(f"{path!r} {'is' if os.path.isdir(path) else 'names'} a folder; give a file path, e.g. "
+                          f"{os.path.join(path, example)!r}.")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise ConfigError(f"Cannot write {path!r}: the folder {folder!r} does not exist; create it first "

@@ -42,7 +42,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
         :meth:`Network.predict_proba`'s: probabilities for a classifier, its logits
         included (an Identity output trained with cross-entropy gets the softmax).
     input_shape : tuple of int, optional
-        The per-sample shape the graph takes, e.g. ``(1, 28, 28)``; needed when
+        The per-sample shape the graph takes, e.g. ``(1, 28, 28)`` (an integer ``n``: ``(n,)``); needed when
         ``net.input_shape`` leaves sizes open (``(1, None, None)``: a CNN built without
         ``input_shape``), whose convolution and pooling windows the graph fixes.
 
@@ -51,6 +51,7 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     onnx.ModelProto
         The model; its ``metadata_props`` hold the nnscratch version and ``net.metadata``.
     """
+    _check_names(input_name, output_name)
     ndx, onnx = _import_ndonnx()
     metadata = _metadata_json(net)
     dims = ["N"] + list(_sample_shape(net, input_shape))
@@ -90,12 +91,23 @@ def _declare_shape(value_info, traced, dims):
 def _metadata_json(net):
     """``net.metadata`` as the JSON text the graph keeps, NumPy values as numbers and lists (as
     :meth:`Network.save` writes them); a value JSON cannot hold is refused in one line."""
-    from .serialize import _json_value
+    from .jsonvalues import json_value
     try:
-        return json.dumps(net.metadata, default=_json_value)
+        return json.dumps(net.metadata, default=json_value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Cannot export to ONNX: the model's metadata must be JSON values (numbers, text, lists, "
                           f"dicts) and {exc}; give Network(metadata=...) only such values.") from None
+
+
+def _check_names(input_name, output_name):
+    """The graph's input and output names: non-empty text, not the same (onnx and spox refuse them later,
+    in words of their own)."""
+    for option, name in (("input_name", input_name), ("output_name", output_name)):
+        if not isinstance(name, str) or not name:
+            raise ConfigError(f"{option} must be a non-empty name such as {option.split('_')[0]!r}; got {name!r}.")
+    if input_name == output_name:
+        raise ConfigError(f"input_name and output_name are both {input_name!r}; a graph's input and output need "
+                          "names of their own, e.g. input_name='input', output_name='output'.")
 
 
 def _sample_shape(net, given):
@@ -108,7 +120,10 @@ def _sample_shape(net, given):
                               f"data decides, but an ONNX graph fixes them; pass the shape to export for, e.g. "
                               f"to_onnx(net, input_shape=({example})).")
         return tuple(net.input_shape)
-    shape = tuple(given)
+    try:
+        shape = (given,) if is_int(given) else tuple(given)  # an integer n is (n,), as Network(input_shape=n) takes it
+    except TypeError:
+        shape = ()  # not a shape at all: said below
     fits = len(shape) == len(net.input_shape) and all(
         is_int(n) and n > 0 and m in (None, n) for n, m in zip(shape, net.input_shape))
     if not fits:

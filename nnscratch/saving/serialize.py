@@ -8,6 +8,7 @@ leaves the previous file intact.
 
 import json
 import os
+import shlex
 import tempfile
 import struct
 import zipfile
@@ -16,7 +17,8 @@ import zlib
 import numpy as np
 
 from ..errors import ConfigError, ModelFileError, ModelNotFoundError
-from .kinds import refuse_foreign
+from .kinds import is_kind, refuse_foreign
+from .jsonvalues import json_value, not_json
 from ..backend.core import get_backend
 
 FORMAT = "nnscratch-model"
@@ -29,20 +31,24 @@ def atomic_write(path, write, kind=None):
     (:func:`~nnscratch.saving.kinds.refuse_foreign`: a file of another kind is never replaced).
 
     A write the system refuses (no permission, a full disk, a name too long) removes the temporary
-    file and raises the same kind of OSError naming ``path``, never the hidden temporary file."""
+    file and raises the same kind of OSError naming ``path``, never the hidden temporary file.
+
+    A symbolic link at ``path`` (``latest.npz -> runs/run7.npz``) stays: the file it names is replaced,
+    as ``open(path, "wb")`` and ``numpy.save`` would write it, with the temporary file beside that one."""
     path = os.fspath(path)
     if kind is not None:
         refuse_foreign(path, kind)
-    directory = os.path.dirname(os.path.abspath(path))
+    real = path if path.endswith(("/", os.sep)) else os.path.realpath(path)  # "m.npz/" stays a folder's name
+    directory = os.path.dirname(real)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(path)[-200:], dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name_tail(os.path.basename(real)), dir=directory)
         with os.fdopen(fd, "wb") as f:
-            os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a saved model is an ordinary file
+            os.chmod(tmp, _file_mode(real))  # mkstemp makes 0600; a saved model is an ordinary file
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, real)
     except BaseException as exc:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
@@ -54,6 +60,14 @@ def atomic_write(path, write, kind=None):
 
 
 TEMPORARY = ".tmp-"  # what a temporary file's name starts with (the tail of the file's own name follows)
+
+
+def name_tail(name, limit=200):
+    """The end of ``name`` that takes at most ``limit`` bytes on disk: a temporary file's name (the prefix,
+    8 random characters, this tail) stays within the 255 bytes a file name may take, in any script."""
+    while len(os.fsencode(name)) > limit:
+        name = name[1:]
+    return name
 
 
 def _file_mode(path):
@@ -86,21 +100,13 @@ def _fsync_directory(directory):
 def save_arrays(path, header, arrays, compress=True):
     """Write ``header`` (JSON-able dict) and named host arrays to one ``.npz``, atomically."""
     try:
-        text = json.dumps(header, default=_json_value)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"Cannot save {os.fspath(path)!r}: the model's settings must be JSON values (numbers, text, "
-                          f"lists, dicts) and {exc}; give Network(metadata=...) only such values.") from None
+        text = json.dumps(header, default=json_value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Cannot save {os.fspath(path)!r}: {not_json(header)}") from None
     payload = {"__header__": np.frombuffer(text.encode("utf-8"), dtype=np.uint8)}
     payload.update({f"a/{name}": np.asarray(a) for name, a in arrays.items()})
     savez = np.savez_compressed if compress else np.savez
     return atomic_write(path, lambda f: savez(f, **payload), header["format"].removeprefix("nnscratch-"))
-
-
-def _json_value(value):
-    """NumPy numbers and arrays (e.g. ``metadata={"classes": np.unique(y)}``) as JSON numbers and lists."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"{type(value).__name__} {value!r} is not one")
 
 
 def load_arrays(path, kind=FORMAT):
@@ -109,6 +115,10 @@ def load_arrays(path, kind=FORMAT):
     if not os.path.exists(path):
         raise ModelNotFoundError(f"No such model file: {path!r}; check the path (the current directory is "
                                  f"{os.getcwd()!r}).")
+    if os.path.isdir(path):
+        example = "run.ckpt" if kind == CHECKPOINT else "model.npz"
+        raise ModelFileError(f"{path!r} is a folder; pass the {kind.removeprefix('nnscratch-')} file itself, e.g. "
+                             f"{os.path.join(path, example)!r}.")
     header, arrays = _read_npz(path, kind)
     if not isinstance(header, dict) or header.get("format") != kind:
         found = header.get("format") if isinstance(header, dict) else None
@@ -142,8 +152,8 @@ def _checkpoint_not_model(path, header):
     reached = f"epochs={epochs + 1}" if isinstance(epochs, int) else "the epochs it reached"
     return (f"{path!r} is a training checkpoint, not a model: Network.load reads files of Network.save. To get its "
             f"model, build the same network and call net.fit(X, y, {reached}, resume={path!r}) (it restores the "
-            f"weights and trains no further), then net.save('model.npz'); or run `nnscratch train` with the run's "
-            f"options and --resume {path} --out model.npz.")
+            f"weights and trains no further), then net.save('model.npz'); or run "
+            f"`nnscratch train --resume {shlex.quote(path)} --out model.npz` with the run's other options.")
 
 
 def _read_npz(path, kind=FORMAT):
@@ -152,20 +162,42 @@ def _read_npz(path, kind=FORMAT):
             zipped = f.read(4) == b"PK\x03\x04"
     except OSError:
         zipped = True  # unreadable: said below
+    if not zipped and is_kind(path, "onnx"):
+        raise ModelFileError(f"{path!r} is an ONNX model (what export_onnx and `nnscratch export` write), which "
+                             f"onnxruntime runs; nnscratch reads back only the .npz it was exported from: pass "
+                             f"{_WRITERS.get(kind, _WRITERS[FORMAT])}.")
     if not zipped:
         raise ModelFileError(f"{path!r} is not an nnscratch file: it is not an .npz archive at all; pass "
                              f"{_WRITERS.get(kind, _WRITERS[FORMAT])}.")
+    again = "resume from another checkpoint, or start again without resume=" if kind == CHECKPOINT else \
+        "save the model again"
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["__header__"]).decode("utf-8"))
             return header, {k[2:]: data[k] for k in data.files if k.startswith("a/")}
     except _UNREADABLE as exc:
         raise ModelFileError(f"{path!r} is not a readable nnscratch file ({type(exc).__name__}: {exc}); "
-                             "it may be truncated or another kind of file. Save the model again.") from None
+                             f"it may be truncated or another kind of file: {again}.") from None
+
+
+def check_names(net, path):
+    """A ConfigError where two of ``net``'s parameters or buffers share a name: a file keeps each array by
+    its name, so one would replace the other (and the loaded model predict other values). One parameter
+    in two layers (tied weights) is one array: fine."""
+    seen = {}
+    for index, layer in enumerate(net.layers):
+        for p in [*layer.params, *getattr(layer, "buffers", ())]:
+            first, other = seen.setdefault(p.name, (index, p))
+            if other is not p:
+                raise ConfigError(f"Cannot save {os.fspath(path)!r}: layers {first} and {index} "
+                                  f"({type(layer).__name__}) both name a parameter {p.name!r}, and a file keeps each "
+                                  f"by its name; name it after the index build() receives, e.g. "
+                                  f"Parameter(f\"{{index}}.{p.name}\", ...).")
 
 
 def save(net, path):
     """Save ``net``'s config and weights to ``path`` (an ``.npz``)."""
+    check_names(net, path)
     header = {"format": FORMAT, "version": FORMAT_VERSION, "config": net.get_config()}
     arrays = {p.name: w for p, w in zip(net.parameters(), net.get_weights())}
     arrays.update(net.get_buffers())  # BatchNorm running statistics
@@ -193,17 +225,34 @@ def load(cls, path, backend=None, dtype=None):
 
 def _refuse_unregistered(path, header):
     """A layer class of one's own that this program has not registered is said as such (naming the
-    class and :func:`~nnscratch.layers.register`), not blamed on the file, which is fine."""
+    class and :func:`~nnscratch.layers.register`), not blamed on the file, which is fine; so is one whose
+    saved settings do not rebuild it (its ``get_config`` leaves out an ``__init__`` argument)."""
     from ..layers import LAYERS
     config = header.get("config")
     layers = config.get("layers") if isinstance(config, dict) else None
-    kinds = [c.get("type") for c in layers if isinstance(c, dict)] if isinstance(layers, list) else []
-    missing = next((k for k in kinds if isinstance(k, str) and k and k not in LAYERS), None)
-    if missing is not None:
-        raise ModelFileError(f"{os.fspath(path)!r} holds a layer of class {missing!r}, which this program has not "
-                             f"registered: import or define the class, then nnscratch.layers.register({missing}) "
-                             f"(or @register above its definition) before loading; the command line loads "
-                             f"nnscratch's own layers only.")
+    for index, c in enumerate(layers if isinstance(layers, list) else []):
+        kind = c.get("type") if isinstance(c, dict) else None
+        if not isinstance(kind, str) or not kind:
+            continue
+        if kind not in LAYERS:
+            raise ModelFileError(f"{os.fspath(path)!r} holds a layer of class {kind!r}, which this program has not "
+                                 f"registered: import or define the class, then nnscratch.layers.register({kind}) "
+                                 f"(or @register above its definition) before loading; the command line loads "
+                                 f"nnscratch's own layers only.")
+        if not LAYERS[kind].__module__.startswith("nnscratch."):
+            _refuse_unbuildable(path, index, LAYERS[kind], {k: v for k, v in c.items() if k != "type"})
+
+
+def _refuse_unbuildable(path, index, kind, options):
+    """A layer class of one's own that its saved settings ``options`` do not rebuild, said as its
+    ``get_config``'s doing (the file holds what that returned)."""
+    try:
+        kind(**options)
+    except Exception as exc:
+        name = kind.__name__
+        raise ModelFileError(f"{os.fspath(path)!r} holds layer {index} of your class {name}, which its saved settings "
+                             f"{options} do not rebuild ({type(exc).__name__}: {exc}); make {name}.get_config() "
+                             f"return its __init__ arguments with 'type', then save the model again.") from None
 
 
 def _refuse_missing_dtype(path, header, backend, dtype):

@@ -50,10 +50,20 @@ class Standardizer:
         if entry is None:
             return None
         try:
-            return cls(entry["mean"], entry["std"])
+            scaler = cls(entry["mean"], entry["std"])
         except (KeyError, TypeError, ValueError):
+            scaler = None
+        if scaler is None or not _fitted(scaler.mean, scaler.std):  # what fit() gives: one finite mean, std > 0 each
             raise ModelFileError(f"The model's {KEY!r} metadata is damaged ({entry!r}); "
-                                 "train and save the model again.") from None
+                                 "train and save the model again.")
+        return scaler
+
+
+def _fitted(mean, std):
+    """Whether ``mean`` and ``std`` are what :meth:`Standardizer.fit` gives: one finite value per feature each,
+    every std above 0."""
+    return (mean.ndim == std.ndim == 1 and mean.shape == std.shape and bool(np.all(np.isfinite(mean)))
+            and bool(np.all(np.isfinite(std))) and bool(np.all(std > 0)))
 
 
 def standardize_for(net, X):
