@@ -5,7 +5,7 @@ A Python signal handler runs between calls: a rank inside one of MPI's blocking 
 reaches every rank wherever it is; with the Python API and the ``KeyboardInterrupt`` caught, a rank
 that met it outside MPI left ``fit``, and one that met it inside waited there for the other for ever.
 So :class:`~nnscratch.distributed.comm.MPIComm` starts each collective as a nonblocking one and
-:func:`wait` polls it (``Test``, then ``time.sleep(poll)``, which also lets the other threads run).
+:func:`wait` polls it (``Test`` in a Python loop, as fast as MPI's own wait).
 The objects are pickled as mpi4py pickles them: their sizes first, then the bytes.
 
 MPI matches a nonblocking collective with nonblocking ones only: every rank must call these (every
@@ -22,9 +22,16 @@ import numpy as np
 
 
 def wait(request: Any, poll: float = 0.0) -> None:
-    """Wait for a nonblocking MPI ``request``, sleeping ``poll`` seconds between looks."""
+    """Wait for a nonblocking MPI ``request``, sleeping ``poll`` seconds between looks; with no ``poll``,
+    looking again at once, as MPI's blocking calls spin. The loop is Python's, so a signal is still seen.
+    (``time.sleep(0)`` between looks, a system call each, made a 0.94 MB gradient sum on 2 ranks take
+    0.5 ms instead of MPI's 0.13 ms.)"""
+    if poll:
+        while not request.Test():
+            time.sleep(poll)
+        return
     while not request.Test():
-        time.sleep(poll)
+        pass
 
 
 def allgather(comm: Any, obj: Any) -> list[Any]:
