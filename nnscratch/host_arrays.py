@@ -49,3 +49,19 @@ def _nullable_to_numpy(table, dtype):
         return table.to_numpy(dtype=dtype)
     except (TypeError, ValueError):  # pd.NA has no integer or float32 value
         return table.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def one_hot_rows(y):
+    """True when ``y`` (any backend's array, or a host sequence) is a float matrix of rows holding one 1
+    and zeros elsewhere: class labels written one-hot, as Nielsen's book trains 784-30-10 sigmoids."""
+    import array_api_compat
+    if not array_api_compat.is_array_api_obj(y):
+        try:
+            y = np.asarray(y)
+        except (TypeError, ValueError):
+            return False
+    xp = array_api_compat.array_namespace(y)
+    if y.ndim != 2 or y.shape[1] < 2 or not xp.isdtype(y.dtype, "real floating"):
+        return False
+    ones, zeros = xp.sum(xp.astype(y == 1, xp.int32), axis=1), xp.sum(xp.astype(y == 0, xp.int32), axis=1)
+    return bool(xp.all((ones == 1) & (ones + zeros == y.shape[1])))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..training import evaluation, streaming, loop as train
 from .. import testing
 from .. import validation
+from ..host_arrays import one_hot_rows
 from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
 from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
@@ -32,7 +33,7 @@ from ..training.step import predicted_labels
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
-from .task import binary_threshold, check_loss_fits, check_task, derive_task, one_hot_rows, probability_link
+from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
 from .._typing import Array, DType, Shape
 
 if TYPE_CHECKING:

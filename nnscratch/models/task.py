@@ -34,7 +34,7 @@ TASKS = ("multiclass", "binary", "regression")
 def derive_task(output_layer, n_outputs, loss, labels_given=False, one_hot_given=False):
     """The task of a network ending in ``output_layer`` (``n_outputs`` units) trained with
     ``loss`` (a Loss); ``labels_given``: the targets are integer class labels ``(n,)``;
-    ``one_hot_given``: they are rows of one 1 and zeros (:func:`one_hot_rows`)."""
+    ``one_hot_given``: they are rows of one 1 and zeros (:func:`~nnscratch.host_arrays.one_hot_rows`)."""
     if isinstance(output_layer, Softmax) or isinstance(loss, CrossEntropy):
         return "multiclass"
     if isinstance(loss, BinaryCrossEntropy):
@@ -78,19 +78,3 @@ def probability_link(output_layer, loss):
         return None
     return Softmax() if isinstance(loss, CrossEntropy) else Sigmoid()
 
-
-def one_hot_rows(y):
-    """True when ``y`` (any backend's array, or a host sequence) is a float matrix of rows holding one 1
-    and zeros elsewhere: class labels written one-hot, as Nielsen's book trains 784-30-10 sigmoids."""
-    import array_api_compat
-    import numpy as np
-    if not array_api_compat.is_array_api_obj(y):
-        try:
-            y = np.asarray(y)
-        except (TypeError, ValueError):
-            return False
-    xp = array_api_compat.array_namespace(y)
-    if y.ndim != 2 or y.shape[1] < 2 or not xp.isdtype(y.dtype, "real floating"):
-        return False
-    ones, zeros = xp.sum(xp.astype(y == 1, xp.int32), axis=1), xp.sum(xp.astype(y == 0, xp.int32), axis=1)
-    return bool(xp.all((ones == 1) & (ones + zeros == y.shape[1])))
