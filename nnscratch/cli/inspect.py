@@ -51,26 +51,7 @@ def register(subparsers):
 def load_model(args):
     if pathlib.Path(args.model).is_file():
         _refuse_data_as_model(args)
-    net = read_model(args.model, backend=args.backend, dtype=args.dtype)
-    _set_aside_metadata_of_ones_own(net, args.model)
-    return net
-
-
-# The metadata keys `nnscratch train` writes and these commands read: the kind of value it keeps there.
-KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target": (str, "a column name"),
-                 "features": ((list, tuple), "a list of column names"), "task": (str, "a task name")}
-
-
-def _set_aside_metadata_of_ones_own(net, model):
-    """Metadata of one's own under a key the command line keeps (``Network(metadata={"dataset": "iris"})``
-    in Python) is read as absent in this run, with one warning line; the file is not changed."""
-    odd = [k for k, (kind, _) in KEPT_METADATA.items() if net.metadata.get(k) is not None
-           and not isinstance(net.metadata[k], kind)]
-    if odd:
-        said = "; ".join(f"metadata[{k!r}] is {net.metadata.pop(k)!r}, where `nnscratch train` keeps "
-                         f"{KEPT_METADATA[k][1]}" for k in odd)
-        print(f"warning: {model}: {said}; this command reads {'them' if odd[1:] else 'it'} as absent (another "
-              "key in Network(metadata=...) keeps one's own apart from nnscratch's).", file=sys.stderr)
+    return read_model(args.model, backend=args.backend, dtype=args.dtype)
 
 
 def _refuse_data_as_model(args):
