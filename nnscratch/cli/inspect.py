@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shlex
 import sys
 
 import numpy as np
@@ -62,9 +63,9 @@ def _refuse_data_as_model(args):
     if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
         return
     if args.command == "evaluate":
-        use = f"nnscratch evaluate MODEL.npz --dataset {'csv:' + args.model if suffix == '.csv' else 'NAME'}"
+        use = f"nnscratch evaluate MODEL.npz --dataset {shlex.quote('csv:' + args.model) if suffix == '.csv' else 'NAME'}"
     else:
-        use = f"nnscratch predict MODEL.npz {args.model}"
+        use = f"nnscratch predict MODEL.npz {shlex.quote(args.model)}"
     raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
                       "`nnscratch train --out MODEL.npz` writes one.")
 

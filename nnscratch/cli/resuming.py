@@ -11,6 +11,7 @@
 """
 
 import os
+import shlex
 
 from ..errors import ConfigError
 
@@ -94,7 +95,7 @@ def _same_network(source, config, net):
     if not other_data and config.get("layers") == net.get_config()["layers"]:
         return
     from ..models.summary import architecture
-    hint = f"--dataset {spec}" if other_data else "the same --layers and --model"
+    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers and --model"
     trained = f" trained on {spec}" if spec else ""
     raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
                       f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
@@ -200,6 +201,6 @@ def interrupted(checkpoint, epoch, epochs):
         if done > epoch:  # Ctrl-C while the epoch's checkpoint was being written: that epoch is done
             where = f"interrupted after epoch {done} of {epochs}"
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
-                f"To continue, run the same command with --resume {checkpoint}")
+                f"To continue, run the same command with --resume {shlex.quote(str(checkpoint))}")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
             "to be able to resume an interrupted run.")

@@ -6,6 +6,7 @@ after training, :mod:`nnscratch.cli.checks`; the files written, :mod:`nnscratch.
 
 import json
 import math
+import shlex
 import sys
 import time
 
@@ -286,4 +287,4 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
         print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
     if saved and not args.quiet:
-        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {saved}`")
+        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {shlex.quote(str(saved))}`")
