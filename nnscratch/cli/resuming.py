@@ -2,6 +2,7 @@
 
 - :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
   resume from and the one to write;
+- :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
   --test-fraction), or of more epochs than --epochs, refused; other training options than the checkpoint's run had, said;
@@ -32,7 +33,29 @@ def resume_source(args):
     if not os.path.exists(args.resume):
         raise ConfigError(f"--resume {args.resume}: no such checkpoint; give the file a run wrote "
                           "with --checkpoint PATH.")
+    if not args.checkpoint:
+        _refuse_outputs_on(args)
     return args.resume, args.checkpoint or args.resume
+
+
+def _refuse_outputs_on(args):
+    """``--resume PATH`` alone keeps checkpointing to PATH: another output naming that checkpoint is refused
+    in the options the user typed (not as the ``--checkpoint`` they never gave)."""
+    from .outputs import KINDS
+    if not KINDS["checkpoint"][1](args.resume):
+        return  # not a checkpoint: said by the caller's check
+    for option, path in (("--out", None if args.no_save else args.out), ("--history", args.history),
+                         ("--live", args.live)):
+        if path and os.path.exists(path) and os.path.samefile(path, args.resume):
+            raise ConfigError(f"--resume {args.resume} and {option} {path} name one file: --resume continues that "
+                              f"checkpoint and keeps writing it there; give {option} its own file, or write the "
+                              "checkpoint elsewhere with --checkpoint PATH.")
+
+
+def checkpoint_option(args):
+    """The option, as the user typed it, that names the checkpoint this run writes: ``--checkpoint``, else
+    ``--resume PATH`` (which keeps checkpointing to PATH)."""
+    return "--checkpoint" if args.checkpoint or not isinstance(args.resume, str) else "--resume"
 
 
 def resume_dtype(args):

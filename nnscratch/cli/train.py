@@ -131,7 +131,7 @@ def written(args):
     naming its option)."""
     checkpoint = args.checkpoint or (args.resume if isinstance(args.resume, str) else None)
     return [outputs.Output("--out", None if args.no_save else args.out, "model"),
-            outputs.Output("--checkpoint", checkpoint, "checkpoint"),
+            outputs.Output(resuming.checkpoint_option(args), checkpoint, "checkpoint"),
             outputs.Output("--history", args.history, "history"), outputs.Output("--live", args.live, "picture"),
             outputs.Output("--plot", args.plot, "picture", folder=True)]
 
