@@ -242,6 +242,8 @@ def open_images(path, X, net, model):
     tried = [X.shape[-len(own):] if X.ndim >= len(own) else None,
              (1, *X.shape[-2:]) if own[0] == 1 and X.ndim >= 2 else None,
              sample_shape(net, X.shape[-1]) if 0 < X.ndim <= 2 else None]
+    if X.ndim == 4 and accepts(net, (own[0], *X.shape[2:])):
+        refuse_other_channels(path, X, (own[0], *X.shape[2:]), model)
     for shape in tried:
         if X.size and shape and accepts(net, tuple(shape)):
             return X.reshape(-1, *shape)
@@ -251,3 +253,16 @@ def open_images(path, X, net, model):
     raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes images of shape "
                      f"(n, {', '.join(str(n or d) for n, d in zip(own, 'CHW'[-len(own):]))}){one} of {sizes}; "
                      "save images of that size.")
+
+
+def refuse_other_channels(path, X, takes, model):
+    """A ShapeError where ``X`` is images ``(n, C, H, W)`` of the size ``model`` takes (``takes``: its
+    ``(C, H, W)``) but of another number of channels: read as rows, their channels would be taken for
+    more images (``(2, 3, 28, 28)`` as 6 grey ones)."""
+    from ..errors import ShapeError
+    if X.ndim != 4 or X.shape[1] == takes[0] or tuple(X.shape[2:]) != tuple(takes[1:]):
+        return
+    fix = ("convert them to grey, e.g. numpy.save(PATH, X.mean(axis=1, keepdims=True))" if takes[0] == 1
+           else f"save images of {takes[0]} channels")
+    raise ShapeError(f"{path}: an array of shape {X.shape}, images of {X.shape[1]} channels, but {model} takes images "
+                     f"of {takes[0]} channel{'s' if takes[0] > 1 else ''} {shape_text(takes)}; {fix}.")
