@@ -83,7 +83,7 @@ def test_metadata_of_ones_own_is_one_warning_in_every_command(tmp_path, capsys, 
 
 # ---------------------------------------------------------------- --resume's words, not --checkpoint's
 
-def test_resume_and_out_naming_one_file_says_what_the_user_typed(tmp_path, capsys):
+def test_resume_and_out_naming_one_file_says_what_the_user_typed(tmp_path, capsys, monkeypatch):
     ckpt = tmp_path / "run.ckpt"
     assert run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--backend", "numpy", "--quiet",
                "--out", tmp_path / "m.npz", "--checkpoint", ckpt)[0] == 0
@@ -95,6 +95,10 @@ def test_resume_and_out_naming_one_file_says_what_the_user_typed(tmp_path, capsy
     line = one_line(*run(capsys, "train", "--dataset", "xor", "--epochs", "2", "--backend", "numpy",
                          "--resume", ckpt, "--history", ckpt)[::2], f"--resume {ckpt}", f"--history {ckpt}")
     assert ckpt.read_bytes() == before
+    (tmp_path / "model.npz").write_bytes(before)  # a checkpoint where --out's default would go
+    monkeypatch.chdir(tmp_path)
+    one_line(*run(capsys, "train", "--dataset", "xor", "--epochs", "2", "--backend", "numpy",
+                  "--resume", "model.npz")[::2], "--out model.npz (the default --out)")
 
 
 # ---------------------------------------------------------------- evaluate and predict: classes and channels

@@ -47,8 +47,9 @@ def _refuse_outputs_on(args):
     for option, path in (("--out", None if args.no_save else args.out), ("--history", args.history),
                          ("--live", args.live)):
         if path and os.path.exists(path) and os.path.samefile(path, args.resume):
-            raise ConfigError(f"--resume {args.resume} and {option} {path} name one file: --resume continues that "
-                              f"checkpoint and keeps writing it there; give {option} its own file, or write the "
+            default = " (the default --out)" if option == "--out" and getattr(args, "out_defaulted", False) else ""
+            raise ConfigError(f"--resume {args.resume} and {option} {path}{default} name one file: --resume continues "
+                              f"that checkpoint and keeps writing it there; give {option} its own file, or write the "
                               "checkpoint elsewhere with --checkpoint PATH.")
 
 

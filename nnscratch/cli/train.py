@@ -146,7 +146,7 @@ def _run(args, said):
         distributed.command_line_rank(args, comm)
     root = comm is None or comm.rank == 0
     if not args.no_save:
-        args.out = args.out or DEFAULT_OUT
+        args.out_defaulted, args.out = not args.out, args.out or DEFAULT_OUT  # said as the default, not as typed
     on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
     data = load_data(args, comm)
