@@ -64,7 +64,8 @@ def _refuse_data_as_model(args):
     if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
         return
     if args.command == "evaluate":
-        use = f"nnscratch evaluate MODEL.npz --dataset {shlex.quote('csv:' + args.model) if suffix == '.csv' else 'NAME'}"
+        dataset = shlex.quote("csv:" + args.model) if suffix == ".csv" else "NAME"
+        use = f"nnscratch evaluate MODEL.npz --dataset {dataset}"
     else:
         use = f"nnscratch predict MODEL.npz {shlex.quote(args.model)}"
     raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
