@@ -3,6 +3,7 @@
 import json
 import os
 import pathlib
+import shlex
 import sys
 
 import numpy as np
@@ -12,7 +13,8 @@ from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
-                      model_dataset, model_rows, open_images, read_model, shape_text)
+                      model_dataset, model_rows, open_images, read_model, refuse_other_channels,
+                      shape_text)
 
 
 def register(subparsers):
@@ -51,26 +53,7 @@ def register(subparsers):
 def load_model(args):
     if pathlib.Path(args.model).is_file():
         _refuse_data_as_model(args)
-    net = read_model(args.model, backend=args.backend, dtype=args.dtype)
-    _set_aside_metadata_of_ones_own(net, args.model)
-    return net
-
-
-# The metadata keys `nnscratch train` writes and these commands read: the kind of value it keeps there.
-KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target": (str, "a column name"),
-                 "features": ((list, tuple), "a list of column names"), "task": (str, "a task name")}
-
-
-def _set_aside_metadata_of_ones_own(net, model):
-    """Metadata of one's own under a key the command line keeps (``Network(metadata={"dataset": "iris"})``
-    in Python) is read as absent in this run, with one warning line; the file is not changed."""
-    odd = [k for k, (kind, _) in KEPT_METADATA.items() if net.metadata.get(k) is not None
-           and not isinstance(net.metadata[k], kind)]
-    if odd:
-        said = "; ".join(f"metadata[{k!r}] is {net.metadata.pop(k)!r}, where `nnscratch train` keeps "
-                         f"{KEPT_METADATA[k][1]}" for k in odd)
-        print(f"warning: {model}: {said}; this command reads {'them' if odd[1:] else 'it'} as absent (another "
-              "key in Network(metadata=...) keeps one's own apart from nnscratch's).", file=sys.stderr)
+    return read_model(args.model, backend=args.backend, dtype=args.dtype)
 
 
 def _refuse_data_as_model(args):
@@ -81,9 +64,10 @@ def _refuse_data_as_model(args):
     if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
         return
     if args.command == "evaluate":
-        use = f"nnscratch evaluate MODEL.npz --dataset {'csv:' + args.model if suffix == '.csv' else 'NAME'}"
+        dataset = shlex.quote("csv:" + args.model) if suffix == ".csv" else "NAME"
+        use = f"nnscratch evaluate MODEL.npz --dataset {dataset}"
     else:
-        use = f"nnscratch predict MODEL.npz {args.model}"
+        use = f"nnscratch predict MODEL.npz {shlex.quote(args.model)}"
     raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
                       "`nnscratch train --out MODEL.npz` writes one.")
 
@@ -125,7 +109,8 @@ def run_evaluate(args):
     print(f"{args.model}: {architecture(net)} on {net.backend}")
     print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, "
           f"accuracy {scores['accuracy']:.2%}\n")
-    names = data.class_names or tuple(str(i) for i in range(k))
+    names = tuple(data.class_names or ())  # classes the data lack, which the model predicts: by number
+    names += tuple(str(i) for i in range(len(names), k))
     print(per_class_table(matrix, names))
     print("\nconfusion matrix (rows: true class, columns: predicted class)")
     print(matrix_text(matrix, names))
@@ -206,7 +191,11 @@ def class_names(dataset, net=None):
     if dataset not in SOURCES:
         from ..errors import unknown_name
         raise unknown_name("--classes dataset", dataset, SOURCES)
-    names = SOURCES[dataset].class_names
+    names, k = SOURCES[dataset].class_names, (net.n_outputs if net.n_outputs > 1 else 2) if net else None
+    if k is not None and len(names) != k:
+        from ..errors import ConfigError
+        raise ConfigError(f"--classes {dataset} names {len(names)} classes, but the model predicts {k}; drop "
+                          f"--classes, or name a dataset of {k} classes.")
     if remembered and tuple(names) != remembered:
         print(f"warning: --classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was "
               f"trained on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned",
@@ -281,6 +270,8 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
         images = [first, *([first[1:]] if first[:1] == (1,) else [])] if first else []  # a spec's CNN
         if images and X.ndim == 4 and X.shape[1:] == (*first[1:], first[0]) != first:  # Keras' (n, H, W, C)
             X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
+        if len(first or net.input_shape or ()) == 3:  # a CNN's (C, H, W): channels are not more images
+            refuse_other_channels(path, X, first or net.input_shape, model)
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
             [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
         if not any(s and X.shape[-len(s):] == s for s in shapes):

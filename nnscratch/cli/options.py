@@ -1,6 +1,7 @@
 """Options and helpers that several commands share: backend, dataset, loading data, model fit checks."""
 
 from . import values
+from .model_file import read_model  # noqa: F401  (where every command reads a model; plot and export import it here)
 
 BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own labels and test split
 
@@ -127,54 +128,6 @@ def differs(net, data, model_path, spec):
             "describes the model on data it never learned (leave out --dataset to use its own).")
 
 
-def read_model(path, backend=None, dtype=None):
-    """The network saved at ``path`` (:meth:`Network.load`); a file that is no model, said in the command
-    line's words: missing, a folder, a checkpoint, a training history or a NumPy archive of data."""
-    import pathlib
-    import zipfile
-    from ..errors import ConfigError
-    from ..models.network import Network
-    from ..saving.kinds import KINDS, npz_header
-    where = pathlib.Path(path)
-    if where.is_dir():
-        inside = sorted(where.glob("*.npz"))
-        raise ConfigError(f"model {path} is a folder; pass the model file itself, e.g. "
-                          f"{inside[0] if inside else where / 'model.npz'}.")
-    if not where.exists():
-        raise FileNotFoundError(f"model file {path} does not exist; train one with "
-                                "`nnscratch train --out MODEL.npz`.")
-    header, arrays = npz_header(str(path)), numpy_arrays(path)
-    if (header or {}).get("format") == "nnscratch-checkpoint":
-        raise ConfigError(f"{path} is a checkpoint of `nnscratch train --checkpoint`, not a model; the same train "
-                          f"command with --resume {path} finishes that run and saves its model at --out "
-                          "(default model.npz).")
-    if arrays:
-        raise ConfigError(f"{path} is a NumPy archive of data (arrays {', '.join(arrays[:4])}), not an nnscratch "
-                          f"model; train one on it with `nnscratch train --dataset npz:{path}`, or score a model on "
-                          f"it with `nnscratch evaluate MODEL.npz --dataset npz:{path}`.")
-    if header is None and KINDS["history"][1](str(path)):
-        raise ConfigError(f"{path} is a training history (`nnscratch train --history`), not a model; "
-                          f"`nnscratch plot {path}` draws it. Pass the model file that run saved (--out).")
-    if header is None and not zipfile.is_zipfile(path):  # the library's words add "or a checkpoint", refused here
-        raise ConfigError(f"{path} is not an nnscratch model: it is not an .npz archive at all; pass the model file "
-                          "that `nnscratch train --out` (or Network.save) wrote.")
-    check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
-    return Network.load(path, backend=backend, dtype=dtype)
-
-
-def numpy_arrays(path):
-    """The array names of a NumPy ``.npz`` that is no nnscratch file (``numpy.savez(path, X=..., y=...)``);
-    an empty list for anything else (an nnscratch model or checkpoint, a damaged archive, another file)."""
-    import zipfile
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.namelist()
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return []
-    names = [m.removesuffix(".npy") for m in members]
-    return names if members and all(m.endswith(".npy") for m in members) and "__header__" not in names else []
-
-
 def check_backend(spec):
     """Raise the error of a --backend ``spec`` (None: ``$NNSCRATCH_BACKEND``, else auto) that names no usable
     backend, naming the environment variable where the mistake is in it."""
@@ -289,6 +242,8 @@ def open_images(path, X, net, model):
     tried = [X.shape[-len(own):] if X.ndim >= len(own) else None,
              (1, *X.shape[-2:]) if own[0] == 1 and X.ndim >= 2 else None,
              sample_shape(net, X.shape[-1]) if 0 < X.ndim <= 2 else None]
+    if X.ndim == 4 and accepts(net, (own[0], *X.shape[2:])):
+        refuse_other_channels(path, X, (own[0], *X.shape[2:]), model)
     for shape in tried:
         if X.size and shape and accepts(net, tuple(shape)):
             return X.reshape(-1, *shape)
@@ -298,3 +253,16 @@ def open_images(path, X, net, model):
     raise ShapeError(f"{path}: an array of shape {X.shape}, but {model} takes images of shape "
                      f"(n, {', '.join(str(n or d) for n, d in zip(own, 'CHW'[-len(own):]))}){one} of {sizes}; "
                      "save images of that size.")
+
+
+def refuse_other_channels(path, X, takes, model):
+    """A ShapeError where ``X`` is images ``(n, C, H, W)`` of the size ``model`` takes (``takes``: its
+    ``(C, H, W)``) but of another number of channels: read as rows, their channels would be taken for
+    more images (``(2, 3, 28, 28)`` as 6 grey ones)."""
+    from ..errors import ShapeError
+    if X.ndim != 4 or X.shape[1] == takes[0] or tuple(X.shape[2:]) != tuple(takes[1:]):
+        return
+    fix = ("convert them to grey, e.g. numpy.save(PATH, X.mean(axis=1, keepdims=True))" if takes[0] == 1
+           else f"save images of {takes[0]} channels")
+    raise ShapeError(f"{path}: an array of shape {X.shape}, images of {X.shape[1]} channels, but {model} takes images "
+                     f"of {takes[0]} channel{'s' if takes[0] > 1 else ''} {shape_text(takes)}; {fix}.")

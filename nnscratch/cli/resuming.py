@@ -2,6 +2,7 @@
 
 - :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
   resume from and the one to write;
+- :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
   --test-fraction), or of more epochs than --epochs, refused; other training options than the checkpoint's run had, said;
@@ -11,6 +12,7 @@
 """
 
 import os
+import shlex
 
 from ..errors import ConfigError
 
@@ -31,7 +33,30 @@ def resume_source(args):
     if not os.path.exists(args.resume):
         raise ConfigError(f"--resume {args.resume}: no such checkpoint; give the file a run wrote "
                           "with --checkpoint PATH.")
+    if not args.checkpoint:
+        _refuse_outputs_on(args)
     return args.resume, args.checkpoint or args.resume
+
+
+def _refuse_outputs_on(args):
+    """``--resume PATH`` alone keeps checkpointing to PATH: another output naming that checkpoint is refused
+    in the options the user typed (not as the ``--checkpoint`` they never gave)."""
+    from .outputs import KINDS
+    if not KINDS["checkpoint"][1](args.resume):
+        return  # not a checkpoint: said by the caller's check
+    for option, path in (("--out", None if args.no_save else args.out), ("--history", args.history),
+                         ("--live", args.live)):
+        if path and os.path.exists(path) and os.path.samefile(path, args.resume):
+            default = " (the default --out)" if option == "--out" and getattr(args, "out_defaulted", False) else ""
+            raise ConfigError(f"--resume {args.resume} and {option} {path}{default} name one file: --resume continues "
+                              f"that checkpoint and keeps writing it there; give {option} its own file, or write the "
+                              "checkpoint elsewhere with --checkpoint PATH.")
+
+
+def checkpoint_option(args):
+    """The option, as the user typed it, that names the checkpoint this run writes: ``--checkpoint``, else
+    ``--resume PATH`` (which keeps checkpointing to PATH)."""
+    return "--checkpoint" if args.checkpoint or not isinstance(args.resume, str) else "--resume"
 
 
 def resume_dtype(args):
@@ -94,7 +119,7 @@ def _same_network(source, config, net):
     if not other_data and config.get("layers") == net.get_config()["layers"]:
         return
     from ..models.summary import architecture
-    hint = f"--dataset {spec}" if other_data else "the same --layers and --model"
+    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers and --model"
     trained = f" trained on {spec}" if spec else ""
     raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
                       f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
@@ -200,6 +225,6 @@ def interrupted(checkpoint, epoch, epochs):
         if done > epoch:  # Ctrl-C while the epoch's checkpoint was being written: that epoch is done
             where = f"interrupted after epoch {done} of {epochs}"
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
-                f"To continue, run the same command with --resume {checkpoint}")
+                f"To continue, run the same command with --resume {shlex.quote(str(checkpoint))}")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
             "to be able to resume an interrupted run.")

@@ -6,6 +6,7 @@ after training, :mod:`nnscratch.cli.checks`; the files written, :mod:`nnscratch.
 
 import json
 import math
+import shlex
 import sys
 import time
 
@@ -130,7 +131,7 @@ def written(args):
     naming its option)."""
     checkpoint = args.checkpoint or (args.resume if isinstance(args.resume, str) else None)
     return [outputs.Output("--out", None if args.no_save else args.out, "model"),
-            outputs.Output("--checkpoint", checkpoint, "checkpoint"),
+            outputs.Output(resuming.checkpoint_option(args), checkpoint, "checkpoint"),
             outputs.Output("--history", args.history, "history"), outputs.Output("--live", args.live, "picture"),
             outputs.Output("--plot", args.plot, "picture", folder=True)]
 
@@ -145,7 +146,7 @@ def _run(args, said):
         distributed.command_line_rank(args, comm)
     root = comm is None or comm.rank == 0
     if not args.no_save:
-        args.out = args.out or DEFAULT_OUT
+        args.out_defaulted, args.out = not args.out, args.out or DEFAULT_OUT  # said as the default, not as typed
     on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
     data = load_data(args, comm)
@@ -286,4 +287,4 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
         print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
     if saved and not args.quiet:
-        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {saved}`")
+        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {shlex.quote(str(saved))}`")
