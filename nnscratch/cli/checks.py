@@ -15,6 +15,7 @@ What ``--resume`` checks and says, and what Ctrl-C leaves, is :mod:`nnscratch.cl
 
 import math
 import os
+import shlex
 import warnings
 
 from . import outputs
@@ -71,8 +72,9 @@ def picture_outputs(args, net, data):
     stem, suffix = os.path.splitext(args.plot)
     if suffix.lower() in STILL + MOVING and not os.path.isdir(args.plot):  # it became a folder of that name
         raise ConfigError(f"--plot {args.plot}: --plot takes a folder for every picture of the run, and "
-                          f"{args.plot} names a picture file; give a folder (e.g. --plot {stem}), or draw one "
-                          f"picture after training with `nnscratch plot MODEL --what NAME --out {args.plot}`.")
+                          f"{args.plot} names a picture file; give a folder (e.g. --plot {shlex.quote(stem)}), or "
+                          "draw one picture after training with "
+                          f"`nnscratch plot MODEL --what NAME --out {shlex.quote(args.plot)}`.")
     planned = [outputs.Output("--plot", os.path.join(args.plot, name), "picture")
                for name in planned_pictures(net, data, history=True)]
     return outputs.check(planned, args.force)
