@@ -220,12 +220,30 @@ def _check_labels(xp, labels, units, name):
     return labels
 
 
+ROW_SUM_TOLERANCE = 1e-3
+"""How far a cross-entropy target row's sum may be from 1: float32 rounding of a sum over thousands of
+classes (label smoothing, softmax outputs) stays far below it, a missing or extra label is 1 off."""
+
+
 def _check_probabilities(xp, Y, loss, name):
+    """DataError unless ``Y`` holds probabilities in [0, 1] and, for cross-entropy, rows that sum to 1: its
+    gradient ``(p - y) / n`` is ``(p * sum(y) - y) / n`` only for such rows. One host read when they do."""
+    sums = xp.sum(Y, axis=1) if isinstance(loss, CrossEntropy) else None
+    fine = xp.all((Y >= 0) & (Y <= 1))
+    if sums is not None:
+        fine = fine & xp.all(xp.abs(sums - 1.0) <= ROW_SUM_TOLERANCE)
+    if bool(fine):
+        return
     low, high = float(xp.min(Y)), float(xp.max(Y))
     if low < 0 or high > 1:
         raise DataError(f"{name} holds targets from {low:g} to {high:g} but the {loss.name} loss needs "
                         "probabilities in [0, 1] (e.g. one-hot rows) or integer class labels; fix the "
                         "targets, or use loss='mse' for regression.")
+    row = int(xp.argmax(xp.astype(xp.abs(sums - 1.0) > ROW_SUM_TOLERANCE, Y.dtype)))
+    raise DataError(f"The {loss.name} loss expects each row of {name} to sum to 1 (one-hot rows or probabilities); "
+                    f"row {row} sums to {float(sums[row]):g}. For several labels per sample use a Sigmoid output "
+                    "with binary cross-entropy (loss='bce'); for one label per sample pass one-hot rows or "
+                    "integer class labels.")
 
 
 def check_weights(params, weights):
