@@ -104,8 +104,9 @@ class CrossEntropy(Loss):
 
     The gradient of L is ``(softmax(z) * sum(y) - y) / n``: ``(p - y) / n`` holds for target rows
     that sum to 1 (one-hot rows, probabilities), which this loss needs. The general form would cost
-    the training step two more array operations per batch; multi-hot rows call for sigmoid outputs
-    with binary cross-entropy instead."""
+    the training step two more array operations per batch, so ``fit`` and ``evaluate`` check the rows
+    once instead and refuse others (multi-hot, all-zero): several labels per sample call for sigmoid
+    outputs with binary cross-entropy (``loss="bce"``)."""
 
     name = "cross_entropy"
     fuses = Softmax

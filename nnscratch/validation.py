@@ -20,6 +20,7 @@ import numpy as np
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
 from .host_arrays import to_host
+from .input_shapes import check_input_shape
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
 from .models.shapes import refuse_unflat_output
@@ -104,77 +105,14 @@ def _check_finite(xp, x, name):
                         "clean or impute those values before training.")
 
 
-def _check_not_empty(x, name, what):
-    if x.ndim == 0 or math.prod(x.shape) == 0:
-        raise DataError(f"{name} is empty (shape {tuple(x.shape)}); expected {what} with at least one "
-                        "sample. Check that the data loaded correctly.")
-
-
 def as_inputs(net, X, name="X", host=False):
     """``X`` as a device array ``(n_samples, *net.input_shape)`` of the model's dtype
     (``host=True``: a checked host NumPy array of its own dtype)."""
     xp, dtype = _namespace(net, host)
     x = _to_device(net, X, name, dtype, host, inputs=True)
-    shape = net.input_shape
-    if len(shape) == 1:
-        _check_flat(x, name, shape[0])
-    else:
-        _check_shaped(net, x, name, shape)
+    check_input_shape(net, x, name)
     _check_finite(xp, x, name)
     return x
-
-
-def _check_flat(x, name, n_inputs):
-    _check_not_empty(x, name, f"shape (n_samples, {n_inputs})")
-    if x.ndim != 2:
-        raise ShapeError(f"{name} must be 2-D (n_samples, {n_inputs}); got shape {tuple(x.shape)}. "
-                         f"Reshape a single sample with X.reshape(1, -1) and images with X.reshape(len(X), -1).")
-    if x.shape[1] != n_inputs:
-        raise ShapeError(f"{name} has {x.shape[1]} features per sample but the network's input layer "
-                         f"expects {n_inputs}; check the data or build the network with "
-                         f"{x.shape[1]} inputs.")
-
-
-def _check_shaped(net, x, name, shape):
-    wanted = "(n_samples, " + ", ".join("?" if n is None else str(n) for n in shape) + ")"
-    _check_not_empty(x, name, f"shape {wanted}")
-    fits = x.ndim == len(shape) + 1 and all(n is None or n == m for n, m in zip(shape, x.shape[1:]))
-    if not fits:
-        raise ShapeError(f"{name} must have shape {wanted}; got {tuple(x.shape)}. {_shape_fix(tuple(x.shape), shape)}")
-    try:
-        net.shape_after(tuple(x.shape[1:]))
-    except ShapeError as exc:  # an open image size its layers do not take (a Dense after them fixes it)
-        side = next((n for n in range(1, 513) if _takes(net, (*x.shape[1:-2], n, n))), None)
-        other = f", or give images of {side}x{side} as its layers take" if side else ""
-        raise ShapeError(f"{name}: images of shape {tuple(x.shape[1:])} do not fit the network: "
-                         f"{str(exc).rstrip('.')}{other}.") from None
-
-
-def _takes(net, shape):
-    try:
-        net.shape_after(shape)
-    except ShapeError:
-        return False
-    return True
-
-
-def _shape_fix(got, shape):
-    """How to turn inputs of shape ``got`` into ``(n, *shape)``: move channels-last images' channels
-    (Keras' layout) first, reshape flat rows, add a lone channel's axis, or else say which images fit."""
-    def same(sizes, wanted):
-        return len(sizes) == len(wanted) and all(n is None or n == m for n, m in zip(wanted, sizes))
-    if len(shape) == 3 and same(got[1:], (shape[1], shape[2], shape[0])):
-        return ("The images are channels-last (N, H, W, C), as Keras and TensorFlow keep them; move the channels "
-                "first with X.transpose(0, 3, 1, 2).")
-    if len(got) == 2 and None not in shape and got[1] == math.prod(shape):
-        return f"Reshape flat images with X.reshape(len(X), {', '.join(map(str, shape))})."
-    if len(shape) == 3 and shape[0] == 1 and same(got[1:], shape[1:]):
-        return "Add the channel axis of these one-channel images with X[:, None]."
-    if len(shape) == 3:
-        size = "any size its layers take" if None in shape else f"{shape[1]}x{shape[2]} pixels"
-        return (f"The network takes (N, C, H, W) images, as PyTorch does, of {shape[0]} channel{'s' * (shape[0] != 1)} "
-                f"and {size}; give images of that shape, or build a network for yours.")
-    return f"Reshape the inputs to (len(X), {', '.join('?' if n is None else str(n) for n in shape)})."
 
 
 def as_targets(net, y, loss, n_samples, name="y", host=False):
@@ -282,12 +220,30 @@ def _check_labels(xp, labels, units, name):
     return labels
 
 
+ROW_SUM_TOLERANCE = 1e-3
+"""How far a cross-entropy target row's sum may be from 1: float32 rounding of a sum over thousands of
+classes (label smoothing, softmax outputs) stays far below it, a missing or extra label is 1 off."""
+
+
 def _check_probabilities(xp, Y, loss, name):
+    """DataError unless ``Y`` holds probabilities in [0, 1] and, for cross-entropy, rows that sum to 1: its
+    gradient ``(p - y) / n`` is ``(p * sum(y) - y) / n`` only for such rows. One host read when they do."""
+    sums = xp.sum(Y, axis=1) if isinstance(loss, CrossEntropy) else None
+    fine = xp.all((Y >= 0) & (Y <= 1))
+    if sums is not None:
+        fine = fine & xp.all(xp.abs(sums - 1.0) <= ROW_SUM_TOLERANCE)
+    if bool(fine):
+        return
     low, high = float(xp.min(Y)), float(xp.max(Y))
     if low < 0 or high > 1:
         raise DataError(f"{name} holds targets from {low:g} to {high:g} but the {loss.name} loss needs "
                         "probabilities in [0, 1] (e.g. one-hot rows) or integer class labels; fix the "
                         "targets, or use loss='mse' for regression.")
+    row = int(xp.argmax(xp.astype(xp.abs(sums - 1.0) > ROW_SUM_TOLERANCE, Y.dtype)))
+    raise DataError(f"The {loss.name} loss expects each row of {name} to sum to 1 (one-hot rows or probabilities); "
+                    f"row {row} sums to {float(sums[row]):g}. For several labels per sample use a Sigmoid output "
+                    "with binary cross-entropy (loss='bce'); for one label per sample pass one-hot rows or "
+                    "integer class labels.")
 
 
 def check_weights(params, weights):

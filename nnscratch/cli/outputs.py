@@ -278,9 +278,9 @@ def _fits(out, folder, name):
 def _try_writing(refusal, folder, name="picture.png"):
     """Create and remove a temporary file in ``folder`` as the writers do (they write one, then rename
     it); where the system will not, whatever access() said, refuse: ``refusal`` and the system's reason."""
-    from ..saving.serialize import TEMPORARY
+    from ..saving.serialize import TEMPORARY, name_tail
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name[-200:], dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name_tail(name), dir=folder)
     except OSError as exc:
         raise ConfigError(f"{refusal} ({exc.strerror or exc}); choose a folder you can write to.") from None
     os.close(fd)

@@ -10,6 +10,7 @@ scaling. Host-side (NumPy), like the rest of the data edge.
 
 import numpy as np
 
+from ..datasets.preprocessing import mean_std
 from ..errors import ModelFileError, ShapeError
 
 KEY = "standardize"
@@ -23,10 +24,9 @@ class Standardizer:
         self.std = None if std is None else np.asarray(std, dtype=np.float64)
 
     def fit(self, X):
-        X = np.asarray(X, dtype=np.float64)
-        self.mean = X.mean(axis=0)
-        std = X.std(axis=0)
-        self.std = np.where(std > 0, std, 1.0)
+        """Learn each feature's mean and std by :func:`~nnscratch.datasets.preprocessing.mean_std`'s rule: a
+        constant column keeps std 1 (its float64 std is ~1e-17, not 0: a later 0.1000001 would become 1e10)."""
+        self.mean, self.std = mean_std(X)
         return self
 
     def transform(self, X, dtype=np.float32):

@@ -45,11 +45,11 @@ def _save_mp4(fig, draw, n_frames, path, fps):
     if not can_write_mp4():
         raise RuntimeError("writing an MP4 needs the ffmpeg program (e.g. apt-get install "
                            "ffmpeg); or save a .gif instead.")
-    from ..saving.serialize import TEMPORARY, _file_mode
+    from ..saving.serialize import TEMPORARY, _file_mode, name_tail
 
     path, tmp = os.fspath(path), None
     try:  # the temporary name ends as the file's does: ffmpeg picks the format from it
-        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=os.path.basename(path)[-200:],
+        fd, tmp = tempfile.mkstemp(prefix=TEMPORARY, suffix=name_tail(os.path.basename(path)),
                                    dir=os.path.dirname(os.path.abspath(path)))
         os.close(fd)
         os.chmod(tmp, _file_mode(path))
