@@ -28,7 +28,7 @@ def run_export(args):
     if launched_rank() != 0:  # under mpiexec: rank 0 writes the file, once (two writers would race)
         return 0
     from . import outputs
-    from .options import read_model
+    from .model_file import read_model
     from ..saving.onnx import input_dtype, to_onnx
     from ..saving.serialize import atomic_write
     from ..saving.standardizer import Standardizer

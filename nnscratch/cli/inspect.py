@@ -13,8 +13,8 @@ from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
-                      model_dataset, model_rows, open_images, read_model, refuse_other_channels,
-                      shape_text)
+                      model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
+from .model_file import read_model
 
 
 def register(subparsers):

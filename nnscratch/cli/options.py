@@ -1,7 +1,6 @@
 """Options and helpers that several commands share: backend, dataset, loading data, model fit checks."""
 
 from . import values
-from .model_file import read_model  # noqa: F401  (where every command reads a model; plot and export import it here)
 
 BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own labels and test split
 

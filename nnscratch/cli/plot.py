@@ -74,7 +74,7 @@ def _run(args, planned):
         print(f"saved {out}")
         return 0
     _check_show(args)
-    from .options import read_model
+    from .model_file import read_model
 
     net = read_model(args.path, backend=args.backend, dtype=args.dtype)
     if args.images is not None and args.what not in ("activations", "all"):
