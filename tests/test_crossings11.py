@@ -45,3 +45,17 @@ def test_waiting_for_mpi_without_a_poll_makes_no_system_call(monkeypatch):
     assert request.looks == 0 and slept == []
     waiting.wait(Request(3), 0.01)
     assert slept == [0.01, 0.01]
+
+
+def test_colour_images_for_a_digit_mlp_are_refused_not_read_as_more_images(tmp_path, capsys):
+    """A 784-input MLP given (2, 3, 28, 28) read 6 grey images, 6 predictions for 2 pictures."""
+    from nnscratch import cli
+    path = nn.Network.from_sizes(784, 8, 10, seed=0, backend="numpy").save(tmp_path / "m.npz")
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "c3.npy", rng.random((2, 3, 28, 28)).astype(np.float32))
+    np.save(tmp_path / "c1.npy", rng.random((2, 1, 28, 28)).astype(np.float32))
+    assert cli.main(["predict", str(path), str(tmp_path / "c3.npy")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "images of 3 channels" in err and "X.mean(axis=1, keepdims=True)" in err, err
+    assert cli.main(["predict", str(path), str(tmp_path / "c1.npy")]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2

@@ -272,6 +272,8 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
             X, notes = np.moveaxis(X, -1, 1), notes + ["channels-last images read as (C, H, W)"]
         if len(first or net.input_shape or ()) == 3:  # a CNN's (C, H, W): channels are not more images
             refuse_other_channels(path, X, first or net.input_shape, model)
+        elif n_inputs == 784 and not table:  # a digit MLP takes grey 28x28 images, (n, 1, 28, 28) too
+            refuse_other_channels(path, X, (1, 28, 28), model)
         shapes = [(n_inputs,), *images] if table else list(dict.fromkeys(
             [(n_inputs,), *([(28, 28)] if n_inputs == 784 else []), tuple(net.input_shape or ()), *images]))
         if not any(s and X.shape[-len(s):] == s for s in shapes):
