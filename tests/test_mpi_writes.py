@@ -87,4 +87,5 @@ def test_ctrl_c_reaches_a_rank_waiting_for_the_others(where, tmp_path):
     (the gradient sum) or in mpi4py's allgather (the end of an epoch), where Python never sees a signal."""
     script = Path(__file__).parent / "mpi_scripts" / "ctrl_c_caught.py"
     out, err = _finish(_python(script, where, n=2, cwd=tmp_path))
-    assert sorted(out.splitlines()) == ["rank 0 caught Ctrl-C", "rank 1 caught Ctrl-C"], (out, err)
+    # the two ranks print at the same moment: their lines may run into one another
+    assert out.count("caught Ctrl-C") == 2 and all(f"rank {r} caught" in out for r in (0, 1)), (out, err)
