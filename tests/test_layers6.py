@@ -17,13 +17,7 @@ from nnscratch import metrics
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (CI installs torch==2.13.0)")
 F = torch.nn.functional
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from test_cnn_torch import one_torch_thread  # noqa: E402,F401  (autouse: torch on one thread for tiny tensors)
 
 
 def f64(backend):

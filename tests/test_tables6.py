@@ -20,6 +20,15 @@ def run(capsys, *argv):
     return status, out, err
 
 
+def trained(capsys, tmp_path, name):
+    """``tmp_path / "m.npz"``: a model trained 2 epochs on the table ``tmp_path / name``."""
+    model = tmp_path / "m.npz"
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / name}", "--epochs", "2",
+                         "--out", model, "--quiet", "--backend", "numpy")
+    assert status == 0, err
+    return model
+
+
 def species_rows(n=60, seed=0):
     """Rows ``x0,x1,species`` (as text) of a table whose species shift both features."""
     rng = np.random.default_rng(seed)
@@ -51,10 +60,7 @@ def test_a_last_cell_missing_in_some_rows_only_is_still_a_missing_target(tmp_pat
 
 def test_a_model_of_a_file_with_trailing_commas_predicts_rows_written_so(tmp_path, capsys):
     (tmp_path / "t.csv").write_text("\n".join(["a,b,species,", *(r + "," for r in species_rows())]) + "\n")
-    model = tmp_path / "m.npz"
-    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "2",
-                         "--out", model, "--quiet", "--backend", "numpy")
-    assert status == 0, err
+    model = trained(capsys, tmp_path, "t.csv")
     (tmp_path / "rows.csv").write_text("a,b,\n0.1,0.2,\n2.0,2.1,\n")
     status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
     assert status == 0, err
@@ -151,10 +157,7 @@ def test_a_model_of_a_table_with_a_constant_column_predicts_rows_off_by_a_little
 
 def test_predict_reads_a_header_of_the_models_numeric_feature_names_as_its_header(tmp_path, capsys):
     (tmp_path / "years.csv").write_text("\n".join(["1990,2000,species", *species_rows()]) + "\n")
-    model = tmp_path / "m.npz"
-    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'years.csv'}", "--epochs", "2",
-                         "--out", model, "--quiet", "--backend", "numpy")
-    assert status == 0, err
+    model = trained(capsys, tmp_path, "years.csv")
     (tmp_path / "rows.csv").write_text("2000,1990\n0.1,2.0\n")
     (tmp_path / "same.csv").write_text("1990,2000\n2.0,0.1\n")
     status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", tmp_path / "same.csv", "--json")
@@ -194,10 +197,7 @@ def test_evaluate_on_a_header_alone_asks_for_rows_to_score(tmp_path, capsys):
 def test_a_model_of_a_file_without_a_header_predicts_its_rows_with_their_classes(tmp_path, capsys):
     """The model knows its columns ("column 0", ...): a first row whose class no row below repeats is data."""
     (tmp_path / "plain.csv").write_text("\n".join(species_rows()) + "\n")
-    model = tmp_path / "m.npz"
-    status, _, err = run(capsys, "train", "--dataset", f"csv:{tmp_path / 'plain.csv'}", "--epochs", "2",
-                         "--out", model, "--quiet", "--backend", "numpy")
-    assert status == 0, err
+    model = trained(capsys, tmp_path, "plain.csv")
     (tmp_path / "rows.csv").write_text("0.1,0.2,setosa\n1.1,1.0,versicolor\n1.2,0.9,versicolor\n")
     status, out, err = run(capsys, "predict", model, tmp_path / "rows.csv", "--json")
     assert status == 0, err
