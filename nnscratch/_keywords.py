@@ -44,6 +44,11 @@ HINTS: dict[str, dict[str, str]] = {
     "predict": {"verbose": "predict prints nothing; drop verbose=",
                 "batch_size": "predict sizes its batches itself (all rows at once, or batches from host memory "
                               "when they do not fit the device); drop batch_size="},
+    "estimator_fit": {"sample_weight": "nnscratch's estimators take no sample weights; resample the rows instead "
+                                       "(sklearn.utils.resample), repeating those that should weigh more",
+                      "epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
+                      "verbose": "set verbose= on the estimator",
+                      "validation_data": "set early_stopping=True and validation_fraction= on the estimator"},
     "Network": {"random_state": "nnscratch calls it seed=",
                 "device": "nnscratch picks the device with backend=, e.g. backend='torch:cuda'",
                 "kernel_initializer": "nnscratch calls it init=, e.g. init='glorot'"},
@@ -106,4 +111,6 @@ def unknown_keyword(label: str, unknown: str, options: list[str], hints: dict[st
     close = closest(unknown, options)
     if close:
         return f"{start}; did you mean {close}=?"
+    if not options:
+        return f"{start}; it takes no options, only its data."
     return f"{start}; its options are: {', '.join(options)}."

@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d
 
 from .base import BaseMLP
+from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
 from .._typing import Array
 
@@ -55,10 +56,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = "Multi-layer perceptron classifier (binary, multiclass, multilabel)." + _DOC.format(
         name="MLPClassifier")
 
+    @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPClassifier:
         """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type."""
         return self._fit(X, y, incremental=False)
 
+    @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
         return self._fit(X, y, incremental=True, classes=classes)
@@ -149,10 +152,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             n_iter_no_change=n_iter_no_change, max_fun=max_fun, backend=backend)
         self.loss = loss
 
+    @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPRegressor:
         """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
         return self._fit(X, y, incremental=False)
 
+    @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
         """One epoch over ``(X, y)``."""
         return self._fit(X, y, incremental=True)
