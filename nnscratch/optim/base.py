@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import schedules
 from ..backend.core import namespace
 from ..errors import ConfigError
-from .._typing import Array
+from .._typing import Array, is_real
 from .schedules import check_number
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ class Optimizer:
         Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t
         (shorthand for ``lr=InverseTime(lr, decay)``).
     weight_decay : float
-        L2 penalty: ``g <- g + weight_decay * w`` before the update.
+        L2 penalty: ``g <- g + weight_decay * w`` before the update (torch.optim's ``weight_decay``:
+        coupled, so Adam and RMSProp divide it by ``sqrt(v)`` too; not AdamW's decoupled decay).
 
     Attributes
     ----------
@@ -84,7 +85,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         options = {k: v for k, v in self.schedule.get_config().items() if k != "name"}
-        if options.get("min_lr") and isinstance(value, (int, float)) and value > 0:  # the whole curve scaled
+        if options.get("min_lr") and is_real(value) and value > 0:  # the whole curve scaled (NumPy scalars too)
             options["min_lr"] *= value / options["lr"]  # (a rate halved below min_lr is no error)
         self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
 
@@ -169,10 +170,27 @@ class Optimizer:
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
         The next :meth:`step` adopts the state for its parameters."""
         move = asarray or (lambda a: a)
+        loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self._check_slots(loaded)
         self.t, self.state_t = int(state["t"]), int(state.get("state_t", 0))
-        self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self._loaded = loaded
         self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))
+
+    def _check_slots(self, loaded):
+        """A ConfigError unless ``loaded`` holds the slots this optimizer keeps (Adam's "m" and "v"): another
+        kind's state (SGD's "momentum") failed at the next step with a KeyError from inside ``_update``."""
+        slots = {slot for per_slot in loaded.values() for slot in per_slot}
+        if not slots:
+            return  # no state (plain SGD's, or none yet): the moments start afresh
+        probe = next(a for per_slot in loaded.values() for a in per_slot.values())
+        own = set(self._new_state(_Probe(probe)))
+        if slots != own:
+            theirs = ", ".join(sorted(slots))
+            raise ConfigError(f"{type(self).__name__}.load_state_dict: the state holds slots {theirs}, another "
+                              f"optimizer's; {type(self).__name__} keeps {', '.join(sorted(own)) or 'none'}. Load "
+                              "it into the kind of optimizer that saved it (its state_dict()['config'] names it), "
+                              "or skip load_state_dict to start the moments afresh.")
 
     def snapshot(self, copy: Callable[[Array], Array]) -> dict[str, Any]:
         """What steps change (the step count and the moments, copied by ``copy``; not the settings, nor the
@@ -189,6 +207,15 @@ class Optimizer:
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({options})"
+
+
+class _Probe:
+    """A stand-in parameter for ``_new_state``: its ``value`` an array like a loaded slot's."""
+
+    name = "probe"
+
+    def __init__(self, value):
+        self.value = value
 
 
 def _copied(per_name, copy):
