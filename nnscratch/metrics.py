@@ -40,13 +40,13 @@ def _floats(a, b):
 
 
 def _host_float(a, like):
-    """The dtype host array ``a`` takes beside device array ``like``: None (the backend's choice) unless
-    both hold floats; then ``a``'s own where the device has it (float64 targets keep their digits beside
-    float32 predictions, as scikit-learn scores them), else ``like``'s (a device without float64)."""
-    if not _floats(a, like):
+    """The dtype host array ``a`` takes on ``like``'s device: None (its own) for integers and bools; for
+    floats their own where the device has it (float64 targets keep their digits beside float32
+    predictions, as scikit-learn scores them), else the device's widest (float32 without float64)."""
+    if not array_namespace(a).isdtype(a.dtype, "real floating"):
         return None
     have = array_namespace(like).__array_namespace_info__().dtypes(device=device(like), kind="real floating")
-    return have.get(str(a.dtype), like.dtype)
+    return have.get(str(a.dtype)) or _widest_float(array_namespace(like), like)
 
 
 def _pair(y_true, y_pred):

@@ -213,3 +213,14 @@ def test_a_float32_network_stays_float32_whatever_dtypes_it_is_given(x_dtype, y_
         assert {w.dtype for w in net.get_weights()} == {np.dtype("float32")}
         assert {a.dtype for s in net.optimizer.state.values() for a in s.values()} == {np.dtype("float32")}
         assert net.predict(X).dtype == (np.int64 if n_out == 2 else np.float32)
+
+
+def test_float64_targets_beside_labels_on_a_device_without_float64():
+    """Host float64 targets beside a float64-free device's integer labels: ValueError 'Device ... does not
+    support dtype=float64' from array-api-strict, before any score; now scored in float32 there."""
+    pytest.importorskip("array_api_strict")
+    device = get_backend("array_api_strict:no_float64")
+    labels = device.asarray(np.array([1, 2, 4]))
+    assert metrics.mae(np.array([1.5, 2.0, 3.0]), labels) == 0.5
+    assert metrics.mae(labels, np.array([1.5, 2.0, 3.0])) == 0.5
+    assert metrics.accuracy(np.array([1.0, 2.0, 3.0]), labels) == pytest.approx(2 / 3)
