@@ -224,3 +224,21 @@ def test_float64_targets_beside_labels_on_a_device_without_float64():
     assert metrics.mae(np.array([1.5, 2.0, 3.0]), labels) == 0.5
     assert metrics.mae(labels, np.array([1.5, 2.0, 3.0])) == 0.5
     assert metrics.accuracy(np.array([1.0, 2.0, 3.0]), labels) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "binary_cross_entropy", "mse", "sse"])
+def test_a_loss_moves_numpy_targets_to_the_outputs_device(name):
+    """get_loss(name)(torch_outputs, numpy_targets) failed with AttributeError: 'numpy.ndarray' object has
+    no attribute 'to'; NumPy outputs beside torch targets failed inside NumPy. Now NumPy targets are moved
+    (as the metrics move them) and two device libraries are one BackendMismatchError."""
+    torch = pytest.importorskip("torch")
+    from nnscratch.errors import BackendMismatchError
+    z = np.array([[0.3, -2.0], [1.5, 0.1]], dtype=np.float32)
+    y = np.array([[0.0, 1.0], [1.0, 0.0]])
+    want_value, want_grad = get_loss(name)(z, y.astype(np.float32))
+    value, grad = get_loss(name)(torch.from_numpy(z), y)
+    assert isinstance(grad, torch.Tensor) and grad.dtype == torch.float32
+    assert float(value) == pytest.approx(float(want_value), rel=1e-6)
+    np.testing.assert_allclose(grad.numpy(), want_grad, rtol=1e-6)
+    with pytest.raises(BackendMismatchError, match=r"outputs are an array of numpy but the targets of torch"):
+        get_loss(name)(z, torch.from_numpy(y))
