@@ -12,12 +12,15 @@ from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, ShapeError
+from .host_arrays import to_host
 
 
 def _together(y_true, y_pred):
     """``(xp, y_true, y_pred)`` on one device: NumPy data beside a device array is moved to it, as
     ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in the
-    wider float of the two that the device has: :func:`_host_float`); arrays of two devices are refused."""
+    wider float of the two that the device has: :func:`_host_float`); arrays of two devices are refused.
+    Lists and tables (pandas, polars) are read into NumPy first, as scikit-learn's metrics take them."""
+    y_true, y_pred = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     host = is_numpy_array(y_true), is_numpy_array(y_pred)
     if host[0] != host[1]:
         like = y_pred if host[0] else y_true
@@ -32,6 +35,15 @@ def _together(y_true, y_pred):
         raise DataError(f"y_true (shape {tuple(y_true.shape)}) and y_pred (shape {tuple(y_pred.shape)}) hold no "
                         "samples to score; pass at least one target and its prediction (as scikit-learn's metrics).")
     return array_namespace(y_true, y_pred), y_true, y_pred
+
+
+def _array(data, name):
+    """``data`` itself if it is an array of a supported library, else read into NumPy (a list, a table)."""
+    try:
+        array_namespace(data)
+        return data
+    except TypeError:
+        return to_host(data, name)
 
 
 def _floats(a, b):
@@ -61,6 +73,10 @@ def _pair(y_true, y_pred):
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; "
                          "pass one prediction per target.")
+    for a, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        if not xp.isdtype(a.dtype, ("bool", "integral", "real floating")):  # NumPy strings: astype's ValueError
+            raise DataError(f"{name} holds {a.dtype} values; rmse, mae and r2 score numbers: pass numeric "
+                            "targets and predictions (class labels are scored with accuracy).")
     # the wider float of the two (float64 targets beside float32 predictions are not rounded to float32);
     # integers or bools on either side: the widest float the device has (exact for integers below 2**53)
     dtype = xp.result_type(y_true, y_pred) if _floats(y_true, y_pred) else _widest_float(xp, y_pred)

@@ -242,3 +242,16 @@ def test_a_loss_moves_numpy_targets_to_the_outputs_device(name):
     np.testing.assert_allclose(grad.numpy(), want_grad, rtol=1e-6)
     with pytest.raises(BackendMismatchError, match=r"outputs are an array of numpy but the targets of torch"):
         get_loss(name)(z, torch.from_numpy(y))
+
+
+def test_metrics_take_lists_and_refuse_text_in_one_line():
+    """metrics.r2([1, 2, 3], [1, 2, 4]) was ConfigError 'Expected an array, got list.' (scikit-learn takes
+    lists), and r2 of NumPy strings a ValueError from astype."""
+    assert metrics.r2([1.0, 2.0, 3.0], (1, 2, 4)) == 0.5
+    assert metrics.mae([[1, 2], [3, 4]], np.array([[1, 2], [3, 5]])) == 0.25
+    assert metrics.accuracy([0, 1, 1], [0, 1, 0]) == pytest.approx(2 / 3)
+    assert metrics.accuracy(np.array(["a", "b"]), np.array(["a", "c"])) == 0.5  # labels of any kind, as before
+    with pytest.raises(DataError, match=r"y_true holds <U1 values; rmse, mae and r2 score numbers"):
+        metrics.r2(np.array(["a", "b"]), np.array([1.0, 2.0]))
+    with pytest.raises(DataError, match=r"y_pred must hold numbers.*got an array of dtype <U1"):
+        metrics.mae([1, 2], ["a", "b"])
