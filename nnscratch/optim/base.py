@@ -156,7 +156,10 @@ class Optimizer:
         return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
 
     def state_dict(self) -> dict[str, Any]:
-        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints.
+
+        The arrays are the live state, as ``torch.optim``'s (views of a buffer's): later steps change
+        them, so copy them (``backend.to_numpy``, as checkpoints do) to keep this point."""
         if self._loaded is not None:
             per_name = {name: dict(s) for name, s in self._loaded.items()}
         else:
