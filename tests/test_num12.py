@@ -255,3 +255,18 @@ def test_metrics_take_lists_and_refuse_text_in_one_line():
         metrics.r2(np.array(["a", "b"]), np.array([1.0, 2.0]))
     with pytest.raises(DataError, match=r"y_pred must hold numbers.*got an array of dtype <U1"):
         metrics.mae([1, 2], ["a", "b"])
+
+
+def test_a_parameter_without_a_gradient_is_skipped_as_torch_skips_it():
+    """Parameter.grad is None until a backward sets it (a frozen or unused parameter): SGD failed with
+    TypeError "unsupported operand type(s) for *: 'float' and 'NoneType'", Adam with array_namespace's
+    TypeError, and clipping too. torch.optim and clip_grad_norm_ leave such parameters alone."""
+    from nnscratch.optim.clip import clip_gradients
+    for optimizer in (SGD(lr=0.1, momentum=0.9, weight_decay=0.1), Adam(), RMSProp()):
+        frozen, trained = Parameter("frozen", np.ones(3)), Parameter("trained", np.ones(2))
+        trained.grad = np.array([3.0, 4.0])
+        clip_gradients([frozen, trained], 1.0)
+        np.testing.assert_allclose(trained.grad, [0.6, 0.8], rtol=1e-6)
+        optimizer.step([frozen, trained])
+        np.testing.assert_array_equal(frozen.value, np.ones(3))
+        assert np.all(trained.value < 1.0) and "frozen" not in optimizer.state

@@ -110,7 +110,8 @@ class Optimizer:
 
         ``params`` is a ParameterBuffer (one update over the flat arrays) or a
         list of Parameters (one update each). Other parameters than the last
-        call's start afresh (see the module docstring).
+        call's start afresh (see the module docstring). A Parameter whose ``grad`` is None
+        (frozen, or unused by the loss) is left as it is, as ``torch.optim`` skips it.
         """
         holders: list[Any]
         if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
@@ -125,6 +126,8 @@ class Optimizer:
         self.t += 1
         for h in holders:
             g = h.grad
+            if g is None:  # was a TypeError from inside the update rule
+                continue
             if self.weight_decay:
                 g = g + self.weight_decay * h.value
             state = self.state.get(h.name)
