@@ -270,3 +270,11 @@ def test_a_parameter_without_a_gradient_is_skipped_as_torch_skips_it():
         optimizer.step([frozen, trained])
         np.testing.assert_array_equal(frozen.value, np.ones(3))
         assert np.all(trained.value < 1.0) and "frozen" not in optimizer.state
+
+
+def test_asking_for_adamw_says_adams_weight_decay_is_l2():
+    """get_optimizer("adamw") answered only "Did you mean 'adam'?", and Adam's weight_decay is L2 (coupled),
+    not AdamW's decoupled decay: taking the hint trained another model than AdamW would without a word."""
+    from nnscratch import get_optimizer
+    with pytest.raises(ConfigError, match=r"Did you mean 'adam'\? Its weight_decay is the L2 gradient.*no AdamW"):
+        get_optimizer("AdamW")

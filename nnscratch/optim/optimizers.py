@@ -192,7 +192,11 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
     else:
         key = str(spec).lower()
         if key not in OPTIMIZERS:
-            raise unknown_name("optimizer", spec, OPTIMIZERS)
+            error = unknown_name("optimizer", spec, OPTIMIZERS)
+            if key == "adamw":  # "did you mean 'adam'" alone would suggest its weight_decay is AdamW's
+                error = ConfigError(f"{error} Its weight_decay is the L2 gradient weight_decay * w added before "
+                                    "the update, as torch.optim.Adam's; nnscratch has no AdamW (decoupled decay).")
+            raise error
         cls, defaults = OPTIMIZERS[key]
         options = {k: v for k, v in options.items() if v is not None}
         optimizer = cls(**{**defaults, **options})
