@@ -57,8 +57,7 @@ def _host_float(a, like):
     predictions, as scikit-learn scores them), else the device's widest (float32 without float64)."""
     if not array_namespace(a).isdtype(a.dtype, "real floating"):
         return None
-    have = array_namespace(like).__array_namespace_info__().dtypes(device=device(like), kind="real floating")
-    return have.get(str(a.dtype)) or _widest_float(array_namespace(like), like)
+    return _floats_of(array_namespace(like), like).get(str(a.dtype)) or _widest_float(array_namespace(like), like)
 
 
 def _pair(y_true, y_pred):
@@ -78,15 +77,23 @@ def _pair(y_true, y_pred):
             raise DataError(f"{name} holds {a.dtype} values; rmse, mae and r2 score numbers: pass numeric "
                             "targets and predictions (class labels are scored with accuracy).")
     # the wider float of the two (float64 targets beside float32 predictions are not rounded to float32);
-    # integers or bools on either side: the widest float the device has (exact for integers below 2**53)
-    dtype = xp.result_type(y_true, y_pred) if _floats(y_true, y_pred) else _widest_float(xp, y_pred)
+    # integers or bools on either side, or NumPy's float16 (whose squares overflow past 256): the widest
+    # float the device has (exact for integers below 2**53)
+    dtype = xp.result_type(y_true, y_pred) if _floats(y_true, y_pred) else None
+    if dtype not in _floats_of(xp, y_pred).values():
+        dtype = _widest_float(xp, y_pred)
     return xp, xp.astype(y_true, dtype), xp.astype(y_pred, dtype)
 
 
+def _floats_of(xp, x):
+    """``{name: dtype}`` of the standard real floats ``x``'s device has (float32, and float64 but on a device
+    without it such as array-api-strict's ``no_float64`` or Apple's MPS)."""
+    return xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
+
+
 def _widest_float(xp, x):
-    """float64, or float32 on a device without it (array-api-strict's ``no_float64``, as Apple's MPS)."""
-    floats = xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
-    return floats.get("float64", xp.float32)
+    """float64, or float32 on a device without it."""
+    return _floats_of(xp, x).get("float64", xp.float32)
 
 
 def accuracy(y_true, y_pred):

@@ -278,3 +278,13 @@ def test_asking_for_adamw_says_adams_weight_decay_is_l2():
     from nnscratch import get_optimizer
     with pytest.raises(ConfigError, match=r"Did you mean 'adam'\? Its weight_decay is the L2 gradient.*no AdamW"):
         get_optimizer("AdamW")
+
+
+def test_float16_scores_are_computed_in_a_standard_float():
+    """float16 targets and predictions were scored in float16: errors past 256 squared overflow, RMSE inf
+    and R^2 NaN. Now in the widest float of the device, as integers are."""
+    y, f = np.array([300.0, 10.0, 20.0]), np.array([0.0, 12.0, 20.0])
+    for score in (metrics.rmse, metrics.mae, metrics.r2):
+        assert score(y.astype(np.float16), f.astype(np.float16)) == pytest.approx(score(y, f), rel=1e-12)
+    f32 = metrics.rmse(y.astype(np.float32), (f + 1e-3).astype(np.float32))  # float32 stays float32, as before
+    assert f32 == pytest.approx(float(np.sqrt(np.mean((y.astype(np.float32) - (f + 1e-3).astype(np.float32)) ** 2))))
