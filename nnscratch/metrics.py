@@ -125,7 +125,9 @@ def _check_whole(xp, labels, predicted):
 
 
 def rmse(y_true, y_pred):
-    """Root mean squared error ``sqrt(mean((y - f)**2))`` over every target."""
+    """Root mean squared error ``sqrt(mean((y - f)**2))`` over every target: for several target columns
+    the root of their pooled mean, scikit-learn's ``sqrt(mean_squared_error(y, f))`` (its
+    ``root_mean_squared_error`` averages the columns' roots instead)."""
     xp, y, f = _pair(y_true, y_pred)
     return float(xp.sqrt(xp.mean((y - f) ** 2)))
 
