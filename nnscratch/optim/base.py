@@ -56,6 +56,9 @@ class Optimizer:
     clip_norm : float or None
         Clip the gradients to this global norm before each step
         (:func:`nnscratch.optim.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
+        ``fit`` clips (after summing the ranks' gradients); :meth:`step` itself does not, so a training
+        loop of one's own calls ``clip_gradients(params, optimizer.clip_norm)`` before it, as with
+        ``torch.nn.utils.clip_grad_norm_``.
     """
 
     name = "?"
