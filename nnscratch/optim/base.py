@@ -114,7 +114,9 @@ class Optimizer:
         ``params`` is a ParameterBuffer (one update over the flat arrays) or a
         list of Parameters (one update each). Other parameters than the last
         call's start afresh (see the module docstring). A Parameter whose ``grad`` is None
-        (frozen, or unused by the loss) is left as it is, as ``torch.optim`` skips it.
+        (frozen, or unused by the loss) is left as it is, as ``torch.optim`` skips it (one step count
+        serves all: Adam's bias correction of a parameter whose gradient comes later counts from the first
+        step, where torch counts each parameter's own steps).
         """
         holders: list[Any]
         if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
