@@ -191,17 +191,16 @@ class Optimizer:
     def _check_slots(self, loaded):
         """A ConfigError unless ``loaded`` holds the slots this optimizer keeps (Adam's "m" and "v"): another
         kind's state (SGD's "momentum") failed at the next step with a KeyError from inside ``_update``."""
-        slots = {slot for per_slot in loaded.values() for slot in per_slot}
-        if not slots:
-            return  # no state (plain SGD's, or none yet): the moments start afresh
-        probe = next(a for per_slot in loaded.values() for a in per_slot.values())
-        own = set(self._new_state(_Probe(probe)))
-        if slots != own:
-            theirs = ", ".join(sorted(slots))
-            raise ConfigError(f"{type(self).__name__}.load_state_dict: the state holds slots {theirs}, another "
-                              f"optimizer's; {type(self).__name__} keeps {', '.join(sorted(own)) or 'none'}. Load "
-                              "it into the kind of optimizer that saved it (its state_dict()['config'] names it), "
-                              "or skip load_state_dict to start the moments afresh.")
+        for name, per_slot in loaded.items():  # each parameter's own (a rule of one's own may keep less for some)
+            if not per_slot:
+                continue
+            own = set(self._new_state(_Probe(name, next(iter(per_slot.values())))))
+            if set(per_slot) != own:
+                theirs = ", ".join(sorted(per_slot))
+                raise ConfigError(f"{type(self).__name__}.load_state_dict: the state holds slots {theirs}, another "
+                                  f"optimizer's; {type(self).__name__} keeps {', '.join(sorted(own)) or 'none'}. "
+                                  "Load it into the kind of optimizer that saved it (its state_dict()['config'] "
+                                  "names it), or skip load_state_dict to start the moments afresh.")
 
     def snapshot(self, copy: Callable[[Array], Array]) -> dict[str, Any]:
         """What steps change (the step count and the moments, copied by ``copy``; not the settings, nor the
@@ -221,12 +220,10 @@ class Optimizer:
 
 
 class _Probe:
-    """A stand-in parameter for ``_new_state``: its ``value`` an array like a loaded slot's."""
+    """A stand-in parameter for ``_new_state``: a loaded parameter's name, its ``value`` an array like its slot's."""
 
-    name = "probe"
-
-    def __init__(self, value):
-        self.value = value
+    def __init__(self, name, value):
+        self.name, self.value = name, value
 
 
 def _copied(per_name, copy):
