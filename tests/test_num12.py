@@ -288,3 +288,26 @@ def test_float16_scores_are_computed_in_a_standard_float():
         assert score(y.astype(np.float16), f.astype(np.float16)) == pytest.approx(score(y, f), rel=1e-12)
     f32 = metrics.rmse(y.astype(np.float32), (f + 1e-3).astype(np.float32))  # float32 stays float32, as before
     assert f32 == pytest.approx(float(np.sqrt(np.mean((y.astype(np.float32) - (f + 1e-3).astype(np.float32)) ** 2))))
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(lr=Cosine(0.05, total=40, warmup=5, min_lr=0.001)),
+                                  lambda: SGD(lr=StepDecay(0.1, step_size=7), momentum=0.9, nesterov=True,
+                                              weight_decay=0.01),
+                                  lambda: RMSProp(lr=0.01, decay=0.1)], ids=["adam-cosine", "nesterov-step", "rmsprop"])
+def test_a_state_dict_on_the_host_resumes_mid_schedule_exactly(make):
+    rng = np.random.default_rng(1)
+    X, labels = rng.normal(size=(32, 6)), rng.integers(0, 3, 32)
+    once = Network.from_sizes(6, 8, 3, seed=7, dtype="float64")
+    once.fit(X, labels, epochs=10, batch_size=8, shuffle=False, optimizer=make())
+    first = Network.from_sizes(6, 8, 3, seed=7, dtype="float64")
+    first.fit(X, labels, epochs=4, batch_size=8, shuffle=False, optimizer=make())  # 16 steps: mid-warm-up/-step
+    saved = first.optimizer.state_dict()
+    saved["state"] = {name: {k: np.array(v) for k, v in s.items()} for name, s in saved["state"].items()}
+    second = Network.from_sizes(6, 8, 3, seed=7, dtype="float64")
+    second.set_weights(first.get_weights())
+    optimizer = make()
+    optimizer.load_state_dict(saved)
+    second.fit(X, labels, epochs=6, batch_size=8, shuffle=False, optimizer=optimizer)
+    for a, b in zip(once.get_weights(), second.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-13)
+    assert optimizer.t == once.optimizer.t == 40 and optimizer.current_lr == once.optimizer.current_lr
