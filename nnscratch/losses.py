@@ -14,8 +14,10 @@ cross-entropy does the same with a final ``Sigmoid``.
 
 from __future__ import annotations
 
-from .backend.core import namespace
-from .errors import ShapeError, unknown_name
+from array_api_compat import is_numpy_array
+
+from .backend.core import backend_of, namespace
+from .errors import BackendMismatchError, ShapeError, unknown_name
 from .layers import Identity, Layer, Sigmoid, Softmax
 from ._typing import Array
 
@@ -52,7 +54,8 @@ class Loss:
     def _targets(self, out, y):
         """``y``, of ``out``'s shape, in ``out``'s dtype (integer or bool one-hot rows as floats: no
         operation where they are already, as ``fit`` makes them). Another shape would broadcast into
-        a wrong loss (labels ``(n,)`` beside ``n`` outputs each) or fail deep in the array library."""
+        a wrong loss (labels ``(n,)`` beside ``n`` outputs each) or fail deep in the array library.
+        NumPy targets beside another library's outputs are moved to their device (:func:`_onto`)."""
         if out.ndim != 2:
             raise ShapeError(f"{self!r} expects outputs of shape (n_samples, n_outputs); got shape {tuple(out.shape)}. "
                              "Reshape outputs and targets of one value per sample to (-1, 1).")
@@ -61,7 +64,10 @@ class Loss:
                              f"rows for class labels); got shape {tuple(y.shape)}. Make labels one-hot rows with "
                              f"nnscratch.datasets.one_hot(labels, {out.shape[-1]}), or train with Network.fit, "
                              "which takes labels as they are.")
-        return y if y.dtype == out.dtype else namespace(out).astype(y, out.dtype)
+        xp = namespace(out)
+        if namespace(y) is not xp:  # compared first: array-api-strict warns on dtypes of two libraries
+            return _onto(out, y)
+        return y if y.dtype == out.dtype else xp.astype(y, out.dtype)
 
     def __call__(self, out: Array, y: Array) -> tuple[Array, Array]:
         """``(value, gradient)`` together."""
@@ -69,6 +75,16 @@ class Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def _onto(out, y):
+    """Targets of another array library than the outputs: NumPy ones moved to the outputs' device in their
+    dtype (as :mod:`nnscratch.metrics` moves them); another device library's refused in one line."""
+    if is_numpy_array(y):
+        return backend_of(out).asarray(y, dtype=out.dtype)
+    raise BackendMismatchError(f"The outputs are an array of {backend_of(out)} but the targets of {backend_of(y)}; "
+                               "pass targets of the outputs' library (or NumPy targets, which are moved there): "
+                               "nnscratch.backend_of(out).asarray(targets).")
 
 
 class MeanSquaredError(Loss):

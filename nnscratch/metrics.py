@@ -12,17 +12,20 @@ from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, ShapeError
+from .host_arrays import to_host
 
 
 def _together(y_true, y_pred):
     """``(xp, y_true, y_pred)`` on one device: NumPy data beside a device array is moved to it, as
-    ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in
-    their float dtype: a device without float64 takes it); arrays of two devices are refused."""
+    ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in the
+    wider float of the two that the device has: :func:`_host_float`); arrays of two devices are refused.
+    Lists and tables (pandas, polars) are read into NumPy first, as scikit-learn's metrics take them."""
+    y_true, y_pred = _array(y_true, "y_true"), _array(y_pred, "y_pred")
     host = is_numpy_array(y_true), is_numpy_array(y_pred)
     if host[0] != host[1]:
         like = y_pred if host[0] else y_true
         backend = backend_of(like)
-        y_true, y_pred = (backend.asarray(a, dtype=like.dtype if _floats(a, like) else None) if on_host else a
+        y_true, y_pred = (backend.asarray(a, dtype=_host_float(a, like)) if on_host else a
                           for a, on_host in zip((y_true, y_pred), host))
     elif not host[0] and str(backend_of(y_true)) != str(backend_of(y_pred)):
         raise BackendMismatchError(f"y_true is an array of {backend_of(y_true)} but y_pred of {backend_of(y_pred)}; "
@@ -34,9 +37,27 @@ def _together(y_true, y_pred):
     return array_namespace(y_true, y_pred), y_true, y_pred
 
 
+def _array(data, name):
+    """``data`` itself if it is an array of a supported library, else read into NumPy (a list, a table)."""
+    try:
+        array_namespace(data)
+        return data
+    except TypeError:
+        return to_host(data, name)
+
+
 def _floats(a, b):
     """Whether both arrays hold real floats."""
     return all(array_namespace(x).isdtype(x.dtype, "real floating") for x in (a, b))
+
+
+def _host_float(a, like):
+    """The dtype host array ``a`` takes on ``like``'s device: None (its own) for integers and bools; for
+    floats their own where the device has it (float64 targets keep their digits beside float32
+    predictions, as scikit-learn scores them), else the device's widest (float32 without float64)."""
+    if not array_namespace(a).isdtype(a.dtype, "real floating"):
+        return None
+    return _floats_of(array_namespace(like), like).get(str(a.dtype)) or _widest_float(array_namespace(like), like)
 
 
 def _pair(y_true, y_pred):
@@ -51,14 +72,28 @@ def _pair(y_true, y_pred):
     if y_true.shape != y_pred.shape:
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} but y_pred has {tuple(y_pred.shape)}; "
                          "pass one prediction per target.")
-    dtype = y_pred.dtype if xp.isdtype(y_pred.dtype, "real floating") else _widest_float(xp, y_pred)
+    for a, name in ((y_true, "y_true"), (y_pred, "y_pred")):
+        if not xp.isdtype(a.dtype, ("bool", "integral", "real floating")):  # NumPy strings: astype's ValueError
+            raise DataError(f"{name} holds {a.dtype} values; rmse, mae and r2 score numbers: pass numeric "
+                            "targets and predictions (class labels are scored with accuracy).")
+    # the wider float of the two (float64 targets beside float32 predictions are not rounded to float32);
+    # integers or bools on either side, or NumPy's float16 (whose squares overflow past 256): the widest
+    # float the device has (exact for integers below 2**53)
+    dtype = xp.result_type(y_true, y_pred) if _floats(y_true, y_pred) else None
+    if dtype not in _floats_of(xp, y_pred).values():
+        dtype = _widest_float(xp, y_pred)
     return xp, xp.astype(y_true, dtype), xp.astype(y_pred, dtype)
 
 
+def _floats_of(xp, x):
+    """``{name: dtype}`` of the standard real floats ``x``'s device has (float32, and float64 but on a device
+    without it such as array-api-strict's ``no_float64`` or Apple's MPS)."""
+    return xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
+
+
 def _widest_float(xp, x):
-    """float64, or float32 on a device without it (array-api-strict's ``no_float64``, as Apple's MPS)."""
-    floats = xp.__array_namespace_info__().dtypes(device=device(x), kind="real floating")
-    return floats.get("float64", xp.float32)
+    """float64, or float32 on a device without it."""
+    return _floats_of(xp, x).get("float64", xp.float32)
 
 
 def accuracy(y_true, y_pred):
@@ -72,12 +107,27 @@ def accuracy(y_true, y_pred):
     if labels.dtype != predicted.dtype:  # int beside float or bool: array-api-strict compares neither pair
         dtype = _widest_float(xp, labels)  # exact for labels below 2**24 (float32) or 2**53
         labels, predicted = xp.astype(labels, dtype), xp.astype(predicted, dtype)
+    if xp.isdtype(labels.dtype, "real floating"):
+        _check_whole(xp, labels, predicted)
     # an integer count of hits, exact on any device (no float64 needed)
     return int(xp.count_nonzero(labels == predicted)) / labels.shape[0]
 
 
+def _check_whole(xp, labels, predicted):
+    """A DataError unless float ``labels`` and ``predicted`` hold whole numbers (class labels): equal
+    probabilities or regression values are no hits to count (scikit-learn refuses "continuous" targets)."""
+    if not bool(xp.any((labels != xp.round(labels)) | (predicted != xp.round(predicted)))):
+        return
+    name = "y_true" if bool(xp.any(labels != xp.round(labels))) else "y_pred"
+    raise DataError(f"accuracy takes class labels, and {name} holds values that are not whole numbers "
+                    "(probabilities, scores or regression values?); pass labels: (p > 0.5) for one probability "
+                    "per sample, p.argmax(axis=1) for rows of them, or score values with r2, mae or rmse.")
+
+
 def rmse(y_true, y_pred):
-    """Root mean squared error ``sqrt(mean((y - f)**2))`` over every target."""
+    """Root mean squared error ``sqrt(mean((y - f)**2))`` over every target: for several target columns
+    the root of their pooled mean, scikit-learn's ``sqrt(mean_squared_error(y, f))`` (its
+    ``root_mean_squared_error`` averages the columns' roots instead)."""
     xp, y, f = _pair(y_true, y_pred)
     return float(xp.sqrt(xp.mean((y - f) ** 2)))
 
@@ -146,8 +196,11 @@ def combine_r2_sums(rows, sums):
 
 def r2_from_sums(sse, sst):
     """R^2 averaged over the target columns from their ``sse`` and ``sst`` (a 0-d array): ``1 - sse / sst``,
-    and for a column with ``sst <= 0`` (constant) 1.0 if ``sse == 0`` else 0.0, as scikit-learn's ``r2_score``."""
+    and for a column with ``sst <= 0`` (constant) 1.0 if ``sse == 0`` else 0.0, as scikit-learn's ``r2_score``;
+    NaN where either is NaN (a NaN target or prediction), never a score that looks like a fit."""
     xp = array_namespace(sse, sst)
     ones, varies = xp.ones_like(sst), sst > 0
     constant = xp.where(sse == 0, ones, xp.zeros_like(sst))
-    return xp.mean(xp.where(varies, 1.0 - sse / xp.where(varies, sst, ones), constant))
+    scores = xp.where(varies, 1.0 - sse / xp.where(varies, sst, ones), constant)
+    either = sse + sst  # NaN where a target or a prediction was NaN: the score too, as RMSE and MAE are
+    return xp.mean(xp.where(xp.isnan(either), either, scores))

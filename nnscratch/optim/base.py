@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import schedules
 from ..backend.core import namespace
 from ..errors import ConfigError
-from .._typing import Array
+from .._typing import Array, is_real
 from .schedules import check_number
 
 if TYPE_CHECKING:
@@ -42,7 +42,8 @@ class Optimizer:
         Learning-rate decay (seed 003): ``lr_t = lr / (1 + decay * t)`` at step t
         (shorthand for ``lr=InverseTime(lr, decay)``).
     weight_decay : float
-        L2 penalty: ``g <- g + weight_decay * w`` before the update.
+        L2 penalty: ``g <- g + weight_decay * w`` before the update (torch.optim's ``weight_decay``:
+        coupled, so Adam and RMSProp divide it by ``sqrt(v)`` too; not AdamW's decoupled decay).
 
     Attributes
     ----------
@@ -55,6 +56,9 @@ class Optimizer:
     clip_norm : float or None
         Clip the gradients to this global norm before each step
         (:func:`nnscratch.optim.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
+        ``fit`` clips (after summing the ranks' gradients); :meth:`step` itself does not, so a training
+        loop of one's own calls ``clip_gradients(params, optimizer.clip_norm)`` before it, as with
+        ``torch.nn.utils.clip_grad_norm_``.
     """
 
     name = "?"
@@ -84,7 +88,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value: float) -> None:
         options = {k: v for k, v in self.schedule.get_config().items() if k != "name"}
-        if options.get("min_lr") and isinstance(value, (int, float)) and value > 0:  # the whole curve scaled
+        if options.get("min_lr") and is_real(value) and value > 0:  # the whole curve scaled (NumPy scalars too)
             options["min_lr"] *= value / options["lr"]  # (a rate halved below min_lr is no error)
         self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
 
@@ -109,7 +113,10 @@ class Optimizer:
 
         ``params`` is a ParameterBuffer (one update over the flat arrays) or a
         list of Parameters (one update each). Other parameters than the last
-        call's start afresh (see the module docstring).
+        call's start afresh (see the module docstring). A Parameter whose ``grad`` is None
+        (frozen, or unused by the loss) is left as it is, as ``torch.optim`` skips it (one step count
+        serves all: Adam's bias correction of a parameter whose gradient comes later counts from the first
+        step, where torch counts each parameter's own steps).
         """
         holders: list[Any]
         if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
@@ -124,6 +131,8 @@ class Optimizer:
         self.t += 1
         for h in holders:
             g = h.grad
+            if g is None:  # was a TypeError from inside the update rule
+                continue
             if self.weight_decay:
                 g = g + self.weight_decay * h.value
             state = self.state.get(h.name)
@@ -155,7 +164,10 @@ class Optimizer:
         return config if self.clip_norm is None else {**config, "clip_norm": self.clip_norm}
 
     def state_dict(self) -> dict[str, Any]:
-        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints."""
+        """Step count, lr scale and per-parameter state (device arrays, keyed by parameter name), for checkpoints.
+
+        The arrays are the live state, as ``torch.optim``'s (views of a buffer's): later steps change
+        them, so copy them (``backend.to_numpy``, as checkpoints do) to keep this point."""
         if self._loaded is not None:
             per_name = {name: dict(s) for name, s in self._loaded.items()}
         else:
@@ -169,10 +181,26 @@ class Optimizer:
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
         The next :meth:`step` adopts the state for its parameters."""
         move = asarray or (lambda a: a)
+        loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self._check_slots(loaded)
         self.t, self.state_t = int(state["t"]), int(state.get("state_t", 0))
-        self._loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
+        self._loaded = loaded
         self.state, self._owner, self._given = {}, None, None
         self.lr_scale = float(state.get("lr_scale", 1.0))
+
+    def _check_slots(self, loaded):
+        """A ConfigError unless ``loaded`` holds the slots this optimizer keeps (Adam's "m" and "v"): another
+        kind's state (SGD's "momentum") failed at the next step with a KeyError from inside ``_update``."""
+        for name, per_slot in loaded.items():  # each parameter's own (a rule of one's own may keep less for some)
+            if not per_slot:
+                continue
+            own = set(self._new_state(_Probe(name, next(iter(per_slot.values())))))
+            if set(per_slot) != own:
+                theirs = ", ".join(sorted(per_slot))
+                raise ConfigError(f"{type(self).__name__}.load_state_dict: the state holds slots {theirs}, another "
+                                  f"optimizer's; {type(self).__name__} keeps {', '.join(sorted(own)) or 'none'}. "
+                                  "Load it into the kind of optimizer that saved it (its state_dict()['config'] "
+                                  "names it), or skip load_state_dict to start the moments afresh.")
 
     def snapshot(self, copy: Callable[[Array], Array]) -> dict[str, Any]:
         """What steps change (the step count and the moments, copied by ``copy``; not the settings, nor the
@@ -189,6 +217,13 @@ class Optimizer:
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({options})"
+
+
+class _Probe:
+    """A stand-in parameter for ``_new_state``: a loaded parameter's name, its ``value`` an array like its slot's."""
+
+    def __init__(self, name, value):
+        self.name, self.value = name, value
 
 
 def _copied(per_name, copy):

@@ -37,9 +37,13 @@ def clip_by_global_norm(grads, max_norm, eps=1e-6):
 def clip_gradients(params, max_norm):
     """Clip every ``param.grad`` to the global norm ``max_norm`` (nothing when it is None).
 
-    ``params``: Parameters, or ``[parameter_buffer]`` (one norm over its flat gradients).
+    ``params``: Parameters, or ``[parameter_buffer]`` (one norm over its flat gradients). Parameters
+    whose ``grad`` is None are left out of the norm, as ``torch.nn.utils.clip_grad_norm_`` leaves them.
     """
     if max_norm is None:
+        return
+    params = [p for p in params if p.grad is not None]
+    if not params:
         return
     clipped = clip_by_global_norm([p.grad for p in params], max_norm)
     for p, g in zip(params, clipped):

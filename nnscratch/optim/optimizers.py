@@ -32,6 +32,8 @@ class SGD(Optimizer):
 
     ``b <- momentum * b + g``; step ``d = g + momentum * b`` (Nesterov) or
     ``d = b``; ``w <- w - lr_t * d``. With ``momentum=0``: ``w <- w - lr_t * g``.
+    As ``torch.optim.SGD`` with ``dampening=0``. Keras's SGD keeps the rate inside the velocity
+    (``v <- momentum v - lr_t g``): the same steps at a constant rate, not while a schedule changes it.
     """
 
     name = "sgd"
@@ -70,6 +72,8 @@ class Adam(Optimizer):
     ``m <- b1 m + (1 - b1) g``; ``v <- b2 v + (1 - b2) g**2``;
     ``w <- w - lr_t / (1 - b1**t) * m / (sqrt(v) / sqrt(1 - b2**t) + eps)``, ``t`` counting the steps
     since the moments started (a resume with another kind of optimizer starts them afresh).
+    As ``torch.optim.Adam`` (``amsgrad=False``): ``eps`` is added to the bias-corrected root; Keras adds it
+    before the correction (its "epsilon hat"), which differs while ``v`` is small.
     """
 
     name = "adam"
@@ -100,7 +104,11 @@ class Adam(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """RMSProp (Hinton): ``v <- rho v + (1 - rho) g**2``; ``w <- w - lr_t g / (sqrt(v) + eps)``."""
+    """RMSProp (Hinton): ``v <- rho v + (1 - rho) g**2``; ``w <- w - lr_t g / (sqrt(v) + eps)``.
+
+    As ``torch.optim.RMSprop(alpha=rho)`` (not centered, no momentum; torch's default ``alpha`` is 0.99,
+    Keras's ``rho`` 0.9 as here). Keras adds ``eps`` inside the root, ``sqrt(v + eps)``.
+    """
 
     name = "rmsprop"
 
@@ -184,7 +192,11 @@ def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: An
     else:
         key = str(spec).lower()
         if key not in OPTIMIZERS:
-            raise unknown_name("optimizer", spec, OPTIMIZERS)
+            error = unknown_name("optimizer", spec, OPTIMIZERS)
+            if key == "adamw":  # "did you mean 'adam'" alone would suggest its weight_decay is AdamW's
+                error = ConfigError(f"{error} Its weight_decay is the L2 gradient weight_decay * w added before "
+                                    "the update, as torch.optim.Adam's; nnscratch has no AdamW (decoupled decay).")
+            raise error
         cls, defaults = OPTIMIZERS[key]
         options = {k: v for k, v in options.items() if v is not None}
         optimizer = cls(**{**defaults, **options})

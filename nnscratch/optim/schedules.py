@@ -150,7 +150,8 @@ class Cosine(Schedule):
     """Cosine annealing after a linear warm-up, over ``total`` steps in all:
 
     ``lr_t = min_lr + (lr - min_lr) * (1 + cos(pi * t / (total - warmup))) / 2``,
-    then ``min_lr`` once the ``total`` steps are done.
+    then ``min_lr`` once the ``total`` steps are done, as Keras's ``CosineDecay`` holds its floor (torch's
+    ``CosineAnnealingLR(T_max=total, eta_min=min_lr)``, equal up to ``total``, rises again after it).
     """
 
     name = "cosine"
