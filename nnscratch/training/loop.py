@@ -230,6 +230,8 @@ class _Run:
             except DivergenceError as exc:
                 history.on_epoch_end(epoch, logs, net)
                 exc.history = history
+                if self.parallel is not None:  # the figures are summed over ranks: every rank raises it here
+                    exc.collective = True
                 raise
             for c in hooks:
                 c.on_epoch_end(epoch, logs, net)
