@@ -197,12 +197,14 @@ class MPIComm:
     seen there), with counters of the time spent summing gradients: ``seconds`` (the whole sum:
     pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
     ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
-    separates the time spent waiting for the slowest rank from the all-reduce itself.
+    separates the time spent waiting for the slowest rank from the all-reduce itself. ``broken`` is None
+    while the ranks are in step; after a ``fit`` failed on one rank (:mod:`.notice`), that failure
+    ``(rank, type name, message)``, and every collective raises ``OutOfStepError`` at once.
 
     Parameters
     ----------
     comm : mpi4py communicator, optional
-        Default ``MPI.COMM_WORLD``.
+        Default ``MPI.COMM_WORLD``; ``MPIComm`` works on a duplicate of it (``Dup``).
     cuda_aware : bool
         Pass device buffers to MPI directly (needs an MPI built with CUDA support; untested here,
         no GPU). Default: through host memory.
@@ -214,7 +216,8 @@ class MPIComm:
         except ImportError:
             raise ConfigError('Data-parallel training needs mpi4py; install it with pip install '
                               '"nnscratch[mpi]" (or pip install mpi4py against your cluster\'s MPI).') from None
-        # a duplicate: what a failed fit leaves pending (:mod:`.notice`) stays there, apart from other communicators
+        # a duplicate: what a failed fit leaves pending (:mod:`.notice`) stays there, apart from other communicators,
+        # and MPI_Finalize does not count it against MPI_COMM_WORLD ("Builtin communicator ... has pending references")
         self.MPI, self.comm, self.cuda_aware = MPI, (comm or MPI.COMM_WORLD).Dup(), bool(cuda_aware)
         self.broken: tuple[int, str, str] | None = None  # (rank, type, message) of the failure that put it out of step
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
