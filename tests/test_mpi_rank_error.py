@@ -70,13 +70,24 @@ def test_a_rank_that_fails_after_the_last_collective_stops_the_others_next_colle
 
 
 @needs_mpi
-def test_an_error_every_rank_meets_at_once_is_each_ranks_own_and_nothing_waits(tmp_path):
-    """No rank waits for another (each raises its own); as no rank can tell, a later collective is refused."""
+def test_an_error_every_rank_meets_at_once_leaves_the_ranks_in_step(tmp_path):
+    """No rank waits for another: each raises its own, and a second fit trains on every rank (as before)."""
     ranks = _ranks(tmp_path, 2, "every_rank")
-    bad = BAD_ROW.format(8)
     for rank in ranks:
-        assert rank["every_rank"]["first"] == ["ValueError", bad, None]
-        assert rank["every_rank"]["second"][0] == "OutOfStepError"
+        assert rank["every_rank"] == {"first": ["ValueError", BAD_ROW.format(8), None], "second": None}
+
+
+@needs_mpi
+def test_two_of_three_ranks_fail_the_third_is_told_and_every_rank_is_out_of_step(tmp_path):
+    ranks = _ranks(tmp_path, 3, "but_rank_0")
+    told = ranks[0]["but_rank_0"]["first"]
+    assert told[0] == "RankFailedError" and told[2] in (1, 2), told  # whichever notice came first
+    bad = BAD_ROW.format(5)  # ranks 1 and 2 have 5 rows each
+    assert told[1].startswith(f"Rank {told[2]} of 3 failed in fit (ValueError: {bad}); rank 0 stopped"), told
+    for rank in ranks[1:]:
+        assert rank["but_rank_0"]["first"] == ["ValueError", bad, None]
+    for rank in ranks:
+        assert rank["but_rank_0"]["second"][0] == "OutOfStepError"
 
 
 @needs_mpi

@@ -220,6 +220,8 @@ class MPIComm:
         # and MPI_Finalize does not count it against MPI_COMM_WORLD ("Builtin communicator ... has pending references")
         self.MPI, self.comm, self.cuda_aware = MPI, (comm or MPI.COMM_WORLD).Dup(), bool(cuda_aware)
         self.broken: tuple[int, str, str] | None = None  # (rank, type, message) of the failure that put it out of step
+        self.unsure = False  # out of step by this rank's own failure, unless every other rank failed too
+        self.sent: list[Any] = []  # the notices this rank sent (:mod:`.notice`)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
         self.local_rank = local.Get_rank()
@@ -250,7 +252,7 @@ class MPIComm:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
         if self.broken is not None:
-            notice.refuse(self)
+            notice.settle(self)
         waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), 0.0, self._look)
         self.mpi_seconds += time.perf_counter() - start
 
@@ -259,7 +261,7 @@ class MPIComm:
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
         if self.broken is not None:
-            notice.refuse(self)
+            notice.settle(self)
         return waiting.bcast(self.comm, obj, root, self._look)
 
     def barrier(self, poll: float | None = None) -> None:
@@ -267,12 +269,12 @@ class MPIComm:
         core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
         barrier with blocking ones only), waited for in Python as every collective (:mod:`.waiting`)."""
         if self.broken is not None:
-            notice.refuse(self)
+            notice.settle(self)
         waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look)
 
     def allgather(self, obj: Any) -> list[Any]:
         if self.broken is not None:
-            notice.refuse(self)
+            notice.settle(self)
         return waiting.allgather(self.comm, obj, self._look)
 
     def abort(self, code: int = 1) -> None:

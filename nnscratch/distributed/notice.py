@@ -6,20 +6,24 @@ is not raised on every rank together (``collective``: a callback's error, a refu
 diverging run), the others would wait for it in their next collective (the gradient sum, BatchNorm's
 gather, the epoch's figures) for ever; the command line and an uncaught exception abort the job, but
 code that catches the error goes on. So, on its way out of ``fit``, that rank sends every other rank a
-notice, ``(rank, type name, one-line message)``, a nonblocking point-to-point message with the tag
-:data:`NOTICE_TAG` (``report_error`` uses :data:`~nnscratch.distributed.comm.ERROR_TAG`), and raises
-its own error unchanged. A waiting rank looks for a notice every ``waiting.LOOK_EVERY`` polls (never
-in a 0.13 ms gradient sum) and raises :class:`RankFailedError`, which names the failed rank.
+notice, ``("failed", (rank, type name, one-line message))``, a nonblocking point-to-point message with
+the tag :data:`NOTICE_TAG` (``report_error`` uses :data:`~nnscratch.distributed.comm.ERROR_TAG`), and
+raises its own error unchanged. A waiting rank looks for a notice every ``waiting.LOOK_EVERY`` polls
+(never in a 0.13 ms gradient sum), tells the others it stopped (``"stopped"``, with the same failure) and
+raises :class:`RankFailedError`, which names the failed rank.
 
-The collective that rank leaves pending never completes: from then on the communicator is out of step
-(``MPIComm.broken``), on the failed rank as on those told, and every later collective raises
-:class:`OutOfStepError` at once instead of waiting or matching the wrong one. ``MPIComm`` runs on a
+The collective a waiting rank leaves pending never completes: from then on the communicator is out of
+step (``MPIComm.broken``) and every later collective on it raises :class:`OutOfStepError` at once,
+instead of waiting or matching the wrong one. The failed rank's next collective first hears from every
+other rank (:func:`settle`): when each failed too, at the same point (an error every rank meets, none
+waiting), the ranks are in step and it goes on; else it raises the same error. ``MPIComm`` runs on a
 duplicate of its communicator, so what is left pending there, and a notice nobody read (a rank that
 failed after the fit's last collective), reaches no other communicator and lets ``MPI_Finalize`` end.
 """
 
 from __future__ import annotations
 
+import time
 from types import TracebackType
 from typing import Any
 
@@ -47,36 +51,58 @@ def failure_line(comm: Any) -> str:
     return f"rank {rank} of {comm.size} failed in fit ({kind}: {text})"
 
 
+def _send(comm: Any, notice: tuple[str, tuple[int, str, str]]) -> None:
+    try:
+        comm.sent += [comm.comm.isend(notice, dest=rank, tag=NOTICE_TAG) for rank in range(comm.size)
+                      if rank != comm.rank]
+    except Exception:  # MPI itself failing: the error on its way up says more than this one would
+        pass
+
+
+def tell_others(comm: Any, exc: BaseException) -> None:
+    """Send every other rank the notice of ``exc`` (``"failed"``, nonblocking) and mark ``comm`` out of step,
+    unless every other rank failed too (:func:`settle`); nothing when it is out of step already."""
+    if comm.broken is not None:
+        return
+    text = " ".join(str(exc).split()) or "(no message)"
+    comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
+    comm.unsure = True
+    _send(comm, ("failed", comm.broken))
+
+
 def look(comm: Any, request: Any) -> None:
-    """Raise :class:`RankFailedError` if a notice has come (the wait loop calls this every few polls), keeping
-    the ``request`` left pending (with its buffer) on ``comm``."""
+    """Raise :class:`RankFailedError` if a notice has come (the wait loop calls this every few polls), after
+    telling every other rank that this one stopped (``"stopped"``); ``request``, left pending with its buffer,
+    is kept on ``comm``."""
     if not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG):
         return
-    comm.broken, comm.pending = tuple(comm.comm.recv(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)), request
+    comm.broken, comm.pending = tuple(comm.comm.recv(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)[1]), request
+    _send(comm, ("stopped", comm.broken))
     error = RankFailedError(f"R{failure_line(comm)[1:]}; rank {comm.rank} stopped waiting for it in a collective "
                             f"and cannot go on without it.")
     error.follows = comm.broken[0]
     raise error
 
 
-def refuse(comm: Any) -> None:
-    """Raise :class:`OutOfStepError`: ``comm`` is out of step (called before any collective starts)."""
+def settle(comm: Any) -> None:
+    """Before a collective on ``comm`` out of step: raise :class:`OutOfStepError`, unless this rank's own
+    failure put it there and every other rank failed too, each at the same point outside a collective (each
+    said ``"failed"``, none ``"stopped"``): then the ranks are in step, and this returns. Each other rank
+    says one or the other (it fails, or it waits in a collective and finds the notice): this waits for
+    every one of them."""
+    if comm.unsure:
+        comm.unsure, said, left = False, [], [rank for rank in range(comm.size) if rank != comm.rank]
+        while left:
+            for rank in [r for r in left if comm.comm.Iprobe(source=r, tag=NOTICE_TAG)]:
+                said.append(comm.comm.recv(source=rank, tag=NOTICE_TAG)[0])  # its oldest: this failure's
+                left.remove(rank)
+            if left:
+                time.sleep(0.001)
+        if all(kind == "failed" for kind in said):
+            comm.broken = None
+            return
     raise OutOfStepError(f"The ranks of this job are out of step after {failure_line(comm)}: a collective it "
                          f"left pending never completes. Start the processes again (mpiexec) to train on.")
-
-
-def tell_others(comm: Any, exc: BaseException) -> None:
-    """Send every other rank the notice of ``exc`` (nonblocking) and mark ``comm`` out of step; nothing
-    when it is already (the others were told, or told this rank)."""
-    if comm.broken is not None:
-        return
-    text = " ".join(str(exc).split()) or "(no message)"
-    comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
-    try:
-        comm.sent = [comm.comm.isend(comm.broken, dest=rank, tag=NOTICE_TAG)
-                     for rank in range(comm.size) if rank != comm.rank]
-    except Exception:  # MPI itself failing: the error on its way up says more than this one would
-        pass
 
 
 def told_on_failure(parallel: Any) -> _Teller:

@@ -5,7 +5,8 @@
 CASE: ``dense`` (a layer of one's own raises on rank 1's shard in epoch 2: rank 0 waits in the gradient
 sum), ``batchnorm`` (the same before a BatchNorm of a CNN: rank 0 waits in its gather), ``after_last``
 (rank 1 fails after the fit's last collective, when rank 0 has left ``fit``), ``every_rank`` (the layer
-raises on every rank at once), ``uncaught`` (nothing catches it: the excepthook's path, and the last case). Each case runs on a communicator of its own;
+raises on every rank at once), ``but_rank_0`` (on every rank but 0), ``uncaught`` (nothing catches it:
+the excepthook's path, and the last case). Each case runs on a communicator of its own;
 after the failing fit every rank fits again on the same one. Each rank writes OUT_PREFIX-RANK.json: per
 case, what the first and the second ``fit`` raised there (type, message, the rank it ``follows``).
 """
@@ -79,7 +80,7 @@ def after_last_collective(comm):
 
 def run(case, comm):
     fails = FailsInEpoch2()
-    fails.here = case == "every_rank" or (case != "after_last" and comm.rank == 1)
+    fails.here = {"every_rank": True, "but_rank_0": comm.rank != 0, "after_last": False}.get(case, comm.rank == 1)
     net, (X, y) = network(case, fails), data(case)
     options = dict(epochs=3, batch_size=16, comm=comm, callbacks=[Epochs(fails)])
     if case == "uncaught":
