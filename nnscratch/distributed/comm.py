@@ -1,5 +1,5 @@
 """The communicator: MPI through mpi4py (imported only when a launcher started several
-processes), the local rank's GPU, and ending the whole job when one rank fails."""
+processes), and ending the whole job when one rank fails."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .._typing import Array
-from . import waiting
+from . import notice, waiting
 
 if TYPE_CHECKING:
-    import argparse
-
     from ..backend.core import Backend
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
@@ -77,7 +75,9 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     (``exc.collective``) prints once, from rank 0, and every rank exits normally. Any other error is
     first offered to rank 0 (:func:`_every_rank_failed`): when every rank failed (a bad option, a
     missing file) rank 0 prints each distinct message once and every rank exits normally; otherwise
-    the message names its rank and the job is aborted, as the others would wait for it forever.
+    the message names its rank and the job is aborted, as the others would wait for it forever. An error
+    another rank's failure caused (``follows``, :mod:`.notice`) is that rank's to say: this one waits for it
+    to end the job (``FOLLOW_WAIT`` s at most, then says its own and ends it).
     """
     comm = _active
     if comm is None and not parallel:
@@ -92,12 +92,17 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     elif getattr(exc, "collective", False):
         if comm.rank == 0:
             _say(message)
+    elif getattr(exc, "follows", None) is not None:
+        time.sleep(FOLLOW_WAIT)  # the failed rank's report_error says it and ends the job meanwhile
+        _say(f"[rank {comm.rank} of {comm.size}] {message}")
+        abort(comm, 2)
     elif not _every_rank_failed(comm, message):
         abort(comm, 2)
 
 
-ERROR_TAG = 7177  # the tag of report_error's messages (nnscratch sends no other point-to-point ones)
+ERROR_TAG = 7177  # the tag of report_error's messages (the only other point-to-point ones: notice.NOTICE_TAG)
 ROOT_WAIT, RANK_WAIT = 3.0, 5.0  # seconds rank 0 waits for the others' errors, and they for its verdict
+FOLLOW_WAIT = ROOT_WAIT + RANK_WAIT + 2.0  # seconds a rank another's failure stopped waits for that one to end the job
 
 
 def _every_rank_failed(comm: MPIComm, message: str) -> bool:
@@ -158,8 +163,11 @@ def _say(line: str) -> None:
 def _abort_on_uncaught(kind, value, tb):
     """An error raised on one rank ends the job (the others would wait for it for ever); one every rank
     raised together (``collective``: :func:`~nnscratch.distributed.from_root`, a callback's error) is
-    printed once, by rank 0, and every rank ends as one process does, without ``MPI_Abort``."""
+    printed once, by rank 0, and every rank ends as one process does, without ``MPI_Abort``. One that another
+    rank's failure caused (``follows``, :mod:`.notice`) waits for that rank to say its own and end the job."""
     together = getattr(value, "collective", False) and _active is not None
+    if getattr(value, "follows", None) is not None and _active is not None:
+        time.sleep(FOLLOW_WAIT)  # still here: that rank caught its error; this one is said, and ends the job
     if not together or _active.rank == 0:
         sys.__excepthook__(kind, value, tb)
         sys.stderr.flush()
@@ -189,12 +197,14 @@ class MPIComm:
     seen there), with counters of the time spent summing gradients: ``seconds`` (the whole sum:
     pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
     ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
-    separates the time spent waiting for the slowest rank from the all-reduce itself.
+    separates the time spent waiting for the slowest rank from the all-reduce itself. ``broken`` is None
+    while the ranks are in step; after a ``fit`` failed on one rank (:mod:`.notice`), that failure
+    ``(rank, type name, message)``, and every collective raises ``OutOfStepError`` at once.
 
     Parameters
     ----------
     comm : mpi4py communicator, optional
-        Default ``MPI.COMM_WORLD``.
+        Default ``MPI.COMM_WORLD``; ``MPIComm`` works on a duplicate of it (``Dup``).
     cuda_aware : bool
         Pass device buffers to MPI directly (needs an MPI built with CUDA support; untested here,
         no GPU). Default: through host memory.
@@ -206,7 +216,12 @@ class MPIComm:
         except ImportError:
             raise ConfigError('Data-parallel training needs mpi4py; install it with pip install '
                               '"nnscratch[mpi]" (or pip install mpi4py against your cluster\'s MPI).') from None
-        self.MPI, self.comm, self.cuda_aware = MPI, comm or MPI.COMM_WORLD, bool(cuda_aware)
+        # a duplicate: what a failed fit leaves pending (:mod:`.notice`) stays there, apart from other communicators,
+        # and MPI_Finalize does not count it against MPI_COMM_WORLD ("Builtin communicator ... has pending references")
+        self.MPI, self.comm, self.cuda_aware = MPI, (comm or MPI.COMM_WORLD).Dup(), bool(cuda_aware)
+        self.broken: tuple[int, str, str] | None = None  # (rank, type, message) of the failure that put it out of step
+        self.unsure = False  # out of step by this rank's own failure, unless every other rank failed too
+        self.sent: list[Any] = []  # the notices this rank sent (:mod:`.notice`)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
         self.local_rank = local.Get_rank()
@@ -236,61 +251,34 @@ class MPIComm:
         if self.measure_wait:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
-        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM))
+        if self.broken is not None:
+            notice.settle(self)
+        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), 0.0, self._look)
         self.mpi_seconds += time.perf_counter() - start
 
+    def _look(self, request: Any) -> None:
+        notice.look(self, request)  # the wait loop's ``watch``: has another rank's fit failed?
+
     def bcast(self, obj: Any, root: int = 0) -> Any:
-        return waiting.bcast(self.comm, obj, root)
+        if self.broken is not None:
+            notice.settle(self)
+        return waiting.bcast(self.comm, obj, root, self._look)
 
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
         core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
         barrier with blocking ones only), waited for in Python as every collective (:mod:`.waiting`)."""
-        waiting.wait(self.comm.Ibarrier(), poll or 0.0)
+        if self.broken is not None:
+            notice.settle(self)
+        waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look)
 
     def allgather(self, obj: Any) -> list[Any]:
-        return waiting.allgather(self.comm, obj)
+        if self.broken is not None:
+            notice.settle(self)
+        return waiting.allgather(self.comm, obj, self._look)
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)
 
     def __repr__(self):
         return f"MPIComm(rank={self.rank}, size={self.size}, local_rank={self.local_rank}, cuda_aware={self.cuda_aware})"
-
-
-def local_device(spec: str | Backend | None, local_rank: int, count: int | None = None) -> str | Backend | None:
-    """The backend ``spec`` on the GPU of this local rank: ``cupy`` -> ``cupy:{r}``,
-    ``torch:cuda`` -> ``torch:cuda:{r}``, with ``r`` the local rank modulo the node's ``count``
-    GPUs (asked of the library when not given), so more ranks than GPUs share them in turn;
-    names with a device index, and CPU backends, unchanged."""
-    text = str(spec or "").strip()
-    if text == "cupy" or text == "torch:cuda":
-        count = _gpu_count(text) if count is None else count
-        return f"{text}:{local_rank % count if count else local_rank}"
-    return spec
-
-
-def _gpu_count(name: str) -> int:
-    """How many GPUs CuPy or PyTorch sees (0 when it cannot tell: the backend then says why)."""
-    try:
-        if name == "cupy":
-            import cupy
-            return int(cupy.cuda.runtime.getDeviceCount())
-        import torch
-        return int(torch.cuda.device_count())
-    except Exception:  # not installed, no driver: selecting the backend reports the reason
-        return 0
-
-
-def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
-    """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
-    (unless a device was named); on ranks other than 0, no output and no files."""
-    spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
-    if spec in (None, "auto"):
-        from ..backend.core import get_backend
-        spec = "cupy" if get_backend(spec).name == "cupy" else spec
-    args.backend = local_device(spec, comm.local_rank)
-    if comm.rank != 0:
-        args.quiet, args.json, args.no_save, args.show = True, False, True, False
-        args.history = args.plot = args.live = None
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)

@@ -163,7 +163,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         continue_history(history, saved[0], first, epochs, source, comm)
         guard.remember()
     stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
-    with step.cores():
+    with step.cores(), distributed.told_on_failure(dp):  # an error of this rank alone: the others are told
         run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
                  callbacks, history, guard, (checkpoint, checkpoint_every))
     return history
@@ -230,6 +230,8 @@ class _Run:
             except DivergenceError as exc:
                 history.on_epoch_end(epoch, logs, net)
                 exc.history = history
+                if self.parallel is not None:  # the figures are summed over ranks: every rank raises it here
+                    exc.collective = True
                 raise
             for c in hooks:
                 c.on_epoch_end(epoch, logs, net)

@@ -1,0 +1,126 @@
+"""When ``fit`` fails on one rank alone: a notice to the others, so that none waits for it for ever.
+
+Every collective of nnscratch's waits in :func:`.waiting.wait`. When ``fit`` leaves with an ordinary
+exception on one rank (a layer of one's own that raises on that rank's shard, a ``MemoryError``) that
+is not raised on every rank together (``collective``: a callback's error, a refused checkpoint, a
+diverging run), the others would wait for it in their next collective (the gradient sum, BatchNorm's
+gather, the epoch's figures) for ever; the command line and an uncaught exception abort the job, but
+code that catches the error goes on. So, on its way out of ``fit``, that rank sends every other rank a
+notice, ``("failed", (rank, type name, one-line message))``, a nonblocking point-to-point message with
+the tag :data:`NOTICE_TAG` (``report_error`` uses :data:`~nnscratch.distributed.comm.ERROR_TAG`), and
+raises its own error unchanged. A waiting rank looks for a notice every ``waiting.LOOK_EVERY`` polls
+(never in a 0.13 ms gradient sum), tells the others it stopped (``"stopped"``, with the same failure) and
+raises :class:`RankFailedError`, which names the failed rank.
+
+The collective a waiting rank leaves pending never completes: from then on the communicator is out of
+step (``MPIComm.broken``) and every later collective on it raises :class:`OutOfStepError` at once,
+instead of waiting or matching the wrong one. The failed rank's next collective first hears from every
+other rank (:func:`settle`): when each failed too, at the same point (an error every rank meets, none
+waiting), the ranks are in step and it goes on; else it raises the same error. ``MPIComm`` runs on a
+duplicate of its communicator, so what is left pending there, and a notice nobody read (a rank that
+failed after the fit's last collective), reaches no other communicator and lets ``MPI_Finalize`` end.
+"""
+
+from __future__ import annotations
+
+import time
+from types import TracebackType
+from typing import Any
+
+from ..errors import NNScratchError
+
+NOTICE_TAG = 7178
+"""The tag of the notices of a failed ``fit`` (``report_error``'s messages use 7177)."""
+LONGEST = 400  # characters of the failed rank's message sent (a notice stays one small, eager message)
+
+
+class RankFailedError(NNScratchError, RuntimeError):
+    """Raised on a rank that waited in a collective for a rank whose ``fit`` failed. ``follows`` is that rank,
+    which raised its own error: the command line and the excepthook leave saying it and ending the job to it."""
+
+    follows: int
+
+
+class OutOfStepError(NNScratchError, RuntimeError):
+    """A collective asked of a communicator whose ranks a failed ``fit`` left out of step."""
+
+
+def failure_line(comm: Any) -> str:
+    """``rank k of N failed in fit (Type: message)`` of the failure ``comm.broken`` records."""
+    rank, kind, text = comm.broken
+    return f"rank {rank} of {comm.size} failed in fit ({kind}: {text})"
+
+
+def _send(comm: Any, notice: tuple[str, tuple[int, str, str]]) -> None:
+    try:
+        comm.sent += [comm.comm.isend(notice, dest=rank, tag=NOTICE_TAG) for rank in range(comm.size)
+                      if rank != comm.rank]
+    except Exception:  # MPI itself failing: the error on its way up says more than this one would
+        pass
+
+
+def tell_others(comm: Any, exc: BaseException) -> None:
+    """Send every other rank the notice of ``exc`` (``"failed"``, nonblocking) and mark ``comm`` out of step,
+    unless every other rank failed too (:func:`settle`); nothing when it is out of step already."""
+    if comm.broken is not None:
+        return
+    text = " ".join(str(exc).split()) or "(no message)"
+    comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
+    comm.unsure = True
+    _send(comm, ("failed", comm.broken))
+
+
+def look(comm: Any, request: Any) -> None:
+    """Raise :class:`RankFailedError` if a notice has come (the wait loop calls this every few polls), after
+    telling every other rank that this one stopped (``"stopped"``); ``request``, left pending with its buffer,
+    is kept on ``comm``."""
+    if not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG):
+        return
+    comm.broken, comm.pending = tuple(comm.comm.recv(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)[1]), request
+    _send(comm, ("stopped", comm.broken))
+    error = RankFailedError(f"R{failure_line(comm)[1:]}; rank {comm.rank} stopped waiting for it in a collective "
+                            f"and cannot go on without it.")
+    error.follows = comm.broken[0]
+    raise error
+
+
+def settle(comm: Any) -> None:
+    """Before a collective on ``comm`` out of step: raise :class:`OutOfStepError`, unless this rank's own
+    failure put it there and every other rank failed too, each at the same point outside a collective (each
+    said ``"failed"``, none ``"stopped"``): then the ranks are in step, and this returns. Each other rank
+    says one or the other (it fails, or it waits in a collective and finds the notice): this waits for
+    every one of them."""
+    if comm.unsure:
+        comm.unsure, said, left = False, [], [rank for rank in range(comm.size) if rank != comm.rank]
+        while left:
+            for rank in [r for r in left if comm.comm.Iprobe(source=r, tag=NOTICE_TAG)]:
+                said.append(comm.comm.recv(source=rank, tag=NOTICE_TAG)[0])  # its oldest: this failure's
+                left.remove(rank)
+            if left:
+                time.sleep(0.001)
+        if all(kind == "failed" for kind in said):
+            comm.broken = None
+            return
+    raise OutOfStepError(f"The ranks of this job are out of step after {failure_line(comm)}: a collective it "
+                         f"left pending never completes. Start the processes again (mpiexec) to train on.")
+
+
+def told_on_failure(parallel: Any) -> _Teller:
+    """``with told_on_failure(parallel):`` the code of a data-parallel ``fit`` (``parallel``: its
+    ``DataParallel``, or None for one process): an ordinary exception that leaves it on this rank alone (not
+    ``collective``) is told to the other ranks (:func:`tell_others`) and goes on up unchanged. A communicator
+    other than ``MPIComm`` (no ``broken``) tells nothing."""
+    return _Teller(getattr(parallel, "comm", None))
+
+
+class _Teller:
+    def __init__(self, comm: Any) -> None:
+        self.comm = comm
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        if isinstance(exc, Exception) and not getattr(exc, "collective", False) and hasattr(self.comm, "broken"):
+            tell_others(self.comm, exc)  # and the exception goes on up
