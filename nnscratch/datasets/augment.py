@@ -81,23 +81,31 @@ def _distort(images, cos, sin, tx, ty, coarse):
     return top + (bottom - top) * fy
 
 
-def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
-    """``X`` followed by ``copies`` distorted copies of it, and the matching labels.
+IMAGE_SHAPES = ((784,), (28, 28), (1, 28, 28), (28, 28, 1))  # a sample's shape: flat, or one grey 28x28 image
 
+
+def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
+    """``X`` followed by ``copies`` distorted copies of it, and the matching targets.
+
+    ``X`` holds 28x28 grey images as rows of 784 values, ``(n, 28, 28)`` or ``(n, 1, 28, 28)``
+    (a CNN's input); the result has the same per-sample shape, float32. ``y`` holds one label,
+    or one row of targets (one-hot, say), per image: row ``i`` of every copy keeps ``y[i]``.
     Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``;
     ``elastic`` as in :func:`random_affine`.
     """
-    if copies < 0 or X.shape[1] != 784:
-        raise ConfigError(f"--augment works on 28x28 images (784 features) with copies >= 0; "
-                          f"received {X.shape[1]} features and copies={copies}.")
+    X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
+    if X.shape[1:] not in IMAGE_SHAPES:
+        raise ConfigError(f"--augment distorts 28x28 grey images: rows of 784 values, (n, 28, 28) or "
+                          f"(n, 1, 28, 28); received X of shape {X.shape}.")
+    if copies < 0:
+        raise ConfigError(f"--augment takes a number of distorted copies >= 0; received copies={copies}.")
     if not 0 <= elastic <= 5:
         raise ConfigError(f"--elastic is a displacement in pixels between 0 and 5 (1.5 bends strokes "
                           f"visibly, digits stay legible); received {elastic}.")
     rng = np.random.default_rng(seed) if rng is None else rng
-    X = np.asarray(X, dtype=np.float32)
     n = len(X)
     out = np.empty(((copies + 1) * n, 784), np.float32)  # written in place: no copies to concatenate
-    out[:n] = X
+    out[:n] = X.reshape(n, 784)
     for k in range(1, copies + 1):
-        random_affine(X, rng, elastic=elastic, out=out[k * n:(k + 1) * n])
-    return out, np.tile(y, copies + 1)
+        random_affine(out[:n], rng, elastic=elastic, out=out[k * n:(k + 1) * n])
+    return out.reshape(-1, *X.shape[1:]), np.concatenate([y] * (copies + 1))  # along the samples, one-hot rows too
