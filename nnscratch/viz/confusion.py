@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import check_class_names, colour_picture, finish, guess_image_shape, new_figure, to_host
+from ._common import (check_class_names, colour_picture, finish, guess_image_shape, new_figure, per_class,
+                      titled_layout, to_host)
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
     _matrix(ax2, fig, norm, lambda v: "" if v == 0 else "<1" if v < 1 else ">99" if 99 < v < 100 else f"{v:.0f}",
             "row-normalised (% of each true class)", "Blues", labels)
     acc = np.trace(cm) / max(cm.sum(), 1)
-    fig.suptitle(title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", fontsize=13)
-    fig.tight_layout()
+    titled_layout(fig, title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", 13)
     return finish(fig, path, show=show)
 
 
@@ -105,10 +105,11 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                        title: str | None = None, show: bool = False) -> Figure:
     """Up to ``max_images`` wrongly classified inputs, each titled predicted/true (by ``class_names``
     where given). With ``proba`` (n, classes) the most confident mistakes come first.
+    A binary model's ``proba`` may be its one column of P(class 1).
     ``image_shape``: ``(h, w)`` or ``(C, H, W)`` (three channels drawn in colour, others by their first).
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
-    proba = None if proba is None else to_host(proba)
+    proba = None if proba is None else per_class(to_host(proba))  # a binary model's P(class 1): both columns
     if class_names:
         check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
     if image_shape == "auto":
@@ -135,8 +136,7 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     n_wrong = np.count_nonzero(y_true != y_pred)
     shown = "" if len(wrong) == n_wrong else \
         f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
-    fig.suptitle(title or f"{n_wrong} of {len(y_true)} misclassified{shown}", fontsize=12)
-    fig.tight_layout()
+    titled_layout(fig, title or f"{n_wrong} of {len(y_true)} misclassified{shown}", 12)
     return finish(fig, path, show=show)
 
 

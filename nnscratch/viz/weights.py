@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure
+from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure, titled_layout
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -49,7 +49,5 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
             ax.imshow(w, cmap="RdBu", vmin=-lim, vmax=lim)
             ax.set_title(str(j), fontsize=8, pad=2)
     shown = f"{n} of {W.shape[1]}" if n < W.shape[1] else f"all {n}"
-    fig.suptitle(title or f"first-layer weights ({shown} units): blue excites, red inhibits",
-                 fontsize=11)
-    fig.tight_layout()
+    titled_layout(fig, title or f"first-layer weights ({shown} units): blue excites, red inhibits", 11)
     return finish(fig, path, show=show)
