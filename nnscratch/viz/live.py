@@ -48,6 +48,12 @@ class LiveArchitecture(Callback):
         self._fig = self._picked = None
 
     def on_train_begin(self, network: Network) -> None:
+        from .filters import is_conv_model
+
+        if is_conv_model(network):  # its Dense layers alone would be drawn, their input named the network's
+            raise ValueError("LiveArchitecture draws a dense network's neurons and weights as they learn, and this "
+                             "network has Conv2D layers, whose filters are not columns of neurons; drop the callback "
+                             "and draw the trained network's filters with plot_first_layer_weights(network).")
         if not self.frames:  # a second fit() with the same callback keeps recording
             self.frames = [(0, dense_weights(network))]
             self.names = layer_names(network, len(self.frames[0][1]) + 1)
