@@ -1,0 +1,124 @@
+"""Datasets, augmentation and pictures, as a user meets them: a phone photo of a digit, one-hot
+targets and image-shaped arrays through the distortions, a binary model's mistakes, pictures of
+many classes (titles clear of the panels, readable votes), the live view of a CNN, IDX byte order."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from nnscratch import Conv2D, Dense, Flatten, Network, ReLU, Softmax  # noqa: E402
+from nnscratch.datasets import load_mnist_sample, read_idx, write_idx  # noqa: E402
+from nnscratch.datasets.augment import augment_images  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def digits():
+    data = load_mnist_sample()
+    return data.X_test[:8], data.y_test[:8]
+
+
+def test_a_photo_is_turned_upright_as_its_exif_orientation_says(tmp_path, digits):
+    Image = pytest.importorskip("PIL.Image")
+    from nnscratch.datasets.images import read_digit_image
+
+    upright = np.uint8(255 - digits[0][0].reshape(28, 28) * 255)  # black ink on white paper
+    Image.fromarray(upright).resize((112, 112)).save(tmp_path / "upright.png")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the sensor's pixels are a quarter turn off; viewers turn them clockwise
+    stored = Image.fromarray(np.ascontiguousarray(np.rot90(upright, 1))).resize((112, 112))
+    stored.save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    seen, photo = read_digit_image(tmp_path / "upright.png"), read_digit_image(tmp_path / "phone.jpg")
+    assert np.corrcoef(seen.pixels, photo.pixels)[0, 1] > 0.9  # 0.24 when read as stored
+    assert any("EXIF" in note for note in photo.notes) and not any("EXIF" in note for note in seen.notes)
+
+
+def test_augment_keeps_one_hot_rows_with_their_images(digits):
+    X, y = digits
+    onehot = np.eye(10, dtype=np.float32)[y]
+    out, targets = augment_images(X, onehot, 2, seed=1)
+    assert out.shape == (24, 784) and targets.shape == (24, 10)  # was (8, 30): the rows tiled sideways
+    np.testing.assert_array_equal(targets, np.concatenate([onehot] * 3))
+
+
+def test_augment_takes_image_shaped_arrays_and_keeps_their_shape(digits):
+    X, y = digits
+    flat, flat_y = augment_images(X, y, 2, seed=3)
+    for shape in [(28, 28), (1, 28, 28)]:
+        images, labels = augment_images(X.reshape(-1, *shape), y, 2, seed=3)
+        assert images.shape == (24, *shape) and images.dtype == np.float32
+        np.testing.assert_array_equal(images.reshape(24, 784), flat)  # the same distortions as the rows
+        np.testing.assert_array_equal(labels, flat_y)
+
+
+def test_augment_says_what_shape_it_takes(digits):
+    from nnscratch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"28x28 grey images.*received X of shape \(8, 3, 28, 28\)"):
+        augment_images(np.zeros((8, 3, 28, 28)), digits[1], 1)
+
+
+def _titles(fig):
+    return [ax.get_title() for ax in fig.axes if ax.get_title()]
+
+
+def test_misclassified_ranks_a_binary_models_mistakes_by_its_confidence():
+    from nnscratch.viz import plot_misclassified
+
+    X = np.random.default_rng(0).random((4, 4))
+    y_true, y_pred = np.array([1, 1, 0, 0]), np.array([0, 0, 1, 0])
+    proba = np.array([[0.05], [0.4], [0.7], [0.1]])  # P(class 1), as a sigmoid output gives it
+    titles = _titles(plot_misclassified(X, y_true, y_pred, proba=proba, image_shape=(2, 2)))
+    assert titles == ["pred 0 95%\ntrue 1", "pred 1 70%\ntrue 0", "pred 0 60%\ntrue 1"]
+
+
+def _clear_of_the_title(fig):
+    """True when the figure's title is above every panel and panel title."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    bottom = fig._suptitle.get_window_extent(renderer).y0
+    tops = [max(ax.get_window_extent(renderer).y1, ax.title.get_window_extent(renderer).y1) for ax in fig.axes]
+    return max(tops) < bottom
+
+
+def test_titles_stay_clear_of_the_panels_of_large_pictures():
+    from nnscratch.viz import plot_confusion
+
+    y = np.arange(120) % 40
+    assert _clear_of_the_title(plot_confusion(y, (y * 7) % 40))  # 40 classes: the title ran into "counts"
+    assert _clear_of_the_title(plot_confusion(y % 10, (y * 7) % 10))
+
+
+def test_activation_vote_of_many_classes_shows_the_likeliest_and_the_true_one():
+    from nnscratch.viz import animate_activations
+    from nnscratch.viz.activations import MAX_BARS
+
+    net = Network.from_sizes(4, 8, 30, seed=0)
+    X = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
+    proba = np.asarray(net.predict_proba(X))[0]
+    true = int(np.argmin(proba))  # the least likely class: never among the top ones
+    fig = animate_activations(net, X, y=np.array([true, 0]), image_shape=None)
+    output = next(ax for ax in fig.axes if ax.get_title().startswith("output"))
+    names = [tick.get_text() for tick in output.get_yticklabels()]
+    assert len(names) == MAX_BARS and names[0] == str(int(np.argmax(proba))) and names[-1] == str(true)
+    assert "of 30 classes" in output.get_title()
+
+
+def test_live_view_refuses_a_convolutional_network(tmp_path):
+    from nnscratch.viz import LiveArchitecture
+
+    net = Network([Conv2D(1, 2, 3), ReLU(), Flatten(), Dense(2 * 6 * 6, 3), Softmax()], seed=0)
+    X = np.random.default_rng(0).random((6, 1, 8, 8), dtype=np.float32)
+    with pytest.raises(ValueError, match="Conv2D layers"):  # drew its Dense layer, its input named "input"
+        net.fit(X, np.arange(6) % 3, epochs=1, verbose=0, callbacks=[LiveArchitecture(tmp_path / "live.gif")])
+    assert not (tmp_path / "live.gif").exists()
+
+
+@pytest.mark.parametrize("dtype", [">i4", ">f8", ">i2"])
+def test_write_idx_takes_big_endian_arrays(tmp_path, dtype):
+    values = np.arange(6, dtype=dtype).reshape(2, 3)
+    write_idx(tmp_path / "a.idx", values)  # refused as "cannot store dtype >i4"
+    np.testing.assert_array_equal(read_idx(tmp_path / "a.idx"), values)
