@@ -122,3 +122,35 @@ def test_write_idx_takes_big_endian_arrays(tmp_path, dtype):
     values = np.arange(6, dtype=dtype).reshape(2, 3)
     write_idx(tmp_path / "a.idx", values)  # refused as "cannot store dtype >i4"
     np.testing.assert_array_equal(read_idx(tmp_path / "a.idx"), values)
+
+
+def test_history_with_json_nulls_is_drawn_with_a_gap(tmp_path):
+    from nnscratch.viz import plot_history
+
+    (tmp_path / "h.json").write_text('{"loss": [1.0, null, 0.5], "accuracy": [0.5, null, 0.7]}')  # pandas' to_json
+    fig = plot_history(tmp_path / "h.json")  # TypeError: float() argument ... not 'NoneType'
+    line = fig.axes[0].get_lines()[0]
+    assert np.isnan(line.get_ydata()[1]) and line.get_ydata()[2] == 0.5
+
+
+def test_curves_of_no_values_are_refused_not_drawn_empty():
+    from nnscratch.viz import plot_curves
+
+    for curves in ({}, {"SGD": []}):
+        with pytest.raises(ValueError, match="one line per run"):
+            plot_curves(curves)
+
+
+def test_feature_maps_share_one_colour_scale_per_layer():
+    from nnscratch.viz.filters import plot_feature_maps
+
+    net = Network([Conv2D(1, 2, 3, padding=1), Flatten(), Dense(2 * 8 * 8, 3), Softmax()], seed=0)
+    conv = net.layers[0]
+    conv.weight.value[...] = 0.0
+    conv.weight.value[1, 0, 1, 1] = 1.0  # channel 1 copies the image; channel 0 answers only with its bias
+    conv.bias.value[...] = 0.0
+    image = np.random.default_rng(0).random((1, 8, 8), dtype=np.float32)
+    fig = plot_feature_maps(net, image)
+    maps = [ax.get_images()[0] for ax in fig.axes if ax.get_images() and "ch" in ax.get_title()]
+    assert len(maps) == 2 and len({(m.norm.vmin, m.norm.vmax) for m in maps}) == 1  # each had its own
+    assert maps[0].norm.vmax == pytest.approx(float(image.max()))
