@@ -154,3 +154,15 @@ def test_feature_maps_share_one_colour_scale_per_layer():
     maps = [ax.get_images()[0] for ax in fig.axes if ax.get_images() and "ch" in ax.get_title()]
     assert len(maps) == 2 and len({(m.norm.vmin, m.norm.vmax) for m in maps}) == 1  # each had its own
     assert maps[0].norm.vmax == pytest.approx(float(image.max()))
+
+
+@pytest.mark.parametrize("label", ["12", "-1"])
+def test_digit_csv_refuses_a_label_that_is_no_digit(tmp_path, label):
+    from nnscratch.datasets import load_dataset
+    from nnscratch.errors import DataFormatError
+
+    rows = ["label," + ",".join(f"pixel{j}" for j in range(784))]
+    rows += [f"{lab}," + ",".join(["0"] * 784) for lab in ["3", "7", label, "1"]]
+    (tmp_path / "train.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(DataFormatError, match=rf"train\.csv, line 4: the label {label} is not a digit 0 to 9"):
+        load_dataset(f"csv:{tmp_path / 'train.csv'}")  # was read: ten class names, labels up to 12
