@@ -166,3 +166,15 @@ def test_digit_csv_refuses_a_label_that_is_no_digit(tmp_path, label):
     (tmp_path / "train.csv").write_text("\n".join(rows) + "\n")
     with pytest.raises(DataFormatError, match=rf"train\.csv, line 4: the label {label} is not a digit 0 to 9"):
         load_dataset(f"csv:{tmp_path / 'train.csv'}")  # was read: ten class names, labels up to 12
+
+
+def test_live_view_refuses_a_name_it_cannot_write_before_training(tmp_path, monkeypatch):
+    from nnscratch.viz import LiveArchitecture
+    from nnscratch.viz import _anim
+
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4; received .*live\.png"):
+        LiveArchitecture(tmp_path / "live.png")  # was raised by fit once every epoch had run
+    monkeypatch.setattr(_anim, "can_write_mp4", lambda: False)
+    with pytest.raises(RuntimeError, match="ffmpeg"):
+        LiveArchitecture(tmp_path / "live.mp4")
+    assert LiveArchitecture(tmp_path / "live.gif").path == tmp_path / "live.gif"
