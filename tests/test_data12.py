@@ -178,3 +178,18 @@ def test_live_view_refuses_a_name_it_cannot_write_before_training(tmp_path, monk
     with pytest.raises(RuntimeError, match="ffmpeg"):
         LiveArchitecture(tmp_path / "live.mp4")
     assert LiveArchitecture(tmp_path / "live.gif").path == tmp_path / "live.gif"
+
+
+def test_misclassified_titles_stay_below_the_row_above():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from nnscratch.viz import plot_misclassified
+
+    X = np.random.default_rng(0).random((10, 784))
+    y = np.arange(10)
+    fig = plot_misclassified(X, y, (y + 5) % 10, class_names=[f"class {c}" for c in range(10)], cols=8)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    above, below = fig.axes[0], fig.axes[8]  # the first tile of each row
+    assert below.title.get_window_extent(renderer).y1 < above.get_images()[0].get_window_extent(renderer).y0

@@ -120,7 +120,7 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     wrong = wrong[:max_images]
     cols = max(1, min(cols, len(wrong)))
     rows = max(1, math.ceil(len(wrong) / cols))
-    fig = new_figure((1.5 * cols + 0.4, 1.75 * rows + 0.6), show=show)
+    fig = new_figure((1.5 * cols + 0.4, 1.9 * rows + 0.6), show=show)  # a tile: its image, two lines of title
     axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
     for ax in axes:
         ax.axis("off")
