@@ -193,3 +193,14 @@ def test_misclassified_titles_stay_below_the_row_above():
     renderer = canvas.get_renderer()
     above, below = fig.axes[0], fig.axes[8]  # the first tile of each row
     assert below.title.get_window_extent(renderer).y1 < above.get_images()[0].get_window_extent(renderer).y0
+
+
+def test_augment_copies_device_arrays_to_the_host(digits):
+    xp = pytest.importorskip("array_api_strict")
+    X, y = digits
+    device = xp.Device("device1")  # refuses numpy.asarray, as a GPU array does
+    # was RuntimeError: Can't convert array on the 'array_api_strict.Device('device1')' device to a NumPy array
+    out, labels = augment_images(xp.asarray(X, device=device), xp.asarray(y, device=device), 1, seed=2)
+    expected, expected_y = augment_images(X, y, 1, seed=2)
+    np.testing.assert_array_equal(out, expected)
+    np.testing.assert_array_equal(labels, expected_y)

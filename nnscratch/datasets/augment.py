@@ -9,6 +9,7 @@ handwriting varies, after Simard et al.'s elastic distortions (2003).
 import numpy as np
 
 from ..errors import ConfigError
+from ..validation import host_copy, is_device_array
 
 _GRID = np.mgrid[0:28, 0:28].astype(np.float32).reshape(2, 1, 784) - np.float32(13.5)
 
@@ -91,9 +92,10 @@ def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
     (a CNN's input); the result has the same per-sample shape, float32. ``y`` holds one label,
     or one row of targets (one-hot, say), per image: row ``i`` of every copy keeps ``y[i]``.
     Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``;
-    ``elastic`` as in :func:`random_affine`.
+    ``elastic`` as in :func:`random_affine`. Device arrays (``fit``'s data on a GPU) are copied to
+    the host: the copies are NumPy arrays, which ``fit`` moves to the device.
     """
-    X, y = np.asarray(X, dtype=np.float32), np.asarray(y)
+    X, y = _on_host(X, np.float32), _on_host(y)
     if X.shape[1:] not in IMAGE_SHAPES:
         raise ConfigError(f"--augment distorts 28x28 grey images: rows of 784 values, (n, 28, 28) or "
                           f"(n, 1, 28, 28); received X of shape {X.shape}.")
@@ -109,3 +111,9 @@ def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
     for k in range(1, copies + 1):
         random_affine(out[:n], rng, elastic=elastic, out=out[k * n:(k + 1) * n])
     return out.reshape(-1, *X.shape[1:]), np.concatenate([y] * (copies + 1))  # along the samples, one-hot rows too
+
+
+def _on_host(a, dtype=None):
+    """``a`` as a NumPy array: a device array (CuPy, torch on a GPU, array-api-strict) copied through its
+    backend, which NumPy cannot read directly."""
+    return host_copy(a, dtype) if is_device_array(a) else np.asarray(a, dtype=dtype)
