@@ -204,3 +204,15 @@ def test_augment_copies_device_arrays_to_the_host(digits):
     expected, expected_y = augment_images(X, y, 1, seed=2)
     np.testing.assert_array_equal(out, expected)
     np.testing.assert_array_equal(labels, expected_y)
+
+
+def test_idx_search_names_each_folder_once(tmp_path, monkeypatch):
+    from nnscratch.datasets import load_mnist
+    from nnscratch.errors import DatasetNotFoundError
+
+    monkeypatch.setenv("NNSCRATCH_DATA", str(tmp_path))  # the same folder as --data-dir
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DatasetNotFoundError) as caught:
+        load_mnist(tmp_path, download=False)
+    looked = str(caught.value).split("looked in ")[1].split(")")[0].split(", ")
+    assert len(looked) == len(set(looked)) == 4  # DIR, DIR/mnist, the cache, /usr/share/datasets/mnist
