@@ -216,3 +216,12 @@ def test_idx_search_names_each_folder_once(tmp_path, monkeypatch):
         load_mnist(tmp_path, download=False)
     looked = str(caught.value).split("looked in ")[1].split(")")[0].split(", ")
     assert len(looked) == len(set(looked)) == 4  # DIR, DIR/mnist, the cache, /usr/share/datasets/mnist
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_augment_keeps_float64_images_float64(digits, dtype):
+    X, y = digits
+    out, _ = augment_images(X.astype(dtype), y, 2, seed=4)
+    assert out.dtype == dtype and 0.0 <= out.min() and out.max() <= 1.0
+    np.testing.assert_array_equal(out[:8], X.astype(dtype))  # the originals, not rounded to float32
+    np.testing.assert_array_equal(out[8:], augment_images(X, y, 2, seed=4)[0][8:])  # the same distortions
