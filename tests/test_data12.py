@@ -225,3 +225,14 @@ def test_augment_keeps_float64_images_float64(digits, dtype):
     assert out.dtype == dtype and 0.0 <= out.min() and out.max() <= 1.0
     np.testing.assert_array_equal(out[:8], X.astype(dtype))  # the originals, not rounded to float32
     np.testing.assert_array_equal(out[8:], augment_images(X, y, 2, seed=4)[0][8:])  # the same distortions
+
+
+def test_pictures_of_nothing_say_what_they_draw():
+    from nnscratch.viz import animate_activations, plot_architecture, plot_first_layer_weights
+
+    with pytest.raises(ValueError, match=r"at least two layer sizes.*received \[5\]"):
+        plot_architecture([5])  # ValueError: max() arg is an empty sequence
+    with pytest.raises(ValueError, match=r"\(n_inputs, n_units\); received an array of shape \(784,\)"):
+        plot_first_layer_weights(np.zeros(784))  # IndexError: tuple index out of range
+    with pytest.raises(ValueError, match="n_images is the number of inputs to animate"):
+        animate_activations(Network.from_sizes(4, 3, 3, seed=0), np.ones((5, 4)), n_images=0)  # "X is empty"

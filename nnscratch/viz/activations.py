@@ -141,6 +141,8 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
         raise ValueError("animate_activations draws a dense network's neurons; this network has Conv2D layers, "
                          "whose outputs are images: use nnscratch.viz.filters.plot_feature_maps(network, x).")
     require_classifier(network, "animate_activations", "plot_architecture")
+    if int(n_images) < 1:
+        raise ValueError(f"n_images is the number of inputs to animate, at least 1; received {n_images}.")
     X = to_host(X)[:n_images]
     y = None if y is None else to_host(y).reshape(-1)[:n_images]
     acts = layer_activations(network, X)

@@ -33,6 +33,9 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
                              "layer is a Conv2D, whose filters have their own shape; drop image_shape.")
         return plot_conv_filters(model, path, max_filters=max_units, cols=cols, title=title, show=show)
     W = dense_weights(model)[0] if is_network(model) else np.asarray(model)
+    if W.ndim != 2:
+        raise ValueError(f"plot_first_layer_weights draws a Network or a weight matrix of shape (n_inputs, "
+                         f"n_units); received an array of shape {W.shape}.")
     shape = image_shape or guess_image_shape(W.shape[0])
     if shape is None:
         raise ValueError(f"cannot draw {W.shape[0]} inputs as an image; pass image_shape=(h, w).")
