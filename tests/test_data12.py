@@ -236,3 +236,17 @@ def test_pictures_of_nothing_say_what_they_draw():
         plot_first_layer_weights(np.zeros(784))  # IndexError: tuple index out of range
     with pytest.raises(ValueError, match="n_images is the number of inputs to animate"):
         animate_activations(Network.from_sizes(4, 3, 3, seed=0), np.ones((5, 4)), n_images=0)  # "X is empty"
+
+
+def test_misclassified_draws_image_shaped_arrays(digits):
+    from nnscratch.viz import plot_misclassified
+
+    X, y = digits
+    wrong = (y + 1) % 10
+    for images in (X.reshape(-1, 1, 28, 28), X.reshape(-1, 28, 28)):  # ValueError: cannot reshape ... (1,1)
+        drawn = plot_misclassified(images, y, wrong).axes[0].get_images()[0].get_array()
+        np.testing.assert_array_equal(drawn, X[0].reshape(28, 28))
+    colour = np.zeros((8, 6, 5, 3))
+    colour[..., 0] = 1.0  # red pictures, channels last
+    drawn = plot_misclassified(colour, y, wrong).axes[0].get_images()[0].get_array()
+    assert drawn.shape == (6, 5, 3) and np.all(drawn[..., 0] == 1.0) and not drawn[..., 1:].any()

@@ -113,7 +113,7 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     if class_names:
         check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
     if image_shape == "auto":
-        image_shape = guess_image_shape(X.shape[1]) or (1, X.shape[1])
+        X, image_shape = _auto_shape(X)
     wrong = np.flatnonzero(y_true != y_pred)
     if proba is not None:  # the most confident mistakes first
         wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]
@@ -138,6 +138,17 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
         f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
     titled_layout(fig, title or f"{n_wrong} of {len(y_true)} misclassified{shown}", 12)
     return finish(fig, path, show=show)
+
+
+def _auto_shape(X):
+    """``(X, the picture shape of its samples)``: images ``(n, C, H, W)`` or ``(n, H, W)`` as they are (channels-last
+    ``(n, H, W, 3)`` as ``(3, H, W)``, the order :func:`_picture` reads), a flat square as ``(side, side)``,
+    other rows as a strip ``(1, n_features)``."""
+    if X.ndim == 4 and X.shape[-1] in (1, 3) and X.shape[1] not in (1, 3):
+        return np.moveaxis(X, -1, 1), (X.shape[-1], *X.shape[1:3])
+    if X.ndim > 2:
+        return X, X.shape[1:]
+    return X, guess_image_shape(X.shape[1]) or (1, X.shape[1])
 
 
 def _picture(x, image_shape):
