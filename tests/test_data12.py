@@ -250,3 +250,15 @@ def test_misclassified_draws_image_shaped_arrays(digits):
     colour[..., 0] = 1.0  # red pictures, channels last
     drawn = plot_misclassified(colour, y, wrong).axes[0].get_images()[0].get_array()
     assert drawn.shape == (6, 5, 3) and np.all(drawn[..., 0] == 1.0) and not drawn[..., 1:].any()
+
+
+def test_confusion_of_a_count_matrix_checks_its_labels():
+    from nnscratch.viz import plot_confusion
+
+    counts = np.array([[5, 1, 0], [2, 7, 1], [0, 0, 9]])
+    assert plot_confusion(counts, labels=["a", "b", "c"]).axes[0].get_xticklabels()[2].get_text() == "c"
+    for labels in (["a", "b"], ["a", "b", "c", "d"]):  # matplotlib's FixedLocator error before
+        with pytest.raises(ValueError, match=rf"shape \(3, 3\) and {len(labels)} labels: give one label per class"):
+            plot_confusion(counts, labels=labels)
+    with pytest.raises(ValueError, match=r"square count matrix.*shape \(1, 3\)"):
+        plot_confusion(np.array([[1, 2, 3]]))  # was drawn as a 1 x 3 matrix

@@ -55,6 +55,17 @@ def _class_indices(labels, name):
     return values
 
 
+def _counts(matrix, n_labels):
+    """A ready count matrix, square, of one row per label where labels are given; else a ValueError."""
+    cm = to_host(matrix)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != (n_labels or cm.shape[0]):
+        names = f" and {n_labels} labels" if n_labels else ""
+        raise ValueError(f"plot_confusion takes labels y_true, y_pred, or a square count matrix (a row and a column "
+                         f"per class) as y_true; received a matrix of shape {cm.shape}{names}: give one label per "
+                         "class, or the labels and predictions themselves.")
+    return cm
+
+
 def _matrix(ax, fig, values, fmt, title, cmap, labels):
     n = values.shape[0]
     im = ax.imshow(values, cmap=cmap, vmin=0)
@@ -84,7 +95,7 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
     ``figsize`` defaults to 13 x 5.6 inches, larger for more than 18 classes.
     """
     n = len(labels) if labels else None  # rows of one class, of a model that knows three: 3 x 3
-    cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else np.asarray(y_true)
+    cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else _counts(y_true, n)
     rows = cm.sum(axis=1, keepdims=True)
     norm = 100.0 * cm / np.maximum(rows, 1)
     labels = labels or [str(i) for i in range(cm.shape[0])]
