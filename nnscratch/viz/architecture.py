@@ -148,7 +148,7 @@ def plot_architecture(model: Network | Sequence[Any], path: PathLike | None = No
     weights = weights_of(model)
     if not weights:
         raise ValueError(f"plot_architecture draws a Network, its weight matrices or at least two layer sizes "
-                         f"(inputs, outputs), e.g. [784, 128, 10]; received {list(model)}.")
+                         f"(inputs, outputs), e.g. [784, 128, 10]; received {model!r}.")
     if names is not None and len(names) != len(weights) + 1:
         raise ValueError(f"names label each column of neurons, input to output: {len(weights) + 1} for this "
                          f"network; received {len(names)} ({list(names)}).")
