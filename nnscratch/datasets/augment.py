@@ -9,6 +9,7 @@ handwriting varies, after Simard et al.'s elastic distortions (2003).
 import numpy as np
 
 from ..errors import ConfigError
+from ..validation import host_copy, is_device_array
 
 _GRID = np.mgrid[0:28, 0:28].astype(np.float32).reshape(2, 1, 784) - np.float32(13.5)
 
@@ -38,7 +39,7 @@ def random_affine(X, rng, shift=2.0, rotate=12.0, scale=0.12, elastic=0.0, out=N
     by a smooth random displacement: normal with standard deviation ``elastic``
     pixels at a 4x4 grid of control points, interpolated linearly in between.
     ``X`` is float in [0, 1], shape (n, 784). The result is written into ``out``
-    (float32, (n, 784)) where given, else into a new array, and returned.
+    (float32 or float64, (n, 784)) where given, else into a new float32 array, and returned.
 
     The random numbers are drawn for all images first, then the images are
     distorted ``CHUNK`` at a time: the same numbers as one pass over all of
@@ -81,23 +82,40 @@ def _distort(images, cos, sin, tx, ty, coarse):
     return top + (bottom - top) * fy
 
 
-def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
-    """``X`` followed by ``copies`` distorted copies of it, and the matching labels.
+IMAGE_SHAPES = ((784,), (28, 28), (1, 28, 28), (28, 28, 1))  # a sample's shape: flat, or one grey 28x28 image
 
+
+def augment_images(X, y, copies, seed=0, rng=None, elastic=0.0):
+    """``X`` followed by ``copies`` distorted copies of it, and the matching targets.
+
+    ``X`` holds 28x28 grey images as rows of 784 values, ``(n, 28, 28)`` or ``(n, 1, 28, 28)``
+    (a CNN's input); the result has the same per-sample shape, float64 for float64 images (a float64
+    run keeps its pixels' precision), else float32. ``y`` holds one label,
+    or one row of targets (one-hot, say), per image: row ``i`` of every copy keeps ``y[i]``.
     Draws from ``rng`` (a NumPy Generator) if given, else from ``default_rng(seed)``;
-    ``elastic`` as in :func:`random_affine`.
+    ``elastic`` as in :func:`random_affine`. Device arrays (``fit``'s data on a GPU) are copied to
+    the host: the copies are NumPy arrays, which ``fit`` moves to the device.
     """
-    if copies < 0 or X.shape[1] != 784:
-        raise ConfigError(f"--augment works on 28x28 images (784 features) with copies >= 0; "
-                          f"received {X.shape[1]} features and copies={copies}.")
+    X, y = _on_host(X), _on_host(y)
+    if X.shape[1:] not in IMAGE_SHAPES:
+        raise ConfigError(f"--augment distorts 28x28 grey images: rows of 784 values, (n, 28, 28) or "
+                          f"(n, 1, 28, 28); received X of shape {X.shape}.")
+    if copies < 0:
+        raise ConfigError(f"--augment takes a number of distorted copies >= 0; received copies={copies}.")
     if not 0 <= elastic <= 5:
         raise ConfigError(f"--elastic is a displacement in pixels between 0 and 5 (1.5 bends strokes "
                           f"visibly, digits stay legible); received {elastic}.")
     rng = np.random.default_rng(seed) if rng is None else rng
-    X = np.asarray(X, dtype=np.float32)
-    n = len(X)
-    out = np.empty(((copies + 1) * n, 784), np.float32)  # written in place: no copies to concatenate
-    out[:n] = X
+    n, dtype = len(X), np.float64 if X.dtype == np.float64 else np.float32
+    flat = X.reshape(n, 784).astype(np.float32, copy=False)  # the distortions are computed in float32
+    out = np.empty(((copies + 1) * n, 784), dtype)  # written in place: no copies to concatenate
+    out[:n] = X.reshape(n, 784)
     for k in range(1, copies + 1):
-        random_affine(X, rng, elastic=elastic, out=out[k * n:(k + 1) * n])
-    return out, np.tile(y, copies + 1)
+        random_affine(flat, rng, elastic=elastic, out=out[k * n:(k + 1) * n])
+    return out.reshape(-1, *X.shape[1:]), np.concatenate([y] * (copies + 1))  # along the samples, one-hot rows too
+
+
+def _on_host(a, dtype=None):
+    """``a`` as a NumPy array: a device array (CuPy, torch on a GPU, array-api-strict) copied through its
+    backend, which NumPy cannot read directly."""
+    return host_copy(a, dtype) if is_device_array(a) else np.asarray(a, dtype=dtype)

@@ -69,7 +69,18 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
     if pix.min() < 0 or pix.max() > 255:
         raise DataFormatError(f"{path}: pixel values must be 0..255, got {pix.min()}..{pix.max()}.")
     y = labels(table[:, 0]) if has_label else None
+    if y is not None and (y.min() < 0 or y.max() > 9):
+        raise DataFormatError(_bad_label(path, has_header))
     return pixels(pix.astype(np.uint8), raw), y
+
+
+def _bad_label(path, has_header):
+    """The first label that is no digit 0..9, named by its line (a class the ten outputs have no unit for)."""
+    rows = read_rows(path)[int(has_header):]
+    line, label = next(((n, row[0]) for n, row in rows if int(row[0]) not in range(10)), ("?", "outside 0..9"))
+    return (f"{path}, line {line}: the label {label} is not a digit 0 to 9; a digit CSV labels each row with its "
+            "digit. Fix that row, or read the file as a table of your own classes: --dataset csv:PATH --target "
+            "label --task classification.")
 
 
 def _bad_row(path, has_header, has_label):

@@ -80,7 +80,7 @@ def search_dirs(name, path=None):
     for base in (path, os.environ.get("NNSCRATCH_DATA")):
         if base:
             dirs += [pathlib.Path(base).expanduser(), pathlib.Path(base).expanduser() / name]
-    return dirs + [cache_dir(name), SYSTEM_DIR / name]
+    return list(dict.fromkeys(dirs + [cache_dir(name), SYSTEM_DIR / name]))  # each once: --data-dir may be one
 
 
 def _variants(gz_name):

@@ -74,7 +74,7 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
 def write_idx(path: PathLike, array: Array) -> None:
     """Write ``array`` as an IDX file; gzip it when ``path`` ends in ``.gz``."""
     array = np.ascontiguousarray(array)
-    code = CODES.get(array.dtype)
+    code = CODES.get(array.dtype.newbyteorder("="))  # big-endian int32 is int32 (IDX stores big-endian)
     if code is None:
         raise DataFormatError(f"IDX cannot store dtype {array.dtype}; use one of "
                               "uint8, int8, int16, int32, float32, float64.")

@@ -41,6 +41,7 @@ class DigitImage(NamedTuple):
     problems: list
 
 
+ORIENTATION = 0x0112  # the EXIF tag of how a camera held the picture (1: upright)
 MIN_SIDE = 8       # pixels: a smaller image cannot show a digit's strokes
 MIN_CONTRAST = 0.1  # the range of grey levels below which an image is one flat tone
 
@@ -50,14 +51,20 @@ def read_digit_image(path, size=28, box=20):
 
     Transparency is read as the background: transparent pixels take the tone opposite
     to the opaque ones (black ink on a transparent page is black ink on white paper).
+    A photo is turned upright as its EXIF orientation says (phones store the pixels as the
+    sensor saw them and the turn in that tag; viewers apply it, and so do we).
     """
     Image = _pillow()
+    from PIL import ImageOps
     try:
         with Image.open(path) as img:
-            grey, alpha = _grey_and_alpha(img)
+            turned = img.getexif().get(ORIENTATION, 1) not in (1, None)
+            grey, alpha = _grey_and_alpha(ImageOps.exif_transpose(img))
     except (OSError, ValueError) as exc:
         raise DataFormatError(f"{path}: cannot read the image ({exc}).") from None
     notes, problems = [f"read {grey.shape[1]}x{grey.shape[0]} as grey"], []
+    if turned:
+        notes.append("turned upright as its EXIF orientation says")
     if alpha is not None:
         grey, note = _on_paper(grey, alpha)
         notes.append(note)

@@ -42,9 +42,6 @@ def can_write_mp4() -> bool:
 def _save_mp4(fig, draw, n_frames, path, fps):
     from matplotlib.animation import FFMpegWriter
 
-    if not can_write_mp4():
-        raise RuntimeError("writing an MP4 needs the ffmpeg program (e.g. apt-get install "
-                           "ffmpeg); or save a .gif instead.")
     from ..saving.serialize import TEMPORARY, _file_mode, name_tail
 
     path, tmp = os.fspath(path), None
@@ -71,21 +68,31 @@ def _save_mp4(fig, draw, n_frames, path, fps):
         raise
 
 
+def animation_kind(path):
+    """``".gif"`` or ``".mp4"``, the kind of animation ``path`` names; a ValueError for any other name, a
+    RuntimeError for an MP4 without ffmpeg (a callback asks before training, not once it is over)."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in (".gif", ".mp4"):
+        raise ValueError(f"animations are saved as .gif or .mp4; received {os.fspath(path)!r}.")
+    if ext == ".mp4" and not can_write_mp4():
+        raise RuntimeError("writing an MP4 needs the ffmpeg program (e.g. apt-get install "
+                           "ffmpeg); or save a .gif instead.")
+    return ext
+
+
 def save_animation(fig, draw, n_frames, path, *, fps=2):
     """Call ``draw(k)`` for each frame on ``fig`` and write the frames to ``path``.
 
     ``.gif`` is written with Pillow, ``.mp4`` with ffmpeg.  Returns the path.
     """
+    ext = animation_kind(path)
     path = picture_path(path)
-    ext = os.path.splitext(path)[1].lower()
     if ext == ".mp4":
         _save_mp4(fig, draw, n_frames, path, fps)
-    elif ext == ".gif":
+    else:
         images = []
         for k in range(n_frames):
             draw(k)
             images.append(figure_to_rgb(fig))
         _save_gif(images, path, fps)
-    else:
-        raise ValueError(f"animations are saved as .gif or .mp4; received {path!r}.")
     return path

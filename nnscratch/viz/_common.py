@@ -62,6 +62,15 @@ def finish(fig, path=None, *, show=False):
     return fig
 
 
+def titled_layout(fig, title, fontsize):
+    """``fig.suptitle(title)`` in a band of its own along the top, the panels laid out below it:
+    ``tight_layout`` alone lets a tall figure's title (100 classes, 200 images) run into its top panels."""
+    inches = fig.get_figheight()
+    fig.suptitle(title, fontsize=fontsize, y=1 - 0.08 / inches, va="top").set_in_layout(False)  # placed here
+    band = 0.2 + 1.25 * fontsize / 72 * (1 + str(title).count("\n"))  # its margin and lines, in inches
+    fig.tight_layout(rect=(0, 0, 1, 1 - band / inches))
+
+
 def picture_path(path):
     """``path`` as a string, its folder created; a ConfigError where a file there is not a
     picture (nnscratch never replaces a file it did not write, see :mod:`nnscratch.saving.kinds`)."""
@@ -139,7 +148,14 @@ def to_host(array, network=None):
 def class_proba(network, X):
     """Host copy of ``network.predict_proba(X)`` with a column per class: a one-unit
     (binary) output ``p`` becomes ``[1 - p, p]``."""
-    proba = to_host(network.predict_proba(X), network)
+    return per_class(to_host(network.predict_proba(X), network))
+
+
+def per_class(proba):
+    """Probabilities with a column per class: a binary model's one column (or 1-D array) of
+    ``p`` = P(class 1) becomes ``[1 - p, p]``, so a row's largest value is the predicted class's."""
+    proba = np.asarray(proba)
+    proba = proba.reshape(-1, 1) if proba.ndim == 1 else proba
     return np.column_stack([1 - proba[:, 0], proba[:, 0]]) if proba.shape[1] == 1 else proba
 
 

@@ -70,18 +70,32 @@ def _hidden_panel(ax, a, vmax, name, index, signed):
     ax.set_title(f"hidden {index}\n{a.size} {name}\n{share}", fontsize=9)
 
 
+MAX_BARS = 12  # classes in the output panel; a network of more shows its most likely ones
+
+
+def _shown_classes(p, true):
+    """The classes the output panel draws, top to bottom: all of up to ``MAX_BARS``, else the most
+    likely ones (the true class among them, last where it is not one of them)."""
+    if len(p) <= MAX_BARS:
+        return np.arange(len(p))
+    top = np.argsort(-p, kind="stable")[:MAX_BARS]
+    return top if true is None or true in top else np.append(top[:-1], true)
+
+
 def _output_panel(ax, p, pred, true, class_names, activation):
-    colors = ["0.75"] * len(p)
-    colors[pred] = "#2f9e44" if true is None or pred == true else "#e03131"
-    ax.barh(np.arange(len(p)), p, color=colors)
-    ax.set_yticks(np.arange(len(p)), class_names)
+    shown = _shown_classes(p, true)
+    colors = ["#2f9e44" if c == pred and (true is None or pred == true) else "#e03131" if c == pred else "0.75"
+              for c in shown]
+    ax.barh(np.arange(len(shown)), p[shown], color=colors)
+    ax.set_yticks(np.arange(len(shown)), [class_names[c] for c in shown])
     ax.invert_yaxis()
-    for i, v in enumerate(p):
+    for i, v in enumerate(p[shown]):
         if v >= 0.01:
             ax.text(min(v, 0.8) + 0.02, i, f"{v:.0%}", va="center", fontsize=8,
                     color="white" if v > 0.82 else "0.2")
     ax.set_xlim(0, 1)
-    ax.set_title(f"output ({activation})", fontsize=10)
+    most = "" if len(shown) == len(p) else f": {len(shown)} most likely of {len(p)} classes"
+    ax.set_title(f"output ({activation}){most}", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
 
 
@@ -115,7 +129,8 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
                         fps: float = 1, figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
-    ``class_names`` name the outputs; ``feature_names`` the bars of an input that is not an image.
+    ``class_names`` name the outputs (of more than ``MAX_BARS`` classes, the most likely are drawn);
+    ``feature_names`` the bars of an input that is not an image.
     Returns the path, or the figure of the first input when ``path`` is None. A network of dense
     layers that classifies: a convolutional one's layers are images
     (:func:`nnscratch.viz.filters.plot_feature_maps` draws them), a regression casts no vote.
@@ -126,6 +141,8 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
         raise ValueError("animate_activations draws a dense network's neurons; this network has Conv2D layers, "
                          "whose outputs are images: use nnscratch.viz.filters.plot_feature_maps(network, x).")
     require_classifier(network, "animate_activations", "plot_architecture")
+    if int(n_images) < 1:
+        raise ValueError(f"n_images is the number of inputs to animate, at least 1; received {n_images}.")
     X = to_host(X)[:n_images]
     y = None if y is None else to_host(y).reshape(-1)[:n_images]
     acts = layer_activations(network, X)

@@ -146,6 +146,9 @@ def plot_architecture(model: Network | Sequence[Any], path: PathLike | None = No
                              "box per layer named by its type; drop names.")
         return plot_layer_diagram(model, path, title=title, figsize=figsize, show=show)
     weights = weights_of(model)
+    if not weights:
+        raise ValueError(f"plot_architecture draws a Network, its weight matrices or at least two layer sizes "
+                         f"(inputs, outputs), e.g. [784, 128, 10]; received {model!r}.")
     if names is not None and len(names) != len(weights) + 1:
         raise ValueError(f"names label each column of neurons, input to output: {len(weights) + 1} for this "
                          f"network; received {len(names)} ({list(names)}).")

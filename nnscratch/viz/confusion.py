@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import check_class_names, colour_picture, finish, guess_image_shape, new_figure, to_host
+from ._common import (check_class_names, colour_picture, finish, guess_image_shape, new_figure, per_class,
+                      titled_layout, to_host)
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -54,6 +55,17 @@ def _class_indices(labels, name):
     return values
 
 
+def _counts(matrix, n_labels):
+    """A ready count matrix, square, of one row per label where labels are given; else a ValueError."""
+    cm = to_host(matrix)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != (n_labels or cm.shape[0]):
+        names = f" and {n_labels} labels" if n_labels else ""
+        raise ValueError(f"plot_confusion takes labels y_true, y_pred, or a square count matrix (a row and a column "
+                         f"per class) as y_true; received a matrix of shape {cm.shape}{names}: give one label per "
+                         "class, or the labels and predictions themselves.")
+    return cm
+
+
 def _matrix(ax, fig, values, fmt, title, cmap, labels):
     n = values.shape[0]
     im = ax.imshow(values, cmap=cmap, vmin=0)
@@ -83,7 +95,7 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
     ``figsize`` defaults to 13 x 5.6 inches, larger for more than 18 classes.
     """
     n = len(labels) if labels else None  # rows of one class, of a model that knows three: 3 x 3
-    cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else np.asarray(y_true)
+    cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else _counts(y_true, n)
     rows = cm.sum(axis=1, keepdims=True)
     norm = 100.0 * cm / np.maximum(rows, 1)
     labels = labels or [str(i) for i in range(cm.shape[0])]
@@ -94,8 +106,7 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
     _matrix(ax2, fig, norm, lambda v: "" if v == 0 else "<1" if v < 1 else ">99" if 99 < v < 100 else f"{v:.0f}",
             "row-normalised (% of each true class)", "Blues", labels)
     acc = np.trace(cm) / max(cm.sum(), 1)
-    fig.suptitle(title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", fontsize=13)
-    fig.tight_layout()
+    titled_layout(fig, title or f"accuracy {100 * acc:.1f}% on {cm.sum()} samples", 13)
     return finish(fig, path, show=show)
 
 
@@ -105,21 +116,22 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
                        title: str | None = None, show: bool = False) -> Figure:
     """Up to ``max_images`` wrongly classified inputs, each titled predicted/true (by ``class_names``
     where given). With ``proba`` (n, classes) the most confident mistakes come first.
+    A binary model's ``proba`` may be its one column of P(class 1).
     ``image_shape``: ``(h, w)`` or ``(C, H, W)`` (three channels drawn in colour, others by their first).
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
-    proba = None if proba is None else to_host(proba)
+    proba = None if proba is None else per_class(to_host(proba))  # a binary model's P(class 1): both columns
     if class_names:
         check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
     if image_shape == "auto":
-        image_shape = guess_image_shape(X.shape[1]) or (1, X.shape[1])
+        X, image_shape = _auto_shape(X)
     wrong = np.flatnonzero(y_true != y_pred)
     if proba is not None:  # the most confident mistakes first
         wrong = wrong[np.argsort(-proba[wrong].max(axis=1), kind="stable")]
     wrong = wrong[:max_images]
     cols = max(1, min(cols, len(wrong)))
     rows = max(1, math.ceil(len(wrong) / cols))
-    fig = new_figure((1.5 * cols + 0.4, 1.75 * rows + 0.6), show=show)
+    fig = new_figure((1.5 * cols + 0.4, 1.9 * rows + 0.6), show=show)  # a tile: its image, two lines of title
     axes = np.atleast_1d(fig.subplots(rows, cols)).reshape(-1)
     for ax in axes:
         ax.axis("off")
@@ -135,9 +147,19 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     n_wrong = np.count_nonzero(y_true != y_pred)
     shown = "" if len(wrong) == n_wrong else \
         f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
-    fig.suptitle(title or f"{n_wrong} of {len(y_true)} misclassified{shown}", fontsize=12)
-    fig.tight_layout()
+    titled_layout(fig, title or f"{n_wrong} of {len(y_true)} misclassified{shown}", 12)
     return finish(fig, path, show=show)
+
+
+def _auto_shape(X):
+    """``(X, the picture shape of its samples)``: images ``(n, C, H, W)`` or ``(n, H, W)`` as they are (channels-last
+    ``(n, H, W, 3)`` as ``(3, H, W)``, the order :func:`_picture` reads), a flat square as ``(side, side)``,
+    other rows as a strip ``(1, n_features)``."""
+    if X.ndim == 4 and X.shape[-1] in (1, 3) and X.shape[1] not in (1, 3):
+        return np.moveaxis(X, -1, 1), (X.shape[-1], *X.shape[1:3])
+    if X.ndim > 2:
+        return X, X.shape[1:]
+    return X, guess_image_shape(X.shape[1]) or (1, X.shape[1])
 
 
 def _picture(x, image_shape):

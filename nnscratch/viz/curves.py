@@ -33,8 +33,8 @@ def history_dict(history):
         raise TypeError(
             f"plot_history expects a History, a dict of lists or a history.json path; "
             f"received {type(history).__name__}.")
-    return {k: [float(v) for v in vals] for k, vals in history.items()
-            if isinstance(vals, (list, tuple)) and vals}
+    return {k: [np.nan if v is None else float(v) for v in vals] for k, vals in history.items()
+            if isinstance(vals, (list, tuple)) and vals}  # null: JSON's NaN where a writer (pandas) has no NaN
 
 
 def _recorded(hist, metric):
@@ -153,6 +153,10 @@ def plot_curves(curves: dict[str, Any], path: PathLike | None = None, *, metric:
     """
     curves = {name: v if isinstance(v, (list, tuple, np.ndarray)) else _recorded(history_dict(v), metric)
               for name, v in curves.items()}
+    if not any(len(values) for values in curves.values()):
+        given = f"runs without values ({', '.join(map(str, curves))})" if curves else "no runs"
+        raise ValueError(f"plot_curves draws one line per run and received {given}; pass a dict of a name and "
+                         "values (or a History) per run, e.g. {\"SGD\": h1, \"Adam\": h2}.")
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
     for name, values in curves.items():

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ._common import colour_picture, finish, new_figure, to_host
+from ._common import colour_picture, finish, new_figure, titled_layout, to_host
 
 
 def is_conv_model(net):
@@ -43,9 +43,8 @@ def plot_conv_filters(net, path=None, *, max_filters=64, cols=None, title=None, 
             ax.set_title(name, fontsize=8, pad=2)
     of = f"{W.shape[0]} x {channels} channels x" if channels > 1 else f"{W.shape[0]} x"
     some = f", the first {shown} shown" if shown < W.shape[0] else ""
-    fig.suptitle(title or f"first-layer filters ({of} {W.shape[2]}x{W.shape[3]}{some}): blue excites, red inhibits",
-                 fontsize=10)
-    fig.tight_layout()
+    titled_layout(fig, title or f"first-layer filters ({of} {W.shape[2]}x{W.shape[3]}{some}): blue excites, red "
+                  "inhibits", 10)
     return finish(fig, path, show=show)
 
 
@@ -64,7 +63,8 @@ def feature_maps(net, x):
 
 def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=False):
     """The input image and, per row, the first ``max_channels`` channels of every conv/pool
-    (and activation) output for one sample ``x`` (flat or image-shaped)."""
+    (and activation) output for one sample ``x`` (flat or image-shaped), on one colour scale per row
+    (a weak channel looks dark beside a strong one, not as bright)."""
     maps = [m for m in feature_maps(net, x) if not m[0].endswith(("ReLU", "LeakyReLU", "BatchNorm", "Dropout"))]
     if not maps:
         raise ValueError("this model has no image-shaped layer outputs to draw; use a model with Conv2D.")
@@ -73,6 +73,8 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
     axes = np.atleast_2d(fig.subplots(len(maps), cols))
     image, cmap = _input_image(net, x)
     for r, (name, fmap) in enumerate(maps):
+        shown = fmap[:cols - 1]  # one colour scale per layer: a channel's brightness compares with its neighbours'
+        scale = dict(vmin=float(shown.min()), vmax=float(shown.max()))
         for c, ax in enumerate(axes[r]):
             ax.axis("off")
             if c == 0:
@@ -82,12 +84,11 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
                 else:
                     ax.text(0.5, 0.5, name, ha="center", va="center", fontsize=8)
             elif c - 1 < fmap.shape[0]:
-                ax.imshow(fmap[c - 1], cmap="viridis", interpolation="nearest")
+                ax.imshow(fmap[c - 1], cmap="viridis", interpolation="nearest", **scale)
                 ax.set_title(f"{name.split(': ')[1]} ch {c - 1}" if c == 1 else f"ch {c - 1}", fontsize=7)
     widest = max(m.shape[0] for _, m in maps)
     some = f"; the first {cols - 1} channels of each layer, of up to {widest}" if widest > cols - 1 else ""
-    fig.suptitle(title or f"feature maps of one image, layer by layer (bright = strong response{some})", fontsize=10)
-    fig.tight_layout()
+    titled_layout(fig, title or f"feature maps of one image, layer by layer (bright = strong response{some})", 10)
     return finish(fig, path, show=show)
 
 

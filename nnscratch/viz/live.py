@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..training.history import Callback
-from ._anim import save_animation
+from ._anim import animation_kind, save_animation
 from ._common import DOWN, UP, dense_weights, new_figure
 from .architecture import draw_network, layer_names, pick_neurons
 from .._typing import PathLike
@@ -28,7 +28,8 @@ class LiveArchitecture(Callback):
     Parameters
     ----------
     path
-        Where to write the animation (``.gif`` or ``.mp4``), or None.
+        Where to write the animation (``.gif``, or ``.mp4`` where ffmpeg is installed), or None;
+        another name is refused here, before training.
     every
         Record a frame every this many epochs.
     show
@@ -42,12 +43,20 @@ class LiveArchitecture(Callback):
                  show: bool = False, title: str | None = None, dpi: int = 72) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1; received {every}.")
+        if path is not None:  # a name that cannot be written is said now, not after the training
+            animation_kind(path)
         self.path, self.every, self.max_neurons = path, int(every), max_neurons
         self.fps, self.show, self.title, self.dpi = fps, show, title, dpi
         self.frames, self.losses, self.names = [], [], None
         self._fig = self._picked = None
 
     def on_train_begin(self, network: Network) -> None:
+        from .filters import is_conv_model
+
+        if is_conv_model(network):  # its Dense layers alone would be drawn, their input named the network's
+            raise ValueError("LiveArchitecture draws a dense network's neurons and weights as they learn, and this "
+                             "network has Conv2D layers, whose filters are not columns of neurons; drop the callback "
+                             "and draw the trained network's filters with plot_first_layer_weights(network).")
         if not self.frames:  # a second fit() with the same callback keeps recording
             self.frames = [(0, dense_weights(network))]
             self.names = layer_names(network, len(self.frames[0][1]) + 1)

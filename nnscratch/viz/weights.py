@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure
+from ._common import dense_weights, finish, guess_image_shape, is_network, new_figure, titled_layout
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
                              "layer is a Conv2D, whose filters have their own shape; drop image_shape.")
         return plot_conv_filters(model, path, max_filters=max_units, cols=cols, title=title, show=show)
     W = dense_weights(model)[0] if is_network(model) else np.asarray(model)
+    if W.ndim != 2:
+        raise ValueError(f"plot_first_layer_weights draws a Network or a weight matrix of shape (n_inputs, "
+                         f"n_units); received an array of shape {W.shape}.")
     shape = image_shape or guess_image_shape(W.shape[0])
     if shape is None:
         raise ValueError(f"cannot draw {W.shape[0]} inputs as an image; pass image_shape=(h, w).")
@@ -49,7 +52,5 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
             ax.imshow(w, cmap="RdBu", vmin=-lim, vmax=lim)
             ax.set_title(str(j), fontsize=8, pad=2)
     shown = f"{n} of {W.shape[1]}" if n < W.shape[1] else f"all {n}"
-    fig.suptitle(title or f"first-layer weights ({shown} units): blue excites, red inhibits",
-                 fontsize=11)
-    fig.tight_layout()
+    titled_layout(fig, title or f"first-layer weights ({shown} units): blue excites, red inhibits", 11)
     return finish(fig, path, show=show)
