@@ -1,5 +1,5 @@
 """The examples and the pictures they write, run as a newcomer runs them: from a folder that already
-holds files. A picture replaces only a picture (nnscratch never replaces a file it did not write,
+holds files. A picture replaces only a picture (nnscratch replaces a file only with one of the same kind,
 :mod:`nnscratch.saving.kinds`); the examples write through :mod:`nnscratch.viz`, so these checks are
 on the plots and animations themselves and on one example end to end."""
 
@@ -22,7 +22,7 @@ def test_a_plot_never_replaces_a_file_that_is_not_a_picture(tmp_path):
     """plot_curves("notes.png") over the user's text file wrote a PNG in its place."""
     notes = tmp_path / "notes.png"
     notes.write_text("my own notes")
-    with pytest.raises(ConfigError, match="exists and is not a picture; nnscratch never replaces"):
+    with pytest.raises(ConfigError, match="exists and is not a picture; nnscratch replaces a file only"):
         plot_curves({"run": [1.0, 0.5]}, notes)
     assert notes.read_text() == "my own notes"
     plot_curves({"run": [1.0, 0.5]}, tmp_path / "curve.png")

@@ -5,5 +5,5 @@
 - ``checkpoint``: everything needed to continue a run exactly where it stopped.
 - ``onnx``: ONNX export, the model's own forward pass traced on ndonnx arrays.
 - ``standardizer``: feature standardisation for tables, kept with the model.
-- ``kinds``: what a file on disk is, so that a file nnscratch did not write is never replaced.
+- ``kinds``: what a file on disk is, so that a file is replaced only by one of the same kind.
 """

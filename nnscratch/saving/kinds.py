@@ -1,10 +1,12 @@
-"""What a file on disk is, for one rule: nnscratch never replaces a file it did not write.
+"""What a file on disk is, for one rule: nnscratch replaces a file only with one of the same kind.
 
 Each kind of file nnscratch writes (a model, a checkpoint, a training history, a
 picture, an ONNX model, benchmark results) has a recogniser that reads as little of
 the file as it can. Saving from Python (:func:`refuse_foreign`, called by
 :func:`nnscratch.saving.serialize.atomic_write`) and every command's outputs
-(:mod:`nnscratch.cli.outputs`) replace a file only when it is of the kind they write.
+(:mod:`nnscratch.cli.outputs`) replace a file only when it is of the kind they write. From Python,
+a picture replaces a picture as ``matplotlib.savefig`` would (a photo of one's own too); the command
+line asks for ``--force`` before replacing any file.
 """
 
 import json
@@ -100,5 +102,5 @@ def refuse_foreign(path, kind):
         raise ConfigError(f"Cannot write {path!r}: the folder {folder!r} does not exist; create it first "
                           f"(os.makedirs) or choose another path.")
     if os.path.lexists(path) and not is_kind(path, kind):
-        raise ConfigError(f"{path!r} exists and is not {name}; nnscratch never replaces a file it did not "
-                          "write: choose another path, or move that file away.")
+        raise ConfigError(f"{path!r} exists and is not {name}; nnscratch replaces a file only with one of the "
+                          "same kind: choose another path, or move that file away.")

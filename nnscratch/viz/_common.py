@@ -73,7 +73,7 @@ def titled_layout(fig, title, fontsize):
 
 def picture_path(path):
     """``path`` as a string, its folder created; a ConfigError where a file there is not a
-    picture (nnscratch never replaces a file it did not write, see :mod:`nnscratch.saving.kinds`)."""
+    picture (nnscratch replaces a file only with one of the same kind, see :mod:`nnscratch.saving.kinds`)."""
     from ..saving.kinds import refuse_foreign
 
     path = os.fspath(path)
