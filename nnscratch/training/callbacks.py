@@ -16,13 +16,22 @@ if TYPE_CHECKING:
     from ..models.network import Network
 
 
+#: Words of the figures that improve upwards, as Keras's metrics of them do (accuracy, AUC, F1, precision,
+#: recall, R^2): a name holding one (``val_top5_acc``, ``f1``, ``val_auc``) is better higher.
+UPWARDS = ("acc", "auc", "f1", "precision", "recall")
+
+#: The figures fit itself logs (also with ``val_``); any other is one a callback adds.
+FIT_FIGURES = ("loss", "accuracy", "r2", "mae")
+
+
 def _sign(owner: str, monitor: str) -> float:
-    """-1 for a figure that improves upwards (accuracy, R^2), so that lower ``sign * value`` is better;
+    """-1 for a figure that improves upwards (:data:`UPWARDS`, R^2), so that lower ``sign * value`` is better;
     a ConfigError for a ``monitor`` that is not a logs key's name."""
     if not isinstance(monitor, str) or not monitor:
         raise ConfigError(f"{owner} monitor must name a logs key such as 'val_loss', 'loss' or 'val_accuracy'; "
                           f"got {monitor!r}.")
-    return -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+    name = monitor.lower().removeprefix("val_")
+    return -1.0 if name == "r2" or any(word in name for word in UPWARDS) else 1.0
 
 
 def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
@@ -33,6 +42,8 @@ def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
         keys = sorted(k for k in logs if k != "seconds")
         close = closest(monitor, keys)
         hint = f"monitor={close!r}" if close else "monitor= one of them"
+        if not close and key not in FIT_FIGURES:  # a callback's own figure reaches only the callbacks after it
+            hint += f", or list the callback that adds {monitor!r} to logs before {owner} in callbacks="
         raise ConfigError(f"{owner} monitors {monitor!r}, which this run does not report; expected one of "
                           f"{keys}: pass {hint}.")
     return key
@@ -48,7 +59,8 @@ class EarlyStopping(Callback):
     monitor : str
         A logs key: "val_loss" (default), "loss", "val_accuracy", "accuracy". Without
         validation data a ``val_`` figure falls back to its training twin ("val_loss" to
-        "loss"). Figures named *acc* and r2 improve upwards, the others downwards.
+        "loss"). Figures named *acc*, *auc*, *f1*, *precision*, *recall* and r2 improve
+        upwards (a callback's ``logs["val_f1"]`` too), the others downwards.
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
@@ -129,7 +141,8 @@ class ReduceLROnPlateau(Callback):
     After ``patience`` epochs without an improvement larger than ``min_delta``
     the optimizer's ``lr_scale`` is multiplied by ``factor`` (never below
     ``min_lr`` for the rate itself), then ``cooldown`` epochs pass before
-    counting again. Works with any schedule: it scales what the schedule gives.
+    counting again, as PyTorch's ``cooldown`` (``patience=2, cooldown=1``: a figure that
+    never improves lowers the rate every third epoch). Works with any schedule: it scales what the schedule gives.
     The scale lives in the optimizer (saved in checkpoints), the counters here
     (saved by :meth:`get_state`), so a resumed run reduces when an
     uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
@@ -163,11 +176,11 @@ class ReduceLROnPlateau(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         key = _monitored("ReduceLROnPlateau", self.monitor, logs)
         value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
-        if self.cooling:
-            self.cooling -= 1
+        cooling = self.cooling > 0  # this epoch is one of the ``cooldown`` after a reduction: not counted
+        self.cooling -= cooling
         if value < self.best - self.min_delta:
             self.best, self.wait = value, 0
-        elif not self.cooling:
+        elif not cooling:
             self.wait += 1
             if self.wait >= self.patience:
                 self._reduce(epoch, network.optimizer, key)
