@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from array_api_compat import is_array_api_obj
 
 from .._typing import PathLike
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..models.network import Network
@@ -69,6 +70,20 @@ class Callback:
 
     def on_train_end(self, network: Network) -> None:
         """Called once when ``fit`` ends (also after early stopping)."""
+
+
+def listed_once(callbacks: list[Callback]) -> list[Callback]:
+    """``callbacks`` (a list of Callback instances) if none is listed twice, else a ConfigError: the same
+    object twice would have every hook run twice per epoch, so ``EarlyStopping(patience=4)`` would count
+    each epoch without improvement twice and stop after 2, and ``ReduceLROnPlateau`` would lower the rate
+    twice as often. Two instances of one class are fine: each keeps its own state."""
+    seen: set[int] = set()
+    for c in callbacks:
+        if id(c) in seen:
+            raise ConfigError(f"callbacks lists the same {c!r:.80} twice, so its hooks would run twice per epoch "
+                              f"(its counts of epochs doubled); list it once, or pass two separate instances.")
+        seen.add(id(c))
+    return callbacks
 
 
 class History(Callback):
