@@ -39,9 +39,10 @@ def get_weights(self: Network) -> list[Array]:
 
 
 @on_device
-def set_weights(self: Network, weights: Sequence[Array]) -> None:
-    """Set every parameter from a copy of ``weights`` (host arrays, read-only or
-    memory-mapped ones too, or arrays of any backend; shapes must match).
+def set_weights(self: Network, weights: Sequence[Array] | Mapping[str, Array]) -> None:
+    """Set every parameter from a copy of ``weights``: a list in :meth:`parameters` order (what
+    :meth:`get_weights` returns), or a dict of every parameter by name (``{"0.weight": ..., "0.bias": ...}``);
+    host arrays, read-only or memory-mapped ones too, or arrays of any backend; shapes must match.
     The given arrays are never modified: training updates the copies."""
     state.set_weights(self, weights)
 
