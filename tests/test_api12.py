@@ -1,0 +1,149 @@
+"""The Python API as a Keras or PyTorch user types it: callbacks (direction, listed twice, order,
+cooldown), config and weights in and out. Each test failed before its fix."""
+
+import json
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch.errors import ConfigError
+
+
+def _data(n=96, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4)).astype(np.float32)
+    return X, (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+
+
+def _net():
+    return nn.Network.from_sizes(4, 8, 2, seed=0, backend="numpy")
+
+
+class _Rising(nn.Callback):
+    """Logs a figure of its own that gets better (higher) every epoch, as an F1 score or AUC would."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def on_epoch_end(self, epoch, logs, network):
+        logs[self.name] = 0.5 + 0.01 * epoch
+
+
+class _Rates(nn.Callback):
+    """The learning rate each epoch trains with."""
+
+    def __init__(self):
+        self.rates = []
+
+    def on_epoch_begin(self, epoch, network):
+        self.rates.append(network.optimizer.current_lr)
+
+
+# ---------------------------------------------------------------- which way a figure improves
+@pytest.mark.parametrize("name", ["f1", "val_f1", "auc", "val_auc", "precision", "val_recall", "top5_acc"])
+def test_a_rising_f1_auc_precision_or_recall_is_an_improvement(name):
+    """Before: only names with 'acc' and r2 counted as improving upwards, so EarlyStopping(monitor='val_f1')
+    (the Callback docstring's own example figure) took every better F1 for a worse one and stopped
+    after `patience` epochs, and ReduceLROnPlateau lowered the rate while F1 rose."""
+    stop = nn.EarlyStopping(monitor=name, patience=2)
+    plateau = nn.ReduceLROnPlateau(monitor=name, patience=2, factor=0.5)
+    X, y = _data()
+    history = _net().fit(X, y, epochs=6, batch_size=32, callbacks=[_Rising(name), stop, plateau])
+    assert len(history.epoch) == 6 and stop.stopped_epoch is None and stop.best_epoch == 5
+    assert plateau.reductions == []
+
+
+def test_loss_and_error_figures_still_improve_downwards():
+    for name in ("loss", "val_loss", "mae", "val_mae", "gap"):
+        assert nn.EarlyStopping(monitor=name).sign == 1.0
+    for name in ("accuracy", "val_accuracy", "r2", "val_r2", "val_F1"):
+        assert nn.EarlyStopping(monitor=name).sign == -1.0
+
+
+# ---------------------------------------------------------------- one callback listed twice
+@pytest.mark.parametrize("make", [lambda: nn.EarlyStopping(monitor="loss", patience=4, min_delta=100.0),
+                                  lambda: nn.ReduceLROnPlateau(monitor="loss", patience=2, min_delta=100.0)],
+                         ids=["EarlyStopping", "ReduceLROnPlateau"])
+def test_the_same_callback_listed_twice_is_refused_before_training(make):
+    """Before: its hooks ran twice per epoch, so EarlyStopping(patience=4) stopped after 3 epochs
+    (each epoch without improvement counted twice) and ReduceLROnPlateau(patience=2) lowered the
+    rate every epoch."""
+    callback = make()
+    net = _net()
+    before = net.get_weights()
+    with pytest.raises(ConfigError, match="the same .* twice.*list it once"):
+        net.fit(*_data(), epochs=10, callbacks=[callback, callback])
+    assert all((a == b).all() for a, b in zip(before, net.get_weights()))  # refused before any training
+
+
+def test_two_instances_of_one_class_and_one_list_reused_across_fits_are_fine():
+    X, y = _data()
+    first, second = nn.EarlyStopping(monitor="loss", patience=4, min_delta=100.0), nn.EarlyStopping(patience=50)
+    callbacks = [first, second]
+    net = _net()
+    for _ in range(2):  # the same list (and callbacks) given to two fits: each fit starts them afresh
+        history = net.fit(X, y, epochs=10, callbacks=callbacks)
+        assert len(history.epoch) == 5 and first.stopped_epoch == 4
+    assert callbacks == [first, second]
+
+
+# ---------------------------------------------------------------- a figure monitored before it is logged
+def test_monitoring_a_figure_a_later_callback_adds_says_to_reorder_them():
+    """Before: 'pass monitor= one of them', though the figure exists: it is added by a callback listed after."""
+    stop = nn.EarlyStopping(monitor="val_f1")
+    with pytest.raises(ConfigError, match="list the callback that adds 'val_f1' to logs before EarlyStopping"):
+        _net().fit(*_data(), epochs=2, validation_split=0.25, callbacks=[stop, _Rising("val_f1")])
+    with pytest.raises(ConfigError) as info:  # a typo of fit's own figure: no word of reordering
+        _net().fit(*_data(), epochs=1, callbacks=[nn.EarlyStopping(monitor="val_acuracy")])
+    assert "monitor='accuracy'" in str(info.value) and "before EarlyStopping" not in str(info.value)
+
+
+# ---------------------------------------------------------------- ReduceLROnPlateau's cooldown
+@pytest.mark.parametrize("cooldown, reductions", [(0, [1, 2, 3, 4, 5]), (1, [1, 3, 5]), (2, [1, 4])])
+def test_cooldown_epochs_pass_before_counting_again(cooldown, reductions):
+    """Before: the cooldown counter was spent before the epoch was judged, so cooldown=1 changed nothing
+    and cooldown=c waited c - 1 epochs, not the c the docstring (and PyTorch) say."""
+    plateau = nn.ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5, min_delta=100.0, cooldown=cooldown)
+    rates = _Rates()
+    _net().fit(*_data(), epochs=6, batch_size=32, optimizer=nn.SGD(lr=0.1), callbacks=[plateau, rates])
+    assert plateau.reductions == reductions
+    expected, rate = [], 0.1
+    for epoch in range(6):
+        expected.append(rate)
+        rate *= 0.5 if epoch in reductions else 1.0
+    assert rates.rates == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- config and weights in and out
+@pytest.mark.parametrize("config, words", [
+    ({}, "without a 'layers' list"), (None, "got None"), ({"layers": ["dense"]}, "(keys: layers)"),
+    ("MODEL_JSON", "json.loads first"), ("model.npz", "Network.load(path)")])
+def test_from_config_of_something_else_says_what_it_takes(config, words):
+    """Before: a KeyError 'layers', "'NoneType' object is not subscriptable", "string indices must be integers"
+    or "dictionary update sequence element #0 has length 1"."""
+    if config == "MODEL_JSON":
+        config = json.dumps(_net().get_config())
+    with pytest.raises(ConfigError, match="from_config expects the dict get_config\\(\\) returns") as info:
+        nn.Network.from_config(config)
+    assert words in str(info.value)
+
+
+def test_from_config_of_its_json_round_trip_builds_the_same_network():
+    net = _net()
+    again = nn.Network.from_config(json.loads(json.dumps(net.get_config())))
+    again.set_weights(net.get_weights())
+    X = _data()[0]
+    assert (again.predict_proba(X) == net.predict_proba(X)).all() and again.task == net.task
+
+
+def test_set_weights_takes_a_dict_of_every_parameter_by_name():
+    """Before: a dict's keys were taken for the arrays: 'Weight 0.weight must have shape (4, 8); got ()'."""
+    net, other = _net(), nn.Network.from_sizes(4, 8, 2, seed=1, backend="numpy")
+    by_name = {p.name: w for p, w in zip(other.parameters(), other.get_weights())}
+    net.set_weights(dict(reversed(list(by_name.items()))))  # any order
+    X = _data()[0]
+    assert (net.predict_proba(X) == other.predict_proba(X)).all()
+    with pytest.raises(ConfigError, match=r"lacks \['2.bias'\] and has \['2.b'\], which no parameter"):
+        net.set_weights({**{k: v for k, v in by_name.items() if k != "2.bias"}, "2.b": by_name["2.bias"]})
+
