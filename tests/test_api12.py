@@ -147,3 +147,37 @@ def test_set_weights_takes_a_dict_of_every_parameter_by_name():
     with pytest.raises(ConfigError, match=r"lacks \['2.bias'\] and has \['2.b'\], which no parameter"):
         net.set_weights({**{k: v for k, v in by_name.items() if k != "2.bias"}, "2.b": by_name["2.bias"]})
 
+
+
+# ---------------------------------------------------------------- figures a callback logs on some epochs, or not numbers
+class _Every(nn.Callback):
+    """Logs ``val_f1`` (falling: worse each time) every third epoch only, as an expensive metric would be."""
+
+    def on_epoch_end(self, epoch, logs, network):
+        if epoch % 3 == 0:
+            logs["val_f1"] = 0.9 - 0.01 * epoch
+
+
+def test_a_figure_logged_on_some_epochs_counts_only_those_epochs():
+    """Before: EarlyStopping and ReduceLROnPlateau raised 'monitors val_f1, which this run does not report'
+    at the first epoch without it, though History records such a figure (NaN elsewhere); Keras skips them."""
+    stop = nn.EarlyStopping(monitor="val_f1", patience=2)
+    plateau = nn.ReduceLROnPlateau(monitor="val_f1", patience=1, factor=0.5)
+    history = _net().fit(*_data(), epochs=12, callbacks=[_Every(), stop, plateau])
+    assert len(history.epoch) == 7 and stop.stopped_epoch == 6 and stop.best_epoch == 0
+    assert plateau.reductions == [3, 6]
+    with pytest.raises(ConfigError, match="monitors 'val_f2'"):  # never logged at all: still said at once
+        _net().fit(*_data(), epochs=3, callbacks=[_Every(), nn.EarlyStopping(monitor="val_f2")])
+
+
+def test_history_repr_shows_a_figure_that_is_not_a_number():
+    """Before: a callback's logs["note"] = "..." (or None) made repr(history), what a notebook shows after
+    fit, raise 'type str doesn't define __round__ method'."""
+    class Note(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            logs["note"], logs["none"] = "ok", None
+
+    history = _net().fit(*_data(), epochs=1, callbacks=[Note()])
+    text = repr(history)
+    assert "'note': 'ok'" in text and "'none': None" in text
+    assert f"'loss': {round(history['loss'][-1], 4)}" in text

@@ -49,6 +49,18 @@ def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
     return key
 
 
+def _reading(callback: EarlyStopping | ReduceLROnPlateau, logs: dict[str, float]) -> tuple[str, float] | None:
+    """``(key, sign * value)`` of the figure ``callback`` monitors, read once as a float (a device scalar a
+    callback logged too); None in an epoch that lacks a figure an earlier epoch of this run had (a callback's
+    figure logged on some epochs only: the epoch does not count, as Keras skips it). A figure missing from
+    the first epoch is a ConfigError (:func:`_monitored`)."""
+    seen = callback.__dict__.get("_seen")
+    if seen is not None and seen not in logs:
+        return None
+    key = callback._seen = _monitored(type(callback).__name__, callback.monitor, logs)
+    return key, callback.sign * float(logs[key])
+
+
 class EarlyStopping(Callback):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
@@ -88,11 +100,13 @@ class EarlyStopping(Callback):
     def on_train_begin(self, network: Network) -> None:
         if not getattr(self, "_resumed", False):
             self._reset()
-        self._resumed = False
+        self._resumed, self._seen = False, None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = _monitored("EarlyStopping", self.monitor, logs)
-        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
+        reading = _reading(self, logs)
+        if reading is None:
+            return
+        value = reading[1]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
@@ -171,11 +185,13 @@ class ReduceLROnPlateau(Callback):
     def on_train_begin(self, network: Network) -> None:
         if not self._resumed:
             self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
-        self._resumed = False
+        self._resumed, self._seen = False, None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = _monitored("ReduceLROnPlateau", self.monitor, logs)
-        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
+        reading = _reading(self, logs)
+        if reading is None:
+            return
+        key, value = reading
         cooling = self.cooling > 0  # this epoch is one of the ``cooldown`` after a reduction: not counted
         self.cooling -= cooling
         if value < self.best - self.min_delta:

@@ -116,7 +116,9 @@ class History(Callback):
         return self.history[key]
 
     def __repr__(self):
-        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
+        """``History(epochs=3, last={'loss': 0.1234, ...})``: each figure's last value, numbers rounded (a
+        callback may log anything, a string or None, which is shown as it is)."""
+        last = {k: _rounded(v[-1]) for k, v in self.history.items() if v}
         return f"History(epochs={len(self.epoch)}, last={last})"
 
     def timing(self) -> str | None:
@@ -153,3 +155,7 @@ def _figure(value):
     JSON and checkpoints take; Python numbers and anything else as given."""
     return float(value) if is_array_api_obj(value) else value
 
+
+def _rounded(value):
+    """A figure for :meth:`History.__repr__`: a real number to 4 decimals, anything else as it is."""
+    return round(value, 4) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
