@@ -261,7 +261,7 @@ class Network:
 
     @task.setter
     def task(self, value: str) -> None:
-        self._task = check_task(value)
+        self._task = check_task(value, self.output_shape[-1])
 
     def resolve_loss(self, loss: str | Loss | None = None) -> Loss:
         """The Loss to use: the given one, else the one the last :meth:`fit` used, else
