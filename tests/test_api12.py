@@ -199,3 +199,56 @@ def test_a_task_that_does_not_fit_the_outputs_is_refused():
     for net, task in ((three, "multiclass"), (one, "binary"), (one, "regression"), (three, "regression")):
         net.task = task
         assert net.task == task and nn.Network.from_config(net.get_config()).task == task
+
+
+# ---------------------------------------------------------------- callbacks written with Keras's hooks
+class _KerasEpochEnd(nn.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        self.logs = logs
+
+
+class _KerasTrainBegin(nn.Callback):
+    def on_train_begin(self, logs=None):
+        self.logs = logs
+
+
+class _KerasBatch(nn.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        self.batch = batch
+
+
+@pytest.mark.parametrize("callback, words", [
+    (_KerasEpochEnd, "_KerasEpochEnd.on_epoch_end(epoch, logs=None) does not take what fit passes: "
+                     "on_epoch_end(epoch, logs, network)"),
+    (_KerasTrainBegin, "define on_train_begin(self, network)"),
+    (_KerasBatch, "_KerasBatch.on_train_batch_end is a Keras hook that nnscratch's fit never calls; "
+                  "define on_batch_end(self, batch, network) instead")])
+def test_a_callback_with_keras_hooks_is_one_line_before_training(callback, words):
+    """Before: Keras's on_epoch_end(self, epoch, logs=None) was a TypeError from inside the epoch loop after
+    the first epoch had trained; on_train_begin(self, logs=None) silently got the network as logs, and
+    on_train_batch_end was never called."""
+    net = _net()
+    before = net.get_weights()
+    with pytest.raises(ConfigError) as info:
+        net.fit(*_data(), epochs=2, callbacks=[callback()])
+    assert words in str(info.value)
+    assert all((a == b).all() for a, b in zip(before, net.get_weights()))
+
+
+def test_hooks_with_fit_arguments_under_other_names_or_defaults_are_called():
+    class Own(nn.Callback):
+        def __init__(self):
+            self.calls = []
+
+        def on_train_begin(self, net):
+            self.calls.append("begin")
+
+        def on_epoch_end(self, epoch, logs, model=None, *rest):
+            self.calls.append(epoch)
+
+        def on_batch_end(self, *args):
+            self.calls.append("batch")
+
+    own = Own()
+    _net().fit(*_data(), epochs=2, batch_size=48, callbacks=[own])
+    assert own.calls == ["begin", "batch", "batch", 0, "batch", "batch", 1]

@@ -30,7 +30,7 @@ from ..backend.kernels import Kernels
 from .params import ParameterBuffer
 from . import persistence, shapes
 from ..training.step import predicted_labels
-from ..training.history import listed_once
+from ..training.history import checked_callbacks
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
@@ -242,7 +242,7 @@ class Network:
         """
         warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
         if "callbacks" in options:
-            options["callbacks"] = listed_once(check_callbacks(options["callbacks"]))
+            options["callbacks"] = checked_callbacks(check_callbacks(options["callbacks"]))
         return train.fit(self, X, y, **options)
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
