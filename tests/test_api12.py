@@ -252,3 +252,19 @@ def test_hooks_with_fit_arguments_under_other_names_or_defaults_are_called():
     own = Own()
     _net().fit(*_data(), epochs=2, batch_size=48, callbacks=[own])
     assert own.calls == ["begin", "batch", "batch", 0, "batch", "batch", 1]
+
+
+def test_a_run_resumed_between_the_epochs_of_such_a_figure_ends_as_the_uninterrupted_one(tmp_path):
+    X, y = _data()
+
+    def run(epochs, **options):
+        stop = nn.EarlyStopping(monitor="val_f1", patience=2)
+        plateau = nn.ReduceLROnPlateau(monitor="val_f1", patience=1, factor=0.5)
+        history = _net().fit(X, y, epochs=epochs, callbacks=[_Every(), stop, plateau], **options)
+        return history, stop, plateau
+
+    whole, stop, plateau = run(12)
+    run(4, checkpoint=tmp_path / "run.ckpt")  # epoch 3 had the figure, epoch 4 will not
+    again, stop2, plateau2 = run(12, checkpoint=tmp_path / "run.ckpt", resume=True)
+    assert again.epoch == whole.epoch and again["loss"] == whole["loss"]
+    assert (stop2.stopped_epoch, stop2.best_epoch, plateau2.reductions) == (6, 0, [3, 6])

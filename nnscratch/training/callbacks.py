@@ -51,13 +51,14 @@ def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
 
 def _reading(callback: EarlyStopping | ReduceLROnPlateau, logs: dict[str, float]) -> tuple[str, float] | None:
     """``(key, sign * value)`` of the figure ``callback`` monitors, read once as a float (a device scalar a
-    callback logged too); None in an epoch that lacks a figure an earlier epoch of this run had (a callback's
-    figure logged on some epochs only: the epoch does not count, as Keras skips it). A figure missing from
-    the first epoch is a ConfigError (:func:`_monitored`)."""
-    seen = callback.__dict__.get("_seen")
-    if seen is not None and seen not in logs:
+    callback logged too); None in an epoch that lacks a figure an earlier epoch had (a callback's figure logged
+    on some epochs only: the epoch does not count, as Keras skips it), the checkpoint's epochs of a resumed run
+    included. A figure missing from the first epoch is a ConfigError (:func:`_monitored`)."""
+    monitor = callback.monitor
+    if callback.__dict__.get("_seen") and monitor not in logs and monitor.removeprefix("val_") not in logs:
         return None
-    key = callback._seen = _monitored(type(callback).__name__, callback.monitor, logs)
+    key = _monitored(type(callback).__name__, monitor, logs)
+    callback._seen = True
     return key, callback.sign * float(logs[key])
 
 
@@ -100,7 +101,7 @@ class EarlyStopping(Callback):
     def on_train_begin(self, network: Network) -> None:
         if not getattr(self, "_resumed", False):
             self._reset()
-        self._resumed, self._seen = False, None
+        self._resumed, self._seen = False, math.isfinite(self.best)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         reading = _reading(self, logs)
@@ -185,7 +186,7 @@ class ReduceLROnPlateau(Callback):
     def on_train_begin(self, network: Network) -> None:
         if not self._resumed:
             self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
-        self._resumed, self._seen = False, None
+        self._resumed, self._seen = False, math.isfinite(self.best)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         reading = _reading(self, logs)
