@@ -268,3 +268,22 @@ def test_a_run_resumed_between_the_epochs_of_such_a_figure_ends_as_the_uninterru
     again, stop2, plateau2 = run(12, checkpoint=tmp_path / "run.ckpt", resume=True)
     assert again.epoch == whole.epoch and again["loss"] == whole["loss"]
     assert (stop2.stopped_epoch, stop2.best_epoch, plateau2.reductions) == (6, 0, [3, 6])
+
+
+# ---------------------------------------------------------------- from_sizes' activations
+def test_from_sizes_takes_an_activation_class_or_one_layer_for_every_hidden_place():
+    """Before: hidden=nn.LeakyReLU(0.2) with two hidden layers was refused as 'the same object as layer 1 ...
+    create a new one for each place' (from_sizes had placed it twice), and hidden=nn.Tanh (PyTorch's
+    activation_layer=nn.ReLU habit) was 'Unknown activation <class ...Tanh>'."""
+    leaky = nn.LeakyReLU(0.2)
+    net = nn.Network.from_sizes(4, 8, 8, 3, hidden=leaky, output=nn.Softmax, seed=0, backend="numpy")
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Dense", "LeakyReLU", "Dense", "LeakyReLU", "Dense", "Softmax"]
+    assert net.layers[1] is not net.layers[3] and net.layers[1].get_config() == leaky.get_config()
+    same = nn.Network.from_sizes(4, 8, 8, 3, hidden=nn.LeakyReLU(0.2), seed=0, backend="numpy")
+    X = _data()[0]
+    assert (same.predict_proba(X) == net.predict_proba(X)).all()
+    tanh = nn.Network.from_sizes(4, 8, 3, hidden=nn.Tanh, seed=0, backend="numpy")
+    assert [type(layer).__name__ for layer in tanh.layers] == ["Dense", "Tanh", "Dense", "Softmax"]
+    with pytest.raises(ConfigError, match="Unknown activation"):
+        nn.Network.from_sizes(4, 8, 3, hidden=nn.Dense)

@@ -118,10 +118,11 @@ class Network:
             layer._network = owner
 
     @classmethod
-    def from_sizes(cls, *sizes: int, hidden: str | Layer = "relu", output: str | Layer | None = "auto",
-                   **options: Any) -> Network:
+    def from_sizes(cls, *sizes: int, hidden: str | Layer | type[Layer] = "relu",
+                   output: str | Layer | type[Layer] | None = "auto", **options: Any) -> Network:
         """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
-        ``hidden`` after each but the last, ``output`` after the last.
+        ``hidden`` after each but the last, ``output`` after the last (a name, an activation class
+        such as ``nn.Tanh``, or a layer such as ``nn.LeakyReLU(0.2)``, copied for each place).
 
         ``output="auto"`` (default): Softmax over several outputs (multiclass),
         Sigmoid on one output (binary classification); ``None`` or "identity"
