@@ -154,10 +154,11 @@ class ReduceLROnPlateau(Callback):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without an improvement larger than ``min_delta``
-    the optimizer's ``lr_scale`` is multiplied by ``factor`` (never below
-    ``min_lr`` for the rate itself), then ``cooldown`` epochs pass before
+    the optimizer's ``lr_scale`` is multiplied by ``factor`` (the rate it gives then is never below
+    ``min_lr``, nor is a rate already at or below it lowered), then ``cooldown`` epochs pass before
     counting again, as PyTorch's ``cooldown`` (``patience=2, cooldown=1``: a figure that
-    never improves lowers the rate every third epoch). Works with any schedule: it scales what the schedule gives.
+    never improves lowers the rate every third epoch). Works with any schedule: it scales what the schedule
+    gives (a schedule that decays on may later take the rate below ``min_lr``).
     The scale lives in the optimizer (saved in checkpoints), the counters here
     (saved by :meth:`get_state`), so a resumed run reduces when an
     uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
