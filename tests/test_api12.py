@@ -287,3 +287,15 @@ def test_from_sizes_takes_an_activation_class_or_one_layer_for_every_hidden_plac
     assert [type(layer).__name__ for layer in tanh.layers] == ["Dense", "Tanh", "Dense", "Softmax"]
     with pytest.raises(ConfigError, match="Unknown activation"):
         nn.Network.from_sizes(4, 8, 3, hidden=nn.Dense)
+
+
+def test_from_config_of_a_network_with_its_own_initialiser_draws_the_same_initial_weights():
+    """Before: the network's init= was left out of get_config, so from_config(get_config()) (and a saved
+    file's config) drew He/Glorot weights where the network had drawn Normal ones, from the same seed."""
+    for init in ("normal", {"name": "uniform", "limit": 0.3, "biases": True}, nn.Normal(std=0.5)):
+        net = nn.Network.from_sizes(4, 8, 3, seed=0, init=init, backend="numpy")
+        again = nn.Network.from_config(json.loads(json.dumps(net.get_config())))
+        assert again.init.get_config() == net.init.get_config()
+        assert all((a == b).all() for a, b in zip(net.get_weights(), again.get_weights()))
+    plain = nn.Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
+    assert "init" not in plain.get_config()

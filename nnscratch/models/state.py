@@ -26,11 +26,15 @@ if TYPE_CHECKING:
 
 
 def get_config(net: Network) -> dict[str, Any]:
-    """JSON-able description of ``net``: layers, seed, dtype, input shape, metadata, task,
-    and the loss of the last ``fit`` when it is a built-in one."""
+    """JSON-able description of ``net``: layers, seed, dtype, input shape, metadata, task, the network's
+    initialiser when it has one that describes itself (as a Dense keeps its own), and the loss of the last
+    ``fit`` when it is a built-in one. With the seed and the initialiser, :func:`from_config` draws the
+    same initial weights as ``net`` was built with."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
               "metadata": copy.deepcopy(net.metadata), "task": _saved_task(net)}  # a copy: no list or dict shared
+    if net.init is not None and hasattr(net.init, "get_config"):
+        config["init"] = net.init.get_config()
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
@@ -49,10 +53,12 @@ def _saved_task(net: Network) -> str | None:
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
                 dtype: DType | None = None, layers: list[Layer] | None = None, init: Any = None) -> Network:
     """A new ``cls`` (fresh weights) built from :func:`get_config`'s description (``layers``: new
-    layers already built from it; ``init``: the network's initialiser, which the description leaves out)."""
+    layers already built from it; ``init``: the network's initialiser, where the description has none
+    of its own, an initialiser of one's own without ``get_config``)."""
     if layers is None:
         layers = [layer_from_config(c) for c in _checked_config(config)["layers"]]
     shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
+    init = init if init is not None else config.get("init")  # configs written before it was kept have none
     given = {} if init is None else {"init": init}
     net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
               input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"), **given)
