@@ -34,7 +34,9 @@ def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backe
 
 
 def get_weights(self: Network) -> list[Array]:
-    """Host NumPy copies of every parameter, in :meth:`parameters` order."""
+    """Host NumPy copies of every parameter, in :meth:`parameters` order. BatchNorm's running statistics
+    are not parameters (Keras's ``get_weights`` includes its moving ones): :meth:`get_buffers` has them, so
+    a copy of a network with BatchNorm takes ``set_weights(get_weights())`` and ``set_buffers(get_buffers())``."""
     return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
 
