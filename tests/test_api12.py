@@ -299,3 +299,19 @@ def test_from_config_of_a_network_with_its_own_initialiser_draws_the_same_initia
         assert all((a == b).all() for a, b in zip(net.get_weights(), again.get_weights()))
     plain = nn.Network.from_sizes(4, 8, 3, seed=0, backend="numpy")
     assert "init" not in plain.get_config()
+
+
+# ---------------------------------------------------------------- the best value, as Keras reports it
+def test_best_is_the_monitored_figure_itself():
+    """Before: EarlyStopping(monitor='val_accuracy').best was the accuracy's negative (-0.9 for 0.9), the
+    sign that makes higher better kept in the value itself; Keras's best is the figure."""
+    X, y = _data()
+    Xv, yv = _data(48, seed=1)
+    stop = nn.EarlyStopping(monitor="val_accuracy", patience=50)
+    plateau = nn.ReduceLROnPlateau(monitor="val_accuracy", patience=50)
+    losses = nn.EarlyStopping(monitor="val_loss", patience=50)
+    assert stop.best == -float("inf") and losses.best == float("inf")
+    history = _net().fit(X, y, epochs=4, validation_data=(Xv, yv), callbacks=[stop, plateau, losses])
+    assert stop.best == plateau.best == max(history["val_accuracy"]) > 0
+    assert losses.best == min(history["val_loss"]) and stop.best_epoch == history["val_accuracy"].index(stop.best)
+    assert type(stop.best) is float and stop.get_state()["best"] == -stop.best  # checkpoints keep the signed form

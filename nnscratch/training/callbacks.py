@@ -49,20 +49,38 @@ def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
     return key
 
 
-def _reading(callback: EarlyStopping | ReduceLROnPlateau, logs: dict[str, float]) -> tuple[str, float] | None:
-    """``(key, sign * value)`` of the figure ``callback`` monitors, read once as a float (a device scalar a
-    callback logged too); None in an epoch that lacks a figure an earlier epoch had (a callback's figure logged
-    on some epochs only: the epoch does not count, as Keras skips it), the checkpoint's epochs of a resumed run
-    included. A figure missing from the first epoch is a ConfigError (:func:`_monitored`)."""
-    monitor = callback.monitor
-    if callback.__dict__.get("_seen") and monitor not in logs and monitor.removeprefix("val_") not in logs:
-        return None
-    key = _monitored(type(callback).__name__, monitor, logs)
-    callback._seen = True
-    return key, callback.sign * float(logs[key])
+class _Watching(Callback):
+    """What EarlyStopping and ReduceLROnPlateau share: the figure they monitor, read once per epoch, and the
+    best value of it so far. That is kept as ``_score = sign * value`` (lower is better, the form checkpoints
+    keep); :attr:`best` is the figure itself, as Keras's ``best`` (the highest accuracy, not its negative)."""
+
+    monitor: str
+    sign: float
+    _score: float = math.inf
+
+    @property
+    def best(self) -> float:
+        """The best value of ``monitor`` so far: ``inf`` (``-inf`` for a figure that improves upwards) before any."""
+        return self.sign * self._score
+
+    @best.setter
+    def best(self, value: float) -> None:
+        self._score = self.sign * float(value)
+
+    def _reading(self, logs: dict[str, float]) -> tuple[str, float] | None:
+        """``(key, sign * value)`` of the monitored figure, read once as a float (a device scalar a callback
+        logged too); None in an epoch that lacks a figure an earlier epoch had (a callback's figure logged on
+        some epochs only: the epoch does not count, as Keras skips it), the checkpoint's epochs of a resumed
+        run included. A figure missing from the first epoch is a ConfigError (:func:`_monitored`)."""
+        monitor = self.monitor
+        if self.__dict__.get("_seen") and monitor not in logs and monitor.removeprefix("val_") not in logs:
+            return None
+        key = _monitored(type(self).__name__, monitor, logs)
+        self._seen = True
+        return key, self.sign * float(logs[key])
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(_Watching):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
     Parameters
@@ -80,6 +98,13 @@ class EarlyStopping(Callback):
         At the end, put back the weights and running statistics of the best
         epoch (one device copy each time the monitored figure improves).
 
+    Attributes
+    ----------
+    best : float
+        The best value of ``monitor`` so far (the highest accuracy, the lowest loss), as Keras's.
+    best_epoch, stopped_epoch : int or None
+        The epoch (from 0) of ``best``, and the one after which the run stopped (None: it did not).
+
     Notes
     -----
     ``monitor`` may name a figure a callback earlier in ``fit``'s list adds to ``logs``.
@@ -96,20 +121,20 @@ class EarlyStopping(Callback):
         self._reset()
 
     def _reset(self):
-        self.best, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
+        self._score, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
 
     def on_train_begin(self, network: Network) -> None:
         if not getattr(self, "_resumed", False):
             self._reset()
-        self._resumed, self._seen = False, math.isfinite(self.best)  # resumed after epochs that had the figure
+        self._resumed, self._seen = False, math.isfinite(self._score)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        reading = _reading(self, logs)
+        reading = self._reading(logs)
         if reading is None:
             return
         value = reading[1]
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        if value < self._score - self.min_delta:
+            self._score, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
                 self.weights = snapshot(network)
         else:
@@ -126,11 +151,11 @@ class EarlyStopping(Callback):
 
     def get_state(self) -> dict[str, Any]:
         """JSON-able state for checkpoints (the best weights go in :meth:`get_arrays`)."""
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+        return {"best": self._score, "best_epoch": self.best_epoch, "wait": self.wait,
                 "stopped_epoch": self.stopped_epoch}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self._score, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
         self.stopped_epoch, self.weights = state.get("stopped_epoch"), None
         self._resumed = True
 
@@ -150,7 +175,7 @@ class EarlyStopping(Callback):
                 f"restore_best={self.restore_best})")
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(_Watching):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without an improvement larger than ``min_delta``
@@ -181,23 +206,23 @@ class ReduceLROnPlateau(Callback):
         self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
         self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
         self.sign = _sign("ReduceLROnPlateau", monitor)
-        self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._score, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 
     def on_train_begin(self, network: Network) -> None:
         if not self._resumed:
-            self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
-        self._resumed, self._seen = False, math.isfinite(self.best)  # resumed after epochs that had the figure
+            self._score, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed, self._seen = False, math.isfinite(self._score)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        reading = _reading(self, logs)
+        reading = self._reading(logs)
         if reading is None:
             return
         key, value = reading
         cooling = self.cooling > 0  # this epoch is one of the ``cooldown`` after a reduction: not counted
         self.cooling -= cooling
-        if value < self.best - self.min_delta:
-            self.best, self.wait = value, 0
+        if value < self._score - self.min_delta:
+            self._score, self.wait = value, 0
         elif not cooling:
             self.wait += 1
             if self.wait >= self.patience:
@@ -215,10 +240,10 @@ class ReduceLROnPlateau(Callback):
         self.wait, self.cooling = 0, self.cooldown
 
     def get_state(self) -> dict[str, Any]:
-        return {"best": self.best, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
+        return {"best": self._score, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self.best, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
+        self._score, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
         self.reductions = list(state["reductions"])
         self._resumed = True
 
