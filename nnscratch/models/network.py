@@ -227,8 +227,8 @@ class Network:
 
     @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
-        """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
-        The default loss is the one the last :meth:`fit` used."""
+        """``{"loss", "accuracy"}`` on ``(X, y)`` for a classification :attr:`task`, ``{"loss", "r2", "mae",
+        "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used."""
         batch_size = check_positive_int("batch_size", batch_size)
         return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
