@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 #: Words of the figures that improve upwards, as Keras's metrics of them do (accuracy, AUC, F1, precision,
-#: recall, R^2): a name holding one (``val_top5_acc``, ``f1``, ``val_auc``) is better higher.
+#: recall, R^2): a name holding one (``val_top5_acc``, ``f1``, ``val_auc``) is better higher, unless it
+#: also says ``loss`` or ``error`` (``cauchy_loss``, ``recall_error``: lower is better).
 UPWARDS = ("acc", "auc", "f1", "precision", "recall")
 
 #: The figures fit itself logs (also with ``val_``); any other is one a callback adds.
@@ -31,6 +32,8 @@ def _sign(owner: str, monitor: str) -> float:
         raise ConfigError(f"{owner} monitor must name a logs key such as 'val_loss', 'loss' or 'val_accuracy'; "
                           f"got {monitor!r}.")
     name = monitor.lower().removeprefix("val_")
+    if "loss" in name or "error" in name:
+        return 1.0
     return -1.0 if name == "r2" or any(word in name for word in UPWARDS) else 1.0
 
 
