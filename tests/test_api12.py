@@ -315,3 +315,19 @@ def test_best_is_the_monitored_figure_itself():
     assert stop.best == plateau.best == max(history["val_accuracy"]) > 0
     assert losses.best == min(history["val_loss"]) and stop.best_epoch == history["val_accuracy"].index(stop.best)
     assert type(stop.best) is float and stop.get_state()["best"] == -stop.best  # checkpoints keep the signed form
+
+
+def test_a_callback_logging_an_array_of_several_values_is_told_what_history_keeps():
+    """Before: 'only 0-dimensional arrays can be converted to Python scalars' from inside History."""
+    class PerClass(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            logs["f1_per_class"] = np.array([0.5, 0.6])
+
+    class One(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            logs["one"] = network.xp.asarray([[0.25]])  # one value in any shape: kept as a float
+
+    with pytest.raises(ConfigError, match=r"logs\['f1_per_class'\] as an array of shape \(2,\).*'f1_per_class_0'"):
+        _net().fit(*_data(), epochs=1, callbacks=[PerClass()])
+    history = _net().fit(*_data(), epochs=2, callbacks=[One()])
+    assert history["one"] == [0.25, 0.25] and type(history["one"][0]) is float

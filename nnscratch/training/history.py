@@ -8,7 +8,7 @@ import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from array_api_compat import is_array_api_obj
+from array_api_compat import array_namespace, is_array_api_obj
 
 from .._typing import PathLike
 from ..errors import ConfigError
@@ -147,7 +147,7 @@ class History(Callback):
         the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(_figure(value))
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(_figure(key, value))
         for values in self.history.values():
             if len(values) < len(self.epoch):
                 values.append(math.nan)
@@ -190,10 +190,17 @@ class History(Callback):
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
 
 
-def _figure(value):
+def _figure(key, value):
     """``value`` as History keeps it: an array scalar (NumPy's, a device's) as a Python float, which
-    JSON and checkpoints take; Python numbers and anything else as given."""
-    return float(value) if is_array_api_obj(value) else value
+    JSON and checkpoints take; Python numbers and anything else as given. An array of several values is a
+    ConfigError naming ``key`` (it was "only 0-dimensional arrays can be converted" from inside fit)."""
+    if not is_array_api_obj(value):
+        return value
+    if math.prod(value.shape) != 1:
+        raise ConfigError(f"A callback logged logs[{key!r}] as an array of shape {tuple(value.shape)}; History "
+                          f"keeps one number per figure and epoch: log each value under its own key "
+                          f"(logs[{key + '_0'!r}] = ...), or keep the array in the callback.")
+    return float(array_namespace(value).reshape(value, ()))  # one value in any shape: (1,) or (1, 1) too
 
 
 def _rounded(value):
