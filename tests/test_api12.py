@@ -331,3 +331,14 @@ def test_a_callback_logging_an_array_of_several_values_is_told_what_history_keep
         _net().fit(*_data(), epochs=1, callbacks=[PerClass()])
     history = _net().fit(*_data(), epochs=2, callbacks=[One()])
     assert history["one"] == [0.25, 0.25] and type(history["one"][0]) is float
+
+
+def test_early_stopping_monitors_a_one_value_array_without_numpy_s_deprecation(recwarn):
+    class One(nn.Callback):
+        def on_epoch_end(self, epoch, logs, network):
+            logs["one"] = np.array([0.25 - 0.01 * epoch])
+
+    stop = nn.EarlyStopping(monitor="one", patience=5)
+    _net().fit(*_data(), epochs=3, callbacks=[One(), stop])
+    assert stop.best == pytest.approx(0.23) and stop.best_epoch == 2
+    assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from .._keywords import keywords
 from ..errors import ConfigError, closest
 from .guard import restore, saved_arrays, snapshot
-from .history import Callback
+from .history import Callback, as_figure
 from ..options import check_positive_int
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class _Watching(Callback):
             return None
         key = _monitored(type(self).__name__, monitor, logs)
         self._seen = True
-        return key, self.sign * float(logs[key])
+        return key, self.sign * float(as_figure(key, logs[key]))
 
 
 class EarlyStopping(_Watching):

@@ -147,7 +147,7 @@ class History(Callback):
         the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(_figure(key, value))
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(as_figure(key, value))
         for values in self.history.values():
             if len(values) < len(self.epoch):
                 values.append(math.nan)
@@ -190,7 +190,7 @@ class History(Callback):
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
 
 
-def _figure(key, value):
+def as_figure(key, value):
     """``value`` as History keeps it: an array scalar (NumPy's, a device's) as a Python float, which
     JSON and checkpoints take; Python numbers and anything else as given. An array of several values is a
     ConfigError naming ``key`` (it was "only 0-dimensional arrays can be converted" from inside fit)."""
