@@ -38,7 +38,7 @@ class Callback:
     def params(self) -> dict[str, Any]:
         """The run's settings, as Keras's ``Callback.params``: the dict of :attr:`History.params`
         (``epochs``, ``batch_size``, ``loss``, ...), with ``rank`` (0 outside ``mpiexec``) and
-        ``processes`` (the data-parallel job's size). Empty outside ``fit``."""
+        ``processes`` (the data-parallel job's size). Empty before the first ``fit``; after one, its settings."""
         return self.__dict__.setdefault("_params", {})
 
     @params.setter
