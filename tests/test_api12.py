@@ -149,7 +149,7 @@ def test_set_weights_takes_a_dict_of_every_parameter_by_name():
 
 
 
-# ---------------------------------------------------------------- figures a callback logs on some epochs, or not numbers
+# ---------------------------------------------------------------- figures logged on some epochs, or not numbers
 class _Every(nn.Callback):
     """Logs ``val_f1`` (falling: worse each time) every third epoch only, as an expensive metric would be."""
 

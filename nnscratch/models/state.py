@@ -81,8 +81,8 @@ def _checked_config(config: Any) -> dict[str, Any]:
         got = "None" if config is None else f"{type(config).__name__} {config!r:.60}"
     fix = ("; read JSON text with json.loads first" if isinstance(config, str) and config.lstrip().startswith("{")
            else "; a model file is read with Network.load(path)" if isinstance(config, str) else "")
-    raise ConfigError(f"from_config expects the dict get_config() returns, {{'layers': [{{'type': 'Dense', ...}}, ...], "
-                      f"'seed': ..., ...}}; got {got}{fix}.")
+    raise ConfigError(f"from_config expects the dict get_config() returns, "
+                      f"{{'layers': [{{'type': 'Dense', ...}}, ...], 'seed': ..., ...}}; got {got}{fix}.")
 
 
 def _by_name(params: list[Parameter], weights: Mapping[str, Array]) -> list[Array]:
