@@ -89,7 +89,7 @@ def checked_callbacks(callbacks: list[Callback]) -> list[Callback]:
     ``EarlyStopping(patience=4)`` would stop after 2 epochs without improvement; two instances of one class
     are fine), a hook that takes other arguments than fit passes (Keras's ``on_epoch_end(self, epoch,
     logs=None)`` raised a TypeError after the first epoch, and ``on_train_begin(self, logs=None)`` received the
-    network as ``logs``), or a Keras hook fit never calls (``on_train_batch_end``)."""
+    network as ``logs``), or a Keras hook fit never calls (``on_train_batch_end``) without ``on_batch_end``."""
     seen: set[int] = set()
     for c in callbacks:
         if id(c) in seen:
@@ -98,8 +98,9 @@ def checked_callbacks(callbacks: list[Callback]) -> list[Callback]:
         seen.add(id(c))
         for hook, arguments in HOOKS.items():
             _check_hook(c, hook, arguments)
+        own_batch_end = type(c).on_batch_end is not Callback.on_batch_end  # a class written for both: fine
         for hook, instead in KERAS_HOOKS.items():
-            if callable(getattr(c, hook, None)):
+            if callable(getattr(c, hook, None)) and not own_batch_end:
                 raise ConfigError(f"{type(c).__name__}.{hook} is a Keras hook that nnscratch's fit never calls; "
                                   f"define {instead} instead.")
     return callbacks
