@@ -345,3 +345,15 @@ def test_early_stopping_monitors_a_one_value_array_without_numpy_s_deprecation(r
     _net().fit(*_data(), epochs=3, callbacks=[One(), stop])
     assert stop.best == pytest.approx(0.23) and stop.best_epoch == 2
     assert not [w for w in recwarn if issubclass(w.category, DeprecationWarning)]
+
+
+# ---------------------------------------------------------------- targets left out
+def test_targets_of_none_are_said_to_be_missing():
+    """Before: 'y must hold numbers (int or float); got an array of dtype object; number the classes first'."""
+    X, y = _data()
+    net = _net()
+    for call, name in ((lambda: net.fit(X, None), "y"), (lambda: net.evaluate(X, None), "y"),
+                       (lambda: net.fit(X, y, validation_data=(X, None)), "y_val"),
+                       (lambda: net.compute_gradients(X, None), "y")):
+        with pytest.raises(nn.errors.DataError, match=f"^{name} is None; training and evaluating need the targets"):
+            call()
