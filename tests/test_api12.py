@@ -357,3 +357,12 @@ def test_targets_of_none_are_said_to_be_missing():
                        (lambda: net.compute_gradients(X, None), "y")):
         with pytest.raises(nn.errors.DataError, match=f"^{name} is None; training and evaluating need the targets"):
             call()
+
+
+def test_layers_spread_as_pytorch_s_sequential_or_an_option_by_position_is_one_line():
+    """Before: Python's 'Network.__init__() takes 2 positional arguments but 3 were given'."""
+    for call in (lambda: nn.Network(nn.Dense(4, 8), nn.ReLU(), nn.Dense(8, 2)),
+                 lambda: nn.Network([nn.Dense(4, 2), nn.Softmax()], 0)):
+        with pytest.raises(ConfigError, match=r"Network takes its layers as one list, then options by name: "
+                                              r"Network\(\[Dense\(4, 8\), ReLU\(\), \.\.\.\], seed=0\)"):
+            call()

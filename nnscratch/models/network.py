@@ -63,11 +63,9 @@ class Network:
         See :func:`nnscratch.get_backend`.
     dtype : {"float32", "float64"}, optional
     input_shape : tuple of int, optional
-        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first
-        layer with a fixed input requires (``(n_in,)`` for a Dense).
+        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first layer with a fixed input requires.
     metadata : dict, optional
-        JSON-able facts about the model (dataset name, class names, ...),
-        saved with it and restored by :meth:`load`.
+        JSON-able facts about the model (dataset name, class names, ...), saved with it and restored by :meth:`load`.
 
     Notes
     -----
@@ -90,9 +88,13 @@ class Network:
     optimizer: Optimizer | None
 
     @keywords("Network")
-    def __init__(self, layers: Sequence[Layer], *, init: str | dict[str, Any] | Callable[..., Any] | None = None,
-                 seed: int | None = None, backend: str | Backend | None = None, dtype: DType | None = None,
+    def __init__(self, layers: Sequence[Layer], *more: Any,
+                 init: str | dict[str, Any] | Callable[..., Any] | None = None, seed: int | None = None,
+                 backend: str | Backend | None = None, dtype: DType | None = None,
                  input_shape: Shape | None = None, metadata: dict[str, Any] | None = None) -> None:
+        if more:  # PyTorch's nn.Sequential(*layers), or an option given by position: Python's 'takes 2 positional'
+            raise ConfigError(f"Network takes its layers as one list, then options by name: Network([Dense(4, 8), "
+                              f"ReLU(), ...], seed=0); got {1 + len(more)} positional arguments.")
         self.layers = check_layers(layers, self)
         self.input_shape = input_shape_of(self.layers, input_shape)
         self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
@@ -120,9 +122,8 @@ class Network:
     @classmethod
     def from_sizes(cls, *sizes: int, hidden: str | Layer | type[Layer] = "relu",
                    output: str | Layer | type[Layer] | None = "auto", **options: Any) -> Network:
-        """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
-        ``hidden`` after each but the last, ``output`` after the last (a name, an activation class
-        such as ``nn.Tanh``, or a layer such as ``nn.LeakyReLU(0.2)``, copied for each place).
+        """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes, ``hidden`` after each but the last,
+        ``output`` after the last (a name, a class such as ``nn.Tanh``, or a layer, copied for each place).
 
         ``output="auto"`` (default): Softmax over several outputs (multiclass),
         Sigmoid on one output (binary classification); ``None`` or "identity"
