@@ -30,6 +30,7 @@ from ..backend.kernels import Kernels
 from .params import ParameterBuffer
 from . import persistence, shapes
 from ..training.step import predicted_labels
+from ..training.history import checked_callbacks
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
@@ -62,11 +63,9 @@ class Network:
         See :func:`nnscratch.get_backend`.
     dtype : {"float32", "float64"}, optional
     input_shape : tuple of int, optional
-        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first
-        layer with a fixed input requires (``(n_in,)`` for a Dense).
+        Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first layer with a fixed input requires.
     metadata : dict, optional
-        JSON-able facts about the model (dataset name, class names, ...),
-        saved with it and restored by :meth:`load`.
+        JSON-able facts about the model (dataset name, class names, ...), saved with it and restored by :meth:`load`.
 
     Notes
     -----
@@ -89,9 +88,13 @@ class Network:
     optimizer: Optimizer | None
 
     @keywords("Network")
-    def __init__(self, layers: Sequence[Layer], *, init: str | dict[str, Any] | Callable[..., Any] | None = None,
-                 seed: int | None = None, backend: str | Backend | None = None, dtype: DType | None = None,
+    def __init__(self, layers: Sequence[Layer], *more: Any,
+                 init: str | dict[str, Any] | Callable[..., Any] | None = None, seed: int | None = None,
+                 backend: str | Backend | None = None, dtype: DType | None = None,
                  input_shape: Shape | None = None, metadata: dict[str, Any] | None = None) -> None:
+        if more:  # PyTorch's nn.Sequential(*layers), or an option given by position: Python's 'takes 2 positional'
+            raise ConfigError(f"Network takes its layers as one list, then options by name: Network([Dense(4, 8), "
+                              f"ReLU(), ...], seed=0); got {1 + len(more)} positional arguments.")
         self.layers = check_layers(layers, self)
         self.input_shape = input_shape_of(self.layers, input_shape)
         self.output_shape = self.shape_after(self.input_shape, error=ConfigError)
@@ -117,10 +120,10 @@ class Network:
             layer._network = owner
 
     @classmethod
-    def from_sizes(cls, *sizes: int, hidden: str | Layer = "relu", output: str | Layer | None = "auto",
-                   **options: Any) -> Network:
-        """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes,
-        ``hidden`` after each but the last, ``output`` after the last.
+    def from_sizes(cls, *sizes: int, hidden: str | Layer | type[Layer] = "relu",
+                   output: str | Layer | type[Layer] | None = "auto", **options: Any) -> Network:
+        """``from_sizes(784, 128, 10)``: Dense layers between consecutive sizes, ``hidden`` after each but the last,
+        ``output`` after the last (a name, a class such as ``nn.Tanh``, or a layer, copied for each place).
 
         ``output="auto"`` (default): Softmax over several outputs (multiclass),
         Sigmoid on one output (binary classification); ``None`` or "identity"
@@ -225,8 +228,8 @@ class Network:
 
     @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
-        """Mean loss and, for a classification :attr:`task`, accuracy on ``(X, y)``, as floats.
-        The default loss is the one the last :meth:`fit` used."""
+        """``{"loss", "accuracy"}`` on ``(X, y)`` for a classification :attr:`task`, ``{"loss", "r2", "mae",
+        "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used."""
         batch_size = check_positive_int("batch_size", batch_size)
         return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
@@ -241,7 +244,7 @@ class Network:
         """
         warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
         if "callbacks" in options:
-            options["callbacks"] = check_callbacks(options["callbacks"])
+            options["callbacks"] = checked_callbacks(check_callbacks(options["callbacks"]))
         return train.fit(self, X, y, **options)
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
@@ -260,7 +263,7 @@ class Network:
 
     @task.setter
     def task(self, value: str) -> None:
-        self._task = check_task(value)
+        self._task = check_task(value, self.output_shape[-1])
 
     def resolve_loss(self, loss: str | Loss | None = None) -> Loss:
         """The Loss to use: the given one, else the one the last :meth:`fit` used, else

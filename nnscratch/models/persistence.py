@@ -34,14 +34,17 @@ def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backe
 
 
 def get_weights(self: Network) -> list[Array]:
-    """Host NumPy copies of every parameter, in :meth:`parameters` order."""
+    """Host NumPy copies of every parameter, in :meth:`parameters` order. BatchNorm's running statistics
+    are not parameters (Keras's ``get_weights`` includes its moving ones): :meth:`get_buffers` has them, so
+    a copy of a network with BatchNorm takes ``set_weights(get_weights())`` and ``set_buffers(get_buffers())``."""
     return [self.backend.to_numpy(p.value) for p in self.parameters()]
 
 
 @on_device
-def set_weights(self: Network, weights: Sequence[Array]) -> None:
-    """Set every parameter from a copy of ``weights`` (host arrays, read-only or
-    memory-mapped ones too, or arrays of any backend; shapes must match).
+def set_weights(self: Network, weights: Sequence[Array] | Mapping[str, Array]) -> None:
+    """Set every parameter from a copy of ``weights``: a list in :meth:`parameters` order (what
+    :meth:`get_weights` returns), or a dict of every parameter by name (``{"0.weight": ..., "0.bias": ...}``);
+    host arrays, read-only or memory-mapped ones too, or arrays of any backend; shapes must match.
     The given arrays are never modified: training updates the copies."""
     state.set_weights(self, weights)
 

@@ -26,13 +26,14 @@ write (a BatchNorm with another momentum, a layer with its own initialiser)
 is written as its ``repr``, which the parser refuses rather than misreads.
 """
 
+import copy
 import decimal
 import math
 import re
 
 from ..errors import ConfigError, ShapeError, closest
-from ..layers import (ACTIVATIONS, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D,
-                      Reshape, get_activation)
+from ..layers import (ACTIVATIONS, Activation, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Layer, LeakyReLU,
+                      MaxPool2D, Reshape, get_activation)
 
 # Pooling before the ReLU: the same function and gradients as ReLU then pooling (max and ReLU commute,
 # and He initialisation looks past the pooling), with the ReLU on a quarter of the values.
@@ -67,12 +68,21 @@ def mlp_layers(sizes, hidden="relu", output="auto"):
         raise ConfigError(f"A network needs at least an input and an output size; got sizes={sizes}.")
     if isinstance(output, str) and output.lower() == "auto":
         output = "sigmoid" if sizes[-1] == 1 else "softmax"
-    get_activation(hidden), get_activation(output or "identity")  # unknown names fail here
+    _activation(hidden), _activation(output or "identity")  # unknown names fail here
     layers = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         last = i == len(sizes) - 2
-        layers += [Dense(n_in, n_out), get_activation((output or "identity") if last else hidden)]
+        layers += [Dense(n_in, n_out), _activation((output or "identity") if last else hidden)]
     return layers
+
+
+def _activation(spec):
+    """A new activation layer for one place of :func:`mlp_layers`: from a name, a class (``nn.ReLU``, as
+    PyTorch's ``activation_layer=nn.ReLU``), or a copy of a Layer (``LeakyReLU(0.2)`` serves every hidden layer;
+    one object in two places was refused as a layer listed twice, which the caller had not listed)."""
+    if isinstance(spec, type) and issubclass(spec, Activation):
+        return spec()
+    return copy.deepcopy(spec) if isinstance(spec, Layer) else get_activation(spec)
 
 
 def default_cnn_spec(n_classes, dropout=0.3):

@@ -20,17 +20,21 @@ from ..losses import LOSSES, get_loss
 from .._typing import Array, DType
 
 if TYPE_CHECKING:
-    from ..layers.base import Layer
+    from ..layers.base import Layer, Parameter
     from ..optim.base import Optimizer
     from .network import Network
 
 
 def get_config(net: Network) -> dict[str, Any]:
-    """JSON-able description of ``net``: layers, seed, dtype, input shape, metadata, task,
-    and the loss of the last ``fit`` when it is a built-in one."""
+    """JSON-able description of ``net``: layers, seed, dtype, input shape, metadata, task, the network's
+    initialiser when it has one that describes itself (as a Dense keeps its own), and the loss of the last
+    ``fit`` when it is a built-in one. With the seed and the initialiser, :func:`from_config` draws the
+    same initial weights as ``net`` was built with."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
               "metadata": copy.deepcopy(net.metadata), "task": _saved_task(net)}  # a copy: no list or dict shared
+    if net.init is not None and hasattr(net.init, "get_config"):
+        config["init"] = net.init.get_config()
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
@@ -49,10 +53,12 @@ def _saved_task(net: Network) -> str | None:
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
                 dtype: DType | None = None, layers: list[Layer] | None = None, init: Any = None) -> Network:
     """A new ``cls`` (fresh weights) built from :func:`get_config`'s description (``layers``: new
-    layers already built from it; ``init``: the network's initialiser, which the description leaves out)."""
+    layers already built from it; ``init``: the network's initialiser, where the description has none
+    of its own, an initialiser of one's own without ``get_config``)."""
     if layers is None:
-        layers = [layer_from_config(c) for c in config["layers"]]
+        layers = [layer_from_config(c) for c in _checked_config(config)["layers"]]
     shape = config.get("input_shape")  # files before 0.2 have none: the first Dense gives it
+    init = init if init is not None else config.get("init")  # configs written before it was kept have none
     given = {} if init is None else {"init": init}
     net = cls(layers, seed=config.get("seed"), backend=backend, dtype=dtype or config.get("dtype"),
               input_shape=None if shape is None else tuple(shape), metadata=config.get("metadata"), **given)
@@ -63,9 +69,41 @@ def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backe
     return net
 
 
-def set_weights(net: Network, weights: Sequence[Array]) -> None:
-    """Set every parameter of ``net`` from a copy of ``weights``; the given arrays are never modified."""
+def _checked_config(config: Any) -> dict[str, Any]:
+    """``config`` if it is a dict as :func:`get_config` returns (a ``"layers"`` list of dicts), else a ConfigError
+    that says what it received: JSON text, a path, ``None`` or a dict without layers was a KeyError or TypeError."""
+    layers = config.get("layers") if isinstance(config, Mapping) else None
+    if isinstance(layers, list) and all(isinstance(c, Mapping) for c in layers):
+        return dict(config)
+    if isinstance(config, Mapping):
+        got = "a dict without a 'layers' list of dicts" + (f" (keys: {', '.join(map(str, config))})" if config else "")
+    else:
+        got = "None" if config is None else f"{type(config).__name__} {config!r:.60}"
+    fix = ("; read JSON text with json.loads first" if isinstance(config, str) and config.lstrip().startswith("{")
+           else "; a model file is read with Network.load(path)" if isinstance(config, str) else "")
+    raise ConfigError(f"from_config expects the dict get_config() returns, "
+                      f"{{'layers': [{{'type': 'Dense', ...}}, ...], 'seed': ..., ...}}; got {got}{fix}.")
+
+
+def _by_name(params: list[Parameter], weights: Mapping[str, Array]) -> list[Array]:
+    """``weights`` given as ``{name: array}`` (PyTorch's ``state_dict`` habit) in ``params`` order, every name once."""
+    names = [p.name for p in params]
+    missing, unknown = [n for n in names if n not in weights], [str(k) for k in weights if k not in names]
+    if missing or unknown:
+        wrong = " and ".join(([f"lacks {missing}"] if missing else []) +
+                             ([f"has {unknown}, which no parameter is called"] if unknown else []))
+        raise ConfigError(f"set_weights takes a list of arrays in net.parameters() order, or a dict of every "
+                          f"parameter by name ({', '.join(names)}); this dict {wrong} (running statistics go to "
+                          f"set_buffers).")
+    return [weights[n] for n in names]
+
+
+def set_weights(net: Network, weights: Sequence[Array] | Mapping[str, Array]) -> None:
+    """Set every parameter of ``net`` from a copy of ``weights`` (a list in :meth:`~Network.parameters` order,
+    or ``{name: array}`` of every parameter); the given arrays are never modified."""
     params = net.parameters()
+    if isinstance(weights, Mapping):
+        weights = _by_name(params, weights)
     validation.check_weights(params, weights)
     for p, w in zip(params, weights):
         p.value = net.backend.asarray(validation.host_copy(w, net.backend.dtype_name), dtype=net.dtype)

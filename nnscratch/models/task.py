@@ -48,10 +48,16 @@ def derive_task(output_layer, n_outputs, loss, labels_given=False, one_hot_given
     return "regression"
 
 
-def check_task(task):
-    """``task`` if it is one of :data:`TASKS`, else a ConfigError."""
+def check_task(task, n_outputs=None):
+    """``task`` if it is one of :data:`TASKS` and fits ``n_outputs`` (None: open), else a ConfigError.
+    "binary" is one output unit and "multiclass" several, as :func:`derive_task` gives them: "binary" on a
+    3-unit output scored class 0 against the argmax, "multiclass" on one unit the argmax of one column."""
     if task not in TASKS:
         raise ConfigError(f"task must be one of {', '.join(map(repr, TASKS))}; got {task!r}.")
+    if n_outputs is not None and task != "regression" and (task == "binary") != (n_outputs == 1):
+        fits = "binary" if n_outputs == 1 else "multiclass"
+        raise ConfigError(f"task {task!r} needs {'one output unit' if task == 'binary' else 'several output units'}, "
+                          f"but this network has {n_outputs}; set task={fits!r} (or 'regression' for values).")
     return task
 
 

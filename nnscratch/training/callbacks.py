@@ -9,20 +9,32 @@ from typing import TYPE_CHECKING, Any
 from .._keywords import keywords
 from ..errors import ConfigError, closest
 from .guard import restore, saved_arrays, snapshot
-from .history import Callback
+from .history import Callback, as_figure
 from ..options import check_positive_int
 
 if TYPE_CHECKING:
     from ..models.network import Network
 
 
+#: Words of the figures that improve upwards, as Keras's metrics of them do (accuracy, AUC, F1, precision,
+#: recall, R^2): a name holding one (``val_top5_acc``, ``f1``, ``val_auc``) is better higher, unless it
+#: also says ``loss`` or ``error`` (``cauchy_loss``, ``recall_error``: lower is better).
+UPWARDS = ("acc", "auc", "f1", "precision", "recall")
+
+#: The figures fit itself logs (also with ``val_``); any other is one a callback adds.
+FIT_FIGURES = ("loss", "accuracy", "r2", "mae")
+
+
 def _sign(owner: str, monitor: str) -> float:
-    """-1 for a figure that improves upwards (accuracy, R^2), so that lower ``sign * value`` is better;
+    """-1 for a figure that improves upwards (:data:`UPWARDS`, R^2), so that lower ``sign * value`` is better;
     a ConfigError for a ``monitor`` that is not a logs key's name."""
     if not isinstance(monitor, str) or not monitor:
         raise ConfigError(f"{owner} monitor must name a logs key such as 'val_loss', 'loss' or 'val_accuracy'; "
                           f"got {monitor!r}.")
-    return -1.0 if "acc" in monitor or monitor in ("r2", "val_r2") else 1.0
+    name = monitor.lower().removeprefix("val_")
+    if "loss" in name or "error" in name:
+        return 1.0
+    return -1.0 if name == "r2" or any(word in name for word in UPWARDS) else 1.0
 
 
 def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
@@ -33,12 +45,45 @@ def _monitored(owner: str, monitor: str, logs: dict[str, float]) -> str:
         keys = sorted(k for k in logs if k != "seconds")
         close = closest(monitor, keys)
         hint = f"monitor={close!r}" if close else "monitor= one of them"
+        if not close and key not in FIT_FIGURES:  # a callback's own figure reaches only the callbacks after it
+            hint += f", or list the callback that adds {monitor!r} to logs before {owner} in callbacks="
         raise ConfigError(f"{owner} monitors {monitor!r}, which this run does not report; expected one of "
                           f"{keys}: pass {hint}.")
     return key
 
 
-class EarlyStopping(Callback):
+class _Watching(Callback):
+    """What EarlyStopping and ReduceLROnPlateau share: the figure they monitor, read once per epoch, and the
+    best value of it so far. That is kept as ``_score = sign * value`` (lower is better, the form checkpoints
+    keep); :attr:`best` is the figure itself, as Keras's ``best`` (the highest accuracy, not its negative)."""
+
+    monitor: str
+    sign: float
+    _score: float = math.inf
+
+    @property
+    def best(self) -> float:
+        """The best value of ``monitor`` so far: ``inf`` (``-inf`` for a figure that improves upwards) before any."""
+        return self.sign * self._score
+
+    @best.setter
+    def best(self, value: float) -> None:
+        self._score = self.sign * float(value)
+
+    def _reading(self, logs: dict[str, float]) -> tuple[str, float] | None:
+        """``(key, sign * value)`` of the monitored figure, read once as a float (a device scalar a callback
+        logged too); None in an epoch that lacks a figure an earlier epoch had (a callback's figure logged on
+        some epochs only: the epoch does not count, as Keras skips it), the checkpoint's epochs of a resumed
+        run included. A figure missing from the first epoch is a ConfigError (:func:`_monitored`)."""
+        monitor = self.monitor
+        if self.__dict__.get("_seen") and monitor not in logs and monitor.removeprefix("val_") not in logs:
+            return None
+        key = _monitored(type(self).__name__, monitor, logs)
+        self._seen = True
+        return key, self.sign * float(as_figure(key, logs[key]))
+
+
+class EarlyStopping(_Watching):
     """Stop when ``monitor`` has not improved for ``patience`` epochs.
 
     Parameters
@@ -48,12 +93,20 @@ class EarlyStopping(Callback):
     monitor : str
         A logs key: "val_loss" (default), "loss", "val_accuracy", "accuracy". Without
         validation data a ``val_`` figure falls back to its training twin ("val_loss" to
-        "loss"). Figures named *acc* and r2 improve upwards, the others downwards.
+        "loss"). Figures named *acc*, *auc*, *f1*, *precision*, *recall* and r2 improve
+        upwards (a callback's ``logs["val_f1"]`` too), the others downwards.
     min_delta : float
         Smallest change that counts as an improvement.
     restore_best : bool
         At the end, put back the weights and running statistics of the best
         epoch (one device copy each time the monitored figure improves).
+
+    Attributes
+    ----------
+    best : float
+        The best value of ``monitor`` so far (the highest accuracy, the lowest loss), as Keras's.
+    best_epoch, stopped_epoch : int or None
+        The epoch (from 0) of ``best``, and the one after which the run stopped (None: it did not).
 
     Notes
     -----
@@ -71,18 +124,20 @@ class EarlyStopping(Callback):
         self._reset()
 
     def _reset(self):
-        self.best, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
+        self._score, self.best_epoch, self.wait, self.stopped_epoch, self.weights = math.inf, None, 0, None, None
 
     def on_train_begin(self, network: Network) -> None:
         if not getattr(self, "_resumed", False):
             self._reset()
-        self._resumed = False
+        self._resumed, self._seen = False, math.isfinite(self._score)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = _monitored("EarlyStopping", self.monitor, logs)
-        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
-        if value < self.best - self.min_delta:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
+        reading = self._reading(logs)
+        if reading is None:
+            return
+        value = reading[1]
+        if value < self._score - self.min_delta:
+            self._score, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
                 self.weights = snapshot(network)
         else:
@@ -99,11 +154,11 @@ class EarlyStopping(Callback):
 
     def get_state(self) -> dict[str, Any]:
         """JSON-able state for checkpoints (the best weights go in :meth:`get_arrays`)."""
-        return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait,
+        return {"best": self._score, "best_epoch": self.best_epoch, "wait": self.wait,
                 "stopped_epoch": self.stopped_epoch}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self.best, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
+        self._score, self.best_epoch, self.wait = state["best"], state["best_epoch"], state["wait"]
         self.stopped_epoch, self.weights = state.get("stopped_epoch"), None
         self._resumed = True
 
@@ -123,13 +178,15 @@ class EarlyStopping(Callback):
                 f"restore_best={self.restore_best})")
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(_Watching):
     """Multiply the learning rate by ``factor`` when ``monitor`` stops improving.
 
     After ``patience`` epochs without an improvement larger than ``min_delta``
-    the optimizer's ``lr_scale`` is multiplied by ``factor`` (never below
-    ``min_lr`` for the rate itself), then ``cooldown`` epochs pass before
-    counting again. Works with any schedule: it scales what the schedule gives.
+    the optimizer's ``lr_scale`` is multiplied by ``factor`` (the rate it gives then is never below
+    ``min_lr``, nor is a rate already at or below it lowered), then ``cooldown`` epochs pass before
+    counting again, as PyTorch's ``cooldown`` (``patience=2, cooldown=1``: a figure that
+    never improves lowers the rate every third epoch). Works with any schedule: it scales what the schedule
+    gives (a schedule that decays on may later take the rate below ``min_lr``).
     The scale lives in the optimizer (saved in checkpoints), the counters here
     (saved by :meth:`get_state`), so a resumed run reduces when an
     uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
@@ -152,22 +209,24 @@ class ReduceLROnPlateau(Callback):
         self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
         self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
         self.sign = _sign("ReduceLROnPlateau", monitor)
-        self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._score, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
         self._resumed = False
 
     def on_train_begin(self, network: Network) -> None:
         if not self._resumed:
-            self.best, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
-        self._resumed = False
+            self._score, self.wait, self.cooling, self.reductions = math.inf, 0, 0, []
+        self._resumed, self._seen = False, math.isfinite(self._score)  # resumed after epochs that had the figure
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
-        key = _monitored("ReduceLROnPlateau", self.monitor, logs)
-        value = self.sign * float(logs[key])  # a device scalar a callback logged: read once, kept as a float
-        if self.cooling:
-            self.cooling -= 1
-        if value < self.best - self.min_delta:
-            self.best, self.wait = value, 0
-        elif not self.cooling:
+        reading = self._reading(logs)
+        if reading is None:
+            return
+        key, value = reading
+        cooling = self.cooling > 0  # this epoch is one of the ``cooldown`` after a reduction: not counted
+        self.cooling -= cooling
+        if value < self._score - self.min_delta:
+            self._score, self.wait = value, 0
+        elif not cooling:
             self.wait += 1
             if self.wait >= self.patience:
                 self._reduce(epoch, network.optimizer, key)
@@ -184,10 +243,10 @@ class ReduceLROnPlateau(Callback):
         self.wait, self.cooling = 0, self.cooldown
 
     def get_state(self) -> dict[str, Any]:
-        return {"best": self.best, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
+        return {"best": self._score, "wait": self.wait, "cooling": self.cooling, "reductions": self.reductions}
 
     def set_state(self, state: dict[str, Any]) -> None:
-        self.best, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
+        self._score, self.wait, self.cooling = state["best"], state["wait"], state["cooling"]
         self.reductions = list(state["reductions"])
         self._resumed = True
 

@@ -12,7 +12,7 @@ from array_api_compat import array_namespace
 from . import streaming
 from .. import metrics, validation
 from ..backend.core import on_device
-from ..errors import DataWarning
+from ..errors import DataError, DataWarning
 from ..layers.checks import refuse_one_value_per_channel
 from .guard import left_as_it_was
 from .step import DeviceData, PieceSums, Step, evaluate_sums
@@ -23,6 +23,9 @@ def checked_data(net, step, X, y, name="X", host=False):
     once (``host=True``: checked, kept in host memory for streaming; a ``y`` already on the device
     stays there, and each batch takes its rows of it)."""
     names = ("X", "y") if name == "X" else ("X_val", "y_val")
+    if y is None:  # it read as 'an array of dtype object' with a hint about numbering class names
+        raise DataError(f"{names[1]} is None; training and evaluating need the targets: one class label or row of "
+                        f"targets per sample of {names[0]} (a network's outputs alone come from predict).")
     x = validation.as_inputs(net, X, name=names[0], host=host)
     targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1],
                                     host=host and not validation.is_device_array(y))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from array_api_compat import is_array_api_obj
+from array_api_compat import array_namespace, is_array_api_obj
 
 from .._typing import PathLike
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..models.network import Network
@@ -36,7 +38,7 @@ class Callback:
     def params(self) -> dict[str, Any]:
         """The run's settings, as Keras's ``Callback.params``: the dict of :attr:`History.params`
         (``epochs``, ``batch_size``, ``loss``, ...), with ``rank`` (0 outside ``mpiexec``) and
-        ``processes`` (the data-parallel job's size). Empty outside ``fit``."""
+        ``processes`` (the data-parallel job's size). Empty before the first ``fit``; after one, its settings."""
         return self.__dict__.setdefault("_params", {})
 
     @params.setter
@@ -71,6 +73,60 @@ class Callback:
         """Called once when ``fit`` ends (also after early stopping)."""
 
 
+#: Each hook's arguments after ``self``, as ``fit`` passes them.
+HOOKS = {"on_train_begin": ("network",), "on_epoch_begin": ("epoch", "network"), "on_batch_end": ("batch", "network"),
+         "on_epoch_end": ("epoch", "logs", "network"), "on_train_end": ("network",)}
+
+#: Keras hooks ``fit`` never calls, and what to define instead.
+KERAS_HOOKS = {"on_train_batch_end": "on_batch_end(self, batch, network)",
+               "on_train_batch_begin": "on_batch_end(self, batch, network) of the batch before",
+               "on_batch_begin": "on_batch_end(self, batch, network) of the batch before"}
+
+
+def checked_callbacks(callbacks: list[Callback]) -> list[Callback]:
+    """``callbacks`` (a list of Callback instances) when fit can call them as they are, else one ConfigError
+    before any training: the same object listed twice (its hooks would run twice per epoch, so
+    ``EarlyStopping(patience=4)`` would stop after 2 epochs without improvement; two instances of one class
+    are fine), a hook that takes other arguments than fit passes (Keras's ``on_epoch_end(self, epoch,
+    logs=None)`` raised a TypeError after the first epoch, and ``on_train_begin(self, logs=None)`` received the
+    network as ``logs``), or a Keras hook fit never calls (``on_train_batch_end``) without ``on_batch_end``."""
+    seen: set[int] = set()
+    for c in callbacks:
+        if id(c) in seen:
+            raise ConfigError(f"callbacks lists the same {c!r:.80} twice, so its hooks would run twice per epoch "
+                              f"(its counts of epochs doubled); list it once, or pass two separate instances.")
+        seen.add(id(c))
+        for hook, arguments in HOOKS.items():
+            _check_hook(c, hook, arguments)
+        own_batch_end = type(c).on_batch_end is not Callback.on_batch_end  # a class written for both: fine
+        for hook, instead in KERAS_HOOKS.items():
+            if callable(getattr(c, hook, None)) and not own_batch_end:
+                raise ConfigError(f"{type(c).__name__}.{hook} is a Keras hook that nnscratch's fit never calls; "
+                                  f"define {instead} instead.")
+    return callbacks
+
+
+def _check_hook(callback: Callback, hook: str, arguments: tuple[str, ...]) -> None:
+    """A ConfigError when ``callback``'s own ``hook`` cannot take fit's ``arguments``, or would receive the
+    network in a parameter named ``logs`` (Keras's hooks take ``logs`` and reach the model as ``self.model``)."""
+    if getattr(type(callback), hook, None) is getattr(Callback, hook):
+        return
+    try:
+        signature = inspect.signature(getattr(callback, hook))
+    except (TypeError, ValueError):  # no signature to read (a builtin): called as it is
+        return
+    names = [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    try:
+        signature.bind(*arguments)
+        fits = len(names) < len(arguments) or names[len(arguments) - 1] != "logs"
+    except TypeError:
+        fits = False
+    if not fits:
+        raise ConfigError(f"{type(callback).__name__}.{hook}{signature} does not take what fit passes: "
+                          f"{hook}({', '.join(arguments)}), the network last (where Keras has self.model); "
+                          f"define {hook}(self, {', '.join(arguments)}).")
+
+
 class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
     ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
@@ -92,7 +148,7 @@ class History(Callback):
         the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are."""
         self.epoch.append(epoch)
         for key, value in logs.items():
-            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(_figure(value))
+            self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(as_figure(key, value))
         for values in self.history.values():
             if len(values) < len(self.epoch):
                 values.append(math.nan)
@@ -101,7 +157,9 @@ class History(Callback):
         return self.history[key]
 
     def __repr__(self):
-        last = {k: round(v[-1], 4) for k, v in self.history.items() if v}
+        """``History(epochs=3, last={'loss': 0.1234, ...})``: each figure's last value, numbers rounded (a
+        callback may log anything, a string or None, which is shown as it is)."""
+        last = {k: _rounded(v[-1]) for k, v in self.history.items() if v}
         return f"History(epochs={len(self.epoch)}, last={last})"
 
     def timing(self) -> str | None:
@@ -133,8 +191,19 @@ class History(Callback):
         return cls(data.get("history"), data.get("epoch"), data.get("params"))
 
 
-def _figure(value):
+def as_figure(key, value):
     """``value`` as History keeps it: an array scalar (NumPy's, a device's) as a Python float, which
-    JSON and checkpoints take; Python numbers and anything else as given."""
-    return float(value) if is_array_api_obj(value) else value
+    JSON and checkpoints take; Python numbers and anything else as given. An array of several values is a
+    ConfigError naming ``key`` (it was "only 0-dimensional arrays can be converted" from inside fit)."""
+    if not is_array_api_obj(value):
+        return value
+    if math.prod(value.shape) != 1:
+        raise ConfigError(f"A callback logged logs[{key!r}] as an array of shape {tuple(value.shape)}; History "
+                          f"keeps one number per figure and epoch: log each value under its own key "
+                          f"(logs[{key + '_0'!r}] = ...), or keep the array in the callback.")
+    return float(array_namespace(value).reshape(value, ()))  # one value in any shape: (1,) or (1, 1) too
 
+
+def _rounded(value):
+    """A figure for :meth:`History.__repr__`: a real number to 4 decimals, anything else as it is."""
+    return round(value, 4) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
