@@ -27,7 +27,8 @@ _OPTIMIZER = {
     "clipvalue": "nnscratch clips by global norm only: get_optimizer(..., clip_norm=1.0)",
 }
 _SCHEDULE = {"learning_rate": _LR, "initial_learning_rate": _LR, "warmup_steps": "nnscratch calls it warmup="}
-_MODE = "nnscratch takes the direction from monitor (figures named *acc* or r2 improve upwards, the others downwards)"
+_MODE = ("nnscratch takes the direction from monitor (figures naming acc, auc, f1, precision or recall, and r2, "
+         "improve upwards, unless they say loss or error; the others downwards)")
 _NO_WEIGHTS = "nnscratch has no class or sample weights; resample the rows instead"
 
 #: Per callable (a class, or a function's name): foreign keyword -> what to write instead.
@@ -39,9 +40,11 @@ HINTS: dict[str, dict[str, str]] = {
             "initial_epoch": "continue a run from its checkpoint instead: fit(..., checkpoint=path, resume=True)",
             "steps_per_epoch": "an epoch trains on every row once; set its number of steps with batch_size=",
             "class_weight": _NO_WEIGHTS, "sample_weight": _NO_WEIGHTS},
-    "evaluate": {"verbose": "evaluate prints nothing; drop verbose=",
+    "evaluate": {"x": "nnscratch calls the inputs X, given first: evaluate(X, y)",
+                 "verbose": "evaluate prints nothing; drop verbose=",
                  "return_dict": "evaluate always returns a dict; drop return_dict="},
-    "predict": {"verbose": "predict prints nothing; drop verbose=",
+    "predict": {"x": "nnscratch calls the inputs X, given first: predict(X)",
+                "verbose": "predict prints nothing; drop verbose=",
                 "batch_size": "predict sizes its batches itself (all rows at once, or batches from host memory "
                               "when they do not fit the device); drop batch_size="},
     "estimator_fit": {"sample_weight": "nnscratch's estimators take no sample weights; resample the rows instead "

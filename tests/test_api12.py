@@ -366,3 +366,22 @@ def test_layers_spread_as_pytorch_s_sequential_or_an_option_by_position_is_one_l
         with pytest.raises(ConfigError, match=r"Network takes its layers as one list, then options by name: "
                                               r"Network\(\[Dense\(4, 8\), ReLU\(\), \.\.\.\], seed=0\)"):
             call()
+
+
+def test_keras_names_reach_what_they_name():
+    """optimizer.learning_rate (a Keras callback sets it) is lr, not a new attribute that changes nothing;
+    input_shape with Keras's batch axis, and a Dense after a several-axis open shape, are one line each;
+    predict(x=...) and evaluate(x=...) name X."""
+    opt = nn.Adam(lr=0.01)
+    opt.learning_rate = 0.5
+    assert opt.lr == 0.5 and opt.learning_rate == 0.5
+    with pytest.raises(ConfigError, match=r"without the batch axis: input_shape=\(4,\)"):
+        nn.Network([nn.Dense(4, 8), nn.ReLU(), nn.Dense(8, 2)], input_shape=(None, 4))
+    with pytest.raises(ConfigError, match="put a Flatten"):
+        nn.Network([nn.Conv2D(1, 4, 3), nn.Dense(8, 2)], input_shape=(1, None, None))
+    net = nn.Network.from_sizes([4, 8, 2], seed=0)
+    X = np.random.default_rng(0).random((6, 4)).astype(np.float32)
+    with pytest.raises(TypeError, match=r"inputs X, given first: predict\(X\)"):
+        net.predict(x=X)
+    with pytest.raises(TypeError, match=r"evaluate\(X, y\)"):
+        net.evaluate(x=X, y=np.arange(6) % 2)

@@ -79,6 +79,9 @@ def input_shape_of(layers, given):
         raise ConfigError(f"input_shape must be a tuple of positive integers (None for a size the data "
                           f"decides), such as (1, 28, 28), (1, None, None) or (784,); got {given!r}.")
     shape = tuple(None if n is None else int(n) for n in shape)
+    if fixed is not None and shape[0] is None and shape[1:] == fixed:  # Keras's batch_shape=(None, 784)
+        raise ConfigError(f"input_shape is one sample's shape, without the batch axis: input_shape={fixed!r} "
+                          f"(as Keras's Input(shape=...)); got {given!r}.")
     if fixed is not None and len(fixed) == len(shape):
         shape = tuple(f if n is None else n for n, f in zip(shape, fixed))
     if len(shape) == 1 and shape[0] is None:

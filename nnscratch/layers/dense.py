@@ -39,7 +39,7 @@ class Dense(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         shape = tuple(input_shape)
-        if shape != (self.n_in,) and None not in shape:
+        if len(shape) != 1 or shape[0] not in (self.n_in, None):  # several axes: open or not, a Flatten first
             given = shape[0] if len(shape) == 1 else f"shape {shape}"
             fix = f"use Dense({shape[0]}, {self.n_out})" if len(shape) == 1 else "put a Flatten() before it"
             raise ShapeError(f"Dense({self.n_in}, {self.n_out}) expects {self.n_in} features per sample but "

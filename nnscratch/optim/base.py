@@ -93,6 +93,16 @@ class Optimizer:
         self.schedule = type(self.schedule)(**{**options, "lr": value})  # checked as a new schedule is
 
     @property
+    def learning_rate(self) -> float:
+        """Keras's name for :attr:`lr`, read and set alike (a callback written for Keras sets
+        ``optimizer.learning_rate``; a new attribute of that name would change nothing)."""
+        return self.lr
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self.lr = value
+
+    @property
     def clip_norm(self) -> float | None:
         """The global norm gradients are clipped to before each step, or None (no clipping)."""
         return self.__dict__.get("_clip_norm", self.__dict__.get("clip_norm"))  # or as pickled before it was checked
