@@ -11,6 +11,7 @@ same 784-16-10 network with nnscratch's defaults (He init, Adam, minibatches):
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -93,4 +94,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

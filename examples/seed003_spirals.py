@@ -9,6 +9,7 @@ each decision boundary and the training curves:
 """
 import argparse
 import os
+import sys
 
 import nnscratch as nn
 from nnscratch.cli.values import FRACTION, NONNEGATIVE, POSITIVE_INT, RATE, SEED
@@ -79,4 +80,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -63,3 +63,19 @@ def test_documented_example_options_exist(monkeypatch):
 def test_the_mention_finder_sees_options_and_missing_scripts():
     text = "run `python examples/seed004_xor.py --epochs 5 --no-plots`  # --ignored\npython examples/nope.py\n`python examples/NAME.py --backend numpy`"
     assert list(mentions(text)) == [(1, "seed004_xor.py", ["--epochs", "--no-plots"]), (2, "nope.py", [])]
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_mistake_is_one_line_not_a_traceback(script, tmp_path):
+    """``--backend nope`` (or any error nnscratch raises for what the user gave) ends a script as
+    it ends ``nnscratch``: one line on stderr naming the script, exit status 2."""
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (os.fspath(ROOT), os.environ.get("PYTHONPATH")) if p))
+    argv = ["--backend", "nope"] + ([] if script == "cpu_vs_gpu.py" else ["--no-plots"])
+    done = subprocess.run([sys.executable, os.fspath(EXAMPLES / script), *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert done.stderr.startswith(f"{script}: ") and "nope" in done.stderr, done.stderr
