@@ -65,18 +65,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", help="comma-separated (default: every usable backend)")
     parser.add_argument("--backend", help="just this one backend (same as --backends X)")
-    parser.add_argument("--layers", default="784,256,128,10")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=3)
-    parser.add_argument("--batch-size", type=POSITIVE_INT, default=128)
+    parser.add_argument("--layers", default="784,256,128,10", help="layer sizes (default %(default)s)")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=3, help="epochs per backend (default %(default)s)")
+    parser.add_argument("--batch-size", type=POSITIVE_INT, default=128, help="(default %(default)s)")
     parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--seed", type=SEED, default=0,
+                        help="initial weights, shuffling and the --train draw (default %(default)s)")
     args = parser.parse_args(argv)
     specs = (args.backends or args.backend or "").split(",") if (args.backends or args.backend) \
         else usable_backends()
     specs = runnable([s.strip() for s in specs if s.strip()])
     sizes = [int(s) for s in args.layers.split(",")]
     X, y, X_test, y_test = load_mnist_sample()
-    keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # X is sorted
+    keep = np.random.default_rng(args.seed).permutation(len(X))[:args.train]  # a random N, drawn from --seed
     data = (X[keep], y[keep], X_test, y_test)
     print(f"{args.layers.replace(',', '-')} on {len(data[0]):,} digits, {args.epochs} epoch{'s' * (args.epochs != 1)}, "
           f"batch {args.batch_size}, seed {args.seed}\n")

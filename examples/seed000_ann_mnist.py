@@ -13,6 +13,7 @@ and the first-layer weights:
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -37,7 +38,7 @@ def pictures(net, seed_net, X_test, y_test, out, n_images=12):
     from nnscratch.viz import (animate_activations, plot_confusion, plot_first_layer_weights,
                                plot_misclassified)
     pred = net.backend.to_numpy(net.predict(X_test))
-    some = np.random.default_rng(0).permutation(len(X_test))[:n_images]  # the test set is sorted
+    some = np.random.default_rng(0).permutation(len(X_test))[:n_images]  # a random choice of test digits
     plot_confusion(y_test, pred, os.path.join(out, "seed000_confusion.png"),
                    title=f"{'-'.join(map(str, net.sizes))} with nnscratch's defaults, "
                    f"{len(y_test):,} test digits")
@@ -53,19 +54,25 @@ def pictures(net, seed_net, X_test, y_test, out, n_images=12):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--layers", default="784,128,64,10", help="layer sizes")
-    parser.add_argument("--sgd-epochs", type=POSITIVE_INT, default=3, help="epochs of per-sample SGD")
-    parser.add_argument("--lr", type=RATE, default=0.01, help="per-sample SGD learning rate")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=10, help="epochs with the defaults")
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ... (default: $NNSCRATCH_BACKEND, "
+                        "else CuPy where a GPU is usable, else NumPy)")
+    parser.add_argument("--layers", default="784,128,64,10", help="layer sizes (default %(default)s)")
+    parser.add_argument("--sgd-epochs", type=POSITIVE_INT, default=3,
+                        help="epochs of the write-up's per-sample SGD (default %(default)s)")
+    parser.add_argument("--lr", type=RATE, default=0.01, help="per-sample SGD learning rate (default %(default)s)")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10,
+                        help="epochs with nnscratch's defaults (default %(default)s)")
     parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--seed", type=SEED, default=0,
+                        help="initial weights, shuffling and the --train draw (default %(default)s)")
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--images", type=POSITIVE_INT, default=12, help="digits in the animation")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--images", type=POSITIVE_INT, default=12,
+                        help="digits in the animation (default %(default)s)")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="train and print, draw nothing (no matplotlib needed)")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
     if not args.no_plots:  # before training: a file in the way is said now, not after
@@ -92,4 +99,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

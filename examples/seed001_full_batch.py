@@ -11,6 +11,7 @@ same 784-16-10 network with nnscratch's defaults (He init, Adam, minibatches):
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -38,17 +39,22 @@ class EveryTen(nn.Callback):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--iterations", type=POSITIVE_INT, default=350)
-    parser.add_argument("--lr", type=RATE, default=0.2)
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ... (default: $NNSCRATCH_BACKEND, "
+                        "else CuPy where a GPU is usable, else NumPy)")
+    parser.add_argument("--iterations", type=POSITIVE_INT, default=350,
+                        help="full-batch gradient-descent steps (default %(default)s)")
+    parser.add_argument("--lr", type=RATE, default=0.2, help="learning rate of those steps (default %(default)s)")
     parser.add_argument("--train", type=POSITIVE_INT, default=None, help="train on a random N of the 8,000 digits")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=10, help="epochs for the defaults run")
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10,
+                        help="epochs of the run with nnscratch's defaults (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0,
+                        help="initial weights, shuffling and the --train draw (default %(default)s)")
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="train and print, draw nothing (no matplotlib needed)")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
     picture = os.path.join(args.out, "seed001_accuracy.png")
@@ -88,4 +94,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

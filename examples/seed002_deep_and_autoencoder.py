@@ -15,6 +15,7 @@ and plots the loss.  Its "future work" (Adam, Leaky ReLU) is done here too:
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -59,19 +60,27 @@ def train(name, sizes, X, Y, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=200)
-    parser.add_argument("--samples", type=POSITIVE_INT, default=500)
-    parser.add_argument("--batch-size", type=POSITIVE_INT, default=32)
-    parser.add_argument("--sgd-lr", type=RATE, default=1.0)
-    parser.add_argument("--adam-lr", type=RATE, default=0.01)
-    parser.add_argument("--frames", type=POSITIVE_INT, default=25, help="frames in each training GIF")
-    parser.add_argument("--seed", type=SEED, default=0)
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ... (default: $NNSCRATCH_BACKEND, "
+                        "else CuPy where a GPU is usable, else NumPy)")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=200,
+                        help="epochs of each training (default %(default)s)")
+    parser.add_argument("--samples", type=POSITIVE_INT, default=500,
+                        help="points of each data set (default %(default)s)")
+    parser.add_argument("--batch-size", type=POSITIVE_INT, default=32, help="(default %(default)s)")
+    parser.add_argument("--sgd-lr", type=RATE, default=1.0,
+                        help="learning rate of the write-up's SGD (default %(default)s)")
+    parser.add_argument("--adam-lr", type=RATE, default=0.01,
+                        help="learning rate of the two Adam runs (default %(default)s)")
+    parser.add_argument("--frames", type=POSITIVE_INT, default=25,
+                        help="frames in each training GIF (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0,
+                        help="data, initial weights and shuffling (default %(default)s)")
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="train and print, draw nothing (no matplotlib needed)")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
     if not args.no_plots:  # before training: a file in the way is said now, not after
@@ -98,4 +107,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

@@ -9,6 +9,7 @@ each decision boundary and the training curves:
 """
 import argparse
 import os
+import sys
 
 import nnscratch as nn
 from nnscratch.cli.values import FRACTION, NONNEGATIVE, POSITIVE_INT, RATE, SEED
@@ -31,20 +32,26 @@ def train(name, X, y, n_classes, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=10000)
-    parser.add_argument("--points", type=POSITIVE_INT, default=100, help="points per spiral arm")
-    parser.add_argument("--hidden", type=POSITIVE_INT, default=64)
-    parser.add_argument("--lr", type=RATE, default=1.0)
-    parser.add_argument("--decay", type=NONNEGATIVE, default=1e-3)
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ... (default: $NNSCRATCH_BACKEND, "
+                        "else CuPy where a GPU is usable, else NumPy)")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=10000,
+                        help="full-batch epochs on each data set (default %(default)s)")
+    parser.add_argument("--points", type=POSITIVE_INT, default=100,
+                        help="points per spiral arm; the moons get twice as many (default %(default)s)")
+    parser.add_argument("--hidden", type=POSITIVE_INT, default=64,
+                        help="neurons of the hidden layer (default %(default)s)")
+    parser.add_argument("--lr", type=RATE, default=1.0, help="initial learning rate (default %(default)s)")
+    parser.add_argument("--decay", type=NONNEGATIVE, default=1e-3,
+                        help="the rate is lr / (1 + decay * step) (default %(default)s)")
     parser.add_argument("--momentum", type=FRACTION, default=0.0,
-                        help="the write-up uses none; 0.9 untangles the spirals much better")
-    parser.add_argument("--seed", type=SEED, default=0)
+                        help="the write-up uses none (default %(default)s); 0.9 untangles the spirals much better")
+    parser.add_argument("--seed", type=SEED, default=0, help="data and initial weights (default %(default)s)")
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="train and print, draw nothing (no matplotlib needed)")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
     if not args.no_plots:  # before training: a file in the way is said now, not after
@@ -73,4 +80,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

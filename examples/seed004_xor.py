@@ -12,6 +12,7 @@ gradient descent at learning rate 0.1 for 5,000 epochs, printing the cost every
 """
 import argparse
 import os
+import sys
 
 import numpy as np
 
@@ -41,16 +42,20 @@ class PrintCost(nn.Callback):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ...")
-    parser.add_argument("--epochs", type=POSITIVE_INT, default=5000)
-    parser.add_argument("--lr", type=RATE, default=0.1)
-    parser.add_argument("--every", type=POSITIVE_INT, default=1000, help="print the cost every N epochs")
-    parser.add_argument("--seed", type=SEED, default=1)
+    parser.add_argument("--backend", help="numpy, torch, cupy, array_api_strict ... (default: $NNSCRATCH_BACKEND, "
+                        "else CuPy where a GPU is usable, else NumPy)")
+    parser.add_argument("--epochs", type=POSITIVE_INT, default=5000, help="full-batch epochs (default %(default)s)")
+    parser.add_argument("--lr", type=RATE, default=0.1,
+                        help="the write-up's learning rate, on its summed cost (default %(default)s)")
+    parser.add_argument("--every", type=POSITIVE_INT, default=1000,
+                        help="print the cost every N epochs (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=1, help="initial weights (default %(default)s)")
     parser.add_argument("--out", default="nnscratch-pictures", help="folder for the pictures "
                         "(default ./nnscratch-pictures; never the tracked examples/images/)")
     parser.add_argument("--readme", action="store_true", help="regenerate the README's pictures: "
                         "write them to examples/images/ (tracked files) instead of --out")
-    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--no-plots", action="store_true",
+                        help="train and print, draw nothing (no matplotlib needed)")
     args = parser.parse_args(argv)
     args.out = os.path.join(HERE, "images") if args.readme else args.out
     if not args.no_plots:  # before training: a file in the way is said now, not after
@@ -91,4 +96,8 @@ def plot_cost(costs, out):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except nn.errors.NNScratchError as error:  # a mistake in what was asked: one line, as nnscratch says it
+        print(f"{os.path.basename(__file__)}: {error}", file=sys.stderr)
+        sys.exit(2)

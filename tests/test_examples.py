@@ -80,6 +80,6 @@ def test_xor_example_learns():
 def test_cpu_vs_gpu_same_start_everywhere():
     main = runpy.run_path(os.path.join(EXAMPLES, "cpu_vs_gpu.py"), run_name="example")["main"]
     rows = main(["--backends", "numpy,array_api_strict", "--layers", "784,8,10",
-                 "--train", "100", "--epochs", "1"])
+                 "--train", "100", "--batch-size", "50", "--epochs", "1"])
     assert abs(rows[0]["first_loss"] - rows[1]["first_loss"]) < 1e-4
     assert isinstance(nn.get_backend("numpy"), nn.Backend)
