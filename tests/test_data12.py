@@ -262,3 +262,25 @@ def test_confusion_of_a_count_matrix_checks_its_labels():
             plot_confusion(counts, labels=labels)
     with pytest.raises(ValueError, match=r"square count matrix.*shape \(1, 3\)"):
         plot_confusion(np.array([[1, 2, 3]]))  # was drawn as a 1 x 3 matrix
+
+
+def test_live_view_without_matplotlib_is_refused_before_training(monkeypatch, capsys):
+    """Without matplotlib, LiveArchitecture("x.gif") trained every epoch, then raised ImportError at the
+    end and lost the History; now it is refused when made, and a script's missing matplotlib is not
+    offered --out DIR (another folder cannot help)."""
+    import argparse
+    import sys
+
+    from nnscratch.viz import LiveArchitecture
+    from nnscratch.viz._common import check_picture_paths
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
+    with pytest.raises(ImportError, match="pip install 'nnscratch\\[viz\\]'"):
+        LiveArchitecture("x.gif")
+    parser = argparse.ArgumentParser(prog="example.py")
+    parser.add_argument("--out")
+    parser.add_argument("--no-plots", action="store_true")
+    with pytest.raises(SystemExit):
+        check_picture_paths(["p.png"], parser=parser)
+    said = capsys.readouterr().err
+    assert "needs matplotlib" in said and "--no-plots draws none" in said and "--out" not in said, said

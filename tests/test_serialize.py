@@ -140,7 +140,7 @@ def test_saving_from_python_never_replaces_a_file_it_did_not_write(tmp_path):
     for number, (name, write) in enumerate(writers.items()):
         for theirs in (notes, tmp_path / "mine.npz"):
             before = theirs.read_bytes()
-            with pytest.raises(ConfigError, match=f"exists and is not {name}; nnscratch never replaces a file"):
+            with pytest.raises(ConfigError, match=f"exists and is not {name}; nnscratch replaces a file only with one of the same kind"):
                 write(theirs)
             assert theirs.read_bytes() == before
         with pytest.raises(ConfigError, match="is a folder; give a file path"):

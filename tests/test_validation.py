@@ -228,7 +228,7 @@ def test_model_file_of_another_kind_or_newer_version(net, tmp_path):
     _rewrite_header(path, lambda h: h.update(format="somebody-else"))
     with raises(E.ModelFileError, "not an nnscratch model file", "somebody-else", "Network.save"):
         Network.load(path)
-    with raises(E.ConfigError, "exists and is not an nnscratch model", "never replaces"):
+    with raises(E.ConfigError, "exists and is not an nnscratch model", "replaces a file only with one of the same kind"):
         net.save(path)  # a file of another program's is never replaced
     path = net.save(tmp_path / "m2.npz")
     _rewrite_header(path, lambda h: h.update(version=99))

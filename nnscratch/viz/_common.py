@@ -97,8 +97,8 @@ def check_picture_paths(paths: Iterable[PathLike], *, parser: argparse.ArgumentP
         if parser is None:
             raise
         known = {o for action in parser._actions for o in action.option_strings}
-        ways = [way for flag, way in (("--out", "--out DIR draws them elsewhere"),
-                                      ("--no-plots", "--no-plots draws none")) if flag in known]
+        elsewhere = () if isinstance(exc, ImportError) else (("--out", "--out DIR draws them elsewhere"),)
+        ways = [way for flag, way in (*elsewhere, ("--no-plots", "--no-plots draws none")) if flag in known]
         hint = f" ({', '.join(ways)})" if ways else ""
         parser.exit(2, f"{parser.prog}: {' '.join(str(exc).split()).rstrip('.')}{hint}.\n")
 

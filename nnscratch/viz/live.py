@@ -14,7 +14,7 @@ import numpy as np
 
 from ..training.history import Callback
 from ._anim import animation_kind, save_animation
-from ._common import DOWN, UP, dense_weights, new_figure
+from ._common import DOWN, UP, dense_weights, new_figure, require_matplotlib
 from .architecture import draw_network, layer_names, pick_neurons
 from .._typing import PathLike
 
@@ -43,8 +43,10 @@ class LiveArchitecture(Callback):
                  show: bool = False, title: str | None = None, dpi: int = 72) -> None:
         if every < 1:
             raise ValueError(f"every must be at least 1; received {every}.")
-        if path is not None:  # a name that cannot be written is said now, not after the training
+        if path is not None:  # a name that cannot be written, or no matplotlib, is said now, not after the training
             animation_kind(path)
+        if path is not None or show:
+            require_matplotlib()
         self.path, self.every, self.max_neurons = path, int(every), max_neurons
         self.fps, self.show, self.title, self.dpi = fps, show, title, dpi
         self.frames, self.losses, self.names = [], [], None
