@@ -169,8 +169,8 @@ def _strict_device(lib, device):
 
 
 def _strict_asarray(b, x, dtype):
-    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
-        return b._lib.asarray(x, dtype=dtype, device=b.device) if dtype else x
+    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):  # moved here from any device
+        return x if dtype is None and x.device == b.device else b._lib.asarray(x, dtype=dtype, device=b.device)
     return b._lib.asarray(np.asarray(x), dtype=dtype, device=b.device)
 
 
@@ -182,9 +182,16 @@ def _torch_asarray(b, x, dtype):
     if isinstance(x, b._lib.Tensor):
         return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
     x = np.asarray(x)
-    if any(step < 0 for step in x.strides):  # X[::-1]: torch takes no negative strides
-        x = x.copy()
+    if any(step < 0 for step in x.strides) or not x.flags.writeable:
+        x = x.copy()  # X[::-1]: torch takes no negative strides; a read-only (memory-mapped) buffer it would share, and warn
     return b._lib.as_tensor(x, dtype=dtype, device=b.device)
+
+
+def _torch_to_numpy(b, x):
+    x = x.detach()
+    if x.is_floating_point() and x.dtype not in (b._lib.float16, b._lib.float32, b._lib.float64):
+        x = x.float()  # bfloat16, float8: NumPy has no such dtype; float32 holds each of their values exactly
+    return np.array(x.cpu().numpy(), copy=True)
 
 
 def _torch_sync(b):
@@ -252,7 +259,7 @@ ADAPTERS = {
     "torch": _Adapter(
         device=_torch_device,
         asarray=_torch_asarray,
-        to_numpy=lambda b, x: np.array(x.detach().cpu().numpy(), copy=True),
+        to_numpy=_torch_to_numpy,
         synchronize=_torch_sync,
         memory_info=_torch_memory,
         device_label=lambda b: str(b.device),

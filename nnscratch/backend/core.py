@@ -91,18 +91,28 @@ class Backend:
         return ADAPTERS[self.name].has_float64(self)
 
     def asarray(self, x: Any, dtype: Any = None) -> Array:
-        """Move ``x`` (host data or an array of this backend) to the device.
+        """Move ``x`` (host data, or an array of any backend and device) to the device.
 
-        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype.
+        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype. An array of
+        another library goes through the host, by its own backend's :meth:`to_numpy`
+        (a torch tensor that requires grad, bfloat16, another array-api-strict device).
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
+        if not isinstance(x, (np.ndarray, np.generic)) and array_api_compat.is_array_api_obj(x) \
+                and namespace(x) is not self.xp:
+            x = backend_of(x).to_numpy(x)
         return ADAPTERS[self.name].asarray(self, x, dtype)
 
     def to_numpy(self, x: Array) -> np.ndarray:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
 
-        Always a copy, never a view: later in-place updates of ``x`` do not show."""
+        Always a copy, never a view: later in-place updates of ``x`` do not show. A NumPy
+        array, or an array of another backend, is copied too (by its own backend)."""
+        if isinstance(x, (np.ndarray, np.generic)):
+            return np.array(x, copy=True)
+        if array_api_compat.is_array_api_obj(x) and namespace(x) is not self.xp:
+            return backend_of(x).to_numpy(x)
         return ADAPTERS[self.name].to_numpy(self, x)
 
     def activate(self) -> contextlib.AbstractContextManager[Any]:

@@ -1,0 +1,92 @@
+"""Where the backends meet the other features, found in the twelfth session: each test failed before its fix."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch import Network
+from nnscratch.errors import BackendMismatchError
+
+
+def _sources():
+    """Arrays of every library here, holding ``[[0.5, -1.25], [3.0, 2.0]]``, each of a kind a library's own
+    conversion to NumPy refuses: a torch tensor that requires grad, a bfloat16 one, an array-api-strict
+    array on ``device1`` (which refuses host conversion)."""
+    values = [[0.5, -1.25], [3.0, 2.0]]
+    sources = {"numpy": np.asarray(values)}
+    try:
+        import torch
+        sources["torch requires_grad"] = torch.tensor(values, requires_grad=True)
+        sources["torch bfloat16"] = torch.tensor(values, dtype=torch.bfloat16)
+    except ImportError:
+        pass
+    try:
+        import array_api_strict as xps
+        sources["strict device1"] = xps.asarray(values, device=xps.Device("device1"))
+    except ImportError:
+        pass
+    return values, sources
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch:cpu", "array_api_strict", "array_api_strict:device2"])
+def test_asarray_and_to_numpy_take_an_array_of_any_backend(target):
+    """``backend.asarray(x)`` left an array-api-strict array on the device it came from (device1 on a
+    CPU_DEVICE backend: the device mismatch showed up later), and stopped with the source library's own
+    error for a torch tensor that requires grad, a bfloat16 one, or a device1 array on torch or NumPy;
+    ``backend.to_numpy`` of a NumPy array said "'numpy.ndarray' object has no attribute 'detach'"."""
+    pytest.importorskip(target.split(":")[0])
+    backend = nn.get_backend(target)
+    values, sources = _sources()
+    for name, source in sources.items():
+        moved = backend.asarray(source, dtype="float32")
+        assert backend.owns(moved) or (target == "numpy" and isinstance(moved, np.ndarray)), name
+        np.testing.assert_array_equal(backend.to_numpy(moved), np.asarray(values, dtype=np.float32), err_msg=name)
+        host = backend.to_numpy(source)  # an array of another backend, or NumPy: copied to the host alike
+        assert isinstance(host, np.ndarray) and host.tolist() == values, name
+    if "strict device1" in sources and target.startswith("array_api_strict"):
+        kept = backend.asarray(sources["strict device1"])  # no dtype: moved all the same
+        assert str(kept.device) == str(backend.device)
+
+
+def test_a_bfloat16_tensor_reaches_the_host_in_float32():
+    """NumPy has no bfloat16: ``to_numpy`` raised torch's "Got unsupported ScalarType BFloat16", so
+    ``set_weights`` called bfloat16 weights "not numeric arrays" and the fix a BackendMismatchError
+    names (``model.backend.asarray(backend_of(X).to_numpy(X))``) failed on a bfloat16 X."""
+    torch = pytest.importorskip("torch")
+    t = torch.tensor([[0.5, -1.25], [3.0, 2.0]], dtype=torch.bfloat16, requires_grad=True)
+    host = nn.backend_of(t).to_numpy(t)
+    assert host.dtype == np.float32 and host.tolist() == [[0.5, -1.25], [3.0, 2.0]]
+    net = Network.from_sizes(2, 3, 2, seed=0, backend="numpy")
+    weights = [torch.tensor(w).to(torch.bfloat16) for w in net.get_weights()]
+    net.set_weights(weights)
+    for now, given in zip(net.get_weights(), weights):
+        np.testing.assert_array_equal(now, given.float().numpy())
+    X = torch.ones((3, 2), dtype=torch.bfloat16)
+    with pytest.raises(BackendMismatchError, match=r"backend_of\(X\)\.to_numpy\(X\)"):
+        net.predict(X)
+    assert net.predict(net.backend.asarray(nn.backend_of(X).to_numpy(X))).shape == (3,)
+
+
+def test_torch_streams_a_memory_mapped_file_without_sharing_it(tmp_path):
+    """A streamed fit (or batched predict) on torch from ``np.load(..., mmap_mode="r")`` without shuffling
+    handed each read-only slice to ``torch.as_tensor``, which shares it and warns "The given NumPy array is
+    not writable, and PyTorch does not support non-writable tensors"; now each batch is a copy."""
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    np.save(tmp_path / "X.npy", rng.standard_normal((64, 4)).astype(np.float32))
+    X = np.load(tmp_path / "X.npy", mmap_mode="r")
+    y = (np.asarray(X[:, 0]) > 0).astype(int)
+    batch = nn.get_backend("torch").stager().put(X, slice(0, 16))
+    assert batch.data_ptr() != X[:16].ctypes.data  # its own memory, not the file's pages
+    np.testing.assert_array_equal(batch.numpy(), X[:16])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*not writable.*")
+        net = Network.from_sizes(4, 8, 2, seed=0, backend="torch")
+        history = net.fit(X, y, epochs=2, batch_size=16, shuffle=False, stream=True)
+    twin = Network.from_sizes(4, 8, 2, seed=0, backend="torch")
+    twin.fit(np.array(X), y, epochs=2, batch_size=16, shuffle=False, stream=True)
+    assert history.params["streamed"]
+    for a, b in zip(net.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(a, b)
