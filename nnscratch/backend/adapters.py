@@ -183,7 +183,7 @@ def _torch_asarray(b, x, dtype):
         return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
     x = np.asarray(x)
     if any(step < 0 for step in x.strides) or not x.flags.writeable:
-        x = x.copy()  # X[::-1]: torch takes no negative strides; a read-only (memory-mapped) buffer it would share, and warn
+        x = x.copy()  # X[::-1]: torch takes no negative strides; a read-only (memory-mapped) buffer it warns about
     return b._lib.as_tensor(x, dtype=dtype, device=b.device)
 
 
