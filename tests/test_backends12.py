@@ -90,3 +90,20 @@ def test_torch_streams_a_memory_mapped_file_without_sharing_it(tmp_path):
     assert history.params["streamed"]
     for a, b in zip(net.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_torch_device_is_named_as_its_tensors_name_theirs():
+    """``torch:cpu:0`` made tensors whose device is 'cpu', then refused them ("X is an array of torch:cpu
+    but the model lives on torch:cpu:0"); 'mps' tensors say 'mps:0', so ``torch:mps`` refused its own
+    too. A Metal GPU has no float64: ``has_float64`` said True there, so the estimators' float32 fallback
+    ("such as torch:mps") never came and float64 failed at the first step."""
+    torch = pytest.importorskip("torch")
+    from nnscratch.backend import adapters
+    assert nn.get_backend("torch:cpu:0") == nn.get_backend("torch:cpu")
+    net = Network.from_sizes(3, 4, 2, seed=0, backend="torch:cpu:0")
+    X = net.backend.asarray(np.ones((2, 3)))
+    assert net.backend.owns(X) and net.predict(X).shape == (2,)
+    reported = adapters._as_reported(torch, torch.device("mps"))
+    assert str(reported) == "mps:0"
+    assert not adapters.ADAPTERS["torch"].has_float64(type("B", (), {"device": reported})())
+    assert nn.get_backend("torch").has_float64

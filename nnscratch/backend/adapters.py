@@ -131,11 +131,20 @@ def _torch_device(lib, device):
         count = lib.cuda.device_count()
         raise BackendUnavailableError(f"PyTorch sees {count} GPU(s); there is no cuda:{dev.index}. "
                                       f"Use torch:cuda:0 .. torch:cuda:{count - 1}.")
-    if dev.type == "cuda" and dev.index is None:
-        dev = lib.device("cuda", lib.cuda.current_device())
+    dev = _as_reported(lib, dev)
     if dev.type == "cuda":
         _torch_probe(lib, dev)
     return dev, str(dev)
+
+
+def _as_reported(lib, dev):
+    """``dev`` named as the tensors made on it name theirs (``backend_of`` and the checks of a model's
+    inputs compare those names): 'cpu' for 'cpu:0', 'mps:0' for 'mps', the current 'cuda:N' for 'cuda'."""
+    if dev.type == "cpu":
+        return lib.device("cpu")
+    if dev.index is None:
+        return lib.device(dev.type, lib.cuda.current_device() if dev.type == "cuda" else 0)
+    return dev
 
 
 def _torch_mps(lib, dev):
@@ -145,6 +154,7 @@ def _torch_mps(lib, dev):
         why = "this machine has no usable Metal GPU" if built else "this PyTorch build has no MPS support"
         raise BackendUnavailableError(f"torch:mps is not available: {why} (MPS needs macOS 12.3+ on Apple "
                                       "silicon and a macOS build of torch). Use 'torch:cpu'.")
+    dev = _as_reported(lib, dev)
     _torch_probe(lib, dev)
     return dev, str(dev)
 
@@ -197,6 +207,8 @@ def _torch_to_numpy(b, x):
 def _torch_sync(b):
     if b.device.type == "cuda":
         b._lib.cuda.synchronize(b.device)
+    elif b.device.type == "mps":
+        b._lib.mps.synchronize()
 
 
 def _torch_memory(b):
@@ -262,6 +274,7 @@ ADAPTERS = {
         to_numpy=_torch_to_numpy,
         synchronize=_torch_sync,
         memory_info=_torch_memory,
+        has_float64=lambda b: b.device.type != "mps",  # Apple's Metal GPUs have no float64
         device_label=lambda b: str(b.device),
         activate=_torch_activate),
     "array_api_strict": _Adapter(
