@@ -107,3 +107,24 @@ def test_a_torch_device_is_named_as_its_tensors_name_theirs():
     assert str(reported) == "mps:0"
     assert not adapters.ADAPTERS["torch"].has_float64(type("B", (), {"device": reported})())
     assert nn.get_backend("torch").has_float64
+
+
+def test_a_dtype_is_taken_as_any_library_writes_it(tmp_path):
+    """``dtype=np.dtype("float64")`` stopped with TypeError "attribute name must be string" (it equals the
+    string, so the check let it through), and ``np.float32``, ``torch.float64`` or an array-api dtype were
+    "Unknown dtype ...; expected one of: float32, float64" although they are those."""
+    kinds = [(np.dtype("float64"), "float64"), (np.float32, "float32"), (np.float64, "float64")]
+    try:
+        import torch
+        kinds += [(torch.float64, "float64"), (torch.float32, "float32")]
+    except ImportError:
+        pass
+    for given, name in kinds:
+        net = Network.from_sizes(2, 3, 2, seed=0, backend="numpy", dtype=given)
+        assert net.backend.dtype_name == name and net.get_weights()[0].dtype == np.dtype(name), given
+        assert net.to(dtype=given).backend.dtype_name == name
+        assert nn.get_backend("numpy", dtype=given).dtype_name == name
+    path = Network.from_sizes(2, 3, 2, seed=0, dtype="float64").save(tmp_path / "m.npz")
+    assert Network.load(path, dtype=np.float32).backend.dtype_name == "float32"
+    with pytest.raises(nn.errors.ConfigError, match="Unknown dtype .*float16.*expected one of: float32, float64"):
+        Network.from_sizes(2, 3, 2, dtype=np.float16)

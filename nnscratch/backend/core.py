@@ -51,6 +51,7 @@ class Backend:
     def __init__(self, name: str, device: str | None = None, dtype: DType = "float32") -> None:
         if name not in NAMES:
             raise unknown_name("backend", name, NAMES)
+        dtype = dtype_name(dtype)
         if dtype not in DTYPES:
             raise unknown_name("dtype", dtype, DTYPES)
         self.name = name
@@ -84,6 +85,7 @@ class Backend:
 
     def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype."""
+        dtype = dtype_name(dtype)
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
 
     @property
@@ -150,6 +152,18 @@ class Backend:
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
 
 
+def dtype_name(dtype: Any) -> Any:
+    """"float32" or "float64" for that dtype of any library (``np.float32``, ``np.dtype("float64")``,
+    ``torch.float64``, ``xp.float32``) or its name; anything else as it is, for the caller to refuse."""
+    if dtype is None or isinstance(dtype, str):
+        return dtype
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:  # torch's and array-api-strict's dtypes: "torch.float64"
+        name = str(dtype).rpartition(".")[2]
+    return name if name in DTYPES else dtype
+
+
 def on_device(function):
     """Run ``function(obj, ...)`` inside ``obj.backend.activate()``, where ``obj`` is
     a Network (or anything with a ``backend``): the one way nnscratch enters a device."""
@@ -195,6 +209,7 @@ def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None
     dtype : {"float32", "float64"} or None
         Default float dtype; None keeps the chosen backend's (float32 unless set).
     """
+    dtype = dtype_name(dtype)
     if spec is None:
         spec = _current.get() or os.environ.get("NNSCRATCH_BACKEND") or "auto"
     if isinstance(spec, Backend):
