@@ -258,7 +258,8 @@ def backend_of(x: Array) -> Backend:
     try:
         xp = array_api_compat.array_namespace(x)
     except TypeError:
-        raise ConfigError(f"Expected an array, got {type(x).__name__}.") from None
+        raise ConfigError(f"Expected an array of NumPy, CuPy, PyTorch or array-api-strict, got {type(x).__name__}; "
+                          "pass numpy.asarray(...) of it.") from None
     for name in NAMES:
         if getattr(array_api_compat, f"is_{name}_namespace")(xp):
             device = array_api_compat.device(x)
