@@ -21,17 +21,16 @@ import contextvars
 import functools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import array_api_compat
 import numpy as np
 
-from .adapters import ADAPTERS, DEVICE_LISTS, import_library
+from .adapters import ADAPTERS, import_library
+from .discovery import NAMES, BackendInfo, available_backends  # noqa: F401  (nnscratch.available_backends)
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
 from .._typing import Array, DType
 
-NAMES = ("numpy", "cupy", "torch", "array_api_strict")
 DTYPES = ("float32", "float64")
 _current: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("nnscratch_backend", default=None)
 
@@ -279,37 +278,6 @@ def namespace(x: Array) -> Any:
     if xp is None:
         xp = _NAMESPACES[type(x)] = array_api_compat.array_namespace(x)
     return xp
-
-
-# ---------------------------------------------------------------- discovery
-
-@dataclass(frozen=True)
-class BackendInfo:
-    """What ``available_backends()`` reports for one library."""
-    name: str
-    installed: bool
-    usable: bool
-    devices: tuple[str, ...] = ()
-    version: str = ""
-    reason: str = ""
-
-
-def available_backends() -> list[BackendInfo]:
-    """Every known backend: installed or not, usable or not (and why), devices."""
-    return [_probe(name) for name in NAMES]
-
-
-def _probe(name):
-    try:
-        lib = import_library(name)
-    except BackendUnavailableError as exc:
-        return BackendInfo(name, False, False, reason=str(exc))
-    version = getattr(lib, "__version__", "")
-    try:
-        devices = DEVICE_LISTS[name](lib)
-    except BackendUnavailableError as exc:
-        return BackendInfo(name, True, False, version=version, reason=str(exc))
-    return BackendInfo(name, True, True, tuple(devices), version)
 
 
 # ---------------------------------------------------------------- randomness
