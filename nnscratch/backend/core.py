@@ -94,16 +94,24 @@ class Backend:
     def asarray(self, x: Any, dtype: Any = None) -> Array:
         """Move ``x`` (host data, or an array of any backend and device) to the device.
 
-        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype. An array of
-        another library goes through the host, by its own backend's :meth:`to_numpy`
-        (a torch tensor that requires grad, bfloat16, another array-api-strict device).
+        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype. An array of another
+        library moves directly where the two libraries allow it (CuPy takes a CUDA tensor),
+        else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
+        requires grad or holds bfloat16, an array-api-strict array on ``device1``).
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
-        if not isinstance(x, (np.ndarray, np.generic)) and array_api_compat.is_array_api_obj(x) \
-                and namespace(x) is not self.xp:
-            x = backend_of(x).to_numpy(x)
-        return ADAPTERS[self.name].asarray(self, x, dtype)
+        adapter = ADAPTERS[self.name]
+        try:
+            return adapter.asarray(self, x, dtype)
+        except (TypeError, RuntimeError, ValueError):
+            if not self._foreign(x):
+                raise
+            return adapter.asarray(self, backend_of(x).to_numpy(x), dtype)
+
+    def _foreign(self, x: Any) -> bool:
+        """True for an array of another array library than this backend's."""
+        return array_api_compat.is_array_api_obj(x) and namespace(x) is not self.xp
 
     def to_numpy(self, x: Array) -> np.ndarray:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
@@ -112,7 +120,7 @@ class Backend:
         array, or an array of another backend, is copied too (by its own backend)."""
         if isinstance(x, (np.ndarray, np.generic)):
             return np.array(x, copy=True)
-        if array_api_compat.is_array_api_obj(x) and namespace(x) is not self.xp:
+        if self._foreign(x):
             return backend_of(x).to_numpy(x)
         return ADAPTERS[self.name].to_numpy(self, x)
 
