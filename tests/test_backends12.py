@@ -141,3 +141,28 @@ def test_scores_take_lists_beside_a_models_predictions(target):
     assert metrics.accuracy([0, 1, 0], predicted) == metrics.accuracy(predicted, (0, 1, 0)) == pytest.approx(2 / 3)
     assert metrics.mae([0.5, 1.0, 2.0], backend.asarray(np.asarray([0.5, 1.0, 3.0]))) == pytest.approx(1 / 3)
     assert metrics.rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(2 ** 0.5)
+
+
+def test_a_torch_model_made_inside_inference_mode_trains_after_it(tmp_path):
+    """A model built or loaded inside ``torch.inference_mode()`` (a serving block) held inference tensors:
+    its next ``fit`` stopped with torch's "Inplace update to inference tensor outside InferenceMode is not
+    allowed"; so did the estimator's ``partial_fit`` after a ``fit`` there."""
+    torch = pytest.importorskip("torch")
+    from nnscratch.sklearn import MLPClassifier
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((32, 3)), np.arange(32) % 2
+    path = Network.from_sizes(3, 4, 2, seed=0).save(tmp_path / "m.npz")
+    with torch.inference_mode():
+        built = Network.from_sizes(3, 4, 2, seed=0, backend="torch")
+        loaded = Network.load(path, backend="torch")
+        served = loaded.predict(X)
+        estimator = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0, backend="torch")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # not converged in 2 iterations
+            estimator.fit(X, y)
+    twin = Network.from_sizes(3, 4, 2, seed=0, backend="torch")
+    for net in (built, loaded, twin):
+        net.fit(X, y, epochs=2, batch_size=8)
+    np.testing.assert_array_equal(torch.cat([p.value.flatten() for p in built.parameters()]).numpy(),
+                                  torch.cat([p.value.flatten() for p in twin.parameters()]).numpy())
+    assert served.shape == (32,) and estimator.partial_fit(X, y).predict(X).shape == (32,)

@@ -223,7 +223,13 @@ def _torch_memory(b):
 
 
 def _torch_activate(b):
-    return b._lib.cuda.device(b.device) if b.device.type == "cuda" else contextlib.nullcontext()
+    """Out of the caller's ``torch.inference_mode()``: a weight made there could never be trained
+    in place after it (nnscratch needs no autograd, and no tensor of its own is an inference one)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(b._lib.inference_mode(False))
+    if b.device.type == "cuda":
+        stack.enter_context(b._lib.cuda.device(b.device))
+    return stack
 
 
 def _cupy_asarray(b, x, dtype):
