@@ -166,3 +166,41 @@ def test_a_torch_model_made_inside_inference_mode_trains_after_it(tmp_path):
     np.testing.assert_array_equal(torch.cat([p.value.flatten() for p in built.parameters()]).numpy(),
                                   torch.cat([p.value.flatten() for p in twin.parameters()]).numpy())
     assert served.shape == (32,) and estimator.partial_fit(X, y).predict(X).shape == (32,)
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch:cpu", "array_api_strict", "array_api_strict:device1"])
+def test_big_endian_data_trains_on_every_backend(target):
+    """Arrays in network byte order (``'>f8'``, ``'>i8'``: read with ``np.frombuffer`` from files that hold
+    them so) trained on NumPy only: torch said "given numpy array has byte order different from the native
+    byte order", array-api-strict "does not support the dtype '>i8'"; streamed or not, and in scores."""
+    pytest.importorskip(target.split(":")[0])
+    from nnscratch import metrics
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 3)), np.arange(40) % 2
+    losses = []
+    for data, labels in ((X, y), (X.astype(">f8"), y.astype(">i8"))):
+        for stream in (False, True):
+            net = Network.from_sizes(3, 4, 2, seed=0, backend=target, dtype="float64")
+            losses.append(net.fit(data, labels, epochs=2, batch_size=8, stream=stream, validation_data=(data, labels))
+                          .history["val_loss"])
+            assert metrics.accuracy(labels, net.predict(data)) == net.evaluate(data, labels)["accuracy"]
+    np.testing.assert_allclose(losses[1:], [losses[0]] * 3, rtol=1e-12)
+
+
+def test_pinned_staging_buffers_are_in_native_byte_order():
+    """The pinned buffers of CUDA staging took the source's dtype: torch's and CuPy's pinned allocators
+    refuse big-endian ones, so streaming such data to a GPU stopped there."""
+    from nnscratch.backend import staging
+
+    class HostPinned(staging.PinnedStager):  # the double buffering of TorchStager and CupyStager, on the host
+        def allocate(self, shape, dtype):
+            assert np.dtype(dtype).isnative, dtype
+            return staging.Pinned(np.empty(shape, dtype))
+
+        def copy(self, pinned, n):
+            return pinned.host[:n].copy(), None
+
+    source = np.arange(24, dtype=">f4").reshape(12, 2)
+    stager = HostPinned(nn.get_backend("numpy"))
+    for rows in (slice(0, 5), np.array([7, 1, 3])):
+        np.testing.assert_array_equal(stager.put(source, rows), source[rows])

@@ -181,7 +181,7 @@ def _strict_device(lib, device):
 def _strict_asarray(b, x, dtype):
     if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):  # moved here from any device
         return x if dtype is None and x.device == b.device else b._lib.asarray(x, dtype=dtype, device=b.device)
-    return b._lib.asarray(np.asarray(x), dtype=dtype, device=b.device)
+    return b._lib.asarray(native(np.asarray(x)), dtype=dtype, device=b.device)
 
 
 def _strict_to_numpy(b, x):
@@ -191,7 +191,7 @@ def _strict_to_numpy(b, x):
 def _torch_asarray(b, x, dtype):
     if isinstance(x, b._lib.Tensor):
         return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
-    x = np.asarray(x)
+    x = native(np.asarray(x))
     if any(step < 0 for step in x.strides) or not x.flags.writeable:
         x = x.copy()  # X[::-1]: torch takes no negative strides; a read-only (memory-mapped) buffer it warns about
     return b._lib.as_tensor(x, dtype=dtype, device=b.device)
@@ -234,7 +234,13 @@ def _torch_activate(b):
 
 def _cupy_asarray(b, x, dtype):
     with b.device:
-        return b._lib.asarray(x, dtype=dtype)
+        return b._lib.asarray(native(x) if isinstance(x, np.ndarray) else x, dtype=dtype)
+
+
+def native(x):
+    """A NumPy array ``x`` in this machine's byte order: big-endian data (``'>f4'``, as files in network
+    order hold) is swapped in a copy. NumPy computes on either order; the other libraries refuse it."""
+    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
 
 
 def _cupy_memory(b):
