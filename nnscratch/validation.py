@@ -60,9 +60,10 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
         check_library(net, data, name)
         if getattr(data, "requires_grad", False):
             data = data.detach()  # a torch tensor tracked by autograd: read its values only
-        if inputs:
-            _warn_unscaled_integers(backend.xp, data, name)
-        return data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
+        converted = data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
+        if inputs:  # read from the floats: torch has no min or max of uint16, uint32, uint64
+            _warn_unscaled_integers(backend.xp, data, name, converted)
+        return converted
     data = to_host(data, name)
     if inputs:
         _warn_unscaled_integers(HOST_XP, data, name)
@@ -75,12 +76,14 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
     return backend.asarray(data, dtype=dtype)
 
 
-def _warn_unscaled_integers(xp, x, name):
+def _warn_unscaled_integers(xp, x, name, values=None):
     """Integer inputs beyond [-1, 1] (e.g. uint8 pixels 0..255) are used as they are, as
-    Keras and scikit-learn do; warn once (per dtype and call site) that they look unscaled."""
+    Keras and scikit-learn do; warn once (per dtype and call site) that they look unscaled.
+    ``values``: ``x`` converted (to the model's float dtype), where its extremes are read."""
     if not xp.isdtype(x.dtype, "integral") or math.prod(x.shape) == 0:
         return
-    if max(abs(int(xp.min(x))), abs(int(xp.max(x)))) > 1:
+    values = x if values is None else values
+    if max(abs(int(xp.min(values))), abs(int(xp.max(values)))) > 1:
         warnings.warn(f"The inputs hold integers ({x.dtype}) beyond [-1, 1], and nnscratch does not rescale "
                       f"inputs: values this large make training unstable (a first loss in the hundreds). "
                       f"Scale them first, e.g. X / 255.0 for 8-bit images (nnscratch.datasets loaders do), or "

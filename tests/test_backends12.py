@@ -204,3 +204,22 @@ def test_pinned_staging_buffers_are_in_native_byte_order():
     stager = HostPinned(nn.get_backend("numpy"))
     for rows in (slice(0, 5), np.array([7, 1, 3])):
         np.testing.assert_array_equal(stager.put(source, rows), source[rows])
+
+
+def test_unsigned_torch_tensors_are_inputs_as_numpy_ones_are():
+    """A uint16, uint32 or uint64 tensor as ``X`` stopped with torch's NotImplementedError "min_values_cpu"
+    not implemented for 'UInt16' (the check for unscaled integers read its extremes); the same data as
+    NumPy arrays trained. Now both train alike, and both warn that the integers look unscaled."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X, y = rng.integers(0, 3, size=(40, 3)), np.arange(40) % 3
+    expected = Network.from_sizes(3, 4, 3, seed=0, backend="torch")
+    with pytest.warns(nn.errors.DataWarning, match="beyond"):
+        expected.fit(X.astype(np.uint16), y, epochs=1, batch_size=8)
+    for dtype in (torch.uint16, torch.uint32, torch.uint64):
+        net = Network.from_sizes(3, 4, 3, seed=0, backend="torch")
+        with pytest.warns(nn.errors.DataWarning, match="beyond"):
+            net.fit(torch.from_numpy(X).to(dtype), y, epochs=1, batch_size=8)
+            assert net.predict(torch.from_numpy(X).to(dtype)).shape == (40,)
+        for a, b in zip(net.get_weights(), expected.get_weights()):
+            np.testing.assert_array_equal(a, b)
