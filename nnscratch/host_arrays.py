@@ -20,12 +20,18 @@ def to_host(data, name):
         raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
                         f"Pass a NumPy array of numbers.") from None
     if host.dtype.kind not in "biuf":
-        text = host.dtype.kind in "USO"
-        fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
-               "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
-            else f"convert it first, e.g. {name}.astype('float32')"
-        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
+        raise not_numbers(name, host.dtype, text=host.dtype.kind in "USO")
     return host
+
+
+def not_numbers(name, dtype, text=False, device=False):
+    """The DataError for ``name`` holding ``dtype`` (text, complex, objects: no real numbers), with the fix
+    (``device``: an array of a backend, a complex one: it has no ``astype``)."""
+    fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
+           "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
+        else f"convert it to real numbers first: abs({name}), or its real part" if device \
+        else f"convert it first, e.g. {name}.astype('float32')"
+    return DataError(f"{name} must hold numbers (int or float); got an array of dtype {dtype}; {fix}.")
 
 
 def _nullable_dtype(table):

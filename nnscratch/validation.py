@@ -19,7 +19,7 @@ import numpy as np
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
-from .host_arrays import to_host
+from .host_arrays import not_numbers, to_host
 from .input_shapes import check_input_shape
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
@@ -58,6 +58,8 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
     backend = net.backend
     if is_device_array(data):
         check_library(net, data, name)
+        if not backend.xp.isdtype(data.dtype, ("bool", "integral", "real floating")):
+            raise not_numbers(name, data.dtype, device=True)  # complex: torch dropped the imaginary part
         if getattr(data, "requires_grad", False):
             data = data.detach()  # a torch tensor tracked by autograd: read its values only
         converted = data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)

@@ -223,3 +223,30 @@ def test_unsigned_torch_tensors_are_inputs_as_numpy_ones_are():
             assert net.predict(torch.from_numpy(X).to(dtype)).shape == (40,)
         for a, b in zip(net.get_weights(), expected.get_weights()):
             np.testing.assert_array_equal(a, b)
+
+
+def test_complex_arrays_of_a_backend_are_refused_as_numpy_ones_are():
+    """A complex torch tensor trained on its real part (torch dropped the imaginary one with a UserWarning),
+    a complex array-api-strict array stopped with "casting complex128 to float32 should not be permitted",
+    complex torch targets were "y has shape (40,) ... pass integer class labels of shape (40,)"; a complex
+    NumPy array was one clear DataError, and now each of them is."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((40, 3)) + 1j, np.arange(40) % 3
+    cases = [("numpy", X, y)]
+    try:
+        import torch
+        cases += [("torch", torch.from_numpy(X), y), ("torch", torch.from_numpy(X.real), torch.from_numpy(y + 0j))]
+    except ImportError:
+        pass
+    try:
+        import array_api_strict as xps
+        cases += [("array_api_strict", xps.asarray(X), y)]
+    except ImportError:
+        pass
+    for target, data, labels in cases:
+        net = Network.from_sizes(3, 4, 3, seed=0, backend=target)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(nn.errors.DataError, match=r"must hold numbers \(int or float\); got an array of "
+                                                           r"dtype \S*complex128; convert it"):
+                net.fit(data, labels, epochs=1)
