@@ -8,20 +8,16 @@ also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
-from array_api_compat import array_namespace, device, is_array_api_obj, is_numpy_array
+from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, ShapeError
-from .host_arrays import to_host
 
 
 def _together(y_true, y_pred):
     """``(xp, y_true, y_pred)`` on one device: NumPy data beside a device array is moved to it, as
     ``fit`` moves it (``r2(y_test, model.predict(X_test))`` scores where the predictions are, in
-    their float dtype: a device without float64 takes it); arrays of two devices are refused. Lists
-    and tuples are host data, as scikit-learn's metrics take them."""
-    y_true, y_pred = (a if is_array_api_obj(a) else to_host(a, name)
-                      for a, name in ((y_true, "y_true"), (y_pred, "y_pred")))
+    their float dtype: a device without float64 takes it); arrays of two devices are refused."""
     host = is_numpy_array(y_true), is_numpy_array(y_pred)
     if host[0] != host[1]:
         like = y_pred if host[0] else y_true

@@ -130,19 +130,6 @@ def test_a_dtype_is_taken_as_any_library_writes_it(tmp_path):
         Network.from_sizes(2, 3, 2, dtype=np.float16)
 
 
-@pytest.mark.parametrize("target", ["numpy", "torch:cpu", "array_api_strict:device1"])
-def test_scores_take_lists_beside_a_models_predictions(target):
-    """``metrics.accuracy([0, 1, 0], model.predict(X))`` (labels as a list, as scikit-learn's metrics
-    take them) stopped with "Expected an array, got list." and no way out."""
-    pytest.importorskip(target.split(":")[0])
-    from nnscratch import metrics
-    backend = nn.get_backend(target)
-    predicted = backend.asarray(np.asarray([0, 1, 1]))
-    assert metrics.accuracy([0, 1, 0], predicted) == metrics.accuracy(predicted, (0, 1, 0)) == pytest.approx(2 / 3)
-    assert metrics.mae([0.5, 1.0, 2.0], backend.asarray(np.asarray([0.5, 1.0, 3.0]))) == pytest.approx(1 / 3)
-    assert metrics.rmse([1.0, 2.0], [1.0, 4.0]) == pytest.approx(2 ** 0.5)
-
-
 def test_a_torch_model_made_inside_inference_mode_trains_after_it(tmp_path):
     """A model built or loaded inside ``torch.inference_mode()`` (a serving block) held inference tensors:
     its next ``fit`` stopped with torch's "Inplace update to inference tensor outside InferenceMode is not
