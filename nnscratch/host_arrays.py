@@ -10,6 +10,7 @@ from .errors import DataError
 def to_host(data, name):
     """``data`` (an array, a list, a pandas or polars table) as a NumPy array of numbers, or one
     DataError naming ``name`` and the fix."""
+    refuse_sparse(data, name)
     if hasattr(data, "to_numpy") and not hasattr(data, "__array__"):
         data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
     try:
@@ -22,6 +23,17 @@ def to_host(data, name):
     if host.dtype.kind not in "biuf":
         raise not_numbers(name, host.dtype, text=host.dtype.kind in "USO")
     return host
+
+
+def refuse_sparse(data, name):
+    """A DataError for a sparse matrix (SciPy's) or tensor (torch's): nnscratch's layers take dense arrays."""
+    if hasattr(data, "toarray") and hasattr(data, "nnz"):
+        raise DataError(f"{name} is a sparse matrix ({type(data).__name__}); nnscratch trains on dense arrays: "
+                        f"pass {name}.toarray().")
+    layout = getattr(data, "layout", None)
+    if layout is not None and "sparse" in str(layout):
+        raise DataError(f"{name} is a sparse tensor ({layout}); nnscratch trains on dense arrays: "
+                        f"pass {name}.to_dense().")
 
 
 def not_numbers(name, dtype, text=False, device=False):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
-from .host_arrays import not_numbers, to_host
+from .host_arrays import not_numbers, refuse_sparse, to_host
 from .input_shapes import check_input_shape
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
@@ -57,6 +57,7 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
     where a library (torch) would otherwise share them."""
     backend = net.backend
     if is_device_array(data):
+        refuse_sparse(data, name)
         check_library(net, data, name)
         if not backend.xp.isdtype(data.dtype, ("bool", "integral", "real floating")):
             raise not_numbers(name, data.dtype, device=True)  # complex: torch dropped the imaginary part

@@ -237,3 +237,30 @@ def test_complex_arrays_of_a_backend_are_refused_as_numpy_ones_are():
             with pytest.raises(nn.errors.DataError, match=r"must hold numbers \(int or float\); got an array of "
                                                            r"dtype \S*complex128; convert it"):
                 net.fit(data, labels, epochs=1)
+
+
+def test_sparse_data_is_refused_with_the_call_that_makes_it_dense():
+    """A torch sparse tensor stopped with torch's NotImplementedError "Could not run 'aten::ne.Scalar' with
+    arguments from the 'SparseCPU' backend" (CSR: "unsupported tensor layout"); a SciPy sparse matrix was
+    "an array of dtype object; convert it first, e.g. X.astype('float32')", which does not help."""
+    cases = []
+    try:
+        import scipy.sparse
+        cases += [("numpy", scipy.sparse.csr_matrix(np.eye(3)), "sparse matrix.*X.toarray()")]
+    except ImportError:
+        pass
+    try:
+        import torch
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Sparse CSR tensor support is in beta state"
+            csr = torch.eye(3).to_sparse_csr()
+        cases += [("torch", torch.eye(3).to_sparse(), r"sparse tensor \(torch.sparse_coo\).*X.to_dense\(\)"),
+                  ("torch", csr, r"sparse tensor \(torch.sparse_csr\).*X.to_dense\(\)")]
+    except ImportError:
+        pass
+    for target, X, message in cases:
+        net = Network.from_sizes(3, 4, 2, seed=0, backend=target)
+        for call in (lambda: net.fit(X, np.array([0, 1, 0]), epochs=1), lambda: net.predict(X),
+                     lambda: net.fit(X, np.array([0, 1, 0]), epochs=1, stream=True)):
+            with pytest.raises(nn.errors.DataError, match=message):
+                call()
