@@ -10,6 +10,7 @@ from .errors import DataError
 def to_host(data, name):
     """``data`` (an array, a list, a pandas or polars table) as a NumPy array of numbers, or one
     DataError naming ``name`` and the fix."""
+    refuse_sparse(data, name)
     if hasattr(data, "to_numpy") and not hasattr(data, "__array__"):
         data = data.to_numpy()  # table types (pandas, polars ...) without pandas as a dependency
     try:
@@ -20,12 +21,29 @@ def to_host(data, name):
         raise DataError(f"{name} must be a numeric array; could not convert it ({exc}). "
                         f"Pass a NumPy array of numbers.") from None
     if host.dtype.kind not in "biuf":
-        text = host.dtype.kind in "USO"
-        fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
-               "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
-            else f"convert it first, e.g. {name}.astype('float32')"
-        raise DataError(f"{name} must hold numbers (int or float); got an array of dtype {host.dtype}; {fix}.")
+        raise not_numbers(name, host.dtype, text=host.dtype.kind in "USO")
     return host
+
+
+def refuse_sparse(data, name):
+    """A DataError for a sparse matrix (SciPy's) or tensor (torch's): nnscratch's layers take dense arrays."""
+    if hasattr(data, "toarray") and hasattr(data, "nnz"):
+        raise DataError(f"{name} is a sparse matrix ({type(data).__name__}); nnscratch trains on dense arrays: "
+                        f"pass {name}.toarray().")
+    layout = getattr(data, "layout", None)
+    if layout is not None and "sparse" in str(layout):
+        raise DataError(f"{name} is a sparse tensor ({layout}); nnscratch trains on dense arrays: "
+                        f"pass {name}.to_dense().")
+
+
+def not_numbers(name, dtype, text=False, device=False):
+    """The DataError for ``name`` holding ``dtype`` (text, complex, objects: no real numbers), with the fix
+    (``device``: an array of a backend, a complex one: it has no ``astype``)."""
+    fix = (f"number the classes first: names, {name} = np.unique({name}, return_inverse=True) (or use "
+           "nnscratch.sklearn.MLPClassifier, which takes labels of any kind)") if text and name.startswith("y") \
+        else f"convert it to real numbers first: abs({name}), or its real part" if device \
+        else f"convert it first, e.g. {name}.astype('float32')"
+    return DataError(f"{name} must hold numbers (int or float); got an array of dtype {dtype}; {fix}.")
 
 
 def _nullable_dtype(table):

@@ -19,7 +19,7 @@ import numpy as np
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
-from .host_arrays import to_host
+from .host_arrays import not_numbers, refuse_sparse, to_host
 from .input_shapes import check_input_shape
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
@@ -57,12 +57,16 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
     where a library (torch) would otherwise share them."""
     backend = net.backend
     if is_device_array(data):
+        refuse_sparse(data, name)
         check_library(net, data, name)
+        if not backend.xp.isdtype(data.dtype, ("bool", "integral", "real floating")):
+            raise not_numbers(name, data.dtype, device=True)  # complex: torch dropped the imaginary part
         if getattr(data, "requires_grad", False):
             data = data.detach()  # a torch tensor tracked by autograd: read its values only
-        if inputs:
-            _warn_unscaled_integers(backend.xp, data, name)
-        return data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
+        converted = data if dtype is None or data.dtype == dtype else backend.xp.astype(data, dtype)
+        if inputs:  # read from the floats: torch has no min or max of uint16, uint32, uint64
+            _warn_unscaled_integers(backend.xp, data, name, converted)
+        return converted
     data = to_host(data, name)
     if inputs:
         _warn_unscaled_integers(HOST_XP, data, name)
@@ -75,12 +79,14 @@ def _to_device(net, data, name, dtype, host=False, inputs=False):
     return backend.asarray(data, dtype=dtype)
 
 
-def _warn_unscaled_integers(xp, x, name):
+def _warn_unscaled_integers(xp, x, name, values=None):
     """Integer inputs beyond [-1, 1] (e.g. uint8 pixels 0..255) are used as they are, as
-    Keras and scikit-learn do; warn once (per dtype and call site) that they look unscaled."""
+    Keras and scikit-learn do; warn once (per dtype and call site) that they look unscaled.
+    ``values``: ``x`` converted (to the model's float dtype), where its extremes are read."""
     if not xp.isdtype(x.dtype, "integral") or math.prod(x.shape) == 0:
         return
-    if max(abs(int(xp.min(x))), abs(int(xp.max(x)))) > 1:
+    values = x if values is None else values
+    if max(abs(int(xp.min(values))), abs(int(xp.max(values)))) > 1:
         warnings.warn(f"The inputs hold integers ({x.dtype}) beyond [-1, 1], and nnscratch does not rescale "
                       f"inputs: values this large make training unstable (a first loss in the hundreds). "
                       f"Scale them first, e.g. X / 255.0 for 8-bit images (nnscratch.datasets loaders do), or "

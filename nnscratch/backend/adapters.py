@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.metadata
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
+from .cuda import USE_NUMPY, cuda_problem, cupy_probe
 
-USE_NUMPY = "use the numpy backend (backend='numpy' in Python, --backend numpy on the command line)"
 
 STRICT_DEVICES = ("CPU_DEVICE", "device1", "device2", "no_float64")
 
@@ -60,58 +59,11 @@ def _cupy_device(lib, device):
     except ValueError:
         raise ConfigError(f"CuPy devices are numbered; got {device!r}. Use e.g. 'cupy:0'.") from None
     except Exception as exc:  # CUDARuntimeError and friends
-        raise BackendUnavailableError(_cuda_problem("CuPy", exc)) from None
+        raise BackendUnavailableError(cuda_problem("CuPy", exc)) from None
     if not 0 <= index < count:
         raise BackendUnavailableError(f"CuPy sees {count} GPU(s); there is no device {index}. Use cupy:0 .. cupy:{count - 1}.")
-    _cupy_probe(lib, index)
+    cupy_probe(lib, index)
     return lib.cuda.Device(index), str(index)
-
-
-def _cupy_probe(lib, index):
-    """Run what training needs on the device: a copy, an elementwise kernel (NVRTC
-    compiles it) and a matrix product (cuBLAS), so a missing toolkit library fails
-    here, clearly, and not at the first training step."""
-    try:
-        with lib.cuda.Device(index):
-            a = lib.asarray([[1.0, 2.0], [3.0, 4.0]], dtype="float32")
-            product = (a * 2.0 + 1.0) @ a
-            lib.cuda.Device(index).synchronize()
-            float(product[0, 0])
-    except Exception as exc:  # CUDARuntimeError, CompileException, ImportError, RuntimeError, ...
-        raise BackendUnavailableError(_cuda_toolkit_problem(exc)) from None
-
-
-def _cuda_toolkit_problem(exc):
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if not any(word in first.lower() for word in ("cublas", "nvrtc", "curand", ".so", ".dll", "toolkit", "load")):
-        return _cuda_problem("CuPy", exc)
-    cuda = _cupy_cuda_major()
-    return (f"CuPy sees a GPU but cannot run on it: a CUDA toolkit library is missing ({first}). "
-            f"Install the toolkit libraries as wheels with pip install 'nnscratch[cuda{cuda}]' "
-            f"(it brings cupy-cuda{cuda}x[ctk]), or the CUDA Toolkit {cuda} system-wide; "
-            f"or {USE_NUMPY}.")
-
-
-def _cupy_cuda_major():
-    """12 or 13: the CUDA major version of the installed CuPy wheel (12 if unknown)."""
-    for major in ("13", "12"):
-        try:
-            importlib.metadata.version(f"cupy-cuda{major}x")
-            return major
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return "12"
-
-
-def _cuda_problem(library, exc):
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "InsufficientDriver" in first or "driver version is insufficient" in first:
-        fix = (f"The NVIDIA driver is missing or older than {library}'s CUDA {_cupy_cuda_major()} runtime "
-               "needs: install or update it (nvidia-smi shows its version and the CUDA it supports), "
-               "or install the CuPy wheel for that CUDA (nnscratch[cuda12] or [cuda13])")
-    else:
-        fix = "Check the NVIDIA driver and the visible GPUs (nvidia-smi, CUDA_VISIBLE_DEVICES)"
-    return f"{library} is installed but no usable CUDA GPU was found ({first}). {fix}, or {USE_NUMPY}."
 
 
 def _torch_device(lib, device):
@@ -131,11 +83,20 @@ def _torch_device(lib, device):
         count = lib.cuda.device_count()
         raise BackendUnavailableError(f"PyTorch sees {count} GPU(s); there is no cuda:{dev.index}. "
                                       f"Use torch:cuda:0 .. torch:cuda:{count - 1}.")
-    if dev.type == "cuda" and dev.index is None:
-        dev = lib.device("cuda", lib.cuda.current_device())
+    dev = _as_reported(lib, dev)
     if dev.type == "cuda":
         _torch_probe(lib, dev)
     return dev, str(dev)
+
+
+def _as_reported(lib, dev):
+    """``dev`` named as the tensors made on it name theirs (``backend_of`` and the checks of a model's
+    inputs compare those names): 'cpu' for 'cpu:0', 'mps:0' for 'mps', the current 'cuda:N' for 'cuda'."""
+    if dev.type == "cpu":
+        return lib.device("cpu")
+    if dev.index is None:
+        return lib.device(dev.type, lib.cuda.current_device() if dev.type == "cuda" else 0)
+    return dev
 
 
 def _torch_mps(lib, dev):
@@ -145,6 +106,7 @@ def _torch_mps(lib, dev):
         why = "this machine has no usable Metal GPU" if built else "this PyTorch build has no MPS support"
         raise BackendUnavailableError(f"torch:mps is not available: {why} (MPS needs macOS 12.3+ on Apple "
                                       "silicon and a macOS build of torch). Use 'torch:cpu'.")
+    dev = _as_reported(lib, dev)
     _torch_probe(lib, dev)
     return dev, str(dev)
 
@@ -169,9 +131,9 @@ def _strict_device(lib, device):
 
 
 def _strict_asarray(b, x, dtype):
-    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
-        return b._lib.asarray(x, dtype=dtype, device=b.device) if dtype else x
-    return b._lib.asarray(np.asarray(x), dtype=dtype, device=b.device)
+    if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):  # moved here from any device
+        return x if dtype is None and x.device == b.device else b._lib.asarray(x, dtype=dtype, device=b.device)
+    return b._lib.asarray(native(np.asarray(x)), dtype=dtype, device=b.device)
 
 
 def _strict_to_numpy(b, x):
@@ -181,15 +143,24 @@ def _strict_to_numpy(b, x):
 def _torch_asarray(b, x, dtype):
     if isinstance(x, b._lib.Tensor):
         return x.to(device=b.device, dtype=dtype) if dtype else x.to(device=b.device)
-    x = np.asarray(x)
-    if any(step < 0 for step in x.strides):  # X[::-1]: torch takes no negative strides
-        x = x.copy()
+    x = native(np.asarray(x))
+    if any(step < 0 for step in x.strides) or not x.flags.writeable:
+        x = x.copy()  # X[::-1]: torch takes no negative strides; a read-only (memory-mapped) buffer it warns about
     return b._lib.as_tensor(x, dtype=dtype, device=b.device)
+
+
+def _torch_to_numpy(b, x):
+    x = x.detach()
+    if x.is_floating_point() and x.dtype not in (b._lib.float16, b._lib.float32, b._lib.float64):
+        x = x.float()  # bfloat16, float8: NumPy has no such dtype; float32 holds each of their values exactly
+    return np.array(x.cpu().numpy(), copy=True)
 
 
 def _torch_sync(b):
     if b.device.type == "cuda":
         b._lib.cuda.synchronize(b.device)
+    elif b.device.type == "mps":
+        b._lib.mps.synchronize()
 
 
 def _torch_memory(b):
@@ -204,12 +175,24 @@ def _torch_memory(b):
 
 
 def _torch_activate(b):
-    return b._lib.cuda.device(b.device) if b.device.type == "cuda" else contextlib.nullcontext()
+    """Out of the caller's ``torch.inference_mode()``: a weight made there could never be trained
+    in place after it (nnscratch needs no autograd, and no tensor of its own is an inference one)."""
+    stack = contextlib.ExitStack()
+    stack.enter_context(b._lib.inference_mode(False))
+    if b.device.type == "cuda":
+        stack.enter_context(b._lib.cuda.device(b.device))
+    return stack
 
 
 def _cupy_asarray(b, x, dtype):
     with b.device:
-        return b._lib.asarray(x, dtype=dtype)
+        return b._lib.asarray(native(x) if isinstance(x, np.ndarray) else x, dtype=dtype)
+
+
+def native(x):
+    """A NumPy array ``x`` in this machine's byte order: big-endian data (``'>f4'``, as files in network
+    order hold) is swapped in a copy. NumPy computes on either order; the other libraries refuse it."""
+    return x if x.dtype.isnative else x.astype(x.dtype.newbyteorder("="))
 
 
 def _cupy_memory(b):
@@ -252,9 +235,10 @@ ADAPTERS = {
     "torch": _Adapter(
         device=_torch_device,
         asarray=_torch_asarray,
-        to_numpy=lambda b, x: np.array(x.detach().cpu().numpy(), copy=True),
+        to_numpy=_torch_to_numpy,
         synchronize=_torch_sync,
         memory_info=_torch_memory,
+        has_float64=lambda b: b.device.type != "mps",  # Apple's Metal GPUs have no float64
         device_label=lambda b: str(b.device),
         activate=_torch_activate),
     "array_api_strict": _Adapter(

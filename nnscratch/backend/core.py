@@ -21,17 +21,16 @@ import contextvars
 import functools
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import array_api_compat
 import numpy as np
 
-from .adapters import ADAPTERS, DEVICE_LISTS, import_library
+from .adapters import ADAPTERS, import_library
+from .discovery import NAMES, BackendInfo, available_backends  # noqa: F401  (nnscratch.available_backends)
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
 from .._typing import Array, DType
 
-NAMES = ("numpy", "cupy", "torch", "array_api_strict")
 DTYPES = ("float32", "float64")
 _current: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("nnscratch_backend", default=None)
 
@@ -51,6 +50,7 @@ class Backend:
     def __init__(self, name: str, device: str | None = None, dtype: DType = "float32") -> None:
         if name not in NAMES:
             raise unknown_name("backend", name, NAMES)
+        dtype = dtype_name(dtype)
         if dtype not in DTYPES:
             raise unknown_name("dtype", dtype, DTYPES)
         self.name = name
@@ -84,6 +84,7 @@ class Backend:
 
     def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype."""
+        dtype = dtype_name(dtype)
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
 
     @property
@@ -91,18 +92,36 @@ class Backend:
         return ADAPTERS[self.name].has_float64(self)
 
     def asarray(self, x: Any, dtype: Any = None) -> Array:
-        """Move ``x`` (host data or an array of this backend) to the device.
+        """Move ``x`` (host data, or an array of any backend and device) to the device.
 
-        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype.
+        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype. An array of another
+        library moves directly where the two libraries allow it (CuPy takes a CUDA tensor),
+        else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
+        requires grad or holds bfloat16, an array-api-strict array on ``device1``).
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
-        return ADAPTERS[self.name].asarray(self, x, dtype)
+        adapter = ADAPTERS[self.name]
+        try:
+            return adapter.asarray(self, x, dtype)
+        except (TypeError, RuntimeError, ValueError):
+            if not self._foreign(x):
+                raise
+            return adapter.asarray(self, backend_of(x).to_numpy(x), dtype)
+
+    def _foreign(self, x: Any) -> bool:
+        """True for an array of another array library than this backend's."""
+        return array_api_compat.is_array_api_obj(x) and namespace(x) is not self.xp
 
     def to_numpy(self, x: Array) -> np.ndarray:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
 
-        Always a copy, never a view: later in-place updates of ``x`` do not show."""
+        Always a copy, never a view: later in-place updates of ``x`` do not show. A NumPy
+        array, or an array of another backend, is copied too (by its own backend)."""
+        if isinstance(x, (np.ndarray, np.generic)):
+            return np.array(x, copy=True)
+        if self._foreign(x):
+            return backend_of(x).to_numpy(x)
         return ADAPTERS[self.name].to_numpy(self, x)
 
     def activate(self) -> contextlib.AbstractContextManager[Any]:
@@ -138,6 +157,18 @@ class Backend:
         """One human line: library, version, device."""
         version = getattr(self._lib, "__version__", "?")
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
+
+
+def dtype_name(dtype: Any) -> Any:
+    """"float32" or "float64" for that dtype of any library (``np.float32``, ``np.dtype("float64")``,
+    ``torch.float64``, ``xp.float32``) or its name; anything else as it is, for the caller to refuse."""
+    if dtype is None or isinstance(dtype, str):
+        return dtype
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:  # torch's and array-api-strict's dtypes: "torch.float64"
+        name = str(dtype).rpartition(".")[2]
+    return name if name in DTYPES else dtype
 
 
 def on_device(function):
@@ -185,6 +216,7 @@ def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None
     dtype : {"float32", "float64"} or None
         Default float dtype; None keeps the chosen backend's (float32 unless set).
     """
+    dtype = dtype_name(dtype)
     if spec is None:
         spec = _current.get() or os.environ.get("NNSCRATCH_BACKEND") or "auto"
     if isinstance(spec, Backend):
@@ -233,7 +265,8 @@ def backend_of(x: Array) -> Backend:
     try:
         xp = array_api_compat.array_namespace(x)
     except TypeError:
-        raise ConfigError(f"Expected an array, got {type(x).__name__}.") from None
+        raise ConfigError(f"Expected an array of NumPy, CuPy, PyTorch or array-api-strict, got {type(x).__name__}; "
+                          "pass numpy.asarray(...) of it.") from None
     for name in NAMES:
         if getattr(array_api_compat, f"is_{name}_namespace")(xp):
             device = array_api_compat.device(x)
@@ -253,37 +286,6 @@ def namespace(x: Array) -> Any:
     if xp is None:
         xp = _NAMESPACES[type(x)] = array_api_compat.array_namespace(x)
     return xp
-
-
-# ---------------------------------------------------------------- discovery
-
-@dataclass(frozen=True)
-class BackendInfo:
-    """What ``available_backends()`` reports for one library."""
-    name: str
-    installed: bool
-    usable: bool
-    devices: tuple[str, ...] = ()
-    version: str = ""
-    reason: str = ""
-
-
-def available_backends() -> list[BackendInfo]:
-    """Every known backend: installed or not, usable or not (and why), devices."""
-    return [_probe(name) for name in NAMES]
-
-
-def _probe(name):
-    try:
-        lib = import_library(name)
-    except BackendUnavailableError as exc:
-        return BackendInfo(name, False, False, reason=str(exc))
-    version = getattr(lib, "__version__", "")
-    try:
-        devices = DEVICE_LISTS[name](lib)
-    except BackendUnavailableError as exc:
-        return BackendInfo(name, True, False, version=version, reason=str(exc))
-    return BackendInfo(name, True, True, tuple(devices), version)
 
 
 # ---------------------------------------------------------------- randomness

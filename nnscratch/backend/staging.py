@@ -60,7 +60,7 @@ class PinnedStager(Stager):
         if self._events[slot] is not None:
             self._events[slot].synchronize()  # the copy that last read this buffer has finished
         n = _count(rows, source.shape[0])
-        pinned = self._buffer(slot, (n,) + source.shape[1:], source.dtype)
+        pinned = self._buffer(slot, (n,) + source.shape[1:], source.dtype.newbyteorder("="))  # swapped as gathered
         gather(source, rows, out=pinned.host[:n])
         device, self._events[slot] = self.copy(pinned, n)
         return device if dtype is None or device.dtype == dtype else self.backend.xp.astype(device, dtype)
