@@ -33,6 +33,8 @@ class SklearnOptimizer(Optimizer):
     :meth:`start_epoch` starts counting batches and summing ``||W||^2`` again.
     """
 
+    learning_rate: float = 0.0  # scikit-learn's current rate, a plain attribute (not Optimizer's alias of lr)
+
     def __init__(self, learning_rate_init, alpha=0.0, weight_names=()):
         super().__init__(learning_rate_init)
         self.learning_rate, self.alpha = float(learning_rate_init), float(alpha)
