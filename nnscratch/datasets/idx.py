@@ -43,6 +43,7 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
     Parameters
     ----------
     path : str or Path
+        The IDX file, gzip-compressed (``.gz``) or plain.
     ndim : int, optional
         Refuse files that do not have exactly this many dimensions.
 

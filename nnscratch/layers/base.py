@@ -32,6 +32,13 @@ class Parameter:
     In a network both are views into its :class:`~nnscratch.models.params.ParameterBuffer`
     (``bound``); assigning ``value`` or ``grad`` then copies into the view, so the
     buffer always holds the current weights and gradients.
+
+    Parameters
+    ----------
+    name : str
+        What the layer calls it, e.g. ``"W"`` (weights) or ``"b"`` (biases).
+    value : array
+        The initial array, on the layer's backend; ``grad`` starts as zeros of its shape.
     """
 
     __slots__ = ("name", "_value", "_grad", "bound")

@@ -32,9 +32,14 @@ class Conv2D(Layer):
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Channels ``C`` of the input ``(N, C, H, W)``: 1 for grey images, 3 for RGB.
+    out_channels : int
+        Filters, one per output channel: the output is ``(N, out_channels, H', W')``.
     kernel_size : int or (kh, kw)
+        Height and width of each filter in pixels; an int gives a square ``(k, k)``.
     stride : int or (sh, sw), default 1
+        Step of the filter in pixels; 2 halves ``H`` and ``W`` (1: every position).
     padding : int, (ph, pw), "valid" (0) or "same"
         Zeros added on each side; "same" (stride 1 only) keeps ``H x W`` (an even
         kernel puts the extra row/column at the bottom/right, as PyTorch does).

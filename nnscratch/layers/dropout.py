@@ -56,6 +56,11 @@ class Dropout(Layer):
     (``training`` is a :class:`~nnscratch.distributed.sync.ShardContext`) a rank's
     rows start at ``training.row_offset``, so N ranks draw exactly the masks one
     process draws.
+
+    Parameters
+    ----------
+    rate : float, default 0.5
+        Fraction of inputs zeroed in each training batch, in ``[0, 1)``; 0 disables dropout.
     """
 
     mask: Array | float | None

@@ -37,6 +37,15 @@ class BatchNorm(Layer):
     its own size, so it moves on that noise by up to ``lr`` a step (about 0.005 after 40 float32 steps)
     and differs between backends and rank counts, with no effect on the training loss (predict sees
     it only through the running mean, which follows it).
+
+    Parameters
+    ----------
+    n_features : int
+        Features (``F`` of ``(N, F)``) or channels (``C`` of ``(N, C, H, W)``) to normalise.
+    momentum : float, default 0.1
+        Weight of each batch in the running statistics (PyTorch's meaning: larger adapts faster).
+    eps : float, default 1e-5
+        Added to the variance before the square root, so a constant feature does not divide by 0.
     """
 
     buffers: Sequence[Parameter]

@@ -104,6 +104,13 @@ class MaxPool2D(_Pool2D):
     Backward routes each output gradient to its window's maximum; ties go to
     the first maximum in row-major window order (one winner, as PyTorch's CPU
     kernel does), so the gradient sums to that of the output.
+
+    Parameters
+    ----------
+    kernel_size : int or (kh, kw)
+        Height and width of each pooling window in pixels; an int gives ``(k, k)``.
+    stride : int or (sh, sw), optional
+        Step between windows in pixels; default ``kernel_size`` (windows that do not overlap).
     """
 
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -140,7 +147,15 @@ class MaxPool2D(_Pool2D):
 
 
 class AvgPool2D(_Pool2D):
-    """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
+    """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full).
+
+    Parameters
+    ----------
+    kernel_size : int or (kh, kw)
+        Height and width of each pooling window in pixels; an int gives ``(k, k)``.
+    stride : int or (sh, sw), optional
+        Step between windows in pixels; default ``kernel_size`` (windows that do not overlap).
+    """
 
     def forward(self, x: Array, training: bool = False) -> Array:
         def mean(views):

@@ -29,7 +29,13 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Per-sample reshape, e.g. ``Reshape((1, 28, 28))`` turns flat 784-pixel rows into
-    images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP)."""
+    images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of one sample after the layer, e.g. ``(1, 28, 28)``; the batch axis is kept.
+    """
 
     def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)

@@ -52,6 +52,8 @@ class Network:
     layers : list of Layer
         Layers applied in order: ``Dense``, activations, ``Conv2D``, pooling,
         ``Flatten``/``Reshape``, ``BatchNorm``, ``Dropout``.
+    *more
+        Refused with a ConfigError: pass the layers as one list (``Network([Dense(..), ReLU()])``).
     init : str, dict or Initializer, optional
         Weight initialiser for every Dense and Conv2D layer that has none of its own.
         Default: He for a layer followed by ReLU/LeakyReLU (pooling in between
@@ -62,6 +64,7 @@ class Network:
     backend : str or Backend, optional
         See :func:`nnscratch.get_backend`.
     dtype : {"float32", "float64"}, optional
+        Float type of weights and computation; default: the backend's (float32 unless set).
     input_shape : tuple of int, optional
         Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first layer with a fixed input requires.
     metadata : dict, optional

@@ -191,6 +191,23 @@ class ReduceLROnPlateau(_Watching):
     (saved by :meth:`get_state`), so a resumed run reduces when an
     uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
     once, from rank 0: :attr:`~nnscratch.training.history.Callback.is_root`).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        The logs figure to watch, as EarlyStopping's (accuracies improve upwards, losses downwards).
+    factor : float, default 0.1
+        Multiplies the rate at each reduction, in ``(0, 1)``: 0.1 divides it by 10.
+    patience : int, default 10
+        Epochs without improvement before the rate is lowered.
+    min_delta : float, default 0
+        Smallest change of ``monitor`` that counts as an improvement.
+    cooldown : int, default 0
+        Epochs after a reduction before counting again; 0 counts at once.
+    min_lr : float, default 0
+        The rate is never lowered below this.
+    verbose : bool, default False
+        Print a line at each reduction.
     """
 
     reductions: list[int]  # the epochs at which the rate was lowered

@@ -131,7 +131,17 @@ class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
     ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
     ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
-    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns."""
+    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns.
+
+    Parameters
+    ----------
+    history : dict of str to list of float, optional
+        Figures to start from (as ``History.from_json`` rebuilds them); default: empty.
+    epoch : list of int, optional
+        The epoch numbers (from 0) those figures belong to, one per entry of each list.
+    params : dict, optional
+        What ``fit`` was given (``epochs``, ``batch_size``, ...); ``fit`` sets it.
+    """
 
     def __init__(self, history: dict[str, list[float]] | None = None, epoch: list[int] | None = None,
                  params: dict[str, Any] | None = None) -> None:
