@@ -4,11 +4,13 @@ mkdocstrings renders a docstring's ``Parameters`` section as a table; a paramete
 lists without a description shows a blank cell, and one it leaves out is not documented at all.
 This walks each ``::: name`` of docs/reference/*.md (functions, and the constructors of classes),
 reads the numpydoc ``Parameters`` and ``Other Parameters`` sections of its docstring (a class
-documents its ``__init__`` in the class docstring, as ``merge_init_into_class`` shows it), and
+documents its ``__init__`` in the class docstring, as ``merge_init_into_class`` shows it; a
+dataclass, its fields under ``Attributes``), and
 fails for every parameter of ``inspect.signature`` that has no description there.
 ``self`` is skipped; ``*args`` and ``**kwargs`` count as described when the section lists them
 (as ``*args``/``**kwargs`` or by bare name).
 """
+import dataclasses
 import importlib
 import inspect
 import re
@@ -19,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DIRECTIVE = re.compile(r"^::: (\S+)", re.MULTILINE)
 SECTIONS = ("Parameters", "Other Parameters")
+FIELDS = ("Attributes",)  # a dataclass's fields are its constructor's parameters
 # Owned by another change in progress (nnscratch/distributed/); remove a name once described.
 PENDING = {
     "nnscratch.distributed.DataParallel", "nnscratch.distributed.ShardedData",
@@ -49,7 +52,7 @@ def resolve(dotted):
     raise ImportError(dotted)
 
 
-def described(docstring):
+def described(docstring, sections=SECTIONS):
     """``{name: description}`` from the numpydoc ``Parameters`` sections of ``docstring``.
 
     An entry is a ``name : type`` line (or ``a, b : type``, each name sharing the description)
@@ -60,7 +63,7 @@ def described(docstring):
     for i, line in enumerate(lines):
         underline = i + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[i + 1].strip())
         if underline or re.fullmatch(r"-{3,}", line.strip()):
-            section = (line.strip() in SECTIONS) if underline else section
+            section = (line.strip() in sections) if underline else section
             names = []
             continue
         if not section or not line.strip():
@@ -87,6 +90,10 @@ def undescribed(obj):
     except (TypeError, ValueError):
         return []
     docs = described(obj.__doc__)
+    if dataclasses.is_dataclass(obj):  # documented as Attributes, its own and those of the dataclasses it extends
+        for cls in reversed(obj.__mro__):
+            if dataclasses.is_dataclass(cls):
+                docs.update({k: v for k, v in described(cls.__doc__, SECTIONS + FIELDS).items() if v})
     if inspect.isclass(obj) and target.__doc__ and target.__doc__ != object.__init__.__doc__:
         docs.update({k: v for k, v in described(target.__doc__).items() if v})
     missing = []
