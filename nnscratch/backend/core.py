@@ -258,6 +258,8 @@ def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[
     dtype : {"float32", "float64"}, optional
         Float type inside the block; default: the backend's (float32 unless set).
 
+    Examples
+    --------
     >>> with use_backend("numpy"):
     ...     net = Network.from_sizes(2, 4, 1)
     """

@@ -46,7 +46,6 @@ def check_layers(layers, network):
 def _what(layers, items):
     """What ``Network(layers)`` received instead of a list of layers, and the fix: a long repr is
     shortened, never the position; a Network (not a layer) is told to list copies of its layers."""
-    from ..models.network import Network  # here: the models package imports this module
     if isinstance(layers, Layer):
         return f"one layer, {_short(layers)}; put it in a list: [{_short(layers)}]"
     if not items and items is not None:
@@ -54,8 +53,9 @@ def _what(layers, items):
     index, item = (None, layers) if items is None else \
         next((i, x) for i, x in enumerate(items) if not isinstance(x, Layer))
     where = "" if index is None else f" at position {index}"
-    if isinstance(item, Network):
-        return (f"a Network{where}, which is not a layer; list its layers instead, copied (a layer belongs to one "
+    held = getattr(item, "layers", None)  # a Network (this module cannot import it: it imports this module)
+    if isinstance(held, (list, tuple)) and held and all(isinstance(layer, Layer) for layer in held):
+        return (f"a {type(item).__name__}{where}, which is not a layer; list its layers instead, copied (a layer belongs to one "
                 f"network, and the copies start from new weights): Network([*copy.deepcopy(net).layers, Dense(...)])")
     return f"{type(item).__name__} {_short(item)}{where}"
 
