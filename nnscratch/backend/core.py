@@ -85,7 +85,13 @@ class Backend:
         return Backend, self._key()
 
     def with_dtype(self, dtype: DType | None) -> Backend:
-        """The same library and device with another default float dtype."""
+        """The same library and device with another default float dtype.
+
+        Parameters
+        ----------
+        dtype : {"float32", "float64"} or None
+            The new default float type; None keeps this backend's.
+        """
         dtype = dtype_name(dtype)
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
 
@@ -100,6 +106,13 @@ class Backend:
         library moves directly where the two libraries allow it (CuPy takes a CUDA tensor),
         else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
         requires grad or holds bfloat16, an array-api-strict array on ``device1``).
+
+        Parameters
+        ----------
+        x : array or array-like
+            Host data (lists, NumPy arrays) or an array of any backend and device.
+        dtype : str or dtype, optional
+            The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``.
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
@@ -119,7 +132,13 @@ class Backend:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
 
         Always a copy, never a view: later in-place updates of ``x`` do not show. A NumPy
-        array, or an array of another backend, is copied too (by its own backend)."""
+        array, or an array of another backend, is copied too (by its own backend).
+
+        Parameters
+        ----------
+        x : array
+            An array of any backend and device (or a NumPy array).
+        """
         if isinstance(x, (np.ndarray, np.generic)):
             return np.array(x, copy=True)
         if self._foreign(x):
@@ -148,7 +167,13 @@ class Backend:
         return ADAPTERS[self.name].memory_info(self)
 
     def owns(self, x: Any) -> bool:
-        """True when ``x`` is an array of this backend's library and device."""
+        """True when ``x`` is an array of this backend's library and device.
+
+        Parameters
+        ----------
+        x : any
+            The object to test; anything that is not an array gives False.
+        """
         try:
             xp = array_api_compat.array_namespace(x)
         except TypeError:

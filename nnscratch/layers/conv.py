@@ -118,7 +118,15 @@ class Conv2D(Layer):
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
         (n, a, b); dL/dx = col2im(W^T dy): each window's share of the gradient added back onto the
-        pixels it read. The parameter gradients go straight into their slots of the gradient buffer."""
+        pixels it read. The parameter gradients go straight into their slots of the gradient buffer.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         cols = self._cached("_cols")
         xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
         o, oh, ow = dy.shape[1:]

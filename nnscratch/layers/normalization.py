@@ -130,7 +130,15 @@ class BatchNorm(Layer):
 
         Data-parallel (synchronised): the means are over the global batch, ``gamma *
         sum_r weight_r (dL/dbeta_r, dL/dgamma_r) / count`` (``weight_r``: rank r's share of the
-        batch, its loss gradient being the mean over its own ``count`` rows)."""
+        batch, its loss gradient being the mean over its own ``count`` rows).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         xhat = self._cached("_xhat")
         xp, axes = self._xp(dy), self._axes
         shape = (1, -1) if dy.ndim == 2 else (1, -1, 1, 1)

@@ -127,7 +127,15 @@ class MaxPool2D(_Pool2D):
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
+        """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
         slices = self._slices(x)
         return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
@@ -169,7 +177,15 @@ class AvgPool2D(_Pool2D):
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
+        """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]
         return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, self._xp(dy))

@@ -23,7 +23,15 @@ class Flatten(Layer):
         return self._xp(x).reshape(x, (-1, math.prod(x.shape[1:])))  # -1: N (free when traced)
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx is dL/dy with the input's shape."""
+        """dL/dx is dL/dy with the input's shape.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         return self._xp(dy).reshape(dy, self._cached("_shape"))
 
 
@@ -61,7 +69,15 @@ class Reshape(Layer):
         return self._xp(x).reshape(x, (-1, *self.shape))
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx is dL/dy with the input's shape."""
+        """dL/dx is dL/dy with the input's shape.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         return self._xp(dy).reshape(dy, self._cached("_in"))
 
     def get_config(self) -> dict[str, Any]:

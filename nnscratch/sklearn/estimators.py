@@ -106,12 +106,30 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPClassifier:
-        """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type."""
+        """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Training inputs (dense; float32 data trains in float32).
+        y : array-like, (n_samples,) or (n_samples, n_classes)
+            Labels of any type (numbers, text), or 0/1 indicator columns (multilabel).
+        """
         return self._fit(X, y, incremental=False)
 
     @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
-        """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
+        """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            One chunk of training inputs.
+        y : array-like, (n_samples,) or (n_samples, n_classes)
+            Their labels.
+        classes : array-like, optional
+            Every label the model will ever see; needed on the first call only.
+        """
         return self._fit(X, y, incremental=True, classes=classes)
 
     def _start_partial_fit(self, y, classes):
@@ -153,18 +171,36 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out))
 
     def predict(self, X: Array) -> np.ndarray:
-        """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel)."""
+        """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel).
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         return self._labels(self._forward(X))
 
     def predict_proba(self, X: Array) -> np.ndarray:
-        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
+        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         p = self._forward(X)
         if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
             return np.hstack([1.0 - p, p])
         return p
 
     def predict_log_proba(self, X: Array) -> np.ndarray:
-        """``log(predict_proba(X))``."""
+        """``log(predict_proba(X))``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
@@ -201,12 +237,28 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPRegressor:
-        """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
+        """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Training inputs (dense; float32 data trains in float32).
+        y : array-like, (n_samples,) or (n_samples, n_outputs)
+            Targets: one value per sample, or one column per output.
+        """
         return self._fit(X, y, incremental=False)
 
     @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
-        """One epoch over ``(X, y)``."""
+        """One epoch over ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            One chunk of training inputs.
+        y : array-like, (n_samples,) or (n_samples, n_outputs)
+            Their targets.
+        """
         return self._fit(X, y, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
@@ -228,6 +280,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return r2_score(Y, out) if np.isfinite(out).all() else np.nan  # scikit-learn: NaN for non-finite predictions
 
     def predict(self, X: Array) -> np.ndarray:
-        """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets."""
+        """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to predict for.
+        """
         out = self._forward(X)
         return out.ravel() if self.n_outputs_ == 1 else out

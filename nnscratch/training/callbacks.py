@@ -147,7 +147,13 @@ class EarlyStopping(_Watching):
 
     def on_train_end(self, network: Network) -> None:
         """With ``restore_best``, put the best epoch's weights back, after ``fit(restore_best=True)``
-        put back its own: these are kept, and ``params["best_epoch"]`` (the History's) says so."""
+        put back its own: these are kept, and ``params["best_epoch"]`` (the History's) says so.
+
+        Parameters
+        ----------
+        network : Network
+            The trained network, whose weights are replaced by the best epoch's.
+        """
         if self.restore_best and self.weights is not None:
             restore(network, self.weights)
             self.params["best_epoch"] = self.best_epoch
@@ -163,13 +169,27 @@ class EarlyStopping(_Watching):
         self._resumed = True
 
     def get_arrays(self, network: Network) -> dict[str, Any]:
-        """The best epoch's weights and running statistics (with ``restore_best``), by name, for checkpoints."""
+        """The best epoch's weights and running statistics (with ``restore_best``), by name, for checkpoints.
+
+        Parameters
+        ----------
+        network : Network
+            The network whose parameter and buffer names key the arrays.
+        """
         if self.weights is None:
             return {}
         return {p.name: w for p, w in zip(saved_arrays(network), self.weights, strict=True)}
 
     def set_arrays(self, arrays: dict[str, Any], network: Network) -> None:
-        """Take back :meth:`get_arrays` (device arrays) from a checkpoint."""
+        """Take back :meth:`get_arrays` (device arrays) from a checkpoint.
+
+        Parameters
+        ----------
+        arrays : dict of str to array
+            What :meth:`get_arrays` returned, read back from a checkpoint.
+        network : Network
+            The network whose parameter and buffer names key the arrays.
+        """
         if arrays:
             self.weights = [arrays[p.name] for p in saved_arrays(network)]
 

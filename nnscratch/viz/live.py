@@ -86,7 +86,13 @@ class LiveArchitecture(Callback):
             self.save(self.path)
 
     def save(self, path: PathLike) -> str:
-        """Write the recorded frames as an animation; returns the path."""
+        """Write the recorded frames as an animation; returns the path.
+
+        Parameters
+        ----------
+        path : str or Path
+            The ``.gif`` (or ``.mp4``, with ffmpeg) to write.
+        """
         return render_training(self.frames, self.losses, path, names=self.names,
                                max_neurons=self.max_neurons, fps=self.fps, title=self.title,
                                dpi=self.dpi)
