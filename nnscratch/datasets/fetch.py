@@ -230,7 +230,7 @@ def load_mnist(path: PathLike | None = None, *, raw: bool = False, download: boo
     Parameters
     ----------
     path : str or Path, optional
-        A folder holding the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
+        The folder of the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
     raw : bool, default False
         Keep the pixels as uint8 0..255 instead of float32 in [0, 1].
     download : bool, default True
@@ -251,7 +251,7 @@ def load_fashion_mnist(path: PathLike | None = None, *, raw: bool = False, downl
     Parameters
     ----------
     path : str or Path, optional
-        A folder holding the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
+        The folder of the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
     raw : bool, default False
         Keep the pixels as uint8 0..255 instead of float32 in [0, 1].
     download : bool, default True

@@ -55,8 +55,9 @@ def _what(layers, items):
     where = "" if index is None else f" at position {index}"
     held = getattr(item, "layers", None)  # a Network (this module cannot import it: it imports this module)
     if isinstance(held, (list, tuple)) and held and all(isinstance(layer, Layer) for layer in held):
-        return (f"a {type(item).__name__}{where}, which is not a layer; list its layers instead, copied (a layer belongs to one "
-                f"network, and the copies start from new weights): Network([*copy.deepcopy(net).layers, Dense(...)])")
+        return (f"a {type(item).__name__}{where}, which is not a layer; list its layers instead, copied (a layer "
+                f"belongs to one network, and the copies start from new weights): "
+                f"Network([*copy.deepcopy(net).layers, Dense(...)])")
     return f"{type(item).__name__} {_short(item)}{where}"
 
 
