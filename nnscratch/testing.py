@@ -45,6 +45,21 @@ def check_gradients(net: Network, X: Array, y: Array, loss: str | Loss | None = 
     pass (BatchNorm on the batch's statistics, Dropout with the same masks as
     the backward pass), and the check leaves no trace: the host RNG and the
     running statistics are as they were before.
+
+    Parameters
+    ----------
+    net : Network
+        The network to check, built (its layers and weights are used as they are).
+    X : array, (n_samples, ...)
+        A small batch of inputs; a few rows suffice.
+    y : array
+        Their labels or targets, as ``fit`` takes them.
+    loss : str or Loss, optional
+        The loss to differentiate; default: the network's (as ``fit`` would pick it).
+    eps : float, default 1e-6
+        Step of the central differences, in the units of the weights.
+    max_entries : int, default 64
+        Entries of each parameter perturbed (a seeded sample); more is slower and surer.
     """
     X, y = (_to_host(a) for a in (X, y))
     if not net.backend.has_float64:  # no float64 on that device: check a float64 host copy of it
@@ -113,7 +128,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: Array, eps: float = 
                        entries: Sequence[int] | None = None) -> np.ndarray:
     """Central-difference gradient of the scalar function ``f`` at the host array ``x`` (float64).
 
-    ``entries`` (flat indices into ``x``): only those, as a 1-D array in that order."""
+    ``entries`` (flat indices into ``x``): only those, as a 1-D array in that order.
+
+    Parameters
+    ----------
+    f : callable
+        Takes a float64 array shaped like ``x`` and returns a float (the loss).
+    x : array
+        The point to differentiate at; copied to the host in float64, never changed.
+    eps : float, default 1e-6
+        Step of the central differences ``(f(x + eps) - f(x - eps)) / (2 eps)``.
+    entries : sequence of int, optional
+        Flat indices of the entries to differentiate; default: all, in the shape of ``x``.
+    """
     x = np.array(x, dtype=np.float64)
     flat = range(x.size) if entries is None else entries
     values = np.zeros(len(flat))
@@ -135,6 +162,19 @@ def assert_close(actual: Array, expected: Array, rtol: float | None = None, atol
 
     ``xp``: the namespace ``actual`` must belong to (when given). The default
     ``rtol`` follows the dtype: 1e-5 for float32, 1e-10 for float64.
+
+    Parameters
+    ----------
+    actual : array
+        The computed array, of any backend.
+    expected : array
+        The reference values (copied to the host to compare).
+    rtol : float, optional
+        Relative tolerance; default: 1e-5 for float32, 1e-10 for float64.
+    atol : float, default 0
+        Absolute tolerance, for entries near zero.
+    xp : namespace, optional
+        The array namespace ``actual`` must belong to; default: not checked.
     """
     if xp is not None:
         got = array_api_compat.array_namespace(actual)

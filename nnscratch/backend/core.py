@@ -41,10 +41,12 @@ class Backend:
     Parameters
     ----------
     name : {"numpy", "cupy", "torch", "array_api_strict"}
+        The array library that computes (``"numpy"`` on the CPU; the others may use a GPU).
     device : str or None
         ``None`` for the library's default; ``"1"`` for ``cupy:1``,
         ``"cuda"`` for ``torch:cuda``, ``"device1"`` for array-api-strict.
     dtype : {"float32", "float64"}
+        Float type of every array it creates; default float32 (half the memory, GPU speed).
     """
 
     def __init__(self, name: str, device: str | None = None, dtype: DType = "float32") -> None:
@@ -83,7 +85,13 @@ class Backend:
         return Backend, self._key()
 
     def with_dtype(self, dtype: DType | None) -> Backend:
-        """The same library and device with another default float dtype."""
+        """The same library and device with another default float dtype.
+
+        Parameters
+        ----------
+        dtype : {"float32", "float64"} or None
+            The new default float type; None keeps this backend's.
+        """
         dtype = dtype_name(dtype)
         return self if dtype in (None, self.dtype_name) else Backend(self.name, self.device_name, dtype)
 
@@ -98,6 +106,13 @@ class Backend:
         library moves directly where the two libraries allow it (CuPy takes a CUDA tensor),
         else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
         requires grad or holds bfloat16, an array-api-strict array on ``device1``).
+
+        Parameters
+        ----------
+        x : array or array-like
+            Host data (lists, NumPy arrays) or an array of any backend and device.
+        dtype : str or dtype, optional
+            The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``.
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
@@ -117,7 +132,13 @@ class Backend:
         """Copy a device array to a new host NumPy array (this syncs a GPU).
 
         Always a copy, never a view: later in-place updates of ``x`` do not show. A NumPy
-        array, or an array of another backend, is copied too (by its own backend)."""
+        array, or an array of another backend, is copied too (by its own backend).
+
+        Parameters
+        ----------
+        x : array
+            An array of any backend and device (or a NumPy array).
+        """
         if isinstance(x, (np.ndarray, np.generic)):
             return np.array(x, copy=True)
         if self._foreign(x):
@@ -146,7 +167,13 @@ class Backend:
         return ADAPTERS[self.name].memory_info(self)
 
     def owns(self, x: Any) -> bool:
-        """True when ``x`` is an array of this backend's library and device."""
+        """True when ``x`` is an array of this backend's library and device.
+
+        Parameters
+        ----------
+        x : any
+            The object to test; anything that is not an array gives False.
+        """
         try:
             xp = array_api_compat.array_namespace(x)
         except TypeError:
@@ -249,6 +276,15 @@ def _gpu_names(spec, device):
 def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[Backend]:
     """Make ``spec`` the default backend inside a ``with`` block.
 
+    Parameters
+    ----------
+    spec : str or Backend
+        A backend name such as ``"numpy"`` or ``"torch:cuda"`` (as :func:`get_backend` takes), or a Backend.
+    dtype : {"float32", "float64"}, optional
+        Float type inside the block; default: the backend's (float32 unless set).
+
+    Examples
+    --------
     >>> with use_backend("numpy"):
     ...     net = Network.from_sizes(2, 4, 1)
     """
@@ -261,7 +297,13 @@ def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[
 
 
 def backend_of(x: Array) -> Backend:
-    """The backend (library and device) an existing array lives on."""
+    """The backend (library and device) an existing array lives on.
+
+    Parameters
+    ----------
+    x : array
+        A NumPy, CuPy, PyTorch or array-api-strict array.
+    """
     try:
         xp = array_api_compat.array_namespace(x)
     except TypeError:

@@ -23,7 +23,13 @@ def _cell(row, key, fmt):
 
 
 def table(result: dict[str, Any]) -> str:
-    """The rows as a fixed-width text table (Markdown-compatible)."""
+    """The rows as a fixed-width text table (Markdown-compatible).
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`run_bench` returned (or :func:`write_json` saved, read back with ``json.load``).
+    """
     header = [h for h, _, _ in COLUMNS]
     cells = [[_cell(r, k, f) for _, k, f in COLUMNS] for r in result["rows"]]
     widths = [max(len(x) for x in column) for column in zip(header, *cells)]
@@ -51,7 +57,13 @@ def context(result):
 
 
 def headline(result: dict[str, Any]) -> list[str]:
-    """One line per batch size: nnscratch on NumPy against the hand-written loop and PyTorch."""
+    """One line per batch size: nnscratch on NumPy against the hand-written loop and PyTorch.
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`run_bench` returned (or :func:`write_json` saved, read back with ``json.load``).
+    """
     lines = []
     for r in result["rows"]:
         if r["name"] == "nnscratch numpy" and (r.get("vs_numpy_reference") or r.get("vs_torch_reference")):
@@ -62,18 +74,40 @@ def headline(result: dict[str, Any]) -> list[str]:
 
 
 def render(result: dict[str, Any]) -> str:
-    """Everything printed by ``nnscratch bench``."""
+    """Everything printed by ``nnscratch bench``.
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`run_bench` returned (or :func:`write_json` saved, read back with ``json.load``).
+    """
     return "\n".join([table(result), "", *context(result), *headline(result)])
 
 
 def write_json(result: dict[str, Any], path: PathLike) -> None:
-    """Every raw timing, for later comparison."""
+    """Every raw timing, for later comparison.
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`run_bench` returned (or :func:`write_json` saved, read back with ``json.load``).
+    path : str or Path
+        The JSON file to write (replaced whole, never half-written).
+    """
     from ..saving.serialize import atomic_write_text
     atomic_write_text(path, json.dumps(result, indent=1), "bench")  # all or nothing: a full disk keeps the old file
 
 
 def plot(result: dict[str, Any], path: PathLike) -> PathLike:
-    """Samples/s against batch size per contender, log axes; marks where a GPU overtakes the CPU."""
+    """Samples/s against batch size per contender, log axes; marks where a GPU overtakes the CPU.
+
+    Parameters
+    ----------
+    result : dict
+        What :func:`run_bench` returned (or :func:`write_json` saved, read back with ``json.load``).
+    path : str or Path
+        The picture to write; its suffix (``.png``, ``.svg``, ``.pdf``) picks the format.
+    """
     try:
         from matplotlib.figure import Figure  # headless: no pyplot, no display needed
     except ImportError:

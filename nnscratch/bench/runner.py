@@ -147,6 +147,13 @@ def run_bench(log: Callable[[str], Any] | None = None, **overrides: Any) -> dict
     """Run the benchmark; return a JSON-ready dict (see :mod:`nnscratch.bench.report`).
 
     ``log`` (e.g. ``print``) receives one progress line per batch size.
+
+    Parameters
+    ----------
+    log : callable, optional
+        Called with one progress line per batch size (``print`` shows them); default: silent.
+    **overrides
+        The options of the table in the reference (``backends=``, ``batch_sizes=``, ``epochs=``, ...).
     """
     unknown = [key for key in overrides if key not in DEFAULTS]
     if unknown:  # a typo such as batch_size= would otherwise run with the defaults

@@ -120,7 +120,29 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
                 y_test: Array | None = None, task: str | None = None, seed: int = 0, test_fraction: float = 0.2,
                 path: PathLike | None = None, one_class: bool = False) -> TableDataset:
     """A TableDataset from arrays (a test split is held out when none is given). ``one_class=True`` reads
-    labels of a single class (rows to evaluate a trained classifier on), which training refuses."""
+    labels of a single class (rows to evaluate a trained classifier on), which training refuses.
+
+    Parameters
+    ----------
+    name : str
+        The data set's name in reports and error messages.
+    X : array, (n_samples, ...)
+        Inputs, one row (or image) per sample; images are flattened into rows.
+    y : array, (n_samples,) or (n_samples, n_targets)
+        Class labels (numbers or text) or regression targets.
+    X_test, y_test : array, optional
+        A test split of your own; default: one is held out from ``X`` and ``y``.
+    task : {"classification", "regression"}, optional
+        What to learn; default: decided from the target (text or few whole numbers: classes).
+    seed : int, default 0
+        Seeds the held-out test split: the same seed holds out the same rows.
+    test_fraction : float, default 0.2
+        Share of the rows held out as the test split when none is given.
+    path : str or Path, optional
+        The file the arrays came from, named in error messages instead of ``name``.
+    one_class : bool, default False
+        Accept a target of a single class (rows to evaluate a trained classifier on).
+    """
     where = path or name
     X_given = np.shape(X)
     y = _target(where, "y", y, task)
@@ -160,7 +182,21 @@ def _image_shape(shape):
 def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fraction: float = 0.2,
              one_class: bool = False) -> TableDataset:
     """A TableDataset from an ``.npz`` holding X, y or X_train, y_train, X_test, y_test (``one_class``: as
-    :func:`from_arrays`)."""
+    :func:`from_arrays`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file, holding ``X``, ``y`` or ``X_train``, ``y_train``, ``X_test``, ``y_test``.
+    task : {"classification", "regression"}, optional
+        What to learn; default: decided from the target (text or few whole numbers: classes).
+    seed : int, default 0
+        Seeds the held-out test split: the same seed holds out the same rows.
+    test_fraction : float, default 0.2
+        Share of the rows held out as the test split (stratified by class).
+    one_class : bool, default False
+        Accept a target of a single class (rows to evaluate a trained classifier on).
+    """
     with load_array(path, "npz") as archive:
         keys = set(archive.files)
         for names in PAIRS[::-1]:

@@ -103,6 +103,19 @@ def load_dataset(spec: str = "mnist-sample", data_dir: PathLike | None = None, s
     Tables: ``csv:PATH`` of any other layout, ``npz:PATH``, ``npy:X.npy,y.npy``
     (or a path ending in .csv/.npz), with ``table_options`` ``target=``,
     ``task=``, ``test_fraction=`` (see :mod:`nnscratch.datasets.tables`).
+
+    Parameters
+    ----------
+    spec : str, default "mnist-sample"
+        A name above, or ``csv:PATH``, ``npz:PATH``, ``npy:X.npy,y.npy``.
+    data_dir : str or Path, optional
+        A folder holding MNIST's or Fashion-MNIST's IDX files; default: the search of :func:`load_mnist`.
+    seed : int, default 0
+        Seeds the synthetic data and the held-out test split of a table.
+    download : bool, default True
+        Download MNIST or Fashion-MNIST when not found; False never downloads.
+    **table_options
+        ``target=``, ``task=``, ``test_fraction=`` for a table, as :func:`load_table` takes them.
     """
     name = str(spec).strip()
     if name == "mnist-sample":

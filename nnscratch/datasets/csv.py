@@ -31,6 +31,13 @@ def load_digits_csv(path: PathLike, *, raw: bool = False) -> tuple[np.ndarray, n
     Rows are ``label,pixel0..pixel783`` (the label column is optional, as in
     ``test.csv``); a header line is optional too.
 
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file.
+    raw : bool, default False
+        Keep the pixels as uint8 0..255 instead of float32 in [0, 1].
+
     Returns
     -------
     X : ndarray, shape (n_samples, 784)

@@ -226,6 +226,17 @@ def load_mnist(path: PathLike | None = None, *, raw: bool = False, download: boo
     Dataset of float32 images in [0, 1] with shape (n, 784) (uint8 with ``raw``).
     Raises DatasetNotFoundError when the files are neither found nor downloadable, and
     DataFormatError (naming the file and how to replace it) when one is damaged.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The folder of the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
+    raw : bool, default False
+        Keep the pixels as uint8 0..255 instead of float32 in [0, 1].
+    download : bool, default True
+        Download the files once into the cache when they are not found; False never downloads.
+    base_url : str, optional
+        A mirror to download from instead of the built-in ones (or ``$NNSCRATCH_DATA_URL``).
     """
     return load_idx_dataset("mnist", path, raw=raw, download=download, base_url=base_url)
 
@@ -236,5 +247,16 @@ def load_fashion_mnist(path: PathLike | None = None, *, raw: bool = False, downl
 
     Same search order and return value as :func:`load_mnist`; on Debian
     ``apt-get install dataset-fashion-mnist`` provides the files offline.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The folder of the four IDX files, searched first; then ``$NNSCRATCH_DATA``, the cache, ``/usr/share/datasets``.
+    raw : bool, default False
+        Keep the pixels as uint8 0..255 instead of float32 in [0, 1].
+    download : bool, default True
+        Download the files once into the cache when they are not found; False never downloads.
+    base_url : str, optional
+        A mirror to download from instead of the built-in ones (or ``$NNSCRATCH_DATA_URL``).
     """
     return load_idx_dataset("fashion-mnist", path, raw=raw, download=download, base_url=base_url)

@@ -43,6 +43,7 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
     Parameters
     ----------
     path : str or Path
+        The IDX file, gzip-compressed (``.gz``) or plain.
     ndim : int, optional
         Refuse files that do not have exactly this many dimensions.
 
@@ -72,7 +73,15 @@ def read_idx(path: PathLike, ndim: int | None = None) -> np.ndarray:
 
 
 def write_idx(path: PathLike, array: Array) -> None:
-    """Write ``array`` as an IDX file; gzip it when ``path`` ends in ``.gz``."""
+    """Write ``array`` as an IDX file; gzip it when ``path`` ends in ``.gz``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write; a name ending in ``.gz`` is gzip-compressed.
+    array : array
+        Integers or floats of any shape (uint8 images ``(n, 28, 28)``, labels ``(n,)``).
+    """
     array = np.ascontiguousarray(array)
     code = CODES.get(array.dtype.newbyteorder("="))  # big-endian int32 is int32 (IDX stores big-endian)
     if code is None:

@@ -16,7 +16,13 @@ if TYPE_CHECKING:
 
 
 def scale_to_unit(X: Array) -> np.ndarray:
-    """Scale to [0, 1]: uint8 images divide by 255, anything else by its min/max range."""
+    """Scale to [0, 1]: uint8 images divide by 255, anything else by its min/max range.
+
+    Parameters
+    ----------
+    X : array
+        Inputs of any shape: uint8 pixels (0-255) or numbers of any range.
+    """
     X = np.asarray(X)
     if X.dtype == np.uint8:
         return X.astype(np.float32) / np.float32(255.0)
@@ -33,6 +39,13 @@ def standardize(X: Array, mean: Array | None = None,
     in float64, so a column such as 1.7e12 +- 1e5 keeps its spread); pass the training
     set's ``mean`` and ``std`` to transform validation and test data the same way.
     Constant features keep std 1.
+
+    Parameters
+    ----------
+    X : array, (n_samples, n_features)
+        The rows to scale.
+    mean, std : array, (n_features,), optional
+        The training set's figures, to scale other data alike; default: computed from ``X``.
     """
     X = np.asarray(X, dtype=np.float64)  # float64 until scaled: 1.7e12 +- 1e5 keeps its spread
     if mean is None or std is None:  # the training set's figures (given ones win)
@@ -57,6 +70,15 @@ def one_hot(y: Array, n_classes: int | None = None, dtype: DTypeLike = np.float3
     """Integer labels (n,) to a one-hot matrix (n, n_classes).
 
     Labels saved as whole floats (``1.0``) or as one column ``(n, 1)`` are read as the integers they hold.
+
+    Parameters
+    ----------
+    y : array, (n,)
+        Whole-number class labels from 0.
+    n_classes : int, optional
+        Columns of the result; default: the largest label + 1.
+    dtype : numpy dtype, default float32
+        Type of the 0/1 entries.
     """
     y = np.asarray(y)
     y = y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
@@ -79,6 +101,19 @@ def train_val_split(X: Array, y: Array, val_fraction: float = 0.1, seed: int | N
 
     With ``stratify`` every class (integer or string labels) keeps (about) the same share in both parts.
     Returns ``(X_train, y_train, X_val, y_val)``.
+
+    Parameters
+    ----------
+    X : array, (n_samples, ...)
+        The inputs, one row per sample.
+    y : array, (n_samples,) or (n_samples, n_outputs)
+        The labels or targets, one row per sample.
+    val_fraction : float, default 0.1
+        Share of the rows held out for validation, in ``(0, 1)``.
+    seed : int or None, default 0
+        Seeds the random draws: the same seed gives the same data; None draws afresh each call.
+    stratify : bool, default True
+        Keep each class's share in both parts (class labels only; regression targets are split plainly).
     """
     X, y = np.asarray(X), np.asarray(y)
     if not 0 < val_fraction < 1:

@@ -27,6 +27,15 @@ def xor(n_samples: int = 4, noise: float = 0.0, seed: int | None = 0) -> tuple[n
 
     ``xor()`` is the four-row truth table; with ``n_samples > 4`` corners are
     drawn at random and moved by Gaussian ``noise``.
+
+    Parameters
+    ----------
+    n_samples : int, default 4
+        Rows; 4 gives the truth table itself, more draws corners at random.
+    noise : float, default 0
+        Standard deviation of the Gaussian noise added to each input; 0: exact corners.
+    seed : int or None, default 0
+        Seeds the random draws: the same seed gives the same data; None draws afresh each call.
     """
     n = _check(n_samples)
     rng = np.random.default_rng(seed)
@@ -42,6 +51,17 @@ def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
 
     Radius grows linearly from 0 to 1 along each arm; the angle gets Gaussian
     ``noise``. Samples are ordered class by class.
+
+    Parameters
+    ----------
+    n_per_class : int, default 100
+        Points on each arm.
+    n_classes : int, default 3
+        Arms, one class each.
+    noise : float, default 0.2
+        Standard deviation of the Gaussian noise on each point's angle (radians / 2.5).
+    seed : int or None, default 0
+        Seeds the random draws: the same seed gives the same data; None draws afresh each call.
     """
     n, k = _check(n_per_class, "n_per_class"), _check(n_classes, "n_classes")
     rng = np.random.default_rng(seed)
@@ -55,7 +75,17 @@ def spirals(n_per_class: int = 100, n_classes: int = 3, noise: float = 0.2,
 
 
 def moons(n_samples: int = 200, noise: float = 0.1, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Two interleaving half circles (class 0 on top, class 1 below), shuffled."""
+    """Two interleaving half circles (class 0 on top, class 1 below), shuffled.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Rows in all, split evenly between the two moons.
+    noise : float, default 0.1
+        Standard deviation of the Gaussian noise added to each coordinate.
+    seed : int or None, default 0
+        Seeds the random draws: the same seed gives the same data; None draws afresh each call.
+    """
     n = _check(n_samples, minimum=2)
     rng = np.random.default_rng(seed)
     n_top = n // 2
@@ -70,7 +100,21 @@ def moons(n_samples: int = 200, noise: float = 0.1, seed: int | None = 0) -> tup
 
 def blobs(n_samples: int = 300, centers: int | Array = 3, n_features: int = 2, cluster_std: float = 1.0,
           seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian blobs around ``centers`` (a count, drawn in [-10, 10], or an array)."""
+    """Gaussian blobs around ``centers`` (a count, drawn in [-10, 10], or an array).
+
+    Parameters
+    ----------
+    n_samples : int, default 300
+        Rows in all, shared out in turn between the blobs.
+    centers : int or array of shape (n_centers, n_features), default 3
+        How many blobs (their centres drawn in ``[-10, 10]``), or the centres themselves.
+    n_features : int, default 2
+        Columns of ``X`` when ``centers`` is a count.
+    cluster_std : float, default 1.0
+        Standard deviation of each blob around its centre.
+    seed : int or None, default 0
+        Seeds the random draws: the same seed gives the same data; None draws afresh each call.
+    """
     n = _check(n_samples)
     rng = np.random.default_rng(seed)
     if np.ndim(centers) == 0:

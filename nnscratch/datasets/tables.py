@@ -45,6 +45,23 @@ class TableDataset(Dataset):
     None for a table (and for channels-last colour images, kept in their order). ``array_shape``: the
     per-sample shape of the array the file held, before its rows were flattened (``(32, 32, 3)`` for
     channels-last colour images, which the command line refuses for a channels-first model); None for a table.
+
+    Attributes
+    ----------
+    task : {"classification", "regression"}
+        What ``y`` holds: class labels, or float targets.
+    target_name : str
+        The header of the target column ("" when the table has none).
+    feature_names : tuple of str
+        The header of each feature column, in the order of ``X``'s columns.
+    notes : tuple of str
+        What reading the table decided (a dropped column, a guessed task), one line each.
+    standardize : bool
+        Whether features should be standardised on the training split (True for tables).
+    image_shape : tuple of int or None
+        Per-sample ``(C, H, W)`` of arrays read as images; None for a table.
+    array_shape : tuple of int or None
+        Per-sample shape of the array the file held, before flattening; None for a table.
     """
 
     task: str = "classification"
@@ -278,6 +295,26 @@ def load_table(path: PathLike, target: str | int | None = None, task: str | None
     """Read a CSV table and hold out a test split: a :class:`TableDataset`. ``one_class=True`` reads a
     target of a single class (rows to evaluate a trained classifier on), which training refuses.
     ``features``: a trained model's feature names, the only columns read besides the target where the
-    table has them all (:func:`read_table`)."""
+    table has them all (:func:`read_table`).
+
+    Parameters
+    ----------
+    path : str or Path
+        The CSV file: one row per sample, numbers or class names, a header optional.
+    target : str or int, optional
+        The target column, by name or index; default: a column named label/target/class/y, else the last.
+    task : {"classification", "regression"}, optional
+        What to learn; default: decided from the target (text or few whole numbers: classes).
+    seed : int, default 0
+        Seeds the held-out test split: the same seed holds out the same rows.
+    test_fraction : float, default 0.2
+        Share of the rows held out as the test split (stratified by class).
+    name : str, optional
+        The data set's name in reports; default: the file name.
+    one_class : bool, default False
+        Accept a target of a single class (rows to evaluate a trained classifier on).
+    features : tuple of str, optional
+        A trained model's feature names: read only those columns (and the target) when the table has them all.
+    """
     X, y, class_names, task, info = read_table(path, target, task, one_class, features)
     return split_table(name or pathlib.Path(path).name, X, y, class_names, task, info, seed, test_fraction)

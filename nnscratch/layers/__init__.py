@@ -51,7 +51,13 @@ def register(cls: _L) -> _L:
 def get_activation(spec: str | Layer) -> Layer:
     """An activation layer from a name in :data:`ACTIVATIONS` ("relu", "leaky_relu", ...;
     case, ``-`` or ``_`` do not matter), or the Layer itself when given one. Raises ConfigError
-    for an unknown name."""
+    for an unknown name.
+
+    Parameters
+    ----------
+    spec : str or Layer
+        An activation name such as ``"relu"`` or ``"tanh"``, or a Layer returned as it is.
+    """
     if isinstance(spec, Layer):
         return spec
     key = str(spec).lower().replace("-", "_").replace("leakyrelu", "leaky_relu")
@@ -62,7 +68,13 @@ def get_activation(spec: str | Layer) -> Layer:
 
 def layer_from_config(config: dict[str, Any]) -> Layer:
     """Rebuild a layer from ``Layer.get_config()``: ``{"type": class name, **arguments}``, the
-    type looked up in :data:`LAYERS`. Raises ConfigError for a type not registered there."""
+    type looked up in :data:`LAYERS`. Raises ConfigError for a type not registered there.
+
+    Parameters
+    ----------
+    config : dict
+        What ``Layer.get_config()`` returned, e.g. ``{"type": "Dense", "n_in": 784, "n_out": 10}``.
+    """
     options = dict(config)
     kind = options.pop("type", None)
     if kind not in LAYERS:

@@ -57,7 +57,13 @@ class ReLU(Activation):
 
 
 class LeakyReLU(Activation):
-    """f(x) = x where x > 0, else alpha * x; f'(x) = 1 or alpha."""
+    """f(x) = x where x > 0, else alpha * x; f'(x) = 1 or alpha.
+
+    Parameters
+    ----------
+    alpha : float, default 0.01
+        Slope for ``x <= 0``, in ``[0, 1)``; 0 gives ReLU.
+    """
 
     def __init__(self, alpha: float = 0.01) -> None:
         if not (is_real(alpha) and 0 <= alpha < 1):

@@ -32,6 +32,13 @@ class Parameter:
     In a network both are views into its :class:`~nnscratch.models.params.ParameterBuffer`
     (``bound``); assigning ``value`` or ``grad`` then copies into the view, so the
     buffer always holds the current weights and gradients.
+
+    Parameters
+    ----------
+    name : str
+        What the layer calls it, e.g. ``"W"`` (weights) or ``"b"`` (biases).
+    value : array
+        The initial array, on the layer's backend; ``grad`` starts as zeros of its shape.
     """
 
     __slots__ = ("name", "_value", "_grad", "bound")
@@ -66,7 +73,15 @@ class Parameter:
             self._grad[...] = new
 
     def bind(self, value: Array, grad: Array) -> None:
-        """Make ``value`` and ``grad`` these views (done by ParameterBuffer)."""
+        """Make ``value`` and ``grad`` these views (done by ParameterBuffer).
+
+        Parameters
+        ----------
+        value : array
+            A view into the buffer's flat weights, shaped as this parameter.
+        grad : array
+            The matching view into the buffer's flat gradients.
+        """
         self._value, self._grad, self.bound = value, grad, True
 
     def unbind(self) -> None:
@@ -90,11 +105,29 @@ class Layer:
     _network: Any = None  # a weak reference to the Network the layer was built into (one network per layer)
 
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
-        """Create parameters on ``backend`` and remember its namespace."""
+        """Create parameters on ``backend`` and remember its namespace.
+
+        Parameters
+        ----------
+        backend : Backend
+            Where the parameters live (the network's backend).
+        rng : numpy.random.Generator
+            The network's seeded host generator that draws the initial weights.
+        init : Initializer
+            The network's default initialiser, for a layer that was given none.
+        index : int
+            The layer's position in the network, which names its parameters (``"0.weight"``).
+        """
         self.xp = backend.xp
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        """Per-sample output shape for a per-sample ``input_shape``; default: unchanged."""
+        """Per-sample output shape for a per-sample ``input_shape``; default: unchanged.
+
+        Parameters
+        ----------
+        input_shape : tuple of int or None
+            One sample's shape, no batch axis (``(784,)``, ``(1, 28, 28)``); None for a size the data decides.
+        """
         return tuple(input_shape)
 
     def _xp(self, x):
@@ -103,13 +136,29 @@ class Layer:
 
     def forward(self, x: Array, training: bool = False) -> Array:
         """The layer's output for a batch ``x``; with ``training=True`` also cache what
-        :meth:`backward` needs (and use batch statistics, dropout masks)."""
+        :meth:`backward` needs (and use batch statistics, dropout masks).
+
+        Parameters
+        ----------
+        x : array, (batch, ...)
+            The batch of inputs, on the layer's backend.
+        training : bool, default False
+            A training pass: cache for :meth:`backward`; False: predict/evaluate behaviour.
+        """
         raise NotImplementedError
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """Given ``dy = dL/d(output)``, set each parameter's ``grad`` to ``dL/dw`` and return
         ``dL/dx`` (or None when ``need_input_grad`` is False). Raises RuntimeError before a
-        ``forward(x, training=True)``."""
+        ``forward(x, training=True)``.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         raise NotImplementedError
 
     def get_config(self) -> dict[str, Any]:

@@ -24,16 +24,7 @@ def check_layers(layers, network):
         raise ConfigError(f"Network expects layers, not layer sizes; got {items!r}. Build it from sizes with "
                           f"Network.from_sizes({', '.join(map(str, items))}), or pass layers such as {EXAMPLE}.")
     if not items or not all(isinstance(layer, Layer) for layer in items):
-        if isinstance(layers, Layer):
-            got = f"one layer, {layers!r}; put it in a list: [{layers!r}]"
-        elif items is None:
-            got = f"{type(layers).__name__} {layers!r}"[:120]
-        elif not items:
-            got = "an empty list"
-        else:
-            index, item = next((i, x) for i, x in enumerate(items) if not isinstance(x, Layer))
-            got = f"{type(item).__name__} {item!r} at position {index}"[:120]
-        raise ConfigError(f"Network expects a non-empty list of layers such as {EXAMPLE}; got {got}.")
+        raise ConfigError(f"Network expects a non-empty list of layers such as {EXAMPLE}; got {_what(layers, items)}.")
     layers = items
     first = {}
     for index, layer in enumerate(layers):
@@ -50,6 +41,29 @@ def check_layers(layers, network):
                               f"or copy the whole network, weights and all, with copy.deepcopy(net) (or its "
                               f"architecture alone with Network.from_config(net.get_config())).")
     return layers
+
+
+def _what(layers, items):
+    """What ``Network(layers)`` received instead of a list of layers, and the fix: a long repr is
+    shortened, never the position; a Network (not a layer) is told to list copies of its layers."""
+    if isinstance(layers, Layer):
+        return f"one layer, {_short(layers)}; put it in a list: [{_short(layers)}]"
+    if not items and items is not None:
+        return "an empty list"
+    index, item = (None, layers) if items is None else \
+        next((i, x) for i, x in enumerate(items) if not isinstance(x, Layer))
+    where = "" if index is None else f" at position {index}"
+    held = getattr(item, "layers", None)  # a Network (this module cannot import it: it imports this module)
+    if isinstance(held, (list, tuple)) and held and all(isinstance(layer, Layer) for layer in held):
+        return (f"a {type(item).__name__}{where}, which is not a layer; list its layers instead, copied (a layer "
+                f"belongs to one network, and the copies start from new weights): "
+                f"Network([*copy.deepcopy(net).layers, Dense(...)])")
+    return f"{type(item).__name__} {_short(item)}{where}"
+
+
+def _short(item, limit=80):
+    text = repr(item)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def refuse_one_unit_softmax(layers, input_shape):

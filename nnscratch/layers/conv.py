@@ -32,9 +32,14 @@ class Conv2D(Layer):
 
     Parameters
     ----------
-    in_channels, out_channels : int
+    in_channels : int
+        Channels ``C`` of the input ``(N, C, H, W)``: 1 for grey images, 3 for RGB.
+    out_channels : int
+        Filters, one per output channel: the output is ``(N, out_channels, H', W')``.
     kernel_size : int or (kh, kw)
+        Height and width of each filter in pixels; an int gives a square ``(k, k)``.
     stride : int or (sh, sw), default 1
+        Step of the filter in pixels; 2 halves ``H`` and ``W`` (1: every position).
     padding : int, (ph, pw), "valid" (0) or "same"
         Zeros added on each side; "same" (stride 1 only) keeps ``H x W`` (an even
         kernel puts the extra row/column at the bottom/right, as PyTorch does).
@@ -113,7 +118,15 @@ class Conv2D(Layer):
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
         (n, a, b); dL/dx = col2im(W^T dy): each window's share of the gradient added back onto the
-        pixels it read. The parameter gradients go straight into their slots of the gradient buffer."""
+        pixels it read. The parameter gradients go straight into their slots of the gradient buffer.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         cols = self._cached("_cols")
         xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
         o, oh, ow = dy.shape[1:]

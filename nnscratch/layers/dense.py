@@ -68,7 +68,15 @@ class Dense(Layer):
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW = x.T @ dy, dL/db = sum of dy over samples, dL/dx = dy @ W.T.
 
-        The gradients go into the parameters' slots of the network's gradient buffer."""
+        The gradients go into the parameters' slots of the network's gradient buffer.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         x, k, w, b = self._cached("_x"), self._kernels, self.weight, self.bias
         w.grad = k.matmul_into(x.T, dy, w.grad if w.bound else None)  # in the slot where the library can
         b.grad = k.sum_rows_into(dy, b.grad if b.bound else None)

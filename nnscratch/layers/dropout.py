@@ -56,6 +56,11 @@ class Dropout(Layer):
     (``training`` is a :class:`~nnscratch.distributed.sync.ShardContext`) a rank's
     rows start at ``training.row_offset``, so N ranks draw exactly the masks one
     process draws.
+
+    Parameters
+    ----------
+    rate : float, default 0.5
+        Fraction of inputs zeroed in each training batch, in ``[0, 1)``; 0 disables dropout.
     """
 
     mask: Array | float | None
@@ -86,7 +91,15 @@ class Dropout(Layer):
         return x * self.mask
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx = dL/dy * m / (1 - rate), with the forward pass's mask."""
+        """dL/dx = dL/dy * m / (1 - rate), with the forward pass's mask.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         return dy * self._cached("mask")
 
     def get_config(self) -> dict[str, Any]:

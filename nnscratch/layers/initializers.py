@@ -41,7 +41,15 @@ class Initializer:
 
 class Uniform(Initializer):
     """``U(-limit, limit)`` for the weights, and for the biases too when
-    ``biases=True`` (seed 000 draws both from ``U(-0.05, 0.05)``)."""
+    ``biases=True`` (seed 000 draws both from ``U(-0.05, 0.05)``).
+
+    Parameters
+    ----------
+    limit : float, default 0.05
+        Half-width of the interval: weights are drawn from ``[-limit, limit)``.
+    biases : bool, default False
+        Draw the biases from the same interval too; False starts them at 0.
+    """
 
     name = "uniform"
 
@@ -63,7 +71,13 @@ class Uniform(Initializer):
 
 
 class Normal(Initializer):
-    """``N(0, std**2)``; ``std=1`` is seed 004's ``np.random.randn``."""
+    """``N(0, std**2)``; ``std=1`` is seed 004's ``np.random.randn``.
+
+    Parameters
+    ----------
+    std : float, default 1.0
+        Standard deviation of the weights (mean 0); small values such as 0.01 start near 0.
+    """
 
     name = "normal"
 

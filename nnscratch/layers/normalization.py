@@ -37,6 +37,15 @@ class BatchNorm(Layer):
     its own size, so it moves on that noise by up to ``lr`` a step (about 0.005 after 40 float32 steps)
     and differs between backends and rank counts, with no effect on the training loss (predict sees
     it only through the running mean, which follows it).
+
+    Parameters
+    ----------
+    n_features : int
+        Features (``F`` of ``(N, F)``) or channels (``C`` of ``(N, C, H, W)``) to normalise.
+    momentum : float, default 0.1
+        Weight of each batch in the running statistics (PyTorch's meaning: larger adapts faster).
+    eps : float, default 1e-5
+        Added to the variance before the square root, so a constant feature does not divide by 0.
     """
 
     buffers: Sequence[Parameter]
@@ -121,7 +130,15 @@ class BatchNorm(Layer):
 
         Data-parallel (synchronised): the means are over the global batch, ``gamma *
         sum_r weight_r (dL/dbeta_r, dL/dgamma_r) / count`` (``weight_r``: rank r's share of the
-        batch, its loss gradient being the mean over its own ``count`` rows)."""
+        batch, its loss gradient being the mean over its own ``count`` rows).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         xhat = self._cached("_xhat")
         xp, axes = self._xp(dy), self._axes
         shape = (1, -1) if dy.ndim == 2 else (1, -1, 1, 1)

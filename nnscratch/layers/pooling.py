@@ -104,6 +104,13 @@ class MaxPool2D(_Pool2D):
     Backward routes each output gradient to its window's maximum; ties go to
     the first maximum in row-major window order (one winner, as PyTorch's CPU
     kernel does), so the gradient sums to that of the output.
+
+    Parameters
+    ----------
+    kernel_size : int or (kh, kw)
+        Height and width of each pooling window in pixels; an int gives ``(k, k)``.
+    stride : int or (sh, sw), optional
+        Step between windows in pixels; default ``kernel_size`` (windows that do not overlap).
     """
 
     def forward(self, x: Array, training: bool = False) -> Array:
@@ -120,7 +127,15 @@ class MaxPool2D(_Pool2D):
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap)."""
+        """dL/dx = dy at the window's (first) argmax, 0 elsewhere (summed where windows overlap).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
         slices = self._slices(x)
         return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
@@ -140,7 +155,15 @@ class MaxPool2D(_Pool2D):
 
 
 class AvgPool2D(_Pool2D):
-    """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full)."""
+    """``y[n, c, a, b] = mean`` over the window at ``(a, b)`` (no padding, so every window is full).
+
+    Parameters
+    ----------
+    kernel_size : int or (kh, kw)
+        Height and width of each pooling window in pixels; an int gives ``(k, k)``.
+    stride : int or (sh, sw), optional
+        Step between windows in pixels; default ``kernel_size`` (windows that do not overlap).
+    """
 
     def forward(self, x: Array, training: bool = False) -> Array:
         def mean(views):
@@ -154,7 +177,15 @@ class AvgPool2D(_Pool2D):
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap)."""
+        """dL/dx = dy / (kh * kw) at every pixel of the window (summed where windows overlap).
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         self._cached("_win")
         k = self.kernel_size[0] * self.kernel_size[1]
         return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, self._xp(dy))

@@ -23,13 +23,27 @@ class Flatten(Layer):
         return self._xp(x).reshape(x, (-1, math.prod(x.shape[1:])))  # -1: N (free when traced)
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx is dL/dy with the input's shape."""
+        """dL/dx is dL/dy with the input's shape.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         return self._xp(dy).reshape(dy, self._cached("_shape"))
 
 
 class Reshape(Layer):
     """Per-sample reshape, e.g. ``Reshape((1, 28, 28))`` turns flat 784-pixel rows into
-    images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP)."""
+    images for a Conv2D (so a CNN takes the same ``(N, 784)`` data as an MLP).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+        Shape of one sample after the layer, e.g. ``(1, 28, 28)``; the batch axis is kept.
+    """
 
     def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
@@ -55,7 +69,15 @@ class Reshape(Layer):
         return self._xp(x).reshape(x, (-1, *self.shape))
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
-        """dL/dx is dL/dy with the input's shape."""
+        """dL/dx is dL/dy with the input's shape.
+
+        Parameters
+        ----------
+        dy : array, shaped as the last training forward's output
+            The loss's gradient with respect to this layer's output.
+        need_input_grad : bool, default True
+            Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
+        """
         return self._xp(dy).reshape(dy, self._cached("_in"))
 
     def get_config(self) -> dict[str, Any]:

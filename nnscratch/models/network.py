@@ -52,6 +52,8 @@ class Network:
     layers : list of Layer
         Layers applied in order: ``Dense``, activations, ``Conv2D``, pooling,
         ``Flatten``/``Reshape``, ``BatchNorm``, ``Dropout``.
+    *more
+        Refused with a ConfigError: pass the layers as one list (``Network([Dense(..), ReLU()])``).
     init : str, dict or Initializer, optional
         Weight initialiser for every Dense and Conv2D layer that has none of its own.
         Default: He for a layer followed by ReLU/LeakyReLU (pooling in between
@@ -62,6 +64,7 @@ class Network:
     backend : str or Backend, optional
         See :func:`nnscratch.get_backend`.
     dtype : {"float32", "float64"}, optional
+        Float type of weights and computation; default: the backend's (float32 unless set).
     input_shape : tuple of int, optional
         Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first layer with a fixed input requires.
     metadata : dict, optional
@@ -127,7 +130,19 @@ class Network:
 
         ``output="auto"`` (default): Softmax over several outputs (multiclass),
         Sigmoid on one output (binary classification); ``None`` or "identity"
-        for raw outputs (regression)."""
+        for raw outputs (regression).
+
+        Parameters
+        ----------
+        *sizes : int
+            Inputs, then the units of each Dense layer: ``784, 128, 10``.
+        hidden : str, Layer or Layer class, default "relu"
+            The activation after each hidden Dense layer.
+        output : str, Layer, Layer class or None, default "auto"
+            The activation after the last Dense layer (see above).
+        **options
+            The keyword arguments of :class:`Network` (``seed=``, ``backend=``, ``dtype=``, ...).
+        """
         return cls(mlp_layers(sizes, hidden, output), **options)
 
     # ------------------------------------------------------------ structure
@@ -157,7 +172,13 @@ class Network:
         return tuple(shapes.layer_shapes(self.layers, self.input_shape))
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
-        """Print a table of the layers (per-sample output shape, parameter count) and the totals."""
+        """Print a table of the layers (per-sample output shape, parameter count) and the totals.
+
+        Parameters
+        ----------
+        print_fn : callable, default print
+            Receives the table as one string (``logging.info`` or a list's ``append`` work too).
+        """
         print_fn(summary_text(self))
 
     n_inputs = property(shapes.n_inputs_of)    # features per sample
@@ -165,7 +186,15 @@ class Network:
 
     def shape_after(self, input_shape: Shape, error: type[Exception] = ShapeError) -> Shape:
         """Run the per-sample ``input_shape`` through every layer's ``output_shape``;
-        a mismatch raises ``error`` naming the layer and the fix."""
+        a mismatch raises ``error`` naming the layer and the fix.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            One sample's shape, no batch axis: ``(784,)`` or ``(1, 28, 28)``.
+        error : exception class, default ShapeError
+            What a mismatch raises (ConfigError while building, ShapeError for data).
+        """
         return shapes.shape_after(self.layers, input_shape, error)
 
     def parameters(self) -> list[Parameter]:
@@ -190,6 +219,13 @@ class Network:
         Returns the output activations, or with ``return_all=True`` the list
         of every layer's output: a Dense layer's is its pre-activation ``z``,
         an activation's is ``a`` (seed 000's ``z_vectors`` and activations).
+
+        Parameters
+        ----------
+        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
+            Inputs, on the host or the network's device.
+        return_all : bool, default False
+            Return every layer's output (a list) instead of the last one.
         """
         def run(out):
             outputs = []
@@ -203,7 +239,13 @@ class Network:
     def predict_proba(self, X: Array) -> Array:
         """Output activations ``(n_samples, n_outputs)``: class probabilities for a
         softmax/sigmoid output, or for an Identity output whose loss is (binary)
-        cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are."""
+        cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are.
+
+        Parameters
+        ----------
+        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
+            Inputs, on the host or the network's device.
+        """
         out = self.forward(X)
         link = probability_link(self.layers[-1], self.resolve_loss())
         return out if link is None else link.forward(out)
@@ -212,6 +254,11 @@ class Network:
     @on_device
     def predict(self, X: Array) -> Array:
         """What the task calls a prediction (see :attr:`task`).
+
+        Parameters
+        ----------
+        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
+            Inputs, on the host or the network's device.
 
         Returns
         -------
@@ -229,7 +276,19 @@ class Network:
     @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
         """``{"loss", "accuracy"}`` on ``(X, y)`` for a classification :attr:`task`, ``{"loss", "r2", "mae",
-        "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used."""
+        "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
+
+        Parameters
+        ----------
+        X : array, (n_samples, ...)
+            Inputs.
+        y : array
+            Their labels (or one-hot rows) or regression targets, as ``fit`` takes them.
+        loss : str or Loss, optional
+            The loss reported; default: the one the last ``fit`` used.
+        batch_size : int, default 4096
+            Rows evaluated at once: bounds the memory, not the result.
+        """
         batch_size = check_positive_int("batch_size", batch_size)
         return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
 
@@ -241,6 +300,16 @@ class Network:
         when resuming, else the one the previous ``fit`` used, else the output layer's. The
         data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
+
+        Parameters
+        ----------
+        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
+            Training inputs, host or device arrays.
+        y : array
+            Integer class labels ``(n_samples,)``, one-hot rows, or regression targets ``(n_samples, n_outputs)``.
+        **options
+            ``epochs``, ``batch_size``, ``optimizer``, ``validation_data``, ``callbacks``, ``checkpoint``,
+            ``resume``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
         """
         warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
         if "callbacks" in options:
@@ -267,7 +336,13 @@ class Network:
 
     def resolve_loss(self, loss: str | Loss | None = None) -> Loss:
         """The Loss to use: the given one, else the one the last :meth:`fit` used, else
-        the default for the output layer. Cross-entropy on one output is refused."""
+        the default for the output layer. Cross-entropy on one output is refused.
+
+        Parameters
+        ----------
+        loss : str, Loss or None, optional
+            A loss name (``"cross_entropy"``, ``"mse"``, ...) or a Loss; None: the default above.
+        """
         if loss is None:
             loss = self._fit_loss or default_loss(self.layers[-1])
         return check_loss_fits(get_loss(loss), self.output_shape[-1])  # None: open (no classifier)
@@ -275,7 +350,17 @@ class Network:
     # ------------------------------------------------------------ gradients
     def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
         """Backpropagate one batch without updating: ``(loss, [grads])`` in
-        :meth:`parameters` order."""
+        :meth:`parameters` order.
+
+        Parameters
+        ----------
+        X : array, (n_samples, ...)
+            One batch of inputs.
+        y : array
+            Their labels or targets, as ``fit`` takes them.
+        loss : str or Loss, optional
+            The loss to differentiate; default: :meth:`resolve_loss`'s.
+        """
         return evaluation.compute_gradients(self, X, y, loss=loss)
 
     @on_device
@@ -283,7 +368,21 @@ class Network:
                         max_entries: int = 64) -> float:
         """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
         norms) between backprop and central finite differences in float64, in
-        training mode (batch statistics, fixed dropout masks); the network is left as it was."""
+        training mode (batch statistics, fixed dropout masks); the network is left as it was.
+
+        Parameters
+        ----------
+        X : array, (n_samples, ...)
+            A small batch of inputs; a few rows suffice.
+        y : array
+            Their labels or targets, as ``fit`` takes them.
+        loss : str or Loss, optional
+            The loss to differentiate; default: :meth:`resolve_loss`'s.
+        eps : float, default 1e-6
+            Step of the central differences, in the units of the weights.
+        max_entries : int, default 64
+            Entries of each parameter perturbed (a seeded sample); more is slower and surer.
+        """
         return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
 
     # ------------------------------------------------------------ keeping and copying (nnscratch.models.persistence)

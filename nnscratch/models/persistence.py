@@ -29,7 +29,17 @@ def get_config(self: Network) -> dict[str, Any]:
 
 def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backend | None = None,
                 dtype: DType | None = None) -> Network:
-    """A new network (fresh weights) built from :meth:`get_config`'s description."""
+    """A new network (fresh weights) built from :meth:`get_config`'s description.
+
+    Parameters
+    ----------
+    config : dict
+        What :meth:`get_config` returned (layers, options, task), e.g. read from JSON.
+    backend : str, Backend or None, optional
+        Where to build it (``"numpy"``, ``"torch:cuda"``, ...); default: the selected backend.
+    dtype : {"float32", "float64"}, optional
+        Float type of the weights; default: the backend's.
+    """
     return state.from_config(cls, config, backend=backend, dtype=dtype)
 
 
@@ -45,7 +55,13 @@ def set_weights(self: Network, weights: Sequence[Array] | Mapping[str, Array]) -
     """Set every parameter from a copy of ``weights``: a list in :meth:`parameters` order (what
     :meth:`get_weights` returns), or a dict of every parameter by name (``{"0.weight": ..., "0.bias": ...}``);
     host arrays, read-only or memory-mapped ones too, or arrays of any backend; shapes must match.
-    The given arrays are never modified: training updates the copies."""
+    The given arrays are never modified: training updates the copies.
+
+    Parameters
+    ----------
+    weights : list of array, or dict of str to array
+        One array per parameter, in :meth:`parameters` order or by name; shapes must match.
+    """
     state.set_weights(self, weights)
 
 
@@ -57,7 +73,13 @@ def get_buffers(self: Network) -> dict[str, Array]:
 @on_device
 def set_buffers(self: Network, arrays: Mapping[str, Array]) -> None:
     """Set the layers' buffers from copies of ``{name: array}`` (host arrays, or arrays of any backend
-    as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers)."""
+    as :meth:`set_weights` takes); names not given keep their values (files written before a layer had buffers).
+
+    Parameters
+    ----------
+    arrays : dict of str to array
+        Buffer name (``"1.running_mean"``) to its new value; names left out keep theirs.
+    """
     state.set_buffers(self, arrays)
 
 
@@ -65,7 +87,15 @@ def to(self: Network, backend: str | Backend | None = None, dtype: DType | None 
     """A copy of this network on another backend and/or dtype (default: this one's dtype,
     or a given Backend's own): weights, running statistics, random state, the task and loss of
     the last fit, and the optimizer with its state (moments, step count), so a ``fit`` there
-    continues the same run."""
+    continues the same run.
+
+    Parameters
+    ----------
+    backend : str, Backend or None, optional
+        The backend of the copy (``"torch"``, ``"cupy:1"``, a Backend); default: this network's.
+    dtype : {"float32", "float64"}, optional
+        Float type of the copy; default: as above.
+    """
     return state.copy_to(self, backend, dtype)
 
 
@@ -75,13 +105,27 @@ def reduce(self: Network) -> tuple[Any, ...]:
 
 
 def save(self: Network, path: PathLike) -> str:
-    """Write the config and weights to one ``.npz`` file, atomically."""
+    """Write the config and weights to one ``.npz`` file, atomically.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.npz`` file to write (replaced whole, never half-written).
+    """
     return serialize.save(self, path)
 
 
 def export_onnx(self: Network, path: PathLike | None = None, **options: Any) -> Any:
     """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
-    :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``."""
+    :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The ``.onnx`` file to write; None only returns the model.
+    **options
+        Passed to :func:`nnscratch.saving.onnx.to_onnx`: ``input_name``, ``output_name``, ``input_shape``.
+    """
     from ..saving.onnx import to_onnx
     return to_onnx(self, path, **options)
 
@@ -93,5 +137,15 @@ def load(cls: type[Network], path: PathLike, backend: str | Backend | None = Non
     whichever form names the backend (a Backend's own dtype does not cast it; :meth:`to` does); ``dtype=``
     casts it. A float64 model on a backend without float64 (array-api-strict's ``no_float64`` device) is
     a ConfigError that says ``dtype='float32'``; a file written by ``fit(checkpoint=...)`` is refused with
-    how to get its model."""
+    how to get its model.
+
+    Parameters
+    ----------
+    path : str or Path
+        A model file written by :meth:`save`.
+    backend : str, Backend or None, optional
+        Where to load it (above); default: the selected backend.
+    dtype : {"float32", "float64"}, optional
+        Cast the weights to this type; default: the dtype it was saved in.
+    """
     return serialize.load(cls, path, backend=backend, dtype=dtype)

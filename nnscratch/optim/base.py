@@ -127,6 +127,11 @@ class Optimizer:
         (frozen, or unused by the loss) is left as it is, as ``torch.optim`` skips it (one step count
         serves all: Adam's bias correction of a parameter whose gradient comes later counts from the first
         step, where torch counts each parameter's own steps).
+
+        Parameters
+        ----------
+        params : ParameterBuffer or iterable of Parameter
+            What to update: ``net.parameters()``, or a network's parameter buffer.
         """
         holders: list[Any]
         if params is self._given and self._owner is not None:  # the training loop's own buffer or tuple again
@@ -189,7 +194,15 @@ class Optimizer:
 
     def load_state_dict(self, state: dict[str, Any], asarray: Callable[[Any], Array] | None = None) -> None:
         """Restore :meth:`state_dict`; ``asarray`` moves host arrays to the device.
-        The next :meth:`step` adopts the state for its parameters."""
+        The next :meth:`step` adopts the state for its parameters.
+
+        Parameters
+        ----------
+        state : dict
+            What :meth:`state_dict` returned (step count, lr scale, per-parameter moments).
+        asarray : callable, optional
+            Moves each array to the device, e.g. ``net.backend.asarray``; default: kept as given.
+        """
         move = asarray or (lambda a: a)
         loaded = {name: {k: move(v) for k, v in s.items()} for name, s in state["state"].items()}
         self._check_slots(loaded)
@@ -214,12 +227,26 @@ class Optimizer:
 
     def snapshot(self, copy: Callable[[Array], Array]) -> dict[str, Any]:
         """What steps change (the step count and the moments, copied by ``copy``; not the settings, nor the
-        ``lr_scale`` callbacks set), for :meth:`restore`: the divergence guard keeps the last good one."""
+        ``lr_scale`` callbacks set), for :meth:`restore`: the divergence guard keeps the last good one.
+
+        Parameters
+        ----------
+        copy : callable
+            Copies one array (e.g. ``xp.asarray(a, copy=True)``), so later steps do not change the snapshot.
+        """
         return {"t": self.t, "state_t": self.state_t, "owner": self._owner,
                 "given": self._given, "state": _copied(self.state, copy), "loaded": _copied(self._loaded, copy)}
 
     def restore(self, point: dict[str, Any], copy: Callable[[Array], Array]) -> None:
-        """Go back to :meth:`snapshot`'s ``point`` (its arrays copied again by ``copy``)."""
+        """Go back to :meth:`snapshot`'s ``point`` (its arrays copied again by ``copy``).
+
+        Parameters
+        ----------
+        point : dict
+            What :meth:`snapshot` returned.
+        copy : callable
+            Copies one array, so the snapshot can be restored again later.
+        """
         self.t, self.state_t = point["t"], point["state_t"]
         self._owner, self._given = point["owner"], point["given"]
         self.state, self._loaded = _copied(point["state"], copy) or {}, _copied(point["loaded"], copy)

@@ -34,6 +34,19 @@ class SGD(Optimizer):
     ``d = b``; ``w <- w - lr_t * d``. With ``momentum=0``: ``w <- w - lr_t * g``.
     As ``torch.optim.SGD`` with ``dampening=0``. Keras's SGD keeps the rate inside the velocity
     (``v <- momentum v - lr_t g``): the same steps at a constant rate, not while a schedule changes it.
+
+    Parameters
+    ----------
+    lr : float, Schedule or dict, default 0.01
+        Learning rate (step size), > 0, or a schedule of it such as ``Cosine(0.1, total=1000)``.
+    momentum : float, default 0
+        Fraction of the last step kept in the next, in ``[0, 1)``; 0 is plain SGD, 0.9 is usual.
+    nesterov : bool, default False
+        Nesterov's look-ahead form of momentum (needs ``momentum > 0``).
+    decay : float, default 0
+        Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
     """
 
     name = "sgd"
@@ -74,6 +87,21 @@ class Adam(Optimizer):
     since the moments started (a resume with another kind of optimizer starts them afresh).
     As ``torch.optim.Adam`` (``amsgrad=False``): ``eps`` is added to the bias-corrected root; Keras adds it
     before the correction (its "epsilon hat"), which differs while ``v`` is small.
+
+    Parameters
+    ----------
+    lr : float, Schedule or dict, default 1e-3
+        Learning rate (step size), > 0, or a schedule of it such as ``Cosine(0.1, total=1000)``.
+    beta1 : float, default 0.9
+        Decay of the running mean of gradients ``m``, in ``[0, 1)``.
+    beta2 : float, default 0.999
+        Decay of the running mean of squared gradients ``v``, in ``[0, 1)``.
+    eps : float, default 1e-8
+        Added to the denominator so a tiny ``v`` does not divide by 0.
+    decay : float, default 0
+        Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
     """
 
     name = "adam"
@@ -108,6 +136,19 @@ class RMSProp(Optimizer):
 
     As ``torch.optim.RMSprop(alpha=rho)`` (not centered, no momentum; torch's default ``alpha`` is 0.99,
     Keras's ``rho`` 0.9 as here). Keras adds ``eps`` inside the root, ``sqrt(v + eps)``.
+
+    Parameters
+    ----------
+    lr : float, Schedule or dict, default 1e-3
+        Learning rate (step size), > 0, or a schedule of it such as ``Cosine(0.1, total=1000)``.
+    rho : float, default 0.9
+        Decay of the running mean of squared gradients ``v``, in ``[0, 1)``.
+    eps : float, default 1e-8
+        Added to the denominator so a tiny ``v`` does not divide by 0.
+    decay : float, default 0
+        Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
+    weight_decay : float, default 0
+        L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
     """
 
     name = "rmsprop"
@@ -177,7 +218,15 @@ OPTIMIZERS = {"sgd": (SGD, {}), "momentum": (SGD, {"momentum": 0.9}),
 
 def get_optimizer(spec: str | dict[str, Any] | Optimizer = "adam", **options: Any) -> Optimizer:
     """An optimizer from a name ("sgd", "momentum", "nesterov", "adam",
-    "rmsprop") with keyword options, a config dict, or an Optimizer."""
+    "rmsprop") with keyword options, a config dict, or an Optimizer.
+
+    Parameters
+    ----------
+    spec : str, dict or Optimizer, default "adam"
+        An optimizer name, a ``get_config()`` dict, or an Optimizer returned as it is.
+    **options
+        Keyword arguments of that optimizer (``lr=0.1``, ``momentum=0.9``), and ``clip_norm``.
+    """
     if isinstance(spec, dict):
         options = {**{k: v for k, v in spec.items() if k != "name"}, **options}
         spec = spec.get("name")  # type: ignore[assignment]  # a config dict names its optimizer

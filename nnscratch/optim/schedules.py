@@ -72,7 +72,15 @@ class Schedule:
 
 
 class Constant(Schedule):
-    """``lr_t = lr``."""
+    """``lr_t = lr``.
+
+    Parameters
+    ----------
+    lr : float
+        The peak learning rate, > 0: reached after the warm-up, where the decay starts.
+    warmup : int, default 0
+        Optimizer steps (batches) of linear rise from ``lr / warmup`` to ``lr`` first; 0: none.
+    """
 
     name = "constant"
 
@@ -84,7 +92,17 @@ class Constant(Schedule):
 
 
 class InverseTime(Schedule):
-    """Seed 003's decay: ``lr_t = lr / (1 + decay * t)`` (``Optimizer(decay=...)`` is this)."""
+    """Seed 003's decay: ``lr_t = lr / (1 + decay * t)`` (``Optimizer(decay=...)`` is this).
+
+    Parameters
+    ----------
+    lr : float
+        The peak learning rate, > 0: reached after the warm-up, where the decay starts.
+    decay : float
+        How fast the rate falls per step: it halves after ``1 / decay`` steps; 0 keeps it constant.
+    warmup : int, default 0
+        Optimizer steps (batches) of linear rise from ``lr / warmup`` to ``lr`` first; 0: none.
+    """
 
     name = "inverse_time"
 
@@ -105,7 +123,19 @@ class InverseTime(Schedule):
 
 
 class StepDecay(Schedule):
-    """``lr_t = lr * gamma ** floor(t / step_size)``: divided every ``step_size`` steps."""
+    """``lr_t = lr * gamma ** floor(t / step_size)``: divided every ``step_size`` steps.
+
+    Parameters
+    ----------
+    lr : float
+        The peak learning rate, > 0: reached after the warm-up, where the decay starts.
+    step_size : int
+        Optimizer steps (batches) between two drops of the rate.
+    gamma : float, default 0.1
+        Factor of each drop: 0.1 divides the rate by 10.
+    warmup : int, default 0
+        Optimizer steps (batches) of linear rise from ``lr / warmup`` to ``lr`` first; 0: none.
+    """
 
     name = "step"
 
@@ -126,7 +156,19 @@ class StepDecay(Schedule):
 
 
 class Exponential(Schedule):
-    """``lr_t = lr * gamma ** (t / every)``: smooth decay by ``gamma`` every ``every`` steps."""
+    """``lr_t = lr * gamma ** (t / every)``: smooth decay by ``gamma`` every ``every`` steps.
+
+    Parameters
+    ----------
+    lr : float
+        The peak learning rate, > 0: reached after the warm-up, where the decay starts.
+    gamma : float
+        Factor the rate reaches after ``every`` steps, e.g. 0.96; below 1 decays.
+    every : int, default 1
+        Optimizer steps over which the rate is multiplied by ``gamma`` (a little each step).
+    warmup : int, default 0
+        Optimizer steps (batches) of linear rise from ``lr / warmup`` to ``lr`` first; 0: none.
+    """
 
     name = "exponential"
 
@@ -152,6 +194,17 @@ class Cosine(Schedule):
     ``lr_t = min_lr + (lr - min_lr) * (1 + cos(pi * t / (total - warmup))) / 2``,
     then ``min_lr`` once the ``total`` steps are done, as Keras's ``CosineDecay`` holds its floor (torch's
     ``CosineAnnealingLR(T_max=total, eta_min=min_lr)``, equal up to ``total``, rises again after it).
+
+    Parameters
+    ----------
+    lr : float
+        The peak learning rate, > 0: reached after the warm-up, where the decay starts.
+    total : int
+        Optimizer steps of the whole run, warm-up included: the rate reaches ``min_lr`` there.
+    warmup : int, default 0
+        Optimizer steps (batches) of linear rise from ``lr / warmup`` to ``lr`` first; 0: none.
+    min_lr : float, default 0
+        The floor the rate anneals down to and then stays at.
     """
 
     name = "cosine"

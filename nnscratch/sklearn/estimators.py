@@ -26,13 +26,7 @@ _DOC = """
 
     Same parameters, defaults and fitted attributes as scikit-learn's
     ``sklearn.neural_network.{name}`` (``solver`` is "adam" or "sgd"; "lbfgs" is
-    refused; ``max_fun`` is accepted and unused), plus
-
-    backend : str or nnscratch.Backend, optional
-        Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
-        :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
-        in the dtype of ``X``: float32 data trains in float32, anything else in float64
-        (in float32 on a device without float64, such as ``torch:mps``).
+    refused; ``max_fun`` is accepted and unused), plus ``backend``: where it trains.
 
     The same random numbers (initial weights, early-stopping split, each epoch's
     shuffle, all drawn from ``random_state`` as scikit-learn draws them) and the
@@ -49,21 +43,93 @@ _DOC = """
     or infinite raise a ValueError and keep the last finite ones (scikit-learn keeps the NaN ones); with
     ``early_stopping`` the fit ends on the best validation epoch's weights with a ConvergenceWarning, the
     model scikit-learn's ends on.
+
+    Parameters
+    ----------
+{extra}    hidden_layer_sizes : int or tuple of int, default (100,)
+        Units of each hidden layer: ``(64, 32)`` is two hidden layers.
+    activation : str, default "relu"
+        The hidden layers' activation: "identity", "logistic", "tanh" or "relu".
+    solver : str, default "adam"
+        The optimizer: "adam" or "sgd" ("lbfgs" is refused).
+    alpha : float, default 1e-4
+        Strength of the L2 penalty on the weights; 0 adds none.
+    batch_size : int or "auto", default "auto"
+        Samples per update; "auto" is ``min(200, n_samples)``.
+    learning_rate : str, default "constant"
+        SGD's rate: "constant", "invscaling" (``lr / t**power_t``) or "adaptive" (divided by 5 when the loss stalls).
+    learning_rate_init : float, default 1e-3
+        The (initial) step size.
+    power_t : float, default 0.5
+        Exponent of the "invscaling" rate.
+    max_iter : int, default 200
+        Epochs (passes over the data) at most.
+    shuffle : bool, default True
+        Shuffle the rows before each epoch.
+    random_state : int, RandomState or None, default None
+        Seeds the initial weights, the early-stopping split and the shuffles; None draws afresh.
+    tol : float, default 1e-4
+        Smallest improvement of the loss (or validation score) that counts.
+    verbose : bool, default False
+        Print the loss after each epoch.
+    warm_start : bool, default False
+        ``fit`` goes on from the weights of the last fit instead of starting afresh.
+    momentum : float, default 0.9
+        SGD's momentum, in ``[0, 1]``.
+    nesterovs_momentum : bool, default True
+        Nesterov's form of SGD's momentum.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` and stop when its score stops improving.
+    validation_fraction : float, default 0.1
+        Share of the training rows held out for ``early_stopping``.
+    beta_1 : float, default 0.9
+        Adam's decay of the running mean of gradients.
+    beta_2 : float, default 0.999
+        Adam's decay of the running mean of squared gradients.
+    epsilon : float, default 1e-8
+        Adam's guard against a division by 0.
+    n_iter_no_change : int, default 10
+        Epochs without an improvement of ``tol`` before training stops.
+    max_fun : int, default 15000
+        lbfgs's budget of loss evaluations: accepted and unused.
+    backend : str or nnscratch.Backend, optional
+        Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
+        :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
+        in the dtype of ``X``: float32 data trains in float32, anything else in float64
+        (in float32 on a device without float64, such as ``torch:mps``).
     """
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = "Multi-layer perceptron classifier (binary, multiclass, multilabel)." + _DOC.format(
-        name="MLPClassifier")
+        name="MLPClassifier", extra="")
 
     @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPClassifier:
-        """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type."""
+        """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Training inputs (dense; float32 data trains in float32).
+        y : array-like, (n_samples,) or (n_samples, n_classes)
+            Labels of any type (numbers, text), or 0/1 indicator columns (multilabel).
+        """
         return self._fit(X, y, incremental=False)
 
     @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
-        """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call."""
+        """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            One chunk of training inputs.
+        y : array-like, (n_samples,) or (n_samples, n_classes)
+            Their labels.
+        classes : array-like, optional
+            Every label the model will ever see; needed on the first call only.
+        """
         return self._fit(X, y, incremental=True, classes=classes)
 
     def _start_partial_fit(self, y, classes):
@@ -105,18 +171,36 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out))
 
     def predict(self, X: Array) -> np.ndarray:
-        """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel)."""
+        """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel).
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         return self._labels(self._forward(X))
 
     def predict_proba(self, X: Array) -> np.ndarray:
-        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``."""
+        """Class probabilities ``(n_samples, n_classes)``, columns in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         p = self._forward(X)
         if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
             return np.hstack([1.0 - p, p])
         return p
 
     def predict_log_proba(self, X: Array) -> np.ndarray:
-        """``log(predict_proba(X))``."""
+        """``log(predict_proba(X))``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to classify.
+        """
         return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
@@ -127,10 +211,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 class MLPRegressor(RegressorMixin, BaseMLP):
     __doc__ = "Multi-layer perceptron regressor (squared error, identity output)." + _DOC.format(
-        name="MLPRegressor") + """
-    loss : {"squared_error"}
-        As scikit-learn's first parameter; "poisson" is refused.
-    """
+        name="MLPRegressor", extra="""    loss : {"squared_error"}
+        The loss minimised, scikit-learn's first parameter; "poisson" is refused.
+""")
 
     _parameter_constraints = {**BaseMLP._parameter_constraints, "loss": [StrOptions({"squared_error"})]}
 
@@ -154,12 +237,28 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPRegressor:
-        """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``."""
+        """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Training inputs (dense; float32 data trains in float32).
+        y : array-like, (n_samples,) or (n_samples, n_outputs)
+            Targets: one value per sample, or one column per output.
+        """
         return self._fit(X, y, incremental=False)
 
     @keywords("estimator_fit")
     def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
-        """One epoch over ``(X, y)``."""
+        """One epoch over ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            One chunk of training inputs.
+        y : array-like, (n_samples,) or (n_samples, n_outputs)
+            Their targets.
+        """
         return self._fit(X, y, incremental=True)
 
     def _validate_input(self, X, y, incremental, reset):
@@ -181,6 +280,12 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return r2_score(Y, out) if np.isfinite(out).all() else np.nan  # scikit-learn: NaN for non-finite predictions
 
     def predict(self, X: Array) -> np.ndarray:
-        """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets."""
+        """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets.
+
+        Parameters
+        ----------
+        X : array-like, (n_samples, n_features)
+            Inputs to predict for.
+        """
         out = self._forward(X)
         return out.ravel() if self.n_outputs_ == 1 else out

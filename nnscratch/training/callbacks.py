@@ -147,7 +147,13 @@ class EarlyStopping(_Watching):
 
     def on_train_end(self, network: Network) -> None:
         """With ``restore_best``, put the best epoch's weights back, after ``fit(restore_best=True)``
-        put back its own: these are kept, and ``params["best_epoch"]`` (the History's) says so."""
+        put back its own: these are kept, and ``params["best_epoch"]`` (the History's) says so.
+
+        Parameters
+        ----------
+        network : Network
+            The trained network, whose weights are replaced by the best epoch's.
+        """
         if self.restore_best and self.weights is not None:
             restore(network, self.weights)
             self.params["best_epoch"] = self.best_epoch
@@ -163,13 +169,27 @@ class EarlyStopping(_Watching):
         self._resumed = True
 
     def get_arrays(self, network: Network) -> dict[str, Any]:
-        """The best epoch's weights and running statistics (with ``restore_best``), by name, for checkpoints."""
+        """The best epoch's weights and running statistics (with ``restore_best``), by name, for checkpoints.
+
+        Parameters
+        ----------
+        network : Network
+            The network whose parameter and buffer names key the arrays.
+        """
         if self.weights is None:
             return {}
         return {p.name: w for p, w in zip(saved_arrays(network), self.weights, strict=True)}
 
     def set_arrays(self, arrays: dict[str, Any], network: Network) -> None:
-        """Take back :meth:`get_arrays` (device arrays) from a checkpoint."""
+        """Take back :meth:`get_arrays` (device arrays) from a checkpoint.
+
+        Parameters
+        ----------
+        arrays : dict of str to array
+            What :meth:`get_arrays` returned, read back from a checkpoint.
+        network : Network
+            The network whose parameter and buffer names key the arrays.
+        """
         if arrays:
             self.weights = [arrays[p.name] for p in saved_arrays(network)]
 
@@ -191,6 +211,23 @@ class ReduceLROnPlateau(_Watching):
     (saved by :meth:`get_state`), so a resumed run reduces when an
     uninterrupted one would. ``verbose`` prints a line at each reduction (under ``mpiexec``
     once, from rank 0: :attr:`~nnscratch.training.history.Callback.is_root`).
+
+    Parameters
+    ----------
+    monitor : str, default "val_loss"
+        The logs figure to watch, as EarlyStopping's (accuracies improve upwards, losses downwards).
+    factor : float, default 0.1
+        Multiplies the rate at each reduction, in ``(0, 1)``: 0.1 divides it by 10.
+    patience : int, default 10
+        Epochs without improvement before the rate is lowered.
+    min_delta : float, default 0
+        Smallest change of ``monitor`` that counts as an improvement.
+    cooldown : int, default 0
+        Epochs after a reduction before counting again; 0 counts at once.
+    min_lr : float, default 0
+        The rate is never lowered below this.
+    verbose : bool, default False
+        Print a line at each reduction.
     """
 
     reductions: list[int]  # the epochs at which the rate was lowered

@@ -46,7 +46,13 @@ class Callback:
         self._params = params
 
     def set_params(self, params: dict[str, Any]) -> None:
-        """Called by ``fit`` before ``on_train_begin`` (Keras's name)."""
+        """Called by ``fit`` before ``on_train_begin`` (Keras's name).
+
+        Parameters
+        ----------
+        params : dict
+            ``fit``'s settings: ``epochs``, ``batch_size``, ``loss``, ``optimizer``, ``backend``, ...
+        """
         self.params = params
 
     @property
@@ -56,21 +62,59 @@ class Callback:
         return self.params.get("rank", 0) == 0
 
     def on_train_begin(self, network: Network) -> None:
-        """Called once when ``fit`` starts (also when it resumes from a checkpoint)."""
+        """Called once when ``fit`` starts (also when it resumes from a checkpoint).
+
+        Parameters
+        ----------
+        network : Network
+            The network being trained.
+        """
 
     def on_epoch_begin(self, epoch: int, network: Network) -> None:
-        """Called before each epoch; ``epoch`` counts from 0."""
+        """Called before each epoch; ``epoch`` counts from 0.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counting from 0 (a resumed run goes on counting).
+        network : Network
+            The network being trained.
+        """
 
     def on_batch_end(self, batch: int, network: Network) -> None:
-        """Called after each batch, only if a callback overrides it (it reads nothing from the device)."""
+        """Called after each batch, only if a callback overrides it (it reads nothing from the device).
+
+        Parameters
+        ----------
+        batch : int
+            The batch within the epoch, counting from 0.
+        network : Network
+            The network being trained.
+        """
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         """Called after each epoch (from 0) with ``logs``, host floats:
         ``{"loss": ..., "accuracy": ..., "seconds": ...}`` (a regression: ``"r2"`` and ``"mae"``
-        instead of ``"accuracy"``; with validation data also the ``val_`` figures)."""
+        instead of ``"accuracy"``; with validation data also the ``val_`` figures).
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch, counting from 0 (a resumed run goes on counting).
+        logs : dict of str to float
+            The epoch's figures (above); a callback may add its own for those after it.
+        network : Network
+            The network being trained.
+        """
 
     def on_train_end(self, network: Network) -> None:
-        """Called once when ``fit`` ends (also after early stopping)."""
+        """Called once when ``fit`` ends (also after early stopping).
+
+        Parameters
+        ----------
+        network : Network
+            The network being trained.
+        """
 
 
 #: Each hook's arguments after ``self``, as ``fit`` passes them.
@@ -131,7 +175,17 @@ class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
     ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
     ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
-    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns."""
+    scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns.
+
+    Parameters
+    ----------
+    history : dict of str to list of float, optional
+        Figures to start from (as ``History.from_json`` rebuilds them); default: empty.
+    epoch : list of int, optional
+        The epoch numbers (from 0) those figures belong to, one per entry of each list.
+    params : dict, optional
+        What ``fit`` was given (``epochs``, ``batch_size``, ...); ``fit`` sets it.
+    """
 
     def __init__(self, history: dict[str, list[float]] | None = None, epoch: list[int] | None = None,
                  params: dict[str, Any] | None = None) -> None:
@@ -145,7 +199,17 @@ class History(Callback):
         (one a callback logs from some epoch on, or a regression's ``r2`` after a resume from a checkpoint
         written before nnscratch logged it) starts with NaN for the epochs before, and one missing
         from ``logs`` this epoch is NaN there. A figure a callback logs as an array scalar (computed on
-        the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are."""
+        the device) is read here, once per epoch, and kept as a Python float, as fit's own figures are.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch just ended, counting from 0.
+        logs : dict of str to float
+            The epoch's figures (``loss``, ``accuracy``, ``val_loss``, ...).
+        network : Network
+            The network being trained.
+        """
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, [math.nan] * (len(self.epoch) - 1)).append(as_figure(key, value))
@@ -176,7 +240,13 @@ class History(Callback):
         return line
 
     def to_json(self, path: PathLike | None = None) -> str:
-        """The history as JSON text; also written to ``path`` if given."""
+        """The history as JSON text; also written to ``path`` if given.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            A file to write the JSON to as well (replaced whole, never half-written); None: only returned.
+        """
         text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
         if path is not None:
             from ..saving.serialize import atomic_write_text
@@ -185,7 +255,13 @@ class History(Callback):
 
     @classmethod
     def from_json(cls, source: PathLike) -> History:
-        """Read :meth:`to_json` output from a path or a JSON string."""
+        """Read :meth:`to_json` output from a path or a JSON string.
+
+        Parameters
+        ----------
+        source : str or Path
+            A ``history.json`` file, or JSON text itself (starting with ``{``).
+        """
         text = str(source) if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
         data = json.loads(text)
         return cls(data.get("history"), data.get("epoch"), data.get("params"))

@@ -88,7 +88,15 @@ def check_picture_paths(paths: Iterable[PathLike], *, parser: argparse.ArgumentP
     """Check, before any training, that a picture can be written at each of ``paths``: matplotlib
     is installed, no file there is other than a picture, no folder on the way is a file. A
     ConfigError (ImportError without matplotlib) otherwise; given an ``argparse`` ``parser`` (a
-    script's), one line on stderr and exit status 2 instead of a traceback."""
+    script's), one line on stderr and exit status 2 instead of a traceback.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The pictures about to be written, e.g. the ``--plot`` and ``--confusion`` files.
+    parser : argparse.ArgumentParser, optional
+        A script's parser: a problem is then its one-line error and exit status 2.
+    """
     try:
         require_matplotlib()
         for path in paths:

@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
 def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
     """Host copies of each Dense layer's activations, after its activation (and BatchNorm, Dropout):
-    ``[hidden..., output]``, one per Dense layer."""
+    ``[hidden..., output]``, one per Dense layer.
+
+    Parameters
+    ----------
+    network : Network
+        A network of Dense layers.
+    X : array, (n, n_features)
+        The inputs to pass through it (in predict mode).
+    """
     outs = network.forward(X, return_all=True)
     return [to_host(outs[last], network) for _, last in dense_blocks(network)]
 
@@ -134,6 +142,29 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     Returns the path, or the figure of the first input when ``path`` is None. A network of dense
     layers that classifies: a convolutional one's layers are images
     (:func:`nnscratch.viz.filters.plot_feature_maps` draws them), a regression casts no vote.
+
+    Parameters
+    ----------
+    network : Network
+        A classifier of Dense layers.
+    X : array, (n, n_features)
+        Inputs to animate; the first ``n_images`` are used.
+    path : str or Path, optional
+        The ``.gif`` (or ``.mp4``, with ffmpeg) to write; None returns the first frame's figure.
+    y : array, (n,), optional
+        The true classes, shown beside each prediction; default: not shown.
+    n_images : int, default 10
+        Inputs shown, one after another.
+    image_shape : (h, w), (C, H, W), "auto" or None, default "auto"
+        How to draw an input as an image; "auto" guesses square images; None draws bars.
+    class_names : sequence of str, optional
+        Names of the outputs; default: the class numbers.
+    feature_names : sequence of str, optional
+        Names of the bars of an input that is not an image.
+    fps : float, default 1
+        Inputs per second.
+    figsize : (float, float), default (11, 4.6)
+        Width and height in inches.
     """
     from .filters import is_conv_model
 

@@ -137,6 +137,23 @@ def plot_architecture(model: Network | Sequence[Any], path: PathLike | None = No
     means larger in magnitude relative to the rest of that layer. A convolutional Network is drawn
     as :func:`nnscratch.viz.filters.plot_layer_diagram` draws it: one box per layer and its output
     shape (its layers are not columns of neurons, so ``max_neurons`` and ``names`` do not apply).
+
+    Parameters
+    ----------
+    model : Network, list of weight matrices, or list of int
+        What to draw: a network, its ``(n_in, n_out)`` weight matrices, or the layer sizes.
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    max_neurons : int, default 16
+        Neurons drawn per layer at most: a wider layer shows its strongest, with its true size.
+    names : sequence of str, optional
+        A label under each column (layer); default: "input", the activations' names, "output".
+    title : str, optional
+        Text above the diagram; default: the sizes and the colour key.
+    figsize : (float, float), optional
+        Width and height in inches; default: sized to the network.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     from .filters import is_conv_model, plot_layer_diagram
 

@@ -74,6 +74,33 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     standardisation, :func:`~nnscratch.saving.standardizer.standardize_for`), so the axes
     show ``X`` as given; ``feature_names`` label the axes and ``class_names`` the legend.
     ``padding`` is the margin around the data, a fraction of its range on each axis.
+
+    Parameters
+    ----------
+    network : Network
+        A trained classifier of two input features.
+    X : array, (n, 2)
+        The points to draw, as given (before ``transform``).
+    y : array, (n,)
+        Their classes, drawn as the points' colours.
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    transform : callable, optional
+        Maps rows of ``X`` to the network's inputs (e.g. a standardisation); default: none.
+    feature_names : sequence of str, optional
+        Labels of the two axes; default: none.
+    class_names : sequence of str, optional
+        Names in the legend, one per class; default: the class numbers.
+    resolution : int, default 250
+        Grid points per axis at which the network is asked (more: smoother, slower).
+    padding : float, default 0.1
+        Margin around the data, a fraction of its range on each axis.
+    title : str, optional
+        Text above the plot; default: the accuracy on these points.
+    figsize : (float, float), default (6.2, 5.6)
+        Width and height in inches.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     require_classifier(network, "plot_decision_boundary", "plot_architecture")
     if getattr(network, "n_inputs", 2) != 2:

@@ -20,6 +20,15 @@ def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None)
 
     The labels are class indices ``0 .. n_classes - 1``; anything else (a regression's values, a
     negative or fractional number, a class past ``n_classes``) is a ValueError, never a wrong count.
+
+    Parameters
+    ----------
+    y_true : array of int, (n,)
+        The true class of each sample, ``0 .. n_classes - 1``.
+    y_pred : array of int, (n,)
+        The predicted class of each sample.
+    n_classes : int, optional
+        Rows and columns of the matrix; default: the largest label + 1.
     """
     y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
@@ -93,6 +102,23 @@ def plot_confusion(y_true: Array, y_pred: Array | None = None, path: PathLike | 
     Pass ``y_true, y_pred`` label arrays, or a ready count matrix as ``y_true``. With ``labels`` the
     matrix has a row and a column per label, also for classes that none of the samples are or got.
     ``figsize`` defaults to 13 x 5.6 inches, larger for more than 18 classes.
+
+    Parameters
+    ----------
+    y_true : array, (n,) or (n_classes, n_classes)
+        The true class of each sample, or a count matrix ready made.
+    y_pred : array, (n,), optional
+        The predicted class of each sample (not needed with a count matrix).
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    labels : sequence of str, optional
+        One name per class, in class order; default: the class numbers.
+    title : str, optional
+        Text above the plots; default: the accuracy and the number of samples.
+    figsize : (float, float), optional
+        Width and height in inches; default: 13 x 5.6, larger for more than 18 classes.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     n = len(labels) if labels else None  # rows of one class, of a model that knows three: 3 x 3
     cm = confusion_matrix(y_true, y_pred, n) if y_pred is not None else _counts(y_true, n)
@@ -118,6 +144,31 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     where given). With ``proba`` (n, classes) the most confident mistakes come first.
     A binary model's ``proba`` may be its one column of P(class 1).
     ``image_shape``: ``(h, w)`` or ``(C, H, W)`` (three channels drawn in colour, others by their first).
+
+    Parameters
+    ----------
+    X : array, (n, n_features) or (n, C, H, W)
+        The inputs, host or device arrays.
+    y_true : array of int, (n,)
+        Their true classes.
+    y_pred : array of int, (n,)
+        The predicted classes.
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    proba : array, (n, n_classes) or (n,), optional
+        Predicted probabilities: the most confident mistakes are drawn first; default: in data order.
+    image_shape : (h, w), (C, H, W), "auto" or None, default "auto"
+        How to draw a row as an image; "auto" guesses square images (784 pixels: 28 x 28).
+    class_names : sequence of str, optional
+        One name per class for the tiles' titles; default: the class numbers.
+    max_images : int, default 24
+        Mistakes drawn at most.
+    cols : int, default 8
+        Tiles per row.
+    title : str, optional
+        Text above the tiles; default: how many of how many are misclassified.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
     proba = None if proba is None else per_class(to_host(proba))  # a binary model's P(class 1): both columns

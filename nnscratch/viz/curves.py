@@ -123,6 +123,18 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
         Dashed lines to beat, e.g. ``{"accuracy": [(0.907, "write-up: 90.7%")]}``.
     step
         The x value of the i-th record is ``step * i`` (e.g. 10 when recorded every 10 steps).
+    path
+        Where to save the picture (``.png``, ``.svg``, ``.pdf``: the suffix picks the format); None saves nothing.
+    title
+        Text above the plots; default: none.
+    logy
+        Draw the loss on a logarithmic axis (useful when it falls by orders of magnitude).
+    xlabel
+        The label of the x axis.
+    figsize
+        Width and height in inches; default: sized to the number of panels.
+    show
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     hist = history_dict(history)
     metrics = metrics or [m for m in ("loss", "accuracy", "r2") if m in hist]
@@ -150,6 +162,31 @@ def plot_curves(curves: dict[str, Any], path: PathLike | None = None, *, metric:
     Each value is a list of numbers or a History / dict / history.json (its ``metric``).
     ``references`` is a list of ``(value, label)`` dashed lines; the i-th value of
     a curve is drawn at x = ``start + step * i``.
+
+    Parameters
+    ----------
+    curves : dict of str to list or History
+        One curve per label: a list of numbers, or a History, dict or ``history.json`` (its ``metric``).
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    metric : str, default "loss"
+        The figure drawn from each History (``"val_accuracy"``, ...).
+    title : str, optional
+        Text above the plot; default: the metric's name.
+    logy : bool, default True
+        A logarithmic y axis (losses falling by orders of magnitude stay readable).
+    step : float, default 1
+        x distance between two values of a curve (e.g. 10 when recorded every 10 steps).
+    start : float, default 1
+        x of each curve's first value.
+    xlabel : str, default "epoch"
+        The label of the x axis.
+    references : list of (float, str), optional
+        Dashed horizontal lines to beat, each ``(value, label)``.
+    figsize : (float, float), default (7.5, 4.6)
+        Width and height in inches.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     curves = {name: v if isinstance(v, (list, tuple, np.ndarray)) else _recorded(history_dict(v), metric)
               for name, v in curves.items()}

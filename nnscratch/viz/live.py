@@ -32,8 +32,16 @@ class LiveArchitecture(Callback):
         another name is refused here, before training.
     every
         Record a frame every this many epochs.
+    max_neurons
+        Neurons drawn per layer at most: those whose weights move most.
+    fps
+        Frames (recorded epochs) per second of the animation.
     show
         Also redraw a window after each recorded epoch (needs a display).
+    title
+        Put before each frame's "epoch N, loss L" heading; default: that heading alone.
+    dpi
+        Pixels per inch of each frame: larger is sharper and a bigger file.
     """
 
     frames: list[tuple[int, list[np.ndarray]]]  # (epochs seen, each Dense layer's weights)
@@ -78,7 +86,13 @@ class LiveArchitecture(Callback):
             self.save(self.path)
 
     def save(self, path: PathLike) -> str:
-        """Write the recorded frames as an animation; returns the path."""
+        """Write the recorded frames as an animation; returns the path.
+
+        Parameters
+        ----------
+        path : str or Path
+            The ``.gif`` (or ``.mp4``, with ffmpeg) to write.
+        """
         return render_training(self.frames, self.losses, path, names=self.names,
                                max_neurons=self.max_neurons, fps=self.fps, title=self.title,
                                dpi=self.dpi)
@@ -131,6 +145,25 @@ def render_training(frames: Sequence[tuple[int, Sequence[np.ndarray]]], losses: 
     """Animate recorded ``(epoch, [weights])`` frames into a GIF or MP4 at ``path``.
 
     The drawn neurons are those whose weights moved most over the whole run.
+
+    Parameters
+    ----------
+    frames : sequence of (int, list of array)
+        ``(epoch, [each Dense layer's weights])``, as :class:`LiveArchitecture` records them.
+    losses : sequence of float
+        The loss of each frame, shown in its heading.
+    path : str or Path
+        The ``.gif`` (or ``.mp4``, with ffmpeg) to write.
+    names : sequence of str, optional
+        A label under each column (layer); default: "input", "hidden", ..., "output".
+    max_neurons : int, default 12
+        Neurons drawn per layer at most: those whose weights moved most.
+    fps : float, default 4
+        Frames per second.
+    title : str, optional
+        Put before each frame's "epoch N, loss L" heading; default: that heading alone.
+    dpi : int, default 72
+        Pixels per inch of each frame: larger is sharper and a bigger file.
     """
     if len(frames) < 2:
         raise ValueError("need at least two recorded frames to show weight changes.")

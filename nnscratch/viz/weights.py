@@ -24,6 +24,23 @@ def plot_first_layer_weights(model: Network | Array, path: PathLike | None = Non
     each unit is scaled to its own largest magnitude. A convolutional Network's first layer is its
     filters: they are drawn as :func:`nnscratch.viz.filters.plot_conv_filters` draws them (``max_units``
     of them), never its first Dense layer's weights over the feature maps.
+
+    Parameters
+    ----------
+    model : Network or array of shape (n_inputs, n_units)
+        A network (its first Dense layer, or a CNN's first filters) or a weight matrix.
+    path : str or Path, optional
+        Where to save the picture (its suffix, ``.png``, ``.svg`` or ``.pdf``, picks the format); None: not saved.
+    image_shape : (int, int), optional
+        The ``(h, w)`` of one unit's weights as an image; default: guessed square (784 inputs: 28 x 28).
+    max_units : int, default 64
+        Units (or filters) drawn at most.
+    cols : int, optional
+        Images per row; default: about a square grid.
+    title : str, optional
+        Text above the images; default: the number of units and the colour key.
+    show : bool, default False
+        Also open it in a window (needs a display); the figure is returned either way.
     """
     from .filters import is_conv_model, plot_conv_filters
 
