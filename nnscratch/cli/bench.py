@@ -42,9 +42,9 @@ def register(subparsers):
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
                    "CNN (nnscratch train --model cnn) against PyTorch on the CPU, alternating, at the first "
                    f"--batch-sizes entry (default {CNN_BATCH}) on --samples images (default {CNN_SAMPLES:,})")
-    p.add_argument("--layers", default=None, help="hidden layer sizes (default "
+    p.add_argument("--layers", type=values.LIST, default=None, help="hidden layer sizes (default "
                    f"{','.join(map(str, DEFAULTS['hidden']))}); the input and output sizes come from the data")
-    p.add_argument("--batch-sizes", default=None, help="comma-separated (default "
+    p.add_argument("--batch-sizes", type=values.LIST, default=None, help="comma-separated (default "
                    f"{','.join(map(str, DEFAULTS['batch_sizes']))})")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help=f"default {DEFAULTS['dtype']}")
@@ -56,14 +56,14 @@ def register(subparsers):
                    f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
     p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="columns of the synthetic data "
                    f"(default {DEFAULTS['features']}); a named --dataset has its own")
-    p.add_argument("--dataset", default=DEFAULTS["dataset"], help="synthetic (default), mnist-sample, mnist, "
-                   "fashion-mnist")
+    p.add_argument("--dataset", type=values.NAME, default=DEFAULTS["dataset"],
+                   help="synthetic (default), mnist-sample, mnist, fashion-mnist")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
     p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
                    "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
-    p.add_argument("--json", metavar="FILE", help="write every raw timing as JSON")
-    p.add_argument("--plot", metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
+    p.add_argument("--json", type=values.PATH, metavar="FILE", help="write every raw timing as JSON")
+    p.add_argument("--plot", type=values.PATH, metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
     p.add_argument("--force", action="store_true", help="replace the results or picture already at --json or "
                    "--plot (never a file of another kind)")
     p.add_argument("--ranks", type=values.whole(2), metavar="N", help="instead: N MPI processes x 1 BLAS thread "

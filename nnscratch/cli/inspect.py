@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from . import tables
+from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
 from .predictions import print_predictions
@@ -21,7 +21,7 @@ def register(subparsers):
     p = subparsers.add_parser(
         "evaluate", help="loss, accuracy, per-class precision/recall and confusion matrix",
         description="Evaluate a saved model on a dataset's test split (or --split train).")
-    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
+    p.add_argument("model", type=values.PATH, help="a model file written by `nnscratch train` or Network.save")
     add_dataset_options(p, from_model=True)
     tables.add_table_options(p, from_model=True)
     p.add_argument("--split", choices=("test", "train"), default="test", help="default %(default)s")
@@ -41,9 +41,9 @@ def register(subparsers):
         "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
         "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
         "are taken, for image models, as 0..255 grey levels and divided by 255.")
-    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
-    p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
+    p.add_argument("model", type=values.PATH, help="a model file written by `nnscratch train` or Network.save")
+    p.add_argument("inputs", nargs="+", type=values.PATH, metavar="INPUT", help="image, .npy or .csv files")
+    p.add_argument("--classes", type=values.NAME, metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
     p.add_argument("--json", action="store_true", help="print one JSON line per input row")
     add_backend_options(p, from_model=True)

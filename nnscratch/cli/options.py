@@ -7,7 +7,7 @@ BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own la
 
 def add_backend_options(parser, from_model=False):
     """--backend, --dtype; with ``from_model`` (a saved model is loaded) --dtype defaults to the model's."""
-    parser.add_argument("--backend", metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
+    parser.add_argument("--backend", type=values.NAME, metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
                         "array_api_strict ... (default: $NNSCRATCH_BACKEND, else cupy if usable, else numpy)")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default: "
                         + ("the model's own)" if from_model else "float32; with --resume, the checkpoint's)"))
@@ -18,9 +18,9 @@ def add_dataset_options(parser, default="mnist-sample", from_model=False):
     which = ("the one the model was trained on (else mnist-sample)" if from_model
              else "mnist-sample, shipped")
     from ..datasets.catalog import NAMES
-    parser.add_argument("--dataset", default=None if from_model else default, metavar="NAME",
+    parser.add_argument("--dataset", type=values.NAME, default=None if from_model else default, metavar="NAME",
                         help=f"{', '.join(NAMES)} (default: {which})")
-    parser.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
+    parser.add_argument("--data-dir", type=values.PATH, metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
                         "IDX files (default: search $NNSCRATCH_DATA, ~/.cache/nnscratch, /usr/share/datasets)")
     parser.add_argument("--seed", type=values.SEED, default=None if from_model else 0,
                         help="random seed (default: the model's training seed)" if from_model

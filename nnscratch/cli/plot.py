@@ -32,11 +32,11 @@ def register(subparsers):
         description="Draw pictures of a saved run: `nnscratch plot history.json` draws the "
         "training curves; `nnscratch plot model.npz --what confusion --dataset mnist-sample` "
         "draws a picture of a saved model on a dataset.")
-    p.add_argument("path", help="a history.json (from `nnscratch train --history`) or a model.npz")
+    p.add_argument("path", type=values.PATH, help="a history.json (from `nnscratch train --history`) or a model.npz")
     p.add_argument("--what", choices=WHAT, default="architecture",
                    help="picture of a model (default architecture; all: every one that fits)")
-    p.add_argument("--out", metavar="PATH", help="output file (or folder for --what all; a missing folder is "
-                   "created); default: next to PATH, named after it")
+    p.add_argument("--out", type=values.PATH, metavar="PATH", help="output file (or folder for --what all; a missing "
+                   "folder is created); default: next to PATH, named after it")
     p.add_argument("--force", action="store_true", help="replace pictures already at --out (never a file of "
                    "another kind)")
     p.add_argument("--images", type=values.POSITIVE_INT, default=None, metavar="N",

@@ -29,8 +29,8 @@ def add_table_options(parser, from_model=False):
     remembered = " (default: what the model was trained with, else " if from_model else " (default: "
     parser.set_defaults(one_class=from_model)  # a trained model's rows may be of one class; training's not
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
-    group.add_argument("--target", metavar="NAME|INDEX", help="the target column" + remembered + "a column "
-                       "named " + "/".join(TARGET_NAMES) + ", else the last)")
+    group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
+                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
                        f"with fractional values or more than {MAX_CLASSES} distinct values, else classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",

@@ -39,8 +39,8 @@ def register(subparsers):
     tables.add_table_options(p)
     p.add_argument("--model", choices=("mlp", "cnn"), default=None, help="mlp (default) or cnn: a small "
                    "convolutional network for image datasets (--layers " + recipe.default_cnn_help() + ")")
-    p.add_argument("--layers", metavar="SPEC", help="comma-separated layer sizes including input and output, "
-                   "e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
+    p.add_argument("--layers", type=values.LIST, metavar="SPEC", help="comma-separated layer sizes including input and "
+                   "output, e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
                    "conv16x3x5s2, psame), maxpool2, maxpool3s2, avgpool2, bn, dropout0.25, flatten, dense128, "
                    "relu/tanh/sigmoid/leaky_relu/softmax/identity (every token: docs/reference/layers.md), e.g. "
                    "conv16x3p1,relu,maxpool2,dense10 (hidden sizes "
@@ -67,20 +67,20 @@ def register(subparsers):
                    f"held out for validation, 0: none ({default_text('validation')})")
     schedules.add_schedule_options(p, schedule=default_text("schedule"), warmup=default_text("warmup"))
     add_backend_options(p)
-    p.add_argument("--out", metavar="PATH", help=f"where to save the model (default {DEFAULT_OUT}); a missing "
-                   "folder is created")
+    p.add_argument("--out", type=values.PATH, metavar="PATH", help="where to save the model (default "
+                   f"{DEFAULT_OUT}); a missing folder is created")
     p.add_argument("--force", action="store_true", help="replace what an earlier run wrote at --out, "
                    "--checkpoint, --history, --live or in --plot (never a file of another kind)")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
-    p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
-    p.add_argument("--plot", metavar="DIR", help="also save pictures of the run in DIR (curves, "
+    p.add_argument("--history", type=values.PATH, metavar="PATH", help="also write the per-epoch history as JSON")
+    p.add_argument("--plot", type=values.PATH, metavar="DIR", help="also save pictures of the run in DIR (curves, "
                    "confusion matrix, architecture ...; needs the viz extra)")
-    p.add_argument("--live", metavar="PATH", help="also save the live training view (weights going up "
-                   "in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
+    p.add_argument("--live", type=values.PATH, metavar="PATH", help="also save the live training view (weights going "
+                   "up in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
     p.add_argument("--show", action="store_true", help="show the live training view in a window")
-    p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch (an existing one: "
-                   "--resume to continue it, --force to start over)")
-    p.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="resume from the "
+    p.add_argument("--checkpoint", type=values.PATH, metavar="PATH", help="save a checkpoint every epoch (an existing "
+                   "one: --resume to continue it, --force to start over)")
+    p.add_argument("--resume", nargs="?", const=True, type=values.PATH, metavar="PATH", help="resume from the "
                    "checkpoint PATH (and keep checkpointing there); alone: from --checkpoint if it exists")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument("--json", action="store_true", help="print one JSON line with the result")

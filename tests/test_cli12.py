@@ -1,0 +1,52 @@
+"""The command line by option matrix: every option given an empty value, resume with changed options,
+the JSON of every command, and bench's counts checked as themselves (each test fails on main)."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
+
+TINY = ["--epochs", "1", "--backend", "numpy", "--quiet"]
+
+
+def _table(path, rows=60):
+    """A small CSV of two classes: features a, b, c and the target 'label'."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, 3))
+    lines = ["a,b,c,label"] + [",".join(f"{v:.4f}" for v in x) + f",{int(x[0] + x[1] > 0)}" for x in X]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def table_model(tmp_path, capsys):
+    data = _table(tmp_path / "t.csv")
+    status, _, err = run(capsys, "train", "--dataset", f"csv:{data}", *TINY, "--out", tmp_path / "t.npz")
+    assert status == 0, err
+    return tmp_path / "t.npz", data
+
+
+# ---------------------------------------------------------------- an empty value is refused, never the default
+
+@pytest.mark.parametrize("argv, option", [
+    (["train", "--out", ""], "--out"), (["train", "--history", ""], "--history"),
+    (["train", "--checkpoint", ""], "--checkpoint"), (["train", "--resume", ""], "--resume"),
+    (["train", "--plot", " "], "--plot"), (["train", "--live", ""], "--live"), (["train", "--layers", ""], "--layers"),
+    (["train", "--data-dir", ""], "--data-dir"), (["train", "--dataset", ""], "--dataset"),
+    (["train", "--backend", ""], "--backend"), (["evaluate", ""], "model"), (["plot", ""], "path"),
+    (["plot", "m.npz", "--out", ""], "--out"), (["export", "m.npz", ""], "output"), (["predict", "m.npz", ""], "INPUT"),
+    (["predict", "m.npz", "x.csv", "--classes", ""], "--classes"), (["bench", "--batch-sizes", ""], "--batch-sizes"),
+    (["bench", "--layers", ""], "--layers"), (["bench", "--json", ""], "--json"), (["bench", "--plot", ""], "--plot"),
+])
+def test_an_empty_value_is_refused_not_read_as_the_option_left_out(argv, option, capsys):
+    """`train --out "$OUT"` with $OUT unset saved to model.npz, `--history ''` wrote no history, `bench
+    --batch-sizes ''` timed the default sizes, `evaluate ''` called the current folder a model: in silence."""
+    tiny = {"train": ["--dataset", "xor", "--epochs", "1"], "bench": ["--samples", "32", "--features", "2", "--epochs",
+                                                                     "1", "--warmup", "0", "--batch-sizes", "16",
+                                                                     "--layers", "2"]}.get(argv[0], [])
+    one_line(*run(capsys, argv[0], *tiny, *argv[1:])[::2], f"argument {option}: expected a", "received '",
+             "an empty value")
+    assert not list(pathlib.Path().iterdir())  # nothing written where the command ran
