@@ -50,3 +50,30 @@ def test_an_empty_value_is_refused_not_read_as_the_option_left_out(argv, option,
     one_line(*run(capsys, argv[0], *tiny, *argv[1:])[::2], f"argument {option}: expected a", "received '",
              "an empty value")
     assert not list(pathlib.Path().iterdir())  # nothing written where the command ran
+
+
+# ---------------------------------------------------------------- --json: the same key for the same thing
+
+def _said(err):
+    return [line.removeprefix("warning: ") for line in err.strip().splitlines() if line.startswith("warning: ")]
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_evaluate_and_predict_json_list_their_warnings_under_trains_key(tmp_path, capsys, task):
+    """train --json gave its warnings as "warnings": [...]; evaluate and predict gave theirs as "warning": "..."
+    only, so one reader could not read both."""
+    data = _table(tmp_path / "t.csv")
+    model = tmp_path / "t.npz"
+    assert run(capsys, "train", "--dataset", f"csv:{data}", "--task", task, *TINY, "--out", model)[0] == 0
+    status, out, err = run(capsys, "evaluate", model, "--test-fraction", "0.5", "--json")  # rows it trained on
+    result = json.loads(out)
+    assert status == 0 and result["warnings"] == _said(err) and "trained on" in result["warnings"][0]
+    assert result["warning"] == result["warnings"][0]  # the key evaluate gave before, kept for its readers
+
+
+def test_predict_json_lists_its_warning_under_trains_key(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("L", (40, 60), 255).save("blank.png")
+    assert run(capsys, "train", "--layers", "784,8,10", *TINY, "--augment", "0", "--out", tmp_path / "d.npz")[0] == 0
+    status, out, err = run(capsys, "predict", tmp_path / "d.npz", "blank.png", "--json")
+    assert status == 0 and json.loads(out)["warnings"] == _said(err) and "blank" in _said(err)[0]

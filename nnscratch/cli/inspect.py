@@ -11,7 +11,7 @@ import numpy as np
 from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
-from .predictions import print_predictions
+from .predictions import json_warnings, print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
 from .model_file import read_model
@@ -103,7 +103,7 @@ def run_evaluate(args):
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
                           "samples": len(y), **scores, "confusion_matrix": matrix.tolist(),
-                          **({"warning": warning} if warning else {})}))
+                          **json_warnings(warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")

@@ -59,9 +59,15 @@ def print_values(net, X, path, as_json, warning=None):
         values = [float(v) for v in row]
         if as_json:
             print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values,
-                              **({"warning": warning} if warning else {})}))
+                              **json_warnings(warning)}))
         else:
             print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
+
+
+def json_warnings(warning):
+    """The JSON keys of a ``warning`` said on stderr (None: none): ``"warnings"``, the list train --json
+    gives every command's result, and ``"warning"``, the one text evaluate and predict gave first."""
+    return {"warning": warning, "warnings": [warning]} if warning else {}
 
 
 def json_labels(names):
@@ -88,6 +94,6 @@ def print_classes(net, X, path, names, as_json, warning=None):
         if as_json:
             value = values[label] if label < len(values) else name if text else label
             print(json.dumps({"input": where, "class": label, "name": value, word: figure,
-                              **({"warning": warning} if warning else {})}))
+                              **json_warnings(warning)}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")

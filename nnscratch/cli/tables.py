@@ -184,7 +184,7 @@ def evaluate_table(args, net, data, warning=None):
     scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
-                          **scores, **({"warning": warning} if warning else {})}))
+                          **scores, **predictions.json_warnings(warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
