@@ -77,3 +77,43 @@ def test_predict_json_lists_its_warning_under_trains_key(tmp_path, capsys):
     assert run(capsys, "train", "--layers", "784,8,10", *TINY, "--augment", "0", "--out", tmp_path / "d.npz")[0] == 0
     status, out, err = run(capsys, "predict", tmp_path / "d.npz", "blank.png", "--json")
     assert status == 0 and json.loads(out)["warnings"] == _said(err) and "blank" in _said(err)[0]
+
+
+# ---------------------------------------------------------------- --resume with other options: refused or said
+
+def _checkpoint(capsys, data, path, *extra):
+    argv = ["train", "--dataset", f"csv:{data}", "--epochs", "1", "--backend", "numpy", "--quiet", "--no-save"]
+    status, _, err = run(capsys, *argv, "--checkpoint", path, *extra)
+    assert status == 0, err
+    return argv[:-4]  # the same command less its --epochs 1 --quiet --no-save ... to resume with
+
+
+def test_resume_with_another_activation_names_the_layers_that_differ(tmp_path, capsys):
+    """The refusal read 'holds a 3-64-64-2 network ..., and this command builds 3-64-64-2': the same words."""
+    argv = _checkpoint(capsys, _table(tmp_path / "t.csv"), tmp_path / "c.npz")
+    line = one_line(*run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--no-save",
+                         "--activation", "tanh")[::2], "dense64,relu,dense64,relu,dense2,softmax",
+                    "builds dense64,tanh,dense64,tanh,dense2,softmax", "--activation")
+    assert "3-64-64-2" not in line
+
+
+@pytest.mark.parametrize("option, before, after", [
+    (["--dtype", "float64"], "--dtype float32", "--dtype float64"),
+    (["--validation", "0.3"], "--validation 0.1", "--validation 0.3"),
+    (["--augment", "1"], "--augment 0", "--augment 1"),
+])
+def test_resume_with_other_data_options_or_dtype_says_so(tmp_path, capsys, option, before, after):
+    """--dtype, --validation (which rows train) and --augment were honoured on --resume in silence, while
+    --lr, --batch-size and the other training options were said."""
+    from test_cli_messages import tiny_digits_csv
+    digits = option[0] == "--augment"  # distorted copies need 28x28 images
+    data = tiny_digits_csv(tmp_path / "d.csv", rows=30) if digits else _table(tmp_path / "t.csv")
+    layers = ["--layers", "784,4,10" if digits else "3,4,2"]
+    argv = _checkpoint(capsys, data, tmp_path / "c.npz", *layers)
+    status, _, err = run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--no-save", "--quiet",
+                         *option, *layers)
+    said = [w for w in _said(err) if w.startswith("--resume")]
+    assert status == 0 and len(said) == 1 and f"{after} differs" in said[0] and f"({before})" in said[0], err
+    status, _, err = run(capsys, *argv, "--epochs", "3", "--resume", tmp_path / "c.npz", "--no-save", "--quiet",
+                         *option, *layers)
+    assert status == 0 and not [w for w in _said(err) if w.startswith("--resume")]  # now the checkpoint's own

@@ -95,6 +95,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
+    _add_run_record(theirs, mine, config, net, cfg)
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
                and not (flag in _OF_THE_SCHEDULE and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
@@ -111,6 +112,26 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
             f"it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
 
 
+_RECORDED = (("validation", "--validation"), ("augment", "--augment"), ("elastic", "--elastic"))
+
+
+def run_record(cfg):
+    """What a model and its checkpoints keep of how the run drew its training data (``net.metadata["training"]``),
+    which the optimizer's state does not say: the validation share held out of the training split, the distorted
+    copies per epoch and their bend, so that ``--resume`` with other values says so."""
+    return {key: cfg.get(key) or 0 for key, _ in _RECORDED}
+
+
+def _add_run_record(theirs, mine, config, net, cfg):
+    """Put --dtype and the recorded data options (:func:`run_record`) beside ``_run_options``' (both runs'), where
+    the checkpoint kept them (one written before they were kept compares only its dtype)."""
+    theirs["--dtype"], mine["--dtype"] = config.get("dtype"), net.get_config()["dtype"]
+    kept = (config.get("metadata") or {}).get("training") or {}
+    for key, flag in _RECORDED:
+        if key in kept:
+            theirs[flag], mine[flag] = kept[key], run_record(cfg)[key]
+
+
 def _same_network(source, config, net):
     """ConfigError when the checkpoint was written for another network or dataset than this run's."""
     spec = ((config.get("metadata") or {}).get("dataset") or {}).get("spec")
@@ -118,12 +139,15 @@ def _same_network(source, config, net):
     other_data = spec is not None and spec != mine
     if not other_data and config.get("layers") == net.get_config()["layers"]:
         return
+    from ..models.spec import describe
     from ..models.summary import architecture
-    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers and --model"
+    then, now = _architecture(config), architecture(net)
+    if then == now:  # the same sizes, other activations: their layers tell them apart
+        then, now = _architecture(config, layers=True), describe(net.layers)
+    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers, --model and --activation"
     trained = f" trained on {spec}" if spec else ""
-    raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
-                      f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
-                      "without --resume.")
+    raise ConfigError(f"--resume {source} holds a {then} network{trained}, and this command builds {now} for "
+                      f"{mine}; resume with that run's options ({hint}), or start a new run without --resume.")
 
 
 _TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"))
@@ -147,11 +171,15 @@ def _same_table(source, config, net):
                       "without --resume.")
 
 
-def _architecture(config):
+def _architecture(config, layers=False):
+    """The checkpoint's network as :func:`~nnscratch.models.summary.architecture` says it (``784-128-10``), or
+    with ``layers`` in the --layers grammar (``dense128,relu,dense10,softmax``)."""
     from ..models.network import Network
+    from ..models.spec import describe
     from ..models.summary import architecture, config_text
     try:
-        return architecture(Network.from_config(config, backend="numpy"))
+        net = Network.from_config(config, backend="numpy")
+        return describe(net.layers) if layers else architecture(net)
     except Exception:  # a config this version cannot build: its layers as written
         return config_text(config)
 
