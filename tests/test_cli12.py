@@ -128,3 +128,14 @@ def test_bench_counts_are_checked_as_train_checks_its_own(option, value, capsys)
     from the library, in other words than every other command's numbers."""
     one_line(*run(capsys, "bench", option, value)[::2], f"argument {option}: expected a whole number",
              f"received '{value}'")
+
+
+def test_bench_json_alone_prints_the_timings_on_stdout_and_nothing_else(capsys):
+    """`bench --json` alone was 'argument --json: expected one argument', where every other command's --json
+    prints its result on stdout."""
+    tiny = ["--samples", "32", "--features", "2", "--batch-sizes", "16", "--layers", "2", "--epochs", "1",
+            "--warmup", "0"]
+    status, out, err = run(capsys, "bench", *tiny, "--json")
+    result = json.loads(out)  # stdout is the one JSON line alone
+    assert status == 0 and len(out.strip().splitlines()) == 1 and result["sizes"] == [2, 2, 10]
+    assert "| nnscratch numpy |" in err and not list(pathlib.Path().iterdir())  # the table on stderr; no file

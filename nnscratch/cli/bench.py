@@ -1,5 +1,6 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
+import json
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ def _ints(text, flag="--batch-sizes"):
     return values
 
 
+STDOUT = "-"  # --json alone (or --json -): the timings on stdout
 CNN_BATCH, CNN_SAMPLES = 128, 10000  # --model cnn's defaults for --batch-sizes and --samples
 MLP_ONLY = (("--layers", "layers"), ("--dtype", "dtype"), ("--repeats", "repeats"), ("--features", "features"),
             ("--reference", "reference"), ("--plot", "plot"))
@@ -64,7 +66,9 @@ def register(subparsers):
     p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
                    "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
-    p.add_argument("--json", type=values.PATH, metavar="FILE", help="write every raw timing as JSON")
+    p.add_argument("--json", nargs="?", const=STDOUT, type=values.PATH, metavar="FILE", help="write every raw "
+                   "timing as JSON to FILE; alone: print it on stdout as one line, as train --json does (the table "
+                   "then goes to stderr)")
     p.add_argument("--plot", type=values.PATH, metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
     p.add_argument("--force", action="store_true", help="replace the results or picture already at --json or "
                    "--plot (never a file of another kind)")
@@ -104,7 +108,8 @@ def _check(args):
 
 def written(args):
     """The files bench writes: ``--json`` and ``--plot``."""
-    return [outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]
+    return [outputs.Output("--json", None if args.json == STDOUT else args.json, "bench"),
+            outputs.Output("--plot", args.plot, "picture")]
 
 
 def _backends(args):
@@ -137,6 +142,8 @@ def save(args, result):
     """Write ``result`` to ``--json`` and plot it to ``--plot`` (an MLP run's: the other modes refuse
     --plot); a file the system refuses is kept in an ``nnscratch-kept-*`` folder, said in one error line."""
     writers = (lambda path: write_json(result, path), lambda path: plot(result, path))
+    if args.json == STDOUT:
+        print(json.dumps(result), flush=True)
     kept.save_all([(out, write) for out, write in zip(written(args), writers) if out.path])
 
 
@@ -153,7 +160,7 @@ def _run(args):
         rows = run_cnn_bench(backends=tuple(backends), batch_size=sizes[0], samples=args.samples or CNN_SAMPLES,
                              dataset=args.dataset, epochs=args.epochs, warmup=_warmup(args), lr=args.lr,
                              seed=args.seed, log=log)
-        print(render_cnn(rows), flush=True)
+        print(render_cnn(rows), file=_table_stream(args), flush=True)
         save(args, {"cnn": rows, "skipped": skipped})
         return 0
     hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
@@ -163,9 +170,14 @@ def _run(args):
                        repeats=DEFAULTS["repeats"] if args.repeats is None else args.repeats,
                        samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
                        dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
-    print(render(result), flush=True)
+    print(render(result), file=_table_stream(args), flush=True)
     save(args, result)
     return 0
+
+
+def _table_stream(args):
+    """Where the table goes: stdout, unless --json alone prints the timings there (stdout then holds JSON only)."""
+    return sys.stderr if args.json == STDOUT else sys.stdout
 
 
 def _warmup(args):
@@ -185,6 +197,6 @@ def run_ranks(args):
                          batch_size=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"]))[0], epochs=args.epochs,
                          rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
                          seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
-    print(mpi.render(result), flush=True)
+    print(mpi.render(result), file=_table_stream(args), flush=True)
     save(args, result)
     return 0
