@@ -139,3 +139,15 @@ def test_bench_json_alone_prints_the_timings_on_stdout_and_nothing_else(capsys):
     result = json.loads(out)  # stdout is the one JSON line alone
     assert status == 0 and len(out.strip().splitlines()) == 1 and result["sizes"] == [2, 2, 10]
     assert "| nnscratch numpy |" in err and not list(pathlib.Path().iterdir())  # the table on stderr; no file
+
+
+# ---------------------------------------------------------------- predict's inputs
+
+def test_predict_refuses_complex_inputs_rather_than_dropping_their_imaginary_parts(table_model, tmp_path, capsys):
+    """A complex .npy was predicted on its real parts, with NumPy's 'Casting complex values to real discards
+    the imaginary part' as the only word; training on complex features is refused by the data reader."""
+    model, _ = table_model
+    np.save(tmp_path / "z.npy", np.ones((2, 3)) + 1j)
+    status, out, err = run(capsys, "predict", model, tmp_path / "z.npy")
+    one_line(status, err, "z.npy: holds complex128 values", "real numbers", "X.real")
+    assert out == ""

@@ -254,6 +254,9 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     from ..models.spec import leading_images
+    if np.iscomplexobj(X):  # numpy would drop the imaginary parts with a warning and go on
+        raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, and the model takes real numbers; save "
+                              "real inputs (numpy.save(PATH, X.real) where the imaginary parts are 0).")
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):
