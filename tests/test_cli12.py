@@ -151,3 +151,18 @@ def test_predict_refuses_complex_inputs_rather_than_dropping_their_imaginary_par
     status, out, err = run(capsys, "predict", model, tmp_path / "z.npy")
     one_line(status, err, "z.npy: holds complex128 values", "real numbers", "X.real")
     assert out == ""
+
+
+# ---------------------------------------------------------------- plot
+
+def test_plot_to_an_mp4_without_ffmpeg_is_refused_before_drawing_in_the_options_words(tmp_path, capsys, monkeypatch):
+    """plot --out acts.mp4 drew the animation, then ended in 'error: RuntimeError: writing an MP4 needs the ffmpeg
+    program ... (run with --debug for the traceback)'; train --live run.mp4 was refused before training."""
+    pytest.importorskip("matplotlib")
+    from nnscratch import Network
+    from nnscratch.viz import _anim
+    monkeypatch.setattr(_anim, "can_write_mp4", lambda: False)
+    Network.from_sizes(784, 4, 10, seed=0).save(tmp_path / "m.npz")
+    line = one_line(*run(capsys, "plot", tmp_path / "m.npz", "--what", "activations", "--out", "acts.mp4")[::2],
+                    "--out acts.mp4: writing an MP4 needs the ffmpeg program", "--out acts.gif")
+    assert "RuntimeError" not in line and not list(pathlib.Path().iterdir())

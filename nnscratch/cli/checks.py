@@ -98,12 +98,9 @@ def check_viz(args):
                           f"pip install 'nnscratch[viz]', or train without {'them' if many else 'it'}.") from None
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
-    if args.live and args.live.lower().endswith(".mp4"):
-        from ..viz._anim import can_write_mp4
-        if not can_write_mp4():
-            raise ConfigError(f"--live {args.live}: writing an MP4 needs the ffmpeg program, which was not "
-                              "found (e.g. apt-get install ffmpeg); or save a GIF: --live "
-                              f"{os.path.splitext(args.live)[0]}.gif.")
+    if args.live:
+        from .pictures import refuse_mp4_without_ffmpeg
+        refuse_mp4_without_ffmpeg("--live", args.live)
     from ..viz._common import has_display
     if args.show and not has_display():
         raise ConfigError("--show needs a display to open a window and none was found "

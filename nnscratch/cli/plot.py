@@ -13,7 +13,7 @@ import sys
 
 from . import outputs
 from ..distributed.comm import launched_rank
-from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
+from .pictures import IMAGES, draw_one, planned_pictures, refuse_mp4_without_ffmpeg, save_model_plots, unfit
 from ..errors import ConfigError
 
 WHAT = ("architecture", "confusion", "weights", "activations", "misclassified", "boundary",
@@ -141,6 +141,7 @@ def _check_outputs(planned, args, suffixes=None):
         raise ConfigError(f"--out {out}: {drawn} is saved as a {', '.join(names[:-1])} or {names[-1]} file; "
                           f"received {os.path.splitext(out)[1] or 'no extension'} "
                           f"(e.g. --out {os.path.splitext(out)[0]}{suffixes[0]}).")
+    refuse_mp4_without_ffmpeg("--out", out)  # before the pictures are drawn, not after
     return folders
 
 
