@@ -166,3 +166,37 @@ def test_plot_to_an_mp4_without_ffmpeg_is_refused_before_drawing_in_the_options_
     line = one_line(*run(capsys, "plot", tmp_path / "m.npz", "--what", "activations", "--out", "acts.mp4")[::2],
                     "--out acts.mp4: writing an MP4 needs the ffmpeg program", "--out acts.gif")
     assert "RuntimeError" not in line and not list(pathlib.Path().iterdir())
+
+
+# ---------------------------------------------------------------- evaluate a model on another table
+
+def _values_table(path, rows=60):
+    """The features of :func:`_table` with a target of fractional values, 'price'."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, 3))
+    lines = ["a,b,c,price"] + [",".join(f"{v:.4f}" for v in x) + f",{x @ [1.0, 2.0, -1.0]:.4f}" for x in X]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("command", [["evaluate"], ["plot", "--what", "confusion", "--out", "c.png"]])
+def test_a_classifier_on_a_target_of_values_is_not_told_to_use_task_regression(table_model, tmp_path, capsys,
+                                                                                 command):
+    """evaluate said 'use --task regression', and with it 'evaluate it with --task classification': each
+    error's fix was the other error."""
+    model, _ = table_model
+    other = _values_table(tmp_path / "v.csv")
+    line = one_line(*run(capsys, command[0], model, *command[1:], "--dataset", f"csv:{other}", "--target",
+                         "price")[::2], "'price' (the target) has 60 distinct fractional values",
+                    "t.npz is a classifier (2 classes)", "--target NAME|INDEX")
+    assert "--task regression" not in line
+
+
+def test_a_regression_model_on_another_target_says_so(tmp_path, capsys):
+    """A model trained to predict 'price' was scored against another table's 'label' without a word."""
+    values, model = _values_table(tmp_path / "v.csv"), tmp_path / "v.npz"
+    assert run(capsys, "train", "--dataset", f"csv:{values}", *TINY, "--out", model)[0] == 0
+    status, out, err = run(capsys, "evaluate", model, "--dataset", f"csv:{_table(tmp_path / 't.csv')}", "--target",
+                           "label", "--json")
+    assert status == 0 and "it predicts 'price', and these data's target is 'label'" in json.loads(out)["warnings"][0]
+    assert _said(err) == json.loads(out)["warnings"]

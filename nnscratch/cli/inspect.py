@@ -12,7 +12,7 @@ from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
 from .predictions import json_warnings, print_predictions
-from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
+from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_for_model,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
 from .model_file import read_model
 
@@ -79,7 +79,7 @@ def run_evaluate(args):
     given = args.dataset
     check_target(args, net, given)
     model_dataset(args, net)
-    data = tables.in_model_order(net, load_data(args))
+    data = load_for_model(args, net, args.model)
     trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
     if trained_task and tables.is_table(data) and data.task != trained_task:
         from ..errors import ConfigError

@@ -92,6 +92,23 @@ def load_data(args, comm=None):
     return data
 
 
+def load_for_model(args, net, model):
+    """The data ``args`` name for ``net`` (evaluate, plot), in the columns it takes; a classifier pointed at a table
+    whose target holds values, not classes, is said as such (the reader's fix, --task regression, would then be
+    refused: the model predicts classes)."""
+    from .tables import in_model_order
+    from ..errors import DataFormatError
+    try:
+        return in_model_order(net, load_data(args))
+    except DataFormatError as exc:
+        said, _, fix = str(exc).partition("; classification needs")
+        if net.task == "regression" or not fix.endswith("use --task regression."):
+            raise
+        raise DataFormatError(f"{said}; {model} is a classifier ({net.n_outputs if net.n_outputs > 1 else 2} classes), "
+                              "scored against a target of classes: name such a column with --target NAME|INDEX, or "
+                              "leave out --dataset to score it on its own data.") from None
+
+
 def fetch_first(comm, name, data_dir):
     """Rank 0 finds or downloads the IDX files of ``name`` while the other ranks wait (asleep), so they
     are downloaded once and the others then read them from the cache; rank 0's failure (offline, no
@@ -114,9 +131,11 @@ def differs(net, data, model_path, spec):
     trained, names = remembered.get("name"), tuple(remembered.get("class_names") or ())
     if file_kind(str(remembered.get("spec", "")))[0] == "csv" == file_kind(str(spec))[0]:
         trained = data.name  # not compared (every CSV was named "csv" before tables were named by their files)
-    features = tuple(net.metadata.get("features") or ())
+    features, target = tuple(net.metadata.get("features") or ()), remembered.get("target")
     if features and tuple(getattr(data, "feature_names", ()) or ()) not in ((), features):
         why = f"its features are {few(features, 3)}, these data's {few(data.feature_names, 3)}"
+    elif target is not None and getattr(data, "target_name", None) not in (None, target):
+        why = f"it predicts {target!r}, and these data's target is {data.target_name!r}"
     elif names and data.class_names and tuple(data.class_names) != names:
         why = f"its classes are {few(names, 3)}, these data's {few(data.class_names, 3)}"
     elif not (names and data.class_names) and trained != data.name:

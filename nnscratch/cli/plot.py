@@ -204,7 +204,7 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import differs, fits, load_data, model_dataset, sample_shape
+    from .options import differs, fits, load_for_model, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
@@ -216,7 +216,7 @@ def _data(args, net, required=True):
     from . import tables
     given = args.dataset
     model_dataset(args, net)
-    data = tables.in_model_order(net, load_data(args))
+    data = load_for_model(args, net, args.path)
     fits(net, data, args.path, targets=net.task != "regression")  # an autoencoder: pictures of its inputs
     warning = differs(net, data, args.path, given) if given is not None else None
     if warning:  # as evaluate says it: the picture is of the model on data it never learned
