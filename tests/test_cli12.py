@@ -200,3 +200,19 @@ def test_a_regression_model_on_another_target_says_so(tmp_path, capsys):
                            "label", "--json")
     assert status == 0 and "it predicts 'price', and these data's target is 'label'" in json.loads(out)["warnings"][0]
     assert _said(err) == json.loads(out)["warnings"]
+
+
+# ---------------------------------------------------------------- --help says what the run does
+
+def test_help_says_a_tables_default_epochs_count_steps_of_the_default_batch(tmp_path, capsys):
+    """--help said 'about 1,000 steps' on tables; with --batch-size 8 the run took the same 200 epochs, 4,000
+    steps: the epochs are counted for batches of 32 rows, whatever --batch-size says."""
+    from nnscratch.cli.defaults import TABLE_DEFAULTS, default_text
+    assert f"about 1,000 steps of {TABLE_DEFAULTS['batch_size']} rows" in default_text("epochs")
+    data = _table(tmp_path / "t.csv", rows=200)
+    epochs = []
+    for batch in ("32", "8"):
+        status, out, _ = run(capsys, "train", "--dataset", f"csv:{data}", "--batch-size", batch, "--no-save",
+                             "--json", "--backend", "numpy", "--validation", "0", "--lr", "0.5")
+        epochs.append(json.loads(out)["epochs"])
+    assert epochs[0] == epochs[1] == 1000 // (160 // 32)
