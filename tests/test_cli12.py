@@ -100,11 +100,11 @@ def test_resume_with_another_activation_names_the_layers_that_differ(tmp_path, c
 @pytest.mark.parametrize("option, before, after", [
     (["--dtype", "float64"], "--dtype float32", "--dtype float64"),
     (["--validation", "0.3"], "--validation 0.1", "--validation 0.3"),
-    (["--augment", "1"], "--augment 0", "--augment 1"),
+    (["--augment", "1"], "--augment 0", "--augment 1"), (["--plateau", "2"], "no --plateau", "--plateau 2"),
 ])
 def test_resume_with_other_data_options_or_dtype_says_so(tmp_path, capsys, option, before, after):
-    """--dtype, --validation (which rows train) and --augment were honoured on --resume in silence, while
-    --lr, --batch-size and the other training options were said."""
+    """--dtype, --validation (which rows train), --augment and --plateau were honoured on --resume in silence,
+    while --lr, --batch-size and the other training options were said."""
     from test_cli_messages import tiny_digits_csv
     digits = option[0] == "--augment"  # distorted copies need 28x28 images
     data = tiny_digits_csv(tmp_path / "d.csv", rows=30) if digits else _table(tmp_path / "t.csv")

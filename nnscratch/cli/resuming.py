@@ -95,7 +95,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
-    _add_run_record(theirs, mine, config, net, cfg)
+    _add_run_record(theirs, mine, config, net, run_record(args, cfg))
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
                and not (flag in _OF_THE_SCHEDULE and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
@@ -112,24 +112,26 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
             f"it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
 
 
-_RECORDED = (("validation", "--validation"), ("augment", "--augment"), ("elastic", "--elastic"))
+_RECORDED = (("validation", "--validation"), ("augment", "--augment"), ("elastic", "--elastic"),
+             ("plateau", "--plateau"))
 
 
-def run_record(cfg):
-    """What a model and its checkpoints keep of how the run drew its training data (``net.metadata["training"]``),
-    which the optimizer's state does not say: the validation share held out of the training split, the distorted
-    copies per epoch and their bend, so that ``--resume`` with other values says so."""
-    return {key: cfg.get(key) or 0 for key, _ in _RECORDED}
+def run_record(args, cfg):
+    """What a model and its checkpoints keep of its run that the optimizer's state does not say
+    (``net.metadata["training"]``): the validation share held out of the training split, the distorted copies per
+    epoch and their bend, the --plateau patience (None: none), so that ``--resume`` with other values says so."""
+    return {"validation": cfg["validation"] or 0, "augment": cfg["augment"] or 0, "elastic": cfg.get("elastic") or 0,
+            "plateau": getattr(args, "plateau", None)}
 
 
-def _add_run_record(theirs, mine, config, net, cfg):
-    """Put --dtype and the recorded data options (:func:`run_record`) beside ``_run_options``' (both runs'), where
+def _add_run_record(theirs, mine, config, net, record):
+    """Put --dtype and the options of the run record (:func:`run_record`) beside ``_run_options``' (both runs'), where
     the checkpoint kept them (one written before they were kept compares only its dtype)."""
     theirs["--dtype"], mine["--dtype"] = config.get("dtype"), net.get_config()["dtype"]
     kept = (config.get("metadata") or {}).get("training") or {}
     for key, flag in _RECORDED:
         if key in kept:
-            theirs[flag], mine[flag] = kept[key], run_record(cfg)[key]
+            theirs[flag], mine[flag] = kept[key], record[key]
 
 
 def _same_network(source, config, net):

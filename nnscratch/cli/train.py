@@ -160,7 +160,7 @@ def _run(args, said):
     blas = "; ".join(filter(None, [blas, threaded.describe(net, comm)]))  # a CNN's batches split over the cores
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
-    net.metadata["training"] = resuming.run_record(cfg)  # what --resume compares that the optimizer does not keep
+    net.metadata["training"] = resuming.run_record(args, cfg)  # what --resume compares that the optimizer does not keep
     scale = target_scale.fit(data, net)  # a regression learns its target in standard units
     learnt = target_scale.standardized(data, scale)
     X, y, val = recipe.split(args, learnt, cfg["validation"])
