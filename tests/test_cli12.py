@@ -216,3 +216,20 @@ def test_help_says_a_tables_default_epochs_count_steps_of_the_default_batch(tmp_
                              "--json", "--backend", "numpy", "--validation", "0", "--lr", "0.5")
         epochs.append(json.loads(out)["epochs"])
     assert epochs[0] == epochs[1] == 1000 // (160 // 32)
+
+
+# ---------------------------------------------------------------- --test-fraction of the generated sets
+
+@pytest.mark.parametrize("command", [["train", "--dataset", "spirals", *TINY, "--no-save"], ["evaluate"]])
+@pytest.mark.parametrize("fraction, said", [("0.0001", "holds none out as its test split; raise it"),
+                                            ("0.9999", "leaves none of the rows of spirals for training; lower it")])
+def test_a_test_fraction_that_empties_a_split_of_generated_data_is_one_line_in_its_words(
+        tmp_path, capsys, command, fraction, said):
+    """spirals --test-fraction 0.0001 warned of 'val_fraction=0.0001' and ended in 'ValueError: zero-size array
+    to reduction operation maximum'; 0.9999 said 'val_fraction=0.9999 ... use a smaller val_fraction'."""
+    if command == ["evaluate"]:
+        model = tmp_path / "s.npz"
+        assert run(capsys, "train", "--dataset", "spirals", *TINY, "--out", model)[0] == 0
+        command = ["evaluate", model]
+    line = one_line(*run(capsys, *command, "--test-fraction", fraction)[::2], f"--test-fraction {fraction}", said)
+    assert "val_fraction" not in line and "ValueError" not in line

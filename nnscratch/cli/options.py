@@ -56,7 +56,7 @@ def load_data(args, comm=None):
     """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``, the table options); an option
     that does not apply to that dataset is refused, never ignored. Under ``mpiexec`` (``comm``) rank 0
     downloads MNIST/Fashion-MNIST first: :func:`fetch_first`."""
-    from .tables import is_table, table_options
+    from .tables import drawn_split, is_table, table_options
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
@@ -73,7 +73,8 @@ def load_data(args, comm=None):
     if comm is not None and name in ("mnist", "fashion-mnist"):
         fetch_first(comm, name, args.data_dir)
     try:
-        data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+        data = drawn_split(args, name, lambda: load_dataset(name, data_dir=args.data_dir, seed=args.seed,
+                                                            **table_options(args)))
     except ConfigError as exc:  # a target the user did not type: say whose it is
         if "target" not in getattr(args, "from_model", ()) or not str(exc).startswith("--target"):
             raise

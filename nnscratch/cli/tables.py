@@ -49,6 +49,31 @@ def table_options(args):
             "one_class": getattr(args, "one_class", False), "features": getattr(args, "features", None)}
 
 
+def drawn_split(args, name, load):
+    """``load()``, the data set ``name``; where --test-fraction draws the test split of data that come without one,
+    a fraction that leaves no rows for training or holds none out is one line in the option's words (the splitter
+    of the generated sets and a digit CSV words it as validation's ``val_fraction``, and an empty test split ended
+    in a NumPy error)."""
+    import warnings
+    from ..errors import ConfigError, DataError, DataWarning
+    fraction = getattr(args, "test_fraction", None)
+    if fraction is None:
+        return load()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="val_fraction=", category=DataWarning)  # said below
+        try:
+            data = load()
+        except DataError as exc:
+            if not str(exc).startswith("val_fraction="):
+                raise
+            raise ConfigError(f"--test-fraction {fraction:g} leaves none of the rows of {name} for training; lower "
+                              f"it (default {TEST_FRACTION:g}).") from None
+    if len(data.X_test) == 0:
+        raise ConfigError(f"--test-fraction {fraction:g} of the {len(data.X_train)} rows of {name} holds none out as "
+                          f"its test split; raise it (default {TEST_FRACTION:g}).")
+    return data
+
+
 # ---------------------------------------------------------------- train
 
 def is_table(data):
