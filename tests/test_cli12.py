@@ -233,3 +233,12 @@ def test_a_test_fraction_that_empties_a_split_of_generated_data_is_one_line_in_i
         command = ["evaluate", model]
     line = one_line(*run(capsys, *command, "--test-fraction", fraction)[::2], f"--test-fraction {fraction}", said)
     assert "val_fraction" not in line and "ValueError" not in line
+
+
+def test_a_diverged_run_is_said_in_the_options_words(capsys):
+    """It said 'Try a smaller learning rate (e.g. lr=100000 instead of 1e+06) ... The model keeps the last finite
+    weights': Python's words, and the command line had saved no model."""
+    line = one_line(*run(capsys, "train", "--dataset", "spirals", *TINY, "--optimizer", "sgd", "--lr", "1e6")[::2],
+                    "Training diverged in epoch 1 of 1", "no model was saved", "--lr 100000 instead of 1e+06",
+                    "--clip-norm")
+    assert "lr=" not in line and not list(pathlib.Path().iterdir())

@@ -7,7 +7,8 @@
   before training starts, not after;
 - :func:`check_loss`: a --loss the target cannot take (classes asked of a regression);
 - :func:`small_data_notes`: too few rows to hold out, to fill a batch or to measure with;
-- :func:`health_notes`: a run that ended near chance or whose loss exploded;
+- :func:`health_notes`: a run that ended near chance or whose loss exploded; :func:`diverged`: one that
+  went to NaN, in the options' words;
 - :func:`warn`: each note as one ``warning:`` line (and in ``train --json``'s ``"warnings"``).
 
 What ``--resume`` checks and says, and what Ctrl-C leaves, is :mod:`nnscratch.cli.resuming`.
@@ -174,3 +175,17 @@ def health_notes(args, data, cfg, history, test):
                      f"scores {chance:.2%}). Usual causes: a learning rate too high or too low ({lr}), too few "
                      f"--epochs ({cfg['epochs']}), or inputs that do not predict the labels")
     return notes
+
+
+def diverged(exc, args, cfg, checkpoint):
+    """The DivergenceError of a run whose loss or weights became NaN, in the options' words (the library's ``exc``
+    speaks of ``lr=`` and of a model object that keeps its weights; the command line saved nothing)."""
+    from ..errors import DivergenceError
+    kept = (f"; {checkpoint} holds the epochs before it" if checkpoint and os.path.exists(checkpoint) and exc.epoch
+            else "")
+    clip = "" if getattr(args, "clip_norm", None) else " or clip the gradients with --clip-norm 1"
+    said = DivergenceError(f"Training diverged in epoch {exc.epoch + 1} of {cfg['epochs']}: the loss or the weights "
+                           f"became NaN or infinite, and no model was saved{kept}; train with a smaller learning rate "
+                           f"(e.g. --lr {cfg['lr'] / 10:g} instead of {cfg['lr']:g}){clip}.")
+    said.epoch = exc.epoch
+    return said

@@ -12,6 +12,7 @@ import time
 
 from . import checks, kept, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
 from .app import recorded_warnings
+from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
 from .options import add_backend_options, add_dataset_options, load_data, refuse_channels_last
@@ -185,6 +186,8 @@ def _run(args, said):
     try:
         with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
             history = train(net, X, y, cfg, options)
+    except DivergenceError as exc:
+        raise checks.diverged(exc, args, cfg, options.get("checkpoint")) from exc
     except KeyboardInterrupt:
         print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
         if comm is not None:  # the other ranks wait for this one in a collective: end them too
