@@ -242,3 +242,11 @@ def test_a_diverged_run_is_said_in_the_options_words(capsys):
                     "Training diverged in epoch 1 of 1", "no model was saved", "--lr 100000 instead of 1e+06",
                     "--clip-norm")
     assert "lr=" not in line and not list(pathlib.Path().iterdir())
+
+
+def test_train_names_a_mistyped_backend_environment_variable_as_evaluate_does(capsys, monkeypatch):
+    """evaluate said '$NNSCRATCH_BACKEND=foo: ... unset it, or pass --backend'; train said 'Unknown backend
+    'foo'' alone, though no --backend foo was typed."""
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "foo")
+    one_line(*run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save")[::2], "$NNSCRATCH_BACKEND=foo",
+             "unset it, or pass --backend")

@@ -15,7 +15,7 @@ from .app import recorded_warnings
 from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
-from .options import add_backend_options, add_dataset_options, load_data, refuse_channels_last
+from .options import add_backend_options, add_dataset_options, check_backend, load_data, refuse_channels_last
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -142,6 +142,7 @@ def _run(args, said):
     from ..backend import threads
     from ..training import threaded
     checks.check_train_options(args)
+    check_backend(args.backend)  # a mistyped $NNSCRATCH_BACKEND named as such, before the data are read
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
         distributed.command_line_rank(args, comm)
