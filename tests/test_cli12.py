@@ -250,3 +250,15 @@ def test_train_names_a_mistyped_backend_environment_variable_as_evaluate_does(ca
     monkeypatch.setenv("NNSCRATCH_BACKEND", "foo")
     one_line(*run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save")[::2], "$NNSCRATCH_BACKEND=foo",
              "unset it, or pass --backend")
+
+
+@pytest.mark.parametrize("dataset", ["table", "spirals"])
+def test_resume_with_another_seed_of_data_that_draw_their_test_split_is_refused(tmp_path, capsys, dataset):
+    """--test-fraction was refused on --resume (another split, whose test rows the weights trained on), --seed
+    only said: the resumed table run then scored 100% on rows it had trained on; spirals are drawn by it whole."""
+    spec = f"csv:{_table(tmp_path / 't.csv')}" if dataset == "table" else "spirals"
+    argv = ["train", "--dataset", spec, "--backend", "numpy", "--quiet", "--no-save"]
+    assert run(capsys, *argv, "--epochs", "1", "--checkpoint", tmp_path / "c.npz")[0] == 0
+    one_line(*run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--seed", "5")[::2],
+             "with --seed 0, and this command with --seed 5", "(--seed 0)")
+    assert run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--seed", "0")[0] == 0

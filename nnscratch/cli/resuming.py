@@ -5,7 +5,8 @@
 - :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
-  --test-fraction), or of more epochs than --epochs, refused; other training options than the checkpoint's run had, said;
+  --test-fraction, or --seed of data that draw their test split), or of more epochs than --epochs, refused;
+  other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
 - :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
   checkpoint means;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
@@ -152,18 +153,23 @@ def _same_network(source, config, net):
                       f"{mine}; resume with that run's options ({hint}), or start a new run without --resume.")
 
 
-_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"))
+_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"),
+                  ("seed", "--seed"))
 
 
 def _same_table(source, config, net):
     """ConfigError when the checkpoint's table was read with another --target, --task or --test-fraction than
     this run's (another target is another problem; another test fraction draws another split, whose test rows
-    the checkpoint's weights trained on, and another target scale). Checkpoints that did not keep them pass."""
+    the checkpoint's weights trained on, and another target scale), or data that draw their test split with it
+    (a table, a digit CSV, spirals, moons, blobs: these are drawn whole) with another --seed. Checkpoints that did
+    not keep them pass."""
     theirs = (config.get("metadata") or {}).get("dataset") or {}
     mine = net.metadata["dataset"]
     if theirs.get("spec") != mine.get("spec"):
         return  # another file: _same_network says so
-    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)]
+    drawn = theirs.get("test_fraction") is not None  # its test split drawn by --seed
+    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)
+               and (key != "seed" or drawn)]
     if not changed:
         return
     then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
