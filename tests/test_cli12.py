@@ -262,3 +262,15 @@ def test_resume_with_another_seed_of_data_that_draw_their_test_split_is_refused(
     one_line(*run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--seed", "5")[::2],
              "with --seed 0, and this command with --seed 5", "(--seed 0)")
     assert run(capsys, *argv, "--epochs", "2", "--resume", tmp_path / "c.npz", "--seed", "0")[0] == 0
+
+
+def test_info_json_is_one_line_that_says_what_its_text_says(capsys):
+    """info was the one command of train, evaluate, predict, bench and info without a --json."""
+    status, out, err = run(capsys, "info", "--json")
+    facts = json.loads(out)
+    assert status == 0 and len(out.strip().splitlines()) == 1 and err == ""
+    status, text, _ = run(capsys, "info")
+    for backend in facts["backends"]:
+        assert f"  {backend['name']:<17}{'usable' if backend['usable'] else ''}" in text
+    assert f"default backend: {facts['default_backend']}" in text
+    assert all(f"  {name:<17}{where['said']}" in text for name, where in facts["datasets"].items())
