@@ -274,3 +274,13 @@ def test_info_json_is_one_line_that_says_what_its_text_says(capsys):
         assert f"  {backend['name']:<17}{'usable' if backend['usable'] else ''}" in text
     assert f"default backend: {facts['default_backend']}" in text
     assert all(f"  {name:<17}{where['said']}" in text for name, where in facts["datasets"].items())
+
+
+def test_resume_alone_with_no_checkpoint_yet_says_a_new_run_starts(tmp_path, capsys):
+    """`--checkpoint run.ckp --resume` (a typo of run.ckpt, say) started from scratch without a word."""
+    argv = ["train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend", "numpy", "--checkpoint",
+            tmp_path / "run.ckp", "--resume"]
+    status, out, _ = run(capsys, *argv)
+    assert status == 0 and f"no checkpoint at {tmp_path / 'run.ckp'} yet: a new run starts" in out
+    status, out, _ = run(capsys, *argv[:4], "2", *argv[5:])
+    assert status == 0 and "resuming from epoch 2 of 2" in out and "no checkpoint" not in out

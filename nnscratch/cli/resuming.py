@@ -7,8 +7,8 @@
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
   --test-fraction, or --seed of data that draw their test split), or of more epochs than --epochs, refused;
   other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
-- :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
-  checkpoint means;
+- :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, what a finished
+  checkpoint means, or that --resume alone found none yet;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
 """
 
@@ -240,8 +240,12 @@ def checkpoint_epochs(path):
     return int(header["epoch"]) + 1, bool(header.get("stopped"))
 
 
-def resume_note(path, epochs):
-    """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means."""
+def resume_note(path, epochs, checkpoint=None):
+    """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means; with no ``path`` (``--resume``
+    alone, and no file at --checkpoint yet) that a new run starts, writing ``checkpoint``."""
+    if path is None:
+        return (f"no checkpoint at {checkpoint} yet: a new run starts and checkpoints there (the same command with "
+                "--resume continues it)")
     done, stopped = checkpoint_epochs(path)
     if stopped:
         return (f"{path} was stopped early by a callback after epoch {done}: "

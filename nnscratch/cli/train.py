@@ -181,8 +181,8 @@ def _run(args, said):
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(learnt, options)
-    if options.get("resume") and show:
-        print(resuming.resume_note(options["resume"], cfg["epochs"]), flush=True)
+    if args.resume and show:  # --resume alone with no checkpoint yet: a new run, said (a mistyped path too)
+        print(resuming.resume_note(options.get("resume"), cfg["epochs"], options.get("checkpoint")), flush=True)
     start = time.perf_counter()
     try:
         with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
