@@ -284,3 +284,15 @@ def test_resume_alone_with_no_checkpoint_yet_says_a_new_run_starts(tmp_path, cap
     assert status == 0 and f"no checkpoint at {tmp_path / 'run.ckp'} yet: a new run starts" in out
     status, out, _ = run(capsys, *argv[:4], "2", *argv[5:])
     assert status == 0 and "resuming from epoch 2 of 2" in out and "no checkpoint" not in out
+
+
+def test_classes_takes_the_shipped_sample_and_says_what_a_data_set_without_names_is(capsys):
+    """--classes mnist-sample (the default data set) was 'Unknown --classes dataset', and --classes moons
+    answered 'Did you mean 'mnist'?'."""
+    assert run(capsys, "train", "--layers", "784,4,10", *TINY, "--augment", "0", "--out", "d.npz")[0] == 0
+    np.save("x.npy", np.zeros((1, 784), np.float32))
+    status, out, err = run(capsys, "predict", "d.npz", "x.npy", "--classes", "mnist-sample")
+    assert status == 0 and err == "" and out.startswith("x.npy: ")
+    line = one_line(*run(capsys, "predict", "d.npz", "x.npy", "--classes", "moons")[::2], "moons gives no class names",
+                    "mnist-sample or fashion-mnist")
+    assert "Did you mean" not in line

@@ -188,12 +188,16 @@ def class_names(dataset, net=None):
     if not dataset:
         return remembered
     from ..datasets.fetch import SOURCES
+    from ..errors import ConfigError, unknown_name
+    dataset = "mnist" if dataset == "mnist-sample" else dataset  # the shipped sample of mnist: its digits
     if dataset not in SOURCES:
-        from ..errors import unknown_name
+        from ..datasets.catalog import NAMES, file_kind
+        if dataset in NAMES or file_kind(dataset)[0]:  # spirals, csv:PATH ...: no names of their own to give
+            raise ConfigError(f"--classes {dataset}: {dataset} gives no class names; --classes takes mnist, "
+                              "mnist-sample or fashion-mnist (drop it to use the names the model remembers).")
         raise unknown_name("--classes dataset", dataset, SOURCES)
     names, k = SOURCES[dataset].class_names, (net.n_outputs if net.n_outputs > 1 else 2) if net else None
     if k is not None and len(names) != k:
-        from ..errors import ConfigError
         raise ConfigError(f"--classes {dataset} names {len(names)} classes, but the model predicts {k}; drop "
                           f"--classes, or name a dataset of {k} classes.")
     if remembered and tuple(names) != remembered:
