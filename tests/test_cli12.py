@@ -296,3 +296,21 @@ def test_classes_takes_the_shipped_sample_and_says_what_a_data_set_without_names
     line = one_line(*run(capsys, "predict", "d.npz", "x.npy", "--classes", "moons")[::2], "moons gives no class names",
                     "mnist-sample or fashion-mnist")
     assert "Did you mean" not in line
+
+
+# ---------------------------------------------------------------- exit status: 2 for a mistake, 1 for a crash
+
+def test_a_crash_exits_with_status_1_and_a_mistake_with_2(capsys, monkeypatch):
+    """Every error ended with status 2, a bug's bare ValueError as a mistyped option; a script could not tell
+    'fix your command' from 'report this'."""
+    from nnscratch.cli import recipe
+
+    def broken(*args, **kwargs):
+        raise ValueError("zero-size array to reduction operation maximum which has no identity")
+    monkeypatch.setattr(recipe, "settings", broken)
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save")
+    assert status == 1 and out == "" and err.strip().splitlines() == [
+        "error: ValueError: zero-size array to reduction operation maximum which has no identity (run with --debug "
+        "for the traceback)"]
+    assert run(capsys, "train", "--epochs", "0")[0] == 2
+    assert run(capsys, "evaluate", "missing.npz")[0] == 2
