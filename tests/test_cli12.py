@@ -119,16 +119,7 @@ def test_resume_with_other_data_options_or_dtype_says_so(tmp_path, capsys, optio
     assert status == 0 and not [w for w in _said(err) if w.startswith("--resume")]  # now the checkpoint's own
 
 
-# ---------------------------------------------------------------- bench's counts, checked as themselves
-
-@pytest.mark.parametrize("option, value", [("--epochs", "x"), ("--epochs", "0"), ("--warmup", "-1"),
-                                           ("--warmup", "1.5"), ("--repeats", "0")])
-def test_bench_counts_are_checked_as_train_checks_its_own(option, value, capsys):
-    """bench --epochs x said argparse's 'invalid int value', --epochs 0 'must be an integer of at least 1; got 0'
-    from the library, in other words than every other command's numbers."""
-    one_line(*run(capsys, "bench", option, value)[::2], f"argument {option}: expected a whole number",
-             f"received '{value}'")
-
+# ---------------------------------------------------------------- bench --json
 
 def test_bench_json_alone_prints_the_timings_on_stdout_and_nothing_else(capsys):
     """`bench --json` alone was 'argument --json: expected one argument', where every other command's --json
