@@ -305,3 +305,12 @@ def test_a_crash_exits_with_status_1_and_a_mistake_with_2(capsys, monkeypatch):
         "for the traceback)"]
     assert run(capsys, "train", "--epochs", "0")[0] == 2
     assert run(capsys, "evaluate", "missing.npz")[0] == 2
+
+
+@pytest.mark.parametrize("layers, fix", [("3 8 2", "sizes are separated by commas: --layers 3,8,2."),
+                                         ("dense8 relu dense2", "layers are separated by commas: --layers "
+                                                                "dense8,relu,dense2.")])
+def test_layers_separated_by_spaces_are_told_to_take_commas(layers, fix, capsys):
+    """--layers '3 8 2' said "unknown layer '3 8 2'" and listed every layer token; 3-8-2 already said this."""
+    one_line(*run(capsys, "train", "--dataset", "xor", "--layers", layers, "--no-save")[::2],
+             f"--layers {layers}: {fix}")

@@ -28,9 +28,13 @@ def check_train_options(args):
     """Options that contradict each other, refused before anything runs."""
     if args.no_save and args.out:
         raise ConfigError(f"--no-save and --out {args.out} contradict each other; drop one.")
-    if args.layers and "-" in args.layers and all(p.strip().isdigit() for p in args.layers.split("-")):  # as train prints
-        raise ConfigError(f"--layers {args.layers}: sizes are separated by commas: --layers "
-                          f"{','.join(p.strip() for p in args.layers.split('-'))}.")
+    text = args.layers or ""
+    dashed = text.replace("-", " ").split()  # 784-128-10, as train prints an MLP
+    sizes = all(p.isdigit() for p in dashed)
+    pieces = dashed if sizes else text.split()  # or 784 128 10, dense8 relu dense2
+    if len(pieces) > 1 and "," not in text:
+        raise ConfigError(f"--layers {text}: {'sizes' if sizes else 'layers'} are separated by commas: --layers "
+                          f"{','.join(pieces)}.")
     if args.layers:
         from .recipe import check_layers_syntax
         check_layers_syntax(args.layers)
