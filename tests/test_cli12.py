@@ -314,3 +314,10 @@ def test_layers_separated_by_spaces_are_told_to_take_commas(layers, fix, capsys)
     """--layers '3 8 2' said "unknown layer '3 8 2'" and listed every layer token; 3-8-2 already said this."""
     one_line(*run(capsys, "train", "--dataset", "xor", "--layers", layers, "--no-save")[::2],
              f"--layers {layers}: {fix}")
+
+
+def test_model_cnn_with_a_layer_spec_of_no_convolution_is_refused_as_model_mlp_with_one_is(capsys):
+    """--model mlp --layers conv... was refused ('disagree'); --model cnn --layers dense16,relu,dense10 trained
+    an MLP under the CNN's recipe without a word."""
+    one_line(*run(capsys, "train", "--model", "cnn", "--layers", "dense16,relu,dense10", "--no-save")[::2],
+             "--model cnn and --layers dense16,relu,dense10 (no convolution or pooling) disagree", "drop --model cnn")
