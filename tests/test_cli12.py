@@ -77,6 +77,8 @@ def test_predict_json_lists_its_warning_under_trains_key(tmp_path, capsys):
     assert run(capsys, "train", "--layers", "784,8,10", *TINY, "--augment", "0", "--out", tmp_path / "d.npz")[0] == 0
     status, out, err = run(capsys, "predict", tmp_path / "d.npz", "blank.png", "--json")
     assert status == 0 and json.loads(out)["warnings"] == _said(err) and "blank" in _said(err)[0]
+    status, out, err = run(capsys, "predict", tmp_path / "d.npz", "blank.png", "--json", "--classes", "fashion-mnist")
+    assert status == 0 and json.loads(out)["warnings"] == _said(err) and len(_said(err)) == 2  # --classes' own too
 
 
 # ---------------------------------------------------------------- --resume with other options: refused or said

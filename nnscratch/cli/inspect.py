@@ -170,23 +170,26 @@ def run_predict(args):
         for path in args.inputs:
             tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
         return 0
-    names = class_names(args.classes, net)
+    names, named = class_names(args.classes, net)
+    if named:
+        print(f"warning: {named}", file=sys.stderr)
     for path in args.inputs:
         X, notes, problems = read_inputs(path, net, args.model)
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        print_predictions(net, model_rows(net, X), path, names, args.json, warning)
+        print_predictions(net, model_rows(net, X), path, names, args.json, (named, warning))
         if notes and not args.json:
             print(f"  ({'; '.join(notes)})")
     return 0
 
 
 def class_names(dataset, net=None):
-    """Names from ``--classes DATASET``, else those the model remembers, else none."""
+    """``(names, warning or None)``: from ``--classes DATASET`` (said where they are not the model's), else those
+    the model remembers, else none."""
     remembered = tuple(((getattr(net, "metadata", None) or {}).get("dataset") or {}).get("class_names") or ())
     if not dataset:
-        return remembered
+        return remembered, None
     from ..datasets.fetch import SOURCES
     from ..errors import ConfigError, unknown_name
     dataset = "mnist" if dataset == "mnist-sample" else dataset  # the shipped sample of mnist: its digits
@@ -201,10 +204,9 @@ def class_names(dataset, net=None):
         raise ConfigError(f"--classes {dataset} names {len(names)} classes, but the model predicts {k}; drop "
                           f"--classes, or name a dataset of {k} classes.")
     if remembered and tuple(names) != remembered:
-        print(f"warning: --classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was "
-              f"trained on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned",
-              file=sys.stderr)
-    return names
+        return names, (f"--classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was trained "
+                       f"on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned")
+    return names, None
 
 
 def read_inputs(path, net, model="the model"):
