@@ -14,8 +14,10 @@ their command runs, so every command is always listed.
 
 Errors a user can cause (bad option value, missing file, a dataset that cannot
 be found, a model that does not fit the data) print one line on stderr and
-exit with status 2; ``--debug`` shows the traceback instead. Warnings print as
-one plain ``warning: ...`` line each, once.
+exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError,
+TypeError or RuntimeError) prints one line naming its type and exits with status 1;
+``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
+line each, once.
 """
 
 import argparse
@@ -32,6 +34,7 @@ from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
 USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
+MISTAKES = (NNScratchError, OSError, ImportError)  # and UsageError: exit status 2; any other is a crash: 1
 
 
 class UsageError(Exception):
@@ -179,7 +182,7 @@ def _main(argv, debug):
             raise
         from ..distributed import report_error
         report_error(one_line(exc), exc, parallel=argv[:1] == ["train"])  # under mpiexec, train ends every rank
-        return 2
+        return 2 if isinstance(exc, (UsageError, *MISTAKES)) else 1  # a bug (one_line names its type): 1
 
 
 @contextlib.contextmanager

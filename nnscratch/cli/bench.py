@@ -1,5 +1,6 @@
 """``nnscratch bench``: the command-line front of :func:`nnscratch.bench.run_bench`."""
 
+import json
 import os
 import re
 import sys
@@ -23,6 +24,7 @@ def _ints(text, flag="--batch-sizes"):
     return values
 
 
+STDOUT = "-"  # --json alone (or --json -): the timings on stdout
 CNN_BATCH, CNN_SAMPLES = 128, 10000  # --model cnn's defaults for --batch-sizes and --samples
 MLP_ONLY = (("--layers", "layers"), ("--dtype", "dtype"), ("--repeats", "repeats"), ("--features", "features"),
             ("--reference", "reference"), ("--plot", "plot"))
@@ -42,28 +44,32 @@ def register(subparsers):
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
                    "CNN (nnscratch train --model cnn) against PyTorch on the CPU, alternating, at the first "
                    f"--batch-sizes entry (default {CNN_BATCH}) on --samples images (default {CNN_SAMPLES:,})")
-    p.add_argument("--layers", default=None, help="hidden layer sizes (default "
+    p.add_argument("--layers", type=values.LIST, default=None, help="hidden layer sizes (default "
                    f"{','.join(map(str, DEFAULTS['hidden']))}); the input and output sizes come from the data")
-    p.add_argument("--batch-sizes", default=None, help="comma-separated (default "
+    p.add_argument("--batch-sizes", type=values.LIST, default=None, help="comma-separated (default "
                    f"{','.join(map(str, DEFAULTS['batch_sizes']))})")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help=f"default {DEFAULTS['dtype']}")
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"], help="timed epochs per row (default %(default)s)")
-    p.add_argument("--warmup", type=int, default=None, help=f"untimed epochs first (default {DEFAULTS['warmup']})")
-    p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken (default "
-                   f"{DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
+    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"],
+                   help="timed epochs per row (default %(default)s)")
+    p.add_argument("--warmup", type=int, default=None,
+                   help=f"untimed epochs first (default {DEFAULTS['warmup']})")
+    p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken "
+                   f"(default {DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
     p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
                    f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
     p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="columns of the synthetic data "
                    f"(default {DEFAULTS['features']}); a named --dataset has its own")
-    p.add_argument("--dataset", default=DEFAULTS["dataset"], help="synthetic (default), mnist-sample, mnist, "
-                   "fashion-mnist")
+    p.add_argument("--dataset", type=values.NAME, default=DEFAULTS["dataset"],
+                   help="synthetic (default), mnist-sample, mnist, fashion-mnist")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
     p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
                    "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
-    p.add_argument("--json", metavar="FILE", help="write every raw timing as JSON")
-    p.add_argument("--plot", metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
+    p.add_argument("--json", nargs="?", const=STDOUT, type=values.PATH, metavar="FILE", help="write every raw "
+                   "timing as JSON to FILE; alone: print it on stdout as one line, as train --json does (the table "
+                   "then goes to stderr)")
+    p.add_argument("--plot", type=values.PATH, metavar="FILE", help="plot samples/s against batch size (PNG/SVG/PDF)")
     p.add_argument("--force", action="store_true", help="replace the results or picture already at --json or "
                    "--plot (never a file of another kind)")
     p.add_argument("--ranks", type=values.whole(2), metavar="N", help="instead: N MPI processes x 1 BLAS thread "
@@ -102,7 +108,8 @@ def _check(args):
 
 def written(args):
     """The files bench writes: ``--json`` and ``--plot``."""
-    return [outputs.Output("--json", args.json, "bench"), outputs.Output("--plot", args.plot, "picture")]
+    return [outputs.Output("--json", None if args.json == STDOUT else args.json, "bench"),
+            outputs.Output("--plot", args.plot, "picture")]
 
 
 def _backends(args):
@@ -135,6 +142,8 @@ def save(args, result):
     """Write ``result`` to ``--json`` and plot it to ``--plot`` (an MLP run's: the other modes refuse
     --plot); a file the system refuses is kept in an ``nnscratch-kept-*`` folder, said in one error line."""
     writers = (lambda path: write_json(result, path), lambda path: plot(result, path))
+    if args.json == STDOUT:
+        print(json.dumps(result), flush=True)
     kept.save_all([(out, write) for out, write in zip(written(args), writers) if out.path])
 
 
@@ -151,7 +160,7 @@ def _run(args):
         rows = run_cnn_bench(backends=tuple(backends), batch_size=sizes[0], samples=args.samples or CNN_SAMPLES,
                              dataset=args.dataset, epochs=args.epochs, warmup=_warmup(args), lr=args.lr,
                              seed=args.seed, log=log)
-        print(render_cnn(rows), flush=True)
+        print(render_cnn(rows), file=_table_stream(args), flush=True)
         save(args, {"cnn": rows, "skipped": skipped})
         return 0
     hidden = _ints(args.layers or _text(DEFAULTS["hidden"]), "--layers")
@@ -161,9 +170,14 @@ def _run(args):
                        repeats=DEFAULTS["repeats"] if args.repeats is None else args.repeats,
                        samples=args.samples or DEFAULTS["samples"], features=args.features or DEFAULTS["features"],
                        dataset=args.dataset, reference=args.reference, lr=args.lr, seed=args.seed, log=log)
-    print(render(result), flush=True)
+    print(render(result), file=_table_stream(args), flush=True)
     save(args, result)
     return 0
+
+
+def _table_stream(args):
+    """Where the table goes: stdout, unless --json alone prints the timings there (stdout then holds JSON only)."""
+    return sys.stderr if args.json == STDOUT else sys.stdout
 
 
 def _warmup(args):
@@ -183,6 +197,6 @@ def run_ranks(args):
                          batch_size=_ints(args.batch_sizes or _text(DEFAULTS["batch_sizes"]))[0], epochs=args.epochs,
                          rounds=max(2, repeats), samples=args.samples or DEFAULTS["samples"], lr=args.lr,
                          seed=args.seed, log=lambda line: print(line, file=sys.stderr, flush=True))
-    print(mpi.render(result), flush=True)
+    print(mpi.render(result), file=_table_stream(args), flush=True)
     save(args, result)
     return 0

@@ -7,7 +7,8 @@
   before training starts, not after;
 - :func:`check_loss`: a --loss the target cannot take (classes asked of a regression);
 - :func:`small_data_notes`: too few rows to hold out, to fill a batch or to measure with;
-- :func:`health_notes`: a run that ended near chance or whose loss exploded;
+- :func:`health_notes`: a run that ended near chance or whose loss exploded; :func:`diverged`: one that
+  went to NaN, in the options' words;
 - :func:`warn`: each note as one ``warning:`` line (and in ``train --json``'s ``"warnings"``).
 
 What ``--resume`` checks and says, and what Ctrl-C leaves, is :mod:`nnscratch.cli.resuming`.
@@ -27,9 +28,13 @@ def check_train_options(args):
     """Options that contradict each other, refused before anything runs."""
     if args.no_save and args.out:
         raise ConfigError(f"--no-save and --out {args.out} contradict each other; drop one.")
-    if args.layers and "-" in args.layers and all(p.strip().isdigit() for p in args.layers.split("-")):  # as train prints
-        raise ConfigError(f"--layers {args.layers}: sizes are separated by commas: --layers "
-                          f"{','.join(p.strip() for p in args.layers.split('-'))}.")
+    text = args.layers or ""
+    dashed = text.replace("-", " ").split()  # 784-128-10, as train prints an MLP
+    sizes = all(p.isdigit() for p in dashed)
+    pieces = dashed if sizes else text.split()  # or 784 128 10, dense8 relu dense2
+    if len(pieces) > 1 and "," not in text:
+        raise ConfigError(f"--layers {text}: {'sizes' if sizes else 'layers'} are separated by commas: --layers "
+                          f"{','.join(pieces)}.")
     if args.layers:
         from .recipe import check_layers_syntax
         check_layers_syntax(args.layers)
@@ -98,12 +103,9 @@ def check_viz(args):
                           f"pip install 'nnscratch[viz]', or train without {'them' if many else 'it'}.") from None
     if args.live and os.path.splitext(args.live)[1].lower() not in (".gif", ".mp4"):
         raise ConfigError(f"--live saves a .gif or .mp4; received {args.live!r} (e.g. --live run.gif).")
-    if args.live and args.live.lower().endswith(".mp4"):
-        from ..viz._anim import can_write_mp4
-        if not can_write_mp4():
-            raise ConfigError(f"--live {args.live}: writing an MP4 needs the ffmpeg program, which was not "
-                              "found (e.g. apt-get install ffmpeg); or save a GIF: --live "
-                              f"{os.path.splitext(args.live)[0]}.gif.")
+    if args.live:
+        from .pictures import refuse_mp4_without_ffmpeg
+        refuse_mp4_without_ffmpeg("--live", args.live)
     from ..viz._common import has_display
     if args.show and not has_display():
         raise ConfigError("--show needs a display to open a window and none was found "
@@ -177,3 +179,17 @@ def health_notes(args, data, cfg, history, test):
                      f"scores {chance:.2%}). Usual causes: a learning rate too high or too low ({lr}), too few "
                      f"--epochs ({cfg['epochs']}), or inputs that do not predict the labels")
     return notes
+
+
+def diverged(exc, args, cfg, checkpoint):
+    """The DivergenceError of a run whose loss or weights became NaN, in the options' words (the library's ``exc``
+    speaks of ``lr=`` and of a model object that keeps its weights; the command line saved nothing)."""
+    from ..errors import DivergenceError
+    kept = (f"; {checkpoint} holds the epochs before it" if checkpoint and os.path.exists(checkpoint) and exc.epoch
+            else "")
+    clip = "" if getattr(args, "clip_norm", None) else " or clip the gradients with --clip-norm 1"
+    said = DivergenceError(f"Training diverged in epoch {exc.epoch + 1} of {cfg['epochs']}: the loss or the weights "
+                           f"became NaN or infinite, and no model was saved{kept}; train with a smaller learning rate "
+                           f"(e.g. --lr {cfg['lr'] / 10:g} instead of {cfg['lr']:g}){clip}.")
+    said.epoch = exc.epoch
+    return said

@@ -65,7 +65,8 @@ def default_text(key):
         groups.setdefault(_show(key, value(base, key)), []).append("a digit csv" if name == "csv" else name)
     if key == "epochs":
         low, high = TABLE_EPOCHS
-        table = f"about {TABLE_STEPS:,} steps ({low} to {high} epochs)"
+        table = (f"about {TABLE_STEPS:,} steps of {TABLE_DEFAULTS['batch_size']} rows ({low} to {high} epochs, "
+                 "also with another --batch-size)")
     else:
         table = _show(key, value(TABLE_DEFAULTS, key))
     groups.setdefault(table, []).append("tables")

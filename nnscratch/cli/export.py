@@ -5,6 +5,7 @@ ranks have nothing to do and end at once, as ``nnscratch train``'s leave the wri
 
 import os
 
+from . import values
 from ..distributed.comm import launched_rank
 from ..errors import ConfigError, NNScratchError
 
@@ -16,10 +17,10 @@ def register(subparsers):
                               "batch size: the model's own forward pass traced on ndonnx arrays. An existing "
                               "ONNX file is replaced only with --force, any other file never; a missing folder "
                               "is created.")
-    p.add_argument("model", help="model file written by nnscratch (.npz)")
-    p.add_argument("output", help="ONNX file to write, e.g. model.onnx")
+    p.add_argument("model", type=values.PATH, help="model file written by nnscratch (.npz)")
+    p.add_argument("output", type=values.PATH, help="ONNX file to write, e.g. model.onnx")
     p.add_argument("--force", action="store_true", help="replace the ONNX file already at OUTPUT")
-    p.add_argument("--input-shape", metavar="C,H,W", help="per-sample input shape, for a model built "
+    p.add_argument("--input-shape", type=values.LIST, metavar="C,H,W", help="per-sample input shape, for a model built "
                    "without one (its image size left open); default: the model's own")
     p.set_defaults(func=run_export)
 

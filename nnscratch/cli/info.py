@@ -1,4 +1,8 @@
-"""``nnscratch info``: the version, which backends are usable (and why not), their devices, the datasets found."""
+"""``nnscratch info``: the version, which backends are usable (and why not), their devices, the datasets found;
+as text, or with ``--json`` as one JSON line (:func:`gather` holds what both say)."""
+
+import dataclasses
+import json
 
 from .app import _version, one_line
 
@@ -8,46 +12,65 @@ def register(subparsers):
     p = subparsers.add_parser("info", help="version, backends and where data is found",
                               description="Show the nnscratch version, which array backends are "
                               "installed and usable (and why not), their devices, and the datasets found.")
+    p.add_argument("--json", action="store_true", help="print one JSON line: version, python, numpy, threads, "
+                   "backends (name, installed, usable, version, devices, reason), default_backend, datasets")
     p.set_defaults(func=run_info)
 
 
-def run_info(args):
+def gather():
+    """What ``info`` reports, as a dict (its text and its JSON say the same)."""
     import platform
 
     import numpy
 
     from ..backend.core import available_backends, get_backend
     from ..backend.threads import configure, describe_spin
-    print(f"nnscratch {_version()} (Python {platform.python_version()}, NumPy {numpy.__version__}); {configure()}")
-    spin = describe_spin()
-    if spin:
-        print(spin)
-    print("backends:")
-    for b in available_backends():
-        state = "usable" if b.usable else ("installed, not usable" if b.installed else "not installed")
-        devices = f"  devices: {', '.join(b.devices)}" if b.devices else ""
-        version = f" {b.version}" if b.version else ""
-        print(f"  {b.name:<17}{state}{version}{devices}")
-        if b.reason:
-            print(f"  {'':<17}{' '.join(b.reason.split())}")
+    facts = {"version": _version(), "python": platform.python_version(), "numpy": numpy.__version__,
+             "threads": configure(), "spin": describe_spin(),
+             "backends": [dataclasses.asdict(b) for b in available_backends()]}
     try:
-        print(f"default backend: {get_backend().describe()}")
+        facts["default_backend"] = get_backend().describe()
     except Exception as exc:  # the report must not die on a broken default
-        print(f"default backend: unavailable ({one_line(exc)})")
-    _print_data()
+        facts["default_backend"], facts["default_backend_error"] = None, one_line(exc)
+    facts["datasets"] = _datasets()
+    return facts
+
+
+def run_info(args):
+    facts = gather()
+    if getattr(args, "json", False):
+        print(json.dumps(facts))
+        return 0
+    print(f"nnscratch {facts['version']} (Python {facts['python']}, NumPy {facts['numpy']}); {facts['threads']}")
+    if facts["spin"]:
+        print(facts["spin"])
+    print("backends:")
+    for b in facts["backends"]:
+        state = "usable" if b["usable"] else ("installed, not usable" if b["installed"] else "not installed")
+        devices = f"  devices: {', '.join(b['devices'])}" if b["devices"] else ""
+        version = f" {b['version']}" if b["version"] else ""
+        print(f"  {b['name']:<17}{state}{version}{devices}")
+        if b["reason"]:
+            print(f"  {'':<17}{' '.join(b['reason'].split())}")
+    default = facts["default_backend"] or f"unavailable ({facts['default_backend_error']})"
+    print(f"default backend: {default}")
+    print("datasets:")
+    for name, where in facts["datasets"].items():
+        print(f"  {name:<17}{where['said']}")
     return 0
 
 
-def _print_data():
+def _datasets():
+    """``{name: {"found": folder or None, "said": the line info prints}}`` of every data set."""
     from ..datasets import fetch
-    print("datasets:")
-    print("  mnist-sample     shipped (8,000 train / 2,000 test)")
+    found = {"mnist-sample": {"found": "shipped", "said": "shipped (8,000 train / 2,000 test)"}}
     for name, source in fetch.SOURCES.items():
-        found = next((d for d in fetch.search_dirs(name) if fetch.find_in(d, source)), None)
-        where = f"found in {found}" if found else f"not found; {_when_missing(name)}"
-        if not found and source.apt:
-            where += f" (or `apt-get install {source.apt}`)"
-        print(f"  {name:<17}{where}")
+        folder = next((str(d) for d in fetch.search_dirs(name) if fetch.find_in(d, source)), None)
+        said = f"found in {folder}" if folder else f"not found; {_when_missing(name)}"
+        if not folder and source.apt:
+            said += f" (or `apt-get install {source.apt}`)"
+        found[name] = {"found": folder, "said": said}
+    return found
 
 
 def _when_missing(name):

@@ -8,11 +8,11 @@ import sys
 
 import numpy as np
 
-from . import tables
+from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .memory import said_before, warn_budget
-from .predictions import print_predictions
-from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_data,
+from .predictions import json_warnings, print_predictions
+from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_for_model,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
 from .model_file import read_model
 
@@ -21,7 +21,7 @@ def register(subparsers):
     p = subparsers.add_parser(
         "evaluate", help="loss, accuracy, per-class precision/recall and confusion matrix",
         description="Evaluate a saved model on a dataset's test split (or --split train).")
-    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
+    p.add_argument("model", type=values.PATH, help="a model file written by `nnscratch train` or Network.save")
     add_dataset_options(p, from_model=True)
     tables.add_table_options(p, from_model=True)
     p.add_argument("--split", choices=("test", "train"), default="test", help="default %(default)s")
@@ -41,9 +41,9 @@ def register(subparsers):
         "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
         "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
         "are taken, for image models, as 0..255 grey levels and divided by 255.")
-    p.add_argument("model", help="a model file written by `nnscratch train` or Network.save")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image, .npy or .csv files")
-    p.add_argument("--classes", metavar="DATASET", help="name the classes as in this dataset, "
+    p.add_argument("model", type=values.PATH, help="a model file written by `nnscratch train` or Network.save")
+    p.add_argument("inputs", nargs="+", type=values.PATH, metavar="INPUT", help="image, .npy or .csv files")
+    p.add_argument("--classes", type=values.NAME, metavar="DATASET", help="name the classes as in this dataset, "
                    "e.g. fashion-mnist (default: the class names the model remembers)")
     p.add_argument("--json", action="store_true", help="print one JSON line per input row")
     add_backend_options(p, from_model=True)
@@ -79,7 +79,7 @@ def run_evaluate(args):
     given = args.dataset
     check_target(args, net, given)
     model_dataset(args, net)
-    data = tables.in_model_order(net, load_data(args))
+    data = load_for_model(args, net, args.model)
     trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
     if trained_task and tables.is_table(data) and data.task != trained_task:
         from ..errors import ConfigError
@@ -103,7 +103,7 @@ def run_evaluate(args):
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
                           "samples": len(y), **scores, "confusion_matrix": matrix.tolist(),
-                          **({"warning": warning} if warning else {})}))
+                          **json_warnings(warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
@@ -170,37 +170,43 @@ def run_predict(args):
         for path in args.inputs:
             tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
         return 0
-    names = class_names(args.classes, net)
+    names, named = class_names(args.classes, net)
+    if named:
+        print(f"warning: {named}", file=sys.stderr)
     for path in args.inputs:
         X, notes, problems = read_inputs(path, net, args.model)
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
             print(f"warning: {warning}", file=sys.stderr)
-        print_predictions(net, model_rows(net, X), path, names, args.json, warning)
+        print_predictions(net, model_rows(net, X), path, names, args.json, (named, warning))
         if notes and not args.json:
             print(f"  ({'; '.join(notes)})")
     return 0
 
 
 def class_names(dataset, net=None):
-    """Names from ``--classes DATASET``, else those the model remembers, else none."""
+    """``(names, warning or None)``: from ``--classes DATASET`` (said where they are not the model's), else those
+    the model remembers, else none."""
     remembered = tuple(((getattr(net, "metadata", None) or {}).get("dataset") or {}).get("class_names") or ())
     if not dataset:
-        return remembered
+        return remembered, None
     from ..datasets.fetch import SOURCES
+    from ..errors import ConfigError, unknown_name
+    dataset = "mnist" if dataset == "mnist-sample" else dataset  # the shipped sample of mnist: its digits
     if dataset not in SOURCES:
-        from ..errors import unknown_name
+        from ..datasets.catalog import NAMES, file_kind
+        if dataset in NAMES or file_kind(dataset)[0]:  # spirals, csv:PATH ...: no names of their own to give
+            raise ConfigError(f"--classes {dataset}: {dataset} gives no class names; --classes takes mnist, "
+                              "mnist-sample or fashion-mnist (drop it to use the names the model remembers).")
         raise unknown_name("--classes dataset", dataset, SOURCES)
     names, k = SOURCES[dataset].class_names, (net.n_outputs if net.n_outputs > 1 else 2) if net else None
     if k is not None and len(names) != k:
-        from ..errors import ConfigError
         raise ConfigError(f"--classes {dataset} names {len(names)} classes, but the model predicts {k}; drop "
                           f"--classes, or name a dataset of {k} classes.")
     if remembered and tuple(names) != remembered:
-        print(f"warning: --classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was "
-              f"trained on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned",
-              file=sys.stderr)
-    return names
+        return names, (f"--classes {dataset} names the classes {', '.join(names[:3])}, ... but the model was trained "
+                       f"on classes {', '.join(remembered[:3])}, ...; the names below are not what it learned")
+    return names, None
 
 
 def read_inputs(path, net, model="the model"):
@@ -254,6 +260,9 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     of an image model are divided by 255."""
     from ..errors import DataFormatError, ShapeError
     from ..models.spec import leading_images
+    if np.iscomplexobj(X):  # numpy would drop the imaginary parts with a warning and go on
+        raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, and the model takes real numbers; save "
+                              "real inputs (numpy.save(PATH, X.real) where the imaginary parts are 0).")
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):

@@ -13,7 +13,8 @@ import sys
 
 # The metadata keys `nnscratch train` writes and the commands read: the kind of value it keeps there.
 KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target": (str, "a column name"),
-                 "features": ((list, tuple), "a list of column names"), "task": (str, "a task name")}
+                 "features": ((list, tuple), "a list of column names"), "task": (str, "a task name"),
+                 "training": (dict, "a dict (validation, augment, elastic, plateau)")}
 
 
 def read_model(path, backend=None, dtype=None):

@@ -7,7 +7,7 @@ BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own la
 
 def add_backend_options(parser, from_model=False):
     """--backend, --dtype; with ``from_model`` (a saved model is loaded) --dtype defaults to the model's."""
-    parser.add_argument("--backend", metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
+    parser.add_argument("--backend", type=values.NAME, metavar="SPEC", help="numpy, cupy, cupy:1, torch, torch:cuda, "
                         "array_api_strict ... (default: $NNSCRATCH_BACKEND, else cupy if usable, else numpy)")
     parser.add_argument("--dtype", choices=("float32", "float64"), help="floating-point type (default: "
                         + ("the model's own)" if from_model else "float32; with --resume, the checkpoint's)"))
@@ -18,9 +18,9 @@ def add_dataset_options(parser, default="mnist-sample", from_model=False):
     which = ("the one the model was trained on (else mnist-sample)" if from_model
              else "mnist-sample, shipped")
     from ..datasets.catalog import NAMES
-    parser.add_argument("--dataset", default=None if from_model else default, metavar="NAME",
+    parser.add_argument("--dataset", type=values.NAME, default=None if from_model else default, metavar="NAME",
                         help=f"{', '.join(NAMES)} (default: {which})")
-    parser.add_argument("--data-dir", metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
+    parser.add_argument("--data-dir", type=values.PATH, metavar="DIR", help="directory holding the MNIST/Fashion-MNIST "
                         "IDX files (default: search $NNSCRATCH_DATA, ~/.cache/nnscratch, /usr/share/datasets)")
     parser.add_argument("--seed", type=values.SEED, default=None if from_model else 0,
                         help="random seed (default: the model's training seed)" if from_model
@@ -56,7 +56,7 @@ def load_data(args, comm=None):
     """The dataset named by ``--dataset`` (``--data-dir``, ``--seed``, the table options); an option
     that does not apply to that dataset is refused, never ignored. Under ``mpiexec`` (``comm``) rank 0
     downloads MNIST/Fashion-MNIST first: :func:`fetch_first`."""
-    from .tables import is_table, table_options
+    from .tables import drawn_split, is_table, table_options
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
@@ -73,7 +73,8 @@ def load_data(args, comm=None):
     if comm is not None and name in ("mnist", "fashion-mnist"):
         fetch_first(comm, name, args.data_dir)
     try:
-        data = load_dataset(name, data_dir=args.data_dir, seed=args.seed, **table_options(args))
+        data = drawn_split(args, name, lambda: load_dataset(name, data_dir=args.data_dir, seed=args.seed,
+                                                            **table_options(args)))
     except ConfigError as exc:  # a target the user did not type: say whose it is
         if "target" not in getattr(args, "from_model", ()) or not str(exc).startswith("--target"):
             raise
@@ -90,6 +91,23 @@ def load_data(args, comm=None):
         raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
                           "--test-fraction.")
     return data
+
+
+def load_for_model(args, net, model):
+    """The data ``args`` name for ``net`` (evaluate, plot), in the columns it takes; a classifier pointed at a table
+    whose target holds values, not classes, is said as such (the reader's fix, --task regression, would then be
+    refused: the model predicts classes)."""
+    from .tables import in_model_order
+    from ..errors import DataFormatError
+    try:
+        return in_model_order(net, load_data(args))
+    except DataFormatError as exc:
+        said, _, fix = str(exc).partition("; classification needs")
+        if net.task == "regression" or not fix.endswith("use --task regression."):
+            raise
+        raise DataFormatError(f"{said}; {model} is a classifier ({net.n_outputs if net.n_outputs > 1 else 2} classes), "
+                              "scored against a target of classes: name such a column with --target NAME|INDEX, or "
+                              "leave out --dataset to score it on its own data.") from None
 
 
 def fetch_first(comm, name, data_dir):
@@ -114,9 +132,11 @@ def differs(net, data, model_path, spec):
     trained, names = remembered.get("name"), tuple(remembered.get("class_names") or ())
     if file_kind(str(remembered.get("spec", "")))[0] == "csv" == file_kind(str(spec))[0]:
         trained = data.name  # not compared (every CSV was named "csv" before tables were named by their files)
-    features = tuple(net.metadata.get("features") or ())
+    features, target = tuple(net.metadata.get("features") or ()), remembered.get("target")
     if features and tuple(getattr(data, "feature_names", ()) or ()) not in ((), features):
         why = f"its features are {few(features, 3)}, these data's {few(data.feature_names, 3)}"
+    elif target is not None and getattr(data, "target_name", None) not in (None, target):
+        why = f"it predicts {target!r}, and these data's target is {data.target_name!r}"
     elif names and data.class_names and tuple(data.class_names) != names:
         why = f"its classes are {few(names, 3)}, these data's {few(data.class_names, 3)}"
     elif not (names and data.class_names) and trained != data.name:

@@ -140,3 +140,14 @@ def save_model_plots(outdir, net, data=None, history=None, n_images=IMAGES):
         else:
             draw_one(os.path.splitext(name)[0], saved[-1], net, data, n_images=n_images)
     return saved
+
+
+def refuse_mp4_without_ffmpeg(option, path):
+    """A ConfigError, before any work, where ``path`` (given as ``option``) is an ``.mp4`` and no ffmpeg writes it."""
+    if not path.lower().endswith(".mp4"):
+        return
+    from ..errors import ConfigError
+    from ..viz._anim import can_write_mp4
+    if not can_write_mp4():
+        raise ConfigError(f"{option} {path}: writing an MP4 needs the ffmpeg program, which was not found (e.g. "
+                          f"apt-get install ffmpeg); or save a GIF: {option} {os.path.splitext(path)[0]}.gif.")

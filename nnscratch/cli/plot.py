@@ -13,7 +13,7 @@ import sys
 
 from . import outputs
 from ..distributed.comm import launched_rank
-from .pictures import IMAGES, draw_one, planned_pictures, save_model_plots, unfit
+from .pictures import IMAGES, draw_one, planned_pictures, refuse_mp4_without_ffmpeg, save_model_plots, unfit
 from ..errors import ConfigError
 
 WHAT = ("architecture", "confusion", "weights", "activations", "misclassified", "boundary",
@@ -32,11 +32,11 @@ def register(subparsers):
         description="Draw pictures of a saved run: `nnscratch plot history.json` draws the "
         "training curves; `nnscratch plot model.npz --what confusion --dataset mnist-sample` "
         "draws a picture of a saved model on a dataset.")
-    p.add_argument("path", help="a history.json (from `nnscratch train --history`) or a model.npz")
+    p.add_argument("path", type=values.PATH, help="a history.json (from `nnscratch train --history`) or a model.npz")
     p.add_argument("--what", choices=WHAT, default="architecture",
                    help="picture of a model (default architecture; all: every one that fits)")
-    p.add_argument("--out", metavar="PATH", help="output file (or folder for --what all; a missing folder is "
-                   "created); default: next to PATH, named after it")
+    p.add_argument("--out", type=values.PATH, metavar="PATH", help="output file (or folder for --what all; a missing "
+                   "folder is created); default: next to PATH, named after it")
     p.add_argument("--force", action="store_true", help="replace pictures already at --out (never a file of "
                    "another kind)")
     p.add_argument("--images", type=values.POSITIVE_INT, default=None, metavar="N",
@@ -141,6 +141,7 @@ def _check_outputs(planned, args, suffixes=None):
         raise ConfigError(f"--out {out}: {drawn} is saved as a {', '.join(names[:-1])} or {names[-1]} file; "
                           f"received {os.path.splitext(out)[1] or 'no extension'} "
                           f"(e.g. --out {os.path.splitext(out)[0]}{suffixes[0]}).")
+    refuse_mp4_without_ffmpeg("--out", out)  # before the pictures are drawn, not after
     return folders
 
 
@@ -203,7 +204,7 @@ def _default_out(path, what, suffix):
 
 
 def _data(args, net, required=True):
-    from .options import differs, fits, load_data, model_dataset, sample_shape
+    from .options import differs, fits, load_for_model, model_dataset, sample_shape
     from ..errors import ConfigError
 
     if args.dataset is None and not (getattr(net, "metadata", None) or {}).get("dataset"):
@@ -215,7 +216,7 @@ def _data(args, net, required=True):
     from . import tables
     given = args.dataset
     model_dataset(args, net)
-    data = tables.in_model_order(net, load_data(args))
+    data = load_for_model(args, net, args.path)
     fits(net, data, args.path, targets=net.task != "regression")  # an autoencoder: pictures of its inputs
     warning = differs(net, data, args.path, given) if given is not None else None
     if warning:  # as evaluate says it: the picture is of the model on data it never learned

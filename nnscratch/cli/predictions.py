@@ -42,15 +42,15 @@ def class_rows(net, X):
     return labels, figures, word
 
 
-def print_predictions(net, X, path, names, as_json, warning=None):
+def print_predictions(net, X, path, names, as_json, said=()):
     """One line per row of ``X`` (read from ``path``): its class (:func:`print_classes`), or a
-    regression model's values (:func:`print_values`)."""
+    regression model's values (:func:`print_values`); ``said``: the warnings said of them (JSON's "warnings")."""
     if None in net.output_shape or net.task == "regression":  # the first: no task without an output count
-        return print_values(net, X, path, as_json, warning)
-    return print_classes(net, X, path, names, as_json, warning)
+        return print_values(net, X, path, as_json, said)
+    return print_classes(net, X, path, names, as_json, said)
 
 
-def print_values(net, X, path, as_json, warning=None):
+def print_values(net, X, path, as_json, said=()):
     """``path[i]: 0.25, 1.5`` per row of ``X``: a regression model's outputs (what ``Network.predict``
     returns for it: the forward pass), or JSON with ``value``; images out are given as rows."""
     out = np.asarray(net.backend.to_numpy(net.forward(X)), dtype=np.float64).reshape(len(X), -1)
@@ -59,9 +59,16 @@ def print_values(net, X, path, as_json, warning=None):
         values = [float(v) for v in row]
         if as_json:
             print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values,
-                              **({"warning": warning} if warning else {})}))
+                              **json_warnings(*said)}))
         else:
             print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
+
+
+def json_warnings(*said):
+    """The JSON keys of the warnings ``said`` on stderr (None: none): ``"warnings"``, the list train --json
+    gives every command's result, and ``"warning"``, the one text evaluate and predict gave first."""
+    said = [w for w in said if w]
+    return {"warning": said[0], "warnings": said} if said else {}
 
 
 def json_labels(names):
@@ -76,7 +83,7 @@ def json_labels(names):
     return [int(v) if v.is_integer() else v for v in numbers.tolist()]
 
 
-def print_classes(net, X, path, names, as_json, warning=None):
+def print_classes(net, X, path, names, as_json, said=()):
     """One line per row of ``X`` (read from ``path``): ``path[i]: name (probability 0.987)``, or JSON with
     ``class`` (the model's index), ``name`` (the label: :func:`json_labels`) and the figure."""
     labels, figures, word = class_rows(net, X)
@@ -88,6 +95,6 @@ def print_classes(net, X, path, names, as_json, warning=None):
         if as_json:
             value = values[label] if label < len(values) else name if text else label
             print(json.dumps({"input": where, "class": label, "name": value, word: figure,
-                              **({"warning": warning} if warning else {})}))
+                              **json_warnings(*said)}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")

@@ -96,10 +96,13 @@ def layer_spec(args, data):
                               "or give --layers a layer spec such as conv16x3p1,relu,maxpool2,dense10.")
         return None
     _sizes_mixed_with_layers(args.layers)
-    if args.model == "mlp" and any(p.strip().lower().startswith(("conv", "maxpool", "avgpool"))
-                                   for p in args.layers.split(",")):
+    convolutional = any(p.strip().lower().startswith(("conv", "maxpool", "avgpool")) for p in args.layers.split(","))
+    if args.model == "mlp" and convolutional:
         raise ConfigError(f"--model mlp and --layers {args.layers} (a convolutional network) disagree; drop "
                           "--model mlp, or give --layers dense layers only (e.g. dense128,relu,dense10).")
+    if args.model == "cnn" and not convolutional:
+        raise ConfigError(f"--model cnn and --layers {args.layers} (no convolution or pooling) disagree; drop "
+                          "--model cnn, or give --layers a convolutional spec (e.g. conv16x3p1,relu,maxpool2,dense10).")
     return describe(layers_from_spec(args.layers, data.n_features, data.n_classes, tables.is_regression(data),
                                      image=getattr(data, "image_shape", None)))
 

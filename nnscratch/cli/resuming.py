@@ -5,9 +5,10 @@
 - :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
-  --test-fraction), or of more epochs than --epochs, refused; other training options than the checkpoint's run had, said;
-- :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, or what a finished
-  checkpoint means;
+  --test-fraction, or --seed of data that draw their test split), or of more epochs than --epochs, refused;
+  other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
+- :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, what a finished
+  checkpoint means, or that --resume alone found none yet;
 - :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
 """
 
@@ -95,6 +96,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
+    _add_run_record(theirs, mine, config, net, run_record(args, cfg))
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
                and not (flag in _OF_THE_SCHEDULE and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
@@ -111,6 +113,28 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
             f"it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
 
 
+_RECORDED = (("validation", "--validation"), ("augment", "--augment"), ("elastic", "--elastic"),
+             ("plateau", "--plateau"))
+
+
+def run_record(args, cfg):
+    """What a model and its checkpoints keep of its run that the optimizer's state does not say
+    (``net.metadata["training"]``): the validation share held out of the training split, the distorted copies per
+    epoch and their bend, the --plateau patience (None: none), so that ``--resume`` with other values says so."""
+    return {"validation": cfg["validation"] or 0, "augment": cfg["augment"] or 0, "elastic": cfg.get("elastic") or 0,
+            "plateau": getattr(args, "plateau", None)}
+
+
+def _add_run_record(theirs, mine, config, net, record):
+    """Put --dtype and the options of the run record (:func:`run_record`) beside ``_run_options``' (both runs'), where
+    the checkpoint kept them (one written before they were kept compares only its dtype)."""
+    theirs["--dtype"], mine["--dtype"] = config.get("dtype"), net.get_config()["dtype"]
+    kept = (config.get("metadata") or {}).get("training") or {}
+    for key, flag in _RECORDED:
+        if key in kept:
+            theirs[flag], mine[flag] = kept[key], record[key]
+
+
 def _same_network(source, config, net):
     """ConfigError when the checkpoint was written for another network or dataset than this run's."""
     spec = ((config.get("metadata") or {}).get("dataset") or {}).get("spec")
@@ -118,26 +142,34 @@ def _same_network(source, config, net):
     other_data = spec is not None and spec != mine
     if not other_data and config.get("layers") == net.get_config()["layers"]:
         return
+    from ..models.spec import describe
     from ..models.summary import architecture
-    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers and --model"
+    then, now = _architecture(config), architecture(net)
+    if then == now:  # the same sizes, other activations: their layers tell them apart
+        then, now = _architecture(config, layers=True), describe(net.layers)
+    hint = f"--dataset {shlex.quote(spec)}" if other_data else "the same --layers, --model and --activation"
     trained = f" trained on {spec}" if spec else ""
-    raise ConfigError(f"--resume {source} holds a {_architecture(config)} network{trained}, and this command builds "
-                      f"{architecture(net)} for {mine}; resume with that run's options ({hint}), or start a new run "
-                      "without --resume.")
+    raise ConfigError(f"--resume {source} holds a {then} network{trained}, and this command builds {now} for "
+                      f"{mine}; resume with that run's options ({hint}), or start a new run without --resume.")
 
 
-_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"))
+_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"),
+                  ("seed", "--seed"))
 
 
 def _same_table(source, config, net):
     """ConfigError when the checkpoint's table was read with another --target, --task or --test-fraction than
     this run's (another target is another problem; another test fraction draws another split, whose test rows
-    the checkpoint's weights trained on, and another target scale). Checkpoints that did not keep them pass."""
+    the checkpoint's weights trained on, and another target scale), or data that draw their test split with it
+    (a table, a digit CSV, spirals, moons, blobs: these are drawn whole) with another --seed. Checkpoints that did
+    not keep them pass."""
     theirs = (config.get("metadata") or {}).get("dataset") or {}
     mine = net.metadata["dataset"]
     if theirs.get("spec") != mine.get("spec"):
         return  # another file: _same_network says so
-    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)]
+    drawn = theirs.get("test_fraction") is not None  # its test split drawn by --seed
+    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)
+               and (key != "seed" or drawn)]
     if not changed:
         return
     then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
@@ -147,11 +179,15 @@ def _same_table(source, config, net):
                       "without --resume.")
 
 
-def _architecture(config):
+def _architecture(config, layers=False):
+    """The checkpoint's network as :func:`~nnscratch.models.summary.architecture` says it (``784-128-10``), or
+    with ``layers`` in the --layers grammar (``dense128,relu,dense10,softmax``)."""
     from ..models.network import Network
+    from ..models.spec import describe
     from ..models.summary import architecture, config_text
     try:
-        return architecture(Network.from_config(config, backend="numpy"))
+        net = Network.from_config(config, backend="numpy")
+        return describe(net.layers) if layers else architecture(net)
     except Exception:  # a config this version cannot build: its layers as written
         return config_text(config)
 
@@ -204,8 +240,12 @@ def checkpoint_epochs(path):
     return int(header["epoch"]) + 1, bool(header.get("stopped"))
 
 
-def resume_note(path, epochs):
-    """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means."""
+def resume_note(path, epochs, checkpoint=None):
+    """``resuming from epoch N of M (PATH)``, or what a finished checkpoint means; with no ``path`` (``--resume``
+    alone, and no file at --checkpoint yet) that a new run starts, writing ``checkpoint``."""
+    if path is None:
+        return (f"no checkpoint at {checkpoint} yet: a new run starts and checkpoints there (the same command with "
+                "--resume continues it)")
     done, stopped = checkpoint_epochs(path)
     if stopped:
         return (f"{path} was stopped early by a callback after epoch {done}: "

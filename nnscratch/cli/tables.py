@@ -29,8 +29,8 @@ def add_table_options(parser, from_model=False):
     remembered = " (default: what the model was trained with, else " if from_model else " (default: "
     parser.set_defaults(one_class=from_model)  # a trained model's rows may be of one class; training's not
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
-    group.add_argument("--target", metavar="NAME|INDEX", help="the target column" + remembered + "a column "
-                       "named " + "/".join(TARGET_NAMES) + ", else the last)")
+    group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
+                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
                        f"with fractional values or more than {MAX_CLASSES} distinct values, else classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
@@ -47,6 +47,31 @@ def table_options(args):
     return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
             "test_fraction": TEST_FRACTION if fraction is None else fraction,
             "one_class": getattr(args, "one_class", False), "features": getattr(args, "features", None)}
+
+
+def drawn_split(args, name, load):
+    """``load()``, the data set ``name``; where --test-fraction draws the test split of data that come without one,
+    a fraction that leaves no rows for training or holds none out is one line in the option's words (the splitter
+    of the generated sets and a digit CSV words it as validation's ``val_fraction``, and an empty test split ended
+    in a NumPy error)."""
+    import warnings
+    from ..errors import ConfigError, DataError, DataWarning
+    fraction = getattr(args, "test_fraction", None)
+    if fraction is None:
+        return load()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="val_fraction=", category=DataWarning)  # said below
+        try:
+            data = load()
+        except DataError as exc:
+            if not str(exc).startswith("val_fraction="):
+                raise
+            raise ConfigError(f"--test-fraction {fraction:g} leaves none of the rows of {name} for training; lower "
+                              f"it (default {TEST_FRACTION:g}).") from None
+    if len(data.X_test) == 0:
+        raise ConfigError(f"--test-fraction {fraction:g} of the {len(data.X_train)} rows of {name} holds none out as "
+                          f"its test split; raise it (default {TEST_FRACTION:g}).")
+    return data
 
 
 # ---------------------------------------------------------------- train
@@ -184,7 +209,7 @@ def evaluate_table(args, net, data, warning=None):
     scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
-                          **scores, **({"warning": warning} if warning else {})}))
+                          **scores, **predictions.json_warnings(warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")

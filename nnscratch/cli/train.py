@@ -12,9 +12,10 @@ import time
 
 from . import checks, kept, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
 from .app import recorded_warnings
+from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
-from .options import add_backend_options, add_dataset_options, load_data, refuse_channels_last
+from .options import add_backend_options, add_dataset_options, check_backend, load_data, refuse_channels_last
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -39,8 +40,8 @@ def register(subparsers):
     tables.add_table_options(p)
     p.add_argument("--model", choices=("mlp", "cnn"), default=None, help="mlp (default) or cnn: a small "
                    "convolutional network for image datasets (--layers " + recipe.default_cnn_help() + ")")
-    p.add_argument("--layers", metavar="SPEC", help="comma-separated layer sizes including input and output, "
-                   "e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
+    p.add_argument("--layers", type=values.LIST, metavar="SPEC", help="comma-separated layer sizes including input and "
+                   "output, e.g. 784,256,128,10, or a layer spec: conv32x3p1 (32 filters, 3x3, padding 1; also "
                    "conv16x3x5s2, psame), maxpool2, maxpool3s2, avgpool2, bn, dropout0.25, flatten, dense128, "
                    "relu/tanh/sigmoid/leaky_relu/softmax/identity (every token: docs/reference/layers.md), e.g. "
                    "conv16x3p1,relu,maxpool2,dense10 (hidden sizes "
@@ -67,20 +68,20 @@ def register(subparsers):
                    f"held out for validation, 0: none ({default_text('validation')})")
     schedules.add_schedule_options(p, schedule=default_text("schedule"), warmup=default_text("warmup"))
     add_backend_options(p)
-    p.add_argument("--out", metavar="PATH", help=f"where to save the model (default {DEFAULT_OUT}); a missing "
-                   "folder is created")
+    p.add_argument("--out", type=values.PATH, metavar="PATH", help="where to save the model (default "
+                   f"{DEFAULT_OUT}); a missing folder is created")
     p.add_argument("--force", action="store_true", help="replace what an earlier run wrote at --out, "
                    "--checkpoint, --history, --live or in --plot (never a file of another kind)")
     p.add_argument("--no-save", action="store_true", help="do not save the model")
-    p.add_argument("--history", metavar="PATH", help="also write the per-epoch history as JSON")
-    p.add_argument("--plot", metavar="DIR", help="also save pictures of the run in DIR (curves, "
+    p.add_argument("--history", type=values.PATH, metavar="PATH", help="also write the per-epoch history as JSON")
+    p.add_argument("--plot", type=values.PATH, metavar="DIR", help="also save pictures of the run in DIR (curves, "
                    "confusion matrix, architecture ...; needs the viz extra)")
-    p.add_argument("--live", metavar="PATH", help="also save the live training view (weights going up "
-                   "in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
+    p.add_argument("--live", type=values.PATH, metavar="PATH", help="also save the live training view (weights going "
+                   "up in green, down in red, per epoch) as a .gif or .mp4; needs the viz extra")
     p.add_argument("--show", action="store_true", help="show the live training view in a window")
-    p.add_argument("--checkpoint", metavar="PATH", help="save a checkpoint every epoch (an existing one: "
-                   "--resume to continue it, --force to start over)")
-    p.add_argument("--resume", nargs="?", const=True, metavar="PATH", help="resume from the "
+    p.add_argument("--checkpoint", type=values.PATH, metavar="PATH", help="save a checkpoint every epoch (an existing "
+                   "one: --resume to continue it, --force to start over)")
+    p.add_argument("--resume", nargs="?", const=True, type=values.PATH, metavar="PATH", help="resume from the "
                    "checkpoint PATH (and keep checkpointing there); alone: from --checkpoint if it exists")
     p.add_argument("--quiet", action="store_true", help="print only the final result")
     p.add_argument("--json", action="store_true", help="print one JSON line with the result")
@@ -141,6 +142,7 @@ def _run(args, said):
     from ..backend import threads
     from ..training import threaded
     checks.check_train_options(args)
+    check_backend(args.backend)  # a mistyped $NNSCRATCH_BACKEND named as such, before the data are read
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
         distributed.command_line_rank(args, comm)
@@ -160,6 +162,7 @@ def _run(args, said):
     blas = "; ".join(filter(None, [blas, threaded.describe(net, comm)]))  # a CNN's batches split over the cores
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
+    net.metadata["training"] = resuming.run_record(args, cfg)  # what --resume compares that the optimizer does not keep
     scale = target_scale.fit(data, net)  # a regression learns its target in standard units
     learnt = target_scale.standardized(data, scale)
     X, y, val = recipe.split(args, learnt, cfg["validation"])
@@ -178,12 +181,14 @@ def _run(args, said):
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
         tables.print_notes(learnt, options)
-    if options.get("resume") and show:
-        print(resuming.resume_note(options["resume"], cfg["epochs"]), flush=True)
+    if args.resume and show:  # --resume alone with no checkpoint yet: a new run, said (a mistyped path too)
+        print(resuming.resume_note(options.get("resume"), cfg["epochs"], options.get("checkpoint")), flush=True)
     start = time.perf_counter()
     try:
         with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
             history = train(net, X, y, cfg, options)
+    except DivergenceError as exc:
+        raise checks.diverged(exc, args, cfg, options.get("checkpoint")) from exc
     except KeyboardInterrupt:
         print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
         if comm is not None:  # the other ranks wait for this one in a collective: end them too

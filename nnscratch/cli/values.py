@@ -53,6 +53,18 @@ def _interval(low, high, low_open, high_open):
     return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
 
 
+def given(what):
+    """A string that says something: an empty one (``--out "$DIR/m.npz"`` is fine, ``--out "$OUT"`` with
+    ``$OUT`` unset is not) is refused, never read as the option left out (its default used in silence)."""
+    def parse(text):
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"expected {what}; received {text!r} (an empty value: a shell variable "
+                                             f"left unset?); give {what}, or leave an option out for its default")
+        return text
+    parse.__name__ = what
+    return parse
+
+
 # The options' types, by what they mean.
 SEED = whole(0)
 POSITIVE_INT = whole(1)
@@ -63,3 +75,6 @@ POSITIVE = number(0, low_open=True, what="a number")
 FRACTION = number(0, 1, high_open=True, what="a fraction")           # [0, 1)
 OPEN_FRACTION = number(0, 1, low_open=True, high_open=True, what="a fraction")  # (0, 1)
 BATCH_SIZE = whole(0, " (0: the whole training set per step)")
+PATH = given("a path")
+NAME = given("a name")
+LIST = given("a comma-separated list")
