@@ -120,3 +120,73 @@ def test_a_classifier_evaluated_with_a_fused_loss_is_unchanged(rng):
     figures = net.evaluate(X, y, loss="bce")
     assert sorted(figures) == ["accuracy", "loss"]
     assert figures["accuracy"] == float(np.mean(net.predict(X) == y))
+
+
+# ------------------------------------------------- a notice from a rank that had completed the collective
+
+class _Messages:
+    """The mpi4py communicator as :mod:`nnscratch.distributed.notice` uses it, for one rank: the notices that
+    came (``came[source]``, oldest first) and the ones it sent."""
+
+    ANY_SOURCE = -1
+
+    def __init__(self, came):
+        self.came, self.sent = came, []
+
+    def Iprobe(self, source, tag):  # noqa: N802 (mpi4py's names)
+        return any(self.came.values()) if source == self.ANY_SOURCE else bool(self.came.get(source))
+
+    def recv(self, source, tag):
+        if source == self.ANY_SOURCE:
+            source = next(rank for rank, notices in self.came.items() if notices)
+        return self.came[source].pop(0)
+
+    def isend(self, notice, dest, tag):
+        self.sent.append((dest, notice))
+        return dest
+
+
+def _waiting_rank(came, done, rank=1, size=3):
+    """What an ``MPIComm`` of rank ``rank`` that completed ``done`` collectives holds."""
+    from types import SimpleNamespace
+    messages = _Messages(came)
+    return SimpleNamespace(rank=rank, size=size, comm=messages, MPI=messages, broken=None, unsure=False, sent=[],
+                           heard={}, done=done, pending=None)
+
+
+FAILED_2 = (2, "ValueError", "a shard of 5 rows has a bad row")
+
+
+def test_a_rank_slower_to_see_a_collective_complete_waits_on_and_is_told_in_the_next():
+    """Rank 2 completed collective 5 and failed right after it; rank 1, still waiting for collective 5 to
+    complete (it will: rank 2 did its part), raised RankFailedError there now and then (a flaky
+    test_two_of_three_ranks_fail...), though it was to fail at the same point itself. It waits on; in
+    collective 6, which rank 2 never reaches, it stops and says so."""
+    from nnscratch.distributed import notice
+    comm = _waiting_rank({2: [("failed", FAILED_2, 5)]}, done=4)
+    notice.look(comm, "request 5")  # collective 5 completes: no error, nothing said
+    assert comm.broken is None and comm.comm.sent == [] and comm.comm.came == {2: []}
+    comm.done = 5
+    with pytest.raises(notice.RankFailedError) as info:
+        notice.look(comm, "request 6")
+    assert info.value.follows == 2 and str(info.value).startswith("Rank 2 of 3 failed in fit (ValueError: a shard")
+    assert comm.pending == "request 6"
+    assert comm.comm.sent == [(0, ("stopped", FAILED_2, 5)), (2, ("stopped", FAILED_2, 5))]
+
+
+def test_a_rank_that_failed_after_hearing_of_another_counts_that_notice_when_it_settles():
+    """Rank 1 kept rank 2's notice (above) and then failed at the same point itself: its next collective hears
+    from rank 0 and counts rank 2's notice it has read already (none comes again, it would wait for ever)."""
+    from nnscratch.distributed import notice
+    for rank_0_said, in_step in (("failed", True), ("stopped", False)):
+        comm = _waiting_rank({2: [("failed", FAILED_2, 5)]}, done=4)
+        notice.look(comm, "request 5")
+        comm.done = 5
+        notice.tell_others(comm, ValueError("a shard of 5 rows has a bad row"))
+        comm.comm.came[0] = [(rank_0_said, (1, "ValueError", "..."), 5)]
+        if in_step:
+            notice.settle(comm)  # every rank failed at the same point: in step, it goes on
+            assert comm.broken is None and comm.heard == {}
+        else:
+            with pytest.raises(notice.OutOfStepError):
+                notice.settle(comm)
