@@ -1,9 +1,9 @@
 """Three defects of the training loop.
 
 1. Under ``mpiexec``, a ``fit`` that failed on one rank alone BEFORE its epochs (its validation data, the
-   checkpoint restore) left the other ranks waiting for ever in their next collective when user code caught
-   the error: only the epoch loop told them (nnscratch/distributed/notice.py). Now the whole of ``fit`` after
-   the data-parallel setup does.
+   checkpoint restore, a checkpoint path refused) left the other ranks waiting for ever in their next
+   collective when user code caught the error: only the epoch loop told them (nnscratch/distributed/notice.py).
+   Now the whole of ``fit`` does.
 2. ``fit(augment=f)`` with an ``f`` that returns one value instead of ``(X_epoch, y_epoch)`` raised Python's
    own "too many values to unpack (expected 2)"; now one line says what ``f`` must return.
 3. ``evaluate(X, y, loss="bce")`` on a regression network ending in a Sigmoid took R^2 and MAE of the logits
@@ -37,17 +37,21 @@ def _told(kind, text):
 
 @needs_mpi
 def test_one_ranks_error_before_the_epochs_caught_ends_every_rank(tmp_path):
-    """Rank 1's validation inputs hold a NaN (``validation``), or its checkpoint restore fails (``restore``):
-    rank 1 raises its own error, rank 0 is told (no hang), and both are out of step afterwards."""
-    _finish(_python(SCRIPTS / "early_rank_error.py", "r", "validation", "restore", n=2, cwd=tmp_path))
+    """Rank 1's validation inputs hold a NaN (``validation``), its checkpoint restore fails (``restore``), its
+    checkpoint path holds a file of the user's (``checkpoint``, before the data-parallel setup): rank 1 raises its
+    own error, rank 0 is told (no hang), and both are out of step afterwards."""
+    _finish(_python(SCRIPTS / "early_rank_error.py", "r", "validation", "restore", "checkpoint", n=2, cwd=tmp_path))
     ranks = [json.loads((tmp_path / f"r-{rank}.json").read_text()) for rank in range(2)]
+    refused = ["ConfigError", "'r-notes-1.txt' exists and is not an nnscratch checkpoint; nnscratch replaces a file "
+                              "only with one of the same kind: choose another path, or move that file away."]
     unread = ["OSError", "rank 1 could not read r-restore.ckpt"]
-    for case, (kind, text) in {"validation": ("DataError", NAN_ROWS), "restore": unread}.items():
+    for case, (kind, text) in {"validation": ("DataError", NAN_ROWS), "restore": unread, "checkpoint": refused}.items():
         assert ranks[1][case]["first"] == [kind, text, None], case  # its own error, unchanged
         assert ranks[0][case]["first"] == _told(kind, text), case
         for rank in ranks:
             assert rank[case]["second"][0] == "OutOfStepError", case
             assert f"after rank 1 of 2 failed in fit ({kind}: {text})" in rank[case]["second"][1], case
+    assert (tmp_path / "r-notes-1.txt").read_text() == "the user's notes\n"  # the user's file is left as it was
 
 
 def _data(rng, n=40):

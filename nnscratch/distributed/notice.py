@@ -5,14 +5,15 @@ exception on one rank (a layer of one's own that raises on that rank's shard, a 
 is not raised on every rank together (``collective``: a callback's error, a refused checkpoint, a
 diverging run), the others would wait for it in their next collective (the gradient sum, BatchNorm's
 gather, the epoch's figures) for ever; the command line and an uncaught exception abort the job, but
-code that catches the error goes on. So, on its way out of ``fit``, that rank sends every other rank a
+code that catches the error goes on. So, on its way out of ``fit`` (anywhere in it), that rank sends every other rank a
 notice, ``("failed", (rank, type name, one-line message), collectives completed)``, a nonblocking
 point-to-point message with the tag :data:`NOTICE_TAG` (``report_error`` uses
-:data:`~nnscratch.distributed.comm.ERROR_TAG`), and raises its own error unchanged. A waiting rank looks for a notice every ``waiting.LOOK_EVERY`` polls
-(never in a 0.13 ms gradient sum), tells the others it stopped (``"stopped"``, with the same failure) and
-raises :class:`RankFailedError`, which names the failed rank; unless the failed rank had completed the
-collective it waits in (the counts say so: this rank was only slower to see it complete, and the rank that
-failed may have failed right after it, at a point this rank then reaches too), then it waits on.
+:data:`~nnscratch.distributed.comm.ERROR_TAG`), and raises its own error unchanged. A waiting rank looks
+for a notice every ``waiting.LOOK_EVERY`` polls (never in a 0.13 ms gradient sum), tells the others it
+stopped (``"stopped"``, with the same failure) and raises :class:`RankFailedError`, which names the failed
+rank; unless the failed rank had completed the collective it waits in (the counts say so: this rank was
+only slower to see it complete, and the rank that failed may have failed right after it, at a point this
+rank then reaches too), then it waits on.
 
 The collective a waiting rank leaves pending never completes: from then on the communicator is out of
 step (``MPIComm.broken``) and every later collective on it raises :class:`OutOfStepError` at once,
@@ -25,14 +26,17 @@ failed after the fit's last collective), reaches no other communicator and lets 
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..errors import NNScratchError
 
 NOTICE_TAG = 7178
 """The tag of the notices of a failed ``fit`` (``report_error``'s messages use 7177)."""
+F = TypeVar("F", bound=Callable[..., Any])
 LONGEST = 400  # characters of the failed rank's message sent (a notice stays one small, eager message)
 
 
@@ -122,12 +126,15 @@ def settle(comm: Any) -> None:
                          f"left pending never completes. Start the processes again (mpiexec) to train on.")
 
 
-def told_on_failure(parallel: Any) -> _Teller:
-    """``with told_on_failure(parallel):`` the code of a data-parallel ``fit`` (``parallel``: its
-    ``DataParallel``, or None for one process): an ordinary exception that leaves it on this rank alone (not
-    ``collective``) is told to the other ranks (:func:`tell_others`) and goes on up unchanged. A communicator
-    other than ``MPIComm`` (no ``broken``) tells nothing."""
-    return _Teller(getattr(parallel, "comm", None))
+def tells_on_failure(fit: F) -> F:
+    """Decorate ``fit(..., comm=None)``: an ordinary exception that leaves it on this rank alone (not
+    ``collective``), anywhere in it, is told to the other ranks (:func:`tell_others`) and goes on up unchanged.
+    Without a communicator, or with one other than ``MPIComm`` (no ``broken``), nothing is told."""
+    @functools.wraps(fit)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _Teller(kwargs.get("comm")):
+            return fit(*args, **kwargs)
+    return cast(F, wrapper)
 
 
 class _Teller:

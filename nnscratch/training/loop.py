@@ -34,6 +34,7 @@ from .threaded import make_step
 
 @keywords("fit")
 @on_device
+@distributed.tells_on_failure  # an error of this rank alone, anywhere in fit: the other ranks are told
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         validation_split=None, shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
         checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
@@ -136,9 +137,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         restore_best=restore_best))
     options = SimpleNamespace(epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment, stream=stream,
                               restore_best=restore_best, checkpoint=(checkpoint, checkpoint_every))
-    with distributed.told_on_failure(dp):  # from here on an error of this rank alone is told to the others
-        return _train(_Run(net, step, streamed, verbose, dp), X, y, validation_data, (source, saved), callbacks,
-                      options)
+    return _train(_Run(net, step, streamed, verbose, dp), X, y, validation_data, (source, saved), callbacks, options)
 
 
 def _train(run, X, y, validation_data, resumed, callbacks, o):

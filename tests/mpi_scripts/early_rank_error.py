@@ -4,7 +4,9 @@
 
 CASE: ``validation`` (rank 1's validation inputs hold a NaN in a row the ranks' data check does not sample:
 its validation-data check raises, rank 0 goes on to the broadcast of the state and the first callbacks'
-round), ``restore`` (rank 1's checkpoint restore raises, after the broadcast). Each case runs on a
+round), ``restore`` (rank 1's checkpoint restore raises, after the broadcast), ``checkpoint`` (rank 1's
+checkpoint path holds a file of the user's, as a disk of its own node may: refused before the data-parallel
+setup, rank 0 goes on to the checkpoint's broadcast and the ranks' settings check). Each case runs on a
 communicator of its own; after the failing fit every rank fits again on the same one. Each rank writes
 OUT_PREFIX-RANK.json: per case, what the first and the second ``fit`` raised there (as rank_error.py).
 """
@@ -47,6 +49,12 @@ def run(case, comm, tmp):
         checkpoints.restore = restore
         first = raised(lambda: net.fit(X, y, checkpoint=path, resume=True, **options))
         checkpoints.restore = real
+    elif case == "checkpoint":
+        path = f"{tmp}-notes-{comm.rank}.txt"
+        if comm.rank == 1:
+            with open(path, "w") as f:
+                f.write("the user's notes\n")
+        first = raised(lambda: net.fit(X, y, checkpoint=path, **options))
     else:
         first = raised(lambda: net.fit(X, y, validation_data=(X_val, y_val), **options))
     second = raised(lambda: net.fit(X, y, epochs=1, batch_size=16, comm=comm))
