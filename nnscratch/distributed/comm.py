@@ -222,6 +222,8 @@ class MPIComm:
         self.broken: tuple[int, str, str] | None = None  # (rank, type, message) of the failure that put it out of step
         self.unsure = False  # out of step by this rank's own failure, unless every other rank failed too
         self.sent: list[Any] = []  # the notices this rank sent (:mod:`.notice`)
+        self.heard: dict[int, Any] = {}  # notices read and not acted on yet, by sender (:func:`.notice.look`)
+        self.done = 0  # collectives completed on it: a notice says the sender's (:func:`.notice.look`)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
         self.local_rank = local.Get_rank()
@@ -254,6 +256,7 @@ class MPIComm:
         if self.broken is not None:
             notice.settle(self)
         waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), 0.0, self._look)
+        self.done += 1
         self.mpi_seconds += time.perf_counter() - start
 
     def _look(self, request: Any) -> None:
@@ -262,7 +265,9 @@ class MPIComm:
     def bcast(self, obj: Any, root: int = 0) -> Any:
         if self.broken is not None:
             notice.settle(self)
-        return waiting.bcast(self.comm, obj, root, self._look)
+        value = waiting.bcast(self.comm, obj, root, self._look)
+        self.done += 1
+        return value
 
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
@@ -271,11 +276,14 @@ class MPIComm:
         if self.broken is not None:
             notice.settle(self)
         waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look)
+        self.done += 1
 
     def allgather(self, obj: Any) -> list[Any]:
         if self.broken is not None:
             notice.settle(self)
-        return waiting.allgather(self.comm, obj, self._look)
+        everyone = waiting.allgather(self.comm, obj, self._look)
+        self.done += 1
+        return everyone
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

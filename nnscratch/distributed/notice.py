@@ -5,12 +5,15 @@ exception on one rank (a layer of one's own that raises on that rank's shard, a 
 is not raised on every rank together (``collective``: a callback's error, a refused checkpoint, a
 diverging run), the others would wait for it in their next collective (the gradient sum, BatchNorm's
 gather, the epoch's figures) for ever; the command line and an uncaught exception abort the job, but
-code that catches the error goes on. So, on its way out of ``fit``, that rank sends every other rank a
-notice, ``("failed", (rank, type name, one-line message))``, a nonblocking point-to-point message with
-the tag :data:`NOTICE_TAG` (``report_error`` uses :data:`~nnscratch.distributed.comm.ERROR_TAG`), and
-raises its own error unchanged. A waiting rank looks for a notice every ``waiting.LOOK_EVERY`` polls
-(never in a 0.13 ms gradient sum), tells the others it stopped (``"stopped"``, with the same failure) and
-raises :class:`RankFailedError`, which names the failed rank.
+code that catches the error goes on. So, on its way out of ``fit`` (anywhere in it), that rank sends every other rank a
+notice, ``("failed", (rank, type name, one-line message), collectives completed)``, a nonblocking
+point-to-point message with the tag :data:`NOTICE_TAG` (``report_error`` uses
+:data:`~nnscratch.distributed.comm.ERROR_TAG`), and raises its own error unchanged. A waiting rank looks
+for a notice every ``waiting.LOOK_EVERY`` polls (never in a 0.13 ms gradient sum), tells the others it
+stopped (``"stopped"``, with the same failure) and raises :class:`RankFailedError`, which names the failed
+rank; unless the failed rank had completed the collective it waits in (the counts say so: this rank was
+only slower to see it complete, and the rank that failed may have failed right after it, at a point this
+rank then reaches too), then it waits on.
 
 The collective a waiting rank leaves pending never completes: from then on the communicator is out of
 step (``MPIComm.broken``) and every later collective on it raises :class:`OutOfStepError` at once,
@@ -23,14 +26,17 @@ failed after the fit's last collective), reaches no other communicator and lets 
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from ..errors import NNScratchError
 
 NOTICE_TAG = 7178
 """The tag of the notices of a failed ``fit`` (``report_error``'s messages use 7177)."""
+F = TypeVar("F", bound=Callable[..., Any])
 LONGEST = 400  # characters of the failed rank's message sent (a notice stays one small, eager message)
 
 
@@ -51,7 +57,7 @@ def failure_line(comm: Any) -> str:
     return f"rank {rank} of {comm.size} failed in fit ({kind}: {text})"
 
 
-def _send(comm: Any, notice: tuple[str, tuple[int, str, str]]) -> None:
+def _send(comm: Any, notice: tuple[str, tuple[int, str, str], int]) -> None:
     try:
         comm.sent += [comm.comm.isend(notice, dest=rank, tag=NOTICE_TAG) for rank in range(comm.size)
                       if rank != comm.rank]
@@ -67,17 +73,30 @@ def tell_others(comm: Any, exc: BaseException) -> None:
     text = " ".join(str(exc).split()) or "(no message)"
     comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
     comm.unsure = True
-    _send(comm, ("failed", comm.broken))
+    _send(comm, ("failed", comm.broken, comm.done))
+
+
+def _read(comm: Any) -> None:
+    """Every notice come since the last look into ``comm.heard``, by sender (one a sender, per failure)."""
+    for rank in range(comm.size):
+        if rank != comm.rank and rank not in comm.heard and comm.comm.Iprobe(source=rank, tag=NOTICE_TAG):
+            comm.heard[rank] = comm.comm.recv(source=rank, tag=NOTICE_TAG)
 
 
 def look(comm: Any, request: Any) -> None:
-    """Raise :class:`RankFailedError` if a notice has come (the wait loop calls this every few polls), after
-    telling every other rank that this one stopped (``"stopped"``); ``request``, left pending with its buffer,
-    is kept on ``comm``."""
-    if not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG):
+    """Raise :class:`RankFailedError` if a notice has come from a rank that will not join the collective this one
+    waits in (the wait loop calls this every few polls), after telling every other rank that this one stopped
+    (``"stopped"``); ``request``, left pending with its buffer, is kept on ``comm``. A notice from a rank that had
+    completed this collective (its count of them, ``comm.done``, is higher: this rank was only slower to see it
+    complete) is kept in ``comm.heard`` until this rank waits in one that rank did not reach."""
+    if not comm.heard and not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG):
         return
-    comm.broken, comm.pending = tuple(comm.comm.recv(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)[1]), request
-    _send(comm, ("stopped", comm.broken))
+    _read(comm)
+    behind = [notice for notice in comm.heard.values() if notice[2] <= comm.done]
+    if not behind:
+        return
+    comm.broken, comm.pending = tuple(behind[0][1]), request
+    _send(comm, ("stopped", comm.broken, comm.done))
     error = RankFailedError(f"R{failure_line(comm)[1:]}; rank {comm.rank} stopped waiting for it in a collective "
                             f"and cannot go on without it.")
     error.follows = comm.broken[0]
@@ -91,7 +110,9 @@ def settle(comm: Any) -> None:
     says one or the other (it fails, or it waits in a collective and finds the notice): this waits for
     every one of them."""
     if comm.unsure:
-        comm.unsure, said, left = False, [], [rank for rank in range(comm.size) if rank != comm.rank]
+        said = [notice[0] for notice in comm.heard.values()]  # this failure's, read while waiting
+        left = [rank for rank in range(comm.size) if rank != comm.rank and rank not in comm.heard]
+        comm.unsure, comm.heard = False, {}
         while left:
             for rank in [r for r in left if comm.comm.Iprobe(source=r, tag=NOTICE_TAG)]:
                 said.append(comm.comm.recv(source=rank, tag=NOTICE_TAG)[0])  # its oldest: this failure's
@@ -105,12 +126,15 @@ def settle(comm: Any) -> None:
                          f"left pending never completes. Start the processes again (mpiexec) to train on.")
 
 
-def told_on_failure(parallel: Any) -> _Teller:
-    """``with told_on_failure(parallel):`` the code of a data-parallel ``fit`` (``parallel``: its
-    ``DataParallel``, or None for one process): an ordinary exception that leaves it on this rank alone (not
-    ``collective``) is told to the other ranks (:func:`tell_others`) and goes on up unchanged. A communicator
-    other than ``MPIComm`` (no ``broken``) tells nothing."""
-    return _Teller(getattr(parallel, "comm", None))
+def tells_on_failure(fit: F) -> F:
+    """Decorate ``fit(..., comm=None)``: an ordinary exception that leaves it on this rank alone (not
+    ``collective``), anywhere in it, is told to the other ranks (:func:`tell_others`) and goes on up unchanged.
+    Without a communicator, or with one other than ``MPIComm`` (no ``broken``), nothing is told."""
+    @functools.wraps(fit)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _Teller(kwargs.get("comm")):
+            return fit(*args, **kwargs)
+    return cast(F, wrapper)
 
 
 class _Teller:

@@ -10,6 +10,7 @@ nothing (``evaluate``, ``compute_gradients``) is :mod:`nnscratch.training.evalua
 import contextlib
 import time
 import warnings
+from types import SimpleNamespace
 
 from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
@@ -22,7 +23,7 @@ from . import streaming
 from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
 from ..backend.core import on_device
-from ..errors import DivergenceError
+from ..errors import ConfigError, DivergenceError
 from ..layers.checks import refuse_one_value_per_channel
 from .history import Callback, History
 from .evaluation import checked_data, read_figures
@@ -33,6 +34,7 @@ from .threaded import make_step
 
 @keywords("fit")
 @on_device
+@distributed.tells_on_failure  # an error of this rank alone, anywhere in fit: the other ranks are told
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         validation_split=None, shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
         checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
@@ -133,40 +135,60 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     dp = distributed.setup(comm, net, step, X, validation_data, dict(
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
-    run = _Run(net, step, streamed, verbose, dp)
+    options = SimpleNamespace(epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment, stream=stream,
+                              restore_best=restore_best, checkpoint=(checkpoint, checkpoint_every))
+    return _train(_Run(net, step, streamed, verbose, dp), X, y, validation_data, (source, saved), callbacks, options)
+
+
+def _train(run, X, y, validation_data, resumed, callbacks, o):
+    """The rest of :func:`fit`, after its data-parallel setup (``resumed``: ``(source, saved)``; ``o``: fit's
+    options): the data checked and placed, rank 0's state on every rank, the checkpoint restored, the epochs."""
+    net, step, dp, (source, saved) = run.net, run.step, run.parallel, resumed
     if run.streamed and run.root:  # a budget below one batch: said once, in the command line's words
-        streaming.warn_budget(net, X, batch_size)
+        streaming.warn_budget(net, X, o.batch_size)
+
     def prepare():
-        epoch_X, epoch_y = (X, y) if augment is None else augment(X, y, net.rng)
+        epoch_X, epoch_y = (X, y) if o.augment is None else _augmented(o.augment, X, y, net.rng)
         if run.place_augmented:  # once, on the first epoch's data (later, the last epoch's is still held)
             run.place_augmented = False
-            if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, batch_size):
+            if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, o.batch_size):
                 run.stream_from_now(history)  # the augmented rows do not fit where X alone did
         data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
-        refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, batch_size)
+        refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, o.batch_size)
         return run.shard(data)
 
-    run.prepare = None if augment is None else prepare
-    run.place_augmented = augment is not None and stream is None and not run.streamed
+    run.prepare = None if o.augment is None else prepare
+    run.place_augmented = o.augment is not None and o.stream is None and not run.streamed
     val = None if validation_data is None else run.shard(checked_data(  # validation data on the device stays there
         net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data))))
     if dp is not None:
         dp.broadcast_state(net)
-    history = History(params={"epochs": epochs, "batch_size": batch_size, "loss": step.loss.name,
+    history = History(params={"epochs": o.epochs, "batch_size": o.batch_size, "loss": step.loss.name,
                               "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
                               "streamed": run.streamed, "rank": 0 if dp is None else dp.comm.rank,
                               "processes": 1 if dp is None else dp.comm.size})
     callbacks = list(callbacks or []) + [history]  # last, as Keras: it records what the callbacks add to logs
-    guard = Guard(net, "val_loss" if val is not None else "loss", restore_best)
+    guard = Guard(net, "val_loss" if val is not None else "loss", o.restore_best)
     first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
     if saved is not None:
-        continue_history(history, saved[0], first, epochs, source, comm)
+        continue_history(history, saved[0], first, o.epochs, source, dp and dp.comm)
         guard.remember()
-    stop = first if saved is not None and saved[0].get("stopped") else epochs  # a stopped run is over
-    with step.cores(), distributed.told_on_failure(dp):  # an error of this rank alone: the others are told
-        run.loop(None if augment is not None else prepare(), val, range(first, stop), epochs, batch_size, shuffle,
-                 callbacks, history, guard, (checkpoint, checkpoint_every))
+    stop = first if saved is not None and saved[0].get("stopped") else o.epochs  # a stopped run is over
+    with step.cores():
+        run.loop(None if o.augment is not None else prepare(), val, range(first, stop), o.epochs, o.batch_size,
+                 o.shuffle, callbacks, history, guard, o.checkpoint)
     return history
+
+
+def _augmented(augment, X, y, rng):
+    """``augment(X, y, rng)``, which must return the epoch's pair ``(X_epoch, y_epoch)``."""
+    pair = augment(X, y, rng)
+    if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+        got = f"a {type(pair).__name__}" + (f" of length {len(pair)}" if isinstance(pair, (tuple, list)) else
+                                            f" of shape {tuple(pair.shape)}" if hasattr(pair, "shape") else "")
+        raise ConfigError(f"fit(augment=f): f(X, y, rng) must return the epoch's pair (X_epoch, y_epoch); "
+                          f"{getattr(augment, '__name__', 'f')} returned {got}. End it with 'return X_epoch, y_epoch'.")
+    return pair
 
 
 class _Run:

@@ -49,6 +49,8 @@ class Step:
         self.holders = tuple(self.params) if self.buffer is None else (self.buffer,)  # what the optimizer updates
         self.optimizer = optimizer
         self.threshold = 0.0 if self.fused else binary_threshold(output)  # logits split at 0
+        # A regression's R^2 and MAE are of the values the network predicts: the skipped activation's.
+        self.activate = output.forward if self.fused else None
         self.xp = net.xp
         # The layers' ``training`` flag in backward; a data-parallel run puts a ShardContext here
         # (:mod:`nnscratch.distributed.sync`: the row offset and statistics of the global batch).
@@ -192,9 +194,10 @@ def _sums(step, out, Y, labels, mode, prefix=""):
     count (classification) or the sums of R^2 and of the absolute error (regression)."""
     xp = step.xp
     value = step.loss.value(out, Y)
-    if not mode:
-        return {prefix + "loss": value * out.shape[0], prefix + "r2": PieceSums(out.shape[0], r2_sums(Y, out)),
-                prefix + "mae": absolute_error_sum(Y, out)}
+    if not mode:  # values: a fused loss took the logits, the network predicts its output layer's values of them
+        values = out if step.activate is None else step.activate(out)
+        return {prefix + "loss": value * out.shape[0], prefix + "r2": PieceSums(out.shape[0], r2_sums(Y, values)),
+                prefix + "mae": absolute_error_sum(Y, values)}
     hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
     return {prefix + "loss": value * out.shape[0], prefix + "accuracy": xp.sum(xp.astype(hits, Y.dtype))}
 
