@@ -27,8 +27,8 @@ _OPTIMIZER = {
     "clipvalue": "nnscratch clips by global norm only: get_optimizer(..., clip_norm=1.0)",
 }
 _SCHEDULE = {"learning_rate": _LR, "initial_learning_rate": _LR, "warmup_steps": "nnscratch calls it warmup="}
-_MODE = ("nnscratch takes the direction from monitor (figures naming acc, auc, f1, precision or recall, and r2, "
-         "improve upwards, unless they say loss or error; the others downwards)")
+_MODE = ("nnscratch takes the direction from monitor (acc, auc, f1, precision, recall and r2 improve upwards, "
+         "unless the name also says loss or error; the others downwards)")
 _NO_WEIGHTS = "nnscratch has no class or sample weights; resample the rows instead"
 
 #: Per callable (a class, or a function's name): foreign keyword -> what to write instead.

@@ -25,9 +25,6 @@ SECTIONS = ("Parameters", "Other Parameters")
 FIELDS = ("Attributes",)  # a dataclass's fields are its constructor's parameters
 # nnscratch/distributed/ is being reworked elsewhere: its gaps are reported as skips, not failures, until
 # its docstrings describe them (then delete this line).
-PENDING = "nnscratch.distributed."
-
-
 def referenced():
     """Every dotted name a ``::: name`` line of docs/reference/*.md renders, in page order, and after a
     class the methods the page shows with it: its own public ones that have a docstring (mkdocstrings
@@ -128,8 +125,6 @@ def test_the_reference_names_callables():
 @pytest.mark.parametrize("name", NAMES)
 def test_every_parameter_is_described(name):
     missing = undescribed(resolve(name))
-    if name.startswith(PENDING) and missing:
-        pytest.skip(f"{name}: {', '.join(missing)} (pending in nnscratch/distributed/)")
     assert not missing, (f"{name}: the docstring's Parameters section does not describe "
                          f"{', '.join(missing)}; add one line each (what it is, its unit or shape, "
                          f"what its default means).")

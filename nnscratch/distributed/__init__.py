@@ -26,7 +26,8 @@ an NCCL communicator would override ``sum_gradients`` only.
 from .comm import SIZE_VARIABLES, MPIComm, from_environment, launched_size, report_error
 from .devices import command_line_rank, local_device
 from .notice import tells_on_failure  # fit's (the errors it leads to: notice.RankFailedError, notice.OutOfStepError)
-from .parallel import CollectiveError, DataParallel, ShardedData, from_root, setup, shard
+from .parallel import CollectiveError, DataParallel, from_root, setup
+from .sharding import ShardedData, shard
 
 __all__ = ["SIZE_VARIABLES", "CollectiveError", "DataParallel", "MPIComm", "ShardedData", "command_line_rank",
            "from_environment", "from_root", "launched_size", "local_device", "report_error", "setup", "shard"]

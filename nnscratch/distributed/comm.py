@@ -1,5 +1,5 @@
-"""The communicator: MPI through mpi4py (imported only when a launcher started several
-processes), and ending the whole job when one rank fails."""
+"""Joining the job: the launcher's variables, the communicator (:class:`~.mpicomm.MPIComm`, mpi4py imported
+only when a launcher started several processes), and ending the whole job when one rank fails."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ConfigError
-from .._typing import Array
-from . import notice, waiting
-
-if TYPE_CHECKING:
-    from ..backend.core import Backend
+from .mpicomm import MPIComm
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
 """The environment variables in which MPI launchers (MPICH, Open MPI, MVAPICH, PMIx) give the number of
@@ -25,7 +21,13 @@ _active: MPIComm | None = None  # the communicator from_environment() made, for 
 
 
 def launched_size(environ: Mapping[str, str] | None = None) -> int:
-    """Number of processes the MPI launcher started (1 outside MPI), from the environment alone."""
+    """Number of processes the MPI launcher started (1 outside MPI), from the environment alone.
+
+    Parameters
+    ----------
+    environ : mapping, optional
+        The environment to read; default ``os.environ``.
+    """
     environ = os.environ if environ is None else environ
     for name in SIZE_VARIABLES:
         if str(environ.get(name, "")).isdigit():
@@ -51,6 +53,12 @@ def from_environment(cuda_aware: bool | None = None) -> MPIComm | None:
     ``OMP_NUM_THREADS=1``), unless ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` are set.
 
     ``cuda_aware`` defaults to ``$NNSCRATCH_CUDA_AWARE_MPI == "1"``.
+
+    Parameters
+    ----------
+    cuda_aware : bool, optional
+        Hand device buffers to MPI directly (an MPI built with CUDA support); default
+        ``$NNSCRATCH_CUDA_AWARE_MPI == "1"``, else through host memory.
     """
     global _active
     if launched_size() < 2:
@@ -78,6 +86,15 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     the message names its rank and the job is aborted, as the others would wait for it forever. An error
     another rank's failure caused (``follows``, :mod:`.notice`) is that rank's to say: this one waits for it
     to end the job (``FOLLOW_WAIT`` s at most, then says its own and ends it).
+
+    Parameters
+    ----------
+    message : str
+        The one line to print (``error: ...``).
+    exc : BaseException or None
+        The error it says; its ``collective`` and ``follows`` decide who prints.
+    parallel : bool, default True
+        False for a command that never joins MPI (each rank runs it whole).
     """
     comm = _active
     if comm is None and not parallel:
@@ -190,103 +207,3 @@ def abort(comm, code):
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 2)
     comm.abort(code)
-
-
-class MPIComm:
-    """The MPI communicator (mpi4py), every collective waited for in Python (:mod:`.waiting`: Ctrl-C is
-    seen there), with counters of the time spent summing gradients: ``seconds`` (the whole sum:
-    pack, MPI, unpack) and ``mpi_seconds`` (the MPI call). With
-    ``measure_wait = True`` (for benchmarks: it adds a barrier per step) ``wait_seconds``
-    separates the time spent waiting for the slowest rank from the all-reduce itself. ``broken`` is None
-    while the ranks are in step; after a ``fit`` failed on one rank (:mod:`.notice`), that failure
-    ``(rank, type name, message)``, and every collective raises ``OutOfStepError`` at once.
-
-    Parameters
-    ----------
-    comm : mpi4py communicator, optional
-        Default ``MPI.COMM_WORLD``; ``MPIComm`` works on a duplicate of it (``Dup``).
-    cuda_aware : bool
-        Pass device buffers to MPI directly (needs an MPI built with CUDA support; untested here,
-        no GPU). Default: through host memory.
-    """
-
-    def __init__(self, comm: Any = None, cuda_aware: bool = False) -> None:
-        try:
-            from mpi4py import MPI
-        except ImportError:
-            raise ConfigError('Data-parallel training needs mpi4py; install it with pip install '
-                              '"nnscratch[mpi]" (or pip install mpi4py against your cluster\'s MPI).') from None
-        # a duplicate: what a failed fit leaves pending (:mod:`.notice`) stays there, apart from other communicators,
-        # and MPI_Finalize does not count it against MPI_COMM_WORLD ("Builtin communicator ... has pending references")
-        self.MPI, self.comm, self.cuda_aware = MPI, (comm or MPI.COMM_WORLD).Dup(), bool(cuda_aware)
-        self.broken: tuple[int, str, str] | None = None  # (rank, type, message) of the failure that put it out of step
-        self.unsure = False  # out of step by this rank's own failure, unless every other rank failed too
-        self.sent: list[Any] = []  # the notices this rank sent (:mod:`.notice`)
-        self.heard: dict[int, Any] = {}  # notices read and not acted on yet, by sender (:func:`.notice.look`)
-        self.done = 0  # collectives completed on it: a notice says the sender's (:func:`.notice.look`)
-        self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
-        local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
-        self.local_rank = local.Get_rank()
-        local.Free()
-        self.steps, self.seconds, self.mpi_seconds, self.wait_seconds = 0, 0.0, 0.0, 0.0
-        self.measure_wait = False
-
-    def sum_gradients(self, flat: Array, backend: Backend, weight: float = 1.0) -> Array:
-        """``sum over ranks of weight * flat``, as a device array of ``backend``."""
-        start = time.perf_counter()
-        if self.cuda_aware and backend.name != "numpy":
-            flat = flat * weight
-            backend.synchronize()  # MPI reads the buffer outside the stream
-            self._allreduce(flat)
-        else:
-            host = flat if backend.name == "numpy" else backend.to_numpy(flat)  # concat made it fresh
-            if weight != 1.0:
-                host *= weight
-            self._allreduce(host)
-            flat = host if backend.name == "numpy" else backend.asarray(host)
-        self.steps += 1
-        self.seconds += time.perf_counter() - start
-        return flat
-
-    def _allreduce(self, buffer):
-        start = time.perf_counter()
-        if self.measure_wait:
-            self.comm.Barrier()
-            self.wait_seconds += time.perf_counter() - start
-        if self.broken is not None:
-            notice.settle(self)
-        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), 0.0, self._look)
-        self.done += 1
-        self.mpi_seconds += time.perf_counter() - start
-
-    def _look(self, request: Any) -> None:
-        notice.look(self, request)  # the wait loop's ``watch``: has another rank's fit failed?
-
-    def bcast(self, obj: Any, root: int = 0) -> Any:
-        if self.broken is not None:
-            notice.settle(self)
-        value = waiting.bcast(self.comm, obj, root, self._look)
-        self.done += 1
-        return value
-
-    def barrier(self, poll: float | None = None) -> None:
-        """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
-        core spins while another rank works on. Always a nonblocking barrier (MPI matches a blocking
-        barrier with blocking ones only), waited for in Python as every collective (:mod:`.waiting`)."""
-        if self.broken is not None:
-            notice.settle(self)
-        waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look)
-        self.done += 1
-
-    def allgather(self, obj: Any) -> list[Any]:
-        if self.broken is not None:
-            notice.settle(self)
-        everyone = waiting.allgather(self.comm, obj, self._look)
-        self.done += 1
-        return everyone
-
-    def abort(self, code: int = 1) -> None:
-        self.comm.Abort(code)
-
-    def __repr__(self):
-        return f"MPIComm(rank={self.rank}, size={self.size}, local_rank={self.local_rank}, cuda_aware={self.cuda_aware})"

@@ -18,7 +18,17 @@ def local_device(spec: str | Backend | None, local_rank: int, count: int | None 
     """The backend ``spec`` on the GPU of this local rank: ``cupy`` -> ``cupy:{r}``,
     ``torch:cuda`` -> ``torch:cuda:{r}``, with ``r`` the local rank modulo the node's ``count``
     GPUs (asked of the library when not given), so more ranks than GPUs share them in turn;
-    names with a device index, and CPU backends, unchanged."""
+    names with a device index, and CPU backends, unchanged.
+
+    Parameters
+    ----------
+    spec : str, Backend or None
+        The backend asked for (``cupy``, ``torch:cuda``, ...).
+    local_rank : int
+        This process's rank among those on its node.
+    count : int, optional
+        GPUs on the node; default: asked of CuPy or PyTorch.
+    """
     text = str(spec or "").strip()
     if text == "cupy" or text == "torch:cuda":
         count = _gpu_count(text) if count is None else count
@@ -40,7 +50,15 @@ def _gpu_count(name: str) -> int:
 
 def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
     """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
-    (unless a device was named); on ranks other than 0, no output and no files."""
+    (unless a device was named); on ranks other than 0, no output and no files.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``nnscratch train``'s parsed options, changed in place.
+    comm : MPIComm
+        The job's communicator (its rank and local rank).
+    """
     spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
     if spec in (None, "auto"):
         from ..backend.core import get_backend

@@ -1,5 +1,5 @@
-"""What ``fit`` needs from a communicator: sharded global batches, the gradient sum,
-per-epoch figures summed over ranks, and the checks and broadcasts at the start."""
+"""What ``fit`` needs from a communicator: the checks and broadcasts at the start, the gradient sum
+and per-epoch figures summed over ranks (each rank's share of the batches: :mod:`.sharding`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError
-from ..training.streaming import HostData
-from .._typing import Array, Rng
+from .._typing import Array
 from .hooks import Together, portable, together
+from .sharding import ShardedData
 from .sync import ShardContext
 
 if TYPE_CHECKING:
@@ -22,20 +22,22 @@ if TYPE_CHECKING:
     from .comm import MPIComm
 
 
-def shard(start: int, stop: int, rank: int, size: int) -> tuple[int, int]:
-    """Rows ``(a, b)`` of batch ``start:stop`` that ``rank`` of ``size`` trains on (contiguous,
-    sizes differing by at most one, the larger ones first)."""
-    base, extra = divmod(stop - start, size)
-    a = start + rank * base + min(rank, extra)
-    return a, a + base + (1 if rank < extra else 0)
-
-
 def from_root(comm: MPIComm, fn: Callable[[], Any], poll: float | None = None) -> Any:
     """``fn()`` run on rank 0 and broadcast: its result, or its error raised on every rank.
 
     ``poll``: seconds between the other ranks' looks at whether rank 0 is done, for an ``fn`` that
     may take long (a download): they sleep meanwhile (``comm.barrier(poll)``) instead of spinning
-    in the broadcast, as MPI implementations wait."""
+    in the broadcast, as MPI implementations wait.
+
+    Parameters
+    ----------
+    comm : MPIComm
+        The job's communicator.
+    fn : callable
+        Run on rank 0 alone, without arguments.
+    poll : float, optional
+        Seconds the other ranks sleep between looks (see above).
+    """
     result: Any = None
     failure: Exception | None = None
     if comm.rank == 0:
@@ -63,7 +65,23 @@ def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_d
           settings: dict[str, Any]) -> DataParallel | None:
     """A :class:`DataParallel` for ``fit`` (None with no communicator or one process):
     checks that every rank has the same settings, network and data, and installs the
-    gradient sum in ``step``."""
+    gradient sum in ``step``.
+
+    Parameters
+    ----------
+    comm : MPIComm or None
+        ``fit``'s ``comm=``.
+    net : Network
+        The network being trained.
+    step : Step
+        Its training step, which gets the gradient sum.
+    X : array
+        The training inputs (every rank holds all of them).
+    validation_data : (X, y) or None
+        ``fit``'s validation data.
+    settings : dict
+        ``fit``'s options that every rank must share (epochs, batch size, ...).
+    """
     if comm is None or comm.size < 2:
         return None
     parallel = DataParallel(comm, net)
@@ -101,7 +119,15 @@ def too_few_rows(size: int, n: int, batch_size: int | None, val: int | None = No
 class DataParallel:
     """What one ``fit`` call needs from the communicator: consistency checks and
     broadcasts at the start, sharded data, the gradient sum (installed as
-    ``Step.reduce_gradients``) and the per-epoch figures summed over ranks."""
+    ``Step.reduce_gradients``) and the per-epoch figures summed over ranks.
+
+    Parameters
+    ----------
+    comm : MPIComm
+        The job's communicator.
+    net : Network
+        The network ``fit`` trains.
+    """
 
     _layout: list[tuple[tuple[int, ...], int]] | None
 
@@ -113,7 +139,13 @@ class DataParallel:
         self._layout = None
 
     def check_same(self, settings: dict[str, Any]) -> None:
-        """Refuse (on every rank alike) settings that differ between ranks."""
+        """Refuse (on every rank alike) settings that differ between ranks.
+
+        Parameters
+        ----------
+        settings : dict
+            This rank's settings, compared with every other rank's.
+        """
         everyone = self.comm.allgather(settings)
         for key, value in everyone[0].items():
             odd = [r for r, s in enumerate(everyone) if s.get(key) != value]
@@ -128,7 +160,13 @@ class DataParallel:
 
     def broadcast_state(self, net: Network) -> None:
         """Give every rank rank 0's weights, buffers (BatchNorm's running statistics),
-        optimizer state (the step counts, the lr scale ReduceLROnPlateau lowers, the moments) and RNG state."""
+        optimizer state (the step counts, the lr scale ReduceLROnPlateau lowers, the moments) and RNG state.
+
+        Parameters
+        ----------
+        net : Network
+            Set, on the other ranks, to rank 0's state.
+        """
         state = self.from_root(lambda: _host_state(net))
         if not self.is_root:
             net.set_weights(state["weights"])
@@ -142,7 +180,13 @@ class DataParallel:
 
     def reduce_gradients(self, params: Sequence[Any]) -> None:
         """Replace every ``p.grad`` by the sum over ranks of ``weight * p.grad``:
-        one flat buffer, one all-reduce (the Step calls this between backward and update)."""
+        one flat buffer, one all-reduce (the Step calls this between backward and update).
+
+        Parameters
+        ----------
+        params : sequence of Parameter
+            The parameters, or ``[parameter_buffer]``.
+        """
         xp = self.net.xp
         if self._layout is None:
             self._layout = [(tuple(p.value.shape), math.prod(p.value.shape)) for p in params]
@@ -156,68 +200,35 @@ class DataParallel:
 
     def together(self, callbacks: Sequence[Any]) -> Together:
         """The one callback through which ``fit`` calls ``callbacks`` on this rank: an error one rank's
-        callback raises is raised on every rank (:mod:`nnscratch.distributed.hooks`)."""
+        callback raises is raised on every rank (:mod:`nnscratch.distributed.hooks`).
+
+        Parameters
+        ----------
+        callbacks : sequence of Callback
+            ``fit``'s callbacks on this rank.
+        """
         return together(list(callbacks), self.comm)
 
     def any_rank(self, flag: bool) -> bool:
-        """Whether ``flag`` is true on any rank (the same answer everywhere)."""
+        """Whether ``flag`` is true on any rank (the same answer everywhere).
+
+        Parameters
+        ----------
+        flag : bool
+            This rank's answer.
+        """
         return any(self.comm.allgather(bool(flag)))
 
     def sum_figures(self, values: Array) -> np.ndarray:
-        """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere."""
+        """Per-epoch sums (a host vector) added over ranks, in rank order: the same bits everywhere.
+
+        Parameters
+        ----------
+        values : array
+            This rank's per-epoch sums (a vector).
+        """
         gathered = self.comm.allgather(np.asarray(values, dtype=np.float64))
         return np.sum(np.stack(gathered), axis=0)
-
-
-class ShardedData:
-    """A data source (DeviceData or HostData) seen by one rank: the global batches,
-    of which this rank trains and evaluates only its shard.
-
-    ``n`` stays the global row count, so the epoch loop walks the global batches and
-    the per-epoch means divide the rank-summed figures by the global count.
-    """
-
-    rows: list[tuple[int, int]]
-
-    def __init__(self, data: Any, parallel: DataParallel) -> None:
-        self.data, self.parallel = data, parallel
-        self.n, self.mode = data.n, data.mode
-        self.rows = []  # this rank's (a, b) since the last all_targets(), in order
-
-    def permutation(self, rng: Rng) -> Array:
-        return self.data.permutation(rng)
-
-    def _mine(self, start, stop):
-        a, b = shard(start, stop, self.parallel.comm.rank, self.parallel.comm.size)
-        self.rows.append((a, b))
-        return a, b
-
-    def batch(self, order: Array | None, start: int, stop: int) -> Any:
-        a, b = self._mine(start, stop)
-        self.parallel.weight = self.parallel.context.weight = (b - a) / (stop - start)
-        self.parallel.context.row_offset = a - start
-        if isinstance(self.data, HostData):  # the copy it starts ahead: this rank's rows of the next batch
-            return self.data.batch(order, a, b, self._next(start, stop))
-        return self.data.batch(order, a, b)
-
-    def inputs(self, start: int, stop: int) -> Array:
-        a, b = self._mine(start, stop)
-        if isinstance(self.data, HostData):
-            return self.data.inputs(a, b, following=self._next(start, stop))
-        return self.data.inputs(a, b)
-
-    def _next(self, start: int, stop: int) -> tuple[int, int]:
-        """This rank's rows of the global batch after ``start:stop`` (none after the last)."""
-        return shard(stop, min(stop + (stop - start), self.n), self.parallel.comm.rank, self.parallel.comm.size)
-
-    def all_targets(self, order: Array | None = None) -> Any:
-        """Targets of the rows this rank used since the last call, in the order it used them."""
-        idx = np.concatenate([np.arange(a, b) for a, b in self.rows])
-        self.rows = []
-        if isinstance(self.data, HostData) or isinstance(order, np.ndarray):
-            return self.data.all_targets(idx if order is None else order[idx])
-        local = self.data.backend.asarray(idx)
-        return self.data.all_targets(local if order is None else self.data.xp.take(order, local, axis=0))
 
 
 def _host_state(net):

@@ -4,7 +4,7 @@ A Python signal handler runs between calls: a rank inside one of MPI's blocking 
 (``Allreduce``, mpi4py's ``allgather`` and ``bcast``) never sees Ctrl-C. Under ``mpiexec``, Ctrl-C
 reaches every rank wherever it is; with the Python API and the ``KeyboardInterrupt`` caught, a rank
 that met it outside MPI left ``fit``, and one that met it inside waited there for the other for ever.
-So :class:`~nnscratch.distributed.comm.MPIComm` starts each collective as a nonblocking one and
+So :class:`~nnscratch.distributed.mpicomm.MPIComm` starts each collective as a nonblocking one and
 :func:`wait` polls it (``Test`` in a Python loop, as fast as MPI's own wait).
 The objects are pickled as mpi4py pickles them: their sizes first, then the bytes.
 

@@ -6,7 +6,7 @@ products, and splitting each copy over the cores gains little: the pieces are
 small and every hand-over costs (benchmarks/README.md, "Threads"). So on
 NumPy, with several cores, a network with a :class:`~nnscratch.layers.Conv2D`
 or pooling layer trains as ``mpiexec -n N`` would, with threads for ranks:
-the batch is cut into ``N`` shards (:func:`nnscratch.distributed.parallel.shard`),
+the batch is cut into ``N`` shards (:func:`nnscratch.distributed.sharding.shard`),
 thread ``r`` runs forward and backward of its shard on replica ``r`` of the
 network (its own layers, for their caches, and its own gradient buffer; the
 weights are the network's own arrays, shared), each with one BLAS thread; then
@@ -34,7 +34,7 @@ import threading
 
 from ..backend import threads
 from ..backend.kernels import Kernels
-from ..distributed.parallel import shard
+from ..distributed.sharding import shard
 from ..distributed.sync import ShardContext
 from ..errors import ConfigError
 from ..layers import AvgPool2D, Conv2D, MaxPool2D
