@@ -6,10 +6,11 @@
 (:mod:`nnscratch.training.threaded`). Threads share Python's GIL, which every NumPy call gives up and
 takes back. This prototype runs the second half of each batch of 128 in a forked worker process
 instead, with the weights, the gradients and the batch in shared memory, one pipe message each way
-a step, and compares one training step (forward and backward, no update) with the threaded step,
-alternating. It is an experiment, not a feature: the twelfth session measured 17.7-18.9 ms a step
-for the process against 19.0-19.4 ms for the threads (benchmarks/README.md), too little to pay for
-processes' costs (start-up, signals, layers of one's own that must pickle).
+a step, and compares one training step (forward and backward, no update) with the threaded step
+and with the whole batch on one thread, alternating. It is an experiment, not a feature: the twelfth
+session measured 17.7-20.9 ms a step for the process against 19.0-21.3 ms for the threads and
+34.3-35.0 ms unsplit (benchmarks/README.md), too little to pay for processes' costs (start-up,
+signals, layers of one's own that must pickle).
 """
 
 import multiprocessing as mp
@@ -77,7 +78,8 @@ def main(rounds=3, steps=40):
 
     with threads.limited(1):
         for r in range(rounds):
-            for name, one in [("process", process_step), ("threads", lambda: threaded.backward(x, Y))]:
+            for name, one in [("process", process_step), ("threads", lambda: threaded.backward(x, Y)),
+                              ("one thread, unsplit", lambda: alone.backward(x, Y))]:
                 for _ in range(5):
                     one()
                 times = []
@@ -85,7 +87,7 @@ def main(rounds=3, steps=40):
                     start = time.perf_counter()
                     one()
                     times.append(time.perf_counter() - start)
-                print(f"round {r}: {name:8s} {np.median(times) * 1e3:.2f} ms a step (median of {steps})")
+                print(f"round {r}: {name:20s} {np.median(times) * 1e3:.2f} ms a step (median of {steps})")
     ours.send_bytes(b"quit")
     process.join()
 
