@@ -13,6 +13,7 @@ fails for every parameter of ``inspect.signature`` that has no description there
 """
 import dataclasses
 import importlib
+import importlib.util
 import inspect
 import re
 from pathlib import Path
@@ -47,18 +48,15 @@ def shown_methods(cls):
             yield name
 
 
-def resolve(dotted):
-    """The object ``nnscratch.a.b`` names: the longest importable module, then attributes."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for part in parts[cut:]:
-            obj = getattr(obj, part)
-        return obj
-    raise ImportError(dotted)
+def _hooks():
+    """docs/hooks.py, the module mkdocs runs: its ``resolve`` finds what a ``::: name`` line renders."""
+    spec = importlib.util.spec_from_file_location("nnscratch_docs_hooks_params", ROOT / "docs" / "hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+resolve = _hooks().resolve
 
 
 def described(docstring, sections=SECTIONS):
