@@ -69,17 +69,22 @@ def _nullable_to_numpy(table, dtype):
         return table.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def one_hot_rows(y):
-    """True when ``y`` (any backend's array, or a host sequence) is a float matrix of rows holding one 1
-    and zeros elsewhere: class labels written one-hot, as Nielsen's book trains 784-30-10 sigmoids."""
+def zero_one_rows(y):
+    """What a matrix ``y`` (any backend's array, or a host sequence) of two columns or more, holding only
+    0s and 1s (floats, ints or bools), says of its rows: "one-hot" where each holds one 1 (class labels
+    written one-hot, as Nielsen's book trains 784-30-10 sigmoids), "multi-hot" where some row holds no 1
+    or several (scikit-learn's multilabel indicator rows); None for any other ``y``."""
     import array_api_compat
     if not array_api_compat.is_array_api_obj(y):
         try:
             y = np.asarray(y)
         except (TypeError, ValueError):
-            return False
+            return None
     xp = array_api_compat.array_namespace(y)
-    if y.ndim != 2 or y.shape[1] < 2 or not xp.isdtype(y.dtype, "real floating"):
-        return False
+    if y.ndim != 2 or y.shape[1] < 2 or not xp.isdtype(y.dtype, ("real floating", "integral", "bool")):
+        return None
+    y = xp.astype(y, xp.int32) if xp.isdtype(y.dtype, "bool") else y
     ones, zeros = xp.sum(xp.astype(y == 1, xp.int32), axis=1), xp.sum(xp.astype(y == 0, xp.int32), axis=1)
-    return bool(xp.all((ones == 1) & (ones + zeros == y.shape[1])))
+    if not bool(xp.all(ones + zeros == y.shape[1])):
+        return None
+    return "one-hot" if bool(xp.all(ones == 1)) else "multi-hot"

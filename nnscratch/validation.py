@@ -19,7 +19,7 @@ import numpy as np
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
-from .host_arrays import not_numbers, refuse_sparse, to_host
+from .host_arrays import not_numbers, refuse_sparse, to_host, zero_one_rows
 from .input_shapes import check_input_shape
 from .layers import Sigmoid
 from .losses import BinaryCrossEntropy, CrossEntropy
@@ -28,7 +28,8 @@ from .models.task import derive_task
 
 Targets = namedtuple("Targets", "Y labels mode")
 Targets.__doc__ = """Float targets ``Y (n, n_outputs)``, integer ``labels (n,)`` or None,
-and ``mode``: "multiclass", "binary" or None (no accuracy, e.g. regression)."""
+(indicator rows ``(n, k)`` for "multilabel") and ``mode``: "multiclass", "binary", "multilabel" or None
+(no accuracy, e.g. regression)."""
 
 HOST_XP = array_api_compat.array_namespace(np.zeros(1))
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep  # the nnscratch folder
@@ -137,13 +138,13 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
     if t.ndim == 1 and k > 1 and not given_labels and xp.isdtype(t.dtype, "real floating") \
             and bool(xp.all(t == xp.round(t))):  # whole numbers as floats (np.loadtxt's labels): labels
         t, given_labels = xp.astype(t, xp.int64), True
-    mode = _mode(net, loss, given_labels)
+    mode = _mode(net, loss, given_labels, t)
     if given_labels and (k > 1 or _is_binary_classifier(net, loss)):
         labels = _check_labels(xp, xp.astype(t, xp.int64), k, name)
         if k > 1:
             Y = xp.astype(xp.reshape(labels, (-1, 1)) == xp.reshape(xp.arange(k, device=labels.device), (1, -1)),
                           dtype)
-            return Targets(Y, labels, mode)
+            return Targets(Y, _labels_of(xp, Y, mode) if mode == "multilabel" else labels, mode)
     if t.ndim == 1 or (t.ndim > 2 and math.prod(t.shape[1:]) == k):
         t = xp.reshape(t, (n_samples, -1))  # a column, or rows in a Flatten's (C, H, W) order
     if t.ndim != 2 or t.shape[1] != k:
@@ -160,9 +161,11 @@ def as_targets(net, y, loss, n_samples, name="y", host=False):
     return Targets(Y, _labels_of(xp, Y, mode), mode)
 
 
-def _mode(net, loss, given_labels):
-    """The network's task ("multiclass", "binary"), or None for regression (no accuracy)."""
-    task = net._task or derive_task(net.layers[-1], net.n_outputs, loss, given_labels)
+def _mode(net, loss, given_labels, t):
+    """The network's task ("multiclass", "binary", "multilabel"), or None for regression (no accuracy);
+    before any ``fit`` fixed it, the one a fit on targets ``t`` would fix."""
+    task = net._task or derive_task(net.layers[-1], net.n_outputs, loss, given_labels,
+                                    None if given_labels else zero_one_rows(t))
     return None if task == "regression" else task
 
 
@@ -206,6 +209,10 @@ def _is_binary_classifier(net, loss):
 
 
 def _labels_of(xp, Y, mode):
+    """What :func:`~nnscratch.training.step.predicted_labels` is scored against: class labels ``(n,)``,
+    or for "multilabel" indicator rows ``(n, k)`` of int 0/1."""
+    if mode == "multilabel":
+        return xp.astype(Y > 0.5, xp.int64)
     if mode == "multiclass":
         return xp.argmax(Y, axis=1)
     if mode == "binary":

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..training import evaluation, streaming, loop as train
 from .. import testing
 from .. import validation
-from ..host_arrays import one_hot_rows
+from ..host_arrays import zero_one_rows
 from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
 from .._keywords import keywords
 from ..backend.core import Backend, get_backend, host_rng, on_device
@@ -80,7 +80,7 @@ class Network:
 
     Attributes
     ----------
-    task : {"multiclass", "binary", "regression"}
+    task : {"multiclass", "binary", "multilabel", "regression"}
         What :meth:`predict` returns and whether accuracy is reported; see
         :mod:`nnscratch.models.task`. Derived from the output layer until :meth:`fit`
         fixes it from the loss it trains with; saved with the model.
@@ -265,25 +265,27 @@ class Network:
         classification : int array of shape (n_samples,)
             Class labels: argmax of the outputs; with one output, ``p > 0.5``
             on a Sigmoid, ``logit > 0`` on an Identity output.
+        multilabel : int array of shape (n_samples, n_outputs)
+            Indicator rows of 0/1, each output thresholded as one output is.
         regression : array of shape (n_samples, n_outputs)
             The output values.
         """
         out = self.forward(X)
         if self.task == "regression":
             return out
-        return predicted_labels(out, self.n_outputs, threshold=binary_threshold(self.layers[-1]))
+        return predicted_labels(out, self.n_outputs, binary_threshold(self.layers[-1]), task=self.task)
 
     @keywords("evaluate")
     def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
-        """``{"loss", "accuracy"}`` on ``(X, y)`` for a classification :attr:`task`, ``{"loss", "r2", "mae",
-        "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
+        """``{"loss", "accuracy"}`` for a classification :attr:`task` (multilabel: subset accuracy), ``{"loss",
+        "r2", "mae", "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
 
         Parameters
         ----------
         X : array, (n_samples, ...)
             Inputs.
         y : array
-            Their labels (or one-hot rows) or regression targets, as ``fit`` takes them.
+            Their labels (or one-hot or multi-hot rows) or regression targets, as ``fit`` takes them.
         loss : str or Loss, optional
             The loss reported; default: the one the last ``fit`` used.
         batch_size : int, default 4096
@@ -295,9 +297,8 @@ class Network:
     def fit(self, X: Array, y: Array, **options: Any) -> History:
         """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
 
-        Fixes :attr:`task` from the output layer, the loss and the targets (integer
-        class labels on several outputs: "multiclass"); the loss defaults to the checkpoint's
-        when resuming, else the one the previous ``fit`` used, else the output layer's. The
+        Fixes :attr:`task` from the output layer, the loss and the targets (:mod:`nnscratch.models.task`); the
+        loss defaults to the checkpoint's when resuming, else the previous ``fit``'s, else the output layer's. The
         data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
         the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
 
@@ -306,7 +307,7 @@ class Network:
         X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
             Training inputs, host or device arrays.
         y : array
-            Integer class labels ``(n_samples,)``, one-hot rows, or regression targets ``(n_samples, n_outputs)``.
+            Class labels ``(n_samples,)``, one-hot or multi-hot rows, or targets ``(n_samples, n_outputs)``.
         **options
             ``epochs``, ``batch_size``, ``optimizer``, ``validation_data``, ``callbacks``, ``checkpoint``,
             ``resume``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
@@ -319,13 +320,13 @@ class Network:
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
         """The Loss a fit on targets ``y`` trains with (:meth:`resolve_loss`), kept with the task it fixes."""
         loss = self.resolve_loss(loss)
-        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y), one_hot_rows(y))
+        self._task = derive_task(self.layers[-1], self.n_outputs, loss, validation.labels_given(y), zero_one_rows(y))
         self._fit_loss = loss
         return loss
 
     @property
     def task(self) -> str:
-        """"multiclass", "binary" or "regression" (see :mod:`nnscratch.models.task`)."""
+        """"multiclass", "binary", "multilabel" or "regression" (see :mod:`nnscratch.models.task`)."""
         if self._task is None and None in self.output_shape:  # open size (convolutions to the end): values
             return "regression"
         return self._task or derive_task(self.layers[-1], self.n_outputs, self.resolve_loss())

@@ -1,6 +1,6 @@
-"""What a network is for: "multiclass", "binary" or "regression".
+"""What a network is for: "multiclass", "binary", "multilabel" or "regression".
 
-The task decides what ``predict`` returns (class labels or values), whether
+The task decides what ``predict`` returns (class labels, indicator rows or values), whether
 ``fit`` and ``evaluate`` report an accuracy, and where a one-unit output is
 thresholded. It follows from the output layer and the loss:
 
@@ -8,10 +8,13 @@ thresholded. It follows from the output layer and the loss:
 output layer / loss                       task
 =======================================  ==============
 Softmax, or cross-entropy                 "multiclass"
-binary cross-entropy                      "binary" (one output; several: "multiclass", one-vs-rest)
+binary cross-entropy, one output          "binary"
+binary cross-entropy, multi-hot targets   "multilabel" (rows of 0/1 holding no, one or several 1s)
+binary cross-entropy, other targets       "multiclass" (one-hot rows, labels: one-vs-rest)
 Sigmoid with mse / sse, one output        "binary" (0/1 targets, as seed 002's deep net)
 Sigmoid with mse / sse, one-hot targets   "multiclass" (Nielsen's 784-30-10 with the quadratic cost)
-Sigmoid with mse / sse, other targets     "regression" (an autoencoder's reconstructions in (0, 1))
+Sigmoid with mse / sse, other targets     "regression" (an autoencoder's reconstructions in (0, 1),
+                                          multi-hot rows too: binarised pixels are such rows)
 anything else with mse / sse              "regression"
 integer labels (n,) on several outputs    "multiclass"
 =======================================  ==============
@@ -19,6 +22,13 @@ integer labels (n,) on several outputs    "multiclass"
 A Sigmoid squashes values into (0, 1); only its loss says they are class probabilities. Several
 sigmoid units trained with squared error on rows of values are what Keras and PyTorch users call a
 reconstruction (784-32-784 on images): ``predict`` returns the values, ``evaluate`` r2 and errors.
+Set ``net.task = "multilabel"`` where such rows are labels.
+
+"multilabel" is scikit-learn's multilabel-indicator target (Keras: sigmoid units with binary
+cross-entropy): ``predict`` returns ``(n_samples, n_outputs)`` rows of int 0/1, each output
+thresholded where :func:`binary_threshold` says, ``predict_proba`` the per-label probabilities,
+and the accuracy of ``fit``/``evaluate`` is the subset accuracy (a row counts when every one of
+its labels is right), as scikit-learn's ``accuracy_score`` scores indicator rows.
 
 ``fit`` fixes it from the loss actually used; it is saved with the model
 (files written before it existed derive it from the output layer).
@@ -28,20 +38,21 @@ from ..errors import ConfigError
 from ..layers import Identity, Sigmoid, Softmax
 from ..losses import BinaryCrossEntropy, CrossEntropy
 
-TASKS = ("multiclass", "binary", "regression")
+TASKS = ("multiclass", "binary", "multilabel", "regression")
 
 
-def derive_task(output_layer, n_outputs, loss, labels_given=False, one_hot_given=False):
+def derive_task(output_layer, n_outputs, loss, labels_given=False, rows=None):
     """The task of a network ending in ``output_layer`` (``n_outputs`` units) trained with
-    ``loss`` (a Loss); ``labels_given``: the targets are integer class labels ``(n,)``;
-    ``one_hot_given``: they are rows of one 1 and zeros (:func:`~nnscratch.host_arrays.one_hot_rows`)."""
+    ``loss`` (a Loss); ``labels_given``: the targets are integer class labels ``(n,)``; ``rows``:
+    "one-hot" (rows of one 1 and zeros) or "multi-hot" (rows of 0s and 1s, not all one-hot) where the
+    targets are such rows (:func:`~nnscratch.host_arrays.zero_one_rows`), else None."""
     if isinstance(output_layer, Softmax) or isinstance(loss, CrossEntropy):
         return "multiclass"
     if isinstance(loss, BinaryCrossEntropy):
-        return "binary" if n_outputs == 1 else "multiclass"
+        return "binary" if n_outputs == 1 else "multilabel" if rows == "multi-hot" else "multiclass"
     if isinstance(output_layer, Sigmoid) and n_outputs == 1:
         return "binary"
-    if isinstance(output_layer, Sigmoid) and one_hot_given:
+    if isinstance(output_layer, Sigmoid) and rows == "one-hot":
         return "multiclass"
     if labels_given and n_outputs > 1:
         return "multiclass"
@@ -50,20 +61,21 @@ def derive_task(output_layer, n_outputs, loss, labels_given=False, one_hot_given
 
 def check_task(task, n_outputs=None):
     """``task`` if it is one of :data:`TASKS` and fits ``n_outputs`` (None: open), else a ConfigError.
-    "binary" is one output unit and "multiclass" several, as :func:`derive_task` gives them: "binary" on a
-    3-unit output scored class 0 against the argmax, "multiclass" on one unit the argmax of one column."""
+    "binary" is one output unit, "multiclass" and "multilabel" several, as :func:`derive_task` gives them:
+    "binary" on a 3-unit output scored class 0 against the argmax, "multiclass" on one unit the argmax of one
+    column, "multilabel" on one unit is "binary"."""
     if task not in TASKS:
         raise ConfigError(f"task must be one of {', '.join(map(repr, TASKS))}; got {task!r}.")
     if n_outputs is not None and task != "regression" and (task == "binary") != (n_outputs == 1):
-        fits = "binary" if n_outputs == 1 else "multiclass"
+        fits = "'binary'" if n_outputs == 1 else "'multiclass' (one label per row) or 'multilabel' (several)"
         raise ConfigError(f"task {task!r} needs {'one output unit' if task == 'binary' else 'several output units'}, "
-                          f"but this network has {n_outputs}; set task={fits!r} (or 'regression' for values).")
+                          f"but this network has {n_outputs}; set task={fits} (or 'regression' for values).")
     return task
 
 
 def binary_threshold(output_layer):
-    """Where a one-unit binary output splits the classes: 0.5 on a Sigmoid's
-    probabilities, 0 on raw logits (an Identity output trained with binary cross-entropy)."""
+    """Where a one-unit binary output (and each unit of a "multilabel" one) splits 0 from 1: 0.5 on a
+    Sigmoid's probabilities, 0 on raw logits (an Identity output trained with binary cross-entropy)."""
     return 0.5 if isinstance(output_layer, Sigmoid) else 0.0
 
 

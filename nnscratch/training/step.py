@@ -99,9 +99,12 @@ class Step:
         return self.loss.value(out, Y), out
 
 
-def predicted_labels(out, n_outputs, threshold=0.5, xp=None):
-    """Classes from outputs: argmax over outputs, or ``out > threshold`` for one output."""
+def predicted_labels(out, n_outputs, threshold=0.5, xp=None, task=None):
+    """Classes from outputs: argmax over outputs, or ``out > threshold`` for one output; for
+    ``task="multilabel"`` indicator rows ``(n, n_outputs)`` of int 0/1, ``out > threshold`` per output."""
     xp = xp or array_namespace(out)
+    if task == "multilabel":
+        return xp.astype(out > threshold, xp.int64)
     if n_outputs == 1:
         return xp.astype(out[:, 0] > threshold, xp.int64)
     return xp.argmax(out, axis=1)
@@ -191,14 +194,17 @@ class PieceSums(NamedTuple):
 
 def _sums(step, out, Y, labels, mode, prefix=""):
     """Device figures of outputs ``out`` against ``Y``/``labels``: the summed loss, and the correct
-    count (classification) or the sums of R^2 and of the absolute error (regression)."""
+    count (classification; multilabel: rows whose every label is right) or the sums of R^2 and of the
+    absolute error (regression). Counts, not means: data-parallel ranks add them up before dividing."""
     xp = step.xp
     value = step.loss.value(out, Y)
     if not mode:  # values: a fused loss took the logits, the network predicts its output layer's values of them
         values = out if step.activate is None else step.activate(out)
         return {prefix + "loss": value * out.shape[0], prefix + "r2": PieceSums(out.shape[0], r2_sums(Y, values)),
                 prefix + "mae": absolute_error_sum(Y, values)}
-    hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp) == labels
+    hits = predicted_labels(out, Y.shape[1], step.threshold, xp=xp, task=mode) == labels
+    if mode == "multilabel":  # subset accuracy: a row is right when each of its labels is (scikit-learn's)
+        hits = xp.all(hits, axis=1)
     return {prefix + "loss": value * out.shape[0], prefix + "accuracy": xp.sum(xp.astype(hits, Y.dtype))}
 
 
