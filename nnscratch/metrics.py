@@ -1,4 +1,5 @@
-"""Scores of predictions against targets: accuracy, RMSE, MAE and R^2.
+"""Scores of predictions against targets: accuracy (multilabel indicator rows: subset accuracy), RMSE,
+MAE and R^2.
 
 Written against the array API (``xp`` from the inputs), so they score device
 arrays where they are (NumPy targets beside a device's predictions are moved to
@@ -12,7 +13,7 @@ from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
 from .errors import BackendMismatchError, DataError, ShapeError
-from .host_arrays import to_host
+from .host_arrays import to_host, zero_one_rows
 
 
 def _together(y_true, y_pred):
@@ -97,13 +98,21 @@ def _widest_float(xp, x):
 
 
 def accuracy(y_true, y_pred):
-    """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1)."""
+    """Share of labels predicted exactly, in [0, 1]: label arrays of the same length, (n,) or a column (n, 1).
+
+    Multilabel indicator rows ``(n, k)`` of 0/1 on both sides (one side not one-hot: a row with no 1 or
+    several) are scored by the subset accuracy, the share of rows whose every label is right, as
+    scikit-learn's ``accuracy_score`` scores them (and ``fit``/``evaluate`` of a "multilabel" network)."""
     xp, y_true, y_pred = _together(y_true, y_pred)
+    if _indicator_rows(y_true, y_pred):
+        hits = xp.all(xp.astype(y_true, xp.int32) == xp.astype(y_pred, xp.int32), axis=1)  # 0/1: exact casts
+        return int(xp.count_nonzero(hits)) / y_true.shape[0]
     labels, predicted = xp.reshape(y_true, (-1,)), xp.reshape(y_pred, (-1,))
     if labels.shape != predicted.shape or not all(a.ndim == 1 or a.shape[1:] == (1,) for a in (y_true, y_pred)):
         raise ShapeError(f"y_true has shape {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}; accuracy takes "
                          "class labels: pass one predicted label per true label, both of shape (n,) or (n, 1) "
-                         "(one-hot rows or probabilities: their argmax, y.argmax(axis=1)).")
+                         "(one-hot rows or probabilities: their argmax, y.argmax(axis=1); multilabel rows: 0/1 "
+                         "indicator rows (n, k) on both sides, (p > 0.5) of probabilities).")
     if labels.dtype != predicted.dtype:  # int beside float or bool: array-api-strict compares neither pair
         dtype = _widest_float(xp, labels)  # exact for labels below 2**24 (float32) or 2**53
         labels, predicted = xp.astype(labels, dtype), xp.astype(predicted, dtype)
@@ -111,6 +120,15 @@ def accuracy(y_true, y_pred):
         _check_whole(xp, labels, predicted)
     # an integer count of hits, exact on any device (no float64 needed)
     return int(xp.count_nonzero(labels == predicted)) / labels.shape[0]
+
+
+def _indicator_rows(y_true, y_pred):
+    """Whether ``y_true`` and ``y_pred`` are multilabel indicator rows of one shape: 0/1 matrices, one of
+    them multi-hot (:func:`~nnscratch.host_arrays.zero_one_rows`); one-hot rows on both sides are classes."""
+    if y_true.ndim != 2 or y_true.shape != y_pred.shape or y_true.shape[1] < 2:
+        return False
+    rows = zero_one_rows(y_true), zero_one_rows(y_pred)
+    return None not in rows and "multi-hot" in rows
 
 
 def _check_whole(xp, labels, predicted):

@@ -2,11 +2,20 @@
 
 import numpy as np
 
+from ..errors import ShapeError
 
-def confusion_matrix(y_true, y_pred, k):
-    """``m[i, j]`` = number of samples of class i predicted as j."""
+
+def confusion_matrix(y_true, y_pred, k, task=None):
+    """``m[i, j]`` = number of samples of class i predicted as j. One class per sample: a "multilabel" ``task``
+    (indicator rows, or their entries flattened: more predictions than samples) is refused in one line."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if task == "multilabel" or y_pred.ndim != 1 or y_pred.shape != y_true.shape:
+        raise ShapeError(f"A confusion matrix counts one class per sample ({len(y_true)} true labels, so "
+                         f"{len(y_true)} predicted ones), but got {y_pred.size} predictions: a multilabel model "
+                         "predicts a row of 0/1 per sample. Score it with its subset accuracy (Network.evaluate) "
+                         "or per label with sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)).")
     m = np.zeros((k, k), dtype=np.int64)
-    np.add.at(m, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    np.add.at(m, (y_true, y_pred), 1)
     return m
 
 

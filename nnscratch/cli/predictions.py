@@ -1,5 +1,5 @@
-"""``nnscratch predict``'s figures: each row's class and how sure the network is of it, or a
-regression model's values.
+"""``nnscratch predict``'s figures: each row's class and how sure the network is of it (a "multilabel"
+model: each row's set of labels, :func:`print_label_sets`), or a regression model's values.
 
 The class is :meth:`~nnscratch.Network.predict`'s (its task and one-unit threshold), so the command
 line and Python never disagree. Beside it goes the class's probability where the network's outputs
@@ -47,6 +47,8 @@ def print_predictions(net, X, path, names, as_json, said=()):
     regression model's values (:func:`print_values`); ``said``: the warnings said of them (JSON's "warnings")."""
     if None in net.output_shape or net.task == "regression":  # the first: no task without an output count
         return print_values(net, X, path, as_json, said)
+    if net.task == "multilabel":
+        return print_label_sets(net, X, path, names, as_json, said)
     return print_classes(net, X, path, names, as_json, said)
 
 
@@ -98,3 +100,25 @@ def print_classes(net, X, path, names, as_json, said=()):
                               **json_warnings(*said)}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")
+
+
+def print_label_sets(net, X, path, names, as_json, said=()):
+    """A "multilabel" model's rows: ``path[i]: cat, dog (probability 0.912, 0.871)``, the labels
+    :meth:`~nnscratch.Network.predict` sets in its indicator row (``(no label)`` where it sets none), each
+    with its figure; JSON gives ``labels`` (the indicator row), ``classes`` (the indices set), ``names``
+    and the figure of every label (a list of ``n_outputs``)."""
+    indicators = np.asarray(net.backend.to_numpy(net.predict(X))).astype(np.int64)
+    out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64)
+    word, values = "probability" if gives_probabilities(net) else "output", json_labels(names)
+    for i, row in enumerate(indicators):
+        where = path if len(indicators) == 1 else f"{path}[{i}]"
+        classes = [int(j) for j in np.flatnonzero(row)]
+        if as_json:
+            print(json.dumps({"input": where, "labels": row.tolist(), "classes": classes,
+                              "names": [values[j] if j < len(values) else j for j in classes],
+                              word: [float(v) for v in out[i]], **json_warnings(*said)}))
+        elif not classes:
+            print(f"{where}: (no label)")
+        else:
+            shown = ", ".join(names[j] if j < len(names) else str(j) for j in classes)
+            print(f"{where}: {shown} ({word} {', '.join(f'{out[i, j]:.3f}' for j in classes)})")
