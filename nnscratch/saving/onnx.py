@@ -49,7 +49,10 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     Returns
     -------
     onnx.ModelProto
-        The model; its ``metadata_props`` hold the nnscratch version and ``net.metadata``.
+        The model; its ``metadata_props`` hold the nnscratch version, ``net.metadata`` and ``net.task``
+        ("nnscratch_task"), which says how the probabilities become :meth:`Network.predict`'s answer:
+        their argmax ("multiclass"), ``p > 0.5`` ("binary"; each column for "multilabel", whose
+        indicator rows are then ``(p > 0.5).astype(int)``).
     """
     _check_names(input_name, output_name)
     ndx, onnx = _import_ndonnx()
@@ -62,8 +65,8 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     _declare_shape(model.graph.output[0], out.shape, dims[:1] + list(net.shape_after(tuple(dims[1:]))))
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
-    onnx.helper.set_model_props(model, {"nnscratch_version": __version__,
-                                        "nnscratch_metadata": metadata})
+    onnx.helper.set_model_props(model, {"nnscratch_version": __version__, "nnscratch_metadata": metadata,
+                                        "nnscratch_task": net.task})
     if path is not None:
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
