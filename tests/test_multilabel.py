@@ -95,6 +95,19 @@ def test_accuracy_is_the_subset_accuracy_of_scikit_learn(backend):
     assert metrics.accuracy(net.backend.asarray(Y[160:]), net.predict(X[160:])) == pytest.approx(expected)
 
 
+def test_streamed_batches_and_one_label_per_row_are_scored_as_label_sets():
+    """Data streamed from host memory take their indicator rows per batch; integer labels given to a
+    multilabel network are rows of one label each, scored against its indicator rows."""
+    X, Y = multi_hot()
+    net = tagger()
+    history = net.fit(X[:160], Y[:160], epochs=2, batch_size=32, validation_data=(X[160:], Y[160:]), stream=True)
+    expected = sk_metrics.accuracy_score(Y[160:], net.predict(X[160:]))
+    assert history.history["val_accuracy"][-1] == pytest.approx(expected)
+    labels = Y.argmax(1)
+    assert net.evaluate(X, labels)["accuracy"] == pytest.approx(
+        sk_metrics.accuracy_score(np.eye(3)[labels], net.predict(X)))
+
+
 def test_early_stopping_follows_the_subset_accuracy():
     X, Y = multi_hot()
     stop = nn.EarlyStopping(monitor="val_accuracy", patience=2, restore_best=True)

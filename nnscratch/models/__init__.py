@@ -6,6 +6,6 @@
 - ``spec``: ready-made networks (an MLP from sizes) and the command line's layer-spec grammar.
 - ``summary``: the table of ``Network.summary`` and one-line descriptions.
 - ``shapes``: per-sample shapes through the layers (``output_shapes``, ``shape_after``, ``n_outputs``).
-- ``task``: multiclass, binary or regression, derived from the output layer and loss.
+- ``task``: multiclass, binary, multilabel or regression, derived from the output layer, loss and targets.
 - ``params``: one contiguous buffer for all parameters and one for their gradients.
 """

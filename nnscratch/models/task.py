@@ -2,7 +2,7 @@
 
 The task decides what ``predict`` returns (class labels, indicator rows or values), whether
 ``fit`` and ``evaluate`` report an accuracy, and where a one-unit output is
-thresholded. It follows from the output layer and the loss:
+thresholded. It follows from the output layer, the loss and the targets of the last ``fit``:
 
 =======================================  ==============
 output layer / loss                       task

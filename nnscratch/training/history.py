@@ -173,7 +173,8 @@ def _check_hook(callback: Callback, hook: str, arguments: tuple[str, ...]) -> No
 
 class History(Callback):
     """Per-epoch figures: ``history.history["loss"]``, ``["accuracy"]``,
-    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]``. A regression records
+    ``["val_loss"]``, ``["val_accuracy"]``, ``["seconds"]`` (a "multilabel" task's accuracy is the subset
+    accuracy: the share of rows whose every label is right). A regression records
     ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
     scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns.
 
