@@ -132,6 +132,11 @@ def test_a_saved_loaded_and_configured_model_keeps_the_task(tmp_path):
     for again in (nn.Network.load(tmp_path / "tags.npz"), nn.Network.from_config(net.get_config())):
         assert again.task == "multilabel"
     np.testing.assert_array_equal(nn.Network.load(tmp_path / "tags.npz").predict(X), net.predict(X))
+    older = {k: v for k, v in net.get_config().items() if k != "task"}  # written before the task was kept
+    old = nn.Network.from_config(older)
+    assert old.task == "multiclass"  # derived from the output layer alone, as before; set it to say otherwise
+    old.task = "multilabel"
+    assert old.predict(X).shape == (len(X), 3)
 
 
 def test_a_resumed_fit_keeps_scoring_label_sets(tmp_path):

@@ -67,9 +67,9 @@ def check_task(task, n_outputs=None):
     if task not in TASKS:
         raise ConfigError(f"task must be one of {', '.join(map(repr, TASKS))}; got {task!r}.")
     if n_outputs is not None and task != "regression" and (task == "binary") != (n_outputs == 1):
-        fits = "'binary'" if n_outputs == 1 else "'multiclass' (one label per row) or 'multilabel' (several)"
+        fits = "'binary'" if n_outputs == 1 else "'multiclass' (one label per row), 'multilabel' (several)"
         raise ConfigError(f"task {task!r} needs {'one output unit' if task == 'binary' else 'several output units'}, "
-                          f"but this network has {n_outputs}; set task={fits} (or 'regression' for values).")
+                          f"but this network has {n_outputs}; set task={fits} or 'regression' (values).")
     return task
 
 
