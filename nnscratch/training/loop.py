@@ -50,6 +50,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     X : array (n_samples, n_inputs), NumPy or the model's backend, or anything
         with ``__array__`` or ``to_numpy()`` (a pandas DataFrame)
     y : integer labels (n_samples,) or (n_samples, 1), or targets (n_samples, n_outputs), likewise
+        (one-hot rows, or 0/1 rows of several labels: "multilabel" with binary cross-entropy)
     epochs : int
         Total number of epochs (a resumed run continues up to this number).
     batch_size : int or None
