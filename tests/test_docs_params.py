@@ -10,8 +10,14 @@ dataclass, its fields under ``Attributes``), and
 fails for every parameter of ``inspect.signature`` that has no description there.
 ``self`` is skipped; ``*args`` and ``**kwargs`` count as described when the section lists them
 (as ``*args``/``**kwargs`` or by bare name).
+
+Those checks read the docstrings Python has; the site shows what mkdocstrings reads from the source
+without running it (griffe, with the extensions mkdocs.yml names). A second test holds the two
+equal for every name, so a docstring built at import time (``__doc__ = _DOC.format(...)``) or a
+method assigned from another module (``save = persistence.save``) is not a blank on the site.
 """
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -48,15 +54,16 @@ def shown_methods(cls):
             yield name
 
 
-def _hooks():
-    """docs/hooks.py, the module mkdocs runs: its ``resolve`` finds what a ``::: name`` line renders."""
-    spec = importlib.util.spec_from_file_location("nnscratch_docs_hooks_params", ROOT / "docs" / "hooks.py")
+@functools.lru_cache(maxsize=None)
+def _docs_module(name):
+    """A module of docs/ (``hooks``: its ``resolve`` finds what a ``::: name`` line renders)."""
+    spec = importlib.util.spec_from_file_location(f"nnscratch_docs_{name}_params", ROOT / "docs" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-resolve = _hooks().resolve
+resolve = _docs_module("hooks").resolve
 
 
 def described(docstring, sections=SECTIONS):
@@ -126,6 +133,36 @@ def test_every_parameter_is_described(name):
     assert not missing, (f"{name}: the docstring's Parameters section does not describe "
                          f"{', '.join(missing)}; add one line each (what it is, its unit or shape, "
                          f"what its default means).")
+
+
+@functools.lru_cache(maxsize=None)
+def shown():
+    """The package as mkdocstrings reads it: griffe's static analysis with mkdocs.yml's extensions."""
+    griffe = pytest.importorskip("griffe", reason="the docs extra (mkdocstrings, griffe) is not installed")
+    specs = re.findall(r"^\s+- (docs/\S+\.py:\w+)\s*$", (ROOT / "mkdocs.yml").read_text(), re.MULTILINE)
+    assert specs, "mkdocs.yml names no griffe extension under the python handler's options"
+    loader = griffe.GriffeLoader(extensions=griffe.load_extensions(*(str(ROOT / s) for s in specs)),
+                                 search_paths=[str(ROOT)], docstring_parser=griffe.Parser.numpy)
+    loader.load("nnscratch")
+    loader.resolve_aliases(implicit=False, external=None)
+    return loader.modules_collection
+
+
+DOCUMENTED = [name for name in NAMES if inspect.ismodule(obj := resolve(name)) or inspect.isclass(obj)
+              or inspect.isroutine(obj)]  # a constant's docstring is the string after it, read as text by both
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_the_site_shows_the_docstring_python_has(name):
+    try:
+        member = shown()[name]
+    except KeyError:
+        pytest.fail(f"{name}: mkdocstrings does not find it in the source; the reference leaves it out")
+    on_site = member.docstring.value if member.docstring else ""
+    in_python = _docs_module("griffe_roles").plain(inspect.cleandoc(resolve(name).__doc__ or ""))
+    assert on_site == in_python, (f"{name}: the reference shows {on_site[:80]!r}, Python's docstring is "
+                                  f"{in_python[:80]!r}; a docstring made when the module runs needs a "
+                                  "griffe extension in docs/ (docs/griffe_runtime.py) or static text")
 
 
 def test_the_parser_reads_numpydoc():
