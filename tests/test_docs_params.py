@@ -16,6 +16,7 @@ without running it (griffe, with the extensions mkdocs.yml names). A second test
 equal for every name, so a docstring built at import time (``__doc__ = _DOC.format(...)``) or a
 method assigned from another module (``save = persistence.save``) is not a blank on the site.
 """
+import ast
 import dataclasses
 import functools
 import importlib
@@ -30,8 +31,22 @@ ROOT = Path(__file__).resolve().parent.parent
 DIRECTIVE = re.compile(r"^::: (\S+)", re.MULTILINE)
 SECTIONS = ("Parameters", "Other Parameters")
 FIELDS = ("Attributes",)  # a dataclass's fields are its constructor's parameters
-# nnscratch/distributed/ is being reworked elsewhere: its gaps are reported as skips, not failures, until
-# its docstrings describe them (then delete this line).
+# Docstrings of files other helpers own this round whose parameter table the site shows wrong: skipped by
+# the two table tests below, with the one-line fix; delete an entry once its docstring is fixed.
+PENDING = {
+    "nnscratch.Backend.asarray": 'nnscratch/backend/core.py: "x : array or array_like"',
+    **{name: f'{where}: "dtype : {{None, "float32", "float64"}}" (in braces the default comes first)' for name, where in (
+        ("nnscratch.Network", "nnscratch/models/network.py"), ("nnscratch.Network.from_config", "persistence.py"),
+        ("nnscratch.Network.to", "persistence.py"), ("nnscratch.Network.load", "persistence.py"),
+        ("nnscratch.get_backend", "backend/core.py"), ("nnscratch.use_backend", "backend/core.py"))},
+    **{name: f'{where}: "task : {{None, "classification", "regression"}}"' for name, where in (
+        ("nnscratch.datasets.load_table", "datasets/tables.py"), ("nnscratch.datasets.load_npz", "datasets/arrays.py"),
+        ("nnscratch.datasets.from_arrays", "datasets/arrays.py"))},
+    "nnscratch.Backend.with_dtype": 'nnscratch/backend/core.py: "dtype : "float32" or "float64" or None"',
+    "nnscratch.Backend": 'nnscratch/backend/core.py: "name : "numpy" or "cupy" or "torch" or "array_api_strict""',
+}
+
+
 def referenced():
     """Every dotted name a ``::: name`` line of docs/reference/*.md renders, in page order, and after a
     class the methods the page shows with it: its own public ones that have a docstring (mkdocstrings
@@ -163,6 +178,55 @@ def test_the_site_shows_the_docstring_python_has(name):
     assert on_site == in_python, (f"{name}: the reference shows {on_site[:80]!r}, Python's docstring is "
                                   f"{in_python[:80]!r}; a docstring made when the module runs needs a "
                                   "griffe extension in docs/ (docs/griffe_runtime.py) or static text")
+
+
+def table(name):
+    """``[(parameter, type, default)]``: the rows of the parameter tables the site shows for ``name``
+    (a class's with its ``__init__``'s, as ``merge_init_into_class`` shows them), and the signature
+    they describe."""
+    member = shown()[name]
+    function = member if member.is_function else member.members.get("__init__")
+    owners = [member] if function is None or function is member else [member, function]
+    docstrings = [owner.docstring for owner in owners if owner.docstring is not None]
+    rows = [row for docstring in docstrings for section in docstring.parsed if section.kind.value in
+            ("parameters", "other parameters") for row in section.value]
+    return [(row.name, row.annotation, row.default) for row in rows], function
+
+
+def literal(text):
+    """``text`` as the Python value it writes (``1e-4`` is ``0.0001``), else as it is."""
+    try:
+        return ast.literal_eval(str(text))
+    except (ValueError, SyntaxError):
+        return str(text)
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_the_site_shows_the_signature_s_defaults(name):
+    """A type in braces is numpydoc's list of choices, the default first; griffe shows that first one
+    as the default, whatever the signature says."""
+    if name in PENDING:
+        pytest.skip(f"pending in another helper's file: {PENDING[name]}")
+    rows, function = table(name)
+    signature = {p.name: p.default for p in function.parameters} if function is not None else {}
+    wrong = [f"{param} shows the default {default}, the signature " + (f"has {signature[param]}" if signature[param]
+             is not None else "none: it is required") for param, _, default in rows if param in signature
+             and default is not None and literal(default) != literal(signature[param])
+             and str(signature[param]) != f"np.{default}"]
+    assert not wrong, (f"{name}: " + "; ".join(wrong) + '. Write the type {None, "a", "b"} where the default '
+                       'is None, and "a" or "b" (no braces) where the parameter is required.')
+
+
+@pytest.mark.parametrize("name", DOCUMENTED)
+def test_the_site_shows_the_types_as_written(name):
+    """griffe reads a type that is valid Python as an expression: ``array-like`` is a subtraction,
+    shown as ``array - like``."""
+    if name in PENDING:
+        pytest.skip(f"pending in another helper's file: {PENDING[name]}")
+    split = [f"{param}: {annotation}" for param, annotation, _ in table(name)[0]
+             if not isinstance(annotation, str) and " - " in str(annotation)]
+    assert not split, (f"{name}: the site shows the types {split}; write array_like or "
+                       "array-like of shape (n_samples, n_features), which griffe keeps as text.")
 
 
 def test_the_parser_reads_numpydoc():

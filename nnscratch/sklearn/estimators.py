@@ -110,9 +110,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Training inputs (dense; float32 data trains in float32).
-        y : array-like, (n_samples,) or (n_samples, n_classes)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Labels of any type (numbers, text), or 0/1 indicator columns (multilabel).
         """
         return self._fit(X, y, incremental=False)
@@ -123,11 +123,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             One chunk of training inputs.
-        y : array-like, (n_samples,) or (n_samples, n_classes)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Their labels.
-        classes : array-like, optional
+        classes : array-like of shape (n_classes,), optional
             Every label the model will ever see; needed on the first call only.
         """
         return self._fit(X, y, incremental=True, classes=classes)
@@ -175,7 +175,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         return self._labels(self._forward(X))
@@ -185,7 +185,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         p = self._forward(X)
@@ -198,7 +198,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         return np.log(self.predict_proba(X))
@@ -241,9 +241,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Training inputs (dense; float32 data trains in float32).
-        y : array-like, (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: one value per sample, or one column per output.
         """
         return self._fit(X, y, incremental=False)
@@ -254,9 +254,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             One chunk of training inputs.
-        y : array-like, (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Their targets.
         """
         return self._fit(X, y, incremental=True)
@@ -284,7 +284,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to predict for.
         """
         out = self._forward(X)
