@@ -3,7 +3,7 @@
 mkdocstrings reads the source without running it (griffe's static analysis). Two things in
 nnscratch are made at import time, and the reference would show them empty or not at all:
 
-* a docstring built from a template (``__doc__ = _DOC.format(...)``, the scikit-learn
+* a docstring built from a template (``__doc__ = docstring(...)``, the scikit-learn
   estimators, which share one parameter list): :class:`RuntimeDocstrings` takes the
   docstring Python has;
 * a method assigned in a class body from a function written elsewhere

@@ -13,7 +13,7 @@ fails for every parameter of ``inspect.signature`` that has no description there
 
 Those checks read the docstrings Python has; the site shows what mkdocstrings reads from the source
 without running it (griffe, with the extensions mkdocs.yml names). A second test holds the two
-equal for every name, so a docstring built at import time (``__doc__ = _DOC.format(...)``) or a
+equal for every name, so a docstring built at import time (``__doc__ = docstring(...)``) or a
 method assigned from another module (``save = persistence.save``) is not a blank on the site.
 """
 import ast
