@@ -54,7 +54,7 @@ _TEXT = """    Same parameters, defaults and fitted attributes as scikit-learn's
         Epochs (passes over the data) at most.
     shuffle : bool, default True
         Shuffle the rows before each epoch.
-    random_state : int, RandomState or None, default None
+    random_state : int or RandomState or None, default None
         Seeds the initial weights, the early-stopping split and the shuffles; None draws afresh.
     tol : float, default 1e-4
         Smallest improvement of the loss (or validation score) that counts.
