@@ -24,7 +24,7 @@ def live(cls):
     """The class object griffe's ``cls`` describes, or None where its module cannot be imported here."""
     try:
         obj = importlib.import_module(cls.module.path)
-    except ImportError:
+    except Exception:  # an optional dependency missing (nnscratch.sklearn without scikit-learn): static view only
         return None
     for name in cls.path[len(cls.module.path) + 1:].split("."):
         obj = getattr(obj, name, None)
