@@ -2,6 +2,8 @@
 
 * Every ``python`` and ``bash`` block of README.md and docs/ is executed (sybil), in order,
   one test per page, in a fresh temporary folder (never the repository or the current one).
+  A ``text`` block right after a ``bash`` block is its output: it must match what the block
+  prints (``...`` for any text).
   A block that cannot run here (a GPU, many MPI ranks, the network, a long run, installing
   packages) follows ``<!-- skip: next "the reason" -->``; the test names what it skipped.
 * ``mkdocs build --strict`` builds the site (no broken link or reference), and the API
@@ -12,6 +14,7 @@
 The sybil and mkdocs tests need the ``docs`` extra (``pip install -e ".[docs]"``) and skip
 cleanly without it; CI installs it (ci/test.sh).
 """
+import doctest
 import functools
 import importlib
 import importlib.util
@@ -142,8 +145,19 @@ def test_blocks_are_run_or_plainly_shown(page):
 def _sybil():
     sybil = pytest.importorskip("sybil", reason="the docs extra (sybil) is not installed")
     from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser, SkipParser
-    return sybil.Sybil(parsers=[PythonCodeBlockParser(), CodeBlockParser("bash", _run_shell), SkipParser()],
-                       patterns=["*.md"])
+    return sybil.Sybil(parsers=[PythonCodeBlockParser(), CodeBlockParser("bash", _run_shell),
+                                CodeBlockParser("text", _check_output), SkipParser()], patterns=["*.md"])
+
+
+def _check_output(example):
+    """A ``text`` block right after a ``bash`` block that ran shows its output: each line as printed,
+    ``...`` standing for any text (doctest's ELLIPSIS, lines included). Other ``text`` blocks are shown only."""
+    end, printed = example.namespace.get("__output__", (None, ""))
+    if end is None or example.document.text[end:example.start].strip():
+        return
+    if not doctest.OutputChecker().check_output(example.parsed, printed, doctest.ELLIPSIS):
+        raise AssertionError(f"{example.path}, line {example.line}: the output shown is not what the block above "
+                             f"prints today\n--- shown\n{example.parsed}--- printed\n{printed[-3000:]}")
 
 
 def _run_shell(example):
@@ -157,6 +171,7 @@ def _run_shell(example):
                               env=env, capture_output=True, text=True, timeout=SHELL_TIMEOUT)
     except subprocess.TimeoutExpired:
         raise AssertionError(f"{example.path}, line {example.line}: the block ran past {SHELL_TIMEOUT} s")
+    example.namespace["__output__"] = (example.end, done.stdout)  # for a text block right after (_check_output)
     if done.returncode:
         raise AssertionError(f"{example.path}, line {example.line}: the block exited {done.returncode}\n"
                              f"--- block\n{example.parsed}--- stdout (end)\n{done.stdout[-3000:]}\n"

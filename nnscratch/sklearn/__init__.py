@@ -2,7 +2,7 @@
 
 Drop-in replacements for ``sklearn.neural_network.MLPClassifier`` / ``MLPRegressor``
 (same parameters, defaults and fitted attributes) that also train on a GPU
-(``backend="cupy"`` or ``"torch:cuda"``)::
+(``backend="cupy"`` or ``"torch:cuda"``):
 
     from nnscratch.sklearn import MLPClassifier
     clf = MLPClassifier(hidden_layer_sizes=(64,), random_state=0).fit(X, y)

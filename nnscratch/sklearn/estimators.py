@@ -15,6 +15,7 @@ from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d
 
 from .base import BaseMLP
+from .docstring import docstring
 from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
 from .._typing import Array
@@ -22,87 +23,8 @@ from .._typing import Array
 if TYPE_CHECKING:
     from ..backend.core import Backend
 
-_DOC = """
-
-    Same parameters, defaults and fitted attributes as scikit-learn's
-    ``sklearn.neural_network.{name}`` (``solver`` is "adam" or "sgd"; "lbfgs" is
-    refused; ``max_fun`` is accepted and unused), plus ``backend``: where it trains.
-
-    The same random numbers (initial weights, early-stopping split, each epoch's
-    shuffle, all drawn from ``random_state`` as scikit-learn draws them) and the
-    same update rules (SGD and Adam as scikit-learn writes them, the L2 gradient
-    ``alpha / n_batch * W`` per batch, ``loss_`` with the penalty of each batch's
-    weights): from the same ``random_state`` the estimator trains scikit-learn's
-    model, to rounding (``tests/test_sklearn.py`` checks 1e-10 after whole fits).
-    A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
-    continues exactly as without one. Differences: ``sample_weight`` is not supported;
-    sparse ``X`` is refused (pass ``X.toarray()``; in a Pipeline, ``OneHotEncoder(sparse_output=False)``
-    or ``ColumnTransformer(sparse_threshold=0)``); ``coefs_`` / ``intercepts_`` are host
-    copies of the trained weights, the network itself stays on its backend (weights set or
-    edited there are the model's from the next call on, as in scikit-learn). Weights that become NaN
-    or infinite raise a ValueError and keep the last finite ones (scikit-learn keeps the NaN ones); with
-    ``early_stopping`` the fit ends on the best validation epoch's weights with a ConvergenceWarning, the
-    model scikit-learn's ends on.
-
-    Parameters
-    ----------
-{extra}    hidden_layer_sizes : int or tuple of int, default (100,)
-        Units of each hidden layer: ``(64, 32)`` is two hidden layers.
-    activation : str, default "relu"
-        The hidden layers' activation: "identity", "logistic", "tanh" or "relu".
-    solver : str, default "adam"
-        The optimizer: "adam" or "sgd" ("lbfgs" is refused).
-    alpha : float, default 1e-4
-        Strength of the L2 penalty on the weights; 0 adds none.
-    batch_size : int or "auto", default "auto"
-        Samples per update; "auto" is ``min(200, n_samples)``.
-    learning_rate : str, default "constant"
-        SGD's rate: "constant", "invscaling" (``lr / t**power_t``) or "adaptive" (divided by 5 when the loss stalls).
-    learning_rate_init : float, default 1e-3
-        The (initial) step size.
-    power_t : float, default 0.5
-        Exponent of the "invscaling" rate.
-    max_iter : int, default 200
-        Epochs (passes over the data) at most.
-    shuffle : bool, default True
-        Shuffle the rows before each epoch.
-    random_state : int, RandomState or None, default None
-        Seeds the initial weights, the early-stopping split and the shuffles; None draws afresh.
-    tol : float, default 1e-4
-        Smallest improvement of the loss (or validation score) that counts.
-    verbose : bool, default False
-        Print the loss after each epoch.
-    warm_start : bool, default False
-        ``fit`` goes on from the weights of the last fit instead of starting afresh.
-    momentum : float, default 0.9
-        SGD's momentum, in ``[0, 1]``.
-    nesterovs_momentum : bool, default True
-        Nesterov's form of SGD's momentum.
-    early_stopping : bool, default False
-        Hold out ``validation_fraction`` and stop when its score stops improving.
-    validation_fraction : float, default 0.1
-        Share of the training rows held out for ``early_stopping``.
-    beta_1 : float, default 0.9
-        Adam's decay of the running mean of gradients.
-    beta_2 : float, default 0.999
-        Adam's decay of the running mean of squared gradients.
-    epsilon : float, default 1e-8
-        Adam's guard against a division by 0.
-    n_iter_no_change : int, default 10
-        Epochs without an improvement of ``tol`` before training stops.
-    max_fun : int, default 15000
-        lbfgs's budget of loss evaluations: accepted and unused.
-    backend : str or nnscratch.Backend, optional
-        Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
-        :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
-        in the dtype of ``X``: float32 data trains in float32, anything else in float64
-        (in float32 on a device without float64, such as ``torch:mps``).
-    """
-
-
 class MLPClassifier(ClassifierMixin, BaseMLP):
-    __doc__ = "Multi-layer perceptron classifier (binary, multiclass, multilabel)." + _DOC.format(
-        name="MLPClassifier", extra="")
+    __doc__ = docstring("MLPClassifier", "Multi-layer perceptron classifier (binary, multiclass, multilabel).")
 
     @keywords("estimator_fit")
     def fit(self, X: Array, y: Array) -> MLPClassifier:
@@ -110,9 +32,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Training inputs (dense; float32 data trains in float32).
-        y : array-like, (n_samples,) or (n_samples, n_classes)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Labels of any type (numbers, text), or 0/1 indicator columns (multilabel).
         """
         return self._fit(X, y, incremental=False)
@@ -123,11 +45,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             One chunk of training inputs.
-        y : array-like, (n_samples,) or (n_samples, n_classes)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Their labels.
-        classes : array-like, optional
+        classes : array-like of shape (n_classes,), optional
             Every label the model will ever see; needed on the first call only.
         """
         return self._fit(X, y, incremental=True, classes=classes)
@@ -175,7 +97,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         return self._labels(self._forward(X))
@@ -185,7 +107,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         p = self._forward(X)
@@ -198,7 +120,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to classify.
         """
         return np.log(self.predict_proba(X))
@@ -210,10 +132,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, BaseMLP):
-    __doc__ = "Multi-layer perceptron regressor (squared error, identity output)." + _DOC.format(
-        name="MLPRegressor", extra="""    loss : {"squared_error"}
-        The loss minimised, scikit-learn's first parameter; "poisson" is refused.
-""")
+    __doc__ = docstring("MLPRegressor", "Multi-layer perceptron regressor (squared error, identity output).")
 
     _parameter_constraints = {**BaseMLP._parameter_constraints, "loss": [StrOptions({"squared_error"})]}
 
@@ -241,9 +160,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Training inputs (dense; float32 data trains in float32).
-        y : array-like, (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: one value per sample, or one column per output.
         """
         return self._fit(X, y, incremental=False)
@@ -254,9 +173,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             One chunk of training inputs.
-        y : array-like, (n_samples,) or (n_samples, n_outputs)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Their targets.
         """
         return self._fit(X, y, incremental=True)
@@ -284,7 +203,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
         Parameters
         ----------
-        X : array-like, (n_samples, n_features)
+        X : array-like of shape (n_samples, n_features)
             Inputs to predict for.
         """
         out = self._forward(X)
