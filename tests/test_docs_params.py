@@ -34,16 +34,9 @@ FIELDS = ("Attributes",)  # a dataclass's fields are its constructor's parameter
 # Docstrings of files other helpers own this round whose parameter table the site shows wrong: skipped by
 # the two table tests below, with the one-line fix; delete an entry once its docstring is fixed.
 PENDING = {
-    "nnscratch.Backend.asarray": 'nnscratch/backend/core.py: "x : array or array_like"',
-    **{name: f'{where}: "dtype : {{None, "float32", "float64"}}" (in braces the default comes first)' for name, where in (
-        ("nnscratch.Network", "nnscratch/models/network.py"), ("nnscratch.Network.from_config", "persistence.py"),
-        ("nnscratch.Network.to", "persistence.py"), ("nnscratch.Network.load", "persistence.py"),
-        ("nnscratch.get_backend", "backend/core.py"), ("nnscratch.use_backend", "backend/core.py"))},
     **{name: f'{where}: "task : {{None, "classification", "regression"}}"' for name, where in (
         ("nnscratch.datasets.load_table", "datasets/tables.py"), ("nnscratch.datasets.load_npz", "datasets/arrays.py"),
         ("nnscratch.datasets.from_arrays", "datasets/arrays.py"))},
-    "nnscratch.Backend.with_dtype": 'nnscratch/backend/core.py: "dtype : "float32" or "float64" or None"',
-    "nnscratch.Backend": 'nnscratch/backend/core.py: "name : "numpy" or "cupy" or "torch" or "array_api_strict""',
 }
 
 

@@ -40,7 +40,7 @@ class Backend:
 
     Parameters
     ----------
-    name : {"numpy", "cupy", "torch", "array_api_strict"}
+    name : "numpy" or "cupy" or "torch" or "array_api_strict"
         The array library that computes (``"numpy"`` on the CPU; the others may use a GPU).
     device : str or None
         ``None`` for the library's default; ``"1"`` for ``cupy:1``,
@@ -89,7 +89,7 @@ class Backend:
 
         Parameters
         ----------
-        dtype : {"float32", "float64"} or None
+        dtype : "float32" or "float64" or None
             The new default float type; None keeps this backend's.
         """
         dtype = dtype_name(dtype)
@@ -109,7 +109,7 @@ class Backend:
 
         Parameters
         ----------
-        x : array or array-like
+        x : array or array_like
             Host data (lists, NumPy arrays) or an array of any backend and device.
         dtype : str or dtype, optional
             The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``.
@@ -240,7 +240,7 @@ def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None
     ----------
     spec : str, Backend or None
         ``"numpy"``, ``"cupy:1"``, ``"torch:cuda"``, ``"array_api_strict:device1"``, ``"auto"``.
-    dtype : {"float32", "float64"} or None
+    dtype : {None, "float32", "float64"}
         Default float dtype; None keeps the chosen backend's (float32 unless set).
     """
     dtype = dtype_name(dtype)
@@ -280,7 +280,7 @@ def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[
     ----------
     spec : str or Backend
         A backend name such as ``"numpy"`` or ``"torch:cuda"`` (as :func:`get_backend` takes), or a Backend.
-    dtype : {"float32", "float64"}, optional
+    dtype : {None, "float32", "float64"}, optional
         Float type inside the block; default: the backend's (float32 unless set).
 
     Examples

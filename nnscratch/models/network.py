@@ -63,7 +63,7 @@ class Network:
         order: the same seed gives the same run on every backend.
     backend : str or Backend, optional
         See :func:`nnscratch.get_backend`.
-    dtype : {"float32", "float64"}, optional
+    dtype : {None, "float32", "float64"}, optional
         Float type of weights and computation; default: the backend's (float32 unless set).
     input_shape : tuple of int, optional
         Per-sample input shape, e.g. ``(1, 28, 28)``; default: what the first layer with a fixed input requires.

@@ -37,7 +37,7 @@ def from_config(cls: type[Network], config: dict[str, Any], backend: str | Backe
         What :meth:`get_config` returned (layers, options, task), e.g. read from JSON.
     backend : str, Backend or None, optional
         Where to build it (``"numpy"``, ``"torch:cuda"``, ...); default: the selected backend.
-    dtype : {"float32", "float64"}, optional
+    dtype : {None, "float32", "float64"}, optional
         Float type of the weights; default: the backend's.
     """
     return state.from_config(cls, config, backend=backend, dtype=dtype)
@@ -93,7 +93,7 @@ def to(self: Network, backend: str | Backend | None = None, dtype: DType | None 
     ----------
     backend : str, Backend or None, optional
         The backend of the copy (``"torch"``, ``"cupy:1"``, a Backend); default: this network's.
-    dtype : {"float32", "float64"}, optional
+    dtype : {None, "float32", "float64"}, optional
         Float type of the copy; default: as above.
     """
     return state.copy_to(self, backend, dtype)
@@ -145,7 +145,7 @@ def load(cls: type[Network], path: PathLike, backend: str | Backend | None = Non
         A model file written by :meth:`save`.
     backend : str, Backend or None, optional
         Where to load it (above); default: the selected backend.
-    dtype : {"float32", "float64"}, optional
+    dtype : {None, "float32", "float64"}, optional
         Cast the weights to this type; default: the dtype it was saved in.
     """
     return serialize.load(cls, path, backend=backend, dtype=dtype)
