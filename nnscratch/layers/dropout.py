@@ -78,8 +78,10 @@ class Dropout(Layer):
         self._rng = rng
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        if not training or self.rate == 0.0:
-            self.mask = None if not training else 1.0
+        if not training:  # the last training mask stays for backward (a predict between the two changes nothing)
+            return x
+        if self.rate == 0.0:
+            self.mask = 1.0
             return x
         if self._rng is None:  # used on its own, outside a Network
             self._rng = host_rng(new_seed())
