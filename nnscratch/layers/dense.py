@@ -27,6 +27,8 @@ class Dense(Layer):
         Overrides the network's default for this layer.
     """
 
+    _made_by_build = ("weight", "bias")
+
     def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
             if not is_int(n) or n < 1:

@@ -49,6 +49,7 @@ class BatchNorm(Layer):
     """
 
     buffers: Sequence[Parameter]
+    _made_by_build = ("gamma", "beta", "running_mean", "running_var")
     _sync: Any  # a data-parallel step's ShardContext while it trains, else None
 
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
