@@ -9,8 +9,8 @@ import pickle
 import numpy as np
 import pytest
 
-from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, Network, ReLU,
-                       Softmax)
+from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glorot, He, LeakyReLU, MaxPool2D, Network,
+                       ReLU, Softmax)
 from nnscratch.errors import ConfigError
 
 
@@ -87,3 +87,33 @@ def test_conv2d_channels_given_as_a_numpy_integer_keep_the_config_json():
     net = Network([Conv2D(np.int64(1), 2, 3), ReLU()])
     assert net.input_shape == (1, None, None) and type(net.input_shape[0]) is int
     assert json.loads(json.dumps(net.get_config()))["input_shape"] == [1, None, None]
+
+
+def test_an_initializer_class_is_made_with_its_defaults():
+    net = Network([Dense(3, 4, init=He), ReLU(), Dense(4, 2)], init=Glorot, seed=0)  # TypeError: He() takes no ...
+    assert net.layers[0].get_config()["init"] == {"name": "he"} and net.get_config()["init"] == {"name": "glorot"}
+    same = Network([Dense(3, 4, init=He()), ReLU(), Dense(4, 2)], init=Glorot(), seed=0)
+    for a, b in zip(net.get_weights(), same.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("layer, init, got", [
+    (Dense(3, 4), lambda rng, n_in, n_out: (np.ones((n_out, n_in)), None), r"a pair shaped \(\(4, 3\), None\)"),
+    (Dense(2, 4), lambda rng, n_in, n_out: rng.normal(size=(n_in, n_out)), r"an array of shape \(2, 4\)"),
+    (Dense(3, 4), lambda rng, n_in, n_out: (np.ones((n_in, n_out)), np.ones(3)), r"a pair shaped \(\(3, 4\), \(3,\)\)"),
+    (Conv2D(1, 2, 2), lambda rng, n_in, n_out: (np.ones((n_in + 1, n_out)), None), r"a pair shaped \(\(5, 2\), None\)"),
+])
+def test_an_initializer_of_ones_own_that_returns_other_shapes_is_one_config_error(layer, init, got):
+    layer.init = init  # what Dense(..., init=function) keeps
+    with pytest.raises(ConfigError, match=rf"^The initializer of {type(layer).__name__}\(.*\) returned {got}; "
+                                          r"init\(rng, n_in=\d, n_out=\d\) must return \(weights of shape"):
+        Network([layer, Flatten(), Dense(2, 2)] if isinstance(layer, Conv2D) else [layer, Dense(4, 2)],
+                input_shape=(1, 2, 2) if isinstance(layer, Conv2D) else None, seed=0)
+    layer.init = lambda rng, n_in, n_out: (rng.normal(size=(n_in, n_out)), None)
+    Network([layer, Flatten(), Dense(2, 2)] if isinstance(layer, Conv2D) else [layer, Dense(4, 2)],
+            input_shape=(1, 2, 2) if isinstance(layer, Conv2D) else None, seed=0)  # the shapes it asks for build
+
+
+def test_an_init_dict_without_a_name_says_so():
+    with pytest.raises(ConfigError, match=r"An init dict names its initializer, e.g. \{'name': 'normal'"):
+        Dense(3, 4, init={"std": 0.1})

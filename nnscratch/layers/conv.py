@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import He, get_initializer
+from .initializers import He, draw, get_initializer
 from .base import Layer, Parameter
 from .windows import col2im, im2col, pad2d, pair
 from .._typing import Array, Rng, Shape, is_int
@@ -93,7 +93,7 @@ class Conv2D(Layer):
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         o, c, (kh, kw) = self.out_channels, self.in_channels, self.kernel_size
-        w, b = (self.init or init or He())(rng, c * kh * kw, o)
+        w, b = draw(self.init or init or He(), rng, c * kh * kw, o, self)
         weight = backend.asarray(w.T.reshape(o, c, kh, kw), dtype=backend.dtype)
         bias = backend.xp.zeros(o, dtype=backend.dtype, device=backend.device) if b is None \
             else backend.asarray(b, dtype=backend.dtype)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import get_initializer
+from .initializers import draw, get_initializer
 from .base import Layer, Parameter
 from .._typing import Array, Rng, Shape, is_int
 
@@ -50,7 +50,7 @@ class Dense(Layer):
 
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
-        w, b = (self.init or init)(rng, self.n_in, self.n_out)
+        w, b = draw(self.init or init, rng, self.n_in, self.n_out, self)
         weight = backend.asarray(w, dtype=backend.dtype)
         bias = backend.xp.zeros(self.n_out, dtype=backend.dtype, device=backend.device) if b is None \
             else backend.asarray(b, dtype=backend.dtype)
