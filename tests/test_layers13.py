@@ -117,3 +117,20 @@ def test_an_initializer_of_ones_own_that_returns_other_shapes_is_one_config_erro
 def test_an_init_dict_without_a_name_says_so():
     with pytest.raises(ConfigError, match=r"An init dict names its initializer, e.g. \{'name': 'normal'"):
         Dense(3, 4, init={"std": 0.1})
+
+
+@pytest.mark.parametrize("config, said", [
+    ({"type": "Dense", "n_in": 3}, r"^The layer config \{'type': 'Dense', 'n_in': 3\} does not rebuild a Dense "
+                                   r"\(.*missing 1 required positional argument: 'n_out'\); Dense takes n_in, n_out, "
+                                   r"init\.$"),
+    ({"type": "Dense", "n_in": 3, "n_out": 2, "units": 4}, r"unexpected keyword argument 'units'.*takes n_in, n_out"),
+    ({"type": "ReLU", "alpha": 0.1}, r"does not rebuild a ReLU .*; ReLU takes no arguments\.$"),
+    ("Dense", r"^A layer config is a dict as Layer\.get_config\(\) returns, .*; got 'Dense'\.$"),
+])
+def test_a_layer_config_that_does_not_rebuild_is_one_config_error(config, said):
+    from nnscratch.layers import layer_from_config
+    with pytest.raises(ConfigError, match=said):  # was TypeError (or ValueError: 'dictionary update sequence')
+        layer_from_config(config)
+    if isinstance(config, dict):
+        with pytest.raises(ConfigError, match=said):
+            Network.from_config({"layers": [config]})

@@ -12,6 +12,8 @@ The command line's ``--layers`` grammar (``conv16x3p1,maxpool2,relu,dense10``) l
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, unknown_name
@@ -75,12 +77,20 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
     config : dict
         What ``Layer.get_config()`` returned, e.g. ``{"type": "Dense", "n_in": 784, "n_out": 10}``.
     """
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"A layer config is a dict as Layer.get_config() returns, such as {{'type': 'Dense', "
+                          f"'n_in': 784, 'n_out': 10}}; got {config!r}.")
     options = dict(config)
     kind = options.pop("type", None)
     if kind not in LAYERS:
         raise ConfigError(f"{unknown_name('layer type', kind, LAYERS)} A layer class of your own is rebuilt once "
                           "passed to nnscratch.layers.register.")
-    return LAYERS[kind](**options)
+    try:
+        return LAYERS[kind](**options)
+    except TypeError as exc:  # a missing or unknown argument (values are checked by the layer: ConfigError)
+        takes = ", ".join(inspect.signature(LAYERS[kind]).parameters) or "no arguments"
+        raise ConfigError(f"The layer config {dict(config)!r} does not rebuild a {kind} ({exc}); {kind} takes "
+                          f"{takes}.") from None
 
 
 __all__ = ["ACTIVATIONS", "LAYERS", "Activation", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Flatten",
