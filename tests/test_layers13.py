@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glorot, He, LeakyReLU, MaxPool2D, Network,
-                       ReLU, Softmax)
+                       ReLU, Reshape, Softmax)
 from nnscratch.errors import ConfigError
 
 
@@ -134,3 +134,22 @@ def test_a_layer_config_that_does_not_rebuild_is_one_config_error(config, said):
     if isinstance(config, dict):
         with pytest.raises(ConfigError, match=said):
             Network.from_config({"layers": [config]})
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: Dense(units=10), r"^Dense\(\) got an unexpected keyword argument 'units': nnscratch's Dense takes both "
+                              r"sizes: Dense\(n_in, n_out\)"),
+    (lambda: Dense(3, 4, activation="relu"), r"'activation': put the activation after it as a layer of its own"),
+    (lambda: Conv2D(filters=16, kernel_size=3), r"^Conv2D\(\) got .* 'filters': nnscratch calls it out_channels="),
+    (lambda: MaxPool2D(pool_size=2), r"^MaxPool2D\(\) got .* 'pool_size': nnscratch calls it kernel_size="),
+    (lambda: AvgPool2D(2, strides=2), r"^AvgPool2D\(\) got .* 'strides': nnscratch calls it stride="),
+    (lambda: Dropout(p=0.5), r"^Dropout\(\) got .* 'p': nnscratch calls it rate="),
+    (lambda: LeakyReLU(negative_slope=0.2), r"'negative_slope': nnscratch calls it alpha="),
+    (lambda: BatchNorm(num_features=3), r"'num_features': nnscratch calls it n_features="),
+    (lambda: Reshape(target_shape=(1, 2)), r"'target_shape': nnscratch calls it shape="),
+    (lambda: Dense(3, 4, int="he"), r"'int'; did you mean init=\?$"),
+])
+def test_a_layer_argument_spelled_the_keras_or_pytorch_way_says_what_nnscratch_calls_it(make, words):
+    with pytest.raises(ConfigError, match=words) as info:  # was TypeError: "... unexpected keyword argument 'p'"
+        make()
+    assert isinstance(info.value, TypeError) and "\n" not in str(info.value)

@@ -1,6 +1,7 @@
 """Layers, one module per family: ``base`` (Parameter, Layer), ``dense``, ``activations``,
 ``conv`` (Conv2D), ``pooling`` (MaxPool2D, AvgPool2D), ``shape`` (Flatten, Reshape),
-``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im.
+``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im; ``habits`` what Keras
+and PyTorch call the layers' arguments (``Conv2D(filters=...)`` is refused naming ``out_channels=``).
 
 Two registries turn names into layers. :data:`ACTIVATIONS` maps the activation names that
 ``get_activation`` and ``Network.from_sizes(hidden=..., output=...)`` take to their classes; :data:`LAYERS` maps class names to classes, so ``layer_from_config`` can rebuild any

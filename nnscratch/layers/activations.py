@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .base import Layer
+from .habits import keywords
 from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class LeakyReLU(Activation):
         Slope for ``x <= 0``, in ``[0, 1)``; 0 gives ReLU.
     """
 
+    @keywords("LeakyReLU")
     def __init__(self, alpha: float = 0.01) -> None:
         if not (is_real(alpha) and 0 <= alpha < 1):
             raise ConfigError(f"LeakyReLU alpha must be a number in [0, 1), e.g. alpha=0.01; got {alpha!r}.")

@@ -17,6 +17,7 @@ from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from .initializers import He, draw, get_initializer
 from .base import Layer, Parameter
+from .habits import keywords
 from .windows import col2im, im2col, pad2d, pair
 from .._typing import Array, Rng, Shape, is_int
 
@@ -51,6 +52,7 @@ class Conv2D(Layer):
     _kernels: Any  # the backend's Kernels once built (None before)
     _made_by_build = ("weight", "bias")
 
+    @keywords("Conv2D")
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
                  init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:

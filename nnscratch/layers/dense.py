@@ -9,6 +9,7 @@ from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
 from .initializers import draw, get_initializer
 from .base import Layer, Parameter
+from .habits import keywords
 from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Dense(Layer):
 
     _made_by_build = ("weight", "bias")
 
+    @keywords("Dense")
     def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
             if not is_int(n) or n < 1:

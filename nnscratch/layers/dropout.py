@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend.core import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
+from .habits import keywords
 from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Dropout(Layer):
     mask: Array | float | None
     _rng: Rng | None
 
+    @keywords("Dropout")
     def __init__(self, rate: float = 0.5) -> None:
         if not is_real(rate) or not 0 <= rate < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "

@@ -17,6 +17,7 @@ from array_api_compat import device
 
 from ..errors import ShapeError
 from .base import Layer
+from .habits import keywords
 from ..backend.kernels import Kernels
 from .windows import gather, out_size, pair, part, split, unwindows, zeros
 from .._typing import Array, Rng, Shape
@@ -32,6 +33,7 @@ class _Pool2D(Layer):
     _win: Any  # what backward needs from forward (None before a training forward)
     _kernels: Any  # the backend's Kernels once built (None before)
 
+    @keywords("Pool2D")
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
