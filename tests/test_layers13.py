@@ -153,3 +153,11 @@ def test_a_layer_argument_spelled_the_keras_or_pytorch_way_says_what_nnscratch_c
     with pytest.raises(ConfigError, match=words) as info:  # was TypeError: "... unexpected keyword argument 'p'"
         make()
     assert isinstance(info.value, TypeError) and "\n" not in str(info.value)
+
+
+def test_get_activation_takes_an_activation_class():
+    from nnscratch.layers import Tanh, get_activation
+    assert isinstance(get_activation(Tanh), Tanh)  # was "Unknown activation <class '...Tanh'>"
+    assert repr(get_activation(LeakyReLU)) == "LeakyReLU(alpha=0.01)"
+    with pytest.raises(ConfigError, match="Unknown activation"):
+        get_activation(Dense)

@@ -51,18 +51,20 @@ def register(cls: _L) -> _L:
     return cls
 
 
-def get_activation(spec: str | Layer) -> Layer:
+def get_activation(spec: str | type[Activation] | Layer) -> Layer:
     """An activation layer from a name in :data:`ACTIVATIONS` ("relu", "leaky_relu", ...;
-    case, ``-`` or ``_`` do not matter), or the Layer itself when given one. Raises ConfigError
-    for an unknown name.
+    case, ``-`` or ``_`` do not matter) or an activation class (made with its defaults), or the Layer
+    itself when given one. Raises ConfigError for an unknown name.
 
     Parameters
     ----------
-    spec : str or Layer
-        An activation name such as ``"relu"`` or ``"tanh"``, or a Layer returned as it is.
+    spec : str, Activation class or Layer
+        An activation name such as ``"relu"`` or ``"tanh"``, a class such as ``Tanh``, or a Layer returned as it is.
     """
     if isinstance(spec, Layer):
         return spec
+    if isinstance(spec, type) and issubclass(spec, Activation):  # nn.Tanh, as PyTorch's activation_layer=nn.Tanh
+        return spec()
     key = str(spec).lower().replace("-", "_").replace("leakyrelu", "leaky_relu")
     if key not in ACTIVATIONS:
         raise unknown_name("activation", spec, ACTIVATIONS)
