@@ -11,7 +11,7 @@ import pytest
 
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glorot, He, LeakyReLU, MaxPool2D, Network,
                        ReLU, Reshape, Softmax)
-from nnscratch.errors import ConfigError
+from nnscratch.errors import ConfigError, DataError, ShapeError
 
 
 def _host(net, a):
@@ -161,3 +161,21 @@ def test_get_activation_takes_an_activation_class():
     assert repr(get_activation(LeakyReLU)) == "LeakyReLU(alpha=0.01)"
     with pytest.raises(ConfigError, match="Unknown activation"):
         get_activation(Dense)
+
+
+def test_a_parameter_of_a_network_refuses_another_shape_or_library(backend):
+    net = Network([Dense(3, 2), Softmax()], seed=0, backend=backend)
+    weight = net.layers[0].weight
+    kept = _host(net, weight.value).copy()
+    for wrong in (np.ones(2, np.float32), np.ones((2, 3), np.float32)):  # NumPy broadcast the (2,) into each row
+        with pytest.raises(ShapeError, match=r"^Parameter '0.weight' is \(3, 2\); got an array of shape \(\d(, 3)?,?\)\. "
+                                             r"Assign one of its shape, or set them all with net.set_weights"):
+            weight.value = backend.asarray(wrong, dtype=backend.dtype)
+    np.testing.assert_array_equal(_host(net, weight.value), kept)
+    weight.value = backend.asarray(np.ones((3, 2)), dtype=backend.dtype)
+    weight.value = 0.5  # a scalar fills it
+    np.testing.assert_array_equal(_host(net, weight.value), np.full((3, 2), 0.5, np.float32))
+    if backend.name != "numpy":
+        with pytest.raises(DataError, match=r"^Parameter '0.weight' takes an array of its network's backend; got "
+                                            r"numpy.ndarray .*Convert it with net.backend.asarray\(x\)"):
+            weight.value = np.ones((3, 2), np.float32)  # was torch's TypeError, array-api-strict's 'mismatched devices'

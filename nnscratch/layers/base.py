@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from array_api_compat import array_namespace
 
 from ..backend.kernels import Kernels
+from ..errors import DataError, ShapeError
 from .._typing import Array, Rng, Shape
 
 if TYPE_CHECKING:
@@ -60,7 +61,16 @@ class Parameter:
         if not self.bound:
             self._value = new
         elif new is not self._value:  # ``p.value -= d`` is in place: nothing to copy
-            self._value[...] = new
+            if tuple(getattr(new, "shape", ())) not in ((), tuple(self._value.shape)):  # NumPy would broadcast it
+                raise ShapeError(f"Parameter {self.name!r} is {tuple(self._value.shape)}; got an array of shape "
+                                 f"{tuple(new.shape)}. Assign one of its shape, or set them all with "
+                                 "net.set_weights(...), which checks and converts.")
+            try:
+                self._value[...] = new
+            except (TypeError, ValueError) as exc:  # another library's array or device
+                raise DataError(f"Parameter {self.name!r} takes an array of its network's backend; got "
+                                f"{type(new).__module__}.{type(new).__name__} ({exc}). Convert it with "
+                                "net.backend.asarray(x), or set them all with net.set_weights(...).") from None
 
     @property
     def grad(self) -> Array | None:
