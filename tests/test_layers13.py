@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glorot, He, LeakyReLU, MaxPool2D, Network,
-                       ReLU, Reshape, Softmax)
+                       ReLU, Reshape, Sigmoid, Softmax)
 from nnscratch.errors import ConfigError, DataError, ShapeError
 
 
@@ -179,3 +179,20 @@ def test_a_parameter_of_a_network_refuses_another_shape_or_library(backend):
         with pytest.raises(DataError, match=r"^Parameter '0.weight' takes an array of its network's backend; got "
                                             r"numpy.ndarray .*Convert it with net.backend.asarray\(x\)"):
             weight.value = np.ones((3, 2), np.float32)  # was torch's TypeError, array-api-strict's 'mismatched devices'
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sigmoid_keeps_its_relative_precision_in_the_tails(any_backend, dtype):
+    if dtype == "float64" and not any_backend.has_float64:
+        pytest.skip(f"{any_backend} has no float64")
+    torch = pytest.importorskip("torch")
+    net = Network([Dense(1, 1), Sigmoid()], seed=0, backend=any_backend, dtype=dtype)
+    x = np.array([[30.0], [5.0], [0.0], [-5.0], [-10.0], [-15.0], [-20.0], [-40.0], [-80.0]], dtype=dtype)
+    x = x[:-2] if dtype == "float32" else x  # float32 ends near 1e-38
+    ours = _host(net, net.layers[1].forward(any_backend.asarray(x, dtype=any_backend.dtype)))
+    expected = torch.sigmoid(torch.tensor(x, dtype=torch.float64)).numpy()
+    # was (tanh(x/2) + 1) / 2: 2.6% off at -15 in float32, 0.0 from -17 (float32) or -37 (float64) down
+    np.testing.assert_allclose(ours, expected, rtol=8 * np.finfo(dtype).eps, atol=0)
+    big = any_backend.asarray(np.array([[-1e30], [-1e4]], dtype), dtype=any_backend.dtype)
+    tiny = _host(net, net.layers[1].forward(big))
+    assert np.all(tiny > 0) and np.all(tiny < 1e-37) and np.all(np.isfinite(tiny))  # no overflow, no 0 or nan
