@@ -12,6 +12,7 @@ import pytest
 from nnscratch import (AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Flatten, Glorot, He, LeakyReLU, MaxPool2D, Network,
                        ReLU, Reshape, Sigmoid, Softmax)
 from nnscratch.errors import ConfigError, DataError, ShapeError
+from nnscratch.layers.initializers import Initializer
 
 
 def _host(net, a):
@@ -196,3 +197,24 @@ def test_sigmoid_keeps_its_relative_precision_in_the_tails(any_backend, dtype):
     big = any_backend.asarray(np.array([[-1e30], [-1e4]], dtype), dtype=any_backend.dtype)
     tiny = _host(net, net.layers[1].forward(big))
     assert np.all(tiny > 0) and np.all(tiny < 1e-37) and np.all(np.isfinite(tiny))  # no overflow, no 0 or nan
+
+
+class _Tenths(Initializer):
+    """An initializer of one's own: every weight 0.1."""
+
+    name = "tenths"
+
+    def weights(self, rng, n_in, n_out):
+        return np.full((n_in, n_out), 0.1)
+
+
+def test_a_model_with_an_initializer_of_ones_own_saves_loads_and_copies(tmp_path):
+    net = Network([Conv2D(1, 2, 3, init=_Tenths()), Flatten(), Dense(8, 3, init=_Tenths()), Softmax()],
+                  input_shape=(1, 4, 4), seed=0)
+    assert "init" not in net.get_config()["layers"][0]  # was {'name': 'tenths'}, which nothing rebuilds
+    path = net.save(tmp_path / "m.npz")  # Network.load: ModelFileError "... the file is damaged"
+    for twin in (Network.load(path), copy.deepcopy(net), pickle.loads(pickle.dumps(net))):  # ConfigError
+        for a, b in zip(net.get_weights(), twin.get_weights()):
+            np.testing.assert_array_equal(a, b)
+    assert Network.from_config(net.get_config()).get_config() == net.get_config()
+    assert net.layers[0].weight.value[0, 0, 0, 0] == np.float32(0.1)

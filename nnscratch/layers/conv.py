@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import He, draw, get_initializer
+from .initializers import He, draw, get_initializer, init_config
 from .base import Layer, Parameter
 from .habits import keywords
 from .windows import col2im, im2col, pad2d, pair
@@ -150,9 +150,8 @@ class Conv2D(Layer):
         config = {"type": type(self).__name__, "in_channels": self.in_channels, "out_channels": self.out_channels,
                   "kernel_size": list(self.kernel_size), "stride": list(self.stride),
                   "padding": self.padding if self.padding == "same" else list(self.padding)}
-        if self.init is not None and hasattr(self.init, "get_config"):
-            config["init"] = self.init.get_config()
-        return config
+        kept = init_config(self.init)
+        return config if kept is None else {**config, "init": kept}
 
 
 def _padding(padding):

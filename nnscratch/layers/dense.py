@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import draw, get_initializer
+from .initializers import draw, get_initializer, init_config
 from .base import Layer, Parameter
 from .habits import keywords
 from .._typing import Array, Rng, Shape, is_int
@@ -95,8 +95,7 @@ class Dense(Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = {"type": type(self).__name__, "n_in": self.n_in, "n_out": self.n_out}
-        if self.init is not None and hasattr(self.init, "get_config"):
-            config["init"] = self.init.get_config()
-        return config
+        kept = init_config(self.init)
+        return config if kept is None else {**config, "init": kept}
 
 

@@ -136,6 +136,16 @@ def get_initializer(spec: str | dict[str, Any] | Callable[..., Any]) -> Callable
     return _lookup(spec)()
 
 
+def init_config(init: Callable[..., Any] | None) -> dict[str, Any] | None:
+    """What a layer's config keeps of its initialiser ``init``: ``init.get_config()`` for a built-in one (its
+    class is the one :data:`INITIALIZERS` gives its name), which :func:`get_initializer` rebuilds; None for
+    none or one of one's own (a function, a subclass), whose name nothing could rebuild: loading and copying
+    the model failed on it ('Unknown initializer'), though the saved weights hold all that it drew."""
+    if isinstance(init, Initializer) and INITIALIZERS.get(init.name) is type(init):
+        return init.get_config()
+    return None
+
+
 def draw(init: Callable[..., Any], rng: Rng, n_in: int, n_out: int, layer: Layer) -> tuple[Array, Array | None]:
     """``init(rng, n_in, n_out)`` for ``layer``, checked: weights ``(n_in, n_out)`` and biases ``(n_out,)`` or
     None. An initialiser of one's own that returns something else is a ConfigError naming the layer (it
