@@ -1,6 +1,7 @@
 """Layers, one module per family: ``base`` (Parameter, Layer), ``dense``, ``activations``,
 ``conv`` (Conv2D), ``pooling`` (MaxPool2D, AvgPool2D), ``shape`` (Flatten, Reshape),
-``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im.
+``dropout``, ``normalization`` (BatchNorm); ``windows`` holds im2col/col2im; ``habits`` what Keras
+and PyTorch call the layers' arguments (``Conv2D(filters=...)`` is refused naming ``out_channels=``).
 
 Two registries turn names into layers. :data:`ACTIVATIONS` maps the activation names that
 ``get_activation`` and ``Network.from_sizes(hidden=..., output=...)`` take to their classes; :data:`LAYERS` maps class names to classes, so ``layer_from_config`` can rebuild any
@@ -12,6 +13,8 @@ The command line's ``--layers`` grammar (``conv16x3p1,maxpool2,relu,dense10``) l
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from ..errors import ConfigError, unknown_name
@@ -48,18 +51,20 @@ def register(cls: _L) -> _L:
     return cls
 
 
-def get_activation(spec: str | Layer) -> Layer:
+def get_activation(spec: str | type[Activation] | Layer) -> Layer:
     """An activation layer from a name in :data:`ACTIVATIONS` ("relu", "leaky_relu", ...;
-    case, ``-`` or ``_`` do not matter), or the Layer itself when given one. Raises ConfigError
-    for an unknown name.
+    case, ``-`` or ``_`` do not matter) or an activation class (made with its defaults), or the Layer
+    itself when given one. Raises ConfigError for an unknown name.
 
     Parameters
     ----------
-    spec : str or Layer
-        An activation name such as ``"relu"`` or ``"tanh"``, or a Layer returned as it is.
+    spec : str, Activation class or Layer
+        An activation name such as ``"relu"`` or ``"tanh"``, a class such as ``Tanh``, or a Layer returned as it is.
     """
     if isinstance(spec, Layer):
         return spec
+    if isinstance(spec, type) and issubclass(spec, Activation):  # nn.Tanh, as PyTorch's activation_layer=nn.Tanh
+        return spec()
     key = str(spec).lower().replace("-", "_").replace("leakyrelu", "leaky_relu")
     if key not in ACTIVATIONS:
         raise unknown_name("activation", spec, ACTIVATIONS)
@@ -75,12 +80,20 @@ def layer_from_config(config: dict[str, Any]) -> Layer:
     config : dict
         What ``Layer.get_config()`` returned, e.g. ``{"type": "Dense", "n_in": 784, "n_out": 10}``.
     """
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"A layer config is a dict as Layer.get_config() returns, such as {{'type': 'Dense', "
+                          f"'n_in': 784, 'n_out': 10}}; got {config!r}.")
     options = dict(config)
     kind = options.pop("type", None)
     if kind not in LAYERS:
         raise ConfigError(f"{unknown_name('layer type', kind, LAYERS)} A layer class of your own is rebuilt once "
                           "passed to nnscratch.layers.register.")
-    return LAYERS[kind](**options)
+    try:
+        return LAYERS[kind](**options)
+    except TypeError as exc:  # a missing or unknown argument (values are checked by the layer: ConfigError)
+        takes = ", ".join(inspect.signature(LAYERS[kind]).parameters) or "no arguments"
+        raise ConfigError(f"The layer config {dict(config)!r} does not rebuild a {kind} ({exc}); {kind} takes "
+                          f"{takes}.") from None
 
 
 __all__ = ["ACTIVATIONS", "LAYERS", "Activation", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Flatten",

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from array_api_compat import array_namespace
 
+from ..backend.kernels import Kernels
+from ..errors import DataError, ShapeError
 from .._typing import Array, Rng, Shape
 
 if TYPE_CHECKING:
@@ -59,7 +61,16 @@ class Parameter:
         if not self.bound:
             self._value = new
         elif new is not self._value:  # ``p.value -= d`` is in place: nothing to copy
-            self._value[...] = new
+            if tuple(getattr(new, "shape", ())) not in ((), tuple(self._value.shape)):  # NumPy would broadcast it
+                raise ShapeError(f"Parameter {self.name!r} is {tuple(self._value.shape)}; got an array of shape "
+                                 f"{tuple(new.shape)}. Assign one of its shape, or set them all with "
+                                 "net.set_weights(...), which checks and converts.")
+            try:
+                self._value[...] = new
+            except (TypeError, ValueError) as exc:  # another library's array or device
+                raise DataError(f"Parameter {self.name!r} takes an array of its network's backend; got "
+                                f"{type(new).__module__}.{type(new).__name__} ({exc}). Convert it with "
+                                "net.backend.asarray(x), or set them all with net.set_weights(...).") from None
 
     @property
     def grad(self) -> Array | None:
@@ -87,6 +98,16 @@ class Parameter:
     def unbind(self) -> None:
         self.bound = False
 
+    def __getstate__(self):
+        """A copy (``pickle``, ``copy.deepcopy``) owns its arrays and is unbound: a view into a network's
+        buffer would carry (on PyTorch) the whole buffer, and writes into it would reach nothing."""
+        copies = [None if a is None else array_namespace(a).asarray(a, copy=True) for a in (self._value, self._grad)]
+        return {"name": self.name, "_value": copies[0], "_grad": copies[1], "bound": False}
+
+    def __setstate__(self, state):
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+
     def __repr__(self):
         return f"Parameter({self.name!r}, shape={tuple(self.value.shape)})"
 
@@ -101,6 +122,8 @@ class Layer:
 
     params: Sequence[Parameter] = ()
     xp: Any = None  # the backend's namespace, cached by build() so the hot path never looks it up
+    _backend: Any = None  # the Backend it was built on: a copy makes ``xp`` and its kernels from it again
+    _made_by_build: tuple[str, ...] = ()  # the attributes build() creates (parameters), named when missing
     input_shape: Shape | None = None
     _network: Any = None  # a weak reference to the Network the layer was built into (one network per layer)
 
@@ -118,7 +141,7 @@ class Layer:
         index : int
             The layer's position in the network, which names its parameters (``"0.weight"``).
         """
-        self.xp = backend.xp
+        self.xp, self._backend = backend.xp, backend
 
     def output_shape(self, input_shape: Shape) -> Shape:
         """Per-sample output shape for a per-sample ``input_shape``; default: unchanged.
@@ -168,6 +191,32 @@ class Layer:
     def __repr__(self):
         options = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "type")
         return f"{type(self).__name__}({options})"
+
+    def __getattr__(self, name):
+        """Only for a missing attribute: a parameter asked of a layer not built yet says how to build it."""
+        if name in type(self)._made_by_build:
+            raise AttributeError(f"{self!r} has no {name} yet: its parameters are made when a Network is built "
+                                 f"from it, e.g. Network([{type(self).__name__}(...), ...]); a layer used on its "
+                                 "own needs layer.build(backend, rng, init, index) first.")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self):
+        """What ``pickle`` and ``copy.deepcopy`` keep: settings, parameters, caches; not the namespace and
+        kernels (modules do not pickle; :meth:`__setstate__` makes them again from the backend), nor the
+        network it belongs to: a copy belongs to none, so it can go into a new network (built anew there)."""
+        state = {k: v for k, v in vars(self).items() if k != "_network"}
+        state["_remade"] = [name for name in ("xp", "_kernels") if state.get(name) is not None]
+        state.update(dict.fromkeys(state["_remade"]))
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        remade = state.pop("_remade", ())
+        vars(self).update(state)
+        if self._backend is not None and "xp" in remade:
+            self.xp = self._backend.xp
+        if self._backend is not None and "_kernels" in remade:
+            self._kernels = Kernels(self._backend)
 
     def _cached(self, name):
         value = getattr(self, name, None)

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import He, get_initializer
+from .initializers import He, draw, get_initializer, init_config
 from .base import Layer, Parameter
+from .habits import keywords
 from .windows import col2im, im2col, pad2d, pair
 from .._typing import Array, Rng, Shape, is_int
 
@@ -40,7 +41,7 @@ class Conv2D(Layer):
         Height and width of each filter in pixels; an int gives a square ``(k, k)``.
     stride : int or (sh, sw), default 1
         Step of the filter in pixels; 2 halves ``H`` and ``W`` (1: every position).
-    padding : int, (ph, pw), "valid" (0) or "same"
+    padding : int, (ph, pw), "valid" (0) or "same" (either case)
         Zeros added on each side; "same" (stride 1 only) keeps ``H x W`` (an even
         kernel puts the extra row/column at the bottom/right, as PyTorch does).
     init : str, dict or Initializer, optional
@@ -49,7 +50,9 @@ class Conv2D(Layer):
     """
 
     _kernels: Any  # the backend's Kernels once built (None before)
+    _made_by_build = ("weight", "bias")
 
+    @keywords("Conv2D")
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
                  init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
@@ -59,13 +62,12 @@ class Conv2D(Layer):
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = pair(stride, "stride", "Conv2D")
-        padding = 0 if padding == "valid" else padding
-        self.padding = padding if padding == "same" else pair(padding, "padding", "Conv2D", minimum=0)
-        if padding == "same" and self.stride != (1, 1):
+        self.padding = _padding(padding)
+        if self.padding == "same" and self.stride != (1, 1):
             raise ConfigError(f"Conv2D padding='same' needs stride 1; got stride={stride!r}. "
                               "Give the padding as numbers instead.")
         self.pads = _pads(self.padding, self.kernel_size)  # (top, bottom, left, right)
-        self.input_shape = (in_channels, None, None)
+        self.input_shape = (self.in_channels, None, None)
         self.init = None if init is None else get_initializer(init)
         self.params, self._cols, self._kernels = (), None, None
 
@@ -93,7 +95,7 @@ class Conv2D(Layer):
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
         o, c, (kh, kw) = self.out_channels, self.in_channels, self.kernel_size
-        w, b = (self.init or init or He())(rng, c * kh * kw, o)
+        w, b = draw(self.init or init or He(), rng, c * kh * kw, o, self)
         weight = backend.asarray(w.T.reshape(o, c, kh, kw), dtype=backend.dtype)
         bias = backend.xp.zeros(o, dtype=backend.dtype, device=backend.device) if b is None \
             else backend.asarray(b, dtype=backend.dtype)
@@ -148,9 +150,18 @@ class Conv2D(Layer):
         config = {"type": type(self).__name__, "in_channels": self.in_channels, "out_channels": self.out_channels,
                   "kernel_size": list(self.kernel_size), "stride": list(self.stride),
                   "padding": self.padding if self.padding == "same" else list(self.padding)}
-        if self.init is not None and hasattr(self.init, "get_config"):
-            config["init"] = self.init.get_config()
-        return config
+        kept = init_config(self.init)
+        return config if kept is None else {**config, "init": kept}
+
+
+def _padding(padding):
+    """``padding`` as "same" or a pair of ints: "valid" (either case, as Keras takes them) is (0, 0)."""
+    if isinstance(padding, str):
+        if padding.lower() not in ("same", "valid"):
+            raise ConfigError(f"Conv2D padding must be 'same', 'valid', an int >= 0 or a pair of them, e.g. "
+                              f"padding=1 or padding=(1, 2); got {padding!r}.")
+        return "same" if padding.lower() == "same" else (0, 0)
+    return pair(padding, "padding", "Conv2D", minimum=0)
 
 
 def _pads(padding, kernel):

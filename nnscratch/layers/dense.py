@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..backend.kernels import Kernels
 from ..errors import ConfigError, ShapeError
-from .initializers import get_initializer
+from .initializers import draw, get_initializer, init_config
 from .base import Layer, Parameter
+from .habits import keywords
 from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
@@ -27,6 +28,9 @@ class Dense(Layer):
         Overrides the network's default for this layer.
     """
 
+    _made_by_build = ("weight", "bias")
+
+    @keywords("Dense")
     def __init__(self, n_in: int, n_out: int, init: str | dict[str, Any] | Callable[..., Any] | None = None) -> None:
         for label, n in (("n_in", n_in), ("n_out", n_out)):
             if not is_int(n) or n < 1:
@@ -48,7 +52,7 @@ class Dense(Layer):
 
     def build(self, backend: Backend, rng: Rng, init: Initializer, index: int) -> None:
         super().build(backend, rng, init, index)
-        w, b = (self.init or init)(rng, self.n_in, self.n_out)
+        w, b = draw(self.init or init, rng, self.n_in, self.n_out, self)
         weight = backend.asarray(w, dtype=backend.dtype)
         bias = backend.xp.zeros(self.n_out, dtype=backend.dtype, device=backend.device) if b is None \
             else backend.asarray(b, dtype=backend.dtype)
@@ -91,8 +95,7 @@ class Dense(Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = {"type": type(self).__name__, "n_in": self.n_in, "n_out": self.n_out}
-        if self.init is not None and hasattr(self.init, "get_config"):
-            config["init"] = self.init.get_config()
-        return config
+        kept = init_config(self.init)
+        return config if kept is None else {**config, "init": kept}
 
 

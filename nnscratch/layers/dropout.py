@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..backend.core import host_rng, new_seed
 from ..errors import ConfigError
 from .base import Layer
+from .habits import keywords
 from .._typing import Array, Rng, is_real
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ class Dropout(Layer):
     mask: Array | float | None
     _rng: Rng | None
 
+    @keywords("Dropout")
     def __init__(self, rate: float = 0.5) -> None:
         if not is_real(rate) or not 0 <= rate < 1:
             raise ConfigError(f"Dropout rate must be a number in [0, 1) (the share of units dropped); "
@@ -78,8 +80,10 @@ class Dropout(Layer):
         self._rng = rng
 
     def forward(self, x: Array, training: bool = False) -> Array:
-        if not training or self.rate == 0.0:
-            self.mask = None if not training else 1.0
+        if not training:  # the last training mask stays for backward (a predict between the two changes nothing)
+            return x
+        if self.rate == 0.0:
+            self.mask = 1.0
             return x
         if self._rng is None:  # used on its own, outside a Network
             self._rng = host_rng(new_seed())

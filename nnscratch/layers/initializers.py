@@ -116,10 +116,15 @@ INITIALIZERS = {"uniform": Uniform, "normal": Normal, "glorot": Glorot, "xavier"
 
 
 def get_initializer(spec: str | dict[str, Any] | Callable[..., Any]) -> Callable[..., Any]:
-    """An initialiser from a name, a config dict, or an Initializer (returned as is)."""
+    """An initialiser from a name, a config dict, an Initializer class (made with its defaults, as
+    Keras takes ``HeNormal``), or an Initializer or function (returned as is)."""
+    if isinstance(spec, type) and issubclass(spec, Initializer):
+        return spec()
     if isinstance(spec, Initializer) or (callable(spec) and not isinstance(spec, (str, dict))):
         return spec
     if isinstance(spec, dict):
+        if "name" not in spec:
+            raise ConfigError(f"An init dict names its initializer, e.g. {{'name': 'normal', 'std': 0.1}}; got {spec!r}.")
         options = {k: v for k, v in spec.items() if k != "name"}
         cls = _lookup(spec.get("name"))
         takes = list(inspect.signature(cls).parameters)
@@ -129,6 +134,31 @@ def get_initializer(spec: str | dict[str, Any] | Callable[..., Any]) -> Callable
                               f"{', '.join(map(str, unknown))} in {spec!r}.")
         return cls(**options)
     return _lookup(spec)()
+
+
+def init_config(init: Callable[..., Any] | None) -> dict[str, Any] | None:
+    """What a layer's config keeps of its initialiser ``init``: ``init.get_config()`` for a built-in one (its
+    class is the one :data:`INITIALIZERS` gives its name), which :func:`get_initializer` rebuilds; None for
+    none or one of one's own (a function, a subclass), whose name nothing could rebuild: loading and copying
+    the model failed on it ('Unknown initializer'), though the saved weights hold all that it drew."""
+    if isinstance(init, Initializer) and INITIALIZERS.get(init.name) is type(init):
+        return init.get_config()
+    return None
+
+
+def draw(init: Callable[..., Any], rng: Rng, n_in: int, n_out: int, layer: Layer) -> tuple[Array, Array | None]:
+    """``init(rng, n_in, n_out)`` for ``layer``, checked: weights ``(n_in, n_out)`` and biases ``(n_out,)`` or
+    None. An initialiser of one's own that returns something else is a ConfigError naming the layer (it
+    was a failed unpacking or reshape, or weights of another shape that failed in the first product)."""
+    drawn = init(rng, n_in, n_out)
+    w, b = drawn if isinstance(drawn, (tuple, list)) and len(drawn) == 2 else (drawn, ...)
+    shape = lambda a: tuple(a.shape) if hasattr(a, "shape") else type(a).__name__  # noqa: E731
+    if b is ... or shape(w) != (n_in, n_out) or not (b is None or shape(b) == (n_out,)):
+        got = (f"an array of shape {shape(drawn)}" if hasattr(drawn, "shape") else f"a {shape(drawn)}") if b is ... \
+            else f"a pair shaped ({shape(w)}, {None if b is None else shape(b)})"
+        raise ConfigError(f"The initializer of {layer!r} returned {got}; init(rng, n_in={n_in}, n_out={n_out}) "
+                          f"must return (weights of shape ({n_in}, {n_out}), biases of shape ({n_out},) or None).")
+    return w, b
 
 
 def _lookup(name):

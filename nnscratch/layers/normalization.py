@@ -8,6 +8,7 @@ import math
 
 from ..errors import ConfigError, DataError, ShapeError
 from .base import Layer, Parameter
+from .habits import keywords
 from .._typing import Array, Rng, Shape, is_int, is_real
 
 if TYPE_CHECKING:
@@ -49,8 +50,10 @@ class BatchNorm(Layer):
     """
 
     buffers: Sequence[Parameter]
+    _made_by_build = ("gamma", "beta", "running_mean", "running_var")
     _sync: Any  # a data-parallel step's ShardContext while it trains, else None
 
+    @keywords("BatchNorm")
     def __init__(self, n_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         if not is_int(n_features) or n_features < 1:
             raise ConfigError(f"BatchNorm n_features must be a positive integer; got {n_features!r}.")

@@ -17,6 +17,7 @@ from array_api_compat import device
 
 from ..errors import ShapeError
 from .base import Layer
+from .habits import keywords
 from ..backend.kernels import Kernels
 from .windows import gather, out_size, pair, part, split, unwindows, zeros
 from .._typing import Array, Rng, Shape
@@ -32,6 +33,7 @@ class _Pool2D(Layer):
     _win: Any  # what backward needs from forward (None before a training forward)
     _kernels: Any  # the backend's Kernels once built (None before)
 
+    @keywords("Pool2D")
     def __init__(self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None) -> None:
         name = type(self).__name__
         self.kernel_size = pair(kernel_size, "kernel_size", name)
@@ -66,7 +68,6 @@ class _Pool2D(Layer):
         if oh < 1 or ow < 1:
             self.output_shape(tuple(x.shape[1:]))
         rows, cols = sh * (oh - 1) + 1, sw * (ow - 1) + 1
-        self._size = (h, w)
         return [x[:, :, i:i + rows:sh, j:j + cols:sw] for i in range(kh) for j in range(kw)]
 
     def _reduce(self, x, combine):
@@ -74,15 +75,16 @@ class _Pool2D(Layer):
         slices = self._slices(x)
         return gather(self._kernels, lambda index: combine([part(v, index) for v in slices]), x)
 
-    def _back(self, pieces, dy, xp):
-        """The adjoint of :meth:`_slices`: ``pieces(index)`` gives the gradient pieces ``parts[i*kw + j]``
+    def _back(self, pieces, dy, size, xp):
+        """The adjoint of :meth:`_slices` on images of ``size`` (the training forward's ``(H, W)``):
+        ``pieces(index)`` gives the gradient pieces ``parts[i*kw + j]``
         of one piece of the batch and channels (each shaped as ``dy[index]``; an iterable, each
         written as soon as it is made), added back into a zero image, each into its strided slice
         (assigned where windows tile, added where they overlap). The image is channel-major,
         ``(C, N, H, W)`` memory seen as ``(N, C, H, W)``, as a Conv2D's output is, so the Conv2D
         before it reads it without a transpose."""
         n, c, oh, ow = dy.shape
-        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, self._size
+        (kh, kw), (sh, sw), (h, w) = self.kernel_size, self.stride, size
         if (sh, sw) == (kh, kw) and (h, w) == (oh * kh, ow * kw):  # windows tile it: every pixel is written
             image = xp.empty((c, n, h, w), dtype=dy.dtype, device=device(dy))
         else:
@@ -139,7 +141,7 @@ class MaxPool2D(_Pool2D):
         x, y, xp = self._cached("_win"), self._y, self._xp(dy)
         slices = self._slices(x)
         return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
-                                                    part(dy, index), xp), dy, xp)
+                                                    part(dy, index), xp), dy, tuple(x.shape[2:]), xp)
 
     @staticmethod
     def _route(candidates, y, dy, xp):
@@ -173,7 +175,7 @@ class AvgPool2D(_Pool2D):
             return y * (1.0 / len(views))
         y = self._reduce(x, mean)
         if training:
-            self._win = True
+            self._win = tuple(x.shape[2:])  # the image size backward gives its gradient
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
@@ -186,6 +188,5 @@ class AvgPool2D(_Pool2D):
         need_input_grad : bool, default True
             Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
         """
-        self._cached("_win")
-        k = self.kernel_size[0] * self.kernel_size[1]
-        return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, self._xp(dy))
+        size, k = self._cached("_win"), self.kernel_size[0] * self.kernel_size[1]
+        return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, size, self._xp(dy))

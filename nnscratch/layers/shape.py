@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ConfigError, ShapeError
 from .base import Layer
+from .habits import keywords
 from .._typing import Array, Shape, is_int
 
 
@@ -45,6 +46,7 @@ class Reshape(Layer):
         Shape of one sample after the layer, e.g. ``(1, 28, 28)``; the batch axis is kept.
     """
 
+    @keywords("Reshape")
     def __init__(self, shape: int | tuple[int, ...] | list[int]) -> None:
         shape = tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
         if not shape or not all(is_int(n) and n > 0 for n in shape):
