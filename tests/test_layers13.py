@@ -218,3 +218,14 @@ def test_a_model_with_an_initializer_of_ones_own_saves_loads_and_copies(tmp_path
             np.testing.assert_array_equal(a, b)
     assert Network.from_config(net.get_config()).get_config() == net.get_config()
     assert net.layers[0].weight.value[0, 0, 0, 0] == np.float32(0.1)
+
+
+def test_a_network_with_an_initializer_of_ones_own_saves_and_loads(tmp_path):
+    """Network(init=...) of one's own: its name rebuilt nothing, so the saved file was called damaged;
+    the network's config now keeps only a built-in initialiser (the weights hold what it drew)."""
+    net = Network.from_sizes(3, 4, 2, init=_Tenths(), seed=0)
+    assert "init" not in net.get_config()
+    net.save(tmp_path / "m.npz")
+    loaded = Network.load(tmp_path / "m.npz")
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(loaded.predict_proba(X), net.predict_proba(X))

@@ -16,6 +16,7 @@ from .. import validation
 from ..backend.core import Backend, get_backend
 from ..errors import ConfigError
 from ..layers import layer_from_config
+from ..layers.initializers import init_config
 from ..losses import LOSSES, get_loss
 from .._typing import Array, DType
 
@@ -27,14 +28,15 @@ if TYPE_CHECKING:
 
 def get_config(net: Network) -> dict[str, Any]:
     """JSON-able description of ``net``: layers, seed, dtype, input shape, metadata, task, the network's
-    initialiser when it has one that describes itself (as a Dense keeps its own), and the loss of the last
+    initialiser when it is a built-in one (as a Dense keeps its own), and the loss of the last
     ``fit`` when it is a built-in one. With the seed and the initialiser, :func:`from_config` draws the
     same initial weights as ``net`` was built with."""
     config = {"layers": [layer.get_config() for layer in net.layers], "seed": net.seed,
               "dtype": net.backend.dtype_name, "input_shape": list(net.input_shape),
               "metadata": copy.deepcopy(net.metadata), "task": _saved_task(net)}  # a copy: no list or dict shared
-    if net.init is not None and hasattr(net.init, "get_config"):
-        config["init"] = net.init.get_config()
+    kept = init_config(net.init)  # a built-in one; one of one's own, which nothing could rebuild, is left out
+    if kept is not None:
+        config["init"] = kept
     if net._fit_loss is not None and LOSSES.get(net._fit_loss.name) is type(net._fit_loss):
         config["loss"] = net._fit_loss.name
     return config
