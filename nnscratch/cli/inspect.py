@@ -15,6 +15,7 @@ from .predictions import json_warnings, print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_for_model,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
 from .model_file import read_model
+from ..datasets.images import IMAGE_SUFFIXES
 
 
 def register(subparsers):
@@ -61,7 +62,7 @@ def _refuse_data_as_model(args):
     from ..errors import ConfigError
     from ..saving.kinds import npz_header
     suffix = pathlib.Path(args.model).suffix.lower()
-    if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
+    if suffix not in (".csv", ".npy", *IMAGE_SUFFIXES) or npz_header(args.model):
         return
     if args.command == "evaluate":
         dataset = shlex.quote("csv:" + args.model) if suffix == ".csv" else "NAME"
@@ -230,7 +231,7 @@ def read_inputs(path, net, model="the model"):
     elif suffix in (".csv", ".tsv", ".txt"):
         from ..datasets.tables import input_rows
         X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
-    elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+    elif suffix in IMAGE_SUFFIXES:
         if table or not (n_inputs == 784 or n_inputs is None and accepts(net, (1, 28, 28))):
             raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
                              f"{model} takes {_takes(net, n_inputs, table)}.")

@@ -1,0 +1,50 @@
+"""The command line as a newcomer and an experienced user meet it: pictures predict reads, files named for
+another format, data where a model goes (each test fails on main)."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
+
+TINY = ["--epochs", "1", "--backend", "numpy", "--quiet"]
+
+
+@pytest.fixture
+def digits(capsys):
+    """A tiny digit model in the test's folder, d.npz, and the picture of a one: a bar on white, one.png."""
+    Image = pytest.importorskip("PIL.Image")
+    assert run(capsys, "train", "--layers", "784,8,10", *TINY, "--augment", "0", "--out", "d.npz")[0] == 0
+    picture = np.full((56, 56), 255, np.uint8)
+    picture[8:48, 25:31] = 0
+    Image.fromarray(picture).save("one.png")
+    return Image, picture
+
+
+# ---------------------------------------------------------------- predict's pictures
+
+def test_predict_reads_a_tiff_as_the_guide_says(digits, capsys):
+    """The guide says predict scales grey levels 'by the file's depth (8-bit, 16-bit PNG, float TIFF)', and the
+    library reads a float TIFF; predict refused it: 'd.tif: unknown input type .tif'."""
+    Image, picture = digits
+    Image.fromarray(picture.astype(np.float32) / 255).save("one.tif")
+    Image.fromarray(picture).save("one.tiff")
+    status, out, err = run(capsys, "predict", "d.npz", "one.png", "one.tif", "one.tiff", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert status == 0 and err == "" and [r["input"] for r in rows] == ["one.png", "one.tif", "one.tiff"]
+    assert rows[0]["class"] == rows[1]["class"] == rows[2]["class"]
+    assert rows[1]["probability"] == pytest.approx(rows[0]["probability"], abs=1e-5)
+    one_line(*run(capsys, "evaluate", "one.tif")[::2], "one.tif is data, not a model")
+
+
+@pytest.mark.parametrize("content, received", [
+    (b"", "but the file is empty (0 bytes)"),
+    (b"<html>not found</html>", "but it is not a picture Pillow can read (cannot identify image file")])
+def test_a_picture_that_cannot_be_read_says_what_was_expected_and_the_fix(digits, capsys, content, received):
+    """An empty download or an HTML page saved as digit.png said 'cannot read the image (cannot identify image
+    file 'digit.png')' and no more: neither what it is nor what to do."""
+    pathlib.Path("digit.png").write_bytes(content)
+    one_line(*run(capsys, "predict", "d.npz", "digit.png")[::2], "digit.png: expected a PNG or JPEG picture",
+             received, "save the picture again as PNG or JPEG")
