@@ -48,3 +48,20 @@ def test_a_picture_that_cannot_be_read_says_what_was_expected_and_the_fix(digits
     pathlib.Path("digit.png").write_bytes(content)
     one_line(*run(capsys, "predict", "d.npz", "digit.png")[::2], "digit.png: expected a PNG or JPEG picture",
              received, "save the picture again as PNG or JPEG")
+
+
+# ---------------------------------------------------------------- a file named for another format
+
+@pytest.mark.parametrize("option, name, said", [
+    (["--out", "m.onnx"], "m.onnx", "--out m.onnx: --out writes an nnscratch model, a NumPy .npz archive, and .onnx "
+                                    "names an ONNX model; name it m.npz (then `nnscratch export m.npz m.onnx`"),
+    (["--no-save", "--history", "h.csv"], "h.csv", "--history h.csv: --history writes the training history as "
+                                                   "JSON, and .csv names a CSV table; name it h.json."),
+    (["--no-save", "--checkpoint", "c.json"], "c.json", "--checkpoint c.json: --checkpoint writes an nnscratch "
+                                                        "checkpoint, a NumPy .npz archive, and .json names a JSON")])
+def test_train_refuses_to_write_one_format_under_another_formats_name(capsys, option, name, said):
+    """`train --out m.onnx` wrote an .npz archive that onnxruntime cannot open (export refuses OUTPUT out.txt),
+    and `--history h.csv` JSON that a spreadsheet shows as one cell: in silence, after the training."""
+    one_line(*run(capsys, "train", "--dataset", "xor", *TINY, *option)[::2], said)
+    assert not pathlib.Path(name).exists()
+    assert run(capsys, "train", "--dataset", "xor", *TINY, "--no-save", "--checkpoint", "run.ckpt")[0] == 0  # no format
