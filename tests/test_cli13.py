@@ -65,3 +65,20 @@ def test_train_refuses_to_write_one_format_under_another_formats_name(capsys, op
     one_line(*run(capsys, "train", "--dataset", "xor", *TINY, *option)[::2], said)
     assert not pathlib.Path(name).exists()
     assert run(capsys, "train", "--dataset", "xor", *TINY, "--no-save", "--checkpoint", "run.ckpt")[0] == 0  # no format
+
+
+# ---------------------------------------------------------------- data where the model goes
+
+@pytest.mark.parametrize("argv, use", [
+    (["plot", "t.csv"], "plot takes the model file first (nnscratch plot MODEL.npz --what confusion --dataset "
+                        "csv:t.csv, or a history.json)"),
+    (["plot", "x.npy", "--what", "confusion"], "plot takes the model file first"),
+    (["export", "t.csv", "t.onnx"], "export takes the model file first (nnscratch export MODEL.npz OUTPUT.onnx)")])
+def test_plot_and_export_call_data_given_where_the_model_goes_data_as_evaluate_does(capsys, argv, use):
+    """`nnscratch plot table.csv` said 'table.csv is not an nnscratch model: it is not an .npz archive at all',
+    where `nnscratch evaluate table.csv` says it is data and shows the order the command takes."""
+    pathlib.Path("t.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
+    np.save("x.npy", np.zeros((2, 784), np.float32))
+    pytest.importorskip("matplotlib")
+    line = one_line(*run(capsys, *argv)[::2], f"{argv[1]} is data, not a model: {use}")
+    assert "not an .npz archive" not in line and sorted(p.name for p in pathlib.Path().iterdir()) == ["t.csv", "x.npy"]

@@ -52,25 +52,7 @@ def register(subparsers):
 
 
 def load_model(args):
-    if pathlib.Path(args.model).is_file():
-        _refuse_data_as_model(args)
-    return read_model(args.model, backend=args.backend, dtype=args.dtype)
-
-
-def _refuse_data_as_model(args):
-    """`nnscratch evaluate data.csv` / `predict digit.png`: data given where the model goes, said as such."""
-    from ..errors import ConfigError
-    from ..saving.kinds import npz_header
-    suffix = pathlib.Path(args.model).suffix.lower()
-    if suffix not in (".csv", ".npy", *IMAGE_SUFFIXES) or npz_header(args.model):
-        return
-    if args.command == "evaluate":
-        dataset = shlex.quote("csv:" + args.model) if suffix == ".csv" else "NAME"
-        use = f"nnscratch evaluate MODEL.npz --dataset {dataset}"
-    else:
-        use = f"nnscratch predict MODEL.npz {shlex.quote(args.model)}"
-    raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
-                      "`nnscratch train --out MODEL.npz` writes one.")
+    return read_model(args.model, backend=args.backend, dtype=args.dtype, command=args.command)
 
 
 # ---------------------------------------------------------------- evaluate

@@ -17,16 +17,37 @@ KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target"
                  "training": (dict, "a dict (validation, augment, elastic, plateau)")}
 
 
-def read_model(path, backend=None, dtype=None):
+def read_model(path, backend=None, dtype=None, command=None):
     """The network saved at ``path`` (:meth:`Network.load`); a file that is no model is refused in one line
-    (:func:`refuse_no_model`), and odd metadata is set aside with one warning line."""
+    (:func:`refuse_no_model`; data by its suffix, in the words of ``command``: :func:`refuse_data`), and odd
+    metadata is set aside with one warning line."""
     from ..models.network import Network
     from .options import check_backend
+    if command is not None and pathlib.Path(path).is_file():
+        refuse_data(path, command)
     refuse_no_model(path)
     check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     net = Network.load(path, backend=backend, dtype=dtype)
     set_aside_metadata_of_ones_own(net, path)
     return net
+
+
+def refuse_data(path, command):
+    """`nnscratch evaluate data.csv`, `predict digit.png`, `plot table.csv`: data given where the model goes,
+    said as such, with the order the command takes."""
+    from ..errors import ConfigError
+    from ..datasets.images import IMAGE_SUFFIXES
+    from ..saving.kinds import npz_header
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix not in (".csv", ".tsv", ".npy", *IMAGE_SUFFIXES) or npz_header(path):
+        return
+    dataset = shlex.quote("csv:" + path) if suffix in (".csv", ".tsv") else "NAME"
+    use = {"evaluate": f"nnscratch evaluate MODEL.npz --dataset {dataset}",
+           "predict": f"nnscratch predict MODEL.npz {shlex.quote(path)}",
+           "plot": f"nnscratch plot MODEL.npz --what confusion --dataset {dataset}, or a history.json",
+           "export": "nnscratch export MODEL.npz OUTPUT.onnx"}[command]
+    raise ConfigError(f"{path} is data, not a model: {command} takes the model file first ({use}); "
+                      "`nnscratch train --out MODEL.npz` writes one.")
 
 
 def refuse_no_model(path):
