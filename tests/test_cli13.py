@@ -82,3 +82,25 @@ def test_plot_and_export_call_data_given_where_the_model_goes_data_as_evaluate_d
     pytest.importorskip("matplotlib")
     line = one_line(*run(capsys, *argv)[::2], f"{argv[1]} is data, not a model: {use}")
     assert "not an .npz archive" not in line and sorted(p.name for p in pathlib.Path().iterdir()) == ["t.csv", "x.npy"]
+
+
+# ---------------------------------------------------------------- other tools' options
+
+@pytest.mark.parametrize("typed, said", [
+    (["--dropout", "0.2"], "dropout is a layer here: put it in --layers, e.g. --layers dense256,relu,dropout0.2"),
+    (["--momentum", "0.9"], "SGD with momentum is an optimizer here: --optimizer momentum (0.9)"),
+    (["--l2", "1e-4"], "did you mean --weight-decay?"), (["--save", "m.npz"], "did you mean --out?"),
+    (["--bs", "32"], "did you mean --batch-size?"), (["--device", "cuda"], "did you mean --backend?"),
+    (["--test-size", "0.3"], "did you mean --test-fraction?"), (["--units", "8"], "did you mean --layers?")])
+def test_an_option_of_another_tool_is_answered_with_the_one_that_does_it_here(capsys, typed, said):
+    """difflib guessed: --dropout 'did you mean --out?', --l2 '--lr' (a learning rate of 1e-4 for an L2 factor),
+    --save '--no-save' (the opposite), --bs '--task', --device '--decay', --test-size '--step-size', --units
+    '--quiet', --momentum '--augment'."""
+    one_line(*run(capsys, "train", "--dataset", "xor", *typed, "--no-save")[::2],
+             f"unrecognized arguments: {' '.join(typed)}; {said}")
+
+
+def test_a_train_habit_is_not_answered_with_train_words_on_another_command(capsys):
+    """bench --layers takes hidden sizes, no layer spec: 'put dropout in --layers' is train's answer alone."""
+    line = one_line(*run(capsys, "bench", "--dropout", "0.2")[::2], "unrecognized arguments: --dropout 0.2")
+    assert "dropout0.2" not in line

@@ -72,6 +72,8 @@ class Parser(argparse.ArgumentParser):
         for token in extra:
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
+                if plain in TRAIN_HINTS and self.prog == "nnscratch train":  # a habit that is another idea here
+                    return f"; {TRAIN_HINTS[plain]}"
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
                 if plain in known:
                     return f"; did you mean {plain}?"
@@ -90,7 +92,19 @@ class Parser(argparse.ArgumentParser):
 
 
 HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "--batch-size",
-          "--batch": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs"}
+          "--batch": "--batch-size", "--bs": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs",
+          "--l2": "--weight-decay", "--test-size": "--test-fraction", "--test-split": "--test-fraction",
+          "--save": "--out", "--output": "--out", "--hidden": "--layers", "--units": "--layers",
+          "--hidden-size": "--layers", "--hidden-sizes": "--layers", "--hidden-layers": "--layers",
+          "--device": "--backend", "--gpu": "--backend", "--cuda": "--backend"}
+"""Options of other tools (Keras, PyTorch scripts, scikit-learn) and the option that does it here: difflib
+alone guessed --l2 as --lr, --save as --no-save, --bs as --task and --device as --decay."""
+TRAIN_HINTS = {"--dropout": "dropout is a layer here: put it in --layers, e.g. --layers "
+                             "dense256,relu,dropout0.2,dense10",
+               "--momentum": "SGD with momentum is an optimizer here: --optimizer momentum (0.9), or "
+                              "--optimizer nesterov",
+               "--verbose": "train prints every epoch already (--quiet prints less)"}
+"""Habits that are no option of `nnscratch train` but another idea there, said with the option that holds it."""
 
 
 def _did_you_mean(word, candidates, quote=False):
