@@ -104,3 +104,27 @@ def test_a_train_habit_is_not_answered_with_train_words_on_another_command(capsy
     """bench --layers takes hidden sizes, no layer spec: 'put dropout in --layers' is train's answer alone."""
     line = one_line(*run(capsys, "bench", "--dropout", "0.2")[::2], "unrecognized arguments: --dropout 0.2")
     assert "dropout0.2" not in line
+
+
+# ---------------------------------------------------------------- the pictures
+
+def test_the_curves_of_a_one_epoch_run_show_its_values_at_epoch_1(capsys):
+    """`train --epochs 1 --history h.json` then `plot h.json`: two empty panels (one record is a line of no
+    length) over an epoch axis ticked 0.945, 0.960 ... 1.050."""
+    pytest.importorskip("matplotlib")
+    from nnscratch.viz.curves import plot_history
+    assert run(capsys, "train", "--dataset", "moons", *TINY, "--no-save", "--history", "h.json")[0] == 0
+    figure = plot_history("h.json")
+    for ax in figure.axes:
+        assert [line.get_marker() for line in ax.get_lines() if line.get_label() in ("training", "validation")] \
+            == ["o", "o"]
+        assert [tick.get_text() for tick in ax.get_xticklabels()] == ["1"]
+    two = plot_history({"loss": [1.0, 0.5], "accuracy": [0.5, 0.7]})  # a line: no markers, whole epochs
+    assert all(line.get_marker() == "None" for ax in two.axes for line in ax.get_lines())
+
+
+def test_a_regression_panel_is_titled_r_squared_as_the_epoch_lines_say(capsys):
+    """The epoch lines and the test line say R^2; the curves' panel said 'r2'."""
+    pytest.importorskip("matplotlib")
+    from nnscratch.viz.curves import plot_history
+    assert [ax.get_title() for ax in plot_history({"loss": [2.0, 1.0], "r2": [0.1, 0.5]}).axes] == ["loss", "$R^2$"]
