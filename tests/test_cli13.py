@@ -128,3 +128,21 @@ def test_a_regression_panel_is_titled_r_squared_as_the_epoch_lines_say(capsys):
     pytest.importorskip("matplotlib")
     from nnscratch.viz.curves import plot_history
     assert [ax.get_title() for ax in plot_history({"loss": [2.0, 1.0], "r2": [0.1, 0.5]}).axes] == ["loss", "$R^2$"]
+
+
+# ---------------------------------------------------------------- info says what a run will do
+
+@pytest.mark.parametrize("setting, state", [("t.csv", "is a file, not a folder"), ("missing", "does not exist")])
+def test_info_says_a_data_folder_that_is_no_folder_is_not_usable_as_train_refuses_it(capsys, monkeypatch, setting,
+                                                                                     state):
+    """$NNSCRATCH_DATA naming a file: info said 'fashion-mnist found in /usr/share/datasets/fashion-mnist'
+    (or 'downloads on first use'), and `train --dataset fashion-mnist` then refused it ('is a file')."""
+    pathlib.Path("t.csv").write_text("a,label\n1,0\n")
+    monkeypatch.setenv("NNSCRATCH_DATA", setting)
+    monkeypatch.setenv("NNSCRATCH_OFFLINE", "1")
+    one_line(*run(capsys, "train", "--dataset", "fashion-mnist", "--no-save")[::2], f"(NNSCRATCH_DATA) {state}")
+    status, out, _ = run(capsys, "info", "--json")
+    said = {name: where["said"] for name, where in json.loads(out)["datasets"].items()}
+    assert status == 0 and said["mnist"] == said["fashion-mnist"] == (
+        f"not usable: NNSCRATCH_DATA={setting} {state}; set it to the folder of its files, or unset it")
+    assert said["mnist-sample"].startswith("shipped")
