@@ -146,3 +146,13 @@ def test_info_says_a_data_folder_that_is_no_folder_is_not_usable_as_train_refuse
     assert status == 0 and said["mnist"] == said["fashion-mnist"] == (
         f"not usable: NNSCRATCH_DATA={setting} {state}; set it to the folder of its files, or unset it")
     assert said["mnist-sample"].startswith("shipped")
+
+
+def test_info_names_a_mistyped_backend_environment_variable_as_the_other_commands_do(capsys, monkeypatch):
+    """info said 'default backend: unavailable (error: Unknown backend 'foo'; ...)', without the variable the
+    name came from, where train and evaluate say '$NNSCRATCH_BACKEND=foo: ... unset it, or pass --backend'."""
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "foo")
+    status, out, _ = run(capsys, "info")
+    line = next(line for line in out.splitlines() if line.startswith("default backend: "))
+    assert status == 0 and "unavailable (error: $NNSCRATCH_BACKEND=foo: Unknown backend 'foo'" in line
+    assert "unset it" in line

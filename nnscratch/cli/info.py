@@ -29,7 +29,9 @@ def gather():
     facts = {"version": _version(), "python": platform.python_version(), "numpy": numpy.__version__,
              "threads": configure(), "spin": describe_spin(),
              "backends": [dataclasses.asdict(b) for b in available_backends()]}
+    from .options import check_backend
     try:
+        check_backend(None)  # a mistake in $NNSCRATCH_BACKEND is said as every command says it
         facts["default_backend"] = get_backend().describe()
     except Exception as exc:  # the report must not die on a broken default
         facts["default_backend"], facts["default_backend_error"] = None, one_line(exc)
