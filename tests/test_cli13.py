@@ -156,3 +156,22 @@ def test_info_names_a_mistyped_backend_environment_variable_as_the_other_command
     line = next(line for line in out.splitlines() if line.startswith("default backend: "))
     assert status == 0 and "unavailable (error: $NNSCRATCH_BACKEND=foo: Unknown backend 'foo'" in line
     assert "unset it" in line
+
+
+# ---------------------------------------------------------------- a crash of any type
+
+@pytest.mark.parametrize("error", [ZeroDivisionError("division by zero"), KeyError("val_loss"),
+                                   IndexError("list index out of range"), AttributeError("no attribute 'x'")])
+def test_a_crash_of_any_type_is_one_line_and_exit_status_1(capsys, monkeypatch, error):
+    """Only ValueError, TypeError and RuntimeError were one line: `train --dataset csv:three-digit-rows.csv`
+    (an empty test split, checks.small_data_notes' 1 / 0) printed a 15-line ZeroDivisionError traceback."""
+    from nnscratch.cli import recipe
+
+    def broken(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(recipe, "settings", broken)
+    status, out, err = run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save")
+    assert status == 1 and out == "" and err.strip().splitlines() == [
+        f"error: {type(error).__name__}: {error} (run with --debug for the traceback)"]
+    with pytest.raises(type(error)):  # --debug: the traceback itself
+        run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save", "--debug")

@@ -15,7 +15,7 @@ their command runs, so every command is always listed.
 Errors a user can cause (bad option value, missing file, a dataset that cannot
 be found, a model that does not fit the data) print one line on stderr and
 exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError,
-TypeError or RuntimeError) prints one line naming its type and exits with status 1;
+ZeroDivisionError, KeyError ...) prints one line naming its type and exits with status 1;
 ``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
 line each, once.
 """
@@ -33,7 +33,6 @@ from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
-USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
 MISTAKES = (NNScratchError, OSError, ImportError)  # and UsageError: exit status 2; any other is a crash: 1
 
 
@@ -191,7 +190,7 @@ def _main(argv, debug):
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)
         return 0
-    except (UsageError, *USER_ERRORS) as exc:
+    except Exception as exc:  # a mistake, or a bug of any type (ZeroDivisionError, KeyError ...): one line
         if debug:
             raise
         from ..distributed import report_error
