@@ -175,3 +175,33 @@ def test_a_crash_of_any_type_is_one_line_and_exit_status_1(capsys, monkeypatch, 
         f"error: {type(error).__name__}: {error} (run with --debug for the traceback)"]
     with pytest.raises(type(error)):  # --debug: the traceback itself
         run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save", "--debug")
+
+
+# ---------------------------------------------------------------- tables as pandas writes them
+
+def _pandas_table(path, rows=60):
+    """What `DataFrame.to_csv(path)` writes by default: the row index first, under an empty name."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(rows, 3))
+    lines = [",a,b,label"] + [f"{i}," + ",".join(f"{v:.4f}" for v in x[:2]) + f",{int(x[0] > 0)}"
+                              for i, x in enumerate(X)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_tables_pandas_index_learned_as_a_feature_is_said(capsys):
+    """`df.to_csv('t.csv')` writes the row numbers as a first column without a name; train learned them as the
+    feature 'Unnamed: 0' (3-64-64-2 for two features) without a word, so each prediction hung on a row number."""
+    _pandas_table(pathlib.Path("t.csv"))
+    status, out, err = run(capsys, "train", "--dataset", "csv:t.csv", *TINY, "--out", "t.npz", "--json")
+    said = [w for w in json.loads(out)["warnings"] if "pandas" in w]
+    assert status == 0 and said == [
+        "t.csv: the first column has no name and numbers the rows (0, 1, 2, ..., 59): the index pandas' "
+        "DataFrame.to_csv writes, learned here as a feature ('Unnamed: 0'); save the table with to_csv(PATH, "
+        "index=False), or drop that column"]
+    assert err.count("pandas") == 1  # one warning line, once
+    status, _, err = run(capsys, "evaluate", "t.npz")
+    assert status == 0 and "pandas" not in err  # said where it was learned, not at each use
+    pathlib.Path("u.csv").write_text("\n".join(line.split(",", 1)[1] for line in
+                                               pathlib.Path("t.csv").read_text().splitlines()) + "\n")
+    assert "pandas" not in run(capsys, "train", "--dataset", "csv:u.csv", *TINY, "--no-save")[2]
