@@ -205,3 +205,20 @@ def test_a_tables_pandas_index_learned_as_a_feature_is_said(capsys):
     pathlib.Path("u.csv").write_text("\n".join(line.split(",", 1)[1] for line in
                                                pathlib.Path("t.csv").read_text().splitlines()) + "\n")
     assert "pandas" not in run(capsys, "train", "--dataset", "csv:u.csv", *TINY, "--no-save")[2]
+
+
+# ---------------------------------------------------------------- a model's own data, moved since
+
+@pytest.mark.parametrize("command", [["evaluate"], ["plot", "--what", "confusion", "--out", "c.png"]])
+def test_a_models_own_table_moved_since_is_said_with_the_option_that_names_it(capsys, command):
+    """`nnscratch evaluate t.npz` (no --dataset typed) after the table moved said 'csv file /abs/t.csv does not
+    exist ...; name an existing file, e.g. csv:data/table.csv': neither that the model remembered it nor how."""
+    pytest.importorskip("matplotlib")
+    table = _pandas_table(pathlib.Path("t.csv"))
+    assert run(capsys, "train", "--dataset", "csv:t.csv", *TINY, "--out", "t.npz")[0] == 0
+    table.rename("moved.csv")
+    spec = f"csv:{table.resolve()}"
+    one_line(*run(capsys, command[0], "t.npz", *command[1:])[::2],
+             f"t.npz was trained on {spec}, which is not there now; pass --dataset csv:PATH to name where")
+    assert run(capsys, command[0], "t.npz", *command[1:], "--dataset", "csv:moved.csv")[0] == 0
+    one_line(*run(capsys, "evaluate", "t.npz", "--dataset", "csv:gone.csv")[::2], "csv file gone.csv does not exist")
