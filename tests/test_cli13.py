@@ -222,3 +222,16 @@ def test_a_models_own_table_moved_since_is_said_with_the_option_that_names_it(ca
              f"t.npz was trained on {spec}, which is not there now; pass --dataset csv:PATH to name where")
     assert run(capsys, command[0], "t.npz", *command[1:], "--dataset", "csv:moved.csv")[0] == 0
     one_line(*run(capsys, "evaluate", "t.npz", "--dataset", "csv:gone.csv")[::2], "csv file gone.csv does not exist")
+
+
+# ---------------------------------------------------------------- Ctrl-C before the first checkpoint
+
+def test_ctrl_c_in_the_first_epoch_of_a_checkpointed_run_does_not_ask_for_checkpoint(tmp_path):
+    """`train --checkpoint run.ckpt`, Ctrl-C in epoch 1: 'nothing was saved (no model, no checkpoint). Add
+    --checkpoint PATH to be able to resume', to a command that had it."""
+    from nnscratch.cli import resuming
+    said = resuming.interrupted(str(tmp_path / "run.ckpt"), 0, 20)
+    assert said == (f"interrupted during epoch 1 of 20; nothing was saved (no model; --checkpoint "
+                    f"{tmp_path / 'run.ckpt'} is first written at the end of epoch 1). Run the same command again "
+                    "to start over.")
+    assert "Add --checkpoint PATH" in resuming.interrupted(None, 0, 20)  # without one: how to have one
