@@ -235,3 +235,22 @@ def test_ctrl_c_in_the_first_epoch_of_a_checkpointed_run_does_not_ask_for_checkp
                     f"{tmp_path / 'run.ckpt'} is first written at the end of epoch 1). Run the same command again "
                     "to start over.")
     assert "Add --checkpoint PATH" in resuming.interrupted(None, 0, 20)  # without one: how to have one
+
+
+# ---------------------------------------------------------------- a file name nearly right
+
+@pytest.mark.parametrize("argv, said", [
+    (["evaluate", "d.np"], "model file d.np does not exist; did you mean d.npz?"),
+    (["predict", "d.npz", "x.npz"], "input file x.npz does not exist (the current directory is"),
+    (["predict", "d.npz", "X.NPY"], "; did you mean x.npy?"),
+    (["predict", "d.npz", "*.png"], "; no file matches this pattern (the shell passes one that matches nothing on"),
+    (["predict", "d.npz", "-"], "INPUT -: predict reads files, not standard input; save the rows in a file")])
+def test_a_missing_file_names_the_one_beside_it_meant(capsys, argv, said):
+    """`evaluate d.np` (the z left off), `predict d.npz x.npz` (for x.npy), an unmatched `*.png` and `-` (standard
+    input) all said 'does not exist ...; check the path' (or 'train one with ...'), with the file right there."""
+    assert run(capsys, "train", "--layers", "784,4,10", *TINY, "--augment", "0", "--out", "d.npz")[0] == 0
+    np.save("x.npy", np.zeros((1, 784), np.float32))
+    line = one_line(*run(capsys, *argv)[::2], said)
+    assert "check the path" not in line and "train one with" not in line
+    if argv[-1] == "x.npz":
+        assert line.endswith("; did you mean x.npy?")

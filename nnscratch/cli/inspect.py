@@ -14,7 +14,7 @@ from .memory import said_before, warn_budget
 from .predictions import json_warnings, print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_for_model,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
-from .model_file import read_model
+from .model_file import near_name, read_model
 from ..datasets.images import IMAGE_SUFFIXES
 
 
@@ -203,9 +203,12 @@ def read_inputs(path, net, model="the model"):
     if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():
         raise DataFormatError(f"input {path} is not a regular file (a device or a pipe); pass image, .npy or .csv "
                               "files.")
+    if str(path) == "-":  # the shell's habit for standard input
+        raise DataFormatError("INPUT -: predict reads files, not standard input; save the rows in a file (e.g. "
+                              "rows.csv) and pass that.")
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist (the current directory is {os.getcwd()}); "
-                                "check the path.")
+                                f"{near_name(path) or 'check the path.'}")
     problems = []
     if suffix == ".npy":
         from ..datasets.arrays import load_array

@@ -62,8 +62,8 @@ def refuse_no_model(path):
         raise ConfigError(f"model {path} is a folder; pass the model file itself, e.g. "
                           f"{inside[0] if inside else where / 'model.npz'}.")
     if not where.exists():
-        raise FileNotFoundError(f"model file {path} does not exist; train one with "
-                                "`nnscratch train --out MODEL.npz`.")
+        fix = near_name(path) or "train one with `nnscratch train --out MODEL.npz`."
+        raise FileNotFoundError(f"model file {path} does not exist; {fix}")
     header, arrays, q = npz_header(str(path)), numpy_arrays(path), shlex.quote(str(path))
     if (header or {}).get("format") == "nnscratch-checkpoint":
         raise ConfigError(f"{path} is a checkpoint of `nnscratch train --checkpoint`, not a model; the same train "
@@ -80,6 +80,25 @@ def refuse_no_model(path):
     if header is None and not _opens_as_zip(path) and not KINDS["onnx"][1](str(path)):
         raise ConfigError(f"{path} is not an nnscratch model: it is not an .npz archive at all; pass the model file "
                           "that `nnscratch train --out` (or Network.save) wrote.")
+
+
+def near_name(path):
+    """What a missing ``path`` was meant to be: ``did you mean digits.npz?`` for the file beside it of the same
+    name but its suffix (``digits.np``, ``three.npz`` for three.npy, ``H.CSV``), ``no file matches this pattern``
+    for one the shell passed on unexpanded (``*.png``); else ``""``."""
+    where = pathlib.Path(path)
+    if any(c in where.name for c in "*?["):
+        return "no file matches this pattern (the shell passes one that matches nothing on as it is)."
+    try:
+        names = sorted(e.name for e in (where.parent if where.parent.name else pathlib.Path(".")).iterdir()
+                       if e.is_file())
+    except OSError:
+        return ""
+    name, stem = where.name.lower(), where.stem.lower()
+    alike = (lambda n: n.lower() == name, lambda n: n.lower().startswith(name),  # H.CSV, digits.np
+             lambda n: pathlib.Path(n).stem.lower() == stem)  # three.npz for three.npy
+    near = next((n for same in alike for n in names if same(n)), None)
+    return f"did you mean {where.parent / near}?" if near else ""
 
 
 def _opens_as_zip(path):
