@@ -15,7 +15,7 @@ their command runs, so every command is always listed.
 Errors a user can cause (bad option value, missing file, a dataset that cannot
 be found, a model that does not fit the data) print one line on stderr and
 exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError,
-TypeError or RuntimeError) prints one line naming its type and exits with status 1;
+ZeroDivisionError, KeyError ...) prints one line naming its type and exits with status 1;
 ``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
 line each, once.
 """
@@ -33,7 +33,6 @@ from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
-USER_ERRORS = (NNScratchError, OSError, ValueError, TypeError, RuntimeError, ImportError)
 MISTAKES = (NNScratchError, OSError, ImportError)  # and UsageError: exit status 2; any other is a crash: 1
 
 
@@ -72,6 +71,8 @@ class Parser(argparse.ArgumentParser):
         for token in extra:
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
+                if plain in TRAIN_HINTS and self.prog == "nnscratch train":  # a habit that is another idea here
+                    return f"; {TRAIN_HINTS[plain]}"
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
                 if plain in known:
                     return f"; did you mean {plain}?"
@@ -90,7 +91,19 @@ class Parser(argparse.ArgumentParser):
 
 
 HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "--batch-size",
-          "--batch": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs"}
+          "--batch": "--batch-size", "--bs": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs",
+          "--l2": "--weight-decay", "--test-size": "--test-fraction", "--test-split": "--test-fraction",
+          "--save": "--out", "--output": "--out", "--hidden": "--layers", "--units": "--layers",
+          "--hidden-size": "--layers", "--hidden-sizes": "--layers", "--hidden-layers": "--layers",
+          "--device": "--backend", "--gpu": "--backend", "--cuda": "--backend"}
+"""Options of other tools (Keras, PyTorch scripts, scikit-learn) and the option that does it here: difflib
+alone guessed --l2 as --lr, --save as --no-save, --bs as --task and --device as --decay."""
+TRAIN_HINTS = {"--dropout": "dropout is a layer here: put it in --layers, e.g. --layers "
+                             "dense256,relu,dropout0.2,dense10",
+               "--momentum": "SGD with momentum is an optimizer here: --optimizer momentum (0.9), or "
+                              "--optimizer nesterov",
+               "--verbose": "train prints every epoch already (--quiet prints less)"}
+"""Habits that are no option of `nnscratch train` but another idea there, said with the option that holds it."""
 
 
 def _did_you_mean(word, candidates, quote=False):
@@ -177,7 +190,7 @@ def _main(argv, debug):
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)
         return 0
-    except (UsageError, *USER_ERRORS) as exc:
+    except Exception as exc:  # a mistake, or a bug of any type (ZeroDivisionError, KeyError ...): one line
         if debug:
             raise
         from ..distributed import report_error

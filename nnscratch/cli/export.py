@@ -38,7 +38,7 @@ def run_export(args):
     if not str(args.output).lower().endswith(".onnx"):
         raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
                           f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
-    net = read_model(args.model, backend="numpy")
+    net = read_model(args.model, backend="numpy", command="export")
     input_shape = check_shape(args.input_shape, net, args.model)
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
     with outputs.tidy(), outputs.writing(written):  # a refused write: one line saying why; no folder left empty

@@ -3,6 +3,7 @@ as text, or with ``--json`` as one JSON line (:func:`gather` holds what both say
 
 import dataclasses
 import json
+import os
 
 from .app import _version, one_line
 
@@ -28,7 +29,9 @@ def gather():
     facts = {"version": _version(), "python": platform.python_version(), "numpy": numpy.__version__,
              "threads": configure(), "spin": describe_spin(),
              "backends": [dataclasses.asdict(b) for b in available_backends()]}
+    from .options import check_backend
     try:
+        check_backend(None)  # a mistake in $NNSCRATCH_BACKEND is said as every command says it
         facts["default_backend"] = get_backend().describe()
     except Exception as exc:  # the report must not die on a broken default
         facts["default_backend"], facts["default_backend_error"] = None, one_line(exc)
@@ -64,10 +67,13 @@ def _datasets():
     """``{name: {"found": folder or None, "said": the line info prints}}`` of every data set."""
     from ..datasets import fetch
     found = {"mnist-sample": {"found": "shipped", "said": "shipped (8,000 train / 2,000 test)"}}
+    data, state = os.environ.get("NNSCRATCH_DATA"), fetch.folder_state(os.environ.get("NNSCRATCH_DATA"))
     for name, source in fetch.SOURCES.items():
-        folder = next((str(d) for d in fetch.search_dirs(name) if fetch.find_in(d, source)), None)
+        folder = None if state else next((str(d) for d in fetch.search_dirs(name) if fetch.find_in(d, source)), None)
         said = f"found in {folder}" if folder else f"not found; {_when_missing(name)}"
-        if not folder and source.apt:
+        if state:  # a run refuses it rather than search the next place: said so, not "found in ..."
+            said = f"not usable: NNSCRATCH_DATA={data} {state}; set it to the folder of its files, or unset it"
+        elif not folder and source.apt:
             said += f" (or `apt-get install {source.apt}`)"
         found[name] = {"found": folder, "said": said}
     return found

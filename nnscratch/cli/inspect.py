@@ -14,7 +14,8 @@ from .memory import said_before, warn_budget
 from .predictions import json_warnings, print_predictions
 from .options import (accepts, add_backend_options, add_dataset_options, differs, example_shape, fits, load_for_model,
                       model_dataset, model_rows, open_images, refuse_other_channels, shape_text)
-from .model_file import read_model
+from .model_file import near_name, read_model
+from ..datasets.images import IMAGE_SUFFIXES
 
 
 def register(subparsers):
@@ -51,25 +52,7 @@ def register(subparsers):
 
 
 def load_model(args):
-    if pathlib.Path(args.model).is_file():
-        _refuse_data_as_model(args)
-    return read_model(args.model, backend=args.backend, dtype=args.dtype)
-
-
-def _refuse_data_as_model(args):
-    """`nnscratch evaluate data.csv` / `predict digit.png`: data given where the model goes, said as such."""
-    from ..errors import ConfigError
-    from ..saving.kinds import npz_header
-    suffix = pathlib.Path(args.model).suffix.lower()
-    if suffix not in (".csv", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".bmp") or npz_header(args.model):
-        return
-    if args.command == "evaluate":
-        dataset = shlex.quote("csv:" + args.model) if suffix == ".csv" else "NAME"
-        use = f"nnscratch evaluate MODEL.npz --dataset {dataset}"
-    else:
-        use = f"nnscratch predict MODEL.npz {shlex.quote(args.model)}"
-    raise ConfigError(f"{args.model} is data, not a model: {args.command} takes the model file first ({use}); "
-                      "`nnscratch train --out MODEL.npz` writes one.")
+    return read_model(args.model, backend=args.backend, dtype=args.dtype, command=args.command)
 
 
 # ---------------------------------------------------------------- evaluate
@@ -220,9 +203,12 @@ def read_inputs(path, net, model="the model"):
     if pathlib.Path(path).exists() and not pathlib.Path(path).is_file():
         raise DataFormatError(f"input {path} is not a regular file (a device or a pipe); pass image, .npy or .csv "
                               "files.")
+    if str(path) == "-":  # the shell's habit for standard input
+        raise DataFormatError("INPUT -: predict reads files, not standard input; save the rows in a file (e.g. "
+                              "rows.csv) and pass that.")
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist (the current directory is {os.getcwd()}); "
-                                "check the path.")
+                                f"{near_name(path) or 'check the path.'}")
     problems = []
     if suffix == ".npy":
         from ..datasets.arrays import load_array
@@ -230,7 +216,7 @@ def read_inputs(path, net, model="the model"):
     elif suffix in (".csv", ".tsv", ".txt"):
         from ..datasets.tables import input_rows
         X, notes = (tables.table_rows(path, net, model) if table else input_rows(path, n_inputs)), []
-    elif suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"):
+    elif suffix in IMAGE_SUFFIXES:
         if table or not (n_inputs == 784 or n_inputs is None and accepts(net, (1, 28, 28))):
             raise ShapeError(f"{path}: images need a model with 784 inputs (28x28 pixels) trained on images; "
                              f"{model} takes {_takes(net, n_inputs, table)}.")

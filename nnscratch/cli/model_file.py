@@ -17,16 +17,37 @@ KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target"
                  "training": (dict, "a dict (validation, augment, elastic, plateau)")}
 
 
-def read_model(path, backend=None, dtype=None):
+def read_model(path, backend=None, dtype=None, command=None):
     """The network saved at ``path`` (:meth:`Network.load`); a file that is no model is refused in one line
-    (:func:`refuse_no_model`), and odd metadata is set aside with one warning line."""
+    (:func:`refuse_no_model`; data by its suffix, in the words of ``command``: :func:`refuse_data`), and odd
+    metadata is set aside with one warning line."""
     from ..models.network import Network
     from .options import check_backend
+    if command is not None and pathlib.Path(path).is_file():
+        refuse_data(path, command)
     refuse_no_model(path)
     check_backend(backend)  # first: a mistyped $NNSCRATCH_BACKEND is not a damaged model file
     net = Network.load(path, backend=backend, dtype=dtype)
     set_aside_metadata_of_ones_own(net, path)
     return net
+
+
+def refuse_data(path, command):
+    """`nnscratch evaluate data.csv`, `predict digit.png`, `plot table.csv`: data given where the model goes,
+    said as such, with the order the command takes."""
+    from ..errors import ConfigError
+    from ..datasets.images import IMAGE_SUFFIXES
+    from ..saving.kinds import npz_header
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix not in (".csv", ".tsv", ".npy", *IMAGE_SUFFIXES) or npz_header(path):
+        return
+    dataset = shlex.quote("csv:" + path) if suffix in (".csv", ".tsv") else "NAME"
+    use = {"evaluate": f"nnscratch evaluate MODEL.npz --dataset {dataset}",
+           "predict": f"nnscratch predict MODEL.npz {shlex.quote(path)}",
+           "plot": f"nnscratch plot MODEL.npz --what confusion --dataset {dataset}, or a history.json",
+           "export": "nnscratch export MODEL.npz OUTPUT.onnx"}[command]
+    raise ConfigError(f"{path} is data, not a model: {command} takes the model file first ({use}); "
+                      "`nnscratch train --out MODEL.npz` writes one.")
 
 
 def refuse_no_model(path):
@@ -41,8 +62,8 @@ def refuse_no_model(path):
         raise ConfigError(f"model {path} is a folder; pass the model file itself, e.g. "
                           f"{inside[0] if inside else where / 'model.npz'}.")
     if not where.exists():
-        raise FileNotFoundError(f"model file {path} does not exist; train one with "
-                                "`nnscratch train --out MODEL.npz`.")
+        fix = near_name(path) or "train one with `nnscratch train --out MODEL.npz`."
+        raise FileNotFoundError(f"model file {path} does not exist; {fix}")
     header, arrays, q = npz_header(str(path)), numpy_arrays(path), shlex.quote(str(path))
     if (header or {}).get("format") == "nnscratch-checkpoint":
         raise ConfigError(f"{path} is a checkpoint of `nnscratch train --checkpoint`, not a model; the same train "
@@ -59,6 +80,25 @@ def refuse_no_model(path):
     if header is None and not _opens_as_zip(path) and not KINDS["onnx"][1](str(path)):
         raise ConfigError(f"{path} is not an nnscratch model: it is not an .npz archive at all; pass the model file "
                           "that `nnscratch train --out` (or Network.save) wrote.")
+
+
+def near_name(path):
+    """What a missing ``path`` was meant to be: ``did you mean digits.npz?`` for the file beside it of the same
+    name but its suffix (``digits.np``, ``three.npz`` for three.npy, ``H.CSV``), ``no file matches this pattern``
+    for one the shell passed on unexpanded (``*.png``); else ``""``."""
+    where = pathlib.Path(path)
+    if any(c in where.name for c in "*?["):
+        return "no file matches this pattern (the shell passes one that matches nothing on as it is)."
+    try:
+        names = sorted(e.name for e in (where.parent if where.parent.name else pathlib.Path(".")).iterdir()
+                       if e.is_file())
+    except OSError:
+        return ""
+    name, stem = where.name.lower(), where.stem.lower()
+    alike = (lambda n: n.lower() == name, lambda n: n.lower().startswith(name),  # H.CSV, digits.np
+             lambda n: pathlib.Path(n).stem.lower() == stem)  # three.npz for three.npy
+    near = next((n for same in alike for n in names if same(n)), None)
+    return f"did you mean {where.parent / near}?" if near else ""
 
 
 def _opens_as_zip(path):

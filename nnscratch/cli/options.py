@@ -36,6 +36,7 @@ def model_dataset(args, net):
     remembered = (getattr(net, "metadata", None) or {}).get("dataset") or {}
     args.features = tuple(net.metadata.get("features") or ()) or None
     own = args.dataset is None
+    args.own_dataset = own and remembered.get("spec") is not None  # for load_for_model: a file moved since
     if own:
         args.dataset = remembered.get("spec", "mnist-sample")
         if args.seed is None:
@@ -98,9 +99,16 @@ def load_for_model(args, net, model):
     whose target holds values, not classes, is said as such (the reader's fix, --task regression, would then be
     refused: the model predicts classes)."""
     from .tables import in_model_order
-    from ..errors import DataFormatError
+    from ..datasets.catalog import file_kind
+    from ..errors import DataFormatError, DatasetNotFoundError
     try:
         return in_model_order(net, load_data(args))
+    except DatasetNotFoundError as exc:  # the file the model was trained on, moved or removed since
+        if not getattr(args, "own_dataset", False) or file_kind(str(args.dataset))[0] is None:
+            raise
+        raise DatasetNotFoundError(f"{model} was trained on {args.dataset}, which is not there now; pass --dataset "
+                                   f"{file_kind(str(args.dataset))[0]}:PATH to name where those data are now (or "
+                                   "other data to score it on).") from None
     except DataFormatError as exc:
         said, _, fix = str(exc).partition("; classification needs")
         if net.task == "regression" or not fix.endswith("use --task regression."):

@@ -6,6 +6,7 @@ export's OUTPUT, plot's ``--out``, bench's ``--json``/``--plot``):
 - a file that is not what the option writes (a CSV where a history goes, a model
   where an ONNX file goes) is never replaced, not even with ``--force``;
 - a file of the kind the option writes is replaced only with ``--force``;
+- a name whose suffix is another format's (``--out model.onnx``) is refused (:mod:`.suffixes`);
 - a folder where a file goes (or a file where a folder goes) is refused;
 - two options naming one file, or an output naming an input, are refused;
 - a missing folder is created (and said, on stderr) once every check has passed,
@@ -35,6 +36,7 @@ import tempfile
 
 from ..errors import ConfigError
 from ..saving.kinds import KINDS
+from .suffixes import refuse_other_format
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,11 +217,12 @@ def _check_file(out, force):
     if os.path.isdir(path) or path.endswith((os.sep, "/")):  # newdir/: a folder, even before it exists
         raise ConfigError(f"{out.option} {path} {'is' if os.path.isdir(path) else 'names'} a folder; give a file "
                           f"path, e.g. {out.option} {os.path.join(path, KINDS[out.kind][2])}.")
+    if os.path.lexists(path) and not recognise(path):
+        raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
+                          f"never replaced, not even with --force: choose another {_another(out)} or move "
+                          "that file away.")
+    refuse_other_format(out, path)
     if os.path.lexists(path):
-        if not recognise(path):
-            raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
-                              f"never replaced, not even with --force: choose another {_another(out)} or move "
-                              "that file away.")
         if not (force or out.own) and out.resuming:
             raise ConfigError(f"{out.option} {path} already holds {name} of another run than --resume "
                               f"{out.resuming}; leave {out.option} out to keep writing to {out.resuming}, pass --force "

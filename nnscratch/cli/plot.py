@@ -76,7 +76,7 @@ def _run(args, planned):
     _check_show(args)
     from .model_file import read_model
 
-    net = read_model(args.path, backend=args.backend, dtype=args.dtype)
+    net = read_model(args.path, backend=args.backend, dtype=args.dtype, command="plot")
     if args.images is not None and args.what not in ("activations", "all"):
         raise ConfigError(f"--images sets the inputs of the activation animation; --what {args.what} draws none "
                           "(use --what activations, or drop --images).")

@@ -266,5 +266,8 @@ def interrupted(checkpoint, epoch, epochs):
             where = f"interrupted after epoch {done} of {epochs}"
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
                 f"To continue, run the same command with --resume {shlex.quote(str(checkpoint))}")
+    if checkpoint:  # given, and Ctrl-C came before the end of the first epoch, where it is first written
+        return (f"{where}; nothing was saved (no model; --checkpoint {checkpoint} is first written at the end of "
+                "epoch 1). Run the same command again to start over.")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
             "to be able to resume an interrupted run.")

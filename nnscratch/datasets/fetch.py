@@ -137,15 +137,24 @@ def locate(name, path=None, download=True, base_url=None):
     raise _not_found(name, source, dirs, problem)
 
 
+def folder_state(base):
+    """Why the data folder ``base`` (``--data-dir``, ``$NNSCRATCH_DATA``) cannot be searched: ``"is a file, not a
+    folder"`` or ``"does not exist"``; None for a folder, or none given."""
+    folder = pathlib.Path(base).expanduser() if base else None
+    if folder is None or folder.is_dir():
+        return None
+    return "is a file, not a folder" if folder.exists() else "does not exist"
+
+
 def _check_given_folders(source, path):
     """Refuse ``path`` (``--data-dir``) or ``$NNSCRATCH_DATA`` when it is missing or a file."""
     given = ((path, "--data-dir", "pass --data-dir", "drop it"),
              (os.environ.get("NNSCRATCH_DATA"), "NNSCRATCH_DATA", "set NNSCRATCH_DATA to", "unset it"))
     for base, what, name_it, drop_it in given:
-        folder = pathlib.Path(base).expanduser() if base else None
-        if folder is None or folder.is_dir():
+        state = folder_state(base)
+        if state is None:
             continue
-        state = "is a file, not a folder" if folder.exists() else "does not exist"
+        folder = pathlib.Path(base).expanduser()
         apt = f" (`apt-get install {source.apt}`)" if source.apt else ""
         files = ", ".join(source.filenames)
         raise DatasetNotFoundError(f"{source.title} not found: the data folder {folder} ({what}) {state}. Fix: "

@@ -41,6 +41,8 @@ class DigitImage(NamedTuple):
     problems: list
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+"""The pictures ``nnscratch predict`` reads (TIFF for 16-bit and float grey levels, as microscopes save)."""
 ORIENTATION = 0x0112  # the EXIF tag of how a camera held the picture (1: upright)
 MIN_SIDE = 8       # pixels: a smaller image cannot show a digit's strokes
 MIN_CONTRAST = 0.1  # the range of grey levels below which an image is one flat tone
@@ -61,7 +63,7 @@ def read_digit_image(path, size=28, box=20):
             turned = img.getexif().get(ORIENTATION, 1) not in (1, None)
             grey, alpha = _grey_and_alpha(ImageOps.exif_transpose(img))
     except (OSError, ValueError) as exc:
-        raise DataFormatError(f"{path}: cannot read the image ({exc}).") from None
+        raise DataFormatError(_unreadable(path, exc)) from None
     notes, problems = [f"read {grey.shape[1]}x{grey.shape[0]} as grey"], []
     if turned:
         notes.append("turned upright as its EXIF orientation says")
@@ -87,6 +89,17 @@ def read_digit_image(path, size=28, box=20):
         notes.append(f"resized to {size}x{size}")
         return DigitImage(_resize(Image, grey, size, size).reshape(-1), notes, problems)
     return DigitImage(grey.reshape(-1), notes, problems)
+
+
+def _unreadable(path, exc):
+    """Why ``path`` could not be read as a picture, and what to do: one line."""
+    import os
+    if os.path.isfile(path) and os.path.getsize(path) == 0:
+        received = "the file is empty (0 bytes)"
+    else:
+        received = f"it is not a picture Pillow can read ({exc}; another format under this name, or cut short)"
+    return (f"{path}: expected a PNG or JPEG picture, but {received}; save the picture again as PNG or JPEG, "
+            "or pass a .npy or .csv of the pixels.")
 
 
 def _grey_and_alpha(img):

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, DataFormatError, DatasetNotFoundError, DataWarning, closest
 from .base import Dataset
-from .cells import _features, _few, _named, _names_classes, _target_column, _unique, is_header
+from .cells import _features, _few, _named, _names_classes, _target_column, _unique, is_header, warn_pandas_index
 from .preprocessing import train_val_split
 from .targets import encode_target
 from .._typing import PathLike
@@ -234,6 +234,8 @@ def read_table(path, target=None, task=None, one_class=False, features=None):
     values = _target_column(path, names, data, j)
     columns = _columns(names, j, features)
     X = _features(path, names, data, columns)
+    if features is None:  # training: a model reading the table by its names already chose its columns
+        warn_pandas_index(path, names, X, columns)
     y, class_names, task, note = encode_target(values, task, f"{path}, column {names[j]!r} (the target)",
                                                one_class=one_class)
     info = {"target_name": names[j], "feature_names": tuple(names[k] for k in columns), "note": note, "path": path}

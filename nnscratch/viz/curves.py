@@ -70,14 +70,23 @@ def percent_formatter():
     return Percent()
 
 
+TITLES = {"r2": "$R^2$", "mae": "MAE", "rmse": "RMSE"}
+"""How a panel names a regression's figures (the epoch lines say R^2 and MAE)."""
+
+
+def _dot(values):
+    """A marker where a line cannot show the values: one record (a one-epoch run) is a line of no length."""
+    return {"marker": "o"} if len(values) == 1 else {}
+
+
 def _panel(ax, hist, metric, x, references, logy):
     lw = 2.0 if len(hist[metric]) < 300 else 1.0
-    ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=lw, label="training")
+    ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=lw, label="training", **_dot(hist[metric]))
     if f"val_{metric}" in hist:
         v = hist[f"val_{metric}"]
-        ax.plot(x(v), v, color=_VAL, lw=lw, label="validation")
+        ax.plot(x(v), v, color=_VAL, lw=lw, label="validation", **_dot(v))
     _decorate(ax, hist, metric, references, logy)
-    ax.set_title(metric.replace("_", " "))
+    ax.set_title(TITLES.get(metric, metric.replace("_", " ")))
     ax.set_xlabel(x.label)
     ax.legend(frameon=False)
 
@@ -91,6 +100,11 @@ def _decorate(ax, hist, metric, references, logy):
         ax.annotate(label, (0.01, value), xycoords=("axes fraction", "data"),
                     xytext=(0, 4), textcoords="offset points", color="0.25", fontsize=9)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_xlim()
+    if high - low < 1:  # one epoch: between matplotlib's margins (0.945 to 1.055) ticks of 0.96, 0.975 ...
+        middle = (low + high) / 2
+        ax.set_xlim(middle - 0.5, middle + 0.5)
+        ax.set_xticks([middle])
     if metric.endswith("accuracy"):
         ax.yaxis.set_major_formatter(percent_formatter())
     elif logy and _wide_range(hist[metric]):
@@ -197,7 +211,7 @@ def plot_curves(curves: dict[str, Any], path: PathLike | None = None, *, metric:
     fig = new_figure(figsize, show=show)
     ax = fig.subplots()
     for name, values in curves.items():
-        ax.plot(start + step * np.arange(len(values)), values, lw=2, label=name)
+        ax.plot(start + step * np.arange(len(values)), values, lw=2, label=name, **_dot(values))
     hist = {metric: [x for v in curves.values() for x in v]}
     _decorate(ax, hist, metric, {metric: references or []}, logy)
     ax.set_xlabel(xlabel)
