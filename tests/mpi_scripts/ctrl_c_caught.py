@@ -1,10 +1,12 @@
 """Ctrl-C during the Python API's data-parallel ``fit``, caught by the user's code on every rank.
 
-``python ctrl_c_caught.py WHERE``: rank 1 stops in a callback (1 s, so that rank 0 is surely waiting for
+``python ctrl_c_caught.py WHERE [again]``: rank 1 stops in a callback (1 s, so that rank 0 is surely waiting for
 it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's hooks),
 then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C. Each rank catches the KeyboardInterrupt
 and prints ``rank R caught Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never saw the
-signal and waited for ever."""
+signal and waited for ever. With ``again``, every rank then fits once more on the same communicator and
+prints ``rank R again: Type: message`` (``None`` when it trained): rank 0's collective is left pending, so
+the second fit must not start a collective that MPI would match with it."""
 
 import os
 import signal
@@ -46,3 +48,9 @@ try:
     net.fit(X, y, epochs=3, batch_size=16, callbacks=[CtrlC()], comm=comm, verbose=False)
 except KeyboardInterrupt:
     print(f"rank {comm.rank} caught Ctrl-C", flush=True)
+    if sys.argv[2:] == ["again"]:
+        try:
+            net.fit(X, y, epochs=1, batch_size=16, comm=comm, verbose=False)
+            print(f"rank {comm.rank} again: None", flush=True)
+        except Exception as exc:
+            print(f"rank {comm.rank} again: {type(exc).__name__}: {exc}", flush=True)

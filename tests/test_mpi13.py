@@ -1,0 +1,100 @@
+"""MPI where features meet: Ctrl-C caught inside a collective, the command line's exit status of one rank's
+crash, the notice of a failed rank on other backends, and resuming after a failure.
+
+Launched as tests/test_mpi.py launches its jobs (skipped without mpi4py or mpiexec).
+"""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_mpi import SCRIPTS, _finish, _python, needs_mpi  # noqa: E402
+from test_mpi_rank_error import BAD_ROW, _out_of_step, _ranks, _told  # noqa: E402
+
+import nnscratch  # noqa: E402
+
+
+@needs_mpi
+@pytest.mark.parametrize("where", ["batch", "epoch"])
+def test_ctrl_c_caught_in_a_collective_leaves_the_ranks_out_of_step_said_in_one_line(where, tmp_path):
+    """Rank 0 is interrupted while it waits in a collective (the gradient sum, the epoch's exchange), rank 1
+    outside one; both catch it and fit again. Before, rank 0's collective stayed pending unmarked and rank 1's
+    next collective was matched with it: the second fit hung (or trained on garbage)."""
+    out, err = _finish(_python(SCRIPTS / "ctrl_c_caught.py", where, "again", n=2, cwd=tmp_path))
+    lines = sorted(line for line in out.splitlines() if " again: " in line)
+    assert lines == [f"rank {rank} again: OutOfStepError: The ranks of this job are out of step after rank {rank} "
+                     f"of 2 was interrupted in fit (Ctrl-C): a collective it left pending never completes. Start "
+                     f"the processes again (mpiexec) to train on." for rank in (0, 1)], (out, err)
+
+
+CRASHES_ON_RANK_1 = """
+import os, sys
+from nnscratch import cli, errors
+from nnscratch.layers import dense
+real, calls = dense.Dense.forward, []
+def forward(self, x, training=False):  # rank 1's layer fails in its 20th training step
+    calls.append(1) if training else None
+    if os.environ.get("PMI_RANK") == "1" and len(calls) == 20:
+        raise {error}
+    return real(self, x, training)
+dense.Dense.forward = forward
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@needs_mpi
+@pytest.mark.parametrize("error, status, line", [
+    ("ValueError('a bug on rank 1')", 1, "error: ValueError: a bug on rank 1 (run with --debug for the traceback)"),
+    ("errors.ConfigError('a mistake on rank 1')", 2, "error: a mistake on rank 1"),
+])
+def test_one_ranks_error_ends_the_job_with_the_command_lines_status(error, status, line, tmp_path):
+    """A crash exits 1 and a user's mistake 2, as ``nnscratch train`` does in one process (before: 2 for both)."""
+    args = ["-c", CRASHES_ON_RANK_1.format(error=error), "train", "--dataset", "moons", "--epochs", "5",
+            "--no-save", "--quiet", "--backend", "numpy"]
+    _, err = _finish(_python(*args, n=2, cwd=tmp_path), status=status)
+    assert err.count("error:") == 1 and f"[rank 1 of 2] {line}\n" in err, err
+
+
+BACKENDS = [pytest.param("torch:cpu", marks=pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                                                reason="needs torch")),
+            pytest.param("array_api_strict", marks=pytest.mark.skipif(
+                importlib.util.find_spec("array_api_strict") is None, reason="needs array-api-strict"))]
+
+
+@needs_mpi
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_notice_of_a_failed_rank_on_torch_and_array_api_strict_ranks(backend, tmp_path, monkeypatch):
+    """As on NumPy (tests/test_mpi_rank_error.py): rank 0 waits in the gradient sum or BatchNorm's gather."""
+    monkeypatch.setenv("NNSCRATCH_BACKEND", backend)
+    ranks = _ranks(tmp_path, 2, "dense", "batchnorm")
+    for case in ("dense", "batchnorm"):
+        bad = BAD_ROW.format(8)
+        assert ranks[1][case]["first"] == ["ValueError", bad, None], case
+        assert ranks[0][case]["first"] == _told(0, 2, "ValueError", bad), case
+        assert all(rank[case]["second"] == _out_of_step(2, "ValueError", bad) for rank in ranks), case
+
+
+@needs_mpi
+def test_resume_after_one_ranks_caught_failure_trains_the_uninterrupted_model(tmp_path):
+    """Rank 1 fails in epoch 3 of 4, caught: ``fit(resume=...)`` on the same communicator is one line (the
+    ranks are out of step); a new job resumes from the checkpoint of epoch 2 and ends where one process does."""
+    ckpt, script = tmp_path / "run.ckpt", SCRIPTS / "resume_after_failure.py"
+    _finish(_python(script, ckpt, tmp_path / "r", "fail", n=2))
+    ranks = [json.loads((tmp_path / f"r-{rank}.json").read_text()) for rank in (0, 1)]
+    failed = "rank 1's layer failed in epoch 3"
+    assert ranks[1]["first"] == ["ValueError", failed]
+    assert ranks[0]["first"] == _told(0, 2, "ValueError", failed)[:2]
+    assert all(rank["second"] == _out_of_step(2, "ValueError", failed)[:2] for rank in ranks), ranks
+    from nnscratch.saving.checkpoint import load
+    assert load(ckpt)[0]["epoch"] == 1  # the second epoch's: nothing of the failed one was written
+    job = _python(script, ckpt, tmp_path / "resumed", "resume", n=2)
+    _finish(_python(script, ckpt, tmp_path / "plain", "plain"))
+    _finish(job)
+    resumed, plain = (nnscratch.Network.load(tmp_path / f"{name}.npz") for name in ("resumed", "plain"))
+    for a, b in zip(resumed.get_weights(), plain.get_weights()):
+        assert np.max(np.abs(a - b)) < 1e-5
