@@ -32,6 +32,13 @@ def test_ctrl_c_caught_in_a_collective_leaves_the_ranks_out_of_step_said_in_one_
                      f"the processes again (mpiexec) to train on." for rank in (0, 1)], (out, err)
 
 
+@needs_mpi
+def test_ctrl_c_met_by_every_rank_outside_a_collective_leaves_the_ranks_in_step(tmp_path):
+    out, err = _finish(_python(SCRIPTS / "ctrl_c_caught.py", "outside", "again", n=2, cwd=tmp_path))
+    assert sorted(line for line in out.splitlines() if " again: " in line) == \
+        ["rank 0 again: None", "rank 1 again: None"], (out, err)
+
+
 CRASHES_ON_RANK_1 = """
 import os, sys
 from nnscratch import cli, errors

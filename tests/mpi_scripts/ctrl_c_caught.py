@@ -1,12 +1,12 @@
 """Ctrl-C during the Python API's data-parallel ``fit``, caught by the user's code on every rank.
 
-``python ctrl_c_caught.py WHERE [again]``: rank 1 stops in a callback (1 s, so that rank 0 is surely waiting for
-it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's hooks),
-then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C. Each rank catches the KeyboardInterrupt
-and prints ``rank R caught Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never saw the
-signal and waited for ever. With ``again``, every rank then fits once more on the same communicator and
-prints ``rank R again: Type: message`` (``None`` when it trained): rank 0's collective is left pending, so
-the second fit must not start a collective that MPI would match with it."""
+``python ctrl_c_caught.py WHERE [again]``: rank 1 stops in a callback (1 s, so that rank 0 is surely
+waiting for it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's
+hooks), then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C (``outside``: every rank raises it in a
+callback, outside any collective). Each rank catches the KeyboardInterrupt and prints ``rank R caught
+Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never saw the signal and waited for ever. With
+``again``, every rank then fits once more on the same communicator and prints ``rank R again: Type: message``
+(``None`` when it trained): a collective left pending must not be matched with the second fit's."""
 
 import os
 import signal
@@ -38,6 +38,8 @@ class CtrlC(Callback):
     def on_epoch_end(self, epoch, logs, network):
         if comm.rank == 1 and sys.argv[1] == "epoch":
             stop()
+        if sys.argv[1] == "outside":  # every rank, outside any collective: the ranks stay in step
+            raise KeyboardInterrupt
 
 
 rng = np.random.default_rng(0)
