@@ -87,9 +87,11 @@ def test_the_notice_of_a_failed_rank_on_torch_and_array_api_strict_ranks(backend
 
 
 @needs_mpi
-def test_resume_after_one_ranks_caught_failure_trains_the_uninterrupted_model(tmp_path):
-    """Rank 1 fails in epoch 3 of 4, caught: ``fit(resume=...)`` on the same communicator is one line (the
-    ranks are out of step); a new job resumes from the checkpoint of epoch 2 and ends where one process does."""
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_resume_after_one_ranks_caught_failure_trains_the_uninterrupted_model(ranks, tmp_path):
+    """Rank 1 of 2 fails in epoch 3 of 4, caught: ``fit(resume=...)`` on the same communicator is one line (the
+    ranks are out of step); a new job of ``ranks`` processes resumes from the checkpoint of epoch 2 and ends
+    where one process does (the gradient of each global batch does not depend on how many ranks share it)."""
     ckpt, script = tmp_path / "run.ckpt", SCRIPTS / "resume_after_failure.py"
     _finish(_python(script, ckpt, tmp_path / "r", "fail", n=2))
     ranks = [json.loads((tmp_path / f"r-{rank}.json").read_text()) for rank in (0, 1)]
@@ -99,7 +101,7 @@ def test_resume_after_one_ranks_caught_failure_trains_the_uninterrupted_model(tm
     assert all(rank["second"] == _out_of_step(2, "ValueError", failed)[:2] for rank in ranks), ranks
     from nnscratch.saving.checkpoint import load
     assert load(ckpt)[0]["epoch"] == 1  # the second epoch's: nothing of the failed one was written
-    job = _python(script, ckpt, tmp_path / "resumed", "resume", n=2)
+    job = _python(script, ckpt, tmp_path / "resumed", "resume", n=ranks)
     _finish(_python(script, ckpt, tmp_path / "plain", "plain"))
     _finish(job)
     resumed, plain = (nnscratch.Network.load(tmp_path / f"{name}.npz") for name in ("resumed", "plain"))
