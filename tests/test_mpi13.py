@@ -107,3 +107,32 @@ def test_resume_after_one_ranks_caught_failure_trains_the_uninterrupted_model(ra
     resumed, plain = (nnscratch.Network.load(tmp_path / f"{name}.npz") for name in ("resumed", "plain"))
     for a, b in zip(resumed.get_weights(), plain.get_weights()):
         assert np.max(np.abs(a - b)) < 1e-5
+
+
+RATE_ON_RANK_0 = """
+import numpy as np, nnscratch as nn
+from nnscratch import distributed
+from nnscratch.training.callbacks import ReduceLROnPlateau
+comm = distributed.from_environment()
+rng = np.random.default_rng(0)
+X = rng.standard_normal((64, 3)).astype(np.float32)
+y = (X[:, 0] > 0).astype(int)
+net = nn.Network.from_sizes(3, 4, 2, seed=0, backend="numpy")
+callbacks = [ReduceLROnPlateau(monitor="loss", patience=1, min_delta=10.0)] if comm.rank == 0 else []
+try:
+    net.fit(X, y, epochs=4, batch_size=16, optimizer="sgd", callbacks=callbacks, comm=comm)
+    print(f"rank {comm.rank}: trained", flush=True)
+except Exception as exc:
+    print(f"rank {comm.rank}: {type(exc).__name__}: {exc}", flush=True)
+"""
+
+
+@needs_mpi
+def test_a_learning_rate_callback_on_one_rank_alone_is_refused_on_every_rank(tmp_path):
+    """ReduceLROnPlateau given to rank 0 only (as Horovod users give it a checkpoint writer): before, rank 0
+    trained on with a tenth of the rate and the ranks' weights drifted apart, silently."""
+    out, err = _finish(_python("-c", RATE_ON_RANK_0, n=2, cwd=tmp_path))
+    line = ("ConfigError: Data-parallel training needs the same learning rate on every rank; after this epoch's "
+            "callbacks rank 0 trains on with 0.001 but rank 1 with 0.01. Give every rank the same callbacks "
+            "(ReduceLROnPlateau included); one that only prints or writes can check self.is_root.")
+    assert sorted(out.splitlines()) == [f"rank 0: {line}", f"rank 1: {line}"], (out, err)
