@@ -93,8 +93,8 @@ class Together(Callback):
             except Exception as exc:  # raised below on every rank
                 failure = exc
         self.failure = None
-        optimizer = getattr(args[-1], "optimizer", None)  # the network, every hook's last argument
-        raise_together(self.comm, failure, None if optimizer is None else float(optimizer.current_lr))
+        rate = getattr(getattr(args[-1], "optimizer", None), "current_lr", None)  # args[-1]: the network
+        raise_together(self.comm, failure, None if rate is None else float(rate))
 
     def on_train_begin(self, network):
         self._round("on_train_begin", network)
