@@ -39,6 +39,19 @@ def test_ctrl_c_met_by_every_rank_outside_a_collective_leaves_the_ranks_in_step(
     assert out.count(" again: ") == 2 and "rank 0 again: None" in out and "rank 1 again: None" in out, (out, err)
 
 
+@needs_mpi
+def test_ctrl_c_caught_on_one_rank_alone_is_told_to_the_rank_waiting_for_it(tmp_path):
+    """Rank 1 alone leaves ``fit`` with a KeyboardInterrupt (outside any collective) and catches it. Before,
+    rank 0 waited for it for ever in the exchange that ends the epoch; now it is told, as of a failure."""
+    out, err = _finish(_python(SCRIPTS / "ctrl_c_caught.py", "rank_1", "again", n=2, cwd=tmp_path))
+    after = ("OutOfStepError: The ranks of this job are out of step after rank 1 of 2 was interrupted in fit "
+             "(Ctrl-C): a collective it left pending never completes. Start the processes again (mpiexec) to train on.")
+    assert "rank 1 caught Ctrl-C" in out and ("rank 0 first: RankFailedError: Rank 1 of 2 was interrupted in fit "
+                                              "(Ctrl-C); rank 0 stopped waiting for it in a collective and cannot "
+                                              "go on without it.") in out, (out, err)
+    assert out.count(after) == 2 and f"rank 0 again: {after}" in out and f"rank 1 again: {after}" in out, (out, err)
+
+
 CRASHES_ON_RANK_1 = """
 import os, sys
 from nnscratch import cli, errors
