@@ -149,3 +149,21 @@ def test_a_learning_rate_callback_on_one_rank_alone_is_refused_on_every_rank(tmp
             "callbacks rank 0 trains on with 0.001 but rank 1 with 0.01. Give every rank the same callbacks "
             "(ReduceLROnPlateau included); one that only prints or writes can check self.is_root.")
     assert out.count(line) == 2 and f"rank 0: {line}" in out and f"rank 1: {line}" in out, (out, err)
+
+
+@needs_mpi
+@pytest.mark.parametrize("n", [2, 3])
+def test_early_stopping_and_plateau_on_a_validation_split_stop_every_rank_alike(n, tmp_path):
+    """Every rank ends with the same History (``seconds`` too), rate and stopping epoch: one process's."""
+    script = SCRIPTS / "plateau_history.py"
+    job = _python(script, tmp_path / "many", n=n)
+    _finish(_python(script, tmp_path / "one"))
+    _finish(job)
+    one = json.loads((tmp_path / "one-0.json").read_text())
+    ranks = [json.loads((tmp_path / f"many-{rank}.json").read_text()) for rank in range(n)]
+    assert all(rank == ranks[0] for rank in ranks[1:])
+    many = ranks[0]
+    assert one["lr_scale"] == many["lr_scale"] == 0.0625 and one["stopped"] == many["stopped"] > 0
+    assert one["epoch"] == many["epoch"] and len(one["epoch"]) < 20
+    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        np.testing.assert_allclose(many["history"][key], one["history"][key], rtol=1e-9, err_msg=key)
