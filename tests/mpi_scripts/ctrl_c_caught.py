@@ -1,12 +1,14 @@
 """Ctrl-C during the Python API's data-parallel ``fit``, caught by the user's code on every rank.
 
-``python ctrl_c_caught.py WHERE [again]``: rank 1 stops in a callback (1 s, so that rank 0 is surely
-waiting for it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's
-hooks), then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C (``outside``: every rank raises it in a
-callback, outside any collective; ``rank_1``: rank 1 alone does, while rank 0 waits for it). Each rank catches the KeyboardInterrupt and prints ``rank R caught
-Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never saw the signal and waited for ever. With
-``again``, every rank then fits once more on the same communicator and prints ``rank R again: Type: message``
-(``None`` when it trained): a collective left pending must not be matched with the second fit's."""
+``python ctrl_c_caught.py WHERE [again]``: rank 1 stops in a callback (1 s, so that rank 0 is surely waiting
+for it: ``batch``, in the next step's gradient sum; ``epoch``, in the exchange that ends the epoch's hooks),
+then sends SIGINT to both ranks, as mpiexec passes on Ctrl-C (``outside``: every rank raises it in a callback,
+outside any collective; ``rank_1``: rank 1 alone does, while rank 0 waits for it). Each rank catches the
+KeyboardInterrupt and prints ``rank R caught Ctrl-C``. Rank 0, inside one of MPI's blocking collectives, never
+saw the signal and waited for ever. A rank that another's Ctrl-C left waiting prints ``rank R first: Type:
+message``. With ``again``, every rank then fits once more on the same communicator
+and prints ``rank R again: Type: message`` (``None`` when it trained): a collective left pending must not be
+matched with the second fit's."""
 
 import os
 import signal
