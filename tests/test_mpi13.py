@@ -52,6 +52,33 @@ def test_ctrl_c_caught_on_one_rank_alone_is_told_to_the_rank_waiting_for_it(tmp_
     assert out.count(after) == 2 and f"rank 0 again: {after}" in out and f"rank 1 again: {after}" in out, (out, err)
 
 
+QUITS_ON_RANK_1 = """
+import sys, numpy as np, nnscratch as nn
+from nnscratch import distributed
+comm = distributed.from_environment()
+class Quit(nn.Callback):
+    def on_epoch_end(self, epoch, logs, network):
+        if comm.rank == 1 and epoch == 1:
+            sys.exit("rank 1 quits")
+rng = np.random.default_rng(0)
+X = rng.standard_normal((64, 3)).astype(np.float32)
+net = nn.Network.from_sizes(3, 4, 2, seed=0, backend="numpy")
+try:
+    net.fit(X, (X[:, 0] > 0).astype(int), epochs=4, batch_size=16, callbacks=[Quit()], comm=comm)
+except Exception as exc:
+    print(f"rank {comm.rank}: {type(exc).__name__}: {exc}", flush=True)
+"""
+
+
+@needs_mpi
+def test_sys_exit_in_one_ranks_callback_is_told_to_the_others(tmp_path):
+    """Before, rank 0 waited for rank 1 for ever in the exchange that ends the epoch, and so did mpiexec."""
+    out, err = _finish(_python("-c", QUITS_ON_RANK_1, n=2, cwd=tmp_path), status=1)  # sys.exit("...") is 1
+    assert "rank 1 quits" in err and out == ("rank 0: RankFailedError: Rank 1 of 2 failed in fit (SystemExit: rank 1 "
+                                             "quits); rank 0 stopped waiting for it in a collective and cannot go on "
+                                             "without it.\n"), (out, err)
+
+
 CRASHES_ON_RANK_1 = """
 import os, sys
 from nnscratch import cli, errors

@@ -145,9 +145,11 @@ def settle(comm: Any) -> None:
 
 
 def tells_on_failure(fit: F) -> F:
-    """Decorate ``fit(..., comm=None)``: an ordinary exception or a ``KeyboardInterrupt`` that leaves it on this
-    rank alone (not ``collective``), anywhere in it, is told to the other ranks (:func:`tell_others`; nothing more
-    when a Ctrl-C inside a collective told them already: :func:`interrupted`) and goes on up unchanged.
+    """Decorate ``fit(..., comm=None)``: an exception that leaves it on this rank alone (not ``collective``),
+    anywhere in it, is told to the other ranks (:func:`tell_others`; nothing more when a Ctrl-C inside a
+    collective told them already: :func:`interrupted`) and goes on up unchanged: an ordinary one, a
+    ``KeyboardInterrupt`` (Ctrl-C) or a ``SystemExit`` (``sys.exit`` in a callback of one rank: before, the
+    others waited for it for ever, and so did ``mpiexec``).
     Without a communicator, or with one other than ``MPIComm`` (no ``broken``), nothing is told."""
     @functools.wraps(fit)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -165,6 +167,5 @@ class _Teller:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if isinstance(exc, (Exception, KeyboardInterrupt)) and not getattr(exc, "collective", False) \
-                and hasattr(self.comm, "broken"):
+        if exc is not None and not getattr(exc, "collective", False) and hasattr(self.comm, "broken"):
             tell_others(self.comm, exc)  # and the exception goes on up
