@@ -23,8 +23,8 @@ waiting), the ranks are in step and it goes on; else it raises the same error. `
 duplicate of its communicator, so what is left pending there, and a notice nobody read (a rank that
 failed after the fit's last collective), reaches no other communicator and lets ``MPI_Finalize`` end.
 
-Ctrl-C (``KeyboardInterrupt``, which user code or a notebook may catch) is told the same way: met outside a
-collective, as a failure (``"failed"``: when every rank met it there, the ranks are still in step); met inside
+``SystemExit`` (``sys.exit`` in a callback) is told as a failure, and so is Ctrl-C (``KeyboardInterrupt``,
+which user code or a notebook may catch): met outside a collective, as a failure (``"failed"``: when every rank met it there, the ranks are still in step); met inside
 one (:func:`interrupted`), that collective stays pending, the communicator is out of step for good, and the
 others are told ``"stopped"``.
 """
