@@ -9,8 +9,9 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, NNScratchError
 from .mpicomm import MPIComm
+from .notice import NOTICE_TAG
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
 """The environment variables in which MPI launchers (MPICH, Open MPI, MVAPICH, PMIx) give the number of
@@ -83,7 +84,8 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     (``exc.collective``) prints once, from rank 0, and every rank exits normally. Any other error is
     first offered to rank 0 (:func:`_every_rank_failed`): when every rank failed (a bad option, a
     missing file) rank 0 prints each distinct message once and every rank exits normally; otherwise
-    the message names its rank and the job is aborted, as the others would wait for it forever. An error
+    the message names its rank and the job is aborted, as the others would wait for it forever, with the
+    command line's status (:func:`exit_status`: 1 for a crash, 2 for a user's mistake). An error
     another rank's failure caused (``follows``, :mod:`.notice`) is that rank's to say: this one waits for it
     to end the job (``FOLLOW_WAIT`` s at most, then says its own and ends it).
 
@@ -110,11 +112,19 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
         if comm.rank == 0:
             _say(message)
     elif getattr(exc, "follows", None) is not None:
-        time.sleep(FOLLOW_WAIT)  # the failed rank's report_error says it and ends the job meanwhile
+        wait_in_mpi(comm, FOLLOW_WAIT)  # the failed rank's report_error says it and ends the job meanwhile
         _say(f"[rank {comm.rank} of {comm.size}] {message}")
-        abort(comm, 2)
+        abort(comm, exit_status(exc))
     elif not _every_rank_failed(comm, message):
-        abort(comm, 2)
+        abort(comm, exit_status(exc))
+
+
+def exit_status(exc: BaseException | None) -> int:
+    """The command line's exit status for ``exc`` (``nnscratch.cli.app``'s rule, for the job ``report_error``
+    ends): 1 for a crash (a bare ``ValueError``, ``TypeError`` or ``RuntimeError``: a bug, an unexpected error),
+    2 for a user's mistake (an error of :mod:`nnscratch.errors`, ``OSError``, ``ImportError``, a usage error)."""
+    crash = isinstance(exc, (ValueError, TypeError, RuntimeError))
+    return 1 if crash and not isinstance(exc, (NNScratchError, OSError, ImportError)) else 2
 
 
 ERROR_TAG = 7177  # the tag of report_error's messages (the only other point-to-point ones: notice.NOTICE_TAG)
@@ -171,6 +181,16 @@ def _within(seconds: float, done: Any) -> bool:
     return True
 
 
+def wait_in_mpi(comm: MPIComm, seconds: float) -> None:
+    """Wait ``seconds``, asking MPI for progress every 10 ms (an ``Iprobe``), for another rank to end the job:
+    MPICH's ``mpiexec`` passes on the status of that rank's ``MPI_Abort`` (130 after Ctrl-C) when the others
+    are inside MPI; a rank asleep outside it was reported "Killed (signal 9)", status 9, in about half the runs."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)  # progress only: a notice found stays there
+        time.sleep(0.01)
+
+
 def _say(line: str) -> None:
     """``line`` on stderr in one write (print's two would let another rank's line in between)."""
     sys.stderr.write(line + "\n")
@@ -184,7 +204,7 @@ def _abort_on_uncaught(kind, value, tb):
     rank's failure caused (``follows``, :mod:`.notice`) waits for that rank to say its own and end the job."""
     together = getattr(value, "collective", False) and _active is not None
     if getattr(value, "follows", None) is not None and _active is not None:
-        time.sleep(FOLLOW_WAIT)  # still here: that rank caught its error; this one is said, and ends the job
+        wait_in_mpi(_active, FOLLOW_WAIT)  # still here: that rank caught its error; this one is said, and ends the job
     if not together or _active.rank == 0:
         sys.__excepthook__(kind, value, tb)
         sys.stderr.flush()

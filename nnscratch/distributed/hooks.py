@@ -13,7 +13,10 @@ calls no more per-batch hooks, and it is raised on every rank at the end of that
 ``KeyboardInterrupt`` (Ctrl-C) is not caught: the command line's rank 0 ends the job on it.
 
 Every rank's ``logs["seconds"]`` is made rank 0's before the hooks see it, so the logs (and each
-rank's History) are identical everywhere, and a callback decides alike on every rank.
+rank's History) are identical everywhere, and a callback decides alike on every rank. The same exchange
+compares the ranks' learning rates after each round: a callback that changes the rate on one rank alone
+(``ReduceLROnPlateau`` given to rank 0 only, as one gives a checkpoint writer under Horovod) is refused
+in one line on every rank, instead of leaving the ranks' weights silently apart.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import pickle
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from ..errors import ConfigError
 from ..training.history import Callback
 
 if TYPE_CHECKING:
@@ -37,23 +41,38 @@ def portable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def raise_together(comm: MPIComm, failure: BaseException | None) -> None:
+def raise_together(comm: MPIComm, failure: BaseException | None, rate: float | None = None) -> None:
     """Exchange ``failure`` (None: this rank did well) and, if any rank failed, raise the error of the
     lowest such rank on every rank: on that rank its own exception, elsewhere a copy naming the rank
-    and carrying its traceback as a note. Every rank must call this at the same point."""
+    and carrying its traceback as a note. Every rank must call this at the same point. ``rate``: this
+    rank's learning rate for the next step, exchanged too: rates that differ are refused (:func:`same_rate`)."""
     sent = None if failure is None else (portable(failure), "".join(traceback.format_exception(failure)))
-    everyone = comm.allgather(sent)
-    rank = next((r for r, item in enumerate(everyone) if item is not None), None)
+    everyone = comm.allgather((sent, rate))
+    rank = next((r for r, (item, _) in enumerate(everyone) if item is not None), None)
     if rank is None:
-        return
+        return same_rate(comm, [r for _, r in everyone])
     if rank == comm.rank and failure is not None:
         error = failure
     else:
-        error, text = everyone[rank]
+        error, text = everyone[rank][0]
         if hasattr(error, "add_note"):  # Python 3.11+: the traceback prints it
             error.add_note(f"(raised on rank {rank} of {comm.size}; there:\n{text.rstrip()})")
     error.collective = True  # type: ignore[attr-defined]
     raise error
+
+
+def same_rate(comm: MPIComm, rates: list[float | None]) -> None:
+    """Refuse, on every rank alike, learning rates that differ between ranks: a callback that changes the rate
+    (``ReduceLROnPlateau``, one's own) given to one rank alone would leave the ranks' weights apart, silently
+    (each rank updates its own copy with the same summed gradient). ``CollectiveError``'s one line."""
+    odd = next((r for r, rate in enumerate(rates) if rate != rates[0]), None)
+    if odd is not None:
+        error = ConfigError(f"Data-parallel training needs the same learning rate on every rank; after this epoch's "
+                            f"callbacks rank 0 trains on with {rates[0]:.6g} but rank {odd} with {rates[odd]:.6g}. "
+                            f"Give every rank the same callbacks (ReduceLROnPlateau included); one that only prints "
+                            f"or writes can check self.is_root.")
+        error.collective = True  # type: ignore[attr-defined]
+        raise error
 
 
 class Together(Callback):
@@ -74,7 +93,8 @@ class Together(Callback):
             except Exception as exc:  # raised below on every rank
                 failure = exc
         self.failure = None
-        raise_together(self.comm, failure)
+        rate = getattr(getattr(args[-1], "optimizer", None), "current_lr", None)  # args[-1]: the network
+        raise_together(self.comm, failure, None if rate is None else float(rate))
 
     def on_train_begin(self, network):
         self._round("on_train_begin", network)

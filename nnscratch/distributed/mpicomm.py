@@ -4,7 +4,8 @@ for a rank whose ``fit`` failed (:mod:`.notice`)."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigError
 from .._typing import Array
@@ -12,6 +13,7 @@ from . import notice, waiting
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
+T = TypeVar("T")
 
 
 class MPIComm:
@@ -45,6 +47,7 @@ class MPIComm:
         self.unsure = False  # out of step by this rank's own failure, unless every other rank failed too
         self.sent: list[Any] = []  # the notices this rank sent (:mod:`.notice`)
         self.heard: dict[int, Any] = {}  # notices read and not acted on yet, by sender (:func:`.notice.look`)
+        self.pending: Any = None  # the request of the collective left pending, kept with its buffers
         self.done = 0  # collectives completed on it: a notice says the sender's (:func:`.notice.look`)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         local = self.comm.Split_type(MPI.COMM_TYPE_SHARED)
@@ -85,21 +88,28 @@ class MPIComm:
         if self.measure_wait:
             self.comm.Barrier()
             self.wait_seconds += time.perf_counter() - start
+        self._collective(lambda: waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM),
+                                              0.0, self._look))
+        self.mpi_seconds += time.perf_counter() - start
+
+    def _collective(self, run: Callable[[], T]) -> T:
+        """``run()``, one collective waited for in Python: first :func:`.notice.settle` if the ranks may be out
+        of step; a Ctrl-C inside leaves it pending, and the ranks out of step (:func:`.notice.interrupted`)."""
         if self.broken is not None:
             notice.settle(self)
-        waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM), 0.0, self._look)
+        try:
+            value = run()
+        except KeyboardInterrupt as exc:
+            notice.interrupted(self, getattr(exc, "pending", None))
+            raise
         self.done += 1
-        self.mpi_seconds += time.perf_counter() - start
+        return value
 
     def _look(self, request: Any) -> None:
         notice.look(self, request)  # the wait loop's ``watch``: has another rank's fit failed?
 
     def bcast(self, obj: Any, root: int = 0) -> Any:
-        if self.broken is not None:
-            notice.settle(self)
-        value = waiting.bcast(self.comm, obj, root, self._look)
-        self.done += 1
-        return value
+        return self._collective(lambda: waiting.bcast(self.comm, obj, root, self._look))
 
     def barrier(self, poll: float | None = None) -> None:
         """Wait until every rank is here; with ``poll``, sleeping ``poll`` seconds between looks, so no
@@ -111,17 +121,10 @@ class MPIComm:
         poll : float, optional
             Seconds to sleep between looks; default: look again at once.
         """
-        if self.broken is not None:
-            notice.settle(self)
-        waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look)
-        self.done += 1
+        self._collective(lambda: waiting.wait(self.comm.Ibarrier(), poll or 0.0, self._look))
 
     def allgather(self, obj: Any) -> list[Any]:
-        if self.broken is not None:
-            notice.settle(self)
-        everyone = waiting.allgather(self.comm, obj, self._look)
-        self.done += 1
-        return everyone
+        return self._collective(lambda: waiting.allgather(self.comm, obj, self._look))
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

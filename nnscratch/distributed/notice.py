@@ -22,6 +22,11 @@ other rank (:func:`settle`): when each failed too, at the same point (an error e
 waiting), the ranks are in step and it goes on; else it raises the same error. ``MPIComm`` runs on a
 duplicate of its communicator, so what is left pending there, and a notice nobody read (a rank that
 failed after the fit's last collective), reaches no other communicator and lets ``MPI_Finalize`` end.
+
+``SystemExit`` (``sys.exit`` in a callback) is told as a failure, and so is Ctrl-C (``KeyboardInterrupt``,
+which user code or a notebook may catch): met outside a collective, as a failure (``"failed"``: when every rank met it there, the ranks are still in step); met inside
+one (:func:`interrupted`), that collective stays pending, the communicator is out of step for good, and the
+others are told ``"stopped"``.
 """
 
 from __future__ import annotations
@@ -52,8 +57,11 @@ class OutOfStepError(NNScratchError, RuntimeError):
 
 
 def failure_line(comm: Any) -> str:
-    """``rank k of N failed in fit (Type: message)`` of the failure ``comm.broken`` records."""
+    """``rank k of N failed in fit (Type: message)`` of the failure ``comm.broken`` records (``rank k of N was
+    interrupted in fit (Ctrl-C)`` for a ``KeyboardInterrupt``)."""
     rank, kind, text = comm.broken
+    if kind == "KeyboardInterrupt":
+        return f"rank {rank} of {comm.size} was interrupted in fit (Ctrl-C)"
     return f"rank {rank} of {comm.size} failed in fit ({kind}: {text})"
 
 
@@ -74,6 +82,16 @@ def tell_others(comm: Any, exc: BaseException) -> None:
     comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
     comm.unsure = True
     _send(comm, ("failed", comm.broken, comm.done))
+
+
+def interrupted(comm: Any, request: Any) -> None:
+    """Ctrl-C inside a collective's wait: ``request`` stays pending (kept on ``comm`` with its buffers) and
+    can never be matched again, so ``comm`` is out of step for good (not :func:`settle`'s ``unsure``). Every
+    other rank is told as by a rank that stopped waiting for a failed one (``"stopped"``): one waiting in a
+    collective raises :class:`RankFailedError`, one interrupted outside a collective hears it in :func:`settle`
+    and raises :class:`OutOfStepError`, as this rank's next collective does."""
+    comm.broken, comm.unsure, comm.pending = (comm.rank, "KeyboardInterrupt", "Ctrl-C"), False, request
+    _send(comm, ("stopped", comm.broken, comm.done))
 
 
 def _read(comm: Any) -> None:
@@ -127,8 +145,11 @@ def settle(comm: Any) -> None:
 
 
 def tells_on_failure(fit: F) -> F:
-    """Decorate ``fit(..., comm=None)``: an ordinary exception that leaves it on this rank alone (not
-    ``collective``), anywhere in it, is told to the other ranks (:func:`tell_others`) and goes on up unchanged.
+    """Decorate ``fit(..., comm=None)``: an exception that leaves it on this rank alone (not ``collective``),
+    anywhere in it, is told to the other ranks (:func:`tell_others`; nothing more when a Ctrl-C inside a
+    collective told them already: :func:`interrupted`) and goes on up unchanged: an ordinary one, a
+    ``KeyboardInterrupt`` (Ctrl-C) or a ``SystemExit`` (``sys.exit`` in a callback of one rank: before, the
+    others waited for it for ever, and so did ``mpiexec``).
     Without a communicator, or with one other than ``MPIComm`` (no ``broken``), nothing is told."""
     @functools.wraps(fit)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -146,5 +167,5 @@ class _Teller:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        if isinstance(exc, Exception) and not getattr(exc, "collective", False) and hasattr(self.comm, "broken"):
+        if exc is not None and not getattr(exc, "collective", False) and hasattr(self.comm, "broken"):
             tell_others(self.comm, exc)  # and the exception goes on up

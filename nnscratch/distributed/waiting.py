@@ -38,7 +38,16 @@ def wait(request: Any, poll: float = 0.0, watch: Callable[[Any], None] = _nothin
     looking again at once, as MPI's blocking calls spin. The loop is Python's, so a signal is still seen.
     (``time.sleep(0)`` between looks, a system call each, made a 0.94 MB gradient sum on 2 ranks take
     0.5 ms instead of MPI's 0.13 ms.) ``watch(request)`` is called after every ``LOOK_EVERY`` looks
-    (every look with a ``poll``); what it raises ends the wait."""
+    (every look with a ``poll``); what it raises ends the wait. A ``KeyboardInterrupt`` (Ctrl-C) leaves with
+    ``request``, still pending, as its ``pending``: the communicator keeps it (:func:`.notice.interrupted`)."""
+    try:
+        _poll(request, poll, watch)
+    except KeyboardInterrupt as exc:
+        exc.pending = request  # type: ignore[attr-defined]  # MPI may still write into its buffers: kept alive
+        raise
+
+
+def _poll(request: Any, poll: float, watch: Callable[[Any], None]) -> None:
     test = request.Test
     if poll:
         while not test():

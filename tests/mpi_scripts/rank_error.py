@@ -2,16 +2,16 @@
 
     mpiexec -n N python rank_error.py OUT_PREFIX CASE...
 
-CASE: ``dense`` (a layer of one's own raises on rank 1's shard in epoch 2: rank 0 waits in the gradient
-sum), ``batchnorm`` (the same before a BatchNorm of a CNN: rank 0 waits in its gather), ``after_last``
-(rank 1 fails after the fit's last collective, when rank 0 has left ``fit``), ``every_rank`` (the layer
-raises on every rank at once), ``but_rank_0`` (on every rank but 0), ``uncaught`` (nothing catches it:
-the excepthook's path, and the last case). Each case runs on a communicator of its own;
-after the failing fit every rank fits again on the same one. Each rank writes OUT_PREFIX-RANK.json: per
-case, what the first and the second ``fit`` raised there (type, message, the rank it ``follows``).
-"""
+CASE: ``dense`` (a layer of one's own raises on rank 1's shard in epoch 2: rank 0 waits in the gradient sum),
+``batchnorm`` (the same before a BatchNorm of a CNN: rank 0 waits in its gather), ``after_last`` (rank 1 fails
+after the fit's last collective, when rank 0 has left ``fit``), ``every_rank`` (the layer raises on every rank
+at once), ``but_rank_0`` (on every rank but 0), ``uncaught`` (nothing catches it: the excepthook's path, and
+the last case). The backend: ``$NNSCRATCH_BACKEND``, else NumPy. Each case runs on a communicator of its own;
+after the failing fit every rank fits again on the same one. Each rank writes OUT_PREFIX-RANK.json: per case,
+what the first and the second ``fit`` raised there (type, message, the rank it ``follows``)."""
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -47,7 +47,7 @@ def network(case, fails):
                   Softmax()]
     else:
         layers = [Dense(4, 8), fails, ReLU(), Dense(8, 2), Softmax()]
-    return nn.Network(layers, seed=0, backend="numpy")
+    return nn.Network(layers, seed=0, backend=os.environ.get("NNSCRATCH_BACKEND", "numpy"))
 
 
 def data(case):
