@@ -12,6 +12,13 @@ class NNScratchError(Exception):
     """Base of every error nnscratch raises on purpose."""
 
 
+def exit_status(exc: BaseException | None) -> int:
+    """The command line's exit status for ``exc``: 2 for a user's mistake (an error of this module, an
+    ``OSError`` such as a missing file, an ``ImportError``: a package not installed), 1 for anything
+    else: a crash, a bug nnscratch did not foresee (a bare ``ValueError``, ``KeyError`` ...)."""
+    return 2 if isinstance(exc, (NNScratchError, OSError, ImportError)) else 1
+
+
 class ConfigError(NNScratchError, ValueError):
     """An unknown name or an invalid option (activation, loss, lr, epochs...)."""
 

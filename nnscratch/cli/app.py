@@ -28,12 +28,11 @@ import sys
 import warnings
 
 from ..distributed.comm import launched_rank
-from ..errors import NNScratchError, closest
+from ..errors import NNScratchError, closest, exit_status
 from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
-MISTAKES = (NNScratchError, OSError, ImportError)  # and UsageError: exit status 2; any other is a crash: 1
 
 
 class UsageError(Exception):
@@ -195,7 +194,7 @@ def _main(argv, debug):
             raise
         from ..distributed import report_error
         report_error(one_line(exc), exc, parallel=argv[:1] == ["train"])  # under mpiexec, train ends every rank
-        return 2 if isinstance(exc, (UsageError, *MISTAKES)) else 1  # a bug (one_line names its type): 1
+        return 2 if isinstance(exc, UsageError) else exit_status(exc)  # a bug (one_line names its type): 1
 
 
 @contextlib.contextmanager

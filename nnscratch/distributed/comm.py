@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError, NNScratchError
+from ..errors import ConfigError, exit_status
 from .mpicomm import MPIComm
 from .notice import NOTICE_TAG
 
@@ -85,7 +85,7 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     first offered to rank 0 (:func:`_every_rank_failed`): when every rank failed (a bad option, a
     missing file) rank 0 prints each distinct message once and every rank exits normally; otherwise
     the message names its rank and the job is aborted, as the others would wait for it forever, with the
-    command line's status (:func:`exit_status`: 1 for a crash, 2 for a user's mistake). An error
+    command line's status (:func:`~nnscratch.errors.exit_status`: 1 for a crash, 2 for a user's mistake). An error
     another rank's failure caused (``follows``, :mod:`.notice`) is that rank's to say: this one waits for it
     to end the job (``FOLLOW_WAIT`` s at most, then says its own and ends it).
 
@@ -117,14 +117,6 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
         abort(comm, exit_status(exc))
     elif not _every_rank_failed(comm, message):
         abort(comm, exit_status(exc))
-
-
-def exit_status(exc: BaseException | None) -> int:
-    """The command line's exit status for ``exc`` (``nnscratch.cli.app``'s rule, for the job ``report_error``
-    ends): 1 for a crash (a bare ``ValueError``, ``TypeError`` or ``RuntimeError``: a bug, an unexpected error),
-    2 for a user's mistake (an error of :mod:`nnscratch.errors`, ``OSError``, ``ImportError``, a usage error)."""
-    crash = isinstance(exc, (ValueError, TypeError, RuntimeError))
-    return 1 if crash and not isinstance(exc, (NNScratchError, OSError, ImportError)) else 2
 
 
 ERROR_TAG = 7177  # the tag of report_error's messages (the only other point-to-point ones: notice.NOTICE_TAG)
