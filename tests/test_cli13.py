@@ -254,3 +254,13 @@ def test_a_missing_file_names_the_one_beside_it_meant(capsys, argv, said):
     assert "check the path" not in line and "train one with" not in line
     if argv[-1] == "x.npz":
         assert line.endswith("; did you mean x.npy?")
+
+
+def test_the_exit_status_rule_is_one_for_the_command_line_and_for_mpi():
+    """report_error under mpiexec and the command line read one rule: they had drifted (a KeyError
+    ended one process with 1 and an MPI job with 2)."""
+    from nnscratch.distributed import comm
+    from nnscratch.errors import ConfigError, exit_status
+    assert comm.exit_status is exit_status
+    assert [exit_status(e) for e in (KeyError("x"), ZeroDivisionError(), ValueError("x"))] == [1, 1, 1]
+    assert [exit_status(e) for e in (ConfigError("x"), FileNotFoundError("x"), ImportError("x"))] == [2, 2, 2]
