@@ -32,7 +32,8 @@ def add_table_options(parser, from_model=False):
     group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
                        + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
-                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification)")
+                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; an array's rows "
+                       "of 0/1 labels: multilabel, or regression with --task regression)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
