@@ -114,8 +114,14 @@ def check_viz(args):
 
 
 def check_loss(args, data):
-    """ConfigError now when --loss asks for classes and the table's target is a regression."""
-    if args.loss not in ("cross_entropy", "binary_cross_entropy") or getattr(data, "task", None) != "regression":
+    """ConfigError now when --loss asks for classes and the table's target is a regression, or when rows of
+    labels (a multilabel target) would be learnt with another loss than binary cross-entropy."""
+    task = getattr(data, "task", None)
+    if task == "multilabel" and args.loss not in (None, "binary_cross_entropy"):
+        raise ConfigError(f"--loss {args.loss}: {data.name}'s targets are rows of {data.n_classes} 0/1 labels (a "
+                          "multilabel classification), learnt by sigmoid outputs with binary cross-entropy; drop "
+                          "--loss (or --loss binary_cross_entropy), or pass --task regression to learn them as values.")
+    if args.loss not in ("cross_entropy", "binary_cross_entropy") or task != "regression":
         return
     import numpy as np
     target = f"target {data.target_name!r}" if getattr(data, "target_name", None) is not None else data.name
@@ -172,10 +178,12 @@ def health_notes(args, data, cfg, history, test):
     accuracy = test.get("accuracy")
     if accuracy is None or len(data.y_test) == 0:
         return notes
-    chance = float(np.max(np.bincount(np.asarray(data.y_test, dtype=np.int64).reshape(-1)))) / len(data.y_test)
+    y = np.asarray(data.y_test)  # a multilabel target's rows: the most common row (set of labels) is its chance
+    chance = float(np.max(np.unique(y.reshape(len(y), -1), axis=0, return_counts=True)[1])) / len(y)
     if accuracy <= chance + 0.1 * (1 - chance) and accuracy < 1:
         where = "below" if accuracy < chance - 0.05 else "near"
-        notes.append(f"test accuracy {accuracy:.2%} is {where} chance (always answering the most common class "
+        common = "set of labels" if y.ndim == 2 else "class"
+        notes.append(f"test accuracy {accuracy:.2%} is {where} chance (always answering the most common {common} "
                      f"scores {chance:.2%}). Usual causes: a learning rate too high or too low ({lr}), too few "
                      f"--epochs ({cfg['epochs']}), or inputs that do not predict the labels")
     return notes

@@ -67,7 +67,8 @@ def run_evaluate(args):
     if trained_task and tables.is_table(data) and data.task != trained_task:
         from ..errors import ConfigError
         raise ConfigError(f"{args.model} was trained for {trained_task} and these data make a {data.task} "
-                          f"(target {data.target_name!r}); evaluate it with --task {trained_task} on its own target.")
+                          f"(target {data.target_name!r}); evaluate it "
+                          f"{'without --task' if trained_task == 'multilabel' else '--task ' + trained_task} on its own target.")
     fits(net, data, args.model)
     warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
     if warning:
@@ -81,6 +82,8 @@ def run_evaluate(args):
     with said_before():  # in the command line's words just above (no batch size to lower here)
         scores = net.evaluate(X, y)
         predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
+    if net.task == "multilabel":
+        return evaluate_multilabel(args, net, data, len(y), scores, warning)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
     matrix = confusion_matrix(y, predicted, k)
     if args.json:
@@ -98,6 +101,21 @@ def run_evaluate(args):
     print("\nconfusion matrix (rows: true class, columns: predicted class)")
     print(matrix_text(matrix, names))
     return 0
+
+
+def evaluate_multilabel(args, net, data, n, scores, warning):
+    """``evaluate`` of a multilabel model: its loss and subset accuracy; no confusion matrix, which counts one
+    class per sample (scikit-learn's ``multilabel_confusion_matrix`` counts each label's instead)."""
+    from ..models.summary import architecture
+    if args.json:
+        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "task": net.task,
+                          "samples": n, **scores, **json_warnings(warning)}))
+        return 0
+    print(f"{args.model}: {architecture(net)} on {net.backend}")
+    print(f"{data.name} {args.split} split, {n} samples: loss {scores['loss']:.4f}, subset accuracy "
+          f"{scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
+    return print("(no confusion matrix: it counts one class per sample, and this model predicts a row of 0/1 labels; "
+                 "sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)) counts each label's)") or 0
 
 
 def check_target(args, net, given):

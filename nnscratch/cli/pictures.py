@@ -30,6 +30,10 @@ def unfit(what, net, name="this model"):
     if what in ("confusion", "misclassified", "activations", "boundary") and not classifier:
         return (f"--what {what} needs a classification model; {name} is a regression model (it predicts "
                 "values, not classes): use --what architecture.")
+    if what in ("confusion", "misclassified", "activations", "boundary") and net.task == "multilabel":
+        return (f"--what {what} draws one predicted class per sample; {name} is a multilabel model (it predicts a "
+                f"row of {net.n_outputs} 0/1 labels per sample): use --what architecture, or score each label "
+                "with sklearn.metrics.multilabel_confusion_matrix.")
     if what == "misclassified" and not image:
         return (f"--what misclassified draws the wrongly classified images; {name} takes {net.n_inputs} "
                 "inputs, not an image: use --what confusion.")

@@ -30,6 +30,7 @@ def settings(args, data):
         return value(base, key) if given is None else given
     augment = pick("augment", args.augment)
     cfg = dict(sizes=sizes, spec=spec, n_features=data.n_features, n_classes=data.n_classes,
+               multilabel=getattr(data, "task", None) == "multilabel",  # rows of labels: a sigmoid per label
                image_shape=getattr(data, "image_shape", None),
                epochs=pick("epochs", args.epochs), lr=pick("lr", args.lr), decay=pick("decay", args.decay),
                batch_size=value(base, "batch_size") if args.batch_size is None else (args.batch_size or None),
@@ -154,11 +155,24 @@ def build_network(args, cfg):
         from ..models.spec import layers_from_spec
         layers = layers_from_spec(cfg["spec"], cfg["n_features"], cfg["n_classes"], cfg.get("regression", False),
                                   image=cfg.get("image_shape"))
-        return _check_loss_output(args, Network(layers, seed=args.seed, backend=args.backend, dtype=args.dtype))
-    binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy"
+        net = Network(layers, seed=args.seed, backend=args.backend, dtype=args.dtype)
+        return _check_loss_output(args, _check_multilabel_output(args, cfg, net))
+    binary = cfg["sizes"][-1] == 1 or args.loss == "binary_cross_entropy" or cfg.get("multilabel")
     output = "identity" if cfg.get("regression") else "sigmoid" if binary else "softmax"
     return _check_loss_output(args, Network.from_sizes(*cfg["sizes"], hidden=cfg["activation"], output=output,
                                                        seed=args.seed, backend=args.backend, dtype=args.dtype))
+
+
+def _check_multilabel_output(args, cfg, net):
+    """``net``, or a ConfigError where a layer spec ends a multilabel network in a softmax: its outputs would
+    share one vote, where each label needs a sigmoid of its own (scikit-learn's MLPClassifier's, Keras')."""
+    from ..layers import Softmax
+    if not cfg.get("multilabel") or not isinstance(net.layers[-1], Softmax):
+        return net
+    spec = args.layers or cfg["spec"]
+    raise ConfigError(f"{'--layers ' + args.layers if args.layers else '--model cnn'} ends in a softmax, one class per "
+                      f"sample, and the targets are rows of {cfg['n_classes']} 0/1 labels (multilabel); end the layers "
+                      f"with a sigmoid: --layers {spec.rsplit(',', 1)[0] if spec.endswith('softmax') else spec},sigmoid.")
 
 
 def _check_loss_output(args, net):

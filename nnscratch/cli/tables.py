@@ -32,7 +32,8 @@ def add_table_options(parser, from_model=False):
     group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
                        + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
-                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification)")
+                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; an array's rows "
+                       "of 0/1 labels: multilabel, or regression with --task regression)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
@@ -56,9 +57,8 @@ def drawn_split(args, name, load):
     in a NumPy error)."""
     import warnings
     from ..errors import ConfigError, DataError, DataWarning
-    fraction = getattr(args, "test_fraction", None)
-    if fraction is None:
-        return load()
+    given = getattr(args, "test_fraction", None)
+    fraction = TEST_FRACTION if given is None else given  # the default draws the split too: said in its words
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="val_fraction=", category=DataWarning)  # said below
         try:
@@ -182,12 +182,16 @@ def test_scores(net, data, test):
     return {**test, **regression_scores(np.asarray(data.y_test, dtype=np.float64), out.astype(np.float64))}
 
 
-def score_text(test):
-    """The one-line test figure: accuracy, or RMSE/MAE/R^2 for a regression."""
+def score_text(test, task=None):
+    """The one-line test figure: accuracy (a multilabel ``task``'s subset accuracy, said as such), or
+    RMSE/MAE/R^2 for a regression."""
     if "r2" in test:
         return f"test RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R^2 {test['r2']:.3f}"
     acc = test.get("accuracy")
-    return f"test accuracy {acc:.2%}" if acc is not None else f"test loss {test['loss']:.4f}"
+    if acc is None:
+        return f"test loss {test['loss']:.4f}"
+    return f"multilabel: test subset accuracy {acc:.2%} (rows with every label right)" if task == "multilabel" \
+        else f"test accuracy {acc:.2%}"
 
 
 def json_scores(test):

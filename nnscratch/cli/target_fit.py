@@ -14,6 +14,10 @@ regression, k outputs / m target columns     refused unless k == m
 binary (one output) / more than 2 classes    refused: it only ever says class 0 or 1
 k-class model / m classes, m <= k            accepted: the data's labels are classes it knows
 k-class model / m classes, m > k             refused: labels k..m-1 are classes it lacks
+multilabel, k outputs / rows of k labels     accepted (scored by the subset accuracy)
+multilabel / class labels                    accepted: each label is a row holding that one 1
+other model / rows of labels (multilabel)    refused: it does not predict several labels per sample
+multilabel, k outputs / rows of m labels     refused unless k == m
 ==========================================  =============================================
 
 A 10-class model on 2-class data is scored as Keras' ``evaluate`` and scikit-learn's metrics score
@@ -30,14 +34,23 @@ def refuse_other_targets(net, data, model):
     task, name = net.task, data.name
     outputs = f"{k} output{'s' * (k != 1)}"
     if task == "regression" and not values:
-        raise ShapeError(f"{model} is a regression model ({outputs}: values, not classes) but {name} holds class "
-                         f"labels ({m} classes); evaluate it on data whose targets are {k} value"
-                         f"{'s' * (k != 1)} per sample (npz:PATH or npy:X.npy,Y.npy with Y of shape (n, {k}), "
-                         "or a table with --task regression).")
+        held = f"rows of {m} 0/1 labels" if getattr(data, "task", None) == "multilabel" else f"class labels ({m} classes)"
+        raise ShapeError(f"{model} is a regression model ({outputs}: values, not classes) but {name} holds {held}; evaluate it on data whose targets are {k} value"
+                         f"{'s' * (k != 1)} per sample (npz:PATH or npy:X.npy,Y.npy with Y of shape (n, {k}); "
+                         "a table, or rows of 0/1, with --task regression).")
     if task != "regression" and values:
+        on = (f"rows of {k} 0/1 labels (npy:X.npy,Y.npy with Y of shape (n, {k}), read as multilabel without --task)"
+              if task == "multilabel" else "class labels (--task classification for a table of them")
         raise ShapeError(f"{model} is a {task} classifier ({outputs}) but {name}'s targets are values (regression, "
-                         f"{m} target column{'s' * (m != 1)}); evaluate it on class labels (--task classification for "
-                         "a table of them, or the data it was trained on).")
+                         f"{m} target column{'s' * (m != 1)}); evaluate it on {on}, or the data it was trained on).")
+    rows = getattr(data, "task", None) == "multilabel"
+    if rows and task in ("multiclass", "binary"):
+        raise ShapeError(f"{model} is a {task} classifier ({outputs}: one class per sample) but {name}'s targets are "
+                         f"rows of {m} 0/1 labels (multilabel); evaluate it on class labels, or train a multilabel "
+                         f"model on these (nnscratch train --dataset ... with these rows).")
+    if rows and task == "multilabel" and k != m:
+        raise ShapeError(f"{model} predicts {k} labels per sample but {name}'s rows hold {m}; use the dataset the "
+                         "model was trained on.")
     if values and k != m:
         raise ShapeError(f"{model} has {outputs} but {name} has {m} target column{'s' * (m != 1)}; use the "
                          "dataset the model was trained on.")

@@ -276,7 +276,8 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
     is then where the model is, and ``"kept"`` says so)."""
     kept_files = kept_files or {}
     config = net.get_config()
-    result = {"dataset": data.name, "layers": list(cfg["sizes"]), "backend": str(net.backend), "dtype": config["dtype"],
+    result = {"dataset": data.name, "task": net.task, "layers": list(cfg["sizes"]), "backend": str(net.backend),
+              "dtype": config["dtype"],
               "loss": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
@@ -287,7 +288,7 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
     if args.json:
         print(json.dumps(result))
         return
-    score = tables.score_text(test)
+    score = tables.score_text(test, net.task)
     if history.timing() and not args.quiet:
         print(history.timing())
     print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")

@@ -4,7 +4,8 @@
 ``X_train``, ``y_train``, ``X_test``, ``y_test`` (in any case: Keras' ``x_train``). ``.npy``: ``X.npy,y.npy``.
 Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.targets.encode_target`):
 string or few-valued integer targets are classes, fractional ones regression; one-hot
-rows (Keras' ``to_categorical``) are classes, other rows of targets a regression.
+rows (Keras' ``to_categorical``) are classes, multi-hot rows of 0/1 (scikit-learn's multilabel indicator
+rows) a "multilabel" task, other rows of targets a regression.
 Files are read without pickle.
 """
 
@@ -89,14 +90,29 @@ def _features(path, name, X, n):
     return X
 
 
-def _target(path, name, y, task=None):
+def _squeezed(y):
+    """``y`` as an array, a column ``(n, 1)`` as ``(n,)``."""
+    y = np.asarray(y)
+    return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+
+
+def _rows(*ys):
+    """"one-hot", "multi-hot" or None: what the rows of 0/1 of every given target array (train and test
+    alike) are, as :func:`~nnscratch.host_arrays.zero_one_rows` says it."""
+    from ..host_arrays import zero_one_rows
+    ys = [_squeezed(y) for y in ys if y is not None]
+    if any(y.ndim != 2 or y.dtype.kind not in "biuf" for y in ys) or len({y.shape[1] for y in ys}) != 1:
+        return None
+    kinds = {zero_one_rows(y) for y in ys}
+    return None if None in kinds else "multi-hot" if "multi-hot" in kinds else "one-hot"
+
+
+def _target(path, name, y, task=None, rows=None):
     """``y`` as one column of targets, or (regression) one row of them per sample, or an image per sample
     ``(n, C, H, W)`` (an image-to-image regression: :func:`~nnscratch.datasets.targets.encode_target` reads
     its rows); one-hot rows (Keras' ``to_categorical``) become the class indices, unless ``task`` is
-    "regression"."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
+    "regression"; multi-hot rows (``rows``, of the train and test targets together) stay rows of labels."""
+    y = _squeezed(y)
     if y.ndim not in (1, 2, 4):
         raise DataFormatError(f"{path}: {name} has shape {y.shape}; targets are one per sample, shape (n,), "
                               "or one row per sample, (n, k): one-hot classes or k regression targets, or an "
@@ -107,12 +123,13 @@ def _target(path, name, y, task=None):
     if len(missing):
         raise DataFormatError(f"{path}: {name} row {missing[0][0]} is {y[tuple(missing[0])]} (missing or infinite); "
                               "drop or fill in those rows first.")
-    if y.ndim == 2 and task != "regression" and y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all() \
-            and (y.sum(axis=1) == 1).all():
+    if rows == "one-hot" and task != "regression":
         return y.argmax(axis=1)
     if y.ndim == 2 and task == "classification":
+        labels = ("; rows of 0/1 labels are learnt as a multilabel classification without --task" if rows else "")
         raise DataFormatError(f"{path}: {name} has shape {y.shape}, several targets per sample, and is not one-hot; "
-                              "classification needs one class per sample: pass labels of shape (n,) or one-hot rows.")
+                              "classification needs one class per sample: pass labels of shape (n,) or one-hot rows"
+                              f"{labels}.")
     return y
 
 
@@ -129,11 +146,13 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
     X : array, (n_samples, ...)
         Inputs, one row (or image) per sample; images are flattened into rows.
     y : array, (n_samples,) or (n_samples, n_targets)
-        Class labels (numbers or text) or regression targets.
+        Class labels (numbers or text), one-hot or multi-hot rows of 0/1 (a "multilabel" task), or
+        regression targets.
     X_test, y_test : array, optional
         A test split of your own; default: one is held out from ``X`` and ``y``.
-    task : {"classification", "regression"}, optional
-        What to learn; default: decided from the target (text or few whole numbers: classes).
+    task : {"classification", "regression", "multilabel"}, optional
+        What to learn; default: decided from the target (text or few whole numbers: classes; multi-hot
+        rows: "multilabel"). "regression" learns rows of 0/1 as values.
     seed : int, default 0
         Seeds the held-out test split: the same seed holds out the same rows.
     test_fraction : float, default 0.2
@@ -145,19 +164,24 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
     """
     where = path or name
     X_given = np.shape(X)
-    y = _target(where, "y", y, task)
+    rows = _rows(y, y_test)
+    y = _target(where, "y", y, task, rows)
     X = _features(where, "X" if X_test is None else "X_train", X, len(y))
     if X_test is not None:
         test_given = np.shape(X_test)
         if min(len(X_given), len(test_given)) > 2 and X_given[1:] != test_given[1:]:  # images laid out otherwise
             raise DataFormatError(f"{where}: X_train holds samples of shape {X_given[1:]} but X_test "
                                   f"{test_given[1:]}; save both in the same layout, e.g. (n, C, H, W).")
-        y_test = _target(where, "y_test", y_test, task)
+        y_test = _target(where, "y_test", y_test, task, rows)
         X_test = _features(where, "X_test", X_test, len(y_test))
         if X_test.shape[1] != X.shape[1]:
             raise DataFormatError(f"{where}: X_train has {X.shape[1]} features but X_test {X_test.shape[1]}.")
     both = y if X_test is None else np.concatenate([y, y_test])
-    if both.ndim == 2:  # several regression targets
+    if both.ndim == 2 and rows == "multi-hot" and task != "regression":  # scikit-learn's multilabel indicator rows
+        codes, class_names, task = both.astype(np.float32), tuple(str(j) for j in range(both.shape[1])), "multilabel"
+        note = (f"{both.shape[1]} labels per sample (rows of 0/1, any number of 1s: a multilabel classification; "
+                "--task regression learns them as values)")
+    elif both.ndim == 2:  # several regression targets
         codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
     else:
         codes, class_names, task, note = encode_target(both, task, f"{where}: y", one_class=one_class)

@@ -36,8 +36,9 @@ TARGET_NAMES = ("label", "target", "class", "y")
 class TableDataset(Dataset):
     """A :class:`Dataset` read from a table, with what the command line reports about it.
 
-    ``task`` is "classification" or "regression" (then ``y`` holds float
-    targets and ``n_classes`` is the number of target columns); ``standardize``:
+    ``task`` is "classification", "regression" (then ``y`` holds float
+    targets and ``n_classes`` is the number of target columns) or "multilabel" (arrays only: ``y`` holds
+    float rows of 0/1, one column per label, named ``"0"``, ``"1"``, ...); ``standardize``:
     features should be standardised on the training split (tables: yes). The
     features stay float64, as read, until they are standardised. ``image_shape``:
     the per-sample ``(C, H, W)`` of arrays read as images (``(n, C, H, W)``,
@@ -48,8 +49,8 @@ class TableDataset(Dataset):
 
     Attributes
     ----------
-    task : {"classification", "regression"}
-        What ``y`` holds: class labels, or float targets.
+    task : {"classification", "regression", "multilabel"}
+        What ``y`` holds: class labels, float targets, or rows of 0/1 labels.
     target_name : str
         The header of the target column ("" when the table has none).
     feature_names : tuple of str

@@ -168,11 +168,16 @@ def per_class(proba):
 
 
 def require_classifier(network, picture, instead):
-    """A ValueError where ``network`` predicts values, not classes: ``picture`` would draw a regression's
-    outputs as class votes. ``instead`` names a picture that fits it."""
-    if getattr(network, "task", None) == "regression":
+    """A ValueError where ``network`` does not predict one class per sample: ``picture`` would draw a
+    regression's outputs, or a multilabel model's independent labels, as the votes for one class. ``instead``
+    names a picture that fits it."""
+    task = getattr(network, "task", None)
+    if task == "regression":
         raise ValueError(f"{picture} needs a classifier; this network is a regression (it predicts values, "
                          f"not classes): use {instead}.")
+    if task == "multilabel":
+        raise ValueError(f"{picture} draws one predicted class per sample; this network is multilabel (it predicts "
+                         f"a row of 0/1 labels per sample, any number of them 1): use {instead}.")
 
 
 def check_class_names(class_names, n_classes):
