@@ -12,11 +12,16 @@ class NNScratchError(Exception):
     """Base of every error nnscratch raises on purpose."""
 
 
+class UsageError(Exception):
+    """A command-line mistake (an unknown option, a bad value): printed as one line, exit status 2."""
+
+
 def exit_status(exc: BaseException | None) -> int:
-    """The command line's exit status for ``exc``: 2 for a user's mistake (an error of this module, an
-    ``OSError`` such as a missing file, an ``ImportError``: a package not installed), 1 for anything
-    else: a crash, a bug nnscratch did not foresee (a bare ``ValueError``, ``KeyError`` ...)."""
-    return 2 if isinstance(exc, (NNScratchError, OSError, ImportError)) else 1
+    """The command line's exit status for ``exc``, alone and under ``mpiexec``: 2 for a user's mistake (an
+    error of this module, a :class:`UsageError`, an ``OSError`` such as a missing file, an ``ImportError``: a
+    package not installed), 1 for anything else: a crash, a bug nnscratch did not foresee (a bare
+    ``ValueError``, ``KeyError`` ...)."""
+    return 2 if isinstance(exc, (NNScratchError, UsageError, OSError, ImportError)) else 1
 
 
 class ConfigError(NNScratchError, ValueError):

@@ -33,11 +33,7 @@ SECTIONS = ("Parameters", "Other Parameters")
 FIELDS = ("Attributes",)  # a dataclass's fields are its constructor's parameters
 # Docstrings of files other helpers own this round whose parameter table the site shows wrong: skipped by
 # the two table tests below, with the one-line fix; delete an entry once its docstring is fixed.
-PENDING = {
-    **{name: f'{where}: "task : {{None, "classification", "regression"}}"' for name, where in (
-        ("nnscratch.datasets.load_table", "datasets/tables.py"), ("nnscratch.datasets.load_npz", "datasets/arrays.py"),
-        ("nnscratch.datasets.from_arrays", "datasets/arrays.py"))},
-}
+PENDING: dict[str, str] = {}
 
 
 def referenced():

@@ -67,8 +67,9 @@ def test_multi_hot_rows_train_with_binary_cross_entropy():
 
 @pytest.mark.parametrize("task", [[], ["--task", "classification"]])
 def test_the_cli_does_not_train_cross_entropy_on_multi_hot_targets(capsys, task):
-    """The CLI reads a 2-D float y as a regression (cross-entropy refused) and, told it is a
-    classification, refuses rows that are not one-hot: it never reaches fit with them."""
+    """The CLI reads 0/1 rows that are not one-hot as a multilabel classification (cross-entropy refused:
+    binary cross-entropy learns them) and, told it is a classification, refuses rows that are not
+    one-hot: it never reaches fit with them."""
     X, Y = _data(n=40)
     Y[:, 0] = 1.0
     np.savez("multi.npz", X=X, y=Y)
@@ -76,7 +77,7 @@ def test_the_cli_does_not_train_cross_entropy_on_multi_hot_targets(capsys, task)
                        "--backend", "numpy", "--quiet", "--out", "m.npz"])
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
     assert status == 2 and len(err) == 1, err
-    assert ("not one-hot" if task else "is a regression") in err[0], err
+    assert ("not one-hot" if task else "multilabel") in err[0], err
     assert not os.path.exists("m.npz")
 
 

@@ -28,15 +28,11 @@ import sys
 import warnings
 
 from ..distributed.comm import launched_rank
-from ..errors import NNScratchError, closest, exit_status
+from ..errors import NNScratchError, UsageError, closest, exit_status
 from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
             "nnscratch.cli.plot", "nnscratch.cli.bench")
-
-
-class UsageError(Exception):
-    """A command-line mistake: printed as one line, exit status 2."""
 
 
 class Parser(argparse.ArgumentParser):
@@ -194,7 +190,7 @@ def _main(argv, debug):
             raise
         from ..distributed import report_error
         report_error(one_line(exc), exc, parallel=argv[:1] == ["train"])  # under mpiexec, train ends every rank
-        return 2 if isinstance(exc, UsageError) else exit_status(exc)  # a bug (one_line names its type): 1
+        return exit_status(exc)  # 2 for a mistake; 1 for a bug (one_line names its type)
 
 
 @contextlib.contextmanager

@@ -150,7 +150,7 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         regression targets.
     X_test, y_test : array, optional
         A test split of your own; default: one is held out from ``X`` and ``y``.
-    task : {"classification", "regression", "multilabel"}, optional
+    task : {None, "classification", "regression", "multilabel"}, optional
         What to learn; default: decided from the target (text or few whole numbers: classes; multi-hot
         rows: "multilabel"). "regression" learns rows of 0/1 as values.
     seed : int, default 0
@@ -212,8 +212,8 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
     ----------
     path : str or Path
         The ``.npz`` file, holding ``X``, ``y`` or ``X_train``, ``y_train``, ``X_test``, ``y_test``.
-    task : {"classification", "regression"}, optional
-        What to learn; default: decided from the target (text or few whole numbers: classes).
+    task : {None, "classification", "regression", "multilabel"}, optional
+        What to learn; default: decided from the target (text or few whole numbers: classes; multi-hot rows: "multilabel").
     seed : int, default 0
         Seeds the held-out test split: the same seed holds out the same rows.
     test_fraction : float, default 0.2

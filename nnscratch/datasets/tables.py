@@ -306,7 +306,7 @@ def load_table(path: PathLike, target: str | int | None = None, task: str | None
         The CSV file: one row per sample, numbers or class names, a header optional.
     target : str or int, optional
         The target column, by name or index; default: a column named label/target/class/y, else the last.
-    task : {"classification", "regression"}, optional
+    task : {None, "classification", "regression"}, optional
         What to learn; default: decided from the target (text or few whole numbers: classes).
     seed : int, default 0
         Seeds the held-out test split: the same seed holds out the same rows.
