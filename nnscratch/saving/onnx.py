@@ -162,10 +162,14 @@ def trace(net, x):
     :meth:`Network.predict_proba` returns (logits go through its Softmax/Sigmoid,
     :func:`nnscratch.models.task.probability_link`). The network itself is not touched."""
     link = probability_link(net.layers[-1], net.resolve_loss())
+    xp = _namespace(x)
     for index, layer in enumerate(list(net.layers) + ([] if link is None else [link])):
         traced = _in_namespace_of(x, layer, net.backend)
         try:
             x = traced.forward(x)
+            if _namespace(x) is not xp:  # a NumPy array, say: a constant that ndonnx cannot build into the graph
+                raise TypeError(f"it returned a {type(x).__module__}.{type(x).__name__}, not an array of its "
+                                f"input's namespace ({getattr(xp, '__name__', xp)})")
         except Exception as exc:  # any failure here means: this layer's forward is not portable
             raise ConfigError(
                 f"Layer {index} ({type(layer).__name__}) cannot be exported to ONNX: its forward pass failed "
@@ -173,6 +177,11 @@ def trace(net, x):
                 "functions only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
             ) from exc
     return x
+
+
+def _namespace(x):
+    """``x``'s array namespace (its ``__array_namespace__()``), or None for anything else."""
+    return x.__array_namespace__() if hasattr(x, "__array_namespace__") else None
 
 
 def _one_line(exc, limit=300):
@@ -184,7 +193,7 @@ def _one_line(exc, limit=300):
 def _in_namespace_of(x, layer, backend):
     """A shallow copy of ``layer`` whose Parameters and public array attributes are
     copies in ``x``'s namespace (private attributes are training caches: not copied)."""
-    xp = x.__array_namespace__() if hasattr(x, "__array_namespace__") else None
+    xp = _namespace(x)
     clone = copy.copy(layer)
     clone.xp = xp
     moved = {}
