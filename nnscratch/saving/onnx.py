@@ -22,7 +22,7 @@ from array_api_compat import is_array_api_obj
 
 from ..errors import BackendUnavailableError, ConfigError
 from ..layers import Parameter
-from ..models.task import probability_link
+from ..models.task import binary_threshold, probability_link
 from .._typing import is_int
 
 
@@ -51,8 +51,9 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     onnx.ModelProto
         The model; its ``metadata_props`` hold the nnscratch version, ``net.metadata`` and ``net.task``
         ("nnscratch_task"), which says how the probabilities become :meth:`Network.predict`'s answer:
-        their argmax ("multiclass"), ``p > 0.5`` ("binary"; each column for "multilabel", whose
-        indicator rows are then ``(p > 0.5).astype(int)``).
+        their argmax ("multiclass"), ``p > t`` ("binary"; each column for "multilabel", whose indicator
+        rows are then ``(p > t).astype(int)``), ``t`` in "nnscratch_threshold": 0.5 on probabilities, 0 on
+        the raw outputs of an Identity trained with squared error whose task was set by hand.
     """
     _check_names(input_name, output_name)
     ndx, onnx = _import_ndonnx()
@@ -66,11 +67,22 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
     onnx.helper.set_model_props(model, {"nnscratch_version": __version__, "nnscratch_metadata": metadata,
-                                        "nnscratch_task": net.task})
+                                        "nnscratch_task": net.task, **_threshold(net)})
     if path is not None:
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
+
+
+def _threshold(net):
+    """``{"nnscratch_threshold": t}`` for a "binary" or "multilabel" network: :meth:`Network.predict` gives 1 where
+    the graph's output is above ``t``; 0.5 on probabilities (a Sigmoid, or logits the graph ends with the sigmoid
+    of), :func:`~nnscratch.models.task.binary_threshold` on other outputs (0 on an Identity trained with squared
+    error, its task set by hand). Nothing for the other tasks."""
+    if net.task not in ("binary", "multilabel"):
+        return {}
+    probabilities = probability_link(net.layers[-1], net.resolve_loss()) is not None
+    return {"nnscratch_threshold": str(0.5 if probabilities else binary_threshold(net.layers[-1]))}
 
 
 def _declare_shape(value_info, traced, dims):
