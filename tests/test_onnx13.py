@@ -87,3 +87,56 @@ def test_the_graph_and_its_metadata_give_predicts_answer(output, loss, task):
     net.task = task
     got = predict_from_graph(net.export_onnx(), X.astype(np.float32))
     np.testing.assert_array_equal(got, net.predict(X))
+
+
+def test_a_table_regression_exported_by_the_cli_gives_predicts_values_in_the_targets_units(tmp_path, capsys):
+    """The command line learns a table's target in standard units and folds the scale into the output layer:
+    the graph (written by ``nnscratch export`` and by ``export_onnx``, the same bytes) takes the raw float64
+    rows and gives what ``nnscratch predict`` prints, prices of 3e5 +- 1e5, at 1, 7 and 10,000 rows."""
+    import json
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 3)) * [1.0, 100.0, 0.01] + [0.0, 5000.0, 1.0]
+    y = 3e5 + 1e5 * (X[:, 0] + 0.01 * (X[:, 1] - 5000.0))
+    np.savetxt(tmp_path / "prices.csv", np.column_stack([X[:300], y[:300]]), delimiter=",", header="a,b,c,price",
+               comments="")
+    np.save(tmp_path / "rows.npy", X)
+    model, cli_onnx, py_onnx = (str(tmp_path / name) for name in ("prices.npz", "cli.onnx", "py.onnx"))
+    assert cli.main(["train", "--dataset", f"csv:{tmp_path / 'prices.csv'}", "--epochs", "5", "--out", model,
+                     "--quiet"]) == 0
+    assert cli.main(["export", model, cli_onnx]) == 0
+    nn.Network.load(model).export_onnx(py_onnx)
+    assert open(cli_onnx, "rb").read() == open(py_onnx, "rb").read()
+    capsys.readouterr()
+    assert cli.main(["predict", model, str(tmp_path / "rows.npy"), "--json"]) == 0
+    printed = np.array([json.loads(line)["value"] for line in capsys.readouterr().out.splitlines()]).reshape(-1)
+    assert abs(np.median(printed) - 3e5) < 5e4  # the target's own units
+    s = session(cli_onnx)
+    assert (s.get_inputs()[0].type, s.get_inputs()[0].shape) == ("tensor(double)", ["N", 3])
+    for n in (1, 7, 10_000):
+        got = s.run(None, {"input": X[:n]})[0].reshape(-1)
+        np.testing.assert_allclose(got, printed[:n], rtol=0, atol=1e-5 * printed.std())  # float32 outputs
+
+
+@pytest.mark.parametrize("backend, dtype", [("numpy", "float64"), ("torch:cpu", "float32"),
+                                            ("array_api_strict", "float32")])
+def test_a_multilabel_cnn_of_every_image_layer_exports_as_it_predicts_on_any_backend(backend, dtype):
+    """A multilabel CNN (stride, padding, a rectangular kernel, both poolings, BatchNorm's running statistics,
+    Dropout; logits out, the graph ending with their sigmoid) trained on each backend: onnxruntime gives
+    predict_proba, and predict's indicator rows from it, at 1, 7 and 10,000 images."""
+    pytest.importorskip(backend.split(":")[0])
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10_000, 2, 9, 8))
+    Y = (X[:, :, :3, :3].mean(axis=(2, 3)) @ [[1, -1, 0.5], [0.5, 1, -1]] > 0).astype(int)
+    net = nn.Network([nn.Conv2D(2, 3, (3, 2), stride=(2, 1), padding=1), nn.BatchNorm(3), nn.LeakyReLU(0.1),
+                      nn.MaxPool2D(2), nn.Conv2D(3, 4, 1), nn.Tanh(), nn.AvgPool2D((2, 3), stride=1), nn.Flatten(),
+                      nn.Dropout(0.2), nn.Dense(4 * 2 * 1, 3), nn.Identity()],
+                     input_shape=(2, 9, 8), seed=0, backend=backend, dtype=dtype)
+    net.fit(X[:96], Y[:96], epochs=2, batch_size=16, loss="binary_cross_entropy")
+    assert net.task == "multilabel"
+    model = net.export_onnx()
+    for n in (1, 7, 10_000):
+        x = X[:n].astype(dtype)
+        np.testing.assert_allclose(session(model).run(None, {"input": x})[0],
+                                   net.backend.to_numpy(net.predict_proba(x)), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(predict_from_graph(model, X[:500].astype(dtype)),
+                                  net.backend.to_numpy(net.predict(X[:500])))
