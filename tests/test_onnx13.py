@@ -140,3 +140,26 @@ def test_a_multilabel_cnn_of_every_image_layer_exports_as_it_predicts_on_any_bac
                                    net.backend.to_numpy(net.predict_proba(x)), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(predict_from_graph(model, X[:500].astype(dtype)),
                                   net.backend.to_numpy(net.predict(X[:500])))
+
+
+@pytest.mark.parametrize("dropped", [("task",), ("task", "loss")])
+def test_a_model_file_of_an_older_version_exports_as_it_predicts(tmp_path, dropped):
+    """Files written before the task (and the loss) were saved derive them from the output layer on loading; the
+    graph and its metadata follow what the loaded network predicts (a sigmoid model stays "binary")."""
+    import json
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4))
+    net = nn.Network.from_sizes(4, 6, 1, output="sigmoid", seed=0)
+    net.fit(X, (X[:, 0] > 0).astype(int), epochs=2, loss="binary_cross_entropy")
+    net.save(tmp_path / "new.npz")
+    arrays = dict(np.load(tmp_path / "new.npz"))
+    header = json.loads(arrays["__header__"].tobytes())
+    header["config"] = {k: v for k, v in header["config"].items() if k not in dropped}
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = nn.Network.load(tmp_path / "old.npz")
+    assert old.task == "binary"
+    model = old.export_onnx()
+    x = X.astype(np.float32)
+    np.testing.assert_allclose(session(model).run(None, {"input": x})[0], old.predict_proba(x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(predict_from_graph(model, x), old.predict(x))
