@@ -163,3 +163,21 @@ def test_a_model_file_of_an_older_version_exports_as_it_predicts(tmp_path, dropp
     x = X.astype(np.float32)
     np.testing.assert_allclose(session(model).run(None, {"input": x})[0], old.predict_proba(x), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(predict_from_graph(model, x), old.predict(x))
+
+
+def test_a_standardisation_that_does_not_fit_the_inputs_is_one_line(tmp_path, capsys):
+    """A model whose saved "standardize" figures do not match its input size (a damaged or hand-edited file, or
+    Network(metadata=...) of another table's) failed in onnx's shape inference: ``nnscratch export`` ended with
+    status 1 and "error: InferenceError: [ShapeInferenceError] ... Incompatible dimensions -- for Sub", Python with
+    that multi-line InferenceError. It is now one line saying what does not fit, and no file is written."""
+    from nnscratch.errors import ModelFileError
+    net = nn.Network.from_sizes(3, 4, 2, seed=0, metadata={"standardize": {"mean": [0.0, 1.0], "std": [1.0, 2.0]}})
+    with pytest.raises(ModelFileError, match=r"scales rows of 2 features, but the network takes inputs of "
+                                             r"per-sample shape \(3,\)") as caught:
+        net.export_onnx(tmp_path / "direct.onnx")
+    assert "\n" not in str(caught.value) and not (tmp_path / "direct.onnx").exists()
+    net.save(tmp_path / "m.npz")
+    status = cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "scales rows of 2 features" in err, err
+    assert not (tmp_path / "m.onnx").exists()

@@ -20,7 +20,7 @@ import json
 
 from array_api_compat import is_array_api_obj
 
-from ..errors import BackendUnavailableError, ConfigError
+from ..errors import BackendUnavailableError, ConfigError, ModelFileError
 from ..layers import Parameter
 from ..models.task import binary_threshold, probability_link
 from .._typing import is_int
@@ -160,10 +160,15 @@ def _standardized(net, x, ndx):
     """``x`` (float64 raw rows) scaled as the model's table data was in training (``net.metadata["standardize"]``,
     see :mod:`nnscratch.saving.standardizer`) and cast to the model's dtype, so the ONNX model takes raw
     feature rows as ``predict`` does."""
-    from .standardizer import Standardizer
+    from .standardizer import KEY, Standardizer
     scaler = Standardizer.from_metadata(net.metadata)
     if scaler is None:
         return x
+    rows = tuple(x.shape[1:])
+    if rows != scaler.mean.shape:  # ndonnx would fail in onnx's shape inference, on several lines
+        raise ModelFileError(f"The model's {KEY!r} metadata scales rows of {scaler.mean.size} features, but the "
+                             f"network takes inputs of per-sample shape {rows}; train and save the model again "
+                             f"(or give Network(metadata=...) one mean and std per input).")
     mean, std = (ndx.asarray(a) for a in (scaler.mean, scaler.std))  # float64, as the Standardizer computes
     return ndx.astype((x - mean) / std, getattr(ndx, net.backend.dtype_name))
 
