@@ -20,9 +20,9 @@ import json
 
 from array_api_compat import is_array_api_obj
 
-from ..errors import BackendUnavailableError, ConfigError
+from ..errors import BackendUnavailableError, ConfigError, ModelFileError
 from ..layers import Parameter
-from ..models.task import probability_link
+from ..models.task import binary_threshold, probability_link
 from .._typing import is_int
 
 
@@ -51,8 +51,9 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     onnx.ModelProto
         The model; its ``metadata_props`` hold the nnscratch version, ``net.metadata`` and ``net.task``
         ("nnscratch_task"), which says how the probabilities become :meth:`Network.predict`'s answer:
-        their argmax ("multiclass"), ``p > 0.5`` ("binary"; each column for "multilabel", whose
-        indicator rows are then ``(p > 0.5).astype(int)``).
+        their argmax ("multiclass"), ``p > t`` ("binary"; each column for "multilabel", whose indicator
+        rows are then ``(p > t).astype(int)``), ``t`` in "nnscratch_threshold": 0.5 on probabilities, 0 on
+        the raw outputs of an Identity trained with squared error whose task was set by hand.
     """
     _check_names(input_name, output_name)
     ndx, onnx = _import_ndonnx()
@@ -66,11 +67,22 @@ def to_onnx(net, path=None, *, input_name="input", output_name="output", input_s
     from .. import __version__
     model.producer_name, model.producer_version = "nnscratch", __version__
     onnx.helper.set_model_props(model, {"nnscratch_version": __version__, "nnscratch_metadata": metadata,
-                                        "nnscratch_task": net.task})
+                                        "nnscratch_task": net.task, **_threshold(net)})
     if path is not None:
         from .serialize import atomic_write
         atomic_write(path, lambda f: f.write(model.SerializeToString()), "onnx")
     return model
+
+
+def _threshold(net):
+    """``{"nnscratch_threshold": t}`` for a "binary" or "multilabel" network: :meth:`Network.predict` gives 1 where
+    the graph's output is above ``t``; 0.5 on probabilities (a Sigmoid, or logits the graph ends with the sigmoid
+    of), :func:`~nnscratch.models.task.binary_threshold` on other outputs (0 on an Identity trained with squared
+    error, its task set by hand). Nothing for the other tasks."""
+    if net.task not in ("binary", "multilabel"):
+        return {}
+    probabilities = probability_link(net.layers[-1], net.resolve_loss()) is not None
+    return {"nnscratch_threshold": str(0.5 if probabilities else binary_threshold(net.layers[-1]))}
 
 
 def _declare_shape(value_info, traced, dims):
@@ -148,10 +160,15 @@ def _standardized(net, x, ndx):
     """``x`` (float64 raw rows) scaled as the model's table data was in training (``net.metadata["standardize"]``,
     see :mod:`nnscratch.saving.standardizer`) and cast to the model's dtype, so the ONNX model takes raw
     feature rows as ``predict`` does."""
-    from .standardizer import Standardizer
+    from .standardizer import KEY, Standardizer
     scaler = Standardizer.from_metadata(net.metadata)
     if scaler is None:
         return x
+    rows = tuple(x.shape[1:])
+    if rows != scaler.mean.shape:  # ndonnx would fail in onnx's shape inference, on several lines
+        raise ModelFileError(f"The model's {KEY!r} metadata scales rows of {scaler.mean.size} features, but the "
+                             f"network takes inputs of per-sample shape {rows}; train and save the model again "
+                             f"(or give Network(metadata=...) one mean and std per input).")
     mean, std = (ndx.asarray(a) for a in (scaler.mean, scaler.std))  # float64, as the Standardizer computes
     return ndx.astype((x - mean) / std, getattr(ndx, net.backend.dtype_name))
 
@@ -162,10 +179,14 @@ def trace(net, x):
     :meth:`Network.predict_proba` returns (logits go through its Softmax/Sigmoid,
     :func:`nnscratch.models.task.probability_link`). The network itself is not touched."""
     link = probability_link(net.layers[-1], net.resolve_loss())
+    xp = _namespace(x)
     for index, layer in enumerate(list(net.layers) + ([] if link is None else [link])):
         traced = _in_namespace_of(x, layer, net.backend)
         try:
             x = traced.forward(x)
+            if _namespace(x) is not xp:  # a NumPy array, say: a constant that ndonnx cannot build into the graph
+                raise TypeError(f"it returned a {type(x).__module__}.{type(x).__name__}, not an array of its "
+                                f"input's namespace ({getattr(xp, '__name__', xp)})")
         except Exception as exc:  # any failure here means: this layer's forward is not portable
             raise ConfigError(
                 f"Layer {index} ({type(layer).__name__}) cannot be exported to ONNX: its forward pass failed "
@@ -173,6 +194,11 @@ def trace(net, x):
                 "functions only (xp = array_namespace(x); no in-place tricks only NumPy has), or leave the layer out."
             ) from exc
     return x
+
+
+def _namespace(x):
+    """``x``'s array namespace (its ``__array_namespace__()``), or None for anything else."""
+    return x.__array_namespace__() if hasattr(x, "__array_namespace__") else None
 
 
 def _one_line(exc, limit=300):
@@ -184,7 +210,7 @@ def _one_line(exc, limit=300):
 def _in_namespace_of(x, layer, backend):
     """A shallow copy of ``layer`` whose Parameters and public array attributes are
     copies in ``x``'s namespace (private attributes are training caches: not copied)."""
-    xp = x.__array_namespace__() if hasattr(x, "__array_namespace__") else None
+    xp = _namespace(x)
     clone = copy.copy(layer)
     clone.xp = xp
     moved = {}
