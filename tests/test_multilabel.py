@@ -236,3 +236,11 @@ def test_two_ranks_score_the_subset_accuracy_one_process_does(tmp_path):
     for rank in ranks:  # each rank's sums of whole-row hits, added: the one-process figures
         np.testing.assert_allclose(rank["val"], one["val"], atol=1e-6)
         np.testing.assert_allclose(rank["train"], one["train"], atol=1e-6)
+
+
+def test_multilabel_set_on_a_softmax_output_splits_its_probabilities_at_one_half():
+    """net.task = "multilabel" on a Softmax output split its probabilities at 0, so predict gave all 1s."""
+    net = nn.Network.from_sizes(3, 4, 3, seed=0)
+    net.task = "multilabel"
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    np.testing.assert_array_equal(net.predict(X), (net.predict_proba(X) > 0.5).astype(int))

@@ -181,3 +181,4 @@ def test_a_standardisation_that_does_not_fit_the_inputs_is_one_line(tmp_path, ca
     err = capsys.readouterr().err
     assert status == 2 and len(err.strip().splitlines()) == 1 and "scales rows of 2 features" in err, err
     assert not (tmp_path / "m.onnx").exists()
+

@@ -74,9 +74,10 @@ def check_task(task, n_outputs=None):
 
 
 def binary_threshold(output_layer):
-    """Where a one-unit binary output (and each unit of a "multilabel" one) splits 0 from 1: 0.5 on a
-    Sigmoid's probabilities, 0 on raw logits (an Identity output trained with binary cross-entropy)."""
-    return 0.5 if isinstance(output_layer, Sigmoid) else 0.0
+    """Where a one-unit binary output (and each unit of a "multilabel" one) splits 0 from 1: 0.5 on
+    probabilities (a Sigmoid's, or a Softmax's where ``task = "multilabel"`` was set on one), 0 on raw
+    logits (an Identity output trained with binary cross-entropy)."""
+    return 0.5 if isinstance(output_layer, (Sigmoid, Softmax)) else 0.0
 
 
 def check_loss_fits(loss, n_outputs):

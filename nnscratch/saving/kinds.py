@@ -93,7 +93,9 @@ def is_kind(path, kind):
 def refuse_foreign(path, kind):
     """A ConfigError unless ``path`` can take a file of ``kind``: a file there must be of that kind
     (it is never replaced otherwise), a folder there or a missing folder above it is refused."""
-    path, (name, _, example) = os.fspath(path), KINDS[kind]
+    path, (name, _, example) = os.fsdecode(os.fspath(path)), KINDS[kind]  # bytes paths too, as open() takes them
+    if not path:
+        raise ConfigError(f"The path is empty; give a file path, e.g. {example!r}.")
     if os.path.isdir(path) or path.endswith(("/", os.sep)):  # "new/": a folder, even before it exists
         raise ConfigError(f"{path!r} {'is' if os.path.isdir(path) else 'names'} a folder; give a file path, e.g. "
                           f"{os.path.join(path, example)!r}.")

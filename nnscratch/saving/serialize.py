@@ -35,7 +35,7 @@ def atomic_write(path, write, kind=None):
 
     A symbolic link at ``path`` (``latest.npz -> runs/run7.npz``) stays: the file it names is replaced,
     as ``open(path, "wb")`` and ``numpy.save`` would write it, with the temporary file beside that one."""
-    path = os.fspath(path)
+    path = os.fsdecode(os.fspath(path))  # bytes paths too, as open() takes them
     if kind is not None:
         refuse_foreign(path, kind)
     real = path if path.endswith(("/", os.sep)) else os.path.realpath(path)  # "m.npz/" stays a folder's name
