@@ -66,3 +66,49 @@ def test_evaluate_scores_float64_targets_as_scikit_learn(backend, shape):
     assert figures["r2"] == pytest.approx(r2_score(y, p), rel=1e-12)
     assert figures["mae"] == pytest.approx(mean_absolute_error(y, p), rel=1e-12)
     assert figures["rmse"] == pytest.approx(mean_squared_error(y, p) ** 0.5, rel=1e-12)
+
+
+def _tiny(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(14, 5)), rng.integers(0, 3, 14)  # batches of 5: 3 steps per epoch
+
+
+def test_a_cosine_schedule_ending_before_the_run_is_said(recwarn):
+    """total counted in epochs (6 steps of a 15-step run), then a second fit with the spent schedule:
+    their steps trained at lr 0 in silence (the loss stayed put), as the resumed run's case is said."""
+    from nnscratch import SGD, Cosine
+
+    X, y = _tiny()
+    net = Network.from_sizes(5, 4, 3, seed=2)
+    with pytest.warns(UserWarning, match=r"ends after total=6 steps, so 9 of this run's 15 steps \(5 epochs of 3 "
+                                         r"batches\) train at min_lr=0, where the weights do not change; .*total=15"):
+        net.fit(X, y, epochs=5, batch_size=5, optimizer=SGD(lr=Cosine(0.1, total=6)))
+    before = [np.copy(p.value) for p in net.parameters()]
+    with pytest.warns(UserWarning, match=r"taken 15 already, so 6 of this run's 6 steps .* pass a new optimizer"):
+        net.fit(X, y, epochs=2, batch_size=5)
+    assert all(np.array_equal(a, p.value) for a, p in zip(before, net.parameters()))
+
+
+def test_one_epoch_fits_sharing_a_cosine_within_its_total_say_nothing(recwarn):
+    from nnscratch import SGD, Cosine
+
+    X, y = _tiny()
+    net, optimizer = Network.from_sizes(5, 4, 3, seed=2), SGD(lr=Cosine(0.1, total=15, warmup=2))
+    for _ in range(5):
+        net.fit(X, y, epochs=1, batch_size=5, optimizer=optimizer)
+    assert optimizer.t == 15 and not [w for w in recwarn if "cosine" in str(w.message)]
+
+
+def test_a_resumed_cosine_ending_early_is_said_once(tmp_path, recwarn):
+    from nnscratch import SGD, Cosine
+
+    X, y, path = *_tiny(), tmp_path / "run.npz"
+    Network.from_sizes(5, 4, 3, seed=2).fit(X, y, epochs=2, batch_size=5, optimizer=SGD(lr=Cosine(0.1, total=9)),
+                                            checkpoint=path)
+    Network.from_sizes(5, 4, 3, seed=2).fit(X, y, epochs=5, batch_size=5, resume=path)
+    said = [str(w.message) for w in recwarn if "cosine" in str(w.message)]
+    assert len(said) == 1 and "ends after 9 steps, 6 steps before this run does" in said[0], said
+    Network.from_sizes(5, 4, 3, seed=2).fit(X, y, epochs=5, batch_size=5, resume=path,
+                                            optimizer=SGD(lr=Cosine(0.1, total=9)))  # given: said here
+    said = [str(w.message) for w in recwarn if "cosine" in str(w.message)]
+    assert len(said) == 2 and "taken 6 already, so 6 of this run's 9 steps" in said[1], said

@@ -14,7 +14,7 @@ from ..saving import checkpoint as checkpoints
 from ..saving.kinds import refuse_foreign
 from .resume import checkpoint_to_resume, continue_history, resolve_optimizer
 from .memory import row_count
-from .schedule_span import batches_per_epoch, warn_long_warmup
+from .schedule_span import batches_per_epoch, warn_cosine_ends, warn_long_warmup
 from .. import distributed, validation
 from ..validation import is_device_array
 from . import streaming
@@ -127,8 +127,10 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
     loss = net._fix_loss(loss, y)
     batches = None if augment is not None else batches_per_epoch(row_count(X), batch_size)  # None: not known yet
-    optimizer = resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
+    given, optimizer = optimizer, resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
     warn_long_warmup(optimizer, saved and saved[0], epochs, batches)
+    if saved is None or given is not None:  # resuming the checkpoint's own schedule: said as it is stretched
+        warn_cosine_ends(optimizer, saved and saved[0], epochs, batches)
     net.optimizer = optimizer
     step = make_step(net, loss, net.optimizer, comm)  # a convolutional network's batches split over the cores
     streamed = streaming.should_stream(net, X, y, validation_data, stream, batch_size)
