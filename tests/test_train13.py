@@ -112,3 +112,16 @@ def test_a_resumed_cosine_ending_early_is_said_once(tmp_path, recwarn):
                                             optimizer=SGD(lr=Cosine(0.1, total=9)))  # given: said here
     said = [str(w.message) for w in recwarn if "cosine" in str(w.message)]
     assert len(said) == 2 and "taken 6 already, so 6 of this run's 9 steps" in said[1], said
+
+
+@pytest.mark.parametrize("make", ["EarlyStopping", "ReduceLROnPlateau"])
+def test_keras_patience_zero_names_its_equivalent(make):
+    """Keras's EarlyStopping default patience=0 (stop at the first epoch without improvement) is
+    patience=1 here; the refusal said 'Pass e.g. patience=10'."""
+    import nnscratch
+    from nnscratch.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"patience=0 acts at the first epoch without improvement, which is "
+                                          r"patience=1 here: pass patience=1"):
+        getattr(nnscratch, make)(patience=0)
+    assert getattr(nnscratch, make)(patience=1).patience == 1
