@@ -11,7 +11,7 @@ parameter's own device with ``zeros_like``.
 State belongs to the parameters it was made for: an optimizer stepped with
 other parameters (another network, another buffer) starts afresh there, with
 new moments and step count 0. Checkpoints store state per parameter name
-(``state_dict``), whatever the layout in memory.
+(``state_dict``), whatever the layout in memory (:mod:`nnscratch.optim.state`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import schedules
-from ..backend.core import namespace
+from .state import Probe, copied, gather, scatter
 from ..errors import ConfigError
 from .._typing import Array, is_real
 from .schedules import check_number
@@ -164,7 +164,7 @@ class Optimizer:
             self.t, self.state = 0, {}
         self._owner, loaded, self._loaded = holders, self._loaded, None
         if loaded:
-            self.state = {h.name: s for h in holders if (s := _gather(h, loaded))}
+            self.state = {h.name: s for h in holders if (s := gather(h, loaded))}
 
     def _new_state(self, p):
         return {}
@@ -188,7 +188,7 @@ class Optimizer:
         else:
             per_name = {}
             for h in self._owner or ():
-                per_name.update(_scatter(h, self.state.get(h.name, {})))
+                per_name.update(scatter(h, self.state.get(h.name, {})))
         return {"config": self.get_config(), "t": self.t, "state_t": self.state_t, "lr_scale": self.lr_scale,
                 "state": per_name}
 
@@ -217,7 +217,7 @@ class Optimizer:
         for name, per_slot in loaded.items():  # each parameter's own (a rule of one's own may keep less for some)
             if not per_slot:
                 continue
-            own = set(self._new_state(_Probe(name, next(iter(per_slot.values())))))
+            own = set(self._new_state(Probe(name, next(iter(per_slot.values())))))
             if set(per_slot) != own:
                 theirs = ", ".join(sorted(per_slot))
                 raise ConfigError(f"{type(self).__name__}.load_state_dict: the state holds slots {theirs}, another "
@@ -235,7 +235,7 @@ class Optimizer:
             Copies one array (e.g. ``xp.asarray(a, copy=True)``), so later steps do not change the snapshot.
         """
         return {"t": self.t, "state_t": self.state_t, "owner": self._owner,
-                "given": self._given, "state": _copied(self.state, copy), "loaded": _copied(self._loaded, copy)}
+                "given": self._given, "state": copied(self.state, copy), "loaded": copied(self._loaded, copy)}
 
     def restore(self, point: dict[str, Any], copy: Callable[[Array], Array]) -> None:
         """Go back to :meth:`snapshot`'s ``point`` (its arrays copied again by ``copy``).
@@ -249,46 +249,11 @@ class Optimizer:
         """
         self.t, self.state_t = point["t"], point["state_t"]
         self._owner, self._given = point["owner"], point["given"]
-        self.state, self._loaded = _copied(point["state"], copy) or {}, _copied(point["loaded"], copy)
+        self.state, self._loaded = copied(point["state"], copy) or {}, copied(point["loaded"], copy)
 
     def __repr__(self):
         options = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({options})"
-
-
-class _Probe:
-    """A stand-in parameter for ``_new_state``: a loaded parameter's name, its ``value`` an array like its slot's."""
-
-    def __init__(self, name, value):
-        self.name, self.value = name, value
-
-
-def _copied(per_name, copy):
-    """``{name: {slot: copy(array)}}`` of ``per_name`` (None stays None)."""
-    if per_name is None:
-        return None
-    return {name: {slot: copy(a) for slot, a in slots.items()} for name, slots in per_name.items()}
-
-
-def _scatter(holder, state):
-    """``{parameter name: {slot: array}}`` of one holder's state (views of a buffer's flat state)."""
-    if not hasattr(holder, "split"):
-        return {holder.name: dict(state)} if state else {}
-    per_name = {}
-    for slot, flat in state.items():
-        for name, view in holder.split(flat).items():
-            per_name.setdefault(name, {})[slot] = view
-    return per_name
-
-
-def _gather(holder, loaded):
-    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros)."""
-    if not hasattr(holder, "split"):
-        return dict(loaded.get(holder.name, {}))
-    slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
-    zeros = namespace(holder.values).zeros_like(holder.values)
-    return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
-            for slot in slots}
 
 
 def _schedule(lr, decay):

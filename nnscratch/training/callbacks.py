@@ -116,7 +116,7 @@ class EarlyStopping(_Watching):
     @keywords("EarlyStopping")
     def __init__(self, patience: int = 5, monitor: str = "val_loss", min_delta: float = 0.0,
                  restore_best: bool = False) -> None:
-        self.patience = check_positive_int("patience", patience)
+        self.patience = _patience("EarlyStopping", patience)
         if not isinstance(min_delta, (int, float)) or not math.isfinite(min_delta) or min_delta < 0:
             raise ConfigError(f"min_delta must be a non-negative number; got {min_delta!r}.")
         self.monitor, self.min_delta, self.restore_best = monitor, float(min_delta), restore_best
@@ -242,7 +242,7 @@ class ReduceLROnPlateau(_Watching):
                 raise ConfigError(f"ReduceLROnPlateau {label} must be a non-negative number; got {value!r}.")
         if isinstance(cooldown, bool) or not isinstance(cooldown, int) or cooldown < 0:
             raise ConfigError(f"ReduceLROnPlateau cooldown must be a whole number of epochs >= 0; got {cooldown!r}.")
-        self.patience = check_positive_int("patience", patience)
+        self.patience = _patience("ReduceLROnPlateau", patience)
         self.monitor, self.factor, self.min_delta = monitor, float(factor), float(min_delta)
         self.cooldown, self.min_lr, self.verbose = cooldown, float(min_lr), verbose
         self.sign = _sign("ReduceLROnPlateau", monitor)
@@ -289,3 +289,12 @@ class ReduceLROnPlateau(_Watching):
 
     def __repr__(self):
         return f"ReduceLROnPlateau(monitor={self.monitor!r}, factor={self.factor}, patience={self.patience})"
+
+
+def _patience(owner, value):
+    """``patience`` as a positive int, or a ConfigError; 0 (Keras's EarlyStopping default, PyTorch's
+    ``patience=0``) acts on the first epoch without improvement, which is ``patience=1`` here: said so."""
+    if isinstance(value, int) and not isinstance(value, bool) and value == 0:
+        raise ConfigError(f"{owner} patience must be at least 1; got 0. Keras's (and PyTorch's) patience=0 acts at "
+                          "the first epoch without improvement, which is patience=1 here: pass patience=1.")
+    return check_positive_int("patience", value)

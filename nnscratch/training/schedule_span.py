@@ -12,7 +12,9 @@ is ``epochs`` times the batches of an epoch. Two things depend on both, and ``fi
   length would;
 - :func:`warn_long_warmup`: a warm-up longer than the run is said in one warning (the command line
   refuses ``--warmup`` longer than ``--epochs``): the rate would rise for the whole run. Not refused:
-  a loop of one-epoch ``fit`` calls sharing one optimizer may warm up over several of them.
+  a loop of one-epoch ``fit`` calls sharing one optimizer may warm up over several of them;
+- :func:`warn_cosine_ends`: so is a cosine schedule that ends before the run does (the command line
+  builds its ``total`` from ``--epochs``): its last steps would train at ``min_lr``, 0 by default.
 """
 
 import math
@@ -66,8 +68,7 @@ def warn_long_warmup(optimizer, header, epochs, batches):
     warmup = getattr(getattr(optimizer, "schedule", None), "warmup", 0) or 0
     if not warmup or batches is None:
         return
-    first, taken = (0, optimizer.t) if not header else (int(header["epoch"]) + 1, int(header["optimizer_t"]))
-    left = 0 if header and header.get("stopped") else max(epochs - first, 0)
+    taken, left = _span(optimizer, header, epochs)
     if left and warmup > taken + left * batches:
         after = f" after the {taken} it has taken" if taken else ""
         warnings.warn(f"The learning-rate schedule warms up over {warmup} steps, longer than this run "
@@ -75,3 +76,33 @@ def warn_long_warmup(optimizer, header, epochs, batches):
                       f"for the whole run and does not reach lr={optimizer.lr:g}; lower warmup (it counts "
                       "optimizer steps, one per batch) or raise epochs, unless a later fit goes on with this "
                       "optimizer.", UserWarning, stacklevel=user_stacklevel())
+
+
+def warn_cosine_ends(optimizer, header, epochs, batches):
+    """A warning when ``optimizer``'s cosine schedule ends before this ``fit`` call does: its steps
+    after ``total`` train at ``min_lr``, 0 by default, where they change nothing (``total`` counted in
+    epochs rather than steps; a second ``fit`` with a spent schedule, whose loss then stays put). As
+    :func:`warn_long_warmup`, counted from the steps the optimizer has taken (a resume that stretches
+    the checkpoint's own schedule says it in :func:`stretched` instead)."""
+    schedule = getattr(optimizer, "schedule", None)
+    total = getattr(schedule, "total", None)
+    if total is None or batches is None:
+        return
+    taken, left = _span(optimizer, header, epochs)
+    steps = left * batches
+    if left and total < taken + steps:
+        after = min(steps, taken + steps - total)
+        floor = f"min_lr={schedule.min_lr:g}" + (", where the weights do not change" if not schedule.min_lr else "")
+        done = f"; the optimizer has taken {taken} already" if taken else ""
+        fix = (f"pass a new optimizer to start a schedule afresh (or one of total={taken + steps} to go on)" if taken
+               else f"give total in optimizer steps, one per batch: Cosine(..., total={steps}) spans this run")
+        warnings.warn(f"The cosine learning-rate schedule ends after total={total} steps{done}, so {after} of this "
+                      f"run's {steps} steps ({left} epoch{'s' if left != 1 else ''} of {batches} batch"
+                      f"{'es' if batches != 1 else ''}) train at {floor}; {fix}.", UserWarning,
+                      stacklevel=user_stacklevel())
+
+
+def _span(optimizer, header, epochs):
+    """``(steps taken before this fit call, epochs it trains)``: from the checkpoint ``header`` when resuming."""
+    first, taken = (0, optimizer.t) if not header else (int(header["epoch"]) + 1, int(header["optimizer_t"]))
+    return taken, 0 if header and header.get("stopped") else max(epochs - first, 0)

@@ -208,8 +208,14 @@ def _sums(step, out, Y, labels, mode, prefix=""):
     return {prefix + "loss": value * out.shape[0], prefix + "accuracy": xp.sum(xp.astype(hits, Y.dtype))}
 
 
-def evaluate_sums(step, data, prefix="", batch_size=4096):
-    """The figures of :func:`_sums` over ``data`` without training, on the device."""
-    outs = [step.forward(data.inputs(start, stop)) for start, stop in _batches(data.n, batch_size)]
-    out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
+def evaluate_sums(step, data, prefix="", batch_size=4096, out=None):
+    """The figures of :func:`_sums` over ``data`` without training, on the device (of the outputs
+    ``out`` if given: :func:`evaluate_outputs`)."""
+    out = evaluate_outputs(step, data, batch_size) if out is None else out
     return _sums(step, out, *data.all_targets(), data.mode, prefix)
+
+
+def evaluate_outputs(step, data, batch_size=4096):
+    """The step's outputs (logits when the loss is fused) for every row of ``data``, batch by batch."""
+    outs = [step.forward(data.inputs(start, stop)) for start, stop in _batches(data.n, batch_size)]
+    return outs[0] if len(outs) == 1 else step.xp.concat(outs)

@@ -1,0 +1,142 @@
+"""One call of ``fit`` from its first epoch to its last: the epoch loop.
+
+:func:`nnscratch.training.loop.fit` checks its arguments, places the data and restores a checkpoint;
+:class:`Run` then trains the epochs: per epoch the callbacks' hooks, one epoch on the device
+(:func:`~nnscratch.training.step.run_epoch`), its figures read back in one transfer, the divergence
+guard, the printed line (:func:`format_logs`) and the checkpoint.
+"""
+
+import contextlib
+import time
+import warnings
+
+from ..errors import DivergenceError
+from ..saving import checkpoint as checkpoints
+from .evaluation import read_figures
+from .guard import nonfinite_flag
+from .history import Callback
+from .step import evaluate_sums, run_epoch
+
+
+class Run:
+    """One call of :func:`fit`: the epoch loop and what it reads once per epoch."""
+
+    def __init__(self, net, step, streamed, verbose, parallel=None):
+        self.net, self.step, self.streamed, self.parallel = net, step, streamed, parallel
+        self.root = parallel is None or parallel.is_root  # only rank 0 prints and writes
+        self.verbose = verbose and self.root
+        self.shard = (lambda data: data) if parallel is None else parallel.shard
+        self.prepare = None  # with fit(augment=...): makes each later epoch's data
+        self.place_augmented = False  # with fit(augment=...) and no ``stream``: decide on the first epoch's data
+        if streamed:
+            self._say_streaming()
+
+    def _say_streaming(self):
+        if self.verbose:
+            print(f"streaming batches from host memory ({self.net.backend} free memory: "
+                  f"{_megabytes(self.net.backend.memory_info())})", flush=True)
+
+    def stream_from_now(self, history):
+        """Keep each epoch's data in host memory from now on (an augmented epoch that does not fit)."""
+        self.streamed = history.params["streamed"] = True
+        self._say_streaming()
+
+    def epoch(self, data, val, batch_size, shuffle, per_batch):
+        """Train one epoch; return its figures (device scalars, nothing read yet)."""
+        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch)
+        if val is not None:
+            sums.update(evaluate_sums(self.step, val, "val_"))
+        return sums
+
+    def loop(self, data, val, epoch_range, epochs, batch_size, shuffle, callbacks, history, guard, ckpt):
+        net = self.net
+        # under MPI one callback that raises an error of one rank's callbacks on every rank
+        hooks = callbacks if self.parallel is None else [self.parallel.together(callbacks)]
+        per_batch = [c for c in hooks if type(c).on_batch_end is not Callback.on_batch_end]
+        net.stop_training = False
+        for c in callbacks:  # the run's settings, as Keras: is_root tells rank 0 (which alone prints) apart
+            c.set_params(history.params)
+        for c in hooks:
+            c.on_train_begin(net)
+        epoch = epoch_range.start - 1
+        for epoch in epoch_range:
+            start = time.perf_counter()  # an epoch's time includes making its augmented data
+            if self.prepare is not None:
+                data = self.prepare()  # this epoch's augmented data, drawn from the network's RNG
+            for c in hooks:
+                c.on_epoch_begin(epoch, net)
+            with _quiet_float_warnings():  # the guard below reports NaN/inf once, clearly
+                sums = self.epoch(data, val, batch_size, shuffle, per_batch)
+                sums["nonfinite"] = nonfinite_flag(net)
+                logs = read_figures(net, sums, data, val, self.parallel)
+            nonfinite = logs.pop("nonfinite")
+            logs["seconds"] = time.perf_counter() - start
+            _record_timing(history, epoch == epoch_range.start, logs["seconds"])
+            if self.verbose:
+                print(format_logs(epoch, epochs, logs), flush=True)
+            try:
+                guard.check(epoch, epochs, {k: v for k, v in logs.items() if k != "seconds"}, nonfinite)
+            except DivergenceError as exc:
+                history.on_epoch_end(epoch, logs, net)
+                exc.history = history
+                if self.parallel is not None:  # the figures are summed over ranks: every rank raises it here
+                    exc.collective = True
+                raise
+            for c in hooks:
+                c.on_epoch_end(epoch, logs, net)
+            if self.parallel is not None:  # a callback of one rank (a time budget) stops every rank
+                net.stop_training = self.parallel.any_rank(net.stop_training)
+            last = net.stop_training or epoch == epochs - 1
+            if ckpt[0] is not None and ((epoch + 1) % ckpt[1] == 0 or last):
+                self.save_checkpoint(ckpt[0], epoch, history, guard, callbacks)
+            if net.stop_training:
+                break
+        best = guard.finish()
+        if best is not None:
+            history.params["best_epoch"] = best
+        for c in hooks:
+            c.on_train_end(net)
+
+    def save_checkpoint(self, path, epoch, history, guard, callbacks):
+        """Write the checkpoint after ``epoch``. In a parallel run rank 0 alone writes it and every
+        rank waits for the outcome (:func:`~nnscratch.distributed.from_root`): a write the system
+        refuses (a full disk) is raised on every rank together, marked ``collective``, so the command
+        line says it once and every rank ends as one process does, none left waiting in the next
+        all-reduce. One process writes it directly, at no extra cost."""
+        def save():
+            return checkpoints.save(path, self.net, epoch=epoch, history=history, guard=guard,
+                                    callbacks=callbacks, stopped=self.net.stop_training)
+
+        if self.parallel is None:
+            save()
+        else:
+            self.parallel.from_root(save)
+
+
+def _record_timing(history, first, seconds):
+    """Keep this call's first (cold) epoch apart from the steady-state ones."""
+    if first:
+        history.params["first_epoch_seconds"], history.params["steady_epoch_seconds"] = seconds, []
+    else:
+        history.params["steady_epoch_seconds"].append(seconds)
+
+
+@contextlib.contextmanager
+def _quiet_float_warnings():
+    """Silence NumPy's per-operation overflow/invalid warnings while an epoch runs."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", r"(overflow|invalid value|divide by zero) encountered",
+                                RuntimeWarning)
+        yield
+
+
+def _megabytes(info):
+    return "unknown" if info is None else f"{info[0] / 2**20:.0f} MB"
+
+
+def format_logs(epoch, epochs, logs):
+    """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s`` (a regression: ``r2 0.9312  mae ...``)."""
+    parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
+    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds"]
+    parts.append(f"{logs.get('seconds', 0.0):.2f} s")
+    return "  ".join(parts)
