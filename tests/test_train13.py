@@ -125,3 +125,13 @@ def test_keras_patience_zero_names_its_equivalent(make):
                                           r"patience=1 here: pass patience=1"):
         getattr(nnscratch, make)(patience=0)
     assert getattr(nnscratch, make)(patience=1).patience == 1
+
+
+def test_an_unbuilt_sigmoid_on_float64_keeps_float64s_range():
+    """predict_proba's link after logits is a Sigmoid never built: it kept float32's floor (-87) on float64
+    data, so p(-100) was 1.6e-38 instead of 3.7e-44."""
+    from nnscratch.layers import Sigmoid
+    p = Sigmoid().forward(np.array([[-100.0, 0.0, 30.0]]))
+    np.testing.assert_allclose(p, 1 / (1 + np.exp([[100.0, 0.0, -30.0]])), rtol=1e-15)
+    p32 = Sigmoid().forward(np.array([[-100.0]], dtype=np.float32))
+    assert p32.dtype == np.float32 and 0 < p32[0, 0] < 1e-37

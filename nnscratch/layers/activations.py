@@ -96,7 +96,10 @@ class Sigmoid(Activation):
         self.floor = backend.xp.asarray(low, dtype=backend.dtype, device=backend.device)
 
     def _f(self, xp, x):
-        return 1.0 / (1.0 + xp.exp(-xp.maximum(x, self.floor)))
+        floor = self.floor
+        if isinstance(floor, float):  # never built (predict_proba's link after logits): the floor of x's dtype
+            floor = -87.0 if x.dtype == xp.float32 else -708.0
+        return 1.0 / (1.0 + xp.exp(-xp.maximum(x, floor)))
 
     def _df(self, xp, x, y, dy):
         return dy * y * (1.0 - y)
