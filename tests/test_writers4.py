@@ -221,7 +221,8 @@ def test_ctrl_c_during_training_leaves_no_folder_it_created():
     argv = ["train", "--dataset", "moons", "--epochs", "100000", "--backend", "numpy", "--out", "sub/m.npz",
             "--plot", "pics", "--history", "hist/h.json", "--live", "live/l.gif"]
     proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env())
+                            stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a background job ignores it
     for line in proc.stdout:
         if line.startswith("epoch"):
             break
