@@ -83,6 +83,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _loss(self):
         return None if self.out_activation_ == "softmax" else SummedBinaryCrossEntropy()
 
+    def _network_task(self):
+        return "multilabel" if self._label_binarizer.y_type_ == "multilabel-indicator" and self.n_outputs_ > 1 else None
+
     def _stratify(self):
         return self.n_outputs_ == 1
 

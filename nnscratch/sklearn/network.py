@@ -29,6 +29,18 @@ class KeptNetwork:
 
     def _set_network(self, net):
         self._network, self._network_built_for = net, (self.backend, self.activation)
+        self._keep_task(net)
+
+    def _keep_task(self, net):
+        """Tell ``net`` the estimator's task where the network cannot derive it: a multilabel
+        classifier's sigmoid outputs are "multilabel" also when ``fit`` saw one-hot rows (every
+        row one label) or when the network is rebuilt after pickling (no targets at all)."""
+        if self._network_task() is not None:
+            net.task = self._network_task()
+
+    def _network_task(self):
+        """The task the network is for where its output layer and targets may not say it, else None."""
+        return None
 
     def _get_network(self):
         """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
