@@ -39,3 +39,25 @@ def test_a_multilabel_classifier_trains_a_multilabel_network(rows):
         assert net.evaluate(X, Y)["accuracy"] == pytest.approx(estimator.score(X, Y))
     clf.partial_fit(X[:10], np.eye(3, dtype=int)[[0, 1, 2, 0, 1, 2, 0, 1, 2, 0]])
     assert clf._get_network().task == "multilabel"
+
+
+@pytest.mark.parametrize("parallel", ["loky", "threading"])
+def test_a_use_backend_block_reaches_the_fits_of_n_jobs(parallel):
+    """GridSearchCV and cross_validate clone the estimator where they are called and fit the clones in
+    worker processes (loky) or threads, which do not see the caller's ``use_backend`` block; the clones
+    keep it, so ``n_jobs=2`` trains where ``n_jobs=1`` does. A device without float64 shows it: the
+    coefficients come back in float32 from there, in float64 from NumPy."""
+    pytest.importorskip("array_api_strict", reason="array-api-strict is not installed")
+    from joblib import parallel_backend
+    from sklearn.model_selection import cross_validate
+
+    import nnscratch as nn
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)), np.arange(40) % 2
+    estimator = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    with warnings.catch_warnings(), nn.use_backend("array_api_strict:no_float64"), parallel_backend(parallel):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fitted = cross_validate(estimator, X, y, cv=2, n_jobs=2, return_estimator=True)["estimator"]
+    assert [clf.coefs_[0].dtype for clf in fitted] == [np.float32, np.float32]
+    assert str(fitted[0]._get_network().backend) == "array_api_strict:no_float64"  # outside the block too
+    assert _fitted(estimator, X, y).coefs_[0].dtype == np.float64  # not the original: a clone carries the block

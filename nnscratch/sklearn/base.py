@@ -142,7 +142,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
                              f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
                              "or early_stopping=False.")
-        get_backend(self.backend)  # its own one-line error: unknown, not installed, no GPU
+        get_backend(self._backend_spec())  # its own one-line error: unknown, not installed, no GPU
         refuse_sparse(self, X)
 
     def _start_partial_fit(self, y, classes):
@@ -230,7 +230,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                         random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False)]
             last = i == len(units) - 2
             layers += [Dense(fan_in, fan_out), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        net = Network(layers, seed=0, backend=self.backend, dtype=np.dtype(dtype).name)
+        net = Network(layers, seed=0, backend=self._backend_spec(), dtype=np.dtype(dtype).name)
         net.set_weights(weights)
         self._set_network(net)
         self._store_weights(net)
