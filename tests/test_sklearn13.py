@@ -2,6 +2,7 @@
 trains (:mod:`nnscratch.models.task`), and the backend a fit in a worker of ``n_jobs`` uses."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -61,3 +62,29 @@ def test_a_use_backend_block_reaches_the_fits_of_n_jobs(parallel):
     assert [clf.coefs_[0].dtype for clf in fitted] == [np.float32, np.float32]
     assert str(fitted[0]._get_network().backend) == "array_api_strict:no_float64"  # outside the block too
     assert _fitted(estimator, X, y).coefs_[0].dtype == np.float64  # not the original: a clone carries the block
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize("first, then, fitted_on", [
+    ("rows3", "rows2", "rows of 3 labels; pass y of shape (n_samples, 3)"),
+    ("rows3", "rows4", "rows of 3 labels; pass y of shape (n_samples, 3)"),
+    ("labels", "rows3", "one label per sample (classes_ [0 1 2]); pass y of shape (n_samples,)"),
+])
+def test_rows_of_labels_that_do_not_fit_the_model_are_one_line(how, first, then, fitted_on):
+    """A later call with indicator rows of another width, or rows where the model learnt one label per
+    sample: scikit-learn's LabelBinarizer said "The object was not fitted with multilabel input." or
+    "classes [0 1 2] mismatch with the labels [0 1] found in the data" (or, for more columns, named
+    classes the user never had); now one line with the shapes and the fix."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    targets = {"labels": np.arange(30) % 3, **{f"rows{k}": (rng.random((30, k)) > 0.5).astype(int) for k in (2, 3, 4)}}
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0, warm_start=how == "warm_start")
+    new = "fit (not partial_fit)" if how == "partial_fit" else "fit with warm_start=False"
+    message = (f"y holds rows of {then[-1]} labels (shape (30, {then[-1]})), but the model was fitted on {fitted_on}, "
+               f"or start a new model with {new}.")
+
+    def call(y):
+        return clf.partial_fit(X, y, classes=[0, 1, 2]) if how == "partial_fit" else _fitted(clf, X, y)
+    call(targets[first])
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        call(targets[then])
