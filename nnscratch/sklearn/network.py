@@ -57,7 +57,8 @@ class KeptNetwork:
         for i, w in enumerate(self.coefs_):
             last = i == len(self.coefs_) - 1
             layers += [Dense(*w.shape), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        net = Network(layers, seed=0, backend=self._backend_spec(), dtype=self._compute_dtype(self.coefs_[0].dtype).name)
+        dtype = self._compute_dtype(self.coefs_[0].dtype).name
+        net = Network(layers, seed=0, backend=self._backend_spec(), dtype=dtype)
         net.set_weights(self._given_weights())
         self._set_network(net)
         self._network_weights = [np.array(a, copy=True) for a in self._given_weights()]
