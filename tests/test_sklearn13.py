@@ -88,3 +88,17 @@ def test_rows_of_labels_that_do_not_fit_the_model_are_one_line(how, first, then,
     call(targets[first])
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         call(targets[then])
+
+
+@pytest.mark.parametrize("n, fraction, rarest", [(2, 0.1, 1), (10, 0.1, 1), (60, 0.01, 30)])
+def test_too_few_rows_to_stop_early_on_are_one_line(n, fraction, rarest):
+    """scikit-learn's split said "The least populated classes in y have only 1 member ... Classes with too
+    few members are: ['0.0', '1.0']" (the 0/1 columns, not the user's labels) or "The test_size = 1 should
+    be greater or equal to the number of classes = 2", nothing about early stopping."""
+    X = np.random.default_rng(0).normal(size=(n, 3))
+    y = np.array(["cat", "dog"])[np.arange(n) % 2 if n != 10 else (np.arange(n) == 0).astype(int)]  # 10: one dog
+    message = (f"early_stopping=True cannot hold out validation_fraction={fraction:g} of {n} rows (1 held out): a "
+               "split with every class on both sides needs 2 rows of each class and 2 held out; the rarest class "
+               f"has {rarest}. Pass more rows, a larger validation_fraction, or early_stopping=False.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        MLPClassifier(early_stopping=True, validation_fraction=fraction, max_iter=2).fit(X, y)

@@ -23,7 +23,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -34,7 +33,7 @@ from ..layers import Dense
 from ..models.network import Network
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
-from .training import SklearnRun, SklearnShuffle
+from .training import SklearnRun, SklearnShuffle, early_stopping_split
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -252,12 +251,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         ``score(net)`` on the held-out part (None without early stopping)."""
         if not self.early_stopping:
             return X, Y, None
-        stratify = Y if self._stratify() else None
-        X_train, X_val, Y_train, Y_val = train_test_split(X, Y, random_state=random_state,
-                                                          test_size=self.validation_fraction, stratify=stratify)
-        if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
-                             "your dataset.")
+        X_train, X_val, Y_train, Y_val = early_stopping_split(X, Y, self.validation_fraction, self._stratify(),
+                                                              random_state)
         with net.backend.activate():
             x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
         return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),
