@@ -102,3 +102,23 @@ def test_too_few_rows_to_stop_early_on_are_one_line(n, fraction, rarest):
                f"has {rarest}. Pass more rows, a larger validation_fraction, or early_stopping=False.")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         MLPClassifier(early_stopping=True, validation_fraction=fraction, max_iter=2).fit(X, y)
+
+
+def test_ensembles_without_sample_weight_as_the_guide_says():
+    """docs/guides/sklearn-onnx.md: bagging and AdaBoostRegressor resample the rows themselves (no
+    ``sample_weight``), AdaBoostClassifier needs sample weights and refuses the estimator (the guide
+    said that "bagging and boosting" both resample)."""
+    from sklearn.ensemble import AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier
+
+    from nnscratch.sklearn import MLPRegressor
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    small = dict(hidden_layer_sizes=(4,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        bagging = BaggingClassifier(MLPClassifier(**small), n_estimators=2, random_state=0)
+        assert _fitted(bagging, X, y).predict(X).shape == (30,)
+        boosting = AdaBoostRegressor(MLPRegressor(**small), n_estimators=2, random_state=0)
+        assert _fitted(boosting, X, X[:, 0]).predict(X).shape == (30,)
+        with pytest.raises(ValueError, match="^MLPClassifier doesn't support sample_weight.$"):
+            AdaBoostClassifier(MLPClassifier(**small), n_estimators=2).fit(X, y)
