@@ -94,10 +94,12 @@ def test_rows_of_labels_that_do_not_fit_the_model_are_one_line(how, first, then,
 def test_too_few_rows_to_stop_early_on_are_one_line(n, fraction, rarest):
     """scikit-learn's split said "The least populated classes in y have only 1 member ... Classes with too
     few members are: ['0.0', '1.0']" (the 0/1 columns, not the user's labels) or "The test_size = 1 should
-    be greater or equal to the number of classes = 2", nothing about early stopping."""
+    be greater or equal to the number of classes = 2", nothing about early stopping. The line names
+    n_samples as scikit-learn's check_fit2d_1sample looks for it."""
     X = np.random.default_rng(0).normal(size=(n, 3))
     y = np.array(["cat", "dog"])[np.arange(n) % 2 if n != 10 else (np.arange(n) == 0).astype(int)]  # 10: one dog
-    message = (f"early_stopping=True cannot hold out validation_fraction={fraction:g} of {n} rows (1 held out): a "
+    message = (f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples={n} rows "
+               "(1 held out): a "
                "split with every class on both sides needs 2 rows of each class and 2 held out; the rarest class "
                f"has {rarest}. Pass more rows, a larger validation_fraction, or early_stopping=False.")
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
@@ -122,3 +124,10 @@ def test_ensembles_without_sample_weight_as_the_guide_says():
         assert _fitted(boosting, X, X[:, 0]).predict(X).shape == (30,)
         with pytest.raises(ValueError, match="^MLPClassifier doesn't support sample_weight.$"):
             AdaBoostClassifier(MLPClassifier(**small), n_estimators=2).fit(X, y)
+
+
+def test_early_stopping_on_one_sample_passes_sklearns_check():
+    """scikit-learn's MLPClassifier(early_stopping=True) passes check_fit2d_1sample (its split's message
+    names n_samples=1); nnscratch's must too, with its own line about the split."""
+    from sklearn.utils.estimator_checks import check_fit2d_1sample
+    check_fit2d_1sample("MLPClassifier", MLPClassifier(early_stopping=True, max_iter=2))
