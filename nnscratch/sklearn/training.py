@@ -67,9 +67,10 @@ def early_stopping_split(X, Y, fraction, stratified, random_state):
             counts = np.unique(Y, axis=0, return_counts=True)[1]
             reason = (f"a split with every class on both sides needs 2 rows of each class and {len(counts)} held "
                       f"out; the rarest class has {counts.min()}")
-        raise ValueError(f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples="
-                         f"{Y.shape[0]} rows ({int(np.ceil(fraction * Y.shape[0]))} held out): {reason}. Pass more rows, "
-                         "a larger validation_fraction, or early_stopping=False.") from None
+        n = Y.shape[0]
+        raise ValueError(f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples={n} "
+                         f"rows ({int(np.ceil(fraction * n))} held out): {reason}. Pass more rows, a larger "
+                         "validation_fraction, or early_stopping=False.") from None
     if parts[1].shape[0] < 2:
         raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your dataset.")
     return parts
