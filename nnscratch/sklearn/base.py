@@ -23,7 +23,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -34,7 +33,7 @@ from ..layers import Dense
 from ..models.network import Network
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
-from .training import SklearnRun, SklearnShuffle
+from .training import SklearnRun, SklearnShuffle, early_stopping_split
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -142,7 +141,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise ValueError("early_stopping=True holds out validation_fraction of the rows, got "
                              f"validation_fraction={self.validation_fraction!r}; set it between 0 and 1 (e.g. 0.1), "
                              "or early_stopping=False.")
-        get_backend(self.backend)  # its own one-line error: unknown, not installed, no GPU
+        get_backend(self._backend_spec())  # its own one-line error: unknown, not installed, no GPU
         refuse_sparse(self, X)
 
     def _start_partial_fit(self, y, classes):
@@ -170,6 +169,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             self._diverged(net, run, exc, incremental)
         finally:
             net.rng, self.n_iter_ = own_rng, run.epochs
+            self._keep_task(net)  # Network.fit derived it again from this call's rows
         if not incremental and not run.converged and run.epochs == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)
@@ -229,7 +229,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                         random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False)]
             last = i == len(units) - 2
             layers += [Dense(fan_in, fan_out), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        net = Network(layers, seed=0, backend=self.backend, dtype=np.dtype(dtype).name)
+        net = Network(layers, seed=0, backend=self._backend_spec(), dtype=np.dtype(dtype).name)
         net.set_weights(weights)
         self._set_network(net)
         self._store_weights(net)
@@ -251,12 +251,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         ``score(net)`` on the held-out part (None without early stopping)."""
         if not self.early_stopping:
             return X, Y, None
-        stratify = Y if self._stratify() else None
-        X_train, X_val, Y_train, Y_val = train_test_split(X, Y, random_state=random_state,
-                                                          test_size=self.validation_fraction, stratify=stratify)
-        if X_val.shape[0] < 2:
-            raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of "
-                             "your dataset.")
+        X_train, X_val, Y_train, Y_val = early_stopping_split(X, Y, self.validation_fraction, self._stratify(),
+                                                              random_state)
         with net.backend.activate():
             x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
         return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),

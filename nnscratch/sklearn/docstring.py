@@ -82,9 +82,12 @@ _TEXT = """    Same parameters, defaults and fitted attributes as scikit-learn's
         lbfgs's budget of loss evaluations: accepted and unused.
     backend : str or nnscratch.Backend, optional
         Where to train: "numpy", "torch", "torch:cuda", "cupy", ... (default: as
-        :func:`nnscratch.get_backend`, a GPU when one is usable). Computation runs
+        :func:`nnscratch.get_backend`: a ``use_backend`` block, ``NNSCRATCH_BACKEND``, else a GPU
+        when one is usable; a clone keeps the block it was made in, so the fits GridSearchCV or
+        cross_val_score run in the processes or threads of ``n_jobs`` use it too). Computation runs
         in the dtype of ``X``: float32 data trains in float32, anything else in float64
-        (in float32 on a device without float64, such as ``torch:mps``).
+        (in float32 on a device without float64, such as ``torch:mps``); the model predicts in the
+        dtype it was trained in, whatever the dtype of ``X`` (scikit-learn's gives float64 for float64 ``X``).
 
     Attributes
     ----------

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d
 
-from .base import BaseMLP
+from .base import BaseMLP, _new_model
 from .docstring import docstring
 from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
@@ -68,6 +68,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
+            self._check_target_kind(y, incremental)
             classes = unique_labels(y)
             if self.warm_start and set(classes) != set(self.classes_):
                 raise ValueError("warm_start can only be used where `y` has the same classes as in the previous "
@@ -77,11 +78,26 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                                  f"'y' has {classes}.")
         return X, self._label_binarizer.transform(y).astype(X.dtype)
 
+    def _check_target_kind(self, y, incremental):
+        """Rows of labels for a model fitted on one label per sample, or the other way round, or rows
+        of another number of labels: one line (scikit-learn's LabelBinarizer says "The object was not
+        fitted with multilabel input." or "classes [0 1 2] mismatch with the labels [0 1] ...")."""
+        rows = self._label_binarizer.y_type_ == "multilabel-indicator"
+        n = len(self.classes_)
+        if y.ndim == 2 and (not rows or y.shape[1] != n):
+            fitted, shape = ((f"rows of {n} labels", f"(n_samples, {n})") if rows else
+                             (f"one label per sample (classes_ {self.classes_})", "(n_samples,)"))
+            raise ValueError(f"y holds rows of {y.shape[1]} labels (shape {y.shape}), but the model was fitted on "
+                             f"{fitted}; pass y of shape {shape}, or {_new_model(incremental)}.")
+
     def _output_activation(self):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _loss(self):
         return None if self.out_activation_ == "softmax" else SummedBinaryCrossEntropy()
+
+    def _network_task(self):
+        return "multilabel" if self._label_binarizer.y_type_ == "multilabel-indicator" and self.n_outputs_ > 1 else None
 
     def _stratify(self):
         return self.n_outputs_ == 1

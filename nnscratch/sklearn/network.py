@@ -6,14 +6,15 @@ host copies of its weights in ``coefs_`` / ``intercepts_``. A pickle holds the
 host copies and the optimizer (its solver and settings, moments, velocities, step
 count, rate), so ``partial_fit`` continues after a round trip exactly as before it,
 also where the parameters were set anew in between; the network
-is rebuilt from them on first use, on the ``backend`` the estimator names then (and
-whenever ``coefs_`` / ``intercepts_`` were set or edited since: scikit-learn reads them
+is rebuilt from them on first use, on the ``backend`` the estimator names then (None: the
+``use_backend`` block in force, else the block the estimator was cloned in, if any), and
+whenever ``coefs_`` / ``intercepts_`` were set or edited since (scikit-learn reads them
 at every call).
 """
 
 import numpy as np
 
-from ..backend.core import get_backend
+from ..backend.core import _current, get_backend
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
 from .optimizers import optimizer_from_host
@@ -29,6 +30,18 @@ class KeptNetwork:
 
     def _set_network(self, net):
         self._network, self._network_built_for = net, (self.backend, self.activation)
+        self._keep_task(net)
+
+    def _keep_task(self, net):
+        """Tell ``net`` the estimator's task where the network cannot derive it: a multilabel
+        classifier's sigmoid outputs are "multilabel" also when ``fit`` saw one-hot rows (every
+        row one label) or when the network is rebuilt after pickling (no targets at all)."""
+        if self._network_task() is not None:
+            net.task = self._network_task()
+
+    def _network_task(self):
+        """The task the network is for where its output layer and targets may not say it, else None."""
+        return None
 
     def _get_network(self):
         """The fitted network; rebuilt from ``coefs_`` / ``intercepts_`` (and the optimizer
@@ -44,7 +57,8 @@ class KeptNetwork:
         for i, w in enumerate(self.coefs_):
             last = i == len(self.coefs_) - 1
             layers += [Dense(*w.shape), ACTIVATIONS[self.out_activation_ if last else self.activation]()]
-        net = Network(layers, seed=0, backend=self.backend, dtype=self._compute_dtype(self.coefs_[0].dtype).name)
+        dtype = self._compute_dtype(self.coefs_[0].dtype).name
+        net = Network(layers, seed=0, backend=self._backend_spec(), dtype=dtype)
         net.set_weights(self._given_weights())
         self._set_network(net)
         self._network_weights = [np.array(a, copy=True) for a in self._given_weights()]
@@ -58,9 +72,27 @@ class KeptNetwork:
     def _compute_dtype(self, dtype):
         """The dtype the network computes in for data (or weights) of ``dtype``: that one, but float32
         on a device without float64 (torch:mps, ...), as scikit-learn's array API support does."""
-        if np.dtype(dtype) == np.float64 and not get_backend(self.backend).has_float64:
+        if np.dtype(dtype) == np.float64 and not get_backend(self._backend_spec()).has_float64:
             return np.dtype(np.float32)
         return np.dtype(dtype)
+
+    def _backend_spec(self):
+        """``backend`` for :func:`~nnscratch.backend.core.get_backend`; where it is None and no
+        ``use_backend`` block is in force here, the block the estimator was cloned in, if any."""
+        if self.backend is None and _current.get() is None:
+            return getattr(self, "_cloned_in_block", None)
+        return self.backend
+
+    def __sklearn_clone__(self):
+        """scikit-learn's ``clone``, which keeps the ``use_backend`` block it is made in (or the one the
+        original kept) where ``backend`` is None. GridSearchCV, cross_val_score and the like clone the
+        estimator where they are called and fit the clones in the processes or threads of ``n_jobs``,
+        which do not see the caller's block (a ContextVar): the clones train on its backend all the same."""
+        clone = super().__sklearn_clone__()
+        block = _current.get() or getattr(self, "_cloned_in_block", None)
+        if self.backend is None and block is not None:
+            clone._cloned_in_block = block
+        return clone
 
     def _optimizer_on_host(self, net=None):
         """The optimizer's state as host arrays (what a pickle keeps), or None."""

@@ -4,12 +4,14 @@
   loss values (``squared_error`` is ``mean((out - y)**2) / 2``, the binary log-loss
   is summed over outputs), reusing nnscratch's losses (no second formula).
 - :class:`SklearnShuffle`: scikit-learn's order of the rows, epoch by epoch.
+- :func:`early_stopping_split`: the rows early stopping holds out, as scikit-learn draws them.
 - :class:`SklearnRun`: the per-epoch bookkeeping of ``_fit_stochastic``:
   ``loss_curve_``, the ``tol`` / ``n_iter_no_change`` stopping rule, early stopping
   on a validation score, and the ``invscaling`` / ``adaptive`` learning rates.
 """
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 from sklearn.utils import shuffle
 
 from ..losses import BinaryCrossEntropy, SumSquaredError
@@ -50,6 +52,28 @@ class SklearnShuffle:
     def permutation(self, n):
         self.order = shuffle(self.order, random_state=self.random_state)
         return self.order
+
+
+def early_stopping_split(X, Y, fraction, stratified, random_state):
+    """``(X_train, X_val, Y_train, Y_val)``: ``fraction`` of the rows held out as scikit-learn's MLP
+    draws them (``stratified``: every class on both sides), or a ValueError in one line that says why
+    not (``train_test_split``'s own words name the classes by the 0/1 columns of ``Y``)."""
+    try:
+        parts = train_test_split(X, Y, random_state=random_state, test_size=fraction,
+                                 stratify=Y if stratified else None)
+    except ValueError as exc:
+        reason = str(exc).rstrip(".")
+        if stratified:
+            counts = np.unique(Y, axis=0, return_counts=True)[1]
+            reason = (f"a split with every class on both sides needs 2 rows of each class and {len(counts)} held "
+                      f"out; the rarest class has {counts.min()}")
+        n = Y.shape[0]
+        raise ValueError(f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples={n} "
+                         f"rows ({int(np.ceil(fraction * n))} held out): {reason}. Pass more rows, a larger "
+                         "validation_fraction, or early_stopping=False.") from None
+    if parts[1].shape[0] < 2:
+        raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your dataset.")
+    return parts
 
 
 class SklearnRun(Callback):
