@@ -296,6 +296,11 @@ def use_backend(spec: str | Backend, *, dtype: DType | None = None) -> Iterator[
         _current.reset(token)
 
 
+def selected_block() -> Backend | None:
+    """The backend of the innermost :func:`use_backend` block in force here, or None."""
+    return _current.get()
+
+
 def backend_of(x: Array) -> Backend:
     """The backend (library and device) an existing array lives on.
 

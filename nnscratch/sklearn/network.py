@@ -14,7 +14,7 @@ at every call).
 
 import numpy as np
 
-from ..backend.core import _current, get_backend
+from ..backend.core import get_backend, selected_block
 from ..layers import Dense, Identity, ReLU, Sigmoid, Softmax, Tanh
 from ..models.network import Network
 from .optimizers import optimizer_from_host
@@ -79,7 +79,7 @@ class KeptNetwork:
     def _backend_spec(self):
         """``backend`` for :func:`~nnscratch.backend.core.get_backend`; where it is None and no
         ``use_backend`` block is in force here, the block the estimator was cloned in, if any."""
-        if self.backend is None and _current.get() is None:
+        if self.backend is None and selected_block() is None:
             return getattr(self, "_cloned_in_block", None)
         return self.backend
 
@@ -89,7 +89,7 @@ class KeptNetwork:
         estimator where they are called and fit the clones in the processes or threads of ``n_jobs``,
         which do not see the caller's block (a ContextVar): the clones train on its backend all the same."""
         clone = super().__sklearn_clone__()
-        block = _current.get() or getattr(self, "_cloned_in_block", None)
+        block = selected_block() or getattr(self, "_cloned_in_block", None)
         if self.backend is None and block is not None:
             clone._cloned_in_block = block
         return clone
