@@ -76,11 +76,17 @@ def _regression():
     return [nn.Dense(4, 5), nn.Sigmoid(), nn.Dense(5, 2)], {"loss": "mse"}
 
 
+def _multilabel():
+    """Several labels per sample: sigmoid units with binary cross-entropy on 0/1 rows."""
+    return [nn.Dense(4, 5), nn.ReLU(), nn.Dropout(0.2), nn.Dense(5, 3), nn.Sigmoid()], {"loss": "binary_cross_entropy"}
+
+
 # name: (layers and fit options, per-sample input shape of the data)
 NETWORKS = {"dense": (_dense, (4,)), "activations": (_activations, (4,)), "cnn": (_cnn, (36,)),
             "cnn-open": (_cnn_open, (1, 6, 7)),
             "cnn-strided": (_cnn_strided, (81,)), "binary": (_binary, (4,)),
-            "binary-logit": (_binary_logit, (4,)), "regression": (_regression, (4,))}
+            "binary-logit": (_binary_logit, (4,)), "regression": (_regression, (4,)),
+            "multilabel": (_multilabel, (4,))}
 
 
 def build(name, backend="numpy", seed=0):
@@ -93,6 +99,8 @@ def data(name, n=N, seed=0):
     X = rng.normal(size=(n, *NETWORKS[name][1])).astype(np.float32)
     if name == "regression":
         return X, np.stack([X[:, 0] - X[:, 1], X[:, 2]], axis=1)
+    if name == "multilabel":  # rows of 0/1 holding none, one or several labels
+        return X, (X[:, :3] + 0.3 * rng.normal(size=(n, 3)) > 0.2).astype(np.float32)
     classes = 2 if name in ("cnn-open", "binary", "binary-logit") else 3
     return X, rng.integers(0, classes, n)
 
@@ -246,6 +254,7 @@ def test_saved_then_loaded_on_another_backend_predicts_the_same(name, any_backen
     net, options = named(name)
     X, y = data(name)
     net.fit(X, y, epochs=1, batch_size=BATCH, **options)
+    assert (net.task == "multilabel") == (name == "multilabel")  # 0/1 rows of several labels make that task
     loaded = Network.load(net.save(tmp_path / "m.npz"), backend=backend)
     assert loaded.get_config() == net.get_config() and loaded.task == net.task
     for a, b in zip(loaded.get_weights(), net.get_weights(), strict=True):
