@@ -7,6 +7,11 @@ Build one from layer sizes, like the seeds' ``ANN(*layers)``::
 or layer by layer, like the seeds' ``Layer_Dense`` / ``Activation_ReLU``::
 
     net = Network([Dense(784, 128), ReLU(), Dense(128, 10), Softmax()], seed=0)
+
+This module builds it and says what it is (layers, shapes, parameters, task); the methods
+that run it on data (``forward``, ``predict``, ``evaluate``, ``fit``, gradients) are
+:mod:`nnscratch.models.running`'s, those that keep and copy it (``save``, ``load``, ``to``,
+weights, ONNX) :mod:`nnscratch.models.persistence`'s, each a method by assignment in the class body.
 """
 
 from __future__ import annotations
@@ -15,33 +20,28 @@ import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..training import evaluation, streaming, loop as train
-from .. import testing
 from .. import validation
 from ..host_arrays import zero_one_rows
-from ..options import check_callbacks, check_positive_int, check_seed, warn_small_batch
+from ..options import check_seed
 from .._keywords import keywords
-from ..backend.core import Backend, get_backend, host_rng, on_device
+from ..backend.core import Backend, get_backend, host_rng
 from ..errors import ConfigError, ShapeError
 from ..layers.initializers import default_initializer, get_initializer
 from ..layers import Dense
 from ..losses import default_loss, get_loss
 from ..backend.kernels import Kernels
 from .params import ParameterBuffer
-from . import persistence, shapes
-from ..training.step import predicted_labels
-from ..training.history import checked_callbacks
+from . import persistence, running, shapes
 from .spec import mlp_layers
 from .summary import not_an_mlp, summary_text, unflat_layers
 from ..layers.checks import check_layers, input_shape_of, refuse_one_unit_softmax
-from .task import binary_threshold, check_loss_fits, check_task, derive_task, probability_link
+from .task import check_loss_fits, check_task, derive_task
 from .._typing import Array, DType, Shape
 
 if TYPE_CHECKING:
     from ..layers.base import Layer, Parameter
     from ..losses import Loss
     from ..optim.optimizers import Optimizer
-    from ..training.history import History
 
 
 class Network:
@@ -210,112 +210,12 @@ class Network:
         body = ", ".join(repr(layer) for layer in self.layers)
         return f"Network([{body}], backend={str(self.backend)!r}, dtype={self.backend.dtype_name!r})"
 
-    # ------------------------------------------------------------ running
-    @on_device
-    def forward(self, X: Array, return_all: bool = False) -> Array | list[Array]:
-        """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
-        memory when ``X`` does not fit on the device).
-
-        Returns the output activations, or with ``return_all=True`` the list
-        of every layer's output: a Dense layer's is its pre-activation ``z``,
-        an activation's is ``a`` (seed 000's ``z_vectors`` and activations).
-
-        Parameters
-        ----------
-        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
-            Inputs, on the host or the network's device.
-        return_all : bool, default False
-            Return every layer's output (a list) instead of the last one.
-        """
-        def run(out):
-            outputs = []
-            for layer in self.layers:
-                out = layer.forward(out)
-                outputs.append(out)
-            return outputs if return_all else out
-        return streaming.in_batches(self, X, run)
-
-    @on_device
-    def predict_proba(self, X: Array) -> Array:
-        """Output activations ``(n_samples, n_outputs)``: class probabilities for a
-        softmax/sigmoid output, or for an Identity output whose loss is (binary)
-        cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are.
-
-        Parameters
-        ----------
-        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
-            Inputs, on the host or the network's device.
-        """
-        out = self.forward(X)
-        link = probability_link(self.layers[-1], self.resolve_loss())
-        return out if link is None else link.forward(out)
-
-    @keywords("predict")
-    @on_device
-    def predict(self, X: Array) -> Array:
-        """What the task calls a prediction (see :attr:`task`).
-
-        Parameters
-        ----------
-        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
-            Inputs, on the host or the network's device.
-
-        Returns
-        -------
-        classification : int array of shape (n_samples,)
-            Class labels: argmax of the outputs; with one output, ``p > 0.5``
-            on a Sigmoid, ``logit > 0`` on an Identity output.
-        multilabel : int array of shape (n_samples, n_outputs)
-            Indicator rows of 0/1, each output thresholded as one output is.
-        regression : array of shape (n_samples, n_outputs)
-            The output values.
-        """
-        out = self.forward(X)
-        if self.task == "regression":
-            return out
-        return predicted_labels(out, self.n_outputs, binary_threshold(self.layers[-1]), task=self.task)
-
-    @keywords("evaluate")
-    def evaluate(self, X: Array, y: Array, loss: str | Loss | None = None, batch_size: int = 4096) -> dict[str, float]:
-        """``{"loss", "accuracy"}`` for a classification :attr:`task` (multilabel: subset accuracy), ``{"loss",
-        "r2", "mae", "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
-
-        Parameters
-        ----------
-        X : array, (n_samples, ...)
-            Inputs.
-        y : array
-            Their labels (or one-hot or multi-hot rows) or regression targets, as ``fit`` takes them.
-        loss : str or Loss, optional
-            The loss reported; default: the one the last ``fit`` used.
-        batch_size : int, default 4096
-            Rows evaluated at once: bounds the memory, not the result.
-        """
-        batch_size = check_positive_int("batch_size", batch_size)
-        return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
-
-    def fit(self, X: Array, y: Array, **options: Any) -> History:
-        """Train on ``(X, y)``; see :func:`nnscratch.training.loop.fit` for the options.
-
-        Fixes :attr:`task` from the output layer, the loss and the targets (:mod:`nnscratch.models.task`); the
-        loss defaults to the checkpoint's when resuming, else the previous ``fit``'s, else the output layer's. The
-        data is never modified. Integer inputs beyond [-1, 1] and a ``batch_size`` larger than
-        the data warn (:class:`nnscratch.errors.DataWarning`); inputs are never rescaled.
-
-        Parameters
-        ----------
-        X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
-            Training inputs, host or device arrays.
-        y : array
-            Class labels ``(n_samples,)``, one-hot or multi-hot rows, or targets ``(n_samples, n_outputs)``.
-        **options
-            ``epochs``, ``batch_size``, ``optimizer``, ``validation_data``, ``callbacks``, ``checkpoint``,
-            ``resume``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
-        """
-        warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
-        if "callbacks" in options:
-            options["callbacks"] = checked_callbacks(check_callbacks(options["callbacks"]))
-        return train.fit(self, X, y, **options)
+    # ------------------------------------------------------------ running (nnscratch.models.running)
+    forward = running.forward
+    predict_proba = running.predict_proba
+    predict = running.predict
+    evaluate = running.evaluate
+    fit = running.fit
 
     def _fix_loss(self, loss: str | Loss | None, y: Array) -> Loss:
         """The Loss a fit on targets ``y`` trains with (:meth:`resolve_loss`), kept with the task it fixes."""
@@ -348,43 +248,9 @@ class Network:
             loss = self._fit_loss or default_loss(self.layers[-1])
         return check_loss_fits(get_loss(loss), self.output_shape[-1])  # None: open (no classifier)
 
-    # ------------------------------------------------------------ gradients
-    def compute_gradients(self, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
-        """Backpropagate one batch without updating: ``(loss, [grads])`` in
-        :meth:`parameters` order.
-
-        Parameters
-        ----------
-        X : array, (n_samples, ...)
-            One batch of inputs.
-        y : array
-            Their labels or targets, as ``fit`` takes them.
-        loss : str or Loss, optional
-            The loss to differentiate; default: :meth:`resolve_loss`'s.
-        """
-        return evaluation.compute_gradients(self, X, y, loss=loss)
-
-    @on_device
-    def check_gradients(self, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
-                        max_entries: int = 64) -> float:
-        """Worst relative error ``|num - ana| / (|num| + |ana|)`` (per-parameter
-        norms) between backprop and central finite differences in float64, in
-        training mode (batch statistics, fixed dropout masks); the network is left as it was.
-
-        Parameters
-        ----------
-        X : array, (n_samples, ...)
-            A small batch of inputs; a few rows suffice.
-        y : array
-            Their labels or targets, as ``fit`` takes them.
-        loss : str or Loss, optional
-            The loss to differentiate; default: :meth:`resolve_loss`'s.
-        eps : float, default 1e-6
-            Step of the central differences, in the units of the weights.
-        max_entries : int, default 64
-            Entries of each parameter perturbed (a seeded sample); more is slower and surer.
-        """
-        return testing.check_gradients(self, X, y, loss=loss, eps=eps, max_entries=max_entries)
+    # ------------------------------------------------------------ gradients (nnscratch.models.running)
+    compute_gradients = running.compute_gradients
+    check_gradients = running.check_gradients
 
     # ------------------------------------------------------------ keeping and copying (nnscratch.models.persistence)
     get_config = persistence.get_config
