@@ -1,0 +1,66 @@
+"""Names of backends and dtypes: how a string such as ``"torch:cuda:1"`` or a dtype of any
+library reads as the library, device and float type a :class:`~nnscratch.backend.core.Backend` takes.
+
+``parse`` splits a backend string, :func:`checked` refuses what names no backend (a typo, with
+the closest name; ``gpu`` or ``cuda``, with the names that run on a GPU) and ``dtype_name``
+reads ``np.float64``, ``torch.float64`` or ``"float64"`` alike. Nothing here imports an array
+library but NumPy, nor builds a Backend: :mod:`nnscratch.backend.core` does, from these names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .discovery import NAMES
+from ..errors import ConfigError, unknown_name
+
+if TYPE_CHECKING:
+    from .core import Backend
+
+DTYPES = ("float32", "float64")
+_GPU_WORDS = ("gpu", "cuda", "nvidia")  # what one says for a GPU; a backend is named by its array library
+
+
+def dtype_name(dtype: Any) -> Any:
+    """"float32" or "float64" for that dtype of any library (``np.float32``, ``np.dtype("float64")``,
+    ``torch.float64``, ``xp.float32``) or its name; anything else as it is, for the caller to refuse."""
+    if dtype is None or isinstance(dtype, str):
+        return dtype
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:  # torch's and array-api-strict's dtypes: "torch.float64"
+        name = str(dtype).rpartition(".")[2]
+    return name if name in DTYPES else dtype
+
+
+def parse(spec: str | Backend) -> tuple[str, str | None]:
+    """Split ``"torch:cuda:1"`` into ``("torch", "cuda:1")``."""
+    name, _, device = str(spec).strip().partition(":")
+    name = name.lower().replace("-", "_")
+    if name == "strict":
+        name = "array_api_strict"
+    return name, (device or None)
+
+
+def checked(spec: str, dtype: str | None) -> tuple[str, str | None, str]:
+    """``(name, device, dtype)`` of backend string ``spec`` (``"auto"`` included) and dtype name ``dtype``
+    (None: float32); an unknown backend or dtype is a ConfigError that names the known ones."""
+    name, device = parse(spec)
+    if name in _GPU_WORDS:
+        raise _gpu_names(spec, device)
+    if name not in NAMES + ("auto",):
+        raise unknown_name("backend", name, NAMES + ("auto",))
+    if dtype is not None and dtype not in DTYPES:
+        raise unknown_name("dtype", dtype, DTYPES)
+    return name, device, dtype or "float32"
+
+
+def _gpu_names(spec, device):
+    """The ConfigError for ``gpu``/``cuda`` (``cuda:1``): the backend names that run on a GPU and what each needs."""
+    n = f":{device}" if device else ""
+    return ConfigError(f"Unknown backend {str(spec)!r}: a backend is named by its array library; on an NVIDIA GPU use "
+                       f"'cupy{n}' (CuPy: pip install 'nnscratch[cuda12]') or 'torch:cuda{n}' (a CUDA build of "
+                       f"PyTorch), and 'auto' picks CuPy where a GPU is usable; the others are numpy and "
+                       f"array_api_strict (CPU).")
