@@ -18,7 +18,7 @@ import contextvars
 import os
 from collections.abc import Iterator
 
-from .base import Backend, _make, backend_of, namespace, on_device  # noqa: F401  (the backend's public names)
+from .base import Backend, _make, backend_of, namespace, on_device  # noqa: F401  (imported from here; _make: the cache)
 from .discovery import NAMES, BackendInfo, available_backends  # noqa: F401  (nnscratch.available_backends)
 from .names import DTYPES, checked, dtype_name, parse  # noqa: F401  (parse: nnscratch.backend.core.parse)
 from .randomness import host_rng, new_seed  # noqa: F401  (nnscratch.backend.core.host_rng, new_seed)
