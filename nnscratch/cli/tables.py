@@ -30,10 +30,12 @@ def add_table_options(parser, from_model=False):
     parser.set_defaults(one_class=from_model)  # a trained model's rows may be of one class; training's not
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
     group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
-                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
+                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last); several, comma-separated "
+                       "(a,b,c), for columns of 0/1 labels (multilabel) or of values (regression)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
-                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; an array's rows "
-                       "of 0/1 labels: multilabel, or regression with --task regression)")
+                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; "
+                       "several columns of 0/1, or an array's rows of them: multilabel, or regression with --task "
+                       "regression; multilabel of one 0/1 column: a binary classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
@@ -227,10 +229,12 @@ def table_rows(path, net, model="the model"):
     name when the file has a header (any order, other columns such as the target ignored), else
     every column by position (less the target's, of a model trained on a file without a header)."""
     from ..datasets.cells import _features
-    from ..datasets.tables import _split_header, read_rows
+    from ..datasets.columns import split_header
+    from ..datasets.tables import read_rows
     from ..errors import ShapeError
     features, n = net.metadata.get("features") or [], net.n_inputs
-    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict", features)
+    names, data, header = split_header(path, read_rows(path), "add at least one row to predict", features)
+    targets = model_targets(net, names)
     if header and features:
         missing = [f for f in features if f not in names]
         if missing:
@@ -241,12 +245,22 @@ def table_rows(path, net, model="the model"):
         columns = [names.index(f) for f in features]
     elif len(names) == n:
         columns = list(range(n))
-    elif len(names) == n + 1 and net.metadata.get("target") in names:  # a header's, or "column 3" of none
-        columns = [j for j in range(len(names)) if names[j] != net.metadata["target"]]
+    elif targets and len(names) == n + len(targets):  # a header's, or "column 3" of none
+        columns = [j for j in range(len(names)) if names[j] not in targets]
     else:
         raise ShapeError(f"{path}: {len(names)} columns, but {model} takes {n} features"
                          f"{' (' + few(features) + ')' if features else ''}; pass rows of those columns.")
     return _features(path, names, data, columns)
+
+
+def model_targets(net, names):
+    """The model's target columns (``net.metadata["target"]``: one name, or several comma-separated) where
+    ``names`` holds every one of them, else ``[]``."""
+    target = net.metadata.get("target")
+    if not target:
+        return []
+    targets = [target] if target in names else target.split(",")
+    return targets if all(t in names for t in targets) else []
 
 
 def few(names, most=8):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
+from .multitarget import encode_columns
 from .tables import split_table
 from .targets import encode_target
 from .._typing import Array, PathLike
@@ -123,7 +124,7 @@ def _target(path, name, y, task=None, rows=None):
     if len(missing):
         raise DataFormatError(f"{path}: {name} row {missing[0][0]} is {y[tuple(missing[0])]} (missing or infinite); "
                               "drop or fill in those rows first.")
-    if rows == "one-hot" and task != "regression":
+    if rows == "one-hot" and task not in ("regression", "multilabel"):
         return y.argmax(axis=1)
     if y.ndim == 2 and task == "classification":
         labels = ("; rows of 0/1 labels are learnt as a multilabel classification without --task" if rows else "")
@@ -177,7 +178,10 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         if X_test.shape[1] != X.shape[1]:
             raise DataFormatError(f"{where}: X_train has {X.shape[1]} features but X_test {X_test.shape[1]}.")
     both = y if X_test is None else np.concatenate([y, y_test])
-    if both.ndim == 2 and rows == "multi-hot" and task != "regression":  # scikit-learn's multilabel indicator rows
+    if both.ndim == 2 and task == "multilabel":  # asked for: rows of 0/1 or one line saying which cell is not
+        codes, class_names, task, note = encode_columns(both, [str(j) for j in range(both.shape[1])], task,
+                                                        f"{where}: y", one_class=one_class)
+    elif both.ndim == 2 and rows == "multi-hot" and task != "regression":  # scikit-learn's multilabel indicator rows
         codes, class_names, task = both.astype(np.float32), tuple(str(j) for j in range(both.shape[1])), "multilabel"
         note = (f"{both.shape[1]} labels per sample (rows of 0/1, any number of 1s: a multilabel classification; "
                 "--task regression learns them as values)")
