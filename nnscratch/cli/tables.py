@@ -175,15 +175,6 @@ def print_notes(data, options=None):
         print(f"  {note}")
 
 
-def test_scores(net, data, test):
-    """``test`` plus rmse, mae and r2 for a regression (on the standardised test features)."""
-    if not is_regression(data):
-        return test
-    from ..metrics import regression_scores
-    out = net.backend.to_numpy(net.forward(data.X_test))
-    return {**test, **regression_scores(np.asarray(data.y_test, dtype=np.float64), out.astype(np.float64))}
-
-
 def score_text(test, task=None):
     """The one-line test figure: accuracy (a multilabel ``task``'s subset accuracy, said as such), or
     RMSE/MAE/R^2 for a regression."""
@@ -207,12 +198,10 @@ def is_table_model(net):
 
 
 def evaluate_table(args, net, data, warning=None):
-    """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2."""
-    from ..metrics import regression_scores
+    """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2, all from the one pass of
+    ``net.evaluate`` over the rows (it scores a regression's outputs as it goes)."""
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     scores = net.evaluate(X, y)
-    out = net.backend.to_numpy(net.forward(X)).astype(np.float64)
-    scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
                           **scores, **predictions.json_warnings(warning)}))
