@@ -18,7 +18,7 @@ from . import values
 from . import predictions
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
 from ..datasets.catalog import TEST_FRACTION
-from ..datasets.tables import TARGET_NAMES
+from ..datasets.tables import TARGET_NAMES, TableDataset
 from ..datasets.targets import MAX_CLASSES, TASKS
 from ..saving.standardizer import standardize_for
 
@@ -79,7 +79,14 @@ def drawn_split(args, name, load):
 # ---------------------------------------------------------------- train
 
 def is_table(data):
-    return getattr(data, "standardize", False)
+    """Whether ``data`` were read from a file of yours (csv:, npz:, npy:): a target and a task to remember."""
+    return isinstance(data, TableDataset)
+
+
+def is_scaled(data):
+    """Whether ``data``'s features are standardised for training: a table's, not images' (an array of images is
+    learnt as the MNIST ones are, each pixel as it is: a convolution slides the same weights over them all)."""
+    return is_table(data) and data.standardize
 
 
 def is_regression(data):
@@ -89,7 +96,7 @@ def is_regression(data):
 def table_defaults(data, base):
     """Defaults for a table: TABLE_DEFAULTS (a small MLP, Adam at 3e-3, batches of 32) for about
     TABLE_STEPS steps (TABLE_EPOCHS: 20..300 epochs)."""
-    if not is_table(data):
+    if not is_table(data):  # arrays of images too: a recipe by steps suits a few hundred of them
         return base
     batches = math.ceil(len(data.X_train) / TABLE_DEFAULTS["batch_size"])
     low, high = TABLE_EPOCHS
@@ -97,9 +104,12 @@ def table_defaults(data, base):
 
 
 def prepare_training(data):
-    """``(data with standardised features, metadata for the model)``; images pass through unchanged."""
+    """``(data with standardised features, metadata for the model)``; images pass through unchanged, with
+    what a model of an array of images remembers of its target (the task and class names)."""
     if not is_table(data):
         return data, {}
+    if not data.standardize:
+        return data, {"task": data.task, "class_names": list(data.class_names), "target": data.target_name}
     from ..datasets.preprocessing import mean_std
     from ..saving.standardizer import Standardizer
     scaler = Standardizer(*mean_std(data.X_train))  # a constant column keeps std 1
@@ -158,7 +168,7 @@ def print_notes(data, options=None):
     """The table's notes (target, task, test split, the features' scaling), the schedule and clipping, one
     indented line each."""
     notes = list(getattr(data, "notes", ()))
-    if is_table(data):  # prepare_training's scaling, said once
+    if is_scaled(data):  # prepare_training's scaling, said once
         notes.append("features standardised on the training split (each column to mean 0, standard deviation 1; "
                      "the model keeps the figures, so evaluate and predict scale their rows alike)")
     opt = (options or {}).get("optimizer")

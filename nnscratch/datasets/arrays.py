@@ -5,7 +5,9 @@
 Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.targets.encode_target`):
 string or few-valued integer targets are classes, fractional ones regression; one-hot
 rows (Keras' ``to_categorical``) are classes, multi-hot rows of 0/1 (scikit-learn's multilabel indicator
-rows) a "multilabel" task, other rows of targets a regression.
+rows) a "multilabel" task, other rows of targets a regression. Images (``(n, H, W)``, ``(n, C, H, W)``) to
+classify are learnt as the MNIST ones are: not standardised, whole numbers 0..255 divided by 255 (images
+whose targets are values are standardised as a table's features are, as every regression's are).
 Files are read without pickle.
 """
 
@@ -189,11 +191,25 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
     else:
         codes, class_names, task, note = encode_target(both, task, f"{where}: y", one_class=one_class)
+    image = _image_shape(X_given)
+    classes = image is not None and task != "regression"  # images to classify: learnt as MNIST's are
+    X, X_test, grey = _grey_levels(X, X_test) if classes else (X, X_test, ())
     info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note,
-            "image_shape": _image_shape(X_given), "array_shape": tuple(int(n) for n in X_given[1:]) or None}
+            "image_shape": image, "array_shape": tuple(int(n) for n in X_given[1:]) or None, "notes": grey,
+            "standardize": not classes}
     if X_test is not None:
         return split_table(name, X, codes[:len(y)], class_names, task, info, X_test=X_test, y_test=codes[len(y):])
     return split_table(name, X, codes, class_names, task, info, seed, test_fraction)
+
+
+def _grey_levels(X, X_test):
+    """``(X, X_test, notes)``: images of whole numbers 0..255 divided by 255, as the MNIST files' are (and as
+    ``nnscratch predict`` divides such images for an image classifier); images of other values as they are."""
+    arrays = [a for a in (X, X_test) if a is not None]
+    if any(a.dtype.kind not in "biu" or a.size and (a.min() < 0 or a.max() > 255) for a in arrays):
+        return X, X_test, ()
+    scaled = [None if a is None else a.astype(np.float32) / np.float32(255.0) for a in (X, X_test)]
+    return scaled[0], scaled[1], ("pixels: grey levels 0..255 divided by 255, as MNIST's are",)
 
 
 def _image_shape(shape):
