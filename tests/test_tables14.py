@@ -156,3 +156,15 @@ def test_arrays_take_task_multilabel(tmp_path, capsys):
                            "--no-save", "--epochs", "1")
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "not 0 or 1" in err and "Unknown task" not in err
+
+
+def test_resume_keeps_the_label_columns_and_names_them_whole(tmp_path, capsys, table):
+    checkpoint = tmp_path / "ck.npz"
+    train = ["train", "--dataset", table, "--no-save", "--quiet"]
+    assert run(capsys, *train, "--target", "cat,dog,bird", "--epochs", "2", "--checkpoint", checkpoint)[0] == 0
+    status, out, err = run(capsys, *train, "--target", "cat,dog,bird", "--resume", checkpoint, "--epochs", "4",
+                           "--json")
+    assert status == 0 and json.loads(out)["task"] == "multilabel", err
+    status, out, err = run(capsys, *train, "--target", "cat,dog", "--resume", checkpoint, "--epochs", "4")
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "resume with the checkpoint run's values (--target cat,dog,bird)" in err  # it said --target catdogbird

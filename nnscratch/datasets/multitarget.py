@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import DataFormatError
 from ..host_arrays import zero_one_rows
+from .cells import _is_number
 from .targets import _name, _numeric
 
 
@@ -36,7 +37,7 @@ def encode_columns(values, names, task=None, where="the targets", lines=None, on
     columns = ", ".join(names)
     numeric, numbers = _numeric(values)
     if not numeric:
-        i, j = _first(np.vectorize(lambda v: not _numeric(np.asarray([v]))[0])(values))
+        i, j = _first(np.vectorize(lambda cell: not _is_number(str(cell)))(values))
         raise DataFormatError(f"{where}, {at(i)}, column {names[j]!r}: {str(values[i, j])!r} is not a number; "
                               "several target columns are rows of 0/1 labels (multilabel) or of numbers (regression): "
                               "fix that cell, or name one column of classes with --target NAME.")
