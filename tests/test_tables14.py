@@ -115,7 +115,7 @@ def test_one_label_column_with_task_multilabel_is_a_binary_classification(capsys
     data = load_table(table, target="dog", task="multilabel")
     assert data.task == "classification" and data.class_names == ("0", "1") and "binary" in data.notes[0]
     with pytest.raises(DataFormatError, match=r"column 'x1' \(the target\) holds '-?[0-9.]+', not 0 or 1; --task "
-                                              r"multilabel learns columns of 0/1 labels"):
+                                              r"multilabel learns 0/1 labels"):
         load_table(table, target="x1", task="multilabel")
 
 

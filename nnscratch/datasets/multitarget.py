@@ -52,8 +52,8 @@ def encode_columns(values, names, task=None, where="the targets", lines=None, on
                               f"cell, or pass --task regression to learn {columns} as values.")
     if rows == "one-hot" and task != "multilabel":
         y = numbers.argmax(axis=1).astype(np.int64)
-        return y, tuple(names), "classification", (f"{len(names)} classes ({columns}: exactly one 1 in every row; "
-                                                   "--task multilabel learns them as labels)")
+        return y, tuple(names), "classification", (f"{len(names)} classes ({columns}: exactly one 1 in every row, "
+                                                   "one class per row, as pandas' get_dummies writes them)")
     if task == "classification":
         i = int(np.flatnonzero(numbers.sum(axis=1) != 1)[0])
         raise DataFormatError(f"{where}, {at(i)}: {int(numbers[i].sum())} of the columns {columns} hold a 1; "

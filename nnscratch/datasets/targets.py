@@ -88,9 +88,9 @@ def _one_label(values, numeric, numbers, where):
         return
     bad = (numbers != 0) & (numbers != 1) if numeric else np.ones(values.shape, dtype=bool)
     other = _name(values.ravel()[int(np.argmax(bad.ravel()))])
-    raise DataFormatError(f"{where} holds {other!r}, not 0 or 1; --task multilabel learns columns of 0/1 labels (1: "
-                          "the sample has the label; several: --target a,b,c): name such columns, or drop --task to "
-                          "learn this one as it is.")
+    raise DataFormatError(f"{where} holds {other!r}, not 0 or 1; --task multilabel learns 0/1 labels (1: the sample "
+                          "has the label), one column each (--target a,b,c; an array: rows of 0/1, shape (n, k)): "
+                          "give such labels, or drop --task to learn this target as it is.")
 
 
 def _one_class_per_row(where, distinct, n, numeric, numbers):
