@@ -79,7 +79,7 @@ def load_data(args, comm=None):
     except ConfigError as exc:  # a target the user did not type: say whose it is
         if "target" not in getattr(args, "from_model", ()) or not str(exc).startswith("--target"):
             raise
-        raise ConfigError(f"{exc} (--target {args.target!r} is the model's: the column it was trained to predict; "
+        raise ConfigError(f"{exc} (--target {args.target!r} is the model's: what it was trained to predict; "
                           "pass --target NAME|INDEX to name this table's target column.)") from None
     if given and not is_table(data):
         raise ConfigError(f"{' and '.join(given)}: {name} has its own labels (these options pick a table's "

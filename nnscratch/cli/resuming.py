@@ -175,7 +175,7 @@ def _same_table(source, config, net):
     then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
     raise ConfigError(f"--resume {source}: its run read {theirs.get('name') or 'its table'} with "
                       f"{_words(then, changed)}, and this command with {_words(now, changed)}; resume with the "
-                      f"checkpoint run's values ({_words(then, changed).replace(',', '')}), or start a new run "
+                      f"checkpoint run's values ({_words(then, changed).replace(', ', ' ')}), or start a new run "
                       "without --resume.")
 
 

@@ -18,7 +18,7 @@ from . import values
 from . import predictions
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
 from ..datasets.catalog import TEST_FRACTION
-from ..datasets.tables import TARGET_NAMES
+from ..datasets.tables import TARGET_NAMES, TableDataset
 from ..datasets.targets import MAX_CLASSES, TASKS
 from ..saving.standardizer import standardize_for
 
@@ -30,10 +30,12 @@ def add_table_options(parser, from_model=False):
     parser.set_defaults(one_class=from_model)  # a trained model's rows may be of one class; training's not
     group = parser.add_argument_group("tables (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
     group.add_argument("--target", type=values.NAME, metavar="NAME|INDEX", help="the target column" + remembered
-                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last)")
+                       + "a column named " + "/".join(TARGET_NAMES) + ", else the last); several, comma-separated "
+                       "(a,b,c), for columns of 0/1 labels (multilabel) or of values (regression)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
-                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; an array's rows "
-                       "of 0/1 labels: multilabel, or regression with --task regression)")
+                       f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; "
+                       "several columns of 0/1, or an array's rows of them: multilabel, or regression with --task "
+                       "regression; multilabel of one 0/1 column: a binary classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
@@ -77,7 +79,14 @@ def drawn_split(args, name, load):
 # ---------------------------------------------------------------- train
 
 def is_table(data):
-    return getattr(data, "standardize", False)
+    """Whether ``data`` were read from a file of yours (csv:, npz:, npy:): a target and a task to remember."""
+    return isinstance(data, TableDataset)
+
+
+def is_scaled(data):
+    """Whether ``data``'s features are standardised for training: a table's, not images' (an array of images is
+    learnt as the MNIST ones are, each pixel as it is: a convolution slides the same weights over them all)."""
+    return is_table(data) and data.standardize
 
 
 def is_regression(data):
@@ -87,7 +96,7 @@ def is_regression(data):
 def table_defaults(data, base):
     """Defaults for a table: TABLE_DEFAULTS (a small MLP, Adam at 3e-3, batches of 32) for about
     TABLE_STEPS steps (TABLE_EPOCHS: 20..300 epochs)."""
-    if not is_table(data):
+    if not is_table(data):  # arrays of images too: a recipe by steps suits a few hundred of them
         return base
     batches = math.ceil(len(data.X_train) / TABLE_DEFAULTS["batch_size"])
     low, high = TABLE_EPOCHS
@@ -95,9 +104,12 @@ def table_defaults(data, base):
 
 
 def prepare_training(data):
-    """``(data with standardised features, metadata for the model)``; images pass through unchanged."""
+    """``(data with standardised features, metadata for the model)``; images pass through unchanged, with
+    what a model of an array of images remembers of its target (the task and class names)."""
     if not is_table(data):
         return data, {}
+    if not data.standardize:
+        return data, {"task": data.task, "class_names": list(data.class_names), "target": data.target_name}
     from ..datasets.preprocessing import mean_std
     from ..saving.standardizer import Standardizer
     scaler = Standardizer(*mean_std(data.X_train))  # a constant column keeps std 1
@@ -156,7 +168,7 @@ def print_notes(data, options=None):
     """The table's notes (target, task, test split, the features' scaling), the schedule and clipping, one
     indented line each."""
     notes = list(getattr(data, "notes", ()))
-    if is_table(data):  # prepare_training's scaling, said once
+    if is_scaled(data):  # prepare_training's scaling, said once
         notes.append("features standardised on the training split (each column to mean 0, standard deviation 1; "
                      "the model keeps the figures, so evaluate and predict scale their rows alike)")
     opt = (options or {}).get("optimizer")
@@ -171,15 +183,6 @@ def print_notes(data, options=None):
         notes.append("the weights of the epoch with the lowest val_loss are the ones kept")
     for note in notes:
         print(f"  {note}")
-
-
-def test_scores(net, data, test):
-    """``test`` plus rmse, mae and r2 for a regression (on the standardised test features)."""
-    if not is_regression(data):
-        return test
-    from ..metrics import regression_scores
-    out = net.backend.to_numpy(net.forward(data.X_test))
-    return {**test, **regression_scores(np.asarray(data.y_test, dtype=np.float64), out.astype(np.float64))}
 
 
 def score_text(test, task=None):
@@ -205,12 +208,10 @@ def is_table_model(net):
 
 
 def evaluate_table(args, net, data, warning=None):
-    """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2."""
-    from ..metrics import regression_scores
+    """``nnscratch evaluate`` of a regression model: loss, RMSE, MAE, R^2, all from the one pass of
+    ``net.evaluate`` over the rows (it scores a regression's outputs as it goes)."""
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     scores = net.evaluate(X, y)
-    out = net.backend.to_numpy(net.forward(X)).astype(np.float64)
-    scores.update(regression_scores(np.asarray(y, dtype=np.float64), out))
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
                           **scores, **predictions.json_warnings(warning)}))
@@ -227,10 +228,12 @@ def table_rows(path, net, model="the model"):
     name when the file has a header (any order, other columns such as the target ignored), else
     every column by position (less the target's, of a model trained on a file without a header)."""
     from ..datasets.cells import _features
-    from ..datasets.tables import _split_header, read_rows
+    from ..datasets.columns import split_header
+    from ..datasets.tables import read_rows
     from ..errors import ShapeError
     features, n = net.metadata.get("features") or [], net.n_inputs
-    names, data, header = _split_header(path, read_rows(path), "add at least one row to predict", features)
+    names, data, header = split_header(path, read_rows(path), "add at least one row to predict", features)
+    targets = model_targets(net, names)
     if header and features:
         missing = [f for f in features if f not in names]
         if missing:
@@ -241,12 +244,22 @@ def table_rows(path, net, model="the model"):
         columns = [names.index(f) for f in features]
     elif len(names) == n:
         columns = list(range(n))
-    elif len(names) == n + 1 and net.metadata.get("target") in names:  # a header's, or "column 3" of none
-        columns = [j for j in range(len(names)) if names[j] != net.metadata["target"]]
+    elif targets and len(names) == n + len(targets):  # a header's, or "column 3" of none
+        columns = [j for j in range(len(names)) if names[j] not in targets]
     else:
         raise ShapeError(f"{path}: {len(names)} columns, but {model} takes {n} features"
                          f"{' (' + few(features) + ')' if features else ''}; pass rows of those columns.")
     return _features(path, names, data, columns)
+
+
+def model_targets(net, names):
+    """The model's target columns (``net.metadata["target"]``: one name, or several comma-separated) where
+    ``names`` holds every one of them, else ``[]``."""
+    target = net.metadata.get("target")
+    if not target:
+        return []
+    targets = [target] if target in names else target.split(",")
+    return targets if all(t in names for t in targets) else []
 
 
 def few(names, most=8):

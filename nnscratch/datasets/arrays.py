@@ -5,7 +5,9 @@
 Targets are encoded as in CSV tables (:func:`~nnscratch.datasets.targets.encode_target`):
 string or few-valued integer targets are classes, fractional ones regression; one-hot
 rows (Keras' ``to_categorical``) are classes, multi-hot rows of 0/1 (scikit-learn's multilabel indicator
-rows) a "multilabel" task, other rows of targets a regression.
+rows) a "multilabel" task, other rows of targets a regression. Images (``(n, H, W)``, ``(n, C, H, W)``) to
+classify are learnt as the MNIST ones are: not standardised, whole numbers 0..255 divided by 255 (images
+whose targets are values are standardised as a table's features are, as every regression's are).
 Files are read without pickle.
 """
 
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
+from .multitarget import encode_columns
 from .tables import split_table
 from .targets import encode_target
 from .._typing import Array, PathLike
@@ -123,7 +126,7 @@ def _target(path, name, y, task=None, rows=None):
     if len(missing):
         raise DataFormatError(f"{path}: {name} row {missing[0][0]} is {y[tuple(missing[0])]} (missing or infinite); "
                               "drop or fill in those rows first.")
-    if rows == "one-hot" and task != "regression":
+    if rows == "one-hot" and task not in ("regression", "multilabel"):
         return y.argmax(axis=1)
     if y.ndim == 2 and task == "classification":
         labels = ("; rows of 0/1 labels are learnt as a multilabel classification without --task" if rows else "")
@@ -177,7 +180,10 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         if X_test.shape[1] != X.shape[1]:
             raise DataFormatError(f"{where}: X_train has {X.shape[1]} features but X_test {X_test.shape[1]}.")
     both = y if X_test is None else np.concatenate([y, y_test])
-    if both.ndim == 2 and rows == "multi-hot" and task != "regression":  # scikit-learn's multilabel indicator rows
+    if both.ndim == 2 and task == "multilabel":  # asked for: rows of 0/1 or one line saying which cell is not
+        codes, class_names, task, note = encode_columns(both, [str(j) for j in range(both.shape[1])], task,
+                                                        f"{where}: y", one_class=one_class)
+    elif both.ndim == 2 and rows == "multi-hot" and task != "regression":  # scikit-learn's multilabel indicator rows
         codes, class_names, task = both.astype(np.float32), tuple(str(j) for j in range(both.shape[1])), "multilabel"
         note = (f"{both.shape[1]} labels per sample (rows of 0/1, any number of 1s: a multilabel classification; "
                 "--task regression learns them as values)")
@@ -185,11 +191,25 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         codes, class_names, task, note = both.astype(np.float32), (), "regression", f"{both.shape[1]} targets"
     else:
         codes, class_names, task, note = encode_target(both, task, f"{where}: y", one_class=one_class)
+    image = _image_shape(X_given)
+    classes = image is not None and task != "regression"  # images to classify: learnt as MNIST's are
+    X, X_test, grey = _grey_levels(X, X_test) if classes else (X, X_test, ())
     info = {"target_name": "y", "feature_names": tuple(f"x{j}" for j in range(X.shape[1])), "note": note,
-            "image_shape": _image_shape(X_given), "array_shape": tuple(int(n) for n in X_given[1:]) or None}
+            "image_shape": image, "array_shape": tuple(int(n) for n in X_given[1:]) or None, "notes": grey,
+            "standardize": not classes}
     if X_test is not None:
         return split_table(name, X, codes[:len(y)], class_names, task, info, X_test=X_test, y_test=codes[len(y):])
     return split_table(name, X, codes, class_names, task, info, seed, test_fraction)
+
+
+def _grey_levels(X, X_test):
+    """``(X, X_test, notes)``: images of whole numbers 0..255 divided by 255, as the MNIST files' are (and as
+    ``nnscratch predict`` divides such images for an image classifier); images of other values as they are."""
+    arrays = [a for a in (X, X_test) if a is not None]
+    if any(a.dtype.kind not in "biu" or a.size and (a.min() < 0 or a.max() > 255) for a in arrays):
+        return X, X_test, ()
+    scaled = [None if a is None else a.astype(np.float32) / np.float32(255.0) for a in (X, X_test)]
+    return scaled[0], scaled[1], ("pixels: grey levels 0..255 divided by 255, as MNIST's are",)
 
 
 def _image_shape(shape):

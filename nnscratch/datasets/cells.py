@@ -13,11 +13,10 @@ an infinite one, a decimal comma, or a word where a number belongs. Host-side: N
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from ..errors import DataFormatError, DataWarning
+from ..errors import DataFormatError
 
 MISSING = ("", "na", "nan", "n/a", "null", "none", "?", "-",
            "#n/a", "#n/a n/a", "#na", "<na>", "-nan", "1.#ind", "-1.#ind", "1.#qnan", "-1.#qnan",  # pandas' too
@@ -185,16 +184,3 @@ def _few(names, most=12):
     names = list(names)
     return ", ".join(names if len(names) <= most + 1 else [*names[:most], "...", names[-1]])
 
-
-def warn_pandas_index(path, names, X, columns):
-    """Warn where the first feature is the row index that pandas' ``DataFrame.to_csv`` writes by default: a
-    column without a name (``Unnamed: 0``) of distinct whole numbers. Learned as a feature, it ties each
-    prediction to a row number; ``to_csv(PATH, index=False)`` leaves it out."""
-    if names[0] != "Unnamed: 0" or 0 not in columns:
-        return
-    values = X[:, columns.index(0)]
-    if values.min() >= 0 and np.all(values == np.round(values)) and len(np.unique(values)) == len(values):
-        numbers = _few([f"{v:g}" for v in values], most=3)
-        warnings.warn(f"{path}: the first column has no name and numbers the rows ({numbers}): the index pandas' "
-                      "DataFrame.to_csv writes, learned here as a feature ('Unnamed: 0'); save the table with "
-                      "to_csv(PATH, index=False), or drop that column", DataWarning, stacklevel=3)

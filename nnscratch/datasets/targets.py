@@ -3,7 +3,8 @@
 String targets, and integer ones with at most :data:`MAX_CLASSES` distinct values, are
 classes (``y``: int64 indices into the sorted distinct values, whose text becomes the
 class names); fractional values or more distinct integers are a regression (``y``
-float32). ``task=`` overrides the choice; what cannot be learnt (one class, one class
+float32). ``task=`` overrides the choice ("multilabel" on one column of 0/1: a binary classification, as scikit-learn
+reads one such column; several columns: :mod:`nnscratch.datasets.multitarget`); what cannot be learnt (one class, one class
 per row, one value as a regression, text as a regression) is one
 :class:`~nnscratch.errors.DataFormatError`. Rows to score a trained model on may all be of one
 class or hold one value (``one_class=True``): the model knows its other classes.
@@ -18,7 +19,7 @@ from ..errors import ConfigError, DataFormatError
 from .cells import _is_number
 
 MAX_CLASSES = 50
-TASKS = ("classification", "regression")
+TASKS = ("classification", "regression", "multilabel")
 
 
 def encode_target(values, task=None, where="the target", lines=None, one_class=False):
@@ -35,6 +36,11 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
     if values.ndim > 1:
         return _rows_of_targets(values, task, where)
     numeric, numbers = _numeric(values)
+    if task == "multilabel":  # one label: has it or not, two classes (scikit-learn's "binary" target)
+        _one_label(values, numeric, numbers, where)
+        y, names, _, _ = encode_target(numbers, "classification", where, one_class=one_class)
+        return y, names, "classification", "one label column of 0/1: a binary classification (0: without " \
+            "the label, 1: with it; several labels are several columns, --target a,b,c)"
     if numeric and task != "classification":
         integral = bool(np.all(numbers == np.round(numbers)))
         distinct = len(np.unique(numbers))
@@ -67,13 +73,24 @@ def _rows_of_targets(values, task, where):
     """Several numbers per sample (an image each, ``(n, C, H, W)``): a regression on each sample's values,
     flattened to one row of targets as its features are (a network's outputs are rows of values)."""
     numeric, numbers = _numeric(values)
-    if not numeric or task == "classification":
+    if not numeric or task in ("classification", "multilabel"):
         got = "non-numbers" if not numeric else "several values per sample"
         raise DataFormatError(f"{where} has shape {values.shape}, {got}; a target of that shape is a regression on "
                               "numbers (each sample's values learnt as one row); for classes pass one label per "
-                              "sample, shape (n,).")
+                              "sample, shape (n,), for labels rows of 0/1, shape (n, k).")
     rows = numbers.reshape(len(numbers), -1).astype(np.float32)
     return rows, (), "regression", f"{rows.shape[1]} targets (each sample's {values.shape[1:]} values, in rows)"
+
+
+def _one_label(values, numeric, numbers, where):
+    """A DataFormatError unless one column of targets holds only 0s and 1s (what --task multilabel learns)."""
+    if numeric and np.all((numbers == 0) | (numbers == 1)):
+        return
+    bad = (numbers != 0) & (numbers != 1) if numeric else np.ones(values.shape, dtype=bool)
+    other = _name(values.ravel()[int(np.argmax(bad.ravel()))])
+    raise DataFormatError(f"{where} holds {other!r}, not 0 or 1; --task multilabel learns 0/1 labels (1: the sample "
+                          "has the label), one column each (--target a,b,c; an array: rows of 0/1, shape (n, k)): "
+                          "give such labels, or drop --task to learn this target as it is.")
 
 
 def _one_class_per_row(where, distinct, n, numeric, numbers):
