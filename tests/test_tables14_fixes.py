@@ -139,6 +139,18 @@ def test_columns_that_do_not_number_the_rows_pass_in_silence(tmp_path):
         load_table(tiny, test_fraction=0.5)
 
 
+def test_a_counting_feature_that_is_data_passes_in_silence(tmp_path):
+    """A lone x = 0, 1, 2, ... (a trend to fit) and a counting column after the first are data, not IDs."""
+    trend = write(tmp_path / "trend.csv", ["x", "y"], [[i, 2 * i + 1] for i in range(100)])
+    rng = np.random.default_rng(3)
+    later = write(tmp_path / "later.csv", ["a", "step", "label"],
+                  [[*np.round(rng.normal(size=1), 3), i, i % 2] for i in range(60)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DataWarning)
+        assert load_table(trend, task="regression").feature_names == ("x",)
+        assert load_table(later).feature_names == ("a", "step")
+
+
 def test_pandas_index_column_keeps_its_own_words(tmp_path):
     path = write(tmp_path / "frame.csv", ["", "a", "label"], [[i, i * 0.5 % 3, i % 2] for i in range(30)])
     with pytest.warns(DataWarning, match=r"the first column has no name and numbers the rows \(0, 1, 2, \.\.\., "
