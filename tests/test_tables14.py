@@ -77,6 +77,15 @@ def test_evaluate_scores_the_model_on_its_table_by_its_columns(tmp_path, capsys,
     assert json.loads(out)["accuracy"] == own["accuracy"]
 
 
+def test_evaluate_takes_the_models_own_target_columns_written_with_spaces(capsys, model):
+    own = json.loads(run(capsys, "evaluate", model, "--json")[1])
+    status, out, err = run(capsys, "evaluate", model, "--target", "cat, dog, bird", "--json")
+    assert status == 0, err
+    assert json.loads(out)["accuracy"] == own["accuracy"]
+    status, out, err = run(capsys, "evaluate", model, "--target", "cat,dog")
+    assert status == 2 and "was trained on target 'cat,dog,bird'" in err
+
+
 def test_predict_on_a_csv_prints_each_rows_labels_by_their_names(tmp_path, capsys, model):
     X, _ = tagged()
     rows = write(tmp_path / "rows.csv", ["x3", "x2", "x1", "x0"], [x[::-1] for x in X[:20].tolist()])

@@ -124,7 +124,8 @@ def check_target(args, net, given):
     from ..errors import ConfigError
     trained, spec = net.metadata.get("target"), (net.metadata.get("dataset") or {}).get("spec", "")
     same = (trained, trained.removeprefix("column ")) if trained else ()  # a table without header: "column 3"
-    if given is None and trained and args.target is not None and str(args.target) not in same \
+    asked = ",".join(part.strip() for part in str(args.target).split(","))  # "a, b" names columns a and b too
+    if given is None and trained and args.target is not None and asked not in same \
             and file_kind(spec)[0] == "csv":
         raise ConfigError(f"--target {args.target}: {args.model} was trained on target {trained!r} of its table "
                           "and predicts that column; drop --target to evaluate it on its own target.")
