@@ -89,7 +89,12 @@ def test_the_refusal_names_the_first_entry_that_differs():
     wider = [{"type": "Dense", "n_in": 6, "n_out": 16}, {"type": "ReLU"}]
     assert "network on every rank; n_out of layer 0 differs: rank 0 has 8 but rank 2 has 16." in \
         differs("network", layers, wider, 2)
-    assert "network on every rank; rank 0 has [{'type': 'Dense'" in differs("network", layers, layers[:1], 1)
+    assert "network on every rank; layer 1 differs: rank 0 has {'type': 'ReLU'} but rank 1 has nothing." in \
+        differs("network", layers, layers[:1], 1)
+    dropout = layers[:1] + [{"type": "Dropout", "rate": 0.2}] + layers[1:]  # put in: the first entry that differs
+    assert "layer 1 differs: rank 0 has {'type': 'ReLU'} but rank 1 has {'type': 'Dropout', 'rate': 0.2}." in \
+        differs("network", layers, dropout, 1)
+    assert "rank 0 has [1, 2] but rank 1 has (1, 2)." in differs("x", [1, 2], (1, 2), 1)
     data = [{"shape": (9, 2), "checksum": 1}, {"shape": (9,), "checksum": 5}]
     assert "validation on every rank; checksum of targets differs: rank 0 has 5 but rank 1 has 7." in \
         differs("validation", data, [data[0], {"shape": (9,), "checksum": 7}], 1)

@@ -50,17 +50,27 @@ def differs(key: str, ours: Any, theirs: Any, rank: int) -> str:
             f"rank 0 has {_short(ours)} but rank {rank} has {_short(theirs)}. {how}.")
 
 
+class _Nothing:
+    """What a shorter list has where a longer one goes on."""
+
+    def __repr__(self) -> str:
+        return "nothing"
+
+
 def _first_difference(a: Any, b: Any, path: tuple[Any, ...] = ()) -> tuple[tuple[Any, ...], Any, Any]:
-    """``(path, a_part, b_part)``: where nested dicts and lists ``a`` and ``b`` first differ (``()``: as wholes)."""
+    """``(path, a_part, b_part)``: where nested dicts and lists ``a`` and ``b`` first differ (``()``: as wholes);
+    lists of different lengths at their first differing entry (``nothing`` past the end of the shorter)."""
     if isinstance(a, dict) and isinstance(b, dict) and list(a) == list(b):
-        pairs: Any = a.items()
-        other = b
-    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and len(a) == len(b):
-        pairs, other = enumerate(a), dict(enumerate(b))
+        key = next((k for k in a if a[k] != b[k]), None)
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        key = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
+        if len(a) != len(b):  # an entry left out or put in: said whole
+            key = min(len(a), len(b)) if key is None else key
+            ours, theirs = (v[key] if key < len(v) else _Nothing() for v in (a, b))
+            return path + (key,), ours, theirs
     else:
-        return path, a, b
-    key = next((k for k, v in pairs if v != other[k]), None)
-    if key is None:  # equal part by part (a list and a tuple): as wholes
+        key = None
+    if key is None:  # not both dicts with the same keys nor lists; or equal entry by entry (a list and a tuple)
         return path, a, b
     return _first_difference(a[key], b[key], path + (key,))
 

@@ -121,7 +121,7 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
             abort(comm, exit_status(exc))
 
 
-ERROR_TAG = 7177  # the tag of report_error's messages (the only other point-to-point ones: notice.NOTICE_TAG)
+ERROR_TAG = 7177  # the tag of report_error's messages (the other point-to-point ones: notice.NOTICE_TAG, ENDING_TAG)
 ROOT_WAIT, RANK_WAIT = 3.0, 5.0  # seconds rank 0 waits for the others' errors, and they for its verdict
 FOLLOW_WAIT = ROOT_WAIT + RANK_WAIT + 2.0  # seconds a rank another's failure stopped waits for that one to end the job
 ENDING_WAIT = 60.0  # seconds it waits once that rank said it is ending the job (its own waits: ROOT_WAIT or RANK_WAIT)
