@@ -1,6 +1,6 @@
-"""The MPI part of the combination matrix: every layer type, trained by 2 and 3 ranks, gives
-the model one process trains (float64, to 1e-12), with identical weights and running
-statistics on every rank; and a run interrupted and resumed under MPI ends as one process
+"""The MPI part of the combination matrix: every layer type and task (multilabel too), trained by 2 and 3
+ranks, gives the model one process trains (float64, to 1e-12: weights, losses, accuracies), with identical
+weights and running statistics on every rank; and a run interrupted and resumed under MPI ends as one process
 trained straight through.
 
 One ``mpiexec`` launch runs every case (tests/mpi_scripts/matrix_cases.py); the
@@ -48,7 +48,14 @@ def test_n_ranks_train_the_one_process_model_with_every_layer(matrix, n, case):
     for where, results in (("one process", one), (f"{n} ranks", many)):
         assert f"error/{case}" not in results, f"{case} on {where}: {results[f'error/{case}']}"
     assert bool(many[f"same/{case}"]), f"{case}: the ranks ended with different weights or running statistics"
+    logged = sorted(key for key in one.files if key.startswith(f"history/{case}/"))
+    assert logged == sorted(key for key in many.files if key.startswith(f"history/{case}/")) and logged, case
     np.testing.assert_allclose(many[f"loss/{case}"], one[f"loss/{case}"], rtol=1e-12, atol=1e-14)
+    for key in logged:  # the accuracy (subset accuracy for multilabel), the validation loss and accuracy:
+        # evaluation reads BatchNorm's running mean, which carries the noise entries below (to 1e-8)
+        np.testing.assert_allclose(many[key], one[key], rtol=1e-9, atol=1e-12, err_msg=key)
+    task = str(one[f"task/{case}"])
+    assert str(many[f"task/{case}"]) == task and matrix_cases.CASES[case].get("task", task) == task, case
     diff, noise = np.abs(many[f"w/{case}"] - one[f"w/{case}"]), one[f"noise/{case}"]
     assert np.max(diff[~noise]) < 1e-12, (case, np.max(diff[~noise]))
     # Entries whose true gradient is zero (a bias just before a BatchNorm): rounding noise that

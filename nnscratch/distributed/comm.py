@@ -11,7 +11,7 @@ from typing import Any
 
 from ..errors import ConfigError, exit_status
 from .mpicomm import MPIComm
-from .notice import NOTICE_TAG
+from .notice import ENDING_TAG, NOTICE_TAG, ending
 
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
 """The environment variables in which MPI launchers (MPICH, Open MPI, MVAPICH, PMIx) give the number of
@@ -87,7 +87,7 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
     the message names its rank and the job is aborted, as the others would wait for it forever, with the
     command line's status (:func:`~nnscratch.errors.exit_status`: 1 for a crash, 2 for a user's mistake). An error
     another rank's failure caused (``follows``, :mod:`.notice`) is that rank's to say: this one waits for it
-    to end the job (``FOLLOW_WAIT`` s at most, then says its own and ends it).
+    to end the job (:func:`wait_in_mpi`: ``FOLLOW_WAIT`` s for it to begin, then says its own and ends it).
 
     Parameters
     ----------
@@ -112,16 +112,19 @@ def report_error(message: str, exc: BaseException | None, parallel: bool = True)
         if comm.rank == 0:
             _say(message)
     elif getattr(exc, "follows", None) is not None:
-        wait_in_mpi(comm, FOLLOW_WAIT)  # the failed rank's report_error says it and ends the job meanwhile
+        wait_in_mpi(comm, FOLLOW_WAIT, getattr(exc, "follows"))  # the failed rank says it and ends the job meanwhile
         _say(f"[rank {comm.rank} of {comm.size}] {message}")
         abort(comm, exit_status(exc))
-    elif not _every_rank_failed(comm, message):
-        abort(comm, exit_status(exc))
+    else:
+        ending(comm)  # a rank that follows this failure waits for this rank to say it
+        if not _every_rank_failed(comm, message):
+            abort(comm, exit_status(exc))
 
 
-ERROR_TAG = 7177  # the tag of report_error's messages (the only other point-to-point ones: notice.NOTICE_TAG)
+ERROR_TAG = 7177  # the tag of report_error's messages (the other point-to-point ones: notice.NOTICE_TAG, ENDING_TAG)
 ROOT_WAIT, RANK_WAIT = 3.0, 5.0  # seconds rank 0 waits for the others' errors, and they for its verdict
 FOLLOW_WAIT = ROOT_WAIT + RANK_WAIT + 2.0  # seconds a rank another's failure stopped waits for that one to end the job
+ENDING_WAIT = 60.0  # seconds it waits once that rank said it is ending the job (its own waits: ROOT_WAIT or RANK_WAIT)
 
 
 def _every_rank_failed(comm: MPIComm, message: str) -> bool:
@@ -173,14 +176,22 @@ def _within(seconds: float, done: Any) -> bool:
     return True
 
 
-def wait_in_mpi(comm: MPIComm, seconds: float) -> None:
+def wait_in_mpi(comm: MPIComm, seconds: float, follows: int | None = None) -> None:
     """Wait ``seconds``, asking MPI for progress without a pause (an ``Iprobe``, as a collective's wait polls),
     for another rank to end the job: MPICH's ``mpiexec`` passes on the status of that rank's ``MPI_Abort`` (130
     after Ctrl-C) when the others are inside MPI; a rank asleep outside it was reported "Killed (signal 9)",
-    status 9: in about half the runs with no progress asked, and in one fresh-clone CI run with 10 ms naps."""
+    status 9: in about half the runs with no progress asked, and in one fresh-clone CI run with 10 ms naps.
+
+    ``follows``: the failed rank this one waits for. Once it says it is ending the job (:func:`.notice.ending`,
+    from its ``report_error`` or excepthook) this waits ``ENDING_WAIT`` s more, however long the ``seconds``
+    were: a failed rank that is slow (a loaded node) but on its way to ``MPI_Abort`` says its own error, with
+    its status, instead of this one giving up first (status 2, in its words). One that never says it (it died:
+    ``mpiexec`` ends the job; it caught its error and ended normally) is given up on after ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=NOTICE_TAG)  # progress only: a notice found stays there
+        if follows is not None and comm.comm.Iprobe(source=follows, tag=ENDING_TAG):
+            deadline, follows = time.monotonic() + ENDING_WAIT, None
 
 
 def _say(line: str) -> None:
@@ -196,7 +207,9 @@ def _abort_on_uncaught(kind, value, tb):
     rank's failure caused (``follows``, :mod:`.notice`) waits for that rank to say its own and end the job."""
     together = getattr(value, "collective", False) and _active is not None
     if getattr(value, "follows", None) is not None and _active is not None:
-        wait_in_mpi(_active, FOLLOW_WAIT)  # still here: that rank caught its error; this one is said, and ends the job
+        wait_in_mpi(_active, FOLLOW_WAIT, value.follows)  # still here: that rank caught its error; this one is said
+    elif not together and _active is not None:
+        ending(_active)  # a rank that follows this failure waits for this rank to say it
     if not together or _active.rank == 0:
         sys.__excepthook__(kind, value, tb)
         sys.stderr.flush()

@@ -41,6 +41,8 @@ from ..errors import NNScratchError
 
 NOTICE_TAG = 7178
 """The tag of the notices of a failed ``fit`` (``report_error``'s messages use 7177)."""
+ENDING_TAG = 7179
+"""The tag of :func:`ending`'s messages: the failed rank is ending the job."""
 F = TypeVar("F", bound=Callable[..., Any])
 LONGEST = 400  # characters of the failed rank's message sent (a notice stays one small, eager message)
 
@@ -82,6 +84,18 @@ def tell_others(comm: Any, exc: BaseException) -> None:
     comm.broken = (comm.rank, type(exc).__name__, text if len(text) <= LONGEST else text[:LONGEST - 3] + "...")
     comm.unsure = True
     _send(comm, ("failed", comm.broken, comm.done))
+
+
+def ending(comm: Any) -> None:
+    """Tell every other rank that this one, failed alone, is now ending the job (the command line's
+    ``report_error``, the excepthook: a few seconds' wait for the others' errors, then ``MPI_Abort``): a rank that
+    follows its failure (:class:`RankFailedError`) waits for that, however slow this rank is
+    (:func:`~nnscratch.distributed.comm.wait_in_mpi`), instead of giving up and ending the job in its own words."""
+    try:
+        comm.sent += [comm.comm.isend(True, dest=rank, tag=ENDING_TAG) for rank in range(comm.size)
+                      if rank != comm.rank]
+    except Exception:  # MPI itself failing: the job ends anyway
+        pass
 
 
 def interrupted(comm: Any, request: Any) -> None:

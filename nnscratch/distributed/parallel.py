@@ -4,7 +4,6 @@ and per-epoch figures summed over ranks (each rank's share of the batches: :mod:
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +11,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .._typing import Array
+from .agree import backend_kind, differs, fingerprint, too_few_rows
 from .hooks import Together, portable, together
 from .sharding import ShardedData
 from .sync import ShardContext
@@ -86,11 +86,12 @@ def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_d
         return None
     parallel = DataParallel(comm, net)
     config = net.get_config()
-    parallel.check_same(dict(settings, seed=net.seed, network=config["layers"], dtype=config.get("dtype"),
+    parallel.check_same(dict(settings, seed=net.seed, network=config["layers"], backend=backend_kind(net.backend),
+                             dtype=config.get("dtype"),
                              loss=step.loss.name, optimizer=net.optimizer.get_config(),  # type: ignore[union-attr]
-                             data=_fingerprint(X, net.backend),
+                             data=fingerprint(X, net.backend),
                              validation=None if validation_data is None else
-                             [_fingerprint(a, net.backend) for a in validation_data]))
+                             [fingerprint(a, net.backend) for a in validation_data]))
     problem = too_few_rows(comm.size, _rows(X), settings.get("batch_size"),
                            None if validation_data is None else _rows(validation_data[0]))
     if problem:
@@ -98,22 +99,6 @@ def setup(comm: MPIComm | None, net: Network, step: Step, X: Array, validation_d
     step.reduce_gradients = parallel.reduce_gradients  # type: ignore[method-assign]
     step.training = parallel.context  # what BatchNorm and Dropout need of the global batch
     return parallel
-
-
-def too_few_rows(size: int, n: int, batch_size: int | None, val: int | None = None) -> str | None:
-    """Why ``size`` processes cannot share batches of ``batch_size`` of ``n`` training rows (and
-    ``val`` validation rows) one row each at least, with what to change; None when they can."""
-    start = f"Data-parallel training over {size} processes needs at least {size} "
-    fewer = lambda k: f"at most {k} process{'es' * (k != 1)}"  # noqa: E731
-    if n < size:
-        return f"{start}training rows (one per process); got {n}. Use {fewer(n)}, or more data."
-    if batch_size is not None and batch_size < size:
-        return (f"{start}rows per batch (one per process); got batch_size={batch_size}. Use a batch_size "
-                f"(--batch-size) of at least {size}, or {fewer(batch_size)}.")
-    if val is not None and val < size:
-        return (f"{start}validation rows (one per process); got {val}. Hold out more rows for validation "
-                f"(--validation), or use {fewer(val)}.")
-    return None
 
 
 class DataParallel:
@@ -148,12 +133,9 @@ class DataParallel:
         """
         everyone = self.comm.allgather(settings)
         for key, value in everyone[0].items():
-            odd = [r for r, s in enumerate(everyone) if s.get(key) != value]
-            if odd:
-                raise CollectiveError(
-                    f"Data-parallel training needs the same {key} on every rank; rank 0 has "
-                    f"{_short(value)} but rank {odd[0]} has {_short(everyone[odd[0]].get(key))}. Launch every "
-                    f"rank with the same options, data and seed.")
+            odd = next((r for r, s in enumerate(everyone) if s.get(key) != value), None)
+            if odd is not None:
+                raise CollectiveError(differs(key, value, everyone[odd].get(key), odd))
 
     def from_root(self, fn: Callable[[], Any]) -> Any:
         return from_root(self.comm, fn)
@@ -243,19 +225,3 @@ def _host_state(net):
 
 def _rows(a):
     return int(a.shape[0]) if hasattr(a, "shape") else len(a)
-
-
-def _fingerprint(a, backend):
-    """Shape, dtype and a checksum of up to 64 evenly spaced rows (cheap for any size)."""
-    shape = tuple(int(s) for s in getattr(a, "shape", (len(a),)))
-    rows = a[:: max(1, shape[0] // 64)] if shape and shape[0] else a
-    try:
-        host = np.ascontiguousarray(rows if isinstance(rows, (np.ndarray, list)) else backend.to_numpy(rows))
-    except Exception:  # an array of another library: compare the shapes alone
-        return {"shape": shape}
-    return {"shape": shape, "dtype": str(host.dtype), "crc32": zlib.crc32(host.tobytes())}
-
-
-def _short(value, limit=120):
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."

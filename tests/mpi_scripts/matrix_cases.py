@@ -62,6 +62,10 @@ CASES = {
                         optimizer=lambda: nn.Adam(lr=0.01)),
     "binary": dict(layers=lambda: [Dense(6, 5), Tanh(), Dense(5, 1), Sigmoid()],
                    data=lambda: (flat()[0], flat()[1] == 1), optimizer=lambda: nn.SGD(lr=0.3)),
+    # Sigmoid units with binary cross-entropy on 0/1 indicator rows (no, one or several 1s): the multilabel task.
+    "multilabel": dict(layers=lambda: [Dense(6, 8), ReLU(), Dropout(0.3), Dense(8, 3), Sigmoid()],
+                       data=lambda seed=0, n=ROWS: (flat(seed, n)[0], (flat(seed, n)[0][:, :3] > 0).astype(int)),
+                       loss="bce", optimizer=lambda: nn.Adam(lr=0.01), validation=True, task="multilabel"),
     "regression": dict(layers=lambda: [Dense(6, 5), ReLU(), Dropout(0.25), Dense(5, 2), Identity()],
                        data=lambda: (flat()[0], flat()[0][:, :2] * 2 - 1), loss="mse",
                        optimizer=lambda: nn.RMSProp(lr=0.01)),
@@ -172,6 +176,9 @@ def main(out, tmp, names=()):
         everyone = [state] if comm is None else comm.allgather(state)
         results[f"w/{name}"] = state
         results[f"loss/{name}"] = np.asarray(history.history["loss"])
+        results.update({f"history/{name}/{key}": np.asarray(values) for key, values in history.history.items()
+                        if key != "seconds"})
+        results[f"task/{name}"] = np.asarray(net.task)
         results[f"same/{name}"] = np.asarray(all(np.array_equal(s, state) for s in everyone))
         results[f"noise/{name}"] = _zero_gradient_entries(net)
     if comm is None or comm.rank == 0:
