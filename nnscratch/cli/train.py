@@ -266,8 +266,9 @@ def describe(args, data, net, cfg, n_train, val):
     extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""
     held = f", {len(val[0])} for validation" if val else ""
     epochs = cfg["epochs"]
-    return (f"training {sizes} on {data.name} ({n_train} samples{extra}{held}): {epochs} epoch{'s' * (epochs != 1)}, "
-            f"batch {cfg['batch_size'] or 'full'}, {args.optimizer} lr {cfg['lr']:g}, {net.backend}")
+    return (f"training {sizes} on {data.name} ({n_train} sample{'s' * (n_train != 1)}{extra}{held}): "
+            f"{epochs} epoch{'s' * (epochs != 1)}, batch {cfg['batch_size'] or 'full'}, {args.optimizer} "
+            f"lr {cfg['lr']:g}, {net.backend}")
 
 
 def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kept_files=None):
@@ -291,6 +292,7 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
     score = tables.score_text(test, net.task)
     if history.timing() and not args.quiet:
         print(history.timing())
-    print(f"{score} on {len(data.X_test)} {data.name} test samples; trained in {seconds:.1f} s")
+    n_test = len(data.X_test)
+    print(f"{score} on {n_test} {data.name} test sample{'s' * (n_test != 1)}; trained in {seconds:.1f} s")
     if saved and not args.quiet:
         print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {shlex.quote(str(saved))}`")
