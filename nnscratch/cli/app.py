@@ -66,8 +66,9 @@ class Parser(argparse.ArgumentParser):
         for token in extra:
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
-                if plain in TRAIN_HINTS and self.prog == "nnscratch train":  # a habit that is another idea here
-                    return f"; {TRAIN_HINTS[plain]}"
+                hint = HINTS.get(self.prog.split()[-1], {}).get(plain)  # a habit that is another idea here
+                if hint:
+                    return f"; {hint.format(option=plain)}"
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
                 if plain in known:
                     return f"; did you mean {plain}?"
@@ -99,6 +100,31 @@ TRAIN_HINTS = {"--dropout": "dropout is a layer here: put it in --layers, e.g. -
                               "--optimizer nesterov",
                "--verbose": "train prints every epoch already (--quiet prints less)"}
 """Habits that are no option of `nnscratch train` but another idea there, said with the option that holds it."""
+_SGD = "bench times plain SGD at a constant --lr (its operation counts per step also cover adam); drop {option}"
+_SAVED = "bench saves no model: its timings go to --json FILE and a picture of them to --plot FILE; drop {option}"
+_DATA = "bench times epochs over the first --samples rows of --dataset, as they are; drop {option}"
+BENCH_HINTS = {"--dropout": "bench times dense layers of --layers sizes (e.g. --layers 256,128), or the default CNN "
+                            "with --model cnn; drop --dropout (`nnscratch train` takes dropout as a layer in its "
+                            "--layers)",
+               **dict.fromkeys(("--optimizer", "--momentum"), _SGD + ", or compare optimizers with `nnscratch train "
+                               "--optimizer NAME`"),
+               **dict.fromkeys(("--weight-decay", "--decay", "--schedule", "--gamma",
+                                "--step-size", "--min-lr", "--clip-norm", "--plateau"), _SGD),
+               **dict.fromkeys(("--activation", "--loss"), "bench times relu layers and a softmax cross-entropy "
+                               "output, train's defaults; drop {option}"),
+               **dict.fromkeys(("--out", "--no-save", "--history", "--checkpoint", "--resume"), _SAVED),
+               **dict.fromkeys(("--validation", "--augment", "--elastic", "--test-fraction", "--target", "--task"),
+                                _DATA),
+               **dict.fromkeys(("--live", "--show"), "bench draws no live view; --plot FILE draws samples/s against "
+                               "batch size once the timing ends; drop {option}"),
+               "--data-dir": "bench reads mnist and fashion-mnist from $NNSCRATCH_DATA, ~/.cache/nnscratch or "
+                             "/usr/share/datasets: name the folder in $NNSCRATCH_DATA, e.g. `NNSCRATCH_DATA=DIR "
+                             "nnscratch bench --dataset mnist`",
+               "--verbose": "bench prints every row as it is timed already",
+               "--quiet": "bench prints its table on stdout and its progress on stderr; --json alone prints the "
+                          "timings alone on stdout (the table then goes to stderr)"}
+"""Options of `nnscratch train` given to `nnscratch bench`, said with what bench takes instead."""
+HINTS = {"train": TRAIN_HINTS, "bench": BENCH_HINTS}
 
 
 def _did_you_mean(word, candidates, quote=False):

@@ -50,11 +50,11 @@ def register(subparsers):
                    f"{','.join(map(str, DEFAULTS['batch_sizes']))})")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help=f"default {DEFAULTS['dtype']}")
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"],
+    p.add_argument("--epochs", type=values.POSITIVE_INT, default=DEFAULTS["epochs"],
                    help="timed epochs per row (default %(default)s)")
-    p.add_argument("--warmup", type=int, default=None,
+    p.add_argument("--warmup", type=values.COUNT, default=None,
                    help=f"untimed epochs first (default {DEFAULTS['warmup']})")
-    p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken "
+    p.add_argument("--repeats", type=values.POSITIVE_INT, default=None, help="GEMM-only runs per turn, best taken "
                    f"(default {DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
     p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
                    f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
