@@ -272,14 +272,18 @@ def describe(args, data, net, cfg, n_train, val):
 
 
 def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kept_files=None):
-    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went;
+    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went.
+    The JSON's scores are named as ``evaluate --json`` names them, with the split first where train has several
+    (its ``test_loss`` is evaluate's ``loss`` on the test split; a regression's test ``rmse``, ``mae``, ``r2`` as
+    they are); the loss function is ``loss_function``, so no ``loss`` key holds a name in one command and a
+    number in the other;
     ``kept_files``: ``{option: path}`` of the outputs a refused write kept elsewhere (the JSON's ``"model"``
     is then where the model is, and ``"kept"`` says so)."""
     kept_files = kept_files or {}
     config = net.get_config()
     result = {"dataset": data.name, "task": net.task, "layers": list(cfg["sizes"]), "backend": str(net.backend),
               "dtype": config["dtype"],
-              "loss": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
+              "loss_function": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
               "epochs": len(history.epoch), "seconds": round(seconds, 2),
               "train_loss": history.history["loss"][-1],
               "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
