@@ -148,3 +148,33 @@ def test_each_input_goes_on_past_a_bad_one(capsys):
         each_input(["missing.png"], lambda path: read_inputs(path, net))
     with pytest.raises(ZeroDivisionError):  # a bug stops at once
         each_input(["c.png", "a one.png"], lambda path: 1 / 0)
+
+
+# ---------------------------------------------------------------- short options, other tools' commands, case
+
+@pytest.mark.parametrize("argv, said", [
+    (["-V"], "unrecognized arguments: -V; did you mean --version?"),
+    (["-v"], "unrecognized arguments: -v; did you mean --version?"),
+    (["train", "-q"], "unrecognized arguments: -q; did you mean --quiet?"),
+    (["train", "-o", "m.npz"], "unrecognized arguments: -o m.npz; did you mean --out?"),
+    (["bench", "-b", "32"], "unrecognized arguments: -b 32; did you mean --batch-sizes?"),
+    (["bench", "-o", "x"], "-o x; bench saves no model: its timings go to --json FILE and a picture of them to --plot "
+                           "FILE; drop --out"),
+    (["train", "-v"], "-v; train prints every epoch already (--quiet prints less)"),
+    (["fit"], "invalid choice: 'fit' (choose from 'train',"),
+    (["fit"], "; did you mean 'train'?"),
+    (["test", "m.npz"], "; did you mean 'evaluate'?"),
+    (["TRAIN"], "; did you mean 'train'?"),
+    (["version"], "; did you mean `nnscratch --version`?"),
+    (["help"], "; did you mean `nnscratch --help`?"),
+    (["train", "--activation", "RELU"], "invalid choice: 'RELU' (choose from 'relu', 'leaky_relu', 'sigmoid', "
+                                        "'tanh'); did you mean 'relu'?")])
+def test_a_newcomers_habit_is_answered_with_what_does_it_here(capsys, argv, said):
+    """-V, -q, -o, -e, -b said 'unrecognized arguments' alone; `nnscratch fit`, `TRAIN`, `version`, `help` and
+    --activation RELU 'invalid choice' with no 'did you mean'."""
+    one_line(*run(capsys, *argv)[::2], said)
+
+
+@pytest.mark.parametrize("argv", [["train", "-z"], ["train", "-e", "3"], ["train", "-d", "xor"], ["info", "-q"], ["xyz"], ["train", "--dtype", "float16"]])
+def test_no_guess_where_none_is_close(capsys, argv):
+    assert "did you mean" not in one_line(*run(capsys, *argv)[::2])

@@ -39,7 +39,9 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{message}{self._close_choice(message)}{self._order(message)} (see `{self.prog} --help`)")
+        unknown = message.startswith("unrecognized arguments: ")
+        close = self._close_option(message.split(": ", 1)[1].split()) if unknown else self._close_choice(message)
+        raise UsageError(f"{message}{close}{self._order(message)} (see `{self.prog} --help`)")
 
     def _order(self, message):
         """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
@@ -58,15 +60,26 @@ class Parser(argparse.ArgumentParser):
         given = given.split(" (", 1)[0].strip("'\"")
         choices = [str(c) for action in self._actions if action.choices
                    and named == f"argument {argparse._get_action_name(action)}" for c in action.choices]
+        habit = COMMAND_HABITS.get(given.lower()) if named == "argument COMMAND" else None  # fit: train
+        meant = next((c for c in choices if c.lower() == (habit or given).lower()), None)  # RELU: relu
+        if meant:
+            return f"; did you mean {meant!r}?"
+        if habit and habit.startswith("--"):  # version: --version
+            return f"; did you mean `{self.prog} {habit}`?"
         return _did_you_mean(given, choices, quote=True)
 
     def _close_option(self, extra):
         """``; did you mean --batch-size?`` for the first unknown option of ``extra`` near a known one."""
         known = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+        hints = HINTS.get(self.prog.split()[-1], {})
         for token in extra:
+            if len(token) == 2 and token[0] == "-" and not token[1].isdigit():  # -q: no short options but -h
+                long = next((o for o in SHORT.get(token, ()) if o in hints or o in known), None)
+                return "" if long is None else f"; {hints[long].format(option=long)}" if long in hints \
+                    else f"; did you mean {long}?"
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
-                hint = HINTS.get(self.prog.split()[-1], {}).get(plain)  # a habit that is another idea here
+                hint = hints.get(plain)  # a habit that is another idea here
                 if hint:
                     return f"; {hint.format(option=plain)}"
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
@@ -75,8 +88,7 @@ class Parser(argparse.ArgumentParser):
                 owners = self.owners(plain)  # `train --split test`: evaluate's option, not a typo of --plot
                 if owners:
                     return f"; {plain} is an option of {owners}, not of `{self.prog}`"
-                short = len(token) == 2  # -e: no guess (there are no short options but -h)
-                return "" if short else _did_you_mean(plain, known)
+                return _did_you_mean(plain, known)
         return ""
 
     def owners(self, option):
@@ -124,6 +136,13 @@ BENCH_HINTS = {"--dropout": "bench times dense layers of --layers sizes (e.g. --
                "--quiet": "bench prints its table on stdout and its progress on stderr; --json alone prints the "
                           "timings alone on stdout (the table then goes to stderr)"}
 """Options of `nnscratch train` given to `nnscratch bench`, said with what bench takes instead."""
+SHORT = {"-q": ("--quiet",), "-o": ("--out",), "-b": ("--batch-size", "--batch-sizes"), "-v": ("--verbose", "--version"),
+         "-V": ("--version",)}
+"""Short options of other tools that mean one thing, and the long option that does it here where the command has
+it; no other is guessed (-e: --epochs or --elastic?, -d: --dataset, --dtype or --decay?)."""
+COMMAND_HABITS = {"fit": "train", "test": "evaluate", "score": "evaluate", "infer": "predict", "classify": "predict",
+                  "version": "--version", "help": "--help"}
+"""Commands of other tools (scikit-learn's fit and score, `git help`) and what does it here."""
 HINTS = {"train": TRAIN_HINTS, "bench": BENCH_HINTS}
 
 
@@ -142,7 +161,7 @@ class CommandParser(Parser):
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
         if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}{self._close_option(extra)}")
+            self.error(f"unrecognized arguments: {' '.join(extra)}")  # with the option meant: Parser.error
         return namespace, extra
 
 
