@@ -43,6 +43,15 @@ def test_many_samples_keep_the_plural(capsys):
     assert "more than the 5 training samples: every epoch is one step over all of them" in err
 
 
+@pytest.mark.parametrize("warmup, epochs, said", [("0", "1", "0 untimed warm-up epochs, then 1 timed epoch per row"),
+                                                  ("1", "2", "1 untimed warm-up epoch, then 2 timed epochs per row")])
+def test_bench_counts_its_epochs_in_words_that_agree(capsys, warmup, epochs, said):
+    """bench said '0 untimed warm-up epoch(s), then 1 timed epochs per row'."""
+    status, out, err = run(capsys, "bench", "--samples", "32", "--batch-sizes", "32", "--layers", "8", "--backends",
+                           "numpy", "--warmup", warmup, "--epochs", epochs)
+    assert status == 0 and said in out, err
+
+
 def test_layers_for_one_feature_name_one_input(capsys):
     """--layers of the wrong input size on a table of one column said 'needs 1 inputs'."""
     dataset = tiny_npz("col.npz", 20, 5, features=1)
