@@ -176,6 +176,8 @@ def test_each_input_goes_on_past_a_bad_one(capsys):
     (["TRAIN"], "; did you mean 'train'?"),
     (["version"], "; did you mean `nnscratch --version`?"),
     (["help"], "; did you mean `nnscratch --help`?"),
+    (["evaluate", "m.npz", "--split", "val"], "invalid choice: 'val' (choose from 'test', 'train'); evaluate has no "
+                                              "validation split: train holds its --validation share out"),
     (["train", "--activation", "RELU"], "invalid choice: 'RELU' (choose from 'relu', 'leaky_relu', 'sigmoid', "
                                         "'tanh'); did you mean 'relu'?")])
 def test_a_newcomers_habit_is_answered_with_what_does_it_here(capsys, argv, said):

@@ -29,7 +29,7 @@ import warnings
 
 from ..distributed.comm import launched_rank
 from ..errors import NNScratchError, UsageError, closest, exit_status
-from .habits import COMMAND_HABITS, HABITS, HINTS, SHORT
+from .habits import CHOICE_HINTS, COMMAND_HABITS, HABITS, HINTS, SHORT
 from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
@@ -61,6 +61,8 @@ class Parser(argparse.ArgumentParser):
         given = given.split(" (", 1)[0].strip("'\"")
         choices = [str(c) for action in self._actions if action.choices
                    and named == f"argument {argparse._get_action_name(action)}" for c in action.choices]
+        if given.lower() in CHOICE_HINTS.get(named, {}):  # --split val
+            return f"; {CHOICE_HINTS[named][given.lower()]}"
         habit = COMMAND_HABITS.get(given.lower()) if named == "argument COMMAND" else None  # fit: train
         meant = next((c for c in choices if c.lower() == (habit or given).lower()), None)  # RELU: relu
         if meant:

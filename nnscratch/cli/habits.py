@@ -50,4 +50,9 @@ it; no other is guessed (-e: --epochs or --elastic?, -d: --dataset, --dtype or -
 COMMAND_HABITS = {"fit": "train", "test": "evaluate", "score": "evaluate", "infer": "predict", "classify": "predict",
                   "version": "--version", "help": "--help"}
 """Commands of other tools (scikit-learn's fit and score, `git help`) and what does it here."""
+CHOICE_HINTS = {"argument --split": dict.fromkeys(("val", "valid", "validation", "dev"), "evaluate has no validation "
+                                                  "split: train holds its --validation share out of the training "
+                                                  "split while it trains (train --json gives val_accuracy); "
+                                                  "--split takes test or train")}
+"""Values of an option that are another idea here (``argument --split``: the name argparse gives the option)."""
 HINTS = {"train": TRAIN_HINTS, "bench": BENCH_HINTS}
