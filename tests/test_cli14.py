@@ -52,6 +52,20 @@ def test_bench_counts_its_epochs_in_words_that_agree(capsys, warmup, epochs, sai
     assert status == 0 and said in out, err
 
 
+def test_a_warm_up_of_one_epoch_is_one_epoch(capsys):
+    """--warmup 1 with --epochs 1 said '--warmup 1 epochs must be shorter than --epochs 1'."""
+    one_line(*run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--warmup", "1", "--schedule", "cosine",
+                  "--no-save")[::2], "--warmup 1 epoch must be shorter than --epochs 1")
+
+
+def test_a_one_core_machine_is_said_in_the_singular():
+    """bench's device line said '1 cores, ... x1 threads' on a one-core machine."""
+    from nnscratch.bench.device import _label
+    info = {"kind": "cpu", "model": "EPYC", "cores": 1, "blas": "openblas", "threads": 1}
+    assert _label(info) == "EPYC, 1 core, openblas x1 thread"
+    assert _label({**info, "cores": 2, "threads": 2}) == "EPYC, 2 cores, openblas x2 threads"
+
+
 def test_layers_for_one_feature_name_one_input(capsys):
     """--layers of the wrong input size on a table of one column said 'needs 1 inputs'."""
     dataset = tiny_npz("col.npz", 20, 5, features=1)
