@@ -100,7 +100,8 @@ def _gpu_info(backend):
 def _label(info):
     if info["kind"] == "gpu":
         return f"{info['model']} ({info['memory_gb']:.0f} GB)"
-    return f"{info['model']}, {info['cores']} cores, {info['blas']} x{info['threads']} threads"
+    cores, threads = info["cores"], info["threads"]
+    return f"{info['model']}, {cores} core{'s' * (cores != 1)}, {info['blas']} x{threads} thread{'s' * (threads != 1)}"
 
 
 def versions():

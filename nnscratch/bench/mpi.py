@@ -87,7 +87,7 @@ def render(result):
     o = result["options"]
     return "\n".join([
         f"{o['dataset']} {first['layers']}, global batch {o['batch_size']}, SGD, "
-        f"{len(single)} timed epochs each (median, min-max)",
+        f"{len(single)} timed epoch{'s' * (len(single) != 1)} each (median, min-max)",
         f"  1 process  x 1 BLAS thread  : {_spread(one)} s/epoch (for reference)",
         f"  1 process  x {ranks} BLAS threads: {_spread(single)} s/epoch",
         f"  {ranks} processes x 1 BLAS thread : {_spread(parallel)} s/epoch  "

@@ -45,7 +45,8 @@ def context(result):
     o = result["options"]
     lines = [f"network {'-'.join(map(str, result['sizes']))} (ReLU, softmax cross-entropy), plain SGD "
              f"lr={o['lr']}, {o['dtype']}, {o['dataset']} data {result['samples']:,} x {result['sizes'][0]}",
-             f"{o['warmup']} untimed warm-up epoch(s), then {o['epochs']} timed epochs per row, contenders "
+             f"{o['warmup']} untimed warm-up epoch{'s' * (o['warmup'] != 1)}, then {o['epochs']} timed "
+             f"epoch{'s' * (o['epochs'] != 1)} per row, contenders "
              f"alternating with GEMM (the epoch's matrix products alone, best of {o['repeats']} per turn)",
              "columns: x GEMM = median / GEMM; GFLOP/s counts the matrix products only; vs numpy = speedup "
              "over nnscratch on NumPy; /hand, /torch = median / numpy-reference, / torch-reference"]

@@ -29,6 +29,7 @@ import warnings
 
 from ..distributed.comm import launched_rank
 from ..errors import NNScratchError, UsageError, closest, exit_status
+from .habits import CHOICE_HINTS, COMMAND_HABITS, HABITS, HINTS, SHORT
 from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
@@ -39,7 +40,9 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line (plus where to get help)."""
 
     def error(self, message):
-        raise UsageError(f"{message}{self._close_choice(message)}{self._order(message)} (see `{self.prog} --help`)")
+        unknown = message.startswith("unrecognized arguments: ")
+        close = self._close_option(message.split(": ", 1)[1].split()) if unknown else self._close_choice(message)
+        raise UsageError(f"{message}{close}{self._order(message)} (see `{self.prog} --help`)")
 
     def _order(self, message):
         """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
@@ -58,24 +61,37 @@ class Parser(argparse.ArgumentParser):
         given = given.split(" (", 1)[0].strip("'\"")
         choices = [str(c) for action in self._actions if action.choices
                    and named == f"argument {argparse._get_action_name(action)}" for c in action.choices]
+        if given.lower() in CHOICE_HINTS.get(named, {}):  # --split val
+            return f"; {CHOICE_HINTS[named][given.lower()]}"
+        habit = COMMAND_HABITS.get(given.lower()) if named == "argument COMMAND" else None  # fit: train
+        meant = next((c for c in choices if c.lower() == (habit or given).lower()), None)  # RELU: relu
+        if meant:
+            return f"; did you mean {meant!r}?"
+        if habit and habit.startswith("--"):  # version: --version
+            return f"; did you mean `{self.prog} {habit}`?"
         return _did_you_mean(given, choices, quote=True)
 
     def _close_option(self, extra):
         """``; did you mean --batch-size?`` for the first unknown option of ``extra`` near a known one."""
         known = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
+        hints = HINTS.get(self.prog.split()[-1], {})
         for token in extra:
+            if len(token) == 2 and token[0] == "-" and not token[1].isdigit():  # -q: no short options but -h
+                long = next((o for o in SHORT.get(token, ()) if o in hints or o in known), None)
+                return "" if long is None else f"; {hints[long].format(option=long)}" if long in hints \
+                    else f"; did you mean {long}?"
             if token.startswith("-") and len(token) > 1 and not token[1:2].isdigit():
                 plain = "--" + token.split("=", 1)[0].lstrip("-").replace("_", "-").lower()
-                if plain in TRAIN_HINTS and self.prog == "nnscratch train":  # a habit that is another idea here
-                    return f"; {TRAIN_HINTS[plain]}"
+                hint = hints.get(plain)  # a habit that is another idea here
+                if hint:
+                    return f"; {hint.format(option=plain)}"
                 plain = HABITS.get(plain, plain)  # the Keras / PyTorch spellings
                 if plain in known:
                     return f"; did you mean {plain}?"
                 owners = self.owners(plain)  # `train --split test`: evaluate's option, not a typo of --plot
                 if owners:
                     return f"; {plain} is an option of {owners}, not of `{self.prog}`"
-                short = len(token) == 2  # -e: no guess (there are no short options but -h)
-                return "" if short else _did_you_mean(plain, known)
+                return _did_you_mean(plain, known)
         return ""
 
     def owners(self, option):
@@ -83,22 +99,6 @@ class Parser(argparse.ArgumentParser):
         names = [f"`{p.prog}`" for p in getattr(self, "commands", {}).values()
                  if p is not self and option in p._option_string_actions]
         return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
-
-
-HABITS = {"--learning-rate": "--lr", "--learningrate": "--lr", "--batchsize": "--batch-size",
-          "--batch": "--batch-size", "--bs": "--batch-size", "--n-epochs": "--epochs", "--num-epochs": "--epochs",
-          "--l2": "--weight-decay", "--test-size": "--test-fraction", "--test-split": "--test-fraction",
-          "--save": "--out", "--output": "--out", "--hidden": "--layers", "--units": "--layers",
-          "--hidden-size": "--layers", "--hidden-sizes": "--layers", "--hidden-layers": "--layers",
-          "--device": "--backend", "--gpu": "--backend", "--cuda": "--backend"}
-"""Options of other tools (Keras, PyTorch scripts, scikit-learn) and the option that does it here: difflib
-alone guessed --l2 as --lr, --save as --no-save, --bs as --task and --device as --decay."""
-TRAIN_HINTS = {"--dropout": "dropout is a layer here: put it in --layers, e.g. --layers "
-                             "dense256,relu,dropout0.2,dense10",
-               "--momentum": "SGD with momentum is an optimizer here: --optimizer momentum (0.9), or "
-                              "--optimizer nesterov",
-               "--verbose": "train prints every epoch already (--quiet prints less)"}
-"""Habits that are no option of `nnscratch train` but another idea there, said with the option that holds it."""
 
 
 def _did_you_mean(word, candidates, quote=False):
@@ -116,7 +116,7 @@ class CommandParser(Parser):
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
         if extra:
-            self.error(f"unrecognized arguments: {' '.join(extra)}{self._close_option(extra)}")
+            self.error(f"unrecognized arguments: {' '.join(extra)}")  # with the option meant: Parser.error
         return namespace, extra
 
 

@@ -39,31 +39,33 @@ def register(subparsers):
                     "error. --json and --plot are checked before the timing starts: an existing file of "
                     "their kind is replaced only with --force, any other file never; one the system refuses at "
                     "the end (a full disk) is kept in a new nnscratch-kept-* folder, as the error says.")
-    p.add_argument("--backends", default=",".join(DEFAULTS["backends"]),
+    p.add_argument("--backends", metavar="NAMES", default=",".join(DEFAULTS["backends"]),
                    help="comma-separated, e.g. numpy,cupy,torch:cpu,torch:cuda (default %(default)s)")
     p.add_argument("--model", choices=("mlp", "cnn"), default="mlp", help="cnn: time an epoch of the default "
                    "CNN (nnscratch train --model cnn) against PyTorch on the CPU, alternating, at the first "
                    f"--batch-sizes entry (default {CNN_BATCH}) on --samples images (default {CNN_SAMPLES:,})")
-    p.add_argument("--layers", type=values.LIST, default=None, help="hidden layer sizes (default "
+    p.add_argument("--layers", type=values.LIST, default=None, metavar="SIZES", help="hidden layer sizes (default "
                    f"{','.join(map(str, DEFAULTS['hidden']))}); the input and output sizes come from the data")
-    p.add_argument("--batch-sizes", type=values.LIST, default=None, help="comma-separated (default "
+    p.add_argument("--batch-sizes", type=values.LIST, default=None, metavar="SIZES", help="comma-separated (default "
                    f"{','.join(map(str, DEFAULTS['batch_sizes']))})")
     p.add_argument("--dtype", choices=("float32", "float64"), default=None,
                    help=f"default {DEFAULTS['dtype']}")
-    p.add_argument("--epochs", type=int, default=DEFAULTS["epochs"],
+    p.add_argument("--epochs", type=values.POSITIVE_INT, default=DEFAULTS["epochs"], metavar="N",
                    help="timed epochs per row (default %(default)s)")
-    p.add_argument("--warmup", type=int, default=None,
+    p.add_argument("--warmup", type=values.COUNT, default=None, metavar="N",
                    help=f"untimed epochs first (default {DEFAULTS['warmup']})")
-    p.add_argument("--repeats", type=int, default=None, help="GEMM-only runs per turn, best taken "
-                   f"(default {DEFAULTS['repeats']}; with --ranks: rounds, at least 2)")
-    p.add_argument("--samples", type=values.POSITIVE_INT, default=None, help="rows of data (default "
+    p.add_argument("--repeats", type=values.POSITIVE_INT, default=None, metavar="N",
+                   help=f"GEMM-only runs per turn, best taken (default {DEFAULTS['repeats']}; with --ranks: rounds, "
+                   "at least 2)")
+    p.add_argument("--samples", type=values.POSITIVE_INT, default=None, metavar="N", help="rows of data (default "
                    f"{DEFAULTS['samples']:,}; {CNN_SAMPLES:,} with --model cnn); all of a dataset that has fewer")
-    p.add_argument("--features", type=values.POSITIVE_INT, default=None, help="columns of the synthetic data "
-                   f"(default {DEFAULTS['features']}); a named --dataset has its own")
-    p.add_argument("--dataset", type=values.NAME, default=DEFAULTS["dataset"],
+    p.add_argument("--features", type=values.POSITIVE_INT, default=None, metavar="N",
+                   help=f"columns of the synthetic data (default {DEFAULTS['features']}); a named --dataset has "
+                   "its own")
+    p.add_argument("--dataset", type=values.NAME, default=DEFAULTS["dataset"], metavar="NAME",
                    help="synthetic (default), mnist-sample, mnist, fashion-mnist")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
-    p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], help="default %(default)s")
+    p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], metavar="SEED", help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
                    "nnscratch/bench/reference/ (NumPy and PyTorch), alternating with nnscratch")
     p.add_argument("--json", nargs="?", const=STDOUT, type=values.PATH, metavar="FILE", help="write every raw "

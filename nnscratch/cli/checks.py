@@ -135,12 +135,13 @@ def small_data_notes(args, data, cfg, n_train, n_val):
     notes = []
     fraction, batch = cfg["validation"], cfg["batch_size"]
     if fraction and not n_val:
-        notes.append(f"--validation {fraction:g} of {n_train} training samples holds out none; "
+        notes.append(f"--validation {fraction:g} of {n_train} training sample{'s' * (n_train != 1)} holds out none; "
                      "training without validation (use more data, or --validation 0 to silence this)")
     if batch and n_train < batch:
         given = "" if args.batch_size else " (the default here)"
-        notes.append(f"--batch-size {batch}{given} is more than the {n_train} training samples: every epoch is one "
-                     "step over all of them (--batch-size 0 asks for that)")
+        notes.append(f"--batch-size {batch}{given} is more than the {n_train} training sample{'s' * (n_train != 1)}: "
+                     f"every epoch is one step over {'all of them' if n_train != 1 else 'it'} (--batch-size 0 asks "
+                     "for that)")
     n_test = len(data.y_test)
     if data.name != "xor" and n_test < 100:
         moves = ("scores measured on so few rows say little" if cfg.get("regression") else

@@ -4,6 +4,7 @@ Under ``mpiexec -n N`` rank 0 alone exports (one file, one report, its exit stat
 ranks have nothing to do and end at once, as ``nnscratch train``'s leave the writing to rank 0."""
 
 import os
+import shlex
 
 from . import values
 from ..distributed.comm import launched_rank
@@ -37,7 +38,7 @@ def run_export(args):
     folders = outputs.check(written, args.force, inputs=[("MODEL", args.model)])
     if not str(args.output).lower().endswith(".onnx"):
         raise ConfigError(f"OUTPUT {args.output}: an ONNX model is written to a .onnx file (what ONNX tools "
-                          f"look for); e.g. {os.path.splitext(str(args.output))[0]}.onnx.")
+                          f"look for); e.g. {shlex.quote(os.path.splitext(str(args.output))[0] + '.onnx')}.")
     net = read_model(args.model, backend="numpy", command="export")
     input_shape = check_shape(args.input_shape, net, args.model)
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder

@@ -31,6 +31,7 @@ import contextlib
 import dataclasses
 import errno
 import os
+import shlex
 import sys
 import tempfile
 
@@ -192,7 +193,7 @@ def _distinct(outputs, inputs):
             role, other = seen[key]
             if role == "input":
                 raise ConfigError(f"{out.option} {out.path} is also the input {other}, which this command reads; "
-                                  f"write to another file, e.g. {out.option} {_example(out)}.")
+                                  f"write to another file, e.g. {out.option} {shlex.quote(_example(out))}.")
             raise ConfigError(f"{other} and {out.option} both name {out.path}; give each its own file.")
         seen[key] = ("output", out.option)
 
@@ -216,7 +217,7 @@ def _check_file(out, force):
     path = os.fspath(out.path)
     if os.path.isdir(path) or path.endswith((os.sep, "/")):  # newdir/: a folder, even before it exists
         raise ConfigError(f"{out.option} {path} {'is' if os.path.isdir(path) else 'names'} a folder; give a file "
-                          f"path, e.g. {out.option} {os.path.join(path, KINDS[out.kind][2])}.")
+                          f"path, e.g. {out.option} {shlex.quote(os.path.join(path, KINDS[out.kind][2]))}.")
     if os.path.lexists(path) and not recognise(path):
         raise ConfigError(f"{out.option} {path} exists and is not {name}, what {out.option} writes; it is "
                           f"never replaced, not even with --force: choose another {_another(out)} or move "

@@ -87,9 +87,10 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     else:
         pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
         if what == "confusion":
+            n = len(data.y_test)
             acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
             plot_confusion(data.y_test, pred, out, labels=names, show=show,
-                           title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
+                           title=f"{data.name} test set: {acc} on {n} sample{'s' * (n != 1)}")
         else:
             plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show,
                                image_shape=_image_shape(net))

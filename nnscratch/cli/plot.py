@@ -211,7 +211,7 @@ def _data(args, net, required=True):
         if sample_shape(net, 784) is None:  # not a digit model: which data is unknown
             if not required:
                 return None
-            raise ConfigError(f"this model takes {net.n_inputs} inputs: name its dataset "
+            raise ConfigError(f"this model takes {net.n_inputs} input{'s' * (net.n_inputs != 1)}: name its dataset "
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
     from . import tables
     given = args.dataset

@@ -13,14 +13,38 @@ With ``--json`` each row's ``"class"`` is the model's index (0, 1, ...) and ``"n
 its own type, as scikit-learn's ``classes_`` keeps it: a number where every class name reads as one
 (MNIST's digits, a table's 0/1 column: ``7``), text otherwise (Fashion-MNIST's ``"Sneaker"``). One
 model's names are all of one type (:func:`json_labels`).
+
+Every input is predicted on its own (:func:`each_input`): one that cannot be read is one error line,
+and the others are still predicted.
 """
 
 import json
+import sys
 
 import numpy as np
 
 from ..layers import Sigmoid, Softmax
 from ..models.task import probability_link
+
+
+def each_input(paths, predict_one):
+    """Call ``predict_one(path)`` for every path, as ``make -k`` goes on past a failed target: an input that
+    cannot be used (missing, not a picture, rows of another width: a user's mistake, exit status 2) is said
+    in one ``error: ...`` line on stderr and the next one is predicted; returns 2 if any was, else 0. A bug
+    (exit status 1), Ctrl-C and a reader gone (``| head``) stop at once; one input alone fails as any error."""
+    from .app import one_line
+    from ..errors import exit_status
+    status = 0
+    for path in paths:
+        try:
+            predict_one(path)
+        except Exception as exc:
+            if len(paths) == 1 or exit_status(exc) != 2 or isinstance(exc, BrokenPipeError):
+                raise
+            sys.stdout.flush()  # the rows before it first, so the error line sits where it happened
+            print(one_line(exc), file=sys.stderr, flush=True)
+            status = 2
+    return status
 
 
 def gives_probabilities(net):

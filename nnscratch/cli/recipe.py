@@ -143,7 +143,7 @@ def parse_layers(text, data):
     if len(sizes) < 2 or min(sizes) < 1:
         raise ConfigError(f"--layers needs at least an input and an output size, all >= 1; received {text!r}.")
     if sizes[0] != data.n_features or sizes[-1] not in (data.n_classes, 1 if data.n_classes == 2 else -1):
-        raise ShapeError(f"--layers {text}: {data.name} needs {data.n_features} inputs and "
+        raise ShapeError(f"--layers {text}: {data.name} needs {data.n_features} input{'s' * (data.n_features != 1)} and "
                          f"{data.n_classes} output{'s' * (data.n_classes != 1)}, e.g. --layers "
                          f"{data.n_features},64,{data.n_classes}.")
     return sizes

@@ -42,12 +42,13 @@ def schedule_for(args, lr, decay, epochs, batches):
     name = getattr(args, "schedule", None) or ("inverse_time" if decay else "constant")
     warmup = round((getattr(args, "warmup", None) or 0.0) * batches)
     _check_schedule_flags(args, name, lr)
+    given = f"--warmup {args.warmup:g} epoch{'s' * (args.warmup != 1)}" if warmup else ""  # only said when > 0
     if name == "cosine" and warmup >= epochs * batches:
-        raise ConfigError(f"--warmup {args.warmup:g} epochs must be shorter than --epochs {epochs}: cosine warms up, "
-                          "then anneals over the rest of the run; lower --warmup or raise --epochs.")
+        raise ConfigError(f"{given} must be shorter than --epochs {epochs}: cosine warms up, then anneals over the "
+                          "rest of the run; lower --warmup or raise --epochs.")
     if warmup > epochs * batches:
-        raise ConfigError(f"--warmup {args.warmup:g} epochs is longer than the run (--epochs {epochs}): the rate would "
-                          f"rise for the whole run and never reach --lr {lr:g}; lower --warmup or raise --epochs.")
+        raise ConfigError(f"{given} is longer than the run (--epochs {epochs}): the rate would rise for the whole run "
+                          f"and never reach --lr {lr:g}; lower --warmup or raise --epochs.")
     if decay and name != "inverse_time":
         raise ConfigError(f"--decay is the inverse_time schedule; it cannot be combined with --schedule {name}: "
                           f"drop --decay or --schedule {name}.")
