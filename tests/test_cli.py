@@ -42,7 +42,7 @@ def test_train_json_result_and_history(tmp_path, capsys):
     assert status == 0
     result = json.loads(out)
     assert result["dataset"] == "moons" and result["layers"] == [2, 32, 32, 2]
-    assert (result["dtype"], result["loss"], result["optimizer"]) == ("float32", "cross_entropy", "adam")
+    assert (result["dtype"], result["loss_function"], result["optimizer"]) == ("float32", "cross_entropy", "adam")
     assert result["epochs"] == 3 and 0 <= result["test_accuracy"] <= 1
     assert result["model"] == str(path) and path.is_file()
     assert len(json.loads(hist.read_text())["history"]["loss"]) == 3

@@ -173,6 +173,22 @@ def test_each_input_goes_on_past_a_bad_one(capsys):
         each_input(["c.png", "a one.png"], lambda path: 1 / 0)
 
 
+def test_predict_command_predicts_the_good_inputs_around_a_bad_one(capsys):
+    """The command itself: the rows of both good inputs on stdout, one error line for the bad one, status 2."""
+    assert run(capsys, "train", "--layers", "784,8,10", "--epochs", "1", "--augment", "0", "--backend", "numpy",
+               "--quiet", "--out", "d.npz")[0] == 0
+    rows = np.random.default_rng(0).random((2, 784)).astype(np.float32)
+    np.save("a.npy", rows)
+    np.save("c.npy", rows[:1])
+    np.save("wide.npy", np.zeros((1, 785), np.float32))
+    status, out, err = run(capsys, "predict", "d.npz", "a.npy", "wide.npy", "c.npy", "--json")
+    assert status == 2
+    assert [json.loads(line)["input"] for line in out.splitlines()] == ["a.npy[0]", "a.npy[1]", "c.npy"]
+    assert len(err.strip().splitlines()) == 1 and err.startswith("error: ") and "wide.npy" in err
+    status, out, err = run(capsys, "predict", "d.npz", "wide.npy")  # one input alone: its error, as before
+    assert status == 2 and out == "" and "wide.npy" in err
+
+
 # ---------------------------------------------------------------- short options, other tools' commands, case
 
 @pytest.mark.parametrize("argv, said", [

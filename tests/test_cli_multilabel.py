@@ -95,7 +95,7 @@ def test_train_on_rows_of_labels_trains_a_multilabel_classifier(tmp_path, capsys
     status, out, err = run(capsys, "train", "--dataset", arrays[0], "--epochs", 30, "--out", model, "--json")
     assert status == 0, err
     result = json.loads(out.strip().splitlines()[-1])
-    assert result["task"] == "multilabel" and result["loss"] == "binary_cross_entropy" and "r2" not in result
+    assert result["task"] == "multilabel" and result["loss_function"] == "binary_cross_entropy" and "r2" not in result
     net = nn.Network.load(model)
     assert net.task == "multilabel" and isinstance(net.layers[-1], Sigmoid)
     status, out, err = run(capsys, "evaluate", model, "--json")  # its own data: the same test split

@@ -12,7 +12,7 @@ from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .inputs import read_inputs
 from .memory import said_before, warn_budget
-from .predictions import json_warnings, print_predictions
+from .predictions import each_input, json_warnings, print_predictions
 from .options import add_backend_options, add_dataset_options, differs, fits, load_for_model, model_dataset, model_rows
 from .model_file import read_model
 
@@ -40,7 +40,8 @@ def register(subparsers):
         "columns its header names as the model's features, in any order, or without a header every column in "
         "order). An array's last axis holds one input (an image model's also 28x28; a CNN built with open image "
         "sizes takes (n, C, H, W), (n, H, W) or flat square images of a size its layers take). Values above 1 "
-        "are taken, for image models, as 0..255 grey levels and divided by 255.")
+        "are taken, for image models, as 0..255 grey levels and divided by 255. An input that cannot be read is "
+        "one error line; the others are still predicted, and the exit status is 2.")
     p.add_argument("model", type=values.PATH, help="a model file written by `nnscratch train` or Network.save")
     p.add_argument("inputs", nargs="+", type=values.PATH, metavar="INPUT", help="image, .npy or .csv files")
     p.add_argument("--classes", type=values.NAME, metavar="DATASET", help="name the classes as in this dataset, "
@@ -92,7 +93,7 @@ def run_evaluate(args):
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4f}, "
+    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {scores['loss']:.4f}, "
           f"accuracy {scores['accuracy']:.2%}\n")
     names = tuple(data.class_names or ())  # classes the data lack, which the model predicts: by number
     names += tuple(str(i) for i in range(len(names), k))
@@ -111,7 +112,7 @@ def evaluate_multilabel(args, net, data, n, scores, warning):
                           "samples": n, **scores, **json_warnings(warning)}))
         return 0
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {n} samples: loss {scores['loss']:.4f}, subset accuracy "
+    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {scores['loss']:.4f}, subset accuracy "
           f"{scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
     return print("(no confusion matrix: it counts one class per sample, and this model predicts a row of 0/1 labels; "
                  "sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)) counts each label's)") or 0
@@ -168,13 +169,13 @@ def run_predict(args):
             from ..errors import ConfigError
             raise ConfigError(f"--classes {args.classes} names image classes; {args.model} is a table model that "
                               "names its own classes: drop --classes.")
-        for path in args.inputs:
-            tables.print_predictions(args, net, path, read_inputs(path, net, args.model)[0])
-        return 0
+        return each_input(args.inputs, lambda path: tables.print_predictions(args, net, path,
+                                                                               read_inputs(path, net, args.model)[0]))
     names, named = class_names(args.classes, net)
     if named:
         print(f"warning: {named}", file=sys.stderr)
-    for path in args.inputs:
+
+    def one(path):
         X, notes, problems = read_inputs(path, net, args.model)
         warning = f"{path} cannot be a digit: {'; '.join(problems)}; its prediction means nothing" if problems else None
         if warning:
@@ -182,7 +183,7 @@ def run_predict(args):
         print_predictions(net, model_rows(net, X), path, names, args.json, (named, warning))
         if notes and not args.json:
             print(f"  ({'; '.join(notes)})")
-    return 0
+    return each_input(args.inputs, one)
 
 
 def class_names(dataset, net=None):

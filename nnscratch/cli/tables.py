@@ -218,7 +218,7 @@ def evaluate_table(args, net, data, warning=None):
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {len(y)} samples: loss {scores['loss']:.4g}, RMSE "
+    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {scores['loss']:.4g}, RMSE "
           f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {scores['r2']:.3f}")
     return 0
 
