@@ -21,7 +21,10 @@ class Callback:
     """Hooks ``fit`` calls on the host: at its start, around each epoch, and after each batch for
     a callback that overrides :meth:`on_batch_end` (never inside the step's math).
 
-    Set ``network.stop_training = True`` in a hook to stop after this epoch.
+    Set ``network.stop_training = True`` in a hook to stop: in ``on_epoch_end`` after this epoch, in
+    ``on_batch_end`` after this batch, as in Keras 3 (the epoch's figures are then those of the rows
+    trained, and validation and ``on_epoch_end`` still run; under ``mpiexec`` the ranks agree on it
+    at the epoch's end, so there it stops after the epoch).
 
     A callback with state that must survive a resume defines ``get_state()`` (a
     JSON-able dict) and ``set_state(state)``, and for arrays ``get_arrays(network)``

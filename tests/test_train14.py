@@ -1,0 +1,73 @@
+"""Training features where they meet: a callback that stops a run from ``on_batch_end`` (Keras 3 stops
+after the batch in progress), and a regression's per-epoch R^2 of targets far from 0 in float32."""
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+
+
+def _data(n=70, regression=False):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, 4))
+    y = X @ np.array([[1.0], [-2.0], [0.5], [0.0]]) if regression else (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    return X, y
+
+
+def _weights(net):
+    return [net.backend.to_numpy(w) for w in net.get_weights()]
+
+
+class StopAfter(nn.Callback):
+    """Sets ``network.stop_training`` after batch ``batch`` of epoch ``epoch``; records every batch it saw."""
+
+    def __init__(self, epoch, batch):
+        self.at, self.seen = (epoch, batch), []
+
+    def on_epoch_begin(self, epoch, network):
+        self.epoch = epoch
+
+    def on_batch_end(self, batch, network):
+        self.seen.append((self.epoch, batch))
+        if (self.epoch, batch) == self.at:
+            network.stop_training = True
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["device", "streamed"])
+@pytest.mark.parametrize("regression", [False, True], ids=["classifier", "regression"])
+def test_stop_training_in_on_batch_end_stops_after_that_batch(backend, stream, regression):
+    """As Keras 3: the epoch ends after the batch whose hook set the flag, its figures are those of the
+    rows trained, validation and ``on_epoch_end`` still run, and no further epoch starts. Before, the
+    epoch ran to its end (3 batches more here) and the flag was read only then."""
+    X, y = _data(regression=regression)
+    val = (X[:20], y[:20])
+    out = "identity" if regression else "auto"
+    stopper = StopAfter(epoch=1, batch=1)
+    net = nn.Network.from_sizes(4, 8, 1 if regression else 2, output=out, seed=0, backend=backend)
+    history = net.fit(X, y, epochs=4, batch_size=16, shuffle=False, stream=stream, optimizer=nn.SGD(lr=0.1),
+                      validation_data=val, callbacks=[stopper])
+    assert stopper.seen == [(0, b) for b in range(5)] + [(1, 0), (1, 1)]
+    assert history.epoch == [0, 1] and "val_loss" in history.history
+    # the same two epochs by hand: a whole one, then the first 32 rows (two batches of 16)
+    ref = nn.Network.from_sizes(4, 8, 1 if regression else 2, output=out, seed=0, backend=backend)
+    ref.fit(X, y, epochs=1, batch_size=16, shuffle=False, optimizer=nn.SGD(lr=0.1))
+    part = ref.fit(X[:32], y[:32], epochs=1, batch_size=16, shuffle=False, validation_data=val)
+    for got, want in zip(_weights(net), _weights(ref)):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    for key in part.history:
+        if key != "seconds":
+            np.testing.assert_allclose(history.history[key][-1], part.history[key][-1], rtol=1e-4, atol=1e-6)
+
+
+def test_a_run_stopped_mid_epoch_resumes_as_stopped(tmp_path):
+    """The checkpoint of a run stopped after a batch says it stopped: resuming trains nothing more."""
+    X, y = _data()
+    path = tmp_path / "run.ckpt"
+    net = nn.Network.from_sizes(4, 8, 2, seed=0)
+    net.fit(X, y, epochs=3, batch_size=16, checkpoint=path, callbacks=[StopAfter(epoch=0, batch=2)])
+    again = nn.Network.from_sizes(4, 8, 2, seed=0)
+    history = again.fit(X, y, epochs=3, batch_size=16, checkpoint=path, resume=True,
+                        callbacks=[StopAfter(epoch=0, batch=2)])
+    assert history.epoch == [0]
+    for got, want in zip(_weights(again), _weights(net)):
+        np.testing.assert_array_equal(got, want)
