@@ -71,3 +71,24 @@ def test_a_run_stopped_mid_epoch_resumes_as_stopped(tmp_path):
     assert history.epoch == [0]
     for got, want in zip(_weights(again), _weights(net)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_per_epoch_r2_of_targets_far_from_zero_is_scikit_learns(backend):
+    """A float32 network fitting y = 10000 + x w (+- 0.1): ``val_r2`` is summed in float32 on the device,
+    about the first target (not about 0, where sum(y**2) = n 1e8 would swallow the variance), and matches
+    scikit-learn's float64 ``r2_score`` of ``predict`` to 5e-4; the targets' rounding to float32 (an ulp of
+    1e4 is 1e-3) is all that parts them."""
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(400, 4))
+    w = np.array([[0.05], [-0.02], [0.03], [0.0]])
+    y = 1e4 + X @ w + 0.01 * rng.normal(size=(400, 1))
+    net = nn.Network.from_sizes(4, 1, output="identity", seed=0, backend=backend)
+    net.set_weights([net.backend.asarray(a, dtype=net.dtype) for a in (w, np.array([1e4]))])
+    history = net.fit(X[:300], y[:300], epochs=1, batch_size=100, optimizer=nn.SGD(lr=1e-30),
+                      validation_data=(X[300:], y[300:]))
+    want = r2_score(y[300:], net.backend.to_numpy(net.predict(X[300:])).astype(np.float64))
+    assert 0.9 < want < 0.99
+    assert abs(history.history["val_r2"][-1] - want) < 5e-4  # 5e-5 here; summed about 0: 0.018
+    assert abs(net.evaluate(X[300:], y[300:])["r2"] - want) < 1e-9
