@@ -92,3 +92,19 @@ def test_per_epoch_r2_of_targets_far_from_zero_is_scikit_learns(backend):
     assert 0.9 < want < 0.99
     assert abs(history.history["val_r2"][-1] - want) < 5e-4  # 5e-5 here; summed about 0: 0.018
     assert abs(net.evaluate(X[300:], y[300:])["r2"] - want) < 1e-9
+
+
+@pytest.mark.parametrize("augment, said", [
+    (lambda X, y, rng: (X[:0], y[:0]), "X is empty"),
+    (lambda X, y, rng: (X[:, :3], y), "3 features"),
+    (lambda X, y, rng: (X, y[:-1]), "y"),
+], ids=["no rows", "features dropped", "rows apart"])
+def test_augmented_data_fit_refuses_names_augment(augment, said):
+    """X and y that fit(augment=f) returned and fit cannot train on: the one-line error says they are
+    f's pair, not only "X is empty ... check that the data loaded correctly" of data the caller passed well."""
+    X, y = _data()
+    net = nn.Network.from_sizes(4, 8, 2, seed=0)
+    with pytest.raises(nn.errors.DataError) as caught:
+        net.fit(X, y, epochs=1, augment=augment)
+    text = str(caught.value)
+    assert said in text and "fit(augment=<lambda>) returned" in text and "\n" not in text
