@@ -108,3 +108,23 @@ def test_augmented_data_fit_refuses_names_augment(augment, said):
         net.fit(X, y, epochs=1, augment=augment)
     text = str(caught.value)
     assert said in text and "fit(augment=<lambda>) returned" in text and "\n" not in text
+
+
+@pytest.mark.parametrize("cls", [nn.SGD, nn.Adam, nn.RMSProp])
+def test_each_optimizer_takes_clip_norm_as_its_config_names_it(cls):
+    """``get_config()`` names ``clip_norm`` beside ``lr``; the constructor takes it too (it answered
+    "unexpected keyword argument 'clip_norm'"), checks it, and fit clips with it as with get_optimizer's."""
+    opt = cls(lr=0.05, clip_norm=0.01)
+    config = opt.get_config()
+    assert config["clip_norm"] == 0.01
+    assert cls(**{k: v for k, v in config.items() if k != "name"}).get_config() == config
+    with pytest.raises(nn.errors.ConfigError, match="clip_norm"):
+        cls(clip_norm=0)
+    X, y = _data()
+    runs = []
+    for optimizer in (opt, nn.get_optimizer(cls.name if cls is not nn.SGD else "sgd", lr=0.05, clip_norm=0.01)):
+        net = nn.Network.from_sizes(4, 8, 2, seed=0)
+        net.fit(X, y, epochs=2, batch_size=16, optimizer=optimizer)
+        runs.append(_weights(net))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
