@@ -144,3 +144,33 @@ def test_each_optimizer_takes_clip_norm_as_its_config_names_it(cls):
         runs.append(_weights(net))
     for a, b in zip(*runs):
         np.testing.assert_array_equal(a, b)
+
+
+def test_predict_on_data_that_fits_runs_in_batches(backend, monkeypatch):
+    """predict, predict_proba and forward hold one batch of activations at a time (what the memory
+    arithmetic counts) when the inputs fit on the device too: they ran all rows at once, so predicting
+    16384 small images with a 16-channel convolution peaked at 386 MB, four times 4096 rows' 97 MB."""
+    from nnscratch.training import streaming
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(150, 1, 6, 6))
+    net = nn.Network([nn.Conv2D(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(), nn.Dense(36, 3),
+                      nn.Softmax()], seed=0, backend=backend)
+    whole = [net.backend.to_numpy(a) for a in (net.predict_proba(X), net.predict(X))]
+    layers = [net.backend.to_numpy(a) for a in net.forward(X, return_all=True)]
+    monkeypatch.setattr(streaming, "INFERENCE_BATCH", 64)
+    seen, first = [], net.layers[0].forward
+
+    def spy(x, *args, **kwargs):
+        seen.append(x.shape[0])
+        return first(x, *args, **kwargs)
+
+    monkeypatch.setattr(net.layers[0], "forward", spy)
+    got = [net.backend.to_numpy(a) for a in (net.predict_proba(X), net.predict(X))]
+    assert seen == [64, 64, 22] * 2
+    np.testing.assert_allclose(got[0], whole[0], rtol=1e-5, atol=1e-6)
+    top = np.sort(whole[0], axis=1)
+    clear = top[:, -1] - top[:, -2] > 1e-5  # a near tie may round either way
+    np.testing.assert_array_equal(got[1][clear], whole[1][clear])
+    for a, b in zip(net.forward(X, return_all=True), layers):
+        np.testing.assert_allclose(net.backend.to_numpy(a), b, rtol=1e-5, atol=1e-6)
