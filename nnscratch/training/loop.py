@@ -160,7 +160,7 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
         except DataError as exc:  # X and y as augment made them: say where they came from
             if o.augment is None:
                 raise
-            name = getattr(o.augment, '__name__', 'f')
+            name = getattr(o.augment, "__name__", "f")
             raise type(exc)(f"{exc} (X and y here are the epoch's pair that fit(augment={name}) returned "
                             "from the X and y given to fit.)") from None
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, o.batch_size)
