@@ -174,3 +174,34 @@ def test_predict_on_data_that_fits_runs_in_batches(backend, monkeypatch):
     np.testing.assert_array_equal(got[1][clear], whole[1][clear])
     for a, b in zip(net.forward(X, return_all=True), layers):
         np.testing.assert_allclose(net.backend.to_numpy(a), b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_cnns_memory_estimate_counts_its_feature_maps(monkeypatch):
+    """What a CNN's forward pass and training step hold on the device counts their feature maps and
+    convolution columns (the arithmetic counted Dense widths only: 5.5 MB for a pass that peaks at 97 MB),
+    so a budget below one batch of them is said, and an MLP's count is as it was."""
+    import tracemalloc
+    import warnings
+
+    from nnscratch.training import memory
+
+    X = np.random.default_rng(0).normal(size=(4096, 1, 12, 12)).astype(np.float32)
+    net = nn.Network([nn.Conv2D(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2D(2), nn.Flatten(), nn.Dense(576, 10),
+                      nn.Softmax()], seed=0)
+    need = memory.inference_bytes(net, X)
+    assert need >= 4096 * 16 * 12 * 12 * 4 * 2  # the convolution's map and its ReLU's, at least
+    tracemalloc.start()
+    try:
+        net.predict(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 1.5 * need
+    assert memory.training_bytes(net, X, batch_size=512) >= 512 * 16 * 12 * 12 * 4 * 4  # maps and gradients
+    mlp = nn.Network.from_sizes(784, 128, 10, seed=0)  # flat samples: no maps, the Dense widths as before
+    assert memory._map_floats(mlp, np.zeros((10, 784), np.float32), 2) == 0
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "32M")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        net.predict(X)
+    assert any("holds less than one batch" in str(w.message) for w in caught)
