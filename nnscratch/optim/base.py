@@ -44,6 +44,8 @@ class Optimizer:
     weight_decay : float
         L2 penalty: ``g <- g + weight_decay * w`` before the update (torch.optim's ``weight_decay``:
         coupled, so Adam and RMSProp divide it by ``sqrt(v)`` too; not AdamW's decoupled decay).
+    clip_norm : float, optional
+        Clip the gradients to this global norm before each step of ``fit`` (the attribute below).
 
     Attributes
     ----------
@@ -55,7 +57,8 @@ class Optimizer:
         Multiplies the (scheduled) rate; ReduceLROnPlateau lowers it.
     clip_norm : float or None
         Clip the gradients to this global norm before each step
-        (:func:`nnscratch.optim.clip.clip_gradients`); set with ``get_optimizer(clip_norm=...)``.
+        (:func:`nnscratch.optim.clip.clip_gradients`); set with ``Adam(clip_norm=...)`` (any optimizer's),
+        ``get_optimizer(..., clip_norm=...)`` or by assigning it.
         ``fit`` clips (after summing the ranks' gradients); :meth:`step` itself does not, so a training
         loop of one's own calls ``clip_gradients(params, optimizer.clip_norm)`` before it, as with
         ``torch.nn.utils.clip_grad_norm_``.
@@ -68,8 +71,9 @@ class Optimizer:
     _given: Any  # the object the last step() received (a buffer or tuple), or None
 
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any], decay: float = 0.0,
-                 weight_decay: float = 0.0) -> None:
+                 weight_decay: float = 0.0, clip_norm: float | None = None) -> None:
         self.schedule = _schedule(lr, decay)
+        self.clip_norm = clip_norm  # checked by the property's setter
         check_number("weight_decay", weight_decay)
         self.decay, self.weight_decay = float(decay), float(weight_decay)
         self.lr_scale = 1.0

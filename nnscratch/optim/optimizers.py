@@ -47,14 +47,17 @@ class SGD(Optimizer):
         Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
     weight_decay : float, default 0
         L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
+    clip_norm : float, optional
+        ``fit`` clips the gradients to this global norm before each step (Keras's ``global_clipnorm``); None: never.
     """
 
     name = "sgd"
 
     @keywords("SGD")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 0.01, momentum: float = 0.0,
-                 nesterov: bool = False, decay: float = 0.0, weight_decay: float = 0.0) -> None:
-        super().__init__(lr, decay, weight_decay)
+                 nesterov: bool = False, decay: float = 0.0, weight_decay: float = 0.0,
+                 clip_norm: float | None = None) -> None:
+        super().__init__(lr, decay, weight_decay, clip_norm)
         momentum = _below_one("SGD", "momentum", momentum, 0.9)
         if nesterov and not momentum:
             raise ConfigError("Nesterov momentum needs momentum > 0; got momentum=0.")
@@ -102,14 +105,17 @@ class Adam(Optimizer):
         Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
     weight_decay : float, default 0
         L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
+    clip_norm : float, optional
+        ``fit`` clips the gradients to this global norm before each step (Keras's ``global_clipnorm``); None: never.
     """
 
     name = "adam"
 
     @keywords("Adam")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, beta1: float = 0.9,
-                 beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, weight_decay: float = 0.0) -> None:
-        super().__init__(lr, decay, weight_decay)
+                 beta2: float = 0.999, eps: float = 1e-8, decay: float = 0.0, weight_decay: float = 0.0,
+                 clip_norm: float | None = None) -> None:
+        super().__init__(lr, decay, weight_decay, clip_norm)
         beta1, beta2 = _below_one("Adam", "beta1", beta1, 0.9), _below_one("Adam", "beta2", beta2, 0.999)
         self.beta1, self.beta2, self.eps = beta1, beta2, check_number("eps", eps)
 
@@ -149,14 +155,16 @@ class RMSProp(Optimizer):
         Shorthand for ``lr=InverseTime(lr, decay)``: ``lr_t = lr / (1 + decay * t)``; 0 keeps it constant.
     weight_decay : float, default 0
         L2 penalty added to the gradient, ``g + weight_decay * w``; 0 adds none.
+    clip_norm : float, optional
+        ``fit`` clips the gradients to this global norm before each step (Keras's ``global_clipnorm``); None: never.
     """
 
     name = "rmsprop"
 
     @keywords("RMSProp")
     def __init__(self, lr: float | schedules.Schedule | dict[str, Any] = 1e-3, rho: float = 0.9, eps: float = 1e-8,
-                 decay: float = 0.0, weight_decay: float = 0.0) -> None:
-        super().__init__(lr, decay, weight_decay)
+                 decay: float = 0.0, weight_decay: float = 0.0, clip_norm: float | None = None) -> None:
+        super().__init__(lr, decay, weight_decay, clip_norm)
         self.rho, self.eps = _below_one("RMSProp", "rho", rho, 0.9), check_number("eps", eps)
 
     def _new_state(self, p):

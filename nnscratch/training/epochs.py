@@ -43,7 +43,8 @@ class Run:
 
     def epoch(self, data, val, batch_size, shuffle, per_batch):
         """Train one epoch; return its figures (device scalars, nothing read yet)."""
-        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch)
+        sums = run_epoch(self.net, self.step, data, batch_size or data.n, shuffle, per_batch,
+                         stoppable=self.parallel is None)  # ranks agree on a stop once per epoch
         if val is not None:
             sums.update(evaluate_sums(self.step, val, "val_"))
         return sums

@@ -38,8 +38,10 @@ def read_figures(net, sums, data, val, parallel=None, rmse=False):
     per-sample figures become means, ``nonfinite`` is read as is, and a regression's R^2 comes from
     the sums of its pieces (:class:`~nnscratch.training.step.PieceSums`) in float64. In a parallel run
     the figures are added over ranks first, each rank's R^2 sums in a slot of its own (the ranks'
-    origins differ). ``rmse``: also ``rmse`` (``val_rmse``) after the others, as ``evaluate`` returns."""
+    origins differ). A ``"rows"`` entry (a host int) is the number of rows the means are over (default:
+    ``data.n``). ``rmse``: also ``rmse`` (``val_rmse``) after the others, as ``evaluate`` returns."""
     figures = {k: v for k, v in sums.items() if v is not None}
+    n = figures.pop("rows", data.n)  # an epoch a callback stopped after some batches: the rows it trained
     xp = net.xp
     device = [xp.reshape(xp.asarray(v.sums if isinstance(v, PieceSums) else v, dtype=net.dtype,
                                     device=net.backend.device), (-1,)) for v in figures.values()]
@@ -51,7 +53,7 @@ def read_figures(net, sums, data, val, parallel=None, rmse=False):
         part, at = hp.astype(host[at:at + a.shape[0]], hp.float64), at + a.shape[0]
         values.append(part if not isinstance(v, PieceSums) else _slot(hp, v.rows, part, rank, size))
     total = hp.concat(values) if parallel is None else hp.asarray(parallel.sum_figures(hp.concat(values)))
-    n, n_val, errors, at = data.n, (val.n if val is not None else 1), {}, 0
+    n_val, errors, at = (val.n if val is not None else 1), {}, 0
     for k, part in zip(list(figures), values):
         value, at = total[at:at + part.shape[0]], at + part.shape[0]
         if isinstance(figures[k], PieceSums):

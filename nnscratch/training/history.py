@@ -21,7 +21,11 @@ class Callback:
     """Hooks ``fit`` calls on the host: at its start, around each epoch, and after each batch for
     a callback that overrides :meth:`on_batch_end` (never inside the step's math).
 
-    Set ``network.stop_training = True`` in a hook to stop after this epoch.
+    Set ``network.stop_training = True`` in a hook to stop. ``fit`` reads it after every batch and
+    every epoch, as Keras 3 does: set in ``on_epoch_end`` it stops after that epoch, in ``on_batch_end``
+    after that batch (in ``on_epoch_begin``, after the epoch's first); a cut epoch's figures are those of
+    the rows it trained, and its validation and ``on_epoch_end`` still run. Under ``mpiexec`` the ranks
+    agree on it once per epoch, so there it stops after the epoch.
 
     A callback with state that must survive a resume defines ``get_state()`` (a
     JSON-able dict) and ``set_state(state)``, and for arrays ``get_arrays(network)``

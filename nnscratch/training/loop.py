@@ -21,7 +21,7 @@ from . import streaming
 from ..options import check_pair, check_positive_int, check_shuffle, hold_out
 from .._keywords import keywords
 from ..backend.core import on_device
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..layers.checks import refuse_one_value_per_channel
 from .epochs import Run as _Run, format_logs  # noqa: F401 (both reachable from here as before: tests patch _Run)
 from .history import History
@@ -155,7 +155,14 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
             run.place_augmented = False
             if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, o.batch_size):
                 run.stream_from_now(history)  # the augmented rows do not fit where X alone did
-        data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
+        try:
+            data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
+        except DataError as exc:  # X and y as augment made them: say where they came from
+            if o.augment is None:
+                raise
+            name = getattr(o.augment, "__name__", "f")
+            raise type(exc)(f"{exc} (X and y here are the epoch's pair that fit(augment={name}) returned "
+                            "from the X and y given to fit.)") from None
         refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n, o.batch_size)
         return run.shard(data)
 

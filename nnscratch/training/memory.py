@@ -20,6 +20,8 @@ import os
 from contextvars import ContextVar
 
 from ..errors import ConfigError, ShapeError
+from ..layers import Conv2D
+from ..models.shapes import layer_shapes
 
 INFERENCE_BATCH = 4096  # rows per forward-pass batch of data kept in host memory
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
@@ -69,7 +71,7 @@ def inference_bytes(net, X, with_targets=False, batch_size=INFERENCE_BATCH):
     (and with targets: float targets, labels, the boolean one-hot temporary)."""
     s, n, k = _itemsize(net), row_count(X), _outputs(net, X)
     total = n * _features(net, X) * (s + _host_itemsize(X)) + 2 * n * k * s
-    total += _activation_bytes(net, min(n, batch_size))
+    total += _activation_bytes(net, min(n, batch_size), X, backward=False)
     if with_targets:
         total += n * (k * s + k + 2 * 8)
     return total + parameter_bytes(net)
@@ -116,10 +118,29 @@ def batch_rows(batch_size, n):
     return -(-rows // processes())
 
 
-def _activation_bytes(net, rows):
-    """One batch through the network: every layer's output, activation and gradient."""
-    widths = sum(p.value.shape[-1] for p in net.parameters() if len(p.value.shape) >= 2)
-    return 3 * rows * widths * _itemsize(net)
+def _activation_bytes(net, rows, X=None, backward=True):
+    """One batch through the network: every Dense layer's output, activation and gradient, and every feature
+    map (a per-sample output of channels and positions, of ``X``'s samples where sizes are open), with its
+    gradient when ``backward``, a convolution's columns too (a CNN's maps were left out: 5.5 MB counted for a
+    forward pass of 4096 small images through a 16-channel convolution that peaks at 97 MB)."""
+    widths = sum(p.value.shape[-1] for p in net.parameters() if len(p.value.shape) == 2)
+    return (3 * widths + _map_floats(net, X, 2 if backward else 1)) * rows * _itemsize(net)
+
+
+def _map_floats(net, X, copies):
+    """Floats per sample of the feature maps of one pass (``copies``: 2 with their gradients; 0 for an MLP)."""
+    shape = getattr(X, "shape", None)
+    sample = net.input_shape if None not in net.input_shape or shape is None else tuple(shape[1:])
+    floats = 0
+    try:
+        for layer, out in zip(net.layers, layer_shapes(net.layers, tuple(sample))):
+            if len(out) > 1 and None not in out:
+                floats += copies * math.prod(out)
+                if isinstance(layer, Conv2D):  # im2col: a column of in_channels x kernel per output position
+                    floats += layer.in_channels * math.prod(layer.kernel_size) * math.prod(out[1:])
+    except ShapeError:  # X does not fit: said when it reaches the layers
+        return 0
+    return floats
 
 
 def _itemsize(net):
@@ -147,7 +168,7 @@ def training_bytes(net, X, validation_data=None, batch_size=None):
     total += n * (k * (s + 1) + 8)        # one-hot targets (and their boolean temporary), labels
     total += n * (k * s + 8 + 8)          # shuffled targets and labels, the permutation
     total += 2 * n * k * s                # kept outputs, concatenated
-    total += _activation_bytes(net, batch_rows(batch_size, n))
+    total += _activation_bytes(net, batch_rows(batch_size, n), X)
     if validation_data is not None:
         total += inference_bytes(net, validation_data[0], with_targets=True) - parameter_bytes(net)
     return total + parameter_bytes(net) + parameter_bytes(net, copies=GUARD_COPIES)

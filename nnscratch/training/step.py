@@ -165,22 +165,33 @@ def _split(xp, order, size):
     return pieces + ([order[full:]] if full < order.shape[0] else [])
 
 
-def run_epoch(net, step, data, batch_size, shuffle, per_batch):
+def run_epoch(net, step, data, batch_size, shuffle, per_batch, stoppable=True):
     """Train one epoch over ``data`` (a DeviceData or HostData); return its figures
     on the device: the summed loss and correct count (classification) or R^2 and
     absolute-error sums (regression), see :func:`_sums`.
 
     Per batch: fetch the (shuffled) rows, train, keep the outputs. After the
     last batch the loss and accuracy (R^2, MAE) come from all the outputs at once.
+
+    A hook that sets ``net.stop_training`` ends the epoch after the batch in progress, as in Keras 3
+    (``stoppable=False``, a data-parallel run: the ranks agree on it at the epoch's end instead). The
+    figures are then those of the rows trained, counted in ``"rows"`` (a host int; absent: all of them).
     """
     order = data.permutation(net.rng) if shuffle else None
-    outs = []
+    outs, rows = [], data.n
     for batch, (start, stop) in enumerate(_batches(data.n, batch_size)):
         outs.append(step.train_batch(*data.batch(order, start, stop)))
         for c in per_batch:
             c.on_batch_end(batch, net)
+        if stoppable and net.stop_training:
+            rows = stop
+            break
     out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
-    return _sums(step, out, *data.all_targets(order), data.mode)
+    Y, labels = data.all_targets(order)
+    if rows < data.n:  # the rows trained before the stop (streamed data kept only those)
+        Y, labels = Y[:rows, ...], None if labels is None else labels[:rows, ...]
+        return {**_sums(step, out, Y, labels, data.mode), "rows": rows}
+    return _sums(step, out, Y, labels, data.mode)
 
 
 class PieceSums(NamedTuple):

@@ -152,16 +152,22 @@ class HostData:
 
 
 def in_batches(net, X, run, name="X", batch_size=None):
-    """``run(x)`` for device inputs ``x``: on all of ``X`` at once when it fits on the
-    device, else batch by batch from host memory, the outputs (an array or a list
-    of arrays) concatenated on the device."""
-    if not should_stream(net, X, training=False):
-        return run(validation.as_inputs(net, X, name=name))
-    x = validation.as_inputs(net, X, name=name, host=True)
-    warn_budget(net, x, batch_size, training=False, option=None)  # predict's batch is not the caller's to set
-    stager = net.backend.stager()
+    """``run(x)`` for device inputs ``x`` of ``batch_size`` rows at a time (default :data:`INFERENCE_BATCH`), the
+    outputs (an array or a list of arrays) concatenated on the device. The batches are slices of ``X`` on the
+    device when it fits there, else each is moved from host memory. Either way a pass holds one batch's
+    activations, as :func:`~nnscratch.training.memory.inference_bytes` counts them (all rows at once held
+    ``n`` rows of them: 386 MB to predict 16384 small images with a 16-channel convolution)."""
+    host = should_stream(net, X, training=False)
+    x = validation.as_inputs(net, X, name=name, host=host)
     rows = _batches(x.shape[0], batch_size or INFERENCE_BATCH)
-    outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
+    if not host:
+        if len(rows) == 1:
+            return run(x)
+        outs = [run(x[a:b, ...]) for a, b in rows]
+    else:
+        warn_budget(net, x, batch_size, training=False, option=None)  # predict's batch is not the caller's to set
+        stager = net.backend.stager()
+        outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
     concat = net.xp.concat
     if isinstance(outs[0], list):
         return [parts[0] if len(parts) == 1 else concat(list(parts)) for parts in zip(*outs)]
