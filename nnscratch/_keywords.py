@@ -22,7 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 _LR = "nnscratch calls the learning rate lr= (as PyTorch does)"
 _OPTIMIZER = {
     "learning_rate": _LR, "l2": "nnscratch calls its L2 penalty weight_decay= (g <- g + weight_decay * w)",
-    "clipnorm": "clip the global gradient norm with get_optimizer(..., clip_norm=1.0) or optimizer.clip_norm = 1.0",
+    "clipnorm": "clip the global gradient norm with Adam(..., clip_norm=1.0) (SGD, RMSProp alike) or get_optimizer(..., clip_norm=1.0)",
     "global_clipnorm": "clip the global gradient norm with get_optimizer(..., clip_norm=1.0)",
     "clipvalue": "nnscratch clips by global norm only: get_optimizer(..., clip_norm=1.0)",
 }
@@ -45,8 +45,8 @@ HINTS: dict[str, dict[str, str]] = {
                  "return_dict": "evaluate always returns a dict; drop return_dict="},
     "predict": {"x": "nnscratch calls the inputs X, given first: predict(X)",
                 "verbose": "predict prints nothing; drop verbose=",
-                "batch_size": "predict sizes its batches itself (all rows at once, or batches from host memory "
-                              "when they do not fit the device); drop batch_size="},
+                "batch_size": "predict sizes its batches itself (4096 rows at a time: slices on the device, or "
+                              "moved from host memory when they do not fit there); drop batch_size="},
     "estimator_fit": {"sample_weight": "nnscratch's estimators take no sample weights; resample the rows instead "
                                        "(sklearn.utils.resample), repeating those that should weigh more",
                       "epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",

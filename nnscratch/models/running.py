@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
 @on_device
 def forward(self: Network, X: Array, return_all: bool = False) -> Array | list[Array]:
-    """Run the network on ``X (n_samples, n_inputs)`` (batch by batch from host
-    memory when ``X`` does not fit on the device).
+    """Run the network on ``X (n_samples, n_inputs)``, in batches of 4096 rows: slices on the device,
+    or moved from host memory when ``X`` does not fit there.
 
     Returns the output activations, or with ``return_all=True`` the list
     of every layer's output: a Dense layer's is its pre-activation ``z``,
