@@ -7,7 +7,7 @@ same tables, so the defaults printed are the defaults used.
 # Per-dataset defaults: hidden sizes, epochs, batch size, learning rate, distorted copies,
 # validation share. Images: Adam at 2e-3, annealed to 0 by a cosine after half an epoch of warm-up
 # (unless --schedule or --decay is given): over seeds and BLAS kernels it beat lr 1e-3 / (1 + 5e-4 t)
-# by 0.3-0.9% on the MNIST sample and 0.5% on Fashion-MNIST (README, "Accuracy, measured").
+# by 0.3-0.9% on the MNIST sample and 0.5% on Fashion-MNIST (docs/results.md, "The default MLP on the shipped sample").
 IMAGE_DEFAULTS = dict(hidden=(256, 128), epochs=20, batch_size=128, lr=2e-3, decay=0.0, schedule="cosine",
                       warmup=0.5, augment=0, validation=0.1)
 DEFAULTS = {
@@ -30,7 +30,7 @@ TABLE_STEPS, TABLE_EPOCHS = 1000, (20, 300)
 # drops out 0.1, not 0.3; there and on Fashion-MNIST every training image trains (the cosine schedule needs
 # no held-out set). On the sample Adam starts from 3e-3: from 2e-3 it fits its training data less well
 # (99.0-99.1% in the last epoch, against 99.15-99.3%) and tests 0.06% lower on average, 0.1% at the
-# worst seed; 5e-3 is past the best. README, "Convolutional networks": each change measured on seeds 0-2.
+# worst seed; 5e-3 is past the best. docs/results.md, "Convolutional networks": each change measured on seeds 0-2.
 CNN_RECIPE = {key: IMAGE_DEFAULTS[key] for key in ("lr", "decay", "schedule", "warmup")}
 CNN_DEFAULTS = {"mnist-sample": dict(CNN_RECIPE, lr=3e-3, epochs=28, elastic=1.5, dropout=0.1, validation=0.0),
                 "mnist": dict(CNN_RECIPE, epochs=12), "fashion-mnist": dict(CNN_RECIPE, epochs=15, validation=0.0)}
