@@ -22,7 +22,7 @@ def unfit(what, net, name="this model"):
     if what in ("filters", "features") and not conv:
         drawn = "first-layer filters" if what == "filters" else "feature maps of one image"
         other = ("weights" if image else "architecture") if what == "filters" else \
-            ("activations" if classifier else "architecture")
+            ("activations" if unfit("activations", net) is None else "architecture")  # never one refused too
         return f"--what {what} draws a convolutional model's {drawn}; {name} is {kind}: use --what {other}."
     if what == "weights" and not image:
         return (f"--what weights draws each first-layer unit's weights as an image; {name} takes {net.n_inputs} "

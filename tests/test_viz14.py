@@ -1,0 +1,106 @@
+"""The pictures as a newcomer meets them: a picture of one class per sample, drawn from Python on a multilabel
+model's or a regression's predictions, is one clear ValueError (plot_misclassified raised IndexError on the
+rows of 0/1 labels and drew every value of a regression as "misclassified"; plot_confusion told a multilabel
+model to take an argmax); ``nnscratch plot --what features`` of a multilabel MLP sent it to --what activations,
+which refuses it too."""
+
+import re
+
+import numpy as np
+import pytest
+
+import nnscratch as nn
+from nnscratch import viz
+
+pytest.importorskip("matplotlib")
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    """A multilabel network (a sigmoid per label) and its data: rows of no, one and two 1s."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 16)).astype(np.float32)
+    Y = (X[:, :2] > 0).astype(np.float32)
+    net = nn.Network.from_sizes(16, 8, 2, output="sigmoid", seed=0)
+    net.fit(X, Y, epochs=2)
+    assert net.task == "multilabel"
+    return net, X, Y
+
+
+def _one_line(excinfo):
+    text = str(excinfo.value)
+    assert "\n" not in text, text
+    return text
+
+
+@pytest.mark.parametrize("draw", ["plot_confusion", "confusion_matrix", "plot_misclassified"])
+def test_one_class_pictures_refuse_a_multilabel_models_rows_in_one_line(tagger, draw):
+    net, X, Y = tagger
+    P = net.predict(X)
+    call = {"plot_confusion": lambda: viz.plot_confusion(Y, P),
+            "confusion_matrix": lambda: viz.confusion_matrix(Y, P),
+            "plot_misclassified": lambda: viz.plot_misclassified(X, Y, P)}[draw]
+    with pytest.raises(ValueError) as excinfo:
+        call()
+    text = _one_line(excinfo)
+    assert "multilabel" in text and "y_true[:, 0] and y_pred[:, 0]" in text, text
+    assert "argmax" not in text, text  # the argmax of a row of independent labels is no class
+
+
+def test_one_labels_column_of_a_multilabel_model_draws(tagger):
+    net, X, Y = tagger
+    P = net.backend.to_numpy(net.predict(X))
+    fig = viz.plot_confusion(Y[:, 0], P[:, 0])
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["counts", "row-normalised (% of each true class)"]
+    assert int(fig.axes[0].get_images()[0].get_array().sum()) == len(X)
+
+
+def test_one_hot_rows_still_point_to_their_argmax():
+    onehot = np.eye(3)[[0, 1, 2, 1]]
+    with pytest.raises(ValueError, match=r"argmax\(axis=1\)") as excinfo:
+        viz.plot_confusion(onehot, np.array([0, 1, 2, 2]))
+    assert "multilabel" not in _one_line(excinfo)
+
+
+def test_misclassified_refuses_a_regressions_values():
+    """Before: a figure titled "200 of 200 misclassified", tiles titled with values to 17 digits."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 2)).astype(np.float32)
+    y = (X[:, 0] * 2 + X[:, 1]).astype(np.float32)
+    net = nn.Network.from_sizes(2, 8, 1, output="identity", seed=0)
+    net.fit(X, y, epochs=2, loss="mse")
+    assert net.task == "regression"
+    with pytest.raises(ValueError, match=r"not a class: .*regression's values") as excinfo:
+        viz.plot_misclassified(X, y, net.predict(X))
+    assert excinfo.value.args[0].startswith("plot_misclassified takes class indices")
+
+
+def test_misclassified_refuses_labels_of_other_samples_than_X():
+    """Before: NumPy's 'operands could not be broadcast', or an IndexError past the inputs."""
+    X = np.random.default_rng(2).random((3, 16))
+    with pytest.raises(ValueError, match=r"received 3 inputs, 5 true and 5 predicted classes"):
+        viz.plot_misclassified(X, np.array([0, 1, 0, 1, 1]), np.array([1, 1, 0, 1, 0]))
+    with pytest.raises(ValueError, match=r"received 3 inputs, 3 true and 2 predicted classes"):
+        viz.plot_misclassified(X, np.array([0, 1, 0]), np.array([1, 1]))
+
+
+def test_misclassified_titles_class_names_given_as_strings_and_integral_floats():
+    X = np.random.default_rng(3).random((3, 16))
+    fig = viz.plot_misclassified(X, np.array(["cat", "dog", "cat"]), np.array(["dog", "dog", "cat"]))
+    assert fig.axes[0].get_title() == "pred dog\ntrue cat"
+    fig = viz.plot_misclassified(X, np.array([0.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.0]))
+    assert fig.axes[0].get_title() == "pred 1\ntrue 0"
+
+
+def test_plot_never_points_a_model_to_a_picture_it_refuses_too(tagger, tmp_path):
+    """`nnscratch plot tags.npz --what features` said "use --what activations", which refuses a multilabel model."""
+    from nnscratch.cli.pictures import unfit
+    from nnscratch.cli.plot import WHAT
+
+    regression = nn.Network.from_sizes(4, 8, 1, output="identity", seed=0)
+    regression.fit(np.ones((8, 4), np.float32), np.arange(8, dtype=np.float32), epochs=1, loss="mse")
+    for net in (tagger[0], regression, nn.Network.from_sizes(4, 8, 3, seed=0), nn.Network.from_sizes(784, 8, 10)):
+        for what in WHAT[:-1]:
+            reason = unfit(what, net)
+            for other in re.findall(r"use --what (\w+)", reason or ""):
+                assert unfit(other, net) is None, (net.task, what, reason, unfit(other, net))
