@@ -104,3 +104,29 @@ def test_plot_never_points_a_model_to_a_picture_it_refuses_too(tagger, tmp_path)
             reason = unfit(what, net)
             for other in re.findall(r"use --what (\w+)", reason or ""):
                 assert unfit(other, net) is None, (net.task, what, reason, unfit(other, net))
+
+
+def test_a_tables_input_bars_say_they_are_what_the_network_is_fed(tmp_path, monkeypatch):
+    """`nnscratch plot iris.npz --what activations` drew "sepal length (cm)" as a bar of -1.4, with no word
+    that the bars are the standardised values the network is fed, not centimetres."""
+    import csv
+
+    from nnscratch.cli import main
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(loc=50.0, scale=10.0, size=(120, 3))
+    with open(tmp_path / "t.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["length_cm", "width_cm", "depth_cm", "label"]] +
+                                [[*row, int(row[0] > 50)] for row in X])
+    model = str(tmp_path / "t.npz")
+    assert main(["train", "--dataset", f"csv:{tmp_path / 't.csv'}", "--epochs", "2", "--out", model, "--quiet"]) == 0
+    figures = []
+    monkeypatch.setattr(viz, "animate_activations",
+                        lambda *a, **k: figures.append(viz.activations.animate_activations(*a[:2], **k)))
+    assert main(["plot", model, "--what", "activations", "--out", str(tmp_path / "a.gif")]) == 0
+    panel = figures[0].axes[0]
+    assert panel.get_xlabel() == "standardised value fed to the network"
+    assert max(abs(v) for v in panel.get_xlim()) < 10  # the values drawn are standardised, never the ~50 cm read
+    net = nn.Network.from_sizes(3, 4, 2, seed=0)
+    assert viz.activations.animate_activations(net, X[:2], image_shape=None).axes[0].get_xlabel() == "value fed to the network"
+    assert viz.activations.animate_activations(net, X[:2], image_shape=None, input_label="cm").axes[0].get_xlabel() == "cm"

@@ -63,7 +63,7 @@ def _takes_images(net):
 
 def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
-    from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
+    from ..viz import plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
 
     from ..viz.filters import plot_feature_maps
 
@@ -79,9 +79,7 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "architecture":  # a convolutional model's as a diagram of its layers
         plot_architecture(net, out, show=show)
     elif what == "activations":
-        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
-                            feature_names=getattr(data, "feature_names", None) or None,
-                            image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
+        _activations(net, data, out, n_images, names)
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
@@ -101,6 +99,19 @@ def _image_shape(net):
     from ..models.spec import leading_images
     shape = leading_images(net.layers) or tuple(net.input_shape)
     return shape if len(shape) == 3 and None not in shape else "auto"
+
+
+def _activations(net, data, out, n_images, names):
+    """The activation animation of the first ``n_images`` test inputs; a table's inputs as bars named after its
+    columns, their length what the network is fed (standardised, where it was trained so, not the columns' units)."""
+    from ..saving.standardizer import Standardizer
+    from ..viz import animate_activations
+
+    standardised = Standardizer.from_metadata(net.metadata) is not None
+    animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
+                        feature_names=getattr(data, "feature_names", None) or None,
+                        input_label="standardised value fed to the network" if standardised else None,
+                        image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
 
 
 def _boundary(net, data, out, show):
