@@ -130,3 +130,30 @@ def test_a_tables_input_bars_say_they_are_what_the_network_is_fed(tmp_path, monk
     net = nn.Network.from_sizes(3, 4, 2, seed=0)
     assert viz.activations.animate_activations(net, X[:2], image_shape=None).axes[0].get_xlabel() == "value fed to the network"
     assert viz.activations.animate_activations(net, X[:2], image_shape=None, input_label="cm").axes[0].get_xlabel() == "cm"
+
+
+def test_the_curves_mark_the_epoch_whose_weights_a_regression_kept(tmp_path):
+    """`nnscratch train --dataset csv:diabetes.csv --plot DIR` keeps the weights of the lowest val_loss epoch
+    (epoch 3 of 84 there), and its curves.png showed 84 epochs of training R^2 rising to 0.98 with no word
+    that the model saved is epoch 3's."""
+    import json
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(80, 3)).astype(np.float32)
+    y = (X @ np.array([1.0, -2.0, 0.5]) + rng.normal(scale=2.0, size=80)).astype(np.float32)
+    net = nn.Network.from_sizes(3, 32, 1, output="identity", seed=0)
+    history = net.fit(X[:60], y[:60], epochs=30, loss="mse", optimizer=nn.Adam(lr=0.05),
+                      validation_data=(X[60:], y[60:]), restore_best=True)
+    best = history.params["best_epoch"]
+    assert best < 29  # the noise overfits: an earlier epoch is kept (else the test checks nothing)
+    for source in (history, {"history": history.history, "epoch": history.epoch, "params": history.params}):
+        fig = viz.plot_history(source)
+        for ax in fig.axes:
+            lines = [line for line in ax.get_lines() if line.get_label().startswith("weights kept")]
+            assert len(lines) == 1 and set(lines[0].get_xdata()) == {best + 1}, [l.get_label() for l in ax.get_lines()]
+            assert lines[0].get_label() == f"weights kept (epoch {best + 1})"
+    path = tmp_path / "h.json"
+    path.write_text(json.dumps({"history": history.history, "epoch": history.epoch, "params": history.params}))
+    assert any(line.get_label().startswith("weights kept") for line in viz.plot_history(str(path)).axes[0].get_lines())
+    last = {"history": history.history, "epoch": history.epoch, "params": dict(history.params, best_epoch=29)}
+    assert not any(line.get_label().startswith("weights kept") for line in viz.plot_history(last).axes[0].get_lines())
