@@ -157,3 +157,18 @@ def test_the_curves_mark_the_epoch_whose_weights_a_regression_kept(tmp_path):
     assert any(line.get_label().startswith("weights kept") for line in viz.plot_history(str(path)).axes[0].get_lines())
     last = {"history": history.history, "epoch": history.epoch, "params": dict(history.params, best_epoch=29)}
     assert not any(line.get_label().startswith("weights kept") for line in viz.plot_history(last).axes[0].get_lines())
+
+
+def test_cpu_vs_gpu_on_one_backend_claims_no_agreement(capsys):
+    """`python examples/cpu_vs_gpu.py --backend numpy` ended "first-epoch losses agree to 0.0e+00 (same seed,
+    same initial weights)": one backend compared with itself."""
+    import os
+    import runpy
+
+    examples = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
+    main = runpy.run_path(os.path.join(examples, "cpu_vs_gpu.py"), run_name="example")["main"]
+    small = ["--layers", "784,8,10", "--train", "100", "--epochs", "1"]
+    main(["--backend", "numpy", *small])
+    assert "agree" not in capsys.readouterr().out
+    main(["--backends", "numpy,array_api_strict", *small])
+    assert "first-epoch losses agree to" in capsys.readouterr().out
