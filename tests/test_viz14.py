@@ -172,3 +172,19 @@ def test_cpu_vs_gpu_on_one_backend_claims_no_agreement(capsys):
     assert "agree" not in capsys.readouterr().out
     main(["--backends", "numpy,array_api_strict", *small])
     assert "first-epoch losses agree to" in capsys.readouterr().out
+
+
+def test_plot_all_with_images_says_a_multilabel_model_has_no_animation(tagger, tmp_path, capsys):
+    """`plot tags.npz --what all --images 3` said "its inputs are not images (--what activations draws them
+    alone)", and --what activations refuses a multilabel model as well."""
+    from nnscratch.cli import main
+
+    net, X, Y = tagger
+    net.save(tmp_path / "tags.npz")
+    np.savez(tmp_path / "data.npz", X=X, Y=Y)
+    status = main(["plot", str(tmp_path / "tags.npz"), "--what", "all", "--images", "3",
+                   "--dataset", f"npz:{tmp_path / 'data.npz'}", "--out", str(tmp_path / "pictures")])
+    err = capsys.readouterr().err
+    assert status == 2 and len(err.strip().splitlines()) == 1, err
+    assert "it is multilabel" in err and "--what activations" not in err, err
+    assert not (tmp_path / "pictures").exists()
