@@ -188,3 +188,25 @@ def test_plot_all_with_images_says_a_multilabel_model_has_no_animation(tagger, t
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "it is multilabel" in err and "--what activations" not in err, err
     assert not (tmp_path / "pictures").exists()
+
+
+@pytest.mark.parametrize("picture", ["plot_decision_boundary", "animate_activations"])
+def test_the_true_classes_beside_a_prediction_are_checked(picture):
+    """plot_decision_boundary drew a regression's values truncated to classes (a negative one in another
+    class's colour) and stopped at matplotlib's "'c' argument has 200 elements" on rows of 0/1 labels;
+    animate_activations titled each frame with the flattened rows' entries, or a truncated value, as the
+    true class, and a y shorter than the inputs failed in the middle of the animation."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(40, 2)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = nn.Network.from_sizes(2, 4, 2, seed=0)
+    draw = {"plot_decision_boundary": lambda labels: viz.plot_decision_boundary(net, X, labels, resolution=10),
+            "animate_activations": lambda labels: viz.animate_activations(net, X, None, y=labels, n_images=5,
+                                                                          image_shape=None)}[picture]
+    for labels, words in (((X > 0).astype(np.float32), "rows of 0/1 labels"),
+                          (X[:, 0] * 3.3, "not a class"),
+                          (y[:3], "received 40 inputs and 3 classes in y")):
+        with pytest.raises(ValueError, match=words) as excinfo:
+            draw(labels)
+        assert _one_line(excinfo).startswith(f"{picture} takes")
+    assert draw(y.astype(np.float32)) is not None  # whole numbers as floats are classes

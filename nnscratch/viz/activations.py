@@ -15,6 +15,7 @@ import numpy as np
 from ._anim import save_animation
 from ._common import (activation_names, check_class_names, class_proba, dense_blocks, guess_image_shape, new_figure,
                       require_classifier, to_host)
+from ._labels import true_classes
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -179,8 +180,9 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     require_classifier(network, "animate_activations", "plot_architecture")
     if int(n_images) < 1:
         raise ValueError(f"n_images is the number of inputs to animate, at least 1; received {n_images}.")
-    X = to_host(X)[:n_images]
-    y = None if y is None else to_host(y).reshape(-1)[:n_images]
+    X = to_host(X)
+    y = None if y is None else true_classes(y, len(X), "animate_activations")[:n_images]
+    X = X[:n_images]
     acts = layer_activations(network, X)
     acts[-1] = class_proba(network, X)  # the vote, also of a binary or logit output
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._common import (check_class_names, colour_picture, finish, guess_image_shape, new_figure, per_class,
                       titled_layout, to_host)
+from ._labels import class_indices
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None)
     n_classes : int, optional
         Rows and columns of the matrix; default: the largest label + 1.
     """
-    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
+    y_true, y_pred = class_indices(y_true, "y_true"), class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length; "
                          f"received {y_true.shape[0]} and {y_pred.shape[0]}.")
@@ -42,38 +43,6 @@ def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None)
     cm = np.zeros((n, n), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
-
-
-def _class_indices(labels, name, needs="a confusion matrix counts"):
-    """``labels`` as a flat int64 array of class indices, or a ValueError saying what they are instead
-    (``needs`` starts it: who wants the classes)."""
-    values = to_host(labels)
-    if values.ndim == 2 and values.shape[1] > 1:
-        raise ValueError(_rows_error(values, name, needs))
-    values = values.reshape(-1)
-    if values.dtype.kind not in "iub":
-        wrong = values if values.dtype.kind != "f" else values[~(np.isfinite(values) & (values == np.round(values)))]
-        if wrong.size:
-            raise ValueError(f"{needs} class indices (0, 1, 2 ...); {name} holds {wrong[0]}, "
-                             "not a class: pass the predicted classes (network.predict), not probabilities "
-                             "or a regression's values.")
-    values = values.astype(np.int64)
-    if values.size and values.min() < 0:
-        raise ValueError(f"{needs} class indices (0, 1, 2 ...); {name} holds {values.min()}: "
-                         "map the labels to 0 .. n_classes - 1 first.")
-    return values
-
-
-def _rows_error(values, name, needs):
-    """What a row per sample is, said so: a multilabel model's 0/1 labels (a row without exactly one 1) has
-    no single class to take; a probability or one-hot row has its argmax."""
-    labels = bool(np.isin(values, (0, 1)).all()) and bool((values.sum(axis=1) != 1).any())
-    if labels:
-        return (f"{needs} one class index per sample; {name} has shape {values.shape}, rows of 0/1 labels of "
-                "which any number may be 1 (a multilabel model's): pass one label's column of both, e.g. "
-                "y_true[:, 0] and y_pred[:, 0], or score every label with sklearn.metrics.multilabel_confusion_matrix.")
-    return (f"{needs} one class index per sample; {name} has shape {values.shape} "
-            "(a probability or one-hot row per sample): pass its argmax(axis=1), or network.predict.")
 
 
 def _counts(matrix, n_labels):
@@ -224,7 +193,7 @@ def _labels(labels, name):
     values = to_host(labels)
     if values.dtype.kind in "USO" and values.ndim == 1:
         return values
-    return _class_indices(values, name, "plot_misclassified takes")
+    return class_indices(values, name, "plot_misclassified takes")
 
 
 def _auto_shape(X):
