@@ -210,3 +210,21 @@ def test_the_true_classes_beside_a_prediction_are_checked(picture):
             draw(labels)
         assert _one_line(excinfo).startswith(f"{picture} takes")
     assert draw(y.astype(np.float32)) is not None  # whole numbers as floats are classes
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_the_cells_past_a_layers_last_neuron_are_not_drawn_as_activations(activation):
+    """A layer of 128 neurons is a 6 x 22 grid: its 4 cells past the last neuron were white, magma's colour of
+    the strongest activation (and RdBu's of 0), so they read as neurons firing hardest."""
+    from matplotlib.colors import to_rgba
+
+    net = nn.Network.from_sizes(4, 128, 3, hidden=activation, seed=0)
+    fig = viz.animate_activations(net, np.random.default_rng(7).normal(size=(2, 4)), image_shape=None)
+    image = fig.axes[1].get_images()[0]
+    grid = image.get_array()
+    assert int(np.ma.count_masked(grid)) == grid.size - 128 > 0
+    bad, behind = np.array(to_rgba(image.cmap.get_bad())), np.array(to_rgba(fig.axes[1].get_facecolor()))
+    pad = (bad[3] * bad[:3] + (1 - bad[3]) * behind[:3])  # as drawn: a transparent cell shows the panel's white
+    assert pad.max() < 0.9  # not white, nor near it: magma's strongest (0.99, 0.99, 0.75), RdBu's 0
+    for value in np.linspace(0, 1, 11):  # far from every colour an activation takes
+        assert np.abs(pad - np.array(image.cmap(value))[:3]).max() > 0.2, (value, pad, image.cmap(value))

@@ -39,8 +39,13 @@ def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
     return [to_host(outs[last], network) for _, last in dense_blocks(network)]
 
 
+PAD = "0.6"
+"""Grey: the cells of a layer's grid past its last neuron, never drawn as an activation (white was magma's
+brightest, and RdBu's 0)."""
+
+
 def _as_grid(values):
-    """A tall grid for ``n`` activations (a column of neurons, folded)."""
+    """A tall grid for ``n`` activations (a column of neurons, folded), NaN past the last one."""
     n = values.shape[0]
     cols = max(1, int(round(math.sqrt(n / 4))))
     rows = math.ceil(n / cols)
@@ -69,11 +74,13 @@ def _input_panel(ax, x, shape, feature_names=None, label=None):
 def _hidden_panel(ax, a, vmax, name, index, signed):
     """One layer's activations: dark where a ReLU is off; a layer with negative values (tanh) on a
     scale centred at 0 (-1 responds as strongly as +1), and a sigmoid's counted above its middle."""
+    from matplotlib import colormaps
+
     if signed:
-        ax.imshow(_as_grid(a), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+        ax.imshow(_as_grid(a), cmap=colormaps["RdBu_r"].with_extremes(bad=PAD), vmin=-vmax, vmax=vmax, aspect="equal")
         share = f"{np.count_nonzero(a > 0) / a.size:.0%} positive"
     else:
-        ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+        ax.imshow(_as_grid(a), cmap=colormaps["magma"].with_extremes(bad=PAD), vmin=0, vmax=vmax, aspect="equal")
         middle = 0.5 if name.endswith("sigmoid") else 0
         share = f"{np.count_nonzero(a > middle) / a.size:.0%} {'above 0.5' if middle else 'active'}"
     ax.set_xticks([]), ax.set_yticks([])
