@@ -228,3 +228,15 @@ def test_the_cells_past_a_layers_last_neuron_are_not_drawn_as_activations(activa
     assert pad.max() < 0.9  # not white, nor near it: magma's strongest (0.99, 0.99, 0.75), RdBu's 0
     for value in np.linspace(0, 1, 11):  # far from every colour an activation takes
         assert np.abs(pad - np.array(image.cmap(value))[:3]).max() > 0.2, (value, pad, image.cmap(value))
+
+
+def test_every_feature_map_row_names_its_layer_by_number():
+    """The first row (the input's) said "Conv2D ch 0" alone while the others said "2: MaxPool2D": the reader
+    could not tell which layer of the network the first row is."""
+    from nnscratch.viz.filters import plot_feature_maps
+
+    net = nn.Network([nn.Reshape((1, 6, 6)), nn.Conv2D(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2D(2),
+                      nn.Flatten(), nn.Dense(18, 2), nn.Softmax()], seed=0)
+    fig = plot_feature_maps(net, np.random.default_rng(8).random(36))
+    titles = [ax.get_title() for ax in fig.axes]
+    assert "1: Conv2D ch 0" in titles and "3: MaxPool2D ch 0" in titles, titles
