@@ -46,7 +46,9 @@ def kept_record(history):
     def field(name):
         return getattr(history, name, None) or (history.get(name) if isinstance(history, dict) else None)
 
-    best, epochs = (field("params") or {}).get("best_epoch"), list(field("epoch") or [])
+    params, epochs = field("params"), field("epoch")
+    best = params.get("best_epoch") if isinstance(params, dict) else None
+    epochs = list(epochs) if isinstance(epochs, (list, tuple)) else []
     if not isinstance(best, int) or isinstance(best, bool):
         return None
     records = len(epochs) if epochs else len(history_dict(history).get("loss", []))
