@@ -240,3 +240,19 @@ def test_every_feature_map_row_names_its_layer_by_number():
     fig = plot_feature_maps(net, np.random.default_rng(8).random(36))
     titles = [ax.get_title() for ax in fig.axes]
     assert "1: Conv2D ch 0" in titles and "3: MaxPool2D ch 0" in titles, titles
+
+
+def test_seed000s_confusion_matrix_says_its_accuracy(tmp_path, monkeypatch):
+    """examples/seed000_ann_mnist.py titled its confusion matrix "784-128-64-10 with nnscratch's defaults, 2,000
+    test digits": its own title replaced plot_confusion's, which gives the accuracy."""
+    import os
+    import runpy
+
+    examples = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
+    main = runpy.run_path(os.path.join(examples, "seed000_ann_mnist.py"), run_name="example")["main"]
+    figures = []
+    monkeypatch.setattr(viz, "plot_confusion", lambda *a, **k: figures.append(viz.confusion.plot_confusion(*a, **k)))
+    result = main(["--backend", "numpy", "--layers", "784,16,8,10", "--train", "200", "--sgd-epochs", "1",
+                   "--epochs", "1", "--images", "2", "--out", str(tmp_path)])
+    title = figures[0]._suptitle.get_text()
+    assert f"accuracy {result['defaults']:.1%} on 2,000 test digits" in title, title
