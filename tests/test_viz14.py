@@ -256,3 +256,20 @@ def test_seed000s_confusion_matrix_says_its_accuracy(tmp_path, monkeypatch):
                    "--epochs", "1", "--images", "2", "--out", str(tmp_path)])
     title = figures[0]._suptitle.get_text()
     assert f"accuracy {result['defaults']:.1%} on 2,000 test digits" in title, title
+
+
+def test_plot_boundary_says_its_points_are_the_test_split(tmp_path, monkeypatch):
+    """`nnscratch plot moons.npz --what boundary` titled "decision regions: accuracy 99.2% on 250 points" without
+    saying which points (--what confusion of the same model says "moons test set: ...")."""
+    from nnscratch.cli import main
+
+    model = str(tmp_path / "moons.npz")
+    assert main(["train", "--dataset", "moons", "--epochs", "2", "--out", model, "--quiet"]) == 0
+    figures = []
+    for name, module in (("plot_decision_boundary", viz.boundary), ("plot_confusion", viz.confusion)):
+        monkeypatch.setattr(viz, name, lambda *a, _draw=getattr(module, name), **k: figures.append(_draw(*a, **k)))
+    assert main(["plot", model, "--what", "boundary", "--out", str(tmp_path / "b.png")]) == 0
+    assert main(["plot", model, "--what", "confusion", "--out", str(tmp_path / "c.png")]) == 0
+    boundary, confusion = figures[0].axes[0].get_title(), figures[1]._suptitle.get_text()
+    accuracy = confusion.split("accuracy ")[1]
+    assert boundary == f"moons test set: decision regions, accuracy {accuracy}", (boundary, confusion)

@@ -67,8 +67,6 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
 
     from ..viz.filters import plot_feature_maps
 
-    import numpy as np
-
     from .options import model_rows
 
     names = None if data is None else list(data.class_names) or None
@@ -83,15 +81,24 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
-        pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
+        pred, title = _on_the_test_set(net, data)
         if what == "confusion":
-            acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
-            plot_confusion(data.y_test, pred, out, labels=names, show=show,
-                           title=f"{data.name} test set: {acc} on {len(data.y_test)} samples")
+            plot_confusion(data.y_test, pred, out, labels=names, show=show, title=title)
         else:
             plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show,
                                image_shape=_image_shape(net))
     return out
+
+
+def _on_the_test_set(net, data, what=""):
+    """``(the predicted classes of data's test split, "<data> test set: <what>accuracy A% on N samples")``."""
+    import numpy as np
+
+    from .options import model_rows
+
+    pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test))).reshape(-1)
+    acc = 100 * float(np.mean(pred == data.y_test.reshape(-1)))
+    return pred, f"{data.name} test set: {what}accuracy {acc:.1f}% on {len(data.y_test)} samples"
 
 
 def _image_shape(net):
@@ -125,7 +132,8 @@ def _boundary(net, data, out, show):
         X = scaler.mean + X.astype("float64") * scaler.std
     plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
                            feature_names=getattr(data, "feature_names", None) or None,
-                           class_names=list(data.class_names) or None, show=show)
+                           class_names=list(data.class_names) or None, show=show,
+                           title=_on_the_test_set(net, data, "decision regions, ")[1])  # which points: the test split
 
 
 def planned_pictures(net, data=None, history=False):
