@@ -273,3 +273,28 @@ def test_plot_boundary_says_its_points_are_the_test_split(tmp_path, monkeypatch)
     boundary, confusion = figures[0].axes[0].get_title(), figures[1]._suptitle.get_text()
     accuracy = confusion.split("accuracy ")[1]
     assert boundary == f"moons test set: decision regions, accuracy {accuracy}", (boundary, confusion)
+
+
+def test_plot_misclassified_of_an_image_table_draws_the_pixels_as_read(tmp_path, monkeypatch):
+    """A CNN trained on npz: images is a table model: its pixels are standardised column by column, and
+    `plot --what misclassified` drew those z-scores on a 0..1 grey scale (negatives white): the digits were
+    barely there. The pictures now undo the scaling, as --what boundary does for its axes."""
+    from nnscratch.cli import main
+
+    rng = np.random.default_rng(9)
+    X = rng.random((200, 1, 8, 8)).astype(np.float32)
+    y = (X[:, 0, :, :4].mean(axis=(1, 2)) > X[:, 0, :, 4:].mean(axis=(1, 2))).astype(np.int64)
+    np.savez(tmp_path / "images.npz", X=X, y=y)
+    model = str(tmp_path / "cnn.npz")
+    assert main(["train", "--dataset", f"npz:{tmp_path / 'images.npz'}", "--layers", "conv2x3p1,relu,flatten,dense2",
+                 "--epochs", "1", "--out", model, "--quiet"]) == 0
+    assert "standardize" in nn.Network.load(model).metadata  # else this test checks nothing
+    figures = []
+    monkeypatch.setattr(viz, "plot_misclassified",
+                        lambda *a, **k: figures.append(viz.confusion.plot_misclassified(*a, **k)))
+    assert main(["plot", model, "--what", "misclassified", "--out", str(tmp_path / "m.png")]) == 0
+    drawn = [np.asarray(ax.get_images()[0].get_array()) for ax in figures[0].axes if ax.get_images()]
+    assert drawn and all(0 <= tile.min() and tile.max() <= 1 for tile in drawn)
+    flat = X.reshape(len(X), -1)
+    for tile in drawn:  # each one an image of the file, as stored
+        assert np.abs(flat - tile.reshape(1, -1)).max(axis=1).min() < 1e-4

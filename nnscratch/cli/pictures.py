@@ -85,7 +85,7 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
         if what == "confusion":
             plot_confusion(data.y_test, pred, out, labels=names, show=show, title=title)
         else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show,
+            plot_misclassified(_as_read(net, data.X_test), data.y_test, pred, out, class_names=names, show=show,
                                image_shape=_image_shape(net))
     return out
 
@@ -121,16 +121,26 @@ def _activations(net, data, out, n_images, names):
                         image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
 
 
+def _as_read(net, X):
+    """Rows as the model sees them (``as_the_model_sees``) as they were read, for a picture: a standardised table's
+    scaling undone (a digit's pixels, not their z-scores; a column's own units on an axis)."""
+    from ..saving.standardizer import Standardizer
+
+    scaler = Standardizer.from_metadata(net.metadata)
+    if scaler is None:
+        return X
+    return (scaler.mean + X.reshape(len(X), -1).astype("float64") * scaler.std).reshape(X.shape)
+
+
 def _boundary(net, data, out, show):
     """The class regions of a 2-input classifier; a table model's on the table's own axes (its rows
     as read, standardised for the network), named after its columns and classes."""
     from ..saving.standardizer import Standardizer
     from ..viz import plot_decision_boundary
 
-    X, scaler = data.X_test, Standardizer.from_metadata(net.metadata)
-    if scaler is not None:  # data holds the rows as the model sees them: undo the scaling for the axes
-        X = scaler.mean + X.astype("float64") * scaler.std
-    plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
+    scaler = Standardizer.from_metadata(net.metadata)
+    plot_decision_boundary(net, _as_read(net, data.X_test), data.y_test, out,
+                           transform=None if scaler is None else scaler.transform,
                            feature_names=getattr(data, "feature_names", None) or None,
                            class_names=list(data.class_names) or None, show=show,
                            title=_on_the_test_set(net, data, "decision regions, ")[1])  # which points: the test split
