@@ -167,7 +167,7 @@ def test_cpu_vs_gpu_on_one_backend_claims_no_agreement(capsys):
 
     examples = os.path.join(os.path.dirname(__file__), os.pardir, "examples")
     main = runpy.run_path(os.path.join(examples, "cpu_vs_gpu.py"), run_name="example")["main"]
-    small = ["--layers", "784,8,10", "--train", "100", "--epochs", "1"]
+    small = ["--layers", "784,8,10", "--train", "100", "--epochs", "1", "--batch-size", "50"]
     main(["--backend", "numpy", *small])
     assert "agree" not in capsys.readouterr().out
     main(["--backends", "numpy,array_api_strict", *small])
