@@ -97,8 +97,8 @@ def _on_the_test_set(net, data, what=""):
     from .options import model_rows
 
     pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test))).reshape(-1)
-    acc = 100 * float(np.mean(pred == data.y_test.reshape(-1)))
-    return pred, f"{data.name} test set: {what}accuracy {acc:.1f}% on {len(data.y_test)} samples"
+    acc, n = 100 * float(np.mean(pred == data.y_test.reshape(-1))), len(data.y_test)
+    return pred, f"{data.name} test set: {what}accuracy {acc:.1f}% on {n} sample{'s' * (n != 1)}"
 
 
 def _image_shape(net):
