@@ -92,7 +92,7 @@ def main(argv=None):
     print()
     for r in rows:
         print(f"{r['backend']}: {r['describe']}")
-    if rows:
+    if len(rows) > 1:  # one backend has nothing to agree with
         spread = max(r["first_loss"] for r in rows) - min(r["first_loss"] for r in rows)
         print(f"\nfirst-epoch losses agree to {spread:.1e} (same seed, same initial weights)")
     return rows

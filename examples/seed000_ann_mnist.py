@@ -39,8 +39,9 @@ def pictures(net, seed_net, X_test, y_test, out, n_images=12):
                                plot_misclassified)
     pred = net.backend.to_numpy(net.predict(X_test))
     some = np.random.default_rng(0).permutation(len(X_test))[:n_images]  # a random choice of test digits
+    acc = float(np.mean(pred.reshape(-1) == np.asarray(y_test).reshape(-1)))
     plot_confusion(y_test, pred, os.path.join(out, "seed000_confusion.png"),
-                   title=f"{'-'.join(map(str, net.sizes))} with nnscratch's defaults, "
+                   title=f"{'-'.join(map(str, net.sizes))} with nnscratch's defaults: accuracy {acc:.1%} on "
                    f"{len(y_test):,} test digits")
     animate_activations(net, X_test[some], os.path.join(out, "seed000_activations.gif"),
                         y=y_test[some], n_images=n_images)

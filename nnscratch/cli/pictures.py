@@ -22,7 +22,7 @@ def unfit(what, net, name="this model"):
     if what in ("filters", "features") and not conv:
         drawn = "first-layer filters" if what == "filters" else "feature maps of one image"
         other = ("weights" if image else "architecture") if what == "filters" else \
-            ("activations" if classifier else "architecture")
+            ("activations" if unfit("activations", net) is None else "architecture")  # never one refused too
         return f"--what {what} draws a convolutional model's {drawn}; {name} is {kind}: use --what {other}."
     if what == "weights" and not image:
         return (f"--what weights draws each first-layer unit's weights as an image; {name} takes {net.n_inputs} "
@@ -63,11 +63,9 @@ def _takes_images(net):
 
 def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     """Draw picture ``what`` of ``net`` (on ``data``'s test split) to ``out``; return ``out``."""
-    from ..viz import animate_activations, plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
+    from ..viz import plot_architecture, plot_confusion, plot_first_layer_weights, plot_misclassified
 
     from ..viz.filters import plot_feature_maps
-
-    import numpy as np
 
     from .options import model_rows
 
@@ -79,22 +77,28 @@ def draw_one(what, out, net, data=None, *, n_images=10, show=False):
     elif what == "architecture":  # a convolutional model's as a diagram of its layers
         plot_architecture(net, out, show=show)
     elif what == "activations":
-        animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
-                            feature_names=getattr(data, "feature_names", None) or None,
-                            image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
+        _activations(net, data, out, n_images, names)
     elif what == "boundary":
         _boundary(net, data, out, show)
     else:
-        pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test)))
+        pred, title = _on_the_test_set(net, data)
         if what == "confusion":
-            n = len(data.y_test)
-            acc = f"accuracy {100 * float(np.mean(pred.reshape(-1) == data.y_test.reshape(-1))):.1f}%"
-            plot_confusion(data.y_test, pred, out, labels=names, show=show,
-                           title=f"{data.name} test set: {acc} on {n} sample{'s' * (n != 1)}")
+            plot_confusion(data.y_test, pred, out, labels=names, show=show, title=title)
         else:
-            plot_misclassified(data.X_test, data.y_test, pred, out, class_names=names, show=show,
+            plot_misclassified(_as_read(net, data.X_test), data.y_test, pred, out, class_names=names, show=show,
                                image_shape=_image_shape(net))
     return out
+
+
+def _on_the_test_set(net, data, what=""):
+    """``(the predicted classes of data's test split, "<data> test set: <what>accuracy A% on N samples")``."""
+    import numpy as np
+
+    from .options import model_rows
+
+    pred = net.backend.to_numpy(net.predict(model_rows(net, data.X_test))).reshape(-1)
+    acc, n = 100 * float(np.mean(pred == data.y_test.reshape(-1))), len(data.y_test)
+    return pred, f"{data.name} test set: {what}accuracy {acc:.1f}% on {n} sample{'s' * (n != 1)}"
 
 
 def _image_shape(net):
@@ -104,18 +108,42 @@ def _image_shape(net):
     return shape if len(shape) == 3 and None not in shape else "auto"
 
 
+def _activations(net, data, out, n_images, names):
+    """The activation animation of the first ``n_images`` test inputs; a table's inputs as bars named after its
+    columns, their length what the network is fed (standardised, where it was trained so, not the columns' units)."""
+    from ..saving.standardizer import Standardizer
+    from ..viz import animate_activations
+
+    standardised = Standardizer.from_metadata(net.metadata) is not None
+    animate_activations(net, data.X_test, out, y=data.y_test, n_images=n_images, class_names=names,
+                        feature_names=getattr(data, "feature_names", None) or None,
+                        input_label="standardised value fed to the network" if standardised else None,
+                        image_shape="auto" if _takes_images(net) else None)  # 9 or 16 columns: bars
+
+
+def _as_read(net, X):
+    """Rows as the model sees them (``as_the_model_sees``) as they were read, for a picture: a standardised table's
+    scaling undone (a digit's pixels, not their z-scores; a column's own units on an axis)."""
+    from ..saving.standardizer import Standardizer
+
+    scaler = Standardizer.from_metadata(net.metadata)
+    if scaler is None:
+        return X
+    return (scaler.mean + X.reshape(len(X), -1).astype("float64") * scaler.std).reshape(X.shape)
+
+
 def _boundary(net, data, out, show):
     """The class regions of a 2-input classifier; a table model's on the table's own axes (its rows
     as read, standardised for the network), named after its columns and classes."""
     from ..saving.standardizer import Standardizer
     from ..viz import plot_decision_boundary
 
-    X, scaler = data.X_test, Standardizer.from_metadata(net.metadata)
-    if scaler is not None:  # data holds the rows as the model sees them: undo the scaling for the axes
-        X = scaler.mean + X.astype("float64") * scaler.std
-    plot_decision_boundary(net, X, data.y_test, out, transform=None if scaler is None else scaler.transform,
+    scaler = Standardizer.from_metadata(net.metadata)
+    plot_decision_boundary(net, _as_read(net, data.X_test), data.y_test, out,
+                           transform=None if scaler is None else scaler.transform,
                            feature_names=getattr(data, "feature_names", None) or None,
-                           class_names=list(data.class_names) or None, show=show)
+                           class_names=list(data.class_names) or None, show=show,
+                           title=_on_the_test_set(net, data, "decision regions, ")[1])  # which points: the test split
 
 
 def planned_pictures(net, data=None, history=False):

@@ -91,8 +91,9 @@ def _run(args, planned):
         if args.images is not None and "activations.gif" not in names:
             from ..viz.filters import is_conv_model
             why = ("it is convolutional (--what features draws it)" if is_conv_model(net) else
-                   "it is a regression" if net.task == "regression" else "no --dataset names its data"
-                   if data is None else "its inputs are not images (--what activations draws them alone)")
+                   "it is a regression" if net.task == "regression" else "it is multilabel (a row of 0/1 labels "
+                   "per sample, no one class to vote for)" if net.task == "multilabel" else "no --dataset names its "
+                   "data" if data is None else "its inputs are not images (--what activations draws them alone)")
             raise ConfigError(f"--images sets the inputs of the activation animation, and --what all draws none "
                               f"of {os.path.basename(args.path)}: {why}; drop --images.")
         planned.append(outputs.Output("--out", outdir, "picture", folder=True))

@@ -15,6 +15,7 @@ import numpy as np
 from ._anim import save_animation
 from ._common import (activation_names, check_class_names, class_proba, dense_blocks, guess_image_shape, new_figure,
                       require_classifier, to_host)
+from ._labels import true_classes
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -38,8 +39,13 @@ def layer_activations(network: Network, X: Array) -> list[np.ndarray]:
     return [to_host(outs[last], network) for _, last in dense_blocks(network)]
 
 
+PAD = "0.6"
+"""Grey: the cells of a layer's grid past its last neuron, never drawn as an activation (white was magma's
+brightest, and RdBu's 0)."""
+
+
 def _as_grid(values):
-    """A tall grid for ``n`` activations (a column of neurons, folded)."""
+    """A tall grid for ``n`` activations (a column of neurons, folded), NaN past the last one."""
     n = values.shape[0]
     cols = max(1, int(round(math.sqrt(n / 4))))
     rows = math.ceil(n / cols)
@@ -48,7 +54,7 @@ def _as_grid(values):
     return grid.reshape(cols, rows).T
 
 
-def _input_panel(ax, x, shape, feature_names=None):
+def _input_panel(ax, x, shape, feature_names=None, label=None):
     if shape:
         ax.imshow(x.reshape(shape), cmap="gray_r", vmin=0, vmax=max(1.0, float(x.max())))
         ax.set_xticks([]), ax.set_yticks([])
@@ -61,17 +67,20 @@ def _input_panel(ax, x, shape, feature_names=None):
         else:
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.invert_yaxis()
+        ax.set_xlabel(label or "value fed to the network", fontsize=8)  # a table's: maybe standardised, not its units
     ax.set_title("input", fontsize=10)
 
 
 def _hidden_panel(ax, a, vmax, name, index, signed):
     """One layer's activations: dark where a ReLU is off; a layer with negative values (tanh) on a
     scale centred at 0 (-1 responds as strongly as +1), and a sigmoid's counted above its middle."""
+    from matplotlib import colormaps
+
     if signed:
-        ax.imshow(_as_grid(a), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="equal")
+        ax.imshow(_as_grid(a), cmap=colormaps["RdBu_r"].with_extremes(bad=PAD), vmin=-vmax, vmax=vmax, aspect="equal")
         share = f"{np.count_nonzero(a > 0) / a.size:.0%} positive"
     else:
-        ax.imshow(_as_grid(a), cmap="magma", vmin=0, vmax=vmax, aspect="equal")
+        ax.imshow(_as_grid(a), cmap=colormaps["magma"].with_extremes(bad=PAD), vmin=0, vmax=vmax, aspect="equal")
         middle = 0.5 if name.endswith("sigmoid") else 0
         share = f"{np.count_nonzero(a > middle) / a.size:.0%} {'above 0.5' if middle else 'active'}"
     ax.set_xticks([]), ax.set_yticks([])
@@ -108,9 +117,10 @@ def _output_panel(ax, p, pred, true, class_names, activation):
 
 
 class _Frames:
-    def __init__(self, fig, X, acts, names, y, shape, class_names, feature_names=None):
+    def __init__(self, fig, X, acts, names, y, shape, class_names, feature_names=None, input_label=None):
         self.fig, self.X, self.acts, self.names = fig, X, acts, names
         self.y, self.shape, self.class_names, self.feature_names = y, shape, class_names, feature_names
+        self.input_label = input_label
         self.vmax = [max(float(np.abs(a).max()), 1e-6) for a in acts[:-1]]
         self.signed = [bool((a < 0).any()) for a in acts[:-1]]
 
@@ -119,7 +129,7 @@ class _Frames:
         fig.clf()
         ratios = [3] + [1] * len(hidden) + [2.2]
         axes = fig.subplots(1, len(ratios), gridspec_kw={"width_ratios": ratios})
-        _input_panel(axes[0], self.X[k], self.shape, self.feature_names)
+        _input_panel(axes[0], self.X[k], self.shape, self.feature_names, self.input_label)
         for i, (ax, a) in enumerate(zip(axes[1:-1], hidden)):
             _hidden_panel(ax, a[k], self.vmax[i], self.names[i], i + 1, self.signed[i])
         pred = int(np.argmax(out))
@@ -134,7 +144,7 @@ class _Frames:
 def animate_activations(network: Network, X: Array, path: PathLike | None = None, *, y: Array | None = None,
                         n_images: int = 10, image_shape: tuple[int, ...] | str | None = "auto",
                         class_names: Sequence[str] | None = None, feature_names: Sequence[str] | None = None,
-                        fps: float = 1, figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
+                        input_label: str | None = None, fps: float = 1, figsize: tuple[float, float] = (11, 4.6)) -> str | Figure:
     """Save a GIF (or MP4) of ``n_images`` inputs passing through ``network``.
 
     ``class_names`` name the outputs (of more than ``MAX_BARS`` classes, the most likely are drawn);
@@ -161,6 +171,9 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
         Names of the outputs; default: the class numbers.
     feature_names : sequence of str, optional
         Names of the bars of an input that is not an image.
+    input_label : str, optional
+        What the bars' length is, under them; default "value fed to the network" (a table's columns
+        standardised before the network sees them are not in their own units).
     fps : float, default 1
         Inputs per second.
     figsize : (float, float), default (11, 4.6)
@@ -174,8 +187,9 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     require_classifier(network, "animate_activations", "plot_architecture")
     if int(n_images) < 1:
         raise ValueError(f"n_images is the number of inputs to animate, at least 1; received {n_images}.")
-    X = to_host(X)[:n_images]
-    y = None if y is None else to_host(y).reshape(-1)[:n_images]
+    X = to_host(X)
+    y = None if y is None else true_classes(y, len(X), "animate_activations")[:n_images]
+    X = X[:n_images]
     acts = layer_activations(network, X)
     acts[-1] = class_proba(network, X)  # the vote, also of a binary or logit output
     shape = guess_image_shape(X.shape[1]) if image_shape == "auto" else image_shape
@@ -183,7 +197,7 @@ def animate_activations(network: Network, X: Array, path: PathLike | None = None
     check_class_names(class_names, n_classes)
     class_names = class_names or [str(c) for c in range(n_classes)]
     fig = new_figure(figsize)
-    draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names, feature_names)
+    draw = _Frames(fig, X, acts, activation_names(network), y, shape, class_names, feature_names, input_label)
     if path is None:
         draw(0)
         return fig

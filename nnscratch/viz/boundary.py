@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._common import check_class_names, class_proba, finish, new_figure, require_classifier, to_host
+from ._labels import true_classes
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -106,9 +107,10 @@ def plot_decision_boundary(network: Network, X: Array, y: Array, path: PathLike 
     if getattr(network, "n_inputs", 2) != 2:
         raise ValueError(f"decision boundaries are drawn over a network's 2 inputs; this network takes "
                          f"{network.input_shape}: train one on 2 features (or use plot_confusion).")
-    X, y = to_host(X), to_host(y).reshape(-1).astype(int)
+    X = to_host(X)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision boundaries need 2-D inputs (n, 2); received shape {X.shape}.")
+    y = true_classes(y, len(X), "plot_decision_boundary")
     seen = transform or (lambda rows: rows)
     grid, (lo, hi) = _grid(X, resolution, padding)
     proba = class_proba(network, seen(grid))

@@ -9,6 +9,7 @@ import numpy as np
 
 from ._common import (check_class_names, colour_picture, finish, guess_image_shape, new_figure, per_class,
                       titled_layout, to_host)
+from ._labels import class_indices
 from .._typing import Array, PathLike
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None)
     n_classes : int, optional
         Rows and columns of the matrix; default: the largest label + 1.
     """
-    y_true, y_pred = _class_indices(y_true, "y_true"), _class_indices(y_pred, "y_pred")
+    y_true, y_pred = class_indices(y_true, "y_true"), class_indices(y_pred, "y_pred")
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length; "
                          f"received {y_true.shape[0]} and {y_pred.shape[0]}.")
@@ -42,26 +43,6 @@ def confusion_matrix(y_true: Array, y_pred: Array, n_classes: int | None = None)
     cm = np.zeros((n, n), dtype=np.int64)
     np.add.at(cm, (y_true, y_pred), 1)
     return cm
-
-
-def _class_indices(labels, name):
-    """``labels`` as a flat int64 array of class indices, or a ValueError saying what they are instead."""
-    values = to_host(labels)
-    if values.ndim == 2 and values.shape[1] > 1:
-        raise ValueError(f"a confusion matrix counts one class index per sample; {name} has shape {values.shape} "
-                         "(a probability or one-hot row per sample): pass its argmax(axis=1), or network.predict.")
-    values = values.reshape(-1)
-    if values.dtype.kind not in "iub":
-        wrong = values if values.dtype.kind != "f" else values[~(np.isfinite(values) & (values == np.round(values)))]
-        if wrong.size:
-            raise ValueError(f"a confusion matrix counts class indices (0, 1, 2 ...); {name} holds {wrong[0]}, "
-                             "not a class: pass the predicted classes (network.predict), not probabilities "
-                             "or a regression's values.")
-    values = values.astype(np.int64)
-    if values.size and values.min() < 0:
-        raise ValueError(f"a confusion matrix counts class indices (0, 1, 2 ...); {name} holds {values.min()}: "
-                         "map the labels to 0 .. n_classes - 1 first.")
-    return values
 
 
 def _counts(matrix, n_labels):
@@ -170,7 +151,11 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
     show : bool, default False
         Also open it in a window (needs a display); the figure is returned either way.
     """
-    X, y_true, y_pred = to_host(X), to_host(y_true).reshape(-1), to_host(y_pred).reshape(-1)
+    X, y_true, y_pred = to_host(X), _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    if not len(X) == len(y_true) == len(y_pred):
+        raise ValueError(f"plot_misclassified takes one true and one predicted class per input; received {len(X)} "
+                         f"inputs, {len(y_true)} true and {len(y_pred)} predicted classes: pass the same samples' "
+                         "X, y_true and network.predict(X).")
     proba = None if proba is None else per_class(to_host(proba))  # a binary model's P(class 1): both columns
     if class_names:
         check_class_names(class_names, int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1)
@@ -200,6 +185,15 @@ def plot_misclassified(X: Array, y_true: Array, y_pred: Array, path: PathLike | 
         f" ({'the most confident ' if proba is not None else 'the first '}{len(wrong)} shown)"
     titled_layout(fig, title or f"{n_wrong} of {len(y_true)} misclassified{shown}", 12)
     return finish(fig, path, show=show)
+
+
+def _labels(labels, name):
+    """One class per sample for the tiles' titles: names (strings) as given, else class indices
+    (a regression's values, or a multilabel model's rows of 0/1, are a ValueError)."""
+    values = to_host(labels)
+    if values.dtype.kind in "USO" and values.ndim == 1:
+        return values
+    return class_indices(values, name, "plot_misclassified takes")
 
 
 def _auto_shape(X):

@@ -37,6 +37,25 @@ def history_dict(history):
             if isinstance(vals, (list, tuple)) and vals}  # null: JSON's NaN where a writer (pandas) has no NaN
 
 
+def kept_record(history):
+    """Index of the record whose weights the network ended with (``params["best_epoch"]``, set where ``fit``
+    restored its best epoch, as ``nnscratch train`` does for a regression), or None where that is the last one."""
+    if isinstance(history, (str, os.PathLike)):
+        with open(history, encoding="utf-8") as fh:
+            history = json.load(fh)
+    def field(name):
+        return getattr(history, name, None) or (history.get(name) if isinstance(history, dict) else None)
+
+    params, epochs = field("params"), field("epoch")
+    best = params.get("best_epoch") if isinstance(params, dict) else None
+    epochs = list(epochs) if isinstance(epochs, (list, tuple)) else []
+    if not isinstance(best, int) or isinstance(best, bool):
+        return None
+    records = len(epochs) if epochs else len(history_dict(history).get("loss", []))
+    index = epochs.index(best) if best in epochs else None if epochs else best  # epoch numbers, e.g. of a resume
+    return index if index is not None and index < records - 1 else None
+
+
 def _recorded(hist, metric):
     """``hist[metric]``, or a ValueError naming what the history holds instead of a KeyError."""
     if metric not in hist:
@@ -79,12 +98,15 @@ def _dot(values):
     return {"marker": "o"} if len(values) == 1 else {}
 
 
-def _panel(ax, hist, metric, x, references, logy):
+def _panel(ax, hist, metric, x, references, logy, kept=None):
     lw = 2.0 if len(hist[metric]) < 300 else 1.0
     ax.plot(x(hist[metric]), hist[metric], color=_TRAIN, lw=lw, label="training", **_dot(hist[metric]))
     if f"val_{metric}" in hist:
         v = hist[f"val_{metric}"]
         ax.plot(x(v), v, color=_VAL, lw=lw, label="validation", **_dot(v))
+    if kept is not None:  # the network is not the last epoch's: say which one it is
+        at = x.step * (kept + 1)
+        ax.axvline(at, color="0.3", ls=":", lw=1.3, label=f"weights kept ({x.label} {at:g})")
     _decorate(ax, hist, metric, references, logy)
     ax.set_title(TITLES.get(metric, metric.replace("_", " ")))
     ax.set_xlabel(x.label)
@@ -126,6 +148,8 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
                  logy: bool = False, step: float = 1, xlabel: str = "epoch",
                  figsize: tuple[float, float] | None = None, show: bool = False) -> Figure:
     """Loss (and accuracy, or a regression's R^2, if recorded) per epoch, training against validation.
+    Where ``fit`` ended with an earlier epoch's weights (``restore_best``: ``history.params["best_epoch"]``),
+    a dotted line marks that epoch.
 
     Parameters
     ----------
@@ -150,7 +174,7 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
     show
         Also open it in a window (needs a display); the figure is returned either way.
     """
-    hist = history_dict(history)
+    hist, kept = history_dict(history), kept_record(history)
     metrics = metrics or [m for m in ("loss", "accuracy", "r2") if m in hist]
     if not metrics:
         raise ValueError(f"nothing to plot: the history holds {sorted(hist)}; "
@@ -160,7 +184,7 @@ def plot_history(history: History | dict[str, Any] | PathLike, path: PathLike | 
     fig = new_figure(figsize or (5.5 * len(metrics), 4.2), show=show)
     axes = fig.subplots(1, len(metrics), squeeze=False)[0]
     for ax, metric in zip(axes, metrics):
-        _panel(ax, hist, metric, _XAxis(step, xlabel), references or {}, logy)
+        _panel(ax, hist, metric, _XAxis(step, xlabel), references or {}, logy, kept)
     if title:
         fig.suptitle(title, fontsize=13)
     fig.tight_layout()

@@ -85,7 +85,7 @@ def plot_feature_maps(net, x, path=None, *, max_channels=8, title=None, show=Fal
                     ax.text(0.5, 0.5, name, ha="center", va="center", fontsize=8)
             elif c - 1 < fmap.shape[0]:
                 ax.imshow(fmap[c - 1], cmap="viridis", interpolation="nearest", **scale)
-                ax.set_title(f"{name.split(': ')[1]} ch {c - 1}" if c == 1 else f"ch {c - 1}", fontsize=7)
+                ax.set_title(f"{name} ch 0" if c == 1 else f"ch {c - 1}", fontsize=7)  # "1: Conv2D ch 0": row 0's too
     widest = max(m.shape[0] for _, m in maps)
     some = f"; the first {cols - 1} channels of each layer, of up to {widest}" if widest > cols - 1 else ""
     titled_layout(fig, title or f"feature maps of one image, layer by layer (bright = strong response{some})", 10)
