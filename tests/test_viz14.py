@@ -276,7 +276,7 @@ def test_plot_boundary_says_its_points_are_the_test_split(tmp_path, monkeypatch)
 
 
 def test_plot_misclassified_of_an_image_table_draws_the_pixels_as_read(tmp_path, monkeypatch):
-    """A CNN trained on npz: images is a table model: its pixels are standardised column by column, and
+    """A CNN trained on an npz: of flat image rows is a table model: its pixels are standardised column by column, and
     `plot --what misclassified` drew those z-scores on a 0..1 grey scale (negatives white): the digits were
     barely there. The pictures now undo the scaling, as --what boundary does for its axes."""
     from nnscratch.cli import main
@@ -284,7 +284,7 @@ def test_plot_misclassified_of_an_image_table_draws_the_pixels_as_read(tmp_path,
     rng = np.random.default_rng(9)
     X = rng.random((200, 1, 8, 8)).astype(np.float32)
     y = (X[:, 0, :, :4].mean(axis=(1, 2)) > X[:, 0, :, 4:].mean(axis=(1, 2))).astype(np.int64)
-    np.savez(tmp_path / "images.npz", X=X, y=y)
+    np.savez(tmp_path / "images.npz", X=X.reshape(200, 64), y=y)  # flat rows: a table, standardised column by column
     model = str(tmp_path / "cnn.npz")
     assert main(["train", "--dataset", f"npz:{tmp_path / 'images.npz'}", "--layers", "conv2x3p1,relu,flatten,dense2",
                  "--epochs", "1", "--out", model, "--quiet"]) == 0
