@@ -164,8 +164,9 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         if w_train is not None:
             loss = weighted_loss(loss)
             weighing = [SklearnWeights(w_train, batch_size, loss, self._optimizer, net.backend, net.dtype)]
-        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n, weighing and weighing[0].set_order)  # sklearn's
-        try:                                                                                              # order
+        order_hook = weighing[0].set_order if weighing else None
+        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n, order_hook)  # scikit-learn's order, epoch by epoch
+        try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size, loss=loss,
                     optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[*weighing, run], sample_weight=w_train)
         except KeyboardInterrupt:  # as scikit-learn: Ctrl-C ends training and keeps the model (the best, if early)
