@@ -235,3 +235,46 @@ def test_two_ranks_train_the_weighted_model_one_process_does(tmp_path, stream):
     assert sorted(one.files) == sorted(two.files)
     for key in one.files:
         np.testing.assert_allclose(two[key], one[key], rtol=1e-10, atol=1e-12)
+
+
+def test_a_convolutional_network_split_over_threads_weighs_as_one_thread(monkeypatch):
+    """ThreadedStep cuts each batch's weights with its rows (tests/test_threaded_step.py's two threads)."""
+    from nnscratch.backend import threads
+    from nnscratch.training import threaded
+    if threads.blas_info() is None:
+        pytest.skip("needs a BLAS threadpoolctl can limit")
+    rng = np.random.default_rng(0)
+    X, y, w = rng.standard_normal((10, 1, 5, 5)), rng.integers(0, 2, 10), rng.uniform(0.1, 3.0, 10)
+
+    def trained():
+        net = nn.Network([nn.Conv2D(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Dense(18, 2), nn.Softmax()], seed=0,
+                         dtype="float64")
+        history = net.fit(X, y, epochs=2, batch_size=5, sample_weight=w, optimizer=nn.SGD(lr=0.1))
+        return net, history
+
+    monkeypatch.setattr(threaded, "thread_count", lambda net, comm=None: 1)
+    one, h1 = trained()
+    monkeypatch.setattr(threaded, "thread_count", lambda net, comm=None: 2)
+    monkeypatch.setattr(threaded, "MIN_ROWS", 1)
+    before = threads.blas_threads()
+    try:
+        two, h2 = trained()
+    finally:
+        threads.set_threads(before)
+    np.testing.assert_allclose(h2.history["loss"], h1.history["loss"], rtol=1e-12)
+    for a, b in zip(_weights(one), _weights(two)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_evaluate_and_compute_gradients_streamed_from_host_weigh_as_on_the_device(monkeypatch):
+    X, y, w = _data(40)
+    net = _net()
+    on_device = net.evaluate(X, y, sample_weight=w)["loss"], net.compute_gradients(X, y, sample_weight=w)
+    monkeypatch.setenv("NNSCRATCH_DEVICE_MEMORY", "4K")  # far below the data: both stream, in pieces
+    with pytest.warns(UserWarning, match="holds less than one batch"):
+        streamed = net.evaluate(X, y, sample_weight=w, batch_size=8)["loss"]
+    assert streamed == pytest.approx(on_device[0], rel=1e-12)
+    value, grads = net.compute_gradients(X, y, sample_weight=w)
+    assert value == pytest.approx(on_device[1][0], rel=1e-12)
+    for a, b in zip(grads, on_device[1][1]):
+        np.testing.assert_allclose(net.backend.to_numpy(a), b, rtol=0, atol=1e-12)

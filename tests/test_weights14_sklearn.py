@@ -87,3 +87,19 @@ def test_bad_sample_weights_are_refused_in_one_line(iris):
         MLPClassifier(max_iter=2).fit(X, y, sample_weight=np.r_[np.ones(3), -1.0, np.ones(146)])
     with pytest.raises(ValueError, match=r"sample_weight.shape == \(149,\), expected \(150,\)!"):  # scikit-learn's
         MLPClassifier(max_iter=2).fit(X, y, sample_weight=np.ones(149))
+
+
+def test_weighting_meta_estimators_see_and_pass_sample_weight(iris):
+    """AdaBoostClassifier boosts the estimator (it refused one without sample_weight before)."""
+    from sklearn.ensemble import AdaBoostClassifier
+    from sklearn.utils.validation import has_fit_parameter
+
+    from nnscratch.sklearn import MLPClassifier, MLPRegressor
+    X, y = iris
+    assert has_fit_parameter(MLPClassifier(), "sample_weight") and has_fit_parameter(MLPRegressor(), "sample_weight")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        boosted = AdaBoostClassifier(MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, learning_rate_init=0.05,
+                                                   random_state=0),
+                                     n_estimators=3, random_state=0).fit(X, y)
+    assert len(boosted.estimators_) >= 1 and boosted.score(X, y) > 0.5
