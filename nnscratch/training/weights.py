@@ -10,7 +10,7 @@ The reduction is Keras 3's default, ``"sum_over_batch_size"``: a batch's loss is
 the batch keeps its ``n`` rows.
 """
 
-import numpy as np
+from array_api_compat import array_namespace
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..host_arrays import to_host
@@ -18,27 +18,29 @@ from ..validation import is_device_array
 
 
 def checked_sample_weight(sample_weight, n, name="sample_weight", at="row"):
-    """``sample_weight`` as host float64 ``(n,)``: finite, non-negative, not all zero; else one line."""
+    """``sample_weight`` as a host float64 ``(n,)`` array: finite, non-negative, not all zero; else one line."""
     w = to_host(sample_weight, name)
+    hp = array_namespace(w)
     if w.ndim == 2 and w.shape[1:] == (1,):
         w = w[:, 0]
-    if w.shape != (n,):
-        raise ShapeError(f"{name} must hold one weight per sample, shape ({n},); got shape {w.shape}. "
+    if tuple(w.shape) != (n,):
+        raise ShapeError(f"{name} must hold one weight per sample, shape ({n},); got shape {tuple(w.shape)}. "
                          "Pass a 1-D array with a weight for each row of X.")
-    if w.dtype.kind not in "biuf":
+    if not hp.isdtype(w.dtype, ("bool", "integral", "real floating")):
         raise DataError(f"{name} must hold numbers; got dtype {w.dtype}. Pass a float array, e.g. np.ones(len(X)).")
-    w = w.astype(np.float64)
-    if not np.all(np.isfinite(w)):
-        raise DataError(f"{name} must be finite; got {int(np.sum(~np.isfinite(w)))} NaN or infinite value(s), "
-                        f"the first at {at} {int(np.argmin(np.isfinite(w)))}. Replace them with a weight >= 0.")
-    if np.any(w < 0):
-        raise DataError(f"{name} must be >= 0; got {w.min():g} at {at} {int(np.argmin(w))}. "
+    w = hp.astype(w, hp.float64)
+    bad = hp.astype(~hp.isfinite(w), hp.int64)
+    if hp.any(bad):
+        raise DataError(f"{name} must be finite; got {int(hp.sum(bad))} NaN or infinite value(s), "
+                        f"the first at {at} {int(hp.argmax(bad))}. Replace them with a weight >= 0.")
+    if hp.any(w < 0):
+        raise DataError(f"{name} must be >= 0; got {float(hp.min(w)):g} at {at} {int(hp.argmin(w))}. "
                         "A weight scales its row's loss: use 0 to leave a row out, not a negative number.")
     return _not_all_zero(w, name)
 
 
 def _not_all_zero(w, name):
-    if w.shape[0] and not np.any(w > 0):
+    if w.shape[0] and not array_namespace(w).any(w > 0):
         raise DataError(f"{name} is zero for all {w.shape[0]} rows, so nothing would be learned; "
                         "give the rows to train on a positive weight.")
     return w
@@ -46,7 +48,8 @@ def _not_all_zero(w, name):
 
 def class_weights(class_weight, labels, mode, n_classes):
     """The weight of each row's class, host float64 ``(n,)``, from ``{label: weight}`` (classes not
-    named weigh 1, as scikit-learn's ``class_weight`` dicts do); ``labels``: the rows' integer labels."""
+    named weigh 1, as scikit-learn's ``class_weight`` dicts do); ``labels``: the rows' integer labels
+    (a host array)."""
     if not isinstance(class_weight, dict):
         raise ConfigError(f"class_weight must be a dict {{class label: weight}}, e.g. {{0: 1.0, 1: 5.0}}; got a "
                           f"{type(class_weight).__name__}. Per-row weights go in sample_weight=.")
@@ -54,14 +57,15 @@ def class_weights(class_weight, labels, mode, n_classes):
         what = "a regression" if mode is None else "a multilabel task (several labels per row)"
         raise ConfigError(f"class_weight applies to classification (one class per row); this fit is {what}. "
                           "Weigh the rows with sample_weight= instead.")
-    table = np.ones(n_classes)
+    hp = array_namespace(labels)
+    table = [1.0] * n_classes
     for key, value in class_weight.items():
-        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)) or not 0 <= key < n_classes:
+        if isinstance(key, bool) or not hasattr(key, "__index__") or not 0 <= key < n_classes:
             raise ConfigError(f"class_weight's keys are the class labels 0 to {n_classes - 1} (the integer labels "
                               f"fit takes); got {key!r}. Name each class by its integer label.")
         table[int(key)] = value
-    checked_sample_weight(table, n_classes, "class_weight's values", at="class")
-    return table[labels]
+    checked = checked_sample_weight(table, n_classes, "class_weight's values", at="class")
+    return hp.take(checked, hp.astype(labels, hp.int64))
 
 
 def row_weights(net, targets, sample_weight=None, class_weight=None):
@@ -70,14 +74,15 @@ def row_weights(net, targets, sample_weight=None, class_weight=None):
     if sample_weight is None and class_weight is None:
         return None
     n = targets.Y.shape[0]
-    w = np.ones(n) if sample_weight is None else checked_sample_weight(sample_weight, n)
+    w = None if sample_weight is None else checked_sample_weight(sample_weight, n)
     if class_weight is not None:
         labels = targets.labels
-        labels = net.backend.to_numpy(labels) if labels is not None and is_device_array(labels) else labels
-        k = max(targets.Y.shape[1], 2)
-        w = _not_all_zero(w * class_weights(class_weight, np.asarray(labels), targets.mode, k),
-                          "sample_weight times class_weight")
-    return net.backend.asarray(np.reshape(w, (n, 1)), dtype=net.dtype)
+        if labels is not None:
+            labels = net.backend.to_numpy(labels) if is_device_array(labels) else to_host(labels, "y")
+        per_class = class_weights(class_weight, labels, targets.mode, max(targets.Y.shape[1], 2))
+        w = _not_all_zero(per_class if w is None else w * per_class,
+                          "class_weight" if w is None else "sample_weight times class_weight")
+    return net.backend.asarray(array_namespace(w).reshape(w, (n, 1)), dtype=net.dtype)
 
 
 def rows_of(sample_weight, start, stop):
