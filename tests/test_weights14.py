@@ -278,3 +278,12 @@ def test_evaluate_and_compute_gradients_streamed_from_host_weigh_as_on_the_devic
     assert value == pytest.approx(on_device[1][0], rel=1e-12)
     for a, b in zip(grads, on_device[1][1]):
         np.testing.assert_allclose(net.backend.to_numpy(a), b, rtol=0, atol=1e-12)
+
+
+def test_validation_data_with_keras_third_member_weighs_val_loss():
+    X, y, w = _data(20)
+    net = _net()
+    history = net.fit(X[:15], y[:15], epochs=1, batch_size=5, validation_data=(X[15:], y[15:], w[15:]))
+    assert history.history["val_loss"][-1] == pytest.approx(
+        net.evaluate(X[15:], y[15:], sample_weight=w[15:])["loss"], rel=1e-12)
+    assert history.history["val_loss"][-1] != pytest.approx(net.evaluate(X[15:], y[15:])["loss"], rel=1e-3)

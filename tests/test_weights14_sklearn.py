@@ -73,6 +73,7 @@ def test_a_weight_of_two_is_the_row_twice_in_one_full_batch(iris):
     options = dict(hidden_layer_sizes=(8,), max_iter=5, batch_size=1000, shuffle=False, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("ignore", "Got `batch_size`", UserWarning)  # one batch of all the rows, on purpose
         weighted = MLPClassifier(**options).fit(X, y, sample_weight=w)
         repeated = MLPClassifier(**options).fit(np.concatenate([X[:10], X]), np.concatenate([y[:10], y]))
     for a, b in zip(weighted.coefs_ + weighted.intercepts_, repeated.coefs_ + repeated.intercepts_):

@@ -13,7 +13,9 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
   (``eps`` before the bias correction of ``v``; nnscratch's Adam, like PyTorch's, adds it after).
 - L2: ``g <- g + alpha / n_batch * W`` for the weights (not the biases), ``n_batch`` the rows
   of this batch (the last batch of an epoch may be smaller); the penalty's share of the
-  loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes.
+  loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes. With sample
+  weights ``n_batch`` is the batch's sum of weights and each batch's share is scaled by ``n_b / S_b``
+  (``norm_scale``, set by :class:`~nnscratch.sklearn.weights.SklearnWeights`), as scikit-learn divides.
 
 ``learning_rate`` is the current rate, a host float, as scikit-learn's optimizers keep it.
 Like scikit-learn's, an optimizer keeps the settings it was built with: parameters set on

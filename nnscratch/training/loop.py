@@ -61,7 +61,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     optimizer : str or Optimizer, optional
         Default: the checkpoint's when resuming, the network's previous
         optimizer, else ``Adam(lr=1e-3)``.
-    validation_data : (X_val, y_val), optional
+    validation_data : (X_val, y_val) or (X_val, y_val, w_val), optional
+        With ``w_val``, ``val_loss`` is weighted by it, as Keras takes it.
     validation_split : float, optional
         Hold out the last fraction of the rows of ``X`` and ``y`` as validation data
         instead, as Keras does: before shuffling, so shuffle ordered data first.
@@ -130,6 +131,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     shuffle = check_shuffle(shuffle)
+    val_weight = None
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3:  # Keras' (X_val, y_val, w_val)
+        validation_data, val_weight = tuple(validation_data[:2]), validation_data[2]
     if validation_data is not None:
         validation_data = check_pair("validation_data", validation_data)
     if validation_split:  # the rows held out are the caller's X and y: name those in an error
@@ -138,7 +142,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     sample_weight = None if sample_weight is None else checked_sample_weight(sample_weight, row_count(X))
     X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     weights = (rows_of(sample_weight, 0, row_count(X)), class_weight,
-               rows_of(sample_weight, row_count(X), None) if validation_split else None)  # train, classes, held out
+               rows_of(sample_weight, row_count(X), None) if validation_split else val_weight)  # train, classes, val
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = checkpoint_to_resume(resume, checkpoint, comm)
