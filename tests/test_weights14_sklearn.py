@@ -104,3 +104,21 @@ def test_weighting_meta_estimators_see_and_pass_sample_weight(iris):
                                                    random_state=0),
                                      n_estimators=3, random_state=0).fit(X, y)
     assert len(boosted.estimators_) >= 1 and boosted.score(X, y) > 0.5
+
+
+def test_every_backend_trains_the_weighted_model_and_its_pickle_goes_on(iris, backend):
+    import pickle
+    X, y = iris
+    w = _weights(150, 1)
+    theirs, ours = _pair("classifier", hidden_layer_sizes=(8,), max_iter=6, batch_size=40, random_state=0)
+    ours.set_params(backend=backend)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for est in (theirs, ours):
+            est.fit(X, y, sample_weight=w)
+        copy = pickle.loads(pickle.dumps(ours))
+        for est in (theirs, ours, copy):
+            est.partial_fit(X, y, sample_weight=w)
+    assert_same_model(theirs, ours, atol=1e-10)  # float64 data trains in float64 on every backend
+    for a, b in zip(copy.coefs_ + copy.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-10)

@@ -34,7 +34,7 @@ from ..models.network import Network
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
-from .weights import SklearnWeights, checked_weights, weighted_loss
+from .weights import checked_weights, weighted_run
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -160,12 +160,9 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             self._optimizer = self._new_optimizer(net)
         self._optimizer.alpha = float(self.alpha)  # scikit-learn's backprop reads alpha at every call
         self._optimizer.batch_rows = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-        run, loss, weighing = SklearnRun(self, n, score), self._loss(), []
-        if w_train is not None:
-            loss = weighted_loss(loss)
-            weighing = [SklearnWeights(w_train, batch_size, loss, self._optimizer, net.backend, net.dtype)]
-        order_hook = weighing[0].set_order if weighing else None
-        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n, order_hook)  # scikit-learn's order, epoch by epoch
+        run = SklearnRun(self, n, score)
+        loss, weighing, on_order = weighted_run(self._loss(), w_train, batch_size, self._optimizer, net)
+        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n, on_order)  # scikit-learn's order, epoch by epoch
         try:
             net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size, loss=loss,
                     optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[*weighing, run], sample_weight=w_train)

@@ -100,3 +100,15 @@ class SklearnWeights(Callback):
 
     def on_train_end(self, network):
         self.optimizer.norm_scale = None
+
+
+def weighted_run(loss, weights, batch_size, optimizer, net):
+    """``(loss, callbacks, on_order)`` for one estimator fit: the weighted twin of ``loss``, the
+    :class:`SklearnWeights` that keeps its factors and that callback's order hook; without ``weights``
+    ``(loss, [], None)``, the optimizer's penalty unscaled."""
+    if weights is None:
+        optimizer.norm_scale = None
+        return loss, [], None
+    loss = weighted_loss(loss)
+    keeper = SklearnWeights(weights, batch_size, loss, optimizer, net.backend, net.dtype)
+    return loss, [keeper], keeper.set_order
