@@ -35,7 +35,7 @@ class Loss:
     taken with respect to that activation's input), or None.
     ``accepts`` lists the output activations the loss makes sense after.
     The training step needs only ``gradient``; the value is computed once per
-    epoch from the kept outputs.
+    epoch from the kept outputs. Sample weights also need ``_rows``, each sample's loss.
     """
 
     name = "?"

@@ -287,3 +287,17 @@ def test_validation_data_with_keras_third_member_weighs_val_loss():
     assert history.history["val_loss"][-1] == pytest.approx(
         net.evaluate(X[15:], y[15:], sample_weight=w[15:])["loss"], rel=1e-12)
     assert history.history["val_loss"][-1] != pytest.approx(net.evaluate(X[15:], y[15:])["loss"], rel=1e-3)
+
+
+def test_a_loss_of_ones_own_without_per_sample_values_is_refused_before_training():
+    from nnscratch.losses import MeanSquaredError
+
+    class Mean(MeanSquaredError):
+        _rows = nn.losses.Loss._rows  # its value is a mean, its per-sample losses unknown
+
+    X, y, w = _data()
+    reg = nn.Network([nn.Dense(4, 2)], seed=0)
+    with pytest.raises(ConfigError, match=r"^Mean defines no per-sample loss, so it cannot weigh samples; define its "
+                                          r"_rows\(out, y\) -> \(n_samples,\)"):
+        reg.fit(X, X[:, :2], loss=Mean(), sample_weight=w)
+    assert reg.fit(X, X[:, :2], loss=Mean()).history["loss"]  # unweighted, as before

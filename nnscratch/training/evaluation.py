@@ -32,7 +32,7 @@ def checked_data(net, step, X, y, name="X", host=False, sample_weight=None, clas
     x = validation.as_inputs(net, X, name=names[0], host=host)
     targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1],
                                     host=host and not validation.is_device_array(y))
-    w = row_weights(net, targets, sample_weight, class_weight)
+    w = row_weights(net, targets, sample_weight, class_weight, step.loss)
     return (streaming.HostData if host else DeviceData)(net, x, targets, w)
 
 

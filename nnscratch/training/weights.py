@@ -14,6 +14,7 @@ from array_api_compat import array_namespace
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..host_arrays import to_host
+from ..losses import Loss
 from ..validation import is_device_array
 
 
@@ -68,11 +69,16 @@ def class_weights(class_weight, labels, mode, n_classes):
     return hp.take(checked, hp.astype(labels, hp.int64))
 
 
-def row_weights(net, targets, sample_weight=None, class_weight=None):
+def row_weights(net, targets, sample_weight=None, class_weight=None, loss=None):
     """The rows' weights as a device column ``(n, 1)`` of ``net``'s float (moved once), or None
-    when neither is given. ``targets``: the :class:`~nnscratch.validation.Targets` of the rows."""
+    when neither is given. ``targets``: the :class:`~nnscratch.validation.Targets` of the rows;
+    ``loss``: the Loss they weigh, which must define each sample's loss (``_rows``)."""
     if sample_weight is None and class_weight is None:
         return None
+    if loss is not None and type(loss)._rows is Loss._rows:
+        raise ConfigError(f"{type(loss).__name__} defines no per-sample loss, so it cannot weigh samples; define "
+                          "its _rows(out, y) -> (n_samples,) (the losses its value averages), or train without "
+                          "sample_weight and class_weight.")
     n = targets.Y.shape[0]
     w = None if sample_weight is None else checked_sample_weight(sample_weight, n)
     if class_weight is not None:
