@@ -301,3 +301,17 @@ def test_a_loss_of_ones_own_without_per_sample_values_is_refused_before_training
                                           r"_rows\(out, y\) -> \(n_samples,\)"):
         reg.fit(X, X[:, :2], loss=Mean(), sample_weight=w)
     assert reg.fit(X, X[:, :2], loss=Mean()).history["loss"]  # unweighted, as before
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "bce", "mse", "sse"])
+def test_each_losss_weighted_gradient_is_the_derivative_of_its_weighted_value(name, backend):
+    """sum_i w_i l_i / n: ones weigh as the unweighted mean; the gradient is its derivative (finite differences)."""
+    from nnscratch.losses import get_loss
+    from nnscratch.testing import numerical_gradient
+    rng = np.random.default_rng(3)
+    loss = get_loss(name)
+    out0, y0, w0 = rng.standard_normal((7, 3)), np.eye(3)[rng.integers(0, 3, 7)], rng.uniform(0, 2, (7, 1))
+    out, y, w, ones = (backend.asarray(a, dtype=backend.dtype) for a in (out0, y0, w0, np.ones((7, 1))))
+    assert float(loss.value(out, y, ones)) == pytest.approx(float(loss.value(out, y)), rel=1e-5)
+    numeric = numerical_gradient(lambda o: float(loss.value(o, y0, w0)), out0)
+    np.testing.assert_allclose(backend.to_numpy(loss.gradient(out, y, 1.0, w)), numeric, rtol=1e-4, atol=1e-6)
