@@ -113,7 +113,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._label_binarizer.inverse_transform(out.ravel() if self.n_outputs_ == 1 else out)
 
     def _score_outputs(self, out, Y, sample_weight=None):
-        return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out), sample_weight=sample_weight)
+        labels = self._label_binarizer.inverse_transform(Y)
+        return accuracy_score(labels, self._labels(out), sample_weight=sample_weight)
 
     def predict(self, X: Array) -> np.ndarray:
         """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel).
@@ -225,7 +226,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return False
 
     def _score_outputs(self, out, Y, sample_weight=None):
-        return r2_score(Y, out, sample_weight=sample_weight) if np.isfinite(out).all() else np.nan  # scikit-learn: NaN for non-finite predictions
+        if not np.isfinite(out).all():
+            return np.nan  # scikit-learn: NaN for non-finite predictions
+        return r2_score(Y, out, sample_weight=sample_weight)
 
     def predict(self, X: Array) -> np.ndarray:
         """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets.

@@ -39,7 +39,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         checkpoint_every=1, resume=None, stream=None, augment=None, comm=None, sample_weight=None, class_weight=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
-    Each epoch logs ``loss`` (weighted, as Keras reports it, when rows are weighted) and ``accuracy`` (a "multilabel" task: the subset accuracy, rows whose every
+    Each epoch logs ``loss`` (with ``sample_weight`` or ``class_weight``: the weighted loss, as Keras reports
+    it) and ``accuracy`` (a "multilabel" task: the subset accuracy, rows whose every
     label is right, as scikit-learn's ``accuracy_score``), or for a regression ``r2`` and ``mae``
     (:func:`nnscratch.metrics.r2`, :func:`~nnscratch.metrics.mae`), of the outputs each batch
     was trained from; with validation data also ``val_`` ones, of the epoch's final weights.
