@@ -154,13 +154,14 @@ def test_resume_with_the_same_weights_ends_as_the_uninterrupted_run(tmp_path):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
 
 
-def test_every_backend_trains_the_weighted_model_numpy_does(backend):
+def test_every_backend_trains_the_weighted_model_numpy_does(any_backend):
+    """Weights and class labels cross to and from every device (device1 refuses other host conversions)."""
     X, y, w = _data(20)
-    ours = nn.Network([nn.Dense(4, 6), nn.Tanh(), nn.Dense(6, 3), nn.Softmax()], seed=1, backend=backend)
+    ours = nn.Network([nn.Dense(4, 6), nn.Tanh(), nn.Dense(6, 3), nn.Softmax()], seed=1, backend=any_backend)
     ref = nn.Network([nn.Dense(4, 6), nn.Tanh(), nn.Dense(6, 3), nn.Softmax()], seed=1, backend="numpy",
                      dtype=ours.dtype)
-    h = ours.fit(X, y, epochs=2, batch_size=6, sample_weight=w, validation_split=0.2)
-    g = ref.fit(X, y, epochs=2, batch_size=6, sample_weight=w, validation_split=0.2)
+    h = ours.fit(X, y, epochs=2, batch_size=6, sample_weight=w, class_weight={2: 2.5}, validation_split=0.2)
+    g = ref.fit(X, y, epochs=2, batch_size=6, sample_weight=w, class_weight={2: 2.5}, validation_split=0.2)
     tol = 1e-10 if str(ours.dtype).endswith("64") else 2e-5
     np.testing.assert_allclose(h.history["loss"], g.history["loss"], rtol=tol)
     np.testing.assert_allclose(h.history["val_loss"], g.history["val_loss"], rtol=tol)
@@ -315,3 +316,13 @@ def test_each_losss_weighted_gradient_is_the_derivative_of_its_weighted_value(na
     assert float(loss.value(out, y, ones)) == pytest.approx(float(loss.value(out, y)), rel=1e-5)
     numeric = numerical_gradient(lambda o: float(loss.value(o, y0, w0)), out0)
     np.testing.assert_allclose(backend.to_numpy(loss.gradient(out, y, 1.0, w)), numeric, rtol=1e-4, atol=1e-6)
+
+
+def test_weights_given_as_the_backends_own_arrays_train_as_numpy_ones():
+    torch = pytest.importorskip("torch")
+    X, y, w = _data(20)
+    a, b = _net("torch:cpu"), _net("torch:cpu")
+    a.fit(torch.tensor(X), torch.tensor(y), epochs=2, batch_size=6, sample_weight=torch.tensor(w), stream=False)
+    b.fit(X, y, epochs=2, batch_size=6, sample_weight=w)
+    for p, q in zip(_weights(a), _weights(b)):
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-12)

@@ -12,6 +12,7 @@ the batch keeps its ``n`` rows.
 
 from array_api_compat import array_namespace
 
+from ..backend.core import backend_of
 from ..errors import ConfigError, DataError, ShapeError
 from ..host_arrays import to_host
 from ..losses import Loss
@@ -20,7 +21,8 @@ from ..validation import is_device_array
 
 def checked_sample_weight(sample_weight, n, name="sample_weight", at="row"):
     """``sample_weight`` as a host float64 ``(n,)`` array: finite, non-negative, not all zero; else one line."""
-    w = to_host(sample_weight, name)
+    w = backend_of(sample_weight).to_numpy(sample_weight) if is_device_array(sample_weight) \
+        else to_host(sample_weight, name)  # checked on the host once, like X and y
     hp = array_namespace(w)
     if w.ndim == 2 and w.shape[1:] == (1,):
         w = w[:, 0]
@@ -92,5 +94,5 @@ def row_weights(net, targets, sample_weight=None, class_weight=None, loss=None):
 
 
 def rows_of(sample_weight, start, stop):
-    """Rows ``start:stop`` of a caller's ``sample_weight`` (None stays None), for ``validation_split``."""
-    return None if sample_weight is None else to_host(sample_weight, "sample_weight")[start:stop, ...]
+    """Rows ``start:stop`` of checked weights (None stays None), for ``validation_split``."""
+    return None if sample_weight is None else sample_weight[start:stop, ...]
