@@ -29,7 +29,6 @@ _OPTIMIZER = {
 _SCHEDULE = {"learning_rate": _LR, "initial_learning_rate": _LR, "warmup_steps": "nnscratch calls it warmup="}
 _MODE = ("nnscratch takes the direction from monitor (acc, auc, f1, precision, recall and r2 improve upwards, "
          "unless the name also says loss or error; the others downwards)")
-_NO_WEIGHTS = "nnscratch has no class or sample weights; resample the rows instead"
 
 #: Per callable (a class, or a function's name): foreign keyword -> what to write instead.
 HINTS: dict[str, dict[str, str]] = {
@@ -38,18 +37,16 @@ HINTS: dict[str, dict[str, str]] = {
             "lr": "set it on the optimizer: optimizer=nn.Adam(lr=0.01)",
             "learning_rate": "set it on the optimizer: optimizer=nn.Adam(lr=0.01)",
             "initial_epoch": "continue a run from its checkpoint instead: fit(..., checkpoint=path, resume=True)",
-            "steps_per_epoch": "an epoch trains on every row once; set its number of steps with batch_size=",
-            "class_weight": _NO_WEIGHTS, "sample_weight": _NO_WEIGHTS},
+            "steps_per_epoch": "an epoch trains on every row once; set its number of steps with batch_size="},
     "evaluate": {"x": "nnscratch calls the inputs X, given first: evaluate(X, y)",
                  "verbose": "evaluate prints nothing; drop verbose=",
-                 "return_dict": "evaluate always returns a dict; drop return_dict="},
+                 "return_dict": "evaluate always returns a dict; drop return_dict=",
+                 "class_weight": "evaluate weighs rows by sample_weight= only (class weights shape training)"},
     "predict": {"x": "nnscratch calls the inputs X, given first: predict(X)",
                 "verbose": "predict prints nothing; drop verbose=",
                 "batch_size": "predict sizes its batches itself (4096 rows at a time: slices on the device, or "
                               "moved from host memory when they do not fit there); drop batch_size="},
-    "estimator_fit": {"sample_weight": "nnscratch's estimators take no sample weights; resample the rows instead "
-                                       "(sklearn.utils.resample), repeating those that should weigh more",
-                      "epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
+    "estimator_fit": {"epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
                       "verbose": "set verbose= on the estimator",
                       "validation_data": "set early_stopping=True and validation_fraction= on the estimator"},
     "Network": {"random_state": "nnscratch calls it seed=",

@@ -6,6 +6,11 @@ returns the mean loss (a 0-d device array), ``gradient`` dL/d(out) with the
 scale ``1 / n_samples`` folded in, so the backward pass never divides again;
 ``loss(out, y)`` returns both.
 
+Per-sample weights ``w (n, 1)`` (``fit(sample_weight=...)``) reduce as Keras 3's default
+``"sum_over_batch_size"`` does: ``L = sum_i w_i l_i / n``, ``l_i`` the sample's loss (its mean over
+outputs for mse and bce), ``n`` the batch's rows (not ``sum(w)``). Each row's gradient is then
+its unweighted one times ``w_i``: one multiplication, made only when weights are given.
+
 Cross-entropy takes logits: a network ending in ``Softmax`` hands the loss
 the softmax's input and skips the softmax, so the gradient is the stable
 ``(p - y) / n`` rather than the product of two Jacobians. Binary
@@ -30,23 +35,32 @@ class Loss:
     taken with respect to that activation's input), or None.
     ``accepts`` lists the output activations the loss makes sense after.
     The training step needs only ``gradient``; the value is computed once per
-    epoch from the kept outputs.
+    epoch from the kept outputs. Sample weights also need ``_rows``, each sample's loss.
     """
 
     name = "?"
     fuses: type[Layer] | None = None
     accepts: tuple[type[Layer], ...] | None = None
 
-    def value(self, out: Array, y: Array) -> Array:
-        """The mean loss, a 0-d device array."""
-        return self._value(out, self._targets(out, y))
+    def value(self, out: Array, y: Array, weights: Array | None = None) -> Array:
+        """The mean loss, a 0-d device array; with ``weights (n, 1)``: ``sum_i w_i l_i / n``."""
+        if weights is None:
+            return self._value(out, self._targets(out, y))
+        rows = self._rows(out, self._targets(out, y))
+        return namespace(out).sum(rows * weights[:, 0]) / out.shape[0]
 
-    def gradient(self, out: Array, y: Array, scale: float = 1.0) -> Array:
-        """``scale * dL/dout``, with ``1/n`` already folded in."""
-        return self._gradient(out, self._targets(out, y), scale)
+    def gradient(self, out: Array, y: Array, scale: float = 1.0, weights: Array | None = None) -> Array:
+        """``scale * dL/dout``, with ``1/n`` already folded in; with ``weights (n, 1)`` each row's times its weight."""
+        grad = self._gradient(out, self._targets(out, y), scale)
+        return grad if weights is None else grad * weights
 
     def _value(self, out: Array, y: Array) -> Array:
         raise NotImplementedError
+
+    def _rows(self, out: Array, y: Array) -> Array:
+        """Each sample's loss ``l_i``, shape ``(n,)``: what sample weights multiply (their mean is ``_value``)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no per-sample loss (_rows), so it cannot weigh "
+                                  "samples; define _rows(out, y) -> (n,) or train without sample_weight/class_weight.")
 
     def _gradient(self, out: Array, y: Array, scale: float) -> Array:
         raise NotImplementedError
@@ -96,6 +110,10 @@ class MeanSquaredError(Loss):
         diff = out - y
         return namespace(out).sum(diff * diff) / (out.shape[0] * out.shape[1])
 
+    def _rows(self, out: Array, y: Array) -> Array:
+        diff = out - y
+        return namespace(out).sum(diff * diff, axis=1) / out.shape[1]
+
     def _gradient(self, out: Array, y: Array, scale: float) -> Array:
         return (out - y) * (2.0 * scale / max(out.shape[0] * out.shape[1], 1))
 
@@ -109,6 +127,10 @@ class SumSquaredError(Loss):
     def _value(self, out: Array, y: Array) -> Array:
         diff = out - y
         return namespace(out).sum(diff * diff) * (0.5 / out.shape[0])
+
+    def _rows(self, out: Array, y: Array) -> Array:
+        diff = out - y
+        return namespace(out).sum(diff * diff, axis=1) * 0.5
 
     def _gradient(self, out: Array, y: Array, scale: float) -> Array:
         return (out - y) * (scale / max(out.shape[0], 1))
@@ -133,6 +155,11 @@ class CrossEntropy(Loss):
         shifted = z - xp.max(z, axis=1, keepdims=True)
         log_total = xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
         return xp.sum(y * (log_total - shifted)) / z.shape[0]
+
+    def _rows(self, z: Array, y: Array) -> Array:
+        xp = namespace(z)
+        shifted = z - xp.max(z, axis=1, keepdims=True)
+        return xp.sum(y * (xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True)) - shifted), axis=1)
 
     def _gradient(self, z: Array, y: Array, scale: float) -> Array:
         xp = namespace(z)
@@ -160,6 +187,10 @@ class BinaryCrossEntropy(Loss):
     def _value(self, z: Array, y: Array) -> Array:
         xp = namespace(z)
         return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))) / (z.shape[0] * z.shape[1])
+
+    def _rows(self, z: Array, y: Array) -> Array:
+        xp = namespace(z)
+        return xp.sum(xp.maximum(z, 0.0) - z * y + xp.log1p(xp.exp(-xp.abs(z))), axis=1) / z.shape[1]
 
     def _gradient(self, z: Array, y: Array, scale: float) -> Array:
         xp = namespace(z)

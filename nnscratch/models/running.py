@@ -97,7 +97,7 @@ def predict(self: Network, X: Array) -> Array:
 
 @keywords("evaluate")
 def evaluate(self: Network, X: Array, y: Array, loss: str | Loss | None = None,
-             batch_size: int = 4096) -> dict[str, float]:
+             batch_size: int = 4096, sample_weight: Array | None = None) -> dict[str, float]:
     """``{"loss", "accuracy"}`` for a classification :attr:`task` (multilabel: subset accuracy), ``{"loss",
     "r2", "mae", "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
 
@@ -111,9 +111,12 @@ def evaluate(self: Network, X: Array, y: Array, loss: str | Loss | None = None,
         The loss reported; default: the one the last ``fit`` used.
     batch_size : int, default 4096
         Rows evaluated at once: bounds the memory, not the result.
+    sample_weight : array (n_samples,), optional
+        A weight >= 0 per row: the loss is then ``sum_i w_i l_i / n``, as ``fit`` reports it (Keras'
+        ``evaluate(sample_weight=)``); the accuracy and regression scores stay unweighted.
     """
     batch_size = check_positive_int("batch_size", batch_size)
-    return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size)
+    return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size, sample_weight=sample_weight)
 
 
 def fit(self: Network, X: Array, y: Array, **options: Any) -> History:
@@ -132,7 +135,11 @@ def fit(self: Network, X: Array, y: Array, **options: Any) -> History:
         Class labels ``(n_samples,)``, one-hot or multi-hot rows, or targets ``(n_samples, n_outputs)``.
     **options
         ``epochs``, ``batch_size``, ``optimizer``, ``validation_data``, ``callbacks``, ``checkpoint``,
-        ``resume``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
+        ``resume``, ``sample_weight``, ``class_weight``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
+        ``sample_weight (n_samples,)`` multiplies each row's loss (and gradient) by its weight, reduced as
+        Keras 3 does: ``L = sum_i w_i l_i / n`` per batch of ``n`` rows; ``class_weight={label: weight}`` gives
+        each row its class's weight (both: their product). The History's ``loss`` is then the weighted one,
+        its ``accuracy`` unweighted, as Keras reports them.
     """
     warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
     if "callbacks" in options:
@@ -140,7 +147,8 @@ def fit(self: Network, X: Array, y: Array, **options: Any) -> History:
     return train.fit(self, X, y, **options)
 
 
-def compute_gradients(self: Network, X: Array, y: Array, loss: str | Loss | None = None) -> tuple[float, list[Array]]:
+def compute_gradients(self: Network, X: Array, y: Array, loss: str | Loss | None = None,
+                      sample_weight: Array | None = None) -> tuple[float, list[Array]]:
     """Backpropagate one batch without updating: ``(loss, [grads])`` in
     :meth:`parameters` order.
 
@@ -152,8 +160,10 @@ def compute_gradients(self: Network, X: Array, y: Array, loss: str | Loss | None
         Their labels or targets, as ``fit`` takes them.
     loss : str or Loss, optional
         The loss to differentiate; default: :meth:`resolve_loss`'s.
+    sample_weight : array (n_samples,), optional
+        Each row's weight, as ``fit`` takes it: the loss is ``sum_i w_i l_i / n``.
     """
-    return evaluation.compute_gradients(self, X, y, loss=loss)
+    return evaluation.compute_gradients(self, X, y, loss=loss, sample_weight=sample_weight)
 
 
 @on_device

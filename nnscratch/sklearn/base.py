@@ -34,6 +34,7 @@ from ..models.network import Network
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
+from .weights import checked_weights, weighted_run
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -105,13 +106,14 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self.n_iter_no_change, self.max_fun, self.backend = n_iter_no_change, max_fun, backend
 
     # ------------------------------------------------------------ fitting
-    def _fit(self, X, y, incremental=False, classes=None):
+    def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         self._refuse(X, incremental)
         sizes = self._hidden_sizes()
         if incremental:
             self._start_partial_fit(y, classes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        sample_weight = None if sample_weight is None else checked_weights(sample_weight, X)
         if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
             X, Y = X.astype(np.float32), Y.astype(np.float32)
         random_state = check_random_state(self.random_state)
@@ -122,7 +124,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                              f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
         if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
             self._start_stopping_rule()
-        self._train(X, Y, random_state, incremental)
+        self._train(X, Y, random_state, incremental, sample_weight)
         return self
 
     def _refuse(self, X, incremental):
@@ -147,10 +149,11 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _start_partial_fit(self, y, classes):
         """A partial_fit call past :meth:`_refuse`: a classifier's first one fixes its classes."""
 
-    def _train(self, X, Y, random_state, incremental):
-        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback."""
+    def _train(self, X, Y, random_state, incremental, sample_weight=None):
+        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback (and with
+        ``sample_weight``, scikit-learn's per-batch division by the weights' sum: :mod:`nnscratch.sklearn.weights`)."""
         net = self._get_network()
-        X_train, Y_train, score = self._split(net, X, Y, random_state)
+        X_train, Y_train, w_train, score = self._split(net, X, Y, random_state, sample_weight)
         n = X_train.shape[0]
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:
@@ -158,10 +161,11 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self._optimizer.alpha = float(self.alpha)  # scikit-learn's backprop reads alpha at every call
         self._optimizer.batch_rows = [min(batch_size, n - start) for start in range(0, n, batch_size)]
         run = SklearnRun(self, n, score)
-        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n)  # scikit-learn's order, epoch by epoch
+        loss, weighing, on_order = weighted_run(self._loss(), w_train, batch_size, self._optimizer, net)
+        own_rng, net.rng = net.rng, SklearnShuffle(random_state, n, on_order)  # scikit-learn's order, epoch by epoch
         try:
-            net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size,
-                    loss=self._loss(), optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[run])
+            net.fit(X_train, Y_train, epochs=1 if incremental else self.max_iter, batch_size=batch_size, loss=loss,
+                    optimizer=self._optimizer, shuffle=self.shuffle, callbacks=[*weighing, run], sample_weight=w_train)
         except KeyboardInterrupt:  # as scikit-learn: Ctrl-C ends training and keeps the model (the best, if early)
             warnings.warn("Training interrupted by user.")
             run.on_train_end(net)
@@ -246,17 +250,17 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self.best_validation_score_ = -np.inf if self.early_stopping else None
         self.best_loss_ = None if self.early_stopping else np.inf
 
-    def _split(self, net, X, Y, random_state):
-        """``(X_train, Y_train, score)``: the early-stopping split as scikit-learn draws it, and
-        ``score(net)`` on the held-out part (None without early stopping)."""
+    def _split(self, net, X, Y, random_state, sample_weight=None):
+        """``(X_train, Y_train, w_train, score)``: the early-stopping split as scikit-learn draws it (the weights
+        split with their rows), and ``score(net)`` on the held-out part (weighted; None without early stopping)."""
         if not self.early_stopping:
-            return X, Y, None
-        X_train, X_val, Y_train, Y_val = early_stopping_split(X, Y, self.validation_fraction, self._stratify(),
-                                                              random_state)
+            return X, Y, sample_weight, None
+        X_train, X_val, Y_train, Y_val, *w = early_stopping_split(X, Y, self.validation_fraction, self._stratify(),
+                                                                  random_state, sample_weight)
         with net.backend.activate():
             x_val = net.backend.asarray(X_val, dtype=net.dtype)  # moved to the device once
-        return X_train, Y_train, lambda net: self._score_outputs(net.backend.to_numpy(net.predict_proba(x_val)),
-                                                                 Y_val)
+        return X_train, Y_train, (w or [None])[0], lambda net: self._score_outputs(
+            net.backend.to_numpy(net.predict_proba(x_val)), Y_val, (w or [None, None])[1])
 
     def _batch_size(self, n):
         if self.batch_size == "auto":

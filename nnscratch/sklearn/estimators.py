@@ -27,7 +27,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = docstring("MLPClassifier", "Multi-layer perceptron classifier (binary, multiclass, multilabel).")
 
     @keywords("estimator_fit")
-    def fit(self, X: Array, y: Array) -> MLPClassifier:
+    def fit(self, X: Array, y: Array, sample_weight: Array | None = None) -> MLPClassifier:
         """Fit the model to ``X (n_samples, n_features)`` and labels ``y`` of any type.
 
         Parameters
@@ -36,11 +36,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Training inputs (dense; float32 data trains in float32).
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Labels of any type (numbers, text), or 0/1 indicator columns (multilabel).
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight >= 0 per row, as scikit-learn's MLP takes it: each batch's loss, gradient and L2
+            penalty are divided by the batch's sum of weights (:mod:`nnscratch.sklearn.weights`).
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @keywords("estimator_fit")
-    def partial_fit(self, X: Array, y: Array, classes: Array | None = None) -> MLPClassifier:
+    def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None,
+                    classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call.
 
         Parameters
@@ -49,10 +53,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             One chunk of training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_classes)
             Their labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight >= 0 per row, as scikit-learn's MLP takes it: each batch's loss, gradient and L2
+            penalty are divided by the batch's sum of weights (:mod:`nnscratch.sklearn.weights`).
         classes : array-like of shape (n_classes,), optional
             Every label the model will ever see; needed on the first call only.
         """
-        return self._fit(X, y, incremental=True, classes=classes)
+        return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def _start_partial_fit(self, y, classes):
         if _check_partial_fit_first_call(self, classes):
@@ -105,8 +112,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _labels(self, out):
         return self._label_binarizer.inverse_transform(out.ravel() if self.n_outputs_ == 1 else out)
 
-    def _score_outputs(self, out, Y):
-        return accuracy_score(self._label_binarizer.inverse_transform(Y), self._labels(out))
+    def _score_outputs(self, out, Y, sample_weight=None):
+        labels = self._label_binarizer.inverse_transform(Y)
+        return accuracy_score(labels, self._labels(out), sample_weight=sample_weight)
 
     def predict(self, X: Array) -> np.ndarray:
         """Predicted labels ``(n_samples,)`` (``(n_samples, n_classes)`` indicators if multilabel).
@@ -171,7 +179,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.loss = loss
 
     @keywords("estimator_fit")
-    def fit(self, X: Array, y: Array) -> MLPRegressor:
+    def fit(self, X: Array, y: Array, sample_weight: Array | None = None) -> MLPRegressor:
         """Fit the model to ``X (n_samples, n_features)`` and targets ``y (n_samples,)`` or ``(n_samples, n_outputs)``.
 
         Parameters
@@ -180,11 +188,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             Training inputs (dense; float32 data trains in float32).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: one value per sample, or one column per output.
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight >= 0 per row, as scikit-learn's MLP takes it: each batch's loss, gradient and L2
+            penalty are divided by the batch's sum of weights (:mod:`nnscratch.sklearn.weights`).
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
     @keywords("estimator_fit")
-    def partial_fit(self, X: Array, y: Array) -> MLPRegressor:
+    def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None) -> MLPRegressor:
         """One epoch over ``(X, y)``.
 
         Parameters
@@ -193,8 +204,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             One chunk of training inputs.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Their targets.
+        sample_weight : array-like of shape (n_samples,), optional
+            A weight >= 0 per row, as scikit-learn's MLP takes it: each batch's loss, gradient and L2
+            penalty are divided by the batch's sum of weights (:mod:`nnscratch.sklearn.weights`).
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated(X, y, multi_output=True, y_numeric=True, reset=reset, incremental=incremental)
@@ -211,8 +225,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _stratify(self):
         return False
 
-    def _score_outputs(self, out, Y):
-        return r2_score(Y, out) if np.isfinite(out).all() else np.nan  # scikit-learn: NaN for non-finite predictions
+    def _score_outputs(self, out, Y, sample_weight=None):
+        if not np.isfinite(out).all():
+            return np.nan  # scikit-learn: NaN for non-finite predictions
+        return r2_score(Y, out, sample_weight=sample_weight)
 
     def predict(self, X: Array) -> np.ndarray:
         """Predicted values ``(n_samples,)``, or ``(n_samples, n_outputs)`` for several targets.

@@ -13,7 +13,9 @@ fit from the same weights and the same shuffles takes scikit-learn's steps:
   (``eps`` before the bias correction of ``v``; nnscratch's Adam, like PyTorch's, adds it after).
 - L2: ``g <- g + alpha / n_batch * W`` for the weights (not the biases), ``n_batch`` the rows
   of this batch (the last batch of an epoch may be smaller); the penalty's share of the
-  loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes.
+  loss, ``alpha / 2 * sum over batches ||W||^2 / n``, is summed on the device as it goes. With sample
+  weights ``n_batch`` is the batch's sum of weights and each batch's share is scaled by ``n_b / S_b``
+  (``norm_scale``, set by :class:`~nnscratch.sklearn.weights.SklearnWeights`), as scikit-learn divides.
 
 ``learning_rate`` is the current rate, a host float, as scikit-learn's optimizers keep it.
 Like scikit-learn's, an optimizer keeps the settings it was built with: parameters set on
@@ -40,6 +42,7 @@ class SklearnOptimizer(Optimizer):
         self.learning_rate, self.alpha = float(learning_rate_init), float(alpha)
         self.weight_names = frozenset(weight_names)
         self.batch_rows, self.batch, self.squared_norm = [1], 0, 0.0
+        self.norm_scale = None  # with sample weights: n_b / S_b per batch (nnscratch.sklearn.weights)
 
     @property
     def current_lr(self):
@@ -52,11 +55,13 @@ class SklearnOptimizer(Optimizer):
         """Add ``alpha / n_batch * W`` to the weights' gradients (``params``: Parameters or a
         ParameterBuffer's ``[buffer]``), then update as scikit-learn does."""
         if self.alpha:
-            coef = self.alpha / self.batch_rows[min(self.batch, len(self.batch_rows) - 1)]
+            at = min(self.batch, len(self.batch_rows) - 1)
+            coef, share = self.alpha / self.batch_rows[at], 1.0 if self.norm_scale is None else self.norm_scale[at]
             for holder in params:
                 for p in getattr(holder, "params", [holder]):
                     if p.name in self.weight_names:
-                        self.squared_norm = self.squared_norm + namespace(p.value).sum(p.value * p.value)
+                        norm = namespace(p.value).sum(p.value * p.value)
+                        self.squared_norm = self.squared_norm + (norm if share == 1.0 else share * norm)
                         p.grad = p.grad + coef * p.value
         self.batch += 1
         super().step(params)

@@ -24,8 +24,8 @@ class HalfSquaredError(SumSquaredError):
 
     name = "half_squared_error"
 
-    def value(self, out, y):
-        return super().value(out, y) / out.shape[1]
+    def value(self, out, y, weights=None):
+        return super().value(out, y, weights) / out.shape[1]
 
 
 class SummedBinaryCrossEntropy(BinaryCrossEntropy):
@@ -34,33 +34,37 @@ class SummedBinaryCrossEntropy(BinaryCrossEntropy):
 
     name = "summed_binary_cross_entropy"
 
-    def value(self, z, y):
-        return super().value(z, y) * z.shape[1]
+    def value(self, z, y, weights=None):
+        return super().value(z, y, weights) * z.shape[1]
 
-    def gradient(self, z, y, scale=1.0):
-        return super().gradient(z, y, scale * z.shape[1])
+    def gradient(self, z, y, scale=1.0, weights=None):
+        return super().gradient(z, y, scale * z.shape[1], weights)
 
 
 class SklearnShuffle:
     """Stands in for the network's RNG while it trains for an estimator: each epoch's
     order is scikit-learn's, ``sample_idx = sklearn.utils.shuffle(sample_idx, random_state)``
-    (every epoch shuffles the previous epoch's order), from the estimator's ``random_state``."""
+    (every epoch shuffles the previous epoch's order), from the estimator's ``random_state``;
+    ``on_order(order)``, if given, sees each order (:class:`~nnscratch.sklearn.weights.SklearnWeights`)."""
 
-    def __init__(self, random_state, n):
-        self.random_state, self.order = random_state, np.arange(n)
+    def __init__(self, random_state, n, on_order=None):
+        self.random_state, self.order, self.on_order = random_state, np.arange(n), on_order
 
     def permutation(self, n):
         self.order = shuffle(self.order, random_state=self.random_state)
+        if self.on_order is not None:
+            self.on_order(self.order)
         return self.order
 
 
-def early_stopping_split(X, Y, fraction, stratified, random_state):
-    """``(X_train, X_val, Y_train, Y_val)``: ``fraction`` of the rows held out as scikit-learn's MLP
-    draws them (``stratified``: every class on both sides), or a ValueError in one line that says why
-    not (``train_test_split``'s own words name the classes by the 0/1 columns of ``Y``)."""
+def early_stopping_split(X, Y, fraction, stratified, random_state, sample_weight=None):
+    """``(X_train, X_val, Y_train, Y_val)`` (then ``w_train, w_val`` with ``sample_weight``): ``fraction`` of
+    the rows held out as scikit-learn's MLP draws them (``stratified``: every class on both sides), or a
+    ValueError in one line that says why not (``train_test_split``'s own words name the classes by the 0/1
+    columns of ``Y``)."""
     try:
-        parts = train_test_split(X, Y, random_state=random_state, test_size=fraction,
-                                 stratify=Y if stratified else None)
+        parts = train_test_split(X, Y, *([] if sample_weight is None else [sample_weight]),
+                                 random_state=random_state, test_size=fraction, stratify=Y if stratified else None)
     except ValueError as exc:
         reason = str(exc).rstrip(".")
         if stratified:

@@ -16,13 +16,15 @@ from ..errors import DataError, DataWarning
 from ..host_arrays import to_host
 from ..layers.checks import refuse_one_value_per_channel
 from .guard import left_as_it_was
+from .weights import row_weights
 from .step import DeviceData, PieceSums, Step, evaluate_outputs, evaluate_sums
 
 
-def checked_data(net, step, X, y, name="X", host=False):
+def checked_data(net, step, X, y, name="X", host=False, sample_weight=None, class_weight=None):
     """``(X, y)`` (or the validation pair, ``name="validation"``) checked and moved to the device
     once (``host=True``: checked, kept in host memory for streaming; a ``y`` already on the device
-    stays there, and each batch takes its rows of it)."""
+    stays there, and each batch takes its rows of it). The rows' weights, if any, are checked
+    and moved to the device once (:func:`nnscratch.training.weights.row_weights`)."""
     names = ("X", "y") if name == "X" else ("X_val", "y_val")
     if y is None:  # it read as 'an array of dtype object' with a hint about numbering class names
         raise DataError(f"{names[1]} is None; training and evaluating need the targets: one class label or row of "
@@ -30,7 +32,8 @@ def checked_data(net, step, X, y, name="X", host=False):
     x = validation.as_inputs(net, X, name=names[0], host=host)
     targets = validation.as_targets(net, y, step.loss, x.shape[0], name=names[1],
                                     host=host and not validation.is_device_array(y))
-    return (streaming.HostData if host else DeviceData)(net, x, targets)
+    w = row_weights(net, targets, sample_weight, class_weight, step.loss)
+    return (streaming.HostData if host else DeviceData)(net, x, targets, w)
 
 
 def read_figures(net, sums, data, val, parallel=None, rmse=False):
@@ -80,12 +83,13 @@ def _regression(hp, slots):
 
 
 @on_device
-def evaluate(net, X, y, loss=None, batch_size=4096):
+def evaluate(net, X, y, loss=None, batch_size=4096, sample_weight=None):
     """Mean loss and accuracy (classification), or R^2, MAE and RMSE (regression), of ``net``
-    on ``(X, y)``, as floats (batch by batch from host memory when ``X`` does not fit on the device)."""
+    on ``(X, y)``, as floats (batch by batch from host memory when ``X`` does not fit on the device).
+    With ``sample_weight`` the loss is ``sum_i w_i l_i / n``, as ``fit`` weighs it; the rest unweighted."""
     step = Step(net, loss)
     host = streaming.should_stream(net, X, y, training=False)
-    data = checked_data(net, step, X, y, host=host)
+    data = checked_data(net, step, X, y, host=host, sample_weight=sample_weight)
     if host:  # a budget below one batch: said once, as fit says it
         streaming.warn_budget(net, data.x, batch_size, training=False)
     out = evaluate_outputs(step, data, batch_size=batch_size)
@@ -109,16 +113,17 @@ def _wider_targets(net, y, n):
 
 
 @on_device
-def compute_gradients(net, X, y, loss=None):
+def compute_gradients(net, X, y, loss=None, sample_weight=None):
     """Backprop one batch without updating: ``(loss_float, [grad per parameter])``
-    (accumulated batch by batch from host memory when ``X`` does not fit on the device).
+    (accumulated batch by batch from host memory when ``X`` does not fit on the device;
+    rows weighted by ``sample_weight`` as ``fit`` weighs them).
 
     A training-mode pass (batch statistics, dropout), that leaves the model as it was:
     running statistics, the RNG and the parameters' gradients are put back (see
     :func:`nnscratch.training.guard.left_as_it_was`)."""
     step = Step(net, loss)
     host = streaming.should_stream(net, X, y, training=False)
-    data = checked_data(net, step, X, y, host=host)
+    data = checked_data(net, step, X, y, host=host, sample_weight=sample_weight)
     refuse_one_value_per_channel(net.layers, data.x.shape[1:], data.n)
     with left_as_it_was(net):
         if host:
@@ -129,5 +134,5 @@ def compute_gradients(net, X, y, loss=None):
                               DataWarning, stacklevel=validation.user_stacklevel())
             value, grads = streaming.accumulate_gradients(step, data, rng=net.rng)
             return float(value), grads
-        value, _ = step.gradients(data.x, data.targets.Y)
+        value, _ = step.gradients(data.x, data.targets.Y, data.w)
         return float(value), [net.xp.asarray(p.grad, copy=True) for p in step.params]  # the views are put back

@@ -181,6 +181,8 @@ class History(Callback):
     accuracy: the share of rows whose every label is right). A regression records
     ``["r2"]`` and ``["mae"]`` (and ``["val_r2"]``, ``["val_mae"]``) instead of the accuracies:
     scikit-learn's ``r2_score`` and ``mean_absolute_error``, averaged over the target columns.
+    A fit with ``sample_weight`` or ``class_weight`` records the weighted ``loss`` (and ``val_loss``),
+    ``sum_i w_i l_i / n`` as Keras reports it; the accuracies, ``r2`` and ``mae`` stay unweighted.
 
     Parameters
     ----------

@@ -26,6 +26,7 @@ from ..layers.checks import refuse_one_value_per_channel
 from .epochs import Run as _Run, format_logs  # noqa: F401 (both reachable from here as before: tests patch _Run)
 from .history import History
 from .evaluation import checked_data
+from .weights import checked_sample_weight, rows_of
 from .guard import Guard
 from .threaded import make_step
 
@@ -35,10 +36,11 @@ from .threaded import make_step
 @distributed.tells_on_failure  # an error of this rank alone, anywhere in fit: the other ranks are told
 def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, validation_data=None,
         validation_split=None, shuffle=True, callbacks=None, verbose=False, restore_best=False, checkpoint=None,
-        checkpoint_every=1, resume=None, stream=None, augment=None, comm=None):
+        checkpoint_every=1, resume=None, stream=None, augment=None, comm=None, sample_weight=None, class_weight=None):
     """Train ``net`` on ``(X, y)`` and return a :class:`History`.
 
-    Each epoch logs ``loss`` and ``accuracy`` (a "multilabel" task: the subset accuracy, rows whose every
+    Each epoch logs ``loss`` (with ``sample_weight`` or ``class_weight``: the weighted loss, as Keras reports
+    it) and ``accuracy`` (a "multilabel" task: the subset accuracy, rows whose every
     label is right, as scikit-learn's ``accuracy_score``), or for a regression ``r2`` and ``mae``
     (:func:`nnscratch.metrics.r2`, :func:`~nnscratch.metrics.mae`), of the outputs each batch
     was trained from; with validation data also ``val_`` ones, of the epoch's final weights.
@@ -60,7 +62,8 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     optimizer : str or Optimizer, optional
         Default: the checkpoint's when resuming, the network's previous
         optimizer, else ``Adam(lr=1e-3)``.
-    validation_data : (X_val, y_val), optional
+    validation_data : (X_val, y_val) or (X_val, y_val, w_val), optional
+        With ``w_val``, ``val_loss`` is weighted by it, as Keras takes it.
     validation_split : float, optional
         Hold out the last fraction of the rows of ``X`` and ``y`` as validation data
         instead, as Keras does: before shuffling, so shuffle ordered data first.
@@ -103,6 +106,21 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         gradients are summed, giving the model one process would train. Only
         rank 0 prints and writes the checkpoint; a write it refuses (a full
         disk) is raised on every rank, as one process raises it.
+    sample_weight : array (n_samples,), optional
+        A weight >= 0 per row of ``X`` (finite, not all zero), as Keras' ``fit(sample_weight=)``: each
+        row's loss, and so its gradient, is multiplied by its weight, and a batch of ``n`` rows
+        reduces as Keras 3's default ``"sum_over_batch_size"`` does, ``L = sum_i w_i l_i / n`` (``n``,
+        not ``sum(w)``: a weight of 2 counts the row twice in a batch that keeps its ``n``). The
+        weights follow their rows through shuffling, streaming and data-parallel shards;
+        ``validation_split`` holds out the last rows' weights with them, and ``val_loss`` is weighted
+        by those. The logged ``loss`` (and ``val_loss``) is the weighted one; ``accuracy``, ``r2``
+        and ``mae`` are not weighted (Keras weighs only ``weighted_metrics``). With ``augment``, f
+        must return as many rows as it was given, in their order (the weights follow the positions).
+        Resuming from a checkpoint needs the same weights passed again, as ``X`` and ``y`` are.
+    class_weight : dict, optional
+        ``{class label: weight}`` for classification (integer labels as ``fit`` takes them; classes
+        not named weigh 1): each row's weight is its class's, times its ``sample_weight`` if given.
+        With ``augment``, taken from each epoch's labels. Validation rows are not class-weighted.
 
     Raises
     ------
@@ -114,12 +132,18 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     batch_size = check_positive_int("batch_size", batch_size, allow_none=True)
     checkpoint_every = check_positive_int("checkpoint_every", checkpoint_every)
     shuffle = check_shuffle(shuffle)
+    val_weight = None
+    if isinstance(validation_data, (tuple, list)) and len(validation_data) == 3:  # Keras' (X_val, y_val, w_val)
+        validation_data, val_weight = tuple(validation_data[:2]), validation_data[2]
     if validation_data is not None:
         validation_data = check_pair("validation_data", validation_data)
     if validation_split:  # the rows held out are the caller's X and y: name those in an error
         for data, name in ((X, "X"), (y, "y")):
             validation.check_library(net, data, name)
+    sample_weight = None if sample_weight is None else checked_sample_weight(sample_weight, row_count(X))
     X, y, validation_data = hold_out(X, y, validation_split, validation_data)
+    weights = (rows_of(sample_weight, 0, row_count(X)), class_weight,
+               rows_of(sample_weight, row_count(X), None) if validation_split else val_weight)  # train, classes, val
     if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
         refuse_foreign(checkpoint, "checkpoint")
     source, saved = checkpoint_to_resume(resume, checkpoint, comm)
@@ -138,7 +162,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
     options = SimpleNamespace(epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment, stream=stream,
-                              restore_best=restore_best, checkpoint=(checkpoint, checkpoint_every))
+                              restore_best=restore_best, checkpoint=(checkpoint, checkpoint_every), weights=weights)
     return _train(_Run(net, step, streamed, verbose, dp), X, y, validation_data, (source, saved), callbacks, options)
 
 
@@ -150,13 +174,14 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
         streaming.warn_budget(net, X, o.batch_size)
 
     def prepare():
-        epoch_X, epoch_y = (X, y) if o.augment is None else _augmented(o.augment, X, y, net.rng)
+        epoch_X, epoch_y = (X, y) if o.augment is None else _augmented(o.augment, X, y, net.rng, o.weights[0])
         if run.place_augmented:  # once, on the first epoch's data (later, the last epoch's is still held)
             run.place_augmented = False
             if streaming.should_stream(net, epoch_X, epoch_y, validation_data, None, o.batch_size):
                 run.stream_from_now(history)  # the augmented rows do not fit where X alone did
         try:
-            data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed)
+            data = checked_data(net, step, epoch_X, epoch_y, host=run.streamed, sample_weight=o.weights[0],
+                                class_weight=o.weights[1])
         except DataError as exc:  # X and y as augment made them: say where they came from
             if o.augment is None:
                 raise
@@ -169,7 +194,8 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
     run.prepare = None if o.augment is None else prepare
     run.place_augmented = o.augment is not None and o.stream is None and not run.streamed
     val = None if validation_data is None else run.shard(checked_data(  # validation data on the device stays there
-        net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data))))
+        net, step, *validation_data, "validation", run.streamed and not any(map(is_device_array, validation_data)),
+        sample_weight=o.weights[2]))
     if dp is not None:
         dp.broadcast_state(net)
     history = History(params={"epochs": o.epochs, "batch_size": o.batch_size, "loss": step.loss.name,
@@ -189,12 +215,18 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
     return history
 
 
-def _augmented(augment, X, y, rng):
-    """``augment(X, y, rng)``, which must return the epoch's pair ``(X_epoch, y_epoch)``."""
+def _augmented(augment, X, y, rng, sample_weight=None):
+    """``augment(X, y, rng)``, which must return the epoch's pair ``(X_epoch, y_epoch)``, of as many rows
+    as ``X`` where rows are weighted (``sample_weight``: the weights follow the rows' positions)."""
     pair = augment(X, y, rng)
     if not isinstance(pair, (tuple, list)) or len(pair) != 2:
         got = f"a {type(pair).__name__}" + (f" of length {len(pair)}" if isinstance(pair, (tuple, list)) else
                                             f" of shape {tuple(pair.shape)}" if hasattr(pair, "shape") else "")
         raise ConfigError(f"fit(augment=f): f(X, y, rng) must return the epoch's pair (X_epoch, y_epoch); "
                           f"{getattr(augment, '__name__', 'f')} returned {got}. End it with 'return X_epoch, y_epoch'.")
+    if sample_weight is not None and row_count(pair[0]) != sample_weight.shape[0]:
+        raise ConfigError(f"fit(augment=f, sample_weight=...): the weights follow the rows, so f must return as many "
+                          f"rows as it is given, in their order; {getattr(augment, '__name__', 'f')} returned "
+                          f"{row_count(pair[0])} from {sample_weight.shape[0]}. Drop sample_weight (class_weight "
+                          "follows each epoch's labels), or add the copies to X and their weights before fit.")
     return pair

@@ -70,19 +70,19 @@ class Step:
             x = forward(x, training)
         return x
 
-    def backward(self, x, Y, scale=1.0):
+    def backward(self, x, Y, scale=1.0, w=None):
         """Forward ``x``, then set every parameter's ``grad`` to ``scale * dL/dw``
-        for targets ``Y``; return the outputs (on the device)."""
+        for targets ``Y`` (rows weighted by ``w (n, 1)`` if given); return the outputs (on the device)."""
         out = self.forward(x, training=self.training)
-        grad = self.loss.gradient(out, Y, scale)
+        grad = self.loss.gradient(out, Y, scale) if w is None else self.loss.gradient(out, Y, scale, w)
         for backward, need_input_grad in self._backwards:
             grad = backward(grad, need_input_grad)
         return out
 
-    def train_batch(self, x, Y):
+    def train_batch(self, x, Y, w=None):
         """One optimisation step without the loss value; returns the outputs (on the device).
-        Afterwards every parameter's ``grad`` is this batch's ``dL/dw``."""
-        out = self.backward(x, Y)
+        Afterwards every parameter's ``grad`` is this batch's ``dL/dw`` (``w``: the rows' weights, or None)."""
+        out = self.backward(x, Y) if w is None else self.backward(x, Y, 1.0, w)
         self.reduce_gradients(self.holders)
         if self.optimizer.clip_norm is not None:
             clip_gradients(self.holders, self.optimizer.clip_norm)
@@ -93,10 +93,13 @@ class Step:
         """Between backward and update: nothing in one process; a data-parallel run
         replaces it with the sum over ranks (:meth:`nnscratch.distributed.DataParallel.reduce_gradients`)."""
 
-    def gradients(self, x, Y):
-        """Set every parameter's ``grad`` for batch ``(x, Y)``; return ``(loss, out)``."""
-        out = self.backward(x, Y)
-        return self.loss.value(out, Y), out
+    def gradients(self, x, Y, w=None):
+        """Set every parameter's ``grad`` for batch ``(x, Y)`` (rows weighted by ``w``); return ``(loss, out)``."""
+        if w is None:  # a Loss of one's own may define value(out, y) alone
+            out = self.backward(x, Y)
+            return self.loss.value(out, Y), out
+        out = self.backward(x, Y, 1.0, w)
+        return self.loss.value(out, Y, w), out
 
 
 def predicted_labels(out, n_outputs, threshold=0.5, xp=None, task=None):
@@ -116,14 +119,16 @@ def _batches(n, batch_size):
 
 
 class DeviceData:
-    """Training data resident on the device: ``x (n, n_inputs)`` and its Targets.
+    """Training data resident on the device: ``x (n, n_inputs)``, its Targets and the rows'
+    weights ``w (n, 1)`` or None (:mod:`nnscratch.training.weights`): a batch is ``(x, Y)``, or
+    ``(x, Y, w)`` when weighted.
 
     A data source hands the epoch loop its batches. :class:`nnscratch.training.streaming.HostData`
     is the other source: the same interface over host memory, moving one batch at a time.
     """
 
-    def __init__(self, net, x, targets):
-        self.backend, self.xp, self.x, self.targets = net.backend, net.xp, x, targets
+    def __init__(self, net, x, targets, w=None):
+        self.backend, self.xp, self.x, self.targets, self.w = net.backend, net.xp, x, targets, w
         self.n, self.mode = x.shape[0], targets.mode
         self.take = row_taker(net.backend)
         self._split_of = self._split = self._size = None
@@ -136,6 +141,8 @@ class DeviceData:
         """Inputs and float targets of rows ``start:stop`` (of ``order`` if shuffled)."""
         x, Y = self.x, self.targets.Y
         if order is None:
+            if self.w is not None:
+                return x[start:stop, ...], Y[start:stop, ...], self.w[start:stop, ...]
             return x[start:stop, ...], Y[start:stop, ...]
         if self._split_of is not order:  # first batch of an epoch: cut ``order`` into batches at once
             self._split_of, self._size = order, stop - start
@@ -144,17 +151,20 @@ class DeviceData:
         cut = self._split[piece] if offset == 0 and piece < len(self._split) else None
         idx = cut if cut is not None and cut.shape[0] == stop - start \
             else order[start:stop]  # a slice the cut does not hold (a data-parallel shard, an idle rank)
+        if self.w is not None:
+            return self.take(x, idx), self.take(Y, idx), self.take(self.w, idx)
         return self.take(x, idx), self.take(Y, idx)
 
     def inputs(self, start, stop):
         return self.x[start:stop, ...]
 
     def all_targets(self, order=None):
-        """``(Y, labels)`` of every row, in ``order`` if given."""
-        Y, labels = self.targets.Y, self.targets.labels
+        """``(Y, labels, w)`` of every row, in ``order`` if given (``w`` None when unweighted)."""
+        Y, labels, w = self.targets.Y, self.targets.labels, self.w
         if order is None:
-            return Y, labels
-        return self.take(Y, order), None if labels is None else self.take(labels, order)
+            return Y, labels, w
+        return (self.take(Y, order), None if labels is None else self.take(labels, order),
+                None if w is None else self.take(w, order))
 
 
 def _split(xp, order, size):
@@ -187,11 +197,11 @@ def run_epoch(net, step, data, batch_size, shuffle, per_batch, stoppable=True):
             rows = stop
             break
     out = outs[0] if len(outs) == 1 else step.xp.concat(outs)
-    Y, labels = data.all_targets(order)
+    Y, labels, w = data.all_targets(order)
     if rows < data.n:  # the rows trained before the stop (streamed data kept only those)
-        Y, labels = Y[:rows, ...], None if labels is None else labels[:rows, ...]
-        return {**_sums(step, out, Y, labels, data.mode), "rows": rows}
-    return _sums(step, out, Y, labels, data.mode)
+        Y, labels, w = (None if a is None else a[:rows, ...] for a in (Y, labels, w))
+        return {**_sums(step, out, Y, labels, data.mode, w=w), "rows": rows}
+    return _sums(step, out, Y, labels, data.mode, w=w)
 
 
 class PieceSums(NamedTuple):
@@ -203,12 +213,14 @@ class PieceSums(NamedTuple):
     sums: Any
 
 
-def _sums(step, out, Y, labels, mode, prefix=""):
-    """Device figures of outputs ``out`` against ``Y``/``labels``: the summed loss, and the correct
-    count (classification; multilabel: rows whose every label is right) or the sums of R^2 and of the
-    absolute error (regression). Counts, not means: data-parallel ranks add them up before dividing."""
+def _sums(step, out, Y, labels, mode, prefix="", w=None):
+    """Device figures of outputs ``out`` against ``Y``/``labels``: the summed loss (weighted by ``w``, the
+    rows' weights, if given: ``sum_i w_i l_i``, as Keras reports it), and the correct count (classification;
+    multilabel: rows whose every label is right) or the sums of R^2 and of the absolute error (regression),
+    unweighted (Keras weighs only ``weighted_metrics``). Counts, not means: data-parallel ranks add them up
+    before dividing."""
     xp = step.xp
-    value = step.loss.value(out, Y)
+    value = step.loss.value(out, Y) if w is None else step.loss.value(out, Y, w)
     if not mode:  # values: a fused loss took the logits, the network predicts its output layer's values of them
         values = out if step.activate is None else step.activate(out)
         return {prefix + "loss": value * out.shape[0], prefix + "r2": PieceSums(out.shape[0], r2_sums(Y, values)),
@@ -223,7 +235,8 @@ def evaluate_sums(step, data, prefix="", batch_size=4096, out=None):
     """The figures of :func:`_sums` over ``data`` without training, on the device (of the outputs
     ``out`` if given: :func:`evaluate_outputs`)."""
     out = evaluate_outputs(step, data, batch_size) if out is None else out
-    return _sums(step, out, *data.all_targets(), data.mode, prefix)
+    Y, labels, w = data.all_targets()
+    return _sums(step, out, Y, labels, data.mode, prefix, w)
 
 
 def evaluate_outputs(step, data, batch_size=4096):

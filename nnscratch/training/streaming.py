@@ -101,11 +101,12 @@ class HostData:
     :class:`nnscratch.training.step.DeviceData`). Each batch's inputs and targets move to
     the device as one array each, the next batch's move being started before this
     batch is handed out; the targets handed out are kept (on the device) for the
-    epoch's figures, so :meth:`all_targets` moves nothing."""
+    epoch's figures, so :meth:`all_targets` moves nothing. The rows' weights ``w (n, 1)``, if any,
+    were moved to the device once: a batch takes its rows of them there, as of a device ``y``."""
 
-    def __init__(self, net, x, targets):
+    def __init__(self, net, x, targets, w=None):
         self.backend, self.xp, self.dtype, self.x, self.Y = net.backend, net.xp, net.dtype, x, targets.Y
-        self.n, self.mode = x.shape[0], targets.mode
+        self.n, self.mode, self.w = x.shape[0], targets.mode, w
         self._stagers = (net.backend.stager(), net.backend.stager())
         self._take = row_taker(net.backend)
         self._ahead, self._kept = None, []
@@ -128,27 +129,32 @@ class HostData:
         following = following or (stop, min(stop + (stop - start), self.n))
         if following[0] < following[1]:  # prepare the next batch now, so its copy overlaps this batch's step
             self._ahead = (order, following, self._move(order, *following))
-        self._kept.append(pair[1])
+        self._kept.append(pair[1:])
         return pair
 
     def _move(self, order, start, stop):
         rows = slice(start, stop) if order is None else order[start:stop]
+        if self.w is not None:
+            return self._stagers[0].put(self.x, rows, self.dtype), self._targets(rows), self._on_device(self.w, rows)
         return self._stagers[0].put(self.x, rows, self.dtype), self._targets(rows)
 
     def _targets(self, rows):
         """The targets of ``rows``: staged from the host, or taken where a device ``y`` left them."""
         if not is_device_array(self.Y):
             return self._stagers[1].put(self.Y, rows, self.dtype)
-        return self.Y[rows, ...] if isinstance(rows, slice) else self._take(self.Y, self.backend.asarray(rows))
+        return self._on_device(self.Y, rows)
+
+    def _on_device(self, a, rows):
+        return a[rows, ...] if isinstance(rows, slice) else self._take(a, self.backend.asarray(rows))
 
     def inputs(self, start, stop, following=None):
         return self.batch(None, start, stop, following)[0]
 
     def all_targets(self, order=None):
-        """``(Y, labels)`` of the rows handed out this epoch, in that order (already on the device)."""
+        """``(Y, labels, w)`` of the rows handed out this epoch, in that order (already on the device)."""
         kept, self._kept = self._kept, []
-        Y = kept[0] if len(kept) == 1 else self.xp.concat(kept)
-        return Y, (validation._labels_of(self.xp, Y, self.mode) if self.mode else None)
+        Y, *w = (parts[0] if len(parts) == 1 else self.xp.concat(list(parts)) for parts in zip(*kept))
+        return Y, (validation._labels_of(self.xp, Y, self.mode) if self.mode else None), (w[0] if w else None)
 
 
 def in_batches(net, X, run, name="X", batch_size=None):
@@ -194,11 +200,11 @@ def accumulate_gradients(step, data, batch_size=None, rng=None):
     total, grads = 0.0, None
     keys = None if rng is None else rng.bit_generator.state
     for start, stop in _batches(data.n, batch_size or INFERENCE_BATCH):
-        x, Y = data.batch(None, start, stop)
+        x, Y, *w = data.batch(None, start, stop)
         if keys is not None:
             rng.bit_generator.state = keys
         step.training = _Rows(start)
-        value, _ = step.gradients(x, Y)
+        value, _ = step.gradients(x, Y, *w)
         weight = (stop - start) / data.n
         total = total + weight * value
         batch_grads = [weight * p.grad for p in step.params]

@@ -100,17 +100,18 @@ class ThreadedStep(Step):
         """While entered: one BLAS thread, and nnscratch's own work unsplit (the shards split instead)."""
         return threads.limited(1)
 
-    def backward(self, x, Y, scale=1.0):
+    def backward(self, x, Y, scale=1.0, w=None):
         count = min(len(self.shards), x.shape[0] // MIN_ROWS)
         if count < 2:
-            return super().backward(x, Y, scale)
+            return super().backward(x, Y, scale, w)
         n, group = x.shape[0], self._group(count)
         self._follow(count)
         bounds = [shard(0, n, r, count) for r in range(count)]
         for (a, b), member in zip(bounds, group):
             member.step.training = member.context  # this group's (the shard count decides the group)
             member.context.row_offset, member.context.weight = a, (b - a) / n
-        outs = group.run([lambda s=s, a=a, b=b: s.backward(x[a:b, ...], Y[a:b, ...])
+        outs = group.run([lambda s=s, a=a, b=b: s.backward(x[a:b, ...], Y[a:b, ...], 1.0,
+                                                           None if w is None else w[a:b, ...])
                           for s, (a, b) in zip(self.shards, bounds)])
         grads = self.buffer.grads  # shard 0 wrote the network's own; add the others', weighted by their rows
         grads *= scale * (bounds[0][1] - bounds[0][0]) / n
