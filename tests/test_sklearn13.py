@@ -108,9 +108,8 @@ def test_too_few_rows_to_stop_early_on_are_one_line(n, fraction, rarest):
 
 def test_ensembles_without_sample_weight_as_the_guide_says():
     """docs/guides/sklearn-onnx.md: bagging and AdaBoostRegressor resample the rows themselves (no
-    ``sample_weight``), AdaBoostClassifier needs sample weights and refuses the estimator (the guide
-    said that "bagging and boosting" both resample)."""
-    from sklearn.ensemble import AdaBoostClassifier, AdaBoostRegressor, BaggingClassifier
+    ``sample_weight``); AdaBoostClassifier weighs them (tests/test_weights14_sklearn.py)."""
+    from sklearn.ensemble import AdaBoostRegressor, BaggingClassifier
 
     from nnscratch.sklearn import MLPRegressor
     X = np.random.default_rng(0).normal(size=(30, 3))
@@ -122,8 +121,6 @@ def test_ensembles_without_sample_weight_as_the_guide_says():
         assert _fitted(bagging, X, y).predict(X).shape == (30,)
         boosting = AdaBoostRegressor(MLPRegressor(**small), n_estimators=2, random_state=0)
         assert _fitted(boosting, X, X[:, 0]).predict(X).shape == (30,)
-        with pytest.raises(ValueError, match="^MLPClassifier doesn't support sample_weight.$"):
-            AdaBoostClassifier(MLPClassifier(**small), n_estimators=2).fit(X, y)
 
 
 def test_early_stopping_on_one_sample_passes_sklearns_check():
