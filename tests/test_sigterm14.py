@@ -224,3 +224,13 @@ def test_under_mpiexec_sigterm_is_said_once_status_143_and_no_created_folder_is_
     assert err.count(f"{words} during epoch") == 1 and err.count("--resume run.ckpt") == 1, err
     assert "Abort(" not in err and "Traceback" not in err, err
     assert sorted(os.listdir(".")) == ["run.ckpt"]
+
+
+@needs_mpi
+def test_under_mpiexec_a_checkpoint_in_a_folder_to_create_is_written():
+    """Before: '[rank 1 of 2] error: Cannot write 'ck/run.ckpt': the folder '.../ck' does not exist; create it
+    first ...', status 2: rank 1's fit looked for the folder before rank 0 had created it."""
+    args = ["-m", "nnscratch", "train", "--dataset", "xor", "--epochs", "2", "--backend", "numpy", "--quiet",
+            "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz"]
+    _finish(_python(*args, n=2, cwd="."))
+    assert os.listdir("ck") == ["run.ckpt"] and os.listdir("sub") == ["m.npz"]

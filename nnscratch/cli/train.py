@@ -174,8 +174,8 @@ def _run(args, said):
     options["comm"] = comm
     notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"], batches)
     folders += on_root(comm, checks.picture_outputs, args, net, data)
-    if root:  # the rank that writes every file
-        outputs.make_folders(folders)
+    on_root(comm, outputs.make_folders, folders)  # by the rank that writes every file, before any rank's fit looks
+    if root:
         checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0)
                     + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
