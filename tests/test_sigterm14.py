@@ -234,3 +234,17 @@ def test_under_mpiexec_a_checkpoint_in_a_folder_to_create_is_written():
             "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz"]
     _finish(_python(*args, n=2, cwd="."))
     assert os.listdir("ck") == ["run.ckpt"] and os.listdir("sub") == ["m.npz"]
+
+
+def test_a_run_started_over_does_not_name_the_earlier_runs_checkpoint_as_its_own(tmp_path):
+    """`train --checkpoint run.ckpt --force` over a 5-epoch run's checkpoint, stopped in its epoch 1 (before its
+    first write). Before: 'after epoch 5 of 20; the last checkpoint is run.ckpt (5 of 20 epochs done). To continue,
+    run the same command with --resume run.ckpt': the run that --force had started over."""
+    ckpt = str(tmp_path / "run.ckpt")
+    net = nn.Network.from_sizes(2, 4, 2, seed=0)
+    net.fit(np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([0, 1]), epochs=5, checkpoint=ckpt)
+    said = resuming.interrupted(ckpt, 0, 20, stopping.Terminated.words, (3, 26))
+    assert said == (f"{stopping.Terminated.words} during epoch 1 of 20; nothing was saved (no model; --checkpoint "
+                    f"{ckpt} is first written at the end of epoch 1; it still holds the 5 epochs of an earlier run). "
+                    "Run the same command again to start over.")
+    assert "the last checkpoint is" in resuming.interrupted(ckpt, 5, 20)  # resumed from it: this run's

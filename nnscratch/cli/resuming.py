@@ -262,16 +262,17 @@ def interrupted(checkpoint, epoch, epochs, how="interrupted", batches=(0, 0)):
     0-based epoch running; ``batches``: those of it done, and an epoch's): where it stopped, how far behind that
     the last checkpoint is, and how to continue."""
     where = f"{how} during epoch {epoch + 1} of {epochs}"
-    if checkpoint and os.path.exists(checkpoint):
-        done, _ = checkpoint_epochs(checkpoint)
+    done = checkpoint_epochs(checkpoint)[0] if checkpoint and os.path.exists(checkpoint) else None
+    if done is not None and done <= epoch + 1:  # more: an earlier run's, which this one (--force) has not replaced yet
         if done > epoch:  # Ctrl-C while the epoch's checkpoint was being written: that epoch is done
             where = f"{how} after epoch {done} of {epochs}"
         return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done"
                 f"{_behind(done, epoch, *batches)}). To continue, run the same command with "
                 f"--resume {shlex.quote(str(checkpoint))}")
-    if checkpoint:  # given, and Ctrl-C came before the end of the first epoch, where it is first written
+    if checkpoint:  # given, and Ctrl-C came before the end of the run's first epoch, where it is first written
+        earlier = "" if done is None else f"; it still holds the {done} epochs of an earlier run"
         return (f"{where}; nothing was saved (no model; --checkpoint {checkpoint} is first written at the end of "
-                "epoch 1). Run the same command again to start over.")
+                f"epoch {epoch + 1}{earlier}). Run the same command again to start over.")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
             "to be able to resume an interrupted run.")
 
