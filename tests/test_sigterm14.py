@@ -248,3 +248,30 @@ def test_a_run_started_over_does_not_name_the_earlier_runs_checkpoint_as_its_own
                     f"{ckpt} is first written at the end of epoch 1; it still holds the 5 epochs of an earlier run). "
                     "Run the same command again to start over.")
     assert "the last checkpoint is" in resuming.interrupted(ckpt, 5, 20)  # resumed from it: this run's
+
+
+def _own_pid_namespace():
+    """Whether this process may start one in a PID namespace of its own (as a container's process 1)."""
+    import shutil
+    if shutil.which("unshare") is None or shutil.which("pgrep") is None:
+        return False
+    return subprocess.run(["unshare", "--pid", "--fork", "true"], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _own_pid_namespace(), reason="needs unshare --pid (root, or user namespaces)")
+def test_sigterm_stops_the_command_as_a_containers_process_1():
+    """Process 1 of a PID namespace gets no signal it has no handler for: `docker stop` on `nnscratch train`
+    (Python's default for SIGTERM) waited its 10 s and then killed it with SIGKILL, nothing said."""
+    proc = subprocess.Popen(["unshare", "--pid", "--fork", "--kill-child", sys.executable, "-m", "nnscratch", *TRAIN,
+                             "--no-save"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env(),
+                            preexec_fn=default_signals)
+    try:
+        for line in proc.stdout:
+            if line.startswith("epoch"):
+                break
+        first = int(subprocess.check_output(["pgrep", "-P", str(proc.pid)]).split()[0])  # process 1 in there
+        os.kill(first, signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 143 and "stopped by SIGTERM (a time limit, kill or timeout) during epoch" in err, err

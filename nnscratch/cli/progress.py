@@ -16,8 +16,7 @@ def progress(n_batches, epochs, show):
         bar = None
         epoch = 0  # the epoch running (0-based), for the Ctrl-C message
         batches = 0  # batches done in it, for the SIGTERM and Ctrl-C messages
-        pressed = None  # the KeyboardInterrupt (or Terminated) :func:`ctrl_c`'s handler raised: raised again
-        # at the end of the batch
+        pressed = None  # the KeyboardInterrupt (Terminated) class ctrl_c's handler raised: again at the batch's end
 
         def on_epoch_begin(self, epoch, network):
             self.epoch, self.batches = epoch, 0

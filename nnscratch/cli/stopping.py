@@ -6,7 +6,10 @@ ends the process on the spot: no message, an empty folder the command created le
 command line (not the library: its users keep Python's default) turns it into :class:`Terminated`,
 a ``KeyboardInterrupt``, so that it takes Ctrl-C's path: every cleanup runs, training stops within
 the batch and says where its last checkpoint is; only the words and the exit status differ: 143
-(128 + 15, what a shell reports for a process SIGTERM ended) where Ctrl-C gives 130.
+(128 + 15, what a shell reports for a process SIGTERM ended) where Ctrl-C gives 130. As a container's
+process 1 the command now stops at all: the kernel never delivers it a signal it has no handler for, so
+``docker stop`` waited its 10 s and sent SIGKILL. Under ``mpiexec`` (MPICH's hydra passes SIGTERM on to
+every rank, as it does Ctrl-C) rank 0 says it once and ends the job with 143 (:func:`every_rank_ends`).
 """
 
 import contextlib
