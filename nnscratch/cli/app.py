@@ -17,7 +17,8 @@ be found, a model that does not fit the data) print one line on stderr and
 exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError,
 ZeroDivisionError, KeyError ...) prints one line naming its type and exits with status 1;
 ``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
-line each, once.
+line each, once. Ctrl-C ends a command with status 130, SIGTERM (a time limit, ``kill``, ``timeout``)
+with 143, each with one line and every cleanup done (:mod:`.stopping`).
 """
 
 import argparse
@@ -30,6 +31,7 @@ import warnings
 from ..distributed.comm import launched_rank
 from ..errors import NNScratchError, UsageError, closest, exit_status
 from .habits import CHOICE_HINTS, COMMAND_HABITS, HABITS, HINTS, SHORT
+from . import stopping
 from .streams import GO_ON, carry_on, one_rank_speaks, to_null
 
 COMMANDS = ("nnscratch.cli.train", "nnscratch.cli.inspect", "nnscratch.cli.info", "nnscratch.cli.export",
@@ -160,7 +162,7 @@ def main(argv=None):
     debug = "--debug" in argv
     argv = [a for a in argv if a != "--debug"]
     command = argv[0] if argv else None
-    with one_rank_speaks(command, debug, argv), carry_on(command in GO_ON):  # where the output goes: streams.py
+    with stopping.sigterm_as_ctrl_c(), one_rank_speaks(command, debug, argv), carry_on(command in GO_ON):  # streams.py
         return _main(argv, debug)
 
 
@@ -176,12 +178,12 @@ def _main(argv, debug):
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
         return status
-    except KeyboardInterrupt as exc:
-        if launched_rank() == 0:  # under mpiexec Ctrl-C reaches every rank: rank 0 says it, once
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stopping.py): 130 or 143
+        if launched_rank() == 0:  # under mpiexec Ctrl-C (SIGTERM) reaches every rank: rank 0 says it, once
             held = getattr(exc, "held", None)  # a refused write whose work was kept: said first
-            print(*([one_line(held)] if held is not None else []), "nnscratch: interrupted", sep="\n",
+            print(*([one_line(held)] if held is not None else []), f"nnscratch: {stopping.words(exc)}", sep="\n",
                   file=sys.stderr)
-        return 130
+        return stopping.status(exc)
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)
         return 0

@@ -5,6 +5,8 @@ import signal
 import sys
 import threading
 
+from . import stopping
+
 
 def progress(n_batches, epochs, show):
     """A Callback: a tqdm bar over each epoch's batches and one line per epoch."""
@@ -13,22 +15,24 @@ def progress(n_batches, epochs, show):
     class Progress(Callback):
         bar = None
         epoch = 0  # the epoch running (0-based), for the Ctrl-C message
-        pressed = False  # Ctrl-C seen by :func:`ctrl_c`'s handler: raised again at the end of the batch
+        batches = 0  # batches done in it, for the SIGTERM and Ctrl-C messages
+        pressed = None  # the KeyboardInterrupt (Terminated) class ctrl_c's handler raised: again at the batch's end
 
         def on_epoch_begin(self, epoch, network):
-            self.epoch = epoch
+            self.epoch, self.batches = epoch, 0
             if show:
                 self.bar = _bar(n_batches, f"epoch {epoch + 1}/{epochs}")
 
         def on_batch_end(self, batch, network):
             if self.pressed:
-                raise KeyboardInterrupt
+                raise self.pressed
+            self.batches += 1
             if self.bar is not None:
                 self.bar.update(1)
 
         def on_epoch_end(self, epoch, logs, network):
             if self.pressed:
-                raise KeyboardInterrupt
+                raise self.pressed
             if self.bar is not None:
                 self.bar.close()
             if show:
@@ -39,26 +43,31 @@ def progress(n_batches, epochs, show):
 
 @contextlib.contextmanager
 def ctrl_c(bar, handle=True):
-    """Ctrl-C stops training even when it lands in a finaliser: Python runs ``__del__`` methods
-    (tqdm's, for one) whenever an object goes, and a KeyboardInterrupt raised inside one is printed
-    as "Exception ignored" and dropped, so training carried on. The handler remembers the key and
-    ``bar`` (:func:`progress`) raises it again at the end of the batch. Left alone where Ctrl-C is
-    not Python's to handle (ignored in a background job, or another handler installed).
-    ``handle=False`` (ranks other than 0 under mpiexec): Ctrl-C is ignored, rank 0 ends the job."""
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield
-        return
+    """Ctrl-C (and SIGTERM, which the command line raises as Ctrl-C: :mod:`.stopping`) stops training even
+    when it lands in a finaliser: Python runs ``__del__`` methods (tqdm's, for one) whenever an object goes,
+    and a KeyboardInterrupt raised inside one is printed as "Exception ignored" and dropped, so training
+    carried on. The handler remembers the signal and ``bar`` (:func:`progress`) raises it again at the end
+    of the batch. Each is left alone where it is not Python's to handle (Ctrl-C ignored in a background
+    job, SIGTERM outside the command line, another handler installed). ``handle=False`` (ranks other than
+    0 under mpiexec): both are ignored, rank 0 ends the job (``mpiexec`` passes either on to every rank)."""
+    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: stopping.raise_stop}
+    if threading.current_thread() is not threading.main_thread():
+        ours = {}
 
     def pressed(signum, frame):
-        bar.pressed = True
-        raise KeyboardInterrupt
+        exc = stopping.stop(signum)
+        bar.pressed = type(exc)
+        raise exc
 
-    previous = signal.signal(signal.SIGINT, pressed if handle else signal.SIG_IGN)
+    handler = pressed if handle else signal.SIG_IGN
+    previous = {signum: signal.signal(signum, handler) for signum, default in ours.items()
+                if signal.getsignal(signum) is default}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handled in previous.items():
+            if signal.getsignal(signum) is handler:  # not SIGTERM, ignored from the first on (stopping.stop)
+                signal.signal(signum, handled)
 
 
 def _bar(total, desc):

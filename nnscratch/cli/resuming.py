@@ -9,7 +9,7 @@
   other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
 - :func:`resume_note`: the ``resuming from epoch N of M (PATH)`` line, what a finished
   checkpoint means, or that --resume alone found none yet;
-- :func:`interrupted`: what Ctrl-C leaves behind and how to continue.
+- :func:`interrupted`: what Ctrl-C (or SIGTERM) leaves behind and how to continue.
 """
 
 import os
@@ -257,17 +257,33 @@ def resume_note(path, epochs, checkpoint=None):
     return f"resuming from epoch {done + 1} of {epochs} ({path})"
 
 
-def interrupted(checkpoint, epoch, epochs):
-    """The message for Ctrl-C during training (``epoch``: 0-based epoch running)."""
-    where = f"interrupted during epoch {epoch + 1} of {epochs}"
-    if checkpoint and os.path.exists(checkpoint):
-        done, _ = checkpoint_epochs(checkpoint)
+def interrupted(checkpoint, epoch, epochs, how="interrupted", batches=(0, 0)):
+    """The message for Ctrl-C (or SIGTERM, ``how``: ``stopped by SIGTERM (...)``) during training (``epoch``:
+    0-based epoch running; ``batches``: those of it done, and an epoch's): where it stopped, how far behind that
+    the last checkpoint is, and how to continue."""
+    where = f"{how} during epoch {epoch + 1} of {epochs}"
+    done = checkpoint_epochs(checkpoint)[0] if checkpoint and os.path.exists(checkpoint) else None
+    if done is not None and done <= epoch + 1:  # more: an earlier run's, which this one (--force) has not replaced yet
         if done > epoch:  # Ctrl-C while the epoch's checkpoint was being written: that epoch is done
-            where = f"interrupted after epoch {done} of {epochs}"
-        return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done). "
-                f"To continue, run the same command with --resume {shlex.quote(str(checkpoint))}")
-    if checkpoint:  # given, and Ctrl-C came before the end of the first epoch, where it is first written
+            where = f"{how} after epoch {done} of {epochs}"
+        return (f"{where}; the last checkpoint is {checkpoint} ({done} of {epochs} epochs done"
+                f"{_behind(done, epoch, *batches)}). To continue, run the same command with "
+                f"--resume {shlex.quote(str(checkpoint))}")
+    if checkpoint:  # given, and Ctrl-C came before the end of the run's first epoch, where it is first written
+        earlier = "" if done is None else f"; it still holds the {done} epochs of an earlier run"
         return (f"{where}; nothing was saved (no model; --checkpoint {checkpoint} is first written at the end of "
-                "epoch 1). Run the same command again to start over.")
+                f"epoch {epoch + 1}{earlier}). Run the same command again to start over.")
     return (f"{where}; nothing was saved (no model, no checkpoint). Add --checkpoint PATH "
             "to be able to resume an interrupted run.")
+
+
+def _behind(done, epoch, batches, per_epoch):
+    """``, 12 batches behind`` (``, 1 epoch and 12 batches behind``): how much the run had trained past its checkpoint
+    of ``done`` epochs when it stopped in ``epoch`` (0-based) after ``batches`` of its ``per_epoch``; nothing when it
+    had not."""
+    if done > epoch:
+        return ""
+    whole = epoch - done + (0 < per_epoch <= batches)  # stopped after the epoch's last batch: the epoch is done
+    part = 0 if 0 < per_epoch <= batches else batches
+    since = [f"{whole} epoch{'s' * (whole != 1)}"] * (whole > 0) + [f"{part} batch{'es' * (part != 1)}"] * (part > 0)
+    return f", {' and '.join(since)} behind" if since else ""

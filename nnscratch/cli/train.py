@@ -10,7 +10,7 @@ import shlex
 import sys
 import time
 
-from . import checks, kept, outputs, progress, recipe, resuming, schedules, tables, target_scale, values
+from . import checks, kept, outputs, progress, recipe, resuming, schedules, stopping, tables, target_scale, values
 from .app import recorded_warnings
 from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
@@ -122,8 +122,8 @@ def fit_options(args, cfg, val, callbacks, batches):
 
 def run(args):
     """``nnscratch train``; every warning it shows is also kept for ``--json``; a folder it created and
-    did not write in (it failed or was interrupted first) is removed again."""
-    with recorded_warnings() as said, outputs.tidy(), outputs.writing(lambda: written(args)):
+    did not write in (it failed or was interrupted first) is removed again, under mpiexec too."""
+    with stopping.every_rank_ends(), recorded_warnings() as said, outputs.tidy(), outputs.writing(lambda: written(args)):
         return _run(args, said)
 
 
@@ -174,8 +174,8 @@ def _run(args, said):
     options["comm"] = comm
     notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"], batches)
     folders += on_root(comm, checks.picture_outputs, args, net, data)
-    if root:  # the rank that writes every file
-        outputs.make_folders(folders)
+    on_root(comm, outputs.make_folders, folders)  # by the rank that writes every file, before any rank's fit looks
+    if root:
         checks.warn(notes + checks.small_data_notes(args, data, cfg, len(X), len(val[0]) if val else 0)
                     + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
@@ -189,12 +189,13 @@ def _run(args, said):
             history = train(net, X, y, cfg, options)
     except DivergenceError as exc:
         raise checks.diverged(exc, args, cfg, options.get("checkpoint")) from exc
-    except KeyboardInterrupt:
-        print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"]), file=sys.stderr, flush=True)
-        if comm is not None:  # the other ranks wait for this one in a collective: end them too
-            from ..distributed.comm import abort
-            abort(comm, 130)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stopping.py): where the run stopped, how to go on
+        print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"], stopping.words(exc),
+                                   (bar.batches, batches)), file=sys.stderr, flush=True)
+        if comm is None:
+            return stopping.status(exc)
+        exc.comm = comm  # the other ranks wait for this one in a collective: ended once the folders are removed
+        raise
     seconds = time.perf_counter() - start
     target_scale.fold(net, scale)  # the model's outputs in the target's own units from here on
     with said_before():  # the one budget note came before training

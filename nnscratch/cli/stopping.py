@@ -1,0 +1,82 @@
+"""How the ``nnscratch`` command stops on Ctrl-C (SIGINT) and on SIGTERM.
+
+SIGTERM is what ``timeout``, ``kill``, systemd, ``docker stop`` and cluster schedulers send (SLURM,
+when a job reaches its time limit or is preempted, some seconds before SIGKILL). Python's default
+ends the process on the spot: no message, an empty folder the command created left behind. The
+command line (not the library: its users keep Python's default) turns it into :class:`Terminated`,
+a ``KeyboardInterrupt``, so that it takes Ctrl-C's path: every cleanup runs, training stops within
+the batch and says where its last checkpoint is; only the words and the exit status differ: 143
+(128 + 15, what a shell reports for a process SIGTERM ended) where Ctrl-C gives 130. As a container's
+process 1 the command now stops at all: the kernel never delivers it a signal it has no handler for, so
+``docker stop`` waited its 10 s and sent SIGKILL. Under ``mpiexec`` (MPICH's hydra passes SIGTERM on to
+every rank, as it does Ctrl-C) rank 0 says it once and ends the job with 143 (:func:`every_rank_ends`).
+"""
+
+import contextlib
+import signal
+import threading
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C raises ``KeyboardInterrupt`` so that every cleanup for Ctrl-C runs."""
+
+    status = 128 + signal.SIGTERM
+    words = "stopped by SIGTERM (a time limit, kill or timeout)"
+
+
+def status(exc):
+    """The exit status for ``exc`` (a ``KeyboardInterrupt``): 143 after SIGTERM, 130 after Ctrl-C."""
+    return getattr(exc, "status", 128 + signal.SIGINT)
+
+
+def words(exc):
+    """What stopped the command, as its last line says it: ``interrupted`` (Ctrl-C), ``stopped by SIGTERM (...)``."""
+    return getattr(exc, "words", "interrupted")
+
+
+def stop(signum):
+    """The exception that the signal ``signum`` raises: :class:`Terminated` for SIGTERM, after which SIGTERM is
+    ignored (the command is stopping; a second one, as a scheduler signals every process and ``mpiexec``
+    passes its own on too, would break off the cleanup); ``KeyboardInterrupt`` for Ctrl-C."""
+    if signum != signal.SIGTERM:
+        return KeyboardInterrupt()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return Terminated()
+
+
+def raise_stop(signum, frame):
+    """The command line's SIGTERM handler (:func:`sigterm_as_ctrl_c`)."""
+    raise stop(signum)
+
+
+@contextlib.contextmanager
+def sigterm_as_ctrl_c():
+    """Inside, SIGTERM raises :class:`Terminated`; Python's handling (the default: end at once) is put
+    back after. Left alone where SIGTERM is not Python's default (ignored by the parent, or another
+    handler installed) or outside the main thread, where no handler can be set."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def every_rank_ends():
+    """Under mpiexec, Ctrl-C or SIGTERM in training is rank 0's alone (:func:`.progress.ctrl_c`: the others
+    ignore both, waiting for it in a collective): rank 0 says where the run stopped and raises it again marked
+    with its ``comm``, and when it leaves this block (the cleanups inside done: before, ``MPI_Abort`` came
+    first and left the folders the command created) every rank is ended with its status."""
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        comm = getattr(exc, "comm", None)
+        if comm is None:
+            raise  # one process, or every rank met it: said by the command line
+        from ..distributed.comm import abort
+        abort(comm, status(exc))
+        raise SystemExit(status(exc)) from None  # (a communicator whose abort returns)
