@@ -2,7 +2,8 @@
 
 Each part of nnscratch is tested on its own elsewhere; here the parts meet. Every layer
 type (Dense, every activation, Conv2D, MaxPool2D, AvgPool2D, Flatten, Reshape, BatchNorm,
-Dropout; convolutions and pools with strides, padding and windows that are not square) sits
+Dropout; convolutions and pools with strides, padding and windows that are not square; sample and class
+weights) sits
 in one of the small networks of ``NETWORKS``, and each network goes down
 every path: fit on each backend against NumPy, kill and resume (with every callback,
 schedule, clipping and plateau option) against the uninterrupted run, save and load on
@@ -81,12 +82,19 @@ def _multilabel():
     return [nn.Dense(4, 5), nn.ReLU(), nn.Dropout(0.2), nn.Dense(5, 3), nn.Sigmoid()], {"loss": "binary_cross_entropy"}
 
 
+def _weighted_cnn():
+    """The CNN (BatchNorm, Dropout) trained with sample and class weights, which follow their rows through
+    the shuffle, the threads and a resume (passed again, as X and y are)."""
+    weights = np.linspace(0.25, 2.0, N)
+    return _cnn()[0], {"sample_weight": weights, "class_weight": {0: 1.0, 1: 2.5, 2: 0.5}}
+
+
 # name: (layers and fit options, per-sample input shape of the data)
 NETWORKS = {"dense": (_dense, (4,)), "activations": (_activations, (4,)), "cnn": (_cnn, (36,)),
             "cnn-open": (_cnn_open, (1, 6, 7)),
             "cnn-strided": (_cnn_strided, (81,)), "binary": (_binary, (4,)),
             "binary-logit": (_binary_logit, (4,)), "regression": (_regression, (4,)),
-            "multilabel": (_multilabel, (4,))}
+            "multilabel": (_multilabel, (4,)), "weighted-cnn": (_weighted_cnn, (36,))}
 
 
 def build(name, backend="numpy", seed=0):
@@ -162,6 +170,12 @@ def test_fit_on_every_backend_trains_the_numpy_model(name, any_backend):  # arra
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     for key, value in buffers.items():
         np.testing.assert_allclose(net.get_buffers()[key], value, rtol=1e-4, atol=1e-5)
+
+
+def test_the_weighted_case_weighs():
+    """The weighted CNN is the CNN on the same data and seed but for its weights: its run must differ."""
+    (weighted, w_weights, _), (plain, p_weights, _) = numpy_run("weighted-cnn"), numpy_run("cnn")
+    assert not np.allclose(weighted, plain) and not np.allclose(w_weights[0], p_weights[0])
 
 
 @functools.lru_cache(maxsize=None)
