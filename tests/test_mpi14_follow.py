@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_mpi import _finish, _python, needs_mpi  # noqa: E402
+from test_mpi_rank_error import FAILS_ON_RANK_1  # noqa: E402
 
 SHORT_FOLLOW_WAIT = """
 import os, sys
@@ -19,18 +20,7 @@ from nnscratch.distributed import comm
 comm.FOLLOW_WAIT = 1.0
 """
 
-CLI_FAILS_ON_RANK_1 = SHORT_FOLLOW_WAIT + """
-from nnscratch import cli
-from nnscratch.layers import dense
-real, calls = dense.Dense.forward, []
-def forward(self, x, training=False):  # rank 1's layer fails in its 20th training step
-    calls.append(1) if training else None
-    if os.environ.get("PMI_RANK") == "1" and len(calls) == 20:
-        raise ValueError("rank 1's own layer failed")
-    return real(self, x, training)
-dense.Dense.forward = forward
-sys.exit(cli.main(sys.argv[1:]))
-"""
+CLI_FAILS_ON_RANK_1 = SHORT_FOLLOW_WAIT + FAILS_ON_RANK_1.replace("import os, sys\n", "", 1)  # rank 1 fails in step 20
 
 CAUGHT_ON_RANK_1 = SHORT_FOLLOW_WAIT + """
 import numpy as np
