@@ -89,13 +89,15 @@ LABELS = {"r2": "R^2", "mae": "MAE"}
 
 def epoch_line(epoch, epochs, logs):
     """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``; a regression shows
-    R^2 and MAE where a classification shows accuracy: ``loss 0.1234  R^2 0.9312  MAE 0.2104  val_loss ...``."""
+    R^2 and MAE where a classification shows accuracy: ``loss 0.1234  R^2 0.9312  MAE 0.2104  val_loss ...``
+    (``val_R^2 undefined`` of a single validation row, whose R^2 is NaN as scikit-learn's)."""
     from ..training.epochs import shown
     parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
     for key, value in logs.items():
         if key != "seconds":
             prefix, name = ("val_", key[4:]) if key.startswith("val_") else ("", key)
+            figure = "undefined" if name == "r2" and value != value else shown(key, value, ".4f")  # NaN: one row
             parts.append(f"{key} {shown(key, value, '.2%')}" if key.endswith("accuracy")
-                         else f"{prefix}{LABELS.get(name, name)} {shown(key, value, '.4f')}")
+                         else f"{prefix}{LABELS.get(name, name)} {figure}")
     parts.append(f"{logs.get('seconds', 0.0):.1f} s")
     return "  ".join(parts)

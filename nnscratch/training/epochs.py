@@ -8,6 +8,7 @@ calls after every other callback, so it shows what they add to the epoch's logs.
 """
 
 import contextlib
+import math
 import time
 import warnings
 
@@ -75,7 +76,7 @@ class Run:
             logs["seconds"] = time.perf_counter() - start
             _record_timing(history, epoch == epoch_range.start, logs["seconds"])
             try:
-                guard.check(epoch, epochs, {k: v for k, v in logs.items() if k != "seconds"}, nonfinite)
+                guard.check(epoch, epochs, _guarded(logs), nonfinite)
             except DivergenceError as exc:
                 history.on_epoch_end(epoch, logs, net)
                 if self.verbose:  # the callbacks do not run: the diverged epoch's line, then the error
@@ -113,6 +114,14 @@ class Run:
             save()
         else:
             self.parallel.from_root(save)
+
+
+def _guarded(logs):
+    """The figures the divergence guard checks: every one but ``seconds``, and but an R^2 that is NaN beside a
+    finite loss (of a single sample: undefined, as scikit-learn's, not a diverged run)."""
+    def undefined(key, value):
+        return key.endswith("r2") and math.isnan(value) and math.isfinite(logs.get(key[:-2] + "loss", math.nan))
+    return {k: v for k, v in logs.items() if k != "seconds" and not undefined(k, v)}
 
 
 def _record_timing(history, first, seconds):
