@@ -34,8 +34,9 @@ def add_table_options(parser, from_model=False):
                        "(a,b,c), for columns of 0/1 labels (multilabel) or of values (regression)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
                        f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; "
-                       "several columns of 0/1, or an array's rows of them: multilabel, or regression with --task "
-                       "regression; multilabel of one 0/1 column: a binary classification)")
+                       "several columns of 0/1: multilabel, even where every row holds one 1 (--task multiclass, "
+                       "a synonym of classification, reads such one-hot columns as classes), or regression with "
+                       "--task regression; multilabel of one 0/1 column: a binary classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
@@ -46,8 +47,8 @@ def table_options(args):
     evaluate and plot (a CSV or array file of one class is rows to score a model on, which knows its classes);
     ``features``: the model's feature names (``args.features``, set by
     :func:`~nnscratch.cli.options.model_dataset`), so that evaluate and plot read only the columns it uses."""
-    fraction = getattr(args, "test_fraction", None)
-    return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
+    fraction, task = getattr(args, "test_fraction", None), getattr(args, "task", None)
+    return {"target": getattr(args, "target", None), "task": "classification" if task == "multiclass" else task,
             "test_fraction": TEST_FRACTION if fraction is None else fraction,
             "one_class": getattr(args, "one_class", False), "features": getattr(args, "features", None)}
 

@@ -23,6 +23,7 @@ from .._keywords import keywords
 from ..backend.core import on_device
 from ..errors import ConfigError, DataError
 from ..layers.checks import refuse_one_value_per_channel
+from ..models.task import kept_task
 from .epochs import EpochLogger, Run as _Run, format_logs, in_order  # noqa: F401 (format_logs reachable here as before; tests patch _Run)
 from .history import History
 from .evaluation import checked_data
@@ -151,7 +152,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     source, saved = checkpoint_to_resume(resume, checkpoint, comm)
     if loss is None and saved is not None:
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
+    previous = net._task
     loss = net._fix_loss(loss, y)
+    net._task = kept_task(previous, net._task, net.layers[-1], loss, y)  # a multilabel net's 0/1 rows stay labels
     batches = None if augment is not None else batches_per_epoch(row_count(X), batch_size)  # None: not known yet
     given, optimizer = optimizer, resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
     warn_long_warmup(optimizer, saved and saved[0], epochs, batches)
