@@ -61,8 +61,8 @@ def encode_columns(values, names, task=None, where="the targets", lines=None, on
                                                        "row, one class per row, as asked)")
         i = int(np.flatnonzero(numbers.sum(axis=1) != 1)[0])
         raise DataFormatError(f"{where}, {at(i)}: {int(numbers[i].sum())} of the columns {columns} hold a 1; "
-                              f"--task {asked} learns one class per row (exactly one 1): drop --task to learn "
-                              "several labels per row (multilabel).")
+                              f"--task {asked} learns one class per row (exactly one 1): drop it (or pass --task "
+                              "multilabel) to learn several labels per row.")
     one = ("; every row here holds exactly one 1: --task multiclass reads them as one class per row"
            if rows == "one-hot" and task is None else "")
     return (numbers.astype(np.float32), tuple(names), "multilabel",
