@@ -128,6 +128,9 @@ def test_task_multiclass_reads_one_hot_columns_as_classes(capsys, one_hot, tmp_p
         assert net.task == "multiclass" and net.metadata["class_names"] == list(LABELS)
     status, out, err = run(capsys, "evaluate", model)
     assert status == 0 and "accuracy" in out and "subset" not in out, err
+    status, out, err = run(capsys, "train", "--dataset", table, "--target", ",".join(LABELS), "--loss",
+                           "cross_entropy", "--no-save", "--epochs", "1")  # classes meant: the fix is said
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "--task multiclass" in err, err
     status, out, err = run(capsys, "train", "--dataset", tagged, "--target", ",".join(LABELS), "--task",
                            "multiclass", "--no-save", "--epochs", "1")
     assert status == 2 and len(err.strip().splitlines()) == 1, err
