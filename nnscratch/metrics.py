@@ -9,11 +9,29 @@ also kept as sums that add up over pieces of rows (:func:`r2_sums`): ``fit`` and
 and :func:`r2` itself is the one-piece case, so there is one formula.
 """
 
+import warnings
+
 from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
-from .errors import BackendMismatchError, DataError, ShapeError
+from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
 from .host_arrays import to_host, zero_one_rows
+
+
+class UndefinedMetricWarning(DataWarning):
+    """A score the data cannot define, returned as NaN: R^2 of fewer than two samples (scikit-learn's
+    ``UndefinedMetricWarning``, with its words)."""
+
+
+#: What :func:`warn_undefined_r2` says: scikit-learn's words for it.
+R2_UNDEFINED = "R^2 score is not well-defined with less than two samples."
+
+
+def warn_undefined_r2():
+    """Warn that an R^2 is NaN because it is of fewer than two samples (:class:`UndefinedMetricWarning`),
+    pointed at the caller outside nnscratch."""
+    from .validation import user_stacklevel
+    warnings.warn(R2_UNDEFINED, UndefinedMetricWarning, stacklevel=user_stacklevel())
 
 
 def _together(y_true, y_pred):
@@ -162,12 +180,15 @@ def r2(y_true, y_pred):
     column, averaged over the columns: scikit-learn's ``r2_score`` (``multioutput="uniform_average"``).
 
     A constant target column (variance 0) follows scikit-learn's ``force_finite=True``
-    convention: it scores 1.0 if predicted exactly, else 0.0 (never NaN or -inf). So does a
-    single sample, where scikit-learn returns NaN with a warning.
+    convention: it scores 1.0 if predicted exactly, else 0.0 (never NaN or -inf). A single sample
+    has no variance to explain: NaN with an :class:`UndefinedMetricWarning`, as scikit-learn's
+    ``r2_score`` returns it ("R^2 score is not well-defined with less than two samples.").
     """
     xp, y, f = _pair(y_true, y_pred)
+    if y.shape[0] < 2:
+        warn_undefined_r2()
     rows = xp.full((1,), y.shape[0], dtype=y.dtype, device=device(y))  # made on the device: no host copy
-    return float(r2_from_sums(*combine_r2_sums(rows, xp.expand_dims(r2_sums(y, f), axis=0))))
+    return float(r2_from_sums(*combine_r2_sums(rows, xp.expand_dims(r2_sums(y, f), axis=0)), rows=y.shape[0]))
 
 
 def regression_scores(y_true, y_pred):
@@ -212,11 +233,15 @@ def combine_r2_sums(rows, sums):
     return xp.sum(sse, axis=0), xp.sum(s2, axis=0) - total_1 * total_1 / xp.sum(rows)
 
 
-def r2_from_sums(sse, sst):
+def r2_from_sums(sse, sst, rows=None):
     """R^2 averaged over the target columns from their ``sse`` and ``sst`` (a 0-d array): ``1 - sse / sst``,
     and for a column with ``sst <= 0`` (constant) 1.0 if ``sse == 0`` else 0.0, as scikit-learn's ``r2_score``;
-    NaN where either is NaN (a NaN target or prediction), never a score that looks like a fit."""
+    NaN where either is NaN (a NaN target or prediction), never a score that looks like a fit. NaN too
+    for fewer than two ``rows`` (the number of samples, when given): undefined, as scikit-learn says it
+    (the caller warns: :func:`warn_undefined_r2`)."""
     xp = array_namespace(sse, sst)
+    if rows is not None and rows < 2:
+        return xp.mean(xp.full(sst.shape, xp.nan, dtype=sst.dtype, device=device(sst)))
     ones, varies = xp.ones_like(sst), sst > 0
     constant = xp.where(sse == 0, ones, xp.zeros_like(sst))
     scores = xp.where(varies, 1.0 - sse / xp.where(varies, sst, ones), constant)

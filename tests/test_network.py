@@ -118,7 +118,7 @@ def test_predict_evaluate_and_device_inputs(backend, rng):
     assert backend.to_numpy(net.predict_proba(X)).shape == (len(X), 3)
 
 
-@pytest.mark.parametrize("batch_size", [0, -5, 2.5, None])
+@pytest.mark.parametrize("batch_size", [0, -5, 2.5, "32"])
 def test_evaluate_refuses_a_bad_batch_size_in_one_line(batch_size, rng):
     X, y = blobs(rng, n=20)
     with pytest.raises(ConfigError, match=r"batch_size must be a positive integer.*got"):

@@ -128,17 +128,20 @@ def test_one_label_column_with_task_multilabel_is_a_binary_classification(capsys
         load_table(table, target="x1", task="multilabel")
 
 
-def test_one_hot_columns_are_classes_named_by_the_columns(tmp_path):
-    """Columns with exactly one 1 per row (pandas' get_dummies) are classes, as one-hot array rows are;
-    training them with --task multilabel is refused (the network would learn classes), scoring accepts them."""
+def test_one_hot_columns_are_classes_named_by_the_columns_when_asked(tmp_path):
+    """Columns with exactly one 1 per row (pandas' get_dummies) are labels unless --task multiclass (or
+    classification) asks for classes: scikit-learn's type_of_target calls any 0/1 matrix multilabel-indicator."""
     X, Y = tagged()
     rows = [[*x, *np.eye(3, dtype=int)[k]] for x, k in zip(X.tolist(), Y.sum(axis=1) % 3)]
     path = write(tmp_path / "dummies.csv", ["x0", "x1", "x2", "x3", *LABELS], rows)
-    data = load_table(path, target="cat,dog,bird")
-    assert data.task == "classification" and data.class_names == LABELS
-    assert np.array_equal(np.sort(np.concatenate([data.y_train, data.y_test])), np.sort(Y.sum(axis=1) % 3))
-    with pytest.raises(DataFormatError, match="every row holds exactly one 1 among cat, dog, bird"):
-        load_table(path, target="cat,dog,bird", task="multilabel")
+    for task in ("classification", "multiclass"):
+        data = load_table(path, target="cat,dog,bird", task=task)
+        assert data.task == "classification" and data.class_names == LABELS
+        assert np.array_equal(np.sort(np.concatenate([data.y_train, data.y_test])), np.sort(Y.sum(axis=1) % 3))
+    for task in (None, "multilabel"):
+        data = load_table(path, target="cat,dog,bird", task=task)
+        assert data.task == "multilabel" and data.class_names == LABELS and data.y_train.shape[1] == 3
+        assert ("--task multiclass" in data.notes[0]) == (task is None)
     assert load_table(path, target="cat,dog,bird", task="multilabel", one_class=True).task == "multilabel"
 
 

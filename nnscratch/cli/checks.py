@@ -120,7 +120,8 @@ def check_loss(args, data):
     if task == "multilabel" and args.loss not in (None, "binary_cross_entropy"):
         raise ConfigError(f"--loss {args.loss}: {data.name}'s targets are rows of {data.n_classes} 0/1 labels (a "
                           "multilabel classification), learnt by sigmoid outputs with binary cross-entropy; drop "
-                          "--loss (or --loss binary_cross_entropy), or pass --task regression to learn them as values.")
+                          "--loss (or --loss binary_cross_entropy), pass --task multiclass to learn one-hot columns as "
+                          "one class per row, or --task regression to learn them as values.")
     if args.loss not in ("cross_entropy", "binary_cross_entropy") or task != "regression":
         return
     import numpy as np

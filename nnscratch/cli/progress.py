@@ -9,10 +9,12 @@ from . import stopping
 
 
 def progress(n_batches, epochs, show):
-    """A Callback: a tqdm bar over each epoch's batches and one line per epoch."""
-    from ..training.history import Callback
+    """A Callback: a tqdm bar over each epoch's batches and one line per epoch. It is an
+    :class:`~nnscratch.training.epochs.EpochLogger`, which ``fit`` calls after the other callbacks: the line
+    shows what they add to the epoch's logs."""
+    from ..training.epochs import EpochLogger
 
-    class Progress(Callback):
+    class Progress(EpochLogger):
         bar = None
         epoch = 0  # the epoch running (0-based), for the Ctrl-C message
         batches = 0  # batches done in it, for the SIGTERM and Ctrl-C messages
@@ -36,7 +38,10 @@ def progress(n_batches, epochs, show):
             if self.bar is not None:
                 self.bar.close()
             if show:
-                print(epoch_line(epoch, epochs, logs), flush=True)
+                print(self.line(epoch, logs), flush=True)
+
+        def line(self, epoch, logs):
+            return epoch_line(epoch, epochs, logs)
 
     return Progress()
 
@@ -84,12 +89,15 @@ LABELS = {"r2": "R^2", "mae": "MAE"}
 
 def epoch_line(epoch, epochs, logs):
     """``epoch  3/12  loss 0.1234  accuracy 96.51%  val_accuracy 95.80%  1.9 s``; a regression shows
-    R^2 and MAE where a classification shows accuracy: ``loss 0.1234  R^2 0.9312  MAE 0.2104  val_loss ...``."""
+    R^2 and MAE where a classification shows accuracy: ``loss 0.1234  R^2 0.9312  MAE 0.2104  val_loss ...``
+    (``val_R^2 undefined`` of a single validation row, whose R^2 is NaN as scikit-learn's)."""
+    from ..training.epochs import shown
     parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
     for key, value in logs.items():
         if key != "seconds":
             prefix, name = ("val_", key[4:]) if key.startswith("val_") else ("", key)
-            parts.append(f"{key} {value:.2%}" if key.endswith("accuracy")
-                         else f"{prefix}{LABELS.get(name, name)} {value:.4f}")
+            figure = "undefined" if name == "r2" and value != value else shown(key, value, ".4f")  # NaN: one row
+            parts.append(f"{key} {shown(key, value, '.2%')}" if key.endswith("accuracy")
+                         else f"{prefix}{LABELS.get(name, name)} {figure}")
     parts.append(f"{logs.get('seconds', 0.0):.1f} s")
     return "  ".join(parts)

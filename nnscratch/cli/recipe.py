@@ -150,6 +150,15 @@ def parse_layers(text, data):
 
 
 def build_network(args, cfg):
+    """The network the options ask for; a multilabel table's is "multilabel" before its first fit, which then
+    keeps it though every training row may hold one label (:func:`~nnscratch.models.task.kept_task`)."""
+    net = _build_network(args, cfg)
+    if cfg.get("multilabel") and net.n_outputs > 1:
+        net.task = "multilabel"
+    return net
+
+
+def _build_network(args, cfg):
     from ..models.network import Network
     if cfg.get("spec"):
         from ..models.spec import layers_from_spec

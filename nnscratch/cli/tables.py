@@ -34,8 +34,9 @@ def add_table_options(parser, from_model=False):
                        "(a,b,c), for columns of 0/1 labels (multilabel) or of values (regression)")
     group.add_argument("--task", choices=TASKS, help="what to learn" + remembered + "regression for a target "
                        f"with fractional values or more than {MAX_CLASSES} distinct values, else classification; "
-                       "several columns of 0/1, or an array's rows of them: multilabel, or regression with --task "
-                       "regression; multilabel of one 0/1 column: a binary classification)")
+                       "several columns of 0/1: multilabel, even where every row holds one 1 (--task multiclass, "
+                       "a synonym of classification, reads such one-hot columns as classes), or regression with "
+                       "--task regression; multilabel of one 0/1 column: a binary classification)")
     group.add_argument("--test-fraction", type=values.OPEN_FRACTION, default=None, metavar="F",
                        help="share held out (seeded, stratified for classes) as the test split of data that come "
                        f"without one: tables, a digit csv, spirals, moons, blobs{remembered}{TEST_FRACTION:g})")
@@ -46,8 +47,8 @@ def table_options(args):
     evaluate and plot (a CSV or array file of one class is rows to score a model on, which knows its classes);
     ``features``: the model's feature names (``args.features``, set by
     :func:`~nnscratch.cli.options.model_dataset`), so that evaluate and plot read only the columns it uses."""
-    fraction = getattr(args, "test_fraction", None)
-    return {"target": getattr(args, "target", None), "task": getattr(args, "task", None),
+    fraction, task = getattr(args, "test_fraction", None), getattr(args, "task", None)
+    return {"target": getattr(args, "target", None), "task": "classification" if task == "multiclass" else task,
             "test_fraction": TEST_FRACTION if fraction is None else fraction,
             "one_class": getattr(args, "one_class", False), "features": getattr(args, "features", None)}
 
@@ -189,7 +190,7 @@ def score_text(test, task=None):
     """The one-line test figure: accuracy (a multilabel ``task``'s subset accuracy, said as such), or
     RMSE/MAE/R^2 for a regression."""
     if "r2" in test:
-        return f"test RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R^2 {test['r2']:.3f}"
+        return f"test RMSE {test['rmse']:.4g}, MAE {test['mae']:.4g}, R^2 {r2_text(test)}"
     acc = test.get("accuracy")
     if acc is None:
         return f"test loss {test['loss']:.4f}"
@@ -197,8 +198,23 @@ def score_text(test, task=None):
         else f"test accuracy {acc:.2%}"
 
 
+def r2_text(scores):
+    """``scores["r2"]`` as the result line says it: ``0.912``, or, for a single sample (NaN beside a finite RMSE,
+    as scikit-learn's ``r2_score`` returns it), that it is undefined."""
+    r2 = scores["r2"]
+    if math.isnan(r2) and math.isfinite(scores.get("rmse", math.nan)):
+        return "undefined for a single sample"
+    return f"{r2:.3f}"
+
+
+def json_figures(scores):
+    """``scores`` with NaN as None: JSON's null (NaN, which ``json.dumps`` writes, is not JSON). R^2 of a single
+    sample is NaN, as scikit-learn's."""
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in scores.items()}
+
+
 def json_scores(test):
-    return {k: test[k] for k in ("rmse", "mae", "r2") if k in test}
+    return json_figures({k: test[k] for k in ("rmse", "mae", "r2") if k in test})
 
 
 # ---------------------------------------------------------------- evaluate and predict
@@ -214,12 +230,12 @@ def evaluate_table(args, net, data, warning=None):
     scores = net.evaluate(X, y)
     if args.json:
         print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "samples": len(y),
-                          **scores, **predictions.json_warnings(warning)}))
+                          **json_figures(scores), **predictions.json_warnings(warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
     print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {scores['loss']:.4g}, RMSE "
-          f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {scores['r2']:.3f}")
+          f"{scores['rmse']:.4g}, MAE {scores['mae']:.4g}, R^2 {r2_text(scores)}")
     return 0
 
 

@@ -1,21 +1,23 @@
 """Several target columns of a table (``--target cat,dog,bird``): rows of 0/1 labels or rows of values.
 
-What the columns hold decides the task, as :func:`~nnscratch.datasets.arrays.from_arrays` decides it for
-rows of targets in an array (scikit-learn's ``type_of_target`` reads such a matrix alike):
+What the columns hold decides the task, as scikit-learn's ``type_of_target`` reads such a matrix (any 2-D
+matrix of 0/1 is "multilabel-indicator"):
 
 ======================================================  =============================================
 the target columns                                      task
 ======================================================  =============================================
-0/1, some row with no 1 or several                      "multilabel" (a sigmoid per label, the columns'
+0/1 (any number of 1s per row, one each included)       "multilabel" (a sigmoid per label, the columns'
                                                         names its labels' names)
-0/1, exactly one 1 in every row (pandas' get_dummies)   "classification", the columns' names its classes
 other numbers                                           "regression", one output per column
 ======================================================  =============================================
 
-``task="multilabel"`` asks for labels, and a column holding anything but 0 and 1 is one line naming its
-first such cell; rows of one 1 each to train on are refused in that task (the network, seeing one 1 per
-row, would learn classes), and read as labels to score a trained multilabel model on (``one_class``).
-``task="regression"`` learns any numbers as values; ``task="classification"`` takes one-hot rows only.
+Rows that each hold exactly one 1 are labels too, unless asked otherwise: a table of "cat", "dog", "bird" columns
+whose training rows happen to hold one animal each may hold two in the next file (``--task multilabel``, the
+default, trains a sigmoid per label whatever the rows hold). ``task="classification"`` (or its synonym
+"multiclass") reads one-hot columns (pandas' ``get_dummies``) as one class per row, the columns' names its
+classes, and refuses a row with no 1 or several. A column holding anything but 0 and 1 is one line naming its first
+such cell where labels are asked for; ``task="regression"`` learns any numbers as values. An array's rows
+(:mod:`nnscratch.datasets.arrays`) and the Python API keep Keras' convention instead: one-hot rows are classes.
 Host-side: NumPy only.
 """
 
@@ -31,8 +33,10 @@ from .targets import _name, _numeric
 
 def encode_columns(values, names, task=None, where="the targets", lines=None, one_class=False):
     """``(y, class_names, task, note)`` from the target columns ``values`` ``(n, k)`` (strings or numbers)
-    named ``names``; ``lines``: each row's line of the file, for messages (None: arrays, said by row number)."""
+    named ``names``; ``lines``: each row's line of the file, for messages (None: arrays, said by row number).
+    ``one_class`` (rows to score a trained model on) changes nothing here: rows of labels are read as they are."""
     values = np.asarray(values)
+    asked, task = task, "classification" if task == "multiclass" else task
     at = (lambda i: f"row {i}") if lines is None else (lambda i: f"line {list(lines)[i]}")
     columns = ", ".join(names)
     numeric, numbers = _numeric(values)
@@ -48,23 +52,21 @@ def encode_columns(values, names, task=None, where="the targets", lines=None, on
     if rows is None:
         i, j = _first((numbers != 0) & (numbers != 1))
         raise DataFormatError(f"{where}, {at(i)}, column {names[j]!r}: {_name(numbers[i, j])} is not 0 or 1; "
-                              f"--task {task} learns columns of 0/1 labels (1: the sample has that label): fix that "
-                              f"cell, or pass --task regression to learn {columns} as values.")
-    if rows == "one-hot" and task != "multilabel":
-        y = numbers.argmax(axis=1).astype(np.int64)
-        return y, tuple(names), "classification", (f"{len(names)} classes ({columns}: exactly one 1 in every row, "
-                                                   "one class per row, as pandas' get_dummies writes them)")
+                              f"--task {asked or 'multilabel'} learns columns of 0/1 labels (1: the sample has that "
+                              f"label): fix that cell, or pass --task regression to learn {columns} as values.")
     if task == "classification":
+        if rows == "one-hot":
+            y = numbers.argmax(axis=1).astype(np.int64)
+            return y, tuple(names), "classification", (f"{len(names)} classes ({columns}: exactly one 1 in every "
+                                                       "row, one class per row, as asked)")
         i = int(np.flatnonzero(numbers.sum(axis=1) != 1)[0])
         raise DataFormatError(f"{where}, {at(i)}: {int(numbers[i].sum())} of the columns {columns} hold a 1; "
-                              "classification learns one class per row (exactly one 1): pass --task multilabel to "
-                              "learn several labels per row.")
-    if rows == "one-hot" and not one_class:
-        raise DataFormatError(f"{where}: every row holds exactly one 1 among {columns}, one class per row, which a "
-                              "network learns as classes; drop --task multilabel to learn the classes "
-                              f"{columns} (a softmax over them), or add rows with no label or several.")
+                              f"--task {asked} learns one class per row (exactly one 1): drop it (or pass --task "
+                              "multilabel) to learn several labels per row.")
+    one = ("; every row here holds exactly one 1: --task multiclass reads them as one class per row"
+           if rows == "one-hot" and task is None else "")
     return (numbers.astype(np.float32), tuple(names), "multilabel",
-            f"{len(names)} labels per row ({columns}: 0/1, any number of 1s: a multilabel classification)")
+            f"{len(names)} labels per row ({columns}: 0/1, any number of 1s: a multilabel classification{one})")
 
 
 def _first(mask):

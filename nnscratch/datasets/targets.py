@@ -19,7 +19,8 @@ from ..errors import ConfigError, DataFormatError
 from .cells import _is_number
 
 MAX_CLASSES = 50
-TASKS = ("classification", "regression", "multilabel")
+TASKS = ("classification", "regression", "multilabel", "multiclass")
+"""What ``task=`` (``--task``) may ask; "multiclass" is "classification" (the network's word for it)."""
 
 
 def encode_target(values, task=None, where="the target", lines=None, one_class=False):
@@ -33,6 +34,7 @@ def encode_target(values, task=None, where="the target", lines=None, one_class=F
     if task not in (None, *TASKS):
         raise ConfigError(f"Unknown task {task!r}; expected one of: {', '.join(TASKS)} (or none: decided "
                           "from the target).")
+    task = "classification" if task == "multiclass" else task
     if values.ndim > 1:
         return _rows_of_targets(values, task, where)
     numeric, numbers = _numeric(values)

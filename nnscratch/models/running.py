@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..training import evaluation, streaming, loop as train
+from ..training.memory import INFERENCE_BATCH
 from .. import testing
 from ..options import check_callbacks, check_positive_int, warn_small_batch
 from .._keywords import keywords
@@ -28,9 +29,15 @@ if TYPE_CHECKING:
     from .network import Network
 
 
+def _inference_batch(batch_size: int | None) -> int | None:
+    """``batch_size`` checked: a positive int, or None for nnscratch's own, :data:`INFERENCE_BATCH` (4096) rows
+    (Keras reads None as its default too)."""
+    return None if batch_size is None else check_positive_int("batch_size", batch_size)
+
+
 @on_device
-def forward(self: Network, X: Array, return_all: bool = False) -> Array | list[Array]:
-    """Run the network on ``X (n_samples, n_inputs)``, in batches of 4096 rows: slices on the device,
+def forward(self: Network, X: Array, return_all: bool = False, batch_size: int | None = None) -> Array | list[Array]:
+    """Run the network on ``X (n_samples, n_inputs)``, in batches of ``batch_size`` rows: slices on the device,
     or moved from host memory when ``X`` does not fit there.
 
     Returns the output activations, or with ``return_all=True`` the list
@@ -43,6 +50,8 @@ def forward(self: Network, X: Array, return_all: bool = False) -> Array | list[A
         Inputs, on the host or the network's device.
     return_all : bool, default False
         Return every layer's output (a list) instead of the last one.
+    batch_size : int, optional
+        Rows run at once (None: 4096): bounds the memory, not the result.
     """
     def run(out):
         outputs = []
@@ -50,11 +59,11 @@ def forward(self: Network, X: Array, return_all: bool = False) -> Array | list[A
             out = layer.forward(out)
             outputs.append(out)
         return outputs if return_all else out
-    return streaming.in_batches(self, X, run)
+    return streaming.in_batches(self, X, run, batch_size=_inference_batch(batch_size))
 
 
 @on_device
-def predict_proba(self: Network, X: Array) -> Array:
+def predict_proba(self: Network, X: Array, batch_size: int | None = None) -> Array:
     """Output activations ``(n_samples, n_outputs)``: class probabilities for a
     softmax/sigmoid output, or for an Identity output whose loss is (binary)
     cross-entropy (the softmax/sigmoid of its logits); else the outputs as they are.
@@ -63,21 +72,25 @@ def predict_proba(self: Network, X: Array) -> Array:
     ----------
     X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
         Inputs, on the host or the network's device.
+    batch_size : int, optional
+        Rows run at once (None: 4096, as Keras reads None as its default): bounds the memory, not the result.
     """
-    out = self.forward(X)
+    out = self.forward(X, batch_size=batch_size)
     link = probability_link(self.layers[-1], self.resolve_loss())
     return out if link is None else link.forward(out)
 
 
 @keywords("predict")
 @on_device
-def predict(self: Network, X: Array) -> Array:
+def predict(self: Network, X: Array, batch_size: int | None = None) -> Array:
     """What the task calls a prediction (see :attr:`task`).
 
     Parameters
     ----------
     X : array, (n_samples, n_inputs) or (n_samples, C, H, W)
         Inputs, on the host or the network's device.
+    batch_size : int, optional
+        Rows run at once (None: 4096, as Keras reads None as its default): bounds the memory, not the result.
 
     Returns
     -------
@@ -89,7 +102,7 @@ def predict(self: Network, X: Array) -> Array:
     regression : array of shape (n_samples, n_outputs)
         The output values.
     """
-    out = self.forward(X)
+    out = self.forward(X, batch_size=batch_size)
     if self.task == "regression":
         return out
     return predicted_labels(out, self.n_outputs, binary_threshold(self.layers[-1]), task=self.task)
@@ -97,7 +110,7 @@ def predict(self: Network, X: Array) -> Array:
 
 @keywords("evaluate")
 def evaluate(self: Network, X: Array, y: Array, loss: str | Loss | None = None,
-             batch_size: int = 4096, sample_weight: Array | None = None) -> dict[str, float]:
+             batch_size: int | None = None, sample_weight: Array | None = None) -> dict[str, float]:
     """``{"loss", "accuracy"}`` for a classification :attr:`task` (multilabel: subset accuracy), ``{"loss",
     "r2", "mae", "rmse"}`` for a regression, as floats. The default loss is the one the last :meth:`fit` used.
 
@@ -109,13 +122,13 @@ def evaluate(self: Network, X: Array, y: Array, loss: str | Loss | None = None,
         Their labels (or one-hot or multi-hot rows) or regression targets, as ``fit`` takes them.
     loss : str or Loss, optional
         The loss reported; default: the one the last ``fit`` used.
-    batch_size : int, default 4096
-        Rows evaluated at once: bounds the memory, not the result.
+    batch_size : int, optional
+        Rows evaluated at once (None: 4096, as Keras reads None as its default): bounds the memory, not the result.
     sample_weight : array (n_samples,), optional
         A weight >= 0 per row: the loss is then ``sum_i w_i l_i / n``, as ``fit`` reports it (Keras'
         ``evaluate(sample_weight=)``); the accuracy and regression scores stay unweighted.
     """
-    batch_size = check_positive_int("batch_size", batch_size)
+    batch_size = _inference_batch(batch_size) or INFERENCE_BATCH
     return evaluation.evaluate(self, X, y, loss=loss, batch_size=batch_size, sample_weight=sample_weight)
 
 

@@ -19,6 +19,11 @@ anything else with mse / sse              "regression"
 integer labels (n,) on several outputs    "multiclass"
 =======================================  ==============
 
+A network already "multilabel" (set with ``net.task = "multilabel"``, or from an earlier ``fit`` or its
+file) stays so when a ``fit`` gives it rows of 0/1 that happen to hold one 1 each, with binary cross-entropy
+or Sigmoid outputs (:func:`kept_task`): those rows are labels that may come several to a sample, which is how
+``nnscratch train`` learns a table's several 0/1 target columns (``--target cat,dog,bird``).
+
 A Sigmoid squashes values into (0, 1); only its loss says they are class probabilities. Several
 sigmoid units trained with squared error on rows of values are what Keras and PyTorch users call a
 reconstruction (784-32-784 on images): ``predict`` returns the values, ``evaluate`` r2 and errors.
@@ -57,6 +62,18 @@ def derive_task(output_layer, n_outputs, loss, labels_given=False, rows=None):
     if labels_given and n_outputs > 1:
         return "multiclass"
     return "regression"
+
+
+def kept_task(previous, derived, output_layer, loss, y):
+    """The task a ``fit`` on targets ``y`` fixes where :func:`derive_task` gave ``derived`` and the network's task
+    was ``previous``: "multilabel" kept on rows of 0/1 (one-hot ones included) with binary cross-entropy or a
+    Sigmoid output and several units, as every later batch of labels may hold several; else ``derived``."""
+    if previous != "multilabel" or derived not in ("multiclass", "regression") or isinstance(loss, CrossEntropy):
+        return derived
+    if not isinstance(loss, BinaryCrossEntropy) and not isinstance(output_layer, Sigmoid):
+        return derived
+    from ..host_arrays import zero_one_rows
+    return "multilabel" if zero_one_rows(y) is not None else derived
 
 
 def check_task(task, n_outputs=None):

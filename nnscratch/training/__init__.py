@@ -1,6 +1,7 @@
 """Training: the loop that turns data into weights.
 
-- ``loop``: ``fit``, the epoch loop (data moves to the device once per ``fit``).
+- ``loop``: ``fit``, its arguments checked and its data placed (data moves to the device once per ``fit``).
+- ``epochs``: the epoch loop, and :class:`EpochLogger`, the printed line that comes after the callbacks.
 - ``evaluation``: ``evaluate`` and ``compute_gradients``, a pass over data that trains nothing.
 - ``step``: one batch's forward, loss, backward and update: the hot path.
 - ``streaming``: data too large for the device, moved one batch at a time.

@@ -3,10 +3,12 @@
 :func:`nnscratch.training.loop.fit` checks its arguments, places the data and restores a checkpoint;
 :class:`Run` then trains the epochs: per epoch the callbacks' hooks, one epoch on the device
 (:func:`~nnscratch.training.step.run_epoch`), its figures read back in one transfer, the divergence
-guard, the printed line (:func:`format_logs`) and the checkpoint.
+guard, and the checkpoint. The printed line (:func:`format_logs`) is an :class:`EpochLogger`'s, which ``fit``
+calls after every other callback, so it shows what they add to the epoch's logs.
 """
 
 import contextlib
+import math
 import time
 import warnings
 
@@ -14,7 +16,7 @@ from ..errors import DivergenceError
 from ..saving import checkpoint as checkpoints
 from .evaluation import read_figures
 from .guard import nonfinite_flag
-from .history import Callback
+from .history import Callback, as_figure
 from .step import evaluate_sums, run_epoch
 
 
@@ -73,12 +75,12 @@ class Run:
             nonfinite = logs.pop("nonfinite")
             logs["seconds"] = time.perf_counter() - start
             _record_timing(history, epoch == epoch_range.start, logs["seconds"])
-            if self.verbose:
-                print(format_logs(epoch, epochs, logs), flush=True)
             try:
-                guard.check(epoch, epochs, {k: v for k, v in logs.items() if k != "seconds"}, nonfinite)
+                guard.check(epoch, epochs, _guarded(logs), nonfinite)
             except DivergenceError as exc:
                 history.on_epoch_end(epoch, logs, net)
+                if self.verbose:  # the callbacks do not run: the diverged epoch's line, then the error
+                    print(format_logs(epoch, epochs, logs), flush=True)
                 exc.history = history
                 if self.parallel is not None:  # the figures are summed over ranks: every rank raises it here
                     exc.collective = True
@@ -114,6 +116,14 @@ class Run:
             self.parallel.from_root(save)
 
 
+def _guarded(logs):
+    """The figures the divergence guard checks: every one but ``seconds``, and but an R^2 that is NaN beside a
+    finite loss (of a single sample: undefined, as scikit-learn's, not a diverged run)."""
+    def undefined(key, value):
+        return key.endswith("r2") and math.isnan(value) and math.isfinite(logs.get(key[:-2] + "loss", math.nan))
+    return {k: v for k, v in logs.items() if k != "seconds" and not undefined(k, v)}
+
+
 def _record_timing(history, first, seconds):
     """Keep this call's first (cold) epoch apart from the steady-state ones."""
     if first:
@@ -138,6 +148,46 @@ def _megabytes(info):
 def format_logs(epoch, epochs, logs):
     """``epoch  3/10  loss 0.1234  accuracy 0.9650  val_loss ...  1.23 s`` (a regression: ``r2 0.9312  mae ...``)."""
     parts = [f"epoch {epoch + 1:>{len(str(epochs))}}/{epochs}"]
-    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "seconds"]
+    parts += [f"{k} {shown(k, v, '.4f')}" for k, v in logs.items() if k != "seconds"]
     parts.append(f"{logs.get('seconds', 0.0):.2f} s")
     return "  ".join(parts)
+
+
+def shown(key, value, spec):
+    """A figure of ``logs`` as an epoch line shows it: a number (a device scalar a callback logged included) in
+    the format ``spec``, anything else a callback logs (a string, None, a flag) as it is."""
+    value = as_figure(key, value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return format(value, spec)
+    return str(value)
+
+
+class EpochLogger(Callback):
+    """Prints one line per epoch: ``fit(verbose=True)`` adds one. ``fit`` calls its ``on_epoch_end`` after every
+    other callback's and the :class:`~nnscratch.training.history.History`'s, as Keras runs its ProgbarLogger
+    last, so the line shows the figures the callbacks add to ``logs`` (a learning rate, an F1) and comes after
+    their own messages about the epoch (``ReduceLROnPlateau(verbose=True)``'s). Under ``mpiexec`` rank 0 alone
+    prints. Override :meth:`line` for another layout (``nnscratch train`` shows accuracies as percentages)."""
+
+    def on_epoch_end(self, epoch, logs, network):
+        if self.is_root:
+            print(self.line(epoch, logs), flush=True)
+
+    def line(self, epoch, logs):
+        """The epoch's line: :func:`format_logs` by default.
+
+        Parameters
+        ----------
+        epoch : int
+            The epoch just ended, counting from 0.
+        logs : dict of str to float
+            The epoch's figures, with what the other callbacks added.
+        """
+        return format_logs(epoch, self.params.get("epochs", epoch + 1), logs)
+
+
+def in_order(callbacks, history):
+    """``callbacks`` as ``fit`` calls them: in the order given, then ``history``, then the :class:`EpochLogger`
+    ones (which print what the others logged)."""
+    loggers = [c for c in callbacks if isinstance(c, EpochLogger)]
+    return [c for c in callbacks if not isinstance(c, EpochLogger)] + [history] + loggers

@@ -79,7 +79,10 @@ def _regression(hp, slots):
     slots = slots[slots[:, 0] > 0, ...]  # ranks that saw rows: the first one's origin is the common one
     rows = slots[:, 0]
     sse, sst = metrics.combine_r2_sums(rows, hp.reshape(slots[:, 1:], (slots.shape[0], 4, -1)))
-    return float(metrics.r2_from_sums(sse, sst)), float(hp.sqrt(hp.sum(sse) / (hp.sum(rows) * sse.shape[0])))
+    n = int(hp.sum(rows))
+    if n < 2:  # NaN, as scikit-learn's r2_score: one sample has no variance to explain
+        metrics.warn_undefined_r2()
+    return float(metrics.r2_from_sums(sse, sst, rows=n)), float(hp.sqrt(hp.sum(sse) / (n * sse.shape[0])))
 
 
 @on_device
@@ -93,8 +96,11 @@ def evaluate(net, X, y, loss=None, batch_size=4096, sample_weight=None):
     if host:  # a budget below one batch: said once, as fit says it
         streaming.warn_budget(net, data.x, batch_size, training=False)
     out = evaluate_outputs(step, data, batch_size=batch_size)
-    figures = read_figures(net, evaluate_sums(step, data, out=out), data, None, rmse=True)
     wide = None if data.mode else _wider_targets(net, y, data.n)
+    with warnings.catch_warnings():
+        if wide is not None:  # R^2 of one sample is said once, by the scores that replace these
+            warnings.simplefilter("ignore", metrics.UndefinedMetricWarning)
+        figures = read_figures(net, evaluate_sums(step, data, out=out), data, None, rmse=True)
     if wide is not None:
         figures.update(metrics.regression_scores(wide, out if step.activate is None else step.activate(out)))
     return figures

@@ -35,7 +35,9 @@ class Callback:
     ``fit`` calls the callbacks in the order given, then its :class:`History`, as Keras does: a
     callback may add a figure to ``logs`` in ``on_epoch_end`` (``logs["f1"] = ...``); History
     records it, and the callbacks after it in the list (EarlyStopping, ReduceLROnPlateau) may
-    monitor it. Before ``on_train_begin`` each callback receives the run's :attr:`params`.
+    monitor it. The epoch's printed line (``fit(verbose=True)``'s, ``nnscratch train``'s) comes last, after the
+    History, so it shows those figures too (:class:`~nnscratch.training.epochs.EpochLogger`). Before
+    ``on_train_begin`` each callback receives the run's :attr:`params`.
     """
 
     @property

@@ -23,7 +23,8 @@ from .._keywords import keywords
 from ..backend.core import on_device
 from ..errors import ConfigError, DataError
 from ..layers.checks import refuse_one_value_per_channel
-from .epochs import Run as _Run, format_logs  # noqa: F401 (both reachable from here as before: tests patch _Run)
+from ..models.task import kept_task
+from .epochs import EpochLogger, Run as _Run, format_logs, in_order  # noqa: F401 (format_logs reachable here as before; tests patch _Run)
 from .history import History
 from .evaluation import checked_data
 from .weights import checked_sample_weight, rows_of
@@ -72,9 +73,11 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         False only: there is no Keras-style "batch" mode).
     callbacks : list of Callback
         Called in this order, then the History (as Keras): a figure a callback adds to ``logs``
-        is recorded, and the callbacks after it may monitor it (see :class:`Callback`).
+        is recorded, and the callbacks after it may monitor it (see :class:`Callback`). An
+        :class:`~nnscratch.training.epochs.EpochLogger` (the printed line) is called after all of them.
     verbose : bool
-        Print one line per epoch.
+        Print one line per epoch (an :class:`~nnscratch.training.epochs.EpochLogger`'s), after the callbacks'
+        ``on_epoch_end``, with the figures they add to ``logs``.
     restore_best : bool
         End with the weights (and BatchNorm running statistics) of the epoch with
         the lowest ``val_loss`` (``loss`` without validation data), put back before the callbacks'
@@ -149,7 +152,9 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     source, saved = checkpoint_to_resume(resume, checkpoint, comm)
     if loss is None and saved is not None:
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
+    previous = net._task
     loss = net._fix_loss(loss, y)
+    net._task = kept_task(previous, net._task, net.layers[-1], loss, y)  # a multilabel net's 0/1 rows stay labels
     batches = None if augment is not None else batches_per_epoch(row_count(X), batch_size)  # None: not known yet
     given, optimizer = optimizer, resolve_optimizer(net, optimizer, saved, epochs, batches, source, comm)
     warn_long_warmup(optimizer, saved and saved[0], epochs, batches)
@@ -162,6 +167,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment is not None,
         restore_best=restore_best))
     options = SimpleNamespace(epochs=epochs, batch_size=batch_size, shuffle=shuffle, augment=augment, stream=stream,
+                              verbose=bool(verbose),
                               restore_best=restore_best, checkpoint=(checkpoint, checkpoint_every), weights=weights)
     return _train(_Run(net, step, streamed, verbose, dp), X, y, validation_data, (source, saved), callbacks, options)
 
@@ -202,7 +208,8 @@ def _train(run, X, y, validation_data, resumed, callbacks, o):
                               "optimizer": net.optimizer.get_config(), "backend": str(net.backend),
                               "streamed": run.streamed, "rank": 0 if dp is None else dp.comm.rank,
                               "processes": 1 if dp is None else dp.comm.size})
-    callbacks = list(callbacks or []) + [history]  # last, as Keras: it records what the callbacks add to logs
+    # the History after the callbacks, as Keras: it records what they add to logs; the epoch line after it
+    callbacks = in_order(list(callbacks or []) + ([EpochLogger()] if o.verbose else []), history)
     guard = Guard(net, "val_loss" if val is not None else "loss", o.restore_best)
     first = 0 if saved is None else checkpoints.restore(net, source, *saved, guard, callbacks)
     if saved is not None:
