@@ -43,9 +43,7 @@ HINTS: dict[str, dict[str, str]] = {
                  "return_dict": "evaluate always returns a dict; drop return_dict=",
                  "class_weight": "evaluate weighs rows by sample_weight= only (class weights shape training)"},
     "predict": {"x": "nnscratch calls the inputs X, given first: predict(X)",
-                "verbose": "predict prints nothing; drop verbose=",
-                "batch_size": "predict sizes its batches itself (4096 rows at a time: slices on the device, or "
-                              "moved from host memory when they do not fit there); drop batch_size="},
+                "verbose": "predict prints nothing; drop verbose="},
     "estimator_fit": {"epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
                       "verbose": "set verbose= on the estimator",
                       "validation_data": "set early_stopping=True and validation_fraction= on the estimator"},

@@ -30,8 +30,8 @@ def _notes(call):
 
 @pytest.mark.parametrize("budget, said", [("2K", True), ("1G", False), (None, False)])
 def test_predict_and_evaluate_say_once_when_the_memory_budget_holds_less_than_one_batch(monkeypatch, budget, said):
-    """fit's note, through the same function: predict and predict_proba name no option (their batch is
-    fixed), evaluate names its batch_size; the answers are those of the resident data."""
+    """fit's note, through the same function: each names its batch_size (predict's and predict_proba's
+    default batch is 4096 rows); the answers are those of the resident data."""
     X, y = _data()
     net = Network.from_sizes(5, 8, 3, seed=0)
     resident = (net.predict(X), net.predict_proba(X), net.evaluate(X, y))
@@ -55,8 +55,8 @@ def test_predict_and_evaluate_say_once_when_the_memory_budget_holds_less_than_on
             assert notes[0] == streaming.budget_note(net, X, 32, training=False)
             assert "a forward pass on 32 samples" in notes[0] and notes[0].endswith("or lower batch_size")
         else:
-            assert notes[0] == streaming.budget_note(net, X, None, training=False, option=None)
-            assert "a forward pass on 100 samples" in notes[0] and "lower" not in notes[0]
+            assert notes[0] == streaming.budget_note(net, X, None, training=False)
+            assert "a forward pass on 100 samples" in notes[0] and notes[0].endswith("or lower batch_size")
 
 
 def test_the_command_line_predict_says_the_budget_note_once(tmp_path, capsys, monkeypatch):

@@ -153,9 +153,9 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         regression targets.
     X_test, y_test : array, optional
         A test split of your own; default: one is held out from ``X`` and ``y``.
-    task : {None, "classification", "regression", "multilabel"}, optional
+    task : {None, "classification", "multiclass", "regression", "multilabel"}, optional
         What to learn; default: decided from the target (text or few whole numbers: classes; multi-hot
-        rows: "multilabel"). "regression" learns rows of 0/1 as values.
+        rows: "multilabel"). "multiclass" is "classification". "regression" learns rows of 0/1 as values.
     seed : int, default 0
         Seeds the held-out test split: the same seed holds out the same rows.
     test_fraction : float, default 0.2
@@ -166,6 +166,7 @@ def from_arrays(name: str, X: Array, y: Array, X_test: Array | None = None,
         Accept a target of a single class (rows to evaluate a trained classifier on).
     """
     where = path or name
+    task = "classification" if task == "multiclass" else task  # as the command line's --task reads it
     X_given = np.shape(X)
     rows = _rows(y, y_test)
     y = _target(where, "y", y, task, rows)

@@ -171,7 +171,7 @@ def in_batches(net, X, run, name="X", batch_size=None):
             return run(x)
         outs = [run(x[a:b, ...]) for a, b in rows]
     else:
-        warn_budget(net, x, batch_size, training=False, option=None)  # predict's batch is not the caller's to set
+        warn_budget(net, x, batch_size, training=False, option="batch_size")
         stager = net.backend.stager()
         outs = [run(stager.put(x, slice(a, b), net.dtype)) for a, b in rows]
     concat = net.xp.concat
