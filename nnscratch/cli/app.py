@@ -18,7 +18,8 @@ exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError
 ZeroDivisionError, KeyError ...) prints one line naming its type and exits with status 1;
 ``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
 line each, once. Ctrl-C ends a command with status 130, SIGTERM (a time limit, ``kill``, ``timeout``)
-with 143, each with one line and every cleanup done (:mod:`.stopping`).
+with 143, SIGHUP (the terminal closed, an ssh session dropped) with 129, each with one line and every
+cleanup done (:mod:`.stopping`).
 """
 
 import argparse
@@ -178,11 +179,10 @@ def _main(argv, debug):
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
         return status
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stopping.py): 130 or 143
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM or SIGHUP (stopping.py): 130, 143 or 129
         if launched_rank() == 0:  # under mpiexec Ctrl-C (SIGTERM) reaches every rank: rank 0 says it, once
             held = getattr(exc, "held", None)  # a refused write whose work was kept: said first
-            print(*([one_line(held)] if held is not None else []), f"nnscratch: {stopping.words(exc)}", sep="\n",
-                  file=sys.stderr)
+            stopping.say(*([one_line(held)] if held is not None else []), f"nnscratch: {stopping.words(exc)}")
         return stopping.status(exc)
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)

@@ -94,6 +94,20 @@ def load_data(args, comm=None):
     return data
 
 
+def check_dataset_there(args):
+    """Raise what reading ``--dataset`` would raise where it cannot be read at all (a file that is not there,
+    a folder, a name no dataset has), without reading anything: ``train`` says it before it checks what it will
+    write, so the mistake the user made first is the one said first."""
+    import os
+    from ..datasets import load_dataset
+    from ..datasets.catalog import GENERATED, file_kind
+    name = str(args.dataset).strip()
+    kind, path = file_kind(name)
+    if name in BUILTIN or name in GENERATED or (kind and all(p and os.path.isfile(p) for p in path.split(","))):
+        return
+    load_dataset(name, seed=args.seed, download=False)  # each of these raises before it reads a file
+
+
 def load_for_model(args, net, model):
     """The data ``args`` name for ``net`` (evaluate, plot), in the columns it takes; a classifier pointed at a table
     whose target holds values, not classes, is said as such (the reader's fix, --task regression, would then be
@@ -103,7 +117,7 @@ def load_for_model(args, net, model):
     from ..errors import DataFormatError, DatasetNotFoundError
     try:
         return in_model_order(net, load_data(args))
-    except DatasetNotFoundError as exc:  # the file the model was trained on, moved or removed since
+    except DatasetNotFoundError:  # the file the model was trained on, moved or removed since
         if not getattr(args, "own_dataset", False) or file_kind(str(args.dataset))[0] is None:
             raise
         raise DatasetNotFoundError(f"{model} was trained on {args.dataset}, which is not there now; pass --dataset "
