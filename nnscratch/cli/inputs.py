@@ -8,6 +8,7 @@ shape) is one line saying what the model takes and how to give it.
 
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from . import tables
 from .options import accepts, example_shape, open_images, refuse_other_channels, shape_text
 from .model_file import near_name
 from ..datasets.images import IMAGE_SUFFIXES
+from ..saving.kinds import is_kind
 
 
 def read_inputs(path, net, model="the model"):
@@ -47,6 +49,11 @@ def read_inputs(path, net, model="the model"):
                              f"{model} takes {_takes(net, n_inputs, table)}.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
+    elif is_kind(str(path), "model") or is_kind(str(path), "checkpoint"):  # `predict m.npz m2.npz`
+        raise DataFormatError(f"{path} is an nnscratch {'model' if is_kind(str(path), 'model') else 'checkpoint'}, "
+                              f"not inputs: predict takes one model, then the inputs to ask it about (.png/.jpg, .npy "
+                              f"or .csv), e.g. `nnscratch predict {shlex.quote(str(model)) if model != 'the model' else 'MODEL.npz'} "
+                              "digit.png`.")
     else:  # a .npz: an archive of named arrays (or a model), where predict reads one array per file
         npz = " (a .npz holds many arrays: save the inputs alone, numpy.save('X.npy', X))" if suffix == ".npz" else ""
         raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; use .png/.jpg, .npy or .csv{npz}.")

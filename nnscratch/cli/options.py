@@ -61,7 +61,9 @@ def load_data(args, comm=None):
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
+    from .dataset_named import refuse_image_dataset
     name = str(args.dataset).strip()
+    refuse_image_dataset(name)
     if getattr(args, "data_dir", None) and name not in ("mnist", "fashion-mnist"):
         raise ConfigError(f"--data-dir {args.data_dir} says where the mnist and fashion-mnist files are; "
                           f"{name} does not read it: drop --data-dir.")
@@ -92,20 +94,6 @@ def load_data(args, comm=None):
         raise ConfigError(f"--test-fraction: {name} comes with its own test split (X_test, y_test); drop "
                           "--test-fraction.")
     return data
-
-
-def check_dataset_there(args):
-    """Raise what reading ``--dataset`` would raise where it cannot be read at all (a file that is not there,
-    a folder, a name no dataset has), without reading anything: ``train`` says it before it checks what it will
-    write, so the mistake the user made first is the one said first."""
-    import os
-    from ..datasets import load_dataset
-    from ..datasets.catalog import GENERATED, file_kind
-    name = str(args.dataset).strip()
-    kind, path = file_kind(name)
-    if name in BUILTIN or name in GENERATED or (kind and all(p and os.path.isfile(p) for p in path.split(","))):
-        return
-    load_dataset(name, seed=args.seed, download=False)  # each of these raises before it reads a file
 
 
 def load_for_model(args, net, model):

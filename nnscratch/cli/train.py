@@ -14,8 +14,8 @@ from .app import recorded_warnings
 from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
-from .options import add_backend_options, add_dataset_options, check_backend, check_dataset_there, load_data, \
-    refuse_channels_last
+from .dataset_named import check_dataset_there
+from .options import add_backend_options, add_dataset_options, check_backend, load_data, refuse_channels_last
 from .report import describe, report
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
