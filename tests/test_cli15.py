@@ -228,6 +228,25 @@ def test_sighup_in_training_says_the_checkpoint_removes_created_folders_and_exit
     assert sorted(os.listdir(".")) == ["ck"] and os.listdir("ck") == ["run.ckpt"]
 
 
+def test_sighup_with_the_terminal_gone_still_ends_129_and_tidies():
+    """A dropped ssh session takes the terminal with it: the line has nowhere to go (here: both pipes closed by
+    the reader). The command still stops, removes the folders it created and exits 129 (not 120, Python's
+    status when the flush at exit fails)."""
+    argv = [*TRAIN, "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz"]
+    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env(), preexec_fn=default_signals)
+    epochs = 0
+    for line in proc.stdout:
+        epochs += line.startswith("epoch")
+        if epochs == 2:
+            break
+    proc.stdout.close()
+    proc.stderr.close()
+    proc.send_signal(signal.SIGHUP)
+    assert proc.wait(timeout=120) == 129
+    assert sorted(os.listdir(".")) == ["ck"] and os.listdir("ck") == ["run.ckpt"]
+
+
 AT_BATCH = """
 import os, signal, sys
 from nnscratch import cli

@@ -100,10 +100,10 @@ def shown(weights, data, value):
 
 
 def record(args):
-    """What the model and its checkpoints keep (``metadata["training"]["class_weight"]``): ``balanced``,
-    ``{label: weight}``, or None."""
+    """What the model and its checkpoints keep of the option (in ``metadata["training"]``): ``{"class_weight":
+    "balanced"}`` or ``{"class_weight": {label: weight}}``; nothing without class weights."""
     value = args.class_weight
-    return None if value in (None, "none") else value
+    return {} if value in (None, "none") else {"class_weight": value}
 
 
 def kept(args, source):
@@ -118,7 +118,7 @@ def kept(args, source):
     if args.class_weight is None:
         args.class_weight = theirs
         return []
-    mine = record(args)
+    mine = record(args).get("class_weight")
     if mine == theirs:
         return []
     return [f"--resume {source}: --class-weight {text(mine or 'none')} differs from the run it continues "

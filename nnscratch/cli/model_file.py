@@ -14,7 +14,7 @@ import sys
 # The metadata keys `nnscratch train` writes and the commands read: the kind of value it keeps there.
 KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target": (str, "a column name"),
                  "features": ((list, tuple), "a list of column names"), "task": (str, "a task name"),
-                 "training": (dict, "a dict (validation, augment, elastic, plateau)")}
+                 "training": (dict, "a dict (validation, augment, elastic, plateau, class_weight)")}
 
 
 def read_model(path, backend=None, dtype=None, command=None):

@@ -169,7 +169,7 @@ def _run(args, said):
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
     kept_notes = class_weight.kept(args, resuming.resume_source(args)[0])  # --resume keeps the run's weights
-    net.metadata["training"] = dict(resuming.run_record(args, cfg), class_weight=class_weight.record(args))
+    net.metadata["training"] = dict(resuming.run_record(args, cfg), **class_weight.record(args))  # --resume compares
     scale = target_scale.fit(data, net)  # a regression learns its target in standard units
     learnt = target_scale.standardized(data, scale)
     X, y, val = recipe.split(args, learnt, cfg["validation"])
