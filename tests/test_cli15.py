@@ -336,6 +336,12 @@ def test_a_model_or_checkpoint_given_as_predicts_input_is_named(capsys, model):
              "digit.png`.")
 
 
+def test_a_history_given_as_predicts_input_says_plot_draws_it(capsys, model):
+    """Before: 'h.json: unknown input type .json; use .png/.jpg, .npy or .csv'."""
+    one_line(*run(capsys, "predict", model, "h.json")[::2], "h.json is a training history, not inputs: predict takes "
+             "one model, then the inputs", "; `nnscratch plot h.json` draws a history.")
+
+
 def test_an_image_given_as_the_dataset_and_a_missing_history_are_one_line(capsys, model):
     """Before: "Unknown dataset 'a.png'; expected one of: blobs, ..." and "h2.json: no such file"."""
     for argv in (["evaluate", model, "--dataset", "a.png"], ["train", "--dataset", "a.png", "--no-save"]):
