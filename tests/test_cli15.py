@@ -360,3 +360,10 @@ def test_a_missing_dataset_is_said_before_the_out_it_would_replace(capsys, model
     error: two runs to learn the first mistake."""
     os.rename(model, "model.npz")
     one_line(*run(capsys, "train", "--dataset", dataset, "--epochs", "1", *QUIET)[::2], said)
+
+
+def test_an_abbreviation_of_several_options_says_which_to_write_out(capsys):
+    """`train --data no_such.csv` (the brief's own typing) said only 'ambiguous option: --data could match
+    --dataset, --data-dir'."""
+    one_line(*run(capsys, "train", "--data", "no_such.csv")[::2], "ambiguous option: --data could match --dataset, "
+             "--data-dir; write the option out: --dataset or --data-dir (see `nnscratch train --help`)")

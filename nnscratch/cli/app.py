@@ -45,7 +45,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         unknown = message.startswith("unrecognized arguments: ")
         close = self._close_option(message.split(": ", 1)[1].split()) if unknown else self._close_choice(message)
-        raise UsageError(f"{message}{close}{self._order(message)} (see `{self.prog} --help`)")
+        raise UsageError(f"{message}{close}{self._order(message)}{_ambiguous(message)} (see `{self.prog} --help`)")
 
     def _order(self, message):
         """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
@@ -102,6 +102,15 @@ class Parser(argparse.ArgumentParser):
         names = [f"`{p.prog}`" for p in getattr(self, "commands", {}).values()
                  if p is not self and option in p._option_string_actions]
         return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def _ambiguous(message):
+    """``; write the option out: --dataset or --data-dir`` for argparse's ``ambiguous option: --data could match
+    --dataset, --data-dir`` (an abbreviation of several options), or nothing."""
+    if not message.startswith("ambiguous option: ") or " could match " not in message:
+        return ""
+    options = [o.split("=", 1)[0].strip() for o in message.split(" could match ", 1)[1].split(",")]
+    return f"; write the option out: {', '.join(options[:-1])} or {options[-1]}" if len(options) > 1 else ""
 
 
 def _did_you_mean(word, candidates, quote=False):
