@@ -36,7 +36,7 @@ def test_predict_reads_a_tiff_as_the_guide_says(digits, capsys):
     assert status == 0 and err == "" and [r["input"] for r in rows] == ["one.png", "one.tif", "one.tiff"]
     assert rows[0]["class"] == rows[1]["class"] == rows[2]["class"]
     assert rows[1]["probability"] == pytest.approx(rows[0]["probability"], abs=1e-5)
-    one_line(*run(capsys, "evaluate", "one.tif")[::2], "one.tif is data, not a model")
+    one_line(*run(capsys, "evaluate", "one.tif")[::2], "one.tif is an image file, not a model")
 
 
 @pytest.mark.parametrize("content, received", [
@@ -70,17 +70,20 @@ def test_train_refuses_to_write_one_format_under_another_formats_name(capsys, op
 # ---------------------------------------------------------------- data where the model goes
 
 @pytest.mark.parametrize("argv, use", [
-    (["plot", "t.csv"], "plot takes the model file first (nnscratch plot MODEL.npz --what confusion --dataset "
-                        "csv:t.csv, or a history.json)"),
-    (["plot", "x.npy", "--what", "confusion"], "plot takes the model file first"),
-    (["export", "t.csv", "t.onnx"], "export takes the model file first (nnscratch export MODEL.npz OUTPUT.onnx)")])
+    (["plot", "t.csv"], "a CSV table, not a model: plot draws a model file (.npz, from `nnscratch train --out`) or "
+                        "a training history (.json, from `nnscratch train --history`); give one (`nnscratch plot "
+                        "MODEL.npz`), or with these data for the model's pictures: `nnscratch plot MODEL.npz --what "
+                        "confusion --dataset csv:t.csv`."),
+    (["plot", "x.npy", "--what", "confusion"], "a NumPy array (.npy), not a model: plot draws a model file"),
+    (["export", "t.csv", "t.onnx"], "a CSV table, not a model: export converts a model file (.npz, from `nnscratch "
+                                    "train --out`) to ONNX; give one: `nnscratch export MODEL.npz OUTPUT.onnx`.")])
 def test_plot_and_export_call_data_given_where_the_model_goes_data_as_evaluate_does(capsys, argv, use):
     """`nnscratch plot table.csv` said 'table.csv is not an nnscratch model: it is not an .npz archive at all',
     where `nnscratch evaluate table.csv` says it is data and shows the order the command takes."""
     pathlib.Path("t.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
     np.save("x.npy", np.zeros((2, 784), np.float32))
     pytest.importorskip("matplotlib")
-    line = one_line(*run(capsys, *argv)[::2], f"{argv[1]} is data, not a model: {use}")
+    line = one_line(*run(capsys, *argv)[::2], f"{argv[1]} is {use}")
     assert "not an .npz archive" not in line and sorted(p.name for p in pathlib.Path().iterdir()) == ["t.csv", "x.npy"]
 
 

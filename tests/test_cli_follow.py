@@ -57,8 +57,8 @@ def test_commands_to_paste_quote_paths_with_spaces(tmp_path, capsys):
     line = one_line(*run(capsys, "evaluate", folder / "my data.npz")[::2], "NumPy archive")
     assert f"--dataset {shlex.quote('npz:' + str(folder / 'my data.npz'))}`" in line, line
     (folder / "my rows.csv").write_text("a,b\n1,2\n")
-    line = one_line(*run(capsys, "evaluate", folder / "my rows.csv")[::2], "is data, not a model")
-    assert f"--dataset {shlex.quote('csv:' + str(folder / 'my rows.csv'))})" in line, line
+    line = one_line(*run(capsys, "evaluate", folder / "my rows.csv")[::2], "is a CSV table, not a model")
+    assert f"--dataset {shlex.quote('csv:' + str(folder / 'my rows.csv'))}`" in line, line
     assert f"--resume {shlex.quote(str(ckpt))}" in resuming.interrupted(str(ckpt), 0, 3)
 
 

@@ -65,9 +65,15 @@ def test_ctrl_c_while_the_checkpoint_is_written_says_that_epoch_is_done(tmp_path
 
 
 @pytest.mark.parametrize("argv, use", [
-    (["evaluate", "table.csv"], "(nnscratch evaluate MODEL.npz --dataset csv:table.csv)"),
-    (["predict", "digit.png", "table.csv"], "(nnscratch predict MODEL.npz digit.png)"),
-    (["evaluate", "digit.png"], "(nnscratch evaluate MODEL.npz --dataset NAME)")])
+    (["evaluate", "table.csv"], "a CSV table, not a model: evaluate scores a model file (.npz, from `nnscratch train "
+                                "--out`) on a dataset; to score a model on it: `nnscratch evaluate MODEL.npz --dataset "
+                                "csv:table.csv`."),
+    (["predict", "digit.png", "table.csv"], "an image file, not a model: predict takes a model file (.npz, from "
+                                            "`nnscratch train --out`) first, then the inputs; give the model first: "
+                                            "`nnscratch predict MODEL.npz digit.png`."),
+    (["evaluate", "digit.png"], "an image file, not a model: evaluate scores a model file (.npz, from `nnscratch "
+                                "train --out`) on a dataset; to ask a model about this image: `nnscratch predict "
+                                "MODEL.npz digit.png`.")])
 def test_data_given_where_the_model_goes_is_called_data(argv, use, capsys, tmp_path, monkeypatch):
     """`nnscratch evaluate table.csv` said "'table.csv' is not an nnscratch file: it is not an .npz archive"
     without the usage the newcomer was after."""
@@ -75,7 +81,7 @@ def test_data_given_where_the_model_goes_is_called_data(argv, use, capsys, tmp_p
     (tmp_path / "table.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
     (tmp_path / "digit.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
     status, _, err = run(capsys, *argv)
-    one_line(status, err, f"{argv[1]} is data, not a model: {argv[0]} takes the model file first {use}")
+    one_line(status, err, f"{argv[1]} is {use}")
     assert sorted(os.listdir(tmp_path)) == ["digit.png", "table.csv"]
 
 

@@ -220,6 +220,7 @@ TRAIN = {
     "--augment": (DIGITS, ["--augment", "1"], _digit_csv),
     "--elastic": (DIGITS + ["--augment", "1"], ["--elastic", "2"], _digit_csv),
     "--validation": (SPIRALS, ["--validation", "0.3"], None),
+    "--class-weight": (SPIRALS, ["--class-weight", "0:3"], None),
     "--schedule": (SPIRALS, ["--schedule", "cosine"], None),
     "--warmup": (SPIRALS, ["--warmup", "1"], None),
     "--step-size": (SCHEDULE + ["step"], ["--step-size", "0.5"], None),

@@ -18,7 +18,8 @@ exit with status 2; an error nnscratch did not foresee (a bug: a bare ValueError
 ZeroDivisionError, KeyError ...) prints one line naming its type and exits with status 1;
 ``--debug`` shows the traceback instead. Warnings print as one plain ``warning: ...``
 line each, once. Ctrl-C ends a command with status 130, SIGTERM (a time limit, ``kill``, ``timeout``)
-with 143, each with one line and every cleanup done (:mod:`.stopping`).
+with 143, SIGHUP (the terminal closed, an ssh session dropped) with 129, each with one line and every
+cleanup done (:mod:`.stopping`).
 """
 
 import argparse
@@ -44,7 +45,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message):
         unknown = message.startswith("unrecognized arguments: ")
         close = self._close_option(message.split(": ", 1)[1].split()) if unknown else self._close_choice(message)
-        raise UsageError(f"{message}{close}{self._order(message)} (see `{self.prog} --help`)")
+        raise UsageError(f"{message}{close}{self._order(message)}{_ambiguous(message)} (see `{self.prog} --help`)")
 
     def _order(self, message):
         """``: nnscratch predict [options] model INPUT [INPUT ...]`` for a missing argument, so that
@@ -101,6 +102,15 @@ class Parser(argparse.ArgumentParser):
         names = [f"`{p.prog}`" for p in getattr(self, "commands", {}).values()
                  if p is not self and option in p._option_string_actions]
         return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def _ambiguous(message):
+    """``; write the option out: --dataset or --data-dir`` for argparse's ``ambiguous option: --data could match
+    --dataset, --data-dir`` (an abbreviation of several options), or nothing."""
+    if not message.startswith("ambiguous option: ") or " could match " not in message:
+        return ""
+    options = [o.split("=", 1)[0].strip() for o in message.split(" could match ", 1)[1].split(",")]
+    return f"; write the option out: {', '.join(options[:-1])} or {options[-1]}" if len(options) > 1 else ""
 
 
 def _did_you_mean(word, candidates, quote=False):
@@ -178,11 +188,10 @@ def _main(argv, debug):
             status = int(args.func(args) or 0)
         sys.stdout.flush()  # here, not at exit: a reader gone (`| true`) is the BrokenPipeError below, no noise
         return status
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stopping.py): 130 or 143
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM or SIGHUP (stopping.py): 130, 143 or 129
         if launched_rank() == 0:  # under mpiexec Ctrl-C (SIGTERM) reaches every rank: rank 0 says it, once
             held = getattr(exc, "held", None)  # a refused write whose work was kept: said first
-            print(*([one_line(held)] if held is not None else []), f"nnscratch: {stopping.words(exc)}", sep="\n",
-                  file=sys.stderr)
+            stopping.say(*([one_line(held)] if held is not None else []), f"nnscratch: {stopping.words(exc)}")
         return stopping.status(exc)
     except BrokenPipeError:  # `nnscratch info | head -2`: the reader has all it wanted, as with `git log | head`
         to_null(sys.stdout)

@@ -31,6 +31,8 @@ BENCH_HINTS = {"--dropout": "bench times dense layers of --layers sizes (e.g. --
                                 "--step-size", "--min-lr", "--clip-norm", "--plateau"), _SGD),
                **dict.fromkeys(("--activation", "--loss"), "bench times relu layers and a softmax cross-entropy "
                                "output, train's defaults; drop {option}"),
+               "--class-weight": "bench times unweighted steps (weighing the rows adds one multiply to the loss); "
+                                 "drop --class-weight",
                **dict.fromkeys(("--out", "--no-save", "--history", "--checkpoint", "--resume"), _SAVED),
                **dict.fromkeys(("--validation", "--augment", "--elastic", "--test-fraction", "--target", "--task"),
                                 _DATA),

@@ -8,6 +8,7 @@ shape) is one line saying what the model takes and how to give it.
 
 import os
 import pathlib
+import shlex
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from . import tables
 from .options import accepts, example_shape, open_images, refuse_other_channels, shape_text
 from .model_file import near_name
 from ..datasets.images import IMAGE_SUFFIXES
+from ..saving.kinds import KINDS, is_kind
 
 
 def read_inputs(path, net, model="the model"):
@@ -47,10 +49,24 @@ def read_inputs(path, net, model="the model"):
                              f"{model} takes {_takes(net, n_inputs, table)}.")
         from ..datasets.images import read_digit_image
         X, notes, problems = read_digit_image(path)
+    elif _nnscratch_kind(path, suffix):  # `predict m.npz m2.npz`, `predict m.npz history.json`
+        kind = _nnscratch_kind(path, suffix)
+        raise DataFormatError(f"{path} is {KINDS[kind][0]}, not inputs: predict takes one model, then the inputs to "
+                              "ask it about (.png/.jpg, .npy or .csv), e.g. `nnscratch predict "
+                              f"{shlex.quote(str(model)) if model != 'the model' else 'MODEL.npz'} digit.png`"
+                              + (f"; `nnscratch plot {shlex.quote(str(path))}` draws a history." if kind == "history"
+                                 else "."))
     else:  # a .npz: an archive of named arrays (or a model), where predict reads one array per file
         npz = " (a .npz holds many arrays: save the inputs alone, numpy.save('X.npy', X))" if suffix == ".npz" else ""
         raise DataFormatError(f"{path}: unknown input type {suffix or '(none)'}; use .png/.jpg, .npy or .csv{npz}.")
     return (*as_rows(path, X, net, notes, table, model), problems)
+
+
+def _nnscratch_kind(path, suffix):
+    """The kind (model, checkpoint, history) of a file nnscratch wrote, given where inputs go; None for others
+    (a history is looked for in .json files alone: it is read whole to tell)."""
+    kinds = ("model", "checkpoint", "history") if suffix == ".json" else ("model", "checkpoint")
+    return next((kind for kind in kinds if is_kind(str(path), kind)), None)
 
 
 def _takes(net, n_inputs, table):

@@ -14,7 +14,7 @@ import sys
 # The metadata keys `nnscratch train` writes and the commands read: the kind of value it keeps there.
 KEPT_METADATA = {"dataset": (dict, "a dict (spec, seed, class names)"), "target": (str, "a column name"),
                  "features": ((list, tuple), "a list of column names"), "task": (str, "a task name"),
-                 "training": (dict, "a dict (validation, augment, elastic, plateau)")}
+                 "training": (dict, "a dict (validation, augment, elastic, plateau, class_weight)")}
 
 
 def read_model(path, backend=None, dtype=None, command=None):
@@ -32,22 +32,42 @@ def read_model(path, backend=None, dtype=None, command=None):
     return net
 
 
-def refuse_data(path, command):
-    """`nnscratch evaluate data.csv`, `predict digit.png`, `plot table.csv`: data given where the model goes,
-    said as such, with the order the command takes."""
-    from ..errors import ConfigError
+WHAT_EACH_TAKES = {
+    "evaluate": "evaluate scores a model file (.npz, from `nnscratch train --out`) on a dataset",
+    "predict": "predict takes a model file (.npz, from `nnscratch train --out`) first, then the inputs",
+    "plot": "plot draws a model file (.npz, from `nnscratch train --out`) or a training history (.json, from "
+            "`nnscratch train --history`)",
+    "export": "export converts a model file (.npz, from `nnscratch train --out`) to ONNX",
+}
+
+
+def data_kind(path):
+    """What a data file is, as a message says it: ``an image file``, ``a CSV table``, ``a NumPy array``; None for
+    another file (by its suffix)."""
     from ..datasets.images import IMAGE_SUFFIXES
-    from ..saving.kinds import npz_header
     suffix = pathlib.Path(path).suffix.lower()
-    if suffix not in (".csv", ".tsv", ".npy", *IMAGE_SUFFIXES) or npz_header(path):
+    return ("an image file" if suffix in IMAGE_SUFFIXES else "a CSV table" if suffix in (".csv", ".tsv")
+            else "a NumPy array (.npy)" if suffix == ".npy" else None)
+
+
+def refuse_data(path, command):
+    """`nnscratch evaluate data.csv`, `predict digit.png`, `plot a.png`: data given where the model goes, said
+    as what it is (an image, a table, an array), what the command takes there, and the command to run."""
+    from ..errors import ConfigError
+    from ..saving.kinds import npz_header
+    given = data_kind(path)
+    if given is None or npz_header(path):
         return
-    dataset = shlex.quote("csv:" + path) if suffix in (".csv", ".tsv") else "NAME"
-    use = {"evaluate": f"nnscratch evaluate MODEL.npz --dataset {dataset}",
-           "predict": f"nnscratch predict MODEL.npz {shlex.quote(path)}",
-           "plot": f"nnscratch plot MODEL.npz --what confusion --dataset {dataset}, or a history.json",
-           "export": "nnscratch export MODEL.npz OUTPUT.onnx"}[command]
-    raise ConfigError(f"{path} is data, not a model: {command} takes the model file first ({use}); "
-                      "`nnscratch train --out MODEL.npz` writes one.")
+    q, image = shlex.quote(path), given == "an image file"
+    dataset = shlex.quote(f"csv:{path}" if given == "a CSV table" else f"npy:{path},y.npy")
+    ask = f"to ask a model about this image: `nnscratch predict MODEL.npz {q}`"
+    fix = {"evaluate": ask if image else f"to score a model on it: `nnscratch evaluate MODEL.npz --dataset {dataset}`",
+           "predict": f"give the model first: `nnscratch predict MODEL.npz {q}`",
+           "plot": "give one (`nnscratch plot MODEL.npz`), or " + (ask if image else "with these data for the model's "
+                                                                    f"pictures: `nnscratch plot MODEL.npz --what "
+                                                                    f"confusion --dataset {dataset}`"),
+           "export": "give one: `nnscratch export MODEL.npz OUTPUT.onnx`"}[command]
+    raise ConfigError(f"{path} is {given}, not a model: {WHAT_EACH_TAKES[command]}; {fix}.")
 
 
 def refuse_no_model(path):

@@ -61,7 +61,9 @@ def load_data(args, comm=None):
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
+    from .dataset_named import refuse_image_dataset
     name = str(args.dataset).strip()
+    refuse_image_dataset(name)
     if getattr(args, "data_dir", None) and name not in ("mnist", "fashion-mnist"):
         raise ConfigError(f"--data-dir {args.data_dir} says where the mnist and fashion-mnist files are; "
                           f"{name} does not read it: drop --data-dir.")
@@ -103,7 +105,7 @@ def load_for_model(args, net, model):
     from ..errors import DataFormatError, DatasetNotFoundError
     try:
         return in_model_order(net, load_data(args))
-    except DatasetNotFoundError as exc:  # the file the model was trained on, moved or removed since
+    except DatasetNotFoundError:  # the file the model was trained on, moved or removed since
         if not getattr(args, "own_dataset", False) or file_kind(str(args.dataset))[0] is None:
             raise
         raise DatasetNotFoundError(f"{model} was trained on {args.dataset}, which is not there now; pass --dataset "

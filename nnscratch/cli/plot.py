@@ -158,7 +158,9 @@ def _history(path):
 
     fix = "give the history.json that `nnscratch train --history PATH` wrote"
     if not os.path.isfile(path):
-        raise ConfigError(f"{path}: no such file (the current directory is {os.getcwd()}); {fix}.")
+        from .model_file import near_name
+        raise ConfigError(f"history file {path} does not exist (the current directory is {os.getcwd()}); "
+                          f"{near_name(path) or fix + '.'}")
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)

@@ -48,14 +48,14 @@ def progress(n_batches, epochs, show):
 
 @contextlib.contextmanager
 def ctrl_c(bar, handle=True):
-    """Ctrl-C (and SIGTERM, which the command line raises as Ctrl-C: :mod:`.stopping`) stops training even
+    """Ctrl-C (and SIGTERM and SIGHUP, which the command line raises as Ctrl-C: :mod:`.stopping`) stops training even
     when it lands in a finaliser: Python runs ``__del__`` methods (tqdm's, for one) whenever an object goes,
     and a KeyboardInterrupt raised inside one is printed as "Exception ignored" and dropped, so training
     carried on. The handler remembers the signal and ``bar`` (:func:`progress`) raises it again at the end
     of the batch. Each is left alone where it is not Python's to handle (Ctrl-C ignored in a background
     job, SIGTERM outside the command line, another handler installed). ``handle=False`` (ranks other than
     0 under mpiexec): both are ignored, rank 0 ends the job (``mpiexec`` passes either on to every rank)."""
-    ours = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: stopping.raise_stop}
+    ours = {signal.SIGINT: signal.default_int_handler, **dict.fromkeys(stopping.STOPS, stopping.raise_stop)}
     if threading.current_thread() is not threading.main_thread():
         ours = {}
 

@@ -1,4 +1,4 @@
-"""How the ``nnscratch`` command stops on Ctrl-C (SIGINT) and on SIGTERM.
+"""How the ``nnscratch`` command stops on Ctrl-C (SIGINT), SIGTERM and SIGHUP.
 
 SIGTERM is what ``timeout``, ``kill``, systemd, ``docker stop`` and cluster schedulers send (SLURM,
 when a job reaches its time limit or is preempted, some seconds before SIGKILL). Python's default
@@ -10,6 +10,11 @@ the batch and says where its last checkpoint is; only the words and the exit sta
 process 1 the command now stops at all: the kernel never delivers it a signal it has no handler for, so
 ``docker stop`` waited its 10 s and sent SIGKILL. Under ``mpiexec`` (MPICH's hydra passes SIGTERM on to
 every rank, as it does Ctrl-C) rank 0 says it once and ends the job with 143 (:func:`every_rank_ends`).
+
+SIGHUP (the terminal closed, an ssh session dropped) is handled as SIGTERM is, as :class:`HungUp`: exit
+status 129 (128 + 1), the same line, the created folders removed. The line may have nowhere to go (the
+terminal is gone): :func:`say` then sends what is left of the command's output to ``os.devnull``
+instead of failing (``nohup`` ignores SIGHUP, and a command started so is left alone).
 """
 
 import contextlib
@@ -24,8 +29,20 @@ class Terminated(KeyboardInterrupt):
     words = "stopped by SIGTERM (a time limit, kill or timeout)"
 
 
+class HungUp(KeyboardInterrupt):
+    """SIGHUP (the terminal closed, an ssh session dropped), raised as Ctrl-C is, as :class:`Terminated`."""
+
+    status = 128 + signal.SIGHUP
+    words = "stopped by SIGHUP (the terminal closed or the ssh session dropped)"
+
+
+STOPS = {signal.SIGTERM: Terminated, signal.SIGHUP: HungUp}
+"""The signals the command line raises as Ctrl-C, with what each raises (Ctrl-C itself is Python's own)."""
+
+
 def status(exc):
-    """The exit status for ``exc`` (a ``KeyboardInterrupt``): 143 after SIGTERM, 130 after Ctrl-C."""
+    """The exit status for ``exc`` (a ``KeyboardInterrupt``): 143 after SIGTERM, 129 after SIGHUP, 130 after
+    Ctrl-C."""
     return getattr(exc, "status", 128 + signal.SIGINT)
 
 
@@ -35,34 +52,52 @@ def words(exc):
 
 
 def stop(signum):
-    """The exception that the signal ``signum`` raises: :class:`Terminated` for SIGTERM, after which SIGTERM is
-    ignored (the command is stopping; a second one, as a scheduler signals every process and ``mpiexec``
-    passes its own on too, would break off the cleanup); ``KeyboardInterrupt`` for Ctrl-C."""
-    if signum != signal.SIGTERM:
+    """The exception that the signal ``signum`` raises: :class:`Terminated` for SIGTERM (:class:`HungUp` for
+    SIGHUP), after which SIGTERM and SIGHUP are ignored (the command is stopping; a second one, as a scheduler
+    signals every process and ``mpiexec`` passes its own on too, would break off the cleanup);
+    ``KeyboardInterrupt`` for Ctrl-C."""
+    if signum not in STOPS:
         return KeyboardInterrupt()
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    return Terminated()
+    for other in STOPS:
+        if callable(signal.getsignal(other)):  # the command's handler; one left at the default or ignored stays so
+            signal.signal(other, signal.SIG_IGN)
+    return STOPS[signum]()
 
 
 def raise_stop(signum, frame):
-    """The command line's SIGTERM handler (:func:`sigterm_as_ctrl_c`)."""
+    """The command line's SIGTERM and SIGHUP handler (:func:`sigterm_as_ctrl_c`)."""
     raise stop(signum)
 
 
 @contextlib.contextmanager
 def sigterm_as_ctrl_c():
-    """Inside, SIGTERM raises :class:`Terminated`; Python's handling (the default: end at once) is put
-    back after. Left alone where SIGTERM is not Python's default (ignored by the parent, or another
-    handler installed) or outside the main thread, where no handler can be set."""
-    if threading.current_thread() is not threading.main_thread() or \
-            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+    """Inside, SIGTERM raises :class:`Terminated` and SIGHUP :class:`HungUp`; Python's handling (the default:
+    end at once) is put back after. Each is left alone where it is not Python's default (ignored by the
+    parent, as ``nohup`` ignores SIGHUP, or another handler installed) or outside the main thread, where no
+    handler can be set."""
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, raise_stop)
+    previous = {signum: signal.signal(signum, raise_stop) for signum in STOPS
+                if signal.getsignal(signum) is signal.SIG_DFL}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def say(*lines):
+    """Print ``lines`` on stderr; where that fails (the terminal is gone after SIGHUP), send stdout and stderr to
+    ``os.devnull`` from here on, so that nothing later (the exit's flush) fails for want of a terminal."""
+    import sys
+    from .streams import to_null
+    try:
+        sys.stdout.flush()
+        print(*lines, sep="\n", file=sys.stderr, flush=True)
+    except OSError:
+        for stream in (sys.stdout, sys.stderr):
+            to_null(stream)
 
 
 @contextlib.contextmanager

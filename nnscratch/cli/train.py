@@ -1,21 +1,22 @@
 """``nnscratch train``: train a network on a dataset, report each epoch, save the model.
 
-What the options resolve to is :mod:`nnscratch.cli.recipe`; what is checked before and said
-after training, :mod:`nnscratch.cli.checks`; the files written, :mod:`nnscratch.cli.outputs`.
+What the options resolve to is :mod:`nnscratch.cli.recipe` (the class weights, :mod:`nnscratch.cli.class_weight`);
+what is checked before and said after training, :mod:`nnscratch.cli.checks`; the files written,
+:mod:`nnscratch.cli.outputs`; the lines before and after training, :mod:`nnscratch.cli.report`.
 """
 
-import json
 import math
-import shlex
-import sys
 import time
 
-from . import checks, kept, outputs, progress, recipe, resuming, schedules, stopping, tables, target_scale, values
+from . import checks, class_weight, kept, outputs, progress, recipe, resuming, schedules, stopping, tables, \
+    target_scale, values
 from .app import recorded_warnings
 from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
+from .dataset_named import check_dataset_there
 from .options import add_backend_options, add_dataset_options, check_backend, load_data, refuse_channels_last
+from .report import describe, report
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "rmsprop")
 LOSSES = ("cross_entropy", "mse", "sse", "binary_cross_entropy")
@@ -66,6 +67,10 @@ def register(subparsers):
                    f"({default_text('elastic')})")
     p.add_argument("--validation", type=values.FRACTION, metavar="FRACTION", help="share of the training set "
                    f"held out for validation, 0: none ({default_text('validation')})")
+    p.add_argument("--class-weight", type=class_weight.parse, metavar="WEIGHTS", help="weigh each class's rows in "
+                   "the training loss (classification): balanced (n_samples / (n_classes * the class's count), "
+                   "scikit-learn's rule), LABEL:WEIGHT,... as the data name their classes (0:1,1:5; yes:3), others "
+                   "weighing 1, or none (default; with --resume: the run's own)")
     schedules.add_schedule_options(p, schedule=default_text("schedule"), warmup=default_text("warmup"))
     add_backend_options(p)
     p.add_argument("--out", type=values.PATH, metavar="PATH", help="where to save the model (default "
@@ -143,6 +148,7 @@ def _run(args, said):
     from ..training import threaded
     checks.check_train_options(args)
     check_backend(args.backend)  # a mistyped $NNSCRATCH_BACKEND named as such, before the data are read
+    check_dataset_there(args)  # a missing file or unknown name: the first mistake to fix, before --out's
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
         distributed.command_line_rank(args, comm)
@@ -162,17 +168,19 @@ def _run(args, said):
     blas = "; ".join(filter(None, [blas, threaded.describe(net, comm)]))  # a CNN's batches split over the cores
     net.metadata.update(metadata)
     net.metadata["dataset"] = recipe.dataset_metadata(args, data, net)
-    net.metadata["training"] = resuming.run_record(args, cfg)  # what --resume compares that the optimizer does not keep
+    kept_notes = class_weight.kept(args, resuming.resume_source(args)[0])  # --resume keeps the run's weights
+    net.metadata["training"] = dict(resuming.run_record(args, cfg), **class_weight.record(args))  # --resume compares
     scale = target_scale.fit(data, net)  # a regression learns its target in standard units
     learnt = target_scale.standardized(data, scale)
     X, y, val = recipe.split(args, learnt, cfg["validation"])
+    cfg["class_weight"] = class_weight.resolve(args, data, y)  # balanced: from the training part's labels
     batches = math.ceil(len(X) * (1 + cfg["augment"]) / (cfg["batch_size"] or len(X) * (1 + cfg["augment"])))
     show = not (args.quiet or args.json)
     live = live_view(args)
     bar = progress.progress(batches, cfg["epochs"], show)
     options = fit_options(args, cfg, val, [bar] + ([live] if live else []), batches)
-    options["comm"] = comm
-    notes = resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"], batches)
+    options.update(comm=comm, class_weight=cfg["class_weight"])
+    notes = kept_notes + resuming.resume_notes(args, options.get("resume"), net, cfg, options["optimizer"], batches)
     folders += on_root(comm, checks.picture_outputs, args, net, data)
     on_root(comm, outputs.make_folders, folders)  # by the rank that writes every file, before any rank's fit looks
     if root:
@@ -180,6 +188,8 @@ def _run(args, said):
                     + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
+        if cfg["class_weight"]:
+            print(class_weight.shown(cfg["class_weight"], data, args.class_weight), flush=True)
         tables.print_notes(learnt, options)
     if args.resume and show:  # --resume alone with no checkpoint yet: a new run, said (a mistyped path too)
         print(resuming.resume_note(options.get("resume"), cfg["epochs"], options.get("checkpoint")), flush=True)
@@ -189,9 +199,9 @@ def _run(args, said):
             history = train(net, X, y, cfg, options)
     except DivergenceError as exc:
         raise checks.diverged(exc, args, cfg, options.get("checkpoint")) from exc
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (stopping.py): where the run stopped, how to go on
-        print(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"], stopping.words(exc),
-                                   (bar.batches, batches)), file=sys.stderr, flush=True)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM or SIGHUP (stopping.py): where the run stopped, how to go on
+        stopping.say(resuming.interrupted(options.get("checkpoint"), bar.epoch, cfg["epochs"], stopping.words(exc),
+                                          (bar.batches, batches)))
         if comm is None:
             return stopping.status(exc)
         exc.comm = comm  # the other ranks wait for this one in a collective: ended once the folders are removed
@@ -257,47 +267,3 @@ def live_view(args):
         return None
     from ..viz.live import LiveArchitecture
     return LiveArchitecture(None, show=args.show, title="nnscratch train")
-
-
-def describe(args, data, net, cfg, n_train, val):
-    from ..models.summary import architecture
-    sizes = architecture(net)
-    copies = cfg["augment"]
-    bent = f" (elastic {cfg['elastic']:g} px)" if cfg.get("elastic") else ""
-    extra = f" + {copies} distorted cop{'y' if copies == 1 else 'ies'}{bent} each epoch" if copies else ""
-    held = f", {len(val[0])} for validation" if val else ""
-    epochs = cfg["epochs"]
-    return (f"training {sizes} on {data.name} ({n_train} sample{'s' * (n_train != 1)}{extra}{held}): "
-            f"{epochs} epoch{'s' * (epochs != 1)}, batch {cfg['batch_size'] or 'full'}, {args.optimizer} "
-            f"lr {cfg['lr']:g}, {net.backend}")
-
-
-def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kept_files=None):
-    """The result: one JSON line (with the ``warnings`` shown, if any) or the score and where the model went.
-    The JSON's scores are named as ``evaluate --json`` names them, with the split first where train has several
-    (its ``test_loss`` is evaluate's ``loss`` on the test split; a regression's test ``rmse``, ``mae``, ``r2`` as
-    they are); the loss function is ``loss_function``, so no ``loss`` key holds a name in one command and a
-    number in the other;
-    ``kept_files``: ``{option: path}`` of the outputs a refused write kept elsewhere (the JSON's ``"model"``
-    is then where the model is, and ``"kept"`` says so)."""
-    kept_files = kept_files or {}
-    config = net.get_config()
-    result = {"dataset": data.name, "task": net.task, "layers": list(cfg["sizes"]), "backend": str(net.backend),
-              "dtype": config["dtype"],
-              "loss_function": config.get("loss"), "optimizer": args.optimizer, "lr": cfg["lr"],
-              "epochs": len(history.epoch), "seconds": round(seconds, 2),
-              "train_loss": history.history["loss"][-1],
-              "val_accuracy": (history.history.get("val_accuracy") or [None])[-1],
-              "test_loss": test["loss"], "test_accuracy": test.get("accuracy"),
-              "model": saved or kept_files.get("--out"), **({"kept": kept_files} if kept_files else {}),
-              **tables.json_scores(test), **({"warnings": list(warnings)} if warnings else {})}
-    if args.json:
-        print(json.dumps(result))
-        return
-    score = tables.score_text(test, net.task)
-    if history.timing() and not args.quiet:
-        print(history.timing())
-    n_test = len(data.X_test)
-    print(f"{score} on {n_test} {data.name} test sample{'s' * (n_test != 1)}; trained in {seconds:.1f} s")
-    if saved and not args.quiet:
-        print(f"model saved to {saved} (it remembers its dataset); try `nnscratch evaluate {shlex.quote(str(saved))}`")

@@ -150,9 +150,9 @@ def fit(self: Network, X: Array, y: Array, **options: Any) -> History:
         ``epochs``, ``batch_size``, ``optimizer``, ``validation_data``, ``callbacks``, ``checkpoint``,
         ``resume``, ``sample_weight``, ``class_weight``, ...: the keywords of :func:`nnscratch.training.loop.fit`.
         ``sample_weight (n_samples,)`` multiplies each row's loss (and gradient) by its weight, reduced as
-        Keras 3 does: ``L = sum_i w_i l_i / n`` per batch of ``n`` rows; ``class_weight={label: weight}`` gives
-        each row its class's weight (both: their product). The History's ``loss`` is then the weighted one,
-        its ``accuracy`` unweighted, as Keras reports them.
+        Keras 3 does: ``L = sum_i w_i l_i / n`` per batch of ``n`` rows; ``class_weight={label: weight}`` (or
+        ``"balanced"``, scikit-learn's rule) gives each row its class's weight (both: their product). The
+        History's ``loss`` is then the weighted one, its ``accuracy`` unweighted, as Keras reports them.
     """
     warn_small_batch(options.get("batch_size"), X, options.get("validation_split"))  # a size the caller asked
     if "callbacks" in options:

@@ -120,9 +120,11 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
         and ``mae`` are not weighted (Keras weighs only ``weighted_metrics``). With ``augment``, f
         must return as many rows as it was given, in their order (the weights follow the positions).
         Resuming from a checkpoint needs the same weights passed again, as ``X`` and ``y`` are.
-    class_weight : dict, optional
+    class_weight : dict or "balanced", optional
         ``{class label: weight}`` for classification (integer labels as ``fit`` takes them; classes
-        not named weigh 1): each row's weight is its class's, times its ``sample_weight`` if given.
+        not named weigh 1), or ``"balanced"``: scikit-learn's ``n_samples / (n_classes * count_c)``
+        over the labels trained on (the training part of ``validation_split``, every rank's rows
+        alike): each row's weight is its class's, times its ``sample_weight`` if given.
         With ``augment``, taken from each epoch's labels. Validation rows are not class-weighted.
 
     Raises

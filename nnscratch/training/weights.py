@@ -1,5 +1,8 @@
 """Per-sample and per-class weights (``fit(sample_weight=, class_weight=)``, ``evaluate(sample_weight=)``).
 
+``class_weight`` is ``{label: weight}`` or ``"balanced"`` (scikit-learn's rule, :func:`balanced`, from the
+labels of the rows trained on: the training part of a ``validation_split``, every rank's rows alike).
+
 Checked once on the host, combined (``class_weight[label] * sample_weight``) and moved to the
 device once per call as a column ``(n, 1)`` of the network's float: a data source hands each batch
 its rows of it beside the inputs and targets, so shuffling, streaming and data-parallel shards
@@ -51,16 +54,20 @@ def _not_all_zero(w, name):
 
 def class_weights(class_weight, labels, mode, n_classes):
     """The weight of each row's class, host float64 ``(n,)``, from ``{label: weight}`` (classes not
-    named weigh 1, as scikit-learn's ``class_weight`` dicts do); ``labels``: the rows' integer labels
-    (a host array)."""
-    if not isinstance(class_weight, dict):
-        raise ConfigError(f"class_weight must be a dict {{class label: weight}}, e.g. {{0: 1.0, 1: 5.0}}; got a "
-                          f"{type(class_weight).__name__}. Per-row weights go in sample_weight=.")
+    named weigh 1, as scikit-learn's ``class_weight`` dicts do) or ``"balanced"`` (:func:`balanced`);
+    ``labels``: the rows' integer labels (a host array)."""
+    if not isinstance(class_weight, dict) and not (isinstance(class_weight, str) and class_weight == "balanced"):
+        got = repr(class_weight) if isinstance(class_weight, str) else f"a {type(class_weight).__name__}"
+        raise ConfigError(f"class_weight must be a dict {{class label: weight}}, e.g. {{0: 1.0, 1: 5.0}}, or "
+                          f"'balanced'; got {got}. Per-row weights go in sample_weight=.")
     if mode not in ("binary", "multiclass"):
         what = "a regression" if mode is None else "a multilabel task (several labels per row)"
         raise ConfigError(f"class_weight applies to classification (one class per row); this fit is {what}. "
                           "Weigh the rows with sample_weight= instead.")
     hp = array_namespace(labels)
+    labels = hp.astype(labels, hp.int64)
+    if isinstance(class_weight, str):
+        return hp.take(balanced(labels, n_classes), labels)
     table = [1.0] * n_classes
     for key, value in class_weight.items():
         if isinstance(key, bool) or not hasattr(key, "__index__") or not 0 <= key < n_classes:
@@ -68,7 +75,21 @@ def class_weights(class_weight, labels, mode, n_classes):
                               f"fit takes); got {key!r}. Name each class by its integer label.")
         table[int(key)] = value
     checked = checked_sample_weight(table, n_classes, "class_weight's values", at="class")
-    return hp.take(checked, hp.astype(labels, hp.int64))
+    return hp.take(checked, labels)
+
+
+def balanced(labels, n_classes):
+    """scikit-learn's ``class_weight="balanced"``: ``n_samples / (n_present * count_c)`` for each class
+    ``c`` of the integer ``labels`` (a host array), ``n_present`` the classes they hold; host float64
+    ``(n_classes,)``, 1 for a class no row holds. Every class then weighs as much in the loss as
+    the others: ``count_c * weight_c = n_samples / n_present``. Computed from every row given (the
+    whole training part, before a data-parallel run shards it: the same on every rank)."""
+    hp = array_namespace(labels)
+    counts = hp.sum(hp.astype(hp.reshape(labels, (-1, 1)) == hp.reshape(hp.arange(n_classes), (1, -1)),
+                              hp.float64), axis=0)
+    present = int(hp.sum(hp.astype(counts > 0, hp.int64)))
+    n = float(labels.shape[0])
+    return hp.where(counts > 0, n / (max(present, 1) * hp.where(counts > 0, counts, 1.0)), 1.0)
 
 
 def row_weights(net, targets, sample_weight=None, class_weight=None, loss=None):
