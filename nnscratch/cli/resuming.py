@@ -30,24 +30,19 @@ def look_on_root(args, comm):
     checkpoint", and ``--resume`` alone resumed rank 0 and started the others afresh)."""
     def look():
         source, checkpoint = _resume_source(args)
-        return source, checkpoint, None if source is None else _read_header(source)
+        return source, checkpoint, None if source is None else _header(None, source)
 
-    if comm is None:
-        args.resume_found = look()
-        return
     from ..distributed import from_root
-    args.resume_found = from_root(comm, look)
-
-
-def _read_header(path):
-    from ..saving import checkpoint
-    return checkpoint.load(path)[0]
+    args.resume_found = look() if comm is None else from_root(comm, look)
 
 
 def _header(args, source):
     """The header of the checkpoint ``source``: as :func:`look_on_root` found it, else read here."""
     found = getattr(args, "resume_found", None)
-    return found[2] if found is not None and found[0] == source else _read_header(source)
+    if found is not None and found[0] == source:
+        return found[2]
+    from ..saving import checkpoint
+    return checkpoint.load(source)[0]
 
 
 def resume_source(args):
