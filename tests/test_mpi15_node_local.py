@@ -89,3 +89,14 @@ def test_train_resumes_a_checkpoint_on_rank_0s_node_alone(tmp_path):
     out, err = _on_nodes(tmp_path, *TRAIN, "--epochs", "6", "--resume", "ck/none.ckpt", status=2)
     assert err.strip().splitlines() == ["error: --resume ck/none.ckpt: no such checkpoint; give the file a run "
                                         "wrote with --checkpoint PATH."], err
+
+
+@needs_mpi
+def test_a_run_that_diverges_names_the_checkpoint_on_rank_0s_node_once(tmp_path):
+    """The checkpoint that holds the epochs before the divergence is rank 0's: said once, in its words (before, each
+    rank said its own line, rank 1's without the checkpoint, which it cannot see)."""
+    out, err = _on_nodes(tmp_path, "diverging", *TRAIN[1:], "--epochs", "5", "--checkpoint", "ck/run.ckpt",
+                         "--no-save", status=2)
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert len(lines) == 1 and lines[0].startswith("error: Training diverged in epoch 3 of 5") and \
+        "ck/run.ckpt holds the epochs before it" in lines[0], err

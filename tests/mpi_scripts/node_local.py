@@ -7,6 +7,7 @@ file only rank 0 can see (run by tests/test_mpi15_node_local.py)::
     mpiexec -n 2 python node_local.py SCRATCH api resume CASE CKPT OUT     # resume=CKPT; rank 0 writes OUT
     mpiexec -n 2 python node_local.py SCRATCH api again CASE CKPT OUT      # resume=True, checkpoint=CKPT
     mpiexec -n 2 python node_local.py SCRATCH api missing CASE CKPT OUT    # each rank's error, caught, in OUT
+    mpiexec -n 2 python node_local.py SCRATCH diverging train ...          # nnscratch ARGS, the loss NaN in epoch 3
 
 The cases are tests/test_mpi14_resume.py's (a CNN with BatchNorm and Dropout, callbacks that keep state).
 """
@@ -61,11 +62,21 @@ def api(phase, name, path, out):
         np.savez(out, **found)
 
 
+def diverge_in_epoch_3():
+    """Every rank's loss becomes NaN in the third epoch (as a learning rate too high makes it, later than at once)."""
+    from nnscratch.training import guard
+    check = guard.Guard.check
+    guard.Guard.check = lambda self, epoch, epochs, logs, flag: check(
+        self, epoch, epochs, dict(logs, loss=float("nan")) if epoch == 2 else logs, flag)
+
+
 def main(scratch, how, *args):
     from nnscratch.distributed.comm import launched_rank
     enter_scratch(scratch, launched_rank())
     if how == "api":
         return api(*args)
+    if how == "diverging":
+        diverge_in_epoch_3()
     from nnscratch.cli import main as nnscratch
     return nnscratch(list(args))
 
