@@ -108,7 +108,7 @@ CASES = {
     # sum over the global batch's rows (Keras' sum_over_batch_size); validation rows weighted too (a 3-tuple),
     # the rows and their weights streamed to the device batch by batch.
     "mlp_sample_weight": dict(layers=lambda: [Dense(6, 8), Tanh(), Dense(8, 8), ReLU(), Dense(8, 3), Softmax()],
-                              optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=True, restore_best=True,
+                              optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=True,
                               sample_weight=lambda n: np.random.default_rng(7).uniform(0.1, 3.0, n),
                               stream=True, epochs=4, resume=True),
     "cnn_class_weight": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), validation=True,
