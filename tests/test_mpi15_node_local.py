@@ -11,6 +11,8 @@ straight through, and the other ranks' folders stay empty.
 """
 
 import os
+import re
+import signal
 import sys
 from pathlib import Path
 
@@ -32,7 +34,7 @@ def _on_nodes(tmp_path, *args, status=0):
     new and empty); ``(stdout, stderr)``, after checking the status and that rank 1 wrote nothing there."""
     scratch = tmp_path / "scratch"
     if scratch.exists():
-        (scratch / "rank1").rmdir()  # empty, as checked below
+        (scratch / "rank1").rmdir()  # empty, as checked below (the process ids beside it are replaced)
     said = _finish(_python(SCRIPT, scratch, *args, n=2, cwd=tmp_path), status=status)
     assert os.listdir(scratch / "rank1") == [], "rank 1 wrote in its own folder"
     return said
@@ -100,3 +102,34 @@ def test_a_run_that_diverges_names_the_checkpoint_on_rank_0s_node_once(tmp_path)
     lines = [line for line in err.splitlines() if "error" in line]
     assert len(lines) == 1 and lines[0].startswith("error: Training diverged in epoch 3 of 5") and \
         "ck/run.ckpt holds the epochs before it" in lines[0], err
+
+
+def _default_signals():
+    """In the child: SIGTERM as a user's shell leaves it."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@needs_mpi
+def test_sigterm_sent_to_one_other_rank_alone_stops_the_job_said_once_by_rank_0(tmp_path):
+    """A scheduler's per-task kill, ``kill PID`` of a rank: before, a rank other than 0 ignored it and the job trained
+    on. Now it relays it to rank 0, which says where the run stopped (its checkpoint, on its node alone) and ends
+    the job with SIGTERM's status, removing the folder it created for --out; the checkpoint resumes."""
+    scratch, spirals = tmp_path / "scratch", ["cli", "train", "--dataset", "spirals", "--backend", "numpy"]
+    job = _python(SCRIPT, scratch, *spirals, "--epochs", "100000", "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz",
+                  n=2, cwd=tmp_path, preexec_fn=_default_signals)
+    epochs = 0
+    for line in job.stdout:
+        epochs += line.startswith("epoch")
+        if epochs == 2:
+            break
+    os.kill(int((scratch / "pid1").read_text()), signal.SIGTERM)  # rank 1 alone
+    _, err = _finish(job, status=143)
+    said = re.findall(r"stopped by SIGTERM sent to rank 1 of 2 \(a time limit, kill or timeout\) (?:during|after) "
+                      r"epoch \d+ of 100000; the last checkpoint is ck/run\.ckpt \((\d+) of 100000 epochs done", err)
+    assert len(said) == 1 and err.count("--resume ck/run.ckpt") == 1, err
+    assert "Traceback" not in err and "Abort(" not in err and "error" not in err, err
+    assert sorted(os.listdir(tmp_path)) == ["ck", "scratch"] and os.listdir(scratch / "rank1") == []
+    done = int(said[0])
+    out, _ = _on_nodes(tmp_path, *spirals, "--epochs", str(done + 1), "--checkpoint", "ck/run.ckpt", "--resume",
+                       "--no-save")
+    assert f"resuming from epoch {done + 1} of {done + 1} (ck/run.ckpt)" in out, out

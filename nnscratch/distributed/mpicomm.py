@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigError
 from .._typing import Array
-from . import notice, waiting
+from . import notice, relay, waiting
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -81,6 +81,7 @@ class MPIComm:
             flat = host if backend.name == "numpy" else backend.asarray(host)
         self.steps += 1
         self.seconds += time.perf_counter() - start
+        relay.raise_if_relayed(self)  # a SIGTERM sent to another rank alone stops the run here, on rank 0
         return flat
 
     def _allreduce(self, buffer):

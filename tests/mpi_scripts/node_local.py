@@ -9,6 +9,8 @@ file only rank 0 can see (run by tests/test_mpi15_node_local.py)::
     mpiexec -n 2 python node_local.py SCRATCH api missing CASE CKPT OUT    # each rank's error, caught, in OUT
     mpiexec -n 2 python node_local.py SCRATCH diverging train ...          # nnscratch ARGS, the loss NaN in epoch 3
 
+Each rank writes its process id to ``SCRATCH/pid<r>`` first (a test sends one rank alone a signal).
+
 The cases are tests/test_mpi14_resume.py's (a CNN with BatchNorm and Dropout, callbacks that keep state).
 """
 
@@ -72,6 +74,8 @@ def diverge_in_epoch_3():
 
 def main(scratch, how, *args):
     from nnscratch.distributed.comm import launched_rank
+    Path(scratch).mkdir(exist_ok=True)
+    (Path(scratch) / f"pid{launched_rank()}").write_text(str(os.getpid()))  # for a signal to one rank alone
     enter_scratch(scratch, launched_rank())
     if how == "api":
         return api(*args)
