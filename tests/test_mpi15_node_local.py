@@ -111,7 +111,7 @@ def _default_signals():
 
 @needs_mpi
 def test_sigterm_sent_to_one_other_rank_alone_stops_the_job_said_once_by_rank_0(tmp_path):
-    """A scheduler's per-task kill, ``kill PID`` of a rank: before, a rank other than 0 ignored it and the job trained
+    """``kill PID`` of one rank, a watchdog ending one process: before, a rank other than 0 ignored it and the job trained
     on. Now it relays it to rank 0, which says where the run stopped (its checkpoint, on its node alone) and ends
     the job with SIGTERM's status, removing the folder it created for --out; the checkpoint resumes."""
     scratch, spirals = tmp_path / "scratch", ["cli", "train", "--dataset", "spirals", "--backend", "numpy"]

@@ -81,7 +81,6 @@ class MPIComm:
             flat = host if backend.name == "numpy" else backend.asarray(host)
         self.steps += 1
         self.seconds += time.perf_counter() - start
-        relay.raise_if_relayed(self)  # a SIGTERM sent to another rank alone stops the run here, on rank 0
         return flat
 
     def _allreduce(self, buffer):
@@ -92,6 +91,7 @@ class MPIComm:
         self._collective(lambda: waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM),
                                               0.0, self._look))
         self.mpi_seconds += time.perf_counter() - start
+        relay.raise_if_relayed(self)  # a SIGTERM sent to another rank alone stops the run here, on rank 0
 
     def _collective(self, run: Callable[[], T]) -> T:
         """``run()``, one collective waited for in Python: first :func:`.notice.settle` if the ranks may be out

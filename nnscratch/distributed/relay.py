@@ -2,14 +2,14 @@
 
 ``mpiexec`` passes SIGTERM (and Ctrl-C) on to every rank; in training rank 0 alone acts on it (it says where the
 run stopped and ends the job with status 143) and the others ignore theirs. But a signal can reach one rank
-alone: ``kill PID``, a scheduler's per-task kill (``scancel --signal=TERM`` of one task), a node's shutdown or
-its out-of-memory handler asking one process to end. Ignored on a rank other than 0, it was lost: the job
-trained on, and stopping it took a second signal to ``mpiexec``. So the command line has each other rank
-relay it (:func:`relay_to_root`): one small message to rank 0, and the rank trains on, ignoring any further one.
-Rank 0 looks for it after each gradient sum (:func:`raise_if_relayed`, one ``Iprobe``: a fraction of a
-microsecond a step) and raises :class:`StoppedElsewhere`, a ``KeyboardInterrupt`` with SIGTERM's status and
-words, so the command line's path for SIGTERM runs there: one message naming the last checkpoint and
-``--resume``, the folders it created removed, the job ended with status 143.
+alone: ``kill PID``, a watchdog that ends one process (earlyoom, low on memory, sends SIGTERM first), a job
+script's cleanup. Ignored on a rank other than 0, it was lost: the job trained on, and stopping it took a
+second signal to ``mpiexec``. So the command line has each other rank relay it (:func:`relay_to_root`): one
+small message to rank 0, and the rank trains on, ignoring any further one. Rank 0 looks for it after each
+gradient sum's all-reduce (:func:`raise_if_relayed`: one ``Iprobe`` a step, no collective) and raises
+:class:`StoppedElsewhere`, a ``KeyboardInterrupt`` with SIGTERM's status and words, so the command line's path
+for SIGTERM runs there: one message naming the last checkpoint and ``--resume``, the folders it created
+removed, the job ended with status 143.
 
 The library installs no handler: with the Python API SIGTERM keeps Python's default, which ends the rank it is
 sent to, and ``mpiexec`` the job. Nothing relayed, nothing is raised.
