@@ -133,3 +133,14 @@ def test_sigterm_sent_to_one_other_rank_alone_stops_the_job_said_once_by_rank_0(
     out, _ = _on_nodes(tmp_path, *spirals, "--epochs", str(done + 1), "--checkpoint", "ck/run.ckpt", "--resume",
                        "--no-save")
     assert f"resuming from epoch {done + 1} of {done + 1} (ck/run.ckpt)" in out, out
+
+
+def test_a_relayed_sigterm_takes_the_command_lines_sigterm_path_on_rank_0():
+    """What rank 0 raises for a SIGTERM another rank relayed: a KeyboardInterrupt (every cleanup for Ctrl-C runs)
+    with SIGTERM's status and words naming the rank, as the command line says them."""
+    from nnscratch.cli import resuming, stopping
+    from nnscratch.distributed.relay import StoppedElsewhere
+    exc = StoppedElsewhere(2, 3, signal.SIGTERM)
+    assert isinstance(exc, KeyboardInterrupt) and stopping.status(exc) == 143
+    assert resuming.interrupted(None, 4, 20, stopping.words(exc)).startswith(
+        "stopped by SIGTERM sent to rank 2 of 3 (a time limit, kill or timeout) during epoch 5 of 20; nothing was saved")

@@ -55,8 +55,12 @@ def relay_to_root(comm: MPIComm) -> None:
 
 
 def raise_if_relayed(comm: MPIComm) -> None:
-    """On rank 0: raise :class:`StoppedElsewhere` if another rank has relayed a signal (the first one sent)."""
-    if comm.rank != 0 or not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=RELAY_TAG):
+    """On rank 0: raise :class:`StoppedElsewhere` if another rank has relayed a signal (the first one sent); not
+    where rank 0 has met SIGTERM itself (the command line ignores any later one from then on): sent to ``mpiexec``,
+    which passes it on to every rank, rank 0's own is said, as before (``Terminated``, raised at the batch's end
+    where it landed in a finaliser)."""
+    if comm.rank != 0 or not comm.comm.Iprobe(source=comm.MPI.ANY_SOURCE, tag=RELAY_TAG) or \
+            signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:
         return
     status = comm.MPI.Status()
     signum = comm.comm.recv(source=comm.MPI.ANY_SOURCE, tag=RELAY_TAG, status=status)
