@@ -1,7 +1,8 @@
 """The MPI part of the combination matrix: every layer type and task (multilabel too), trained by 2 and 3
 ranks, gives the model one process trains (float64, to 1e-12: weights, losses, accuracies), with identical
 weights and running statistics on every rank; and a run interrupted and resumed under MPI ends as one process
-trained straight through.
+trained straight through. Rows weighted by ``sample_weight`` (an MLP, streamed) and by ``class_weight`` (a CNN
+with BatchNorm and Dropout) too.
 
 One ``mpiexec`` launch runs every case (tests/mpi_scripts/matrix_cases.py); the
 one-process reference runs in this process meanwhile. The helpers below the MPI test
@@ -62,6 +63,18 @@ def test_n_ranks_train_the_one_process_model_with_every_layer(matrix, n, case):
     # Adam divides by eps; see matrix_cases._zero_gradient_entries.
     assert np.max(diff[noise], initial=0.0) < 1e-8, case
     assert np.max(np.abs(one[f"w/{case}"])) > 0.1  # trained weights, not a degenerate zero
+
+
+@pytest.mark.parametrize("case", ["mlp_sample_weight", "cnn_class_weight"])
+def test_the_weighted_cases_train_another_model_than_without_their_weights(case, monkeypatch, tmp_path):
+    """The matrix's weighted cases reach ``fit`` with their weights: without them, one process trains another model."""
+    plain = {key: value for key, value in matrix_cases.CASES[case].items() if key not in ("sample_weight",
+                                                                                         "class_weight")}
+    monkeypatch.setitem(matrix_cases.CASES, "unweighted", plain)
+    weighted, unweighted = (matrix_cases.run_case(name, None, tmp_path)[1].history for name in (case, "unweighted"))
+    assert sorted(weighted) == sorted(unweighted)
+    for key in ("loss", "val_loss"):
+        assert np.min(np.abs(np.subtract(weighted[key], unweighted[key]))) > 1e-6, key
 
 
 @needs_mpi

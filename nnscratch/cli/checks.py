@@ -202,4 +202,5 @@ def diverged(exc, args, cfg, checkpoint):
                            f"became NaN or infinite, and no model was saved{kept}; train with a smaller learning rate "
                            f"(e.g. --lr {cfg['lr'] / 10:g} instead of {cfg['lr']:g}){clip}.")
     said.epoch = exc.epoch
+    said.collective = getattr(exc, "collective", False)  # under mpiexec: every rank's, said once (rank 0's words)
     return said

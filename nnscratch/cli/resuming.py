@@ -1,5 +1,7 @@
 """What ``nnscratch train --resume`` checks and says, and what an interrupted run leaves.
 
+- :func:`look_on_root`: what ``--resume`` and ``--checkpoint`` find, looked at once, by rank 0 alone
+  under mpiexec (on a cluster whose scratch space is each node's own, the checkpoint is on its node alone);
 - :func:`resume_source`: ``--resume [PATH]`` (with ``--checkpoint``) as the checkpoint to
   resume from and the one to write;
 - :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
@@ -18,12 +20,43 @@ import shlex
 from ..errors import ConfigError
 
 
+def look_on_root(args, comm):
+    """Look up ``--resume`` and ``--checkpoint`` once, and read the checkpoint's header (its dtype, network, epochs,
+    run options); kept as ``args.resume_found``, which :func:`resume_source`, :func:`resume_dtype` and
+    :func:`resume_notes` read. Under mpiexec (``comm``) rank 0 alone looks, as it alone writes the checkpoints,
+    and every rank keeps what it found, or raises its error (a damaged checkpoint) together with it: said once
+    (:func:`~nnscratch.distributed.from_root`). The other ranks never touch the file, which on a cluster whose
+    scratch space is each node's own is on rank 0's node alone (before, ``--resume PATH`` failed there, "no such
+    checkpoint", and ``--resume`` alone resumed rank 0 and started the others afresh)."""
+    def look():
+        source, checkpoint = _resume_source(args)
+        return source, checkpoint, None if source is None else _header(None, source)
+
+    from ..distributed import from_root
+    args.resume_found = look() if comm is None else from_root(comm, look)
+
+
+def _header(args, source):
+    """The header of the checkpoint ``source``: as :func:`look_on_root` found it, else read here."""
+    found = getattr(args, "resume_found", None)
+    if found is not None and found[0] == source:
+        return found[2]
+    from ..saving import checkpoint
+    return checkpoint.load(source)[0]
+
+
 def resume_source(args):
     """(the checkpoint to resume from or None, the checkpoint to write or None).
 
     ``--resume PATH`` resumes from PATH (and keeps checkpointing there unless
     ``--checkpoint`` says elsewhere); ``--resume`` alone resumes from
-    ``--checkpoint`` when that file exists (a fresh start otherwise)."""
+    ``--checkpoint`` when that file exists (a fresh start otherwise). As :func:`look_on_root`
+    found them where it has looked (under mpiexec: rank 0's files)."""
+    found = getattr(args, "resume_found", None)
+    return found[:2] if found is not None else _resume_source(args)
+
+
+def _resume_source(args):
     if args.resume is None:
         return None, args.checkpoint
     if args.resume is True:
@@ -67,9 +100,7 @@ def resume_dtype(args):
     if args.dtype is not None or source is None:
         return args.dtype
     from ..backend.core import get_backend
-    from ..saving import checkpoint
-    header, _ = checkpoint.load(source)
-    dtype = (header.get("config") or {}).get("dtype")
+    dtype = (_header(args, source).get("config") or {}).get("dtype")
     return None if dtype == "float64" and not get_backend(args.backend).has_float64 else dtype
 
 
@@ -80,8 +111,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     epoch, to say --warmup and --step-size (kept in steps) in epochs."""
     if source is None:
         return []
-    from ..saving import checkpoint
-    header, _ = checkpoint.load(source)
+    header = _header(args, source)
     config = header.get("config") or {}
     _same_table(source, config, net)  # first: another target or task also builds another network
     _same_network(source, config, net)

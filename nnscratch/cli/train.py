@@ -157,6 +157,7 @@ def _run(args, said):
         args.out_defaulted, args.out = not args.out, args.out or DEFAULT_OUT  # said as the default, not as typed
     on_root(comm, checks.check_viz, args)
     folders = on_root(comm, checks.train_outputs, args)  # every file the run writes, before the data are read
+    resuming.look_on_root(args, comm)  # the checkpoint to resume, as rank 0 finds it, on every rank
     data = load_data(args, comm)
     checks.check_loss(args, data)
     data, metadata = tables.prepare_training(data)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import ConfigError
 from .._typing import Array
-from . import notice, waiting
+from . import notice, relay, waiting
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
@@ -91,6 +91,7 @@ class MPIComm:
         self._collective(lambda: waiting.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, buffer, op=self.MPI.SUM),
                                               0.0, self._look))
         self.mpi_seconds += time.perf_counter() - start
+        relay.raise_if_relayed(self)  # a SIGTERM sent to another rank alone stops the run here, on rank 0
 
     def _collective(self, run: Callable[[], T]) -> T:
         """``run()``, one collective waited for in Python: first :func:`.notice.settle` if the ranks may be out

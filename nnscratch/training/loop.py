@@ -11,7 +11,6 @@ nothing (``evaluate``, ``compute_gradients``) is :mod:`nnscratch.training.evalua
 from types import SimpleNamespace
 
 from ..saving import checkpoint as checkpoints
-from ..saving.kinds import refuse_foreign
 from .resume import checkpoint_to_resume, continue_history, resolve_optimizer
 from .memory import row_count
 from .schedule_span import batches_per_epoch, warn_cosine_ends, warn_long_warmup
@@ -149,9 +148,7 @@ def fit(net, X, y, *, epochs=1, batch_size=32, loss=None, optimizer=None, valida
     X, y, validation_data = hold_out(X, y, validation_split, validation_data)
     weights = (rows_of(sample_weight, 0, row_count(X)), class_weight,
                rows_of(sample_weight, row_count(X), None) if validation_split else val_weight)  # train, classes, val
-    if checkpoint is not None:  # before any training: a file that is not a checkpoint is never replaced
-        refuse_foreign(checkpoint, "checkpoint")
-    source, saved = checkpoint_to_resume(resume, checkpoint, comm)
+    source, saved = checkpoint_to_resume(resume, checkpoint, comm)  # and the checkpoint's path checked
     if loss is None and saved is not None:
         loss = (saved[0].get("config") or {}).get("loss")  # the run's loss, as its optimizer
     previous = net._task

@@ -1,5 +1,5 @@
-"""What ``fit(resume=...)`` continues from a checkpoint: the file (read by rank 0 under ``mpiexec``,
-every rank receiving it), the optimizer it trained with (its cosine schedule stretched over a run of
+"""What ``fit(resume=...)`` continues from a checkpoint: the file (checked and read by rank 0 alone under
+``mpiexec``, every rank receiving it), the optimizer it trained with (its cosine schedule stretched over a run of
 another length, :mod:`nnscratch.training.schedule_span`) and the history it recorded.
 
 The weights, optimizer state, RNG, divergence guard and callbacks' states are put back by
@@ -11,14 +11,24 @@ import warnings
 from .. import distributed
 from ..optim.optimizers import Adam, get_optimizer
 from ..saving import checkpoint as checkpoints
+from ..saving.kinds import refuse_foreign
 from ..validation import user_stacklevel
 from .schedule_span import stretched
 
 
 def checkpoint_to_resume(resume, checkpoint, comm):
-    """``(path, (header, arrays))`` of the checkpoint to resume from, or ``(None, None)``;
-    in a parallel run rank 0 reads it and every rank receives it."""
+    """``(path, (header, arrays))`` of the checkpoint to resume from, or ``(None, None)``, after checking that
+    ``checkpoint`` (the file to write) can take one: a file of another kind there is never replaced, and a
+    missing folder is said before any training.
+
+    In a parallel run rank 0 alone looks at the file system, as it alone writes the checkpoints: it checks
+    the path, reads the checkpoint, and every rank receives what it found (the weights, optimizer state, RNG,
+    history, callbacks' states), or its error, raised on every rank together
+    (:func:`~nnscratch.distributed.from_root`). The others never touch the file: on a cluster whose scratch
+    space is each node's own, it is on rank 0's node alone."""
     def load():
+        if checkpoint is not None:
+            refuse_foreign(checkpoint, "checkpoint")
         source = checkpoints.resume_path(resume, checkpoint)
         return source, (checkpoints.load(source) if source is not None else None)
 

@@ -31,6 +31,15 @@ def flat(seed=0, n=ROWS, outputs=3):
     return X, np.argmax(X @ rng.standard_normal((6, outputs)), axis=1)
 
 
+def held_out(seed=1, n=12):
+    """Validation rows for :func:`flat`'s training rows, labelled by their rule (``flat(seed=1)`` draws
+    another rule, which training moves away from: the best validation loss was the first epoch's)."""
+    rule = np.random.default_rng(0)
+    rule.standard_normal((ROWS, 6))  # flat()'s rows, then its rule
+    X = np.random.default_rng(seed).standard_normal((n, 6))
+    return X, np.argmax(X @ rule.standard_normal((6, 3)), axis=1)
+
+
 def images(seed=0, n=ROWS, size=6):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, 1, size, size))
@@ -104,6 +113,15 @@ CASES = {
                                                          dtype="float64"),
                    data=mnist, optimizer=lambda: None, epochs=10, batch_size=128, ranks=(2,)),
     "resume": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), epochs=4, resume=True),
+    # fit(sample_weight=, class_weight=): each rank weighs its shard's rows, and the batch's loss is the weighted
+    # sum over the global batch's rows (Keras' sum_over_batch_size); validation rows weighted too (a 3-tuple),
+    # the rows and their weights streamed to the device batch by batch.
+    "mlp_sample_weight": dict(layers=lambda: [Dense(6, 8), Tanh(), Dense(8, 8), ReLU(), Dense(8, 3), Softmax()],
+                              optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=held_out,
+                              restore_best=True, sample_weight=lambda n: np.random.default_rng(7).uniform(0.1, 3.0, n),
+                              stream=True, epochs=4, resume=True),
+    "cnn_class_weight": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01), validation=True,
+                             class_weight={0: 0.5, 1: 2.0, 2: 1.25}, epochs=4, resume=True),
 }
 
 
@@ -127,13 +145,15 @@ def build(case):
 def run_case(name, comm, tmp):
     case = CASES[name]
     X, y = case.get("data", flat)()
-    val = None
-    if case.get("validation"):
-        X_val, y_val = case.get("data", flat)(seed=1, n=12)
-        val = (X_val, y_val)
+    val, weigh = None, case.get("sample_weight")
+    if case.get("validation"):  # True: the case's data of another seed; or a function drawing them
+        draw = case["validation"] if callable(case["validation"]) else case.get("data", flat)
+        X_val, y_val = draw(seed=1, n=12)
+        val = (X_val, y_val) if weigh is None else (X_val, y_val, weigh(len(X_val))[::-1].copy())
     options = dict(epochs=case.get("epochs", 3), batch_size=case.get("batch_size", 8), loss=case.get("loss"),
                    validation_data=val, restore_best=case.get("restore_best", False), stream=case.get("stream"),
-                   comm=comm, callbacks=case.get("callbacks", list)())
+                   comm=comm, callbacks=case.get("callbacks", list)(), class_weight=case.get("class_weight"),
+                   sample_weight=None if weigh is None else weigh(len(X)))
     net = build(case)
     if case.get("resume") and comm is not None:
         ckpt = os.path.join(tmp, f"{name}-{comm.size}.ckpt")
