@@ -94,6 +94,24 @@ def test_train_resumes_a_checkpoint_on_rank_0s_node_alone(tmp_path):
 
 
 @needs_mpi
+def test_train_resumes_class_weights_from_a_checkpoint_on_rank_0s_node_alone(tmp_path):
+    """--resume without --class-weight keeps the run's weights, read from the checkpoint rank 0 alone sees (the
+    two features crossed: before, every rank read the checkpoint's header for them, and rank 1 found no file);
+    the model ends as one process trains it straight through."""
+    spirals = ["cli", "train", "--dataset", "spirals", "--batch-size", "32", "--backend", "numpy", "--quiet",
+               "--dtype", "float64"]
+    _on_nodes(tmp_path, *spirals, "--epochs", "2", "--class-weight", "0:1,1:3", "--checkpoint", "ck/run.ckpt",
+              "--out", "a.npz")
+    out, err = _on_nodes(tmp_path, *spirals, "--epochs", "4", "--resume", "ck/run.ckpt", "--out", "b.npz")
+    assert "error" not in err and "class-weight" not in err, err
+    assert cli.main([*spirals[1:], "--epochs", "4", "--class-weight", "0:1,1:3", "--out", str(tmp_path / "one.npz")]) == 0
+    two, one = (nnscratch.Network.load(tmp_path / name) for name in ("b.npz", "one.npz"))
+    assert two.metadata["training"]["class_weight"] == {"0": 1.0, "1": 3.0}
+    for a, b in zip(two.get_weights(), one.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@needs_mpi
 def test_a_run_that_diverges_names_the_checkpoint_on_rank_0s_node_once(tmp_path):
     """The checkpoint that holds the epochs before the divergence is rank 0's: said once, in its words (before, each
     rank said its own line, rank 1's without the checkpoint, which it cannot see)."""

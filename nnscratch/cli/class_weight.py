@@ -111,9 +111,8 @@ def kept(args, source):
     run's where not given; and the note (a list of one or none) when given other than that run's."""
     if source is None:
         return []
-    from ..saving import checkpoint
-    header, _ = checkpoint.load(source)
-    training = ((header.get("config") or {}).get("metadata") or {}).get("training") or {}
+    from .resuming import header
+    training = ((header(args, source).get("config") or {}).get("metadata") or {}).get("training") or {}
     theirs = training.get("class_weight")
     if args.class_weight is None:
         args.class_weight = theirs

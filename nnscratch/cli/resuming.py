@@ -30,14 +30,15 @@ def look_on_root(args, comm):
     checkpoint", and ``--resume`` alone resumed rank 0 and started the others afresh)."""
     def look():
         source, checkpoint = _resume_source(args)
-        return source, checkpoint, None if source is None else _header(None, source)
+        return source, checkpoint, None if source is None else header(None, source)
 
     from ..distributed import from_root
     args.resume_found = look() if comm is None else from_root(comm, look)
 
 
-def _header(args, source):
-    """The header of the checkpoint ``source``: as :func:`look_on_root` found it, else read here."""
+def header(args, source):
+    """The header of the checkpoint ``source``: as :func:`look_on_root` found it (under mpiexec: rank 0's file,
+    on every rank), else read here."""
     found = getattr(args, "resume_found", None)
     if found is not None and found[0] == source:
         return found[2]
@@ -100,7 +101,7 @@ def resume_dtype(args):
     if args.dtype is not None or source is None:
         return args.dtype
     from ..backend.core import get_backend
-    dtype = (_header(args, source).get("config") or {}).get("dtype")
+    dtype = (header(args, source).get("config") or {}).get("dtype")
     return None if dtype == "float64" and not get_backend(args.backend).has_float64 else dtype
 
 
@@ -111,19 +112,19 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     epoch, to say --warmup and --step-size (kept in steps) in epochs."""
     if source is None:
         return []
-    header = _header(args, source)
-    config = header.get("config") or {}
+    saved = header(args, source)
+    config = saved.get("config") or {}
     _same_table(source, config, net)  # first: another target or task also builds another network
     _same_network(source, config, net)
-    done, stopped = int(header["epoch"]) + 1, bool(header.get("stopped"))
+    done, stopped = int(saved["epoch"]) + 1, bool(saved.get("stopped"))
     if done > cfg["epochs"]:
         given = "" if args.epochs else " (the default here)"
         raise ConfigError(f"--resume {source}: the checkpoint already ran {done} epochs, more than --epochs "
                           f"{cfg['epochs']}{given}; pass --epochs {done} to keep it as it is, or more to train "
                           "further.")
-    params = (header.get("history") or {}).get("params") or {}
+    params = (saved.get("history") or {}).get("params") or {}
     seed = ((config.get("metadata") or {}).get("dataset") or {}).get("seed", args.seed)
-    theirs = _run_options(header["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
+    theirs = _run_options(saved["optimizer"], params.get("batch_size"), params.get("loss"), seed, params.get("epochs"))
     mine = _run_options(optimizer.get_config(), cfg["batch_size"], args.loss or params.get("loss"), args.seed,
                         cfg["epochs"])
     _add_run_record(theirs, mine, config, net, run_record(args, cfg))
