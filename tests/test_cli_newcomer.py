@@ -5,7 +5,7 @@ import os
 import pytest
 
 import nnscratch as nn
-from nnscratch.cli import resuming
+from nnscratch.cli import continuing, resuming
 from test_cli_messages import one_line, run  # noqa: E402  (the command line's one-error-line checks)
 
 
@@ -58,7 +58,7 @@ def test_ctrl_c_while_the_checkpoint_is_written_says_that_epoch_is_done(tmp_path
     epochs done)": which was it?"""
     ckpt = tmp_path / "run.ckpt"
     ckpt.write_bytes(b"")
-    monkeypatch.setattr(resuming, "checkpoint_epochs", lambda path: (8, False))
+    monkeypatch.setattr(continuing, "checkpoint_epochs", lambda path: (8, False))
     said = resuming.interrupted(str(ckpt), 7, 20)
     assert said.startswith("interrupted after epoch 8 of 20;") and "(8 of 20 epochs done)" in said
     assert resuming.interrupted(str(ckpt), 8, 20).startswith("interrupted during epoch 9 of 20;")
