@@ -37,21 +37,26 @@ def _told(kind, text):
 
 @needs_mpi
 def test_one_ranks_error_before_the_epochs_caught_ends_every_rank(tmp_path):
-    """Rank 1's validation inputs hold a NaN (``validation``), its checkpoint restore fails (``restore``), its
-    checkpoint path holds a file of the user's (``checkpoint``, before the data-parallel setup): rank 1 raises its
-    own error, rank 0 is told (no hang), and both are out of step afterwards."""
+    """Rank 1's validation inputs hold a NaN (``validation``), its checkpoint restore fails (``restore``): rank 1
+    raises its own error, rank 0 is told (no hang), and both are out of step afterwards. A file of the user's at
+    the checkpoint path (``checkpoint``) is rank 0's to find, as it alone writes checkpoints: every rank raises its
+    refusal together, and goes on in step; the files are left as they were on both ranks' nodes."""
     _finish(_python(SCRIPTS / "early_rank_error.py", "r", "validation", "restore", "checkpoint", n=2, cwd=tmp_path))
     ranks = [json.loads((tmp_path / f"r-{rank}.json").read_text()) for rank in range(2)]
-    refused = ["ConfigError", "'r-notes-1.txt' exists and is not an nnscratch checkpoint; nnscratch replaces a file "
-                              "only with one of the same kind: choose another path, or move that file away."]
     unread = ["OSError", "rank 1 could not read r-restore.ckpt"]
-    for case, (kind, text) in {"validation": ("DataError", NAN_ROWS), "restore": unread, "checkpoint": refused}.items():
+    for case, (kind, text) in {"validation": ("DataError", NAN_ROWS), "restore": unread}.items():
         assert ranks[1][case]["first"] == [kind, text, None], case  # its own error, unchanged
         assert ranks[0][case]["first"] == _told(kind, text), case
         for rank in ranks:
             assert rank[case]["second"][0] == "OutOfStepError", case
             assert f"after rank 1 of 2 failed in fit ({kind}: {text})" in rank[case]["second"][1], case
-    assert (tmp_path / "r-notes-1.txt").read_text() == "the user's notes\n"  # the user's file is left as it was
+    refused = ("'r-notes-0.txt' exists and is not an nnscratch checkpoint; nnscratch replaces a file only with one of "
+               "the same kind: choose another path, or move that file away.")
+    for rank in ranks:
+        assert rank["checkpoint"]["first"][:2] == ["ConfigError", refused], rank["checkpoint"]
+        assert rank["checkpoint"]["second"] is None  # refused together: still in step
+    for rank in range(2):  # the user's files are left as they were
+        assert (tmp_path / f"r-notes-{rank}.txt").read_text() == f"the user's notes on rank {rank}'s node\n"
 
 
 def _data(rng, n=40):

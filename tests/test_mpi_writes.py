@@ -54,7 +54,7 @@ def test_plot_draws_each_picture_once_and_says_it_once(trained, tmp_path):
     assert out.splitlines() == ["saved curves.png"] and err == "", (out, err)
     assert os.listdir(tmp_path) == ["curves.png"]
     out, err = _nnscratch("plot", tmp_path / "missing.json", cwd=tmp_path, status=2)
-    assert out == "" and err.count("error:") == 1 and "missing.json: no such file" in err, err
+    assert out == "" and err.count("error:") == 1 and "missing.json does not exist" in err, err
 
 
 @needs_mpi

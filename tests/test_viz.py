@@ -364,7 +364,7 @@ def test_plot_refuses_a_picture_the_model_cannot_have_before_loading_data(tmp_pa
     ("other.json", '{"a": 1}', [], ["other.json is not a training history", "`nnscratch train --history"]),
     ("list.json", "[1, 2]", [], ["list.json is not a training history"]),
     ("broken.json", "{bad", [], ["broken.json is not valid JSON", "`nnscratch train --history"]),
-    ("missing.json", None, [], ["missing.json: no such file", "the current directory is"]),
+    ("missing.json", None, [], ["history file missing.json does not exist", "the current directory is"]),
     ("h.json", None, ["--show"], ["--show needs a display", "drop --show"]),
 ])
 def test_plot_of_a_history_refuses_in_one_line(tmp_path, capsys, monkeypatch, name, text, extra, fragments):

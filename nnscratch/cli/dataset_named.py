@@ -2,7 +2,7 @@
 dataset has, a picture given as a dataset. ``nnscratch train`` says these first, before it checks the files it
 will write: the mistake the user made first is the one to fix first."""
 
-from .options import BUILTIN
+BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own labels and test split
 
 
 def refuse_image_dataset(name):

@@ -1,8 +1,7 @@
 """Options and helpers that several commands share: backend, dataset, loading data, model fit checks."""
 
 from . import values
-
-BUILTIN = ("mnist-sample", "mnist", "fashion-mnist", "xor")  # with their own labels and test split
+from .dataset_named import BUILTIN, refuse_image_dataset
 
 
 def add_backend_options(parser, from_model=False):
@@ -61,7 +60,6 @@ def load_data(args, comm=None):
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
-    from .dataset_named import refuse_image_dataset
     name = str(args.dataset).strip()
     refuse_image_dataset(name)
     if getattr(args, "data_dir", None) and name not in ("mnist", "fashion-mnist"):

@@ -4,9 +4,10 @@
 
 CASE: ``validation`` (rank 1's validation inputs hold a NaN in a row the ranks' data check does not sample:
 its validation-data check raises, rank 0 goes on to the broadcast of the state and the first callbacks'
-round), ``restore`` (rank 1's checkpoint restore raises, after the broadcast), ``checkpoint`` (rank 1's
-checkpoint path holds a file of the user's, as a disk of its own node may: refused before the data-parallel
-setup, rank 0 goes on to the checkpoint's broadcast and the ranks' settings check). Each case runs on a
+round), ``restore`` (rank 1's checkpoint restore raises, after the broadcast), ``checkpoint`` (the
+checkpoint path holds a file of the user's on rank 0's node, where rank 0 alone looks and writes: refused on
+every rank together, before the data-parallel setup; rank 1's own file of that name is never looked at, as
+on a disk of its own node). Each case runs on a
 communicator of its own; after the failing fit every rank fits again on the same one. Each rank writes
 OUT_PREFIX-RANK.json: per case, what the first and the second ``fit`` raised there (as rank_error.py).
 """
@@ -50,10 +51,9 @@ def run(case, comm, tmp):
         first = raised(lambda: net.fit(X, y, checkpoint=path, resume=True, **options))
         checkpoints.restore = real
     elif case == "checkpoint":
-        path = f"{tmp}-notes-{comm.rank}.txt"
-        if comm.rank == 1:
-            with open(path, "w") as f:
-                f.write("the user's notes\n")
+        path = f"{tmp}-notes-{comm.rank}.txt"  # each rank's node: rank 0's is the one written
+        with open(path, "w") as f:
+            f.write(f"the user's notes on rank {comm.rank}'s node\n")
         first = raised(lambda: net.fit(X, y, checkpoint=path, **options))
     else:
         first = raised(lambda: net.fit(X, y, validation_data=(X_val, y_val), **options))
