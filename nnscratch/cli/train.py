@@ -189,9 +189,9 @@ def _run(args, said):
                     + [note for note in [budget_note(net, X, cfg["batch_size"])] if note])
     if show:
         print(f"{describe(args, data, net, cfg, len(X), val)}; {blas}", flush=True)
-        if cfg["class_weight"]:
-            print(class_weight.shown(cfg["class_weight"], data, args.class_weight), flush=True)
         tables.print_notes(learnt, options)
+        if cfg["class_weight"]:  # an indented note, as the table's and the schedule's
+            print("  " + class_weight.shown(cfg["class_weight"], data, args.class_weight), flush=True)
     if args.resume and show:  # --resume alone with no checkpoint yet: a new run, said (a mistyped path too)
         print(resuming.resume_note(options.get("resume"), cfg["epochs"], options.get("checkpoint")), flush=True)
     start = time.perf_counter()
