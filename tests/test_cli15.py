@@ -209,9 +209,8 @@ TRAIN = ["train", "--dataset", "spirals", "--epochs", "100000", "--backend", "nu
 HUNG_UP = "stopped by SIGHUP (the terminal closed or the ssh session dropped)"
 
 
-def test_sighup_in_training_says_the_checkpoint_removes_created_folders_and_exits_129():
-    """Before: killed by the signal (status -1 here), nothing said, sub/ and hist/ left empty."""
-    argv = [*TRAIN, "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz", "--history", "hist/h.json"]
+def _after_two_epochs(argv):
+    """``nnscratch ARGV`` started, with Python's default signals, and read until its second epoch line."""
     proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env(), preexec_fn=default_signals)
     epochs = 0
@@ -219,6 +218,13 @@ def test_sighup_in_training_says_the_checkpoint_removes_created_folders_and_exit
         epochs += line.startswith("epoch")
         if epochs == 2:
             break
+    return proc
+
+
+def test_sighup_in_training_says_the_checkpoint_removes_created_folders_and_exits_129():
+    """Before: killed by the signal (status -1 here), nothing said, sub/ and hist/ left empty."""
+    argv = [*TRAIN, "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz", "--history", "hist/h.json"]
+    proc = _after_two_epochs(argv)
     proc.send_signal(signal.SIGHUP)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 129, err
@@ -233,13 +239,7 @@ def test_sighup_with_the_terminal_gone_still_ends_129_and_tidies():
     the reader). The command still stops, removes the folders it created and exits 129 (not 120, Python's
     status when the flush at exit fails)."""
     argv = [*TRAIN, "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz"]
-    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env(), preexec_fn=default_signals)
-    epochs = 0
-    for line in proc.stdout:
-        epochs += line.startswith("epoch")
-        if epochs == 2:
-            break
+    proc = _after_two_epochs(argv)
     proc.stdout.close()
     proc.stderr.close()
     proc.send_signal(signal.SIGHUP)
