@@ -8,7 +8,6 @@ import math
 import warnings
 
 import numpy as np
-import pytest
 
 import nnscratch as nn
 from nnscratch import cli
