@@ -19,6 +19,7 @@ from .losses import BinaryCrossEntropy, CrossEntropy, MeanSquaredError, SumSquar
 from .models.network import Network
 from .optim.optimizers import SGD, Adam, RMSProp, get_optimizer
 from .training.history import Callback, History
+from .training.epochs import EpochLogger
 from .training.callbacks import EarlyStopping
 from .training.callbacks import ReduceLROnPlateau
 from .optim.schedules import Constant, Cosine, Exponential, InverseTime, StepDecay
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Adam", "AvgPool2D", "Backend", "BatchNorm", "BinaryCrossEntropy", "Callback", "Conv2D", "CrossEntropy", "Dense",
-    "Dropout", "EarlyStopping", "Flatten", "Glorot", "He", "History", "Identity", "Layer", "LeakyReLU", "MaxPool2D",
+    "Dropout", "EarlyStopping", "EpochLogger", "Flatten", "Glorot", "He", "History", "Identity", "Layer", "LeakyReLU", "MaxPool2D",
     "MeanSquaredError", "NNScratchError", "Network", "Normal",
     "Parameter", "RMSProp", "ReLU", "Reshape", "SGD", "Sigmoid", "Softmax", "SumSquaredError", "Tanh", "Uniform",
     "available_backends", "backend_of", "datasets", "errors", "get_backend", "get_optimizer", "use_backend",

@@ -68,6 +68,12 @@ class DataWarning(UserWarning):
     """Data that trains, but probably not as meant (unscaled integers, a tiny split...)."""
 
 
+class UndefinedMetricWarning(DataWarning):
+    """A score the data cannot define, returned as NaN: R^2 of fewer than two samples (scikit-learn's
+    ``sklearn.exceptions.UndefinedMetricWarning``, with its words). Silence it alone with
+    ``warnings.simplefilter("ignore", nnscratch.errors.UndefinedMetricWarning)``."""
+
+
 def closest(word, candidates):
     """The candidate closest to a mistyped ``word`` (difflib, ratio 0.6 or more), or None: every
     "did you mean" of the library and the command line asks this."""
@@ -85,4 +91,4 @@ def unknown_name(kind, name, choices):
 
 __all__ = ["BackendMismatchError", "BackendUnavailableError", "ConfigError", "DataError", "DataFormatError",
            "DataWarning", "DatasetNotFoundError", "DivergenceError", "ModelFileError", "ModelNotFoundError",
-           "NNScratchError", "ShapeError"]
+           "NNScratchError", "ShapeError", "UndefinedMetricWarning"]

@@ -14,13 +14,9 @@ import warnings
 from array_api_compat import array_namespace, device, is_numpy_array
 
 from .backend.core import backend_of
-from .errors import BackendMismatchError, DataError, DataWarning, ShapeError
+from .errors import BackendMismatchError, DataError, ShapeError, UndefinedMetricWarning  # the warning also as
+# nnscratch.metrics.UndefinedMetricWarning, where it was first
 from .host_arrays import to_host, zero_one_rows
-
-
-class UndefinedMetricWarning(DataWarning):
-    """A score the data cannot define, returned as NaN: R^2 of fewer than two samples (scikit-learn's
-    ``UndefinedMetricWarning``, with its words)."""
 
 
 #: What :func:`warn_undefined_r2` says: scikit-learn's words for it.

@@ -218,6 +218,7 @@ def _data(args, net, required=True):
                               "with --dataset (xor, spirals, moons, blobs, csv:PATH ...).")
     from . import tables
     given = args.dataset
+    _refuse_nnscratch_file(args, net)
     model_dataset(args, net)
     data = load_for_model(args, net, args.path)
     fits(net, data, args.path, targets=net.task != "regression")  # an autoencoder: pictures of its inputs
@@ -225,3 +226,21 @@ def _data(args, net, required=True):
     if warning:  # as evaluate says it: the picture is of the model on data it never learned
         print(f"warning: {warning}", file=sys.stderr)
     return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on
+
+
+def _refuse_nnscratch_file(args, net):
+    """``--dataset`` naming a model or checkpoint (the model twice, or another): what it is, and that --dataset
+    takes the data to draw this model's pictures on (the library's words send the file to evaluate)."""
+    from ..datasets.arrays import DATA
+    from ..datasets.catalog import file_kind
+    from ..errors import ConfigError
+    from ..saving.kinds import npz_header
+    kind, path = file_kind(str(args.dataset or "").strip())
+    header = npz_header(path) if kind in ("csv", "npz") else None
+    if header is None:
+        return
+    what = "a checkpoint" if header.get("format") == "nnscratch-checkpoint" else "a model file"
+    trained = ((getattr(net, "metadata", None) or {}).get("dataset") or {}).get("spec")
+    fix = f"name it, or leave out --dataset to draw on {trained}, its training data" if trained else "name it"
+    raise ConfigError(f"--dataset {args.dataset}: {path} is {what} written by nnscratch, not data; --dataset takes "
+                      f"the data to draw {args.path}'s pictures on, {DATA}: {fix}.")

@@ -253,8 +253,9 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
                     raise _unreadable(path, "npz", exc) from None
                 break
         else:
-            if "__header__" in keys:
-                raise _nnscratch_file(path)
+            model = nnscratch_file(path) if "__header__" in keys else None
+            if model:
+                raise model
             raise DataFormatError(f"{path}: holds arrays {sorted(keys)}; expected X and y, or X_train, "
                                   "y_train, X_test and y_test: save them by those names, as in "
                                   "numpy.savez(PATH, X=X, y=y).")
@@ -262,16 +263,24 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
                        path=path, one_class=one_class)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
 
 
-def _nnscratch_file(path):
-    """A model or checkpoint that nnscratch wrote, given as data: what it is and how to use it."""
+#: What ``--dataset`` takes, as the messages about a model or checkpoint given there say it.
+DATA = ("a table or arrays (csv:table.csv, npz:data.npz holding X and y, npy:X.npy,y.npy) or a dataset name "
+        "(xor, spirals, mnist-sample ...)")
+
+
+def nnscratch_file(path):
+    """A DataFormatError when ``path`` is a model or checkpoint nnscratch wrote, given as data (``--dataset
+    model.npz``, ``csv:model.npz``: not "holds arrays ['__header__', ...]" or "not a text CSV"), else None."""
     from ..saving.kinds import npz_header
-    if (npz_header(str(path)) or {}).get("format") == "nnscratch-checkpoint":
-        return DataFormatError(f"{path} is a checkpoint written by `nnscratch train --checkpoint`, not data; resume "
-                               f"its run with --resume {path}, then score the model it saves with `nnscratch evaluate "
-                               "MODEL.npz --dataset DATA`.")
-    return DataFormatError(f"{path} is a model file written by nnscratch, not data; score it with `nnscratch evaluate "
-                           f"{path} --dataset DATA` (DATA: a table or arrays, e.g. csv:table.csv), or leave out "
-                           "--dataset to use the data it was trained on.")
+    header = npz_header(str(path))
+    if header is None:
+        return None
+    if header.get("format") == "nnscratch-checkpoint":
+        return DataFormatError(f"{path} is a checkpoint written by `nnscratch train --checkpoint`, not data; --dataset "
+                               f"takes {DATA}: give it that run's data, with --resume {path} to continue the run.")
+    return DataFormatError(f"{path} is a model file written by nnscratch, not data; --dataset takes {DATA}: give it "
+                           f"the data, and the model where a command takes one (`nnscratch evaluate {path} "
+                           "--dataset DATA`).")
 
 
 def _keys(keys, names):

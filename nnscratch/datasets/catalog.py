@@ -55,7 +55,7 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
     ``one_class``: a target (CSV column or array of labels) of one class is read (to evaluate a model on),
     not refused. ``features``: a trained model's feature names, the only columns of a CSV read besides
     its target where it has them all (:func:`~nnscratch.datasets.tables.read_table`)."""
-    from .arrays import load_npy_pair, load_npz
+    from .arrays import load_npy_pair, load_npz, nnscratch_file
     from .csv import digits_layout
     from .tables import load_table
     kind, path = file_kind(name)
@@ -71,6 +71,9 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
         what = "is a folder" if pathlib.Path(missing).is_dir() else "does not exist"
         raise DatasetNotFoundError(f"{kind} file {missing} {what} (the current folder is {pathlib.Path.cwd()}); "
                                    f"name an existing file, e.g. {kind}:data/table.{kind}.")
+    model = next((error for error in map(nnscratch_file, _parts(kind, path)) if error), None)
+    if model:  # whatever the prefix says (csv:model.npz): what the file is, not why it is no CSV
+        raise model
     options = dict(task=task, seed=seed, test_fraction=TEST_FRACTION if test_fraction is None else test_fraction)
     if kind == "npz":
         return load_npz(path, **options, one_class=one_class)

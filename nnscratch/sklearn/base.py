@@ -173,7 +173,6 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             self._diverged(net, run, exc, incremental)
         finally:
             net.rng, self.n_iter_ = own_rng, run.epochs
-            self._keep_task(net)  # Network.fit derived it again from this call's rows
         if not incremental and not run.converged and run.epochs == self.max_iter:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and the "
                           "optimization hasn't converged yet.", ConvergenceWarning)

@@ -29,13 +29,10 @@ class KeptNetwork:
     ``intercepts_`` changed since, its weights stored as host copies, and the pickled state."""
 
     def _set_network(self, net):
+        """Keep ``net``, built or rebuilt (after pickling: no targets to derive its task from), told the
+        estimator's task where it has one (a multilabel classifier's); ``Network.fit`` then keeps a
+        "multilabel" network so on rows that happen to be one-hot (:func:`~nnscratch.models.task.kept_task`)."""
         self._network, self._network_built_for = net, (self.backend, self.activation)
-        self._keep_task(net)
-
-    def _keep_task(self, net):
-        """Tell ``net`` the estimator's task where the network cannot derive it: a multilabel
-        classifier's sigmoid outputs are "multilabel" also when ``fit`` saw one-hot rows (every
-        row one label) or when the network is rebuilt after pickling (no targets at all)."""
         if self._network_task() is not None:
             net.task = self._network_task()
 

@@ -7,10 +7,13 @@ guard, and the checkpoint. The printed line (:func:`format_logs`) is an :class:`
 calls after every other callback, so it shows what they add to the epoch's logs.
 """
 
+from __future__ import annotations
+
 import contextlib
 import math
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 from ..errors import DivergenceError
 from ..saving import checkpoint as checkpoints
@@ -18,6 +21,9 @@ from .evaluation import read_figures
 from .guard import nonfinite_flag
 from .history import Callback, as_figure
 from .step import evaluate_sums, run_epoch
+
+if TYPE_CHECKING:
+    from ..models.network import Network
 
 
 class Run:
@@ -169,11 +175,11 @@ class EpochLogger(Callback):
     their own messages about the epoch (``ReduceLROnPlateau(verbose=True)``'s). Under ``mpiexec`` rank 0 alone
     prints. Override :meth:`line` for another layout (``nnscratch train`` shows accuracies as percentages)."""
 
-    def on_epoch_end(self, epoch, logs, network):
+    def on_epoch_end(self, epoch: int, logs: dict[str, float], network: Network) -> None:
         if self.is_root:
             print(self.line(epoch, logs), flush=True)
 
-    def line(self, epoch, logs):
+    def line(self, epoch: int, logs: dict[str, float]) -> str:
         """The epoch's line: :func:`format_logs` by default.
 
         Parameters

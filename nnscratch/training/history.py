@@ -249,14 +249,17 @@ class History(Callback):
         return line
 
     def to_json(self, path: PathLike | None = None) -> str:
-        """The history as JSON text; also written to ``path`` if given.
+        """The history as JSON text; also written to ``path`` if given. A figure that is NaN (one missing
+        from an epoch, an R^2 of one row) or infinite is written as ``null``, as pandas' ``to_json`` writes it:
+        ``NaN`` is not JSON (``JSON.parse``, ``jq`` refuse it). :meth:`from_json` reads ``null`` back as NaN.
 
         Parameters
         ----------
         path : str or Path, optional
             A file to write the JSON to as well (replaced whole, never half-written); None: only returned.
         """
-        text = json.dumps({"epoch": self.epoch, "history": self.history, "params": self.params}, indent=1)
+        data = {"epoch": self.epoch, "history": self.history, "params": self.params}
+        text = json.dumps(_strict(data), indent=1, allow_nan=False)
         if path is not None:
             from ..saving.serialize import atomic_write_text
             atomic_write_text(path, text, "history")
@@ -264,7 +267,8 @@ class History(Callback):
 
     @classmethod
     def from_json(cls, source: PathLike) -> History:
-        """Read :meth:`to_json` output from a path or a JSON string.
+        """Read :meth:`to_json` output from a path or a JSON string: a figure written as ``null`` is NaN again
+        (files of older versions, which wrote ``NaN``, read the same).
 
         Parameters
         ----------
@@ -273,7 +277,8 @@ class History(Callback):
         """
         text = str(source) if str(source).lstrip().startswith("{") else open(source, encoding="utf-8").read()
         data = json.loads(text)
-        return cls(data.get("history"), data.get("epoch"), data.get("params"))
+        figures = {k: [math.nan if v is None else v for v in vs] for k, vs in (data.get("history") or {}).items()}
+        return cls(figures, data.get("epoch"), data.get("params"))
 
 
 def as_figure(key, value):
@@ -287,6 +292,15 @@ def as_figure(key, value):
                           f"keeps one number per figure and epoch: log each value under its own key "
                           f"(logs[{key + '_0'!r}] = ...), or keep the array in the callback.")
     return float(array_namespace(value).reshape(value, ()))  # one value in any shape: (1,) or (1, 1) too
+
+
+def _strict(data):
+    """``data`` (dicts, lists, numbers) with every NaN or infinite float as None: what strict JSON takes."""
+    if isinstance(data, dict):
+        return {k: _strict(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_strict(v) for v in data]
+    return None if isinstance(data, float) and not math.isfinite(data) else data
 
 
 def _rounded(value):
