@@ -54,7 +54,8 @@ def ctrl_c(bar, handle=True):
     carried on. The handler remembers the signal and ``bar`` (:func:`progress`) raises it again at the end
     of the batch. Each is left alone where it is not Python's to handle (Ctrl-C ignored in a background
     job, SIGTERM outside the command line, another handler installed). ``handle=False`` (ranks other than
-    0 under mpiexec): both are ignored, rank 0 ends the job (``mpiexec`` passes either on to every rank)."""
+    0 under mpiexec): rank 0 ends the job (``mpiexec`` passes Ctrl-C and SIGTERM on to every rank); each signal
+    the rank relays to rank 0 (:mod:`..distributed.relay`) is left to that, any other ignored."""
     ours = {signal.SIGINT: signal.default_int_handler, **dict.fromkeys(stopping.STOPS, stopping.raise_stop)}
     if threading.current_thread() is not threading.main_thread():
         ours = {}

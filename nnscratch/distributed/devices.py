@@ -1,5 +1,5 @@
 """Each rank's share of the machine: the GPU of its local rank, and the command line's options on ranks
-other than 0 (no output, no files; a SIGTERM of their own relayed to rank 0)."""
+other than 0 (no output, no files; a Ctrl-C, SIGTERM or SIGHUP of their own relayed to rank 0)."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ def _gpu_count(name: str) -> int:
 
 def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
     """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
-    (unless a device was named); on ranks other than 0, no output and no files, and a SIGTERM sent to the rank
-    alone relayed to rank 0, which stops the job (:mod:`.relay`).
+    (unless a device was named); on ranks other than 0, no output and no files, and a Ctrl-C, SIGTERM or SIGHUP sent
+    to the rank alone relayed to rank 0, which stops the job (:mod:`.relay`).
 
     Parameters
     ----------
@@ -71,4 +71,4 @@ def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
         args.quiet, args.json, args.no_save, args.show = True, False, True, False
         args.history = args.plot = args.live = None
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-        relay_to_root(comm)  # a SIGTERM sent to this rank alone stops the job, said by rank 0
+        relay_to_root(comm)  # a signal sent to this rank alone stops the job, said by rank 0

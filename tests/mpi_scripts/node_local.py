@@ -15,6 +15,7 @@ The cases are tests/test_mpi14_resume.py's (a CNN with BatchNorm and Dropout, ca
 """
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -58,7 +59,10 @@ def api(phase, name, path, out):
                 np.savez(out, said=np.asarray(said))
             return
         raise AssertionError(f"fit(resume={path!r}) did not fail")
+    handlers = [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
     history = net.fit(X, y, resume=path if phase == "resume" else True, **options)
+    assert [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)] == handlers, \
+        "fit changed a signal's handler (only the command line relays them)"
     found = cases.results(net, history, comm)
     if comm.rank == 0:
         np.savez(out, **found)
