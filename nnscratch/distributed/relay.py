@@ -6,9 +6,9 @@ run stopped and ends the job with status 143, or 130) and the others wait for it
 rank alone: ``kill PID`` (``kill -INT``, ``kill -HUP``), a watchdog that ends one process (earlyoom, low on
 memory, sends SIGTERM first), a job script's cleanup. Ignored on a rank other than 0, it was lost: the job
 trained on, and stopping it took a second signal to ``mpiexec``. So the command line has each other rank relay
-it (:func:`relay_to_root`): one small message to rank 0, and the rank trains on, ignoring any further one.
-Rank 0 looks for it after each gradient sum's all-reduce (:func:`raise_if_relayed`: one ``Iprobe`` a step, no
-collective) and raises :class:`StoppedElsewhere`, a ``KeyboardInterrupt`` with the signal's status (130 for
+it while it trains (:func:`relaying`): one small message to rank 0, and the rank trains on, ignoring any
+further one. Rank 0 looks for it after each gradient sum's all-reduce (:func:`raise_if_relayed`: one ``Iprobe`` a
+step, no collective) and raises :class:`StoppedElsewhere`, a ``KeyboardInterrupt`` with the signal's status (130 for
 SIGINT, 129 for SIGHUP, 143 for SIGTERM) and words, so the command line's path for Ctrl-C runs there: one
 message naming the last checkpoint and ``--resume``, the folders it created removed, the job ended with that
 status.
@@ -24,9 +24,10 @@ relayed, nothing is raised.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:
     from .mpicomm import MPIComm
@@ -45,7 +46,7 @@ WHY = {signal.SIGTERM: "stopped by SIGTERM sent to {where} (a time limit, kill o
 
 
 class StoppedElsewhere(KeyboardInterrupt):
-    """Raised on rank 0 when another rank relayed a signal sent to it alone (:func:`relay_to_root`); as the
+    """Raised on rank 0 when another rank relayed a signal sent to it alone (:func:`relaying`); as the
     command line's own ``Terminated``, its ``status`` is 128 + the signal's number (130 for SIGINT, 129 for
     SIGHUP, 143 for SIGTERM) and ``words`` say what stopped the run."""
 
@@ -56,21 +57,33 @@ class StoppedElsewhere(KeyboardInterrupt):
         self.words = WHY[signal.Signals(signum)].format(where=f"rank {rank} of {size}")
 
 
-def relay_to_root(comm: MPIComm) -> None:
-    """On a rank other than 0: from now on Ctrl-C (SIGINT), SIGTERM or SIGHUP sent to this rank is sent on to
-    rank 0 (the first; all three are ignored after it), which stops the job. Left alone on rank 0 and outside
-    the main thread (no handler can be set there); a signal ignored here (the parent asked so) stays ignored."""
-    if comm.rank == 0 or threading.current_thread() is not threading.main_thread():
+@contextlib.contextmanager
+def relaying(comm: MPIComm | None) -> Iterator[None]:
+    """Inside (the command line's training, :func:`nnscratch.cli.progress.ctrl_c`), on a rank other than 0: Ctrl-C
+    (SIGINT), SIGTERM or SIGHUP sent to this rank is sent on to rank 0 (the first; all three are ignored after
+    it), which stops the job; the handlers are put back after. Nothing is done on rank 0, with no ``comm`` and
+    outside the main thread (no handler can be set there); a signal ignored here (the parent asked so) stays
+    ignored. Outside training rank 0 looks for no relayed signal, and each rank acts on its own: ``mpiexec``
+    passes Ctrl-C and SIGTERM on to every rank, which all stop (relayed and ignored there, a rank would wait for
+    rank 0 forever)."""
+    if comm is None or comm.rank == 0 or threading.current_thread() is not threading.main_thread():
+        yield
         return
 
     def relay(signum: int, frame: Any) -> None:
-        for each in relayed:  # rank 0 ends the job: a second one would change nothing
+        for each in previous:  # rank 0 ends the job: a second one would change nothing
             signal.signal(each, signal.SIG_IGN)
         comm.sent.append(comm.comm.isend(signum, dest=0, tag=RELAY_TAG))
 
-    relayed = [signum for signum in RELAYED if signal.getsignal(signum) not in (signal.SIG_IGN, None)]
-    for signum in relayed:
+    previous = {signum: signal.getsignal(signum) for signum in RELAYED
+                if signal.getsignal(signum) not in (signal.SIG_IGN, None)}
+    for signum in previous:
         signal.signal(signum, relay)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def raise_if_relayed(comm: MPIComm) -> None:
