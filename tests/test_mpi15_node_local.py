@@ -14,6 +14,7 @@ import os
 import re
 import signal
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -123,42 +124,109 @@ def test_a_run_that_diverges_names_the_checkpoint_on_rank_0s_node_once(tmp_path)
 
 
 def _default_signals():
-    """In the child: SIGTERM as a user's shell leaves it."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """In the child: Ctrl-C, SIGTERM and SIGHUP as a user's shell leaves them (a background job ignores SIGINT)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
-@needs_mpi
-def test_sigterm_sent_to_one_other_rank_alone_stops_the_job_said_once_by_rank_0(tmp_path):
-    """``kill PID`` of one rank, a watchdog ending one process: before, a rank other than 0 ignored it and the job trained
-    on. Now it relays it to rank 0, which says where the run stopped (its checkpoint, on its node alone) and ends
-    the job with SIGTERM's status, removing the folder it created for --out; the checkpoint resumes."""
-    scratch, spirals = tmp_path / "scratch", ["cli", "train", "--dataset", "spirals", "--backend", "numpy"]
-    job = _python(SCRIPT, scratch, *spirals, "--epochs", "100000", "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz",
-                  n=2, cwd=tmp_path, preexec_fn=_default_signals)
+SPIRALS = ["cli", "train", "--dataset", "spirals", "--backend", "numpy"]
+
+
+def _training(tmp_path):
+    """``nnscratch train`` under ``mpiexec -n 2`` (rank 1 on a node of its own), checkpointing, with --out in a
+    folder it creates, once its second epoch is done."""
+    job = _python(SCRIPT, tmp_path / "scratch", *SPIRALS, "--epochs", "100000", "--checkpoint", "ck/run.ckpt",
+                  "--out", "sub/m.npz", n=2, cwd=tmp_path, preexec_fn=_default_signals)
     epochs = 0
     for line in job.stdout:
         epochs += line.startswith("epoch")
         if epochs == 2:
-            break
-    os.kill(int((scratch / "pid1").read_text()), signal.SIGTERM)  # rank 1 alone
-    _, err = _finish(job, status=143)
-    said = re.findall(r"stopped by SIGTERM sent to rank 1 of 2 \(a time limit, kill or timeout\) (?:during|after) "
-                      r"epoch \d+ of 100000; the last checkpoint is ck/run\.ckpt \((\d+) of 100000 epochs done", err)
-    assert len(said) == 1 and err.count("--resume ck/run.ckpt") == 1, err
-    assert "Traceback" not in err and "Abort(" not in err and "error" not in err, err
-    assert sorted(os.listdir(tmp_path)) == ["ck", "scratch"] and os.listdir(scratch / "rank1") == []
-    done = int(said[0])
-    out, _ = _on_nodes(tmp_path, *spirals, "--epochs", str(done + 1), "--checkpoint", "ck/run.ckpt", "--resume",
+            return job
+    pytest.fail(f"the job ended before its second epoch: {job.communicate()}")
+
+
+def _resumes(tmp_path, done):
+    """The checkpoint of ``done`` epochs (on rank 0's node alone) resumes."""
+    out, _ = _on_nodes(tmp_path, *SPIRALS, "--epochs", str(done + 1), "--checkpoint", "ck/run.ckpt", "--resume",
                        "--no-save")
     assert f"resuming from epoch {done + 1} of {done + 1} (ck/run.ckpt)" in out, out
 
 
-def test_a_relayed_sigterm_takes_the_command_lines_sigterm_path_on_rank_0():
-    """What rank 0 raises for a SIGTERM another rank relayed: a KeyboardInterrupt (every cleanup for Ctrl-C runs)
-    with SIGTERM's status and words naming the rank, as the command line says them."""
+@needs_mpi
+@pytest.mark.parametrize("signum, rank, said", [
+    (signal.SIGTERM, 1, r"stopped by SIGTERM sent to rank 1 of 2 \(a time limit, kill or timeout\)"),
+    (signal.SIGINT, 1, r"interrupted by SIGINT \(Ctrl-C\) sent to rank 1 of 2"),
+    (signal.SIGHUP, 1, r"stopped by SIGHUP sent to rank 1 of 2 \(kill -HUP or a hangup\)"),
+    (signal.SIGHUP, 0, r"stopped by SIGHUP \(the terminal closed or the ssh session dropped\)"),
+], ids=["SIGTERM-rank1", "SIGINT-rank1", "SIGHUP-rank1", "SIGHUP-rank0"])
+def test_a_signal_sent_to_one_rank_alone_stops_the_job_said_once_by_rank_0(tmp_path, signum, rank, said):
+    """``kill PID`` of one rank (``kill -INT``, ``kill -HUP``), a watchdog ending one process: before, a rank other
+    than 0 ignored it and the job trained on (SIGTERM was relayed first, then Ctrl-C and SIGHUP). Now it relays it
+    to rank 0, which says where the run stopped (its checkpoint, on its node alone) and ends the job with the
+    signal's status (143, 130, 129), removing the folder it created for --out; the checkpoint resumes. SIGHUP sent
+    to rank 0 itself stops the job the same way."""
+    job = _training(tmp_path)
+    os.kill(int((tmp_path / "scratch" / f"pid{rank}").read_text()), signum)
+    _, err = _finish(job, status=128 + signum)
+    found = re.findall(said + r" (?:during|after) epoch \d+ of 100000; the last checkpoint is ck/run\.ckpt "
+                       r"\((\d+) of 100000 epochs done", err)
+    assert len(found) == 1 and err.count("--resume ck/run.ckpt") == 1, err
+    assert "Traceback" not in err and "Abort(" not in err and "error" not in err, err
+    assert sorted(os.listdir(tmp_path)) == ["ck", "scratch"] and os.listdir(tmp_path / "scratch" / "rank1") == []
+    _resumes(tmp_path, int(found[0]))
+
+
+@needs_mpi
+def test_sighup_sent_to_mpiexec_ends_the_job_at_once_and_its_checkpoint_resumes(tmp_path):
+    """What closing the terminal does (the ranks, each in a session of its own, have none: ``mpiexec`` alone is
+    sent SIGHUP): MPICH's hydra has no handler for SIGHUP, so ``mpiexec`` dies of it (status 129 in a shell)
+    and its proxy kills every rank with SIGKILL, which no handler sees: no message, the folder created for --out
+    left. Out of the command's reach (the docs say to use nohup, tmux or a batch job); the checkpoint, written
+    whole or not at all, resumes."""
+    job = _training(tmp_path)
+    pids = [int((tmp_path / "scratch" / f"pid{rank}").read_text()) for rank in (0, 1)]
+    job.send_signal(signal.SIGHUP)
+    _, err = _finish(job, status=-signal.SIGHUP)
+    assert "stopped by" not in err, err
+    for pid in pids:
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"rank {pids.index(pid)} outlived mpiexec")
+    assert sorted(os.listdir(tmp_path)) == ["ck", "scratch", "sub"]
+    _resumes(tmp_path, nnscratch.saving.checkpoint.load(tmp_path / "ck/run.ckpt")[0]["epoch"] + 1)  # 0-based
+
+
+@pytest.mark.parametrize("signum, status, words", [
+    (signal.SIGTERM, 143, "stopped by SIGTERM sent to rank 2 of 3 (a time limit, kill or timeout)"),
+    (signal.SIGINT, 130, "interrupted by SIGINT (Ctrl-C) sent to rank 2 of 3"),
+    (signal.SIGHUP, 129, "stopped by SIGHUP sent to rank 2 of 3 (kill -HUP or a hangup)"),
+])
+def test_a_relayed_signal_takes_the_command_lines_path_for_it_on_rank_0(signum, status, words):
+    """What rank 0 raises for a signal another rank relayed: a KeyboardInterrupt (every cleanup for Ctrl-C runs)
+    with the signal's status and words naming the rank, as the command line says them."""
     from nnscratch.cli import resuming, stopping
     from nnscratch.distributed.relay import StoppedElsewhere
-    exc = StoppedElsewhere(2, 3, signal.SIGTERM)
-    assert isinstance(exc, KeyboardInterrupt) and stopping.status(exc) == 143
+    exc = StoppedElsewhere(2, 3, signum)
+    assert isinstance(exc, KeyboardInterrupt) and stopping.status(exc) == status
     assert resuming.interrupted(None, 4, 20, stopping.words(exc)).startswith(
-        "stopped by SIGTERM sent to rank 2 of 3 (a time limit, kill or timeout) during epoch 5 of 20; nothing was saved")
+        f"{words} during epoch 5 of 20; nothing was saved")
+
+
+@pytest.mark.skipif(signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL or
+                    signal.getsignal(signal.SIGHUP) is not signal.SIG_DFL,
+                    reason="SIGTERM or SIGHUP not at Python's default here (nohup, a handler installed)")
+def test_after_ctrl_c_the_command_ignores_sigterm_and_sighup_a_second_ctrl_c_still_raises():
+    """Rank 0 stopping on its own Ctrl-C (mpiexec passes it on to every rank) knows that a signal another rank relays
+    is the same one: SIGTERM is ignored from then on, as after SIGTERM (a scheduler's during the cleanup would break
+    it off). A second Ctrl-C still raises, as Python's does."""
+    from nnscratch.cli import stopping
+    with stopping.sigterm_as_ctrl_c():
+        assert type(stopping.stop(signal.SIGINT)) is KeyboardInterrupt
+        assert signal.getsignal(signal.SIGTERM) is signal.getsignal(signal.SIGHUP) is signal.SIG_IGN
+        assert type(stopping.stop(signal.SIGINT)) is KeyboardInterrupt
+    assert signal.getsignal(signal.SIGTERM) is signal.getsignal(signal.SIGHUP) is signal.SIG_DFL

@@ -1,5 +1,6 @@
 """The MPI part of the combination matrix: every layer type and task (multilabel too), trained by 2 and 3
-ranks, gives the model one process trains (float64, to 1e-12: weights, losses, accuracies), with identical
+ranks, gives the model one process trains (float64, to 1e-12, relative to large values: weights, running statistics,
+losses, accuracies), with identical
 weights and running statistics on every rank; and a run interrupted and resumed under MPI ends as one process
 trained straight through. Rows weighted by ``sample_weight`` (an MLP, streamed) and by ``class_weight`` (a CNN
 with BatchNorm and Dropout) too.
@@ -58,7 +59,10 @@ def test_n_ranks_train_the_one_process_model_with_every_layer(matrix, n, case):
     task = str(one[f"task/{case}"])
     assert str(many[f"task/{case}"]) == task and matrix_cases.CASES[case].get("task", task) == task, case
     diff, noise = np.abs(many[f"w/{case}"] - one[f"w/{case}"]), one[f"noise/{case}"]
-    assert np.max(diff[~noise]) < 1e-12, (case, np.max(diff[~noise]))
+    # to 1e-12, relative where values are large: float64 rounding grows with training, and with the value (a running
+    # variance near 300 differs by ~5e-12 on 2 ranks)
+    np.testing.assert_allclose(many[f"w/{case}"][~noise], one[f"w/{case}"][~noise], rtol=1e-12, atol=1e-12,
+                               err_msg=case)
     # Entries whose true gradient is zero (a bias just before a BatchNorm): rounding noise that
     # Adam divides by eps; see matrix_cases._zero_gradient_entries.
     assert np.max(diff[noise], initial=0.0) < 1e-8, case
@@ -75,6 +79,15 @@ def test_the_weighted_cases_train_another_model_than_without_their_weights(case,
     assert sorted(weighted) == sorted(unweighted)
     for key in ("loss", "val_loss"):
         assert np.min(np.abs(np.subtract(weighted[key], unweighted[key]))) > 1e-6, key
+
+
+@pytest.mark.parametrize("case", [name for name, case in matrix_cases.CASES.items() if case.get("restore_best")])
+def test_restore_best_cases_restore_a_middle_epoch(case, tmp_path):
+    """A case with ``restore_best`` validates on rows of its training rule (``held_out``), so its best epoch is
+    neither the first (validation rows of another rule: the first epoch was always the best, and restore_best
+    put back the first epoch's weights) nor the last (restoring it would change nothing)."""
+    val_loss = matrix_cases.run_case(case, None, tmp_path)[1].history["val_loss"]
+    assert 0 < int(np.argmin(val_loss)) < len(val_loss) - 1, (case, val_loss)
 
 
 @needs_mpi

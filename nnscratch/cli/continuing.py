@@ -13,7 +13,7 @@ import shlex
 def checkpoint_epochs(path):
     """Epochs completed in the checkpoint at ``path``, and whether a callback stopped the run there."""
     from ..saving import checkpoint
-    header, _ = checkpoint.load(path)
+    header = checkpoint.load_header(path)
     return int(header["epoch"]) + 1, bool(header.get("stopped"))
 
 

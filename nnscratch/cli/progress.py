@@ -47,14 +47,17 @@ def progress(n_batches, epochs, show):
 
 
 @contextlib.contextmanager
-def ctrl_c(bar, handle=True):
+def ctrl_c(bar, comm=None):
     """Ctrl-C (and SIGTERM and SIGHUP, which the command line raises as Ctrl-C: :mod:`.stopping`) stops training even
     when it lands in a finaliser: Python runs ``__del__`` methods (tqdm's, for one) whenever an object goes,
     and a KeyboardInterrupt raised inside one is printed as "Exception ignored" and dropped, so training
     carried on. The handler remembers the signal and ``bar`` (:func:`progress`) raises it again at the end
     of the batch. Each is left alone where it is not Python's to handle (Ctrl-C ignored in a background
-    job, SIGTERM outside the command line, another handler installed). ``handle=False`` (ranks other than
-    0 under mpiexec): both are ignored, rank 0 ends the job (``mpiexec`` passes either on to every rank)."""
+    job, SIGTERM outside the command line, another handler installed). Under mpiexec (``comm``) rank 0 alone
+    stops the job (``mpiexec`` passes Ctrl-C and SIGTERM on to every rank): every other rank relays each signal
+    sent to it to rank 0 (:func:`~nnscratch.distributed.relay.relaying`), as long as training lasts."""
+    from ..distributed.relay import relaying
+    handle = comm is None or comm.rank == 0
     ours = {signal.SIGINT: signal.default_int_handler, **dict.fromkeys(stopping.STOPS, stopping.raise_stop)}
     if threading.current_thread() is not threading.main_thread():
         ours = {}
@@ -65,14 +68,15 @@ def ctrl_c(bar, handle=True):
         raise exc
 
     handler = pressed if handle else signal.SIG_IGN
-    previous = {signum: signal.signal(signum, handler) for signum, default in ours.items()
-                if signal.getsignal(signum) is default}
-    try:
-        yield
-    finally:
-        for signum, handled in previous.items():
-            if signal.getsignal(signum) is handler:  # not SIGTERM, ignored from the first on (stopping.stop)
-                signal.signal(signum, handled)
+    with relaying(comm):  # first: each signal it relays is left to it below
+        previous = {signum: signal.signal(signum, handler) for signum, default in ours.items()
+                    if signal.getsignal(signum) is default}
+        try:
+            yield
+        finally:
+            for signum, handled in previous.items():
+                if signal.getsignal(signum) is handler:  # not SIGTERM, ignored from the first on (stopping.stop)
+                    signal.signal(signum, handled)
 
 
 def _bar(total, desc):

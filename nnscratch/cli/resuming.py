@@ -22,8 +22,8 @@ from .continuing import checkpoint_epochs, interrupted, resume_note  # noqa: F40
 
 def look_on_root(args, comm):
     """Look up ``--resume`` and ``--checkpoint`` once, and read the checkpoint's header (its dtype, network, epochs,
-    run options); kept as ``args.resume_found``, which :func:`resume_source`, :func:`resume_dtype` and
-    :func:`resume_notes` read. Under mpiexec (``comm``) rank 0 alone looks, as it alone writes the checkpoints,
+    run options: the header alone, ``fit`` reads the arrays once); kept as ``args.resume_found``, which
+    :func:`resume_source`, :func:`resume_dtype` and :func:`resume_notes` read. Under mpiexec (``comm``) rank 0 alone looks, as it alone writes the checkpoints,
     and every rank keeps what it found, or raises its error (a damaged checkpoint) together with it: said once
     (:func:`~nnscratch.distributed.from_root`). The other ranks never touch the file, which on a cluster whose
     scratch space is each node's own is on rank 0's node alone (before, ``--resume PATH`` failed there, "no such
@@ -43,7 +43,7 @@ def header(args, source):
     if found is not None and found[0] == source:
         return found[2]
     from ..saving import checkpoint
-    return checkpoint.load(source)[0]
+    return checkpoint.load_header(source)  # its arrays are fit's to read, once
 
 
 def resume_source(args):

@@ -14,7 +14,10 @@ every rank, as it does Ctrl-C) rank 0 says it once and ends the job with 143 (:f
 SIGHUP (the terminal closed, an ssh session dropped) is handled as SIGTERM is, as :class:`HungUp`: exit
 status 129 (128 + 1), the same line, the created folders removed. The line may have nowhere to go (the
 terminal is gone): :func:`say` then sends what is left of the command's output to ``os.devnull``
-instead of failing (``nohup`` ignores SIGHUP, and a command started so is left alone).
+instead of failing (``nohup`` ignores SIGHUP, and a command started so is left alone). Under ``mpiexec``, Ctrl-C,
+SIGTERM and SIGHUP sent to one rank alone are relayed to rank 0, which stops the job with the signal's status;
+SIGHUP sent to ``mpiexec`` itself (the terminal closed) ends it at once and the ranks with SIGKILL, beyond any
+handler's reach (:mod:`..distributed.relay`): start a long run with ``nohup``, in ``tmux`` or as a batch job.
 """
 
 import contextlib
@@ -53,15 +56,14 @@ def words(exc):
 
 def stop(signum):
     """The exception that the signal ``signum`` raises: :class:`Terminated` for SIGTERM (:class:`HungUp` for
-    SIGHUP), after which SIGTERM and SIGHUP are ignored (the command is stopping; a second one, as a scheduler
-    signals every process and ``mpiexec`` passes its own on too, would break off the cleanup);
-    ``KeyboardInterrupt`` for Ctrl-C."""
-    if signum not in STOPS:
-        return KeyboardInterrupt()
+    SIGHUP), ``KeyboardInterrupt`` for Ctrl-C; after any of them SIGTERM and SIGHUP are ignored (the command is
+    stopping; a second one, as a scheduler signals every process and ``mpiexec`` passes its own on too, would
+    break off the cleanup; under mpiexec rank 0 then knows that a signal another rank relays is the same one:
+    :mod:`..distributed.relay`). A second Ctrl-C still raises, as Python's does."""
     for other in STOPS:
         if callable(signal.getsignal(other)):  # the command's handler; one left at the default or ignored stays so
             signal.signal(other, signal.SIG_IGN)
-    return STOPS[signum]()
+    return STOPS.get(signum, KeyboardInterrupt)()
 
 
 def raise_stop(signum, frame):
@@ -102,8 +104,8 @@ def say(*lines):
 
 @contextlib.contextmanager
 def every_rank_ends():
-    """Under mpiexec, Ctrl-C or SIGTERM in training is rank 0's alone (:func:`.progress.ctrl_c`: the others
-    ignore both, waiting for it in a collective): rank 0 says where the run stopped and raises it again marked
+    """Under mpiexec, Ctrl-C, SIGTERM or SIGHUP in training is rank 0's alone (:func:`.progress.ctrl_c`: the others
+    relay theirs to it, waiting for it in a collective: :mod:`..distributed.relay`): rank 0 says where the run stopped and raises it again marked
     with its ``comm``, and when it leaves this block (the cleanups inside done: before, ``MPI_Abort`` came
     first and left the folders the command created) every rank is ended with its status."""
     try:

@@ -196,7 +196,7 @@ def _run(args, said):
         print(resuming.resume_note(options.get("resume"), cfg["epochs"], options.get("checkpoint")), flush=True)
     start = time.perf_counter()
     try:
-        with progress.ctrl_c(bar, handle=root):  # under mpiexec, rank 0 alone
+        with progress.ctrl_c(bar, comm):  # under mpiexec, rank 0 alone; the others relay theirs to it
             history = train(net, X, y, cfg, options)
     except DivergenceError as exc:
         raise checks.diverged(exc, args, cfg, options.get("checkpoint")) from exc

@@ -1,13 +1,11 @@
 """Each rank's share of the machine: the GPU of its local rank, and the command line's options on ranks
-other than 0 (no output, no files; a SIGTERM of their own relayed to rank 0)."""
+other than 0 (no output, no files)."""
 
 from __future__ import annotations
 
 import os
 import sys
 from typing import TYPE_CHECKING
-
-from .relay import relay_to_root
 
 if TYPE_CHECKING:
     import argparse
@@ -52,8 +50,7 @@ def _gpu_count(name: str) -> int:
 
 def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
     """Adjust ``nnscratch train`` options for this rank: the GPU of its local rank
-    (unless a device was named); on ranks other than 0, no output and no files, and a SIGTERM sent to the rank
-    alone relayed to rank 0, which stops the job (:mod:`.relay`).
+    (unless a device was named); on ranks other than 0, no output and no files.
 
     Parameters
     ----------
@@ -71,4 +68,3 @@ def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
         args.quiet, args.json, args.no_save, args.show = True, False, True, False
         args.history = args.plot = args.live = None
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
-        relay_to_root(comm)  # a SIGTERM sent to this rank alone stops the job, said by rank 0

@@ -59,6 +59,19 @@ def load(path):
     return serialize.load_arrays(path, kind=KIND)
 
 
+def load_header(path):
+    """The header of the checkpoint at ``path`` alone (its epoch, network, history, run options: a few kB),
+    none of its arrays read; where the file is not a checkpoint this version reads, the error :func:`load` raises.
+    What the command line checks before ``fit``, which then reads the whole file once."""
+    from .kinds import npz_header
+    header = npz_header(os.fspath(path)) if os.path.isfile(os.fspath(path)) else None
+    version = (header or {}).get("version", 0)
+    if header is None or header.get("format") != KIND or not isinstance(version, int) or \
+            version > serialize.FORMAT_VERSION:
+        return load(path)[0]  # says what is wrong with the file, in load's words
+    return header
+
+
 def resume_path(resume, checkpoint):
     """The file to resume from: ``resume`` itself, or with ``resume=True`` the
     ``checkpoint`` path if it exists yet (None: start fresh)."""

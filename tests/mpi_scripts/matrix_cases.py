@@ -80,7 +80,7 @@ CASES = {
                        optimizer=lambda: nn.RMSProp(lr=0.01)),
     "batchnorm_dense": dict(layers=lambda: [Dense(6, 8), BatchNorm(8, momentum=0.3), ReLU(), Dense(8, 3),
                                             Softmax()],
-                            optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=True, restore_best=True),
+                            optimizer=lambda: nn.SGD(lr=0.1, momentum=0.9), validation=held_out, restore_best=True),
     "dropout_dense": dict(layers=lambda: [Dense(6, 8), ReLU(), Dropout(0.3), Dense(8, 8), Tanh(), Dropout(0.5),
                                           Dense(8, 3), Softmax()], optimizer=lambda: nn.Adam(lr=0.01)),
     "cnn_max": dict(layers=cnn, data=images, optimizer=lambda: nn.Adam(lr=0.01)),

@@ -8,6 +8,8 @@ file only rank 0 can see (run by tests/test_mpi15_node_local.py)::
     mpiexec -n 2 python node_local.py SCRATCH api again CASE CKPT OUT      # resume=True, checkpoint=CKPT
     mpiexec -n 2 python node_local.py SCRATCH api missing CASE CKPT OUT    # each rank's error, caught, in OUT
     mpiexec -n 2 python node_local.py SCRATCH diverging train ...          # nnscratch ARGS, the loss NaN in epoch 3
+    mpiexec -n 2 python node_local.py SCRATCH counting train ...           # nnscratch ARGS; SCRATCH/reads<r>: how
+                                                                           # often rank r read a checkpoint whole
 
 Each rank writes its process id to ``SCRATCH/pid<r>`` first (a test sends one rank alone a signal).
 
@@ -15,6 +17,7 @@ The cases are tests/test_mpi14_resume.py's (a CNN with BatchNorm and Dropout, ca
 """
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -58,7 +61,10 @@ def api(phase, name, path, out):
                 np.savez(out, said=np.asarray(said))
             return
         raise AssertionError(f"fit(resume={path!r}) did not fail")
+    handlers = [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)]
     history = net.fit(X, y, resume=path if phase == "resume" else True, **options)
+    assert [signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)] == handlers, \
+        "fit changed a signal's handler (only the command line relays them)"
     found = cases.results(net, history, comm)
     if comm.rank == 0:
         np.savez(out, **found)
@@ -72,10 +78,23 @@ def diverge_in_epoch_3():
         self, epoch, epochs, dict(logs, loss=float("nan")) if epoch == 2 else logs, flag)
 
 
+def count_reads(scratch, rank):
+    """Count the whole reads of a checkpoint (its arrays too) and write how many to ``SCRATCH/reads<r>`` at exit."""
+    import atexit
+    from nnscratch.saving import checkpoint, serialize
+    reads, load = [], serialize.load_arrays
+    serialize.load_arrays = lambda path, kind=serialize.FORMAT: (
+        reads.append(path) if kind == checkpoint.KIND else None, load(path, kind))[1]
+    said = Path(scratch).resolve() / f"reads{rank}"  # before a rank moves to its own folder
+    atexit.register(lambda: said.write_text(str(len(reads))))
+
+
 def main(scratch, how, *args):
     from nnscratch.distributed.comm import launched_rank
     Path(scratch).mkdir(exist_ok=True)
     (Path(scratch) / f"pid{launched_rank()}").write_text(str(os.getpid()))  # for a signal to one rank alone
+    if how == "counting":
+        count_reads(scratch, launched_rank())
     enter_scratch(scratch, launched_rank())
     if how == "api":
         return api(*args)
