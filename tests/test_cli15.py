@@ -19,7 +19,7 @@ from nnscratch.cli import train as train_command
 from nnscratch.errors import ConfigError
 from test_cli_messages import one_line, run  # noqa: E402
 from test_mpi import _finish, _python, needs_mpi  # noqa: E402
-from test_sigterm14 import default_signals, env  # noqa: E402
+from test_sigterm14 import default_signals, env, no_command_left, start  # noqa: E402,F401 (an autouse fixture)
 
 sk_weights = pytest.importorskip("sklearn.utils.class_weight")
 QUIET = ["--backend", "numpy", "--quiet", "--seed", "0"]
@@ -211,8 +211,7 @@ HUNG_UP = "stopped by SIGHUP (the terminal closed or the ssh session dropped)"
 
 def _after_two_epochs(argv):
     """``nnscratch ARGV`` started, with Python's default signals, and read until its second epoch line."""
-    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env(), preexec_fn=default_signals)
+    proc = start(argv)
     epochs = 0
     for line in proc.stdout:
         epochs += line.startswith("epoch")

@@ -24,6 +24,7 @@ import nnscratch
 from nnscratch import cli
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_sigterm14 import default_signals  # noqa: E402
 from test_mpi import SCRIPTS, _finish, _python, needs_mpi  # noqa: E402
 import test_mpi14_resume as resume_cases  # noqa: E402
 
@@ -123,10 +124,7 @@ def test_a_run_that_diverges_names_the_checkpoint_on_rank_0s_node_once(tmp_path)
         "ck/run.ckpt holds the epochs before it" in lines[0], err
 
 
-def _default_signals():
-    """In the child: Ctrl-C, SIGTERM and SIGHUP as a user's shell leaves them (a background job ignores SIGINT)."""
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_DFL)
+_default_signals = default_signals  # Ctrl-C, SIGTERM and SIGHUP as a user's terminal leaves them
 
 
 SPIRALS = ["cli", "train", "--dataset", "spirals", "--backend", "numpy"]

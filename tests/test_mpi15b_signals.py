@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_sigterm14 import default_signals  # noqa: E402
 from test_mpi import _finish, _python, needs_mpi  # noqa: E402
 
 DRAWING = """
@@ -27,9 +28,7 @@ sys.exit(cli.main(sys.argv[1:]))
 """
 
 
-def _default_signals():
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, signal.SIG_DFL)
+_default_signals = default_signals  # Ctrl-C, SIGTERM and SIGHUP as a user's terminal leaves them
 
 
 @needs_mpi

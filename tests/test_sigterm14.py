@@ -38,9 +38,33 @@ def env():
 
 
 def default_signals():
-    """In the child: Ctrl-C and SIGTERM as a user's shell leaves them (a background job ignores SIGINT)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """In the child: Ctrl-C, SIGTERM and SIGHUP as a user's terminal leaves them (a background job ignores SIGINT,
+    and a test run started under nohup ignores SIGHUP, which the command then leaves ignored)."""
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+
+
+RUNNING = []  # the commands a test started with start(): none outlives its test, passed or failed
+
+
+@pytest.fixture(autouse=True)
+def no_command_left():
+    """Kill what a test started with :func:`start` and left running (a failed test's 100,000-epoch run would
+    otherwise take a core for the rest of the test run)."""
+    yield
+    while RUNNING:
+        proc = RUNNING.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def start(argv, **popen):
+    """``python -m nnscratch ARGV`` started with the signals of a user's terminal, its output read as text."""
+    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=env(), preexec_fn=default_signals, **popen)
+    RUNNING.append(proc)
+    return proc
 
 
 def terminated_after(proc, lines=2):
@@ -60,8 +84,7 @@ def terminated_after(proc, lines=2):
 def test_sigterm_in_training_says_the_checkpoint_removes_created_folders_and_resume_continues():
     """Before: status 143 from the signal, nothing on stderr but the notes, and sub/ and hist/ left empty."""
     argv = [*TRAIN, "--checkpoint", "ck/run.ckpt", "--out", "sub/m.npz", "--history", "hist/h.json"]
-    proc = subprocess.Popen([sys.executable, "-m", "nnscratch", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env(), preexec_fn=default_signals)
+    proc = start(argv)
     epochs, err = terminated_after(proc)
     assert proc.returncode == 143, err
     said = [line for line in err.splitlines() if not line.startswith(("note: ", "warning: "))]
