@@ -37,7 +37,7 @@ def test_train_says_a_model_given_as_data_is_a_model_file(capsys, files, prefix)
     model, _, _ = files
     status, _, err = run(capsys, "train", "--dataset", f"{prefix}{model}", "--epochs", "1", "--no-save")
     err = one_line(status, err)
-    assert f"{model} is a model file written by nnscratch, not data; --dataset takes a table or arrays" in err
+    assert f"{model} is a model file written by nnscratch, not data; --dataset (load_dataset in Python) takes a table or arrays" in err
     assert "not a text CSV" not in err and "__header__" not in err and "UTF-8" not in err
 
 
@@ -57,8 +57,9 @@ def test_the_library_says_it_too_and_data_still_loads(files):
             load_dataset(spec)
     with pytest.raises(DataFormatError, match="is a checkpoint written by"):
         load_npz(checkpoint)
-    with pytest.raises(DataFormatError, match="not a text CSV"):  # load_table reads a CSV: no --dataset here
-        load_table(model)
+    for given, what in ((model, "a model file"), (checkpoint, "a checkpoint")):  # not "not a text CSV"
+        with pytest.raises(DataFormatError, match=f"is {what} written by .*load_dataset in Python"):
+            load_table(given)
     assert load_dataset(str(data)).X_train.shape[1] == 4
 
 

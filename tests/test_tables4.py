@@ -118,8 +118,8 @@ def test_a_model_file_given_as_data_is_named_as_one(tmp_path, capsys, model):
     """--dataset npz:model.npz listed the model's arrays ('__header__', 'a/0.bias', ...) as the keys found."""
     status, _, err = run(capsys, "evaluate", model, "--dataset", f"npz:{model}")
     assert status == 2 and err.count("\n") == 1
-    assert f"{model} is a model file written by nnscratch, not data; --dataset takes a table or arrays" in err
-    assert f"(`nnscratch evaluate {model} --dataset DATA`)" in err and "__header__" not in err
+    assert f"{model} is a model file written by nnscratch, not data; --dataset (load_dataset in Python) takes a table or arrays" in err
+    assert f"(`nnscratch evaluate {model} --dataset DATA`" in err and "__header__" not in err
     checkpoint = tmp_path / "c.npz"
     run(capsys, "train", "--dataset", "xor", "--epochs", "1", "--no-save", "--checkpoint", checkpoint)
     status, _, err = run(capsys, "train", "--dataset", checkpoint, "--no-save")

@@ -231,7 +231,7 @@ def _data(args, net, required=True):
 def _refuse_nnscratch_file(args, net):
     """``--dataset`` naming a model or checkpoint (the model twice, or another): what it is, and that --dataset
     takes the data to draw this model's pictures on (the library's words send the file to evaluate)."""
-    from ..datasets.arrays import DATA
+    from ..datasets.not_data import DATA
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
     from ..saving.kinds import npz_header

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..errors import DataFormatError, DatasetNotFoundError
 from .multitarget import encode_columns
+from .not_data import nnscratch_file
 from .tables import split_table
 from .targets import encode_target
 from .._typing import Array, PathLike
@@ -261,26 +262,6 @@ def load_npz(path: PathLike, task: str | None = None, seed: int = 0, test_fracti
                                   "numpy.savez(PATH, X=X, y=y).")
     return from_arrays(pathlib.Path(path).name, *arrays, task=task, seed=seed, test_fraction=test_fraction,
                        path=path, one_class=one_class)  # type: ignore[misc]  # arrays: 2 or 4 of them, never more
-
-
-#: What ``--dataset`` takes, as the messages about a model or checkpoint given there say it.
-DATA = ("a table or arrays (csv:table.csv, npz:data.npz holding X and y, npy:X.npy,y.npy) or a dataset name "
-        "(xor, spirals, mnist-sample ...)")
-
-
-def nnscratch_file(path):
-    """A DataFormatError when ``path`` is a model or checkpoint nnscratch wrote, given as data (``--dataset
-    model.npz``, ``csv:model.npz``: not "holds arrays ['__header__', ...]" or "not a text CSV"), else None."""
-    from ..saving.kinds import npz_header
-    header = npz_header(str(path))
-    if header is None:
-        return None
-    if header.get("format") == "nnscratch-checkpoint":
-        return DataFormatError(f"{path} is a checkpoint written by `nnscratch train --checkpoint`, not data; --dataset "
-                               f"takes {DATA}: give it that run's data, with --resume {path} to continue the run.")
-    return DataFormatError(f"{path} is a model file written by nnscratch, not data; --dataset takes {DATA}: give it "
-                           f"the data, and the model where a command takes one (`nnscratch evaluate {path} "
-                           "--dataset DATA`).")
 
 
 def _keys(keys, names):

@@ -55,7 +55,8 @@ def _table(name, seed, target=None, task=None, test_fraction=None, one_class=Fal
     ``one_class``: a target (CSV column or array of labels) of one class is read (to evaluate a model on),
     not refused. ``features``: a trained model's feature names, the only columns of a CSV read besides
     its target where it has them all (:func:`~nnscratch.datasets.tables.read_table`)."""
-    from .arrays import load_npy_pair, load_npz, nnscratch_file
+    from .arrays import load_npy_pair, load_npz
+    from .not_data import nnscratch_file
     from .csv import digits_layout
     from .tables import load_table
     kind, path = file_kind(name)

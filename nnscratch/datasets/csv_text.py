@@ -26,7 +26,8 @@ def read_rows(path):
         rows = [(n, row) for n, row in _numbered(reader) if any(row) and not (n == 1 and row[0] == "sep=")]
         rows = _without_trailing_commas(_without_comments(rows))
     except (UnicodeDecodeError, csv.Error):  # bytes that are not UTF-8, or NUL bytes
-        raise DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
+        from .not_data import nnscratch_file
+        raise nnscratch_file(path) or DataFormatError(f"{path} is not a text CSV (it holds bytes that are not UTF-8 text); for NumPy "
                               "arrays use npz:PATH or npy:X.npy,y.npy, and save text tables as UTF-8.") from None
     if not rows:
         raise DataFormatError(f"{path}: the file is empty; expected a CSV table with one row per sample.")
