@@ -19,7 +19,7 @@ from ..options import check_callbacks, check_positive_int, warn_small_batch
 from .._keywords import keywords
 from ..backend.core import on_device
 from ..training.step import predicted_labels
-from ..training.history import checked_callbacks
+from ..training.callback_checks import checked_callbacks
 from .task import binary_threshold, probability_link
 from .._typing import Array
 
