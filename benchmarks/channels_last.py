@@ -19,7 +19,7 @@ import nnscratch  # noqa: F401  (first: it shortens OpenBLAS's idle spin before 
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from nnscratch.layers.windows import col2im, im2col, pad2d
+from nnscratch.layers.windows import col2im, im2col
 
 N, C, H, W, O, K = 128, 16, 14, 14, 32, 3
 PADS = (1, 1, 1, 1)
@@ -30,13 +30,13 @@ bias = np.zeros(O, np.float32)
 
 def channel_major(x, dy):
     """Conv2D's forward and backward as nnscratch computes them; ``x`` and ``dy`` are (N, C, H, W)."""
-    cols, (oh, ow), (rows, width) = im2col(x.transpose(1, 0, 2, 3), (K, K), (1, 1), PADS, np)
+    cols, (oh, ow) = im2col(x.transpose(1, 0, 2, 3), (K, K), (1, 1), PADS, np)
     z = weight.reshape(O, -1) @ cols
     z += bias.reshape(O, 1)
-    out = z.reshape(O, N, rows, width)[:, :, :oh, :ow].transpose(1, 0, 2, 3)
-    dy2 = pad2d(dy.transpose(1, 0, 2, 3), 0, 0, 0, width - ow, np).reshape(O, -1)
+    out = z.reshape(O, N, oh, ow).transpose(1, 0, 2, 3)
+    dy2 = dy.transpose(1, 0, 2, 3).reshape(O, -1)
     dw, db = dy2 @ cols.T, dy2.sum(1)
-    dx = col2im(weight.reshape(O, -1).T @ dy2, (K, K), (1, 1), PADS, (H, W), (rows, width), np)
+    dx = col2im(weight.reshape(O, -1).T @ dy2, (K, K), (1, 1), PADS, (H, W), np)
     return out, dw.reshape(weight.shape), db, dx.transpose(1, 0, 2, 3)
 
 

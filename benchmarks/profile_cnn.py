@@ -204,14 +204,14 @@ class _timing_calls:
         from nnscratch.layers import conv, pooling
         targets = [(conv, "im2col", "Conv2D forward: im2col (padding + stack)"),
                    (conv, "col2im", "Conv2D backward: col2im"),
-                   (conv, "pad2d", "Conv2D backward: dy with zero junk columns"),
+                   (conv, "pad2d", "Conv2D backward: dy with zero junk columns"),  # code before 2026-12-08
                    (Kernels, "matmul_to", "Conv2D backward: weight-gradient product"),
                    (Kernels, "sum_to", "Conv2D backward: bias sum"),
-                   (pooling.MaxPool2D, "forward", "MaxPool2D forward (3 maximum)"),
+                   (pooling.MaxPool2D, "forward", "MaxPool2D forward (stack the window views, max)"),
                    (pooling._Pool2D, "_back", "MaxPool2D backward: route and write into the image")]
         for owner, name, label in targets:
             original = getattr(owner, name, None)
-            if original is None:  # older code without it
+            if original is None:  # code without it
                 continue
             self.undo.append((owner, name, original))
             setattr(owner, name, self._timed(original, label))

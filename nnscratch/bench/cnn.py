@@ -8,8 +8,7 @@ each, :mod:`nnscratch.training.threaded`) and one thread each (``nnscratch.backe
 threadpoolctl for the BLAS, ``torch.set_num_threads`` for PyTorch). Reported per
 setting and contender: the median seconds per epoch, the ratio to PyTorch,
 GFLOP/s of the convolution and dense products, and the GEMM roofline (nnscratch's
-own matrix products of one epoch, the im2col shapes with their junk columns,
-timed alone); and per contender the array operations of one training step
+own matrix products of one epoch, at the im2col shapes, timed alone); and per contender the array operations of one training step
 (:mod:`nnscratch.bench.counting`): kernel launches on a GPU, where PyTorch's
 views launch nothing.
 """
@@ -38,8 +37,7 @@ def gemm_shapes(net, m):
         if isinstance(layer, Conv2D):
             k = layer.kernel_size[0] * layer.kernel_size[1]
             c, o = layer.in_channels, layer.out_channels
-            width = out[2] if layer.stride != (1, 1) else shape[2] + layer.pads[2] + layer.pads[3]
-            cols = m * out[1] * width
+            cols = m * out[1] * out[2]
             shapes += [(o, c * k, cols), (o, cols, c * k)]  # forward, weight gradient
             if not first:
                 shapes.append((c * k, o, cols))  # input gradient, before col2im

@@ -18,7 +18,7 @@ from ..errors import ConfigError, ShapeError
 from .initializers import He, draw, get_initializer, init_config
 from .base import Layer, Parameter
 from .habits import keywords
-from .windows import col2im, im2col, pad2d, pair
+from .windows import col2im, im2col, pair
 from .._typing import Array, Rng, Shape, is_int
 
 if TYPE_CHECKING:
@@ -109,13 +109,13 @@ class Conv2D(Layer):
         if x.ndim != 4 or x.shape[1] != self.in_channels or x.shape[2] + top + bottom < kh \
                 or x.shape[3] + left + right < kw:  # a layer used on its own (a Network checks first)
             self.output_shape(tuple(x.shape[1:]))  # its ShapeError
-        cols, (oh, ow), (rows, width) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride,
-                                               self.pads, xp, self._kernels)
-        z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*rows*width)
+        cols, (oh, ow) = im2col(xp.permute_dims(x, (1, 0, 2, 3)), self.kernel_size, self.stride, self.pads, xp,
+                                self._kernels)
+        z = xp.reshape(self.weight.value, (o, -1)) @ cols  # (O, C*K) @ (C*K, N*oh*ow)
         z += xp.reshape(self.bias.value, (o, 1))
         if training:
-            self._cols, self._size, self._grid = cols, tuple(x.shape[2:]), (rows, width)
-        return _to_nchw(z, o, (rows, width), (oh, ow), xp)
+            self._cols, self._size = cols, tuple(x.shape[2:])
+        return _to_nchw(z, o, (oh, ow), xp)
 
     def backward(self, dy: Array, need_input_grad: bool = True) -> Array | None:
         """dL/dW[o, (c,i,j)] = sum_n,a,b dy[n, o, a, b] cols[(c,i,j), (n,a,b)]; dL/db = sum of dy over
@@ -131,19 +131,17 @@ class Conv2D(Layer):
         """
         cols = self._cached("_cols")
         xp, k, w, b = self._xp(dy), self._kernels, self.weight, self.bias
-        o, oh, ow = dy.shape[1:]
-        rows, width = self._grid
-        dy_c = pad2d(xp.permute_dims(dy, (1, 0, 2, 3)), 0, rows - oh, 0, width - ow, xp)  # zero junk columns
-        dy2 = xp.reshape(dy_c, (o, -1))
-        if w.bound:  # in the network's gradient buffer: written in place (the junk columns of dy2 are 0)
+        o = dy.shape[1]
+        dy2 = xp.reshape(xp.permute_dims(dy, (1, 0, 2, 3)), (o, -1))  # (O, N*oh*ow): no copy where dy is channel-major
+        if w.bound:  # in the network's gradient buffer: written in place
             k.matmul_to(dy2, cols.T, xp.reshape(w.grad, (o, -1)))
             k.sum_to(dy2, 1, b.grad)
         else:
             w.grad, b.grad = xp.reshape(dy2 @ cols.T, w.value.shape), xp.sum(dy2, axis=1)
         if not need_input_grad:
             return None
-        dcols = xp.reshape(w.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*rows*width)
-        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, self._grid, xp)
+        dcols = xp.reshape(w.value, (o, -1)).T @ dy2  # (C*K, O) @ (O, N*oh*ow)
+        dx = col2im(dcols, self.kernel_size, self.stride, self.pads, self._size, xp)
         return xp.permute_dims(dx, (1, 0, 2, 3))
 
     def get_config(self) -> dict[str, Any]:
@@ -172,12 +170,8 @@ def _pads(padding, kernel):
     return (padding[0], padding[0], padding[1], padding[1])
 
 
-def _to_nchw(z, channels, grid, out, xp):
-    """``z (C, N*rows*width)`` as the ``(N, C, oh, ow)`` view of its valid pixels. ``channels`` is C, given
-    rather than read from ``z.shape``: a tracing library may not know it (ndonnx cannot tell, for one output
-    channel, whether the bias's broadcast kept the size 1)."""
-    z = xp.reshape(z, (channels, -1, *grid))  # -1: N (free when traced for export)
-    if tuple(grid) != tuple(out):
-        z = z[:, :, :out[0], :out[1]]
-    return xp.permute_dims(z, (1, 0, 2, 3))
-
+def _to_nchw(z, channels, out, xp):
+    """``z (C, N*oh*ow)`` as the ``(N, C, oh, ow)`` view of it. ``channels`` is C, given rather than read
+    from ``z.shape``: a tracing library may not know it (ndonnx cannot tell, for one output channel,
+    whether the bias's broadcast kept the size 1)."""
+    return xp.permute_dims(xp.reshape(z, (channels, -1, *out)), (1, 0, 2, 3))  # -1: N (free when traced)

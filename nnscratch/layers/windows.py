@@ -1,6 +1,6 @@
 """Sliding windows over images without ``as_strided``: slices, stack, reshape.
 
-``im2col``: every kernel offset ``(i, j)`` contributes one slice of the
+``im2col``: every kernel offset ``(i, j)`` contributes one strided slice of the
 (padded) image, ``x[:, :, i::s, j::s]`` (DeZero's ``functions_conv.py`` does the
 same), stacked on a new axis. ``col2im``, its adjoint, adds each offset's block
 back into the slice it came from (``image[slice] += block``: the array API has
@@ -84,61 +84,35 @@ def stack(arrays, axis, xp, kernels=None):
 
 def im2col(x, kernel, stride, pads, xp, kernels=None):
     """im2col in channel-major layout: ``x (C, N, H, W)`` zero-padded by ``pads`` (top,
-    bottom, left, right) as one matrix ``(C*kh*kw, N*rows*width)``, so a convolution is a
-    single large matrix product. Returns the matrix, ``(oh, ow)`` and ``(rows, width)``:
-    column ``n*rows*width + a*width + b`` is output pixel ``(a, b)`` of sample ``n``, valid
-    for ``a < oh, b < ow`` (the rest is junk the caller drops).
-
-    With stride 1 each kernel offset ``(i, j)`` is, per sample, one contiguous slice of
-    the flattened padded image, shifted by ``i*width + j`` (``width`` = the padded
-    width, so ``rows = oh`` and each row carries ``width - ow`` junk columns): long
-    contiguous copies instead of ``kh*kw*oh`` short ones. With another stride the
-    windows are gathered by strided slices, with no junk.
+    bottom, left, right) as one matrix ``(C*kh*kw, N*oh*ow)``, so a convolution is a
+    single large matrix product. Returns the matrix and ``(oh, ow)``: column
+    ``n*oh*ow + a*ow + b`` is output pixel ``(a, b)`` of sample ``n``, and row
+    ``c*kh*kw + i*kw + j`` holds the pixels that kernel offset ``(i, j)`` of channel ``c``
+    meets there, ``x[c, n, sh*a + i, sw*b + j]`` (padded): one strided slice of the padded
+    images per offset, stacked.
     """
     (kh, kw), (sh, sw) = kernel, stride
     top, bottom, left, right = pads
     c, n, h, w = x.shape
     oh, ow = out_size(h + top + bottom, kh, sh), out_size(w + left + right, kw, sw)
-    extra = 1 if (sh, sw) == (1, 1) and kw > 1 else 0
-    x = pad2d(x, top, bottom + extra, left, right, xp)
-    if (sh, sw) != (1, 1):
-        win = stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
-                     for i in range(kh) for j in range(kw)], 1, xp, kernels)  # (C, K, N, oh, ow)
-        return xp.reshape(win, (c * kh * kw, -1)), (oh, ow), (oh, ow)  # -1: N (free when traced)
-    # (with stride 1, one zero row more at the bottom: the last offset reads kw - 1 past); sizes from
-    # the arithmetic, not x.shape, which a tracing library may no longer know after the padding
-    width = w + left + right
-    flat = xp.reshape(x, (c, -1, (h + top + bottom + extra) * width))
-    length = oh * width
-    cols = stack([flat[:, :, i * width + j:i * width + j + length] for i in range(kh) for j in range(kw)], 1, xp,
-                 kernels)
-    return xp.reshape(cols, (c * kh * kw, -1)), (oh, ow), (oh, width)
+    x = pad2d(x, top, bottom, left, right, xp)
+    win = stack([x[:, :, i:i + sh * (oh - 1) + 1:sh, j:j + sw * (ow - 1) + 1:sw]
+                 for i in range(kh) for j in range(kw)], 1, xp, kernels)  # (C, K, N, oh, ow)
+    return xp.reshape(win, (c * kh * kw, -1)), (oh, ow)  # -1: N (free when traced)
 
 
-def col2im(cols, kernel, stride, pads, size, grid, xp):
-    """The adjoint of :func:`im2col`: ``cols (C*kh*kw, N*rows*width)`` (laid out as im2col's
-    matrix, ``grid = (rows, width)``) summed back into the ``(C, N, H, W)`` image of ``size``.
-
-    Each kernel offset's block is added into the part of the padded image that im2col read it
-    from, then the padding is cut off. With stride 1 the parts are the flat runs shifted by
-    ``i*width + j`` (the junk columns of ``cols`` must be zeros); otherwise strided windows.
-    """
-    (kh, kw), (sh, sw), (h, w) = kernel, stride, size
+def col2im(cols, kernel, stride, pads, size, xp):
+    """The adjoint of :func:`im2col`: ``cols (C*kh*kw, N*oh*ow)`` summed back into the
+    ``(C, N, H, W)`` image of ``size``: each kernel offset's block added into the strided
+    slice of the padded image that im2col read it from, then the padding cut off."""
+    (kh, kw), (h, w) = kernel, size
     top, bottom, left, right = pads
-    rows, width = grid
     c, k = cols.shape[0] // (kh * kw), kh * kw
-    blocks = xp.reshape(cols, (c, k, -1, rows * width))  # (C, K, N, rows*width)
-    if (sh, sw) != (1, 1):
-        parts = [xp.reshape(blocks[:, i, ...], (c, -1, rows, width)) for i in range(k)]
-        image = zeros(cols, (c, blocks.shape[2], h + top + bottom, w + left + right), xp)
-        image = unwindows(image, parts, kernel, stride, xp)
-        return image[:, :, top:top + h, left:left + w]
-    height = h + top + bottom + (1 if kw > 1 else 0)  # im2col's padded image, one extra zero row
-    image = zeros(cols, (c, blocks.shape[2], height * width), xp)
-    for i in range(k):
-        shift = (i // kw) * width + i % kw
-        image[:, :, shift:shift + rows * width] += blocks[:, i, ...]
-    return xp.reshape(image, (c, -1, height, width))[:, :, top:top + h, left:left + w]
+    oh, ow = out_size(h + top + bottom, kh, stride[0]), out_size(w + left + right, kw, stride[1])
+    blocks = xp.reshape(cols, (c, k, -1, oh, ow))  # (C, K, N, oh, ow)
+    image = zeros(cols, (c, blocks.shape[2], h + top + bottom, w + left + right), xp)
+    image = unwindows(image, [blocks[:, i, ...] for i in range(k)], kernel, stride, xp)
+    return image[:, :, top:top + h, left:left + w]
 
 
 def unwindows(image, parts, kernel, stride, xp, grid=None):
