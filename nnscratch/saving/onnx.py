@@ -17,6 +17,7 @@ else fails with a :class:`~nnscratch.errors.ConfigError` naming it. Needs the
 import contextlib
 import copy
 import json
+import warnings
 
 from array_api_compat import is_array_api_obj
 
@@ -236,8 +237,14 @@ def _quick_constant_folding():
 
 
 def _import_ndonnx():
+    """ndonnx and onnx, or one line saying how to install them. Without onnxruntime ndonnx warns on import that
+    it evaluates constants with "the (incomplete) reference implementation": the one :func:`to_onnx` chooses
+    anyway (:func:`_quick_constant_folding`), so the warning is left out (under ``-W error`` it stopped the export
+    of a graph it builds the same)."""
     try:
-        import ndonnx
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="onnxruntime is not installed", category=UserWarning)
+            import ndonnx
         import onnx
         import onnx.helper
     except ImportError as exc:
