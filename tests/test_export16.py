@@ -105,6 +105,13 @@ def test_a_model_of_a_table_or_of_no_images_is_not_said_to_take_images(tmp_path,
     """The notes fit the model: a table's rows are raw features, an MLP of 5 inputs gets no note at all."""
     nn.Network.from_sizes(5, 4, 2, seed=0).save(tmp_path / "plain.npz")
     assert export_said(tmp_path / "plain.npz", capsys).splitlines()[1:] == []
+    nn.Network([nn.Conv2D(1, 2, 5, stride=4), nn.Flatten(), nn.Dense(2 * 6 * 6, 10), nn.Softmax()],
+               input_shape=(1, 28, 28), seed=0).save(tmp_path / "images.npz")
+    said = export_said(tmp_path / "images.npz", capsys)
+    assert "input 'input' (N, 1, 28, 28)" in said and "flattened" not in said and "grey levels from 0 to 1" in said
+    nn.Network.from_sizes(784, 8, 10, seed=0).save(tmp_path / "digits.npz")
+    assert "input rows are 28x28 images, each flattened (X.reshape(len(X), -1) of images (n, 28, 28))" \
+        in export_said(tmp_path / "digits.npz", capsys)
     table = nn.Network.from_sizes(2, 4, 2, seed=0, metadata={"standardize": {"mean": [0.0, 1.0], "std": [1.0, 2.0]},
                                                                "features": ["a", "b"]})
     table.save(tmp_path / "table.npz")

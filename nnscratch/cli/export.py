@@ -63,7 +63,8 @@ def input_notes(net):
     from ..models.spec import leading_images
     from ..saving.standardizer import Standardizer
     images = leading_images(net.layers)
-    flat = "x".join(map(str, images)) if images else "28x28" if net.n_inputs == 784 else None
+    rows = len(net.input_shape) == 1  # a CNN built with input_shape=(1, 28, 28) takes images as they are
+    flat = "x".join(map(str, images)) if images else "28x28" if rows and net.n_inputs == 784 else None
     notes = []
     if Standardizer.from_metadata(net.metadata) is not None:
         if images:  # an .npy of images for a regression, standardised as a table's columns
