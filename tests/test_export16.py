@@ -222,3 +222,19 @@ def test_a_two_target_regression_resumed_on_the_command_line_exports_predicts_va
     got = run_onnx(str(tmp_path / "m.onnx"), X)
     np.testing.assert_allclose(got, printed, rtol=0, atol=1e-5 * float(printed[:, 0].std()))
     np.testing.assert_allclose(got[:, 1], printed[:, 1], rtol=1e-6)  # the small target keeps its own precision
+
+
+def test_the_export_command_keeps_metadata_of_ones_own_that_the_command_line_sets_aside(tmp_path, capsys):
+    """``Network(metadata={"dataset": "iris", ...})``: the command line reads a "dataset" or "features" of one's own
+    as absent (one warning line), and ``nnscratch export`` wrote the graph without them, so its
+    "nnscratch_metadata" lost what ``export_onnx`` of the same file keeps. The graph now keeps the file's metadata
+    whole (the same bytes as export_onnx); the notes still read those keys as absent."""
+    metadata = {"dataset": "iris", "owner": "me", "features": "sepal,petal", "classes": [3, 1]}
+    nn.Network.from_sizes(3, 4, 2, seed=0, metadata=metadata).save(tmp_path / "m.npz")
+    assert cli.main(["export", str(tmp_path / "m.npz"), str(tmp_path / "m.onnx")]) == 0
+    said = capsys.readouterr()
+    assert "reads them as absent" in said.err and said.out.splitlines()[1:] == []  # no columns 's', 'e', ...
+    onnx = pytest.importorskip("onnx")
+    props = {p.key: p.value for p in onnx.load(str(tmp_path / "m.onnx")).metadata_props}
+    assert json.loads(props["nnscratch_metadata"]) == metadata
+    assert (tmp_path / "m.onnx").read_bytes() == nn.Network.load(tmp_path / "m.npz").export_onnx().SerializeToString()

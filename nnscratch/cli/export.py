@@ -40,7 +40,9 @@ def run_export(args):
                           f"look for); e.g. {shlex.quote(os.path.splitext(str(args.output))[0] + '.onnx')}.")
     net = read_model(args.model, backend="numpy", command="export")
     input_shape = check_shape(args.input_shape, net, args.model)
+    read, net.metadata = net.metadata, saved_metadata(net, args.model)  # the graph keeps the file's, whole
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
+    net.metadata = read
     with outputs.tidy(), outputs.writing(written):  # a refused write: one line saying why; no folder left empty
         outputs.make_folders(folders)
         atomic_write(args.output, lambda f: f.write(model.SerializeToString()), "onnx")
@@ -51,6 +53,17 @@ def run_export(args):
     for line in input_notes(net):
         print("  " + line)
     return 0
+
+
+def saved_metadata(net, model):
+    """``net.metadata`` with the keys :func:`~nnscratch.cli.model_file.read_model` set aside put back, in the file's
+    order: metadata of one's own under a key the command line keeps (``Network(metadata={"dataset": "iris"})``) is
+    read by no command, but the graph keeps it, as ``export_onnx`` of the same file does (it was left out)."""
+    from ..saving.kinds import npz_header
+    saved = ((npz_header(model) or {}).get("config") or {}).get("metadata")
+    if not isinstance(saved, dict):
+        return net.metadata
+    return {**{key: net.metadata.get(key, value) for key, value in saved.items()}, **net.metadata}
 
 
 def input_notes(net):
