@@ -238,3 +238,36 @@ def test_the_export_command_keeps_metadata_of_ones_own_that_the_command_line_set
     props = {p.key: p.value for p in onnx.load(str(tmp_path / "m.onnx")).metadata_props}
     assert json.loads(props["nnscratch_metadata"]) == metadata
     assert (tmp_path / "m.onnx").read_bytes() == nn.Network.load(tmp_path / "m.npz").export_onnx().SerializeToString()
+
+
+class ParamsAlone(nn.layers.Layer):
+    """A layer of one's own that keeps its weights in ``params`` alone (no attribute names them), and a bias in a
+    list attribute: ``y = x * scale + bias``."""
+
+    def build(self, backend, rng, init, index):
+        super().build(backend, rng, init, index)
+        self.params = (nn.layers.Parameter(f"{index}.scale", backend.asarray(np.linspace(0.5, 2.0, 3),
+                                                                            dtype=backend.dtype)),)
+        self.biases = [nn.layers.Parameter(f"{index}.bias", backend.asarray(np.array([0.1, -0.2, 0.3]),
+                                                                           dtype=backend.dtype))]
+
+    def forward(self, x, training=False):
+        return x * self.params[0].value + self.biases[0].value
+
+    def backward(self, dy, need_input_grad=True):
+        return dy * self.params[0].value
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch:cpu", "array_api_strict"])
+def test_a_layer_of_ones_own_that_keeps_its_weights_in_params_alone_exports_from_every_backend(backend):
+    """Only Parameters held as attributes were copied into the graph's namespace; ``params`` (and a list of
+    Parameters) kept the backend's arrays. On NumPy ndonnx took them as constants, but from PyTorch or
+    array-api-strict the export said "Layer 1 (ParamsAlone) cannot be exported to ONNX ... TypeError:
+    unsupported operand type(s) for *: 'Array' and 'Tensor'. Write that forward with array-API functions only",
+    of a forward that uses nothing else."""
+    pytest.importorskip(backend.split(":")[0])
+    net = nn.Network([nn.Dense(3, 3), ParamsAlone(), nn.Softmax()], input_shape=3, seed=0, backend=backend)
+    X = np.random.default_rng(0).normal(size=(6, 3)).astype(np.float32)
+    got = run_onnx(net.export_onnx(), X)
+    np.testing.assert_allclose(got, net.backend.to_numpy(net.predict_proba(X)), rtol=1e-5, atol=1e-6)
+    assert isinstance(net.layers[1].params[0].value, type(net.layers[0].weight.value))  # the network untouched

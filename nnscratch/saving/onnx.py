@@ -209,19 +209,27 @@ def _one_line(exc, limit=300):
 
 
 def _in_namespace_of(x, layer, backend):
-    """A shallow copy of ``layer`` whose Parameters and public array attributes are
-    copies in ``x``'s namespace (private attributes are training caches: not copied)."""
+    """A shallow copy of ``layer`` whose Parameters and public array attributes are copies in ``x``'s
+    namespace (private arrays are training caches: not copied). A Parameter is found as an attribute and
+    in a list or tuple attribute (``params``, ``buffers``): a layer of one's own that keeps its weights in
+    ``params`` alone exported on NumPy (ndonnx takes NumPy arrays as constants) but not from PyTorch."""
     xp = _namespace(x)
     clone = copy.copy(layer)
     clone.xp = xp
     moved = {}
+
+    def move(p):
+        if id(p) not in moved:
+            moved[id(p)] = Parameter(p.name, xp.asarray(backend.to_numpy(p.value)))
+        return moved[id(p)]
+
     for name, value in vars(layer).items():
         if isinstance(value, Parameter):
-            moved[id(value)] = Parameter(value.name, xp.asarray(backend.to_numpy(value.value)))
-            setattr(clone, name, moved[id(value)])
+            setattr(clone, name, move(value))
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Parameter) for v in value):
+            setattr(clone, name, (list if isinstance(value, list) else tuple)(move(v) for v in value))
         elif not name.startswith("_") and is_array_api_obj(value):
             setattr(clone, name, xp.asarray(backend.to_numpy(value)))
-    clone.params = tuple(moved.get(id(p), p) for p in layer.params)
     return clone
 
 
