@@ -241,8 +241,8 @@ def test_the_export_command_keeps_metadata_of_ones_own_that_the_command_line_set
 
 
 class ParamsAlone(nn.layers.Layer):
-    """A layer of one's own that keeps its weights in ``params`` alone (no attribute names them), and a bias in a
-    list attribute: ``y = x * scale + bias``."""
+    """A layer of one's own that keeps its weights in ``params`` alone (no attribute names them), a bias in a
+    list attribute and a constant in a tuple: ``y = x * scale + bias + shift``."""
 
     def build(self, backend, rng, init, index):
         super().build(backend, rng, init, index)
@@ -250,9 +250,10 @@ class ParamsAlone(nn.layers.Layer):
                                                                             dtype=backend.dtype)),)
         self.biases = [nn.layers.Parameter(f"{index}.bias", backend.asarray(np.array([0.1, -0.2, 0.3]),
                                                                            dtype=backend.dtype))]
+        self.shifts = (backend.asarray(np.array([0.0, 1.0, -1.0]), dtype=backend.dtype),)  # a constant
 
     def forward(self, x, training=False):
-        return x * self.params[0].value + self.biases[0].value
+        return x * self.params[0].value + self.biases[0].value + self.shifts[0]
 
     def backward(self, dy, need_input_grad=True):
         return dy * self.params[0].value
@@ -260,8 +261,8 @@ class ParamsAlone(nn.layers.Layer):
 
 @pytest.mark.parametrize("backend", ["numpy", "torch:cpu", "array_api_strict"])
 def test_a_layer_of_ones_own_that_keeps_its_weights_in_params_alone_exports_from_every_backend(backend):
-    """Only Parameters held as attributes were copied into the graph's namespace; ``params`` (and a list of
-    Parameters) kept the backend's arrays. On NumPy ndonnx took them as constants, but from PyTorch or
+    """Only Parameters and arrays held as attributes were copied into the graph's namespace; ``params`` (and a
+    list of Parameters, a tuple of arrays) kept the backend's arrays. On NumPy ndonnx took them as constants, but from PyTorch or
     array-api-strict the export said "Layer 1 (ParamsAlone) cannot be exported to ONNX ... TypeError:
     unsupported operand type(s) for *: 'Array' and 'Tensor'. Write that forward with array-API functions only",
     of a forward that uses nothing else."""

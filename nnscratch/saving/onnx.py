@@ -210,9 +210,9 @@ def _one_line(exc, limit=300):
 
 def _in_namespace_of(x, layer, backend):
     """A shallow copy of ``layer`` whose Parameters and public array attributes are copies in ``x``'s
-    namespace (private arrays are training caches: not copied). A Parameter is found as an attribute and
-    in a list or tuple attribute (``params``, ``buffers``): a layer of one's own that keeps its weights in
-    ``params`` alone exported on NumPy (ndonnx takes NumPy arrays as constants) but not from PyTorch."""
+    namespace (private arrays are training caches: not copied), also those in a list or tuple attribute
+    (``params``, ``buffers``): a layer of one's own that kept its weights in ``params`` alone exported on
+    NumPy (ndonnx takes NumPy arrays as constants) but not from PyTorch."""
     xp = _namespace(x)
     clone = copy.copy(layer)
     clone.xp = xp
@@ -223,13 +223,23 @@ def _in_namespace_of(x, layer, backend):
             moved[id(p)] = Parameter(p.name, xp.asarray(backend.to_numpy(p.value)))
         return moved[id(p)]
 
-    for name, value in vars(layer).items():
+    def copied(value, public):
         if isinstance(value, Parameter):
-            setattr(clone, name, move(value))
-        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Parameter) for v in value):
-            setattr(clone, name, (list if isinstance(value, list) else tuple)(move(v) for v in value))
-        elif not name.startswith("_") and is_array_api_obj(value):
-            setattr(clone, name, xp.asarray(backend.to_numpy(value)))
+            return move(value)
+        if public and is_array_api_obj(value):
+            return xp.asarray(backend.to_numpy(value))
+        return value
+
+    for name, value in vars(layer).items():
+        public = not name.startswith("_")
+        if type(value) in (list, tuple):  # not a namedtuple of options
+            items = type(value)(copied(v, public) for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                setattr(clone, name, items)
+            continue
+        new = copied(value, public)
+        if new is not value:
+            setattr(clone, name, new)
     return clone
 
 
