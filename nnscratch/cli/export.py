@@ -33,7 +33,6 @@ def run_export(args):
     from .model_file import read_model
     from ..saving.onnx import input_dtype, to_onnx
     from ..saving.serialize import atomic_write
-    from ..saving.standardizer import Standardizer
     written = [outputs.Output("OUTPUT", args.output, "onnx")]
     folders = outputs.check(written, args.force, inputs=[("MODEL", args.model)])
     if not str(args.output).lower().endswith(".onnx"):
@@ -41,7 +40,9 @@ def run_export(args):
                           f"look for); e.g. {shlex.quote(os.path.splitext(str(args.output))[0] + '.onnx')}.")
     net = read_model(args.model, backend="numpy", command="export")
     input_shape = check_shape(args.input_shape, net, args.model)
+    read, net.metadata = net.metadata, saved_metadata(net, args.model)  # the graph keeps the file's, whole
     model = to_onnx(net, input_shape=input_shape)  # first, so a refusal (no ndonnx, say) creates no folder
+    net.metadata = read
     with outputs.tidy(), outputs.writing(written):  # a refused write: one line saying why; no folder left empty
         outputs.make_folders(folders)
         atomic_write(args.output, lambda f: f.write(model.SerializeToString()), "onnx")
@@ -49,20 +50,55 @@ def run_export(args):
     out = ", ".join(map(str, net.shape_after(input_shape or net.input_shape)))  # (2, 8, 8): a convolutional output
     print(f"wrote {args.output}: input 'input' (N, {shape}) {input_dtype(net)}, "
           f"output 'output' (N, {out}); N is any batch size")
-    first = net.layers[0] if net.layers else None
-    if Standardizer.from_metadata(net.metadata) is not None and type(first).__name__ == "Reshape":
-        images = "x".join(map(str, first.shape))  # images of an .npy/.npz, standardised as a table's columns
-        print(f"  input rows are the raw values of {images} images, each flattened in (C, H, W) order "
-              "(X.reshape(len(X), -1) of images (n, C, H, W)); the graph standardises them as training did")
-    elif Standardizer.from_metadata(net.metadata) is not None:
-        from .tables import few
-        features = net.metadata.get("features")
-        print(f"  input rows are raw feature values{' in the columns ' + few(features, 12) if features else ''} "
-              "(the graph standardises them as training did)")
-    elif net.n_inputs in (784, None):  # an image model: nnscratch predict divides 0..255 grey levels by 255
-        print("  input images are grey levels from 0 to 1, as nnscratch predict hands them to the model: divide "
-              "0..255 pixels by 255 first (the graph does not)")
+    for line in input_notes(net):
+        print("  " + line)
     return 0
+
+
+def saved_metadata(net, model):
+    """``net.metadata`` with the keys :func:`~nnscratch.cli.model_file.read_model` set aside put back, in the file's
+    order: metadata of one's own under a key the command line keeps (``Network(metadata={"dataset": "iris"})``) is
+    read by no command, but the graph keeps it, as ``export_onnx`` of the same file does (it was left out)."""
+    from ..saving.kinds import npz_header
+    saved = ((npz_header(model) or {}).get("config") or {}).get("metadata")
+    if not isinstance(saved, dict):
+        return net.metadata
+    return {**{key: net.metadata.get(key, value) for key, value in saved.items()}, **net.metadata}
+
+
+def input_notes(net):
+    """What a user of the graph must know of its input beyond its shape: a table's rows are raw (the graph
+    standardises them), images given as rows are flattened in (C, H, W) order (a model whose first layer
+    makes them images: ``--model cnn`` and a conv spec on 28x28 digits or an .npy of images take rows), and
+    an image model's grey levels are 0 to 1 (nnscratch predict divides 0..255 pixels by 255; the graph does
+    not)."""
+    from .tables import few
+    from ..models.spec import leading_images
+    from ..saving.standardizer import Standardizer
+    images = leading_images(net.layers)
+    rows = len(net.input_shape) == 1  # a CNN built with input_shape=(1, 28, 28) takes images as they are
+    flat = "x".join(map(str, images)) if images else "28x28" if rows and net.n_inputs == 784 else None
+    notes = []
+    if Standardizer.from_metadata(net.metadata) is not None:
+        if images:  # an .npy of images for a regression, standardised as a table's columns
+            notes.append(f"input rows are the raw values of {flat} images, each flattened in (C, H, W) order "
+                         "(X.reshape(len(X), -1) of images (n, C, H, W)); the graph standardises them as training did")
+        else:
+            features = net.metadata.get("features")
+            columns = f" in the columns {few(features, 12)}" if features else ""
+            notes.append(f"input rows are raw feature values{columns} (the graph standardises them as training did)")
+        return notes
+    if flat:  # onnxruntime refuses images (n, C, H, W) for a graph of rows, in words of its own
+        notes.append(f"input rows are {flat} images, each flattened"
+                     + (" in (C, H, W) order (X.reshape(len(X), -1) of images (n, C, H, W))" if images else
+                        " (X.reshape(len(X), -1) of images (n, 28, 28))"))
+    if net.n_inputs in (784, None):  # an image model: nnscratch predict divides 0..255 grey levels by 255
+        notes.append("input images are grey levels from 0 to 1, as nnscratch predict hands them to the model: "
+                     "divide 0..255 pixels by 255 first (the graph does not)")
+    elif images and net.metadata.get("dataset"):  # trained by nnscratch train on an .npy of images
+        notes.append("input values as training took them: nnscratch train divides images of whole numbers 0..255 "
+                     "by 255 (and says so); divide such pixels by 255 first (the graph does not)")
+    return notes
 
 
 def check_shape(text, net, model):

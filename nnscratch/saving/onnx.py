@@ -17,6 +17,7 @@ else fails with a :class:`~nnscratch.errors.ConfigError` naming it. Needs the
 import contextlib
 import copy
 import json
+import warnings
 
 from array_api_compat import is_array_api_obj
 
@@ -208,19 +209,37 @@ def _one_line(exc, limit=300):
 
 
 def _in_namespace_of(x, layer, backend):
-    """A shallow copy of ``layer`` whose Parameters and public array attributes are
-    copies in ``x``'s namespace (private attributes are training caches: not copied)."""
+    """A shallow copy of ``layer`` whose Parameters and public array attributes are copies in ``x``'s
+    namespace (private arrays are training caches: not copied), also those in a list or tuple attribute
+    (``params``, ``buffers``): a layer of one's own that kept its weights in ``params`` alone exported on
+    NumPy (ndonnx takes NumPy arrays as constants) but not from PyTorch."""
     xp = _namespace(x)
     clone = copy.copy(layer)
     clone.xp = xp
     moved = {}
-    for name, value in vars(layer).items():
+
+    def move(p):
+        if id(p) not in moved:
+            moved[id(p)] = Parameter(p.name, xp.asarray(backend.to_numpy(p.value)))
+        return moved[id(p)]
+
+    def copied(value, public):
         if isinstance(value, Parameter):
-            moved[id(value)] = Parameter(value.name, xp.asarray(backend.to_numpy(value.value)))
-            setattr(clone, name, moved[id(value)])
-        elif not name.startswith("_") and is_array_api_obj(value):
-            setattr(clone, name, xp.asarray(backend.to_numpy(value)))
-    clone.params = tuple(moved.get(id(p), p) for p in layer.params)
+            return move(value)
+        if public and is_array_api_obj(value):
+            return xp.asarray(backend.to_numpy(value))
+        return value
+
+    for name, value in vars(layer).items():
+        public = not name.startswith("_")
+        if type(value) in (list, tuple):  # not a namedtuple of options
+            items = type(value)(copied(v, public) for v in value)
+            if any(a is not b for a, b in zip(items, value)):
+                setattr(clone, name, items)
+            continue
+        new = copied(value, public)
+        if new is not value:
+            setattr(clone, name, new)
     return clone
 
 
@@ -236,8 +255,14 @@ def _quick_constant_folding():
 
 
 def _import_ndonnx():
+    """ndonnx and onnx, or one line saying how to install them. Without onnxruntime ndonnx warns on import that
+    it evaluates constants with "the (incomplete) reference implementation": the one :func:`to_onnx` chooses
+    anyway (:func:`_quick_constant_folding`), so the warning is left out (under ``-W error`` it stopped the export
+    of a graph it builds the same)."""
     try:
-        import ndonnx
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="onnxruntime is not installed", category=UserWarning)
+            import ndonnx
         import onnx
         import onnx.helper
     except ImportError as exc:
