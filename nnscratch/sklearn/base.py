@@ -20,7 +20,6 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -31,6 +30,7 @@ from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
+from .inputs import one_line, refuse_sparse
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
@@ -42,15 +42,6 @@ if TYPE_CHECKING:
 
 class NonFiniteWeightsError(DivergenceError, ValueError):
     """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
-
-
-def refuse_sparse(estimator, X):
-    """scipy.sparse ``X`` (the network trains on dense arrays): one line with the fixes, also the
-    one for a Pipeline, whose sparse step (OneHotEncoder, ColumnTransformer) the user cannot ``.toarray()``."""
-    if sparse.issparse(X):
-        raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
-                        f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
-                        "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
 def _new_model(incremental):
@@ -279,15 +270,19 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _validated(self, *Xy, reset, incremental=None, **options):
         """``validate_data(self, *Xy, ...)`` in float64 or float32; X with another number of columns
         than the model's is scikit-learn's message (which its checks match) with the fix on the same
-        line. ``incremental`` (None where nothing trains) picks the fix."""
+        line, and so are its messages of several lines (:func:`~nnscratch.sklearn.inputs.one_line`).
+        ``incremental`` (None where nothing trains) picks the fix."""
         try:
             return validate_data(self, *Xy, reset=reset, dtype=(np.float64, np.float32), **options)
         except ValueError as exc:
             n = getattr(self, "n_features_in_", None)
-            if reset or f"is expecting {n} features as input" not in str(exc):
+            if not reset and f"is expecting {n} features as input" in str(exc):
+                how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
+                raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
+            line = one_line(str(exc), *Xy, name=type(self).__name__)  # 1-D X, images, NaN, complex: one line
+            if line is None:
                 raise
-            how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
-            raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
+            raise ValueError(line) from None
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""

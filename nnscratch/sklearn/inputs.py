@@ -1,0 +1,52 @@
+"""``X`` an estimator cannot take, refused in one line that says what to pass instead.
+
+scikit-learn's ``validate_data`` raises the error types its users expect (a ValueError for each of
+these), but some of its messages run over several lines: a 1-D ``X`` prints the whole array before
+the fix, complex data prints it after, NaN adds a paragraph on other estimators, and an image batch
+``(n, C, H, W)`` says only that 2 dimensions are the most it takes. :func:`one_line` keeps each
+message's first words (which scikit-learn's own estimator checks match) and puts the fix on the
+same line.
+"""
+
+import numpy as np
+from scipy import sparse
+
+
+def refuse_sparse(estimator, X):
+    """scipy.sparse ``X`` (the network trains on dense arrays): one line with the fixes, also the
+    one for a Pipeline, whose sparse step (OneHotEncoder, ColumnTransformer) the user cannot ``.toarray()``."""
+    if sparse.issparse(X):
+        raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
+                        f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
+                        "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
+
+
+def one_line(message, X, y=None, name="The estimator"):
+    """``message``, a ValueError of ``validate_data`` for ``X`` (and ``y``), as one line with the fix; None
+    where it is one line already, or is scikit-learn's list of feature names (its checks match the lines)."""
+    first = message.split("\n", 1)[0].strip()
+    if first.startswith("Expected 2D array, got 1D array"):
+        return (f"Expected 2D array, got 1D array of shape {np.shape(X)} instead. Reshape your data either using "
+                "X.reshape(-1, 1) if your data has a single feature or X.reshape(1, -1) if it contains a single "
+                "sample.")
+    if first.startswith("Expected 2D array, got scalar array"):
+        return (f"Expected 2D array, got scalar array instead (X={X!r}). Reshape your data: X of shape "
+                "(n_samples, n_features), e.g. [[x]] for one sample of one feature.")
+    if first.startswith("Found array with dim ") and "while dim <= 2 is required" in first:
+        return (f"{first} X has shape {np.shape(X)}: pass one row of features per sample, e.g. images flattened "
+                "with X.reshape(len(X), -1) (a convolutional nnscratch.Network takes them as they are).")
+    if first.startswith("Complex data not supported"):
+        which = "X" if np.iscomplexobj(X) else "y"
+        dtype = np.asarray(X if which == "X" else y).dtype
+        return f"Complex data not supported: {which} has dtype {dtype}; pass real numbers, e.g. {which}.real."
+    if first.startswith("Input X contains NaN"):
+        return (f"{first} {name} does not accept missing values encoded as NaN: impute them first (e.g. "
+                "sklearn.impute.SimpleImputer in a Pipeline, https://scikit-learn.org/stable/modules/impute.html) "
+                "or drop the samples with missing values.")
+    if first.startswith("Input X contains infinity"):
+        return f"{first} Replace them with finite values (e.g. np.clip) or drop the samples that hold them."
+    if first.startswith(("Input y contains NaN", "Input y contains infinity")):
+        return f"{first} Drop the samples without a finite target, or fill their targets in."
+    if "\n" not in message.strip() or first.startswith("The feature names should match"):
+        return None
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
