@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -22,6 +23,31 @@ from .._typing import Array
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
+
+
+def refuse_target_type(y):
+    """Columns of labels the classifier does not learn, refused in one line with the fix: indicator
+    columns (scikit-learn's "multilabel-indicator", a 2-D ``y`` of two values) that are not 0/1, such
+    as -1/1 (scikit-learn's MLP trains its log-loss on the -1s; nnscratch's network refused them naming
+    its own losses), and columns of several classes ("multiclass-multioutput": scikit-learn's fit says
+    "Multioutput target data is not supported with label binarization", a first partial_fit said
+    the model "was fitted on one label per sample")."""
+    kind, shape = type_of_target(y), np.shape(y)
+    wrap = "wrap the estimator in sklearn.multioutput.MultiOutputClassifier"
+    if kind == "multiclass-multioutput":
+        raise ValueError(f"y has {shape[1]} columns of class labels (shape {shape}), which MLPClassifier does not "
+                         f"learn in one model; {wrap}, or pass one label per sample, or 0/1 indicator columns "
+                         "(multilabel).")
+    if kind != "multilabel-indicator":
+        return
+    values = np.union1d(y.data, [0]) if sparse.issparse(y) else np.unique(np.asarray(y))
+    if set(values.tolist()) <= {0, 1}:
+        return
+    shown = " and ".join(str(v) for v in values)
+    raise ValueError(f"y has indicator columns of shape {shape} holding {shown}, but a multilabel target takes "
+                     f"0 (label absent) and 1 (present); pass (y == {values.max()}).astype(int), or for several "
+                     f"outputs of their own classes {wrap}.")
+
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = docstring("MLPClassifier", "Multi-layer perceptron classifier (binary, multiclass, multilabel).")
@@ -62,6 +88,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def _start_partial_fit(self, y, classes):
+        refuse_target_type(y)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
@@ -71,6 +98,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        refuse_target_type(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -136,6 +164,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         p = self._forward(X)
         if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            if len(self.classes_) == 1:  # fitted on one class: one column, as classes_ (scikit-learn's gives two)
+                return np.ones_like(p)
             return np.hstack([1.0 - p, p])
         return p
 

@@ -1,0 +1,179 @@
+"""nnscratch.sklearn where it meets scikit-learn's tools with data at their edges: a classifier fitted on
+one class (a cross-validation fold can hold one), indicator or label columns it does not learn, and
+``X`` that ``fit`` and ``predict`` cannot take, each refused in one line with the fix."""
+
+import pickle
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+pytest.importorskip("sklearn", reason="scikit-learn is not installed (pip install 'nnscratch[sklearn]')")
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from nnscratch.sklearn import MLPClassifier, MLPRegressor  # noqa: E402
+
+
+def _data(n=60):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _quiet(call, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return call(*args, **kwargs)
+
+
+SMALL = dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+
+
+def test_cross_val_predict_proba_with_a_training_fold_of_one_class():
+    """KFold(3) on sorted labels trains the last fold on class 0 alone. scikit-learn's MLP (and nnscratch's)
+    gave predict_proba two columns for its one classes_, and cross_val_predict failed on "shape mismatch:
+    value array of shape (50,2) could not be broadcast to indexing result of shape (50,1)"; as a decision
+    tree, the fold's column is the one class's, of ones."""
+    from sklearn.model_selection import KFold, cross_val_predict
+    from sklearn.tree import DecisionTreeClassifier
+    X, _ = _data(150)
+    y = np.r_[np.zeros(100), np.ones(50)]
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Number of classes in training fold", RuntimeWarning)  # on purpose
+        ours = _quiet(cross_val_predict, MLPClassifier(**SMALL), X, y, cv=KFold(3), method="predict_proba")
+        tree = cross_val_predict(DecisionTreeClassifier(random_state=0), X, y, cv=KFold(3), method="predict_proba")
+    assert ours.shape == tree.shape == (150, 2)
+    np.testing.assert_array_equal(ours[100:], tree[100:])  # the one-class fold: [1, 0] on every row
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("how", ["fit", "partial_fit", "early_stopping"])
+def test_one_class_gives_one_column_of_ones(how, backend):
+    X, _ = _data()
+    y = np.array(["cat"] * len(X))
+    clf = MLPClassifier(**SMALL, backend=backend, early_stopping=how == "early_stopping")
+    if how == "partial_fit":
+        clf.partial_fit(X, y, classes=["cat"])
+    else:
+        _quiet(clf.fit, X, y)
+    for model in (clf, pickle.loads(pickle.dumps(clf))):
+        proba = model.predict_proba(X[:5])
+        assert list(model.classes_) == ["cat"] and proba.shape == (5, 1)
+        np.testing.assert_array_equal(proba, 1.0)
+        np.testing.assert_array_equal(model.predict_log_proba(X[:5]), 0.0)
+        assert list(model.predict(X[:5])) == ["cat"] * 5 and model.score(X, y) == 1.0
+
+
+@pytest.mark.parametrize("values", [(-1, 1), (0, 2), (1, 2)], ids=["minus-one", "zero-two", "one-two"])
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_indicator_columns_that_are_not_zero_one_are_one_line(values, call):
+    """scikit-learn calls a 2-D y of two values "multilabel-indicator" whatever they are; its MLP trains its
+    log-loss on -1 targets. nnscratch's network refused them naming its own loss ("summed_binary_cross_entropy
+    loss needs probabilities in [0, 1] ... or use loss='mse'"), an option the estimator does not have."""
+    X, y = _data()
+    Y = np.where(np.stack([y, X[:, 1] > 0], axis=1), values[1], values[0])
+    clf = MLPClassifier(**SMALL)
+    message = (f"y has indicator columns of shape (60, 2) holding {values[0]} and {values[1]}, but a multilabel "
+               f"target takes 0 (label absent) and 1 (present); pass (y == {values[1]}).astype(int), or for several "
+               "outputs of their own classes wrap the estimator in sklearn.multioutput.MultiOutputClassifier.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        clf.partial_fit(X, Y, classes=[0, 1]) if call == "partial_fit" else clf.fit(X, Y)
+    assert not hasattr(clf, "coefs_")
+    fixed = _quiet(MLPClassifier(**SMALL).fit, X, (Y == values[1]).astype(int))  # the fix the line gives
+    assert fixed.predict(X).shape == (60, 2)
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_columns_of_class_labels_are_one_line(call):
+    """y of several columns of classes (multiclass-multioutput): fit said scikit-learn's "Multioutput target
+    data is not supported with label binarization", a first partial_fit that the model "was fitted on one
+    label per sample" (it was fitted on nothing yet)."""
+    X, _ = _data()
+    Y = np.stack([np.arange(60) % 3, np.arange(60) % 4], axis=1)
+    clf = MLPClassifier(**SMALL)
+    with pytest.raises(ValueError, match=r"^y has 2 columns of class labels \(shape \(60, 2\)\), which MLPClassifier "
+                                         r"does not learn in one model; wrap the estimator in sklearn\.multioutput\."
+                                         r"MultiOutputClassifier, or pass one label per sample, or 0/1 indicator "
+                                         r"columns \(multilabel\)\.$"):
+        clf.partial_fit(X, Y, classes=[0, 1, 2, 3]) if call == "partial_fit" else clf.fit(X, Y)
+    from sklearn.multioutput import MultiOutputClassifier
+    assert _quiet(MultiOutputClassifier(MLPClassifier(**SMALL)).fit, X, Y).predict(X).shape == (60, 2)
+
+
+def _bad(kind, X):
+    return {"1-D": X[:, 0], "scalar": 3.0, "images": X.reshape(60, 1, 2, 2),
+            "NaN": np.where(X > 1.5, np.nan, X), "inf": np.where(X > 1.5, np.inf, X),
+            "complex": X.astype(complex)}[kind]
+
+
+BAD_X = [("1-D", r"^Expected 2D array, got 1D array of shape \(\d+,\) instead\. Reshape your data either using "
+                 r"X\.reshape\(-1, 1\) if your data has a single feature or X\.reshape\(1, -1\)"),
+         ("scalar", r"^Expected 2D array, got scalar array instead \(X=3\.0\)\. Reshape your data: X of shape "
+                    r"\(n_samples, n_features\)"),
+         ("images", r"^Found array with dim 4, while dim <= 2 is required by MLP\w+\. X has shape \(60, 1, 2, 2\): "
+                    r"pass one row of features per sample, e\.g\. images flattened with X\.reshape\(len\(X\), -1\)"),
+         ("NaN", r"^Input X contains NaN\. MLP\w+ does not accept missing values encoded as NaN: impute them first "
+                 r"\(e\.g\. sklearn\.impute\.SimpleImputer in a Pipeline"),
+         ("inf", r"^Input X contains infinity .*\. Replace them with finite values \(e\.g\. np\.clip\) or drop"),
+         ("complex", r"^Complex data not supported: X has dtype complex128; pass real numbers, e\.g\. X\.real\.$")]
+
+
+CALLS = [(Estimator, call) for Estimator in (MLPClassifier, MLPRegressor)
+         for call in ("fit", "partial_fit", "predict", "predict_proba", "score") if hasattr(Estimator, call)]
+
+
+@pytest.mark.parametrize("kind, match", BAD_X, ids=[k for k, _ in BAD_X])
+@pytest.mark.parametrize("Estimator, call", CALLS, ids=[f"{e.__name__}-{c}" for e, c in CALLS])
+def test_x_that_cannot_be_taken_is_one_line_with_the_fix(Estimator, call, kind, match):
+    """scikit-learn's ValueError, its first words kept (its estimator checks match them), on one line
+    with the fix: the 1-D message printed the whole array, complex data too, NaN a paragraph about other
+    estimators, and images said only "dim <= 2 is required"."""
+    X, y = _data()
+    est = Estimator(**SMALL)
+    bad = _bad(kind, X)
+    extra = {"classes": [0, 1]} if Estimator is MLPClassifier and call == "partial_fit" else {}
+    if call not in ("fit", "partial_fit"):
+        _quiet(est.fit, X, y)
+    with pytest.raises(ValueError) as caught:
+        getattr(est, call)(bad, *([] if call.startswith("predict") else [y]), **extra)
+    assert "\n" not in str(caught.value) and re.search(match, str(caught.value)), str(caught.value)
+
+
+@pytest.mark.parametrize("kind", ["NaN", "inf", "complex"])
+def test_y_that_cannot_be_taken_is_one_line_with_the_fix(kind):
+    X, y = _data()
+    bad = {"NaN": np.where(X[:, 0] > 1.5, np.nan, X[:, 0]), "inf": np.where(X[:, 0] > 1.5, np.inf, X[:, 0]),
+           "complex": X[:, 0].astype(complex)}[kind]
+    with pytest.raises(ValueError) as caught:
+        MLPRegressor(**SMALL).fit(X, bad)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.endswith("Drop the samples without a finite target, or fill their targets in.") or (
+        message == "Complex data not supported: y has dtype complex128; pass real numbers, e.g. y.real.")
+
+
+def test_feature_names_in_another_order_keep_scikit_learns_lines():
+    """scikit-learn's list of unseen and missing names, which its check_dataframe_column_names_consistency
+    matches line by line: kept as it is, for predict and for a partial_fit after a DataFrame."""
+    pd = pytest.importorskip("pandas")
+    X, y = _data()
+    df = pd.DataFrame(X, columns=list("abcd"))
+    for est in (_quiet(MLPClassifier(**SMALL).fit, df, y), MLPRegressor(**SMALL).partial_fit(df, y)):
+        with pytest.raises(ValueError, match="^The feature names should match those that were passed during fit.\n"
+                                             "Feature names must be in the same order as they were in fit.\n"):
+            est.predict(df[list("badc")])
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor], ids=lambda c: c.__name__)
+def test_the_docstring_says_sample_weight_is_taken(cls):
+    """The docstring's list of differences said "``sample_weight`` is not supported" after fit and partial_fit
+    had come to take it (tests/test_weights14_sklearn.py trains scikit-learn's weighted model)."""
+    doc = " ".join(cls.__doc__.split())
+    assert "sample_weight`` is not supported" not in doc
+    assert "``fit`` and ``partial_fit`` take ``sample_weight`` and train scikit-learn's weighted model" in doc
+    X, y = _data()
+    weighted = _quiet(cls(**SMALL).fit, X, y, sample_weight=np.linspace(0.5, 2.0, 60))
+    plain = _quiet(cls(**SMALL).fit, X, y)
+    assert not np.allclose(weighted.coefs_[0], plain.coefs_[0])
