@@ -177,3 +177,51 @@ def test_the_docstring_says_sample_weight_is_taken(cls):
     weighted = _quiet(cls(**SMALL).fit, X, y, sample_weight=np.linspace(0.5, 2.0, 60))
     plain = _quiet(cls(**SMALL).fit, X, y)
     assert not np.allclose(weighted.coefs_[0], plain.coefs_[0])
+
+
+DISPATCHED = """
+import numpy as np, sklearn
+from nnscratch.sklearn import MLPClassifier, MLPRegressor
+xp = __import__({library!r})
+X = np.random.default_rng(0).normal(size=(30, 3)); y = np.arange(30) % 2
+with sklearn.config_context(array_api_dispatch=True):
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0).fit(X, y)  # NumPy: as without dispatch
+    print(clf.predict(X).shape, clf.score(X, y) >= 0)
+    for call in (lambda: MLPRegressor(max_iter=2).fit(xp.asarray(X), xp.asarray(X[:, 0])),
+                 lambda: clf.partial_fit(X, xp.asarray(y)), lambda: clf.predict_proba(xp.asarray(X)),
+                 lambda: clf.fit(X, y, sample_weight=xp.asarray(np.ones(30)))):
+        try:
+            call()
+        except TypeError as exc:
+            print(exc)
+print(MLPClassifier(max_iter=2).fit(xp.asarray(X), xp.asarray(y)).predict(xp.asarray(X)).shape)  # dispatch off
+"""
+
+
+@pytest.mark.parametrize("library", ["torch", "array_api_strict"])
+def test_arrays_of_another_library_under_array_api_dispatch_are_one_line(library):
+    """With scikit-learn's array_api_dispatch on, validate_data asked torch or array-api-strict for a NumPy dtype:
+    "asarray(): argument 'dtype' must be torch.dtype, not type" (as for every scikit-learn estimator without
+    array API support). One line names the argument and both fixes; NumPy data trains as without dispatch, and
+    with dispatch off CPU arrays are converted as before. Run in a new interpreter: dispatch needs
+    SCIPY_ARRAY_API=1 before scipy is imported."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nnscratch
+    pytest.importorskip(library)
+    env = {**os.environ, "SCIPY_ARRAY_API": "1", "PYTHONPATH": str(Path(nnscratch.__file__).parents[1])}
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", DISPATCHED.format(library=library)], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    kind = {"torch": "torch.Tensor", "array_api_strict": "array_api_strict.Array"}[library]
+    assert lines[0] == "(30,) True" and lines[-1] == "(30,)" and len(lines) == 6
+    for line, (name, estimator) in zip(lines[1:5], [("X", "MLPRegressor"), ("y", "MLPClassifier"),
+                                                    ("X", "MLPClassifier"), ("sample_weight", "MLPClassifier")]):
+        assert line == (f"{estimator} takes NumPy arrays, got {name} of type {kind} while scikit-learn's "
+                        "array_api_dispatch is on (the estimator trains where its backend= says, from NumPy data); "
+                        f"pass {name} as a NumPy array ({name}.cpu().numpy() for a torch tensor), or turn dispatch "
+                        "off (sklearn.set_config(array_api_dispatch=False)).")

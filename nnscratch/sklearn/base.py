@@ -30,7 +30,7 @@ from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
-from .inputs import one_line, refuse_sparse
+from .inputs import one_line, refuse_dispatched, refuse_sparse
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
@@ -99,6 +99,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     # ------------------------------------------------------------ fitting
     def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         self._refuse(X, incremental)
+        refuse_dispatched(self, X=X, y=y, sample_weight=sample_weight)
         sizes = self._hidden_sizes()
         if incremental:
             self._start_partial_fit(y, classes)
@@ -288,6 +289,7 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
         check_is_fitted(self, "coefs_")  # not n_features_in_ alone: a fit refused on its y sets it
         refuse_sparse(self, X)
+        refuse_dispatched(self, X=X)
         X = self._validated(X, reset=False)
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))

@@ -9,7 +9,9 @@ same line.
 """
 
 import numpy as np
+from array_api_compat import is_array_api_obj
 from scipy import sparse
+from sklearn import get_config
 
 
 def refuse_sparse(estimator, X):
@@ -19,6 +21,23 @@ def refuse_sparse(estimator, X):
         raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
                         f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
                         "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
+
+
+def refuse_dispatched(estimator, **arrays):
+    """Arrays of another array library (torch, array-api-strict, CuPy) while scikit-learn's
+    ``array_api_dispatch`` is on: one line with the fixes. There scikit-learn's ``validate_data`` asks
+    their library for a NumPy dtype and fails ("asarray(): argument 'dtype' must be torch.dtype, not
+    type"), as it does for every estimator without array API support; with dispatch off, NumPy converts
+    arrays on the CPU itself. The estimator picks its own device with ``backend=``."""
+    if not get_config().get("array_api_dispatch"):
+        return
+    for name, a in arrays.items():
+        if is_array_api_obj(a) and not isinstance(a, (np.ndarray, np.generic)):
+            kind = f"{type(a).__module__.split('.')[0]}.{type(a).__name__}"
+            raise TypeError(f"{type(estimator).__name__} takes NumPy arrays, got {name} of type {kind} while "
+                            "scikit-learn's array_api_dispatch is on (the estimator trains where its backend= "
+                            f"says, from NumPy data); pass {name} as a NumPy array ({name}.cpu().numpy() for a "
+                            "torch tensor), or turn dispatch off (sklearn.set_config(array_api_dispatch=False)).")
 
 
 def one_line(message, X, y=None, name="The estimator"):
