@@ -225,3 +225,24 @@ def test_arrays_of_another_library_under_array_api_dispatch_are_one_line(library
                         "array_api_dispatch is on (the estimator trains where its backend= says, from NumPy data); "
                         f"pass {name} as a NumPy array ({name}.cpu().numpy() for a torch tensor), or turn dispatch "
                         "off (sklearn.set_config(array_api_dispatch=False)).")
+
+
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+@pytest.mark.parametrize("labels", [3, 2], ids=["three-labels", "two-labels"])
+def test_one_label_per_sample_for_a_model_of_rows_is_one_line(how, labels):
+    """A model fitted on rows of labels, given one label per sample: scikit-learn's MLP (and nnscratch's)
+    trained on the labels as one-hot rows, or (0/1 labels, two columns) said "y has 1 outputs but the
+    fitted model has 2". The converse was refused already (tests/test_sklearn13.py)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    Y = (rng.random((30, labels)) > 0.5).astype(int)
+    clf = _quiet(MLPClassifier(**SMALL, warm_start=how == "warm_start").fit, X, Y)
+    before = [c.copy() for c in clf.coefs_]
+    new = "fit (not partial_fit)" if how == "partial_fit" else "fit with warm_start=False"
+    message = (f"y holds one label per sample (shape (30,)), but the model was fitted on rows of {labels} labels; "
+               f"pass y of shape (n_samples, {labels}), or start a new model with {new}.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        (clf.partial_fit if how == "partial_fit" else clf.fit)(X, np.arange(30) % labels)
+    for a, b in zip(before, clf.coefs_):
+        np.testing.assert_array_equal(a, b)
+    assert clf.predict(X).shape == (30, labels)

@@ -116,13 +116,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _check_target_kind(self, y, incremental):
         """Rows of labels for a model fitted on one label per sample, or the other way round, or rows
         of another number of labels: one line (scikit-learn's LabelBinarizer says "The object was not
-        fitted with multilabel input." or "classes [0 1 2] mismatch with the labels [0 1] ...")."""
+        fitted with multilabel input." or "classes [0 1 2] mismatch with the labels [0 1] ...").
+        One label per sample for a model fitted on rows was taken as one-hot rows (as scikit-learn's MLP
+        takes it), or refused as "1 outputs" where the labels were 0/1."""
         rows = self._label_binarizer.y_type_ == "multilabel-indicator"
         n = len(self.classes_)
-        if y.ndim == 2 and (not rows or y.shape[1] != n):
+        if y.ndim == 2 and (not rows or y.shape[1] != n) or y.ndim == 1 and rows:
             fitted, shape = ((f"rows of {n} labels", f"(n_samples, {n})") if rows else
                              (f"one label per sample (classes_ {self.classes_})", "(n_samples,)"))
-            raise ValueError(f"y holds rows of {y.shape[1]} labels (shape {y.shape}), but the model was fitted on "
+            given = f"rows of {y.shape[1]} labels" if y.ndim == 2 else "one label per sample"
+            raise ValueError(f"y holds {given} (shape {y.shape}), but the model was fitted on "
                              f"{fitted}; pass y of shape {shape}, or {_new_model(incremental)}.")
 
     def _output_activation(self):
