@@ -246,3 +246,29 @@ def test_one_label_per_sample_for_a_model_of_rows_is_one_line(how, labels):
     for a, b in zip(before, clf.coefs_):
         np.testing.assert_array_equal(a, b)
     assert clf.predict(X).shape == (30, labels)
+
+
+KEYWORDS = [
+    ("partial_fit", "epochs", "set max_iter= (epochs) on the estimator and call fit; partial_fit trains one epoch "
+                              "per call (call it again for more)."),
+    ("partial_fit", "validation_split", "partial_fit holds out no rows (early stopping is fit's): score rows you "
+                                        "keep apart after each call, estimator.score(X_val, y_val)."),
+    ("fit", "validation_split", "set early_stopping=True and validation_fraction= on the estimator."),
+    ("fit", "class_weight", "scikit-learn's MLP has no class weights; weigh the rows instead: "
+                            "sample_weight=sklearn.utils.class_weight.compute_sample_weight('balanced', y)."),
+    ("fit", "classes", "fit reads the classes from y; classes= is for MLPClassifier.partial_fit's first call.")]
+
+
+@pytest.mark.parametrize("call, keyword, hint", KEYWORDS, ids=[f"{c}-{k}" for c, k, _ in KEYWORDS])
+def test_keywords_of_other_libraries_say_where_they_go(call, keyword, hint):
+    """partial_fit(epochs=3) said "set max_iter= (epochs) on the estimator", which partial_fit never reads (it
+    trains one epoch per call), and partial_fit(validation_split=) would have said early_stopping=True, which
+    partial_fit refuses; class_weight= was answered "did you mean sample_weight=?" without how."""
+    X, y = _data()
+    extra = {"classes": [0, 1]} if call == "partial_fit" else {}
+    with pytest.raises(TypeError) as caught:
+        getattr(MLPClassifier(**SMALL), call)(X, y, **extra, **{keyword: 0.1})
+    assert str(caught.value) == f"{call}() got an unexpected keyword argument {keyword!r}: {hint}"
+    if keyword == "class_weight":  # the hint's fix runs
+        from sklearn.utils.class_weight import compute_sample_weight
+        _quiet(MLPClassifier(**SMALL).fit, X, y, sample_weight=compute_sample_weight("balanced", y))

@@ -68,7 +68,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    @keywords("estimator_fit")
+    @keywords("estimator_partial_fit")
     def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None,
                     classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call.
@@ -227,7 +227,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    @keywords("estimator_fit")
+    @keywords("estimator_partial_fit")
     def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None) -> MLPRegressor:
         """One epoch over ``(X, y)``.
 
