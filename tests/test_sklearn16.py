@@ -272,3 +272,22 @@ def test_keywords_of_other_libraries_say_where_they_go(call, keyword, hint):
     if keyword == "class_weight":  # the hint's fix runs
         from sklearn.utils.class_weight import compute_sample_weight
         _quiet(MLPClassifier(**SMALL).fit, X, y, sample_weight=compute_sample_weight("balanced", y))
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_a_fit_refused_on_its_targets_leaves_the_estimator_unfitted_for_scikit_learn(call):
+    """validate_data sets n_features_in_ before the targets are refused; scikit-learn's check_is_fitted (which
+    FrozenEstimator, prefit meta-estimators and the HTML repr's "Fitted" badge use) then called the estimator
+    fitted. predict said NotFittedError already (tests/test_sklearn13.py)."""
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+    X, y = _data()
+    est = MLPClassifier(**SMALL)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        est.partial_fit(X, X[:, 0], classes=[0, 1]) if call == "partial_fit" else est.fit(X, X[:, 0])
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    assert ">Not fitted<" in est._repr_html_()
+    _quiet(est.fit, X, y)
+    check_is_fitted(est)
+    assert ">Fitted<" in est._repr_html_()

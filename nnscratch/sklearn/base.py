@@ -285,9 +285,14 @@ class BaseMLP(KeptNetwork, BaseEstimator):
                 raise
             raise ValueError(line) from None
 
+    def __sklearn_is_fitted__(self):
+        """Fitted once there are weights: a fit refused on its ``y`` leaves ``n_features_in_`` (set by
+        validate_data first), which made ``check_is_fitted`` and the HTML repr call the estimator fitted."""
+        return hasattr(self, "coefs_")
+
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
-        check_is_fitted(self, "coefs_")  # not n_features_in_ alone: a fit refused on its y sets it
+        check_is_fitted(self)  # coefs_ (__sklearn_is_fitted__), not n_features_in_ alone
         refuse_sparse(self, X)
         refuse_dispatched(self, X=X)
         X = self._validated(X, reset=False)

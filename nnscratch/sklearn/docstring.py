@@ -33,7 +33,8 @@ _TEXT = """    Same parameters, defaults and fitted attributes as scikit-learn's
     ``early_stopping`` the fit ends on the best validation epoch's weights with a ConvergenceWarning, the
     model scikit-learn's ends on. A classifier fitted on one class gives ``predict_proba`` one column of
     ones, one per ``classes_`` (scikit-learn's gives two); indicator columns ``y`` that are not 0/1 (-1/1)
-    are refused with the fix (scikit-learn's trains on them).
+    are refused with the fix (scikit-learn's trains on them), and so is one label per sample for a model
+    fitted on rows of labels (scikit-learn's takes them as one-hot rows).
 
     Parameters
     ----------
