@@ -291,3 +291,20 @@ def test_a_fit_refused_on_its_targets_leaves_the_estimator_unfitted_for_scikit_l
     _quiet(est.fit, X, y)
     check_is_fitted(est)
     assert ">Fitted<" in est._repr_html_()
+
+
+@pytest.mark.parametrize("classes", [[0, 1, 2], ["a", "b"], [1, 2]], ids=["three", "names", "shifted"])
+def test_a_first_partial_fit_of_indicator_rows_takes_their_column_numbers_as_classes(classes):
+    """Multilabel classes_ are the columns 0 .. k-1. scikit-learn's MLP took classes=[0, 1, 2] for two columns
+    into a classes_ of three for predict_proba's two columns, and said "`y` has classes not in `self.classes_`"
+    of other names; nnscratch said the model "was fitted on rows of 3 labels" before it had been fitted."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(30, 3)), (rng.random((30, 2)) > 0.5).astype(int)
+    clf = MLPClassifier(**SMALL)
+    message = (f"y holds rows of 2 labels, whose classes are their column numbers 0 to 1; got classes={classes}: "
+               "pass classes=range(2) on the first partial_fit of indicator rows.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        clf.partial_fit(X, Y, classes=classes)
+    assert not hasattr(clf, "classes_")
+    clf.partial_fit(X, Y, classes=range(2)).partial_fit(X, Y)
+    assert list(clf.classes_) == [0, 1] and clf.predict_proba(X).shape == (30, 2)

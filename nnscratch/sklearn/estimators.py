@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -17,36 +16,13 @@ from sklearn.utils.validation import column_or_1d
 
 from .base import BaseMLP, _new_model
 from .docstring import docstring
+from .targets import refuse_label_classes, refuse_target_type
 from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
 from .._typing import Array
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
-
-
-def refuse_target_type(y):
-    """Columns of labels the classifier does not learn, refused in one line with the fix: indicator
-    columns (scikit-learn's "multilabel-indicator", a 2-D ``y`` of two values) that are not 0/1, such
-    as -1/1 (scikit-learn's MLP trains its log-loss on the -1s; nnscratch's network refused them naming
-    its own losses), and columns of several classes ("multiclass-multioutput": scikit-learn's fit says
-    "Multioutput target data is not supported with label binarization", a first partial_fit said
-    the model "was fitted on one label per sample")."""
-    kind, shape = type_of_target(y), np.shape(y)
-    wrap = "wrap the estimator in sklearn.multioutput.MultiOutputClassifier"
-    if kind == "multiclass-multioutput":
-        raise ValueError(f"y has {shape[1]} columns of class labels (shape {shape}), which MLPClassifier does not "
-                         f"learn in one model; {wrap}, or pass one label per sample, or 0/1 indicator columns "
-                         "(multilabel).")
-    if kind != "multilabel-indicator":
-        return
-    values = np.union1d(y.data, [0]) if sparse.issparse(y) else np.unique(np.asarray(y))
-    if set(values.tolist()) <= {0, 1}:
-        return
-    shown = " and ".join(str(v) for v in values)
-    raise ValueError(f"y has indicator columns of shape {shape} holding {shown}, but a multilabel target takes "
-                     f"0 (label absent) and 1 (present); pass (y == {values.max()}).astype(int), or for several "
-                     f"outputs of their own classes {wrap}.")
 
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
@@ -89,6 +65,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _start_partial_fit(self, y, classes):
         refuse_target_type(y)
+        if classes is not None and not hasattr(self, "classes_") and type_of_target(y) == "multilabel-indicator":
+            refuse_label_classes(np.shape(y)[1], classes)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
