@@ -308,3 +308,22 @@ def test_a_first_partial_fit_of_indicator_rows_takes_their_column_numbers_as_cla
     assert not hasattr(clf, "classes_")
     clf.partial_fit(X, Y, classes=range(2)).partial_fit(X, Y)
     assert list(clf.classes_) == [0, 1] and clf.predict_proba(X).shape == (30, 2)
+
+
+def test_text_in_x_or_a_regressors_y_is_one_line_with_the_fix():
+    """NumPy's "could not convert string to float: 'a'" said neither which argument nor what to do; a
+    DataFrame's text columns are named."""
+    pd = pytest.importorskip("pandas")
+    X, y = _data(20)
+    df = pd.DataFrame({"x": X[:, 0], "city": list("ab") * 10})
+    fix = "; encode it first, e.g. OneHotEncoder(sparse_output=False) in a ColumnTransformer, or pass numbers."
+    with pytest.raises(ValueError, match=f"^could not convert string to float: 'a': X has text in the columns "
+                                         f"\\['city'\\]{re.escape(fix)}$"):
+        MLPClassifier(**SMALL).fit(df, y)
+    with pytest.raises(ValueError, match=f"^could not convert string to float: .*'a'\\)?: X holds text{re.escape(fix)}$"):
+        MLPRegressor(**SMALL).fit(np.array([["1", "a"]] * 20), X[:, 0])
+    for call in ("fit", "partial_fit"):
+        with pytest.raises(ValueError, match=r"^could not convert string to float: .*'a'\)?: y holds text, but "
+                                             r"MLPRegressor predicts numbers; pass numeric targets \(MLPClassifier "
+                                             r"learns labels\)\.$"):
+            getattr(MLPRegressor(**SMALL), call)(X, np.array(list("ab") * 10))

@@ -16,6 +16,7 @@ from sklearn.utils.validation import column_or_1d
 
 from .base import BaseMLP, _new_model
 from .docstring import docstring
+from .inputs import one_line
 from .targets import refuse_label_classes, refuse_target_type
 from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
@@ -225,7 +226,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         X, y = self._validated(X, y, multi_output=True, y_numeric=True, reset=reset, incremental=incremental)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, np.reshape(y, (y.shape[0], -1)).astype(X.dtype)
+        try:
+            return X, np.reshape(y, (y.shape[0], -1)).astype(X.dtype)
+        except ValueError as exc:  # text y: validate_data's y_numeric converts object arrays only
+            raise ValueError(one_line(str(exc), X, y, name=type(self).__name__) or str(exc)) from None
 
     def _output_activation(self):
         return "identity"

@@ -62,6 +62,13 @@ def one_line(message, X, y=None, name="The estimator"):
         return (f"{first} {name} does not accept missing values encoded as NaN: impute them first (e.g. "
                 "sklearn.impute.SimpleImputer in a Pipeline, https://scikit-learn.org/stable/modules/impute.html) "
                 "or drop the samples with missing values.")
+    if first.startswith("could not convert string to float"):
+        if not _holds_text(X):
+            return f"{first}: y holds text, but {name} predicts numbers; pass numeric targets (MLPClassifier learns labels)."
+        columns = list(X.select_dtypes(exclude=["number", "bool"]).columns) if hasattr(X, "select_dtypes") else []
+        where = f"X has text in the columns {columns}" if columns else "X holds text"
+        return (f"{first}: {where}; encode it first, e.g. OneHotEncoder(sparse_output=False) in a ColumnTransformer, "
+                "or pass numbers.")
     if first.startswith("Input X contains infinity"):
         return f"{first} Replace them with finite values (e.g. np.clip) or drop the samples that hold them."
     if first.startswith(("Input y contains NaN", "Input y contains infinity")):
@@ -69,3 +76,12 @@ def one_line(message, X, y=None, name="The estimator"):
     if "\n" not in message.strip() or first.startswith("The feature names should match"):
         return None
     return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
+def _holds_text(X):
+    """Whether NumPy cannot read ``X`` as numbers (text in it), on the error path only."""
+    try:
+        np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return True
+    return False
