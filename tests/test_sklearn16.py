@@ -327,3 +327,19 @@ def test_text_in_x_or_a_regressors_y_is_one_line_with_the_fix():
                                              r"MLPRegressor predicts numbers; pass numeric targets \(MLPClassifier "
                                              r"learns labels\)\.$"):
             getattr(MLPRegressor(**SMALL), call)(X, np.array(list("ab") * 10))
+
+
+@pytest.mark.parametrize("kind, fraction, held, reason", [
+    ("binary", 0.99, 149, "1 row left to train on, fewer than the 2 classes"),
+    ("binary", 0.999, 150, "0 rows left to train on, fewer than the 2 classes"),
+    ("regression", 0.999, 150, "0 rows left to train on")])
+def test_a_validation_fraction_that_leaves_too_few_rows_to_train_on_says_smaller(kind, fraction, held, reason):
+    """The line blamed the rarest class (of 75 rows) or quoted train_test_split, and said "Pass more rows, a
+    larger validation_fraction": the fix is a smaller one."""
+    X, y = _data(150)
+    Estimator = MLPClassifier if kind == "binary" else MLPRegressor
+    message = (f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples=150 rows "
+               f"({held} held out): {reason}. Pass a smaller validation_fraction, or early_stopping=False.")
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        Estimator(**SMALL, early_stopping=True, validation_fraction=fraction).fit(X, y if kind == "binary" else X[:, 0])
+    _quiet(Estimator(**SMALL, early_stopping=True, validation_fraction=0.5).fit, X, y)
