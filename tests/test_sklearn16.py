@@ -343,3 +343,57 @@ def test_a_validation_fraction_that_leaves_too_few_rows_to_train_on_says_smaller
     with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         Estimator(**SMALL, early_stopping=True, validation_fraction=fraction).fit(X, y if kind == "binary" else X[:, 0])
     _quiet(Estimator(**SMALL, early_stopping=True, validation_fraction=0.5).fit, X, y)
+
+
+def _state(est):
+    """What a fitted estimator is: its public fitted attributes, weights as arrays compared by value."""
+    return {k: (v.tolist() if isinstance(v, np.ndarray) else [a.tolist() for a in v] if k.endswith("s_") and
+                isinstance(v, list) and v and isinstance(v[0], np.ndarray) else v)
+            for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
+
+
+REFUSED_REFITS = [
+    ("fit", dict(sample_weight=-np.ones(60))), ("fit", dict(sample_weight=np.ones(59))),
+    ("fit", dict(columns=3, y="continuous")), ("fit", dict(early_stopping=0.999)),
+    ("partial_fit", dict(y="new label")), ("warm_start", dict(sample_weight=-np.ones(60))),
+]
+
+
+@pytest.mark.parametrize("call, what", REFUSED_REFITS,
+                         ids=["negative-weights", "weights-149", "labels", "split", "partial-new-label", "warm-weights"])
+def test_a_refused_refit_leaves_the_model_as_it_was(call, what):
+    """fit(X, y2, sample_weight=bad) on a fitted 3-class model set classes_ (two string labels) and then refused
+    the weights: the old weights were left with the new classes_ and predict failed ("output_type='binary', but
+    y.shape = (3, 3)"; scikit-learn's MLP predicts the wrong labels there). Refused at the early-stopping split,
+    a fit left fresh random weights that predicted. Now each leaves the model it refused to replace."""
+    X, _ = _data()
+    y = np.arange(60) % 3
+    clf = _quiet(MLPClassifier(**SMALL).fit, X, y)
+    before, predicted = _state(clf), clf.predict_proba(X)
+    Xn = X[:, :what.get("columns", 4)]
+    yn = {"continuous": X[:, 0], "new label": y + 1}.get(what.get("y"), np.array(["a", "b"])[np.arange(60) % 2])
+    if "early_stopping" in what:
+        clf.set_params(early_stopping=True, validation_fraction=what["early_stopping"])
+    if call == "warm_start":
+        clf.set_params(warm_start=True)
+    with pytest.raises(ValueError):
+        if call == "partial_fit":
+            clf.partial_fit(Xn, yn)
+        else:
+            clf.fit(Xn, yn, **({"sample_weight": what["sample_weight"]} if "sample_weight" in what else {}))
+    assert _state(clf) == before
+    np.testing.assert_array_equal(clf.predict_proba(X), predicted)
+    clf.set_params(early_stopping=False, warm_start=False)
+    assert _quiet(clf.fit, X, np.array(["a", "b"])[np.arange(60) % 2]).predict(X).dtype.kind == "U"
+
+
+def test_a_refused_first_partial_fit_leaves_no_classes_behind():
+    """scikit-learn's MLP (and nnscratch's) kept classes_ from a first partial_fit refused on its labels: the next
+    call with the right classes was answered "`classes=[0, 1, 2]` is not the same as on last call to partial_fit"."""
+    X, _ = _data()
+    clf = MLPClassifier(**SMALL)
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
+        clf.partial_fit(X, np.arange(60) % 3, classes=[0, 1])
+    assert not [name for name in vars(clf) if name.endswith("_")]
+    clf.partial_fit(X, np.arange(60) % 3, classes=[0, 1, 2])
+    assert list(clf.classes_) == [0, 1, 2] and clf.predict_proba(X).shape == (60, 3)

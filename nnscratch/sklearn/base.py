@@ -30,7 +30,7 @@ from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
-from .inputs import one_line, refuse_dispatched, refuse_sparse
+from .inputs import kept_if_refused, one_line, refuse_dispatched, refuse_sparse
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
@@ -101,22 +101,25 @@ class BaseMLP(KeptNetwork, BaseEstimator):
         self._refuse(X, incremental)
         refuse_dispatched(self, X=X, y=y, sample_weight=sample_weight)
         sizes = self._hidden_sizes()
-        if incremental:
-            self._start_partial_fit(y, classes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = None if sample_weight is None else checked_weights(sample_weight, X)
-        if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
-            X, Y = X.astype(np.float32), Y.astype(np.float32)
-        random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
-                             f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
-        if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
-            self._start_stopping_rule()
-        self._train(X, Y, random_state, incremental, sample_weight)
+        with kept_if_refused(self):  # refused on its data (up to the early-stopping split): as it was
+            if incremental:
+                self._start_partial_fit(y, classes)
+            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            sample_weight = None if sample_weight is None else checked_weights(sample_weight, X)
+            if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
+                X, Y = X.astype(np.float32), Y.astype(np.float32)
+            random_state = check_random_state(self.random_state)
+            if first_pass:
+                self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
+            elif Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y "
+                                 f"with {self.n_outputs_} outputs, or {_new_model(incremental)}.")
+            if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
+                self._start_stopping_rule()
+            net = self._get_network()
+            split = self._split(net, X, Y, random_state, sample_weight)
+        self._train(net, split, random_state, incremental)
         return self
 
     def _refuse(self, X, incremental):
@@ -141,11 +144,11 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _start_partial_fit(self, y, classes):
         """A partial_fit call past :meth:`_refuse`: a classifier's first one fixes its classes."""
 
-    def _train(self, X, Y, random_state, incremental, sample_weight=None):
-        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback (and with
-        ``sample_weight``, scikit-learn's per-batch division by the weights' sum: :mod:`nnscratch.sklearn.weights`)."""
-        net = self._get_network()
-        X_train, Y_train, w_train, score = self._split(net, X, Y, random_state, sample_weight)
+    def _train(self, net, split, random_state, incremental):
+        """One ``Network.fit`` of ``net`` (one epoch for ``partial_fit``) on ``split`` (:meth:`_split`) with
+        scikit-learn's rules as a callback (and with sample weights, scikit-learn's per-batch division by the
+        weights' sum: :mod:`nnscratch.sklearn.weights`)."""
+        X_train, Y_train, w_train, score = split
         n = X_train.shape[0]
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:

@@ -34,7 +34,9 @@ _TEXT = """    Same parameters, defaults and fitted attributes as scikit-learn's
     model scikit-learn's ends on. A classifier fitted on one class gives ``predict_proba`` one column of
     ones, one per ``classes_`` (scikit-learn's gives two); indicator columns ``y`` that are not 0/1 (-1/1)
     are refused with the fix (scikit-learn's trains on them), and so is one label per sample for a model
-    fitted on rows of labels (scikit-learn's takes them as one-hot rows).
+    fitted on rows of labels (scikit-learn's takes them as one-hot rows). A ``fit`` or ``partial_fit``
+    refused on its data (labels, ``sample_weight``, the early-stopping split) leaves the estimator as it
+    was (scikit-learn's keeps the refused data's classes, or fresh random weights).
 
     Parameters
     ----------

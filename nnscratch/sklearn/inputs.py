@@ -1,4 +1,5 @@
-"""``X`` an estimator cannot take, refused in one line that says what to pass instead.
+"""``X`` an estimator cannot take, refused in one line that says what to pass instead (and, refused, the
+estimator left as it was: :func:`kept_if_refused`).
 
 scikit-learn's ``validate_data`` raises the error types its users expect (a ValueError for each of
 these), but some of its messages run over several lines: a 1-D ``X`` prints the whole array before
@@ -8,10 +9,29 @@ message's first words (which scikit-learn's own estimator checks match) and puts
 same line.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 from array_api_compat import is_array_api_obj
 from scipy import sparse
 from sklearn import get_config
+
+
+@contextmanager
+def kept_if_refused(estimator):
+    """``estimator``'s attributes as they were, put back if the block raises. A fit refused on its ``y`` or
+    ``sample_weight`` after ``validate_data`` and the classes were set left the classes and column count of
+    the refused data beside the weights of the model before it (predict then failed on "output_type='binary',
+    but y.shape = (3, 3)"); one refused at its early-stopping split left fresh random weights that predicted;
+    a first partial_fit refused on its labels left ``classes_`` for the next call to be compared with. The
+    attributes are put back as objects (the block replaces them, and changes none in place)."""
+    kept = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(kept)
+        raise
 
 
 def refuse_sparse(estimator, X):
