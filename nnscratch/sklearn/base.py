@@ -289,8 +289,8 @@ class BaseMLP(KeptNetwork, BaseEstimator):
             raise ValueError(line) from None
 
     def __sklearn_is_fitted__(self):
-        """Fitted once there are weights: a fit refused on its ``y`` leaves ``n_features_in_`` (set by
-        validate_data first), which made ``check_is_fitted`` and the HTML repr call the estimator fitted."""
+        """Fitted once there are weights, not on ``n_features_in_`` alone (which validate_data sets before the
+        data may be refused; ``check_is_fitted`` and the HTML repr called such an estimator fitted)."""
         return hasattr(self, "coefs_")
 
     def _forward(self, X):

@@ -6,7 +6,7 @@ these), but some of its messages run over several lines: a 1-D ``X`` prints the 
 the fix, complex data prints it after, NaN adds a paragraph on other estimators, and an image batch
 ``(n, C, H, W)`` says only that 2 dimensions are the most it takes. :func:`one_line` keeps each
 message's first words (which scikit-learn's own estimator checks match) and puts the fix on the
-same line.
+same line, as it does for infinity and text, whose one-line messages say what but not how.
 """
 
 from contextlib import contextmanager
