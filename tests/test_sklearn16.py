@@ -397,3 +397,17 @@ def test_a_refused_first_partial_fit_leaves_no_classes_behind():
     assert not [name for name in vars(clf) if name.endswith("_")]
     clf.partial_fit(X, np.arange(60) % 3, classes=[0, 1, 2])
     assert list(clf.classes_) == [0, 1, 2] and clf.predict_proba(X).shape == (60, 3)
+
+
+@pytest.mark.parametrize("call", ["fit", "partial_fit"])
+def test_poisson_loss_is_refused_with_the_fix_as_lbfgs_is(call):
+    """scikit-learn 1.9's MLPRegressor takes loss="poisson"; nnscratch's said only "The 'loss' parameter of
+    MLPRegressor must be a str among {'squared_error'}", where solver="lbfgs" says what to use instead."""
+    from nnscratch.errors import ConfigError
+    X, _ = _data()
+    reg = MLPRegressor(**SMALL, loss="poisson")
+    with pytest.raises(ConfigError, match=r"^loss='poisson' is not available in nnscratch's MLPRegressor .*; use "
+                                          r"loss='squared_error', or scikit-learn's own sklearn\.neural_network\."
+                                          r"MLPRegressor\(loss='poisson'\)\.$"):
+        getattr(reg, call)(X, np.exp(X[:, 0]))
+    assert not [name for name in vars(reg) if name.endswith("_")]

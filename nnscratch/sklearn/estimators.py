@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d
 
+from ..errors import ConfigError
 from .base import BaseMLP, _new_model
 from .docstring import docstring
 from .inputs import one_line
@@ -221,6 +222,15 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             penalty are divided by the batch's sum of weights (:mod:`nnscratch.sklearn.weights`).
         """
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
+
+    def _refuse(self, X, incremental):
+        """scikit-learn's ``loss="poisson"`` as ``solver="lbfgs"`` is: one line with the fix (its constraint
+        said only "must be a str among {'squared_error'}")."""
+        if self.loss == "poisson":
+            raise ConfigError("loss='poisson' is not available in nnscratch's MLPRegressor (it trains scikit-learn's "
+                              "squared_error, the default); use loss='squared_error', or scikit-learn's own "
+                              "sklearn.neural_network.MLPRegressor(loss='poisson').")
+        super()._refuse(X, incremental)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated(X, y, multi_output=True, y_numeric=True, reset=reset, incremental=incremental)
