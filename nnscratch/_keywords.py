@@ -30,6 +30,16 @@ _SCHEDULE = {"learning_rate": _LR, "initial_learning_rate": _LR, "warmup_steps":
 _MODE = ("nnscratch takes the direction from monitor (acc, auc, f1, precision, recall and r2 improve upwards, "
          "unless the name also says loss or error; the others downwards)")
 
+_ESTIMATOR_FIT = {
+    "epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
+    "verbose": "set verbose= on the estimator",
+    "validation_data": "set early_stopping=True and validation_fraction= on the estimator",
+    "validation_split": "set early_stopping=True and validation_fraction= on the estimator",
+    "class_weight": ("scikit-learn's MLP has no class weights; weigh the rows instead: "
+                     "sample_weight=sklearn.utils.class_weight.compute_sample_weight('balanced', y)"),
+    "classes": "fit reads the classes from y; classes= is for MLPClassifier.partial_fit's first call",
+}
+
 #: Per callable (a class, or a function's name): foreign keyword -> what to write instead.
 HINTS: dict[str, dict[str, str]] = {
     "fit": {"nb_epoch": "nnscratch calls it epochs= (nb_epoch is Keras 1's name)",
@@ -44,9 +54,12 @@ HINTS: dict[str, dict[str, str]] = {
                  "class_weight": "evaluate weighs rows by sample_weight= only (class weights shape training)"},
     "predict": {"x": "nnscratch calls the inputs X, given first: predict(X)",
                 "verbose": "predict prints nothing; drop verbose="},
-    "estimator_fit": {"epochs": "set max_iter= (epochs) on the estimator", "batch_size": "set batch_size= on the estimator",
-                      "verbose": "set verbose= on the estimator",
-                      "validation_data": "set early_stopping=True and validation_fraction= on the estimator"},
+    "estimator_fit": _ESTIMATOR_FIT,
+    "estimator_partial_fit": {**_ESTIMATOR_FIT, **dict.fromkeys(
+        ("validation_data", "validation_split"), "partial_fit holds out no rows (early stopping is fit's): score "
+        "rows you keep apart after each call, estimator.score(X_val, y_val)"),
+        "epochs": "set max_iter= (epochs) on the estimator and call fit; partial_fit trains one epoch per call "
+                  "(call it again for more)"},
     "Network": {"random_state": "nnscratch calls it seed=",
                 "device": "nnscratch picks the device with backend=, e.g. backend='torch:cuda'",
                 "kernel_initializer": "nnscratch calls it init=, e.g. init='glorot'"},

@@ -20,7 +20,6 @@ from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -31,6 +30,7 @@ from ..backend.core import get_backend
 from ..errors import ConfigError, DivergenceError
 from ..layers import Dense
 from ..models.network import Network
+from .inputs import kept_if_refused, one_line, refuse_dispatched, refuse_sparse
 from .network import ACTIVATIONS, KeptNetwork
 from .optimizers import SklearnAdam, SklearnSGD
 from .training import SklearnRun, SklearnShuffle, early_stopping_split
@@ -42,15 +42,6 @@ if TYPE_CHECKING:
 
 class NonFiniteWeightsError(DivergenceError, ValueError):
     """Training produced NaN or infinity: a ValueError, as scikit-learn's MLP raises."""
-
-
-def refuse_sparse(estimator, X):
-    """scipy.sparse ``X`` (the network trains on dense arrays): one line with the fixes, also the
-    one for a Pipeline, whose sparse step (OneHotEncoder, ColumnTransformer) the user cannot ``.toarray()``."""
-    if sparse.issparse(X):
-        raise TypeError(f"{type(estimator).__name__} takes dense X, got a scipy.sparse {type(X).__name__} of shape "
-                        f"{X.shape}; pass X.toarray(), or in a Pipeline make the step before it dense "
-                        "(OneHotEncoder(sparse_output=False), ColumnTransformer(sparse_threshold=0)).")
 
 
 def _new_model(incremental):
@@ -108,23 +99,27 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     # ------------------------------------------------------------ fitting
     def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         self._refuse(X, incremental)
+        refuse_dispatched(self, X=X, y=y, sample_weight=sample_weight)
         sizes = self._hidden_sizes()
-        if incremental:
-            self._start_partial_fit(y, classes)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
-        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        sample_weight = None if sample_weight is None else checked_weights(sample_weight, X)
-        if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
-            X, Y = X.astype(np.float32), Y.astype(np.float32)
-        random_state = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
-        elif Y.shape[1] != self.n_outputs_:
-            raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y with "
-                             f"{self.n_outputs_} outputs, or {_new_model(incremental)}.")
-        if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
-            self._start_stopping_rule()
-        self._train(X, Y, random_state, incremental, sample_weight)
+        with kept_if_refused(self):  # refused on its data (up to the early-stopping split): as it was
+            if incremental:
+                self._start_partial_fit(y, classes)
+            X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+            sample_weight = None if sample_weight is None else checked_weights(sample_weight, X)
+            if self._compute_dtype(X.dtype) != X.dtype:  # float64 data, a device without float64
+                X, Y = X.astype(np.float32), Y.astype(np.float32)
+            random_state = check_random_state(self.random_state)
+            if first_pass:
+                self._initialize(Y, [X.shape[1], *sizes, Y.shape[1]], X.dtype, random_state)
+            elif Y.shape[1] != self.n_outputs_:
+                raise ValueError(f"y has {Y.shape[1]} outputs but the fitted model has {self.n_outputs_}; pass y "
+                                 f"with {self.n_outputs_} outputs, or {_new_model(incremental)}.")
+            if (self.validation_scores_ is None) == self.early_stopping:  # switched since the last fit
+                self._start_stopping_rule()
+            net = self._get_network()
+            split = self._split(net, X, Y, random_state, sample_weight)
+        self._train(net, split, random_state, incremental)
         return self
 
     def _refuse(self, X, incremental):
@@ -149,11 +144,11 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _start_partial_fit(self, y, classes):
         """A partial_fit call past :meth:`_refuse`: a classifier's first one fixes its classes."""
 
-    def _train(self, X, Y, random_state, incremental, sample_weight=None):
-        """One ``Network.fit`` (one epoch for ``partial_fit``) with scikit-learn's rules as a callback (and with
-        ``sample_weight``, scikit-learn's per-batch division by the weights' sum: :mod:`nnscratch.sklearn.weights`)."""
-        net = self._get_network()
-        X_train, Y_train, w_train, score = self._split(net, X, Y, random_state, sample_weight)
+    def _train(self, net, split, random_state, incremental):
+        """One ``Network.fit`` of ``net`` (one epoch for ``partial_fit``) on ``split`` (:meth:`_split`) with
+        scikit-learn's rules as a callback (and with sample weights, scikit-learn's per-batch division by the
+        weights' sum: :mod:`nnscratch.sklearn.weights`)."""
+        X_train, Y_train, w_train, score = split
         n = X_train.shape[0]
         batch_size = self._batch_size(n)
         if not incremental or getattr(self, "_optimizer", None) is None:
@@ -279,20 +274,30 @@ class BaseMLP(KeptNetwork, BaseEstimator):
     def _validated(self, *Xy, reset, incremental=None, **options):
         """``validate_data(self, *Xy, ...)`` in float64 or float32; X with another number of columns
         than the model's is scikit-learn's message (which its checks match) with the fix on the same
-        line. ``incremental`` (None where nothing trains) picks the fix."""
+        line, and so are its messages of several lines (:func:`~nnscratch.sklearn.inputs.one_line`).
+        ``incremental`` (None where nothing trains) picks the fix."""
         try:
             return validate_data(self, *Xy, reset=reset, dtype=(np.float64, np.float32), **options)
         except ValueError as exc:
             n = getattr(self, "n_features_in_", None)
-            if reset or f"is expecting {n} features as input" not in str(exc):
+            if not reset and f"is expecting {n} features as input" in str(exc):
+                how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
+                raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
+            line = one_line(str(exc), *Xy, name=type(self).__name__)  # 1-D X, images, NaN, complex: one line
+            if line is None:
                 raise
-            how = "fit the model again on these columns" if incremental is None else _new_model(incremental)
-            raise ValueError(f"{exc} Pass X with the {n} columns the model was fitted on, or {how}.") from None
+            raise ValueError(line) from None
+
+    def __sklearn_is_fitted__(self):
+        """Fitted once there are weights, not on ``n_features_in_`` alone (which validate_data sets before the
+        data may be refused; ``check_is_fitted`` and the HTML repr called such an estimator fitted)."""
+        return hasattr(self, "coefs_")
 
     def _forward(self, X):
         """Output activations for ``X`` as a host array (n_samples, n_outputs)."""
-        check_is_fitted(self, "coefs_")  # not n_features_in_ alone: a fit refused on its y sets it
+        check_is_fitted(self)  # coefs_ (__sklearn_is_fitted__), not n_features_in_ alone
         refuse_sparse(self, X)
+        refuse_dispatched(self, X=X)
         X = self._validated(X, reset=False)
         net = self._get_network()
         return net.backend.to_numpy(net.predict_proba(X))

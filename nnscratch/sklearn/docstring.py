@@ -23,14 +23,20 @@ _TEXT = """    Same parameters, defaults and fitted attributes as scikit-learn's
     weights): from the same ``random_state`` the estimator trains scikit-learn's
     model, to rounding (``tests/test_sklearn.py`` checks 1e-10 after whole fits).
     A pickle keeps the optimizer's state: ``partial_fit`` after a round trip
-    continues exactly as without one. Differences: ``sample_weight`` is not supported;
+    continues exactly as without one. ``fit`` and ``partial_fit`` take ``sample_weight`` and train
+    scikit-learn's weighted model. Differences: negative ``sample_weight`` is refused;
     sparse ``X`` is refused (pass ``X.toarray()``; in a Pipeline, ``OneHotEncoder(sparse_output=False)``
     or ``ColumnTransformer(sparse_threshold=0)``); ``coefs_`` / ``intercepts_`` are host
     copies of the trained weights, the network itself stays on its backend (weights set or
     edited there are the model's from the next call on, as in scikit-learn). Weights that become NaN
     or infinite raise a ValueError and keep the last finite ones (scikit-learn keeps the NaN ones); with
     ``early_stopping`` the fit ends on the best validation epoch's weights with a ConvergenceWarning, the
-    model scikit-learn's ends on.
+    model scikit-learn's ends on. A classifier fitted on one class gives ``predict_proba`` one column of
+    ones, one per ``classes_`` (scikit-learn's gives two); indicator columns ``y`` that are not 0/1 (-1/1)
+    are refused with the fix (scikit-learn's trains on them), and so is one label per sample for a model
+    fitted on rows of labels (scikit-learn's takes them as one-hot rows). A ``fit`` or ``partial_fit``
+    refused on its data (labels, ``sample_weight``, the early-stopping split) leaves the estimator as it
+    was (scikit-learn's keeps the refused data's classes, or fresh random weights).
 
     Parameters
     ----------

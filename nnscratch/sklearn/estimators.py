@@ -14,14 +14,18 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import unique_labels
 from sklearn.utils.validation import column_or_1d
 
+from ..errors import ConfigError
 from .base import BaseMLP, _new_model
 from .docstring import docstring
+from .inputs import one_line
+from .targets import refuse_label_classes, refuse_target_type
 from .._keywords import keywords
 from .training import HalfSquaredError, SummedBinaryCrossEntropy
 from .._typing import Array
 
 if TYPE_CHECKING:
     from ..backend.core import Backend
+
 
 class MLPClassifier(ClassifierMixin, BaseMLP):
     __doc__ = docstring("MLPClassifier", "Multi-layer perceptron classifier (binary, multiclass, multilabel).")
@@ -42,7 +46,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    @keywords("estimator_fit")
+    @keywords("estimator_partial_fit")
     def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None,
                     classes: Array | None = None) -> MLPClassifier:
         """One epoch over ``(X, y)``; ``classes`` (every label) is required on the first call.
@@ -62,6 +66,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, incremental=True, classes=classes, sample_weight=sample_weight)
 
     def _start_partial_fit(self, y, classes):
+        refuse_target_type(y)
+        if classes is not None and not hasattr(self, "classes_") and type_of_target(y) == "multilabel-indicator":
+            refuse_label_classes(np.shape(y)[1], classes)
         if _check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y if type_of_target(y).startswith("multilabel") else classes)
@@ -71,6 +78,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
+        refuse_target_type(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
@@ -88,13 +96,16 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _check_target_kind(self, y, incremental):
         """Rows of labels for a model fitted on one label per sample, or the other way round, or rows
         of another number of labels: one line (scikit-learn's LabelBinarizer says "The object was not
-        fitted with multilabel input." or "classes [0 1 2] mismatch with the labels [0 1] ...")."""
+        fitted with multilabel input." or "classes [0 1 2] mismatch with the labels [0 1] ...").
+        One label per sample for a model fitted on rows was taken as one-hot rows (as scikit-learn's MLP
+        takes it), or refused as "1 outputs" where the labels were 0/1."""
         rows = self._label_binarizer.y_type_ == "multilabel-indicator"
         n = len(self.classes_)
-        if y.ndim == 2 and (not rows or y.shape[1] != n):
+        if y.ndim == 2 and (not rows or y.shape[1] != n) or y.ndim == 1 and rows:
             fitted, shape = ((f"rows of {n} labels", f"(n_samples, {n})") if rows else
                              (f"one label per sample (classes_ {self.classes_})", "(n_samples,)"))
-            raise ValueError(f"y holds rows of {y.shape[1]} labels (shape {y.shape}), but the model was fitted on "
+            given = f"rows of {y.shape[1]} labels" if y.ndim == 2 else "one label per sample"
+            raise ValueError(f"y holds {given} (shape {y.shape}), but the model was fitted on "
                              f"{fitted}; pass y of shape {shape}, or {_new_model(incremental)}.")
 
     def _output_activation(self):
@@ -136,6 +147,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         p = self._forward(X)
         if self.n_outputs_ == 1 and self._label_binarizer.y_type_ != "multilabel-indicator":
+            if len(self.classes_) == 1:  # fitted on one class: one column, as classes_ (scikit-learn's gives two)
+                return np.ones_like(p)
             return np.hstack([1.0 - p, p])
         return p
 
@@ -194,7 +207,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    @keywords("estimator_fit")
+    @keywords("estimator_partial_fit")
     def partial_fit(self, X: Array, y: Array, sample_weight: Array | None = None) -> MLPRegressor:
         """One epoch over ``(X, y)``.
 
@@ -210,11 +223,23 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         """
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
+    def _refuse(self, X, incremental):
+        """scikit-learn's ``loss="poisson"`` as ``solver="lbfgs"`` is: one line with the fix (its constraint
+        said only "must be a str among {'squared_error'}")."""
+        if self.loss == "poisson":
+            raise ConfigError("loss='poisson' is not available in nnscratch's MLPRegressor (it trains scikit-learn's "
+                              "squared_error, the default); use loss='squared_error', or scikit-learn's own "
+                              "sklearn.neural_network.MLPRegressor(loss='poisson').")
+        super()._refuse(X, incremental)
+
     def _validate_input(self, X, y, incremental, reset):
         X, y = self._validated(X, y, multi_output=True, y_numeric=True, reset=reset, incremental=incremental)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        return X, np.reshape(y, (y.shape[0], -1)).astype(X.dtype)
+        try:
+            return X, np.reshape(y, (y.shape[0], -1)).astype(X.dtype)
+        except ValueError as exc:  # text y: validate_data's y_numeric converts object arrays only
+            raise ValueError(one_line(str(exc), X, y, name=type(self).__name__) or str(exc)) from None
 
     def _output_activation(self):
         return "identity"

@@ -61,20 +61,23 @@ def early_stopping_split(X, Y, fraction, stratified, random_state, sample_weight
     """``(X_train, X_val, Y_train, Y_val)`` (then ``w_train, w_val`` with ``sample_weight``): ``fraction`` of
     the rows held out as scikit-learn's MLP draws them (``stratified``: every class on both sides), or a
     ValueError in one line that says why not (``train_test_split``'s own words name the classes by the 0/1
-    columns of ``Y``)."""
+    columns of ``Y``); where the held-out rows leave too few to train on, the fix is a smaller fraction."""
     try:
         parts = train_test_split(X, Y, *([] if sample_weight is None else [sample_weight]),
                                  random_state=random_state, test_size=fraction, stratify=Y if stratified else None)
     except ValueError as exc:
-        reason = str(exc).rstrip(".")
-        if stratified:
+        reason, fix = str(exc).rstrip("."), "more rows, a larger validation_fraction"
+        n, held = Y.shape[0], int(np.ceil(fraction * Y.shape[0]))
+        need = len(np.unique(Y, axis=0)) if stratified else 1  # rows each side needs at least
+        if n - held < need and n >= 2 * need:  # a smaller fraction leaves enough to train on
+            reason = f"{n - held} row{'' if n - held == 1 else 's'} left to train on" + (f", fewer than the {need} classes" if stratified else "")
+            fix = "a smaller validation_fraction"
+        elif stratified:
             counts = np.unique(Y, axis=0, return_counts=True)[1]
             reason = (f"a split with every class on both sides needs 2 rows of each class and {len(counts)} held "
                       f"out; the rarest class has {counts.min()}")
-        n = Y.shape[0]
         raise ValueError(f"early_stopping=True cannot hold out validation_fraction={fraction:g} of the n_samples={n} "
-                         f"rows ({int(np.ceil(fraction * n))} held out): {reason}. Pass more rows, a larger "
-                         "validation_fraction, or early_stopping=False.") from None
+                         f"rows ({held} held out): {reason}. Pass {fix}, or early_stopping=False.") from None
     if parts[1].shape[0] < 2:
         raise ValueError("The validation set is too small. Increase 'validation_fraction' or the size of your dataset.")
     return parts
