@@ -38,7 +38,7 @@ def dtype_name(dtype: Any) -> Any:
 def parse(spec: str | Backend) -> tuple[str, str | None]:
     """Split ``"torch:cuda:1"`` into ``("torch", "cuda:1")``."""
     name, _, device = str(spec).strip().partition(":")
-    name = name.lower().replace("-", "_")
+    name, device = name.strip().lower().replace("-", "_"), device.strip()  # "torch: cpu" as "torch:cpu"
     if name == "strict":
         name = "array_api_strict"
     return name, (device or None)
@@ -52,6 +52,10 @@ def checked(spec: str, dtype: str | None) -> tuple[str, str | None, str]:
         raise _gpu_names(spec, device)
     if name not in NAMES + ("auto",):
         raise unknown_name("backend", name, NAMES + ("auto",))
+    if name == "auto" and device is not None:  # auto picks CuPy's first GPU or NumPy: a device would go unheard
+        raise ConfigError(f"Backend 'auto' takes no device (it picks CuPy's first GPU, else NumPy); got "
+                          f"{str(spec).strip()!r}. Name the library with the device: 'cupy:{device}' or "
+                          f"'torch:cuda:{device}' on a GPU, or 'auto' alone.")
     if dtype is not None and dtype not in DTYPES:
         raise unknown_name("dtype", dtype, DTYPES)
     return name, device, dtype or "float32"
