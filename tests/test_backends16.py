@@ -101,3 +101,49 @@ def test_threads_are_set_when_torch_is_blocked(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "torch            not installed" in out
     assert np.isfinite(nn.Network.from_sizes(2, 3, 2, seed=0).predict_proba(np.zeros((1, 2)))).all()
+
+
+# ---------------------------------------------------------------- optimizer state of another backend
+
+@pytest.mark.parametrize("source, target", [("numpy", "torch:cpu"), ("numpy", "array_api_strict:device1"),
+                                            ("array_api_strict:device2", "array_api_strict:device1"),
+                                            ("torch:cpu", "array_api_strict:no_float64")])
+@pytest.mark.parametrize("optimizer", ["adam", "momentum"])
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # strict copying a torch tensor
+def test_a_state_dict_of_another_backend_loads_without_asarray(source, target, optimizer):
+    """``opt.load_state_dict(other.optimizer.state_dict())`` keeps the arrays as given; the first step then
+    mixed them with the network's: "TypeError: can't assign a numpy.ndarray to a torch.FloatTensor", "mismatched
+    devices" on array-api-strict. The step moves them to its parameters' device and dtype, as ``to()`` does."""
+    for name in (source, target):
+        if name.startswith("torch"):
+            pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 4)), np.arange(6) % 3
+    dtype = "float32" if target.endswith("no_float64") else "float64"
+    first = nn.Network.from_sizes(4, 5, 3, seed=0, backend=source, dtype=dtype)
+    first.fit(X, y, epochs=1, batch_size=3, optimizer=optimizer)
+    expected = first.to(target, dtype=dtype)
+    expected.fit(X, y, epochs=1, batch_size=3)
+    given = nn.get_optimizer(optimizer)
+    given.load_state_dict(first.optimizer.state_dict())  # no asarray: the source's own arrays
+    again = nn.Network.from_sizes(4, 5, 3, seed=0, backend=target, dtype=dtype)
+    again.set_weights(first.get_weights())
+    again.rng.bit_generator.state = first.rng.bit_generator.state
+    again.fit(X, y, epochs=1, batch_size=3, optimizer=given)
+    for a, b in zip(again.get_weights(), expected.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for slots in again.optimizer.state_dict()["state"].values():
+        assert all(again.backend.owns(a) and a.dtype == again.dtype for a in slots.values())
+
+
+def test_a_parameter_stepped_alone_takes_host_state_on_its_device():
+    """The same for an optimizer stepping Parameters of its own (a list, no network's buffer)."""
+    torch = pytest.importorskip("torch")
+    p = nn.Parameter("w", torch.ones(3, dtype=torch.float32))
+    p.grad = torch.full((3,), 0.5)
+    sgd = nn.SGD(lr=0.1, momentum=0.9)
+    sgd.load_state_dict({"t": 1, "state": {"w": {"momentum": np.full(3, 2.0)}}})  # float64 host state
+    sgd.step([p])
+    assert torch.equal(p.value, torch.full((3,), 1 - 0.1 * (0.9 * 2.0 + 0.5)))
+    momentum = sgd.state_dict()["state"]["w"]["momentum"]
+    assert isinstance(momentum, torch.Tensor) and momentum.dtype == torch.float32
