@@ -147,3 +147,31 @@ def test_a_parameter_stepped_alone_takes_host_state_on_its_device():
     assert torch.equal(p.value, torch.full((3,), 1 - 0.1 * (0.9 * 2.0 + 0.5)))
     momentum = sgd.state_dict()["state"]["w"]["momentum"]
     assert isinstance(momentum, torch.Tensor) and momentum.dtype == torch.float32
+
+
+# ---------------------------------------------------------------- float64 data on a device without float64
+
+@pytest.mark.parametrize("make", [lambda: np.zeros((2, 3)), lambda: [[0.0, 1.0, 2.0]] * 2, lambda: np.float64(1.5),
+                                  lambda: __import__("array_api_strict").zeros((2, 3), dtype=__import__("array_api_strict").float64)],
+                         ids=["numpy", "list", "scalar", "strict"])
+def test_float64_data_arrives_as_float32_where_the_device_has_no_float64(make):
+    """``backend.asarray`` of float64 data on ``no_float64`` was the library's "Device no_float64 does not
+    support dtype=float64"; so was the move a BackendMismatchError tells one to make."""
+    backend = nn.get_backend("array_api_strict:no_float64")
+    moved = backend.asarray(make())
+    assert moved.dtype == backend.xp.float32 and backend.owns(moved)
+    assert backend.asarray(np.arange(3)).dtype == backend.xp.int64  # integers keep their kind
+    assert nn.get_backend("array_api_strict").asarray(np.zeros(2)).dtype == backend.xp.float64  # float64 kept there
+
+
+def test_the_move_a_mismatch_error_names_works_for_float64_data():
+    torch = pytest.importorskip("torch")
+    net = nn.Network.from_sizes(3, 4, 2, seed=0, backend="array_api_strict:no_float64")
+    X = torch.linspace(-1, 1, 6, dtype=torch.float64).reshape(2, 3)
+    with pytest.raises(nn.errors.BackendMismatchError) as info:
+        net.predict(X)
+    assert "model.backend.asarray(nnscratch.backend_of(X).to_numpy(X))" in str(info.value)
+    moved = net.backend.asarray(nn.backend_of(X).to_numpy(X))  # the move it names
+    expected = net.predict(X.numpy())
+    assert (net.backend.to_numpy(net.predict(moved)) == net.backend.to_numpy(expected)).all()
+    assert (net.backend.to_numpy(net.predict(net.backend.asarray(X))) == net.backend.to_numpy(expected)).all()

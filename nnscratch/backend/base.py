@@ -102,15 +102,21 @@ class Backend:
         else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
         requires grad or holds bfloat16, an array-api-strict array on ``device1``).
 
+        On a device without float64 (array-api-strict's ``no_float64``, ``torch:mps``), float64 data
+        arrives as float32, the float it has, unless ``dtype`` says otherwise.
+
         Parameters
         ----------
         x : array or array_like
             Host data (lists, NumPy arrays) or an array of any backend and device.
         dtype : str or dtype, optional
-            The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``.
+            The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``
+            (float64 as float32 where the device has no float64).
         """
         if isinstance(dtype, str):
             dtype = getattr(self.xp, dtype)
+        if dtype is None and not self.has_float64 and _is_float64(x):
+            dtype = self.xp.float32  # was the library's "does not support float64" from inside
         adapter = ADAPTERS[self.name]
         try:
             return adapter.asarray(self, x, dtype)
@@ -179,6 +185,17 @@ class Backend:
         """One human line: library, version, device."""
         version = getattr(self._lib, "__version__", "?")
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
+
+
+def _is_float64(x: Any) -> bool:
+    """Whether ``x`` (an array of any library, or host data) holds float64 numbers."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(x).dtype
+        except (TypeError, ValueError):
+            return False
+    return dtype_name(dtype) == "float64"
 
 
 def on_device(function):
