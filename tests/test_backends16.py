@@ -175,3 +175,50 @@ def test_the_move_a_mismatch_error_names_works_for_float64_data():
     expected = net.predict(X.numpy())
     assert (net.backend.to_numpy(net.predict(moved)) == net.backend.to_numpy(expected)).all()
     assert (net.backend.to_numpy(net.predict(net.backend.asarray(X))) == net.backend.to_numpy(expected)).all()
+
+
+# ---------------------------------------------------------------- an array library installed but broken
+
+@pytest.fixture
+def broken(tmp_path, monkeypatch):
+    """``broken(name)``: a package ``name`` first on the path whose import fails as a build missing its shared
+    libraries does (OSError from inside), with every cached backend forgotten before and after."""
+    from nnscratch.backend import core
+    core._make.cache_clear()
+    monkeypatch.delenv("NNSCRATCH_BACKEND", raising=False)
+
+    def make(name):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(
+            f"raise OSError('lib{name}_cuda.so: cannot open shared object file: No such file or directory')\n")
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    yield make
+    core._make.cache_clear()
+
+
+def test_a_broken_cupy_leaves_auto_on_numpy(broken):
+    """A CuPy whose import raised OSError made every call that picks the default backend that OSError."""
+    broken("cupy")
+    assert nn.get_backend("auto").name == "numpy"
+    assert nn.Network.from_sizes(2, 3, 2, seed=0).backend.name == "numpy"
+    with pytest.raises(BackendUnavailableError) as info:
+        nn.get_backend("cupy")
+    _one_line(str(info.value), "'cupy' is installed but cannot be imported", "OSError: libcupy_cuda.so",
+              "reinstall it", "backend='numpy'")
+
+
+def test_a_broken_torch_is_said_by_info_and_skipped_by_bench(broken, capsys):
+    """info and bench died of the OSError (bench even for --backends numpy, asking every library's version)."""
+    broken("torch")
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    torch_lines = out[out.index("  torch"):out.index("  array_api_strict")]
+    assert "installed, not usable" in torch_lines and "OSError: libtorch_cuda.so" in torch_lines
+    info = {b.name: b for b in nn.available_backends()}["torch"]
+    assert info.installed and not info.usable
+    assert main(["bench", "--backends", "numpy,torch", "--epochs", "1", "--samples", "64", "--batch-sizes", "32"]) == 0
+    said = capsys.readouterr()
+    assert "skipping torch: Backend 'torch' is installed but cannot be imported" in said.out + said.err
+    assert main(["train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend", "torch"]) == 2
+    _one_line(capsys.readouterr().err, "'torch' is installed but cannot be imported", "reinstall it")
