@@ -222,3 +222,24 @@ def test_a_broken_torch_is_said_by_info_and_skipped_by_bench(broken, capsys):
     assert "skipping torch: Backend 'torch' is installed but cannot be imported" in said.out + said.err
     assert main(["train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend", "torch"]) == 2
     _one_line(capsys.readouterr().err, "'torch' is installed but cannot be imported", "reinstall it")
+
+
+def test_a_pickle_of_a_backend_missing_here_says_how_to_move_the_model():
+    """It said "... or use the numpy backend (backend='numpy' in Python ...)", which no unpickling can take."""
+    import os
+    import pathlib
+    import pickle
+    import subprocess
+    pytest.importorskip("torch")
+    backend = nn.get_backend("torch:cpu", dtype="float64")
+    assert pickle.loads(pickle.dumps(backend)) == backend
+    data = pickle.dumps(nn.Network.from_sizes(3, 4, 2, seed=0, backend=backend))
+    code = ("import pickle, sys; sys.modules['torch'] = None\n"
+            "from nnscratch.errors import BackendUnavailableError\n"
+            "try:\n    pickle.loads(sys.stdin.buffer.read())\n"
+            "except BackendUnavailableError as exc:\n    print(exc)\n")
+    env = dict(os.environ, PYTHONPATH=str(pathlib.Path(nn.__file__).parents[1]))  # this tree's nnscratch
+    line = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True,
+                          env=env).stdout.decode()
+    _one_line(line, "Backend 'torch' is not installed", "made on torch:cpu and unpickles there only",
+              "net.save(path)", "net.to('numpy')")

@@ -77,7 +77,7 @@ class Backend:
         return (self.name, self.device_name, self.dtype_name)
 
     def __reduce__(self):  # pickles and copies (clone, joblib) by name, device and dtype, not its modules
-        return Backend, self._key()
+        return unpickled, self._key()
 
     def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype.
@@ -196,6 +196,18 @@ def _is_float64(x: Any) -> bool:
         except (TypeError, ValueError):
             return False
     return dtype_name(dtype) == "float64"
+
+
+def unpickled(name: str, device: str | None, dtype: DType) -> Backend:
+    """The Backend a pickle names (:meth:`Backend.__reduce__`); one that cannot run here says how to move
+    the model that pickle holds (it rebuilds on its own backend only)."""
+    try:
+        return Backend(name, device, dtype)
+    except BackendUnavailableError as exc:
+        spec = name if device is None else f"{name}:{device}"
+        raise BackendUnavailableError(f"{exc} The pickle was made on {spec} and unpickles there only: where it was "
+                                      "made, save the model with net.save(path) (a model file loads on any backend) "
+                                      "or pickle net.to('numpy').") from None
 
 
 def on_device(function):
