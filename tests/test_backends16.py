@@ -243,3 +243,40 @@ def test_a_pickle_of_a_backend_missing_here_says_how_to_move_the_model():
                           env=env).stdout.decode()
     _one_line(line, "Backend 'torch' is not installed", "made on torch:cpu and unpickles there only",
               "net.save(path)", "net.to('numpy')")
+
+
+# ---------------------------------------------------------------- a dtype as any library writes it
+
+def _dtypes():
+    kinds = [(np.float32, "float32"), (np.dtype("float64"), "float64"), (np.int64, "int64"), ("int32", "int32"),
+             (bool, "bool"), (np.dtype(">f4"), "float32")]
+    strict = pytest.importorskip("array_api_strict")
+    kinds += [(strict.float32, "float32"), (strict.int64, "int64")]
+    try:
+        import torch
+    except ImportError:
+        return kinds
+    return kinds + [(torch.float64, "float64"), (torch.int32, "int32")]
+
+
+@pytest.mark.parametrize("name", ["numpy", "torch:cpu", "array_api_strict:device1"])
+def test_backend_asarray_takes_a_dtype_of_any_library(name):
+    """``backend.asarray(x, dtype=np.float32)`` on torch was "as_tensor(): argument 'dtype' must be torch.dtype,
+    not type", on array-api-strict "dtype must be one of the supported dtypes"; NumPy refused torch's."""
+    if name.startswith("torch"):
+        pytest.importorskip("torch")
+    backend = nn.get_backend(name)
+    for given, want in _dtypes():
+        moved = backend.asarray(np.arange(3), dtype=given)
+        assert moved.dtype == getattr(backend.xp, want) and backend.owns(moved), (given, moved.dtype)
+
+
+def test_a_dtype_no_backend_has_or_its_device_lacks_is_one_line():
+    with pytest.raises(ConfigError) as info:
+        nn.get_backend("numpy").asarray([1, 2], dtype="float")
+    _one_line(str(info.value), "Unknown dtype 'float'", "'float32'")
+    no64 = nn.get_backend("array_api_strict:no_float64")
+    for given in ("float64", np.float64):
+        with pytest.raises(ConfigError) as info:
+            no64.asarray([1.0], dtype=given)
+        _one_line(str(info.value), "no float64", "dtype='float32'")

@@ -2,8 +2,9 @@
 library reads as the library, device and float type a :class:`~nnscratch.backend.core.Backend` takes.
 
 ``parse`` splits a backend string, :func:`checked` refuses what names no backend (a typo, with
-the closest name; ``gpu`` or ``cuda``, with the names that run on a GPU) and ``dtype_name``
-reads ``np.float64``, ``torch.float64`` or ``"float64"`` alike. Nothing here imports an array
+the closest name; ``gpu`` or ``cuda``, with the names that run on a GPU), ``dtype_name``
+reads ``np.float64``, ``torch.float64`` or ``"float64"`` alike (``dtype_text`` any dtype's name, which
+``Backend.asarray`` takes in place of its library's own) and ``holds_float64`` tells float64 data. Nothing here imports an array
 library but NumPy, nor builds a Backend: :mod:`nnscratch.backend.core` does, from these names.
 """
 
@@ -33,6 +34,30 @@ def dtype_name(dtype: Any) -> Any:
     except TypeError:  # torch's and array-api-strict's dtypes: "torch.float64"
         name = str(dtype).rpartition(".")[2]
     return name if name in DTYPES else dtype
+
+
+DTYPE_NAMES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32",
+                "float64", "complex64", "complex128")
+
+
+def dtype_text(dtype: Any) -> str:
+    """The name of a dtype of any library: ``np.float32`` and ``np.dtype("float32")`` -> "float32",
+    ``torch.int64`` -> "int64", ``array_api_strict.float64`` -> "float64"."""
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        return str(dtype).rpartition(".")[2]
+
+
+def holds_float64(x: Any) -> bool:
+    """Whether ``x`` (an array of any library, or host data) holds float64 numbers."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        try:
+            dtype = np.asarray(x).dtype
+        except (TypeError, ValueError):
+            return False
+    return dtype_name(dtype) == "float64"
 
 
 def parse(spec: str | Backend) -> tuple[str, str | None]:
