@@ -280,3 +280,16 @@ def test_a_dtype_no_backend_has_or_its_device_lacks_is_one_line():
         with pytest.raises(ConfigError) as info:
             no64.asarray([1.0], dtype=given)
         _one_line(str(info.value), "no float64", "dtype='float32'")
+
+
+def test_a_broken_onnx_does_not_stop_reading_a_file_that_is_no_model(tmp_path, monkeypatch):
+    """Telling an ONNX file from others imported onnx and caught ImportError alone: with an onnx that
+    protobuf breaks (its TypeError "Descriptors cannot be created directly") loading any non-npz file said that."""
+    (tmp_path / "onnx").mkdir()
+    (tmp_path / "onnx" / "__init__.py").write_text("raise TypeError('Descriptors cannot be created directly.')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "onnx", raising=False)
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    with pytest.raises(nn.errors.ModelFileError) as info:
+        nn.Network.load(tmp_path / "notes.txt")
+    _one_line(str(info.value), "not an .npz archive")
