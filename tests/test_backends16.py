@@ -293,3 +293,10 @@ def test_a_broken_onnx_does_not_stop_reading_a_file_that_is_no_model(tmp_path, m
     with pytest.raises(nn.errors.ModelFileError) as info:
         nn.Network.load(tmp_path / "notes.txt")
     _one_line(str(info.value), "not an .npz archive")
+
+
+def test_a_blank_environment_variable_is_unset(monkeypatch):
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "  ")
+    assert nn.get_backend() == nn.get_backend("auto")
+    monkeypatch.setenv("NNSCRATCH_BACKEND", " array_api_strict:device2 ")
+    assert str(nn.Network.from_sizes(2, 3, 2).backend) == "array_api_strict:device2"

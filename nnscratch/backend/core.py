@@ -54,8 +54,8 @@ ENVIRONMENT = "NNSCRATCH_BACKEND"
 def _from_environment() -> str | None:
     """``$NNSCRATCH_BACKEND`` (None where unset or empty), after checking that it names a usable backend: a
     mistake there is said with the variable's name, which the code that reads no backend name never shows."""
-    env = os.environ.get(ENVIRONMENT)
-    if not env:
+    env = os.environ.get(ENVIRONMENT, "").strip()
+    if not env:  # unset, empty or blank (export NNSCRATCH_BACKEND=" ")
         return None
     try:
         _make(*checked(env, None))
