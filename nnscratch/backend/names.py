@@ -2,10 +2,11 @@
 library reads as the library, device and float type a :class:`~nnscratch.backend.core.Backend` takes.
 
 ``parse`` splits a backend string, :func:`checked` refuses what names no backend (a typo, with
-the closest name; ``gpu`` or ``cuda``, with the names that run on a GPU), ``dtype_name``
-reads ``np.float64``, ``torch.float64`` or ``"float64"`` alike (``dtype_text`` any dtype's name, which
-``Backend.asarray`` takes in place of its library's own) and ``holds_float64`` tells float64 data. Nothing here imports an array
-library but NumPy, nor builds a Backend: :mod:`nnscratch.backend.core` does, from these names.
+the closest name; ``gpu`` or ``cuda``, with the names that run on a GPU; ``auto`` with a device),
+``dtype_name`` reads ``np.float64``, ``torch.float64`` or ``"float64"`` alike, ``dtype_text`` gives
+any dtype's name (what ``Backend.asarray`` takes for its library's own) and ``holds_float64`` tells
+float64 data. Nothing here imports an array library but NumPy, nor builds a Backend:
+:mod:`nnscratch.backend.core` does, from these names.
 """
 
 from __future__ import annotations
