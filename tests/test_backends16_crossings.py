@@ -54,7 +54,8 @@ class _Killed(nn.Callback):
 
 def _run(backend, dtype, optimizer, seed=0, callbacks=(), **options):
     net = Network(_layers(), seed=seed, backend=backend, dtype=dtype)
-    more = [nn.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1), nn.EarlyStopping(patience=3, restore_best=True)]
+    more = [nn.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1),
+            nn.EarlyStopping(patience=3, restore_best=True)]
     net.fit(X, Y, epochs=4, batch_size=5, optimizer=nn.get_optimizer(optimizer, lr=Cosine(0.02, 20)),
             validation_data=VALIDATION, restore_best=True, callbacks=[*more, *callbacks], **options)
     return net
