@@ -126,3 +126,16 @@ def test_every_layer_on_device2_never_touches_another_device(cupy_like, tmp_path
     assert _on_device2(outputs + resumed.compute_gradients(X, Y)[1])
     np.testing.assert_array_equal(*(resumed.backend.to_numpy(o) for o in outputs[:2]))
     assert set(cupy_like) == {"device2"}
+
+
+def test_host_optimizer_state_adopted_on_device2_lands_there(cupy_like):  # noqa: F811
+    """State loaded without ``asarray`` (host arrays) is moved when a step adopts it, inside the device's
+    context: under CuPy's semantics a move outside it would put the moments on the current GPU."""
+    first = Network(_layers(), seed=0, backend="numpy")
+    first.fit(X, Y, epochs=1, batch_size=5, optimizer="adam")
+    adam = nn.get_optimizer("adam")
+    adam.load_state_dict(first.optimizer.state_dict())
+    net = Network(_layers(), seed=0, backend="array_api_strict:device2")
+    net.set_weights(first.get_weights())
+    net.fit(X, Y, epochs=1, batch_size=5, optimizer=adam)
+    assert _on_device2(_every_array(net)) and set(cupy_like) == {"device2"}
