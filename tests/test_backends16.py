@@ -304,3 +304,14 @@ def test_a_blank_environment_variable_is_unset(monkeypatch):
     assert nn.get_backend() == nn.get_backend("auto")
     monkeypatch.setenv("NNSCRATCH_BACKEND", " array_api_strict:device2 ")
     assert str(nn.Network.from_sizes(2, 3, 2).backend) == "array_api_strict:device2"
+
+
+@pytest.mark.parametrize("spec, names", [("cpu", ["'numpy'", "'torch:cpu'"]), ("CPU", ["'numpy'"]),
+                                         ("mps", ["'torch:mps'"])])
+def test_a_device_given_as_the_backend_names_the_backends_that_run_there(spec, names, capsys):
+    """'cpu' was "Unknown backend 'cpu'; expected one of: ..." with no word of which one runs on the CPU."""
+    with pytest.raises(ConfigError) as info:
+        nn.get_backend(spec)
+    _one_line(str(info.value), f"Unknown backend {spec!r}", "named by its array library", *names)
+    assert main(["train", "--dataset", "xor", "--epochs", "1", "--no-save", "--backend", spec]) == 2
+    _one_line(capsys.readouterr().err, names[0])

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 DTYPES = ("float32", "float64")
 _GPU_WORDS = ("gpu", "cuda", "nvidia")  # what one says for a GPU; a backend is named by its array library
+_DEVICE_WORDS = {"cpu": "on the CPU use 'numpy' (or 'torch:cpu', 'array_api_strict')",
+                 "mps": "on an Apple GPU use 'torch:mps'"}
 
 
 def dtype_name(dtype: Any) -> Any:
@@ -76,6 +78,9 @@ def checked(spec: str, dtype: str | None) -> tuple[str, str | None, str]:
     name, device = parse(spec)
     if name in _GPU_WORDS:
         raise _gpu_names(spec, device)
+    if name in _DEVICE_WORDS:  # a device named where the library goes: say the names that run there
+        raise ConfigError(f"Unknown backend {str(spec).strip()!r}: a backend is named by its array library (a device "
+                          f"may follow a colon); {_DEVICE_WORDS[name]}.")
     if name not in NAMES + ("auto",):
         raise unknown_name("backend", name, NAMES + ("auto",))
     if name == "auto" and device is not None:  # auto picks CuPy's first GPU or NumPy: a device would go unheard
