@@ -191,24 +191,27 @@ def broken(tmp_path, monkeypatch):
     core._make.cache_clear()
     monkeypatch.delenv("NNSCRATCH_BACKEND", raising=False)
 
-    def make(name):
+    def make(name, error=None):
         (tmp_path / name).mkdir()
-        (tmp_path / name / "__init__.py").write_text(
-            f"raise OSError('lib{name}_cuda.so: cannot open shared object file: No such file or directory')\n")
+        (tmp_path / name / "__init__.py").write_text(f"raise {error or OSError.__name__}("
+                                                      f"'lib{name}_cuda.so: cannot open shared object file')\n")
         monkeypatch.syspath_prepend(str(tmp_path))
         monkeypatch.delitem(sys.modules, name, raising=False)
     yield make
     core._make.cache_clear()
 
 
-def test_a_broken_cupy_leaves_auto_on_numpy(broken):
-    """A CuPy whose import raised OSError made every call that picks the default backend that OSError."""
-    broken("cupy")
+@pytest.mark.parametrize("error", ["OSError", "RuntimeError", "ImportError",
+                                   "lambda text: ModuleNotFoundError(text, name='fastrlock')"])
+def test_a_broken_cupy_leaves_auto_on_numpy(broken, error):
+    """A CuPy whose import raised OSError made every call that picks the default backend that OSError; one
+    missing a library it needs (its ImportError, or a dependency's ModuleNotFoundError) was "not installed"."""
+    broken("cupy", f"({error})")
     assert nn.get_backend("auto").name == "numpy"
     assert nn.Network.from_sizes(2, 3, 2, seed=0).backend.name == "numpy"
     with pytest.raises(BackendUnavailableError) as info:
         nn.get_backend("cupy")
-    _one_line(str(info.value), "'cupy' is installed but cannot be imported", "OSError: libcupy_cuda.so",
+    _one_line(str(info.value), "'cupy' is installed but cannot be imported", "libcupy_cuda.so",
               "reinstall it", "backend='numpy'")
 
 
