@@ -23,14 +23,20 @@ from .cuda import USE_NUMPY, cuda_problem, cupy_probe
 STRICT_DEVICES = ("CPU_DEVICE", "device1", "device2", "no_float64")
 
 def import_library(name):
+    """The array library ``name``, imported; a BackendUnavailableError that says whether it is missing
+    or installed but broken (a shared library it loads is missing: an OSError or ImportError from inside)."""
     try:
         return importlib.import_module(name)
-    except ImportError as exc:
+    except Exception as exc:  # a broken install raises what its own imports raise (OSError, RuntimeError, ...)
         command = {"cupy": "pip install 'nnscratch[cuda12]'", "torch": "pip install 'nnscratch[torch]'",
                    "array_api_strict": "pip install array-api-strict"}.get(name, f"pip install {name}")
+        if isinstance(exc, ModuleNotFoundError) and (exc.name or name).partition(".")[0] == name:
+            raise BackendUnavailableError(
+                f"Backend {name!r} is not installed ({exc}); install it with {command} or {USE_NUMPY}.") from None
+        said = " ".join(str(exc).split()) or "no message"
         raise BackendUnavailableError(
-            f"Backend {name!r} is not installed ({exc}); install it with {command} or {USE_NUMPY}.") \
-            from None
+            f"Backend {name!r} is installed but cannot be imported ({type(exc).__name__}: {said[:300]}); "
+            f"reinstall it ({command}) or {USE_NUMPY}.") from None
 
 
 @dataclass(frozen=True)

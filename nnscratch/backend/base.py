@@ -25,7 +25,7 @@ import numpy as np
 
 from .adapters import ADAPTERS, import_library
 from .discovery import NAMES
-from .names import DTYPES, checked, dtype_name
+from .names import DTYPE_NAMES, DTYPES, checked, dtype_name, dtype_text, holds_float64
 from ..errors import BackendUnavailableError, ConfigError, unknown_name
 from .._typing import Array, DType
 
@@ -77,7 +77,7 @@ class Backend:
         return (self.name, self.device_name, self.dtype_name)
 
     def __reduce__(self):  # pickles and copies (clone, joblib) by name, device and dtype, not its modules
-        return Backend, self._key()
+        return unpickled, self._key()
 
     def with_dtype(self, dtype: DType | None) -> Backend:
         """The same library and device with another default float dtype.
@@ -97,20 +97,28 @@ class Backend:
     def asarray(self, x: Any, dtype: Any = None) -> Array:
         """Move ``x`` (host data, or an array of any backend and device) to the device.
 
-        ``dtype`` is a name ("float32", "int64", ...) or an ``xp`` dtype. An array of another
+        ``dtype`` is a name ("float32", "int64", ...) or a dtype of any library (``np.float32``,
+        ``torch.int64``, an ``xp`` dtype); an unknown one, or float64 where the device has none, is a
+        ConfigError. An array of another
         library moves directly where the two libraries allow it (CuPy takes a CUDA tensor),
         else through the host, by its own backend's :meth:`to_numpy` (a torch tensor that
         requires grad or holds bfloat16, an array-api-strict array on ``device1``).
+
+        On a device without float64 (array-api-strict's ``no_float64``, ``torch:mps``), float64 data
+        arrives as float32, the float it has, unless ``dtype`` says otherwise.
 
         Parameters
         ----------
         x : array or array_like
             Host data (lists, NumPy arrays) or an array of any backend and device.
         dtype : str or dtype, optional
-            The result's type, e.g. ``"float32"``; default: as the array library picks from ``x``.
+            The result's type, e.g. ``"float32"`` or ``np.int64``; default: as the array library picks
+            from ``x`` (float64 as float32 where the device has no float64).
         """
-        if isinstance(dtype, str):
-            dtype = getattr(self.xp, dtype)
+        if dtype is not None:
+            dtype = self._own_dtype(dtype)
+        elif not self.has_float64 and holds_float64(x):
+            dtype = self.xp.float32  # was the library's "does not support float64" from inside
         adapter = ADAPTERS[self.name]
         try:
             return adapter.asarray(self, x, dtype)
@@ -118,6 +126,28 @@ class Backend:
             if not self._foreign(x):
                 raise
             return adapter.asarray(self, backend_of(x).to_numpy(x), dtype)
+
+    def _own_dtype(self, dtype: Any) -> Any:
+        """``dtype`` as this library's own: a name ("int64") or a dtype of any library (``np.float32``,
+        ``torch.int64``: the library's own error was "argument 'dtype' must be torch.dtype, not type")."""
+        if id(dtype) in self._dtype_ids:  # the hot path: the library's own (once per streamed batch)
+            return dtype
+        name = dtype if isinstance(dtype, str) else dtype_text(dtype)
+        own = self._dtypes.get(name)
+        if own is None:
+            raise ConfigError(f"Unknown dtype {dtype!r} for backend {self}; expected a name such as 'float32' or "
+                              f"'int64', or a dtype of NumPy, PyTorch, CuPy or array-api-strict.")
+        if name == "float64" and not self.has_float64:
+            raise ConfigError(f"Backend {self} has no float64; ask for dtype='float32'.")
+        return own
+
+    @functools.cached_property
+    def _dtypes(self) -> dict[str, Any]:
+        return {name: getattr(self.xp, name) for name in DTYPE_NAMES if hasattr(self.xp, name)}
+
+    @functools.cached_property
+    def _dtype_ids(self) -> frozenset[int]:
+        return frozenset(map(id, self._dtypes.values()))
 
     def _foreign(self, x: Any) -> bool:
         """True for an array of another array library than this backend's."""
@@ -179,6 +209,18 @@ class Backend:
         """One human line: library, version, device."""
         version = getattr(self._lib, "__version__", "?")
         return f"{self.name} {version} on {ADAPTERS[self.name].device_label(self)} ({self.dtype_name})"
+
+
+def unpickled(name: str, device: str | None, dtype: DType) -> Backend:
+    """The Backend a pickle names (:meth:`Backend.__reduce__`); one that cannot run here says how to move
+    the model that pickle holds (it rebuilds on its own backend only)."""
+    try:
+        return Backend(name, device, dtype)
+    except BackendUnavailableError as exc:
+        spec = name if device is None else f"{name}:{device}"
+        raise BackendUnavailableError(f"{exc} The pickle was made on {spec} and unpickles there only: where it was "
+                                      "made, save the model with net.save(path) (a model file loads on any backend) "
+                                      "or pickle net.to('numpy').") from None
 
 
 def on_device(function):

@@ -22,7 +22,7 @@ from .base import Backend, _make, backend_of, namespace, on_device  # noqa: F401
 from .discovery import NAMES, BackendInfo, available_backends  # noqa: F401  (nnscratch.available_backends)
 from .names import DTYPES, checked, dtype_name, parse  # noqa: F401  (parse: nnscratch.backend.core.parse)
 from .randomness import host_rng, new_seed  # noqa: F401  (nnscratch.backend.core.host_rng, new_seed)
-from ..errors import ConfigError
+from ..errors import ConfigError, NNScratchError
 from .._typing import DType
 
 _current: contextvars.ContextVar[Backend | None] = contextvars.ContextVar("nnscratch_backend", default=None)
@@ -40,12 +40,29 @@ def get_backend(spec: str | Backend | None = None, *, dtype: DType | None = None
     """
     dtype = dtype_name(dtype)
     if spec is None:
-        spec = _current.get() or os.environ.get("NNSCRATCH_BACKEND") or "auto"
+        spec = _current.get() or _from_environment() or "auto"
     if isinstance(spec, Backend):
         return spec.with_dtype(dtype)
     if not isinstance(spec, str):
         raise ConfigError(f"backend must be a name like 'numpy' or 'cupy:0', or a Backend; got {type(spec).__name__}.")
     return _make(*checked(spec, dtype))
+
+
+ENVIRONMENT = "NNSCRATCH_BACKEND"
+
+
+def _from_environment() -> str | None:
+    """``$NNSCRATCH_BACKEND`` (None where unset or empty), after checking that it names a usable backend: a
+    mistake there is said with the variable's name, which the code that reads no backend name never shows."""
+    env = os.environ.get(ENVIRONMENT, "").strip()
+    if not env:  # unset, empty or blank (export NNSCRATCH_BACKEND=" ")
+        return None
+    try:
+        _make(*checked(env, None))
+    except NNScratchError as exc:
+        raise type(exc)(f"${ENVIRONMENT}={env}: {exc} Set it to a usable backend, unset it, or pass --backend "
+                        "on the command line, backend= in Python.") from None
+    return env
 
 
 @contextlib.contextmanager

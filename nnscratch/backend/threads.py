@@ -145,8 +145,9 @@ def set_threads(n):
     limiter = _threadpoolctl()
     if limiter is not None:
         limiter.threadpool_limits(limits=n, user_api="blas")
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(n)
+    torch = sys.modules.get("torch")  # None where its import was blocked (sys.modules["torch"] = None)
+    if torch is not None:
+        torch.set_num_threads(n)
 
 
 @contextlib.contextmanager

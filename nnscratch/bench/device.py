@@ -110,6 +110,6 @@ def versions():
     for name in ("nnscratch", "numpy", "array_api_compat", "array_api_strict", "torch", "cupy"):
         try:
             found[name] = getattr(importlib.import_module(name), "__version__", "?")
-        except ImportError:
+        except Exception:  # not installed (ImportError), or broken: a shared library missing (OSError)
             continue
     return found

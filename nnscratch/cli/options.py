@@ -165,7 +165,7 @@ def check_backend(spec):
         get_backend(spec)
     except NNScratchError as exc:
         env = os.environ.get("NNSCRATCH_BACKEND")
-        if spec is not None or not env:
+        if spec is not None or not env or str(exc).startswith("$NNSCRATCH_BACKEND="):  # get_backend named it
             raise
         raise ConfigError(f"$NNSCRATCH_BACKEND={env}: {exc} Set it to a usable backend, unset it, or pass "
                           "--backend.") from None

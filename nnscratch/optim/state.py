@@ -8,7 +8,7 @@ where a name has none), :func:`copied` copies it, and :class:`Probe` stands in f
 is only a name and an array, to ask an optimizer which slots it keeps.
 """
 
-from ..backend.core import namespace
+from ..backend.core import backend_of, namespace
 
 
 class Probe:
@@ -37,10 +37,24 @@ def scatter(holder, state):
 
 
 def gather(holder, loaded):
-    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros)."""
+    """One holder's state from per-parameter-name ``loaded`` state (missing entries are zeros), on the
+    holder's device and in its dtype: state loaded as given (``load_state_dict`` without ``asarray``) may be
+    another backend's (a ``state_dict`` of a network on ``torch``, host arrays), which the update would
+    mix with this one's in an error from inside the rule."""
     if not hasattr(holder, "split"):
-        return dict(loaded.get(holder.name, {}))
+        return {slot: placed(a, holder.value) for slot, a in loaded.get(holder.name, {}).items()}
     slots = {slot for name, _, _ in holder.layout for slot in loaded.get(name, {})}
     zeros = namespace(holder.values).zeros_like(holder.values)
-    return {slot: holder.join({name: s[slot] for name, s in loaded.items() if slot in s}, zeros)
+    return {slot: holder.join({name: placed(s[slot], zeros) for name, s in loaded.items() if slot in s}, zeros)
             for slot in slots}
+
+
+def placed(a, like):
+    """``a`` as an array of ``like``'s library and device, a float one in ``like``'s dtype (itself where it
+    is one already); a slot of other numbers (a count of one's own) keeps its kind."""
+    backend = backend_of(like)
+    dtype = like.dtype if namespace(a).isdtype(a.dtype, "real floating") else None
+    if backend.owns(a) and dtype in (None, a.dtype):
+        return a
+    with backend.activate():
+        return backend.asarray(a, dtype=dtype)

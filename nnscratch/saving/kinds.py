@@ -61,7 +61,7 @@ def _is_picture(path):
 def _is_onnx(path):
     try:
         import onnx
-    except ImportError:
+    except Exception:  # not installed, or broken (protobuf's TypeError "Descriptors cannot be created directly")
         return _read(path, 1) == b"\x08"  # an ONNX ModelProto opens with its ir_version field
     try:
         model = onnx.load_model(path, load_external_data=False)
