@@ -15,7 +15,7 @@ import array_api_compat
 import numpy as np
 
 from . import validation
-from .backend.core import backend_of
+from .backend.core import backend_of, on_device
 from .layers.checks import refuse_one_value_per_channel
 from .training.guard import left_as_it_was
 from .training.step import Step
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .losses import Loss
 
 
+@on_device  # under CuPy's rules the gradients are made on the network's device
 def check_gradients(net: Network, X: Array, y: Array, loss: str | Loss | None = None, eps: float = 1e-6,
                     max_entries: int = 64) -> float:
     """Worst relative error between backprop and central finite differences.

@@ -94,7 +94,10 @@ class Guard:
         self._optimizer = None if optimizer is None else optimizer.snapshot(self._copy)
 
     def _copy(self, a):
-        return self.net.xp.asarray(a, copy=True)
+        """A copy of ``a`` on the network's device: optimizer state loaded without ``asarray`` may be another
+        backend's (array-api-strict's device1, CuPy), which refuses the host conversion ``xp.asarray`` makes."""
+        backend = self.net.backend
+        return self.net.xp.asarray(a if backend.owns(a) else backend.asarray(a, dtype=self.net.dtype), copy=True)
 
     def _go_back(self):
         """Put the last good point back: weights, running statistics and the optimizer's state."""
