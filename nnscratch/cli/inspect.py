@@ -3,7 +3,7 @@
 The input files ``predict`` reads (images, .npy, CSV) become rows of the model's inputs in
 :mod:`nnscratch.cli.inputs`."""
 
-import json
+import math
 import sys
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .inputs import read_inputs
+from .jsonline import json_line
 from .memory import said_before, warn_budget
 from .predictions import each_input, json_warnings, print_predictions
 from .options import add_backend_options, add_dataset_options, differs, fits, load_for_model, model_dataset, model_rows
@@ -79,21 +80,25 @@ def run_evaluate(args):
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
     warn_budget(net, X, None, training=False, option=None)  # evaluate's batches: INFERENCE_BATCH rows
-    with said_before():  # in the command line's words just above (no batch size to lower here)
+    with said_before(), np.errstate(over="ignore", invalid="ignore"):  # said above; an overflow just below
         scores = net.evaluate(X, y)
         predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
+        overflow = overflowed(net, X, f"{data.name}'s {args.split} split", scores)
+    if overflow:
+        print(f"warning: {overflow}", file=sys.stderr)
+    warning = [warning, overflow]
     if net.task == "multilabel":
         return evaluate_multilabel(args, net, data, len(y), scores, warning)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
     matrix = confusion_matrix(y, predicted, k)
     if args.json:
-        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
+        print(json_line({"model": args.model, "dataset": data.name, "split": args.split,
                           "samples": len(y), **scores, "confusion_matrix": matrix.tolist(),
-                          **json_warnings(warning)}))
+                          **json_warnings(*warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {scores['loss']:.4f}, "
+    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {loss_text(scores['loss'])}, "
           f"accuracy {scores['accuracy']:.2%}\n")
     names = tuple(data.class_names or ())  # classes the data lack, which the model predicts: by number
     names += tuple(str(i) for i in range(len(names), k))
@@ -108,14 +113,33 @@ def evaluate_multilabel(args, net, data, n, scores, warning):
     class per sample (scikit-learn's ``multilabel_confusion_matrix`` counts each label's instead)."""
     from ..models.summary import architecture
     if args.json:
-        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "task": net.task,
-                          "samples": n, **scores, **json_warnings(warning)}))
+        print(json_line({"model": args.model, "dataset": data.name, "split": args.split, "task": net.task,
+                          "samples": n, **scores, **json_warnings(*warning)}))
         return 0
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {scores['loss']:.4f}, subset accuracy "
+    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {loss_text(scores['loss'])}, subset accuracy "
           f"{scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
     return print("(no confusion matrix: it counts one class per sample, and this model predicts a row of 0/1 labels; "
                  "sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)) counts each label's)") or 0
+
+
+def loss_text(loss):
+    """A loss to 4 decimals, as the epoch lines give it; one too large for them (1e+36, not 37 digits) to 4 figures."""
+    return f"{loss:.4f}" if abs(loss) < 1e6 or not math.isfinite(loss) else f"{loss:.4g}"
+
+
+def overflowed(net, X, where, scores):
+    """``evaluate``'s warning (or None) where the loss is not a number: inputs far beyond what the network learnt
+    overflow its arithmetic into NaN (numpy's own words, "overflow encountered in matmul", name no row or fix)."""
+    if math.isfinite(scores["loss"]):
+        return None
+    out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64).reshape(len(X), -1)
+    n, dtype = int(np.sum(~np.all(np.isfinite(out), axis=1))), net.get_config()["dtype"]
+    rows = f"the network's outputs for {n} of the {len(X)} rows of {where} are not numbers" if n else \
+        f"the rows of {where} give outputs the loss cannot take"
+    return (f"the loss is not a number (NaN or infinite): {rows}, their values too large for the network's {dtype} "
+            f"arithmetic, which overflowed; the accuracy counts predictions that mean nothing: check those rows"
+            f"{'' if dtype == 'float64' else ', or pass --dtype float64'}")
 
 
 def check_target(args, net, given):

@@ -1,0 +1,150 @@
+"""Session 16's command-line fixes, found touring every subcommand with every kind of model: inputs far beyond
+what a network learnt overflow its float32 arithmetic, and ``predict --json``/``evaluate --json`` then printed
+``NaN`` (not JSON) and a class for it; ``--validation`` that holds out every row was said in the library's words."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from nnscratch import cli
+
+
+def run(capsys, *argv):
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def strict_json(text):
+    """JSON as a strict parser reads it (``JSON.parse``, ``jq``): NaN and Infinity are not JSON."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(text, parse_constant=refuse)
+
+
+def write(path, header, rows):
+    with open(path, "w", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """A classifier, a multilabel model and a regression of two targets, trained on one 4-column table."""
+    folder = tmp_path_factory.mktemp("models")
+    rng = np.random.default_rng(0)
+    X = np.round(rng.normal(size=(120, 4)), 3)
+    species = np.array(["a", "b", "c"])[np.argmax(X[:, :3], axis=1)]
+    features = ["f1", "f2", "f3", "f4"]
+    tables = {
+        "cls": (["species"], [[s] for s in species]),
+        "ml": (["cat", "dog"], (X[:, :2] > 0).astype(int).tolist()),
+        "reg": (["p", "q"], np.round(np.c_[100 + 30 * X[:, 0], 5 * X[:, 1]], 3).tolist()),
+    }
+    made = {}
+    for name, (targets, values) in tables.items():
+        table = write(folder / f"{name}.csv", features + targets, [[*x, *v] for x, v in zip(X.tolist(), values)])
+        made[name] = str(folder / f"{name}.npz")
+        assert cli.main(["train", "--dataset", f"csv:{table}", "--target", ",".join(targets), "--epochs", "3",
+                         "--out", made[name], "--quiet"]) == 0
+    return made
+
+
+@pytest.fixture
+def huge(tmp_path):
+    """A row of float32 values (2e38 < 3.4e38) that overflows the network's float32 matmul into NaN, and one
+    of the values it learnt."""
+    return write(tmp_path / "huge.csv", ["f1", "f2", "f3", "f4"], [HUGE, [1, 1, 1, 1]])
+
+
+HUGE = [2e38, 2e38, -2e38, 2e38]
+
+
+def test_the_huge_row_overflows_each_model(models):
+    """The premise of the tests below: the forward pass of each model turns the huge row into NaN."""
+    import nnscratch as nn
+    from nnscratch.saving.standardizer import standardize_for
+    for path in models.values():
+        net = nn.Network.load(path)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = net.backend.to_numpy(net.forward(standardize_for(net, np.array([HUGE]))))
+        assert np.isnan(out).any(), path
+
+
+# ---------------------------------------------------------------- predict
+
+def test_predict_json_of_a_row_that_overflows_is_strict_json_with_no_class(capsys, models, huge):
+    status, out, err = run(capsys, "predict", models["cls"], huge, "--json")
+    assert status == 0
+    first, second = (strict_json(line) for line in out.splitlines())
+    assert (first["class"], first["name"], first["probability"]) == (None, None, None)  # NaN is no class
+    assert second["name"] in ("a", "b", "c") and 0 < second["probability"] <= 1  # its neighbour is predicted
+    assert "huge.csv[0]: the network's output is not a number" in first["warnings"][0]
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"warning: {huge}[0]: ") and "--dtype float64" in lines[0]
+    assert "overflow encountered" not in err  # numpy's words, which name no row and no fix
+
+
+def test_predict_text_says_the_row_that_overflows_has_no_class(capsys, models, huge):
+    status, out, err = run(capsys, "predict", models["cls"], huge)
+    assert status == 0
+    assert out.splitlines()[0] == f"{huge}[0]: no class (the output is not a number)"
+    assert "(probability" in out.splitlines()[1]
+    status, out, err = run(capsys, "predict", models["cls"], huge, "--dtype", "float64")  # the fix it names
+    assert status == 0 and "no class" not in out and not err
+
+
+def test_predict_json_of_multilabel_and_regression_rows_that_overflow_is_strict(capsys, models, huge):
+    status, out, err = run(capsys, "predict", models["ml"], huge, "--json")
+    first, second = (strict_json(line) for line in out.splitlines())
+    assert status == 0 and (first["labels"], first["classes"], first["names"]) == (None, None, None)
+    assert len(first["probability"]) == 2 and None in first["probability"]
+    assert second["labels"] in ([0, 0], [0, 1], [1, 0], [1, 1])
+    assert run(capsys, "predict", models["ml"], huge)[1].splitlines()[0].endswith(
+        ": no labels (the output is not a number)")
+    status, out, err = run(capsys, "predict", models["reg"], huge, "--json")
+    first, second = (strict_json(line) for line in out.splitlines())
+    assert status == 0 and None in first["value"] and all(isinstance(v, float) for v in second["value"])
+    assert "warning: " in err and "overflow encountered" not in err
+
+
+# ---------------------------------------------------------------- evaluate
+
+def test_evaluate_json_of_a_loss_that_overflows_is_null_and_said(capsys, models, tmp_path):
+    table = write(tmp_path / "far.csv", ["f1", "f2", "f3", "f4", "species"],
+                  [[*HUGE, "abc"[i % 3]] for i in range(60)])  # every row overflows
+    status, out, err = run(capsys, "evaluate", models["cls"], "--dataset", f"csv:{table}", "--json")
+    result = strict_json(out)
+    assert status == 0 and result["loss"] is None and result["samples"] == 12
+    said = [line for line in err.splitlines() if "not a number" in line]
+    assert len(said) == 1 and "12 of the 12 rows of far.csv's test split" in said[0] and "--dtype float64" in said[0]
+    assert said[0].removeprefix("warning: ") in result["warnings"]
+    assert "overflow encountered" not in err
+    status, out, err = run(capsys, "evaluate", models["cls"], "--dataset", f"csv:{table}")
+    assert status == 0 and "loss nan" in out
+
+
+def test_evaluate_says_a_huge_loss_in_figures_not_forty_digits(capsys):
+    from nnscratch.cli.inspect import loss_text
+    assert loss_text(0.12345) == "0.1235"
+    assert loss_text(123.4) == "123.4000"
+    assert loss_text(7.432e38) == "7.432e+38"
+    assert loss_text(float("nan")) == "nan"
+
+
+# ---------------------------------------------------------------- train --validation
+
+def test_a_validation_share_that_holds_out_every_row_is_said_as_the_option(capsys, tmp_path):
+    table = write(tmp_path / "tiny.csv", ["a", "b", "y"], [[i, i % 3, i % 2] for i in range(10)])
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--validation", "0.9", "--no-save",
+                           "--epochs", "1")
+    assert status == 2 and not out
+    line, = err.splitlines()
+    assert line.startswith("error: --validation 0.9 holds out all 8 training rows of tiny.csv (rounded per class)")
+    assert "--validation 0 " in line and "val_fraction" not in line
+    values = write(tmp_path / "values.csv", ["a", "y"], [[i, i * 0.37] for i in range(10)])
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{values}", "--validation", "0.95", "--no-save",
+                           "--epochs", "1")
+    assert status == 2 and "--validation 0.95 holds out all 8 training rows of values.csv," in err
