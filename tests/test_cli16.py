@@ -148,3 +148,25 @@ def test_a_validation_share_that_holds_out_every_row_is_said_as_the_option(capsy
     status, out, err = run(capsys, "train", "--dataset", f"csv:{values}", "--validation", "0.95", "--no-save",
                            "--epochs", "1")
     assert status == 2 and "--validation 0.95 holds out all 8 training rows of values.csv," in err
+
+
+# ---------------------------------------------------------------- the data set given as an argument
+
+def test_a_data_set_given_as_an_argument_names_the_dataset_option(capsys, models, tmp_path):
+    table = write(tmp_path / "my rows.csv", ["f1", "f2", "f3", "f4", "species"], [[1, 2, 3, 4, "a"]])
+    cases = [(("train", "spirals"), "; did you mean --dataset spirals?"),
+             (("train", "Moons", "--epochs", "1"), "; did you mean --dataset moons?"),
+             (("train", table), f"; did you mean --dataset '{table}'?"),  # a name with a space, as typed
+             (("evaluate", models["cls"], table), f"; did you mean --dataset '{table}'?"),
+             (("plot", models["cls"], "npy:X.npy,y.npy"), "; did you mean --dataset npy:X.npy,y.npy?")]
+    for argv, hint in cases:
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and not out, argv
+        line, = err.splitlines()
+        assert line.startswith("error: unrecognized arguments: ") and hint in line, line
+    for argv in (("train", "foo"), ("evaluate", models["cls"], models["ml"]),  # a model twice is no data set
+                 ("info", table), ("bench", "spirals")):  # no --dataset, or none of those names
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and "--dataset" not in err, argv
+    status, out, err = run(capsys, "train", "foo", "--bs", "3")  # an option after it is still answered
+    assert status == 2 and "did you mean --batch-size?" in err
