@@ -170,3 +170,16 @@ def test_a_data_set_given_as_an_argument_names_the_dataset_option(capsys, models
         assert status == 2 and "--dataset" not in err, argv
     status, out, err = run(capsys, "train", "foo", "--bs", "3")  # an option after it is still answered
     assert status == 2 and "did you mean --batch-size?" in err
+
+
+def test_evaluate_json_of_a_regression_whose_outputs_overflow_to_infinity_is_strict(capsys, tmp_path):
+    """A linear model (--layers dense1) of y = 1000 x, scored on x near 1e38: its outputs overflow float32 to
+    infinity (not NaN), and loss, RMSE and MAE were written ``Infinity``, which is not JSON."""
+    table = write(tmp_path / "line.csv", ["x", "y"], [[i / 10, 100 * i + 0.5 * (i % 3)] for i in range(100)])
+    far = write(tmp_path / "far.csv", ["x", "y"], [[1e36 * (1 + i), 1e30] for i in range(100)])
+    assert run(capsys, "train", "--dataset", f"csv:{table}", "--layers", "dense1", "--out", "line.npz",
+               "--epochs", "5", "--quiet")[0] == 0
+    status, out, err = run(capsys, "evaluate", "line.npz", "--dataset", f"csv:{far}", "--json")
+    result = strict_json(out)
+    assert status == 0 and result["samples"] == 20
+    assert result["loss"] is None and result["rmse"] is None and result["mae"] is None

@@ -210,7 +210,7 @@ def r2_text(scores):
 def json_figures(scores):
     """``scores`` with NaN as None: JSON's null (NaN, which ``json.dumps`` writes, is not JSON). R^2 of a single
     sample is NaN, as scikit-learn's."""
-    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in scores.items()}
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in scores.items()}
 
 
 def json_scores(test):
