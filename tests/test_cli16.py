@@ -183,3 +183,28 @@ def test_evaluate_json_of_a_regression_whose_outputs_overflow_to_infinity_is_str
     result = strict_json(out)
     assert status == 0 and result["samples"] == 20
     assert result["loss"] is None and result["rmse"] is None and result["mae"] is None
+
+
+# ---------------------------------------------------------------- --resume of a table changed since
+
+def test_resume_of_a_table_file_changed_since_the_checkpoint_is_refused(capsys, tmp_path):
+    """Rows appended to the table (or a class renamed) since the checkpoint's run: the weights were learnt on
+    the old scaling and classes, and the new split tests on rows they trained on. Resuming went on silently."""
+    rng = np.random.default_rng(2)
+    X = np.round(rng.normal(size=(80, 3)), 3)
+    rows = [[*x, "yes" if x[0] + x[1] > 0 else "no"] for x in X.tolist()]
+    table = write(tmp_path / "t.csv", ["a", "b", "c", "label"], rows)
+    train = ("train", "--dataset", f"csv:{table}", "--checkpoint", "t.ckpt", "--no-save", "--quiet")
+    assert run(capsys, *train, "--epochs", "2")[0] == 0
+    assert run(capsys, *train, "--epochs", "3", "--resume")[0] == 0  # the same table goes on
+    write(table, ["a", "b", "c", "label"], rows + [[5.0, 5.0, 5.0, "yes"]] * 20)  # rows added
+    status, out, err = run(capsys, *train, "--epochs", "4", "--resume")
+    assert status == 2 and not out
+    line, = [line for line in err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: --resume t.ckpt: t.csv has changed since the checkpoint's run read it (the means")
+    assert "start a new run without --resume" in line
+    write(table, ["a", "b", "c", "label"], [[*r[:3], "maybe" if r[3] == "no" else r[3]] for r in rows])  # renamed
+    status, out, err = run(capsys, *train, "--epochs", "4", "--resume")
+    assert status == 2 and "(its classes were no, yes and are maybe, yes now)" in err
+    write(table, ["a", "b", "c", "label"], rows)  # as it was: resumes
+    assert run(capsys, *train, "--epochs", "4", "--resume")[0] == 0

@@ -7,7 +7,8 @@
 - :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
-  --test-fraction, or --seed of data that draw their test split), or of more epochs than --epochs, refused;
+  --test-fraction, or --seed of data that draw their test split, or a table file changed since), or of more
+  epochs than --epochs, refused;
   other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
 - :func:`resume_note` and :func:`interrupted` (:mod:`nnscratch.cli.continuing`, named here too): the
   ``resuming from epoch N of M (PATH)`` line, and what Ctrl-C (or SIGTERM) leaves behind and how to continue.
@@ -116,6 +117,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     config = saved.get("config") or {}
     _same_table(source, config, net)  # first: another target or task also builds another network
     _same_network(source, config, net)
+    _same_rows(source, config, net)
     done, stopped = int(saved["epoch"]) + 1, bool(saved.get("stopped"))
     if done > cfg["epochs"]:
         given = "" if args.epochs else " (the default here)"
@@ -208,6 +210,31 @@ def _same_table(source, config, net):
                       f"{_words(then, changed)}, and this command with {_words(now, changed)}; resume with the "
                       f"checkpoint run's values ({_words(then, changed).replace(', ', ' ')}), or start a new run "
                       "without --resume.")
+
+
+def _same_rows(source, config, net):
+    """ConfigError when the checkpoint's table file holds other rows than its run read (rows added, removed or
+    edited since): its weights were learnt on features scaled by that run's means and standard deviations and on
+    its classes, and the split drawn now puts rows the checkpoint trained on in the test split. Told by what the
+    model keeps of its table (the features' scaling, the class names); a change to a regression's target alone
+    goes unseen."""
+    import numpy as np
+    then, now = config.get("metadata") or {}, net.metadata
+    table = then.get("dataset") or {}
+    if table.get("spec") != now["dataset"].get("spec"):
+        return  # another file: _same_network says so
+    old, new = then.get("standardize"), now.get("standardize")
+    scaled = old and new and not all(np.allclose(old[k], new[k], rtol=1e-12, atol=0) for k in ("mean", "std"))
+    classes = table.get("class_names"), now["dataset"].get("class_names")
+    renamed = all(c is not None for c in classes) and list(classes[0]) != list(classes[1])
+    if not (scaled or renamed):
+        return
+    from .tables import few
+    what = (f"its classes were {few(classes[0])} and are {few(classes[1])} now" if renamed else "the means and "
+            "standard deviations of its feature columns on the training split differ: rows added, removed or edited")
+    raise ConfigError(f"--resume {source}: {table.get('name') or 'its table'} has changed since the checkpoint's run "
+                      f"read it ({what}), and the weights were learnt on it as it was; resume on the table as it was, "
+                      "or start a new run without --resume.")
 
 
 def _architecture(config, layers=False):
