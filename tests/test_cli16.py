@@ -208,3 +208,25 @@ def test_resume_of_a_table_file_changed_since_the_checkpoint_is_refused(capsys, 
     assert status == 2 and "(its classes were no, yes and are maybe, yes now)" in err
     write(table, ["a", "b", "c", "label"], rows)  # as it was: resumes
     assert run(capsys, *train, "--epochs", "4", "--resume")[0] == 0
+
+
+# ---------------------------------------------------------------- another test split of generated data
+
+def test_evaluate_and_plot_of_generated_data_on_another_split_say_it_holds_trained_rows(capsys):
+    """moons draws its test split as a table does: --test-fraction 0.5 on a model trained beside 0.2 scored 374
+    rows it trained on without a word (a table's said so); another --seed draws other points, none trained on."""
+    assert run(capsys, "train", "--dataset", "moons", "--epochs", "1", "--out", "moons.npz", "--quiet")[0] == 0
+    status, out, err = run(capsys, "evaluate", "moons.npz", "--test-fraction", "0.5", "--json")
+    result = strict_json(out)
+    assert status == 0 and result["samples"] == 624
+    warning, = [line for line in err.splitlines() if line.startswith("warning: this test split")]
+    assert ("(seed 0, test fraction 0.5) is not the one moons.npz was trained beside (seed 0, test fraction 0.2): "
+            "374 of its 624 rows are rows the model trained on") in warning
+    assert "--seed 0 --test-fraction 0.2" in warning and result["warnings"] == [warning.removeprefix("warning: ")]
+    status, out, err = run(capsys, "evaluate", "moons.npz", "--seed", "3")  # other points: nothing to say
+    assert status == 0 and "this test split" not in err
+    status, out, err = run(capsys, "plot", "moons.npz", "--what", "confusion", "--test-fraction", "0.5",
+                           "--out", "confusion.png")
+    assert status == 0 and "374 of its 624 rows are rows the model trained on" in err
+    status, out, err = run(capsys, "evaluate", "moons.npz")  # its own split
+    assert status == 0 and not err

@@ -157,13 +157,16 @@ def check_target(args, net, given):
 
 
 def split_differs(args, net, data):
-    """A warning (or None) when ``evaluate``'s test split of the model's own table, drawn with another
-    --seed or --test-fraction than training's, holds rows the model trained on."""
+    """A warning (or None) when the test split ``evaluate`` scores (``plot`` draws) of the model's own data, drawn
+    with another --seed or --test-fraction than training's, holds rows the model trained on: a table's, or the
+    split of data that draw theirs (spirals, moons, blobs, a digit CSV: another --seed of the generated sets draws
+    other points, none of them trained on)."""
     from .recipe import dataset_metadata
     from ..datasets import load_dataset
     then = net.metadata.get("dataset") or {}
-    if args.split != "test" or not tables.is_table(data) or "seed" not in then \
-            or not any(note.startswith("held out") for note in data.notes):
+    drawn = any(note.startswith("held out") for note in data.notes) if tables.is_table(data) else \
+        then.get("test_fraction") is not None  # the generated sets and a digit CSV: it is kept where they draw one
+    if getattr(args, "split", "test") != "test" or "seed" not in then or not drawn:
         return None
     now = dataset_metadata(args, data, net)
     if now["spec"] != then.get("spec") or all(now[k] == then.get(k, now[k]) for k in ("seed", "test_fraction")):
@@ -174,7 +177,7 @@ def split_differs(args, net, data):
     if not seen:
         return None
     return (f"this test split (seed {now['seed']}, test fraction {now['test_fraction']:g}) is not the one "
-            f"{args.model} was trained beside (seed {then['seed']}, test fraction {options['test_fraction']:g}): "
+            f"{getattr(args, 'model', None) or args.path} was trained beside (seed {then['seed']}, test fraction {options['test_fraction']:g}): "
             f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
             f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
             "its own test split.")
