@@ -139,7 +139,7 @@ def overflowed(net, X, where, scores):
         f"the rows of {where} give outputs the loss cannot take"
     return (f"the loss is not a number (NaN or infinite): {rows}, their values too large for the network's {dtype} "
             f"arithmetic, which overflowed; the accuracy counts predictions that mean nothing: check those rows"
-            f"{'' if dtype == 'float64' else ', or pass --dtype float64'}")
+            f"{', or pass --dtype float64' if dtype != 'float64' and net.backend.has_float64 else ''}")
 
 
 def check_target(args, net, given):

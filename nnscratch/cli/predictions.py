@@ -80,7 +80,7 @@ def not_numbers(net, path, out):
     dtype = net.get_config()["dtype"]
     return finite, (f"{where}: the network's output is not a number (NaN or infinite), so there is no prediction: "
                     f"the input values are too large for its {dtype} arithmetic, which overflowed; check them"
-                    f"{'' if dtype == 'float64' else ', or pass --dtype float64'}")
+                    f"{', or pass --dtype float64' if dtype != 'float64' and net.backend.has_float64 else ''}")
 
 
 def _said(path, net, out, said):
