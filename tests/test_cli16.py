@@ -230,3 +230,42 @@ def test_evaluate_and_plot_of_generated_data_on_another_split_say_it_holds_train
     assert status == 0 and "374 of its 624 rows are rows the model trained on" in err
     status, out, err = run(capsys, "evaluate", "moons.npz")  # its own split
     assert status == 0 and not err
+
+
+# ---------------------------------------------------------------- compressed files and workbooks
+
+def test_a_compressed_table_or_a_workbook_is_said_as_such_with_the_command_that_makes_a_csv(capsys, models,
+                                                                                                tmp_path):
+    """train.csv.zip (as Kaggle serves it), data.csv.gz, gzip inside a .csv name, an .xlsx: the readers said
+    "Unknown dataset", "not a text CSV (... not UTF-8 text)" or "unknown input type .gz"."""
+    import gzip
+    import zipfile
+    table = write(tmp_path / "rows.csv", ["f1", "f2", "f3", "f4", "species"], [[1, 2, 3, 4, "a"]] * 10)
+    data = open(table, "rb").read()
+    (tmp_path / "rows.csv.gz").write_bytes(gzip.compress(data))
+    (tmp_path / "hidden.csv").write_bytes(gzip.compress(data))
+    with zipfile.ZipFile(tmp_path / "train.csv.zip", "w") as z:
+        z.writestr("train.csv", data)
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:  # a workbook is a zip of XML parts
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    gz, hidden, zipped, book = (str(tmp_path / n) for n in ("rows.csv.gz", "hidden.csv", "train.csv.zip", "book.xlsx"))
+    cases = [(("train", "--dataset", gz, "--no-save"),
+              f"error: --dataset {gz}: {gz} is compressed (gzip), and nnscratch reads plain CSV text, .npz/.npy "
+              f"arrays; decompress it first (gunzip -k {gz}) and pass --dataset {gz[:-3]}."),
+             (("train", "--dataset", f"csv:{zipped}", "--no-save"),
+              f"(unzip {zipped}) and pass --dataset csv:{zipped[:-4]}."),
+             (("evaluate", models["cls"], "--dataset", f"csv:{hidden}"),
+              f"(gzip -dc {hidden} > {hidden[:-4]}-plain.csv) and pass --dataset csv:{hidden[:-4]}-plain.csv."),
+             (("plot", models["cls"], "--what", "confusion", "--dataset", book),
+              f"error: --dataset {book}: {book} is a spreadsheet workbook, and nnscratch reads CSV text; save the "
+              "sheet as CSV"),
+             (("predict", models["cls"], gz),
+              f"error: {gz} is compressed (gzip), and nnscratch reads plain CSV text, .npz/.npy arrays and images; "
+              f"decompress it first (gunzip -k {gz}) and pass {gz[:-3]}.")]
+    for argv, said in cases:
+        status, out, err = run(capsys, *argv)
+        assert status == 2 and not out, argv
+        line, = err.splitlines()
+        assert said in line, line
+    status, out, err = run(capsys, "predict", models["cls"], zipped, table)  # the next input is still predicted
+    assert status == 2 and out.count(f"{table}[") == 10 and f"error: {zipped} is compressed (zip)" in err
