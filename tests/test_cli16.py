@@ -269,3 +269,20 @@ def test_a_compressed_table_or_a_workbook_is_said_as_such_with_the_command_that_
         assert said in line, line
     status, out, err = run(capsys, "predict", models["cls"], zipped, table)  # the next input is still predicted
     assert status == 2 and out.count(f"{table}[") == 10 and f"error: {zipped} is compressed (zip)" in err
+
+
+# ---------------------------------------------------------------- bench --dataset of a regression table
+
+def test_bench_of_a_regression_table_is_refused_before_timing_in_its_words(capsys, tmp_path):
+    """bench trains a classifier; a table of values failed after "timing nnscratch numpy ..." in the loss's words
+    ("binary_cross_entropy loss needs probabilities ... use loss='mse'", an option bench does not have)."""
+    rows = [[(i * 37) % 60, i % 7, 100 + 3.7 * i] for i in range(60)]  # no column of row numbers: no warning
+    table = write(tmp_path / "prices.csv", ["a", "b", "price"], rows)
+    status, out, err = run(capsys, "bench", "--dataset", f"csv:{table}", "--epochs", "1", "--warmup", "0",
+                           "--batch-sizes", "32")
+    assert status == 2 and not out
+    line, = err.splitlines()
+    assert line == (f"error: --dataset csv:{table}: bench times a classifier (a softmax over one class per sample, "
+                    "trained by cross-entropy), and prices.csv is a regression (its target holds values); time a "
+                    "table of classes, or --dataset synthetic, mnist-sample, mnist, fashion-mnist, spirals, moons or "
+                    "blobs.")
