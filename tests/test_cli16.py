@@ -286,3 +286,24 @@ def test_bench_of_a_regression_table_is_refused_before_timing_in_its_words(capsy
                     "trained by cross-entropy), and prices.csv is a regression (its target holds values); time a "
                     "table of classes, or --dataset synthetic, mnist-sample, mnist, fashion-mnist, spirals, moons or "
                     "blobs.")
+
+
+# ---------------------------------------------------------------- --batch-size against the rows an epoch trains on
+
+def test_a_batch_larger_than_the_samples_but_not_their_distorted_copies_is_not_called_one_step(capsys, tmp_path):
+    """With --augment 2 an epoch trains on each sample and 2 copies: 48 training digits are 144 rows, 3 steps of
+    --batch-size 50, which the warning called "one step over all of them"."""
+    from nnscratch.datasets import load_mnist_sample
+    digits = load_mnist_sample()
+    X, y = (np.round(digits.X_train[:60] * 255).astype(int), digits.y_train[:60])
+    table = write(tmp_path / "digits.csv", ["label", *(f"pixel{i}" for i in range(784))],
+                  [[int(label), *row] for label, row in zip(y, X.tolist())])
+    train = ("train", "--dataset", f"csv:{table}", "--layers", "784,8,10", "--epochs", "1", "--validation", "0",
+             "--no-save", "--augment", "2")
+    status, out, err = run(capsys, *train, "--batch-size", "50")
+    assert status == 0 and "--batch-size 50 is more than" not in err
+    status, out, err = run(capsys, *train, "--batch-size", "200")
+    import re
+    n = int(re.search(r"^training 784-8-10 on \S+ \((\d+) samples \+ 2 distorted copies", out, re.M).group(1))
+    assert status == 0 and (f"warning: --batch-size 200 is more than the {3 * n} rows an epoch trains on ({n} "
+                            "samples and 2 distorted copies of each): every epoch is one step over all of them") in err
