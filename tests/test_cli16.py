@@ -206,6 +206,9 @@ def test_resume_of_a_table_file_changed_since_the_checkpoint_is_refused(capsys, 
     write(table, ["a", "b", "c", "label"], [[*r[:3], "maybe" if r[3] == "no" else r[3]] for r in rows])  # renamed
     status, out, err = run(capsys, *train, "--epochs", "4", "--resume")
     assert status == 2 and "(its classes were no, yes and are maybe, yes now)" in err
+    write(table, ["a", "b", "c", "d", "label"], [[*r[:3], i % 5, r[3]] for i, r in enumerate(rows)])  # a column more
+    status, out, err = run(capsys, *train, "--epochs", "4", "--resume")  # said so, not "the same --layers"
+    assert status == 2 and "(its feature columns were a, b, c and are a, b, c, d now)" in err and "--layers" not in err
     write(table, ["a", "b", "c", "label"], rows)  # as it was: resumes
     assert run(capsys, *train, "--epochs", "4", "--resume")[0] == 0
 

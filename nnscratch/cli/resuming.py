@@ -116,8 +116,8 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     saved = header(args, source)
     config = saved.get("config") or {}
     _same_table(source, config, net)  # first: another target or task also builds another network
+    _same_rows(source, config, net)  # then the file changed since: a column or a class more builds another one too
     _same_network(source, config, net)
-    _same_rows(source, config, net)
     done, stopped = int(saved["epoch"]) + 1, bool(saved.get("stopped"))
     if done > cfg["epochs"]:
         given = "" if args.epochs else " (the default here)"
@@ -224,14 +224,18 @@ def _same_rows(source, config, net):
     if table.get("spec") != now["dataset"].get("spec"):
         return  # another file: _same_network says so
     old, new = then.get("standardize"), now.get("standardize")
-    scaled = old and new and not all(np.allclose(old[k], new[k], rtol=1e-12, atol=0) for k in ("mean", "std"))
+    scaled = old and new and not all(np.shape(old[k]) == np.shape(new[k]) and np.allclose(old[k], new[k], rtol=1e-12,
+                                                                                            atol=0) for k in ("mean", "std"))
     classes = table.get("class_names"), now["dataset"].get("class_names")
     renamed = all(c is not None for c in classes) and list(classes[0]) != list(classes[1])
     if not (scaled or renamed):
         return
     from .tables import few
-    what = (f"its classes were {few(classes[0])} and are {few(classes[1])} now" if renamed else "the means and "
-            "standard deviations of its feature columns on the training split differ: rows added, removed or edited")
+    columns = then.get("features"), now.get("features")
+    what = (f"its classes were {few(classes[0])} and are {few(classes[1])} now" if renamed else
+            f"its feature columns were {few(columns[0])} and are {few(columns[1])} now" if None not in columns
+            and list(columns[0]) != list(columns[1]) else "the means and standard deviations of its feature columns "
+            "on the training split differ: rows added, removed or edited")
     raise ConfigError(f"--resume {source}: {table.get('name') or 'its table'} has changed since the checkpoint's run "
                       f"read it ({what}), and the weights were learnt on it as it was; resume on the table as it was, "
                       "or start a new run without --resume.")
