@@ -310,3 +310,27 @@ def test_a_batch_larger_than_the_samples_but_not_their_distorted_copies_is_not_c
     n = int(re.search(r"^training 784-8-10 on \S+ \((\d+) samples \+ 2 distorted copies", out, re.M).group(1))
     assert status == 0 and (f"warning: --batch-size 200 is more than the {3 * n} rows an epoch trains on ({n} "
                             "samples and 2 distorted copies of each): every epoch is one step over all of them") in err
+
+
+# ---------------------------------------------------------------- evaluate of a table changed since training
+
+def test_evaluate_and_plot_of_a_models_own_table_changed_since_say_so(capsys, tmp_path):
+    """Rows appended to the model's CSV since training: the split drawn now is another one, which may hold rows
+    the model trained on; evaluate scored it without a word."""
+    rng = np.random.default_rng(3)
+    X = np.round(rng.normal(size=(100, 3)), 3)
+    rows = [[*x, round(10 * x[0] - 5 * x[1] + 0.1 * x[2], 3)] for x in X.tolist()]
+    table = write(tmp_path / "values.csv", ["a", "b", "c", "y"], rows)
+    assert run(capsys, "train", "--dataset", f"csv:{table}", "--epochs", "3", "--out", "m.npz", "--quiet")[0] == 0
+    status, out, err = run(capsys, "evaluate", "m.npz")
+    assert status == 0 and not err  # as it was trained beside
+    write(table, ["a", "b", "c", "y"], rows + [[0.5 * i, 1.0, -1.0, 5.0 * i] for i in range(10)])
+    status, out, err = run(capsys, "evaluate", "m.npz", "--json")
+    said = ("values.csv has changed since m.npz was trained on it (the means and standard deviations of its feature "
+            "columns on the training split differ: rows added, removed or edited), so this test split is not the one "
+            "it was trained beside")
+    assert status == 0 and err.startswith(f"warning: {said}") and strict_json(out)["warnings"][0].startswith(said)
+    status, out, err = run(capsys, "evaluate", "m.npz", "--dataset", f"csv:{table}")  # named: the same file
+    assert status == 0 and said in err
+    status, out, err = run(capsys, "plot", "m.npz", "--what", "all", "--out", "pictures")  # reads its data too
+    assert status == 0 and said in err

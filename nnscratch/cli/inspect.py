@@ -71,7 +71,8 @@ def run_evaluate(args):
                           f"(target {data.target_name!r}); evaluate it "
                           f"{'without --task' if trained_task == 'multilabel' else '--task ' + trained_task} on its own target.")
     fits(net, data, args.model)
-    warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
+    warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data) \
+        or table_changed(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     data = tables.as_the_model_sees(net, data)
@@ -181,6 +182,29 @@ def split_differs(args, net, data):
             f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
             f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
             "its own test split.")
+
+
+def table_changed(args, net, data):
+    """A warning (or None) when the model's own table file, read with the model's --seed and --test-fraction, holds
+    other rows than it was trained beside (rows added, removed or edited since: its training split's features have
+    other means and standard deviations than the model keeps): the test split drawn now may hold rows it trained on."""
+    from .recipe import dataset_metadata
+    from ..datasets.preprocessing import mean_std
+    then, kept = net.metadata.get("dataset") or {}, net.metadata.get("standardize") or {}
+    if not tables.is_table(data) or not kept or "seed" not in then:
+        return None
+    now = dataset_metadata(args, data, net)
+    if now["spec"] != then.get("spec") or any(now[k] != then.get(k, now[k]) for k in ("seed", "test_fraction")):
+        return None  # other data (differs says so) or another split (split_differs)
+    figures = mean_std(data.X_train)
+    if all(np.shape(a) == np.shape(kept[k]) and np.allclose(a, kept[k], rtol=1e-12, atol=0)
+           for a, k in zip(figures, ("mean", "std"))):
+        return None
+    model = getattr(args, "model", None) or args.path
+    return (f"{data.name} has changed since {model} was trained on it (the means and standard deviations of its "
+            "feature columns on the training split differ: rows added, removed or edited), so this test split is not "
+            "the one it was trained beside: it may hold rows the model trained on, and its scores are not the model's "
+            "test scores; score it on the table as it was, or train it again.")
 
 
 # ---------------------------------------------------------------- predict
