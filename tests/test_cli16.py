@@ -334,3 +334,22 @@ def test_evaluate_and_plot_of_a_models_own_table_changed_since_say_so(capsys, tm
     assert status == 0 and said in err
     status, out, err = run(capsys, "plot", "m.npz", "--what", "all", "--out", "pictures")  # reads its data too
     assert status == 0 and said in err
+
+
+# ---------------------------------------------------------------- evaluate of a model that remembers no data
+
+def test_evaluate_of_a_model_saved_without_its_data_asks_for_dataset_as_plot_does(capsys):
+    """A model saved by Network.save of one's own (no data set in its metadata) defaulted to mnist-sample, and a
+    2-input one was told 'expects 2 inputs but mnist-sample has 784 features; use the dataset the model was
+    trained on', naming a data set the user never gave."""
+    import nnscratch as nn
+    nn.Network.from_sizes(2, 8, 2, seed=0).save("mine.npz")
+    status, out, err = run(capsys, "evaluate", "mine.npz")
+    assert status == 2 and not out
+    assert err.strip() == ("error: mine.npz does not remember the data it was trained on, and takes 2 inputs, not the "
+                           "784 of the default mnist-sample: name its data with --dataset (xor, spirals, moons, blobs, "
+                           "csv:PATH ...).")
+    status, out, err = run(capsys, "evaluate", "mine.npz", "--dataset", "moons", "--json")
+    assert status == 0 and strict_json(out)["samples"] == 250
+    nn.Network.from_sizes(784, 8, 10, seed=0).save("digits.npz")  # a digit model: the default fits it
+    assert run(capsys, "evaluate", "digits.npz", "--json")[0] == 0

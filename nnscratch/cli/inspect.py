@@ -62,6 +62,7 @@ def run_evaluate(args):
     net = load_model(args)
     given = args.dataset
     check_target(args, net, given)
+    check_remembered(args, net, given)
     model_dataset(args, net)
     data = load_for_model(args, net, args.model)
     trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
@@ -141,6 +142,19 @@ def overflowed(net, X, where, scores):
     return (f"the loss is not a number (NaN or infinite): {rows}, their values too large for the network's {dtype} "
             f"arithmetic, which overflowed; the accuracy counts predictions that mean nothing: check those rows"
             f"{', or pass --dtype float64' if dtype != 'float64' and net.backend.has_float64 else ''}")
+
+
+def check_remembered(args, net, given):
+    """A model that does not remember its data set (saved by ``Network.save`` of one's own) and takes no MNIST
+    digits: ``--dataset`` is needed, said as ``plot`` says it (not as a 784-feature mnist-sample it never named)."""
+    from .options import sample_shape
+    if given is not None or (net.metadata.get("dataset") or {}).get("spec") or sample_shape(net, 784) is not None:
+        return
+    from ..errors import ConfigError
+    n = net.n_inputs
+    raise ConfigError(f"{args.model} does not remember the data it was trained on, and takes {n} input{'s' * (n != 1)}, "
+                      "not the 784 of the default mnist-sample: name its data with --dataset (xor, spirals, moons, "
+                      "blobs, csv:PATH ...).")
 
 
 def check_target(args, net, given):
