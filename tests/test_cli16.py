@@ -353,3 +353,11 @@ def test_evaluate_of_a_model_saved_without_its_data_asks_for_dataset_as_plot_doe
     assert status == 0 and strict_json(out)["samples"] == 250
     nn.Network.from_sizes(784, 8, 10, seed=0).save("digits.npz")  # a digit model: the default fits it
     assert run(capsys, "evaluate", "digits.npz", "--json")[0] == 0
+
+
+def test_a_plateau_of_one_epoch_is_said_in_the_singular(capsys, tmp_path):
+    table = write(tmp_path / "t.csv", ["a", "b", "y"], [[(i * 7) % 40, i % 5, i % 2] for i in range(40)])
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--plateau", "1", "--epochs", "1", "--no-save")
+    assert status == 0 and "  learning rate halved after 1 epoch without a lower val_loss\n" in out
+    status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--plateau", "2", "--epochs", "1", "--no-save")
+    assert status == 0 and "  learning rate halved after 2 epochs without a lower val_loss\n" in out

@@ -119,8 +119,8 @@ def evaluate_multilabel(args, net, data, n, scores, warning):
                           "samples": n, **scores, **json_warnings(*warning)}))
         return 0
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {loss_text(scores['loss'])}, subset accuracy "
-          f"{scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
+    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {loss_text(scores['loss'])}, "
+          f"subset accuracy {scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
     return print("(no confusion matrix: it counts one class per sample, and this model predicts a row of 0/1 labels; "
                  "sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)) counts each label's)") or 0
 
@@ -152,7 +152,8 @@ def check_remembered(args, net, given):
         return
     from ..errors import ConfigError
     n = net.n_inputs
-    raise ConfigError(f"{args.model} does not remember the data it was trained on, and takes {n} input{'s' * (n != 1)}, "
+    raise ConfigError(f"{args.model} does not remember the data it was trained on, and takes {n} "
+                      f"input{'s' * (n != 1)}, "
                       "not the 784 of the default mnist-sample: name its data with --dataset (xor, spirals, moons, "
                       "blobs, csv:PATH ...).")
 
@@ -192,7 +193,8 @@ def split_differs(args, net, data):
     if not seen:
         return None
     return (f"this test split (seed {now['seed']}, test fraction {now['test_fraction']:g}) is not the one "
-            f"{getattr(args, 'model', None) or args.path} was trained beside (seed {then['seed']}, test fraction {options['test_fraction']:g}): "
+            f"{getattr(args, 'model', None) or args.path} was trained beside (seed {then['seed']}, test fraction "
+            f"{options['test_fraction']:g}): "
             f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
             f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
             "its own test split.")

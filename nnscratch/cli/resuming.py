@@ -224,8 +224,8 @@ def _same_rows(source, config, net):
     if table.get("spec") != now["dataset"].get("spec"):
         return  # another file: _same_network says so
     old, new = then.get("standardize"), now.get("standardize")
-    scaled = old and new and not all(np.shape(old[k]) == np.shape(new[k]) and np.allclose(old[k], new[k], rtol=1e-12,
-                                                                                            atol=0) for k in ("mean", "std"))
+    scaled = old and new and not all(np.shape(old[k]) == np.shape(new[k])
+                                     and np.allclose(old[k], new[k], rtol=1e-12, atol=0) for k in ("mean", "std"))
     classes = table.get("class_names"), now["dataset"].get("class_names")
     renamed = all(c is not None for c in classes) and list(classes[0]) != list(classes[1])
     if not (scaled or renamed):

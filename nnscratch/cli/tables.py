@@ -179,7 +179,7 @@ def print_notes(data, options=None):
         notes.append(f"gradients clipped to global norm {opt.clip_norm:g}")
     for c in (options or {}).get("callbacks") or []:
         if type(c).__name__ == "ReduceLROnPlateau":
-            notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
+            notes.append(f"learning rate halved after {c.patience} epoch{'s' * (c.patience != 1)} without a lower {c.monitor}")
     if (options or {}).get("restore_best"):
         notes.append("the weights of the epoch with the lowest val_loss are the ones kept")
     for note in notes:
