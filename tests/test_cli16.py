@@ -361,3 +361,24 @@ def test_a_plateau_of_one_epoch_is_said_in_the_singular(capsys, tmp_path):
     assert status == 0 and "  learning rate halved after 1 epoch without a lower val_loss\n" in out
     status, out, err = run(capsys, "train", "--dataset", f"csv:{table}", "--plateau", "2", "--epochs", "1", "--no-save")
     assert status == 0 and "  learning rate halved after 2 epochs without a lower val_loss\n" in out
+
+
+def test_resume_of_the_same_table_at_another_path_goes_on_and_says_so(capsys, tmp_path):
+    """A job that stages its data at a path of its own (a scratch folder per job) could not resume: the checkpoint
+    kept the first job's path, and another path was 'another dataset', though the file held the same table."""
+    rng = np.random.default_rng(4)
+    X = np.round(rng.normal(size=(60, 2)), 3)
+    rows = [[*x, "yes" if x[0] > 0 else "no"] for x in X.tolist()]
+    (tmp_path / "job1").mkdir()
+    (tmp_path / "job2").mkdir()
+    first = write(tmp_path / "job1" / "t.csv", ["a", "b", "label"], rows)
+    second = write(tmp_path / "job2" / "t.csv", ["a", "b", "label"], rows)
+    train = ("train", "--checkpoint", "run.ckpt", "--no-save", "--quiet")
+    assert run(capsys, *train, "--dataset", f"csv:{first}", "--epochs", "2")[0] == 0
+    status, out, err = run(capsys, *train, "--dataset", f"csv:{second}", "--epochs", "3", "--resume")
+    assert status == 0, err
+    assert (f"warning: --resume run.ckpt: its run read csv:{first}, and this one reads csv:{second}, the same table "
+            "(its columns, their figures and its classes agree): the run goes on with it") in err
+    other = write(tmp_path / "job2" / "u.csv", ["a", "b", "label"], rows[:40])  # another table at another path
+    status, out, err = run(capsys, *train, "--dataset", f"csv:{other}", "--epochs", "4", "--resume")
+    assert status == 2 and f"resume with that run's options (--dataset csv:{second})" in err
