@@ -240,8 +240,8 @@ def split(args, data, fraction):
         except DataError as exc:  # the library's words name its val_fraction= argument, not the option
             if not str(exc).startswith("val_fraction="):
                 raise
-            n, y = len(data.X_train), data.y_train
-            per_class = " (rounded per class)" if y.ndim == 1 and y.dtype.kind in "biuUS" else ""  # as it splits
+            n, labels = len(data.X_train), data.y_train
+            per_class = " (rounded per class)" if labels.ndim == 1 and labels.dtype.kind in "biuUS" else ""  # as split
             raise ConfigError(f"--validation {fraction:g} holds out all {n} training row{'s' * (n != 1)} of "
                               f"{data.name}{per_class}, leaving none to train on; lower it, or pass "
                               "--validation 0 to train without a validation set.") from None
