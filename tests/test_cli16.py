@@ -382,3 +382,22 @@ def test_resume_of_the_same_table_at_another_path_goes_on_and_says_so(capsys, tm
     other = write(tmp_path / "job2" / "u.csv", ["a", "b", "label"], rows[:40])  # another table at another path
     status, out, err = run(capsys, *train, "--dataset", f"csv:{other}", "--epochs", "4", "--resume")
     assert status == 2 and f"resume with that run's options (--dataset csv:{second})" in err
+
+
+# ---------------------------------------------------------------- an output file asked of predict and evaluate
+
+@pytest.mark.parametrize("command, option, said", [
+    (("predict", "m.npz", "rows.csv"), ("--out", "preds.csv"), "predict prints each row's prediction on stdout: send "
+     "them to a file with the shell, `nnscratch predict MODEL INPUT > predictions.txt` (--json: one JSON line per row)"),
+    (("predict", "m.npz", "rows.csv"), ("-o", "preds.csv"), "`nnscratch predict MODEL INPUT > predictions.txt`"),
+    (("predict", "m.npz", "rows.csv"), ("--output=preds.csv",), "`nnscratch predict MODEL INPUT > predictions.txt`"),
+    (("evaluate", "m.npz"), ("--out", "scores.txt"), "evaluate prints its scores on stdout: send them to a file with "
+     "the shell, `nnscratch evaluate MODEL > scores.txt` (--json: one JSON line)")])
+def test_an_output_file_asked_of_predict_or_evaluate_is_answered_with_the_shells_redirection(capsys, command, option,
+                                                                                              said):
+    """They print; --out was answered "--out is an option of `nnscratch train` and `nnscratch plot`", which
+    writes no predictions or scores."""
+    status, out, err = run(capsys, *command, *option)
+    assert status == 2 and not out
+    line, = err.splitlines()
+    assert line.startswith("error: unrecognized arguments: ") and said in line and "nnscratch train" not in line
