@@ -44,7 +44,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         unknown = message.startswith("unrecognized arguments: ")
-        close = self._close_option(message.split(": ", 1)[1].split()) if unknown else self._close_choice(message)
+        extra = getattr(self, "extra", None) or message.split(": ", 1)[1].split()  # as typed: "my data.csv" whole
+        close = self._close_option(extra) if unknown else self._close_choice(message)
         raise UsageError(f"{message}{close}{self._order(message)}{_ambiguous(message)} (see `{self.prog} --help`)")
 
     def _order(self, message):
@@ -79,6 +80,9 @@ class Parser(argparse.ArgumentParser):
         known = [o for action in self._actions for o in action.option_strings if o.startswith("--")]
         hints = HINTS.get(self.prog.split()[-1], {})
         for token in extra:
+            data = "" if token.startswith("-") else _data_as_argument(self.prog.split()[-1], token, known)
+            if data:  # `train data.csv`: the data set given as an argument
+                return data
             if len(token) == 2 and token[0] == "-" and not token[1].isdigit():  # -q: no short options but -h
                 long = next((o for o in SHORT.get(token, ()) if o in hints or o in known), None)
                 return "" if long is None else f"; {hints[long].format(option=long)}" if long in hints \
@@ -102,6 +106,23 @@ class Parser(argparse.ArgumentParser):
         names = [f"`{p.prog}`" for p in getattr(self, "commands", {}).values()
                  if p is not self and option in p._option_string_actions]
         return " and ".join(filter(None, (", ".join(names[:-1]), names[-1]))) if names else ""
+
+
+def _data_as_argument(command, token, known):
+    """``; did you mean --dataset data.csv?`` where a command that reads a data set (train, evaluate, plot) was
+    given one as an argument (`nnscratch train spirals`, `nnscratch evaluate model.npz data.csv`); or nothing
+    (a model file given twice is no data set)."""
+    import shlex
+    from ..datasets.catalog import NAMES, file_kind
+    from ..saving.kinds import is_kind
+
+    if command not in ("train", "evaluate", "plot") or "--dataset" not in known:
+        return ""
+    kind, path = file_kind(token)
+    if token.lower() not in NAMES and (kind is None or any(is_kind(p, k) for p in path.split(",")
+                                                           for k in ("model", "checkpoint"))):
+        return ""
+    return f"; did you mean --dataset {shlex.quote(token.lower() if token.lower() in NAMES else token)}?"
 
 
 def _ambiguous(message):
@@ -128,6 +149,7 @@ class CommandParser(Parser):
     def parse_known_args(self, args=None, namespace=None):
         namespace, extra = super().parse_known_args(args, namespace)
         if extra:
+            self.extra = extra
             self.error(f"unrecognized arguments: {' '.join(extra)}")  # with the option meant: Parser.error
         return namespace, extra
 

@@ -63,7 +63,8 @@ def register(subparsers):
                    help=f"columns of the synthetic data (default {DEFAULTS['features']}); a named --dataset has "
                    "its own")
     p.add_argument("--dataset", type=values.NAME, default=DEFAULTS["dataset"], metavar="NAME",
-                   help="synthetic (default), mnist-sample, mnist, fashion-mnist")
+                   help="synthetic (default), mnist-sample, mnist, fashion-mnist, spirals, moons, blobs, or a "
+                   "table of classes (csv:PATH, npz:PATH, npy:X.npy,y.npy)")
     p.add_argument("--lr", type=values.RATE, default=DEFAULTS["lr"], help="SGD learning rate (default %(default)s)")
     p.add_argument("--seed", type=values.SEED, default=DEFAULTS["seed"], metavar="SEED", help="default %(default)s")
     p.add_argument("--reference", action="store_true", help="also time the hand-written loops of "
@@ -94,6 +95,7 @@ def _check(args):
             one = len(unused) == 1
             raise ConfigError(f"{', '.join(unused)} {'does' if one else 'do'} not apply to {mode}; drop "
                               f"{'it' if one else 'them'}.")
+    _check_dataset(args)
     if args.features is not None and args.dataset != "synthetic" and not mode:
         raise ConfigError(f"--features sets the columns of the synthetic data; --dataset {args.dataset} has its "
                           "own: drop --features.")
@@ -106,6 +108,23 @@ def _check(args):
             raise ConfigError("--plot needs matplotlib, which is not installed; `pip install 'nnscratch[viz]'`, "
                               "or drop --plot.") from None
     outputs.prepare(written(args), args.force)
+
+
+def _check_dataset(args):
+    """A table bench cannot time as a classifier (a regression, rows of 0/1 labels), said before the timing starts
+    in the option's words (the library's, "binary_cross_entropy loss needs probabilities", came after "timing")."""
+    from ..datasets.catalog import file_kind
+    from ..errors import ConfigError
+    if args.dataset == "synthetic" or file_kind(str(args.dataset))[0] is None:
+        return  # the named sets hold one class per sample; a name that is no data set is said by the loader
+    from ..datasets import load_dataset
+    data = load_dataset(args.dataset, seed=args.seed)
+    task = getattr(data, "task", None)
+    if task in ("regression", "multilabel"):
+        what = "a regression (its target holds values)" if task == "regression" else "multilabel (rows of 0/1 labels)"
+        raise ConfigError(f"--dataset {args.dataset}: bench times a classifier (a softmax over one class per sample, "
+                          f"trained by cross-entropy), and {data.name} is {what}; time a table of classes, or "
+                          "--dataset synthetic, mnist-sample, mnist, fashion-mnist, spirals, moons or blobs.")
 
 
 def written(args):

@@ -138,11 +138,15 @@ def small_data_notes(args, data, cfg, n_train, n_val):
     if fraction and not n_val:
         notes.append(f"--validation {fraction:g} of {n_train} training sample{'s' * (n_train != 1)} holds out none; "
                      "training without validation (use more data, or --validation 0 to silence this)")
-    if batch and n_train < batch:
+    copies = cfg.get("augment") or 0  # an epoch trains on each sample and its distorted copies
+    if batch and n_train * (1 + copies) < batch:
         given = "" if args.batch_size else " (the default here)"
-        notes.append(f"--batch-size {batch}{given} is more than the {n_train} training sample{'s' * (n_train != 1)}: "
-                     f"every epoch is one step over {'all of them' if n_train != 1 else 'it'} (--batch-size 0 asks "
-                     "for that)")
+        rows = n_train * (1 + copies)
+        what = (f"{rows} rows an epoch trains on ({n_train} samples and {copies} distorted "
+                f"cop{'y' if copies == 1 else 'ies'} of each)" if copies else
+                f"{n_train} training sample{'s' * (n_train != 1)}")
+        notes.append(f"--batch-size {batch}{given} is more than the {what}: every epoch is one step over "
+                     f"{'all of them' if rows != 1 else 'it'} (--batch-size 0 asks for that)")
     n_test = len(data.y_test)
     if data.name != "xor" and n_test < 100:
         moves = ("scores measured on so few rows say little" if cfg.get("regression") else

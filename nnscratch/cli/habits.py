@@ -57,4 +57,12 @@ CHOICE_HINTS = {"argument --split": dict.fromkeys(("val", "valid", "validation",
                                                   "split while it trains (train --json gives val_accuracy); "
                                                   "--split takes test or train")}
 """Values of an option that are another idea here (``argument --split``: the name argparse gives the option)."""
-HINTS = {"train": TRAIN_HINTS, "bench": BENCH_HINTS}
+_PRINTED = ("{command} prints {what} on stdout: send {them} to a file with the shell, `nnscratch {command} {args} > "
+            "{file}` (--json: {lines})")
+PREDICT_HINTS = dict.fromkeys(("--out", "--output", "--save"), _PRINTED.format(
+    command="predict", what="each row's prediction", them="them", args="MODEL INPUT", file="predictions.txt",
+    lines="one JSON line per row"))
+EVALUATE_HINTS = dict.fromkeys(("--out", "--output", "--save"), _PRINTED.format(
+    command="evaluate", what="its scores", them="them", args="MODEL", file="scores.txt", lines="one JSON line"))
+"""An output file asked of the commands that print their result: the shell's redirection does it."""
+HINTS = {"train": TRAIN_HINTS, "bench": BENCH_HINTS, "predict": PREDICT_HINTS, "evaluate": EVALUATE_HINTS}

@@ -15,6 +15,7 @@ import numpy as np
 from . import tables
 from .options import accepts, example_shape, open_images, refuse_other_channels, shape_text
 from .model_file import near_name
+from .packed import refuse_packed
 from ..datasets.images import IMAGE_SUFFIXES
 from ..saving.kinds import KINDS, is_kind
 
@@ -36,6 +37,7 @@ def read_inputs(path, net, model="the model"):
     if not pathlib.Path(path).is_file():
         raise FileNotFoundError(f"input file {path} does not exist (the current directory is {os.getcwd()}); "
                                 f"{near_name(path) or 'check the path.'}")
+    refuse_packed(str(path))  # input.csv.gz, a workbook: what it is and how to make a CSV of it
     problems = []
     if suffix == ".npy":
         from ..datasets.arrays import load_array

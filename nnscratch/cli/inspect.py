@@ -3,7 +3,7 @@
 The input files ``predict`` reads (images, .npy, CSV) become rows of the model's inputs in
 :mod:`nnscratch.cli.inputs`."""
 
-import json
+import math
 import sys
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy as np
 from . import tables, values
 from .confusion import confusion_matrix, matrix_text, per_class_table
 from .inputs import read_inputs
+from .jsonline import json_line
 from .memory import said_before, warn_budget
 from .predictions import each_input, json_warnings, print_predictions
 from .options import add_backend_options, add_dataset_options, differs, fits, load_for_model, model_dataset, model_rows
@@ -61,6 +62,7 @@ def run_evaluate(args):
     net = load_model(args)
     given = args.dataset
     check_target(args, net, given)
+    check_remembered(args, net, given)
     model_dataset(args, net)
     data = load_for_model(args, net, args.model)
     trained_task = net.metadata.get("task")  # said before fits(): --task regression on a classifier is no shape error
@@ -70,7 +72,8 @@ def run_evaluate(args):
                           f"(target {data.target_name!r}); evaluate it "
                           f"{'without --task' if trained_task == 'multilabel' else '--task ' + trained_task} on its own target.")
     fits(net, data, args.model)
-    warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data)
+    warning = (differs(net, data, args.model, given) if given is not None else None) or split_differs(args, net, data) \
+        or table_changed(args, net, data)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     data = tables.as_the_model_sees(net, data)
@@ -79,21 +82,25 @@ def run_evaluate(args):
     X, y = (data.X_test, data.y_test) if args.split == "test" else (data.X_train, data.y_train)
     X = model_rows(net, X)  # a CNN without a Reshape layer takes the flat images as (n, 1, 28, 28)
     warn_budget(net, X, None, training=False, option=None)  # evaluate's batches: INFERENCE_BATCH rows
-    with said_before():  # in the command line's words just above (no batch size to lower here)
+    with said_before(), np.errstate(over="ignore", invalid="ignore"):  # said above; an overflow just below
         scores = net.evaluate(X, y)
         predicted = net.backend.to_numpy(net.predict(X)).astype(np.int64).reshape(-1)
+        overflow = overflowed(net, X, f"{data.name}'s {args.split} split", scores)
+    if overflow:
+        print(f"warning: {overflow}", file=sys.stderr)
+    warning = [warning, overflow]
     if net.task == "multilabel":
         return evaluate_multilabel(args, net, data, len(y), scores, warning)
     k = max(data.n_classes, net.n_outputs if net.n_outputs > 1 else 2)
     matrix = confusion_matrix(y, predicted, k)
     if args.json:
-        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split,
+        print(json_line({"model": args.model, "dataset": data.name, "split": args.split,
                           "samples": len(y), **scores, "confusion_matrix": matrix.tolist(),
-                          **json_warnings(warning)}))
+                          **json_warnings(*warning)}))
         return 0
     from ..models.summary import architecture
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {scores['loss']:.4f}, "
+    print(f"{data.name} {args.split} split, {len(y)} sample{'s' * (len(y) != 1)}: loss {loss_text(scores['loss'])}, "
           f"accuracy {scores['accuracy']:.2%}\n")
     names = tuple(data.class_names or ())  # classes the data lack, which the model predicts: by number
     names += tuple(str(i) for i in range(len(names), k))
@@ -108,14 +115,47 @@ def evaluate_multilabel(args, net, data, n, scores, warning):
     class per sample (scikit-learn's ``multilabel_confusion_matrix`` counts each label's instead)."""
     from ..models.summary import architecture
     if args.json:
-        print(json.dumps({"model": args.model, "dataset": data.name, "split": args.split, "task": net.task,
-                          "samples": n, **scores, **json_warnings(warning)}))
+        print(json_line({"model": args.model, "dataset": data.name, "split": args.split, "task": net.task,
+                          "samples": n, **scores, **json_warnings(*warning)}))
         return 0
     print(f"{args.model}: {architecture(net)} on {net.backend}")
-    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {scores['loss']:.4f}, subset accuracy "
-          f"{scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
+    print(f"{data.name} {args.split} split, {n} sample{'s' * (n != 1)}: loss {loss_text(scores['loss'])}, "
+          f"subset accuracy {scores['accuracy']:.2%} (multilabel: the rows whose {net.n_outputs} labels are all right)")
     return print("(no confusion matrix: it counts one class per sample, and this model predicts a row of 0/1 labels; "
                  "sklearn.metrics.multilabel_confusion_matrix(y, model.predict(X)) counts each label's)") or 0
+
+
+def loss_text(loss):
+    """A loss to 4 decimals, as the epoch lines give it; one too large for them (1e+36, not 37 digits) to 4 figures."""
+    return f"{loss:.4f}" if abs(loss) < 1e6 or not math.isfinite(loss) else f"{loss:.4g}"
+
+
+def overflowed(net, X, where, scores):
+    """``evaluate``'s warning (or None) where the loss is not a number: inputs far beyond what the network learnt
+    overflow its arithmetic into NaN (numpy's own words, "overflow encountered in matmul", name no row or fix)."""
+    if math.isfinite(scores["loss"]):
+        return None
+    out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64).reshape(len(X), -1)
+    n, dtype = int(np.sum(~np.all(np.isfinite(out), axis=1))), net.get_config()["dtype"]
+    rows = f"the network's outputs for {n} of the {len(X)} rows of {where} are not numbers" if n else \
+        f"the rows of {where} give outputs the loss cannot take"
+    return (f"the loss is not a number (NaN or infinite): {rows}, their values too large for the network's {dtype} "
+            f"arithmetic, which overflowed; the accuracy counts predictions that mean nothing: check those rows"
+            f"{', or pass --dtype float64' if dtype != 'float64' and net.backend.has_float64 else ''}")
+
+
+def check_remembered(args, net, given):
+    """A model that does not remember its data set (saved by ``Network.save`` of one's own) and takes no MNIST
+    digits: ``--dataset`` is needed, said as ``plot`` says it (not as a 784-feature mnist-sample it never named)."""
+    from .options import sample_shape
+    if given is not None or (net.metadata.get("dataset") or {}).get("spec") or sample_shape(net, 784) is not None:
+        return
+    from ..errors import ConfigError
+    n = net.n_inputs
+    raise ConfigError(f"{args.model} does not remember the data it was trained on, and takes {n} "
+                      f"input{'s' * (n != 1)}, "
+                      "not the 784 of the default mnist-sample: name its data with --dataset (xor, spirals, moons, "
+                      "blobs, csv:PATH ...).")
 
 
 def check_target(args, net, given):
@@ -133,13 +173,16 @@ def check_target(args, net, given):
 
 
 def split_differs(args, net, data):
-    """A warning (or None) when ``evaluate``'s test split of the model's own table, drawn with another
-    --seed or --test-fraction than training's, holds rows the model trained on."""
+    """A warning (or None) when the test split ``evaluate`` scores (``plot`` draws) of the model's own data, drawn
+    with another --seed or --test-fraction than training's, holds rows the model trained on: a table's, or the
+    split of data that draw theirs (spirals, moons, blobs, a digit CSV: another --seed of the generated sets draws
+    other points, none of them trained on)."""
     from .recipe import dataset_metadata
     from ..datasets import load_dataset
     then = net.metadata.get("dataset") or {}
-    if args.split != "test" or not tables.is_table(data) or "seed" not in then \
-            or not any(note.startswith("held out") for note in data.notes):
+    drawn = any(note.startswith("held out") for note in data.notes) if tables.is_table(data) else \
+        then.get("test_fraction") is not None  # the generated sets and a digit CSV: it is kept where they draw one
+    if getattr(args, "split", "test") != "test" or "seed" not in then or not drawn:
         return None
     now = dataset_metadata(args, data, net)
     if now["spec"] != then.get("spec") or all(now[k] == then.get(k, now[k]) for k in ("seed", "test_fraction")):
@@ -150,10 +193,34 @@ def split_differs(args, net, data):
     if not seen:
         return None
     return (f"this test split (seed {now['seed']}, test fraction {now['test_fraction']:g}) is not the one "
-            f"{args.model} was trained beside (seed {then['seed']}, test fraction {options['test_fraction']:g}): "
+            f"{getattr(args, 'model', None) or args.path} was trained beside (seed {then['seed']}, test fraction "
+            f"{options['test_fraction']:g}): "
             f"{seen} of its {len(data.X_test)} rows are rows the model trained on, so the scores read high; "
             f"pass --seed {then['seed']} --test-fraction {options['test_fraction']:g} (its training split's) to score "
             "its own test split.")
+
+
+def table_changed(args, net, data):
+    """A warning (or None) when the model's own table file, read with the model's --seed and --test-fraction, holds
+    other rows than it was trained beside (rows added, removed or edited since: its training split's features have
+    other means and standard deviations than the model keeps): the test split drawn now may hold rows it trained on."""
+    from .recipe import dataset_metadata
+    from ..datasets.preprocessing import mean_std
+    then, kept = net.metadata.get("dataset") or {}, net.metadata.get("standardize") or {}
+    if not tables.is_table(data) or not kept or "seed" not in then:
+        return None
+    now = dataset_metadata(args, data, net)
+    if now["spec"] != then.get("spec") or any(now[k] != then.get(k, now[k]) for k in ("seed", "test_fraction")):
+        return None  # other data (differs says so) or another split (split_differs)
+    figures = mean_std(data.X_train)
+    if all(np.shape(a) == np.shape(kept[k]) and np.allclose(a, kept[k], rtol=1e-12, atol=0)
+           for a, k in zip(figures, ("mean", "std"))):
+        return None
+    model = getattr(args, "model", None) or args.path
+    return (f"{data.name} has changed since {model} was trained on it (the means and standard deviations of its "
+            "feature columns on the training split differ: rows added, removed or edited), so this test split is not "
+            "the one it was trained beside: it may hold rows the model trained on, and its scores are not the model's "
+            "test scores; score it on the table as it was, or train it again.")
 
 
 # ---------------------------------------------------------------- predict

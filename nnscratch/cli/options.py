@@ -60,8 +60,10 @@ def load_data(args, comm=None):
     from ..datasets import load_dataset
     from ..datasets.catalog import file_kind
     from ..errors import ConfigError
+    from .packed import refuse_packed_dataset
     name = str(args.dataset).strip()
     refuse_image_dataset(name)
+    refuse_packed_dataset(name)  # data.csv.gz, train.csv.zip, a workbook: said as such, with the fix
     if getattr(args, "data_dir", None) and name not in ("mnist", "fashion-mnist"):
         raise ConfigError(f"--data-dir {args.data_dir} says where the mnist and fashion-mnist files are; "
                           f"{name} does not read it: drop --data-dir.")

@@ -222,8 +222,10 @@ def _data(args, net, required=True):
     model_dataset(args, net)
     data = load_for_model(args, net, args.path)
     fits(net, data, args.path, targets=net.task != "regression")  # an autoencoder: pictures of its inputs
-    warning = differs(net, data, args.path, given) if given is not None else None
-    if warning:  # as evaluate says it: the picture is of the model on data it never learned
+    from .inspect import split_differs, table_changed
+    warning = (differs(net, data, args.path, given) if given is not None else None) or split_differs(args, net, data) \
+        or table_changed(args, net, data)
+    if warning:  # as evaluate says it: the picture is of the model on data it never learned, or trained on
         print(f"warning: {warning}", file=sys.stderr)
     return tables.as_the_model_sees(net, data)  # a table model's pictures see the rows as it was trained on
 

@@ -18,13 +18,13 @@ Every input is predicted on its own (:func:`each_input`): one that cannot be rea
 and the others are still predicted.
 """
 
-import json
 import sys
 
 import numpy as np
 
 from ..layers import Sigmoid, Softmax
 from ..models.task import probability_link
+from .jsonline import json_line
 
 
 def each_input(paths, predict_one):
@@ -54,8 +54,8 @@ def gives_probabilities(net):
 
 
 def class_rows(net, X):
-    """``(labels, figures, word)``: each row's class, the figure beside it and what that figure is
-    ("probability" or "output")."""
+    """``(labels, figures, word, out)``: each row's class, the figure beside it, what that figure is
+    ("probability" or "output") and the outputs it was read from."""
     labels = np.asarray(net.backend.to_numpy(net.predict(X))).astype(np.int64)
     out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64)
     word = "probability" if gives_probabilities(net) else "output"
@@ -63,28 +63,55 @@ def class_rows(net, X):
         figures = np.where(labels == 1, out[:, 0], 1 - out[:, 0]) if word == "probability" else out[:, 0]
     else:
         figures = out[np.arange(len(out)), labels]
-    return labels, figures, word
+    return labels, figures, word, out
+
+
+def not_numbers(net, path, out):
+    """``(a bool per row: its outputs are all numbers, the warning for the rows whose are not, or None)``.
+    Inputs far beyond what the network learnt (a column of 1e38 where it trained on tens) overflow its
+    arithmetic into NaN, which is no class, no label and no value: such a row gets none, ``null`` in JSON,
+    and the warning says why, once per input file."""
+    finite = np.all(np.isfinite(out.reshape(len(out), -1)), axis=1)
+    bad = np.flatnonzero(~finite).tolist()
+    if not bad:
+        return finite, None
+    from .tables import few
+    where = path if len(finite) == 1 else f"{path}[{few(bad)}]"
+    dtype = net.get_config()["dtype"]
+    return finite, (f"{where}: the network's output is not a number (NaN or infinite), so there is no prediction: "
+                    f"the input values are too large for its {dtype} arithmetic, which overflowed; check them"
+                    f"{', or pass --dtype float64' if dtype != 'float64' and net.backend.has_float64 else ''}")
+
+
+def _said(path, net, out, said):
+    """``(finite rows, said + the warning of the rows that are not)``, the warning printed on stderr."""
+    finite, warning = not_numbers(net, path, out)
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr, flush=True)
+    return finite, (*said, warning)
 
 
 def print_predictions(net, X, path, names, as_json, said=()):
     """One line per row of ``X`` (read from ``path``): its class (:func:`print_classes`), or a
     regression model's values (:func:`print_values`); ``said``: the warnings said of them (JSON's "warnings")."""
-    if None in net.output_shape or net.task == "regression":  # the first: no task without an output count
-        return print_values(net, X, path, as_json, said)
-    if net.task == "multilabel":
-        return print_label_sets(net, X, path, names, as_json, said)
-    return print_classes(net, X, path, names, as_json, said)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is said as the rows it left without a figure
+        if None in net.output_shape or net.task == "regression":  # the first: no task without an output count
+            return print_values(net, X, path, as_json, said)
+        if net.task == "multilabel":
+            return print_label_sets(net, X, path, names, as_json, said)
+        return print_classes(net, X, path, names, as_json, said)
 
 
 def print_values(net, X, path, as_json, said=()):
     """``path[i]: 0.25, 1.5`` per row of ``X``: a regression model's outputs (what ``Network.predict``
     returns for it: the forward pass), or JSON with ``value``; images out are given as rows."""
     out = np.asarray(net.backend.to_numpy(net.forward(X)), dtype=np.float64).reshape(len(X), -1)
+    said = _said(path, net, out, said)[1]  # NaN is printed as it is, null in JSON
     for i, row in enumerate(out):
         where = path if len(out) == 1 else f"{path}[{i}]"
         values = [float(v) for v in row]
         if as_json:
-            print(json.dumps({"input": where, "value": values[0] if len(values) == 1 else values,
+            print(json_line({"input": where, "value": values[0] if len(values) == 1 else values,
                               **json_warnings(*said)}))
         else:
             print(f"{where}: {', '.join(f'{v:.6g}' for v in values)}")
@@ -112,15 +139,19 @@ def json_labels(names):
 def print_classes(net, X, path, names, as_json, said=()):
     """One line per row of ``X`` (read from ``path``): ``path[i]: name (probability 0.987)``, or JSON with
     ``class`` (the model's index), ``name`` (the label: :func:`json_labels`) and the figure."""
-    labels, figures, word = class_rows(net, X)
+    labels, figures, word, out = class_rows(net, X)
+    finite, said = _said(path, net, out, said)
     values = json_labels(names)
     text = any(isinstance(v, str) for v in values)  # a class beyond the names keeps their type: "3" beside "cat"
     for i, (label, figure) in enumerate(zip(labels.tolist(), figures.tolist())):
         where = path if len(labels) == 1 else f"{path}[{i}]"
         name = names[label] if label < len(names) else str(label)
-        if as_json:
+        if not finite[i]:  # NaN is no class (numpy's argmax calls it the first)
+            print(json_line({"input": where, "class": None, "name": None, word: None, **json_warnings(*said)})
+                  if as_json else f"{where}: no class (the output is not a number)")
+        elif as_json:
             value = values[label] if label < len(values) else name if text else label
-            print(json.dumps({"input": where, "class": label, "name": value, word: figure,
+            print(json_line({"input": where, "class": label, "name": value, word: figure,
                               **json_warnings(*said)}))
         else:
             print(f"{where}: {name} ({word} {figure:.3f})")
@@ -134,11 +165,16 @@ def print_label_sets(net, X, path, names, as_json, said=()):
     indicators = np.asarray(net.backend.to_numpy(net.predict(X))).astype(np.int64)
     out = np.asarray(net.backend.to_numpy(net.predict_proba(X)), dtype=np.float64)
     word, values = "probability" if gives_probabilities(net) else "output", json_labels(names)
+    finite, said = _said(path, net, out, said)
     for i, row in enumerate(indicators):
         where = path if len(indicators) == 1 else f"{path}[{i}]"
         classes = [int(j) for j in np.flatnonzero(row)]
-        if as_json:
-            print(json.dumps({"input": where, "labels": row.tolist(), "classes": classes,
+        if not finite[i]:  # NaN sets no label, nor leaves one out
+            print(json_line({"input": where, "labels": None, "classes": None, "names": None,
+                             word: [float(v) for v in out[i]], **json_warnings(*said)})
+                  if as_json else f"{where}: no labels (the output is not a number)")
+        elif as_json:
+            print(json_line({"input": where, "labels": row.tolist(), "classes": classes,
                               "names": [values[j] if j < len(values) else j for j in classes],
                               word: [float(v) for v in out[i]], **json_warnings(*said)}))
         elif not classes:

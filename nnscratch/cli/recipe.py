@@ -230,12 +230,21 @@ def split(args, data, fraction):
     """Training and validation arrays (the validation share is held out before augmenting)."""
     import warnings
     from ..datasets import train_val_split
-    from ..errors import DataWarning
+    from ..errors import ConfigError, DataError, DataWarning
     if not fraction:
         return data.X_train, data.y_train, None
     with warnings.catch_warnings():  # an empty hold-out is said by checks.small_data_notes, in the options' words
         warnings.simplefilter("ignore", DataWarning)
-        X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, fraction, seed=args.seed)
+        try:
+            X, y, X_val, y_val = train_val_split(data.X_train, data.y_train, fraction, seed=args.seed)
+        except DataError as exc:  # the library's words name its val_fraction= argument, not the option
+            if not str(exc).startswith("val_fraction="):
+                raise
+            n, labels = len(data.X_train), data.y_train
+            per_class = " (rounded per class)" if labels.ndim == 1 and labels.dtype.kind in "biuUS" else ""  # as split
+            raise ConfigError(f"--validation {fraction:g} holds out all {n} training row{'s' * (n != 1)} of "
+                              f"{data.name}{per_class}, leaving none to train on; lower it, or pass "
+                              "--validation 0 to train without a validation set.") from None
     if len(X_val) == 0:
         return data.X_train, data.y_train, None
     return X, y, (X_val, y_val)

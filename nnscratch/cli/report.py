@@ -1,10 +1,10 @@
 """What ``nnscratch train`` says of its run: the line before training (:func:`describe`) and the result
 after it (:func:`report`: the score and where the model went, or one JSON line)."""
 
-import json
 import shlex
 
 from . import tables
+from .jsonline import json_line
 
 
 def describe(args, data, net, cfg, n_train, val):
@@ -41,7 +41,7 @@ def report(args, data, net, cfg, history, test, seconds, saved, warnings=(), kep
               **({"class_weight": _by_name(cfg["class_weight"], data)} if cfg.get("class_weight") else {}),
               **tables.json_scores(test), **({"warnings": list(warnings)} if warnings else {})}
     if args.json:
-        print(json.dumps(result))
+        print(json_line(result))
         return
     score = tables.score_text(test, net.task)
     if history.timing() and not args.quiet:

@@ -7,7 +7,8 @@
 - :func:`checkpoint_option`: the option that names the checkpoint written, as the user typed it;
 - :func:`resume_dtype`: the checkpoint's dtype where ``--dtype`` is not given;
 - :func:`resume_notes`: a checkpoint of another network or dataset (or table --target, --task,
-  --test-fraction, or --seed of data that draw their test split), or of more epochs than --epochs, refused;
+  --test-fraction, or --seed of data that draw their test split, or a table file changed since:
+  :mod:`nnscratch.cli.resume_table`), or of more epochs than --epochs, refused;
   other training options than the checkpoint's run had (--dtype, --validation, --augment, --plateau too), said;
 - :func:`resume_note` and :func:`interrupted` (:mod:`nnscratch.cli.continuing`, named here too): the
   ``resuming from epoch N of M (PATH)`` line, and what Ctrl-C (or SIGTERM) leaves behind and how to continue.
@@ -114,7 +115,10 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
         return []
     saved = header(args, source)
     config = saved.get("config") or {}
-    _same_table(source, config, net)  # first: another target or task also builds another network
+    from .resume_table import moved_table, same_rows, same_table
+    config, moved = moved_table(source, config, net)  # the same table read from another path: its run's from here
+    same_table(source, config, net)  # first: another target or task also builds another network
+    same_rows(source, config, net)  # then the file changed since: a column or a class more builds another one too
     _same_network(source, config, net)
     done, stopped = int(saved["epoch"]) + 1, bool(saved.get("stopped"))
     if done > cfg["epochs"]:
@@ -131,7 +135,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
     changed = [flag for flag in mine if mine[flag] != theirs[flag]
                and not (flag in _OF_THE_SCHEDULE and mine["--schedule"] != theirs["--schedule"])]
     if not changed:
-        return []
+        return moved
     one = len(changed) == 1
     tail = (f"nothing is left to train, so {'it changes' if one else 'they change'} nothing" if stopped
             or done == cfg["epochs"] else "its schedule is stretched to the new length, so the run does not end as "
@@ -140,8 +144,8 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
             if changed == ["--epochs"] else f"the epochs left train with {'it' if one else 'them'}, so the run "
             "will not end as that one would have (give its values to continue it exactly)")
     per_epoch = None if "--batch-size" in changed else batches  # steps of the same length in both runs
-    return [f"--resume {source}: {_words(mine, changed, per_epoch)} {'differs' if one else 'differ'} from the run "
-            f"it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
+    return moved + [f"--resume {source}: {_words(mine, changed, per_epoch)} {'differs' if one else 'differ'} from "
+                    f"the run it continues ({_words(theirs, changed, per_epoch)}); {tail}"]
 
 
 _RECORDED = (("validation", "--validation"), ("augment", "--augment"), ("elastic", "--elastic"),
@@ -182,32 +186,6 @@ def _same_network(source, config, net):
     trained = f" trained on {spec}" if spec else ""
     raise ConfigError(f"--resume {source} holds a {then} network{trained}, and this command builds {now} for "
                       f"{mine}; resume with that run's options ({hint}), or start a new run without --resume.")
-
-
-_TABLE_OPTIONS = (("target", "--target"), ("task", "--task"), ("test_fraction", "--test-fraction"),
-                  ("seed", "--seed"))
-
-
-def _same_table(source, config, net):
-    """ConfigError when the checkpoint's table was read with another --target, --task or --test-fraction than
-    this run's (another target is another problem; another test fraction draws another split, whose test rows
-    the checkpoint's weights trained on, and another target scale), or data that draw their test split with it
-    (a table, a digit CSV, spirals, moons, blobs: these are drawn whole) with another --seed. Checkpoints that did
-    not keep them pass."""
-    theirs = (config.get("metadata") or {}).get("dataset") or {}
-    mine = net.metadata["dataset"]
-    if theirs.get("spec") != mine.get("spec"):
-        return  # another file: _same_network says so
-    drawn = theirs.get("test_fraction") is not None  # its test split drawn by --seed
-    changed = [flag for key, flag in _TABLE_OPTIONS if theirs.get(key) is not None and theirs[key] != mine.get(key)
-               and (key != "seed" or drawn)]
-    if not changed:
-        return
-    then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
-    raise ConfigError(f"--resume {source}: its run read {theirs.get('name') or 'its table'} with "
-                      f"{_words(then, changed)}, and this command with {_words(now, changed)}; resume with the "
-                      f"checkpoint run's values ({_words(then, changed).replace(', ', ' ')}), or start a new run "
-                      "without --resume.")
 
 
 def _architecture(config, layers=False):

@@ -179,7 +179,7 @@ def print_notes(data, options=None):
         notes.append(f"gradients clipped to global norm {opt.clip_norm:g}")
     for c in (options or {}).get("callbacks") or []:
         if type(c).__name__ == "ReduceLROnPlateau":
-            notes.append(f"learning rate halved after {c.patience} epochs without a lower {c.monitor}")
+            notes.append(f"learning rate halved after {c.patience} epoch{'s' * (c.patience != 1)} without a lower {c.monitor}")
     if (options or {}).get("restore_best"):
         notes.append("the weights of the epoch with the lowest val_loss are the ones kept")
     for note in notes:
@@ -210,7 +210,7 @@ def r2_text(scores):
 def json_figures(scores):
     """``scores`` with NaN as None: JSON's null (NaN, which ``json.dumps`` writes, is not JSON). R^2 of a single
     sample is NaN, as scikit-learn's."""
-    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in scores.items()}
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in scores.items()}
 
 
 def json_scores(test):

@@ -15,6 +15,7 @@ from ..errors import DivergenceError
 from .defaults import DEFAULTS, default_text, value
 from .memory import budget_note, said_before
 from .dataset_named import check_dataset_there
+from .packed import refuse_packed_dataset
 from .options import add_backend_options, add_dataset_options, check_backend, load_data, refuse_channels_last
 from .report import describe, report
 
@@ -148,6 +149,7 @@ def _run(args, said):
     from ..training import threaded
     checks.check_train_options(args)
     check_backend(args.backend)  # a mistyped $NNSCRATCH_BACKEND named as such, before the data are read
+    refuse_packed_dataset(args.dataset)  # data.csv.gz, a workbook: what it is, not "Unknown dataset"
     check_dataset_there(args)  # a missing file or unknown name: the first mistake to fix, before --out's
     comm = distributed.from_environment()  # None unless launched by mpiexec with several processes
     if comm is not None:
