@@ -86,12 +86,14 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
     """``X`` as rows of ``net.n_inputs`` float32 values (a table's raw rows float64, as training read them,
     until they are standardised): its last axis must be the input size (an image model also takes arrays
     ending in 28x28, its input shape or the images its first ``Reshape`` makes; one with open image sizes: :func:`~nnscratch.cli.options.open_images`); 0..255 grey levels
-    of an image model are divided by 255."""
+    of a digit model are divided by 255, and whole numbers 0..255 for a model of images of any size, as
+    ``nnscratch train`` divided the images of an .npy or .npz (``datasets.arrays``)."""
     from ..errors import DataFormatError, ShapeError
     from ..models.spec import leading_images
     if np.iscomplexobj(X):  # numpy would drop the imaginary parts with a warning and go on
         raise DataFormatError(f"{path}: holds {np.asarray(X).dtype} values, and the model takes real numbers; save "
                               "real inputs (numpy.save(PATH, X.real) where the imaginary parts are 0).")
+    pixels = np.asarray(X).dtype.kind in "biu"  # whole numbers: 0..255 images as training divided them
     try:
         X = np.asarray(X, dtype=np.float64 if table else np.float32)
     except (TypeError, ValueError):
@@ -122,7 +124,9 @@ def as_rows(path, X, net, notes, table=False, model="the model"):
         X = X.reshape(-1, n_inputs)
     if not np.all(np.isfinite(X)):
         raise DataFormatError(f"{path}: holds NaN or infinite values; every input must be a finite number.")
-    if not table and n_inputs in (784, None) and X.max() > 1.0:
+    images = bool(leading_images(net.layers)) or len(net.input_shape or ()) == 3  # a model of images of any size
+    if not table and ((n_inputs in (784, None) and X.max() > 1.0)
+                      or (images and pixels and X.min() >= 0 and X.max() <= 255)):  # as datasets.arrays reads them
         X, notes = X / 255.0, notes + ["grey levels 0..255 divided by 255"]
     return X, notes
 
