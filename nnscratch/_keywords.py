@@ -60,6 +60,12 @@ HINTS: dict[str, dict[str, str]] = {
         "rows you keep apart after each call, estimator.score(X_val, y_val)"),
         "epochs": "set max_iter= (epochs) on the estimator and call fit; partial_fit trains one epoch per call "
                   "(call it again for more)"},
+    "export_onnx": {"input_shapes": "nnscratch calls it input_shape=, the shape of one sample, e.g. (1, 28, 28)",
+                    "input_names": "nnscratch calls it input_name= (the graph has one input)",
+                    "output_names": "nnscratch calls it output_name= (the graph has one output)",
+                    "dynamic_axes": "the batch axis N is always dynamic; nothing else is (give input_shape=)",
+                    "opset_version": "nnscratch writes ndonnx's opset; convert it afterwards with "
+                                     "onnx.version_converter.convert_version"},
     "Network": {"random_state": "nnscratch calls it seed=",
                 "device": "nnscratch picks the device with backend=, e.g. backend='torch:cuda'",
                 "kernel_initializer": "nnscratch calls it init=, e.g. init='glorot'"},

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .._keywords import keywords
 from ..saving import serialize
 from ..backend.core import Backend, on_device
 from . import state
@@ -115,7 +116,9 @@ def save(self: Network, path: PathLike) -> str:
     return serialize.save(self, path)
 
 
-def export_onnx(self: Network, path: PathLike | None = None, **options: Any) -> Any:
+@keywords("export_onnx")
+def export_onnx(self: Network, path: PathLike | None = None, *, input_name: str = "input",
+                output_name: str = "output", input_shape: Any = None) -> Any:
     """Write this model as ONNX (its own forward pass traced on ndonnx arrays); see
     :func:`nnscratch.saving.onnx.to_onnx`. Needs ``pip install "nnscratch[onnx]"``.
 
@@ -123,11 +126,13 @@ def export_onnx(self: Network, path: PathLike | None = None, **options: Any) -> 
     ----------
     path : str or Path, optional
         The ``.onnx`` file to write; None only returns the model.
-    **options
-        Passed to :func:`nnscratch.saving.onnx.to_onnx`: ``input_name``, ``output_name``, ``input_shape``.
+    input_name, output_name : str
+        Names of the graph's input and output.
+    input_shape : tuple of int, optional
+        The per-sample shape the graph takes, e.g. ``(1, 28, 28)``, where ``net.input_shape`` leaves sizes open.
     """
     from ..saving.onnx import to_onnx
-    return to_onnx(self, path, **options)
+    return to_onnx(self, path, input_name=input_name, output_name=output_name, input_shape=input_shape)
 
 
 def load(cls: type[Network], path: PathLike, backend: str | Backend | None = None,
