@@ -75,7 +75,6 @@ def not_numbers(net, path, out):
     bad = np.flatnonzero(~finite).tolist()
     if not bad:
         return finite, None
-    from .tables import few
     where = path if len(finite) == 1 else f"{path}[{few(bad)}]"
     dtype = net.get_config()["dtype"]
     return finite, (f"{where}: the network's output is not a number (NaN or infinite), so there is no prediction: "
@@ -182,3 +181,9 @@ def print_label_sets(net, X, path, names, as_json, said=()):
         else:
             shown = ", ".join(names[j] if j < len(names) else str(j) for j in classes)
             print(f"{where}: {shown} ({word} {', '.join(f'{out[i, j]:.3f}' for j in classes)})")
+
+
+def few(names, most=8):
+    """Names for a message: all of them, or the first ``most`` and "..."."""
+    names = [str(n) for n in names]
+    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")

@@ -12,9 +12,18 @@ import numpy as np
 from ..errors import ConfigError
 
 
-def _words(options, flags):
-    from .resuming import _words as words
-    return words(options, flags)
+_IN_STEPS = ("--warmup", "--step-size")
+
+
+def words(options, flags, per_epoch=None):
+    """``--lr 0.5, --warmup 1``: ``flags`` with their values in ``options``; --warmup and --step-size (steps)
+    in epochs of ``per_epoch`` steps where given, else as steps."""
+    shown = [f"no {flag}" if options[flag] is None else
+             f"{flag} {options[flag] / per_epoch:.3g}" if flag in _IN_STEPS and per_epoch else
+             f"{flag} of {options[flag]} steps" if flag in _IN_STEPS else
+             f"{flag} {options[flag]:g}" if isinstance(options[flag], float) else f"{flag} {options[flag]}"
+             for flag in flags]
+    return ", ".join(shown)
 
 
 def _same_figures(old, new):
@@ -65,8 +74,8 @@ def same_table(source, config, net):
         return
     then, now = ({flag: table.get(key) for key, flag in _TABLE_OPTIONS} for table in (theirs, mine))
     raise ConfigError(f"--resume {source}: its run read {theirs.get('name') or 'its table'} with "
-                      f"{_words(then, changed)}, and this command with {_words(now, changed)}; resume with the "
-                      f"checkpoint run's values ({_words(then, changed).replace(', ', ' ')}), or start a new run "
+                      f"{words(then, changed)}, and this command with {words(now, changed)}; resume with the "
+                      f"checkpoint run's values ({words(then, changed).replace(', ', ' ')}), or start a new run "
                       "without --resume.")
 
 

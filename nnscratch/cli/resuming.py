@@ -115,7 +115,7 @@ def resume_notes(args, source, net, cfg, optimizer, batches=None):
         return []
     saved = header(args, source)
     config = saved.get("config") or {}
-    from .resume_table import moved_table, same_rows, same_table
+    from .resume_table import moved_table, same_rows, same_table, words as _words
     config, moved = moved_table(source, config, net)  # the same table read from another path: its run's from here
     same_table(source, config, net)  # first: another target or task also builds another network
     same_rows(source, config, net)  # then the file changed since: a column or a class more builds another one too
@@ -201,7 +201,6 @@ def _architecture(config, layers=False):
         return config_text(config)
 
 
-_IN_STEPS = ("--warmup", "--step-size")
 _OF_THE_SCHEDULE = ("--gamma", "--min-lr", "--epochs", "--warmup", "--step-size")
 """Options that belong to one schedule: not compared when the schedule itself changed (that is said)."""
 
@@ -231,12 +230,3 @@ def _optimizer_name(config):
     return kind if momentum == 0.9 else f"{kind} (momentum {momentum:g})"
 
 
-def _words(options, flags, per_epoch=None):
-    """``--lr 0.5, --warmup 1``: ``flags`` with their values in ``options``; --warmup and --step-size (steps)
-    in epochs of ``per_epoch`` steps where given, else as steps."""
-    shown = [f"no {flag}" if options[flag] is None else
-             f"{flag} {options[flag] / per_epoch:.3g}" if flag in _IN_STEPS and per_epoch else
-             f"{flag} of {options[flag]} steps" if flag in _IN_STEPS else
-             f"{flag} {options[flag]:g}" if isinstance(options[flag], float) else f"{flag} {options[flag]}"
-             for flag in flags]
-    return ", ".join(shown)

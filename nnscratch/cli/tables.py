@@ -16,6 +16,7 @@ import numpy as np
 
 from . import values
 from . import predictions
+from .predictions import few  # noqa: F401  (tables.few: what other commands' messages call it)
 from .defaults import TABLE_DEFAULTS, TABLE_EPOCHS, TABLE_STEPS
 from ..datasets.catalog import TEST_FRACTION
 from ..datasets.tables import TARGET_NAMES, TableDataset
@@ -276,12 +277,6 @@ def model_targets(net, names):
         return []
     targets = [target] if target in names else target.split(",")
     return targets if all(t in names for t in targets) else []
-
-
-def few(names, most=8):
-    """Names for a message: all of them, or the first ``most`` and "..."."""
-    names = [str(n) for n in names]
-    return ", ".join(names[:most]) + (", ..." if len(names) > most else "")
 
 
 def print_predictions(args, net, path, X):

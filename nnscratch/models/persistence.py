@@ -126,8 +126,10 @@ def export_onnx(self: Network, path: PathLike | None = None, *, input_name: str 
     ----------
     path : str or Path, optional
         The ``.onnx`` file to write; None only returns the model.
-    input_name, output_name : str
-        Names of the graph's input and output.
+    input_name : str, default "input"
+        Name of the graph's input.
+    output_name : str, default "output"
+        Name of the graph's output.
     input_shape : tuple of int, optional
         The per-sample shape the graph takes, e.g. ``(1, 28, 28)``, where ``net.input_shape`` leaves sizes open.
     """
