@@ -8,16 +8,8 @@ a frame; the text output and the ``warning:`` lines say why.
 """
 
 import json
-import math
 
-
-def strict(data):
-    """``data`` (dicts, lists, numbers, text) with every NaN or infinite float as None."""
-    if isinstance(data, dict):
-        return {key: strict(value) for key, value in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [strict(value) for value in data]
-    return None if isinstance(data, float) and not math.isfinite(data) else data
+from ..saving.jsonvalues import strict
 
 
 def json_line(data):

@@ -6,6 +6,7 @@ before a file is written, naming where it is and whose code gives it (:func:`not
 """
 
 import json
+import math
 
 import numpy as np
 
@@ -55,3 +56,14 @@ def first_not_json(value, where=(), seen=()):
     except (TypeError, ValueError):
         return where, value
     return None
+
+
+def strict(data):
+    """``data`` (dicts, lists, numbers, text) with every NaN or infinite float as None, what strict JSON takes:
+    ``json.dumps`` writes them ``NaN`` and ``Infinity``, which ``JSON.parse`` and ``jq`` refuse (a history's
+    undefined figures, a ``--json`` line's loss that overflowed)."""
+    if isinstance(data, dict):
+        return {key: strict(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict(value) for value in data]
+    return None if isinstance(data, float) and not math.isfinite(data) else data

@@ -11,6 +11,7 @@ from array_api_compat import array_namespace, is_array_api_obj
 
 from .._typing import PathLike
 from ..errors import ConfigError
+from ..saving.jsonvalues import strict
 
 if TYPE_CHECKING:
     from ..models.network import Network
@@ -204,7 +205,7 @@ class History(Callback):
             A file to write the JSON to as well (replaced whole, never half-written); None: only returned.
         """
         data = {"epoch": self.epoch, "history": self.history, "params": self.params}
-        text = json.dumps(_strict(data), indent=1, allow_nan=False)
+        text = json.dumps(strict(data), indent=1, allow_nan=False)
         if path is not None:
             from ..saving.serialize import atomic_write_text
             atomic_write_text(path, text, "history")
@@ -237,15 +238,6 @@ def as_figure(key, value):
                           f"keeps one number per figure and epoch: log each value under its own key "
                           f"(logs[{key + '_0'!r}] = ...), or keep the array in the callback.")
     return float(array_namespace(value).reshape(value, ()))  # one value in any shape: (1,) or (1, 1) too
-
-
-def _strict(data):
-    """``data`` (dicts, lists, numbers) with every NaN or infinite float as None: what strict JSON takes."""
-    if isinstance(data, dict):
-        return {k: _strict(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_strict(v) for v in data]
-    return None if isinstance(data, float) and not math.isfinite(data) else data
 
 
 def _rounded(value):
