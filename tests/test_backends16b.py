@@ -1,6 +1,7 @@
-"""Two device crossings the backends bug hunt found outside its files (2026-12-08): the module function
-``nnscratch.testing.check_gradients`` on a device under CuPy's rules, and the divergence guard copying
-optimizer state that another backend's device holds."""
+"""What the backends bug hunt found outside its files (2026-12-08): the module function
+``nnscratch.testing.check_gradients`` on a device under CuPy's rules, the divergence guard copying
+optimizer state that another backend's device holds, a blank ``$NNSCRATCH_BACKEND`` under ``mpiexec``,
+and the CNN bench on a broken PyTorch install."""
 
 import numpy as np
 import pytest
@@ -38,3 +39,33 @@ def test_the_guard_copies_state_another_backends_device_holds():
     net.set_weights([first.backend.to_numpy(w) for w in first.get_weights()])
     history = net.fit(X, y, epochs=2, batch_size=4, optimizer=adam)
     assert np.isfinite(history.history["loss"]).all() and len(history.history["loss"]) == 2
+
+
+def test_a_blank_backend_variable_is_unset_for_each_mpi_rank_too(monkeypatch):
+    """``command_line_rank`` read ``$NNSCRATCH_BACKEND`` raw: " " became the backend every rank asked for
+    (the library and the command line take a blank value as unset)."""
+    import argparse
+    import types
+
+    from nnscratch.distributed import devices
+    monkeypatch.setenv("NNSCRATCH_BACKEND", "  ")
+    args = argparse.Namespace(backend=None, quiet=False, json=False, no_save=False, show=False, history=None,
+                              plot=None, live=None)
+    devices.command_line_rank(args, types.SimpleNamespace(rank=0, local_rank=0, size=2))
+    assert args.backend in (None, "numpy", "auto")
+
+
+def test_the_cnn_bench_says_a_broken_torch_in_one_line(monkeypatch):
+    import builtins
+
+    from nnscratch.bench import cnn
+    from nnscratch.errors import BackendUnavailableError
+    real = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "torch":
+            raise OSError("libtorch_cpu.so: cannot open shared object file")
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", broken)
+    with pytest.raises(BackendUnavailableError, match="installed but cannot be imported .*libtorch_cpu.so"):
+        cnn._need_torch()

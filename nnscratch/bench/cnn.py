@@ -181,6 +181,10 @@ def _need_torch():
         raise BackendUnavailableError("--model cnn times nnscratch against PyTorch on the CPU, and PyTorch is not "
                                       "installed: pip install 'nnscratch[torch]', or drop --model cnn to time the "
                                       "MLP.") from None
+    except (OSError, RuntimeError) as exc:  # a broken install (a missing shared library): one line, not its traceback
+        raise BackendUnavailableError(f"--model cnn times nnscratch against PyTorch on the CPU, and PyTorch is "
+                                      f"installed but cannot be imported ({type(exc).__name__}: {exc}); reinstall "
+                                      "it (pip install --force-reinstall torch), or drop --model cnn.") from None
 
 
 def _images(spec, dataset, X, n_classes):

@@ -59,7 +59,7 @@ def command_line_rank(args: argparse.Namespace, comm: MPIComm) -> None:
     comm : MPIComm
         The job's communicator (its rank and local rank).
     """
-    spec = args.backend or os.environ.get("NNSCRATCH_BACKEND")
+    spec = args.backend or os.environ.get("NNSCRATCH_BACKEND", "").strip() or None  # blank: unset, as the library reads it
     if spec in (None, "auto"):
         from ..backend.core import get_backend
         spec = "cupy" if get_backend(spec).name == "cupy" else spec
