@@ -48,6 +48,9 @@ def target_columns(names, target, header, path):
         return [len(names) - 1 if found is None else found]
     text = str(target).strip()
     parts = [text] if text in names or "," not in text else [p.strip() for p in text.split(",")]
+    if "" in parts and "" not in names:  # "cat," or "cat,,dog": a comma too many, not a column named ''
+        raise ConfigError(f"--target {text}: an empty name between commas; name the target columns separated by "
+                          f"single commas, e.g. --target {','.join(p for p in parts if p) or names[-1]}.")
     columns = [_target_index(names, part, header, path) for part in parts]
     twice = next((names[j] for k, j in enumerate(columns) if j in columns[:k]), None)
     if twice is not None:
