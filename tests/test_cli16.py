@@ -2,32 +2,12 @@
 what a network learnt overflow its float32 arithmetic, and ``predict --json``/``evaluate --json`` then printed
 ``NaN`` (not JSON) and a class for it; ``--validation`` that holds out every row was said in the library's words."""
 
-import csv
-import json
-
 import numpy as np
 import pytest
 
 from nnscratch import cli
 
-
-def run(capsys, *argv):
-    status = cli.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def strict_json(text):
-    """JSON as a strict parser reads it (``JSON.parse``, ``jq``): NaN and Infinity are not JSON."""
-    def refuse(constant):
-        raise ValueError(f"{constant} is not JSON")
-    return json.loads(text, parse_constant=refuse)
-
-
-def write(path, header, rows):
-    with open(path, "w", newline="") as f:
-        csv.writer(f).writerows([header, *rows])
-    return str(path)
+from test_fit15_cli import run, strict_json, write  # the command line's test helpers
 
 
 @pytest.fixture(scope="module")
